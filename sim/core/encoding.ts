@@ -1,0 +1,101 @@
+/** Hex and base64 without Buffer, so the same code runs in Node, Deno and the browser. */
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+export function toHex(bytes: Uint8Array, separator = ''): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) {
+    if (i > 0 && separator) s += separator;
+    s += HEX[bytes[i]!];
+  }
+  return s;
+}
+
+/** Parses hex, ignoring whitespace and `:` separators; throws on odd length or a non-hex digit. */
+export function fromHex(text: string): Uint8Array {
+  const clean = text.replace(/[\s:]/g, '');
+  if (clean.length % 2 !== 0) throw new Error(`hex string has an odd number of digits (${clean.length})`);
+  const out = new Uint8Array(clean.length / 2);
+  for (let i = 0; i < out.length; i++) {
+    const v = Number.parseInt(clean.slice(2 * i, 2 * i + 2), 16);
+    if (Number.isNaN(v) || !/^[0-9a-fA-F]{2}$/.test(clean.slice(2 * i, 2 * i + 2))) {
+      throw new Error(`not a hex digit at position ${2 * i}: ${JSON.stringify(clean.slice(2 * i, 2 * i + 2))}`);
+    }
+    out[i] = v;
+  }
+  return out;
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const B64_INDEX = new Int16Array(128).fill(-1);
+for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i;
+
+export function toBase64(bytes: Uint8Array): string {
+  const parts: string[] = [];
+  let chunk = '';
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    chunk += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + B64[n & 63]!;
+    if (chunk.length >= 65536) {
+      parts.push(chunk);
+      chunk = '';
+    }
+  }
+  const rest = bytes.length - i;
+  if (rest === 1) {
+    const n = bytes[i]! << 16;
+    chunk += B64[n >> 18]! + B64[(n >> 12) & 63]! + '==';
+  } else if (rest === 2) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
+    chunk += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + '=';
+  }
+  parts.push(chunk);
+  return parts.join('');
+}
+
+/** Decodes standard base64 (padding optional); throws naming the offending position. */
+export function fromBase64(text: string): Uint8Array {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 61 /* = */) end--;
+  if (end % 4 === 1) throw new Error(`base64 text has an impossible length (${text.length})`);
+  const out = new Uint8Array(Math.floor((end * 3) / 4));
+  let o = 0;
+  let acc = 0;
+  let bits = 0;
+  for (let i = 0; i < end; i++) {
+    const c = text.charCodeAt(i);
+    const v = c < 128 ? B64_INDEX[c]! : -1;
+    if (v < 0) throw new Error(`not a base64 character at position ${i}: ${JSON.stringify(text[i])}`);
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 0xff;
+    }
+  }
+  return out.subarray(0, o);
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder('utf-8', { fatal: false });
+export const utf8Encode = (s: string): Uint8Array => enc.encode(s);
+export const utf8Decode = (b: Uint8Array): string => dec.decode(b);
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}

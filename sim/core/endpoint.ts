@@ -1,0 +1,41 @@
+import type { JsonValue } from './trace.ts';
+import type { Micros } from './time.ts';
+
+/** An IP address and port, e.g. { ip: "192.0.2.1", port: 3478 } or { ip: "2001:db8::1", port: 5000 }. */
+export interface TransportAddress {
+  readonly ip: string;
+  readonly port: number;
+}
+
+export type Transport = 'udp' | 'tcp';
+
+/**
+ * What a sans-IO endpoint asks its driver to do (DESIGN.md, "The endpoint contract").
+ * `poll(now)` is called until it returns a `timeout` or `idle`; everything before is acted on in order.
+ */
+export type EndpointOutput =
+  | { readonly type: 'transmit'; readonly from: TransportAddress; readonly to: TransportAddress; readonly bytes: Uint8Array; readonly transport?: Transport }
+  | { readonly type: 'note'; readonly kind: string; readonly text: string; readonly data?: { [key: string]: JsonValue } }
+  | { readonly type: 'secret'; readonly kind: 'nss-keylog' | 'srtp'; readonly text: string }
+  /** Nothing more to do now; call handleTimeout at `at` unless input arrives first. The reason is shown to learners. */
+  | { readonly type: 'timeout'; readonly at: Micros; readonly reason: string }
+  /** Nothing more to do and no deadline. */
+  | { readonly type: 'idle' };
+
+/**
+ * A protocol endpoint: never reads a clock, sets a timer, touches a socket or calls a global RNG.
+ * It receives its RNG stream at construction and is driven only through these three calls.
+ */
+export interface Endpoint {
+  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, transport?: Transport): void;
+  handleTimeout(now: Micros): void;
+  poll(now: Micros): EndpointOutput;
+}
+
+export function formatTransportAddress(a: TransportAddress): string {
+  return a.ip.includes(':') ? `[${a.ip}]:${a.port}` : `${a.ip}:${a.port}`;
+}
+
+export function sameTransportAddress(a: TransportAddress, b: TransportAddress): boolean {
+  return a.port === b.port && a.ip === b.ip;
+}

@@ -1,0 +1,150 @@
+import type { Micros } from './time.ts';
+
+/**
+ * The trace: everything the user sees is bytes on a wire at a moment in time (DESIGN.md, "The one idea").
+ * The simulator writes traces; the capture reader writes them too; the visualizer and CLI only read them.
+ */
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** One record for every link a datagram crosses, so a packet is seen before and after each NAT. */
+export interface Hop {
+  /** Index of this hop in `Trace.hops`. */
+  readonly index: number;
+  /** When the datagram entered the link (µs). */
+  readonly t: Micros;
+  /** When it left the link: delivered to `to`, or dropped (µs). */
+  arrive: Micros;
+  readonly link: string;
+  readonly from: string;
+  readonly to: string;
+  /** The whole IP datagram (IPv4 or IPv6 header onwards) exactly as it crossed this link. */
+  readonly bytes: Uint8Array;
+  /** Identifies the end-to-end datagram: every hop of one datagram, before and after NATs, shares it. */
+  readonly packet: number;
+  /** Absent when delivered; otherwise why it was dropped ("loss", "queue full", "NAT filtering: …"). */
+  drop?: string;
+}
+
+/** A state change inside a component at a moment: a NAT mapping created, an ICE pair succeeding, keys derived. */
+export interface Note {
+  readonly t: Micros;
+  /** The component, as a path: "natA", "alice/ice", "turn". */
+  readonly source: string;
+  /** Dotted kind the panels key on: "nat.mapping.created", "ice.pair.state", "dtls.flight.sent". */
+  readonly kind: string;
+  /** One sentence for the learner. */
+  readonly text: string;
+  readonly data?: { [key: string]: JsonValue };
+  /** The datagram that caused it, when there is one. */
+  readonly packet?: number;
+  /** True when a capture analyzer inferred it from packets rather than a component reporting it. */
+  readonly inferred?: boolean;
+}
+
+/** Secrets that let a trace be decrypted: NSS key log lines and derived SRTP keys. */
+export interface Secret {
+  readonly t: Micros;
+  readonly kind: 'nss-keylog' | 'srtp';
+  readonly source: string;
+  /** For nss-keylog, one key-log line; for srtp, a line describing profile, direction and key material. */
+  readonly text: string;
+}
+
+export type NodeKind = 'host' | 'nat' | 'router' | 'firewall' | 'server' | 'internet' | 'capture';
+
+/** A node of the topology: one lane of the ladder. */
+export interface TopologyNode {
+  readonly name: string;
+  readonly kind: NodeKind;
+  /** Addresses on its interfaces, e.g. "192.168.1.10" or "2001:db8::1". */
+  readonly addresses: readonly string[];
+  /** Properties a panel shows: NAT behaviour, role, … */
+  readonly details?: { [key: string]: JsonValue };
+}
+
+export interface TopologyLink {
+  readonly name: string;
+  readonly a: string;
+  readonly b: string;
+  readonly details?: { [key: string]: JsonValue };
+}
+
+export interface TraceMeta {
+  /** "simulation" or "capture". */
+  readonly source: 'simulation' | 'capture';
+  readonly scenario?: string;
+  readonly seed?: number;
+  readonly title?: string;
+  /** Free-form result summary a run attaches when it ends. */
+  readonly summary?: { [key: string]: JsonValue };
+}
+
+export interface Trace {
+  readonly meta: TraceMeta;
+  readonly nodes: readonly TopologyNode[];
+  readonly links: readonly TopologyLink[];
+  readonly hops: readonly Hop[];
+  readonly notes: readonly Note[];
+  readonly secrets: readonly Secret[];
+}
+
+export type TraceRecord = { kind: 'hop'; hop: Hop } | { kind: 'note'; note: Note } | { kind: 'secret'; secret: Secret };
+
+/** Collects a trace as a run goes; listeners see each record as it is made (for live views). */
+export class TraceRecorder {
+  readonly nodes: TopologyNode[] = [];
+  readonly links: TopologyLink[] = [];
+  readonly hops: Hop[] = [];
+  readonly notes: Note[] = [];
+  readonly secrets: Secret[] = [];
+  private nextPacket = 1;
+  private readonly listeners: ((r: TraceRecord) => void)[] = [];
+
+  constructor(public meta: TraceMeta) {}
+
+  /** A fresh datagram id; hops that carry the same datagram across NATs reuse it. */
+  newPacketId(): number {
+    return this.nextPacket++;
+  }
+
+  addNode(node: TopologyNode): void {
+    if (this.nodes.some((n) => n.name === node.name)) throw new Error(`topology: node "${node.name}" defined twice`);
+    this.nodes.push(node);
+  }
+
+  addLink(link: TopologyLink): void {
+    if (this.links.some((l) => l.name === link.name)) throw new Error(`topology: link "${link.name}" defined twice`);
+    this.links.push(link);
+  }
+
+  hop(h: Omit<Hop, 'index'>): Hop {
+    const hop: Hop = { ...h, index: this.hops.length };
+    this.hops.push(hop);
+    this.emit({ kind: 'hop', hop });
+    return hop;
+  }
+
+  note(n: Note): void {
+    this.notes.push(n);
+    this.emit({ kind: 'note', note: n });
+  }
+
+  secret(s: Secret): void {
+    this.secrets.push(s);
+    this.emit({ kind: 'secret', secret: s });
+  }
+
+  onRecord(fn: (r: TraceRecord) => void): void {
+    this.listeners.push(fn);
+  }
+
+  private emit(r: TraceRecord): void {
+    for (const fn of this.listeners) fn(r);
+  }
+
+  finish(summary?: { [key: string]: JsonValue }): Trace {
+    const meta = summary ? { ...this.meta, summary } : this.meta;
+    return { meta, nodes: this.nodes, links: this.links, hops: this.hops, notes: this.notes, secrets: this.secrets };
+  }
+}

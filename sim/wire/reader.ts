@@ -1,0 +1,181 @@
+import type { Field, Problem } from './field.ts';
+
+interface OpenGroup {
+  name: string;
+  start: number;
+  fields: Field[];
+  display?: string;
+}
+
+/**
+ * A bounds-checked cursor over bytes that records a span for every named read.
+ * Reading past the end never throws: it yields zeros (or fewer bytes), records one "truncated" problem,
+ * and sets `truncated`, so a decoder can stop and still return what it had.
+ */
+export class Reader {
+  pos: number;
+  readonly problems: Problem[] = [];
+  private readonly stack: OpenGroup[] = [{ name: '', start: 0, fields: [] }];
+  private truncatedAt = -1;
+  private readonly view: DataView;
+
+  /**
+   * @param bytes the buffer; @param base the absolute offset of bytes[0] in the outermost buffer, so spans of a
+   * payload decoded on its own land on the right bytes of the whole packet; @param end where reading stops.
+   */
+  constructor(
+    readonly buf: Uint8Array,
+    readonly base = 0,
+    start = 0,
+    readonly end = buf.length,
+  ) {
+    this.pos = start;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  get remaining(): number {
+    return Math.max(0, this.end - this.pos);
+  }
+
+  get truncated(): boolean {
+    return this.truncatedAt >= 0;
+  }
+
+  /** Fields recorded at the top level so far. */
+  get fields(): Field[] {
+    return this.stack[0]!.fields;
+  }
+
+  problem(message: string, offset = this.pos, length = 0): void {
+    this.problems.push({ offset: this.base + offset, length, message });
+  }
+
+  /** Records a field that was read by other means (offset relative to this reader's bytes). */
+  field(name: string, offset: number, length: number, display?: string, extra?: Partial<Field>): void {
+    const f: Field = { name, offset: this.base + offset, length, ...(display !== undefined ? { display } : {}), ...extra };
+    this.stack[this.stack.length - 1]!.fields.push(f);
+  }
+
+  /** Runs `fn`; the fields it records become children of one field spanning everything it read. */
+  group<T>(name: string, fn: () => T, display?: (v: T) => string): T {
+    const g: OpenGroup = { name, start: this.pos, fields: [] };
+    this.stack.push(g);
+    let v: T;
+    try {
+      v = fn();
+    } finally {
+      this.stack.pop();
+    }
+    this.field(name, g.start, this.pos - g.start, display ? display(v) : undefined, { children: g.fields });
+    return v;
+  }
+
+  /** Adds already-made fields (for example from a nested decoder) at the current level. */
+  adopt(fields: readonly Field[], problems: readonly Problem[] = []): void {
+    this.stack[this.stack.length - 1]!.fields.push(...fields);
+    this.problems.push(...problems);
+  }
+
+  private need(n: number, name: string): boolean {
+    if (this.pos + n <= this.end) return true;
+    if (this.truncatedAt < 0) {
+      this.truncatedAt = this.pos;
+      this.problem(`truncated: ${name || 'field'} needs ${n} byte(s) at offset ${this.base + this.pos}, only ${this.remaining} left`, this.pos, this.remaining);
+    }
+    return false;
+  }
+
+  private record(name: string | undefined, at: number, n: number, v: number | bigint, show?: (v: never) => string): void {
+    if (!name) return;
+    this.field(name, at, n, show ? (show as (x: number | bigint) => string)(v) : String(v));
+  }
+
+  u8(name?: string, show?: (v: number) => string): number {
+    const at = this.pos;
+    if (!this.need(1, name ?? '')) return 0;
+    const v = this.view.getUint8(at);
+    this.pos = at + 1;
+    this.record(name, at, 1, v, show);
+    return v;
+  }
+
+  u16(name?: string, show?: (v: number) => string): number {
+    const at = this.pos;
+    if (!this.need(2, name ?? '')) return 0;
+    const v = this.view.getUint16(at);
+    this.pos = at + 2;
+    this.record(name, at, 2, v, show);
+    return v;
+  }
+
+  u24(name?: string, show?: (v: number) => string): number {
+    const at = this.pos;
+    if (!this.need(3, name ?? '')) return 0;
+    const v = (this.view.getUint8(at) << 16) | this.view.getUint16(at + 1);
+    this.pos = at + 3;
+    this.record(name, at, 3, v, show);
+    return v;
+  }
+
+  u32(name?: string, show?: (v: number) => string): number {
+    const at = this.pos;
+    if (!this.need(4, name ?? '')) return 0;
+    const v = this.view.getUint32(at);
+    this.pos = at + 4;
+    this.record(name, at, 4, v, show);
+    return v;
+  }
+
+  /** 48-bit unsigned (DTLS record sequence numbers); exact as a JS number. */
+  u48(name?: string, show?: (v: number) => string): number {
+    const at = this.pos;
+    if (!this.need(6, name ?? '')) return 0;
+    const v = this.view.getUint16(at) * 0x100000000 + this.view.getUint32(at + 2);
+    this.pos = at + 6;
+    this.record(name, at, 6, v, show);
+    return v;
+  }
+
+  u64(name?: string, show?: (v: bigint) => string): bigint {
+    const at = this.pos;
+    if (!this.need(8, name ?? '')) return 0n;
+    const v = this.view.getBigUint64(at);
+    this.pos = at + 8;
+    this.record(name, at, 8, v, show);
+    return v;
+  }
+
+  /** `n` bytes as a view into the buffer (not a copy); fewer if the buffer ends first. */
+  bytes(n: number, name?: string, show?: (v: Uint8Array) => string): Uint8Array {
+    const at = this.pos;
+    const take = this.need(n, name ?? '') ? n : this.remaining;
+    const v = this.bytes_(at, take);
+    this.pos = at + take;
+    if (name) this.field(name, at, take, show ? show(v) : undefined);
+    return v;
+  }
+
+  /** Everything up to `end`. */
+  rest(name?: string, show?: (v: Uint8Array) => string): Uint8Array {
+    return this.bytes(this.remaining, name, show);
+  }
+
+  /** Reads bits from the current byte without advancing; use with `fieldBits` to record them. */
+  peekU8(offset = 0): number | undefined {
+    const at = this.pos + offset;
+    return at < this.end ? this.view.getUint8(at) : undefined;
+  }
+
+  /** Records a bit field inside the bytes at [at, at+byteLength). */
+  fieldBits(name: string, at: number, byteLength: number, start: number, count: number, display: string): void {
+    this.field(name, at, byteLength, display, { bits: { start, count } });
+  }
+
+  skip(n: number, name?: string): void {
+    this.bytes(n, name);
+  }
+
+  private bytes_(at: number, n: number): Uint8Array {
+    return this.buf.subarray(at, at + n);
+  }
+}

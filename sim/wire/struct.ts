@@ -1,0 +1,158 @@
+import type { Reader } from './reader.ts';
+import type { Writer } from './writer.ts';
+
+/**
+ * Fixed-layout headers defined once: decode, encode, size and the span of every field (bit fields included)
+ * are all derived from one list of field definitions, and the TypeScript type of the value is inferred from it.
+ *
+ *   const UdpHeader = struct('UDP header', [uint('srcPort', 16), uint('dstPort', 16), uint('length', 16), uint('checksum', 16, hex)]);
+ *   const h = UdpHeader.decode(reader);   // { srcPort: number, ... }, one span per field recorded on the reader
+ */
+interface UintDef<N extends string> {
+  readonly kind: 'uint';
+  readonly name: N;
+  readonly bits: number;
+  readonly show?: ((v: number) => string) | undefined;
+}
+interface BytesDef<N extends string> {
+  readonly kind: 'bytes';
+  readonly name: N;
+  readonly length: number;
+  readonly show?: ((v: Uint8Array) => string) | undefined;
+}
+type Def = UintDef<string> | BytesDef<string>;
+
+export type StructValue<D extends readonly Def[]> = {
+  [F in D[number] as F['name']]: F extends BytesDef<string> ? Uint8Array : number;
+};
+
+/** An unsigned integer of 1–32 bits (bit fields pack MSB first), or exactly 48 bits when byte-aligned. */
+export function uint<N extends string>(name: N, bits: number, show?: (v: number) => string): UintDef<N> {
+  if (!(bits >= 1 && bits <= 32) && bits !== 48) throw new RangeError(`uint ${name}: ${bits} bits`);
+  return { kind: 'uint', name, bits, show };
+}
+
+export function bytes<N extends string>(name: N, length: number, show?: (v: Uint8Array) => string): BytesDef<N> {
+  return { kind: 'bytes', name, length, show };
+}
+
+export const hex = (width: number) => (v: number): string => `0x${v.toString(16).padStart(width, '0')}`;
+
+/** A run of consecutive fields inside whole bytes: either bit fields packed into ≤ 4 bytes, or one bytes field. */
+type Group =
+  | { kind: 'bits'; offset: number; byteLength: number; fields: UintDef<string>[] }
+  | { kind: 'u48'; offset: number; field: UintDef<string> }
+  | { kind: 'bytes'; offset: number; field: BytesDef<string> };
+
+export interface Struct<V> {
+  readonly name: string;
+  readonly size: number;
+  /** Reads the header at the reader's position; each field's span is recorded on the reader. */
+  decode(r: Reader): V;
+  encode(w: Writer, v: V): void;
+  /** The byte offset and bit range of a field inside the header. */
+  offsetOf(field: keyof V & string): { offset: number; bitStart: number; bitCount: number };
+}
+
+export function struct<const D extends readonly Def[]>(name: string, defs: D): Struct<StructValue<D>> {
+  const groups: Group[] = [];
+  let offset = 0;
+  let pending: UintDef<string>[] = [];
+  let pendingBits = 0;
+  const layout = new Map<string, { offset: number; bitStart: number; bitCount: number }>();
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    if (pendingBits % 8 !== 0) throw new Error(`${name}: bit fields ${pending.map((f) => f.name).join(', ')} do not end on a byte boundary`);
+    if (pendingBits > 32) throw new Error(`${name}: a run of bit fields is wider than 32 bits`);
+    groups.push({ kind: 'bits', offset, byteLength: pendingBits / 8, fields: pending });
+    let bit = 0;
+    for (const f of pending) {
+      layout.set(f.name, { offset, bitStart: bit, bitCount: f.bits });
+      bit += f.bits;
+    }
+    offset += pendingBits / 8;
+    pending = [];
+    pendingBits = 0;
+  };
+  for (const d of defs) {
+    if (d.kind === 'uint' && d.bits === 48) {
+      flush();
+      groups.push({ kind: 'u48', offset, field: d });
+      layout.set(d.name, { offset, bitStart: 0, bitCount: 48 });
+      offset += 6;
+    } else if (d.kind === 'uint') {
+      pending.push(d);
+      pendingBits += d.bits;
+    } else {
+      flush();
+      groups.push({ kind: 'bytes', offset, field: d });
+      layout.set(d.name, { offset, bitStart: 0, bitCount: d.length * 8 });
+      offset += d.length;
+    }
+  }
+  flush();
+  const size = offset;
+
+  return {
+    name,
+    size,
+    decode(r: Reader): StructValue<D> {
+      const out: Record<string, number | Uint8Array> = {};
+      for (const g of groups) {
+        if (g.kind === 'bytes') {
+          out[g.field.name] = r.bytes(g.field.length, g.field.name, g.field.show);
+        } else if (g.kind === 'u48') {
+          out[g.field.name] = r.u48(g.field.name, g.field.show);
+        } else if (g.fields.length === 1 && g.fields[0]!.bits === g.byteLength * 8) {
+          const f = g.fields[0]!;
+          const v = g.byteLength === 1 ? r.u8(f.name, f.show) : g.byteLength === 2 ? r.u16(f.name, f.show) : g.byteLength === 3 ? r.u24(f.name, f.show) : r.u32(f.name, f.show);
+          out[f.name] = v;
+        } else {
+          const at = r.pos;
+          let word = 0;
+          for (let i = 0; i < g.byteLength; i++) word = word * 256 + r.u8();
+          let shift = g.byteLength * 8;
+          let bit = 0;
+          for (const f of g.fields) {
+            shift -= f.bits;
+            const v = Math.floor(word / 2 ** shift) % 2 ** f.bits;
+            out[f.name] = v;
+            r.fieldBits(f.name, at, g.byteLength, bit, f.bits, f.show ? f.show(v) : String(v));
+            bit += f.bits;
+          }
+        }
+      }
+      return out as StructValue<D>;
+    },
+    encode(w: Writer, v: StructValue<D>): void {
+      const val = v as Record<string, number | Uint8Array>;
+      for (const g of groups) {
+        if (g.kind === 'bytes') {
+          const b = val[g.field.name];
+          if (!(b instanceof Uint8Array) || b.length !== g.field.length) {
+            throw new RangeError(`${name}.${g.field.name}: expected ${g.field.length} bytes`);
+          }
+          w.bytes(b);
+        } else if (g.kind === 'u48') {
+          w.u48(checkUint(name, g.field, val[g.field.name]));
+        } else {
+          let word = 0;
+          for (const f of g.fields) word = word * 2 ** f.bits + checkUint(name, f, val[f.name]);
+          for (let i = g.byteLength - 1; i >= 0; i--) w.u8(Math.floor(word / 2 ** (8 * i)) % 256);
+        }
+      }
+    },
+    offsetOf(field) {
+      const l = layout.get(field);
+      if (!l) throw new Error(`${name}: no field ${field}`);
+      return l;
+    },
+  };
+}
+
+function checkUint(struct: string, f: UintDef<string>, v: number | Uint8Array | undefined): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= 2 ** f.bits) {
+    throw new RangeError(`${struct}.${f.name}: ${String(v)} does not fit in ${f.bits} bits`);
+  }
+  return v;
+}
