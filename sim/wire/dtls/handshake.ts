@@ -1,0 +1,254 @@
+import type { Decoded, Field, Problem } from '../field.ts';
+import { Reader } from '../reader.ts';
+import { Writer } from '../writer.ts';
+import { byteHeader } from './header.ts';
+import * as hello from './hello.ts';
+import type { ClientHello, HelloVerifyRequest, ServerHello } from './hello.ts';
+import * as msg from './messages.ts';
+import type {
+  Certificate,
+  CertificateRequest,
+  CertificateVerify,
+  ClientKeyExchange,
+  Finished,
+  NewSessionTicket,
+  ServerHelloDone,
+  ServerKeyExchange,
+} from './messages.ts';
+import { HandshakeType, handshakeTypeName } from './names.ts';
+
+/** DTLS handshake messages: the 12-byte header of RFC 6347 §4.2.2 and every body WebRTC's DTLS 1.2 uses. */
+
+export const HandshakeHeader = byteHeader('DTLS handshake header', [
+  { name: 'msgType', size: 1, show: (v) => handshakeTypeName(v) },
+  { name: 'length', size: 3 },
+  { name: 'messageSeq', size: 2 },
+  { name: 'fragmentOffset', size: 3 },
+  { name: 'fragmentLength', size: 3 },
+]);
+export const HANDSHAKE_HEADER_SIZE = HandshakeHeader.size; // 12
+
+export interface HandshakeFragment {
+  readonly msgType: number;
+  /** Length of the whole message body. */
+  readonly length: number;
+  readonly messageSeq: number;
+  readonly fragmentOffset: number;
+  readonly fragmentLength: number;
+  /** The fragment's bytes (fragmentLength of them unless truncated). */
+  readonly fragment: Uint8Array;
+  /** Absolute offset of this fragment's header. */
+  readonly offset: number;
+}
+
+export type UnknownHandshake = { readonly type: 'unknown'; readonly msgType: number; readonly raw: Uint8Array };
+
+export type HandshakeBody =
+  | ClientHello
+  | ServerHello
+  | HelloVerifyRequest
+  | Certificate
+  | ServerKeyExchange
+  | CertificateRequest
+  | ServerHelloDone
+  | CertificateVerify
+  | ClientKeyExchange
+  | Finished
+  | NewSessionTicket
+  | UnknownHandshake;
+
+/** A whole (unfragmented or reassembled) handshake message. */
+export interface HandshakeMessage {
+  readonly messageSeq: number;
+  readonly body: HandshakeBody;
+}
+
+export function isComplete(f: HandshakeFragment): boolean {
+  return f.fragmentOffset === 0 && f.fragmentLength === f.length && f.fragment.length === f.length;
+}
+
+/**
+ * Decodes the handshake fragments in one plaintext handshake record (RFC 6347 §4.2.3 allows several per record).
+ * Complete fragments also get their body decoded, as child fields of the fragment.
+ */
+export function decodeHandshakeFragments(bytes: Uint8Array, base = 0): Decoded<{ fragment: HandshakeFragment; body?: HandshakeBody }[]> {
+  const r = new Reader(bytes, base);
+  const out: { fragment: HandshakeFragment; body?: HandshakeBody }[] = [];
+  while (r.remaining > 0 && !r.truncated) {
+    const offset = base + r.pos;
+    let item: { fragment: HandshakeFragment; body?: HandshakeBody } | undefined;
+    r.group(
+      'handshake',
+      () => {
+        const h = HandshakeHeader.decode(r);
+        if (r.truncated) return;
+        if (h.fragmentOffset + h.fragmentLength > h.length) {
+          r.problem(`fragment ${h.fragmentOffset}+${h.fragmentLength} exceeds message length ${h.length}`, r.pos - 6, 6);
+        }
+        const bodyAt = r.pos;
+        const fragment = r.bytes(h.fragmentLength);
+        const f: HandshakeFragment = { ...h, fragment, offset };
+        if (isComplete(f)) {
+          const sub = new Reader(bytes, base, bodyAt, bodyAt + fragment.length);
+          const body = readBody(sub, h.msgType);
+          r.adopt(sub.fields, sub.problems);
+          item = { fragment: f, body };
+        } else {
+          r.field('fragment', bodyAt, fragment.length, `${fragment.length} of ${h.length} bytes at offset ${h.fragmentOffset}`);
+          item = { fragment: f };
+        }
+      },
+      () =>
+        item
+          ? `${handshakeTypeName(item.fragment.msgType)}, seq ${item.fragment.messageSeq}${item.body ? '' : ` (fragment ${item.fragment.fragmentOffset}..${item.fragment.fragmentOffset + item.fragment.fragmentLength} of ${item.fragment.length})`}`
+          : 'truncated',
+    );
+    if (item) out.push(item);
+  }
+  return { value: out, fields: r.fields, problems: r.problems };
+}
+
+/** Decodes a handshake body of `msgType` from `bytes` (no header). */
+export function decodeHandshakeBody(msgType: number, bytes: Uint8Array, base = 0): Decoded<HandshakeBody> {
+  const r = new Reader(bytes, base);
+  const body = readBody(r, msgType);
+  return { value: body, fields: r.fields, problems: r.problems };
+}
+
+function readBody(r: Reader, msgType: number): HandshakeBody {
+  let body: HandshakeBody;
+  switch (msgType) {
+    case HandshakeType.client_hello:
+      body = hello.readClientHello(r);
+      break;
+    case HandshakeType.server_hello:
+      body = hello.readServerHello(r);
+      break;
+    case HandshakeType.hello_verify_request:
+      body = hello.readHelloVerifyRequest(r);
+      break;
+    case HandshakeType.certificate:
+      body = msg.readCertificate(r);
+      break;
+    case HandshakeType.server_key_exchange:
+      body = msg.readServerKeyExchange(r);
+      break;
+    case HandshakeType.certificate_request:
+      body = msg.readCertificateRequest(r);
+      break;
+    case HandshakeType.server_hello_done:
+      body = { type: 'server_hello_done' };
+      break;
+    case HandshakeType.certificate_verify:
+      body = msg.readCertificateVerify(r);
+      break;
+    case HandshakeType.client_key_exchange:
+      body = msg.readClientKeyExchange(r);
+      break;
+    case HandshakeType.finished:
+      body = msg.readFinished(r);
+      break;
+    case HandshakeType.new_session_ticket:
+      body = msg.readNewSessionTicket(r);
+      break;
+    default:
+      r.problem(`unknown handshake type ${msgType}`, r.pos, 0);
+      return { type: 'unknown', msgType, raw: r.rest('body', (b) => `${b.length} bytes`) };
+  }
+  if (!r.truncated && r.remaining > 0) {
+    r.problem(`${r.remaining} trailing byte(s) after ${handshakeTypeName(msgType)}`, r.pos, r.remaining);
+    r.rest('trailing bytes');
+  }
+  return body;
+}
+
+const TYPE_CODES: Record<Exclude<HandshakeBody['type'], 'unknown'>, number> = {
+  client_hello: HandshakeType.client_hello,
+  server_hello: HandshakeType.server_hello,
+  hello_verify_request: HandshakeType.hello_verify_request,
+  certificate: HandshakeType.certificate,
+  server_key_exchange: HandshakeType.server_key_exchange,
+  certificate_request: HandshakeType.certificate_request,
+  server_hello_done: HandshakeType.server_hello_done,
+  certificate_verify: HandshakeType.certificate_verify,
+  client_key_exchange: HandshakeType.client_key_exchange,
+  finished: HandshakeType.finished,
+  new_session_ticket: HandshakeType.new_session_ticket,
+};
+
+export function msgTypeOf(body: HandshakeBody): number {
+  return body.type === 'unknown' ? body.msgType : TYPE_CODES[body.type];
+}
+
+/** The body bytes alone (no header). */
+export function encodeHandshakeBody(body: HandshakeBody): Uint8Array {
+  const w = new Writer();
+  switch (body.type) {
+    case 'client_hello':
+      hello.writeClientHello(w, body);
+      break;
+    case 'server_hello':
+      hello.writeServerHello(w, body);
+      break;
+    case 'hello_verify_request':
+      hello.writeHelloVerifyRequest(w, body);
+      break;
+    case 'certificate':
+      msg.writeCertificate(w, body);
+      break;
+    case 'server_key_exchange':
+      msg.writeServerKeyExchange(w, body);
+      break;
+    case 'certificate_request':
+      msg.writeCertificateRequest(w, body);
+      break;
+    case 'server_hello_done':
+      break;
+    case 'certificate_verify':
+      msg.writeCertificateVerify(w, body);
+      break;
+    case 'client_key_exchange':
+      msg.writeClientKeyExchange(w, body);
+      break;
+    case 'finished':
+      msg.writeFinished(w, body);
+      break;
+    case 'new_session_ticket':
+      msg.writeNewSessionTicket(w, body);
+      break;
+    case 'unknown':
+      w.bytes(body.raw);
+      break;
+  }
+  return w.finish();
+}
+
+/** Writes a header + fragment. */
+export function encodeHandshakeFragment(msgType: number, messageSeq: number, totalLength: number, fragmentOffset: number, fragment: Uint8Array): Uint8Array {
+  const w = new Writer(HANDSHAKE_HEADER_SIZE + fragment.length);
+  HandshakeHeader.encode(w, { msgType, length: totalLength, messageSeq, fragmentOffset, fragmentLength: fragment.length });
+  w.bytes(fragment);
+  return w.finish();
+}
+
+/**
+ * A whole message with an unfragmented header (fragment_offset 0, fragment_length = length). These are also the
+ * bytes the handshake hash covers (RFC 6347 §4.2.6).
+ */
+export function encodeHandshake(m: HandshakeMessage): Uint8Array {
+  const body = encodeHandshakeBody(m.body);
+  return encodeHandshakeFragment(msgTypeOf(m.body), m.messageSeq, body.length, 0, body);
+}
+
+/** Field spans of a whole message that the caller holds as bytes (header + body), e.g. for a detail panel. */
+export function decodeHandshake(bytes: Uint8Array, base = 0): Decoded<HandshakeMessage | undefined> {
+  const d = decodeHandshakeFragments(bytes, base);
+  const first = d.value[0];
+  const problems: Problem[] = [...d.problems];
+  const fields: Field[] = [...d.fields];
+  if (!first?.body) {
+    if (first) problems.push({ offset: first.fragment.offset, length: 0, message: 'not a whole handshake message' });
+    return { value: undefined, fields, problems };
+  }
+  return { value: { messageSeq: first.fragment.messageSeq, body: first.body }, fields, problems };
+}
