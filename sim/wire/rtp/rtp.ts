@@ -1,0 +1,176 @@
+import type { Decoded } from '../field.ts';
+import { Reader } from '../reader.ts';
+import { hex, struct, uint } from '../struct.ts';
+import { Writer } from '../writer.ts';
+import { readHeaderExtension, writeHeaderExtension, type ExtensionElementSpec, type ExtensionMap, type HeaderExtension } from './extensions.ts';
+
+/** RFC 3550 §5.1: the RTP fixed header, defined once (decode, encode and spans come from this). */
+export const RtpFixedHeader = struct('RTP fixed header', [
+  uint('version', 2),
+  uint('padding', 1),
+  uint('extension', 1),
+  uint('csrcCount', 4),
+  uint('marker', 1),
+  uint('payloadType', 7),
+  uint('sequenceNumber', 16),
+  uint('timestamp', 32),
+  uint('ssrc', 32, hex(8)),
+]);
+
+export interface RtpHeader {
+  readonly version: number;
+  readonly padding: boolean;
+  readonly marker: boolean;
+  readonly payloadType: number;
+  readonly sequenceNumber: number;
+  readonly timestamp: number;
+  readonly ssrc: number;
+  readonly csrcs: readonly number[];
+  readonly extension?: HeaderExtension;
+  /** Bytes from the start of the packet to the payload (fixed header, CSRCs, extension). */
+  readonly headerLength: number;
+}
+
+export interface RtpPacket {
+  readonly header: RtpHeader;
+  /** The payload without padding (or, for SRTP, the encrypted payload without the auth tag). */
+  readonly payload: Uint8Array;
+  /** Padding bytes at the end, the count byte included (RFC 3550 §5.1, P bit). */
+  readonly paddingLength: number;
+}
+
+export interface RtpDecodeOptions {
+  /** Names the elements of the header extension (`a=extmap`). */
+  readonly extensions?: ExtensionMap;
+  /**
+   * The packet is SRTP (RFC 3711 §3.1): the payload is ciphertext followed by an auth tag of this many bytes,
+   * and padding, being encrypted, is not interpreted.
+   */
+  readonly srtpTagLength?: number;
+}
+
+/** Decodes an RTP (or SRTP) packet; never throws. */
+export function decodeRtp(bytes: Uint8Array, options: RtpDecodeOptions = {}, base = 0): Decoded<RtpPacket> {
+  const r = new Reader(bytes, base);
+  const header = readRtpHeader(r, options.extensions);
+  const tag = options.srtpTagLength ?? 0;
+  let payloadEnd = Math.max(header.headerLength, bytes.length - tag);
+  let paddingLength = 0;
+  if (r.truncated) {
+    return { value: { header, payload: new Uint8Array(0), paddingLength: 0 }, fields: r.fields, problems: r.problems };
+  }
+  if (tag > 0) {
+    if (bytes.length - header.headerLength < tag) r.problem(`SRTP packet too short for a ${tag}-byte auth tag`, header.headerLength, bytes.length - header.headerLength);
+  } else if (header.padding) {
+    // RFC 3550 §5.1: the last octet of the padding counts how many padding octets to ignore, itself included.
+    const count = bytes[bytes.length - 1] ?? 0;
+    if (count === 0 || count > bytes.length - header.headerLength) {
+      r.problem(`padding count ${count} is impossible for a ${bytes.length - header.headerLength}-byte payload`, bytes.length - 1, 1);
+    } else {
+      paddingLength = count;
+      payloadEnd = bytes.length - count;
+    }
+  }
+  const payload = bytes.subarray(header.headerLength, payloadEnd);
+  r.field(tag > 0 ? 'encrypted payload' : 'payload', header.headerLength, payload.length, `${payload.length} bytes`);
+  if (paddingLength > 0) r.field('padding', payloadEnd, paddingLength, `${paddingLength} bytes`);
+  if (tag > 0 && bytes.length - header.headerLength >= tag) r.field('SRTP auth tag', bytes.length - tag, tag);
+  return { value: { header, payload, paddingLength }, fields: r.fields, problems: r.problems };
+}
+
+/** Reads the fixed header, CSRC list and header extension at the reader's position. */
+export function readRtpHeader(r: Reader, extensions?: ExtensionMap): RtpHeader {
+  const start = r.pos;
+  const h = r.group('RTP header', () => RtpFixedHeader.decode(r));
+  if (h.version !== 2 && !r.truncated) r.problem(`RTP version ${h.version}, expected 2`, start, 1);
+  const csrcs: number[] = [];
+  if (h.csrcCount > 0) {
+    r.group('CSRC list', () => {
+      for (let i = 0; i < h.csrcCount && !r.truncated; i++) csrcs.push(r.u32(`CSRC ${i + 1}`, hex(8)));
+    });
+  }
+  const extension = h.extension && !r.truncated ? readHeaderExtension(r, extensions) : undefined;
+  return {
+    version: h.version,
+    padding: h.padding === 1,
+    marker: h.marker === 1,
+    payloadType: h.payloadType,
+    sequenceNumber: h.sequenceNumber,
+    timestamp: h.timestamp,
+    ssrc: h.ssrc,
+    csrcs,
+    ...(extension ? { extension } : {}),
+    headerLength: r.pos - start,
+  };
+}
+
+/**
+ * The header length of an RTP packet without decoding it (for SRTP): fixed header + 4·CC + extension,
+ * or undefined if the packet is shorter than its header claims.
+ */
+export function rtpHeaderLength(p: Uint8Array): number | undefined {
+  if (p.length < 12) return undefined;
+  let n = 12 + 4 * (p[0]! & 0x0f);
+  if (p[0]! & 0x10) {
+    if (p.length < n + 4) return undefined;
+    n += 4 + 4 * ((p[n + 2]! << 8) | p[n + 3]!);
+  }
+  return n <= p.length ? n : undefined;
+}
+
+export interface RtpPacketSpec {
+  readonly marker?: boolean;
+  readonly payloadType: number;
+  readonly sequenceNumber: number;
+  readonly timestamp: number;
+  readonly ssrc: number;
+  readonly csrcs?: readonly number[];
+  /** Elements (form chosen per RFC 8285 unless given) or an opaque extension. */
+  readonly extension?:
+    | { readonly elements: readonly ExtensionElementSpec[]; readonly form?: 'one-byte' | 'two-byte'; readonly appBits?: number }
+    | { readonly profile: number; readonly raw: Uint8Array };
+  readonly payload: Uint8Array;
+  /** Total padding bytes to append, the count byte included (1–255); sets the P bit. */
+  readonly padding?: number;
+}
+
+/** Encodes an RTP packet (RFC 3550 §5.1). Throws only on values that cannot be encoded. */
+export function encodeRtp(p: RtpPacketSpec): Uint8Array {
+  const csrcs = p.csrcs ?? [];
+  if (csrcs.length > 15) throw new RangeError(`${csrcs.length} CSRCs: at most 15`);
+  const padding = p.padding ?? 0;
+  if (padding < 0 || padding > 255) throw new RangeError(`padding of ${padding} bytes: 0–255`);
+  const w = new Writer(12 + 4 * csrcs.length + p.payload.length + 64);
+  RtpFixedHeader.encode(w, {
+    version: 2,
+    padding: padding > 0 ? 1 : 0,
+    extension: p.extension ? 1 : 0,
+    csrcCount: csrcs.length,
+    marker: p.marker ? 1 : 0,
+    payloadType: p.payloadType,
+    sequenceNumber: p.sequenceNumber,
+    timestamp: p.timestamp >>> 0,
+    ssrc: p.ssrc >>> 0,
+  });
+  for (const c of csrcs) w.u32(c);
+  if (p.extension) writeHeaderExtension(w, p.extension);
+  w.bytes(p.payload);
+  if (padding > 0) w.zeros(padding - 1).u8(padding);
+  return w.finish();
+}
+
+/** Re-encodes a decoded packet (its extension kept byte for byte). */
+export function rtpPacketToSpec(p: RtpPacket): RtpPacketSpec {
+  const h = p.header;
+  return {
+    marker: h.marker,
+    payloadType: h.payloadType,
+    sequenceNumber: h.sequenceNumber,
+    timestamp: h.timestamp,
+    ssrc: h.ssrc,
+    csrcs: h.csrcs,
+    ...(h.extension ? { extension: { profile: h.extension.profile, raw: h.extension.data } } : {}),
+    payload: p.payload,
+    ...(p.paddingLength > 0 ? { padding: p.paddingLength } : {}),
+  };
+}
