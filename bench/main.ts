@@ -1,0 +1,19 @@
+import { benchScheduler } from './scheduler.ts';
+import { benchNat } from './nat.ts';
+
+/**
+ * Benchmarks print figures as ratios against a baseline measured in the same run, on the same machine, so that
+ * a number means something on any machine. They are never timed tests.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const only = argv[0];
+  const all: [string, () => void][] = [
+    ['scheduler', benchScheduler],
+    ['nat', benchNat],
+  ];
+  for (const [name, fn] of all) {
+    if (only && only !== name) continue;
+    fn();
+  }
+  return 0;
+}

@@ -1,0 +1,172 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { formatDuration } from '../sim/core/time.ts';
+import { parseDuration } from '../sim/core/time.ts';
+import { traceToJson } from '../sim/core/trace-json.ts';
+import { ScenarioError } from '../sim/scenario/check.ts';
+import { parseScenario } from '../sim/scenario/parse.ts';
+import { findPreset, listPresets } from '../sim/scenario/presets/index.ts';
+import { runScenario } from '../sim/scenario/run.ts';
+import { applySet } from '../sim/scenario/set.ts';
+import { writePcapng } from '../sim/wire/pcap/pcapng-writer.ts';
+import { formatSummary } from './summary.ts';
+
+const USAGE = `rtclab — a deterministic, packet-level WebRTC lab
+
+Usage:
+  rtclab run <preset|scenario.json> [options]   run a scenario and print a summary
+      --seed N            the random seed (default: the scenario's)
+      --until DURATION    stop at this virtual time, e.g. 30s, 500ms (default: the scenario's duration)
+      --set PATH=VALUE    change a field before running, e.g. --set nodes.natA.preset=symmetric (repeatable)
+      --pcap FILE         write every hop as a pcapng packet (one interface per link)
+      --keylog FILE       write the DTLS key log (NSS format) for Wireshark
+      --json FILE         write a machine-readable summary
+      --trace FILE        write the whole trace (the format the visualizer loads)
+      --quiet             print nothing but errors
+  rtclab presets                                 list the built-in scenarios
+  rtclab show <preset>                           print a preset as a scenario file to edit
+  rtclab help                                    this text
+`;
+
+class UsageError extends Error {}
+
+interface RunArgs {
+  target: string;
+  seed?: number;
+  until?: number;
+  sets: string[];
+  pcap?: string;
+  keylog?: string;
+  json?: string;
+  trace?: string;
+  quiet: boolean;
+}
+
+function parseRunArgs(argv: string[]): RunArgs {
+  const out: RunArgs = { target: '', sets: [], quiet: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
+      return v;
+    };
+    switch (a) {
+      case '--seed': {
+        const v = value();
+        if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new UsageError(`--seed expects a non-negative integer, got ${JSON.stringify(v)}`);
+        out.seed = Number(v);
+        break;
+      }
+      case '--until': {
+        const v = value();
+        const d = parseDuration(v);
+        if (typeof d === 'object') throw new UsageError(`--until: ${d.error}`);
+        out.until = d;
+        break;
+      }
+      case '--set':
+        out.sets.push(value());
+        break;
+      case '--pcap':
+        out.pcap = value();
+        break;
+      case '--keylog':
+        out.keylog = value();
+        break;
+      case '--json':
+        out.json = value();
+        break;
+      case '--trace':
+        out.trace = value();
+        break;
+      case '--quiet':
+        out.quiet = true;
+        break;
+      default:
+        if (a.startsWith('--')) throw new UsageError(`unknown option ${a}`);
+        if (out.target) throw new UsageError(`one scenario at a time (got ${out.target} and ${a})`);
+        out.target = a;
+    }
+  }
+  if (!out.target) throw new UsageError('run needs a preset name or a scenario file (see `rtclab presets`)');
+  return out;
+}
+
+/** A preset by name, or a scenario file; JSON errors name the file and position. */
+export function loadScenarioSource(target: string): unknown {
+  const preset = findPreset(target);
+  if (preset) return preset.build();
+  let text: string;
+  try {
+    text = readFileSync(target, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      code === 'ENOENT' ? `${target}: no such preset or file (see \`rtclab presets\`)` : `${target}: cannot read (${(e as Error).message})`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${target}: not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+function run(argv: string[]): number {
+  const args = parseRunArgs(argv);
+  let raw = loadScenarioSource(args.target);
+  for (const s of args.sets) raw = applySet(raw, s);
+  const scenario = parseScenario(raw);
+  const started = performance.now();
+  const result = runScenario(scenario, { ...(args.seed !== undefined ? { seed: args.seed } : {}), ...(args.until !== undefined ? { until: args.until } : {}) });
+  const elapsed = (performance.now() - started) / 1000;
+  if (args.pcap) writeFileSync(args.pcap, writePcapng(result.trace));
+  if (args.keylog) writeFileSync(args.keylog, result.trace.secrets.filter((s) => s.kind === 'nss-keylog').map((s) => `${s.text}\n`).join(''));
+  if (args.json) writeFileSync(args.json, `${JSON.stringify(result.summary, null, 2)}\n`);
+  if (args.trace) writeFileSync(args.trace, traceToJson(result.trace));
+  if (!args.quiet) {
+    process.stdout.write(formatSummary(scenario, result));
+    process.stdout.write(`ran ${formatDuration(result.summary.duration as number)} of virtual time in ${elapsed.toFixed(2)} s\n`);
+    for (const [flag, file] of [['pcap', args.pcap], ['keylog', args.keylog], ['json', args.json], ['trace', args.trace]] as const) {
+      if (file) process.stdout.write(`wrote ${flag} to ${file}\n`);
+    }
+  }
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'run':
+        return run(rest);
+      case 'presets':
+        for (const p of listPresets()) process.stdout.write(`${p.name.padEnd(34)} ${p.title}\n`);
+        return 0;
+      case 'show': {
+        const p = rest[0] ? findPreset(rest[0]) : undefined;
+        if (!p) throw new UsageError(`show needs a preset name (see \`rtclab presets\`), got ${JSON.stringify(rest[0] ?? '')}`);
+        process.stdout.write(`${JSON.stringify(p.build(), null, 2)}\n`);
+        return 0;
+      }
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return cmd === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(cmd)}`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`rtclab: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof ScenarioError) {
+      process.stderr.write(`rtclab: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,46 @@
+import { formatTransportAddress, type Endpoint, type EndpointOutput, type TransportAddress } from '../core/endpoint.ts';
+import { utf8Encode } from '../core/encoding.ts';
+import type { Micros } from '../core/time.ts';
+import { printable } from './udp-probe.ts';
+
+/**
+ * Answers every datagram with "echo: you are <source as seen here>", which shows a learner the NAT mapping.
+ * `alsoReplyFrom` adds replies from other local addresses/ports — the way to watch a NAT's filtering decide
+ * (RFC 4787 §5: which sources may send back in). `replyDelay` holds the answers back (to outlive a mapping).
+ */
+export class UdpEcho implements Endpoint {
+  private readonly pending: { at: Micros; from: TransportAddress; to: TransportAddress; bytes: Uint8Array }[] = [];
+  private readonly out: EndpointOutput[] = [];
+  received = 0;
+
+  constructor(
+    readonly name: string,
+    readonly listen: readonly TransportAddress[],
+    readonly alsoReplyFrom: readonly TransportAddress[] = [],
+    readonly replyDelay: Micros = 0,
+  ) {}
+
+  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
+    this.received++;
+    const seen = formatTransportAddress(from);
+    this.out.push({ type: 'note', kind: 'echo.received', text: `${this.name} received "${printable(bytes)}" from ${seen}`, data: { from: seen, to: formatTransportAddress(to) } });
+    const sources = [to, ...this.alsoReplyFrom];
+    for (const src of sources) {
+      const text = `echo: you are ${seen}` + (src === to ? '' : ` (sent from ${formatTransportAddress(src)})`);
+      this.pending.push({ at: now + this.replyDelay, from: src, to: from, bytes: utf8Encode(text) });
+    }
+  }
+
+  handleTimeout(): void {}
+
+  poll(now: Micros): EndpointOutput {
+    while (this.pending.length > 0 && this.pending[0]!.at <= now) {
+      const r = this.pending.shift()!;
+      this.out.push({ type: 'transmit', from: r.from, to: r.to, bytes: r.bytes });
+    }
+    const next = this.out.shift();
+    if (next) return next;
+    const head = this.pending[0];
+    return head ? { type: 'timeout', at: head.at, reason: 'echo-delay' } : { type: 'idle' };
+  }
+}

@@ -1,0 +1,139 @@
+import type { TransportAddress } from '../core/endpoint.ts';
+import type { Hop, JsonValue } from '../core/trace.ts';
+import { ipFamily } from '../wire/ip/address.ts';
+import { encodeUdpDatagram, peekUdpDatagram, udpPayload } from '../wire/ip/udp-datagram.ts';
+import type { Interface } from './interface.ts';
+import type { Network } from './network.ts';
+import { NetNode } from './node.ts';
+
+/** A datagram handed to a socket: who sent it, to which of our addresses, the payload, and its trace hop. */
+export type UdpHandler = (from: TransportAddress, to: TransportAddress, payload: Uint8Array, hop: Hop) => void;
+
+/** A bound UDP socket on a host. `ip` may be the wildcard "0.0.0.0" or "::". */
+export class UdpSocket {
+  handler: UdpHandler | undefined;
+  closed = false;
+  constructor(
+    readonly host: Host,
+    readonly ip: string,
+    readonly port: number,
+  ) {}
+
+  /** Sends `payload` to `to`; the source address is the bound one, or the routed interface's for a wildcard. */
+  send(to: TransportAddress, payload: Uint8Array, fromIp?: string): Hop | undefined {
+    if (this.closed) throw new Error(`socket ${this.ip}:${this.port} on ${this.host.name} is closed`);
+    return this.host.sendUdp(this, to, payload, fromIp);
+  }
+
+  onDatagram(handler: UdpHandler): this {
+    this.handler = handler;
+    return this;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.host.unbind(this);
+  }
+
+  get local(): TransportAddress {
+    return { ip: this.ip, port: this.port };
+  }
+}
+
+const WILDCARD = new Set(['0.0.0.0', '::']);
+
+/** An end host: originates and terminates datagrams through UDP sockets; never forwards. */
+export class Host extends NetNode {
+  private readonly sockets: UdpSocket[] = [];
+  private nextEphemeral: number;
+  private ipId: number;
+  readonly counters = { sent: 0, received: 0, bytesSent: 0, bytesReceived: 0 };
+
+  constructor(net: Network, name: string) {
+    super(net, name, 'host');
+    const rng = net.rng.fork(`host/${name}`);
+    // Linux's default ephemeral range is 32768–60999 (net.ipv4.ip_local_port_range)
+    this.nextEphemeral = rng.int(32768, 61000);
+    this.ipId = rng.int(0, 65536);
+  }
+
+  /** Binds a UDP socket; port 0 picks an ephemeral port. Throws if the address is not ours or the port is taken. */
+  bindUdp(ip: string, port = 0): UdpSocket {
+    if (!WILDCARD.has(ip) && !this.ownsAddress(ip)) throw new Error(`${this.name}: cannot bind ${ip}: not an address of this host`);
+    let p = port;
+    if (p === 0) {
+      for (let tries = 0; tries < 28232; tries++) {
+        const candidate = this.nextEphemeral;
+        this.nextEphemeral = candidate >= 60999 ? 32768 : candidate + 1;
+        if (!this.portTaken(ip, candidate)) {
+          p = candidate;
+          break;
+        }
+      }
+      if (p === 0) throw new Error(`${this.name}: no free ephemeral port`);
+    } else if (this.portTaken(ip, p)) {
+      throw new Error(`${this.name}: port ${p} on ${ip} is already bound`);
+    }
+    const s = new UdpSocket(this, ip, p);
+    this.sockets.push(s);
+    return s;
+  }
+
+  unbind(s: UdpSocket): void {
+    const i = this.sockets.indexOf(s);
+    if (i >= 0) this.sockets.splice(i, 1);
+  }
+
+  private portTaken(ip: string, port: number): boolean {
+    return this.sockets.some((s) => s.port === port && (s.ip === ip || WILDCARD.has(s.ip) || WILDCARD.has(ip)));
+  }
+
+  /** Builds the real IP+UDP bytes and sends them out of the routed interface. */
+  sendUdp(socket: UdpSocket, to: TransportAddress, payload: Uint8Array, fromIp?: string): Hop | undefined {
+    const out = this.routes.lookup(to.ip);
+    const family = ipFamily(to.ip);
+    let src = fromIp ?? (WILDCARD.has(socket.ip) ? undefined : socket.ip);
+    if (src === undefined) src = out?.addressOf(family);
+    if (!out || src === undefined) {
+      this.net.note(this.name, 'net.no-route', `${this.name} cannot send to ${to.ip}: no route or no IPv${family} address`, { to: to.ip });
+      return undefined;
+    }
+    const bytes = encodeUdpDatagram({ src, dst: to.ip, srcPort: socket.port, dstPort: to.port, payload, identification: family === 4 ? this.nextIpId() : 0 });
+    this.counters.sent++;
+    this.counters.bytesSent += payload.length;
+    return out.send(bytes, this.net.trace.newPacketId());
+  }
+
+  private nextIpId(): number {
+    const id = this.ipId;
+    this.ipId = (this.ipId + 1) & 0xffff;
+    return id;
+  }
+
+  receive(iface: Interface, bytes: Uint8Array, hop: Hop): void {
+    const v = peekUdpDatagram(bytes);
+    if ('error' in v) {
+      this.drop(hop, `not a UDP datagram this host can read (${v.error})`);
+      return;
+    }
+    if (!this.ownsAddress(v.dst)) {
+      this.drop(hop, `not addressed to this host (${v.dst})`);
+      return;
+    }
+    const socket =
+      this.sockets.find((s) => s.port === v.dstPort && s.ip === v.dst) ??
+      this.sockets.find((s) => s.port === v.dstPort && WILDCARD.has(s.ip) && ipFamily(s.ip) === v.family);
+    if (!socket || !socket.handler) {
+      this.drop(hop, `port unreachable: no socket bound to ${v.dst} port ${v.dstPort}`);
+      return;
+    }
+    void iface;
+    this.counters.received++;
+    this.counters.bytesReceived += v.payloadLength;
+    socket.handler({ ip: v.src, port: v.srcPort }, { ip: v.dst, port: v.dstPort }, udpPayload(bytes, v), hop);
+  }
+
+  override details(): { [key: string]: JsonValue } {
+    return { ...this.counters };
+  }
+}

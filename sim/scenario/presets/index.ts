@@ -1,0 +1,21 @@
+import { networkPresets } from './network.ts';
+
+/** A built-in scenario: its name (what `rtclab run` takes), a title and a description for people. */
+export interface PresetInfo {
+  readonly name: string;
+  readonly title: string;
+  readonly description: string;
+  /** The scenario's JSON form, fresh each call (callers may modify it). */
+  build(): Record<string, unknown>;
+}
+
+let cache: PresetInfo[] | undefined;
+
+export function listPresets(): readonly PresetInfo[] {
+  cache ??= [...networkPresets()];
+  return cache;
+}
+
+export function findPreset(name: string): PresetInfo | undefined {
+  return listPresets().find((p) => p.name === name);
+}

@@ -1,0 +1,96 @@
+import type { TransportAddress } from '../core/endpoint.ts';
+import type { Micros } from '../core/time.ts';
+import type { InterfaceAddress } from '../net/interface.ts';
+import type { LinkDirection } from '../net/link-params.ts';
+
+/**
+ * A scenario after validation. The JSON form is documented in README.md ("Scenario format"); `parseScenario`
+ * turns JSON into this, naming every field that is wrong.
+ */
+export interface Scenario {
+  readonly name: string;
+  readonly title: string;
+  readonly description: string;
+  readonly seed: number;
+  /** How long the run lasts in virtual time. */
+  readonly duration: Micros;
+  /** In the order written: the order nodes are built in (it never depends on hash order). */
+  readonly nodes: readonly NodeSpec[];
+  readonly apps: readonly AppSpec[];
+  readonly events: readonly EventSpec[];
+}
+
+export type NodeKindSpec = 'host' | 'router' | 'nat' | 'firewall';
+
+export interface UplinkSpec {
+  /** The node this one hangs from: its gateway. */
+  readonly node: string;
+  /** The link's name (default: "<node>-lan" under a NAT or firewall, "<node>-wan" under a router). */
+  readonly name: string;
+  /** Behaviour from this node towards the uplink. */
+  readonly up: Partial<LinkDirection>;
+  /** Behaviour from the uplink towards this node. */
+  readonly down: Partial<LinkDirection>;
+}
+
+export interface HostSpec {
+  readonly kind: 'host';
+  readonly name: string;
+  readonly uplink?: UplinkSpec;
+  readonly addresses: readonly InterfaceAddress[];
+}
+
+export interface RouterSpec {
+  readonly kind: 'router';
+  readonly name: string;
+  readonly uplink?: UplinkSpec;
+}
+
+export interface NatSpec {
+  readonly kind: 'nat';
+  readonly name: string;
+  readonly uplink?: UplinkSpec;
+  /** Preset name the behaviour started from, for display ("symmetric"). */
+  readonly preset: string;
+  /** The validated NAT behaviour (sim/net/nat). */
+  readonly behaviour: unknown;
+  /** Its inside address and subnet. */
+  readonly internal: InterfaceAddress;
+  /** Its public (outside) addresses: one or more, the pool for paired pooling. */
+  readonly external: readonly string[];
+}
+
+export interface FirewallSpec {
+  readonly kind: 'firewall';
+  readonly name: string;
+  readonly uplink?: UplinkSpec;
+  readonly preset: string;
+}
+
+export type NodeSpec = HostSpec | RouterSpec | NatSpec | FirewallSpec;
+
+export interface ProbeAppSpec {
+  readonly kind: 'udp-probe';
+  readonly host: string;
+  readonly bind: TransportAddress;
+  readonly send: readonly { at: Micros; to: TransportAddress; count?: number; interval?: Micros }[];
+}
+
+export interface EchoAppSpec {
+  readonly kind: 'udp-echo';
+  readonly host: string;
+  readonly listen: readonly TransportAddress[];
+  readonly alsoReplyFrom: readonly TransportAddress[];
+  readonly replyDelay: Micros;
+}
+
+export type AppSpec = ProbeAppSpec | EchoAppSpec;
+
+/** A change at a moment: a link's behaviour changes (goes down, gets lossy). */
+export interface EventSpec {
+  readonly at: Micros;
+  readonly link: string;
+  /** Which direction(s): "up" is from the link's lower node towards its uplink. */
+  readonly direction: 'up' | 'down' | 'both';
+  readonly set: Partial<LinkDirection>;
+}
