@@ -1,0 +1,23 @@
+/** STUN (RFC 8489), TURN (RFC 8656) and ChannelData codec: one layer for endpoints and the capture dissector. */
+export * from './constants.ts';
+export type { AttributeCodec, AttributeContext, StunAttribute } from './attribute.ts';
+export { defineAttribute } from './attribute.ts';
+export * from './attrs-address.ts';
+export * from './attrs-stun.ts';
+export * from './attrs-turn.ts';
+export * from './attrs-ice-nat.ts';
+export { codecFor, getAttribute, getAttributes, hasAttribute, rawAttribute } from './attributes.ts';
+export type { StunMessage } from './message.ts';
+export { messageType, messageTypeName, splitMessageType } from './message.ts';
+export type { EncodeOptions } from './encode.ts';
+export { encodeStun, StunEncodeError } from './encode.ts';
+export { decodeStun, unknownComprehensionRequired } from './decode.ts';
+export type { CheckResult, CheckStatus } from './integrity.ts';
+export { crc32, verifyFingerprint, verifyMessageIntegrity, verifyMessageIntegritySha256 } from './integrity.ts';
+export type { KeyAlgorithm } from './credentials.ts';
+export { longTermKey, shortTermKey, userHash } from './credentials.ts';
+export { saslprep, SaslprepError } from './saslprep.ts';
+export type { ChannelData, ChannelDataOptions } from './channel-data.ts';
+export { channelNumberProblem, decodeChannelData, encodeChannelData } from './channel-data.ts';
+export { isChannelData, isStun, tcpFrameLength } from './demux.ts';
+export { describe } from './describe.ts';
