@@ -1,0 +1,266 @@
+import { internetChecksum } from '../checksum.ts';
+import type { Decoded, Field, Problem } from '../field.ts';
+import { Reader } from '../reader.ts';
+import { bytes, hex, struct, uint } from '../struct.ts';
+import { Writer } from '../writer.ts';
+import { formatIPv4, parseIPv4 } from './address.ts';
+import { ecnName, showProtocol } from './protocols.ts';
+import { showChecksum } from './pseudo-header.ts';
+
+/**
+ * The IPv4 header (RFC 791 §3.1; DSCP/ECN per RFC 2474 and RFC 3168), one struct per 32-bit word because
+ * struct.ts packs consecutive integers into a single run of at most 32 bits.
+ */
+export const IPv4Word0 = struct('IPv4 header', [
+  uint('version', 4),
+  uint('ihl', 4, (v) => `${v} (${v * 4} bytes)`),
+  uint('dscp', 6),
+  uint('ecn', 2, (v) => `${v} (${ecnName(v)})`),
+  uint('totalLength', 16),
+]);
+export const IPv4Word1 = struct('IPv4 header', [
+  uint('identification', 16, (v) => `0x${v.toString(16).padStart(4, '0')} (${v})`),
+  uint('reservedFlag', 1),
+  uint('dontFragment', 1, (v) => (v ? 'set' : 'not set')),
+  uint('moreFragments', 1, (v) => (v ? 'set' : 'not set')),
+  uint('fragmentOffset', 13, (v) => `${v} (${v * 8} bytes)`),
+]);
+export const IPv4Rest = struct('IPv4 header', [
+  uint('ttl', 8),
+  uint('protocol', 8, showProtocol),
+  uint('headerChecksum', 16, hex(4)),
+  bytes('source', 4, (b) => formatIPv4(b)),
+  bytes('destination', 4, (b) => formatIPv4(b)),
+]);
+
+export const IPV4_MIN_HEADER = 20;
+
+export interface IPv4Header {
+  readonly version: number;
+  /** Internet Header Length in 32-bit words. */
+  readonly ihl: number;
+  readonly dscp: number;
+  readonly ecn: number;
+  readonly totalLength: number;
+  readonly identification: number;
+  readonly reservedFlag: boolean;
+  readonly dontFragment: boolean;
+  readonly moreFragments: boolean;
+  /** In units of 8 bytes, as on the wire; `fragmentOffset * 8` is the byte offset. */
+  readonly fragmentOffset: number;
+  readonly ttl: number;
+  readonly protocol: number;
+  readonly headerChecksum: number;
+  readonly headerChecksumOk: boolean;
+  /** The checksum the header should carry (equal to `headerChecksum` when it is correct). */
+  readonly expectedChecksum: number;
+  readonly src: string;
+  readonly dst: string;
+  readonly srcBytes: Uint8Array;
+  readonly dstBytes: Uint8Array;
+  /** Raw option bytes (IHL > 5), a view into the buffer. */
+  readonly options: Uint8Array;
+  readonly headerLength: number;
+  /** Offset of the payload in the decoded bytes (= headerLength). */
+  readonly payloadOffset: number;
+  /** Payload bytes present: total length minus header, cut to what the buffer holds. */
+  readonly payloadLength: number;
+}
+
+/** RFC 791 §3.1 option types (IANA "IP Option Numbers"). */
+const OPTION_NAMES: Readonly<Record<number, string>> = {
+  0: 'End of Option List',
+  1: 'No-Operation',
+  7: 'Record Route',
+  68: 'Timestamp',
+  130: 'Security',
+  131: 'Loose Source Route',
+  133: 'Extended Security',
+  136: 'Stream ID',
+  137: 'Strict Source Route',
+  148: 'Router Alert',
+};
+
+/**
+ * Decodes an IPv4 header at the start of `buf`. Spans are offset by `base` (where `buf[0]` sits in the outermost
+ * buffer); `payloadOffset` is relative to `buf`. The value is undefined only when the header itself is cut short
+ * or is not IPv4 at all.
+ */
+export function decodeIPv4(buf: Uint8Array, base = 0): Decoded<IPv4Header | undefined> {
+  const r = new Reader(buf, base);
+  const h = { ...IPv4Word0.decode(r), ...IPv4Word1.decode(r), ...IPv4Rest.decode(r) };
+  const fields = r.fields;
+  const problems: Problem[] = r.problems;
+  if (buf.length > 0 && h.version !== 4) {
+    problems.push({ offset: base, length: 1, message: `IP version ${h.version}, expected 4` });
+    return { value: undefined, fields: within(fields, base, buf.length), problems };
+  }
+  if (r.truncated) return { value: undefined, fields: within(fields, base, buf.length), problems };
+  const headerLength = h.ihl * 4;
+  if (h.ihl < 5) {
+    problems.push({ offset: base, length: 1, message: `IHL ${h.ihl} (${headerLength} bytes) is less than the minimum 5 (RFC 791 §3.1)` });
+    return { value: undefined, fields, problems };
+  }
+  if (headerLength > buf.length) {
+    problems.push({ offset: base + IPV4_MIN_HEADER, length: buf.length - IPV4_MIN_HEADER, message: `truncated: IHL says the header has ${headerLength} bytes, only ${buf.length} captured` });
+    return { value: undefined, fields, problems };
+  }
+  const options = r.bytes(headerLength - IPV4_MIN_HEADER);
+  if (options.length > 0) fields.push(optionsField(options, base + IPV4_MIN_HEADER, problems));
+
+  const expected = internetChecksumWithout(buf, headerLength);
+  const ok = h.headerChecksum === expected || internetChecksum(buf, 0, headerLength) === 0;
+  replaceDisplay(fields, 'headerChecksum', showChecksum(h.headerChecksum, expected));
+  if (!ok) problems.push({ offset: base + 10, length: 2, message: `bad header checksum 0x${hex4(h.headerChecksum)}, should be 0x${hex4(expected)}` });
+  if (h.reservedFlag) problems.push({ offset: base + 6, length: 1, message: 'reserved flag bit is set (RFC 791 §3.1: must be zero)' });
+
+  let end = h.totalLength;
+  if (h.totalLength < headerLength) {
+    problems.push({ offset: base + 2, length: 2, message: `total length ${h.totalLength} is less than the header length ${headerLength}` });
+    end = headerLength;
+  } else if (h.totalLength > buf.length) {
+    problems.push({ offset: base + 2, length: 2, message: `total length ${h.totalLength} exceeds the ${buf.length} bytes captured` });
+    end = buf.length;
+  }
+  return {
+    value: {
+      version: h.version,
+      ihl: h.ihl,
+      dscp: h.dscp,
+      ecn: h.ecn,
+      totalLength: h.totalLength,
+      identification: h.identification,
+      reservedFlag: h.reservedFlag === 1,
+      dontFragment: h.dontFragment === 1,
+      moreFragments: h.moreFragments === 1,
+      fragmentOffset: h.fragmentOffset,
+      ttl: h.ttl,
+      protocol: h.protocol,
+      headerChecksum: h.headerChecksum,
+      headerChecksumOk: ok,
+      expectedChecksum: expected,
+      src: formatIPv4(h.source),
+      dst: formatIPv4(h.destination),
+      srcBytes: h.source,
+      dstBytes: h.destination,
+      options,
+      headerLength,
+      payloadOffset: headerLength,
+      payloadLength: end - headerLength,
+    },
+    fields,
+    problems,
+  };
+}
+
+/** What to build an IPv4 datagram from; everything but the addresses and protocol has a default. */
+export interface IPv4Init {
+  readonly src: string;
+  readonly dst: string;
+  readonly protocol: number;
+  readonly ttl?: number;
+  readonly dscp?: number;
+  readonly ecn?: number;
+  readonly identification?: number;
+  readonly dontFragment?: boolean;
+  readonly moreFragments?: boolean;
+  /** In units of 8 bytes. */
+  readonly fragmentOffset?: number;
+  /** Raw option bytes; padded with End of Option List to a multiple of 4 (RFC 791 §3.1). */
+  readonly options?: Uint8Array;
+  /** Overrides for building malformed datagrams in tests; computed when absent. */
+  readonly totalLength?: number;
+  readonly headerChecksum?: number;
+  readonly ihl?: number;
+}
+
+/** Encodes an IPv4 header followed by `payload`, with the header checksum computed (RFC 791 §3.1). */
+export function encodeIPv4(init: IPv4Init, payload: Uint8Array): Uint8Array {
+  const src = parseIPv4(init.src);
+  const dst = parseIPv4(init.dst);
+  if (!src || !dst) throw new RangeError(`not IPv4 addresses: ${init.src} → ${init.dst}`);
+  const opts = init.options ?? new Uint8Array(0);
+  const optLength = Math.ceil(opts.length / 4) * 4;
+  const headerLength = IPV4_MIN_HEADER + optLength;
+  if (headerLength > 60) throw new RangeError(`IPv4 options of ${opts.length} bytes do not fit in the header`);
+  const totalLength = init.totalLength ?? headerLength + payload.length;
+  if (totalLength > 0xffff) throw new RangeError(`IPv4 datagram of ${totalLength} bytes is too long`);
+  const w = new Writer(headerLength + payload.length);
+  IPv4Word0.encode(w, { version: 4, ihl: init.ihl ?? headerLength / 4, dscp: init.dscp ?? 0, ecn: init.ecn ?? 0, totalLength });
+  IPv4Word1.encode(w, {
+    identification: init.identification ?? 0,
+    reservedFlag: 0,
+    dontFragment: init.dontFragment ? 1 : 0,
+    moreFragments: init.moreFragments ? 1 : 0,
+    fragmentOffset: init.fragmentOffset ?? 0,
+  });
+  IPv4Rest.encode(w, {
+    ttl: init.ttl ?? 64,
+    protocol: init.protocol,
+    headerChecksum: 0,
+    source: src,
+    destination: dst,
+  });
+  w.bytes(opts).zeros(optLength - opts.length);
+  w.setU16(10, init.headerChecksum ?? internetChecksum(w.peek(), 0, headerLength));
+  w.bytes(payload);
+  return w.finish();
+}
+
+/** Recomputes the header checksum of an IPv4 datagram in place (after rewriting TTL or addresses). */
+export function fixIPv4Checksum(datagram: Uint8Array): void {
+  const headerLength = (datagram[0]! & 0x0f) * 4;
+  const c = internetChecksumWithout(datagram, headerLength);
+  datagram[10] = c >> 8;
+  datagram[11] = c & 0xff;
+}
+
+/** The checksum over the first `headerLength` bytes with the checksum field taken as zero. */
+function internetChecksumWithout(buf: Uint8Array, headerLength: number): number {
+  const end = Math.min(headerLength, buf.length);
+  let sum = 0;
+  for (let i = 0; i + 1 < end; i += 2) if (i !== 10) sum += (buf[i]! << 8) | buf[i + 1]!;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
+
+/** Options as a list of children: single-byte EOL/NOP, the rest type-length-value (RFC 791 §3.1). */
+function optionsField(opts: Uint8Array, at: number, problems: Problem[]): Field {
+  const children: Field[] = [];
+  let i = 0;
+  while (i < opts.length) {
+    const type = opts[i]!;
+    const name = OPTION_NAMES[type] ?? `option ${type}`;
+    if (type === 0) {
+      children.push({ name, offset: at + i, length: opts.length - i, display: 'end of options (the rest is padding)' });
+      break;
+    }
+    if (type === 1) {
+      children.push({ name, offset: at + i, length: 1 });
+      i += 1;
+      continue;
+    }
+    const len = opts[i + 1];
+    if (len === undefined || len < 2 || i + len > opts.length) {
+      problems.push({ offset: at + i, length: opts.length - i, message: `IPv4 option ${type} has a bad length ${len ?? '(missing)'}` });
+      children.push({ name, offset: at + i, length: opts.length - i, display: 'malformed' });
+      break;
+    }
+    children.push({ name, offset: at + i, length: len, display: `type ${type}, length ${len}` });
+    i += len;
+  }
+  return { name: 'options', offset: at, length: opts.length, display: `${opts.length} bytes`, children };
+}
+
+/** Replaces the display of the first top-level field with this name (struct fields are recorded before we know). */
+export function replaceDisplay(fields: Field[], name: string, display: string): void {
+  const i = fields.findIndex((f) => f.name === name);
+  if (i >= 0) fields[i] = { ...fields[i]!, display };
+}
+
+/** Drops spans a truncated struct recorded past the end of the buffer. */
+export function within(fields: readonly Field[], base: number, length: number): Field[] {
+  return fields.filter((f) => f.offset + f.length <= base + length);
+}
+
+const hex4 = (v: number): string => v.toString(16).padStart(4, '0');

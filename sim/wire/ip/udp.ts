@@ -1,0 +1,139 @@
+import type { Decoded, Problem } from '../field.ts';
+import { onesSum } from '../checksum.ts';
+import { Reader } from '../reader.ts';
+import { hex, struct, uint } from '../struct.ts';
+import { Writer } from '../writer.ts';
+import { replaceDisplay, within } from './ipv4.ts';
+import { pseudoHeaderSum, showChecksum, transportChecksum, type PseudoHeader } from './pseudo-header.ts';
+
+/** The UDP header (RFC 768), as two 32-bit structs (struct.ts runs of integers are at most 32 bits). */
+export const UdpPorts = struct('UDP header', [uint('srcPort', 16), uint('dstPort', 16)]);
+export const UdpLengthChecksum = struct('UDP header', [uint('length', 16), uint('checksum', 16, hex(4))]);
+
+export const UDP_HEADER_LENGTH = 8;
+
+/**
+ * correct / incorrect: verified against the pseudo-header; absent: IPv4 with checksum 0 (RFC 768);
+ * unverified: no pseudo-header given, or the datagram is cut short or is a fragment.
+ */
+export type ChecksumStatus = 'correct' | 'incorrect' | 'absent' | 'unverified';
+
+export interface UdpHeader {
+  readonly srcPort: number;
+  readonly dstPort: number;
+  readonly length: number;
+  readonly checksum: number;
+  readonly checksumStatus: ChecksumStatus;
+  /** What the checksum should be, when it could be computed. */
+  readonly expectedChecksum?: number;
+  /** Offset of the payload in the decoded bytes (always 8) and how many payload bytes there are. */
+  readonly payloadOffset: number;
+  readonly payloadLength: number;
+}
+
+export interface UdpDecodeOptions {
+  /** The addresses from the IP header; without them the checksum cannot be verified. */
+  readonly pseudo?: PseudoHeader;
+  /** Where `buf[0]` sits in the outermost buffer. */
+  readonly base?: number;
+  /**
+   * True for the first fragment of a fragmented datagram: the header is there but the bytes it covers are not,
+   * so length and checksum are not checked.
+   */
+  readonly fragment?: boolean;
+}
+
+/**
+ * Decodes a UDP datagram: `buf` holds exactly the IP payload (from the UDP header to the end of the IP datagram).
+ * The payload is `length - 8` bytes; a Length field that disagrees with the IP payload is a problem.
+ */
+export function decodeUdp(buf: Uint8Array, opts: UdpDecodeOptions = {}): Decoded<UdpHeader | undefined> {
+  const base = opts.base ?? 0;
+  const r = new Reader(buf, base);
+  const h = { ...UdpPorts.decode(r), ...UdpLengthChecksum.decode(r) };
+  const fields = r.fields;
+  const problems: Problem[] = r.problems;
+  if (r.truncated) return { value: undefined, fields: within(fields, base, buf.length), problems };
+
+  let payloadLength = buf.length - UDP_HEADER_LENGTH;
+  let lengthOk = !opts.fragment;
+  if (opts.fragment) {
+    payloadLength = Math.max(0, Math.min(h.length, buf.length) - UDP_HEADER_LENGTH);
+  } else if (h.length < UDP_HEADER_LENGTH) {
+    problems.push({ offset: base + 4, length: 2, message: `UDP length ${h.length} is less than the 8-byte header (RFC 768)` });
+    lengthOk = false;
+  } else if (h.length > buf.length) {
+    problems.push({ offset: base + 4, length: 2, message: `UDP length ${h.length} exceeds the ${buf.length} bytes of the IP payload` });
+    lengthOk = false;
+  } else if (h.length < buf.length) {
+    problems.push({ offset: base + 4, length: 2, message: `UDP length ${h.length} is less than the ${buf.length} bytes of the IP payload` });
+    payloadLength = h.length - UDP_HEADER_LENGTH;
+  }
+
+  let status: ChecksumStatus = 'unverified';
+  let expected: number | undefined;
+  let note = opts.fragment ? 'unverified: fragment' : 'unverified';
+  if (h.checksum === 0 && opts.pseudo?.family !== 6) {
+    status = 'absent';
+    note = 'none: checksum not used (RFC 768)';
+  } else if (opts.pseudo && lengthOk) {
+    // the length in the pseudo-header is the UDP length (RFC 768; RFC 8200 §8.1 upper-layer length)
+    const pseudo = opts.pseudo;
+    expected = transportChecksum(pseudo, buf, 0, h.length, 6);
+    const sum = onesSum(buf, 0, h.length, pseudoHeaderSum(pseudo, h.length));
+    status = sum === 0xffff ? 'correct' : 'incorrect';
+    if (status === 'correct') expected = h.checksum;
+    if (h.checksum === 0) {
+      problems.push({ offset: base + 6, length: 2, message: 'UDP checksum 0 over IPv6 is not allowed (RFC 8200 §8.1)' });
+      status = 'incorrect';
+    } else if (status === 'incorrect') {
+      problems.push({ offset: base + 6, length: 2, message: `bad UDP checksum ${showChecksum(h.checksum, expected)}` });
+    }
+  } else if (!opts.pseudo) {
+    note = 'unverified: no IP pseudo-header';
+  } else if (!lengthOk && !opts.fragment) {
+    note = 'unverified: bad length';
+  }
+  replaceDisplay(fields, 'checksum', showChecksum(h.checksum, expected, note));
+  if (payloadLength > 0) fields.push({ name: 'payload', offset: base + UDP_HEADER_LENGTH, length: payloadLength, display: `${payloadLength} bytes` });
+  return {
+    value: {
+      srcPort: h.srcPort,
+      dstPort: h.dstPort,
+      length: h.length,
+      checksum: h.checksum,
+      checksumStatus: status,
+      ...(expected !== undefined ? { expectedChecksum: expected } : {}),
+      payloadOffset: UDP_HEADER_LENGTH,
+      payloadLength,
+    },
+    fields,
+    problems,
+  };
+}
+
+export interface UdpInit {
+  readonly srcPort: number;
+  readonly dstPort: number;
+  /** Overrides for malformed datagrams in tests. */
+  readonly length?: number;
+  readonly checksum?: number;
+}
+
+/**
+ * Encodes a UDP header and payload. With a pseudo-header the checksum is computed (a computed 0 is sent as
+ * 0xffff, RFC 768); without one it is 0, which only IPv4 allows.
+ */
+export function encodeUdp(init: UdpInit, payload: Uint8Array, pseudo?: PseudoHeader): Uint8Array {
+  const length = UDP_HEADER_LENGTH + payload.length;
+  if (length > 0xffff) throw new RangeError(`UDP payload of ${payload.length} bytes is too long`);
+  const w = new Writer(length);
+  UdpPorts.encode(w, { srcPort: init.srcPort, dstPort: init.dstPort });
+  UdpLengthChecksum.encode(w, { length: init.length ?? length, checksum: 0 });
+  w.bytes(payload);
+  const out = w.finish();
+  const c = init.checksum ?? (pseudo ? transportChecksum({ ...pseudo, protocol: 17 }, out, 0, length, 6) : 0);
+  out[6] = c >> 8;
+  out[7] = c & 0xff;
+  return out;
+}
