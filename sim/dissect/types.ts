@@ -1,0 +1,52 @@
+import type { Field, Problem } from '../wire/field.ts';
+
+/**
+ * The dissector's output for one packet (one hop's IP datagram, or a captured frame): a stack of layers,
+ * each with the span it covers in the packet's bytes, a one-line summary, its field tree and its problems.
+ * Every offset is absolute in the bytes handed to the dissector, so the hex pane can highlight any field.
+ * Shared by the capture reader, the CLI (`rtclab dissect`) and the visualizer: one codec layer.
+ */
+export type Protocol =
+  | 'ETH'
+  | 'IPv4'
+  | 'IPv6'
+  | 'UDP'
+  | 'TCP'
+  | 'STUN'
+  | 'TURN-CHANNELDATA'
+  | 'DTLS'
+  | 'RTP'
+  | 'RTCP'
+  | 'SRTP'
+  | 'SRTCP'
+  | 'HTTP'
+  | 'WEBSOCKET'
+  | 'SDP'
+  | 'DATA';
+
+export interface Layer {
+  readonly protocol: Protocol;
+  readonly offset: number;
+  readonly length: number;
+  /** What a person reads in a packet list: "Binding Request (USE-CANDIDATE)", "SRTP video ssrc 0x1234 seq 812". */
+  readonly summary: string;
+  readonly fields: readonly Field[];
+  readonly problems: readonly Problem[];
+  /** For a UDP payload layer, why it was classified so (RFC 7983): "first byte 0x16 is in 20–63: DTLS". */
+  readonly classification?: string;
+  /** The decoded value, for analyzers (STUN message, DTLS records, RTP header …). */
+  readonly value?: unknown;
+}
+
+export interface DissectedPacket {
+  readonly layers: readonly Layer[];
+  /** The most specific protocol recognised (the last layer's), e.g. "STUN". */
+  readonly protocol: Protocol;
+  /** The top layer's summary. */
+  readonly summary: string;
+  /** "ip:port" or "[v6]:port" when the packet is UDP/TCP, else the IP address, else "". */
+  readonly src: string;
+  readonly dst: string;
+  /** Every layer's problems together. */
+  readonly problems: readonly Problem[];
+}
