@@ -40,6 +40,7 @@ export interface NatConfig {
   /**
    * RFC 7857 §3, port overlapping: one external address:port may serve several mappings as long as their remote
    * endpoints differ (Linux conntrack does this). Needs a mapping behaviour other than endpoint-independent.
+   * With 'preserve', a new mapping first tries the external port its internal endpoint already has.
    */
   readonly portOverlapping: boolean;
   /** RFC 4787 §6, REQ-9: packets from inside to the NAT's own external addresses are looped back. */

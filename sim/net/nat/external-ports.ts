@@ -94,7 +94,8 @@ export class ExternalPorts {
 
   /**
    * Chooses the external address:port of a new mapping. `reuse(ip)` lists ports other mappings of the same
-   * internal endpoint hold on `ip` (tried first with port overlapping, as Linux's find_appropriate_src does).
+   * internal endpoint hold on `ip`, newest first: with port overlapping and 'preserve' they are tried before the
+   * internal port, as Linux's find_appropriate_src does.
    */
   allocate(now: Micros, internal: TransportAddress, boundTo: string, reuse: (ip: string) => number[]): Allocation {
     const c = this.config;
@@ -103,8 +104,9 @@ export class ExternalPorts {
     const parity = c.portParity ? ((internal.port & 1) as 0 | 1) : undefined;
     let quota: string | undefined;
     for (const ip of this.candidates(sub)) {
-      const reused = c.portOverlapping ? reuse(ip) : [];
-      const preferred = c.portAssignment === 'preserve' ? [...reused, internal.port] : reused;
+      // Keeping ports: with overlapping, first the port the endpoint already has, then its own port (as Linux).
+      const reused = c.portOverlapping && c.portAssignment === 'preserve' ? reuse(ip) : [];
+      const preferred = c.portAssignment === 'preserve' ? [...reused, internal.port] : [];
       const search = (ranges: readonly PortRange[]) =>
         findPort({ ranges, preferred, strategy, next: this.nextPort.get(ip), parity, rng: this.rng, isFree: (p) => this.isFree(now, ip, p, boundTo) });
       const how = (f: { how: string; preferredIndex?: number }): PortHow =>
