@@ -1,17 +1,9 @@
 import type { Reader } from '../reader.ts';
-import { hex, struct, uint } from '../struct.ts';
+import { hex } from '../struct.ts';
 import type { Writer } from '../writer.ts';
 
-/** RFC 3550 §6.4.1: one reception report block (24 bytes). */
-export const ReportBlockStruct = struct('report block', [
-  uint('ssrc', 32, hex(8)),
-  uint('fractionLost', 8, (v) => `${v}/256 (${((v * 100) / 256).toFixed(1)}%)`),
-  uint('cumulativeLost', 24, (v) => String(signed24(v))),
-  uint('highestSequence', 32),
-  uint('jitter', 32),
-  uint('lastSr', 32, hex(8)),
-  uint('delaySinceLastSr', 32, (v) => `${v} (${((v / 65536) * 1000).toFixed(3)} ms)`),
-]);
+/** RFC 3550 §6.4.1: one reception report block is 24 bytes. */
+export const REPORT_BLOCK_SIZE = 24;
 
 export interface ReportBlock {
   readonly ssrc: number;
@@ -56,12 +48,21 @@ const signed24 = (v: number): number => (v & 0x800000 ? v - 0x1000000 : v);
 function readBlocks(r: Reader, count: number, end: number): ReportBlock[] {
   const out: ReportBlock[] = [];
   for (let i = 0; i < count; i++) {
-    if (r.pos + ReportBlockStruct.size > end) {
+    if (r.pos + REPORT_BLOCK_SIZE > end) {
       r.problem(`report block ${i + 1} of ${count} does not fit in the packet`, r.pos, end - r.pos);
       break;
     }
-    const b = r.group(`report block ${i + 1}`, () => ReportBlockStruct.decode(r));
-    out.push({ ...b, cumulativeLost: signed24(b.cumulativeLost) });
+    out.push(
+      r.group(`report block ${i + 1}`, () => ({
+        ssrc: r.u32('SSRC', hex(8)),
+        fractionLost: r.u8('fraction lost', (v) => `${v}/256 (${((v * 100) / 256).toFixed(1)}%)`),
+        cumulativeLost: signed24(r.u24('cumulative number of packets lost', (v) => String(signed24(v)))),
+        highestSequence: r.u32('extended highest sequence number received'),
+        jitter: r.u32('interarrival jitter'),
+        lastSr: r.u32('last SR (LSR)', hex(8)),
+        delaySinceLastSr: r.u32('delay since last SR (DLSR)', (v) => `${v} (${((v / 65536) * 1000).toFixed(3)} ms)`),
+      })),
+    );
   }
   return out;
 }
@@ -99,7 +100,9 @@ function ntpDisplay(v: bigint): string {
 
 function writeBlocks(w: Writer, blocks: readonly ReportBlock[]): void {
   if (blocks.length > 31) throw new RangeError(`${blocks.length} report blocks: at most 31 per packet`);
-  for (const b of blocks) ReportBlockStruct.encode(w, { ...b, cumulativeLost: b.cumulativeLost & 0xffffff });
+  for (const b of blocks) {
+    w.u32(b.ssrc).u8(b.fractionLost).u24(b.cumulativeLost & 0xffffff).u32(b.highestSequence).u32(b.jitter).u32(b.lastSr).u32(b.delaySinceLastSr);
+  }
 }
 
 /** Writes the body; returns the value of the count field. */

@@ -4,17 +4,17 @@ import { hex, struct, uint } from '../struct.ts';
 import { Writer } from '../writer.ts';
 import { readHeaderExtension, writeHeaderExtension, type ExtensionElementSpec, type ExtensionMap, type HeaderExtension } from './extensions.ts';
 
-/** RFC 3550 §5.1: the RTP fixed header, defined once (decode, encode and spans come from this). */
-export const RtpFixedHeader = struct('RTP fixed header', [
+/**
+ * RFC 3550 §5.1: the first 16 bits of the RTP fixed header, defined once (decode, encode and spans come from
+ * this); sequence number, timestamp and SSRC follow as whole words. (A struct run of bit fields is capped at 32 bits.)
+ */
+export const RtpFirstWord = struct('RTP flags', [
   uint('version', 2),
   uint('padding', 1),
   uint('extension', 1),
   uint('csrcCount', 4),
   uint('marker', 1),
   uint('payloadType', 7),
-  uint('sequenceNumber', 16),
-  uint('timestamp', 32),
-  uint('ssrc', 32, hex(8)),
 ]);
 
 export interface RtpHeader {
@@ -81,7 +81,12 @@ export function decodeRtp(bytes: Uint8Array, options: RtpDecodeOptions = {}, bas
 /** Reads the fixed header, CSRC list and header extension at the reader's position. */
 export function readRtpHeader(r: Reader, extensions?: ExtensionMap): RtpHeader {
   const start = r.pos;
-  const h = r.group('RTP header', () => RtpFixedHeader.decode(r));
+  const h = r.group('RTP fixed header', () => ({
+    ...RtpFirstWord.decode(r),
+    sequenceNumber: r.u16('sequence number'),
+    timestamp: r.u32('timestamp'),
+    ssrc: r.u32('SSRC', hex(8)),
+  }));
   if (h.version !== 2 && !r.truncated) r.problem(`RTP version ${h.version}, expected 2`, start, 1);
   const csrcs: number[] = [];
   if (h.csrcCount > 0) {
@@ -141,17 +146,9 @@ export function encodeRtp(p: RtpPacketSpec): Uint8Array {
   const padding = p.padding ?? 0;
   if (padding < 0 || padding > 255) throw new RangeError(`padding of ${padding} bytes: 0–255`);
   const w = new Writer(12 + 4 * csrcs.length + p.payload.length + 64);
-  RtpFixedHeader.encode(w, {
-    version: 2,
-    padding: padding > 0 ? 1 : 0,
-    extension: p.extension ? 1 : 0,
-    csrcCount: csrcs.length,
-    marker: p.marker ? 1 : 0,
-    payloadType: p.payloadType,
-    sequenceNumber: p.sequenceNumber,
-    timestamp: p.timestamp >>> 0,
-    ssrc: p.ssrc >>> 0,
-  });
+  RtpFirstWord.encode(w, { version: 2, padding: padding > 0 ? 1 : 0, extension: p.extension ? 1 : 0, csrcCount: csrcs.length, marker: p.marker ? 1 : 0, payloadType: p.payloadType });
+  if (!Number.isInteger(p.sequenceNumber) || p.sequenceNumber < 0 || p.sequenceNumber > 0xffff) throw new RangeError(`RTP sequence number ${p.sequenceNumber}`);
+  w.u16(p.sequenceNumber).u32(p.timestamp >>> 0).u32(p.ssrc >>> 0);
   for (const c of csrcs) w.u32(c);
   if (p.extension) writeHeaderExtension(w, p.extension);
   w.bytes(p.payload);

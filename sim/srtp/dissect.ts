@@ -1,0 +1,48 @@
+import type { Decoded } from '../wire/field.ts';
+import { Reader } from '../wire/reader.ts';
+import { decodeRtp, type RtpPacket } from '../wire/rtp/rtp.ts';
+import type { ExtensionMap } from '../wire/rtp/extensions.ts';
+import { RtcpCommonHeader, rtcpTypeName } from '../wire/rtcp/header.ts';
+import { hex } from '../wire/struct.ts';
+import type { SrtpProfile } from './profiles.ts';
+import { srtcpTrailer } from './transform.ts';
+
+/**
+ * Dissecting protected packets without keys, for the packet view: what SRTP and SRTCP leave in clear
+ * (RFC 3711 §3.1, §3.4) with spans, and the ciphertext and tag as opaque fields.
+ */
+export function decodeSrtp(bytes: Uint8Array, profile: SrtpProfile, extensions?: ExtensionMap, base = 0): Decoded<RtpPacket> {
+  return decodeRtp(bytes, { srtpTagLength: profile.srtpTagLength, ...(extensions ? { extensions } : {}) }, base);
+}
+
+export interface SrtcpView {
+  readonly packetType: number;
+  readonly count: number;
+  readonly ssrc: number;
+  readonly encrypted: boolean;
+  readonly index: number;
+  /** The (possibly encrypted) rest of the compound packet after the first 8 bytes. */
+  readonly body: Uint8Array;
+  readonly authTag: Uint8Array;
+}
+
+export function decodeSrtcp(bytes: Uint8Array, profile: SrtpProfile, base = 0): Decoded<SrtcpView | undefined> {
+  const r = new Reader(bytes, base);
+  const t = srtcpTrailer(profile, bytes);
+  if (!t) {
+    r.problem(`${bytes.length} bytes are too few for SRTCP with a ${profile.srtcpTagLength}-byte tag`, 0, bytes.length);
+    return { value: undefined, fields: r.fields, problems: r.problems };
+  }
+  const h = r.group('RTCP header (clear)', () => RtcpCommonHeader.decode(r), (v) => rtcpTypeName(v.packetType));
+  const ssrc = r.u32('SSRC of sender', hex(8));
+  const gcm = profile.cipher === 'aes-gcm';
+  const bodyEnd = gcm ? t.trailerAt - profile.srtcpTagLength : t.trailerAt;
+  const body = r.bytes(bodyEnd - 8, t.encrypted ? 'encrypted RTCP' : 'RTCP (authenticated only)');
+  let authTag = new Uint8Array(0);
+  if (gcm) authTag = r.bytes(profile.srtcpTagLength, 'GCM auth tag');
+  const word = r.u32();
+  r.fieldBits('E', t.trailerAt, 1, 0, 1, t.encrypted ? '1 (encrypted)' : '0 (not encrypted)');
+  r.fieldBits('SRTCP index', t.trailerAt, 4, 1, 31, String(word & 0x7fffffff));
+  if (!gcm) authTag = r.bytes(profile.srtcpTagLength, 'auth tag');
+  return { value: { packetType: h.packetType, count: h.count, ssrc, encrypted: t.encrypted, index: t.index, body, authTag }, fields: r.fields, problems: r.problems };
+}
