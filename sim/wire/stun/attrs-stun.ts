@@ -167,8 +167,12 @@ export const Fingerprint = defineAttribute<number>(AttrType.Fingerprint, {
 export interface ErrorCodeValue {
   /** 300–699: class × 100 + number. */
   readonly code: number;
+  /** As on the wire; coturn ends it with a NUL byte, which `show` and `describe` leave out. */
   readonly reason: string;
 }
+
+/** The reason phrase without the trailing NUL bytes some servers (coturn) send. */
+export const reasonText = (reason: string): string => reason.replace(/\0+$/, '');
 
 /** Reads the 32-bit word Reserved(21) Class(3) Number(8) shared by ERROR-CODE and ADDRESS-ERROR-CODE. */
 export function readClassNumber(r: Reader, at: number, reservedStart: number, what: string): number {
@@ -211,7 +215,7 @@ export const ErrorCode = defineAttribute<ErrorCodeValue>(AttrType.ErrorCode, {
     writeClassNumber(w, v.code, 0, 'ERROR-CODE');
     w.bytes(utf8Encode(v.reason));
   },
-  show: (v) => `${v.code} ${v.reason}`,
+  show: (v) => `${v.code} ${reasonText(v.reason)}`,
 });
 
 /** RFC 8489 §14.11: a list of 16-bit attribute types. */

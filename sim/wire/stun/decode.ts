@@ -6,7 +6,7 @@ import { codecFor } from './attributes.ts';
 import { attributeName, AttrType, hex16, HEADER_SIZE, isComprehensionRequired, MAGIC_COOKIE } from './constants.ts';
 import { fingerprintAt } from './integrity.ts';
 import type { StunMessage } from './message.ts';
-import { HeaderRest, messageTypeName, MessageTypeBits, splitMessageType } from './message.ts';
+import { messageTypeName, MessageTypeBits, splitMessageType } from './message.ts';
 
 /** Types that may legitimately repeat (RFC 8656 §9.1: several XOR-PEER-ADDRESS in one CreatePermission). */
 const MAY_REPEAT = new Set<number>([AttrType.XorPeerAddress]);
@@ -24,15 +24,15 @@ export function decodeStun(bytes: Uint8Array): Decoded<StunMessage | undefined> 
     const t = splitMessageType(type & 0x3fff);
     return `${hex16(type)} ${messageTypeName(t.method, t.class)}`;
   });
-  const head = HeaderRest.decode(r);
+  const length = r.u16('Message Length');
+  const cookie = r.u32('Magic Cookie', (v) => `0x${v.toString(16).padStart(8, '0')}`);
   const tid = r.bytes(12, 'Transaction ID', (v) => toHex(v));
   if (r.truncated) return { value: undefined, fields: r.fields, problems: r.problems };
 
   if (bits['Leading zero bits'] !== 0) r.problem('the two leading bits are not zero: not a STUN message (RFC 8489 §5)', 0, 1);
-  if (head['Magic Cookie'] !== MAGIC_COOKIE) {
-    r.problem(`magic cookie is 0x${head['Magic Cookie'].toString(16).padStart(8, '0')}, not 0x2112a442 (an RFC 3489 message?)`, 4, 4);
+  if (cookie !== MAGIC_COOKIE) {
+    r.problem(`magic cookie is 0x${cookie.toString(16).padStart(8, '0')}, not 0x2112a442 (an RFC 3489 message?)`, 4, 4);
   }
-  const length = head['Message Length'];
   if (length % 4 !== 0) r.problem(`message length ${length} is not a multiple of 4 (RFC 8489 §5)`, 2, 2);
   let end = HEADER_SIZE + length;
   if (end > bytes.length) {

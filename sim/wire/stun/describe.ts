@@ -2,7 +2,7 @@ import { formatTransportAddress } from '../../core/endpoint.ts';
 import { getAttribute, getAttributes } from './attributes.ts';
 import { XorMappedAddress, MappedAddress, XorPeerAddress, XorRelayedAddress } from './attrs-address.ts';
 import { UseCandidate } from './attrs-ice-nat.ts';
-import { ErrorCode } from './attrs-stun.ts';
+import { ErrorCode, reasonText } from './attrs-stun.ts';
 import { ChannelNumber, Data, Lifetime } from './attrs-turn.ts';
 import type { ChannelData } from './channel-data.ts';
 import { hex16, Method } from './constants.ts';
@@ -17,7 +17,7 @@ export function describe(m: StunMessage | ChannelData): string {
   if ('channel' in m) return `ChannelData ${hex16(m.channel)} (${m.data.length} bytes)`;
   let s = messageTypeName(m.method, m.class);
   const err = getAttribute(m, ErrorCode);
-  if (m.class === 'error' && err) s += ` ${err.code} ${err.reason}`;
+  if (m.class === 'error' && err) s += ` ${err.code} ${reasonText(err.reason)}`;
   const details: string[] = [];
   if (getAttribute(m, UseCandidate)) details.push('USE-CANDIDATE');
   const lifetime = getAttribute(m, Lifetime);

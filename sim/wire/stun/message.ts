@@ -1,4 +1,4 @@
-import { hex, struct, uint } from '../struct.ts';
+import { struct, uint } from '../struct.ts';
 import type { StunAttribute } from './attribute.ts';
 import type { StunClass } from './constants.ts';
 import { CLASS_BITS, CLASS_OF_BITS, className, methodName } from './constants.ts';
@@ -23,8 +23,6 @@ export const MessageTypeBits = struct('Message Type', [
   uint('C0', 1),
   uint('M3–M0', 4),
 ]);
-
-export const HeaderRest = struct('STUN header', [uint('Message Length', 16), uint('Magic Cookie', 32, hex(8))]);
 
 export function messageType(method: number, cls: StunClass): number {
   if (!Number.isInteger(method) || method < 0 || method > 0xfff) throw new RangeError(`STUN method 0x${method.toString(16)} does not fit in 12 bits`);
