@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
+import { Rng } from '../../core/rng.ts';
 import { findField } from '../field.ts';
 import { decodeDatagram } from './datagram.ts';
 import type { DissectedRecord } from './datagram.ts';
@@ -97,6 +98,17 @@ describe.each([
         if (!boundaries.has(n)) expect(d.problems.length).toBeGreaterThan(0);
         for (const f of d.fields) expect(f.offset + f.length).toBeLessThanOrEqual(n);
       }
+    }
+  });
+
+  test('random byte corruption of real datagrams never throws and keeps every span inside the buffer', () => {
+    const rng = Rng.fromSeed(42).fork(name);
+    for (let i = 0; i < 2000; i++) {
+      const p = rng.pick(packets);
+      const bad = p.payload.slice();
+      for (let k = rng.int(1, 4); k > 0; k--) bad[rng.int(0, bad.length)] = rng.int(0, 256);
+      const d = decodeDatagram(bad);
+      for (const f of d.fields) expect(f.offset + f.length).toBeLessThanOrEqual(bad.length);
     }
   });
 
