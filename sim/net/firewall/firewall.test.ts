@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TransportAddress } from '../../core/endpoint.ts';
 import { SECOND } from '../../core/time.ts';
 import { Firewall } from './firewall.ts';
+import { firewallPolicyFromPreset } from './policy.ts';
 import { firewallPreset, parseFirewallSpec } from './presets.ts';
 
 const a = (text: string): TransportAddress => {
@@ -105,5 +106,18 @@ describe('firewall connection tracking', () => {
       'topology.fw.rules[0].src.prefix: expected an address or prefix like "10.0.0.0/8", got "10.0.0.0/40"',
     ]);
     expect(parseFirewallSpec('moat').ok).toBe(false);
+  });
+});
+
+describe('firewall as a node policy', () => {
+  it('answers allow or deny-with-reason, and lets non-UDP/TCP traffic match only protocol-free rules', () => {
+    const p = firewallPolicyFromPreset('block-udp');
+    expect(p.decide(0, 'outbound', 'udp', a(HOST), a(STUN))).toEqual({
+      allow: false,
+      reason: 'firewall rule "drop-udp" (drop all UDP both ways): udp 192.168.1.10:5000 → 203.0.113.9:3478 (outbound, new)',
+    });
+    expect(p.decide(0, 'outbound', 'other', a('192.168.1.10:0'), a('203.0.113.9:0'))).toEqual({ allow: true });
+    const inbound = firewallPolicyFromPreset('drop-all-inbound');
+    expect(inbound.decide(0, 'inbound', 'other', a('203.0.113.9:0'), a('192.168.1.10:0')).allow).toBe(false);
   });
 });

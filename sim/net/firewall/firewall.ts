@@ -1,9 +1,9 @@
-import type { Transport, TransportAddress } from '../../core/endpoint.ts';
+import type { TransportAddress } from '../../core/endpoint.ts';
 import { formatTransportAddress as fmt } from '../../core/endpoint.ts';
 import type { JsonValue } from '../../core/trace.ts';
 import type { Micros } from '../../core/time.ts';
 import { formatDuration } from '../../core/time.ts';
-import type { FirewallConfig, FirewallDirection, FirewallRule, Packet } from './rules.ts';
+import type { FirewallConfig, FirewallDirection, FirewallProto, FirewallRule, Packet } from './rules.ts';
 import { ruleMatches, validateFirewallConfig } from './rules.ts';
 
 /**
@@ -47,7 +47,7 @@ export interface ExpiredFlow {
 
 /** A tracked flow, for the visualizer. */
 export interface FlowView {
-  readonly proto: Transport;
+  readonly proto: FirewallProto;
   /** The endpoint that sent the first packet, and where to. */
   readonly initiator: TransportAddress;
   readonly responder: TransportAddress;
@@ -61,7 +61,7 @@ export interface FlowView {
 
 interface Flow {
   readonly key: string;
-  readonly proto: Transport;
+  readonly proto: FirewallProto;
   readonly initiator: TransportAddress;
   readonly responder: TransportAddress;
   readonly direction: FirewallDirection;
@@ -71,7 +71,7 @@ interface Flow {
   replied: boolean;
 }
 
-const flowKey = (proto: Transport, a: TransportAddress, b: TransportAddress): string => `${proto} ${fmt(a)} ${fmt(b)}`;
+const flowKey = (proto: FirewallProto, a: TransportAddress, b: TransportAddress): string => `${proto} ${fmt(a)} ${fmt(b)}`;
 
 export class Firewall {
   private readonly flows = new Map<string, Flow>();
@@ -83,7 +83,7 @@ export class Firewall {
     if (errors.length > 0) throw new Error(`invalid firewall configuration: ${errors.join('; ')}`);
   }
 
-  decide(now: Micros, direction: FirewallDirection, proto: Transport, src: TransportAddress, dst: TransportAddress): FirewallDecision {
+  decide(now: Micros, direction: FirewallDirection, proto: FirewallProto, src: TransportAddress, dst: TransportAddress): FirewallDecision {
     const expired = this.expire(now);
     const forward = this.flows.get(flowKey(proto, src, dst));
     const reverse = forward ? undefined : this.flows.get(flowKey(proto, dst, src));

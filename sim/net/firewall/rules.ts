@@ -9,6 +9,8 @@ import { canonicalIp, inPrefix } from '../../wire/ip/address.ts';
  */
 
 export type FirewallDirection = 'outbound' | 'inbound';
+/** What the IP header's protocol field says; 'other' (ICMP, SCTP, …) only matches rules without `proto`. */
+export type FirewallProto = Transport | 'other';
 
 export interface AddressMatch {
   /** "10.0.0.0/8", "2001:db8::/32" or a single address; any address when absent. */
@@ -51,7 +53,7 @@ export const DEFAULT_FIREWALL_TIMEOUTS: FirewallTimeouts = { udp: 30 * SECOND, u
 
 export interface Packet {
   readonly direction: FirewallDirection;
-  readonly proto: Transport;
+  readonly proto: FirewallProto;
   readonly src: TransportAddress;
   readonly dst: TransportAddress;
   readonly state: 'new' | 'established';
