@@ -38,7 +38,7 @@ export function decodeSrtcp(bytes: Uint8Array, profile: SrtpProfile, base = 0): 
   const gcm = profile.cipher === 'aes-gcm';
   const bodyEnd = gcm ? t.trailerAt - profile.srtcpTagLength : t.trailerAt;
   const body = r.bytes(bodyEnd - 8, t.encrypted ? 'encrypted RTCP' : 'RTCP (authenticated only)');
-  let authTag = new Uint8Array(0);
+  let authTag: Uint8Array = new Uint8Array(0);
   if (gcm) authTag = r.bytes(profile.srtcpTagLength, 'GCM auth tag');
   const word = r.u32();
   r.fieldBits('E', t.trailerAt, 1, 0, 1, t.encrypted ? '1 (encrypted)' : '0 (not encrypted)');

@@ -79,7 +79,7 @@ export function readHeaderExtension(r: Reader, map?: ExtensionMap): HeaderExtens
           // RFC 8285 §4.2/§4.3: padding bytes (0) may appear between and after elements.
           r.pos++;
           while (r.pos < end && r.peekU8() === 0) r.pos++;
-          r.field('padding', at, r.pos - at);
+          r.field('extension padding', at, r.pos - at);
           continue;
         }
         let id: number;

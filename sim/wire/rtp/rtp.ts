@@ -73,7 +73,7 @@ export function decodeRtp(bytes: Uint8Array, options: RtpDecodeOptions = {}, bas
   }
   const payload = bytes.subarray(header.headerLength, payloadEnd);
   r.field(tag > 0 ? 'encrypted payload' : 'payload', header.headerLength, payload.length, `${payload.length} bytes`);
-  if (paddingLength > 0) r.field('padding', payloadEnd, paddingLength, `${paddingLength} bytes`);
+  if (paddingLength > 0) r.field('padding bytes', payloadEnd, paddingLength, `${paddingLength} bytes`);
   if (tag > 0 && bytes.length - header.headerLength >= tag) r.field('SRTP auth tag', bytes.length - tag, tag);
   return { value: { header, payload, paddingLength }, fields: r.fields, problems: r.problems };
 }
