@@ -29,7 +29,7 @@ export function formatSummary(s: Scenario, r: RunResult): string {
   const drops = Object.entries(sum.drops as Obj);
   lines.push(drops.length === 0 ? '  no drops' : `  drops: ${drops.map(([k, v]) => `${String(v)} ${k}`).join(', ')}`);
   for (const n of r.trace.notes) {
-    if (n.kind === 'nat.mapping.created' || n.kind === 'probe.received' || n.kind === 'nat.filtered' || n.kind === 'nat.mapping.expired' || n.kind === 'nat.no-mapping' || n.kind === 'nat.hairpin') {
+    if (n.kind === 'nat.mapping.created' || n.kind === 'probe.received' || n.kind === 'nat.filtered' || n.kind === 'nat.mapping.expired' || n.kind === 'nat.no-mapping' || n.kind === 'nat.hairpin' || n.kind === 'firewall.blocked') {
       lines.push(`  ${fmtTime(n.t)}  ${n.text}`);
     }
   }

@@ -24,7 +24,7 @@ export class UdpEcho implements Endpoint {
     this.received++;
     const seen = formatTransportAddress(from);
     this.out.push({ type: 'note', kind: 'echo.received', text: `${this.name} received "${printable(bytes)}" from ${seen}`, data: { from: seen, to: formatTransportAddress(to) } });
-    const sources = [to, ...this.alsoReplyFrom];
+    const sources = [to, ...this.alsoReplyFrom.filter((a) => a.ip !== to.ip || a.port !== to.port)];
     for (const src of sources) {
       const text = `echo: you are ${seen}` + (src === to ? '' : ` (sent from ${formatTransportAddress(src)})`);
       this.pending.push({ at: now + this.replyDelay, from: src, to: from, bytes: utf8Encode(text) });

@@ -12,6 +12,7 @@ import type { NetNode } from '../net/node.ts';
 import { Router } from '../net/router.ts';
 import type { NatConfig } from '../net/nat/config.ts';
 import { ScenarioError, join } from './check.ts';
+import { firewallPolicy, type FirewallPresetName } from './firewall-config.ts';
 import type { AppSpec, NodeSpec, Scenario } from './types.ts';
 
 export interface BuiltApp {
@@ -65,11 +66,12 @@ export function buildScenario(s: Scenario, seed = s.seed): Built {
     );
     const childIface = link.a;
     const parentIface = link.b;
+    if (child instanceof FirewallBox) child.setUplink(childIface);
     child.routes.add('0.0.0.0/0', childIface);
     child.routes.add('::/0', childIface);
     for (const ip of reachable(spec)) parent.routes.add(hostRoute(ip), parentIface);
   }
-  for (const node of nodes.values()) if (node instanceof NatBox) node.start();
+  for (const node of nodes.values()) if (node instanceof NatBox || node instanceof FirewallBox) node.start();
 
   const apps: BuiltApp[] = [];
   s.apps.forEach((spec, i) => {
@@ -122,6 +124,6 @@ function makeNode(net: Network, spec: NodeSpec): NetNode {
     case 'nat':
       return new NatBox(net, spec.name, spec.behaviour as NatConfig, spec.preset, spec.internal, spec.external);
     case 'firewall':
-      return new FirewallBox(net, spec.name, spec.preset);
+      return new FirewallBox(net, spec.name, firewallPolicy(spec.preset as FirewallPresetName));
   }
 }

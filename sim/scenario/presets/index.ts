@@ -12,7 +12,8 @@ export interface PresetInfo {
 let cache: PresetInfo[] | undefined;
 
 export function listPresets(): readonly PresetInfo[] {
-  cache ??= [...networkPresets()];
+  // every build is a deep copy: presets share constant pieces, and callers may edit what they get
+  cache ??= networkPresets().map((p) => ({ ...p, build: () => structuredClone(p.build()) }));
   return cache;
 }
 

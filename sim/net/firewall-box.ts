@@ -1,0 +1,79 @@
+import type { TransportAddress } from '../core/endpoint.ts';
+import type { Hop, JsonValue } from '../core/trace.ts';
+import type { Interface } from './interface.ts';
+import type { Network } from './network.ts';
+import { formatIPv6 } from '../wire/ip/address.ts';
+import { destinationOf, NetNode } from './node.ts';
+
+export type Direction = 'outbound' | 'inbound';
+
+/** The decision logic a firewall node consults for every datagram it forwards. */
+export interface FirewallPolicy {
+  readonly name: string;
+  decide(now: number, direction: Direction, proto: 'udp' | 'tcp' | 'other', src: TransportAddress, dst: TransportAddress): { allow: true } | { allow: false; reason: string };
+}
+
+/**
+ * A firewall: a transparent router between its outside (the uplink) and inside interfaces that lets a datagram
+ * through only when its policy allows it; refusals become drop reasons in the trace.
+ */
+export class FirewallBox extends NetNode {
+  readonly stats = { allowed: 0, blocked: 0 };
+  private uplink: Interface | undefined;
+
+  constructor(
+    net: Network,
+    name: string,
+    readonly policy: FirewallPolicy,
+  ) {
+    super(net, name, 'firewall');
+  }
+
+  /** Marks which interface faces outside (the uplink); called when the topology is wired. */
+  setUplink(iface: Interface): void {
+    this.uplink = iface;
+  }
+
+  start(): void {
+    this.net.note(this.name, 'firewall.config', `${this.name} is a firewall with policy ${this.policy.name}`, this.details());
+  }
+
+  receive(iface: Interface, bytes: Uint8Array, hop: Hop): void {
+    const dst = destinationOf(bytes);
+    if (dst === undefined) {
+      this.drop(hop, 'not an IP datagram');
+      return;
+    }
+    const direction: Direction = iface === this.uplink ? 'inbound' : 'outbound';
+    const t = transportOf(bytes);
+    const d = this.policy.decide(this.net.now, direction, t.proto, t.src, t.dst);
+    if (!d.allow) {
+      this.stats.blocked++;
+      this.net.note(this.name, 'firewall.blocked', `${this.name} blocked ${direction} ${t.proto.toUpperCase()} ${fmt(t.src)} → ${fmt(t.dst)}: ${d.reason}`, { direction, proto: t.proto }, hop.packet);
+      this.drop(hop, `firewall: ${d.reason}`);
+      return;
+    }
+    this.stats.allowed++;
+    this.route(bytes, hop.packet, hop, dst);
+  }
+
+  override details(): { [key: string]: JsonValue } {
+    return { policy: this.policy.name };
+  }
+}
+
+const fmt = (a: TransportAddress): string => (a.ip.includes(':') ? `[${a.ip}]:${a.port}` : `${a.ip}:${a.port}`);
+
+/** Protocol, addresses and ports of an IPv4/IPv6 datagram (ports are 0 for anything but UDP and TCP). */
+export function transportOf(b: Uint8Array): { proto: 'udp' | 'tcp' | 'other'; src: TransportAddress; dst: TransportAddress } {
+  const v4 = b[0]! >> 4 === 4;
+  const protoNum = v4 ? b[9]! : b[6]!;
+  const l4 = v4 ? (b[0]! & 0x0f) * 4 : 40;
+  const srcIp = v4 ? `${b[12]}.${b[13]}.${b[14]}.${b[15]}` : ipv6At(b, 8);
+  const dstIp = destinationOf(b) ?? '';
+  const proto = protoNum === 17 ? 'udp' : protoNum === 6 ? 'tcp' : 'other';
+  const port = (o: number): number => (proto === 'other' || b.length < l4 + 4 ? 0 : (b[l4 + o]! << 8) | b[l4 + o + 1]!);
+  return { proto, src: { ip: srcIp, port: port(0) }, dst: { ip: dstIp, port: port(2) } };
+}
+
+const ipv6At = (b: Uint8Array, o: number): string => formatIPv6(b, o);

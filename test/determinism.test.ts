@@ -1,0 +1,28 @@
+// Same scenario and seed ⇒ byte-identical trace, in Node and in Deno (DESIGN.md, "Determinism rules").
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { listPresets } from '../sim/scenario/presets/index.ts';
+import { traceDigest } from './deno/trace-digest.ts';
+
+const DENO = 'node_modules/.bin/deno';
+
+describe('determinism', () => {
+  it('gives byte-identical pcapng and trace for the same preset and seed, for every preset', () => {
+    for (const p of listPresets()) {
+      expect(traceDigest(p.name, 3), p.name).toEqual(traceDigest(p.name, 3));
+    }
+  });
+
+  it('changes what is random when the seed changes', () => {
+    // the lossy link draws loss and jitter from the RNG; the CGN draws its port block
+    expect(traceDigest('lossy-link', 1).pcapng).not.toBe(traceDigest('lossy-link', 2).pcapng);
+    expect(traceDigest('nat-cgnat', 1).pcapng).not.toBe(traceDigest('nat-cgnat', 2).pcapng);
+  });
+
+  it('gives the same bytes under Deno as under Node', () => {
+    for (const [name, seed] of [['lossy-link', 1], ['nat-cgnat', 5], ['ipv6-direct', 2], ['nat-keepalive', 1]] as const) {
+      const out = execFileSync(DENO, ['run', '--allow-read', '--allow-env', 'test/deno/trace-digest.ts', name, String(seed)], { encoding: 'utf8' });
+      expect(JSON.parse(out.trim().split('\n').pop()!), `${name} seed ${seed}`).toEqual(traceDigest(name, seed));
+    }
+  });
+});
