@@ -1,6 +1,5 @@
 import type { Decoded } from '../field.ts';
 import { Reader } from '../reader.ts';
-import { hex, struct, uint } from '../struct.ts';
 import { Writer } from '../writer.ts';
 import { CHANNEL_MAX, CHANNEL_MAX_RFC5766, CHANNEL_MIN, hex16 } from './constants.ts';
 
@@ -14,8 +13,6 @@ export interface ChannelDataOptions {
   /** Over TCP/TLS the message is padded to a multiple of 4; over UDP padding is optional (RFC 8656 §12.5). */
   readonly transport?: 'udp' | 'tcp';
 }
-
-export const ChannelDataHeader = struct('ChannelData header', [uint('Channel Number', 16, hex(4)), uint('Length', 16)]);
 
 /** What is wrong with a channel number, or undefined when RFC 8656 allows it. */
 export function channelNumberProblem(channel: number): string | undefined {
@@ -31,7 +28,7 @@ export function encodeChannelData(cd: ChannelData, options: ChannelDataOptions &
   }
   if (cd.data.length > 0xffff) throw new RangeError(`ChannelData: ${cd.data.length} bytes do not fit the 16-bit length`);
   const w = new Writer(4 + cd.data.length + 3);
-  ChannelDataHeader.encode(w, { 'Channel Number': cd.channel, Length: cd.data.length });
+  w.u16(cd.channel).u16(cd.data.length);
   w.bytes(cd.data);
   if (options.transport === 'tcp' || options.pad) w.zeros((4 - (cd.data.length % 4)) % 4);
   return w.finish();
@@ -43,12 +40,11 @@ export function encodeChannelData(cd: ChannelData, options: ChannelDataOptions &
  */
 export function decodeChannelData(bytes: Uint8Array, options: ChannelDataOptions = {}): Decoded<ChannelData | undefined> {
   const r = new Reader(bytes);
-  const h = ChannelDataHeader.decode(r);
+  const channel = r.u16('Channel Number', hex16);
+  const len = r.u16('Length');
   if (r.truncated) return { value: undefined, fields: r.fields, problems: r.problems };
-  const channel = h['Channel Number'];
   const bad = channelNumberProblem(channel);
   if (bad) r.problem(bad, 0, 2);
-  const len = h.Length;
   if (len > r.remaining) r.problem(`ChannelData length says ${len} bytes, only ${r.remaining} follow`, 2, 2);
   const data = r.bytes(Math.min(len, r.remaining), 'Application Data', (v) => `${v.length} bytes`).slice();
   const pad = (4 - (len % 4)) % 4;

@@ -42,3 +42,12 @@ export const LONG_TERM_USERNAME = '\u30DE\u30C8\u30EA\u30C3\u30AF\u30B9';
 export const LONG_TERM_PASSWORD = 'The\u00ADM\u00AAtr\u2168';
 export const LONG_TERM_NONCE = 'f//499k954d6OL34oL9FSTvy64sA';
 export const LONG_TERM_REALM = 'example.org';
+
+/** RFC 8489 Appendix B.1: long-term request with USERHASH, a nonce cookie and MESSAGE-INTEGRITY-SHA256. */
+export const RFC8489_B1_REQUEST = fromHex(`
+  00 01 00 88 21 12 a4 42 78 ad 34 33 c6 ad 72 c0 29 da 41 2e
+  00 1e 00 20 4a 3c f3 8f ef 69 92 bd a9 52 c6 78 04 17 da 0f 24 81 94 15 56 9e 60 b2 05 c4 6e 41 40 7f 17 04
+  00 15 00 29 6f 62 4d 61 74 4a 6f 73 32 41 41 41 43 66 2f 2f 34 39 39 6b 39 35 34 64 36 4f 4c 33 34 6f 4c 39
+  46 53 54 76 79 36 34 73 41 00 00 00
+  00 14 00 0b 65 78 61 6d 70 6c 65 2e 6f 72 67 00
+  00 1c 00 20 fd 8c 27 38 60 d2 e1 8e bc a4 c8 9b 69 73 be fa 7e e8 ec c6 9e 96 42 db 32 6f ab 65 a0 b9 55 ba`);
