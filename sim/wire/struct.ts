@@ -80,6 +80,12 @@ export function struct<const D extends readonly Def[]>(name: string, defs: D): S
       groups.push({ kind: 'u48', offset, field: d });
       layout.set(d.name, { offset, bitStart: 0, bitCount: 48 });
       offset += 6;
+    } else if (d.kind === 'uint' && pendingBits % 8 === 0 && d.bits % 8 === 0) {
+      // a whole-byte integer on a byte boundary stands alone (so 8+16+16+… headers need no 32-bit limit)
+      flush();
+      pending.push(d);
+      pendingBits = d.bits;
+      flush();
     } else if (d.kind === 'uint') {
       pending.push(d);
       pendingBits += d.bits;
