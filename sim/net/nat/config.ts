@@ -149,7 +149,7 @@ export function validateNatConfig(c: NatConfig, path = 'nat'): NatConfigCheck {
     }
   }
   if (c.portBlocks !== undefined) {
-    const b = c.portBlocks as { size?: unknown; maxPerSubscriber?: unknown };
+    const b = (typeof c.portBlocks === 'object' && c.portBlocks !== null ? c.portBlocks : {}) as { size?: unknown; maxPerSubscriber?: unknown };
     const count = range && isPort(range.min) && isPort(range.max) ? range.max - range.min + 1 : 65535;
     if (typeof b.size !== 'number' || !Number.isInteger(b.size) || b.size < 1 || b.size > count) {
       errors.push(`${path}.portBlocks.size: expected an integer from 1 to the ${count} ports of portRange, got ${JSON.stringify(b.size)}`);

@@ -16,6 +16,8 @@ export type NatSpecResult =
 
 const FIELDS = new Set<string>(Object.keys(DEFAULT_NAT_CONFIG).concat(['unrepliedLifetime', 'portBlocks']));
 const DURATIONS = new Set(['mappingLifetime', 'unrepliedLifetime', 'portReuseDelay']);
+/** Optional fields a scenario may switch off over a preset with null: `{ "preset": "cgnat", "portBlocks": null }`. */
+const OPTIONAL = new Set(['unrepliedLifetime', 'portBlocks']);
 
 export function parseNatSpec(input: unknown, path = 'nat'): NatSpecResult {
   const names = NAT_PRESET_NAMES.map((n) => JSON.stringify(n)).join(', ');
@@ -42,8 +44,13 @@ export function parseNatSpec(input: unknown, path = 'nat'): NatSpecResult {
     }
   }
   const overrides: Record<string, unknown> = {};
+  const unset: string[] = [];
   for (const [key, value] of Object.entries(obj)) {
     if (key === 'preset') continue;
+    if (value === null && OPTIONAL.has(key)) {
+      unset.push(key);
+      continue;
+    }
     if (!FIELDS.has(key)) {
       errors.push(`${path}.${key}: unknown field; expected preset or one of ${[...FIELDS].join(', ')}`);
       continue;
@@ -57,7 +64,9 @@ export function parseNatSpec(input: unknown, path = 'nat'): NatSpecResult {
     }
   }
   if (errors.length > 0) return { ok: false, errors };
-  const config = withOverrides(base, overrides as NatConfigOverrides);
+  const merged: Record<string, unknown> = { ...withOverrides(base, overrides as NatConfigOverrides) };
+  for (const key of unset) delete merged[key];
+  const config = merged as unknown as NatConfig;
   const check = validateNatConfig(config, path);
   return check.errors.length > 0 ? { ok: false, errors: check.errors } : { ok: true, config, warnings: check.warnings };
 }

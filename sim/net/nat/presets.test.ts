@@ -94,6 +94,12 @@ describe('NAT configuration from a scenario', () => {
     expect(blocks.ok === false && blocks.errors[0]).toMatch(/^nat\.pooling: port blocks/);
   });
 
+  it('switches an optional preset feature off with null', () => {
+    const r = parseNatSpec({ preset: 'cgnat', portBlocks: null });
+    expect(r.ok && r.config !== null && 'portBlocks' in r.config).toBe(false);
+    expect(r.ok && r.config?.portReuseDelay).toBe(120 * SECOND);
+  });
+
   it('refuses to build a table from an invalid configuration', () => {
     expect(() => makeNat({ portRange: { min: 2000, max: 1000 } })).toThrow(/nat\.portRange/);
   });
