@@ -98,6 +98,10 @@ export class CaptureReader {
     }
   }
 
+  private get failed(): boolean {
+    return this.state === 'failed';
+  }
+
   private fail(offset: number, length: number, message: string): void {
     this.out.push({ kind: 'problem', problem: { offset, length, message, fatal: true } });
     this.state = 'failed';
@@ -116,12 +120,12 @@ export class CaptureReader {
       const buf = first.length >= this.need ? first : this.gather(this.need);
       let pos = 0;
       for (;;) {
-        if (this.state === 'failed') return;
         const used = this.step(buf, pos);
         if (used === 0) break;
         pos += used;
         this.offset += used;
       }
+      if (this.failed) return; // fail() already dropped what was pending
       if (pos === 0 && this.need <= buf.length) {
         this.fail(this.offset, 0, `internal error: reader made no progress at offset ${this.offset}`);
         return;
