@@ -49,4 +49,23 @@ export interface DissectedPacket {
   readonly dst: string;
   /** Every layer's problems together. */
   readonly problems: readonly Problem[];
+  /** The UDP/TCP 5-tuple, when the packet has a transport header. */
+  readonly flow?: Flow;
+  /**
+   * Set when IP fragments were reassembled: the layers above IP describe these bytes (the whole datagram) and
+   * their offsets are relative to it, not to the packet's own bytes.
+   */
+  readonly reassembled?: Uint8Array;
+  /** Things learnt with state or keys: "decrypted with the key log", "Finished verified", "wrong key" … */
+  readonly notes?: readonly string[];
+}
+
+/** A transport 5-tuple as seen in one packet (added for analyzers: `src`/`dst` as structured values). */
+export interface Flow {
+  readonly transport: 'UDP' | 'TCP';
+  readonly family: 4 | 6;
+  readonly srcIp: string;
+  readonly srcPort: number;
+  readonly dstIp: string;
+  readonly dstPort: number;
 }

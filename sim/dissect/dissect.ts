@@ -1,0 +1,170 @@
+import type { Field, Problem } from '../wire/field.ts';
+import { decodeIpDatagram, type IpDatagram } from '../wire/ip/datagram.ts';
+import { IPPROTO, protocolName } from '../wire/ip/protocols.ts';
+import { decodeUdp } from '../wire/ip/udp.ts';
+import { decodeTcp } from '../wire/tcp/tcp.ts';
+import { decodeLinkLayer } from '../wire/pcap/link-layer.ts';
+import { linkTypeName } from '../wire/pcap/linktype.ts';
+import { dataLayer, dissectUdpPayload, type PayloadContext } from './udp-payload.ts';
+import type { DissectedPacket, Flow, Layer, Protocol } from './types.ts';
+
+export type { PayloadContext } from './udp-payload.ts';
+export { Dissector, type PacketMeta, type DissectorOptions } from './dissector.ts';
+
+/** Per-packet context: what the packet's dissection may depend on beyond its bytes (see `Dissector`). */
+export interface DissectContext extends PayloadContext {
+  /** Called once the 5-tuple is known: the per-flow context (SRTP or not, DTLS role …) that overrides this one. */
+  readonly forFlow?: (flow: Flow) => PayloadContext | undefined;
+  /**
+   * Verify UDP/TCP checksums (default true). Captures taken on the sending host see checksums the NIC or kernel
+   * would fill in later (offload), so capture dissection turns this off, as Wireshark does by default.
+   */
+  readonly verifyChecksums?: boolean;
+  /**
+   * Called for a TCP segment that carries data, to dissect it with stream state (reassembly, HTTP, WebSocket).
+   * Without it the data is shown as one DATA layer.
+   */
+  readonly tcpPayload?: (flow: Flow, payload: Uint8Array, offset: number) => Layer[];
+}
+
+/** "192.0.2.1:3478", "[2001:db8::1]:3478" */
+export function formatEndpoint(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+/** Dissects one raw IP datagram (what every simulated hop carries). Never throws; offsets are absolute in `bytes`. */
+export function dissectPacket(bytes: Uint8Array, ctx: DissectContext = {}): DissectedPacket {
+  return finish(dissectIp(bytes, 0, ctx));
+}
+
+/**
+ * Dissects a captured frame of the given link type (Ethernet, SLL, SLL2, raw IP, loopback …): a link layer
+ * ('ETH' whatever the link type, its summary names it), then the IP datagram inside. Offsets are absolute in `frame`.
+ */
+export function dissectFrame(frame: Uint8Array, linkType: number, ctx: DissectContext = {}): DissectedPacket {
+  const link = decodeLinkLayer(frame, linkType);
+  const layers: Layer[] = [];
+  const ip = link.ipOffset;
+  if (ip === undefined || ip > 0 || link.problems.length > 0) {
+    const vlans = link.vlans.length ? `, VLAN ${link.vlans.join('/')}` : '';
+    layers.push({
+      protocol: 'ETH',
+      offset: 0,
+      length: ip ?? frame.length,
+      summary: `${linkTypeName(linkType)}${vlans}${link.note ? `: ${link.note}` : ''}`,
+      fields: link.fields,
+      problems: link.problems,
+    });
+  }
+  if (ip === undefined) return finish({ layers });
+  const inner = dissectIp(frame.subarray(ip), ip, ctx);
+  return finish({ ...inner, layers: [...layers, ...inner.layers] });
+}
+
+interface Draft {
+  layers: Layer[];
+  flow?: Flow;
+  ip?: IpDatagram;
+}
+
+/** The layer that names the packet: the last one, unless that is opaque data inside something recognised. */
+export function topLayer(layers: readonly Layer[]): Layer | undefined {
+  const last = layers[layers.length - 1];
+  if (last?.protocol !== 'DATA' || layers.length < 2) return last;
+  return layers[layers.length - 2];
+}
+
+function finish(d: Draft): DissectedPacket {
+  const top = topLayer(d.layers);
+  const problems: Problem[] = [];
+  for (const l of d.layers) problems.push(...l.problems);
+  const f = d.flow;
+  const src = f ? formatEndpoint(f.srcIp, f.srcPort) : (d.ip?.src ?? '');
+  const dst = f ? formatEndpoint(f.dstIp, f.dstPort) : (d.ip?.dst ?? '');
+  return {
+    layers: d.layers,
+    protocol: top?.protocol ?? 'DATA',
+    summary: top?.summary ?? '',
+    src,
+    dst,
+    problems,
+    ...(f ? { flow: f } : {}),
+  };
+}
+
+/** `buf` starts at the IP header, which sits at `base` in the packet. */
+function dissectIp(buf: Uint8Array, base: number, ctx: DissectContext): Draft {
+  const ip = decodeIpDatagram(buf, base);
+  const v = ip.value;
+  if (!v) {
+    return { layers: [{ protocol: 'DATA', offset: base, length: buf.length, summary: `${buf.length} bytes, not an IP datagram`, fields: ip.fields, problems: ip.problems }] };
+  }
+  const family: Protocol = v.family === 4 ? 'IPv4' : 'IPv6';
+  const proto = v.protocol === undefined ? 'unknown protocol' : protocolName(v.protocol);
+  const frag = v.fragment ? `, fragment at ${v.fragment.offset}${v.fragment.moreFragments ? ' (more follow)' : ' (last)'} id 0x${v.fragment.identification.toString(16)}` : '';
+  const ipLayer: Layer = {
+    protocol: family,
+    offset: base,
+    length: buf.length,
+    summary: `${v.src} → ${v.dst} ${proto}${frag}`,
+    fields: ip.fields,
+    problems: ip.problems,
+    value: v,
+  };
+  const layers: Layer[] = [ipLayer];
+  // A fragment other than the first carries no transport header (RFC 791 §3.2); the first carries one we cannot verify.
+  if (v.fragment && v.fragment.offset !== 0) return { layers, ip: v };
+  const at = v.payloadOffset;
+  const seg = buf.subarray(at, at + v.payloadLength);
+  const pseudo = ctx.verifyChecksums === false ? undefined : v.pseudo;
+  if (v.protocol === IPPROTO.UDP) {
+    const fragment = v.fragment !== undefined;
+    const udp = decodeUdp(seg, { base: base + at, fragment, ...(pseudo ? { pseudo } : {}) });
+    const u = udp.value;
+    layers.push({
+      protocol: 'UDP',
+      offset: base + at,
+      length: seg.length,
+      summary: u ? `UDP ${u.srcPort} → ${u.dstPort}, ${u.payloadLength} bytes${fragment ? ' (first fragment)' : ''}` : 'UDP (truncated header)',
+      fields: udp.fields,
+      problems: udp.problems,
+      ...(u ? { value: u } : {}),
+    });
+    if (!u) return { layers, ip: v };
+    const flow: Flow = { transport: 'UDP', family: v.family, srcIp: v.src, srcPort: u.srcPort, dstIp: v.dst, dstPort: u.dstPort };
+    if (fragment) return { layers, ip: v, flow };
+    const off = at + u.payloadOffset;
+    const fctx = ctx.forFlow?.(flow) ?? ctx;
+    layers.push(...dissectUdpPayload(buf.subarray(off, off + u.payloadLength), base + off, fctx));
+    return { layers, ip: v, flow };
+  }
+  if (v.protocol === IPPROTO.TCP && !v.fragment) {
+    // the segment length the IP header declares, even when fewer bytes were captured
+    const declared = v.ipv4 ? v.ipv4.totalLength - v.ipv4.headerLength : v.ipv6 ? v.ipv6.payloadLength + 40 - v.ipv6.headerLength : v.payloadLength;
+    const tcp = decodeTcp(seg, { base: base + at, segmentLength: Math.max(declared, 0), ...(pseudo ? { pseudo } : {}) });
+    const t = tcp.value;
+    const payloadLength = t ? t.payloadLength : 0;
+    layers.push({
+      protocol: 'TCP',
+      offset: base + at,
+      length: seg.length,
+      summary: t ? `TCP ${t.srcPort} → ${t.dstPort} [${t.flagsText}] seq ${t.sequenceNumber >>> 0}${t.flags.ACK ? ` ack ${t.acknowledgmentNumber >>> 0}` : ''} len ${Math.max(payloadLength, 0)}` : 'TCP (truncated header)',
+      fields: tcp.fields,
+      problems: tcp.problems,
+      ...(t ? { value: t } : {}),
+    });
+    if (!t) return { layers, ip: v };
+    const flow: Flow = { transport: 'TCP', family: v.family, srcIp: v.src, srcPort: t.srcPort, dstIp: v.dst, dstPort: t.dstPort };
+    if (payloadLength > 0) {
+      const off = at + t.payloadOffset;
+      const data = buf.subarray(off, off + payloadLength);
+      layers.push(...(ctx.tcpPayload ? ctx.tcpPayload(flow, data, base + off) : [dataLayer(data, base + off)]));
+    }
+    return { layers, ip: v, flow };
+  }
+  if (seg.length > 0) {
+    const fields: Field[] = [{ name: 'data', offset: base + at, length: seg.length, display: `${seg.length} bytes` }];
+    layers.push({ protocol: 'DATA', offset: base + at, length: seg.length, summary: `${proto}, ${seg.length} bytes`, fields, problems: [] });
+  }
+  return { layers, ip: v };
+}

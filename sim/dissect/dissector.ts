@@ -1,0 +1,86 @@
+import type { Micros } from '../core/time.ts';
+import { IpReassembler } from '../wire/ip/reassembly.ts';
+import type { IpDatagram } from '../wire/ip/datagram.ts';
+import { dissectFrame, dissectPacket, type DissectContext } from './dissect.ts';
+import { FlowTable } from './flow-state.ts';
+import type { DissectedPacket, Layer } from './types.ts';
+
+/** Where a packet came from, for the state the dissector keeps. */
+export interface PacketMeta {
+  /** When it was seen (µs); drives IP reassembly timeouts. */
+  readonly t?: Micros;
+  /** Its number in the capture or trace (0-based), for notes that point back at it. */
+  readonly index?: number;
+  /** Set for a captured frame: the frame's link type (pcap LINKTYPE_*); absent for a raw IP datagram. */
+  readonly linkType?: number;
+}
+
+export interface DissectorOptions {
+  /** NSS key log text (CLIENT_RANDOM lines): lets the dissector decrypt DTLS 1.2 and the SRTP it keys. */
+  readonly keyLog?: string;
+  /** Check UDP/TCP checksums: default on for raw IP datagrams, off for captured frames (checksum offload). */
+  readonly verifyChecksums?: boolean;
+}
+
+/**
+ * A stateful dissector over a sequence of packets: IP fragment reassembly, per-5-tuple DTLS handshake state (so RTP
+ * on a 5-tuple that carried DTLS-SRTP is known to be SRTP, RFC 5764 §5.1.2), and key material for decryption.
+ * Feed packets in capture order; each answer is the same shape `dissectPacket` gives.
+ */
+export class Dissector {
+  readonly flows: FlowTable;
+  private readonly reassembler = new IpReassembler();
+
+  constructor(private readonly options: DissectorOptions = {}) {
+    this.flows = new FlowTable();
+    if (options.keyLog) this.flows.addKeyLog(options.keyLog);
+  }
+
+  /** Adds NSS key log lines (from a file or a pcapng Decryption Secrets Block); returns how many were usable. */
+  addKeyLog(text: string): number {
+    return this.flows.addKeyLog(text);
+  }
+
+  /** Dissects one packet: a raw IP datagram, or a captured frame when `meta.linkType` is set. */
+  packet(bytes: Uint8Array, meta: PacketMeta = {}): DissectedPacket {
+    const ctx = this.context(meta);
+    let p = meta.linkType === undefined ? dissectPacket(bytes, ctx) : dissectFrame(bytes, meta.linkType, ctx);
+    const ip = ipLayerOf(p);
+    if (ip?.fragment) p = this.reassemble(p, bytes, meta, ctx);
+    return this.flows.observe(p, meta);
+  }
+
+  private context(meta: PacketMeta): DissectContext {
+    // captured frames carry offloaded (not yet computed) checksums; simulated datagrams are checked
+    const verify = this.options.verifyChecksums ?? meta.linkType === undefined;
+    return { forFlow: (flow) => this.flows.contextFor(flow), verifyChecksums: verify };
+  }
+
+  private reassemble(p: DissectedPacket, bytes: Uint8Array, meta: PacketMeta, ctx: DissectContext): DissectedPacket {
+    const ipLayer = p.layers.find((l) => l.protocol === 'IPv4' || l.protocol === 'IPv6');
+    if (!ipLayer) return p;
+    const datagram = bytes.subarray(ipLayer.offset, ipLayer.offset + ipLayer.length);
+    const r = this.reassembler.push(meta.t ?? 0, datagram);
+    if (r.kind !== 'complete') {
+      const why = r.kind === 'dropped' ? `fragment dropped: ${r.reason}` : 'IP fragment, reassembly pending';
+      return { ...p, summary: `${p.summary} (${why})` };
+    }
+    const whole = dissectPacket(r.datagram, ctx);
+    const upper: Layer[] = whole.layers.slice(1);
+    const layers = [...p.layers.slice(0, p.layers.indexOf(ipLayer) + 1), ...upper];
+    const top = layers[layers.length - 1]!;
+    return {
+      ...whole,
+      layers,
+      protocol: top.protocol,
+      summary: `${top.summary} (reassembled from ${r.fragments} fragments)`,
+      problems: layers.flatMap((l) => l.problems),
+      reassembled: r.datagram,
+    };
+  }
+}
+
+function ipLayerOf(p: DissectedPacket): IpDatagram | undefined {
+  for (const l of p.layers) if (l.protocol === 'IPv4' || l.protocol === 'IPv6') return l.value as IpDatagram | undefined;
+  return undefined;
+}

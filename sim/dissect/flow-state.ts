@@ -1,0 +1,117 @@
+import type { DissectedRecord } from '../wire/dtls/datagram.ts';
+import { ChannelNumber, getAttribute, Method, type StunMessage } from '../wire/stun/index.ts';
+import { srtpProfile, type SrtpProfile } from '../srtp/profiles.ts';
+import { DtlsFlow } from './dtls-flow.ts';
+import { formatEndpoint, topLayer } from './dissect.ts';
+import type { PacketMeta } from './dissector.ts';
+import type { PayloadContext } from './udp-payload.ts';
+import type { DissectedPacket, Flow, Layer } from './types.ts';
+import { KeyStore } from './key-store.ts';
+
+/** The same key for both directions of a 5-tuple: "UDP 10.0.0.1:5000 10.0.0.2:6000" with the endpoints sorted. */
+export function flowKey(f: Flow): string {
+  const a = formatEndpoint(f.srcIp, f.srcPort);
+  const b = formatEndpoint(f.dstIp, f.dstPort);
+  return a < b ? `${f.transport} ${a} ${b}` : `${f.transport} ${b} ${a}`;
+}
+
+/** What the dissector remembers about one 5-tuple (both directions). */
+export interface FlowState {
+  readonly key: string;
+  readonly transport: 'UDP' | 'TCP';
+  /** The endpoints, the one seen sending first first. */
+  readonly a: string;
+  readonly b: string;
+  /** Index of the first and last packet seen on it. */
+  readonly first: number;
+  last: number;
+  packets: number;
+  /** TURN channels a ChannelBind request on this 5-tuple asked for (RFC 8656 §11). */
+  readonly channels: Set<number>;
+  /** Present once a DTLS record was seen here. */
+  dtls?: DtlsFlow;
+}
+
+/** All flows of a capture or trace, and the key material shared by them. */
+export class FlowTable {
+  private readonly byKey = new Map<string, FlowState>();
+  readonly keys = new KeyStore();
+
+  addKeyLog(text: string): number {
+    return this.keys.addKeyLog(text);
+  }
+
+  get(key: string): FlowState | undefined {
+    return this.byKey.get(key);
+  }
+
+  /** Every flow, in the order each was first seen. */
+  all(): FlowState[] {
+    return [...this.byKey.values()];
+  }
+
+  /** The per-flow payload context: SRTP once DTLS-SRTP was seen on the 5-tuple, and who is the DTLS client. */
+  contextFor(flow: Flow): PayloadContext | undefined {
+    const s = this.byKey.get(flowKey(flow));
+    if (!s) return undefined;
+    const channels = s.channels.size ? { channels: s.channels } : {};
+    const dtls = s.dtls;
+    if (!dtls) return channels;
+    const src = formatEndpoint(flow.srcIp, flow.srcPort);
+    const role = dtls.roleOf(src);
+    const profile: SrtpProfile | boolean | undefined = dtls.srtpProfileId !== undefined ? (srtpProfile(dtls.srtpProfileId) ?? true) : dtls.offersSrtp || undefined;
+    return { ...channels, ...(profile ? { srtp: profile } : {}), ...(role ? { dtlsRole: role } : {}) };
+  }
+
+  /** Updates flow state from a dissected packet; returns the packet, enriched when state or keys say more. */
+  observe(p: DissectedPacket, meta: PacketMeta): DissectedPacket {
+    const f = p.flow;
+    if (!f) return p;
+    const key = flowKey(f);
+    const index = meta.index ?? 0;
+    let s = this.byKey.get(key);
+    const src = formatEndpoint(f.srcIp, f.srcPort);
+    const dst = formatEndpoint(f.dstIp, f.dstPort);
+    if (!s) {
+      s = { key, transport: f.transport, a: src, b: dst, first: index, last: index, packets: 0, channels: new Set() };
+      this.byKey.set(key, s);
+    }
+    s.last = index;
+    s.packets++;
+    let layers: Layer[] | undefined;
+    const notes: string[] = [];
+    p.layers.forEach((l, i) => {
+      if (l.protocol === 'STUN') {
+        const m = l.value as StunMessage | undefined;
+        const channel = m && m.method === Method.ChannelBind && m.class === 'request' ? getAttribute(m, ChannelNumber) : undefined;
+        if (channel !== undefined) s.channels.add(channel);
+      } else if (l.protocol === 'DTLS') {
+        s.dtls ??= new DtlsFlow(this.keys);
+        const out = s.dtls.observe(src, dst, l.value as DissectedRecord[], l, meta);
+        notes.push(...out.notes);
+        if (out.layer !== l || out.extra.length) {
+          layers ??= [...p.layers];
+          layers.splice(layers.indexOf(l), 1, out.layer, ...out.extra);
+        }
+      } else if ((l.protocol === 'SRTP' || l.protocol === 'SRTCP') && s.dtls) {
+        const out = s.dtls.unprotect(src, l, p.layers[i - 1]);
+        if (out) {
+          notes.push(...out.notes);
+          layers ??= [...p.layers];
+          layers.splice(layers.indexOf(l), 1, out.layer, ...out.extra);
+        }
+      }
+    });
+    if (!layers && notes.length === 0) return p;
+    const all = layers ?? p.layers;
+    const top = topLayer(all);
+    return {
+      ...p,
+      layers: all,
+      protocol: top?.protocol ?? p.protocol,
+      summary: top?.summary ?? p.summary,
+      problems: all.flatMap((l) => l.problems),
+      ...(notes.length ? { notes: [...(p.notes ?? []), ...notes] } : {}),
+    };
+  }
+}
