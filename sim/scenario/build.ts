@@ -3,6 +3,8 @@ import { UdpProbe } from '../apps/udp-probe.ts';
 import type { Endpoint } from '../core/endpoint.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
 import { FirewallBox } from '../net/firewall-box.ts';
+import { firewallPolicyFromPreset } from '../net/firewall/policy.ts';
+import type { FirewallPresetName } from '../net/firewall/presets.ts';
 import { Host } from '../net/host.ts';
 import type { InterfaceAddress } from '../net/interface.ts';
 import { linkDirection } from '../net/link-params.ts';
@@ -12,7 +14,6 @@ import type { NetNode } from '../net/node.ts';
 import { Router } from '../net/router.ts';
 import type { NatConfig } from '../net/nat/config.ts';
 import { ScenarioError, join } from './check.ts';
-import { firewallPolicy, type FirewallPresetName } from './firewall-config.ts';
 import type { AppSpec, NodeSpec, Scenario } from './types.ts';
 
 export interface BuiltApp {
@@ -124,6 +125,6 @@ function makeNode(net: Network, spec: NodeSpec): NetNode {
     case 'nat':
       return new NatBox(net, spec.name, spec.behaviour as NatConfig, spec.preset, spec.internal, spec.external);
     case 'firewall':
-      return new FirewallBox(net, spec.name, firewallPolicy(spec.preset as FirewallPresetName));
+      return new FirewallBox(net, spec.name, firewallPolicyFromPreset(spec.preset as FirewallPresetName));
   }
 }

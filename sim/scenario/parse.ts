@@ -2,7 +2,7 @@ import { Check, join } from './check.ts';
 import type { LinkDirection } from '../net/link-params.ts';
 import type { AppSpec, EventSpec, NodeSpec, Scenario, UplinkSpec } from './types.ts';
 import { resolveNatBehaviour, NAT_PRESET_NAMES } from './nat-config.ts';
-import { FIREWALL_PRESET_NAMES } from './firewall-config.ts';
+import { FIREWALL_PRESET_NAMES } from '../net/firewall/presets.ts';
 
 const TOP_KEYS = ['$schema', 'name', 'title', 'description', 'seed', 'duration', 'nodes', 'apps', 'events'] as const;
 const LINK_KEYS = ['delay', 'jitter', 'loss', 'burst', 'rate', 'queue', 'mtu', 'reorder', 'down', 'upstream', 'downstream'] as const;

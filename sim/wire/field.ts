@@ -19,6 +19,8 @@ export interface Problem {
   readonly offset: number;
   readonly length: number;
   readonly message: string;
+  /** 'warning' for what real traffic does although the newest RFC forbids it (coturn's channels above 0x4FFF); default 'error'. */
+  readonly severity?: 'error' | 'warning';
 }
 
 /** A decoded layer: its value (undefined only when nothing usable could be read), fields and problems. */
