@@ -6,6 +6,7 @@ import { encodeRtp } from '../wire/rtp/rtp.ts';
 import { SrtpContext, type SrtpResult } from './context.ts';
 import { SRTP_PROFILES, type SrtpProfileName } from './profiles.ts';
 import { ReplayWindow } from './replay.ts';
+import { srtpSecretText } from './secret.ts';
 import { estimateRoc } from './rollover.ts';
 import { SrtpSession } from './session.ts';
 
@@ -184,5 +185,14 @@ describe('rollover counter estimation (RFC 3711 Appendix A)', () => {
     bob.setRolloverCounter(0x11223344, 7, 'receive', 500);
     const told = bob.unprotectRtp(prot);
     expect(told.ok && told.index).toBe(7 * 65536 + 501);
+  });
+});
+
+describe('SRTP secrets for the trace', () => {
+  it('writes the master key and salt in hex and as an RFC 4568 inline key', () => {
+    const text = srtpSecretText(SRTP_PROFILES.AES_CM_128_HMAC_SHA1_80, 'alice', { masterKey: new Uint8Array(16).fill(1), masterSalt: new Uint8Array(14).fill(2) });
+    expect(text).toBe(
+      'AES_CM_128_HMAC_SHA1_80 sender=alice master_key=01010101010101010101010101010101 master_salt=0202020202020202020202020202 inline:AQEBAQEBAQEBAQEBAQEBAQICAgICAgICAgICAgIC',
+    );
   });
 });

@@ -172,8 +172,11 @@ export function writeTransportCc(w: Writer, p: TransportCcFeedback): number {
     }
   }
   for (const x of p.packets) {
-    if (x.symbol === 'small-delta') w.u8((x.delta ?? 0) & 0xff);
-    else if (x.symbol === 'large-delta') {
+    if (x.symbol === 'small-delta') {
+      const d = x.delta ?? 0;
+      if (d < 0 || d > 255) throw new RangeError(`small receive delta ${d} of packet ${x.sequenceNumber} is outside 0–255 (use large-delta)`);
+      w.u8(d);
+    } else if (x.symbol === 'large-delta') {
       const d = x.delta ?? 0;
       if (d < -32768 || d > 32767) throw new RangeError(`receive delta ${d} of packet ${x.sequenceNumber} does not fit in 16 bits`);
       w.u16(d & 0xffff);
