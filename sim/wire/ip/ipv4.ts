@@ -6,31 +6,23 @@ import { Writer } from '../writer.ts';
 import { formatIPv4, parseIPv4 } from './address.ts';
 import { ecnName, showProtocol } from './protocols.ts';
 import { showChecksum } from './pseudo-header.ts';
+import { chain } from './struct-chain.ts';
 
-/**
- * The IPv4 header (RFC 791 §3.1; DSCP/ECN per RFC 2474 and RFC 3168), one struct per 32-bit word because
- * struct.ts packs consecutive integers into a single run of at most 32 bits.
- */
-export const IPv4Word0 = struct('IPv4 header', [
-  uint('version', 4),
-  uint('ihl', 4, (v) => `${v} (${v * 4} bytes)`),
-  uint('dscp', 6),
-  uint('ecn', 2, (v) => `${v} (${ecnName(v)})`),
-  uint('totalLength', 16),
-]);
-export const IPv4Word1 = struct('IPv4 header', [
-  uint('identification', 16, (v) => `0x${v.toString(16).padStart(4, '0')} (${v})`),
-  uint('reservedFlag', 1),
-  uint('dontFragment', 1, (v) => (v ? 'set' : 'not set')),
-  uint('moreFragments', 1, (v) => (v ? 'set' : 'not set')),
-  uint('fragmentOffset', 13, (v) => `${v} (${v * 8} bytes)`),
-]);
-export const IPv4Rest = struct('IPv4 header', [
-  uint('ttl', 8),
-  uint('protocol', 8, showProtocol),
-  uint('headerChecksum', 16, hex(4)),
-  bytes('source', 4, (b) => formatIPv4(b)),
-  bytes('destination', 4, (b) => formatIPv4(b)),
+/** The IPv4 header (RFC 791 §3.1; DSCP/ECN per RFC 2474 and RFC 3168), cut where fields change bytes. */
+export const IPv4Fixed = chain([
+  struct('IPv4 header', [uint('version', 4), uint('ihl', 4, (v) => `${v} (${v * 4} bytes)`)]),
+  struct('IPv4 header', [uint('dscp', 6), uint('ecn', 2, (v) => `${v} (${ecnName(v)})`)]),
+  struct('IPv4 header', [uint('totalLength', 16)]),
+  struct('IPv4 header', [uint('identification', 16, (v) => `0x${v.toString(16).padStart(4, '0')} (${v})`)]),
+  struct('IPv4 header', [
+    uint('reservedFlag', 1),
+    uint('dontFragment', 1, (v) => (v ? 'set' : 'not set')),
+    uint('moreFragments', 1, (v) => (v ? 'set' : 'not set')),
+    uint('fragmentOffset', 13, (v) => `${v} (${v * 8} bytes)`),
+  ]),
+  struct('IPv4 header', [uint('ttl', 8)]),
+  struct('IPv4 header', [uint('protocol', 8, showProtocol)]),
+  struct('IPv4 header', [uint('headerChecksum', 16, hex(4)), bytes('source', 4, (b) => formatIPv4(b)), bytes('destination', 4, (b) => formatIPv4(b))]),
 ]);
 
 export const IPV4_MIN_HEADER = 20;
@@ -88,7 +80,7 @@ const OPTION_NAMES: Readonly<Record<number, string>> = {
  */
 export function decodeIPv4(buf: Uint8Array, base = 0): Decoded<IPv4Header | undefined> {
   const r = new Reader(buf, base);
-  const h = { ...IPv4Word0.decode(r), ...IPv4Word1.decode(r), ...IPv4Rest.decode(r) };
+  const h = IPv4Fixed.decode(r);
   const fields = r.fields;
   const problems: Problem[] = r.problems;
   if (buf.length > 0 && h.version !== 4) {
@@ -186,15 +178,17 @@ export function encodeIPv4(init: IPv4Init, payload: Uint8Array): Uint8Array {
   const totalLength = init.totalLength ?? headerLength + payload.length;
   if (totalLength > 0xffff) throw new RangeError(`IPv4 datagram of ${totalLength} bytes is too long`);
   const w = new Writer(headerLength + payload.length);
-  IPv4Word0.encode(w, { version: 4, ihl: init.ihl ?? headerLength / 4, dscp: init.dscp ?? 0, ecn: init.ecn ?? 0, totalLength });
-  IPv4Word1.encode(w, {
+  IPv4Fixed.encode(w, {
+    version: 4,
+    ihl: init.ihl ?? headerLength / 4,
+    dscp: init.dscp ?? 0,
+    ecn: init.ecn ?? 0,
+    totalLength,
     identification: init.identification ?? 0,
     reservedFlag: 0,
     dontFragment: init.dontFragment ? 1 : 0,
     moreFragments: init.moreFragments ? 1 : 0,
     fragmentOffset: init.fragmentOffset ?? 0,
-  });
-  IPv4Rest.encode(w, {
     ttl: init.ttl ?? 64,
     protocol: init.protocol,
     headerChecksum: 0,

@@ -4,20 +4,19 @@ import { bytes, struct, uint } from '../struct.ts';
 import { Writer } from '../writer.ts';
 import { formatIPv6, parseIPv6 } from './address.ts';
 import { within } from './ipv4.ts';
+import { chain } from './struct-chain.ts';
 import { IPPROTO, ecnName, showProtocol } from './protocols.ts';
 
-/** The IPv6 fixed header (RFC 8200 §3), in two structs (struct.ts runs of integers are at most 32 bits). */
-export const IPv6Word0 = struct('IPv6 header', [
+/** The IPv6 fixed header (RFC 8200 §3), cut where fields change bytes. */
+export const IPv6Fixed = chain([
+  struct('IPv6 header', [
   uint('version', 4),
   uint('trafficClass', 8, (v) => `0x${v.toString(16).padStart(2, '0')} (DSCP ${v >> 2}, ECN ${ecnName(v & 3)})`),
   uint('flowLabel', 20, (v) => `0x${v.toString(16).padStart(5, '0')}`),
-]);
-export const IPv6Rest = struct('IPv6 header', [
-  uint('payloadLength', 16),
-  uint('nextHeader', 8, showProtocol),
-  uint('hopLimit', 8),
-  bytes('source', 16, (b) => formatIPv6(b)),
-  bytes('destination', 16, (b) => formatIPv6(b)),
+  ]),
+  struct('IPv6 header', [uint('payloadLength', 16)]),
+  struct('IPv6 header', [uint('nextHeader', 8, showProtocol)]),
+  struct('IPv6 header', [uint('hopLimit', 8), bytes('source', 16, (b) => formatIPv6(b)), bytes('destination', 16, (b) => formatIPv6(b))]),
 ]);
 
 export const IPV6_HEADER_LENGTH = 40;
@@ -106,7 +105,7 @@ const UNKNOWN_ACTION = ['skip', 'discard', 'discard and send ICMP', 'discard and
  */
 export function decodeIPv6(buf: Uint8Array, base = 0): Decoded<IPv6Header | undefined> {
   const r = new Reader(buf, base);
-  const h = { ...IPv6Word0.decode(r), ...IPv6Rest.decode(r) };
+  const h = IPv6Fixed.decode(r);
   const fields = r.fields;
   const problems: Problem[] = r.problems;
   if (buf.length > 0 && h.version !== 6) {
@@ -293,8 +292,10 @@ export function encodeIPv6(init: IPv6Init, payload: Uint8Array): Uint8Array {
   const ext = init.extensionHeaders ?? [];
   const w = new Writer(IPV6_HEADER_LENGTH + payload.length + 64);
   const firstNext = ext[0] ? EXTENSION_CODE[ext[0].type] : init.nextHeader;
-  IPv6Word0.encode(w, { version: 6, trafficClass: init.trafficClass ?? 0, flowLabel: init.flowLabel ?? 0 });
-  IPv6Rest.encode(w, {
+  IPv6Fixed.encode(w, {
+    version: 6,
+    trafficClass: init.trafficClass ?? 0,
+    flowLabel: init.flowLabel ?? 0,
     payloadLength: 0,
     nextHeader: firstNext,
     hopLimit: init.hopLimit ?? 64,

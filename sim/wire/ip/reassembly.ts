@@ -81,9 +81,15 @@ export class IpReassembler {
   /** Insertion order is arrival order of each datagram's first fragment: the first entry is the oldest. */
   private readonly partials = new Map<string, PartialDatagram>();
   private heldBytes = 0;
+  private evicted = 0;
 
   constructor(limits: Partial<ReassemblyLimits> = {}) {
     this.limits = { ...DEFAULT_REASSEMBLY_LIMITS, ...limits };
+  }
+
+  /** Partial datagrams evicted so far to stay within the limits (a sign of a flood or a lossy path). */
+  get evictions(): number {
+    return this.evicted;
   }
 
   /** Partial datagrams and fragment bytes held now. */
@@ -172,7 +178,7 @@ export class IpReassembler {
     if (p.pieces.length > this.limits.maxPieces) {
       return this.drop(p, `more than ${this.limits.maxPieces} separate pieces`, fragProblem('too many fragments'));
     }
-    this.enforceLimits(p);
+    for (const old of this.enforceLimits(p)) problems.push(fragProblem(`evicted the partial datagram ${old} to stay within the reassembly limits`));
     if (!this.partials.has(key)) {
       return { kind: 'dropped', key, reason: 'evicted at once: the reassembly memory limit is smaller than this datagram', problems: p.problems };
     }
@@ -271,12 +277,16 @@ export class IpReassembler {
   }
 
   /** Evicts the oldest partial datagrams until both limits hold again. */
-  private enforceLimits(current: PartialDatagram): void {
+  private enforceLimits(current: PartialDatagram): string[] {
+    const gone: string[] = [];
     for (const p of [...this.partials.values()]) {
-      if (this.partials.size <= this.limits.maxDatagrams && this.heldBytes <= this.limits.maxBytes) return;
+      if (this.partials.size <= this.limits.maxDatagrams && this.heldBytes <= this.limits.maxBytes) break;
       if (p === current && this.partials.size > 1) continue;
       this.discard(p);
+      this.evicted++;
+      if (p !== current) gone.push(p.key);
     }
+    return gone;
   }
 }
 

@@ -4,11 +4,16 @@ import { Reader } from '../reader.ts';
 import { hex, struct, uint } from '../struct.ts';
 import { Writer } from '../writer.ts';
 import { replaceDisplay, within } from './ipv4.ts';
+import { chain } from './struct-chain.ts';
 import { pseudoHeaderSum, showChecksum, transportChecksum, type PseudoHeader } from './pseudo-header.ts';
 
-/** The UDP header (RFC 768), as two 32-bit structs (struct.ts runs of integers are at most 32 bits). */
-export const UdpPorts = struct('UDP header', [uint('srcPort', 16), uint('dstPort', 16)]);
-export const UdpLengthChecksum = struct('UDP header', [uint('length', 16), uint('checksum', 16, hex(4))]);
+/** The UDP header (RFC 768). */
+export const UdpFixed = chain([
+  struct('UDP header', [uint('srcPort', 16)]),
+  struct('UDP header', [uint('dstPort', 16)]),
+  struct('UDP header', [uint('length', 16)]),
+  struct('UDP header', [uint('checksum', 16, hex(4))]),
+]);
 
 export const UDP_HEADER_LENGTH = 8;
 
@@ -50,7 +55,7 @@ export interface UdpDecodeOptions {
 export function decodeUdp(buf: Uint8Array, opts: UdpDecodeOptions = {}): Decoded<UdpHeader | undefined> {
   const base = opts.base ?? 0;
   const r = new Reader(buf, base);
-  const h = { ...UdpPorts.decode(r), ...UdpLengthChecksum.decode(r) };
+  const h = UdpFixed.decode(r);
   const fields = r.fields;
   const problems: Problem[] = r.problems;
   if (r.truncated) return { value: undefined, fields: within(fields, base, buf.length), problems };
@@ -128,8 +133,7 @@ export function encodeUdp(init: UdpInit, payload: Uint8Array, pseudo?: PseudoHea
   const length = UDP_HEADER_LENGTH + payload.length;
   if (length > 0xffff) throw new RangeError(`UDP payload of ${payload.length} bytes is too long`);
   const w = new Writer(length);
-  UdpPorts.encode(w, { srcPort: init.srcPort, dstPort: init.dstPort });
-  UdpLengthChecksum.encode(w, { length: init.length ?? length, checksum: 0 });
+  UdpFixed.encode(w, { srcPort: init.srcPort, dstPort: init.dstPort, length: init.length ?? length, checksum: 0 });
   w.bytes(payload);
   const out = w.finish();
   const c = init.checksum ?? (pseudo ? transportChecksum({ ...pseudo, protocol: 17 }, out, 0, length, 6) : 0);

@@ -9,31 +9,32 @@ import { encodeIPv6 } from '../ip/ipv6.ts';
 import { IPPROTO } from '../ip/protocols.ts';
 import { pseudoHeaderSum, showChecksum, transportChecksum, type PseudoHeader } from '../ip/pseudo-header.ts';
 import type { ChecksumStatus } from '../ip/udp.ts';
+import { chain } from '../ip/struct-chain.ts';
 import { decodeTcpOptions, describeOption, encodeTcpOptions, type TcpOption } from './options.ts';
 
 const flag = (v: number): string => (v ? 'set' : 'not set');
 
-/**
- * The TCP header (RFC 9293 §3.1; CWR and ECE from RFC 3168), one struct per 32-bit word because struct.ts packs
- * consecutive integers into a single run of at most 32 bits.
- */
-export const TcpPorts = struct('TCP header', [uint('srcPort', 16), uint('dstPort', 16)]);
-export const TcpSequence = struct('TCP header', [uint('sequenceNumber', 32)]);
-export const TcpAcknowledgment = struct('TCP header', [uint('acknowledgmentNumber', 32)]);
-export const TcpControl = struct('TCP header', [
-  uint('dataOffset', 4, (v) => `${v} (${v * 4} bytes)`),
-  uint('reserved', 4),
-  uint('CWR', 1, flag),
-  uint('ECE', 1, flag),
-  uint('URG', 1, flag),
-  uint('ACK', 1, flag),
-  uint('PSH', 1, flag),
-  uint('RST', 1, flag),
-  uint('SYN', 1, flag),
-  uint('FIN', 1, flag),
-  uint('window', 16),
+/** The TCP header (RFC 9293 §3.1; CWR and ECE from RFC 3168), cut where fields change bytes. */
+export const TcpFixed = chain([
+  struct('TCP header', [uint('srcPort', 16)]),
+  struct('TCP header', [uint('dstPort', 16)]),
+  struct('TCP header', [uint('sequenceNumber', 32)]),
+  struct('TCP header', [uint('acknowledgmentNumber', 32)]),
+  struct('TCP header', [uint('dataOffset', 4, (v) => `${v} (${v * 4} bytes)`), uint('reserved', 4)]),
+  struct('TCP header', [
+    uint('CWR', 1, flag),
+    uint('ECE', 1, flag),
+    uint('URG', 1, flag),
+    uint('ACK', 1, flag),
+    uint('PSH', 1, flag),
+    uint('RST', 1, flag),
+    uint('SYN', 1, flag),
+    uint('FIN', 1, flag),
+  ]),
+  struct('TCP header', [uint('window', 16)]),
+  struct('TCP header', [uint('checksum', 16, hex(4))]),
+  struct('TCP header', [uint('urgentPointer', 16)]),
 ]);
-export const TcpChecksumUrgent = struct('TCP header', [uint('checksum', 16, hex(4)), uint('urgentPointer', 16)]);
 
 export const TCP_MIN_HEADER = 20;
 const FLAG_NAMES = ['CWR', 'ECE', 'URG', 'ACK', 'PSH', 'RST', 'SYN', 'FIN'] as const;
@@ -74,7 +75,7 @@ export interface TcpDecodeOptions {
 export function decodeTcp(buf: Uint8Array, opts: TcpDecodeOptions = {}): Decoded<TcpHeader | undefined> {
   const base = opts.base ?? 0;
   const r = new Reader(buf, base);
-  const h = { ...TcpPorts.decode(r), ...TcpSequence.decode(r), ...TcpAcknowledgment.decode(r), ...TcpControl.decode(r), ...TcpChecksumUrgent.decode(r) };
+  const h = TcpFixed.decode(r);
   const problems: Problem[] = r.problems;
   if (r.truncated) return { value: undefined, fields: within(r.fields, base, buf.length), problems };
   const headerLength = h.dataOffset * 4;
@@ -177,10 +178,11 @@ export function encodeTcp(init: TcpInit, payload: Uint8Array, pseudo?: PseudoHea
   const headerLength = TCP_MIN_HEADER + opts.pos;
   const set = new Set(init.flags ?? []);
   const w = new Writer(headerLength + payload.length);
-  TcpPorts.encode(w, { srcPort: init.srcPort, dstPort: init.dstPort });
-  TcpSequence.encode(w, { sequenceNumber: init.sequenceNumber ?? 0 });
-  TcpAcknowledgment.encode(w, { acknowledgmentNumber: init.acknowledgmentNumber ?? 0 });
-  TcpControl.encode(w, {
+  TcpFixed.encode(w, {
+    srcPort: init.srcPort,
+    dstPort: init.dstPort,
+    sequenceNumber: init.sequenceNumber ?? 0,
+    acknowledgmentNumber: init.acknowledgmentNumber ?? 0,
     dataOffset: init.dataOffset ?? headerLength / 4,
     reserved: 0,
     CWR: set.has('CWR') ? 1 : 0,
@@ -192,8 +194,9 @@ export function encodeTcp(init: TcpInit, payload: Uint8Array, pseudo?: PseudoHea
     SYN: set.has('SYN') ? 1 : 0,
     FIN: set.has('FIN') ? 1 : 0,
     window: init.window ?? 65535,
+    checksum: 0,
+    urgentPointer: init.urgentPointer ?? 0,
   });
-  TcpChecksumUrgent.encode(w, { checksum: 0, urgentPointer: init.urgentPointer ?? 0 });
   w.bytes(opts.peek()).bytes(payload);
   const out = w.finish();
   const c = init.checksum ?? (pseudo ? transportChecksum({ ...pseudo, protocol: IPPROTO.TCP }, out, 0, out.length, 16) : 0);
