@@ -89,6 +89,12 @@ export function readHeaderExtension(r: Reader, map?: ExtensionMap): HeaderExtens
           id = b >> 4;
           len = (b & 0x0f) + 1;
           headerLen = 1;
+          if (id === 0) {
+            // RFC 8285 §4.2: id 0 is only ever a padding byte (0x00); a length nibble with it is malformed.
+            r.problem(`one-byte extension byte 0x${b.toString(16).padStart(2, '0')} uses the padding id 0 with a length`, at, 1);
+            r.pos = end;
+            break;
+          }
           if (id === 15) {
             // RFC 8285 §4.2: id 15 is reserved and stops processing of the rest of the extension.
             r.problem('one-byte extension id 15 is reserved: the rest of the extension is ignored', at, end - at);

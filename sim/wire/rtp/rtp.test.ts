@@ -109,6 +109,10 @@ describe('RTP header extensions (RFC 8285)', () => {
     expect(d.problems[0]?.message).toMatch(/id 15 is reserved/);
   });
 
+  it('reports a one-byte element that uses the padding id 0', () => {
+    expect(decodeRtp(fromHex('900000010000000000000001bede0001' + '05000000')).problems[0]?.message).toMatch(/padding id 0/);
+  });
+
   it('reports an element running past the extension', () => {
     const b = fromHex('900000010000000000000001bede0001' + '13aabbcc'); // id 1, len 4, only 3 bytes left
     expect(decodeRtp(b).problems[0]?.message).toMatch(/needs 4 byte/);
