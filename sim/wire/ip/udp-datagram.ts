@@ -188,6 +188,9 @@ export interface UdpRewrite {
 export function rewriteUdpDatagram(d: Uint8Array, change: UdpRewrite): Uint8Array {
   const v = peekUdpDatagram(d);
   if ('error' in v) throw new Error(`cannot rewrite: ${v.error}`);
+  for (const port of [change.srcPort, change.dstPort]) {
+    if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 0xffff)) throw new RangeError(`not a UDP port: ${port}`);
+  }
   const out = d.slice();
   const put = (ip: string | undefined, offset: number): void => {
     if (ip === undefined) return;
@@ -219,8 +222,29 @@ export function rewriteUdpDatagram(d: Uint8Array, change: UdpRewrite): Uint8Arra
     out[u + 3] = change.dstPort & 0xff;
   }
   const hadChecksum = v.family === 6 || out[u + 6] !== 0 || out[u + 7] !== 0;
-  if (hadChecksum) writeUdpChecksum(out, v.family, u);
+  if (hadChecksum) {
+    // adjust rather than recompute, as a NAT does (RFC 1624 §3): a datagram corrupted on the way stays detectably so
+    if (v.family === 4) adjustUdpChecksum(d, out, u, 12, 20);
+    else adjustUdpChecksum(d, out, u, 8, 40);
+  }
   return out;
+}
+
+/**
+ * RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'), over the changed pseudo-header addresses and ports: the checksum of
+ * `out` becomes what it would be had the sender used the new values, right or wrong as it was before.
+ */
+function adjustUdpChecksum(before: Uint8Array, out: Uint8Array, u: number, addrStart: number, addrEnd: number): void {
+  const old = (out[u + 6]! << 8) | out[u + 7]!;
+  const negate = (x: number): number => ~x & 0xffff;
+  let sum = negate(old);
+  sum += negate(onesSum(before, addrStart, addrEnd)) + onesSum(out, addrStart, addrEnd);
+  sum += negate(onesSum(before, u, u + 4)) + onesSum(out, u, u + 4);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  let c = negate(sum);
+  if (c === 0) c = 0xffff; // UDP sends zero as all ones (RFC 768)
+  out[u + 6] = c >> 8;
+  out[u + 7] = c & 0xff;
 }
 
 /** The UDP payload of a datagram that peeked cleanly (a view, not a copy). */

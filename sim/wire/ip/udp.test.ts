@@ -159,6 +159,24 @@ describe('the fast path (udp-datagram.ts) agrees with the decoders', () => {
     });
   }
 
+  it('rewriting gives exactly the bytes the sender would have built with the new addresses, ports and TTL', () => {
+    for (const spec of cases) {
+      const v6 = spec.src.includes(':');
+      const change = { src: v6 ? '2001:db8:ffff::1' : '198.51.100.1', srcPort: 61000, dst: v6 ? 'fd00::99' : '10.1.2.3', dstPort: 9 };
+      const rewritten = rewriteUdpDatagram(encodeUdpDatagram(spec), { ...change, ttlDecrement: 1 });
+      expect(rewritten).toEqual(encodeUdpDatagram({ ...spec, ...change, ttl: 63 }));
+    }
+  });
+
+  it('a datagram corrupted before the NAT stays detectably corrupted after it (RFC 1624 incremental update)', () => {
+    for (const spec of cases) {
+      const bytes = encodeUdpDatagram(spec);
+      bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0x10;
+      const l = decodeUdpDatagram(rewriteUdpDatagram(bytes, { srcPort: 40000, src: spec.src.includes(':') ? 'fd00::77' : '100.64.0.7' }));
+      expect(l.udp!.value!.checksumStatus).toBe('incorrect');
+    }
+  });
+
   it('an IPv4 datagram without a UDP checksum keeps none after rewriting', () => {
     const bytes = encodeUdpDatagram(cases[0]!);
     bytes[26] = 0;
