@@ -267,7 +267,9 @@ describe('nothing throws or hangs', () => {
           expect(e.problem.offset).toBeGreaterThanOrEqual(0);
           expect(e.problem.offset).toBeLessThanOrEqual(cut);
         }
+        if (e.kind === 'packet') expect(e.packet.dataOffset + e.packet.data.length).toBeLessThanOrEqual(cut);
       }
+      expect(events.filter((e) => e.kind === 'problem' && e.problem.fatal).length).toBeLessThanOrEqual(1);
     }
     expect(performance.now() - started).toBeLessThan(20_000);
   });

@@ -1,20 +1,24 @@
-import { formatIPv4, formatIPv6 } from '../ip/address.ts';
 import { utf8Decode } from '../../core/encoding.ts';
-import type { CaptureEvent, CaptureInterface, CaptureName, CaptureOption, CapturePacket } from './capture.ts';
+import type { CaptureInterface, CaptureOption, CapturePacket } from './capture.ts';
 import { decodeLinkLayer } from './link-layer.ts';
+import { decryptionSecrets, interfaceStatistics, nameResolution } from './pcapng-info-blocks.ts';
 import {
-  Endian,
   OPT_COMMENT,
   allTexts,
+  blockOptions,
   firstText,
   optionI64,
   optionU32,
-  optionU64,
   optionU8,
   pad4,
   readOptions,
+  type Endian,
+  type SectionContext,
 } from './pcapng-options.ts';
 import { MICROSECONDS, captureTime, joinTicks, resolutionFromTsresol } from './timestamp.ts';
+
+export { SECRETS_SSH_KEY_LOG, SECRETS_TLS_KEY_LOG } from './pcapng-info-blocks.ts';
+export type { SectionContext } from './pcapng-options.ts';
 
 /** pcapng block types (draft-ietf-opsawg-pcapng §4 and the block type registry). */
 export const BT_SHB = 0x0a0d0d0a;
@@ -29,18 +33,6 @@ export const BT_CUSTOM = 0x00000bad;
 export const BT_CUSTOM_NOCOPY = 0x40000bad;
 export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 
-/** Decryption Secrets Block secrets types (pcapng §4.7). */
-export const SECRETS_TLS_KEY_LOG = 0x544c534b;
-export const SECRETS_SSH_KEY_LOG = 0x5353484b;
-const SECRETS_NAMES: Record<number, string> = {
-  [SECRETS_TLS_KEY_LOG]: 'TLS key log',
-  [SECRETS_SSH_KEY_LOG]: 'SSH key log',
-  0x57474b4c: 'WireGuard key log',
-  0x5a4e574b: 'ZigBee NWK key',
-  0x5a415053: 'ZigBee APS key',
-  0x55414b4c: 'OPC UA key log',
-};
-
 // Option codes per block (pcapng §4.1–§4.7).
 const SHB_HARDWARE = 2;
 const SHB_OS = 3;
@@ -54,14 +46,6 @@ const IF_FCSLEN = 13;
 const IF_TSOFFSET = 14;
 const IF_HARDWARE = 15;
 const EPB_FLAGS = 2;
-const ISB_IFRECV = 4;
-const ISB_IFDROP = 5;
-const ISB_FILTERACCEPT = 6;
-const ISB_OSDROP = 7;
-const ISB_USRDELIV = 8;
-const NRB_RECORD_END = 0;
-const NRB_RECORD_IPV4 = 1;
-const NRB_RECORD_IPV6 = 2;
 
 /** Minimum total lengths: 12 bytes of framing plus each block's fixed fields. */
 export const MIN_BLOCK_LENGTH: Record<number, number> = {
@@ -88,23 +72,6 @@ export const BLOCK_NAMES: Record<number, string> = {
 
 export function blockName(type: number): string {
   return BLOCK_NAMES[type] ?? `block type 0x${type.toString(16).padStart(8, '0')}`;
-}
-
-/** What the reader tracks for the current section; block decoders read and extend it. */
-export interface SectionContext {
-  readonly section: number;
-  readonly littleEndian: boolean;
-  /** Interfaces of this section by local id. */
-  readonly interfaces: CaptureInterface[];
-  /** Global id the next interface gets. */
-  nextInterfaceId: number;
-  /** Index the next packet gets. */
-  nextPacketIndex: number;
-  /** File offset of the block being decoded; `problem` offsets are relative to it. */
-  blockOffset: number;
-  readonly emit: (e: CaptureEvent) => void;
-  /** A problem at `at` bytes into the block (non-fatal: the framing of the block is sound). */
-  readonly problem: (at: number, length: number, message: string) => void;
 }
 
 /**
@@ -143,13 +110,6 @@ export function decodeBlock(type: number, e: Endian, offset: number, ctx: Sectio
   }
 }
 
-/** Options from `start` to the trailing length, reporting (not failing on) a lying option length. */
-function options(e: Endian, start: number, ctx: SectionContext, what: string, offset: number): CaptureOption[] {
-  const list = readOptions(e, start, e.buf.length - 4);
-  if (list.problem) ctx.problem(list.problem.at, 4, `${what} at offset ${offset}: ${list.problem.message}; later options ignored`);
-  return list.options;
-}
-
 export interface SectionHeader {
   readonly major: number;
   readonly minor: number;
@@ -183,7 +143,7 @@ export function sectionHeader(e: Endian): SectionHeader {
 function interfaceDescription(e: Endian, offset: number, ctx: SectionContext): void {
   const linkType = e.u16(8);
   const snaplen = e.u32(12);
-  const opts = options(e, 16, ctx, 'Interface Description Block', offset);
+  const opts = blockOptions(e, 16, ctx, 'Interface Description Block', offset);
   const tsresol = optionU8(opts, IF_TSRESOL);
   const resolution = tsresol === undefined ? MICROSECONDS : resolutionFromTsresol(tsresol);
   const fcs = optionU8(opts, IF_FCSLEN);
@@ -292,7 +252,7 @@ function enhancedPacket(e: Endian, offset: number, ctx: SectionContext): void {
     capturedLength,
     originalLength: e.u32(24),
     dataAt: 28,
-    options: options(e, 28 + pad4(capturedLength), ctx, what, offset),
+    options: blockOptions(e, 28 + pad4(capturedLength), ctx, what, offset),
   });
 }
 
@@ -323,97 +283,6 @@ function obsoletePacket(e: Endian, offset: number, ctx: SectionContext): void {
     capturedLength,
     originalLength: e.u32(24),
     dataAt: 28,
-    options: options(e, 28 + pad4(capturedLength), ctx, what, offset),
+    options: blockOptions(e, 28 + pad4(capturedLength), ctx, what, offset),
   });
-}
-
-// Interface Statistics Block (pcapng §4.6).
-function interfaceStatistics(e: Endian, offset: number, ctx: SectionContext): void {
-  const what = 'Interface Statistics Block';
-  const iface = ctx.interfaces[e.u32(8)];
-  if (!iface) {
-    ctx.problem(8, 4, `${what} at offset ${offset} names interface ${e.u32(8)}, which section ${ctx.section} does not have; skipped`);
-    return;
-  }
-  const opts = options(e, 20, ctx, what, offset);
-  const le = e.littleEndian;
-  const counters: [string, number][] = [
-    ['received', ISB_IFRECV],
-    ['dropped', ISB_IFDROP],
-    ['filterAccepted', ISB_FILTERACCEPT],
-    ['osDropped', ISB_OSDROP],
-    ['delivered', ISB_USRDELIV],
-  ];
-  const values: Record<string, bigint> = {};
-  for (const [key, code] of counters) {
-    const v = optionU64(opts, code, le);
-    if (v !== undefined) values[key] = v;
-  }
-  ctx.emit({
-    kind: 'statistics',
-    statistics: { offset, interfaceId: iface.id, time: captureTime(joinTicks(e.u32(12), e.u32(16)), iface.resolution, iface.tsoffset), ...values },
-  });
-  for (const text of allTexts(opts, OPT_COMMENT)) ctx.emit({ kind: 'comment', comment: { offset, where: 'statistics', text, interfaceId: iface.id } });
-}
-
-// Name Resolution Block (pcapng §4.5): records (type, length, address + NUL-terminated names), then options.
-function nameResolution(e: Endian, offset: number, ctx: SectionContext): void {
-  const end = e.buf.length - 4;
-  const names: CaptureName[] = [];
-  let at = 8;
-  let ended = false;
-  while (at + 4 <= end) {
-    const type = e.u16(at);
-    const length = e.u16(at + 2);
-    if (type === NRB_RECORD_END) {
-      at += 4;
-      ended = true;
-      break;
-    }
-    if (at + 4 + length > end) {
-      ctx.problem(at, 4, `Name Resolution Block at offset ${offset}: record of ${length} bytes runs past the block; rest ignored`);
-      break;
-    }
-    const value = e.buf.subarray(at + 4, at + 4 + length);
-    const addrLength = type === NRB_RECORD_IPV4 ? 4 : type === NRB_RECORD_IPV6 ? 16 : -1;
-    if (addrLength > 0 && value.length >= addrLength) {
-      const address = addrLength === 4 ? formatIPv4(value) : formatIPv6(value);
-      const list = utf8Decode(value.subarray(addrLength)).split('\0').filter((s) => s.length > 0);
-      names.push({ address, names: list });
-    }
-    at += 4 + pad4(length);
-  }
-  if (names.length > 0) ctx.emit({ kind: 'names', offset, names });
-  if (ended) {
-    for (const text of allTexts(options(e, at, ctx, 'Name Resolution Block', offset), OPT_COMMENT)) {
-      ctx.emit({ kind: 'comment', comment: { offset, where: 'name-resolution', text } });
-    }
-  }
-}
-
-// Decryption Secrets Block (pcapng §4.7): secrets type, length, data, options.
-function decryptionSecrets(e: Endian, offset: number, ctx: SectionContext): void {
-  const type = e.u32(8);
-  const length = e.u32(12);
-  const room = e.buf.length - 20;
-  if (length > room) {
-    ctx.problem(12, 4, `Decryption Secrets Block at offset ${offset}: secrets length ${length} does not fit the block (${room} bytes of room); skipped`);
-    return;
-  }
-  const data = e.buf.subarray(16, 16 + length);
-  const textual = type === SECRETS_TLS_KEY_LOG || type === SECRETS_SSH_KEY_LOG;
-  ctx.emit({
-    kind: 'secret',
-    secret: {
-      offset,
-      type,
-      typeName: SECRETS_NAMES[type] ?? `secrets type 0x${type.toString(16).padStart(8, '0')}`,
-      text: textual ? utf8Decode(data) : undefined,
-      data,
-      beforePacket: ctx.nextPacketIndex,
-    },
-  });
-  for (const text of allTexts(options(e, 16 + pad4(length), ctx, 'Decryption Secrets Block', offset), OPT_COMMENT)) {
-    ctx.emit({ kind: 'comment', comment: { offset, where: 'secrets', text } });
-  }
 }

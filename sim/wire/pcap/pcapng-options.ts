@@ -1,5 +1,5 @@
 import { utf8Decode } from '../../core/encoding.ts';
-import type { CaptureOption } from './capture.ts';
+import type { CaptureEvent, CaptureInterface, CaptureOption } from './capture.ts';
 
 /** Reads integers in a section's byte order from one buffer (pcap and pcapng files may be either endian). */
 export class Endian {
@@ -112,4 +112,28 @@ export function optionU8(options: readonly CaptureOption[], code: number): numbe
   const o = options.find((x) => x.code === code);
   if (!o || o.value.length !== 1) return undefined;
   return o.value[0];
+}
+
+/** What the reader tracks for the current section; block decoders read and extend it. */
+export interface SectionContext {
+  readonly section: number;
+  readonly littleEndian: boolean;
+  /** Interfaces of this section by local id. */
+  readonly interfaces: CaptureInterface[];
+  /** Global id the next interface gets. */
+  nextInterfaceId: number;
+  /** Index the next packet gets. */
+  nextPacketIndex: number;
+  /** File offset of the block being decoded; `problem` offsets are relative to it. */
+  blockOffset: number;
+  readonly emit: (e: CaptureEvent) => void;
+  /** A problem at `at` bytes into the block (non-fatal: the framing of the block is sound). */
+  readonly problem: (at: number, length: number, message: string) => void;
+}
+
+/** Options from `start` to the trailing length, reporting (not failing on) a lying option length. */
+export function blockOptions(e: Endian, start: number, ctx: SectionContext, what: string, offset: number): CaptureOption[] {
+  const list = readOptions(e, start, e.buf.length - 4);
+  if (list.problem) ctx.problem(list.problem.at, 4, `${what} at offset ${offset}: ${list.problem.message}; later options ignored`);
+  return list.options;
 }
