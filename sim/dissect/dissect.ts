@@ -69,9 +69,11 @@ interface Draft {
 
 /** The layer that names the packet: the last one, unless that is opaque data inside something recognised. */
 export function topLayer(layers: readonly Layer[]): Layer | undefined {
-  const last = layers[layers.length - 1];
-  if (last?.protocol !== 'DATA' || layers.length < 2) return last;
-  return layers[layers.length - 2];
+  // decrypted layers enrich their carrier's summary; the packet is still named by what is on the wire
+  const wire = layers.filter((l) => !l.plaintext);
+  const last = wire[wire.length - 1];
+  if (last?.protocol !== 'DATA' || wire.length < 2) return last;
+  return wire[wire.length - 2];
 }
 
 function finish(d: Draft): DissectedPacket {

@@ -47,7 +47,7 @@ export class Dissector {
     let p = meta.linkType === undefined ? dissectPacket(bytes, ctx) : dissectFrame(bytes, meta.linkType, ctx);
     const ip = ipLayerOf(p);
     if (ip?.fragment) p = this.reassemble(p, bytes, meta, ctx);
-    return this.flows.observe(p, meta);
+    return this.flows.observe(p, meta, p.reassembled ?? bytes);
   }
 
   private context(meta: PacketMeta): DissectContext {

@@ -1,8 +1,24 @@
+import { bytesEqual, toHex } from '../core/encoding.ts';
+import type { Problem } from '../wire/field.ts';
 import type { DissectedRecord } from '../wire/dtls/datagram.ts';
+import type { DtlsRecord } from '../wire/dtls/record.ts';
 import type { DtlsRole } from '../wire/dtls/describe.ts';
+import { handshakeLabel } from '../wire/dtls/describe.ts';
+import { findExtension } from '../wire/dtls/extensions.ts';
+import { HandshakeReassembler, type FragmentInput } from '../wire/dtls/fragment.ts';
+import { decodeHandshakeBody, decodeHandshakeFragments } from '../wire/dtls/handshake.ts';
+import { decodeAlert, describeAlert } from '../wire/dtls/alert.ts';
+import { ContentType, HandshakeType, Version, cipherSuiteName } from '../wire/dtls/names.ts';
+import { unprotectRecord, type RecordKey } from '../dtls/crypto/aead.ts';
+import { DTLS_SRTP_LABEL, exportKeyingMaterial, handshakeHash, keyExpansion, verifyData } from '../dtls/crypto/prf.ts';
+import { SrtpContext } from '../srtp/context.ts';
+import { splitKeyingMaterial } from '../srtp/kdf.ts';
+import { srtpProfile, type SrtpProfile } from '../srtp/profiles.ts';
+import { decodeRtp } from '../wire/rtp/rtp.ts';
+import { decodeRtcp, describe as describeRtcp } from '../wire/rtcp/rtcp.ts';
 import type { KeyStore } from './key-store.ts';
-import type { PacketMeta } from './dissector.ts';
 import type { Layer } from './types.ts';
+import { describeRtp } from './udp-payload.ts';
 
 /** What observing a DTLS datagram or unprotecting SRTP gives back: the layer (maybe enriched), extra layers, notes. */
 export interface FlowOutput {
@@ -11,14 +27,46 @@ export interface FlowOutput {
   readonly notes: readonly string[];
 }
 
-/** The DTLS association on one 5-tuple as seen from the wire. */
+/** AES-128-GCM suites, the ones `keyExpansion` and `unprotectRecord` serve (RFC 5288, RFC 5289). */
+const AES_128_GCM_SUITES = new Set([0xc02b, 0xc02f, 0x009c, 0x009e]);
+
+/** Progress of the handshake as seen on the wire, for the summary and the inferred notes. */
+export type DtlsProgress = 'hello' | 'cookie' | 'key-exchange' | 'finished' | 'established' | 'closed' | 'alert';
+
+interface Keys {
+  readonly master: Uint8Array;
+  readonly client: RecordKey;
+  readonly server: RecordKey;
+}
+
+/**
+ * The DTLS association on one 5-tuple as seen from the wire: who is client and server, the hellos' randoms, the
+ * negotiated suite and SRTP profile, the handshake transcript (RFC 6347 §4.2.6, without the first ClientHello and
+ * the HelloVerifyRequest), and, with a key log, record keys, Finished verification and the DTLS-SRTP keys.
+ */
 export class DtlsFlow {
   client: string | undefined;
   server: string | undefined;
+  clientRandom: Uint8Array | undefined;
+  serverRandom: Uint8Array | undefined;
+  cipherSuite: number | undefined;
   srtpProfileId: number | undefined;
+  offeredProfiles: readonly number[] = [];
   offersSrtp = false;
+  version: 'DTLS 1.2' | 'DTLS 1.3' | undefined;
+  progress: DtlsProgress = 'hello';
+  /** Handshake message labels in the order they completed, with the sender's role. */
+  readonly messages: { role: DtlsRole | undefined; type: string; packet: number | undefined }[] = [];
+  /** Finished results: true verified, false mismatch. */
+  readonly finished: { role: DtlsRole; ok: boolean }[] = [];
+  decryption: 'none' | 'no-key' | 'unsupported' | 'ok' | 'wrong-key' = 'none';
+  srtpKeysDerived = false;
+  private readonly reassemblers = new Map<string, HandshakeReassembler>();
+  private transcript: Uint8Array[] = [];
+  private keys: Keys | undefined;
+  private srtp: { client: SrtpContext; server: SrtpContext; profile: SrtpProfile } | undefined;
 
-  constructor(readonly keys: KeyStore) {}
+  constructor(readonly keyStore: KeyStore) {}
 
   roleOf(endpoint: string): DtlsRole | undefined {
     if (endpoint === this.client) return 'client';
@@ -26,24 +74,221 @@ export class DtlsFlow {
     return undefined;
   }
 
-  observe(src: string, dst: string, records: readonly DissectedRecord[], layer: Layer, _meta: PacketMeta): FlowOutput {
-    for (const d of records) {
-      if (d.content.kind !== 'handshake') continue;
-      for (const m of d.content.messages) {
-        if (m.body?.type === 'client_hello') {
-          this.client = src;
-          this.server = dst;
-          if (m.body.extensions.some((e) => e.body.kind === 'use_srtp')) this.offersSrtp = true;
-        }
-        if (m.body?.type === 'server_hello') {
-          for (const e of m.body.extensions) if (e.body.kind === 'use_srtp') this.srtpProfileId = e.body.profiles[0];
-        }
-      }
-    }
-    return { layer, extra: [], notes: [] };
+  /** The SRTP profile the handshake chose, or a best guess (first offered) when DTLS 1.3 hid it. */
+  negotiatedProfile(): SrtpProfile | undefined {
+    const id = this.srtpProfileId ?? (this.version === 'DTLS 1.3' ? this.offeredProfiles[0] : undefined);
+    return id === undefined ? undefined : srtpProfile(id);
   }
 
-  unprotect(_src: string, _layer: Layer, _carrier: Layer | undefined): FlowOutput | undefined {
-    return undefined;
+  observe(src: string, dst: string, records: readonly DissectedRecord[], layer: Layer, packet: number | undefined): FlowOutput {
+    const notes: string[] = [];
+    const extra: Layer[] = [];
+    const problems: Problem[] = [];
+    const decrypted: string[] = [];
+    for (const d of records) {
+      const c = d.content;
+      if (c.kind === 'handshake') {
+        for (const m of c.messages) this.push(src, dst, m.fragment, packet, notes);
+      } else if (c.kind === 'alert') {
+        this.progress = c.alert.description === 0 ? 'closed' : 'alert';
+      } else if (c.kind === 'encrypted' && d.record.kind === 'dtls12') {
+        const out = this.decrypt(src, dst, d.record, packet, notes);
+        if (out.layer) extra.push(out.layer);
+        if (out.label) decrypted.push(out.label);
+        if (out.problem) problems.push(out.problem);
+      }
+    }
+    if (!extra.length && !problems.length) return { layer, extra, notes };
+    const summary = decrypted.length ? `${layer.summary} [decrypted: ${decrypted.join(', ')}]` : layer.summary;
+    return { layer: { ...layer, summary, problems: [...layer.problems, ...problems] }, extra, notes };
   }
+
+  private reassembler(src: string): HandshakeReassembler {
+    let r = this.reassemblers.get(src);
+    if (!r) {
+      r = new HandshakeReassembler({ ordered: false });
+      this.reassemblers.set(src, r);
+    }
+    return r;
+  }
+
+  private push(src: string, dst: string, f: FragmentInput, packet: number | undefined, notes: string[]): void {
+    const r = this.reassembler(src).push(f);
+    for (const m of r.messages) this.handle(src, dst, m.msgType, m.body, m.bytes, packet, notes);
+  }
+
+  private handle(src: string, dst: string, msgType: number, body: Uint8Array, bytes: Uint8Array, packet: number | undefined, notes: string[]): void {
+    const b = decodeHandshakeBody(msgType, body).value;
+    if (b.type === 'client_hello') {
+      if (this.clientRandom && !bytesEqual(this.clientRandom, b.random) && b.cookie.length === 0) this.reset();
+      this.client = src;
+      this.server = dst;
+      this.clientRandom = b.random;
+      const srtp = findExtension(b.extensions, 'use_srtp');
+      if (srtp) {
+        this.offersSrtp = true;
+        this.offeredProfiles = srtp.body.profiles;
+      }
+      this.progress = b.cookie.length > 0 ? 'key-exchange' : 'hello';
+    } else if (b.type === 'hello_verify_request') {
+      // RFC 6347 §4.2.1: the first ClientHello and the HelloVerifyRequest are left out of the handshake hash.
+      this.transcript = [];
+      this.progress = 'cookie';
+      this.note(src, 'HelloVerifyRequest', packet);
+      return;
+    } else if (b.type === 'server_hello') {
+      this.client ??= dst;
+      this.server ??= src;
+      this.serverRandom = b.random;
+      this.cipherSuite = b.cipherSuite;
+      const srtp = findExtension(b.extensions, 'use_srtp');
+      if (srtp) this.srtpProfileId = srtp.body.profiles[0];
+      const sv = findExtension(b.extensions, 'supported_versions');
+      this.version = sv?.body.selected === Version.DTLS1_3 ? 'DTLS 1.3' : 'DTLS 1.2';
+      this.progress = 'key-exchange';
+      if (this.version === 'DTLS 1.3') notes.push('DTLS 1.3: the rest of the handshake is encrypted; a TLS 1.2 key log cannot open it');
+    }
+    this.transcript.push(bytes);
+    this.note(src, handshakeLabel(msgType), packet);
+  }
+
+  private note(src: string, type: string, packet: number | undefined): void {
+    this.messages.push({ role: this.roleOf(src), type, packet });
+  }
+
+  private reset(): void {
+    this.transcript = [];
+    this.reassemblers.clear();
+    this.keys = undefined;
+    this.srtp = undefined;
+    this.serverRandom = undefined;
+    this.srtpProfileId = undefined;
+    this.cipherSuite = undefined;
+    this.finished.length = 0;
+    this.srtpKeysDerived = false;
+    this.decryption = 'none';
+  }
+
+  /** Record keys from the key log, once both randoms and the suite are known (RFC 5246 §6.3). */
+  private recordKeys(notes: string[]): Keys | undefined {
+    if (this.keys) return this.keys;
+    if (!this.clientRandom || !this.serverRandom || this.cipherSuite === undefined || this.version === 'DTLS 1.3') return undefined;
+    const master = this.keyStore.masterSecret(this.clientRandom);
+    if (!master) {
+      if (this.decryption === 'none' && this.keyStore.size > 0) notes.push(`no key log line for client random ${toHex(this.clientRandom).slice(0, 16)}…`);
+      this.decryption = 'no-key';
+      return undefined;
+    }
+    if (!AES_128_GCM_SUITES.has(this.cipherSuite)) {
+      if (this.decryption !== 'unsupported') notes.push(`cipher suite ${cipherSuiteName(this.cipherSuite)} is not one this dissector decrypts (AES-128-GCM only)`);
+      this.decryption = 'unsupported';
+      return undefined;
+    }
+    const kb = keyExpansion(master, this.clientRandom, this.serverRandom);
+    this.keys = { master, client: { key: kb.clientWriteKey, fixedIv: kb.clientWriteIv }, server: { key: kb.serverWriteKey, fixedIv: kb.serverWriteIv } };
+    return this.keys;
+  }
+
+  private decrypt(
+    src: string,
+    dst: string,
+    rec: DtlsRecord,
+    packet: number | undefined,
+    notes: string[],
+  ): { layer?: Layer; label?: string; problem?: Problem } {
+    const keys = this.recordKeys(notes);
+    const role = this.roleOf(src);
+    if (!keys || !role) return {};
+    const span = { offset: rec.offset, length: 13 + rec.fragment.length };
+    const res = unprotectRecord(role === 'client' ? keys.client : keys.server, rec, rec.fragment);
+    if (!res.ok) {
+      if (this.decryption !== 'wrong-key') notes.push('the key log has this connection\'s client random but its master secret does not open the records: wrong key');
+      this.decryption = 'wrong-key';
+      return { problem: { ...span, message: `cannot decrypt with the key log's master secret (${res.error}): wrong key for this connection` } };
+    }
+    if (this.decryption !== 'ok') this.decryption = 'ok';
+    const pt = res.plaintext;
+    const base = { ...span, plaintext: pt };
+    if (rec.contentType === ContentType.handshake) {
+      const h = decodeHandshakeFragments(pt);
+      const labels: string[] = [];
+      const problems: Problem[] = [...h.problems];
+      for (const { fragment } of h.value) {
+        if (fragment.msgType === HandshakeType.finished && this.finished.some((f) => f.role === role)) {
+          labels.push('Finished (retransmitted)');
+          continue;
+        }
+        if (fragment.msgType === HandshakeType.finished && fragment.fragmentLength === fragment.length) {
+          const expected = verifyData(keys.master, role, handshakeHash(this.transcript));
+          const ok = bytesEqual(expected, fragment.fragment);
+          this.finished.push({ role, ok });
+          labels.push(ok ? 'Finished, verify_data verified' : 'Finished, verify_data MISMATCH');
+          if (!ok) problems.push({ offset: fragment.offset, length: 12 + fragment.length, message: `${role} Finished verify_data ${toHex(fragment.fragment)} ≠ expected ${toHex(expected)} (RFC 5246 §7.4.9)` });
+          else if (role === 'server' || this.finished.some((f) => f.role === 'server' && f.ok)) this.progress = 'established';
+          else this.progress = 'finished';
+        } else labels.push(handshakeLabel(fragment.msgType));
+        this.push(src, dst, fragment, packet, notes);
+      }
+      const label = labels.join(', ');
+      return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label}`, fields: h.fields, problems, value: h.value } };
+    }
+    if (rec.contentType === ContentType.alert) {
+      const a = decodeAlert(pt);
+      this.progress = a.value.description === 0 ? 'closed' : 'alert';
+      const label = `Alert (${describeAlert(a.value)})`;
+      return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label}`, fields: a.fields, problems: a.problems, value: a.value } };
+    }
+    const label = `${pt.length} bytes of application data`;
+    return {
+      label,
+      layer: { ...base, protocol: 'DATA', summary: `decrypted ${label} (SCTP, for a data channel)`, fields: [{ name: 'application data', offset: 0, length: pt.length }], problems: [], value: pt },
+    };
+  }
+
+  /** RFC 5764 §4.2: the DTLS-SRTP keys from the exporter, once the handshake's master secret is known. */
+  private srtpContexts(notes: string[]): { client: SrtpContext; server: SrtpContext; profile: SrtpProfile } | undefined {
+    if (this.srtp) return this.srtp;
+    const keys = this.keys ?? this.recordKeys(notes);
+    const profile = this.srtpProfileId === undefined ? undefined : srtpProfile(this.srtpProfileId);
+    if (!keys || !profile || !this.clientRandom || !this.serverRandom) return undefined;
+    const material = exportKeyingMaterial(keys.master, DTLS_SRTP_LABEL, this.clientRandom, this.serverRandom, 2 * (profile.keyLength + profile.saltLength));
+    const { client, server } = splitKeyingMaterial(profile, material);
+    // a dissector sees each packet once and may see both copies of a retransmission: a large replay window
+    this.srtp = { profile, client: SrtpContext.fromMasterKey(profile, client, { replayWindow: 1024 }), server: SrtpContext.fromMasterKey(profile, server, { replayWindow: 1024 }) };
+    this.srtpKeysDerived = true;
+    notes.push(`SRTP keys derived through the exporter ("${DTLS_SRTP_LABEL}", ${profile.name}, RFC 5764 §4.2)`);
+    return this.srtp;
+  }
+
+  /** Opens an SRTP or SRTCP packet (`bytes` is the protected packet) sent by `src`. */
+  unprotect(src: string, layer: Layer, bytes: Uint8Array): FlowOutput | undefined {
+    const notes: string[] = [];
+    const ctxs = this.srtpContexts(notes);
+    const role = this.roleOf(src);
+    if (!ctxs || !role) return notes.length ? { layer, extra: [], notes } : undefined;
+    const ctx = role === 'client' ? ctxs.client : ctxs.server;
+    const span = { offset: layer.offset, length: layer.length };
+    if (layer.protocol === 'SRTP') {
+      const r = ctx.unprotectRtp(bytes);
+      if (!r.ok) return failure(layer, r.reason, r.message, notes);
+      const d = decodeRtp(r.bytes, {}, 0);
+      const inner: Layer = { ...span, protocol: 'RTP', summary: `RTP ${describeRtp(d.value)}, ${d.value.payload.length} bytes of payload`, fields: d.fields, problems: d.problems, value: d.value, plaintext: r.bytes };
+      return { layer: { ...layer, summary: `${layer.summary.replace(', payload encrypted', '')}, decrypted and authenticated (ROC ${r.roc ?? 0})` }, extra: [inner], notes };
+    }
+    const r = ctx.unprotectRtcp(bytes);
+    if (!r.ok) return failure(layer, r.reason, r.message, notes);
+    const d = decodeRtcp(r.bytes, 0);
+    const text = d.value.map((p) => describeRtcp(p)).join('; ');
+    const inner: Layer = { ...span, protocol: 'RTCP', summary: `RTCP ${text}`, fields: d.fields, problems: d.problems, value: d.value, plaintext: r.bytes };
+    return { layer: { ...layer, summary: `${layer.summary}, decrypted: ${text}` }, extra: [inner], notes };
+  }
+}
+
+function failure(layer: Layer, reason: string, message: string, notes: string[]): FlowOutput {
+  if (reason === 'replay' || reason === 'too-old') {
+    // a capture on several interfaces shows the same packet twice: a fact to note, not a malformed packet
+    return { layer: { ...layer, summary: `${layer.summary} (${reason}: ${message})` }, extra: [], notes: [...notes, message] };
+  }
+  const text = reason === 'auth-failed' ? `${message}: wrong key` : message;
+  return { layer: { ...layer, problems: [...layer.problems, { offset: layer.offset, length: layer.length, message: text }] }, extra: [], notes };
 }

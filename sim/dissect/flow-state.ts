@@ -1,6 +1,6 @@
 import type { DissectedRecord } from '../wire/dtls/datagram.ts';
 import { ChannelNumber, getAttribute, Method, type StunMessage } from '../wire/stun/index.ts';
-import { srtpProfile, type SrtpProfile } from '../srtp/profiles.ts';
+import type { SrtpProfile } from '../srtp/profiles.ts';
 import { DtlsFlow } from './dtls-flow.ts';
 import { formatEndpoint, topLayer } from './dissect.ts';
 import type { PacketMeta } from './dissector.ts';
@@ -59,12 +59,13 @@ export class FlowTable {
     if (!dtls) return channels;
     const src = formatEndpoint(flow.srcIp, flow.srcPort);
     const role = dtls.roleOf(src);
-    const profile: SrtpProfile | boolean | undefined = dtls.srtpProfileId !== undefined ? (srtpProfile(dtls.srtpProfileId) ?? true) : dtls.offersSrtp || undefined;
+    // RFC 5764 §5.1.2: RTP on a 5-tuple that carries DTLS is SRTP keyed by it (WebRTC always uses DTLS-SRTP)
+    const profile: SrtpProfile | boolean = dtls.negotiatedProfile() ?? true;
     return { ...channels, ...(profile ? { srtp: profile } : {}), ...(role ? { dtlsRole: role } : {}) };
   }
 
   /** Updates flow state from a dissected packet; returns the packet, enriched when state or keys say more. */
-  observe(p: DissectedPacket, meta: PacketMeta): DissectedPacket {
+  observe(p: DissectedPacket, meta: PacketMeta, bytes: Uint8Array): DissectedPacket {
     const f = p.flow;
     if (!f) return p;
     const key = flowKey(f);
@@ -80,21 +81,21 @@ export class FlowTable {
     s.packets++;
     let layers: Layer[] | undefined;
     const notes: string[] = [];
-    p.layers.forEach((l, i) => {
+    p.layers.forEach((l) => {
       if (l.protocol === 'STUN') {
         const m = l.value as StunMessage | undefined;
         const channel = m && m.method === Method.ChannelBind && m.class === 'request' ? getAttribute(m, ChannelNumber) : undefined;
         if (channel !== undefined) s.channels.add(channel);
       } else if (l.protocol === 'DTLS') {
         s.dtls ??= new DtlsFlow(this.keys);
-        const out = s.dtls.observe(src, dst, l.value as DissectedRecord[], l, meta);
+        const out = s.dtls.observe(src, dst, l.value as DissectedRecord[], l, meta.index);
         notes.push(...out.notes);
         if (out.layer !== l || out.extra.length) {
           layers ??= [...p.layers];
           layers.splice(layers.indexOf(l), 1, out.layer, ...out.extra);
         }
       } else if ((l.protocol === 'SRTP' || l.protocol === 'SRTCP') && s.dtls) {
-        const out = s.dtls.unprotect(src, l, p.layers[i - 1]);
+        const out = s.dtls.unprotect(src, l, bytes.subarray(l.offset, l.offset + l.length));
         if (out) {
           notes.push(...out.notes);
           layers ??= [...p.layers];

@@ -36,6 +36,12 @@ export interface Layer {
   readonly classification?: string;
   /** The decoded value, for analyzers (STUN message, DTLS records, RTP header …). */
   readonly value?: unknown;
+  /**
+   * Set on a layer decoded from decrypted bytes (a DTLS record or SRTP packet opened with a key log): its `fields`
+   * and `problems` are offsets into these plaintext bytes, while `offset`/`length` still give the protected span
+   * in the packet.
+   */
+  readonly plaintext?: Uint8Array;
 }
 
 export interface DissectedPacket {

@@ -55,6 +55,8 @@ export function dissectUdpPayload(payload: Uint8Array, offset: number, ctx: Payl
     case 'empty':
       return [];
     case 'stun':
+      // RFC 8489 §5 (and RFC 7983 §7's advice to check more than one byte): no magic cookie, no STUN
+      if (d.doubt && !hasMagicCookie(payload)) return [dataLayer(payload, offset, `${why}, but not STUN: ${d.doubt}`)];
       return [stunLayer(payload, offset, why)];
     case 'turn-channeldata':
       return channelDataLayers(payload, offset, why, ctx);
@@ -77,17 +79,26 @@ export function dissectUdpPayload(payload: Uint8Array, offset: number, ctx: Payl
   }
 }
 
+function hasMagicCookie(p: Uint8Array): boolean {
+  return p.length >= 8 && p[4] === 0x21 && p[5] === 0x12 && p[6] === 0xa4 && p[7] === 0x42;
+}
+
+/** Problems a real server accepted: kept as notes, not as malformations (coturn binds channels up to 0x7FFF). */
+const LEGACY = /in RFC 5766's range/;
+
 function stunLayer(payload: Uint8Array, offset: number, why: string): Layer {
   const d = decodeStun(payload);
   const m = d.value;
+  const legacy = d.problems.filter((p) => LEGACY.test(p.message));
+  const problems = legacy.length ? d.problems.filter((p) => !LEGACY.test(p.message)) : d.problems;
   return {
     protocol: 'STUN',
     offset,
     length: payload.length,
     summary: m ? describeStun(m) : 'STUN (unreadable header)',
     fields: shiftFields(d.fields, offset),
-    problems: shiftProblems(d.problems, offset),
-    classification: why,
+    problems: shiftProblems(problems, offset),
+    classification: legacy.length ? `${why}; ${legacy.map((p) => p.message).join('; ')} (RFC 5766 allowed it)` : why,
     ...(m ? { value: m } : {}),
   };
 }
