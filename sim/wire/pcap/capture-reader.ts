@@ -159,7 +159,6 @@ export class CaptureReader {
         n = 0;
       }
     }
-    if (this.pending.length === 0) this.pending = [];
   }
 
   /**
