@@ -245,13 +245,21 @@ export class DtlsFlow {
     };
   }
 
+  /** RFC 5705 exporter output for DTLS-SRTP (RFC 5764 §4.2), when the key log and handshake allow it. */
+  srtpKeyingMaterial(): Uint8Array | undefined {
+    const keys = this.keys ?? this.recordKeys([]);
+    const profile = this.srtpProfileId === undefined ? undefined : srtpProfile(this.srtpProfileId);
+    if (!keys || !profile || !this.clientRandom || !this.serverRandom) return undefined;
+    return exportKeyingMaterial(keys.master, DTLS_SRTP_LABEL, this.clientRandom, this.serverRandom, 2 * (profile.keyLength + profile.saltLength));
+  }
+
   /** RFC 5764 §4.2: the DTLS-SRTP keys from the exporter, once the handshake's master secret is known. */
   private srtpContexts(notes: string[]): { client: SrtpContext; server: SrtpContext; profile: SrtpProfile } | undefined {
     if (this.srtp) return this.srtp;
-    const keys = this.keys ?? this.recordKeys(notes);
+    if (!this.keys) this.recordKeys(notes);
+    const material = this.srtpKeyingMaterial();
     const profile = this.srtpProfileId === undefined ? undefined : srtpProfile(this.srtpProfileId);
-    if (!keys || !profile || !this.clientRandom || !this.serverRandom) return undefined;
-    const material = exportKeyingMaterial(keys.master, DTLS_SRTP_LABEL, this.clientRandom, this.serverRandom, 2 * (profile.keyLength + profile.saltLength));
+    if (!material || !profile) return undefined;
     const { client, server } = splitKeyingMaterial(profile, material);
     // a dissector sees each packet once and may see both copies of a retransmission: a large replay window
     this.srtp = { profile, client: SrtpContext.fromMasterKey(profile, client, { replayWindow: 1024 }), server: SrtpContext.fromMasterKey(profile, server, { replayWindow: 1024 }) };
