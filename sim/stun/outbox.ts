@@ -1,0 +1,31 @@
+import type { EndpointOutput, TransportAddress } from '../core/endpoint.ts';
+import type { JsonValue } from '../core/trace.ts';
+
+/** The queue of outputs a sans-IO endpoint hands its driver through `poll`: transmits and notes, in order. */
+export class Outbox {
+  private readonly queue: EndpointOutput[] = [];
+
+  transmit(from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
+    this.queue.push({ type: 'transmit', from, to, bytes });
+  }
+
+  note(kind: string, text: string, data?: { [key: string]: JsonValue }): void {
+    this.queue.push({ type: 'note', kind, text, ...(data ? { data } : {}) });
+  }
+
+  /** The next queued output, or undefined when the endpoint should report its deadline. */
+  next(): EndpointOutput | undefined {
+    return this.queue.shift();
+  }
+
+  get size(): number {
+    return this.queue.length;
+  }
+}
+
+/** The earliest of several optional deadlines, as the `timeout`/`idle` output of `poll`. */
+export function earliest(deadlines: readonly ({ at: number; reason: string } | undefined)[]): EndpointOutput {
+  let best: { at: number; reason: string } | undefined;
+  for (const d of deadlines) if (d && (!best || d.at < best.at)) best = d;
+  return best ? { type: 'timeout', at: best.at, reason: best.reason } : { type: 'idle' };
+}

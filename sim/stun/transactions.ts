@@ -1,0 +1,167 @@
+import type { TransportAddress } from '../core/endpoint.ts';
+import { formatTransportAddress } from '../core/endpoint.ts';
+import { toHex } from '../core/encoding.ts';
+import type { Rng } from '../core/rng.ts';
+import type { Micros } from '../core/time.ts';
+import { formatDuration, MS } from '../core/time.ts';
+import type { EncodeOptions, StunAttribute, StunMessage } from '../wire/stun/index.ts';
+import { encodeStun, messageTypeName, TRANSACTION_ID_SIZE } from '../wire/stun/index.ts';
+import type { Outbox } from './outbox.ts';
+
+/**
+ * STUN client transactions over UDP (RFC 8489 §6.2.1): a request is sent, then retransmitted after RTO, 2·RTO,
+ * 4·RTO … until Rc requests have gone out; after the last one the client waits Rm·RTO more and gives up.
+ * With the defaults (RTO 500 ms, Rc 7, Rm 16) requests leave at 0, 0.5, 1.5, 3.5, 7.5, 15.5 and 31.5 s and the
+ * transaction times out at 39.5 s. Any endpoint (binding client, RFC 5780 discovery, TURN client, ICE) embeds one.
+ */
+export interface TransactionOptions {
+  /** Initial retransmission timeout (RFC 8489 §6.2.1: SHOULD be 500 ms for fixed-line access). */
+  readonly rto?: Micros;
+  /** Requests sent in all, the first included (Rc, default 7). */
+  readonly rc?: number;
+  /** After the last request, wait Rm times the initial RTO (default 16). */
+  readonly rm?: number;
+}
+
+export interface TransactionRequest<C = unknown> {
+  readonly from: TransportAddress;
+  readonly to: TransportAddress;
+  readonly method: number;
+  readonly attributes: readonly StunAttribute[];
+  /** MESSAGE-INTEGRITY key, FINGERPRINT and the rest, as for encodeStun. */
+  readonly encode?: EncodeOptions;
+  /** Anything the owner wants back with the result (which test this was, which action). */
+  readonly context?: C;
+}
+
+export interface Transaction<C = unknown> {
+  readonly transactionId: Uint8Array;
+  /** Hex of the transaction id: the key responses are matched by. */
+  readonly key: string;
+  readonly request: TransactionRequest<C>;
+  readonly bytes: Uint8Array;
+  readonly startedAt: Micros;
+  /** Requests sent so far (1 after the first transmission). */
+  attempts: number;
+  nextAt: Micros;
+  rto: Micros;
+}
+
+export type TransactionResult<C = unknown> =
+  | {
+      readonly kind: 'response';
+      /** When the result was reached. */
+      readonly at: Micros;
+      readonly transaction: Transaction<C>;
+      readonly response: StunMessage;
+      readonly bytes: Uint8Array;
+      /** Where the response came from and where it arrived (RFC 5780 changes both). */
+      readonly from: TransportAddress;
+      readonly to: TransportAddress;
+      /** From the first transmission to the response. */
+      readonly rtt: Micros;
+    }
+  | { readonly kind: 'timeout'; readonly at: Micros; readonly transaction: Transaction<C> };
+
+export class StunTransactions<C = unknown> {
+  private readonly pending = new Map<string, Transaction<C>>();
+  readonly rto: Micros;
+  readonly rc: number;
+  readonly rm: number;
+  /** Counters for summaries. */
+  readonly stats = { started: 0, retransmits: 0, responses: 0, timeouts: 0 };
+
+  constructor(
+    private readonly rng: Rng,
+    private readonly out: Outbox,
+    private readonly onResult: (r: TransactionResult<C>) => void,
+    options: TransactionOptions = {},
+  ) {
+    this.rto = options.rto ?? 500 * MS;
+    this.rc = options.rc ?? 7;
+    this.rm = options.rm ?? 16;
+  }
+
+  /** RFC 8489 §5: 96 bits, uniformly random; here from the owner's RNG stream. */
+  newTransactionId(): Uint8Array {
+    return this.rng.bytes(TRANSACTION_ID_SIZE);
+  }
+
+  /** Encodes and sends a request now; its result arrives through `onResult`. */
+  start(now: Micros, request: TransactionRequest<C>): Transaction<C> {
+    const transactionId = this.newTransactionId();
+    const bytes = encodeStun({ method: request.method, class: 'request', transactionId, attributes: request.attributes }, request.encode);
+    const t: Transaction<C> = { transactionId, key: toHex(transactionId), request, bytes, startedAt: now, attempts: 1, nextAt: now + this.rto, rto: this.rto };
+    this.pending.set(t.key, t);
+    this.stats.started++;
+    this.out.transmit(request.from, request.to, bytes);
+    return t;
+  }
+
+  /** Whether this transaction id belongs to a request still waiting for its answer. */
+  isPending(transactionId: Uint8Array): boolean {
+    return this.pending.has(toHex(transactionId));
+  }
+
+  /**
+   * Offers a decoded response. Returns true when it answered one of ours (the transaction ends and its result is
+   * reported); false for anything else, which the owner handles (RFC 8489 §6.3.1: unmatched responses are dropped).
+   */
+  handleResponse(now: Micros, from: TransportAddress, to: TransportAddress, msg: StunMessage, bytes: Uint8Array): boolean {
+    if (msg.class !== 'success' && msg.class !== 'error') return false;
+    const key = toHex(msg.transactionId);
+    const t = this.pending.get(key);
+    if (!t || t.request.method !== msg.method) return false;
+    this.pending.delete(key);
+    this.stats.responses++;
+    this.onResult({ kind: 'response', at: now, transaction: t, response: msg, bytes, from, to, rtt: now - t.startedAt });
+    return true;
+  }
+
+  /** Drops a transaction without a result (the owner no longer cares). */
+  cancel(t: Transaction<C>): void {
+    this.pending.delete(t.key);
+  }
+
+  /** Retransmits what is due and ends what has run out of time. */
+  handleTimeout(now: Micros): void {
+    for (const t of [...this.pending.values()]) {
+      if (t.nextAt > now) continue;
+      const name = messageTypeName(t.request.method, 'request');
+      if (t.attempts >= this.rc) {
+        this.pending.delete(t.key);
+        this.stats.timeouts++;
+        this.out.note('stun.transaction.timeout', `${name} to ${formatTransportAddress(t.request.to)} timed out after ${t.attempts} transmissions and ${formatDuration(now - t.startedAt)} (RFC 8489 §6.2.1)`, {
+          transactionId: t.key,
+          to: formatTransportAddress(t.request.to),
+          attempts: t.attempts,
+        });
+        this.onResult({ kind: 'timeout', at: now, transaction: t });
+        continue;
+      }
+      t.attempts++;
+      t.rto *= 2;
+      // after the Rc-th request, wait Rm times the initial RTO instead of doubling again
+      t.nextAt = t.attempts >= this.rc ? now + this.rm * this.rto : now + t.rto;
+      this.stats.retransmits++;
+      this.out.transmit(t.request.from, t.request.to, t.bytes);
+      this.out.note('stun.retransmit', `${name} to ${formatTransportAddress(t.request.to)} retransmitted (transmission ${t.attempts} of ${this.rc}); next deadline in ${formatDuration(t.nextAt - now)}`, {
+        reason: 'stun-retransmit',
+        transactionId: t.key,
+        attempt: t.attempts,
+        to: formatTransportAddress(t.request.to),
+      });
+    }
+  }
+
+  /** The next retransmission or give-up time, with the reason learners see. */
+  deadline(): { at: Micros; reason: string } | undefined {
+    let at: Micros | undefined;
+    for (const t of this.pending.values()) if (at === undefined || t.nextAt < at) at = t.nextAt;
+    return at === undefined ? undefined : { at, reason: 'stun-retransmit' };
+  }
+
+  get size(): number {
+    return this.pending.size;
+  }
+}
