@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { demux, type DemuxResult } from './demux.ts';
 import { capturedUdp } from './rtp/testing/capture-udp.ts';
+import { CAPTURES_DIR } from '../../test/captures.ts';
 
-const CAPTURES = new URL('../../../shared/captures/', import.meta.url).pathname;
+const CAPTURES = CAPTURES_DIR;
 
 describe('RFC 7983 demultiplexing by first byte', () => {
   const first = (b0: number, ...rest: number[]): DemuxResult => demux(Uint8Array.of(b0, ...rest, ...new Uint8Array(20)));

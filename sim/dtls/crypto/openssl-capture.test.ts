@@ -22,8 +22,9 @@ import { verifyCertificateVerify, verifyServerKeyExchange } from './ecdsa.ts';
 import { findMasterSecret, parseKeyLog } from './keylog.ts';
 import { DTLS_SRTP_LABEL, dtlsSrtpKeys, exportKeyingMaterial, handshakeHash, keyExpansion, verifyData } from './prf.ts';
 import { certificateFingerprint, parseCertificate } from './x509.ts';
+import { capturePath } from '../../../test/captures.ts';
 
-const DIR = '/work/shared/captures/dtls-srtp-openssl';
+const DIR = capturePath('dtls-srtp-openssl');
 
 interface Truth {
   extra: {

@@ -6,8 +6,9 @@ import { describe, expect, test } from 'vitest';
 import { toHex } from '../../core/encoding.ts';
 import { Rng } from '../../core/rng.ts';
 import { OID, certificateFingerprint, generateSelfSignedCertificate, parseCertificate, verifyCertificateSignature } from './x509.ts';
+import { capturePath } from '../../../test/captures.ts';
 
-const CERTS = '/work/shared/captures/dtls-srtp-openssl/certs';
+const CERTS = capturePath('dtls-srtp-openssl', 'certs');
 const NOT_BEFORE = 1_767_225_600; // 2026-01-01T00:00:00Z
 const NOT_AFTER = 2_713_910_400; // 2056-01-01T00:00:00Z (GeneralizedTime)
 

@@ -17,9 +17,10 @@ import { contentTypeName, handshakeTypeName } from './names.ts';
 import { decodeRecords } from './record.ts';
 import { udpPacketsFromPcapng } from './testing/pcapng-udp.ts';
 import type { UdpPacket } from './testing/pcapng-udp.ts';
+import { capturePath } from '../../../test/captures.ts';
 
-const OPENSSL = '/work/shared/captures/dtls-srtp-openssl';
-const CHROMIUM = '/work/shared/captures/chromium-loopback-call/chromium-host.pcapng';
+const OPENSSL = capturePath('dtls-srtp-openssl');
+const CHROMIUM = capturePath('chromium-loopback-call', 'chromium-host.pcapng');
 
 const isDtls = (p: UdpPacket): boolean => p.payload[0]! >= 20 && p.payload[0]! <= 63; // RFC 7983 §7
 const load = (path: string): UdpPacket[] => udpPacketsFromPcapng(new Uint8Array(readFileSync(path))).filter(isDtls);

@@ -8,6 +8,7 @@ import { applyCaptureEvent, emptyCapture, type Capture } from './capture.ts';
 import { CaptureReader, readCapture } from './capture-reader.ts';
 import { captureToTrace } from './capture-to-trace.ts';
 import { LINKTYPE_ETHERNET } from './linktype.ts';
+import { CAPTURES_DIR } from '../../../test/captures.ts';
 
 const here = (f: string): string => fileURLToPath(new URL(`./testdata/${f}`, import.meta.url));
 
@@ -84,7 +85,7 @@ for (const [file, t] of Object.entries(oracle.files)) {
 }
 
 describe('the shared captures, when present, are the files the test data copied', () => {
-  const shared = '/work/shared/captures/';
+  const shared = CAPTURES_DIR;
   it.skipIf(!existsSync(shared))('every truth file states the same packet count as the copy has', () => {
     for (const [file, t] of Object.entries(oracle.files)) {
       const truth = JSON.parse(readFileSync(shared + t.truth.source, 'utf8')) as { packet_count: number; capinfos: Record<string, string> };

@@ -11,8 +11,9 @@ import { rtcpTypeName } from '../rtcp/header.ts';
 import { EXT_URI } from './extensions.ts';
 import { decodeRtp, encodeRtp, rtpPacketToSpec } from './rtp.ts';
 import { capturedUdp } from './testing/capture-udp.ts';
+import { capturePath } from '../../../test/captures.ts';
 
-const DIR = new URL('../../../../shared/captures/chromium-loopback-call/', import.meta.url).pathname;
+const DIR = `${capturePath('chromium-loopback-call')}/`;
 const profile = SRTP_PROFILES.AES_CM_128_HMAC_SHA1_80; // getStats srtpCipher: SRTP_AES128_CM_HMAC_SHA1_80
 
 // From the offer/answer SDP in chromium-host.result.json (a=extmap, same ids for audio and video).

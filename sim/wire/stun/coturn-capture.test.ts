@@ -29,8 +29,9 @@ import {
   verifyMessageIntegrity,
 } from './index.ts';
 import type { ChannelData, StunMessage } from './index.ts';
+import { capturePath } from '../../../test/captures.ts';
 
-const DIR = new URL('../../../../shared/captures/stun-turn-coturn/', import.meta.url);
+const DIR = new URL(`file://${capturePath('stun-turn-coturn')}/`);
 const present = existsSync(new URL('stun-turn-coturn.pcapng', DIR));
 
 interface TruthMessage {
