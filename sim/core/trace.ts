@@ -51,7 +51,7 @@ export interface Secret {
   readonly text: string;
 }
 
-export type NodeKind = 'host' | 'nat' | 'router' | 'firewall' | 'server' | 'internet' | 'capture';
+export type NodeKind = 'host' | 'nat' | 'router' | 'switch' | 'firewall' | 'server' | 'internet' | 'capture';
 
 /** A node of the topology: one lane of the ladder. */
 export interface TopologyNode {

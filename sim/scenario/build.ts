@@ -12,6 +12,7 @@ import { NatBox } from '../net/nat-box.ts';
 import { Network } from '../net/network.ts';
 import type { NetNode } from '../net/node.ts';
 import { Router } from '../net/router.ts';
+import { Switch } from '../net/switch.ts';
 import type { NatConfig } from '../net/nat/config.ts';
 import { ScenarioError, join } from './check.ts';
 import type { AppSpec, NodeSpec, Scenario } from './types.ts';
@@ -122,6 +123,8 @@ function makeNode(net: Network, spec: NodeSpec): NetNode {
       return new Host(net, spec.name);
     case 'router':
       return new Router(net, spec.name);
+    case 'switch':
+      return new Switch(net, spec.name);
     case 'nat':
       return new NatBox(net, spec.name, spec.behaviour as NatConfig, spec.preset, spec.internal, spec.external);
     case 'firewall':

@@ -60,7 +60,7 @@ function parseNode(c: Check, name: string, v: unknown, kinds: Map<string, string
   const o = c.object(path, v);
   if (!o) return undefined;
   if (!/^[A-Za-z][A-Za-z0-9_-]{0,31}$/.test(name)) c.fail(path, 'a node name starts with a letter and has only letters, digits, "-" and "_" (at most 32)');
-  const kind = c.oneOf(join(path, 'kind'), o.kind, ['host', 'router', 'nat', 'firewall'] as const);
+  const kind = c.oneOf(join(path, 'kind'), o.kind, ['host', 'router', 'switch', 'nat', 'firewall'] as const);
   if (!kind) return undefined;
   const common = ['kind', 'uplink', 'link', 'linkName'];
   let uplink: UplinkSpec | undefined;
@@ -69,8 +69,8 @@ function parseNode(c: Check, name: string, v: unknown, kinds: Map<string, string
     if (up !== undefined) {
       const upKind = kinds.get(up);
       if (!upKind) c.fail(join(path, 'uplink'), `no node named ${JSON.stringify(up)}`);
-      else if (upKind === 'host') c.fail(join(path, 'uplink'), `"${up}" is a host; an uplink must be a router, NAT or firewall`);
-      const linkName = o.linkName === undefined ? `${name}-${upKind === 'nat' || upKind === 'firewall' ? 'lan' : 'wan'}` : (c.string(join(path, 'linkName'), o.linkName) ?? name);
+      else if (upKind === 'host') c.fail(join(path, 'uplink'), `"${up}" is a host; an uplink must be a router, switch, NAT or firewall`);
+      const linkName = o.linkName === undefined ? `${name}-${upKind === 'nat' || upKind === 'firewall' || upKind === 'switch' ? 'lan' : 'wan'}` : (c.string(join(path, 'linkName'), o.linkName) ?? name);
       const dirs = parseLink(c, join(path, 'link'), o.link);
       uplink = { node: up, name: linkName, ...dirs };
     }
@@ -89,6 +89,7 @@ function parseNode(c: Check, name: string, v: unknown, kinds: Map<string, string
       return { kind, name, ...(uplink ? { uplink } : {}), addresses };
     }
     case 'router':
+    case 'switch':
       c.onlyKeys(path, o, common);
       return { kind, name, ...(uplink ? { uplink } : {}) };
     case 'nat': {

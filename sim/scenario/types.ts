@@ -20,12 +20,12 @@ export interface Scenario {
   readonly events: readonly EventSpec[];
 }
 
-export type NodeKindSpec = 'host' | 'router' | 'nat' | 'firewall';
+export type NodeKindSpec = 'host' | 'router' | 'switch' | 'nat' | 'firewall';
 
 export interface UplinkSpec {
   /** The node this one hangs from: its gateway. */
   readonly node: string;
-  /** The link's name (default: "<node>-lan" under a NAT or firewall, "<node>-wan" under a router). */
+  /** The link's name (default: "<node>-lan" under a NAT, firewall or switch, "<node>-wan" under a router). */
   readonly name: string;
   /** Behaviour from this node towards the uplink. */
   readonly up: Partial<LinkDirection>;
@@ -41,7 +41,8 @@ export interface HostSpec {
 }
 
 export interface RouterSpec {
-  readonly kind: 'router';
+  /** A router forwards at layer 3 (lowering the TTL); a switch is a LAN segment that forwards unchanged. */
+  readonly kind: 'router' | 'switch';
   readonly name: string;
   readonly uplink?: UplinkSpec;
 }

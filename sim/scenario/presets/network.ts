@@ -83,6 +83,26 @@ export function networkPresets(): PresetInfo[] {
       [{ kind: 'udp-echo', host: 'server', listen: ['198.51.100.10:3478'] }, probe('192.168.1.10:5000', [{ at: '0s', to: '198.51.100.10:3478' }])],
     ),
   );
+  add('lan-segment', 'A LAN segment', 'Alice and bob share a switch behind a NAT: bob reaches alice directly across the segment (TTL untouched), while alice reaches the server through the NAT.', (n, t, d) =>
+    scenario(
+      n,
+      t,
+      d,
+      '3s',
+      {
+        natA: { kind: 'nat', uplink: 'internet', preset: 'port-restricted-cone', internal: '192.168.1.1/24', external: ['203.0.113.10'], link: { delay: '10ms' } },
+        lan: { kind: 'switch', uplink: 'natA', linkName: 'lan-uplink', link: { delay: '100us' } },
+        alice: { kind: 'host', uplink: 'lan', addresses: ['192.168.1.10/24'], link: { delay: '200us' } },
+        bob: { kind: 'host', uplink: 'lan', addresses: ['192.168.1.20/24'], link: { delay: '200us' } },
+      },
+      [
+        { kind: 'udp-echo', host: 'server', listen: ['198.51.100.10:3478'] },
+        { kind: 'udp-echo', host: 'alice', listen: ['192.168.1.10:7000'] },
+        probe('192.168.1.10:5000', [{ at: '0s', to: '198.51.100.10:3478' }]),
+        { kind: 'udp-probe', host: 'bob', bind: '192.168.1.20:6000', send: [{ at: '1s', to: '192.168.1.10:7000' }] },
+      ],
+    ),
+  );
   add('firewall-block-udp', 'A firewall that blocks UDP', 'Alice has a public address but sits behind a firewall that drops all UDP: nothing she sends leaves.', (n, t, d) =>
     firewalled(n, t, d, 'block-udp'),
   );
