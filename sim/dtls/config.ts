@@ -1,0 +1,72 @@
+import type { TransportAddress } from '../core/endpoint.ts';
+import type { Rng } from '../core/rng.ts';
+import { NamedGroup, SrtpProtectionProfile } from '../wire/dtls/names.ts';
+import type { EcdheGroupCode } from './crypto/ecdhe.ts';
+import { INITIAL_RETRANSMIT_TIMEOUT, MAX_RETRANSMIT_TIMEOUT } from './flights.ts';
+import type { DtlsIdentity } from './identity.ts';
+
+/** `a=setup:active` makes this side the DTLS client, `passive` the server (RFC 5763 §5). */
+export type DtlsRole = 'client' | 'server';
+
+export type DtlsCurveName = 'x25519' | 'p256';
+export type DtlsSrtpProfileName = 'SRTP_AES128_CM_HMAC_SHA1_80' | 'SRTP_AEAD_AES_128_GCM';
+
+export const CURVES: Readonly<Record<DtlsCurveName, EcdheGroupCode>> = { x25519: NamedGroup.x25519, p256: NamedGroup.secp256r1 };
+export const SRTP_PROFILE_IDS: Readonly<Record<DtlsSrtpProfileName, number>> = {
+  SRTP_AES128_CM_HMAC_SHA1_80: SrtpProtectionProfile.SRTP_AES128_CM_HMAC_SHA1_80,
+  SRTP_AEAD_AES_128_GCM: SrtpProtectionProfile.SRTP_AEAD_AES_128_GCM,
+};
+
+export interface DtlsEndpointOptions {
+  readonly role: DtlsRole;
+  /** The endpoint's own stream: randoms, ECDHE keys, the cookie secret. */
+  readonly rng: Rng;
+  readonly identity: DtlsIdentity;
+  /** Where datagrams are sent from (the local side of the selected pair). */
+  readonly local: TransportAddress;
+  /** The peer; a server may leave it out and take it from the first ClientHello with a valid cookie. */
+  readonly remote?: TransportAddress;
+  /** The peer's `a=fingerprint` from signaling ("sha-256 AB:CD:…"); absent: not checked (a note says so). */
+  readonly remoteFingerprint?: string;
+  /** Key exchange groups in preference order (default X25519, then P-256). */
+  readonly curves?: readonly DtlsCurveName[];
+  /** use_srtp profiles in preference order (default AEAD_AES_128_GCM, then AES128_CM_HMAC_SHA1_80). */
+  readonly srtpProfiles?: readonly DtlsSrtpProfileName[];
+  /** Largest UDP payload to send; handshake messages are fragmented to fit (default 1200). */
+  readonly mtu?: number;
+  /** Server: answer a ClientHello without a valid cookie with a HelloVerifyRequest (default true). */
+  readonly cookieExchange?: boolean;
+  /** Initial retransmission timeout (default 1 s) and its cap (default 60 s), RFC 6347 §4.2.4.1. */
+  readonly initialTimeout?: number;
+  readonly maxTimeout?: number;
+  /** Timer retransmissions of one flight before the handshake is given up (default 7). */
+  readonly maxRetransmits?: number;
+}
+
+export interface DtlsConfig {
+  readonly role: DtlsRole;
+  readonly groups: readonly EcdheGroupCode[];
+  readonly srtpProfiles: readonly number[];
+  readonly mtu: number;
+  readonly cookieExchange: boolean;
+  readonly initialTimeout: number;
+  readonly maxTimeout: number;
+  readonly maxRetransmits: number;
+  readonly remoteFingerprint: string | undefined;
+}
+
+export function resolveConfig(o: DtlsEndpointOptions): DtlsConfig {
+  const mtu = o.mtu ?? 1200;
+  if (!Number.isInteger(mtu) || mtu < 128) throw new RangeError(`DTLS mtu ${mtu}: at least 128 bytes`);
+  return {
+    role: o.role,
+    groups: (o.curves ?? ['x25519', 'p256']).map((c) => CURVES[c]),
+    srtpProfiles: (o.srtpProfiles ?? ['SRTP_AEAD_AES_128_GCM', 'SRTP_AES128_CM_HMAC_SHA1_80']).map((p) => SRTP_PROFILE_IDS[p]),
+    mtu,
+    cookieExchange: o.cookieExchange ?? true,
+    initialTimeout: o.initialTimeout ?? INITIAL_RETRANSMIT_TIMEOUT,
+    maxTimeout: o.maxTimeout ?? MAX_RETRANSMIT_TIMEOUT,
+    maxRetransmits: o.maxRetransmits ?? 7,
+    remoteFingerprint: o.remoteFingerprint,
+  };
+}

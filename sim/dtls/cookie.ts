@@ -1,0 +1,23 @@
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesEqual, concatBytes, utf8Encode } from '../core/encoding.ts';
+import type { TransportAddress } from '../core/endpoint.ts';
+import type { ClientHello } from '../wire/dtls/hello.ts';
+import { encodeHandshakeBody } from '../wire/dtls/handshake.ts';
+
+/**
+ * The stateless cookie of RFC 6347 §4.2.1: HMAC(secret, client address and port || the ClientHello's
+ * parameters). The server keeps no state for a ClientHello without a valid cookie, and recomputes the cookie
+ * when the ClientHello comes back; the cookie field itself is left out so both ClientHellos give the same value.
+ */
+export const COOKIE_LENGTH = 20;
+
+export function computeCookie(secret: Uint8Array, from: TransportAddress, ch: ClientHello): Uint8Array {
+  const params = encodeHandshakeBody({ ...ch, cookie: new Uint8Array(0) });
+  const mac = hmac(sha256, secret, concatBytes(utf8Encode(`${from.ip}|${from.port}|`), params));
+  return mac.slice(0, COOKIE_LENGTH);
+}
+
+export function cookieValid(secret: Uint8Array, from: TransportAddress, ch: ClientHello): boolean {
+  return ch.cookie.length === COOKIE_LENGTH && bytesEqual(ch.cookie, computeCookie(secret, from, ch));
+}
