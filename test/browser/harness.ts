@@ -1,0 +1,69 @@
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { createServer, type ViteDevServer } from 'vite';
+
+/**
+ * Browser-test plumbing: a vite dev server on a free localhost port (the project's own vite.config.ts), and
+ * Debian's chromium driven by playwright-core with a fresh profile and no network beyond localhost.
+ */
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const ARTIFACTS = join(ROOT, 'test-artifacts');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export interface Session {
+  readonly server: ViteDevServer;
+  readonly url: string;
+  readonly browser: Browser;
+  readonly context: BrowserContext;
+  close(): Promise<void>;
+}
+
+export async function startSession(): Promise<Session> {
+  const server = await createServer({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'error', server: { port: 0, host: '127.0.0.1', strictPort: false, open: false } });
+  await server.listen();
+  const addr = server.httpServer?.address();
+  if (!addr || typeof addr === 'string') throw new Error('vite did not report a port');
+  const url = `http://127.0.0.1:${addr.port}/`;
+  const profile = mkdtempSync(join(tmpdir(), 'rtclab-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1600, height: 1000 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'],
+  });
+  const browser = context.browser() as Browser;
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return {
+    server,
+    url,
+    browser,
+    context,
+    async close() {
+      await context.close();
+      await server.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Opens the app and waits until its first trace is loaded and drawn; collects page errors. */
+export async function openApp(s: Session, query = ''): Promise<{ page: Page; errors: string[] }> {
+  const page = await s.context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await page.goto(`${s.url}${query}`);
+  await page.waitForFunction(() => {
+    const app = (window as unknown as { rtclab?: { p?: { n: number }; ladder: { frames: number } } }).rtclab;
+    return app?.p !== undefined && app.ladder.frames > 0;
+  }, undefined, { timeout: 60_000 });
+  return { page, errors };
+}
+
+export function artifact(name: string): string {
+  return join(ARTIFACTS, name);
+}

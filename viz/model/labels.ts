@@ -1,0 +1,56 @@
+import { dissectPacket } from '../../sim/dissect/dissect.ts';
+import type { DissectedPacket } from '../../sim/dissect/types.ts';
+import { PROTOCOLS, hopBytes, type PackedTrace } from './packed.ts';
+
+/** What the ladder and list show for one hop: the dissector's summary and the addresses as they are on this link. */
+export interface HopLabel {
+  readonly summary: string;
+  readonly protocol: string;
+  readonly src: string;
+  readonly dst: string;
+}
+
+/**
+ * Dissects hops lazily as they scroll into view and keeps the last few thousand: a million-hop trace is never
+ * dissected on the main thread as a whole.
+ */
+export class LabelCache {
+  private readonly map = new Map<number, HopLabel>();
+
+  constructor(
+    private readonly p: PackedTrace,
+    private readonly limit = 20_000,
+  ) {}
+
+  get(i: number): HopLabel {
+    let l = this.map.get(i);
+    if (l) return l;
+    l = this.compute(i);
+    if (this.map.size >= this.limit) {
+      const first = this.map.keys().next().value;
+      if (first !== undefined) this.map.delete(first);
+    }
+    this.map.set(i, l);
+    return l;
+  }
+
+  dissect(i: number): DissectedPacket | undefined {
+    const b = hopBytes(this.p, i);
+    return b.length === 0 ? undefined : dissectPacket(b);
+  }
+
+  private compute(i: number): HopLabel {
+    const d = this.dissect(i);
+    if (!d) return { summary: PROTOCOLS[this.p.proto[i]!] ?? '', protocol: PROTOCOLS[this.p.proto[i]!] ?? '', src: '', dst: '' };
+    return { summary: d.summary, protocol: d.protocol, src: d.src, dst: d.dst };
+  }
+}
+
+/** Which of source / destination changed between a datagram's previous hop and this one (a NAT rewrote it). */
+export function rewrites(labels: LabelCache, p: PackedTrace, i: number): { src: boolean; dst: boolean } {
+  const prev = p.prevOfPacket[i]!;
+  if (prev < 0) return { src: false, dst: false };
+  const a = labels.get(prev);
+  const b = labels.get(i);
+  return { src: a.src !== b.src && b.src !== '', dst: a.dst !== b.dst && b.dst !== '' };
+}

@@ -1,0 +1,192 @@
+import type { Note, Secret, TopologyLink, TopologyNode, Trace, TraceMeta } from '../../sim/core/trace.ts';
+import { demux } from '../../sim/wire/demux.ts';
+import { orderLanes } from './lanes.ts';
+
+/**
+ * A trace as columns of typed arrays: what the worker hands to the main thread (transferable, compact enough
+ * for a million hops) and what every view reads. Lanes are topology nodes in ladder order; `from`/`to` index them.
+ */
+export interface PackedTrace {
+  readonly meta: TraceMeta;
+  readonly nodes: readonly TopologyNode[];
+  readonly links: readonly TopologyLink[];
+  readonly notes: readonly Note[];
+  readonly secrets: readonly Secret[];
+  readonly lanes: readonly string[];
+  readonly n: number;
+  readonly t: Float64Array;
+  readonly arrive: Float64Array;
+  readonly from: Int32Array;
+  readonly to: Int32Array;
+  readonly link: Int32Array;
+  readonly linkNames: readonly string[];
+  readonly packet: Int32Array;
+  /** -1 when delivered, else an index into `dropReasons`. */
+  readonly drop: Int32Array;
+  readonly dropReasons: readonly string[];
+  /** Index into PROTOCOLS: a first-byte class (RFC 7983) good enough for colour and filtering. */
+  readonly proto: Uint8Array;
+  /** The next / previous hop of the same datagram (before/after a NAT), or -1. */
+  readonly nextOfPacket: Int32Array;
+  readonly prevOfPacket: Int32Array;
+  /** Hop i's bytes are bytes[offsets[i] .. offsets[i+1]); empty for synthetic traces. */
+  readonly offsets: Uint32Array;
+  readonly bytes: Uint8Array;
+  /** Longest time any hop spent on its link: how far back a visible window must look. */
+  readonly maxTransit: number;
+  /** Last moment anything happens (µs). */
+  readonly end: number;
+}
+
+/** Protocol classes, by index; colours in views/colours.ts follow this order. */
+export const PROTOCOLS = ['IP', 'UDP', 'TCP', 'STUN', 'TURN-CHANNELDATA', 'DTLS', 'RTP', 'RTCP', 'ZRTP', 'ICMP'] as const;
+export type ProtocolClass = (typeof PROTOCOLS)[number];
+
+const CLASS_INDEX: Record<string, number> = {
+  stun: 3,
+  'turn-channeldata': 4,
+  dtls: 5,
+  rtp: 6,
+  rtcp: 7,
+  zrtp: 8,
+};
+
+/** Cheap classification of one IP datagram: IP version, then the transport, then RFC 7983 §7 on the UDP payload. */
+export function classify(b: Uint8Array): number {
+  const v = b.length > 0 ? b[0]! >> 4 : 0;
+  let proto: number;
+  let off: number;
+  if (v === 4 && b.length >= 20) {
+    proto = b[9]!;
+    off = (b[0]! & 0x0f) * 4;
+  } else if (v === 6 && b.length >= 40) {
+    proto = b[6]!;
+    off = 40;
+  } else return 0;
+  if (proto === 6) return 2;
+  if (proto === 1 || proto === 58) return 9;
+  if (proto !== 17 || b.length < off + 8) return 0;
+  const c = demux(b.subarray(off + 8));
+  return CLASS_INDEX[c.class] ?? 1;
+}
+
+export function hopBytes(p: PackedTrace, i: number): Uint8Array {
+  return p.bytes.subarray(p.offsets[i]!, p.offsets[i + 1]!);
+}
+
+/** Packs a trace (in the worker). Hops keep their order, which is the order they were recorded in. */
+export function packTrace(trace: Trace): PackedTrace {
+  const lanes = orderLanes(trace);
+  const laneIndex = new Map(lanes.map((l, i) => [l, i]));
+  const lane = (name: string): number => {
+    let i = laneIndex.get(name);
+    if (i === undefined) {
+      i = lanes.length;
+      lanes.push(name);
+      laneIndex.set(name, i);
+    }
+    return i;
+  };
+  const n = trace.hops.length;
+  const t = new Float64Array(n);
+  const arrive = new Float64Array(n);
+  const from = new Int32Array(n);
+  const to = new Int32Array(n);
+  const link = new Int32Array(n);
+  const packet = new Int32Array(n);
+  const drop = new Int32Array(n);
+  const proto = new Uint8Array(n);
+  const nextOfPacket = new Int32Array(n).fill(-1);
+  const prevOfPacket = new Int32Array(n).fill(-1);
+  const offsets = new Uint32Array(n + 1);
+  const linkNames: string[] = [];
+  const linkIndex = new Map<string, number>();
+  const dropReasons: string[] = [];
+  const dropIndex = new Map<string, number>();
+  const lastOfPacket = new Map<number, number>();
+  let total = 0;
+  let maxTransit = 0;
+  let end = 0;
+  for (let i = 0; i < n; i++) {
+    const h = trace.hops[i]!;
+    t[i] = h.t;
+    arrive[i] = h.arrive;
+    from[i] = lane(h.from);
+    to[i] = lane(h.to);
+    let li = linkIndex.get(h.link);
+    if (li === undefined) {
+      li = linkNames.length;
+      linkNames.push(h.link);
+      linkIndex.set(h.link, li);
+    }
+    link[i] = li;
+    packet[i] = h.packet;
+    if (h.drop === undefined) drop[i] = -1;
+    else {
+      let d = dropIndex.get(h.drop);
+      if (d === undefined) {
+        d = dropReasons.length;
+        dropReasons.push(h.drop);
+        dropIndex.set(h.drop, d);
+      }
+      drop[i] = d;
+    }
+    proto[i] = classify(h.bytes);
+    const prev = lastOfPacket.get(h.packet);
+    if (prev !== undefined) {
+      nextOfPacket[prev] = i;
+      prevOfPacket[i] = prev;
+    }
+    lastOfPacket.set(h.packet, i);
+    offsets[i] = total;
+    total += h.bytes.length;
+    maxTransit = Math.max(maxTransit, h.arrive - h.t);
+    end = Math.max(end, h.arrive);
+  }
+  offsets[n] = total;
+  const bytes = new Uint8Array(total);
+  for (let i = 0; i < n; i++) bytes.set(trace.hops[i]!.bytes, offsets[i]!);
+  for (const note of trace.notes) end = Math.max(end, note.t);
+  return {
+    meta: trace.meta,
+    nodes: trace.nodes,
+    links: trace.links,
+    notes: trace.notes,
+    secrets: trace.secrets,
+    lanes,
+    n,
+    t,
+    arrive,
+    from,
+    to,
+    link,
+    linkNames,
+    packet,
+    drop,
+    dropReasons,
+    proto,
+    nextOfPacket,
+    prevOfPacket,
+    offsets,
+    bytes,
+    maxTransit,
+    end,
+  };
+}
+
+/** The buffers to transfer (not copy) with postMessage. */
+export function transferables(p: PackedTrace): ArrayBuffer[] {
+  return [p.t, p.arrive, p.from, p.to, p.link, p.packet, p.drop, p.proto, p.nextOfPacket, p.prevOfPacket, p.offsets, p.bytes].map((a) => a.buffer as ArrayBuffer);
+}
+
+/** First hop index with t >= time (hops are in time order: the recorder appends as the clock advances). */
+export function lowerBound(times: Float64Array, n: number, time: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (times[mid]! < time) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

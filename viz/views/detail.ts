@@ -1,0 +1,129 @@
+import { formatDuration } from '../../sim/core/time.ts';
+import type { DissectedPacket, Layer } from '../../sim/dissect/types.ts';
+import type { Field } from '../../sim/wire/field.ts';
+import type { LabelCache } from '../model/labels.ts';
+import { hopBytes, type PackedTrace } from '../model/packed.ts';
+import { clear, el, emptyState } from './dom.ts';
+
+/**
+ * Packet detail: the hop's facts, a field tree per layer, and a hex pane. Hovering (or focusing) a field lights up
+ * exactly the bytes its span covers; a UDP payload layer says why RFC 7983 classified it as it did.
+ */
+export class PacketDetail {
+  readonly root: HTMLElement;
+  private readonly tree: HTMLElement;
+  private readonly hex: HTMLElement;
+  private bytes: HTMLElement[] = [];
+  private lit: [number, number] = [0, 0];
+
+  constructor(host: HTMLElement) {
+    this.tree = el('div', { class: 'field-tree', 'data-testid': 'field-tree' });
+    this.hex = el('div', { class: 'hex', 'data-testid': 'hex' });
+    this.root = el('div', { class: 'detail' }, this.tree, this.hex);
+    host.append(this.root);
+    this.empty();
+  }
+
+  empty(): void {
+    clear(this.tree);
+    clear(this.hex);
+    this.bytes = [];
+    this.tree.append(emptyState('No packet selected', 'Click an arrow in the ladder or a row in the list: its layers and fields appear here, and its bytes on the right.'));
+  }
+
+  show(p: PackedTrace, labels: LabelCache, i: number): void {
+    clear(this.tree);
+    clear(this.hex);
+    const b = hopBytes(p, i);
+    const facts = el(
+      'div',
+      { class: 'hop-facts' },
+      el('strong', {}, `Hop ${i}`),
+      ` · packet ${p.packet[i]} · ${p.lanes[p.from[i]!]} → ${p.lanes[p.to[i]!]} on ${p.linkNames[p.link[i]!]} · sent ${formatDuration(p.t[i]!)}, ${p.drop[i]! >= 0 ? 'dropped' : 'arrived'} ${formatDuration(p.arrive[i]!)}`,
+    );
+    this.tree.append(facts);
+    if (p.drop[i]! >= 0) this.tree.append(el('div', { class: 'drop-reason', 'data-testid': 'drop-reason' }, `Dropped: ${p.dropReasons[p.drop[i]!]}`));
+    const chain = chainOf(p, i);
+    if (chain.length > 1) {
+      this.tree.append(el('div', { class: 'muted' }, `Same datagram on ${chain.length} links: hops ${chain.join(', ')}`));
+    }
+    const d = labels.dissect(i);
+    if (!d) {
+      this.tree.append(emptyState('No bytes', 'This trace carries no packet bytes for this hop (a synthetic trace).'));
+      this.renderHex(new Uint8Array(0));
+      return;
+    }
+    this.renderTree(d);
+    this.renderHex(b);
+  }
+
+  private renderTree(d: DissectedPacket): void {
+    for (const layer of d.layers) {
+      const box = el('details', { open: '', class: 'layer', 'data-protocol': layer.protocol });
+      const head = el('summary', {}, el('span', { class: 'layer-proto' }, layer.protocol), ' ', layer.summary);
+      this.hoverable(head, layer.offset, layer.length);
+      box.append(head);
+      if (layer.classification) box.append(el('div', { class: 'classification', 'data-testid': 'classification' }, `RFC 7983: ${layer.classification}`));
+      for (const pr of layer.problems) box.append(el('div', { class: 'problem' }, `⚠ ${pr.message} (offset ${pr.offset}, ${pr.length} bytes)`));
+      box.append(this.fieldList(layer.fields, layer));
+      this.tree.append(box);
+    }
+  }
+
+  private fieldList(fields: readonly Field[], layer: Layer): HTMLElement {
+    const ul = el('ul');
+    for (const f of fields) {
+      const label = el('span', { class: 'field', tabindex: '0', 'data-offset': String(f.offset), 'data-length': String(f.length) }, el('span', { class: 'fname' }, f.name), f.display !== undefined ? `: ${f.display}` : '');
+      label.append(el('span', { class: 'muted' }, ` [${f.offset}${f.length > 1 ? `–${f.offset + f.length - 1}` : ''}]`));
+      this.hoverable(label, f.offset, f.length);
+      const li = el('li', {}, label);
+      if (f.children?.length) li.append(this.fieldList(f.children, layer));
+      ul.append(li);
+    }
+    return ul;
+  }
+
+  private hoverable(e: HTMLElement, offset: number, length: number): void {
+    const on = (): void => this.highlight(offset, length);
+    e.addEventListener('mouseenter', on);
+    e.addEventListener('focus', on);
+    e.addEventListener('mouseleave', () => this.highlight(0, 0));
+  }
+
+  /** Lights up bytes [offset, offset+length) in the hex pane. */
+  highlight(offset: number, length: number): void {
+    const [a, n] = this.lit;
+    for (let k = a; k < a + n; k++) this.bytes[k]?.classList.remove('lit');
+    for (let k = offset; k < offset + length; k++) this.bytes[k]?.classList.add('lit');
+    this.lit = [offset, length];
+    this.bytes[offset]?.scrollIntoView({ block: 'nearest' });
+  }
+
+  private renderHex(b: Uint8Array): void {
+    this.bytes = [];
+    this.lit = [0, 0];
+    for (let row = 0; row < b.length; row += 16) {
+      const line = el('div', { class: 'hex-row' }, el('span', { class: 'hex-off' }, row.toString(16).padStart(4, '0')));
+      const ascii = el('span', { class: 'hex-ascii' });
+      for (let k = row; k < Math.min(b.length, row + 16); k++) {
+        const byte = el('span', { class: 'hex-byte', 'data-i': String(k) }, b[k]!.toString(16).padStart(2, '0'));
+        this.bytes.push(byte);
+        line.append(byte);
+      }
+      for (let k = row; k < Math.min(b.length, row + 16); k++) {
+        const c = b[k]!;
+        ascii.append(c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : '·');
+      }
+      line.append(ascii);
+      this.hex.append(line);
+    }
+  }
+}
+
+function chainOf(p: PackedTrace, i: number): number[] {
+  let first = i;
+  while (p.prevOfPacket[first]! >= 0) first = p.prevOfPacket[first]!;
+  const out: number[] = [];
+  for (let k = first; k >= 0; k = p.nextOfPacket[k]!) out.push(k);
+  return out;
+}

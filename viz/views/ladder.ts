@@ -1,0 +1,414 @@
+import { scaleLinear, select, zoom, zoomIdentity, type ScaleLinear, type ZoomBehavior, type ZoomTransform } from 'd3';
+import { formatDuration } from '../../sim/core/time.ts';
+import type { Density } from '../model/density.ts';
+import { rewrites, type LabelCache } from '../model/labels.ts';
+import { lowerBound, type PackedTrace } from '../model/packed.ts';
+import { BACKGROUND, CURSOR_COLOUR, DROP_COLOUR, LANE_COLOUR, MUTED_COLOUR, REWRITE_COLOUR, SELECT_COLOUR, TEXT_COLOUR, protocolColour } from './colours.ts';
+import { CanvasPainter, SvgPainter, type Painter } from './painter.ts';
+
+const HEADER = 40;
+const LEFT = 78;
+const RIGHT = 24;
+const ROW = 24;
+/** Above this many hops on screen, the ladder draws aggregated density instead of single arrows. */
+const DETAIL_LIMIT = 4000;
+const DROP_STOP = 0.78;
+
+export interface LadderCallbacks {
+  select(hop: number): void;
+}
+
+/**
+ * The ladder (sequence diagram): one lane per topology node, one arrow per hop from (from, t) to (to, arrive).
+ * Time runs down on a linear µs scale rescaled by d3-zoom; in compact mode each hop gets one row. Only hops on
+ * screen are drawn (binary search on the time column); when too many are, lane-pair density buckets are drawn.
+ */
+export class Ladder {
+  readonly canvas: HTMLCanvasElement;
+  private readonly ctx: CanvasRenderingContext2D;
+  private p: PackedTrace | undefined;
+  private labels: LabelCache | undefined;
+  private density: Density | undefined;
+  private transform: ZoomTransform = zoomIdentity;
+  private readonly zoomer: ZoomBehavior<HTMLCanvasElement, unknown>;
+  private width = 800;
+  private height = 600;
+  private pending = false;
+  cursor = 0;
+  selected = -1;
+  compact = false;
+  /** Milliseconds the last frame took to draw (for the benchmark). */
+  lastFrameMs = 0;
+  frames = 0;
+  onDraw: (() => void) | undefined;
+
+  constructor(
+    private readonly host: HTMLElement,
+    private readonly cb: LadderCallbacks,
+  ) {
+    this.canvas = document.createElement('canvas');
+    this.canvas.className = 'ladder-canvas';
+    this.canvas.setAttribute('aria-label', 'Ladder diagram: one lane per node, one arrow per packet hop');
+    this.canvas.tabIndex = 0;
+    host.appendChild(this.canvas);
+    this.ctx = this.canvas.getContext('2d', { alpha: false })!;
+    this.zoomer = zoom<HTMLCanvasElement, unknown>()
+      .scaleExtent([0.02, 1e10])
+      .filter((ev: Event) => !(ev.type === 'dblclick'))
+      .on('zoom', (ev: { transform: ZoomTransform }) => {
+        this.transform = ev.transform;
+        this.schedule();
+      });
+    select(this.canvas).call(this.zoomer);
+    this.canvas.addEventListener('click', (ev) => this.click(ev));
+    new ResizeObserver(() => this.resize()).observe(host);
+    this.resize();
+  }
+
+  setTrace(p: PackedTrace, labels: LabelCache, density: Density): void {
+    this.p = p;
+    this.labels = labels;
+    this.density = density;
+    this.selected = -1;
+    this.fit();
+    const burst = firstBurstEnd(p);
+    if (burst !== undefined) this.zoomTo(p.n > 0 ? p.t[0]! : 0, burst);
+  }
+
+  setCompact(on: boolean): void {
+    this.compact = on;
+    this.fit();
+  }
+
+  /** Back to the whole trace on screen. */
+  fit(): void {
+    select(this.canvas).call(this.zoomer.transform, zoomIdentity);
+    this.transform = zoomIdentity;
+    this.schedule();
+  }
+
+  /** Zooms so that [t0, t1] fills the view (time mode). */
+  zoomTo(t0: number, t1: number): void {
+    if (this.compact || !this.p) return;
+    const base = this.baseScale();
+    const span = Math.max(1, base(t1) - base(t0));
+    const k = Math.max(0.02, (this.height - HEADER - 20) / span);
+    const ty = HEADER + 10 - k * base(t0);
+    this.apply(zoomIdentity.translate(0, ty).scale(k));
+  }
+
+  /** Pans (keeping the zoom) so that time `t` / hop `hop` is on screen. */
+  reveal(t: number, hop?: number): void {
+    if (!this.p) return;
+    const y = this.yOf(t, hop);
+    if (y >= HEADER + 8 && y <= this.height - 8) return;
+    const want = HEADER + (this.height - HEADER) / 3;
+    const k = this.transform.k;
+    this.apply(zoomIdentity.translate(0, this.transform.y + (want - y)).scale(k));
+  }
+
+  private apply(t: ZoomTransform): void {
+    select(this.canvas).call(this.zoomer.transform, t);
+    this.transform = t;
+    this.schedule();
+  }
+
+  private resize(): void {
+    const r = this.host.getBoundingClientRect();
+    this.width = Math.max(200, Math.floor(r.width));
+    this.height = Math.max(150, Math.floor(r.height));
+    const dpr = window.devicePixelRatio || 1;
+    this.canvas.width = Math.floor(this.width * dpr);
+    this.canvas.height = Math.floor(this.height * dpr);
+    this.canvas.style.width = `${this.width}px`;
+    this.canvas.style.height = `${this.height}px`;
+    this.ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    this.schedule();
+  }
+
+  schedule(): void {
+    if (this.pending) return;
+    this.pending = true;
+    requestAnimationFrame(() => {
+      this.pending = false;
+      this.drawNow();
+    });
+  }
+
+  /** Draws synchronously (the benchmark times this). */
+  drawNow(): void {
+    const t0 = performance.now();
+    this.ctx.clearRect(0, 0, this.width, this.height);
+    this.draw(new CanvasPainter(this.ctx), this.width, this.height);
+    this.lastFrameMs = performance.now() - t0;
+    this.frames++;
+    this.onDraw?.();
+  }
+
+  private baseScale(): ScaleLinear<number, number> {
+    const p = this.p!;
+    const t0 = p.n > 0 ? p.t[0]! : 0;
+    const end = Math.max(t0 + 1, p.end);
+    return scaleLinear().domain([t0, end]).range([HEADER + 10, this.height - 20]);
+  }
+
+  private timeScale(): ScaleLinear<number, number> {
+    return this.transform.rescaleY(this.baseScale());
+  }
+
+  private rowY(i: number): number {
+    return this.transform.y + (HEADER + 10 + i * ROW) * this.transform.k;
+  }
+
+  private yOf(t: number, hop?: number): number {
+    if (!this.compact) return this.timeScale()(t);
+    const i = hop ?? lowerBound(this.p!.t, this.p!.n, t);
+    return this.rowY(i);
+  }
+
+  laneX(lane: number): number {
+    const n = Math.max(1, this.p?.lanes.length ?? 1);
+    return LEFT + ((lane + 0.5) * (this.width - LEFT - RIGHT)) / n;
+  }
+
+  private visibleRange(): [number, number] {
+    const p = this.p!;
+    if (this.compact) {
+      const { k, y: ty } = this.transform;
+      const i0 = Math.max(0, Math.floor(((HEADER - ty) / k - HEADER - 10) / ROW) - 1);
+      const i1 = Math.min(p.n, Math.ceil(((this.height - ty) / k - HEADER - 10) / ROW) + 1);
+      return [i0, Math.max(i0, i1)];
+    }
+    const y = this.timeScale();
+    const ta = y.invert(HEADER);
+    const tb = y.invert(this.height);
+    return [lowerBound(p.t, p.n, ta - p.maxTransit), lowerBound(p.t, p.n, tb + 1)];
+  }
+
+  /** Hop geometry on screen: start and end points. */
+  private geometry(i: number): [number, number, number, number] {
+    const p = this.p!;
+    const x1 = this.laneX(p.from[i]!);
+    const x2 = this.laneX(p.to[i]!);
+    if (this.compact) {
+      const y1 = this.rowY(i);
+      return [x1, y1, x2, y1 + (ROW - 10) * this.transform.k];
+    }
+    const y = this.timeScale();
+    // Hops that leave together on the same link would hide each other: fan them out by a few pixels.
+    let dup = 0;
+    for (let k = i - 1; k >= 0 && dup < 4 && p.t[k] === p.t[i] && p.from[k] === p.from[i] && p.to[k] === p.to[i]; k--) dup++;
+    const off = dup * 6;
+    return [x1, y(p.t[i]!) + off, x2, y(p.arrive[i]!) + off];
+  }
+
+  draw(g: Painter, w: number, h: number): void {
+    g.rect(0, 0, w, h, BACKGROUND);
+    const p = this.p;
+    if (!p) {
+      g.text(w / 2, h / 2, 'Loading…', MUTED_COLOUR, 'center');
+      return;
+    }
+    for (let l = 0; l < p.lanes.length; l++) g.line(this.laneX(l), HEADER, this.laneX(l), h, LANE_COLOUR, 1);
+    const [i0, i1] = this.visibleRange();
+    if (i1 - i0 > DETAIL_LIMIT) this.drawDensity(g, i0, i1);
+    else this.drawHops(g, i0, i1);
+    this.drawAxis(g, h, i0, i1);
+    const cy = this.yOf(this.cursor);
+    if (cy >= HEADER && cy <= h) {
+      g.line(LEFT - 6, cy, w, cy, CURSOR_COLOUR, 1, [6, 4]);
+      g.text(LEFT - 8, cy, formatDuration(Math.round(this.cursor)), CURSOR_COLOUR, 'right', true);
+    }
+    g.rect(0, 0, w, HEADER, '#1d2430');
+    p.lanes.forEach((name, l) => {
+      const kind = p.nodes.find((n) => n.name === name)?.kind ?? '';
+      g.text(this.laneX(l), 14, name, TEXT_COLOUR, 'center', true);
+      g.text(this.laneX(l), 29, kind, MUTED_COLOUR, 'center');
+    });
+  }
+
+  private drawAxis(g: Painter, h: number, i0: number, i1: number): void {
+    const p = this.p!;
+    if (this.compact) {
+      const step = Math.max(1, Math.ceil(16 / (ROW * this.transform.k)));
+      for (let i = i0 - (i0 % step); i < i1; i += step) {
+        const y = this.rowY(i);
+        if (y > HEADER + 6 && y < h) g.text(LEFT - 8, y + 4, formatDuration(p.t[i]!), MUTED_COLOUR, 'right');
+      }
+      return;
+    }
+    const y = this.timeScale();
+    for (const t of y.ticks(Math.max(2, Math.floor((h - HEADER) / 70)))) {
+      const yy = y(t);
+      if (yy < HEADER + 6) continue;
+      g.line(LEFT - 4, yy, LEFT, yy, MUTED_COLOUR);
+      g.text(LEFT - 8, yy, formatDuration(Math.round(t)), MUTED_COLOUR, 'right');
+    }
+  }
+
+  private drawHops(g: Painter, i0: number, i1: number): void {
+    const p = this.p!;
+    const labels = this.labels!;
+    const sel = this.selected;
+    const selPacket = sel >= 0 ? p.packet[sel]! : -1;
+    let lastLabelY = -Infinity;
+    const roomy = this.compact ? ROW * this.transform.k >= 14 : true;
+    for (let i = i0; i < i1; i++) {
+      const [x1, y1, x2, y2] = this.geometry(i);
+      if (Math.max(y1, y2) < HEADER || Math.min(y1, y2) > this.height) continue;
+      const future = p.t[i]! > this.cursor;
+      const alpha = future ? 0.35 : 1;
+      const inChain = p.packet[i] === selPacket;
+      const colour = inChain ? SELECT_COLOUR : protocolColour(p.proto[i]!);
+      const width = i === sel ? 3 : inChain ? 2 : 1.4;
+      const dropped = p.drop[i]! >= 0;
+      const ex = dropped ? x1 + (x2 - x1) * DROP_STOP : x2;
+      const ey = dropped ? y1 + (y2 - y1) * DROP_STOP : y2;
+      g.line(x1, y1, ex, ey, colour, width, [], alpha);
+      if (dropped) g.cross(ex, ey, DROP_COLOUR);
+      else if (Math.abs(x2 - x1) > 12) g.arrowHead(x2, y2, Math.atan2(y2 - y1, x2 - x1), colour);
+      const next = p.nextOfPacket[i]!;
+      if (next >= 0 && next < i1 + 64) {
+        const [nx, ny] = this.geometry(next);
+        if (Math.abs(ny - y2) >= 2) g.line(x2, y2, nx, ny, inChain ? SELECT_COLOUR : MUTED_COLOUR, 1, [2, 3], alpha);
+        g.rect(x2 - 2, y2 - 2, 4, 4, inChain ? SELECT_COLOUR : MUTED_COLOUR, alpha);
+      }
+      const mid = (Math.min(y1, y2) + Math.max(y1, y2)) / 2;
+      if (dropped && roomy) {
+        const reason = p.dropReasons[p.drop[i]!]!;
+        g.text(ex + (x2 > x1 ? -8 : 8), ey + 11, reason.length > 80 ? `${reason.slice(0, 79)}…` : reason, DROP_COLOUR, x2 > x1 ? 'right' : 'left');
+      }
+      if (!roomy || Math.abs(mid - lastLabelY) < 14) continue;
+      lastLabelY = mid;
+      const lx = (x1 + x2) / 2;
+      const ly = this.compact ? y1 + 1 : mid - 7;
+      const l = labels.get(i);
+      const text = l.summary.length > 64 ? `${l.summary.slice(0, 63)}…` : l.summary;
+      g.text(lx, ly, text, future ? MUTED_COLOUR : TEXT_COLOUR, 'center', i === sel);
+      if (!dropped) {
+        const rw = rewrites(labels, p, i);
+        if (rw.src || rw.dst) {
+          const parts = [rw.src ? `src ${l.src}` : '', rw.dst ? `dst ${l.dst}` : ''].filter(Boolean).join(' · ');
+          g.text(lx, ly + 13, `rewritten: ${parts}`, REWRITE_COLOUR, 'center');
+        }
+      }
+    }
+  }
+
+  private drawDensity(g: Painter, i0: number, i1: number): void {
+    const d = this.density!;
+    const p = this.p!;
+    if (this.compact) {
+      // One row per hop is far below a pixel: draw every `step`-th hop.
+      const step = Math.ceil((i1 - i0) / DETAIL_LIMIT);
+      for (let i = i0; i < i1; i += step) {
+        const [x1, y1, x2, y2] = this.geometry(i);
+        g.line(x1, y1, x2, y2, protocolColour(p.proto[i]!), 1, [], 0.5);
+      }
+      return;
+    }
+    const y = this.timeScale();
+    const pxPerUs = Math.abs(y(1) - y(0));
+    let k = 0;
+    while (k + 1 < d.levels.length && d.levels[k]!.width * pxPerUs < 2) k++;
+    const lv = d.levels[k]!;
+    const ta = y.invert(HEADER);
+    const tb = y.invert(this.height);
+    const b0 = Math.max(0, Math.floor((ta - d.start - p.maxTransit) / lv.width));
+    const b1 = Math.min(lv.size, Math.ceil((tb - d.start) / lv.width) + 1);
+    d.pairs.forEach((pair, pi) => {
+      const x1 = this.laneX(pair.from);
+      const x2 = this.laneX(pair.to);
+      const colour = pair.from < pair.to ? '#7fb3ff' : '#5ad1a0';
+      for (let b = b0; b < b1; b++) {
+        const c = lv.counts[pi * lv.size + b]!;
+        if (c === 0) continue;
+        const t = d.start + b * lv.width;
+        const y1 = y(t);
+        const y2 = y(t + pair.transit);
+        const alpha = Math.min(1, 0.2 + 0.1 * Math.log2(c));
+        g.line(x1, y1, x2, y2, colour, 1 + Math.min(2, Math.log10(c)), [], alpha);
+        if (lv.drops[pi * lv.size + b]! > 0) g.cross(x1 + (x2 - x1) * DROP_STOP, y1 + (y2 - y1) * DROP_STOP, DROP_COLOUR, 3);
+      }
+    });
+    g.text(this.width - RIGHT, HEADER + 12, `${(i1 - i0).toLocaleString('en')} hops on screen: aggregated — zoom in for single packets`, MUTED_COLOUR, 'right');
+  }
+
+  /** The hop under a point: the nearest arrow within 6 px, or by time when aggregated. */
+  hopAt(px: number, py: number): number {
+    const p = this.p;
+    if (!p || py < HEADER) return -1;
+    const [i0, i1] = this.visibleRange();
+    if (i1 - i0 > DETAIL_LIMIT) {
+      if (this.compact) return Math.min(p.n - 1, Math.max(0, Math.floor(((py - this.transform.y) / this.transform.k - HEADER - 10) / ROW)));
+      return Math.min(p.n - 1, lowerBound(p.t, p.n, this.timeScale().invert(py)));
+    }
+    let best = -1;
+    let bestD = 6;
+    for (let i = i0; i < i1; i++) {
+      const [x1, y1, x2, y2] = this.geometry(i);
+      const d = segmentDistance(px, py, x1, y1, x2, y2);
+      if (d < bestD) {
+        bestD = d;
+        best = i;
+      }
+    }
+    return best;
+  }
+
+  private click(ev: MouseEvent): void {
+    const r = this.canvas.getBoundingClientRect();
+    const i = this.hopAt(ev.clientX - r.left, ev.clientY - r.top);
+    if (i >= 0) this.cb.select(i);
+  }
+
+  /** Screen position of a hop's midpoint (tests click it). */
+  hopPoint(i: number): { x: number; y: number } {
+    const [x1, y1, x2, y2] = this.geometry(i);
+    return { x: (x1 + x2) / 2, y: (y1 + y2) / 2 };
+  }
+
+  exportSvg(): string {
+    const svg = new SvgPainter(this.width, this.height, BACKGROUND);
+    this.draw(svg, this.width, this.height);
+    return new XMLSerializer().serializeToString(svg.root);
+  }
+
+  exportPng(): Promise<Blob | null> {
+    this.drawNow();
+    return new Promise((resolve) => this.canvas.toBlob(resolve, 'image/png'));
+  }
+
+  /** Scripted zoom for the benchmark: scale by `factor` about the middle, then translate by `dy` pixels. */
+  zoomBy(factor: number, dy: number): void {
+    const cy = (this.height + HEADER) / 2;
+    const t = this.transform;
+    const k = t.k * factor;
+    const ty = cy - (cy - t.y) * factor + dy;
+    this.transform = zoomIdentity.translate(0, ty).scale(k);
+  }
+}
+
+/**
+ * Where the first burst of activity ends: the first quiet gap longer than everything before it (a probe at 0 s,
+ * its answers by 62 ms, nothing until 1 s). The ladder opens zoomed on that burst; `f` shows everything.
+ */
+export function firstBurstEnd(p: PackedTrace): number | undefined {
+  if (p.n < 2) return undefined;
+  const t0 = p.t[0]!;
+  let reach = p.arrive[0]!;
+  for (let i = 1; i < p.n; i++) {
+    const gap = p.t[i]! - reach;
+    if (i >= 3 && gap > 2 * (reach - t0) && gap > 0) return reach + (reach - t0) * 0.12;
+    reach = Math.max(reach, p.arrive[i]!);
+  }
+  return undefined;
+}
+
+function segmentDistance(px: number, py: number, x1: number, y1: number, x2: number, y2: number): number {
+  const dx = x2 - x1;
+  const dy = y2 - y1;
+  const len = dx * dx + dy * dy;
+  const u = len === 0 ? 0 : Math.max(0, Math.min(1, ((px - x1) * dx + (py - y1) * dy) / len));
+  return Math.hypot(px - (x1 + u * dx), py - (y1 + u * dy));
+}

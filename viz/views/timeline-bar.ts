@@ -1,0 +1,113 @@
+import { formatDuration } from '../../sim/core/time.ts';
+import type { Timeline } from '../model/timeline.ts';
+import { clear, el } from './dom.ts';
+
+export interface TimelineCallbacks {
+  seek(t: number): void;
+  stepForward(): void;
+  stepBack(): void;
+  jump(kind: string): void;
+}
+
+const SPEEDS = [0.001, 0.01, 0.1, 1, 10, 100];
+
+/**
+ * Play, pause, speed, step forward/back, jump to the next event of a kind, and a scrubber. Playing advances the
+ * cursor in virtual time at `speed` × real time; stepping moves it event by event.
+ */
+export class TimelineBar {
+  readonly root: HTMLElement;
+  private readonly playBtn: HTMLButtonElement;
+  private readonly speedSel: HTMLSelectElement;
+  private readonly kindSel: HTMLSelectElement;
+  private readonly slider: HTMLInputElement;
+  private readonly clock: HTMLElement;
+  private end = 1;
+  playing = false;
+  private lastFrame = 0;
+
+  constructor(
+    host: HTMLElement,
+    private readonly cb: TimelineCallbacks,
+    private readonly now: () => number,
+  ) {
+    const button = (label: string, title: string, id: string, fn: () => void): HTMLButtonElement => {
+      const b = el('button', { title, 'aria-label': title, 'data-testid': id }, label);
+      b.addEventListener('click', fn);
+      return b;
+    };
+    this.playBtn = button('▶ play', 'Play / pause (space)', 'play', () => this.toggle());
+    this.speedSel = el('select', { 'aria-label': 'Speed', 'data-testid': 'speed' });
+    for (const s of SPEEDS) this.speedSel.append(el('option', { value: String(s), ...(s === 0.1 ? { selected: '' } : {}) }, `${s}×`));
+    this.kindSel = el('select', { 'aria-label': 'Event kind to jump to', 'data-testid': 'jump-kind' });
+    this.slider = el('input', { type: 'range', min: '0', max: '1000', value: '0', 'aria-label': 'Time', 'data-testid': 'scrubber' });
+    this.clock = el('span', { class: 'clock', 'data-testid': 'clock' }, '0µs');
+    this.slider.addEventListener('input', () => cb.seek((Number(this.slider.value) / 1000) * this.end));
+    this.root = el(
+      'div',
+      { class: 'timeline' },
+      button('◀ back', 'Step back to the previous event (←)', 'step-back', () => cb.stepBack()),
+      this.playBtn,
+      button('fwd ▶', 'Step forward to the next event (→)', 'step-forward', () => cb.stepForward()),
+      this.speedSel,
+      this.slider,
+      this.clock,
+      el('span', { class: 'muted' }, 'next:'),
+      this.kindSel,
+      button('jump', 'Jump to the next event of this kind (n)', 'jump', () => cb.jump(this.kindSel.value)),
+    );
+    host.append(this.root);
+  }
+
+  setTimeline(tl: Timeline, end: number): void {
+    this.end = Math.max(1, end);
+    clear(this.kindSel);
+    for (const k of tl.kinds()) this.kindSel.append(el('option', { value: k }, k));
+    this.pause();
+  }
+
+  selectKind(kind: string): void {
+    if ([...this.kindSel.options].some((o) => o.value === kind)) this.kindSel.value = kind;
+  }
+
+  get kind(): string {
+    return this.kindSel.value;
+  }
+
+  update(t: number): void {
+    this.slider.value = String(Math.round((t / this.end) * 1000));
+    this.clock.textContent = `${formatDuration(Math.round(t))} / ${formatDuration(Math.round(this.end))}`;
+  }
+
+  toggle(): void {
+    if (this.playing) this.pause();
+    else this.play();
+  }
+
+  play(): void {
+    if (this.now() >= this.end) this.cb.seek(0);
+    this.playing = true;
+    this.playBtn.textContent = '❚❚ pause';
+    this.lastFrame = performance.now();
+    requestAnimationFrame((ts) => this.tick(ts));
+  }
+
+  pause(): void {
+    this.playing = false;
+    this.playBtn.textContent = '▶ play';
+  }
+
+  private tick(ts: number): void {
+    if (!this.playing) return;
+    const dt = Math.max(0, ts - this.lastFrame);
+    this.lastFrame = ts;
+    const next = this.now() + dt * 1000 * Number(this.speedSel.value);
+    if (next >= this.end) {
+      this.cb.seek(this.end);
+      this.pause();
+      return;
+    }
+    this.cb.seek(next);
+    requestAnimationFrame((t) => this.tick(t));
+  }
+}

@@ -1,0 +1,83 @@
+import { formatDuration } from '../../sim/core/time.ts';
+import type { JsonValue } from '../../sim/core/trace.ts';
+import type { NatReplay, NatTableState } from '../model/nat-state.ts';
+import type { PackedTrace } from '../model/packed.ts';
+import { clear, el, emptyState } from './dom.ts';
+
+/**
+ * Topology: the nodes in ladder order with their addresses and links, and for every NAT its mapping table as it
+ * stands at the cursor — rebuilt from nat.* notes by NatReplay, so stepping back shows the table as it was.
+ */
+export class TopologyPanel {
+  readonly root: HTMLElement;
+
+  constructor(host: HTMLElement) {
+    this.root = el('div', { class: 'topology', 'data-testid': 'topology' });
+    host.append(this.root);
+  }
+
+  render(p: PackedTrace, replay: NatReplay, t: number): void {
+    clear(this.root);
+    const nodes = el('div', { class: 'topo-nodes' });
+    for (const name of p.lanes) {
+      const n = p.nodes.find((x) => x.name === name);
+      const links = p.links.filter((l) => l.a === name || l.b === name).map((l) => `${l.name} (${l.a === name ? l.b : l.a}${delayOf(l.details)})`);
+      nodes.append(
+        el(
+          'div',
+          { class: `topo-node kind-${n?.kind ?? 'host'}` },
+          el('strong', {}, name),
+          el('span', { class: 'muted' }, ` ${n?.kind ?? ''}`),
+          el('div', { class: 'addr' }, (n?.addresses ?? []).join(', ')),
+          links.length ? el('div', { class: 'muted small' }, links.join(' · ')) : '',
+        ),
+      );
+    }
+    this.root.append(nodes);
+    const tables = replay.at(t);
+    if (tables.length === 0) {
+      this.root.append(emptyState('No NAT in this topology', 'Addresses are not translated on any link. Scenarios with a NAT node show its mapping table here, row by row as datagrams create, refresh and expire mappings.'));
+      return;
+    }
+    for (const tb of tables) this.root.append(natTable(tb, t));
+  }
+}
+
+function delayOf(d: { [key: string]: JsonValue } | undefined): string {
+  const v = d?.delay;
+  return typeof v === 'number' ? `, ${formatDuration(v)}` : '';
+}
+
+function natTable(tb: NatTableState, t: number): HTMLElement {
+  const d = tb.details;
+  const desc = [d.preset, d.mapping ? `${String(d.mapping)} mapping` : '', d.filtering ? `${String(d.filtering)} filtering` : '', d.hairpinning === false ? 'no hairpinning' : d.hairpinning ? 'hairpinning' : '']
+    .filter((x) => x !== undefined && x !== '')
+    .map(String)
+    .join(' · ');
+  const box = el('div', { class: 'nat-table', 'data-nat': tb.nat, 'data-testid': `nat-table-${tb.nat}` });
+  box.append(el('h3', {}, `${tb.nat} — NAT table at ${formatDuration(Math.round(t))}`), el('div', { class: 'muted small' }, desc));
+  const c = tb.counters;
+  box.append(el('div', { class: 'small' }, `created ${c.created} · expired ${c.expired} · filtered ${c.filtered} · no mapping ${c.noMapping} · hairpin ${c.hairpin}`));
+  if (tb.mappings.length === 0) {
+    box.append(el('p', { class: 'empty-row', 'data-testid': 'nat-empty' }, 'No mappings: the first datagram from inside to the outside creates one.'));
+    return box;
+  }
+  const table = el('table', {});
+  table.append(el('tr', {}, ...['internal', 'external', 'bound to', 'filter set (sent to)', 'expires', 'replied'].map((h) => el('th', {}, h))));
+  for (const m of tb.mappings) {
+    table.append(
+      el(
+        'tr',
+        { 'data-mapping': String(m.id) },
+        el('td', {}, m.internal),
+        el('td', { class: 'ext' }, m.external),
+        el('td', {}, m.boundTo ?? 'any (EIM)'),
+        el('td', {}, m.remotes.join(', ')),
+        el('td', {}, `${formatDuration(m.expires)} (in ${formatDuration(Math.max(0, Math.round(m.expires - t)))})`),
+        el('td', {}, m.replied ? 'yes' : 'no'),
+      ),
+    );
+  }
+  box.append(table);
+  return box;
+}
