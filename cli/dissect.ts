@@ -1,0 +1,131 @@
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { CaptureReader } from '../sim/wire/pcap/capture-reader.ts';
+import type { CaptureEvent, CapturePacket } from '../sim/wire/pcap/capture.ts';
+import { Dissector } from '../sim/dissect/dissector.ts';
+import { packetToJson } from '../sim/dissect/json.ts';
+import type { DissectedPacket } from '../sim/dissect/types.ts';
+import { CaptureAnalyzer } from '../sim/capture/analyzer.ts';
+import { formatStory } from '../sim/capture/story.ts';
+
+export const DISSECT_USAGE = `rtclab dissect <capture.pcap|capture.pcapng> [options]
+    --keylog FILE   NSS key log (CLIENT_RANDOM lines): decrypt DTLS 1.2, verify Finished, decrypt SRTP/SRTCP
+    --json          one JSON object per line per packet (format: docs/dissect-json.md)
+    --summary       the inferred story: lanes, NAT, TURN, ICE checklist, DTLS, streams
+    --problems      list each packet's problems under its line
+`;
+
+interface DissectArgs {
+  file: string;
+  keylog?: string;
+  json: boolean;
+  summary: boolean;
+  problems: boolean;
+}
+
+function parseArgs(argv: string[]): DissectArgs | string {
+  const out: DissectArgs = { file: '', json: false, summary: false, problems: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--keylog') {
+      const v = argv[++i];
+      if (v === undefined) return '--keylog needs a file';
+      out.keylog = v;
+    } else if (a === '--json') out.json = true;
+    else if (a === '--summary') out.summary = true;
+    else if (a === '--problems') out.problems = true;
+    else if (a === '--help' || a === '-h') return '';
+    else if (a.startsWith('-')) return `unknown option ${a}`;
+    else if (out.file) return `one capture at a time (got ${out.file} and ${a})`;
+    else out.file = a;
+  }
+  return out.file ? out : 'which capture? rtclab dissect <file>';
+}
+
+const CHUNK = 1 << 20;
+
+/** Reads the file in 1 MiB chunks through the streaming reader: a capture of hundreds of MB is never held twice. */
+function* captureEvents(file: string): Generator<CaptureEvent> {
+  const fd = openSync(file, 'r');
+  try {
+    const reader = new CaptureReader();
+    for (;;) {
+      // a fresh buffer per chunk: packets are views into pushed chunks and must stay valid (capture-reader.ts)
+      const buf = new Uint8Array(CHUNK);
+      const n = readSync(fd, buf, 0, CHUNK, null);
+      if (n === 0) break;
+      yield* reader.push(buf.subarray(0, n));
+    }
+    yield* reader.end();
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function line(no: number, rel: number, p: DissectedPacket): string {
+  return `${String(no).padStart(6)} ${rel.toFixed(6).padStart(12)} ${(p.src || '?').padEnd(22)} → ${(p.dst || '?').padEnd(22)} ${p.protocol.padEnd(16)} ${p.summary}`;
+}
+
+/** `rtclab dissect`: returns the exit code (0 ok, 1 the capture had a fatal problem, 2 usage or file errors). */
+export async function dissectCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  if (typeof args === 'string') {
+    if (args) process.stderr.write(`rtclab dissect: ${args}\n`);
+    process.stderr.write(DISSECT_USAGE);
+    return args ? 2 : 0;
+  }
+  let keyLog: string | undefined;
+  if (args.keylog) {
+    try {
+      keyLog = readFileSync(args.keylog, 'utf8');
+    } catch (e) {
+      process.stderr.write(`rtclab dissect: cannot read key log ${args.keylog}: ${(e as Error).message}\n`);
+      return 2;
+    }
+  }
+  const dissector = new Dissector(keyLog ? { keyLog } : {});
+  if (keyLog && dissector.flows.keys.size === 0) process.stderr.write(`rtclab dissect: ${args.keylog} has no usable key log line\n`);
+  const analyzer = new CaptureAnalyzer(dissector.flows);
+  const out = process.stdout;
+  let t0: number | undefined;
+  let lastT = 0;
+  let fatal = false;
+  let packets = 0;
+  const write = (s: string): void => {
+    out.write(`${s}\n`);
+  };
+  const onPacket = (raw: CapturePacket): void => {
+    const us = raw.time?.us;
+    if (t0 === undefined && us !== undefined) t0 = us;
+    const rel = us !== undefined && t0 !== undefined ? us - t0 : lastT;
+    lastT = rel;
+    const p = dissector.packet(raw.data, { index: raw.index, linkType: raw.linkType, t: rel });
+    packets++;
+    if (args.summary) analyzer.observe(p, raw.index, rel);
+    if (args.summary && !args.json) return;
+    if (args.json) write(JSON.stringify(packetToJson(p, { no: raw.index + 1, ts: (us ?? 0) / 1e6 })));
+    else {
+      write(line(raw.index + 1, rel / 1e6, p));
+      if (args.problems) for (const pr of p.problems) write(`${' '.repeat(20)}! ${pr.message} (offset ${pr.offset})`);
+    }
+  };
+  try {
+    for (const e of captureEvents(args.file)) {
+      if (e.kind === 'packet') onPacket(e.packet);
+      else if (e.kind === 'secret' && e.secret.text) dissector.addKeyLog(e.secret.text);
+      else if (e.kind === 'problem') {
+        fatal ||= e.problem.fatal;
+        process.stderr.write(`rtclab dissect: ${args.file}: ${e.problem.fatal ? 'error' : 'warning'} at offset ${e.problem.offset}: ${e.problem.message}\n`);
+      }
+    }
+  } catch (e) {
+    process.stderr.write(`rtclab dissect: cannot read ${args.file}: ${(e as Error).message}\n`);
+    return 2;
+  }
+  if (args.summary) {
+    const notes = analyzer.finish(lastT);
+    const story = formatStory({ packets: new Array<DissectedPacket>(packets), analyzer, dissector, notes });
+    if (args.json) write(JSON.stringify({ summary: story.split('\n'), notes: notes.map((n) => ({ ...n })) }));
+    else write(story);
+  }
+  return fatal ? 1 : 0;
+}

@@ -1,0 +1,145 @@
+import { toHex } from '../core/encoding.ts';
+import type { JsonValue } from '../core/trace.ts';
+import type { IpDatagram } from '../wire/ip/datagram.ts';
+import type { UdpHeader } from '../wire/ip/udp.ts';
+import type { TcpHeader } from '../wire/tcp/tcp.ts';
+import { className, methodName } from '../wire/stun/constants.ts';
+import { attributeName } from '../wire/stun/constants.ts';
+import { codecFor, type StunMessage } from '../wire/stun/index.ts';
+import type { ChannelData } from '../wire/stun/channel-data.ts';
+import type { DissectedRecord } from '../wire/dtls/datagram.ts';
+import type { HandshakeFragment } from '../wire/dtls/handshake.ts';
+import { contentTypeName, handshakeTypeName } from '../wire/dtls/names.ts';
+import type { Alert } from '../wire/dtls/alert.ts';
+import type { RtpPacket } from '../wire/rtp/rtp.ts';
+import type { RtcpPacket } from '../wire/rtcp/rtcp.ts';
+import { rtcpTypeName } from '../wire/rtcp/header.ts';
+import type { SrtcpView } from '../srtp/dissect.ts';
+import type { DissectedPacket, Layer } from './types.ts';
+
+/**
+ * The `--json` form of a dissected packet (documented in docs/dissect-json.md): plain JSON, stable key names,
+ * numbers as numbers, bytes as hex. One object per packet.
+ */
+export interface PacketJsonMeta {
+  /** 1-based packet number. */
+  readonly no: number;
+  /** Seconds since the Unix epoch (capture) or since the run began (simulation), µs precision. */
+  readonly ts: number;
+}
+
+type Obj = { [key: string]: JsonValue };
+
+export function packetToJson(p: DissectedPacket, meta: PacketJsonMeta): Obj {
+  const out: Obj = {
+    no: meta.no,
+    ts: Math.round(meta.ts * 1e6) / 1e6,
+    src: p.src,
+    dst: p.dst,
+    proto: p.protocol,
+    summary: p.summary,
+    layers: p.layers.map(layerToJson),
+  };
+  if (p.problems.length) out.problems = p.problems.map((x) => ({ offset: x.offset, length: x.length, message: x.message }));
+  if (p.notes?.length) out.notes = [...p.notes];
+  return out;
+}
+
+const hex8 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+
+export function layerToJson(l: Layer): Obj {
+  const base: Obj = { protocol: l.protocol, offset: l.offset, length: l.length, summary: l.summary };
+  if (l.plaintext) base.decrypted = true;
+  if (l.classification) base.classification = l.classification;
+  if (l.problems.length) base.problems = l.problems.map((x) => x.message);
+  const v = l.value;
+  if (v === undefined) return base;
+  switch (l.protocol) {
+    case 'IPv4':
+    case 'IPv6': {
+      const ip = v as IpDatagram;
+      return { ...base, src: ip.src, dst: ip.dst, ttl: ip.ttl, ...(ip.protocol !== undefined ? { ipProtocol: ip.protocol } : {}), ...(ip.fragment ? { fragment: { offset: ip.fragment.offset, more: ip.fragment.moreFragments, id: ip.fragment.identification } } : {}) };
+    }
+    case 'UDP': {
+      const u = v as UdpHeader;
+      return { ...base, srcPort: u.srcPort, dstPort: u.dstPort, udpLength: u.length, checksum: u.checksumStatus };
+    }
+    case 'TCP': {
+      const t = v as TcpHeader;
+      return { ...base, srcPort: t.srcPort, dstPort: t.dstPort, seq: t.sequenceNumber >>> 0, ack: t.acknowledgmentNumber >>> 0, flags: t.flagsText, window: t.window };
+    }
+    case 'STUN':
+      return { ...base, ...stunJson(v as StunMessage) };
+    case 'TURN-CHANNELDATA': {
+      const c = v as ChannelData;
+      return { ...base, channel: `0x${c.channel.toString(16).padStart(4, '0')}`, dataLength: c.data.length };
+    }
+    case 'DTLS':
+      if (l.plaintext) return { ...base, ...decryptedDtlsJson(v) };
+      return { ...base, records: (v as DissectedRecord[]).map(recordJson) };
+    case 'RTP':
+    case 'SRTP': {
+      const h = (v as RtpPacket).header;
+      return { ...base, ssrc: hex8(h.ssrc), seq: h.sequenceNumber, timestamp: h.timestamp >>> 0, payloadType: h.payloadType, marker: h.marker, ...(h.csrcs.length ? { csrcs: h.csrcs.map(hex8) } : {}), payloadLength: (v as RtpPacket).payload.length };
+    }
+    case 'RTCP':
+      return { ...base, packets: (v as RtcpPacket[]).map(rtcpJson) };
+    case 'SRTCP': {
+      const s = v as SrtcpView;
+      return { ...base, packetType: s.packetType, packetTypeName: rtcpTypeName(s.packetType), ssrc: hex8(s.ssrc), index: s.index, encrypted: s.encrypted };
+    }
+    default:
+      return base;
+  }
+}
+
+function stunJson(m: StunMessage): Obj {
+  return {
+    method: methodName(m.method),
+    class: m.class,
+    className: className(m.class),
+    transactionId: toHex(m.transactionId),
+    attributes: m.attributes.map((a) => {
+      const codec = codecFor(a.type);
+      const value = a.opaque || !codec ? (a.value instanceof Uint8Array ? toHex(a.value) : String(a.value)) : codec.show(a.value);
+      return { type: attributeName(a.type), code: `0x${a.type.toString(16).padStart(4, '0')}`, value };
+    }),
+  };
+}
+
+function recordJson(d: DissectedRecord): Obj {
+  const r = d.record;
+  if (r.kind === 'dtls13-ciphertext') {
+    return { contentType: 'encrypted (DTLS 1.3 unified header)', epoch: r.epochLowBits, sequence: r.sequenceNumberBits, length: r.length, encrypted: true };
+  }
+  const out: Obj = { contentType: contentTypeName(r.contentType), epoch: r.epoch, sequence: r.sequenceNumber, length: r.length };
+  if (d.content.kind === 'handshake') {
+    const types = d.content.messages.map((m) => handshakeTypeName(m.fragment.msgType));
+    out.handshakeType = types.length === 1 ? types[0]! : types;
+    const frag = d.content.messages.find((m) => m.fragment.fragmentLength !== m.fragment.length);
+    if (frag) out.fragment = { offset: frag.fragment.fragmentOffset, length: frag.fragment.fragmentLength, of: frag.fragment.length };
+  } else if (d.content.kind === 'alert') {
+    out.alert = { level: d.content.alert.level, description: d.content.alert.description };
+  } else if (d.content.kind === 'encrypted') {
+    out.encrypted = true;
+  }
+  return out;
+}
+
+function decryptedDtlsJson(v: unknown): Obj {
+  if (Array.isArray(v)) {
+    const types = (v as { fragment: HandshakeFragment }[]).map((m) => handshakeTypeName(m.fragment.msgType));
+    return { handshakeType: types.length === 1 ? types[0]! : types };
+  }
+  const a = v as Alert;
+  return { alert: { level: a.level, description: a.description } };
+}
+
+function rtcpJson(p: RtcpPacket): Obj {
+  const out: Obj = { type: p.type };
+  if ('ssrc' in p && typeof p.ssrc === 'number') out.ssrc = hex8(p.ssrc);
+  if ('senderSsrc' in p && typeof p.senderSsrc === 'number') out.senderSsrc = hex8(p.senderSsrc);
+  if ('mediaSsrc' in p && typeof p.mediaSsrc === 'number') out.mediaSsrc = hex8(p.mediaSsrc);
+  if (p.type === 'unknown' || p.type === 'feedback') out.packetType = p.packetType;
+  return out;
+}
