@@ -16,6 +16,7 @@ import { Switch } from '../net/switch.ts';
 import type { NatConfig } from '../net/nat/config.ts';
 import { ScenarioError, join } from './check.ts';
 import type { AppSpec, NodeSpec, Scenario } from './types.ts';
+import { buildStunTurnApp } from './apps-stun-turn.ts';
 
 export interface BuiltApp {
   readonly spec: AppSpec;
@@ -88,7 +89,9 @@ export function buildScenario(s: Scenario, seed = s.seed): Built {
     };
     let endpoint: Endpoint;
     let driver: EndpointDriver;
-    if (spec.kind === 'udp-probe') {
+    if (spec.kind !== 'udp-probe' && spec.kind !== 'udp-echo') {
+      ({ endpoint, driver } = buildStunTurnApp(net, host, spec, source, own));
+    } else if (spec.kind === 'udp-probe') {
       own(spec.bind, 'bind');
       endpoint = new UdpProbe(spec.host, spec.bind, spec.send);
       driver = new EndpointDriver(net, host, endpoint, source);

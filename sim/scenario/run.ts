@@ -5,6 +5,7 @@ import { Host } from '../net/host.ts';
 import { NatBox } from '../net/nat-box.ts';
 import { buildScenario } from './build.ts';
 import type { Scenario } from './types.ts';
+import { stunTurnSummary } from './apps-stun-turn.ts';
 
 export interface RunOptions {
   readonly seed?: number;
@@ -60,6 +61,7 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
     drops,
     nats,
     apps: appResults,
+    ...stunTurnSummary(apps),
   };
   return { trace: net.finish(summary), summary };
 }

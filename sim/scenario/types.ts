@@ -2,6 +2,7 @@ import type { TransportAddress } from '../core/endpoint.ts';
 import type { Micros } from '../core/time.ts';
 import type { InterfaceAddress } from '../net/interface.ts';
 import type { LinkDirection } from '../net/link-params.ts';
+import type { StunTurnAppSpec } from './apps-stun-turn.ts';
 
 /**
  * A scenario after validation. The JSON form is documented in README.md ("Scenario format"); `parseScenario`
@@ -85,7 +86,7 @@ export interface EchoAppSpec {
   readonly replyDelay: Micros;
 }
 
-export type AppSpec = ProbeAppSpec | EchoAppSpec;
+export type AppSpec = ProbeAppSpec | EchoAppSpec | StunTurnAppSpec;
 
 /** A change at a moment: a link's behaviour changes (goes down, gets lossy). */
 export interface EventSpec {

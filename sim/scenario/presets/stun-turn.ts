@@ -1,0 +1,122 @@
+/**
+ * STUN and TURN presets: a Binding request through each kind of NAT (what XOR-MAPPED-ADDRESS the server saw), the
+ * RFC 5780 behaviour discovery against each NAT preset, and TURN relay sessions (a full one, and one where a
+ * permission lapses and the peer's data is dropped at the relay).
+ */
+import { NAT_PRESET_NAMES } from '../nat-config.ts';
+import type { PresetInfo } from './index.ts';
+
+type Json = Record<string, unknown>;
+
+const INTERNET = { kind: 'router' };
+/** A STUN server with two addresses, so it can answer from another address and port (RFC 5780). */
+const STUN_HOST = { kind: 'host', uplink: 'internet', addresses: ['198.51.100.10/24', '198.51.100.11/24'], link: { delay: '20ms' } };
+const STUN_SERVER = { kind: 'stun-server', host: 'server', listen: '198.51.100.10:3478', alternate: '198.51.100.11:3479' };
+
+/** Alice behind a NAT of this preset, or with a public address when the preset is "open". */
+function alice(preset: string): Json {
+  if (preset === 'open') return { alice: { kind: 'host', uplink: 'internet', addresses: ['203.0.113.50/24'], link: { delay: '11ms' } } };
+  return {
+    natA: { kind: 'nat', uplink: 'internet', preset, internal: '192.168.1.1/24', external: ['203.0.113.10'], link: { delay: '10ms' } },
+    alice: { kind: 'host', uplink: 'natA', addresses: ['192.168.1.10/24'], link: { delay: '1ms' } },
+  };
+}
+const aliceAddress = (preset: string): string => (preset === 'open' ? '203.0.113.50' : '192.168.1.10');
+
+const DISCOVERY_PRESETS = ['open', ...NAT_PRESET_NAMES];
+
+export function stunTurnPresets(): PresetInfo[] {
+  const out: PresetInfo[] = [];
+  for (const nat of DISCOVERY_PRESETS) {
+    const behind = nat === 'open' ? 'with no NAT' : `behind a ${nat} NAT`;
+    const bTitle = `STUN Binding ${behind}`;
+    const bDesc = `Alice asks a STUN server twice what address it sees (RFC 8489 Binding); the XOR-MAPPED-ADDRESS in the answer is her ${nat === 'open' ? 'own address' : 'mapping on the NAT'}.`;
+    out.push({
+      name: `stun-binding-${nat}`,
+      title: bTitle,
+      description: bDesc,
+      build: () => ({
+        name: `stun-binding-${nat}`,
+        title: bTitle,
+        description: bDesc,
+        seed: 1,
+        duration: '3s',
+        nodes: { internet: INTERNET, server: STUN_HOST, ...alice(nat) },
+        apps: [STUN_SERVER, { kind: 'stun-binding', host: 'alice', bind: `${aliceAddress(nat)}:5000`, server: '198.51.100.10:3478', at: ['0s', '1s'] }],
+      }),
+    });
+    const dTitle = `RFC 5780 NAT discovery ${behind}`;
+    const dDesc =
+      'Alice runs the RFC 5780 tests against a server with two addresses and two ports: filtering (may the server answer from another address and port? another port?) then mapping (does the alternate address see the same mapped address?).';
+    out.push({
+      name: `nat-discovery-${nat}`,
+      title: dTitle,
+      description: dDesc,
+      build: () => ({
+        name: `nat-discovery-${nat}`,
+        title: dTitle,
+        description: dDesc,
+        seed: 1,
+        duration: '100s',
+        nodes: { internet: INTERNET, server: STUN_HOST, ...alice(nat) },
+        apps: [STUN_SERVER, { kind: 'nat-discovery', host: 'alice', bind: `${aliceAddress(nat)}:5000`, server: '198.51.100.10:3478' }],
+      }),
+    });
+  }
+  out.push({
+    name: 'turn-relay',
+    title: 'A TURN relay session',
+    description: RELAY_DESCRIPTION,
+    build: () =>
+      turnScenario('turn-relay', 'A TURN relay session', RELAY_DESCRIPTION, '75s', {}, [
+        { at: '0s', do: 'allocate', lifetime: 120 },
+        { at: '1s', do: 'permission', peers: ['203.0.113.50:7000'] },
+        { at: '2s', do: 'send', peer: '203.0.113.50:7000', data: 'hello bob, by Send indication' },
+        { at: '3s', do: 'channel', peer: '203.0.113.50:7000', channel: 0x4000 },
+        { at: '4s', do: 'send', peer: '203.0.113.50:7000', data: 'hello bob, by ChannelData' },
+        { at: '70s', do: 'deallocate' },
+      ], [{ kind: 'udp-echo', host: 'bob', listen: ['203.0.113.50:7000'] }]),
+  });
+  out.push({
+    name: 'turn-permission-expiry',
+    title: 'A TURN permission expires',
+    description: EXPIRY_DESCRIPTION,
+    build: () =>
+      turnScenario('turn-permission-expiry', 'A TURN permission expires', EXPIRY_DESCRIPTION, '330s', { keepPermissions: false }, [
+        { at: '0s', do: 'allocate' },
+        { at: '1s', do: 'permission', peers: ['203.0.113.50:7000'] },
+        { at: '2s', do: 'send', peer: '203.0.113.50:7000', data: 'hello bob' },
+        { at: '2s', do: 'send', peer: '203.0.113.50:7001', data: 'answer me in 320 s' },
+      ], [
+        { kind: 'udp-echo', host: 'bob', listen: ['203.0.113.50:7000'] },
+        { kind: 'udp-echo', host: 'bob', listen: ['203.0.113.50:7001'], replyDelay: '320s' },
+      ]),
+  });
+  return out;
+}
+
+const RELAY_DESCRIPTION =
+  'Alice, behind a NAT, allocates a relayed address on a TURN server (401, then the same Allocate with long-term credentials), installs a permission for bob, sends through a Send indication, binds channel 0x4000 and sends ChannelData; bob answers each time. The 120 s allocation is refreshed a minute before it expires, then deleted with LIFETIME 0.';
+const EXPIRY_DESCRIPTION =
+  'Alice installs a permission for bob and never refreshes it. Bob answers at once from port 7000 (relayed to alice) and 320 s later from port 7001: the 300 s permission has lapsed, so the TURN server drops that datagram (RFC 8656 §9).';
+
+function turnScenario(name: string, title: string, description: string, duration: string, clientOpts: Json, script: Json[], peers: Json[]): Json {
+  return {
+    name,
+    title,
+    description,
+    seed: 1,
+    duration,
+    nodes: {
+      internet: INTERNET,
+      turn: { kind: 'host', uplink: 'internet', addresses: ['198.51.100.20/24'], link: { delay: '15ms' } },
+      bob: { kind: 'host', uplink: 'internet', addresses: ['203.0.113.50/24'], link: { delay: '12ms' } },
+      ...alice('port-restricted-cone'),
+    },
+    apps: [
+      { kind: 'turn-server', host: 'turn', listen: '198.51.100.20:3478', relay: '198.51.100.20:49152-49167', realm: 'example.org', users: { alice: 's3cr3t-pass' } },
+      ...peers,
+      { kind: 'turn-client', host: 'alice', bind: '192.168.1.10:5000', server: '198.51.100.20:3478', username: 'alice', password: 's3cr3t-pass', ...clientOpts, script },
+    ],
+  };
+}

@@ -1,0 +1,60 @@
+import type { TransportAddress } from '../core/endpoint.ts';
+import { formatTransportAddress } from '../core/endpoint.ts';
+import type { Micros } from '../core/time.ts';
+
+/** The 5-tuple of an allocation, as a key (RFC 8656 §2: client address, server address, transport). */
+export function fiveTuple(client: TransportAddress, server: TransportAddress, transport = 'udp'): string {
+  return `${transport} ${formatTransportAddress(client)} ${formatTransportAddress(server)}`;
+}
+
+export interface Permission {
+  readonly ip: string;
+  expiresAt: Micros;
+  /** An expiry note has been written for the current expiry time. */
+  expiredNoted: boolean;
+}
+
+export interface ChannelBinding {
+  readonly channel: number;
+  readonly peer: TransportAddress;
+  expiresAt: Micros;
+}
+
+/** One allocation on the server (RFC 8656 §5): its 5-tuple, relayed address, lifetime, permissions and channels. */
+export class Allocation {
+  readonly permissions = new Map<string, Permission>();
+  readonly channels = new Map<number, ChannelBinding>();
+  readonly stats = { toPeer: 0, fromPeer: 0, droppedFromPeer: 0, droppedToPeer: 0 };
+
+  constructor(
+    readonly client: TransportAddress,
+    readonly server: TransportAddress,
+    readonly relayed: TransportAddress,
+    readonly username: string,
+    public expiresAt: Micros,
+    /** The Allocate transaction id and its success response, to answer a retransmission (RFC 8656 §7.2). */
+    readonly allocateTransaction: string,
+    readonly allocateResponse: Uint8Array,
+  ) {}
+
+  get key(): string {
+    return fiveTuple(this.client, this.server);
+  }
+
+  /** RFC 8656 §9: permissions are per peer IP address; the port is ignored. */
+  hasPermission(ip: string, now: Micros): boolean {
+    const p = this.permissions.get(ip);
+    return p !== undefined && p.expiresAt > now;
+  }
+
+  channelFor(peer: TransportAddress, now: Micros): ChannelBinding | undefined {
+    for (const c of this.channels.values()) if (c.expiresAt > now && c.peer.ip === peer.ip && c.peer.port === peer.port) return c;
+    return undefined;
+  }
+
+  /** Any binding of this peer, live or within the 5-minute cool-down after expiry (RFC 8656 §12). */
+  bindingOfPeer(peer: TransportAddress): ChannelBinding | undefined {
+    for (const c of this.channels.values()) if (c.peer.ip === peer.ip && c.peer.port === peer.port) return c;
+    return undefined;
+  }
+}

@@ -1,0 +1,396 @@
+import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
+import { formatTransportAddress } from '../core/endpoint.ts';
+import { toHex } from '../core/encoding.ts';
+import type { Rng } from '../core/rng.ts';
+import type { Micros } from '../core/time.ts';
+import { formatDuration, SECOND } from '../core/time.ts';
+import { printable } from '../apps/udp-probe.ts';
+import { earliest, Outbox } from '../stun/outbox.ts';
+import { errorAttributes, key, response, softwareAttr, unknownAttributeError } from '../stun/respond.ts';
+import type { StunAttribute, StunMessage } from '../wire/stun/index.ts';
+import {
+  Data,
+  decodeChannelData,
+  decodeStun,
+  encodeChannelData,
+  encodeStun,
+  EvenPort,
+  getAttribute,
+  isChannelData,
+  isStun,
+  Lifetime,
+  messageTypeName,
+  Method,
+  RequestedAddressFamily,
+  RequestedTransport,
+  ReservationToken,
+  unknownComprehensionRequired,
+  XorMappedAddress,
+  XorPeerAddress,
+  XorRelayedAddress,
+} from '../wire/stun/index.ts';
+import { Allocation, fiveTuple } from './allocation.ts';
+import { LongTermAuth } from './auth.ts';
+import { DEFAULT_DENIED_PEERS, deniedBy } from './deny.ts';
+import { handlePermissionOrChannel } from './server-peers.ts';
+
+export interface TurnServerConfig {
+  /** Where clients reach the server (RFC 8656 §5: the server transport address of the 5-tuple). */
+  readonly listen: TransportAddress;
+  /** Relayed transport addresses it may hand out, in order; the driver binds every one of them. */
+  readonly relayAddresses: readonly TransportAddress[];
+  readonly realm: string;
+  /** Long-term credentials: username → password (RFC 8489 §9.2). */
+  readonly users: Readonly<Record<string, string>>;
+  readonly software?: string;
+  /** RFC 8656 §7.2: 600 s by default, at most 3600 s. */
+  readonly defaultLifetime?: Micros;
+  readonly maxLifetime?: Micros;
+  /** RFC 8656 §9: 300 s. */
+  readonly permissionLifetime?: Micros;
+  /** RFC 8656 §12: 600 s. */
+  readonly channelLifetime?: Micros;
+  /** How long a nonce stays valid before 438 Stale Nonce (coturn: 600 s). */
+  readonly nonceLifetime?: Micros;
+  /** Allocations one user may hold at once; beyond that 486 (RFC 8656 §7.2 step 9). */
+  readonly userQuota?: number;
+  /** Peer address prefixes refused with 403 (default: loopback and private ranges, as coturn). */
+  readonly deniedPeers?: readonly string[];
+}
+
+export interface TurnServerStats {
+  allocations: number;
+  refreshes: number;
+  deleted: number;
+  expired: number;
+  permissions: number;
+  channels: number;
+  errors: Record<string, number>;
+  relayedToPeer: number;
+  relayedToClient: number;
+  droppedFromPeer: number;
+  droppedToPeer: number;
+}
+
+const CACHE_TIME = 40 * SECOND;
+
+/**
+ * A TURN server (RFC 8656) over UDP: one sans-IO endpoint bound to its listening address and to every relayed
+ * address it may hand out. Long-term credentials with 401/438, Allocate, Refresh, CreatePermission, ChannelBind,
+ * Send and Data indications, ChannelData, quotas, a deny list of peer addresses, and expiry of allocations,
+ * permissions and channels, each drop explained in a note.
+ */
+export class TurnServer implements Endpoint {
+  readonly out = new Outbox();
+  readonly auth: LongTermAuth;
+  /** Transaction ids of Data indications (RFC 8489 §5: random even for indications). */
+  private readonly indicationRng: Rng;
+  /** By 5-tuple key. */
+  readonly allocations = new Map<string, Allocation>();
+  private readonly byRelay = new Map<string, Allocation>();
+  private readonly relayPool: TransportAddress[];
+  private readonly responseCache = new Map<string, { bytes: Uint8Array; until: Micros }>();
+  readonly software: string | undefined;
+  readonly defaultLifetime: Micros;
+  readonly maxLifetime: Micros;
+  readonly permissionLifetime: Micros;
+  readonly channelLifetime: Micros;
+  readonly userQuota: number;
+  readonly deniedPeers: readonly string[];
+  readonly stats: TurnServerStats = {
+    allocations: 0, refreshes: 0, deleted: 0, expired: 0, permissions: 0, channels: 0, errors: {},
+    relayedToPeer: 0, relayedToClient: 0, droppedFromPeer: 0, droppedToPeer: 0,
+  };
+
+  constructor(
+    readonly config: TurnServerConfig,
+    rng: Rng,
+  ) {
+    this.auth = new LongTermAuth(config.realm, new Map(Object.entries(config.users)), rng.fork('nonce'), config.nonceLifetime ?? 600 * SECOND);
+    this.indicationRng = rng.fork('indication');
+    this.relayPool = [...config.relayAddresses];
+    this.software = config.software === undefined ? 'rtclab turn' : config.software || undefined;
+    this.defaultLifetime = config.defaultLifetime ?? 600 * SECOND;
+    this.maxLifetime = config.maxLifetime ?? 3600 * SECOND;
+    this.permissionLifetime = config.permissionLifetime ?? 300 * SECOND;
+    this.channelLifetime = config.channelLifetime ?? 600 * SECOND;
+    this.userQuota = config.userQuota ?? 10;
+    this.deniedPeers = config.deniedPeers ?? DEFAULT_DENIED_PEERS;
+  }
+
+  /** Adds a relayed address to the pool (the bridge learns its ports only after binding). */
+  addRelayAddress(a: TransportAddress): void {
+    this.relayPool.push(a);
+  }
+
+  /** Every address the driver must bind: the listening one, then the relayed ones. */
+  addresses(): TransportAddress[] {
+    return [this.config.listen, ...this.relayPool];
+  }
+
+  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
+    this.expire(now);
+    const relay = this.byRelay.get(key(to));
+    if (relay) return this.fromPeer(now, relay, from, bytes);
+    if (to.port !== this.config.listen.port || to.ip !== this.config.listen.ip) return;
+    if (isStun(bytes)) {
+      const msg = decodeStun(bytes).value;
+      if (!msg) return;
+      if (msg.class === 'request') return this.request(now, msg, bytes, from, to);
+      if (msg.class === 'indication' && msg.method === Method.Send) return this.send(now, msg, from, to);
+      return;
+    }
+    if (isChannelData(bytes, { rfc5766Range: true })) return this.channelData(now, bytes, from, to);
+  }
+
+  private request(now: Micros, msg: StunMessage, bytes: Uint8Array, from: TransportAddress, to: TransportAddress): void {
+    const cacheKey = `${fiveTuple(from, to)} ${toHex(msg.transactionId)}`;
+    const cached = this.responseCache.get(cacheKey);
+    if (cached && cached.until > now) {
+      // a retransmitted request gets the same answer again (RFC 8489 §6.3.1: the server is stateless or caches)
+      this.out.note('turn.retransmit.answered', `${messageTypeName(msg.method, 'request')} retransmitted by ${formatTransportAddress(from)}: the cached answer goes again`);
+      this.out.transmit(to, from, cached.bytes);
+      return;
+    }
+    const unknown = unknownComprehensionRequired(msg);
+    if (unknown.length > 0) return this.reply(now, cacheKey, from, to, unknownAttributeError(msg, unknown, this.software, true), msg, 420);
+    if (msg.method === Method.Binding) {
+      const attrs = [XorMappedAddress.of(from), ...softwareAttr(this.software)];
+      return this.reply(now, cacheKey, from, to, response(msg, 'success', attrs, { fingerprint: true }), msg);
+    }
+    const known: number[] = [Method.Allocate, Method.Refresh, Method.CreatePermission, Method.ChannelBind];
+    if (!known.includes(msg.method)) return this.fail(now, cacheKey, msg, from, to, 400, undefined, 'Bad Request: unknown method');
+    const a = this.auth.check(now, msg, bytes);
+    if (!a.ok) {
+      const who = a.code === 438 ? 'the nonce is stale or unknown: here is a new one' : a.code === 401 ? 'credentials needed (REALM and NONCE sent)' : 'USERNAME, REALM or NONCE missing';
+      this.out.note('turn.auth', `${messageTypeName(msg.method, 'request')} from ${formatTransportAddress(from)}: ${a.code} ${a.reason}, ${who}`, { code: a.code });
+      return this.fail(now, cacheKey, msg, from, to, a.code, undefined, a.reason, a.attributes);
+    }
+    const alloc = this.allocations.get(fiveTuple(from, to));
+    if (msg.method === Method.Allocate) return this.allocate(now, cacheKey, msg, from, to, a.username, a.key, alloc);
+    if (!alloc) return this.fail(now, cacheKey, msg, from, to, 437, a.key, 'Allocation Mismatch');
+    if (alloc.username !== a.username) return this.fail(now, cacheKey, msg, from, to, 441, a.key, 'Wrong Credentials');
+    if (msg.method === Method.Refresh) return this.refresh(now, cacheKey, msg, from, to, alloc, a.key);
+    const r = handlePermissionOrChannel(this, now, msg, alloc);
+    if ('error' in r) return this.fail(now, cacheKey, msg, from, to, r.error, a.key, r.reason);
+    return this.reply(now, cacheKey, from, to, response(msg, 'success', softwareAttr(this.software), { integrity: a.key, fingerprint: true }), msg);
+  }
+
+  /** RFC 8656 §7.2: receiving an Allocate request. */
+  private allocate(now: Micros, cacheKey: string, msg: StunMessage, from: TransportAddress, to: TransportAddress, username: string, k: Uint8Array, existing: Allocation | undefined): void {
+    if (existing) {
+      if (existing.allocateTransaction === toHex(msg.transactionId)) {
+        this.out.transmit(to, from, existing.allocateResponse);
+        return;
+      }
+      return this.fail(now, cacheKey, msg, from, to, 437, k, 'Allocation Mismatch');
+    }
+    const transport = getAttribute(msg, RequestedTransport);
+    if (transport === undefined) return this.fail(now, cacheKey, msg, from, to, 400, k, 'Bad Request: REQUESTED-TRANSPORT missing');
+    if (transport !== 17) return this.fail(now, cacheKey, msg, from, to, 442, k, 'Unsupported Transport Protocol');
+    if (getAttribute(msg, ReservationToken)) return this.fail(now, cacheKey, msg, from, to, 508, k, 'Insufficient Capacity: no reservations here');
+    const family = getAttribute(msg, RequestedAddressFamily) ?? 4;
+    const owned = [...this.allocations.values()].filter((x) => x.username === username).length;
+    if (owned >= this.userQuota) return this.fail(now, cacheKey, msg, from, to, 486, k, 'Allocation Quota Reached');
+    const even = getAttribute(msg, EvenPort);
+    const relayed = this.relayPool.find((r) => !this.byRelay.has(key(r)) && (r.ip.includes(':') ? 6 : 4) === family && (!even || r.port % 2 === 0));
+    if (!relayed) {
+      const anyFamily = this.relayPool.some((r) => (r.ip.includes(':') ? 6 : 4) === family);
+      if (!anyFamily) return this.fail(now, cacheKey, msg, from, to, 440, k, 'Address Family not Supported');
+      return this.fail(now, cacheKey, msg, from, to, 508, k, 'Insufficient Capacity');
+    }
+    const lifetime = this.lifetime(msg);
+    const attrs: StunAttribute[] = [XorRelayedAddress.of(relayed), Lifetime.of(lifetime / SECOND), XorMappedAddress.of(from), ...softwareAttr(this.software)];
+    const bytes = response(msg, 'success', attrs, { integrity: k, fingerprint: true });
+    const alloc = new Allocation(from, to, relayed, username, now + lifetime, toHex(msg.transactionId), bytes);
+    this.allocations.set(alloc.key, alloc);
+    this.byRelay.set(key(relayed), alloc);
+    this.stats.allocations++;
+    this.out.note('turn.allocation.created', `allocation for ${username} at ${formatTransportAddress(from)}: relayed address ${formatTransportAddress(relayed)}, lifetime ${formatDuration(lifetime)}`, {
+      client: formatTransportAddress(from),
+      relayed: formatTransportAddress(relayed),
+      lifetime: lifetime / SECOND,
+      username,
+    });
+    this.reply(now, cacheKey, from, to, bytes, msg);
+  }
+
+  /** RFC 8656 §7.2/§7.3: the requested lifetime, clamped to the maximum; absent means the default. */
+  private lifetime(msg: StunMessage): Micros {
+    const asked = getAttribute(msg, Lifetime);
+    if (asked === undefined) return this.defaultLifetime;
+    return Math.min(asked * SECOND, this.maxLifetime);
+  }
+
+  /** RFC 8656 §7.3: Refresh; LIFETIME 0 deletes the allocation. */
+  private refresh(now: Micros, cacheKey: string, msg: StunMessage, from: TransportAddress, to: TransportAddress, alloc: Allocation, k: Uint8Array): void {
+    const asked = getAttribute(msg, Lifetime);
+    if (asked === 0) {
+      this.remove(alloc, 'deleted by Refresh with LIFETIME 0');
+      this.stats.deleted++;
+    } else {
+      const lifetime = this.lifetime(msg);
+      alloc.expiresAt = now + lifetime;
+      this.stats.refreshes++;
+      this.out.note('turn.allocation.refreshed', `allocation ${formatTransportAddress(alloc.relayed)} refreshed: expires in ${formatDuration(lifetime)}`, { relayed: formatTransportAddress(alloc.relayed), lifetime: lifetime / SECOND });
+    }
+    const granted = asked === 0 ? 0 : (alloc.expiresAt - now) / SECOND;
+    this.reply(now, cacheKey, from, to, response(msg, 'success', [Lifetime.of(granted), ...softwareAttr(this.software)], { integrity: k, fingerprint: true }), msg);
+  }
+
+  /** RFC 8656 §10.2: a Send indication is relayed when there is a permission; otherwise silently dropped. */
+  private send(now: Micros, msg: StunMessage, from: TransportAddress, to: TransportAddress): void {
+    const alloc = this.allocations.get(fiveTuple(from, to));
+    const peer = getAttribute(msg, XorPeerAddress);
+    const data = getAttribute(msg, Data);
+    if (!alloc || !peer || !data) {
+      this.dropToPeer(alloc, `Send indication from ${formatTransportAddress(from)} dropped: ${!alloc ? 'no allocation for this 5-tuple' : 'XOR-PEER-ADDRESS or DATA missing'}`);
+      return;
+    }
+    this.relayToPeer(now, alloc, peer, data, 'Send indication');
+  }
+
+  /** RFC 8656 §12.6: ChannelData from the client goes to the peer bound to the channel. */
+  private channelData(now: Micros, bytes: Uint8Array, from: TransportAddress, to: TransportAddress): void {
+    const alloc = this.allocations.get(fiveTuple(from, to));
+    const cd = decodeChannelData(bytes).value;
+    if (!cd) return;
+    const binding = alloc?.channels.get(cd.channel);
+    if (!alloc || !binding || binding.expiresAt <= now) {
+      this.dropToPeer(alloc, `ChannelData on 0x${cd.channel.toString(16)} from ${formatTransportAddress(from)} dropped: ${!alloc ? 'no allocation' : 'the channel is not bound'}`);
+      return;
+    }
+    this.relayToPeer(now, alloc, binding.peer, cd.data, `ChannelData 0x${cd.channel.toString(16)}`);
+  }
+
+  private relayToPeer(now: Micros, alloc: Allocation, peer: TransportAddress, data: Uint8Array, via: string): void {
+    if (!alloc.hasPermission(peer.ip, now)) {
+      const p = alloc.permissions.get(peer.ip);
+      this.dropToPeer(alloc, `${via} to ${formatTransportAddress(peer)} dropped: ${p ? `the permission for ${peer.ip} expired ${formatDuration(now - p.expiresAt)} ago` : `no permission for ${peer.ip}`}`, peer);
+      return;
+    }
+    alloc.stats.toPeer++;
+    this.stats.relayedToPeer++;
+    this.out.note('turn.relay.to-peer', `${via} relayed from ${formatTransportAddress(alloc.relayed)} to ${formatTransportAddress(peer)}: "${printable(data)}"`, {
+      relayed: formatTransportAddress(alloc.relayed),
+      peer: formatTransportAddress(peer),
+      length: data.length,
+    });
+    this.out.transmit(alloc.relayed, peer, data);
+  }
+
+  private dropToPeer(alloc: Allocation | undefined, text: string, peer?: TransportAddress): void {
+    this.stats.droppedToPeer++;
+    if (alloc) alloc.stats.droppedToPeer++;
+    this.out.note('turn.drop', text, { direction: 'to-peer', reason: text.replace(/^.* dropped: /, ''), ...(peer ? { peer: formatTransportAddress(peer) } : {}) });
+  }
+
+  /** RFC 8656 §10.3, §12.7: data from a peer at a relayed address goes to the client if a permission exists. */
+  private fromPeer(now: Micros, alloc: Allocation, peer: TransportAddress, data: Uint8Array): void {
+    if (!alloc.hasPermission(peer.ip, now)) {
+      const p = alloc.permissions.get(peer.ip);
+      const reason = p ? `the permission for ${peer.ip} expired ${formatDuration(now - p.expiresAt)} ago` : `no permission for ${peer.ip}`;
+      alloc.stats.droppedFromPeer++;
+      this.stats.droppedFromPeer++;
+      this.out.note('turn.drop', `datagram from peer ${formatTransportAddress(peer)} to relayed address ${formatTransportAddress(alloc.relayed)} dropped: ${reason} (RFC 8656 §10.3)`, {
+        direction: 'from-peer',
+        reason: p ? 'permission expired' : 'no permission',
+        peer: formatTransportAddress(peer),
+        relayed: formatTransportAddress(alloc.relayed),
+      });
+      return;
+    }
+    alloc.stats.fromPeer++;
+    this.stats.relayedToClient++;
+    const ch = alloc.channelFor(peer, now);
+    let bytes: Uint8Array;
+    let via: string;
+    if (ch) {
+      bytes = encodeChannelData({ channel: ch.channel, data });
+      via = `ChannelData 0x${ch.channel.toString(16)}`;
+    } else {
+      const tid = this.indicationRng.bytes(12);
+      bytes = encodeStun({ method: Method.Data, class: 'indication', transactionId: tid, attributes: [XorPeerAddress.of(peer), Data.of(data)] }, { fingerprint: true });
+      via = 'Data indication';
+    }
+    this.out.note('turn.relay.to-client', `datagram from ${formatTransportAddress(peer)} relayed to ${formatTransportAddress(alloc.client)} as ${via}: "${printable(data)}"`, {
+      peer: formatTransportAddress(peer),
+      client: formatTransportAddress(alloc.client),
+      via,
+      length: data.length,
+    });
+    this.out.transmit(alloc.server, alloc.client, bytes);
+  }
+
+  fail(now: Micros, cacheKey: string, msg: StunMessage, from: TransportAddress, to: TransportAddress, code: number, k: Uint8Array | undefined, reason: string, extra: readonly StunAttribute[] = []): void {
+    this.stats.errors[code] = (this.stats.errors[code] ?? 0) + 1;
+    const bytes = response(msg, 'error', [...errorAttributes(code, extra, reason), ...softwareAttr(this.software)], { ...(k ? { integrity: k } : {}), fingerprint: true });
+    if (code !== 401 && code !== 438) {
+      this.out.note('turn.error', `${messageTypeName(msg.method, 'request')} from ${formatTransportAddress(from)} refused: ${code} ${reason}`, { code, reason });
+    }
+    this.reply(now, cacheKey, from, to, bytes, msg);
+  }
+
+  private reply(now: Micros, cacheKey: string, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, _msg: StunMessage, _code?: number): void {
+    this.responseCache.set(cacheKey, { bytes, until: now + CACHE_TIME });
+    this.out.transmit(to, from, bytes);
+  }
+
+  /** Deletes an allocation and frees its relayed address. */
+  private remove(alloc: Allocation, why: string): void {
+    this.allocations.delete(alloc.key);
+    this.byRelay.delete(key(alloc.relayed));
+    this.out.note('turn.allocation.deleted', `allocation ${formatTransportAddress(alloc.relayed)} of ${formatTransportAddress(alloc.client)} ${why}`, {
+      relayed: formatTransportAddress(alloc.relayed),
+      client: formatTransportAddress(alloc.client),
+      why,
+    });
+  }
+
+  /** Ends allocations past their lifetime; notes permissions and channels as they lapse. */
+  private expire(now: Micros): void {
+    for (const [k, c] of this.responseCache) if (c.until <= now) this.responseCache.delete(k);
+    for (const a of [...this.allocations.values()]) {
+      if (a.expiresAt <= now) {
+        this.stats.expired++;
+        this.remove(a, 'expired: its lifetime ran out without a Refresh (RFC 8656 §7)');
+        continue;
+      }
+      for (const p of a.permissions.values()) {
+        if (p.expiresAt <= now && !p.expiredNoted) {
+          p.expiredNoted = true;
+          this.out.note('turn.permission.expired', `permission for ${p.ip} on ${formatTransportAddress(a.relayed)} expired: its data is dropped from now on (RFC 8656 §9)`, {
+            peer: p.ip,
+            relayed: formatTransportAddress(a.relayed),
+          });
+        }
+      }
+      for (const c of [...a.channels.values()]) {
+        // RFC 8656 §12: an expired channel stays reserved for 5 more minutes before it can be rebound elsewhere
+        if (c.expiresAt + 300 * SECOND <= now) a.channels.delete(c.channel);
+      }
+    }
+  }
+
+  handleTimeout(now: Micros): void {
+    this.expire(now);
+  }
+
+  poll(now: Micros): EndpointOutput {
+    const next = this.out.next();
+    if (next) return next;
+    const deadlines: { at: Micros; reason: string }[] = [];
+    for (const a of this.allocations.values()) {
+      deadlines.push({ at: a.expiresAt, reason: 'turn-allocation-expiry' });
+      for (const p of a.permissions.values()) if (!p.expiredNoted) deadlines.push({ at: p.expiresAt, reason: 'turn-permission-expiry' });
+    }
+    void now;
+    return earliest(deadlines);
+  }
+
+  /** For the ChannelBind / CreatePermission handlers. */
+  peerDenied(ip: string): string | undefined {
+    return deniedBy(ip, this.deniedPeers);
+  }
+}
+
