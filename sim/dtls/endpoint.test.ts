@@ -41,7 +41,7 @@ describe('DTLS 1.2 handshake between two simulated endpoints', () => {
     const labels = net.trace.hops.map((h) => {
       const v = peekUdpDatagram(h.bytes);
       if ('error' in v) throw new Error(v.error);
-      const payload = h.bytes.subarray(v.udpOffset + 8);
+      const payload = h.bytes.subarray(v.payloadOffset, v.payloadOffset + v.payloadLength);
       return describeDatagram(decodeDatagram(payload).value, v.srcPort === 5000 ? 'client' : 'server');
     });
     expect(labels.join('\n')).toMatch(/ClientHello[\s\S]*HelloVerifyRequest[\s\S]*ClientHello[\s\S]*ServerHello[\s\S]*Certificate[\s\S]*ChangeCipherSpec/);

@@ -3,6 +3,7 @@ import type { LinkDirection } from '../net/link-params.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
 import { twoHosts } from '../net/test-topology.ts';
 import type { Network } from '../net/network.ts';
+import type { Link } from '../net/link.ts';
 import type { DtlsEndpointOptions } from './config.ts';
 import { DtlsEndpoint } from './endpoint.ts';
 import { generateDtlsIdentity } from './identity.ts';
@@ -12,12 +13,14 @@ export interface DtlsPair {
   readonly net: Network;
   readonly client: DtlsEndpoint;
   readonly server: DtlsEndpoint;
+  /** a = the client's side, b = the server's. */
+  readonly link: Link;
 }
 
 type Extra = Partial<Omit<DtlsEndpointOptions, 'role' | 'rng' | 'identity' | 'local' | 'remote'>>;
 
 export function dtlsPair(opts: { link?: Partial<LinkDirection>; seed?: number; client?: Extra; server?: Extra; wrongFingerprint?: 'client' | 'server' } = {}): DtlsPair {
-  const { net, a, b } = twoHosts(opts.link ?? { delay: 20_000 }, opts.seed ?? 1);
+  const { net, a, b, link } = twoHosts(opts.link ?? { delay: 20_000 }, opts.seed ?? 1);
   const rng = Rng.fromSeed(opts.seed ?? 1);
   const ca = { ip: '10.0.0.1', port: 5000 };
   const sa = { ip: '10.0.0.2', port: 6000 };
@@ -49,5 +52,5 @@ export function dtlsPair(opts: { link?: Partial<LinkDirection>; seed?: number; c
     ds.pump();
     dc.pump();
   });
-  return { net, client, server };
+  return { net, client, server, link };
 }
