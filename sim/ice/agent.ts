@@ -1,0 +1,716 @@
+import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
+import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
+import { toHex } from '../core/encoding.ts';
+import type { Rng } from '../core/rng.ts';
+import type { JsonValue } from '../core/trace.ts';
+import type { Micros } from '../core/time.ts';
+import { formatDuration, MS, SECOND } from '../core/time.ts';
+import { ipFamily } from '../wire/ip/address.ts';
+import { decodeStun, ErrorCode, getAttribute, isStun, Method, shortTermKey, verifyMessageIntegrity, XorMappedAddress } from '../wire/stun/index.ts';
+import type { StunMessage } from '../wire/stun/index.ts';
+import type { Candidate } from './candidate.ts';
+import { candidatePriority, formatCandidate, foundationOf, parseCandidate, showCandidate, TYPE_PREFERENCE } from './candidate.ts';
+import { authenticateCheck, encodeCheck, encodeCheckError, encodeCheckSuccess, readCheck } from './checks.ts';
+import { Checklist } from './checklist.ts';
+import { IceGatherer } from './gather.ts';
+import type { CandidatePair, PairState } from './pair.ts';
+import { makePair, pairData, pairPriorityFor } from './pair.ts';
+import type { SignalMessage } from './signaling.ts';
+import { describeSignal } from './signaling.ts';
+import { TransactionTable } from './transactions.ts';
+
+/**
+ * The ICE agent (RFC 8445), full or lite, sans-IO. It gathers (gather.ts), exchanges candidates through signaling
+ * (RFC 8838 trickle or all at once), runs the checklist paced by Ta, answers checks, resolves role conflicts,
+ * nominates, then watches consent (RFC 7675). Every step is a note; README.md lists their kinds and data.
+ */
+export type IceRole = 'controlling' | 'controlled';
+export type IceState = 'new' | 'checking' | 'connected' | 'completed' | 'disconnected' | 'failed';
+
+export interface TurnServerConfig {
+  readonly server: TransportAddress;
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface IceAgentConfig {
+  /** Shown in notes ("alice"). */
+  readonly name: string;
+  readonly rng: Rng;
+  readonly role: IceRole;
+  /** RFC 8445 §2.5: host candidates only, never checks, answers and accepts USE-CANDIDATE (mediasoup-style). */
+  readonly lite?: boolean;
+  /** RFC 8838: send candidates as they are found (default) rather than all at once when gathering ends. */
+  readonly trickle?: boolean;
+  /** §8.1.1 regular nomination (default), or aggressive: USE-CANDIDATE on every check (RFC 5245, old browsers). */
+  readonly nomination?: 'regular' | 'aggressive';
+  readonly stunServers?: readonly TransportAddress[];
+  readonly turnServers?: readonly TurnServerConfig[];
+  /** §14.2: the pacing interval, 50 ms by default. */
+  readonly ta?: Micros;
+  /** Regular nomination: how long the controlling agent lets checks run after the first valid pair. */
+  readonly nominationDelay?: Micros;
+  /** RFC 7675 §5.1: consent checks every 5 s, randomized 0.8–1.2 × (default 5 s). */
+  readonly consentInterval?: Micros;
+  /** RFC 7675 §5.1: consent is lost 30 s after the last answered check. */
+  readonly consentTimeout?: Micros;
+  /** Without answers for this long, the state turns disconnected (W3C RTCIceConnectionState), 10 s by default. */
+  readonly disconnectedAfter?: Micros;
+  /** The controlling agent restarts ICE (§9) when consent is lost. */
+  readonly restartOnFailure?: boolean;
+  /** When the agent starts (gathering, signaling). */
+  readonly startAt?: Micros;
+}
+
+interface CheckCtx {
+  readonly pair: CandidatePair;
+  readonly useCandidate: boolean;
+  readonly controlling: boolean;
+  readonly prflxPriority: number;
+  readonly pwd: string;
+  readonly consent: boolean;
+  readonly generation: number;
+  /** §7.3.1.4: a triggered check replaced it: no more retransmissions, and no failure on timeout. */
+  cancelled: boolean;
+}
+
+const ICE_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+export class IceAgent implements Endpoint {
+  readonly name: string;
+  readonly lite: boolean;
+  readonly trickle: boolean;
+  readonly nomination: 'regular' | 'aggressive';
+  controlling: boolean;
+  readonly tieBreaker: bigint;
+  ufrag = '';
+  pwd = '';
+  generation = 0;
+  state: IceState = 'new';
+  readonly local: Candidate[] = [];
+  remote: Candidate[] = [];
+  remoteUfrag: string | undefined;
+  private remotePwd: string | undefined;
+  private remoteLite = false;
+  private remoteEnd = false;
+  checklist = new Checklist();
+  selected: CandidatePair | undefined;
+  /** Virtual time the agent started, first became connected, and got a selected pair. */
+  startedAt: Micros | undefined;
+  connectedAt: Micros | undefined;
+  selectedAt: Micros | undefined;
+  readonly counters = { checksSent: 0, retransmits: 0, checksReceived: 0, responses: 0, timeouts: 0, roleConflicts: 0, restarts: 0, consentChecks: 0 };
+  /** Application data received on the selected path (DTLS will read it from here). */
+  readonly inbound: { from: TransportAddress; bytes: Uint8Array }[] = [];
+
+  private readonly out: EndpointOutput[] = [];
+  private readonly signals: SignalMessage[] = [];
+  private readonly addresses: TransportAddress[] = [];
+  private readonly gatherer: IceGatherer;
+  private readonly tx = new TransactionTable<CheckCtx>();
+  private readonly ta: Micros;
+  private readonly nominationDelay: Micros;
+  private readonly consentInterval: Micros;
+  private readonly consentTimeout: Micros;
+  private readonly disconnectedAfter: Micros;
+  private readonly startAt: Micros;
+  private started = false;
+  private descriptionSent = false;
+  private lastPaced: Micros = -Infinity;
+  private nominationAt: Micros | undefined;
+  private nominating: CandidatePair | undefined;
+  private nextConsentAt: Micros | undefined;
+  private lastConsentAt: Micros | undefined;
+  private prflxCount = 0;
+
+  constructor(readonly config: IceAgentConfig) {
+    this.name = config.name;
+    this.lite = config.lite ?? false;
+    this.trickle = config.trickle ?? true;
+    this.nomination = config.nomination ?? 'regular';
+    this.controlling = config.role === 'controlling';
+    this.tieBreaker = (BigInt(config.rng.u32()) << 32n) | BigInt(config.rng.u32());
+    this.ta = config.ta ?? 50 * MS;
+    this.nominationDelay = config.nominationDelay ?? 2 * SECOND;
+    this.consentInterval = config.consentInterval ?? 5 * SECOND;
+    this.consentTimeout = config.consentTimeout ?? 30 * SECOND;
+    this.disconnectedAfter = config.disconnectedAfter ?? 10 * SECOND;
+    this.startAt = config.startAt ?? 0;
+    this.newCredentials();
+    this.gatherer = new IceGatherer({
+      rng: config.rng.fork('gather'),
+      stunServers: this.lite ? [] : (config.stunServers ?? []),
+      turnServers: this.lite ? [] : (config.turnServers ?? []),
+      emit: (o) => this.out.push(o),
+      candidate: (now, c) => this.addLocal(now, c),
+      complete: (now) => this.gatheringComplete(now),
+    });
+  }
+
+  /** A socket the driver bound for this agent: one host candidate per address (RFC 8445 §5.1.1.1). */
+  addLocalAddress(a: TransportAddress): void {
+    this.addresses.push(a);
+  }
+
+  // ---- the endpoint contract -------------------------------------------------------------------------------
+
+  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
+    const relayed = this.gatherer.fromServer(now, from, to, bytes);
+    if (relayed === 'consumed') return;
+    if (relayed) {
+      const base = this.local.find((c) => c.type === 'relay' && sameTransportAddress(c.address, relayed.relayedAddress));
+      if (base) this.fromPeer(now, base, relayed.peer, relayed.data);
+      return;
+    }
+    const base = this.local.find((c) => c.type === 'host' && sameTransportAddress(c.address, to));
+    if (!base) return;
+    this.fromPeer(now, base, from, bytes);
+  }
+
+  handleTimeout(now: Micros): void {
+    this.tick(now);
+  }
+
+  poll(now: Micros): EndpointOutput {
+    if (!this.started && now >= this.startAt) this.start(now);
+    this.tick(now);
+    const o = this.out.shift();
+    if (o) return o;
+    const at = this.deadline();
+    if (at === undefined) return { type: 'idle' };
+    return { type: 'timeout', at: at.at, reason: at.reason };
+  }
+
+  /** Signaling messages to send to the peer (the driver carries them through the signaling relay). */
+  takeSignals(): SignalMessage[] {
+    return this.signals.splice(0);
+  }
+
+  /** Sends application data on the selected pair (through the relay when its local candidate is relayed). */
+  sendData(now: Micros, bytes: Uint8Array): boolean {
+    if (!this.selected || this.state === 'failed') return false;
+    this.sendFrom(now, this.selected.local, this.selected.remote.address, bytes);
+    return true;
+  }
+
+  // ---- notes -------------------------------------------------------------------------------------------------
+
+  private note(kind: string, text: string, data: { [k: string]: JsonValue } = {}): void {
+    this.out.push({ type: 'note', kind, text: `${this.name}: ${text}`, data: { generation: this.generation, ...data } });
+  }
+
+  private setState(now: Micros, s: IceState, why: string): void {
+    if (this.state === s) return;
+    const previous = this.state;
+    this.state = s;
+    if ((s === 'connected' || s === 'completed') && this.connectedAt === undefined && this.startedAt !== undefined) this.connectedAt = now;
+    this.note('ice.state', `ICE ${previous} → ${s} (${why})`, { state: s, previous, reason: why, ...(this.startedAt !== undefined ? { sinceStart: now - this.startedAt } : {}) });
+  }
+
+  private setPair(p: CandidatePair, s: PairState, why: string): void {
+    if (p.state === s) return;
+    const from = p.state;
+    p.state = s;
+    this.note('ice.pair.state', `pair ${p.id} ${from} → ${s} (${why})`, { ...pairData(p), previous: from, reason: why });
+  }
+
+  private signal(m: SignalMessage): void {
+    this.signals.push(m);
+    this.note('ice.signal.sent', `signals ${describeSignal(m)}`, { message: m.type });
+  }
+
+  // ---- start, credentials, gathering -------------------------------------------------------------------------
+
+  private newCredentials(): void {
+    const rng = this.config.rng;
+    const pick = (n: number): string => Array.from({ length: n }, () => ICE_CHARS[rng.int(0, ICE_CHARS.length)]!).join('');
+    this.ufrag = pick(8); // RFC 8839 §5.4: ice-ufrag 4–256 chars, ice-pwd 22–256 chars
+    this.pwd = pick(24);
+  }
+
+  private start(now: Micros): void {
+    this.started = true;
+    this.startedAt = now;
+    this.note('ice.state', `ICE agent starts as ${this.controlling ? 'controlling' : 'controlled'}${this.lite ? ' (ice-lite)' : ''}, ufrag ${this.ufrag}`, {
+      state: 'new', role: this.controlling ? 'controlling' : 'controlled', lite: this.lite, ufrag: this.ufrag, tieBreaker: this.tieBreaker.toString(),
+    });
+    this.note('ice.gathering', 'gathering starts', { state: 'gathering' });
+    this.addresses.forEach((a, i) => {
+      const family = ipFamily(a.ip);
+      const lp = this.addresses.length <= 1 ? 65535 : (family === 6 ? 65535 : 32767) - i;
+      this.gatherer.setLocalPreference(a, lp);
+      // §5.1.1.1: a host candidate per interface address; its base is itself
+      this.addLocal(now, { foundation: foundationOf('host', a.ip, undefined, 'udp'), component: 1, transport: 'udp', priority: candidatePriority(TYPE_PREFERENCE.host, lp, 1), address: a, type: 'host', base: a });
+    });
+    if (this.trickle || this.lite) this.sendDescription(now, false);
+    this.gatherer.start(now, this.addresses);
+  }
+
+  private sendDescription(now: Micros, restart: boolean): void {
+    void now;
+    this.descriptionSent = true;
+    this.signal({
+      type: 'description', ufrag: this.ufrag, pwd: this.pwd, lite: this.lite, restart,
+      candidates: this.local.filter((c) => c.type !== 'prflx').map(formatCandidate),
+      endOfCandidates: this.gatherer.complete,
+    });
+  }
+
+  private addLocal(now: Micros, c: Candidate): void {
+    const dup = this.local.find((e) => sameTransportAddress(e.address, c.address) && sameTransportAddress(e.base, c.base));
+    if (dup) {
+      // §5.1.3: same transport address and base: the lower-priority one is redundant
+      this.note('ice.candidate.pruned', `${showCandidate(c)} is redundant with ${showCandidate(dup)}`, { candidate: formatCandidate(c), type: c.type, redundantWith: formatCandidate(dup) });
+      return;
+    }
+    this.local.push(c);
+    this.note('ice.candidate.gathered', `gathered ${showCandidate(c)} (base ${formatTransportAddress(c.base)}, priority ${c.priority}, foundation ${c.foundation})`, {
+      candidate: formatCandidate(c), type: c.type, address: formatTransportAddress(c.address), base: formatTransportAddress(c.base), priority: c.priority, foundation: c.foundation,
+      ...(c.server ? { server: formatTransportAddress(c.server) } : {}),
+    });
+    if (this.descriptionSent && this.trickle && !this.lite) this.signal({ type: 'candidate', ufrag: this.ufrag, candidate: formatCandidate(c) });
+    // §6.1.2.2: pairs are formed from host and relayed candidates; a srflx candidate's pairs equal its base's (pruned)
+    if (c.type === 'host' || c.type === 'relay') for (const r of this.remote) this.formPair(now, c, r);
+  }
+
+  private gatheringComplete(now: Micros): void {
+    this.note('ice.gathering', `gathering complete: ${this.local.length} candidate(s)`, { state: 'complete', candidates: this.local.length });
+    if (this.lite) return;
+    if (!this.descriptionSent) this.sendDescription(now, false);
+    else if (this.trickle) this.signal({ type: 'end-of-candidates', ufrag: this.ufrag });
+    this.checkFailure(now);
+  }
+
+  // ---- signaling in ------------------------------------------------------------------------------------------
+
+  handleSignal(now: Micros, m: SignalMessage): void {
+    if (m.type === 'description') {
+      if (this.remoteUfrag !== undefined && m.ufrag !== this.remoteUfrag) this.restart(now, 'remote');
+      if (this.remoteUfrag === undefined) {
+        this.remoteUfrag = m.ufrag;
+        this.remotePwd = m.pwd;
+        this.remoteLite = m.lite;
+        this.note('ice.remote.description', `remote credentials ufrag ${m.ufrag}${m.lite ? ' (ice-lite peer)' : ''}`, { ufrag: m.ufrag, lite: m.lite });
+        // §6.1.1: a full agent facing a lite one is controlling
+        if (m.lite && !this.lite && !this.controlling) this.switchRole(now, true, 'the peer is ice-lite (RFC 8445 §6.1.1)');
+        if (!this.lite && this.state === 'new') this.setState(now, 'checking', 'remote description received');
+      }
+      for (const line of m.candidates) this.addRemoteText(now, line);
+      if (m.endOfCandidates) this.endOfCandidates(now);
+    } else if (m.ufrag === this.remoteUfrag) {
+      if (m.type === 'candidate') this.addRemoteText(now, m.candidate);
+      else this.endOfCandidates(now);
+    }
+  }
+
+  private endOfCandidates(now: Micros): void {
+    if (this.remoteEnd) return;
+    this.remoteEnd = true;
+    this.note('ice.remote.end-of-candidates', 'the peer has no more candidates (RFC 8838 §13)', {});
+    this.checkFailure(now);
+  }
+
+  private addRemoteText(now: Micros, line: string): void {
+    const c = parseCandidate(line);
+    if ('error' in c) {
+      this.note('ice.candidate.invalid', `ignores a remote candidate: ${c.error}`, { candidate: line });
+      return;
+    }
+    if (this.lite) return; // a lite agent does not form pairs (RFC 8445 §6.1.1)
+    const known = this.remote.find((r) => sameTransportAddress(r.address, c.address));
+    if (known) {
+      if (known.type !== 'prflx') return;
+      // a peer-reflexive candidate learned from a check, now signaled: take the signaled type (as libwebrtc does)
+      this.remote = this.remote.map((r) => (r === known ? c : r));
+      for (const p of this.checklist.pairs) if (p.remote === known) p.remote = c;
+      this.checklist.recompute(this.controlling);
+      this.note('ice.candidate.remote', `remote ${showCandidate(c)} replaces the peer-reflexive candidate at that address`, { candidate: line, type: c.type, address: formatTransportAddress(c.address), replaced: 'prflx' });
+      return;
+    }
+    this.remote.push(c);
+    this.note('ice.candidate.remote', `remote ${showCandidate(c)} via signaling`, { candidate: line, type: c.type, address: formatTransportAddress(c.address) });
+    for (const l of this.local) if (l.type === 'host' || l.type === 'relay') this.formPair(now, l, c);
+  }
+
+  private formPair(now: Micros, local: Candidate, remote: Candidate): CandidatePair | undefined {
+    if (ipFamily(local.address.ip) !== ipFamily(remote.address.ip) || local.component !== remote.component) return undefined;
+    const p = makePair(local, remote, this.controlling);
+    if (!this.checklist.add(p)) return undefined;
+    if (local.type === 'relay') this.gatherer.relayFor(local.address)?.prepare(now, remote.address);
+    const s = this.checklist.initialState(p);
+    p.state = s;
+    this.note('ice.pair.state', `pair ${p.id} formed, ${s}`, { ...pairData(p), previous: null, reason: 'formed' });
+    return p;
+  }
+
+  // ---- sending -----------------------------------------------------------------------------------------------
+
+  private sendFrom(now: Micros, local: Candidate, to: TransportAddress, bytes: Uint8Array): void {
+    if (local.type === 'relay') {
+      this.gatherer.relayFor(local.address)?.send(now, to, bytes);
+      return;
+    }
+    this.out.push({ type: 'transmit', from: local.base, to, bytes });
+  }
+
+  private pairReady = (p: CandidatePair): boolean => p.local.type !== 'relay' || this.gatherer.relayFor(p.local.address)?.ready(p.remote.address) === true;
+
+  private localPreferenceOf(c: Candidate): number {
+    return Math.floor(c.priority / 256) & 0xffff;
+  }
+
+  private sendCheck(now: Micros, pair: CandidatePair, useCandidate: boolean, consent: boolean): void {
+    if (this.remotePwd === undefined || this.remoteUfrag === undefined) return;
+    const id = this.config.rng.bytes(12);
+    // §7.1.1: PRIORITY is what a peer-reflexive candidate from this base would get
+    const prflxPriority = candidatePriority(TYPE_PREFERENCE.prflx, this.localPreferenceOf(pair.local), pair.local.component);
+    const bytes = encodeCheck({ transactionId: id, localUfrag: this.ufrag, remoteUfrag: this.remoteUfrag, remotePwd: this.remotePwd, priority: prflxPriority, controlling: this.controlling, tieBreaker: this.tieBreaker, useCandidate });
+    const active = this.checklist.pairs.filter((p) => p.state === 'waiting' || p.state === 'in-progress').length;
+    const rto = Math.max(500 * MS, this.ta * active); // §14.3
+    this.tx.start(now, id, pair.local.base, pair.remote.address, bytes, { pair, useCandidate, controlling: this.controlling, prflxPriority, pwd: this.remotePwd, consent, generation: this.generation, cancelled: false }, consent ? this.consentInterval : rto, consent ? 1 : undefined);
+    this.sendFrom(now, pair.local, pair.remote.address, bytes);
+    if (consent) this.counters.consentChecks++;
+    else this.counters.checksSent++;
+    this.note('ice.check.sent', `${consent ? 'consent check' : 'check'} on ${pair.id}${useCandidate ? ' with USE-CANDIDATE' : ''}`, {
+      pair: pair.id, transactionId: toHex(id), useCandidate, consent, role: this.controlling ? 'controlling' : 'controlled', rto: consent ? 0 : rto,
+    });
+    if (!consent) this.setPair(pair, 'in-progress', 'check sent');
+  }
+
+  // ---- timers ------------------------------------------------------------------------------------------------
+
+  private tick(now: Micros): void {
+    if (!this.started) return;
+    this.gatherer.handleTimeout(now);
+    const { retransmit, timedOut } = this.tx.due(now);
+    for (const t of retransmit) {
+      if (t.ctx.cancelled || t.ctx.generation !== this.generation) continue;
+      this.counters.retransmits++;
+      this.sendFrom(now, t.ctx.pair.local, t.to, t.bytes);
+      this.note('ice.check.retransmit', `retransmits the check on ${t.ctx.pair.id} (send ${t.sends} of ${t.rc})`, { pair: t.ctx.pair.id, transactionId: t.key, attempt: t.sends });
+    }
+    for (const t of timedOut) {
+      if (t.ctx.consent || t.ctx.generation !== this.generation || t.ctx.cancelled) continue;
+      this.counters.timeouts++;
+      this.note('ice.check.timeout', `no answer on ${t.ctx.pair.id} after ${formatDuration(now - t.startedAt)}`, { pair: t.ctx.pair.id, transactionId: t.key });
+      if (t.ctx.pair.state === 'in-progress') this.setPair(t.ctx.pair, 'failed', 'timeout');
+      if (this.nominating === t.ctx.pair) this.nominating = undefined;
+      this.checkFailure(now);
+    }
+    if (!this.lite && this.remoteUfrag !== undefined && now >= this.lastPaced + this.ta && !this.selectedAndDone()) {
+      const n = this.checklist.next(this.pairReady);
+      if (n) {
+        this.lastPaced = now;
+        if (n.fromFrozen) this.setPair(n.pair, 'waiting', 'unfrozen: nothing else waiting (§6.1.4.2)');
+        this.sendCheck(now, n.pair, n.useCandidate || (this.controlling && this.nomination === 'aggressive'), false);
+      }
+    }
+    if (this.nominationAt !== undefined && now >= this.nominationAt) {
+      this.nominationAt = undefined;
+      this.nominateBest(now, 'nomination timer');
+    }
+    this.consentTick(now);
+  }
+
+  /** After nomination only triggered checks (nominations, answers to the peer's checks) still go out. */
+  private selectedAndDone(): boolean {
+    return this.selected !== undefined && this.checklist.triggered.length === 0;
+  }
+
+  private deadline(): { at: Micros; reason: string } | undefined {
+    const c: { at: Micros | undefined; reason: string }[] = [
+      { at: this.started ? undefined : this.startAt, reason: 'ice-start' },
+      { at: this.gatherer.nextDeadline(), reason: 'stun-retransmit' },
+      { at: this.tx.nextDeadline(), reason: 'ice-check-retransmit' },
+      { at: this.nominationAt, reason: 'ice-nomination' },
+      { at: this.consentDeadline(), reason: 'consent' },
+    ];
+    if (this.started && !this.lite && this.remoteUfrag !== undefined && !this.selectedAndDone() && this.checklist.hasWork(this.pairReady)) {
+      c.push({ at: this.lastPaced + this.ta, reason: 'ice-pacing' });
+    }
+    let best: { at: Micros; reason: string } | undefined;
+    for (const x of c) if (x.at !== undefined && (best === undefined || x.at < best.at)) best = { at: x.at, reason: x.reason };
+    return best;
+  }
+
+  // ---- datagrams in ------------------------------------------------------------------------------------------
+
+  private fromPeer(now: Micros, base: Candidate, from: TransportAddress, bytes: Uint8Array): void {
+    if (!isStun(bytes)) {
+      this.inbound.push({ from, bytes });
+      return;
+    }
+    const msg = decodeStun(bytes).value;
+    if (!msg || msg.method !== Method.Binding) return;
+    if (msg.class === 'request') this.onCheck(now, base, from, bytes, msg);
+    else if (msg.class === 'success' || msg.class === 'error') {
+      const t = this.tx.take(msg.transactionId);
+      if (t) this.onResponse(now, base, from, bytes, msg, t.ctx, now - t.startedAt);
+      else this.gatherer.onBindingResponse(now, base.address, from, msg);
+    }
+  }
+
+  private respond(now: Micros, base: Candidate, to: TransportAddress, bytes: Uint8Array): void {
+    this.sendFrom(now, base, to, bytes);
+  }
+
+  /** §7.3: answering a check, learning peer-reflexive candidates, triggered checks, USE-CANDIDATE. */
+  private onCheck(now: Micros, base: Candidate, from: TransportAddress, bytes: Uint8Array, msg: StunMessage): void {
+    this.counters.checksReceived++;
+    const chk = readCheck(msg);
+    const bad = authenticateCheck(bytes, chk, this.ufrag, this.pwd);
+    if (bad) {
+      this.note('ice.check.rejected', `rejects a check from ${formatTransportAddress(from)}: ${bad.code} ${bad.reason}`, { from: formatTransportAddress(from), code: bad.code });
+      this.respond(now, base, from, encodeCheckError(msg.transactionId, bad.code, bad.reason));
+      return;
+    }
+    if (!this.lite) {
+      // §7.3.1.1: both think they control (or are controlled): the larger tie-breaker controls
+      if (this.controlling && chk.controlling !== undefined) {
+        this.counters.roleConflicts++;
+        if (this.tieBreaker >= chk.controlling) {
+          this.note('ice.role.conflict', `both controlling; our tie-breaker is larger: 487 Role Conflict to ${formatTransportAddress(from)}`, { ours: this.tieBreaker.toString(), theirs: chk.controlling.toString(), action: '487' });
+          this.respond(now, base, from, encodeCheckError(msg.transactionId, 487, 'Role Conflict', this.pwd));
+          return;
+        }
+        this.switchRole(now, false, `both controlling; the peer's tie-breaker ${chk.controlling} is larger`);
+      } else if (!this.controlling && chk.controlled !== undefined) {
+        this.counters.roleConflicts++;
+        if (this.tieBreaker >= chk.controlled) {
+          this.switchRole(now, true, `both controlled; our tie-breaker is larger`);
+        } else {
+          this.note('ice.role.conflict', `both controlled; the peer's tie-breaker is larger: 487 Role Conflict`, { ours: this.tieBreaker.toString(), theirs: chk.controlled.toString(), action: '487' });
+          this.respond(now, base, from, encodeCheckError(msg.transactionId, 487, 'Role Conflict', this.pwd));
+          return;
+        }
+      }
+    }
+    this.respond(now, base, from, encodeCheckSuccess(msg.transactionId, from, this.pwd));
+    let remote = this.remote.find((r) => sameTransportAddress(r.address, from));
+    if (!remote) {
+      // §7.3.1.3: a peer-reflexive remote candidate, with the priority from the check's PRIORITY
+      remote = { foundation: `prflx${++this.prflxCount}`, component: 1, transport: 'udp', priority: chk.priority!, address: from, type: 'prflx', base: from };
+      this.remote.push(remote);
+      this.note('ice.candidate.prflx', `learns remote peer-reflexive ${formatTransportAddress(from)} from a check`, { side: 'remote', address: formatTransportAddress(from), priority: remote.priority });
+    }
+    let pair = this.checklist.find(base.base, from);
+    if (!pair) pair = this.formPair(now, base, remote);
+    this.note('ice.check.received', `check from ${formatTransportAddress(from)} on ${pair?.id ?? 'no pair'}${chk.useCandidate ? ' with USE-CANDIDATE' : ''}`, {
+      pair: pair?.id ?? null, from: formatTransportAddress(from), useCandidate: chk.useCandidate, transactionId: toHex(msg.transactionId),
+    });
+    if (!pair) return;
+    if (this.lite) return this.liteCheck(now, pair, chk.useCandidate);
+    if (this.remotePwd === undefined) return; // no credentials yet: answered, the triggered check waits for the description
+    // §7.3.1.4: triggered checks
+    if (pair.state === 'in-progress') {
+      for (const t of this.tx.values()) if (t.ctx.pair === pair && !t.ctx.consent) t.ctx.cancelled = true;
+      this.setPair(pair, 'waiting', 'triggered by a check from the peer');
+      this.checklist.enqueueTriggered(pair);
+    } else if (pair.state !== 'succeeded') {
+      this.setPair(pair, 'waiting', 'triggered by a check from the peer');
+      this.checklist.enqueueTriggered(pair);
+    }
+    // §7.3.1.5: the controlled agent learns a nomination
+    if (chk.useCandidate && !this.controlling) {
+      if (pair.state === 'succeeded') this.nominate(now, pair);
+      else pair.nominateOnSuccess = true;
+    }
+  }
+
+  /** A lite agent's pairs are valid as soon as a check arrives; USE-CANDIDATE selects (RFC 8445 §7.3.1.5 for lite). */
+  private liteCheck(now: Micros, pair: CandidatePair, useCandidate: boolean): void {
+    this.lastConsentAt = now;
+    if (pair.state !== 'succeeded') {
+      pair.validLocal = pair.local;
+      pair.validPriority = pair.priority;
+      this.setPair(pair, 'succeeded', 'a check arrived (ice-lite)');
+      if (this.state === 'new' || this.state === 'checking' || this.state === 'disconnected' || this.state === 'failed') this.setState(now, 'connected', 'a check arrived');
+    } else if (this.state === 'disconnected') {
+      this.setState(now, this.selected ? 'completed' : 'connected', 'checks arrive again');
+    }
+    if (useCandidate && !pair.nominated) this.nominate(now, pair);
+  }
+
+  /** §7.2.5: processing a response (success, 487, other errors), the symmetric-address rule, valid pairs. */
+  private onResponse(now: Micros, base: Candidate, from: TransportAddress, bytes: Uint8Array, msg: StunMessage, ctx: CheckCtx, rtt: Micros): void {
+    if (ctx.generation !== this.generation) return;
+    const pair = ctx.pair;
+    this.counters.responses++;
+    if (verifyMessageIntegrity(bytes, shortTermKey(ctx.pwd)).status !== 'valid') {
+      this.note('ice.check.response', `a response on ${pair.id} fails MESSAGE-INTEGRITY: ignored`, { pair: pair.id, result: 'bad-integrity' });
+      return;
+    }
+    if (msg.class === 'error') {
+      const code = getAttribute(msg, ErrorCode)?.code ?? 0;
+      this.note('ice.check.response', `error ${code} on ${pair.id}`, { pair: pair.id, result: 'error', code, rtt, transactionId: toHex(msg.transactionId) });
+      if (code === 487) {
+        // §7.2.5.1: switch role (if we have not already) and check the pair again
+        if (ctx.controlling === this.controlling) this.switchRole(now, !ctx.controlling, '487 Role Conflict from the peer');
+        this.setPair(pair, 'waiting', '487: retry in the new role');
+        this.checklist.enqueueTriggered(pair, ctx.useCandidate && this.controlling);
+        return;
+      }
+      this.setPair(pair, 'failed', `error ${code}`);
+      this.checkFailure(now);
+      return;
+    }
+    const mapped = getAttribute(msg, XorMappedAddress);
+    // §7.2.5.2.1: the response must come from where the request went, to where it came from
+    if (!sameTransportAddress(from, pair.remote.address) || !sameTransportAddress(base.base, pair.local.base) || !mapped) {
+      this.note('ice.check.response', `response on ${pair.id} from ${formatTransportAddress(from)}: not symmetric, the pair fails`, { pair: pair.id, result: 'non-symmetric', from: formatTransportAddress(from) });
+      if (!ctx.consent) this.setPair(pair, 'failed', 'non-symmetric response (§7.2.5.2.1)');
+      return;
+    }
+    this.note('ice.check.response', `success on ${pair.id} in ${formatDuration(rtt)}, mapped ${formatTransportAddress(mapped)}`, { pair: pair.id, result: 'success', mapped: formatTransportAddress(mapped), rtt, consent: ctx.consent, transactionId: toHex(msg.transactionId) });
+    if (ctx.consent) {
+      this.lastConsentAt = now; // RFC 7675 §5.1: consent refreshed
+      if (this.state === 'disconnected') this.setState(now, 'completed', 'consent refreshed');
+      return;
+    }
+    let validLocal = this.local.find((c) => sameTransportAddress(c.address, mapped) && sameTransportAddress(c.base, pair.local.base));
+    if (!validLocal) {
+      // §7.2.5.3.1: a local peer-reflexive candidate, with the priority sent in PRIORITY
+      validLocal = { foundation: foundationOf('prflx', pair.local.base.ip, undefined, 'udp'), component: 1, transport: 'udp', priority: ctx.prflxPriority, address: mapped, type: 'prflx', base: pair.local.base };
+      this.local.push(validLocal);
+      this.note('ice.candidate.prflx', `learns local peer-reflexive ${formatTransportAddress(mapped)} (base ${formatTransportAddress(pair.local.base)})`, { side: 'local', address: formatTransportAddress(mapped), priority: validLocal.priority });
+    }
+    pair.validLocal = validLocal;
+    pair.validPriority = pairPriorityFor(this.controlling, validLocal, pair.remote);
+    this.setPair(pair, 'succeeded', `valid pair ${showCandidate(validLocal)} → ${showCandidate(pair.remote)}`);
+    // §7.2.5.3.3: unfreeze the pairs that share its foundation
+    for (const p of this.checklist.pairs) if (p.state === 'frozen' && p.foundation === pair.foundation) this.setPair(p, 'waiting', `foundation ${p.foundation} succeeded`);
+    if (this.state === 'checking' || this.state === 'new') this.setState(now, 'connected', `first valid pair ${pair.id}`);
+    if ((ctx.useCandidate && this.controlling) || (pair.nominateOnSuccess && !this.controlling)) this.nominate(now, pair);
+    if (this.controlling && this.nomination === 'regular' && !this.selected && !this.nominating) {
+      this.nominationAt ??= now + this.nominationDelay;
+      const best = this.checklist.valid()[0]!;
+      const pending = this.checklist.pairs.some((p) => p.priority > best.validPriority! && (p.state === 'frozen' || p.state === 'waiting' || p.state === 'in-progress'));
+      if (!pending) this.nominateBest(now, 'no better pair is still being checked');
+    }
+  }
+
+  // ---- roles, nomination, selection --------------------------------------------------------------------------
+
+  private switchRole(now: Micros, controlling: boolean, why: string): void {
+    void now;
+    this.controlling = controlling;
+    this.checklist.recompute(controlling);
+    this.note('ice.role', `becomes ${controlling ? 'controlling' : 'controlled'}: ${why}`, { role: controlling ? 'controlling' : 'controlled', reason: why });
+  }
+
+  /** §8.1.1 regular nomination: the controlling agent checks the best valid pair again with USE-CANDIDATE. */
+  private nominateBest(now: Micros, why: string): void {
+    if (!this.controlling || this.selected || this.nominating) return;
+    const best = this.checklist.valid()[0];
+    if (!best) return;
+    this.nominating = best;
+    this.nominationAt = undefined;
+    this.note('ice.nominating', `nominates ${best.id} (${why})`, { pair: best.id, reason: why });
+    this.checklist.enqueueTriggered(best, true);
+    void now;
+  }
+
+  private nominate(now: Micros, pair: CandidatePair): void {
+    if (!pair.nominated) {
+      pair.nominated = true;
+      this.note('ice.pair.state', `pair ${pair.id} nominated`, { ...pairData(pair), previous: pair.state, reason: 'nominated' });
+    }
+    if (this.nominating === pair) this.nominating = undefined;
+    if (this.selected && this.selected.validPriority! >= pair.validPriority!) return;
+    this.selected = pair;
+    this.selectedAt = now;
+    const l = pair.validLocal ?? pair.local;
+    const r = pair.remote;
+    this.note('ice.selected', `selected pair ${showCandidate(l)} → ${showCandidate(r)}`, {
+      pair: pair.id, localType: l.type, remoteType: r.type, local: formatTransportAddress(l.address), remote: formatTransportAddress(r.address), protocol: 'udp',
+    });
+    this.setState(now, 'completed', 'a pair is nominated');
+    if (this.nomination === 'regular' || !this.controlling) {
+      // §8.1.2: once nominated, Waiting and Frozen pairs are removed, lower In-Progress ones stop retransmitting
+      for (const p of this.checklist.pairs) {
+        if (p === pair) continue;
+        if (p.state === 'waiting' || p.state === 'frozen' || (p.state === 'in-progress' && p.priority < pair.priority)) {
+          for (const t of this.tx.values()) if (t.ctx.pair === p) t.ctx.cancelled = true;
+          this.setPair(p, 'failed', 'removed after nomination (§8.1.2)');
+        }
+      }
+      this.checklist.triggered.splice(0, this.checklist.triggered.length, ...this.checklist.triggered.filter((t) => t.pair.state !== 'failed'));
+    }
+    this.lastConsentAt = now;
+    if (!this.lite) this.nextConsentAt = now + this.consentJitter();
+  }
+
+  // ---- failure, consent, restart -----------------------------------------------------------------------------
+
+  /** §8.1.2 / §6.1.2.6 with trickle (RFC 8838 §8): failed when every pair failed and no candidate can still come. */
+  private checkFailure(now: Micros): void {
+    if (this.lite || this.selected || this.state === 'failed' || this.remoteUfrag === undefined) return;
+    if (!this.remoteEnd || !this.gatherer.complete) return;
+    if (this.checklist.pairs.some((p) => p.state !== 'failed')) return;
+    this.setState(now, 'failed', this.checklist.pairs.length === 0 ? 'no candidate pairs' : 'every candidate pair failed');
+  }
+
+  private consentJitter(): Micros {
+    return Math.round(this.consentInterval * (0.8 + 0.4 * this.config.rng.float()));
+  }
+
+  private consentDeadline(): Micros | undefined {
+    if (!this.selected || this.lastConsentAt === undefined || this.state === 'failed') return undefined;
+    const c = [this.lastConsentAt + this.consentTimeout];
+    if (this.state !== 'disconnected') c.push(this.lastConsentAt + this.disconnectedAfter);
+    if (this.nextConsentAt !== undefined) c.push(this.nextConsentAt);
+    return Math.min(...c);
+  }
+
+  private consentTick(now: Micros): void {
+    if (!this.selected || this.lastConsentAt === undefined || this.state === 'failed') return;
+    if (now >= this.lastConsentAt + this.consentTimeout) {
+      this.note('ice.consent.lost', `consent lost: no answer for ${formatDuration(now - this.lastConsentAt)} (RFC 7675 §5.1)`, { pair: this.selected.id });
+      this.setState(now, 'failed', 'consent lost');
+      this.nextConsentAt = undefined;
+      if (this.config.restartOnFailure && this.controlling && !this.lite) this.restart(now, 'local');
+      return;
+    }
+    if (this.state !== 'disconnected' && now >= this.lastConsentAt + this.disconnectedAfter) {
+      this.setState(now, 'disconnected', `no answer for ${formatDuration(now - this.lastConsentAt)}`);
+    }
+    if (this.nextConsentAt !== undefined && now >= this.nextConsentAt) {
+      this.nextConsentAt = now + this.consentJitter();
+      this.sendCheck(now, this.selected, false, true);
+    }
+  }
+
+  /** §9: an ICE restart: new ufrag and pwd, a new checklist; local candidates are kept, the peer's are forgotten. */
+  restart(now: Micros, initiator: 'local' | 'remote'): void {
+    this.generation++;
+    this.counters.restarts++;
+    this.newCredentials();
+    this.tx.cancel(() => true);
+    this.checklist = new Checklist();
+    this.remote = [];
+    this.remoteUfrag = undefined;
+    this.remotePwd = undefined;
+    this.remoteEnd = false;
+    this.selected = undefined;
+    this.nominating = undefined;
+    this.nominationAt = undefined;
+    this.nextConsentAt = undefined;
+    this.lastConsentAt = undefined;
+    this.local.splice(0, this.local.length, ...this.local.filter((c) => c.type !== 'prflx'));
+    this.note('ice.restart', `ICE restart (${initiator === 'local' ? 'initiated here' : 'the peer restarted'}): new ufrag ${this.ufrag}`, { initiator, ufrag: this.ufrag });
+    this.setState(now, this.lite ? 'new' : 'checking', 'ICE restart');
+    this.sendDescription(now, true);
+  }
+
+  /** The selected pair for summaries: candidate types, addresses and the protocol. */
+  selectedPair(): { [key: string]: JsonValue } | null {
+    const p = this.selected;
+    if (!p) return null;
+    const l = p.validLocal ?? p.local;
+    return {
+      id: p.id,
+      local: { type: l.type, address: l.address.ip, port: l.address.port, protocol: 'udp' },
+      remote: { type: p.remote.type, address: p.remote.address.ip, port: p.remote.address.port, protocol: 'udp' },
+    };
+  }
+}
