@@ -1,0 +1,156 @@
+import type { Rng } from '../core/rng.ts';
+import type { Micros } from '../core/time.ts';
+import type { SrtpSession } from '../srtp/session.ts';
+import { decodeRtcp, encodeRtcp, type RtcpPacket } from '../wire/rtcp/rtcp.ts';
+import { lastSrFromNtp, type ReportBlock } from '../wire/rtcp/reports.ts';
+import { decodeRtp, encodeRtp } from '../wire/rtp/rtp.ts';
+import { AudioSource } from './audio.ts';
+import { ReceiveStream } from './receiver.ts';
+import type { MediaSource } from './source.ts';
+import { VideoSource, type VideoOptions } from './video.ts';
+
+export interface MediaOptions {
+  readonly audio?: boolean;
+  readonly video?: boolean | VideoOptions;
+  /** Mean RTCP report interval (default 1 s), randomized 0.5–1.5× (RFC 3550 §6.3.1). */
+  readonly rtcpInterval?: Micros;
+  /** RTCP SDES CNAME (RFC 3550 §6.5.1). */
+  readonly cname: string;
+}
+
+/** Per-stream result for summaries. */
+export interface StreamSummary {
+  readonly direction: 'send' | 'receive';
+  readonly kind: string;
+  readonly ssrc: number;
+  readonly packets: number;
+  readonly lost?: number;
+  /** Interarrival jitter in milliseconds (RFC 3550 §6.4.1, converted from timestamp units). */
+  readonly jitterMs?: number;
+}
+
+/** NTP seconds at virtual time 0: 2024-01-01T00:00:00Z (RFC 5905 era 0). Nothing reads a clock. */
+const NTP_BASE_SECONDS = 3_913_056_000n;
+
+export function ntpAt(now: Micros): bigint {
+  const us = BigInt(now);
+  const seconds = NTP_BASE_SECONDS + us / 1_000_000n;
+  const fraction = ((us % 1_000_000n) << 32n) / 1_000_000n;
+  return (seconds << 32n) | fraction;
+}
+
+/**
+ * The RTP side of a call: audio and video senders, receive statistics per remote SSRC, and compound RTCP
+ * (SR or RR + SDES, RFC 3550 §6.1) at a randomized interval, everything through one SRTP session (RFC 3711) on
+ * the rtcp-mux'ed 5-tuple (RFC 5761).
+ */
+export class MediaSession {
+  readonly sources: MediaSource[] = [];
+  readonly receivers = new Map<number, ReceiveStream>();
+  private nextRtcpAt: Micros;
+  private readonly rtcpInterval: Micros;
+  private readonly rtcpSsrc: number;
+  rtcpSent = 0;
+  rtcpReceived = 0;
+  /** Packets SRTP refused, by reason (auth-failed, replay, …). */
+  readonly failures: Record<string, number> = {};
+
+  constructor(
+    private readonly rng: Rng,
+    start: Micros,
+    private readonly options: MediaOptions,
+  ) {
+    if (options.audio) this.sources.push(new AudioSource(rng.fork('audio'), '0', start));
+    if (options.video) this.sources.push(new VideoSource(rng.fork('video'), '1', start, typeof options.video === 'object' ? options.video : {}));
+    this.rtcpInterval = options.rtcpInterval ?? 1_000_000;
+    this.rtcpSsrc = this.sources[0]?.ssrc ?? rng.u32();
+    this.nextRtcpAt = start + this.jittered();
+  }
+
+  private jittered(): Micros {
+    return Math.round(this.rtcpInterval * (0.5 + this.rng.float()));
+  }
+
+  get nextAt(): Micros {
+    return Math.min(this.nextRtcpAt, ...this.sources.map((s) => s.nextAt));
+  }
+
+  /** The SRTP/SRTCP packets due at `now`, in order. */
+  due(now: Micros, srtp: SrtpSession): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (const s of this.sources) {
+      while (s.nextAt <= now) {
+        for (const spec of s.frame(now)) {
+          const r = srtp.protectRtp(encodeRtp(spec));
+          if (r.ok) out.push(r.bytes);
+          else this.fail(`protect-${r.reason}`);
+        }
+      }
+    }
+    if (this.nextRtcpAt <= now) {
+      this.nextRtcpAt = now + this.jittered();
+      const r = srtp.protectRtcp(encodeRtcp(this.report(now)));
+      if (r.ok) {
+        out.push(r.bytes);
+        this.rtcpSent++;
+      } else this.fail(`protect-${r.reason}`);
+    }
+    return out;
+  }
+
+  /** RFC 3550 §6.4: an SR when we send media, else an RR; one block per remote source; then SDES CNAME. */
+  report(now: Micros): RtcpPacket[] {
+    const reports: ReportBlock[] = [...this.receivers.values()].slice(0, 31).map((r) => r.reportBlock(now));
+    const first = this.sources[0];
+    const head: RtcpPacket = first
+      ? {
+          type: 'sr',
+          ssrc: this.rtcpSsrc,
+          ntpTimestamp: ntpAt(now),
+          rtpTimestamp: first.rtpTimestampAt(now),
+          packetCount: first.packetsSent >>> 0,
+          octetCount: first.octetsSent >>> 0,
+          reports,
+        }
+      : { type: 'rr', ssrc: this.rtcpSsrc, reports };
+    return [head, { type: 'sdes', chunks: [{ ssrc: this.rtcpSsrc, items: [{ itemType: 1, value: this.options.cname }] }] }];
+  }
+
+  onRtp(now: Micros, packet: Uint8Array, srtp: SrtpSession): void {
+    const r = srtp.unprotectRtp(packet);
+    if (!r.ok) return this.fail(r.reason);
+    const d = decodeRtp(r.bytes);
+    if (d.problems.length > 0) return this.fail('malformed-rtp');
+    const h = d.value.header;
+    let rs = this.receivers.get(h.ssrc);
+    if (!rs) {
+      const video = h.payloadType === 96;
+      rs = new ReceiveStream(h.ssrc, video ? 90_000 : 48_000, video ? 'video' : 'audio');
+      this.receivers.set(h.ssrc, rs);
+    }
+    rs.onPacket(h.sequenceNumber, h.timestamp, now, d.value.payload.length);
+  }
+
+  onRtcp(now: Micros, packet: Uint8Array, srtp: SrtpSession): void {
+    const r = srtp.unprotectRtcp(packet);
+    if (!r.ok) return this.fail(`rtcp-${r.reason}`);
+    this.rtcpReceived++;
+    for (const p of decodeRtcp(r.bytes).value) {
+      if (p.type !== 'sr') continue;
+      // the sender's own streams are not told apart by SR SSRC here: note the SR on every stream it may cover
+      for (const rs of this.receivers.values()) rs.onSenderReport(lastSrFromNtp(p.ntpTimestamp), now);
+    }
+  }
+
+  private fail(reason: string): void {
+    this.failures[reason] = (this.failures[reason] ?? 0) + 1;
+  }
+
+  summary(): StreamSummary[] {
+    const out: StreamSummary[] = this.sources.map((s) => ({ direction: 'send', kind: s.kind, ssrc: s.ssrc, packets: s.packetsSent }));
+    for (const r of this.receivers.values()) {
+      out.push({ direction: 'receive', kind: r.kind, ssrc: r.ssrc, packets: r.received, lost: r.lost, jitterMs: Math.round((r.jitter / r.clockRate) * 1e6) / 1e3 });
+    }
+    return out;
+  }
+}
