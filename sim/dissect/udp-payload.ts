@@ -110,9 +110,10 @@ function channelDataLayers(payload: Uint8Array, offset: number, why: string, ctx
   const legacy = cd && ctx.channels?.has(cd.channel) ? channelNumberProblem(cd.channel) : undefined;
   const problems = legacy ? d.problems.filter((p) => p.message !== legacy) : d.problems;
   const inner: Layer[] = [];
-  if (cd && cd.data.length > 0 && (ctx.depth ?? 0) === 0) {
-    // the application data starts right after the 4-byte header (RFC 8656 §12.4)
-    inner.push(...dissectUdpPayload(payload.subarray(4, 4 + cd.data.length), offset + 4, { ...ctx, depth: 1 }));
+  if (cd && cd.data.length > 0) {
+    // the application data starts right after the 4-byte header (RFC 8656 §12.4); one level deep at most
+    const data = payload.subarray(4, 4 + cd.data.length);
+    inner.push(...((ctx.depth ?? 0) === 0 ? dissectUdpPayload(data, offset + 4, { ...ctx, depth: 1 }) : [dataLayer(data, offset + 4, 'ChannelData inside ChannelData: not relayed twice, shown as data')]));
   }
   const top = inner[inner.length - 1];
   const summary = cd ? `${describeStun(cd)}${top ? `: ${top.summary}` : ''}` : 'ChannelData (unreadable header)';
