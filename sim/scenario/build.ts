@@ -16,6 +16,7 @@ import { Switch } from '../net/switch.ts';
 import type { NatConfig } from '../net/nat/config.ts';
 import { ScenarioError, join } from './check.ts';
 import type { AppSpec, NodeSpec, Scenario } from './types.ts';
+import { buildIceApp, connectIceSignaling } from '../ice/scenario-app.ts';
 import { buildStunTurnApp } from './apps-stun-turn.ts';
 
 export interface BuiltApp {
@@ -89,7 +90,9 @@ export function buildScenario(s: Scenario, seed = s.seed): Built {
     };
     let endpoint: Endpoint;
     let driver: EndpointDriver;
-    if (spec.kind !== 'udp-probe' && spec.kind !== 'udp-echo') {
+    if (spec.kind === 'ice-agent') {
+      ({ endpoint, driver } = buildIceApp(net, host, spec, source));
+    } else if (spec.kind !== 'udp-probe' && spec.kind !== 'udp-echo') {
       ({ endpoint, driver } = buildStunTurnApp(net, host, spec, source, own));
     } else if (spec.kind === 'udp-probe') {
       own(spec.bind, 'bind');
@@ -107,6 +110,7 @@ export function buildScenario(s: Scenario, seed = s.seed): Built {
     }
     apps.push({ spec, endpoint, driver });
   });
+  connectIceSignaling(net, apps);
   for (const a of apps) net.scheduler.at(0, 'app start', () => a.driver.pump());
 
   for (const e of s.events) {

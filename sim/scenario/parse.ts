@@ -3,6 +3,7 @@ import type { LinkDirection } from '../net/link-params.ts';
 import type { AppSpec, EventSpec, NodeSpec, Scenario, UplinkSpec } from './types.ts';
 import { resolveNatBehaviour, NAT_PRESET_NAMES } from './nat-config.ts';
 import { FIREWALL_PRESET_NAMES } from '../net/firewall/presets.ts';
+import { ICE_APP_KINDS, parseIceApp } from '../ice/scenario-app.ts';
 import { isStunTurnKind, parseStunTurnApp, STUN_TURN_APP_KINDS } from './apps-stun-turn.ts';
 
 const TOP_KEYS = ['$schema', 'name', 'title', 'description', 'seed', 'duration', 'nodes', 'apps', 'events'] as const;
@@ -184,11 +185,12 @@ function parseRate(c: Check, path: string, v: unknown): number | undefined {
 function parseApp(c: Check, path: string, v: unknown, kinds: Map<string, string>): AppSpec | undefined {
   const o = c.object(path, v);
   if (!o) return undefined;
-  const kind = c.oneOf(join(path, 'kind'), o.kind, ['udp-probe', 'udp-echo', ...STUN_TURN_APP_KINDS] as const);
+  const kind = c.oneOf(join(path, 'kind'), o.kind, ['udp-probe', 'udp-echo', ...STUN_TURN_APP_KINDS, ...ICE_APP_KINDS] as const);
   const host = c.string(join(path, 'host'), o.host);
   if (host !== undefined && kinds.get(host) !== 'host') c.fail(join(path, 'host'), `no host named ${JSON.stringify(host)}`);
   if (!kind || host === undefined) return undefined;
   if (isStunTurnKind(kind)) return parseStunTurnApp(c, path, o, kind, host);
+  if (kind === 'ice-agent') return parseIceApp(c, path, o, kind, host);
   if (kind === 'udp-probe') {
     c.onlyKeys(path, o, ['kind', 'host', 'bind', 'send']);
     const bind = c.transport(join(path, 'bind'), o.bind);

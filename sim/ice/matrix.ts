@@ -1,0 +1,116 @@
+import type { JsonValue } from '../core/trace.ts';
+import { parseScenario } from '../scenario/parse.ts';
+import { runScenario } from '../scenario/run.ts';
+import type { RunResult } from '../scenario/run.ts';
+
+/**
+ * The NAT traversal matrix: alice (controlling) and bob (controlled), each behind one of the classic NATs, with a
+ * STUN/TURN server on the public internet; every cell is a real run. `rtclab matrix` prints it; ice-matrix.test.ts
+ * pins every cell against expectations derived from RFC 4787 behaviour.
+ */
+export const MATRIX_SIDES = ['open', 'full-cone', 'restricted-cone', 'port-restricted-cone', 'symmetric', 'udp-blocked'] as const;
+export type MatrixSide = (typeof MATRIX_SIDES)[number];
+
+export const SERVER_IP = '198.51.100.10';
+export const TURN_USERS: Readonly<Record<string, string>> = { alice: 'alice-secret', bob: 'bob-secret' };
+
+type Json = Record<string, unknown>;
+
+/** One side's nodes: "open" is a public host, "udp-blocked" a public host behind a firewall dropping UDP. */
+export function sideNodes(peer: 'alice' | 'bob', side: MatrixSide): Json {
+  const n = peer === 'alice' ? 1 : 2;
+  const pub = `203.0.113.${n}0`;
+  const nat = `nat${peer === 'alice' ? 'A' : 'B'}`;
+  if (side === 'open') return { [peer]: { kind: 'host', uplink: 'internet', addresses: [`${pub}/24`], link: { delay: '10ms' } } };
+  if (side === 'udp-blocked') {
+    const fw = `fw${peer === 'alice' ? 'A' : 'B'}`;
+    return {
+      [fw]: { kind: 'firewall', uplink: 'internet', preset: 'block-udp', link: { delay: '10ms' } },
+      [peer]: { kind: 'host', uplink: fw, addresses: [`${pub}/24`], link: { delay: '1ms' } },
+    };
+  }
+  return {
+    [nat]: { kind: 'nat', uplink: 'internet', preset: side, internal: `10.0.${n}.1/24`, external: [pub], link: { delay: '10ms' } },
+    [peer]: { kind: 'host', uplink: nat, addresses: [`10.0.${n}.10/24`], link: { delay: '1ms' } },
+  };
+}
+
+export interface IcePairOptions {
+  readonly turn?: boolean;
+  readonly trickle?: boolean;
+  readonly seed?: number;
+  readonly duration?: string;
+  readonly alice?: Json;
+  readonly bob?: Json;
+  readonly name?: string;
+  readonly title?: string;
+  readonly description?: string;
+  readonly events?: Json[];
+}
+
+/** A two-peer ICE scenario (JSON form) with a STUN/TURN server at 198.51.100.10:3478. */
+export function icePairScenario(a: Json, b: Json, o: IcePairOptions = {}): Json {
+  const turn = o.turn ?? true;
+  const server = `${SERVER_IP}:3478`;
+  const agent = (host: 'alice' | 'bob', peer: string, role: string): Json => ({
+    kind: 'ice-agent', host, peer, role, trickle: o.trickle ?? true, stun: [server],
+    ...(turn ? { turn: [{ server, username: host, password: TURN_USERS[host] }] } : {}),
+    ...(host === 'alice' ? o.alice : o.bob),
+  });
+  return {
+    name: o.name ?? 'ice-pair',
+    title: o.title ?? 'Two ICE agents',
+    description: o.description ?? '',
+    seed: o.seed ?? 1,
+    duration: o.duration ?? '50s',
+    nodes: {
+      internet: { kind: 'router' },
+      server: { kind: 'host', uplink: 'internet', addresses: [`${SERVER_IP}/24`], link: { delay: '10ms' } },
+      ...a,
+      ...b,
+    },
+    apps: [
+      { kind: 'turn-server', host: 'server', listen: server, relay: `${SERVER_IP}:49152-49167`, realm: 'rtclab.example', users: TURN_USERS },
+      agent('alice', 'bob', 'controlling'),
+      agent('bob', 'alice', 'controlled'),
+    ],
+    ...(o.events ? { events: o.events } : {}),
+  };
+}
+
+export function matrixScenario(a: MatrixSide, b: MatrixSide, o: IcePairOptions = {}): Json {
+  return icePairScenario(sideNodes('alice', a), sideNodes('bob', b), { name: `matrix-${a}-${b}`, title: `ICE: alice ${a}, bob ${b}`, ...o });
+}
+
+export interface MatrixCell {
+  readonly alice: MatrixSide;
+  readonly bob: MatrixSide;
+  readonly turn: boolean;
+  /** "failed", or alice's selected pair as "<local type>/<remote type>" (e.g. "srflx/prflx"). */
+  readonly outcome: string;
+  readonly state: string;
+  /** Time from start to connected for alice (µs), or null. */
+  readonly timeToConnected: number | null;
+  readonly selected: JsonValue;
+}
+
+type Obj = { [k: string]: JsonValue };
+
+/** alice's result from a run's summary. */
+export function outcomeOf(r: RunResult, peer = 'alice'): { outcome: string; state: string; timeToConnected: number | null; selected: JsonValue } {
+  const s = ((r.summary.ice as Obj | undefined)?.[peer] ?? {}) as Obj;
+  const sel = s.selectedPair as Obj | null | undefined;
+  const outcome = sel ? `${String((sel.local as Obj).type)}/${String((sel.remote as Obj).type)}` : 'failed';
+  return { outcome, state: String(s.state), timeToConnected: (s.timeToConnected as number | null | undefined) ?? null, selected: sel ?? null };
+}
+
+export function runMatrixCell(a: MatrixSide, b: MatrixSide, turn: boolean, seed = 1): MatrixCell {
+  const r = runScenario(parseScenario(matrixScenario(a, b, { turn, seed })));
+  return { alice: a, bob: b, turn, ...outcomeOf(r) };
+}
+
+export function runMatrix(turn: boolean, seed = 1, sides: readonly MatrixSide[] = MATRIX_SIDES): MatrixCell[] {
+  const out: MatrixCell[] = [];
+  for (const a of sides) for (const b of sides) out.push(runMatrixCell(a, b, turn, seed));
+  return out;
+}
