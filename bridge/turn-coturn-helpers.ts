@@ -1,0 +1,95 @@
+// Node only: helpers for interop tests against coturn on 127.0.0.1 (free ports, a temp config, clean shutdown).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A UDP port that was free a moment ago on 127.0.0.1. */
+export async function freeUdpPort(): Promise<number> {
+  const s = createSocket('udp4');
+  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
+  const port = s.address().port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+export interface Coturn {
+  readonly port: number;
+  readonly process: ChildProcess;
+  readonly log: string[];
+  stop(): Promise<void>;
+}
+
+/** Starts `turnserver` with a temp config: long-term credentials, a realm, loopback peers allowed, UDP only. */
+export async function startCoturn(user: string, password: string, realm: string): Promise<Coturn> {
+  const dir = mkdtempSync(join(tmpdir(), 'rtclab-coturn-'));
+  const port = await freeUdpPort();
+  const minPort = 40000 + Math.floor(Math.random() * 20000);
+  const conf = join(dir, 'turnserver.conf');
+  writeFileSync(
+    conf,
+    [
+      'listening-ip=127.0.0.1',
+      'relay-ip=127.0.0.1',
+      `listening-port=${port}`,
+      'lt-cred-mech',
+      `user=${user}:${password}`,
+      `realm=${realm}`,
+      'fingerprint',
+      'allow-loopback-peers',
+      'no-cli',
+      'no-tls',
+      'no-dtls',
+      'no-tcp',
+      'no-tcp-relay',
+      `min-port=${minPort}`,
+      `max-port=${minPort + 40}`,
+      `userdb=${join(dir, 'turndb')}`,
+      'log-file=stdout',
+      'simple-log',
+      '',
+    ].join('\n'),
+  );
+  const child = spawn('turnserver', ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const log: string[] = [];
+  child.stdout?.on('data', (d: Buffer) => log.push(d.toString()));
+  child.stderr?.on('data', (d: Buffer) => log.push(d.toString()));
+  await waitForStun(port, 5000);
+  return {
+    port,
+    process: child,
+    log,
+    stop: () => stopProcess(child),
+  };
+}
+
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 2000);
+  await done;
+  clearTimeout(t);
+}
+
+/** Sends Binding requests to 127.0.0.1:port every 100 ms until one is answered (the server is up), or throws. */
+export async function waitForStun(port: number, ms: number): Promise<void> {
+  const s = createSocket('udp4');
+  const req = new Uint8Array(20);
+  req.set([0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42]);
+  req.set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], 8);
+  try {
+    const answered = new Promise<void>((resolve) => s.once('message', () => resolve()));
+    const deadline = Date.now() + ms;
+    let up = false;
+    void answered.then(() => (up = true));
+    while (!up) {
+      if (Date.now() > deadline) throw new Error(`nothing answered STUN on 127.0.0.1:${port} within ${ms} ms`);
+      s.send(req, port, '127.0.0.1');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    s.close();
+  }
+}
