@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { readCapture } from '../wire/pcap/index.ts';
+import { CAPTURES_DIR } from '../dissect/testing/captures.ts';
+import { analyzeCapture, formatStory } from './story.ts';
+import { streamLoss } from './streams.ts';
+import { CaptureAnalyzer } from './analyzer.ts';
+import { Dissector } from '../dissect/dissector.ts';
+import { encodeStun, Method, XorMappedAddress } from '../wire/stun/index.ts';
+import { encodeUdpDatagram } from '../wire/ip/udp-datagram.ts';
+
+// The story inferred from packets alone, held against what the endpoints themselves reported (Chromium's getStats,
+// openssl's logs, coturn's allocations as the truth files list them).
+
+const load = (rel: string, keyLog?: string) => analyzeCapture(readCapture(new Uint8Array(readFileSync(`${CAPTURES_DIR}${rel}`))), keyLog ? { keyLog: readFileSync(`${CAPTURES_DIR}${keyLog}`, 'utf8') } : {});
+const truth = (rel: string) => JSON.parse(readFileSync(`${CAPTURES_DIR}${rel}`, 'utf8'));
+
+describe('inference from a Chromium call', () => {
+  const s = load('chromium-loopback-call/chromium-host.pcapng');
+  const t = truth('chromium-loopback-call/chromium-host.truth.json');
+
+  it('rebuilds the ICE checklist and selects the pair getStats reports', () => {
+    const sel = s.analyzer.ice.selected();
+    const pc1 = t.extra.getstats_selected_pair.pc1;
+    expect(sel?.local).toBe(`${pc1.local.address}:${pc1.local.port}`);
+    expect(sel?.remote).toBe(`${pc1.remote.address}:${pc1.remote.port}`);
+    expect(sel?.role).toBe('controlling');
+    expect(sel?.requests).toBe(pc1.requestsSent);
+    expect(s.analyzer.ice.pairs.every((p) => p.state === 'succeeded')).toBe(true);
+  });
+
+  it('finds the DTLS roles getStats reports and calls the version by its name', () => {
+    const d = s.dissector.flows.all()[0]!.dtls!;
+    expect(d.version).toBe('DTLS 1.3');
+    expect(t.extra.getstats_transport.pc1.dtlsRole).toBe('server');
+    expect(d.server).toBe('127.0.0.1:35027'); // pc1's address
+    expect(d.negotiatedProfile()?.name).toBe('AES_CM_128_HMAC_SHA1_80'); // getStats: SRTP_AES128_CM_HMAC_SHA1_80
+  });
+
+  it('lists every SRTP stream with no loss on loopback', () => {
+    expect(s.analyzer.streams.streams.length).toBe(t.rtp.streams.length);
+    for (const st of s.analyzer.streams.streams) {
+      expect(st.srtp).toBe(true);
+      expect(streamLoss(st).lost).toBe(0);
+    }
+  });
+
+  it('marks every note as inferred and tells the story', () => {
+    expect(s.notes.length).toBeGreaterThan(0);
+    expect(s.notes.every((n) => n.inferred === true)).toBe(true);
+    expect(formatStory(s)).toMatch(/selected pair: 127\.0\.0\.1:35027 → 127\.0\.0\.1:52097/);
+  });
+});
+
+describe('inference from TURN and DTLS captures', () => {
+  it('finds every TURN allocation coturn granted', () => {
+    const s = load('stun-turn-coturn/stun-turn-coturn.pcapng');
+    const t = truth('stun-turn-coturn/truth.json');
+    expect(s.analyzer.allocations.length).toBe(t.stun.message_counts['Allocate success_response']);
+  });
+
+  it('follows the openssl handshake to close_notify with both Finished verified', () => {
+    const s = load('dtls-srtp-openssl/dtls12-srtp.pcapng', 'dtls-srtp-openssl/dtls12-srtp.keylog.txt');
+    const story = formatStory(s);
+    expect(story).toMatch(/DTLS 1\.2 closed/);
+    expect(story).toMatch(/client Finished verified, server Finished verified/);
+    expect(s.notes.map((n) => n.kind)).toContain('dtls.state');
+  });
+
+  it('ties a private address to its NAT mapping, from the same transaction on both sides and from XOR-MAPPED-ADDRESS', () => {
+    // a capture on both sides of a NAT: 10.0.0.2:5000 inside is 203.0.113.7:6000 outside
+    const tid = Uint8Array.from({ length: 12 }, (_, i) => i + 1);
+    const req = encodeStun({ method: Method.Binding, class: 'request', transactionId: tid, attributes: [] });
+    const res = encodeStun({ method: Method.Binding, class: 'success', transactionId: tid, attributes: [XorMappedAddress.of({ ip: '203.0.113.7', port: 6000 })] });
+    const dg = (src: string, sp: number, dst: string, dp: number, payload: Uint8Array) => encodeUdpDatagram({ src, dst, srcPort: sp, dstPort: dp, payload });
+    const a = new CaptureAnalyzer();
+    const d = new Dissector();
+    const hops = [
+      dg('10.0.0.2', 5000, '198.51.100.1', 3478, req),
+      dg('203.0.113.7', 6000, '198.51.100.1', 3478, req),
+      dg('198.51.100.1', 3478, '203.0.113.7', 6000, res),
+      dg('198.51.100.1', 3478, '10.0.0.2', 5000, res),
+    ];
+    hops.forEach((h, i) => a.observe(d.packet(h, { index: i }), i, i * 1000));
+    expect(a.natTies.map((n) => `${n.inside} ${n.outside}`)).toEqual(['10.0.0.2:5000 203.0.113.7:6000']);
+    expect(a.notes.find((n) => n.kind === 'nat.mapping.inferred')?.inferred).toBe(true);
+  });
+});
