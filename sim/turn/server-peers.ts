@@ -2,7 +2,7 @@ import { formatTransportAddress } from '../core/endpoint.ts';
 import type { Micros } from '../core/time.ts';
 import { formatDuration } from '../core/time.ts';
 import type { StunMessage } from '../wire/stun/index.ts';
-import { CHANNEL_MAX, CHANNEL_MIN, ChannelNumber, getAttribute, getAttributes, hex16, Method, XorPeerAddress } from '../wire/stun/index.ts';
+import { CHANNEL_MAX, CHANNEL_MAX_RFC5766, CHANNEL_MIN, ChannelNumber, getAttribute, getAttributes, hex16, Method, XorPeerAddress } from '../wire/stun/index.ts';
 import type { Allocation } from './allocation.ts';
 import type { TurnServer } from './server.ts';
 
@@ -25,7 +25,9 @@ export function handlePermissionOrChannel(server: TurnServer, now: Micros, msg: 
     const channel = getAttribute(msg, ChannelNumber);
     const peer = peers[0]!;
     if (channel === undefined) return { error: 400, reason: 'Bad Request: CHANNEL-NUMBER missing' };
-    if (channel < CHANNEL_MIN || channel > CHANNEL_MAX) return { error: 400, reason: `Bad Request: channel ${hex16(channel)} is outside 0x4000–0x4FFF` };
+    const max = server.config.acceptRfc5766Channels ? CHANNEL_MAX_RFC5766 : CHANNEL_MAX;
+    // RFC 8656 §11.2: a channel number outside 0x4000–0x4FFF is a 400
+    if (channel < CHANNEL_MIN || channel > max) return { error: 400, reason: `Bad Request: channel ${hex16(channel)} is outside 0x4000–${hex16(max)}` };
     const onChannel = alloc.channels.get(channel);
     if (onChannel && (onChannel.peer.ip !== peer.ip || onChannel.peer.port !== peer.port)) {
       return { error: 400, reason: `Bad Request: channel ${hex16(channel)} is bound to ${formatTransportAddress(onChannel.peer)}` };

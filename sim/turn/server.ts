@@ -56,6 +56,8 @@ export interface TurnServerConfig {
   readonly userQuota?: number;
   /** Peer address prefixes refused with 403 (default: loopback and private ranges, as coturn). */
   readonly deniedPeers?: readonly string[];
+  /** Also accept channels 0x5000–0x7FFF, which RFC 5766 allowed and coturn's turnutils_uclient still picks. */
+  readonly acceptRfc5766Channels?: boolean;
 }
 
 export interface TurnServerStats {
