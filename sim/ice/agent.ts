@@ -374,7 +374,7 @@ export class IceAgent implements Endpoint {
     this.note('ice.check.sent', `${consent ? 'consent check' : 'check'} on ${pair.id}${useCandidate ? ' with USE-CANDIDATE' : ''}`, {
       pair: pair.id, transactionId: toHex(id), useCandidate, consent, role: this.controlling ? 'controlling' : 'controlled', rto: consent ? 0 : rto,
     });
-    if (!consent) this.setPair(pair, 'in-progress', 'check sent');
+    if (!consent && pair.state !== 'succeeded') this.setPair(pair, 'in-progress', 'check sent');
   }
 
   // ---- timers ------------------------------------------------------------------------------------------------
@@ -577,6 +577,9 @@ export class IceAgent implements Endpoint {
     pair.validLocal = validLocal;
     pair.validPriority = pairPriorityFor(this.controlling, validLocal, pair.remote);
     this.setPair(pair, 'succeeded', `valid pair ${showCandidate(validLocal)} → ${showCandidate(pair.remote)}`);
+    // a triggered check still queued for this pair has nothing left to prove, unless it nominates
+    const queued = this.checklist.triggered.findIndex((t) => t.pair === pair && !t.useCandidate);
+    if (queued >= 0) this.checklist.triggered.splice(queued, 1);
     // §7.2.5.3.3: unfreeze the pairs that share its foundation
     for (const p of this.checklist.pairs) if (p.state === 'frozen' && p.foundation === pair.foundation) this.setPair(p, 'waiting', `foundation ${p.foundation} succeeded`);
     if (this.state === 'checking' || this.state === 'new') this.setState(now, 'connected', `first valid pair ${pair.id}`);

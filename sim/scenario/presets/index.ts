@@ -1,4 +1,5 @@
 import { networkPresets } from './network.ts';
+import { icePresets } from './ice.ts';
 import { stunTurnPresets } from './stun-turn.ts';
 
 /** A built-in scenario: its name (what `rtclab run` takes), a title and a description for people. */
@@ -14,7 +15,7 @@ let cache: PresetInfo[] | undefined;
 
 export function listPresets(): readonly PresetInfo[] {
   // every build is a deep copy: presets share constant pieces, and callers may edit what they get
-  cache ??= [...networkPresets(), ...stunTurnPresets()].map((p) => ({ ...p, build: () => structuredClone(p.build()) }));
+  cache ??= [...networkPresets(), ...stunTurnPresets(), ...icePresets()].map((p) => ({ ...p, build: () => structuredClone(p.build()) }));
   return cache;
 }
 
