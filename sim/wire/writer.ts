@@ -1,10 +1,17 @@
-/** A growable big-endian byte writer for encoders. */
+/**
+ * A growable byte writer for encoders: network byte order (big-endian) unless asked otherwise — pcapng files
+ * may be written in either order.
+ */
 export class Writer {
   private buf: Uint8Array;
   private view: DataView;
   pos = 0;
+  private drained = 0;
 
-  constructor(capacity = 256) {
+  constructor(
+    capacity = 256,
+    readonly littleEndian = false,
+  ) {
     this.buf = new Uint8Array(capacity);
     this.view = new DataView(this.buf.buffer);
   }
@@ -28,12 +35,13 @@ export class Writer {
 
   u16(v: number): this {
     this.ensure(2);
-    this.view.setUint16(this.pos, v);
+    this.view.setUint16(this.pos, v, this.littleEndian);
     this.pos += 2;
     return this;
   }
 
   u24(v: number): this {
+    if (this.littleEndian) throw new Error('Writer.u24 is big-endian only');
     this.ensure(3);
     this.view.setUint8(this.pos, (v >>> 16) & 0xff);
     this.view.setUint16(this.pos + 1, v & 0xffff);
@@ -43,12 +51,13 @@ export class Writer {
 
   u32(v: number): this {
     this.ensure(4);
-    this.view.setUint32(this.pos, v >>> 0);
+    this.view.setUint32(this.pos, v >>> 0, this.littleEndian);
     this.pos += 4;
     return this;
   }
 
   u48(v: number): this {
+    if (this.littleEndian) throw new Error('Writer.u48 is big-endian only');
     this.ensure(6);
     this.view.setUint16(this.pos, Math.floor(v / 0x100000000) & 0xffff);
     this.view.setUint32(this.pos + 2, v >>> 0);
@@ -58,7 +67,7 @@ export class Writer {
 
   u64(v: bigint): this {
     this.ensure(8);
-    this.view.setBigUint64(this.pos, v);
+    this.view.setBigUint64(this.pos, BigInt.asUintN(64, v), this.littleEndian);
     this.pos += 8;
     return this;
   }
@@ -79,7 +88,7 @@ export class Writer {
 
   /** Overwrites a 16-bit value already written (lengths and checksums filled in afterwards). */
   setU16(at: number, v: number): this {
-    this.view.setUint16(at, v);
+    this.view.setUint16(at, v, this.littleEndian);
     return this;
   }
 
@@ -90,13 +99,30 @@ export class Writer {
   }
 
   setU32(at: number, v: number): this {
-    this.view.setUint32(at, v >>> 0);
+    this.view.setUint32(at, v >>> 0, this.littleEndian);
     return this;
   }
 
   /** A copy of what was written. */
   finish(): Uint8Array {
     return this.buf.slice(0, this.pos);
+  }
+
+  /**
+   * A copy of what was written since the last drain, for chunked output. Once more than 1 MiB has been drained
+   * that memory is released and positions restart from what is left, so drain only between whole structures
+   * (never while a length or checksum is still to be filled in by offset).
+   */
+  drain(): Uint8Array {
+    const out = this.buf.slice(this.drained, this.pos);
+    this.drained = this.pos;
+    if (this.drained > 1 << 20) {
+      this.buf = this.buf.slice(this.drained);
+      this.view = new DataView(this.buf.buffer);
+      this.pos -= this.drained;
+      this.drained = 0;
+    }
+    return out;
   }
 
   /** A view of what was written so far (no copy; invalid after further writes). */

@@ -1,5 +1,6 @@
 import { utf8Encode } from '../../core/encoding.ts';
 import { parseIp } from '../ip/address.ts';
+import { Writer } from '../writer.ts';
 import type { CaptureOption } from './capture.ts';
 import { BT_CUSTOM, BT_CUSTOM_NOCOPY, BT_DSB, BT_EPB, BT_IDB, BT_ISB, BT_NRB, BT_SHB, BT_SPB, BYTE_ORDER_MAGIC } from './pcapng-blocks.ts';
 import { OPT_COMMENT, pad4 } from './pcapng-options.ts';
@@ -64,57 +65,35 @@ export const SHB_USERAPPL = 4;
 export const EPB_FLAGS = 2;
 
 export class PcapngEncoder {
-  private buf = new Uint8Array(4096);
-  private view = new DataView(this.buf.buffer);
-  private pos = 0;
-  private taken = 0;
+  private readonly w: Writer;
 
-  constructor(readonly littleEndian = false) {}
-
-  private ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < this.pos + n) cap *= 2;
-    const next = new Uint8Array(cap);
-    next.set(this.buf.subarray(0, this.pos));
-    this.buf = next;
-    this.view = new DataView(next.buffer);
+  constructor(readonly littleEndian = false) {
+    this.w = new Writer(4096, littleEndian);
   }
 
   u16(v: number): this {
-    this.ensure(2);
-    this.view.setUint16(this.pos, v, this.littleEndian);
-    this.pos += 2;
+    this.w.u16(v);
     return this;
   }
 
   u32(v: number): this {
-    this.ensure(4);
-    this.view.setUint32(this.pos, v >>> 0, this.littleEndian);
-    this.pos += 4;
+    this.w.u32(v);
     return this;
   }
 
   u64(v: bigint): this {
-    this.ensure(8);
-    this.view.setBigUint64(this.pos, BigInt.asUintN(64, v), this.littleEndian);
-    this.pos += 8;
+    this.w.u64(v);
     return this;
   }
 
   bytes(b: Uint8Array): this {
-    this.ensure(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
+    this.w.bytes(b);
     return this;
   }
 
   /** Zero bytes up to the next 32-bit boundary. */
   private pad(n: number): void {
-    const k = pad4(n) - n;
-    this.ensure(k);
-    this.buf.fill(0, this.pos, this.pos + k);
-    this.pos += k;
+    this.w.zeros(pad4(n) - n);
   }
 
   /** Encodes an integer option value in this encoder's byte order. */
@@ -143,12 +122,12 @@ export class PcapngEncoder {
 
   /** One block: type, total length, body, options, total length again (pcapng §3.1). */
   block(type: number, body: () => void, options: readonly CaptureOption[] = []): this {
-    const start = this.pos;
+    const start = this.w.pos;
     this.u32(type).u32(0);
     body();
     this.options(options);
-    const length = this.pos - start + 4;
-    this.view.setUint32(start + 4, length, this.littleEndian);
+    const length = this.w.pos - start + 4;
+    this.w.setU32(start + 4, length);
     this.u32(length);
     return this;
   }
@@ -253,21 +232,12 @@ export class PcapngEncoder {
 
   /** Bytes written since the last `take()` (for chunked output). */
   take(): Uint8Array {
-    const out = this.buf.slice(this.taken, this.pos);
-    this.taken = this.pos;
-    if (this.taken > 1 << 20) {
-      // Drop what was handed out so a long stream does not grow the buffer without bound.
-      this.buf = this.buf.slice(this.taken);
-      this.view = new DataView(this.buf.buffer);
-      this.pos -= this.taken;
-      this.taken = 0;
-    }
-    return out;
+    return this.w.drain();
   }
 
-  /** Everything written (including what `take()` already handed out, unless it was dropped). */
+  /** Everything written (including what `take()` already handed out, unless it was released). */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+    return this.w.finish();
   }
 }
 
