@@ -1,5 +1,6 @@
 import { benchScheduler } from './scheduler.ts';
 import { benchNat } from './nat.ts';
+import { benchDissect } from './dissect.ts';
 
 /**
  * Benchmarks print figures as ratios against a baseline measured in the same run, on the same machine, so that
@@ -10,6 +11,7 @@ export async function main(argv: string[]): Promise<number> {
   const all: [string, () => void][] = [
     ['scheduler', benchScheduler],
     ['nat', benchNat],
+    ['dissect', benchDissect],
   ];
   for (const [name, fn] of all) {
     if (only && only !== name) continue;

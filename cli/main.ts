@@ -8,6 +8,7 @@ import { findPreset, listPresets } from '../sim/scenario/presets/index.ts';
 import { runScenario } from '../sim/scenario/run.ts';
 import { applySet } from '../sim/scenario/set.ts';
 import { writePcapng } from '../sim/wire/pcap/pcapng-writer.ts';
+import { dissectCommand } from './dissect.ts';
 import { formatSummary } from './summary.ts';
 
 const USAGE = `rtclab — a deterministic, packet-level WebRTC lab
@@ -22,6 +23,10 @@ Usage:
       --json FILE         write a machine-readable summary
       --trace FILE        write the whole trace (the format the visualizer loads)
       --quiet             print nothing but errors
+  rtclab dissect <capture> [options]             dissect a pcap/pcapng capture (or our export) like tshark
+      --keylog FILE       NSS key log: decrypt DTLS 1.2 and SRTP/SRTCP
+      --json              one JSON object per packet (see docs/dissect-json.md)
+      --summary           the inferred story: lanes, ICE checklist, DTLS, streams
   rtclab presets                                 list the built-in scenarios
   rtclab show <preset>                           print a preset as a scenario file to edit
   rtclab help                                    this text
@@ -140,6 +145,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (cmd) {
       case 'run':
         return run(rest);
+      case 'dissect':
+        return await dissectCommand(rest);
       case 'presets':
         for (const p of listPresets()) process.stdout.write(`${p.name.padEnd(34)} ${p.title}\n`);
         return 0;
