@@ -1,0 +1,58 @@
+import { MATRIX_SIDES, runMatrix } from '../sim/ice/matrix.ts';
+import type { MatrixCell } from '../sim/ice/matrix.ts';
+
+const USAGE = `rtclab matrix — the NAT traversal matrix, computed by running every cell
+
+Usage:
+  rtclab matrix [--no-turn] [--seed N] [--json]
+      --no-turn   no TURN server: cells that need a relay fail
+      --seed N    the random seed of every run (default 1)
+      --json      print the cells as JSON
+Rows are alice's side (controlling), columns bob's; a cell is alice's selected pair "<local>/<remote>" or "failed".
+`;
+
+function table(cells: readonly MatrixCell[]): string {
+  const w = Math.max(...MATRIX_SIDES.map((s) => s.length)) + 2;
+  const cw = Math.max(14, ...cells.map((c) => c.outcome.length + 2));
+  const short: Record<string, string> = { 'restricted-cone': 'restricted', 'port-restricted-cone': 'port-restr.' };
+  const lines = [`${'alice \\ bob'.padEnd(w)}${MATRIX_SIDES.map((s) => (short[s] ?? s).padEnd(cw)).join('')}`];
+  for (const a of MATRIX_SIDES) {
+    const row = MATRIX_SIDES.map((b) => (cells.find((c) => c.alice === a && c.bob === b)?.outcome ?? '?').padEnd(cw));
+    lines.push(`${a.padEnd(w)}${row.join('')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** `rtclab matrix`: runs the 36 cells and prints the table (or JSON); returns the exit code. */
+export async function matrixCommand(argv: string[]): Promise<number> {
+  let turn = true;
+  let json = false;
+  let seed = 1;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--no-turn') turn = false;
+    else if (a === '--json') json = true;
+    else if (a === '--seed') {
+      const v = argv[++i];
+      if (v === undefined || !/^\d+$/.test(v)) {
+        process.stderr.write('rtclab matrix: --seed expects a non-negative integer\n');
+        return 2;
+      }
+      seed = Number(v);
+    } else if (a === '--help' || a === '-h') {
+      process.stdout.write(USAGE);
+      return 0;
+    } else {
+      process.stderr.write(`rtclab matrix: unknown option ${a}\n${USAGE}`);
+      return 2;
+    }
+  }
+  const cells = runMatrix(turn, seed);
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ turn, seed, sides: MATRIX_SIDES, cells }, null, 2)}\n`);
+  } else {
+    process.stdout.write(`NAT traversal matrix, ${turn ? 'with' : 'without'} a TURN server (seed ${seed}): alice's selected pair, local/remote\n`);
+    process.stdout.write(table(cells));
+  }
+  return 0;
+}
