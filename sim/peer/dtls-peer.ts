@@ -31,6 +31,7 @@ export class DtlsPeer implements Endpoint {
   private readonly out: EndpointOutput[] = [];
   private readonly mediaRng: Rng;
   readonly counters = { dtlsIn: 0, rtpIn: 0, rtcpIn: 0, rtpOut: 0, rtcpOut: 0, beforeKeys: 0, other: 0 };
+  private holdTill: Micros = 0;
 
   constructor(private readonly options: DtlsPeerOptions) {
     this.dtls = new DtlsEndpoint(options);
@@ -62,10 +63,17 @@ export class DtlsPeer implements Endpoint {
   }
 
   handleTimeout(now: Micros): void {
+    if (now < this.holdTill) return;
     this.dtls.handleTimeout(now);
   }
 
+  /** Stays silent until `at` (a scenario's start time): nothing is polled from DTLS before then. */
+  holdUntil(at: Micros): void {
+    this.holdTill = at;
+  }
+
   poll(now: Micros): EndpointOutput {
+    if (now < this.holdTill) return { type: 'timeout', at: this.holdTill, reason: 'dtls-peer start' };
     const queued = this.out.shift();
     if (queued) return queued;
     let dtlsDeadline: { at: Micros; reason: string } | undefined;

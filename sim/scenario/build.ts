@@ -15,6 +15,7 @@ import { Router } from '../net/router.ts';
 import { Switch } from '../net/switch.ts';
 import type { NatConfig } from '../net/nat/config.ts';
 import { ScenarioError, join } from './check.ts';
+import { buildDtlsPeerApp } from '../peer/scenario-app.ts';
 import type { AppSpec, NodeSpec, Scenario } from './types.ts';
 import { buildIceApp, connectIceSignaling } from '../ice/scenario-app.ts';
 import { buildStunTurnApp } from './apps-stun-turn.ts';
@@ -88,6 +89,10 @@ export function buildScenario(s: Scenario, seed = s.seed): Built {
         throw new ScenarioError([{ path: join(path, field), message: `${addr.ip} is not an address of host ${spec.host} (it has ${host.addresses().join(', ')})` }]);
       }
     };
+    if (spec.kind === 'dtls-peer') {
+      apps.push({ spec, ...buildDtlsPeerApp(net, host, spec, source, own) });
+      return;
+    }
     let endpoint: Endpoint;
     let driver: EndpointDriver;
     if (spec.kind === 'ice-agent') {

@@ -5,6 +5,7 @@ import { Host } from '../net/host.ts';
 import { NatBox } from '../net/nat-box.ts';
 import { buildScenario } from './build.ts';
 import type { Scenario } from './types.ts';
+import { dtlsPeerSummary } from '../peer/scenario-app.ts';
 import { iceSummary } from '../ice/scenario-app.ts';
 import { stunTurnSummary } from './apps-stun-turn.ts';
 
@@ -62,6 +63,7 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
     drops,
     nats,
     apps: appResults,
+    ...dtlsPeerSummary(apps),
     ...stunTurnSummary(apps),
     ...(iceSummary(apps) ? { ice: iceSummary(apps)! } : {}),
   };

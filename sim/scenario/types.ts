@@ -2,6 +2,7 @@ import type { TransportAddress } from '../core/endpoint.ts';
 import type { Micros } from '../core/time.ts';
 import type { InterfaceAddress } from '../net/interface.ts';
 import type { LinkDirection } from '../net/link-params.ts';
+import type { DtlsPeerAppSpec } from '../peer/scenario-app.ts';
 import type { IceScenarioApp } from '../ice/scenario-app.ts';
 import type { StunTurnAppSpec } from './apps-stun-turn.ts';
 
@@ -87,7 +88,7 @@ export interface EchoAppSpec {
   readonly replyDelay: Micros;
 }
 
-export type AppSpec = ProbeAppSpec | EchoAppSpec | StunTurnAppSpec | IceScenarioApp;
+export type AppSpec = ProbeAppSpec | EchoAppSpec | StunTurnAppSpec | IceScenarioApp | DtlsPeerAppSpec;
 
 /** A change at a moment: a link's behaviour changes (goes down, gets lossy). */
 export interface EventSpec {

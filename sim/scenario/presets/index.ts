@@ -1,4 +1,5 @@
 import { networkPresets } from './network.ts';
+import { mediaPresets } from './media.ts';
 import { icePresets } from './ice.ts';
 import { stunTurnPresets } from './stun-turn.ts';
 
@@ -15,7 +16,7 @@ let cache: PresetInfo[] | undefined;
 
 export function listPresets(): readonly PresetInfo[] {
   // every build is a deep copy: presets share constant pieces, and callers may edit what they get
-  cache ??= [...networkPresets(), ...stunTurnPresets(), ...icePresets()].map((p) => ({ ...p, build: () => structuredClone(p.build()) }));
+  cache ??= [...networkPresets(), ...stunTurnPresets(), ...icePresets(), ...mediaPresets()].map((p) => ({ ...p, build: () => structuredClone(p.build()) }));
   return cache;
 }
 

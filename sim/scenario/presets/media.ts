@@ -1,0 +1,97 @@
+/**
+ * Presets for DTLS-SRTP calls without ICE: two peers that know each other's address and certificate fingerprint
+ * (as signaling would tell them), a DTLS handshake, then SRTP audio and video both ways.
+ */
+import type { PresetInfo } from './index.ts';
+
+type Json = Record<string, unknown>;
+
+const INTERNET = { kind: 'router' };
+const BOB = { kind: 'host', uplink: 'internet', addresses: ['198.51.100.20/24'], link: { delay: '15ms' } };
+const ALICE_PUBLIC = { kind: 'host', uplink: 'internet', addresses: ['203.0.113.50/24'], link: { delay: '20ms' } };
+const AV = { audio: true, video: { fps: 30 } };
+
+const alice = (extra: Json = {}): Json => ({
+  kind: 'dtls-peer',
+  host: 'alice',
+  bind: '203.0.113.50:50000',
+  remote: '198.51.100.20:50000',
+  setup: 'active',
+  peer: 'bob',
+  media: AV,
+  ...extra,
+});
+const bob = (extra: Json = {}): Json => ({
+  kind: 'dtls-peer',
+  host: 'bob',
+  bind: '198.51.100.20:50000',
+  remote: '203.0.113.50:50000',
+  setup: 'passive',
+  peer: 'alice',
+  media: AV,
+  ...extra,
+});
+
+function scenario(name: string, title: string, description: string, duration: string, nodes: Json, apps: Json[], seed = 1): Json {
+  return { name, title, description, seed, duration, nodes: { internet: INTERNET, ...nodes }, apps };
+}
+
+export function mediaPresets(): PresetInfo[] {
+  const out: PresetInfo[] = [];
+  const add = (name: string, title: string, description: string, build: (n: string, t: string, d: string) => Json): void => {
+    out.push({ name, title, description, build: () => build(name, title, description) });
+  };
+  add(
+    'dtls-srtp-call',
+    'A DTLS-SRTP call',
+    'Alice (a=setup:active) runs the DTLS 1.2 handshake with Bob: ClientHello, HelloVerifyRequest with a cookie, ClientHello again, the server flight, the client flight with certificates and Finished, and Bob\'s Finished. Each side checks the other\'s certificate against the fingerprint from signaling, both export SRTP keys, and audio and video flow both ways with RTCP reports. Run with --pcap and --keylog to decrypt the handshake in Wireshark.',
+    (n, t, d) => scenario(n, t, d, '10s', { alice: ALICE_PUBLIC, bob: BOB }, [alice(), bob()]),
+  );
+  add(
+    'dtls-lossy-retransmit',
+    'DTLS on a lossy link',
+    'A quarter of the datagrams on Alice\'s link are lost. Lost flights are retransmitted when the timer fires (1 s, then 2 s, 4 s …) or at once when the peer retransmits its own flight; the HelloVerifyRequest is never retransmitted, the client simply sends its ClientHello again. The handshake completes late and media then shows the loss in its receiver reports.',
+    (n, t, d) =>
+      scenario(n, t, d, '30s', { alice: { ...ALICE_PUBLIC, link: { delay: '20ms', loss: 0.25 } }, bob: BOB }, [alice({ media: { audio: true } }), bob({ media: { audio: true } })], 9),
+  );
+  add(
+    'dtls-mitm-fingerprint-mismatch',
+    'A man in the middle is caught by the fingerprint',
+    'Signaling told Alice to expect Bob\'s certificate, but Mallory answers at the address Alice uses. The handshake runs until Alice sees Mallory\'s certificate: its SHA-256 fingerprint is not the one in a=fingerprint, so Alice sends a fatal bad_certificate alert and the connection fails. No SRTP keys are ever derived.',
+    (n, t, d) =>
+      scenario(
+        n,
+        t,
+        d,
+        '5s',
+        {
+          alice: ALICE_PUBLIC,
+          bob: BOB,
+          mallory: { kind: 'host', uplink: 'internet', addresses: ['192.0.2.66/24'], link: { delay: '5ms' } },
+        },
+        [
+          alice({ remote: '192.0.2.66:50000' }),
+          { kind: 'dtls-peer', host: 'mallory', bind: '192.0.2.66:50000', setup: 'passive', peer: 'alice', media: AV },
+        ],
+      ),
+  );
+  add(
+    'dtls-srtp-call-nat',
+    'A DTLS-SRTP call through a port-restricted NAT',
+    'Alice sits behind a port-restricted cone NAT. Her ClientHello opens the mapping; Bob, passive, has no address for her until it arrives, then answers the mapped address and port. Both then send media through the same mapping, which stays open because Alice keeps sending.',
+    (n, t, d) =>
+      scenario(
+        n,
+        t,
+        d,
+        '10s',
+        {
+          natA: { kind: 'nat', uplink: 'internet', preset: 'port-restricted-cone', internal: '192.168.1.1/24', external: ['203.0.113.10'], link: { delay: '10ms' } },
+          alice: { kind: 'host', uplink: 'natA', addresses: ['192.168.1.10/24'], link: { delay: '1ms' } },
+          bob: BOB,
+        },
+        [alice({ bind: '192.168.1.10:50000' }), bob({ remote: undefined })],
+      ),
+  );
+  return out;
+}
