@@ -7,6 +7,7 @@ import { SECOND } from '../core/time.ts';
 import { parseScenario } from '../scenario/parse.ts';
 import { findPreset } from '../scenario/presets/index.ts';
 import { runScenario } from '../scenario/run.ts';
+import { applySet } from '../scenario/set.ts';
 import type { StunAttribute, StunMessage } from '../wire/stun/index.ts';
 import {
   ChannelNumber,
@@ -247,5 +248,26 @@ describe('TURN presets', () => {
     const drop = r.trace.notes.find((n) => n.kind === 'turn.drop')!;
     expect(drop.data).toMatchObject({ reason: 'permission expired', peer: '203.0.113.50:7001' });
     expect(drop.t).toBeGreaterThan(expired.t);
+  });
+
+  const withSets = (sets: string[]) => {
+    let raw: unknown = findPreset('turn-relay')!.build();
+    for (const x of sets) raw = applySet(raw, x);
+    return runScenario(parseScenario(raw));
+  };
+
+  it('the client answers 438 Stale Nonce by retrying with the fresh nonce, and the session carries on', () => {
+    const r = withSets(['apps[0].nonceLifetime=30s']);
+    const client = (r.summary.turn as Record<string, unknown>[])[1]!;
+    expect(client).toMatchObject({ errors: [], refreshes: 1, deallocated: true });
+    expect(r.trace.notes.filter((n) => n.kind === 'turn.auth' && n.data?.code === 438).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a peer in a denied range is refused with 403, and nothing reaches it', () => {
+    const r = withSets(['apps[0].deniedPeers=["203.0.113.0/24"]']);
+    const [server, client] = r.summary.turn as Record<string, unknown>[];
+    expect(client!.errors).toEqual(expect.arrayContaining([expect.stringMatching(/^CreatePermission Request: 403/), expect.stringMatching(/^ChannelBind Request: 403/)]));
+    expect(server).toMatchObject({ relayedToPeer: 0 });
+    expect(r.trace.notes.some((n) => n.kind === 'turn.peer.denied')).toBe(true);
   });
 });
