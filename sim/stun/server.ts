@@ -116,8 +116,8 @@ export class StunServer implements Endpoint {
     }
     attrs.push(...softwareAttr(this.software));
     let bytes = response(msg, 'success', attrs, { fingerprint: this.fingerprint });
-    if (hasAttribute(msg, AttrType.Padding) && bytes.length < requestLength) {
-      // RFC 5780 §7.6: pad the response to the size of the padded request, to probe fragmentation both ways
+    if (hasAttribute(msg, AttrType.Padding) && responsePort === undefined && bytes.length < requestLength) {
+      // RFC 5780 §7.6: a padded request probes fragmentation; the answer back to its source is padded to match
       const need = requestLength - bytes.length - 4;
       if (need >= 0) bytes = response(msg, 'success', [...attrs, Padding.of(new Uint8Array(need - (need % 4)))], { fingerprint: this.fingerprint });
     }

@@ -12,6 +12,8 @@ import {
   getAttribute,
   Method,
   OtherAddress,
+  Padding,
+  ResponsePort,
   rawAttribute,
   ResponseOrigin,
   Software,
@@ -132,6 +134,16 @@ describe('the STUN server', () => {
     const onAlt = ask(s, request([]), { ip: ALT.ip, port: SERVER.port });
     expect(getAttribute(onAlt.msg, OtherAddress)).toEqual({ ip: SERVER.ip, port: ALT.port });
     expect(s.addresses()).toHaveLength(4);
+  });
+
+  it('sends the answer to RESPONSE-PORT, and pads the answer to a padded request (RFC 5780 §7.5, §7.6)', () => {
+    const s = new StunServer({ primary: SERVER, alternate: ALT });
+    const moved = ask(s, request([ResponsePort.of(6000)]));
+    expect(moved.to).toEqual({ ip: CLIENT.ip, port: 6000 });
+    const padded = request([Padding.of(new Uint8Array(400))]);
+    const r = ask(s, padded);
+    expect(r.bytes.length).toBe(padded.length);
+    expect(verifyFingerprint(r.bytes).ok).toBe(true);
   });
 
   it('without an alternate address, CHANGE-REQUEST gets 420 (RFC 5780 §6.1)', () => {
