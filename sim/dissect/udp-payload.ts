@@ -1,7 +1,7 @@
 import type { Field, Problem } from '../wire/field.ts';
 import { shiftFields, shiftProblems } from '../wire/field.ts';
 import { demux, type DemuxResult } from '../wire/demux.ts';
-import { channelNumberProblem, decodeStun, decodeChannelData, describe as describeStun } from '../wire/stun/index.ts';
+import { decodeStun, decodeChannelData, describe as describeStun } from '../wire/stun/index.ts';
 import { decodeDatagram } from '../wire/dtls/datagram.ts';
 import { describeDatagram, type DtlsRole } from '../wire/dtls/describe.ts';
 import { decodeRtp, type RtpPacket } from '../wire/rtp/rtp.ts';
@@ -83,14 +83,14 @@ function hasMagicCookie(p: Uint8Array): boolean {
   return p.length >= 8 && p[4] === 0x21 && p[5] === 0x12 && p[6] === 0xa4 && p[7] === 0x42;
 }
 
-/** Problems a real server accepted: kept as notes, not as malformations (coturn binds channels up to 0x7FFF). */
-const LEGACY = /in RFC 5766's range/;
+/** Problems the codec marks as warnings (what real servers do although RFC 8656 forbids it) become notes. */
+const isWarning = (p: Problem): boolean => p.severity === 'warning';
 
 function stunLayer(payload: Uint8Array, offset: number, why: string): Layer {
   const d = decodeStun(payload);
   const m = d.value;
-  const legacy = d.problems.filter((p) => LEGACY.test(p.message));
-  const problems = legacy.length ? d.problems.filter((p) => !LEGACY.test(p.message)) : d.problems;
+  const legacy = d.problems.filter(isWarning);
+  const problems = legacy.length ? d.problems.filter((p) => !isWarning(p)) : d.problems;
   return {
     protocol: 'STUN',
     offset,
@@ -107,8 +107,9 @@ function channelDataLayers(payload: Uint8Array, offset: number, why: string, ctx
   const d = decodeChannelData(payload);
   const cd = d.value;
   // A channel the server accepted in a ChannelBind is legitimate on this 5-tuple, whatever RFC 8656 now reserves.
-  const legacy = cd && ctx.channels?.has(cd.channel) ? channelNumberProblem(cd.channel) : undefined;
-  const problems = legacy ? d.problems.filter((p) => p.message !== legacy) : d.problems;
+  const warnings = cd && ctx.channels?.has(cd.channel) ? d.problems.filter(isWarning) : [];
+  const legacy = warnings.length ? warnings.map((p) => p.message).join('; ') : undefined;
+  const problems = legacy ? d.problems.filter((p) => !isWarning(p)) : d.problems;
   const inner: Layer[] = [];
   if (cd && cd.data.length > 0) {
     // the application data starts right after the 4-byte header (RFC 8656 §12.4); one level deep at most

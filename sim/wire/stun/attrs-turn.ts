@@ -21,7 +21,8 @@ export const ChannelNumber = defineAttribute<number>(AttrType.ChannelNumber, {
     const ch = r.u16('Channel Number', hex16);
     r.u16('RFFU');
     if (ch < CHANNEL_MIN || ch > CHANNEL_MAX_RFC5766) r.problem(`CHANNEL-NUMBER ${hex16(ch)} is outside 0x4000–0x4FFF (RFC 8656 §12)`, at, 2);
-    else if (ch > CHANNEL_MAX) r.problem(`CHANNEL-NUMBER ${hex16(ch)} is in RFC 5766's range but outside RFC 8656's 0x4000–0x4FFF`, at, 2);
+    // RFC 5766 §11 allowed up to 0x7FFF and coturn still binds there: legacy, so a warning rather than an error
+    else if (ch > CHANNEL_MAX) r.problems.push({ offset: r.base + at, length: 2, message: `CHANNEL-NUMBER ${hex16(ch)} is in RFC 5766's range but outside RFC 8656's 0x4000–0x4FFF`, severity: 'warning' });
     expectEnd(r, 'CHANNEL-NUMBER');
     return ch;
   },

@@ -44,7 +44,8 @@ export function decodeChannelData(bytes: Uint8Array, options: ChannelDataOptions
   const len = r.u16('Length');
   if (r.truncated) return { value: undefined, fields: r.fields, problems: r.problems };
   const bad = channelNumberProblem(channel);
-  if (bad) r.problem(bad, 0, 2);
+  // 0x5000–0x7FFF: RFC 5766 §11 allowed them, RFC 8656 §12 reserves them: a warning, not a malformation
+  if (bad) r.problems.push({ offset: 0, length: 2, message: bad, ...(channel >= CHANNEL_MIN && channel <= CHANNEL_MAX_RFC5766 ? { severity: 'warning' as const } : {}) });
   if (len > r.remaining) r.problem(`ChannelData length says ${len} bytes, only ${r.remaining} follow`, 2, 2);
   const data = r.bytes(Math.min(len, r.remaining), 'Application Data', (v) => `${v.length} bytes`).slice();
   const pad = (4 - (len % 4)) % 4;
