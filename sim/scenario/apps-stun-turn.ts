@@ -1,4 +1,5 @@
-import type { Endpoint, TransportAddress } from '../core/endpoint.ts';
+import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
+import { bytesEqual } from '../core/encoding.ts';
 import { formatTransportAddress } from '../core/endpoint.ts';
 import type { Micros } from '../core/time.ts';
 import type { JsonValue } from '../core/trace.ts';
@@ -11,6 +12,7 @@ import { StunServer } from '../stun/server.ts';
 import type { TurnAction } from '../turn/client.ts';
 import { TurnClient } from '../turn/client.ts';
 import { TurnServer } from '../turn/server.ts';
+import { peekUdpDatagram, udpPayload } from '../wire/ip/udp-datagram.ts';
 import type { Check } from './check.ts';
 import { join } from './check.ts';
 
@@ -227,9 +229,9 @@ export function buildStunTurnApp(net: Network, host: Host, spec: StunTurnAppSpec
       for (let p = spec.relay.min; p <= spec.relay.max; p++) relayAddresses.push({ ip: spec.relay.ip, port: p });
       const { kind: _k, host: _h, relay: _r, ...rest } = spec;
       const s = new TurnServer({ ...rest, relayAddresses }, rng);
-      endpoint = s;
-      binds = s.addresses();
-      break;
+      const driver = new EndpointDriver(net, host, new HopFate(s, net, host), source);
+      for (const a of s.addresses()) driver.bind(a.ip, a.port);
+      return { endpoint: s, driver };
     }
     case 'turn-client':
       own(spec.bind, 'bind');
@@ -240,6 +242,43 @@ export function buildStunTurnApp(net: Network, host: Host, spec: StunTurnAppSpec
   const driver = new EndpointDriver(net, host, endpoint, source);
   for (const a of binds) if (!driver.bound(a)) driver.bind(a.ip, a.port);
   return { endpoint, driver };
+}
+
+/**
+ * Drives a TURN server and, when it discards a peer's datagram at a relayed address (no or expired permission),
+ * marks the hop that delivered it as dropped there, so the ladder shows the fate and not only a note.
+ */
+class HopFate implements Endpoint {
+  constructor(
+    private readonly server: TurnServer,
+    private readonly net: Network,
+    private readonly host: Host,
+  ) {}
+
+  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
+    this.server.handleDatagram(now, from, to, bytes);
+    const why = this.server.lastDrop;
+    if (why === undefined) return;
+    const hops = this.net.trace.hops;
+    // the delivering hop entered its link recently: look back through a bounded window
+    for (let i = hops.length - 1; i >= Math.max(0, hops.length - 10_000); i--) {
+      const h = hops[i]!;
+      if (h.to !== this.host.name || h.arrive !== now || h.drop !== undefined) continue;
+      const v = peekUdpDatagram(h.bytes);
+      if ('error' in v || v.srcPort !== from.port || v.dstPort !== to.port || v.src !== from.ip) continue;
+      if (!bytesEqual(udpPayload(h.bytes, v), bytes)) continue;
+      this.net.dropAt(h, this.host.name, why);
+      return;
+    }
+  }
+
+  handleTimeout(now: Micros): void {
+    this.server.handleTimeout(now);
+  }
+
+  poll(now: Micros): EndpointOutput {
+    return this.server.poll(now);
+  }
 }
 
 /** `summary.stun` and `summary.turn` of a run: what each STUN/TURN app achieved. */

@@ -99,6 +99,8 @@ export class TurnServer implements Endpoint {
   readonly channelLifetime: Micros;
   readonly userQuota: number;
   readonly deniedPeers: readonly string[];
+  /** Why the datagram just handled was discarded at a relayed address, if it was (for the hop's fate). */
+  lastDrop: string | undefined;
   readonly stats: TurnServerStats = {
     allocations: 0, refreshes: 0, deleted: 0, expired: 0, permissions: 0, channels: 0, errors: {},
     relayedToPeer: 0, relayedToClient: 0, droppedFromPeer: 0, droppedToPeer: 0,
@@ -131,6 +133,7 @@ export class TurnServer implements Endpoint {
   }
 
   handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
+    this.lastDrop = undefined;
     this.expire(now);
     const relay = this.byRelay.get(key(to));
     if (relay) return this.fromPeer(now, relay, from, bytes);
@@ -155,7 +158,7 @@ export class TurnServer implements Endpoint {
       return;
     }
     const unknown = unknownComprehensionRequired(msg);
-    if (unknown.length > 0) return this.reply(now, cacheKey, from, to, unknownAttributeError(msg, unknown, this.software, true), msg, 420);
+    if (unknown.length > 0) return this.reply(now, cacheKey, from, to, unknownAttributeError(msg, unknown, this.software, true), msg);
     if (msg.method === Method.Binding) {
       const attrs = [XorMappedAddress.of(from), ...softwareAttr(this.software)];
       return this.reply(now, cacheKey, from, to, response(msg, 'success', attrs, { fingerprint: true }), msg);
@@ -294,6 +297,7 @@ export class TurnServer implements Endpoint {
       const reason = p ? `the permission for ${peer.ip} expired ${formatDuration(now - p.expiresAt)} ago` : `no permission for ${peer.ip}`;
       alloc.stats.droppedFromPeer++;
       this.stats.droppedFromPeer++;
+      this.lastDrop = `TURN ${p ? 'permission expired' : 'no permission'}: peer ${peer.ip}, relayed address ${formatTransportAddress(alloc.relayed)}`;
       this.out.note('turn.drop', `datagram from peer ${formatTransportAddress(peer)} to relayed address ${formatTransportAddress(alloc.relayed)} dropped: ${reason} (RFC 8656 §10.3)`, {
         direction: 'from-peer',
         reason: p ? 'permission expired' : 'no permission',
@@ -333,7 +337,7 @@ export class TurnServer implements Endpoint {
     this.reply(now, cacheKey, from, to, bytes, msg);
   }
 
-  private reply(now: Micros, cacheKey: string, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, _msg: StunMessage, _code?: number): void {
+  private reply(now: Micros, cacheKey: string, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, _msg: StunMessage): void {
     this.responseCache.set(cacheKey, { bytes, until: now + CACHE_TIME });
     this.out.transmit(to, from, bytes);
   }
@@ -378,7 +382,7 @@ export class TurnServer implements Endpoint {
     this.expire(now);
   }
 
-  poll(now: Micros): EndpointOutput {
+  poll(_now: Micros): EndpointOutput {
     const next = this.out.next();
     if (next) return next;
     const deadlines: { at: Micros; reason: string }[] = [];
@@ -386,7 +390,6 @@ export class TurnServer implements Endpoint {
       deadlines.push({ at: a.expiresAt, reason: 'turn-allocation-expiry' });
       for (const p of a.permissions.values()) if (!p.expiredNoted) deadlines.push({ at: p.expiresAt, reason: 'turn-permission-expiry' });
     }
-    void now;
     return earliest(deadlines);
   }
 

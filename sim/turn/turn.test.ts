@@ -248,6 +248,11 @@ describe('TURN presets', () => {
     const drop = r.trace.notes.find((n) => n.kind === 'turn.drop')!;
     expect(drop.data).toMatchObject({ reason: 'permission expired', peer: '203.0.113.50:7001' });
     expect(drop.t).toBeGreaterThan(expired.t);
+    // the datagram's hop into the TURN host carries the fate, and the run counts it
+    const hop = r.trace.hops.find((h) => h.drop?.startsWith('turn: TURN permission expired'))!;
+    expect(hop.drop).toBe('turn: TURN permission expired: peer 203.0.113.50, relayed address 198.51.100.20:49152');
+    expect(hop.arrive).toBe(drop.t);
+    expect(r.summary.drops).toMatchObject({ 'TURN permission expired': 1 });
   });
 
   const withSets = (sets: string[]) => {
