@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { Rng } from '../core/rng.ts';
 import { utf8Decode, utf8Encode } from '../core/encoding.ts';
 import type { Link } from '../net/link.ts';
 import type { Network } from '../net/network.ts';
 import { decodeDatagram } from '../wire/dtls/datagram.ts';
 import { AlertDescription } from '../wire/dtls/names.ts';
 import { peekUdpDatagram } from '../wire/ip/udp-datagram.ts';
+import { DtlsEndpoint } from './endpoint.ts';
 import { dtlsPair } from './test-pair.ts';
 
 const notes = (net: Network, kind: string) => net.trace.notes.filter((n) => n.kind === kind);
@@ -166,5 +168,25 @@ describe('fingerprint verification (RFC 5763 §5, RFC 8122)', () => {
     net.run(10_000_000);
     expect(server.state).toBe('failed');
     expect(client.state).toBe('failed');
+  });
+});
+
+describe('handing the endpoint a path later (as ICE will)', () => {
+  it('a client without a remote address stays idle until setRemote, then sends its ClientHello there', () => {
+    const { client } = dtlsPair({});
+    const bare = new DtlsEndpoint({
+      role: 'client',
+      rng: Rng.fromSeed(5),
+      identity: client.identity,
+      local: { ip: '10.0.0.1', port: 7000 },
+    });
+    expect(bare.poll(0)).toEqual({ type: 'idle' });
+    expect(bare.state).toBe('new');
+    bare.setRemote({ ip: '192.0.2.9', port: 9 });
+    const out = bare.poll(10);
+    expect(out).toMatchObject({ type: 'note', kind: 'dtls.state' });
+    const tx = bare.poll(10);
+    expect(tx).toMatchObject({ type: 'transmit', to: { ip: '192.0.2.9', port: 9 } });
+    expect(bare.state).toBe('connecting');
   });
 });

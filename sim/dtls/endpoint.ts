@@ -260,15 +260,14 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
 
   // ---- internals ----
 
+  /** Starts at the first input or poll; a client without a remote address (ICE still running) waits for `setRemote`. */
   private maybeStart(): void {
     if (this.started) return;
+    if (this.config.role === 'client' && !this.remoteAddr) return;
     this.started = true;
     this.startedAt = this.now;
     this.setState('connecting', this.config.role === 'client' ? 'sending ClientHello' : 'waiting for a ClientHello');
-    if (this.config.role === 'client') {
-      if (!this.remoteAddr) throw new Error('a DTLS client needs a remote address');
-      this.role.start();
-    }
+    if (this.config.role === 'client') this.role.start();
   }
 
   private onRecord(rec: DtlsRecord, from: TransportAddress): void {
