@@ -5,6 +5,7 @@ import { parseScenario } from '../scenario/parse.ts';
 import { runScenario } from '../scenario/run.ts';
 import type { RunResult } from '../scenario/run.ts';
 import { applySet } from '../scenario/set.ts';
+import { icePairScenario } from './matrix.ts';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- summaries are JSON read in tests
 
@@ -122,6 +123,35 @@ describe('ICE scenarios', () => {
       expect(String(n.data!.priority)).toMatch(/^\d+$/);
     }
     expect(ps.some((n) => n.data!.nominated === true)).toBe(true);
+  });
+});
+
+describe('nomination and address families', () => {
+  it('aggressive nomination puts USE-CANDIDATE on every check and selects without the nomination delay', () => {
+    const r = run('ice-trickle', ['apps[1].nomination=aggressive']);
+    const checks = notes(r.trace, 'ice.check.sent', 'alice').filter((n) => n.data!.consent === false);
+    expect(checks.length).toBeGreaterThan(0);
+    expect(checks.every((n) => n.data!.useCandidate === true)).toBe(true);
+    const a = ice(r, 'alice');
+    expect(a.selectedAt).toBe(a.connectedAt);
+    const regular = ice(run('ice-trickle'), 'alice');
+    expect(regular.selectedAt - regular.connectedAt).toBeGreaterThan(0);
+    expect(ice(r, 'bob').selectedPair).not.toBeNull();
+  });
+
+  it('dual-stack hosts gather a host candidate per address and prefer the IPv6 pair (RFC 8421)', () => {
+    const dual = (peer: string, v4: string, v6: string): Record<string, unknown> => ({ [peer]: { kind: 'host', uplink: 'internet', addresses: [v4, v6], link: { delay: '10ms' } } });
+    const raw = icePairScenario(dual('alice', '203.0.113.10/24', '2001:db8:a::10/64'), dual('bob', '203.0.113.20/24', '2001:db8:b::20/64'), { turn: false, duration: '5s' });
+    const r = runScenario(parseScenario(raw));
+    const hosts = notes(r.trace, 'ice.candidate.gathered', 'alice').filter((n) => n.data!.type === 'host').map((n) => n.data!.address);
+    expect(hosts.length).toBe(2);
+    expect(hosts.some((a) => String(a).startsWith('[2001:db8:a::10]'))).toBe(true);
+    const sel = ice(r, 'alice').selectedPair;
+    expect([sel.local.type, sel.remote.type]).toEqual(['host', 'host']);
+    expect(sel.local.address).toBe('2001:db8:a::10');
+    expect(sel.remote.address).toBe('2001:db8:b::20');
+    // pairs never mix families
+    for (const n of notes(r.trace, 'ice.pair.state', 'alice')) expect(String(n.data!.local).includes('[')).toBe(String(n.data!.remote).includes('['));
   });
 });
 
