@@ -50,8 +50,11 @@ export function readTransportCc(r: Reader, end: number): TransportCcFeedback {
   const feedbackPacketCount = r.u8('fb pkt count');
   const symbols: TwccSymbol[] = [];
   const chunks: TwccChunk[] = [];
+  // every received packet needs at least one delta byte after the chunks (§3.1.5): more than that cannot be real
+  let received = 0;
+  let impossible = false;
   r.group('packet chunks', () => {
-    while (symbols.length < statusCount && r.pos + 2 <= end) {
+    while (symbols.length < statusCount && r.pos + 2 <= end && !impossible) {
       const at = r.pos;
       const c = r.u16();
       let chunk: TwccChunk;
@@ -59,7 +62,14 @@ export function readTransportCc(r: Reader, end: number): TransportCcFeedback {
         const symbol = SYMBOLS[(c >> 13) & 3]!;
         const runLength = c & 0x1fff;
         chunk = { kind: 'run-length', symbol, runLength };
-        for (let i = 0; i < runLength && symbols.length < statusCount; i++) symbols.push(symbol);
+        const isReceived = symbol === 'small-delta' || symbol === 'large-delta';
+        const n = Math.min(runLength, statusCount - symbols.length);
+        if (isReceived && received + n > end - r.pos) {
+          r.problem(`run length chunk marks ${n} packets received but only ${end - r.pos} byte(s) follow for their deltas: not transport-cc feedback, or truncated`, at, 2);
+          impossible = true;
+        }
+        if (isReceived) received += n;
+        for (let i = 0; i < n && !impossible; i++) symbols.push(symbol);
         r.field('run length chunk', at, 2, `${runLength} × ${symbol}`);
       } else if ((c & 0x4000) === 0) {
         const list: TwccSymbol[] = [];
@@ -77,8 +87,11 @@ export function readTransportCc(r: Reader, end: number): TransportCcFeedback {
       chunks.push(chunk);
     }
   });
-  if (symbols.length < statusCount) r.problem(`packet chunks describe ${symbols.length} of ${statusCount} packets`, r.pos, end - r.pos);
+  if (symbols.length < statusCount && !impossible) r.problem(`packet chunks describe ${symbols.length} of ${statusCount} packets`, r.pos, end - r.pos);
   const packets: TwccPacketStatus[] = [];
+  // The work is bounded by the packet's length, not by the counts it claims: deltas stop at the first one that runs
+  // past the end (one problem, not one per packet), and reserved symbols are reported once.
+  let reserved = 0;
   r.group('receive deltas', () => {
     for (let i = 0; i < symbols.length; i++) {
       const symbol = symbols[i]!;
@@ -86,18 +99,20 @@ export function readTransportCc(r: Reader, end: number): TransportCcFeedback {
       if (symbol === 'small-delta' || symbol === 'large-delta') {
         const size = symbol === 'small-delta' ? 1 : 2;
         if (r.pos + size > end) {
-          r.problem(`receive delta of packet ${sequenceNumber} runs past the packet`, r.pos, end - r.pos);
-          packets.push({ sequenceNumber, symbol });
-          continue;
+          let missing = 0;
+          for (let j = i; j < symbols.length; j++) if (symbols[j] === 'small-delta' || symbols[j] === 'large-delta') missing++;
+          r.problem(`receive deltas run past the packet from packet ${sequenceNumber} on: ${missing} received packet(s) of ${statusCount} have no delta (§3.1.5)`, r.pos, end - r.pos);
+          break;
         }
         const delta = size === 1 ? r.u8(`delta ${sequenceNumber}`, (v) => `${v * 0.25} ms`) : signed(r.u16(`delta ${sequenceNumber}`, (v) => `${signed(v, 16) * 0.25} ms`), 16);
         packets.push({ sequenceNumber, symbol, delta });
       } else {
-        if (symbol === 'reserved') r.problem(`packet ${sequenceNumber} has the reserved status symbol 11`, r.pos, 0);
+        if (symbol === 'reserved') reserved++;
         packets.push({ sequenceNumber, symbol });
       }
     }
   });
+  if (reserved > 0) r.problem(`${reserved} packet(s) have the reserved status symbol 11`, r.pos, 0);
   if (r.pos < end) {
     const rest = r.buf.subarray(r.pos, end);
     if (rest.some((b) => b !== 0)) r.problem(`${rest.length} non-zero byte(s) after the receive deltas`, r.pos, rest.length);
