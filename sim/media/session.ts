@@ -25,6 +25,9 @@ export interface StreamSummary {
   readonly ssrc: number;
   readonly packets: number;
   readonly lost?: number;
+  /** Send streams: what the peer's last report block said (cumulative lost) and the RTT it gives (RFC 3550 §6.4.1). */
+  readonly remoteLost?: number;
+  readonly rttMs?: number;
   /** Interarrival jitter in milliseconds (RFC 3550 §6.4.1, converted from timestamp units). */
   readonly jitterMs?: number;
 }
@@ -52,6 +55,8 @@ export class MediaSession {
   private readonly rtcpSsrc: number;
   rtcpSent = 0;
   rtcpReceived = 0;
+  /** Per own SSRC: the latest report block about it from the peer, and the round-trip time computed from it. */
+  private readonly remoteReports = new Map<number, { lost: number; rttMs?: number }>();
   /** Packets SRTP refused, by reason (auth-failed, replay, …). */
   readonly failures: Record<string, number> = {};
 
@@ -136,6 +141,13 @@ export class MediaSession {
     if (!r.ok) return this.fail(`rtcp-${r.reason}`);
     this.rtcpReceived++;
     for (const p of decodeRtcp(r.bytes).value) {
+      if (p.type !== 'sr' && p.type !== 'rr') continue;
+      for (const b of p.reports) {
+        if (!this.sources.some((src) => src.ssrc === b.ssrc)) continue;
+        // RFC 3550 §6.4.1: RTT = A − LSR − DLSR, all in 1/65536 s (A: the middle 32 bits of now in NTP).
+        const rtt = b.lastSr === 0 ? undefined : ((lastSrFromNtp(ntpAt(now)) - b.lastSr - b.delaySinceLastSr) >>> 0) / 65536;
+        this.remoteReports.set(b.ssrc, { lost: b.cumulativeLost, ...(rtt !== undefined ? { rttMs: Math.round(rtt * 1e6) / 1e3 } : {}) });
+      }
       if (p.type !== 'sr') continue;
       // the sender's own streams are not told apart by SR SSRC here: note the SR on every stream it may cover
       for (const rs of this.receivers.values()) rs.onSenderReport(lastSrFromNtp(p.ntpTimestamp), now);
@@ -147,7 +159,10 @@ export class MediaSession {
   }
 
   summary(): StreamSummary[] {
-    const out: StreamSummary[] = this.sources.map((s) => ({ direction: 'send', kind: s.kind, ssrc: s.ssrc, packets: s.packetsSent }));
+    const out: StreamSummary[] = this.sources.map((s) => {
+      const rep = this.remoteReports.get(s.ssrc);
+      return { direction: 'send', kind: s.kind, ssrc: s.ssrc, packets: s.packetsSent, ...(rep ? { remoteLost: rep.lost, ...(rep.rttMs !== undefined ? { rttMs: rep.rttMs } : {}) } : {}) };
+    });
     for (const r of this.receivers.values()) {
       out.push({ direction: 'receive', kind: r.kind, ssrc: r.ssrc, packets: r.received, lost: r.lost, jitterMs: Math.round((r.jitter / r.clockRate) * 1e6) / 1e3 });
     }

@@ -33,6 +33,8 @@ describe('a DTLS-SRTP call without ICE', () => {
         expect(s.srtp.failures).toEqual({});
         expect(p.media!.rtcpReceived).toBeGreaterThan(2);
       }
+      // RFC 3550 §6.4.1 round trip from the peer's report blocks: 2 × 20 ms link delay
+      for (const sent of alice.media!.summary().filter((m) => m.direction === 'send')) expect(sent.rttMs).toBeCloseTo(40, 0);
       // 50 audio packets per second from about 0.1 s
       const audioIn = alice.media!.summary().find((m) => m.direction === 'receive' && m.kind === 'audio')!;
       expect(audioIn.packets).toBeGreaterThan(240);
