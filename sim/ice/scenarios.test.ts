@@ -114,6 +114,30 @@ describe('ICE scenarios', () => {
     expect(notes(r.trace, 'turn.channel-bound', 'alice').length).toBeGreaterThan(0);
   });
 
+  it('two peers behind the same NAT connect over their host candidates', () => {
+    const r = run('ice-same-nat');
+    expect(types(ice(r, 'alice'))).toBe('host/host');
+    expect(ice(r, 'alice').selectedPair.remote.address).toBe('10.0.1.20');
+  });
+
+  it('through a double NAT the server-reflexive candidate is the outer NAT\'s mapping', () => {
+    const r = run('ice-double-nat');
+    const srflx = notes(r.trace, 'ice.candidate.gathered', 'alice').filter((n) => n.data!.type === 'srflx');
+    expect(srflx.length).toBeGreaterThan(0);
+    expect(srflx.every((n) => String(n.data!.address).startsWith('203.0.113.10:'))).toBe(true);
+    expect(types(ice(r, 'alice'))).toBe('srflx/srflx');
+  });
+
+  it('NAT behaviours come from the scenario and --set: symmetric NATs turn a direct call into a relayed one', () => {
+    expect(types(ice(run('ice-trickle'), 'alice'))).toBe('srflx/srflx');
+    const r = run('ice-trickle', ['nodes.natA.preset=symmetric', 'nodes.natB.preset=symmetric']);
+    expect(types(ice(r, 'alice'))).toBe('prflx/relay');
+    // bob's mapping alone made address-and-port-dependent: alice's port-restricted filter turns his checks away,
+    // so the relay carries it, and the pair whose other end is bob's per-peer mapping (prflx 110 > srflx 100) wins
+    const m = run('ice-trickle', ['nodes.natB.nat.mapping=address-and-port-dependent']);
+    expect(types(ice(m, 'alice'))).toBe('relay/prflx');
+  });
+
   it('every pair state change carries the data the visualizer needs', () => {
     const r = run('ice-trickle');
     const ps = notes(r.trace, 'ice.pair.state');

@@ -54,5 +54,27 @@ export function icePresets(): PresetInfo[] {
   add('ice-symmetric-turn', 'Symmetric NATs on both sides fall back to TURN', 'Every remote endpoint sees another external port (address-and-port-dependent mapping), and the NATs only let in what answers their own flows: every direct pair fails and the selected pair goes through the TURN relay as ChannelData.', (n, t, d) =>
     icePairScenario(sideNodes('alice', 'symmetric'), sideNodes('bob', 'symmetric'), { ...meta(n, t, d), duration: '15s' }),
   );
+  add('ice-same-nat', 'Both peers behind the same NAT', 'Alice and bob share one home NAT and one LAN: their host candidates reach each other directly, so the host pair wins (priority 126 on both sides) and nothing crosses the NAT.', (n, t, d) =>
+    icePairScenario(
+      {
+        natA: { kind: 'nat', uplink: 'internet', preset: 'port-restricted-cone', internal: '10.0.1.1/24', external: ['203.0.113.10'], link: { delay: '10ms' } },
+        alice: { kind: 'host', uplink: 'natA', addresses: ['10.0.1.10/24'], link: { delay: '1ms' } },
+        bob: { kind: 'host', uplink: 'natA', addresses: ['10.0.1.20/24'], link: { delay: '1ms' } },
+      },
+      {},
+      { ...meta(n, t, d), duration: '10s' },
+    ),
+  );
+  add('ice-double-nat', 'ICE through a double NAT', "Alice sits behind a home NAT behind a carrier-grade NAT; both map endpoint-independently, so the STUN server's view of her (the CGN's outer mapping) is a server-reflexive candidate bob can reach.", (n, t, d) =>
+    icePairScenario(
+      {
+        cgnat: { kind: 'nat', uplink: 'internet', preset: 'cgnat', internal: '100.64.0.1/10', external: ['203.0.113.10'], link: { delay: '10ms' } },
+        home: { kind: 'nat', uplink: 'cgnat', preset: 'port-restricted-cone', internal: '10.0.1.1/24', external: ['100.64.0.42'], link: { delay: '3ms' } },
+        alice: { kind: 'host', uplink: 'home', addresses: ['10.0.1.10/24'], link: { delay: '1ms' } },
+      },
+      sideNodes('bob', 'port-restricted-cone'),
+      { ...meta(n, t, d), duration: '10s' },
+    ),
+  );
   return out;
 }
