@@ -1,157 +1,28 @@
 import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
 import { toHex } from '../core/encoding.ts';
-import type { Rng } from '../core/rng.ts';
-import type { JsonValue } from '../core/trace.ts';
 import type { Micros } from '../core/time.ts';
-import { formatDuration, MS, SECOND } from '../core/time.ts';
-import { ipFamily } from '../wire/ip/address.ts';
+import { formatDuration, MS } from '../core/time.ts';
 import { decodeStun, ErrorCode, getAttribute, isStun, Method, shortTermKey, verifyMessageIntegrity, XorMappedAddress } from '../wire/stun/index.ts';
 import type { StunMessage } from '../wire/stun/index.ts';
 import type { Candidate } from './candidate.ts';
-import { candidatePriority, formatCandidate, foundationOf, parseCandidate, showCandidate, TYPE_PREFERENCE } from './candidate.ts';
+import { candidatePriority, foundationOf, showCandidate, TYPE_PREFERENCE } from './candidate.ts';
 import { authenticateCheck, encodeCheck, encodeCheckError, encodeCheckSuccess, readCheck } from './checks.ts';
 import { Checklist } from './checklist.ts';
-import { IceGatherer } from './gather.ts';
-import type { CandidatePair, PairState } from './pair.ts';
-import { makePair, pairData, pairPriorityFor } from './pair.ts';
-import type { SignalMessage } from './signaling.ts';
-import { describeSignal } from './signaling.ts';
-import { TransactionTable } from './transactions.ts';
+import type { CandidatePair } from './pair.ts';
+import { pairData, pairPriorityFor } from './pair.ts';
+import { IceAgentBase } from './agent-base.ts';
+import type { CheckCtx } from './agent-base.ts';
+
+export type { IceAgentConfig, IceRole, IceState, TurnServerConfig } from './agent-base.ts';
 
 /**
- * The ICE agent (RFC 8445), full or lite, sans-IO. It gathers (gather.ts), exchanges candidates through signaling
- * (RFC 8838 trickle or all at once), runs the checklist paced by Ta, answers checks, resolves role conflicts,
- * nominates, then watches consent (RFC 7675). Every step is a note; README.md lists their kinds and data.
+ * The ICE agent (RFC 8445), full or lite, sans-IO. agent-base.ts gathers (through gather.ts) and exchanges
+ * candidates through signaling (RFC 8838 trickle or all at once); this part runs the checklist paced by Ta, answers
+ * checks, resolves role conflicts, nominates, then watches consent (RFC 7675) and restarts. Every step is a note;
+ * README.md lists their kinds and data.
  */
-export type IceRole = 'controlling' | 'controlled';
-export type IceState = 'new' | 'checking' | 'connected' | 'completed' | 'disconnected' | 'failed';
-
-export interface TurnServerConfig {
-  readonly server: TransportAddress;
-  readonly username: string;
-  readonly password: string;
-}
-
-export interface IceAgentConfig {
-  /** Shown in notes ("alice"). */
-  readonly name: string;
-  readonly rng: Rng;
-  readonly role: IceRole;
-  /** RFC 8445 §2.5: host candidates only, never checks, answers and accepts USE-CANDIDATE (mediasoup-style). */
-  readonly lite?: boolean;
-  /** RFC 8838: send candidates as they are found (default) rather than all at once when gathering ends. */
-  readonly trickle?: boolean;
-  /** §8.1.1 regular nomination (default), or aggressive: USE-CANDIDATE on every check (RFC 5245, old browsers). */
-  readonly nomination?: 'regular' | 'aggressive';
-  readonly stunServers?: readonly TransportAddress[];
-  readonly turnServers?: readonly TurnServerConfig[];
-  /** §14.2: the pacing interval, 50 ms by default. */
-  readonly ta?: Micros;
-  /** Regular nomination: how long the controlling agent lets checks run after the first valid pair. */
-  readonly nominationDelay?: Micros;
-  /** RFC 7675 §5.1: consent checks every 5 s, randomized 0.8–1.2 × (default 5 s). */
-  readonly consentInterval?: Micros;
-  /** RFC 7675 §5.1: consent is lost 30 s after the last answered check. */
-  readonly consentTimeout?: Micros;
-  /** Without answers for this long, the state turns disconnected (W3C RTCIceConnectionState), 10 s by default. */
-  readonly disconnectedAfter?: Micros;
-  /** The controlling agent restarts ICE (§9) when consent is lost. */
-  readonly restartOnFailure?: boolean;
-  /** When the agent starts (gathering, signaling). */
-  readonly startAt?: Micros;
-}
-
-interface CheckCtx {
-  readonly pair: CandidatePair;
-  readonly useCandidate: boolean;
-  readonly controlling: boolean;
-  readonly prflxPriority: number;
-  readonly pwd: string;
-  readonly consent: boolean;
-  readonly generation: number;
-  /** §7.3.1.4: a triggered check replaced it: no more retransmissions, and no failure on timeout. */
-  cancelled: boolean;
-}
-
-const ICE_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-
-export class IceAgent implements Endpoint {
-  readonly name: string;
-  readonly lite: boolean;
-  readonly trickle: boolean;
-  readonly nomination: 'regular' | 'aggressive';
-  controlling: boolean;
-  readonly tieBreaker: bigint;
-  ufrag = '';
-  pwd = '';
-  generation = 0;
-  state: IceState = 'new';
-  readonly local: Candidate[] = [];
-  remote: Candidate[] = [];
-  remoteUfrag: string | undefined;
-  private remotePwd: string | undefined;
-  private remoteLite = false;
-  private remoteEnd = false;
-  checklist = new Checklist();
-  selected: CandidatePair | undefined;
-  /** Virtual time the agent started, first became connected, and got a selected pair. */
-  startedAt: Micros | undefined;
-  connectedAt: Micros | undefined;
-  selectedAt: Micros | undefined;
-  readonly counters = { checksSent: 0, retransmits: 0, checksReceived: 0, responses: 0, timeouts: 0, roleConflicts: 0, restarts: 0, consentChecks: 0 };
-  /** Application data received on the selected path (DTLS will read it from here). */
-  readonly inbound: { from: TransportAddress; bytes: Uint8Array }[] = [];
-
-  private readonly out: EndpointOutput[] = [];
-  private readonly signals: SignalMessage[] = [];
-  private readonly addresses: TransportAddress[] = [];
-  private readonly gatherer: IceGatherer;
-  private readonly tx = new TransactionTable<CheckCtx>();
-  private readonly ta: Micros;
-  private readonly nominationDelay: Micros;
-  private readonly consentInterval: Micros;
-  private readonly consentTimeout: Micros;
-  private readonly disconnectedAfter: Micros;
-  private readonly startAt: Micros;
-  private started = false;
-  private descriptionSent = false;
-  private lastPaced: Micros = -Infinity;
-  private nominationAt: Micros | undefined;
-  private nominating: CandidatePair | undefined;
-  private nextConsentAt: Micros | undefined;
-  private lastConsentAt: Micros | undefined;
-  private prflxCount = 0;
-
-  constructor(readonly config: IceAgentConfig) {
-    this.name = config.name;
-    this.lite = config.lite ?? false;
-    this.trickle = config.trickle ?? true;
-    this.nomination = config.nomination ?? 'regular';
-    this.controlling = config.role === 'controlling';
-    this.tieBreaker = (BigInt(config.rng.u32()) << 32n) | BigInt(config.rng.u32());
-    this.ta = config.ta ?? 50 * MS;
-    this.nominationDelay = config.nominationDelay ?? 2 * SECOND;
-    this.consentInterval = config.consentInterval ?? 5 * SECOND;
-    this.consentTimeout = config.consentTimeout ?? 30 * SECOND;
-    this.disconnectedAfter = config.disconnectedAfter ?? 10 * SECOND;
-    this.startAt = config.startAt ?? 0;
-    this.newCredentials();
-    this.gatherer = new IceGatherer({
-      rng: config.rng.fork('gather'),
-      stunServers: this.lite ? [] : (config.stunServers ?? []),
-      turnServers: this.lite ? [] : (config.turnServers ?? []),
-      emit: (o) => this.out.push(o),
-      candidate: (now, c) => this.addLocal(now, c),
-      complete: (now) => this.gatheringComplete(now),
-    });
-  }
-
-  /** A socket the driver bound for this agent: one host candidate per address (RFC 8445 §5.1.1.1). */
-  addLocalAddress(a: TransportAddress): void {
-    this.addresses.push(a);
-  }
-
+export class IceAgent extends IceAgentBase implements Endpoint {
   // ---- the endpoint contract -------------------------------------------------------------------------------
 
   handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
@@ -181,185 +52,7 @@ export class IceAgent implements Endpoint {
     return { type: 'timeout', at: at.at, reason: at.reason };
   }
 
-  /** Signaling messages to send to the peer (the driver carries them through the signaling relay). */
-  takeSignals(): SignalMessage[] {
-    return this.signals.splice(0);
-  }
-
-  /** Sends application data on the selected pair (through the relay when its local candidate is relayed). */
-  sendData(now: Micros, bytes: Uint8Array): boolean {
-    if (!this.selected || this.state === 'failed') return false;
-    this.sendFrom(now, this.selected.local, this.selected.remote.address, bytes);
-    return true;
-  }
-
-  // ---- notes -------------------------------------------------------------------------------------------------
-
-  private note(kind: string, text: string, data: { [k: string]: JsonValue } = {}): void {
-    this.out.push({ type: 'note', kind, text: `${this.name}: ${text}`, data: { generation: this.generation, ...data } });
-  }
-
-  private setState(now: Micros, s: IceState, why: string): void {
-    if (this.state === s) return;
-    const previous = this.state;
-    this.state = s;
-    if ((s === 'connected' || s === 'completed') && this.connectedAt === undefined && this.startedAt !== undefined) this.connectedAt = now;
-    this.note('ice.state', `ICE ${previous} → ${s} (${why})`, { state: s, previous, reason: why, ...(this.startedAt !== undefined ? { sinceStart: now - this.startedAt } : {}) });
-  }
-
-  private setPair(p: CandidatePair, s: PairState, why: string): void {
-    if (p.state === s) return;
-    const from = p.state;
-    p.state = s;
-    this.note('ice.pair.state', `pair ${p.id} ${from} → ${s} (${why})`, { ...pairData(p), previous: from, reason: why });
-  }
-
-  private signal(m: SignalMessage): void {
-    this.signals.push(m);
-    this.note('ice.signal.sent', `signals ${describeSignal(m)}`, { message: m.type });
-  }
-
-  // ---- start, credentials, gathering -------------------------------------------------------------------------
-
-  private newCredentials(): void {
-    const rng = this.config.rng;
-    const pick = (n: number): string => Array.from({ length: n }, () => ICE_CHARS[rng.int(0, ICE_CHARS.length)]!).join('');
-    this.ufrag = pick(8); // RFC 8839 §5.4: ice-ufrag 4–256 chars, ice-pwd 22–256 chars
-    this.pwd = pick(24);
-  }
-
-  private start(now: Micros): void {
-    this.started = true;
-    this.startedAt = now;
-    this.note('ice.state', `ICE agent starts as ${this.controlling ? 'controlling' : 'controlled'}${this.lite ? ' (ice-lite)' : ''}, ufrag ${this.ufrag}`, {
-      state: 'new', role: this.controlling ? 'controlling' : 'controlled', lite: this.lite, ufrag: this.ufrag, tieBreaker: this.tieBreaker.toString(),
-    });
-    this.note('ice.gathering', 'gathering starts', { state: 'gathering' });
-    this.addresses.forEach((a, i) => {
-      const family = ipFamily(a.ip);
-      const lp = this.addresses.length <= 1 ? 65535 : (family === 6 ? 65535 : 32767) - i;
-      this.gatherer.setLocalPreference(a, lp);
-      // §5.1.1.1: a host candidate per interface address; its base is itself
-      this.addLocal(now, { foundation: foundationOf('host', a.ip, undefined, 'udp'), component: 1, transport: 'udp', priority: candidatePriority(TYPE_PREFERENCE.host, lp, 1), address: a, type: 'host', base: a });
-    });
-    if (this.trickle || this.lite) this.sendDescription(now, false);
-    this.gatherer.start(now, this.addresses);
-  }
-
-  private sendDescription(now: Micros, restart: boolean): void {
-    void now;
-    this.descriptionSent = true;
-    this.signal({
-      type: 'description', ufrag: this.ufrag, pwd: this.pwd, lite: this.lite, restart,
-      candidates: this.local.filter((c) => c.type !== 'prflx').map(formatCandidate),
-      endOfCandidates: this.gatherer.complete,
-    });
-  }
-
-  private addLocal(now: Micros, c: Candidate): void {
-    const dup = this.local.find((e) => sameTransportAddress(e.address, c.address) && sameTransportAddress(e.base, c.base));
-    if (dup) {
-      // §5.1.3: same transport address and base: the lower-priority one is redundant
-      this.note('ice.candidate.pruned', `${showCandidate(c)} is redundant with ${showCandidate(dup)}`, { candidate: formatCandidate(c), type: c.type, redundantWith: formatCandidate(dup) });
-      return;
-    }
-    this.local.push(c);
-    this.note('ice.candidate.gathered', `gathered ${showCandidate(c)} (base ${formatTransportAddress(c.base)}, priority ${c.priority}, foundation ${c.foundation})`, {
-      candidate: formatCandidate(c), type: c.type, address: formatTransportAddress(c.address), base: formatTransportAddress(c.base), priority: c.priority, foundation: c.foundation,
-      ...(c.server ? { server: formatTransportAddress(c.server) } : {}),
-    });
-    if (this.descriptionSent && this.trickle && !this.lite) this.signal({ type: 'candidate', ufrag: this.ufrag, candidate: formatCandidate(c) });
-    // §6.1.2.2: pairs are formed from host and relayed candidates; a srflx candidate's pairs equal its base's (pruned)
-    if (c.type === 'host' || c.type === 'relay') for (const r of this.remote) this.formPair(now, c, r);
-  }
-
-  private gatheringComplete(now: Micros): void {
-    this.note('ice.gathering', `gathering complete: ${this.local.length} candidate(s)`, { state: 'complete', candidates: this.local.length });
-    if (this.lite) return;
-    if (!this.descriptionSent) this.sendDescription(now, false);
-    else if (this.trickle) this.signal({ type: 'end-of-candidates', ufrag: this.ufrag });
-    this.checkFailure(now);
-  }
-
-  // ---- signaling in ------------------------------------------------------------------------------------------
-
-  handleSignal(now: Micros, m: SignalMessage): void {
-    if (m.type === 'description') {
-      if (this.remoteUfrag !== undefined && m.ufrag !== this.remoteUfrag) this.restart(now, 'remote');
-      if (this.remoteUfrag === undefined) {
-        this.remoteUfrag = m.ufrag;
-        this.remotePwd = m.pwd;
-        this.remoteLite = m.lite;
-        this.note('ice.remote.description', `remote credentials ufrag ${m.ufrag}${m.lite ? ' (ice-lite peer)' : ''}`, { ufrag: m.ufrag, lite: m.lite });
-        // §6.1.1: a full agent facing a lite one is controlling
-        if (m.lite && !this.lite && !this.controlling) this.switchRole(now, true, 'the peer is ice-lite (RFC 8445 §6.1.1)');
-        if (!this.lite && this.state === 'new') this.setState(now, 'checking', 'remote description received');
-      }
-      for (const line of m.candidates) this.addRemoteText(now, line);
-      if (m.endOfCandidates) this.endOfCandidates(now);
-    } else if (m.ufrag === this.remoteUfrag) {
-      if (m.type === 'candidate') this.addRemoteText(now, m.candidate);
-      else this.endOfCandidates(now);
-    }
-  }
-
-  private endOfCandidates(now: Micros): void {
-    if (this.remoteEnd) return;
-    this.remoteEnd = true;
-    this.note('ice.remote.end-of-candidates', 'the peer has no more candidates (RFC 8838 §13)', {});
-    this.checkFailure(now);
-  }
-
-  private addRemoteText(now: Micros, line: string): void {
-    const c = parseCandidate(line);
-    if ('error' in c) {
-      this.note('ice.candidate.invalid', `ignores a remote candidate: ${c.error}`, { candidate: line });
-      return;
-    }
-    if (this.lite) return; // a lite agent does not form pairs (RFC 8445 §6.1.1)
-    const known = this.remote.find((r) => sameTransportAddress(r.address, c.address));
-    if (known) {
-      if (known.type !== 'prflx') return;
-      // a peer-reflexive candidate learned from a check, now signaled: take the signaled type (as libwebrtc does)
-      this.remote = this.remote.map((r) => (r === known ? c : r));
-      for (const p of this.checklist.pairs) if (p.remote === known) p.remote = c;
-      this.checklist.recompute(this.controlling);
-      this.note('ice.candidate.remote', `remote ${showCandidate(c)} replaces the peer-reflexive candidate at that address`, { candidate: line, type: c.type, address: formatTransportAddress(c.address), replaced: 'prflx' });
-      return;
-    }
-    this.remote.push(c);
-    this.note('ice.candidate.remote', `remote ${showCandidate(c)} via signaling`, { candidate: line, type: c.type, address: formatTransportAddress(c.address) });
-    for (const l of this.local) if (l.type === 'host' || l.type === 'relay') this.formPair(now, l, c);
-  }
-
-  private formPair(now: Micros, local: Candidate, remote: Candidate): CandidatePair | undefined {
-    if (ipFamily(local.address.ip) !== ipFamily(remote.address.ip) || local.component !== remote.component) return undefined;
-    const p = makePair(local, remote, this.controlling);
-    if (!this.checklist.add(p)) return undefined;
-    if (local.type === 'relay') this.gatherer.relayFor(local.address)?.prepare(now, remote.address);
-    const s = this.checklist.initialState(p);
-    p.state = s;
-    this.note('ice.pair.state', `pair ${p.id} formed, ${s}`, { ...pairData(p), previous: null, reason: 'formed' });
-    return p;
-  }
-
-  // ---- sending -----------------------------------------------------------------------------------------------
-
-  private sendFrom(now: Micros, local: Candidate, to: TransportAddress, bytes: Uint8Array): void {
-    if (local.type === 'relay') {
-      this.gatherer.relayFor(local.address)?.send(now, to, bytes);
-      return;
-    }
-    this.out.push({ type: 'transmit', from: local.base, to, bytes });
-  }
-
-  private pairReady = (p: CandidatePair): boolean => p.local.type !== 'relay' || this.gatherer.relayFor(p.local.address)?.ready(p.remote.address) === true;
-
-  private localPreferenceOf(c: Candidate): number {
-    return Math.floor(c.priority / 256) & 0xffff;
-  }
-
-  private sendCheck(now: Micros, pair: CandidatePair, useCandidate: boolean, consent: boolean): void {
+  protected sendCheck(now: Micros, pair: CandidatePair, useCandidate: boolean, consent: boolean): void {
     if (this.remotePwd === undefined || this.remoteUfrag === undefined) return;
     const id = this.config.rng.bytes(12);
     // §7.1.1: PRIORITY is what a peer-reflexive candidate from this base would get
@@ -379,7 +72,7 @@ export class IceAgent implements Endpoint {
 
   // ---- timers ------------------------------------------------------------------------------------------------
 
-  private tick(now: Micros): void {
+  protected tick(now: Micros): void {
     if (!this.started) return;
     this.gatherer.handleTimeout(now);
     const { retransmit, timedOut } = this.tx.due(now);
@@ -413,11 +106,11 @@ export class IceAgent implements Endpoint {
   }
 
   /** After nomination only triggered checks (nominations, answers to the peer's checks) still go out. */
-  private selectedAndDone(): boolean {
+  protected selectedAndDone(): boolean {
     return this.selected !== undefined && this.checklist.triggered.length === 0;
   }
 
-  private deadline(): { at: Micros; reason: string } | undefined {
+  protected deadline(): { at: Micros; reason: string } | undefined {
     const c: { at: Micros | undefined; reason: string }[] = [
       { at: this.started ? undefined : this.startAt, reason: 'ice-start' },
       { at: this.gatherer.nextDeadline(), reason: 'stun-retransmit' },
@@ -435,7 +128,7 @@ export class IceAgent implements Endpoint {
 
   // ---- datagrams in ------------------------------------------------------------------------------------------
 
-  private fromPeer(now: Micros, base: Candidate, from: TransportAddress, bytes: Uint8Array): void {
+  protected fromPeer(now: Micros, base: Candidate, from: TransportAddress, bytes: Uint8Array): void {
     if (!isStun(bytes)) {
       this.inbound.push({ from, bytes });
       return;
@@ -450,12 +143,12 @@ export class IceAgent implements Endpoint {
     }
   }
 
-  private respond(now: Micros, base: Candidate, to: TransportAddress, bytes: Uint8Array): void {
+  protected respond(now: Micros, base: Candidate, to: TransportAddress, bytes: Uint8Array): void {
     this.sendFrom(now, base, to, bytes);
   }
 
   /** §7.3: answering a check, learning peer-reflexive candidates, triggered checks, USE-CANDIDATE. */
-  private onCheck(now: Micros, base: Candidate, from: TransportAddress, bytes: Uint8Array, msg: StunMessage): void {
+  protected onCheck(now: Micros, base: Candidate, from: TransportAddress, bytes: Uint8Array, msg: StunMessage): void {
     this.counters.checksReceived++;
     const chk = readCheck(msg);
     const bad = authenticateCheck(bytes, chk, this.ufrag, this.pwd);
@@ -518,7 +211,7 @@ export class IceAgent implements Endpoint {
   }
 
   /** A lite agent's pairs are valid as soon as a check arrives; USE-CANDIDATE selects (RFC 8445 §7.3.1.5 for lite). */
-  private liteCheck(now: Micros, pair: CandidatePair, useCandidate: boolean): void {
+  protected liteCheck(now: Micros, pair: CandidatePair, useCandidate: boolean): void {
     this.lastConsentAt = now;
     if (pair.state !== 'succeeded') {
       pair.validLocal = pair.local;
@@ -532,7 +225,7 @@ export class IceAgent implements Endpoint {
   }
 
   /** §7.2.5: processing a response (success, 487, other errors), the symmetric-address rule, valid pairs. */
-  private onResponse(now: Micros, base: Candidate, from: TransportAddress, bytes: Uint8Array, msg: StunMessage, ctx: CheckCtx, rtt: Micros): void {
+  protected onResponse(now: Micros, base: Candidate, from: TransportAddress, bytes: Uint8Array, msg: StunMessage, ctx: CheckCtx, rtt: Micros): void {
     if (ctx.generation !== this.generation) return;
     const pair = ctx.pair;
     this.counters.responses++;
@@ -592,17 +285,7 @@ export class IceAgent implements Endpoint {
     }
   }
 
-  // ---- roles, nomination, selection --------------------------------------------------------------------------
-
-  private switchRole(now: Micros, controlling: boolean, why: string): void {
-    void now;
-    this.controlling = controlling;
-    this.checklist.recompute(controlling);
-    this.note('ice.role', `becomes ${controlling ? 'controlling' : 'controlled'}: ${why}`, { role: controlling ? 'controlling' : 'controlled', reason: why });
-  }
-
-  /** §8.1.1 regular nomination: the controlling agent checks the best valid pair again with USE-CANDIDATE. */
-  private nominateBest(now: Micros, why: string): void {
+  protected nominateBest(now: Micros, why: string): void {
     if (!this.controlling || this.selected || this.nominating) return;
     const best = this.checklist.valid()[0];
     if (!best) return;
@@ -613,7 +296,7 @@ export class IceAgent implements Endpoint {
     void now;
   }
 
-  private nominate(now: Micros, pair: CandidatePair): void {
+  protected nominate(now: Micros, pair: CandidatePair): void {
     if (!pair.nominated) {
       pair.nominated = true;
       this.note('ice.pair.state', `pair ${pair.id} nominated`, { ...pairData(pair), previous: pair.state, reason: 'nominated' });
@@ -646,18 +329,18 @@ export class IceAgent implements Endpoint {
   // ---- failure, consent, restart -----------------------------------------------------------------------------
 
   /** §8.1.2 / §6.1.2.6 with trickle (RFC 8838 §8): failed when every pair failed and no candidate can still come. */
-  private checkFailure(now: Micros): void {
+  protected override checkFailure(now: Micros): void {
     if (this.lite || this.selected || this.state === 'failed' || this.remoteUfrag === undefined) return;
     if (!this.remoteEnd || !this.gatherer.complete) return;
     if (this.checklist.pairs.some((p) => p.state !== 'failed')) return;
     this.setState(now, 'failed', this.checklist.pairs.length === 0 ? 'no candidate pairs' : 'every candidate pair failed');
   }
 
-  private consentJitter(): Micros {
+  protected consentJitter(): Micros {
     return Math.round(this.consentInterval * (0.8 + 0.4 * this.config.rng.float()));
   }
 
-  private consentDeadline(): Micros | undefined {
+  protected consentDeadline(): Micros | undefined {
     if (!this.selected || this.lastConsentAt === undefined || this.state === 'failed') return undefined;
     const c = [this.lastConsentAt + this.consentTimeout];
     if (this.state !== 'disconnected') c.push(this.lastConsentAt + this.disconnectedAfter);
@@ -665,7 +348,7 @@ export class IceAgent implements Endpoint {
     return Math.min(...c);
   }
 
-  private consentTick(now: Micros): void {
+  protected consentTick(now: Micros): void {
     if (!this.selected || this.lastConsentAt === undefined || this.state === 'failed') return;
     if (now >= this.lastConsentAt + this.consentTimeout) {
       this.note('ice.consent.lost', `consent lost: no answer for ${formatDuration(now - this.lastConsentAt)} (RFC 7675 §5.1)`, { pair: this.selected.id });
@@ -684,7 +367,7 @@ export class IceAgent implements Endpoint {
   }
 
   /** §9: an ICE restart: new ufrag and pwd, a new checklist; local candidates are kept, the peer's are forgotten. */
-  restart(now: Micros, initiator: 'local' | 'remote'): void {
+  override restart(now: Micros, initiator: 'local' | 'remote'): void {
     this.generation++;
     this.counters.restarts++;
     this.newCredentials();
@@ -706,14 +389,4 @@ export class IceAgent implements Endpoint {
   }
 
   /** The selected pair for summaries: candidate types, addresses and the protocol. */
-  selectedPair(): { [key: string]: JsonValue } | null {
-    const p = this.selected;
-    if (!p) return null;
-    const l = p.validLocal ?? p.local;
-    return {
-      id: p.id,
-      local: { type: l.type, address: l.address.ip, port: l.address.port, protocol: 'udp' },
-      remote: { type: p.remote.type, address: p.remote.address.ip, port: p.remote.address.port, protocol: 'udp' },
-    };
-  }
 }

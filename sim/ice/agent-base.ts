@@ -1,0 +1,356 @@
+import type { EndpointOutput, TransportAddress } from '../core/endpoint.ts';
+import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
+import type { Rng } from '../core/rng.ts';
+import type { JsonValue } from '../core/trace.ts';
+import type { Micros } from '../core/time.ts';
+import { MS, SECOND } from '../core/time.ts';
+import { ipFamily } from '../wire/ip/address.ts';
+import type { Candidate } from './candidate.ts';
+import { candidatePriority, formatCandidate, foundationOf, parseCandidate, showCandidate, TYPE_PREFERENCE } from './candidate.ts';
+import { Checklist } from './checklist.ts';
+import { IceGatherer } from './gather.ts';
+import type { CandidatePair, PairState } from './pair.ts';
+import { makePair, pairData } from './pair.ts';
+import type { SignalMessage } from './signaling.ts';
+import { describeSignal } from './signaling.ts';
+import { TransactionTable } from './transactions.ts';
+
+export type IceRole = 'controlling' | 'controlled';
+export type IceState = 'new' | 'checking' | 'connected' | 'completed' | 'disconnected' | 'failed';
+
+export interface TurnServerConfig {
+  readonly server: TransportAddress;
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface IceAgentConfig {
+  /** Shown in notes ("alice"). */
+  readonly name: string;
+  readonly rng: Rng;
+  readonly role: IceRole;
+  /** RFC 8445 §2.5: host candidates only, never checks, answers and accepts USE-CANDIDATE (mediasoup-style). */
+  readonly lite?: boolean;
+  /** RFC 8838: send candidates as they are found (default) rather than all at once when gathering ends. */
+  readonly trickle?: boolean;
+  /** §8.1.1 regular nomination (default), or aggressive: USE-CANDIDATE on every check (RFC 5245, old browsers). */
+  readonly nomination?: 'regular' | 'aggressive';
+  readonly stunServers?: readonly TransportAddress[];
+  readonly turnServers?: readonly TurnServerConfig[];
+  /** §14.2: the pacing interval, 50 ms by default. */
+  readonly ta?: Micros;
+  /** Regular nomination: how long the controlling agent lets checks run after the first valid pair. */
+  readonly nominationDelay?: Micros;
+  /** RFC 7675 §5.1: consent checks every 5 s, randomized 0.8–1.2 × (default 5 s). */
+  readonly consentInterval?: Micros;
+  /** RFC 7675 §5.1: consent is lost 30 s after the last answered check. */
+  readonly consentTimeout?: Micros;
+  /** Without answers for this long, the state turns disconnected (W3C RTCIceConnectionState), 10 s by default. */
+  readonly disconnectedAfter?: Micros;
+  /** The controlling agent restarts ICE (§9) when consent is lost. */
+  readonly restartOnFailure?: boolean;
+  /** When the agent starts (gathering, signaling). */
+  readonly startAt?: Micros;
+}
+
+export interface CheckCtx {
+  readonly pair: CandidatePair;
+  readonly useCandidate: boolean;
+  readonly controlling: boolean;
+  readonly prflxPriority: number;
+  readonly pwd: string;
+  readonly consent: boolean;
+  readonly generation: number;
+  /** §7.3.1.4: a triggered check replaced it: no more retransmissions, and no failure on timeout. */
+  cancelled: boolean;
+}
+
+const ICE_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/**
+ * What every ICE agent holds, and the parts that are not connectivity checks: credentials, gathering, signaling,
+ * notes and the path to send on. agent.ts adds the checks, nomination, consent and restart.
+ */
+export abstract class IceAgentBase {
+  readonly name: string;
+  readonly lite: boolean;
+  readonly trickle: boolean;
+  readonly nomination: 'regular' | 'aggressive';
+  controlling: boolean;
+  readonly tieBreaker: bigint;
+  ufrag = '';
+  pwd = '';
+  generation = 0;
+  state: IceState = 'new';
+  readonly local: Candidate[] = [];
+  remote: Candidate[] = [];
+  remoteUfrag: string | undefined;
+  protected remotePwd: string | undefined;
+  protected remoteLite = false;
+  protected remoteEnd = false;
+  checklist = new Checklist();
+  selected: CandidatePair | undefined;
+  /** Virtual time the agent started, first became connected, and got a selected pair. */
+  startedAt: Micros | undefined;
+  connectedAt: Micros | undefined;
+  selectedAt: Micros | undefined;
+  readonly counters = { checksSent: 0, retransmits: 0, checksReceived: 0, responses: 0, timeouts: 0, roleConflicts: 0, restarts: 0, consentChecks: 0 };
+  /** Application data received on the selected path (DTLS will read it from here). */
+  readonly inbound: { from: TransportAddress; bytes: Uint8Array }[] = [];
+
+  protected readonly out: EndpointOutput[] = [];
+  protected readonly signals: SignalMessage[] = [];
+  protected readonly addresses: TransportAddress[] = [];
+  protected readonly gatherer: IceGatherer;
+  protected readonly tx = new TransactionTable<CheckCtx>();
+  protected readonly ta: Micros;
+  protected readonly nominationDelay: Micros;
+  protected readonly consentInterval: Micros;
+  protected readonly consentTimeout: Micros;
+  protected readonly disconnectedAfter: Micros;
+  protected readonly startAt: Micros;
+  protected started = false;
+  protected descriptionSent = false;
+  protected lastPaced: Micros = -Infinity;
+  protected nominationAt: Micros | undefined;
+  protected nominating: CandidatePair | undefined;
+  protected nextConsentAt: Micros | undefined;
+  protected lastConsentAt: Micros | undefined;
+  protected prflxCount = 0;
+
+  constructor(readonly config: IceAgentConfig) {
+    this.name = config.name;
+    this.lite = config.lite ?? false;
+    this.trickle = config.trickle ?? true;
+    this.nomination = config.nomination ?? 'regular';
+    this.controlling = config.role === 'controlling';
+    this.tieBreaker = (BigInt(config.rng.u32()) << 32n) | BigInt(config.rng.u32());
+    this.ta = config.ta ?? 50 * MS;
+    this.nominationDelay = config.nominationDelay ?? 2 * SECOND;
+    this.consentInterval = config.consentInterval ?? 5 * SECOND;
+    this.consentTimeout = config.consentTimeout ?? 30 * SECOND;
+    this.disconnectedAfter = config.disconnectedAfter ?? 10 * SECOND;
+    this.startAt = config.startAt ?? 0;
+    this.newCredentials();
+    this.gatherer = new IceGatherer({
+      rng: config.rng.fork('gather'),
+      stunServers: this.lite ? [] : (config.stunServers ?? []),
+      turnServers: this.lite ? [] : (config.turnServers ?? []),
+      emit: (o) => this.out.push(o),
+      candidate: (now, c) => this.addLocal(now, c),
+      complete: (now) => this.gatheringComplete(now),
+    });
+  }
+
+  /** A socket the driver bound for this agent: one host candidate per address (RFC 8445 §5.1.1.1). */
+  addLocalAddress(a: TransportAddress): void {
+    this.addresses.push(a);
+  }
+
+
+  /** Signaling messages to send to the peer (the driver carries them through the signaling relay). */
+  takeSignals(): SignalMessage[] {
+    return this.signals.splice(0);
+  }
+
+  /** Sends application data on the selected pair (through the relay when its local candidate is relayed). */
+  sendData(now: Micros, bytes: Uint8Array): boolean {
+    if (!this.selected || this.state === 'failed') return false;
+    this.sendFrom(now, this.selected.local, this.selected.remote.address, bytes);
+    return true;
+  }
+
+  // ---- notes -------------------------------------------------------------------------------------------------
+
+  protected note(kind: string, text: string, data: { [k: string]: JsonValue } = {}): void {
+    this.out.push({ type: 'note', kind, text: `${this.name}: ${text}`, data: { generation: this.generation, ...data } });
+  }
+
+  protected setState(now: Micros, s: IceState, why: string): void {
+    if (this.state === s) return;
+    const previous = this.state;
+    this.state = s;
+    if ((s === 'connected' || s === 'completed') && this.connectedAt === undefined && this.startedAt !== undefined) this.connectedAt = now;
+    this.note('ice.state', `ICE ${previous} → ${s} (${why})`, { state: s, previous, reason: why, ...(this.startedAt !== undefined ? { sinceStart: now - this.startedAt } : {}) });
+  }
+
+  protected setPair(p: CandidatePair, s: PairState, why: string): void {
+    if (p.state === s) return;
+    const from = p.state;
+    p.state = s;
+    this.note('ice.pair.state', `pair ${p.id} ${from} → ${s} (${why})`, { ...pairData(p), previous: from, reason: why });
+  }
+
+  protected signal(m: SignalMessage): void {
+    this.signals.push(m);
+    this.note('ice.signal.sent', `signals ${describeSignal(m)}`, { message: m.type });
+  }
+
+  // ---- start, credentials, gathering -------------------------------------------------------------------------
+
+  protected newCredentials(): void {
+    const rng = this.config.rng;
+    const pick = (n: number): string => Array.from({ length: n }, () => ICE_CHARS[rng.int(0, ICE_CHARS.length)]!).join('');
+    this.ufrag = pick(8); // RFC 8839 §5.4: ice-ufrag 4–256 chars, ice-pwd 22–256 chars
+    this.pwd = pick(24);
+  }
+
+  protected start(now: Micros): void {
+    this.started = true;
+    this.startedAt = now;
+    this.note('ice.state', `ICE agent starts as ${this.controlling ? 'controlling' : 'controlled'}${this.lite ? ' (ice-lite)' : ''}, ufrag ${this.ufrag}`, {
+      state: 'new', role: this.controlling ? 'controlling' : 'controlled', lite: this.lite, ufrag: this.ufrag, tieBreaker: this.tieBreaker.toString(),
+    });
+    this.note('ice.gathering', 'gathering starts', { state: 'gathering' });
+    this.addresses.forEach((a, i) => {
+      const family = ipFamily(a.ip);
+      const lp = this.addresses.length <= 1 ? 65535 : (family === 6 ? 65535 : 32767) - i;
+      this.gatherer.setLocalPreference(a, lp);
+      // §5.1.1.1: a host candidate per interface address; its base is itself
+      this.addLocal(now, { foundation: foundationOf('host', a.ip, undefined, 'udp'), component: 1, transport: 'udp', priority: candidatePriority(TYPE_PREFERENCE.host, lp, 1), address: a, type: 'host', base: a });
+    });
+    if (this.trickle || this.lite) this.sendDescription(now, false);
+    this.gatherer.start(now, this.addresses);
+  }
+
+  protected sendDescription(now: Micros, restart: boolean): void {
+    void now;
+    this.descriptionSent = true;
+    this.signal({
+      type: 'description', ufrag: this.ufrag, pwd: this.pwd, lite: this.lite, restart,
+      candidates: this.local.filter((c) => c.type !== 'prflx').map(formatCandidate),
+      endOfCandidates: this.gatherer.complete,
+    });
+  }
+
+  protected addLocal(now: Micros, c: Candidate): void {
+    const dup = this.local.find((e) => sameTransportAddress(e.address, c.address) && sameTransportAddress(e.base, c.base));
+    if (dup) {
+      // §5.1.3: same transport address and base: the lower-priority one is redundant
+      this.note('ice.candidate.pruned', `${showCandidate(c)} is redundant with ${showCandidate(dup)}`, { candidate: formatCandidate(c), type: c.type, redundantWith: formatCandidate(dup) });
+      return;
+    }
+    this.local.push(c);
+    this.note('ice.candidate.gathered', `gathered ${showCandidate(c)} (base ${formatTransportAddress(c.base)}, priority ${c.priority}, foundation ${c.foundation})`, {
+      candidate: formatCandidate(c), type: c.type, address: formatTransportAddress(c.address), base: formatTransportAddress(c.base), priority: c.priority, foundation: c.foundation,
+      ...(c.server ? { server: formatTransportAddress(c.server) } : {}),
+    });
+    if (this.descriptionSent && this.trickle && !this.lite) this.signal({ type: 'candidate', ufrag: this.ufrag, candidate: formatCandidate(c) });
+    // §6.1.2.2: pairs are formed from host and relayed candidates; a srflx candidate's pairs equal its base's (pruned)
+    if (c.type === 'host' || c.type === 'relay') for (const r of this.remote) this.formPair(now, c, r);
+  }
+
+  protected gatheringComplete(now: Micros): void {
+    this.note('ice.gathering', `gathering complete: ${this.local.length} candidate(s)`, { state: 'complete', candidates: this.local.length });
+    if (this.lite) return;
+    if (!this.descriptionSent) this.sendDescription(now, false);
+    else if (this.trickle) this.signal({ type: 'end-of-candidates', ufrag: this.ufrag });
+    this.checkFailure(now);
+  }
+
+  // ---- signaling in ------------------------------------------------------------------------------------------
+
+  handleSignal(now: Micros, m: SignalMessage): void {
+    if (m.type === 'description') {
+      if (this.remoteUfrag !== undefined && m.ufrag !== this.remoteUfrag) this.restart(now, 'remote');
+      if (this.remoteUfrag === undefined) {
+        this.remoteUfrag = m.ufrag;
+        this.remotePwd = m.pwd;
+        this.remoteLite = m.lite;
+        this.note('ice.remote.description', `remote credentials ufrag ${m.ufrag}${m.lite ? ' (ice-lite peer)' : ''}`, { ufrag: m.ufrag, lite: m.lite });
+        // §6.1.1: a full agent facing a lite one is controlling
+        if (m.lite && !this.lite && !this.controlling) this.switchRole(now, true, 'the peer is ice-lite (RFC 8445 §6.1.1)');
+        if (!this.lite && this.state === 'new') this.setState(now, 'checking', 'remote description received');
+      }
+      for (const line of m.candidates) this.addRemoteText(now, line);
+      if (m.endOfCandidates) this.endOfCandidates(now);
+    } else if (m.ufrag === this.remoteUfrag) {
+      if (m.type === 'candidate') this.addRemoteText(now, m.candidate);
+      else this.endOfCandidates(now);
+    }
+  }
+
+  protected endOfCandidates(now: Micros): void {
+    if (this.remoteEnd) return;
+    this.remoteEnd = true;
+    this.note('ice.remote.end-of-candidates', 'the peer has no more candidates (RFC 8838 §13)', {});
+    this.checkFailure(now);
+  }
+
+  protected addRemoteText(now: Micros, line: string): void {
+    const c = parseCandidate(line);
+    if ('error' in c) {
+      this.note('ice.candidate.invalid', `ignores a remote candidate: ${c.error}`, { candidate: line });
+      return;
+    }
+    if (this.lite) return; // a lite agent does not form pairs (RFC 8445 §6.1.1)
+    const known = this.remote.find((r) => sameTransportAddress(r.address, c.address));
+    if (known) {
+      if (known.type !== 'prflx') return;
+      // a peer-reflexive candidate learned from a check, now signaled: take the signaled type (as libwebrtc does)
+      this.remote = this.remote.map((r) => (r === known ? c : r));
+      for (const p of this.checklist.pairs) if (p.remote === known) p.remote = c;
+      this.checklist.recompute(this.controlling);
+      this.note('ice.candidate.remote', `remote ${showCandidate(c)} replaces the peer-reflexive candidate at that address`, { candidate: line, type: c.type, address: formatTransportAddress(c.address), replaced: 'prflx' });
+      return;
+    }
+    this.remote.push(c);
+    this.note('ice.candidate.remote', `remote ${showCandidate(c)} via signaling`, { candidate: line, type: c.type, address: formatTransportAddress(c.address) });
+    for (const l of this.local) if (l.type === 'host' || l.type === 'relay') this.formPair(now, l, c);
+  }
+
+  protected formPair(now: Micros, local: Candidate, remote: Candidate): CandidatePair | undefined {
+    if (ipFamily(local.address.ip) !== ipFamily(remote.address.ip) || local.component !== remote.component) return undefined;
+    const p = makePair(local, remote, this.controlling);
+    if (!this.checklist.add(p)) return undefined;
+    if (local.type === 'relay') this.gatherer.relayFor(local.address)?.prepare(now, remote.address);
+    const s = this.checklist.initialState(p);
+    p.state = s;
+    this.note('ice.pair.state', `pair ${p.id} formed, ${s}`, { ...pairData(p), previous: null, reason: 'formed' });
+    return p;
+  }
+
+  // ---- sending -----------------------------------------------------------------------------------------------
+
+  protected sendFrom(now: Micros, local: Candidate, to: TransportAddress, bytes: Uint8Array): void {
+    if (local.type === 'relay') {
+      this.gatherer.relayFor(local.address)?.send(now, to, bytes);
+      return;
+    }
+    this.out.push({ type: 'transmit', from: local.base, to, bytes });
+  }
+
+  protected pairReady = (p: CandidatePair): boolean => p.local.type !== 'relay' || this.gatherer.relayFor(p.local.address)?.ready(p.remote.address) === true;
+
+  protected localPreferenceOf(c: Candidate): number {
+    return Math.floor(c.priority / 256) & 0xffff;
+  }
+
+  // ---- roles ------------------------------------------------------------------------------------------------
+
+  protected switchRole(now: Micros, controlling: boolean, why: string): void {
+    void now;
+    this.controlling = controlling;
+    this.checklist.recompute(controlling);
+    this.note('ice.role', `becomes ${controlling ? 'controlling' : 'controlled'}: ${why}`, { role: controlling ? 'controlling' : 'controlled', reason: why });
+  }
+
+  /** §8.1.1 regular nomination: the controlling agent checks the best valid pair again with USE-CANDIDATE. */
+
+  /** §8.1.2 with trickle: called when a pair fails or candidates stop coming. */
+  protected abstract checkFailure(now: Micros): void;
+
+  /** §9: an ICE restart. */
+  abstract restart(now: Micros, initiator: 'local' | 'remote'): void;
+
+  selectedPair(): { [key: string]: JsonValue } | null {
+    const p = this.selected;
+    if (!p) return null;
+    const l = p.validLocal ?? p.local;
+    return {
+      id: p.id,
+      local: { type: l.type, address: l.address.ip, port: l.address.port, protocol: 'udp' },
+      remote: { type: p.remote.type, address: p.remote.address.ip, port: p.remote.address.port, protocol: 'udp' },
+    };
+  }
+}
