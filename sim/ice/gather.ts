@@ -8,7 +8,7 @@ import { encodeStun, getAttribute, Method, XorMappedAddress } from '../wire/stun
 import type { StunMessage } from '../wire/stun/index.ts';
 import type { Candidate } from './candidate.ts';
 import { candidatePriority, foundationOf, TYPE_PREFERENCE } from './candidate.ts';
-import type { TurnServerConfig } from './agent.ts';
+import type { TurnServerConfig } from './agent-base.ts';
 import { TransactionTable } from './transactions.ts';
 import { TurnClient } from './turn-client.ts';
 
