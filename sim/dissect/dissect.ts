@@ -2,7 +2,8 @@ import type { Field, Problem } from '../wire/field.ts';
 import { decodeIpDatagram, type IpDatagram } from '../wire/ip/datagram.ts';
 import { IPPROTO, protocolName } from '../wire/ip/protocols.ts';
 import { decodeUdp } from '../wire/ip/udp.ts';
-import { decodeTcp } from '../wire/tcp/tcp.ts';
+import { decodeTcp, type TcpHeader } from '../wire/tcp/tcp.ts';
+import type { TcpSegmentResult } from './tcp-flow.ts';
 import { decodeLinkLayer } from '../wire/pcap/link-layer.ts';
 import { linkTypeName } from '../wire/pcap/linktype.ts';
 import { dataLayer, dissectUdpPayload, type PayloadContext } from './udp-payload.ts';
@@ -21,10 +22,10 @@ export interface DissectContext extends PayloadContext {
    */
   readonly verifyChecksums?: boolean;
   /**
-   * Called for a TCP segment that carries data, to dissect it with stream state (reassembly, HTTP, WebSocket).
-   * Without it the data is shown as one DATA layer.
+   * Called for every TCP segment, to dissect it with stream state (reassembly, HTTP, WebSocket): the layers of the
+   * messages it completes, and notes and problems for its TCP layer. Without it the data is one DATA layer.
    */
-  readonly tcpPayload?: (flow: Flow, payload: Uint8Array, offset: number) => Layer[];
+  readonly tcpSegment?: (flow: Flow, header: TcpHeader, payload: Uint8Array, offset: number) => TcpSegmentResult;
 }
 
 /** "192.0.2.1:3478", "[2001:db8::1]:3478" */
@@ -70,7 +71,8 @@ interface Draft {
 /** The layer that names the packet: the last one, unless that is opaque data inside something recognised. */
 export function topLayer(layers: readonly Layer[]): Layer | undefined {
   // decrypted layers enrich their carrier's summary; the packet is still named by what is on the wire
-  const wire = layers.filter((l) => !l.plaintext);
+  // and SDP taken out of a signaling message enriches that message's layer, which names the packet
+  const wire = layers.filter((l) => !l.plaintext && l.protocol !== 'SDP');
   const last = wire[wire.length - 1];
   if (last?.protocol !== 'DATA' || wire.length < 2) return last;
   return wire[wire.length - 2];
@@ -145,23 +147,28 @@ function dissectIp(buf: Uint8Array, base: number, ctx: DissectContext): Draft {
     const declared = v.ipv4 ? v.ipv4.totalLength - v.ipv4.headerLength : v.ipv6 ? v.ipv6.payloadLength + 40 - v.ipv6.headerLength : v.payloadLength;
     const tcp = decodeTcp(seg, { base: base + at, segmentLength: Math.max(declared, 0), ...(pseudo ? { pseudo } : {}) });
     const t = tcp.value;
-    const payloadLength = t ? t.payloadLength : 0;
+    const payloadLength = t ? Math.max(t.payloadLength, 0) : 0;
+    const summary = t ? `TCP ${t.srcPort} → ${t.dstPort} [${t.flagsText}] seq ${t.sequenceNumber >>> 0}${t.flags.ACK ? ` ack ${t.acknowledgmentNumber >>> 0}` : ''} len ${payloadLength}` : 'TCP (truncated header)';
+    if (!t) {
+      layers.push({ protocol: 'TCP', offset: base + at, length: seg.length, summary, fields: tcp.fields, problems: tcp.problems });
+      return { layers, ip: v };
+    }
+    const flow: Flow = { transport: 'TCP', family: v.family, srcIp: v.src, srcPort: t.srcPort, dstIp: v.dst, dstPort: t.dstPort };
+    const off = at + t.payloadOffset;
+    const data = buf.subarray(off, off + payloadLength);
+    const stream = ctx.tcpSegment?.(flow, t, data, base + off);
+    const notes = stream?.notes.length ? ` [${stream.notes.join('; ')}]` : '';
     layers.push({
       protocol: 'TCP',
       offset: base + at,
       length: seg.length,
-      summary: t ? `TCP ${t.srcPort} → ${t.dstPort} [${t.flagsText}] seq ${t.sequenceNumber >>> 0}${t.flags.ACK ? ` ack ${t.acknowledgmentNumber >>> 0}` : ''} len ${Math.max(payloadLength, 0)}` : 'TCP (truncated header)',
+      summary: `${summary}${notes}`,
       fields: tcp.fields,
-      problems: tcp.problems,
-      ...(t ? { value: t } : {}),
+      problems: stream?.problems.length ? [...tcp.problems, ...stream.problems] : tcp.problems,
+      value: t,
     });
-    if (!t) return { layers, ip: v };
-    const flow: Flow = { transport: 'TCP', family: v.family, srcIp: v.src, srcPort: t.srcPort, dstIp: v.dst, dstPort: t.dstPort };
-    if (payloadLength > 0) {
-      const off = at + t.payloadOffset;
-      const data = buf.subarray(off, off + payloadLength);
-      layers.push(...(ctx.tcpPayload ? ctx.tcpPayload(flow, data, base + off) : [dataLayer(data, base + off)]));
-    }
+    if (stream?.layers.length) layers.push(...stream.layers);
+    else if (payloadLength > 0) layers.push(dataLayer(data, base + off, stream ? 'part of a message that later segments complete, or not a protocol this dissector reads' : undefined));
     return { layers, ip: v, flow };
   }
   if (seg.length > 0) {

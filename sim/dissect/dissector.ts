@@ -3,6 +3,7 @@ import { IpReassembler } from '../wire/ip/reassembly.ts';
 import type { IpDatagram } from '../wire/ip/datagram.ts';
 import { dissectFrame, dissectPacket, type DissectContext } from './dissect.ts';
 import { FlowTable } from './flow-state.ts';
+import { TcpConnections } from './tcp-flow.ts';
 import type { DissectedPacket, Layer } from './types.ts';
 
 /** Where a packet came from, for the state the dissector keeps. */
@@ -30,6 +31,8 @@ export interface DissectorOptions {
 export class Dissector {
   readonly flows: FlowTable;
   private readonly reassembler = new IpReassembler();
+  /** TCP connections: per-direction stream reassembly, then HTTP, WebSocket and signaling. */
+  readonly tcp = new TcpConnections();
 
   constructor(private readonly options: DissectorOptions = {}) {
     this.flows = new FlowTable();
@@ -53,7 +56,7 @@ export class Dissector {
   private context(meta: PacketMeta): DissectContext {
     // captured frames carry offloaded (not yet computed) checksums; simulated datagrams are checked
     const verify = this.options.verifyChecksums ?? meta.linkType === undefined;
-    return { forFlow: (flow) => this.flows.contextFor(flow), verifyChecksums: verify };
+    return { forFlow: (flow) => this.flows.contextFor(flow), verifyChecksums: verify, tcpSegment: (flow, h, payload, offset) => this.tcp.segment(flow, h, payload, offset) };
   }
 
   private reassemble(p: DissectedPacket, bytes: Uint8Array, meta: PacketMeta, ctx: DissectContext): DissectedPacket {

@@ -15,6 +15,10 @@ import type { RtpPacket } from '../wire/rtp/rtp.ts';
 import type { RtcpPacket } from '../wire/rtcp/rtcp.ts';
 import { rtcpTypeName } from '../wire/rtcp/header.ts';
 import type { SrtcpView } from '../srtp/dissect.ts';
+import type { HttpMessage } from '../wire/http/http.ts';
+import { opcodeName, type WebSocketFrame } from '../wire/websocket/frame.ts';
+import type { SdpCandidate, SdpMedia, SessionDescription } from '../wire/sdp/types.ts';
+import type { SignalingMessage } from './signaling.ts';
 import type { DissectedPacket, Layer } from './types.ts';
 
 /**
@@ -50,6 +54,7 @@ const hex8 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')
 export function layerToJson(l: Layer): Obj {
   const base: Obj = { protocol: l.protocol, offset: l.offset, length: l.length, summary: l.summary };
   if (l.plaintext) base.decrypted = true;
+  if (l.bytesFrom) base.bytesFrom = l.bytesFrom;
   if (l.classification) base.classification = l.classification;
   if (l.problems.length) base.problems = l.problems.map((x) => x.message);
   const v = l.value;
@@ -88,9 +93,80 @@ export function layerToJson(l: Layer): Obj {
       const s = v as SrtcpView;
       return { ...base, packetType: s.packetType, packetTypeName: rtcpTypeName(s.packetType), ssrc: hex8(s.ssrc), index: s.index, encrypted: s.encrypted };
     }
+    case 'HTTP':
+      return { ...base, ...httpJson(v as HttpMessage) };
+    case 'WEBSOCKET':
+      return { ...base, ...websocketJson(v as WebSocketFrame) };
+    case 'SIGNALING':
+      return { ...base, ...signalingJson(v as SignalingMessage) };
+    case 'SDP':
+      return { ...base, ...sdpJson(v as SessionDescription) };
     default:
       return base;
   }
+}
+
+function httpJson(m: HttpMessage): Obj {
+  const s = m.start;
+  const start: Obj = s.kind === 'request' ? { method: s.method, target: s.target, version: s.version } : { version: s.version, status: s.status, reason: s.reason };
+  return { ...start, headers: m.headers.map((h) => ({ name: h.name, value: h.value })), bodyLength: m.body.length, framing: m.framing };
+}
+
+function websocketJson(f: WebSocketFrame): Obj {
+  return {
+    fin: f.fin,
+    opcode: f.opcode,
+    opcodeName: opcodeName(f.opcode),
+    masked: f.masked,
+    ...(f.maskingKey ? { maskingKey: toHex(f.maskingKey) } : {}),
+    payloadLength: f.payloadLength,
+    ...(f.rsv ? { rsv: f.rsv } : {}),
+    ...(f.closeCode !== undefined ? { closeCode: f.closeCode, closeReason: f.closeReason ?? '' } : {}),
+  };
+}
+
+function signalingJson(m: SignalingMessage): Obj {
+  return {
+    dialect: m.dialect,
+    kind: m.kind,
+    ...(m.id !== undefined ? { id: m.id } : {}),
+    descriptions: m.descriptions.map((d) => d.type),
+    candidates: m.candidates.map((c) => ({ candidate: c.candidate, ...(c.sdpMid !== undefined ? { sdpMid: c.sdpMid } : {}), ...(c.sdpMLineIndex !== undefined ? { sdpMLineIndex: c.sdpMLineIndex } : {}) })),
+    endOfCandidates: m.endOfCandidates,
+    ...(m.fingerprints.length ? { fingerprints: m.fingerprints.map((f) => ({ algorithm: f.algorithm, value: f.value })) } : {}),
+  };
+}
+
+const colonHex = (b: Uint8Array): string => toHex(b, ':').toUpperCase();
+
+function candidateJson(c: SdpCandidate): Obj {
+  return { foundation: c.foundation, component: c.component, transport: c.transport, priority: c.priority, address: c.address, port: c.port, type: c.type, ...(c.relatedAddress !== undefined ? { relatedAddress: c.relatedAddress, relatedPort: c.relatedPort ?? null } : {}) };
+}
+
+function sdpJson(d: SessionDescription): Obj {
+  const level = (x: SessionDescription | SdpMedia): Obj => ({
+    ...(x.iceUfrag !== undefined ? { iceUfrag: x.iceUfrag } : {}),
+    ...(x.fingerprints.length ? { fingerprints: x.fingerprints.map((f) => ({ hashFunction: f.hashFunction, fingerprint: colonHex(f.fingerprint) })) } : {}),
+    ...(x.setup ? { setup: x.setup } : {}),
+    ...(x.candidates.length ? { candidates: x.candidates.map(candidateJson) } : {}),
+  });
+  return {
+    ...(d.origin ? { origin: { sessionId: d.origin.sessionId, sessionVersion: d.origin.sessionVersion, address: d.origin.address } } : {}),
+    groups: d.groups.map((g) => ({ semantics: g.semantics, mids: [...g.mids] })),
+    ...level(d),
+    media: d.media.map((m) => ({
+      media: m.media,
+      port: m.port,
+      proto: m.proto,
+      formats: [...m.formats],
+      ...(m.mid !== undefined ? { mid: m.mid } : {}),
+      ...(m.direction ? { direction: m.direction } : {}),
+      ...level(m),
+      rtpmap: m.rtpmaps.map((r) => `${r.payloadType} ${r.encodingName}/${r.clockRate}${r.encodingParameters ? `/${r.encodingParameters}` : ''}`),
+      ...(m.extmaps.length ? { extmap: m.extmaps.map((e) => ({ id: e.id, uri: e.uri })) } : {}),
+      ...(m.ssrcs.length ? { ssrcs: [...new Set(m.ssrcs.map((x) => x.ssrc))] } : {}),
+    })),
+  };
 }
 
 function stunJson(m: StunMessage): Obj {

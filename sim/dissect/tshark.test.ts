@@ -7,6 +7,8 @@ import type { DissectedRecord } from '../wire/dtls/datagram.ts';
 import type { HandshakeFragment } from '../wire/dtls/handshake.ts';
 import { captureCases, dissectFile } from './testing/captures.ts';
 import { readFileSync } from 'node:fs';
+import type { HttpMessage, HttpRequestLine, HttpStatusLine } from '../wire/http/http.ts';
+import type { WebSocketFrame } from '../wire/websocket/frame.ts';
 import type { DissectedPacket } from './types.ts';
 
 // Differential test against tshark itself (the wire oracle of DESIGN.md): wherever tshark has an opinion about a
@@ -22,7 +24,24 @@ function tsharkAvailable(): boolean {
   }
 }
 
-const FIELDS = ['frame.number', 'stun.id', 'stun.type', 'rtp.ssrc', 'rtp.seq', 'dtls.handshake.type', 'udp.srcport', 'udp.dstport'] as const;
+const FIELDS = [
+  'frame.number',
+  'stun.id',
+  'stun.type',
+  'rtp.ssrc',
+  'rtp.seq',
+  'dtls.handshake.type',
+  'udp.srcport',
+  'udp.dstport',
+  'tcp.srcport',
+  'tcp.dstport',
+  'http.request.method',
+  'http.request.uri',
+  'http.response.code',
+  'websocket.opcode',
+  'websocket.fin',
+  'websocket.mask',
+] as const;
 
 function tshark(file: string, keyLog: string | undefined): string[][] {
   const args = ['-r', file, '-n', '--enable-heuristic', 'rtp_udp', '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=,'];
@@ -69,10 +88,25 @@ describe.skipIf(!tsharkAvailable())('agrees with tshark wherever tshark has an o
       expect(rows.length).toBe(ours.packets.length);
       let compared = 0;
       for (const row of rows) {
-        const [no, ids, types, ssrcs, seqs, hs, sport, dport] = row;
+        const [no, ids, types, ssrcs, seqs, hs, usport, udport, tsport, tdport, methods, uris, codes, opcodes, fins, masks] = row;
         const p = ours.packets[Number(no) - 1]!.d;
+        const sport = usport || tsport;
+        const dport = udport || tdport;
         if (sport) expect(p.flow?.srcPort, `frame ${no}`).toBe(Number(sport.split(',')[0]));
         if (dport) expect(p.flow?.dstPort, `frame ${no}`).toBe(Number(dport.split(',')[0]));
+        // HTTP messages and WebSocket frames tshark finds in a frame (after its own TCP reassembly), in order
+        const http = p.layers.filter((l) => l.protocol === 'HTTP' && l.value).map((l) => l.value as HttpMessage);
+        const requests = http.filter((m) => m.start.kind === 'request').map((m) => m.start as HttpRequestLine);
+        expect(requests.map((r) => r.method), `frame ${no} HTTP methods`).toEqual(list(methods));
+        expect(requests.map((r) => r.target), `frame ${no} HTTP URIs`).toEqual(list(uris));
+        expect(http.filter((m) => m.start.kind === 'response').map((m) => String((m.start as HttpStatusLine).status)), `frame ${no} HTTP status`).toEqual(list(codes));
+        const ws = p.layers.filter((l) => l.protocol === 'WEBSOCKET' && l.value).map((l) => l.value as WebSocketFrame);
+        expect(ws.map((f) => String(f.opcode)), `frame ${no} WebSocket opcodes`).toEqual(list(opcodes));
+        // tshark prints booleans as 1/0 (or True/False in older versions)
+        const bool = (x: string): boolean => x === '1' || x === 'True';
+        expect(ws.map((f) => f.fin), `frame ${no} FIN`).toEqual(list(fins).map(bool));
+        expect(ws.map((f) => f.masked), `frame ${no} MASK`).toEqual(list(masks).map(bool));
+        compared += http.length + ws.length;
         const stun = ourStun(p);
         list(ids).forEach((id, i) => {
           expect(stun.get(id), `frame ${no} STUN ${id}`).toBe(Number(list(types)[i]));

@@ -21,6 +21,8 @@ export type Protocol =
   | 'SRTCP'
   | 'HTTP'
   | 'WEBSOCKET'
+  /** JSON signaling recognised in a WebSocket message or HTTP body (Janus API, protoo/mediasoup, plain JSEP). */
+  | 'SIGNALING'
   | 'SDP'
   | 'DATA';
 
@@ -42,6 +44,14 @@ export interface Layer {
    * in the packet.
    */
   readonly plaintext?: Uint8Array;
+  /**
+   * Set on a layer whose bytes are not all in this packet as they stand: an HTTP message or WebSocket frame
+   * reassembled from several TCP segments, a WebSocket payload after unmasking, JSON or SDP text taken out of a
+   * message. Its `fields` and `problems` are offsets into these bytes; `offset`/`length` give this packet's part.
+   * `bytesFrom` says how they were obtained.
+   */
+  readonly bytes?: Uint8Array;
+  readonly bytesFrom?: 'reassembled' | 'unmasked' | 'extracted';
 }
 
 export interface DissectedPacket {

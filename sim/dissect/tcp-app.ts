@@ -1,0 +1,239 @@
+import { concatBytes, utf8Decode } from '../core/encoding.ts';
+import type { Problem } from '../wire/field.ts';
+import { decodeHttpMessage, describeHttp, headerHasToken, headerValue, looksLikeHttp, type HttpMessage } from '../wire/http/http.ts';
+import { decodeWebSocketFrame, describeFrame, Opcode, opcodeName, type WebSocketFrame } from '../wire/websocket/frame.ts';
+import { websocketAccept } from '../wire/websocket/handshake.ts';
+import { signalingLayers } from './signaling.ts';
+import type { Delivery } from './tcp-reassembly.ts';
+import type { Layer } from './types.ts';
+
+/**
+ * The application protocol on one direction of a TCP connection, parsed from the reassembled stream: HTTP/1.1
+ * messages (pipelined one after the other), then WebSocket frames once a 101 answered an Upgrade (RFC 6455 §4),
+ * with fragmented messages joined (§5.4) and JSON signaling recognised in complete text messages.
+ */
+type Mode = 'detect' | 'http' | 'websocket' | 'opaque';
+
+/** Memory bounds against hostile streams: unparsed bytes held per direction, and one WebSocket message. */
+export const MAX_BUFFERED = 16 << 20;
+export const MAX_MESSAGE = 16 << 20;
+
+export interface Segment {
+  /** Where the segment's payload sits in the packet. */
+  readonly offset: number;
+  readonly length: number;
+}
+
+interface Side {
+  mode: Mode;
+  buf: Uint8Array;
+  /** Stream offset of buf[0]. */
+  bufStart: number;
+  /** A fragmented WebSocket message being joined. */
+  message?: { opcode: number; parts: Uint8Array[]; size: number };
+  /** Request methods awaiting responses (answers come in order, RFC 9112 §9.3.2). */
+  readonly methods: string[];
+  closed: boolean;
+}
+
+const newSide = (): Side => ({ mode: 'detect', buf: new Uint8Array(0), bufStart: 0, methods: [], closed: false });
+
+export class TcpApplication {
+  private readonly sides = new Map<string, Side>();
+  /** Sec-WebSocket-Key of an Upgrade request waiting for its 101, per requesting side. */
+  private upgradeKey: { from: string; key: string | undefined } | undefined;
+
+  private side(src: string): Side {
+    let s = this.sides.get(src);
+    if (!s) {
+      s = newSide();
+      this.sides.set(src, s);
+    }
+    return s;
+  }
+
+  private other(src: string): Side | undefined {
+    for (const [k, s] of this.sides) if (k !== src) return s;
+    return undefined;
+  }
+
+  /**
+   * Feeds in-order bytes from `src`; returns the layers of every message completed by them. `segment` is this
+   * packet's payload span; a delivery's `fromThisSegment` says where its bytes start in that payload.
+   */
+  feed(src: string, deliveries: readonly Delivery[], segment: Segment, ended: boolean): { layers: Layer[]; problems: Problem[] } {
+    const s = this.side(src);
+    const layers: Layer[] = [];
+    const problems: Problem[] = [];
+    // the stream range of this packet's own bytes, to tell whether a message lies wholly inside the packet
+    const own = deliveries.find((d) => d.fromThisSegment !== undefined);
+    const ownRange = own ? { start: own.streamOffset, end: own.streamOffset + own.bytes.length, at: segment.offset + own.fromThisSegment! } : undefined;
+    for (const d of deliveries) {
+      if (d.afterGap) {
+        // bytes were lost: whatever was half-parsed cannot be finished; start again at the next recognisable unit
+        if (s.buf.length) problems.push({ offset: segment.offset, length: 0, message: `${s.buf.length} byte(s) of an unfinished message dropped after a gap in the stream` });
+        s.buf = new Uint8Array(0);
+        s.message = undefined;
+        if (s.mode === 'http') s.mode = 'detect';
+      }
+      if (s.buf.length === 0) {
+        s.buf = d.bytes;
+        s.bufStart = d.streamOffset;
+      } else s.buf = concatBytes(s.buf, d.bytes);
+    }
+    if (ended) s.closed = true;
+    for (let guard = 0; guard < 100000 && s.buf.length > 0; guard++) {
+      const before = s.buf.length;
+      this.step(src, s, layers, problems, segment, ownRange);
+      if (s.buf.length === before) break;
+    }
+    if (s.buf.length > MAX_BUFFERED) {
+      problems.push({ offset: segment.offset, length: segment.length, message: `more than ${MAX_BUFFERED} bytes without a complete message: the rest of this direction is shown as data` });
+      s.mode = 'opaque';
+      s.buf = new Uint8Array(0);
+    }
+    return { layers, problems };
+  }
+
+  /** Parses at most one unit at the start of the side's buffer, consuming it. */
+  private step(src: string, s: Side, layers: Layer[], problems: Problem[], segment: Segment, own: { start: number; end: number; at: number } | undefined): void {
+    if (s.mode === 'detect') {
+      if (looksLikeHttp(s.buf)) s.mode = 'http';
+      else if (s.buf.length >= 16 || s.closed) s.mode = 'opaque';
+      else return;
+    }
+    if (s.mode === 'opaque') {
+      this.consume(s, s.buf.length);
+      return;
+    }
+    const place = (length: number): { span: { offset: number; length: number }; base: number; bytes?: Uint8Array } => {
+      // a unit wholly inside this packet keeps packet offsets; otherwise its fields index its own bytes
+      const start = s.bufStart;
+      if (own && start >= own.start && start + length <= own.end) {
+        const at = own.at + (start - own.start);
+        return { span: { offset: at, length }, base: at };
+      }
+      return { span: { offset: segment.offset, length: segment.length }, base: 0, bytes: s.buf.slice(0, length) };
+    };
+    if (s.mode === 'http') {
+      const other = this.other(src);
+      const isResponse = utf8Decode(s.buf.subarray(0, 5)) === 'HTTP/';
+      const method = isResponse ? other?.methods[0] : undefined;
+      const d = decodeHttpMessage(s.buf, { ...(method ? { requestMethod: method } : {}), closed: s.closed });
+      if (d.status === 'incomplete') return;
+      if (d.status === 'invalid' || !d.value) {
+        const p = place(s.buf.length);
+        layers.push({ protocol: 'HTTP', ...p.span, summary: 'not HTTP: shown as data from here on', fields: [], problems: d.problems.map((x) => ({ ...x, offset: x.offset + p.base })), ...(p.bytes ? { bytes: p.bytes, bytesFrom: 'reassembled' as const } : {}) });
+        s.mode = 'opaque';
+        this.consume(s, s.buf.length);
+        return;
+      }
+      const p = place(d.length);
+      const m = d.value;
+      const layerProblems = d.problems.map((x) => ({ ...x, offset: x.offset + p.base }));
+      const fields = d.fields.map((f) => shift(f, p.base));
+      const notes: string[] = [];
+      if (m.start.kind === 'request') {
+        s.methods.push(m.start.method);
+        if (headerHasToken(m, 'upgrade', 'websocket')) this.upgradeKey = { from: src, key: headerValue(m, 'sec-websocket-key') };
+      } else {
+        if (m.start.status >= 200 || m.start.status === 101) other?.methods.shift();
+        if (m.start.status === 101 && headerHasToken(m, 'upgrade', 'websocket')) notes.push(this.upgrade(src, s, m, layerProblems, p.base));
+      }
+      const summary = `${describeHttp(m)}${notes.length ? ` [${notes.join('; ')}]` : ''}`;
+      layers.push({ protocol: 'HTTP', ...p.span, summary, fields, problems: layerProblems, value: m, ...(p.bytes ? { bytes: p.bytes, bytesFrom: 'reassembled' as const } : {}) });
+      if (m.body.length && /json|sdp/i.test(headerValue(m, 'content-type') ?? 'json')) layers.push(...bodyLayers(m, p.span));
+      this.consume(s, d.length);
+      // after the 101 both directions carry frames (RFC 6455 §4.1: the client sends them once the 101 arrived)
+      if ((s.mode as Mode) === 'websocket' && other && other.mode !== 'websocket') other.mode = 'websocket';
+      return;
+    }
+    // WebSocket frames (RFC 6455 §5)
+    const f = decodeWebSocketFrame(s.buf, 0, MAX_MESSAGE);
+    if (f.status === 'incomplete') return;
+    const p = place(f.length);
+    const frameProblems = f.problems.map((x) => ({ ...x, offset: x.offset + p.base }));
+    const fields = f.fields.map((x) => shift(x, p.base));
+    const v = f.value;
+    const extra: Layer[] = [];
+    let summary = v ? `WebSocket ${describeFrame(v)}` : 'WebSocket frame (too large to show)';
+    if (v) {
+      const msg = this.message(s, v, frameProblems, p.base);
+      if (msg) {
+        summary += msg.opcode === Opcode.text ? `: ${preview(msg.payload)}` : '';
+        if (msg.opcode === Opcode.text) extra.push(...signalingLayers(msg.payload, utf8Decode(msg.payload), p.span));
+      }
+    }
+    layers.push({
+      protocol: 'WEBSOCKET',
+      ...p.span,
+      summary,
+      fields,
+      problems: frameProblems,
+      ...(v ? { value: v } : {}),
+      ...(p.bytes ? { bytes: p.bytes, bytesFrom: 'reassembled' as const } : {}),
+    });
+    layers.push(...extra);
+    this.consume(s, f.length);
+  }
+
+  /** RFC 6455 §4.2.2: the 101's Sec-WebSocket-Accept must be the hash of the request's key. */
+  private upgrade(src: string, s: Side, m: HttpMessage, problems: Problem[], base: number): string {
+    s.mode = 'websocket';
+    const req = this.upgradeKey;
+    this.upgradeKey = undefined;
+    const accept = headerValue(m, 'sec-websocket-accept');
+    if (!req || req.from === src || req.key === undefined) return 'WebSocket upgrade (request not seen)';
+    const want = websocketAccept(req.key);
+    if (accept !== want) {
+      problems.push({ offset: base, length: m.headerLength, message: `Sec-WebSocket-Accept ${accept ?? '(missing)'} is not ${want}, the hash of the request's key (RFC 6455 §4.2.2)` });
+      return 'WebSocket upgrade, accept value WRONG';
+    }
+    return 'WebSocket upgrade, accept value verified';
+  }
+
+  /** Joins data frames into messages (§5.4); returns a message completed by this frame. */
+  private message(s: Side, f: WebSocketFrame, problems: Problem[], base: number): { opcode: number; payload: Uint8Array } | undefined {
+    if (f.opcode >= 8) return undefined; // control frames may sit between fragments (§5.4)
+    if (f.opcode === Opcode.continuation) {
+      if (!s.message) {
+        problems.push({ offset: base, length: 1, message: 'continuation frame without a message to continue (RFC 6455 §5.4)' });
+        return undefined;
+      }
+      s.message.parts.push(f.payload);
+      s.message.size += f.payload.length;
+    } else {
+      if (s.message) problems.push({ offset: base, length: 1, message: `${opcodeName(f.opcode)} frame while a fragmented message is unfinished (RFC 6455 §5.4)` });
+      s.message = { opcode: f.opcode, parts: [f.payload], size: f.payload.length };
+    }
+    if (s.message.size > MAX_MESSAGE) {
+      problems.push({ offset: base, length: 1, message: `message larger than ${MAX_MESSAGE} bytes: not joined` });
+      s.message = undefined;
+      return undefined;
+    }
+    if (!f.fin) return undefined;
+    const m = s.message;
+    s.message = undefined;
+    return { opcode: m.opcode, payload: m.parts.length === 1 ? m.parts[0]! : concatBytes(...m.parts) };
+  }
+
+  private consume(s: Side, n: number): void {
+    s.buf = s.buf.subarray(n);
+    s.bufStart += n;
+  }
+}
+
+function shift<T extends { offset: number; children?: readonly T[] }>(f: T, by: number): T {
+  return by === 0 ? f : { ...f, offset: f.offset + by, ...(f.children ? { children: f.children.map((c) => shift(c, by)) } : {}) };
+}
+
+function preview(payload: Uint8Array): string {
+  const t = utf8Decode(payload.subarray(0, 80)).replace(/\s+/g, ' ');
+  return payload.length > 80 ? `${t}…` : t;
+}
+
+function bodyLayers(m: HttpMessage, span: { offset: number; length: number }): Layer[] {
+  const text = utf8Decode(m.body);
+  if (/sdp/i.test(headerValue(m, 'content-type') ?? '')) return signalingLayers(m.body, JSON.stringify({ type: 'sdp', sdp: text }), span).slice(1);
+  return signalingLayers(m.body, text, span);
+}

@@ -1,0 +1,67 @@
+import type { Problem } from '../wire/field.ts';
+import type { TcpHeader } from '../wire/tcp/tcp.ts';
+import { formatEndpoint } from './dissect.ts';
+import { flowKey } from './flow-state.ts';
+import { TcpApplication } from './tcp-app.ts';
+import { DEFAULT_TCP_LIMITS, TcpDirection, type ReassemblyLimits } from './tcp-reassembly.ts';
+import type { Flow, Layer } from './types.ts';
+
+/** What the TCP stream state adds to one segment: application layers, and notes and problems for the TCP layer. */
+export interface TcpSegmentResult {
+  readonly layers: Layer[];
+  readonly notes: string[];
+  readonly problems: Problem[];
+}
+
+interface Connection {
+  readonly directions: Map<string, TcpDirection>;
+  readonly app: TcpApplication;
+  ended: number;
+}
+
+/** Connections tracked at once; past this the oldest are forgotten (memory bound against a flood of SYNs). */
+export const MAX_CONNECTIONS = 4096;
+
+/** Every TCP connection of a capture: per-direction reassembly and the application protocol on top. */
+export class TcpConnections {
+  private readonly connections = new Map<string, Connection>();
+
+  constructor(private readonly limits: ReassemblyLimits = DEFAULT_TCP_LIMITS) {}
+
+  get size(): number {
+    return this.connections.size;
+  }
+
+  segment(flow: Flow, h: TcpHeader, payload: Uint8Array, offset: number): TcpSegmentResult {
+    const key = flowKey(flow);
+    let c = this.connections.get(key);
+    if (!c) {
+      if (this.connections.size >= MAX_CONNECTIONS) this.evict();
+      c = { directions: new Map(), app: new TcpApplication(), ended: 0 };
+      this.connections.set(key, c);
+    }
+    const src = formatEndpoint(flow.srcIp, flow.srcPort);
+    let d = c.directions.get(src);
+    if (!d) {
+      d = new TcpDirection(this.limits);
+      c.directions.set(src, d);
+    }
+    const r = d.segment(h.sequenceNumber, { syn: h.flags.SYN, fin: h.flags.FIN, rst: h.flags.RST }, payload);
+    if (r.ended) c.ended++;
+    const problems: Problem[] = r.problems.map((message) => ({ offset, length: payload.length, message }));
+    if (!r.deliveries.length && !r.ended) return { layers: [], notes: r.notes, problems };
+    const app = c.app.feed(src, r.deliveries, { offset, length: payload.length }, r.ended);
+    return { layers: app.layers, notes: r.notes, problems: [...problems, ...app.problems] };
+  }
+
+  /** Forgets closed connections first, then the oldest. */
+  private evict(): void {
+    for (const [k, c] of this.connections) {
+      if (c.ended >= 2 || this.connections.size > MAX_CONNECTIONS * 2) this.connections.delete(k);
+    }
+    if (this.connections.size >= MAX_CONNECTIONS) {
+      const oldest = this.connections.keys().next();
+      if (!oldest.done) this.connections.delete(oldest.value);
+    }
+  }
+}
