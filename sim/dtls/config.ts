@@ -61,7 +61,9 @@ export function resolveConfig(o: DtlsEndpointOptions): DtlsConfig {
   return {
     role: o.role,
     groups: (o.curves ?? ['x25519', 'p256']).map((c) => CURVES[c]),
-    srtpProfiles: (o.srtpProfiles ?? ['SRTP_AEAD_AES_128_GCM', 'SRTP_AES128_CM_HMAC_SHA1_80']).map((p) => SRTP_PROFILE_IDS[p]),
+    // AES-CM first, as the use_srtp offer lists it: Wireshark 4.0 misplaces the RFC 7714 SRTCP trailer of
+    // AEAD-GCM and calls some encrypted SRTCP malformed, so the default export stays clean; GCM is one option away
+    srtpProfiles: (o.srtpProfiles ?? ['SRTP_AES128_CM_HMAC_SHA1_80', 'SRTP_AEAD_AES_128_GCM']).map((p) => SRTP_PROFILE_IDS[p]),
     mtu,
     cookieExchange: o.cookieExchange ?? true,
     initialTimeout: o.initialTimeout ?? INITIAL_RETRANSMIT_TIMEOUT,

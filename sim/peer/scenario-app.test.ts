@@ -18,7 +18,7 @@ describe('DTLS-SRTP presets', () => {
     for (const k of Object.keys(dtls)) {
       expect(dtls[k]!.state).toBe('connected');
       expect(dtls[k]!.fingerprintVerified).toBe(true);
-      expect(srtp[k]!.profile).toBe('SRTP_AEAD_AES_128_GCM');
+      expect(srtp[k]!.profile).toBe('SRTP_AES128_CM_HMAC_SHA1_80'); // the default preference
       const recv = media[k]!.filter((m) => m.direction === 'receive');
       expect(recv.map((m) => m.kind).sort()).toEqual(['audio', 'video']);
       for (const m of recv) {

@@ -33,7 +33,8 @@ describe('struct', () => {
     const v = RtpFirst.decode(r);
     expect(v).toMatchObject({ V: 2, P: 0, X: 1, CC: 0, M: 1, PT: 96, sequence: 0x1234 });
     const pt = r.fields.find((f) => f.name === 'PT');
-    expect(pt).toMatchObject({ offset: 0, length: 2, bits: { start: 9, count: 7 } });
+    // PT is the low 7 bits of the second byte: its span is that byte alone
+    expect(pt).toMatchObject({ offset: 1, length: 1, bits: { start: 1, count: 7 } });
     const w = new Writer();
     RtpFirst.encode(w, v);
     expect(w.finish()).toEqual(raw);

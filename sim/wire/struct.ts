@@ -4,6 +4,8 @@ import type { Writer } from './writer.ts';
 /**
  * Fixed-layout headers defined once: decode, encode, size and the span of every field (bit fields included)
  * are all derived from one list of field definitions, and the TypeScript type of the value is inferred from it.
+ * A whole-byte integer on a byte boundary is read on its own (8, 16, 24, 32 or 48 bits); consecutive bit fields
+ * are packed into runs of at most 32 bits, and each bit field's span covers exactly the bytes its bits touch.
  *
  *   const UdpHeader = struct('UDP header', [uint('srcPort', 16), uint('dstPort', 16), uint('length', 16), uint('checksum', 16, hex)]);
  *   const h = UdpHeader.decode(reader);   // { srcPort: number, ... }, one span per field recorded on the reader
@@ -123,7 +125,10 @@ export function struct<const D extends readonly Def[]>(name: string, defs: D): S
             shift -= f.bits;
             const v = Math.floor(word / 2 ** shift) % 2 ** f.bits;
             out[f.name] = v;
-            r.fieldBits(f.name, at, g.byteLength, bit, f.bits, f.show ? f.show(v) : String(v));
+            // the span covers only the bytes this field's bits touch; the bit range is relative to it
+            const first = Math.floor(bit / 8);
+            const last = Math.floor((bit + f.bits - 1) / 8);
+            r.fieldBits(f.name, at + first, last - first + 1, bit - first * 8, f.bits, f.show ? f.show(v) : String(v));
             bit += f.bits;
           }
         }

@@ -1,7 +1,7 @@
 import type { Decoded, Field, Problem } from '../field.ts';
 import { Reader } from '../reader.ts';
 import { Writer } from '../writer.ts';
-import { byteHeader } from './header.ts';
+import { struct, uint } from '../struct.ts';
 import * as hello from './hello.ts';
 import type { ClientHello, HelloVerifyRequest, ServerHello } from './hello.ts';
 import * as msg from './messages.ts';
@@ -19,12 +19,12 @@ import { HandshakeType, handshakeTypeName } from './names.ts';
 
 /** DTLS handshake messages: the 12-byte header of RFC 6347 §4.2.2 and every body WebRTC's DTLS 1.2 uses. */
 
-export const HandshakeHeader = byteHeader('DTLS handshake header', [
-  { name: 'msgType', size: 1, show: (v) => handshakeTypeName(v) },
-  { name: 'length', size: 3 },
-  { name: 'messageSeq', size: 2 },
-  { name: 'fragmentOffset', size: 3 },
-  { name: 'fragmentLength', size: 3 },
+export const HandshakeHeader = struct('DTLS handshake header', [
+  uint('msgType', 8, (v) => handshakeTypeName(v)),
+  uint('length', 24),
+  uint('messageSeq', 16),
+  uint('fragmentOffset', 24),
+  uint('fragmentLength', 24),
 ]);
 export const HANDSHAKE_HEADER_SIZE = HandshakeHeader.size; // 12
 

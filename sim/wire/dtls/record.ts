@@ -2,7 +2,7 @@ import type { Decoded, Field, Problem } from '../field.ts';
 import { Reader } from '../reader.ts';
 import { hex } from '../struct.ts';
 import { Writer } from '../writer.ts';
-import { byteHeader } from './header.ts';
+import { struct, uint } from '../struct.ts';
 import { ContentType, contentTypeName, versionName } from './names.ts';
 
 /**
@@ -11,12 +11,12 @@ import { ContentType, contentTypeName, versionName } from './names.ts';
  */
 
 /** RFC 6347 §4.1: type(1) version(2) epoch(2) sequence_number(6) length(2). */
-export const RecordHeader = byteHeader('DTLS record header', [
-  { name: 'contentType', size: 1, show: (v) => contentTypeName(v) },
-  { name: 'version', size: 2, show: (v) => `${versionName(v)} (${hex(4)(v)})` },
-  { name: 'epoch', size: 2 },
-  { name: 'sequenceNumber', size: 6 },
-  { name: 'length', size: 2 },
+export const RecordHeader = struct('DTLS record header', [
+  uint('contentType', 8, (v) => contentTypeName(v)),
+  uint('version', 16, (v) => `${versionName(v)} (${hex(4)(v)})`),
+  uint('epoch', 16),
+  uint('sequenceNumber', 48),
+  uint('length', 16),
 ]);
 export const RECORD_HEADER_SIZE = RecordHeader.size; // 13
 

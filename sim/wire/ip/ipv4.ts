@@ -6,23 +6,20 @@ import { Writer } from '../writer.ts';
 import { formatIPv4, parseIPv4 } from './address.ts';
 import { ecnName, showProtocol } from './protocols.ts';
 import { showChecksum } from './pseudo-header.ts';
-import { chain } from './struct-chain.ts';
 
-/** The IPv4 header (RFC 791 §3.1; DSCP/ECN per RFC 2474 and RFC 3168), cut where fields change bytes. */
-export const IPv4Fixed = chain([
-  struct('IPv4 header', [uint('version', 4), uint('ihl', 4, (v) => `${v} (${v * 4} bytes)`)]),
-  struct('IPv4 header', [uint('dscp', 6), uint('ecn', 2, (v) => `${v} (${ecnName(v)})`)]),
-  struct('IPv4 header', [uint('totalLength', 16)]),
-  struct('IPv4 header', [uint('identification', 16, (v) => `0x${v.toString(16).padStart(4, '0')} (${v})`)]),
-  struct('IPv4 header', [
-    uint('reservedFlag', 1),
-    uint('dontFragment', 1, (v) => (v ? 'set' : 'not set')),
-    uint('moreFragments', 1, (v) => (v ? 'set' : 'not set')),
-    uint('fragmentOffset', 13, (v) => `${v} (${v * 8} bytes)`),
-  ]),
-  struct('IPv4 header', [uint('ttl', 8)]),
-  struct('IPv4 header', [uint('protocol', 8, showProtocol)]),
-  struct('IPv4 header', [uint('headerChecksum', 16, hex(4)), bytes('source', 4, (b) => formatIPv4(b)), bytes('destination', 4, (b) => formatIPv4(b))]),
+/** The IPv4 header (RFC 791 §3.1; DSCP/ECN per RFC 2474 and RFC 3168). */
+export const IPv4Fixed = struct('IPv4 header', [
+  uint('version', 4), uint('ihl', 4, (v) => `${v} (${v * 4} bytes)`),
+  uint('dscp', 6), uint('ecn', 2, (v) => `${v} (${ecnName(v)})`),
+  uint('totalLength', 16),
+  uint('identification', 16, (v) => `0x${v.toString(16).padStart(4, '0')} (${v})`),
+  uint('reservedFlag', 1),
+  uint('dontFragment', 1, (v) => (v ? 'set' : 'not set')),
+  uint('moreFragments', 1, (v) => (v ? 'set' : 'not set')),
+  uint('fragmentOffset', 13, (v) => `${v} (${v * 8} bytes)`),
+  uint('ttl', 8),
+  uint('protocol', 8, showProtocol),
+  uint('headerChecksum', 16, hex(4)), bytes('source', 4, (b) => formatIPv4(b)), bytes('destination', 4, (b) => formatIPv4(b)),
 ]);
 
 export const IPV4_MIN_HEADER = 20;

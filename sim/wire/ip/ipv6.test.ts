@@ -21,8 +21,8 @@ describe('IPv6 header', () => {
       version: 6, trafficClass: 0xb9, dscp: 46, ecn: 1, flowLabel: 0xfedcb, payloadLength: 9, nextHeader: 17, hopLimit: 7,
       src: '2001:db8::1', dst: '2001:db8::1:0:0:2', upperProtocol: 17, headerLength: 40, payloadOffset: 40, upperLayerLength: 9,
     });
-    expect(findField(d.fields, 'trafficClass')).toMatchObject({ offset: 0, length: 4, bits: { start: 4, count: 8 }, display: '0xb9 (DSCP 46, ECN ECT(1))' });
-    expect(findField(d.fields, 'flowLabel')).toMatchObject({ bits: { start: 12, count: 20 } });
+    expect(findField(d.fields, 'trafficClass')).toMatchObject({ offset: 0, length: 2, bits: { start: 4, count: 8 }, display: '0xb9 (DSCP 46, ECN ECT(1))' });
+    expect(findField(d.fields, 'flowLabel')).toMatchObject({ offset: 1, length: 3, bits: { start: 4, count: 20 } });
   });
 
   it('walks hop-by-hop, destination options, routing and fragment headers to UDP, recording each', () => {

@@ -4,19 +4,16 @@ import { bytes, struct, uint } from '../struct.ts';
 import { Writer } from '../writer.ts';
 import { formatIPv6, parseIPv6 } from './address.ts';
 import { within } from './ipv4.ts';
-import { chain } from './struct-chain.ts';
 import { IPPROTO, ecnName, showProtocol } from './protocols.ts';
 
 /** The IPv6 fixed header (RFC 8200 §3), cut where fields change bytes. */
-export const IPv6Fixed = chain([
-  struct('IPv6 header', [
+export const IPv6Fixed = struct('IPv6 header', [
   uint('version', 4),
   uint('trafficClass', 8, (v) => `0x${v.toString(16).padStart(2, '0')} (DSCP ${v >> 2}, ECN ${ecnName(v & 3)})`),
   uint('flowLabel', 20, (v) => `0x${v.toString(16).padStart(5, '0')}`),
-  ]),
-  struct('IPv6 header', [uint('payloadLength', 16)]),
-  struct('IPv6 header', [uint('nextHeader', 8, showProtocol)]),
-  struct('IPv6 header', [uint('hopLimit', 8), bytes('source', 16, (b) => formatIPv6(b)), bytes('destination', 16, (b) => formatIPv6(b))]),
+  uint('payloadLength', 16),
+  uint('nextHeader', 8, showProtocol),
+  uint('hopLimit', 8), bytes('source', 16, (b) => formatIPv6(b)), bytes('destination', 16, (b) => formatIPv6(b)),
 ]);
 
 export const IPV6_HEADER_LENGTH = 40;

@@ -4,15 +4,14 @@ import { Reader } from '../reader.ts';
 import { hex, struct, uint } from '../struct.ts';
 import { Writer } from '../writer.ts';
 import { replaceDisplay, within } from './ipv4.ts';
-import { chain } from './struct-chain.ts';
 import { pseudoHeaderSum, showChecksum, transportChecksum, type PseudoHeader } from './pseudo-header.ts';
 
 /** The UDP header (RFC 768). */
-export const UdpFixed = chain([
-  struct('UDP header', [uint('srcPort', 16)]),
-  struct('UDP header', [uint('dstPort', 16)]),
-  struct('UDP header', [uint('length', 16)]),
-  struct('UDP header', [uint('checksum', 16, hex(4))]),
+export const UdpFixed = struct('UDP header', [
+  uint('srcPort', 16),
+  uint('dstPort', 16),
+  uint('length', 16),
+  uint('checksum', 16, hex(4)),
 ]);
 
 export const UDP_HEADER_LENGTH = 8;

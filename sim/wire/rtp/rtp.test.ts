@@ -25,9 +25,9 @@ describe('RTP fixed header (RFC 3550 §5.1)', () => {
 
   it('gives bit-field spans for the flags and byte spans for the rest', () => {
     const { fields } = decodeRtp(bytes);
-    // Bit fields are spans over the 2-byte flags word, with their bit range inside it.
-    expect(findField(fields, 'marker')).toMatchObject({ offset: 0, length: 2, bits: { start: 8, count: 1 }, display: '1' });
-    expect(findField(fields, 'payloadType')).toMatchObject({ offset: 0, bits: { start: 9, count: 7 }, display: '96' });
+    // A bit field's span is the bytes its bits touch, with the bit range inside them.
+    expect(findField(fields, 'marker')).toMatchObject({ offset: 1, length: 1, bits: { start: 0, count: 1 }, display: '1' });
+    expect(findField(fields, 'payloadType')).toMatchObject({ offset: 1, length: 1, bits: { start: 1, count: 7 }, display: '96' });
     expect(findField(fields, 'sequence number')).toMatchObject({ offset: 2, length: 2, display: '4660' });
     expect(findField(fields, 'SSRC')).toMatchObject({ offset: 8, length: 4, display: '0x01020304' });
     expect(findField(fields, 'payload')).toMatchObject({ offset: 12, length: 2 });

@@ -68,8 +68,8 @@ suite('message type bits (RFC 8489 §5)', () => {
     expect(findField(d.fields, 'Message Type')).toMatchObject({ offset: 0, length: 2, display: '0x0101 Binding Success Response' });
     expect(findField(d.fields, 'Leading zero bits')).toMatchObject({ bits: { start: 0, count: 2 } });
     expect(findField(d.fields, 'C1')).toMatchObject({ offset: 0, bits: { start: 7, count: 1 }, display: '1' });
-    expect(findField(d.fields, 'C0')).toMatchObject({ bits: { start: 11, count: 1 }, display: '0' });
-    expect(findField(d.fields, 'M3–M0')).toMatchObject({ bits: { start: 12, count: 4 }, display: '1' });
+    expect(findField(d.fields, 'C0')).toMatchObject({ offset: 1, length: 1, bits: { start: 3, count: 1 }, display: '0' });
+    expect(findField(d.fields, 'M3–M0')).toMatchObject({ offset: 1, length: 1, bits: { start: 4, count: 4 }, display: '1' });
     expect(findField(d.fields, 'Magic Cookie')).toMatchObject({ offset: 4, length: 4, display: '0x2112a442' });
     expect(findField(d.fields, 'Transaction ID')).toMatchObject({ offset: 8, length: 12 });
     const software = findField(d.fields, 'SOFTWARE')!;

@@ -9,20 +9,18 @@ import { encodeIPv6 } from '../ip/ipv6.ts';
 import { IPPROTO } from '../ip/protocols.ts';
 import { pseudoHeaderSum, showChecksum, transportChecksum, type PseudoHeader } from '../ip/pseudo-header.ts';
 import type { ChecksumStatus } from '../ip/udp.ts';
-import { chain } from '../ip/struct-chain.ts';
 import { decodeTcpOptions, describeOption, encodeTcpOptions, type TcpOption } from './options.ts';
 
 const flag = (v: number): string => (v ? 'set' : 'not set');
 
 /** The TCP header (RFC 9293 §3.1; CWR and ECE from RFC 3168), cut where fields change bytes. */
-export const TcpFixed = chain([
-  struct('TCP header', [uint('srcPort', 16)]),
-  struct('TCP header', [uint('dstPort', 16)]),
-  struct('TCP header', [uint('sequenceNumber', 32)]),
-  struct('TCP header', [uint('acknowledgmentNumber', 32)]),
-  struct('TCP header', [uint('dataOffset', 4, (v) => `${v} (${v * 4} bytes)`), uint('reserved', 4)]),
-  struct('TCP header', [
-    uint('CWR', 1, flag),
+export const TcpFixed = struct('TCP header', [
+  uint('srcPort', 16),
+  uint('dstPort', 16),
+  uint('sequenceNumber', 32),
+  uint('acknowledgmentNumber', 32),
+  uint('dataOffset', 4, (v) => `${v} (${v * 4} bytes)`), uint('reserved', 4),
+  uint('CWR', 1, flag),
     uint('ECE', 1, flag),
     uint('URG', 1, flag),
     uint('ACK', 1, flag),
@@ -30,10 +28,9 @@ export const TcpFixed = chain([
     uint('RST', 1, flag),
     uint('SYN', 1, flag),
     uint('FIN', 1, flag),
-  ]),
-  struct('TCP header', [uint('window', 16)]),
-  struct('TCP header', [uint('checksum', 16, hex(4))]),
-  struct('TCP header', [uint('urgentPointer', 16)]),
+  uint('window', 16),
+  uint('checksum', 16, hex(4)),
+  uint('urgentPointer', 16),
 ]);
 
 export const TCP_MIN_HEADER = 20;
