@@ -86,7 +86,7 @@ export class TcpDirection {
       this.finSeq ??= fin;
       if (seqDiff(fin, this.next) > 0) {
         // data before the FIN never arrived: the stream cannot complete
-        this.skipGap(out, `FIN at seq ${fin} with ${seqDiff(fin, this.next)} byte(s) before it never captured`);
+        this.skipGap(out, `the FIN came at seq ${fin} with the stream still at ${this.next}`);
       }
     }
     if (flags.rst) {
@@ -113,7 +113,7 @@ export class TcpDirection {
       this.hold(seq, data, out);
       return;
     }
-    const trim = -diff;
+    const trim = diff < 0 ? -diff : 0;
     if (trim > 0) out.notes.push(`overlaps ${trim} byte(s) already seen (retransmission with new data)`);
     this.deliver(data.subarray(trim), out, trim);
     this.drainHeld(out);
