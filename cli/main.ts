@@ -9,6 +9,7 @@ import { runScenario } from '../sim/scenario/run.ts';
 import { applySet } from '../sim/scenario/set.ts';
 import { writePcapng } from '../sim/wire/pcap/pcapng-writer.ts';
 import { dissectCommand } from './dissect.ts';
+import { matrixCommand } from './matrix.ts';
 import { formatSummary } from './summary.ts';
 
 const USAGE = `rtclab — a deterministic, packet-level WebRTC lab
@@ -27,6 +28,7 @@ Usage:
       --keylog FILE       NSS key log: decrypt DTLS 1.2 and SRTP/SRTCP
       --json              one JSON object per packet (see docs/dissect-json.md)
       --summary           the inferred story: lanes, ICE checklist, DTLS, streams
+  rtclab matrix [--no-turn] [--seed N] [--json]   run the NAT traversal matrix: every pair of NAT types, for real
   rtclab presets                                 list the built-in scenarios
   rtclab show <preset>                           print a preset as a scenario file to edit
   rtclab help                                    this text
@@ -147,6 +149,8 @@ export async function main(argv: string[]): Promise<number> {
         return run(rest);
       case 'dissect':
         return await dissectCommand(rest);
+      case 'matrix':
+        return await matrixCommand(rest);
       case 'presets':
         for (const p of listPresets()) process.stdout.write(`${p.name.padEnd(34)} ${p.title}\n`);
         return 0;
