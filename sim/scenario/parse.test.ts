@@ -69,4 +69,13 @@ describe('scenario validation', () => {
     expect(probe?.kind === 'udp-probe' && probe.send[0]?.at).toBe(2_000_000);
     expect(s.nodes.find((n) => n.name === 'alice')?.uplink?.up.rate).toBe(1_000_000);
   });
+
+  it('understands peer shorthands: peers.alice.nat is the first NAT above alice', () => {
+    const s = parseScenario(applySet(applySet(base(), 'peers.alice.nat=full-cone'), 'peers.alice.nat.hairpinning=false'));
+    const nat = s.nodes.find((n) => n.name === 'natA');
+    expect(nat?.kind === 'nat' && nat.preset).toBe('full-cone');
+    expect(nat?.kind === 'nat' && (nat.behaviour as { hairpinning: boolean }).hairpinning).toBe(false);
+    expect(() => applySet(base(), 'peers.server.nat=symmetric')).toThrow(/server is not behind a NAT/);
+    expect(() => applySet(base(), 'peers.carol.nat=symmetric')).toThrow(/no host named "carol"/);
+  });
 });

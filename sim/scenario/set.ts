@@ -8,7 +8,7 @@ import { ScenarioError } from './check.ts';
 export function applySet(raw: unknown, assignment: string): unknown {
   const eq = assignment.indexOf('=');
   if (eq <= 0) throw new ScenarioError([{ path: assignment, message: '--set expects path=value, e.g. nodes.natA.preset=symmetric' }]);
-  const path = assignment.slice(0, eq).trim();
+  const path = resolvePeerAlias(raw, assignment.slice(0, eq).trim());
   const text = assignment.slice(eq + 1);
   let value: unknown = text;
   try {
@@ -34,6 +34,25 @@ export function applySet(raw: unknown, assignment: string): unknown {
   }
   (cur as Record<string | number, unknown>)[keys[keys.length - 1]!] = value;
   return root;
+}
+
+/**
+ * Shorthands that speak of a peer rather than of the topology: `peers.alice.nat=symmetric` sets the preset of the
+ * first NAT above alice, `peers.alice.nat.filtering=…` one of its fields, `peers.alice.link.loss=…` alice's link.
+ */
+function resolvePeerAlias(raw: unknown, path: string): string {
+  const m = /^peers\.([^.[\]]+)\.(nat|link)(\..+)?$/.exec(path);
+  if (!m) return path;
+  const [, peer = '', what, rest = ''] = m;
+  const nodes = (raw as { nodes?: Record<string, { kind?: string; uplink?: string }> }).nodes ?? {};
+  if (nodes[peer]?.kind !== 'host') throw new ScenarioError([{ path, message: `no host named ${JSON.stringify(peer)} in this scenario` }]);
+  if (what === 'link') return `nodes.${peer}.link${rest}`;
+  const seen = new Set<string>();
+  for (let cur = nodes[peer]?.uplink; cur !== undefined && !seen.has(cur); cur = nodes[cur]?.uplink) {
+    seen.add(cur);
+    if (nodes[cur]?.kind === 'nat') return rest ? `nodes.${cur}.nat${rest}` : `nodes.${cur}.preset`;
+  }
+  throw new ScenarioError([{ path, message: `${peer} is not behind a NAT in this scenario, so there is no NAT to change` }]);
 }
 
 function parsePath(path: string): (string | number)[] {
