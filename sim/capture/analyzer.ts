@@ -8,6 +8,7 @@ import type { FlowTable } from '../dissect/flow-state.ts';
 import type { DissectedPacket } from '../dissect/types.ts';
 import { IceChecklist } from './ice.ts';
 import { StreamTable } from './streams.ts';
+import { SignalingLog } from './signaling.ts';
 
 /**
  * Inference from packets alone (DESIGN.md: "the same analyzers can infer notes from packets"): lanes and
@@ -56,6 +57,9 @@ export class CaptureAnalyzer {
   readonly ice = new IceChecklist();
   readonly streams = new StreamTable();
   readonly notes: Note[] = [];
+  /** SDP and trickle seen in signaling, and what checking the ICE checklist and DTLS certificates against it gave. */
+  readonly signaling = new SignalingLog();
+  readonly signalingChecks: { readonly kind: 'ice' | 'dtls'; readonly ok: boolean; readonly text: string }[] = [];
   private readonly stunSeen = new Map<string, { src: string; dst: string }>();
   private readonly tied = new Set<string>();
   private readonly dtlsNoted = new Map<string, string>();
@@ -85,6 +89,7 @@ export class CaptureAnalyzer {
       c.lastT = t;
       c.protocols.set(p.protocol, (c.protocols.get(p.protocol) ?? 0) + 1);
     }
+    if (p.layers.some((l) => l.protocol === 'SIGNALING' || l.protocol === 'SDP')) this.signal(p, packet, t);
     for (const l of p.layers) {
       if (l.plaintext) continue;
       if (l.protocol === 'STUN' && l.value) this.stun(l.value as StunMessage, p.src, p.dst, packet, t);
@@ -161,10 +166,56 @@ export class CaptureAnalyzer {
     this.note(t, `capture/dtls ${key}`, 'dtls.state', `${state}${who}`, packet, { version: d.version ?? null, progress: d.progress });
   }
 
-  /** Notes that only make sense at the end: loss and jitter per stream, the selected pair. */
+  private signal(p: DissectedPacket, packet: number, t: Micros): void {
+    const trickled = this.signaling.trickled.length;
+    for (const d of this.signaling.observe(p, packet, t)) {
+      const fps = d.fingerprints.map((f) => `${f.hashFunction} ${toHex(f.fingerprint, ':').toUpperCase().slice(0, 23)}…`).join(', ');
+      this.note(t, `capture/signaling ${p.src}`, 'signaling.sdp', `SDP ${d.type} from ${p.src}: ${d.candidates.length} candidate(s), ice-ufrag ${d.ufrags.join('/') || 'none'}${fps ? `, fingerprint ${fps}` : ''}${d.setup ? `, setup ${d.setup}` : ''}`, packet, {
+        type: d.type,
+        candidates: d.candidates.map((c) => `${c.address}:${c.port} ${c.type}`),
+        ufrags: [...d.ufrags],
+      });
+    }
+    for (const c of this.signaling.trickled.slice(trickled)) {
+      this.note(t, `capture/signaling ${p.src}`, 'signaling.candidate', `trickled candidate ${c.candidate.address}:${c.candidate.port} (${c.candidate.type}) from ${p.src}`, packet, { candidate: `${c.candidate.address}:${c.candidate.port}`, type: c.candidate.type });
+    }
+  }
+
+  /** Ties the ICE checklist and the DTLS certificates to what the signaling said (when signaling was captured). */
+  private checkAgainstSignaling(lastT: Micros): void {
+    const sig = this.signaling;
+    if (!sig.descriptions.length && !sig.trickled.length && !sig.otherFingerprints.length) return;
+    for (const pair of this.ice.pairs) {
+      const side = (addr: string): string => {
+        const c = sig.candidatesAt(addr)[0];
+        return c ? `${addr} is a signaled ${c.candidate.type} candidate (${c.source}, packet ${c.packet + 1})` : `${addr} was never signaled (peer-reflexive, RFC 8445 §7.3.1.3)`;
+      };
+      const known = sig.candidatesAt(pair.local).length > 0 && sig.candidatesAt(pair.remote).length > 0;
+      const user = sig.checkUsername(pair);
+      const ok = known && !user?.includes('does not match');
+      const text = `ICE pair ${pair.local} → ${pair.remote}: ${side(pair.local)}; ${side(pair.remote)}${user ? `; ${user}` : ''}`;
+      this.signalingChecks.push({ kind: 'ice', ok, text });
+      this.note(pair.firstT, `capture/ice ${pair.local}`, 'ice.pair.signaled', text, pair.firstPacket, { local: pair.local, remote: pair.remote, signaled: known });
+    }
+    for (const f of this.flows?.all() ?? []) {
+      const d = f.dtls;
+      if (!d) continue;
+      for (const [sender, der] of d.certificates) {
+        const r = sig.checkCertificate(sender, der);
+        const role = d.roleOf(sender) ?? 'peer';
+        const text = `DTLS ${role} certificate from ${sender} (sha-256 ${r.fingerprint.slice(0, 23)}…) ${r.text}`;
+        this.signalingChecks.push({ kind: 'dtls', ok: r.ok, text });
+        const packet = d.messages.find((m) => m.type.startsWith('Certificate') && m.role === role)?.packet ?? f.first;
+        this.note(lastT, `capture/dtls ${f.key}`, r.ok ? 'dtls.fingerprint.verified' : 'dtls.fingerprint.mismatch', text, packet, { sender, ok: r.ok, fingerprint: r.fingerprint });
+      }
+    }
+  }
+
+  /** Notes that only make sense at the end: loss and jitter per stream, the selected pair, signaling checks. */
   finish(lastT: Micros): Note[] {
     const sel = this.ice.selected();
     if (sel) this.note(sel.succeededT ?? lastT, 'capture/ice', 'ice.selected', `selected pair ${sel.local} → ${sel.remote} (nominated, succeeded)`, sel.succeededPacket ?? sel.firstPacket, { local: sel.local, remote: sel.remote });
+    this.checkAgainstSignaling(lastT);
     return this.notes;
   }
 }

@@ -91,6 +91,16 @@ export function formatStory(s: CaptureStory): string {
       out.push(`    handshake: ${d.messages.map((m) => `${m.role ? `${m.role[0]}:` : ''}${m.type}`).join(' ')}`);
     }
   }
+  const sig = a.signaling;
+  if (sig.descriptions.length || sig.trickled.length) {
+    out.push('', 'Signaling:');
+    for (const d of sig.descriptions) {
+      out.push(`  packet ${d.packet + 1}: SDP ${d.type} from ${d.from}, ice-ufrag ${d.ufrags.join('/') || 'none'}, ${d.candidates.length} candidate(s)${d.setup ? `, setup ${d.setup}` : ''}`);
+      for (const c of d.candidates) out.push(`    candidate ${c.address}:${c.port} ${c.type} ${c.transport} priority ${c.priority}`);
+    }
+    for (const c of sig.trickled) out.push(`  packet ${c.packet + 1}: trickled candidate ${c.candidate.address}:${c.candidate.port} ${c.candidate.type}`);
+    for (const c of a.signalingChecks) out.push(`  ${c.ok ? 'ok' : 'MISMATCH'}: ${c.text}`);
+  }
   const streams = a.streams.streams;
   if (streams.length) {
     out.push('', 'RTP streams:');

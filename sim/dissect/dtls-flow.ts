@@ -60,6 +60,8 @@ export class DtlsFlow {
   /** Finished results: true verified, false mismatch. */
   readonly finished: { role: DtlsRole; ok: boolean }[] = [];
   decryption: 'none' | 'no-key' | 'unsupported' | 'ok' | 'wrong-key' = 'none';
+  /** The end-entity certificate (DER) each side sent in its Certificate message (RFC 5246 §7.4.2), by sender. */
+  readonly certificates = new Map<string, Uint8Array>();
   srtpKeysDerived = false;
   private readonly reassemblers = new Map<string, HandshakeReassembler>();
   private transcript: Uint8Array[] = [];
@@ -130,6 +132,9 @@ export class DtlsFlow {
         this.offeredProfiles = srtp.body.profiles;
       }
       this.progress = b.cookie.length > 0 ? 'key-exchange' : 'hello';
+    } else if (b.type === 'certificate') {
+      const own = b.certificates[0];
+      if (own) this.certificates.set(src, own);
     } else if (b.type === 'hello_verify_request') {
       // RFC 6347 §4.2.1: the first ClientHello and the HelloVerifyRequest are left out of the handshake hash.
       this.transcript = [];
