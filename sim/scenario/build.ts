@@ -16,6 +16,7 @@ import { Switch } from '../net/switch.ts';
 import type { NatConfig } from '../net/nat/config.ts';
 import { ScenarioError, join } from './check.ts';
 import { buildDtlsPeerApp } from '../peer/scenario-app.ts';
+import { buildCallApp, isCallApp } from '../peer/call-kinds.ts';
 import type { AppSpec, NodeSpec, Scenario } from './types.ts';
 import { buildIceApp, connectIceSignaling } from '../ice/scenario-app.ts';
 import { buildStunTurnApp } from './apps-stun-turn.ts';
@@ -91,6 +92,10 @@ export function buildScenario(s: Scenario, seed = s.seed): Built {
     };
     if (spec.kind === 'dtls-peer') {
       apps.push({ spec, ...buildDtlsPeerApp(net, host, spec, source, own) });
+      return;
+    }
+    if (isCallApp(spec)) {
+      apps.push({ spec, ...buildCallApp(net, host, spec, source, own) });
       return;
     }
     let endpoint: Endpoint;

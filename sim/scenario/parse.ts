@@ -3,6 +3,7 @@ import type { LinkDirection } from '../net/link-params.ts';
 import type { AppSpec, EventSpec, NodeSpec, Scenario, UplinkSpec } from './types.ts';
 import { resolveNatBehaviour, NAT_PRESET_NAMES } from './nat-config.ts';
 import { DTLS_PEER_APP_KIND, parseDtlsPeerApp } from '../peer/scenario-app.ts';
+import { parseCallApp } from '../peer/call-kinds.ts';
 import { FIREWALL_PRESET_NAMES } from '../net/firewall/presets.ts';
 import { ICE_APP_KINDS, parseIceApp } from '../ice/scenario-app.ts';
 import { isStunTurnKind, parseStunTurnApp, STUN_TURN_APP_KINDS } from './apps-stun-turn.ts';
@@ -187,6 +188,8 @@ function parseApp(c: Check, path: string, v: unknown, kinds: Map<string, string>
   const o = c.object(path, v);
   if (!o) return undefined;
   if (o.kind === DTLS_PEER_APP_KIND) return parseDtlsPeerApp(c, path, o, kinds);
+  const call = parseCallApp(c, path, o, kinds);
+  if (call !== null) return call;
   const kind = c.oneOf(join(path, 'kind'), o.kind, ['udp-probe', 'udp-echo', ...STUN_TURN_APP_KINDS, ...ICE_APP_KINDS] as const);
   const host = c.string(join(path, 'host'), o.host);
   if (host !== undefined && kinds.get(host) !== 'host') c.fail(join(path, 'host'), `no host named ${JSON.stringify(host)}`);

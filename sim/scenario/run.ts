@@ -6,6 +6,7 @@ import { NatBox } from '../net/nat-box.ts';
 import { buildScenario } from './build.ts';
 import type { Scenario } from './types.ts';
 import { dtlsPeerSummary } from '../peer/scenario-app.ts';
+import { callSummary } from '../peer/call-kinds.ts';
 import { iceSummary } from '../ice/scenario-app.ts';
 import { stunTurnSummary } from './apps-stun-turn.ts';
 
@@ -67,5 +68,6 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
     ...stunTurnSummary(apps),
     ...(iceSummary(apps) ? { ice: iceSummary(apps)! } : {}),
   };
+  callSummary(summary, apps);
   return { trace: net.finish(summary), summary };
 }

@@ -3,6 +3,7 @@ import type { Micros } from '../core/time.ts';
 import type { InterfaceAddress } from '../net/interface.ts';
 import type { LinkDirection } from '../net/link-params.ts';
 import type { DtlsPeerAppSpec } from '../peer/scenario-app.ts';
+import type { CallAppSpec } from '../peer/call-kinds.ts';
 import type { IceScenarioApp } from '../ice/scenario-app.ts';
 import type { StunTurnAppSpec } from './apps-stun-turn.ts';
 
@@ -88,7 +89,7 @@ export interface EchoAppSpec {
   readonly replyDelay: Micros;
 }
 
-export type AppSpec = ProbeAppSpec | EchoAppSpec | StunTurnAppSpec | IceScenarioApp | DtlsPeerAppSpec;
+export type AppSpec = ProbeAppSpec | EchoAppSpec | StunTurnAppSpec | IceScenarioApp | DtlsPeerAppSpec | CallAppSpec;
 
 /** A change at a moment: a link's behaviour changes (goes down, gets lossy). */
 export interface EventSpec {

@@ -1,0 +1,68 @@
+/**
+ * WebRTC call presets: browser-like peers that gather through STUN/TURN, exchange a JSEP offer and answer with
+ * trickled candidates over a signaling server, run DTLS over the ICE-selected pair, key SRTP from the exporter and
+ * send audio and video both ways; and an ICE-lite SFU forwarding media between two browsers.
+ */
+import { SERVER_IP, sideNodes, TURN_USERS } from '../../ice/matrix.ts';
+import type { PresetInfo } from './index.ts';
+
+type Json = Record<string, unknown>;
+
+const SERVER = `${SERVER_IP}:3478`;
+const AV = { audio: true, video: { fps: 30 } };
+
+const turnServerApp = (): Json => ({ kind: 'turn-server', host: 'server', listen: SERVER, relay: `${SERVER_IP}:49152-49167`, realm: 'rtclab.example', users: TURN_USERS });
+
+const browser = (host: 'alice' | 'bob', extra: Json = {}): Json => ({
+  kind: 'webrtc-peer', host, peer: host === 'alice' ? 'bob' : 'alice', offerer: host === 'alice',
+  stun: [SERVER], turn: [{ server: SERVER, username: host, password: TURN_USERS[host] }], media: AV, signalingDelay: '50ms',
+  ...extra,
+});
+
+function p2p(name: string, title: string, description: string, a: Json, b: Json, o: { duration?: string; seed?: number; alice?: Json; bob?: Json; events?: Json[] } = {}): Json {
+  return {
+    name, title, description, seed: o.seed ?? 1, duration: o.duration ?? '10s',
+    nodes: {
+      internet: { kind: 'router' },
+      server: { kind: 'host', uplink: 'internet', addresses: [`${SERVER_IP}/24`], link: { delay: '10ms' } },
+      ...a, ...b,
+    },
+    apps: [turnServerApp(), browser('alice', o.alice), browser('bob', o.bob)],
+    ...(o.events ? { events: o.events } : {}),
+  };
+}
+
+export function callPresets(): PresetInfo[] {
+  const out: PresetInfo[] = [];
+  const add = (name: string, title: string, description: string, build: (n: string, t: string, d: string) => Json): void => {
+    out.push({ name, title, description, build: () => build(name, title, description) });
+  };
+  add(
+    'call-p2p',
+    'A WebRTC call between two browsers behind NATs',
+    'Alice and Bob sit behind port-restricted cone NATs with a STUN/TURN server on the internet. Alice sends an SDP offer (BUNDLE audio+video, a=setup:actpass, her fingerprint), candidates trickle as they are gathered, Bob answers with a=setup:active. ICE pairs their server-reflexive candidates, Bob (the DTLS client) starts the handshake once a pair is selected, both check the certificate against the SDP fingerprint, export SRTP keys, and audio and video flow both ways.',
+    (n, t, d) => p2p(n, t, d, sideNodes('alice', 'port-restricted-cone'), sideNodes('bob', 'port-restricted-cone')),
+  );
+  add(
+    'call-p2p-turn',
+    'A WebRTC call relayed through TURN',
+    'Both browsers are behind symmetric NATs: every direct pair fails, and the selected pair uses the TURN relay. The DTLS handshake and SRTP media travel inside TURN ChannelData messages to the server and out of the relayed address to the peer.',
+    (n, t, d) => p2p(n, t, d, sideNodes('alice', 'symmetric'), sideNodes('bob', 'symmetric'), { duration: '12s' }),
+  );
+  add(
+    'call-lossy',
+    'A WebRTC call over a lossy link',
+    "Alice's access link loses 20% of datagrams both ways and adds jitter: ICE checks and DTLS flights are retransmitted (RFC 6347 §4.2.4 timer: 1 s, doubling), the call still connects, and the receivers' reports show media loss and interarrival jitter.",
+    (n, t, d) =>
+      p2p(
+        n, t, d,
+        {
+          natA: { kind: 'nat', uplink: 'internet', preset: 'port-restricted-cone', internal: '10.0.1.1/24', external: ['203.0.113.10'], link: { delay: '20ms', jitter: '15ms', loss: 0.2 } },
+          alice: { kind: 'host', uplink: 'natA', addresses: ['10.0.1.10/24'], link: { delay: '1ms' } },
+        },
+        sideNodes('bob', 'full-cone'),
+        { duration: '30s', seed: 3 },
+      ),
+  );
+  return out;
+}
