@@ -10,9 +10,12 @@ import { KeyStore } from './key-store.ts';
 
 /** The same key for both directions of a 5-tuple: "UDP 10.0.0.1:5000 10.0.0.2:6000" with the endpoints sorted. */
 export function flowKey(f: Flow): string {
-  const a = formatEndpoint(f.srcIp, f.srcPort);
-  const b = formatEndpoint(f.dstIp, f.dstPort);
-  return a < b ? `${f.transport} ${a} ${b}` : `${f.transport} ${b} ${a}`;
+  return endpointsKey(f.transport, formatEndpoint(f.srcIp, f.srcPort), formatEndpoint(f.dstIp, f.dstPort));
+}
+
+/** `flowKey` from endpoint strings already formatted (a dissected packet's `src` and `dst`). */
+export function endpointsKey(transport: string, a: string, b: string): string {
+  return a < b ? `${transport} ${a} ${b}` : `${transport} ${b} ${a}`;
 }
 
 /** What the dissector remembers about one 5-tuple (both directions). */
@@ -35,6 +38,8 @@ export interface FlowState {
 /** All flows of a capture or trace, and the key material shared by them. */
 export class FlowTable {
   private readonly byKey = new Map<string, FlowState>();
+  private lastFlow: Flow | undefined;
+  private lastKey = '';
   readonly keys = new KeyStore();
 
   addKeyLog(text: string): number {
@@ -52,7 +57,11 @@ export class FlowTable {
 
   /** The per-flow payload context: SRTP once DTLS-SRTP was seen on the 5-tuple, and who is the DTLS client. */
   contextFor(flow: Flow): PayloadContext | undefined {
-    const s = this.byKey.get(flowKey(flow));
+    const key = flowKey(flow);
+    // the packet being dissected asks first, then is observed: its key is computed once
+    this.lastFlow = flow;
+    this.lastKey = key;
+    const s = this.byKey.get(key);
     if (!s) return undefined;
     const channels = s.channels.size ? { channels: s.channels } : {};
     const dtls = s.dtls;
@@ -68,11 +77,11 @@ export class FlowTable {
   observe(p: DissectedPacket, meta: PacketMeta, bytes: Uint8Array): DissectedPacket {
     const f = p.flow;
     if (!f) return p;
-    const key = flowKey(f);
+    const src = p.src;
+    const dst = p.dst;
+    const key = f === this.lastFlow ? this.lastKey : endpointsKey(f.transport, src, dst);
     const index = meta.index ?? 0;
     let s = this.byKey.get(key);
-    const src = formatEndpoint(f.srcIp, f.srcPort);
-    const dst = formatEndpoint(f.dstIp, f.dstPort);
     if (!s) {
       s = { key, transport: f.transport, a: src, b: dst, first: index, last: index, packets: 0, channels: new Set() };
       this.byKey.set(key, s);

@@ -7,6 +7,24 @@ interface OpenGroup {
   display?: string;
 }
 
+/** Whether Readers created now record field spans; see `withoutSpans`. */
+let recordSpans = true;
+
+/**
+ * Runs `fn` with span recording off for every Reader created inside it: the same decoders give the same values and
+ * problems, only `fields` stay empty. A packet list needs no spans (the hex view of one packet does), and building
+ * them is most of a decoder's allocation. Synchronous, so the switch cannot leak into other work.
+ */
+export function withoutSpans<T>(fn: () => T): T {
+  const before = recordSpans;
+  recordSpans = false;
+  try {
+    return fn();
+  } finally {
+    recordSpans = before;
+  }
+}
+
 /**
  * A bounds-checked cursor over bytes that records a span for every named read.
  * Reading past the end never throws: it yields zeros (or fewer bytes), records one "truncated" problem,
@@ -18,6 +36,8 @@ export class Reader {
   private readonly stack: OpenGroup[] = [{ name: '', start: 0, fields: [] }];
   private truncatedAt = -1;
   private readonly view: DataView;
+  /** False inside `withoutSpans`: field(), group() and named reads record nothing. */
+  readonly spans = recordSpans;
 
   /**
    * @param bytes the buffer; @param base the absolute offset of bytes[0] in the outermost buffer, so spans of a
@@ -52,12 +72,14 @@ export class Reader {
 
   /** Records a field that was read by other means (offset relative to this reader's bytes). */
   field(name: string, offset: number, length: number, display?: string, extra?: Partial<Field>): void {
+    if (!this.spans) return;
     const f: Field = { name, offset: this.base + offset, length, ...(display !== undefined ? { display } : {}), ...extra };
     this.stack[this.stack.length - 1]!.fields.push(f);
   }
 
   /** Runs `fn`; the fields it records become children of one field spanning everything it read. */
   group<T>(name: string, fn: () => T, display?: (v: T) => string): T {
+    if (!this.spans) return fn();
     const g: OpenGroup = { name, start: this.pos, fields: [] };
     this.stack.push(g);
     let v: T;
@@ -72,7 +94,7 @@ export class Reader {
 
   /** Adds already-made fields (for example from a nested decoder) at the current level. */
   adopt(fields: readonly Field[], problems: readonly Problem[] = []): void {
-    this.stack[this.stack.length - 1]!.fields.push(...fields);
+    if (this.spans) this.stack[this.stack.length - 1]!.fields.push(...fields);
     this.problems.push(...problems);
   }
 
@@ -86,7 +108,7 @@ export class Reader {
   }
 
   private record(name: string | undefined, at: number, n: number, v: number | bigint, show?: (v: never) => string): void {
-    if (!name) return;
+    if (!name || !this.spans) return;
     this.field(name, at, n, show ? (show as (x: number | bigint) => string)(v) : String(v));
   }
 
@@ -151,7 +173,7 @@ export class Reader {
     const take = this.need(n, name ?? '') ? n : this.remaining;
     const v = this.bytes_(at, take);
     this.pos = at + take;
-    if (name) this.field(name, at, take, show ? show(v) : undefined);
+    if (name && this.spans) this.field(name, at, take, show ? show(v) : undefined);
     return v;
   }
 

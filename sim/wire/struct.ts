@@ -126,9 +126,11 @@ export function struct<const D extends readonly Def[]>(name: string, defs: D): S
             const v = Math.floor(word / 2 ** shift) % 2 ** f.bits;
             out[f.name] = v;
             // the span covers only the bytes this field's bits touch; the bit range is relative to it
-            const first = Math.floor(bit / 8);
-            const last = Math.floor((bit + f.bits - 1) / 8);
-            r.fieldBits(f.name, at + first, last - first + 1, bit - first * 8, f.bits, f.show ? f.show(v) : String(v));
+            if (r.spans) {
+              const first = Math.floor(bit / 8);
+              const last = Math.floor((bit + f.bits - 1) / 8);
+              r.fieldBits(f.name, at + first, last - first + 1, bit - first * 8, f.bits, f.show ? f.show(v) : String(v));
+            }
             bit += f.bits;
           }
         }

@@ -243,7 +243,8 @@ async function main(): Promise<void> {
       ...(r[9] ? { close_code: Number(r[9]) } : {}),
     }));
   const version = execFileSync('tshark', ['-v'], { encoding: 'utf8' }).split('\n')[0];
-  const truth = { made_with: `${version}; node ${process.version}`, port: PORT, packet_count: rows.length, frames, offer_sdp: OFFER, answer_sdp: ANSWER };
+  // `file` and `rfc7983_demux` (no UDP here) keep the shape the other truth files share (sim/wire/demux.test.ts)
+  const truth = { file: 'janus-websocket.pcapng', made_with: `${version}; node ${process.version}`, port: PORT, packet_count: rows.length, frames, offer_sdp: OFFER, answer_sdp: ANSWER, rfc7983_demux: { counts: {} } };
   writeFileSync(TRUTH, `${JSON.stringify(truth, null, 1)}\n`);
   process.stdout.write(`${OUT}: ${rows.length} packets, ${frames.length} with HTTP or WebSocket\n`);
 }
