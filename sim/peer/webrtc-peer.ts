@@ -6,6 +6,7 @@ import type { DtlsCurveName, DtlsSrtpProfileName } from '../dtls/config.ts';
 import { DtlsEndpoint } from '../dtls/endpoint.ts';
 import type { DtlsIdentity } from '../dtls/identity.ts';
 import { IceAgent, type TurnServerConfig } from '../ice/agent.ts';
+import type { CandidatePair } from '../ice/pair.ts';
 import type { SignalMessage } from '../ice/signaling.ts';
 import { MediaSession } from '../media/session.ts';
 import type { VideoOptions } from '../media/video.ts';
@@ -73,7 +74,7 @@ export class WebRtcPeer implements Endpoint {
   private readonly pendingRemote: { type: 'offer' | 'answer'; description: RemoteDescription }[] = [];
   private readonly sessionId: string;
   private sessionVersion = 0;
-  private selectedId: string | undefined;
+  private selectedPair: CandidatePair | undefined;
   private readonly startAt: Micros;
 
   constructor(readonly options: WebRtcPeerOptions) {
@@ -246,7 +247,7 @@ export class WebRtcPeer implements Endpoint {
       if (this.dtls) {
         const o = this.dtls.poll(now);
         if (o.type === 'transmit') {
-          if (!this.agent.sendData(now, o.bytes)) this.counters.noPath++;
+          this.sendOnPath(now, o.bytes);
           continue;
         }
         if (o.type === 'note' || o.type === 'secret') return o;
@@ -257,8 +258,8 @@ export class WebRtcPeer implements Endpoint {
         let sent = false;
         for (const bytes of this.media.due(now, this.srtp)) {
           const rtcp = bytes[1]! >= 192 && bytes[1]! <= 223;
-          if (!this.agent.sendData(now, bytes)) this.counters.noPath++;
-          else if (rtcp) this.counters.rtcpOut++;
+          if (!this.sendOnPath(now, bytes)) continue;
+          if (rtcp) this.counters.rtcpOut++;
           else this.counters.rtpOut++;
           sent = true;
         }
@@ -275,12 +276,28 @@ export class WebRtcPeer implements Endpoint {
     throw new Error(`${this.options.name}: poll loop did not settle at ${now}`);
   }
 
+  /**
+   * Sends on the selected pair; during an ICE restart, until a new pair is selected, on the previous one
+   * (RFC 8445 §9: media keeps flowing on the old pair). Relayed old pairs wait (their channel belongs to the agent).
+   */
+  private sendOnPath(now: Micros, bytes: Uint8Array): boolean {
+    if (this.agent.sendData(now, bytes)) return true;
+    const old = this.selectedPair;
+    if (old && this.agent.state !== 'failed' && old.local.type !== 'relay') {
+      this.out.push({ type: 'transmit', from: old.local.base, to: old.remote.address, bytes });
+      return true;
+    }
+    this.counters.noPath++;
+    return false;
+  }
+
   /** The selected pair (new or changed after an ICE restart) is where DTLS sends and from where it accepts. */
   private followSelection(now: Micros): void {
     const sel = this.agent.selected;
-    if (sel && sel.id !== this.selectedId && this.dtls) {
-      if (this.selectedId !== undefined) this.counters.pathChanges++;
-      this.selectedId = sel.id;
+    // a new selection (after an ICE restart it may be the same addresses, but a new pair)
+    if (sel && sel !== this.selectedPair && this.dtls) {
+      if (this.selectedPair !== undefined) this.counters.pathChanges++;
+      this.selectedPair = sel;
       this.dtls.setRemote(sel.remote.address);
       this.note('peer.path', `${this.options.name}: DTLS and media use the selected pair ${sel.id}${this.counters.pathChanges ? ' (same DTLS association)' : ''}`, { pair: sel.id, changes: this.counters.pathChanges });
     }
