@@ -64,5 +64,26 @@ export function callPresets(): PresetInfo[] {
         { duration: '30s', seed: 3 },
       ),
   );
+  add(
+    'call-sfu',
+    'Two browsers in an SFU room',
+    "A mediasoup-style SFU on a public address (ICE-lite, DTLS server). Each browser asks it over protoo-style JSON for the router's RTP capabilities and a WebRtcTransport, builds its offer and the SFU's answer from the transport's ICE and DTLS parameters, connects (it controls ICE and is the DTLS client), and produces audio and video. The SFU announces each producer to the other browser, which consumes it: RTP is decrypted with the sender's SRTP keys, gets the consumer's SSRC and sequence numbers, and is encrypted again with the receiver's keys.",
+    (n, t, d) => ({
+      name: n, title: t, description: d, seed: 1, duration: '8s',
+      nodes: {
+        internet: { kind: 'router' },
+        server: { kind: 'host', uplink: 'internet', addresses: [`${SERVER_IP}/24`], link: { delay: '10ms' } },
+        sfu: { kind: 'host', uplink: 'internet', addresses: ['198.51.100.30/24'], link: { delay: '5ms' } },
+        ...sideNodes('alice', 'port-restricted-cone'),
+        ...sideNodes('bob', 'symmetric'),
+      },
+      apps: [
+        turnServerApp(),
+        { kind: 'sfu', host: 'sfu', ip: '198.51.100.30', ports: '40000-40099', signalingDelay: '20ms' },
+        { kind: 'sfu-client', host: 'alice', sfu: 'sfu', stun: [SERVER], media: AV, signalingDelay: '40ms' },
+        { kind: 'sfu-client', host: 'bob', sfu: 'sfu', stun: [SERVER], media: AV, signalingDelay: '60ms', startAt: '500ms' },
+      ],
+    }),
+  );
   return out;
 }

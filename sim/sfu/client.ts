@@ -1,0 +1,119 @@
+import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
+import type { JsonValue } from '../core/trace.ts';
+import type { Micros } from '../core/time.ts';
+import { writeDescription } from '../peer/sdp.ts';
+import type { WebRtcPeer } from '../peer/webrtc-peer.ts';
+import type { JsepMessage, ProtooMessage } from '../signaling/channel.ts';
+
+type Obj = { [key: string]: JsonValue };
+
+/**
+ * A browser in a mediasoup-style room (what mediasoup-client does, written from its protocol): it asks the SFU for
+ * its RTP capabilities and a WebRtcTransport, builds its local offer with its WebRtcPeer, turns the transport's
+ * ICE/DTLS parameters into the remote answer itself (a=ice-lite, a=setup:passive: the SFU is the DTLS server),
+ * sends its DTLS parameters (connectWebRtcTransport), produces its audio and video by SSRC, and consumes every
+ * producer the SFU announces. The SFU is ICE-lite and learns the client's address from its checks, so trickled
+ * candidates stay local.
+ */
+export class SfuClient implements Endpoint {
+  readonly consumers: { id: string; producerId: string; kind: string; ssrc: number; peerId: string }[] = [];
+  onSignal: ((now: Micros, m: ProtooMessage) => void) | undefined;
+  private readonly pending = new Map<number, { method: string; data: Obj }>();
+  private nextId = 1;
+  private transport: Obj | undefined;
+  private requested = false;
+  private readonly out: EndpointOutput[] = [];
+
+  constructor(
+    readonly peer: WebRtcPeer,
+    readonly name: string,
+    private readonly startAt: Micros,
+  ) {
+    peer.onSignal = (now, m) => this.fromPeer(now, m);
+  }
+
+  private request(now: Micros, method: string, data: Obj): void {
+    const id = this.nextId++;
+    this.pending.set(id, { method, data });
+    this.onSignal?.(now, { request: true, id, method, data });
+  }
+
+  handleSignal(now: Micros, m: ProtooMessage): void {
+    if ('notification' in m) {
+      if (m.method === 'newProducer' && this.transport) this.request(now, 'consume', { transportId: this.transport.id!, producerId: m.data.producerId! });
+      return;
+    }
+    if (!('response' in m)) return;
+    const req = this.pending.get(m.id);
+    if (!req) return;
+    this.pending.delete(m.id);
+    if (!m.ok) {
+      this.out.push({ type: 'note', kind: 'sfu-client.error', text: `${this.name}: ${req.method} refused: ${m.errorReason ?? ''}`, data: { method: req.method, reason: m.errorReason ?? '' } });
+      return;
+    }
+    const data = m.data ?? {};
+    if (req.method === 'getRouterRtpCapabilities') {
+      this.request(now, 'createWebRtcTransport', { producing: true, consuming: true, forceTcp: false });
+    } else if (req.method === 'createWebRtcTransport') {
+      this.transport = data;
+      this.peer.begin(now);
+    } else if (req.method === 'consume') {
+      const ssrc = ((data.rtpParameters as Obj | undefined)?.encodings as Obj[] | undefined)?.[0]?.ssrc as number;
+      this.consumers.push({ id: String(data.id), producerId: String(data.producerId), kind: String(data.kind), ssrc, peerId: '' });
+      this.out.push({ type: 'note', kind: 'sfu-client.consumer', text: `${this.name}: consumes ${String(data.kind)} producer ${String(data.producerId)} as SSRC ${ssrc}`, data: { consumer: String(data.id), producer: String(data.producerId), ssrc } });
+    }
+  }
+
+  /** The peer's JSEP output: the offer becomes a local description; the answer is built from the transport. */
+  private fromPeer(now: Micros, m: JsepMessage): void {
+    if (m.type !== 'offer' || !this.transport) return; // candidates: the ICE-lite SFU learns addresses from checks
+    const t = this.transport;
+    const ice = t.iceParameters as Obj;
+    const fp = ((t.dtlsParameters as Obj).fingerprints as Obj[]).find((f) => f.algorithm === 'sha-256')!;
+    const candidates = (t.iceCandidates as Obj[]).map((c) => `${String(c.foundation)} 1 ${String(c.protocol)} ${String(c.priority)} ${String(c.ip)} ${String(c.port)} typ ${String(c.type)}`);
+    const answer = writeDescription({
+      type: 'answer', sessionId: '1', sessionVersion: 0, ufrag: String(ice.usernameFragment), pwd: String(ice.password), lite: true,
+      candidates, endOfCandidates: true, fingerprint: String(fp.value), setup: 'passive', cname: 'sfu',
+      media: [{ kind: 'audio', mid: '0', direction: 'sendrecv' }, { kind: 'video', mid: '1', direction: 'sendrecv' }],
+    });
+    this.out.push({ type: 'note', kind: 'sfu-client.answer', text: `${this.name}: remote answer built from the transport parameters (ice-lite, a=setup:passive)`, data: { sdp: answer } });
+    this.peer.handleSignal(now, { type: 'answer', sdp: answer });
+    if (!this.requested) {
+      this.requested = true;
+      this.request(now, 'connectWebRtcTransport', { transportId: t.id!, dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: this.peer.options.identity.fingerprint }] } });
+      for (const s of this.peer.localStreams) {
+        this.request(now, 'produce', {
+          transportId: t.id!, kind: s.kind,
+          rtpParameters: { mid: s.mid, codecs: [s.kind === 'audio' ? { mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2 } : { mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 }], encodings: [{ ssrc: s.ssrc }], rtcp: { cname: this.name } },
+        });
+      }
+    }
+  }
+
+  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
+    this.peer.handleDatagram(now, from, to, bytes);
+  }
+
+  handleTimeout(now: Micros): void {
+    this.peer.handleTimeout(now);
+  }
+
+  poll(now: Micros): EndpointOutput {
+    if (!this.started(now)) return { type: 'timeout', at: this.startAt, reason: 'sfu-client start' };
+    const q = this.out.shift();
+    if (q) return q;
+    const o = this.peer.poll(now);
+    const more = this.out.shift();
+    if (more) {
+      if (o.type !== 'timeout' && o.type !== 'idle') this.out.unshift(o);
+      return more;
+    }
+    return o;
+  }
+
+  private started(now: Micros): boolean {
+    if (now < this.startAt) return false;
+    if (this.nextId === 1) this.request(now, 'getRouterRtpCapabilities', {});
+    return true;
+  }
+}

@@ -1,0 +1,216 @@
+import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
+import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
+import type { Rng } from '../core/rng.ts';
+import type { JsonValue } from '../core/trace.ts';
+import type { Micros } from '../core/time.ts';
+import type { DtlsIdentity } from '../dtls/identity.ts';
+import { OPUS_PT } from '../media/audio.ts';
+import { EXTMAP } from '../media/source.ts';
+import { VP8_PT } from '../media/video.ts';
+import { EXTMAP_URIS } from '../peer/sdp.ts';
+import type { ProtooMessage } from '../signaling/channel.ts';
+import { WebRtcTransport } from './transport.ts';
+
+type Obj = { [key: string]: JsonValue };
+
+interface Producer { readonly id: string; readonly peerId: string; readonly transport: WebRtcTransport; readonly kind: string; readonly ssrc: number; readonly mid: string; packets: number }
+interface Consumer { readonly id: string; readonly peerId: string; readonly transport: WebRtcTransport; readonly producer: Producer; readonly ssrc: number; seqOffset: number | undefined; packets: number }
+
+/** What the router can receive and send (mediasoup's router RTP capabilities): the codecs and header extensions sim/media uses. */
+export const ROUTER_RTP_CAPABILITIES: Obj = {
+  codecs: [
+    { kind: 'audio', mimeType: 'audio/opus', preferredPayloadType: OPUS_PT, clockRate: 48000, channels: 2 },
+    { kind: 'video', mimeType: 'video/VP8', preferredPayloadType: VP8_PT, clockRate: 90000 },
+  ],
+  headerExtensions: [
+    { kind: 'audio', uri: EXTMAP_URIS.audioLevel, preferredId: EXTMAP.audioLevel },
+    { kind: 'audio', uri: EXTMAP_URIS.absSendTime, preferredId: EXTMAP.absSendTime },
+    { kind: 'video', uri: EXTMAP_URIS.absSendTime, preferredId: EXTMAP.absSendTime },
+    { kind: 'audio', uri: EXTMAP_URIS.mid, preferredId: EXTMAP.mid },
+    { kind: 'video', uri: EXTMAP_URIS.mid, preferredId: EXTMAP.mid },
+  ],
+};
+
+/**
+ * A mediasoup-style SFU (sans-IO): one router, a WebRtcTransport per client on its own port (ICE-lite, DTLS server),
+ * producers (a client's outgoing streams, by SSRC) and consumers (a copy of a producer for another client, with its
+ * own SSRC and sequence numbers). RTP from a producer is SRTP-decrypted with the producing transport's keys,
+ * rewritten and SRTP-encrypted again per consumer (RFC 7667 §3.7: a media-switching mixer). Signaling is
+ * protoo-style JSON: getRouterRtpCapabilities, createWebRtcTransport, connectWebRtcTransport, produce, consume,
+ * and `newProducer` notifications.
+ */
+export class SfuServer implements Endpoint {
+  readonly transports: WebRtcTransport[] = [];
+  readonly producers: Producer[] = [];
+  readonly consumers: Consumer[] = [];
+  /** Where protoo messages go (the scenario wiring sets it). */
+  onSignal: ((now: Micros, to: string, m: ProtooMessage) => void) | undefined;
+  /** Opens a UDP port for a new transport (the driver's bind). */
+  bindPort: ((port: number) => TransportAddress) | undefined;
+  private readonly out: EndpointOutput[] = [];
+  private nextPort: number;
+  private nextId = 1;
+  private readonly rtpRng: Rng;
+
+  constructor(
+    readonly name: string,
+    private readonly rng: Rng,
+    private readonly identity: DtlsIdentity,
+    readonly ip: string,
+    readonly ports: { readonly min: number; readonly max: number },
+  ) {
+    this.nextPort = ports.min;
+    this.rtpRng = rng.fork('rtp');
+  }
+
+  // ---- protoo requests ---------------------------------------------------------------------------------------
+
+  handleSignal(now: Micros, from: string, m: ProtooMessage): void {
+    if (!('request' in m)) return;
+    const reply = (data: Obj): void => this.send(now, from, { response: true, id: m.id, ok: true, data });
+    const refuse = (why: string): void => this.send(now, from, { response: true, id: m.id, ok: false, errorReason: why });
+    const d = m.data;
+    switch (m.method) {
+      case 'getRouterRtpCapabilities':
+        return reply(ROUTER_RTP_CAPABILITIES);
+      case 'createWebRtcTransport': {
+        if (!this.bindPort || this.nextPort > this.ports.max) return refuse('no port left');
+        const local = this.bindPort(this.nextPort++);
+        const id = `t${this.nextId++}`;
+        const t = new WebRtcTransport(id, from, local, this.rng.fork(`transport-${id}`), this.identity, (n, tr, kind, plain) => this.onMedia(n, tr, kind, plain));
+        this.transports.push(t);
+        this.note('sfu.transport.created', `WebRtcTransport ${id} for ${from} on ${formatTransportAddress(local)} (ICE-lite, DTLS server)`, { transport: id, peer: from, local: formatTransportAddress(local) });
+        this.pollInto(now, t); // starts the lite agent: host candidate and credentials exist from here on
+        const a = t.agent;
+        return reply({
+          id,
+          iceParameters: { usernameFragment: a.ufrag, password: a.pwd, iceLite: true },
+          iceCandidates: a.local.map((c) => ({ foundation: c.foundation, priority: c.priority, ip: c.address.ip, port: c.address.port, type: c.type, protocol: 'udp' })),
+          dtlsParameters: { role: 'auto', fingerprints: [{ algorithm: 'sha-256', value: this.identity.fingerprint }] },
+        });
+      }
+      case 'connectWebRtcTransport': {
+        const t = this.transports.find((x) => x.id === d.transportId && x.peerId === from);
+        const fp = ((d.dtlsParameters as Obj | undefined)?.fingerprints as Obj[] | undefined)?.find((f) => f.algorithm === 'sha-256');
+        if (!t || !fp) return refuse('unknown transport or no sha-256 fingerprint');
+        t.connect(`sha-256 ${String(fp.value)}`);
+        this.note('sfu.transport.connected', `transport ${t.id}: ${from}'s DTLS parameters (role ${String((d.dtlsParameters as Obj).role)}); waiting for its ClientHello`, { transport: t.id, peer: from });
+        reply({});
+        // a late joiner hears about every producer already in the room
+        for (const p of this.producers) if (p.peerId !== from) this.send(now, from, this.notification('newProducer', { producerId: p.id, peerId: p.peerId, kind: p.kind }));
+        return;
+      }
+      case 'produce': {
+        const t = this.transports.find((x) => x.id === d.transportId && x.peerId === from);
+        const rp = d.rtpParameters as Obj | undefined;
+        const ssrc = ((rp?.encodings as Obj[] | undefined)?.[0]?.ssrc as number | undefined) ?? undefined;
+        if (!t || ssrc === undefined) return refuse('unknown transport or no encodings[0].ssrc');
+        const p: Producer = { id: `p${this.nextId++}`, peerId: from, transport: t, kind: String(d.kind), ssrc, mid: String(rp?.mid ?? ''), packets: 0 };
+        this.producers.push(p);
+        this.note('sfu.producer.created', `producer ${p.id}: ${from}'s ${p.kind} (SSRC ${ssrc}, mid ${p.mid})`, { producer: p.id, peer: from, kind: p.kind, ssrc, transport: t.id });
+        reply({ id: p.id });
+        const told = new Set<string>();
+        for (const o of this.transports) {
+          if (o.peerId === from || told.has(o.peerId) || !o.dtls) continue;
+          told.add(o.peerId);
+          this.send(now, o.peerId, this.notification('newProducer', { producerId: p.id, peerId: from, kind: p.kind }));
+        }
+        return;
+      }
+      case 'consume': {
+        const t = this.transports.find((x) => x.id === d.transportId && x.peerId === from);
+        const p = this.producers.find((x) => x.id === d.producerId);
+        if (!t || !p) return refuse('unknown transport or producer');
+        const c: Consumer = { id: `c${this.nextId++}`, peerId: from, transport: t, producer: p, ssrc: this.rtpRng.u32(), seqOffset: undefined, packets: 0 };
+        this.consumers.push(c);
+        this.note('sfu.consumer.created', `consumer ${c.id}: ${p.peerId}'s ${p.kind} to ${from} as SSRC ${c.ssrc}`, { consumer: c.id, producer: p.id, peer: from, kind: p.kind, ssrc: c.ssrc, transport: t.id });
+        return reply({
+          id: c.id, producerId: p.id, kind: p.kind,
+          rtpParameters: { mid: p.kind === 'audio' ? '0' : '1', codecs: [p.kind === 'audio' ? { mimeType: 'audio/opus', payloadType: OPUS_PT, clockRate: 48000, channels: 2 } : { mimeType: 'video/VP8', payloadType: VP8_PT, clockRate: 90000 }], encodings: [{ ssrc: c.ssrc }], rtcp: { cname: p.peerId } },
+        });
+      }
+      default:
+        return refuse(`unknown method ${m.method}`);
+    }
+  }
+
+  private notification(method: string, data: Obj): ProtooMessage {
+    return { notification: true, method, data };
+  }
+
+  private send(now: Micros, to: string, m: ProtooMessage): void {
+    this.onSignal?.(now, to, m);
+  }
+
+  // ---- forwarding ----------------------------------------------------------------------------------------------
+
+  private onMedia(now: Micros, from: WebRtcTransport, kind: 'rtp' | 'rtcp', plain: Uint8Array): void {
+    if (kind === 'rtcp' || plain.length < 12) return; // RTCP terminates here (mediasoup answers it per transport; not modelled)
+    const view = new DataView(plain.buffer, plain.byteOffset, plain.byteLength);
+    const ssrc = view.getUint32(8);
+    const p = this.producers.find((x) => x.transport === from && x.ssrc === ssrc);
+    if (!p) return;
+    p.packets++;
+    const seq = view.getUint16(2);
+    for (const c of this.consumers) {
+      if (c.producer !== p || !c.transport.srtp) continue;
+      // each consumer has its own SSRC and sequence space (RFC 3550 §5.1: a random start)
+      c.seqOffset ??= (this.rtpRng.int(0, 0x10000) - seq) & 0xffff;
+      const copy = plain.slice();
+      const w = new DataView(copy.buffer);
+      w.setUint16(2, (seq + c.seqOffset) & 0xffff);
+      w.setUint32(8, c.ssrc);
+      const r = c.transport.srtp.protectRtp(copy);
+      if (!r.ok) continue;
+      if (c.transport.send(now, r.bytes)) c.packets++;
+    }
+  }
+
+  // ---- the endpoint contract -----------------------------------------------------------------------------------
+
+  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
+    const t = this.transports.find((x) => sameTransportAddress(x.local, to));
+    t?.handleDatagram(now, from, to, bytes);
+  }
+
+  handleTimeout(now: Micros): void {
+    for (const t of this.transports) t.handleTimeout(now);
+  }
+
+  poll(now: Micros): EndpointOutput {
+    const q = this.out.shift();
+    if (q) return q;
+    let best: { at: Micros; reason: string } | undefined;
+    for (const t of this.transports) {
+      const o = t.poll(now);
+      if (o.type === 'timeout') {
+        if (!best || o.at < best.at) best = { at: o.at, reason: o.reason };
+      } else if (o.type !== 'idle') return o;
+    }
+    return best ? { type: 'timeout', ...best } : { type: 'idle' };
+  }
+
+  private pollInto(now: Micros, t: WebRtcTransport): void {
+    for (let i = 0; i < 1000; i++) {
+      const o = t.poll(now);
+      if (o.type === 'timeout' || o.type === 'idle') return;
+      this.out.push(o);
+    }
+  }
+
+  private note(kind: string, text: string, data: Obj): void {
+    this.out.push({ type: 'note', kind, text: `${this.name}: ${text}`, data });
+  }
+
+  /** `summary.sfu`: transports, producers and consumers with their packet counts. */
+  summary(): Obj {
+    return {
+      transports: this.transports.map((t) => ({
+        id: t.id, peer: t.peerId, local: formatTransportAddress(t.local), ice: t.agent.state, selectedPair: t.agent.selectedPair(), dtls: t.dtls?.state ?? 'new',
+        fingerprintVerified: t.dtls?.fingerprintVerified ?? false, srtpProfile: t.profileName, ...t.counters,
+      })),
+      producers: this.producers.map((p) => ({ id: p.id, peer: p.peerId, kind: p.kind, ssrc: p.ssrc, transport: p.transport.id, packets: p.packets })),
+      consumers: this.consumers.map((c) => ({ id: c.id, peer: c.peerId, producer: c.producer.id, producerPeer: c.producer.peerId, kind: c.producer.kind, ssrc: c.ssrc, transport: c.transport.id, packets: c.packets })),
+    };
+  }
+}
