@@ -1,132 +1,21 @@
-import { execFileSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
-import { toHex } from '../core/encoding.ts';
-import type { StunMessage } from '../wire/stun/index.ts';
-import type { RtpPacket } from '../wire/rtp/rtp.ts';
-import type { DissectedRecord } from '../wire/dtls/datagram.ts';
-import type { HandshakeFragment } from '../wire/dtls/handshake.ts';
-import { captureCases, dissectFile } from './testing/captures.ts';
 import { readFileSync } from 'node:fs';
-import type { HttpMessage, HttpRequestLine, HttpStatusLine } from '../wire/http/http.ts';
-import type { WebSocketFrame } from '../wire/websocket/frame.ts';
-import type { DissectedPacket } from './types.ts';
+import { describe, expect, it } from 'vitest';
+import { captureCases, dissectFile } from './testing/captures.ts';
+import { compareWithTshark, tshark, tsharkAvailable } from './testing/tshark.ts';
 
 // Differential test against tshark itself (the wire oracle of DESIGN.md): wherever tshark has an opinion about a
-// frame (a STUN transaction id and type, an RTP SSRC and sequence number with its RTP heuristic on, a DTLS
-// handshake type, decrypted with the same key log), ours must agree. Skipped when tshark is not installed.
-
-function tsharkAvailable(): boolean {
-  try {
-    execFileSync('tshark', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const FIELDS = [
-  'frame.number',
-  'stun.id',
-  'stun.type',
-  'rtp.ssrc',
-  'rtp.seq',
-  'dtls.handshake.type',
-  'udp.srcport',
-  'udp.dstport',
-  'tcp.srcport',
-  'tcp.dstport',
-  'http.request.method',
-  'http.request.uri',
-  'http.response.code',
-  'websocket.opcode',
-  'websocket.fin',
-  'websocket.mask',
-] as const;
-
-function tshark(file: string, keyLog: string | undefined): string[][] {
-  const args = ['-r', file, '-n', '--enable-heuristic', 'rtp_udp', '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=,'];
-  if (keyLog) args.push('-o', `tls.keylog_file:${keyLog}`);
-  for (const f of FIELDS) args.push('-e', f);
-  return execFileSync('tshark', args, { encoding: 'utf8', maxBuffer: 64 << 20 })
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => l.split('\t'));
-}
-
-const list = (s: string | undefined): string[] => (s ? s.split(',').filter((x) => x !== '') : []);
-
-function ourStun(p: DissectedPacket): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const l of p.layers) {
-    if (l.protocol !== 'STUN' || !l.value) continue;
-    const s = l.value as StunMessage;
-    const cls = { request: 0, indication: 1, success: 2, error: 3 }[s.class];
-    const type = ((s.method & 0xf80) << 2) | ((cls & 2) << 7) | ((s.method & 0x70) << 1) | ((cls & 1) << 4) | (s.method & 0xf);
-    m.set(toHex(s.transactionId), type);
-  }
-  return m;
-}
-
-function ourHandshakeTypes(p: DissectedPacket): number[] {
-  const out: number[] = [];
-  for (const l of p.layers) {
-    if (l.protocol !== 'DTLS' || !l.value) continue;
-    if (l.plaintext) {
-      if (Array.isArray(l.value)) for (const m of l.value as { fragment: HandshakeFragment }[]) out.push(m.fragment.msgType);
-      continue;
-    }
-    for (const r of l.value as DissectedRecord[]) if (r.content.kind === 'handshake') for (const m of r.content.messages) out.push(m.fragment.msgType);
-  }
-  return out;
-}
+// frame of a real capture (a STUN transaction id and type, an RTP SSRC and sequence number with its RTP heuristic
+// on, a DTLS handshake type decrypted with the same key log, an HTTP message, a WebSocket frame), ours must agree.
+// Skipped when tshark is not installed.
 
 describe.skipIf(!tsharkAvailable())('agrees with tshark wherever tshark has an opinion', () => {
   for (const c of captureCases()) {
     it(c.name, () => {
       const ours = dissectFile(c.file, c.keyLogFile ? readFileSync(c.keyLogFile, 'utf8') : undefined);
-      const rows = tshark(c.file, c.keyLogFile);
-      expect(rows.length).toBe(ours.packets.length);
-      let compared = 0;
-      for (const row of rows) {
-        const [no, ids, types, ssrcs, seqs, hs, usport, udport, tsport, tdport, methods, uris, codes, opcodes, fins, masks] = row;
-        const p = ours.packets[Number(no) - 1]!.d;
-        const sport = usport || tsport;
-        const dport = udport || tdport;
-        if (sport) expect(p.flow?.srcPort, `frame ${no}`).toBe(Number(sport.split(',')[0]));
-        if (dport) expect(p.flow?.dstPort, `frame ${no}`).toBe(Number(dport.split(',')[0]));
-        // HTTP messages and WebSocket frames tshark finds in a frame (after its own TCP reassembly), in order
-        const http = p.layers.filter((l) => l.protocol === 'HTTP' && l.value).map((l) => l.value as HttpMessage);
-        const requests = http.filter((m) => m.start.kind === 'request').map((m) => m.start as HttpRequestLine);
-        expect(requests.map((r) => r.method), `frame ${no} HTTP methods`).toEqual(list(methods));
-        expect(requests.map((r) => r.target), `frame ${no} HTTP URIs`).toEqual(list(uris));
-        expect(http.filter((m) => m.start.kind === 'response').map((m) => String((m.start as HttpStatusLine).status)), `frame ${no} HTTP status`).toEqual(list(codes));
-        const ws = p.layers.filter((l) => l.protocol === 'WEBSOCKET' && l.value).map((l) => l.value as WebSocketFrame);
-        expect(ws.map((f) => String(f.opcode)), `frame ${no} WebSocket opcodes`).toEqual(list(opcodes));
-        // tshark prints booleans as 1/0 (or True/False in older versions)
-        const bool = (x: string): boolean => x === '1' || x === 'True';
-        expect(ws.map((f) => f.fin), `frame ${no} FIN`).toEqual(list(fins).map(bool));
-        expect(ws.map((f) => f.masked), `frame ${no} MASK`).toEqual(list(masks).map(bool));
-        compared += http.length + ws.length;
-        const stun = ourStun(p);
-        list(ids).forEach((id, i) => {
-          expect(stun.get(id), `frame ${no} STUN ${id}`).toBe(Number(list(types)[i]));
-          compared++;
-        });
-        const ssrcList = list(ssrcs);
-        if (ssrcList.length) {
-          const rtp = p.layers.find((l) => (l.protocol === 'RTP' || l.protocol === 'SRTP') && !l.plaintext);
-          expect(rtp, `frame ${no}: tshark says RTP`).toBeDefined();
-          const h = (rtp!.value as RtpPacket).header;
-          expect(h.ssrc, `frame ${no}`).toBe(Number(ssrcList[0]));
-          expect(h.sequenceNumber, `frame ${no}`).toBe(Number(list(seqs)[0]));
-          compared++;
-        }
-        const hsList = list(hs).map(Number);
-        if (hsList.length) {
-          expect(ourHandshakeTypes(p), `frame ${no} handshake types`).toEqual(hsList);
-          compared++;
-        }
-      }
+      const compared = compareWithTshark(
+        ours.packets.map((p) => p.d),
+        tshark(c.file, c.keyLogFile),
+      );
       expect(compared).toBeGreaterThan(0);
     });
   }

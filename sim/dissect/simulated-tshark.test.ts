@@ -1,0 +1,64 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseScenario } from '../scenario/parse.ts';
+import { findPreset } from '../scenario/presets/index.ts';
+import { runScenario } from '../scenario/run.ts';
+import { writePcapng } from '../wire/pcap/pcapng-writer.ts';
+import { readCapture } from '../wire/pcap/index.ts';
+import { parseDuration } from '../core/time.ts';
+import { Dissector } from './dissector.ts';
+import { compareWithTshark, tshark, tsharkAvailable } from './testing/tshark.ts';
+
+// Differential test on our own exports (`rtclab run <preset> --pcap --keylog`): for presets of every layer that
+// exists (network and NATs, STUN/TURN/ICE, DTLS-SRTP and calls), the pcapng we write is dissected by us with no
+// problem, tshark finds nothing malformed in it, and the two agree frame by frame wherever tshark has an opinion.
+
+const PRESETS: readonly [string, string?][] = [
+  ['open-internet'],
+  ['nat-symmetric'],
+  ['ipv6-direct'],
+  ['lossy-link'],
+  ['stun-binding-symmetric'],
+  ['nat-discovery-full-cone'],
+  ['turn-relay'],
+  ['ice-trickle'],
+  ['ice-symmetric-turn'],
+  // media presets run a few seconds of virtual time: enough for the handshake and hundreds of SRTP packets
+  ['dtls-srtp-call', '2s'],
+  ['dtls-srtp-call-nat', '2s'],
+  ['call-p2p', '3s'],
+];
+
+const dir = mkdtempSync(join(tmpdir(), 'rtclab-sim-tshark-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.skipIf(!tsharkAvailable())('our simulated exports agree with tshark', () => {
+  for (const [name, until] of PRESETS) {
+    const preset = findPreset(name);
+    it.skipIf(!preset)(`${name}${until ? ` (first ${until})` : ''}`, () => {
+      const stop = until === undefined ? undefined : parseDuration(until);
+      if (typeof stop === 'object') throw new Error(stop.error);
+      const result = runScenario(parseScenario(preset!.build()), stop === undefined ? {} : { until: stop });
+      const pcap = join(dir, `${name}.pcapng`);
+      const bytes = writePcapng(result.trace);
+      writeFileSync(pcap, bytes);
+      const keyLogText = result.trace.secrets.filter((s) => s.kind === 'nss-keylog').map((s) => `${s.text}\n`).join('');
+      const keyLog = keyLogText ? join(dir, `${name}.keylog`) : undefined;
+      if (keyLog) writeFileSync(keyLog, keyLogText);
+
+      const cap = readCapture(bytes);
+      const d = new Dissector(keyLogText ? { keyLog: keyLogText } : {});
+      for (const s of cap.secrets) if (s.text) d.addKeyLog(s.text);
+      const packets = cap.packets.map((p) => d.packet(p.data, { index: p.index, linkType: p.linkType, t: p.time?.us ?? 0 }));
+      expect(packets.flatMap((p, i) => p.problems.map((x) => `${i + 1}: ${x.message}`))).toEqual([]);
+
+      const malformed = execFileSync('tshark', ['-r', pcap, '-n', '-Y', '_ws.malformed || _ws.expert.severity >= "error"'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      expect(malformed).toBe('');
+      const compared = compareWithTshark(packets, tshark(pcap, keyLog));
+      expect(compared).toBeGreaterThan(0);
+    });
+  }
+});
