@@ -68,8 +68,9 @@ describe('call-sfu: two browsers and an ICE-lite SFU', () => {
         expect(rx.ssrc).toBe(consumer.ssrc);
         expect(rx.lost).toBe(0);
         expect(rx.packets).toBeGreaterThan(kind === 'audio' ? 300 : 600);
-        // what arrived is what the SFU forwarded, which is close to what the sender sent after it was consumed
-        expect(rx.packets).toBe(consumer.packets);
+        // what arrived is what the SFU forwarded (less the last few still in flight when the run stops)
+        expect(rx.packets).toBeLessThanOrEqual(consumer.packets as number);
+        expect(rx.packets).toBeGreaterThanOrEqual((consumer.packets as number) - 20); // a video frame is several packets
         expect(consumer.packets as number).toBeLessThanOrEqual(producer.packets as number);
       }
     }
