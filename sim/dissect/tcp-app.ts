@@ -29,6 +29,11 @@ interface Side {
   buf: Uint8Array;
   /** Stream offset of buf[0]. */
   bufStart: number;
+  /** Bytes delivered but not yet joined to `buf`: joined only when a parse can succeed (no quadratic copying). */
+  pending: Uint8Array[];
+  pendingSize: number;
+  /** How many buffered bytes the unit at the start needs before another parse attempt is worth it. */
+  need: number;
   /** A fragmented WebSocket message being joined. */
   message?: { opcode: number; parts: Uint8Array[]; size: number };
   /** Request methods awaiting responses (answers come in order, RFC 9112 §9.3.2). */
@@ -36,7 +41,10 @@ interface Side {
   closed: boolean;
 }
 
-const newSide = (): Side => ({ mode: 'detect', buf: new Uint8Array(0), bufStart: 0, methods: [], closed: false });
+const newSide = (): Side => ({ mode: 'detect', buf: new Uint8Array(0), bufStart: 0, pending: [], pendingSize: 0, need: 0, methods: [], closed: false });
+
+/** Below this a failed parse is retried on every segment; above it the buffer must grow by a quarter first. */
+const RETRY_EVERY_SEGMENT = 64 << 10;
 
 export class TcpApplication {
   private readonly sides = new Map<string, Side>();
@@ -71,26 +79,44 @@ export class TcpApplication {
     for (const d of deliveries) {
       if (d.afterGap) {
         // bytes were lost: whatever was half-parsed cannot be finished; start again at the next recognisable unit
-        if (s.buf.length) problems.push({ offset: segment.offset, length: 0, message: `${s.buf.length} byte(s) of an unfinished message dropped after a gap in the stream` });
+        const dropped = s.buf.length + s.pendingSize;
+        if (dropped) problems.push({ offset: segment.offset, length: 0, message: `${dropped} byte(s) of an unfinished message dropped after a gap in the stream` });
         s.buf = new Uint8Array(0);
+        s.pending = [];
+        s.pendingSize = 0;
+        s.need = 0;
         s.message = undefined;
         if (s.mode === 'http') s.mode = 'detect';
       }
-      if (s.buf.length === 0) {
-        s.buf = d.bytes;
-        s.bufStart = d.streamOffset;
-      } else s.buf = concatBytes(s.buf, d.bytes);
+      if (s.buf.length === 0 && s.pendingSize === 0) s.bufStart = d.streamOffset;
+      s.pending.push(d.bytes);
+      s.pendingSize += d.bytes.length;
     }
     if (ended) s.closed = true;
-    for (let guard = 0; guard < 100000 && s.buf.length > 0; guard++) {
-      const before = s.buf.length;
-      this.step(src, s, layers, problems, segment, ownRange);
-      if (s.buf.length === before) break;
-    }
-    if (s.buf.length > MAX_BUFFERED) {
+    const buffered = s.buf.length + s.pendingSize;
+    if (buffered > MAX_BUFFERED) {
       problems.push({ offset: segment.offset, length: segment.length, message: `more than ${MAX_BUFFERED} bytes without a complete message: the rest of this direction is shown as data` });
       s.mode = 'opaque';
       s.buf = new Uint8Array(0);
+      s.pending = [];
+      s.pendingSize = 0;
+      return { layers, problems };
+    }
+    if (buffered < s.need && !s.closed) return { layers, problems };
+    if (s.pendingSize) {
+      s.buf = s.buf.length ? concatBytes(s.buf, ...s.pending) : s.pending.length === 1 ? s.pending[0]! : concatBytes(...s.pending);
+      s.pending = [];
+      s.pendingSize = 0;
+    }
+    s.need = 0;
+    for (let guard = 0; guard < 100000 && s.buf.length > 0; guard++) {
+      const before = s.buf.length;
+      this.step(src, s, layers, problems, segment, ownRange);
+      if (s.buf.length === before) {
+        // incomplete: wait for what the unit needs (a frame's length is known), or for the buffer to grow
+        s.need = Math.max(s.need, s.buf.length >= RETRY_EVERY_SEGMENT ? Math.ceil(s.buf.length * 1.25) : s.buf.length + 1);
+        break;
+      }
     }
     return { layers, problems };
   }
@@ -120,7 +146,10 @@ export class TcpApplication {
       const isResponse = utf8Decode(s.buf.subarray(0, 5)) === 'HTTP/';
       const method = isResponse ? other?.methods[0] : undefined;
       const d = decodeHttpMessage(s.buf, { ...(method ? { requestMethod: method } : {}), closed: s.closed });
-      if (d.status === 'incomplete') return;
+      if (d.status === 'incomplete') {
+        if (d.length > 0) s.need = d.length;
+        return;
+      }
       if (d.status === 'invalid' || !d.value) {
         const p = place(s.buf.length);
         layers.push({ protocol: 'HTTP', ...p.span, summary: 'not HTTP: shown as data from here on', fields: [], problems: d.problems.map((x) => ({ ...x, offset: x.offset + p.base })), ...(p.bytes ? { bytes: p.bytes, bytesFrom: 'reassembled' as const } : {}) });
@@ -150,7 +179,10 @@ export class TcpApplication {
     }
     // WebSocket frames (RFC 6455 §5)
     const f = decodeWebSocketFrame(s.buf, 0, MAX_MESSAGE);
-    if (f.status === 'incomplete') return;
+    if (f.status === 'incomplete') {
+      s.need = f.length;
+      return;
+    }
     const p = place(f.length);
     const frameProblems = f.problems.map((x) => ({ ...x, offset: x.offset + p.base }));
     const fields = f.fields.map((x) => shift(x, p.base));

@@ -135,4 +135,35 @@ describe('HTTP and WebSocket over reassembled TCP through the Dissector', () => 
     expect(fin.problems.map((p) => p.message)).toEqual([`${f1.length - 10} byte(s) of the stream at seq ${1 + resp.length + 10} were never captured (the FIN came at seq ${seq} with the stream still at ${1 + resp.length + 10})`, '10 byte(s) of an unfinished message dropped after a gap in the stream']);
     expect(fin.summary).toBe('Janus ack (transaction k2)');
   });
+
+  it('a 4 MiB WebSocket frame in 3000 segments is joined once it is whole (no quadratic copying)', () => {
+    const d = new Dissector({ spans: false });
+    d.packet(seg(S, C, 0, new Uint8Array(0), ['SYN']));
+    const resp = utf8Encode('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+    d.packet(seg(S, C, 1, resp));
+    const frame = encodeWebSocketFrame({ opcode: Opcode.binary, payload: new Uint8Array(4 << 20).fill(0x61) });
+    let seq = 1 + resp.length;
+    let last: DissectedPacket | undefined;
+    const size = Math.ceil(frame.length / 3000);
+    for (let at = 0; at < frame.length; at += size) {
+      last = d.packet(seg(S, C, seq, frame.subarray(at, at + size)));
+      seq += Math.min(size, frame.length - at);
+    }
+    expect(last!.summary).toBe('WebSocket Binary (FIN) 4194304 bytes');
+  });
+
+  it('a Content-Length of a terabyte is not buffered: past 16 MiB the direction is shown as data, with one problem', () => {
+    const d = new Dissector({ spans: false });
+    d.packet(seg(C, S, 0, new Uint8Array(0), ['SYN']));
+    const head = utf8Encode('POST /upload HTTP/1.1\r\nContent-Length: 1000000000000\r\n\r\n');
+    d.packet(seg(C, S, 1, head));
+    const chunk = new Uint8Array(60000);
+    let seq = 1 + head.length;
+    const problems: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      problems.push(...d.packet(seg(C, S, seq, chunk)).problems.map((p) => p.message));
+      seq += chunk.length;
+    }
+    expect(problems).toEqual([expect.stringMatching(/^more than 16777216 bytes without a complete message/)]);
+  });
 });

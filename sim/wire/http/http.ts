@@ -41,7 +41,10 @@ export type HttpStatus = 'complete' | 'incomplete' | 'invalid';
 
 export interface HttpDecoded extends Decoded<HttpMessage | undefined> {
   readonly status: HttpStatus;
-  /** Bytes the message takes when complete (the next message of a pipelined stream starts there). */
+  /**
+   * Bytes the message takes when complete (the next message of a pipelined stream starts there); when incomplete,
+   * the total a Content-Length body needs, or 0 when not known yet.
+   */
   readonly length: number;
 }
 
@@ -89,7 +92,7 @@ export function decodeHttpMessage(bytes: Uint8Array, opts: HttpDecodeOptions = {
   const limit = opts.maxHeaderBytes ?? 65536;
   const fields: Field[] = [];
   const problems: Problem[] = [];
-  const incomplete = (): HttpDecoded => ({ status: 'incomplete', value: undefined, fields, problems, length: 0 });
+  const incomplete = (needed = 0): HttpDecoded => ({ status: 'incomplete', value: undefined, fields, problems, length: needed });
   const invalid = (message: string, offset = 0, length = Math.min(bytes.length, 64)): HttpDecoded => ({
     status: 'invalid',
     value: undefined,
@@ -155,7 +158,7 @@ export function decodeHttpMessage(bytes: Uint8Array, opts: HttpDecodeOptions = {
     length = headerEnd;
   } else if (framing === 'content-length') {
     const n = Number(cl);
-    if (rest.length < n) return incomplete();
+    if (rest.length < n) return incomplete(headerEnd + n);
     body = rest.subarray(0, n);
     length = headerEnd + n;
     if (n > 0) fields.push({ name: 'body', offset: base + headerEnd, length: n, display: `${n} bytes` });
