@@ -13,7 +13,9 @@ import type { CandidatePair, PairState } from './pair.ts';
 import { makePair, pairData } from './pair.ts';
 import type { SignalMessage } from './signaling.ts';
 import { describeSignal } from './signaling.ts';
-import { TransactionTable } from './transactions.ts';
+import type { Transaction, TransactionResult } from '../stun/transactions.ts';
+import { StunTransactions } from '../stun/transactions.ts';
+import { emitOutput } from './gather.ts';
 
 export type IceRole = 'controlling' | 'controlled';
 export type IceState = 'new' | 'checking' | 'connected' | 'completed' | 'disconnected' | 'failed';
@@ -102,7 +104,8 @@ export abstract class IceAgentBase {
   protected readonly signals: SignalMessage[] = [];
   protected readonly addresses: TransportAddress[] = [];
   protected readonly gatherer: IceGatherer;
-  protected readonly tx = new TransactionTable<CheckCtx>();
+  /** Connectivity checks in flight (RFC 8489 §6.2.1 timers; RTO per check from §14.3). */
+  protected readonly tx: StunTransactions<CheckCtx>;
   protected readonly ta: Micros;
   protected readonly nominationDelay: Micros;
   protected readonly consentInterval: Micros;
@@ -132,7 +135,13 @@ export abstract class IceAgentBase {
     this.disconnectedAfter = config.disconnectedAfter ?? 10 * SECOND;
     this.startAt = config.startAt ?? 0;
     this.newCredentials();
+    // checks draw their transaction ids from the agent's own stream; the agent writes their notes itself
+    this.tx = new StunTransactions<CheckCtx>(config.rng, { ...emitOutput((o) => this.out.push(o)), transmit: (from, to, bytes) => this.sendFromBase(from, to, bytes) }, (r) => this.checkResult(r), {
+      notes: false,
+      onRetransmit: (now, t) => this.checkRetransmitted(now, t),
+    });
     this.gatherer = new IceGatherer({
+      name: config.name,
       rng: config.rng.fork('gather'),
       stunServers: this.lite ? [] : (config.stunServers ?? []),
       turnServers: this.lite ? [] : (config.turnServers ?? []),
@@ -314,11 +323,24 @@ export abstract class IceAgentBase {
 
   protected sendFrom(now: Micros, local: Candidate, to: TransportAddress, bytes: Uint8Array): void {
     if (local.type === 'relay') {
-      this.gatherer.relayFor(local.address)?.send(now, to, bytes);
+      this.gatherer.relayFor(local.address)?.send(to, bytes);
       return;
     }
     this.out.push({ type: 'transmit', from: local.base, to, bytes });
   }
+
+  /** Where checks leave from: a relayed candidate's base is its relayed address, so they go through its TURN relay. */
+  private sendFromBase(from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
+    const relay = this.gatherer.relayFor(from);
+    if (relay) relay.send(to, bytes);
+    else this.out.push({ type: 'transmit', from, to, bytes });
+  }
+
+  /** A check transaction ended: a response (from r.from, arrived at r.to) or a timeout. */
+  protected abstract checkResult(r: TransactionResult<CheckCtx>): void;
+
+  /** A check was sent again. */
+  protected abstract checkRetransmitted(now: Micros, t: Transaction<CheckCtx>): void;
 
   protected pairReady = (p: CandidatePair): boolean => p.local.type !== 'relay' || this.gatherer.relayFor(p.local.address)?.ready(p.remote.address) === true;
 

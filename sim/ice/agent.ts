@@ -7,12 +7,13 @@ import { decodeStun, ErrorCode, getAttribute, isStun, Method, shortTermKey, veri
 import type { StunMessage } from '../wire/stun/index.ts';
 import type { Candidate } from './candidate.ts';
 import { candidatePriority, foundationOf, showCandidate, TYPE_PREFERENCE } from './candidate.ts';
-import { authenticateCheck, encodeCheck, encodeCheckError, encodeCheckSuccess, readCheck } from './checks.ts';
+import { authenticateCheck, checkAttributes, checkEncodeOptions, encodeCheckError, encodeCheckSuccess, readCheck } from './checks.ts';
 import { Checklist } from './checklist.ts';
 import type { CandidatePair } from './pair.ts';
 import { pairData, pairPriorityFor } from './pair.ts';
 import { IceAgentBase } from './agent-base.ts';
 import type { CheckCtx } from './agent-base.ts';
+import type { Transaction, TransactionResult } from '../stun/transactions.ts';
 
 export type { IceAgentConfig, IceRole, IceState, TurnServerConfig } from './agent-base.ts';
 
@@ -54,20 +55,55 @@ export class IceAgent extends IceAgentBase implements Endpoint {
 
   protected sendCheck(now: Micros, pair: CandidatePair, useCandidate: boolean, consent: boolean): void {
     if (this.remotePwd === undefined || this.remoteUfrag === undefined) return;
-    const id = this.config.rng.bytes(12);
     // §7.1.1: PRIORITY is what a peer-reflexive candidate from this base would get
     const prflxPriority = candidatePriority(TYPE_PREFERENCE.prflx, this.localPreferenceOf(pair.local), pair.local.component);
-    const bytes = encodeCheck({ transactionId: id, localUfrag: this.ufrag, remoteUfrag: this.remoteUfrag, remotePwd: this.remotePwd, priority: prflxPriority, controlling: this.controlling, tieBreaker: this.tieBreaker, useCandidate });
     const active = this.checklist.pairs.filter((p) => p.state === 'waiting' || p.state === 'in-progress').length;
     const rto = Math.max(500 * MS, this.ta * active); // §14.3
-    this.tx.start(now, id, pair.local.base, pair.remote.address, bytes, { pair, useCandidate, controlling: this.controlling, prflxPriority, pwd: this.remotePwd, consent, generation: this.generation, cancelled: false }, consent ? this.consentInterval : rto, consent ? 1 : undefined);
-    this.sendFrom(now, pair.local, pair.remote.address, bytes);
+    const t = this.tx.start(now, {
+      from: pair.local.base, to: pair.remote.address, method: Method.Binding,
+      attributes: checkAttributes({ localUfrag: this.ufrag, remoteUfrag: this.remoteUfrag, priority: prflxPriority, controlling: this.controlling, tieBreaker: this.tieBreaker, useCandidate }),
+      encode: checkEncodeOptions(this.remotePwd),
+      // a consent check is sent once and answered or not (RFC 7675 §5.1: the next one follows in ~5 s)
+      ...(consent ? { rto: this.consentInterval, rc: 1 } : { rto }),
+      context: { pair, useCandidate, controlling: this.controlling, prflxPriority, pwd: this.remotePwd, consent, generation: this.generation, cancelled: false },
+    });
     if (consent) this.counters.consentChecks++;
     else this.counters.checksSent++;
     this.note('ice.check.sent', `${consent ? 'consent check' : 'check'} on ${pair.id}${useCandidate ? ' with USE-CANDIDATE' : ''}`, {
-      pair: pair.id, transactionId: toHex(id), useCandidate, consent, role: this.controlling ? 'controlling' : 'controlled', rto: consent ? 0 : rto,
+      pair: pair.id, transactionId: t.key, useCandidate, consent, role: this.controlling ? 'controlling' : 'controlled', rto: consent ? 0 : rto,
     });
     if (!consent && pair.state !== 'succeeded') this.setPair(pair, 'in-progress', 'check sent');
+  }
+
+  /** §7.3.1.4, §8.1.2: a check that is replaced or no longer wanted stops retransmitting; a late answer still counts. */
+  protected stopChecks(pred: (ctx: CheckCtx) => boolean): void {
+    for (const t of this.tx.pendingTransactions()) {
+      const ctx = t.request.context!;
+      if (!pred(ctx)) continue;
+      ctx.cancelled = true;
+      this.tx.stopRetransmissions(t);
+    }
+  }
+
+  protected checkRetransmitted(_now: Micros, t: Transaction<CheckCtx>): void {
+    this.counters.retransmits++;
+    this.note('ice.check.retransmit', `retransmits the check on ${t.request.context!.pair.id} (send ${t.attempts} of ${t.rc})`, { pair: t.request.context!.pair.id, transactionId: t.key, attempt: t.attempts });
+  }
+
+  protected checkResult(r: TransactionResult<CheckCtx>): void {
+    const ctx = r.transaction.request.context!;
+    const now = r.at;
+    if (r.kind === 'response') {
+      const base = this.local.find((c) => (c.type === 'host' || c.type === 'relay') && sameTransportAddress(c.address, r.to));
+      if (base) this.onResponse(now, base, r.from, r.bytes, r.response, ctx, r.rtt);
+      return;
+    }
+    if (ctx.consent || ctx.generation !== this.generation || ctx.cancelled) return;
+    this.counters.timeouts++;
+    this.note('ice.check.timeout', `no answer on ${ctx.pair.id} after ${formatDuration(now - r.transaction.startedAt)}`, { pair: ctx.pair.id, transactionId: r.transaction.key });
+    if (ctx.pair.state === 'in-progress') this.setPair(ctx.pair, 'failed', 'timeout');
+    if (this.nominating === ctx.pair) this.nominating = undefined;
+    this.checkFailure(now);
   }
 
   // ---- timers ------------------------------------------------------------------------------------------------
@@ -75,21 +111,7 @@ export class IceAgent extends IceAgentBase implements Endpoint {
   protected tick(now: Micros): void {
     if (!this.started) return;
     this.gatherer.handleTimeout(now);
-    const { retransmit, timedOut } = this.tx.due(now);
-    for (const t of retransmit) {
-      if (t.ctx.cancelled || t.ctx.generation !== this.generation) continue;
-      this.counters.retransmits++;
-      this.sendFrom(now, t.ctx.pair.local, t.to, t.bytes);
-      this.note('ice.check.retransmit', `retransmits the check on ${t.ctx.pair.id} (send ${t.sends} of ${t.rc})`, { pair: t.ctx.pair.id, transactionId: t.key, attempt: t.sends });
-    }
-    for (const t of timedOut) {
-      if (t.ctx.consent || t.ctx.generation !== this.generation || t.ctx.cancelled) continue;
-      this.counters.timeouts++;
-      this.note('ice.check.timeout', `no answer on ${t.ctx.pair.id} after ${formatDuration(now - t.startedAt)}`, { pair: t.ctx.pair.id, transactionId: t.key });
-      if (t.ctx.pair.state === 'in-progress') this.setPair(t.ctx.pair, 'failed', 'timeout');
-      if (this.nominating === t.ctx.pair) this.nominating = undefined;
-      this.checkFailure(now);
-    }
+    this.tx.handleTimeout(now);
     if (!this.lite && this.remoteUfrag !== undefined && now >= this.lastPaced + this.ta && !this.selectedAndDone()) {
       const n = this.checklist.next(this.pairReady);
       if (n) {
@@ -111,10 +133,11 @@ export class IceAgent extends IceAgentBase implements Endpoint {
   }
 
   protected deadline(): { at: Micros; reason: string } | undefined {
+    const gathering = this.gatherer.deadline();
     const c: { at: Micros | undefined; reason: string }[] = [
       { at: this.started ? undefined : this.startAt, reason: 'ice-start' },
-      { at: this.gatherer.nextDeadline(), reason: 'stun-retransmit' },
-      { at: this.tx.nextDeadline(), reason: 'ice-check-retransmit' },
+      { at: gathering?.at, reason: gathering?.reason ?? 'stun-retransmit' },
+      { at: this.tx.deadline()?.at, reason: 'ice-check-retransmit' },
       { at: this.nominationAt, reason: 'ice-nomination' },
       { at: this.consentDeadline(), reason: 'consent' },
     ];
@@ -137,9 +160,8 @@ export class IceAgent extends IceAgentBase implements Endpoint {
     if (!msg || msg.method !== Method.Binding) return;
     if (msg.class === 'request') this.onCheck(now, base, from, bytes, msg);
     else if (msg.class === 'success' || msg.class === 'error') {
-      const t = this.tx.take(msg.transactionId);
-      if (t) this.onResponse(now, base, from, bytes, msg, t.ctx, now - t.startedAt);
-      else this.gatherer.onBindingResponse(now, base.address, from, msg);
+      // a check's response goes to checkResult; anything else may answer a gathering request
+      if (!this.tx.handleResponse(now, from, base.address, msg, bytes)) this.gatherer.onBindingResponse(now, base.address, from, msg, bytes);
     }
   }
 
@@ -196,7 +218,7 @@ export class IceAgent extends IceAgentBase implements Endpoint {
     if (this.remotePwd === undefined) return; // no credentials yet: answered, the triggered check waits for the description
     // §7.3.1.4: triggered checks
     if (pair.state === 'in-progress') {
-      for (const t of this.tx.values()) if (t.ctx.pair === pair && !t.ctx.consent) t.ctx.cancelled = true;
+      this.stopChecks((c) => c.pair === pair && !c.consent);
       this.setPair(pair, 'waiting', 'triggered by a check from the peer');
       this.checklist.enqueueTriggered(pair);
     } else if (pair.state !== 'succeeded') {
@@ -316,7 +338,7 @@ export class IceAgent extends IceAgentBase implements Endpoint {
       for (const p of this.checklist.pairs) {
         if (p === pair) continue;
         if (p.state === 'waiting' || p.state === 'frozen' || (p.state === 'in-progress' && p.priority < pair.priority)) {
-          for (const t of this.tx.values()) if (t.ctx.pair === p) t.ctx.cancelled = true;
+          this.stopChecks((c) => c.pair === p);
           this.setPair(p, 'failed', 'removed after nomination (§8.1.2)');
         }
       }
@@ -371,7 +393,7 @@ export class IceAgent extends IceAgentBase implements Endpoint {
     this.generation++;
     this.counters.restarts++;
     this.newCredentials();
-    this.tx.cancel(() => true);
+    for (const t of this.tx.pendingTransactions()) this.tx.cancel(t);
     this.checklist = new Checklist();
     this.remote = [];
     this.remoteUfrag = undefined;

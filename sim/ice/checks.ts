@@ -3,7 +3,7 @@ import {
   decodeStun, encodeStun, ErrorCode, getAttribute, hasAttribute, IceControlled, IceControlling, Method, Priority, shortTermKey, UseCandidate,
   Username, verifyFingerprint, verifyMessageIntegrity, XorMappedAddress, AttrType, Software,
 } from '../wire/stun/index.ts';
-import type { StunAttribute, StunMessage } from '../wire/stun/index.ts';
+import type { EncodeOptions, StunAttribute, StunMessage } from '../wire/stun/index.ts';
 
 /** ICE connectivity checks on the wire (RFC 8445 §7.1, §7.3): Binding requests and responses with short-term credentials. */
 
@@ -20,15 +20,25 @@ export interface CheckRequest {
   readonly useCandidate: boolean;
 }
 
-/** §7.1: USERNAME is "remote ufrag:local ufrag"; PRIORITY, ICE-CONTROLLING/ICE-CONTROLLED, USE-CANDIDATE; MI; FINGERPRINT. */
-export function encodeCheck(c: CheckRequest): Uint8Array {
+/** §7.1: USERNAME is "remote ufrag:local ufrag"; PRIORITY, ICE-CONTROLLING/ICE-CONTROLLED, USE-CANDIDATE. */
+export function checkAttributes(c: Omit<CheckRequest, 'transactionId' | 'remotePwd'>): StunAttribute[] {
   const attrs: StunAttribute[] = [
     Username.of(`${c.remoteUfrag}:${c.localUfrag}`),
     Priority.of(c.priority),
     c.controlling ? IceControlling.of(c.tieBreaker) : IceControlled.of(c.tieBreaker),
   ];
   if (c.useCandidate) attrs.push(UseCandidate.of(true));
-  return encodeStun({ method: Method.Binding, class: 'request', transactionId: c.transactionId, attributes: attrs }, { integrity: shortTermKey(c.remotePwd), fingerprint: true });
+  return attrs;
+}
+
+/** §7.2.2: short-term MESSAGE-INTEGRITY with the peer's password, then FINGERPRINT. */
+export function checkEncodeOptions(remotePwd: string): EncodeOptions {
+  return { integrity: shortTermKey(remotePwd), fingerprint: true };
+}
+
+/** A whole check request, as sent on the wire. */
+export function encodeCheck(c: CheckRequest): Uint8Array {
+  return encodeStun({ method: Method.Binding, class: 'request', transactionId: c.transactionId, attributes: checkAttributes(c) }, checkEncodeOptions(c.remotePwd));
 }
 
 /** §7.3.1: the success response carries XOR-MAPPED-ADDRESS (the request's source) and is signed with the local password. */

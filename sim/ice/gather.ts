@@ -4,13 +4,14 @@ import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
 import { MS } from '../core/time.ts';
 import { ipFamily } from '../wire/ip/address.ts';
-import { encodeStun, getAttribute, Method, XorMappedAddress } from '../wire/stun/index.ts';
+import type { TransactionOutput, TransactionResult } from '../stun/transactions.ts';
+import { StunTransactions } from '../stun/transactions.ts';
+import { getAttribute, Method, XorMappedAddress } from '../wire/stun/index.ts';
 import type { StunMessage } from '../wire/stun/index.ts';
 import type { Candidate } from './candidate.ts';
 import { candidatePriority, foundationOf, TYPE_PREFERENCE } from './candidate.ts';
 import type { TurnServerConfig } from './agent-base.ts';
-import { TransactionTable } from './transactions.ts';
-import { TurnClient } from './turn-client.ts';
+import { TurnRelay } from './relay.ts';
 
 /**
  * Gathering server-reflexive and relayed candidates (RFC 8445 §5.1.1.2): a Binding request to each STUN server
@@ -18,6 +19,8 @@ import { TurnClient } from './turn-client.ts';
  * are the agent's own; this reports the others through `candidate` and says when everything has answered.
  */
 export interface GathererOptions {
+  /** The agent's name, for the TURN notes. */
+  readonly name?: string;
   readonly rng: Rng;
   readonly stunServers: readonly TransportAddress[];
   readonly turnServers: readonly TurnServerConfig[];
@@ -28,17 +31,30 @@ export interface GathererOptions {
 }
 
 type Job = { at: Micros; run: (now: Micros) => void };
+type BindingCtx = { base: TransportAddress; server: TransportAddress };
+
+/** A StunTransactions/TurnSession output that hands transmits and notes to the agent's queue. */
+export function emitOutput(emit: (o: EndpointOutput) => void): TransactionOutput {
+  return {
+    transmit: (from, to, bytes) => emit({ type: 'transmit', from, to, bytes }),
+    note: (kind, text, data) => emit({ type: 'note', kind, text, ...(data ? { data } : {}) }),
+  };
+}
 
 export class IceGatherer {
   complete = false;
   private readonly jobs: Job[] = [];
-  private readonly tx = new TransactionTable<{ base: TransportAddress; server: TransportAddress }>();
-  private readonly turns: TurnClient[] = [];
+  private readonly out: TransactionOutput;
+  private readonly tx: StunTransactions<BindingCtx>;
+  private readonly turns: TurnRelay[] = [];
   private readonly localPrefs = new Map<string, number>();
   private pending = 0;
   private turnCount = 0;
 
-  constructor(private readonly o: GathererOptions) {}
+  constructor(private readonly o: GathererOptions) {
+    this.out = emitOutput(o.emit);
+    this.tx = new StunTransactions<BindingCtx>(o.rng, this.out, (r) => this.bindingResult(r));
+  }
 
   setLocalPreference(base: TransportAddress, lp: number): void {
     this.localPrefs.set(formatTransportAddress(base), lp);
@@ -83,16 +99,13 @@ export class IceGatherer {
   }
 
   private binding(now: Micros, base: TransportAddress, server: TransportAddress): void {
-    const id = this.o.rng.bytes(12);
-    const bytes = encodeStun({ method: Method.Binding, class: 'request', transactionId: id, attributes: [] }, { fingerprint: true });
-    this.tx.start(now, id, base, server, bytes, { base, server });
     this.note('ice.gathering.request', `Binding request from ${formatTransportAddress(base)} to STUN server ${formatTransportAddress(server)}`, { base: formatTransportAddress(base), server: formatTransportAddress(server) });
-    this.o.emit({ type: 'transmit', from: base, to: server, bytes });
+    this.tx.start(now, { from: base, to: server, method: Method.Binding, attributes: [], encode: { fingerprint: true }, context: { base, server } });
   }
 
   private allocate(now: Micros, base: TransportAddress, turn: TurnServerConfig): void {
     let finished = false;
-    const client: TurnClient = new TurnClient(base, turn.server, turn, this.o.rng.fork(`turn${this.turnCount++}`), this.o.emit, {
+    const client = new TurnRelay(base, turn.server, turn, this.o.rng.fork(`turn${this.turnCount++}`), this.out, {
       allocated: (t, relayed, mapped) => {
         const lp = this.lp(base);
         if (mapped) {
@@ -117,7 +130,7 @@ export class IceGatherer {
           this.done(t);
         }
       },
-    });
+    }, this.o.name);
     this.turns.push(client);
     client.start(now);
   }
@@ -134,38 +147,43 @@ export class IceGatherer {
   }
 
   /** A Binding response that is not an ICE check's: maybe the answer to a gathering request (RFC 8489 §7.3.3). */
-  onBindingResponse(now: Micros, base: TransportAddress, from: TransportAddress, msg: StunMessage): void {
-    const t = this.tx.take(msg.transactionId);
-    if (!t) return;
-    const mapped = getAttribute(msg, XorMappedAddress);
-    if (msg.class === 'success' && mapped && sameTransportAddress(from, t.ctx.server)) {
-      this.o.candidate(now, {
-        foundation: foundationOf('srflx', base.ip, t.ctx.server.ip, 'udp'), component: 1, transport: 'udp', priority: candidatePriority(TYPE_PREFERENCE.srflx, this.lp(base), 1),
-        address: mapped, type: 'srflx', base, related: base, server: t.ctx.server,
-      });
-    } else {
-      this.note('ice.gathering.error', `STUN server ${formatTransportAddress(t.ctx.server)} answered without a usable mapped address`);
-    }
-    this.done(now);
+  onBindingResponse(now: Micros, base: TransportAddress, from: TransportAddress, msg: StunMessage, bytes: Uint8Array): void {
+    this.tx.handleResponse(now, from, base, msg, bytes);
   }
 
-  relayFor(relayed: TransportAddress): TurnClient | undefined {
+  private bindingResult(r: TransactionResult<BindingCtx>): void {
+    const { server, base } = r.transaction.request.context!;
+    if (r.kind === 'timeout') {
+      this.note('ice.gathering.timeout', `no answer from STUN server ${formatTransportAddress(server)}: no server-reflexive candidate from ${formatTransportAddress(base)}`, { server: formatTransportAddress(server) });
+      return this.done(r.at);
+    }
+    const mapped = getAttribute(r.response, XorMappedAddress);
+    if (r.response.class === 'success' && mapped && sameTransportAddress(r.from, server)) {
+      this.o.candidate(r.at, {
+        foundation: foundationOf('srflx', r.to.ip, server.ip, 'udp'), component: 1, transport: 'udp', priority: candidatePriority(TYPE_PREFERENCE.srflx, this.lp(r.to), 1),
+        address: mapped, type: 'srflx', base: r.to, related: r.to, server,
+      });
+    } else {
+      this.note('ice.gathering.error', `STUN server ${formatTransportAddress(server)} answered without a usable mapped address`);
+    }
+    this.done(r.at);
+  }
+
+  relayFor(relayed: TransportAddress): TurnRelay | undefined {
     return this.turns.find((t) => t.relayed !== undefined && sameTransportAddress(t.relayed, relayed));
   }
 
   handleTimeout(now: Micros): void {
     while (this.jobs.length > 0 && this.jobs[0]!.at <= now) this.jobs.shift()!.run(now);
-    const { retransmit, timedOut } = this.tx.due(now);
-    for (const t of retransmit) this.o.emit({ type: 'transmit', from: t.from, to: t.to, bytes: t.bytes });
-    for (const t of timedOut) {
-      this.note('ice.gathering.timeout', `no answer from STUN server ${formatTransportAddress(t.ctx.server)}: no server-reflexive candidate from ${formatTransportAddress(t.ctx.base)}`, { server: formatTransportAddress(t.ctx.server) });
-      this.done(now);
-    }
+    this.tx.handleTimeout(now);
     for (const c of this.turns) c.handleTimeout(now);
   }
 
-  nextDeadline(): Micros | undefined {
-    const c = [this.jobs[0]?.at, this.tx.nextDeadline(), ...this.turns.map((t) => t.nextDeadline())];
-    return c.reduce<Micros | undefined>((a, b) => (b === undefined ? a : a === undefined || b < a ? b : a), undefined);
+  deadline(): { at: Micros; reason: string } | undefined {
+    const job = this.jobs[0];
+    const c = [job ? { at: job.at, reason: 'ice-gathering-pacing' } : undefined, this.tx.deadline(), ...this.turns.map((t) => t.deadline())];
+    let best: { at: Micros; reason: string } | undefined;
+    for (const d of c) if (d && (!best || d.at < best.at)) best = d;
+    return best;
   }
 }

@@ -1,9 +1,12 @@
 import type { TransportAddress } from '../core/endpoint.ts';
+import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
+import type { TransactionOutput } from '../stun/transactions.ts';
+import { TurnSession } from '../turn/session.ts';
 
 /**
  * The seam between ICE and TURN: what the agent needs from "a relayed transport" (RFC 8445 §5.1.1.2 gathers it,
- * RFC 8656 provides it). sim/ice/turn-client.ts satisfies it; the project's sim/turn client can replace it.
+ * RFC 8656 provides it). `TurnRelay` below satisfies it with sim/turn's `TurnSession`, sharing the agent's socket.
  */
 export interface RelayedTransport {
   /** The TURN server. */
@@ -19,18 +22,82 @@ export interface RelayedTransport {
   /** True when data to `peer` can go as ChannelData (the ChannelBind succeeded). */
   ready(peer: TransportAddress): boolean;
   /** Sends `data` to `peer` through the relay: ChannelData when a channel is bound, else a Send indication. */
-  send(now: Micros, peer: TransportAddress, data: Uint8Array): void;
+  send(peer: TransportAddress, data: Uint8Array): void;
   /**
    * Offered every datagram that came from the server to `base`: peer data it carried (ChannelData or a Data
    * indication), 'consumed' for the transport's own responses, or undefined when it is not the transport's.
    */
   receive(now: Micros, bytes: Uint8Array): { peer: TransportAddress; data: Uint8Array; via: 'channel' | 'data-indication' } | 'consumed' | undefined;
   handleTimeout(now: Micros): void;
-  nextDeadline(): Micros | undefined;
+  deadline(): { at: Micros; reason: string } | undefined;
 }
 
 /** What a relayed transport tells its owner. */
 export interface RelayEvents {
   allocated(now: Micros, relayed: TransportAddress, mapped: TransportAddress | undefined): void;
   failed(now: Micros, reason: string): void;
+}
+
+export interface TurnCredentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+/** A relayed transport on a TURN allocation: Allocate at start, a ChannelBind per peer, ChannelData once bound. */
+export class TurnRelay implements RelayedTransport {
+  private readonly session: TurnSession;
+
+  constructor(base: TransportAddress, server: TransportAddress, credentials: TurnCredentials, rng: Rng, out: TransactionOutput, events: RelayEvents, name?: string) {
+    this.session = new TurnSession({ local: base, server, username: credentials.username, password: credentials.password, ...(name !== undefined ? { name } : {}) }, rng, out, (now, o) => {
+      if (o.kind !== 'allocate') return;
+      if (o.ok && this.session.relayed) events.allocated(now, this.session.relayed, this.session.mapped);
+      else if (!o.ok) events.failed(now, o.error ?? 'Allocate failed');
+    });
+  }
+
+  get server(): TransportAddress {
+    return this.session.server;
+  }
+
+  get base(): TransportAddress {
+    return this.session.local;
+  }
+
+  get relayed(): TransportAddress | undefined {
+    return this.session.relayed;
+  }
+
+  get mapped(): TransportAddress | undefined {
+    return this.session.mapped;
+  }
+
+  start(now: Micros): void {
+    this.session.allocate(now);
+  }
+
+  prepare(now: Micros, peer: TransportAddress): void {
+    if (!this.session.relayed || this.session.failed || this.session.channelOf(peer) !== undefined) return;
+    this.session.bindChannel(now, peer);
+  }
+
+  ready(peer: TransportAddress): boolean {
+    return this.session.boundChannel(peer) !== undefined;
+  }
+
+  send(peer: TransportAddress, data: Uint8Array): void {
+    this.session.send(peer, data);
+  }
+
+  receive(now: Micros, bytes: Uint8Array): { peer: TransportAddress; data: Uint8Array; via: 'channel' | 'data-indication' } | 'consumed' | undefined {
+    const r = this.session.receive(now, this.session.server, bytes);
+    return r === undefined || r === 'consumed' ? r : { peer: r.peer, data: r.data, via: r.via };
+  }
+
+  handleTimeout(now: Micros): void {
+    this.session.handleTimeout(now);
+  }
+
+  deadline(): { at: Micros; reason: string } | undefined {
+    return this.session.deadline();
+  }
 }

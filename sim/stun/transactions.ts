@@ -2,25 +2,35 @@ import type { TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress } from '../core/endpoint.ts';
 import { toHex } from '../core/encoding.ts';
 import type { Rng } from '../core/rng.ts';
+import type { JsonValue } from '../core/trace.ts';
 import type { Micros } from '../core/time.ts';
 import { formatDuration, MS } from '../core/time.ts';
 import type { EncodeOptions, StunAttribute, StunMessage } from '../wire/stun/index.ts';
 import { encodeStun, messageTypeName, TRANSACTION_ID_SIZE } from '../wire/stun/index.ts';
-import type { Outbox } from './outbox.ts';
 
 /**
  * STUN client transactions over UDP (RFC 8489 §6.2.1): a request is sent, then retransmitted after RTO, 2·RTO,
  * 4·RTO … until Rc requests have gone out; after the last one the client waits Rm·RTO more and gives up.
  * With the defaults (RTO 500 ms, Rc 7, Rm 16) requests leave at 0, 0.5, 1.5, 3.5, 7.5, 15.5 and 31.5 s and the
- * transaction times out at 39.5 s. Any endpoint (binding client, RFC 5780 discovery, TURN client, ICE) embeds one.
+ * transaction times out at 39.5 s. Any endpoint (binding client, RFC 5780 discovery, TURN, ICE) embeds one.
  */
-export interface TransactionOptions {
+export interface TransactionOptions<C = unknown> {
   /** Initial retransmission timeout (RFC 8489 §6.2.1: SHOULD be 500 ms for fixed-line access). */
   readonly rto?: Micros;
   /** Requests sent in all, the first included (Rc, default 7). */
   readonly rc?: number;
   /** After the last request, wait Rm times the initial RTO (default 16). */
   readonly rm?: number;
+  /** Write the `stun.retransmit` and `stun.transaction.timeout` notes (default true); false when the owner writes its own. */
+  readonly notes?: boolean;
+  /** Called after each retransmission has been handed to the output (ICE counts and notes its checks' here). */
+  readonly onRetransmit?: (now: Micros, t: Transaction<C>) => void;
+}
+
+/** Where requests and notes go: an Outbox, or an owner that routes them itself (ICE sends some through a TURN relay). */
+export interface TransactionOutput {
+  transmit(from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void;
+  note(kind: string, text: string, data?: { [key: string]: JsonValue }): void;
 }
 
 export interface TransactionRequest<C = unknown> {
@@ -30,6 +40,10 @@ export interface TransactionRequest<C = unknown> {
   readonly attributes: readonly StunAttribute[];
   /** MESSAGE-INTEGRITY key, FINGERPRINT and the rest, as for encodeStun. */
   readonly encode?: EncodeOptions;
+  /** This request's initial RTO, when it differs from the table's (RFC 8445 §14.3 sizes it per ICE check). */
+  readonly rto?: Micros;
+  /** This request's Rc, when it differs from the table's (1: send once, then wait Rm·RTO for an answer). */
+  readonly rc?: number;
   /** Anything the owner wants back with the result (which test this was, which action). */
   readonly context?: C;
 }
@@ -41,10 +55,17 @@ export interface Transaction<C = unknown> {
   readonly request: TransactionRequest<C>;
   readonly bytes: Uint8Array;
   readonly startedAt: Micros;
+  /** The RTO the transaction started with; the final wait is Rm times this. */
+  readonly initialRto: Micros;
+  /** Requests to send in all (Rc). */
+  readonly rc: number;
   /** Requests sent so far (1 after the first transmission). */
   attempts: number;
   nextAt: Micros;
+  /** The current retransmission interval (doubles after each retransmission). */
   rto: Micros;
+  /** False once the owner stopped its retransmissions; it still waits for an answer until it times out. */
+  retransmitting: boolean;
 }
 
 export type TransactionResult<C = unknown> =
@@ -68,18 +89,22 @@ export class StunTransactions<C = unknown> {
   readonly rto: Micros;
   readonly rc: number;
   readonly rm: number;
+  private readonly notes: boolean;
+  private readonly onRetransmit: ((now: Micros, t: Transaction<C>) => void) | undefined;
   /** Counters for summaries. */
   readonly stats = { started: 0, retransmits: 0, responses: 0, timeouts: 0 };
 
   constructor(
     private readonly rng: Rng,
-    private readonly out: Outbox,
+    private readonly out: TransactionOutput,
     private readonly onResult: (r: TransactionResult<C>) => void,
-    options: TransactionOptions = {},
+    options: TransactionOptions<C> = {},
   ) {
     this.rto = options.rto ?? 500 * MS;
     this.rc = options.rc ?? 7;
     this.rm = options.rm ?? 16;
+    this.notes = options.notes ?? true;
+    this.onRetransmit = options.onRetransmit;
   }
 
   /** RFC 8489 §5: 96 bits, uniformly random; here from the owner's RNG stream. */
@@ -91,16 +116,30 @@ export class StunTransactions<C = unknown> {
   start(now: Micros, request: TransactionRequest<C>): Transaction<C> {
     const transactionId = this.newTransactionId();
     const bytes = encodeStun({ method: request.method, class: 'request', transactionId, attributes: request.attributes }, request.encode);
-    const t: Transaction<C> = { transactionId, key: toHex(transactionId), request, bytes, startedAt: now, attempts: 1, nextAt: now + this.rto, rto: this.rto };
+    const rto = request.rto ?? this.rto;
+    const rc = Math.max(1, request.rc ?? this.rc);
+    const t: Transaction<C> = {
+      transactionId, key: toHex(transactionId), request, bytes, startedAt: now, initialRto: rto, rc, attempts: 1, nextAt: now + this.waitAfter(1, rc, rto), rto, retransmitting: true,
+    };
     this.pending.set(t.key, t);
     this.stats.started++;
     this.out.transmit(request.from, request.to, bytes);
     return t;
   }
 
+  /** How long to wait after the `sent`-th request: RTO doubling each time, and Rm·RTO after the last (RFC 8489 §6.2.1). */
+  private waitAfter(sent: number, rc: number, rto: Micros): Micros {
+    return sent >= rc ? this.rm * rto : rto * 2 ** (sent - 1);
+  }
+
   /** Whether this transaction id belongs to a request still waiting for its answer. */
   isPending(transactionId: Uint8Array): boolean {
     return this.pending.has(toHex(transactionId));
+  }
+
+  /** The requests still waiting for an answer, in the order they started. */
+  pendingTransactions(): Transaction<C>[] {
+    return [...this.pending.values()];
   }
 
   /**
@@ -123,34 +162,50 @@ export class StunTransactions<C = unknown> {
     this.pending.delete(t.key);
   }
 
-  /** Retransmits what is due and ends what has run out of time. */
+  /**
+   * Sends `t` no more, but keeps waiting for its answer until the moment it would have timed out (RFC 8445 §7.3.1.4:
+   * a triggered check replaces an in-progress one, whose response is still processed if it comes).
+   */
+  stopRetransmissions(t: Transaction<C>): void {
+    if (!t.retransmitting || !this.pending.has(t.key)) return;
+    t.retransmitting = false;
+    let at = t.nextAt;
+    for (let sent = t.attempts + 1; sent <= t.rc; sent++) at += this.waitAfter(sent, t.rc, t.initialRto);
+    t.nextAt = at;
+  }
+
+  /** Retransmits what is due and ends what has run out of time, in the order the transactions started. */
   handleTimeout(now: Micros): void {
     for (const t of [...this.pending.values()]) {
-      if (t.nextAt > now) continue;
+      if (t.nextAt > now || !this.pending.has(t.key)) continue;
       const name = messageTypeName(t.request.method, 'request');
-      if (t.attempts >= this.rc) {
+      if (t.attempts >= t.rc || !t.retransmitting) {
         this.pending.delete(t.key);
         this.stats.timeouts++;
-        this.out.note('stun.transaction.timeout', `${name} to ${formatTransportAddress(t.request.to)} timed out after ${t.attempts} transmissions and ${formatDuration(now - t.startedAt)} (RFC 8489 §6.2.1)`, {
-          transactionId: t.key,
-          to: formatTransportAddress(t.request.to),
-          attempts: t.attempts,
-        });
+        if (this.notes) {
+          this.out.note('stun.transaction.timeout', `${name} to ${formatTransportAddress(t.request.to)} timed out after ${t.attempts} transmissions and ${formatDuration(now - t.startedAt)} (RFC 8489 §6.2.1)`, {
+            transactionId: t.key,
+            to: formatTransportAddress(t.request.to),
+            attempts: t.attempts,
+          });
+        }
         this.onResult({ kind: 'timeout', at: now, transaction: t });
         continue;
       }
       t.attempts++;
       t.rto *= 2;
-      // after the Rc-th request, wait Rm times the initial RTO instead of doubling again
-      t.nextAt = t.attempts >= this.rc ? now + this.rm * this.rto : now + t.rto;
+      t.nextAt = now + this.waitAfter(t.attempts, t.rc, t.initialRto);
       this.stats.retransmits++;
       this.out.transmit(t.request.from, t.request.to, t.bytes);
-      this.out.note('stun.retransmit', `${name} to ${formatTransportAddress(t.request.to)} retransmitted (transmission ${t.attempts} of ${this.rc}); next deadline in ${formatDuration(t.nextAt - now)}`, {
-        reason: 'stun-retransmit',
-        transactionId: t.key,
-        attempt: t.attempts,
-        to: formatTransportAddress(t.request.to),
-      });
+      if (this.notes) {
+        this.out.note('stun.retransmit', `${name} to ${formatTransportAddress(t.request.to)} retransmitted (transmission ${t.attempts} of ${t.rc}); next deadline in ${formatDuration(t.nextAt - now)}`, {
+          reason: 'stun-retransmit',
+          transactionId: t.key,
+          attempt: t.attempts,
+          to: formatTransportAddress(t.request.to),
+        });
+      }
+      this.onRetransmit?.(now, t);
     }
   }
 

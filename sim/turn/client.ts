@@ -3,39 +3,12 @@ import { formatTransportAddress } from '../core/endpoint.ts';
 import { utf8Encode } from '../core/encoding.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
-import { formatDuration, SECOND } from '../core/time.ts';
 import { printable } from '../apps/udp-probe.ts';
 import { earliest, Outbox } from '../stun/outbox.ts';
-import type { TransactionOptions, TransactionResult } from '../stun/transactions.ts';
-import { StunTransactions } from '../stun/transactions.ts';
-import type { StunAttribute, StunMessage } from '../wire/stun/index.ts';
-import {
-  ChannelNumber,
-  Data,
-  decodeChannelData,
-  decodeStun,
-  encodeChannelData,
-  encodeStun,
-  ErrorCode,
-  getAttribute,
-  hex16,
-  isChannelData,
-  isStun,
-  Lifetime,
-  longTermKey,
-  messageTypeName,
-  Method,
-  Nonce,
-  Realm,
-  reasonText,
-  RequestedTransport,
-  Software,
-  Username,
-  verifyMessageIntegrity,
-  XorMappedAddress,
-  XorPeerAddress,
-  XorRelayedAddress,
-} from '../wire/stun/index.ts';
+import type { TransactionOptions } from '../stun/transactions.ts';
+import { hex16 } from '../wire/stun/index.ts';
+import type { TurnPeerData, TurnRequestOutcome } from './session.ts';
+import { TurnSession } from './session.ts';
 
 /** One step of a TURN client's script; each request step waits for the previous one to finish. */
 export type TurnAction =
@@ -59,18 +32,6 @@ export interface TurnClientConfig {
   readonly transactions?: TransactionOptions;
 }
 
-type Purpose = 'allocate' | 'refresh' | 'deallocate' | 'permission' | 'channel' | 'auto-refresh' | 'keep-permission' | 'keep-channel';
-
-interface Ctx {
-  readonly purpose: Purpose;
-  readonly method: number;
-  readonly attributes: readonly StunAttribute[];
-  /** Authentication retries already made for this request (one 401 and one 438 at most). */
-  readonly retries: number;
-  readonly peerIps?: readonly string[];
-  readonly channel?: { channel: number; peer: TransportAddress };
-}
-
 export interface TurnReceived {
   readonly at: Micros;
   readonly peer: string;
@@ -79,30 +40,17 @@ export interface TurnReceived {
 }
 
 /**
- * A TURN client (RFC 8656 §6–§12) over UDP: allocates (answering the 401 challenge with long-term credentials,
- * and 438 with the new nonce), refreshes before expiry, installs permissions, binds channels, sends through Send
- * indications or ChannelData, and reports what comes back from peers.
+ * A scripted TURN client app with its own socket: it runs its script's steps (allocate, permission, channel, send,
+ * refresh, deallocate) one request at a time on a `TurnSession` (session.ts does the protocol), and keeps what
+ * peers send back as text for the summary.
  */
 export class TurnClient implements Endpoint {
   private readonly out = new Outbox();
-  private readonly tx: StunTransactions<Ctx>;
+  readonly session: TurnSession;
   private readonly script: TurnAction[];
   private busy = false;
-  private realm: string | undefined;
-  private nonce: string | undefined;
-  private key: Uint8Array | undefined;
-  relayed: TransportAddress | undefined;
-  mapped: TransportAddress | undefined;
-  private expiresAt: Micros | undefined;
-  private refreshing = false;
-  /** peer IP → when to refresh the permission. */
-  private readonly permissions = new Map<string, Micros>();
-  /** channel → peer and when to refresh the binding. */
-  private readonly channels = new Map<number, { peer: TransportAddress; refreshAt: Micros }>();
-  private nextChannel = 0x4000;
   readonly received: TurnReceived[] = [];
   readonly errors: string[] = [];
-  readonly stats = { sentIndications: 0, sentChannelData: 0, refreshes: 0, allocations: 0, deallocated: false };
 
   constructor(
     readonly name: string,
@@ -110,220 +58,88 @@ export class TurnClient implements Endpoint {
     rng: Rng,
   ) {
     this.script = [...config.script].sort((a, b) => a.at - b.at);
-    this.tx = new StunTransactions<Ctx>(rng, this.out, (r) => this.done(r), config.transactions ?? {});
+    this.session = new TurnSession(
+      {
+        local: config.local, server: config.server, username: config.username, password: config.password, name, software: 'rtclab turn client',
+        ...(config.autoRefresh !== undefined ? { autoRefresh: config.autoRefresh } : {}),
+        ...(config.keepPermissions !== undefined ? { keepPermissions: config.keepPermissions } : {}),
+        ...(config.transactions ? { transactions: config.transactions } : {}),
+      },
+      rng,
+      this.out,
+      (now, o) => this.done(now, o),
+    );
+  }
+
+  get relayed(): TransportAddress | undefined {
+    return this.session.relayed;
+  }
+
+  get mapped(): TransportAddress | undefined {
+    return this.session.mapped;
+  }
+
+  get stats(): TurnSession['stats'] {
+    return this.session.stats;
   }
 
   handleDatagram(now: Micros, from: TransportAddress, _to: TransportAddress, bytes: Uint8Array): void {
-    if (isStun(bytes)) {
-      const msg = decodeStun(bytes).value;
-      if (!msg) return;
-      if (this.tx.handleResponse(now, from, this.config.local, msg, bytes)) return;
-      if (msg.class === 'indication' && msg.method === Method.Data) {
-        const peer = getAttribute(msg, XorPeerAddress);
-        const data = getAttribute(msg, Data);
-        if (peer && data) this.receive(now, peer, data, 'Data indication');
-      }
-      return;
-    }
-    if (isChannelData(bytes)) {
-      const cd = decodeChannelData(bytes).value;
-      const ch = cd && this.channels.get(cd.channel);
-      if (cd && ch) this.receive(now, ch.peer, cd.data, `ChannelData ${hex16(cd.channel)}`);
-    }
+    const r = this.session.receive(now, from, bytes);
+    if (r && r !== 'consumed') this.receive(now, r);
   }
 
-  private receive(now: Micros, peer: TransportAddress, data: Uint8Array, via: string): void {
-    const text = printable(data);
-    this.received.push({ at: now, peer: formatTransportAddress(peer), via, text });
-    this.out.note('turn.data.received', `${this.name} received "${text}" from peer ${formatTransportAddress(peer)} by ${via}`, { peer: formatTransportAddress(peer), via, length: data.length });
+  private receive(now: Micros, r: TurnPeerData): void {
+    const text = printable(r.data);
+    const via = r.via === 'channel' ? `ChannelData ${hex16(r.channel!)}` : 'Data indication';
+    const peer = formatTransportAddress(r.peer);
+    this.received.push({ at: now, peer, via, text });
+    this.out.note('turn.data.received', `${this.name} received "${text}" from peer ${peer} by ${via}`, { peer, via, length: r.data.length });
   }
 
   handleTimeout(now: Micros): void {
-    this.tx.handleTimeout(now);
+    this.session.handleTimeout(now);
     this.runScript(now);
-    this.keepAlive(now);
   }
 
   private runScript(now: Micros): void {
-    while (!this.busy && this.script.length > 0 && this.script[0]!.at <= now) {
-      const a = this.script.shift()!;
-      this.act(now, a);
-    }
+    while (!this.busy && this.script.length > 0 && this.script[0]!.at <= now) this.act(now, this.script.shift()!);
   }
 
   private act(now: Micros, a: TurnAction): void {
+    this.busy = a.do !== 'send';
     switch (a.do) {
-      case 'allocate': {
-        const attrs: StunAttribute[] = [RequestedTransport.of(17), ...(a.lifetime !== undefined ? [Lifetime.of(a.lifetime)] : []), Software.of('rtclab turn client')];
-        this.request(now, { purpose: 'allocate', method: Method.Allocate, attributes: attrs, retries: 0 });
-        return;
-      }
+      case 'allocate':
+        return this.session.allocate(now, a.lifetime);
       case 'refresh':
-        this.request(now, { purpose: 'refresh', method: Method.Refresh, attributes: a.lifetime !== undefined ? [Lifetime.of(a.lifetime)] : [], retries: 0 });
-        return;
+        return this.session.refresh(now, a.lifetime);
       case 'deallocate':
-        this.request(now, { purpose: 'deallocate', method: Method.Refresh, attributes: [Lifetime.of(0)], retries: 0 });
-        return;
+        return this.session.deallocate(now);
       case 'permission':
-        this.request(now, { purpose: 'permission', method: Method.CreatePermission, attributes: a.peers.map((p) => XorPeerAddress.of(p)), retries: 0, peerIps: a.peers.map((p) => p.ip) });
+        return this.session.createPermission(now, a.peers);
+      case 'channel':
+        if (this.session.bindChannel(now, a.peer, a.channel) === undefined) {
+          this.busy = false;
+          this.errors.push('ChannelBind: no channel number left');
+        }
         return;
-      case 'channel': {
-        const channel = a.channel ?? this.nextChannel++;
-        this.request(now, { purpose: 'channel', method: Method.ChannelBind, attributes: [ChannelNumber.of(channel), XorPeerAddress.of(a.peer)], retries: 0, channel: { channel, peer: a.peer } });
-        return;
-      }
       case 'send':
-        this.sendData(a.peer, utf8Encode(a.data), a.via);
-        return;
+        return this.sendData(a.peer, utf8Encode(a.data), a.via);
     }
   }
 
   /** RFC 8656 §10.1 (Send indication) or §12.5 (ChannelData when a channel is bound to the peer). */
   sendData(peer: TransportAddress, data: Uint8Array, via?: 'indication' | 'channel'): void {
-    const ch = [...this.channels.entries()].find(([, c]) => c.peer.ip === peer.ip && c.peer.port === peer.port)?.[0];
-    if (ch !== undefined && via !== 'indication') {
-      this.stats.sentChannelData++;
-      this.out.note('turn.data.sent', `${this.name} sends "${printable(data)}" to ${formatTransportAddress(peer)} as ChannelData ${hex16(ch)}`, { peer: formatTransportAddress(peer), via: 'channel' });
-      this.out.transmit(this.config.local, this.config.server, encodeChannelData({ channel: ch, data }));
-      return;
-    }
-    this.stats.sentIndications++;
-    const tid = this.tx.newTransactionId();
-    this.out.note('turn.data.sent', `${this.name} sends "${printable(data)}" to ${formatTransportAddress(peer)} in a Send indication`, { peer: formatTransportAddress(peer), via: 'indication' });
-    this.out.transmit(this.config.local, this.config.server, encodeStun({ method: Method.Send, class: 'indication', transactionId: tid, attributes: [XorPeerAddress.of(peer), Data.of(data)] }, { fingerprint: true }));
+    const ch = via === 'indication' ? undefined : this.session.boundChannel(peer);
+    const how = ch !== undefined ? `as ChannelData ${hex16(ch)}` : 'in a Send indication';
+    this.out.note('turn.data.sent', `${this.name} sends "${printable(data)}" to ${formatTransportAddress(peer)} ${how}`, { peer: formatTransportAddress(peer), via: ch !== undefined ? 'channel' : 'indication' });
+    this.session.send(peer, data, via);
   }
 
-  private request(now: Micros, ctx: Ctx): void {
-    if (ctx.purpose !== 'auto-refresh' && ctx.purpose !== 'keep-permission' && ctx.purpose !== 'keep-channel') this.busy = true;
-    const auth: StunAttribute[] = this.key && this.realm !== undefined && this.nonce !== undefined ? [Username.of(this.config.username), Realm.of(this.realm), Nonce.of(this.nonce)] : [];
-    this.tx.start(now, {
-      from: this.config.local,
-      to: this.config.server,
-      method: ctx.method,
-      attributes: [...ctx.attributes, ...auth],
-      encode: { ...(auth.length ? { integrity: this.key! } : {}), fingerprint: true },
-      context: ctx,
-    });
-  }
-
-  private done(r: TransactionResult<Ctx>): void {
-    const ctx = r.transaction.request.context!;
-    const now = r.at;
-    const name = messageTypeName(ctx.method, 'request');
-    const finish = (): void => {
-      if (ctx.purpose === 'auto-refresh') this.refreshing = false;
-      else if (ctx.purpose !== 'keep-permission' && ctx.purpose !== 'keep-channel') this.busy = false;
-      this.runScript(now);
-    };
-    if (r.kind === 'timeout') {
-      this.errors.push(`${name}: timeout`);
-      return finish();
-    }
-    const msg = r.response;
-    if (msg.class === 'error') {
-      const e = getAttribute(msg, ErrorCode);
-      const code = e?.code ?? 0;
-      if ((code === 401 || code === 438) && ctx.retries < 2) {
-        const realm = getAttribute(msg, Realm);
-        const nonce = getAttribute(msg, Nonce);
-        if (nonce !== undefined && (realm !== undefined || this.realm !== undefined)) {
-          const first = !this.key;
-          this.realm = realm ?? this.realm;
-          this.nonce = nonce;
-          this.key = longTermKey(this.config.username, this.realm!, this.config.password);
-          this.out.note(
-            'turn.auth',
-            code === 401
-              ? `${this.name}: ${name} got 401 with REALM "${this.realm}" and a NONCE${first ? '; key = MD5(username:realm:password), sending again with MESSAGE-INTEGRITY' : ''}`
-              : `${this.name}: ${name} got 438 Stale Nonce; retrying with the new nonce`,
-            { code },
-          );
-          this.request(now, { ...ctx, retries: ctx.retries + 1 });
-          return;
-        }
-      }
-      const err = `${name}: ${code} ${e ? reasonText(e.reason) : ''}`.trim();
-      this.errors.push(err);
-      this.out.note('turn.error', `${this.name}: ${err}`, { code, purpose: ctx.purpose });
-      return finish();
-    }
-    if (this.key && !verifyMessageIntegrity(r.bytes, this.key).ok) {
-      this.out.note('turn.integrity', `${this.name}: the ${name} response fails MESSAGE-INTEGRITY; ignored`);
-      this.errors.push(`${name}: bad MESSAGE-INTEGRITY on the response`);
-      return finish();
-    }
-    this.success(now, ctx, msg);
-    finish();
-  }
-
-  private success(now: Micros, ctx: Ctx, msg: StunMessage): void {
-    const lifetime = getAttribute(msg, Lifetime);
-    switch (ctx.purpose) {
-      case 'allocate': {
-        this.relayed = getAttribute(msg, XorRelayedAddress);
-        this.mapped = getAttribute(msg, XorMappedAddress);
-        this.expiresAt = now + (lifetime ?? 600) * SECOND;
-        this.stats.allocations++;
-        this.out.note('turn.allocated', `${this.name} allocated relayed address ${this.relayed ? formatTransportAddress(this.relayed) : '?'} (server saw us as ${this.mapped ? formatTransportAddress(this.mapped) : '?'}), lifetime ${lifetime ?? '?'} s`, {
-          relayed: this.relayed ? formatTransportAddress(this.relayed) : null,
-          mapped: this.mapped ? formatTransportAddress(this.mapped) : null,
-          lifetime: lifetime ?? null,
-        });
-        return;
-      }
-      case 'refresh':
-      case 'auto-refresh':
-        this.stats.refreshes++;
-        this.expiresAt = now + (lifetime ?? 600) * SECOND;
-        this.out.note('turn.refreshed', `${this.name} refreshed its allocation: ${lifetime ?? '?'} s more`, { lifetime: lifetime ?? null });
-        return;
-      case 'deallocate':
-        this.stats.deallocated = true;
-        this.expiresAt = undefined;
-        this.permissions.clear();
-        this.channels.clear();
-        this.out.note('turn.deallocated', `${this.name} deleted its allocation (Refresh with LIFETIME 0)`);
-        return;
-      case 'permission':
-      case 'keep-permission':
-        for (const ip of ctx.peerIps ?? []) this.permissions.set(ip, now + 240 * SECOND);
-        if (ctx.purpose === 'permission') this.out.note('turn.permission', `${this.name} has a permission for ${(ctx.peerIps ?? []).join(', ')} (300 s)`, { peers: [...(ctx.peerIps ?? [])] });
-        return;
-      case 'channel':
-      case 'keep-channel': {
-        const c = ctx.channel!;
-        this.channels.set(c.channel, { peer: c.peer, refreshAt: now + 540 * SECOND });
-        if (!this.permissions.has(c.peer.ip)) this.permissions.set(c.peer.ip, now + 240 * SECOND);
-        if (ctx.purpose === 'channel') this.out.note('turn.channel', `${this.name} bound channel ${hex16(c.channel)} to ${formatTransportAddress(c.peer)} (600 s)`, { channel: c.channel, peer: formatTransportAddress(c.peer) });
-        return;
-      }
-    }
-  }
-
-  /** Allocation refresh a minute before expiry (RFC 8656 §8), permissions and channels before they lapse. */
-  private refreshAt(): Micros | undefined {
-    if (this.expiresAt === undefined || this.config.autoRefresh === false || this.refreshing) return undefined;
-    return this.expiresAt - 60 * SECOND;
-  }
-
-  private keepAlive(now: Micros): void {
-    const at = this.refreshAt();
-    if (at !== undefined && at <= now) {
-      this.refreshing = true;
-      this.out.note('turn.refresh.due', `${this.name}: allocation expires in ${formatDuration(this.expiresAt! - now)}; refreshing`);
-      this.request(now, { purpose: 'auto-refresh', method: Method.Refresh, attributes: [], retries: 0 });
-    }
-    if (this.config.keepPermissions === false) return;
-    for (const [ip, due] of this.permissions) {
-      if (due > now) continue;
-      this.permissions.set(ip, Number.MAX_SAFE_INTEGER);
-      this.request(now, { purpose: 'keep-permission', method: Method.CreatePermission, attributes: [XorPeerAddress.of({ ip, port: 0 })], retries: 0, peerIps: [ip] });
-    }
-    for (const [channel, c] of this.channels) {
-      if (c.refreshAt > now) continue;
-      c.refreshAt = Number.MAX_SAFE_INTEGER;
-      this.request(now, { purpose: 'keep-channel', method: Method.ChannelBind, attributes: [ChannelNumber.of(channel), XorPeerAddress.of(c.peer)], retries: 0, channel: { channel, peer: c.peer } });
-    }
+  private done(now: Micros, o: TurnRequestOutcome): void {
+    if (o.error !== undefined) this.errors.push(o.error);
+    if (o.keepAlive) return;
+    this.busy = false;
+    this.runScript(now);
   }
 
   poll(now: Micros): EndpointOutput {
@@ -334,13 +150,6 @@ export class TurnClient implements Endpoint {
     const next = this.out.next();
     if (next) return next;
     const s = this.script[0];
-    const deadlines: ({ at: Micros; reason: string } | undefined)[] = [this.tx.deadline(), !this.busy && s ? { at: s.at, reason: `turn-script (${s.do})` } : undefined];
-    const r = this.refreshAt();
-    if (r !== undefined) deadlines.push({ at: r, reason: 'turn-refresh' });
-    if (this.config.keepPermissions !== false) {
-      for (const due of this.permissions.values()) if (due !== Number.MAX_SAFE_INTEGER) deadlines.push({ at: due, reason: 'turn-permission-refresh' });
-      for (const c of this.channels.values()) if (c.refreshAt !== Number.MAX_SAFE_INTEGER) deadlines.push({ at: c.refreshAt, reason: 'turn-channel-refresh' });
-    }
-    return earliest(deadlines);
+    return earliest([this.session.deadline(), !this.busy && s ? { at: s.at, reason: `turn-script (${s.do})` } : undefined]);
   }
 }

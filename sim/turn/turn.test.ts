@@ -235,7 +235,7 @@ describe('TURN presets', () => {
     expect((client!.received as { via: string }[]).map((x) => x.via)).toEqual(['Data indication', 'ChannelData 0x4000']);
     expect(server).toMatchObject({ allocations: 1, deleted: 1, relayedToPeer: 2, relayedToClient: 2, allocationsLeft: [] });
     const kinds = r.trace.notes.map((n) => n.kind);
-    for (const k of ['turn.auth', 'turn.allocated', 'turn.permission', 'turn.channel', 'turn.refreshed', 'turn.deallocated']) expect(kinds).toContain(k);
+    for (const k of ['turn.auth', 'turn.allocated', 'turn.permission', 'turn.channel-bound', 'turn.refreshed', 'turn.deallocated']) expect(kinds).toContain(k);
   });
 
   it('turn-permission-expiry: the late answer is dropped at the relay with the reason in the trace', () => {
