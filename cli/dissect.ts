@@ -122,6 +122,7 @@ export async function dissectCommand(argv: string[]): Promise<number> {
     process.stderr.write(`rtclab dissect: cannot read ${args.file}: ${(e as Error).message}\n`);
     return 2;
   }
+  for (const p of dissector.finish().problems) process.stderr.write(`rtclab dissect: ${args.file}: warning at the end: ${p}\n`);
   if (args.summary) {
     const notes = analyzer.finish(lastT);
     const story = formatStory({ packets: new Array<DissectedPacket>(packets), analyzer, dissector, notes });

@@ -49,6 +49,11 @@ export class Dissector {
     this.contexts = this.makeContexts();
   }
 
+  /** Call after the last packet: what stream state left unresolved (TCP gaps never filled, unfinished messages). */
+  finish(): { problems: string[] } {
+    return { problems: this.tcp.finish() };
+  }
+
   /** Adds NSS key log lines (from a file or a pcapng Decryption Secrets Block); returns how many were usable. */
   addKeyLog(text: string): number {
     return this.flows.addKeyLog(text);

@@ -51,6 +51,16 @@ export class TcpApplication {
   /** Sec-WebSocket-Key of an Upgrade request waiting for its 101, per requesting side. */
   private upgradeKey: { from: string; key: string | undefined } | undefined;
 
+  /** At the end of a capture: bytes of each direction that never made a complete message (HTTP or WebSocket). */
+  unfinished(): { src: string; bytes: number; mode: string }[] {
+    const out: { src: string; bytes: number; mode: string }[] = [];
+    for (const [src, s] of this.sides) {
+      const bytes = s.buf.length + s.pendingSize;
+      if (bytes && (s.mode === 'http' || s.mode === 'websocket')) out.push({ src, bytes, mode: s.mode === 'http' ? 'HTTP message' : 'WebSocket frame' });
+    }
+    return out;
+  }
+
   private side(src: string): Side {
     let s = this.sides.get(src);
     if (!s) {

@@ -54,6 +54,22 @@ export class TcpConnections {
     return { layers: app.layers, notes: r.notes, problems: [...problems, ...app.problems] };
   }
 
+  /**
+   * At the end of a capture: the gaps that never filled and the messages left unfinished, one sentence each
+   * (a capture that ends mid-stream, or segments the capture missed for good).
+   */
+  finish(): string[] {
+    const out: string[] = [];
+    for (const [key, c] of this.connections) {
+      for (const [src, d] of c.directions) {
+        const u = d.unfilled();
+        if (u) out.push(`${key}: ${u.bytes} byte(s) in ${u.segments} segment(s) from ${src} held behind a gap at seq ${u.at} that the capture never filled`);
+      }
+      for (const u of c.app.unfinished()) out.push(`${key}: the capture ends inside a ${u.mode} from ${u.src} (${u.bytes} byte(s) read)`);
+    }
+    return out;
+  }
+
   /** Forgets closed connections first, then the oldest. */
   private evict(): void {
     for (const [k, c] of this.connections) {

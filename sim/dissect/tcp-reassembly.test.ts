@@ -166,4 +166,17 @@ describe('HTTP and WebSocket over reassembled TCP through the Dissector', () => 
     }
     expect(problems).toEqual([expect.stringMatching(/^more than 16777216 bytes without a complete message/)]);
   });
+
+  it('at the end of a capture, a gap never filled and a message left unfinished are reported', () => {
+    const d = new Dissector();
+    d.packet(seg(C, S, 0, new Uint8Array(0), ['SYN']));
+    d.packet(seg(C, S, 1, utf8Encode('POST /janus HTTP/1.1\r\nContent-Length: 100\r\n\r\n{"janus":')));
+    d.packet(seg(C, S, 500, utf8Encode('late bytes')));
+    expect(d.finish().problems).toEqual([
+      'TCP 10.0.0.1:40000 10.0.0.2:8188: 10 byte(s) in 1 segment(s) from 10.0.0.1:40000 held behind a gap at seq 55 that the capture never filled',
+      'TCP 10.0.0.1:40000 10.0.0.2:8188: the capture ends inside a HTTP message from 10.0.0.1:40000 (54 byte(s) read)',
+    ]);
+    expect(new Dissector().finish().problems).toEqual([]);
+  });
 });
+

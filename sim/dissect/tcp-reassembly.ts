@@ -59,6 +59,11 @@ export class TcpDirection {
     return this.heldBytes;
   }
 
+  /** At the end of a capture: what is still held behind a gap that never filled, or undefined. */
+  unfilled(): { bytes: number; segments: number; at: number } | undefined {
+    return this.held.length && this.next !== undefined ? { bytes: this.heldBytes, segments: this.held.length, at: this.next } : undefined;
+  }
+
   /** Feeds one segment sent in this direction. */
   segment(seq: number, flags: { syn: boolean; fin: boolean; rst: boolean }, data: Uint8Array): SegmentResult {
     const out: SegmentResult = { deliveries: [], notes: [], problems: [], ended: false };
