@@ -15,7 +15,6 @@ import type { SignalMessage } from './signaling.ts';
 import { describeSignal } from './signaling.ts';
 import type { Transaction, TransactionResult } from '../stun/transactions.ts';
 import { StunTransactions } from '../stun/transactions.ts';
-import { emitOutput } from './gather.ts';
 
 export type IceRole = 'controlling' | 'controlled';
 export type IceState = 'new' | 'checking' | 'connected' | 'completed' | 'disconnected' | 'failed';
@@ -136,7 +135,8 @@ export abstract class IceAgentBase {
     this.startAt = config.startAt ?? 0;
     this.newCredentials();
     // checks draw their transaction ids from the agent's own stream; the agent writes their notes itself
-    this.tx = new StunTransactions<CheckCtx>(config.rng, { ...emitOutput((o) => this.out.push(o)), transmit: (from, to, bytes) => this.sendFromBase(from, to, bytes) }, (r) => this.checkResult(r), {
+    const output = { transmit: (from: TransportAddress, to: TransportAddress, bytes: Uint8Array) => this.sendFromBase(from, to, bytes), note: (kind: string, text: string, data?: { [k: string]: JsonValue }) => this.note(kind, text, data) };
+    this.tx = new StunTransactions<CheckCtx>(config.rng, output, (r) => this.checkResult(r), {
       notes: false,
       onRetransmit: (now, t) => this.checkRetransmitted(now, t),
     });
@@ -339,8 +339,22 @@ export abstract class IceAgentBase {
   /** A check transaction ended: a response (from r.from, arrived at r.to) or a timeout. */
   protected abstract checkResult(r: TransactionResult<CheckCtx>): void;
 
-  /** A check was sent again. */
-  protected abstract checkRetransmitted(now: Micros, t: Transaction<CheckCtx>): void;
+  /** §7.3.1.4, §8.1.2: a check that is replaced or no longer wanted stops retransmitting; a late answer still counts. */
+  protected stopChecks(pred: (ctx: CheckCtx) => boolean): void {
+    for (const t of this.tx.pendingTransactions()) {
+      const ctx = t.request.context!;
+      if (!pred(ctx)) continue;
+      ctx.cancelled = true;
+      this.tx.stopRetransmissions(t);
+    }
+  }
+
+  /** A check sent again by the transaction timers: ICE's own note instead of the generic stun.retransmit. */
+  protected checkRetransmitted(_now: Micros, t: Transaction<CheckCtx>): void {
+    const pair = t.request.context!.pair;
+    this.counters.retransmits++;
+    this.note('ice.check.retransmit', `retransmits the check on ${pair.id} (send ${t.attempts} of ${t.rc})`, { pair: pair.id, transactionId: t.key, attempt: t.attempts });
+  }
 
   protected pairReady = (p: CandidatePair): boolean => p.local.type !== 'relay' || this.gatherer.relayFor(p.local.address)?.ready(p.remote.address) === true;
 

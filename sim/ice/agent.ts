@@ -13,7 +13,7 @@ import type { CandidatePair } from './pair.ts';
 import { pairData, pairPriorityFor } from './pair.ts';
 import { IceAgentBase } from './agent-base.ts';
 import type { CheckCtx } from './agent-base.ts';
-import type { Transaction, TransactionResult } from '../stun/transactions.ts';
+import type { TransactionResult } from '../stun/transactions.ts';
 
 export type { IceAgentConfig, IceRole, IceState, TurnServerConfig } from './agent-base.ts';
 
@@ -73,21 +73,6 @@ export class IceAgent extends IceAgentBase implements Endpoint {
       pair: pair.id, transactionId: t.key, useCandidate, consent, role: this.controlling ? 'controlling' : 'controlled', rto: consent ? 0 : rto,
     });
     if (!consent && pair.state !== 'succeeded') this.setPair(pair, 'in-progress', 'check sent');
-  }
-
-  /** §7.3.1.4, §8.1.2: a check that is replaced or no longer wanted stops retransmitting; a late answer still counts. */
-  protected stopChecks(pred: (ctx: CheckCtx) => boolean): void {
-    for (const t of this.tx.pendingTransactions()) {
-      const ctx = t.request.context!;
-      if (!pred(ctx)) continue;
-      ctx.cancelled = true;
-      this.tx.stopRetransmissions(t);
-    }
-  }
-
-  protected checkRetransmitted(_now: Micros, t: Transaction<CheckCtx>): void {
-    this.counters.retransmits++;
-    this.note('ice.check.retransmit', `retransmits the check on ${t.request.context!.pair.id} (send ${t.attempts} of ${t.rc})`, { pair: t.request.context!.pair.id, transactionId: t.key, attempt: t.attempts });
   }
 
   protected checkResult(r: TransactionResult<CheckCtx>): void {

@@ -153,7 +153,8 @@ describe('TurnSession (RFC 8656 client)', () => {
         if (!spoil) return bytes;
         spoil = false;
         const bad = bytes.slice();
-        bad[bad.length - 9] ^= 0xff; // inside MESSAGE-INTEGRITY, before FINGERPRINT's 8 bytes
+        const at = bad.length - 9; // inside MESSAGE-INTEGRITY, before FINGERPRINT's 8 bytes
+        bad[at] = bad[at]! ^ 0xff;
         return bad;
       },
     });

@@ -151,8 +151,8 @@ export class TurnSession {
   }
 
   /**
-   * RFC 8656 §12.1: binds a channel (the next free one from 0x4000 unless given) to `peer`, which also installs the
-   * permission for its IP. Returns the channel, or undefined when none is left.
+   * RFC 8656 §12.1: binds a channel (the next free one from 0x4000 unless given) to `peer`; the server also installs the
+   * permission for its IP (§12.2). Returns the channel, or undefined when none is left.
    */
   bindChannel(now: Micros, peer: TransportAddress, channel?: number): number | undefined {
     let n = channel;
@@ -325,7 +325,7 @@ export class TurnSession {
         const refreshed = c.bound;
         c.bound = true;
         c.refreshAt = now + CHANNEL_REFRESH;
-        // RFC 8656 §12.1: a ChannelBind installs or refreshes the permission for the peer's IP too
+        // RFC 8656 §12.2: a ChannelBind installs or refreshes the permission for the peer's IP too
         this.permissions.set(c.peer.ip, now + PERMISSION_REFRESH);
         this.note('turn.channel-bound', `${this.who} ${refreshed ? 'refreshed' : 'bound'} channel ${hex16(c.channel)} to ${formatTransportAddress(c.peer)} (600 s)`, {
           channel: c.channel, peer: formatTransportAddress(c.peer), refreshed,
@@ -365,7 +365,7 @@ export class TurnSession {
     for (const [ip, at] of this.permissions) {
       if (at === undefined || at > now) continue;
       this.permissions.set(ip, undefined);
-      // a channel bound to a peer at this IP refreshes the permission with its own ChannelBind (RFC 8656 §12.1)
+      // a channel bound to a peer at this IP refreshes the permission with its own ChannelBind (RFC 8656 §12.2)
       const ch = [...this.channels.values()].find((c) => c.bound && c.peer.ip === ip);
       if (ch) {
         ch.refreshAt = undefined;
