@@ -52,7 +52,7 @@ function ours(bytes: Uint8Array, spans: boolean): () => void {
   return () => {
     const cap = readCapture(bytes);
     const d = new Dissector({ spans });
-    for (const p of cap.packets) d.packet(p.data, { index: p.index, linkType: p.linkType, t: p.time?.us ?? 0 });
+    for (const p of cap.packets) d.packet(p.data, { index: p.index, linkType: p.linkType, link: p.link, t: p.time?.us ?? 0 });
   };
 }
 

@@ -99,7 +99,7 @@ export async function dissectCommand(argv: string[]): Promise<number> {
     if (t0 === undefined && us !== undefined) t0 = us;
     const rel = us !== undefined && t0 !== undefined ? us - t0 : lastT;
     lastT = rel;
-    const p = dissector.packet(raw.data, { index: raw.index, linkType: raw.linkType, t: rel });
+    const p = dissector.packet(raw.data, { index: raw.index, linkType: raw.linkType, link: raw.link, t: rel });
     packets++;
     if (args.summary) analyzer.observe(p, raw.index, rel);
     if (args.summary && !args.json) return;

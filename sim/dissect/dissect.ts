@@ -4,7 +4,7 @@ import { IPPROTO, protocolName } from '../wire/ip/protocols.ts';
 import { decodeUdp } from '../wire/ip/udp.ts';
 import { decodeTcp, type TcpHeader } from '../wire/tcp/tcp.ts';
 import type { TcpSegmentResult } from './tcp-flow.ts';
-import { decodeLinkLayer } from '../wire/pcap/link-layer.ts';
+import { decodeLinkLayer, type LinkLayer } from '../wire/pcap/link-layer.ts';
 import { linkTypeName } from '../wire/pcap/linktype.ts';
 import { dataLayer, dissectUdpPayload, type PayloadContext } from './udp-payload.ts';
 import type { DissectedPacket, Flow, Layer, Protocol } from './types.ts';
@@ -42,8 +42,9 @@ export function dissectPacket(bytes: Uint8Array, ctx: DissectContext = {}): Diss
  * Dissects a captured frame of the given link type (Ethernet, SLL, SLL2, raw IP, loopback …): a link layer
  * ('ETH' whatever the link type, its summary names it), then the IP datagram inside. Offsets are absolute in `frame`.
  */
-export function dissectFrame(frame: Uint8Array, linkType: number, ctx: DissectContext = {}): DissectedPacket {
-  const link = decodeLinkLayer(frame, linkType);
+export function dissectFrame(frame: Uint8Array, linkType: number, ctx: DissectContext = {}, decoded?: LinkLayer): DissectedPacket {
+  // the capture reader has decoded the link layer already to find the IP header: reuse it when given
+  const link = decoded && decoded.linkType === linkType ? decoded : decodeLinkLayer(frame, linkType);
   const layers: Layer[] = [];
   const ip = link.ipOffset;
   if (ip === undefined || ip > 0 || link.problems.length > 0) {

@@ -1,5 +1,6 @@
 import type { Micros } from '../core/time.ts';
 import { withoutSpans } from '../wire/reader.ts';
+import type { LinkLayer } from '../wire/pcap/link-layer.ts';
 import { IpReassembler } from '../wire/ip/reassembly.ts';
 import type { IpDatagram } from '../wire/ip/datagram.ts';
 import { dissectFrame, dissectPacket, type DissectContext } from './dissect.ts';
@@ -17,6 +18,8 @@ export interface PacketMeta {
   readonly index?: number;
   /** Set for a captured frame: the frame's link type (pcap LINKTYPE_*); absent for a raw IP datagram. */
   readonly linkType?: number;
+  /** The frame's link layer as the capture reader decoded it (`CapturePacket.link`): saves decoding it twice. */
+  readonly link?: LinkLayer;
 }
 
 export interface DissectorOptions {
@@ -66,7 +69,7 @@ export class Dissector {
 
   private dissect(bytes: Uint8Array, meta: PacketMeta): DissectedPacket {
     const ctx = this.context(meta);
-    let p = meta.linkType === undefined ? dissectPacket(bytes, ctx) : dissectFrame(bytes, meta.linkType, ctx);
+    let p = meta.linkType === undefined ? dissectPacket(bytes, ctx) : dissectFrame(bytes, meta.linkType, ctx, meta.link);
     const ip = ipLayerOf(p);
     if (ip?.fragment) p = this.reassemble(p, bytes, meta, ctx);
     return this.flows.observe(p, meta, p.reassembled ?? bytes);
