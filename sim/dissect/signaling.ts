@@ -145,7 +145,20 @@ export function signalingLayers(json: Uint8Array, text: string, span: { offset: 
   for (const d of m.descriptions) {
     const sdpBytes = utf8Encode(d.sdp);
     const sdp = decodeSdp(sdpBytes);
-    layers.push({ protocol: 'SDP', ...span, summary: `${d.type}: ${describeSdp(sdp.value)}`, fields: sdp.fields, problems: sdp.problems, value: sdp.value, bytes: sdpBytes, bytesFrom: 'extracted' });
+    // warnings (lines out of RFC 8866's order, which real stacks write) are remarks, not malformations
+    const warnings = sdp.problems.filter((x) => x.severity === 'warning');
+    const problems = warnings.length ? sdp.problems.filter((x) => x.severity !== 'warning') : sdp.problems;
+    layers.push({
+      protocol: 'SDP',
+      ...span,
+      summary: `${d.type}: ${describeSdp(sdp.value)}`,
+      fields: sdp.fields,
+      problems,
+      ...(warnings.length ? { classification: `remarks: ${warnings.map((w) => w.message).join('; ')}` } : {}),
+      value: sdp.value,
+      bytes: sdpBytes,
+      bytesFrom: 'extracted',
+    });
   }
   return layers;
 }

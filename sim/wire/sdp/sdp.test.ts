@@ -134,3 +134,43 @@ describe('SDP (RFC 8866) as WebRTC writes it', () => {
     expect(decodeSdp('hello\r\n').problems.map((p) => p.message)).toContain('a session description starts with v=0 (RFC 8866 §5)');
   });
 });
+
+describe('SDP from other stacks', () => {
+  it('reads a Firefox-style offer: UDP in capitals, mDNS host candidate, TCP candidate, IPv6, b= lines', () => {
+    const sdp = [
+      'v=0',
+      'o=mozilla...THIS_IS_SDPARTA-99.0 7385391470323478347 0 IN IP4 0.0.0.0',
+      's=-',
+      't=0 0',
+      'a=fingerprint:sha-256 4C:B1:2A:3E:52:0E:67:3F:8B:3A:3E:2E:C9:6F:1C:28:8F:80:D1:6E:05:0A:7E:E4:2C:0D:7B:0B:6C:DB:73:19',
+      'a=group:BUNDLE 0',
+      'a=ice-options:trickle',
+      'a=msid-semantic:WMS *',
+      'm=audio 9 UDP/TLS/RTP/SAVPF 109',
+      'c=IN IP6 ::1',
+      'b=AS:64',
+      'a=candidate:0 1 UDP 2122252543 1f4712db-ea17-4bcf-a596-105139dfd8bf.local 60000 typ host',
+      'a=candidate:1 1 TCP 2105524479 2001:db8::5 9 typ host tcptype active',
+      'a=sendrecv',
+      'a=ice-pwd:f4b5a2ed4f1a4ed0b7d6c8c9d3c1e0aa',
+      'a=ice-ufrag:8c2f3b1a',
+      'a=mid:0',
+      'a=rtcp-mux',
+      'a=rtpmap:109 opus/48000/2',
+      'a=setup:actpass',
+      '',
+    ].join('\r\n');
+    const d = decodeSdp(sdp);
+    expect(d.problems).toEqual([]);
+    const [mdns, tcp] = d.value.media[0]!.candidates;
+    expect(mdns).toMatchObject({ transport: 'udp', address: '1f4712db-ea17-4bcf-a596-105139dfd8bf.local', type: 'host' });
+    expect(tcp).toMatchObject({ transport: 'tcp', address: '2001:db8::5', tcpType: 'active' });
+    expect(d.value.media[0]!.connection).toEqual({ netType: 'IN', addrType: 'IP6', address: '::1' });
+    expect(effective(d.value, d.value.media[0]!).fingerprints).toHaveLength(1);
+  });
+
+  it('lines out of RFC 8866 order are a warning, not an error', () => {
+    const d = decodeSdp('v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\na=ice-lite\r\nt=0 0\r\n');
+    expect(d.problems).toEqual([expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/t= is out of order/) })]);
+  });
+});
