@@ -33,6 +33,8 @@ export interface FlowState {
   readonly channels: Set<number>;
   /** Present once a DTLS record was seen here. */
   dtls?: DtlsFlow;
+  /** The payload context per sending endpoint, until a ChannelBind or a DTLS record changes what it says. */
+  contexts?: Map<string, PayloadContext>;
 }
 
 /** All flows of a capture or trace, and the key material shared by them. */
@@ -63,10 +65,18 @@ export class FlowTable {
     this.lastKey = key;
     const s = this.byKey.get(key);
     if (!s) return undefined;
+    const src = formatEndpoint(flow.srcIp, flow.srcPort);
+    const cached = s.contexts?.get(src);
+    if (cached) return cached;
+    const ctx = this.computeContext(s, src);
+    (s.contexts ??= new Map()).set(src, ctx);
+    return ctx;
+  }
+
+  private computeContext(s: FlowState, src: string): PayloadContext {
     const channels = s.channels.size ? { channels: s.channels } : {};
     const dtls = s.dtls;
     if (!dtls) return channels;
-    const src = formatEndpoint(flow.srcIp, flow.srcPort);
     const role = dtls.roleOf(src);
     // RFC 5764 §5.1.2: RTP on a 5-tuple that carries DTLS is SRTP keyed by it (WebRTC always uses DTLS-SRTP)
     const profile: SrtpProfile | boolean = dtls.negotiatedProfile() ?? true;
@@ -94,9 +104,13 @@ export class FlowTable {
       if (l.protocol === 'STUN') {
         const m = l.value as StunMessage | undefined;
         const channel = m && m.method === Method.ChannelBind && m.class === 'request' ? getAttribute(m, ChannelNumber) : undefined;
-        if (channel !== undefined) s.channels.add(channel);
+        if (channel !== undefined) {
+          s.channels.add(channel);
+          s.contexts = undefined;
+        }
       } else if (l.protocol === 'DTLS') {
         s.dtls ??= new DtlsFlow(this.keys);
+        s.contexts = undefined;
         const out = s.dtls.observe(src, dst, l.value as DissectedRecord[], l, meta.index);
         notes.push(...out.notes);
         if (out.layer !== l || out.extra.length) {
