@@ -13,7 +13,9 @@ import { best, rate, row } from './measure.ts';
  * dominate; its start-up, measured on the smallest capture, is also subtracted on a second line.
  *
  * Ours is measured twice: as the packet list runs it (values, summaries, problems: `Dissector({ spans: false })`,
- * what `rtclab dissect` uses) and with every field span built (what a detail view needs for one packet).
+ * what `rtclab dissect` uses) and with every field span built (what a detail view needs for one packet). A last
+ * line repeats the first form of this benchmark (the capture once, tshark's start-up included), whose ratio the
+ * issue's 10× target was stated in.
  */
 const CAPTURES = new URL('../captures/', import.meta.url).pathname;
 const FIELDS = ['frame.number', 'stun.id', 'stun.type', 'rtp.ssrc', 'rtp.seq', 'dtls.handshake.type'];
@@ -83,6 +85,15 @@ export function benchDissect(): void {
     if (startup !== undefined && tshark - startup > 0) {
       const per = tshark - startup;
       row('tshark -T fields (start-up subtracted)', rate(n, per), `ratio ${(per / list).toFixed(1)}× (spans: ${(per / detail).toFixed(1)}×)`);
+    }
+    // the measurement as the issue first stated it: the largest capture once, tshark with its start-up
+    if (file !== largest) {
+      const once = new Uint8Array(readFileSync(largest));
+      const m = readCapture(once).packets.length;
+      const oursOnce = best(ours(once, false), 10);
+      const detailOnce = best(ours(once, true), 5);
+      const t = tsharkSeconds(largest, 3);
+      if (t !== undefined) row('tshark, the capture once, incl. start-up', rate(m, t), `ratio ${(t / oursOnce).toFixed(1)}× (spans: ${(t / detailOnce).toFixed(1)}×), ${m} packets`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
