@@ -66,7 +66,8 @@ export class SignalingLog {
         }
       } else if (l.protocol === 'SDP' && l.value) {
         const d = l.value as SessionDescription;
-        const type = lastSignal?.descriptions[added.length]?.type ?? 'description';
+        // the JSEP type from the signaling message, or (WHIP: a bare application/sdp body) from the SDP layer's summary
+        const type = lastSignal?.descriptions[added.length]?.type ?? /^(\w+):/.exec(l.summary)?.[1] ?? 'description';
         const all = [d, ...d.media];
         const desc: SignaledDescription = {
           packet,

@@ -276,6 +276,10 @@ function preview(payload: Uint8Array): string {
 
 function bodyLayers(m: HttpMessage, span: { offset: number; length: number }): Layer[] {
   const text = utf8Decode(m.body);
-  if (/sdp/i.test(headerValue(m, 'content-type') ?? '')) return signalingLayers(m.body, JSON.stringify({ type: 'sdp', sdp: text }), span).slice(1);
+  // WHIP/WHEP (RFC 9725): the offer is POSTed as application/sdp, the answer comes back in the 201
+  if (/application\/sdp/i.test(headerValue(m, 'content-type') ?? '')) {
+    const type = m.start.kind === 'request' ? 'offer' : 'answer';
+    return signalingLayers(m.body, JSON.stringify({ type, sdp: text }), span).slice(1);
+  }
   return signalingLayers(m.body, text, span);
 }

@@ -178,5 +178,21 @@ describe('HTTP and WebSocket over reassembled TCP through the Dissector', () => 
     ]);
     expect(new Dissector().finish().problems).toEqual([]);
   });
+
+  it('a WHIP exchange (RFC 9725): the offer POSTed as application/sdp and the answer in the 201 are parsed', () => {
+    const d = new Dissector();
+    d.packet(seg(C, S, 0, new Uint8Array(0), ['SYN']));
+    d.packet(seg(S, C, 0, new Uint8Array(0), ['SYN', 'ACK']));
+    const offer = 'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n';
+    const post = utf8Encode(`POST /whip/endpoint HTTP/1.1\r\nHost: x\r\nContent-Type: application/sdp\r\nContent-Length: ${offer.length}\r\n\r\n${offer}`);
+    const req = d.packet(seg(C, S, 1, post));
+    expect(req.layers.map((l) => l.protocol)).toEqual(['IPv4', 'TCP', 'HTTP', 'SDP']);
+    expect(req.layers[3]!.summary).toBe('offer: SDP audio');
+    const answer = offer.replace('o=- 1 1', 'o=- 2 1');
+    const created = utf8Encode(`HTTP/1.1 201 Created\r\nLocation: /whip/resource/1\r\nContent-Type: application/sdp\r\nContent-Length: ${answer.length}\r\n\r\n${answer}`);
+    const resp = d.packet(seg(S, C, 1, created));
+    expect(resp.layers[3]!.summary).toBe('answer: SDP audio');
+    expect(resp.protocol).toBe('HTTP');
+  });
 });
 
