@@ -70,9 +70,17 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 
 /** RFC 3711 §4.2.1: HMAC-SHA1 over the authenticated portion, truncated to the tag length. */
 function hmacTag(key: Uint8Array, tagLength: number, ...parts: Uint8Array[]): Uint8Array {
-  const h = hmac.create(sha1, key);
+  const h = keyedHmac(key).clone();
   for (const p of parts) h.update(p);
   return h.digest().slice(0, tagLength);
+}
+
+/** The HMAC state after absorbing the key (its inner and outer pads), made once per session key and cloned per packet. */
+const keyed = new WeakMap<Uint8Array, ReturnType<typeof hmac.create>>();
+function keyedHmac(key: Uint8Array): ReturnType<typeof hmac.create> {
+  let h = keyed.get(key);
+  if (!h) keyed.set(key, (h = hmac.create(sha1, key)));
+  return h;
 }
 
 export function protectRtp(profile: SrtpProfile, keys: SessionKeys, packet: Uint8Array, headerLength: number, ssrc: number, roc: number, seq: number): Uint8Array {
