@@ -30,6 +30,8 @@ const PRESETS: readonly [string, string?][] = [
   ['dtls-srtp-call', '2s'],
   ['dtls-srtp-call-nat', '2s'],
   ['call-p2p', '3s'],
+  ['call-p2p-turn', '3s'],
+  ['call-sfu', '3s'],
 ];
 
 const dir = mkdtempSync(join(tmpdir(), 'rtclab-sim-tshark-'));
