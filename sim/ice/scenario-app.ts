@@ -39,13 +39,8 @@ export interface IceAppSpec {
 export type IceScenarioApp = IceAppSpec;
 export const ICE_APP_KINDS = ['ice-agent'] as const;
 
-export function parseIceApp(c: Check, path: string, o: Record<string, unknown>, kind: IceScenarioApp['kind'], host: string): IceScenarioApp | undefined {
-  c.onlyKeys(path, o, ['kind', 'host', 'peer', 'role', 'lite', 'trickle', 'nomination', 'stun', 'turn', 'signalingDelay', 'restartOnFailure', 'port', 'startAt', 'nominationDelay']);
-  const peer = c.string(join(path, 'peer'), o.peer);
-  const role = o.role === undefined ? 'controlling' : c.oneOf(join(path, 'role'), o.role, ['controlling', 'controlled'] as const);
-  const lite = o.lite === undefined ? false : c.boolean(join(path, 'lite'), o.lite);
-  const trickle = o.trickle === undefined ? true : c.boolean(join(path, 'trickle'), o.trickle);
-  const nomination = o.nomination === undefined ? 'regular' : c.oneOf(join(path, 'nomination'), o.nomination, ['regular', 'aggressive'] as const);
+/** The `stun` and `turn` server lists an ICE-speaking app takes (ice-agent, webrtc-peer, sfu-client). */
+export function parseIceServers(c: Check, path: string, o: Record<string, unknown>) {
   const stun = o.stun === undefined ? [] : (c.array(join(path, 'stun'), o.stun) ?? []).map((s, i) => c.transport(join(join(path, 'stun'), i), s));
   const turn = o.turn === undefined ? [] : (c.array(join(path, 'turn'), o.turn) ?? []).map((t, i) => {
     const tp = join(join(path, 'turn'), i);
@@ -57,6 +52,17 @@ export function parseIceApp(c: Check, path: string, o: Record<string, unknown>, 
     const password = c.string(join(tp, 'password'), to.password);
     return server && username !== undefined && password !== undefined ? { server, username, password } : undefined;
   });
+  return { stun, turn };
+}
+
+export function parseIceApp(c: Check, path: string, o: Record<string, unknown>, kind: IceScenarioApp['kind'], host: string): IceScenarioApp | undefined {
+  c.onlyKeys(path, o, ['kind', 'host', 'peer', 'role', 'lite', 'trickle', 'nomination', 'stun', 'turn', 'signalingDelay', 'restartOnFailure', 'port', 'startAt', 'nominationDelay']);
+  const peer = c.string(join(path, 'peer'), o.peer);
+  const role = o.role === undefined ? 'controlling' : c.oneOf(join(path, 'role'), o.role, ['controlling', 'controlled'] as const);
+  const lite = o.lite === undefined ? false : c.boolean(join(path, 'lite'), o.lite);
+  const trickle = o.trickle === undefined ? true : c.boolean(join(path, 'trickle'), o.trickle);
+  const nomination = o.nomination === undefined ? 'regular' : c.oneOf(join(path, 'nomination'), o.nomination, ['regular', 'aggressive'] as const);
+  const { stun, turn } = parseIceServers(c, path, o);
   const signalingDelay = o.signalingDelay === undefined ? 50 * MS : c.duration(join(path, 'signalingDelay'), o.signalingDelay);
   const restartOnFailure = o.restartOnFailure === undefined ? false : c.boolean(join(path, 'restartOnFailure'), o.restartOnFailure);
   const port = o.port === undefined ? 0 : c.integer(join(path, 'port'), o.port, 0, 65535);

@@ -11,6 +11,7 @@ import { join, type Check } from '../scenario/check.ts';
 import { SignalingHub } from '../signaling/hub.ts';
 import { identityFor } from './scenario-app.ts';
 import { WebRtcPeer } from './webrtc-peer.ts';
+import { parseIceServers } from '../ice/scenario-app.ts';
 
 /**
  * The scenario app "webrtc-peer": a browser-like peer calling another webrtc-peer app through a signaling server
@@ -61,17 +62,7 @@ export function parseMedia(c: Check, path: string, v: unknown): MediaSpec {
 
 /** The ICE servers, DTLS options and media that a webrtc-peer and an sfu-client share. */
 export function parsePeerCommon(c: Check, path: string, o: Record<string, unknown>) {
-  const stun = o.stun === undefined ? [] : (c.array(join(path, 'stun'), o.stun) ?? []).map((s, i) => c.transport(join(join(path, 'stun'), i), s));
-  const turn = o.turn === undefined ? [] : (c.array(join(path, 'turn'), o.turn) ?? []).map((t, i) => {
-    const tp = join(join(path, 'turn'), i);
-    const to = c.object(tp, t);
-    if (!to) return undefined;
-    c.onlyKeys(tp, to, ['server', 'username', 'password']);
-    const server = c.transport(join(tp, 'server'), to.server);
-    const username = c.string(join(tp, 'username'), to.username);
-    const password = c.string(join(tp, 'password'), to.password);
-    return server && username !== undefined && password !== undefined ? { server, username, password } : undefined;
-  });
+  const { stun, turn } = parseIceServers(c, path, o);
   const list = <T extends string>(key: string, options: readonly T[]): T[] | undefined => {
     if (o[key] === undefined) return undefined;
     const arr = c.array(join(path, key), o[key]) ?? [];
