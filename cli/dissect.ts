@@ -94,12 +94,15 @@ export async function dissectCommand(argv: string[]): Promise<number> {
   const write = (s: string): void => {
     out.write(`${s}\n`);
   };
+  const interfaces: string[] = [];
   const onPacket = (raw: CapturePacket): void => {
     const us = raw.time?.us;
     if (t0 === undefined && us !== undefined) t0 = us;
     const rel = us !== undefined && t0 !== undefined ? us - t0 : lastT;
     lastT = rel;
-    const p = dissector.packet(raw.data, { index: raw.index, linkType: raw.linkType, link: raw.link, t: rel });
+    // with several interfaces (our exports: one per link) each is its own vantage point
+    const vantage = interfaces.length > 1 ? (interfaces[raw.interfaceId] ?? `if${raw.interfaceId}`) : undefined;
+    const p = dissector.packet(raw.data, { index: raw.index, linkType: raw.linkType, link: raw.link, t: rel, ...(vantage ? { vantage } : {}) });
     packets++;
     if (args.summary) analyzer.observe(p, raw.index, rel);
     if (args.summary && !args.json) return;
@@ -111,7 +114,8 @@ export async function dissectCommand(argv: string[]): Promise<number> {
   };
   try {
     for (const e of captureEvents(args.file)) {
-      if (e.kind === 'packet') onPacket(e.packet);
+      if (e.kind === 'interface') interfaces.push(e.iface.name ?? `if${interfaces.length}`);
+      else if (e.kind === 'packet') onPacket(e.packet);
       else if (e.kind === 'secret' && e.secret.text) dissector.addKeyLog(e.secret.text);
       else if (e.kind === 'problem') {
         fatal ||= e.problem.fatal;

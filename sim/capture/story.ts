@@ -35,7 +35,9 @@ export function analyzeCapture(capture: Capture, options: StoryOptions = {}): Ca
     }
     const t = raw.time ? raw.time.us - t0 : lastT;
     lastT = t;
-    const p = dissector.packet(raw.data, { index: raw.index, linkType: raw.linkType, t });
+    // with several interfaces (our exports: one per link) each is its own vantage point
+    const vantage = capture.interfaces.length > 1 ? (capture.interfaces[raw.interfaceId]?.name ?? `if${raw.interfaceId}`) : undefined;
+    const p = dissector.packet(raw.data, { index: raw.index, linkType: raw.linkType, t, ...(vantage ? { vantage } : {}) });
     packets.push(p);
     analyzer.observe(p, raw.index, t);
   }

@@ -20,6 +20,8 @@ export interface PacketMeta {
   readonly linkType?: number;
   /** The frame's link layer as the capture reader decoded it (`CapturePacket.link`): saves decoding it twice. */
   readonly link?: LinkLayer;
+  /** Where it was captured (the interface or link name) when a capture has several vantage points. */
+  readonly vantage?: string;
 }
 
 export interface DissectorOptions {
@@ -68,6 +70,8 @@ export class Dissector {
   }
 
   private dissect(bytes: Uint8Array, meta: PacketMeta): DissectedPacket {
+    this.flows.vantage = meta.vantage ?? '';
+    this.tcp.vantage = this.flows.vantage;
     const ctx = this.context(meta);
     let p = meta.linkType === undefined ? dissectPacket(bytes, ctx) : dissectFrame(bytes, meta.linkType, ctx, meta.link);
     const ip = ipLayerOf(p);

@@ -43,6 +43,16 @@ export class FlowTable {
   private lastFlow: Flow | undefined;
   private lastKey = '';
   readonly keys = new KeyStore();
+  /**
+   * Where the current packet was captured (an interface name), '' when there is one vantage point. A datagram that
+   * crossed several links appears once per link; state kept per vantage point keeps those copies apart (they are
+   * not retransmissions or replays).
+   */
+  vantage = '';
+
+  private stateKey(base: string): string {
+    return this.vantage ? `${base} @${this.vantage}` : base;
+  }
 
   addKeyLog(text: string): number {
     return this.keys.addKeyLog(text);
@@ -59,7 +69,7 @@ export class FlowTable {
 
   /** The per-flow payload context: SRTP once DTLS-SRTP was seen on the 5-tuple, and who is the DTLS client. */
   contextFor(flow: Flow): PayloadContext | undefined {
-    const key = flowKey(flow);
+    const key = this.stateKey(flowKey(flow));
     // the packet being dissected asks first, then is observed: its key is computed once
     this.lastFlow = flow;
     this.lastKey = key;
@@ -89,7 +99,7 @@ export class FlowTable {
     if (!f) return p;
     const src = p.src;
     const dst = p.dst;
-    const key = f === this.lastFlow ? this.lastKey : endpointsKey(f.transport, src, dst);
+    const key = f === this.lastFlow ? this.lastKey : this.stateKey(endpointsKey(f.transport, src, dst));
     const index = meta.index ?? 0;
     let s = this.byKey.get(key);
     if (!s) {

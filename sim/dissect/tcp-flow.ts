@@ -32,8 +32,11 @@ export class TcpConnections {
     return this.connections.size;
   }
 
+  /** The current packet's vantage point (see FlowTable.vantage): a segment seen on two links is not a retransmission. */
+  vantage = '';
+
   segment(flow: Flow, h: TcpHeader, payload: Uint8Array, offset: number): TcpSegmentResult {
-    const key = flowKey(flow);
+    const key = this.vantage ? `${flowKey(flow)} @${this.vantage}` : flowKey(flow);
     let c = this.connections.get(key);
     if (!c) {
       if (this.connections.size >= MAX_CONNECTIONS) this.evict();
