@@ -33,9 +33,11 @@ export function withoutSpans<T>(fn: () => T): T {
 export class Reader {
   pos: number;
   readonly problems: Problem[] = [];
-  private readonly stack: OpenGroup[] = [{ name: '', start: 0, fields: [] }];
+  /** Open groups, the top level first; made on first use (a reader without spans often never needs it). */
+  private stack: OpenGroup[] | undefined;
   private truncatedAt = -1;
-  private readonly view: DataView;
+  /** Only for 64-bit reads; the narrower ones combine bytes directly (no view per reader). */
+  private view: DataView | undefined;
   /** False inside `withoutSpans`: field(), group() and named reads record nothing. */
   readonly spans = recordSpans;
 
@@ -50,7 +52,6 @@ export class Reader {
     readonly end = buf.length,
   ) {
     this.pos = start;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   get remaining(): number {
@@ -63,7 +64,11 @@ export class Reader {
 
   /** Fields recorded at the top level so far. */
   get fields(): Field[] {
-    return this.stack[0]!.fields;
+    return this.groups()[0]!.fields;
+  }
+
+  private groups(): OpenGroup[] {
+    return (this.stack ??= [{ name: '', start: 0, fields: [] }]);
   }
 
   problem(message: string, offset = this.pos, length = 0): void {
@@ -74,19 +79,21 @@ export class Reader {
   field(name: string, offset: number, length: number, display?: string, extra?: Partial<Field>): void {
     if (!this.spans) return;
     const f: Field = { name, offset: this.base + offset, length, ...(display !== undefined ? { display } : {}), ...extra };
-    this.stack[this.stack.length - 1]!.fields.push(f);
+    const stack = this.groups();
+    stack[stack.length - 1]!.fields.push(f);
   }
 
   /** Runs `fn`; the fields it records become children of one field spanning everything it read. */
   group<T>(name: string, fn: () => T, display?: (v: T) => string): T {
     if (!this.spans) return fn();
     const g: OpenGroup = { name, start: this.pos, fields: [] };
-    this.stack.push(g);
+    const stack = this.groups();
+    stack.push(g);
     let v: T;
     try {
       v = fn();
     } finally {
-      this.stack.pop();
+      stack.pop();
     }
     this.field(name, g.start, this.pos - g.start, display ? display(v) : undefined, { children: g.fields });
     return v;
@@ -94,8 +101,11 @@ export class Reader {
 
   /** Adds already-made fields (for example from a nested decoder) at the current level. */
   adopt(fields: readonly Field[], problems: readonly Problem[] = []): void {
-    if (this.spans) this.stack[this.stack.length - 1]!.fields.push(...fields);
-    this.problems.push(...problems);
+    if (this.spans && fields.length) {
+      const stack = this.groups();
+      stack[stack.length - 1]!.fields.push(...fields);
+    }
+    if (problems.length) this.problems.push(...problems);
   }
 
   private need(n: number, name: string): boolean {
@@ -114,53 +124,58 @@ export class Reader {
 
   u8(name?: string, show?: (v: number) => string): number {
     const at = this.pos;
-    if (!this.need(1, name ?? '')) return 0;
-    const v = this.view.getUint8(at);
+    if (at + 1 > this.end && !this.need(1, name ?? '')) return 0;
+    const v = this.buf[at]!;
     this.pos = at + 1;
-    this.record(name, at, 1, v, show);
+    if (name && this.spans) this.record(name, at, 1, v, show);
     return v;
   }
 
   u16(name?: string, show?: (v: number) => string): number {
     const at = this.pos;
-    if (!this.need(2, name ?? '')) return 0;
-    const v = this.view.getUint16(at);
+    if (at + 2 > this.end && !this.need(2, name ?? '')) return 0;
+    const b = this.buf;
+    const v = (b[at]! << 8) | b[at + 1]!;
     this.pos = at + 2;
-    this.record(name, at, 2, v, show);
+    if (name && this.spans) this.record(name, at, 2, v, show);
     return v;
   }
 
   u24(name?: string, show?: (v: number) => string): number {
     const at = this.pos;
-    if (!this.need(3, name ?? '')) return 0;
-    const v = (this.view.getUint8(at) << 16) | this.view.getUint16(at + 1);
+    if (at + 3 > this.end && !this.need(3, name ?? '')) return 0;
+    const b = this.buf;
+    const v = (b[at]! << 16) | (b[at + 1]! << 8) | b[at + 2]!;
     this.pos = at + 3;
-    this.record(name, at, 3, v, show);
+    if (name && this.spans) this.record(name, at, 3, v, show);
     return v;
   }
 
   u32(name?: string, show?: (v: number) => string): number {
     const at = this.pos;
-    if (!this.need(4, name ?? '')) return 0;
-    const v = this.view.getUint32(at);
+    if (at + 4 > this.end && !this.need(4, name ?? '')) return 0;
+    const b = this.buf;
+    const v = b[at]! * 0x1000000 + ((b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!);
     this.pos = at + 4;
-    this.record(name, at, 4, v, show);
+    if (name && this.spans) this.record(name, at, 4, v, show);
     return v;
   }
 
   /** 48-bit unsigned (DTLS record sequence numbers); exact as a JS number. */
   u48(name?: string, show?: (v: number) => string): number {
     const at = this.pos;
-    if (!this.need(6, name ?? '')) return 0;
-    const v = this.view.getUint16(at) * 0x100000000 + this.view.getUint32(at + 2);
+    if (at + 6 > this.end && !this.need(6, name ?? '')) return 0;
+    const b = this.buf;
+    const v = ((b[at]! << 8) | b[at + 1]!) * 0x100000000 + b[at + 2]! * 0x1000000 + ((b[at + 3]! << 16) | (b[at + 4]! << 8) | b[at + 5]!);
     this.pos = at + 6;
-    this.record(name, at, 6, v, show);
+    if (name && this.spans) this.record(name, at, 6, v, show);
     return v;
   }
 
   u64(name?: string, show?: (v: bigint) => string): bigint {
     const at = this.pos;
     if (!this.need(8, name ?? '')) return 0n;
+    this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     const v = this.view.getBigUint64(at);
     this.pos = at + 8;
     this.record(name, at, 8, v, show);
@@ -171,10 +186,19 @@ export class Reader {
   bytes(n: number, name?: string, show?: (v: Uint8Array) => string): Uint8Array {
     const at = this.pos;
     const take = this.need(n, name ?? '') ? n : this.remaining;
-    const v = this.bytes_(at, take);
+    const v = this.buf.subarray(at, at + take);
     this.pos = at + take;
     if (name && this.spans) this.field(name, at, take, show ? show(v) : undefined);
     return v;
+  }
+
+  /** Moves past `n` bytes (as `bytes` does, truncation included) without making a view of them when no span is kept. */
+  skip(n: number, name?: string): void {
+    if (name && this.spans) {
+      this.bytes(n, name);
+      return;
+    }
+    this.pos += this.need(n, name ?? '') ? n : this.remaining;
   }
 
   /** Everything up to `end`. */
@@ -185,19 +209,12 @@ export class Reader {
   /** Reads bits from the current byte without advancing; use with `fieldBits` to record them. */
   peekU8(offset = 0): number | undefined {
     const at = this.pos + offset;
-    return at < this.end ? this.view.getUint8(at) : undefined;
+    return at < this.end ? this.buf[at] : undefined;
   }
 
   /** Records a bit field inside the bytes at [at, at+byteLength). */
   fieldBits(name: string, at: number, byteLength: number, start: number, count: number, display: string): void {
+    if (!this.spans) return;
     this.field(name, at, byteLength, display, { bits: { start, count } });
-  }
-
-  skip(n: number, name?: string): void {
-    this.bytes(n, name);
-  }
-
-  private bytes_(at: number, n: number): Uint8Array {
-    return this.buf.subarray(at, at + n);
   }
 }

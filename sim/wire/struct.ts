@@ -38,7 +38,16 @@ export function bytes<N extends string>(name: N, length: number, show?: (v: Uint
   return { kind: 'bytes', name, length, show };
 }
 
-export const hex = (width: number) => (v: number): string => `0x${v.toString(16).padStart(width, '0')}`;
+/** A display function "0x…" padded to `width` hex digits (one function per width, so callers may ask per read). */
+export function hex(width: number): (v: number) => string {
+  let f = hexShows[width];
+  if (!f) {
+    f = (v: number): string => `0x${v.toString(16).padStart(width, '0')}`;
+    hexShows[width] = f;
+  }
+  return f;
+}
+const hexShows: ((v: number) => string)[] = [];
 
 /** A run of consecutive fields inside whole bytes: either bit fields packed into ≤ 4 bytes, or one bytes field. */
 type Group =
@@ -100,11 +109,37 @@ export function struct<const D extends readonly Def[]>(name: string, defs: D): S
   }
   flush();
   const size = offset;
+  // Without spans, a header wholly inside the reader's bytes is read straight from them: one object cloned from a
+  // template (a stable shape), integers combined from bytes, no per-field calls. Truncation takes the full path.
+  const template: Record<string, number | Uint8Array> = {};
+  for (const g of groups) {
+    if (g.kind === 'bits') for (const f of g.fields) template[f.name] = 0;
+    else template[g.field.name] = g.kind === 'bytes' ? EMPTY : 0;
+  }
+  const plan = groups.map((g) => (g.kind === 'bits' ? { ...g, parts: partsOf(g) } : g));
+  const fast = (r: Reader): StructValue<D> => {
+    const b = r.buf;
+    const at = r.pos;
+    const out = { ...template };
+    for (const g of plan) {
+      const o = at + g.offset;
+      if (g.kind === 'bytes') out[g.field.name] = b.subarray(o, o + g.field.length);
+      else if (g.kind === 'u48') out[g.field.name] = ((b[o]! << 8) | b[o + 1]!) * 0x100000000 + b[o + 2]! * 0x1000000 + ((b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!);
+      else {
+        let word = 0;
+        for (let i = 0; i < g.byteLength; i++) word = word * 256 + b[o + i]!;
+        for (const p of g.parts) out[p.name] = Math.floor(word / p.divisor) % p.modulus;
+      }
+    }
+    r.pos = at + size;
+    return out as StructValue<D>;
+  };
 
   return {
     name,
     size,
     decode(r: Reader): StructValue<D> {
+      if (!r.spans && r.pos + size <= r.end) return fast(r);
       const out: Record<string, number | Uint8Array> = {};
       for (const g of groups) {
         if (g.kind === 'bytes') {
@@ -161,6 +196,17 @@ export function struct<const D extends readonly Def[]>(name: string, defs: D): S
       return l;
     },
   };
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Per bit field of a run: value = floor(word / divisor) mod modulus. */
+function partsOf(g: { byteLength: number; fields: UintDef<string>[] }): { name: string; divisor: number; modulus: number }[] {
+  let shift = g.byteLength * 8;
+  return g.fields.map((f) => {
+    shift -= f.bits;
+    return { name: f.name, divisor: 2 ** shift, modulus: 2 ** f.bits };
+  });
 }
 
 function checkUint(struct: string, f: UintDef<string>, v: number | Uint8Array | undefined): number {

@@ -66,8 +66,18 @@ export function isIp(text: string): boolean {
 }
 
 export function formatIPv4(b: Uint8Array, offset = 0): string {
-  return `${b[offset]}.${b[offset + 1]}.${b[offset + 2]}.${b[offset + 3]}`;
+  // a capture names few addresses many times: remember their text (bounded, so any input stays cheap)
+  const key = b[offset]! * 0x1000000 + ((b[offset + 1]! << 16) | (b[offset + 2]! << 8) | b[offset + 3]!);
+  let text = ipv4Text.get(key);
+  if (text === undefined) {
+    if (ipv4Text.size >= 4096) ipv4Text.clear();
+    text = `${b[offset]}.${b[offset + 1]}.${b[offset + 2]}.${b[offset + 3]}`;
+    ipv4Text.set(key, text);
+  }
+  return text;
 }
+
+const ipv4Text = new Map<number, string>();
 
 /** RFC 5952 §4: lowercase, leading zeros dropped, the longest run (≥ 2) of zero groups as "::", first on a tie. */
 export function formatIPv6(b: Uint8Array, offset = 0): string {

@@ -99,7 +99,7 @@ export function decodeIPv4(buf: Uint8Array, base = 0): Decoded<IPv4Header | unde
 
   const expected = internetChecksumWithout(buf, headerLength);
   const ok = h.headerChecksum === expected || internetChecksum(buf, 0, headerLength) === 0;
-  replaceDisplay(fields, 'headerChecksum', showChecksum(h.headerChecksum, expected));
+  if (r.spans) replaceDisplay(fields, 'headerChecksum', showChecksum(h.headerChecksum, expected));
   if (!ok) problems.push({ offset: base + 10, length: 2, message: `bad header checksum 0x${hex4(h.headerChecksum)}, should be 0x${hex4(expected)}` });
   if (h.reservedFlag) problems.push({ offset: base + 6, length: 1, message: 'reserved flag bit is set (RFC 791 §3.1: must be zero)' });
 

@@ -98,8 +98,8 @@ export function decodeUdp(buf: Uint8Array, opts: UdpDecodeOptions = {}): Decoded
   } else if (!lengthOk && !opts.fragment) {
     note = 'unverified: bad length';
   }
-  replaceDisplay(fields, 'checksum', showChecksum(h.checksum, expected, note));
-  if (payloadLength > 0) fields.push({ name: 'payload', offset: base + UDP_HEADER_LENGTH, length: payloadLength, display: `${payloadLength} bytes` });
+  if (r.spans) replaceDisplay(fields, 'checksum', showChecksum(h.checksum, expected, note));
+  if (payloadLength > 0 && r.spans) fields.push({ name: 'payload', offset: base + UDP_HEADER_LENGTH, length: payloadLength, display: `${payloadLength} bytes` });
   return {
     value: {
       srcPort: h.srcPort,

@@ -59,79 +59,86 @@ export function extensionForm(profile: number): HeaderExtension['form'] {
 
 /** Reads the extension header and data at the reader's position (RFC 3550 §5.3.1). */
 export function readHeaderExtension(r: Reader, map?: ExtensionMap): HeaderExtension {
-  return r.group('header extension', () => {
-    const profile = r.u16('defined by profile', (v) => `0x${v.toString(16).padStart(4, '0')} (${extensionForm(v)})`);
-    const words = r.u16('length', (v) => `${v} (×4 = ${v * 4} bytes)`);
-    const start = r.pos;
-    const data = r.bytes(words * 4);
-    const form = extensionForm(profile);
-    const elements: ExtensionElement[] = [];
-    if (form === 'opaque') {
-      r.field('extension data', start, data.length);
-    } else {
-      const end = start + data.length;
-      const save = r.pos;
-      r.pos = start;
-      while (r.pos < end) {
-        const at = r.pos;
-        const b = r.peekU8()!;
-        if (b === 0) {
-          // RFC 8285 §4.2/§4.3: padding bytes (0) may appear between and after elements.
-          r.pos++;
-          while (r.pos < end && r.peekU8() === 0) r.pos++;
-          r.field('extension padding', at, r.pos - at);
-          continue;
-        }
-        let id: number;
-        let len: number;
-        let headerLen: number;
-        if (form === 'one-byte') {
-          id = b >> 4;
-          len = (b & 0x0f) + 1;
-          headerLen = 1;
-          if (id === 0) {
-            // RFC 8285 §4.2: id 0 is only ever a padding byte (0x00); a length nibble with it is malformed.
-            r.problem(`one-byte extension byte 0x${b.toString(16).padStart(2, '0')} uses the padding id 0 with a length`, at, 1);
-            r.pos = end;
-            break;
-          }
-          if (id === 15) {
-            // RFC 8285 §4.2: id 15 is reserved and stops processing of the rest of the extension.
-            r.problem('one-byte extension id 15 is reserved: the rest of the extension is ignored', at, end - at);
-            r.pos = end;
-            break;
-          }
-        } else {
-          if (at + 2 > end) {
-            r.problem('two-byte extension element header cut off by the end of the extension', at, end - at);
-            r.pos = end;
-            break;
-          }
-          id = b;
-          len = r.buf[at + 1]!;
-          headerLen = 2;
-        }
-        if (at + headerLen + len > end) {
-          r.problem(`extension element id ${id} needs ${len} byte(s), only ${end - at - headerLen} left in the extension`, at, end - at);
+  return r.spans ? r.group('header extension', () => readExtension(r, map)) : readExtension(r, map);
+}
+
+const showProfile = (v: number): string => `0x${v.toString(16).padStart(4, '0')} (${extensionForm(v)})`;
+const showWords = (v: number): string => `${v} (×4 = ${v * 4} bytes)`;
+
+function readExtension(r: Reader, map: ExtensionMap | undefined): HeaderExtension {
+  const profile = r.u16('defined by profile', showProfile);
+  const words = r.u16('length', showWords);
+  const start = r.pos;
+  const data = r.bytes(words * 4);
+  const form = extensionForm(profile);
+  const elements: ExtensionElement[] = [];
+  if (form === 'opaque') {
+    r.field('extension data', start, data.length);
+  } else {
+    const end = start + data.length;
+    const save = r.pos;
+    r.pos = start;
+    while (r.pos < end) {
+      const at = r.pos;
+      const b = r.peekU8()!;
+      if (b === 0) {
+        // RFC 8285 §4.2/§4.3: padding bytes (0) may appear between and after elements.
+        r.pos++;
+        while (r.pos < end && r.buf[r.pos] === 0) r.pos++;
+        r.field('extension padding', at, r.pos - at);
+        continue;
+      }
+      let id: number;
+      let len: number;
+      let headerLen: number;
+      if (form === 'one-byte') {
+        id = b >> 4;
+        len = (b & 0x0f) + 1;
+        headerLen = 1;
+        if (id === 0) {
+          // RFC 8285 §4.2: id 0 is only ever a padding byte (0x00); a length nibble with it is malformed.
+          r.problem(`one-byte extension byte 0x${b.toString(16).padStart(2, '0')} uses the padding id 0 with a length`, at, 1);
           r.pos = end;
           break;
         }
-        const elementData = r.buf.subarray(at + headerLen, at + headerLen + len);
-        const uri = map?.get(id);
-        const named = uri !== undefined ? nameExtension(uri, elementData) : undefined;
+        if (id === 15) {
+          // RFC 8285 §4.2: id 15 is reserved and stops processing of the rest of the extension.
+          r.problem('one-byte extension id 15 is reserved: the rest of the extension is ignored', at, end - at);
+          r.pos = end;
+          break;
+        }
+      } else {
+        if (at + 2 > end) {
+          r.problem('two-byte extension element header cut off by the end of the extension', at, end - at);
+          r.pos = end;
+          break;
+        }
+        id = b;
+        len = r.buf[at + 1]!;
+        headerLen = 2;
+      }
+      if (at + headerLen + len > end) {
+        r.problem(`extension element id ${id} needs ${len} byte(s), only ${end - at - headerLen} left in the extension`, at, end - at);
+        r.pos = end;
+        break;
+      }
+      const elementData = r.buf.subarray(at + headerLen, at + headerLen + len);
+      const uri = map?.get(id);
+      const named = uri !== undefined ? nameExtension(uri, elementData) : undefined;
+      if (r.spans) {
         const children = [
           { name: 'id', offset: r.base + at, length: 1, display: String(id), ...(form === 'one-byte' ? { bits: { start: 0, count: 4 } } : {}) },
           { name: 'length', offset: r.base + at + (form === 'one-byte' ? 0 : 1), length: 1, display: String(len), ...(form === 'one-byte' ? { bits: { start: 4, count: 4 } } : {}) },
           { name: 'data', offset: r.base + at + headerLen, length: len, ...(named ? { display: describeNamed(named) } : {}) },
         ];
         r.field(`extension ${id}${uri ? ` ${shortName(uri)}` : ''}`, at, headerLen + len, named ? describeNamed(named) : undefined, { children });
-        elements.push({ id, data: elementData, ...(uri !== undefined ? { uri } : {}), ...(named ? { named } : {}) });
-        r.pos = at + headerLen + len;
       }
-      r.pos = save;
+      elements.push({ id, data: elementData, ...(uri !== undefined ? { uri } : {}), ...(named ? { named } : {}) });
+      r.pos = at + headerLen + len;
     }
-    return { profile, form, data, elements };
-  });
+    r.pos = save;
+  }
+  return { profile, form, data, elements };
 }
 
 function shortName(uri: string): string {

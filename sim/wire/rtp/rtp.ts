@@ -72,41 +72,47 @@ export function decodeRtp(bytes: Uint8Array, options: RtpDecodeOptions = {}, bas
     }
   }
   const payload = bytes.subarray(header.headerLength, payloadEnd);
-  r.field(tag > 0 ? 'encrypted payload' : 'payload', header.headerLength, payload.length, `${payload.length} bytes`);
-  if (paddingLength > 0) r.field('padding bytes', payloadEnd, paddingLength, `${paddingLength} bytes`);
-  if (tag > 0 && bytes.length - header.headerLength >= tag) r.field('SRTP auth tag', bytes.length - tag, tag);
+  if (r.spans) {
+    r.field(tag > 0 ? 'encrypted payload' : 'payload', header.headerLength, payload.length, `${payload.length} bytes`);
+    if (paddingLength > 0) r.field('padding bytes', payloadEnd, paddingLength, `${paddingLength} bytes`);
+    if (tag > 0 && bytes.length - header.headerLength >= tag) r.field('SRTP auth tag', bytes.length - tag, tag);
+  }
   return { value: { header, payload, paddingLength }, fields: r.fields, problems: r.problems };
 }
 
 /** Reads the fixed header, CSRC list and header extension at the reader's position. */
 export function readRtpHeader(r: Reader, extensions?: ExtensionMap): RtpHeader {
   const start = r.pos;
-  const h = r.group('RTP fixed header', () => ({
-    ...RtpFirstWord.decode(r),
-    sequenceNumber: r.u16('sequence number'),
-    timestamp: r.u32('timestamp'),
-    ssrc: r.u32('SSRC', hex(8)),
-  }));
-  if (h.version !== 2 && !r.truncated) r.problem(`RTP version ${h.version}, expected 2`, start, 1);
+  const h = r.spans ? r.group('RTP fixed header', () => readFixedHeader(r)) : readFixedHeader(r);
+  const first = h.first;
+  if (first.version !== 2 && !r.truncated) r.problem(`RTP version ${first.version}, expected 2`, start, 1);
   const csrcs: number[] = [];
-  if (h.csrcCount > 0) {
+  if (first.csrcCount > 0) {
     r.group('CSRC list', () => {
-      for (let i = 0; i < h.csrcCount && !r.truncated; i++) csrcs.push(r.u32(`CSRC ${i + 1}`, hex(8)));
+      for (let i = 0; i < first.csrcCount && !r.truncated; i++) csrcs.push(r.u32(`CSRC ${i + 1}`, hex8));
     });
   }
-  const extension = h.extension && !r.truncated ? readHeaderExtension(r, extensions) : undefined;
-  return {
-    version: h.version,
-    padding: h.padding === 1,
-    marker: h.marker === 1,
-    payloadType: h.payloadType,
-    sequenceNumber: h.sequenceNumber,
-    timestamp: h.timestamp,
-    ssrc: h.ssrc,
-    csrcs,
-    ...(extension ? { extension } : {}),
-    headerLength: r.pos - start,
-  };
+  const extension = first.extension && !r.truncated ? readHeaderExtension(r, extensions) : undefined;
+  const headerLength = r.pos - start;
+  const version = first.version;
+  const padding = first.padding === 1;
+  const marker = first.marker === 1;
+  const payloadType = first.payloadType;
+  const { sequenceNumber, timestamp, ssrc } = h;
+  return extension
+    ? { version, padding, marker, payloadType, sequenceNumber, timestamp, ssrc, csrcs, extension, headerLength }
+    : { version, padding, marker, payloadType, sequenceNumber, timestamp, ssrc, csrcs, headerLength };
+}
+
+const hex8 = hex(8);
+
+/** RFC 3550 §5.1: the first word, then sequence number, timestamp and SSRC. */
+function readFixedHeader(r: Reader): { first: ReturnType<typeof RtpFirstWord.decode>; sequenceNumber: number; timestamp: number; ssrc: number } {
+  const first = RtpFirstWord.decode(r);
+  const sequenceNumber = r.u16('sequence number');
+  const timestamp = r.u32('timestamp');
+  const ssrc = r.u32('SSRC', hex8);
+  return { first, sequenceNumber, timestamp, ssrc };
 }
 
 /**
