@@ -1,4 +1,5 @@
 import type { Field, Problem } from '../wire/field.ts';
+import { spansOn } from '../wire/reader.ts';
 import { decodeIpDatagram, type IpDatagram } from '../wire/ip/datagram.ts';
 import { IPPROTO, protocolName } from '../wire/ip/protocols.ts';
 import { decodeUdp } from '../wire/ip/udp.ts';
@@ -54,7 +55,7 @@ export function dissectFrame(frame: Uint8Array, linkType: number, ctx: DissectCo
       offset: 0,
       length: ip ?? frame.length,
       summary: `${linkTypeName(linkType)}${vlans}${link.note ? `: ${link.note}` : ''}`,
-      fields: link.fields,
+      fields: spansOn() ? link.fields : NO_FIELDS,
       problems: link.problems,
     });
   }
@@ -62,6 +63,8 @@ export function dissectFrame(frame: Uint8Array, linkType: number, ctx: DissectCo
   const inner = dissectIp(frame.subarray(ip), ip, ctx);
   return finish({ ...inner, layers: [...layers, ...inner.layers] });
 }
+
+const NO_FIELDS: readonly Field[] = [];
 
 interface Draft {
   layers: Layer[];

@@ -25,6 +25,22 @@ export function withoutSpans<T>(fn: () => T): T {
   }
 }
 
+/** Runs `fn` with span recording on (the default), even inside `withoutSpans`: for spans asked for later. */
+export function withSpans<T>(fn: () => T): T {
+  const before = recordSpans;
+  recordSpans = true;
+  try {
+    return fn();
+  } finally {
+    recordSpans = before;
+  }
+}
+
+/** Whether Readers created now record spans (false inside `withoutSpans`). */
+export function spansOn(): boolean {
+  return recordSpans;
+}
+
 /**
  * A bounds-checked cursor over bytes that records a span for every named read.
  * Reading past the end never throws: it yields zeros (or fewer bytes), records one "truncated" problem,
@@ -193,9 +209,9 @@ export class Reader {
   }
 
   /** Moves past `n` bytes (as `bytes` does, truncation included) without making a view of them when no span is kept. */
-  skip(n: number, name?: string): void {
+  skip(n: number, name?: string, show?: (v: Uint8Array) => string): void {
     if (name && this.spans) {
-      this.bytes(n, name);
+      this.bytes(n, name, show);
       return;
     }
     this.pos += this.need(n, name ?? '') ? n : this.remaining;

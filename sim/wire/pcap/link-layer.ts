@@ -1,5 +1,5 @@
 import type { Field, Problem } from '../field.ts';
-import { Reader } from '../reader.ts';
+import { Reader, withoutSpans, withSpans } from '../reader.ts';
 import { toHex } from '../../core/encoding.ts';
 import type { IpFamily } from '../ip/address.ts';
 import {
@@ -57,7 +57,44 @@ interface Draft {
   note?: string;
 }
 
+/**
+ * Decodes the link layer of a frame. The values and problems are read at once, without spans; `fields` are read
+ * the first time they are asked for (a packet list never asks, a detail view does).
+ */
 export function decodeLinkLayer(frame: Uint8Array, linkType: number): LinkLayer {
+  return withoutSpans(() => new DecodedLink(frame, linkType, decodeLink(frame, linkType)));
+}
+
+class DecodedLink implements LinkLayer {
+  readonly ipOffset: number | undefined;
+  readonly family: IpFamily | undefined;
+  readonly ethertype: number | undefined;
+  readonly vlans: readonly number[];
+  readonly note: string | undefined;
+  readonly problems: readonly Problem[];
+  private spans: readonly Field[] | undefined;
+
+  constructor(
+    private readonly frame: Uint8Array,
+    readonly linkType: number,
+    l: LinkValues,
+  ) {
+    this.ipOffset = l.ipOffset;
+    this.family = l.family;
+    this.ethertype = l.ethertype;
+    this.vlans = l.vlans;
+    this.note = l.note;
+    this.problems = l.problems;
+  }
+
+  get fields(): readonly Field[] {
+    return (this.spans ??= withSpans(() => decodeLink(this.frame, this.linkType)).fields);
+  }
+}
+
+type LinkValues = Omit<LinkLayer, 'linkType'>;
+
+function decodeLink(frame: Uint8Array, linkType: number): LinkValues {
   const r = new Reader(frame);
   const d: Draft = { vlans: [] };
   if (frame.length === 0) {
@@ -65,7 +102,8 @@ export function decodeLinkLayer(frame: Uint8Array, linkType: number): LinkLayer 
   } else {
     switch (linkType) {
       case LINKTYPE_ETHERNET:
-        r.group('Ethernet II', () => ethernet(r, d));
+        if (r.spans) r.group('Ethernet II', () => ethernet(r, d));
+        else ethernet(r, d);
         break;
       case LINKTYPE_RAW:
         raw(frame, 0, d);
@@ -92,7 +130,6 @@ export function decodeLinkLayer(frame: Uint8Array, linkType: number): LinkLayer 
   }
   if (d.ipOffset !== undefined) checkVersion(r, frame, d);
   return {
-    linkType,
     ipOffset: d.ipOffset,
     family: d.family,
     ethertype: d.ethertype,
@@ -122,8 +159,8 @@ function payload(d: Draft, ethertype: number, at: number, frameLength: number): 
 
 // IEEE 802.3 clause 3.2 (Ethernet II framing); IEEE 802.1Q §9.6 (VLAN tag: PCP 3, DEI 1, VID 12 bits).
 function ethernet(r: Reader, d: Draft): void {
-  r.bytes(6, 'eth.dst', mac);
-  r.bytes(6, 'eth.src', mac);
+  r.skip(6, 'eth.dst', mac);
+  r.skip(6, 'eth.src', mac);
   let type = r.u16('eth.type', ethertypeName);
   if (r.truncated) {
     d.note = 'frame shorter than an Ethernet header';

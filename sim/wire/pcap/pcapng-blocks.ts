@@ -15,7 +15,7 @@ import {
   type Endian,
   type SectionContext,
 } from './pcapng-options.ts';
-import { MICROSECONDS, captureTime, joinTicks, resolutionFromTsresol } from './timestamp.ts';
+import { MICROSECONDS, captureTimeOf, resolutionFromTsresol } from './timestamp.ts';
 
 export { SECRETS_SSH_KEY_LOG, SECRETS_TLS_KEY_LOG } from './pcapng-info-blocks.ts';
 export type { SectionContext } from './pcapng-options.ts';
@@ -187,12 +187,13 @@ function lookupInterface(ctx: SectionContext, localId: number, what: string, off
 interface PacketFields {
   readonly block: CapturePacket['block'];
   readonly iface: CaptureInterface;
-  readonly ticks: bigint | undefined;
+  /** The timestamp's high and low 32 bits; undefined for an SPB. */
+  readonly ticks: readonly [number, number] | undefined;
   readonly capturedLength: number;
   readonly originalLength: number;
   /** Offset of the packet data inside the block. */
   readonly dataAt: number;
-  readonly options: CaptureOption[];
+  readonly options: readonly CaptureOption[];
 }
 
 /** Builds the packet event shared by EPB, SPB and PB, with the checks on its lengths. */
@@ -207,9 +208,10 @@ function packet(e: Endian, offset: number, ctx: SectionContext, p: PacketFields)
     ctx.problem(p.dataAt, p.capturedLength, `${what} at offset ${offset} (packet ${index}): captured length ${p.capturedLength} exceeds the original length ${p.originalLength}`);
   }
   const data = e.buf.subarray(p.dataAt, p.dataAt + p.capturedLength);
-  const flags = optionU32(p.options, EPB_FLAGS, e.littleEndian);
-  const comments = allTexts(p.options, OPT_COMMENT);
-  const rest = p.options.filter((o) => o.code !== OPT_COMMENT && !(p.block !== 'spb' && o.code === EPB_FLAGS));
+  const none = p.options.length === 0;
+  const flags = none ? undefined : optionU32(p.options, EPB_FLAGS, e.littleEndian);
+  const comments = none ? NO_TEXTS : allTexts(p.options, OPT_COMMENT);
+  const rest = none ? NO_OPTIONS : p.options.filter((o) => o.code !== OPT_COMMENT && !(p.block !== 'spb' && o.code === EPB_FLAGS));
   ctx.emit({
     kind: 'packet',
     packet: {
@@ -219,7 +221,7 @@ function packet(e: Endian, offset: number, ctx: SectionContext, p: PacketFields)
       block: p.block,
       interfaceId: p.iface.id,
       linkType: p.iface.linkType,
-      time: p.ticks === undefined ? undefined : captureTime(p.ticks, p.iface.resolution, p.iface.tsoffset),
+      time: p.ticks === undefined ? undefined : captureTimeOf(p.ticks[0], p.ticks[1], p.iface.resolution, p.iface.tsoffset),
       capturedLength: p.capturedLength,
       originalLength: p.originalLength,
       data,
@@ -230,6 +232,15 @@ function packet(e: Endian, offset: number, ctx: SectionContext, p: PacketFields)
     },
   });
 }
+
+/** Most packet blocks carry no options: then no list is read or made. */
+function packetOptions(e: Endian, start: number, ctx: SectionContext, what: string, offset: number): readonly CaptureOption[] {
+  return start + 4 > e.buf.length - 4 ? NO_OPTIONS : blockOptions(e, start, ctx, what, offset);
+}
+
+/** Shared by every packet without options or comments (frozen: nobody may add to them). */
+const NO_OPTIONS: readonly CaptureOption[] = Object.freeze([]);
+const NO_TEXTS: readonly string[] = Object.freeze([]);
 
 /** The packet data must fit between the fixed fields and the trailing length. */
 function dataFits(e: Endian, dataAt: number, capturedLength: number, what: string, offset: number, ctx: SectionContext): boolean {
@@ -248,11 +259,11 @@ function enhancedPacket(e: Endian, offset: number, ctx: SectionContext): void {
   packet(e, offset, ctx, {
     block: 'epb',
     iface,
-    ticks: joinTicks(e.u32(12), e.u32(16)),
+    ticks: [e.u32(12), e.u32(16)],
     capturedLength,
     originalLength: e.u32(24),
     dataAt: 28,
-    options: blockOptions(e, 28 + pad4(capturedLength), ctx, what, offset),
+    options: packetOptions(e, 28 + pad4(capturedLength), ctx, what, offset),
   });
 }
 
@@ -279,10 +290,10 @@ function obsoletePacket(e: Endian, offset: number, ctx: SectionContext): void {
   packet(e, offset, ctx, {
     block: 'pb',
     iface,
-    ticks: joinTicks(e.u32(12), e.u32(16)),
+    ticks: [e.u32(12), e.u32(16)],
     capturedLength,
     originalLength: e.u32(24),
     dataAt: 28,
-    options: blockOptions(e, 28 + pad4(capturedLength), ctx, what, offset),
+    options: packetOptions(e, 28 + pad4(capturedLength), ctx, what, offset),
   });
 }

@@ -1,39 +1,56 @@
 import { utf8Decode } from '../../core/encoding.ts';
 import type { CaptureEvent, CaptureInterface, CaptureOption } from './capture.ts';
 
-/** Reads integers in a section's byte order from one buffer (pcap and pcapng files may be either endian). */
+/**
+ * Reads integers in a section's byte order from one buffer (pcap and pcapng files may be either endian). Bytes are
+ * combined directly: a reader is made per block, and a DataView per block would cost more than the reads.
+ */
 export class Endian {
-  private readonly view: DataView;
-
   constructor(
     readonly buf: Uint8Array,
     readonly littleEndian: boolean,
-  ) {
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  }
+  ) {}
 
   u8(at: number): number {
-    return this.view.getUint8(at);
+    return this.byte(at);
   }
 
   u16(at: number): number {
-    return this.view.getUint16(at, this.littleEndian);
+    const b = this.buf;
+    this.check(at, 2);
+    return this.littleEndian ? b[at]! | (b[at + 1]! << 8) : (b[at]! << 8) | b[at + 1]!;
   }
 
   u32(at: number): number {
-    return this.view.getUint32(at, this.littleEndian);
+    const b = this.buf;
+    this.check(at, 4);
+    return this.littleEndian
+      ? b[at + 3]! * 0x1000000 + ((b[at + 2]! << 16) | (b[at + 1]! << 8) | b[at]!)
+      : b[at]! * 0x1000000 + ((b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!);
   }
 
   i32(at: number): number {
-    return this.view.getInt32(at, this.littleEndian);
+    return this.u32(at) | 0;
   }
 
   u64(at: number): bigint {
-    return this.view.getBigUint64(at, this.littleEndian);
+    const hi = this.u32(this.littleEndian ? at + 4 : at);
+    const lo = this.u32(this.littleEndian ? at : at + 4);
+    return (BigInt(hi) << 32n) | BigInt(lo);
   }
 
   i64(at: number): bigint {
-    return this.view.getBigInt64(at, this.littleEndian);
+    return BigInt.asIntN(64, this.u64(at));
+  }
+
+  private byte(at: number): number {
+    this.check(at, 1);
+    return this.buf[at]!;
+  }
+
+  /** A read past the end throws RangeError, as DataView did: callers check lengths first, so this is a bug guard. */
+  private check(at: number, n: number): void {
+    if (at < 0 || at + n > this.buf.length) throw new RangeError(`Endian: ${n} byte(s) at ${at} are outside a ${this.buf.length}-byte buffer`);
   }
 }
 

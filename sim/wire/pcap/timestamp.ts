@@ -39,6 +39,19 @@ export function captureTime(ticks: bigint, resolution: TimestampResolution, tsof
   return { us: Number(floorDiv(ns, 1000n)), ns, exact, ticks: all };
 }
 
+/**
+ * `captureTime` from the two 32-bit halves an EPB stores. Microsecond ticks (the default resolution) below 2^53
+ * are exact as numbers, so only `ticks` and `ns` become bigints; anything else takes the general path.
+ */
+export function captureTimeOf(high: number, low: number, resolution: TimestampResolution, tsoffsetSeconds = 0n): CaptureTime {
+  if (resolution.base === 10 && resolution.exponent === 6 && tsoffsetSeconds === 0n && high < 0x200000) {
+    const us = high * 0x100000000 + low;
+    const ticks = BigInt(us);
+    return { us, ns: ticks * 1000n, exact: true, ticks };
+  }
+  return captureTime(joinTicks(high, low), resolution, tsoffsetSeconds);
+}
+
 /** Splits a 64-bit tick count the way EPB/ISB store it: high 32 bits, low 32 bits. */
 export function joinTicks(high: number, low: number): bigint {
   return (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0);
