@@ -119,7 +119,9 @@ export class TraceRecorder {
   }
 
   hop(h: Omit<Hop, 'index'>): Hop {
-    const hop: Hop = { ...h, index: this.hops.length };
+    // built field by field, not spread: this runs for every datagram on every link
+    const hop: Hop = { index: this.hops.length, t: h.t, arrive: h.arrive, link: h.link, from: h.from, to: h.to, bytes: h.bytes, packet: h.packet };
+    if (h.drop !== undefined) hop.drop = h.drop;
     this.hops.push(hop);
     this.emit({ kind: 'hop', hop });
     return hop;

@@ -1,4 +1,4 @@
-import { parseIp, prefixMatches } from '../wire/ip/address.ts';
+import { parseIp, parseIpShared, prefixMatches } from '../wire/ip/address.ts';
 import type { Interface } from './interface.ts';
 
 interface Route {
@@ -25,7 +25,7 @@ export class RouteTable {
   }
 
   lookup(ip: string): Interface | undefined {
-    const addr = parseIp(ip);
+    const addr = parseIpShared(ip);
     if (!addr) return undefined;
     for (const r of this.routes) {
       if (r.net.length === addr.length && prefixMatches(addr, r.net, r.bits)) return r.iface;

@@ -52,9 +52,25 @@ export function parseIPv6(text: string): Uint8Array | undefined {
   return out;
 }
 
-/** Parses either family; undefined when the text is not an address. */
+/** Parses either family; undefined when the text is not an address. A fresh array the caller may change. */
 export function parseIp(text: string): Uint8Array | undefined {
   return text.includes(':') ? parseIPv6(text) : parseIPv4(text);
+}
+
+const parsed = new Map<string, Uint8Array | undefined>();
+
+/**
+ * `parseIp` remembered: a simulation handles a few addresses millions of times (routing, encoding, rewriting).
+ * The array is shared — callers only read it or copy it. The memory is bounded: the map is cleared when full.
+ */
+export function parseIpShared(text: string): Uint8Array | undefined {
+  let b = parsed.get(text);
+  if (b === undefined && !parsed.has(text)) {
+    if (parsed.size >= 4096) parsed.clear();
+    b = parseIp(text);
+    parsed.set(text, b);
+  }
+  return b;
 }
 
 export function ipFamily(text: string): IpFamily {

@@ -1,5 +1,5 @@
 import { onesSum } from '../checksum.ts';
-import { formatIPv4, formatIPv6, ipFamily, parseIp, type IpFamily } from './address.ts';
+import { formatIPv4, formatIPv6, ipFamily, parseIpShared, type IpFamily } from './address.ts';
 
 /**
  * The simulator's fast path for whole IP+UDP datagrams: build, peek and rewrite real bytes with correct checksums.
@@ -41,8 +41,8 @@ export interface UdpDatagramView {
 
 /** Builds the exact bytes of an IPv4 or IPv6 datagram carrying one UDP datagram (family taken from the addresses). */
 export function encodeUdpDatagram(spec: UdpDatagramSpec): Uint8Array {
-  const src = parseIp(spec.src);
-  const dst = parseIp(spec.dst);
+  const src = parseIpShared(spec.src);
+  const dst = parseIpShared(spec.dst);
   if (!src) throw new RangeError(`not an IP address: ${spec.src}`);
   if (!dst) throw new RangeError(`not an IP address: ${spec.dst}`);
   if (src.length !== dst.length) throw new RangeError(`address families differ: ${spec.src} → ${spec.dst}`);
@@ -195,7 +195,7 @@ export function rewriteUdpDatagram(d: Uint8Array, change: UdpRewrite): Uint8Arra
   const put = (ip: string | undefined, offset: number): void => {
     if (ip === undefined) return;
     if (ipFamily(ip) !== v.family) throw new RangeError(`cannot rewrite an IPv${v.family} datagram with ${ip}`);
-    out.set(parseIp(ip)!, offset);
+    out.set(parseIpShared(ip)!, offset);
   };
   if (v.family === 4) {
     put(change.src, 12);
