@@ -31,8 +31,24 @@ export interface DissectContext extends PayloadContext {
 
 /** "192.0.2.1:3478", "[2001:db8::1]:3478" */
 export function formatEndpoint(ip: string, port: number): string {
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+  // every packet of a flow names the same endpoints: their text is remembered (bounded), and is flat, so it hashes
+  // once as a map key
+  let ports = endpointText.get(ip);
+  if (!ports) {
+    if (endpointText.size >= 1024) endpointText.clear();
+    ports = new Map();
+    endpointText.set(ip, ports);
+  }
+  let text = ports.get(port);
+  if (text === undefined) {
+    if (ports.size >= 4096) ports.clear();
+    text = ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+    ports.set(port, text);
+  }
+  return text;
 }
+
+const endpointText = new Map<string, Map<number, string>>();
 
 /** Dissects one raw IP datagram (what every simulated hop carries). Never throws; offsets are absolute in `bytes`. */
 export function dissectPacket(bytes: Uint8Array, ctx: DissectContext = {}): DissectedPacket {
@@ -60,8 +76,7 @@ export function dissectFrame(frame: Uint8Array, linkType: number, ctx: DissectCo
     });
   }
   if (ip === undefined) return finish({ layers });
-  const inner = dissectIp(frame.subarray(ip), ip, ctx);
-  return finish({ ...inner, layers: [...layers, ...inner.layers] });
+  return finish(dissectIp(frame.subarray(ip), ip, ctx, layers));
 }
 
 const NO_FIELDS: readonly Field[] = [];
@@ -76,16 +91,33 @@ interface Draft {
 export function topLayer(layers: readonly Layer[]): Layer | undefined {
   // decrypted layers enrich their carrier's summary; the packet is still named by what is on the wire
   // and SDP taken out of a signaling message enriches that message's layer, which names the packet
-  const wire = layers.filter((l) => !l.plaintext && l.protocol !== 'SDP');
-  const last = wire[wire.length - 1];
-  if (last?.protocol !== 'DATA' || wire.length < 2) return last;
-  return wire[wire.length - 2];
+  let last: Layer | undefined;
+  let before: Layer | undefined;
+  for (const l of layers) {
+    if (l.plaintext || l.protocol === 'SDP') continue;
+    before = last;
+    last = l;
+  }
+  if (last?.protocol !== 'DATA' || before === undefined) return last;
+  return before;
+}
+
+/** Every layer's problems, in order (the layers' own array when only one layer has any). */
+export function allProblems(layers: readonly Layer[]): readonly Problem[] {
+  let only: readonly Problem[] | undefined;
+  let all: Problem[] | undefined;
+  for (const l of layers) {
+    if (l.problems.length === 0) continue;
+    if (all) all.push(...l.problems);
+    else if (only) all = [...only, ...l.problems];
+    else only = l.problems;
+  }
+  return all ?? (only ? [...only] : []);
 }
 
 function finish(d: Draft): DissectedPacket {
   const top = topLayer(d.layers);
-  const problems: Problem[] = [];
-  for (const l of d.layers) problems.push(...l.problems);
+  const problems = allProblems(d.layers);
   const f = d.flow;
   const src = f ? formatEndpoint(f.srcIp, f.srcPort) : (d.ip?.src ?? '');
   const dst = f ? formatEndpoint(f.dstIp, f.dstPort) : (d.ip?.dst ?? '');
@@ -101,11 +133,12 @@ function finish(d: Draft): DissectedPacket {
 }
 
 /** `buf` starts at the IP header, which sits at `base` in the packet. */
-function dissectIp(buf: Uint8Array, base: number, ctx: DissectContext): Draft {
+function dissectIp(buf: Uint8Array, base: number, ctx: DissectContext, outer: Layer[] = []): Draft {
   const ip = decodeIpDatagram(buf, base);
   const v = ip.value;
   if (!v) {
-    return { layers: [{ protocol: 'DATA', offset: base, length: buf.length, summary: `${buf.length} bytes, not an IP datagram`, fields: ip.fields, problems: ip.problems }] };
+    outer.push({ protocol: 'DATA', offset: base, length: buf.length, summary: `${buf.length} bytes, not an IP datagram`, fields: ip.fields, problems: ip.problems });
+    return { layers: outer };
   }
   const family: Protocol = v.family === 4 ? 'IPv4' : 'IPv6';
   const proto = v.protocol === undefined ? 'unknown protocol' : protocolName(v.protocol);
@@ -119,7 +152,8 @@ function dissectIp(buf: Uint8Array, base: number, ctx: DissectContext): Draft {
     problems: ip.problems,
     value: v,
   };
-  const layers: Layer[] = [ipLayer];
+  const layers = outer;
+  layers.push(ipLayer);
   // A fragment other than the first carries no transport header (RFC 791 §3.2); the first carries one we cannot verify.
   if (v.fragment && v.fragment.offset !== 0) return { layers, ip: v };
   const at = v.payloadOffset;

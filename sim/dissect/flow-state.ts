@@ -15,8 +15,28 @@ export function flowKey(f: Flow): string {
 
 /** `flowKey` from endpoint strings already formatted (a dissected packet's `src` and `dst`). */
 export function endpointsKey(transport: string, a: string, b: string): string {
-  return a < b ? `${transport} ${a} ${b}` : `${transport} ${b} ${a}`;
+  // remembered per endpoint pair (bounded): a flow's packets build no new string and the key hashes once
+  const lo = a < b ? a : b;
+  const hi = a < b ? b : a;
+  const table = transport === 'UDP' ? udpKeys : transport === 'TCP' ? tcpKeys : undefined;
+  if (!table) return `${transport} ${lo} ${hi}`;
+  let inner = table.get(lo);
+  if (!inner) {
+    if (table.size >= 4096) table.clear();
+    inner = new Map();
+    table.set(lo, inner);
+  }
+  let key = inner.get(hi);
+  if (key === undefined) {
+    if (inner.size >= 4096) inner.clear();
+    key = `${transport} ${lo} ${hi}`;
+    inner.set(hi, key);
+  }
+  return key;
 }
+
+const udpKeys = new Map<string, Map<string, string>>();
+const tcpKeys = new Map<string, Map<string, string>>();
 
 /** What the dissector remembers about one 5-tuple (both directions). */
 export interface FlowState {

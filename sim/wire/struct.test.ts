@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Reader } from './reader.ts';
+import { Reader, withoutSpans } from './reader.ts';
 import { bytes, hex, struct, uint } from './struct.ts';
 import { Writer } from './writer.ts';
 
@@ -49,5 +49,23 @@ describe('struct', () => {
     RecordHeader.decode(r);
     expect(r.truncated).toBe(true);
     expect(r.problems[0]?.message).toMatch(/truncated/);
+  });
+
+  it('without spans reads the same values, key order and position, and falls back to the checked path when cut short', () => {
+    // a 32-bit run of bit fields, a 48-bit integer and bytes: every kind of group the fast path reads
+    const Mixed = struct('mixed', [uint('a', 1), uint('b', 7), uint('c', 24), uint('seq', 48), bytes('tail', 2), uint('all', 32)]);
+    const raw = Uint8Array.from([0xff, 0xde, 0xad, 0xbe, 0x80, 0x00, 0x00, 0x00, 0x00, 0x01, 0x0a, 0x0b, 0xff, 0xff, 0xff, 0xfe, 0x99]);
+    const withSpans = new Reader(raw, 0, 0);
+    const slow = Mixed.decode(withSpans);
+    const r = withoutSpans(() => new Reader(raw, 0, 0));
+    const quick = Mixed.decode(r);
+    expect(quick).toEqual(slow);
+    expect(Object.keys(quick)).toEqual(Object.keys(slow));
+    expect(quick).toMatchObject({ a: 1, b: 0x7f, c: 0xdeadbe, seq: 0x800000000001, all: 0xfffffffe });
+    expect([r.pos, r.fields.length, withSpans.pos]).toEqual([Mixed.size, 0, Mixed.size]);
+    const cut = withoutSpans(() => new Reader(raw, 0, 0, 10));
+    Mixed.decode(cut);
+    expect(cut.truncated).toBe(true);
+    expect(cut.problems[0]?.message).toMatch(/truncated: tail needs 2 byte/);
   });
 });

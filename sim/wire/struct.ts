@@ -109,29 +109,11 @@ export function struct<const D extends readonly Def[]>(name: string, defs: D): S
   }
   flush();
   const size = offset;
-  // Without spans, a header wholly inside the reader's bytes is read straight from them: one object cloned from a
-  // template (a stable shape), integers combined from bytes, no per-field calls. Truncation takes the full path.
-  const template: Record<string, number | Uint8Array> = {};
-  for (const g of groups) {
-    if (g.kind === 'bits') for (const f of g.fields) template[f.name] = 0;
-    else template[g.field.name] = g.kind === 'bytes' ? EMPTY : 0;
-  }
-  const plan = groups.map((g) => (g.kind === 'bits' ? { ...g, parts: partsOf(g) } : g));
+  // Without spans, a header wholly inside the reader's bytes is read straight from them (see `fastRead`).
+  const read = fastRead(groups);
   const fast = (r: Reader): StructValue<D> => {
-    const b = r.buf;
-    const at = r.pos;
-    const out = { ...template };
-    for (const g of plan) {
-      const o = at + g.offset;
-      if (g.kind === 'bytes') out[g.field.name] = b.subarray(o, o + g.field.length);
-      else if (g.kind === 'u48') out[g.field.name] = ((b[o]! << 8) | b[o + 1]!) * 0x100000000 + b[o + 2]! * 0x1000000 + ((b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!);
-      else {
-        let word = 0;
-        for (let i = 0; i < g.byteLength; i++) word = word * 256 + b[o + i]!;
-        for (const p of g.parts) out[p.name] = Math.floor(word / p.divisor) % p.modulus;
-      }
-    }
-    r.pos = at + size;
+    const out = read(r.buf, r.pos);
+    r.pos += size;
     return out as StructValue<D>;
   };
 
@@ -198,14 +180,63 @@ export function struct<const D extends readonly Def[]>(name: string, defs: D): S
   };
 }
 
-const EMPTY = new Uint8Array(0);
+type FastRead = (b: Uint8Array, at: number) => Record<string, number | Uint8Array>;
 
-/** Per bit field of a run: value = floor(word / divisor) mod modulus. */
-function partsOf(g: { byteLength: number; fields: UintDef<string>[] }): { name: string; divisor: number; modulus: number }[] {
+/**
+ * The spans-off reader of a whole in-bounds header: every value combined from the bytes with integer shifts and
+ * masks, into one object of the struct's key order. It is compiled once per struct into a function that builds
+ * that object as a literal (one stable shape per struct: the generic loop below pays a megamorphic keyed store per
+ * field, which was most of the decode time). Where code cannot be compiled (a CSP without 'unsafe-eval') the
+ * loop does the same work. The source is made from the struct's own definition only (names as JSON strings).
+ */
+function fastRead(groups: readonly Group[]): FastRead {
+  const lines: string[] = [];
+  const props: string[] = [];
+  groups.forEach((g, i) => {
+    const o = `at + ${g.offset}`;
+    if (g.kind === 'bytes') props.push(`${JSON.stringify(g.field.name)}: b.subarray(${o}, ${o} + ${g.field.length})`);
+    else if (g.kind === 'u48') props.push(`${JSON.stringify(g.field.name)}: ${wordSource(o, 2)} * 4294967296 + ${wordSource(`${o} + 2`, 4)}`);
+    else {
+      lines.push(`const w${i} = ${wordSource(o, g.byteLength)};`);
+      for (const p of partsOf(g)) props.push(`${JSON.stringify(p.name)}: ((w${i} >>> ${p.shift}) & ${p.mask}) >>> 0`);
+    }
+  });
+  try {
+    return new Function('b', 'at', `${lines.join('\n')}\nreturn { ${props.join(', ')} };`) as FastRead;
+  } catch {
+    return (b, at) => interpretedRead(groups, b, at);
+  }
+}
+
+/** A big-endian unsigned integer of `n` (1–4) bytes at `o`, as JavaScript source. */
+function wordSource(o: string, n: number): string {
+  const at = (i: number): string => `b[${o} + ${i}]`;
+  if (n === 4) return `(${at(0)} * 16777216 + ((${at(1)} << 16) | (${at(2)} << 8) | ${at(3)}))`;
+  const parts = Array.from({ length: n }, (_, i) => `(${at(i)} << ${8 * (n - 1 - i)})`);
+  return `(${parts.join(' | ')})`;
+}
+
+function interpretedRead(groups: readonly Group[], b: Uint8Array, at: number): Record<string, number | Uint8Array> {
+  const out: Record<string, number | Uint8Array> = {};
+  for (const g of groups) {
+    const o = at + g.offset;
+    if (g.kind === 'bytes') out[g.field.name] = b.subarray(o, o + g.field.length);
+    else if (g.kind === 'u48') out[g.field.name] = ((b[o]! << 8) | b[o + 1]!) * 0x100000000 + b[o + 2]! * 0x1000000 + ((b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!);
+    else {
+      let word = 0;
+      for (let i = 0; i < g.byteLength; i++) word = word * 256 + b[o + i]!;
+      for (const p of partsOf(g)) out[p.name] = ((word >>> p.shift) & p.mask) >>> 0;
+    }
+  }
+  return out;
+}
+
+/** Per bit field of a run (≤ 32 bits): value = (word >>> shift) & mask, as an unsigned number. */
+function partsOf(g: { byteLength: number; fields: UintDef<string>[] }): { name: string; shift: number; mask: number }[] {
   let shift = g.byteLength * 8;
   return g.fields.map((f) => {
     shift -= f.bits;
-    return { name: f.name, divisor: 2 ** shift, modulus: 2 ** f.bits };
+    return { name: f.name, shift, mask: f.bits === 32 ? -1 : (1 << f.bits) - 1 };
   });
 }
 
