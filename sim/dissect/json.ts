@@ -60,47 +60,69 @@ export function layerToJson(l: Layer): Obj {
   const v = l.value;
   if (v === undefined) return base;
   switch (l.protocol) {
+    // properties are added to `base` in the order a spread would give them (the output is byte-identical), without
+    // copying it: a spread of differently shaped objects was most of this function's time
     case 'IPv4':
     case 'IPv6': {
       const ip = v as IpDatagram;
-      return { ...base, src: ip.src, dst: ip.dst, ttl: ip.ttl, ...(ip.protocol !== undefined ? { ipProtocol: ip.protocol } : {}), ...(ip.fragment ? { fragment: { offset: ip.fragment.offset, more: ip.fragment.moreFragments, id: ip.fragment.identification } } : {}) };
+      base.src = ip.src;
+      base.dst = ip.dst;
+      base.ttl = ip.ttl;
+      if (ip.protocol !== undefined) base.ipProtocol = ip.protocol;
+      if (ip.fragment) base.fragment = { offset: ip.fragment.offset, more: ip.fragment.moreFragments, id: ip.fragment.identification };
+      return base;
     }
     case 'UDP': {
       const u = v as UdpHeader;
-      return { ...base, srcPort: u.srcPort, dstPort: u.dstPort, udpLength: u.length, checksum: u.checksumStatus };
+      base.srcPort = u.srcPort;
+      base.dstPort = u.dstPort;
+      base.udpLength = u.length;
+      base.checksum = u.checksumStatus;
+      return base;
     }
     case 'TCP': {
       const t = v as TcpHeader;
-      return { ...base, srcPort: t.srcPort, dstPort: t.dstPort, seq: t.sequenceNumber >>> 0, ack: t.acknowledgmentNumber >>> 0, flags: t.flagsText, window: t.window };
+      return Object.assign(base, { srcPort: t.srcPort, dstPort: t.dstPort, seq: t.sequenceNumber >>> 0, ack: t.acknowledgmentNumber >>> 0, flags: t.flagsText, window: t.window });
     }
     case 'STUN':
-      return { ...base, ...stunJson(v as StunMessage) };
+      return Object.assign(base, stunJson(v as StunMessage));
     case 'TURN-CHANNELDATA': {
       const c = v as ChannelData;
-      return { ...base, channel: `0x${c.channel.toString(16).padStart(4, '0')}`, dataLength: c.data.length };
+      base.channel = `0x${c.channel.toString(16).padStart(4, '0')}`;
+      base.dataLength = c.data.length;
+      return base;
     }
     case 'DTLS':
-      if (l.plaintext) return { ...base, ...decryptedDtlsJson(v) };
-      return { ...base, records: (v as DissectedRecord[]).map(recordJson) };
+      if (l.plaintext) return Object.assign(base, decryptedDtlsJson(v));
+      base.records = (v as DissectedRecord[]).map(recordJson);
+      return base;
     case 'RTP':
     case 'SRTP': {
       const h = (v as RtpPacket).header;
-      return { ...base, ssrc: hex8(h.ssrc), seq: h.sequenceNumber, timestamp: h.timestamp >>> 0, payloadType: h.payloadType, marker: h.marker, ...(h.csrcs.length ? { csrcs: h.csrcs.map(hex8) } : {}), payloadLength: (v as RtpPacket).payload.length };
+      base.ssrc = hex8(h.ssrc);
+      base.seq = h.sequenceNumber;
+      base.timestamp = h.timestamp >>> 0;
+      base.payloadType = h.payloadType;
+      base.marker = h.marker;
+      if (h.csrcs.length) base.csrcs = h.csrcs.map(hex8);
+      base.payloadLength = (v as RtpPacket).payload.length;
+      return base;
     }
     case 'RTCP':
-      return { ...base, packets: (v as RtcpPacket[]).map(rtcpJson) };
+      base.packets = (v as RtcpPacket[]).map(rtcpJson);
+      return base;
     case 'SRTCP': {
       const s = v as SrtcpView;
-      return { ...base, packetType: s.packetType, packetTypeName: rtcpTypeName(s.packetType), ssrc: hex8(s.ssrc), index: s.index, encrypted: s.encrypted };
+      return Object.assign(base, { packetType: s.packetType, packetTypeName: rtcpTypeName(s.packetType), ssrc: hex8(s.ssrc), index: s.index, encrypted: s.encrypted });
     }
     case 'HTTP':
-      return { ...base, ...httpJson(v as HttpMessage) };
+      return Object.assign(base, httpJson(v as HttpMessage));
     case 'WEBSOCKET':
-      return { ...base, ...websocketJson(v as WebSocketFrame) };
+      return Object.assign(base, websocketJson(v as WebSocketFrame));
     case 'SIGNALING':
-      return { ...base, ...signalingJson(v as SignalingMessage) };
+      return Object.assign(base, signalingJson(v as SignalingMessage));
     case 'SDP':
-      return { ...base, ...sdpJson(v as SessionDescription) };
+      return Object.assign(base, sdpJson(v as SessionDescription));
     default:
       return base;
   }
