@@ -6,3 +6,7 @@ const app = new App();
 app.loaded = app.start().catch((e: unknown) => {
   app.setStatus(`Could not start: ${e instanceof Error ? e.message : String(e)}`);
 });
+
+if (new URLSearchParams(location.search).has('bench')) {
+  (window as unknown as { rtclabBench: (hops: number) => Promise<unknown> }).rtclabBench = async (hops: number) => (await import('./bench-page.ts')).runBench(app, hops);
+}

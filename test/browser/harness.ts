@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
+import { build, createServer, preview, type PreviewServer, type ViteDevServer } from 'vite';
 
 /**
  * Browser-test plumbing: a vite dev server on a free localhost port (the project's own vite.config.ts), and
@@ -13,16 +13,31 @@ export const ARTIFACTS = join(ROOT, 'test-artifacts');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export interface Session {
-  readonly server: ViteDevServer;
+  readonly server: ViteDevServer | PreviewServer;
   readonly url: string;
   readonly browser: Browser;
   readonly context: BrowserContext;
   close(): Promise<void>;
 }
 
-export async function startSession(): Promise<Session> {
-  const server = await createServer({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'error', server: { port: 0, host: '127.0.0.1', strictPort: false, open: false } });
-  await server.listen();
+/**
+ * `production`: `vite build` into a temporary folder and `vite preview` it (what the benchmark measures);
+ * otherwise the dev server (what the tests use: no build step).
+ */
+export async function startSession(mode: 'dev' | 'production' = 'dev'): Promise<Session> {
+  const outDir = mode === 'production' ? mkdtempSync(join(tmpdir(), 'rtclab-viz-build-')) : undefined;
+  if (outDir) await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'error', build: { outDir, emptyOutDir: true } });
+  const server = outDir
+    ? await preview({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'error', build: { outDir }, preview: { port: 0, host: '127.0.0.1', strictPort: false, open: false } })
+    : await createServer({
+    configFile: join(ROOT, 'vite.config.ts'),
+    logLevel: (process.env.VITE_LOG as 'info' | undefined) ?? 'error',
+    // Others edit the tree while tests run: no file watching, no HMR reloads in the middle of a test.
+    server: { port: 0, host: '127.0.0.1', strictPort: false, open: false, hmr: false, watch: null },
+    // Scan the worker too, so dependencies are optimized before the first page load instead of reloading it.
+    optimizeDeps: { entries: ['index.html', 'worker.ts'] },
+  });
+  if ('listen' in server) await server.listen();
   const addr = server.httpServer?.address();
   if (!addr || typeof addr === 'string') throw new Error('vite did not report a port');
   const url = `http://127.0.0.1:${addr.port}/`;
@@ -44,12 +59,13 @@ export async function startSession(): Promise<Session> {
       await context.close();
       await server.close();
       rmSync(profile, { recursive: true, force: true });
+      if (outDir) rmSync(outDir, { recursive: true, force: true });
     },
   };
 }
 
 /** Opens the app and waits until its first trace is loaded and drawn; collects page errors. */
-export async function openApp(s: Session, query = ''): Promise<{ page: Page; errors: string[] }> {
+export async function openApp(s: Session, query = '', waitForTrace = true): Promise<{ page: Page; errors: string[] }> {
   const page = await s.context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -57,6 +73,7 @@ export async function openApp(s: Session, query = ''): Promise<{ page: Page; err
     if (m.type() === 'error') errors.push(m.text());
   });
   await page.goto(`${s.url}${query}`);
+  if (!waitForTrace) return { page, errors };
   await page.waitForFunction(() => {
     const app = (window as unknown as { rtclab?: { p?: { n: number }; ladder: { frames: number } } }).rtclab;
     return app?.p !== undefined && app.ladder.frames > 0;

@@ -26,10 +26,9 @@ export class LabelCache {
     let l = this.map.get(i);
     if (l) return l;
     l = this.compute(i);
-    if (this.map.size >= this.limit) {
-      const first = this.map.keys().next().value;
-      if (first !== undefined) this.map.delete(first);
-    }
+    // Emptied all at once when full: deleting the oldest entry one at a time leaves holes that make V8's
+    // insertion-ordered Map iteration slower and slower.
+    if (this.map.size >= this.limit) this.map.clear();
     this.map.set(i, l);
     return l;
   }

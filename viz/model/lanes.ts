@@ -46,7 +46,7 @@ export function orderLanes(trace: Pick<Trace, 'nodes' | 'links'>): string[] {
   return order;
 }
 
-const PRIVATE = /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\.|127\.|f[cd]|fe80:|::1$)/i;
+const PRIVATE = /^\[?(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\.|127\.|f[cd]|fe80:|::1$)/i;
 
 /** Without a topology (a capture), private addresses left, public ones right, each in order of first appearance. */
 function privateFirst(nodes: readonly TopologyNode[]): string[] {

@@ -76,7 +76,8 @@ export function hopBytes(p: PackedTrace, i: number): Uint8Array {
 
 /** Packs a trace (in the worker). Hops keep their order, which is the order they were recorded in. */
 export function packTrace(trace: Trace): PackedTrace {
-  const lanes = orderLanes(trace);
+  const endpoints = trace.meta.source === 'capture' ? captureEndpoints(trace) : undefined;
+  const lanes = endpoints ? endpoints.lanes : orderLanes(trace);
   const laneIndex = new Map(lanes.map((l, i) => [l, i]));
   const lane = (name: string): number => {
     let i = laneIndex.get(name);
@@ -111,8 +112,8 @@ export function packTrace(trace: Trace): PackedTrace {
     const h = trace.hops[i]!;
     t[i] = h.t;
     arrive[i] = h.arrive;
-    from[i] = lane(h.from);
-    to[i] = lane(h.to);
+    from[i] = lane(endpoints ? endpoints.from[i]! : h.from);
+    to[i] = lane(endpoints ? endpoints.to[i]! : h.to);
     let li = linkIndex.get(h.link);
     if (li === undefined) {
       li = linkNames.length;
@@ -172,6 +173,59 @@ export function packTrace(trace: Trace): PackedTrace {
     maxTransit,
     end,
   };
+}
+
+const MAX_ENDPOINT_LANES = 16;
+
+/**
+ * A capture has no topology: its nodes are addresses, and on loopback every packet goes from 127.0.0.1 to
+ * itself. Lanes are then transport endpoints (ip:port) — one per socket, which is what a peer, a STUN server or a
+ * TURN relay is — private addresses first; beyond 16 endpoints, the rarest fall back to their address.
+ */
+function captureEndpoints(trace: Trace): { lanes: string[]; from: string[]; to: string[] } {
+  const from: string[] = [];
+  const to: string[] = [];
+  const uses = new Map<string, number>();
+  for (const h of trace.hops) {
+    const ports = transportPorts(h.bytes);
+    const a = ports ? endpoint(h.from, ports[0]) : h.from;
+    const b = ports ? endpoint(h.to, ports[1]) : h.to;
+    from.push(a);
+    to.push(b);
+    uses.set(a, (uses.get(a) ?? 0) + 1);
+    uses.set(b, (uses.get(b) ?? 0) + 1);
+  }
+  if (uses.size > MAX_ENDPOINT_LANES) {
+    const keep = new Set([...uses.entries()].sort((x, y) => y[1] - x[1]).slice(0, MAX_ENDPOINT_LANES - 1).map(([k]) => k));
+    const fold = (e: string): string => (keep.has(e) ? e : e.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1'));
+    for (let i = 0; i < from.length; i++) {
+      from[i] = fold(from[i]!);
+      to[i] = fold(to[i]!);
+    }
+  }
+  const order = new Map<string, number>();
+  for (let i = 0; i < from.length; i++) for (const e of [from[i]!, to[i]!]) if (!order.has(e)) order.set(e, order.size);
+  const nodes = [...order.keys()].map((name) => ({ name, kind: 'host' as const, addresses: [] }));
+  return { lanes: orderLanes({ nodes, links: [] }), from, to };
+}
+
+const endpoint = (ip: string, port: number): string => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
+
+/** Source and destination ports of a UDP or TCP datagram (both start with them, RFC 768 / RFC 9293). */
+function transportPorts(b: Uint8Array): [number, number] | undefined {
+  const v = b.length > 0 ? b[0]! >> 4 : 0;
+  let proto: number;
+  let off: number;
+  if (v === 4 && b.length >= 20) {
+    proto = b[9]!;
+    off = (b[0]! & 0x0f) * 4;
+    if ((((b[6]! & 0x1f) << 8) | b[7]!) !== 0) return undefined; // a later fragment has no ports
+  } else if (v === 6 && b.length >= 40) {
+    proto = b[6]!;
+    off = 40;
+  } else return undefined;
+  if ((proto !== 17 && proto !== 6) || b.length < off + 4) return undefined;
+  return [(b[off]! << 8) | b[off + 1]!, (b[off + 2]! << 8) | b[off + 3]!];
 }
 
 /** The buffers to transfer (not copy) with postMessage. */

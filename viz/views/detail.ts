@@ -96,7 +96,12 @@ export class PacketDetail {
     for (let k = a; k < a + n; k++) this.bytes[k]?.classList.remove('lit');
     for (let k = offset; k < offset + length; k++) this.bytes[k]?.classList.add('lit');
     this.lit = [offset, length];
-    this.bytes[offset]?.scrollIntoView({ block: 'nearest' });
+    const first = this.bytes[offset];
+    if (first && length > 0) {
+      // Scroll the hex pane only (scrollIntoView would scroll every ancestor, the page included).
+      const top = first.offsetTop - this.hex.offsetTop;
+      if (top < this.hex.scrollTop || top > this.hex.scrollTop + this.hex.clientHeight - 16) this.hex.scrollTop = Math.max(0, top - 16);
+    }
   }
 
   private renderHex(b: Uint8Array): void {

@@ -13,7 +13,7 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<
 }
 
 export function clear(e: Element): void {
-  while (e.firstChild) e.removeChild(e.firstChild);
+  e.replaceChildren();
 }
 
 export function emptyState(title: string, body: string): HTMLElement {

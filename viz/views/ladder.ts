@@ -11,7 +11,7 @@ const LEFT = 78;
 const RIGHT = 24;
 const ROW = 24;
 /** Above this many hops on screen, the ladder draws aggregated density instead of single arrows. */
-const DETAIL_LIMIT = 4000;
+const DETAIL_LIMIT = 2000;
 const DROP_STOP = 0.78;
 
 export interface LadderCallbacks {
@@ -53,6 +53,11 @@ export class Ladder {
     host.appendChild(this.canvas);
     this.ctx = this.canvas.getContext('2d', { alpha: false })!;
     this.zoomer = zoom<HTMLCanvasElement, unknown>()
+      // An explicit extent: d3's default measures the element, forcing a page layout on every zoom event.
+      .extent(() => [
+        [0, 0],
+        [this.width, this.height],
+      ])
       .scaleExtent([0.02, 1e10])
       .filter((ev: Event) => !(ev.type === 'dblclick'))
       .on('zoom', (ev: { transform: ZoomTransform }) => {
@@ -139,8 +144,14 @@ export class Ladder {
   drawNow(): void {
     const t0 = performance.now();
     this.ctx.clearRect(0, 0, this.width, this.height);
-    this.draw(new CanvasPainter(this.ctx), this.width, this.height);
+    const painter = new CanvasPainter(this.ctx);
+    this.draw(painter, this.width, this.height);
+    const tm = performance.now();
+    const stats = painter.debugStats();
+    painter.flush();
+    if (performance.now() - t0 > 300) console.log('DEBUG draw', tm - t0, 'flush', performance.now() - tm, stats);
     this.lastFrameMs = performance.now() - t0;
+    if (this.lastFrameMs > 300) console.log('DEBUG slow frame', this.lastFrameMs, this.transform.k, this.transform.y, this.visibleRange());
     this.frames++;
     this.onDraw?.();
   }
@@ -264,7 +275,12 @@ export class Ladder {
       const dropped = p.drop[i]! >= 0;
       const ex = dropped ? x1 + (x2 - x1) * DROP_STOP : x2;
       const ey = dropped ? y1 + (y2 - y1) * DROP_STOP : y2;
-      g.line(x1, y1, ex, ey, colour, width, [], alpha);
+      if (x1 === x2) {
+        // A datagram from a lane to itself (loopback): a small loop out to the right and back.
+        g.line(x1, y1, x1 + 24, y1, colour, width, [], alpha);
+        g.line(x1 + 24, y1, x1 + 24, Math.max(y2, y1 + 4), colour, width, [], alpha);
+        g.line(x1 + 24, Math.max(y2, y1 + 4), x1, Math.max(y2, y1 + 4), colour, width, [], alpha);
+      } else g.line(x1, y1, ex, ey, colour, width, [], alpha);
       if (dropped) g.cross(ex, ey, DROP_COLOUR);
       else if (Math.abs(x2 - x1) > 12) g.arrowHead(x2, y2, Math.atan2(y2 - y1, x2 - x1), colour);
       const next = p.nextOfPacket[i]!;
@@ -316,19 +332,25 @@ export class Ladder {
     const tb = y.invert(this.height);
     const b0 = Math.max(0, Math.floor((ta - d.start - p.maxTransit) / lv.width));
     const b1 = Math.min(lv.size, Math.ceil((tb - d.start) / lv.width) + 1);
+    // Each lane pair is a band of parallelograms, one per bucket, shaded by how many hops left in it; buckets
+    // tile without overlapping, so the canvas fills them cheaply. Drops are marked on the band.
     d.pairs.forEach((pair, pi) => {
       const x1 = this.laneX(pair.from);
       const x2 = this.laneX(pair.to);
+      const dir = pair.from < pair.to ? 1 : -1;
+      const inset = 3 * dir;
       const colour = pair.from < pair.to ? '#7fb3ff' : '#5ad1a0';
       for (let b = b0; b < b1; b++) {
         const c = lv.counts[pi * lv.size + b]!;
         if (c === 0) continue;
         const t = d.start + b * lv.width;
-        const y1 = y(t);
-        const y2 = y(t + pair.transit);
-        const alpha = Math.min(1, 0.2 + 0.1 * Math.log2(c));
-        g.line(x1, y1, x2, y2, colour, 1 + Math.min(2, Math.log10(c)), [], alpha);
-        if (lv.drops[pi * lv.size + b]! > 0) g.cross(x1 + (x2 - x1) * DROP_STOP, y1 + (y2 - y1) * DROP_STOP, DROP_COLOUR, 3);
+        const ya = y(t);
+        const yb = y(t + lv.width);
+        const da = y(t + pair.transit);
+        const db = y(t + lv.width + pair.transit);
+        const alpha = Math.min(1, 0.25 + 0.1 * Math.log2(c));
+        g.quad([x1 + inset, ya, x2 - inset, da, x2 - inset, db, x1 + inset, yb], colour, alpha);
+        if (lv.drops[pi * lv.size + b]! > 0) g.rect(x1 + (x2 - x1) * DROP_STOP - 2, ya + (da - ya) * DROP_STOP - 2, 4, 4, DROP_COLOUR);
       }
     });
     g.text(this.width - RIGHT, HEADER + 12, `${(i1 - i0).toLocaleString('en')} hops on screen: aggregated — zoom in for single packets`, MUTED_COLOUR, 'right');

@@ -8,58 +8,144 @@ export interface Painter {
   text(x: number, y: number, s: string, colour: string, align?: 'left' | 'center' | 'right', bold?: boolean): void;
   arrowHead(x: number, y: number, angle: number, colour: string, size?: number): void;
   cross(x: number, y: number, colour: string, size?: number): void;
+  /** A filled quadrilateral (x1 y1 … x4 y4): the level-of-detail bands. */
+  quad(q: readonly number[], fill: string, alpha?: number): void;
 }
 
+const SEGMENTS_PER_STROKE = 32;
 const FONT = '11px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace';
 const BOLD = `bold ${FONT}`;
 
+interface Batch {
+  readonly kind: 'stroke' | 'fill';
+  readonly colour: string;
+  readonly width: number;
+  readonly dash: readonly number[];
+  readonly alpha: number;
+  /** stroke: x1 y1 x2 y2 per segment; fill: 'r' rects as x y w h, or triangles as 6 numbers (see `shape`). */
+  readonly coords: number[];
+  readonly shape: 'segment' | 'rect' | 'triangle' | 'quad';
+}
+
+/**
+ * Canvas back end. Software-rasterized canvases pay per stroke() call, so shapes are batched by style — one path
+ * per (colour, width, dash, alpha) — and stroked in order of each style's first use; text is drawn last, on top.
+ * Call `flush()` once the frame is described.
+ */
 export class CanvasPainter implements Painter {
+  private readonly batches = new Map<string, Batch>();
+  private readonly texts: { x: number; y: number; s: string; colour: string; align: CanvasTextAlign; bold: boolean }[] = [];
+
   constructor(private readonly ctx: CanvasRenderingContext2D) {}
 
+  quad(q: readonly number[], fill: string, alpha = 1): void {
+    this.batch('fill', 'quad', fill, 0, [], alpha).push(...q);
+  }
+
+  private batch(kind: Batch['kind'], shape: Batch['shape'], colour: string, width: number, dash: readonly number[], alpha: number): number[] {
+    const a = Math.round(alpha * 8) / 8;
+    const key = `${kind}|${shape}|${colour}|${width}|${dash.join(',')}|${a}`;
+    let b = this.batches.get(key);
+    if (!b) {
+      b = { kind, shape, colour, width, dash, alpha: a, coords: [] };
+      this.batches.set(key, b);
+    }
+    return b.coords;
+  }
+
   line(x1: number, y1: number, x2: number, y2: number, colour: string, width = 1, dash: readonly number[] = [], alpha = 1): void {
-    const c = this.ctx;
-    c.globalAlpha = alpha;
-    c.strokeStyle = colour;
-    c.lineWidth = width;
-    c.setLineDash(dash as number[]);
-    c.beginPath();
-    c.moveTo(x1, y1);
-    c.lineTo(x2, y2);
-    c.stroke();
-    if (dash.length) c.setLineDash([]);
-    c.globalAlpha = 1;
+    this.batch('stroke', 'segment', colour, width, dash, alpha).push(x1, y1, x2, y2);
   }
 
   rect(x: number, y: number, w: number, h: number, fill: string, alpha = 1): void {
-    this.ctx.globalAlpha = alpha;
-    this.ctx.fillStyle = fill;
-    this.ctx.fillRect(x, y, w, h);
-    this.ctx.globalAlpha = 1;
+    this.batch('fill', 'rect', fill, 0, [], alpha).push(x, y, w, h);
   }
 
   text(x: number, y: number, s: string, colour: string, align: 'left' | 'center' | 'right' = 'left', bold = false): void {
-    const c = this.ctx;
-    c.font = bold ? BOLD : FONT;
-    c.fillStyle = colour;
-    c.textAlign = align;
-    c.textBaseline = 'middle';
-    c.fillText(s, x, y);
+    this.texts.push({ x, y, s, colour, align, bold });
   }
 
   arrowHead(x: number, y: number, angle: number, colour: string, size = 6): void {
-    const c = this.ctx;
-    c.fillStyle = colour;
-    c.beginPath();
-    c.moveTo(x, y);
-    c.lineTo(x - size * Math.cos(angle - 0.4), y - size * Math.sin(angle - 0.4));
-    c.lineTo(x - size * Math.cos(angle + 0.4), y - size * Math.sin(angle + 0.4));
-    c.closePath();
-    c.fill();
+    this.batch('fill', 'triangle', colour, 0, [], 1).push(
+      x,
+      y,
+      x - size * Math.cos(angle - 0.4),
+      y - size * Math.sin(angle - 0.4),
+      x - size * Math.cos(angle + 0.4),
+      y - size * Math.sin(angle + 0.4),
+    );
   }
 
   cross(x: number, y: number, colour: string, size = 4): void {
     this.line(x - size, y - size, x + size, y + size, colour, 2);
     this.line(x - size, y + size, x + size, y - size, colour, 2);
+  }
+
+  debugStats(): string {
+    return [...this.batches.entries()].map(([k, b]) => `${k}:${b.coords.length}`).join(' ; ') + ` texts ${this.texts.length}`;
+  }
+
+  flush(): void {
+    const c = this.ctx;
+    for (const b of this.batches.values()) {
+      const k = b.coords;
+      c.globalAlpha = b.alpha;
+      if (b.shape === 'rect') {
+        c.fillStyle = b.colour;
+        for (let i = 0; i < k.length; i += 4) c.fillRect(k[i]!, k[i + 1]!, k[i + 2]!, k[i + 3]!);
+        continue;
+      }
+      if (b.shape === 'segment') {
+        // Stroked in chunks: one huge path of overlapping thick segments is far slower to rasterize than many
+        // small ones (its outline is resolved as a whole).
+        c.strokeStyle = b.colour;
+        c.lineWidth = b.width;
+        c.setLineDash(b.dash as number[]);
+        for (let i = 0; i < k.length; i += 4 * SEGMENTS_PER_STROKE) {
+          c.beginPath();
+          for (let j = i; j < Math.min(k.length, i + 4 * SEGMENTS_PER_STROKE); j += 4) {
+            c.moveTo(k[j]!, k[j + 1]!);
+            c.lineTo(k[j + 2]!, k[j + 3]!);
+          }
+          c.stroke();
+        }
+        continue;
+      }
+      c.beginPath();
+      if (b.shape === 'quad') {
+        for (let i = 0; i < k.length; i += 8) {
+          c.moveTo(k[i]!, k[i + 1]!);
+          c.lineTo(k[i + 2]!, k[i + 3]!);
+          c.lineTo(k[i + 4]!, k[i + 5]!);
+          c.lineTo(k[i + 6]!, k[i + 7]!);
+          c.closePath();
+        }
+        c.fillStyle = b.colour;
+        c.fill();
+      } else {
+        for (let i = 0; i < k.length; i += 6) {
+          c.moveTo(k[i]!, k[i + 1]!);
+          c.lineTo(k[i + 2]!, k[i + 3]!);
+          c.lineTo(k[i + 4]!, k[i + 5]!);
+          c.closePath();
+        }
+        c.fillStyle = b.colour;
+        c.fill();
+      }
+    }
+    c.setLineDash([]);
+    c.globalAlpha = 1;
+    c.textBaseline = 'middle';
+    let font = '';
+    for (const t of this.texts) {
+      const f = t.bold ? BOLD : FONT;
+      if (f !== font) c.font = font = f;
+      c.fillStyle = t.colour;
+      c.textAlign = t.align;
+      c.fillText(t.s, t.x, t.y);
+    }
+    this.batches.clear();
+    this.texts.length = 0;
   }
 }
 
@@ -119,5 +205,11 @@ export class SvgPainter implements Painter {
   cross(x: number, y: number, colour: string, size = 4): void {
     this.line(x - size, y - size, x + size, y + size, colour, 2);
     this.line(x - size, y + size, x + size, y - size, colour, 2);
+  }
+
+  quad(q: readonly number[], fill: string, alpha = 1): void {
+    const pts: string[] = [];
+    for (let i = 0; i < 8; i += 2) pts.push(`${q[i]!.toFixed(1)},${q[i + 1]!.toFixed(1)}`);
+    this.el('polygon', { points: pts.join(' '), fill, ...(alpha < 1 ? { 'fill-opacity': alpha } : {}) });
   }
 }
