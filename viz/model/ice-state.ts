@@ -1,0 +1,194 @@
+import type { JsonValue, Note } from '../../sim/core/trace.ts';
+
+/**
+ * The ICE state of every agent at a moment, rebuilt from the ice.* notes up to that moment (sim/ice/README.md lists
+ * the kinds and their data). Pure: the panel calls it on every cursor move, forward or back.
+ */
+
+/** RFC 8445 §6.1.2.6 candidate pair states. */
+export type PairStateName = 'frozen' | 'waiting' | 'in-progress' | 'succeeded' | 'failed';
+
+export interface IcePairView {
+  /** "local base -> remote", the agent's pair id. */
+  readonly id: string;
+  readonly local: string;
+  readonly remote: string;
+  readonly localType: string;
+  readonly remoteType: string;
+  /** §6.1.2.3 pair priority, a decimal string (it exceeds 2^53). */
+  readonly priority: string;
+  readonly state: PairStateName;
+  readonly nominated: boolean;
+  readonly selected: boolean;
+  readonly reason: string;
+  /** When the pair was formed and last changed (µs). */
+  readonly formedAt: number;
+  readonly changedAt: number;
+}
+
+export interface IceCandidateView {
+  readonly type: string;
+  readonly address: string;
+  readonly priority?: number;
+  /** When it was gathered (local) or arrived by signaling or as peer-reflexive (remote), µs. */
+  readonly t: number;
+  /** "signaling", "prflx", "pruned", or the STUN/TURN server it came from. */
+  readonly how: string;
+}
+
+export interface IceAgentView {
+  readonly source: string;
+  /** W3C RTCIceConnectionState words: new, checking, connected, completed, disconnected, failed. */
+  readonly state: string;
+  readonly stateReason: string;
+  readonly role: string;
+  readonly lite: boolean;
+  readonly gathering: string;
+  readonly local: readonly IceCandidateView[];
+  readonly remote: readonly IceCandidateView[];
+  /** Highest priority first (§6.1.2.3 ordering of the checklist). */
+  readonly pairs: readonly IcePairView[];
+  readonly selected?: string;
+  readonly remoteEndOfCandidates: boolean;
+}
+
+const PAIR_STATES: readonly string[] = ['frozen', 'waiting', 'in-progress', 'succeeded', 'failed'];
+
+interface MutableAgent {
+  source: string;
+  state: string;
+  stateReason: string;
+  role: string;
+  lite: boolean;
+  gathering: string;
+  local: IceCandidateView[];
+  remote: IceCandidateView[];
+  pairs: Map<string, IcePairView>;
+  selected?: string;
+  remoteEndOfCandidates: boolean;
+  generation: number;
+}
+
+function str(v: JsonValue | undefined, fallback = ''): string {
+  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : fallback;
+}
+
+/** Every agent (one per note source that reports ice.* notes), in order of first appearance, as of time `t`. */
+export function iceStateAt(notes: readonly Note[], t: number): IceAgentView[] {
+  const agents = new Map<string, MutableAgent>();
+  for (const n of notes) {
+    if (n.t > t) break;
+    if (!n.kind.startsWith('ice.')) continue;
+    let a = agents.get(n.source);
+    if (!a) {
+      a = { source: n.source, state: 'new', stateReason: '', role: '', lite: false, gathering: 'new', local: [], remote: [], pairs: new Map(), remoteEndOfCandidates: false, generation: 0 };
+      agents.set(n.source, a);
+    }
+    apply(a, n);
+  }
+  return [...agents.values()].map((a) => ({
+    source: a.source,
+    state: a.state,
+    stateReason: a.stateReason,
+    role: a.role,
+    lite: a.lite,
+    gathering: a.gathering,
+    local: a.local,
+    remote: a.remote,
+    pairs: [...a.pairs.values()].map((p) => ({ ...p, selected: p.id === a.selected })).sort(byPriority),
+    ...(a.selected !== undefined ? { selected: a.selected } : {}),
+    remoteEndOfCandidates: a.remoteEndOfCandidates,
+  }));
+}
+
+function byPriority(x: IcePairView, y: IcePairView): number {
+  const a = safeBig(x.priority);
+  const b = safeBig(y.priority);
+  return a === b ? (x.id < y.id ? -1 : 1) : a > b ? -1 : 1;
+}
+
+function safeBig(s: string): bigint {
+  return /^\d+$/.test(s) ? BigInt(s) : 0n;
+}
+
+function apply(a: MutableAgent, n: Note): void {
+  const d = n.data ?? {};
+  switch (n.kind) {
+    case 'ice.state':
+      a.state = str(d['state'], a.state);
+      a.stateReason = str(d['reason']);
+      if (d['role'] !== undefined) a.role = str(d['role']);
+      if (d['lite'] !== undefined) a.lite = d['lite'] === true;
+      return;
+    case 'ice.role':
+      a.role = str(d['role'], a.role);
+      return;
+    case 'ice.restart':
+      // RFC 8445 §9: a restart starts a new checklist with new credentials.
+      a.generation++;
+      a.pairs.clear();
+      a.remote = [];
+      delete a.selected;
+      a.remoteEndOfCandidates = false;
+      return;
+    case 'ice.gathering':
+      a.gathering = str(d['state'], a.gathering);
+      return;
+    case 'ice.candidate.gathered':
+      a.local.push({ type: str(d['type']), address: str(d['address']), ...(typeof d['priority'] === 'number' ? { priority: d['priority'] } : {}), t: n.t, how: str(d['server'], 'local') || 'local' });
+      return;
+    case 'ice.candidate.pruned': {
+      const cand = str(d['candidate']);
+      const i = a.local.findIndex((c) => cand.includes(` ${c.address.replace(/:(\d+)$/, ' $1')} `) && c.type === str(d['type']));
+      if (i >= 0) a.local[i] = { ...a.local[i]!, how: 'pruned' };
+      return;
+    }
+    case 'ice.candidate.remote': {
+      const address = str(d['address']);
+      a.remote = a.remote.filter((c) => !(c.how === 'prflx' && c.address === address));
+      a.remote.push({ type: str(d['type']), address, t: n.t, how: 'signaling' });
+      return;
+    }
+    case 'ice.candidate.prflx': {
+      const c: IceCandidateView = { type: 'prflx', address: str(d['address']), ...(typeof d['priority'] === 'number' ? { priority: d['priority'] } : {}), t: n.t, how: 'prflx' };
+      if (str(d['side']) === 'local') a.local.push(c);
+      else a.remote.push(c);
+      return;
+    }
+    case 'ice.remote.end-of-candidates':
+      a.remoteEndOfCandidates = true;
+      return;
+    case 'ice.pair.state': {
+      const id = str(d['pair']);
+      const state = str(d['state']);
+      const before = a.pairs.get(id);
+      a.pairs.set(id, {
+        id,
+        local: str(d['local'], before?.local ?? ''),
+        remote: str(d['remote'], before?.remote ?? ''),
+        localType: str(d['localType'], before?.localType ?? ''),
+        remoteType: str(d['remoteType'], before?.remoteType ?? ''),
+        priority: str(d['priority'], before?.priority ?? '0'),
+        state: (PAIR_STATES.includes(state) ? state : before?.state ?? 'frozen') as PairStateName,
+        nominated: d['nominated'] === true || (before?.nominated ?? false),
+        selected: false,
+        reason: str(d['reason']),
+        formedAt: before?.formedAt ?? n.t,
+        changedAt: n.t,
+      });
+      return;
+    }
+    case 'ice.selected':
+      a.selected = str(d['pair']);
+      return;
+  }
+}
+
+/** The colour a pair state is drawn with (frozen grey, waiting amber, in progress blue, succeeded green, failed red). */
+export const PAIR_STATE_COLOURS: Readonly<Record<PairStateName, string>> = {
+  frozen: '#8a8f98',
+  waiting: '#c9a227',
+  'in-progress': '#3b82f6',
+  succeeded: '#2e9e4f',
+  failed: '#d0453a',
+};
