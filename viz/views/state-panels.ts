@@ -1,6 +1,10 @@
 import { formatDuration } from '../../sim/core/time.ts';
-import type { Note } from '../../sim/core/trace.ts';
-import { familyRows, hasFamily } from '../model/note-state.ts';
+import type { Note, Secret } from '../../sim/core/trace.ts';
+import { dtlsStateAt } from '../model/dtls-state.ts';
+import { iceStateAt } from '../model/ice-state.ts';
+import { hasFamily } from '../model/note-state.ts';
+import { dtlsPanel, srtpPanel } from './dtls-panel.ts';
+import { icePanel } from './ice-panel.ts';
 import { clear, el, emptyState } from './dom.ts';
 
 interface Family {
@@ -32,37 +36,44 @@ const FAMILIES: readonly Family[] = [
   },
 ];
 
-/** State panels at the cursor, driven only by note kinds: they fill in as components start reporting. */
+/**
+ * State panels at the cursor: ICE per agent, DTLS and SRTP per endpoint, each rebuilt from the notes (and the
+ * trace's secrets) up to the cursor, so stepping back shows the earlier state, not just a moved cursor.
+ */
 export class StatePanels {
   readonly root: HTMLElement;
+  private secrets: readonly Secret[] = [];
 
   constructor(host: HTMLElement) {
     this.root = el('div', { class: 'state-panels' });
     host.append(this.root);
   }
 
-  render(notes: readonly Note[], t: number): void {
+  /** The trace's secrets (kind 'srtp' lines carry the exported keys the SRTP panel shows). */
+  setSecrets(secrets: readonly Secret[]): void {
+    this.secrets = secrets;
+  }
+
+  render(notes: readonly Note[], t: number, secrets?: readonly Secret[]): void {
+    if (secrets) this.secrets = secrets;
     clear(this.root);
-    for (const f of FAMILIES) {
-      const box = el('section', { class: 'state-panel', 'data-testid': `panel-${f.title.toLowerCase()}` }, el('h3', {}, f.title));
-      if (!hasFamily(notes, f.prefix)) {
-        box.append(emptyState(`No ${f.title}`, f.absent));
-      } else {
-        const rows = familyRows(notes, f.prefix, t);
-        if (rows.length === 0) box.append(emptyState(`${f.title}: not yet`, f.before));
-        else {
-          const table = el('table', {});
-          table.append(el('tr', {}, ...['source', 'kind', 'key', 'state', 'at', 'what'].map((h) => el('th', {}, h))));
-          for (const r of rows) {
-            table.append(el('tr', {}, el('td', {}, r.source), el('td', {}, r.kind), el('td', {}, r.key), el('td', { class: 'state' }, r.state ?? ''), el('td', {}, formatDuration(r.t)), el('td', {}, r.count > 1 ? `${r.text} (×${r.count})` : r.text)));
-          }
-          box.append(table);
-        }
-      }
-      this.root.append(box);
-    }
+    const [ice, dtls, srtp] = FAMILIES as [Family, Family, Family];
+    const agents = iceStateAt(notes, t);
+    this.root.append(panel(ice, notes, agents.map(icePanel)));
+    const endpoints = dtlsStateAt(notes, this.secrets, t);
+    const withHandshake = endpoints.filter((e) => e.state !== 'new' || e.flights.length > 0);
+    this.root.append(panel(dtls, notes, withHandshake.map(dtlsPanel)));
+    this.root.append(panel(srtp, notes, endpoints.flatMap((e) => (e.srtp ? [srtpPanel(e.source, e.srtp)] : []))));
     this.root.append(eventLog(notes, t));
   }
+}
+
+function panel(f: Family, notes: readonly Note[], body: readonly HTMLElement[]): HTMLElement {
+  const box = el('section', { class: 'state-panel', 'data-testid': `panel-${f.title.toLowerCase()}` }, el('h3', {}, f.title));
+  if (!hasFamily(notes, f.prefix)) box.append(emptyState(`No ${f.title}`, f.absent));
+  else if (body.length === 0) box.append(emptyState(`${f.title}: not yet`, f.before));
+  else box.append(...body);
+  return box;
 }
 
 /** The last notes up to the cursor, every kind: what just happened. */
