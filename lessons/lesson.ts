@@ -108,4 +108,4 @@ export function lessonScenarios(l: LessonFile): (string | Record<string, unknown
   return out;
 }
 
-export const DEFAULT_LESSON = 'nat-basics';
+export const DEFAULT_LESSON = 'webrtc-call';

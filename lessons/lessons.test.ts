@@ -34,8 +34,8 @@ function traceOf(s: string | Record<string, unknown>): Trace {
 }
 
 describe('lessons', () => {
-  it('the three first lessons exist, NAT basics first and default', () => {
-    expect(lessons.map((l) => l.id)).toEqual(['nat-basics', 'nat-timeouts', 'hairpin-double-nat']);
+  it('the full call comes first and is the default, then the NAT lessons, then TURN fallback', () => {
+    expect(lessons.map((l) => l.id)).toEqual(['webrtc-call', 'nat-basics', 'nat-timeouts', 'hairpin-double-nat', 'turn-fallback']);
     expect(lessons[0]!.id).toBe(DEFAULT_LESSON);
   });
 
