@@ -33,7 +33,8 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('a full call in the vi
     expect(await ice.locator('[data-testid=ice-state]').allTextContents()).toEqual(['completed', 'completed']);
     expect(await dtls.locator('[data-testid=dtls-fingerprint]').first().textContent()).toContain('✓');
     await expect.poll(() => page.locator('[data-testid=panel-srtp]').textContent()).toContain('SRTP_AES128_CM_HMAC_SHA1_80');
-    await page.screenshot({ path: artifact('call-01-after-ice-dtls.png'), fullPage: true });
+    await page.screenshot({ path: artifact('call-01-after-ice-dtls.png') });
+    await page.locator('.state-panels').screenshot({ path: artifact('call-02-state-panels.png') });
 
     // Back to the first check's success: no pair is selected yet.
     await page.locator('[data-testid=checkpoint-2]').click();
