@@ -220,7 +220,7 @@ export class App {
   renderPanels(): void {
     if (!this.p || !this.replay) return;
     this.topology.render(this.p, this.replay, this.now);
-    this.panels.render(this.p.notes, this.now);
+    this.panels.render(this.p.notes, this.now, this.p.secrets);
     this.list.render();
     if (this.lesson) this.lessonPanel.mark(-1);
   }

@@ -60,8 +60,16 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('visualizer in Chromiu
     await s?.close();
   });
 
-  it('opens on the NAT basics lesson with its scenario on the ladder', async () => {
+  it('opens on the default lesson, a WebRTC call between two browsers, when the link names none', async () => {
     const { page, errors } = await openApp(s);
+    await expect.poll(() => page.locator('#lesson-select').inputValue()).toBe('webrtc-call');
+    const lanes = await page.evaluate(() => (window as unknown as { rtclab: AppHandle }).rtclab.p!.lanes);
+    expect(lanes).toEqual(expect.arrayContaining(['alice', 'natA', 'server', 'natB', 'bob']));
+    expect(errors).toEqual([]);
+  });
+
+  it('opens the NAT basics lesson with its scenario on the ladder', async () => {
+    const { page, errors } = await openApp(s, '?lesson=nat-basics');
     await expect.poll(() => page.locator('[data-testid=lesson] h2').first().textContent()).toContain('NAT basics');
     expect(await page.locator('#lesson-select').inputValue()).toBe('nat-basics');
     const lanes = await page.evaluate(() => (window as unknown as { rtclab: AppHandle }).rtclab.p!.lanes);
@@ -73,7 +81,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('visualizer in Chromiu
   });
 
   it('clicking an arrow selects the packet everywhere and hovering a field lights its bytes', async () => {
-    const { page, errors } = await openApp(s);
+    const { page, errors } = await openApp(s, '?lesson=nat-basics');
     await clickHop(page, 1);
     expect(await page.evaluate(() => (window as unknown as { rtclab: AppHandle }).rtclab.selected)).toBe(1);
     await expect.poll(() => page.locator('.hop-facts').textContent()).toContain('Hop 1');
@@ -90,7 +98,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('visualizer in Chromiu
   });
 
   it('stepping forward creates the NAT mapping and stepping back removes it again', async () => {
-    const { page } = await openApp(s);
+    const { page } = await openApp(s, '?lesson=nat-basics');
     const table = page.locator('[data-testid="nat-table-natA"]');
     await expect.poll(() => table.locator('[data-testid=nat-empty]').count()).toBe(1);
     await expect.poll(() => page.locator('[data-testid=panel-ice]').textContent()).toContain('No ICE agent in this scenario');
@@ -119,7 +127,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('visualizer in Chromiu
   });
 
   it('a real capture dropped on the page replaces the trace, STUN and TURN dissected', async () => {
-    const { page, errors } = await openApp(s);
+    const { page, errors } = await openApp(s, '?lesson=nat-basics');
     await dropFile(page, 'stun-turn-coturn.pcapng', readFileSync(capturePath('stun-turn-coturn/stun-turn-coturn.pcapng')));
     await waitForStatus(page, /stun-turn-coturn\.pcapng · \d+ packets/);
     const protos = await page.evaluate(() => (window as unknown as { rtclab: AppHandle }).rtclab.protocols());
@@ -135,7 +143,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('visualizer in Chromiu
   });
 
   it('the file picker opens a DTLS capture and the detail explains the RFC 7983 classification', async () => {
-    const { page } = await openApp(s);
+    const { page } = await openApp(s, '?lesson=nat-basics');
     await page.locator('#file').setInputFiles(capturePath('dtls-srtp-openssl/dtls12-srtp.pcapng'));
     await waitForStatus(page, /dtls12-srtp\.pcapng/);
     await page.locator('.list-row[data-hop="0"]').click();
@@ -145,7 +153,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('visualizer in Chromiu
   });
 
   it('markup and script inside packets and capture metadata show as text and never run', async () => {
-    const { page, errors } = await openApp(s);
+    const { page, errors } = await openApp(s, '?lesson=nat-basics');
     const evil = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
     const path = artifact('markup.pcapng');
     writeFileSync(path, writePcapng(markupTrace(evil)));
@@ -173,7 +181,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('visualizer in Chromiu
   });
 
   it('the scenario panel re-runs with a symmetric NAT in place', async () => {
-    const { page } = await openApp(s);
+    const { page } = await openApp(s, '?lesson=nat-basics');
     await page.locator('[data-testid=tab-scenario]').click();
     await page.locator('[data-key="natA.mapping"]').selectOption('address-and-port-dependent');
     await page.locator('[data-testid=rerun]').click();
