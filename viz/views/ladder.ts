@@ -146,12 +146,8 @@ export class Ladder {
     this.ctx.clearRect(0, 0, this.width, this.height);
     const painter = new CanvasPainter(this.ctx);
     this.draw(painter, this.width, this.height);
-    const tm = performance.now();
-    const stats = painter.debugStats();
     painter.flush();
-    if (performance.now() - t0 > 300) console.log('DEBUG draw', tm - t0, 'flush', performance.now() - tm, stats);
     this.lastFrameMs = performance.now() - t0;
-    if (this.lastFrameMs > 300) console.log('DEBUG slow frame', this.lastFrameMs, this.transform.k, this.transform.y, this.visibleRange());
     this.frames++;
     this.onDraw?.();
   }

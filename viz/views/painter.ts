@@ -81,10 +81,6 @@ export class CanvasPainter implements Painter {
     this.line(x - size, y + size, x + size, y - size, colour, 2);
   }
 
-  debugStats(): string {
-    return [...this.batches.entries()].map(([k, b]) => `${k}:${b.coords.length}`).join(' ; ') + ` texts ${this.texts.length}`;
-  }
-
   flush(): void {
     const c = this.ctx;
     for (const b of this.batches.values()) {
