@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readCapture } from '../wire/pcap/index.ts';
 import { Dissector } from '../dissect/dissector.ts';
-import { CAPTURES_DIR } from '../dissect/testing/captures.ts';
+import { CAPTURES_DIR } from '../../test/support/dissect-captures.ts';
 import { CaptureAnalyzer } from './analyzer.ts';
 import { formatStory } from './story.ts';
 import type { DissectedPacket } from '../dissect/types.ts';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readCapture } from '../wire/pcap/index.ts';
-import { CAPTURES_DIR } from '../dissect/testing/captures.ts';
+import { CAPTURES_DIR } from '../../test/support/dissect-captures.ts';
 import { analyzeCapture, formatStory } from './story.ts';
 import { streamLoss } from './streams.ts';
 import { CaptureAnalyzer } from './analyzer.ts';

@@ -1,4 +1,4 @@
-/** Hex and base64 without Buffer, so the same code runs in Node, Deno and the browser. */
+/** Hex and base64 on Uint8Array only (no Node-specific types), so the same code runs in Node, Deno and the browser. */
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 

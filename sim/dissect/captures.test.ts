@@ -8,7 +8,7 @@ import type { DissectedRecord } from '../wire/dtls/datagram.ts';
 import { handshakeTypeName } from '../wire/dtls/names.ts';
 import type { RtpPacket } from '../wire/rtp/rtp.ts';
 import type { HandshakeFragment } from '../wire/dtls/handshake.ts';
-import { captureCases, dissectFile, readTruth, type Dissected } from './testing/captures.ts';
+import { captureCases, dissectFile, readTruth, type Dissected } from '../../test/support/dissect-captures.ts';
 import type { DissectedPacket } from './types.ts';
 
 // Every capture in captures/ (real traffic from coturn, openssl and Chromium, see captures/README.md) must dissect

@@ -9,7 +9,7 @@ import { readCapture, writePcapng } from '../wire/pcap/index.ts';
 import { SrtpSession } from '../srtp/session.ts';
 import type { RtpPacket } from '../wire/rtp/rtp.ts';
 import { analyzeCapture } from '../capture/story.ts';
-import { CAPTURES_DIR, dissectFile } from './testing/captures.ts';
+import { CAPTURES_DIR, dissectFile } from '../../test/support/dissect-captures.ts';
 
 // The openssl captures come with key logs: with them the dissector opens the DTLS 1.2 records, verifies both
 // Finished messages, derives the DTLS-SRTP keys through the exporter and opens SRTP/SRTCP keyed by that handshake.

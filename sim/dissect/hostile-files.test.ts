@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { dissectCommand } from '../../cli/dissect.ts';
-import { CAPTURES_DIR } from './testing/captures.ts';
+import { CAPTURES_DIR } from '../../test/support/dissect-captures.ts';
 
 // Hostile capture files end to end through `rtclab dissect`: block lengths that lie (huge, tiny, odd, a trailer
 // that disagrees), zero-length and huge packets, empty and cut files, classic pcap records that lie. Each gives a

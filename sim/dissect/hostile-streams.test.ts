@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../core/rng.ts';
 import { readCapture } from '../wire/pcap/index.ts';
 import { Dissector } from './dissector.ts';
-import { CAPTURES_DIR } from './testing/captures.ts';
+import { CAPTURES_DIR } from '../../test/support/dissect-captures.ts';
 import type { DissectedPacket } from './types.ts';
 
 // Hostile TCP streams: the signaling capture's segments mutated (bytes flipped, cut short, replayed, dropped and

@@ -8,7 +8,7 @@ import { readCapture } from '../wire/pcap/index.ts';
 import { dissectCommand } from '../../cli/dissect.ts';
 import { dissectPacket, Dissector } from './dissect.ts';
 import type { DissectedPacket, Layer } from './types.ts';
-import { CAPTURES_DIR } from './testing/captures.ts';
+import { CAPTURES_DIR } from '../../test/support/dissect-captures.ts';
 
 // Hostile input: lies in length fields, truncation, garbage, huge and empty packets. The dissector never throws,
 // reports problems, keeps every span inside the packet, and the CLI turns a broken file into an error message.

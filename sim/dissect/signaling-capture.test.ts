@@ -6,7 +6,7 @@ import type { WebSocketFrame } from '../wire/websocket/frame.ts';
 import type { SessionDescription } from '../wire/sdp/types.ts';
 import { encodeSdp } from '../wire/sdp/sdp.ts';
 import type { SignalingMessage } from './signaling.ts';
-import { CAPTURES_DIR, dissectFile } from './testing/captures.ts';
+import { CAPTURES_DIR, dissectFile } from '../../test/support/dissect-captures.ts';
 import type { DissectedPacket, Layer } from './types.ts';
 
 // A real loopback capture of HTTP and WebSocket signaling (captures/signaling/README.md): Janus over HTTP with

@@ -10,7 +10,7 @@ import { writePcapng } from '../wire/pcap/pcapng-writer.ts';
 import { readCapture } from '../wire/pcap/index.ts';
 import { parseDuration } from '../core/time.ts';
 import { Dissector } from './dissector.ts';
-import { compareWithTshark, tshark, tsharkAvailable } from './testing/tshark.ts';
+import { compareWithTshark, tshark, tsharkAvailable } from '../../test/support/tshark.ts';
 
 // Differential test on our own exports (`rtclab run <preset> --pcap --keylog`): for presets of every layer that
 // exists (network and NATs, STUN/TURN/ICE, DTLS-SRTP and calls), the pcapng we write is dissected by us with no

@@ -5,7 +5,7 @@ import { decodeIpDatagram } from '../wire/ip/datagram.ts';
 import { withoutSpans } from '../wire/reader.ts';
 import { packetToJson } from './json.ts';
 import { Dissector } from './dissector.ts';
-import { captureCases } from './testing/captures.ts';
+import { captureCases } from '../../test/support/dissect-captures.ts';
 
 // The packet list's fast path (ONE codec layer): the same decoders with span recording off give the same values,
 // summaries, problems and JSON; only the field spans are missing.

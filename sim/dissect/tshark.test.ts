@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { captureCases, dissectFile } from './testing/captures.ts';
-import { compareWithTshark, tshark, tsharkAvailable } from './testing/tshark.ts';
+import { captureCases, dissectFile } from '../../test/support/dissect-captures.ts';
+import { compareWithTshark, tshark, tsharkAvailable } from '../../test/support/tshark.ts';
 
 // Differential test against tshark itself (the wire oracle of DESIGN.md): wherever tshark has an opinion about a
 // frame of a real capture (a STUN transaction id and type, an RTP SSRC and sequence number with its RTP heuristic

@@ -24,7 +24,7 @@ export interface LinkDirection {
   readonly burst?: GilbertElliott;
   /** Serialization rate in bits per second; 0 or absent means unlimited. */
   readonly rate?: number;
-  /** Buffer limit in bytes, counting what is still being serialized ahead of a datagram (tail drop); only with a rate. */
+  /** Queue limit in bytes, counting what is still being serialized ahead of a datagram (tail drop); only with a rate. */
   readonly queue?: number;
   /** Largest IP datagram the link carries; larger ones are dropped (no fragmentation in the simulator). */
   readonly mtu: number;

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { decodeIpDatagram, decodeUdpDatagram } from './datagram.ts';
 import { decodeTcpDatagram } from '../tcp/tcp-datagram.ts';
 import { IpReassembler } from './reassembly.ts';
-import { ipDatagramsOf, truthOf } from './testdata/read-pcapng.ts';
+import { ipDatagramsOf, truthOf } from '../../../test/support/read-pcapng.ts';
 import { findField } from '../field.ts';
 
 const here = (f: string): string => fileURLToPath(new URL(`./testdata/${f}`, import.meta.url));

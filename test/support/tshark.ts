@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { expect } from 'vitest';
-import { toHex } from '../../core/encoding.ts';
-import type { StunMessage } from '../../wire/stun/index.ts';
-import type { RtpPacket } from '../../wire/rtp/rtp.ts';
-import type { DissectedRecord } from '../../wire/dtls/datagram.ts';
-import type { HandshakeFragment } from '../../wire/dtls/handshake.ts';
-import type { HttpMessage, HttpRequestLine, HttpStatusLine } from '../../wire/http/http.ts';
-import type { WebSocketFrame } from '../../wire/websocket/frame.ts';
-import type { DissectedPacket } from '../types.ts';
+import { toHex } from '../../sim/core/encoding.ts';
+import type { StunMessage } from '../../sim/wire/stun/index.ts';
+import type { RtpPacket } from '../../sim/wire/rtp/rtp.ts';
+import type { DissectedRecord } from '../../sim/wire/dtls/datagram.ts';
+import type { HandshakeFragment } from '../../sim/wire/dtls/handshake.ts';
+import type { HttpMessage, HttpRequestLine, HttpStatusLine } from '../../sim/wire/http/http.ts';
+import type { WebSocketFrame } from '../../sim/wire/websocket/frame.ts';
+import type { DissectedPacket } from '../../sim/dissect/types.ts';
 
 /**
  * The tshark oracle for tests (node only): tshark's fields for every frame of a capture, and a frame-by-frame

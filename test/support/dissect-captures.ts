@@ -1,13 +1,15 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCapture } from '../../wire/pcap/index.ts';
-import type { CapturePacket } from '../../wire/pcap/index.ts';
-import { Dissector } from '../dissector.ts';
-import type { DissectedPacket } from '../types.ts';
+import { readCapture } from '../../sim/wire/pcap/index.ts';
+import type { CapturePacket } from '../../sim/wire/pcap/index.ts';
+import { Dissector } from '../../sim/dissect/dissector.ts';
+import type { DissectedPacket } from '../../sim/dissect/types.ts';
 
 /** Test helpers: the captures in the project's captures/ folder with their truth files (node only). */
 
-export const CAPTURES_DIR = new URL('../../../captures/', import.meta.url).pathname;
+import { CAPTURES_DIR } from '../captures.ts';
+
+export { CAPTURES_DIR };
 
 export interface CaptureCase {
   readonly name: string;
