@@ -119,4 +119,18 @@ describe('NAT hairpinning, expiry and refresh, double NAT', () => {
     const first = t.hops.filter((h) => h.packet === 1).map((h) => h.link);
     expect(first).toEqual(['alice-lan', 'home-lan', 'cgnat-wan', 'server-wan']);
   });
+  it('notes outbound refreshes, so the table shows when a mapping now expires, at most once a second per mapping', () => {
+    const keepalive = run('nat-keepalive').notes.filter((n) => n.kind === 'nat.mapping.refreshed');
+    expect(keepalive.map((n) => n.t)).toEqual([60_001_000, 120_001_000, 180_001_000, 240_001_000, 300_001_000]);
+    // a call sends hundreds of packets a second through each mapping: refreshes are noted once a second at most
+    const call = run('call-p2p').notes.filter((n) => n.kind === 'nat.mapping.refreshed');
+    const perMapping = new Map<string, number[]>();
+    for (const n of call) {
+      const key = `${n.source} ${String(n.data?.internal)}`;
+      perMapping.set(key, [...(perMapping.get(key) ?? []), n.t]);
+    }
+    expect(call.length).toBeGreaterThan(0);
+    for (const times of perMapping.values()) for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(1_000_000);
+  });
 });
+

@@ -96,6 +96,7 @@ export class NatBox extends NetNode {
       return;
     }
     if (d.event === 'created') this.created(d.note, hop.packet);
+    else this.refreshed(d.mapping.id, d.note, hop.packet);
     this.stats.translatedOut++;
     this.forward(bytes, hop, { src: d.external.ip, srcPort: d.external.port });
   }
@@ -116,6 +117,18 @@ export class NatBox extends NetNode {
     }
     out.send(rewritten, hop.packet);
     this.armExpiry();
+  }
+
+  /**
+   * Outbound refreshes move a mapping's expiry (RFC 4787 REQ-6); they are noted at most once a second per mapping,
+   * so the NAT table shown at any moment is right to the second without a note for every media packet.
+   */
+  private readonly lastRefreshNote = new Map<number, number>();
+  private refreshed(mapping: number, note: NatNoteFacts, packet: number): void {
+    const last = this.lastRefreshNote.get(mapping);
+    if (last !== undefined && this.net.now - last < 1_000_000) return;
+    this.lastRefreshNote.set(mapping, this.net.now);
+    this.noteFacts(note, packet);
   }
 
   private created(note: NatNoteFacts, packet: number): void {
