@@ -30,6 +30,20 @@ export interface NatPreset {
 const cone = (filtering: NatConfig['filtering']): NatConfig =>
   withOverrides(DEFAULT_NAT_CONFIG, { mapping: 'endpoint-independent', filtering, portAssignment: 'preserve', onPortCollision: 'sequential' });
 
+/** Linux MASQUERADE's behaviour (explained at its preset below); --random-fully differs only in port choice. */
+const LINUX_MASQUERADE: NatConfig = withOverrides(DEFAULT_NAT_CONFIG, {
+  mapping: 'address-and-port-dependent',
+  filtering: 'address-and-port-dependent',
+  portAssignment: 'preserve',
+  onPortCollision: 'random',
+  portParity: false,
+  portOverlapping: true,
+  hairpinning: false,
+  mappingLifetime: 120 * SECOND,
+  unrepliedLifetime: 30 * SECOND,
+  inboundRefresh: true,
+});
+
 export const NAT_PRESETS: { readonly [K in NatConfigPresetName]: NatPreset } = {
   'full-cone': {
     description: 'Endpoint-independent mapping and filtering: once a host has sent anything, anyone can reach it through its mapping.',
@@ -69,34 +83,12 @@ export const NAT_PRESETS: { readonly [K in NatConfigPresetName]: NatPreset } = {
    */
   'linux-masquerade': {
     description: 'Linux iptables/nftables MASQUERADE defaults: per-flow mappings that keep the internal port when they can (so they usually look endpoint-independent), random port on a clash, reply-only filtering, 30 s/120 s UDP timeouts, no hairpinning.',
-    config: withOverrides(DEFAULT_NAT_CONFIG, {
-      mapping: 'address-and-port-dependent',
-      filtering: 'address-and-port-dependent',
-      portAssignment: 'preserve',
-      onPortCollision: 'random',
-      portParity: false,
-      portOverlapping: true,
-      hairpinning: false,
-      mappingLifetime: 120 * SECOND,
-      unrepliedLifetime: 30 * SECOND,
-      inboundRefresh: true,
-    }),
+    config: LINUX_MASQUERADE,
   },
   /* MASQUERADE --random-fully (NF_NAT_RANGE_PROTO_RANDOM_FULLY): get_unique_tuple skips the port-keeping steps. */
   'linux-masquerade-random-fully': {
     description: 'MASQUERADE --random-fully: as linux-masquerade, but every flow gets a random external port, so each remote sees a different port (symmetric behaviour).',
-    config: withOverrides(DEFAULT_NAT_CONFIG, {
-      mapping: 'address-and-port-dependent',
-      filtering: 'address-and-port-dependent',
-      portAssignment: 'random',
-      onPortCollision: 'random',
-      portParity: false,
-      portOverlapping: true,
-      hairpinning: false,
-      mappingLifetime: 120 * SECOND,
-      unrepliedLifetime: 30 * SECOND,
-      inboundRefresh: true,
-    }),
+    config: withOverrides(LINUX_MASQUERADE, { portAssignment: 'random' }),
   },
   /*
    * RFC 6888: RFC 4787 behaviour (REQ-1: EIM), paired pooling (REQ-2), endpoint-independent filtering (REQ-7),

@@ -252,12 +252,19 @@ function dataFits(e: Endian, dataAt: number, capturedLength: number, what: strin
 
 // Enhanced Packet Block (pcapng §4.3).
 function enhancedPacket(e: Endian, offset: number, ctx: SectionContext): void {
-  const what = 'Enhanced Packet Block';
-  const iface = lookupInterface(ctx, e.u32(8), what, offset);
+  timestampedPacket(e, offset, ctx, 'epb', 'Enhanced Packet Block', e.u32(8));
+}
+
+/**
+ * The two blocks laid out alike after their interface id: timestamp (high, low), captured and original length,
+ * data, options. They differ only in how wide the interface id is.
+ */
+function timestampedPacket(e: Endian, offset: number, ctx: SectionContext, block: 'epb' | 'pb', what: string, interfaceId: number): void {
+  const iface = lookupInterface(ctx, interfaceId, what, offset);
   const capturedLength = e.u32(20);
   if (!iface || !dataFits(e, 28, capturedLength, what, offset, ctx)) return;
   packet(e, offset, ctx, {
-    block: 'epb',
+    block,
     iface,
     ticks: [e.u32(12), e.u32(16)],
     capturedLength,
@@ -283,17 +290,5 @@ function simplePacket(e: Endian, offset: number, ctx: SectionContext): void {
 
 // Packet Block, obsolete (pcapng Appendix A): 16-bit interface id and drops count.
 function obsoletePacket(e: Endian, offset: number, ctx: SectionContext): void {
-  const what = 'Packet Block';
-  const iface = lookupInterface(ctx, e.u16(8), what, offset);
-  const capturedLength = e.u32(20);
-  if (!iface || !dataFits(e, 28, capturedLength, what, offset, ctx)) return;
-  packet(e, offset, ctx, {
-    block: 'pb',
-    iface,
-    ticks: [e.u32(12), e.u32(16)],
-    capturedLength,
-    originalLength: e.u32(24),
-    dataAt: 28,
-    options: packetOptions(e, 28 + pad4(capturedLength), ctx, what, offset),
-  });
+  timestampedPacket(e, offset, ctx, 'pb', 'Packet Block', e.u16(8));
 }
