@@ -1,4 +1,4 @@
-import { toHex } from '../../core/encoding.ts';
+import { toHex, utf8Decode, utf8Encode } from '../../core/encoding.ts';
 import { Reader } from '../reader.ts';
 import { Writer } from '../writer.ts';
 import {
@@ -41,6 +41,10 @@ export type ExtensionBody =
   | { readonly kind: 'supported_versions'; readonly versions: readonly number[]; readonly selected?: number }
   /** RFC 8446 §4.2.8: client shares in ClientHello, one server share in ServerHello */
   | { readonly kind: 'key_share'; readonly shares: readonly KeyShareEntry[]; readonly selectedGroup?: number }
+  /** RFC 6066 §3: host names in ClientHello; empty in the server's answer */
+  | { readonly kind: 'server_name'; readonly hostNames: readonly string[] }
+  /** RFC 7301 §3.1: protocols offered (client) or the one selected (server) */
+  | { readonly kind: 'application_layer_protocol_negotiation'; readonly protocols: readonly string[] }
   | { readonly kind: 'empty'; readonly name: string }
   | { readonly kind: 'raw' };
 
@@ -168,6 +172,27 @@ function readBodyInner(r: Reader, type: number, context: HelloContext): Extensio
         while (r.pos < end && !r.truncated) shares.push(keyShareEntry(r));
         return { kind: 'key_share', shares };
       }
+    case ExtensionType.server_name: {
+      // RFC 6066 §3: ServerName server_name_list<1..2^16-1>, name_type 0 = host_name; empty in a server's reply
+      const hostNames: string[] = [];
+      if (r.remaining === 0) return { kind: 'server_name', hostNames };
+      const len = r.u16('server_name_list length');
+      const end = Math.min(r.pos + len, r.end);
+      while (r.pos + 3 <= end && !r.truncated) {
+        const nameType = r.u8('name_type', (v) => (v === 0 ? 'host_name (0)' : String(v)));
+        const name = vector(r, 'HostName', 2);
+        if (nameType === 0) hostNames.push(utf8Decode(name));
+      }
+      return { kind: 'server_name', hostNames };
+    }
+    case ExtensionType.application_layer_protocol_negotiation: {
+      // RFC 7301 §3.1: ProtocolName protocol_name_list<2..2^16-1>, each opaque ProtocolName<1..2^8-1>
+      const protocols: string[] = [];
+      const len = r.u16('protocol_name_list length');
+      const end = Math.min(r.pos + len, r.end);
+      while (r.pos < end && !r.truncated) protocols.push(utf8Decode(vector(r, 'ProtocolName', 1)));
+      return { kind: 'application_layer_protocol_negotiation', protocols };
+    }
     default:
       if (EMPTY_EXTENSIONS.has(type)) {
         if (type === ExtensionType.extended_master_secret) return { kind: 'extended_master_secret' };
@@ -202,6 +227,10 @@ function summarize(b: ExtensionBody): string {
       return b.selectedGroup !== undefined ? `: retry with ${namedGroupName(b.selectedGroup)}` : `: ${b.shares.map((s) => namedGroupName(s.group)).join(', ')}`;
     case 'signature_algorithms':
       return `: ${b.schemes.length} schemes`;
+    case 'server_name':
+      return b.hostNames.length ? `: ${b.hostNames.join(', ')}` : '';
+    case 'application_layer_protocol_negotiation':
+      return `: ${b.protocols.join(', ')}`;
     default:
       return '';
   }
@@ -279,6 +308,27 @@ export function keyShareExtension(shares: readonly KeyShareEntry[], context: Hel
   if (context === 'client_hello') w.u16(body.length);
   w.bytes(body);
   return make(ExtensionType.key_share, w.finish(), context);
+}
+
+/** RFC 6066 §3: one host_name (the client form). */
+export function serverNameExtension(hostName: string): Extension {
+  const name = utf8Encode(hostName);
+  const w = new Writer();
+  w.u16(name.length + 3).u8(0).u16(name.length).bytes(name);
+  return make(ExtensionType.server_name, w.finish());
+}
+
+/** RFC 7301 §3.1: the protocols offered (client) or the one selected (server). */
+export function alpnExtension(protocols: readonly string[], context: HelloContext = 'client_hello'): Extension {
+  const list = new Writer();
+  for (const p of protocols) {
+    const b = utf8Encode(p);
+    list.u8(b.length).bytes(b);
+  }
+  const body = list.finish();
+  const w = new Writer();
+  w.u16(body.length).bytes(body);
+  return make(ExtensionType.application_layer_protocol_negotiation, w.finish(), context);
 }
 
 /** Any extension kept as opaque bytes. */

@@ -3,7 +3,7 @@ import { Reader } from '../reader.ts';
 import { Writer } from '../writer.ts';
 import { struct, uint } from '../struct.ts';
 import * as hello from './hello.ts';
-import type { ClientHello, HelloVerifyRequest, ServerHello } from './hello.ts';
+import type { ClientHello, HelloVariant, HelloVerifyRequest, ServerHello } from './hello.ts';
 import * as msg from './messages.ts';
 import type {
   Certificate,
@@ -108,18 +108,19 @@ export function decodeHandshakeFragments(bytes: Uint8Array, base = 0): Decoded<{
   return { value: out, fields: r.fields, problems: r.problems };
 }
 
-/** Decodes a handshake body of `msgType` from `bytes` (no header). */
-export function decodeHandshakeBody(msgType: number, bytes: Uint8Array, base = 0): Decoded<HandshakeBody> {
+/** Decodes a handshake body of `msgType` from `bytes` (no header); `variant` 'tls' reads a ClientHello without cookie. */
+export function decodeHandshakeBody(msgType: number, bytes: Uint8Array, base = 0, variant: HelloVariant = 'dtls'): Decoded<HandshakeBody> {
   const r = new Reader(bytes, base);
-  const body = readBody(r, msgType);
+  const body = readBody(r, msgType, variant);
   return { value: body, fields: r.fields, problems: r.problems };
 }
 
-function readBody(r: Reader, msgType: number): HandshakeBody {
+/** Reads the body of a TLS 1.2-style handshake message at the reader (shared with TLS over TCP: sim/wire/tls). */
+export function readBody(r: Reader, msgType: number, variant: HelloVariant = 'dtls'): HandshakeBody {
   let body: HandshakeBody;
   switch (msgType) {
     case HandshakeType.client_hello:
-      body = hello.readClientHello(r);
+      body = hello.readClientHello(r, variant);
       break;
     case HandshakeType.server_hello:
       body = hello.readServerHello(r);
@@ -181,11 +182,11 @@ export function msgTypeOf(body: HandshakeBody): number {
 }
 
 /** The body bytes alone (no header). */
-export function encodeHandshakeBody(body: HandshakeBody): Uint8Array {
+export function encodeHandshakeBody(body: HandshakeBody, variant: HelloVariant = 'dtls'): Uint8Array {
   const w = new Writer();
   switch (body.type) {
     case 'client_hello':
-      hello.writeClientHello(w, body);
+      hello.writeClientHello(w, body, variant);
       break;
     case 'server_hello':
       hello.writeServerHello(w, body);

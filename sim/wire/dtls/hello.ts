@@ -5,7 +5,13 @@ import { readExtensions, writeExtensions } from './extensions.ts';
 import type { Extension } from './extensions.ts';
 import { cipherSuiteName, versionName, withCode } from './names.ts';
 
-/** ClientHello, ServerHello and HelloVerifyRequest bodies (RFC 6347 §4.2.1, RFC 5246 §7.4.1, RFC 9147 §5.3). */
+/**
+ * ClientHello, ServerHello and HelloVerifyRequest bodies (RFC 6347 §4.2.1, RFC 5246 §7.4.1, RFC 9147 §5.3), shared
+ * with TLS over TCP: the bodies are the same except DTLS's cookie (RFC 6347 §4.2.1), absent in TLS.
+ */
+
+/** Which record layer the hello travels on: DTLS hellos carry a cookie, TLS hellos do not. */
+export type HelloVariant = 'dtls' | 'tls';
 
 export interface ClientHello {
   readonly type: 'client_hello';
@@ -13,7 +19,7 @@ export interface ClientHello {
   /** 32 bytes: gmt_unix_time(4) + random_bytes(28) in TLS 1.2; fully random in practice. */
   readonly random: Uint8Array;
   readonly sessionId: Uint8Array;
-  /** RFC 6347 §4.2.1: empty on the first ClientHello, the server's cookie after a HelloVerifyRequest. */
+  /** RFC 6347 §4.2.1: empty on the first ClientHello, the server's cookie after a HelloVerifyRequest; empty in TLS. */
   readonly cookie: Uint8Array;
   readonly cipherSuites: readonly number[];
   readonly compressionMethods: readonly number[];
@@ -45,12 +51,12 @@ function vector8(r: Reader, name: string, max: number): Uint8Array {
   return r.bytes(len, name, showBytes);
 }
 
-export function readClientHello(r: Reader): ClientHello {
+export function readClientHello(r: Reader, variant: HelloVariant = 'dtls'): ClientHello {
   const clientVersion = r.u16('client_version', showVersion);
   const random = r.bytes(32, 'random', toHex);
   const sessionId = vector8(r, 'session_id', 32);
-  // RFC 6347 §4.2.1: opaque cookie<0..2^8-1>.
-  const cookie = vector8(r, 'cookie', 255);
+  // RFC 6347 §4.2.1: opaque cookie<0..2^8-1> (DTLS only).
+  const cookie = variant === 'dtls' ? vector8(r, 'cookie', 255) : new Uint8Array(0);
   const cipherSuites: number[] = [];
   r.group(
     'cipher_suites',
@@ -76,10 +82,10 @@ export function readClientHello(r: Reader): ClientHello {
   return { type: 'client_hello', clientVersion, random, sessionId, cookie, cipherSuites, compressionMethods, extensions };
 }
 
-export function writeClientHello(w: Writer, m: ClientHello): void {
+export function writeClientHello(w: Writer, m: ClientHello, variant: HelloVariant = 'dtls'): void {
   w.u16(m.clientVersion).bytes(m.random);
   w.u8(m.sessionId.length).bytes(m.sessionId);
-  w.u8(m.cookie.length).bytes(m.cookie);
+  if (variant === 'dtls') w.u8(m.cookie.length).bytes(m.cookie);
   w.u16(m.cipherSuites.length * 2);
   for (const c of m.cipherSuites) w.u16(c);
   w.u8(m.compressionMethods.length);
