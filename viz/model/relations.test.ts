@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { toHex } from '../../sim/core/encoding.ts';
+import { dissectPacket } from '../../sim/dissect/dissect.ts';
+import type { DissectedRecord } from '../../sim/wire/dtls/datagram.ts';
+import { parseScenario } from '../../sim/scenario/parse.ts';
+import { findPreset } from '../../sim/scenario/presets/index.ts';
+import { runScenario } from '../../sim/scenario/run.ts';
+import { applySet } from '../../sim/scenario/set.ts';
+import { Method, type ChannelData, type StunMessage } from '../../sim/wire/stun/index.ts';
+import { hopBytes, packTrace, type PackedTrace } from './packed.ts';
+import { computeRelations, describeRelation, relationsByPacket, type Relation } from './relations.ts';
+
+// Cause and effect on real simulated traces: every relation is checked against the dissector's own view of the
+// two datagrams it joins (transaction ids, channel numbers, cookies), so a wrong link fails here.
+
+function packed(name: string, sets: string[] = []): PackedTrace {
+  let raw: unknown = findPreset(name)!.build();
+  for (const s of sets) raw = applySet(raw, s);
+  return packTrace(runScenario(parseScenario(raw)).trace);
+}
+
+const stunOf = (p: PackedTrace, hop: number): StunMessage | undefined =>
+  dissectPacket(hopBytes(p, hop)).layers.find((l) => l.protocol === 'STUN')?.value as StunMessage | undefined;
+
+const firstHops = (p: PackedTrace): number[] => [...Array(p.n).keys()].filter((i) => p.prevOfPacket[i]! < 0);
+
+describe('relations on a call through two NATs (call-p2p)', () => {
+  const p = packed('call-p2p');
+  const rels = computeRelations(p);
+  const of = (kind: Relation['kind']): Relation[] => rels.filter((r) => r.kind === kind);
+
+  it('links every Binding success response to a Binding request with its transaction id', () => {
+    const successes = firstHops(p).filter((i) => {
+      const m = stunOf(p, i);
+      return m?.method === Method.Binding && m.class === 'success';
+    });
+    expect(successes.length).toBeGreaterThan(5);
+    for (const s of successes) {
+      const r = of('response').find((x) => x.effect === s);
+      expect(r, `Binding success at hop ${s}`).toBeDefined();
+      const req = stunOf(p, r!.cause)!;
+      expect(req.class).toBe('request');
+      expect(toHex(req.transactionId)).toBe(toHex(stunOf(p, s)!.transactionId));
+      expect(p.t[r!.cause]!).toBeLessThan(p.t[s]!);
+    }
+  });
+
+  it('draws a response from where the request arrived to where the response leaves', () => {
+    for (const r of of('response')) {
+      expect(r.to).toEqual({ hop: r.effect, at: 'start' });
+      if (r.from.at === 'end') expect(p.to[r.from.hop]).toBe(p.from[r.effect]);
+      expect(p.packet[r.from.hop]).toBe(p.packet[r.cause]);
+    }
+  });
+
+  it('a retransmitted check links to its original: same transaction id, same sender, sent later', () => {
+    expect(of('retransmission').length).toBeGreaterThan(0);
+    for (const r of of('retransmission').filter((x) => stunOf(p, x.effect))) {
+      expect(toHex(stunOf(p, r.effect)!.transactionId)).toBe(toHex(stunOf(p, r.cause)!.transactionId));
+      expect(p.from[r.effect]).toBe(p.from[r.cause]);
+      expect(r.dt).toBeGreaterThan(0);
+    }
+  });
+
+  it('follows the DTLS cookie exchange: ClientHello → HelloVerifyRequest → ClientHello carrying that cookie', () => {
+    const dtls = (hop: number): DissectedRecord[] => dissectPacket(hopBytes(p, hop)).layers.find((l) => l.protocol === 'DTLS')!.value as DissectedRecord[];
+    const body = (hop: number) => {
+      const c = dtls(hop)[0]!.content;
+      return c.kind === 'handshake' ? c.messages[0]!.body : undefined;
+    };
+    const [hello, again] = of('dtls-cookie');
+    expect(body(hello!.cause)?.type).toBe('client_hello');
+    expect(body(hello!.effect)?.type).toBe('hello_verify_request');
+    expect(again!.cause).toBe(hello!.effect);
+    const hvr = body(again!.cause);
+    const ch2 = body(again!.effect);
+    expect(hvr?.type === 'hello_verify_request' && ch2?.type === 'client_hello' && toHex(ch2.cookie) === toHex(hvr.cookie)).toBe(true);
+  });
+
+  it('a ChannelBind links to the first ChannelData on its channel', () => {
+    expect(of('channel-data').length).toBeGreaterThan(0);
+    for (const r of of('channel-data')) {
+      const bind = stunOf(p, r.cause)!;
+      expect(bind.method).toBe(Method.ChannelBind);
+      const cd = dissectPacket(hopBytes(p, r.effect)).layers.find((l) => l.protocol === 'TURN-CHANNELDATA')!.value as ChannelData;
+      expect(r.detail).toBe(`channel 0x${cd.channel.toString(16)}`);
+    }
+  });
+
+  it('the nominating check (USE-CANDIDATE) links to the first media packet on the pair', () => {
+    const [m] = of('first-media');
+    expect(m).toBeDefined();
+    expect(dissectPacket(hopBytes(p, m!.cause)).summary).toContain('USE-CANDIDATE');
+    expect(['RTP', 'SRTP']).toContain(dissectPacket(hopBytes(p, m!.effect)).protocol);
+  });
+
+  it('an Allocate success links to the first datagram to or from its relayed address', () => {
+    for (const r of of('relay-use')) {
+      const relayed = r.detail.replace('relayed ', '');
+      const d = dissectPacket(hopBytes(p, r.effect));
+      expect([d.src, d.dst]).toContain(relayed);
+    }
+  });
+
+  it('indexes relations by datagram and reads them from both ends', () => {
+    const by = relationsByPacket(p, rels);
+    const r = of('response')[0]!;
+    expect(by.get(p.packet[r.cause]!)).toContain(rels.indexOf(r));
+    expect(by.get(p.packet[r.effect]!)).toContain(rels.indexOf(r));
+    expect(describeRelation(r, 'effect')).toMatch(new RegExp(`^response to #${r.cause} after \\d+\\.\\d ms$`));
+    const re = of('retransmission')[0]!;
+    expect(describeRelation(re, 'effect')).toMatch(new RegExp(`^retransmission #1 of #${re.cause} `));
+  });
+});
+
+describe('relations under loss', () => {
+  it('a retransmitted Allocate links to its original, and the success answers the copy that got through', () => {
+    // 30 % loss on alice's link (seed 3): the first Allocate is lost twice and sent three times.
+    const p = packed('turn-relay', ['nodes.alice.link.loss=0.3', 'seed=3']);
+    const rels = computeRelations(p);
+    const retrans = rels.filter((r) => r.kind === 'retransmission' && stunOf(p, r.effect)?.method === Method.Allocate);
+    expect(retrans.length).toBeGreaterThan(0);
+    const original = retrans[0]!.cause;
+    expect(retrans.every((r) => r.cause === original)).toBe(true);
+    expect(retrans.map((r) => r.nth)).toEqual(retrans.map((_, k) => k + 1));
+    const response = rels.find((r) => r.kind === 'response' && toHex(stunOf(p, r.effect)!.transactionId) === toHex(stunOf(p, original)!.transactionId));
+    if (response) expect(p.drop[response.from.hop]).toBe(-1);
+  });
+
+  it('a trace without bytes (synthetic) has no relations', () => {
+    const p = packed('nat-full-cone');
+    const empty = { ...p, offsets: new Uint32Array(p.n + 1), bytes: new Uint8Array(0) };
+    expect(computeRelations(empty)).toEqual([]);
+  });
+});

@@ -1,0 +1,308 @@
+import { toHex } from '../../sim/core/encoding.ts';
+import { formatTransportAddress } from '../../sim/core/endpoint.ts';
+import { dissectPacket } from '../../sim/dissect/dissect.ts';
+import type { DissectedPacket } from '../../sim/dissect/types.ts';
+import type { DissectedRecord } from '../../sim/wire/dtls/datagram.ts';
+import { withoutSpans } from '../../sim/wire/reader.ts';
+import { AttrType, ChannelNumber, Method, XorRelayedAddress, getAttribute, hasAttribute, messageTypeName, type ChannelData, type StunMessage } from '../../sim/wire/stun/index.ts';
+import { hopBytes, type PackedTrace } from './packed.ts';
+
+/**
+ * Cause and effect between datagrams of a trace, found from the dissector's decoded values (never from raw bytes):
+ * a STUN request and its response, a retransmission and its original, the DTLS cookie exchange, a ChannelBind and
+ * the first ChannelData on its channel, an Allocate and the first use of its relayed address, the nominating
+ * check and the first media on that pair. Works on any trace — simulated or captured.
+ */
+export type RelationKind = 'response' | 'retransmission' | 'dtls-cookie' | 'channel-data' | 'relay-use' | 'first-media';
+
+/** One end of a link on the ladder: a hop, at its sender (`start`, when sent) or its receiver (`end`, on arrival). */
+export interface Anchor {
+  readonly hop: number;
+  readonly at: 'start' | 'end';
+}
+
+export interface Relation {
+  readonly kind: RelationKind;
+  /** First hops of the causing and the resulting datagram (what the detail pane names: "#12"). */
+  readonly cause: number;
+  readonly effect: number;
+  /** Where the link is drawn: from the cause where the effect's sender got it, to the effect leaving. */
+  readonly from: Anchor;
+  readonly to: Anchor;
+  /** µs from the cause's first transmission to the effect's. */
+  readonly dt: number;
+  /** Retransmissions: 1 for the first one, 2 for the second … */
+  readonly nth?: number;
+  /** A few words about the link: "Binding Success Response", "channel 0x4000", "relayed 198.51.100.10:49153". */
+  readonly detail: string;
+}
+
+type Chain = number[];
+
+/** One datagram as the finder remembers it. */
+class Sent {
+  private k: readonly string[] | undefined;
+
+  constructor(
+    readonly chain: Chain,
+    /** Who sent it: the first hop's lane and source address (a TURN server relaying a request is not its sender). */
+    readonly sender: string,
+    private readonly keyOf: (hop: number) => string,
+  ) {}
+
+  /** The conversation of each hop (see `RelationFinder.key`), worked out when first asked for. */
+  get keys(): readonly string[] {
+    return (this.k ??= this.chain.map(this.keyOf));
+  }
+
+  meets(o: Sent): boolean {
+    return this.keys.some((k) => o.keys.includes(k));
+  }
+}
+
+const STUN = 3;
+const CHANNELDATA = 4;
+const DTLS = 5;
+const RTP = 6;
+/**
+ * How long (trace time) a relayed address is watched for its first use. Watching means dissecting every datagram,
+ * so an allocation that is never used (a relay candidate ICE did not need) stops costing after this.
+ */
+const RELAY_WATCH = 60_000_000;
+/** Relations need values, not verdicts on checksums (the packet detail still checks them). */
+const NO_CHECKSUMS = { verifyChecksums: false } as const;
+
+/** Computes every relation of a trace, in the order their effects happen. */
+export function computeRelations(p: PackedTrace): Relation[] {
+  return withoutSpans(() => new RelationFinder(p).run());
+}
+
+class RelationFinder {
+  private readonly out: Relation[] = [];
+  private readonly ends = new Map<number, [string, string]>();
+  /** STUN transactions by id (RFC 8489 §6.3: a retransmission reuses the transaction id): every transmission. */
+  private readonly requests = new Map<string, Sent[]>();
+  /** DTLS handshake datagrams by sender and first fragment (RFC 6347 §4.2.4: a resent flight keeps message_seq). */
+  private readonly flights = new Map<string, { sent: Sent; n: number }>();
+  /** First ClientHellos waiting for a HelloVerifyRequest, and HelloVerifyRequests by cookie (RFC 6347 §4.2.1). */
+  private readonly hellos: Sent[] = [];
+  private readonly cookies = new Map<string, Sent>();
+  private readonly channels: { sent: Sent; channel: number }[] = [];
+  private readonly relays: { sent: Sent; address: string }[] = [];
+  private readonly nominations: Sent[] = [];
+  private readonly nominated = new Set<string>();
+
+  constructor(private readonly p: PackedTrace) {}
+
+  run(): Relation[] {
+    const p = this.p;
+    for (let i = 0; i < p.n; i++) {
+      if (p.prevOfPacket[i]! >= 0) continue;
+      const proto = p.proto[i]!;
+      if (this.relays.length > 0) this.expireRelays(p.t[i]!);
+      const wanted = proto === STUN || proto === CHANNELDATA || proto === DTLS || (proto === RTP && this.nominations.length > 0) || this.relays.length > 0;
+      if (!wanted) continue;
+      const bytes = hopBytes(p, i);
+      if (bytes.length === 0) continue;
+      const d = dissectPacket(bytes, NO_CHECKSUMS);
+      const chain = this.chain(i, d);
+      const sent = new Sent(chain, `${p.from[i]} ${d.src}`, this.keyOf);
+      if (this.relays.length > 0) this.relayUse(sent);
+      let media = false;
+      for (const layer of d.layers) {
+        if (layer.protocol === 'STUN' && layer.value) this.stun(layer.value as StunMessage, sent);
+        else if (layer.protocol === 'TURN-CHANNELDATA' && layer.value) this.channelData(layer.value as ChannelData, sent);
+        else if (layer.protocol === 'DTLS' && layer.value) this.dtls(layer.value as DissectedRecord[], sent);
+        else if (layer.protocol === 'RTP' || layer.protocol === 'SRTP') media = true;
+      }
+      if (media && this.nominations.length > 0) this.firstMedia(sent);
+    }
+    return this.out.sort((a, b) => a.effect - b.effect || a.cause - b.cause);
+  }
+
+  /** Every hop of the datagram that starts at hop i (before and after each NAT). */
+  private chain(i: number, first: DissectedPacket): Chain {
+    const c: Chain = [];
+    for (let k = i; k >= 0; k = this.p.nextOfPacket[k]!) c.push(k);
+    this.ends.set(i, [first.src, first.dst]);
+    return c;
+  }
+
+  private readonly keyOf = (h: number): string => this.key(h);
+
+  /** The conversation a hop belongs to: its two transport addresses, unordered (a reply reverses them). */
+  private key(h: number): string {
+    let e = this.ends.get(h);
+    if (!e) {
+      const d = dissectPacket(hopBytes(this.p, h), NO_CHECKSUMS);
+      e = [d.src, d.dst];
+      this.ends.set(h, e);
+    }
+    return e[0] < e[1] ? `${e[0]} ${e[1]}` : `${e[1]} ${e[0]}`;
+  }
+
+  private add(kind: RelationKind, cause: Sent, effect: Sent, detail: string, opts: { fromStart?: boolean; nth?: number } = {}): void {
+    const p = this.p;
+    const c0 = cause.chain[0]!;
+    const e0 = effect.chain[0]!;
+    let from: Anchor = { hop: c0, at: 'start' };
+    if (!opts.fromStart) {
+      // the cause as it reached the effect's sender, when it did: a reply starts where the request arrived
+      const lane = p.from[e0]!;
+      const reached = cause.chain.find((h) => p.to[h] === lane && p.drop[h]! < 0);
+      if (reached !== undefined) from = { hop: reached, at: 'end' };
+    }
+    this.out.push({ kind, cause: c0, effect: e0, from, to: { hop: e0, at: 'start' }, dt: p.t[e0]! - p.t[c0]!, detail, ...(opts.nth !== undefined ? { nth: opts.nth } : {}) });
+  }
+
+  private stun(m: StunMessage, sent: Sent): void {
+    const tid = toHex(m.transactionId);
+    const name = messageTypeName(m.method, m.class);
+    if (m.class === 'request') {
+      const before = this.requests.get(tid) ?? [];
+      const same = before.filter((s) => s.sender === sent.sender);
+      before.push(sent);
+      this.requests.set(tid, before);
+      if (same.length > 0) {
+        this.add('retransmission', same[0]!, sent, name, { fromStart: true, nth: same.length });
+        return;
+      }
+      // a copy of a request relayed by a TURN server (same transaction, another sender) is not a new request
+      if (before.length > 1) return;
+      if (m.method === Method.ChannelBind) {
+        const channel = getAttribute(m, ChannelNumber);
+        if (channel !== undefined) this.channels.push({ sent, channel });
+      }
+      // RFC 8445 §8.1.1: the controlling agent nominates a pair with USE-CANDIDATE; media follows on it
+      if (m.method === Method.Binding && hasAttribute(m, AttrType.UseCandidate) && !sent.keys.some((k) => this.nominated.has(k))) {
+        for (const k of sent.keys) this.nominated.add(k);
+        this.nominations.push(sent);
+      }
+      return;
+    }
+    if (m.class !== 'success' && m.class !== 'error') return;
+    const tx = this.requests.get(tid);
+    if (!tx) return;
+    // the transmission it answers: the latest one on the same path (not the copy on the other side of a TURN
+    // relay) that was delivered before the response left
+    const t = this.p.t[sent.chain[0]!]!;
+    const onPath = tx.filter((s) => this.p.t[s.chain[0]!]! <= t && s.meets(sent));
+    const answered = [...onPath].reverse().find((s) => this.delivered(s)) ?? onPath[onPath.length - 1] ?? tx[0]!;
+    this.add('response', answered, sent, name);
+    if (m.method === Method.Allocate && m.class === 'success') {
+      const relayed = getAttribute(m, XorRelayedAddress);
+      if (relayed) this.relays.push({ sent, address: formatTransportAddress(relayed) });
+    }
+  }
+
+  private delivered(s: Sent): boolean {
+    return this.p.drop[s.chain[s.chain.length - 1]!]! < 0;
+  }
+
+  /** RFC 8656 §12: ChannelData on a channel a ChannelBind bound on the same 5-tuple. */
+  private channelData(cd: ChannelData, sent: Sent): void {
+    const k = this.channels.findIndex((c) => c.channel === cd.channel && c.sent.meets(sent));
+    if (k < 0) return;
+    const c = this.channels[k]!;
+    this.channels.splice(k, 1);
+    this.add('channel-data', c.sent, sent, `channel 0x${cd.channel.toString(16)}`);
+  }
+
+  private expireRelays(now: number): void {
+    for (let k = 0; k < this.relays.length; k++) if (now - this.p.t[this.relays[k]!.sent.chain[0]!]! > RELAY_WATCH) this.relays.splice(k--, 1);
+  }
+
+  /** RFC 8656 §7.3: the relayed transport address, first seen as a datagram's source or destination. */
+  private relayUse(sent: Sent): void {
+    for (let k = 0; k < this.relays.length; k++) {
+      const r = this.relays[k]!;
+      if (r.sent === sent) continue;
+      if (!sent.chain.some((h) => this.ends.get(h)?.includes(r.address) ?? false)) continue;
+      this.relays.splice(k--, 1);
+      this.add('relay-use', r.sent, sent, `relayed ${r.address}`);
+    }
+  }
+
+  private firstMedia(sent: Sent): void {
+    const k = this.nominations.findIndex((n) => n.meets(sent));
+    if (k < 0) return;
+    const n = this.nominations[k]!;
+    this.nominations.splice(k, 1);
+    this.add('first-media', n, sent, 'first media on the nominated pair');
+  }
+
+  private dtls(records: readonly DissectedRecord[], sent: Sent): void {
+    for (const r of records) {
+      if (r.content.kind !== 'handshake') continue;
+      const first = r.content.messages[0];
+      if (!first) continue;
+      const f = first.fragment;
+      const flightKey = `${this.ends.get(sent.chain[0]!)?.join('>') ?? ''} ${f.msgType}/${f.messageSeq}/${f.fragmentOffset}`;
+      const seen = this.flights.get(flightKey);
+      if (seen) {
+        seen.n++;
+        this.add('retransmission', seen.sent, sent, 'DTLS flight resent', { fromStart: true, nth: seen.n });
+        return;
+      }
+      this.flights.set(flightKey, { sent, n: 0 });
+      const body = first.body;
+      if (body?.type === 'client_hello' && body.cookie.length === 0) this.hellos.push(sent);
+      else if (body?.type === 'hello_verify_request') {
+        this.cookies.set(toHex(body.cookie), sent);
+        const k = this.hellos.findIndex((h) => h.meets(sent));
+        if (k >= 0) {
+          this.add('dtls-cookie', this.hellos[k]!, sent, 'HelloVerifyRequest');
+          this.hellos.splice(k, 1);
+        }
+      } else if (body?.type === 'client_hello') {
+        const hvr = this.cookies.get(toHex(body.cookie));
+        if (hvr) this.add('dtls-cookie', hvr, sent, 'ClientHello with cookie');
+      }
+      return;
+    }
+  }
+}
+
+/** The relations each datagram takes part in, by packet id (a hop's relations are its datagram's). */
+export function relationsByPacket(p: PackedTrace, rels: readonly Relation[]): Map<number, number[]> {
+  const m = new Map<number, number[]>();
+  rels.forEach((r, k) => {
+    for (const hop of [r.cause, r.effect]) {
+      const id = p.packet[hop]!;
+      let list = m.get(id);
+      if (!list) m.set(id, (list = []));
+      if (!list.includes(k)) list.push(k);
+    }
+  });
+  return m;
+}
+
+const ms = (us: number): string => `${(us / 1000).toFixed(1)} ms`;
+
+/** How the relation reads from one of its two ends: "response to #12 after 3.1 ms", "retransmission #2 of #9". */
+export function describeRelation(r: Relation, side: 'cause' | 'effect'): string {
+  const c = `#${r.cause}`;
+  const e = `#${r.effect}`;
+  const after = `after ${ms(r.dt)}`;
+  switch (r.kind) {
+    case 'response':
+      return side === 'effect' ? `response to ${c} after ${ms(r.dt)}` : `answered by ${e} (${r.detail}) ${after}`;
+    case 'retransmission':
+      return side === 'effect' ? `retransmission #${r.nth ?? 1} of ${c} (${r.detail}) ${after}` : `retransmitted as ${e} (#${r.nth ?? 1}) ${after}`;
+    case 'dtls-cookie':
+      return side === 'effect'
+        ? r.detail === 'HelloVerifyRequest'
+          ? `HelloVerifyRequest answering ClientHello ${c} ${after}`
+          : `ClientHello carrying the cookie of ${c} ${after}`
+        : r.detail === 'HelloVerifyRequest'
+          ? `answered by HelloVerifyRequest ${e} ${after}`
+          : `its cookie came back in ClientHello ${e} ${after}`;
+    case 'channel-data':
+      return side === 'effect' ? `first ChannelData on ${r.detail}, bound by ${c} ${after}` : `binds ${r.detail}: first ChannelData ${e} ${after}`;
+    case 'relay-use':
+      return side === 'effect' ? `first use of the ${r.detail} address allocated by ${c} ${after}` : `${r.detail}: first used by ${e} ${after}`;
+    case 'first-media':
+      return side === 'effect' ? `first media on the pair nominated by ${c} ${after}` : `nominates the pair: first media ${e} ${after}`;
+  }
+}
+
