@@ -84,7 +84,7 @@ export class Dissector {
 
   private makeContexts(): { raw: DissectContext; frame: DissectContext } {
     const forFlow = (flow: Flow): PayloadContext | undefined => this.flows.contextFor(flow);
-    const tcpSegment = (flow: Flow, h: TcpHeader, payload: Uint8Array, offset: number): TcpSegmentResult => this.tcp.segment(flow, h, payload, offset);
+    const tcpSegment = (flow: Flow, h: TcpHeader, payload: Uint8Array, offset: number): TcpSegmentResult => this.tcp.segment(flow, h, payload, offset, this.flows.contextFor(flow));
     // captured frames carry offloaded (not yet computed) checksums; simulated datagrams are checked
     const v = this.options.verifyChecksums;
     return { raw: { forFlow, tcpSegment, verifyChecksums: v ?? true }, frame: { forFlow, tcpSegment, verifyChecksums: v ?? false } };

@@ -148,7 +148,7 @@ export class FlowTable {
           layers.splice(layers.indexOf(l), 1, out.layer, ...out.extra);
         }
       } else if ((l.protocol === 'SRTP' || l.protocol === 'SRTCP') && s.dtls) {
-        const out = s.dtls.unprotect(src, l, bytes.subarray(l.offset, l.offset + l.length));
+        const out = s.dtls.unprotect(src, l, l.bytes ?? bytes.subarray(l.offset, l.offset + l.length));
         if (out) {
           notes.push(...out.notes);
           layers ??= [...p.layers];

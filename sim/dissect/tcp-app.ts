@@ -4,15 +4,18 @@ import { decodeHttpMessage, describeHttp, headerHasToken, headerValue, looksLike
 import { decodeWebSocketFrame, describeFrame, Opcode, opcodeName, type WebSocketFrame } from '../wire/websocket/frame.ts';
 import { websocketAccept } from '../wire/websocket/handshake.ts';
 import { signalingLayers } from './signaling.ts';
+import { detectFraming, framedLayers, framingName, nextFrame, type FramedMode } from './tcp-framing.ts';
+import { dataLayer, type PayloadContext } from './udp-payload.ts';
 import type { Delivery } from './tcp-reassembly.ts';
 import type { Layer } from './types.ts';
 
 /**
  * The application protocol on one direction of a TCP connection, parsed from the reassembled stream: HTTP/1.1
  * messages (pipelined one after the other), then WebSocket frames once a 101 answered an Upgrade (RFC 6455 §4),
- * with fragmented messages joined (§5.4) and JSON signaling recognised in complete text messages.
+ * with fragmented messages joined (§5.4) and JSON signaling recognised in complete text messages; or STUN/TURN and
+ * RFC 4571 (ICE-TCP) framed packets, recognised by content (tcp-framing.ts).
  */
-type Mode = 'detect' | 'http' | 'websocket' | 'opaque';
+type Mode = 'detect' | 'http' | 'websocket' | 'opaque' | FramedMode;
 
 /** Memory bounds against hostile streams: unparsed bytes held per direction, and one WebSocket message. */
 export const MAX_BUFFERED = 16 << 20;
@@ -48,6 +51,8 @@ const RETRY_EVERY_SEGMENT = 64 << 10;
 
 export class TcpApplication {
   private readonly sides = new Map<string, Side>();
+  /** The flow's payload context (SRTP once DTLS-SRTP was seen, bound channels) for framed datagrams. */
+  private ctx: PayloadContext = {};
   /** Sec-WebSocket-Key of an Upgrade request waiting for its 101, per requesting side. */
   private upgradeKey: { from: string; key: string | undefined } | undefined;
 
@@ -56,7 +61,7 @@ export class TcpApplication {
     const out: { src: string; bytes: number; mode: string }[] = [];
     for (const [src, s] of this.sides) {
       const bytes = s.buf.length + s.pendingSize;
-      if (bytes && (s.mode === 'http' || s.mode === 'websocket')) out.push({ src, bytes, mode: s.mode === 'http' ? 'HTTP message' : 'WebSocket frame' });
+      if (bytes && s.mode !== 'detect' && s.mode !== 'opaque') out.push({ src, bytes, mode: s.mode === 'http' ? 'HTTP message' : s.mode === 'websocket' ? 'WebSocket frame' : `${framingName(s.mode)} message` });
     }
     return out;
   }
@@ -79,8 +84,9 @@ export class TcpApplication {
    * Feeds in-order bytes from `src`; returns the layers of every message completed by them. `segment` is this
    * packet's payload span; a delivery's `fromThisSegment` says where its bytes start in that payload.
    */
-  feed(src: string, deliveries: readonly Delivery[], segment: Segment, ended: boolean): { layers: Layer[]; problems: Problem[] } {
+  feed(src: string, deliveries: readonly Delivery[], segment: Segment, ended: boolean, ctx: PayloadContext = {}): { layers: Layer[]; problems: Problem[] } {
     const s = this.side(src);
+    this.ctx = ctx;
     const layers: Layer[] = [];
     const problems: Problem[] = [];
     // the stream range of this packet's own bytes, to tell whether a message lies wholly inside the packet
@@ -135,6 +141,7 @@ export class TcpApplication {
   private step(src: string, s: Side, layers: Layer[], problems: Problem[], segment: Segment, own: { start: number; end: number; at: number } | undefined): void {
     if (s.mode === 'detect') {
       if (looksLikeHttp(s.buf)) s.mode = 'http';
+      else if (detectFraming(s.buf)) s.mode = detectFraming(s.buf)!;
       else if (s.buf.length >= 16 || s.closed) s.mode = 'opaque';
       else return;
     }
@@ -151,6 +158,25 @@ export class TcpApplication {
       }
       return { span: { offset: segment.offset, length: segment.length }, base: 0, bytes: s.buf.slice(0, length) };
     };
+    if (s.mode === 'stun-tcp' || s.mode === 'rfc4571') {
+      const f = nextFrame(s.mode, s.buf);
+      if (f.kind === 'incomplete') {
+        s.need = f.need;
+        return;
+      }
+      if (f.kind === 'invalid') {
+        const p = place(s.buf.length);
+        const data = dataLayer(p.bytes ?? s.buf, p.base, `not ${framingName(s.mode)}: shown as data from here on`, [{ offset: p.base, length: 1, message: f.why }]);
+        layers.push({ ...data, ...p.span, ...(p.bytes ? { bytes: p.bytes, bytesFrom: 'reassembled' as const } : {}) });
+        s.mode = 'opaque';
+        this.consume(s, s.buf.length);
+        return;
+      }
+      const p = place(f.length);
+      layers.push(...framedLayers(s.mode, s.buf.subarray(0, f.length), p.bytes ? undefined : p.base, p.span, this.ctx));
+      this.consume(s, f.length);
+      return;
+    }
     if (s.mode === 'http') {
       const other = this.other(src);
       const isResponse = utf8Decode(s.buf.subarray(0, 5)) === 'HTTP/';

@@ -4,6 +4,7 @@ import { formatEndpoint } from './dissect.ts';
 import { flowKey } from './flow-state.ts';
 import { TcpApplication } from './tcp-app.ts';
 import { DEFAULT_TCP_LIMITS, TcpDirection, type ReassemblyLimits } from './tcp-reassembly.ts';
+import type { PayloadContext } from './udp-payload.ts';
 import type { Flow, Layer } from './types.ts';
 
 /** What the TCP stream state adds to one segment: application layers, and notes and problems for the TCP layer. */
@@ -35,7 +36,8 @@ export class TcpConnections {
   /** The current packet's vantage point (see FlowTable.vantage): a segment seen on two links is not a retransmission. */
   vantage = '';
 
-  segment(flow: Flow, h: TcpHeader, payload: Uint8Array, offset: number): TcpSegmentResult {
+  /** `ctx` is the flow's payload context, for datagrams framed on the stream (STUN/TURN, RFC 4571). */
+  segment(flow: Flow, h: TcpHeader, payload: Uint8Array, offset: number, ctx?: PayloadContext): TcpSegmentResult {
     const key = this.vantage ? `${flowKey(flow)} @${this.vantage}` : flowKey(flow);
     let c = this.connections.get(key);
     if (!c) {
@@ -53,7 +55,7 @@ export class TcpConnections {
     if (r.ended) c.ended++;
     const problems: Problem[] = r.problems.map((message) => ({ offset, length: payload.length, message }));
     if (!r.deliveries.length && !r.ended) return { layers: [], notes: r.notes, problems };
-    const app = c.app.feed(src, r.deliveries, { offset, length: payload.length }, r.ended);
+    const app = c.app.feed(src, r.deliveries, { offset, length: payload.length }, r.ended, ctx);
     return { layers: app.layers, notes: r.notes, problems: [...problems, ...app.problems] };
   }
 

@@ -30,6 +30,8 @@ export interface PayloadContext {
   readonly channels?: ReadonlySet<number>;
   /** How deep inside ChannelData we are (a ChannelData inside ChannelData is data, not another hop). */
   readonly depth?: number;
+  /** Set for a message framed on a TCP stream: ChannelData must then be padded to a multiple of 4 (RFC 8656 §12.5). */
+  readonly transport?: 'tcp';
 }
 
 const hex8 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
@@ -103,8 +105,8 @@ function stunLayer(payload: Uint8Array, offset: number, why: string): Layer {
   };
 }
 
-function channelDataLayers(payload: Uint8Array, offset: number, why: string, ctx: PayloadContext): Layer[] {
-  const d = decodeChannelData(payload);
+export function channelDataLayers(payload: Uint8Array, offset: number, why: string, ctx: PayloadContext): Layer[] {
+  const d = decodeChannelData(payload, ctx.transport ? { transport: ctx.transport } : {});
   const cd = d.value;
   // A channel the server accepted in a ChannelBind is legitimate on this 5-tuple, whatever RFC 8656 now reserves.
   const warnings = cd && ctx.channels?.has(cd.channel) ? d.problems.filter(isWarning) : [];
@@ -114,7 +116,7 @@ function channelDataLayers(payload: Uint8Array, offset: number, why: string, ctx
   if (cd && cd.data.length > 0) {
     // the application data starts right after the 4-byte header (RFC 8656 §12.4); one level deep at most
     const data = payload.subarray(4, 4 + cd.data.length);
-    inner.push(...((ctx.depth ?? 0) === 0 ? dissectUdpPayload(data, offset + 4, { ...ctx, depth: 1 }) : [dataLayer(data, offset + 4, 'ChannelData inside ChannelData: not relayed twice, shown as data')]));
+    inner.push(...((ctx.depth ?? 0) === 0 ? dissectUdpPayload(data, offset + 4, { ...ctx, depth: 1, transport: undefined }) : [dataLayer(data, offset + 4, 'ChannelData inside ChannelData: not relayed twice, shown as data')]));
   }
   const top = inner[inner.length - 1];
   const summary = cd ? `${describeStun(cd)}${top ? `: ${top.summary}` : ''}` : 'ChannelData (unreadable header)';
