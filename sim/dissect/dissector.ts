@@ -51,6 +51,7 @@ export class Dissector {
   constructor(private readonly options: DissectorOptions = {}) {
     this.flows = new FlowTable();
     if (options.keyLog) this.flows.addKeyLog(options.keyLog);
+    this.tcp.keys = this.flows.keys;
     this.contexts = this.makeContexts();
   }
 

@@ -19,6 +19,8 @@ import type { HttpMessage } from '../wire/http/http.ts';
 import { opcodeName, type WebSocketFrame } from '../wire/websocket/frame.ts';
 import type { SdpCandidate, SdpMedia, SessionDescription } from '../wire/sdp/types.ts';
 import type { SignalingMessage } from './signaling.ts';
+import { tlsJson } from './tls-json.ts';
+import type { TlsRecordInfo } from './tls-session.ts';
 import type { DissectedPacket, Layer } from './types.ts';
 
 /**
@@ -115,6 +117,8 @@ export function layerToJson(l: Layer): Obj {
       const s = v as SrtcpView;
       return Object.assign(base, { packetType: s.packetType, packetTypeName: rtcpTypeName(s.packetType), ssrc: hex8(s.ssrc), index: s.index, encrypted: s.encrypted });
     }
+    case 'TLS':
+      return Object.assign(base, tlsJson(v as TlsRecordInfo));
     case 'HTTP':
       return Object.assign(base, httpJson(v as HttpMessage));
     case 'WEBSOCKET':

@@ -3,7 +3,10 @@ import type { Problem } from '../wire/field.ts';
 import { decodeHttpMessage, describeHttp, headerHasToken, headerValue, looksLikeHttp, type HttpMessage } from '../wire/http/http.ts';
 import { decodeWebSocketFrame, describeFrame, Opcode, opcodeName, type WebSocketFrame } from '../wire/websocket/frame.ts';
 import { websocketAccept } from '../wire/websocket/handshake.ts';
+import { looksLikeTls } from '../wire/tls/record.ts';
+import type { KeyStore } from './key-store.ts';
 import { signalingLayers } from './signaling.ts';
+import { TlsSession } from './tls-session.ts';
 import { detectFraming, framedLayers, framingName, nextFrame, type FramedMode } from './tcp-framing.ts';
 import { dataLayer, type PayloadContext } from './udp-payload.ts';
 import type { Delivery } from './tcp-reassembly.ts';
@@ -15,7 +18,7 @@ import type { Layer } from './types.ts';
  * with fragmented messages joined (§5.4) and JSON signaling recognised in complete text messages; or STUN/TURN and
  * RFC 4571 (ICE-TCP) framed packets, recognised by content (tcp-framing.ts).
  */
-type Mode = 'detect' | 'http' | 'websocket' | 'opaque' | FramedMode;
+type Mode = 'detect' | 'http' | 'websocket' | 'opaque' | 'tls' | FramedMode;
 
 /** Memory bounds against hostile streams: unparsed bytes held per direction, and one WebSocket message. */
 export const MAX_BUFFERED = 16 << 20;
@@ -55,6 +58,10 @@ export class TcpApplication {
   private ctx: PayloadContext = {};
   /** Sec-WebSocket-Key of an Upgrade request waiting for its 101, per requesting side. */
   private upgradeKey: { from: string; key: string | undefined } | undefined;
+  /** TLS on this connection (tls-session.ts): records, and with `keys` their decryption. */
+  private tls: TlsSession | undefined;
+
+  constructor(private readonly keys?: KeyStore) {}
 
   /** At the end of a capture: bytes of each direction that never made a complete message (HTTP or WebSocket). */
   unfinished(): { src: string; bytes: number; mode: string }[] {
@@ -141,6 +148,7 @@ export class TcpApplication {
   private step(src: string, s: Side, layers: Layer[], problems: Problem[], segment: Segment, own: { start: number; end: number; at: number } | undefined): void {
     if (s.mode === 'detect') {
       if (looksLikeHttp(s.buf)) s.mode = 'http';
+      else if (looksLikeTls(s.buf)) s.mode = 'tls';
       else if (detectFraming(s.buf)) s.mode = detectFraming(s.buf)!;
       else if (s.buf.length >= 16 || s.closed) s.mode = 'opaque';
       else return;
@@ -158,6 +166,17 @@ export class TcpApplication {
       }
       return { span: { offset: segment.offset, length: segment.length }, base: 0, bytes: s.buf.slice(0, length) };
     };
+    if (s.mode === 'tls') {
+      const t = (this.tls ??= new TlsSession(this.keys, () => new TcpApplication())).step(src, s.buf, place);
+      if ('need' in t) {
+        s.need = t.need;
+        return;
+      }
+      layers.push(...t.layers);
+      if (t.invalid) s.mode = 'opaque';
+      this.consume(s, t.consumed);
+      return;
+    }
     if (s.mode === 'stun-tcp' || s.mode === 'rfc4571') {
       const f = nextFrame(s.mode, s.buf);
       if (f.kind === 'incomplete') {

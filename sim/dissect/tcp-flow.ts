@@ -2,6 +2,7 @@ import type { Problem } from '../wire/field.ts';
 import type { TcpHeader } from '../wire/tcp/tcp.ts';
 import { formatEndpoint } from './dissect.ts';
 import { flowKey } from './flow-state.ts';
+import type { KeyStore } from './key-store.ts';
 import { TcpApplication } from './tcp-app.ts';
 import { DEFAULT_TCP_LIMITS, TcpDirection, type ReassemblyLimits } from './tcp-reassembly.ts';
 import type { PayloadContext } from './udp-payload.ts';
@@ -29,6 +30,9 @@ export class TcpConnections {
 
   constructor(private readonly limits: ReassemblyLimits = DEFAULT_TCP_LIMITS) {}
 
+  /** Key material for TLS on these connections (the dissector's key log). */
+  keys: KeyStore | undefined;
+
   get size(): number {
     return this.connections.size;
   }
@@ -42,7 +46,7 @@ export class TcpConnections {
     let c = this.connections.get(key);
     if (!c) {
       if (this.connections.size >= MAX_CONNECTIONS) this.evict();
-      c = { directions: new Map(), app: new TcpApplication(), ended: 0 };
+      c = { directions: new Map(), app: new TcpApplication(this.keys), ended: 0 };
       this.connections.set(key, c);
     }
     const src = formatEndpoint(flow.srcIp, flow.srcPort);

@@ -19,6 +19,8 @@ export type Protocol =
   | 'RTCP'
   | 'SRTP'
   | 'SRTCP'
+  /** TLS over TCP (HTTPS, WSS, TURN over TLS): one layer per record, and one per decrypted record. */
+  | 'TLS'
   | 'HTTP'
   | 'WEBSOCKET'
   /** JSON signaling recognised in a WebSocket message or HTTP body (Janus API, protoo/mediasoup, plain JSEP). */

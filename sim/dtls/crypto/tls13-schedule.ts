@@ -1,6 +1,7 @@
 import { expand } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha384 } from '@noble/hashes/sha2.js';
+import type { CHash } from '@noble/hashes/utils.js';
 import { utf8Encode } from '../../core/encoding.ts';
 
 /**
@@ -8,7 +9,7 @@ import { utf8Encode } from '../../core/encoding.ts';
  * DTLS 1.3 (RFC 9147 §5.9: the HKDF labels start "dtls13" instead of "tls13 ").
  */
 
-type Hash = typeof sha256;
+type Hash = CHash;
 
 export type Tls13Aead = 'AES-128-GCM' | 'AES-256-GCM' | 'CHACHA20-POLY1305';
 

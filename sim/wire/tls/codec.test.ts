@@ -80,9 +80,9 @@ describe('TLS handshake messages (RFC 8446 §4)', () => {
     const buf = new TlsHandshakeBuffer();
     expect(buf.push(stream.subarray(0, 3))).toEqual([]);
     const first = buf.push(stream.subarray(3, 10));
-    expect(first.map(toHex)).toEqual([toHex(a)]);
+    expect(first.map((b) => toHex(b))).toEqual([toHex(a)]);
     expect(buf.pending).toBe(4);
-    expect(buf.push(stream.subarray(10)).map(toHex)).toEqual([toHex(b)]);
+    expect(buf.push(stream.subarray(10)).map((b) => toHex(b))).toEqual([toHex(b)]);
     const d = decodeTlsHandshakes(stream, 0, { tls13: true });
     expect(d.value.map((m) => m.body.type)).toEqual(['encrypted_extensions', 'finished']);
     expect(d.problems).toEqual([]);
@@ -95,7 +95,7 @@ describe('TLS handshake messages (RFC 8446 §4)', () => {
     const d = decodeTlsHandshakes(encodeTlsHandshake(HandshakeType.certificate, body), 0, { tls13: true });
     const c = d.value[0]!.body;
     expect(c.type).toBe('certificate');
-    if (c.type === 'certificate') expect(c.certificates.map(toHex)).toEqual([toHex(cert)]);
+    if (c.type === 'certificate') expect(c.certificates.map((b) => toHex(b))).toEqual([toHex(cert)]);
   });
 
   it('a ServerHello with the special random is a HelloRetryRequest (RFC 8446 §4.1.3)', () => {
