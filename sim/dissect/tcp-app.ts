@@ -68,7 +68,7 @@ export class TcpApplication {
     const out: { src: string; bytes: number; mode: string }[] = [];
     for (const [src, s] of this.sides) {
       const bytes = s.buf.length + s.pendingSize;
-      if (bytes && s.mode !== 'detect' && s.mode !== 'opaque') out.push({ src, bytes, mode: s.mode === 'http' ? 'HTTP message' : s.mode === 'websocket' ? 'WebSocket frame' : `${framingName(s.mode)} message` });
+      if (bytes && s.mode !== 'detect' && s.mode !== 'opaque') out.push({ src, bytes, mode: s.mode === 'http' ? 'HTTP message' : s.mode === 'websocket' ? 'WebSocket frame' : s.mode === 'tls' ? 'TLS record' : `${framingName(s.mode)} message` });
     }
     return out;
   }
