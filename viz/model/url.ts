@@ -10,17 +10,37 @@ export interface ViewState {
   /** Selected hop index. */
   hop?: number;
   compact?: boolean;
+  /** `--set` assignments applied to the preset `scenario` (an edited scenario, reproducible from the link). */
+  set?: string[];
+  /** Compare mode: run A, kept beside the current run (B). */
+  a?: RunRef;
+}
+
+/** A run by preset name, seed and assignments (what `rtclab run NAME --seed N --set …` takes). */
+export interface RunRef {
+  scenario: string;
+  seed?: number;
+  set?: string[];
+}
+
+const NAME = /^[a-z0-9-]{1,64}$/;
+const SEED = /^\d{1,15}$/;
+
+/** Assignments as `path=value`, each short, at most 64 of them. */
+function assignments(list: string[]): string[] | undefined {
+  const ok = list.filter((x) => x.length <= 2000 && /^[A-Za-z0-9_[\].-]+=/.test(x)).slice(0, 64);
+  return ok.length ? ok : undefined;
 }
 
 export function parseViewState(search: string): ViewState {
   const q = new URLSearchParams(search);
   const out: ViewState = {};
   const lesson = q.get('lesson');
-  if (lesson && /^[a-z0-9-]{1,64}$/.test(lesson)) out.lesson = lesson;
+  if (lesson && NAME.test(lesson)) out.lesson = lesson;
   const scenario = q.get('scenario');
-  if (scenario && /^[a-z0-9-]{1,64}$/.test(scenario)) out.scenario = scenario;
+  if (scenario && NAME.test(scenario)) out.scenario = scenario;
   const seed = q.get('seed');
-  if (seed !== null && /^\d{1,15}$/.test(seed)) out.seed = Number(seed);
+  if (seed !== null && SEED.test(seed)) out.seed = Number(seed);
   const t = q.get('t');
   if (t !== null) {
     const d = parseDuration(t);
@@ -29,6 +49,14 @@ export function parseViewState(search: string): ViewState {
   const hop = q.get('hop');
   if (hop !== null && /^\d{1,9}$/.test(hop)) out.hop = Number(hop);
   if (q.get('compact') === '1') out.compact = true;
+  const set = assignments(q.getAll('set'));
+  if (set && out.scenario) out.set = set;
+  const a = q.get('a');
+  if (a && NAME.test(a)) {
+    const aseed = q.get('aseed');
+    const aset = assignments(q.getAll('aset'));
+    out.a = { scenario: a, ...(aseed !== null && SEED.test(aseed) ? { seed: Number(aseed) } : {}), ...(aset ? { set: aset } : {}) };
+  }
   return out;
 }
 
@@ -40,6 +68,12 @@ export function formatViewState(s: ViewState): string {
   if (s.t !== undefined) q.set('t', formatDuration(Math.round(s.t)).replace('µs', 'us'));
   if (s.hop !== undefined) q.set('hop', String(s.hop));
   if (s.compact) q.set('compact', '1');
+  for (const x of s.set ?? []) q.append('set', x);
+  if (s.a) {
+    q.set('a', s.a.scenario);
+    if (s.a.seed !== undefined) q.set('aseed', String(s.a.seed));
+    for (const x of s.a.set ?? []) q.append('aset', x);
+  }
   const text = q.toString();
   return text ? `?${text}` : '';
 }

@@ -1,0 +1,160 @@
+import type { JsonValue, Note } from '../../sim/core/trace.ts';
+import { dissectPacket } from '../../sim/dissect/dissect.ts';
+import { withoutSpans } from '../../sim/wire/reader.ts';
+import { iceStateAt, type IcePairView } from './ice-state.ts';
+import { PROTOCOLS, hopBytes, type PackedTrace } from './packed.ts';
+
+/**
+ * What a WebRTC engineer looks at first in one run, read from the trace alone (notes and hops), so a simulated run
+ * and a capture summarize the same way: ICE pairs and the selected one, when ICE, DTLS and media started, packets
+ * per protocol, drops by reason, NAT mappings. Two summaries side by side are the compare view's diff.
+ */
+export interface PairOutcome {
+  /** "srflx 203.0.113.10:54635 → srflx 203.0.113.20:60623" */
+  readonly label: string;
+  /** "srflx → srflx": comparable across runs whose ports differ. */
+  readonly types: string;
+  readonly state: string;
+  readonly nominated: boolean;
+}
+
+export interface AgentSummary {
+  /** The note source: "alice/webrtc-peer". */
+  readonly agent: string;
+  /** Final RTCIceConnectionState word. */
+  readonly state: string;
+  readonly pairs: readonly PairOutcome[];
+  readonly selected?: PairOutcome;
+  /** µs: when ICE first reached connected (or completed), DTLS connected. */
+  readonly iceConnected?: number;
+  readonly dtlsConnected?: number;
+  readonly dtlsState?: string;
+}
+
+export interface RunSummary {
+  readonly title: string;
+  readonly source: 'simulation' | 'capture';
+  readonly hops: number;
+  /** Datagrams sent (first hops), whatever links they crossed. */
+  readonly datagrams: number;
+  readonly end: number;
+  readonly outcome?: string;
+  /** Datagrams per protocol class (PROTOCOLS names), classes with none left out. */
+  readonly protocols: Readonly<Record<string, number>>;
+  /** Dropped hops by reason, addresses left out so that runs with other ports compare ("natA: NAT filtering …"). */
+  readonly drops: Readonly<Record<string, number>>;
+  readonly agents: readonly AgentSummary[];
+  /** µs of the first RTP/SRTP datagram, directly or inside TURN ChannelData. */
+  readonly firstMedia?: number;
+  /** Per NAT: the mappings it created, "internal ⇄ external". */
+  readonly nats: Readonly<Record<string, readonly string[]>>;
+}
+
+const RTP = PROTOCOLS.indexOf('RTP');
+const CHANNELDATA = PROTOCOLS.indexOf('TURN-CHANNELDATA');
+/** ChannelData dissected at most while looking for media inside it (a relay-heavy capture has millions). */
+const CHANNELDATA_LOOKS = 5000;
+
+const str = (v: JsonValue | undefined): string => (typeof v === 'string' ? v : '');
+
+export function summarizeRun(p: PackedTrace): RunSummary {
+  const protocols: Record<string, number> = {};
+  const drops: Record<string, number> = {};
+  let datagrams = 0;
+  for (let i = 0; i < p.n; i++) {
+    if (p.drop[i]! >= 0) {
+      const why = reasonKind(p.dropReasons[p.drop[i]!]!);
+      drops[why] = (drops[why] ?? 0) + 1;
+    }
+    if (p.prevOfPacket[i]! >= 0) continue;
+    datagrams++;
+    const name = PROTOCOLS[p.proto[i]!] ?? 'IP';
+    protocols[name] = (protocols[name] ?? 0) + 1;
+  }
+  const outcome = p.meta.summary?.['outcome'];
+  const firstMedia = firstMediaAt(p);
+  return {
+    title: p.meta.title ?? p.meta.scenario ?? 'trace',
+    source: p.meta.source,
+    hops: p.n,
+    datagrams,
+    end: p.end,
+    ...(typeof outcome === 'string' ? { outcome } : {}),
+    protocols,
+    drops,
+    agents: agents(p.notes, p.end),
+    ...(firstMedia !== undefined ? { firstMedia } : {}),
+    nats: natMappings(p.notes),
+  };
+}
+
+function pairOutcome(x: IcePairView): PairOutcome {
+  // the checklist names each side "type address" already (RFC 8445 §6.1.2: the local side is the base)
+  return { label: `${x.local} → ${x.remote}`, types: `${x.localType} → ${x.remoteType}`, state: x.state, nominated: x.nominated };
+}
+
+function agents(notes: readonly Note[], end: number): AgentSummary[] {
+  const out: AgentSummary[] = [];
+  const firstAt = (source: string, kind: string, ok: (d: { [key: string]: JsonValue }) => boolean): number | undefined =>
+    notes.find((n) => n.source === source && n.kind === kind && ok(n.data ?? {}))?.t;
+  for (const a of iceStateAt(notes, end)) {
+    const pairs = a.pairs.map(pairOutcome);
+    const sel = a.pairs.find((x) => x.selected);
+    // the selection note names the local candidate itself (srflx, relay), where the checklist names its base
+    const chosen = [...notes].reverse().find((n) => n.source === a.source && n.kind === 'ice.selected' && n.t <= end)?.data;
+    const selected: PairOutcome | undefined = chosen?.['localType']
+      ? {
+          label: `${str(chosen['localType'])} ${str(chosen['local'])} → ${str(chosen['remoteType'])} ${str(chosen['remote'])}`,
+          types: `${str(chosen['localType'])} → ${str(chosen['remoteType'])}`,
+          state: sel?.state ?? 'succeeded',
+          nominated: sel?.nominated ?? true,
+        }
+      : sel && pairOutcome(sel);
+    const dtlsNotes = notes.filter((n) => n.source === a.source && n.kind === 'dtls.state');
+    const ice = firstAt(a.source, 'ice.state', (d) => d['state'] === 'connected' || d['state'] === 'completed');
+    const dtls = firstAt(a.source, 'dtls.state', (d) => d['to'] === 'connected');
+    const dtlsState = dtlsNotes.length ? str(dtlsNotes[dtlsNotes.length - 1]!.data?.['to']) : undefined;
+    out.push({
+      agent: a.source,
+      state: a.state,
+      pairs,
+      ...(selected ? { selected } : {}),
+      ...(ice !== undefined ? { iceConnected: ice } : {}),
+      ...(dtls !== undefined ? { dtlsConnected: dtls } : {}),
+      ...(dtlsState ? { dtlsState } : {}),
+    });
+  }
+  return out;
+}
+
+/** RTP classes by first byte (RFC 7983); ChannelData is opened with the dissector to see what it carries. */
+function firstMediaAt(p: PackedTrace): number | undefined {
+  let looks = 0;
+  for (let i = 0; i < p.n; i++) {
+    if (p.prevOfPacket[i]! >= 0) continue;
+    if (p.proto[i] === RTP) return p.t[i];
+    if (p.proto[i] !== CHANNELDATA || looks >= CHANNELDATA_LOOKS) continue;
+    looks++;
+    const b = hopBytes(p, i);
+    if (b.length === 0) continue;
+    const d = withoutSpans(() => dissectPacket(b, { verifyChecksums: false }));
+    if (d.layers.some((l) => l.protocol === 'RTP' || l.protocol === 'SRTP')) return p.t[i];
+  }
+  return undefined;
+}
+
+function natMappings(notes: readonly Note[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const n of notes) {
+    if (n.kind !== 'nat.mapping.created') continue;
+    const d = n.data ?? {};
+    const remote = str(d['boundTo']);
+    (out[n.source] ??= []).push(`${str(d['internal'])} ⇄ ${str(d['external'])}${remote ? ` (for ${remote})` : ''}`);
+  }
+  return out;
+}
+
+/** A drop reason without the addresses in it: "internet: no route to 10.0.1.10" → "internet: no route to …". */
+export function reasonKind(reason: string): string {
+  return reason.replace(/(\[[0-9a-f:.]+\]|\d{1,3}(\.\d{1,3}){3})(:\d+)?/gi, '…');
+}
