@@ -4,6 +4,7 @@ import type { Density } from '../model/density.ts';
 import { rewrites, type LabelCache } from '../model/labels.ts';
 import { lowerBound, type PackedTrace } from '../model/packed.ts';
 import { BACKGROUND, CURSOR_COLOUR, DROP_COLOUR, LANE_COLOUR, MUTED_COLOUR, REWRITE_COLOUR, SELECT_COLOUR, TEXT_COLOUR, protocolColour } from './colours.ts';
+import type { LadderOverlay } from './ladder-overlay.ts';
 import { CanvasPainter, SvgPainter, type Painter } from './painter.ts';
 
 const HEADER = 40;
@@ -41,6 +42,12 @@ export class Ladder {
   lastFrameMs = 0;
   frames = 0;
   onDraw: (() => void) | undefined;
+  /** Passes drawn after the arrows when single hops are shown (cause-and-effect links). */
+  readonly overlays: LadderOverlay[] = [];
+  /** A time span to scale to instead of this trace's own (two ladders side by side share one axis). */
+  domain: readonly [number, number] | undefined;
+  /** Called on every zoom or pan (a second ladder follows). */
+  onZoom: ((t: ZoomTransform) => void) | undefined;
 
   constructor(
     private readonly host: HTMLElement,
@@ -63,6 +70,7 @@ export class Ladder {
       .on('zoom', (ev: { transform: ZoomTransform }) => {
         this.transform = ev.transform;
         this.schedule();
+        this.onZoom?.(ev.transform);
       });
     select(this.canvas).call(this.zoomer);
     this.canvas.addEventListener('click', (ev) => this.click(ev));
@@ -112,6 +120,11 @@ export class Ladder {
     this.apply(zoomIdentity.translate(0, this.transform.y + (want - y)).scale(k));
   }
 
+  /** Takes another ladder's zoom and pan. */
+  follow(t: ZoomTransform): void {
+    if (t.k !== this.transform.k || t.x !== this.transform.x || t.y !== this.transform.y) this.apply(t);
+  }
+
   private apply(t: ZoomTransform): void {
     select(this.canvas).call(this.zoomer.transform, t);
     this.transform = t;
@@ -154,8 +167,8 @@ export class Ladder {
 
   private baseScale(): ScaleLinear<number, number> {
     const p = this.p!;
-    const t0 = p.n > 0 ? p.t[0]! : 0;
-    const end = Math.max(t0 + 1, p.end);
+    const t0 = this.domain?.[0] ?? (p.n > 0 ? p.t[0]! : 0);
+    const end = Math.max(t0 + 1, this.domain?.[1] ?? p.end);
     return scaleLinear().domain([t0, end]).range([HEADER + 10, this.height - 20]);
   }
 
@@ -219,7 +232,13 @@ export class Ladder {
     for (let l = 0; l < p.lanes.length; l++) g.line(this.laneX(l), HEADER, this.laneX(l), h, LANE_COLOUR, 1);
     const [i0, i1] = this.visibleRange();
     if (i1 - i0 > DETAIL_LIMIT) this.drawDensity(g, i0, i1);
-    else this.drawHops(g, i0, i1);
+    else {
+      this.drawHops(g, i0, i1);
+      if (this.overlays.length > 0) {
+        const view = { geometry: (i: number) => this.geometry(i), range: [i0, i1] as const, width: w, height: h, selected: this.selected };
+        for (const o of this.overlays) o(g, view);
+      }
+    }
     this.drawAxis(g, h, i0, i1);
     const cy = this.yOf(this.cursor);
     if (cy >= HEADER && cy <= h) {
