@@ -15,6 +15,8 @@ export class PacketDetail {
   private readonly hex: HTMLElement;
   private bytes: HTMLElement[] = [];
   private lit: [number, number] = [0, 0];
+  /** Cause-and-effect links of the shown packet (filled by `showRelations`). */
+  private readonly relations = el('div', { class: 'relations', 'data-testid': 'relations' });
 
   constructor(host: HTMLElement) {
     this.tree = el('div', { class: 'field-tree', 'data-testid': 'field-tree' });
@@ -47,6 +49,8 @@ export class PacketDetail {
     if (chain.length > 1) {
       this.tree.append(el('div', { class: 'muted' }, `Same datagram on ${chain.length} links: hops ${chain.join(', ')}`));
     }
+    clear(this.relations);
+    this.tree.append(this.relations);
     const d = labels.dissect(i);
     if (!d) {
       this.tree.append(emptyState('No bytes', 'This trace carries no packet bytes for this hop (a synthetic trace).'));
@@ -55,6 +59,19 @@ export class PacketDetail {
     }
     this.renderTree(d);
     this.renderHex(b);
+  }
+
+  /** Lists the packet's relations as buttons: picking one selects the packet at its other end. */
+  showRelations(items: readonly { text: string; hop: number; kind: string }[], pick: (hop: number) => void, title = 'Related packets'): void {
+    clear(this.relations);
+    if (items.length === 0) return;
+    const ul = el('ul');
+    for (const it of items) {
+      const b = el('button', { class: 'relation', 'data-kind': it.kind, 'data-hop': String(it.hop) }, it.text);
+      b.addEventListener('click', () => pick(it.hop));
+      ul.append(el('li', {}, b));
+    }
+    this.relations.append(el('div', { class: 'muted' }, title), ul);
   }
 
   private renderTree(d: DissectedPacket): void {
