@@ -17,6 +17,8 @@ export class ScenarioPanel {
   private readonly json: HTMLTextAreaElement;
   private readonly error: HTMLElement;
   private scenario: Json | undefined;
+  /** Set by the app: keeps the run on screen as "A" and opens the side-by-side comparison. */
+  onKeep: (() => void) | undefined;
 
   constructor(
     host: HTMLElement,
@@ -31,6 +33,8 @@ export class ScenarioPanel {
     this.error = el('div', { class: 'problem', role: 'alert', 'data-testid': 'scenario-error' });
     const rerun = el('button', { 'data-testid': 'rerun' }, 'Re-run');
     rerun.addEventListener('click', () => this.rerunFromForm());
+    const keep = el('button', { 'data-testid': 'keep-as-a', title: 'Keep this run as A; change the scenario and re-run: B is shown beside it' }, 'Keep as A & compare');
+    keep.addEventListener('click', () => this.onKeep?.());
     const runJson = el('button', {}, 'Run JSON');
     runJson.addEventListener('click', () => {
       try {
@@ -45,7 +49,7 @@ export class ScenarioPanel {
       el('label', {}, 'Preset ', this.presetSel),
       el('label', {}, 'Seed ', this.seedIn),
       this.form,
-      el('div', { class: 'buttons' }, rerun),
+      el('div', { class: 'buttons' }, rerun, keep),
       this.error,
       el('details', {}, el('summary', {}, 'Scenario JSON'), this.json, runJson),
     );
