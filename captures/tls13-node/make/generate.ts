@@ -149,9 +149,10 @@ async function main(): Promise<void> {
     return { stream, client: client.join(''), server: server.join('') };
   });
   const version = execFileSync('tshark', ['-v'], { encoding: 'utf8' }).split('\n')[0];
+  const packetCount = execFileSync('tshark', ['-r', OUT, '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' }).trim().split('\n').length;
   writeFileSync(
     TRUTH,
-    JSON.stringify({ made: `${process.version} tls (${process.versions.openssl}), ${version}`, port: PORT, label: 'EXTRACTOR-dtls_srtp', exportedKeyingMaterial: ekm, frames, decrypted }, null, 2) + '\n',
+    JSON.stringify({ made: `${process.version} tls (${process.versions.openssl}), ${version}`, packet_count: packetCount, port: PORT, label: 'EXTRACTOR-dtls_srtp', exportedKeyingMaterial: ekm, frames, decrypted }, null, 2) + '\n',
   );
 }
 
