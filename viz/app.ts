@@ -7,7 +7,14 @@ import { PROTOCOLS, type PackedTrace } from './model/packed.ts';
 import { hopOfPacketNear, Timeline } from './model/timeline.ts';
 import { formatViewState, parseViewState, type ViewState } from './model/url.ts';
 import { LESSONS } from './lessons.ts';
+import type { SrtpStreamTable } from './model/srtp-streams.ts';
+import { findPreset } from '../sim/scenario/presets/index.ts';
+import { applySet } from '../sim/scenario/set.ts';
+import { ScenarioError } from '../sim/scenario/check.ts';
 import type { Request, Response } from './protocol.ts';
+import { CompareMode } from './compare-mode.ts';
+import type { Relation } from './model/relations.ts';
+import { RelationsUi } from './relations-ui.ts';
 import { el } from './views/dom.ts';
 import { PacketDetail } from './views/detail.ts';
 import { Ladder } from './views/ladder.ts';
@@ -35,24 +42,34 @@ export class App {
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (r: Response) => void; progress?: (r: Response) => void }>();
   p: PackedTrace | undefined;
-  private labels: LabelCache | undefined;
+  labels: LabelCache | undefined;
   private replay: NatReplay | undefined;
   private timeline: Timeline | undefined;
   now = 0;
   selected = -1;
   lesson: Lesson | undefined;
-  private scenarioName: string | undefined;
-  private seed: number | undefined;
-  private sourceLabel = '';
+  scenarioName: string | undefined;
+  seed: number | undefined;
+  sourceLabel = '';
+  /** The scenario JSON of the current run (absent for a capture): compare mode diffs it. */
+  scenarioJson: Record<string, unknown> | undefined;
+  /** Cause-and-effect links on the ladder and in the detail; side-by-side comparison of two runs. */
+  readonly relations: RelationsUi;
+  readonly compare: CompareMode;
   readonly ladder: Ladder;
   private readonly list: PacketList;
-  private readonly detail: PacketDetail;
+  readonly detail: PacketDetail;
   private readonly topology: TopologyPanel;
   private readonly panels: StatePanels;
   private readonly bar: TimelineBar;
   private readonly scenarioPanel: ScenarioPanel;
   private readonly lessonPanel: LessonPanel;
   private readonly status = $('status');
+  private readonly errorBox = $('error');
+  private readonly errorText = $('error-text');
+  /** `set=path=value` parameters of the address bar (applied to the URL's scenario, like `rtclab run --set`). */
+  private urlSets: string[] = [];
+  private srtpRequest = 0;
   private readonly progress = $('progress') as HTMLProgressElement;
   private urlTimer: ReturnType<typeof setTimeout> | undefined;
   private panelsPending = false;
@@ -67,6 +84,20 @@ export class App {
       this.waiting.delete(ev.data.id);
       w.resolve(ev.data);
     };
+    // A worker that dies (a script error at load, out of memory) answers nothing: fail every pending request
+    // with what happened instead of leaving "Running…" on screen forever.
+    const fail = (message: string): void => {
+      for (const [id, w] of [...this.waiting]) {
+        this.waiting.delete(id);
+        w.resolve({ type: 'error', id, message });
+      }
+    };
+    this.worker.onerror = (e: ErrorEvent): void => {
+      e.preventDefault();
+      fail(`the simulation worker failed: ${e.message || 'unknown error'}${e.filename ? ` (${e.filename}:${e.lineno})` : ''}`);
+    };
+    this.worker.onmessageerror = (): void => fail('a message from the simulation worker could not be read');
+    $('error-close').addEventListener('click', () => this.clearError());
     this.ladder = new Ladder($('ladder'), { select: (i) => this.select(i, true) });
     this.list = new PacketList($('list'), (i) => this.select(i, true), (f) => void this.filter(f));
     this.detail = new PacketDetail($('detail'));
@@ -82,14 +113,25 @@ export class App {
       },
       () => this.now,
     );
-    this.scenarioPanel = new ScenarioPanel($('scenario'), (s, seed) => void this.runScenario(s, seed, { keepPosition: true }));
+    this.scenarioPanel = new ScenarioPanel($('scenario'), (s, seed) => {
+      this.urlSets = [];
+      void this.runScenario(s, seed, { keepPosition: true });
+    });
     this.lessonPanel = new LessonPanel($('lesson'), (l, c, i) => void this.goCheckpoint(l, c, i));
     this.setupHeader();
     this.setupKeys();
     this.setupDrop();
+    this.relations = new RelationsUi(this);
+    this.compare = new CompareMode(this);
+    this.scenarioPanel.onKeep = () => void this.compare.keep();
   }
 
-  private call(body: RequestBody, transfer: Transferable[] = [], progress?: (r: Response) => void): Promise<Response> {
+  /** The loaded trace's relations, once the worker has sent them. */
+  get relationsReady(): Promise<readonly Relation[]> {
+    return this.relations.ready.then(() => this.relations.relations);
+  }
+
+  call(body: RequestBody, transfer: Transferable[] = [], progress?: (r: Response) => void): Promise<Response> {
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.waiting.set(id, { resolve, ...(progress ? { progress } : {}) });
@@ -104,7 +146,26 @@ export class App {
     const lesson = v.scenario && !v.lesson ? undefined : (LESSONS.find((l) => l.id === (v.lesson ?? DEFAULT_LESSON)) ?? LESSONS[0]);
     this.setLesson(lesson);
     const scenario = v.scenario ?? (typeof lesson?.scenario === 'string' ? lesson.scenario : undefined) ?? 'nat-full-cone';
-    await this.runScenario(lesson && !v.scenario && typeof lesson.scenario !== 'string' ? lesson.scenario : scenario, v.seed, {});
+    let wanted: string | Record<string, unknown> = lesson && !v.scenario && typeof lesson.scenario !== 'string' ? lesson.scenario : scenario;
+    const sets = new URLSearchParams(location.search).getAll('set');
+    if (sets.length > 0) {
+      try {
+        wanted = urlScenario(wanted, sets);
+        this.urlSets = sets;
+      } catch (e) {
+        wanted = '';
+        this.showError(`The address bar's scenario is not valid: ${describeScenarioError(e)}`);
+      }
+    }
+    if (v.a) await this.compare.openFromUrl(v.a);
+    const ok = wanted !== '' && (await this.runScenario(wanted, v.seed, {}));
+    if (!ok) {
+      // Nothing was loaded yet: keep the error on screen and show the default lesson underneath.
+      const fallback = LESSONS.find((l) => l.id === DEFAULT_LESSON) ?? LESSONS[0];
+      this.setLesson(fallback);
+      if (fallback) await this.runScenario(fallback.scenario, undefined, { quiet: true });
+      return;
+    }
     if (v.compact) this.setCompact(true);
     if (v.t !== undefined) this.seek(v.t);
     if (v.hop !== undefined && this.p && v.hop < this.p.n) this.select(v.hop, true);
@@ -118,17 +179,23 @@ export class App {
     this.lessonPanel.show(l);
   }
 
-  async runScenario(scenario: string | Record<string, unknown>, seed: number | undefined, opts: { keepPosition?: boolean }): Promise<boolean> {
+  async runScenario(scenario: string | Record<string, unknown>, seed: number | undefined, opts: { keepPosition?: boolean; quiet?: boolean }): Promise<boolean> {
+    const before = this.status.textContent ?? '';
     this.setStatus('Running the scenario in the worker…');
     const r = await this.call({ type: 'run', scenario, ...(seed !== undefined ? { seed } : {}) });
     if (r.type === 'error') {
+      const what = typeof scenario === 'string' ? `scenario "${scenario}"` : `scenario "${typeof scenario.name === 'string' ? scenario.name : '(unnamed)'}"`;
       this.scenarioPanel.showError(r.message);
-      this.setStatus(`Scenario error: ${r.message}`);
+      // the previous run stays loaded and usable; the error stays until dismissed
+      this.showError(`Could not run the ${what}${seed !== undefined ? ` with seed ${seed}` : ''}: ${r.message}${this.p ? ' — the previous run is still shown.' : ''}`);
+      this.setStatus(this.p ? before : 'No trace loaded.');
       return false;
     }
     if (r.type !== 'trace') return false;
+    if (!opts.quiet) this.clearError();
     this.scenarioName = typeof scenario === 'string' ? scenario : typeof scenario.name === 'string' ? scenario.name : undefined;
     this.seed = r.packed.meta.seed;
+    this.scenarioJson = r.scenario;
     if (r.scenario) this.scenarioPanel.set(r.scenario, typeof scenario === 'string' ? scenario : undefined, r.packed.meta.seed ?? 1);
     const keep = opts.keepPosition ? { t: this.now, hop: this.selected } : undefined;
     this.load(r.packed, `${r.label} · seed ${r.packed.meta.seed ?? '?'} · ${r.packed.n} hops · ran in ${r.ms.toFixed(0)} ms`);
@@ -140,23 +207,61 @@ export class App {
   }
 
   async openCapture(file: File): Promise<void> {
-    this.setStatus(`Reading ${file.name}…`);
+    const before = this.status.textContent ?? '';
+    this.setStatus(`Reading ${file.name} (${formatBytes(file.size)})…`);
     this.progress.hidden = false;
     this.progress.value = 0;
-    const bytes = await file.arrayBuffer();
-    const isJson = /\.json$/i.test(file.name);
-    const r = isJson
-      ? await this.call({ type: 'trace-json', name: file.name, text: new TextDecoder().decode(bytes) })
-      : await this.call({ type: 'capture', name: file.name, bytes }, [bytes], (m) => {
-          if (m.type === 'progress') this.progress.value = m.done / Math.max(1, m.total);
-        });
-    this.progress.hidden = true;
-    if (r.type === 'error') return this.setStatus(`Cannot open ${file.name}: ${r.message}`);
+    let r: Response;
+    try {
+      const bytes = await file.arrayBuffer();
+      const isJson = /\.json$/i.test(file.name);
+      r = isJson
+        ? await this.call({ type: 'trace-json', name: file.name, text: new TextDecoder().decode(bytes) })
+        : await this.call({ type: 'capture', name: file.name, bytes }, [bytes], (m) => {
+            if (m.type !== 'progress') return;
+            this.progress.value = m.done / Math.max(1, m.total);
+            this.setStatus(`Reading ${file.name}: ${m.what} ${formatBytes(m.done)} of ${formatBytes(m.total)}…`);
+          });
+    } catch (e) {
+      r = { type: 'error', id: 0, message: `the file could not be read: ${e instanceof Error ? e.message : String(e)}` };
+    } finally {
+      this.progress.hidden = true;
+    }
+    if (r.type === 'error') {
+      this.showError(`Cannot open ${file.name}: ${r.message}${this.p ? ' — the previous trace is still shown.' : ''}`);
+      this.setStatus(before);
+      return;
+    }
     if (r.type !== 'trace') return;
+    this.clearError();
+    if (r.scenario) {
+      // a scenario file: shown like any run, editable in the scenario panel
+      this.setLesson(undefined);
+      this.scenarioName = typeof r.scenario.name === 'string' ? r.scenario.name : undefined;
+      this.seed = r.packed.meta.seed;
+      this.scenarioJson = r.scenario;
+      this.scenarioPanel.set(r.scenario, undefined, r.packed.meta.seed ?? 1);
+      this.load(r.packed, `${file.name} · ${r.label} · seed ${r.packed.meta.seed ?? '?'} · ${r.packed.n} hops · ran in ${r.ms.toFixed(0)} ms`);
+      return;
+    }
     this.setLesson(undefined);
     this.scenarioName = undefined;
+    this.scenarioJson = undefined;
     this.seed = undefined;
     this.load(r.packed, `${file.name} · ${r.packed.n} packets · read in ${r.ms.toFixed(0)} ms`);
+    if (r.warnings?.length) this.showError(r.warnings.join('\n'), 'warning');
+  }
+
+  /** A persistent message above the views (what failed and where); it stays until dismissed or replaced. */
+  showError(message: string, level: 'error' | 'warning' = 'error'): void {
+    this.errorText.textContent = message;
+    this.errorBox.dataset.level = level;
+    this.errorBox.hidden = false;
+  }
+
+  clearError(): void {
+    this.errorBox.hidden = true;
+    this.errorText.textContent = '';
   }
 
   async loadSynthetic(hops: number): Promise<number> {
@@ -188,9 +293,26 @@ export class App {
     this.bar.setTimeline(this.timeline, p.end);
     this.detail.empty();
     this.setStatus(label);
+    this.panels.setSrtpStreams(undefined);
+    void this.requestSrtpStreams();
+    this.relations.loaded(p);
+    this.compare.loaded();
     this.seek(0);
     document.title = `rtclab · ${p.meta.title ?? p.meta.scenario ?? 'trace'}`;
   }
+
+  /** SRTP stream counters come from the worker after the trace (they need a dissection pass with the keys). */
+  private async requestSrtpStreams(): Promise<void> {
+    const ask = ++this.srtpRequest;
+    const r = await this.call({ type: 'srtp-streams' });
+    if (ask !== this.srtpRequest || r.type !== 'srtp-streams') return;
+    this.srtpStreams = r.table;
+    this.panels.setSrtpStreams(r.table);
+    this.schedulePanels();
+  }
+
+  /** For tests: the SRTP stream table of the loaded trace, once the worker has sent it. */
+  srtpStreams: SrtpStreamTable | undefined;
 
   setStatus(s: string): void {
     this.status.textContent = s;
@@ -203,6 +325,7 @@ export class App {
     this.ladder.schedule();
     this.list.cursor = this.now;
     this.bar.update(this.now);
+    this.compare.seek(this.now);
     this.schedulePanels();
     this.saveUrl();
   }
@@ -253,6 +376,7 @@ export class App {
     if (reveal) this.list.reveal(i);
     else this.list.render();
     this.detail.show(this.p, this.labels, i);
+    this.relations.show(i);
     this.saveUrl();
   }
 
@@ -296,7 +420,13 @@ export class App {
         ...(this.selected >= 0 ? { hop: this.selected } : {}),
         ...(this.ladder.compact ? { compact: true } : {}),
       };
-      history.replaceState(null, '', `${location.pathname}${formatViewState(v)}`);
+      // compare mode: run A, and B's edits unless the address bar's own assignments already say them
+      const cmp = this.compare.urlState();
+      if (cmp.a) v.a = cmp.a;
+      if (cmp.set && this.urlSets.length === 0) v.set = cmp.set;
+      const sets = this.urlSets.map((x) => `set=${encodeURIComponent(x)}`).join('&');
+      const q = formatViewState(v);
+      history.replaceState(null, '', `${location.pathname}${q}${sets ? `${q ? '&' : '?'}${sets}` : ''}`);
     }, 200);
   }
 
@@ -318,7 +448,8 @@ export class App {
     $('open').addEventListener('click', () => file.click());
     ($('compact') as HTMLInputElement).addEventListener('change', (e) => this.setCompact((e.target as HTMLInputElement).checked));
     $('fit').addEventListener('click', () => this.ladder.fit());
-    $('export-pcapng').addEventListener('click', () => void this.exportPcapng());
+    $('export-pcapng').addEventListener('click', () => void this.exportFile('pcapng'));
+    $('export-keylog').addEventListener('click', () => void this.exportFile('keylog'));
     $('export-svg').addEventListener('click', () => download(new Blob([this.ladder.exportSvg()], { type: 'image/svg+xml' }), 'ladder.svg'));
     $('export-png').addEventListener('click', () => void this.ladder.exportPng().then((b) => b && download(b, 'ladder.png')));
     for (const tab of document.querySelectorAll<HTMLButtonElement>('[data-tab]')) {
@@ -329,10 +460,11 @@ export class App {
     }
   }
 
-  private async exportPcapng(): Promise<void> {
-    const r = await this.call({ type: 'pcapng' });
-    if (r.type === 'error') return this.setStatus(r.message);
-    if (r.type === 'file') download(new Blob([r.bytes as BlobPart], { type: 'application/vnd.tcpdump.pcap' }), r.name);
+  /** pcapng (with the key log in a Decryption Secrets Block) or the NSS key log alone, as the CLI writes them. */
+  private async exportFile(kind: 'pcapng' | 'keylog'): Promise<void> {
+    const r = await this.call({ type: kind });
+    if (r.type === 'error') return this.showError(`Cannot export the ${kind === 'pcapng' ? 'pcapng' : 'key log'}: ${r.message}`);
+    if (r.type === 'file') download(new Blob([r.bytes as BlobPart], { type: kind === 'pcapng' ? 'application/vnd.tcpdump.pcap' : 'text/plain' }), r.name);
   }
 
   private setupKeys(): void {
@@ -419,4 +551,21 @@ function download(blob: Blob, name: string): void {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
+
+/** A preset (or a lesson's scenario) with the address bar's `set=` assignments applied, like `rtclab run --set`. */
+function urlScenario(base: string | Record<string, unknown>, sets: readonly string[]): Record<string, unknown> {
+  let raw: unknown = typeof base === 'string' ? findPreset(base)?.build() : base;
+  if (raw === undefined) throw new Error(`no preset named "${String(base)}"`);
+  for (const s of sets) raw = applySet(raw, s);
+  return raw as Record<string, unknown>;
+}
+
+function describeScenarioError(e: unknown): string {
+  if (e instanceof ScenarioError) return e.issues.map((i) => `${i.path || '(top level)'}: ${i.message}`).join('; ');
+  return e instanceof Error ? e.message : String(e);
+}
+
+function formatBytes(n: number): string {
+  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(0)} KiB` : `${n} bytes`;
 }

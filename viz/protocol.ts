@@ -1,4 +1,6 @@
 import type { PackedTrace } from './model/packed.ts';
+import type { Relation } from './model/relations.ts';
+import type { SrtpStreamTable } from './model/srtp-streams.ts';
 
 /** Messages between the main thread and the simulation worker (viz/worker.ts). Every request carries an id. */
 export type Request =
@@ -7,10 +9,18 @@ export type Request =
   | { type: 'trace-json'; id: number; name: string; text: string }
   | { type: 'synthetic'; id: number; hops: number }
   | { type: 'filter'; id: number; proto: number; host: string; text: string }
-  | { type: 'pcapng'; id: number };
+  | { type: 'pcapng'; id: number }
+  /** The trace's NSS key log (the lines the pcapng export puts in its Decryption Secrets Block). */
+  | { type: 'keylog'; id: number }
+  /** Per-stream SRTP/SRTCP counters over time (computed on first request for a simulated trace). */
+  | { type: 'srtp-streams'; id: number }
+  /** Cause-and-effect links of the current trace (model/relations.ts), computed on first request. */
+  | { type: 'relations'; id: number };
 
 export type Response =
-  | { type: 'trace'; id: number; packed: PackedTrace; scenario?: Record<string, unknown>; label: string; ms: number }
+  | { type: 'trace'; id: number; packed: PackedTrace; scenario?: Record<string, unknown>; label: string; ms: number; warnings?: readonly string[] }
+  | { type: 'srtp-streams'; id: number; table: SrtpStreamTable | undefined }
+  | { type: 'relations'; id: number; relations: Relation[] }
   | { type: 'progress'; id: number; done: number; total: number; what: string }
   | { type: 'filtered'; id: number; indices: Int32Array | null }
   | { type: 'file'; id: number; bytes: Uint8Array; name: string }

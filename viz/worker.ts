@@ -2,14 +2,15 @@
 import type { Trace } from '../sim/core/trace.ts';
 import { traceFromJson } from '../sim/core/trace-json.ts';
 import { dissectPacket } from '../sim/dissect/dissect.ts';
+import { ScenarioError } from '../sim/scenario/check.ts';
 import { parseScenario } from '../sim/scenario/parse.ts';
 import { findPreset } from '../sim/scenario/presets/index.ts';
 import { runScenario } from '../sim/scenario/run.ts';
-import { applyCaptureEvent, emptyCapture } from '../sim/wire/pcap/capture.ts';
-import { CaptureReader } from '../sim/wire/pcap/capture-reader.ts';
-import { captureToTrace } from '../sim/wire/pcap/capture-to-trace.ts';
-import { writePcapng } from '../sim/wire/pcap/pcapng-writer.ts';
+import { traceKeyLog, writePcapng } from '../sim/wire/pcap/pcapng-writer.ts';
 import { packTrace, transferables, hopBytes, type PackedTrace } from './model/packed.ts';
+import { computeRelations, type Relation } from './model/relations.ts';
+import { loadCapture } from './model/capture-load.ts';
+import { srtpStreamsOfTrace, type SrtpStreamTable } from './model/srtp-streams.ts';
 import { syntheticPacked } from './model/synthetic.ts';
 import type { Request, Response } from './protocol.ts';
 
@@ -19,14 +20,21 @@ import type { Request, Response } from './protocol.ts';
  */
 declare const self: DedicatedWorkerGlobalScope;
 
-let current: { trace?: Trace; packed: PackedTrace; summaries?: string[] } | undefined;
+let current: { trace?: Trace; packed: PackedTrace; summaries?: string[]; srtp?: SrtpStreamTable; relations?: Relation[] } | undefined;
 
 const post = (r: Response, transfer: Transferable[] = []): void => self.postMessage(r, transfer);
 
-function sendTrace(id: number, trace: Trace | undefined, packed: PackedTrace, label: string, t0: number, scenario?: Record<string, unknown>): void {
+function sendTrace(id: number, trace: Trace | undefined, packed: PackedTrace, label: string, t0: number, extra: { scenario?: Record<string, unknown>; warnings?: readonly string[]; srtp?: SrtpStreamTable } = {}): void {
   // The worker keeps its own copy of the columns it filters on; the originals are transferred.
-  current = { ...(trace ? { trace } : {}), packed: { ...packed, proto: packed.proto.slice(), from: packed.from.slice(), to: packed.to.slice(), offsets: packed.offsets.slice(), bytes: packed.bytes.slice() } };
-  post({ type: 'trace', id, packed, label, ms: performance.now() - t0, ...(scenario ? { scenario } : {}) }, transferables(packed));
+  current = { ...(trace ? { trace } : {}), ...(extra.srtp ? { srtp: extra.srtp } : {}), packed: { ...packed, proto: packed.proto.slice(), from: packed.from.slice(), to: packed.to.slice(), offsets: packed.offsets.slice(), bytes: packed.bytes.slice(), ...relationColumns(packed) } };
+  const { srtp: _kept, ...rest } = extra;
+  post({ type: 'trace', id, packed, label, ms: performance.now() - t0, ...rest }, transferables(packed));
+}
+
+/** The columns relations need besides those kept for filtering (none for a trace without bytes: no relations). */
+function relationColumns(p: PackedTrace): Partial<PackedTrace> {
+  if (p.bytes.length === 0) return {};
+  return { t: p.t.slice(), drop: p.drop.slice(), packet: p.packet.slice(), nextOfPacket: p.nextOfPacket.slice(), prevOfPacket: p.prevOfPacket.slice() };
 }
 
 function run(id: number, scenario: string | Record<string, unknown>, seed: number | undefined): void {
@@ -34,23 +42,20 @@ function run(id: number, scenario: string | Record<string, unknown>, seed: numbe
   const raw = typeof scenario === 'string' ? findPreset(scenario)?.build() : scenario;
   if (!raw) throw new Error(`no preset named "${String(scenario)}"`);
   const s = parseScenario(raw);
-  const { trace } = runScenario(s, seed !== undefined ? { seed } : {});
-  sendTrace(id, trace, packTrace(trace), s.title, t0, raw);
+  let trace: Trace;
+  try {
+    trace = runScenario(s, seed !== undefined ? { seed } : {}).trace;
+  } catch (e) {
+    // a valid scenario the simulator could not run: say where, not just what
+    throw new Error(`the simulator failed running "${s.name}"${seed !== undefined ? ` (seed ${seed})` : ''}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  sendTrace(id, trace, packTrace(trace), s.title, t0, { scenario: raw });
 }
 
 function capture(id: number, name: string, bytes: ArrayBuffer): void {
   const t0 = performance.now();
-  const all = new Uint8Array(bytes);
-  const c = emptyCapture();
-  const r = new CaptureReader();
-  const CHUNK = 1 << 20;
-  for (let o = 0; o < all.length; o += CHUNK) {
-    for (const e of r.push(all.subarray(o, Math.min(all.length, o + CHUNK)))) applyCaptureEvent(c, e);
-    post({ type: 'progress', id, done: Math.min(all.length, o + CHUNK), total: all.length, what: 'reading' });
-  }
-  for (const e of r.end()) applyCaptureEvent(c, e);
-  const trace = captureToTrace(c, name);
-  sendTrace(id, trace, packTrace(trace), name, t0);
+  const { trace, srtp, warnings } = loadCapture(new Uint8Array(bytes), name, (done, total) => post({ type: 'progress', id, done, total, what: 'read and dissected' }));
+  sendTrace(id, trace, packTrace(trace), name, t0, { warnings, srtp });
 }
 
 function summaries(): string[] {
@@ -90,6 +95,16 @@ function filter(id: number, proto: number, host: string, text: string): void {
   post({ type: 'filtered', id, indices }, [indices.buffer]);
 }
 
+function exportName(trace: Trace): string {
+  return (trace.meta.scenario ?? trace.meta.title ?? 'trace').replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
+/** A scenario check names every wrong field (path: what was expected); anything else says what it is. */
+function describeError(e: unknown): string {
+  if (e instanceof ScenarioError) return `the scenario is not valid: ${e.issues.map((i) => `${i.path || '(top level)'}: ${i.message}`).join('; ')}`;
+  return e instanceof Error ? e.message : String(e);
+}
+
 self.onmessage = (ev: MessageEvent<Request>): void => {
   const m = ev.data;
   try {
@@ -100,7 +115,20 @@ self.onmessage = (ev: MessageEvent<Request>): void => {
         return capture(m.id, m.name, m.bytes);
       case 'trace-json': {
         const t0 = performance.now();
-        const trace = traceFromJson(m.text);
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(m.text);
+        } catch (e) {
+          throw new Error(`${m.name} is not JSON: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        // a scenario file (nodes, no hops) runs; anything else must be an rtclab trace
+        if (typeof parsed === 'object' && parsed !== null && 'nodes' in parsed && !('hops' in parsed)) return run(m.id, parsed as Record<string, unknown>, undefined);
+        let trace: Trace;
+        try {
+          trace = traceFromJson(m.text);
+        } catch (e) {
+          throw new Error(`${m.name} is neither a scenario nor an rtclab trace: ${e instanceof Error ? e.message : String(e)}`);
+        }
         return sendTrace(m.id, trace, packTrace(trace), m.name, t0);
       }
       case 'synthetic': {
@@ -111,11 +139,28 @@ self.onmessage = (ev: MessageEvent<Request>): void => {
         return filter(m.id, m.proto, m.host, m.text);
       case 'pcapng': {
         if (!current?.trace) throw new Error('nothing to export: this trace has no packets to write');
+        // the trace's key log goes into a Decryption Secrets Block, so Wireshark decrypts DTLS on open
         const bytes = writePcapng(current.trace);
-        return post({ type: 'file', id: m.id, bytes, name: `${(current.trace.meta.scenario ?? current.trace.meta.title ?? 'trace').replace(/[^A-Za-z0-9._-]+/g, '_')}.pcapng` }, [bytes.buffer as ArrayBuffer]);
+        return post({ type: 'file', id: m.id, bytes, name: `${exportName(current.trace)}.pcapng` }, [bytes.buffer as ArrayBuffer]);
+      }
+      case 'keylog': {
+        if (!current?.trace) throw new Error('nothing to export: this trace has no secrets');
+        const text = traceKeyLog(current.trace);
+        if (text === '') throw new Error('this trace has no key log lines (no DTLS handshake with keys, or a capture without a Decryption Secrets Block)');
+        const bytes = new TextEncoder().encode(text);
+        return post({ type: 'file', id: m.id, bytes, name: `${exportName(current.trace)}.keylog.txt` }, [bytes.buffer as ArrayBuffer]);
+      }
+      case 'relations': {
+        if (current && !current.relations) current.relations = current.packed.bytes.length > 0 ? computeRelations(current.packed) : [];
+        return post({ type: 'relations', id: m.id, relations: current?.relations ?? [] });
+      }
+      case 'srtp-streams': {
+        if (!current) return post({ type: 'srtp-streams', id: m.id, table: undefined });
+        if (!current.srtp && current.trace) current.srtp = srtpStreamsOfTrace(current.trace);
+        return post({ type: 'srtp-streams', id: m.id, table: current.srtp });
       }
     }
   } catch (e) {
-    post({ type: 'error', id: m.id, message: e instanceof Error ? e.message : String(e) });
+    post({ type: 'error', id: m.id, message: describeError(e) });
   }
 };

@@ -9,8 +9,11 @@ export interface FlightEvent {
   readonly t: number;
   /** RFC 6347 §4.2.4 flight number. */
   readonly flight: number;
-  /** 'peer-sent': the other endpoint sent it at `t` (notes carry no receive event; it arrives one transit later). */
-  readonly what: 'sent' | 'retransmitted' | 'peer-sent';
+  /**
+   * 'peer-sent': the other endpoint sent it at `t` (notes carry no receive event; it arrives one transit later);
+   * 'seen': a capture showed the handshake reach this stage (flight 0: not numbered).
+   */
+  readonly what: 'sent' | 'retransmitted' | 'peer-sent' | 'seen';
   readonly detail: string;
 }
 
@@ -77,6 +80,9 @@ export function parseSrtpSecret(text: string): { profile: string; values: Record
   return { profile: parts[1], values };
 }
 
+/** The dissector's DTLS progress words (sim/dissect/dtls-flow.ts) as endpoint states. */
+const INFERRED_STATE: Readonly<Record<string, string>> = { hello: 'connecting', cookie: 'connecting', 'key-exchange': 'connecting', finished: 'connecting', established: 'connected', alert: 'failed', closed: 'closed' };
+
 const DTLS_KINDS = /^(dtls\.|srtp\.|peer\.dtls-role$)/;
 
 /** Every DTLS endpoint (note source) in order of first appearance, as of time `t`. */
@@ -113,6 +119,14 @@ function apply(e: MutableEndpoint, n: Note, all: Map<string, MutableEndpoint>): 
       e.role = str(d['role'], e.role);
       return;
     case 'dtls.state':
+      if (n.inferred && d['progress'] !== undefined) {
+        // a capture: the dissector's handshake progress (hello, cookie, key-exchange, finished, established, alert)
+        const progress = str(d['progress']);
+        e.state = INFERRED_STATE[progress] ?? 'connecting';
+        e.stateReason = `inferred from the capture: ${n.text}`;
+        e.flights.push({ t: n.t, flight: 0, what: 'seen', detail: n.text });
+        return;
+      }
       e.state = str(d['to'], e.state);
       e.stateReason = str(d['reason']);
       if (d['role'] !== undefined) e.role = str(d['role']);

@@ -79,12 +79,15 @@ export function iceStateAt(notes: readonly Note[], t: number): IceAgentView[] {
   for (const n of notes) {
     if (n.t > t) break;
     if (!n.kind.startsWith('ice.')) continue;
-    let a = agents.get(n.source);
+    // a capture's inferred selection is noted once for the capture: it belongs to the agent of its local address
+    const source = n.inferred && n.kind === 'ice.selected' && typeof n.data?.['local'] === 'string' ? `capture/ice ${n.data['local']}` : n.source;
+    let a = agents.get(source);
     if (!a) {
-      a = { source: n.source, state: 'new', stateReason: '', role: '', lite: false, gathering: 'new', local: [], remote: [], pairs: new Map(), remoteEndOfCandidates: false, generation: 0 };
-      agents.set(n.source, a);
+      a = { source, state: 'new', stateReason: '', role: '', lite: false, gathering: 'new', local: [], remote: [], pairs: new Map(), remoteEndOfCandidates: false, generation: 0 };
+      agents.set(source, a);
     }
     apply(a, n);
+    if (n.inferred) inferAgentState(a);
   }
   return [...agents.values()].map((a) => ({
     source: a.source,
@@ -159,7 +162,8 @@ function apply(a: MutableAgent, n: Note): void {
       a.remoteEndOfCandidates = true;
       return;
     case 'ice.pair.state': {
-      const id = str(d['pair']);
+      // a capture's inferred notes name a pair by its two addresses only
+      const id = str(d['pair']) || `${str(d['local'])} -> ${str(d['remote'])}`;
       const state = str(d['state']);
       const before = a.pairs.get(id);
       a.pairs.set(id, {
@@ -179,9 +183,21 @@ function apply(a: MutableAgent, n: Note): void {
       return;
     }
     case 'ice.selected':
-      a.selected = str(d['pair']);
+      a.selected = str(d['pair']) || `${str(d['local'])} -> ${str(d['remote'])}`;
       return;
   }
+}
+
+/**
+ * A capture has no agent reporting its state: infer it from the pairs the STUN checks showed (RFC 8445 §8.1.1: a
+ * nominated pair that succeeded is selected; the agent is then connected).
+ */
+function inferAgentState(a: MutableAgent): void {
+  const pairs = [...a.pairs.values()];
+  const chosen = pairs.find((p) => p.nominated && p.state === 'succeeded');
+  if (chosen) a.selected = chosen.id;
+  a.state = chosen ? 'connected' : pairs.some((p) => p.state === 'succeeded' || p.state === 'in-progress') ? 'checking' : pairs.every((p) => p.state === 'failed') && pairs.length > 0 ? 'failed' : a.state;
+  a.stateReason = 'inferred from the STUN checks in the capture';
 }
 
 /** The colour a pair state is drawn with (frozen grey, waiting amber, in progress blue, succeeded green, failed red). */

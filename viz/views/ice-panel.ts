@@ -15,30 +15,64 @@ export function icePanel(a: IceAgentView): HTMLElement {
   return box;
 }
 
+/**
+ * The checklist as a fixed-layout table that fits the side panel: candidate types as short coloured tags, addresses
+ * allowed to wrap, the 64-bit pair priority (§6.1.2.3) abbreviated with the full value in its tooltip, each row
+ * marked with its state colour, and the nominated (✓) and selected (★) pairs called out.
+ */
 function checklist(a: IceAgentView): HTMLElement {
   const table = el('table', { class: 'ice-checklist', 'data-testid': 'ice-checklist' });
-  table.append(el('tr', {}, ...['local', '→ remote', 'priority', 'state', 'nom.', 'sel.'].map((h) => el('th', {}, h))));
+  table.append(
+    el('colgroup', {}, el('col', { class: 'c-local' }), el('col', { class: 'c-remote' }), el('col', { class: 'c-prio' }), el('col', { class: 'c-state' }), el('col', { class: 'c-flag' })),
+    el('tr', {}, el('th', {}, 'local'), el('th', {}, 'remote'), el('th', { title: 'pair priority (RFC 8445 §6.1.2.3)' }, 'prio'), el('th', {}, 'state'), el('th', { title: '✓ nominated, ★ selected' }, '')),
+  );
   for (const p of a.pairs) {
     const colour = PAIR_STATE_COLOURS[p.state];
+    const flags = `${p.nominated ? '✓' : ''}${p.selected ? '★' : ''}`;
     const row = el(
       'tr',
-      { 'data-state': p.state, ...(p.selected ? { 'data-selected': 'true', style: 'font-weight:bold' } : {}), title: `${p.id}: ${p.reason}` },
-      el('td', {}, `${p.localType} ${p.local.replace(/^\S+ /, '')}`),
-      el('td', {}, `${p.remoteType} ${p.remote.replace(/^\S+ /, '')}`),
-      el('td', { class: 'muted' }, p.priority),
+      {
+        class: `pair state-${p.state}${p.selected ? ' selected' : ''}${p.nominated ? ' nominated' : ''}`,
+        'data-state': p.state,
+        ...(p.selected ? { 'data-selected': 'true' } : {}),
+        style: `--state:${colour}`,
+        title: `${p.id}${p.reason ? `: ${p.reason}` : ''}${p.nominated ? ' · nominated' : ''}${p.selected ? ' · selected' : ''}`,
+      },
+      el('td', {}, endpoint(p.localType, p.local)),
+      el('td', {}, endpoint(p.remoteType, p.remote)),
+      el('td', { class: 'muted prio', title: `priority ${p.priority}`, 'data-priority': p.priority }, abbreviatePriority(p.priority)),
       el('td', { class: 'state', style: `color:${colour}` }, `● ${p.state}`),
-      el('td', {}, p.nominated ? '✓' : ''),
-      el('td', { 'data-testid': p.selected ? 'ice-selected' : 'ice-unselected' }, p.selected ? '★' : ''),
+      el('td', { class: 'flags', 'data-testid': p.selected ? 'ice-selected' : 'ice-unselected', ...(p.nominated ? { 'data-nominated': 'true' } : {}) }, flags),
     );
     table.append(row);
   }
   return table;
 }
 
+/** "srflx" tag and the address; the address text without the type word some notes put in front of it. */
+function endpoint(type: string, address: string): HTMLElement {
+  const t = type || /^(host|srflx|prflx|relay)\b/.exec(address)?.[1] || '';
+  const addr = address.replace(/^(host|srflx|prflx|relay|udp|tcp)\s+/i, '');
+  return el('span', { class: 'cand' }, ...(t ? [el('span', { class: `tag cand-${t}`, title: CANDIDATE_TYPES[t] ?? t }, t), ' '] : []), el('span', { class: 'addr' }, addr));
+}
+
+const CANDIDATE_TYPES: Readonly<Record<string, string>> = {
+  host: 'host candidate: an address of the interface itself (RFC 8445 §5.1.1.1)',
+  srflx: 'server-reflexive: the address a STUN server saw, outside the NAT (§5.1.1.2)',
+  prflx: 'peer-reflexive: learnt from a check that arrived from an unknown address (§7.2.5.3.1)',
+  relay: 'relayed: an address on the TURN server (RFC 8656)',
+};
+
+/** 19-digit priorities as three significant digits and a power of ten: "7.21e18". */
+export function abbreviatePriority(p: string): string {
+  if (!/^\d+$/.test(p) || p.length <= 7) return p;
+  return `${p[0]}.${p.slice(1, 3)}e${p.length - 1}`;
+}
+
 function candidates(title: string, list: readonly IceCandidateView[]): HTMLElement {
   const box = el('details', { open: '' }, el('summary', {}, `${title}: ${list.length}`));
   const ul = el('ul', { class: 'ice-candidates' });
-  for (const c of list) ul.append(el('li', {}, el('span', { class: 'muted' }, `${formatDuration(c.t)} `), `${c.type} ${c.address}`, el('span', { class: 'muted' }, ` ${c.how}${c.priority !== undefined ? ` · ${c.priority}` : ''}`)));
+  for (const c of list) ul.append(el('li', {}, el('span', { class: 'muted' }, `${formatDuration(c.t)} `), endpoint(c.type, c.address), el('span', { class: 'muted' }, ` ${c.how}${c.priority !== undefined ? ` · ${c.priority}` : ''}`)));
   box.append(ul);
   return box;
 }

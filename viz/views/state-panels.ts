@@ -3,7 +3,9 @@ import type { Note, Secret } from '../../sim/core/trace.ts';
 import { dtlsStateAt } from '../model/dtls-state.ts';
 import { iceStateAt } from '../model/ice-state.ts';
 import { hasFamily } from '../model/note-state.ts';
-import { dtlsPanel, srtpPanel } from './dtls-panel.ts';
+import type { SrtpStreamTable } from '../model/srtp-streams.ts';
+import { dtlsPanel } from './dtls-panel.ts';
+import { srtpKeysPanel, srtpStreamsPanel } from './srtp-panel.ts';
 import { icePanel } from './ice-panel.ts';
 import { clear, el, emptyState } from './dom.ts';
 
@@ -43,6 +45,7 @@ const FAMILIES: readonly Family[] = [
 export class StatePanels {
   readonly root: HTMLElement;
   private secrets: readonly Secret[] = [];
+  private streams: SrtpStreamTable | undefined;
 
   constructor(host: HTMLElement) {
     this.root = el('div', { class: 'state-panels' });
@@ -54,6 +57,11 @@ export class StatePanels {
     this.secrets = secrets;
   }
 
+  /** Per-stream SRTP counters of the loaded trace (undefined while the worker is still counting). */
+  setSrtpStreams(table: SrtpStreamTable | undefined): void {
+    this.streams = table;
+  }
+
   render(notes: readonly Note[], t: number, secrets?: readonly Secret[]): void {
     if (secrets) this.secrets = secrets;
     clear(this.root);
@@ -63,14 +71,18 @@ export class StatePanels {
     const endpoints = dtlsStateAt(notes, this.secrets, t);
     const withHandshake = endpoints.filter((e) => e.state !== 'new' || e.flights.length > 0);
     this.root.append(panel(dtls, notes, withHandshake.map(dtlsPanel)));
-    this.root.append(panel(srtp, notes, endpoints.flatMap((e) => (e.srtp ? [srtpPanel(e.source, e.srtp)] : []))));
+    const keys = endpoints.flatMap((e) => (e.srtp ? [srtpKeysPanel(e.source, e.srtp)] : []));
+    const streams = this.streams?.streams.length ? [srtpStreamsPanel(this.streams, t)] : [];
+    // a capture has no srtp.* notes: its streams come from the packets, and they count as SRTP being present
+    const present = hasFamily(notes, srtp.prefix) || streams.length > 0;
+    this.root.append(panel(srtp, notes, [...keys, ...streams], present));
     this.root.append(eventLog(notes, t));
   }
 }
 
-function panel(f: Family, notes: readonly Note[], body: readonly HTMLElement[]): HTMLElement {
+function panel(f: Family, notes: readonly Note[], body: readonly HTMLElement[], present = hasFamily(notes, f.prefix)): HTMLElement {
   const box = el('section', { class: 'state-panel', 'data-testid': `panel-${f.title.toLowerCase()}` }, el('h3', {}, f.title));
-  if (!hasFamily(notes, f.prefix)) box.append(emptyState(`No ${f.title}`, f.absent));
+  if (!present) box.append(emptyState(`No ${f.title}`, f.absent));
   else if (body.length === 0) box.append(emptyState(`${f.title}: not yet`, f.before));
   else box.append(...body);
   return box;

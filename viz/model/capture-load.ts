@@ -1,0 +1,61 @@
+import type { Trace } from '../../sim/core/trace.ts';
+import { CaptureAnalyzer } from '../../sim/capture/analyzer.ts';
+import { Dissector } from '../../sim/dissect/dissector.ts';
+import { applyCaptureEvent, emptyCapture, type CaptureEvent } from '../../sim/wire/pcap/capture.ts';
+import { CaptureReader } from '../../sim/wire/pcap/capture-reader.ts';
+import { captureToTrace } from '../../sim/wire/pcap/capture-to-trace.ts';
+import { SrtpStreamCollector, type SrtpStreamTable } from './srtp-streams.ts';
+
+/** What opening a capture gives the visualizer: the trace with inferred notes, its SRTP streams, and warnings. */
+export interface LoadedCapture {
+  readonly trace: Trace;
+  readonly srtp: SrtpStreamTable;
+  /** Reader problems (a truncated file, a damaged block) with the byte offset where each was found. */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Reads a pcap/pcapng in 1 MiB steps (`progress` after each) and dissects every packet on the way: the capture
+ * analyzers infer ICE, DTLS, TURN and stream notes from it (DESIGN.md), and the SRTP stream counters are collected in
+ * the same pass, with the keys of any Decryption Secrets Block. Throws when not a single packet could be read,
+ * saying why and at which byte.
+ */
+export function loadCapture(all: Uint8Array, name: string, progress?: (done: number, total: number) => void): LoadedCapture {
+  const c = emptyCapture();
+  const r = new CaptureReader();
+  const dissector = new Dissector({ spans: false });
+  const analyzer = new CaptureAnalyzer(dissector.flows);
+  const srtp = new SrtpStreamCollector();
+  let origin: number | undefined;
+  let lastT = 0;
+  const onEvent = (e: CaptureEvent): void => {
+    applyCaptureEvent(c, e);
+    // a Decryption Secrets Block applies from the packet that follows it (pcapng §4.7)
+    if (e.kind === 'secret' && e.secret.text) dissector.addKeyLog(e.secret.text);
+    if (e.kind !== 'packet') return;
+    const raw = e.packet;
+    if (origin === undefined && raw.time) origin = raw.time.us;
+    const t = raw.time && origin !== undefined ? raw.time.us - origin : lastT;
+    lastT = t;
+    // with several interfaces (our own exports: one per link) each is its own vantage point
+    const vantage = c.interfaces.length > 1 ? (c.interfaces[raw.interfaceId]?.name ?? `if${raw.interfaceId}`) : undefined;
+    const p = dissector.packet(raw.data, { index: raw.index, linkType: raw.linkType, link: raw.link, t, ...(vantage ? { vantage } : {}) });
+    analyzer.observe(p, raw.index, t);
+    srtp.observe(p, t, t, { first: true, last: true, delivered: true, from: p.src, to: p.dst });
+  };
+  const CHUNK = 1 << 20;
+  for (let o = 0; o < all.length; o += CHUNK) {
+    for (const e of r.push(all.subarray(o, Math.min(all.length, o + CHUNK)))) onEvent(e);
+    progress?.(Math.min(all.length, o + CHUNK), all.length);
+  }
+  for (const e of r.end()) onEvent(e);
+  const problems = c.problems.map((p) => `${p.fatal ? 'error' : 'warning'} at byte ${p.offset}: ${p.message}`);
+  if (c.packets.length === 0) {
+    throw new Error(`${name} could not be read as pcap or pcapng${problems.length ? ` (${problems.join('; ')})` : ': it holds no packets'}`);
+  }
+  const base = captureToTrace(c, name);
+  const inferred = analyzer.finish(lastT);
+  const trace: Trace = { ...base, notes: [...base.notes, ...inferred].sort((a, b) => a.t - b.t) };
+  const warnings = problems.length ? [`${name}: ${c.packets.length} packets read, then ${problems.join('; ')}`] : [];
+  return { trace, srtp: srtp.table(), warnings };
+}
