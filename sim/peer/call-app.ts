@@ -41,6 +41,8 @@ export interface WebRtcPeerAppSpec {
   readonly port: number;
   readonly startAt: Micros;
   readonly restartIceAt?: Micros;
+  /** ICE-lite (RFC 8445 §2.5): only host candidates, no checks of its own, controlled. */
+  readonly lite?: boolean;
 }
 
 export function parseMedia(c: Check, path: string, v: unknown): MediaSpec {
@@ -86,7 +88,8 @@ export function parsePeerCommon(c: Check, path: string, o: Record<string, unknow
 const COMMON_KEYS = ['kind', 'host', 'stun', 'turn', 'trickle', 'media', 'signalingDelay', 'srtpProfiles', 'curves', 'mtu', 'port', 'startAt'];
 
 export function parseWebRtcPeerApp(c: Check, path: string, o: Record<string, unknown>, kinds: Map<string, string>): WebRtcPeerAppSpec | undefined {
-  c.onlyKeys(path, o, [...COMMON_KEYS, 'peer', 'offerer', 'restartIceAt']);
+  c.onlyKeys(path, o, [...COMMON_KEYS, 'peer', 'offerer', 'restartIceAt', 'lite']);
+  const lite = o.lite === undefined ? false : c.boolean(join(path, 'lite'), o.lite);
   const host = c.string(join(path, 'host'), o.host);
   if (host !== undefined && kinds.get(host) !== 'host') c.fail(join(path, 'host'), `no host named ${JSON.stringify(host)}`);
   const peer = c.string(join(path, 'peer'), o.peer);
@@ -95,7 +98,7 @@ export function parseWebRtcPeerApp(c: Check, path: string, o: Record<string, unk
   const restartIceAt = o.restartIceAt === undefined ? undefined : c.duration(join(path, 'restartIceAt'), o.restartIceAt);
   const common = parsePeerCommon(c, path, o);
   if (host === undefined || peer === undefined || offerer === undefined) return undefined;
-  return { kind: 'webrtc-peer', host, peer, offerer, ...common, ...(restartIceAt !== undefined ? { restartIceAt } : {}) };
+  return { kind: 'webrtc-peer', host, peer, offerer, ...common, ...(restartIceAt !== undefined ? { restartIceAt } : {}), ...(lite ? { lite } : {}) };
 }
 
 const hubs = new WeakMap<Network, SignalingHub>();
@@ -114,7 +117,7 @@ export function signalingHubFor(net: Network): SignalingHub {
 export function makePeer(net: Network, source: string, host: string, spec: Omit<WebRtcPeerAppSpec, 'kind' | 'host' | 'peer' | 'offerer'>, offerer: boolean, autoStart = true): WebRtcPeer {
   return new WebRtcPeer({
     name: host, rng: net.rng.fork(source), identity: identityFor(net, host), offerer, autoStart, startAt: spec.startAt,
-    stunServers: spec.stun, turnServers: spec.turn, trickle: spec.trickle,
+    stunServers: spec.stun, turnServers: spec.turn, trickle: spec.trickle, ...(spec.lite ? { lite: true } : {}),
     media: { audio: spec.media.audio, video: spec.media.video === false ? false : spec.media.video },
     ...(spec.srtpProfiles ? { srtpProfiles: spec.srtpProfiles } : {}), ...(spec.curves ? { curves: spec.curves } : {}), ...(spec.mtu !== undefined ? { mtu: spec.mtu } : {}),
   });

@@ -29,6 +29,8 @@ export interface WebRtcPeerOptions {
   readonly stunServers?: readonly TransportAddress[];
   readonly turnServers?: readonly TurnServerConfig[];
   readonly trickle?: boolean;
+  /** An ICE-lite agent (RFC 8445 §2.5): host candidates only, answers checks, never checks; it is controlled. */
+  readonly lite?: boolean;
   readonly media?: { readonly audio?: boolean; readonly video?: boolean | VideoOptions };
   readonly srtpProfiles?: readonly DtlsSrtpProfileName[];
   readonly curves?: readonly DtlsCurveName[];
@@ -82,7 +84,8 @@ export class WebRtcPeer implements Endpoint {
     this.startAt = options.startAt ?? 0;
     this.began = options.offerer && options.autoStart !== false;
     this.agent = new IceAgent({
-      name: options.name, rng: rng.fork('ice'), role: options.offerer ? 'controlling' : 'controlled', trickle: options.trickle ?? true,
+      name: options.name, rng: rng.fork('ice'), role: options.offerer && !options.lite ? 'controlling' : 'controlled', trickle: options.trickle ?? true,
+      ...(options.lite ? { lite: true } : {}),
       stunServers: options.stunServers ?? [], turnServers: options.turnServers ?? [], restartOnFailure: options.restartOnFailure ?? false,
       ...(options.nominationDelay !== undefined ? { nominationDelay: options.nominationDelay } : {}),
     });
