@@ -2,6 +2,7 @@ import { NAT_BEHAVIOURS } from '../../sim/net/nat/config.ts';
 import { NAT_PRESET_NAMES } from '../../sim/scenario/nat-config.ts';
 import { listPresets } from '../../sim/scenario/presets/index.ts';
 import { clear, el } from './dom.ts';
+import { applyIceSwitches, iceSwitchFieldsets, TurnMemory } from './ice-switches.ts';
 
 type Json = Record<string, unknown>;
 
@@ -17,6 +18,7 @@ export class ScenarioPanel {
   private readonly json: HTMLTextAreaElement;
   private readonly error: HTMLElement;
   private scenario: Json | undefined;
+  private readonly turnMemory = new TurnMemory();
   /** Set by the app: keeps the run on screen as "A" and opens the side-by-side comparison. */
   onKeep: (() => void) | undefined;
 
@@ -68,6 +70,7 @@ export class ScenarioPanel {
   /** Shows the scenario that was just run. */
   set(scenario: Json, presetName: string | undefined, seed: number): void {
     this.scenario = structuredClone(scenario);
+    this.turnMemory.remember(scenario);
     this.error.textContent = '';
     if (presetName && [...this.presetSel.options].some((o) => o.value === presetName)) this.presetSel.value = presetName;
     this.seedIn.value = String(seed);
@@ -91,6 +94,7 @@ export class ScenarioPanel {
       }
       if (rows.length) this.form.append(el('fieldset', {}, el('legend', {}, `${name} (${String(node.kind)})`), ...rows));
     }
+    this.form.append(...iceSwitchFieldsets(scenario, this.turnMemory));
   }
 
   private rerunFromForm(): void {
@@ -127,6 +131,7 @@ export class ScenarioPanel {
         node.link = link;
       }
     }
+    applyIceSwitches(s, this.form, this.turnMemory);
     this.onRun(s, this.seed());
   }
 }
