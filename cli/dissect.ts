@@ -104,7 +104,7 @@ export async function dissectCommand(argv: string[]): Promise<number> {
     const vantage = interfaces.length > 1 ? (interfaces[raw.interfaceId] ?? `if${raw.interfaceId}`) : undefined;
     const p = dissector.packet(raw.data, { index: raw.index, linkType: raw.linkType, link: raw.link, t: rel, ...(vantage ? { vantage } : {}) });
     packets++;
-    if (args.summary) analyzer.observe(p, raw.index, rel);
+    if (args.summary) analyzer.observe(p, raw.index, rel, raw.data, vantage ?? '');
     if (args.summary && !args.json) return;
     if (args.json) write(JSON.stringify(packetToJson(p, { no: raw.index + 1, ts: (us ?? 0) / 1e6 })));
     else {

@@ -9,11 +9,17 @@ import type { DissectedPacket } from '../dissect/types.ts';
 import { IceChecklist } from './ice.ts';
 import { StreamTable } from './streams.ts';
 import { SignalingLog } from './signaling.ts';
+import { RelayMap } from './relay.ts';
+import { SightingIndex, type SeenDatagram } from './sightings.ts';
+import type { ChannelData } from '../wire/stun/channel-data.ts';
+import type { IpDatagram } from '../wire/ip/datagram.ts';
 
 /**
  * Inference from packets alone (DESIGN.md: "the same analyzers can infer notes from packets"): lanes and
  * conversations, NAT-translated addresses tied together, the ICE checklist and selected pair, TURN allocations,
  * DTLS progress (from the dissector's flow state) and RTP/SRTP streams. Every note it makes is marked inferred.
+ * A datagram seen at several vantage points (one interface per link, or both sides of a NAT) is one event: its
+ * first sighting is counted, the others tie the rewritten addresses together (sightings.ts).
  */
 export interface Lane {
   /** One lane per IP address. */
@@ -32,12 +38,29 @@ export interface Conversation {
   readonly firstPacket: number;
   readonly firstT: Micros;
   lastT: Micros;
+  /** Packets that were copies of a datagram first seen elsewhere (another link, the other side of a NAT). */
+  copies: number;
 }
 
+/**
+ * Why two addresses are tied: the same datagram seen with its address rewritten (a NAT, the strongest evidence),
+ * a reflexive address a STUN server reported (what it saw, RFC 8489 §14.2), or a relayed address a TURN server
+ * allocated (the server's own address standing for the client, RFC 8656 §7.3; not a NAT translation).
+ */
+export type TieEvidence = 'rewritten' | 'reflexive' | 'relayed';
+
+export const TIE_EVIDENCE: Readonly<Record<TieEvidence, string>> = {
+  rewritten: 'seen rewritten on the wire',
+  reflexive: 'reflexive address reported by STUN',
+  relayed: 'relayed address allocated by TURN',
+};
+
 export interface NatTie {
-  /** The address the host used, and the one a server saw (XOR-MAPPED-ADDRESS) or a later hop carried. */
+  /** The address the host used, and the one a later hop carried, a server saw, or a TURN server relays at. */
   readonly inside: string;
   readonly outside: string;
+  readonly evidence: TieEvidence;
+  /** The evidence in words, with what showed it ("Binding success XOR-MAPPED-ADDRESS", "via 198.51.100.10:3478"). */
   readonly how: string;
   readonly packet: number;
 }
@@ -60,8 +83,17 @@ export class CaptureAnalyzer {
   /** SDP and trickle seen in signaling, and what checking the ICE checklist and DTLS certificates against it gave. */
   readonly signaling = new SignalingLog();
   readonly signalingChecks: { readonly kind: 'ice' | 'dtls'; readonly ok: boolean; readonly text: string }[] = [];
-  private readonly stunSeen = new Map<string, { src: string; dst: string }>();
+  /** Every datagram's sightings: copies are counted once. */
+  readonly sightings = new SightingIndex();
+  /** Datagrams counted (first sightings), when the caller passes the packets' bytes. */
+  datagrams = 0;
+  private readonly relays = new RelayMap();
+  /** Where each STUN message (class and transaction) was first seen, and whether inside ChannelData. */
+  private readonly stunFirst = new Map<string, { src: string; dst: string; relayed: boolean }>();
+  private readonly allocated = new Set<string>();
   private readonly tied = new Set<string>();
+  /** Outside → inside address, from datagrams seen rewritten (never from reports, which may be relayed). */
+  private readonly insideOf = new Map<string, string>();
   private readonly dtlsNoted = new Map<string, string>();
 
   /** `flows` is the dissector's flow table, for DTLS state. */
@@ -71,8 +103,16 @@ export class CaptureAnalyzer {
     this.notes.push({ t, source, kind, text, packet, inferred: true, ...(data ? { data } : {}) });
   }
 
-  observe(p: DissectedPacket, packet: number, t: Micros): void {
+  /**
+   * Feeds one dissected packet. `bytes` (what was dissected: the frame or datagram) lets copies of one datagram be
+   * recognised; `vantage` is where it was captured (defaults to the dissector's current vantage point).
+   */
+  observe(p: DissectedPacket, packet: number, t: Micros, bytes?: Uint8Array, vantage?: string): void {
     const f = p.flow;
+    const seen = bytes ? this.sight(p, packet, t, bytes, vantage ?? this.flows?.vantage ?? '') : undefined;
+    const repeat = seen?.repeat ?? false;
+    if (seen && repeat) this.rewritten(seen.datagram, t);
+    else if (seen) this.datagrams++;
     const srcIp = f?.srcIp ?? (p.src || undefined);
     const dstIp = f?.dstIp ?? (p.dst || undefined);
     if (srcIp) this.lane(srcIp, f?.srcPort, true);
@@ -82,22 +122,34 @@ export class CaptureAnalyzer {
       const key = `${f.transport} ${a} ${b}`;
       let c = this.conversations.get(key);
       if (!c) {
-        c = { key, transport: f.transport, a: p.src, b: p.dst, packets: 0, protocols: new Map(), firstPacket: packet, firstT: t, lastT: t };
+        c = { key, transport: f.transport, a: p.src, b: p.dst, packets: 0, protocols: new Map(), firstPacket: packet, firstT: t, lastT: t, copies: 0 };
         this.conversations.set(key, c);
       }
       c.packets++;
+      if (repeat) c.copies++;
       c.lastT = t;
       c.protocols.set(p.protocol, (c.protocols.get(p.protocol) ?? 0) + 1);
     }
-    if (p.layers.some((l) => l.protocol === 'SIGNALING' || l.protocol === 'SDP')) this.signal(p, packet, t);
+    if (!repeat && p.layers.some((l) => l.protocol === 'SIGNALING' || l.protocol === 'SDP')) this.signal(p, packet, t);
+    // inside ChannelData: the endpoints the relayed datagram travels between (undefined: not known from the capture)
+    let relay: { src: string; dst: string } | undefined | null = null;
     for (const l of p.layers) {
       if (l.plaintext) continue;
-      if (l.protocol === 'STUN' && l.value) this.stun(l.value as StunMessage, p.src, p.dst, packet, t);
+      if (l.protocol === 'TURN-CHANNELDATA' && l.value) relay = this.relays.endpoints((l.value as ChannelData).channel, p.src, p.dst);
+      else if (l.protocol === 'STUN' && l.value) {
+        const m = l.value as StunMessage;
+        if (relay === null) this.everySighting(m, p.src, p.dst, packet, t);
+        if (!repeat) this.stun(m, relay?.src ?? p.src, relay?.dst ?? p.dst, relay !== null, packet, t);
+      } else if (repeat) continue;
       else if ((l.protocol === 'RTP' || l.protocol === 'SRTP') && l.value) {
-        const s = this.streams.observe((l.value as RtpPacket).header, p.src, p.dst, l.protocol === 'SRTP', packet, t);
-        if (s.packets === 1) {
+        // a stream relayed by TURN is one stream: named by its relayed endpoints, a NAT's outside address by the inside one
+        const src = this.canonical(relay?.src ?? p.src);
+        const dst = this.canonical(relay?.dst ?? p.dst);
+        const before = this.streams.streams.length;
+        const s = this.streams.observe((l.value as RtpPacket).header, src, dst, l.protocol === 'SRTP', packet, t, relay !== null);
+        if (this.streams.streams.length > before) {
           const ssrc = `0x${s.ssrc.toString(16).padStart(8, '0')}`;
-          this.note(t, `capture/${p.src}`, 'rtp.stream.started', `${l.protocol} stream ${ssrc} (PT ${(l.value as RtpPacket).header.payloadType}) from ${p.src} to ${p.dst}`, packet, { ssrc, srtp: s.srtp });
+          this.note(t, `capture/${src}`, 'rtp.stream.started', `${l.protocol} stream ${ssrc} (PT ${(l.value as RtpPacket).header.payloadType}) from ${src} to ${dst}`, packet, { ssrc, srtp: s.srtp });
         }
       } else if (l.protocol === 'DTLS') this.dtls(p, packet, t);
     }
@@ -113,30 +165,85 @@ export class CaptureAnalyzer {
     if (port !== undefined) l.ports.add(port);
   }
 
-  private tie(inside: string, outside: string, how: string, packet: number, t: Micros): void {
-    if (inside === outside || this.tied.has(`${inside} ${outside}`)) return;
-    this.tied.add(`${inside} ${outside}`);
-    this.natTies.push({ inside, outside, how, packet });
-    this.note(t, 'capture/nat', 'nat.mapping.inferred', `${inside} appears as ${outside} beyond a NAT (${how})`, packet, { inside, outside });
+  /** The datagram's sighting: the IPv4 Identification and the UDP/TCP payload bytes identify it. */
+  private sight(p: DissectedPacket, packet: number, t: Micros, bytes: Uint8Array, vantage: string): { datagram: SeenDatagram; repeat: boolean } | undefined {
+    const buf = p.reassembled ?? bytes;
+    let ip: IpDatagram | undefined;
+    let payload: Uint8Array | undefined;
+    for (const l of p.layers) {
+      if ((l.protocol === 'IPv4' || l.protocol === 'IPv6') && !ip) ip = l.value as IpDatagram | undefined;
+      else if (l.protocol === 'UDP' || l.protocol === 'TCP') {
+        const at = l.protocol === 'UDP' ? 8 : ((l.value as { payloadOffset?: number } | undefined)?.payloadOffset ?? 20);
+        // after IP reassembly the layers above IP index the whole datagram, not the packet
+        payload = buf.subarray(l.offset + at, l.offset + l.length);
+        break;
+      }
+    }
+    if (!ip || !payload) return undefined;
+    return this.sightings.see(payload, ip.ipv4?.identification, { packet, t, vantage, src: p.src, dst: p.dst });
   }
 
-  private stun(m: StunMessage, src: string, dst: string, packet: number, t: Micros): void {
+  /** A copy of a datagram seen before: what changed between the last two sightings was rewritten on the way. */
+  private rewritten(d: SeenDatagram, t: Micros): void {
+    const cur = d.sightings[d.sightings.length - 1]!;
+    const prev = d.sightings[d.sightings.length - 2]!;
+    // the earlier sighting is nearer the sender: a changed source is its inside address, a changed destination
+    // the receiver's outside address
+    if (prev.src !== cur.src) this.tie(prev.src, cur.src, 'rewritten', `packet ${prev.packet + 1} seen again as packet ${cur.packet + 1}`, cur.packet, t);
+    if (prev.dst !== cur.dst) this.tie(cur.dst, prev.dst, 'rewritten', `packet ${prev.packet + 1} seen again as packet ${cur.packet + 1}`, cur.packet, t);
+  }
+
+  /** The inside address a NAT's outside address was seen rewritten from (followed through nested NATs). */
+  canonical(address: string): string {
+    let a = address;
+    for (let i = 0; i < 4; i++) {
+      const inside = this.insideOf.get(a);
+      if (inside === undefined) break;
+      a = inside;
+    }
+    return a;
+  }
+
+  private tie(inside: string, outside: string, evidence: TieEvidence, how: string, packet: number, t: Micros): void {
+    const key = `${evidence} ${inside} ${outside}`;
+    if (inside === outside || this.tied.has(key)) return;
+    this.tied.add(key);
+    if (evidence === 'rewritten' && !this.insideOf.has(outside)) this.insideOf.set(outside, inside);
+    this.natTies.push({ inside, outside, evidence, how, packet });
+    const text =
+      evidence === 'rewritten'
+        ? `${inside} appears as ${outside} beyond a NAT (${TIE_EVIDENCE[evidence]}: ${how})`
+        : evidence === 'reflexive'
+          ? `a STUN server saw ${inside} as ${outside} (${TIE_EVIDENCE[evidence]}: ${how})`
+          : `${inside} is reachable at ${outside}, the TURN server's (${TIE_EVIDENCE[evidence]}: ${how})`;
+    this.note(t, 'capture/nat', evidence === 'rewritten' ? 'nat.mapping.inferred' : `address.${evidence}.inferred`, text, packet, { inside, outside, evidence });
+  }
+
+  /** What every sighting of a STUN message (not relayed) shows: TURN state, and the client's reflexive address. */
+  private everySighting(m: StunMessage, src: string, dst: string, packet: number, t: Micros): void {
+    this.relays.observe(m, src, dst);
+    if (m.class !== 'success' || (m.method !== Method.Binding && m.method !== Method.Allocate)) return;
+    const mapped = getAttribute(m, XorMappedAddress);
+    if (mapped) this.tie(dst, formatTransportAddress(mapped), 'reflexive', `XOR-MAPPED-ADDRESS of ${m.method === Method.Binding ? 'a Binding' : 'an Allocate'} response from ${src}`, packet, t);
+  }
+
+  /** A STUN message counted once: `src`/`dst` are the relayed endpoints when it came inside ChannelData. */
+  private stun(m: StunMessage, src: string, dst: string, relayed: boolean, packet: number, t: Micros): void {
     const tid = toHex(m.transactionId);
-    // the same transaction seen on two hops with different addresses: a NAT rewrote it in between
-    const before = this.stunSeen.get(`${m.class} ${tid}`);
-    if (before) {
-      if (m.class === 'request' || m.class === 'indication') {
-        if (before.src !== src && before.dst === dst) this.tie(before.src, src, 'same STUN transaction seen on both sides', packet, t);
-      } else if (before.dst !== dst && before.src === src) this.tie(dst, before.dst, 'same STUN transaction seen on both sides', packet, t);
-    } else this.stunSeen.set(`${m.class} ${tid}`, { src, dst });
-    if (m.class === 'success') {
-      const mapped = getAttribute(m, XorMappedAddress);
-      if (mapped && m.method === Method.Binding) this.tie(dst, formatTransportAddress(mapped), 'XOR-MAPPED-ADDRESS of a Binding response', packet, t);
-      const relayed = getAttribute(m, XorRelayedAddress);
-      if (relayed && m.method === Method.Allocate) {
-        const r = formatTransportAddress(relayed);
+    // the same message seen again at other addresses (the TURN server relaying it, a NAT whose copy was not
+    // recognised as such) is not another transaction; at the same addresses it is a retransmission
+    const key = `${m.class} ${tid}`;
+    const first = this.stunFirst.get(key);
+    if (first && (first.src !== src || first.dst !== dst || first.relayed !== relayed)) return;
+    if (!first) this.stunFirst.set(key, { src, dst, relayed });
+    if (m.class === 'success' && m.method === Method.Allocate && !relayed) {
+      const relayedAddress = getAttribute(m, XorRelayedAddress);
+      const r = relayedAddress && formatTransportAddress(relayedAddress);
+      if (r && !this.allocated.has(`${dst} ${src} ${r}`)) {
+        this.allocated.add(`${dst} ${src} ${r}`);
         this.allocations.push({ client: dst, server: src, relayed: r, packet });
         this.note(t, 'capture/turn', 'turn.allocation.created', `TURN server ${src} relays for ${dst} at ${r}`, packet, { client: dst, server: src, relayed: r });
+        this.tie(dst, r, 'relayed', `Allocate via ${src}`, packet, t);
       }
     }
     const ch = this.ice.observe(m, src, dst, packet, t);
@@ -157,7 +264,8 @@ export class CaptureAnalyzer {
     if (!f || !this.flows) return;
     const [a, b] = p.src < p.dst ? [p.src, p.dst] : [p.dst, p.src];
     const key = `${f.transport} ${a} ${b}`;
-    const d = this.flows.get(key)?.dtls;
+    // the flow table keeps state per vantage point (see FlowTable.vantage)
+    const d = this.flows.get(this.flows.vantage ? `${key} @${this.flows.vantage}` : key)?.dtls;
     if (!d) return;
     const state = `${d.version ?? 'DTLS'} ${d.progress}`;
     if (this.dtlsNoted.get(key) === state) return;

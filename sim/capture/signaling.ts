@@ -49,6 +49,8 @@ export class SignalingLog {
   readonly trickled: SignaledCandidateSeen[] = [];
   /** Fingerprints from non-SDP signaling (mediasoup dtlsParameters). */
   readonly otherFingerprints: { fingerprint: SdpFingerprint; packet: number; from: string }[] = [];
+  /** Retransmission streams the SDPs declare (RFC 4588 §8): rtx payload types and the second SSRC of FID groups. */
+  readonly rtx = { payloadTypes: new Set<number>(), ssrcs: new Set<number>() };
 
   observe(p: DissectedPacket, packet: number, t: Micros): SignaledDescription[] {
     const added: SignaledDescription[] = [];
@@ -69,6 +71,14 @@ export class SignalingLog {
         // the JSEP type from the signaling message, or (WHIP: a bare application/sdp body) from the SDP layer's summary
         const type = lastSignal?.descriptions[added.length]?.type ?? /^(\w+):/.exec(l.summary)?.[1] ?? 'description';
         const all = [d, ...d.media];
+        for (const m of d.media) {
+          for (const r of m.rtpmaps) if (r.encodingName.toLowerCase() === 'rtx') this.rtx.payloadTypes.add(r.payloadType);
+          // RFC 5576 §4.2 with RFC 4588 §8.3: a=ssrc-group:FID <primary> <retransmission>
+          for (const a of m.attributes) {
+            const fid = a.name === 'ssrc-group' ? /^FID\s+(\d+)\s+(\d+)/.exec(a.value ?? '') : null;
+            if (fid) this.rtx.ssrcs.add(Number(fid[2]));
+          }
+        }
         const desc: SignaledDescription = {
           packet,
           t,

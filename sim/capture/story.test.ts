@@ -67,22 +67,25 @@ describe('inference from TURN and DTLS captures', () => {
     expect(s.notes.map((n) => n.kind)).toContain('dtls.state');
   });
 
-  it('ties a private address to its NAT mapping, from the same transaction on both sides and from XOR-MAPPED-ADDRESS', () => {
+  it('ties a private address to its NAT mapping by the datagram seen rewritten, and apart from it by XOR-MAPPED-ADDRESS', () => {
     // a capture on both sides of a NAT: 10.0.0.2:5000 inside is 203.0.113.7:6000 outside
     const tid = Uint8Array.from({ length: 12 }, (_, i) => i + 1);
     const req = encodeStun({ method: Method.Binding, class: 'request', transactionId: tid, attributes: [] });
     const res = encodeStun({ method: Method.Binding, class: 'success', transactionId: tid, attributes: [XorMappedAddress.of({ ip: '203.0.113.7', port: 6000 })] });
-    const dg = (src: string, sp: number, dst: string, dp: number, payload: Uint8Array) => encodeUdpDatagram({ src, dst, srcPort: sp, dstPort: dp, payload });
+    const dg = (src: string, sp: number, dst: string, dp: number, payload: Uint8Array, identification: number) => encodeUdpDatagram({ src, dst, srcPort: sp, dstPort: dp, payload, identification });
     const a = new CaptureAnalyzer();
     const d = new Dissector();
     const hops = [
-      dg('10.0.0.2', 5000, '198.51.100.1', 3478, req),
-      dg('203.0.113.7', 6000, '198.51.100.1', 3478, req),
-      dg('198.51.100.1', 3478, '203.0.113.7', 6000, res),
-      dg('198.51.100.1', 3478, '10.0.0.2', 5000, res),
+      dg('10.0.0.2', 5000, '198.51.100.1', 3478, req, 7),
+      dg('203.0.113.7', 6000, '198.51.100.1', 3478, req, 7),
+      dg('198.51.100.1', 3478, '203.0.113.7', 6000, res, 9),
+      dg('198.51.100.1', 3478, '10.0.0.2', 5000, res, 9),
     ];
-    hops.forEach((h, i) => a.observe(d.packet(h, { index: i }), i, i * 1000));
-    expect(a.natTies.map((n) => `${n.inside} ${n.outside}`)).toEqual(['10.0.0.2:5000 203.0.113.7:6000']);
+    hops.forEach((h, i) => a.observe(d.packet(h, { index: i }), i, i * 1000, h));
+    expect(a.natTies.map((n) => `${n.evidence} ${n.inside} ${n.outside}`)).toEqual(['rewritten 10.0.0.2:5000 203.0.113.7:6000', 'reflexive 10.0.0.2:5000 203.0.113.7:6000']);
     expect(a.notes.find((n) => n.kind === 'nat.mapping.inferred')?.inferred).toBe(true);
+    // the copies are one request and one response
+    expect(a.datagrams).toBe(2);
+    expect(a.ice.pairs.length + a.conversations.size).toBe(2);
   });
 });

@@ -2,8 +2,10 @@ import type { Note } from '../core/trace.ts';
 import type { Capture } from '../wire/pcap/capture.ts';
 import { Dissector } from '../dissect/dissector.ts';
 import type { DissectedPacket } from '../dissect/types.ts';
-import { CaptureAnalyzer } from './analyzer.ts';
-import { jitterMs, streamLoss } from './streams.ts';
+import { CaptureAnalyzer, TIE_EVIDENCE, type NatTie, type TieEvidence } from './analyzer.ts';
+import { jitterMs, jitterNotApplicable, streamLoss, type InferredStream, type RtxSignaled } from './streams.ts';
+import { toHex } from '../core/encoding.ts';
+import type { FlowState } from '../dissect/flow-state.ts';
 
 /** A whole capture dissected and analysed: the packets, the inferred notes, and the parts a summary reads. */
 export interface CaptureStory {
@@ -39,28 +41,71 @@ export function analyzeCapture(capture: Capture, options: StoryOptions = {}): Ca
     const vantage = capture.interfaces.length > 1 ? (capture.interfaces[raw.interfaceId]?.name ?? `if${raw.interfaceId}`) : undefined;
     const p = dissector.packet(raw.data, { index: raw.index, linkType: raw.linkType, t, ...(vantage ? { vantage } : {}) });
     packets.push(p);
-    analyzer.observe(p, raw.index, t);
+    analyzer.observe(p, raw.index, t, raw.data, vantage ?? '');
   }
   return { packets, analyzer, dissector, notes: analyzer.finish(lastT) };
 }
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
+/** Interarrival jitter, or why it does not apply (RTX and padding streams carry other packets' timestamps). */
+function jitterText(st: InferredStream, rtx: RtxSignaled): string {
+  const na = jitterNotApplicable(st, rtx);
+  if (na) return `jitter not applicable: ${na}`;
+  return `jitter ${jitterMs(st).toFixed(2)} ms${st.clockRateAssumed ? ` (clock ${st.clockRate} Hz assumed)` : ''}`;
+}
+
+/** Rewrites chained through nested NATs (inside → middle → outside), each tie in exactly one chain. */
+function chains(ties: readonly NatTie[]): NatTie[][] {
+  const from = new Map<string, NatTie[]>();
+  for (const t of ties) from.set(t.inside, [...(from.get(t.inside) ?? []), t]);
+  const outsides = new Set(ties.map((t) => t.outside));
+  const used = new Set<NatTie>();
+  const out: NatTie[][] = [];
+  for (const start of [...ties.filter((t) => !outsides.has(t.inside)), ...ties]) {
+    if (used.has(start)) continue;
+    const chain = [start];
+    used.add(start);
+    for (let next = from.get(start.outside)?.find((t) => !used.has(t)); next && chain.length < 8; next = from.get(next.outside)?.find((t) => !used.has(t))) {
+      chain.push(next);
+      used.add(next);
+    }
+    out.push(chain);
+  }
+  return out;
+}
+
+/** What each kind of tie means, after its label. */
+const TIE_NOTE: Readonly<Record<TieEvidence, string>> = {
+  rewritten: ' (the same datagram on both sides of a NAT)',
+  reflexive: ' (what the server saw; a NAT in between when they differ)',
+  relayed: " (the TURN server's address, standing for the client; not a NAT)",
+};
+
 /** The inferred story in words: lanes, conversations, NAT, TURN, ICE checklist, DTLS, streams (`--summary`). */
 export function formatStory(s: CaptureStory): string {
   const a = s.analyzer;
   const out: string[] = [];
+  const copies = a.sightings.copies;
   out.push(`${s.packets.length} packets (everything below is inferred from the packets)`);
+  if (copies) out.push(`${a.datagrams} distinct datagrams: ${copies} packets are the same datagram seen again on another link or beyond a NAT, counted once below`);
   out.push('', 'Lanes:');
   for (const l of a.lanes.values()) out.push(`  ${l.address.padEnd(40)} ${String(l.packets).padStart(6)} packets, ports ${[...l.ports].sort((x, y) => x - y).join(', ')}`);
   out.push('', 'Conversations:');
   for (const c of a.conversations.values()) {
     const protos = [...c.protocols].map(([k, v]) => `${k} ${v}`).join(', ');
-    out.push(`  ${c.transport} ${c.a} ↔ ${c.b}: ${c.packets} packets (${protos})`);
+    const copied = c.copies ? c.copies === c.packets ? ', all copies of datagrams seen first elsewhere' : `, ${c.copies} of them copies of datagrams seen first elsewhere` : '';
+    out.push(`  ${c.transport} ${c.a} ↔ ${c.b}: ${c.packets} packets (${protos}${copied})`);
   }
   if (a.natTies.length) {
-    out.push('', 'NAT-translated addresses:');
-    for (const n of a.natTies) out.push(`  ${n.inside} → ${n.outside} (${n.how}, packet ${n.packet + 1})`);
+    out.push('', 'Addresses tied together:');
+    for (const kind of ['rewritten', 'reflexive', 'relayed'] as const satisfies readonly TieEvidence[]) {
+      const ties = a.natTies.filter((n) => n.evidence === kind);
+      if (!ties.length) continue;
+      out.push(`  ${TIE_EVIDENCE[kind]}${TIE_NOTE[kind]}:`);
+      if (kind === 'rewritten') for (const chain of chains(ties)) out.push(`    ${[chain[0]!.inside, ...chain.map((n) => n.outside)].join(' → ')} (${chain.map((n) => n.how).join('; ')})`);
+      else for (const n of ties) out.push(`    ${n.inside} → ${n.outside} (${n.how})`);
+    }
   }
   if (a.allocations.length) {
     out.push('', 'TURN allocations:');
@@ -78,10 +123,19 @@ export function formatStory(s: CaptureStory): string {
     const sel = a.ice.selected();
     out.push(sel ? `  selected pair: ${sel.local} → ${sel.remote}` : '  selected pair: none seen nominated and succeeded');
   }
-  const dtlsFlows = s.dissector.flows.all().filter((f) => f.dtls);
-  if (dtlsFlows.length) {
+  // one handshake seen on several links (or both sides of a NAT) is one association: grouped by its ClientHello random
+  const handshakes = new Map<string, FlowState[]>();
+  for (const f of s.dissector.flows.all()) {
+    if (!f.dtls) continue;
+    const key = f.dtls.clientRandom ? toHex(f.dtls.clientRandom) : f.key;
+    const g = handshakes.get(key);
+    if (g) g.push(f);
+    else handshakes.set(key, [f]);
+  }
+  if (handshakes.size) {
     out.push('', 'DTLS:');
-    for (const f of dtlsFlows) {
+    for (const [f, ...again] of handshakes.values()) {
+      if (!f) continue;
       const d = f.dtls!;
       const fin = d.finished.map((x) => `${x.role} Finished ${x.ok ? 'verified' : 'MISMATCH'}`).join(', ');
       const prof = d.negotiatedProfile();
@@ -91,6 +145,7 @@ export function formatStory(s: CaptureStory): string {
       const media = a.streams.streams.some((st) => st.srtp && (st.src === f.a || st.src === f.b));
       if (d.progress !== 'established' && d.progress !== 'closed' && media) out.push('    SRTP flows on this 5-tuple afterwards, so the handshake completed (inferred)');
       out.push(`    handshake: ${d.messages.map((m) => `${m.role ? `${m.role[0]}:` : ''}${m.type}`).join(' ')}`);
+      if (again.length) out.push(`    the same handshake seen again as ${again.map((x) => x.key).join(', ')}`);
     }
   }
   const sig = a.signaling;
@@ -111,7 +166,7 @@ export function formatStory(s: CaptureStory): string {
       const pts = [...st.payloadTypes].map(([pt, n]) => `${pt}×${n}`).join(' ');
       const ssrc = `0x${st.ssrc.toString(16).padStart(8, '0')}`;
       out.push(
-        `  ${ssrc} ${st.srtp ? 'SRTP' : 'RTP'} ${st.src} → ${st.dst}: ${st.packets} packets, seq ${st.firstSeq}..${st.lastSeq}, PT ${pts}, lost ${Math.max(0, loss.lost)} (${pct(loss.fraction)}), jitter ${jitterMs(st).toFixed(2)} ms${st.clockRateAssumed ? ` (clock ${st.clockRate} Hz assumed)` : ''}`,
+        `  ${ssrc} ${st.srtp ? 'SRTP' : 'RTP'} ${st.src} → ${st.dst}: ${st.packets} packets, seq ${st.firstSeq}..${st.lastSeq}, PT ${pts}, lost ${Math.max(0, loss.lost)} (${pct(loss.fraction)}), ${jitterText(st, a.signaling.rtx)}${st.relayed ? ', relayed by TURN' : ''}${st.duplicates ? `, ${st.duplicates} packet(s) seen again (not counted)` : ''}`,
       );
     }
   }

@@ -24,7 +24,15 @@ export interface InferredStream {
   firstPacket: number;
   firstT: Micros;
   lastT: Micros;
-  private_: { lastTransit: number | undefined; cycles: number; maxSeq: number };
+  /** Packets with the padding bit set (RFC 3550 §5.1): padding-only probes when every packet has it. */
+  paddingPackets: number;
+  /** Times the timestamp went backwards while the sequence number went forward: an RTX stream (RFC 4588 §4). */
+  timestampBackwards: number;
+  /** The same packet (sequence number) seen again: relayed by TURN, or a copy from another vantage point. */
+  duplicates: number;
+  /** Some packets came inside TURN ChannelData. */
+  relayed: boolean;
+  private_: { lastTransit: number | undefined; cycles: number; maxSeq: number; maxTs: number; seen: Uint8Array };
 }
 
 /** RFC 3551 §6 static payload types with their clock rates; dynamic ones are guessed (48 kHz Opus, else 90 kHz video). */
@@ -40,7 +48,8 @@ export class StreamTable {
   readonly streams: InferredStream[] = [];
   private readonly bySsrc = new Map<string, InferredStream>();
 
-  observe(h: RtpHeader, src: string, dst: string, srtp: boolean, packet: number, t: Micros): InferredStream {
+  /** Counts one RTP packet; a sequence number seen lately on the stream is a duplicate, not counted again. */
+  observe(h: RtpHeader, src: string, dst: string, srtp: boolean, packet: number, t: Micros, relayed = false): InferredStream {
     const key = `${h.ssrc} ${src} ${dst}`;
     let s = this.bySsrc.get(key);
     if (!s) {
@@ -62,19 +71,40 @@ export class StreamTable {
         firstPacket: packet,
         firstT: t,
         lastT: t,
-        private_: { lastTransit: undefined, cycles: 0, maxSeq: h.sequenceNumber },
+        paddingPackets: 0,
+        timestampBackwards: 0,
+        duplicates: 0,
+        relayed: false,
+        private_: { lastTransit: undefined, cycles: 0, maxSeq: h.sequenceNumber, maxTs: h.timestamp >>> 0, seen: new Uint8Array(8192) },
       };
       this.bySsrc.set(key, s);
       this.streams.push(s);
     }
+    const st = s.private_;
+    if (relayed) s.relayed = true;
+    // one bit per sequence number; the half cycle ahead is cleared as the maximum advances (see below)
+    const seq = h.sequenceNumber;
+    if (s.packets > 0 && (st.seen[seq >> 3]! & (1 << (seq & 7))) !== 0) {
+      s.duplicates++;
+      return s;
+    }
+    st.seen[seq >> 3]! |= 1 << (seq & 7);
     s.packets++;
+    if (h.padding) s.paddingPackets++;
     s.lastSeq = h.sequenceNumber;
     s.lastT = t;
     s.payloadTypes.set(h.payloadType, (s.payloadTypes.get(h.payloadType) ?? 0) + 1);
-    const st = s.private_;
     // RFC 3550 A.1: a sequence number a little below the maximum is a reordering; far below, a wrap
     const delta = (h.sequenceNumber - st.maxSeq + 65536) % 65536;
     if (delta > 0 && delta < 32768) {
+      for (let i = 1; i <= delta; i++) {
+        const old = (st.maxSeq + i + 32768) & 0xffff;
+        st.seen[old >> 3]! &= ~(1 << (old & 7));
+      }
+      // RTP timestamps follow the sequence numbers of a media stream; an RTX stream's are its originals' (RFC 4588 §4)
+      const ts = h.timestamp >>> 0;
+      if (((ts - st.maxTs) | 0) < 0) s.timestampBackwards++;
+      st.maxTs = ts;
       if (h.sequenceNumber < st.maxSeq) st.cycles += 65536;
       st.maxSeq = h.sequenceNumber;
       s.maxExtended = st.cycles + h.sequenceNumber;
@@ -97,6 +127,26 @@ export function streamLoss(s: InferredStream): { expected: number; lost: number;
   const expected = s.maxExtended - s.baseExtended + 1;
   const lost = expected - s.packets;
   return { expected, lost, fraction: expected > 0 ? Math.max(0, lost) / expected : 0 };
+}
+
+/** What the signaling says about retransmission streams (RFC 4588 §8: `a=rtpmap:<pt> rtx/…`, `a=ssrc-group:FID`). */
+export interface RtxSignaled {
+  readonly payloadTypes: ReadonlySet<number>;
+  readonly ssrcs: ReadonlySet<number>;
+}
+
+/**
+ * Why interarrival jitter means nothing for this stream, or undefined when it does: RTX packets carry the timestamps
+ * of the packets they repeat (RFC 4588 §4) and padding-only probes carry arbitrary ones.
+ */
+export function jitterNotApplicable(s: InferredStream, rtx?: RtxSignaled): string | undefined {
+  if (rtx?.ssrcs.has(s.ssrc)) return 'an RTX stream (a=ssrc-group:FID in the SDP): its timestamps are the repeated packets\'';
+  const pts = [...s.payloadTypes.keys()];
+  if (rtx && pts.length && pts.every((pt) => rtx.payloadTypes.has(pt))) return `an RTX stream (PT ${pts.join('/')} is rtx in the SDP's a=rtpmap): its timestamps are the repeated packets'`;
+  if (s.timestampBackwards > 0 && s.paddingPackets > 0) return `an RTX or padding stream (${s.paddingPackets} packet(s) with padding, timestamps going back ${s.timestampBackwards} time(s) as sequence numbers advance)`;
+  if (s.paddingPackets === s.packets && s.packets > 0) return 'padding-only probe packets (every packet has the padding bit)';
+  if (s.timestampBackwards > 0) return `timestamps go back ${s.timestampBackwards} time(s) as sequence numbers advance, as in an RTX stream`;
+  return undefined;
 }
 
 export function jitterMs(s: InferredStream): number {
