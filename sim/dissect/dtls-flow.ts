@@ -1,12 +1,15 @@
 import { bytesEqual, toHex } from '../core/encoding.ts';
 import type { Problem } from '../wire/field.ts';
 import type { DissectedRecord } from '../wire/dtls/datagram.ts';
-import type { DtlsRecord } from '../wire/dtls/record.ts';
+import type { Dtls13CiphertextRecord, DtlsRecord } from '../wire/dtls/record.ts';
 import type { DtlsRole } from '../wire/dtls/describe.ts';
 import { handshakeLabel } from '../wire/dtls/describe.ts';
 import { findExtension } from '../wire/dtls/extensions.ts';
 import { HandshakeReassembler, type FragmentInput } from '../wire/dtls/fragment.ts';
-import { decodeHandshakeBody, decodeHandshakeFragments } from '../wire/dtls/handshake.ts';
+import { decodeHandshakeFragments } from '../wire/dtls/handshake.ts';
+import { decodeTlsHandshakeBody } from '../wire/tls/handshake.ts';
+import { exportKeyingMaterial13, finishedVerifyData, tls13Suite, transcriptHash } from '../dtls/crypto/tls13-schedule.ts';
+import { Dtls13Keys, decodeAck, decodeHandshakeFragments13, tlsStyleMessage } from './dtls13-flow.ts';
 import { decodeAlert, describeAlert } from '../wire/dtls/alert.ts';
 import { ContentType, HandshakeType, Version, cipherSuiteName } from '../wire/dtls/names.ts';
 import { unprotectRecord, type RecordKey } from '../dtls/crypto/aead.ts';
@@ -65,6 +68,9 @@ export class DtlsFlow {
   srtpKeysDerived = false;
   private readonly reassemblers = new Map<string, HandshakeReassembler>();
   private transcript: Uint8Array[] = [];
+  /** The DTLS 1.3 transcript: the same messages with TLS-style 4-byte headers (RFC 9147 §5.2). */
+  private transcript13: Uint8Array[] = [];
+  private dtls13: Dtls13Keys | undefined;
   private keys: Keys | undefined;
   private srtp: { client: SrtpContext; server: SrtpContext; profile: SrtpProfile } | undefined;
 
@@ -87,6 +93,7 @@ export class DtlsFlow {
     const extra: Layer[] = [];
     const problems: Problem[] = [];
     const decrypted: string[] = [];
+    let hidden13 = 0;
     for (const d of records) {
       const c = d.content;
       if (c.kind === 'handshake') {
@@ -98,10 +105,18 @@ export class DtlsFlow {
         if (out.layer) extra.push(out.layer);
         if (out.label) decrypted.push(out.label);
         if (out.problem) problems.push(out.problem);
+      } else if (c.kind === 'encrypted' && d.record.kind === 'dtls13-ciphertext') {
+        const out = this.decrypt13(src, dst, d.record, packet, notes);
+        if (out.layer) extra.push(out.layer);
+        if (out.label) decrypted.push(out.label);
+        if (out.problem) problems.push(out.problem);
+        if (!out.layer && !out.problem) hidden13++;
       }
     }
-    if (!extra.length && !problems.length) return { layer, extra, notes };
-    const summary = decrypted.length ? `${layer.summary} [decrypted: ${decrypted.join(', ')}]` : layer.summary;
+    // RFC 9147: without the traffic secrets a DTLS 1.3 record shows only its header; say why it stays closed
+    const closed = hidden13 ? ` [${this.decryption === 'wrong-key' ? 'wrong key' : this.keyStore.size > 0 && this.clientRandom ? 'no key log line for this connection' : 'no key log'}]` : '';
+    if (!extra.length && !problems.length && !closed) return { layer, extra, notes };
+    const summary = `${layer.summary}${decrypted.length ? ` [decrypted: ${decrypted.join(', ')}]` : ''}${closed}`;
     return { layer: { ...layer, summary, problems: [...layer.problems, ...problems] }, extra, notes };
   }
 
@@ -120,7 +135,7 @@ export class DtlsFlow {
   }
 
   private handle(src: string, dst: string, msgType: number, body: Uint8Array, bytes: Uint8Array, packet: number | undefined, notes: string[]): void {
-    const b = decodeHandshakeBody(msgType, body).value;
+    const b = decodeTlsHandshakeBody(msgType, body, 0, { variant: 'dtls', tls13: this.version === 'DTLS 1.3' }).value;
     if (b.type === 'client_hello') {
       if (this.clientRandom && !bytesEqual(this.clientRandom, b.random) && b.cookie.length === 0) this.reset();
       this.client = src;
@@ -138,6 +153,7 @@ export class DtlsFlow {
     } else if (b.type === 'hello_verify_request') {
       // RFC 6347 §4.2.1: the first ClientHello and the HelloVerifyRequest are left out of the handshake hash.
       this.transcript = [];
+      this.transcript13 = [];
       this.progress = 'cookie';
       this.note(src, 'HelloVerifyRequest', packet);
       return;
@@ -151,9 +167,14 @@ export class DtlsFlow {
       const sv = findExtension(b.extensions, 'supported_versions');
       this.version = sv?.body.selected === Version.DTLS1_3 ? 'DTLS 1.3' : 'DTLS 1.2';
       this.progress = 'key-exchange';
-      if (this.version === 'DTLS 1.3') notes.push('DTLS 1.3: the rest of the handshake is encrypted; a TLS 1.2 key log cannot open it');
+      if (this.version === 'DTLS 1.3') this.start13(b.cipherSuite, notes);
+    } else if (b.type === 'encrypted_extensions') {
+      // RFC 9147 §5.3 / RFC 5764 §4.1.1: in DTLS 1.3 the server's use_srtp answer is encrypted
+      const srtp = findExtension(b.extensions, 'use_srtp');
+      if (srtp) this.srtpProfileId = srtp.body.profiles[0];
     }
     this.transcript.push(bytes);
+    this.transcript13.push(tlsStyleMessage(msgType, body));
     this.note(src, handshakeLabel(msgType), packet);
   }
 
@@ -163,6 +184,8 @@ export class DtlsFlow {
 
   private reset(): void {
     this.transcript = [];
+    this.transcript13 = [];
+    this.dtls13 = undefined;
     this.reassemblers.clear();
     this.keys = undefined;
     this.srtp = undefined;
@@ -250,8 +273,89 @@ export class DtlsFlow {
     };
   }
 
+  /** DTLS 1.3 keys from the key log's traffic secrets, once the ServerHello named the suite. */
+  private start13(suiteId: number, notes: string[]): void {
+    const suite = tls13Suite(suiteId);
+    if (!this.clientRandom) return;
+    if (!suite) {
+      this.decryption = 'unsupported';
+      notes.push(`DTLS 1.3 with ${cipherSuiteName(suiteId)}: not a suite this dissector decrypts`);
+      return;
+    }
+    const k = new Dtls13Keys(this.keyStore, suite, this.clientRandom);
+    if (!k.available) {
+      this.decryption = 'no-key';
+      notes.push(this.keyStore.size > 0 ? `DTLS 1.3: no key log line for client random ${toHex(this.clientRandom).slice(0, 16)}…; the rest of the handshake stays encrypted` : 'DTLS 1.3: the rest of the handshake is encrypted (no key log)');
+      return;
+    }
+    this.dtls13 = k;
+  }
+
+  /** Opens a DTLS 1.3 record (RFC 9147 §4) and reads its content like a DTLS 1.2 one. */
+  private decrypt13(src: string, dst: string, rec: Dtls13CiphertextRecord, packet: number | undefined, notes: string[]): { layer?: Layer; label?: string; problem?: Problem } {
+    const role = this.roleOf(src);
+    const k = this.dtls13;
+    if (!k || !role || this.decryption === 'wrong-key') return {};
+    const header = 1 + rec.connectionId.length + rec.sequenceNumberLength + (rec.lengthPresent ? 2 : 0);
+    const span = { offset: rec.offset, length: header + rec.encryptedRecord.length };
+    const r = k.open(role, rec);
+    if (!r.ok) {
+      if (r.noKey) return {};
+      const wrong = r.error.startsWith('bad_record_mac');
+      if (wrong) {
+        notes.push('the key log has this connection\'s client random but its secrets do not open the records: wrong key');
+        this.decryption = 'wrong-key';
+      }
+      return { problem: { ...span, message: wrong ? `cannot decrypt with the key log's secrets (${r.error}): wrong key for this connection` : r.error } };
+    }
+    this.decryption = 'ok';
+    const base = { ...span, plaintext: r.content };
+    const where = `epoch ${r.epoch} seq ${r.seq}`;
+    if (r.contentType === ContentType.handshake) {
+      const h = decodeHandshakeFragments13(r.content);
+      const labels: string[] = [];
+      const problems: Problem[] = [...h.problems];
+      for (const { fragment } of h.value) {
+        const whole = fragment.fragmentOffset === 0 && fragment.fragment.length === fragment.length;
+        if (fragment.msgType === HandshakeType.finished && whole && !this.finished.some((f) => f.role === role)) {
+          const secret = k.handshakeSecret(role);
+          const expected = secret && finishedVerifyData(k.suite, secret, transcriptHash(k.suite, this.transcript13), 'dtls13');
+          const ok = !!expected && bytesEqual(expected, fragment.fragment);
+          this.finished.push({ role, ok });
+          labels.push(ok ? 'Finished, verify_data verified' : 'Finished, verify_data MISMATCH');
+          if (!ok) problems.push({ offset: fragment.offset, length: 12 + fragment.length, message: `${role} Finished verify_data ${toHex(fragment.fragment)} ≠ expected ${expected ? toHex(expected) : '(no secret)'} (RFC 8446 §4.4.4)` });
+          else this.progress = role === 'client' ? 'established' : 'finished';
+        } else labels.push(handshakeLabel(fragment.msgType));
+        this.push(src, dst, fragment, packet, notes);
+      }
+      const label = labels.join(', ');
+      return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label} (${where})`, fields: h.fields, problems, value: h.value } };
+    }
+    if (r.contentType === ContentType.ack) {
+      const a = decodeAck(r.content);
+      const label = `ACK (${a.value.map((n) => `epoch ${n.epoch} seq ${n.seq}`).join(', ')})`;
+      return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label} (${where})`, fields: a.fields, problems: a.problems, value: { ack: a.value.map((n) => ({ epoch: Number(n.epoch), seq: Number(n.seq) })) } } };
+    }
+    if (r.contentType === ContentType.alert) {
+      const a = decodeAlert(r.content);
+      this.progress = a.value.description === 0 ? 'closed' : 'alert';
+      const label = `Alert (${describeAlert(a.value)})`;
+      return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label} (${where})`, fields: a.fields, problems: a.problems, value: a.value } };
+    }
+    const label = `${r.content.length} bytes of application data`;
+    return { label, layer: { ...base, protocol: 'DATA', summary: `decrypted ${label} (${where}; SCTP, for a data channel)`, fields: [{ name: 'application data', offset: 0, length: r.content.length }], problems: [], value: r.content } };
+  }
+
   /** RFC 5705 exporter output for DTLS-SRTP (RFC 5764 §4.2), when the key log and handshake allow it. */
   srtpKeyingMaterial(): Uint8Array | undefined {
+    if (this.version === 'DTLS 1.3') {
+      // RFC 8446 §7.5 from EXPORTER_SECRET, with the "dtls13" labels of RFC 9147 §5.9
+      const secret = this.clientRandom && this.keyStore.secret('EXPORTER_SECRET', this.clientRandom);
+      const profile = this.negotiatedProfile();
+      const suite = this.dtls13?.suite ?? tls13Suite(this.cipherSuite ?? 0);
+      if (!secret || !profile || !suite) return undefined;
+      return exportKeyingMaterial13(suite, secret, DTLS_SRTP_LABEL, 2 * (profile.keyLength + profile.saltLength), new Uint8Array(0), 'dtls13');
+    }
     const keys = this.keys ?? this.recordKeys([]);
     const profile = this.srtpProfileId === undefined ? undefined : srtpProfile(this.srtpProfileId);
     if (!keys || !profile || !this.clientRandom || !this.serverRandom) return undefined;
@@ -263,7 +367,7 @@ export class DtlsFlow {
     if (this.srtp) return this.srtp;
     if (!this.keys) this.recordKeys(notes);
     const material = this.srtpKeyingMaterial();
-    const profile = this.srtpProfileId === undefined ? undefined : srtpProfile(this.srtpProfileId);
+    const profile = this.version === 'DTLS 1.3' ? this.negotiatedProfile() : this.srtpProfileId === undefined ? undefined : srtpProfile(this.srtpProfileId);
     if (!material || !profile) return undefined;
     const { client, server } = splitKeyingMaterial(profile, material);
     // a dissector sees each packet once and may see both copies of a retransmission: a large replay window

@@ -84,7 +84,11 @@ export function describeRecord(d: DissectedRecord, previous?: DissectedRecord): 
     case 'application_data':
       return ['Application Data'];
     case 'encrypted':
-      if (record.kind === 'dtls13-ciphertext') return ['encrypted DTLS 1.3 record'];
+      if (record.kind === 'dtls13-ciphertext') {
+        // RFC 9147 §4: only the header is readable; the sequence number bits are themselves encrypted (§4.2.3)
+        const seq = `0x${record.sequenceNumberBits.toString(16).padStart(record.sequenceNumberLength * 2, '0')}`;
+        return [`encrypted DTLS 1.3 record (epoch bits ${record.epochLowBits}, seq ${seq} (encrypted), ${record.encryptedRecord.length} bytes)`];
+      }
       if (content.contentType === ContentType.handshake) {
         // RFC 6347 §4.1: the first epoch-1 handshake message is Finished, right after ChangeCipherSpec.
         const afterCcs = previous?.content.kind === 'change_cipher_spec';
