@@ -233,6 +233,8 @@ function decryptedDtlsJson(v: unknown): Obj {
     const types = (v as { fragment: HandshakeFragment }[]).map((m) => handshakeTypeName(m.fragment.msgType));
     return { handshakeType: types.length === 1 ? types[0]! : types };
   }
+  // a decrypted DTLS 1.3 ACK (RFC 9147 §7) lists the record numbers it acknowledges
+  if (v && typeof v === 'object' && 'ack' in v) return { ack: (v as { ack: { epoch: number; seq: number }[] }).ack.map((n) => ({ epoch: n.epoch, sequence: n.seq })) };
   const a = v as Alert;
   return { alert: { level: a.level, description: a.description } };
 }
