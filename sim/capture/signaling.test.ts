@@ -78,4 +78,13 @@ describe('signaling tied to ICE checks and DTLS certificates', () => {
     expect(server.text).toMatch(/matches no fingerprint of the SDP answer in packet 32, which carries 127\.0\.0\.1:4444 as a candidate/);
     expect(tampered.notes.some((n) => n.kind === 'dtls.fingerprint.mismatch')).toBe(true);
   });
+
+  it("learns the SDP's rtx payload types and reports no jitter for the Chromium call's retransmission streams", () => {
+    const s = story(FILES);
+    expect([...s.analyzer.signaling.rtx.payloadTypes]).toContain(97); // a=rtpmap:97 rtx/90000
+    const rtx = s.analyzer.streams.streams.filter((x) => x.payloadTypes.has(97));
+    expect(rtx.length).toBe(2);
+    for (const x of rtx) expect(s.text).toMatch(new RegExp(`0x${x.ssrc.toString(16).padStart(8, '0')} .*jitter not applicable: an RTX or padding stream`));
+    expect(s.text).not.toMatch(/jitter \d{4,}/);
+  });
 });
