@@ -1,8 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { concatBytes, fromHex, toHex } from '../core/encoding.ts';
 import { encodeTcpSegment, type TcpFlagName } from '../wire/tcp/tcp.ts';
-import { readCapture } from '../wire/pcap/index.ts';
+import { readCapture, writePcapng } from '../wire/pcap/index.ts';
+import type { Trace } from '../core/trace.ts';
+import { tsharkAvailable } from '../../test/support/tshark.ts';
 import { encodeChannelData, encodeStun, Method, XorMappedAddress, type ChannelData, type StunMessage } from '../wire/stun/index.ts';
 import { encodeRtp, type RtpPacket } from '../wire/rtp/rtp.ts';
 import { SrtpSession } from '../srtp/session.ts';
@@ -145,6 +150,36 @@ describe('STUN/TURN over TCP framing', () => {
     s2.seg('a', encodeChannelData({ channel: 0x4001, data: new Uint8Array(5) }), ['ACK', 'FIN']);
     s2.packets.forEach((x) => d2.packet(x));
     expect(d2.finish().problems.join()).toMatch(/STUN\/TURN over TCP message/);
+  });
+
+  it.runIf(tsharkAvailable())('agrees with tshark (decoding the port as STUN) on a message over three segments and three in one', () => {
+    const s = new Stream(A, B);
+    const m = binding(1, 'request');
+    s.seg('a', m.subarray(0, 7));
+    s.seg('a', m.subarray(7, 15));
+    s.seg('a', m.subarray(15));
+    s.seg('a', concatBytes(encodeChannelData({ channel: 0x4001, data: new Uint8Array(5) }, { transport: 'tcp' }), binding(2, 'request'), binding(3, 'request')));
+    const trace: Trace = {
+      meta: { source: 'simulation' },
+      nodes: [],
+      links: [],
+      hops: s.packets.map((bytes, i) => ({ index: i, t: i * 1000, arrive: i * 1000, link: 'l', from: 'a', to: 'b', bytes, packet: i + 1 })),
+      notes: [],
+      secrets: [],
+    };
+    const file = join(mkdtempSync(join(tmpdir(), 'stun-tcp-')), 'x.pcapng');
+    writeFileSync(file, writePcapng(trace));
+    const rows = execFileSync('tshark', ['-r', file, '-n', '-d', `tcp.port==${B.port},stun`, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,', '-e', 'stun.id', '-e', 'stun.channel'], { encoding: 'utf8' })
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.split('\t'));
+    const d = new Dissector();
+    const ours = s.packets.map((x) => d.packet(x)).map((p) => [
+      stunOf(p).filter((l) => l.protocol === 'STUN').map((l) => toHex((l.value as StunMessage).transactionId)).join(','),
+      stunOf(p).filter((l) => l.protocol === 'TURN-CHANNELDATA').map((l) => `0x${(l.value as ChannelData).channel.toString(16)}`).join(','),
+    ]);
+    expect(ours).toEqual(rows);
+    expect(rows[5]![0]!.split(',').length).toBe(2); // tshark too reads both STUN messages after the ChannelData
   });
 
   it('does not take a stream for STUN on port 3478 unless its bytes say so', () => {
