@@ -6,7 +6,7 @@ type Obj = { [key: string]: JsonValue };
 
 /** The `--json` keys of a 'TLS' layer (docs/dissect-json.md): one record, on the wire or decrypted. */
 export function tlsJson(v: TlsRecordInfo): Obj {
-  const out: Obj = { contentType: contentTypeName(v.contentType), version: versionName(v.version), recordLength: v.length };
+  const out: Obj = { contentType: contentTypeName(v.contentType), recordVersion: versionName(v.version), recordLength: v.length };
   if (v.encrypted) out.encrypted = true;
   if (v.innerContentType !== undefined) out.innerContentType = contentTypeName(v.innerContentType);
   if (v.handshakeTypes?.length) out.handshakeType = v.handshakeTypes.length === 1 ? handshakeTypeName(v.handshakeTypes[0]!) : v.handshakeTypes.map((t) => handshakeTypeName(t));

@@ -50,6 +50,9 @@ export interface Placement {
 
 export type TlsStep = { readonly need: number } | { readonly consumed: number; readonly layers: Layer[]; readonly invalid?: boolean };
 
+/** How one record reads in a packet's summary: clear text, or protected (and what decryption found). */
+type Part = { readonly text: string } | { readonly what: string; readonly decrypted?: string; readonly why?: string };
+
 interface Direction {
   readonly handshake: TlsHandshakeBuffer;
   /** TLS 1.2: a ChangeCipherSpec was sent, so what follows is protected (RFC 5246 §7.1). */
@@ -76,6 +79,9 @@ export class TlsSession {
   private master: Uint8Array | undefined;
   private inner: InnerApplication | undefined;
   private notes: string[] = [];
+  private part: Part = { text: '' };
+  /** The records of the packet being read so far (consecutive in the same packet), for its summary. */
+  private chain: { src: string; end: number; parts: Part[] } | undefined;
 
   constructor(
     private readonly keys: KeyStore | undefined,
@@ -108,14 +114,40 @@ export class TlsSession {
     this.notes = [];
     const layers = this.record(src, d.value, buf.subarray(0, TLS_RECORD_HEADER_SIZE), p);
     const wire = layers[0]!;
+    // records that follow one another inside one packet are summed up together, as tshark's Info column does
+    const prev = this.chain;
+    const chain = !p.bytes && prev && prev.src === src && prev.end === p.span.offset ? prev : { src, end: 0, parts: [] as Part[] };
+    chain.parts.push(this.part);
+    chain.end = p.bytes ? -1 : p.span.offset + p.span.length;
+    this.chain = chain;
     layers[0] = {
       ...wire,
+      summary: this.chainSummary(),
       fields: wire.fields.length ? [...shiftFields(d.fields, p.base), ...wire.fields] : shiftFields(d.fields, p.base),
       problems: [...shiftProblems(d.problems, p.base), ...wire.problems],
       ...(p.bytes ? { bytes: p.bytes, bytesFrom: 'reassembled' as const } : {}),
-      ...(this.notes.length ? { summary: `${wire.summary} [${this.notes.join('; ')}]` } : {}),
     };
     return { consumed: d.length, layers };
+  }
+
+  private chainSummary(): string {
+    const parts = this.chain?.parts ?? [this.part];
+    const clear: string[] = [];
+    const decrypted: string[] = [];
+    const closed: { what: string; why?: string }[] = [];
+    for (const x of parts) {
+      if ('text' in x) clear.push(x.text);
+      else if (x.decrypted !== undefined) decrypted.push(x.decrypted);
+      else closed.push(x);
+    }
+    const protectedParts = parts.filter((x): x is Exclude<Part, { text: string }> => !('text' in x));
+    const n = protectedParts.length;
+    const items = [...clear];
+    if (n === 1) items.push(protectedParts[0]!.what);
+    else if (n > 1) items.push(`${n} encrypted records`);
+    const why = closed[0]?.why;
+    const text = `${this.versionText()} ${items.join(', ')}${decrypted.length ? ` [decrypted: ${decrypted.join(', ')}]` : ''}${why ? ` (${why})` : ''}`;
+    return this.notes.length ? `${text} [${this.notes.join('; ')}]` : text;
   }
 
   private versionText(): string {
@@ -138,22 +170,26 @@ export class TlsSession {
     if (rec.contentType === ContentType.change_cipher_spec) {
       // RFC 8446 §5: in TLS 1.3 a compatibility ChangeCipherSpec changes nothing
       if (this.version !== 'TLS 1.3') dir.ccs = true;
+      this.part = { text: 'ChangeCipherSpec' };
       return [wire(`${this.versionText()} ChangeCipherSpec`)];
     }
     if (rec.contentType === ContentType.alert) {
       const a = decodeAlert(rec.fragment);
+      this.part = { text: `Alert (${describeAlert(a.value)})` };
       return [wire(`${this.versionText()} Alert (${describeAlert(a.value)})`, { alert: a.value }, shiftProblems(a.problems, p.base + TLS_RECORD_HEADER_SIZE))];
     }
     if (rec.contentType === ContentType.handshake) {
       const types = this.handshakeBytes(src, dir, rec.fragment);
       this.advance(dir);
       const labels = types.map((t) => t.label);
+      this.part = { text: labels.length ? labels.join(', ') : 'Handshake (part of a message)' };
       const layer = wire(`${this.versionText()} ${labels.length ? labels.join(', ') : 'Handshake (part of a message)'}`, { handshakeTypes: types.map((t) => t.msgType) });
       // the messages' own fields when the record holds whole messages (a message split over records has none here)
       const h = decodeTlsHandshakes(rec.fragment, p.base + TLS_RECORD_HEADER_SIZE, { variant: 'tls', tls13: this.version === 'TLS 1.3' });
       const whole = !h.problems.some((x) => x.message.includes('runs past'));
       return [whole ? { ...layer, fields: h.fields, problems: h.problems } : layer];
     }
+    this.part = { text: `${contentTypeName(rec.contentType)} (unprotected)` };
     return [wire(`${this.versionText()} ${contentTypeName(rec.contentType)} (unprotected)`, {}, [{ offset: p.base, length: 1, message: `${contentTypeName(rec.contentType)} record before the connection is protected` }])];
   }
 
@@ -299,6 +335,7 @@ export class TlsSession {
     const c = dir.cipher;
     if (!c || this.decryption === 'wrong-key') {
       const why = this.decryption === 'wrong-key' ? 'wrong key' : this.decryption === 'unsupported' ? 'suite not decrypted' : 'no key log';
+      this.part = { what: `${what}, ${rec.fragment.length} bytes`, why };
       const out = [wire(`${this.versionText()} ${what}, ${rec.fragment.length} bytes (${why})`, { encrypted: true })];
       this.advance(dir);
       return out;
@@ -307,6 +344,7 @@ export class TlsSession {
     if (!r.ok) {
       this.decryption = 'wrong-key';
       this.notes.push('the key log has this connection\'s client random but its secrets do not open the records: wrong key');
+      this.part = { what, why: 'cannot decrypt: wrong key' };
       return [wire(`${this.versionText()} ${what} (cannot decrypt: wrong key)`, { encrypted: true }, [{ offset: p.base, length: TLS_RECORD_HEADER_SIZE + rec.length, message: `cannot decrypt with the key log's secrets (${r.error}): wrong key for this connection` }])];
     }
     if (this.decryption !== 'ok') this.decryption = 'ok';
@@ -341,6 +379,7 @@ export class TlsSession {
       if (top) label = `${top.protocol} ${top.summary}`;
     } else label = contentTypeName(r.contentType);
     this.advance(dir);
+    this.part = { what, decrypted: label };
     const decrypted: Layer = { protocol: 'TLS', ...span, summary: `decrypted ${label}`, fields, problems, value, plaintext: r.content };
     return [wire(`${this.versionText()} ${what} [decrypted: ${label}]`, { encrypted: true }), decrypted, ...extra];
   }

@@ -100,6 +100,14 @@ describe('TLS over TCP from a real Node/OpenSSL capture, with its key log', () =
     expect(inner.filter((s) => s.startsWith('SIGNALING Janus'))).toEqual(['SIGNALING Janus keepalive (transaction tls1)', 'SIGNALING Janus ack (transaction tls1)']);
   });
 
+  it("a packet's summary names every record in it, clear and decrypted, like tshark's Info column", () => {
+    expect(d.packets[5]!.d.summary).toBe(
+      'TLS 1.3 ServerHello (TLS 1.3, TLS_AES_128_GCM_SHA256), ChangeCipherSpec, 4 encrypted records [decrypted: EncryptedExtensions (ALPN http/1.1), Certificate, CertificateVerify, Finished, verify_data verified]',
+    );
+    const tls12 = d.packets.filter((p) => p.d.summary.startsWith('TLS 1.2 ClientKeyExchange'));
+    expect(tls12.map((p) => p.d.summary)).toEqual(['TLS 1.2 ClientKeyExchange, ChangeCipherSpec, Finished (encrypted) [decrypted: Finished, verify_data verified]']);
+  });
+
   it('--json names the TLS layer, its records and what was decrypted', () => {
     const p = d.packets[5]!;
     const j = packetToJson(p.d, { no: 6, ts: 0 });
@@ -116,7 +124,7 @@ describe('TLS over TCP without keys, or with the wrong ones', () => {
     expect(d.packets.flatMap((p) => p.d.problems)).toEqual([]);
     const encrypted = d.packets.flatMap((p) => p.d.layers.filter((l) => l.protocol === 'TLS' && (l.value as TlsRecordInfo).encrypted));
     expect(encrypted.length).toBeGreaterThan(30);
-    expect(encrypted.every((l) => l.summary.includes('(no key log)'))).toBe(true);
+    expect(encrypted.every((l) => l.summary.includes("(no key log)"))).toBe(true);
     expect(d.packets.some((p) => p.d.layers.some((l) => l.plaintext))).toBe(false);
   });
 
