@@ -8,7 +8,8 @@ import { CaptureAnalyzer } from '../sim/capture/analyzer.ts';
 import { formatStory } from '../sim/capture/story.ts';
 
 export const DISSECT_USAGE = `rtclab dissect <capture.pcap|capture.pcapng> [options]
-    --keylog FILE   NSS key log (CLIENT_RANDOM lines): decrypt DTLS 1.2, verify Finished, decrypt SRTP/SRTCP
+    --keylog FILE   NSS key log (CLIENT_RANDOM or TLS 1.3 secret lines): decrypt DTLS 1.2/1.3 and TLS over TCP,
+                    verify Finished, derive the SRTP keys and decrypt SRTP/SRTCP
     --json          one JSON object per line per packet (format: docs/dissect-json.md)
     --summary       the inferred story: lanes, NAT, TURN, ICE checklist, DTLS, streams
     --problems      list each packet's problems under its line

@@ -25,7 +25,7 @@ Usage:
       --trace FILE        write the whole trace (the format the visualizer loads)
       --quiet             print nothing but errors
   rtclab dissect <capture> [options]             dissect a pcap/pcapng capture (or our export) like tshark
-      --keylog FILE       NSS key log: decrypt DTLS 1.2 and SRTP/SRTCP
+      --keylog FILE       NSS key log: decrypt DTLS 1.2/1.3, TLS and SRTP/SRTCP
       --json              one JSON object per packet (see docs/dissect-json.md)
       --summary           the inferred story: lanes, ICE checklist, DTLS, streams
   rtclab matrix [--no-turn] [--seed N] [--json]   run the NAT traversal matrix: every pair of NAT types, for real

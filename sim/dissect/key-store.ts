@@ -2,12 +2,14 @@ import { toHex } from '../core/encoding.ts';
 import { parseKeyLog, type KeyLogProblem } from '../dtls/crypto/keylog.ts';
 
 /**
- * Key material for decryption, from NSS key log text (a file, or a pcapng Decryption Secrets Block): the TLS 1.2
- * `CLIENT_RANDOM <client random> <master secret>` lines, looked up by client random.
+ * Key material for decryption, from NSS key log text (a file, or a pcapng Decryption Secrets Block), looked up by
+ * client random: the TLS 1.2 `CLIENT_RANDOM <client random> <master secret>` lines, and the TLS 1.3 secrets that
+ * TLS 1.3 and DTLS 1.3 use (`CLIENT_HANDSHAKE_TRAFFIC_SECRET`, `SERVER_HANDSHAKE_TRAFFIC_SECRET`,
+ * `CLIENT_TRAFFIC_SECRET_0`, `SERVER_TRAFFIC_SECRET_0`, `EXPORTER_SECRET`).
  */
 export class KeyStore {
   private readonly masters = new Map<string, Uint8Array>();
-  /** Lines of other kinds (DTLS 1.3 traffic secrets …), kept by label and client random for later use. */
+  /** Lines of other kinds (TLS 1.3 / DTLS 1.3 traffic secrets …), kept by label and client random. */
   private readonly others = new Map<string, Uint8Array>();
   readonly problems: KeyLogProblem[] = [];
 
