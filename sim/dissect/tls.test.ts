@@ -4,6 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { concatBytes, toHex } from '../core/encoding.ts';
 import { CAPTURES_DIR, dissectFile } from '../../test/support/dissect-captures.ts';
 import { tsharkAvailable } from '../../test/support/tshark.ts';
+import { readCapture } from '../wire/pcap/index.ts';
+import { encodeTcpSegment } from '../wire/tcp/tcp.ts';
+import { Dissector } from './dissector.ts';
 import { packetToJson } from './json.ts';
 import type { TlsRecordInfo } from './tls-session.ts';
 import type { Layer } from './types.ts';
@@ -136,6 +139,44 @@ describe('TLS over TCP without keys, or with the wrong ones', () => {
     expect(problems.length).toBe(4);
     expect(problems.every((m) => m.includes('wrong key') && m.includes('bad_record_mac'))).toBe(true);
     expect(d.packets.some((p) => p.d.layers.some((l) => l.plaintext))).toBe(false);
+  });
+});
+
+describe('TLS over TCP on hostile bytes', () => {
+  it('corrupted records (any byte of any TLS segment flipped) never throw, keep spans inside the packet, and stay closed or say why', () => {
+    const cap = readCapture(new Uint8Array(readFileSync(FILE)));
+    let state = 7;
+    const rand = (n: number): number => {
+      state = (state * 1103515245 + 12345) % 2 ** 31;
+      return state % n;
+    };
+    for (let round = 0; round < 20; round++) {
+      const dissector = new Dissector({ keyLog: KEYLOG });
+      for (const raw of cap.packets) {
+        const bytes = raw.data.slice();
+        // the TCP payload starts after Ethernet (14) + IPv4 (20) + TCP (32 with timestamps) on this capture
+        if (bytes.length > 66 && rand(3) === 0) {
+          const i = 66 + rand(bytes.length - 66);
+          bytes[i] = bytes[i]! ^ (1 << rand(8));
+        }
+        const p = dissector.packet(bytes, { index: raw.index, linkType: raw.linkType });
+        for (const l of p.layers) if (!l.bytes && !l.plaintext) expect(l.offset + l.length).toBeLessThanOrEqual(bytes.length);
+        for (const x of p.problems) expect(x.message.length).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('a stream that starts like TLS but is not is shown as data after one "not a TLS record" problem', () => {
+    const dissector = new Dissector();
+    const garbage = concatBytes(new Uint8Array([0x16, 0x03, 0x03, 0x00, 0x05, 1, 0, 0, 1, 0]), new Uint8Array([0x99, 0x03, 0x03, 0x00, 0x10]), new Uint8Array(40));
+    const seg = (seq: number, payload: Uint8Array, flags: ('SYN' | 'ACK' | 'PSH')[]): Uint8Array =>
+      encodeTcpSegment({ src: '192.0.2.1', dst: '192.0.2.2', srcPort: 40000, dstPort: 443, sequenceNumber: seq, flags, payload });
+    dissector.packet(seg(0, new Uint8Array(0), ['SYN']));
+    const p = dissector.packet(seg(1, garbage, ['ACK', 'PSH']));
+    const tls = p.layers.filter((l) => l.protocol === 'TLS');
+    expect(tls.map((l) => l.summary)).toEqual(['TLS ClientHello', 'not a TLS record: the rest of this direction is shown as data']);
+    // the 1-byte ClientHello body is itself reported as truncated, with where
+    expect(p.problems.map((x) => x.message)).toEqual([expect.stringContaining('truncated: client_version'), expect.stringContaining('not a TLS record: content type 153')]);
   });
 });
 
