@@ -45,12 +45,16 @@ describe('relations on a call through two NATs (call-p2p)', () => {
     }
   });
 
-  it('draws a response from where the request arrived to where the response leaves', () => {
+  it('draws a response as the round trip the requester sees: request leaving to response arriving back', () => {
     for (const r of of('response')) {
-      expect(r.to).toEqual({ hop: r.effect, at: 'start' });
-      if (r.from.at === 'end') expect(p.to[r.from.hop]).toBe(p.from[r.effect]);
-      expect(p.packet[r.from.hop]).toBe(p.packet[r.cause]);
+      expect(r.from).toEqual({ hop: r.cause, at: 'start' });
+      expect(r.to.at).toBe('end');
+      expect(p.packet[r.to.hop]).toBe(p.packet[r.effect]);
+      expect(p.to[r.to.hop]).toBe(p.from[r.cause]);
+      expect(r.dt).toBe(p.arrive[r.to.hop]! - p.t[r.cause]!);
     }
+    // the STUN server is 21 ms from alice: her first Binding request comes back after 2 × 21 ms
+    expect(of('response')[0]!.dt).toBe(42_000);
   });
 
   it('a retransmitted check links to its original: same transaction id, same sender, sent later', () => {
@@ -107,7 +111,7 @@ describe('relations on a call through two NATs (call-p2p)', () => {
     const r = of('response')[0]!;
     expect(by.get(p.packet[r.cause]!)).toContain(rels.indexOf(r));
     expect(by.get(p.packet[r.effect]!)).toContain(rels.indexOf(r));
-    expect(describeRelation(r, 'effect')).toMatch(new RegExp(`^response to #${r.cause} after \\d+\\.\\d ms$`));
+    expect(describeRelation(r, 'effect')).toMatch(new RegExp(`^response to #${r.cause} after \\d+\\.\\d ms \\(round trip\\)$`));
     const re = of('retransmission')[0]!;
     expect(describeRelation(re, 'effect')).toMatch(new RegExp(`^retransmission #1 of #${re.cause} `));
   });

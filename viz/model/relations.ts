@@ -29,7 +29,10 @@ export interface Relation {
   /** Where the link is drawn: from the cause where the effect's sender got it, to the effect leaving. */
   readonly from: Anchor;
   readonly to: Anchor;
-  /** µs from the cause's first transmission to the effect's. */
+  /**
+   * µs from the cause's first transmission to the effect's; for a response, to its arrival back at the requester
+   * (the round trip the client measures), when it got back.
+   */
   readonly dt: number;
   /** Retransmissions: 1 for the first one, 2 for the second … */
   readonly nth?: number;
@@ -145,6 +148,15 @@ class RelationFinder {
     const p = this.p;
     const c0 = cause.chain[0]!;
     const e0 = effect.chain[0]!;
+    const extra = opts.nth !== undefined ? { nth: opts.nth } : {};
+    if (kind === 'response') {
+      // RFC 8489 §6.2.1: the client times the transaction: from its request leaving to the response arriving back
+      const back = [...effect.chain].reverse().find((h) => p.to[h] === p.from[c0] && p.drop[h]! < 0);
+      if (back !== undefined) {
+        this.out.push({ kind, cause: c0, effect: e0, from: { hop: c0, at: 'start' }, to: { hop: back, at: 'end' }, dt: p.arrive[back]! - p.t[c0]!, detail, ...extra });
+        return;
+      }
+    }
     let from: Anchor = { hop: c0, at: 'start' };
     if (!opts.fromStart) {
       // the cause as it reached the effect's sender, when it did: a reply starts where the request arrived
@@ -152,7 +164,7 @@ class RelationFinder {
       const reached = cause.chain.find((h) => p.to[h] === lane && p.drop[h]! < 0);
       if (reached !== undefined) from = { hop: reached, at: 'end' };
     }
-    this.out.push({ kind, cause: c0, effect: e0, from, to: { hop: e0, at: 'start' }, dt: p.t[e0]! - p.t[c0]!, detail, ...(opts.nth !== undefined ? { nth: opts.nth } : {}) });
+    this.out.push({ kind, cause: c0, effect: e0, from, to: { hop: e0, at: 'start' }, dt: p.t[e0]! - p.t[c0]!, detail, ...extra });
   }
 
   private stun(m: StunMessage, sent: Sent): void {
@@ -286,7 +298,7 @@ export function describeRelation(r: Relation, side: 'cause' | 'effect'): string 
   const after = `after ${ms(r.dt)}`;
   switch (r.kind) {
     case 'response':
-      return side === 'effect' ? `response to ${c} after ${ms(r.dt)}` : `answered by ${e} (${r.detail}) ${after}`;
+      return side === 'effect' ? `response to ${c} after ${ms(r.dt)} (round trip)` : `answered by ${e} (${r.detail}) ${after} (round trip)`;
     case 'retransmission':
       return side === 'effect' ? `retransmission #${r.nth ?? 1} of ${c} (${r.detail}) ${after}` : `retransmitted as ${e} (#${r.nth ?? 1}) ${after}`;
     case 'dtls-cookie':
