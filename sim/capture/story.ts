@@ -121,7 +121,20 @@ export function formatStory(s: CaptureStory): string {
       out.push(`  ${p.local} → ${p.remote}${role}: ${p.state}${err}${nom}; ${p.requests} request(s), ${p.successes} success(es), ${p.errors} error(s); USERNAME ${p.username}`);
     }
     const sel = a.ice.selected();
-    out.push(sel ? `  selected pair: ${sel.local} → ${sel.remote}` : '  selected pair: none seen nominated and succeeded');
+    // the checks leave from the candidate's base; beyond a NAT the peer sees it at the rewritten address
+    const outward = (addr: string): string[] => {
+      const path: string[] = [];
+      for (let at = addr, i = 0; i < 4; i++) {
+        const next = a.natTies.find((n) => n.evidence === 'rewritten' && n.inside === at)?.outside;
+        if (!next) break;
+        path.push(next);
+        at = next;
+      }
+      return path;
+    };
+    const seenAs = sel ? outward(sel.local) : [];
+    const beyond = sel && seenAs.length ? ` (${sel.local} leaves a NAT as ${seenAs.join(' → ')})` : '';
+    out.push(sel ? `  selected pair: ${sel.local} → ${sel.remote}${beyond}` : '  selected pair: none seen nominated and succeeded');
   }
   // one handshake seen on several links (or both sides of a NAT) is one association: grouped by its ClientHello random
   const handshakes = new Map<string, FlowState[]>();
