@@ -152,7 +152,8 @@ async function main(): Promise<void> {
   const packetCount = execFileSync('tshark', ['-r', OUT, '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' }).trim().split('\n').length;
   writeFileSync(
     TRUTH,
-    JSON.stringify({ made: `${process.version} tls (${process.versions.openssl}), ${version}`, packet_count: packetCount, port: PORT, label: 'EXTRACTOR-dtls_srtp', exportedKeyingMaterial: ekm, frames, decrypted }, null, 2) + '\n',
+    // `file` and `rfc7983_demux` (no UDP here) keep the shape the other truth files share (sim/wire/demux.test.ts)
+    JSON.stringify({ file: 'tls-node.pcapng', made: `${process.version} tls (${process.versions.openssl}), ${version}`, packet_count: packetCount, rfc7983_demux: { counts: {} }, port: PORT, label: 'EXTRACTOR-dtls_srtp', exportedKeyingMaterial: ekm, frames, decrypted }, null, 2) + '\n',
   );
 }
 
