@@ -7,7 +7,10 @@ import { decodeTcp, type TcpHeader } from '../wire/tcp/tcp.ts';
 import type { TcpSegmentResult } from './tcp-flow.ts';
 import { decodeLinkLayer, type LinkLayer } from '../wire/pcap/link-layer.ts';
 import { linkTypeName } from '../wire/pcap/linktype.ts';
-import { dataLayer, dissectUdpPayload, type PayloadContext } from './udp-payload.ts';
+import { dataLayer, payloadLayers, type PayloadContext } from './udp-payload.ts';
+import { LazyLayer, NONE, type LayerText } from './layer.ts';
+import { LazyPacket } from './packet.ts';
+import type { UdpHeader } from '../wire/ip/udp.ts';
 import type { DissectedPacket, Flow, Layer, Protocol } from './types.ts';
 
 export type { PayloadContext } from './udp-payload.ts';
@@ -15,8 +18,11 @@ export { Dissector, type PacketMeta, type DissectorOptions } from './dissector.t
 
 /** Per-packet context: what the packet's dissection may depend on beyond its bytes (see `Dissector`). */
 export interface DissectContext extends PayloadContext {
-  /** Called once the 5-tuple is known: the per-flow context (SRTP or not, DTLS role …) that overrides this one. */
-  readonly forFlow?: (flow: Flow) => PayloadContext | undefined;
+  /**
+   * Called once the 5-tuple is known: the per-flow context (SRTP or not, DTLS role …) that overrides this one.
+   * For IPv4 the endpoints come as numbers too (address · 2^16 + port), to key state without text.
+   */
+  readonly forFlow?: (flow: Flow, srcEndpoint?: number, dstEndpoint?: number) => PayloadContext | undefined;
   /**
    * Verify UDP/TCP checksums (default true). Captures taken on the sending host see checksums the NIC or kernel
    * would fill in later (offload), so capture dissection turns this off, as Wireshark does by default.
@@ -29,31 +35,16 @@ export interface DissectContext extends PayloadContext {
   readonly tcpSegment?: (flow: Flow, header: TcpHeader, payload: Uint8Array, offset: number) => TcpSegmentResult;
 }
 
-/** "192.0.2.1:3478", "[2001:db8::1]:3478" */
-export function formatEndpoint(ip: string, port: number): string {
-  // every packet of a flow names the same endpoints: their text is remembered (bounded), and is flat, so it hashes
-  // once as a map key
-  let ports = endpointText.get(ip);
-  if (!ports) {
-    if (endpointText.size >= 1024) endpointText.clear();
-    ports = new Map();
-    endpointText.set(ip, ports);
-  }
-  let text = ports.get(port);
-  if (text === undefined) {
-    if (ports.size >= 4096) ports.clear();
-    text = ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
-    ports.set(port, text);
-  }
-  return text;
-}
-
-const endpointText = new Map<string, Map<number, string>>();
+export { formatEndpoint } from './endpoint.ts';
 
 /** Dissects one raw IP datagram (what every simulated hop carries). Never throws; offsets are absolute in `bytes`. */
 export function dissectPacket(bytes: Uint8Array, ctx: DissectContext = {}): DissectedPacket {
   return finish(dissectIp(bytes, 0, ctx));
 }
+
+const ETH_TEXT: LayerText<LinkLayer, undefined> = {
+  summary: (_l, link) => `${linkTypeName(link.linkType)}${link.vlans.length ? `, VLAN ${link.vlans.join('/')}` : ''}${link.note ? `: ${link.note}` : ''}`,
+};
 
 /**
  * Dissects a captured frame of the given link type (Ethernet, SLL, SLL2, raw IP, loopback …): a link layer
@@ -65,26 +56,16 @@ export function dissectFrame(frame: Uint8Array, linkType: number, ctx: DissectCo
   const layers: Layer[] = [];
   const ip = link.ipOffset;
   if (ip === undefined || ip > 0 || link.problems.length > 0) {
-    const vlans = link.vlans.length ? `, VLAN ${link.vlans.join('/')}` : '';
-    layers.push({
-      protocol: 'ETH',
-      offset: 0,
-      length: ip ?? frame.length,
-      summary: `${linkTypeName(linkType)}${vlans}${link.note ? `: ${link.note}` : ''}`,
-      fields: spansOn() ? link.fields : NO_FIELDS,
-      problems: link.problems,
-    });
+    layers.push(new LazyLayer('ETH', 0, ip ?? frame.length, spansOn() ? link.fields : NONE, link.problems, undefined, ETH_TEXT, link, undefined));
   }
-  if (ip === undefined) return finish({ layers });
+  if (ip === undefined) return finish({ layers, flow: undefined, ip: undefined });
   return finish(dissectIp(frame.subarray(ip), ip, ctx, layers));
 }
 
-const NO_FIELDS: readonly Field[] = [];
-
 interface Draft {
   layers: Layer[];
-  flow?: Flow;
-  ip?: IpDatagram;
+  flow: Flow | undefined;
+  ip: IpDatagram | undefined;
 }
 
 /** The layer that names the packet: the last one, unless that is opaque data inside something recognised. */
@@ -102,7 +83,7 @@ export function topLayer(layers: readonly Layer[]): Layer | undefined {
   return before;
 }
 
-/** Every layer's problems, in order (the layers' own array when only one layer has any). */
+/** Every layer's problems, in order (the shared empty list when none has any). */
 export function allProblems(layers: readonly Layer[]): readonly Problem[] {
   let only: readonly Problem[] | undefined;
   let all: Problem[] | undefined;
@@ -112,24 +93,49 @@ export function allProblems(layers: readonly Layer[]): readonly Problem[] {
     else if (only) all = [...only, ...l.problems];
     else only = l.problems;
   }
-  return all ?? (only ? [...only] : []);
+  return all ?? (only ? [...only] : NONE);
 }
 
 function finish(d: Draft): DissectedPacket {
   const top = topLayer(d.layers);
-  const problems = allProblems(d.layers);
-  const f = d.flow;
-  const src = f ? formatEndpoint(f.srcIp, f.srcPort) : (d.ip?.src ?? '');
-  const dst = f ? formatEndpoint(f.dstIp, f.dstPort) : (d.ip?.dst ?? '');
-  return {
-    layers: d.layers,
-    protocol: top?.protocol ?? 'DATA',
-    summary: top?.summary ?? '',
-    src,
-    dst,
-    problems,
-    ...(f ? { flow: f } : {}),
-  };
+  return new LazyPacket(d.layers, top?.protocol ?? 'DATA', allProblems(d.layers), d.flow, d.ip, top);
+}
+
+const NOT_IP_TEXT: LayerText<undefined, undefined> = { summary: (l) => `${l.length} bytes, not an IP datagram` };
+
+const IP_TEXT: LayerText<undefined, undefined> = {
+  summary: (l) => {
+    const v = l.value as IpDatagram;
+    const proto = v.protocol === undefined ? 'unknown protocol' : protocolName(v.protocol);
+    const frag = v.fragment ? `, fragment at ${v.fragment.offset}${v.fragment.moreFragments ? ' (more follow)' : ' (last)'} id 0x${v.fragment.identification.toString(16)}` : '';
+    return `${v.src} → ${v.dst} ${proto}${frag}`;
+  },
+};
+
+/** The argument says whether the datagram is the first fragment. */
+const UDP_TEXT: LayerText<boolean, undefined> = {
+  summary: (l, fragment) => {
+    const u = l.value as UdpHeader | undefined;
+    return u ? `UDP ${u.srcPort} → ${u.dstPort}, ${u.payloadLength} bytes${fragment ? ' (first fragment)' : ''}` : 'UDP (truncated header)';
+  },
+};
+
+/** The argument is what the stream adds (" [retransmission]"). */
+const TCP_TEXT: LayerText<string, undefined> = {
+  summary: (l, notes) => {
+    const t = l.value as TcpHeader | undefined;
+    if (!t) return 'TCP (truncated header)';
+    const payloadLength = Math.max(t.payloadLength, 0);
+    return `TCP ${t.srcPort} → ${t.dstPort} [${t.flagsText}] seq ${t.sequenceNumber >>> 0}${t.flags.ACK ? ` ack ${t.acknowledgmentNumber >>> 0}` : ''} len ${payloadLength}${notes}`;
+  },
+};
+
+/** The argument is the IP protocol's name. */
+const IP_DATA_TEXT: LayerText<string, undefined> = { summary: (l, proto) => `${proto}, ${l.length} bytes` };
+
+/** The 32-bit IPv4 address at `at`, as a number (for flow keys that need no text). */
+function ipv4At(b: Uint8Array, at: number): number {
+  return b[at]! * 0x1000000 + ((b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!);
 }
 
 /** `buf` starts at the IP header, which sits at `base` in the packet. */
@@ -137,47 +143,30 @@ function dissectIp(buf: Uint8Array, base: number, ctx: DissectContext, outer: La
   const ip = decodeIpDatagram(buf, base);
   const v = ip.value;
   if (!v) {
-    outer.push({ protocol: 'DATA', offset: base, length: buf.length, summary: `${buf.length} bytes, not an IP datagram`, fields: ip.fields, problems: ip.problems });
-    return { layers: outer };
+    outer.push(new LazyLayer('DATA', base, buf.length, ip.fields, ip.problems, undefined, NOT_IP_TEXT, undefined, undefined));
+    return { layers: outer, flow: undefined, ip: undefined };
   }
   const family: Protocol = v.family === 4 ? 'IPv4' : 'IPv6';
-  const proto = v.protocol === undefined ? 'unknown protocol' : protocolName(v.protocol);
-  const frag = v.fragment ? `, fragment at ${v.fragment.offset}${v.fragment.moreFragments ? ' (more follow)' : ' (last)'} id 0x${v.fragment.identification.toString(16)}` : '';
-  const ipLayer: Layer = {
-    protocol: family,
-    offset: base,
-    length: buf.length,
-    summary: `${v.src} → ${v.dst} ${proto}${frag}`,
-    fields: ip.fields,
-    problems: ip.problems,
-    value: v,
-  };
   const layers = outer;
-  layers.push(ipLayer);
+  layers.push(new LazyLayer(family, base, buf.length, ip.fields, ip.problems, v, IP_TEXT, undefined, undefined));
   // A fragment other than the first carries no transport header (RFC 791 §3.2); the first carries one we cannot verify.
-  if (v.fragment && v.fragment.offset !== 0) return { layers, ip: v };
+  if (v.fragment && v.fragment.offset !== 0) return { layers, flow: undefined, ip: v };
   const at = v.payloadOffset;
   const seg = buf.subarray(at, at + v.payloadLength);
   const pseudo = ctx.verifyChecksums === false ? undefined : v.pseudo;
   if (v.protocol === IPPROTO.UDP) {
     const fragment = v.fragment !== undefined;
-    const udp = decodeUdp(seg, { base: base + at, fragment, ...(pseudo ? { pseudo } : {}) });
+    const udp = decodeUdp(seg, { base: base + at, fragment, pseudo });
     const u = udp.value;
-    layers.push({
-      protocol: 'UDP',
-      offset: base + at,
-      length: seg.length,
-      summary: u ? `UDP ${u.srcPort} → ${u.dstPort}, ${u.payloadLength} bytes${fragment ? ' (first fragment)' : ''}` : 'UDP (truncated header)',
-      fields: udp.fields,
-      problems: udp.problems,
-      ...(u ? { value: u } : {}),
-    });
-    if (!u) return { layers, ip: v };
+    layers.push(new LazyLayer('UDP', base + at, seg.length, udp.fields, udp.problems, u, UDP_TEXT, fragment, undefined));
+    if (!u) return { layers, flow: undefined, ip: v };
     const flow: Flow = { transport: 'UDP', family: v.family, srcIp: v.src, srcPort: u.srcPort, dstIp: v.dst, dstPort: u.dstPort };
     if (fragment) return { layers, ip: v, flow };
     const off = at + u.payloadOffset;
-    const fctx = ctx.forFlow?.(flow) ?? ctx;
-    layers.push(...dissectUdpPayload(buf.subarray(off, off + u.payloadLength), base + off, fctx));
+    // IPv4 endpoints as numbers (address · 2^16 + port) key the flow's state without building text
+    const fctx = (v.family === 4 ? ctx.forFlow?.(flow, ipv4At(buf, 12) * 0x10000 + u.srcPort, ipv4At(buf, 16) * 0x10000 + u.dstPort) : ctx.forFlow?.(flow)) ?? ctx;
+    const inner = payloadLayers(buf.subarray(off, off + u.payloadLength), base + off, fctx);
+    for (const l of inner) layers.push(l);
     return { layers, ip: v, flow };
   }
   if (v.protocol === IPPROTO.TCP && !v.fragment) {
@@ -186,32 +175,25 @@ function dissectIp(buf: Uint8Array, base: number, ctx: DissectContext, outer: La
     const tcp = decodeTcp(seg, { base: base + at, segmentLength: Math.max(declared, 0), ...(pseudo ? { pseudo } : {}) });
     const t = tcp.value;
     const payloadLength = t ? Math.max(t.payloadLength, 0) : 0;
-    const summary = t ? `TCP ${t.srcPort} → ${t.dstPort} [${t.flagsText}] seq ${t.sequenceNumber >>> 0}${t.flags.ACK ? ` ack ${t.acknowledgmentNumber >>> 0}` : ''} len ${payloadLength}` : 'TCP (truncated header)';
     if (!t) {
-      layers.push({ protocol: 'TCP', offset: base + at, length: seg.length, summary, fields: tcp.fields, problems: tcp.problems });
-      return { layers, ip: v };
+      layers.push(new LazyLayer('TCP', base + at, seg.length, tcp.fields, tcp.problems, undefined, TCP_TEXT, '', undefined));
+      return { layers, flow: undefined, ip: v };
     }
     const flow: Flow = { transport: 'TCP', family: v.family, srcIp: v.src, srcPort: t.srcPort, dstIp: v.dst, dstPort: t.dstPort };
     const off = at + t.payloadOffset;
     const data = buf.subarray(off, off + payloadLength);
     const stream = ctx.tcpSegment?.(flow, t, data, base + off);
     const notes = stream?.notes.length ? ` [${stream.notes.join('; ')}]` : '';
-    layers.push({
-      protocol: 'TCP',
-      offset: base + at,
-      length: seg.length,
-      summary: `${summary}${notes}`,
-      fields: tcp.fields,
-      problems: stream?.problems.length ? [...tcp.problems, ...stream.problems] : tcp.problems,
-      value: t,
-    });
+    const problems = stream?.problems.length ? [...tcp.problems, ...stream.problems] : tcp.problems;
+    layers.push(new LazyLayer('TCP', base + at, seg.length, tcp.fields, problems, t, TCP_TEXT, notes, undefined));
     if (stream?.layers.length) layers.push(...stream.layers);
     else if (payloadLength > 0) layers.push(dataLayer(data, base + off, stream ? 'part of a message that later segments complete, or not a protocol this dissector reads' : undefined));
     return { layers, ip: v, flow };
   }
   if (seg.length > 0) {
+    const proto = v.protocol === undefined ? 'unknown protocol' : protocolName(v.protocol);
     const fields: Field[] = [{ name: 'data', offset: base + at, length: seg.length, display: `${seg.length} bytes` }];
-    layers.push({ protocol: 'DATA', offset: base + at, length: seg.length, summary: `${proto}, ${seg.length} bytes`, fields, problems: [] });
+    layers.push(new LazyLayer('DATA', base + at, seg.length, fields, NONE, undefined, IP_DATA_TEXT, proto, undefined));
   }
-  return { layers, ip: v };
+  return { layers, flow: undefined, ip: v };
 }

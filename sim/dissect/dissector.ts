@@ -9,6 +9,7 @@ import { TcpConnections, type TcpSegmentResult } from './tcp-flow.ts';
 import type { TcpHeader } from '../wire/tcp/tcp.ts';
 import type { PayloadContext } from './udp-payload.ts';
 import type { DissectedPacket, Flow, Layer } from './types.ts';
+import { LazyPacket } from './packet.ts';
 
 /** Where a packet came from, for the state the dissector keeps. */
 export interface PacketMeta {
@@ -84,7 +85,7 @@ export class Dissector {
   private readonly contexts: { raw: DissectContext; frame: DissectContext };
 
   private makeContexts(): { raw: DissectContext; frame: DissectContext } {
-    const forFlow = (flow: Flow): PayloadContext | undefined => this.flows.contextFor(flow);
+    const forFlow = (flow: Flow, srcEnd?: number, dstEnd?: number): PayloadContext | undefined => this.flows.contextFor(flow, srcEnd, dstEnd);
     const tcpSegment = (flow: Flow, h: TcpHeader, payload: Uint8Array, offset: number): TcpSegmentResult => this.tcp.segment(flow, h, payload, offset, this.flows.contextFor(flow));
     // captured frames carry offloaded (not yet computed) checksums; simulated datagrams are checked
     const v = this.options.verifyChecksums;
@@ -97,25 +98,26 @@ export class Dissector {
 
   private reassemble(p: DissectedPacket, bytes: Uint8Array, meta: PacketMeta, ctx: DissectContext): DissectedPacket {
     const ipLayer = p.layers.find((l) => l.protocol === 'IPv4' || l.protocol === 'IPv6');
-    if (!ipLayer) return p;
+    if (!ipLayer || !(p instanceof LazyPacket)) return p;
     const datagram = bytes.subarray(ipLayer.offset, ipLayer.offset + ipLayer.length);
     const r = this.reassembler.push(meta.t ?? 0, datagram);
     if (r.kind !== 'complete') {
       const why = r.kind === 'dropped' ? `fragment dropped: ${r.reason}` : 'IP fragment, reassembly pending';
-      return { ...p, summary: `${p.summary} (${why})` };
+      return p.with({ suffix: ` (${why})` });
     }
     const whole = dissectPacket(r.datagram, ctx);
     const upper: Layer[] = whole.layers.slice(1);
     const layers = [...p.layers.slice(0, p.layers.indexOf(ipLayer) + 1), ...upper];
     const top = layers[layers.length - 1]!;
-    return {
-      ...whole,
+    // the whole datagram's flow and addresses, this frame's layers below IP; named by the last layer
+    return (whole as LazyPacket).with({
       layers,
       protocol: top.protocol,
-      summary: `${top.summary} (reassembled from ${r.fragments} fragments)`,
+      naming: top,
+      suffix: ` (reassembled from ${r.fragments} fragments)`,
       problems: layers.flatMap((l) => l.problems),
       reassembled: r.datagram,
-    };
+    });
   }
 }
 

@@ -2,7 +2,10 @@ import type { DissectedRecord } from '../wire/dtls/datagram.ts';
 import { ChannelNumber, getAttribute, Method, type StunMessage } from '../wire/stun/index.ts';
 import type { SrtpProfile } from '../srtp/profiles.ts';
 import { DtlsFlow } from './dtls-flow.ts';
-import { formatEndpoint, topLayer } from './dissect.ts';
+import { topLayer } from './dissect.ts';
+import { formatEndpoint } from './endpoint.ts';
+import { plainLayer } from './layer.ts';
+import { LazyPacket } from './packet.ts';
 import type { PacketMeta } from './dissector.ts';
 import type { PayloadContext } from './udp-payload.ts';
 import type { DissectedPacket, Flow, Layer } from './types.ts';
@@ -57,11 +60,28 @@ export interface FlowState {
   contexts?: Map<string, PayloadContext>;
 }
 
+/**
+ * A flow found by its IPv4 endpoints as numbers (address · 2^16 + port): `a` is the number of `state.a`, so a
+ * packet's direction, and its endpoints' text, follow without formatting anything.
+ */
+interface NumberedFlow {
+  readonly state: FlowState;
+  readonly a: number;
+}
+
 /** All flows of a capture or trace, and the key material shared by them. */
 export class FlowTable {
   private readonly byKey = new Map<string, FlowState>();
+  /**
+   * The same flows found by numbers, for IPv4 on one vantage point (nearly every packet of a capture): UDP and TCP
+   * apart, then the lower endpoint, then the higher. Each is filled the first time a flow is looked up by numbers.
+   */
+  private readonly byNumbers = { UDP: new Map<number, Map<number, NumberedFlow>>(), TCP: new Map<number, Map<number, NumberedFlow>>() };
+  /** The packet being dissected asks for its context first, then is observed: what the first lookup found. */
   private lastFlow: Flow | undefined;
   private lastKey = '';
+  private lastEnds: { src: number; dst: number } | undefined;
+  private lastNumbered: NumberedFlow | undefined;
   readonly keys = new KeyStore();
   /**
    * Where the current packet was captured (an interface name), '' when there is one vantage point. A datagram that
@@ -87,20 +107,58 @@ export class FlowTable {
     return [...this.byKey.values()];
   }
 
-  /** The per-flow payload context: SRTP once DTLS-SRTP was seen on the 5-tuple, and who is the DTLS client. */
-  contextFor(flow: Flow): PayloadContext | undefined {
-    const key = this.stateKey(flowKey(flow));
-    // the packet being dissected asks first, then is observed: its key is computed once
+  /**
+   * The per-flow payload context: SRTP once DTLS-SRTP was seen on the 5-tuple, and who is the DTLS client.
+   * `srcEnd`/`dstEnd`: the IPv4 endpoints as numbers (address · 2^16 + port), when the caller has them.
+   */
+  contextFor(flow: Flow, srcEnd?: number, dstEnd?: number): PayloadContext | undefined {
     this.lastFlow = flow;
-    this.lastKey = key;
-    const s = this.byKey.get(key);
-    if (!s) return undefined;
-    const src = formatEndpoint(flow.srcIp, flow.srcPort);
+    this.lastNumbered = undefined;
+    let s: FlowState | undefined;
+    let src: string;
+    if (srcEnd !== undefined && dstEnd !== undefined && this.vantage === '') {
+      this.lastEnds = { src: srcEnd, dst: dstEnd };
+      const n = this.numbered(flow.transport, srcEnd, dstEnd);
+      if (!n) return undefined;
+      this.lastNumbered = n;
+      s = n.state;
+      src = srcEnd === n.a ? s.a : s.b;
+    } else {
+      this.lastEnds = undefined;
+      this.lastKey = this.stateKey(flowKey(flow));
+      s = this.byKey.get(this.lastKey);
+      if (!s) return undefined;
+      src = formatEndpoint(flow.srcIp, flow.srcPort);
+    }
     const cached = s.contexts?.get(src);
     if (cached) return cached;
     const ctx = this.computeContext(s, src);
     (s.contexts ??= new Map()).set(src, ctx);
     return ctx;
+  }
+
+  /** The flow between two IPv4 endpoints (numbers), linked from its text key the first time; undefined if unseen. */
+  private numbered(transport: 'UDP' | 'TCP', x: number, y: number): NumberedFlow | undefined {
+    const lo = x < y ? x : y;
+    const hi = x < y ? y : x;
+    const table = this.byNumbers[transport];
+    const found = table.get(lo)?.get(hi);
+    if (found) return found;
+    const s = this.byKey.get(this.stateKey(endpointsKey(transport, endpointText(x), endpointText(y))));
+    if (!s) return undefined;
+    return this.link(transport, lo, hi, s, s.a === endpointText(x) ? x : y);
+  }
+
+  private link(transport: 'UDP' | 'TCP', lo: number, hi: number, state: FlowState, a: number): NumberedFlow {
+    const table = this.byNumbers[transport];
+    let inner = table.get(lo);
+    if (!inner) {
+      inner = new Map();
+      table.set(lo, inner);
+    }
+    const n = { state, a };
+    inner.set(hi, n);
+    return n;
   }
 
   private computeContext(s: FlowState, src: string): PayloadContext {
@@ -113,24 +171,48 @@ export class FlowTable {
     return { ...channels, ...(profile ? { srtp: profile } : {}), ...(role ? { dtlsRole: role } : {}) };
   }
 
+  /** The state of the packet's flow, made when first seen, and the packet's endpoints as text. */
+  private stateOf(p: DissectedPacket, f: Flow, index: number): { s: FlowState; src: string; dst: string } {
+    const ends = f === this.lastFlow ? this.lastEnds : undefined;
+    if (ends) {
+      let n = this.lastNumbered;
+      if (!n) {
+        // first packet of the flow: made under its text key, then linked to its numbers
+        const s = this.fresh(this.stateKey(endpointsKey(f.transport, p.src, p.dst)), f.transport, p.src, p.dst, index);
+        const lo = ends.src < ends.dst ? ends.src : ends.dst;
+        const hi = ends.src < ends.dst ? ends.dst : ends.src;
+        n = this.link(f.transport, lo, hi, s, ends.src);
+      }
+      const s = n.state;
+      return ends.src === n.a ? { s, src: s.a, dst: s.b } : { s, src: s.b, dst: s.a };
+    }
+    const src = p.src;
+    const dst = p.dst;
+    const key = f === this.lastFlow ? this.lastKey : this.stateKey(endpointsKey(f.transport, src, dst));
+    return { s: this.byKey.get(key) ?? this.fresh(key, f.transport, src, dst, index), src, dst };
+  }
+
+  private fresh(key: string, transport: 'UDP' | 'TCP', a: string, b: string, index: number): FlowState {
+    let s = this.byKey.get(key);
+    if (!s) {
+      s = { key, transport, a, b, first: index, last: index, packets: 0, channels: new Set() };
+      this.byKey.set(key, s);
+    }
+    return s;
+  }
+
   /** Updates flow state from a dissected packet; returns the packet, enriched when state or keys say more. */
   observe(p: DissectedPacket, meta: PacketMeta, bytes: Uint8Array): DissectedPacket {
     const f = p.flow;
     if (!f) return p;
-    const src = p.src;
-    const dst = p.dst;
-    const key = f === this.lastFlow ? this.lastKey : this.stateKey(endpointsKey(f.transport, src, dst));
     const index = meta.index ?? 0;
-    let s = this.byKey.get(key);
-    if (!s) {
-      s = { key, transport: f.transport, a: src, b: dst, first: index, last: index, packets: 0, channels: new Set() };
-      this.byKey.set(key, s);
-    }
+    const { s, src, dst } = this.stateOf(p, f, index);
+    this.lastFlow = undefined;
     s.last = index;
     s.packets++;
     let layers: Layer[] | undefined;
-    const notes: string[] = [];
-    p.layers.forEach((l) => {
+    let notes: string[] | undefined;
+    for (const l of p.layers) {
       if (l.protocol === 'STUN') {
         const m = l.value as StunMessage | undefined;
         const channel = m && m.method === Method.ChannelBind && m.class === 'request' ? getAttribute(m, ChannelNumber) : undefined;
@@ -141,31 +223,39 @@ export class FlowTable {
       } else if (l.protocol === 'DTLS') {
         s.dtls ??= new DtlsFlow(this.keys);
         s.contexts = undefined;
-        const out = s.dtls.observe(src, dst, l.value as DissectedRecord[], l, meta.index);
-        notes.push(...out.notes);
-        if (out.layer !== l || out.extra.length) {
+        // the DTLS flow copies layers with a spread: it is handed a plain one
+        const given = plainLayer(l);
+        const out = s.dtls.observe(src, dst, l.value as DissectedRecord[], given, meta.index);
+        if (out.notes.length) (notes ??= []).push(...out.notes);
+        if (out.layer !== given || out.extra.length) {
           layers ??= [...p.layers];
           layers.splice(layers.indexOf(l), 1, out.layer, ...out.extra);
         }
-      } else if ((l.protocol === 'SRTP' || l.protocol === 'SRTCP') && s.dtls) {
-        const out = s.dtls.unprotect(src, l, l.bytes ?? bytes.subarray(l.offset, l.offset + l.length));
+      } else if ((l.protocol === 'SRTP' || l.protocol === 'SRTCP') && s.dtls && this.keys.size > 0) {
+        // SRTP keys come only from a key log (RFC 5764 §4.2 through the DTLS exporter): without one nothing is
+        // opened; the DTLS flow may copy the layer with a spread, so it is handed a plain one
+        const out = s.dtls.unprotect(src, plainLayer(l), l.bytes ?? bytes.subarray(l.offset, l.offset + l.length));
         if (out) {
-          notes.push(...out.notes);
+          if (out.notes.length) (notes ??= []).push(...out.notes);
           layers ??= [...p.layers];
           layers.splice(layers.indexOf(l), 1, out.layer, ...out.extra);
         }
       }
-    });
-    if (!layers && notes.length === 0) return p;
+    }
+    if (!layers && !notes) return p;
     const all = layers ?? p.layers;
     const top = topLayer(all);
-    return {
-      ...p,
-      layers: all,
-      protocol: top?.protocol ?? p.protocol,
-      summary: top?.summary ?? p.summary,
-      problems: all.flatMap((l) => l.problems),
-      ...(notes.length ? { notes: [...(p.notes ?? []), ...notes] } : {}),
-    };
+    const more = notes ? { notes: [...(p.notes ?? []), ...notes] } : {};
+    if (p instanceof LazyPacket) {
+      return p.with({ layers: all, protocol: top?.protocol ?? p.protocol, naming: top ?? p.summary, suffix: '', problems: all.flatMap((l) => l.problems), ...more });
+    }
+    return { ...p, layers: all, protocol: top?.protocol ?? p.protocol, summary: top?.summary ?? p.summary, problems: all.flatMap((l) => l.problems), ...more };
   }
+}
+
+/** "192.0.2.1:3478" from an IPv4 endpoint number (address · 2^16 + port). */
+function endpointText(n: number): string {
+  const port = n % 0x10000;
+  const a = (n - port) / 0x10000;
+  return formatEndpoint(`${a >>> 24}.${(a >>> 16) & 0xff}.${(a >>> 8) & 0xff}.${a & 0xff}`, port);
 }

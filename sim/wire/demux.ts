@@ -21,36 +21,55 @@ const RTCP_MIN_HEADER = 8; // RFC 3550 §6.4: header word + SSRC
 
 const hex2 = (b: number): string => `0x${b.toString(16).padStart(2, '0')}`;
 
+/**
+ * The class alone, by the same rules as `demux` but without a word of explanation: nothing is allocated, so a
+ * packet list can classify every datagram and ask `demux` for the reason only when it shows one.
+ */
+export function demuxClass(payload: Uint8Array): DemuxClass {
+  const b = payload[0];
+  if (b === undefined) return 'empty';
+  if (b <= 3) return 'stun';
+  if (b >= 16 && b <= 19) return 'zrtp';
+  if (b >= 20 && b <= 63) return 'dtls';
+  if (b >= 64 && b <= 79) return 'turn-channeldata';
+  if (b >= 128 && b <= 191) {
+    // RFC 5761 §4: RTCP packet types 192–223 sit where RTP has the marker bit and payload type
+    const second = payload[1];
+    if (second !== undefined && second >= 192 && second <= 223 && payload.length >= RTCP_MIN_HEADER) return 'rtcp';
+    if (second !== undefined && (second < 192 || second > 223) && payload.length >= RTP_FIXED_HEADER) return 'rtp';
+  }
+  return 'other';
+}
+
 export function demux(payload: Uint8Array): DemuxResult {
+  const c = demuxClass(payload);
   const b = payload[0];
   if (b === undefined) return { class: 'empty', reason: 'empty UDP payload' };
   const first = `first byte ${hex2(b)}`;
-  if (b <= 3) {
-    const doubt = stunDoubt(payload);
-    return { class: 'stun', reason: `${first} is in 0–3: STUN`, ...(doubt ? { doubt } : {}) };
-  }
-  if (b >= 16 && b <= 19) return { class: 'zrtp', reason: `${first} is in 16–19: ZRTP` };
-  if (b >= 20 && b <= 63) {
-    if (b >= 32) {
-      return { class: 'dtls', dtls13Ciphertext: true, reason: `${first} is in 20–63: DTLS (32–63: a DTLS 1.3 unified header, an encrypted record, RFC 9147 §4)` };
+  switch (c) {
+    case 'stun': {
+      const doubt = stunDoubt(payload);
+      return { class: c, reason: `${first} is in 0–3: STUN`, ...(doubt ? { doubt } : {}) };
     }
-    return { class: 'dtls', reason: `${first} is in 20–63: DTLS (content type ${b})` };
-  }
-  if (b >= 64 && b <= 79) {
-    const doubt = channelDataDoubt(payload);
-    return { class: 'turn-channeldata', reason: `${first} is in 64–79: TURN ChannelData`, ...(doubt ? { doubt } : {}) };
-  }
-  if (b >= 128 && b <= 191) {
-    const second = payload[1];
-    if (second !== undefined && second >= 192 && second <= 223 && payload.length >= RTCP_MIN_HEADER) {
-      return { class: 'rtcp', reason: `${first} is in 128–191 (RTP/RTCP) and the second byte ${second} is in 192–223: RTCP (RFC 5761 §4)` };
+    case 'zrtp':
+      return { class: c, reason: `${first} is in 16–19: ZRTP` };
+    case 'dtls':
+      if (b >= 32) {
+        return { class: c, dtls13Ciphertext: true, reason: `${first} is in 20–63: DTLS (32–63: a DTLS 1.3 unified header, an encrypted record, RFC 9147 §4)` };
+      }
+      return { class: c, reason: `${first} is in 20–63: DTLS (content type ${b})` };
+    case 'turn-channeldata': {
+      const doubt = channelDataDoubt(payload);
+      return { class: c, reason: `${first} is in 64–79: TURN ChannelData`, ...(doubt ? { doubt } : {}) };
     }
-    if (second !== undefined && (second < 192 || second > 223) && payload.length >= RTP_FIXED_HEADER) {
-      return { class: 'rtp', reason: `${first} is in 128–191 (RTP/RTCP) and the second byte ${second} is outside 192–223: RTP, payload type ${second & 0x7f}` };
-    }
-    return { class: 'other', reason: `${first} is in 128–191 but ${payload.length} byte(s) are too few for an RTP (12) or RTCP (8) header` };
+    case 'rtcp':
+      return { class: c, reason: `${first} is in 128–191 (RTP/RTCP) and the second byte ${payload[1]!} is in 192–223: RTCP (RFC 5761 §4)` };
+    case 'rtp':
+      return { class: c, reason: `${first} is in 128–191 (RTP/RTCP) and the second byte ${payload[1]!} is outside 192–223: RTP, payload type ${payload[1]! & 0x7f}` };
+    default:
+      if (b >= 128 && b <= 191) return { class: c, reason: `${first} is in 128–191 but ${payload.length} byte(s) are too few for an RTP (12) or RTCP (8) header` };
+      return { class: c, reason: `${first} is in no range RFC 7983 assigns (0–3, 16–19, 20–63, 64–79, 128–191)` };
   }
-  return { class: 'other', reason: `${first} is in no range RFC 7983 assigns (0–3, 16–19, 20–63, 64–79, 128–191)` };
 }
 
 function stunDoubt(p: Uint8Array): string | undefined {

@@ -1,0 +1,76 @@
+import type { Problem } from '../wire/field.ts';
+import { formatEndpoint } from './endpoint.ts';
+import type { DissectedPacket, Flow, Layer, Protocol } from './types.ts';
+
+interface IpAddresses {
+  readonly src: string;
+  readonly dst: string;
+}
+
+/**
+ * A dissected packet whose texts are written the first time they are read: the summary (its naming layer's,
+ * plus what reassembly adds) and `src`/`dst` ("ip:port" from the flow's numbers, or the IP addresses). It reads as
+ * a plain `DissectedPacket`; copy one with `with`, not a spread (a spread drops the texts).
+ */
+export class LazyPacket implements DissectedPacket {
+  #src: string | undefined;
+  #dst: string | undefined;
+  #summary: string | undefined;
+  readonly #ip: IpAddresses | undefined;
+  readonly #naming: Layer | string | undefined;
+  readonly #suffix: string;
+
+  /**
+   * @param ip the IP addresses, for `src`/`dst` of a packet without a transport header; @param naming the layer
+   * that names the packet (its summary is the packet's), or the summary itself; @param suffix what follows the
+   * naming layer's summary (" (reassembled from 3 fragments)").
+   */
+  constructor(
+    readonly layers: readonly Layer[],
+    readonly protocol: Protocol,
+    readonly problems: readonly Problem[],
+    readonly flow: Flow | undefined,
+    ip: IpAddresses | undefined,
+    naming: Layer | string | undefined,
+    suffix = '',
+    readonly reassembled?: Uint8Array,
+    readonly notes?: readonly string[],
+  ) {
+    this.#ip = ip;
+    this.#naming = naming;
+    this.#suffix = suffix;
+  }
+
+  get summary(): string {
+    if (this.#summary === undefined) {
+      const n = this.#naming;
+      this.#summary = `${typeof n === 'string' ? n : (n?.summary ?? '')}${this.#suffix}`;
+    }
+    return this.#summary;
+  }
+
+  get src(): string {
+    const f = this.flow;
+    return (this.#src ??= f ? formatEndpoint(f.srcIp, f.srcPort) : (this.#ip?.src ?? ''));
+  }
+
+  get dst(): string {
+    const f = this.flow;
+    return (this.#dst ??= f ? formatEndpoint(f.dstIp, f.dstPort) : (this.#ip?.dst ?? ''));
+  }
+
+  /** A copy with other layers, naming, problems or notes (what the dissector's later stages change). */
+  with(c: { layers?: readonly Layer[]; protocol?: Protocol; problems?: readonly Problem[]; naming?: Layer | string | undefined; suffix?: string; reassembled?: Uint8Array; notes?: readonly string[] }): LazyPacket {
+    return new LazyPacket(
+      c.layers ?? this.layers,
+      c.protocol ?? this.protocol,
+      c.problems ?? this.problems,
+      this.flow,
+      this.#ip,
+      'naming' in c ? c.naming : this.#naming,
+      c.suffix ?? this.#suffix,
+      c.reassembled ?? this.reassembled,
+      c.notes ?? this.notes,
+    );
+  }
+}
