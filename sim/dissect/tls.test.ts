@@ -6,6 +6,9 @@ import { CAPTURES_DIR, dissectFile } from '../../test/support/dissect-captures.t
 import { tsharkAvailable } from '../../test/support/tshark.ts';
 import { readCapture } from '../wire/pcap/index.ts';
 import { encodeTcpSegment } from '../wire/tcp/tcp.ts';
+import { encodeStun } from '../wire/stun/encode.ts';
+import { Method } from '../wire/stun/constants.ts';
+import { tlsPair } from '../../test/support/tls-pair.ts';
 import { Dissector } from './dissector.ts';
 import { packetToJson } from './json.ts';
 import type { TlsRecordInfo } from './tls-session.ts';
@@ -178,6 +181,33 @@ describe('TLS over TCP on hostile bytes', () => {
     // the 1-byte ClientHello body is itself reported as truncated, with where
     expect(p.problems.map((x) => x.message)).toEqual([expect.stringContaining('truncated: client_version'), expect.stringContaining('not a TLS record: content type 153')]);
   });
+});
+
+describe('TURN over TLS (RFC 8656 §3.1: STUN framed on a TLS stream)', () => {
+  // a real OpenSSL client and server (node:tls over an in-memory pipe), so every TLS byte is real; the client sends
+  // a STUN Binding request and an Allocate request inside TLS, the server answers the Binding
+  for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
+    it(`${version}: the STUN messages inside the decrypted stream are dissected as STUN`, async () => {
+      const tid = (n: number): Uint8Array => new Uint8Array(12).fill(n);
+      const binding = encodeStun({ method: Method.Binding, class: 'request', transactionId: tid(1), attributes: [] });
+      const allocate = encodeStun({ method: Method.Allocate, class: 'request', transactionId: tid(2), attributes: [] });
+      const run = await tlsPair({
+        key: `${DIR}certs/server-key.pem`,
+        cert: `${DIR}certs/server-cert.pem`,
+        minVersion: version,
+        maxVersion: version,
+        clientSends: [binding, allocate],
+        serverAnswers: (d) => (d[1] === 0x01 ? encodeStun({ method: Method.Binding, class: 'success', transactionId: tid(1), attributes: [] }) : undefined),
+      });
+      const dissector = new Dissector({ keyLog: run.keyLog });
+      const packets = run.packets.map((b, i) => dissector.packet(b, { index: i }));
+      expect(packets.flatMap((p) => p.problems.map((x) => x.message))).toEqual([]);
+      const stun = packets.flatMap((p) => p.layers.filter((l) => l.protocol === 'STUN' && l.plaintext).map((l) => l.summary));
+      expect(stun).toEqual(['Binding Request', 'Binding Success Response', 'Allocate Request']);
+      const finished = packets.flatMap((p) => p.layers.filter((l) => l.plaintext && l.summary.includes('Finished, verify_data verified')));
+      expect(finished).toHaveLength(2);
+    });
+  }
 });
 
 describe.skipIf(!tsharkAvailable())('tshark decrypts the same capture the same way (live oracle)', () => {
