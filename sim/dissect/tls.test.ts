@@ -210,6 +210,29 @@ describe('TURN over TLS (RFC 8656 §3.1: STUN framed on a TLS stream)', () => {
   }
 });
 
+describe('TLS 1.3 after a HelloRetryRequest (RFC 8446 §4.1.4)', () => {
+  it('the first ClientHello becomes message_hash in the transcript, so both Finished still verify', async () => {
+    // the client's first key share is P-256, the server takes only X25519: it asks again with a HelloRetryRequest
+    const run = await tlsPair({
+      key: `${DIR}certs/server-key.pem`,
+      cert: `${DIR}certs/server-cert.pem`,
+      minVersion: 'TLSv1.3',
+      clientGroups: 'P-256:X25519',
+      serverGroups: 'X25519',
+      clientSends: [new TextEncoder().encode('GET / HTTP/1.1\r\nHost: x\r\n\r\n')],
+      serverAnswers: () => undefined,
+    });
+    const dissector = new Dissector({ keyLog: run.keyLog });
+    const packets = run.packets.map((b, i) => dissector.packet(b, { index: i }));
+    expect(packets.flatMap((p) => p.problems.map((x) => x.message))).toEqual([]);
+    expect(packets.some((p) => p.summary.includes('HelloRetryRequest (retry with x25519)'))).toBe(true);
+    expect(packets.filter((p) => p.summary.startsWith('TLS ClientHello') || p.summary.includes('ClientHello'))).toHaveLength(2);
+    const verified = packets.flatMap((p) => p.layers.filter((l) => l.plaintext && l.summary.includes('Finished, verify_data verified')));
+    expect(verified).toHaveLength(2);
+    expect(packets.flatMap((p) => p.layers.filter((l) => l.plaintext && l.protocol === 'HTTP').map((l) => l.summary))).toEqual(['GET / HTTP/1.1']);
+  });
+});
+
 describe.skipIf(!tsharkAvailable())('tshark decrypts the same capture the same way (live oracle)', () => {
   it('tshark with the key log sees the same HTTP requests and responses as we do', () => {
     const out = execFileSync('tshark', ['-r', FILE, '-n', '-o', `tls.keylog_file:${DIR}tls-node.keylog.txt`, '-Y', 'http', '-T', 'fields', '-e', 'frame.number', '-e', 'http.request.method', '-e', 'http.response.code'], { encoding: 'utf8' });

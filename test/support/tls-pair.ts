@@ -19,6 +19,9 @@ export interface TlsPairOptions {
   readonly cert: string;
   readonly minVersion?: tls.SecureVersion;
   readonly maxVersion?: tls.SecureVersion;
+  /** Key exchange groups (OpenSSL names, e.g. "P-256:X25519") of each side: a client whose first share the server does not take gets a HelloRetryRequest. */
+  readonly clientGroups?: string;
+  readonly serverGroups?: string;
   /** What the client sends once connected, and what the server answers to each piece of data it receives. */
   readonly clientSends: readonly Uint8Array[];
   readonly serverAnswers: (data: Uint8Array) => Uint8Array | undefined;
@@ -48,12 +51,12 @@ export async function tlsPair(o: TlsPairOptions): Promise<TlsPairRun> {
     },
   });
   const keyLog: string[] = [];
-  const server = new tls.TLSSocket(serverEnd, { isServer: true, key: readFileSync(o.key), cert: readFileSync(o.cert), minVersion: o.minVersion ?? 'TLSv1.2', maxVersion: o.maxVersion ?? 'TLSv1.3' });
+  const server = new tls.TLSSocket(serverEnd, { isServer: true, key: readFileSync(o.key), cert: readFileSync(o.cert), minVersion: o.minVersion ?? 'TLSv1.2', maxVersion: o.maxVersion ?? 'TLSv1.3', ...(o.serverGroups ? { ecdhCurve: o.serverGroups } : {}) });
   server.on('data', (d: Buffer) => {
     const answer = o.serverAnswers(new Uint8Array(d));
     if (answer) server.write(answer);
   });
-  const client = tls.connect({ socket: clientEnd as never, rejectUnauthorized: false, minVersion: o.minVersion ?? 'TLSv1.2', maxVersion: o.maxVersion ?? 'TLSv1.3' });
+  const client = tls.connect({ socket: clientEnd as never, rejectUnauthorized: false, minVersion: o.minVersion ?? 'TLSv1.2', maxVersion: o.maxVersion ?? 'TLSv1.3', ...(o.clientGroups ? { ecdhCurve: o.clientGroups } : {}) });
   client.on('keylog', (line: Buffer) => keyLog.push(line.toString().trim()));
   await new Promise<void>((r) => client.once('secureConnect', () => r()));
   const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
