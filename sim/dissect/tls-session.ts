@@ -4,14 +4,15 @@ import { shiftFields, shiftProblems } from '../wire/field.ts';
 import { decodeAlert, describeAlert, type Alert } from '../wire/dtls/alert.ts';
 import { findExtension } from '../wire/dtls/extensions.ts';
 import { handshakeLabel } from '../wire/dtls/describe.ts';
-import { ContentType, HandshakeType, Version, cipherSuiteName, contentTypeName, namedGroupName } from '../wire/dtls/names.ts';
-import { TlsHandshakeBuffer, decodeTlsHandshakes, isHelloRetryRequest, type TlsHandshakeBody } from '../wire/tls/handshake.ts';
+import { ContentType, ExtensionType, HandshakeType, Version, cipherSuiteName, contentTypeName } from '../wire/dtls/names.ts';
+import { TlsHandshakeBuffer, decodeTlsHandshakes, isHelloRetryRequest } from '../wire/tls/handshake.ts';
 import { TLS_RECORD_HEADER_SIZE, decodeTlsRecord, type TlsRecord } from '../wire/tls/record.ts';
 import { exportKeyingMaterial, handshakeHash, verifyData } from '../dtls/crypto/prf.ts';
 import { exportKeyingMaterial13, finishedVerifyData, messageHash, tls13Suite, transcriptHash, type Tls13Suite } from '../dtls/crypto/tls13-schedule.ts';
 import type { KeyStore } from './key-store.ts';
 import type { Delivery } from './tcp-reassembly.ts';
 import { TLS12_AES_128_GCM_SUITES, cipher13, ciphers12, keyUpdate, openTlsRecord, shortRandom, type Cipher, type Role } from './tls-keys.ts';
+import { describeTlsHandshake } from './tls-describe.ts';
 import type { Layer } from './types.ts';
 
 /**
@@ -70,6 +71,8 @@ export class TlsSession {
   cipherSuite: number | undefined;
   version: 'TLS 1.2' | 'TLS 1.3' | undefined;
   serverName: string | undefined;
+  /** The ClientHello offered 0-RTT (RFC 8446 §4.2.10). */
+  earlyData = false;
   decryption: 'none' | 'no-key' | 'unsupported' | 'ok' | 'wrong-key' = 'none';
   readonly finished: { role: Role; ok: boolean }[] = [];
   private readonly directions = new Map<string, Direction>();
@@ -189,6 +192,11 @@ export class TlsSession {
       const whole = !h.problems.some((x) => x.message.includes('runs past'));
       return [whole ? { ...layer, fields: h.fields, problems: h.problems } : layer];
     }
+    if (rec.contentType === ContentType.application_data && this.earlyData && this.role(src) === 'client' && !this.serverRandom) {
+      // RFC 8446 §4.2.10: 0-RTT data rides after the ClientHello, under keys this dissector does not derive
+      this.part = { what: 'early data (0-RTT)', why: 'not decrypted' };
+      return [wire(`${this.versionText()} early data (0-RTT), ${rec.length} bytes (not decrypted)`, { encrypted: true })];
+    }
     this.part = { text: `${contentTypeName(rec.contentType)} (unprotected)` };
     return [wire(`${this.versionText()} ${contentTypeName(rec.contentType)} (unprotected)`, {}, [{ offset: p.base, length: 1, message: `${contentTypeName(rec.contentType)} record before the connection is protected` }])];
   }
@@ -209,13 +217,14 @@ export class TlsSession {
     const msgType = bytes[0]!;
     const d = decodeTlsHandshakes(bytes, 0, { variant: 'tls', tls13: this.version === 'TLS 1.3' });
     const body = d.value[0]?.body;
-    const label = body ? this.describe(body, msgType) : handshakeLabel(msgType);
+    const label = body ? describeTlsHandshake(body, msgType) : handshakeLabel(msgType);
     if (!body) return { msgType, label };
     if (body.type === 'client_hello') {
       if (this.clientRandom && !bytesEqual(this.clientRandom, body.random) && !this.clientHello1) this.restart();
       this.client = src;
       this.clientRandom = body.random;
       this.serverName = findExtension(body.extensions, 'server_name')?.body.hostNames[0];
+      this.earlyData = body.extensions.some((e) => e.type === ExtensionType.early_data);
       if (this.clientHello1 && this.suite13) this.transcript = [messageHash(this.suite13, this.clientHello1), ...this.transcript.slice(1)];
     } else if (body.type === 'server_hello') {
       this.client ??= 'unknown client';
@@ -242,35 +251,6 @@ export class TlsSession {
     }
     if (this.finished.length < 2 && body.type !== 'new_session_ticket13' && msgType !== HandshakeType.hello_request) this.transcript.push(bytes);
     return { msgType, label };
-  }
-
-  private describe(body: TlsHandshakeBody, msgType: number): string {
-    if (body.type === 'client_hello') {
-      const parts: string[] = [];
-      const sni = findExtension(body.extensions, 'server_name')?.body.hostNames[0];
-      if (sni) parts.push(`SNI ${sni}`);
-      const alpn = findExtension(body.extensions, 'application_layer_protocol_negotiation')?.body.protocols;
-      if (alpn?.length) parts.push(`ALPN ${alpn.join(',')}`);
-      const sv = findExtension(body.extensions, 'supported_versions')?.body.versions;
-      if (sv?.includes(Version.TLS1_3)) parts.push('offers TLS 1.3');
-      const ks = findExtension(body.extensions, 'key_share')?.body.shares;
-      if (ks?.length) parts.push(`key_share ${ks.map((s) => namedGroupName(s.group)).join(', ')}`);
-      return parts.length ? `ClientHello (${parts.join(', ')})` : 'ClientHello';
-    }
-    if (body.type === 'server_hello') {
-      if (isHelloRetryRequest(body)) {
-        const g = findExtension(body.extensions, 'key_share')?.body.selectedGroup;
-        return `HelloRetryRequest${g !== undefined ? ` (retry with ${namedGroupName(g)})` : ''}`;
-      }
-      const sv = findExtension(body.extensions, 'supported_versions')?.body.selected;
-      return `ServerHello (${sv === Version.TLS1_3 ? 'TLS 1.3, ' : ''}${cipherSuiteName(body.cipherSuite)})`;
-    }
-    if (body.type === 'encrypted_extensions') {
-      const alpn = findExtension(body.extensions, 'application_layer_protocol_negotiation')?.body.protocols[0];
-      return alpn ? `EncryptedExtensions (ALPN ${alpn})` : 'EncryptedExtensions';
-    }
-    if (body.type === 'new_session_ticket13') return 'NewSessionTicket';
-    return handshakeLabel(msgType);
   }
 
   /** Keys for what follows the ServerHello, from the key log (TLS 1.3 handshake secrets, or the TLS 1.2 master). */
