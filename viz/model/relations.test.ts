@@ -131,6 +131,27 @@ describe('relations under loss', () => {
     if (response) expect(p.drop[response.from.hop]).toBe(-1);
   });
 
+  it('a resent DTLS flight links to the flight it repeats: same sender, same first handshake message (RFC 6347 §4.2.4)', () => {
+    const p = packed('dtls-lossy-retransmit');
+    const first = (hop: number) => {
+      const recs = dissectPacket(hopBytes(p, hop)).layers.find((l) => l.protocol === 'DTLS')!.value as DissectedRecord[];
+      const c = recs.find((r) => r.content.kind === 'handshake')!.content;
+      const f = c.kind === 'handshake' ? c.messages[0]!.fragment : undefined;
+      return `${f?.msgType}/${f?.messageSeq}`;
+    };
+    const resent = computeRelations(p).filter((r) => r.kind === 'retransmission');
+    expect(resent.length).toBeGreaterThan(2);
+    for (const r of resent) {
+      expect(first(r.effect)).toBe(first(r.cause));
+      expect(p.from[r.effect]).toBe(p.from[r.cause]);
+      expect(r.detail).toMatch(/^DTLS flight [3-6]$/);
+    }
+    for (const cause of new Set(resent.map((r) => r.cause))) {
+      const list = resent.filter((r) => r.cause === cause);
+      expect(list.map((r) => r.nth)).toEqual(list.map((_, k) => k + 1));
+    }
+  });
+
   it('a trace without bytes (synthetic) has no relations', () => {
     const p = packed('nat-full-cone');
     const empty = { ...p, offsets: new Uint32Array(p.n + 1), bytes: new Uint8Array(0) };

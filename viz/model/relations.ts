@@ -3,6 +3,7 @@ import { formatTransportAddress } from '../../sim/core/endpoint.ts';
 import { dissectPacket } from '../../sim/dissect/dissect.ts';
 import type { DissectedPacket } from '../../sim/dissect/types.ts';
 import type { DissectedRecord } from '../../sim/wire/dtls/datagram.ts';
+import { flightOf } from '../../sim/wire/dtls/describe.ts';
 import { withoutSpans } from '../../sim/wire/reader.ts';
 import { AttrType, ChannelNumber, Method, XorRelayedAddress, getAttribute, hasAttribute, messageTypeName, type ChannelData, type StunMessage } from '../../sim/wire/stun/index.ts';
 import { hopBytes, type PackedTrace } from './packed.ts';
@@ -253,7 +254,8 @@ class RelationFinder {
       const seen = this.flights.get(flightKey);
       if (seen) {
         seen.n++;
-        this.add('retransmission', seen.sent, sent, 'DTLS flight resent', { fromStart: true, nth: seen.n });
+        const flight = flightOf(records);
+        this.add('retransmission', seen.sent, sent, flight ? `DTLS flight ${flight}` : 'DTLS flight', { fromStart: true, nth: seen.n });
         return;
       }
       this.flights.set(flightKey, { sent, n: 0 });
