@@ -127,3 +127,14 @@ describe('jitter of retransmission and padding streams', () => {
     expect(jitterNotApplicable(stream({}))).toBeUndefined();
   });
 });
+
+describe('what is not a copy', () => {
+  it('never ties empty payloads: identical bare TCP segments on four loopback connections are four datagrams', async () => {
+    const { readFileSync } = await import('node:fs');
+    const file = new URL('../../captures/tls13-node/tls-node.pcapng', import.meta.url);
+    const story = analyzeCapture(readCapture(new Uint8Array(readFileSync(file))));
+    const text = formatStory(story);
+    expect(text).not.toMatch(/seen rewritten/);
+    expect(text).not.toMatch(/distinct datagrams/);
+  });
+});

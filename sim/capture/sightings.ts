@@ -52,9 +52,13 @@ export class SightingIndex {
    * Records a datagram's transport payload (`id`: IPv4 Identification, undefined for IPv6) as seen at `s`. Returns
    * the datagram it belongs to and whether this sighting repeats one seen before. A copy never repeats a vantage
    * point with the same addresses: that would be the network duplicating it or the sender retransmitting it.
+   * An empty payload is never a copy.
    */
   see(payload: Uint8Array, id: number | undefined, s: Sighting): { datagram: SeenDatagram; repeat: boolean } {
     this.expire(s.t);
+    // An empty payload (a bare TCP ACK or SYN, an empty UDP datagram) carries nothing to recognise it by: loopback
+    // captures show many identical ones on different connections, so each is its own datagram.
+    if (payload.length === 0) return { datagram: { sightings: [s] }, repeat: false };
     const key = `${id ?? '-'} ${payload.length} ${fnv1a(payload)}`;
     const list = this.byKey.get(key);
     if (list) {
