@@ -80,7 +80,9 @@ export class FlowTable {
   /** The packet being dissected asks for its context first, then is observed: what the first lookup found. */
   private lastFlow: Flow | undefined;
   private lastKey = '';
-  private lastEnds: { src: number; dst: number } | undefined;
+  /** The numbers the last lookup was made with (-1: it was made by text). */
+  private lastSrc = -1;
+  private lastDst = -1;
   private lastNumbered: NumberedFlow | undefined;
   readonly keys = new KeyStore();
   /**
@@ -117,14 +119,16 @@ export class FlowTable {
     let s: FlowState | undefined;
     let src: string;
     if (srcEnd !== undefined && dstEnd !== undefined && this.vantage === '') {
-      this.lastEnds = { src: srcEnd, dst: dstEnd };
+      this.lastSrc = srcEnd;
+      this.lastDst = dstEnd;
       const n = this.numbered(flow.transport, srcEnd, dstEnd);
       if (!n) return undefined;
       this.lastNumbered = n;
       s = n.state;
       src = srcEnd === n.a ? s.a : s.b;
     } else {
-      this.lastEnds = undefined;
+      this.lastSrc = -1;
+      this.lastDst = -1;
       this.lastKey = this.stateKey(flowKey(flow));
       s = this.byKey.get(this.lastKey);
       if (!s) return undefined;
@@ -171,26 +175,31 @@ export class FlowTable {
     return { ...channels, ...(profile ? { srtp: profile } : {}), ...(role ? { dtlsRole: role } : {}) };
   }
 
-  /** The state of the packet's flow, made when first seen, and the packet's endpoints as text. */
-  private stateOf(p: DissectedPacket, f: Flow, index: number): { s: FlowState; src: string; dst: string } {
-    const ends = f === this.lastFlow ? this.lastEnds : undefined;
-    if (ends) {
+  /** The state of the packet's flow, made when first seen; `src`/`dst` are left as the packet's endpoints' text. */
+  private stateOf(p: DissectedPacket, f: Flow, index: number): FlowState {
+    if (f === this.lastFlow && this.lastSrc >= 0) {
       let n = this.lastNumbered;
       if (!n) {
         // first packet of the flow: made under its text key, then linked to its numbers
         const s = this.fresh(this.stateKey(endpointsKey(f.transport, p.src, p.dst)), f.transport, p.src, p.dst, index);
-        const lo = ends.src < ends.dst ? ends.src : ends.dst;
-        const hi = ends.src < ends.dst ? ends.dst : ends.src;
-        n = this.link(f.transport, lo, hi, s, ends.src);
+        const lo = Math.min(this.lastSrc, this.lastDst);
+        n = this.link(f.transport, lo, Math.max(this.lastSrc, this.lastDst), s, this.lastSrc);
       }
       const s = n.state;
-      return ends.src === n.a ? { s, src: s.a, dst: s.b } : { s, src: s.b, dst: s.a };
+      const forward = this.lastSrc === n.a;
+      this.src = forward ? s.a : s.b;
+      this.dst = forward ? s.b : s.a;
+      return s;
     }
-    const src = p.src;
-    const dst = p.dst;
-    const key = f === this.lastFlow ? this.lastKey : this.stateKey(endpointsKey(f.transport, src, dst));
-    return { s: this.byKey.get(key) ?? this.fresh(key, f.transport, src, dst, index), src, dst };
+    this.src = p.src;
+    this.dst = p.dst;
+    const key = f === this.lastFlow ? this.lastKey : this.stateKey(endpointsKey(f.transport, this.src, this.dst));
+    return this.byKey.get(key) ?? this.fresh(key, f.transport, this.src, this.dst, index);
   }
+
+  /** The endpoints of the packet `stateOf` last looked at, as text. */
+  private src = '';
+  private dst = '';
 
   private fresh(key: string, transport: 'UDP' | 'TCP', a: string, b: string, index: number): FlowState {
     let s = this.byKey.get(key);
@@ -206,7 +215,9 @@ export class FlowTable {
     const f = p.flow;
     if (!f) return p;
     const index = meta.index ?? 0;
-    const { s, src, dst } = this.stateOf(p, f, index);
+    const s = this.stateOf(p, f, index);
+    const src = this.src;
+    const dst = this.dst;
     this.lastFlow = undefined;
     s.last = index;
     s.packets++;

@@ -80,8 +80,13 @@ export class Reader {
 
   /** Fields recorded at the top level so far. */
   get fields(): Field[] {
+    // without spans only a decoder's hand-made fields land here: a plain list, no group stack
+    if (!this.spans) return (this.loose ??= []);
     return this.groups()[0]!.fields;
   }
+
+  /** The top-level list when spans are off (made on first use). */
+  private loose: Field[] | undefined;
 
   private groups(): OpenGroup[] {
     return (this.stack ??= [{ name: '', start: 0, fields: [] }]);

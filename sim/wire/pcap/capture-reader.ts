@@ -252,11 +252,11 @@ export class CaptureReader {
   private pcapngBlock(buf: Uint8Array, pos: number, avail: number): number {
     if (this.wait(8, avail)) return 0;
     const at = this.offset;
-    const typeBe = new Endian(buf, false).u32(pos);
+    const typeBe = word(buf, pos, false);
     let le: boolean;
     if (typeBe === BT_SHB) {
       if (this.wait(12, avail)) return 0;
-      const bom = new Endian(buf, false).u32(pos + 8);
+      const bom = word(buf, pos + 8, false);
       if (bom === BYTE_ORDER_MAGIC) le = false;
       else if (bom === 0x4d3c2b1a) le = true;
       else {
@@ -266,9 +266,8 @@ export class CaptureReader {
     } else {
       le = this.section!.littleEndian;
     }
-    const e = new Endian(buf, le);
-    const type = e.u32(pos);
-    const length = e.u32(pos + 4);
+    const type = word(buf, pos, le);
+    const length = word(buf, pos + 4, le);
     const name = blockName(type);
     if (length < 12 || (type === BT_SHB && length < 28)) {
       this.fail(at + 4, 4, `${name} at offset ${at} has block total length ${length}, less than the ${type === BT_SHB ? 28 : 12}-byte minimum`);
@@ -283,7 +282,7 @@ export class CaptureReader {
       return 0;
     }
     if (this.wait(length, avail)) return 0;
-    const trailing = e.u32(pos + length - 4);
+    const trailing = word(buf, pos + length - 4, le);
     if (trailing !== length) {
       this.fail(at + length - 4, 4, `${name} at offset ${at}: trailing block total length ${trailing} differs from the leading ${length}`);
       return 0;
@@ -333,6 +332,11 @@ export class CaptureReader {
     for (const text of h.comments) this.out.push({ kind: 'comment', comment: { offset: at, where: 'section', text } });
     if (h.optionProblem) this.problem(at + h.optionProblem.at, 4, `Section Header Block at offset ${at}: ${h.optionProblem.message}`);
   }
+}
+
+/** The 32-bit word at `at` (the caller has checked it is there): block framing is read before any block reader. */
+function word(b: Uint8Array, at: number, le: boolean): number {
+  return le ? b[at + 3]! * 0x1000000 + ((b[at + 2]! << 16) | (b[at + 1]! << 8) | b[at]!) : b[at]! * 0x1000000 + ((b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!);
 }
 
 /** Reads a whole capture held in memory. */

@@ -187,8 +187,9 @@ function lookupInterface(ctx: SectionContext, localId: number, what: string, off
 interface PacketFields {
   readonly block: CapturePacket['block'];
   readonly iface: CaptureInterface;
-  /** The timestamp's high and low 32 bits; undefined for an SPB. */
-  readonly ticks: readonly [number, number] | undefined;
+  /** The timestamp's high and low 32 bits; `high` is -1 for an SPB, which has none. */
+  readonly high: number;
+  readonly low: number;
   readonly capturedLength: number;
   readonly originalLength: number;
   /** Offset of the packet data inside the block. */
@@ -221,7 +222,7 @@ function packet(e: Endian, offset: number, ctx: SectionContext, p: PacketFields)
       block: p.block,
       interfaceId: p.iface.id,
       linkType: p.iface.linkType,
-      time: p.ticks === undefined ? undefined : captureTimeOf(p.ticks[0], p.ticks[1], p.iface.resolution, p.iface.tsoffset),
+      time: p.high < 0 ? undefined : captureTimeOf(p.high, p.low, p.iface.resolution, p.iface.tsoffset),
       capturedLength: p.capturedLength,
       originalLength: p.originalLength,
       data,
@@ -266,7 +267,8 @@ function timestampedPacket(e: Endian, offset: number, ctx: SectionContext, block
   packet(e, offset, ctx, {
     block,
     iface,
-    ticks: [e.u32(12), e.u32(16)],
+    high: e.u32(12),
+    low: e.u32(16),
     capturedLength,
     originalLength: e.u32(24),
     dataAt: 28,
@@ -285,7 +287,7 @@ function simplePacket(e: Endian, offset: number, ctx: SectionContext): void {
   const room = e.buf.length - 16;
   let capturedLength = Math.min(originalLength, room);
   if (iface.snaplen > 0) capturedLength = Math.min(capturedLength, iface.snaplen);
-  packet(e, offset, ctx, { block: 'spb', iface, ticks: undefined, capturedLength, originalLength, dataAt: 12, options: [] });
+  packet(e, offset, ctx, { block: 'spb', iface, high: -1, low: 0, capturedLength, originalLength, dataAt: 12, options: [] });
 }
 
 // Packet Block, obsolete (pcapng Appendix A): 16-bit interface id and drops count.

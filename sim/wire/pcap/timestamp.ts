@@ -40,16 +40,56 @@ export function captureTime(ticks: bigint, resolution: TimestampResolution, tsof
 }
 
 /**
- * `captureTime` from the two 32-bit halves an EPB stores. Microsecond ticks (the default resolution) below 2^53
- * are exact as numbers, so only `ticks` and `ns` become bigints; anything else takes the general path.
+ * `captureTime` from the two 32-bit halves an EPB stores. With a decimal resolution from 10^-6 to 10^-9 s and no
+ * offset (nearly every capture), `us` is worked out exactly with numbers and the bigints (`ns`, `ticks`) only when
+ * read; anything else takes the general path at once.
  */
 export function captureTimeOf(high: number, low: number, resolution: TimestampResolution, tsoffsetSeconds = 0n): CaptureTime {
-  if (resolution.base === 10 && resolution.exponent === 6 && tsoffsetSeconds === 0n && high < 0x200000) {
-    const us = high * 0x100000000 + low;
-    const ticks = BigInt(us);
-    return { us, ns: ticks * 1000n, exact: true, ticks };
+  if (resolution.base === 10 && resolution.exponent >= 6 && resolution.exponent <= 9 && tsoffsetSeconds === 0n) {
+    // ticks / 10^(e-6) = (high · 2^32 + low) / d, split so every step is an exact integer below 2^53
+    const d = TICKS_PER_US[resolution.exponent - 6]!;
+    const qh = Math.floor(high / d);
+    if (qh < 0x200000) return new LazyTime(qh * 0x100000000 + Math.floor(((high - qh * d) * 0x100000000 + low) / d), high, low, resolution);
   }
   return captureTime(joinTicks(high, low), resolution, tsoffsetSeconds);
+}
+
+const TICKS_PER_US = [1, 10, 100, 1000];
+
+/** A timestamp whose bigints are made the first time they are read (a packet list reads only `us`). */
+class LazyTime implements CaptureTime {
+  #whole: CaptureTime | undefined;
+  readonly #high: number;
+  readonly #low: number;
+  readonly #resolution: TimestampResolution;
+
+  constructor(
+    readonly us: number,
+    high: number,
+    low: number,
+    resolution: TimestampResolution,
+  ) {
+    this.#high = high;
+    this.#low = low;
+    this.#resolution = resolution;
+  }
+
+  /** The same timestamp through the general (bigint) path. */
+  private get whole(): CaptureTime {
+    return (this.#whole ??= captureTime(joinTicks(this.#high, this.#low), this.#resolution));
+  }
+
+  get ns(): bigint {
+    return this.whole.ns;
+  }
+
+  get exact(): boolean {
+    return true;
+  }
+
+  get ticks(): bigint {
+    return this.whole.ticks;
+  }
 }
 
 /** Splits a 64-bit tick count the way EPB/ISB store it: high 32 bits, low 32 bits. */

@@ -1,5 +1,5 @@
 import { utf8Decode, utf8Encode } from '../../core/encoding.ts';
-import type { Reader } from '../reader.ts';
+import { Reader } from '../reader.ts';
 import type { Writer } from '../writer.ts';
 
 /**
@@ -71,57 +71,94 @@ function readExtension(r: Reader, map: ExtensionMap | undefined): HeaderExtensio
   const start = r.pos;
   const data = r.bytes(words * 4);
   const form = extensionForm(profile);
-  const elements: ExtensionElement[] = [];
   if (form === 'opaque') {
     r.field('extension data', start, data.length);
-  } else {
-    const end = start + data.length;
-    const save = r.pos;
-    r.pos = start;
-    while (r.pos < end) {
-      const at = r.pos;
-      const b = r.peekU8()!;
-      if (b === 0) {
-        // RFC 8285 §4.2/§4.3: padding bytes (0) may appear between and after elements.
-        r.pos++;
-        while (r.pos < end && r.buf[r.pos] === 0) r.pos++;
-        r.field('extension padding', at, r.pos - at);
-        continue;
-      }
-      let id: number;
-      let len: number;
-      let headerLen: number;
-      if (form === 'one-byte') {
-        id = b >> 4;
-        len = (b & 0x0f) + 1;
-        headerLen = 1;
-        if (id === 0) {
-          // RFC 8285 §4.2: id 0 is only ever a padding byte (0x00); a length nibble with it is malformed.
-          r.problem(`one-byte extension byte 0x${b.toString(16).padStart(2, '0')} uses the padding id 0 with a length`, at, 1);
-          r.pos = end;
-          break;
-        }
-        if (id === 15) {
-          // RFC 8285 §4.2: id 15 is reserved and stops processing of the rest of the extension.
-          r.problem('one-byte extension id 15 is reserved: the rest of the extension is ignored', at, end - at);
-          r.pos = end;
-          break;
-        }
-      } else {
-        if (at + 2 > end) {
-          r.problem('two-byte extension element header cut off by the end of the extension', at, end - at);
-          r.pos = end;
-          break;
-        }
-        id = b;
-        len = r.buf[at + 1]!;
-        headerLen = 2;
-      }
-      if (at + headerLen + len > end) {
-        r.problem(`extension element id ${id} needs ${len} byte(s), only ${end - at - headerLen} left in the extension`, at, end - at);
+    return { profile, form, data, elements: [] };
+  }
+  const save = r.pos;
+  // without spans the elements are checked now (problems) and listed only when asked for
+  const elements = r.spans ? [] : undefined;
+  readElements(r, start, start + data.length, form, map, elements);
+  r.pos = save;
+  return elements ? { profile, form, data, elements } : new ListedOnDemand(profile, form, data, map);
+}
+
+/** A header extension whose element list is made the first time it is read (a packet list never reads it). */
+class ListedOnDemand implements HeaderExtension {
+  #elements: ExtensionElement[] | undefined;
+  readonly #map: ExtensionMap | undefined;
+
+  constructor(
+    readonly profile: number,
+    readonly form: 'one-byte' | 'two-byte',
+    readonly data: Uint8Array,
+    map: ExtensionMap | undefined,
+  ) {
+    this.#map = map;
+  }
+
+  get elements(): readonly ExtensionElement[] {
+    if (!this.#elements) {
+      // the same walk over the same bytes; its problems were reported when the packet was decoded
+      const elements: ExtensionElement[] = [];
+      readElements(new Reader(this.data), 0, this.data.length, this.form, this.#map, elements);
+      this.#elements = elements;
+    }
+    return this.#elements;
+  }
+}
+
+/**
+ * Walks the elements between `start` and `end` (RFC 8285 §4.2/§4.3), recording problems and spans on `r`, and
+ * appending each element to `out` when given.
+ */
+function readElements(r: Reader, start: number, end: number, form: 'one-byte' | 'two-byte', map: ExtensionMap | undefined, out: ExtensionElement[] | undefined): void {
+  r.pos = start;
+  while (r.pos < end) {
+    const at = r.pos;
+    const b = r.peekU8()!;
+    if (b === 0) {
+      // RFC 8285 §4.2/§4.3: padding bytes (0) may appear between and after elements.
+      r.pos++;
+      while (r.pos < end && r.buf[r.pos] === 0) r.pos++;
+      r.field('extension padding', at, r.pos - at);
+      continue;
+    }
+    let id: number;
+    let len: number;
+    let headerLen: number;
+    if (form === 'one-byte') {
+      id = b >> 4;
+      len = (b & 0x0f) + 1;
+      headerLen = 1;
+      if (id === 0) {
+        // RFC 8285 §4.2: id 0 is only ever a padding byte (0x00); a length nibble with it is malformed.
+        r.problem(`one-byte extension byte 0x${b.toString(16).padStart(2, '0')} uses the padding id 0 with a length`, at, 1);
         r.pos = end;
         break;
       }
+      if (id === 15) {
+        // RFC 8285 §4.2: id 15 is reserved and stops processing of the rest of the extension.
+        r.problem('one-byte extension id 15 is reserved: the rest of the extension is ignored', at, end - at);
+        r.pos = end;
+        break;
+      }
+    } else {
+      if (at + 2 > end) {
+        r.problem('two-byte extension element header cut off by the end of the extension', at, end - at);
+        r.pos = end;
+        break;
+      }
+      id = b;
+      len = r.buf[at + 1]!;
+      headerLen = 2;
+    }
+    if (at + headerLen + len > end) {
+      r.problem(`extension element id ${id} needs ${len} byte(s), only ${end - at - headerLen} left in the extension`, at, end - at);
+      r.pos = end;
+      break;
+    }
+    if (out || r.spans) {
       const elementData = r.buf.subarray(at + headerLen, at + headerLen + len);
       const uri = map?.get(id);
       const named = uri !== undefined ? nameExtension(uri, elementData) : undefined;
@@ -133,12 +170,10 @@ function readExtension(r: Reader, map: ExtensionMap | undefined): HeaderExtensio
         ];
         r.field(`extension ${id}${uri ? ` ${shortName(uri)}` : ''}`, at, headerLen + len, named ? describeNamed(named) : undefined, { children });
       }
-      elements.push({ id, data: elementData, ...(uri !== undefined ? { uri } : {}), ...(named ? { named } : {}) });
-      r.pos = at + headerLen + len;
+      out?.push({ id, data: elementData, ...(uri !== undefined ? { uri } : {}), ...(named ? { named } : {}) });
     }
-    r.pos = save;
+    r.pos = at + headerLen + len;
   }
-  return { profile, form, data, elements };
 }
 
 function shortName(uri: string): string {
