@@ -124,7 +124,8 @@ export class PacketList {
     if (!p || !this.labels) return;
     const top = this.scroller.scrollTop * ratio;
     const first = Math.max(0, Math.floor(top / ROW));
-    const visible = Math.ceil(this.scroller.clientHeight / ROW) + 2;
+    // never more rows than a window can show, even if a layout ever lets the scroller grow to its content
+    const visible = Math.ceil(Math.min(this.scroller.clientHeight, window.innerHeight) / ROW) + 2;
     this.rows.style.transform = `translateY(${this.scroller.scrollTop - (top - first * ROW)}px)`;
     for (let r = first; r < Math.min(n, first + visible); r++) {
       const i = this.hopAtRow(r);

@@ -62,8 +62,21 @@ function natTable(tb: NatTableState, t: number): HTMLElement {
     box.append(el('p', { class: 'empty-row', 'data-testid': 'nat-empty' }, 'No mappings: the first datagram from inside to the outside creates one.'));
     return box;
   }
-  const table = el('table', {});
-  table.append(el('tr', {}, ...['internal', 'external', 'bound to', 'filter set (sent to)', 'expires', 'replied'].map((h) => el('th', {}, h))));
+  // fixed layout, addresses wrapping: the table fits the side panel however long the addresses are
+  const table = el('table', { class: 'nat-mappings' });
+  table.append(
+    el('colgroup', {}, ...['c-int', 'c-ext', 'c-bound', 'c-sent', 'c-exp', 'c-rep'].map((c) => el('col', { class: c }))),
+    el(
+      'tr',
+      {},
+      el('th', {}, 'internal'),
+      el('th', {}, 'external'),
+      el('th', { title: 'where inbound is accepted from (RFC 4787 §5 filtering)' }, 'bound to'),
+      el('th', { title: 'addresses sent to through this mapping' }, 'sent to'),
+      el('th', {}, 'expires in'),
+      el('th', { title: 'replied: an inbound datagram has used the mapping' }, '↩'),
+    ),
+  );
   for (const m of tb.mappings) {
     table.append(
       el(
@@ -73,8 +86,8 @@ function natTable(tb: NatTableState, t: number): HTMLElement {
         el('td', { class: 'ext' }, m.external),
         el('td', {}, m.boundTo ?? 'any (EIM)'),
         el('td', {}, m.remotes.join(', ')),
-        el('td', {}, `${formatDuration(m.expires)} (in ${formatDuration(Math.max(0, Math.round(m.expires - t)))})`),
-        el('td', {}, m.replied ? 'yes' : 'no'),
+        el('td', { title: `expires at ${formatDuration(m.expires)}` }, formatDuration(Math.max(0, Math.round(m.expires - t)))),
+        el('td', { title: m.replied ? 'replied' : 'not replied' }, m.replied ? 'yes' : 'no'),
       ),
     );
   }
