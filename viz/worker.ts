@@ -34,7 +34,7 @@ function sendTrace(id: number, trace: Trace | undefined, packed: PackedTrace, la
 /** The columns relations need besides those kept for filtering (none for a trace without bytes: no relations). */
 function relationColumns(p: PackedTrace): Partial<PackedTrace> {
   if (p.bytes.length === 0) return {};
-  return { t: p.t.slice(), drop: p.drop.slice(), packet: p.packet.slice(), nextOfPacket: p.nextOfPacket.slice(), prevOfPacket: p.prevOfPacket.slice() };
+  return { t: p.t.slice(), arrive: p.arrive.slice(), drop: p.drop.slice(), packet: p.packet.slice(), nextOfPacket: p.nextOfPacket.slice(), prevOfPacket: p.prevOfPacket.slice() };
 }
 
 function run(id: number, scenario: string | Record<string, unknown>, seed: number | undefined): void {
