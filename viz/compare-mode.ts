@@ -206,7 +206,7 @@ function scenarioChanges(a: Run, b: Json | undefined, bSeed: number | undefined)
 
 /** A run as the URL names it: its preset, seed and the assignments from the preset to its scenario. */
 function refOf(scenario: Json | undefined, name: string | undefined, seed: number | undefined): { ref?: RunRef; why?: string } {
-  if (!scenario) return { why: 'a capture cannot be put in a link' };
+  if (!scenario) return { why: 'one side is a capture, and a file cannot travel in a URL' };
   const preset = name ? findPreset(name) : undefined;
   if (!preset || !name) return { why: 'the scenario is not based on a built-in preset' };
   const set = assignmentsFor(preset.build(), scenario);
