@@ -70,6 +70,17 @@ describe('scenario validation', () => {
     expect(s.nodes.find((n) => n.name === 'alice')?.uplink?.up.rate).toBe(1_000_000);
   });
 
+  it('sets one peer\'s field without touching another peer that shared the same object in the preset', () => {
+    const raw = findPreset('call-p2p')!.build() as { apps: { kind: string; media?: unknown }[] };
+    const peers = raw.apps.map((a, i) => ({ a, i })).filter(({ a }) => a.media !== undefined);
+    expect(peers.length).toBe(2);
+    const [first, second] = [peers[0]!, peers[1]!];
+    const edited = applySet(raw, `apps[${first.i}].media.video.fps=15`) as typeof raw;
+    const fps = (i: number) => ((edited.apps[i]!.media as { video?: { fps?: unknown } }).video?.fps);
+    expect(fps(first.i)).toBe(15);
+    expect(fps(second.i)).not.toBe(15);
+  });
+
   it('understands peer shorthands: peers.alice.nat is the first NAT above alice', () => {
     const s = parseScenario(applySet(applySet(base(), 'peers.alice.nat=full-cone'), 'peers.alice.nat.hairpinning=false'));
     const nat = s.nodes.find((n) => n.name === 'natA');

@@ -18,7 +18,9 @@ export function applySet(raw: unknown, assignment: string): unknown {
   }
   const keys = parsePath(path);
   if (keys.length === 0) throw new ScenarioError([{ path, message: '--set needs a field path before "="' }]);
-  const root = structuredClone(raw) as Record<string, unknown>;
+  // A JSON copy, not structuredClone: presets share sub-objects between apps (one media description for two peers),
+  // and structuredClone keeps that sharing, so setting one peer's field would change the other's too.
+  const root = JSON.parse(JSON.stringify(raw)) as Record<string, unknown>;
   let cur: unknown = root;
   for (let i = 0; i < keys.length - 1; i++) {
     const k = keys[i]!;
