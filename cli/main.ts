@@ -1,13 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { formatDuration } from '../sim/core/time.ts';
-import { parseDuration } from '../sim/core/time.ts';
+import { formatDuration, parseDuration } from '../sim/core/time.ts';
 import { traceToJson } from '../sim/core/trace-json.ts';
 import { ScenarioError } from '../sim/scenario/check.ts';
 import { parseScenario } from '../sim/scenario/parse.ts';
 import { findPreset, listPresets } from '../sim/scenario/presets/index.ts';
 import { runScenario } from '../sim/scenario/run.ts';
 import { applySet } from '../sim/scenario/set.ts';
-import { writePcapng } from '../sim/wire/pcap/pcapng-writer.ts';
+import { traceKeyLog, writePcapng } from '../sim/wire/pcap/pcapng-writer.ts';
 import { dissectCommand } from './dissect.ts';
 import { matrixCommand } from './matrix.ts';
 import { formatSummary } from './summary.ts';
@@ -128,7 +127,7 @@ function run(argv: string[]): number {
   const result = runScenario(scenario, { ...(args.seed !== undefined ? { seed: args.seed } : {}), ...(args.until !== undefined ? { until: args.until } : {}) });
   const elapsed = (performance.now() - started) / 1000;
   if (args.pcap) writeFileSync(args.pcap, writePcapng(result.trace));
-  if (args.keylog) writeFileSync(args.keylog, result.trace.secrets.filter((s) => s.kind === 'nss-keylog').map((s) => `${s.text}\n`).join(''));
+  if (args.keylog) writeFileSync(args.keylog, traceKeyLog(result.trace));
   if (args.json) writeFileSync(args.json, `${JSON.stringify(result.summary, null, 2)}\n`);
   if (args.trace) writeFileSync(args.trace, traceToJson(result.trace));
   if (!args.quiet) {
