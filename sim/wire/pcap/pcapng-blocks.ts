@@ -1,6 +1,6 @@
 import { utf8Decode } from '../../core/encoding.ts';
-import type { CaptureInterface, CaptureOption, CapturePacket } from './capture.ts';
-import { decodeLinkLayer } from './link-layer.ts';
+import type { CaptureInterface, CaptureOption, CapturePacket, CaptureTime } from './capture.ts';
+import { decodeLinkLayer, type LinkLayer } from './link-layer.ts';
 import { decryptionSecrets, interfaceStatistics, nameResolution } from './pcapng-info-blocks.ts';
 import {
   OPT_COMMENT,
@@ -213,25 +213,53 @@ function packet(e: Endian, offset: number, ctx: SectionContext, p: PacketFields)
   const flags = none ? undefined : optionU32(p.options, EPB_FLAGS, e.littleEndian);
   const comments = none ? NO_TEXTS : allTexts(p.options, OPT_COMMENT);
   const rest = none ? NO_OPTIONS : p.options.filter((o) => o.code !== OPT_COMMENT && !(p.block !== 'spb' && o.code === EPB_FLAGS));
-  ctx.emit({
-    kind: 'packet',
-    packet: {
-      index,
-      offset,
-      dataOffset: offset + p.dataAt,
-      block: p.block,
-      interfaceId: p.iface.id,
-      linkType: p.iface.linkType,
-      time: p.high < 0 ? undefined : captureTimeOf(p.high, p.low, p.iface.resolution, p.iface.tsoffset),
-      capturedLength: p.capturedLength,
-      originalLength: p.originalLength,
-      data,
-      link: decodeLinkLayer(data, p.iface.linkType),
-      comments,
-      ...(flags !== undefined ? { flags } : {}),
-      options: rest,
-    },
-  });
+  ctx.emit({ kind: 'packet', packet: new BlockPacket(index, offset, offset + p.dataAt, p.block, p.iface, p.high, p.low, p.capturedLength, p.originalLength, data, comments, flags, rest) });
+}
+
+/**
+ * A packet of a packet block. Its timestamp and link layer are worked out the first time they are read: a chunk's
+ * packets wait in one list until they are dissected, and what waits should be small.
+ */
+class BlockPacket implements CapturePacket {
+  readonly interfaceId: number;
+  readonly linkType: number;
+  #time: CaptureTime | undefined | null = null;
+  #link: LinkLayer | undefined;
+  readonly #iface: CaptureInterface;
+  readonly #high: number;
+  readonly #low: number;
+
+  constructor(
+    readonly index: number,
+    readonly offset: number,
+    readonly dataOffset: number,
+    readonly block: CapturePacket['block'],
+    iface: CaptureInterface,
+    /** The timestamp's two halves; `high` is -1 for an SPB, which has none. */
+    high: number,
+    low: number,
+    readonly capturedLength: number,
+    readonly originalLength: number,
+    readonly data: Uint8Array,
+    readonly comments: readonly string[],
+    readonly flags: number | undefined,
+    readonly options: readonly CaptureOption[],
+  ) {
+    this.interfaceId = iface.id;
+    this.linkType = iface.linkType;
+    this.#iface = iface;
+    this.#high = high;
+    this.#low = low;
+  }
+
+  get time(): CaptureTime | undefined {
+    if (this.#time === null) this.#time = this.#high < 0 ? undefined : captureTimeOf(this.#high, this.#low, this.#iface.resolution, this.#iface.tsoffset);
+    return this.#time;
+  }
+
+  get link(): LinkLayer {
+    return (this.#link ??= decodeLinkLayer(this.data, this.linkType));
+  }
 }
 
 /** Most packet blocks carry no options: then no list is read or made. */
