@@ -5,7 +5,7 @@ import { rewrites, type LabelCache } from '../model/labels.ts';
 import { lowerBound, type PackedTrace } from '../model/packed.ts';
 import { BACKGROUND, CURSOR_COLOUR, DROP_COLOUR, LANE_COLOUR, MUTED_COLOUR, REWRITE_COLOUR, SELECT_COLOUR, TEXT_COLOUR, protocolColour } from './colours.ts';
 import type { LadderOverlay } from './ladder-overlay.ts';
-import { CanvasPainter, SvgPainter, type Painter } from './painter.ts';
+import { CanvasPainter, SvgPainter, quantizeAlpha, type Painter } from './painter.ts';
 
 const HEADER = 40;
 const LEFT = 78;
@@ -31,6 +31,7 @@ export class Ladder {
   private labels: LabelCache | undefined;
   private density: Density | undefined;
   private transform: ZoomTransform = zoomIdentity;
+  private scaleMemo: { transform: ZoomTransform; height: number; p: PackedTrace; domain: readonly [number, number] | undefined; scale: ScaleLinear<number, number> } | undefined;
   private readonly zoomer: ZoomBehavior<HTMLCanvasElement, unknown>;
   private width = 800;
   private height = 600;
@@ -172,8 +173,13 @@ export class Ladder {
     return scaleLinear().domain([t0, end]).range([HEADER + 10, this.height - 20]);
   }
 
+  /** The view's time scale, built once per view change: geometry() asks for it for every hop drawn. */
   private timeScale(): ScaleLinear<number, number> {
-    return this.transform.rescaleY(this.baseScale());
+    const m = this.scaleMemo;
+    if (m && m.transform === this.transform && m.height === this.height && m.p === this.p && m.domain === this.domain) return m.scale;
+    const scale = this.transform.rescaleY(this.baseScale());
+    this.scaleMemo = { transform: this.transform, height: this.height, p: this.p!, domain: this.domain, scale };
+    return scale;
   }
 
   private rowY(i: number): number {
@@ -347,26 +353,58 @@ export class Ladder {
     const tb = y.invert(this.height);
     const b0 = Math.max(0, Math.floor((ta - d.start - p.maxTransit) / lv.width));
     const b1 = Math.min(lv.size, Math.ceil((tb - d.start) / lv.width) + 1);
-    // Each lane pair is a band of parallelograms, one per bucket, shaded by how many hops left in it; buckets
-    // tile without overlapping, so the canvas fills them cheaply. Drops are marked on the band.
+    // Each lane pair is a band of parallelograms, one per bucket, shaded by how many hops left in it. Buckets
+    // tile without overlapping, so a run of neighbours with the same shade is one parallelogram: a steady stream
+    // costs a handful of shapes instead of one per bucket. Drops are marked on the band; markers that touch
+    // merge into one bar (the union of the squares).
+    const counts = lv.counts;
+    const drops = lv.drops;
     d.pairs.forEach((pair, pi) => {
       const x1 = this.laneX(pair.from);
       const x2 = this.laneX(pair.to);
-      const dir = pair.from < pair.to ? 1 : -1;
-      const inset = 3 * dir;
+      const inset = pair.from < pair.to ? 3 : -3;
       const colour = pair.from < pair.to ? '#7fb3ff' : '#5ad1a0';
+      const base = pi * lv.size;
+      const band = (from: number, to: number, alpha: number): void => {
+        const ta = d.start + from * lv.width;
+        const tb = d.start + to * lv.width;
+        g.quad([x1 + inset, y(ta), x2 - inset, y(ta + pair.transit), x2 - inset, y(tb + pair.transit), x1 + inset, y(tb)], colour, alpha);
+      };
+      let runFrom = -1;
+      let runAlpha = 0;
       for (let b = b0; b < b1; b++) {
-        const c = lv.counts[pi * lv.size + b]!;
-        if (c === 0) continue;
-        const t = d.start + b * lv.width;
-        const ya = y(t);
-        const yb = y(t + lv.width);
-        const da = y(t + pair.transit);
-        const db = y(t + lv.width + pair.transit);
-        const alpha = Math.min(1, 0.25 + 0.1 * Math.log2(c));
-        g.quad([x1 + inset, ya, x2 - inset, da, x2 - inset, db, x1 + inset, yb], colour, alpha);
-        if (lv.drops[pi * lv.size + b]! > 0) g.rect(x1 + (x2 - x1) * DROP_STOP - 2, ya + (da - ya) * DROP_STOP - 2, 4, 4, DROP_COLOUR);
+        const c = counts[base + b]!;
+        const alpha = c === 0 ? 0 : shade(c);
+        if (runFrom >= 0 && alpha !== runAlpha) {
+          band(runFrom, b, runAlpha);
+          runFrom = -1;
+        }
+        if (c > 0 && runFrom < 0) {
+          runFrom = b;
+          runAlpha = alpha;
+        }
       }
+      if (runFrom >= 0) band(runFrom, b1, runAlpha);
+      const mx = x1 + (x2 - x1) * DROP_STOP - 2;
+      const markY = (b: number): number => {
+        const t = d.start + b * lv.width;
+        return y(t) + (y(t + pair.transit) - y(t)) * DROP_STOP - 2;
+      };
+      let top = NaN;
+      let bottom = NaN;
+      for (let b = b0; b < b1; b++) {
+        if (drops[base + b]! === 0) continue;
+        const my = markY(b);
+        if (my <= bottom && my + 4 >= top) {
+          top = Math.min(top, my);
+          bottom = Math.max(bottom, my + 4);
+          continue;
+        }
+        if (bottom > top) g.rect(mx, top, 4, bottom - top, DROP_COLOUR);
+        top = my;
+        bottom = my + 4;
+      }
+      if (bottom > top) g.rect(mx, top, 4, bottom - top, DROP_COLOUR);
     });
     g.text(this.width - RIGHT, HEADER + 12, `${(i1 - i0).toLocaleString('en')} hops on screen: aggregated — zoom in for single packets`, MUTED_COLOUR, 'right');
   }
@@ -448,4 +486,9 @@ function segmentDistance(px: number, py: number, x1: number, y1: number, x2: num
   const len = dx * dx + dy * dy;
   const u = len === 0 ? 0 : Math.max(0, Math.min(1, ((px - x1) * dx + (py - y1) * dy) / len));
   return Math.hypot(px - (x1 + u * dx), py - (y1 + u * dy));
+}
+
+/** How opaque a density bucket of `c` hops is drawn, in the painter's steps of 1/8 (so equal shades merge). */
+function shade(c: number): number {
+  return quantizeAlpha(Math.min(1, 0.25 + 0.1 * Math.log2(c)));
 }

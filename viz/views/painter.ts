@@ -13,6 +13,18 @@ export interface Painter {
 }
 
 const SEGMENTS_PER_STROKE = 32;
+
+/** Alpha in steps of 1/8: shapes of one colour then share a batch (and a density band of one shade merges). */
+export function quantizeAlpha(alpha: number): number {
+  return Math.round(alpha * 8) / 8;
+}
+
+function sameDash(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 const FONT = '11px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace';
 const BOLD = `bold ${FONT}`;
 
@@ -42,14 +54,20 @@ export class CanvasPainter implements Painter {
     this.batch('fill', 'quad', fill, 0, [], alpha).push(...q);
   }
 
+  /** The batch the previous call of each shape went to: consecutive shapes mostly share a style. */
+  private readonly last = new Map<Batch['shape'], Batch>();
+
   private batch(kind: Batch['kind'], shape: Batch['shape'], colour: string, width: number, dash: readonly number[], alpha: number): number[] {
-    const a = Math.round(alpha * 8) / 8;
+    const a = quantizeAlpha(alpha);
+    const prev = this.last.get(shape);
+    if (prev && prev.colour === colour && prev.width === width && prev.alpha === a && sameDash(prev.dash, dash)) return prev.coords;
     const key = `${kind}|${shape}|${colour}|${width}|${dash.join(',')}|${a}`;
     let b = this.batches.get(key);
     if (!b) {
       b = { kind, shape, colour, width, dash, alpha: a, coords: [] };
       this.batches.set(key, b);
     }
+    this.last.set(shape, b);
     return b.coords;
   }
 
@@ -141,6 +159,7 @@ export class CanvasPainter implements Painter {
       c.fillText(t.s, t.x, t.y);
     }
     this.batches.clear();
+    this.last.clear();
     this.texts.length = 0;
   }
 }
