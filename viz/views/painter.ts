@@ -13,6 +13,7 @@ export interface Painter {
 }
 
 const SEGMENTS_PER_STROKE = 32;
+const SHAPES_PER_FILL = 32;
 
 /** Alpha in steps of 1/8: shapes of one colour then share a batch (and a density band of one shade merges). */
 export function quantizeAlpha(alpha: number): number {
@@ -125,25 +126,17 @@ export class CanvasPainter implements Painter {
         }
         continue;
       }
-      c.beginPath();
-      if (b.shape === 'quad') {
-        for (let i = 0; i < k.length; i += 8) {
-          c.moveTo(k[i]!, k[i + 1]!);
-          c.lineTo(k[i + 2]!, k[i + 3]!);
-          c.lineTo(k[i + 4]!, k[i + 5]!);
-          c.lineTo(k[i + 6]!, k[i + 7]!);
+      // Filled in chunks too: a path of many small shapes spread over the canvas is scan-converted over its
+      // whole bounds.
+      c.fillStyle = b.colour;
+      const step = b.shape === 'quad' ? 8 : 6;
+      for (let i = 0; i < k.length; i += step * SHAPES_PER_FILL) {
+        c.beginPath();
+        for (let j = i; j < Math.min(k.length, i + step * SHAPES_PER_FILL); j += step) {
+          c.moveTo(k[j]!, k[j + 1]!);
+          for (let v = 2; v < step; v += 2) c.lineTo(k[j + v]!, k[j + v + 1]!);
           c.closePath();
         }
-        c.fillStyle = b.colour;
-        c.fill();
-      } else {
-        for (let i = 0; i < k.length; i += 6) {
-          c.moveTo(k[i]!, k[i + 1]!);
-          c.lineTo(k[i + 2]!, k[i + 3]!);
-          c.lineTo(k[i + 4]!, k[i + 5]!);
-          c.closePath();
-        }
-        c.fillStyle = b.colour;
         c.fill();
       }
     }
