@@ -23,7 +23,8 @@ describe('rtclab dissect --summary on a simulated export (one interface per link
     expect(out).toMatch(/\d+ distinct datagrams: \d+ packets are the same datagram seen again on another link or beyond a NAT/);
     expect(out).toMatch(/seen rewritten on the wire[^\n]*:\n {4}10\.0\.1\.10:54635 → 100\.64\.0\.42:54635 → 203\.0\.113\.10:10725 /);
     expect(out).toMatch(/relayed address allocated by TURN \(the TURN server's address, standing for the client; not a NAT\):\n {4}203\.0\.113\.20:60623 → 198\.51\.100\.10:49152/);
-    const allocations = out.split('TURN allocations:\n')[1]!.split('\n\n')[0]!.trim().split('\n');
+    // one head line per allocation (its details are indented below it)
+    const allocations = out.split('TURN allocations:\n')[1]!.split('\n\n')[0]!.split('\n').filter((l) => /^ {2}\S/.test(l));
     expect(allocations.length).toBe(2);
     expect(out).not.toMatch(/NAT-translated addresses/);
   });

@@ -10,6 +10,7 @@ import { IceChecklist } from './ice.ts';
 import { StreamTable } from './streams.ts';
 import { SignalingLog } from './signaling.ts';
 import { RelayMap } from './relay.ts';
+import { TurnLog } from './turn.ts';
 import { SightingIndex, type SeenDatagram } from './sightings.ts';
 import type { ChannelData } from '../wire/stun/channel-data.ts';
 import type { IpDatagram } from '../wire/ip/datagram.ts';
@@ -77,6 +78,8 @@ export class CaptureAnalyzer {
   readonly conversations = new Map<string, Conversation>();
   readonly natTies: NatTie[] = [];
   readonly allocations: TurnAllocation[] = [];
+  /** Each allocation's life: challenge, permissions, channels, relayed data, refreshes, errors, release. */
+  readonly turn = new TurnLog();
   readonly ice = new IceChecklist();
   readonly streams = new StreamTable();
   readonly notes: Note[] = [];
@@ -135,7 +138,10 @@ export class CaptureAnalyzer {
     let relay: { src: string; dst: string } | undefined | null = null;
     for (const l of p.layers) {
       if (l.plaintext) continue;
-      if (l.protocol === 'TURN-CHANNELDATA' && l.value) relay = this.relays.endpoints((l.value as ChannelData).channel, p.src, p.dst);
+      if (l.protocol === 'TURN-CHANNELDATA' && l.value) {
+        relay = this.relays.endpoints((l.value as ChannelData).channel, p.src, p.dst);
+        if (!repeat) this.turn.channelData(this.canonical(p.src), this.canonical(p.dst));
+      }
       else if (l.protocol === 'STUN' && l.value) {
         const m = l.value as StunMessage;
         if (relay === null) this.everySighting(m, p.src, p.dst, packet, t);
@@ -236,6 +242,7 @@ export class CaptureAnalyzer {
     const first = this.stunFirst.get(key);
     if (first && (first.src !== src || first.dst !== dst || first.relayed !== relayed)) return;
     if (!first) this.stunFirst.set(key, { src, dst, relayed });
+    if (!first && !relayed) this.turn.observe(m, src, dst, packet, t, (a) => this.canonical(a));
     if (m.class === 'success' && m.method === Method.Allocate && !relayed) {
       const relayedAddress = getAttribute(m, XorRelayedAddress);
       const r = relayedAddress && formatTransportAddress(relayedAddress);

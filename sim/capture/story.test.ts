@@ -59,6 +59,33 @@ describe('inference from TURN and DTLS captures', () => {
     expect(s.analyzer.allocations.length).toBe(t.stun.message_counts['Allocate success_response']);
   });
 
+  it("tells each TURN allocation's life as coturn's messages show it: challenges, channels, relayed data, errors, releases", () => {
+    const s = load('stun-turn-coturn/stun-turn-coturn.pcapng');
+    const t = truth('stun-turn-coturn/truth.json');
+    type M = { frame: number; method: string; class: string; transaction_id: string; error_code?: number; lifetime?: number; channel_number?: string; src: string; dst: string };
+    const msgs = t.stun.messages as M[];
+    const answered = (req: M, cls: string) => msgs.some((m) => m.transaction_id === req.transaction_id && m.class === cls);
+    const turn = s.analyzer.turn.allocations;
+    expect(turn.filter((a) => a.relayed).length).toBe(t.stun.message_counts['Allocate success_response']);
+    const challenges = msgs.filter((m) => m.method === 'Allocate' && m.error_code === 401).length;
+    expect(turn.reduce((n, a) => n + a.challenges, 0)).toBe(challenges);
+    const releases = msgs.filter((m) => m.method === 'Refresh' && m.class === 'request' && m.lifetime === 0 && answered(m, 'success_response'));
+    expect(turn.filter((a) => a.releasedPacket !== undefined).map((a) => a.releasedPacket! + 1)).toEqual(
+      releases.map((r) => msgs.find((m) => m.transaction_id === r.transaction_id && m.class === 'success_response')!.frame),
+    );
+    const otherErrors = msgs.filter((m) => m.class === 'error_response' && m.error_code !== 401).map((m) => m.error_code);
+    expect(turn.flatMap((a) => a.errors.map((e) => e.code))).toEqual(otherErrors);
+    const bound = new Set(msgs.filter((m) => m.method === 'ChannelBind' && m.class === 'request' && answered(m, 'success_response')).map((m) => `${m.src} ${Number(m.channel_number)}`));
+    expect(new Set(turn.flatMap((a) => [...a.channels.keys()].map((ch) => `${a.client} ${ch}`)))).toEqual(bound);
+    expect(turn.reduce((n, a) => n + a.sends, 0)).toBe(t.stun.message_counts['Send indication']);
+    expect(turn.reduce((n, a) => n + a.datas, 0)).toBe(t.stun.message_counts['Data indication']);
+    expect(turn.reduce((n, a) => n + a.channelDataUp + a.channelDataDown, 0)).toBe(t.stun.channeldata_total);
+    const story = formatStory(s);
+    expect(story).toMatch(/released by Refresh LIFETIME 0/);
+    expect(story).toMatch(/CreatePermission error 438/);
+    expect(story).toMatch(/the relay ↔ peer leg of 127\.0\.0\.1:\d+'s TURN allocation/);
+  });
+
   it('follows the openssl handshake to close_notify with both Finished verified', () => {
     const s = load('dtls-srtp-openssl/dtls12-srtp.pcapng', 'dtls-srtp-openssl/dtls12-srtp.keylog.txt');
     const story = formatStory(s);

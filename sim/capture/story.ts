@@ -2,6 +2,7 @@ import type { Note } from '../core/trace.ts';
 import type { Capture } from '../wire/pcap/capture.ts';
 import { Dissector } from '../dissect/dissector.ts';
 import type { DissectedPacket } from '../dissect/types.ts';
+import { formatTurnStory } from './turn.ts';
 import { CaptureAnalyzer, TIE_EVIDENCE, type NatTie, type TieEvidence } from './analyzer.ts';
 import { jitterMs, jitterNotApplicable, streamLoss, type InferredStream, type RtxSignaled } from './streams.ts';
 import { toHex } from '../core/encoding.ts';
@@ -95,7 +96,10 @@ export function formatStory(s: CaptureStory): string {
   for (const c of a.conversations.values()) {
     const protos = [...c.protocols].map(([k, v]) => `${k} ${v}`).join(', ');
     const copied = c.copies ? c.copies === c.packets ? ', all copies of datagrams seen first elsewhere' : `, ${c.copies} of them copies of datagrams seen first elsewhere` : '';
-    out.push(`  ${c.transport} ${c.a} ↔ ${c.b}: ${c.packets} packets (${protos}${copied})`);
+    // RFC 8656 §2: between a relayed transport address and a peer, the TURN server's own leg of an allocation
+    const alloc = a.turn.allocations.find((t) => t.relayed !== undefined && (t.relayed === c.a || t.relayed === c.b));
+    const leg = alloc ? `; the relay ↔ peer leg of ${alloc.client}'s TURN allocation` : '';
+    out.push(`  ${c.transport} ${c.a} ↔ ${c.b}: ${c.packets} packets (${protos}${copied})${leg}`);
   }
   if (a.natTies.length) {
     out.push('', 'Addresses tied together:');
@@ -107,9 +111,9 @@ export function formatStory(s: CaptureStory): string {
       else for (const n of ties) out.push(`    ${n.inside} → ${n.outside} (${n.how})`);
     }
   }
-  if (a.allocations.length) {
+  if (a.turn.allocations.length) {
     out.push('', 'TURN allocations:');
-    for (const t of a.allocations) out.push(`  ${t.client} via ${t.server}: relayed ${t.relayed} (packet ${t.packet + 1})`);
+    for (const t of a.turn.allocations) out.push(...formatTurnStory(t).map((l) => `  ${l}`));
   }
   const pairs = a.ice.pairs;
   if (pairs.length) {
