@@ -71,3 +71,46 @@ export function levelFor(d: Density, maxWidth: number): number {
   while (k + 1 < d.levels.length && d.levels[k + 1]!.width <= maxWidth) k++;
   return k;
 }
+
+/**
+ * Calls `emit(from, to, value)` for each run of neighbouring buckets [from, to) of one lane pair (its counts start
+ * at `base`) that are non-empty and have the same `value(count)`: buckets tile time, so such a run is drawn as one
+ * shape that looks exactly like its buckets side by side.
+ */
+export function forEachRun(counts: Uint32Array, base: number, b0: number, b1: number, value: (count: number) => number, emit: (from: number, to: number, value: number) => void): void {
+  let from = -1;
+  let current = 0;
+  for (let b = b0; b < b1; b++) {
+    const c = counts[base + b]!;
+    const v = c === 0 ? 0 : value(c);
+    if (from >= 0 && (c === 0 || v !== current)) {
+      emit(from, b, current);
+      from = -1;
+    }
+    if (c > 0 && from < 0) {
+      from = b;
+      current = v;
+    }
+  }
+  if (from >= 0) emit(from, b1, current);
+}
+
+/**
+ * Merges markers of height `size` whose tops are given in increasing order into the spans they cover together:
+ * calls `emit(top, bottom)` once per group of markers that touch or overlap (their union is one bar).
+ */
+export function forEachMarkerSpan(tops: (emit: (top: number) => void) => void, size: number, emit: (top: number, bottom: number) => void): void {
+  let top = NaN;
+  let bottom = NaN;
+  tops((y) => {
+    if (y <= bottom && y + size >= top) {
+      bottom = Math.max(bottom, y + size);
+      top = Math.min(top, y);
+      return;
+    }
+    if (bottom > top) emit(top, bottom);
+    top = y;
+    bottom = y + size;
+  });
+  if (bottom > top) emit(top, bottom);
+}

@@ -1,6 +1,6 @@
 import { scaleLinear, select, zoom, zoomIdentity, type ScaleLinear, type ZoomBehavior, type ZoomTransform } from 'd3';
 import { formatDuration } from '../../sim/core/time.ts';
-import type { Density } from '../model/density.ts';
+import { forEachMarkerSpan, forEachRun, type Density } from '../model/density.ts';
 import { rewrites, type LabelCache } from '../model/labels.ts';
 import { lowerBound, type PackedTrace } from '../model/packed.ts';
 import { BACKGROUND, CURSOR_COLOUR, DROP_COLOUR, LANE_COLOUR, MUTED_COLOUR, REWRITE_COLOUR, SELECT_COLOUR, TEXT_COLOUR, protocolColour } from './colours.ts';
@@ -287,6 +287,8 @@ export class Ladder {
     // A label is skipped when the last one drawn in its column is too close, so columns never overprint.
     const lastLabelY = new Float64Array(2 * p.lanes.length + 1).fill(-Infinity);
     const roomy = this.compact ? ROW * this.transform.k >= 14 : true;
+    const L = p.lanes.length;
+    const lastHeadY = new Float64Array(L * L).fill(-Infinity);
     for (let i = i0; i < i1; i++) {
       const [x1, y1, x2, y2] = this.geometry(i);
       if (Math.max(y1, y2) < HEADER || Math.min(y1, y2) > this.height) continue;
@@ -306,7 +308,15 @@ export class Ladder {
         g.line(x1 + 24, Math.max(y2, y1 + 4), x1, Math.max(y2, y1 + 4), colour, width, [], alpha);
       } else g.line(x1, y1, ex, ey, colour, width, [], alpha);
       if (dropped) g.cross(ex, ey, DROP_COLOUR);
-      else if (Math.abs(x2 - x1) > 12) g.arrowHead(x2, y2, Math.atan2(y2 - y1, x2 - x1), colour);
+      else if (Math.abs(x2 - x1) > 12) {
+        // Heads closer than 3 px on one lane pair print over each other: only the first of such a run is drawn
+        // (the selection's always is).
+        const pair = p.from[i]! * L + p.to[i]!;
+        if (inChain || Math.abs(y2 - lastHeadY[pair]!) >= 3) {
+          g.arrowHead(x2, y2, Math.atan2(y2 - y1, x2 - x1), colour);
+          lastHeadY[pair] = y2;
+        }
+      }
       const next = p.nextOfPacket[i]!;
       if (next >= 0 && next < i1 + 64) {
         const [nx, ny] = this.geometry(next);
@@ -369,46 +379,20 @@ export class Ladder {
       const inset = pair.from < pair.to ? 3 : -3;
       const colour = pair.from < pair.to ? '#7fb3ff' : '#5ad1a0';
       const base = pi * lv.size;
-      const band = (from: number, to: number, alpha: number): void => {
+      forEachRun(counts, base, b0, b1, shade, (from, to, alpha) => {
         const ta = d.start + from * lv.width;
         const tb = d.start + to * lv.width;
         g.quad([x1 + inset, y(ta), x2 - inset, y(ta + pair.transit), x2 - inset, y(tb + pair.transit), x1 + inset, y(tb)], colour, alpha);
-      };
-      let runFrom = -1;
-      let runAlpha = 0;
-      for (let b = b0; b < b1; b++) {
-        const c = counts[base + b]!;
-        const alpha = c === 0 ? 0 : shade(c);
-        if (runFrom >= 0 && alpha !== runAlpha) {
-          band(runFrom, b, runAlpha);
-          runFrom = -1;
-        }
-        if (c > 0 && runFrom < 0) {
-          runFrom = b;
-          runAlpha = alpha;
-        }
-      }
-      if (runFrom >= 0) band(runFrom, b1, runAlpha);
+      });
       const mx = x1 + (x2 - x1) * DROP_STOP - 2;
-      const markY = (b: number): number => {
-        const t = d.start + b * lv.width;
-        return y(t) + (y(t + pair.transit) - y(t)) * DROP_STOP - 2;
-      };
-      let top = NaN;
-      let bottom = NaN;
-      for (let b = b0; b < b1; b++) {
-        if (drops[base + b]! === 0) continue;
-        const my = markY(b);
-        if (my <= bottom && my + 4 >= top) {
-          top = Math.min(top, my);
-          bottom = Math.max(bottom, my + 4);
-          continue;
+      const tops = (emit: (top: number) => void): void => {
+        for (let b = b0; b < b1; b++) {
+          if (drops[base + b]! === 0) continue;
+          const t = d.start + b * lv.width;
+          emit(y(t) + (y(t + pair.transit) - y(t)) * DROP_STOP - 2);
         }
-        if (bottom > top) g.rect(mx, top, 4, bottom - top, DROP_COLOUR);
-        top = my;
-        bottom = my + 4;
-      }
-      if (bottom > top) g.rect(mx, top, 4, bottom - top, DROP_COLOUR);
+      };
+      forEachMarkerSpan(tops, 4, (top, bottom) => g.rect(mx, top, 4, bottom - top, DROP_COLOUR));
     });
     g.text(this.width - RIGHT, HEADER + 12, `${(i1 - i0).toLocaleString('en')} hops on screen: aggregated — zoom in for single packets`, MUTED_COLOUR, 'right');
   }
