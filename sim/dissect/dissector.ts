@@ -1,5 +1,5 @@
 import type { Micros } from '../core/time.ts';
-import { withoutSpans } from '../wire/reader.ts';
+import { switchSpans } from '../wire/reader.ts';
 import type { LinkLayer } from '../wire/pcap/link-layer.ts';
 import { IpReassembler } from '../wire/ip/reassembly.ts';
 import type { IpDatagram } from '../wire/ip/datagram.ts';
@@ -68,7 +68,13 @@ export class Dissector {
 
   /** Dissects one packet: a raw IP datagram, or a captured frame when `meta.linkType` is set. */
   packet(bytes: Uint8Array, meta: PacketMeta = {}): DissectedPacket {
-    return this.options.spans === false ? withoutSpans(() => this.dissect(bytes, meta)) : this.dissect(bytes, meta);
+    if (this.options.spans !== false) return this.dissect(bytes, meta);
+    const before = switchSpans(false);
+    try {
+      return this.dissect(bytes, meta);
+    } finally {
+      switchSpans(before);
+    }
   }
 
   private dissect(bytes: Uint8Array, meta: PacketMeta): DissectedPacket {

@@ -36,6 +36,16 @@ export function withSpans<T>(fn: () => T): T {
   }
 }
 
+/**
+ * Turns span recording on or off for Readers created from now on and returns the previous setting, for a caller
+ * that restores it in a `finally` (what `withoutSpans` does, without a closure per call).
+ */
+export function switchSpans(on: boolean): boolean {
+  const before = recordSpans;
+  recordSpans = on;
+  return before;
+}
+
 /** Whether Readers created now record spans (false inside `withoutSpans`). */
 export function spansOn(): boolean {
   return recordSpans;

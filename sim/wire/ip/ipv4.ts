@@ -23,6 +23,7 @@ export const IPv4Fixed = struct('IPv4 header', [
 ]);
 
 export const IPV4_MIN_HEADER = 20;
+const NO_OPTIONS = new Uint8Array(0);
 
 export interface IPv4Header {
   readonly version: number;
@@ -94,7 +95,8 @@ export function decodeIPv4(buf: Uint8Array, base = 0): Decoded<IPv4Header | unde
     problems.push({ offset: base + IPV4_MIN_HEADER, length: buf.length - IPV4_MIN_HEADER, message: `truncated: IHL says the header has ${headerLength} bytes, only ${buf.length} captured` });
     return { value: undefined, fields, problems };
   }
-  const options = r.bytes(headerLength - IPV4_MIN_HEADER);
+  // most headers have no options: one shared empty view rather than one per datagram
+  const options = headerLength > IPV4_MIN_HEADER ? r.bytes(headerLength - IPV4_MIN_HEADER) : NO_OPTIONS;
   if (options.length > 0) fields.push(optionsField(options, base + IPV4_MIN_HEADER, problems));
 
   const expected = internetChecksumWithout(buf, headerLength);

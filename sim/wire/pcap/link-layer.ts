@@ -49,11 +49,14 @@ const ARPHRD_NETLINK = 824;
 /** More tags than anyone stacks; a bound so a frame of repeated 0x8100 cannot loop long. */
 const MAX_VLAN_TAGS = 8;
 
+/** Shared by every frame without VLAN tags (frozen: a tag makes a list of its own). */
+const NO_VLANS: readonly number[] = Object.freeze([]);
+
 interface Draft {
   ipOffset?: number;
   family?: IpFamily;
   ethertype?: number;
-  vlans: number[];
+  vlans: readonly number[];
   note?: string;
 }
 
@@ -96,7 +99,7 @@ type LinkValues = Omit<LinkLayer, 'linkType'>;
 
 function decodeLink(frame: Uint8Array, linkType: number): LinkValues {
   const r = new Reader(frame);
-  const d: Draft = { vlans: [] };
+  const d: Draft = { vlans: NO_VLANS };
   if (frame.length === 0) {
     d.note = 'empty frame (0 bytes captured)';
   } else {
@@ -184,7 +187,7 @@ function ethernet(r: Reader, d: Draft): void {
           r.fieldBits('vlan.pcp', at, 2, 0, 3, String(tci >> 13));
           r.fieldBits('vlan.dei', at, 2, 3, 1, String((tci >> 12) & 1));
           r.fieldBits('vlan.id', at, 2, 4, 12, String(tci & 0x0fff));
-          d.vlans.push(tci & 0x0fff);
+          d.vlans = [...d.vlans, tci & 0x0fff];
         }
         return r.u16('vlan.type', ethertypeName);
       },
