@@ -158,7 +158,7 @@ export class Ladder {
   drawNow(): void {
     const t0 = performance.now();
     this.ctx.clearRect(0, 0, this.width, this.height);
-    const painter = new CanvasPainter(this.ctx);
+    const painter = new CanvasPainter(this.ctx, this.width, this.height);
     this.draw(painter, this.width, this.height);
     painter.flush();
     this.lastFrameMs = performance.now() - t0;

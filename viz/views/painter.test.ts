@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CanvasPainter, quantizeAlpha } from './painter.ts';
+import { CanvasPainter, clipSegment, quantizeAlpha } from './painter.ts';
 
 /** A 2D context stand-in that records what each stroke() / fill() call paints. */
 function recorder(): { ctx: CanvasRenderingContext2D; paints: { op: 'stroke' | 'fill'; style: string; alpha: number; width: number; shapes: number }[] } {
@@ -85,5 +85,41 @@ describe('canvas painter batching', () => {
 
   it('rounds alpha to eighths', () => {
     expect([0.35, 0.3, 0.99, 0.06].map(quantizeAlpha)).toEqual([0.375, 0.25, 1, 0]);
+  });
+});
+
+describe('line clipping', () => {
+  const out = new Float64Array(4);
+  const clip = (x1: number, y1: number, x2: number, y2: number): number[] | undefined => {
+    const c = clipSegment(x1, y1, x2, y2, 0, 0, 100, 50, out);
+    return c ? [...c].map((v) => Math.round(v * 1000) / 1000) : undefined;
+  };
+
+  it('keeps a segment inside the area as it is', () => {
+    expect(clip(10, 10, 90, 40)).toEqual([10, 10, 90, 40]);
+  });
+
+  it('cuts a hop a million pixels long down to the part on screen, on the same line', () => {
+    expect(clip(50, -1e6, 50, 1e6)).toEqual([50, 0, 50, 50]);
+    expect(clip(0, -1e6, 100, 1e6)).toEqual([50, 0, 50.003, 50]);
+  });
+
+  it('drops segments entirely outside, including ones parallel to an edge', () => {
+    expect(clip(-10, -10, -1, 60)).toBeUndefined();
+    expect(clip(0, 60, 100, 60)).toBeUndefined();
+    expect(clip(120, -5, 200, -90)).toBeUndefined();
+  });
+
+  it('a painter sized to its canvas strokes only the visible part of a long dashed line', () => {
+    const seen: number[][] = [];
+    const ctx = { globalAlpha: 1, setLineDash: () => undefined, beginPath: () => undefined, moveTo: (x: number, y: number) => seen.push([x, Math.round(y)]), lineTo: (x: number, y: number) => seen.push([x, Math.round(y)]), stroke: () => undefined, fillText: () => undefined } as unknown as CanvasRenderingContext2D;
+    const g = new CanvasPainter(ctx, 100, 50);
+    g.line(10, -1e9, 10, 1e9, '#fff', 1, [2, 3]);
+    g.line(-500, 0, -400, 10, '#fff', 1, [2, 3]);
+    g.flush();
+    expect(seen).toEqual([
+      [10, -16],
+      [10, 66],
+    ]);
   });
 });

@@ -13,11 +13,42 @@ export interface Painter {
 }
 
 const SEGMENTS_PER_STROKE = 32;
+/** How far outside the drawn area a clipped line still reaches (more than any stroke width or arrow head). */
+const CLIP_MARGIN = 16;
 const SHAPES_PER_FILL = 32;
 
 /** Alpha in steps of 1/8: shapes of one colour then share a batch (and a density band of one shade merges). */
 export function quantizeAlpha(alpha: number): number {
   return Math.round(alpha * 8) / 8;
+}
+
+/**
+ * The part of segment (x1, y1)–(x2, y2) inside the rectangle [left, right] × [top, bottom] (Liang–Barsky), written
+ * into `out` as x1 y1 x2 y2; undefined when none of it is inside.
+ */
+export function clipSegment(x1: number, y1: number, x2: number, y2: number, left: number, top: number, right: number, bottom: number, out: Float64Array): Float64Array | undefined {
+  const dx = x2 - x1;
+  const dy = y2 - y1;
+  let u0 = 0;
+  let u1 = 1;
+  // Each edge as p·u ≤ q: entering where p < 0, leaving where p > 0; parallel and outside when p = 0 and q < 0.
+  for (let e = 0; e < 4; e++) {
+    const pe = e === 0 ? -dx : e === 1 ? dx : e === 2 ? -dy : dy;
+    const qe = e === 0 ? x1 - left : e === 1 ? right - x1 : e === 2 ? y1 - top : bottom - y1;
+    if (pe === 0) {
+      if (qe < 0) return undefined;
+      continue;
+    }
+    const u = qe / pe;
+    if (pe < 0) u0 = Math.max(u0, u);
+    else u1 = Math.min(u1, u);
+    if (u0 > u1) return undefined;
+  }
+  out[0] = x1 + u0 * dx;
+  out[1] = y1 + u0 * dy;
+  out[2] = x1 + u1 * dx;
+  out[3] = y1 + u1 * dy;
+  return out;
 }
 
 function sameDash(a: readonly number[], b: readonly number[]): boolean {
@@ -49,7 +80,16 @@ export class CanvasPainter implements Painter {
   private readonly batches = new Map<string, Batch>();
   private readonly texts: { x: number; y: number; s: string; colour: string; align: CanvasTextAlign; bold: boolean }[] = [];
 
-  constructor(private readonly ctx: CanvasRenderingContext2D) {}
+  /**
+   * `width` × `height` is the area drawn on (CSS pixels); lines are clipped to it, with a margin, before they
+   * reach the canvas: a segment thousands of screens long (a hop at extreme zoom) costs no more than one that
+   * fits, and a dashed one is not dashed along its whole length.
+   */
+  constructor(
+    private readonly ctx: CanvasRenderingContext2D,
+    private readonly width = Infinity,
+    private readonly height = Infinity,
+  ) {}
 
   quad(q: readonly number[], fill: string, alpha = 1): void {
     this.batch('fill', 'quad', fill, 0, [], alpha).push(...q);
@@ -73,8 +113,13 @@ export class CanvasPainter implements Painter {
   }
 
   line(x1: number, y1: number, x2: number, y2: number, colour: string, width = 1, dash: readonly number[] = [], alpha = 1): void {
-    this.batch('stroke', 'segment', colour, width, dash, alpha).push(x1, y1, x2, y2);
+    const m = CLIP_MARGIN;
+    const c = clipSegment(x1, y1, x2, y2, -m, -m, this.width + m, this.height + m, this.clipped);
+    if (!c) return;
+    this.batch('stroke', 'segment', colour, width, dash, alpha).push(c[0]!, c[1]!, c[2]!, c[3]!);
   }
+
+  private readonly clipped = new Float64Array(4);
 
   rect(x: number, y: number, w: number, h: number, fill: string, alpha = 1): void {
     this.batch('fill', 'rect', fill, 0, [], alpha).push(x, y, w, h);
