@@ -27,6 +27,7 @@ export async function benchViz(): Promise<void> {
     row(`ladder frame, scripted pan/zoom (${r.n}) p50`, `${r.p50.toFixed(2)} ms`, `${(r.p50 / Math.max(0.01, r.base50)).toFixed(1)}× baseline`);
     row('ladder frame p95', `${r.p95.toFixed(2)} ms`, `target < 16.7 ms; ${(r.p95 / Math.max(0.01, r.base95)).toFixed(1)}× baseline`);
     row('ladder frame max', `${r.max.toFixed(2)} ms`);
+    row('  of which script p50 / p95', `${r.js50.toFixed(2)} / ${r.js95.toFixed(2)} ms`, `the rest is raster; canvas ${r.canvas}`);
   } finally {
     await s.close();
   }
