@@ -361,7 +361,8 @@ export class Ladder {
     const y = this.timeScale();
     const pxPerUs = Math.abs(y(1) - y(0));
     let k = 0;
-    while (k + 1 < d.levels.length && d.levels[k]!.width * pxPerUs < 2) k++;
+    // Buckets at least 4 px tall: finer ones only add shapes (and shade noise) to what the eye reads as a band.
+    while (k + 1 < d.levels.length && d.levels[k]!.width * pxPerUs < 4) k++;
     const lv = d.levels[k]!;
     const ta = y.invert(HEADER);
     const tb = y.invert(this.height);
