@@ -5,7 +5,13 @@ import { LabelCache } from './model/labels.ts';
 import { NatReplay } from './model/nat-state.ts';
 import { PROTOCOLS, type PackedTrace } from './model/packed.ts';
 import { hopOfPacketNear, Timeline } from './model/timeline.ts';
-import { formatViewState, parseViewState, type ViewState } from './model/url.ts';
+import { checkAssignments, formatViewState, parseViewState, type ViewState } from './model/url.ts';
+import type { KeyLogFile } from './model/capture-load.ts';
+import { describeKeys, type KeyLogReport } from './model/decryption-watch.ts';
+import { KeyedLabels } from './model/keyed-labels.ts';
+import { runRef } from './model/run-ref.ts';
+import { FileOpener } from './file-open.ts';
+import { InfoLine } from './views/info-line.ts';
 import { LESSONS } from './lessons.ts';
 import type { SrtpStreamTable } from './model/srtp-streams.ts';
 import { findPreset } from '../sim/scenario/presets/index.ts';
@@ -67,8 +73,13 @@ export class App {
   private readonly status = $('status');
   private readonly errorBox = $('error');
   private readonly errorText = $('error-text');
-  /** `set=path=value` parameters of the address bar (applied to the URL's scenario, like `rtclab run --set`). */
-  private urlSets: string[] = [];
+  /** The key log line and the "cannot be put in a link" note under the status line. */
+  private readonly info: InfoLine;
+  private readonly files: FileOpener;
+  /** What the keys of the loaded capture did (a key log file or its Decryption Secrets Block); absent otherwise. */
+  keys: KeyLogReport | undefined;
+  /** True while the loaded trace is a capture (a key log dropped alone applies to it). */
+  isCapture = false;
   private srtpRequest = 0;
   private readonly progress = $('progress') as HTMLProgressElement;
   private urlTimer: ReturnType<typeof setTimeout> | undefined;
@@ -113,9 +124,15 @@ export class App {
       },
       () => this.now,
     );
-    this.scenarioPanel = new ScenarioPanel($('scenario'), (s, seed) => {
-      this.urlSets = [];
-      void this.runScenario(s, seed, { keepPosition: true });
+    this.scenarioPanel = new ScenarioPanel($('scenario'), (s, seed) => void this.runScenario(s, seed, { keepPosition: true }));
+    this.info = new InfoLine(this.status);
+    this.files = new FileOpener({
+      hasCapture: () => this.isCapture,
+      openCapture: (name, bytes, keyLog) => this.openCapture(name, bytes, keyLog),
+      openJson: (name, text) => this.openJson(name, text),
+      applyKeyLog: (keyLog) => this.applyKeyLog(keyLog),
+      keyLogWaiting: (k) => this.keyLogWaiting(k),
+      showError: (m, level) => this.showError(m, level),
     });
     this.lessonPanel = new LessonPanel($('lesson'), (l, c, i) => void this.goCheckpoint(l, c, i));
     this.setupHeader();
@@ -147,17 +164,22 @@ export class App {
     this.setLesson(lesson);
     const scenario = v.scenario ?? (typeof lesson?.scenario === 'string' ? lesson.scenario : undefined) ?? 'nat-full-cone';
     let wanted: string | Record<string, unknown> = lesson && !v.scenario && typeof lesson.scenario !== 'string' ? lesson.scenario : scenario;
-    const sets = new URLSearchParams(location.search).getAll('set');
-    if (sets.length > 0) {
+    const q = new URLSearchParams(location.search);
+    const sets = q.getAll('set');
+    // the same limits the page keeps to when it writes a link (model/url.ts), said instead of silently cut
+    const tooMany = checkAssignments(sets) ?? checkAssignments(q.getAll('aset'), 'aset');
+    if (tooMany) {
+      wanted = '';
+      this.showError(`The address bar's scenario is not valid: ${tooMany}`);
+    } else if (sets.length > 0) {
       try {
         wanted = urlScenario(wanted, sets);
-        this.urlSets = sets;
       } catch (e) {
         wanted = '';
         this.showError(`The address bar's scenario is not valid: ${describeScenarioError(e)}`);
       }
     }
-    if (v.a) await this.compare.openFromUrl(v.a);
+    if (v.a && wanted !== '') await this.compare.openFromUrl(v.a);
     const ok = wanted !== '' && (await this.runScenario(wanted, v.seed, {}));
     if (!ok) {
       // Nothing was loaded yet: keep the error on screen and show the default lesson underneath.
@@ -198,6 +220,7 @@ export class App {
     this.scenarioJson = r.scenario;
     if (r.scenario) this.scenarioPanel.set(r.scenario, typeof scenario === 'string' ? scenario : undefined, r.packed.meta.seed ?? 1);
     const keep = opts.keepPosition ? { t: this.now, hop: this.selected } : undefined;
+    this.setSource(false, undefined);
     this.load(r.packed, `${r.label} · seed ${r.packed.meta.seed ?? '?'} · ${r.packed.n} hops · ran in ${r.ms.toFixed(0)} ms`);
     if (keep) {
       this.seek(Math.min(keep.t, r.packed.end));
@@ -206,50 +229,115 @@ export class App {
     return true;
   }
 
-  async openCapture(file: File): Promise<void> {
+  /** Opens files as a user does by dropping or picking them: captures, key logs, scenarios, traces (file-open.ts). */
+  openFiles(files: readonly File[]): Promise<void> {
+    return this.files.open(files);
+  }
+
+  /** A pcap/pcapng, dissected in the worker with `keyLog` if given; false when it could not be opened. */
+  async openCapture(name: string, bytes: ArrayBuffer, keyLog: KeyLogFile | undefined): Promise<boolean> {
     const before = this.status.textContent ?? '';
-    this.setStatus(`Reading ${file.name} (${formatBytes(file.size)})…`);
-    this.progress.hidden = false;
-    this.progress.value = 0;
-    let r: Response;
-    try {
-      const bytes = await file.arrayBuffer();
-      const isJson = /\.json$/i.test(file.name);
-      r = isJson
-        ? await this.call({ type: 'trace-json', name: file.name, text: new TextDecoder().decode(bytes) })
-        : await this.call({ type: 'capture', name: file.name, bytes }, [bytes], (m) => {
-            if (m.type !== 'progress') return;
-            this.progress.value = m.done / Math.max(1, m.total);
-            this.setStatus(`Reading ${file.name}: ${m.what} ${formatBytes(m.done)} of ${formatBytes(m.total)}…`);
-          });
-    } catch (e) {
-      r = { type: 'error', id: 0, message: `the file could not be read: ${e instanceof Error ? e.message : String(e)}` };
-    } finally {
-      this.progress.hidden = true;
-    }
+    const size = bytes.byteLength;
+    this.setStatus(`Reading ${name} (${formatBytes(size)})${keyLog ? ` with the key log ${keyLog.name}` : ''}…`);
+    const r = await this.withProgress(name, this.call({ type: 'capture', name, bytes, ...(keyLog ? { keyLog } : {}) }, [bytes], (m) => this.progressOf(name, m)));
     if (r.type === 'error') {
-      this.showError(`Cannot open ${file.name}: ${r.message}${this.p ? ' — the previous trace is still shown.' : ''}`);
+      this.showError(`Cannot open ${name}: ${r.message}${this.p ? ' — the previous trace is still shown.' : ''}`);
+      this.setStatus(before);
+      return false;
+    }
+    if (r.type !== 'trace') return false;
+    this.showCapture(name, r);
+    return true;
+  }
+
+  /** A key log dropped after the capture: the worker dissects the loaded capture again with it. */
+  async applyKeyLog(keyLog: KeyLogFile): Promise<boolean> {
+    const before = this.status.textContent ?? '';
+    const keep = { t: this.now, hop: this.selected };
+    this.setStatus(`Dissecting the capture again with the key log ${keyLog.name}…`);
+    const r = await this.withProgress(keyLog.name, this.call({ type: 'rekey', keyLog }, [], (m) => this.progressOf(keyLog.name, m)));
+    if (r.type === 'error') {
+      this.showError(`Cannot apply the key log ${keyLog.name}: ${r.message}`);
+      this.setStatus(before);
+      return false;
+    }
+    if (r.type !== 'trace') return false;
+    this.showCapture(r.label, r);
+    this.seek(Math.min(keep.t, r.packed.end));
+    if (keep.hop >= 0 && keep.hop < r.packed.n) this.select(keep.hop, false);
+    return true;
+  }
+
+  /** A key log dropped with no capture loaded: said in the page until a capture comes. */
+  keyLogWaiting(k: KeyLogFile | undefined): void {
+    if (k) this.info.setKeyLog(`Key log: ${k.name} is waiting for a capture: open or drop a pcap or pcapng and it is dissected with these keys.`, 'waiting');
+    else if (!this.keys) this.info.setKeyLog('');
+  }
+
+  /** A scenario file runs like a preset (and shows in the Scenario tab); a trace file shows as recorded. */
+  async openJson(name: string, text: string): Promise<void> {
+    const before = this.status.textContent ?? '';
+    this.setStatus(`Reading ${name}…`);
+    const r = await this.call({ type: 'trace-json', name, text });
+    if (r.type === 'error') {
+      this.showError(`Cannot open ${name}: ${r.message}${this.p ? ' — the previous trace is still shown.' : ''}`);
       this.setStatus(before);
       return;
     }
     if (r.type !== 'trace') return;
     this.clearError();
+    this.setLesson(undefined);
+    this.setSource(false, undefined);
     if (r.scenario) {
       // a scenario file: shown like any run, editable in the scenario panel
-      this.setLesson(undefined);
       this.scenarioName = typeof r.scenario.name === 'string' ? r.scenario.name : undefined;
       this.seed = r.packed.meta.seed;
       this.scenarioJson = r.scenario;
       this.scenarioPanel.set(r.scenario, undefined, r.packed.meta.seed ?? 1);
-      this.load(r.packed, `${file.name} · ${r.label} · seed ${r.packed.meta.seed ?? '?'} · ${r.packed.n} hops · ran in ${r.ms.toFixed(0)} ms`);
+      this.load(r.packed, `${name} · ${r.label} · seed ${r.packed.meta.seed ?? '?'} · ${r.packed.n} hops · ran in ${r.ms.toFixed(0)} ms`);
       return;
     }
+    this.scenarioName = undefined;
+    this.scenarioJson = undefined;
+    this.seed = undefined;
+    this.load(r.packed, `${name} · ${r.packed.n} hops · read in ${r.ms.toFixed(0)} ms`);
+  }
+
+  private async withProgress(name: string, r: Promise<Response>): Promise<Response> {
+    this.progress.hidden = false;
+    this.progress.value = 0;
+    try {
+      return await r;
+    } catch (e) {
+      return { type: 'error', id: 0, message: `${name} could not be read: ${e instanceof Error ? e.message : String(e)}` };
+    } finally {
+      this.progress.hidden = true;
+    }
+  }
+
+  private progressOf(name: string, m: Response): void {
+    if (m.type !== 'progress') return;
+    this.progress.value = m.done / Math.max(1, m.total);
+    this.setStatus(`Reading ${name}: ${m.what} ${formatBytes(m.done)} of ${formatBytes(m.total)}…`);
+  }
+
+  private showCapture(name: string, r: Extract<Response, { type: 'trace' }>): void {
+    this.clearError();
     this.setLesson(undefined);
     this.scenarioName = undefined;
     this.scenarioJson = undefined;
     this.seed = undefined;
-    this.load(r.packed, `${file.name} · ${r.packed.n} packets · read in ${r.ms.toFixed(0)} ms`);
+    this.setSource(true, r.keys);
+    this.load(r.packed, `${name} · ${r.packed.n} packets · read in ${r.ms.toFixed(0)} ms`);
     if (r.warnings?.length) this.showError(r.warnings.join('\n'), 'warning');
+  }
+
+  /** What is loaded: a capture or not, and the keys it was read with (shown under the status line). */
+  private setSource(capture: boolean, keys: KeyLogReport | undefined): void {
+    this.isCapture = capture;
+    this.keys = keys;
+    if (keys) this.info.setKeyLog(describeKeys(keys), keys.wrongKey > 0 || (keys.connections > 0 && keys.matched === 0) ? 'problem' : 'ok');
+    else this.info.setKeyLog('');
   }
 
   /** A persistent message above the views (what failed and where); it stays until dismissed or replaced. */
@@ -279,7 +367,7 @@ export class App {
 
   private load(p: PackedTrace, label: string): void {
     this.p = p;
-    this.labels = new LabelCache(p);
+    this.labels = this.keys ? new KeyedLabels(p) : new LabelCache(p);
     this.replay = new NatReplay(p.notes, p.nodes);
     this.timeline = new Timeline(p);
     this.sourceLabel = label;
@@ -377,7 +465,20 @@ export class App {
     else this.list.render();
     this.detail.show(this.p, this.labels, i);
     this.relations.show(i);
+    void this.showKeyed(i);
     this.saveUrl();
+  }
+
+  /** A capture with keys: the detail shows the hop as the worker dissects it with its flow's state (decrypted). */
+  private async showKeyed(i: number): Promise<void> {
+    const labels = this.labels;
+    if (!(labels instanceof KeyedLabels) || labels.has(i)) return;
+    const r = await this.call({ type: 'keyed-packet', hop: i });
+    if (r.type !== 'keyed-packet' || !r.packet || this.labels !== labels || !this.p) return;
+    labels.set(i, r.packet);
+    if (this.selected !== i) return;
+    this.detail.show(this.p, labels, i);
+    this.relations.show(i);
   }
 
   setCompact(on: boolean): void {
@@ -412,21 +513,21 @@ export class App {
   private saveUrl(): void {
     clearTimeout(this.urlTimer);
     this.urlTimer = setTimeout(() => {
+      // the run as preset + seed + the assignments from the preset to the scenario (what `rtclab run --set` takes)
+      const link = this.scenarioJson ? runRef(this.scenarioJson, this.scenarioName, this.seed) : {};
       const v: ViewState = {
         ...(this.lesson ? { lesson: this.lesson.id } : {}),
-        ...(this.scenarioName && /^[a-z0-9-]+$/.test(this.scenarioName) ? { scenario: this.scenarioName } : {}),
+        ...(link.ref ? { scenario: link.ref.scenario } : {}),
+        ...(link.ref?.set ? { set: link.ref.set } : {}),
         ...(this.seed !== undefined ? { seed: this.seed } : {}),
         t: this.now,
         ...(this.selected >= 0 ? { hop: this.selected } : {}),
         ...(this.ladder.compact ? { compact: true } : {}),
       };
-      // compare mode: run A, and B's edits unless the address bar's own assignments already say them
       const cmp = this.compare.urlState();
       if (cmp.a) v.a = cmp.a;
-      if (cmp.set && this.urlSets.length === 0) v.set = cmp.set;
-      const sets = this.urlSets.map((x) => `set=${encodeURIComponent(x)}`).join('&');
-      const q = formatViewState(v);
-      history.replaceState(null, '', `${location.pathname}${q}${sets ? `${q ? '&' : '?'}${sets}` : ''}`);
+      this.info.setLinkNote(link.why ? `This run cannot be put in a link: ${link.why}. The address bar keeps the rest (${this.lesson ? 'lesson, ' : ''}seed, position).` : '');
+      history.replaceState(null, '', `${location.pathname}${formatViewState(v)}`);
     }, 200);
   }
 
@@ -440,9 +541,12 @@ export class App {
       if (l) void this.runScenario(l.scenario, undefined, {});
     });
     const file = $('file') as HTMLInputElement;
+    // a capture and its key log are picked together; a key log's name says nothing (content decides), so no filter
+    file.multiple = true;
+    file.removeAttribute('accept');
     file.addEventListener('change', () => {
-      const f = file.files?.[0];
-      if (f) void this.openCapture(f);
+      const fs = [...(file.files ?? [])];
+      if (fs.length) void this.openFiles(fs);
       file.value = '';
     });
     $('open').addEventListener('click', () => file.click());
@@ -514,6 +618,7 @@ export class App {
 
   private setupDrop(): void {
     const zone = $('drop-zone');
+    zone.textContent = 'Drop a pcap or pcapng (with its key log, if you have one), a key log, a scenario or an rtclab trace (.json)';
     window.addEventListener('dragover', (e) => {
       e.preventDefault();
       zone.hidden = false;
@@ -524,8 +629,8 @@ export class App {
     window.addEventListener('drop', (e) => {
       e.preventDefault();
       zone.hidden = true;
-      const f = e.dataTransfer?.files[0];
-      if (f) void this.openCapture(f);
+      const fs = [...(e.dataTransfer?.files ?? [])];
+      if (fs.length) void this.openFiles(fs);
     });
   }
 

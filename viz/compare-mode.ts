@@ -1,11 +1,12 @@
 import { zoomTransform } from 'd3';
 import { findPreset } from '../sim/scenario/presets/index.ts';
 import { applySet } from '../sim/scenario/set.ts';
-import { assignmentsFor, compareRuns, diffJson, type ScenarioChange } from './model/compare.ts';
+import { compareRuns, diffJson, type ScenarioChange } from './model/compare.ts';
 import { buildDensity } from './model/density.ts';
 import { LabelCache } from './model/labels.ts';
 import type { PackedTrace } from './model/packed.ts';
 import type { Relation } from './model/relations.ts';
+import { runRef } from './model/run-ref.ts';
 import { summarizeRun, type RunSummary } from './model/run-summary.ts';
 import type { RunRef } from './model/url.ts';
 import type { Response } from './protocol.ts';
@@ -102,7 +103,7 @@ export class CompareMode {
   private runOf(p: PackedTrace, labels: LabelCache, relations: readonly Relation[], scenario: Json | undefined, name: string | undefined, seed: number | undefined, label: string): Run {
     const layer = new RelationLayer();
     layer.set(p, relations);
-    const link = refOf(scenario, name, seed);
+    const link = runRef(scenario, name, seed);
     return { p, labels, layer, summary: summarizeRun(p), scenario, ref: link.ref, ...(link.why ? { unlinkable: link.why } : {}), label };
   }
 
@@ -136,7 +137,7 @@ export class CompareMode {
     if (burst > start) this.host.ladder.zoomTo(start, burst);
     la.follow(zoomTransform(this.host.ladder.canvas));
     if (this.bSummary?.p !== b) this.bSummary = { p: b, summary: summarizeRun(b) };
-    const bRef = refOf(this.host.scenarioJson, this.host.scenarioName, this.host.seed);
+    const bRef = runRef(this.host.scenarioJson, this.host.scenarioName, this.host.seed);
     const changes = scenarioChanges(a, this.host.scenarioJson, this.host.seed);
     const unlinkable = a.unlinkable ?? bRef.why;
     this.view.render({
@@ -168,7 +169,7 @@ export class CompareMode {
   /** The address bar's part: run A, and B's assignments (the app writes B's preset and seed). */
   urlState(): { a?: RunRef; set?: string[] } {
     if (!this.a?.ref) return {};
-    const b = refOf(this.host.scenarioJson, this.host.scenarioName, this.host.seed).ref;
+    const b = runRef(this.host.scenarioJson, this.host.scenarioName, this.host.seed).ref;
     return { a: this.a.ref, ...(b?.set ? { set: b.set } : {}) };
   }
 
@@ -202,14 +203,4 @@ function scenarioChanges(a: Run, b: Json | undefined, bSeed: number | undefined)
   const aSeed = a.p.meta.seed;
   if (aSeed !== bSeed) out.unshift({ path: 'seed (run)', a: aSeed, b: bSeed });
   return out;
-}
-
-/** A run as the URL names it: its preset, seed and the assignments from the preset to its scenario. */
-function refOf(scenario: Json | undefined, name: string | undefined, seed: number | undefined): { ref?: RunRef; why?: string } {
-  if (!scenario) return { why: 'one side is a capture, and a file cannot travel in a URL' };
-  const preset = name ? findPreset(name) : undefined;
-  if (!preset || !name) return { why: 'the scenario is not based on a built-in preset' };
-  const set = assignmentsFor(preset.build(), scenario);
-  if (!set) return { why: 'a top-level field of the preset was removed' };
-  return { ref: { scenario: name, ...(seed !== undefined ? { seed } : {}), ...(set.length ? { set } : {}) } };
 }

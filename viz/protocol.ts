@@ -1,3 +1,6 @@
+import type { DissectedPacket } from '../sim/dissect/types.ts';
+import type { KeyLogFile } from './model/capture-load.ts';
+import type { KeyLogReport } from './model/decryption-watch.ts';
 import type { PackedTrace } from './model/packed.ts';
 import type { Relation } from './model/relations.ts';
 import type { SrtpStreamTable } from './model/srtp-streams.ts';
@@ -5,7 +8,12 @@ import type { SrtpStreamTable } from './model/srtp-streams.ts';
 /** Messages between the main thread and the simulation worker (viz/worker.ts). Every request carries an id. */
 export type Request =
   | { type: 'run'; id: number; scenario: string | Record<string, unknown>; seed?: number }
-  | { type: 'capture'; id: number; name: string; bytes: ArrayBuffer }
+  /** A pcap/pcapng, with a key log file opened together with it (or waiting for it). */
+  | { type: 'capture'; id: number; name: string; bytes: ArrayBuffer; keyLog?: KeyLogFile }
+  /** Dissects the loaded capture again with this key log (dropped after the capture). */
+  | { type: 'rekey'; id: number; keyLog: KeyLogFile }
+  /** One hop of a capture with keys, dissected with the state of its flow (decrypted), for the packet detail. */
+  | { type: 'keyed-packet'; id: number; hop: number }
   | { type: 'trace-json'; id: number; name: string; text: string }
   | { type: 'synthetic'; id: number; hops: number }
   | { type: 'filter'; id: number; proto: number; host: string; text: string }
@@ -18,7 +26,8 @@ export type Request =
   | { type: 'relations'; id: number };
 
 export type Response =
-  | { type: 'trace'; id: number; packed: PackedTrace; scenario?: Record<string, unknown>; label: string; ms: number; warnings?: readonly string[] }
+  | { type: 'trace'; id: number; packed: PackedTrace; scenario?: Record<string, unknown>; label: string; ms: number; warnings?: readonly string[]; keys?: KeyLogReport }
+  | { type: 'keyed-packet'; id: number; hop: number; packet: DissectedPacket | undefined }
   | { type: 'srtp-streams'; id: number; table: SrtpStreamTable | undefined }
   | { type: 'relations'; id: number; relations: Relation[] }
   | { type: 'progress'; id: number; done: number; total: number; what: string }

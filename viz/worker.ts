@@ -9,7 +9,9 @@ import { runScenario } from '../sim/scenario/run.ts';
 import { traceKeyLog, writePcapng } from '../sim/wire/pcap/pcapng-writer.ts';
 import { packTrace, transferables, hopBytes, type PackedTrace } from './model/packed.ts';
 import { computeRelations, type Relation } from './model/relations.ts';
-import { loadCapture } from './model/capture-load.ts';
+import { loadCapture, type KeyLogFile } from './model/capture-load.ts';
+import type { KeyLogReport } from './model/decryption-watch.ts';
+import { KeyedDetail } from './model/keyed-detail.ts';
 import { srtpStreamsOfTrace, type SrtpStreamTable } from './model/srtp-streams.ts';
 import { syntheticPacked } from './model/synthetic.ts';
 import type { Request, Response } from './protocol.ts';
@@ -20,14 +22,35 @@ import type { Request, Response } from './protocol.ts';
  */
 declare const self: DedicatedWorkerGlobalScope;
 
-let current: { trace?: Trace; packed: PackedTrace; summaries?: string[]; srtp?: SrtpStreamTable; relations?: Relation[] } | undefined;
+let current:
+  | {
+      trace?: Trace;
+      packed: PackedTrace;
+      summaries?: string[];
+      srtp?: SrtpStreamTable;
+      relations?: Relation[];
+      /** A capture's file, kept so that a key log dropped later can dissect it again. */
+      capture?: { name: string; bytes: Uint8Array };
+      /** The packet detail with decryption, for a capture with keys. */
+      keyed?: KeyedDetail;
+    }
+  | undefined;
 
 const post = (r: Response, transfer: Transferable[] = []): void => self.postMessage(r, transfer);
 
-function sendTrace(id: number, trace: Trace | undefined, packed: PackedTrace, label: string, t0: number, extra: { scenario?: Record<string, unknown>; warnings?: readonly string[]; srtp?: SrtpStreamTable } = {}): void {
+interface TraceExtra {
+  scenario?: Record<string, unknown>;
+  warnings?: readonly string[];
+  srtp?: SrtpStreamTable;
+  keys?: KeyLogReport;
+  capture?: { name: string; bytes: Uint8Array };
+  keyed?: KeyedDetail;
+}
+
+function sendTrace(id: number, trace: Trace | undefined, packed: PackedTrace, label: string, t0: number, extra: TraceExtra = {}): void {
   // The worker keeps its own copy of the columns it filters on; the originals are transferred.
-  current = { ...(trace ? { trace } : {}), ...(extra.srtp ? { srtp: extra.srtp } : {}), packed: { ...packed, proto: packed.proto.slice(), from: packed.from.slice(), to: packed.to.slice(), offsets: packed.offsets.slice(), bytes: packed.bytes.slice(), ...relationColumns(packed) } };
-  const { srtp: _kept, ...rest } = extra;
+  const { srtp, capture, keyed, ...rest } = extra;
+  current = { ...(trace ? { trace } : {}), ...(srtp ? { srtp } : {}), ...(capture ? { capture } : {}), ...(keyed ? { keyed } : {}), packed: { ...packed, proto: packed.proto.slice(), from: packed.from.slice(), to: packed.to.slice(), offsets: packed.offsets.slice(), bytes: packed.bytes.slice(), ...relationColumns(packed) } };
   post({ type: 'trace', id, packed, label, ms: performance.now() - t0, ...rest }, transferables(packed));
 }
 
@@ -52,10 +75,13 @@ function run(id: number, scenario: string | Record<string, unknown>, seed: numbe
   sendTrace(id, trace, packTrace(trace), s.title, t0, { scenario: raw });
 }
 
-function capture(id: number, name: string, bytes: ArrayBuffer): void {
+function capture(id: number, name: string, bytes: Uint8Array, keyLog: KeyLogFile | undefined): void {
   const t0 = performance.now();
-  const { trace, srtp, warnings } = loadCapture(new Uint8Array(bytes), name, (done, total) => post({ type: 'progress', id, done, total, what: 'read and dissected' }));
-  sendTrace(id, trace, packTrace(trace), name, t0, { warnings, srtp });
+  const what = keyLog ? `read and dissected with ${keyLog.name}` : 'read and dissected';
+  const loaded = loadCapture(bytes, name, (done, total) => post({ type: 'progress', id, done, total, what }), keyLog);
+  const { trace, srtp, warnings, keys } = loaded;
+  const keyed = loaded.keyLogs.length > 0 ? new KeyedDetail(trace.hops, loaded.keyLogs, loaded.vantages) : undefined;
+  sendTrace(id, trace, packTrace(trace), name, t0, { warnings, srtp, capture: { name, bytes }, ...(keys ? { keys } : {}), ...(keyed ? { keyed } : {}) });
 }
 
 function summaries(): string[] {
@@ -112,7 +138,13 @@ self.onmessage = (ev: MessageEvent<Request>): void => {
       case 'run':
         return run(m.id, m.scenario, m.seed);
       case 'capture':
-        return capture(m.id, m.name, m.bytes);
+        return capture(m.id, m.name, new Uint8Array(m.bytes), m.keyLog);
+      case 'rekey': {
+        if (!current?.capture) throw new Error(`no capture is loaded to apply ${m.keyLog.name} to`);
+        return capture(m.id, current.capture.name, current.capture.bytes, m.keyLog);
+      }
+      case 'keyed-packet':
+        return post({ type: 'keyed-packet', id: m.id, hop: m.hop, packet: current?.keyed?.packet(m.hop) });
       case 'trace-json': {
         const t0 = performance.now();
         let parsed: unknown;

@@ -4,7 +4,14 @@ import { Dissector } from '../../sim/dissect/dissector.ts';
 import { applyCaptureEvent, emptyCapture, type CaptureEvent } from '../../sim/wire/pcap/capture.ts';
 import { CaptureReader } from '../../sim/wire/pcap/capture-reader.ts';
 import { captureToTrace } from '../../sim/wire/pcap/capture-to-trace.ts';
+import { DecryptionWatch, type KeyLogReport } from './decryption-watch.ts';
 import { SrtpStreamCollector, type SrtpStreamTable } from './srtp-streams.ts';
+
+/** A key log file opened with a capture (NSS key log text). */
+export interface KeyLogFile {
+  readonly name: string;
+  readonly text: string;
+}
 
 /** What opening a capture gives the visualizer: the trace with inferred notes, its SRTP streams, and warnings. */
 export interface LoadedCapture {
@@ -12,26 +19,44 @@ export interface LoadedCapture {
   readonly srtp: SrtpStreamTable;
   /** Reader problems (a truncated file, a damaged block) with the byte offset where each was found. */
   readonly warnings: readonly string[];
+  /** What the keys did (a key log file, or the capture's Decryption Secrets Blocks); absent without any keys. */
+  readonly keys?: KeyLogReport;
+  /** Every key log text the dissection used (the file's, then each Decryption Secrets Block's), for re-dissecting one packet. */
+  readonly keyLogs: readonly string[];
+  /** True when the capture has several interfaces: each is its own vantage point for the dissector's flow state. */
+  readonly vantages: boolean;
 }
 
 /**
  * Reads a pcap/pcapng in 1 MiB steps (`progress` after each) and dissects every packet on the way: the capture
  * analyzers infer ICE, DTLS, TURN and stream notes from it (DESIGN.md), and the SRTP stream counters are collected in
- * the same pass, with the keys of any Decryption Secrets Block. Throws when not a single packet could be read,
- * saying why and at which byte.
+ * the same pass, with the keys of `keyLog` (a key log file opened with it) and of any Decryption Secrets Block. With
+ * keys, each DTLS connection's decryption outcome becomes a `dtls.decryption` note. Throws when not a single packet
+ * could be read, saying why and at which byte.
  */
-export function loadCapture(all: Uint8Array, name: string, progress?: (done: number, total: number) => void): LoadedCapture {
+export function loadCapture(all: Uint8Array, name: string, progress?: (done: number, total: number) => void, keyLog?: KeyLogFile): LoadedCapture {
   const c = emptyCapture();
   const r = new CaptureReader();
   const dissector = new Dissector({ spans: false });
   const analyzer = new CaptureAnalyzer(dissector.flows);
+  const watch = new DecryptionWatch(dissector.flows);
+  const keyLogs: string[] = [];
+  let blocks = 0;
+  if (keyLog) {
+    dissector.addKeyLog(keyLog.text);
+    keyLogs.push(keyLog.text);
+  }
   const srtp = new SrtpStreamCollector();
   let origin: number | undefined;
   let lastT = 0;
   const onEvent = (e: CaptureEvent): void => {
     applyCaptureEvent(c, e);
     // a Decryption Secrets Block applies from the packet that follows it (pcapng §4.7)
-    if (e.kind === 'secret' && e.secret.text) dissector.addKeyLog(e.secret.text);
+    if (e.kind === 'secret' && e.secret.text) {
+      dissector.addKeyLog(e.secret.text);
+      keyLogs.push(e.secret.text);
+      blocks++;
+    }
     if (e.kind !== 'packet') return;
     const raw = e.packet;
     if (origin === undefined && raw.time) origin = raw.time.us;
@@ -41,6 +66,7 @@ export function loadCapture(all: Uint8Array, name: string, progress?: (done: num
     const vantage = c.interfaces.length > 1 ? (c.interfaces[raw.interfaceId]?.name ?? `if${raw.interfaceId}`) : undefined;
     const p = dissector.packet(raw.data, { index: raw.index, linkType: raw.linkType, link: raw.link, t, ...(vantage ? { vantage } : {}) });
     analyzer.observe(p, raw.index, t);
+    watch.observe(p, raw.index, t);
     srtp.observe(p, t, t, { first: true, last: true, delivered: true, from: p.src, to: p.dst });
   };
   const CHUNK = 1 << 20;
@@ -55,7 +81,10 @@ export function loadCapture(all: Uint8Array, name: string, progress?: (done: num
   }
   const base = captureToTrace(c, name);
   const inferred = analyzer.finish(lastT);
-  const trace: Trace = { ...base, notes: [...base.notes, ...inferred].sort((a, b) => a.t - b.t) };
+  const trace: Trace = { ...base, notes: [...base.notes, ...inferred, ...watch.notes].sort((a, b) => a.t - b.t) };
   const warnings = problems.length ? [`${name}: ${c.packets.length} packets read, then ${problems.join('; ')}`] : [];
-  return { trace, srtp: srtp.table(), warnings };
+  const dsb = blocks > 0 ? `the capture's Decryption Secrets Block${blocks > 1 ? 's' : ''}` : '';
+  const source = keyLog ? `${keyLog.name}${dsb ? ` and ${dsb}` : ''}` : dsb;
+  const keys = keyLogs.length > 0 ? watch.report(source) : undefined;
+  return { trace, srtp: srtp.table(), warnings, keyLogs, vantages: c.interfaces.length > 1, ...(keys ? { keys } : {}) };
 }

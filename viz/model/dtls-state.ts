@@ -34,6 +34,8 @@ export interface DtlsEndpointView {
   readonly cipherSuite?: string;
   readonly srtp?: SrtpView;
   readonly alerts: readonly string[];
+  /** A capture opened with keys: what decryption did ('ok', 'wrong-key', 'no-key', 'unsupported') and in words. */
+  readonly decryption?: { readonly outcome: string; readonly text: string };
 }
 
 /** RFC 5764 §4.2 keys exported from the handshake, shown because this is a lab. */
@@ -62,6 +64,7 @@ interface MutableEndpoint {
   cipherSuite?: string;
   srtp?: { profile: string; keyedAt: number; sendsWith?: string; keys?: Record<string, string>; streams: Map<string, Record<string, number>> };
   alerts: string[];
+  decryption?: { outcome: string; text: string };
 }
 
 function str(v: JsonValue | undefined, fallback = ''): string {
@@ -161,6 +164,10 @@ function apply(e: MutableEndpoint, n: Note, all: Map<string, MutableEndpoint>): 
       e.fingerprintCheck = 'unchecked';
       e.peerFingerprint = str(d['fingerprint']);
       return;
+    case 'dtls.decryption':
+      // a capture read with a key log (viz/model/decryption-watch.ts)
+      e.decryption = { outcome: str(d['decryption']), text: n.text };
+      return;
     case 'dtls.alert.sent':
     case 'dtls.alert.received':
       e.alerts.push(n.text);
@@ -211,5 +218,6 @@ function freeze(e: MutableEndpoint): DtlsEndpointView {
         }
       : {}),
     alerts: e.alerts,
+    ...(e.decryption ? { decryption: e.decryption } : {}),
   };
 }

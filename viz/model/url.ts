@@ -26,10 +26,29 @@ export interface RunRef {
 const NAME = /^[a-z0-9-]{1,64}$/;
 const SEED = /^\d{1,15}$/;
 
+/** The address bar's limits on `set=` / `aset=` assignments: at most this many, each at most this long. */
+export const MAX_ASSIGNMENTS = 64;
+export const MAX_ASSIGNMENT_LENGTH = 2000;
+const ASSIGNMENT = /^[A-Za-z0-9_[\].-]+=/;
+
 /** Assignments as `path=value`, each short, at most 64 of them. */
 function assignments(list: string[]): string[] | undefined {
-  const ok = list.filter((x) => x.length <= 2000 && /^[A-Za-z0-9_[\].-]+=/.test(x)).slice(0, 64);
+  const ok = list.filter((x) => x.length <= MAX_ASSIGNMENT_LENGTH && ASSIGNMENT.test(x)).slice(0, MAX_ASSIGNMENTS);
   return ok.length ? ok : undefined;
+}
+
+/**
+ * Checks assignments against the limits above, saying which one breaks which (parseViewState drops such entries
+ * silently; start-up and the link writer use this to say why instead). `param` names them in the message.
+ */
+export function checkAssignments(list: readonly string[], param = 'set'): string | undefined {
+  if (list.length > MAX_ASSIGNMENTS) return `${list.length} ${param}= assignments; a link holds at most ${MAX_ASSIGNMENTS}`;
+  for (const [i, x] of list.entries()) {
+    const which = `${param}= #${i + 1} (${x.length > 40 ? `${x.slice(0, 40)}…` : x})`;
+    if (x.length > MAX_ASSIGNMENT_LENGTH) return `${which} is ${x.length} characters long; at most ${MAX_ASSIGNMENT_LENGTH}`;
+    if (!ASSIGNMENT.test(x)) return `${which} is not path=value (a path of letters, digits, _, -, . and [n])`;
+  }
+  return undefined;
 }
 
 export function parseViewState(search: string): ViewState {

@@ -28,6 +28,11 @@ export function dtlsPanel(e: DtlsEndpointView): HTMLElement {
   }
   box.append(el('p', { 'data-testid': 'dtls-fingerprint' }, 'peer certificate sha-256 ', el('code', { style: 'word-break:break-all' }, e.peerFingerprint ?? '—'), el('br', {}), CHECK_TEXT[e.fingerprintCheck]));
   if (e.expectedFingerprint) box.append(el('p', {}, 'signaled ', el('code', { style: 'word-break:break-all' }, e.expectedFingerprint)));
+  if (e.decryption) {
+    // a capture read with a key log: decrypted (and the Finished messages checked), or the key did not fit
+    const ok = e.decryption.outcome === 'ok';
+    box.append(el('p', { 'data-testid': 'dtls-decryption', 'data-outcome': e.decryption.outcome, style: `color:${ok ? '#2e9e4f' : '#d0453a'}` }, `decryption: ${e.decryption.text}`));
+  }
   for (const a of e.alerts) box.append(el('p', { style: 'color:#d0453a' }, a));
   return box;
 }

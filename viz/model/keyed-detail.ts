@@ -1,0 +1,108 @@
+import { toHex } from '../../sim/core/encoding.ts';
+import type { Hop } from '../../sim/core/trace.ts';
+import { dissectPacket } from '../../sim/dissect/dissect.ts';
+import { Dissector } from '../../sim/dissect/dissector.ts';
+import { flowKey } from '../../sim/dissect/flow-state.ts';
+import type { DissectedPacket, Layer } from '../../sim/dissect/types.ts';
+import type { Field } from '../../sim/wire/field.ts';
+import { switchSpans } from '../../sim/wire/reader.ts';
+
+/** How many plaintext bytes a decrypted layer shows in the field tree. */
+const PREVIEW = 256;
+
+/**
+ * The packet detail of a capture opened with keys: decryption needs the state of the packets before (the DTLS
+ * handshake that keyed the records, the SRTP rollover counter), which the main thread's stateless dissection does
+ * not have. This re-dissects, with the key log, the hops of the selected hop's 5-tuple up to it; a later hop of the
+ * same flow continues from where the last request stopped. Runs in the worker.
+ */
+export class KeyedDetail {
+  private flowOf: Int32Array | undefined;
+  private cached: { flow: number; last: number; dissector: Dissector } | undefined;
+
+  constructor(
+    private readonly hops: readonly Hop[],
+    private readonly keyLogs: readonly string[],
+    private readonly vantages: boolean,
+  ) {}
+
+  /** Hop `i` dissected with the keys and the state of its flow, as plain data (it crosses to the main thread). */
+  packet(i: number): DissectedPacket | undefined {
+    const hop = this.hops[i];
+    if (!hop || hop.bytes.length === 0) return undefined;
+    const flows = this.flows();
+    const flow = flows[i]!;
+    let c = this.cached;
+    if (!c || c.flow !== flow || c.last >= i || flow < 0) c = { flow, last: -1, dissector: this.fresh() };
+    const before = switchSpans(false);
+    try {
+      // the flow's earlier hops only build state: no spans for them
+      if (flow >= 0) for (let j = c.last + 1; j < i; j++) if (flows[j] === flow) this.feed(c.dissector, j);
+    } finally {
+      switchSpans(before);
+    }
+    const d = this.feed(c.dissector, i);
+    c.last = i;
+    this.cached = flow >= 0 ? c : undefined;
+    return plainPacket(d);
+  }
+
+  private fresh(): Dissector {
+    const d = new Dissector();
+    for (const text of this.keyLogs) d.addKeyLog(text);
+    return d;
+  }
+
+  private feed(d: Dissector, j: number): DissectedPacket {
+    const h = this.hops[j]!;
+    return d.packet(h.bytes, { index: h.index, t: h.t, ...(this.vantages ? { vantage: h.link } : {}) });
+  }
+
+  /** Each hop's flow (5-tuple and vantage point) as a small number, -1 without a transport header; made once. */
+  private flows(): Int32Array {
+    if (this.flowOf) return this.flowOf;
+    const ids = new Map<string, number>();
+    const out = new Int32Array(this.hops.length).fill(-1);
+    const before = switchSpans(false);
+    try {
+      this.hops.forEach((h, j) => {
+        const f = h.bytes.length ? dissectPacket(h.bytes).flow : undefined;
+        if (!f) return;
+        const key = this.vantages ? `${flowKey(f)} @${h.link}` : flowKey(f);
+        let id = ids.get(key);
+        if (id === undefined) ids.set(key, (id = ids.size));
+        out[j] = id;
+      });
+    } finally {
+      switchSpans(before);
+    }
+    return (this.flowOf = out);
+  }
+}
+
+/**
+ * A dissected packet as plain objects (getters read, decoded values dropped), so it survives structured cloning;
+ * a decrypted layer gets a `plaintext` field with the first bytes in hex and as text.
+ */
+export function plainPacket(d: DissectedPacket): DissectedPacket {
+  const layers = d.layers.map(plainLayer);
+  return { layers, protocol: d.protocol, summary: d.summary, src: d.src, dst: d.dst, problems: d.problems.map((p) => ({ ...p })), ...(d.notes ? { notes: [...d.notes] } : {}) };
+}
+
+function plainLayer(l: Layer): Layer {
+  const fields = l.fields.map(plainField);
+  const pt = l.plaintext ?? (l.protocol === 'DATA' && l.value instanceof Uint8Array ? l.value : undefined);
+  if (pt) fields.push({ name: 'plaintext', offset: l.offset, length: 0, display: preview(pt) });
+  return { protocol: l.protocol, offset: l.offset, length: l.length, summary: l.summary, fields, problems: l.problems.map((p) => ({ ...p })), ...(l.classification ? { classification: l.classification } : {}) };
+}
+
+function plainField(f: Field): Field {
+  return { name: f.name, offset: f.offset, length: f.length, ...(f.bits ? { bits: { ...f.bits } } : {}), ...(f.display !== undefined ? { display: f.display } : {}), ...(f.children ? { children: f.children.map(plainField) } : {}) };
+}
+
+/** "17 03 … (18 bytes) "hello"" — hex, then the printable text, cut at PREVIEW bytes. */
+function preview(b: Uint8Array): string {
+  const head = b.subarray(0, PREVIEW);
+  const text = [...head].map((c) => (c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : '·')).join('');
+  return `${toHex(head, ' ')}${b.length > PREVIEW ? ' …' : ''} (${b.length} bytes) "${text}"`;
+}
