@@ -213,20 +213,33 @@ export class Ladder {
 
   /** Hop geometry on screen: start and end points. */
   private geometry(i: number): [number, number, number, number] {
+    const g = this.geometryInto(i, this.scratch);
+    return [g[0]!, g[1]!, g[2]!, g[3]!];
+  }
+
+  /** Hop i's start and end points written into `out` as x1 y1 x2 y2 (the frame loop allocates nothing per hop). */
+  private geometryInto(i: number, out: Float64Array): Float64Array {
     const p = this.p!;
-    const x1 = this.laneX(p.from[i]!);
-    const x2 = this.laneX(p.to[i]!);
+    out[0] = this.laneX(p.from[i]!);
+    out[2] = this.laneX(p.to[i]!);
     if (this.compact) {
       const y1 = this.rowY(i);
-      return [x1, y1, x2, y1 + (ROW - 10) * this.transform.k];
+      out[1] = y1;
+      out[3] = y1 + (ROW - 10) * this.transform.k;
+      return out;
     }
     const y = this.timeScale();
     // Hops that leave together on the same link would hide each other: fan them out by a few pixels.
     let dup = 0;
     for (let k = i - 1; k >= 0 && dup < 4 && p.t[k] === p.t[i] && p.from[k] === p.from[i] && p.to[k] === p.to[i]; k--) dup++;
     const off = dup * 6;
-    return [x1, y(p.t[i]!) + off, x2, y(p.arrive[i]!) + off];
+    out[1] = y(p.t[i]!) + off;
+    out[3] = y(p.arrive[i]!) + off;
+    return out;
   }
+
+  private readonly scratch = new Float64Array(4);
+  private readonly scratchNext = new Float64Array(4);
 
   draw(g: Painter, w: number, h: number): void {
     g.rect(0, 0, w, h, BACKGROUND);
@@ -289,8 +302,14 @@ export class Ladder {
     const roomy = this.compact ? ROW * this.transform.k >= 14 : true;
     const L = p.lanes.length;
     const lastHeadY = new Float64Array(L * L).fill(-Infinity);
+    const lastJunctionY = new Float64Array(L).fill(-Infinity);
+    const here = this.scratch;
     for (let i = i0; i < i1; i++) {
-      const [x1, y1, x2, y2] = this.geometry(i);
+      this.geometryInto(i, here);
+      const x1 = here[0]!;
+      const y1 = here[1]!;
+      const x2 = here[2]!;
+      const y2 = here[3]!;
       if (Math.max(y1, y2) < HEADER || Math.min(y1, y2) > this.height) continue;
       const future = p.t[i]! > this.cursor;
       const alpha = future ? 0.35 : 1;
@@ -319,9 +338,17 @@ export class Ladder {
       }
       const next = p.nextOfPacket[i]!;
       if (next >= 0 && next < i1 + 64) {
-        const [nx, ny] = this.geometry(next);
+        const there = this.geometryInto(next, this.scratchNext);
+        const nx = there[0]!;
+        const ny = there[1]!;
         if (Math.abs(ny - y2) >= 2) g.line(x2, y2, nx, ny, inChain ? SELECT_COLOUR : MUTED_COLOUR, 1, [2, 3], alpha);
-        g.rect(x2 - 2, y2 - 2, 4, 4, inChain ? SELECT_COLOUR : MUTED_COLOUR, alpha);
+        // The junction square where a datagram goes on (through a NAT); squares under 2 px apart on one lane
+        // would make one bar anyway, so only the first of such a run is drawn (the selection's always is).
+        const lane = p.to[i]!;
+        if (inChain || Math.abs(y2 - lastJunctionY[lane]!) >= 2) {
+          g.rect(x2 - 2, y2 - 2, 4, 4, inChain ? SELECT_COLOUR : MUTED_COLOUR, alpha);
+          lastJunctionY[lane] = y2;
+        }
       }
       const mid = (Math.min(y1, y2) + Math.max(y1, y2)) / 2;
       if (dropped && roomy) {
