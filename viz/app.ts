@@ -270,8 +270,19 @@ export class App {
 
   /** A key log dropped with no capture loaded: said in the page until a capture comes. */
   keyLogWaiting(k: KeyLogFile | undefined): void {
-    if (k) this.info.setKeyLog(`Key log: ${k.name} is waiting for a capture: open or drop a pcap or pcapng and it is dissected with these keys.`, 'waiting');
-    else if (!this.keys) this.info.setKeyLog('');
+    this.waitingKeys = k;
+    this.showKeyLine();
+  }
+
+  private waitingKeys: KeyLogFile | undefined;
+
+  /** The keys of the capture on screen, else a key log waiting for the next capture, else nothing. */
+  private showKeyLine(): void {
+    const keys = this.keys;
+    const k = this.waitingKeys;
+    if (keys) this.info.setKeyLog(describeKeys(keys), keys.wrongKey > 0 || (keys.connections > 0 && keys.matched === 0) ? 'problem' : 'ok');
+    else if (k) this.info.setKeyLog(`Key log: ${k.name} is waiting for a capture: open or drop a pcap or pcapng and it is dissected with these keys.`, 'waiting');
+    else this.info.setKeyLog('');
   }
 
   /** A scenario file runs like a preset (and shows in the Scenario tab); a trace file shows as recorded. */
@@ -336,8 +347,7 @@ export class App {
   private setSource(capture: boolean, keys: KeyLogReport | undefined): void {
     this.isCapture = capture;
     this.keys = keys;
-    if (keys) this.info.setKeyLog(describeKeys(keys), keys.wrongKey > 0 || (keys.connections > 0 && keys.matched === 0) ? 'problem' : 'ok');
-    else this.info.setKeyLog('');
+    this.showKeyLine();
   }
 
   /** A persistent message above the views (what failed and where); it stays until dismissed or replaced. */

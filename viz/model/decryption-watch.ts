@@ -119,7 +119,8 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 export function describeKeys(r: KeyLogReport): string {
   const bad = r.malformed ? ` (${plural(r.malformed, 'malformed line')} skipped)` : '';
   const head = `Key log: ${r.source} · ${plural(r.entries, 'entry', 'entries')}${bad}`;
-  if (r.connections === 0) return `${head} · the capture has no DTLS handshake to match them to`;
+  // TLS over TCP is decrypted too (the dissector's TLS sessions), but only DTLS connections are counted here
+  if (r.connections === 0) return `${head} · no DTLS handshake in the capture to count them against (TLS records are decrypted in the packet detail)`;
   const outcome = [r.decrypted ? `${r.decrypted} decrypted` : '', r.wrongKey ? `${r.wrongKey} wrong key` : '', r.finishedVerified ? `${plural(r.finishedVerified, 'Finished', 'Finished')} verified` : '', r.finishedMismatch ? `${r.finishedMismatch} Finished MISMATCH` : '']
     .filter(Boolean)
     .join(', ');
