@@ -7,7 +7,7 @@ import { PROTOCOLS, type PackedTrace } from './model/packed.ts';
 import { hopOfPacketNear, Timeline } from './model/timeline.ts';
 import { checkAssignments, formatViewState, parseViewState, type ViewState } from './model/url.ts';
 import type { KeyLogFile } from './model/capture-load.ts';
-import { describeKeys, type KeyLogReport } from './model/decryption-watch.ts';
+import type { KeyLogReport } from './model/decryption-watch.ts';
 import { KeyedLabels } from './model/keyed-labels.ts';
 import { runRef } from './model/run-ref.ts';
 import { FileOpener } from './file-open.ts';
@@ -270,19 +270,7 @@ export class App {
 
   /** A key log dropped with no capture loaded: said in the page until a capture comes. */
   keyLogWaiting(k: KeyLogFile | undefined): void {
-    this.waitingKeys = k;
-    this.showKeyLine();
-  }
-
-  private waitingKeys: KeyLogFile | undefined;
-
-  /** The keys of the capture on screen, else a key log waiting for the next capture, else nothing. */
-  private showKeyLine(): void {
-    const keys = this.keys;
-    const k = this.waitingKeys;
-    if (keys) this.info.setKeyLog(describeKeys(keys), keys.wrongKey > 0 || (keys.connections > 0 && keys.matched === 0) ? 'problem' : 'ok');
-    else if (k) this.info.setKeyLog(`Key log: ${k.name} is waiting for a capture: open or drop a pcap or pcapng and it is dissected with these keys.`, 'waiting');
-    else this.info.setKeyLog('');
+    this.info.setWaiting(k?.name);
   }
 
   /** A scenario file runs like a preset (and shows in the Scenario tab); a trace file shows as recorded. */
@@ -347,7 +335,7 @@ export class App {
   private setSource(capture: boolean, keys: KeyLogReport | undefined): void {
     this.isCapture = capture;
     this.keys = keys;
-    this.showKeyLine();
+    this.info.setKeys(keys);
   }
 
   /** A persistent message above the views (what failed and where); it stays until dismissed or replaced. */

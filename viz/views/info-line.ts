@@ -1,3 +1,4 @@
+import { describeKeys, type KeyLogReport } from '../model/decryption-watch.ts';
 import { el } from './dom.ts';
 
 /**
@@ -7,7 +8,9 @@ import { el } from './dom.ts';
 export class InfoLine {
   readonly root: HTMLElement;
   private readonly keyLog = el('span', { 'data-testid': 'keylog' });
-  private readonly link = el('span', { 'data-testid': 'link-note', style: 'color:var(--rewrite, #e0a030)' });
+  private readonly link = el('span', { 'data-testid': 'link-note', style: 'color:var(--rewrite)' });
+  private keys: KeyLogReport | undefined;
+  private waiting: string | undefined;
 
   constructor(after: HTMLElement) {
     this.root = el('div', { class: 'status', 'data-testid': 'source-info', role: 'status' }, this.keyLog, ' ', this.link);
@@ -15,10 +18,15 @@ export class InfoLine {
     this.update();
   }
 
-  setKeyLog(text: string, level: 'ok' | 'waiting' | 'problem' = 'ok'): void {
-    this.keyLog.textContent = text;
-    this.keyLog.dataset.level = level;
-    this.keyLog.style.color = level === 'problem' ? '#d0453a' : level === 'waiting' ? 'var(--rewrite, #e0a030)' : '';
+  /** The keys the capture on screen was read with (none for a simulated run or a capture without keys). */
+  setKeys(keys: KeyLogReport | undefined): void {
+    this.keys = keys;
+    this.update();
+  }
+
+  /** A key log waiting for the next capture (its file name), or none. */
+  setWaiting(name: string | undefined): void {
+    this.waiting = name;
     this.update();
   }
 
@@ -27,7 +35,13 @@ export class InfoLine {
     this.update();
   }
 
+  /** The capture's keys first; else a key log waiting for a capture; red when a key was wrong or none matched. */
   private update(): void {
+    const k = this.keys;
+    const level = k ? (k.wrongKey > 0 || (k.connections > 0 && k.matched === 0) ? 'problem' : 'ok') : this.waiting ? 'waiting' : '';
+    this.keyLog.textContent = k ? describeKeys(k) : this.waiting ? `Key log: ${this.waiting} is waiting for a capture: open or drop a pcap or pcapng and it is dissected with these keys.` : '';
+    this.keyLog.dataset.level = level;
+    this.keyLog.style.color = level === 'problem' ? '#d0453a' : level === 'waiting' ? 'var(--rewrite)' : '';
     this.root.hidden = this.keyLog.textContent === '' && this.link.textContent === '';
   }
 }
