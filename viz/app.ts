@@ -539,9 +539,6 @@ export class App {
       if (l) void this.runScenario(l.scenario, undefined, {});
     });
     const file = $('file') as HTMLInputElement;
-    // a capture and its key log are picked together; a key log's name says nothing (content decides), so no filter
-    file.multiple = true;
-    file.removeAttribute('accept');
     file.addEventListener('change', () => {
       const fs = [...(file.files ?? [])];
       if (fs.length) void this.openFiles(fs);
@@ -616,7 +613,6 @@ export class App {
 
   private setupDrop(): void {
     const zone = $('drop-zone');
-    zone.textContent = 'Drop a pcap or pcapng (with its key log, if you have one), a key log, a scenario or an rtclab trace (.json)';
     window.addEventListener('dragover', (e) => {
       e.preventDefault();
       zone.hidden = false;
