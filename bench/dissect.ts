@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readCapture, CaptureReader } from '../sim/wire/pcap/capture-reader.ts';
 import { PcapngEncoder } from '../sim/wire/pcap/pcapng-encode.ts';
-import type { Capture, CapturePacket } from '../sim/wire/pcap/capture.ts';
+import type { Capture, CaptureEvent, CapturePacket } from '../sim/wire/pcap/capture.ts';
 import { Dissector } from '../sim/dissect/dissector.ts';
 import { packetToJson } from '../sim/dissect/json.ts';
 import type { DissectedPacket } from '../sim/dissect/types.ts';
@@ -24,8 +24,9 @@ import { best, rate, row } from './measure.ts';
  *   best of a few runs. Its start-up (the same command on a one-packet file) is measured on its own and subtracted:
  *   the per-packet rate is packets / (time − start-up).
  * - ours: what `rtclab dissect` does, in-process (no Node start-up to subtract): the file read in 1 MiB chunks
- *   through the streaming CaptureReader, `Dissector({ spans: false })`, and the same fields printed as one
- *   tab-separated line per packet, written to /dev/null like tshark's. Best of several runs.
+ *   through the streaming CaptureReader (each packet handed out as it is framed), `Dissector({ spans: false })`,
+ *   and the same fields printed as one tab-separated line per packet, written to /dev/null like tshark's. Best of
+ *   several runs.
  *
  * The verdict uses the per-packet ratio. Other lines (JSON output, every field span, the original capture once with
  * tshark's start-up counted, the issue's first measure) are context.
@@ -212,26 +213,25 @@ function dissectFile(file: string, spans: boolean, output: Output): number {
   try {
     const reader = new CaptureReader();
     const d = new Dissector({ spans });
-    const each = (events: ReturnType<CaptureReader['push']>): void => {
-      for (const e of events) {
-        if (e.kind !== 'packet') continue;
-        const raw = e.packet;
-        const p = d.packet(raw.data, { index: raw.index, linkType: raw.linkType, link: raw.link, t: raw.time?.us ?? 0 });
-        text += output(raw.index + 1, p, raw);
-        packets++;
-        if (text.length > 65536) {
-          writeSync(sink, text);
-          text = '';
-        }
+    // each packet dissected as soon as it is framed (pushEach): nothing of a chunk waits in a list
+    const each = (e: CaptureEvent): void => {
+      if (e.kind !== 'packet') return;
+      const raw = e.packet;
+      const p = d.packet(raw.data, { index: raw.index, linkType: raw.linkType, link: raw.link, t: raw.time?.us ?? 0 });
+      text += output(raw.index + 1, p, raw);
+      packets++;
+      if (text.length > 65536) {
+        writeSync(sink, text);
+        text = '';
       }
     };
     for (;;) {
       const buf = new Uint8Array(CHUNK);
       const n = readSync(fd, buf, 0, CHUNK, null);
       if (n === 0) break;
-      each(reader.push(buf.subarray(0, n)));
+      reader.pushEach(buf.subarray(0, n), each);
     }
-    each(reader.end());
+    reader.endEach(each);
     writeSync(sink, text);
   } finally {
     closeSync(fd);

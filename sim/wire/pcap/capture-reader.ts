@@ -26,6 +26,7 @@ type State = 'start' | 'pcap-header' | 'pcap-record' | 'pcapng' | 'failed' | 'en
  *   for await (const chunk of stream) handle(r.push(chunk));
  *   handle(r.end());
  *
+ * or, to dissect each packet as soon as it is framed, `r.pushEach(chunk, onEvent)` and `r.endEach(onEvent)`.
  * Bytes are copied only when a record or block straddles two chunks; packets are views into the pushed chunks,
  * so a chunk's memory must not be reused after it is pushed. A fatal problem (a framing that cannot be trusted)
  * stops reading; everything read before it has already been returned.
@@ -38,7 +39,6 @@ export class CaptureReader {
   private offset = 0;
   /** Bytes the next unit (header, record, block) needs before it can be read. */
   private need = 4;
-  private out: CaptureEvent[] = [];
   private pcap: PcapFileHeader | undefined;
   private section: SectionContext | undefined;
   private sectionCount = 0;
@@ -46,29 +46,57 @@ export class CaptureReader {
   private packetCount = 0;
 
   push(chunk: Uint8Array): CaptureEvent[] {
-    if (this.state === 'failed') return [];
-    if (this.state === 'ended') {
-      return [{ kind: 'problem', problem: { offset: this.offset, length: 0, message: 'push() after end(): data ignored', fatal: false } }];
-    }
-    if (chunk.length > 0) {
-      this.pending.push(chunk);
-      this.pendingBytes += chunk.length;
-      this.drain();
-    }
-    return this.flush();
+    const out: CaptureEvent[] = [];
+    this.pushEach(chunk, (e) => out.push(e));
+    return out;
   }
 
   /** Call once the input is over: reports a file that ends inside a header, record or block. */
   end(): CaptureEvent[] {
-    if (this.state === 'failed' || this.state === 'ended') return this.flush();
-    if (this.state === 'start' && this.offset === 0 && this.pendingBytes === 0) {
-      this.fail(0, 0, 'empty input: no pcap or pcapng header');
-    } else if (this.pendingBytes > 0) {
-      this.fail(this.offset, this.pendingBytes, `truncated: the file ends inside ${this.unitName()} at offset ${this.offset} (${this.pendingBytes} of ${this.need} bytes present)`);
-    } else {
-      this.state = 'ended';
+    const out: CaptureEvent[] = [];
+    this.endEach((e) => out.push(e));
+    return out;
+  }
+
+  /**
+   * `push`, handing each event to `onEvent` as soon as it is read instead of returning a chunk's events as one list:
+   * a packet can then be dissected and dropped before the next is framed, so nothing of a chunk waits (a list of a
+   * chunk's thousands of packets outlives many young-generation collections). If `onEvent` throws, the reader is
+   * left mid-chunk: do not push to it again.
+   */
+  pushEach(chunk: Uint8Array, onEvent: (e: CaptureEvent) => void): void {
+    this.sink = onEvent;
+    try {
+      if (this.state === 'failed') return;
+      if (this.state === 'ended') {
+        onEvent({ kind: 'problem', problem: { offset: this.offset, length: 0, message: 'push() after end(): data ignored', fatal: false } });
+        return;
+      }
+      if (chunk.length > 0) {
+        this.pending.push(chunk);
+        this.pendingBytes += chunk.length;
+        this.drain();
+      }
+    } finally {
+      this.sink = undefined;
     }
-    return this.flush();
+  }
+
+  /** `end`, handing each event to `onEvent`. */
+  endEach(onEvent: (e: CaptureEvent) => void): void {
+    this.sink = onEvent;
+    try {
+      if (this.state === 'failed' || this.state === 'ended') return;
+      if (this.state === 'start' && this.offset === 0 && this.pendingBytes === 0) {
+        this.fail(0, 0, 'empty input: no pcap or pcapng header');
+      } else if (this.pendingBytes > 0) {
+        this.fail(this.offset, this.pendingBytes, `truncated: the file ends inside ${this.unitName()} at offset ${this.offset} (${this.pendingBytes} of ${this.need} bytes present)`);
+      } else {
+        this.state = 'ended';
+      }
+    } finally {
+      this.sink = undefined;
+    }
   }
 
   /** Bytes read and handed out so far (the file offset of the next unit). */
@@ -76,10 +104,11 @@ export class CaptureReader {
     return this.offset;
   }
 
-  private flush(): CaptureEvent[] {
-    const out = this.out;
-    this.out = [];
-    return out;
+  /** Where events go while `pushEach` or `endEach` runs (set for the call only). */
+  private sink: ((e: CaptureEvent) => void) | undefined;
+
+  private emit(e: CaptureEvent): void {
+    this.sink?.(e);
   }
 
   private unitName(): string {
@@ -103,14 +132,14 @@ export class CaptureReader {
   }
 
   private fail(offset: number, length: number, message: string): void {
-    this.out.push({ kind: 'problem', problem: { offset, length, message, fatal: true } });
+    this.emit({ kind: 'problem', problem: { offset, length, message, fatal: true } });
     this.state = 'failed';
     this.pending = [];
     this.pendingBytes = 0;
   }
 
   private problem(offset: number, length: number, message: string): void {
-    this.out.push({ kind: 'problem', problem: { offset, length, message, fatal: false } });
+    this.emit({ kind: 'problem', problem: { offset, length, message, fatal: false } });
   }
 
   /** Reads every whole unit that is pending. Each pass consumes bytes or raises `need`, so it always ends. */
@@ -209,11 +238,11 @@ export class CaptureReader {
     if (this.wait(PCAP_FILE_HEADER, avail)) return 0;
     const h = pcapFileHeader(buf.subarray(pos, pos + PCAP_FILE_HEADER));
     this.pcap = h;
-    this.out.push({ kind: 'format', format: 'pcap', littleEndian: h.littleEndian, magic: h.magic });
+    this.emit({ kind: 'format', format: 'pcap', littleEndian: h.littleEndian, magic: h.magic });
     if (h.major !== 2) this.problem(4, 4, `pcap version ${h.major}.${h.minor} at offset 4; only 2.4 is defined (read as 2.4)`);
     const iface: CaptureInterface = pcapInterface(h);
     this.interfaceCount = 1;
-    this.out.push({ kind: 'interface', iface });
+    this.emit({ kind: 'interface', iface });
     this.state = 'pcap-record';
     this.need = h.recordHeaderLength;
     return PCAP_FILE_HEADER;
@@ -244,7 +273,7 @@ export class CaptureReader {
       this.problem(at + 8, 8, `packet record ${index} at offset ${at}: captured length ${r.capturedLength} exceeds the original length ${r.originalLength}`);
     }
     const packet = pcapPacket(buf, pos, at, index, h, r);
-    this.out.push({ kind: 'packet', packet });
+    this.emit({ kind: 'packet', packet });
     this.need = h.recordHeaderLength;
     return total;
   }
@@ -301,7 +330,7 @@ export class CaptureReader {
       return;
     }
     const index = this.sectionCount++;
-    if (index === 0) this.out.push({ kind: 'format', format: 'pcapng', littleEndian: e.littleEndian, magic: BT_SHB });
+    if (index === 0) this.emit({ kind: 'format', format: 'pcapng', littleEndian: e.littleEndian, magic: BT_SHB });
     const section: SectionContext = {
       section: index,
       littleEndian: e.littleEndian,
@@ -312,12 +341,12 @@ export class CaptureReader {
       emit: (ev) => {
         if (ev.kind === 'interface') this.interfaceCount = ev.iface.id + 1;
         if (ev.kind === 'packet') this.packetCount = ev.packet.index + 1;
-        this.out.push(ev);
+        this.emit(ev);
       },
       problem: (rel, length, message) => this.problem(section.blockOffset + rel, length, message),
     };
     this.section = section;
-    this.out.push({
+    this.emit({
       kind: 'section',
       section: {
         index,
@@ -329,7 +358,7 @@ export class CaptureReader {
         ...(h.userappl !== undefined ? { userappl: h.userappl } : {}),
       },
     });
-    for (const text of h.comments) this.out.push({ kind: 'comment', comment: { offset: at, where: 'section', text } });
+    for (const text of h.comments) this.emit({ kind: 'comment', comment: { offset: at, where: 'section', text } });
     if (h.optionProblem) this.problem(at + h.optionProblem.at, 4, `Section Header Block at offset ${at}: ${h.optionProblem.message}`);
   }
 }
