@@ -8,13 +8,13 @@ import type { Capture, CaptureEvent, CapturePacket } from '../sim/wire/pcap/capt
 import { Dissector } from '../sim/dissect/dissector.ts';
 import { packetToJson } from '../sim/dissect/json.ts';
 import type { DissectedPacket } from '../sim/dissect/types.ts';
-import { toHex } from '../sim/core/encoding.ts';
 import { messageType, type StunMessage } from '../sim/wire/stun/index.ts';
 import type { DissectedRecord } from '../sim/wire/dtls/datagram.ts';
 import type { RtpPacket } from '../sim/wire/rtp/rtp.ts';
 import type { RtcpPacket } from '../sim/wire/rtcp/rtcp.ts';
 import type { SrtcpView } from '../sim/srtp/dissect.ts';
 import { best, rate, row } from './measure.ts';
+import { LineWriter, written } from './line-writer.ts';
 
 /**
  * Dissection speed per packet, ours against tshark, on the largest WebRTC capture in captures/ replicated REPEAT
@@ -124,9 +124,6 @@ function replicate(c: Capture, times: number, limit = Infinity): Uint8Array {
   return enc.finish();
 }
 
-const hex4 = (n: number): string => `0x${n.toString(16).padStart(4, '0')}`;
-const hex8 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
-
 /** RTCP packet type (RFC 3550 §12.1, RFC 4585 §6.1) of a decoded RTCP packet. */
 function rtcpPt(p: RtcpPacket): number {
   switch (p.type) {
@@ -154,62 +151,79 @@ function rtcpPt(p: RtcpPacket): number {
 
 /** The tshark fields of TSHARK_FIELDS, from our dissection, as one tab-separated line (values tshark would print). */
 export function fieldsLine(no: number, p: DissectedPacket): string {
-  let stunType = '';
-  let stunId = '';
-  let dtls = '';
-  let ssrc = '';
-  let seq = '';
-  let pt = '';
-  let rtcp = '';
+  return written((w) => writeFields(w, no, p));
+}
+
+/** `fieldsLine` written on `w`: no string made per value or per line. */
+function writeFields(w: LineWriter, no: number, p: DissectedPacket): void {
+  let stun: StunMessage | undefined;
+  let dtls: DissectedRecord[] | undefined;
+  let rtp: RtpPacket | undefined;
+  let rtcp: RtcpPacket[] | undefined;
+  let srtcp: SrtcpView | undefined;
+  // the last layer of each kind speaks (RTCP and SRTCP share one column)
   for (const l of p.layers) {
     const v = l.value;
     if (v === undefined || l.plaintext) continue;
     switch (l.protocol) {
-      case 'STUN': {
-        const m = v as StunMessage;
-        stunType = hex4(messageType(m.method, m.class));
-        stunId = toHex(m.transactionId);
+      case 'STUN':
+        stun = v as StunMessage;
         break;
-      }
       case 'DTLS':
-        dtls = (v as DissectedRecord[]).map((r) => (r.record.kind === 'dtls12' ? r.record.contentType : 23)).join(',');
+        dtls = v as DissectedRecord[];
         break;
       case 'RTP':
-      case 'SRTP': {
-        const h = (v as RtpPacket).header;
-        ssrc = hex8(h.ssrc);
-        seq = String(h.sequenceNumber);
-        pt = String(h.payloadType);
+      case 'SRTP':
+        rtp = v as RtpPacket;
         break;
-      }
       case 'RTCP':
-        rtcp = (v as RtcpPacket[]).map(rtcpPt).join(',');
+        rtcp = v as RtcpPacket[];
+        srtcp = undefined;
         break;
       case 'SRTCP':
-        rtcp = String((v as SrtcpView).packetType);
+        srtcp = v as SrtcpView;
+        rtcp = undefined;
         break;
       default:
     }
   }
+  const TAB = 9;
   const f = p.flow;
-  const udp = f?.transport === 'UDP';
-  return `${no}\t${f?.srcIp ?? ''}\t${f?.dstIp ?? ''}\t${udp ? f.srcPort : ''}\t${udp ? f.dstPort : ''}\t${stunType}\t${stunId}\t${dtls}\t${ssrc}\t${seq}\t${pt}\t${rtcp}\n`;
+  w.dec(no).byte(TAB);
+  if (f) w.text(f.srcIp);
+  w.byte(TAB);
+  if (f) w.text(f.dstIp);
+  w.byte(TAB);
+  if (f?.transport === 'UDP') w.dec(f.srcPort).byte(TAB).dec(f.dstPort);
+  else w.byte(TAB);
+  w.byte(TAB);
+  if (stun) w.hex(messageType(stun.method, stun.class), 4).byte(TAB).hexBytes(stun.transactionId);
+  else w.byte(TAB);
+  w.byte(TAB);
+  if (dtls) dtls.forEach((r, i) => (i > 0 ? w.byte(44) : w).dec(r.record.kind === 'dtls12' ? r.record.contentType : 23));
+  w.byte(TAB);
+  if (rtp) w.hex(rtp.header.ssrc, 8).byte(TAB).dec(rtp.header.sequenceNumber).byte(TAB).dec(rtp.header.payloadType);
+  else w.byte(TAB).byte(TAB);
+  w.byte(TAB);
+  if (rtcp) rtcp.forEach((r, i) => (i > 0 ? w.byte(44) : w).dec(rtcpPt(r)));
+  else if (srtcp) w.dec(srtcp.packetType);
+  w.byte(10);
 }
 
-type Output = (no: number, p: DissectedPacket, raw: CapturePacket) => string;
+type Output = (w: LineWriter, no: number, p: DissectedPacket, raw: CapturePacket) => void;
 
-const fieldsOutput: Output = (no, p) => fieldsLine(no, p);
-const jsonOutput: Output = (no, p, raw) => `${JSON.stringify(packetToJson(p, { no, ts: (raw.time?.us ?? 0) / 1e6 }))}\n`;
+const fieldsOutput: Output = (w, no, p) => writeFields(w, no, p);
+const jsonOutput: Output = (w, no, p, raw) => void w.text(JSON.stringify(packetToJson(p, { no, ts: (raw.time?.us ?? 0) / 1e6 }))).byte(10);
 
 /**
  * `rtclab dissect`'s path over a file: 1 MiB reads through the streaming reader, the dissector, one output line per
  * packet written to /dev/null in 64 KiB batches. Returns the packet count.
  */
-function dissectFile(file: string, spans: boolean, output: Output): number {
+export function dissectFile(file: string, spans: boolean, output: Output = fieldsOutput): number {
   const fd = openSync(file, 'r');
   const sink = openSync('/dev/null', 'w');
   let packets = 0;
-  let text = '';
+  const w = new LineWriter((bytes) => void writeSync(sink, bytes));
   try {
     const reader = new CaptureReader();
     const d = new Dissector({ spans });
@@ -218,12 +232,8 @@ function dissectFile(file: string, spans: boolean, output: Output): number {
       if (e.kind !== 'packet') return;
       const raw = e.packet;
       const p = d.packet(raw.data, { index: raw.index, linkType: raw.linkType, link: raw.link, t: raw.time?.us ?? 0 });
-      text += output(raw.index + 1, p, raw);
+      output(w, raw.index + 1, p, raw);
       packets++;
-      if (text.length > 65536) {
-        writeSync(sink, text);
-        text = '';
-      }
     };
     for (;;) {
       const buf = new Uint8Array(CHUNK);
@@ -232,7 +242,7 @@ function dissectFile(file: string, spans: boolean, output: Output): number {
       reader.pushEach(buf.subarray(0, n), each);
     }
     reader.endEach(each);
-    writeSync(sink, text);
+    w.flush();
   } finally {
     closeSync(fd);
     closeSync(sink);
