@@ -7,6 +7,9 @@ interface OpenGroup {
   display?: string;
 }
 
+const NO_PROBLEMS: readonly Problem[] = Object.freeze([]);
+const NO_FIELDS: readonly Field[] = Object.freeze([]);
+
 /** Whether Readers created now record field spans; see `withoutSpans`. */
 let recordSpans = true;
 
@@ -58,26 +61,58 @@ export function spansOn(): boolean {
  */
 export class Reader {
   pos: number;
-  readonly problems: Problem[] = [];
+  /** Replaced by a fresh list on `reset` once it has entries (a list handed out is never emptied or reused). */
+  problems: Problem[] = [];
   /** Open groups, the top level first; made on first use (a reader without spans often never needs it). */
   private stack: OpenGroup[] | undefined;
   private truncatedAt = -1;
   /** Only for 64-bit reads; the narrower ones combine bytes directly (no view per reader). */
   private view: DataView | undefined;
   /** False inside `withoutSpans`: field(), group() and named reads record nothing. */
-  readonly spans = recordSpans;
+  spans = recordSpans;
 
   /**
    * @param bytes the buffer; @param base the absolute offset of bytes[0] in the outermost buffer, so spans of a
    * payload decoded on its own land on the right bytes of the whole packet; @param end where reading stops.
    */
   constructor(
-    readonly buf: Uint8Array,
-    readonly base = 0,
+    public buf: Uint8Array,
+    public base = 0,
     start = 0,
-    readonly end = buf.length,
+    public end = buf.length,
   ) {
     this.pos = start;
+  }
+
+  /**
+   * Points the reader at new bytes, as `new Reader(buf, base)` would (span recording as it is now), so a decoder
+   * can keep one Reader instead of making one per call. Only for a decoder that hands out what it read before it
+   * is called again (not reentrant) and that hands out `problemList()` and `fieldList()`, never the lists themselves.
+   */
+  reset(buf: Uint8Array, base = 0): this {
+    this.buf = buf;
+    this.base = base;
+    this.pos = 0;
+    this.end = buf.length;
+    this.spans = recordSpans;
+    this.truncatedAt = -1;
+    this.view = undefined;
+    this.stack = undefined;
+    this.loose = undefined;
+    if (this.problems.length) this.problems = [];
+    return this;
+  }
+
+  /** The problems to hand out: this reader's list when it has any, else the shared frozen empty one. */
+  problemList(): readonly Problem[] {
+    return this.problems.length ? this.problems : NO_PROBLEMS;
+  }
+
+  /** The top-level fields to hand out: the shared frozen empty list when none were recorded. */
+  fieldList(): readonly Field[] {
+    if (!this.spans) return this.loose?.length ? this.loose : NO_FIELDS;
+    const top = this.stack?.[0]?.fields;
+    return top?.length ? top : NO_FIELDS;
   }
 
   get remaining(): number {

@@ -24,6 +24,7 @@ export const IPv4Fixed = struct('IPv4 header', [
 
 export const IPV4_MIN_HEADER = 20;
 const NO_OPTIONS = new Uint8Array(0);
+const reader = new Reader(NO_OPTIONS);
 
 export interface IPv4Header {
   readonly version: number;
@@ -77,31 +78,32 @@ const OPTION_NAMES: Readonly<Record<number, string>> = {
  * or is not IPv4 at all.
  */
 export function decodeIPv4(buf: Uint8Array, base = 0): Decoded<IPv4Header | undefined> {
-  const r = new Reader(buf, base);
+  // one Reader for every call (nothing here decodes IPv4 again before it returns)
+  const r = reader.reset(buf, base);
   const h = IPv4Fixed.decode(r);
-  const fields = r.fields;
   const problems: Problem[] = r.problems;
   if (buf.length > 0 && h.version !== 4) {
     problems.push({ offset: base, length: 1, message: `IP version ${h.version}, expected 4` });
-    return { value: undefined, fields: within(fields, base, buf.length), problems };
+    return { value: undefined, fields: within(r.fieldList(), base, buf.length), problems: r.problemList() };
   }
-  if (r.truncated) return { value: undefined, fields: within(fields, base, buf.length), problems };
+  if (r.truncated) return { value: undefined, fields: within(r.fieldList(), base, buf.length), problems: r.problemList() };
   const headerLength = h.ihl * 4;
   if (h.ihl < 5) {
     problems.push({ offset: base, length: 1, message: `IHL ${h.ihl} (${headerLength} bytes) is less than the minimum 5 (RFC 791 §3.1)` });
-    return { value: undefined, fields, problems };
+    return { value: undefined, fields: r.fieldList(), problems: r.problemList() };
   }
   if (headerLength > buf.length) {
     problems.push({ offset: base + IPV4_MIN_HEADER, length: buf.length - IPV4_MIN_HEADER, message: `truncated: IHL says the header has ${headerLength} bytes, only ${buf.length} captured` });
-    return { value: undefined, fields, problems };
+    return { value: undefined, fields: r.fieldList(), problems: r.problemList() };
   }
   // most headers have no options: one shared empty view rather than one per datagram
   const options = headerLength > IPV4_MIN_HEADER ? r.bytes(headerLength - IPV4_MIN_HEADER) : NO_OPTIONS;
-  if (options.length > 0) fields.push(optionsField(options, base + IPV4_MIN_HEADER, problems));
+  // the options field is listed with or without spans (it carries their problems)
+  if (options.length > 0) r.fields.push(optionsField(options, base + IPV4_MIN_HEADER, problems));
 
   const expected = internetChecksumWithout(buf, headerLength);
   const ok = h.headerChecksum === expected || internetChecksum(buf, 0, headerLength) === 0;
-  if (r.spans) replaceDisplay(fields, 'headerChecksum', showChecksum(h.headerChecksum, expected));
+  if (r.spans) replaceDisplay(r.fields, 'headerChecksum', showChecksum(h.headerChecksum, expected));
   if (!ok) problems.push({ offset: base + 10, length: 2, message: `bad header checksum 0x${hex4(h.headerChecksum)}, should be 0x${hex4(expected)}` });
   if (h.reservedFlag) problems.push({ offset: base + 6, length: 1, message: 'reserved flag bit is set (RFC 791 §3.1: must be zero)' });
 
@@ -139,8 +141,8 @@ export function decodeIPv4(buf: Uint8Array, base = 0): Decoded<IPv4Header | unde
       payloadOffset: headerLength,
       payloadLength: end - headerLength,
     },
-    fields,
-    problems,
+    fields: r.fieldList(),
+    problems: r.problemList(),
   };
 }
 

@@ -15,6 +15,7 @@ export const UdpFixed = struct('UDP header', [
 ]);
 
 export const UDP_HEADER_LENGTH = 8;
+const reader = new Reader(new Uint8Array(0));
 
 /**
  * correct / incorrect: verified against the pseudo-header; absent: IPv4 with checksum 0 (RFC 768);
@@ -53,11 +54,11 @@ export interface UdpDecodeOptions {
  */
 export function decodeUdp(buf: Uint8Array, opts: UdpDecodeOptions = {}): Decoded<UdpHeader | undefined> {
   const base = opts.base ?? 0;
-  const r = new Reader(buf, base);
+  // one Reader for every call (nothing here decodes UDP again before it returns)
+  const r = reader.reset(buf, base);
   const h = UdpFixed.decode(r);
-  const fields = r.fields;
   const problems: Problem[] = r.problems;
-  if (r.truncated) return { value: undefined, fields: within(fields, base, buf.length), problems };
+  if (r.truncated) return { value: undefined, fields: within(r.fieldList(), base, buf.length), problems: r.problemList() };
 
   let payloadLength = buf.length - UDP_HEADER_LENGTH;
   let lengthOk = !opts.fragment;
@@ -98,8 +99,8 @@ export function decodeUdp(buf: Uint8Array, opts: UdpDecodeOptions = {}): Decoded
   } else if (!lengthOk && !opts.fragment) {
     note = 'unverified: bad length';
   }
-  if (r.spans) replaceDisplay(fields, 'checksum', showChecksum(h.checksum, expected, note));
-  if (payloadLength > 0 && r.spans) fields.push({ name: 'payload', offset: base + UDP_HEADER_LENGTH, length: payloadLength, display: `${payloadLength} bytes` });
+  if (r.spans) replaceDisplay(r.fields, 'checksum', showChecksum(h.checksum, expected, note));
+  if (payloadLength > 0 && r.spans) r.fields.push({ name: 'payload', offset: base + UDP_HEADER_LENGTH, length: payloadLength, display: `${payloadLength} bytes` });
   return {
     value: {
       srcPort: h.srcPort,
@@ -111,8 +112,8 @@ export function decodeUdp(buf: Uint8Array, opts: UdpDecodeOptions = {}): Decoded
       payloadOffset: UDP_HEADER_LENGTH,
       payloadLength,
     },
-    fields,
-    problems,
+    fields: r.fieldList(),
+    problems: r.problemList(),
   };
 }
 

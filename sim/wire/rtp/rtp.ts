@@ -49,15 +49,18 @@ export interface RtpDecodeOptions {
   readonly srtpTagLength?: number;
 }
 
+const reader = new Reader(new Uint8Array(0));
+
 /** Decodes an RTP (or SRTP) packet; never throws. */
 export function decodeRtp(bytes: Uint8Array, options: RtpDecodeOptions = {}, base = 0): Decoded<RtpPacket> {
-  const r = new Reader(bytes, base);
+  // one Reader for every call (nothing here decodes RTP again before it returns)
+  const r = reader.reset(bytes, base);
   const header = readRtpHeader(r, options.extensions);
   const tag = options.srtpTagLength ?? 0;
   let payloadEnd = Math.max(header.headerLength, bytes.length - tag);
   let paddingLength = 0;
   if (r.truncated) {
-    return { value: { header, payload: new Uint8Array(0), paddingLength: 0 }, fields: r.fields, problems: r.problems };
+    return { value: { header, payload: new Uint8Array(0), paddingLength: 0 }, fields: r.fieldList(), problems: r.problemList() };
   }
   if (tag > 0) {
     if (bytes.length - header.headerLength < tag) r.problem(`SRTP packet too short for a ${tag}-byte auth tag`, header.headerLength, bytes.length - header.headerLength);
@@ -77,7 +80,7 @@ export function decodeRtp(bytes: Uint8Array, options: RtpDecodeOptions = {}, bas
     if (paddingLength > 0) r.field('padding bytes', payloadEnd, paddingLength, `${paddingLength} bytes`);
     if (tag > 0 && bytes.length - header.headerLength >= tag) r.field('SRTP auth tag', bytes.length - tag, tag);
   }
-  return { value: { header, payload, paddingLength }, fields: r.fields, problems: r.problems };
+  return { value: { header, payload, paddingLength }, fields: r.fieldList(), problems: r.problemList() };
 }
 
 /** Reads the fixed header, CSRC list and header extension at the reader's position. */
@@ -86,11 +89,14 @@ export function readRtpHeader(r: Reader, extensions?: ExtensionMap): RtpHeader {
   const h = r.spans ? r.group('RTP fixed header', () => readFixedHeader(r)) : readFixedHeader(r);
   const first = h.first;
   if (first.version !== 2 && !r.truncated) r.problem(`RTP version ${first.version}, expected 2`, start, 1);
-  const csrcs: number[] = [];
+  // most packets list no CSRC: they share one frozen empty list
+  let csrcs: readonly number[] = NO_CSRCS;
   if (first.csrcCount > 0) {
+    const list: number[] = [];
     r.group('CSRC list', () => {
-      for (let i = 0; i < first.csrcCount && !r.truncated; i++) csrcs.push(r.u32(`CSRC ${i + 1}`, hex8));
+      for (let i = 0; i < first.csrcCount && !r.truncated; i++) list.push(r.u32(`CSRC ${i + 1}`, hex8));
     });
+    csrcs = list;
   }
   const extension = first.extension && !r.truncated ? readHeaderExtension(r, extensions) : undefined;
   const headerLength = r.pos - start;
@@ -105,6 +111,7 @@ export function readRtpHeader(r: Reader, extensions?: ExtensionMap): RtpHeader {
 }
 
 const hex8 = hex(8);
+const NO_CSRCS: readonly number[] = Object.freeze([]);
 
 /** RFC 3550 §5.1: the first word, then sequence number, timestamp and SSRC. */
 function readFixedHeader(r: Reader): { first: ReturnType<typeof RtpFirstWord.decode>; sequenceNumber: number; timestamp: number; ssrc: number } {
