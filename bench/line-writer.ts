@@ -60,9 +60,12 @@ export class LineWriter {
     const b = this.buf;
     let digits = 1;
     for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++;
-    let p = this.pos + digits;
-    this.pos = p;
-    for (let m = n; p > this.pos - digits; m = Math.floor(m / 10)) b[--p] = 48 + (m % 10);
+    const end = this.pos + digits;
+    let p = end;
+    // below 2^31 a truncating division is an integer operation
+    if (n < 0x80000000) for (let m = n; p > this.pos; m = (m / 10) | 0) b[--p] = 48 + (m % 10);
+    else for (let m = n; p > this.pos; m = Math.floor(m / 10)) b[--p] = 48 + (m % 10);
+    this.pos = end;
     return this;
   }
 
@@ -72,13 +75,14 @@ export class LineWriter {
     const b = this.buf;
     const v = n >>> 0;
     let digits = 1;
-    for (let m = v; m >= 16; m = Math.floor(m / 16)) digits++;
+    for (let m = v >>> 4; m !== 0; m >>>= 4) digits++;
     if (digits < width) digits = width;
     b[this.pos++] = 48;
     b[this.pos++] = 120;
-    let p = this.pos + digits;
-    this.pos = p;
-    for (let m = v; p > this.pos - digits; m = Math.floor(m / 16)) b[--p] = HEX_DIGITS[m % 16]!;
+    const end = this.pos + digits;
+    let p = end;
+    for (let m = v; p > this.pos; m >>>= 4) b[--p] = HEX_DIGITS[m & 15]!;
+    this.pos = end;
     return this;
   }
 

@@ -297,23 +297,22 @@ export class CaptureReader {
     }
     const type = word(buf, pos, le);
     const length = word(buf, pos + 4, le);
-    const name = blockName(type);
     if (length < 12 || (type === BT_SHB && length < 28)) {
-      this.fail(at + 4, 4, `${name} at offset ${at} has block total length ${length}, less than the ${type === BT_SHB ? 28 : 12}-byte minimum`);
+      this.fail(at + 4, 4, `${blockName(type)} at offset ${at} has block total length ${length}, less than the ${type === BT_SHB ? 28 : 12}-byte minimum`);
       return 0;
     }
     if (length % 4 !== 0) {
-      this.fail(at + 4, 4, `${name} at offset ${at} has block total length ${length}, not a multiple of 4`);
+      this.fail(at + 4, 4, `${blockName(type)} at offset ${at} has block total length ${length}, not a multiple of 4`);
       return 0;
     }
     if (length > MAX_RECORD_BYTES) {
-      this.fail(at + 4, 4, `${name} at offset ${at} has block total length ${length} (over the ${MAX_RECORD_BYTES}-byte limit): the file is corrupt from here`);
+      this.fail(at + 4, 4, `${blockName(type)} at offset ${at} has block total length ${length} (over the ${MAX_RECORD_BYTES}-byte limit): the file is corrupt from here`);
       return 0;
     }
     if (this.wait(length, avail)) return 0;
     const trailing = word(buf, pos + length - 4, le);
     if (trailing !== length) {
-      this.fail(at + length - 4, 4, `${name} at offset ${at}: trailing block total length ${trailing} differs from the leading ${length}`);
+      this.fail(at + length - 4, 4, `${blockName(type)} at offset ${at}: trailing block total length ${trailing} differs from the leading ${length}`);
       return 0;
     }
     const block = new Endian(buf.subarray(pos, pos + length), le);

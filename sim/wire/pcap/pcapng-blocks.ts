@@ -197,16 +197,20 @@ interface PacketFields {
   readonly options: readonly CaptureOption[];
 }
 
+/** The name of a packet block kind (wanted only in a problem). */
+function packetBlockName(block: CapturePacket['block']): string {
+  return BLOCK_NAMES[block === 'epb' ? BT_EPB : block === 'spb' ? BT_SPB : BT_PB]!;
+}
+
 /** Builds the packet event shared by EPB, SPB and PB, with the checks on its lengths. */
 function packet(e: Endian, offset: number, ctx: SectionContext, p: PacketFields): void {
-  const what = BLOCK_NAMES[p.block === 'epb' ? BT_EPB : p.block === 'spb' ? BT_SPB : BT_PB]!;
   const index = ctx.nextPacketIndex++;
-  if (p.capturedLength === 0) ctx.problem(p.dataAt, 0, `${what} at offset ${offset} (packet ${index}) has a zero-length frame`);
+  if (p.capturedLength === 0) ctx.problem(p.dataAt, 0, `${packetBlockName(p.block)} at offset ${offset} (packet ${index}) has a zero-length frame`);
   if (p.iface.snaplen > 0 && p.capturedLength > p.iface.snaplen) {
-    ctx.problem(p.dataAt, p.capturedLength, `${what} at offset ${offset} (packet ${index}): captured length ${p.capturedLength} exceeds the interface snaplen ${p.iface.snaplen}`);
+    ctx.problem(p.dataAt, p.capturedLength, `${packetBlockName(p.block)} at offset ${offset} (packet ${index}): captured length ${p.capturedLength} exceeds the interface snaplen ${p.iface.snaplen}`);
   }
   if (p.capturedLength > p.originalLength) {
-    ctx.problem(p.dataAt, p.capturedLength, `${what} at offset ${offset} (packet ${index}): captured length ${p.capturedLength} exceeds the original length ${p.originalLength}`);
+    ctx.problem(p.dataAt, p.capturedLength, `${packetBlockName(p.block)} at offset ${offset} (packet ${index}): captured length ${p.capturedLength} exceeds the original length ${p.originalLength}`);
   }
   const data = e.buf.subarray(p.dataAt, p.dataAt + p.capturedLength);
   const none = p.options.length === 0;
