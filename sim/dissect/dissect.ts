@@ -7,7 +7,7 @@ import { decodeTcp, type TcpHeader } from '../wire/tcp/tcp.ts';
 import type { TcpSegmentResult } from './tcp-flow.ts';
 import { decodeLinkLayer, type LinkLayer } from '../wire/pcap/link-layer.ts';
 import { linkTypeName } from '../wire/pcap/linktype.ts';
-import { dataLayer, payloadLayers, type PayloadContext } from './udp-payload.ts';
+import { dataLayer, pushPayloadLayers, type PayloadContext } from './udp-payload.ts';
 import { LazyLayer, NONE, type LayerText } from './layer.ts';
 import { LazyPacket } from './packet.ts';
 import type { UdpHeader } from '../wire/ip/udp.ts';
@@ -39,7 +39,7 @@ export { formatEndpoint } from './endpoint.ts';
 
 /** Dissects one raw IP datagram (what every simulated hop carries). Never throws; offsets are absolute in `bytes`. */
 export function dissectPacket(bytes: Uint8Array, ctx: DissectContext = {}): DissectedPacket {
-  return finish(dissectIp(bytes, 0, ctx));
+  return dissectIp(bytes, 0, ctx);
 }
 
 const ETH_TEXT: LayerText<LinkLayer, undefined> = {
@@ -58,14 +58,8 @@ export function dissectFrame(frame: Uint8Array, linkType: number, ctx: DissectCo
   if (ip === undefined || ip > 0 || link.problems.length > 0) {
     layers.push(new LazyLayer('ETH', 0, ip ?? frame.length, spansOn() ? link.fields : NONE, link.problems, undefined, ETH_TEXT, link, undefined));
   }
-  if (ip === undefined) return finish({ layers, flow: undefined, ip: undefined });
-  return finish(dissectIp(frame.subarray(ip), ip, ctx, layers));
-}
-
-interface Draft {
-  layers: Layer[];
-  flow: Flow | undefined;
-  ip: IpDatagram | undefined;
+  if (ip === undefined) return finish(layers, undefined, undefined);
+  return dissectIp(frame.subarray(ip), ip, ctx, layers);
 }
 
 /** The layer that names the packet: the last one, unless that is opaque data inside something recognised. */
@@ -96,9 +90,10 @@ export function allProblems(layers: readonly Layer[]): readonly Problem[] {
   return all ?? (only ? [...only] : NONE);
 }
 
-function finish(d: Draft): DissectedPacket {
-  const top = topLayer(d.layers);
-  return new LazyPacket(d.layers, top?.protocol ?? 'DATA', allProblems(d.layers), d.flow, d.ip, top);
+/** The packet of these layers, named by its top layer. */
+function finish(layers: Layer[], flow: Flow | undefined, ip: IpDatagram | undefined): DissectedPacket {
+  const top = topLayer(layers);
+  return new LazyPacket(layers, top?.protocol ?? 'DATA', allProblems(layers), flow, ip, top);
 }
 
 const NOT_IP_TEXT: LayerText<undefined, undefined> = { summary: (l) => `${l.length} bytes, not an IP datagram` };
@@ -139,18 +134,18 @@ function ipv4At(b: Uint8Array, at: number): number {
 }
 
 /** `buf` starts at the IP header, which sits at `base` in the packet. */
-function dissectIp(buf: Uint8Array, base: number, ctx: DissectContext, outer: Layer[] = []): Draft {
+function dissectIp(buf: Uint8Array, base: number, ctx: DissectContext, outer: Layer[] = []): DissectedPacket {
   const ip = decodeIpDatagram(buf, base);
   const v = ip.value;
   if (!v) {
     outer.push(new LazyLayer('DATA', base, buf.length, ip.fields, ip.problems, undefined, NOT_IP_TEXT, undefined, undefined));
-    return { layers: outer, flow: undefined, ip: undefined };
+    return finish(outer, undefined, undefined);
   }
   const family: Protocol = v.family === 4 ? 'IPv4' : 'IPv6';
   const layers = outer;
   layers.push(new LazyLayer(family, base, buf.length, ip.fields, ip.problems, v, IP_TEXT, undefined, undefined));
   // A fragment other than the first carries no transport header (RFC 791 §3.2); the first carries one we cannot verify.
-  if (v.fragment && v.fragment.offset !== 0) return { layers, flow: undefined, ip: v };
+  if (v.fragment && v.fragment.offset !== 0) return finish(layers, undefined, v);
   const at = v.payloadOffset;
   const seg = buf.subarray(at, at + v.payloadLength);
   const pseudo = ctx.verifyChecksums === false ? undefined : v.pseudo;
@@ -159,15 +154,14 @@ function dissectIp(buf: Uint8Array, base: number, ctx: DissectContext, outer: La
     const udp = decodeUdp(seg, { base: base + at, fragment, pseudo });
     const u = udp.value;
     layers.push(new LazyLayer('UDP', base + at, seg.length, udp.fields, udp.problems, u, UDP_TEXT, fragment, undefined));
-    if (!u) return { layers, flow: undefined, ip: v };
+    if (!u) return finish(layers, undefined, v);
     const flow: Flow = { transport: 'UDP', family: v.family, srcIp: v.src, srcPort: u.srcPort, dstIp: v.dst, dstPort: u.dstPort };
-    if (fragment) return { layers, ip: v, flow };
+    if (fragment) return finish(layers, flow, v);
     const off = at + u.payloadOffset;
     // IPv4 endpoints as numbers (address · 2^16 + port) key the flow's state without building text
     const fctx = (v.family === 4 ? ctx.forFlow?.(flow, ipv4At(buf, 12) * 0x10000 + u.srcPort, ipv4At(buf, 16) * 0x10000 + u.dstPort) : ctx.forFlow?.(flow)) ?? ctx;
-    const inner = payloadLayers(buf.subarray(off, off + u.payloadLength), base + off, fctx);
-    for (const l of inner) layers.push(l);
-    return { layers, ip: v, flow };
+    pushPayloadLayers(layers, buf.subarray(off, off + u.payloadLength), base + off, fctx);
+    return finish(layers, flow, v);
   }
   if (v.protocol === IPPROTO.TCP && !v.fragment) {
     // the segment length the IP header declares, even when fewer bytes were captured
@@ -177,7 +171,7 @@ function dissectIp(buf: Uint8Array, base: number, ctx: DissectContext, outer: La
     const payloadLength = t ? Math.max(t.payloadLength, 0) : 0;
     if (!t) {
       layers.push(new LazyLayer('TCP', base + at, seg.length, tcp.fields, tcp.problems, undefined, TCP_TEXT, '', undefined));
-      return { layers, flow: undefined, ip: v };
+      return finish(layers, undefined, v);
     }
     const flow: Flow = { transport: 'TCP', family: v.family, srcIp: v.src, srcPort: t.srcPort, dstIp: v.dst, dstPort: t.dstPort };
     const off = at + t.payloadOffset;
@@ -188,12 +182,12 @@ function dissectIp(buf: Uint8Array, base: number, ctx: DissectContext, outer: La
     layers.push(new LazyLayer('TCP', base + at, seg.length, tcp.fields, problems, t, TCP_TEXT, notes, undefined));
     if (stream?.layers.length) layers.push(...stream.layers);
     else if (payloadLength > 0) layers.push(dataLayer(data, base + off, stream ? 'part of a message that later segments complete, or not a protocol this dissector reads' : undefined));
-    return { layers, ip: v, flow };
+    return finish(layers, flow, v);
   }
   if (seg.length > 0) {
     const proto = v.protocol === undefined ? 'unknown protocol' : protocolName(v.protocol);
     const fields: Field[] = [{ name: 'data', offset: base + at, length: seg.length, display: `${seg.length} bytes` }];
     layers.push(new LazyLayer('DATA', base + at, seg.length, fields, NONE, undefined, IP_DATA_TEXT, proto, undefined));
   }
-  return { layers, flow: undefined, ip: v };
+  return finish(layers, undefined, v);
 }

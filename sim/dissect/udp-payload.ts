@@ -60,35 +60,48 @@ export function dissectUdpPayload(payload: Uint8Array, offset: number, ctx: Payl
  * when read (`LazyLayer`). Not for callers that copy layers with a spread.
  */
 export function payloadLayers(payload: Uint8Array, offset: number, ctx: PayloadContext = {}): Layer[] {
+  const out: Layer[] = [];
+  pushPayloadLayers(out, payload, offset, ctx);
+  return out;
+}
+
+/** `payloadLayers` appended to `out` (the packet's own list: no list per payload). */
+export function pushPayloadLayers(out: Layer[], payload: Uint8Array, offset: number, ctx: PayloadContext = {}): void {
   switch (demuxClass(payload)) {
     case 'empty':
-      return [];
+      return;
     case 'stun': {
       const d = demux(payload);
       const why = classification(d);
       // RFC 8489 §5 (and RFC 7983 §7's advice to check more than one byte): no magic cookie, no STUN
-      if (d.doubt && !hasMagicCookie(payload)) return [dataLayer(payload, offset, `${why}, but not STUN: ${d.doubt}`)];
-      return [stunLayer(payload, offset, why)];
+      if (d.doubt && !hasMagicCookie(payload)) out.push(dataLayer(payload, offset, `${why}, but not STUN: ${d.doubt}`));
+      else out.push(stunLayer(payload, offset, why));
+      return;
     }
     case 'turn-channeldata':
-      return channelData(payload, offset, classification(demux(payload)), ctx);
+      for (const l of channelData(payload, offset, classification(demux(payload)), ctx)) out.push(l);
+      return;
     case 'dtls':
-      return [dtlsLayer(payload, offset, ctx)];
+      out.push(dtlsLayer(payload, offset, ctx));
+      return;
     case 'rtp':
-      return [rtpLayer(payload, offset, ctx)];
+      out.push(rtpLayer(payload, offset, ctx));
+      return;
     case 'rtcp':
-      return [rtcpLayer(payload, offset, ctx)];
+      out.push(rtcpLayer(payload, offset, ctx));
+      return;
     case 'other': {
       const why = classification(demux(payload));
       const channel = payload.length >= 4 ? (payload[0]! << 8) | payload[1]! : -1;
       if (ctx.channels?.has(channel)) {
         const bound = `${why}, but channel 0x${channel.toString(16)} was bound by a ChannelBind on this 5-tuple (RFC 5766 §11 allowed 0x4000–0x7FFF): TURN ChannelData`;
-        return channelData(payload, offset, bound, ctx);
-      }
-      return [dataLayer(payload, offset, why)];
+        for (const l of channelData(payload, offset, bound, ctx)) out.push(l);
+      } else out.push(dataLayer(payload, offset, why));
+      return;
     }
     case 'zrtp':
-      return [dataLayer(payload, offset, classification(demux(payload)))];
+      out.push(dataLayer(payload, offset, classification(demux(payload))));
+      return;
   }
 }
 

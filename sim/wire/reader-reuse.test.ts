@@ -11,8 +11,8 @@ import { utf8Encode } from '../core/encoding.ts';
 const good = encodeUdpDatagram({ src: '192.0.2.1', dst: '192.0.2.2', srcPort: 1000, dstPort: 2000, payload: utf8Encode('hello') });
 function broken(): Uint8Array {
   const b = good.slice();
-  b[10] ^= 0xff; // header checksum
-  b[6] |= 0x80; // reserved flag
+  b[10] = b[10]! ^ 0xff; // header checksum
+  b[6] = b[6]! | 0x80; // reserved flag
   return b;
 }
 

@@ -34,31 +34,20 @@ export interface IpDatagram {
   readonly ipv6?: IPv6Header;
 }
 
+/** An IPv4 header as a datagram of either family (property order as for IPv6: it shows in JSON). */
+function ipv4Datagram(h: IPv4Header): IpDatagram {
+  const pseudo: PseudoHeader = { family: 4, src: h.srcBytes, dst: h.dstBytes, protocol: h.protocol };
+  if (!h.moreFragments && h.fragmentOffset === 0) {
+    return { family: 4, src: h.src, dst: h.dst, protocol: h.protocol, ttl: h.ttl, payloadOffset: h.payloadOffset, payloadLength: h.payloadLength, pseudo, ipv4: h };
+  }
+  const fragment: FragmentInfo = { offset: h.fragmentOffset * 8, moreFragments: h.moreFragments, identification: h.identification };
+  return { family: 4, src: h.src, dst: h.dst, protocol: h.protocol, ttl: h.ttl, payloadOffset: h.payloadOffset, payloadLength: h.payloadLength, fragment, pseudo, ipv4: h };
+}
+
 /** Decodes an IPv4 or IPv6 datagram, chosen by the version nibble. */
 export function decodeIpDatagram(buf: Uint8Array, base = 0): Decoded<IpDatagram | undefined> {
   const version = buf.length > 0 ? buf[0]! >> 4 : -1;
-  if (version === 4) {
-    const d = decodeIPv4(buf, base);
-    const h = d.value;
-    if (!h) return d as Decoded<undefined>;
-    const isFragment = h.moreFragments || h.fragmentOffset !== 0;
-    return {
-      value: {
-        family: 4,
-        src: h.src,
-        dst: h.dst,
-        protocol: h.protocol,
-        ttl: h.ttl,
-        payloadOffset: h.payloadOffset,
-        payloadLength: h.payloadLength,
-        ...(isFragment ? { fragment: { offset: h.fragmentOffset * 8, moreFragments: h.moreFragments, identification: h.identification } } : {}),
-        pseudo: { family: 4, src: h.srcBytes, dst: h.dstBytes, protocol: h.protocol },
-        ipv4: h,
-      },
-      fields: d.fields,
-      problems: d.problems,
-    };
-  }
+  if (version === 4) return decodeIPv4(buf, base, ipv4Datagram);
   if (version === 6) {
     const d = decodeIPv6(buf, base);
     const h = d.value;

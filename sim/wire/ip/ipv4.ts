@@ -77,7 +77,10 @@ const OPTION_NAMES: Readonly<Record<number, string>> = {
  * buffer); `payloadOffset` is relative to `buf`. The value is undefined only when the header itself is cut short
  * or is not IPv4 at all.
  */
-export function decodeIPv4(buf: Uint8Array, base = 0): Decoded<IPv4Header | undefined> {
+export function decodeIPv4(buf: Uint8Array, base?: number): Decoded<IPv4Header | undefined>;
+/** The same, the header handed to `as` for the value (a datagram view made from it: one result object, not two). */
+export function decodeIPv4<T>(buf: Uint8Array, base: number, as: (h: IPv4Header) => T): Decoded<T | undefined>;
+export function decodeIPv4<T>(buf: Uint8Array, base = 0, as?: (h: IPv4Header) => T): Decoded<IPv4Header | T | undefined> {
   // one Reader for every call (nothing here decodes IPv4 again before it returns)
   const r = reader.reset(buf, base);
   const h = IPv4Fixed.decode(r);
@@ -115,35 +118,32 @@ export function decodeIPv4(buf: Uint8Array, base = 0): Decoded<IPv4Header | unde
     problems.push({ offset: base + 2, length: 2, message: `total length ${h.totalLength} exceeds the ${buf.length} bytes captured` });
     end = buf.length;
   }
-  return {
-    value: {
-      version: h.version,
-      ihl: h.ihl,
-      dscp: h.dscp,
-      ecn: h.ecn,
-      totalLength: h.totalLength,
-      identification: h.identification,
-      reservedFlag: h.reservedFlag === 1,
-      dontFragment: h.dontFragment === 1,
-      moreFragments: h.moreFragments === 1,
-      fragmentOffset: h.fragmentOffset,
-      ttl: h.ttl,
-      protocol: h.protocol,
-      headerChecksum: h.headerChecksum,
-      headerChecksumOk: ok,
-      expectedChecksum: expected,
-      src: formatIPv4(h.source),
-      dst: formatIPv4(h.destination),
-      srcBytes: h.source,
-      dstBytes: h.destination,
-      options,
-      headerLength,
-      payloadOffset: headerLength,
-      payloadLength: end - headerLength,
-    },
-    fields: r.fieldList(),
-    problems: r.problemList(),
+  const header: IPv4Header = {
+    version: h.version,
+    ihl: h.ihl,
+    dscp: h.dscp,
+    ecn: h.ecn,
+    totalLength: h.totalLength,
+    identification: h.identification,
+    reservedFlag: h.reservedFlag === 1,
+    dontFragment: h.dontFragment === 1,
+    moreFragments: h.moreFragments === 1,
+    fragmentOffset: h.fragmentOffset,
+    ttl: h.ttl,
+    protocol: h.protocol,
+    headerChecksum: h.headerChecksum,
+    headerChecksumOk: ok,
+    expectedChecksum: expected,
+    src: formatIPv4(h.source),
+    dst: formatIPv4(h.destination),
+    srcBytes: h.source,
+    dstBytes: h.destination,
+    options,
+    headerLength,
+    payloadOffset: headerLength,
+    payloadLength: end - headerLength,
   };
+  return { value: as ? as(header) : header, fields: r.fieldList(), problems: r.problemList() };
 }
 
 /** What to build an IPv4 datagram from; everything but the addresses and protocol has a default. */

@@ -101,20 +101,13 @@ export function decodeUdp(buf: Uint8Array, opts: UdpDecodeOptions = {}): Decoded
   }
   if (r.spans) replaceDisplay(r.fields, 'checksum', showChecksum(h.checksum, expected, note));
   if (payloadLength > 0 && r.spans) r.fields.push({ name: 'payload', offset: base + UDP_HEADER_LENGTH, length: payloadLength, display: `${payloadLength} bytes` });
-  return {
-    value: {
-      srcPort: h.srcPort,
-      dstPort: h.dstPort,
-      length: h.length,
-      checksum: h.checksum,
-      checksumStatus: status,
-      ...(expected !== undefined ? { expectedChecksum: expected } : {}),
-      payloadOffset: UDP_HEADER_LENGTH,
-      payloadLength,
-    },
-    fields: r.fieldList(),
-    problems: r.problemList(),
-  };
+  const { srcPort, dstPort, length, checksum } = h;
+  // two literals rather than a conditional spread: one object, one shape each
+  const value: UdpHeader =
+    expected === undefined
+      ? { srcPort, dstPort, length, checksum, checksumStatus: status, payloadOffset: UDP_HEADER_LENGTH, payloadLength }
+      : { srcPort, dstPort, length, checksum, checksumStatus: status, expectedChecksum: expected, payloadOffset: UDP_HEADER_LENGTH, payloadLength };
+  return { value, fields: r.fieldList(), problems: r.problemList() };
 }
 
 export interface UdpInit {
