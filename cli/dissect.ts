@@ -44,8 +44,11 @@ function parseArgs(argv: string[]): DissectArgs | string {
 
 const CHUNK = 1 << 20;
 
-/** Reads the file in 1 MiB chunks through the streaming reader: a capture of hundreds of MB is never held twice. */
-function* captureEvents(file: string): Generator<CaptureEvent> {
+/**
+ * Reads the file in 1 MiB chunks through the streaming reader, handing each event to `onEvent` as soon as it is
+ * read: a capture of hundreds of MB is never held twice, and no chunk's packets wait in a list.
+ */
+function readCaptureEvents(file: string, onEvent: (e: CaptureEvent) => void): void {
   const fd = openSync(file, 'r');
   try {
     const reader = new CaptureReader();
@@ -54,11 +57,34 @@ function* captureEvents(file: string): Generator<CaptureEvent> {
       const buf = new Uint8Array(CHUNK);
       const n = readSync(fd, buf, 0, CHUNK, null);
       if (n === 0) break;
-      yield* reader.push(buf.subarray(0, n));
+      reader.pushEach(buf.subarray(0, n), onEvent);
     }
-    yield* reader.end();
+    reader.endEach(onEvent);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Standard output in 64 KiB writes (one write per line costs more than dissecting the packet); `flush` before
+ * anything goes to standard error keeps the two in the order they were said.
+ */
+class BatchedOutput {
+  private text = '';
+
+  line(s: string): void {
+    this.text += `${s}\n`;
+    if (this.text.length >= 65536) this.flush();
+  }
+
+  flush(): void {
+    if (this.text) process.stdout.write(this.text);
+    this.text = '';
+  }
+
+  error(s: string): void {
+    this.flush();
+    process.stderr.write(s);
   }
 }
 
@@ -87,14 +113,12 @@ export async function dissectCommand(argv: string[]): Promise<number> {
   const dissector = new Dissector({ ...(keyLog ? { keyLog } : {}), spans: false });
   if (keyLog && dissector.flows.keys.size === 0) process.stderr.write(`rtclab dissect: ${args.keylog} has no usable key log line\n`);
   const analyzer = new CaptureAnalyzer(dissector.flows);
-  const out = process.stdout;
+  const out = new BatchedOutput();
   let t0: number | undefined;
   let lastT = 0;
   let fatal = false;
   let packets = 0;
-  const write = (s: string): void => {
-    out.write(`${s}\n`);
-  };
+  const write = (s: string): void => out.line(s);
   const interfaces: string[] = [];
   const onPacket = (raw: CapturePacket): void => {
     const us = raw.time?.us;
@@ -114,25 +138,26 @@ export async function dissectCommand(argv: string[]): Promise<number> {
     }
   };
   try {
-    for (const e of captureEvents(args.file)) {
+    readCaptureEvents(args.file, (e) => {
       if (e.kind === 'interface') interfaces.push(e.iface.name ?? `if${interfaces.length}`);
       else if (e.kind === 'packet') onPacket(e.packet);
       else if (e.kind === 'secret' && e.secret.text) dissector.addKeyLog(e.secret.text);
       else if (e.kind === 'problem') {
         fatal ||= e.problem.fatal;
-        process.stderr.write(`rtclab dissect: ${args.file}: ${e.problem.fatal ? 'error' : 'warning'} at offset ${e.problem.offset}: ${e.problem.message}\n`);
+        out.error(`rtclab dissect: ${args.file}: ${e.problem.fatal ? 'error' : 'warning'} at offset ${e.problem.offset}: ${e.problem.message}\n`);
       }
-    }
+    });
   } catch (e) {
-    process.stderr.write(`rtclab dissect: cannot read ${args.file}: ${(e as Error).message}\n`);
+    out.error(`rtclab dissect: cannot read ${args.file}: ${(e as Error).message}\n`);
     return 2;
   }
-  for (const p of dissector.finish().problems) process.stderr.write(`rtclab dissect: ${args.file}: warning at the end: ${p}\n`);
+  for (const p of dissector.finish().problems) out.error(`rtclab dissect: ${args.file}: warning at the end: ${p}\n`);
   if (args.summary) {
     const notes = analyzer.finish(lastT);
     const story = formatStory({ packets: new Array<DissectedPacket>(packets), analyzer, dissector, notes });
     if (args.json) write(JSON.stringify({ summary: story.split('\n'), notes: notes.map((n) => ({ ...n })) }));
     else write(story);
   }
+  out.flush();
   return fatal ? 1 : 0;
 }
