@@ -381,6 +381,7 @@ export class App {
     this.setStatus(label);
     this.panels.setSrtpStreams(undefined);
     void this.requestSrtpStreams();
+    this.labelOverrides = this.requestLabelOverrides(this.labels);
     this.relations.loaded(p);
     this.compare.loaded();
     this.seek(0);
@@ -395,6 +396,19 @@ export class App {
     this.srtpStreams = r.table;
     this.panels.setSrtpStreams(r.table);
     this.schedulePanels();
+  }
+
+  /**
+   * The keyed summaries come after the trace too (the worker's stateful pass with the keys): the labels take them
+   * and the list and ladder redraw once. Resolves when they are in (tests wait on it).
+   */
+  labelOverrides: Promise<void> = Promise.resolve();
+
+  private async requestLabelOverrides(labels: LabelCache): Promise<void> {
+    const r = await this.call({ type: 'label-overrides' });
+    if (r.type !== 'label-overrides' || this.labels !== labels || !labels.setOverrides(r.overrides)) return;
+    this.list.render();
+    this.ladder.schedule();
   }
 
   /** For tests: the SRTP stream table of the loaded trace, once the worker has sent it. */

@@ -1,6 +1,7 @@
 import type { DissectedPacket } from '../sim/dissect/types.ts';
 import type { KeyLogFile } from './model/capture-load.ts';
 import type { KeyLogReport } from './model/decryption-watch.ts';
+import type { LabelOverrides } from './model/label-overrides.ts';
 import type { PackedTrace } from './model/packed.ts';
 import type { Relation } from './model/relations.ts';
 import type { SrtpStreamTable } from './model/srtp-streams.ts';
@@ -23,13 +24,16 @@ export type Request =
   /** Per-stream SRTP/SRTCP counters over time (computed on first request for a simulated trace). */
   | { type: 'srtp-streams'; id: number }
   /** Cause-and-effect links of the current trace (model/relations.ts), computed on first request. */
-  | { type: 'relations'; id: number };
+  | { type: 'relations'; id: number }
+  /** The hops whose keyed, stateful summary says more than the list's keyless one (model/label-overrides.ts). */
+  | { type: 'label-overrides'; id: number };
 
 export type Response =
   | { type: 'trace'; id: number; packed: PackedTrace; scenario?: Record<string, unknown>; label: string; ms: number; warnings?: readonly string[]; keys?: KeyLogReport }
   | { type: 'keyed-packet'; id: number; hop: number; packet: DissectedPacket | undefined }
   | { type: 'srtp-streams'; id: number; table: SrtpStreamTable | undefined }
   | { type: 'relations'; id: number; relations: Relation[] }
+  | { type: 'label-overrides'; id: number; overrides: LabelOverrides }
   | { type: 'progress'; id: number; done: number; total: number; what: string }
   | { type: 'filtered'; id: number; indices: Int32Array | null }
   | { type: 'file'; id: number; bytes: Uint8Array; name: string }

@@ -12,6 +12,7 @@ import { computeRelations, type Relation } from './model/relations.ts';
 import { loadCapture, type KeyLogFile } from './model/capture-load.ts';
 import type { KeyLogReport } from './model/decryption-watch.ts';
 import { KeyedDetail } from './model/keyed-detail.ts';
+import { LabelOverrideCollector, type LabelOverrides } from './model/label-overrides.ts';
 import { srtpStreamsOfTrace, type SrtpStreamTable } from './model/srtp-streams.ts';
 import { syntheticPacked } from './model/synthetic.ts';
 import type { Request, Response } from './protocol.ts';
@@ -28,6 +29,8 @@ let current:
       packed: PackedTrace;
       summaries?: string[];
       srtp?: SrtpStreamTable;
+      /** Keyed summaries where they say more than the keyless ones (a capture's come from its load). */
+      labels?: LabelOverrides;
       relations?: Relation[];
       /** A capture's file, kept so that a key log dropped later can dissect it again. */
       capture?: { name: string; bytes: Uint8Array };
@@ -42,6 +45,7 @@ interface TraceExtra {
   scenario?: Record<string, unknown>;
   warnings?: readonly string[];
   srtp?: SrtpStreamTable;
+  labels?: LabelOverrides;
   keys?: KeyLogReport;
   capture?: { name: string; bytes: Uint8Array };
   keyed?: KeyedDetail;
@@ -49,8 +53,8 @@ interface TraceExtra {
 
 function sendTrace(id: number, trace: Trace | undefined, packed: PackedTrace, label: string, t0: number, extra: TraceExtra = {}): void {
   // The worker keeps its own copy of the columns it filters on; the originals are transferred.
-  const { srtp, capture, keyed, ...rest } = extra;
-  current = { ...(trace ? { trace } : {}), ...(srtp ? { srtp } : {}), ...(capture ? { capture } : {}), ...(keyed ? { keyed } : {}), packed: { ...packed, proto: packed.proto.slice(), from: packed.from.slice(), to: packed.to.slice(), offsets: packed.offsets.slice(), bytes: packed.bytes.slice(), ...relationColumns(packed) } };
+  const { srtp, labels, capture, keyed, ...rest } = extra;
+  current = { ...(trace ? { trace } : {}), ...(srtp ? { srtp } : {}), ...(labels ? { labels } : {}), ...(capture ? { capture } : {}), ...(keyed ? { keyed } : {}), packed: { ...packed, proto: packed.proto.slice(), from: packed.from.slice(), to: packed.to.slice(), offsets: packed.offsets.slice(), bytes: packed.bytes.slice(), ...relationColumns(packed) } };
   post({ type: 'trace', id, packed, label, ms: performance.now() - t0, ...rest }, transferables(packed));
 }
 
@@ -79,14 +83,31 @@ function capture(id: number, name: string, bytes: Uint8Array, keyLog: KeyLogFile
   const t0 = performance.now();
   const what = keyLog ? `read and dissected with ${keyLog.name}` : 'read and dissected';
   const loaded = loadCapture(bytes, name, (done, total) => post({ type: 'progress', id, done, total, what }), keyLog);
-  const { trace, srtp, warnings, keys } = loaded;
+  const { trace, srtp, labels, warnings, keys } = loaded;
   const keyed = loaded.keyLogs.length > 0 ? new KeyedDetail(trace.hops, loaded.keyLogs, loaded.vantages) : undefined;
-  sendTrace(id, trace, packTrace(trace), name, t0, { warnings, srtp, capture: { name, bytes }, ...(keys ? { keys } : {}), ...(keyed ? { keyed } : {}) });
+  sendTrace(id, trace, packTrace(trace), name, t0, { warnings, srtp, labels, capture: { name, bytes }, ...(keys ? { keys } : {}), ...(keyed ? { keyed } : {}) });
+}
+
+/**
+ * A simulated or loaded trace's SRTP stream counters and label overrides, from one keyed dissection pass (the
+ * first of them asked for computes both); a capture has both from its load, a synthetic trace neither.
+ */
+function keyedPass(): { srtp?: SrtpStreamTable; labels: LabelOverrides } {
+  const cur = current!;
+  if (cur.trace && (!cur.srtp || !cur.labels)) {
+    const trace = cur.trace;
+    const collector = new LabelOverrideCollector();
+    const srtp = srtpStreamsOfTrace(trace, collector);
+    cur.srtp ??= srtp;
+    cur.labels ??= collector.table((hop) => hop, (hop) => trace.hops[hop]?.bytes);
+  }
+  return { ...(cur.srtp ? { srtp: cur.srtp } : {}), labels: cur.labels ?? [] };
 }
 
 function summaries(): string[] {
   const cur = current!;
   if (cur.summaries) return cur.summaries;
+  const { labels } = keyedPass();
   const p = cur.packed;
   const out = new Array<string>(p.n);
   for (let i = 0; i < p.n; i++) {
@@ -97,6 +118,8 @@ function summaries(): string[] {
     const d = dissectPacket(hopBytes(p, i));
     out[i] = `${d.summary}\u0000${d.src}\u0000${d.dst}`.toLowerCase();
   }
+  // the text filter finds what the list shows: the keyed summary where there is one, and the keyless one too
+  for (const o of labels) if (out[o.hop]) out[o.hop] = `${o.summary.toLowerCase()}\u0000${out[o.hop]!}`;
   cur.summaries = out;
   return out;
 }
@@ -186,11 +209,10 @@ self.onmessage = (ev: MessageEvent<Request>): void => {
         if (current && !current.relations) current.relations = current.packed.bytes.length > 0 ? computeRelations(current.packed) : [];
         return post({ type: 'relations', id: m.id, relations: current?.relations ?? [] });
       }
-      case 'srtp-streams': {
-        if (!current) return post({ type: 'srtp-streams', id: m.id, table: undefined });
-        if (!current.srtp && current.trace) current.srtp = srtpStreamsOfTrace(current.trace);
-        return post({ type: 'srtp-streams', id: m.id, table: current.srtp });
-      }
+      case 'srtp-streams':
+        return post({ type: 'srtp-streams', id: m.id, table: current ? keyedPass().srtp : undefined });
+      case 'label-overrides':
+        return post({ type: 'label-overrides', id: m.id, overrides: current ? keyedPass().labels : [] });
     }
   } catch (e) {
     post({ type: 'error', id: m.id, message: describeError(e) });

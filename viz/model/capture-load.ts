@@ -5,6 +5,7 @@ import { applyCaptureEvent, emptyCapture, type CaptureEvent } from '../../sim/wi
 import { CaptureReader } from '../../sim/wire/pcap/capture-reader.ts';
 import { captureToTrace } from '../../sim/wire/pcap/capture-to-trace.ts';
 import { DecryptionWatch, type KeyLogReport } from './decryption-watch.ts';
+import { frameToHop, LabelOverrideCollector, type LabelOverrides } from './label-overrides.ts';
 import { SrtpStreamCollector, type SrtpStreamTable } from './srtp-streams.ts';
 
 /** A key log file opened with a capture (NSS key log text). */
@@ -25,6 +26,8 @@ export interface LoadedCapture {
   readonly keyLogs: readonly string[];
   /** True when the capture has several interfaces: each is its own vantage point for the dissector's flow state. */
   readonly vantages: boolean;
+  /** Hops whose stateful dissection (with the keys, if any) says more than the keyless one the list shows. */
+  readonly labels: LabelOverrides;
 }
 
 /**
@@ -47,6 +50,7 @@ export function loadCapture(all: Uint8Array, name: string, progress?: (done: num
     keyLogs.push(keyLog.text);
   }
   const srtp = new SrtpStreamCollector();
+  const labels = new LabelOverrideCollector();
   let origin: number | undefined;
   let lastT = 0;
   const onEvent = (e: CaptureEvent): void => {
@@ -67,6 +71,7 @@ export function loadCapture(all: Uint8Array, name: string, progress?: (done: num
     const p = dissector.packet(raw.data, { index: raw.index, linkType: raw.linkType, link: raw.link, t, ...(vantage ? { vantage } : {}) });
     analyzer.observe(p, raw.index, t);
     watch.observe(p, raw.index, t);
+    labels.observe(raw.index, p);
     srtp.observe(p, t, t, { first: true, last: true, delivered: true, from: p.src, to: p.dst });
   };
   const CHUNK = 1 << 20;
@@ -86,5 +91,6 @@ export function loadCapture(all: Uint8Array, name: string, progress?: (done: num
   const dsb = blocks > 0 ? `the capture's Decryption Secrets Block${blocks > 1 ? 's' : ''}` : '';
   const source = keyLog ? `${keyLog.name}${dsb ? ` and ${dsb}` : ''}` : dsb;
   const keys = keyLogs.length > 0 ? watch.report(source) : undefined;
-  return { trace, srtp: srtp.table(), warnings, keyLogs, vantages: c.interfaces.length > 1, ...(keys ? { keys } : {}) };
+  const overrides = labels.table(frameToHop(base.notes), (hop) => base.hops[hop]?.bytes);
+  return { trace, srtp: srtp.table(), warnings, keyLogs, vantages: c.interfaces.length > 1, labels: overrides, ...(keys ? { keys } : {}) };
 }

@@ -1,5 +1,6 @@
 import { dissectPacket } from '../../sim/dissect/dissect.ts';
 import type { DissectedPacket } from '../../sim/dissect/types.ts';
+import type { LabelOverride, LabelOverrides } from './label-overrides.ts';
 import { PROTOCOLS, hopBytes, type PackedTrace } from './packed.ts';
 
 /** What the ladder and list show for one hop: the dissector's summary and the addresses as they are on this link. */
@@ -8,6 +9,8 @@ export interface HopLabel {
   readonly protocol: string;
   readonly src: string;
   readonly dst: string;
+  /** The summary is the worker's stateful dissection (label-overrides.ts); `decrypted` when keys opened a layer. */
+  readonly keyed?: { readonly decrypted: boolean };
 }
 
 /**
@@ -16,6 +19,7 @@ export interface HopLabel {
  */
 export class LabelCache {
   private readonly map = new Map<number, HopLabel>();
+  private overrides = new Map<number, LabelOverride>();
 
   constructor(
     private readonly p: PackedTrace,
@@ -33,6 +37,16 @@ export class LabelCache {
     return l;
   }
 
+  /**
+   * The worker's keyed summaries for the hops where they say more (sent after the trace): they replace the
+   * stateless ones from now on. Returns whether any label changed, so the views redraw once.
+   */
+  setOverrides(table: LabelOverrides): boolean {
+    this.overrides = new Map(table.map((o) => [o.hop, o]));
+    this.map.clear();
+    return table.length > 0;
+  }
+
   dissect(i: number): DissectedPacket | undefined {
     const b = hopBytes(this.p, i);
     return b.length === 0 ? undefined : dissectPacket(b);
@@ -41,6 +55,8 @@ export class LabelCache {
   private compute(i: number): HopLabel {
     const d = this.dissect(i);
     if (!d) return { summary: PROTOCOLS[this.p.proto[i]!] ?? '', protocol: PROTOCOLS[this.p.proto[i]!] ?? '', src: '', dst: '' };
+    const o = this.overrides.get(i);
+    if (o) return { summary: o.summary, protocol: o.protocol ?? d.protocol, src: d.src, dst: d.dst, keyed: { decrypted: o.decrypted } };
     return { summary: d.summary, protocol: d.protocol, src: d.src, dst: d.dst };
   }
 }

@@ -3,6 +3,7 @@ import type { Trace } from '../../sim/core/trace.ts';
 import { Dissector } from '../../sim/dissect/dissector.ts';
 import { traceKeyLog } from '../../sim/wire/pcap/pcapng-writer.ts';
 import { classify, PROTOCOLS } from './packed.ts';
+import type { LabelOverrideCollector } from './label-overrides.ts';
 import type { DissectedPacket, Layer } from '../../sim/dissect/types.ts';
 import { estimateRoc, updateRollover, type RolloverState } from '../../sim/srtp/rollover.ts';
 import type { RtpPacket } from '../../sim/wire/rtp/rtp.ts';
@@ -213,9 +214,10 @@ export function srtpCountersAt(table: SrtpStreamTable, t: Micros): { stream: Srt
  * The stream table of a simulated (or loaded) trace. Hops are dissected each on its own link as vantage point (a
  * datagram crossing four links is one packet, not three replays), and only where the counters look: the sender's
  * first hop (headers only: a dissector without keys) and the receiver's last hop (a dissector with the trace's key
- * log, as the receiver unprotects). Hops in the middle of a path are skipped.
+ * log, as the receiver unprotects). Media hops in the middle of a path are skipped; every other hop goes through the
+ * keyed dissector, and `labels` (when given) collects the hops its keys say more about (label-overrides.ts).
  */
-export function srtpStreamsOfTrace(trace: Trace): SrtpStreamTable {
+export function srtpStreamsOfTrace(trace: Trace, labels?: LabelOverrideCollector): SrtpStreamTable {
   const last = new Map<number, number>();
   const first = new Map<number, number>();
   for (const h of trace.hops) {
@@ -226,23 +228,28 @@ export function srtpStreamsOfTrace(trace: Trace): SrtpStreamTable {
   const sender = new Dissector({ spans: false });
   const receiver = new Dissector({ keyLog: traceKeyLog(trace), spans: false });
   const c = new SrtpStreamCollector();
-  for (const h of trace.hops) {
+  trace.hops.forEach((h, hop) => {
     const f = first.get(h.packet)!;
     const l = last.get(h.packet)!;
     const isFirst = f === h.index;
     const isLast = l === h.index;
-    if (!isFirst && !isLast) continue;
     const media = isMediaHop(h.bytes);
+    // media counts only at its ends; every hop of anything else reaches the keyed dissector, as the ladder labels
+    // each link's copy (a label override for each)
+    if (!isFirst && !isLast && media) return;
     const meta = { vantage: h.link, t: h.t, index: h.index };
     // handshakes go to both, so each knows which 5-tuples carry DTLS-SRTP (RFC 5764 §5.1.2)
-    const sent = isFirst || !media ? sender.packet(h.bytes, meta) : undefined;
+    const sent = isFirst || (isLast && !media) ? sender.packet(h.bytes, meta) : undefined;
     const got = isLast || !media ? receiver.packet(h.bytes, meta) : undefined;
-    if (!media) continue;
+    if (!media) {
+      if (got) labels?.observe(hop, got);
+      return;
+    }
     const from = trace.hops[f]!.from;
     const delivered = h.drop === undefined && endpoints.has(h.to);
     if (sent) c.observe(sent, h.t, h.arrive, { first: true, last: false, delivered, from, to: h.to });
     if (got) c.observe(got, h.t, h.arrive, { first: false, last: true, delivered, from, to: h.to });
-  }
+  });
   return c.table();
 }
 

@@ -1,5 +1,5 @@
 import { formatDuration } from '../../sim/core/time.ts';
-import type { LabelCache } from '../model/labels.ts';
+import type { HopLabel, LabelCache } from '../model/labels.ts';
 import { PROTOCOLS, type PackedTrace } from '../model/packed.ts';
 import { protocolColour } from './colours.ts';
 import { clear, el } from './dom.ts';
@@ -131,7 +131,8 @@ export class PacketList {
       const i = this.hopAtRow(r);
       const l = this.labels.get(i);
       const dropped = p.drop[i]! >= 0;
-      const sw = el('span', { class: 'proto' }, PROTOCOLS[p.proto[i]!] ?? '');
+      // a keyed label names the protocol the stateful dissection found (TLS where the keyless one sees TCP)
+      const sw = el('span', { class: 'proto' }, l.keyed ? l.protocol : (PROTOCOLS[p.proto[i]!] ?? ''));
       sw.style.color = protocolColour(p.proto[i]!);
       const summary = dropped ? `${l.summary} — dropped: ${p.dropReasons[p.drop[i]!]}` : l.summary;
       const row = el(
@@ -142,10 +143,27 @@ export class PacketList {
         el('span', {}, `${p.lanes[p.from[i]!]} → ${p.lanes[p.to[i]!]}`),
         sw,
         el('span', {}, String(p.offsets[i + 1]! - p.offsets[i]!)),
-        el('span', { class: 'summary', title: summary }, summary),
+        summaryCell(summary, l),
       );
       row.addEventListener('click', () => this.onSelect(i));
       this.rows.append(row);
     }
   }
+}
+
+/**
+ * The summary, marked when it came from the worker's keyed pass: a small lock for what the keys decrypted, and in
+ * the tooltip where the text came from, so a learner sees what the key log revealed.
+ */
+function summaryCell(summary: string, l: HopLabel): HTMLElement {
+  if (!l.keyed) return el('span', { class: 'summary', title: summary }, summary);
+  const how = l.keyed.decrypted ? 'decrypted with the key log' : "read with its stream's state (reassembly, the handshake so far)";
+  const cell = el('span', { class: 'summary', title: `${summary}\n(${how})`, 'data-keyed': l.keyed.decrypted ? 'decrypted' : 'state' });
+  if (l.keyed.decrypted) {
+    const tag = el('span', { class: 'keyed-tag', 'aria-label': 'decrypted' }, '🔓 ');
+    tag.style.opacity = '0.7';
+    cell.append(tag);
+  }
+  cell.append(summary);
+  return cell;
 }
