@@ -1,5 +1,5 @@
 import type { Field, Problem } from '../field.ts';
-import { Reader, withoutSpans, withSpans } from '../reader.ts';
+import { Reader, switchSpans, withSpans } from '../reader.ts';
 import { toHex } from '../../core/encoding.ts';
 import type { IpFamily } from '../ip/address.ts';
 import {
@@ -65,7 +65,13 @@ interface Draft {
  * the first time they are asked for (a packet list never asks, a detail view does).
  */
 export function decodeLinkLayer(frame: Uint8Array, linkType: number): LinkLayer {
-  return withoutSpans(() => new DecodedLink(frame, linkType, decodeLink(frame, linkType)));
+  // spans off for this call without a closure (`withoutSpans` would make one per frame)
+  const before = switchSpans(false);
+  try {
+    return new DecodedLink(frame, linkType, decodeLink(frame, linkType));
+  } finally {
+    switchSpans(before);
+  }
 }
 
 class DecodedLink implements LinkLayer {
@@ -97,8 +103,11 @@ class DecodedLink implements LinkLayer {
 
 type LinkValues = Omit<LinkLayer, 'linkType'>;
 
+/** One Reader for every call: nothing here decodes a link layer again before it returns. */
+const reader = new Reader(new Uint8Array(0));
+
 function decodeLink(frame: Uint8Array, linkType: number): LinkValues {
-  const r = new Reader(frame);
+  const r = reader.reset(frame);
   const d: Draft = { vlans: NO_VLANS };
   if (frame.length === 0) {
     d.note = 'empty frame (0 bytes captured)';
@@ -138,8 +147,8 @@ function decodeLink(frame: Uint8Array, linkType: number): LinkValues {
     ethertype: d.ethertype,
     vlans: d.vlans,
     note: d.note,
-    fields: r.fields,
-    problems: r.problems,
+    fields: r.fieldList(),
+    problems: r.problemList(),
   };
 }
 

@@ -89,7 +89,7 @@ export function decodeStun(bytes: Uint8Array): Decoded<StunMessage | undefined> 
       sub.problem(`${name}: ${e instanceof Error ? e.message : String(e)}`, valueStart, len);
       value = undefined;
     }
-    r.problems.push(...sub.problems);
+    if (sub.problems.length) r.problems.push(...sub.problems);
     const raw = bytes.subarray(valueStart, valueEnd);
     const padding = bytes.subarray(valueEnd, padEnd);
 
@@ -100,16 +100,19 @@ export function decodeStun(bytes: Uint8Array): Decoded<StunMessage | undefined> 
       }
     }
 
-    let display: string;
-    if (value !== undefined && codec) display = codec.show(value);
-    else if (codec) display = `malformed (${len} bytes)`;
-    else display = `${len} bytes, unknown (comprehension-${isComprehensionRequired(type) ? 'required' : 'optional'})`;
-    const children: Field[] = [
-      ...typeAndLength(p, type, len),
-      { name: 'Value', offset: valueStart, length: len, display, ...(sub.fields.length ? { children: sub.fields } : {}) },
-    ];
-    if (padEnd > valueEnd) children.push({ name: 'Padding', offset: valueEnd, length: padEnd - valueEnd, display: toHex(padding) });
-    r.field(name, p, padEnd - p, display, { children });
+    // the attribute's field tree and its texts only when spans are kept (a packet list never shows them)
+    if (r.spans) {
+      let display: string;
+      if (value !== undefined && codec) display = codec.show(value);
+      else if (codec) display = `malformed (${len} bytes)`;
+      else display = `${len} bytes, unknown (comprehension-${isComprehensionRequired(type) ? 'required' : 'optional'})`;
+      const children: Field[] = [
+        ...typeAndLength(p, type, len),
+        { name: 'Value', offset: valueStart, length: len, display, ...(sub.fields.length ? { children: sub.fields } : {}) },
+      ];
+      if (padEnd > valueEnd) children.push({ name: 'Padding', offset: valueEnd, length: padEnd - valueEnd, display: toHex(padding) });
+      r.field(name, p, padEnd - p, display, { children });
+    }
 
     const nonZeroPadding = padding.some((b) => b !== 0);
     attributes.push({
