@@ -152,16 +152,17 @@ export class PacketList {
 }
 
 /**
- * The summary, marked when it came from the worker's keyed pass: a small lock for what the keys decrypted, and in
- * the tooltip where the text came from, so a learner sees what the key log revealed.
+ * The summary, marked when it came from the worker's keyed pass: a small "decrypted" tag for what the keys opened,
+ * and in the tooltip where the text came from, so a learner sees what the key log revealed.
  */
 function summaryCell(summary: string, l: HopLabel): HTMLElement {
   if (!l.keyed) return el('span', { class: 'summary', title: summary }, summary);
   const how = l.keyed.decrypted ? 'decrypted with the key log' : "read with its stream's state (reassembly, the handshake so far)";
   const cell = el('span', { class: 'summary', title: `${summary}\n(${how})`, 'data-keyed': l.keyed.decrypted ? 'decrypted' : 'state' });
   if (l.keyed.decrypted) {
-    const tag = el('span', { class: 'keyed-tag', 'aria-label': 'decrypted' }, '🔓 ');
-    tag.style.opacity = '0.7';
+    // words, not an emoji: a browser without an emoji font would draw an empty box
+    const tag = el('span', { class: 'keyed-tag' }, 'decrypted');
+    Object.assign(tag.style, { fontSize: '10px', border: '1px solid currentColor', borderRadius: '3px', padding: '0 3px', marginRight: '5px', opacity: '0.75' });
     cell.append(tag);
   }
   cell.append(summary);
