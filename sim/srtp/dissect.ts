@@ -12,7 +12,8 @@ import { srtcpTrailer } from './transform.ts';
  * (RFC 3711 §3.1, §3.4) with spans, and the ciphertext and tag as opaque fields.
  */
 export function decodeSrtp(bytes: Uint8Array, profile: SrtpProfile, extensions?: ExtensionMap, base = 0): Decoded<RtpPacket> {
-  return decodeRtp(bytes, { srtpTagLength: profile.srtpTagLength, ...(extensions ? { extensions } : {}) }, base);
+  // two literals rather than a conditional spread (this runs for every SRTP packet of a packet list)
+  return decodeRtp(bytes, extensions ? { srtpTagLength: profile.srtpTagLength, extensions } : { srtpTagLength: profile.srtpTagLength }, base);
 }
 
 export interface SrtcpView {

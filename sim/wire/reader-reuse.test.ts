@@ -56,6 +56,17 @@ describe('decoders reusing one Reader', () => {
     expect(right.fields.length).toBeGreaterThan(0);
   });
 
+  it('RTP cut inside its fixed header gives the same problems with spans off as on', () => {
+    const rtp = encodeRtp({ payloadType: 96, sequenceNumber: 7, timestamp: 9, ssrc: 0xabcdef01, payload: new Uint8Array(4) });
+    for (const cut of [3, 5, 9, 11]) {
+      const on = decodeRtp(rtp.subarray(0, cut));
+      const off = withoutSpans(() => decodeRtp(rtp.subarray(0, cut)));
+      expect(off.problems).toEqual(on.problems);
+      expect(off.value).toEqual(on.value);
+      expect(on.problems[0]?.message).toMatch(/^truncated: (sequence number|timestamp|SSRC) needs/);
+    }
+  });
+
   it('reset makes the reader read like a new one at the given base', () => {
     const r = new Reader(new Uint8Array([1, 2, 3]), 100);
     r.u32('x');

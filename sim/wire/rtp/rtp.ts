@@ -86,8 +86,19 @@ export function decodeRtp(bytes: Uint8Array, options: RtpDecodeOptions = {}, bas
 /** Reads the fixed header, CSRC list and header extension at the reader's position. */
 export function readRtpHeader(r: Reader, extensions?: ExtensionMap): RtpHeader {
   const start = r.pos;
-  const h = r.spans ? r.group('RTP fixed header', () => readFixedHeader(r)) : readFixedHeader(r);
-  const first = h.first;
+  let first: ReturnType<typeof RtpFirstWord.decode>;
+  let sequenceNumber: number;
+  let timestamp: number;
+  let ssrc: number;
+  if (r.spans) ({ first, sequenceNumber, timestamp, ssrc } = r.group('RTP fixed header', () => readFixedHeader(r)));
+  else {
+    // the same reads without the group's wrapper object
+    first = RtpFirstWord.decode(r);
+    // the same names: a truncation problem names the field
+    sequenceNumber = r.u16('sequence number');
+    timestamp = r.u32('timestamp');
+    ssrc = r.u32('SSRC', hex8);
+  }
   if (first.version !== 2 && !r.truncated) r.problem(`RTP version ${first.version}, expected 2`, start, 1);
   // most packets list no CSRC: they share one frozen empty list
   let csrcs: readonly number[] = NO_CSRCS;
@@ -104,7 +115,6 @@ export function readRtpHeader(r: Reader, extensions?: ExtensionMap): RtpHeader {
   const padding = first.padding === 1;
   const marker = first.marker === 1;
   const payloadType = first.payloadType;
-  const { sequenceNumber, timestamp, ssrc } = h;
   return extension
     ? { version, padding, marker, payloadType, sequenceNumber, timestamp, ssrc, csrcs, extension, headerLength }
     : { version, padding, marker, payloadType, sequenceNumber, timestamp, ssrc, csrcs, headerLength };
