@@ -72,6 +72,25 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('keyed labels in the p
     await page.close();
   }, 120_000);
 
+  it('the default lesson (a simulated call, its own DTLS secrets): both Finished flights are labelled decrypted once the overrides arrive', async () => {
+    const { page, errors } = await openApp(s);
+    const keyed = await page.evaluate(async () => {
+      const a = (window as unknown as { rtclab: AppHandle }).rtclab;
+      await a.labelOverrides;
+      const out: string[] = [];
+      for (let i = 0; i < a.p!.n; i++) {
+        const l = a.labels!.get(i);
+        if (l.keyed?.decrypted) out.push(l.summary);
+      }
+      return out;
+    });
+    // flights 5 and 6, each on the four links it crosses (alice-lan, natA-wan, natB-wan, bob-lan)
+    expect(keyed.filter((t) => t.includes('[decrypted: Finished, verify_data verified]')).length).toBe(8);
+    expect(keyed.some((t) => /^S?RTC?P\b/.test(t))).toBe(false);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
   it('the same capture without a key log: the Finished row is not marked decrypted', async () => {
     const { page, errors } = await openApp(s, '?scenario=nat-full-cone');
     await drop(page, [{ name: 'dtls12-srtp.pcapng', bytes: CAPTURE }]);
