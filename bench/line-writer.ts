@@ -1,11 +1,14 @@
 /**
  * Output lines written straight into one reused byte buffer and handed to `flushTo` in 64 KiB pieces: what a
  * benchmark's printing should cost (tshark formats into a stdio buffer too), with no string per value, per line or
- * per join. Text is UTF-8; numbers are written digit by digit.
+ * per join. A line of known greatest length is written with `reserve` and the `put…` functions, which take the
+ * buffer and a position and return the position after what they wrote (small enough to be inlined); other text
+ * goes through `text` (UTF-8).
  */
 export class LineWriter {
-  private readonly buf: Uint8Array;
-  private pos = 0;
+  readonly buf: Uint8Array;
+  /** Where the next byte goes; a writer of `put…` calls sets it after them. */
+  pos = 0;
   private readonly encoder = new TextEncoder();
 
   constructor(
@@ -21,16 +24,14 @@ export class LineWriter {
     this.pos = 0;
   }
 
-  private room(n: number): void {
+  /** Makes room for `n` more bytes (at most the buffer's size) and returns where they start. */
+  reserve(n: number): number {
+    if (n > this.buf.length) throw new RangeError(`a line of up to ${n} bytes does not fit a ${this.buf.length}-byte buffer`);
     if (this.pos + n > this.buf.length) this.flush();
+    return this.pos;
   }
 
-  byte(c: number): this {
-    this.room(1);
-    this.buf[this.pos++] = c;
-    return this;
-  }
-
+  /** Any text, as UTF-8. */
   text(s: string): this {
     if (s.length * 3 > this.buf.length) {
       // longer than the buffer could ever hold: out on its own
@@ -38,9 +39,8 @@ export class LineWriter {
       this.flushTo(this.encoder.encode(s));
       return this;
     }
-    this.room(s.length * 3);
     const b = this.buf;
-    let p = this.pos;
+    let p = this.reserve(s.length * 3);
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
       if (c >= 0x80) {
@@ -53,56 +53,60 @@ export class LineWriter {
     return this;
   }
 
-  /** A non-negative integer in decimal. */
-  dec(n: number): this {
-    if (n < 10) return this.byte(48 + n);
-    this.room(16);
-    const b = this.buf;
-    let digits = 1;
-    for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++;
-    const end = this.pos + digits;
-    let p = end;
-    // below 2^31 a truncating division is an integer operation
-    if (n < 0x80000000) for (let m = n; p > this.pos; m = (m / 10) | 0) b[--p] = 48 + (m % 10);
-    else for (let m = n; p > this.pos; m = Math.floor(m / 10)) b[--p] = 48 + (m % 10);
-    this.pos = end;
-    return this;
-  }
-
-  /** "0x" and an unsigned 32-bit number in lower-case hex, zero-padded to at least `width` digits. */
-  hex(n: number, width: number): this {
-    this.room(10);
-    const b = this.buf;
-    const v = n >>> 0;
-    let digits = 1;
-    for (let m = v >>> 4; m !== 0; m >>>= 4) digits++;
-    if (digits < width) digits = width;
-    b[this.pos++] = 48;
-    b[this.pos++] = 120;
-    const end = this.pos + digits;
-    let p = end;
-    for (let m = v; p > this.pos; m >>>= 4) b[--p] = HEX_DIGITS[m & 15]!;
-    this.pos = end;
-    return this;
-  }
-
-  /** Bytes as lower-case hex, no separator. */
-  hexBytes(bytes: Uint8Array): this {
-    if (bytes.length * 2 > this.buf.length) return this.text(Array.from(bytes, (x) => x.toString(16).padStart(2, '0')).join(''));
-    this.room(bytes.length * 2);
-    const b = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < bytes.length; i++) {
-      const x = bytes[i]!;
-      b[p++] = HEX_DIGITS[x >> 4]!;
-      b[p++] = HEX_DIGITS[x & 15]!;
-    }
-    this.pos = p;
+  byte(c: number): this {
+    this.buf[this.reserve(1)] = c;
+    this.pos++;
     return this;
   }
 }
 
-const HEX_DIGITS = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+/** ASCII text (an address, a name); every character must be below 0x80. */
+export function putAscii(b: Uint8Array, p: number, s: string): number {
+  for (let i = 0; i < s.length; i++) b[p++] = s.charCodeAt(i);
+  return p;
+}
+
+/** A non-negative integer in decimal (at most 16 bytes). */
+export function putDec(b: Uint8Array, p: number, n: number): number {
+  if (n < 10) {
+    b[p] = 48 + n;
+    return p + 1;
+  }
+  let digits = 1;
+  for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++;
+  const end = p + digits;
+  let q = end;
+  // below 2^31 a truncating division is an integer operation
+  if (n < 0x80000000) for (let m = n; q > p; m = (m / 10) | 0) b[--q] = 48 + (m % 10);
+  else for (let m = n; q > p; m = Math.floor(m / 10)) b[--q] = 48 + (m % 10);
+  return end;
+}
+
+/** "0x" and an unsigned 32-bit number in lower-case hex, zero-padded to at least `width` digits (at most 10 bytes). */
+export function putHex(b: Uint8Array, p: number, n: number, width: number): number {
+  const v = n >>> 0;
+  let digits = 1;
+  for (let m = v >>> 4; m !== 0; m >>>= 4) digits++;
+  if (digits < width) digits = width;
+  b[p] = 48;
+  b[p + 1] = 120;
+  const end = p + 2 + digits;
+  let q = end;
+  for (let m = v; q > p + 2; m >>>= 4) b[--q] = HEX_DIGITS[m & 15]!;
+  return end;
+}
+
+/** Bytes as lower-case hex, no separator (two bytes each). */
+export function putHexBytes(b: Uint8Array, p: number, bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) {
+    const x = bytes[i]!;
+    b[p++] = HEX_DIGITS[x >> 4]!;
+    b[p++] = HEX_DIGITS[x & 15]!;
+  }
+  return p;
+}
+
+const HEX_DIGITS = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 
 /** What `write` puts on a LineWriter, as a string (ASCII and UTF-8 alike). */
 export function written(write: (w: LineWriter) => void): string {
