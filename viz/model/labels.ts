@@ -69,3 +69,19 @@ export function rewrites(labels: LabelCache, p: PackedTrace, i: number): { src: 
   const b = labels.get(i);
   return { src: a.src !== b.src && b.src !== '', dst: a.dst !== b.dst && b.dst !== '' };
 }
+
+/**
+ * A summary cut to `max` characters for the ladder. A trailing bracketed part ("[decrypted: Finished, verify_data
+ * verified]", "[no key log]") says what the keys revealed, so the cut is made before it, not through it.
+ */
+export function shortenLabel(summary: string, max = 64): string {
+  if (summary.length <= max) return summary;
+  const open = summary.lastIndexOf(' [');
+  if (open > 0 && summary.endsWith(']')) {
+    const tail = summary.slice(open);
+    const room = max - tail.length - 1;
+    if (room >= 12) return `${summary.slice(0, room)}…${tail}`;
+    return tail.length <= max ? tail.trimStart() : `${tail.slice(0, max - 1).trimStart()}…`;
+  }
+  return `${summary.slice(0, max - 1)}…`;
+}

@@ -1,7 +1,7 @@
 import { scaleLinear, select, zoom, zoomIdentity, type ScaleLinear, type ZoomBehavior, type ZoomTransform } from 'd3';
 import { formatDuration } from '../../sim/core/time.ts';
 import { forEachMarkerSpan, forEachRun, type Density } from '../model/density.ts';
-import { rewrites, type LabelCache } from '../model/labels.ts';
+import { rewrites, shortenLabel, type LabelCache } from '../model/labels.ts';
 import { lowerBound, type PackedTrace } from '../model/packed.ts';
 import { BACKGROUND, CURSOR_COLOUR, DROP_COLOUR, LANE_COLOUR, MUTED_COLOUR, REWRITE_COLOUR, SELECT_COLOUR, TEXT_COLOUR, protocolColour } from './colours.ts';
 import type { LadderOverlay } from './ladder-overlay.ts';
@@ -361,7 +361,7 @@ export class Ladder {
       const lx = (x1 + x2) / 2;
       const ly = this.compact ? y1 + 1 : mid - 7;
       const l = labels.get(i);
-      const text = l.summary.length > 64 ? `${l.summary.slice(0, 63)}…` : l.summary;
+      const text = shortenLabel(l.summary);
       g.text(lx, ly, text, future ? MUTED_COLOUR : TEXT_COLOUR, 'center', i === sel);
       if (!dropped) {
         const rw = rewrites(labels, p, i);
