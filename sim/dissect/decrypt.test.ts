@@ -48,6 +48,10 @@ describe('DTLS 1.2 captures decrypt with their key logs', () => {
     expect(msgs.every((m) => m.includes('wrong key'))).toBe(true);
     expect(d.packets.some((p) => p.d.layers.some((l) => l.plaintext))).toBe(false);
     expect(d.dissector.flows.all()[0]!.dtls!.decryption).toBe('wrong-key');
+    // the packet list says so on every encrypted record, not only in the problems
+    const encrypted = d.packets.filter((p) => p.d.problems.length > 0);
+    expect(encrypted.length).toBe(5);
+    expect(encrypted.every((p) => p.d.summary.endsWith('[wrong key]'))).toBe(true);
   });
 
   it('without a key log the encrypted records stay encrypted and nothing is reported', () => {

@@ -114,7 +114,11 @@ export class DtlsFlow {
       }
     }
     // RFC 9147: without the traffic secrets a DTLS 1.3 record shows only its header; say why it stays closed
-    const closed = hidden13 ? ` [${this.decryption === 'wrong-key' ? 'wrong key' : this.keyStore.size > 0 && this.clientRandom ? 'no key log line for this connection' : 'no key log'}]` : '';
+    const closed = hidden13
+      ? ` [${this.decryption === 'wrong-key' ? 'wrong key' : this.keyStore.size > 0 && this.clientRandom ? 'no key log line for this connection' : 'no key log'}]`
+      : problems.length && !decrypted.length && this.decryption === 'wrong-key'
+        ? ' [wrong key]'
+        : '';
     if (!extra.length && !problems.length && !closed) return { layer, extra, notes };
     const summary = `${layer.summary}${decrypted.length ? ` [decrypted: ${decrypted.join(', ')}]` : ''}${closed}`;
     return { layer: { ...layer, summary, problems: [...layer.problems, ...problems] }, extra, notes };
