@@ -381,11 +381,10 @@ export class DtlsFlow {
     return this.srtp;
   }
 
-  /** Opens an SRTP or SRTCP packet (`bytes` is the protected packet) sent by `src`. */
-  unprotect(src: string, layer: Layer, bytes: Uint8Array): FlowOutput | undefined {
+  /** Opens an SRTP or SRTCP packet (`bytes` is the protected packet) sent by `src` (in `role`, when known otherwise). */
+  unprotect(src: string, layer: Layer, bytes: Uint8Array, role = this.roleOf(src)): FlowOutput | undefined {
     const notes: string[] = [];
     const ctxs = this.srtpContexts(notes);
-    const role = this.roleOf(src);
     if (!ctxs || !role) return notes.length ? { layer, extra: [], notes } : undefined;
     const ctx = role === 'client' ? ctxs.client : ctxs.server;
     const span = { offset: layer.offset, length: layer.length };

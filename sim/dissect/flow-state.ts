@@ -1,5 +1,6 @@
 import type { DissectedRecord } from '../wire/dtls/datagram.ts';
-import { ChannelNumber, getAttribute, Method, type StunMessage } from '../wire/stun/index.ts';
+import { ChannelNumber, getAttribute, Method, Username, type StunMessage } from '../wire/stun/index.ts';
+import type { DtlsRole } from '../wire/dtls/describe.ts';
 import type { SrtpProfile } from '../srtp/profiles.ts';
 import { DtlsFlow } from './dtls-flow.ts';
 import { topLayer } from './dissect.ts';
@@ -56,6 +57,8 @@ export interface FlowState {
   readonly channels: Set<number>;
   /** Present once a DTLS record was seen here. */
   dtls?: DtlsFlow;
+  /** The ICE session whose checks ran on this 5-tuple: the two ufrags of a Binding request's USERNAME, sorted. */
+  ice?: string;
   /** The payload context per sending endpoint, until a ChannelBind or a DTLS record changes what it says. */
   contexts?: Map<string, PayloadContext>;
 }
@@ -85,6 +88,10 @@ export class FlowTable {
   private lastDst = -1;
   private lastNumbered: NumberedFlow | undefined;
   readonly keys = new KeyStore();
+  /** Each endpoint's ICE ufrag, from the USERNAME "RFRAG:LFRAG" of Binding requests it sent or got (RFC 8445 §7.2.2). */
+  private readonly ufrags = new Map<string, string>();
+  /** ICE session → the flows (candidate pairs) its checks ran on. */
+  private readonly sessions = new Map<string, FlowState[]>();
   /**
    * Where the current packet was captured (an interface name), '' when there is one vantage point. A datagram that
    * crossed several links appears once per link; state kept per vantage point keeps those copies apart (they are
@@ -165,11 +172,59 @@ export class FlowTable {
     return n;
   }
 
+  /**
+   * A flow's DTLS association: its own once both hellos were seen on it; else, when the 5-tuple is a candidate
+   * pair of an ICE session whose handshake ran on another pair, that one. The association belongs to the session,
+   * not the pair: the controlling agent may nominate another pair and move media there (RFC 8445 §8.1.1, RFC 8842
+   * §5.5), as Chromium does from another local interface.
+   */
+  private dtlsOf(s: FlowState): DtlsFlow | undefined {
+    const own = s.dtls;
+    if ((own?.clientRandom && own.serverRandom) || s.ice === undefined) return own;
+    for (const f of this.sessions.get(s.ice) ?? []) if (f !== s && f.dtls?.clientRandom && f.dtls.serverRandom) return f.dtls;
+    return own;
+  }
+
+  /** A sender's DTLS role: by its address, or on another pair of the session by its ICE ufrag. */
+  private roleIn(dtls: DtlsFlow, src: string): DtlsRole | undefined {
+    const r = dtls.roleOf(src);
+    if (r) return r;
+    const u = this.ufrags.get(src);
+    if (u === undefined) return undefined;
+    if (dtls.client !== undefined && this.ufrags.get(dtls.client) === u) return 'client';
+    if (dtls.server !== undefined && this.ufrags.get(dtls.server) === u) return 'server';
+    return undefined;
+  }
+
+  /** RFC 8445 §7.2.2: a Binding request's USERNAME is "RFRAG:LFRAG", the receiver's ufrag, then the sender's. */
+  private iceCheck(s: FlowState, m: StunMessage, src: string, dst: string): void {
+    const user = getAttribute(m, Username);
+    const colon = user === undefined ? -1 : user.indexOf(':');
+    if (user === undefined || colon < 0) return;
+    const remote = user.slice(0, colon);
+    const local = user.slice(colon + 1);
+    this.ufrags.set(src, local);
+    this.ufrags.set(dst, remote);
+    const session = remote < local ? `${remote}:${local}` : `${local}:${remote}`;
+    if (s.ice === session) return;
+    s.ice = session;
+    const flows = this.sessions.get(session) ?? [];
+    flows.push(s);
+    this.sessions.set(session, flows);
+    this.sessionChanged(s);
+  }
+
+  /** What a flow's packets mean may change with another pair's handshake: forget the session's cached contexts. */
+  private sessionChanged(s: FlowState): void {
+    s.contexts = undefined;
+    if (s.ice !== undefined) for (const f of this.sessions.get(s.ice) ?? []) f.contexts = undefined;
+  }
+
   private computeContext(s: FlowState, src: string): PayloadContext {
     const channels = s.channels.size ? { channels: s.channels } : {};
-    const dtls = s.dtls;
+    const dtls = this.dtlsOf(s);
     if (!dtls) return channels;
-    const role = dtls.roleOf(src);
+    const role = this.roleIn(dtls, src);
     // RFC 5764 §5.1.2: RTP on a 5-tuple that carries DTLS is SRTP keyed by it (WebRTC always uses DTLS-SRTP)
     const profile: SrtpProfile | boolean = dtls.negotiatedProfile() ?? true;
     return { ...channels, ...(profile ? { srtp: profile } : {}), ...(role ? { dtlsRole: role } : {}) };
@@ -226,6 +281,7 @@ export class FlowTable {
     for (const l of p.layers) {
       if (l.protocol === 'STUN') {
         const m = l.value as StunMessage | undefined;
+        if (m && m.method === Method.Binding && m.class === 'request') this.iceCheck(s, m, src, dst);
         const channel = m && m.method === Method.ChannelBind && m.class === 'request' ? getAttribute(m, ChannelNumber) : undefined;
         if (channel !== undefined) {
           s.channels.add(channel);
@@ -233,7 +289,7 @@ export class FlowTable {
         }
       } else if (l.protocol === 'DTLS') {
         s.dtls ??= new DtlsFlow(this.keys);
-        s.contexts = undefined;
+        this.sessionChanged(s);
         // the DTLS flow copies layers with a spread: it is handed a plain one
         const given = plainLayer(l);
         const out = s.dtls.observe(src, dst, l.value as DissectedRecord[], given, meta.index);
@@ -242,10 +298,11 @@ export class FlowTable {
           layers ??= [...p.layers];
           layers.splice(layers.indexOf(l), 1, out.layer, ...out.extra);
         }
-      } else if ((l.protocol === 'SRTP' || l.protocol === 'SRTCP') && s.dtls && this.keys.size > 0) {
+      } else if ((l.protocol === 'SRTP' || l.protocol === 'SRTCP') && this.keys.size > 0 && (s.dtls || s.ice !== undefined)) {
         // SRTP keys come only from a key log (RFC 5764 §4.2 through the DTLS exporter): without one nothing is
         // opened; the DTLS flow may copy the layer with a spread, so it is handed a plain one
-        const out = s.dtls.unprotect(src, plainLayer(l), l.bytes ?? bytes.subarray(l.offset, l.offset + l.length));
+        const dtls = this.dtlsOf(s);
+        const out = dtls?.unprotect(src, plainLayer(l), l.bytes ?? bytes.subarray(l.offset, l.offset + l.length), this.roleIn(dtls, src));
         if (out) {
           if (out.notes.length) (notes ??= []).push(...out.notes);
           layers ??= [...p.layers];
