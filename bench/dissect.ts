@@ -350,7 +350,7 @@ export function benchDissect(): void {
     const n = dissectFile(big, false, fieldsOutput);
     process.stdout.write(`dissect: ${largest.slice(CAPTURES.length)} ×${REPEAT} (${n} packets, ${statSync(big).size} bytes), ${TSHARK_FIELDS.length} fields per packet\n`);
 
-    const list = ours(big, false, fieldsOutput, 5);
+    const list = ours(big, false, fieldsOutput, 12);
     row('rtclab: read + dissect + fields (no spans)', rate(n, list.wall), perPacketBoth(list, n));
     const json = ours(big, false, jsonOutput, 3);
     row('rtclab: read + dissect + --json lines', rate(n, json.wall), perPacketBoth(json, n));
