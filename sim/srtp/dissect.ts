@@ -27,23 +27,29 @@ export interface SrtcpView {
   readonly authTag: Uint8Array;
 }
 
+/** One Reader for every SRTCP decode (nothing here decodes SRTCP again before it returns). */
+const reader = new Reader(new Uint8Array(0));
+const NO_TAG = new Uint8Array(0);
+
 export function decodeSrtcp(bytes: Uint8Array, profile: SrtpProfile, base = 0): Decoded<SrtcpView | undefined> {
-  const r = new Reader(bytes, base);
+  const r = reader.reset(bytes, base);
   const t = srtcpTrailer(profile, bytes);
   if (!t) {
     r.problem(`${bytes.length} bytes are too few for SRTCP with a ${profile.srtcpTagLength}-byte tag`, 0, bytes.length);
-    return { value: undefined, fields: r.fields, problems: r.problems };
+    return { value: undefined, fields: r.fieldList(), problems: r.problemList() };
   }
-  const h = r.group('RTCP header (clear)', () => RtcpCommonHeader.decode(r), (v) => rtcpTypeName(v.packetType));
+  const h = r.spans ? r.group('RTCP header (clear)', () => RtcpCommonHeader.decode(r), (v) => rtcpTypeName(v.packetType)) : RtcpCommonHeader.decode(r);
   const ssrc = r.u32('SSRC of sender', hex(8));
   const gcm = profile.cipher === 'aes-gcm';
   const bodyEnd = gcm ? t.trailerAt - profile.srtcpTagLength : t.trailerAt;
   const body = r.bytes(bodyEnd - 8, t.encrypted ? 'encrypted RTCP' : 'RTCP (authenticated only)');
-  let authTag: Uint8Array = new Uint8Array(0);
+  let authTag: Uint8Array = NO_TAG;
   if (gcm) authTag = r.bytes(profile.srtcpTagLength, 'GCM auth tag');
   const word = r.u32();
-  r.fieldBits('E', t.trailerAt, 1, 0, 1, t.encrypted ? '1 (encrypted)' : '0 (not encrypted)');
-  r.fieldBits('SRTCP index', t.trailerAt, 4, 1, 31, String(word & 0x7fffffff));
+  if (r.spans) {
+    r.fieldBits('E', t.trailerAt, 1, 0, 1, t.encrypted ? '1 (encrypted)' : '0 (not encrypted)');
+    r.fieldBits('SRTCP index', t.trailerAt, 4, 1, 31, String(word & 0x7fffffff));
+  }
   if (!gcm) authTag = r.bytes(profile.srtcpTagLength, 'auth tag');
-  return { value: { packetType: h.packetType, count: h.count, ssrc, encrypted: t.encrypted, index: t.index, body, authTag }, fields: r.fields, problems: r.problems };
+  return { value: { packetType: h.packetType, count: h.count, ssrc, encrypted: t.encrypted, index: t.index, body, authTag }, fields: r.fieldList(), problems: r.problemList() };
 }

@@ -1,4 +1,4 @@
-// Decoders that keep one Reader (IPv4, UDP, RTP) reset it per call: what one call handed out (problems, fields)
+// Decoders that keep one Reader (IPv4, UDP, RTP, SRTCP, link layers) reset it per call: what one call handed out (problems, fields)
 // must never change when the next call reads other bytes, with spans off or on.
 import { describe, expect, it } from 'vitest';
 import { decodeIPv4 } from './ip/ipv4.ts';
@@ -7,6 +7,8 @@ import { encodeUdpDatagram } from './ip/udp-datagram.ts';
 import { decodeRtp, encodeRtp } from './rtp/rtp.ts';
 import { Reader, withoutSpans } from './reader.ts';
 import { utf8Encode } from '../core/encoding.ts';
+import { decodeSrtcp } from '../srtp/dissect.ts';
+import { SRTP_PROFILES } from '../srtp/profiles.ts';
 
 const good = encodeUdpDatagram({ src: '192.0.2.1', dst: '192.0.2.2', srcPort: 1000, dstPort: 2000, payload: utf8Encode('hello') });
 function broken(): Uint8Array {
@@ -65,6 +67,19 @@ describe('decoders reusing one Reader', () => {
       expect(off.value).toEqual(on.value);
       expect(on.problems[0]?.message).toMatch(/^truncated: (sequence number|timestamp|SSRC) needs/);
     }
+  });
+
+  it('SRTCP keeps each call\u2019s problems apart and reads the same with spans off', () => {
+    const profile = SRTP_PROFILES.AES_CM_128_HMAC_SHA1_80;
+    const short = decodeSrtcp(new Uint8Array(6), profile);
+    const packet = new Uint8Array(8 + 4 + 10);
+    packet.set([0x80, 200, 0, 1, 0x12, 0x34, 0x56, 0x78]);
+    packet[8] = 0x80; // E flag, index 0
+    const whole = withoutSpans(() => decodeSrtcp(packet, profile));
+    expect(short.problems[0]?.message).toMatch(/too few for SRTCP/);
+    expect(whole.problems).toEqual([]);
+    expect(withoutSpans(() => decodeSrtcp(packet, profile)).value).toEqual(decodeSrtcp(packet, profile).value);
+    expect(whole.value).toMatchObject({ packetType: 200, ssrc: 0x12345678, encrypted: true, index: 0 });
   });
 
   it('reset makes the reader read like a new one at the given base', () => {
