@@ -1,0 +1,173 @@
+// Node only: one call between headless Chromium (offerer, ICE controlling) and our sim WebRtcPeer (answerer,
+// a=setup:active so DTLS client, ICE controlled) over real UDP on 127.0.0.1, optionally captured with tshark.
+// Used by bridge/chromium-call.test.ts and captures/chromium-rtclab-dtls12/make/make.ts.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { Rng } from '../sim/core/rng.ts';
+import type { JsonValue } from '../sim/core/trace.ts';
+import { generateDtlsIdentity } from '../sim/dtls/identity.ts';
+import { WebRtcPeer } from '../sim/peer/webrtc-peer.ts';
+import type { JsepMessage } from '../sim/signaling/channel.ts';
+import { UdpBridge, type BridgeNote } from './udp-bridge.ts';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const hasChromium = spawnSync(CHROMIUM, ['--version']).status === 0;
+export const hasTshark = spawnSync('tshark', ['--version']).status === 0;
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection',
+  '--disable-features=WebRtcHideLocalIpsWithMdns', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+];
+
+/** The page: an offerer with fake audio and video; `window.call` is driven from Node step by step. */
+const PAGE = `<!doctype html><meta charset="utf-8"><title>rtclab call</title><script>
+window.call = {
+  async offer() {
+    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+    window.pc = pc;
+    pc.ontrack = () => {};
+    const s = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240, frameRate: 15 } });
+    window.stream = s;
+    for (const t of s.getTracks()) pc.addTrack(t, s);
+    await pc.setLocalDescription();
+    if (pc.iceGatheringState !== 'complete') await new Promise((r) => { pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r(); setTimeout(r, 3000); });
+    for (const snd of pc.getSenders()) if (snd.track && snd.track.kind === 'video') {
+      const p = snd.getParameters(); if (p.encodings && p.encodings[0]) { p.encodings[0].maxBitrate = 200000; await snd.setParameters(p); }
+    }
+    return pc.localDescription.sdp;
+  },
+  async answer(sdp) { await window.pc.setRemoteDescription({ type: 'answer', sdp }); },
+  state() { const pc = window.pc; return { connection: pc.connectionState, ice: pc.iceConnectionState, dtls: pc.getSenders()[0]?.transport?.state ?? null }; },
+  async stats() { const r = await window.pc.getStats(); const o = {}; r.forEach((v) => { o[v.id] = v; }); return o; },
+  close() { window.stream?.getTracks().forEach((t) => t.stop()); window.pc?.close(); },
+};
+</script>`;
+
+export interface ChromiumCallOptions {
+  /** Media time after both sides are connected, in ms. */
+  readonly mediaMs: number;
+  /** Capture the call's UDP on lo into this pcapng file with tshark. */
+  readonly captureFile?: string;
+  readonly seed?: number;
+  /** Gives up after this long (ms) in any one wait. */
+  readonly waitMs?: number;
+}
+
+export interface ChromiumCallResult {
+  readonly browserVersion: string;
+  readonly offer: string;
+  readonly answer: string;
+  readonly ourAddress: { ip: string; port: number };
+  readonly pageState: { connection: string; ice: string; dtls: string | null };
+  /** getStats() after the media time, before close. */
+  readonly stats: Record<string, Record<string, JsonValue>>;
+  readonly summary: ReturnType<WebRtcPeer['summary']>;
+  readonly notes: readonly BridgeNote[];
+  /** NSS key-log lines (CLIENT_RANDOM …) our DTLS endpoint emitted. */
+  readonly keyLog: string;
+  readonly pageErrors: readonly string[];
+  readonly agentRole: string;
+  /** The SSRCs our peer sent (a=ssrc in our answer). */
+  readonly ourStreams: WebRtcPeer['localStreams'];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function startTshark(file: string, port: number, waitMs: number): Promise<ChildProcess> {
+  const p = spawn('tshark', ['-i', 'lo', '-f', `udp port ${port}`, '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  p.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const end = performance.now() + waitMs;
+  while (!/Capturing on/.test(err)) {
+    if (p.exitCode !== null) throw new Error(`tshark exited (${p.exitCode}) before capturing: ${err}`);
+    if (performance.now() > end) throw new Error(`tshark did not start capturing within ${waitMs} ms: ${err}`);
+    await sleep(20);
+  }
+  await sleep(200); // the capture filter is attached once tshark says so; a little margin for the first packet
+  return p;
+}
+
+async function stopTshark(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null) return;
+  const done = new Promise<void>((r) => p.once('exit', () => r()));
+  p.kill('SIGINT');
+  await Promise.race([done, sleep(5000)]);
+  if (p.exitCode === null) {
+    p.kill('SIGKILL');
+    await done;
+  }
+}
+
+/** Runs one call; everything it starts (Chromium, the http server, sockets, timers, tshark) is stopped before it returns or throws. */
+export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCallResult> {
+  const waitMs = o.waitMs ?? 15_000;
+  const rng = Rng.fromSeed(o.seed ?? 7);
+  const peer = new WebRtcPeer({ name: 'rtclab', rng: rng.fork('peer'), identity: generateDtlsIdentity(rng.fork('identity'), 'rtclab'), offerer: false, trickle: false, media: { audio: true, video: true } });
+  const notes: BridgeNote[] = [];
+  const keyLog: string[] = [];
+  const signals: JsepMessage[] = [];
+  const bridge = new UdpBridge(peer, { onNote: (n) => notes.push(n), onSecret: (kind, text) => kind === 'nss-keylog' && keyLog.push(text) });
+  peer.onSignal = (_now, m) => signals.push(m);
+  let server: Server | undefined;
+  let context: BrowserContext | undefined;
+  let tshark: ChildProcess | undefined;
+  const profile = mkdtempSync(join(tmpdir(), 'rtclab-chromium-call-'));
+  const pageErrors: string[] = [];
+  try {
+    const ours = await bridge.bind('127.0.0.1', 0);
+    peer.addLocalAddress(ours);
+    if (o.captureFile) tshark = await startTshark(o.captureFile, ours.port, waitMs);
+    server = createServer((_q, r) => {
+      r.writeHead(200, { 'content-type': 'text/html' });
+      r.end(PAGE);
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const addr = server.address();
+    if (!addr || typeof addr === 'string') throw new Error('the page server has no port');
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: waitMs });
+    const page: Page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
+    await page.goto(`http://127.0.0.1:${addr.port}/`);
+    const offer = await page.evaluate(() => (window as unknown as { call: { offer(): Promise<string> } }).call.offer());
+    peer.handleSignal(bridge.now(), { type: 'offer', sdp: offer });
+    bridge.pump();
+    await bridge.until(() => signals.some((s) => s.type === 'answer'), waitMs, 'our answer');
+    const answer = (signals.find((s) => s.type === 'answer') as { sdp: string }).sdp;
+    await page.evaluate((sdp) => (window as unknown as { call: { answer(s: string): Promise<void> } }).call.answer(sdp), answer);
+    type PageState = ChromiumCallResult['pageState'];
+    const pageState = () => page.evaluate(() => (window as unknown as { call: { state(): PageState } }).call.state());
+    const end = performance.now() + waitMs;
+    for (;;) {
+      const s = await pageState();
+      if (peer.state === 'connected' && s.connection === 'connected') break;
+      if (bridge.errors.length > 0) throw bridge.errors[0]!;
+      if (s.connection === 'failed' || peer.state === 'failed' || performance.now() > end) {
+        throw new Error(`not connected: Chromium ${JSON.stringify(s)}, ours ${peer.state}\n${notes.map((n) => n.text).join('\n')}`);
+      }
+      await sleep(50);
+    }
+    await sleep(o.mediaMs);
+    const stats = await page.evaluate(() => (window as unknown as { call: { stats(): Promise<Record<string, Record<string, JsonValue>>> } }).call.stats());
+    const finalState = await pageState();
+    const summary = peer.summary();
+    await page.evaluate(() => (window as unknown as { call: { close(): void } }).call.close());
+    await sleep(300); // RTCP BYE and close_notify reach us and the capture
+    return {
+      browserVersion: context.browser()?.version() ?? spawnSync(CHROMIUM, ['--version']).stdout.toString().trim(),
+      offer, answer, ourAddress: ours, pageState: finalState, stats, summary, notes, keyLog: keyLog.map((l) => `${l}\n`).join(''), pageErrors,
+      agentRole: peer.agent.controlling ? 'controlling' : 'controlled', ourStreams: peer.localStreams,
+    };
+  } finally {
+    bridge.close();
+    await context?.close().catch(() => undefined);
+    server?.close();
+    if (tshark) await stopTshark(tshark);
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
