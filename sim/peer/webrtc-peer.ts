@@ -1,4 +1,4 @@
-import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
+import { sameTransportAddress, type Endpoint, type EndpointOutput, type TransportAddress } from '../core/endpoint.ts';
 import { Rng } from '../core/rng.ts';
 import type { JsonValue } from '../core/trace.ts';
 import type { Micros } from '../core/time.ts';
@@ -324,7 +324,7 @@ export class WebRtcPeer implements Endpoint {
     for (const d of this.agent.inbound.splice(0)) {
       const c = demux(d.bytes).class;
       if (c === 'dtls') {
-        if (this.dtls) this.dtls.handleDatagram(now, d.from, NOWHERE, d.bytes);
+        if (this.dtls) this.dtls.handleDatagram(now, this.dtlsSource(d.from), NOWHERE, d.bytes);
         else if (this.pendingDtls.length < 16) {
           this.counters.dtlsBuffered++;
           this.pendingDtls.push(d);
@@ -341,6 +341,17 @@ export class WebRtcPeer implements Endpoint {
       }
     }
     if (this.dtls && this.pendingDtls.length > 0) for (const d of this.pendingDtls.splice(0)) this.dtls.handleDatagram(now, d.from, NOWHERE, d.bytes);
+  }
+
+  /**
+   * RFC 8445 §12.2: data may arrive on any valid pair, not only the selected one (Chromium nominates a pair from
+   * another interface once connected and sends its DTLS there). The DTLS association is the session's (RFC 8842
+   * §5.5), so a record from a valid pair's remote address is taken as from the selected pair's.
+   */
+  private dtlsSource(from: TransportAddress): TransportAddress {
+    const selected = this.dtls?.remote;
+    if (!selected || sameTransportAddress(from, selected)) return from;
+    return this.agent.checklist.valid().some((p) => sameTransportAddress(p.remote.address, from)) ? selected : from;
   }
 
   /** RFC 5764 §4.2: once DTLS is up with a use_srtp profile, key SRTP from the exporter and start media. */
