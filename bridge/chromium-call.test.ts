@@ -19,7 +19,7 @@ describe.skipIf(!process.env.CI && !(hasChromium && hasTshark))('Chromium calls 
     const dir = mkdtempSync(join(tmpdir(), 'rtclab-chromium-call-'));
     try {
       const file = join(dir, 'call.pcapng');
-      const r = await chromiumCall({ mediaMs: 2000, captureFile: file });
+      const r = await chromiumCall({ mediaMs: 2000, captureFile: file, waitMs: 10_000 });
       const log = r.notes.map((n) => n.text).join('\n');
       expect(r.pageErrors).toEqual([]);
       // ICE: Chromium controlling, us controlled (RFC 8445 §6.1.1: the offerer of a full agent pair controls)

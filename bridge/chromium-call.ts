@@ -78,6 +78,16 @@ export interface ChromiumCallResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** `p`, or a rejection naming `what` after `ms`: a page that hangs must not outlive the call (cleanup runs). */
+async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function startTshark(file: string, port: number, waitMs: number): Promise<ChildProcess> {
   const p = spawn('tshark', ['-i', 'lo', '-f', `udp port ${port}`, '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
@@ -133,15 +143,15 @@ export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCall
     const page: Page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
-    await page.goto(`http://127.0.0.1:${addr.port}/`);
-    const offer = await page.evaluate(() => (window as unknown as { call: { offer(): Promise<string> } }).call.offer());
+    await page.goto(`http://127.0.0.1:${addr.port}/`, { timeout: waitMs });
+    const offer = await within(page.evaluate(() => (window as unknown as { call: { offer(): Promise<string> } }).call.offer()), waitMs, 'Chromium\'s offer');
     peer.handleSignal(bridge.now(), { type: 'offer', sdp: offer });
     bridge.pump();
     await bridge.until(() => signals.some((s) => s.type === 'answer'), waitMs, 'our answer');
     const answer = (signals.find((s) => s.type === 'answer') as { sdp: string }).sdp;
-    await page.evaluate((sdp) => (window as unknown as { call: { answer(s: string): Promise<void> } }).call.answer(sdp), answer);
+    await within(page.evaluate((sdp) => (window as unknown as { call: { answer(s: string): Promise<void> } }).call.answer(sdp), answer), waitMs, 'Chromium to take our answer');
     type PageState = ChromiumCallResult['pageState'];
-    const pageState = () => page.evaluate(() => (window as unknown as { call: { state(): PageState } }).call.state());
+    const pageState = () => within(page.evaluate(() => (window as unknown as { call: { state(): PageState } }).call.state()), waitMs, 'the page state');
     const end = performance.now() + waitMs;
     for (;;) {
       const s = await pageState();
@@ -153,10 +163,10 @@ export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCall
       await sleep(50);
     }
     await sleep(o.mediaMs);
-    const stats = await page.evaluate(() => (window as unknown as { call: { stats(): Promise<Record<string, Record<string, JsonValue>>> } }).call.stats());
+    const stats = await within(page.evaluate(() => (window as unknown as { call: { stats(): Promise<Record<string, Record<string, JsonValue>>> } }).call.stats()), waitMs, 'getStats()');
     const finalState = await pageState();
     const summary = peer.summary();
-    await page.evaluate(() => (window as unknown as { call: { close(): void } }).call.close());
+    await within(page.evaluate(() => (window as unknown as { call: { close(): void } }).call.close()), waitMs, 'the page to close its connection');
     await sleep(300); // RTCP BYE and close_notify reach us and the capture
     return {
       browserVersion: context.browser()?.version() ?? spawnSync(CHROMIUM, ['--version']).stdout.toString().trim(),
@@ -165,7 +175,7 @@ export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCall
     };
   } finally {
     bridge.close();
-    await context?.close().catch(() => undefined);
+    await within(context?.close() ?? Promise.resolve(), 10_000, 'Chromium to close').catch(() => context?.browser()?.close().catch(() => undefined));
     server?.close();
     if (tshark) await stopTshark(tshark);
     rmSync(profile, { recursive: true, force: true });

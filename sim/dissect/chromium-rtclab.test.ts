@@ -71,9 +71,13 @@ describe('Chromium ↔ rtclab capture, DTLS 1.2, opened with our key log', () =>
     }
   });
 
-  it('SRTP on the second candidate pair Chromium moved to opens with the first pair\'s handshake', () => {
+  it('SRTP and DTLS on the second candidate pair Chromium moved to open with the first pair\'s handshake', () => {
     const moved = d.packets.filter((p) => p.d.src.startsWith('192.0.2.') && p.d.layers.some((l) => l.protocol === 'RTP' && l.plaintext));
     expect(moved.length).toBeGreaterThan(0);
+    // Chromium's close_notify came that way too: the session's association opens it
+    const alert = d.packets.filter((p) => p.d.src.startsWith('192.0.2.') && p.d.layers.some((l) => l.protocol === 'DTLS'));
+    expect(alert.map((p) => p.d.summary)).toEqual(['encrypted Alert [decrypted: Alert (warning close_notify)]']);
+    expect(d.dissector.flows.all().find((f) => f.dtls?.clientRandom)!.dtls!.progress).toBe('closed');
   });
 
   it('has the STUN transactions tshark has, in order', () => {

@@ -288,11 +288,17 @@ export class FlowTable {
           s.contexts = undefined;
         }
       } else if (l.protocol === 'DTLS') {
-        s.dtls ??= new DtlsFlow(this.keys);
+        const records = l.value as DissectedRecord[];
+        // a record on another pair of the session (no handshake of its own starts here) belongs to the session's
+        // association: handed to it as from the same role's endpoint there
+        const shared = s.dtls?.clientRandom || startsHandshake(records) ? undefined : this.dtlsOf(s);
+        const role = shared?.clientRandom && shared !== s.dtls ? this.roleIn(shared, src) : undefined;
+        const flow = role ? shared! : (s.dtls ??= new DtlsFlow(this.keys));
+        const [from, to] = role === 'client' ? [flow.client!, flow.server!] : role === 'server' ? [flow.server!, flow.client!] : [src, dst];
         this.sessionChanged(s);
         // the DTLS flow copies layers with a spread: it is handed a plain one
         const given = plainLayer(l);
-        const out = s.dtls.observe(src, dst, l.value as DissectedRecord[], given, meta.index);
+        const out = flow.observe(from, to, records, given, meta.index);
         if (out.notes.length) (notes ??= []).push(...out.notes);
         if (out.layer !== given || out.extra.length) {
           layers ??= [...p.layers];
@@ -319,6 +325,11 @@ export class FlowTable {
     }
     return { ...p, layers: all, protocol: top?.protocol ?? p.protocol, summary: top?.summary ?? p.summary, problems: all.flatMap((l) => l.problems), ...more };
   }
+}
+
+/** A ClientHello (RFC 6347 §4.2.1) in the datagram: a handshake of this 5-tuple's own begins. */
+function startsHandshake(records: readonly DissectedRecord[]): boolean {
+  return records.some((d) => d.content.kind === 'handshake' && d.content.messages.some((m) => m.fragment.msgType === 1));
 }
 
 /** "192.0.2.1:3478" from an IPv4 endpoint number (address · 2^16 + port). */
