@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifact, CHROMIUM, openApp, startSession, type Session } from './harness.ts';
+import { artifact, CHROMIUM, openApp, startSession, type Session, dropFiles } from './harness.ts';
 
 // Cause-and-effect links and side-by-side comparison in a real Chromium. A call between two NATs: selecting a
 // Binding request draws a link to its response and the detail lists it; keeping the run as A, making natA's
@@ -125,14 +125,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('cause-and-effect link
     await page.locator('[data-testid=tab-scenario]').click();
     await page.locator('[data-testid=keep-as-a]').click();
     const bytes = readFileSync(capturePath('stun-turn-coturn/stun-turn-coturn.pcapng'));
-    await page.evaluate(
-      ({ data }) => {
-        const dt = new DataTransfer();
-        dt.items.add(new File([new Uint8Array(data)], 'stun-turn-coturn.pcapng'));
-        window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
-      },
-      { data: [...bytes] },
-    );
+    await dropFiles(page, [{ name: 'stun-turn-coturn.pcapng', bytes }]);
     await expect.poll(() => page.locator('[data-testid=compare-diff]').textContent(), { timeout: 30_000 }).toContain('One side is a capture');
     expect(await page.locator('[data-testid=compare]').textContent()).toContain('stun-turn-coturn.pcapng');
     const rows = await page.locator('[data-testid=outcome-changes]').textContent();

@@ -81,6 +81,16 @@ export async function openApp(s: Session, query = '', waitForTrace = true): Prom
   return { page, errors };
 }
 
+/** Drops files on the page together, as one drag from a file manager (dragover, then drop, on the window). */
+export async function dropFiles(page: Page, files: readonly { name: string; bytes: Uint8Array }[]): Promise<void> {
+  await page.evaluate((list) => {
+    const dt = new DataTransfer();
+    for (const f of list) dt.items.add(new File([new Uint8Array(f.data)], f.name));
+    window.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, files.map((f) => ({ name: f.name, data: [...f.bytes] })));
+}
+
 export function artifact(name: string): string {
   return join(ARTIFACTS, name);
 }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifact, CHROMIUM, openApp, startSession, type Session } from './harness.ts';
+import { artifact, CHROMIUM, openApp, startSession, type Session, dropFiles } from './harness.ts';
 
 // Issue 7 + 6 in Chromium: with keys, the packet list and the ladder label hops with what the keyed, stateful
 // dissection in the worker found (the Finished record decrypted and verified), sent after the trace; the list marks
@@ -20,15 +20,6 @@ type AppHandle = {
   labels?: { get(i: number): { summary: string; keyed?: { decrypted: boolean } } };
 };
 
-async function drop(page: Page, files: readonly { name: string; bytes: Uint8Array }[]): Promise<void> {
-  await page.evaluate((list) => {
-    const dt = new DataTransfer();
-    for (const f of list) dt.items.add(new File([new Uint8Array(f.data)], f.name));
-    window.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
-    window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
-  }, files.map((f) => ({ name: f.name, data: [...f.bytes] })));
-}
-
 const summaryCell = (page: Page, hop: number) => page.locator(`#list .list-row[data-hop="${hop}"] .summary`);
 
 let s: Session;
@@ -44,7 +35,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('keyed labels in the p
 
   it('the openssl DTLS capture with its key log: the encrypted Finished row reads "decrypted: Finished, verify_data verified", tagged', async () => {
     const { page, errors } = await openApp(s, '?scenario=nat-full-cone');
-    await drop(page, [
+    await dropFiles(page, [
       { name: 'dtls12-srtp.pcapng', bytes: CAPTURE },
       { name: 'dtls12-srtp.keylog.txt', bytes: text(KEYS) },
     ]);
@@ -93,7 +84,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('keyed labels in the p
 
   it('the same capture without a key log: the Finished row is not marked decrypted', async () => {
     const { page, errors } = await openApp(s, '?scenario=nat-full-cone');
-    await drop(page, [{ name: 'dtls12-srtp.pcapng', bytes: CAPTURE }]);
+    await dropFiles(page, [{ name: 'dtls12-srtp.pcapng', bytes: CAPTURE }]);
     await expect.poll(() => page.locator('[data-testid=status]').first().textContent(), { timeout: 30_000 }).toMatch(/^dtls12-srtp\.pcapng · \d+ packets/);
     await page.evaluate(() => (window as unknown as { rtclab: AppHandle }).rtclab.labelOverrides);
     const cell = summaryCell(page, FINISHED);

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPreset } from '../../sim/scenario/presets/index.ts';
-import { artifact, CHROMIUM, openApp, startSession, type Session } from './harness.ts';
+import { artifact, CHROMIUM, openApp, startSession, type Session, dropFiles } from './harness.ts';
 
 // Issue 7 in Chromium: a key log is a first-class input (dropped with its capture, after it, or before it; told
 // apart by content), the DTLS panel and the packet detail show what it decrypted or that it is the wrong key; and
@@ -21,16 +21,6 @@ type AppHandle = {
   seek(t: number): void;
   select(i: number, reveal: boolean): void;
 };
-
-/** Drops files on the page together, as one drag from a file manager. */
-async function drop(page: Page, files: readonly { name: string; bytes: Uint8Array }[]): Promise<void> {
-  await page.evaluate((list) => {
-    const dt = new DataTransfer();
-    for (const f of list) dt.items.add(new File([new Uint8Array(f.data)], f.name));
-    window.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
-    window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
-  }, files.map((f) => ({ name: f.name, data: [...f.bytes] })));
-}
 
 const textOf = (page: Page, id: string): Promise<string> => page.locator(`[data-testid=${id}]`).first().textContent().then((t) => t ?? '');
 
@@ -81,7 +71,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('key logs and reproduc
 
   it('a capture dropped with its key log decrypts; a wrong key log after it says "wrong key"; the right one again decrypts', async () => {
     const { page, errors } = await openApp(s, '?scenario=nat-full-cone');
-    await drop(page, [
+    await dropFiles(page, [
       { name: 'dtls12-srtp.pcapng', bytes: CAPTURE },
       { name: 'dtls12-srtp.keylog.txt', bytes: text(KEYS) },
     ]);
@@ -96,7 +86,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('key logs and reproduc
     await page.screenshot({ path: artifact('keylog-01-decrypted.png') });
 
     // a wrong key log dropped alone: the loaded capture is dissected again with it
-    await drop(page, [{ name: 'wrong.keylog', bytes: text(WRONG) }]);
+    await dropFiles(page, [{ name: 'wrong.keylog', bytes: text(WRONG) }]);
     await expect.poll(() => textOf(page, 'keylog'), { timeout: 30_000 }).toContain('Key log: wrong.keylog');
     expect(await textOf(page, 'keylog')).toContain('1 entry matched 1 of 1 DTLS connection in the capture (1 wrong key)');
     expect(await page.locator('[data-testid=keylog]').getAttribute('data-level')).toBe('problem');
@@ -109,7 +99,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('key logs and reproduc
     await page.screenshot({ path: artifact('keylog-02-wrong-key.png') });
 
     // the right one again, after the capture
-    await drop(page, [{ name: 'right.txt', bytes: text(KEYS) }]);
+    await dropFiles(page, [{ name: 'right.txt', bytes: text(KEYS) }]);
     await expect.poll(() => textOf(page, 'keylog'), { timeout: 30_000 }).toContain('Key log: right.txt');
     expect((await dtlsAtEnd(page)).outcome).toBe('ok');
     await selectAppData(page);
@@ -120,17 +110,17 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('key logs and reproduc
 
   it('a key log dropped first waits for the capture; a file that is none of the kinds is refused by content', async () => {
     const { page, errors } = await openApp(s, '?scenario=nat-full-cone');
-    await drop(page, [{ name: 'sslkeys', bytes: text(KEYS) }]);
+    await dropFiles(page, [{ name: 'sslkeys', bytes: text(KEYS) }]);
     await expect.poll(() => textOf(page, 'keylog')).toContain('Key log: sslkeys is waiting for a capture');
     await page.screenshot({ path: artifact('keylog-03-waiting.png') });
     // the capture alone now: read with the waiting key log
-    await drop(page, [{ name: 'dtls12-srtp.pcapng', bytes: CAPTURE }]);
+    await dropFiles(page, [{ name: 'dtls12-srtp.pcapng', bytes: CAPTURE }]);
     await expect.poll(() => textOf(page, 'status'), { timeout: 30_000 }).toMatch(/^dtls12-srtp\.pcapng · \d+ packets/);
     expect(await textOf(page, 'keylog')).toContain('Key log: sslkeys · 1 entry · 1 entry matched 1 of 1 DTLS connection');
     expect((await dtlsAtEnd(page)).outcome).toBe('ok');
 
     // neither a capture, a key log nor JSON: refused, saying what it starts with; the capture stays
-    await drop(page, [{ name: 'notes.txt', bytes: text('these are my notes\n') }]);
+    await dropFiles(page, [{ name: 'notes.txt', bytes: text('these are my notes\n') }]);
     await expect.poll(() => textOf(page, 'error-text')).toBe('Cannot open notes.txt (it starts with 74 68 65 73 65 20 61 72): not a capture (pcap or pcapng), an NSS key log (CLIENT_RANDOM … lines) nor a scenario or trace (JSON).');
     expect(await textOf(page, 'status')).toMatch(/^dtls12-srtp\.pcapng/);
     expect(errors).toEqual([]);
@@ -167,7 +157,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('key logs and reproduc
 
     // a scenario file not based on a preset: run and shown, the page says the link cannot hold it
     const scenario = { ...findPreset('nat-full-cone')!.build(), name: 'my-own' };
-    await drop(page, [{ name: 'mine.json', bytes: text(JSON.stringify(scenario)) }]);
+    await dropFiles(page, [{ name: 'mine.json', bytes: text(JSON.stringify(scenario)) }]);
     await expect.poll(() => textOf(page, 'link-note'), { timeout: 30_000 }).toBe('This run cannot be put in a link: the scenario is not based on a built-in preset. The address bar keeps the rest (seed, position).');
     await expect.poll(() => page.url()).toMatch(/\?seed=\d+&t=/);
     expect(page.url()).not.toContain('scenario=');

@@ -8,7 +8,7 @@ import { runScenario } from '../../sim/scenario/run.ts';
 import { PcapngEncoder } from '../../sim/wire/pcap/pcapng-encode.ts';
 import { readCapture } from '../../sim/wire/pcap/capture-reader.ts';
 import { traceKeyLog } from '../../sim/wire/pcap/pcapng-writer.ts';
-import { artifact, CHROMIUM, openApp, startSession, type Session } from './harness.ts';
+import { artifact, CHROMIUM, openApp, startSession, type Session, dropFiles } from './harness.ts';
 
 // The visualizer's panels and failure paths in Chromium: the scenario panel's TURN / ICE-lite / trickle switches
 // re-run the call in place; the key log and the pcapng download and tshark decrypts the DTLS handshake with them;
@@ -34,18 +34,6 @@ const appState = (page: Page): Promise<{ n: number; lanes: string[]; now: number
     const a = (window as unknown as { rtclab: AppHandle }).rtclab;
     return { n: a.p?.n ?? 0, lanes: a.p?.lanes ?? [], now: a.now, srtp: a.srtpStreams?.streams.length };
   });
-
-async function dropBytes(page: Page, name: string, bytes: Uint8Array): Promise<void> {
-  await page.evaluate(
-    ({ name, data }) => {
-      const dt = new DataTransfer();
-      dt.items.add(new File([new Uint8Array(data)], name));
-      window.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
-      window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
-    },
-    { name, data: [...bytes] },
-  );
-}
 
 const status = (page: Page): Promise<string> => page.locator('[data-testid=status]').textContent().then((t) => t ?? '');
 const errorText = (page: Page): Promise<string> => page.locator('[data-testid=error-text]').textContent().then((t) => t ?? '');
@@ -88,7 +76,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('visualizer panels, ex
     expect(call.n).toBeGreaterThan(1000);
 
     // a text file dropped as a capture: refused at byte 0, the call stays loaded and steps still work
-    await dropBytes(page, 'notes.pcap', new TextEncoder().encode('these are my notes, not a capture\n'));
+    await dropFiles(page, [{ name: 'notes.pcap', bytes: new TextEncoder().encode('these are my notes, not a capture\n') }]);
     await expect.poll(() => errorText(page)).toMatch(/Cannot open notes\.pcap: notes\.pcap could not be read as pcap or pcapng \(error at byte 0: .+\) — the previous trace is still shown/);
     await expectBusyNever(page);
     expect((await appState(page)).n).toBe(call.n);
@@ -107,7 +95,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('visualizer panels, ex
     // a capture cut in the middle of a block: the packets before the cut load, with a warning saying where
     const whole = new Uint8Array(readFileSync(existsSync(CHROMIUM_CAPTURE) ? CHROMIUM_CAPTURE : 'sim/wire/pcap/testdata/chromium-host.pcapng'));
     const cut = whole.subarray(0, Math.floor(whole.length * 0.6) + 3);
-    await dropBytes(page, 'cut.pcapng', cut);
+    await dropFiles(page, [{ name: 'cut.pcapng', bytes: cut }]);
     await expect.poll(() => status(page), { timeout: 30_000 }).toMatch(/cut\.pcapng · \d+ packets/);
     const partial = await appState(page);
     expect(partial.n).toBeGreaterThan(100);
@@ -117,7 +105,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('visualizer panels, ex
     await page.screenshot({ path: artifact('panels-03-truncated-capture.png') });
 
     // a scenario file with a misspelt node kind: the message names the field; the capture stays
-    await dropBytes(page, 'my-scenario.json', new TextEncoder().encode(JSON.stringify({ name: 'mine', nodes: { internet: { kind: 'router' }, alice: { kind: 'hots', uplink: 'internet' } } })));
+    await dropFiles(page, [{ name: 'my-scenario.json', bytes: new TextEncoder().encode(JSON.stringify({ name: 'mine', nodes: { internet: { kind: 'router' }, alice: { kind: 'hots', uplink: 'internet' } } })) }]);
     await expect.poll(() => errorText(page)).toMatch(/nodes\.alice\.kind/);
     expect(await box.getAttribute('data-level')).toBe('error');
     await expectBusyNever(page);

@@ -5,7 +5,7 @@ import { concatBytes, utf8Encode } from '../../sim/core/encoding.ts';
 import type { Hop, Trace } from '../../sim/core/trace.ts';
 import { encodeUdpDatagram } from '../../sim/wire/ip/udp-datagram.ts';
 import { writePcapng } from '../../sim/wire/pcap/pcapng-writer.ts';
-import { artifact, CHROMIUM, openApp, startSession, type Session } from './harness.ts';
+import { artifact, CHROMIUM, openApp, startSession, type Session, dropFiles } from './harness.ts';
 
 // The visualizer in a real Chromium: the default lesson loads, a packet is clicked and its bytes light up,
 // stepping forward and back rebuilds the NAT table, real captures open by drop and by file picker, and strings
@@ -24,19 +24,6 @@ const app = (page: Page) => page.evaluateHandle(() => (window as unknown as { rt
 
 const SHARED = '/work/shared/captures';
 const capturePath = (rel: string): string => (existsSync(`${SHARED}/${rel}`) ? `${SHARED}/${rel}` : `sim/wire/pcap/testdata/${rel.split('/').pop()}`);
-
-async function dropFile(page: Page, name: string, bytes: Uint8Array): Promise<void> {
-  await page.evaluate(
-    ({ name, data }) => {
-      const file = new File([new Uint8Array(data)], name);
-      const dt = new DataTransfer();
-      dt.items.add(file);
-      window.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
-      window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
-    },
-    { name, data: [...bytes] },
-  );
-}
 
 async function waitForStatus(page: Page, re: RegExp): Promise<void> {
   await page.waitForFunction((src) => new RegExp(src).test(document.getElementById('status')?.textContent ?? ''), re.source, { timeout: 30_000 });
@@ -128,7 +115,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('visualizer in Chromiu
 
   it('a real capture dropped on the page replaces the trace, STUN and TURN dissected', async () => {
     const { page, errors } = await openApp(s, '?lesson=nat-basics');
-    await dropFile(page, 'stun-turn-coturn.pcapng', readFileSync(capturePath('stun-turn-coturn/stun-turn-coturn.pcapng')));
+    await dropFiles(page, [{ name: 'stun-turn-coturn.pcapng', bytes: readFileSync(capturePath('stun-turn-coturn/stun-turn-coturn.pcapng')) }]);
     await waitForStatus(page, /stun-turn-coturn\.pcapng · \d+ packets/);
     const protos = await page.evaluate(() => (window as unknown as { rtclab: AppHandle }).rtclab.protocols());
     expect(protos).toContain('STUN');
