@@ -7,7 +7,7 @@ import { handshakeLabel } from '../wire/dtls/describe.ts';
 import { findExtension } from '../wire/dtls/extensions.ts';
 import { HandshakeReassembler, type FragmentInput } from '../wire/dtls/fragment.ts';
 import { decodeHandshakeFragments } from '../wire/dtls/handshake.ts';
-import { decodeTlsHandshakeBody } from '../wire/tls/handshake.ts';
+import { decodeTlsHandshakeBody, type TlsHandshakeBody } from '../wire/tls/handshake.ts';
 import { exportKeyingMaterial13, finishedVerifyData, tls13Suite, transcriptHash } from '../dtls/crypto/tls13-schedule.ts';
 import { Dtls13Keys, decodeAck, decodeHandshakeFragments13, tlsStyleMessage } from './dtls13-flow.ts';
 import { decodeAlert, describeAlert } from '../wire/dtls/alert.ts';
@@ -35,6 +35,12 @@ const AES_128_GCM_SUITES = new Set([0xc02b, 0xc02f, 0x009c, 0x009e]);
 
 /** Progress of the handshake as seen on the wire, for the summary and the inferred notes. */
 export type DtlsProgress = 'hello' | 'cookie' | 'key-exchange' | 'finished' | 'established' | 'closed' | 'alert';
+
+/** A body a decoder already read from a whole-message fragment, and whether with the TLS 1.3 forms. */
+interface KnownBody {
+  readonly body: TlsHandshakeBody | undefined;
+  readonly tls13: boolean;
+}
 
 interface Keys {
   readonly master: Uint8Array;
@@ -97,7 +103,7 @@ export class DtlsFlow {
     for (const d of records) {
       const c = d.content;
       if (c.kind === 'handshake') {
-        for (const m of c.messages) this.push(src, dst, m.fragment, packet, notes);
+        for (const m of c.messages) this.push(src, dst, m.fragment, packet, notes, { body: m.body, tls13: false });
       } else if (c.kind === 'alert') {
         this.progress = c.alert.description === 0 ? 'closed' : 'alert';
       } else if (c.kind === 'encrypted' && d.record.kind === 'dtls12') {
@@ -133,13 +139,17 @@ export class DtlsFlow {
     return r;
   }
 
-  private push(src: string, dst: string, f: FragmentInput, packet: number | undefined, notes: string[]): void {
+  /**
+   * `known`: the body a decoder already read from this fragment when it was a whole message (then the reassembler
+   * hands back exactly these bytes), so it is not read a second time.
+   */
+  private push(src: string, dst: string, f: FragmentInput, packet: number | undefined, notes: string[], known?: KnownBody): void {
     const r = this.reassembler(src).push(f);
-    for (const m of r.messages) this.handle(src, dst, m.msgType, m.body, m.bytes, packet, notes);
+    for (const m of r.messages) this.handle(src, dst, m.msgType, m.body, m.bytes, packet, notes, m.messageSeq === f.messageSeq ? known : undefined);
   }
 
-  private handle(src: string, dst: string, msgType: number, body: Uint8Array, bytes: Uint8Array, packet: number | undefined, notes: string[]): void {
-    const b = decodeTlsHandshakeBody(msgType, body, 0, { variant: 'dtls', tls13: this.version === 'DTLS 1.3' }).value;
+  private handle(src: string, dst: string, msgType: number, body: Uint8Array, bytes: Uint8Array, packet: number | undefined, notes: string[], known?: KnownBody): void {
+    const b = this.body(msgType, body, known);
     if (b.type === 'client_hello') {
       if (this.clientRandom && !bytesEqual(this.clientRandom, b.random) && b.cookie.length === 0) this.reset();
       this.client = src;
@@ -180,6 +190,17 @@ export class DtlsFlow {
     this.transcript.push(bytes);
     this.transcript13.push(tlsStyleMessage(msgType, body));
     this.note(src, handshakeLabel(msgType), packet);
+  }
+
+  /**
+   * The message body as the TLS codec reads it, or the known one when that read gives the same value: the same
+   * TLS 1.3 setting, or, without TLS 1.3 forms, any body but encrypted_extensions and key_update (RFC 8446 §4.3.1,
+   * §4.6.3), which the TLS codec reads and the DTLS 1.2 codec (the wire decoder's) leaves unknown.
+   */
+  private body(msgType: number, body: Uint8Array, known: KnownBody | undefined): TlsHandshakeBody {
+    const tls13 = this.version === 'DTLS 1.3';
+    if (known?.body && known.tls13 === tls13 && (tls13 || (msgType !== HandshakeType.encrypted_extensions && msgType !== HandshakeType.key_update))) return known.body;
+    return decodeTlsHandshakeBody(msgType, body, 0, { variant: 'dtls', tls13 }).value;
   }
 
   private note(src: string, type: string, packet: number | undefined): void {
@@ -245,7 +266,7 @@ export class DtlsFlow {
       const h = decodeHandshakeFragments(pt);
       const labels: string[] = [];
       const problems: Problem[] = [...h.problems];
-      for (const { fragment } of h.value) {
+      for (const { fragment, body } of h.value) {
         if (fragment.msgType === HandshakeType.finished && this.finished.some((f) => f.role === role)) {
           labels.push('Finished (retransmitted)');
           continue;
@@ -259,7 +280,7 @@ export class DtlsFlow {
           else if (role === 'server' || this.finished.some((f) => f.role === 'server' && f.ok)) this.progress = 'established';
           else this.progress = 'finished';
         } else labels.push(handshakeLabel(fragment.msgType));
-        this.push(src, dst, fragment, packet, notes);
+        this.push(src, dst, fragment, packet, notes, { body, tls13: false });
       }
       const label = labels.join(', ');
       return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label}`, fields: h.fields, problems, value: h.value } };
@@ -319,7 +340,7 @@ export class DtlsFlow {
       const h = decodeHandshakeFragments13(r.content);
       const labels: string[] = [];
       const problems: Problem[] = [...h.problems];
-      for (const { fragment } of h.value) {
+      for (const { fragment, body } of h.value) {
         const whole = fragment.fragmentOffset === 0 && fragment.fragment.length === fragment.length;
         if (fragment.msgType === HandshakeType.finished && whole && !this.finished.some((f) => f.role === role)) {
           const secret = k.handshakeSecret(role);
@@ -330,7 +351,7 @@ export class DtlsFlow {
           if (!ok) problems.push({ offset: fragment.offset, length: 12 + fragment.length, message: `${role} Finished verify_data ${toHex(fragment.fragment)} ≠ expected ${expected ? toHex(expected) : '(no secret)'} (RFC 8446 §4.4.4)` });
           else this.progress = role === 'client' ? 'established' : 'finished';
         } else labels.push(handshakeLabel(fragment.msgType));
-        this.push(src, dst, fragment, packet, notes);
+        this.push(src, dst, fragment, packet, notes, { body, tls13: true });
       }
       const label = labels.join(', ');
       return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label} (${where})`, fields: h.fields, problems, value: h.value } };
