@@ -1,7 +1,7 @@
 import { concatBytes } from '../core/encoding.ts';
 import type { Decoded } from '../wire/field.ts';
 import { Reader } from '../wire/reader.ts';
-import { HandshakeHeader, type HandshakeFragment } from '../wire/dtls/handshake.ts';
+import { HandshakeHeader, fragmentOf, type HandshakeFragment } from '../wire/dtls/handshake.ts';
 import { handshakeTypeName } from '../wire/dtls/names.ts';
 import type { Dtls13CiphertextRecord } from '../wire/dtls/record.ts';
 import { decodeTlsHandshakeBody, type TlsHandshakeBody } from '../wire/tls/handshake.ts';
@@ -117,7 +117,7 @@ export function decodeHandshakeFragments13(bytes: Uint8Array): Decoded<{ fragmen
         if (r.truncated) return undefined;
         const at = r.pos;
         const fragment = r.bytes(h.fragmentLength);
-        const f: HandshakeFragment = { ...h, fragment, offset };
+        const f = fragmentOf(h, fragment, offset);
         if (h.fragmentOffset !== 0 || h.fragmentLength !== h.length || fragment.length !== h.length) return { fragment: f };
         const b = decodeTlsHandshakeBody(h.msgType, fragment, at, { variant: 'dtls', tls13: true });
         r.adopt(b.fields, b.problems);
