@@ -64,7 +64,11 @@ export interface NewSessionTicket {
 
 const showBytes = (b: Uint8Array): string => (b.length <= 32 ? toHex(b) : `${b.length} bytes`);
 
-export function readCertificate(r: Reader): Certificate {
+/**
+ * The certificate_list vector both TLS forms share (RFC 5246 §7.4.2, RFC 8446 §4.4.2): a 24-bit length, then
+ * entries until it ends; `readEntry` reads one entry (a bare ASN.1Cert in 1.2, a CertificateEntry in 1.3).
+ */
+export function readCertificateList(r: Reader, readEntry: (end: number) => Uint8Array): Uint8Array[] {
   const certificates: Uint8Array[] = [];
   r.group(
     'certificate_list',
@@ -72,15 +76,20 @@ export function readCertificate(r: Reader): Certificate {
       const total = r.u24('certificate_list length');
       const end = Math.min(r.pos + total, r.end);
       if (r.pos + total > r.end) r.problem(`certificate_list length ${total} runs past the message`, r.pos - 3, 3);
-      while (r.pos < end && !r.truncated) {
-        const len = r.u24('certificate length');
-        const cert = r.bytes(Math.min(len, end - r.pos), 'ASN.1Cert', (b) => `${b.length} bytes of DER`);
-        if (cert.length < len) r.problem(`certificate length ${len} runs past the list`, r.pos - cert.length - 3, 3);
-        certificates.push(cert);
-      }
+      while (r.pos < end && !r.truncated) certificates.push(readEntry(end));
     },
     () => `${certificates.length} certificate(s)`,
   );
+  return certificates;
+}
+
+export function readCertificate(r: Reader): Certificate {
+  const certificates = readCertificateList(r, (end) => {
+    const len = r.u24('certificate length');
+    const cert = r.bytes(Math.min(len, end - r.pos), 'ASN.1Cert', (b) => `${b.length} bytes of DER`);
+    if (cert.length < len) r.problem(`certificate length ${len} runs past the list`, r.pos - cert.length - 3, 3);
+    return cert;
+  });
   return { type: 'certificate', certificates };
 }
 

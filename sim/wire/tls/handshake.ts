@@ -6,6 +6,7 @@ import { Writer } from '../writer.ts';
 import { readExtensions, type Extension } from '../dtls/extensions.ts';
 import { readBody, type HandshakeBody } from '../dtls/handshake.ts';
 import type { HelloVariant } from '../dtls/hello.ts';
+import { readCertificateList } from '../dtls/messages.ts';
 import { HandshakeType, handshakeTypeName } from '../dtls/names.ts';
 
 /**
@@ -77,27 +78,19 @@ function vector(r: Reader, name: string, lenBytes: 1 | 2 | 3): Uint8Array {
 
 function readCertificate13(r: Reader): Certificate13 {
   const certificateRequestContext = vector(r, 'certificate_request_context', 1);
-  const certificates: Uint8Array[] = [];
-  r.group(
-    'certificate_list',
-    () => {
-      const total = r.u24('certificate_list length');
-      const end = Math.min(r.pos + total, r.end);
-      if (r.pos + total > r.end) r.problem(`certificate_list length ${total} runs past the message`, r.pos - 3, 3);
-      while (r.pos < end && !r.truncated) {
-        r.group(
-          'CertificateEntry',
-          () => {
-            certificates.push(vector(r, 'cert_data', 3));
-            const extLength = r.u16('extensions length');
-            if (extLength) r.bytes(extLength, 'extensions', (b) => `${b.length} bytes`);
-          },
-          () => `${certificates[certificates.length - 1]?.length ?? 0} bytes of DER`,
-        );
-      }
-    },
-    () => `${certificates.length} certificate(s)`,
-  );
+  const certificates = readCertificateList(r, () => {
+    let cert: Uint8Array = new Uint8Array(0);
+    r.group(
+      'CertificateEntry',
+      () => {
+        cert = vector(r, 'cert_data', 3);
+        const extLength = r.u16('extensions length');
+        if (extLength) r.bytes(extLength, 'extensions', (b) => `${b.length} bytes`);
+      },
+      () => `${cert.length} bytes of DER`,
+    );
+    return cert;
+  });
   return { type: 'certificate', certificateRequestContext, certificates };
 }
 
