@@ -1,7 +1,7 @@
 // Node only: one call between headless Chromium (offerer, ICE controlling) and our sim WebRtcPeer (answerer,
 // a=setup:active so DTLS client, ICE controlled) over real UDP on 127.0.0.1, optionally captured with tshark.
 // Used by bridge/chromium-call.test.ts and captures/chromium-rtclab-dtls12/make/make.ts.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import type { JsonValue } from '../sim/core/trace.ts';
 import { generateDtlsIdentity } from '../sim/dtls/identity.ts';
 import { WebRtcPeer } from '../sim/peer/webrtc-peer.ts';
 import type { JsepMessage } from '../sim/signaling/channel.ts';
+import { startLiveCapture, stopLiveCapture } from '../test/support/live-capture.ts';
 import { UdpBridge, type BridgeNote } from './udp-bridge.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -88,31 +89,6 @@ async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   }
 }
 
-async function startTshark(file: string, port: number, waitMs: number): Promise<ChildProcess> {
-  const p = spawn('tshark', ['-i', 'lo', '-f', `udp port ${port}`, '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  p.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const end = performance.now() + waitMs;
-  while (!/Capturing on/.test(err)) {
-    if (p.exitCode !== null) throw new Error(`tshark exited (${p.exitCode}) before capturing: ${err}`);
-    if (performance.now() > end) throw new Error(`tshark did not start capturing within ${waitMs} ms: ${err}`);
-    await sleep(20);
-  }
-  await sleep(200); // the capture filter is attached once tshark says so; a little margin for the first packet
-  return p;
-}
-
-async function stopTshark(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null) return;
-  const done = new Promise<void>((r) => p.once('exit', () => r()));
-  p.kill('SIGINT');
-  await Promise.race([done, sleep(5000)]);
-  if (p.exitCode === null) {
-    p.kill('SIGKILL');
-    await done;
-  }
-}
-
 /** Runs one call; everything it starts (Chromium, the http server, sockets, timers, tshark) is stopped before it returns or throws. */
 export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCallResult> {
   const waitMs = o.waitMs ?? 15_000;
@@ -131,7 +107,7 @@ export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCall
   try {
     const ours = await bridge.bind('127.0.0.1', 0);
     peer.addLocalAddress(ours);
-    if (o.captureFile) tshark = await startTshark(o.captureFile, ours.port, waitMs);
+    if (o.captureFile) tshark = await startLiveCapture(o.captureFile, `udp port ${ours.port}`, waitMs);
     server = createServer((_q, r) => {
       r.writeHead(200, { 'content-type': 'text/html' });
       r.end(PAGE);
@@ -177,7 +153,7 @@ export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCall
     bridge.close();
     await within(context?.close() ?? Promise.resolve(), 10_000, 'Chromium to close').catch(() => context?.browser()?.close().catch(() => undefined));
     server?.close();
-    if (tshark) await stopTshark(tshark);
+    if (tshark) await stopLiveCapture(tshark);
     rmSync(profile, { recursive: true, force: true });
   }
 }

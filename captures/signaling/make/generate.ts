@@ -7,13 +7,14 @@
  *
  *   npx tsx captures/signaling/make/generate.ts        (needs tshark/dumpcap with capture rights on lo)
  */
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startLiveCapture, stopLiveCapture } from '../../../test/support/live-capture.ts';
 
 const HERE = dirname(dirname(fileURLToPath(import.meta.url)));
 const OUT = join(HERE, 'janus-websocket.pcapng');
@@ -178,14 +179,8 @@ async function main(): Promise<void> {
   server.on('upgrade', (req, socket) => serveWebSocket(req, socket as Socket));
   await new Promise<void>((r) => server.listen(PORT, '127.0.0.1', r));
 
-  const tshark = spawn('tshark', ['-i', 'lo', '-w', OUT, '-f', `tcp port ${PORT}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    tshark.stderr.on('data', (d: Buffer) => {
-      if (d.toString().includes('Capturing on')) resolve();
-    });
-    tshark.on('exit', (c) => reject(new Error(`tshark exited ${c}`)));
-  });
-  await sleep(500);
+  const tshark = await startLiveCapture(OUT, `tcp port ${PORT}`);
+  await sleep(300);
 
   // 1. plain HTTP: a create request, then two pipelined requests in one write; the second answer is chunked
   const http = connect(PORT, '127.0.0.1');
@@ -223,8 +218,7 @@ async function main(): Promise<void> {
   await sleep(200);
   ws.end();
   await sleep(500);
-  tshark.kill('SIGINT');
-  await new Promise((r) => tshark.once('exit', r));
+  await stopLiveCapture(tshark);
   server.close();
 
   // the truth: tshark's own reading (HTTP and WebSocket decoded on this port)

@@ -12,12 +12,13 @@
  *
  *   npx tsx captures/tls13-node/make/generate.ts        (needs tshark/dumpcap with capture rights on lo, openssl)
  */
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tls from 'node:tls';
+import { startLiveCapture, stopLiveCapture } from '../../../test/support/live-capture.ts';
 
 const HERE = dirname(dirname(fileURLToPath(import.meta.url)));
 const OUT = join(HERE, 'tls-node.pcapng');
@@ -88,14 +89,8 @@ const get = async (s: tls.TLSSocket): Promise<void> => {
 
 async function main(): Promise<void> {
   await new Promise<void>((r) => server.listen(PORT, '127.0.0.1', r));
-  const tshark = spawn('tshark', ['-i', 'lo', '-w', OUT, '-f', `tcp port ${PORT}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    tshark.stderr.on('data', (d: Buffer) => {
-      if (d.toString().includes('Capturing on')) resolve();
-    });
-    tshark.on('exit', (c) => reject(new Error(`tshark exited ${c}`)));
-  });
-  await sleep(500);
+  const tshark = await startLiveCapture(OUT, `tcp port ${PORT}`);
+  await sleep(300);
   await connection({ minVersion: 'TLSv1.3', ciphers: 'TLS_AES_128_GCM_SHA256' }, async (s) => {
     s.write(`GET /janus HTTP/1.1\r\nHost: rtclab.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: janus-protocol\r\n\r\n`);
     await sleep(100);
@@ -106,8 +101,7 @@ async function main(): Promise<void> {
   await connection({ minVersion: 'TLSv1.3', ciphers: 'TLS_CHACHA20_POLY1305_SHA256' }, get, 3);
   await connection({ maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' }, get, 4);
   await sleep(500);
-  tshark.kill('SIGINT');
-  await new Promise((r) => tshark.once('exit', r));
+  await stopLiveCapture(tshark);
   server.close();
   execFileSync('chmod', ['644', OUT]);
   writeFileSync(KEYLOG, [...keylog].sort().join('\n') + '\n');
