@@ -1,0 +1,33 @@
+// Behaviour pinned before the wave-2 rebuild of the upper floors: every preset's exports and every kept capture's
+// dissection are byte-identical to the digests in digests.json (recompute: npx tsx test/golden/compute.ts).
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { listPresets } from '../../sim/scenario/presets/index.ts';
+import { captureDigests, keptCaptures, presetDigests, type PresetDigests } from './compute.ts';
+
+const pinned = JSON.parse(readFileSync(new URL('./digests.json', import.meta.url), 'utf8')) as {
+  presets: { [name: string]: PresetDigests };
+  captures: { [name: string]: { [variant: string]: string } };
+};
+
+describe('every preset writes the pinned pcapng, key log, --json summary, printed summary, hops and notes', () => {
+  it('pins every preset there is, and no other', () => {
+    expect(Object.keys(pinned.presets).sort()).toEqual(listPresets().map((p) => p.name).sort());
+  });
+  for (const p of listPresets()) {
+    it(p.name, () => {
+      expect(presetDigests(p.name)).toEqual(pinned.presets[p.name]);
+    });
+  }
+});
+
+describe('rtclab dissect prints the pinned output on every kept capture (default, --json, --summary, --keylog)', () => {
+  it('pins every capture there is, and no other', () => {
+    expect(Object.keys(pinned.captures).sort()).toEqual(keptCaptures().map((c) => c.name));
+  });
+  for (const c of keptCaptures()) {
+    it(c.name, async () => {
+      expect(await captureDigests(c)).toEqual(pinned.captures[c.name]);
+    });
+  }
+});
