@@ -12,7 +12,7 @@ import { messageType, type StunMessage } from '../sim/wire/stun/index.ts';
 import type { DissectedRecord } from '../sim/wire/dtls/datagram.ts';
 import type { RtpPacket } from '../sim/wire/rtp/rtp.ts';
 import type { RtcpPacket } from '../sim/wire/rtcp/rtcp.ts';
-import type { SrtcpView } from '../sim/srtp/dissect.ts';
+import type { SrtcpView } from '../sim/wire/srtp/protected.ts';
 import { best, rate, row } from './measure.ts';
 import { LineWriter, putAscii, putDec, putHex, putHexBytes, written } from './line-writer.ts';
 

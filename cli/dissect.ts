@@ -4,8 +4,8 @@ import type { CaptureEvent, CapturePacket } from '../sim/wire/pcap/capture.ts';
 import { Dissector } from '../sim/dissect/dissector.ts';
 import { packetToJson } from '../sim/dissect/json.ts';
 import type { DissectedPacket } from '../sim/dissect/types.ts';
-import { CaptureAnalyzer } from '../sim/capture/analyzer.ts';
-import { formatStory } from '../sim/capture/story.ts';
+import { CaptureAnalyzer } from '../sim/infer/analyzer.ts';
+import { formatStory } from '../sim/infer/story.ts';
 
 export const DISSECT_USAGE = `rtclab dissect <capture.pcap|capture.pcapng> [options]
     --keylog FILE   NSS key log (CLIENT_RANDOM or TLS 1.3 secret lines): decrypt DTLS 1.2/1.3 and TLS over TCP,

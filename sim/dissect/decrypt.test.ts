@@ -8,7 +8,7 @@ import { encodeRtcp } from '../wire/rtcp/rtcp.ts';
 import { readCapture, writePcapng } from '../wire/pcap/index.ts';
 import { SrtpSession } from '../srtp/session.ts';
 import type { RtpPacket } from '../wire/rtp/rtp.ts';
-import { analyzeCapture } from '../capture/story.ts';
+import { analyzeCapture } from '../infer/story.ts';
 import { CAPTURES_DIR, dissectFile } from '../../test/support/dissect-captures.ts';
 
 // The openssl captures come with key logs: with them the dissector opens the DTLS 1.2 records, verifies both

@@ -5,8 +5,8 @@ import { HandshakeHeader, fragmentOf, type HandshakeFragment } from '../wire/dtl
 import { handshakeTypeName } from '../wire/dtls/names.ts';
 import type { Dtls13CiphertextRecord } from '../wire/dtls/record.ts';
 import { decodeTlsHandshakeBody, type TlsHandshakeBody } from '../wire/tls/handshake.ts';
-import { openRecord13, parseInnerPlaintext, recordNumberMask } from '../dtls/crypto/tls13-record.ts';
-import type { Tls13Suite } from '../dtls/crypto/tls13-schedule.ts';
+import { openRecord13, parseInnerPlaintext, recordNumberMask } from '../crypto/tls13-record.ts';
+import type { Tls13Suite } from '../crypto/tls13-schedule.ts';
 import type { KeyStore } from './key-store.ts';
 import { cipher13, type Cipher13, type Role } from './tls-keys.ts';
 

@@ -1,7 +1,7 @@
 import type { DissectedRecord } from '../wire/dtls/datagram.ts';
 import { ChannelNumber, getAttribute, Method, Username, type StunMessage } from '../wire/stun/index.ts';
 import type { DtlsRole } from '../wire/dtls/describe.ts';
-import type { SrtpProfile } from '../srtp/profiles.ts';
+import type { SrtpProfile } from '../wire/srtp/profiles.ts';
 import { DtlsFlow } from './dtls-flow.ts';
 import { topLayer } from './dissect.ts';
 import { formatEndpoint } from './endpoint.ts';

@@ -14,7 +14,7 @@ import type { Alert } from '../wire/dtls/alert.ts';
 import type { RtpPacket } from '../wire/rtp/rtp.ts';
 import type { RtcpPacket } from '../wire/rtcp/rtcp.ts';
 import { rtcpTypeName } from '../wire/rtcp/header.ts';
-import type { SrtcpView } from '../srtp/dissect.ts';
+import type { SrtcpView } from '../wire/srtp/protected.ts';
 import type { HttpMessage } from '../wire/http/http.ts';
 import { opcodeName, type WebSocketFrame } from '../wire/websocket/frame.ts';
 import type { SdpCandidate, SdpMedia, SessionDescription } from '../wire/sdp/types.ts';

@@ -1,5 +1,5 @@
 import { toHex } from '../core/encoding.ts';
-import { parseKeyLog, type KeyLogProblem } from '../dtls/crypto/keylog.ts';
+import { parseKeyLog, type KeyLogProblem } from '../crypto/keylog.ts';
 
 /**
  * Key material for decryption, from NSS key log text (a file, or a pcapng Decryption Secrets Block), looked up by

@@ -1,8 +1,8 @@
 import { toHex } from '../core/encoding.ts';
-import { unprotectRecord, type RecordKey } from '../dtls/crypto/aead.ts';
-import { keyExpansion } from '../dtls/crypto/prf.ts';
-import { openRecord13, parseInnerPlaintext } from '../dtls/crypto/tls13-record.ts';
-import { hkdfExpandLabel, trafficKeys, type LabelPrefix, type Tls13Suite, type TrafficKeys } from '../dtls/crypto/tls13-schedule.ts';
+import { unprotectRecord, type RecordKey } from '../crypto/aead.ts';
+import { keyExpansion } from '../crypto/prf.ts';
+import { openRecord13, parseInnerPlaintext } from '../crypto/tls13-record.ts';
+import { hkdfExpandLabel, trafficKeys, type LabelPrefix, type Tls13Suite, type TrafficKeys } from '../crypto/tls13-schedule.ts';
 import type { KeyStore } from './key-store.ts';
 
 /**

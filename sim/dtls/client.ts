@@ -11,8 +11,8 @@ import {
 import type { HandshakeBody } from '../wire/dtls/handshake.ts';
 import type { ClientHello } from '../wire/dtls/hello.ts';
 import { AlertDescription, CipherSuite, EcCurveType, SignatureScheme, cipherSuiteName, namedGroupName, srtpProfileName } from '../wire/dtls/names.ts';
-import { ecdheSharedSecret, generateEcdheKeyPair, type EcdheGroupCode } from './crypto/ecdhe.ts';
-import { signCertificateVerify, verifyServerKeyExchange } from './crypto/ecdsa.ts';
+import { ecdheSharedSecret, generateEcdheKeyPair, type EcdheGroupCode } from '../crypto/ecdhe.ts';
+import { signCertificateVerify, verifyServerKeyExchange } from '../crypto/ecdsa.ts';
 import { DTLS_1_2 } from './record-layer.ts';
 import type { HandshakeRole, RoleHost } from './role.ts';
 

@@ -1,5 +1,5 @@
 import type { Rng } from '../core/rng.ts';
-import { generateSelfSignedCertificate, type GeneratedCertificate } from './crypto/x509.ts';
+import { generateSelfSignedCertificate, type GeneratedCertificate } from '../crypto/x509.ts';
 
 /**
  * A DTLS identity: a self-signed ECDSA P-256 certificate and its key, as a browser makes for each

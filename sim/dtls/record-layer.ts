@@ -1,5 +1,5 @@
-import { protectRecord, unprotectRecord, type RecordKey } from './crypto/aead.ts';
-import { AES_128_GCM } from './crypto/prf.ts';
+import { protectRecord, unprotectRecord, type RecordKey } from '../crypto/aead.ts';
+import { AES_128_GCM } from '../crypto/prf.ts';
 import { encodeRecord, RECORD_HEADER_SIZE, type DtlsRecord } from '../wire/dtls/record.ts';
 import { DtlsReplayWindow } from './replay-window.ts';
 

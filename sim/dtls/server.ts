@@ -9,8 +9,8 @@ import {
 } from '../wire/dtls/extensions.ts';
 import type { HandshakeBody } from '../wire/dtls/handshake.ts';
 import { AlertDescription, CipherSuite, ClientCertificateType, SignatureScheme, namedGroupName, srtpProfileName } from '../wire/dtls/names.ts';
-import { ecdheSharedSecret, generateEcdheKeyPair } from './crypto/ecdhe.ts';
-import { signServerKeyExchange, verifyCertificateVerify } from './crypto/ecdsa.ts';
+import { ecdheSharedSecret, generateEcdheKeyPair } from '../crypto/ecdhe.ts';
+import { signServerKeyExchange, verifyCertificateVerify } from '../crypto/ecdsa.ts';
 import { DTLS_1_2 } from './record-layer.ts';
 import type { HandshakeRole, RoleHost } from './role.ts';
 

@@ -1,9 +1,9 @@
 import { toHex } from '../core/encoding.ts';
-import { srtpProfile, type SrtpProfile } from '../srtp/profiles.ts';
-import type { EcdheKeyPair } from './crypto/ecdhe.ts';
-import { formatKeyLogLine } from './crypto/keylog.ts';
-import { exportKeyingMaterial, extendedMasterSecret, handshakeHash, keyExpansion, masterSecret, verifyData, DTLS_SRTP_LABEL, type KeyBlock } from './crypto/prf.ts';
-import type { ParsedCertificate } from './crypto/x509.ts';
+import { srtpProfile, type SrtpProfile } from '../wire/srtp/profiles.ts';
+import type { EcdheKeyPair } from '../crypto/ecdhe.ts';
+import { formatKeyLogLine } from '../crypto/keylog.ts';
+import { exportKeyingMaterial, extendedMasterSecret, handshakeHash, keyExpansion, masterSecret, verifyData, DTLS_SRTP_LABEL, type KeyBlock } from '../crypto/prf.ts';
+import type { ParsedCertificate } from '../crypto/x509.ts';
 import { CipherSuite, namedGroupName, srtpProfileName } from '../wire/dtls/names.ts';
 
 /**

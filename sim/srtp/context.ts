@@ -1,9 +1,10 @@
 import { rtpHeaderLength } from '../wire/rtp/rtp.ts';
-import { deriveSessionKeys, type MasterKey, type SessionKeys } from './kdf.ts';
-import { srtpProfile, type SrtpProfile, type SrtpProfileName } from './profiles.ts';
+import { deriveSessionKeys, type MasterKey, type SessionKeys } from '../crypto/srtp-kdf.ts';
+import { srtpProfile, type SrtpProfile, type SrtpProfileName } from '../wire/srtp/profiles.ts';
 import { ReplayWindow } from './replay.ts';
 import { estimateRoc, packetIndex, updateRollover, type RolloverState } from './rollover.ts';
-import { protectRtcp, protectRtp, srtcpTrailer, unprotectRtcp, unprotectRtp } from './transform.ts';
+import { srtcpTrailer } from '../wire/srtp/protected.ts';
+import { protectRtcp, protectRtp, unprotectRtcp, unprotectRtp } from './transform.ts';
 
 export type SrtpFailureReason = 'malformed' | 'too-short' | 'auth-failed' | 'replay' | 'too-old' | 'index-exhausted';
 

@@ -1,6 +1,6 @@
 import { toBase64, toHex } from '../core/encoding.ts';
-import type { MasterKey } from './kdf.ts';
-import type { SrtpProfile } from './profiles.ts';
+import type { MasterKey } from '../crypto/srtp-kdf.ts';
+import type { SrtpProfile } from '../wire/srtp/profiles.ts';
 
 /**
  * The text of a trace `Secret` of kind "srtp": profile, who sends with the key, and the master key and salt,

@@ -4,7 +4,7 @@ import { toHex } from '../core/encoding.ts';
 import { encodeRtcp } from '../wire/rtcp/rtcp.ts';
 import { encodeRtp } from '../wire/rtp/rtp.ts';
 import { SrtpContext, type SrtpResult } from './context.ts';
-import { SRTP_PROFILES, type SrtpProfileName } from './profiles.ts';
+import { SRTP_PROFILES, type SrtpProfileName } from '../wire/srtp/profiles.ts';
 import { ReplayWindow } from './replay.ts';
 import { srtpSecretText } from './secret.ts';
 import { estimateRoc } from './rollover.ts';

@@ -1,6 +1,6 @@
-import { splitKeyingMaterial, type MasterKey } from './kdf.ts';
+import { splitKeyingMaterial, type MasterKey } from '../crypto/srtp-kdf.ts';
 import { SrtpContext, type SrtpContextOptions, type SrtpResult } from './context.ts';
-import { srtpProfile, type SrtpProfile, type SrtpProfileName } from './profiles.ts';
+import { srtpProfile, type SrtpProfile, type SrtpProfileName } from '../wire/srtp/profiles.ts';
 
 export interface SrtpSessionOptions extends SrtpContextOptions {
   readonly profile: SrtpProfile | SrtpProfileName;

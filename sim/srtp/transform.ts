@@ -1,15 +1,15 @@
 import { ctr, gcm } from '@noble/ciphers/aes.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha1 } from '@noble/hashes/legacy.js';
-import type { SessionKeys } from './kdf.ts';
-import type { SrtpProfile } from './profiles.ts';
+import type { SessionKeys } from '../crypto/srtp-kdf.ts';
+import type { SrtpProfile } from '../wire/srtp/profiles.ts';
+import { SRTCP_E_FLAG, srtcpTrailer } from '../wire/srtp/protected.ts';
 
 /**
  * The per-packet cryptographic transforms, stateless: AES-CM with HMAC-SHA1 (RFC 3711 §4.1.1, §4.2) and
  * AES-GCM (RFC 7714 §8, §9). Indices and rollover counters come from the caller (context.ts keeps that state).
  * Unprotect returns undefined when authentication fails.
  */
-export const SRTCP_E_FLAG = 0x80000000;
 
 /** RFC 3711 §4.1.1: IV = (k_s · 2^16) XOR (SSRC · 2^64) XOR (i · 2^16), i the 48-bit packet (or SRTCP) index. */
 export function aesCmIv(salt: Uint8Array, ssrc: number, index: number): Uint8Array {
@@ -140,14 +140,6 @@ export interface UnprotectedRtcp {
   readonly encrypted: boolean;
 }
 
-/** The E flag and index of an SRTCP packet, read from its trailer (no authentication). */
-export function srtcpTrailer(profile: SrtpProfile, packet: Uint8Array): { index: number; encrypted: boolean; trailerAt: number } | undefined {
-  const tag = profile.srtcpTagLength;
-  if (packet.length < 8 + 4 + tag) return undefined;
-  const trailerAt = profile.cipher === 'aes-gcm' ? packet.length - 4 : packet.length - tag - 4;
-  const word = readU32(packet, trailerAt);
-  return { index: word & 0x7fffffff, encrypted: (word & SRTCP_E_FLAG) !== 0, trailerAt };
-}
 
 export function unprotectRtcp(profile: SrtpProfile, keys: SessionKeys, packet: Uint8Array): UnprotectedRtcp | undefined {
   const t = srtcpTrailer(profile, packet);

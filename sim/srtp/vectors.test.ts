@@ -2,8 +2,8 @@ import { ctr } from '@noble/ciphers/aes.js';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../core/encoding.ts';
 import { SrtpContext } from './context.ts';
-import { deriveSessionKey, deriveSessionKeys, LABEL, type SessionKeys } from './kdf.ts';
-import { SRTP_PROFILES } from './profiles.ts';
+import { deriveSessionKey, deriveSessionKeys, LABEL, type SessionKeys } from '../crypto/srtp-kdf.ts';
+import { SRTP_PROFILES } from '../wire/srtp/profiles.ts';
 import { aesCmIv, gcmRtcpIv, gcmRtpIv } from './transform.ts';
 
 // Known-answer tests straight from the RFCs: if any byte differs, we do not speak SRTP.

@@ -8,7 +8,7 @@ import { toHex } from '../core/encoding.ts';
 import { encodeRtcp } from '../wire/rtcp/rtcp.ts';
 import { encodeRtp } from '../wire/rtp/rtp.ts';
 import type { SrtpResult } from './context.ts';
-import { SRTP_PROFILES, type SrtpProfileName } from './profiles.ts';
+import { SRTP_PROFILES, type SrtpProfileName } from '../wire/srtp/profiles.ts';
 import { SrtpSession } from './session.ts';
 
 const CASES: [SrtpProfileName, number][] = [

@@ -7,8 +7,8 @@ import { encodeUdpDatagram } from './ip/udp-datagram.ts';
 import { decodeRtp, encodeRtp } from './rtp/rtp.ts';
 import { Reader, withoutSpans } from './reader.ts';
 import { utf8Encode } from '../core/encoding.ts';
-import { decodeSrtcp } from '../srtp/dissect.ts';
-import { SRTP_PROFILES } from '../srtp/profiles.ts';
+import { decodeSrtcp } from './srtp/protected.ts';
+import { SRTP_PROFILES } from './srtp/profiles.ts';
 
 const good = encodeUdpDatagram({ src: '192.0.2.1', dst: '192.0.2.2', srcPort: 1000, dstPort: 2000, payload: utf8Encode('hello') });
 function broken(): Uint8Array {

@@ -1,4 +1,4 @@
-import type { SrtcpView } from '../../sim/srtp/dissect.ts';
+import type { SrtcpView } from '../../sim/wire/srtp/protected.ts';
 import type { RtpPacket } from '../../sim/wire/rtp/rtp.ts';
 import type { Dissected } from './dissect-captures.ts';
 

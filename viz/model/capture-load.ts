@@ -1,5 +1,5 @@
 import type { Trace } from '../../sim/core/trace.ts';
-import { CaptureAnalyzer } from '../../sim/capture/analyzer.ts';
+import { CaptureAnalyzer } from '../../sim/infer/analyzer.ts';
 import { Dissector } from '../../sim/dissect/dissector.ts';
 import { applyCaptureEvent, emptyCapture, type CaptureEvent } from '../../sim/wire/pcap/capture.ts';
 import { CaptureReader } from '../../sim/wire/pcap/capture-reader.ts';

@@ -7,7 +7,7 @@ import type { LabelOverrideCollector } from './label-overrides.ts';
 import type { DissectedPacket, Layer } from '../../sim/dissect/types.ts';
 import { estimateRoc, updateRollover, type RolloverState } from '../../sim/srtp/rollover.ts';
 import type { RtpPacket } from '../../sim/wire/rtp/rtp.ts';
-import type { SrtcpView } from '../../sim/srtp/dissect.ts';
+import type { SrtcpView } from '../../sim/wire/srtp/protected.ts';
 
 /**
  * Per-stream SRTP/SRTCP counters over time, derived from the trace's packets as the dissector sees them (with the

@@ -25,7 +25,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 // The fingerprints are the SHA-256 of the openssl certificates in captures/dtls-srtp-openssl/certs; the candidates
 // are the addresses of the Chromium call (35027/52097) and of the openssl DTLS pair (57214/4444), so the signaling
-// can be tied to those captures' ICE checks and DTLS certificates (sim/capture tests).
+// can be tied to those captures' ICE checks and DTLS certificates (sim/infer tests).
 const CLIENT_FP = '53:C8:9E:CF:5B:57:B2:BE:81:54:BE:D9:46:C9:DA:06:F4:A3:38:B2:68:5F:5F:CA:1A:51:01:9D:18:DA:33:6D';
 const SERVER_FP = 'DE:28:44:D3:42:19:7F:AA:FD:A0:FE:AA:67:76:0D:BF:B3:71:E3:3A:A4:B2:38:FA:73:E9:41:EF:E7:67:B0:70';
 

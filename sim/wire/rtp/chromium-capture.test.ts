@@ -4,8 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { bytesEqual } from '../../core/encoding.ts';
-import { decodeSrtcp, decodeSrtp } from '../../srtp/dissect.ts';
-import { SRTP_PROFILES } from '../../srtp/profiles.ts';
+import { decodeSrtcp, decodeSrtp } from '../srtp/protected.ts';
+import { SRTP_PROFILES } from '../srtp/profiles.ts';
 import { demux } from '../demux.ts';
 import { rtcpTypeName } from '../rtcp/header.ts';
 import { EXT_URI } from './extensions.ts';

@@ -1,5 +1,5 @@
 import { gcm } from '@noble/ciphers/aes.js';
-import { concatBytes } from '../../core/encoding.ts';
+import { concatBytes } from '../core/encoding.ts';
 import { AES_128_GCM } from './prf.ts';
 
 /**

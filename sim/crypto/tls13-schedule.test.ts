@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { fromHex, toHex, utf8Encode } from '../../core/encoding.ts';
+import { fromHex, toHex, utf8Encode } from '../core/encoding.ts';
 import { encodeInnerPlaintext, openRecord13, parseInnerPlaintext, recordNonce, recordNumberMask, sealRecord13 } from './tls13-record.ts';
 import { deriveSecret, exportKeyingMaterial13, finishedVerifyData, hkdfExpandLabel, tls13Suite, trafficKeys } from './tls13-schedule.ts';
 

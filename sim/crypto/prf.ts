@@ -1,6 +1,6 @@
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { concatBytes, utf8Encode } from '../../core/encoding.ts';
+import { concatBytes, utf8Encode } from '../core/encoding.ts';
 
 /** The TLS 1.2 key schedule with SHA-256 (RFC 5246 §5, §8.1, §6.3; RFC 7627 §4; RFC 5705; RFC 5764 §4.2). */
 

@@ -1,5 +1,5 @@
 import { ecb } from '@noble/ciphers/aes.js';
-import type { SrtpProfile } from './profiles.ts';
+import type { SrtpProfile } from '../wire/srtp/profiles.ts';
 
 /** RFC 3711 §4.3.1 key derivation labels. */
 export const LABEL = {

@@ -7,22 +7,22 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { fromHex, toHex, utf8Decode } from '../../core/encoding.ts';
-import { decodeDatagram } from '../../wire/dtls/datagram.ts';
-import { decodeHandshakeBody, decodeHandshakeFragments } from '../../wire/dtls/handshake.ts';
-import type { HandshakeBody } from '../../wire/dtls/handshake.ts';
-import { HandshakeReassembler } from '../../wire/dtls/fragment.ts';
-import type { ReassembledMessage } from '../../wire/dtls/fragment.ts';
-import { ContentType, HandshakeType } from '../../wire/dtls/names.ts';
-import type { DtlsRecord } from '../../wire/dtls/record.ts';
-import { udpPacketsFromPcapng } from '../../wire/dtls/testing/pcapng-udp.ts';
+import { fromHex, toHex, utf8Decode } from '../core/encoding.ts';
+import { decodeDatagram } from '../wire/dtls/datagram.ts';
+import { decodeHandshakeBody, decodeHandshakeFragments } from '../wire/dtls/handshake.ts';
+import type { HandshakeBody } from '../wire/dtls/handshake.ts';
+import { HandshakeReassembler } from '../wire/dtls/fragment.ts';
+import type { ReassembledMessage } from '../wire/dtls/fragment.ts';
+import { ContentType, HandshakeType } from '../wire/dtls/names.ts';
+import type { DtlsRecord } from '../wire/dtls/record.ts';
+import { udpPacketsFromPcapng } from '../wire/dtls/testing/pcapng-udp.ts';
 import { unprotectRecord } from './aead.ts';
 import type { RecordKey } from './aead.ts';
 import { verifyCertificateVerify, verifyServerKeyExchange } from './ecdsa.ts';
 import { findMasterSecret, parseKeyLog } from './keylog.ts';
 import { DTLS_SRTP_LABEL, dtlsSrtpKeys, exportKeyingMaterial, handshakeHash, keyExpansion, verifyData } from './prf.ts';
 import { certificateFingerprint, parseCertificate } from './x509.ts';
-import { capturePath } from '../../../test/captures.ts';
+import { capturePath } from '../../test/captures.ts';
 
 const DIR = capturePath('dtls-srtp-openssl');
 

@@ -1,4 +1,4 @@
-import { fromHex, toHex } from '../../core/encoding.ts';
+import { fromHex, toHex } from '../core/encoding.ts';
 
 /** NSS key log lines (the SSLKEYLOGFILE format read by Wireshark): `CLIENT_RANDOM <32-byte hex> <48-byte hex>`. */
 

@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import { fromHex, toHex, utf8Encode } from '../../core/encoding.ts';
-import { Rng } from '../../core/rng.ts';
-import { encodeRecord, decodeRecords } from '../../wire/dtls/record.ts';
+import { fromHex, toHex, utf8Encode } from '../core/encoding.ts';
+import { Rng } from '../core/rng.ts';
+import { encodeRecord, decodeRecords } from '../wire/dtls/record.ts';
 import { additionalData, protectRecord, unprotectRecord } from './aead.ts';
 import { formatKeyLogLine, findMasterSecret, parseKeyLog } from './keylog.ts';
 import {

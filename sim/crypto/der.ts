@@ -1,4 +1,4 @@
-import { concatBytes } from '../../core/encoding.ts';
+import { concatBytes } from '../core/encoding.ts';
 
 /** Just enough ASN.1 DER (ITU-T X.690 §8, §10) to write and read X.509 certificates. */
 

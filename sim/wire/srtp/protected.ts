@@ -1,11 +1,10 @@
-import type { Decoded } from '../wire/field.ts';
-import { Reader } from '../wire/reader.ts';
-import { decodeRtp, type RtpPacket } from '../wire/rtp/rtp.ts';
-import type { ExtensionMap } from '../wire/rtp/extensions.ts';
-import { RtcpCommonHeader, rtcpTypeName } from '../wire/rtcp/header.ts';
-import { hex } from '../wire/struct.ts';
+import type { Decoded } from '../field.ts';
+import { Reader } from '../reader.ts';
+import { decodeRtp, type RtpPacket } from '../rtp/rtp.ts';
+import type { ExtensionMap } from '../rtp/extensions.ts';
+import { RtcpCommonHeader, rtcpTypeName } from '../rtcp/header.ts';
+import { hex } from '../struct.ts';
 import type { SrtpProfile } from './profiles.ts';
-import { srtcpTrailer } from './transform.ts';
 
 /**
  * Dissecting protected packets without keys, for the packet view: what SRTP and SRTCP leave in clear
@@ -52,4 +51,18 @@ export function decodeSrtcp(bytes: Uint8Array, profile: SrtpProfile, base = 0): 
   }
   if (!gcm) authTag = r.bytes(profile.srtcpTagLength, 'auth tag');
   return { value: { packetType: h.packetType, count: h.count, ssrc, encrypted: t.encrypted, index: t.index, body, authTag }, fields: r.fieldList(), problems: r.problemList() };
+}
+
+/** RFC 3711 §3.4: the E bit of the SRTCP index word says the payload is encrypted. */
+export const SRTCP_E_FLAG = 0x80000000;
+
+const readU32 = (b: Uint8Array, at: number): number => ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+
+/** The E flag and index of an SRTCP packet, read from its trailer (no authentication). */
+export function srtcpTrailer(profile: SrtpProfile, packet: Uint8Array): { index: number; encrypted: boolean; trailerAt: number } | undefined {
+  const tag = profile.srtcpTagLength;
+  if (packet.length < 8 + 4 + tag) return undefined;
+  const trailerAt = profile.cipher === 'aes-gcm' ? packet.length - 4 : packet.length - tag - 4;
+  const word = readU32(packet, trailerAt);
+  return { index: word & 0x7fffffff, encrypted: (word & SRTCP_E_FLAG) !== 0, trailerAt };
 }

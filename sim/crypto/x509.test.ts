@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { toHex } from '../../core/encoding.ts';
-import { Rng } from '../../core/rng.ts';
+import { toHex } from '../core/encoding.ts';
+import { Rng } from '../core/rng.ts';
 import { OID, certificateFingerprint, generateSelfSignedCertificate, parseCertificate, verifyCertificateSignature } from './x509.ts';
-import { capturePath } from '../../../test/captures.ts';
+import { capturePath } from '../../test/captures.ts';
 
 const CERTS = capturePath('dtls-srtp-openssl', 'certs');
 const NOT_BEFORE = 1_767_225_600; // 2026-01-01T00:00:00Z

@@ -2,7 +2,7 @@ import { expand } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha384 } from '@noble/hashes/sha2.js';
 import type { CHash } from '@noble/hashes/utils.js';
-import { utf8Encode } from '../../core/encoding.ts';
+import { utf8Encode } from '../core/encoding.ts';
 
 /**
  * The TLS 1.3 key schedule from the secrets a key log gives (RFC 8446 §7.1, §7.3, §4.4.4, §7.5), for TLS 1.3 and

@@ -1,6 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js';
-import { toHex, utf8Decode, utf8Encode } from '../../core/encoding.ts';
-import type { Rng } from '../../core/rng.ts';
+import { toHex, utf8Decode, utf8Encode } from '../core/encoding.ts';
+import type { Rng } from '../core/rng.ts';
 import { Tag, bitString, children, explicit, integerSmall, integerUnsigned, oid, oidToString, readTlv, sequence, set, tlv } from './der.ts';
 import type { Tlv } from './der.ts';
 import { ecdsaSign, ecdsaVerify, generateEcdsaKeyPair } from './ecdsa.ts';
