@@ -12,6 +12,7 @@ export async function main(argv: string[]): Promise<number> {
     ['nat', async () => (await import('./nat.ts')).benchNat()],
     ['dissect', async () => (await import('./dissect.ts')).benchDissect()],
     ['viz', async () => (await import('./viz.ts')).benchViz()],
+    ['startup', async () => (await import('./startup.ts')).benchStartup()],
   ];
   for (const [name, fn] of all) {
     if (only && only !== name) continue;

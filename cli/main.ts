@@ -1,15 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { formatDuration, parseDuration } from '../sim/core/time.ts';
-import { traceToJson } from '../sim/core/trace-json.ts';
 import { ScenarioError } from '../sim/scenario/check.ts';
 import { parseScenario } from '../sim/scenario/parse.ts';
 import { findPreset, listPresets } from '../sim/scenario/presets/index.ts';
-import { runScenario } from '../sim/scenario/run.ts';
 import { applySet } from '../sim/scenario/set.ts';
-import { traceKeyLog, writePcapng } from '../sim/wire/pcap/pcapng-writer.ts';
-import { dissectCommand } from './dissect.ts';
-import { matrixCommand } from './matrix.ts';
-import { formatSummary } from './summary.ts';
 
 const USAGE = `rtclab — a deterministic, packet-level WebRTC lab
 
@@ -118,7 +112,14 @@ export function loadScenarioSource(target: string): unknown {
   }
 }
 
-function run(argv: string[]): number {
+async function run(argv: string[]): Promise<number> {
+  // each command loads only what it uses, so `rtclab presets` or `help` starts at once
+  const [{ runScenario }, { traceKeyLog, writePcapng }, { traceToJson }, { formatSummary }] = await Promise.all([
+    import('../sim/scenario/run.ts'),
+    import('../sim/wire/pcap/pcapng-writer.ts'),
+    import('../sim/core/trace-json.ts'),
+    import('./summary.ts'),
+  ]);
   const args = parseRunArgs(argv);
   let raw = loadScenarioSource(args.target);
   for (const s of args.sets) raw = applySet(raw, s);
@@ -145,11 +146,11 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (cmd) {
       case 'run':
-        return run(rest);
+        return await run(rest);
       case 'dissect':
-        return await dissectCommand(rest);
+        return await (await import('./dissect.ts')).dissectCommand(rest);
       case 'matrix':
-        return await matrixCommand(rest);
+        return await (await import('./matrix.ts')).matrixCommand(rest);
       case 'presets':
         for (const p of listPresets()) process.stdout.write(`${p.name.padEnd(34)} ${p.title}\n`);
         return 0;

@@ -10,13 +10,13 @@ import type { Writer } from './writer.ts';
  *   const UdpHeader = struct('UDP header', [uint('srcPort', 16), uint('dstPort', 16), uint('length', 16), uint('checksum', 16, hex)]);
  *   const h = UdpHeader.decode(reader);   // { srcPort: number, ... }, one span per field recorded on the reader
  */
-interface UintDef<N extends string> {
+export interface UintDef<N extends string> {
   readonly kind: 'uint';
   readonly name: N;
   readonly bits: number;
   readonly show?: ((v: number) => string) | undefined;
 }
-interface BytesDef<N extends string> {
+export interface BytesDef<N extends string> {
   readonly kind: 'bytes';
   readonly name: N;
   readonly length: number;
