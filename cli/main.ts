@@ -23,6 +23,7 @@ Usage:
       --summary           the inferred story: lanes, ICE checklist, DTLS, streams
   rtclab matrix [--no-turn] [--seed N] [--json]   run the NAT traversal matrix: every pair of NAT types, for real
   rtclab presets                                 list the built-in scenarios
+  rtclab apps [kind] [--markdown]                list the scenario app kinds, or every field of one
   rtclab show <preset>                           print a preset as a scenario file to edit
   rtclab help                                    this text
 `;
@@ -151,6 +152,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./dissect.ts')).dissectCommand(rest);
       case 'matrix':
         return await (await import('./matrix.ts')).matrixCommand(rest);
+      case 'apps':
+        return (await import('./apps.ts')).appsCommand(rest);
       case 'presets':
         for (const p of listPresets()) process.stdout.write(`${p.name.padEnd(34)} ${p.title}\n`);
         return 0;
