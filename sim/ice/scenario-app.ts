@@ -1,4 +1,5 @@
-import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
+import type { Endpoint, EndpointOutput, SignalingEndpoint, TransportAddress } from '../core/endpoint.ts';
+import { SignalOutbox } from '../core/signal-outbox.ts';
 import type { JsonValue } from '../core/trace.ts';
 import type { Micros } from '../core/time.ts';
 import { MS } from '../core/time.ts';
@@ -9,8 +10,8 @@ import type { Check } from '../scenario/check.ts';
 import { join } from '../scenario/check.ts';
 import { IceAgent } from './agent.ts';
 import type { IceRole, TurnServerConfig } from './agent.ts';
-import type { SignalMessage } from './signaling.ts';
-import { describeSignal, SignalingRelay } from './signaling.ts';
+import type { SignalingHub } from '../signaling/hub.ts';
+import { iceSignal, type SignalingMessage } from '../signaling/message.ts';
 
 /**
  * The scenario app kind of ICE: "ice-agent", a peer's ICE agent signaling with another agent through a relay with
@@ -76,26 +77,37 @@ export function parseIceApp(c: Check, path: string, o: Record<string, unknown>, 
   };
 }
 
-/** Wraps an agent so that the signaling it produces while being polled goes to the relay. */
-export class IcePeerEndpoint implements Endpoint {
-  onSignal: ((now: Micros, m: SignalMessage) => void) | undefined;
-  private readonly held: SignalMessage[] = [];
+/** Wraps an agent: the signaling it produces while polled leaves as `signal` outputs to its peer's agent. */
+export class IcePeerEndpoint implements SignalingEndpoint<SignalingMessage> {
+  private readonly outbox = new SignalOutbox<SignalingMessage>();
 
   constructor(readonly agent: IceAgent, readonly spec: IceAppSpec) {}
 
   handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
+    this.outbox.input();
     this.agent.handleDatagram(now, from, to, bytes);
   }
 
   handleTimeout(now: Micros): void {
+    this.outbox.input();
     this.agent.handleTimeout(now);
   }
 
-  poll(now: Micros): EndpointOutput {
+  handleSignal(now: Micros, _from: string, m: SignalingMessage): void {
+    this.outbox.input();
+    if (m.protocol === 'ice') this.agent.handleSignal(now, m.body);
+  }
+
+  signalPending(): boolean {
+    return this.outbox.pending();
+  }
+
+  poll(now: Micros): EndpointOutput<SignalingMessage> {
+    const q = this.outbox.take();
+    if (q) return q;
     const o = this.agent.poll(now);
-    this.held.push(...this.agent.takeSignals());
-    if (this.onSignal) for (const m of this.held.splice(0)) this.onSignal(now, m);
-    return o;
+    for (const m of this.agent.takeSignals()) this.outbox.queue(this.spec.peer, iceSignal(m));
+    return this.outbox.settle(o);
   }
 }
 
@@ -111,26 +123,12 @@ export function buildIceApp(net: Network, host: Host, spec: IceScenarioApp, sour
   return { endpoint, driver };
 }
 
-/** Connects every ice-agent app with its peer through a signaling relay per direction (after all apps exist). */
-export function connectIceSignaling(net: Network, apps: readonly { readonly endpoint: Endpoint; readonly driver: EndpointDriver }[]): void {
-  const peers = apps.filter((a): a is { endpoint: IcePeerEndpoint; driver: EndpointDriver } => a.endpoint instanceof IcePeerEndpoint);
+/** Joins every ice-agent app to the hub on a private relay per direction with its peer (after all apps exist). */
+export function connectIceSignaling(hub: SignalingHub, apps: readonly { readonly endpoint: Endpoint; readonly driver: EndpointDriver }[]): void {
+  const peers = apps.filter((a): a is { endpoint: IcePeerEndpoint; driver: EndpointDriver<SignalingMessage> } => a.endpoint instanceof IcePeerEndpoint);
   for (const a of peers) {
-    const target = peers.find((p) => p.endpoint.spec.host === a.endpoint.spec.peer);
-    if (!target) throw new Error(`ice-agent on ${a.endpoint.spec.host}: no ice-agent app on peer host ${a.endpoint.spec.peer}`);
-    const relay = new SignalingRelay(a.endpoint.spec.signalingDelay);
-    const from = a.endpoint.spec.host;
-    const to = target.endpoint.spec.host;
-    a.endpoint.onSignal = (now, m) => {
-      const at = relay.send(now, from, to, m);
-      net.note(`${from}/signaling`, 'signaling.sent', `${from} → ${to}: ${describeSignal(m)}`, { from, to, message: m.type, arrives: at });
-      net.scheduler.at(at, 'signaling', () => {
-        for (const d of relay.due(net.now)) {
-          net.note(`${to}/signaling`, 'signaling.delivered', `${to} receives ${describeSignal(d.msg)}`, { from, to, message: d.msg.type });
-          target.endpoint.agent.handleSignal(net.now, d.msg);
-        }
-        target.driver.pump();
-      });
-    };
+    if (!peers.some((p) => p.endpoint.spec.host === a.endpoint.spec.peer)) throw new Error(`ice-agent on ${a.endpoint.spec.host}: no ice-agent app on peer host ${a.endpoint.spec.peer}`);
+    a.driver.joinSignaling(hub, a.endpoint.spec.host, { path: 'relay', delay: a.endpoint.spec.signalingDelay });
   }
 }
 

@@ -107,16 +107,16 @@ const hubs = new WeakMap<Network, SignalingHub>();
 export function signalingHubFor(net: Network): SignalingHub {
   let h = hubs.get(net);
   if (!h) {
-    h = new SignalingHub(net, 50 * MS);
+    h = new SignalingHub(net);
     hubs.set(net, h);
   }
   return h;
 }
 
 /** A WebRtcPeer built from common options (shared with the SFU client). */
-export function makePeer(net: Network, source: string, host: string, spec: Omit<WebRtcPeerAppSpec, 'kind' | 'host' | 'peer' | 'offerer'>, offerer: boolean, autoStart = true): WebRtcPeer {
+export function makePeer(net: Network, source: string, host: string, spec: Omit<WebRtcPeerAppSpec, 'kind' | 'host' | 'peer' | 'offerer'>, offerer: boolean, autoStart = true, signalingPeer?: string): WebRtcPeer {
   return new WebRtcPeer({
-    name: host, rng: net.rng.fork(source), identity: identityFor(net, host), offerer, autoStart, startAt: spec.startAt,
+    name: host, rng: net.rng.fork(source), identity: identityFor(net, host), offerer, autoStart, startAt: spec.startAt, ...(signalingPeer !== undefined ? { signalingPeer } : {}),
     stunServers: spec.stun, turnServers: spec.turn, trickle: spec.trickle, ...(spec.lite ? { lite: true } : {}),
     media: { audio: spec.media.audio, video: spec.media.video === false ? false : spec.media.video },
     ...(spec.srtpProfiles ? { srtpProfiles: spec.srtpProfiles } : {}), ...(spec.curves ? { curves: spec.curves } : {}), ...(spec.mtu !== undefined ? { mtu: spec.mtu } : {}),
@@ -124,12 +124,10 @@ export function makePeer(net: Network, source: string, host: string, spec: Omit<
 }
 
 export function buildWebRtcPeerApp(net: Network, host: Host, spec: WebRtcPeerAppSpec, source: string): { endpoint: WebRtcPeer; driver: EndpointDriver } {
-  const endpoint = makePeer(net, source, spec.host, spec, spec.offerer);
+  const endpoint = makePeer(net, source, spec.host, spec, spec.offerer, true, spec.peer);
   const driver = new EndpointDriver(net, host, endpoint, source);
   for (const ip of host.addresses()) endpoint.addLocalAddress(driver.bind(ip, spec.port));
-  const hub = signalingHubFor(net);
-  hub.add(spec.host, { deliver: (now, _from, msg) => ('type' in msg ? endpoint.handleSignal(now, msg) : undefined), pump: () => driver.pump() }, spec.signalingDelay);
-  endpoint.onSignal = (now, m) => hub.send(now, spec.host, spec.peer, m);
+  driver.joinSignaling(signalingHubFor(net), spec.host, { delay: spec.signalingDelay });
   if (spec.restartIceAt !== undefined) {
     net.scheduler.at(spec.restartIceAt, 'ice restart', () => {
       endpoint.restartIce(net.now);

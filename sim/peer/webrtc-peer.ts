@@ -1,5 +1,6 @@
-import { sameTransportAddress, type Endpoint, type EndpointOutput, type TransportAddress } from '../core/endpoint.ts';
+import { sameTransportAddress, type EndpointOutput, type SignalingEndpoint, type TransportAddress } from '../core/endpoint.ts';
 import { Rng } from '../core/rng.ts';
+import { SignalOutbox } from '../core/signal-outbox.ts';
 import type { JsonValue } from '../core/trace.ts';
 import type { Micros } from '../core/time.ts';
 import type { DtlsCurveName, DtlsSrtpProfileName } from '../dtls/config.ts';
@@ -7,10 +8,11 @@ import { DtlsEndpoint } from '../dtls/endpoint.ts';
 import type { DtlsIdentity } from '../dtls/identity.ts';
 import { IceAgent, type TurnServerConfig } from '../ice/agent.ts';
 import type { CandidatePair } from '../ice/pair.ts';
-import type { SignalMessage } from '../ice/signaling.ts';
 import { MediaSession } from '../media/session.ts';
 import type { VideoOptions } from '../media/video.ts';
-import type { JsepMessage } from '../signaling/channel.ts';
+import type { IceSignal } from '../signaling/ice.ts';
+import type { JsepMessage } from '../signaling/jsep.ts';
+import { jsep, type SignalingMessage } from '../signaling/message.ts';
 import { SrtpSession } from '../srtp/session.ts';
 import { demux } from '../wire/demux.ts';
 import { srtpProfileName } from '../wire/dtls/names.ts';
@@ -23,6 +25,8 @@ export interface WebRtcPeerOptions {
   readonly identity: DtlsIdentity;
   /** The offerer starts at `startAt`; the answerer waits for an offer (JSEP §3.2). */
   readonly offerer: boolean;
+  /** The party on the signaling hub that its offers, answers and candidates go to (default "peer"). */
+  readonly signalingPeer?: string;
   readonly startAt?: Micros;
   /** When false, the offerer waits for `begin(now)` (an SFU client first asks the server for its transport). */
   readonly autoStart?: boolean;
@@ -53,7 +57,7 @@ const NOWHERE: TransportAddress = { ip: '0.0.0.0', port: 0 };
  * running; an ICE restart moves DTLS and media to the new pair without a new handshake (RFC 8842 §5.5: same
  * fingerprint and setup).
  */
-export class WebRtcPeer implements Endpoint {
+export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
   readonly agent: IceAgent;
   dtls: DtlsEndpoint | undefined;
   srtp: SrtpSession | undefined;
@@ -62,14 +66,13 @@ export class WebRtcPeer implements Endpoint {
   state: PeerState = 'new';
   remote: RemoteDescription | undefined;
   localSetup: 'actpass' | 'active' | 'passive' | undefined;
-  /** Where signaling goes (the scenario wiring sets it). */
-  onSignal: ((now: Micros, m: JsepMessage) => void) | undefined;
   /** The SSRCs this side will send, known before the first offer (they go into a=ssrc). */
   readonly localStreams: readonly { readonly kind: 'audio' | 'video'; readonly mid: string; readonly ssrc: number }[];
   readonly counters = { offers: 0, answers: 0, candidatesSent: 0, candidatesReceived: 0, rtpIn: 0, rtcpIn: 0, rtpOut: 0, rtcpOut: 0, beforeKeys: 0, noPath: 0, dtlsBuffered: 0, pathChanges: 0 };
   connectedAt: Micros | undefined;
   private began: boolean;
   private readonly out: EndpointOutput[] = [];
+  private readonly outbox = new SignalOutbox<SignalingMessage>();
   private readonly dtlsRng: Rng;
   private readonly mediaSeed: bigint;
   private readonly pendingDtls: { from: TransportAddress; bytes: Uint8Array }[] = [];
@@ -123,7 +126,13 @@ export class WebRtcPeer implements Endpoint {
 
   // ---- signaling in ------------------------------------------------------------------------------------------
 
-  handleSignal(now: Micros, m: JsepMessage): void {
+  handleSignal(now: Micros, from: string, message: SignalingMessage): void {
+    this.outbox.input();
+    if (message.protocol !== 'jsep') {
+      this.note('peer.signal.ignored', `${this.options.name}: ignores a ${message.protocol} message from ${from} (it speaks JSEP)`, { from, protocol: message.protocol });
+      return;
+    }
+    const m = message.body;
     if (m.type === 'offer' || m.type === 'answer') {
       const r = readDescription(m.sdp);
       if (!r.ok) {
@@ -136,7 +145,7 @@ export class WebRtcPeer implements Endpoint {
       return;
     }
     this.counters.candidatesReceived += m.type === 'candidate' ? 1 : 0;
-    const s: SignalMessage = m.type === 'candidate' ? { type: 'candidate', ufrag: m.ufrag, candidate: m.candidate } : { type: 'end-of-candidates', ufrag: m.ufrag };
+    const s: IceSignal = m.type === 'candidate' ? { type: 'candidate', ufrag: m.ufrag, candidate: m.candidate } : { type: 'end-of-candidates', ufrag: m.ufrag };
     this.agent.handleSignal(now, s);
   }
 
@@ -169,7 +178,7 @@ export class WebRtcPeer implements Endpoint {
 
   // ---- signaling out -----------------------------------------------------------------------------------------
 
-  private fromAgent(now: Micros, s: SignalMessage): void {
+  private fromAgent(now: Micros, s: IceSignal): void {
     if (s.type === 'description') {
       const answering = this.signalingState === 'have-remote-offer';
       const type = answering ? 'answer' : 'offer';
@@ -200,8 +209,12 @@ export class WebRtcPeer implements Endpoint {
     return s ? { ssrc: s.ssrc, direction: 'sendrecv' } : { direction: 'recvonly' };
   }
 
-  private send(now: Micros, m: JsepMessage): void {
-    this.onSignal?.(now, m);
+  private send(_now: Micros, m: JsepMessage): void {
+    this.outbox.queue(this.options.signalingPeer ?? 'peer', jsep(m));
+  }
+
+  signalPending(): boolean {
+    return this.outbox.pending();
   }
 
   private setSignaling(s: SignalingState, why: string): void {
@@ -218,11 +231,13 @@ export class WebRtcPeer implements Endpoint {
   // ---- the endpoint contract ---------------------------------------------------------------------------------
 
   handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
+    this.outbox.input();
     this.agent.handleDatagram(now, from, to, bytes);
     this.drainInbound(now);
   }
 
   handleTimeout(now: Micros): void {
+    this.outbox.input();
     if (this.iceRunning(now)) this.agent.handleTimeout(now);
     this.dtls?.handleTimeout(now);
   }
@@ -231,7 +246,12 @@ export class WebRtcPeer implements Endpoint {
     return this.began && now >= this.startAt;
   }
 
-  poll(now: Micros): EndpointOutput {
+  /** Signals made while working out an output leave before it (they left from inside the agent's poll before). */
+  poll(now: Micros): EndpointOutput<SignalingMessage> {
+    return this.outbox.take() ?? this.outbox.settle(this.work(now));
+  }
+
+  private work(now: Micros): EndpointOutput {
     for (let guard = 0; guard < 100_000; guard++) {
       const q = this.out.shift();
       if (q) return q;

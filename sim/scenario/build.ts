@@ -17,6 +17,7 @@ import type { NatConfig } from '../net/nat/config.ts';
 import { ScenarioError, join } from './check.ts';
 import { buildDtlsPeerApp } from '../peer/scenario-app.ts';
 import { buildCallApp, isCallApp } from '../peer/call-kinds.ts';
+import { signalingHubFor } from '../peer/call-app.ts';
 import type { AppSpec, NodeSpec, Scenario } from './types.ts';
 import { buildIceApp, connectIceSignaling } from '../ice/scenario-app.ts';
 import { buildStunTurnApp } from './apps-stun-turn.ts';
@@ -120,7 +121,7 @@ export function buildScenario(s: Scenario, seed = s.seed): Built {
     }
     apps.push({ spec, endpoint, driver });
   });
-  connectIceSignaling(net, apps);
+  connectIceSignaling(signalingHubFor(net), apps);
   for (const a of apps) net.scheduler.at(0, 'app start', () => a.driver.pump());
 
   for (const e of s.events) {

@@ -64,20 +64,16 @@ export function buildSfuApp(net: Network, host: Host, spec: SfuAppSpec, source: 
   const endpoint = new SfuServer(spec.host, net.rng.fork(source), identityFor(net, spec.host), spec.ip, spec.ports);
   const driver = new EndpointDriver(net, host, endpoint, source);
   endpoint.bindPort = (port) => driver.bind(spec.ip, port);
-  const hub = signalingHubFor(net);
-  hub.add(spec.host, { deliver: (now, from, msg) => ('type' in msg ? undefined : endpoint.handleSignal(now, from, msg)), pump: () => driver.pump() }, spec.signalingDelay);
-  endpoint.onSignal = (now, to, m) => hub.send(now, spec.host, to, m);
+  driver.joinSignaling(signalingHubFor(net), spec.host, { delay: spec.signalingDelay });
   return { endpoint, driver };
 }
 
 export function buildSfuClientApp(net: Network, host: Host, spec: SfuClientAppSpec, source: string): { endpoint: SfuClient; driver: EndpointDriver } {
   const peer = makePeer(net, source, spec.host, spec, true, false);
-  const endpoint = new SfuClient(peer, spec.host, spec.startAt);
+  const endpoint = new SfuClient(peer, spec.host, spec.startAt, spec.sfu);
   const driver = new EndpointDriver(net, host, endpoint, source);
   for (const ip of host.addresses()) peer.addLocalAddress(driver.bind(ip, spec.port));
-  const hub = signalingHubFor(net);
-  hub.add(spec.host, { deliver: (now, _from, msg) => ('type' in msg ? undefined : endpoint.handleSignal(now, msg)), pump: () => driver.pump() }, spec.signalingDelay);
-  endpoint.onSignal = (now, m) => hub.send(now, spec.host, spec.sfu, m);
+  driver.joinSignaling(signalingHubFor(net), spec.host, { delay: spec.signalingDelay });
   return { endpoint, driver };
 }
 
