@@ -2,6 +2,7 @@ import type { EndpointOutput, SignalingEndpoint, TransportAddress } from '../cor
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
 import { SignalOutbox } from '../core/signal-outbox.ts';
+import { deadlineOf, nextWake, type Deadline } from '../core/deadline.ts';
 import type { JsonValue } from '../core/trace.ts';
 import type { Micros } from '../core/time.ts';
 import type { DtlsIdentity } from '../dtls/identity.ts';
@@ -198,14 +199,14 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
   private work(now: Micros): EndpointOutput {
     const q = this.out.shift();
     if (q) return q;
-    let best: { at: Micros; reason: string } | undefined;
+    const waits: Deadline[] = [];
     for (const t of this.transports) {
       const o = t.poll(now);
-      if (o.type === 'timeout') {
-        if (!best || o.at < best.at) best = { at: o.at, reason: o.reason };
-      } else if (o.type !== 'idle') return o;
+      if (o.type !== 'timeout' && o.type !== 'idle') return o;
+      const d = deadlineOf(o);
+      if (d) waits.push(d);
     }
-    return best ? { type: 'timeout', ...best } : { type: 'idle' };
+    return nextWake(...waits);
   }
 
   private pollInto(now: Micros, t: WebRtcTransport): void {
