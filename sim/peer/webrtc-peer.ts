@@ -129,6 +129,7 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
   /** Starts an offerer that waited (`autoStart: false`). */
   begin(now: Micros): void {
     if (this.began) return;
+    this.outbox.input();
     this.began = true;
     this.note('peer.begin', `${this.options.name}: creates an offer`, {});
     void now;
@@ -136,6 +137,7 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
 
   /** Restarts ICE (RFC 8445 §9) from this side: a new offer with new credentials; DTLS stays up. */
   restartIce(now: Micros): void {
+    this.outbox.input();
     this.agent.restart(now, 'local');
   }
 
