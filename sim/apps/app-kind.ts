@@ -3,7 +3,10 @@ import type { JsonValue } from '../core/trace.ts';
 import type { EndpointDriver } from '../net/endpoint-driver.ts';
 import type { Host } from '../net/host.ts';
 import type { Check } from '../schema/check.ts';
+import { hostName, parseFieldsPartial, required, type Field, type FieldType, type ParseContext, type Values } from '../schema/fields.ts';
 import type { World } from './world.ts';
+
+export type { ParseContext };
 
 /**
  * The contract of one scenario app kind. Every kind is one module under sim/apps exporting one `AppKind`, and
@@ -19,11 +22,6 @@ export interface AppSpecBase {
   readonly kind: string;
   /** The host it runs on. */
   readonly host: string;
-}
-
-/** What a kind's parser may look at beyond its own object: the scenario's nodes, name → node kind. */
-export interface ParseContext {
-  readonly kinds: ReadonlyMap<string, string>;
 }
 
 export interface BuildContext {
@@ -72,7 +70,9 @@ export interface AppKind<S extends AppSpecBase = AppSpecBase, E extends Endpoint
   readonly kind: S['kind'];
   /** One line: what it is (the table in docs/scenario-apps.md, `rtclab apps`). */
   readonly about: string;
-  /** Validates one app object (its `kind` is this kind), reporting every wrong field through `c`. */
+  /** Every field of its JSON form, `kind` and `host` first: the parser, the docs and `rtclab apps` read these. */
+  readonly fields: readonly Field[];
+  /** Validates one app object (its `kind` is this kind) from `fields`, reporting every wrong field through `c`. */
   parse(c: Check, path: string, o: Record<string, unknown>, ctx: ParseContext): S | undefined;
   /** Builds its endpoint on `host` and binds the addresses it serves. */
   build(world: World, host: Host, spec: S, ctx: BuildContext): Built<E>;
@@ -90,4 +90,36 @@ export interface AppKind<S extends AppSpecBase = AppSpecBase, E extends Endpoint
   entryLines?(section: string, entry: Obj): string[];
   /** The note kinds its endpoint emits (trace notes' `kind`); a trailing `*` stands for a family. */
   readonly notes: readonly string[];
+}
+
+/** The `kind` field of kind `kind` (already checked against the registry when a kind parses). */
+export function kindField<const K extends string>(kind: K): Field<'kind', K, 'required'> {
+  const type: FieldType<K> = { text: `\`"${kind}"\``, parse: () => kind };
+  return required('kind', type, '', kind);
+}
+
+/** The `host` field every app has. */
+export const HOST_FIELD = required('host', hostName, 'The host it runs on.', 'alice');
+
+/** What a kind module writes: its fields, cross-field rules and the spec made from valid values; `parse` follows. */
+export type AppKindDefinition<F extends readonly Field[], S extends AppSpecBase, E extends Endpoint> = Omit<AppKind<S, E>, 'parse' | 'fields'> & {
+  readonly fields: F;
+  /** Rules across fields (run even when another field is wrong, on what did validate). */
+  check?(c: Check, path: string, v: Partial<Values<F>>, o: Record<string, unknown>): void;
+  /** The validated spec from the values of valid fields. */
+  spec(v: Values<F>): S;
+};
+
+/** An app kind from its definition: `parse` validates from the field schema, then `check`, then `spec`. */
+export function defineApp<const F extends readonly Field[], S extends AppSpecBase, E extends Endpoint>(def: AppKindDefinition<F, S, E>): AppKind<S, E> {
+  const { check, spec, ...rest } = def;
+  return {
+    ...rest,
+    parse(c, path, o, ctx) {
+      const before = c.issues.length;
+      const v = parseFieldsPartial(c, path, o, def.fields, ctx);
+      check?.(c, path, v, o);
+      return c.issues.length > before ? undefined : spec(v as Values<F>);
+    },
+  };
 }

@@ -4,9 +4,9 @@ import type { DtlsCurveName, DtlsSrtpProfileName } from '../dtls/config.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
 import { DtlsPeer } from '../peer/dtls-peer.ts';
 import { join } from '../schema/check.ts';
-import type { AppKind } from './app-kind.ts';
-import { hostField } from './fields.ts';
-import { CURVE_NAMES, nameList, SRTP_PROFILE_NAMES } from './peer-common.ts';
+import { duration, hostName, oneOf, optional, required, transport, withDefault } from '../schema/fields.ts';
+import { defineApp, HOST_FIELD, kindField } from './app-kind.ts';
+import { CURVES_FIELD, mediaType, MTU_FIELD, SRTP_PROFILES_FIELD } from './peer-common.ts';
 import { DTLS_SECTION, MEDIA_SECTION, SRTP_SECTION } from './sections.ts';
 
 /**
@@ -34,52 +34,31 @@ export interface DtlsPeerAppSpec {
   readonly start: Micros;
 }
 
-const KEYS = ['kind', 'host', 'bind', 'remote', 'setup', 'peer', 'curves', 'srtpProfiles', 'mtu', 'media', 'start'];
-
-export const dtlsPeerApp: AppKind<DtlsPeerAppSpec, DtlsPeer> = {
+export const dtlsPeerApp = defineApp({
   kind: 'dtls-peer',
   about: 'a DTLS-SRTP peer (RFC 5763/5764) with a fixed remote address and no ICE',
-  parse(c, path, o, ctx) {
-    c.onlyKeys(path, o, KEYS);
-    const host = hostField(c, path, 'host', o.host, ctx);
-    const bind = c.transport(join(path, 'bind'), o.bind);
-    const remote = o.remote === undefined ? undefined : c.transport(join(path, 'remote'), o.remote);
-    const setup = c.oneOf(join(path, 'setup'), o.setup, ['active', 'passive'] as const);
-    if (setup === 'active' && o.remote === undefined) c.fail(join(path, 'remote'), 'an active (client) side needs the remote address to send its ClientHello to');
-    const peer = o.peer === undefined ? undefined : hostField(c, path, 'peer', o.peer, ctx);
-    const curves = nameList(c, path, o, 'curves', CURVE_NAMES);
-    const srtpProfiles = nameList(c, path, o, 'srtpProfiles', SRTP_PROFILE_NAMES);
-    const mtu = o.mtu === undefined ? undefined : c.integer(join(path, 'mtu'), o.mtu, 128, 65507);
-    const start = o.start === undefined ? 0 : (c.duration(join(path, 'start'), o.start) ?? 0);
-    let media: DtlsPeerAppSpec['media'] = { audio: false, video: false };
-    if (o.media !== undefined) {
-      const m = c.object(join(path, 'media'), o.media);
-      if (m) {
-        c.onlyKeys(join(path, 'media'), m, ['audio', 'video']);
-        const audio = m.audio === undefined ? false : (c.boolean(join(join(path, 'media'), 'audio'), m.audio) ?? false);
-        let video: DtlsPeerAppSpec['media']['video'] = false;
-        if (typeof m.video === 'boolean') video = m.video ? {} : false;
-        else if (m.video !== undefined) {
-          const vp = join(join(path, 'media'), 'video');
-          const v = c.object(vp, m.video);
-          if (v) {
-            c.onlyKeys(vp, v, ['fps', 'keyframeInterval']);
-            const fps = v.fps === undefined ? undefined : c.integer(join(vp, 'fps'), v.fps, 1, 120);
-            const ki = v.keyframeInterval === undefined ? undefined : c.number(join(vp, 'keyframeInterval'), v.keyframeInterval, 0.1, 600);
-            video = { ...(fps !== undefined ? { fps } : {}), ...(ki !== undefined ? { keyframeInterval: ki } : {}) };
-          }
-        }
-        media = { audio, video };
-      }
-    }
-    if (host === undefined || !bind || !setup) return undefined;
-    return {
-      kind: 'dtls-peer', host, bind, ...(remote ? { remote } : {}), role: setup === 'active' ? 'client' : 'server',
-      ...(peer !== undefined ? { peer } : {}), ...(curves ? { curves } : {}), ...(srtpProfiles ? { srtpProfiles } : {}), ...(mtu !== undefined ? { mtu } : {}),
-      media, start,
-    };
+  fields: [
+    kindField('dtls-peer'),
+    HOST_FIELD,
+    required('bind', transport, 'The local address and port.', '10.0.0.1:5000'),
+    optional('remote', transport, 'Where to send the ClientHello. A passive side without it answers whoever sends a ClientHello with a valid cookie.', '10.0.0.2:6000', 'required when `setup` is `active`'),
+    required('setup', oneOf(['active', 'passive'] as const), 'The SDP `a=setup` value (RFC 5763 §5): `active` is the DTLS client, `passive` the server.', 'active'),
+    optional('peer', hostName, 'The host whose certificate fingerprint is expected; someone else answering fails the check. Without it, any certificate is accepted unchecked.', 'bob'),
+    CURVES_FIELD,
+    SRTP_PROFILES_FIELD,
+    MTU_FIELD,
+    withDefault('media', mediaType, { audio: false, video: false }, 'no media', 'What it sends once keyed: `audio` and `video`.', { audio: true, video: { fps: 30 } }),
+    withDefault('start', duration, 0, '`0`', 'When it starts (the DTLS client sends its ClientHello then).', '0s'),
+  ],
+  check(c, path, v, o) {
+    if (v.setup === 'active' && o.remote === undefined) c.fail(join(path, 'remote'), 'an active (client) side needs the remote address to send its ClientHello to');
   },
-  build(world, host, spec, ctx) {
+  spec: ({ host, bind, remote, setup, peer, curves, srtpProfiles, mtu, media, start }): DtlsPeerAppSpec => ({
+    kind: 'dtls-peer', host, bind, ...(remote ? { remote } : {}), role: setup === 'active' ? 'client' : 'server',
+    ...(peer !== undefined ? { peer } : {}), ...(curves ? { curves } : {}), ...(srtpProfiles ? { srtpProfiles } : {}), ...(mtu !== undefined ? { mtu } : {}),
+    media, start,
+  }),
+  build(world, host, spec: DtlsPeerAppSpec, ctx) {
     ctx.own(spec.bind, 'bind');
     const rng = world.rng(`${ctx.source}/dtls`);
     const endpoint = new DtlsPeer({
@@ -112,4 +91,4 @@ export const dtlsPeerApp: AppKind<DtlsPeerAppSpec, DtlsPeer> = {
     ];
   },
   notes: ['dtls.*', 'srtp.*', 'media.*', 'rtcp.*'],
-};
+});

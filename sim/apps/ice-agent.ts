@@ -4,11 +4,10 @@ import type { Micros } from '../core/time.ts';
 import { MS } from '../core/time.ts';
 import { IceAgent, type IceRole, type TurnServerConfig } from '../ice/agent.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
-import { join } from '../schema/check.ts';
 import { iceSignal, type SignalingMessage } from '../signaling/message.ts';
-import type { AppKind, Obj } from './app-kind.ts';
-import { hostField } from './fields.ts';
-import { parseIceServers } from './peer-common.ts';
+import { bool, duration, hostName, oneOf, optional, required, withDefault } from '../schema/fields.ts';
+import { defineApp, HOST_FIELD, kindField, type Obj } from './app-kind.ts';
+import { PORT_FIELD, STUN_FIELD, TURN_FIELD } from './peer-common.ts';
 import { ICE_SECTION } from './sections.ts';
 
 /**
@@ -69,32 +68,27 @@ export class IcePeerEndpoint implements SignalingEndpoint<SignalingMessage> {
   }
 }
 
-export const iceAgentApp: AppKind<IceAppSpec, IcePeerEndpoint> = {
+export const iceAgentApp = defineApp({
   kind: 'ice-agent',
   about: 'an ICE agent (RFC 8445) with no DTLS or media, signaling with another `ice-agent`',
-  parse(c, path, o, ctx) {
-    const host = hostField(c, path, 'host', o.host, ctx);
-    if (host === undefined) return undefined;
-    c.onlyKeys(path, o, ['kind', 'host', 'peer', 'role', 'lite', 'trickle', 'nomination', 'stun', 'turn', 'signalingDelay', 'restartOnFailure', 'port', 'startAt', 'nominationDelay']);
-    const peer = c.string(join(path, 'peer'), o.peer);
-    const role = o.role === undefined ? 'controlling' : c.oneOf(join(path, 'role'), o.role, ['controlling', 'controlled'] as const);
-    const lite = o.lite === undefined ? false : c.boolean(join(path, 'lite'), o.lite);
-    const trickle = o.trickle === undefined ? true : c.boolean(join(path, 'trickle'), o.trickle);
-    const nomination = o.nomination === undefined ? 'regular' : c.oneOf(join(path, 'nomination'), o.nomination, ['regular', 'aggressive'] as const);
-    const { stun, turn } = parseIceServers(c, path, o);
-    const signalingDelay = o.signalingDelay === undefined ? 50 * MS : c.duration(join(path, 'signalingDelay'), o.signalingDelay);
-    const restartOnFailure = o.restartOnFailure === undefined ? false : c.boolean(join(path, 'restartOnFailure'), o.restartOnFailure);
-    const port = o.port === undefined ? 0 : c.integer(join(path, 'port'), o.port, 0, 65535);
-    const startAt = o.startAt === undefined ? 0 : c.duration(join(path, 'startAt'), o.startAt);
-    const nominationDelay = o.nominationDelay === undefined ? undefined : c.duration(join(path, 'nominationDelay'), o.nominationDelay);
-    if (peer === undefined || !role || lite === undefined || trickle === undefined || !nomination || signalingDelay === undefined || restartOnFailure === undefined || port === undefined || startAt === undefined) return undefined;
-    return {
-      kind: 'ice-agent', host, peer, role, lite, trickle, nomination,
-      stun: stun.filter((s) => s !== undefined), turn: turn.filter((t) => t !== undefined),
-      signalingDelay, restartOnFailure, port, startAt, ...(nominationDelay !== undefined ? { nominationDelay } : {}),
-    };
-  },
-  build(world, host, spec, ctx) {
+  fields: [
+    kindField('ice-agent'),
+    HOST_FIELD,
+    required('peer', hostName, 'The host of the other `ice-agent` it signals with.', 'bob'),
+    withDefault('role', oneOf(['controlling', 'controlled'] as const), 'controlling', '`"controlling"`', 'The ICE role it starts with (a role conflict is resolved as RFC 8445 §7.3.1.1 says).', 'controlled'),
+    withDefault('lite', bool, false, '`false`', 'ICE-lite (RFC 8445 §2.5): host candidates only, answers checks but sends none.', true),
+    withDefault('trickle', bool, true, '`true`', 'Trickle ICE (RFC 8838): send candidates as they are found; `false` sends them all when gathering ends.', false),
+    withDefault('nomination', oneOf(['regular', 'aggressive'] as const), 'regular', '`"regular"`', "Regular nomination (RFC 8445 §8.1.1), or USE-CANDIDATE on every check (RFC 5245's aggressive nomination).", 'aggressive'),
+    STUN_FIELD,
+    TURN_FIELD,
+    withDefault('signalingDelay', duration, 50 * MS, '`"50ms"`', "One-way delay of this agent's signaling messages to its peer.", '50ms'),
+    withDefault('restartOnFailure', bool, false, '`false`', 'A controlling, non-lite agent restarts ICE (RFC 8445 §9) when consent is lost.', true),
+    PORT_FIELD,
+    withDefault('startAt', duration, 0, '`0`', 'When the agent starts gathering.', '0s'),
+    optional('nominationDelay', duration, 'Regular nomination: how long the controlling agent lets checks run after the first valid pair.', '2s', '`"2s"`'),
+  ],
+  spec: ({ kind: _k, ...v }): IceAppSpec => ({ kind: 'ice-agent', ...v }),
+  build(world, host, spec: IceAppSpec, ctx) {
     const agent = new IceAgent({
       name: spec.host, rng: world.rng(ctx.source), role: spec.role, lite: spec.lite, trickle: spec.trickle, nomination: spec.nomination,
       stunServers: spec.stun, turnServers: spec.turn, restartOnFailure: spec.restartOnFailure, startAt: spec.startAt,
@@ -134,4 +128,4 @@ export const iceAgentApp: AppKind<IceAppSpec, IcePeerEndpoint> = {
     return [{ section: ICE_SECTION, key: spec.host, value }];
   },
   notes: ['ice.*', 'stun.*', 'turn.*', 'signaling.sent', 'signaling.delivered'],
-};
+});

@@ -1,10 +1,9 @@
 import type { TransportAddress } from '../core/endpoint.ts';
 import type { Micros } from '../core/time.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
-import { join } from '../schema/check.ts';
+import { duration, required, transport, withDefault } from '../schema/fields.ts';
 import { NatDiscoveryClient, resultJson } from '../stun/discovery.ts';
-import type { AppKind, Obj } from './app-kind.ts';
-import { hostField } from './fields.ts';
+import { defineApp, HOST_FIELD, kindField, type Obj } from './app-kind.ts';
 import { STUN_SECTION } from './sections.ts';
 
 export interface NatDiscoveryAppSpec {
@@ -16,20 +15,18 @@ export interface NatDiscoveryAppSpec {
 }
 
 /** The scenario app "nat-discovery": the RFC 5780 behaviour tests (sim/stun) against a stun-server with an alternate. */
-export const natDiscoveryApp: AppKind<NatDiscoveryAppSpec, NatDiscoveryClient> = {
+export const natDiscoveryApp = defineApp({
   kind: 'nat-discovery',
   about: 'runs the RFC 5780 NAT behaviour tests against a `stun-server`',
-  parse(c, path, o, ctx) {
-    const host = hostField(c, path, 'host', o.host, ctx);
-    if (host === undefined) return undefined;
-    c.onlyKeys(path, o, ['kind', 'host', 'bind', 'server', 'at']);
-    const bind = c.transport(join(path, 'bind'), o.bind);
-    const server = c.transport(join(path, 'server'), o.server);
-    const at = (o.at === undefined ? undefined : c.duration(join(path, 'at'), o.at)) ?? 0;
-    if (!bind || !server) return undefined;
-    return { kind: 'nat-discovery', host, bind, server, at };
-  },
-  build(world, host, spec, ctx) {
+  fields: [
+    kindField('nat-discovery'),
+    HOST_FIELD,
+    required('bind', transport, 'The local address and port.', '192.168.1.10:5000'),
+    required('server', transport, "The `stun-server`'s primary address.", '198.51.100.10:3478'),
+    withDefault('at', duration, 0, '`0`', 'When the tests start.', '0s'),
+  ],
+  spec: (v): NatDiscoveryAppSpec => ({ kind: 'nat-discovery', host: v.host, bind: v.bind, server: v.server, at: v.at }),
+  build(world, host, spec: NatDiscoveryAppSpec, ctx) {
     ctx.own(spec.bind, 'bind');
     const endpoint = new NatDiscoveryClient(spec.host, spec.bind, spec.server, world.rng(`app/${ctx.source}`), spec.at);
     const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
@@ -47,4 +44,4 @@ export const natDiscoveryApp: AppKind<NatDiscoveryAppSpec, NatDiscoveryClient> =
     ];
   },
   notes: ['stun.*', 'discovery.*'],
-};
+});

@@ -3,7 +3,7 @@ import { MS, type Micros } from '../core/time.ts';
 import { CURVES, SRTP_PROFILE_IDS, type DtlsCurveName, type DtlsSrtpProfileName } from '../dtls/config.ts';
 import type { TurnServerConfig } from '../ice/agent.ts';
 import { WebRtcPeer } from '../peer/webrtc-peer.ts';
-import { join, type Check } from '../schema/check.ts';
+import { bool, custom, duration, integer, list, number, object, oneOf, optional, parseFields, required, text, transport, withDefault, type FieldType } from '../schema/fields.ts';
 import type { Obj, SummaryPart } from './app-kind.ts';
 import { DTLS_SECTION, ICE_SECTION, MEDIA_SECTION, PEER_SECTION, SRTP_SECTION } from './sections.ts';
 import type { World } from './world.ts';
@@ -12,49 +12,72 @@ import type { World } from './world.ts';
 
 export type MediaSpec = { readonly audio: boolean; readonly video: false | { readonly fps?: number; readonly keyframeInterval?: number } };
 
-/** The `stun` and `turn` server lists an ICE-speaking app takes (ice-agent, webrtc-peer, sfu-client). */
-export function parseIceServers(c: Check, path: string, o: Record<string, unknown>) {
-  const stun = o.stun === undefined ? [] : (c.array(join(path, 'stun'), o.stun) ?? []).map((s, i) => c.transport(join(join(path, 'stun'), i), s));
-  const turn = o.turn === undefined ? [] : (c.array(join(path, 'turn'), o.turn) ?? []).map((t, i) => {
-    const tp = join(join(path, 'turn'), i);
-    const to = c.object(tp, t);
-    if (!to) return undefined;
-    c.onlyKeys(tp, to, ['server', 'username', 'password']);
-    const server = c.transport(join(tp, 'server'), to.server);
-    const username = c.string(join(tp, 'username'), to.username);
-    const password = c.string(join(tp, 'password'), to.password);
-    return server && username !== undefined && password !== undefined ? { server, username, password } : undefined;
-  });
-  return { stun, turn };
-}
+/** `stun`: STUN servers (ice-agent, webrtc-peer, sfu-client). */
+export const STUN_FIELD = withDefault('stun', list(transport), [], '`[]`', 'STUN servers for server-reflexive candidates.', ['198.51.100.10:3478']);
 
-export function parseMedia(c: Check, path: string, v: unknown): MediaSpec {
-  if (v === undefined) return { audio: true, video: { fps: 30 } };
-  const m = c.object(path, v);
-  if (!m) return { audio: false, video: false };
-  c.onlyKeys(path, m, ['audio', 'video']);
-  const audio = m.audio === undefined ? false : (c.boolean(join(path, 'audio'), m.audio) ?? false);
-  if (m.video === undefined || m.video === false) return { audio, video: false };
-  if (m.video === true) return { audio, video: {} };
-  const vp = join(path, 'video');
-  const o = c.object(vp, m.video);
-  if (!o) return { audio, video: false };
-  c.onlyKeys(vp, o, ['fps', 'keyframeInterval']);
-  const fps = o.fps === undefined ? undefined : c.integer(join(vp, 'fps'), o.fps, 1, 120);
-  const ki = o.keyframeInterval === undefined ? undefined : c.number(join(vp, 'keyframeInterval'), o.keyframeInterval, 0.1, 600);
-  return { audio, video: { ...(fps !== undefined ? { fps } : {}), ...(ki !== undefined ? { keyframeInterval: ki } : {}) } };
-}
+const TURN_SERVER = object([
+  required('server', transport, 'The TURN server (a `turn-server` app).', '198.51.100.10:3478'),
+  required('username', text, 'A user of its `users`.', 'alice'),
+  required('password', text, 'Its password.', 'alice-secret'),
+]);
 
-/** A list of names from `options` under `key` (curves, SRTP profiles): at least one when given. */
-export function nameList<T extends string>(c: Check, path: string, o: Record<string, unknown>, key: string, options: readonly T[]): T[] | undefined {
-  if (o[key] === undefined) return undefined;
-  const arr = c.array(join(path, key), o[key]) ?? [];
-  if (arr.length === 0) c.fail(join(path, key), 'give at least one');
-  return arr.map((v, i) => c.oneOf(join(join(path, key), i), v, options)).filter((v): v is T => v !== undefined);
-}
+/** `turn`: TURN servers for relayed candidates. */
+export const TURN_FIELD = withDefault('turn', list(TURN_SERVER), [], '`[]`', 'TURN servers for relayed candidates, each an object: `server` (address:port), `username` and `password` (text).', [
+  { server: '198.51.100.10:3478', username: 'alice', password: 'alice-secret' },
+]);
+
+const VIDEO_FIELDS = [
+  optional('fps', integer(1, 120), 'Frames per second.', 30, '`30`'),
+  optional('keyframeInterval', number(0.1, 600), 'Seconds between keyframes.', 3, '`3`'),
+] as const;
+
+/** `video`: false, true (the defaults), or an object with `fps` and `keyframeInterval`. */
+const video: FieldType<MediaSpec['video']> = {
+  ...custom<MediaSpec['video']>('`false`, `true` or object', (c, path, v, ctx) => {
+    if (v === false) return false;
+    if (v === true) return {};
+    const o = c.object(path, v);
+    if (!o) return undefined;
+    const vals = parseFields(c, path, o, VIDEO_FIELDS, ctx);
+    return vals ? { ...vals } : undefined;
+  }),
+  fields: VIDEO_FIELDS,
+};
+
+const MEDIA_FIELDS = [
+  withDefault('audio', bool, false, '`false`', 'Sends Opus audio.', true),
+  withDefault('video', video, false, '`false`', 'Sends VP8 video: `true`, or an object with `fps` (1–120) and `keyframeInterval` (seconds).', { fps: 30 }),
+] as const;
+
+/** `media`: what a peer sends once keyed. */
+export const mediaType: FieldType<MediaSpec> = { text: 'object', fields: MEDIA_FIELDS, parse: (c, path, v, ctx) => {
+  const o = c.object(path, v);
+  if (!o) return undefined;
+  const vals = parseFields(c, path, o, MEDIA_FIELDS, ctx);
+  return vals ? { audio: vals.audio, video: vals.video } : undefined;
+} };
 
 export const SRTP_PROFILE_NAMES = Object.keys(SRTP_PROFILE_IDS) as DtlsSrtpProfileName[];
 export const CURVE_NAMES = Object.keys(CURVES) as DtlsCurveName[];
+
+export const CURVES_FIELD = optional('curves', list(oneOf(CURVE_NAMES), { nonEmpty: 'give at least one' }), 'ECDHE groups offered or accepted, in order.', ['x25519'], '`["x25519", "p256"]`');
+export const SRTP_PROFILES_FIELD = optional('srtpProfiles', list(oneOf(SRTP_PROFILE_NAMES), { nonEmpty: 'give at least one' }), 'use_srtp protection profiles (RFC 5764 §4.1.2), offered or accepted in order.', ['SRTP_AEAD_AES_128_GCM'], 'both, in that order');
+export const MTU_FIELD = optional('mtu', integer(128, 65507), 'Largest DTLS datagram; bigger flights are fragmented.', 1200, '`1200`');
+export const PORT_FIELD = withDefault('port', integer(0, 65535), 0, '`0`', 'Local port of the host candidates; `0` picks an ephemeral port.', 50000);
+
+/** The ICE servers, DTLS options and media a webrtc-peer and an sfu-client share (after `kind` and `host`). */
+export const PEER_COMMON_FIELDS = [
+  STUN_FIELD,
+  TURN_FIELD,
+  withDefault('trickle', bool, true, '`true`', 'Trickle ICE (RFC 8838); `false` puts every candidate in the SDP once gathering ends.', false),
+  withDefault('media', mediaType, { audio: true, video: { fps: 30 } }, '`{ "audio": true, "video": { "fps": 30 } }`', 'What it sends: `audio` and `video`; when `media` is given, both default to `false`.', { audio: true, video: true }),
+  withDefault('signalingDelay', duration, 50 * MS, '`"50ms"`', 'One-way delay of the messages it sends through the signaling server.', '50ms'),
+  SRTP_PROFILES_FIELD,
+  CURVES_FIELD,
+  MTU_FIELD,
+  PORT_FIELD,
+  withDefault('startAt', duration, 0, '`0`', 'When it starts (an offerer sends its offer then, an sfu-client joins).', '0s'),
+] as const;
 
 export interface PeerCommon {
   readonly stun: readonly TransportAddress[];
@@ -67,26 +90,6 @@ export interface PeerCommon {
   readonly mtu?: number;
   readonly port: number;
   readonly startAt: Micros;
-}
-
-/** The fields of PeerCommon, as an app object names them. */
-export const PEER_COMMON_KEYS = ['kind', 'host', 'stun', 'turn', 'trickle', 'media', 'signalingDelay', 'srtpProfiles', 'curves', 'mtu', 'port', 'startAt'];
-
-/** The ICE servers, DTLS options and media that a webrtc-peer and an sfu-client share. */
-export function parsePeerCommon(c: Check, path: string, o: Record<string, unknown>): PeerCommon {
-  const { stun, turn } = parseIceServers(c, path, o);
-  const srtpProfiles = nameList(c, path, o, 'srtpProfiles', SRTP_PROFILE_NAMES);
-  const curves = nameList(c, path, o, 'curves', CURVE_NAMES);
-  const mtu = o.mtu === undefined ? undefined : c.integer(join(path, 'mtu'), o.mtu, 128, 65507);
-  const trickle = o.trickle === undefined ? true : (c.boolean(join(path, 'trickle'), o.trickle) ?? true);
-  const signalingDelay = o.signalingDelay === undefined ? 50 * MS : (c.duration(join(path, 'signalingDelay'), o.signalingDelay) ?? 50 * MS);
-  const port = o.port === undefined ? 0 : (c.integer(join(path, 'port'), o.port, 0, 65535) ?? 0);
-  const startAt = o.startAt === undefined ? 0 : (c.duration(join(path, 'startAt'), o.startAt) ?? 0);
-  return {
-    stun: stun.filter((s) => s !== undefined), turn: turn.filter((t) => t !== undefined), trickle, signalingDelay, port, startAt,
-    media: parseMedia(c, join(path, 'media'), o.media),
-    ...(srtpProfiles ? { srtpProfiles } : {}), ...(curves ? { curves } : {}), ...(mtu !== undefined ? { mtu } : {}),
-  };
 }
 
 /** A WebRtcPeer built from common options (webrtc-peer and sfu-client). */

@@ -1,8 +1,8 @@
 import { EndpointDriver } from '../net/endpoint-driver.ts';
 import { SfuClient } from '../sfu/client.ts';
-import type { AppKind } from './app-kind.ts';
-import { hostField } from './fields.ts';
-import { makePeer, PEER_COMMON_KEYS, PEER_NOTES, PEER_SECTIONS, parsePeerCommon, peerSummaryParts, type PeerCommon } from './peer-common.ts';
+import { hostName, required } from '../schema/fields.ts';
+import { defineApp, HOST_FIELD, kindField } from './app-kind.ts';
+import { makePeer, PEER_COMMON_FIELDS, PEER_NOTES, PEER_SECTIONS, peerSummaryParts, type PeerCommon } from './peer-common.ts';
 
 /**
  * The scenario app "sfu-client": a browser-like peer (sim/sfu/client.ts) that joins the `sfu` app on host `sfu`
@@ -16,18 +16,12 @@ export interface SfuClientAppSpec extends PeerCommon {
   readonly sfu: string;
 }
 
-export const sfuClientApp: AppKind<SfuClientAppSpec, SfuClient> = {
+export const sfuClientApp = defineApp({
   kind: 'sfu-client',
   about: 'a browser-like peer that joins an `sfu`',
-  parse(c, path, o, ctx) {
-    c.onlyKeys(path, o, ['kind', 'host', 'sfu', ...PEER_COMMON_KEYS.slice(2)]);
-    const host = hostField(c, path, 'host', o.host, ctx);
-    const sfu = hostField(c, path, 'sfu', o.sfu, ctx);
-    const common = parsePeerCommon(c, path, o);
-    if (host === undefined || sfu === undefined) return undefined;
-    return { kind: 'sfu-client', host, sfu, ...common };
-  },
-  build(world, host, spec, ctx) {
+  fields: [kindField('sfu-client'), HOST_FIELD, required('sfu', hostName, 'The host of the `sfu` app.', 'sfu'), ...PEER_COMMON_FIELDS],
+  spec: ({ kind: _k, host, sfu, ...common }): SfuClientAppSpec => ({ kind: 'sfu-client', host, sfu, ...common }),
+  build(world, host, spec: SfuClientAppSpec, ctx) {
     const peer = makePeer(world, ctx.source, spec.host, spec, true, false);
     const endpoint = new SfuClient(peer, spec.host, spec.startAt, spec.sfu);
     const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
@@ -38,4 +32,4 @@ export const sfuClientApp: AppKind<SfuClientAppSpec, SfuClient> = {
   sections: PEER_SECTIONS,
   summary: ({ endpoint, driver }) => peerSummaryParts(endpoint.peer, driver.host.name, driver.source),
   notes: PEER_NOTES,
-};
+});

@@ -1,10 +1,9 @@
 import type { Micros } from '../core/time.ts';
 import { MS } from '../core/time.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
-import { join } from '../schema/check.ts';
+import { custom, duration, ip, required, withDefault } from '../schema/fields.ts';
 import { SfuServer } from '../sfu/server.ts';
-import type { AppKind } from './app-kind.ts';
-import { hostField } from './fields.ts';
+import { defineApp, HOST_FIELD, kindField } from './app-kind.ts';
 import { SFU_SECTION } from './sections.ts';
 
 /**
@@ -21,24 +20,25 @@ export interface SfuAppSpec {
   readonly signalingDelay: Micros;
 }
 
-export const sfuApp: AppKind<SfuAppSpec, SfuServer> = {
+/** "40000-40099": the ports transports are given. */
+const portRange = custom<SfuAppSpec['ports']>('text `"min-max"`', (c, path, v) => {
+  const m = typeof v === 'string' ? /^(\d+)-(\d+)$/.exec(v) : null;
+  if (!m || Number(m[1]) < 1 || Number(m[2]) > 65535 || Number(m[1]) > Number(m[2])) return c.fail(path, 'a port range "min-max", e.g. "40000-40099"');
+  return { min: Number(m[1]), max: Number(m[2]) };
+});
+
+export const sfuApp = defineApp({
   kind: 'sfu',
   about: 'a mediasoup-style SFU: ICE-lite, DTLS server, forwards media between clients',
-  parse(c, path, o, ctx) {
-    c.onlyKeys(path, o, ['kind', 'host', 'ip', 'ports', 'signalingDelay']);
-    const host = hostField(c, path, 'host', o.host, ctx);
-    const ip = c.ip(join(path, 'ip'), o.ip);
-    let ports = { min: 40000, max: 40099 };
-    if (o.ports !== undefined) {
-      const m = typeof o.ports === 'string' ? /^(\d+)-(\d+)$/.exec(o.ports) : null;
-      if (!m || Number(m[1]) < 1 || Number(m[2]) > 65535 || Number(m[1]) > Number(m[2])) c.fail(join(path, 'ports'), 'a port range "min-max", e.g. "40000-40099"');
-      else ports = { min: Number(m[1]), max: Number(m[2]) };
-    }
-    const signalingDelay = o.signalingDelay === undefined ? 20 * MS : (c.duration(join(path, 'signalingDelay'), o.signalingDelay) ?? 20 * MS);
-    if (host === undefined || ip === undefined) return undefined;
-    return { kind: 'sfu', host, ip, ports, signalingDelay };
-  },
-  build(world, host, spec, ctx) {
+  fields: [
+    kindField('sfu'),
+    HOST_FIELD,
+    required('ip', ip, 'The address its transports listen on (an address of its host).', '198.51.100.30'),
+    withDefault('ports', portRange, { min: 40000, max: 40099 }, '`"40000-40099"`', 'The ports transports are given.', '40000-40099'),
+    withDefault('signalingDelay', duration, 20 * MS, '`"20ms"`', 'One-way delay of the messages the SFU sends through the signaling server.', '20ms'),
+  ],
+  spec: ({ host, ip: address, ports, signalingDelay }): SfuAppSpec => ({ kind: 'sfu', host, ip: address, ports, signalingDelay }),
+  build(world, host, spec: SfuAppSpec, ctx) {
     ctx.own({ ip: spec.ip }, 'ip');
     const endpoint = new SfuServer(spec.host, world.rng(ctx.source), world.identity(spec.host), spec.ip, spec.ports);
     const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
@@ -49,4 +49,4 @@ export const sfuApp: AppKind<SfuAppSpec, SfuServer> = {
   sections: [SFU_SECTION],
   summary: ({ endpoint, driver }) => [{ section: SFU_SECTION, key: driver.source, value: endpoint.summary() }],
   notes: ['sfu.*', 'ice.*', 'dtls.*', 'srtp.*', 'rtcp.*', 'signaling.*'],
-};
+});

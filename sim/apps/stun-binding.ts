@@ -3,9 +3,9 @@ import type { JsonValue } from '../core/trace.ts';
 import type { Micros } from '../core/time.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
 import { join } from '../schema/check.ts';
+import { custom, required, transport, withDefault } from '../schema/fields.ts';
 import { StunBindingClient } from '../stun/binding-client.ts';
-import type { AppKind, Obj } from './app-kind.ts';
-import { hostField } from './fields.ts';
+import { defineApp, HOST_FIELD, kindField, type Obj } from './app-kind.ts';
 import { formatMs, STUN_SECTION } from './sections.ts';
 
 export interface StunBindingAppSpec {
@@ -16,22 +16,25 @@ export interface StunBindingAppSpec {
   readonly at: readonly Micros[];
 }
 
+/** One duration or a list of them; a single value is checked as the list's first entry (`at[0]`). */
+const durations = custom<Micros[]>('duration or array of durations', (c, path, v) => {
+  const raw = Array.isArray(v) ? v : [v];
+  return raw.map((x, i) => c.duration(join(path, i), x)).filter((x) => x !== undefined);
+});
+
 /** The scenario app "stun-binding": Binding requests (sim/stun) at the times in `at`. */
-export const stunBindingApp: AppKind<StunBindingAppSpec, StunBindingClient> = {
+export const stunBindingApp = defineApp({
   kind: 'stun-binding',
   about: 'sends STUN Binding requests and reports the mapped address',
-  parse(c, path, o, ctx) {
-    const host = hostField(c, path, 'host', o.host, ctx);
-    if (host === undefined) return undefined;
-    c.onlyKeys(path, o, ['kind', 'host', 'bind', 'server', 'at']);
-    const bind = c.transport(join(path, 'bind'), o.bind);
-    const server = c.transport(join(path, 'server'), o.server);
-    const raw = o.at === undefined ? ['0s'] : Array.isArray(o.at) ? o.at : [o.at];
-    const at = raw.map((v, i) => c.duration(join(join(path, 'at'), i), v)).filter((v) => v !== undefined);
-    if (!bind || !server) return undefined;
-    return { kind: 'stun-binding', host, bind, server, at };
-  },
-  build(world, host, spec, ctx) {
+  fields: [
+    kindField('stun-binding'),
+    HOST_FIELD,
+    required('bind', transport, 'The local address and port.', '203.0.113.50:5000'),
+    required('server', transport, 'The STUN server (a `stun-server` or a `turn-server`).', '198.51.100.10:3478'),
+    withDefault('at', durations, [0], '`["0s"]`', 'When to send a request.', ['0s', '1s']),
+  ],
+  spec: (v): StunBindingAppSpec => ({ kind: 'stun-binding', host: v.host, bind: v.bind, server: v.server, at: v.at }),
+  build(world, host, spec: StunBindingAppSpec, ctx) {
     ctx.own(spec.bind, 'bind');
     const endpoint = new StunBindingClient(spec.host, spec.bind, spec.server, world.rng(`app/${ctx.source}`), spec.at);
     const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
@@ -43,4 +46,4 @@ export const stunBindingApp: AppKind<StunBindingAppSpec, StunBindingClient> = {
   entryLines: (_section, a) =>
     (a.bindings as Obj[]).map((b) => `  STUN Binding from ${String(a.host)} to ${String(b.server)}: ${b.mapped ? `mapped to ${String(b.mapped)} in ${formatMs(b.rtt)}` : `no answer after ${String(b.attempts)} attempts`}`),
   notes: ['stun.*'],
-};
+});

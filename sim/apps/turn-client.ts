@@ -1,10 +1,9 @@
 import type { TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress } from '../core/endpoint.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
-import { join, type Check } from '../schema/check.ts';
+import { bool, duration, integer, list, mapped, oneOf, optional, required, text, transport, variants, withDefault } from '../schema/fields.ts';
 import { TurnClient, type TurnAction } from '../turn/client.ts';
-import type { AppKind } from './app-kind.ts';
-import { hostField } from './fields.ts';
+import { defineApp, HOST_FIELD, kindField } from './app-kind.ts';
 import { TURN_SECTION } from './sections.ts';
 
 export interface TurnClientAppSpec {
@@ -19,27 +18,48 @@ export interface TurnClientAppSpec {
   readonly script: readonly TurnAction[];
 }
 
-const ACTIONS = ['allocate', 'permission', 'channel', 'send', 'refresh', 'deallocate'] as const;
+/** One step of the script, by its `do` (RFC 8656 requests; `at` is when it is due). */
+const action = mapped(
+  variants('do', [withDefault('at', duration, 0, '`0`', 'When the action is due.', '1s')], {
+    allocate: [optional('lifetime', integer(0, 0xffffffff), 'Requested lifetime in seconds.', 600)],
+    permission: [required('peers', list(transport), "The peers whose addresses get a permission.", ['198.51.100.20:6000'])],
+    channel: [required('peer', transport, 'The peer to bind a channel to.', '198.51.100.20:6000'), optional('channel', integer(0, 0xffff), 'The channel number.', 0x4000, 'next free from 0x4000')],
+    send: [
+      required('peer', transport, 'Where the data goes.', '198.51.100.20:6000'),
+      required('data', text, 'The text sent.', 'hello'),
+      optional('via', oneOf(['indication', 'channel'] as const), 'How: a Send indication, or ChannelData when a channel is bound.', 'indication', 'ChannelData when a channel is bound, else a Send indication'),
+    ],
+    refresh: [optional('lifetime', integer(0, 0xffffffff), 'Requested lifetime in seconds; `0` deletes the allocation.', 600)],
+    deallocate: [],
+  }, {
+    allocate: 'Allocate request (RFC 8656 §7); the 401 challenge is answered with the credentials.',
+    permission: 'CreatePermission for these peers\' addresses (RFC 8656 §9).',
+    channel: 'ChannelBind (RFC 8656 §12).',
+    send: 'Sends `data` to the peer: as ChannelData when a channel is bound to it, else as a Send indication; `via: "indication"` forces the indication.',
+    refresh: 'Refresh request (RFC 8656 §8).',
+    deallocate: 'Refresh with lifetime 0.',
+  }),
+  // the variant's fields are exactly a TurnAction's (sim/turn/client.ts)
+  (a) => a as unknown as TurnAction,
+);
 
 /** The scenario app "turn-client": a TURN client (sim/turn) following a script of actions. */
-export const turnClientApp: AppKind<TurnClientAppSpec, TurnClient> = {
+export const turnClientApp = defineApp({
   kind: 'turn-client',
   about: 'a TURN client that follows a script: allocate, permission, channel, send, refresh, deallocate',
-  parse(c, path, o, ctx) {
-    const host = hostField(c, path, 'host', o.host, ctx);
-    if (host === undefined) return undefined;
-    c.onlyKeys(path, o, ['kind', 'host', 'bind', 'server', 'username', 'password', 'autoRefresh', 'keepPermissions', 'script']);
-    const bind = c.transport(join(path, 'bind'), o.bind);
-    const server = c.transport(join(path, 'server'), o.server);
-    const username = c.string(join(path, 'username'), o.username);
-    const password = c.string(join(path, 'password'), o.password);
-    const autoRefresh = o.autoRefresh === undefined ? true : (c.boolean(join(path, 'autoRefresh'), o.autoRefresh) ?? true);
-    const keepPermissions = o.keepPermissions === undefined ? true : (c.boolean(join(path, 'keepPermissions'), o.keepPermissions) ?? true);
-    const script = (c.array(join(path, 'script'), o.script) ?? []).map((v, i) => parseAction(c, join(join(path, 'script'), i), v)).filter((v) => v !== undefined);
-    if (!bind || !server || username === undefined || password === undefined) return undefined;
-    return { kind: 'turn-client', host, bind, server, username, password, autoRefresh, keepPermissions, script };
-  },
-  build(world, host, spec, ctx) {
+  fields: [
+    kindField('turn-client'),
+    HOST_FIELD,
+    required('bind', transport, 'The local address and port.', '203.0.113.50:5000'),
+    required('server', transport, "The `turn-server`'s `listen` address.", '198.51.100.10:3478'),
+    required('username', text, "A user of the server's `users`.", 'alice'),
+    required('password', text, 'Its password.', 'alice-secret'),
+    withDefault('autoRefresh', bool, true, '`true`', 'Refresh the allocation a minute before it expires (RFC 8656 §8).', true),
+    withDefault('keepPermissions', bool, true, '`true`', 'Refresh permissions and channel bindings before they lapse; `false` lets them expire.', false),
+    required('script', list(action), 'The actions, each an object with the fields below.', [{ at: '0s', do: 'allocate' }]),
+  ],
+  spec: ({ kind: _k, ...v }): TurnClientAppSpec => ({ kind: 'turn-client', ...v }),
+  build(world, host, spec: TurnClientAppSpec, ctx) {
     ctx.own(spec.bind, 'bind');
     const endpoint = new TurnClient(spec.host, { local: spec.bind, server: spec.server, username: spec.username, password: spec.password, autoRefresh: spec.autoRefresh, keepPermissions: spec.keepPermissions, script: spec.script }, world.rng(`app/${ctx.source}`));
     const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
@@ -59,44 +79,4 @@ export const turnClientApp: AppKind<TurnClientAppSpec, TurnClient> = {
   ],
   entryLines: (_section, a) => [`  TURN client on ${String(a.host)}: relayed address ${String(a.relayed ?? 'none')}${a.errors && (a.errors as unknown[]).length ? `, errors ${JSON.stringify(a.errors)}` : ''}`],
   notes: ['turn.*', 'stun.*'],
-};
-
-function parseAction(c: Check, path: string, v: unknown): TurnAction | undefined {
-  const o = c.object(path, v);
-  if (!o) return undefined;
-  const what = c.oneOf(join(path, 'do'), o.do, ACTIONS);
-  const at = o.at === undefined ? 0 : c.duration(join(path, 'at'), o.at);
-  if (!what || at === undefined) return undefined;
-  const peer = (): TransportAddress | undefined => c.transport(join(path, 'peer'), o.peer);
-  switch (what) {
-    case 'allocate':
-    case 'refresh': {
-      c.onlyKeys(path, o, ['at', 'do', 'lifetime']);
-      const lifetime = o.lifetime === undefined ? undefined : c.integer(join(path, 'lifetime'), o.lifetime, 0, 0xffffffff);
-      return { at, do: what, ...(lifetime !== undefined ? { lifetime } : {}) };
-    }
-    case 'deallocate':
-      c.onlyKeys(path, o, ['at', 'do']);
-      return { at, do: what };
-    case 'permission': {
-      c.onlyKeys(path, o, ['at', 'do', 'peers']);
-      const peers = (c.array(join(path, 'peers'), o.peers) ?? []).map((p, i) => c.transport(join(join(path, 'peers'), i), p)).filter((p) => p !== undefined);
-      return { at, do: what, peers };
-    }
-    case 'channel': {
-      c.onlyKeys(path, o, ['at', 'do', 'peer', 'channel']);
-      const p = peer();
-      const channel = o.channel === undefined ? undefined : c.integer(join(path, 'channel'), o.channel, 0, 0xffff);
-      if (!p) return undefined;
-      return { at, do: what, peer: p, ...(channel !== undefined ? { channel } : {}) };
-    }
-    case 'send': {
-      c.onlyKeys(path, o, ['at', 'do', 'peer', 'data', 'via']);
-      const p = peer();
-      const data = c.string(join(path, 'data'), o.data);
-      const via = o.via === undefined ? undefined : c.oneOf(join(path, 'via'), o.via, ['indication', 'channel'] as const);
-      if (!p || data === undefined) return undefined;
-      return { at, do: what, peer: p, data, ...(via ? { via } : {}) };
-    }
-  }
-}
+});

@@ -5,11 +5,10 @@ import type { Micros } from '../core/time.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
 import type { Host } from '../net/host.ts';
 import type { Network } from '../net/network.ts';
-import { join } from '../schema/check.ts';
+import { cidr, custom, duration, integer, list, mapped, optional, record, required, text, transport, withDefault } from '../schema/fields.ts';
 import { TurnServer } from '../turn/server.ts';
 import { peekUdpDatagram, udpPayload } from '../wire/ip/udp-datagram.ts';
-import type { AppKind, Obj } from './app-kind.ts';
-import { hostField } from './fields.ts';
+import { defineApp, HOST_FIELD, kindField, type Obj } from './app-kind.ts';
 import { TURN_SECTION } from './sections.ts';
 
 export interface TurnServerAppSpec {
@@ -30,41 +29,42 @@ export interface TurnServerAppSpec {
   readonly nonceLifetime?: Micros;
 }
 
+/** "198.51.100.20:49152-49167": one relayed address and a port range of at most 1024 ports. */
+const relayRange = custom<TurnServerAppSpec['relay']>('text `"address:min-max"`', (c, path, v) => {
+  const relayText = c.string(path, v);
+  const m = relayText === undefined ? null : /^(.+):(\d+)-(\d+)$/.exec(relayText);
+  const relayIp = m ? c.ip(path, m[1]!.replace(/^\[|\]$/g, '')) : undefined;
+  const min = m ? Number(m[2]) : 0;
+  const max = m ? Number(m[3]) : 0;
+  if (relayText !== undefined && (!m || min < 1 || max > 65535 || min > max || max - min > 1023)) {
+    return c.fail(path, `expected "address:min-max" with at most 1024 ports, e.g. "198.51.100.20:49152-49167", got ${JSON.stringify(relayText)}`);
+  }
+  return relayIp === undefined ? undefined : { ip: relayIp, min, max };
+});
+
+const lifetime = <N extends string>(name: N, text: string, doc: string) => optional(name, duration, doc, undefined, text);
+
 /** The scenario app "turn-server": a TURN server (sim/turn) with every relayed port of its range bound. */
-export const turnServerApp: AppKind<TurnServerAppSpec, TurnServer> = {
+export const turnServerApp = defineApp({
   kind: 'turn-server',
   about: 'a TURN server (RFC 8656) that also answers STUN Binding requests',
-  parse(c, path, o, ctx) {
-    const host = hostField(c, path, 'host', o.host, ctx);
-    if (host === undefined) return undefined;
-    c.onlyKeys(path, o, ['kind', 'host', 'listen', 'relay', 'realm', 'users', 'deniedPeers', 'userQuota', 'defaultLifetime', 'maxLifetime', 'permissionLifetime', 'channelLifetime', 'nonceLifetime']);
-    const listen = c.transport(join(path, 'listen'), o.listen);
-    const relayText = c.string(join(path, 'relay'), o.relay);
-    const m = relayText === undefined ? null : /^(.+):(\d+)-(\d+)$/.exec(relayText);
-    const relayIp = m ? c.ip(join(path, 'relay'), m[1]!.replace(/^\[|\]$/g, '')) : undefined;
-    const min = m ? Number(m[2]) : 0;
-    const max = m ? Number(m[3]) : 0;
-    if (relayText !== undefined && (!m || min < 1 || max > 65535 || min > max || max - min > 1023)) {
-      c.fail(join(path, 'relay'), `expected "address:min-max" with at most 1024 ports, e.g. "198.51.100.20:49152-49167", got ${JSON.stringify(relayText)}`);
-    }
-    const realm = c.string(join(path, 'realm'), o.realm ?? 'rtclab.example');
-    const usersObj = c.object(join(path, 'users'), o.users);
-    const users: Record<string, string> = {};
-    for (const [u, p] of Object.entries(usersObj ?? {})) {
-      const pw = c.string(join(join(path, 'users'), u), p);
-      if (pw !== undefined) users[u] = pw;
-    }
-    const denied = o.deniedPeers === undefined ? undefined : (c.array(join(path, 'deniedPeers'), o.deniedPeers) ?? []).map((v, i) => c.cidr(join(join(path, 'deniedPeers'), i), v)).filter((v) => v !== undefined).map((v) => `${v.ip}/${v.prefix}`);
-    const userQuota = o.userQuota === undefined ? undefined : c.integer(join(path, 'userQuota'), o.userQuota, 0, 100000);
-    const lifetimes: Record<string, Micros> = {};
-    for (const k of ['defaultLifetime', 'maxLifetime', 'permissionLifetime', 'channelLifetime', 'nonceLifetime'] as const) {
-      const d = o[k] === undefined ? undefined : c.duration(join(path, k), o[k]);
-      if (d !== undefined) lifetimes[k] = d;
-    }
-    if (!listen || !relayIp || realm === undefined || !m) return undefined;
-    return { kind: 'turn-server', host, listen, relay: { ip: relayIp, min, max }, realm, users, ...(denied ? { deniedPeers: denied } : {}), ...(userQuota !== undefined ? { userQuota } : {}), ...lifetimes };
-  },
-  build(world, host, spec, ctx) {
+  fields: [
+    kindField('turn-server'),
+    HOST_FIELD,
+    required('listen', transport, 'Where clients reach it.', '198.51.100.10:3478'),
+    required('relay', relayRange, 'The relayed address and its port range, at most 1024 ports: `"198.51.100.20:49152-49167"`.', '198.51.100.10:49152-49167'),
+    withDefault('realm', text, 'rtclab.example', '`"rtclab.example"`', 'The REALM of the long-term credentials.', 'rtclab.example'),
+    required('users', record(text, 'object: user name → password'), 'Username → password.', { alice: 'alice-secret' }),
+    optional('deniedPeers', list(mapped(cidr, (a) => `${a.ip}/${a.prefix}`)), 'Peers a permission is refused for (403). `[]` allows every peer.', ['10.0.0.0/8'], 'loopback, private and other special ranges (as coturn)'),
+    optional('userQuota', integer(0, 100000), 'Allocations one user may hold at once; beyond it, 486 Allocation Quota Reached.', 2, '`10`'),
+    lifetime('defaultLifetime', '`"600s"`', 'Allocation lifetime when the client asks for none (RFC 8656 §7.2).'),
+    lifetime('maxLifetime', '`"3600s"`', 'The longest allocation lifetime granted.'),
+    lifetime('permissionLifetime', '`"300s"`', 'How long a permission lasts (RFC 8656 §9).'),
+    lifetime('channelLifetime', '`"600s"`', 'How long a channel binding lasts (RFC 8656 §12).'),
+    lifetime('nonceLifetime', '`"600s"`', 'How long a nonce stays valid before 438 Stale Nonce.'),
+  ],
+  spec: ({ kind: _k, ...v }): TurnServerAppSpec => ({ kind: 'turn-server', ...v }),
+  build(world, host, spec: TurnServerAppSpec, ctx) {
     ctx.own(spec.listen, 'listen');
     ctx.own(spec.relay, 'relay');
     const relayAddresses: TransportAddress[] = [];
@@ -87,7 +87,7 @@ export const turnServerApp: AppKind<TurnServerAppSpec, TurnServer> = {
     return [`  TURN server on ${String(a.host)}: ${String(a.allocations)} allocations, ${String(a.permissions)} permissions, ${String(a.channels)} channels, relayed ${String(a.relayedToPeer)} out / ${String(a.relayedToClient)} in, dropped ${String(a.droppedFromPeer)} from peers; errors ${errors}`];
   },
   notes: ['turn.*', 'stun.*'],
-};
+});
 
 /**
  * Drives a TURN server and, when it discards a peer's datagram at a relayed address (no or expired permission),

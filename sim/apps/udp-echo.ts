@@ -2,9 +2,8 @@ import { formatTransportAddress, type Endpoint, type EndpointOutput, type Transp
 import type { Micros } from '../core/time.ts';
 import { printable, utf8Encode } from '../core/encoding.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
-import { join } from '../schema/check.ts';
-import type { AppKind } from './app-kind.ts';
-import { hostField } from './fields.ts';
+import { duration, list, required, transport, withDefault } from '../schema/fields.ts';
+import { defineApp, HOST_FIELD, kindField } from './app-kind.ts';
 
 /**
  * Answers every datagram with "echo: you are <source as seen here>", which shows a learner the NAT mapping.
@@ -57,19 +56,18 @@ export interface EchoAppSpec {
 }
 
 /** The scenario app "udp-echo": a UdpEcho bound on every address it listens or answers on. */
-export const udpEchoApp: AppKind<EchoAppSpec, UdpEcho> = {
+export const udpEchoApp = defineApp({
   kind: 'udp-echo',
   about: 'answers every datagram with the address it came from',
-  parse(c, path, o, ctx) {
-    const host = hostField(c, path, 'host', o.host, ctx);
-    if (host === undefined) return undefined;
-    c.onlyKeys(path, o, ['kind', 'host', 'listen', 'alsoReplyFrom', 'replyDelay']);
-    const listen = (c.array(join(path, 'listen'), o.listen) ?? []).map((a, i) => c.transport(join(join(path, 'listen'), i), a));
-    const also = o.alsoReplyFrom === undefined ? [] : (c.array(join(path, 'alsoReplyFrom'), o.alsoReplyFrom) ?? []).map((a, i) => c.transport(join(join(path, 'alsoReplyFrom'), i), a));
-    const replyDelay = o.replyDelay === undefined ? 0 : (c.duration(join(path, 'replyDelay'), o.replyDelay) ?? 0);
-    return { kind: 'udp-echo', host, listen: listen.filter((a) => a !== undefined), alsoReplyFrom: also.filter((a) => a !== undefined), replyDelay };
-  },
-  build(world, host, spec, ctx) {
+  fields: [
+    kindField('udp-echo'),
+    HOST_FIELD,
+    required('listen', list(transport), 'Where it listens and answers.', ['198.51.100.10:3478']),
+    withDefault('alsoReplyFrom', list(transport), [], '`[]`', 'Extra addresses it also answers from.', ['198.51.100.10:3479', '198.51.100.11:3479']),
+    withDefault('replyDelay', duration, 0, '`0`', 'Holds every answer back this long (to outlive a NAT mapping, as in `nat-expiry`).', '40s'),
+  ],
+  spec: (v): EchoAppSpec => ({ kind: 'udp-echo', host: v.host, listen: v.listen, alsoReplyFrom: v.alsoReplyFrom, replyDelay: v.replyDelay }),
+  build(world, host, spec: EchoAppSpec, ctx) {
     spec.listen.forEach((a) => ctx.own(a, 'listen'));
     spec.alsoReplyFrom.forEach((a) => ctx.own(a, 'alsoReplyFrom'));
     const endpoint = new UdpEcho(spec.host, spec.listen, spec.alsoReplyFrom, spec.replyDelay);
@@ -80,4 +78,4 @@ export const udpEchoApp: AppKind<EchoAppSpec, UdpEcho> = {
   sections: [],
   appEntry: ({ endpoint: e }) => ({ received: e.received }),
   notes: ['echo.received'],
-};
+});

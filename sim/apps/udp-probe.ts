@@ -2,9 +2,8 @@ import { formatTransportAddress, type Endpoint, type EndpointOutput, type Transp
 import { printable, utf8Encode } from '../core/encoding.ts';
 import type { Micros } from '../core/time.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
-import { join } from '../schema/check.ts';
-import type { AppKind } from './app-kind.ts';
-import { hostField } from './fields.ts';
+import { duration, integer, list, object, optional, required, transport, withDefault } from '../schema/fields.ts';
+import { defineApp, HOST_FIELD, kindField } from './app-kind.ts';
 
 /** One scheduled burst of probes. */
 export interface ProbeSend {
@@ -79,31 +78,25 @@ export interface ProbeAppSpec {
   readonly send: readonly ProbeSend[];
 }
 
+const SEND_FIELDS = [
+  withDefault('at', duration, 0, '`0`', 'When the first probe of this entry leaves.', '0s'),
+  required('to', transport, 'Where it goes.', '198.51.100.10:3478'),
+  optional('count', integer(1, 100000), 'How many probes.', 50, '`1`'),
+  optional('interval', duration, 'Time between two probes of this entry.', '20ms', '`"1s"`'),
+] as const;
+
 /** The scenario app "udp-probe": a UdpProbe on one bound address. */
-export const udpProbeApp: AppKind<ProbeAppSpec, UdpProbe> = {
+export const udpProbeApp = defineApp({
   kind: 'udp-probe',
   about: 'sends text datagrams on a schedule and reports the replies',
-  parse(c, path, o, ctx) {
-    const host = hostField(c, path, 'host', o.host, ctx);
-    if (host === undefined) return undefined;
-    c.onlyKeys(path, o, ['kind', 'host', 'bind', 'send']);
-    const bind = c.transport(join(path, 'bind'), o.bind);
-    const sends = (c.array(join(path, 'send'), o.send) ?? []).map((s, i) => {
-      const sp = join(join(path, 'send'), i);
-      const so = c.object(sp, s);
-      if (!so) return undefined;
-      c.onlyKeys(sp, so, ['at', 'to', 'count', 'interval']);
-      const at = so.at === undefined ? 0 : c.duration(join(sp, 'at'), so.at);
-      const to = c.transport(join(sp, 'to'), so.to);
-      const count = so.count === undefined ? undefined : c.integer(join(sp, 'count'), so.count, 1, 100000);
-      const interval = so.interval === undefined ? undefined : c.duration(join(sp, 'interval'), so.interval);
-      if (at === undefined || !to) return undefined;
-      return { at, to, ...(count !== undefined ? { count } : {}), ...(interval !== undefined ? { interval } : {}) };
-    });
-    if (!bind) return undefined;
-    return { kind: 'udp-probe', host, bind, send: sends.filter((s) => s !== undefined) };
-  },
-  build(world, host, spec, ctx) {
+  fields: [
+    kindField('udp-probe'),
+    HOST_FIELD,
+    required('bind', transport, 'The local address and port it sends from and listens on.', '203.0.113.50:5000'),
+    required('send', list(object(SEND_FIELDS)), 'The schedule: a list of sends, each an object with the fields below.', [{ at: '0s', to: '198.51.100.10:3478', count: 50, interval: '20ms' }]),
+  ],
+  spec: (v): ProbeAppSpec => ({ kind: 'udp-probe', host: v.host, bind: v.bind, send: v.send }),
+  build(world, host, spec: ProbeAppSpec, ctx) {
     ctx.own(spec.bind, 'bind');
     const endpoint = new UdpProbe(spec.host, spec.bind, spec.send);
     const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
@@ -117,4 +110,4 @@ export const udpProbeApp: AppKind<ProbeAppSpec, UdpProbe> = {
     return [`  probe on ${String(a.host)}: ${String(a.sent)} sent, ${String(a.received)} replies, heard from ${heard}`];
   },
   notes: ['probe.sent', 'probe.received'],
-};
+});

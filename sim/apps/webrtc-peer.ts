@@ -1,10 +1,9 @@
 import type { Micros } from '../core/time.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
 import { WebRtcPeer } from '../peer/webrtc-peer.ts';
-import { join } from '../schema/check.ts';
-import type { AppKind } from './app-kind.ts';
-import { hostField } from './fields.ts';
-import { makePeer, PEER_COMMON_KEYS, PEER_NOTES, PEER_SECTIONS, parsePeerCommon, peerSummaryParts, type PeerCommon } from './peer-common.ts';
+import { bool, duration, hostName, optional, required, withDefault } from '../schema/fields.ts';
+import { defineApp, HOST_FIELD, kindField } from './app-kind.ts';
+import { makePeer, PEER_COMMON_FIELDS, PEER_NOTES, PEER_SECTIONS, peerSummaryParts, type PeerCommon } from './peer-common.ts';
 
 /**
  * The scenario app "webrtc-peer": a browser-like peer (sim/peer/webrtc-peer.ts) calling another webrtc-peer app
@@ -25,21 +24,22 @@ export interface WebRtcPeerAppSpec extends PeerCommon {
   readonly lite?: boolean;
 }
 
-export const webRtcPeerApp: AppKind<WebRtcPeerAppSpec, WebRtcPeer> = {
+export const webRtcPeerApp = defineApp({
   kind: 'webrtc-peer',
   about: 'a browser-like peer: JSEP signaling, ICE, DTLS-SRTP and media',
-  parse(c, path, o, ctx) {
-    c.onlyKeys(path, o, [...PEER_COMMON_KEYS, 'peer', 'offerer', 'restartIceAt', 'lite']);
-    const lite = o.lite === undefined ? false : c.boolean(join(path, 'lite'), o.lite);
-    const host = hostField(c, path, 'host', o.host, ctx);
-    const peer = hostField(c, path, 'peer', o.peer, ctx);
-    const offerer = o.offerer === undefined ? false : c.boolean(join(path, 'offerer'), o.offerer);
-    const restartIceAt = o.restartIceAt === undefined ? undefined : c.duration(join(path, 'restartIceAt'), o.restartIceAt);
-    const common = parsePeerCommon(c, path, o);
-    if (host === undefined || peer === undefined || offerer === undefined) return undefined;
-    return { kind: 'webrtc-peer', host, peer, offerer, ...common, ...(restartIceAt !== undefined ? { restartIceAt } : {}), ...(lite ? { lite } : {}) };
-  },
-  build(world, host, spec, ctx) {
+  fields: [
+    kindField('webrtc-peer'),
+    HOST_FIELD,
+    ...PEER_COMMON_FIELDS,
+    required('peer', hostName, 'The host of the `webrtc-peer` it calls or answers.', 'bob'),
+    withDefault('offerer', bool, false, '`false`', 'The offerer starts at `startAt`; the answerer waits for the offer.', true),
+    optional('restartIceAt', duration, 'When to restart ICE (new credentials, new offer).', '8s'),
+    withDefault('lite', bool, false, '`false`', 'ICE-lite (RFC 8445 §2.5): host candidates only, no checks of its own, always controlled.', true),
+  ],
+  spec: ({ kind: _k, host, peer, offerer, restartIceAt, lite, ...common }): WebRtcPeerAppSpec => ({
+    kind: 'webrtc-peer', host, peer, offerer, ...common, ...(restartIceAt !== undefined ? { restartIceAt } : {}), ...(lite ? { lite } : {}),
+  }),
+  build(world, host, spec: WebRtcPeerAppSpec, ctx) {
     const endpoint = makePeer(world, ctx.source, spec.host, spec, spec.offerer, true, spec.peer);
     const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
     for (const ip of host.addresses()) endpoint.addLocalAddress(driver.bind(ip, spec.port));
@@ -55,4 +55,4 @@ export const webRtcPeerApp: AppKind<WebRtcPeerAppSpec, WebRtcPeer> = {
   sections: PEER_SECTIONS,
   summary: ({ endpoint, driver }) => peerSummaryParts(endpoint, driver.host.name, driver.source),
   notes: PEER_NOTES,
-};
+});
