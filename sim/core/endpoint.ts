@@ -12,7 +12,8 @@ export type Transport = 'udp' | 'tcp';
 /**
  * What a sans-IO endpoint asks its driver to do (DESIGN.md, "The endpoint contract").
  * `poll(now)` is called until it returns a `timeout` or `idle`; everything before is acted on in order.
- * `M` is the signaling message type the endpoint sends (sim/signaling); endpoints that do not signal leave it `never`.
+ * `M` is the signaling message type the endpoint sends (sim/signaling); the outputs of an endpoint that does not
+ * signal are `EndpointOutput` (`never`: no `signal` member at all).
  */
 export type EndpointOutput<M = never> =
   | { readonly type: 'transmit'; readonly from: TransportAddress; readonly to: TransportAddress; readonly bytes: Uint8Array; readonly transport?: Transport }
@@ -33,7 +34,8 @@ export interface SignalOutput<M> {
 
 /**
  * A protocol endpoint: never reads a clock, sets a timer, touches a socket or calls a global RNG.
- * It receives its RNG stream at construction and is driven only through these three calls.
+ * It receives its RNG stream at construction and is driven only through these three calls. `Endpoint` alone
+ * (`M = unknown`) is any endpoint, signaling or not, as lists of a scenario's endpoints hold them.
  */
 export interface Endpoint<M = unknown> {
   handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, transport?: Transport): void;
