@@ -2,6 +2,7 @@ import { formatTransportAddress, isSignalingEndpoint, type Endpoint, type Endpoi
 import type { Timer } from '../core/scheduler.ts';
 import type { Micros } from '../core/time.ts';
 import type { SignalingHub, SignalingPath } from '../signaling/hub.ts';
+import type { SignalingJoin } from '../signaling/transport.ts';
 import type { SignalingMessage } from '../signaling/message.ts';
 import type { Host, UdpSocket } from './host.ts';
 import type { Network } from './network.ts';
@@ -48,7 +49,7 @@ export class EndpointDriver<M = unknown> {
    * message the hub delivers to `name` goes to its `handleSignal`, after which the replies it queued leave at once
    * (the hub lets it act on the rest when the whole batch is delivered).
    */
-  joinSignaling(this: EndpointDriver<SignalingMessage>, hub: SignalingHub, name: string, options: { readonly path?: SignalingPath; readonly delay?: Micros } = {}): void {
+  joinSignaling(this: EndpointDriver<SignalingMessage>, hub: SignalingHub, name: string, options: { readonly path?: SignalingPath } & SignalingJoin = {}): void {
     const e = this.endpoint;
     if (!isSignalingEndpoint(e)) throw new Error(`${this.source}: the endpoint does not take signaling (no handleSignal)`);
     this.signaling = { hub, name };

@@ -2,7 +2,7 @@ import type { Scheduler } from '../core/scheduler.ts';
 import type { JsonValue } from '../core/trace.ts';
 import type { Micros } from '../core/time.ts';
 import { describeMessage, messageData, type SignalingMessage } from './message.ts';
-import { IdealSignalingTransport, type SignalingDelivery, type SignalingTransport } from './transport.ts';
+import { IdealSignalingTransport, type SignalingDelivery, type SignalingJoin, type SignalingTransport } from './transport.ts';
 
 /** What the hub needs from the simulation: its clock, its scheduler and the trace's notes (a Network has all three). */
 export interface SignalingWorld {
@@ -47,11 +47,11 @@ export class SignalingHub {
     for (const path of ['server', 'relay'] as const) this.transports[path].onArrival = (batch, wake) => this.arrived(path, batch, wake);
   }
 
-  /** `delay`: the party's one-way delay on an ideal transport (default 50 ms). */
-  join(name: string, party: SignalingParty, options: { readonly path?: SignalingPath; readonly delay?: Micros } = {}): void {
-    const path = options.path ?? 'server';
+  /** `path` defaults to the server; the rest of `options` goes to that path's transport (the ideal one: `delay`, default 50 ms). */
+  join(name: string, party: SignalingParty, options: { readonly path?: SignalingPath } & SignalingJoin = {}): void {
+    const { path = 'server', ...join } = options;
     this.parties.set(name, { party, path });
-    this.transports[path].join(name, options.delay);
+    this.transports[path].join(name, join);
   }
 
   has(name: string): boolean {

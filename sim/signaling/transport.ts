@@ -2,6 +2,11 @@ import type { Scheduler } from '../core/scheduler.ts';
 import type { Micros } from '../core/time.ts';
 import type { SignalingMessage } from './message.ts';
 
+/** What a transport learns of a party when it joins: the ideal transport its one-way delay (a transport on the wire will add where the party is). */
+export interface SignalingJoin {
+  readonly delay?: Micros;
+}
+
 export interface SignalingDelivery {
   readonly from: string;
   readonly to: string;
@@ -15,8 +20,8 @@ export interface SignalingDelivery {
  * bytes over simulated TCP, where the arrival time is not known when a message leaves.
  */
 export interface SignalingTransport {
-  /** A party joins; `delay` is its one-way delay where the transport models one (the ideal transport). */
-  join(name: string, delay: Micros | undefined): void;
+  /** A party joins. */
+  join(name: string, options: SignalingJoin): void;
   /** Takes a message at `now`; returns when it will arrive, when the transport knows that already. */
   send(now: Micros, from: string, to: string, message: SignalingMessage): Micros | undefined;
   onArrival: ((batch: readonly SignalingDelivery[], wake: readonly string[]) => void) | undefined;
@@ -44,8 +49,8 @@ export class IdealSignalingTransport implements SignalingTransport {
     readonly delay: Micros,
   ) {}
 
-  join(name: string, delay: Micros | undefined): void {
-    if (delay !== undefined) this.delays.set(name, delay);
+  join(name: string, options: SignalingJoin): void {
+    if (options.delay !== undefined) this.delays.set(name, options.delay);
   }
 
   send(now: Micros, from: string, to: string, message: SignalingMessage): Micros {
