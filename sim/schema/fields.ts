@@ -133,7 +133,7 @@ export const hostName: FieldType<string> = {
 /** An array; `nonEmpty` is the complaint about an empty one. */
 export function list<T>(of: FieldType<T>, opts: { nonEmpty?: string } = {}): FieldType<T[]> {
   return {
-    text: `array of ${of.fields ? 'objects' : of.text}`,
+    text: `array of ${of.fields || of.variants ? 'objects' : of.text}`,
     ...(of.fields ? { fields: of.fields } : {}),
     ...(of.variants ? { variants: of.variants } : {}),
     parse(c, path, v, ctx) {
