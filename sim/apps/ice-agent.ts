@@ -1,17 +1,18 @@
-import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
+import type { EndpointOutput, SignalingEndpoint, TransportAddress } from '../core/endpoint.ts';
+import { SignalOutbox } from '../core/signal-outbox.ts';
 import type { Micros } from '../core/time.ts';
 import { MS } from '../core/time.ts';
 import { IceAgent, type IceRole, type TurnServerConfig } from '../ice/agent.ts';
-import { describeSignal, SignalingRelay, type SignalMessage } from '../ice/signaling.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
+import { iceSignal, type SignalingMessage } from '../signaling/message.ts';
 import { bool, duration, hostName, oneOf, optional, required, withDefault } from '../schema/fields.ts';
 import { defineApp, HOST_FIELD, kindField, type Obj } from './app-kind.ts';
 import { PORT_FIELD, STUN_FIELD, TURN_FIELD } from './peer-common.ts';
 import { ICE_SECTION } from './sections.ts';
 
 /**
- * The scenario app "ice-agent": a peer's ICE agent (sim/ice) signaling with another agent through a relay with
- * its own delay. STUN/TURN servers are the "turn-server" app.
+ * The scenario app "ice-agent": a peer's ICE agent (sim/ice) signaling with another agent through a relay of the
+ * signaling hub with its own delay. STUN/TURN servers are the "turn-server" app.
  */
 export interface IceAppSpec {
   readonly kind: 'ice-agent';
@@ -33,26 +34,37 @@ export interface IceAppSpec {
   readonly nominationDelay?: Micros;
 }
 
-/** Wraps an agent so that the signaling it produces while being polled goes to the relay. */
-export class IcePeerEndpoint implements Endpoint {
-  onSignal: ((now: Micros, m: SignalMessage) => void) | undefined;
-  private readonly held: SignalMessage[] = [];
+/** Wraps an agent: the signaling it produces while polled leaves as `signal` outputs to its peer's agent. */
+export class IcePeerEndpoint implements SignalingEndpoint<SignalingMessage> {
+  private readonly outbox = new SignalOutbox<SignalingMessage>();
 
   constructor(readonly agent: IceAgent, readonly spec: IceAppSpec) {}
 
   handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
+    this.outbox.input();
     this.agent.handleDatagram(now, from, to, bytes);
   }
 
   handleTimeout(now: Micros): void {
+    this.outbox.input();
     this.agent.handleTimeout(now);
   }
 
-  poll(now: Micros): EndpointOutput {
+  handleSignal(now: Micros, _from: string, m: SignalingMessage): void {
+    this.outbox.input();
+    if (m.protocol === 'ice') this.agent.handleSignal(now, m.body);
+  }
+
+  signalPending(): boolean {
+    return this.outbox.pending();
+  }
+
+  poll(now: Micros): EndpointOutput<SignalingMessage> {
+    const q = this.outbox.take();
+    if (q) return q;
     const o = this.agent.poll(now);
-    this.held.push(...this.agent.takeSignals());
-    if (this.onSignal) for (const m of this.held.splice(0)) this.onSignal(now, m);
-    return o;
+    for (const m of this.agent.takeSignals()) this.outbox.queue(this.spec.peer, iceSignal(m));
+    return this.outbox.settle(o);
   }
 }
 
@@ -85,28 +97,14 @@ export const iceAgentApp = defineApp({
     const endpoint = new IcePeerEndpoint(agent, spec);
     const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
     for (const ip of host.addresses()) agent.addLocalAddress(driver.bind(ip, spec.port));
+    // a private relay per direction with its peer, on the world's one signaling hub
+    driver.joinSignaling(world.signaling, spec.host, { path: 'relay', delay: spec.signalingDelay });
     return { endpoint, driver };
   },
-  /** Connects every ice-agent app with its peer through a signaling relay per direction. */
-  connect(world, peers) {
-    const net = world.net;
+  /** Every ice-agent app needs an ice-agent app on its peer host to signal with. */
+  connect(_world, peers) {
     for (const a of peers) {
-      const target = peers.find((p) => p.spec.host === a.spec.peer);
-      if (!target) throw new Error(`ice-agent on ${a.spec.host}: no ice-agent app on peer host ${a.spec.peer}`);
-      const relay = new SignalingRelay(a.spec.signalingDelay);
-      const from = a.spec.host;
-      const to = target.spec.host;
-      a.endpoint.onSignal = (now, m) => {
-        const at = relay.send(now, from, to, m);
-        net.note(`${from}/signaling`, 'signaling.sent', `${from} → ${to}: ${describeSignal(m)}`, { from, to, message: m.type, arrives: at });
-        net.scheduler.at(at, 'signaling', () => {
-          for (const d of relay.due(net.now)) {
-            net.note(`${to}/signaling`, 'signaling.delivered', `${to} receives ${describeSignal(d.msg)}`, { from, to, message: d.msg.type });
-            target.endpoint.agent.handleSignal(net.now, d.msg);
-          }
-          target.driver.pump();
-        });
-      };
+      if (!peers.some((p) => p.spec.host === a.spec.peer)) throw new Error(`ice-agent on ${a.spec.host}: no ice-agent app on peer host ${a.spec.peer}`);
     }
   },
   sections: [ICE_SECTION],

@@ -23,12 +23,10 @@ export const sfuClientApp = defineApp({
   spec: ({ kind: _k, host, sfu, ...common }): SfuClientAppSpec => ({ kind: 'sfu-client', host, sfu, ...common }),
   build(world, host, spec: SfuClientAppSpec, ctx) {
     const peer = makePeer(world, ctx.source, spec.host, spec, true, false);
-    const endpoint = new SfuClient(peer, spec.host, spec.startAt);
+    const endpoint = new SfuClient(peer, spec.host, spec.startAt, spec.sfu);
     const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
     for (const ip of host.addresses()) peer.addLocalAddress(driver.bind(ip, spec.port));
-    const hub = world.signaling;
-    hub.add(spec.host, { deliver: (now, _from, msg) => ('type' in msg ? undefined : endpoint.handleSignal(now, msg)), pump: () => driver.pump() }, spec.signalingDelay);
-    endpoint.onSignal = (now, m) => hub.send(now, spec.host, spec.sfu, m);
+    driver.joinSignaling(world.signaling, spec.host, { delay: spec.signalingDelay });
     return { endpoint, driver };
   },
   sections: PEER_SECTIONS,

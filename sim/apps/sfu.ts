@@ -43,9 +43,7 @@ export const sfuApp = defineApp({
     const endpoint = new SfuServer(spec.host, world.rng(ctx.source), world.identity(spec.host), spec.ip, spec.ports);
     const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
     endpoint.bindPort = (port) => driver.bind(spec.ip, port);
-    const hub = world.signaling;
-    hub.add(spec.host, { deliver: (now, from, msg) => ('type' in msg ? undefined : endpoint.handleSignal(now, from, msg)), pump: () => driver.pump() }, spec.signalingDelay);
-    endpoint.onSignal = (now, to, m) => hub.send(now, spec.host, to, m);
+    driver.joinSignaling(world.signaling, spec.host, { delay: spec.signalingDelay });
     return { endpoint, driver };
   },
   sections: [SFU_SECTION],

@@ -40,12 +40,10 @@ export const webRtcPeerApp = defineApp({
     kind: 'webrtc-peer', host, peer, offerer, ...common, ...(restartIceAt !== undefined ? { restartIceAt } : {}), ...(lite ? { lite } : {}),
   }),
   build(world, host, spec: WebRtcPeerAppSpec, ctx) {
-    const endpoint = makePeer(world, ctx.source, spec.host, spec, spec.offerer);
+    const endpoint = makePeer(world, ctx.source, spec.host, spec, spec.offerer, true, spec.peer);
     const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
     for (const ip of host.addresses()) endpoint.addLocalAddress(driver.bind(ip, spec.port));
-    const hub = world.signaling;
-    hub.add(spec.host, { deliver: (now, _from, msg) => ('type' in msg ? endpoint.handleSignal(now, msg) : undefined), pump: () => driver.pump() }, spec.signalingDelay);
-    endpoint.onSignal = (now, m) => hub.send(now, spec.host, spec.peer, m);
+    driver.joinSignaling(world.signaling, spec.host, { delay: spec.signalingDelay });
     if (spec.restartIceAt !== undefined) {
       world.net.scheduler.at(spec.restartIceAt, 'ice restart', () => {
         endpoint.restartIce(world.net.now);

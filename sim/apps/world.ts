@@ -1,5 +1,4 @@
 import type { Rng } from '../core/rng.ts';
-import { MS } from '../core/time.ts';
 import { generateDtlsIdentity, type DtlsIdentity } from '../dtls/identity.ts';
 import type { Network } from '../net/network.ts';
 import { SignalingHub } from '../signaling/hub.ts';
@@ -10,12 +9,15 @@ import { SignalingHub } from '../signaling/hub.ts';
  * scenario; nothing is kept in module-level state.
  */
 export class World {
-  /** The scenario's signaling server: every webrtc-peer, sfu and sfu-client party on it keeps its own delay. */
+  /**
+   * The scenario's one signaling hub: webrtc-peer, sfu and sfu-client parties on its server, ice-agent pairs on
+   * private relays; every party keeps its own delay.
+   */
   readonly signaling: SignalingHub;
   private readonly identities = new Map<string, DtlsIdentity>();
 
   constructor(readonly net: Network) {
-    this.signaling = new SignalingHub(net, 50 * MS);
+    this.signaling = new SignalingHub(net);
   }
 
   /** A random stream forked from the scenario's root by a stable name (the same name may be forked only once). */

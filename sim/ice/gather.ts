@@ -1,3 +1,4 @@
+import { earliestDeadline } from '../core/deadline.ts';
 import type { EndpointOutput, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
@@ -182,8 +183,6 @@ export class IceGatherer {
   deadline(): { at: Micros; reason: string } | undefined {
     const job = this.jobs[0];
     const c = [job ? { at: job.at, reason: 'ice-gathering-pacing' } : undefined, this.tx.deadline(), ...this.turns.map((t) => t.deadline())];
-    let best: { at: Micros; reason: string } | undefined;
-    for (const d of c) if (d && (!best || d.at < best.at)) best = d;
-    return best;
+    return earliestDeadline(...c);
   }
 }

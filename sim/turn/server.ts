@@ -4,7 +4,8 @@ import { printable, toHex } from '../core/encoding.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
 import { formatDuration, SECOND } from '../core/time.ts';
-import { earliest, Outbox } from '../stun/outbox.ts';
+import { nextWake } from '../core/deadline.ts';
+import { Outbox } from '../stun/outbox.ts';
 import { errorAttributes, key, response, softwareAttr, unknownAttributeError } from '../stun/respond.ts';
 import type { StunAttribute, StunMessage } from '../wire/stun/index.ts';
 import {
@@ -389,7 +390,7 @@ export class TurnServer implements Endpoint {
       deadlines.push({ at: a.expiresAt, reason: 'turn-allocation-expiry' });
       for (const p of a.permissions.values()) if (!p.expiredNoted) deadlines.push({ at: p.expiresAt, reason: 'turn-permission-expiry' });
     }
-    return earliest(deadlines);
+    return nextWake(...deadlines);
   }
 
   /** For the ChannelBind / CreatePermission handlers. */
