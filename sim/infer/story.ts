@@ -1,6 +1,8 @@
 import type { Note } from '../core/trace.ts';
 import type { Capture } from '../wire/pcap/capture.ts';
-import { Dissector } from '../dissect/dissector.ts';
+import type { Dissector } from '../dissect/dissector.ts';
+import { DissectionPass } from '../pass/pass.ts';
+import { CaptureFeed } from '../pass/capture-feed.ts';
 import type { DissectedPacket } from '../dissect/types.ts';
 import { formatTurnStory } from './turn.ts';
 import { CaptureAnalyzer, TIE_EVIDENCE, type NatTie, type TieEvidence } from './analyzer.ts';
@@ -22,29 +24,14 @@ export interface StoryOptions {
   readonly keyLog?: string;
 }
 
-/** Dissects every packet of a capture in order and infers what happened. */
+/** Dissects every packet of a capture in order (the one dissection pass) and infers what happened. */
 export function analyzeCapture(capture: Capture, options: StoryOptions = {}): CaptureStory {
-  const dissector = new Dissector(options.keyLog ? { keyLog: options.keyLog } : {});
-  const analyzer = new CaptureAnalyzer(dissector.flows);
+  const pass = new DissectionPass(options.keyLog ? { keyLog: options.keyLog } : {});
+  const analyzer = new CaptureAnalyzer(pass.dissector.flows);
   const packets: DissectedPacket[] = [];
-  const t0 = capture.packets.find((p) => p.time)?.time?.us ?? 0;
-  let secret = 0;
-  let lastT = 0;
-  for (const raw of capture.packets) {
-    // a Decryption Secrets Block applies from the packet that follows it (pcapng §4.7)
-    while (secret < capture.secrets.length && capture.secrets[secret]!.beforePacket <= raw.index) {
-      const s = capture.secrets[secret++]!;
-      if (s.text) dissector.addKeyLog(s.text);
-    }
-    const t = raw.time ? raw.time.us - t0 : lastT;
-    lastT = t;
-    // with several interfaces (our exports: one per link) each is its own vantage point
-    const vantage = capture.interfaces.length > 1 ? (capture.interfaces[raw.interfaceId]?.name ?? `if${raw.interfaceId}`) : undefined;
-    const p = dissector.packet(raw.data, { index: raw.index, linkType: raw.linkType, t, ...(vantage ? { vantage } : {}) });
-    packets.push(p);
-    analyzer.observe(p, raw.index, t, raw.data, vantage ?? '');
-  }
-  return { packets, analyzer, dissector, notes: analyzer.finish(lastT) };
+  pass.observe(analyzer).observe({ hop: (p) => void packets.push(p) });
+  new CaptureFeed(pass).all(capture);
+  return { packets, analyzer, dissector: pass.dissector, notes: analyzer.finish(pass.lastT) };
 }
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
