@@ -21,7 +21,7 @@ export interface PassHop {
    * Where it was seen (a link or capture interface name) when there are several vantage points; absent with one.
    * A datagram crossing several links is one datagram seen several times, not replays (FlowTable.vantage).
    */
-  readonly vantage?: string;
+  readonly vantage?: string | undefined;
 }
 
 /**
