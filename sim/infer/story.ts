@@ -5,7 +5,8 @@ import { DissectionPass } from '../pass/pass.ts';
 import { CaptureFeed } from '../pass/capture-feed.ts';
 import type { DissectedPacket } from '../dissect/types.ts';
 import { formatTurnStory } from './turn.ts';
-import { CaptureAnalyzer, TIE_EVIDENCE, type NatTie, type TieEvidence } from './analyzer.ts';
+import { CaptureAnalyzer, TIE_EVIDENCE, type TieEvidence } from './analyzer.ts';
+import { TIE_NOTE, tieChains } from './ties.ts';
 import { jitterMs, jitterNotApplicable, streamLoss, type InferredStream, type RtxSignaled } from './streams.ts';
 import { toHex } from '../core/encoding.ts';
 import type { FlowState } from '../dissect/flow-state.ts';
@@ -43,33 +44,6 @@ function jitterText(st: InferredStream, rtx: RtxSignaled): string {
   return `jitter ${jitterMs(st).toFixed(2)} ms${st.clockRateAssumed ? ` (clock ${st.clockRate} Hz assumed)` : ''}`;
 }
 
-/** Rewrites chained through nested NATs (inside → middle → outside), each tie in exactly one chain. */
-function chains(ties: readonly NatTie[]): NatTie[][] {
-  const from = new Map<string, NatTie[]>();
-  for (const t of ties) from.set(t.inside, [...(from.get(t.inside) ?? []), t]);
-  const outsides = new Set(ties.map((t) => t.outside));
-  const used = new Set<NatTie>();
-  const out: NatTie[][] = [];
-  for (const start of [...ties.filter((t) => !outsides.has(t.inside)), ...ties]) {
-    if (used.has(start)) continue;
-    const chain = [start];
-    used.add(start);
-    for (let next = from.get(start.outside)?.find((t) => !used.has(t)); next && chain.length < 8; next = from.get(next.outside)?.find((t) => !used.has(t))) {
-      chain.push(next);
-      used.add(next);
-    }
-    out.push(chain);
-  }
-  return out;
-}
-
-/** What each kind of tie means, after its label. */
-const TIE_NOTE: Readonly<Record<TieEvidence, string>> = {
-  rewritten: ' (the same datagram on both sides of a NAT)',
-  reflexive: ' (what the server saw; a NAT in between when they differ)',
-  relayed: " (the TURN server's address, standing for the client; not a NAT)",
-};
-
 /** The inferred story in words: lanes, conversations, NAT, TURN, ICE checklist, DTLS, streams (`--summary`). */
 export function formatStory(s: CaptureStory): string {
   const a = s.analyzer;
@@ -94,7 +68,7 @@ export function formatStory(s: CaptureStory): string {
       const ties = a.natTies.filter((n) => n.evidence === kind);
       if (!ties.length) continue;
       out.push(`  ${TIE_EVIDENCE[kind]}${TIE_NOTE[kind]}:`);
-      if (kind === 'rewritten') for (const chain of chains(ties)) out.push(`    ${[chain[0]!.inside, ...chain.map((n) => n.outside)].join(' → ')} (${chain.map((n) => n.how).join('; ')})`);
+      if (kind === 'rewritten') for (const chain of tieChains(ties)) out.push(`    ${[chain[0]!.inside, ...chain.map((n) => n.outside)].join(' → ')} (${chain.map((n) => n.how).join('; ')})`);
       else for (const n of ties) out.push(`    ${n.inside} → ${n.outside} (${n.how})`);
     }
   }
