@@ -1,29 +1,14 @@
-import type { Micros } from '../core/time.ts';
 import { switchSpans } from '../wire/reader.ts';
-import type { LinkLayer } from '../wire/pcap/link-layer.ts';
 import { IpReassembler } from '../wire/ip/reassembly.ts';
 import type { IpDatagram } from '../wire/ip/datagram.ts';
-import { dissectFrame, dissectPacket, type DissectContext } from './dissect.ts';
+import { dissectFrame, dissectPacket } from './dissect.ts';
 import { FlowTable } from './flow-state.ts';
-import { TcpConnections, type TcpSegmentResult } from './tcp-flow.ts';
+import { TcpConnections } from './tcp-flow.ts';
 import type { TcpHeader } from '../wire/tcp/tcp.ts';
-import type { PayloadContext } from './udp-payload.ts';
-import type { DissectedPacket, Flow, Layer } from './types.ts';
+import type { DissectContext, DissectedPacket, Flow, Layer, PacketMeta, PayloadContext, TcpSegmentResult } from './types.ts';
 import { LazyPacket } from './packet.ts';
 
-/** Where a packet came from, for the state the dissector keeps. */
-export interface PacketMeta {
-  /** When it was seen (µs); drives IP reassembly timeouts. */
-  readonly t?: Micros;
-  /** Its number in the capture or trace (0-based), for notes that point back at it. */
-  readonly index?: number;
-  /** Set for a captured frame: the frame's link type (pcap LINKTYPE_*); absent for a raw IP datagram. */
-  readonly linkType?: number;
-  /** The frame's link layer as the capture reader decoded it (`CapturePacket.link`): saves decoding it twice. */
-  readonly link?: LinkLayer;
-  /** Where it was captured (the interface or link name) when a capture has several vantage points. */
-  readonly vantage?: string;
-}
+export type { PacketMeta } from './types.ts';
 
 export interface DissectorOptions {
   /** NSS key log text (CLIENT_RANDOM lines): lets the dissector decrypt DTLS 1.2 and the SRTP it keys. */
@@ -128,6 +113,6 @@ export class Dissector {
 }
 
 function ipLayerOf(p: DissectedPacket): IpDatagram | undefined {
-  for (const l of p.layers) if (l.protocol === 'IPv4' || l.protocol === 'IPv6') return l.value as IpDatagram | undefined;
+  for (const l of p.layers) if (l.protocol === 'IPv4' || l.protocol === 'IPv6') return l.value;
   return undefined;
 }

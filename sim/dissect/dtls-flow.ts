@@ -21,7 +21,7 @@ import { decodeRtp } from '../wire/rtp/rtp.ts';
 import { decodeRtcp, describe as describeRtcp } from '../wire/rtcp/rtcp.ts';
 import type { KeyStore } from './key-store.ts';
 import type { Layer } from './types.ts';
-import { describeRtp } from './udp-payload.ts';
+import { describeRtp } from './protocols/rtp.ts';
 
 /** What observing a DTLS datagram or unprotecting SRTP gives back: the layer (maybe enriched), extra layers, notes. */
 export interface FlowOutput {
@@ -283,13 +283,13 @@ export class DtlsFlow {
         this.push(src, dst, fragment, packet, notes, { body, tls13: false });
       }
       const label = labels.join(', ');
-      return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label}`, fields: h.fields, problems, value: h.value } };
+      return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label}`, fields: h.fields, problems, value: { decrypted: 'handshake', messages: h.value } } };
     }
     if (rec.contentType === ContentType.alert) {
       const a = decodeAlert(pt);
       this.progress = a.value.description === 0 ? 'closed' : 'alert';
       const label = `Alert (${describeAlert(a.value)})`;
-      return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label}`, fields: a.fields, problems: a.problems, value: a.value } };
+      return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label}`, fields: a.fields, problems: a.problems, value: { decrypted: 'alert', alert: a.value } } };
     }
     const label = `${pt.length} bytes of application data`;
     return {
@@ -354,18 +354,18 @@ export class DtlsFlow {
         this.push(src, dst, fragment, packet, notes, { body, tls13: true });
       }
       const label = labels.join(', ');
-      return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label} (${where})`, fields: h.fields, problems, value: h.value } };
+      return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label} (${where})`, fields: h.fields, problems, value: { decrypted: 'handshake', messages: h.value } } };
     }
     if (r.contentType === ContentType.ack) {
       const a = decodeAck(r.content);
       const label = `ACK (${a.value.map((n) => `epoch ${n.epoch} seq ${n.seq}`).join(', ')})`;
-      return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label} (${where})`, fields: a.fields, problems: a.problems, value: { ack: a.value.map((n) => ({ epoch: Number(n.epoch), seq: Number(n.seq) })) } } };
+      return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label} (${where})`, fields: a.fields, problems: a.problems, value: { decrypted: 'ack', ack: a.value.map((n) => ({ epoch: Number(n.epoch), seq: Number(n.seq) })) } } };
     }
     if (r.contentType === ContentType.alert) {
       const a = decodeAlert(r.content);
       this.progress = a.value.description === 0 ? 'closed' : 'alert';
       const label = `Alert (${describeAlert(a.value)})`;
-      return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label} (${where})`, fields: a.fields, problems: a.problems, value: a.value } };
+      return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label} (${where})`, fields: a.fields, problems: a.problems, value: { decrypted: 'alert', alert: a.value } } };
     }
     const label = `${r.content.length} bytes of application data`;
     return { label, layer: { ...base, protocol: 'DATA', summary: `decrypted ${label} (${where}; SCTP, for a data channel)`, fields: [{ name: 'application data', offset: 0, length: r.content.length }], problems: [], value: r.content } };

@@ -3,13 +3,11 @@ import { ChannelNumber, getAttribute, Method, Username, type StunMessage } from 
 import type { DtlsRole } from '../wire/dtls/describe.ts';
 import type { SrtpProfile } from '../wire/srtp/profiles.ts';
 import { DtlsFlow } from './dtls-flow.ts';
-import { topLayer } from './dissect.ts';
 import { formatEndpoint } from './endpoint.ts';
 import { plainLayer } from './layer.ts';
-import { LazyPacket } from './packet.ts';
-import type { PacketMeta } from './dissector.ts';
-import type { PayloadContext } from './udp-payload.ts';
-import type { DissectedPacket, Flow, Layer } from './types.ts';
+import { LazyPacket, topLayer } from './packet.ts';
+import { wireRecords } from './protocols/dtls.ts';
+import type { DissectedPacket, Flow, Layer, PacketMeta, PayloadContext } from './types.ts';
 import { KeyStore } from './key-store.ts';
 
 /** The same key for both directions of a 5-tuple: "UDP 10.0.0.1:5000 10.0.0.2:6000" with the endpoints sorted. */
@@ -280,7 +278,7 @@ export class FlowTable {
     let notes: string[] | undefined;
     for (const l of p.layers) {
       if (l.protocol === 'STUN') {
-        const m = l.value as StunMessage | undefined;
+        const m = l.value;
         if (m && m.method === Method.Binding && m.class === 'request') this.iceCheck(s, m, src, dst);
         const channel = m && m.method === Method.ChannelBind && m.class === 'request' ? getAttribute(m, ChannelNumber) : undefined;
         if (channel !== undefined) {
@@ -288,7 +286,7 @@ export class FlowTable {
           s.contexts = undefined;
         }
       } else if (l.protocol === 'DTLS') {
-        const records = l.value as DissectedRecord[];
+        const records = wireRecords(l) ?? [];
         // a record on another pair of the session (no handshake of its own starts here) belongs to the session's
         // association: handed to it as from the same role's endpoint there
         const shared = s.dtls?.clientRandom || startsHandshake(records) ? undefined : this.dtlsOf(s);
