@@ -4,7 +4,6 @@ import { dissectPacket } from '../../sim/dissect/dissect.ts';
 import type { DissectedPacket } from '../../sim/dissect/types.ts';
 import type { DissectedRecord } from '../../sim/wire/dtls/datagram.ts';
 import { flightOf } from '../../sim/wire/dtls/describe.ts';
-import { withoutSpans } from '../../sim/wire/reader.ts';
 import { AttrType, ChannelNumber, Method, XorRelayedAddress, getAttribute, hasAttribute, messageTypeName, type ChannelData, type StunMessage } from '../../sim/wire/stun/index.ts';
 import { hopBytes, type PackedTrace } from './packed.ts';
 import type { TraceObserver } from './trace-pass.ts';
@@ -75,15 +74,13 @@ const RTP = 6;
  */
 const RELAY_WATCH = 60_000_000;
 /** Relations need values, not verdicts on checksums (the packet detail still checks them). */
-const NO_CHECKSUMS = { verifyChecksums: false } as const;
+const NO_CHECKSUMS = { verifyChecksums: false, spans: false } as const;
 
 /** Computes every relation of a trace, in the order their effects happen (each wanted first hop dissected here). */
 export function computeRelations(p: PackedTrace): Relation[] {
-  return withoutSpans(() => {
-    const f = new RelationFinder(p);
-    for (let i = 0; i < p.n; i++) f.offer(i);
-    return f.finish();
-  });
+  const f = new RelationFinder(p);
+  for (let i = 0; i < p.n; i++) f.offer(i);
+  return f.finish();
 }
 
 /**
