@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { readCapture, CaptureReader } from '../sim/wire/pcap/capture-reader.ts';
 import { PcapngEncoder } from '../sim/wire/pcap/pcapng-encode.ts';
 import type { Capture, CaptureEvent, CapturePacket } from '../sim/wire/pcap/capture.ts';
-import { Dissector } from '../sim/dissect/dissector.ts';
 import { DissectionPass } from '../sim/pass/pass.ts';
 import { CaptureFeed } from '../sim/pass/capture-feed.ts';
 import { packetToJson } from '../sim/dissect/json.ts';
@@ -78,18 +77,20 @@ function agreement(file: string): string | undefined {
   if (r.error || r.status !== 0) return undefined;
   const theirs = r.stdout.split('\n');
   const c = readCapture(new Uint8Array(readFileSync(file)));
-  const d = new Dissector({ spans: false });
   let agree = 0;
   let values = 0;
-  for (const p of c.packets) {
-    const mine = fieldsLine(p.index + 1, d.packet(p.data, { index: p.index, linkType: p.linkType, link: p.link, t: p.time?.us ?? 0 })).slice(0, -1).split('\t');
-    const t = (theirs[p.index] ?? '').split('\t');
-    t.forEach((v, i) => {
-      if (v === '') return;
-      values++;
-      if (v === mine[i]) agree++;
-    });
-  }
+  const feed = new CaptureFeed(new DissectionPass({ spans: false }), {
+    packet: (d, p) => {
+      const mine = fieldsLine(p.index + 1, d).slice(0, -1).split('\t');
+      const t = (theirs[p.index] ?? '').split('\t');
+      t.forEach((v, i) => {
+        if (v === '') return;
+        values++;
+        if (v === mine[i]) agree++;
+      });
+    },
+  });
+  feed.all(c);
   return `${agree}/${values}`;
 }
 

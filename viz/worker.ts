@@ -117,6 +117,8 @@ function relations(): Relation[] {
   return cur.relations;
 }
 
+const NO_SPANS = { spans: false } as const;
+
 function summaries(): string[] {
   const cur = current!;
   if (cur.summaries) return cur.summaries;
@@ -128,7 +130,8 @@ function summaries(): string[] {
       out[i] = '';
       continue;
     }
-    const d = dissectPacket(hopBytes(p, i));
+    // the text filter reads summaries and addresses only: no field spans
+    const d = dissectPacket(hopBytes(p, i), NO_SPANS);
     out[i] = `${d.summary}\u0000${d.src}\u0000${d.dst}`.toLowerCase();
   }
   // the text filter finds what the list shows: the keyed summary where there is one, and the keyless one too
