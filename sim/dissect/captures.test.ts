@@ -5,7 +5,7 @@ import { methodName } from '../wire/stun/constants.ts';
 import type { StunMessage } from '../wire/stun/index.ts';
 import type { ChannelData } from '../wire/stun/channel-data.ts';
 import type { DissectedRecord } from '../wire/dtls/datagram.ts';
-import { handshakeTypeName } from '../wire/dtls/names.ts';
+import { handshakeTypeName } from '../wire/handshake/names.ts';
 import type { RtpPacket } from '../wire/rtp/rtp.ts';
 import { captureCases, dissectFile, readTruth, type Dissected } from '../../test/support/dissect-captures.ts';
 import type { DissectedPacket } from './types.ts';

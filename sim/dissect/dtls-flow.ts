@@ -4,14 +4,15 @@ import type { DissectedRecord } from '../wire/dtls/datagram.ts';
 import type { Dtls13CiphertextRecord, DtlsRecord } from '../wire/dtls/record.ts';
 import type { DtlsRole } from '../wire/dtls/describe.ts';
 import { handshakeLabel } from '../wire/dtls/describe.ts';
-import { findExtension } from '../wire/dtls/extensions.ts';
+import { findExtension } from '../wire/handshake/extensions.ts';
 import { HandshakeReassembler, type FragmentInput } from '../wire/dtls/fragment.ts';
-import { decodeHandshakeFragments } from '../wire/dtls/handshake.ts';
+import { decodeHandshakeBody, decodeHandshakeFragments } from '../wire/dtls/handshake.ts';
+import type { HelloVerifyRequest } from '../wire/dtls/hello-verify.ts';
 import { decodeTlsHandshakeBody, type TlsHandshakeBody } from '../wire/tls/handshake.ts';
 import { exportKeyingMaterial13, finishedVerifyData, tls13Suite, transcriptHash } from '../crypto/tls13-schedule.ts';
 import { Dtls13Keys, decodeAck, decodeHandshakeFragments13, tlsStyleMessage } from './dtls13-flow.ts';
-import { decodeAlert, describeAlert } from '../wire/dtls/alert.ts';
-import { ContentType, HandshakeType, Version, cipherSuiteName } from '../wire/dtls/names.ts';
+import { decodeAlert, describeAlert } from '../wire/handshake/alert.ts';
+import { ContentType, HandshakeType, Version, cipherSuiteName } from '../wire/handshake/names.ts';
 import { unprotectRecord, type RecordKey } from '../crypto/aead.ts';
 import { DTLS_SRTP_LABEL, exportKeyingMaterial, handshakeHash, keyExpansion, verifyData } from '../crypto/prf.ts';
 import { SrtpContext } from '../srtp/context.ts';
@@ -36,9 +37,12 @@ const AES_128_GCM_SUITES = new Set([0xc02b, 0xc02f, 0x009c, 0x009e]);
 /** Progress of the handshake as seen on the wire, for the summary and the inferred notes. */
 export type DtlsProgress = 'hello' | 'cookie' | 'key-exchange' | 'finished' | 'established' | 'closed' | 'alert';
 
+/** A handshake body as DTLS carries it: the TLS forms (1.2 and 1.3), or DTLS 1.2's HelloVerifyRequest. */
+type DtlsBody = TlsHandshakeBody | HelloVerifyRequest;
+
 /** A body a decoder already read from a whole-message fragment, and whether with the TLS 1.3 forms. */
 interface KnownBody {
-  readonly body: TlsHandshakeBody | undefined;
+  readonly body: DtlsBody | undefined;
   readonly tls13: boolean;
 }
 
@@ -199,9 +203,11 @@ export class DtlsFlow {
    * TLS 1.3 setting, or, without TLS 1.3 forms, any body but encrypted_extensions and key_update (RFC 8446 §4.3.1,
    * §4.6.3), which the TLS codec reads and the DTLS 1.2 codec (the wire decoder's) leaves unknown.
    */
-  private body(msgType: number, body: Uint8Array, known: KnownBody | undefined): TlsHandshakeBody {
+  private body(msgType: number, body: Uint8Array, known: KnownBody | undefined): DtlsBody {
     const tls13 = this.version === 'DTLS 1.3';
     if (known?.body && known.tls13 === tls13 && (tls13 || (msgType !== HandshakeType.encrypted_extensions && msgType !== HandshakeType.key_update))) return known.body;
+    // the HelloVerifyRequest is DTLS 1.2's own (RFC 6347 §4.2.1; DTLS 1.3 has none): the DTLS codec reads it
+    if (msgType === HandshakeType.hello_verify_request && !tls13) return decodeHandshakeBody(msgType, body, 0, 'dtls', this.spans).value;
     return decodeTlsHandshakeBody(msgType, body, 0, { variant: 'dtls', tls13, spans: this.spans }).value;
   }
 

@@ -2,7 +2,7 @@ import { concatBytes } from '../core/encoding.ts';
 import type { Decoded } from '../wire/field.ts';
 import { Reader } from '../wire/reader.ts';
 import { HandshakeHeader, fragmentOf, type HandshakeFragment } from '../wire/dtls/handshake.ts';
-import { handshakeTypeName } from '../wire/dtls/names.ts';
+import { handshakeTypeName } from '../wire/handshake/names.ts';
 import type { Dtls13CiphertextRecord } from '../wire/dtls/record.ts';
 import { decodeTlsHandshakeBody, type TlsHandshakeBody } from '../wire/tls/handshake.ts';
 import { openRecord13, parseInnerPlaintext, recordNumberMask } from '../crypto/tls13-record.ts';

@@ -34,6 +34,7 @@ export function layerToJson(l: Layer): Obj {
   const base: Obj = { protocol: l.protocol, offset: l.offset, length: l.length, summary: l.summary };
   if (l.plaintext) base.decrypted = true;
   if (l.bytesFrom) base.bytesFrom = l.bytesFrom;
+  if (l.quoted) base.quoted = true;
   if (l.classification) base.classification = l.classification;
   if (l.problems.length) base.problems = l.problems.map((x) => x.message);
   // each protocol's own keys come from its spec (protocols/*.ts), added to `base` in their documented order

@@ -83,7 +83,7 @@ export function topLayer(layers: readonly Layer[]): Layer | undefined {
   let last: Layer | undefined;
   let before: Layer | undefined;
   for (const l of layers) {
-    if (l.plaintext || l.protocol === 'SDP') continue;
+    if (l.plaintext || l.quoted || l.protocol === 'SDP') continue;
     before = last;
     last = l;
   }

@@ -16,6 +16,7 @@ import { TLS } from './protocols/tls.ts';
 import { HTTP } from './protocols/http.ts';
 import { WEBSOCKET } from './protocols/websocket.ts';
 import { SDP, SIGNALING } from './protocols/signaling.ts';
+import { ICMP, ICMPv6 } from './protocols/icmp.ts';
 
 /**
  * THE protocol list: every protocol the dissector knows, once. Each entry is its file's spec (protocols/*.ts): its
@@ -38,6 +39,8 @@ export const PROTOCOL_LIST: readonly AnyProtocolSpec[] = [
   RTCP,
   SRTCP,
   ZRTP,
+  ICMP,
+  ICMPv6,
   TLS,
   HTTP,
   WEBSOCKET,

@@ -1,10 +1,10 @@
 import { bytesEqual, toHex } from '../core/encoding.ts';
 import type { Field, Problem } from '../wire/field.ts';
 import { shiftFields, shiftProblems } from '../wire/field.ts';
-import { decodeAlert, describeAlert, type Alert } from '../wire/dtls/alert.ts';
-import { findExtension } from '../wire/dtls/extensions.ts';
+import { decodeAlert, describeAlert, type Alert } from '../wire/handshake/alert.ts';
+import { findExtension } from '../wire/handshake/extensions.ts';
 import { handshakeLabel } from '../wire/dtls/describe.ts';
-import { ContentType, ExtensionType, HandshakeType, Version, cipherSuiteName, contentTypeName } from '../wire/dtls/names.ts';
+import { ContentType, ExtensionType, HandshakeType, Version, cipherSuiteName, contentTypeName } from '../wire/handshake/names.ts';
 import { TlsHandshakeBuffer, decodeTlsHandshakes, isHelloRetryRequest } from '../wire/tls/handshake.ts';
 import { TLS_RECORD_HEADER_SIZE, decodeTlsRecord, type TlsRecord } from '../wire/tls/record.ts';
 import { exportKeyingMaterial, handshakeHash, verifyData } from '../crypto/prf.ts';

@@ -48,6 +48,11 @@ export interface LayerBase {
    */
   readonly bytes?: Uint8Array;
   readonly bytesFrom?: 'reassembled' | 'unmasked' | 'extracted';
+  /**
+   * Set on the layers of a datagram an ICMP error quotes (RFC 792, RFC 4443 §2.4): they describe the packet the
+   * error is about, not this packet's own stack (which is named by its ICMP layer).
+   */
+  readonly quoted?: boolean;
 }
 
 /** A layer of protocol P: its decoded value is P's type (absent when the header could not be read). */

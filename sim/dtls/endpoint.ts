@@ -2,10 +2,10 @@ import { formatTransportAddress, sameTransportAddress, type Endpoint, type Endpo
 import type { Rng } from '../core/rng.ts';
 import type { JsonValue } from '../core/trace.ts';
 import type { Micros } from '../core/time.ts';
-import { describeAlert, encodeAlert } from '../wire/dtls/alert.ts';
+import { describeAlert, encodeAlert } from '../wire/handshake/alert.ts';
 import { decodeHandshakeBody, decodeHandshakeFragments, encodeHandshake, msgTypeOf, type HandshakeBody } from '../wire/dtls/handshake.ts';
 import { HandshakeReassembler } from '../wire/dtls/fragment.ts';
-import { AlertDescription, AlertLevel, ContentType, HandshakeType, handshakeTypeName, srtpProfileName } from '../wire/dtls/names.ts';
+import { AlertDescription, AlertLevel, ContentType, HandshakeType, handshakeTypeName, srtpProfileName } from '../wire/handshake/names.ts';
 import { decodeRecords, type DtlsRecord } from '../wire/dtls/record.ts';
 import { resolveConfig, type DtlsConfig, type DtlsEndpointOptions, type DtlsRole } from './config.ts';
 import { ClientHandshake } from './client.ts';

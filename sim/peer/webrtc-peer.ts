@@ -13,7 +13,7 @@ import type { VideoOptions } from '../media/video.ts';
 import type { JsepMessage } from '../signaling/channel.ts';
 import { SrtpSession } from '../srtp/session.ts';
 import { demux } from '../wire/demux.ts';
-import { srtpProfileName } from '../wire/dtls/names.ts';
+import { srtpProfileName } from '../wire/handshake/names.ts';
 import { answerSetup, dtlsRoleFor, readDescription, writeDescription, type MediaSectionSpec, type RemoteDescription } from './sdp.ts';
 
 export interface WebRtcPeerOptions {

@@ -7,7 +7,7 @@ import { IceAgent } from '../ice/agent.ts';
 import type { CandidatePair } from '../ice/pair.ts';
 import { SrtpSession } from '../srtp/session.ts';
 import { demux } from '../wire/demux.ts';
-import { srtpProfileName } from '../wire/dtls/names.ts';
+import { srtpProfileName } from '../wire/handshake/names.ts';
 
 /**
  * One client's WebRtcTransport on the SFU (mediasoup's model): its own UDP port, an ICE-lite agent (RFC 8445 §2.5:

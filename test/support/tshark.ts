@@ -35,6 +35,10 @@ const FIELDS = [
   'websocket.opcode',
   'websocket.fin',
   'websocket.mask',
+  'icmp.type',
+  'icmp.code',
+  'icmpv6.type',
+  'icmpv6.code',
 ] as const;
 
 export function tshark(file: string, keyLog: string | undefined): string[][] {
@@ -81,15 +85,25 @@ export function compareWithTshark(packets: readonly DissectedPacket[], rows: rea
   expect(rows.length).toBe(packets.length);
   let compared = 0;
   for (const row of rows) {
-    const [no, ids, types, ssrcs, seqs, hs, usport, udport, tsport, tdport, methods, uris, codes, opcodes, fins, masks] = row;
+    const [no, ids, types, ssrcs, seqs, hs, usport, udport, tsport, tdport, methods, uris, codes, opcodes, fins, masks, icmpType, icmpCode, icmp6Type, icmp6Code] = row;
     const p = packets[Number(no) - 1]!;
     const sport = usport || tsport;
     const dport = udport || tdport;
+    // an ICMP error's ports are those of the datagram it quotes (tshark dissects the quote as IP and UDP again)
+    const quoted = p.layers.flatMap((l) => ((l.protocol === 'UDP' || l.protocol === 'TCP') && l.quoted && l.value ? [l.value] : []))[0];
+    const ports = quoted ?? p.flow;
     if (sport) {
-    expect(p.flow?.srcPort, `frame ${no}`).toBe(Number(sport.split(',')[0]));
-    compared++;
-  }
-    if (dport) expect(p.flow?.dstPort, `frame ${no}`).toBe(Number(dport.split(',')[0]));
+      expect(ports?.srcPort, `frame ${no}`).toBe(Number(sport.split(',')[0]));
+      compared++;
+    }
+    if (dport) expect(ports?.dstPort, `frame ${no}`).toBe(Number(dport.split(',')[0]));
+    const icmp = p.layers.flatMap((l) => ((l.protocol === 'ICMP' || l.protocol === 'ICMPv6') && l.value ? [l.value] : []))[0];
+    if (icmpType || icmp6Type) {
+      expect(icmp, `frame ${no}: tshark says ICMP`).toBeDefined();
+      expect(icmp!.type, `frame ${no} ICMP type`).toBe(Number(list(icmpType || icmp6Type)[0]));
+      expect(icmp!.code, `frame ${no} ICMP code`).toBe(Number(list(icmpCode || icmp6Code)[0]));
+      compared++;
+    } else expect(icmp, `frame ${no}: tshark sees no ICMP`).toBeUndefined();
     // HTTP messages and WebSocket frames tshark finds in a frame (after its own TCP reassembly), in order
     const http = p.layers.flatMap((l) => (l.protocol === 'HTTP' && l.value ? [l.value] : []));
     const requests = http.filter((m) => m.start.kind === 'request').map((m) => m.start as HttpRequestLine);

@@ -1,9 +1,9 @@
 import type { DissectedRecord } from '../../wire/dtls/datagram.ts';
 import { decodeDatagram } from '../../wire/dtls/datagram.ts';
 import { describeDatagram } from '../../wire/dtls/describe.ts';
-import type { Alert } from '../../wire/dtls/alert.ts';
+import type { Alert } from '../../wire/handshake/alert.ts';
 import type { HandshakeFragment } from '../../wire/dtls/handshake.ts';
-import { contentTypeName, handshakeTypeName } from '../../wire/dtls/names.ts';
+import { contentTypeName, handshakeTypeName } from '../../wire/handshake/names.ts';
 import { LazyLayer, type LayerText } from '../layer.ts';
 import { defineProtocol, type Json } from '../table.ts';
 import { payloadWhy } from '../udp-payload.ts';

@@ -1,4 +1,4 @@
-import { alertDescriptionName, contentTypeName, handshakeTypeName, versionName } from '../../wire/dtls/names.ts';
+import { alertDescriptionName, contentTypeName, handshakeTypeName, versionName } from '../../wire/handshake/names.ts';
 import { looksLikeTls } from '../../wire/tls/record.ts';
 import { defineProtocol, type Json } from '../table.ts';
 import type { TlsRecordInfo } from '../tls-session.ts';

@@ -1,9 +1,9 @@
 import type { Decoded, Field, Problem } from '../field.ts';
-import { decodeAlert, decodeChangeCipherSpec } from './alert.ts';
-import type { Alert } from './alert.ts';
+import { decodeAlert, decodeChangeCipherSpec } from '../handshake/alert.ts';
+import type { Alert } from '../handshake/alert.ts';
 import { decodeHandshakeFragments } from './handshake.ts';
 import type { HandshakeBody, HandshakeFragment } from './handshake.ts';
-import { ContentType } from './names.ts';
+import { ContentType } from '../handshake/names.ts';
 import { RECORD_HEADER_SIZE, decodeRecords } from './record.ts';
 import type { AnyDtlsRecord, RecordDecodeOptions } from './record.ts';
 

@@ -3,7 +3,7 @@ import { Reader } from '../reader.ts';
 import { hex } from '../struct.ts';
 import { Writer } from '../writer.ts';
 import { struct, uint } from '../struct.ts';
-import { ContentType, contentTypeName, versionName } from './names.ts';
+import { ContentType, contentTypeName, versionName } from '../handshake/names.ts';
 
 /**
  * The DTLS record layer: DTLSPlaintext / DTLSCiphertext headers (RFC 6347 §4.1) and the DTLS 1.3 unified header

@@ -3,16 +3,16 @@ import type { Decoded, Problem } from '../field.ts';
 import { Reader } from '../reader.ts';
 import { struct, uint } from '../struct.ts';
 import { Writer } from '../writer.ts';
-import { readExtensions, type Extension } from '../dtls/extensions.ts';
-import { readBody, type HandshakeBody } from '../dtls/handshake.ts';
-import type { HelloVariant } from '../dtls/hello.ts';
-import { readCertificateList } from '../dtls/messages.ts';
-import { HandshakeType, handshakeTypeName } from '../dtls/names.ts';
+import { readExtensions, type Extension } from '../handshake/extensions.ts';
+import { readHandshakeBody, type CommonHandshakeBody } from '../handshake/body.ts';
+import type { HelloVariant } from '../handshake/hello.ts';
+import { readCertificateList } from '../handshake/messages.ts';
+import { HandshakeType, handshakeTypeName } from '../handshake/names.ts';
 
 /**
  * TLS handshake messages (RFC 8446 §4, RFC 5246 §7.4): the 4-byte header msg_type(1) length(3) — which DTLS 1.3
- * also uses for its transcript (RFC 9147 §5.2) — and the TLS 1.3 bodies. Bodies TLS shares with DTLS 1.2
- * (ClientHello, ServerHello, CertificateVerify …) are read by the DTLS codec (sim/wire/dtls/handshake.ts).
+ * also uses for its transcript (RFC 9147 §5.2) — and the TLS 1.3 bodies. Bodies TLS shares with DTLS
+ * (ClientHello, ServerHello, CertificateVerify …) are read by the shared codec (sim/wire/handshake/body.ts).
  */
 
 export const TlsHandshakeHeader = struct('TLS handshake header', [uint('msgType', 8, (v) => handshakeTypeName(v)), uint('length', 24)]);
@@ -55,7 +55,7 @@ export interface KeyUpdate {
   readonly requestUpdate: number;
 }
 
-export type TlsHandshakeBody = HandshakeBody | EncryptedExtensions | Certificate13 | CertificateRequest13 | NewSessionTicket13 | KeyUpdate;
+export type TlsHandshakeBody = CommonHandshakeBody | EncryptedExtensions | Certificate13 | CertificateRequest13 | NewSessionTicket13 | KeyUpdate;
 
 export interface TlsBodyOptions {
   /** 'tls' (no cookie in ClientHello) or 'dtls'. Default 'tls'. */
@@ -108,15 +108,15 @@ function readTlsBody(r: Reader, msgType: number, options: TlsBodyOptions): TlsHa
       body = { type: 'key_update', requestUpdate: r.u8('request_update', (v) => (v === 0 ? 'update_not_requested (0)' : v === 1 ? 'update_requested (1)' : String(v))) };
       break;
     case HandshakeType.certificate:
-      if (!options.tls13) return readBody(r, msgType, variant);
+      if (!options.tls13) return readHandshakeBody<never>(r, msgType, variant);
       body = readCertificate13(r);
       break;
     case HandshakeType.certificate_request:
-      if (!options.tls13) return readBody(r, msgType, variant);
+      if (!options.tls13) return readHandshakeBody<never>(r, msgType, variant);
       body = { type: 'certificate_request13', certificateRequestContext: vector(r, 'certificate_request_context', 1), extensions: readExtensions(r, 'client_hello') };
       break;
     case HandshakeType.new_session_ticket:
-      if (!options.tls13) return readBody(r, msgType, variant);
+      if (!options.tls13) return readHandshakeBody<never>(r, msgType, variant);
       body = {
         type: 'new_session_ticket13',
         ticketLifetime: r.u32('ticket_lifetime', (v) => `${v} s`),
@@ -127,12 +127,12 @@ function readTlsBody(r: Reader, msgType: number, options: TlsBodyOptions): TlsHa
       if (r.remaining >= 2) readExtensions(r, 'server_hello');
       break;
     case HandshakeType.finished:
-      if (!options.tls13) return readBody(r, msgType, variant);
+      if (!options.tls13) return readHandshakeBody<never>(r, msgType, variant);
       // RFC 8446 §4.4.4: verify_data is Hash.length bytes
       body = { type: 'finished', verifyData: r.rest('verify_data', toHex) };
       break;
     default:
-      return readBody(r, msgType, variant);
+      return readHandshakeBody<never>(r, msgType, variant);
   }
   if (!r.truncated && r.remaining > 0) {
     r.problem(`${r.remaining} trailing byte(s) after ${handshakeTypeName(msgType)}`, r.pos, r.remaining);

@@ -2,7 +2,7 @@ import type { Field, Problem } from '../field.ts';
 import { Reader } from '../reader.ts';
 import { hex, struct, uint } from '../struct.ts';
 import { Writer } from '../writer.ts';
-import { ContentType, contentTypeName, versionName } from '../dtls/names.ts';
+import { ContentType, contentTypeName, versionName } from '../handshake/names.ts';
 
 /**
  * The TLS record layer over a byte stream (RFC 5246 §6.2.1, RFC 8446 §5.1): type(1) legacy_record_version(2)
