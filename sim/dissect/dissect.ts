@@ -31,7 +31,7 @@ export function dissectFrame(frame: Uint8Array, linkType: number, ctx: DissectCo
   const link = decoded && decoded.linkType === linkType ? decoded : decodeLinkLayer(frame, linkType);
   const layers: Layer[] = [];
   const ip = link.ipOffset;
-  if (ip === undefined || ip > 0 || link.problems.length > 0) layers.push(linkLayer(link, frame.length));
+  if (ip === undefined || ip > 0 || link.problems.length > 0) layers.push(linkLayer(link, frame.length, ctx.spans !== false));
   if (ip === undefined) return finishPacket(layers, undefined, undefined);
   const r = dissectIp(frame.subarray(ip), ip, ctx, layers);
   return finishPacket(layers, r.flow, r.ip);

@@ -82,6 +82,8 @@ export class DtlsFlow {
   private transcript13: Uint8Array[] = [];
   private dtls13: Dtls13Keys | undefined;
   private keys: Keys | undefined;
+  /** Whether the packet being dissected records field spans (set by the flow table per packet). */
+  spans = true;
   private srtp: { client: SrtpContext; server: SrtpContext; profile: SrtpProfile } | undefined;
 
   constructor(readonly keyStore: KeyStore) {}
@@ -205,8 +207,8 @@ export class DtlsFlow {
     const tls13 = this.version === 'DTLS 1.3';
     if (known?.body && known.tls13 === tls13 && (tls13 || (msgType !== HandshakeType.encrypted_extensions && msgType !== HandshakeType.key_update))) return known.body;
     // the HelloVerifyRequest is DTLS 1.2's own (RFC 6347 §4.2.1; DTLS 1.3 has none): the DTLS codec reads it
-    if (msgType === HandshakeType.hello_verify_request && !tls13) return decodeHandshakeBody(msgType, body, 0).value;
-    return decodeTlsHandshakeBody(msgType, body, 0, { variant: 'dtls', tls13 }).value;
+    if (msgType === HandshakeType.hello_verify_request && !tls13) return decodeHandshakeBody(msgType, body, 0, 'dtls', this.spans).value;
+    return decodeTlsHandshakeBody(msgType, body, 0, { variant: 'dtls', tls13, spans: this.spans }).value;
   }
 
   private note(src: string, type: string, packet: number | undefined): void {
@@ -269,7 +271,7 @@ export class DtlsFlow {
     const pt = res.plaintext;
     const base = { ...span, plaintext: pt };
     if (rec.contentType === ContentType.handshake) {
-      const h = decodeHandshakeFragments(pt);
+      const h = decodeHandshakeFragments(pt, 0, this.spans);
       const labels: string[] = [];
       const problems: Problem[] = [...h.problems];
       for (const { fragment, body } of h.value) {
@@ -292,7 +294,7 @@ export class DtlsFlow {
       return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label}`, fields: h.fields, problems, value: { decrypted: 'handshake', messages: h.value } } };
     }
     if (rec.contentType === ContentType.alert) {
-      const a = decodeAlert(pt);
+      const a = decodeAlert(pt, 0, this.spans);
       this.progress = a.value.description === 0 ? 'closed' : 'alert';
       const label = `Alert (${describeAlert(a.value)})`;
       return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label}`, fields: a.fields, problems: a.problems, value: { decrypted: 'alert', alert: a.value } } };
@@ -343,7 +345,7 @@ export class DtlsFlow {
     const base = { ...span, plaintext: r.content };
     const where = `epoch ${r.epoch} seq ${r.seq}`;
     if (r.contentType === ContentType.handshake) {
-      const h = decodeHandshakeFragments13(r.content);
+      const h = decodeHandshakeFragments13(r.content, this.spans);
       const labels: string[] = [];
       const problems: Problem[] = [...h.problems];
       for (const { fragment, body } of h.value) {
@@ -363,12 +365,12 @@ export class DtlsFlow {
       return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label} (${where})`, fields: h.fields, problems, value: { decrypted: 'handshake', messages: h.value } } };
     }
     if (r.contentType === ContentType.ack) {
-      const a = decodeAck(r.content);
+      const a = decodeAck(r.content, this.spans);
       const label = `ACK (${a.value.map((n) => `epoch ${n.epoch} seq ${n.seq}`).join(', ')})`;
       return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label} (${where})`, fields: a.fields, problems: a.problems, value: { decrypted: 'ack', ack: a.value.map((n) => ({ epoch: Number(n.epoch), seq: Number(n.seq) })) } } };
     }
     if (r.contentType === ContentType.alert) {
-      const a = decodeAlert(r.content);
+      const a = decodeAlert(r.content, 0, this.spans);
       this.progress = a.value.description === 0 ? 'closed' : 'alert';
       const label = `Alert (${describeAlert(a.value)})`;
       return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label} (${where})`, fields: a.fields, problems: a.problems, value: { decrypted: 'alert', alert: a.value } } };
@@ -418,13 +420,13 @@ export class DtlsFlow {
     if (layer.protocol === 'SRTP') {
       const r = ctx.unprotectRtp(bytes);
       if (!r.ok) return failure(layer, r.reason, r.message, notes);
-      const d = decodeRtp(r.bytes, {}, 0);
+      const d = decodeRtp(r.bytes, { spans: this.spans }, 0);
       const inner: Layer = { ...span, protocol: 'RTP', summary: `RTP ${describeRtp(d.value)}, ${d.value.payload.length} bytes of payload`, fields: d.fields, problems: d.problems, value: d.value, plaintext: r.bytes };
       return { layer: { ...layer, summary: `${layer.summary.replace(', payload encrypted', '')}, decrypted and authenticated (ROC ${r.roc ?? 0})` }, extra: [inner], notes };
     }
     const r = ctx.unprotectRtcp(bytes);
     if (!r.ok) return failure(layer, r.reason, r.message, notes);
-    const d = decodeRtcp(r.bytes, 0);
+    const d = decodeRtcp(r.bytes, 0, this.spans);
     const text = d.value.map((p) => describeRtcp(p)).join('; ');
     const inner: Layer = { ...span, protocol: 'RTCP', summary: `RTCP ${text}`, fields: d.fields, problems: d.problems, value: d.value, plaintext: r.bytes };
     return { layer: { ...layer, summary: `${layer.summary}, decrypted: ${text}` }, extra: [inner], notes };

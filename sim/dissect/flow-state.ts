@@ -96,6 +96,8 @@ export class FlowTable {
    * not retransmissions or replays).
    */
   vantage = '';
+  /** Whether the current packet records field spans (the dissector sets it per packet): handed to the decoders. */
+  spans = true;
 
   private stateKey(base: string): string {
     return this.vantage ? `${base} @${this.vantage}` : base;
@@ -139,11 +141,13 @@ export class FlowTable {
       if (!s) return undefined;
       src = formatEndpoint(flow.srcIp, flow.srcPort);
     }
-    const cached = s.contexts?.get(src);
-    if (cached) return cached;
-    const ctx = this.computeContext(s, src);
-    (s.contexts ??= new Map()).set(src, ctx);
-    return ctx;
+    let ctx = s.contexts?.get(src);
+    if (!ctx) {
+      ctx = this.computeContext(s, src);
+      (s.contexts ??= new Map()).set(src, ctx);
+    }
+    // kept without spans (a packet list's case); a packet dissected with spans gets a copy that says so
+    return this.spans ? { ...ctx, spans: true } : ctx;
   }
 
   /** The flow between two IPv4 endpoints (numbers), linked from its text key the first time; undefined if unseen. */
@@ -219,7 +223,7 @@ export class FlowTable {
   }
 
   private computeContext(s: FlowState, src: string): PayloadContext {
-    const channels = s.channels.size ? { channels: s.channels } : {};
+    const channels = s.channels.size ? { channels: s.channels, spans: false } : { spans: false };
     const dtls = this.dtlsOf(s);
     if (!dtls) return channels;
     const role = this.roleIn(dtls, src);
@@ -296,6 +300,7 @@ export class FlowTable {
         this.sessionChanged(s);
         // the DTLS flow copies layers with a spread: it is handed a plain one
         const given = plainLayer(l);
+        flow.spans = this.spans;
         const out = flow.observe(from, to, records, given, meta.index);
         if (out.notes.length) (notes ??= []).push(...out.notes);
         if (out.layer !== given || out.extra.length) {
@@ -306,6 +311,7 @@ export class FlowTable {
         // SRTP keys come only from a key log (RFC 5764 §4.2 through the DTLS exporter): without one nothing is
         // opened; the DTLS flow may copy the layer with a spread, so it is handed a plain one
         const dtls = this.dtlsOf(s);
+        if (dtls) dtls.spans = this.spans;
         const out = dtls?.unprotect(src, plainLayer(l), l.bytes ?? bytes.subarray(l.offset, l.offset + l.length), this.roleIn(dtls, src));
         if (out) {
           if (out.notes.length) (notes ??= []).push(...out.notes);

@@ -167,7 +167,9 @@ export class TcpApplication {
       return { span: { offset: segment.offset, length: segment.length }, base: 0, bytes: s.buf.slice(0, length) };
     };
     if (s.mode === 'tls') {
-      const t = (this.tls ??= new TlsSession(this.keys, () => new TcpApplication())).step(src, s.buf, place);
+      const tls = (this.tls ??= new TlsSession(this.keys, () => new TcpApplication()));
+      tls.spans = this.ctx.spans !== false;
+      const t = tls.step(src, s.buf, place);
       if ('need' in t) {
         s.need = t.need;
         return;
@@ -233,7 +235,7 @@ export class TcpApplication {
       return;
     }
     // WebSocket frames (RFC 6455 §5)
-    const f = decodeWebSocketFrame(s.buf, 0, MAX_MESSAGE);
+    const f = decodeWebSocketFrame(s.buf, 0, MAX_MESSAGE, this.ctx.spans !== false);
     if (f.status === 'incomplete') {
       s.need = f.length;
       return;

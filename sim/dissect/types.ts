@@ -109,6 +109,8 @@ export interface PacketMeta {
   readonly link?: LinkLayer;
   /** Where it was captured (the interface or link name) when a capture has several vantage points. */
   readonly vantage?: string;
+  /** Record field spans for this packet, whatever the dissector's `spans` option says (the one packet shown in detail). */
+  readonly spans?: boolean;
 }
 
 /** What a UDP payload's dissection may depend on beyond its own bytes (state the `Dissector` keeps per flow). */
@@ -131,6 +133,12 @@ export interface PayloadContext {
   readonly depth?: number;
   /** Set for a message framed on a TCP stream: ChannelData must then be padded to a multiple of 4 (RFC 8656 §12.5). */
   readonly transport?: 'tcp';
+  /**
+   * Record field spans (default true). A packet list needs only values, summaries and problems: with false the
+   * same decoders run without recording spans, several times faster; the packet shown in detail is dissected again
+   * with them. Handed down to every decoder the packet goes through (sim/wire/reader.ts `Reader.spans`).
+   */
+  readonly spans?: boolean;
 }
 
 /** What the TCP stream state adds to one segment: application layers, and notes and problems for the TCP layer. */

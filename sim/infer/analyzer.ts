@@ -14,6 +14,7 @@ import { TurnLog } from './turn.ts';
 import { SightingIndex, type SeenDatagram } from './sightings.ts';
 import type { ChannelData } from '../wire/stun/channel-data.ts';
 import type { IpDatagram } from '../wire/ip/datagram.ts';
+import type { PassHop, PassObserver } from '../pass/pass.ts';
 
 /**
  * Inference from packets alone (DESIGN.md: "the same analyzers can infer notes from packets"): lanes and
@@ -73,7 +74,7 @@ export interface TurnAllocation {
   readonly packet: number;
 }
 
-export class CaptureAnalyzer {
+export class CaptureAnalyzer implements PassObserver {
   readonly lanes = new Map<string, Lane>();
   readonly conversations = new Map<string, Conversation>();
   readonly natTies: NatTie[] = [];
@@ -104,6 +105,11 @@ export class CaptureAnalyzer {
 
   private note(t: Micros, source: string, kind: string, text: string, packet: number, data?: { [key: string]: JsonValue }): void {
     this.notes.push({ t, source, kind, text, packet, inferred: true, ...(data ? { data } : {}) });
+  }
+
+  /** As an observer of the dissection pass: the hop's bytes and vantage point let copies of a datagram be recognised. */
+  hop(p: DissectedPacket, h: PassHop): void {
+    this.observe(p, h.index, h.t, h.bytes, h.vantage ?? '');
   }
 
   /**

@@ -25,7 +25,7 @@ export function channelDataLayers(payload: Uint8Array, offset: number, why: stri
 
 /** RFC 8656 §12.4: the 4-byte header, then the application data, dissected as a UDP payload (one level deep). */
 function channelData(payload: Uint8Array, offset: number, why: string, ctx: PayloadContext): Layer[] {
-  const d = decodeChannelData(payload, ctx.transport ? { transport: ctx.transport } : {});
+  const d = decodeChannelData(payload, { transport: ctx.transport ?? 'udp', spans: ctx.spans !== false });
   const cd = d.value;
   // A channel the server accepted in a ChannelBind is legitimate on this 5-tuple, whatever RFC 8656 now reserves.
   const warnings = cd && ctx.channels?.has(cd.channel) ? d.problems.filter(isWarning) : [];

@@ -1,4 +1,3 @@
-import { spansOn } from '../../wire/reader.ts';
 import type { LinkLayer } from '../../wire/pcap/link-layer.ts';
 import { linkTypeName } from '../../wire/pcap/linktype.ts';
 import { LazyLayer, NONE, type LayerText } from '../layer.ts';
@@ -24,7 +23,7 @@ const ETH_TEXT: LayerText<'ETH', LinkLayer> = {
 };
 
 /** The link layer of `frame` up to the IP header (or the whole frame when none was found). */
-export function linkLayer(link: LinkLayer, frameLength: number): Layer {
+export function linkLayer(link: LinkLayer, frameLength: number, spans = true): Layer {
   const ip = link.ipOffset;
-  return new LazyLayer({ protocol: 'ETH', offset: 0, length: ip ?? frameLength, fields: spansOn() ? link.fields : NONE, problems: link.problems, text: ETH_TEXT, a: link });
+  return new LazyLayer({ protocol: 'ETH', offset: 0, length: ip ?? frameLength, fields: spans ? link.fields : NONE, problems: link.problems, text: ETH_TEXT, a: link });
 }

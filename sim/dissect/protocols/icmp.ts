@@ -19,6 +19,7 @@ declare module '../types.ts' {
  * ports, RFC 5508 §4.2, and it may be cut short).
  */
 const QUOTED: DissectContext = { verifyChecksums: false };
+const QUOTED_NO_SPANS: DissectContext = { verifyChecksums: false, spans: false };
 
 /** How long the quoted datagram was (its IP header's length fields), or undefined when unreadable. */
 function declaredLength(l: Layer | undefined): number | undefined {
@@ -58,14 +59,15 @@ const ICMP_TEXT: LayerText<'ICMP' | 'ICMPv6', readonly Layer[]> = {
  * RFC 792 / RFC 4443: the message, then for an error the datagram it quotes, dissected as far as its bytes go
  * (IP, the UDP or TCP header, the first bytes of what they carry), each of those layers marked `quoted`.
  */
-function dissectIcmp({ base, ip: v, seg, at, layers }: IpPayload): undefined {
+function dissectIcmp({ base, ip: v, seg, at, ctx, layers }: IpPayload): undefined {
   const family = v.family;
-  const d = decodeIcmp(seg, { family, base: base + at, ...(family === 6 && v.pseudo ? { pseudo: v.pseudo } : {}) });
+  const spans = ctx.spans !== false;
+  const d = decodeIcmp(seg, { family, base: base + at, spans, ...(family === 6 && v.pseudo ? { pseudo: v.pseudo } : {}) });
   const m = d.value;
   const inner: Layer[] = [];
   if (m && m.kind === 'error' && m.bodyLength > 0) {
     const quoted = seg.subarray(m.bodyOffset, m.bodyOffset + m.bodyLength);
-    dissectIp(quoted, base + at + m.bodyOffset, QUOTED, inner);
+    dissectIp(quoted, base + at + m.bodyOffset, spans ? QUOTED : QUOTED_NO_SPANS, inner);
     // A quote cut short is what RFC 792 asks for (the header and 64 bits; RFC 1812 §4.3.2.3: up to 576 bytes in
     // all): what the missing bytes leave unfinished is no problem of this packet, only said in the IP layer's text
     const declared = declaredLength(inner[0]);

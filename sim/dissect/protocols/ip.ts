@@ -61,7 +61,7 @@ export interface IpResult {
  * `layers`: the IP layer, then what the dissector registered on its protocol number makes of the payload.
  */
 export function dissectIp(buf: Uint8Array, base: number, ctx: DissectContext, layers: Layer[]): IpResult {
-  const ip = decodeIpDatagram(buf, base);
+  const ip = decodeIpDatagram(buf, base, ctx.spans !== false);
   const v = ip.value;
   if (!v) {
     layers.push(new LazyLayer({ protocol: 'DATA', offset: base, length: buf.length, fields: ip.fields, problems: ip.problems, text: NOT_IP_TEXT }));

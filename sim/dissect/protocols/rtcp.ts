@@ -33,11 +33,11 @@ const RTCP_TEXT: LayerText<'RTCP', Uint8Array> = {
 function dissectRtcp(out: Layer[], payload: Uint8Array, offset: number, ctx: PayloadContext): void {
   const profile = srtpProfileOf(ctx);
   if (profile) {
-    const d = decodeSrtcp(payload, profile, offset);
+    const d = decodeSrtcp(payload, profile, offset, ctx.spans !== false);
     out.push(new LazyLayer({ protocol: 'SRTCP', offset, length: payload.length, fields: d.fields, problems: d.problems, value: d.value, text: SRTCP_TEXT, a: payload }));
     return;
   }
-  const d = decodeRtcp(payload, offset);
+  const d = decodeRtcp(payload, offset, ctx.spans !== false);
   out.push(new LazyLayer({ protocol: 'RTCP', offset, length: payload.length, fields: d.fields, problems: d.problems, value: d.value, text: RTCP_TEXT, a: payload }));
 }
 

@@ -39,14 +39,18 @@ const SRTP_TEXT: LayerText<'SRTP', Uint8Array> = {
 };
 
 /** RFC 7983 §7: first byte 128–191 and a payload type outside 64–95 is RTP (RFC 3550), SRTP on a DTLS-SRTP 5-tuple. */
+/** The two option objects of an RTP decode without extensions, made once (this runs for every RTP packet). */
+const NO_SPANS = { spans: false } as const;
+const WITH_SPANS = { spans: true } as const;
+
 function dissectRtp(out: Layer[], payload: Uint8Array, offset: number, ctx: PayloadContext): void {
   const profile = srtpProfileOf(ctx);
   if (profile) {
-    const d = decodeSrtp(payload, profile, ctx.extensions, offset);
+    const d = decodeSrtp(payload, profile, ctx.extensions, offset, ctx.spans !== false);
     out.push(new LazyLayer({ protocol: 'SRTP', offset, length: payload.length, fields: d.fields, problems: d.problems, value: d.value, text: SRTP_TEXT, a: payload }));
     return;
   }
-  const d = decodeRtp(payload, ctx.extensions ? { extensions: ctx.extensions } : {}, offset);
+  const d = decodeRtp(payload, ctx.extensions ? { extensions: ctx.extensions, spans: ctx.spans !== false } : ctx.spans === false ? NO_SPANS : WITH_SPANS, offset);
   out.push(new LazyLayer({ protocol: 'RTP', offset, length: payload.length, fields: d.fields, problems: d.problems, value: d.value, text: RTP_TEXT, a: payload }));
 }
 

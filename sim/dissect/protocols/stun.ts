@@ -24,8 +24,8 @@ const STUN_TEXT: LayerText<'STUN'> = {
   summary: (l) => (l.value ? describeStun(l.value) : 'STUN (unreadable header)'),
 };
 
-function stunLayer(payload: Uint8Array, offset: number, why: string): Layer {
-  const d = decodeStun(payload);
+function stunLayer(payload: Uint8Array, offset: number, why: string, spans: boolean): Layer {
+  const d = decodeStun(payload, spans);
   const legacy = d.problems.filter(isWarning);
   const problems = legacy.length ? d.problems.filter((p) => !isWarning(p)) : d.problems;
   const classified = legacy.length ? `${why}; ${legacy.map((p) => p.message).join('; ')} (RFC 5766 allowed it)` : why;
@@ -33,11 +33,11 @@ function stunLayer(payload: Uint8Array, offset: number, why: string): Layer {
 }
 
 /** RFC 7983 §7: first byte 0–3 is STUN; RFC 8489 §5 (and RFC 7983's advice to check more): no magic cookie, no STUN. */
-function dissectStun(out: Layer[], payload: Uint8Array, offset: number, _ctx: PayloadContext, given?: string): void {
+function dissectStun(out: Layer[], payload: Uint8Array, offset: number, ctx: PayloadContext, given?: string): void {
   const d = demux(payload);
   const why = given ?? classification(d);
   if (d.doubt && !hasMagicCookie(payload)) out.push(dataLayer(payload, offset, `${why}, but not STUN: ${d.doubt}`));
-  else out.push(stunLayer(payload, offset, why));
+  else out.push(stunLayer(payload, offset, why, ctx.spans !== false));
 }
 
 function stunJson(m: StunMessage, _l: unknown, base: Json): Json {

@@ -30,7 +30,7 @@ function dissectTcp({ buf, base, ip: v, seg, at, ctx, layers }: IpPayload): Flow
   const pseudo = ctx.verifyChecksums === false ? undefined : v.pseudo;
   // the segment length the IP header declares, even when fewer bytes were captured
   const declared = v.ipv4 ? v.ipv4.totalLength - v.ipv4.headerLength : v.ipv6 ? v.ipv6.payloadLength + 40 - v.ipv6.headerLength : v.payloadLength;
-  const tcp = decodeTcp(seg, { base: base + at, segmentLength: Math.max(declared, 0), ...(pseudo ? { pseudo } : {}) });
+  const tcp = decodeTcp(seg, { base: base + at, segmentLength: Math.max(declared, 0), spans: ctx.spans !== false, ...(pseudo ? { pseudo } : {}) });
   const t = tcp.value;
   if (!t) {
     layers.push(new LazyLayer({ protocol: 'TCP', offset: base + at, length: seg.length, fields: tcp.fields, problems: tcp.problems, text: TCP_TEXT, a: '' }));

@@ -28,7 +28,7 @@ function ipv4At(b: Uint8Array, at: number): number {
 function dissectUdp({ buf, base, ip: v, seg, at, ctx, layers }: IpPayload): Flow | undefined {
   const fragment = v.fragment !== undefined;
   const pseudo = ctx.verifyChecksums === false ? undefined : v.pseudo;
-  const udp = decodeUdp(seg, { base: base + at, fragment, pseudo });
+  const udp = decodeUdp(seg, { base: base + at, fragment, pseudo, spans: ctx.spans !== false });
   const u = udp.value;
   layers.push(new LazyLayer({ protocol: 'UDP', offset: base + at, length: seg.length, fields: udp.fields, problems: udp.problems, value: u, text: UDP_TEXT, a: fragment }));
   if (!u) return undefined;

@@ -58,8 +58,8 @@ export function isComplete(f: HandshakeFragment): boolean {
  * Decodes the handshake fragments in one plaintext handshake record (RFC 6347 §4.2.3 allows several per record).
  * Complete fragments also get their body decoded, as child fields of the fragment.
  */
-export function decodeHandshakeFragments(bytes: Uint8Array, base = 0): Decoded<{ fragment: HandshakeFragment; body?: HandshakeBody }[]> {
-  const r = new Reader(bytes, base);
+export function decodeHandshakeFragments(bytes: Uint8Array, base = 0, spans = true): Decoded<{ fragment: HandshakeFragment; body?: HandshakeBody }[]> {
+  const r = new Reader(bytes, base, 0, bytes.length, spans);
   const out: { fragment: HandshakeFragment; body?: HandshakeBody }[] = [];
   while (r.remaining > 0 && !r.truncated) {
     const offset = base + r.pos;
@@ -77,7 +77,7 @@ export function decodeHandshakeFragments(bytes: Uint8Array, base = 0): Decoded<{
         // spelled out, not `{ ...h, … }`: a spread followed by more properties is V8's slow path (~1 µs a fragment)
         const f: HandshakeFragment = fragmentOf(h, fragment, offset);
         if (isComplete(f)) {
-          const sub = new Reader(bytes, base, bodyAt, bodyAt + fragment.length);
+          const sub = new Reader(bytes, base, bodyAt, bodyAt + fragment.length, r.spans);
           const body = readBody(sub, h.msgType);
           r.adopt(sub.fields, sub.problems);
           item = { fragment: f, body };
@@ -97,8 +97,8 @@ export function decodeHandshakeFragments(bytes: Uint8Array, base = 0): Decoded<{
 }
 
 /** Decodes a handshake body of `msgType` from `bytes` (no header); `variant` 'tls' reads a ClientHello without cookie. */
-export function decodeHandshakeBody(msgType: number, bytes: Uint8Array, base = 0, variant: HelloVariant = 'dtls'): Decoded<HandshakeBody> {
-  const r = new Reader(bytes, base);
+export function decodeHandshakeBody(msgType: number, bytes: Uint8Array, base = 0, variant: HelloVariant = 'dtls', spans = true): Decoded<HandshakeBody> {
+  const r = new Reader(bytes, base, 0, bytes.length, spans);
   const body = readBody(r, msgType, variant);
   return { value: body, fields: r.fields, problems: r.problems };
 }

@@ -89,8 +89,8 @@ export function readHandshakeBody<B extends { readonly type: string }>(r: Reader
 }
 
 /** Decodes a common body of `msgType` from `bytes` (no header). */
-export function decodeCommonHandshakeBody(msgType: number, bytes: Uint8Array, base = 0, variant: HelloVariant = 'tls'): Decoded<CommonHandshakeBody> {
-  const r = new Reader(bytes, base);
+export function decodeCommonHandshakeBody(msgType: number, bytes: Uint8Array, base = 0, variant: HelloVariant = 'tls', spans = true): Decoded<CommonHandshakeBody> {
+  const r = new Reader(bytes, base, 0, bytes.length, spans);
   const body = readHandshakeBody<never>(r, msgType, variant);
   return { value: body, fields: r.fields, problems: r.problems };
 }

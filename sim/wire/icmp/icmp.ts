@@ -57,6 +57,8 @@ export interface IcmpDecodeOptions {
   readonly base?: number;
   /** ICMPv6 checksums cover the IPv6 pseudo-header (RFC 4443 §2.3): without it they cannot be verified. */
   readonly pseudo?: PseudoHeader;
+  /** Record field spans (default true); a packet list needs none. */
+  readonly spans?: boolean;
 }
 
 const hex4 = (v: number): string => `0x${v.toString(16).padStart(4, '0')}`;
@@ -76,7 +78,7 @@ export function icmpChecksum(message: Uint8Array, family: 4 | 6, pseudo?: Pseudo
 export function decodeIcmp(buf: Uint8Array, opts: IcmpDecodeOptions): Decoded<IcmpMessage | undefined> {
   const family = opts.family;
   const base = opts.base ?? 0;
-  const r = new Reader(buf, base);
+  const r = new Reader(buf, base, 0, buf.length, opts.spans ?? true);
   const type = r.u8('type', (t) => `${t} (${icmpTypeName(family, t)})`);
   const code = r.u8('code', (c) => {
     const n = icmpCodeName(family, type, c);

@@ -62,6 +62,8 @@ export interface TlsBodyOptions {
   readonly variant?: HelloVariant;
   /** The connection negotiated (D)TLS 1.3: Certificate, CertificateRequest, NewSessionTicket, Finished take their 1.3 forms. */
   readonly tls13?: boolean;
+  /** Record field spans (default true); a packet list needs none. */
+  readonly spans?: boolean;
 }
 
 /** RFC 8446 §4.1.3: a ServerHello whose random is SHA-256("HelloRetryRequest") is a HelloRetryRequest. */
@@ -141,7 +143,7 @@ function readTlsBody(r: Reader, msgType: number, options: TlsBodyOptions): TlsHa
 
 /** Decodes a body of `msgType` (no header) at `base`. */
 export function decodeTlsHandshakeBody(msgType: number, bytes: Uint8Array, base = 0, options: TlsBodyOptions = {}): Decoded<TlsHandshakeBody> {
-  const r = new Reader(bytes, base);
+  const r = new Reader(bytes, base, 0, bytes.length, options.spans ?? true);
   const value = readTlsBody(r, msgType, options);
   return { value, fields: r.fields, problems: r.problems };
 }
@@ -159,7 +161,7 @@ export interface TlsHandshakeMessage {
 
 /** Decodes whole messages laid end to end (what a handshake buffer gives back). */
 export function decodeTlsHandshakes(bytes: Uint8Array, base = 0, options: TlsBodyOptions = {}): Decoded<TlsHandshakeMessage[]> {
-  const r = new Reader(bytes, base);
+  const r = new Reader(bytes, base, 0, bytes.length, options.spans ?? true);
   const out: TlsHandshakeMessage[] = [];
   while (r.remaining > 0 && !r.truncated) {
     const at = r.pos;
@@ -171,7 +173,7 @@ export function decodeTlsHandshakes(bytes: Uint8Array, base = 0, options: TlsBod
         const bodyAt = r.pos;
         const end = Math.min(bodyAt + h.length, r.end);
         if (bodyAt + h.length > r.end) r.problem(`${handshakeTypeName(h.msgType)} length ${h.length} runs past the data (${r.end - bodyAt} bytes)`, at + 1, 3);
-        const sub = new Reader(bytes, base, bodyAt, end);
+        const sub = new Reader(bytes, base, bodyAt, end, r.spans);
         const body = readTlsBody(sub, h.msgType, options);
         r.adopt(sub.fields, sub.problems);
         r.skip(end - bodyAt);
