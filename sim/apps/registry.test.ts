@@ -10,8 +10,24 @@ import { APP_KIND_NAMES, APP_KINDS, appKind } from './registry.ts';
 const matches = (patterns: readonly string[], kind: string): boolean =>
   patterns.some((p) => (p.endsWith('.*') ? kind.startsWith(p.slice(0, -1)) : kind === p));
 
-/** Presets that, together, run every kind (cheap ones where there is a choice). */
+/** Presets that, together, run every kind (cheap ones where there is a choice), and scenarios for kinds no preset has yet. */
 const PRESETS = ['nat-full-cone', 'stun-binding-open', 'nat-discovery-symmetric', 'turn-relay', 'ice-lite-server', 'dtls-srtp-call', 'call-p2p-turn', 'call-sfu'];
+const MORE: Record<string, unknown> = {
+  'rtp-sender': {
+    name: 'rtp-sender',
+    duration: '2s',
+    nodes: {
+      internet: { kind: 'router' },
+      server: { kind: 'host', uplink: 'internet', addresses: ['198.51.100.10/24'] },
+      alice: { kind: 'host', uplink: 'internet', addresses: ['203.0.113.50/24'] },
+    },
+    apps: [
+      { kind: 'udp-echo', host: 'server', listen: ['198.51.100.10:5004'] },
+      { kind: 'rtp-sender', host: 'alice', bind: '203.0.113.50:5004', remote: '198.51.100.10:5004' },
+    ],
+  },
+};
+const scenarioJson = (name: string): unknown => MORE[name] ?? findPreset(name)!.build();
 
 describe('the app registry', () => {
   it('has one module per kind name, each schema starting with kind and host', () => {
@@ -26,12 +42,12 @@ describe('the app registry', () => {
   });
 
   it('runs every kind in the presets checked below', () => {
-    const used = new Set(PRESETS.flatMap((p) => ((findPreset(p)!.build().apps ?? []) as { kind: string }[]).map((a) => a.kind)));
+    const used = new Set([...PRESETS, ...Object.keys(MORE)].flatMap((p) => (((scenarioJson(p) as { apps?: unknown[] }).apps ?? []) as { kind: string }[]).map((a) => a.kind)));
     expect([...APP_KIND_NAMES].filter((k) => !used.has(k))).toEqual([]);
   });
 
-  it.each(PRESETS)('%s: every note an app writes is of a kind its module lists', (name) => {
-    const s = parseScenario(findPreset(name)!.build());
+  it.each([...PRESETS, ...Object.keys(MORE)])('%s: every note an app writes is of a kind its module lists', (name) => {
+    const s = parseScenario(scenarioJson(name));
     const r = runScenario(s);
     const sourceKind = new Map<string, string>();
     s.apps.forEach((a, i) => {
