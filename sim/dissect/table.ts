@@ -50,11 +50,28 @@ export interface TcpRecogniser {
 /** How `TcpApplication` parses one direction of a connection once its first bytes were recognised. */
 export type TcpStreamMode = 'http' | 'tls' | 'stun-tcp' | 'rfc4571';
 
+/** A whole application message that an HTTP body or a WebSocket text message carries (RFC 9112 §6, RFC 6455 §5.6). */
+export interface CarriedMessage {
+  readonly bytes: Uint8Array;
+  /** The bytes as UTF-8 text. */
+  readonly text: string;
+  /** The carrier layer's span in this packet: the message's layers take it (their fields index their own bytes). */
+  readonly span: { readonly offset: number; readonly length: number };
+  readonly carrier: 'http-request' | 'http-response' | 'websocket';
+  /** An HTTP body's Content-Type header, when it has one. */
+  readonly contentType?: string;
+}
+
+/** The layers of a carried message, or undefined when it is not this protocol's (the next dissector is tried). */
+export type MessageDissector = (m: CarriedMessage) => Layer[] | undefined;
+
 /** Where a protocol registers its dissector. */
 export type Registration =
   | { readonly table: 'ip.protocol'; readonly key: number; readonly dissect: IpPayloadDissector }
   | { readonly table: 'udp.rfc7983'; readonly key: DemuxClass; readonly dissect: UdpPayloadDissector }
-  | { readonly table: 'tcp.stream'; readonly recogniser: TcpRecogniser };
+  | { readonly table: 'tcp.stream'; readonly recogniser: TcpRecogniser }
+  /** What an HTTP body or a WebSocket text message carries, tried lowest `order` first. */
+  | { readonly table: 'message.payload'; readonly order: number; readonly dissect: MessageDissector };
 
 /** The visualizer's class of a protocol: a class of its own (with its colour), or the class of another protocol. */
 export interface VizClass {
@@ -91,6 +108,7 @@ export function defineProtocol<P extends Protocol>(spec: ProtocolSpec<P>): Proto
 const ipProtocols = new Map<number, IpPayloadDissector>();
 const rfc7983 = new Map<DemuxClass, UdpPayloadDissector>();
 const tcpRecognisers: TcpRecogniser[] = [];
+const messageDissectors: { readonly order: number; readonly dissect: MessageDissector }[] = [];
 /** Which protocol holds each key (the visualizer's classes follow the tables). */
 const ipProtocolOwners = new Map<number, Protocol>();
 const rfc7983Owners = new Map<DemuxClass, Protocol>();
@@ -109,10 +127,12 @@ export function install(specs: readonly AnyProtocolSpec[]): void {
         claim(rfc7983, r.key, r.dissect, s.name);
         rfc7983Owners.set(r.key, s.name);
       }
-      else tcpRecognisers.push(r.recogniser);
+      else if (r.table === 'tcp.stream') tcpRecognisers.push(r.recogniser);
+      else messageDissectors.push(r);
     }
   }
   tcpRecognisers.sort((a, b) => a.order - b.order);
+  messageDissectors.sort((a, b) => a.order - b.order);
 }
 
 function claim<K, V>(table: Map<K, V>, key: K, value: V, who: string): void {
@@ -134,6 +154,15 @@ export function rfc7983Dissector(c: DemuxClass): UdpPayloadDissector | undefined
 /** The TCP stream recognisers, in the order they are tried. */
 export function tcpStreamRecognisers(): readonly TcpRecogniser[] {
   return tcpRecognisers;
+}
+
+/** The layers of a message an HTTP body or WebSocket text message carries: the first registered dissector's, or none. */
+export function carriedMessageLayers(m: CarriedMessage): Layer[] {
+  for (const d of messageDissectors) {
+    const layers = d.dissect(m);
+    if (layers) return layers;
+  }
+  return [];
 }
 
 /** The protocol registered on an IP protocol number, if any. */

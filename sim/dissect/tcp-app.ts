@@ -4,11 +4,10 @@ import { decodeHttpMessage, describeHttp, headerHasToken, headerValue, type Http
 import { decodeWebSocketFrame, describeFrame, Opcode, opcodeName, type WebSocketFrame } from '../wire/websocket/frame.ts';
 import { websocketAccept } from '../wire/websocket/handshake.ts';
 import type { KeyStore } from './key-store.ts';
-import { signalingLayers } from './signaling.ts';
 import { TlsSession } from './tls-session.ts';
 import { framedLayers, framingName, nextFrame, type FramedMode } from './tcp-framing.ts';
 import { dataLayer } from './protocols/data.ts';
-import { tcpStreamRecognisers } from './table.ts';
+import { carriedMessageLayers, tcpStreamRecognisers } from './table.ts';
 import type { Delivery } from './tcp-reassembly.ts';
 import type { Layer, PayloadContext } from './types.ts';
 
@@ -228,7 +227,7 @@ export class TcpApplication {
       }
       const summary = `${describeHttp(m)}${notes.length ? ` [${notes.join('; ')}]` : ''}`;
       layers.push({ protocol: 'HTTP', ...p.span, summary, fields, problems: layerProblems, value: m, ...(p.bytes ? { bytes: p.bytes, bytesFrom: 'reassembled' as const } : {}) });
-      if (m.body.length && /json|sdp/i.test(headerValue(m, 'content-type') ?? 'json')) layers.push(...bodyLayers(m, p.span));
+      if (m.body.length) layers.push(...bodyLayers(m, p.span));
       this.consume(s, d.length);
       // after the 101 both directions carry frames (RFC 6455 §4.1: the client sends them once the 101 arrived)
       if ((s.mode as Mode) === 'websocket' && other && other.mode !== 'websocket') other.mode = 'websocket';
@@ -250,7 +249,7 @@ export class TcpApplication {
       const msg = this.message(s, v, frameProblems, p.base);
       if (msg) {
         summary += msg.opcode === Opcode.text ? `: ${preview(msg.payload)}` : '';
-        if (msg.opcode === Opcode.text) extra.push(...signalingLayers(msg.payload, utf8Decode(msg.payload), p.span));
+        if (msg.opcode === Opcode.text) extra.push(...carriedMessageLayers({ bytes: msg.payload, text: utf8Decode(msg.payload), span: p.span, carrier: 'websocket' }));
       }
     }
     layers.push({
@@ -329,12 +328,9 @@ function preview(payload: Uint8Array): string {
   return payload.length > 80 ? `${t}…` : t;
 }
 
+/** What an HTTP body carries, by the message-payload dissectors (table.ts `message.payload`). */
 function bodyLayers(m: HttpMessage, span: { offset: number; length: number }): Layer[] {
-  const text = utf8Decode(m.body);
-  // WHIP/WHEP (RFC 9725): the offer is POSTed as application/sdp, the answer comes back in the 201
-  if (/application\/sdp/i.test(headerValue(m, 'content-type') ?? '')) {
-    const type = m.start.kind === 'request' ? 'offer' : 'answer';
-    return signalingLayers(m.body, JSON.stringify({ type, sdp: text }), span).slice(1);
-  }
-  return signalingLayers(m.body, text, span);
+  const contentType = headerValue(m, 'content-type');
+  const carrier = m.start.kind === 'request' ? 'http-request' : 'http-response';
+  return carriedMessageLayers({ bytes: m.body, text: utf8Decode(m.body), span, carrier, ...(contentType !== undefined ? { contentType } : {}) });
 }

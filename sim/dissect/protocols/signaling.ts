@@ -1,7 +1,8 @@
 import { toHex } from '../../core/encoding.ts';
 import type { SdpCandidate, SdpMedia, SessionDescription } from '../../wire/sdp/types.ts';
-import { defineProtocol, type Json } from '../table.ts';
-import type { SignalingMessage } from '../signaling.ts';
+import { defineProtocol, type CarriedMessage, type Json } from '../table.ts';
+import { signalingLayers, type SignalingMessage } from '../signaling.ts';
+import type { Layer } from '../types.ts';
 
 declare module '../types.ts' {
   interface LayerValues {
@@ -10,6 +11,21 @@ declare module '../types.ts' {
     /** A session description taken out of a signaling message (RFC 8866, RFC 8829 JSEP). */
     SDP: SessionDescription;
   }
+}
+
+/**
+ * JSON signaling in a WebSocket text message or an HTTP body; an HTTP body of type application/sdp is WHIP/WHEP
+ * (RFC 9725): the offer is POSTed, the answer comes back in the 201. A body of another type (not JSON, not SDP;
+ * JSON when it says none) is not looked at.
+ */
+function dissectCarried(m: CarriedMessage): Layer[] | undefined {
+  if (m.carrier !== 'websocket' && !/json|sdp/i.test(m.contentType ?? 'json')) return undefined;
+  if (m.carrier !== 'websocket' && /application\/sdp/i.test(m.contentType ?? '')) {
+    const type = m.carrier === 'http-request' ? 'offer' : 'answer';
+    return signalingLayers(m.bytes, JSON.stringify({ type, sdp: m.text }), m.span).slice(1);
+  }
+  const layers = signalingLayers(m.bytes, m.text, m.span);
+  return layers.length ? layers : undefined;
 }
 
 export const SIGNALING = defineProtocol({
@@ -26,6 +42,7 @@ export const SIGNALING = defineProtocol({
       endOfCandidates: m.endOfCandidates,
       ...(m.fingerprints.length ? { fingerprints: m.fingerprints.map((f) => ({ algorithm: f.algorithm, value: f.value })) } : {}),
     }),
+  on: [{ table: 'message.payload', order: 10, dissect: dissectCarried }],
 });
 
 const colonHex = (b: Uint8Array): string => toHex(b, ':').toUpperCase();
