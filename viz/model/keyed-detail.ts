@@ -24,6 +24,8 @@ export class KeyedDetail {
     private readonly hops: readonly Hop[],
     private readonly keyLogs: readonly string[],
     private readonly vantages: boolean,
+    /** A capture's checksums may be offloaded (not yet filled in): unverified, as Wireshark leaves them. */
+    private readonly capture = true,
   ) {}
 
   /** Hop `i` dissected with the keys and the state of its flow, as plain data (it crosses to the main thread). */
@@ -48,7 +50,7 @@ export class KeyedDetail {
   }
 
   private fresh(): Dissector {
-    const d = new Dissector();
+    const d = new Dissector(this.capture ? { verifyChecksums: false } : {});
     for (const text of this.keyLogs) d.addKeyLog(text);
     return d;
   }

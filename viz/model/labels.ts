@@ -3,6 +3,8 @@ import type { DissectedPacket } from '../../sim/dissect/types.ts';
 import type { LabelOverride, LabelOverrides } from './label-overrides.ts';
 import { PROTOCOLS, hopBytes, type PackedTrace } from './packed.ts';
 
+const UNVERIFIED = { verifyChecksums: false } as const;
+
 /** What the ladder and list show for one hop: the dissector's summary and the addresses as they are on this link. */
 export interface HopLabel {
   readonly summary: string;
@@ -49,7 +51,8 @@ export class LabelCache {
 
   dissect(i: number): DissectedPacket | undefined {
     const b = hopBytes(this.p, i);
-    return b.length === 0 ? undefined : dissectPacket(b);
+    // a capture's UDP/TCP checksums may be offloaded (loopback, the sending host): left unverified, as Wireshark does
+    return b.length === 0 ? undefined : dissectPacket(b, this.p.meta.source === 'capture' ? UNVERIFIED : undefined);
   }
 
   private compute(i: number): HopLabel {
