@@ -82,8 +82,8 @@ describe('lessons', () => {
     });
   }
 
-  it('checkpoints land in time order within each run, as a story should', () => {
-    for (const l of lessons) {
+  it('checkpoints land in time order within each run, as a story should (a debugging exercise walks back from the symptom)', () => {
+    for (const l of lessons.filter((x) => !x.id.startsWith('debug-'))) {
       const last = new Map<string, number>();
       for (const c of l.checkpoints) {
         const key = JSON.stringify([c.scenario ?? l.scenario, c.whatIf?.set ?? []]);
