@@ -1,4 +1,5 @@
 import type { Lang } from '../lessons/lesson.ts';
+import type { App } from './app.ts';
 import { lang, onLang, setLang, tr, type UiKey } from './i18n.ts';
 import { LESSONS } from './lessons.ts';
 import { pick } from './i18n.ts';
@@ -25,6 +26,39 @@ export interface ControlsHost {
   home(): void;
   end(): void;
   languageChanged(): void;
+}
+
+/** The header, the keyboard and the drop zone, driving the app. */
+export function bindControls(app: App): void {
+  const host: ControlsHost = {
+    get p() {
+      return app.p;
+    },
+    get selected() {
+      return app.selected;
+    },
+    get compact() {
+      return app.ladder.compact;
+    },
+    call: (b) => app.call(b),
+    pickLesson: (id) => void app.lessons.pick(id),
+    openFiles: (fs) => app.openFiles(fs),
+    setCompact: (on) => app.setCompact(on),
+    fit: () => app.ladder.fit(),
+    exportSvg: () => app.ladder.exportSvg(),
+    exportPng: () => app.ladder.exportPng(),
+    showError: (m) => app.showError(m),
+    togglePlay: () => app.bar.toggle(),
+    step: (d) => app.step(d),
+    jumpNext: () => app.jump(app.bar.kind),
+    select: (i, r) => app.select(i, r),
+    home: () => app.moveTo(0),
+    end: () => app.moveTo(app.p?.end ?? 0),
+    languageChanged: () => app.saveUrl(),
+  };
+  setupHeader(host);
+  setupKeys(host);
+  setupDrop(host);
 }
 
 const $ = (id: string): HTMLElement => {

@@ -10,7 +10,8 @@ import { FileOpener } from './file-open.ts';
 import { InfoLine } from './views/info-line.ts';
 import { LESSONS } from './lessons.ts';
 import type { SrtpStreamTable } from './model/srtp-streams.ts';
-import type { Request, Response } from './protocol.ts';
+import type { Response } from './protocol.ts';
+import { WorkerClient, type RequestBody } from './worker-client.ts';
 import { CompareMode } from './compare-mode.ts';
 import type { Relation } from './model/relations.ts';
 import { RelationsUi } from './relations-ui.ts';
@@ -23,11 +24,10 @@ import { TimelineBar } from './views/timeline-bar.ts';
 import { TopologyPanel } from './views/topology.ts';
 import { LessonMode } from './lesson-mode.ts';
 import { Sources } from './app-sources.ts';
-import { setupDrop, setupHeader, setupKeys } from './app-controls.ts';
+import { bindControls } from './app-controls.ts';
 import { isEdited, start, viewUrl } from './app-start.ts';
 import { tr } from './i18n.ts';
 
-type RequestBody = Request extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 type Json = Record<string, unknown>;
 type TraceResponse = Extract<Response, { type: 'trace' }>;
 
@@ -43,9 +43,7 @@ const $ = (id: string): HTMLElement => {
  * packet moves the cursor to it, moving the cursor scrolls the list to it.
  */
 export class App {
-  private readonly worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
-  private nextId = 1;
-  private readonly waiting = new Map<number, { resolve: (r: Response) => void; progress?: (r: Response) => void }>();
+  private readonly worker = new WorkerClient();
   p: PackedTrace | undefined;
   labels: LabelCache | undefined;
   private replay: NatReplay | undefined;
@@ -86,26 +84,6 @@ export class App {
   loaded: Promise<void> = Promise.resolve();
 
   constructor() {
-    this.worker.onmessage = (ev: MessageEvent<Response>): void => {
-      const w = this.waiting.get(ev.data.id);
-      if (!w) return;
-      if (ev.data.type === 'progress') return w.progress?.(ev.data);
-      this.waiting.delete(ev.data.id);
-      w.resolve(ev.data);
-    };
-    // A worker that dies (a script error at load, out of memory) answers nothing: fail every pending request
-    // with what happened instead of leaving "Running…" on screen forever.
-    const fail = (message: string): void => {
-      for (const [id, w] of [...this.waiting]) {
-        this.waiting.delete(id);
-        w.resolve({ type: 'error', id, message });
-      }
-    };
-    this.worker.onerror = (e: ErrorEvent): void => {
-      e.preventDefault();
-      fail(`the simulation worker failed: ${e.message || 'unknown error'}${e.filename ? ` (${e.filename}:${e.lineno})` : ''}`);
-    };
-    this.worker.onmessageerror = (): void => fail('a message from the simulation worker could not be read');
     $('error-close').addEventListener('click', () => this.clearError());
     this.ladder = new Ladder($('ladder'), { select: (i) => this.select(i, true) });
     this.list = new PacketList($('list'), (i) => this.select(i, false), (f) => void this.filter(f));
@@ -115,26 +93,7 @@ export class App {
     this.bar = new TimelineBar($('timeline'), { seek: (t) => this.seek(t, true), stepForward: () => this.step(1), stepBack: () => this.step(-1), jump: (k) => this.jump(k) }, () => this.now);
     this.scenarioPanel = new ScenarioPanel($('scenario'), (s, seed) => void this.runScenario(s, seed, { keepPosition: true }));
     this.info = new InfoLine(this.status);
-    const app = this;
-    this.sources = new Sources({
-      get p() {
-        return app.p;
-      },
-      get now() {
-        return app.now;
-      },
-      get selected() {
-        return app.selected;
-      },
-      call: (b, tr, pr) => this.call(b, tr, pr),
-      statusText: () => this.status.textContent ?? '',
-      setStatus: (s) => this.setStatus(s),
-      showError: (m, l) => this.showError(m, l),
-      clearError: () => this.clearError(),
-      showCapture: (name, r) => this.showCapture(name, r),
-      showJson: (name, r) => this.showJson(name, r),
-      restore: (keep, end, n) => this.restore(keep, end, n),
-    });
+    this.sources = new Sources(this);
     this.files = new FileOpener({
       hasCapture: () => this.isCapture,
       openCapture: (name, bytes, keyLog) => this.sources.openCapture(name, bytes, keyLog),
@@ -143,57 +102,8 @@ export class App {
       keyLogWaiting: (k) => this.info.setWaiting(k?.name),
       showError: (m, level) => this.showError(m, level),
     });
-    this.lessons = new LessonMode($('lesson'), {
-      get p() {
-        return app.p;
-      },
-      get scenarioName() {
-        return app.scenarioName;
-      },
-      get scenarioJson() {
-        return app.scenarioJson;
-      },
-      get selected() {
-        return app.selected;
-      },
-      get comparing() {
-        return app.compare.active;
-      },
-      runScenario: (s, seed, opts) => this.runScenario(s, seed, opts),
-      frameMoment: (t, hop, opts) => this.frameMoment(t, hop, opts),
-      keepForCompare: () => this.compare.keep(),
-      leaveCompare: () => this.compare.leave(),
-      lessonChanged: () => this.lessonChanged(),
-    });
-    const controls = {
-      get p() {
-        return app.p;
-      },
-      get selected() {
-        return app.selected;
-      },
-      get compact() {
-        return app.ladder.compact;
-      },
-      call: (b: RequestBody) => this.call(b),
-      pickLesson: (id: string) => void this.lessons.pick(id),
-      openFiles: (fs: readonly File[]) => this.openFiles(fs),
-      setCompact: (on: boolean) => this.setCompact(on),
-      fit: () => this.ladder.fit(),
-      exportSvg: () => this.ladder.exportSvg(),
-      exportPng: () => this.ladder.exportPng(),
-      showError: (m: string) => this.showError(m),
-      togglePlay: () => this.bar.toggle(),
-      step: (d: 1 | -1) => this.step(d),
-      jumpNext: () => this.jump(this.bar.kind),
-      select: (i: number, r: boolean) => this.select(i, r),
-      home: () => this.moveTo(0),
-      end: () => this.moveTo(this.p?.end ?? 0),
-      languageChanged: () => this.saveUrl(),
-    };
-    setupHeader(controls);
-    setupKeys(controls);
-    setupDrop(controls);
+    this.lessons = new LessonMode($('lesson'), this);
+    bindControls(this);
     this.relations = new RelationsUi(this);
     this.compare = new CompareMode(this);
     this.scenarioPanel.onKeep = () => void this.compare.keep();
@@ -211,17 +121,29 @@ export class App {
     return this.lessons.lesson;
   }
 
+  get comparing(): boolean {
+    return this.compare.active;
+  }
+
+  keepForCompare(): Promise<void> {
+    return this.compare.keep();
+  }
+
+  leaveCompare(): void {
+    this.compare.leave();
+  }
+
+  statusText(): string {
+    return this.status.textContent ?? '';
+  }
+
   /** The loaded trace's relations, once the worker has sent them. */
   get relationsReady(): Promise<readonly Relation[]> {
     return this.relations.ready.then(() => this.relations.relations);
   }
 
   call(body: RequestBody, transfer: Transferable[] = [], progress?: (r: Response) => void): Promise<Response> {
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.waiting.set(id, { resolve, ...(progress ? { progress } : {}) });
-      this.worker.postMessage({ ...body, id } as Request, transfer);
-    });
+    return this.worker.call(body, transfer, progress);
   }
 
   start(): Promise<void> {
@@ -234,7 +156,7 @@ export class App {
     this.lessonChanged();
   }
 
-  private lessonChanged(): void {
+  lessonChanged(): void {
     const sel = document.getElementById('lesson-select') as HTMLSelectElement | null;
     if (sel) sel.value = this.lesson?.id ?? '';
     // compare mode keeps the lesson pane: a what-if step is read beside its two runs
@@ -269,7 +191,7 @@ export class App {
     return true;
   }
 
-  private restore(keep: { t: number; hop: number }, end: number, n: number): void {
+  restore(keep: { t: number; hop: number }, end: number, n: number): void {
     this.seek(Math.min(keep.t, end));
     if (keep.hop >= 0 && keep.hop < n) this.select(keep.hop, false, false);
   }
@@ -279,7 +201,7 @@ export class App {
     return this.files.open(files);
   }
 
-  private showJson(name: string, r: TraceResponse): void {
+  showJson(name: string, r: TraceResponse): void {
     this.setLesson(undefined);
     this.setSource(false, undefined);
     this.scenarioName = r.scenario && typeof r.scenario.name === 'string' ? r.scenario.name : undefined;
@@ -294,7 +216,7 @@ export class App {
     this.load(r.packed, `${name} · ${r.packed.n} hops · read in ${r.ms.toFixed(0)} ms`, name);
   }
 
-  private showCapture(name: string, r: TraceResponse): void {
+  showCapture(name: string, r: TraceResponse): void {
     this.clearError();
     this.setLesson(undefined);
     this.scenarioName = undefined;
@@ -524,12 +446,12 @@ export class App {
     this.saveUrl();
   }
 
-  private async filter(f: ListFilter): Promise<void> {
+  async filter(f: ListFilter): Promise<void> {
     const r = await this.call({ type: 'filter', proto: f.proto, host: f.host, text: f.text });
     if (r.type === 'filtered') this.list.setIndices(r.indices);
   }
 
-  private saveUrl(): void {
+  saveUrl(): void {
     clearTimeout(this.urlTimer);
     this.urlTimer = setTimeout(() => {
       const q = viewUrl(this);

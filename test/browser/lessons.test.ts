@@ -223,6 +223,10 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('lessons in Chromium',
     expect(await app(page, () => (window as unknown as { rtclab: AppHandle }).rtclab.compare.active)).toBe(true);
     const left = (await box(page, '.left'))!;
     expect(left.width).toBeGreaterThan(150);
+    // the narrower ladder column of compare mode: the clock and the jump menu still side by side without overlap
+    const center = (await box(page, '.center'))!;
+    for (const id of ['clock', 'jump-kind', 'jump', 'scrubber']) expect(inside((await box(page, `[data-testid=${id}]`))!, center), id).toBe(true);
+    expect(overlap((await box(page, '[data-testid=clock]'))!, (await box(page, '.timeline-jump'))!)).toBe(false);
     expect(await page.locator('[data-testid=question]').isVisible()).toBe(true);
     expect(await answer(page, 'number')).toBe('true');
     await expectReadable(page, 'what-if');
