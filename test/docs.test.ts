@@ -294,10 +294,10 @@ describe('docs/visualizer.md', () => {
     const dirs = readdirSync(new URL('lessons/', ROOT), { withFileTypes: true }).filter((d) => d.isDirectory());
     expect(dirs.length).toBeGreaterThan(0);
     for (const d of dirs) {
-      const l = JSON.parse(read(`lessons/${d.name}/lesson.json`)) as { id: string; title: string; scenario: unknown };
+      const l = JSON.parse(read(`lessons/${d.name}/lesson.json`)) as { id: string; title: { en: string }; scenario: unknown };
       const row = text.split('\n').find((r) => r.includes(`\`${l.id}\``));
       expect(row, `lesson ${l.id}`).toBeDefined();
-      expect(row).toContain(l.title);
+      expect(row).toContain(l.title.en);
       if (typeof l.scenario === 'string') expect(row).toContain(`\`${l.scenario}\``);
       if (l.id === DEFAULT_LESSON) expect(row).toContain('the default');
     }

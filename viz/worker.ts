@@ -77,7 +77,10 @@ function run(id: number, scenario: string | Record<string, unknown>, seed: numbe
     // a valid scenario the simulator could not run: say where, not just what
     throw new Error(`the simulator failed running "${s.name}"${seed !== undefined ? ` (seed ${seed})` : ''}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  sendTrace(id, trace, packTrace(trace), s.title, t0, { scenario: raw });
+  // the run's own key log opens its DTLS records in the packet detail, as a capture's does (one link = one vantage)
+  const keyLog = traceKeyLog(trace);
+  const keyed = keyLog ? new KeyedDetail(trace.hops, [keyLog], true, false) : undefined;
+  sendTrace(id, trace, packTrace(trace), s.title, t0, { scenario: raw, ...(keyed ? { keyed } : {}) });
 }
 
 function capture(id: number, name: string, bytes: Uint8Array, keyLog: KeyLogFile | undefined): void {
@@ -85,7 +88,7 @@ function capture(id: number, name: string, bytes: Uint8Array, keyLog: KeyLogFile
   const what = keyLog ? `read and dissected with ${keyLog.name}` : 'read and dissected';
   const loaded = loadCapture(bytes, name, (done, total) => post({ type: 'progress', id, done, total, what }), keyLog);
   const { trace, srtp, labels, warnings, keys } = loaded;
-  const keyed = loaded.keyLogs.length > 0 ? new KeyedDetail(trace.hops, loaded.keyLogs, loaded.vantages) : undefined;
+  const keyed = loaded.keyLogs.length > 0 ? new KeyedDetail(trace.hops, loaded.keyLogs, loaded.vantages, true) : undefined;
   sendTrace(id, trace, packTrace(trace), name, t0, { warnings, srtp, labels, capture: { name, bytes }, ...(keys ? { keys } : {}), ...(keyed ? { keyed } : {}) });
 }
 

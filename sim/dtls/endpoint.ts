@@ -51,6 +51,8 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
   reason: string | undefined;
   connectedAt: Micros | undefined;
   startedAt: Micros | undefined;
+  /** When the handshake began: the client's first ClientHello sent, or the ClientHello the server accepted. */
+  handshakeBeganAt: Micros | undefined;
   /** Records dropped by the anti-replay window, bad MACs and other discards, by reason. */
   readonly dropped: Record<string, number> = {};
   fingerprintVerified = false;
@@ -248,7 +250,7 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
   connected(): void {
     this.connectedAt = this.now;
     this.sender.finish();
-    this.setState('connected', `handshake complete in ${((this.now - (this.startedAt ?? 0)) / 1000).toFixed(1)} ms`);
+    this.setState('connected', `handshake complete in ${((this.now - (this.handshakeBeganAt ?? this.startedAt ?? 0)) / 1000).toFixed(1)} ms`);
     const line = this.session.srtpSecretLine();
     if (line) {
       this.out.push({ type: 'secret', kind: 'srtp', text: line });
@@ -266,6 +268,8 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
     if (this.config.role === 'client' && !this.remoteAddr) return;
     this.started = true;
     this.startedAt = this.now;
+    // a server's handshake begins with the first ClientHello (onHandshakeRecord), not while it waits for one
+    if (this.config.role === 'client') this.handshakeBeganAt = this.now;
     this.setState('connecting', this.config.role === 'client' ? 'sending ClientHello' : 'waiting for a ClientHello');
     if (this.config.role === 'client') this.role.start();
   }
@@ -341,6 +345,8 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
     }
     if (!this.remoteAddr) this.remoteAddr = from;
     else if (!sameTransportAddress(from, this.remoteAddr)) return this.count('foreign-source');
+    // the server's handshake time counts from the ClientHello it keeps state for (after the cookie, if any)
+    this.handshakeBeganAt ??= this.now;
     // Our messages continue the client's numbering (RFC 6347 §4.2.2); the reassembler expects the next one.
     this.nextMessageSeq = messageSeq;
     this.reassembler.nextSeq = messageSeq + 1;

@@ -91,7 +91,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('visualizer in Chromiu
     await expect.poll(() => page.locator('[data-testid=panel-ice]').textContent()).toContain('No ICE agent in this scenario');
     await page.locator('[data-testid=step-forward]').click(); // 1 ms: natA forwards the first probe
     await expect.poll(() => table.locator('tr[data-mapping]').count()).toBe(1);
-    expect(await table.locator('td.ext').first().textContent()).toBe('203.0.113.10:5000');
+    expect(await table.locator('.ext').first().textContent()).toBe('203.0.113.10:5000');
     await page.screenshot({ path: artifact('03-step-forward-mapping.png') });
     await page.keyboard.press('ArrowLeft');
     await expect.poll(() => table.locator('tr[data-mapping]').count()).toBe(0);
@@ -179,7 +179,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('visualizer in Chromiu
     await page.locator('[data-testid=tab-scenario]').click();
     await page.locator('[data-key="natA.mapping"]').selectOption('address-and-port-dependent');
     await page.locator('[data-testid=rerun]').click();
-    await waitForStatus(page, /Restricted cone NAT · seed 1 · \d+ hops/);
+    await waitForStatus(page, /Restricted cone NAT \(edited\) · seed 1 · \d+ hops/);
     await page.locator('[data-tab=state]').click();
     await page.keyboard.press('End');
     const table = page.locator('[data-testid="nat-table-natA"]');

@@ -98,6 +98,6 @@ describe('compare in the URL', () => {
   });
 
   it('drops assignments that are not path=value and a run A without a valid name', () => {
-    expect(parseViewState('?scenario=call-p2p&set=<b>x</b>&a=Bad%20Name')).toEqual({ scenario: 'call-p2p' });
+    expect(parseViewState('?scenario=call-p2p&set=<b>x</b>&a=Bad%20Name')).toEqual({ scenario: 'call-p2p', problems: ['a=Bad Name is not a preset name'] });
   });
 });

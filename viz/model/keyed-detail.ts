@@ -23,6 +23,8 @@ export class KeyedDetail {
     private readonly hops: readonly Hop[],
     private readonly keyLogs: readonly string[],
     private readonly vantages: boolean,
+    /** A capture's checksums may be offloaded (not yet filled in): unverified, as Wireshark leaves them. */
+    private readonly capture = true,
   ) {}
 
   /** Hop `i` dissected with the keys and the state of its flow, as plain data (it crosses to the main thread). */
@@ -42,7 +44,7 @@ export class KeyedDetail {
   }
 
   private fresh(): Dissector {
-    const d = new Dissector();
+    const d = new Dissector(this.capture ? { verifyChecksums: false } : {});
     for (const text of this.keyLogs) d.addKeyLog(text);
     return d;
   }

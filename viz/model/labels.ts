@@ -5,6 +5,9 @@ import { PROTOCOLS, hopBytes, type PackedTrace } from './packed.ts';
 
 const WITH_SPANS = { spans: true } as const;
 const NO_SPANS = { spans: false } as const;
+// a capture's UDP/TCP checksums may be offloaded (loopback, the sending host): left unverified, as Wireshark does
+const WITH_SPANS_UNVERIFIED = { spans: true, verifyChecksums: false } as const;
+const NO_SPANS_UNVERIFIED = { spans: false, verifyChecksums: false } as const;
 
 /** What the ladder and list show for one hop: the dissector's summary and the addresses as they are on this link. */
 export interface HopLabel {
@@ -53,7 +56,9 @@ export class LabelCache {
   /** Hop i dissected on its own; `spans` false for a label (summary and addresses only), true for the detail pane. */
   dissect(i: number, spans = true): DissectedPacket | undefined {
     const b = hopBytes(this.p, i);
-    return b.length === 0 ? undefined : dissectPacket(b, spans ? WITH_SPANS : NO_SPANS);
+    if (b.length === 0) return undefined;
+    if (this.p.meta.source === 'capture') return dissectPacket(b, spans ? WITH_SPANS_UNVERIFIED : NO_SPANS_UNVERIFIED);
+    return dissectPacket(b, spans ? WITH_SPANS : NO_SPANS);
   }
 
   private compute(i: number): HopLabel {

@@ -117,8 +117,22 @@ describe('address bar', () => {
     expect(parseViewState(formatViewState(v))).toEqual(v);
   });
 
-  it('ignores values that are not ours', () => {
-    expect(parseViewState('?lesson=<script>&seed=x&t=soon')).toEqual({});
+  it('uses no value that is not ours, and names each one it could not use', () => {
+    const v = parseViewState('?lesson=<script>&seed=-3&t=abc&hop=x1&lang=fr');
+    expect(v).toEqual({ problems: expect.any(Array) });
+    expect(v.problems).toEqual([
+      'lesson=<script> is not a lesson id (lower-case letters, digits and -)',
+      'seed=-3 is not a seed (a whole number from 0, at most 15 digits)',
+      't=abc is not a time (like 2.5s, 61ms or 300us)',
+      'hop=x1 is not a hop number',
+      'lang=fr is not en or zh',
+    ]);
+  });
+
+  it('keeps the language in the link (English is the default and not written)', () => {
+    expect(formatViewState({ lang: 'zh', t: 0 })).toBe('?t=0us&lang=zh');
+    expect(parseViewState('?lang=zh').lang).toBe('zh');
+    expect(formatViewState({ lang: 'en', t: 0 })).toBe('?t=0us');
   });
 });
 

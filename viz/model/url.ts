@@ -14,6 +14,10 @@ export interface ViewState {
   set?: string[];
   /** Compare mode: run A, kept beside the current run (B). */
   a?: RunRef;
+  /** The page's language. */
+  lang?: 'en' | 'zh';
+  /** Values the address bar holds that could not be used, each said (never silently ignored). */
+  problems?: string[];
 }
 
 /** A run by preset name, seed and assignments (what `rtclab run NAME --seed N --set …` takes). */
@@ -54,28 +58,52 @@ export function checkAssignments(list: readonly string[], param = 'set'): string
 export function parseViewState(search: string): ViewState {
   const q = new URLSearchParams(search);
   const out: ViewState = {};
+  const problems: string[] = [];
+  const bad = (param: string, value: string, want: string): void => void problems.push(`${param}=${value.length > 40 ? `${value.slice(0, 40)}…` : value} is not ${want}`);
   const lesson = q.get('lesson');
-  if (lesson && NAME.test(lesson)) out.lesson = lesson;
+  if (lesson !== null) {
+    if (NAME.test(lesson)) out.lesson = lesson;
+    else bad('lesson', lesson, 'a lesson id (lower-case letters, digits and -)');
+  }
   const scenario = q.get('scenario');
-  if (scenario && NAME.test(scenario)) out.scenario = scenario;
+  if (scenario !== null) {
+    if (NAME.test(scenario)) out.scenario = scenario;
+    else bad('scenario', scenario, 'a preset name (lower-case letters, digits and -)');
+  }
   const seed = q.get('seed');
-  if (seed !== null && SEED.test(seed)) out.seed = Number(seed);
+  if (seed !== null) {
+    if (SEED.test(seed)) out.seed = Number(seed);
+    else bad('seed', seed, 'a seed (a whole number from 0, at most 15 digits)');
+  }
   const t = q.get('t');
   if (t !== null) {
     const d = parseDuration(t);
-    if (typeof d === 'number') out.t = d;
+    if (typeof d === 'number' && d >= 0) out.t = d;
+    else bad('t', t, 'a time (like 2.5s, 61ms or 300us)');
   }
   const hop = q.get('hop');
-  if (hop !== null && /^\d{1,9}$/.test(hop)) out.hop = Number(hop);
-  if (q.get('compact') === '1') out.compact = true;
+  if (hop !== null) {
+    if (/^\d{1,9}$/.test(hop)) out.hop = Number(hop);
+    else bad('hop', hop, 'a hop number');
+  }
+  const compact = q.get('compact');
+  if (compact === '1') out.compact = true;
+  else if (compact !== null && compact !== '0') bad('compact', compact, '1 or 0');
+  const lang = q.get('lang');
+  if (lang === 'en' || lang === 'zh') out.lang = lang;
+  else if (lang !== null) bad('lang', lang, 'en or zh');
   const set = assignments(q.getAll('set'));
   if (set && out.scenario) out.set = set;
   const a = q.get('a');
-  if (a && NAME.test(a)) {
-    const aseed = q.get('aseed');
-    const aset = assignments(q.getAll('aset'));
-    out.a = { scenario: a, ...(aseed !== null && SEED.test(aseed) ? { seed: Number(aseed) } : {}), ...(aset ? { set: aset } : {}) };
+  if (a !== null) {
+    if (NAME.test(a)) {
+      const aseed = q.get('aseed');
+      if (aseed !== null && !SEED.test(aseed)) bad('aseed', aseed, 'a seed (a whole number from 0)');
+      const aset = assignments(q.getAll('aset'));
+      out.a = { scenario: a, ...(aseed !== null && SEED.test(aseed) ? { seed: Number(aseed) } : {}), ...(aset ? { set: aset } : {}) };
+    } else bad('a', a, 'a preset name');
   }
+  if (problems.length > 0) out.problems = problems;
   return out;
 }
 
@@ -87,6 +115,7 @@ export function formatViewState(s: ViewState): string {
   if (s.t !== undefined) q.set('t', formatDuration(Math.round(s.t)).replace('µs', 'us'));
   if (s.hop !== undefined) q.set('hop', String(s.hop));
   if (s.compact) q.set('compact', '1');
+  if (s.lang && s.lang !== 'en') q.set('lang', s.lang);
   for (const x of s.set ?? []) q.append('set', x);
   if (s.a) {
     q.set('a', s.a.scenario);

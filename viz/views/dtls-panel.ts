@@ -10,11 +10,26 @@ const CHECK_TEXT: Readonly<Record<DtlsEndpointView['fingerprintCheck'], string>>
   unchecked: 'accepted unchecked (nothing signaled)',
 };
 
+const CAPTURE_CERTIFICATE_TEXT =
+  'certificates: a capture carries no signaling, so there is no a=fingerprint to check them against. DTLS 1.2 sends them in the clear: select the Certificate packet to read them (DTLS 1.3 encrypts them: open the capture with its key log).';
+
+/** "client 127.0.0.1:52097 · server 127.0.0.1:35027" from the dissector's inferred handshake notes, if they say. */
+function capturedRoles(e: DtlsEndpointView): string | undefined {
+  for (const f of [...e.flights].reverse()) {
+    const m = /\(client ([^,]+), server ([^)]+)\)/.exec(f.detail);
+    if (m) return `client ${m[1]} · server ${m[2]}`;
+  }
+  return undefined;
+}
+
 /** One DTLS endpoint: role, state, flights in order, the peer certificate fingerprint check (RFC 8827 §6.5). */
 export function dtlsPanel(e: DtlsEndpointView): HTMLElement {
   const box = el('div', { class: 'dtls-endpoint', 'data-testid': 'dtls-endpoint', 'data-source': e.source });
+  // a capture's association: its roles are read from the handshake ("client A, server B"), not from signaling
+  const inferred = e.stateReason.startsWith('inferred from the capture');
+  const roles = inferred ? capturedRoles(e) : undefined;
   box.append(
-    el('h4', {}, `${e.source} `, el('span', { class: 'muted' }, e.role ? `DTLS ${e.role}` : 'role not decided')),
+    el('h4', {}, `${e.source} `, el('span', { class: 'muted', 'data-testid': 'dtls-role' }, e.role ? `DTLS ${e.role}` : roles ? `DTLS ${roles}` : inferred ? 'roles not seen yet (no ClientHello in the capture so far)' : 'role not decided')),
     el('p', {}, 'state ', el('strong', { 'data-testid': 'dtls-state', style: `color:${STATE_COLOURS[e.state] ?? 'inherit'}` }, e.state), e.stateReason ? el('span', { class: 'muted' }, ` (${e.stateReason})`) : '', e.cipherSuite ? ` · ${e.cipherSuite}` : ''),
   );
   if (e.flights.length > 0) {
@@ -26,7 +41,10 @@ export function dtlsPanel(e: DtlsEndpointView): HTMLElement {
     }
     box.append(table);
   }
-  box.append(el('p', { 'data-testid': 'dtls-fingerprint' }, 'peer certificate sha-256 ', el('code', { style: 'word-break:break-all' }, e.peerFingerprint ?? '—'), el('br', {}), CHECK_TEXT[e.fingerprintCheck]));
+  if (inferred && e.fingerprintCheck === 'pending') {
+    // nothing was signaled in a capture, so nothing to check against; DTLS 1.2 certificates are readable as they are
+    box.append(el('p', { 'data-testid': 'dtls-fingerprint' }, CAPTURE_CERTIFICATE_TEXT));
+  } else box.append(el('p', { 'data-testid': 'dtls-fingerprint' }, 'peer certificate sha-256 ', el('code', { style: 'word-break:break-all' }, e.peerFingerprint ?? '—'), el('br', {}), CHECK_TEXT[e.fingerprintCheck]));
   if (e.expectedFingerprint) box.append(el('p', {}, 'signaled ', el('code', { style: 'word-break:break-all' }, e.expectedFingerprint)));
   if (e.decryption) {
     // a capture read with a key log: decrypted (and the Finished messages checked), or the key did not fit

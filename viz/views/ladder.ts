@@ -5,7 +5,11 @@ import { rewrites, shortenLabel, type LabelCache } from '../model/labels.ts';
 import { lowerBound, type PackedTrace } from '../model/packed.ts';
 import { BACKGROUND, CURSOR_COLOUR, DROP_COLOUR, LANE_COLOUR, MUTED_COLOUR, REWRITE_COLOUR, SELECT_COLOUR, TEXT_COLOUR, protocolColour } from './colours.ts';
 import type { LadderOverlay } from './ladder-overlay.ts';
-import { CanvasPainter, SvgPainter, quantizeAlpha, type Painter } from './painter.ts';
+import { frameWindow, openingWindow } from './ladder-frame.ts';
+import { firstBurstEnd, overlaps, segmentDistance, shade } from './ladder-geometry.ts';
+
+export { firstBurstEnd } from './ladder-geometry.ts';
+import { CanvasPainter, SvgPainter, type Painter } from './painter.ts';
 
 const HEADER = 40;
 const LEFT = 78;
@@ -14,6 +18,9 @@ const ROW = 24;
 /** Above this many hops on screen, the ladder draws aggregated density instead of single arrows. */
 const DETAIL_LIMIT = 2000;
 const DROP_STOP = 0.78;
+/** Width of one character of the ladder's 11 px monospace font (labels are cut to the room they have). */
+const CHAR_W = 6.7;
+const LABEL_H = 13;
 
 export interface LadderCallbacks {
   select(hop: number): void;
@@ -49,6 +56,14 @@ export class Ladder {
   domain: readonly [number, number] | undefined;
   /** Called on every zoom or pan (a second ladder follows). */
   onZoom: ((t: ZoomTransform) => void) | undefined;
+  /** While a question waits for its answer: hops after the cursor are drawn without their labels. */
+  hideFuture = false;
+  /** The hops whose label the last frame drew, with the text drawn (tests check a checkpoint's is readable). */
+  readonly labelled = new Map<number, string>();
+  /** Whether the last frame drew aggregated density instead of single arrows. */
+  aggregated = false;
+  /** The boxes of the labels the last frame drew, x0 x1 y0 y1 each (tests check none overlaps another). */
+  labelBoxes: readonly number[] = [];
 
   constructor(
     private readonly host: HTMLElement,
@@ -85,8 +100,25 @@ export class Ladder {
     this.density = density;
     this.selected = -1;
     this.fit();
-    const burst = firstBurstEnd(p);
-    if (burst !== undefined) this.zoomTo(p.n > 0 ? p.t[0]! : 0, burst);
+    const w = openingWindow(p, firstBurstEnd(p), this.height);
+    if (w) this.zoomTo(w[0], w[1]);
+  }
+
+  /**
+   * Frames hop `i` readably: zoomed so that its label and its neighbours' are drawn (time mode: frameWindow; compact:
+   * rows at full height), panned so it sits a third of the way down.
+   */
+  frame(i: number): void {
+    const p = this.p;
+    if (!p || i < 0 || i >= p.n) return;
+    if (this.compact) {
+      const k = Math.max(1, this.transform.k);
+      const want = HEADER + (this.height - HEADER) / 3;
+      this.apply(zoomIdentity.translate(0, want - (HEADER + 10 + i * ROW) * k).scale(k));
+      return;
+    }
+    const [t0, t1] = frameWindow(p, i, this.height);
+    this.zoomTo(t0, t1);
   }
 
   setCompact(on: boolean): void {
@@ -105,7 +137,8 @@ export class Ladder {
   zoomTo(t0: number, t1: number): void {
     if (this.compact || !this.p) return;
     const base = this.baseScale();
-    const span = Math.max(1, base(t1) - base(t0));
+    // a span may be far below a pixel at the whole trace's scale (milliseconds of a 320 s run): no floor of 1 px
+    const span = Math.max(1e-9, base(t1) - base(t0));
     const k = Math.max(0.02, (this.height - HEADER - 20) / span);
     const ty = HEADER + 10 - k * base(t0);
     this.apply(zoomIdentity.translate(0, ty).scale(k));
@@ -250,7 +283,9 @@ export class Ladder {
     }
     for (let l = 0; l < p.lanes.length; l++) g.line(this.laneX(l), HEADER, this.laneX(l), h, LANE_COLOUR, 1);
     const [i0, i1] = this.visibleRange();
-    if (i1 - i0 > DETAIL_LIMIT) this.drawDensity(g, i0, i1);
+    this.labelled.clear();
+    this.aggregated = i1 - i0 > DETAIL_LIMIT;
+    if (this.aggregated) this.drawDensity(g, i0, i1);
     else {
       this.drawHops(g, i0, i1);
       if (this.overlays.length > 0) {
@@ -298,11 +333,15 @@ export class Ladder {
     const selPacket = sel >= 0 ? p.packet[sel]! : -1;
     // Labels sit between the two lanes of their hop: one column per lane gap (and one per lane for loopbacks).
     // A label is skipped when the last one drawn in its column is too close, so columns never overprint.
-    const lastLabelY = new Float64Array(2 * p.lanes.length + 1).fill(-Infinity);
+    // Labels sit between the two lanes of their hop, cut to the room between them; a label that would overlap one
+    // already drawn is skipped. The selected hop's label is placed first, so it is never the one skipped.
+    const placed: number[] = [];
     const roomy = this.compact ? ROW * this.transform.k >= 14 : true;
     const L = p.lanes.length;
     const lastHeadY = new Float64Array(L * L).fill(-Infinity);
     const lastJunctionY = new Float64Array(L).fill(-Infinity);
+    this.labelBoxes = placed;
+    if (sel >= i0 && sel < i1 && roomy) this.placeLabel(g, sel, placed, true);
     const here = this.scratch;
     for (let i = i0; i < i1; i++) {
       this.geometryInto(i, here);
@@ -350,27 +389,50 @@ export class Ladder {
           lastJunctionY[lane] = y2;
         }
       }
-      const mid = (Math.min(y1, y2) + Math.max(y1, y2)) / 2;
-      if (dropped && roomy) {
-        const reason = p.dropReasons[p.drop[i]!]!;
-        g.text(ex + (x2 > x1 ? -8 : 8), ey + 11, reason.length > 80 ? `${reason.slice(0, 79)}…` : reason, DROP_COLOUR, x2 > x1 ? 'right' : 'left');
-      }
-      const column = p.from[i]! + p.to[i]!;
-      if (!roomy || Math.abs(mid - lastLabelY[column]!) < 14) continue;
-      lastLabelY[column] = mid;
-      const lx = (x1 + x2) / 2;
-      const ly = this.compact ? y1 + 1 : mid - 7;
-      const l = labels.get(i);
-      const text = shortenLabel(l.summary);
-      g.text(lx, ly, text, future ? MUTED_COLOUR : TEXT_COLOUR, 'center', i === sel);
-      if (!dropped) {
-        const rw = rewrites(labels, p, i);
-        if (rw.src || rw.dst) {
-          const parts = [rw.src ? `src ${l.src}` : '', rw.dst ? `dst ${l.dst}` : ''].filter(Boolean).join(' · ');
-          g.text(lx, ly + 13, `rewritten: ${parts}`, REWRITE_COLOUR, 'center');
+      if (dropped && roomy && !(future && this.hideFuture)) {
+        // the drop reason, cut to the room beside the arrow's end, unless it would overprint a label
+        const room = Math.max(10, Math.floor((x2 > x1 ? ex - LEFT : this.width - RIGHT - ex) / CHAR_W) - 2);
+        const full = p.dropReasons[p.drop[i]!]!;
+        const reason = full.length > Math.min(80, room) ? `${full.slice(0, Math.min(80, room) - 1)}…` : full;
+        const w = reason.length * CHAR_W;
+        const rx0 = x2 > x1 ? ex - 8 - w : ex + 8;
+        if (!overlaps(placed, rx0, rx0 + w, ey + 4, ey + 18)) {
+          placed.push(rx0, rx0 + w, ey + 4, ey + 18);
+          g.text(ex + (x2 > x1 ? -8 : 8), ey + 11, reason, DROP_COLOUR, x2 > x1 ? 'right' : 'left');
         }
       }
+      if (roomy && i !== sel) this.placeLabel(g, i, placed, false);
     }
+  }
+
+  /** Draws hop i's label (and the rewrite line under it) if it fits without overlapping `placed` (x0 x1 y0 y1 …). */
+  private placeLabel(g: Painter, i: number, placed: number[], force: boolean): void {
+    const p = this.p!;
+    const future = p.t[i]! > this.cursor;
+    if (future && this.hideFuture) return;
+    const [x1, y1, x2, y2] = this.geometry(i);
+    const mid = (Math.min(y1, y2) + Math.max(y1, y2)) / 2;
+    const ly = this.compact ? y1 + 1 : mid - 7;
+    if (ly < HEADER + 8 || ly > this.height - 4) return;
+    const dropped = p.drop[i]! >= 0;
+    const labels = this.labels!;
+    const l = labels.get(i);
+    const rw = dropped ? { src: false, dst: false } : rewrites(labels, p, i);
+    const second = rw.src || rw.dst ? `rewritten: ${[rw.src ? `src ${l.src}` : '', rw.dst ? `dst ${l.dst}` : ''].filter(Boolean).join(' · ')}` : '';
+    // the room: between the hop's lanes (a loopback: one lane gap), inside the drawing area
+    const room = Math.max(Math.abs(x2 - x1), (this.width - LEFT - RIGHT) / Math.max(1, p.lanes.length)) - 8;
+    const chars = Math.max(8, Math.floor(room / CHAR_W));
+    const text = shortenLabel(l.summary, Math.min(64, chars));
+    const sub = second.length > chars ? `${second.slice(0, chars - 1)}…` : second;
+    const w = Math.max(text.length, sub.length) * CHAR_W;
+    const lx = Math.min(Math.max((x1 + x2) / 2, LEFT + w / 2 + 2), this.width - RIGHT - w / 2);
+    const top = ly - LABEL_H / 2;
+    const bottom = ly + LABEL_H / 2 + (sub ? 13 : 0);
+    if (!force && overlaps(placed, lx - w / 2, lx + w / 2, top, bottom)) return;
+    placed.push(lx - w / 2, lx + w / 2, top, bottom);
+    g.text(lx, ly, text, future ? MUTED_COLOUR : TEXT_COLOUR, 'center', i === this.selected);
+    if (sub) g.text(lx, ly + 13, sub, REWRITE_COLOUR, 'center');
+    this.labelled.set(i, text);
   }
 
   private drawDensity(g: Painter, i0: number, i1: number): void {
@@ -453,6 +515,13 @@ export class Ladder {
     if (i >= 0) this.cb.select(i);
   }
 
+  /** Whether time `t` is inside the drawn area (below the lane headers). */
+  onScreen(t: number): boolean {
+    if (!this.p) return false;
+    const y = this.yOf(t);
+    return y >= HEADER && y <= this.height;
+  }
+
   /** Screen position of a hop's midpoint (tests click it). */
   hopPoint(i: number): { x: number; y: number } {
     const [x1, y1, x2, y2] = this.geometry(i);
@@ -480,31 +549,3 @@ export class Ladder {
   }
 }
 
-/**
- * Where the first burst of activity ends: the first quiet gap longer than everything before it (a probe at 0 s,
- * its answers by 62 ms, nothing until 1 s). The ladder opens zoomed on that burst; `f` shows everything.
- */
-export function firstBurstEnd(p: PackedTrace): number | undefined {
-  if (p.n < 2) return undefined;
-  const t0 = p.t[0]!;
-  let reach = p.arrive[0]!;
-  for (let i = 1; i < p.n; i++) {
-    const gap = p.t[i]! - reach;
-    if (i >= 3 && gap > 2 * (reach - t0) && gap > 0) return reach + (reach - t0) * 0.12;
-    reach = Math.max(reach, p.arrive[i]!);
-  }
-  return undefined;
-}
-
-function segmentDistance(px: number, py: number, x1: number, y1: number, x2: number, y2: number): number {
-  const dx = x2 - x1;
-  const dy = y2 - y1;
-  const len = dx * dx + dy * dy;
-  const u = len === 0 ? 0 : Math.max(0, Math.min(1, ((px - x1) * dx + (py - y1) * dy) / len));
-  return Math.hypot(px - (x1 + u * dx), py - (y1 + u * dy));
-}
-
-/** How opaque a density bucket of `c` hops is drawn, in the painter's steps of 1/8 (so equal shades merge). */
-function shade(c: number): number {
-  return quantizeAlpha(Math.min(1, 0.25 + 0.1 * Math.log2(c)));
-}

@@ -90,6 +90,38 @@ export class PacketList {
     return this.indices ? this.indices[r]! : r;
   }
 
+  /** While a question waits: the summaries of rows after the cursor are hidden (the list must not tell the answer). */
+  set hideFuture(on: boolean) {
+    this.root.classList.toggle('hide-future', on);
+  }
+
+  /** Scrolls so the row of the last hop at or before time `t` is visible (the list follows the cursor). */
+  revealTime(t: number): void {
+    const p = this.p;
+    if (!p || p.n === 0) return;
+    let lo = 0;
+    let hi = p.n;
+    while (lo < hi) {
+      const m = (lo + hi) >>> 1;
+      if (p.t[m]! <= t) lo = m + 1;
+      else hi = m;
+    }
+    let hop = Math.max(0, lo - 1);
+    if (this.indices) {
+      // the last shown row at or before that hop
+      let a = 0;
+      let b = this.indices.length;
+      while (a < b) {
+        const m = (a + b) >>> 1;
+        if (this.indices[m]! <= hop) a = m + 1;
+        else b = m;
+      }
+      if (a === 0) return;
+      hop = this.indices[a - 1]!;
+    }
+    this.reveal(hop);
+  }
+
   /** Scrolls so the selected hop's row is visible. */
   reveal(hop: number): void {
     let r = hop;

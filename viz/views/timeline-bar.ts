@@ -1,5 +1,6 @@
 import { formatDuration } from '../../sim/core/time.ts';
 import type { Timeline } from '../model/timeline.ts';
+import { onLang, tr } from '../i18n.ts';
 import { clear, el } from './dom.ts';
 
 export interface TimelineCallbacks {
@@ -36,27 +37,32 @@ export class TimelineBar {
       b.addEventListener('click', fn);
       return b;
     };
-    this.playBtn = button('▶ play', 'Play / pause (space)', 'play', () => this.toggle());
+    this.playBtn = button(tr('play'), 'Play / pause (space)', 'play', () => this.toggle());
     this.speedSel = el('select', { 'aria-label': 'Speed', 'data-testid': 'speed' });
     for (const s of SPEEDS) this.speedSel.append(el('option', { value: String(s), ...(s === 0.1 ? { selected: '' } : {}) }, `${s}×`));
     this.kindSel = el('select', { 'aria-label': 'Event kind to jump to', 'data-testid': 'jump-kind' });
     this.slider = el('input', { type: 'range', min: '0', max: '1000', value: '0', 'aria-label': 'Time', 'data-testid': 'scrubber' });
     this.clock = el('span', { class: 'clock', 'data-testid': 'clock' }, '0µs');
     this.slider.addEventListener('input', () => cb.seek((Number(this.slider.value) / 1000) * this.end));
+    const back = button(tr('back'), 'Step back to the previous event (←)', 'step-back', () => cb.stepBack());
+    const fwd = button(tr('fwd'), 'Step forward to the next event (→)', 'step-forward', () => cb.stepForward());
+    const next = el('span', { class: 'muted' }, tr('next'));
+    const jump = button(tr('jump'), 'Jump to the next event of this kind (n)', 'jump', () => cb.jump(this.kindSel.value));
+    // two groups that wrap onto two lines in a narrow column instead of overflowing it
     this.root = el(
       'div',
       { class: 'timeline' },
-      button('◀ back', 'Step back to the previous event (←)', 'step-back', () => cb.stepBack()),
-      this.playBtn,
-      button('fwd ▶', 'Step forward to the next event (→)', 'step-forward', () => cb.stepForward()),
-      this.speedSel,
-      this.slider,
-      this.clock,
-      el('span', { class: 'muted' }, 'next:'),
-      this.kindSel,
-      button('jump', 'Jump to the next event of this kind (n)', 'jump', () => cb.jump(this.kindSel.value)),
+      el('div', { class: 'timeline-play' }, back, this.playBtn, fwd, this.speedSel, this.slider, this.clock),
+      el('div', { class: 'timeline-jump' }, next, this.kindSel, jump),
     );
     host.append(this.root);
+    onLang(() => {
+      back.textContent = tr('back');
+      fwd.textContent = tr('fwd');
+      next.textContent = tr('next');
+      jump.textContent = tr('jump');
+      this.playBtn.textContent = this.playing ? tr('pause') : tr('play');
+    });
   }
 
   setTimeline(tl: Timeline, end: number): void {
@@ -87,14 +93,14 @@ export class TimelineBar {
   play(): void {
     if (this.now() >= this.end) this.cb.seek(0);
     this.playing = true;
-    this.playBtn.textContent = '❚❚ pause';
+    this.playBtn.textContent = tr('pause');
     this.lastFrame = performance.now();
     requestAnimationFrame((ts) => this.tick(ts));
   }
 
   pause(): void {
     this.playing = false;
-    this.playBtn.textContent = '▶ play';
+    this.playBtn.textContent = tr('play');
   }
 
   private tick(ts: number): void {

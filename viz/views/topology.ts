@@ -77,32 +77,24 @@ function natTable(tb: NatTableState, t: number): HTMLElement {
     box.append(el('p', { class: 'empty-row', 'data-testid': 'nat-empty' }, 'No mappings: the first datagram from inside to the outside creates one.'));
     return box;
   }
-  // fixed layout, addresses wrapping: the table fits the side panel however long the addresses are
+  // one mapping on two lines: the translation whole (an address never breaks inside itself), then its state
   const table = el('table', { class: 'nat-mappings' });
   table.append(
-    el('colgroup', {}, ...['c-int', 'c-ext', 'c-bound', 'c-sent', 'c-exp', 'c-rep'].map((c) => el('col', { class: c }))),
-    el(
-      'tr',
-      {},
-      el('th', {}, 'internal'),
-      el('th', {}, 'external'),
-      el('th', { title: 'where inbound is accepted from (RFC 4787 §5 filtering)' }, 'bound to'),
-      el('th', { title: 'addresses sent to through this mapping' }, 'sent to'),
-      el('th', {}, 'expires in'),
-      el('th', { title: 'replied: an inbound datagram has used the mapping' }, '↩'),
-    ),
+    el('tr', {}, el('th', {}, 'internal ⇄ external'), el('th', { title: 'where inbound is accepted from (RFC 4787 §5 filtering)' }, 'bound to'), el('th', {}, 'expires in')),
   );
   for (const m of tb.mappings) {
     table.append(
       el(
         'tr',
-        { 'data-mapping': String(m.id) },
-        el('td', {}, m.internal),
-        el('td', { class: 'ext' }, m.external),
-        el('td', {}, m.boundTo ?? 'any (EIM)'),
-        el('td', {}, m.remotes.join(', ')),
+        { 'data-mapping': String(m.id), class: 'nat-map' },
+        el('td', { class: 'nat-pair' }, el('span', { class: 'addr' }, m.internal), ' ⇄ ', el('span', { class: 'addr ext' }, m.external)),
+        el('td', { class: 'addr' }, m.boundTo ?? 'any (EIM)'),
         el('td', { title: `expires at ${formatDuration(m.expires)}` }, formatDuration(Math.max(0, Math.round(m.expires - t)))),
-        el('td', { title: m.replied ? 'replied' : 'not replied' }, m.replied ? 'yes' : 'no'),
+      ),
+      el(
+        'tr',
+        { class: 'nat-map-more' },
+        el('td', { colspan: '3', class: 'muted' }, 'sent to ', ...m.remotes.flatMap((r, i) => [i > 0 ? ', ' : '', el('span', { class: 'addr' }, r)]), ` · ${m.replied ? 'replied' : 'not replied yet'}`),
       ),
     );
   }

@@ -1,0 +1,284 @@
+import { existsSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { artifact, CHROMIUM, openApp, startSession, type Session } from './harness.ts';
+
+// The teaching layer in Chromium, at the window sizes learners have (1280×800 and 1440×900): every lesson is run in
+// the page, every checkpoint is clicked and must frame a readable packet (selected, its label drawn, single arrows,
+// the list row in view), every question is answered through the page with the answer computed from the run; and
+// the defects of issue 14 stay fixed (layout, notice, selection ↔ cursor, Home, URL values, compare mode, …).
+
+type Box = { left: number; right: number; top: number; bottom: number; width: number; height: number };
+type LessonView = { id: string; checkpoints: { question?: { kind: string } }[] };
+type AppHandle = {
+  p?: { n: number; t: Float64Array; arrive: Float64Array; end: number; packet: Int32Array };
+  now: number;
+  selected: number;
+  allLessons: LessonView[];
+  lessons: { settled: Promise<void>; computed?: { value: string; hop?: number }; pick(id: string): Promise<void> };
+  ladder: { selected: number; aggregated: boolean; labelled: Map<number, string>; labelBoxes: readonly number[]; hopPoint(i: number): { x: number; y: number }; onScreen(t: number): boolean; canvas: HTMLCanvasElement; frames: number };
+  compare: { active: boolean };
+  select(i: number, reveal: boolean): void;
+};
+
+const SIZES = [
+  [1280, 800],
+  [1440, 900],
+] as const;
+
+const app = <T>(page: Page, f: (a: AppHandle) => T): Promise<T> => page.evaluate(f as unknown as (a: unknown) => T, undefined as unknown);
+
+async function settle(page: Page): Promise<void> {
+  await page.evaluate(() => (window as unknown as { rtclab: AppHandle }).rtclab.lessons.settled);
+  // two frames: the ladder and the panels draw on animation frames
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
+const box = (page: Page, sel: string): Promise<Box | undefined> =>
+  page.evaluate((s) => {
+    const e = document.querySelector(s);
+    if (!e) return undefined;
+    const r = e.getBoundingClientRect();
+    return { left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width, height: r.height };
+  }, sel);
+
+const inside = (a: Box, b: Box): boolean => a.left >= b.left - 0.5 && a.right <= b.right + 0.5 && a.top >= b.top - 0.5 && a.bottom <= b.bottom + 0.5;
+const overlap = (a: Box, b: Box): boolean => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+
+/** The frame checks: the packet the checkpoint names is selected, drawn as a single arrow with its label, listed. */
+async function expectReadable(page: Page, what: string): Promise<void> {
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const f = await page.evaluate(() => {
+    const a = (window as unknown as { rtclab: AppHandle }).rtclab;
+    const hop = a.selected;
+    const pt = hop >= 0 ? a.ladder.hopPoint(hop) : { x: -1, y: -1 };
+    const c = a.ladder.canvas.getBoundingClientRect();
+    const row = document.querySelector(`.list-row[data-hop="${hop}"]`)?.getBoundingClientRect();
+    const list = document.querySelector('.list-scroll')!.getBoundingClientRect();
+    return { hop, ladderSel: a.ladder.selected, aggregated: a.ladder.aggregated, label: a.ladder.labelled.get(hop), pt, w: c.width, h: c.height, row: row ? { top: row.top, bottom: row.bottom } : undefined, list: { top: list.top, bottom: list.bottom } };
+  });
+  expect(f.hop, `${what}: a packet is selected`).toBeGreaterThanOrEqual(0);
+  expect(f.ladderSel, what).toBe(f.hop);
+  expect(f.aggregated, `${what}: single arrows, not density bands`).toBe(false);
+  expect(f.label, `${what}: the selected packet's label is drawn`).toBeDefined();
+  expect(f.label!.length, `${what}: a readable label (${f.label})`).toBeGreaterThanOrEqual(8);
+  expect(f.pt.x > 0 && f.pt.x < f.w && f.pt.y > 40 && f.pt.y < f.h, `${what}: the arrow is on screen ${JSON.stringify(f.pt)}`).toBe(true);
+  expect(f.row, `${what}: the list shows its row`).toBeDefined();
+  expect(f.row!.top >= f.list.top - 1 && f.row!.bottom <= f.list.bottom + 1, `${what}: its row is in view`).toBe(true);
+}
+
+/** Answers the open question through the page with the answer computed from the run; returns the verdict. */
+async function answer(page: Page, kind: string): Promise<string | null> {
+  const computed = await app(page, () => (window as unknown as { rtclab: AppHandle }).rtclab.lessons.computed);
+  expect(computed).toBeDefined();
+  if (kind === 'choice') await page.locator(`[data-testid=question] input[value="${computed!.value}"]`).check();
+  else if (kind === 'number') await page.locator('[data-testid=number-answer]').fill(computed!.value);
+  else {
+    // click the packet's arrow on the ladder, as a learner does
+    const pt = await page.evaluate((h) => {
+      const a = (window as unknown as { rtclab: AppHandle }).rtclab;
+      const p = a.ladder.hopPoint(h);
+      const c = a.ladder.canvas.getBoundingClientRect();
+      return { x: c.left + p.x, y: c.top + p.y };
+    }, computed!.hop!);
+    await page.mouse.click(pt.x, pt.y);
+    await expect.poll(() => page.locator('[data-testid=picked]').textContent()).toMatch(/#\d+/);
+  }
+  await page.locator('[data-testid=check]').click();
+  await expect.poll(() => page.locator('[data-testid=verdict]').count()).toBe(1);
+  return page.locator('[data-testid=verdict]').getAttribute('data-right');
+}
+
+let s: Session;
+
+describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('lessons in Chromium', () => {
+  beforeAll(async () => {
+    s = await startSession();
+  }, 120_000);
+
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  for (const [w, h] of SIZES) {
+    it(`at ${w}×${h}: the controls fit their column, the list shows summaries, tables never break an address, ladder labels never overlap`, async () => {
+      const { page, errors } = await openApp(s, '?lesson=webrtc-call');
+      await page.setViewportSize({ width: w, height: h });
+      await page.waitForTimeout(300);
+      const view: Box = { left: 0, top: 0, right: w, bottom: h, width: w, height: h };
+      const center = (await box(page, '.center'))!;
+      for (const id of ['step-back', 'play', 'step-forward', 'scrubber', 'clock', 'jump-kind', 'jump']) {
+        const b = (await box(page, `[data-testid=${id}]`))!;
+        expect(inside(b, center), `${id} inside the ladder column ${JSON.stringify(b)} ${JSON.stringify(center)}`).toBe(true);
+        expect(inside(b, view), `${id} inside the window`).toBe(true);
+      }
+      const right = (await box(page, '.right'))!;
+      expect(overlap((await box(page, '[data-testid=jump-kind]'))!, right)).toBe(false);
+      expect(inside((await box(page, '.bottom'))!, view), 'the bottom pane is inside the window').toBe(true);
+      const summary = (await box(page, '.list-row[data-hop] .summary'))!;
+      expect(summary.width, 'the summary column').toBeGreaterThanOrEqual(140);
+      // the end of the call: the ICE checklist and NAT tables full; no address or priority wraps inside itself
+      await page.keyboard.press('End');
+      await expect.poll(() => page.locator('[data-testid=ice-checklist] tr.pair').count()).toBeGreaterThan(1);
+      const broken = await page.evaluate(() =>
+        [...document.querySelectorAll('.right span.addr, .right td.prio')]
+          .filter((e) => {
+            // the lines the text is laid out on: one, whatever its cell's height
+            const r = document.createRange();
+            r.selectNodeContents(e);
+            return new Set([...r.getClientRects()].filter((x) => x.width > 0).map((x) => Math.round(x.top))).size > 1;
+          })
+          .map((e) => e.textContent),
+      );
+      expect(broken).toEqual([]);
+      expect(await page.locator('[data-testid=ice-checklist] td.prio').first().textContent()).not.toMatch(/\s/);
+      // labels: none overlaps another, none over the lane headers or outside the canvas
+      for (const t of [0.05, 0.1, 2.3]) {
+        await page.evaluate((sec) => (window as unknown as { rtclab: { seek(t: number): void } }).rtclab.seek(sec * 1e6), t);
+        const boxes = await page.evaluate(() => [...(window as unknown as { rtclab: AppHandle }).rtclab.ladder.labelBoxes]);
+        const cw = await page.evaluate(() => (window as unknown as { rtclab: AppHandle }).rtclab.ladder.canvas.getBoundingClientRect().width);
+        for (let i = 0; i < boxes.length; i += 4) {
+          expect(boxes[i]!).toBeGreaterThanOrEqual(0);
+          expect(boxes[i + 1]!).toBeLessThanOrEqual(cw);
+          expect(boxes[i + 2]!).toBeGreaterThanOrEqual(40);
+          for (let j = i + 4; j < boxes.length; j += 4) {
+            const a = { left: boxes[i]!, right: boxes[i + 1]!, top: boxes[i + 2]!, bottom: boxes[i + 3]!, width: 0, height: 0 };
+            const b = { left: boxes[j]!, right: boxes[j + 1]!, top: boxes[j + 2]!, bottom: boxes[j + 3]!, width: 0, height: 0 };
+            expect(overlap(a, b), `labels ${i / 4} and ${j / 4} overlap`).toBe(false);
+          }
+        }
+      }
+      await page.screenshot({ path: artifact(`lessons-layout-${w}x${h}.png`) });
+      expect(errors).toEqual([]);
+      await page.close();
+    }, 180_000);
+  }
+
+  it('a checkpoint shows its notice; selecting a packet moves the cursor to it; the list follows the cursor; Home brings the cursor back on screen', async () => {
+    const { page, errors } = await openApp(s, '?lesson=webrtc-call');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.locator('[data-testid=checkpoint-3]').click();
+    await settle(page);
+    await expect.poll(() => page.locator('[data-testid=notice]').isVisible()).toBe(true);
+    expect(await page.locator('[data-testid=notice]').textContent()).toContain('Binding request crossed both NATs');
+    await expectReadable(page, 'checkpoint 3');
+    // the DTLS Finished checkpoint: its packet selected, the cursor where it arrived, the DTLS panel past it
+    await page.locator('[data-testid=checkpoint-5]').click();
+    await settle(page);
+    const fin = await app(page, () => {
+      const a = (window as unknown as { rtclab: AppHandle }).rtclab;
+      return { hop: a.selected, now: a.now, arrive: a.p!.arrive[a.selected]! };
+    });
+    expect(fin.now).toBeGreaterThanOrEqual(fin.arrive);
+    // the simulated run's DTLS records open in the detail with the run's own key log
+    await expect.poll(() => page.locator('#detail').textContent(), { timeout: 20_000 }).toMatch(/plaintext|Finished/);
+    // a click on a list row selects and moves the cursor to the hop's arrival
+    const row = page.locator('.list-row[data-hop]').nth(3);
+    const hop = Number(await row.getAttribute('data-hop'));
+    await row.click();
+    await expect.poll(() => app(page, () => (window as unknown as { rtclab: AppHandle }).rtclab.now)).toBe(await page.evaluate((i) => (window as unknown as { rtclab: AppHandle }).rtclab.p!.arrive[i]!, hop));
+    // stepping forward: the list scrolls with the cursor
+    await page.keyboard.press('End');
+    await page.keyboard.press('Home');
+    await expect.poll(() => app(page, () => (window as unknown as { rtclab: AppHandle }).rtclab.now)).toBe(0);
+    expect(await app(page, () => (window as unknown as { rtclab: AppHandle }).rtclab.ladder.onScreen(0))).toBe(true);
+    for (let i = 0; i < 40; i++) await page.keyboard.press('ArrowRight');
+    const follow = await page.evaluate(() => {
+      const a = (window as unknown as { rtclab: AppHandle }).rtclab;
+      const rows = [...document.querySelectorAll('.list-row[data-hop]')].map((r) => Number((r as HTMLElement).dataset.hop));
+      let last = 0;
+      for (let i = 0; i < a.p!.n && a.p!.t[i]! <= a.now; i++) last = i;
+      return { rows, last };
+    });
+    expect(follow.rows).toContain(follow.last);
+    await page.keyboard.press('End');
+    expect(await app(page, () => (window as unknown as { rtclab: AppHandle }).rtclab.ladder.onScreen((window as unknown as { rtclab: AppHandle }).rtclab.p!.end))).toBe(true);
+    await page.screenshot({ path: artifact('lessons-cursor-follow.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 180_000);
+
+  it('bad address-bar values are each reported; the error box sits under the status line and a later run clears it', async () => {
+    const { page } = await openApp(s, '?lesson=nope&t=abc&hop=99999&seed=-3&lang=xx');
+    await expect.poll(() => page.locator('[data-testid=error]').isVisible()).toBe(true);
+    const text = (await page.locator('[data-testid=error-text]').textContent()) ?? '';
+    expect(text).toMatch(/lesson=nope names no lesson/);
+    expect(text).toMatch(/t=abc is not a time/);
+    expect(text).toMatch(/hop=99999 is not in this run/);
+    expect(text).toMatch(/seed=-3 is not a seed/);
+    expect(text).toMatch(/lang=xx is not en or zh/);
+    expect(overlap((await box(page, '[data-testid=error]'))!, (await box(page, '[data-testid=status]'))!)).toBe(false);
+    await page.locator('[data-testid=lesson-select]').selectOption('nat-basics');
+    await expect.poll(() => page.locator('[data-testid=error]').isVisible()).toBe(false);
+    await expect.poll(() => page.locator('[data-testid=status]').textContent()).toMatch(/Restricted cone NAT · seed 1/);
+    await page.close();
+  }, 120_000);
+
+  it('a what-if step keeps the run as A beside the changed run B, with the lesson still on screen; answers and progress are kept', async () => {
+    const { page, errors } = await openApp(s, '?lesson=nat-basics');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.evaluate(() => localStorage.clear());
+    await page.locator('[data-testid=checkpoint-5]').click();
+    await settle(page);
+    expect(await app(page, () => (window as unknown as { rtclab: AppHandle }).rtclab.compare.active)).toBe(true);
+    const left = (await box(page, '.left'))!;
+    expect(left.width).toBeGreaterThan(150);
+    // the narrower ladder column of compare mode: the clock and the jump menu still side by side without overlap
+    const center = (await box(page, '.center'))!;
+    for (const id of ['clock', 'jump-kind', 'jump', 'scrubber']) expect(inside((await box(page, `[data-testid=${id}]`))!, center), id).toBe(true);
+    expect(overlap((await box(page, '[data-testid=clock]'))!, (await box(page, '.timeline-jump'))!)).toBe(false);
+    expect(await page.locator('[data-testid=question]').isVisible()).toBe(true);
+    expect(await answer(page, 'number')).toBe('true');
+    await expectReadable(page, 'what-if');
+    await expect.poll(() => page.evaluate(() => localStorage.getItem('rtclab.progress.v1'))).toContain('"5":{"right":true');
+    await page.locator('[data-testid=lesson-index] summary').click();
+    expect(await page.locator('[data-testid=lesson-progress-nat-basics]').textContent()).toMatch(/^1\/\d+$/);
+    await page.screenshot({ path: artifact('lessons-what-if-1280x800.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 180_000);
+
+  it('the language switch puts the lesson and the page in Chinese and the link keeps it; lang=zh opens in Chinese', async () => {
+    const { page, errors } = await openApp(s, '?lesson=nat-basics');
+    await page.locator('[data-testid=lang-select]').selectOption('zh');
+    await expect.poll(() => page.locator('[data-testid=checkpoint-0]').textContent()).toContain('alice 从私有地址发送');
+    expect(await page.locator('[data-testid=step-back]').textContent()).toBe('◀ 后退');
+    await expect.poll(() => page.evaluate(() => location.search)).toContain('lang=zh');
+    await page.close();
+    const again = await openApp(s, '?lesson=nat-basics&lang=zh');
+    await expect.poll(() => again.page.locator('#lesson h2').first().textContent()).toContain('NAT 基础');
+    await again.page.locator('[data-testid=checkpoint-1]').click();
+    await settle(again.page);
+    expect(await again.page.locator('[data-testid=question] .prompt').textContent()).toContain('公网端口');
+    expect([...errors, ...again.errors]).toEqual([]);
+    await again.page.close();
+  }, 120_000);
+
+  it('every lesson runs; every checkpoint frames a readable packet; every question is answered from the run (1280×800)', async () => {
+    const { page, errors } = await openApp(s, '?lesson=webrtc-call');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const lessons = await app(page, () => (window as unknown as { rtclab: AppHandle }).rtclab.allLessons.map((l) => ({ id: l.id, kinds: l.checkpoints.map((c) => c.question?.kind ?? '') })));
+    expect(lessons.length).toBeGreaterThanOrEqual(5);
+    let questions = 0;
+    for (const l of lessons) {
+      await page.locator('[data-testid=lesson-select]').selectOption(l.id);
+      await settle(page);
+      for (const [i, kind] of l.kinds.entries()) {
+        const what = `${l.id} checkpoint ${i}`;
+        await page.locator(`[data-testid=checkpoint-${i}]`).click();
+        await settle(page);
+        expect(await page.locator('[data-testid=checkpoint-error]').count(), what).toBe(0);
+        if (kind) {
+          expect(await answer(page, kind), `${what}: answered right`).toBe('true');
+          questions++;
+        }
+        await expect.poll(() => page.locator('[data-testid=notice]').isVisible()).toBe(true);
+        await expectReadable(page, what);
+      }
+      await page.screenshot({ path: artifact(`lessons-run-${l.id}.png`) });
+    }
+    expect(questions).toBeGreaterThanOrEqual(10);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 900_000);
+});
