@@ -41,8 +41,9 @@ export class TcpHost {
     return this;
   }
 
+  /** Listens on `port` of every address of the host (IPv4 and IPv6) unless `ip` names one. */
   listen(port: number, options: { ip?: string; backlog?: number } = {}): TcpListener {
-    const l = this.stack.listen({ ip: options.ip ?? '0.0.0.0', port }, options.backlog);
+    const l = this.stack.listen({ ip: options.ip ?? '::', port }, options.backlog);
     this.pump();
     return l;
   }

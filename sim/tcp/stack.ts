@@ -85,7 +85,7 @@ export class TcpStack implements Endpoint {
 
   // ---------------------------------------------------------------- socket API
 
-  /** Opens a listening socket; `local.ip` may be a wildcard ("0.0.0.0", "::"). */
+  /** Opens a listening socket; `local.ip` may be a wildcard: "0.0.0.0" (IPv4) or "::" (both families). */
   listen(local: TransportAddress, backlog = 128): TcpListener {
     if (this.listeners.some((l) => l.local.port === local.port && (l.local.ip === local.ip || WILDCARD.has(l.local.ip) || WILDCARD.has(local.ip)))) {
       throw new Error(`${this.name}: TCP port ${local.port} is already listening`);
@@ -219,7 +219,12 @@ export class TcpStack implements Endpoint {
 
   private listenerFor(to: TransportAddress): TcpListener | undefined {
     const family = to.ip.includes(':') ? '::' : '0.0.0.0';
-    return this.listeners.find((l) => l.local.port === to.port && l.local.ip === to.ip) ?? this.listeners.find((l) => l.local.port === to.port && l.local.ip === family);
+    // "::" takes IPv4 too, as a Linux socket does without IPV6_V6ONLY
+    return (
+      this.listeners.find((l) => l.local.port === to.port && l.local.ip === to.ip) ??
+      this.listeners.find((l) => l.local.port === to.port && l.local.ip === family) ??
+      this.listeners.find((l) => l.local.port === to.port && l.local.ip === '::')
+    );
   }
 
   /** Sends the RST a closed port answers with (RFC 9293 §3.10.7.1). */
