@@ -18,6 +18,8 @@ export class TcpHost {
   readonly stack: TcpStack;
   readonly source: string;
   private timer: Timer | undefined;
+  /** The reason of the stack's next deadline ("tcp-rto", "tcp-delack", "time-wait" …), for panels. */
+  pendingReason: string | undefined;
   private pumping = false;
   private again = false;
   private readonly handlers: ((e: StackEvent) => void)[] = [];
@@ -105,6 +107,7 @@ export class TcpHost {
         case 'idle':
           this.timer?.cancel();
           this.timer = undefined;
+          this.pendingReason = undefined;
           return;
       }
     }
@@ -113,6 +116,7 @@ export class TcpHost {
   private arm(at: number, reason: string): void {
     if (this.timer && !this.timer.cancelled && this.timer.at === at && this.timer.reason === reason) return;
     this.timer?.cancel();
+    this.pendingReason = reason;
     this.timer = this.net.scheduler.at(at, reason, () => {
       this.timer = undefined;
       this.stack.handleTimeout(this.net.now);

@@ -7,6 +7,9 @@ import { twoHosts } from '../net/test-topology.ts';
 import type { TcpConfig } from './config.ts';
 import type { TcpConnection } from './connection.ts';
 import { decodeTcpDatagram } from '../wire/tcp/tcp-datagram.ts';
+import { wrapTcpSegment } from '../wire/tcp/tcp-ip.ts';
+import type { Host } from '../net/host.ts';
+import { buildSegment, type OutgoingSegment } from './segment.ts';
 
 /** Shared by the TCP tests: two hosts a (10.0.0.1) and b (10.0.0.2) on one link, each with a TCP stack. */
 export function tcpPair(link: Partial<LinkDirection> = {}, seed = 1, config: { a?: Partial<TcpConfig>; b?: Partial<TcpConfig> } = {}): { net: Network; a: TcpHost; b: TcpHost } {
@@ -105,4 +108,11 @@ export function segments(trace: Trace): { t: number; from: string; flags: string
     if (!t) return [];
     return [{ t: h.t, from: h.from, flags: t.flagsText, seq: t.sequenceNumber, ack: t.acknowledgmentNumber, len: t.payloadLength, window: t.window, options: t.options.map((o) => o.kind), dropped: h.drop !== undefined, bytes: h.bytes }];
   });
+}
+
+/** Puts a hand-made segment on the host's link as if the host sent it, whatever its source address. */
+export function inject(net: Network, host: Host, from: TransportAddress, to: TransportAddress, s: OutgoingSegment, mangle?: (segment: Uint8Array) => Uint8Array): void {
+  let segment = buildSegment(from, to, s);
+  if (mangle) segment = mangle(segment);
+  host.interfaces[0]!.send(wrapTcpSegment(from.ip, to.ip, segment), net.trace.newPacketId());
 }
