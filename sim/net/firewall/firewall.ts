@@ -97,7 +97,8 @@ export class Firewall {
     const rule = this.config.rules.find((r) => ruleMatches(r, packet));
     const action = rule ? rule.action : this.config.defaultAction;
     const name = rule ? rule.name : 'default';
-    const what = `${proto} ${fmt(src)} → ${fmt(dst)} (${direction}, ${packet.state})`;
+    const invalid = !flow && packet.syn === false ? ', not a SYN so no new connection' : '';
+    const what = `${proto} ${fmt(src)} → ${fmt(dst)} (${direction}, ${packet.state}${invalid})`;
     if (action === 'drop') {
       const why = rule ? `firewall rule "${rule.name}"${rule.description ? ` (${rule.description})` : ''}` : 'firewall default policy drop: no rule allows it';
       const reason = `${why}: ${what}`;
