@@ -65,7 +65,7 @@ export class TcpHost {
     this.pump();
   }
 
-  /** Drains the stack's outputs and events until both are empty, then arms its next timer. */
+  /** Drains the stack's events and outputs until both are empty, then arms its next timer. */
   pump(): void {
     if (this.pumping) {
       this.again = true;
@@ -73,13 +73,15 @@ export class TcpHost {
     }
     this.pumping = true;
     try {
+      // events first: an app that reads on 'readable' frees its window before the ACK goes out, as it would in
+      // a kernel whose reader was already waiting
       do {
         this.again = false;
-        this.drainOutputs();
         for (let e = this.stack.pollEvent(); e; e = this.stack.pollEvent()) {
           for (const h of this.handlers) h(e);
-          this.again = true;
         }
+        this.drainOutputs();
+        if (this.stack.hasEvents()) this.again = true;
       } while (this.again);
     } finally {
       this.pumping = false;

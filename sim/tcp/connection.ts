@@ -318,7 +318,7 @@ export class TcpConnection {
       this.sndWl2 = seg.ack;
       this.rcvEdge = seqAdd(this.rcvNxt, this.windowCandidate());
       this.setState('ESTABLISHED', 'SYN-ACK received');
-      this.ackNow = true;
+      this.sendAck(now); // the handshake's last ACK goes at once, before the app can act (as Linux does)
       this.owner.event({ type: 'connected', connection: this });
       return;
     }

@@ -127,6 +127,11 @@ export class TcpStack implements Endpoint {
     return this.events[this.eventHead++];
   }
 
+  /** Whether `pollEvent` has something. */
+  hasEvents(): boolean {
+    return this.eventHead < this.events.length;
+  }
+
   /** Live connections (TIME-WAIT included), in creation order. */
   connections(): TcpConnection[] {
     return [...this.conns.values()];
