@@ -48,7 +48,7 @@ export class TcpConnection extends TcpSender {
       this.stats.outOfWindow++;
       if (seg.rst) return;
       // a retransmitted FIN in TIME-WAIT restarts the 2*MSL wait (RFC 9293 §3.10.7.4)
-      if (seg.fin && this.state === 'TIME-WAIT') this.arm('time-wait', now + this.owner.config.timeWait);
+      if (seg.fin && this.state === 'TIME-WAIT' && seqAdd(seg.seq, seg.data.length) === seqAdd(this.rcvNxt, -1)) this.arm('time-wait', now + this.owner.config.timeWait);
       const rateLimited = segLen(seg) === 0 || seg.syn; // Linux never rate-limits ACKs for data: no ACK loop there
       this.invalidAck(now, `segment seq ${seg.seq} len ${segLen(seg)} outside the receive window [${this.rcvNxt}, ${this.rcvEdge})`, rateLimited);
       return;
@@ -58,6 +58,8 @@ export class TcpConnection extends TcpSender {
       if (seg.seq === this.rcvNxt) {
         this.owner.note('tcp.reset-received', `${this.name}: RST received in ${this.state}`, { state: this.state });
         if (this.state === 'SYN-RECEIVED' && this.passive) this.enterClosed(now, undefined, 'reset during the handshake');
+        // RFC 9293 §3.10.7.4: in CLOSING, LAST-ACK and TIME-WAIT a RST just ends it; the user is not told of a reset
+        else if (this.state === 'CLOSING' || this.state === 'LAST-ACK' || this.state === 'TIME-WAIT') this.enterClosed(now, undefined, `RST received in ${this.state}`);
         else this.enterClosed(now, this.state === 'SYN-RECEIVED' ? 'refused' : 'reset', 'connection reset by peer');
       } else {
         this.challengeAck(now, `RST with seq ${seg.seq} inside the window but not RCV.NXT ${this.rcvNxt}`);

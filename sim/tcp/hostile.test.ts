@@ -166,3 +166,17 @@ describe('unresponsive and half-open peers', () => {
     expect(syns).toEqual([0, 1, 3, 7, 15, 31, 63]);
   });
 });
+
+describe('odd but legal options', () => {
+  it('a SYN with window scale 15 is taken as 14 (RFC 7323 §2.3), not discarded', () => {
+    const p = tcpPair({ delay: 5 * MS });
+    p.b.listen(80);
+    inject(p.net, p.a.host, { ip: '10.0.0.77', port: 40000 }, { ip: '10.0.0.2', port: 80 }, { seq: 1000, ack: 0, flags: ['SYN'], window: 1000, options: [{ kind: 'mss', mss: 1000 }, { kind: 'window-scale', shift: 15 }] });
+    p.net.run(100 * MS);
+    const [c] = p.b.stack.connections();
+    expect(c!.state).toBe('SYN-RECEIVED');
+    const s = segments(p.net.finish());
+    expect(s[1]!.flags).toBe('ACK, SYN');
+    expect(s[1]!.options).toContain('window-scale');
+  });
+});

@@ -48,7 +48,9 @@ export function parseSegment(bytes: Uint8Array, from: TransportAddress, to: Tran
   const d = decodeTcp(bytes, { pseudo });
   const h = d.value;
   if (!h) return { error: d.problems[0]?.message ?? 'not a TCP segment' };
-  if (d.problems.length > 0) return { error: d.problems.map((p) => p.message).join('; ') };
+  // RFC 7323 §2.3: a window scale above 14 is used as 14, not a reason to discard the segment
+  const problems = d.problems.filter((p) => !p.message.startsWith('window scale shift'));
+  if (problems.length > 0) return { error: problems.map((p) => p.message).join('; ') };
   if (h.checksumStatus !== 'correct') return { error: `checksum ${h.checksumStatus}` };
   let mss: number | undefined;
   let windowScale: number | undefined;
