@@ -157,6 +157,7 @@ export class TcpConnection extends TcpSender {
       return false;
     }
     const window = seg.window << this.sndShift;
+    if (this.sackOk && seg.sack) this.scoreboard.update(seg.sack, seqGt(ack, this.sndUna) ? ack : this.sndUna, this.sndMax);
     if (seqGt(ack, this.sndUna)) {
       this.newAck(now, seg, ack);
     } else if (ack === this.sndUna && seg.data.length === 0 && !seg.fin && window === this.sndWnd && seqGt(this.sndMax, this.sndUna) && !this.probing) {
@@ -199,6 +200,7 @@ export class TcpConnection extends TcpSender {
     const base = this.bufferBase();
     this.sndUna = ack;
     this.sendBuf.consume(seqDiff(this.bufferBase(), base));
+    this.scoreboard.prune(ack);
     if (seqLt(this.sndNxt, ack)) this.sndNxt = ack;
     if (this.probing && seqGe(ack, this.sndMax)) {
       this.probing = false;
@@ -215,11 +217,12 @@ export class TcpConnection extends TcpSender {
     if (this.cc.inRecovery) {
       if (seqGe(ack, this.cc.recover)) {
         this.cc.exitRecovery(flight);
+        this.scoreboard.highRxt = ack;
         this.owner.note('tcp.recovery-exit', `${this.name}: full ACK ${ack}; fast recovery ends, cwnd ${this.cc.cwnd}`, { cwnd: this.cc.cwnd, ssthresh: this.cc.ssthresh });
       } else {
         // RFC 6582 §3.2 step 5: a partial ACK, the next hole goes at once
         const first = this.cc.onPartialAck(acked);
-        this.retransmitAt(now, this.sndUna);
+        this.scoreboard.retransmitted(this.sndUna, seqDiff(this.retransmitAt(now, this.sndUna), this.sndUna));
         if (first) this.arm('rto', now + this.rtt.rto);
       }
     } else {
@@ -239,7 +242,9 @@ export class TcpConnection extends TcpSender {
     this.stats.dupAcksReceived++;
     this.dupAcks++;
     if (this.cc.inRecovery) {
-      this.cc.onDupAckInRecovery();
+      // RFC 6675 §5 step (C) in spirit: while SACK shows a lost hole, each duplicate ACK sends it instead of
+      // inflating the window for new data (one segment out per segment that left the network)
+      if (!this.retransmitNextHole(now)) this.cc.onDupAckInRecovery();
       return;
     }
     if (this.dupAcks !== 3) return;
@@ -249,8 +254,21 @@ export class TcpConnection extends TcpSender {
     this.cc.enterRecovery(flight, this.sndMax);
     this.stats.fastRetransmits++;
     this.owner.note('tcp.fast-retransmit', `${this.name}: 3 duplicate ACKs for ${this.sndUna}; fast retransmit, ssthresh ${this.cc.ssthresh}, cwnd ${this.cc.cwnd}`, { seq: this.sndUna, ssthresh: this.cc.ssthresh, cwnd: this.cc.cwnd });
-    this.retransmitAt(now, this.sndUna);
+    this.scoreboard.highRxt = this.sndUna;
+    this.scoreboard.retransmitted(this.sndUna, seqDiff(this.retransmitAt(now, this.sndUna), this.sndUna));
     this.arm('rto', now + this.rtt.rto);
+  }
+
+  /** Retransmits the next hole the SACK scoreboard shows lost; false when there is none. */
+  private retransmitNextHole(now: Micros): boolean {
+    if (!this.sackOk || this.scoreboard.empty) return false;
+    const hole = this.scoreboard.nextHole(this.sndUna, this.effMss);
+    if (!hole) return false;
+    const end = this.retransmitAt(now, hole.seq, hole.len);
+    if (end === hole.seq) return false;
+    this.scoreboard.retransmitted(hole.seq, seqDiff(end, hole.seq));
+    this.stats.sackRetransmits++;
+    return true;
   }
 
   private processText(now: Micros, seg: Segment): void {

@@ -183,10 +183,10 @@ export abstract class TcpSender extends Tcb {
   }
 
   /** Retransmits the segment that starts at `seq` (fast retransmit, partial ACK, timeout). */
-  protected retransmitAt(now: Micros, seq: number): number {
+  protected retransmitAt(now: Micros, seq: number, maxLen = Number.POSITIVE_INFINITY): number {
     const bufferOffset = seqDiff(seq, this.bufferBase());
     const avail = Math.max(0, this.sendBuf.length - bufferOffset);
-    const len = Math.min(avail, this.effMss, Math.max(0, seqDiff(this.sndMax, seq)));
+    const len = Math.min(avail, this.effMss, maxLen, Math.max(0, seqDiff(this.sndMax, seq)));
     const fin = this.finSeq !== undefined && seqAdd(seq, len) === this.finSeq && seqGt(this.sndMax, this.finSeq);
     if (len === 0 && !fin) return seq;
     const flags: TcpFlagName[] = ['ACK'];
@@ -279,6 +279,7 @@ export abstract class TcpSender extends Tcb {
     }
     const flight = seqDiff(this.sndMax, this.sndUna);
     this.cc.onRetransmitTimeout(flight, this.sndMax);
+    this.scoreboard.clear(); // RFC 6675 §5.1: after a timeout, start over from SND.UNA (go-back-N)
     this.dupAcks = 0;
     this.sndNxt = this.sndUna; // go back N: everything after SND.UNA is sent again as the window reopens
     this.arm('rto', now + this.rtt.rto);

@@ -6,6 +6,7 @@ import { ReceiveBuffer, SendBuffer } from './buffers.ts';
 import type { TcpConnection } from './connection.ts';
 import { NewReno } from './newreno.ts';
 import { RttEstimator } from './rtt.ts';
+import { SackScoreboard } from './scoreboard.ts';
 import { buildSegment } from './segment.ts';
 import { seqAdd, seqDiff, seqGt } from './seq.ts';
 import type { ConnectionOwner, TcpConnectionStats, TcpError, TcpState } from './types.ts';
@@ -22,7 +23,7 @@ const TIMER_REASON: Record<TcbTimer, string> = { rto: 'tcp-rto', delack: 'tcp-de
  */
 export abstract class Tcb {
   state: TcpState;
-  readonly stats: TcpConnectionStats = { segmentsSent: 0, segmentsReceived: 0, bytesSent: 0, bytesReceived: 0, retransmissions: 0, fastRetransmits: 0, timeouts: 0, dupAcksReceived: 0, zeroWindowProbes: 0, challengeAcks: 0, outOfWindow: 0 };
+  readonly stats: TcpConnectionStats = { segmentsSent: 0, segmentsReceived: 0, bytesSent: 0, bytesReceived: 0, retransmissions: 0, fastRetransmits: 0, timeouts: 0, dupAcksReceived: 0, zeroWindowProbes: 0, challengeAcks: 0, outOfWindow: 0, sackRetransmits: 0 };
   /** Set once the connection ended badly. */
   error: TcpError | undefined;
   // send sequence space (RFC 9293 §3.3.1)
@@ -55,6 +56,8 @@ export abstract class Tcb {
   effMss = 536;
   protected readonly sendBuf: SendBuffer;
   protected readonly recvBuf = new ReceiveBuffer();
+  /** What the peer's SACK blocks say it holds above SND.UNA (RFC 6675 §3). */
+  readonly scoreboard = new SackScoreboard();
   protected finQueued = false;
   /** Sequence number of our FIN once its place is known (after close). */
   protected finSeq: number | undefined;

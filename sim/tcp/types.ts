@@ -60,4 +60,6 @@ export interface TcpConnectionStats {
   zeroWindowProbes: number;
   challengeAcks: number;
   outOfWindow: number;
+  /** Holes retransmitted because SACK blocks showed them lost (RFC 6675), beyond NewReno's one per partial ACK. */
+  sackRetransmits: number;
 }
