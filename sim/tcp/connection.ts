@@ -159,7 +159,7 @@ export class TcpConnection extends TcpSender {
     const window = seg.window << this.sndShift;
     if (this.sackOk && seg.sack) this.scoreboard.update(seg.sack, seqGt(ack, this.sndUna) ? ack : this.sndUna, this.sndMax);
     if (seqGt(ack, this.sndUna)) {
-      this.newAck(now, seg, ack);
+      this.newAck(now, ack);
     } else if (ack === this.sndUna && seg.data.length === 0 && !seg.fin && window === this.sndWnd && seqGt(this.sndMax, this.sndUna) && !this.probing) {
       this.duplicateAck(now);
     }
@@ -195,7 +195,7 @@ export class TcpConnection extends TcpSender {
     return true;
   }
 
-  private newAck(now: Micros, seg: Segment, ack: number): void {
+  private newAck(now: Micros, ack: number): void {
     const acked = seqDiff(ack, this.sndUna);
     const base = this.bufferBase();
     this.sndUna = ack;
@@ -234,7 +234,6 @@ export class TcpConnection extends TcpSender {
       this.wantWritable = false;
       this.owner.event({ type: 'writable', connection: this.self() });
     }
-    void seg;
   }
 
   /** RFC 5681 §3.2 and RFC 6582 §3.2: three duplicate ACKs retransmit; more inflate the window. */

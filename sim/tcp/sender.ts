@@ -67,7 +67,7 @@ export abstract class TcpSender extends Tcb {
   abort(now: Micros): void {
     this.appClosed = true;
     if (['SYN-RECEIVED', 'ESTABLISHED', 'FIN-WAIT-1', 'FIN-WAIT-2', 'CLOSE-WAIT'].includes(this.state)) {
-      this.send({ seq: this.sndNxt, ack: 0, flags: ['RST'], window: 0, options: [] }, 0);
+      this.send({ seq: this.sndNxt, ack: 0, flags: ['RST'], window: 0, options: [] });
     }
     this.enterClosed(now, undefined, 'aborted by the application');
   }
@@ -115,7 +115,7 @@ export abstract class TcpSender extends Tcb {
     const window = Math.floor(Math.min(c.receiveBuffer, 65535) / this.ourMss) * this.ourMss;
     if (ack) this.rcvEdge = seqAdd(this.rcvNxt, window);
     const retransmission = this.sndMax !== this.iss;
-    this.send({ seq: this.iss, ack: ack ? this.rcvNxt : 0, flags: ack ? ['SYN', 'ACK'] : ['SYN'], window, options }, 0);
+    this.send({ seq: this.iss, ack: ack ? this.rcvNxt : 0, flags: ack ? ['SYN', 'ACK'] : ['SYN'], window, options }, undefined, now);
     if (retransmission) this.stats.retransmissions++;
     else this.timed = { end: seqAdd(this.iss, 1), at: now };
     this.sndNxt = seqAdd(this.iss, 1);
@@ -169,7 +169,7 @@ export abstract class TcpSender extends Tcb {
   protected emitData(now: Micros, seq: number, bufferOffset: number, len: number, flags: TcpFlagName[]): void {
     const data = this.sendBuf.slice(bufferOffset, len);
     const retransmission = seqLt(seq, this.sndMax);
-    this.send({ seq, ack: this.rcvNxt, flags, window: 0, options: [] }, len, data, now);
+    this.send({ seq, ack: this.rcvNxt, flags, window: 0, options: [] }, data, now);
     const end = seqAdd(seq, len + (flags.includes('FIN') ? 1 : 0));
     if (retransmission) {
       this.stats.retransmissions++;

@@ -110,7 +110,7 @@ export class TcpStack implements Endpoint {
     }
     const l: TransportAddress = { ip: local.ip, port };
     if (this.conns.has(key(l, remote))) throw new Error(`${this.name}: a TCP connection ${fmt(l)} ⇄ ${fmt(remote)} already exists`);
-    const c = this.newConnection(now, l, remote, false);
+    const c = this.newConnection(l, remote, false);
     c.open(now);
     return c;
   }
@@ -210,14 +210,14 @@ export class TcpStack implements Endpoint {
       }
       return;
     }
-    const c = this.newConnection(now, to, from, true);
+    const c = this.newConnection(to, from, true);
     l.synQueue.push(c);
     c.acceptSyn(now, seg);
   }
 
-  private newConnection(now: Micros, local: TransportAddress, remote: TransportAddress, passive: boolean): TcpConnection {
+  private newConnection(local: TransportAddress, remote: TransportAddress, passive: boolean): TcpConnection {
     // RFC 9293 §3.4.1 / RFC 6528: the ISN must be unpredictable; ours comes from the stack's RNG stream
-    const c = new TcpConnection(this.owner, local, remote, passive, this.rng.u32(), this.rng.u32(), now);
+    const c = new TcpConnection(this.owner, local, remote, passive, this.rng.u32(), this.rng.u32());
     this.conns.set(key(local, remote), c);
     return c;
   }

@@ -82,7 +82,6 @@ export abstract class Tcb {
     readonly passive: boolean,
     isn: number,
     tsOffset: number,
-    now: Micros,
   ) {
     const c = owner.config;
     this.iss = isn >>> 0;
@@ -96,7 +95,6 @@ export abstract class Tcb {
     this.cc = new NewReno(536, c.initialWindow);
     this.cc.recover = this.iss;
     this.state = passive ? 'LISTEN' : 'SYN-SENT';
-    void now;
   }
 
   get name(): string {
@@ -113,14 +111,14 @@ export abstract class Tcb {
   }
 
   protected sendAck(now: Micros): void {
-    this.send({ seq: this.sndNxt, ack: this.rcvNxt, flags: ['ACK'], window: 0, options: [] }, 0, undefined, now);
+    this.send({ seq: this.sndNxt, ack: this.rcvNxt, flags: ['ACK'], window: 0, options: [] }, undefined, now);
   }
 
   /**
    * Puts a segment on the wire: fills in the advertised window and the timestamp and SACK options for
    * synchronized states, and clears the delayed ACK (every segment with ACK acknowledges everything).
    */
-  protected send(s: { seq: number; ack: number; flags: TcpFlagName[]; window: number; options: TcpOption[] }, len: number, data?: Uint8Array, now?: Micros): void {
+  protected send(s: { seq: number; ack: number; flags: TcpFlagName[]; window: number; options: TcpOption[] }, data?: Uint8Array, now?: Micros): void {
     let { window, options } = s;
     if (!s.flags.includes('SYN') && !s.flags.includes('RST')) {
       this.advanceWindow();
@@ -143,7 +141,6 @@ export abstract class Tcb {
     }
     this.stats.segmentsSent++;
     this.owner.transmit(this.local, this.remote, buildSegment(this.local, this.remote, { seq: s.seq, ack: s.ack, flags: s.flags, window, options, ...(data ? { data } : {}) }));
-    void len;
   }
 
   /** The receive window we could offer now: free buffer space, rounded down to the scale's granularity. */
@@ -191,7 +188,7 @@ export abstract class Tcb {
 
   protected sendReset(seq: number, why: string): void {
     this.owner.note('tcp.reset-sent', `${this.name}: ${why}; RST sent`, {});
-    this.send({ seq, ack: 0, flags: ['RST'], window: 0, options: [] }, 0);
+    this.send({ seq, ack: 0, flags: ['RST'], window: 0, options: [] });
   }
 
   /** The earliest timer, for the stack's deadline. */
