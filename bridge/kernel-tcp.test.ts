@@ -37,7 +37,6 @@ describe.skipIf(skip)('the Linux kernel talks TCP with our stack through a TUN d
     const file = join(dir, 'kernel.pcapng');
     const r = run(1_000_000, 0, file);
     expect(r).toMatchObject({ kernelBytesMatch: true, ourBytesMatch: true, kernelBytesMatch2: true, ourBytesMatch2: true, errors: '', malformed: 0 });
-    expect(r.retransmissions).toBe(0);
     const out = execFileSync('tshark', ['-r', file, '-o', 'tcp.check_checksum:TRUE', '-o', 'ip.check_checksum:TRUE', '-T', 'fields', '-E', 'separator=|', '-e', 'ip.src', '-e', '_ws.expert.message', '-e', '_ws.malformed'], { encoding: 'utf8', maxBuffer: 1 << 28 });
     const messages = new Set(out.split('\n').flatMap((l) => {
       const [src, ...rest] = l.split('|');
@@ -46,7 +45,13 @@ describe.skipIf(skip)('the Linux kernel talks TCP with our stack through a TUN d
     // Flow control doing its job: a full window (each side can outrun the other), and zero windows from the
     // kernel, whose reader (node:net in this one process) waits while our stack runs on the same event loop
     const expected = [/ Connection establish/, / Connection finish/, /connection closing/, / TCP window update$/, /window specified by the receiver is now completely full/, /^10\.77\.0\.1 TCP Zero Window segment$/];
-    expect([...messages].filter((m) => !expected.some((e) => e.test(m)))).toEqual([]);
+    // Packets the relay itself lost (socat → UDP → us, under load) are loss too: tshark saw them on the TUN, we did
+    // not. Only then may loss recovery show up.
+    const fromKernel = Number(execFileSync('tshark', ['-r', file, '-Y', 'ip.src==10.77.0.1 && tcp', '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' }).trim().split('\n').length);
+    const relayLost = fromKernel - Number(r.fromKernel);
+    if (relayLost > 0) expected.push(/Duplicate ACK/, /retransmission/, /out-of-order/, /Previous segment/, /ACKed segment that wasn't captured/);
+    expect([...messages].filter((m) => !expected.some((e) => e.test(m))), `relay lost ${relayLost}`).toEqual([]);
+    if (relayLost === 0) expect(r.retransmissions).toBe(0);
     expect([...messages].some((m) => m.startsWith('10.77.0.2 Connection establish request (SYN): server port 40001'))).toBe(true);
     const syn = execFileSync('tshark', ['-r', file, '-Y', 'ip.src==10.77.0.2 && tcp.flags.syn==1', '-T', 'fields', '-e', 'tcp.option_kind'], { encoding: 'utf8' }).trim().split('\n');
     // our SYN and SYN-ACK carry MSS(2), SACK_PERM(4), TS(8), NOP(1), WS(3): the order Linux uses
