@@ -10,7 +10,7 @@ export type Direction = 'outbound' | 'inbound';
 /** The decision logic a firewall node consults for every datagram it forwards. */
 export interface FirewallPolicy {
   readonly name: string;
-  decide(now: number, direction: Direction, proto: 'udp' | 'tcp' | 'other', src: TransportAddress, dst: TransportAddress): { allow: true } | { allow: false; reason: string };
+  decide(now: number, direction: Direction, proto: 'udp' | 'tcp' | 'other', src: TransportAddress, dst: TransportAddress, tcpFlags?: number): { allow: true } | { allow: false; reason: string };
 }
 
 /**
@@ -46,7 +46,7 @@ export class FirewallBox extends NetNode {
     }
     const direction: Direction = iface === this.uplink ? 'inbound' : 'outbound';
     const t = transportOf(bytes);
-    const d = this.policy.decide(this.net.now, direction, t.proto, t.src, t.dst);
+    const d = t.proto === 'tcp' && t.flags !== undefined ? this.policy.decide(this.net.now, direction, t.proto, t.src, t.dst, t.flags) : this.policy.decide(this.net.now, direction, t.proto, t.src, t.dst);
     if (!d.allow) {
       this.stats.blocked++;
       this.net.note(this.name, 'firewall.blocked', `${this.name} blocked ${direction} ${t.proto.toUpperCase()} ${fmt(t.src)} → ${fmt(t.dst)}: ${d.reason}`, { direction, proto: t.proto }, hop.packet);
@@ -65,15 +65,17 @@ export class FirewallBox extends NetNode {
 const fmt = (a: TransportAddress): string => (a.ip.includes(':') ? `[${a.ip}]:${a.port}` : `${a.ip}:${a.port}`);
 
 /** Protocol, addresses and ports of an IPv4/IPv6 datagram (ports are 0 for anything but UDP and TCP). */
-export function transportOf(b: Uint8Array): { proto: 'udp' | 'tcp' | 'other'; src: TransportAddress; dst: TransportAddress } {
+export function transportOf(b: Uint8Array): { proto: 'udp' | 'tcp' | 'other'; src: TransportAddress; dst: TransportAddress; flags?: number } {
   const v4 = b[0]! >> 4 === 4;
   const protoNum = v4 ? b[9]! : b[6]!;
   const l4 = v4 ? (b[0]! & 0x0f) * 4 : 40;
   const srcIp = v4 ? `${b[12]}.${b[13]}.${b[14]}.${b[15]}` : ipv6At(b, 8);
   const dstIp = destinationOf(b) ?? '';
-  const proto = protoNum === 17 ? 'udp' : protoNum === 6 ? 'tcp' : 'other';
+  const proto: 'udp' | 'tcp' | 'other' = protoNum === 17 ? 'udp' : protoNum === 6 ? 'tcp' : 'other';
   const port = (o: number): number => (proto === 'other' || b.length < l4 + 4 ? 0 : (b[l4 + o]! << 8) | b[l4 + o + 1]!);
-  return { proto, src: { ip: srcIp, port: port(0) }, dst: { ip: dstIp, port: port(2) } };
+  const out = { proto, src: { ip: srcIp, port: port(0) }, dst: { ip: dstIp, port: port(2) } };
+  // the TCP flag byte, for connection tracking (RFC 9293 §3.1: offset 13 of the header)
+  return proto === 'tcp' && b.length >= l4 + 14 ? { ...out, flags: b[l4 + 13]! } : out;
 }
 
 const ipv6At = (b: Uint8Array, o: number): string => formatIPv6(b, o);

@@ -2,12 +2,17 @@ import type { TransportAddress } from '../core/endpoint.ts';
 import type { Hop, JsonValue } from '../core/trace.ts';
 import { ipFamily } from '../wire/ip/address.ts';
 import { encodeUdpDatagram, peekUdpDatagram, udpPayload } from '../wire/ip/udp-datagram.ts';
+import { carriesTcp, peekTcpDatagram, tcpSegmentOf, wrapTcpSegment } from '../wire/tcp/tcp-ip.ts';
+import { parseSegment, resetFor } from '../tcp/segment.ts';
 import type { Interface } from './interface.ts';
 import type { Network } from './network.ts';
 import { NetNode } from './node.ts';
 
 /** A datagram handed to a socket: who sent it, to which of our addresses, the payload, and its trace hop. */
 export type UdpHandler = (from: TransportAddress, to: TransportAddress, payload: Uint8Array, hop: Hop) => void;
+
+/** A TCP segment (header and data, no IP header) handed to the host's TCP: who sent it, to which of our addresses. */
+export type TcpHandler = (from: TransportAddress, to: TransportAddress, segment: Uint8Array, hop: Hop) => void;
 
 /** A bound UDP socket on a host. `ip` may be the wildcard "0.0.0.0" or "::". */
 export class UdpSocket {
@@ -48,6 +53,8 @@ export class Host extends NetNode {
   private nextEphemeral: number;
   private ipId: number;
   readonly counters = { sent: 0, received: 0, bytesSent: 0, bytesReceived: 0 };
+  readonly tcpCounters = { sent: 0, received: 0, resets: 0 };
+  private tcpHandler: TcpHandler | undefined;
 
   constructor(net: Network, name: string) {
     super(net, name, 'host');
@@ -110,8 +117,61 @@ export class Host extends NetNode {
     return id;
   }
 
+  /** Hands every TCP segment addressed to this host to `handler` (the host's TCP stack); one per host. */
+  attachTcp(handler: TcpHandler): void {
+    if (this.tcpHandler) throw new Error(`${this.name}: a TCP stack is already attached`);
+    this.tcpHandler = handler;
+  }
+
+  /** Wraps a TCP segment from one of our addresses in a real IP header and sends it out of the routed interface. */
+  sendTcp(from: TransportAddress, to: TransportAddress, segment: Uint8Array): Hop | undefined {
+    const out = this.routes.lookup(to.ip);
+    if (!out || !this.ownsAddress(from.ip) || ipFamily(from.ip) !== ipFamily(to.ip)) {
+      this.net.note(this.name, 'net.no-route', `${this.name} cannot send TCP from ${from.ip} to ${to.ip}: no route or not our address`, { to: to.ip });
+      return undefined;
+    }
+    const bytes = wrapTcpSegment(from.ip, to.ip, segment, ipFamily(to.ip) === 4 ? this.nextIpId() : 0);
+    this.tcpCounters.sent++;
+    return out.send(bytes, this.net.trace.newPacketId());
+  }
+
+  /** RFC 9293 §3.10.7.1: without a TCP stack every port is closed, and a SYN is answered with RST. */
+  private receiveTcp(bytes: Uint8Array, hop: Hop): void {
+    const v = peekTcpDatagram(bytes);
+    if ('error' in v) {
+      this.drop(hop, `not a TCP segment this host can read (${v.error})`);
+      return;
+    }
+    if (!this.ownsAddress(v.dst)) {
+      this.drop(hop, `not addressed to this host (${v.dst})`);
+      return;
+    }
+    this.tcpCounters.received++;
+    const from = { ip: v.src, port: v.srcPort };
+    const to = { ip: v.dst, port: v.dstPort };
+    const segment = tcpSegmentOf(bytes, v);
+    if (this.tcpHandler) {
+      this.tcpHandler(from, to, segment, hop);
+      return;
+    }
+    const parsed = parseSegment(segment, from, to);
+    if ('error' in parsed) {
+      this.drop(hop, `malformed TCP segment: ${parsed.error}`);
+      return;
+    }
+    const rst = resetFor(parsed.segment, to, from);
+    if (!rst) return;
+    this.tcpCounters.resets++;
+    this.net.note(this.name, 'tcp.reset-sent', `${this.name}: no TCP socket on port ${to.port}; RST to ${from.ip}:${from.port}`, { from: `${from.ip}:${from.port}`, port: to.port }, hop.packet);
+    this.sendTcp(to, from, rst);
+  }
+
   receive(iface: Interface, bytes: Uint8Array, hop: Hop): void {
     const v = peekUdpDatagram(bytes);
+    if ('error' in v && carriesTcp(bytes)) {
+      this.receiveTcp(bytes, hop);
+      return;
+    }
     if ('error' in v) {
       this.drop(hop, `not a UDP datagram this host can read (${v.error})`);
       return;
@@ -134,6 +194,7 @@ export class Host extends NetNode {
   }
 
   override details(): { [key: string]: JsonValue } {
-    return { ...this.counters };
+    const t = this.tcpCounters;
+    return t.sent + t.received > 0 ? { ...this.counters, tcp: { ...t } } : { ...this.counters };
   }
 }

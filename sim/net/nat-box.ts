@@ -1,7 +1,11 @@
 import type { TransportAddress } from '../core/endpoint.ts';
 import type { Timer } from '../core/scheduler.ts';
+import { formatDuration } from '../core/time.ts';
 import type { Hop, JsonValue } from '../core/trace.ts';
 import { peekUdpDatagram, rewriteUdpDatagram, type UdpRewrite } from '../wire/ip/udp-datagram.ts';
+import { carriesTcp, peekTcpDatagram, rewriteTcpDatagram } from '../wire/tcp/tcp-ip.ts';
+import { withOverrides } from './nat/config.ts';
+import { DEFAULT_TCP_NAT_TIMEOUTS, TcpSessions, type TcpNatTimeouts } from './nat/tcp-sessions.ts';
 import type { Interface, InterfaceAddress } from './interface.ts';
 import type { NatConfig } from './nat/config.ts';
 import type { NatNoteFacts } from './nat/mapping.ts';
@@ -16,6 +20,9 @@ import { NetNode } from './node.ts';
  */
 export class NatBox extends NetNode {
   readonly table: NatTable;
+  /** TCP has its own mappings (RFC 5382 §4: same behaviours as UDP, separate port space) and timeouts. */
+  readonly tcpTable: NatTable;
+  readonly tcpSessions: TcpSessions;
   private expiryTimer: Timer | undefined;
   readonly stats = { translatedOut: 0, translatedIn: 0, hairpinned: 0, created: 0, expired: 0, filtered: 0, noMapping: 0, failed: 0 };
 
@@ -26,9 +33,13 @@ export class NatBox extends NetNode {
     readonly preset: string,
     readonly internal: InterfaceAddress,
     readonly external: readonly string[],
+    tcpTimeouts: Partial<TcpNatTimeouts> = {},
   ) {
     super(net, name, 'nat');
     this.table = new NatTable({ config, externalAddresses: external, rng: net.rng.fork(`nat/${name}`) });
+    this.tcpSessions = new TcpSessions({ ...DEFAULT_TCP_NAT_TIMEOUTS, ...tcpTimeouts });
+    const tcpConfig = withOverrides(config, { mappingLifetime: this.tcpSessions.timeouts.established, unrepliedLifetime: undefined });
+    this.tcpTable = new NatTable({ config: tcpConfig, externalAddresses: external, rng: net.rng.fork(`nat/${name}/tcp`) });
   }
 
   /** Called once the topology is wired. */
@@ -41,6 +52,10 @@ export class NatBox extends NetNode {
   }
 
   receive(iface: Interface, bytes: Uint8Array, hop: Hop): void {
+    if (carriesTcp(bytes)) {
+      this.receiveTcp(iface, bytes, hop);
+      return;
+    }
     const v = peekUdpDatagram(bytes);
     if ('error' in v) {
       this.drop(hop, `cannot translate: ${v.error}`);
@@ -101,6 +116,86 @@ export class NatBox extends NetNode {
     this.forward(bytes, hop, { src: d.external.ip, srcPort: d.external.port });
   }
 
+  /**
+   * TCP through the NAT (RFC 5382): the same mapping, filtering, port and hairpinning behaviours as UDP on a
+   * separate table; each connection's phase sets its mapping's idle timeout (REQ-5). An unsolicited inbound SYN
+   * is dropped silently (REQ-4 allows no answer for at least 6 s, which is what lets simultaneous open work).
+   */
+  private receiveTcp(iface: Interface, bytes: Uint8Array, hop: Hop): void {
+    const v = peekTcpDatagram(bytes);
+    if ('error' in v) {
+      this.drop(hop, `cannot translate: ${v.error}`);
+      return;
+    }
+    const now = this.net.now;
+    const src: TransportAddress = { ip: v.src, port: v.srcPort };
+    const dst: TransportAddress = { ip: v.dst, port: v.dstPort };
+    const t = this.tcpTable;
+    if (this.isOutside(iface)) {
+      if (!t.isExternalAddress(dst.ip)) {
+        this.drop(hop, `not addressed to one of ${this.name}'s external addresses (${dst.ip})`);
+        return;
+      }
+      const d = t.inbound(now, dst, src);
+      this.reportExpired(d.expired.map(tagTcp));
+      if (d.action === 'drop') {
+        if (d.reason === 'filtered') this.stats.filtered++;
+        else this.stats.noMapping++;
+        this.noteFacts(tcpFacts(d.note), hop.packet);
+        this.drop(hop, d.reason === 'filtered' ? `NAT filtering: ${d.text}` : `NAT no mapping: ${d.text}`);
+        return;
+      }
+      this.stats.translatedIn++;
+      this.trackTcp(d.mapping.id, src, 'in', v.flags, hop.packet);
+      this.forward(bytes, hop, { dst: d.internal.ip, dstPort: d.internal.port });
+      return;
+    }
+    if (t.isExternalAddress(dst.ip)) {
+      const d = t.hairpin(now, src, dst);
+      this.reportExpired(d.expired.map(tagTcp));
+      this.noteFacts(tcpFacts(d.note), hop.packet);
+      if (d.action === 'drop') {
+        this.drop(hop, `NAT hairpinning: ${d.text}`);
+        return;
+      }
+      if (d.outbound.event === 'created') this.created(tcpFacts(d.outbound.note), hop.packet);
+      this.stats.hairpinned++;
+      this.trackTcp(d.outbound.mapping.id, dst, 'out', v.flags, hop.packet);
+      this.trackTcp(d.inbound.mapping.id, d.source, 'in', v.flags, hop.packet);
+      this.forward(bytes, hop, { src: d.source.ip, srcPort: d.source.port, dst: d.destination.ip, dstPort: d.destination.port });
+      return;
+    }
+    const out = this.routes.lookup(dst.ip);
+    if (out && !this.isOutside(out)) {
+      this.forward(bytes, hop, {});
+      return;
+    }
+    const d = t.outbound(now, src, dst);
+    this.reportExpired(d.expired.map(tagTcp));
+    if (d.action === 'drop') {
+      this.stats.failed++;
+      this.noteFacts(tcpFacts(d.note), hop.packet);
+      this.drop(hop, `NAT mapping failed: ${d.text}`);
+      return;
+    }
+    if (d.event === 'created') this.created(tcpFacts(d.note), hop.packet);
+    this.stats.translatedOut++;
+    this.trackTcp(d.mapping.id, dst, 'out', v.flags, hop.packet);
+    this.forward(bytes, hop, { src: d.external.ip, srcPort: d.external.port });
+  }
+
+  /** RFC 5382 REQ-5: the connection's phase decides how long its mapping may stay idle. */
+  private trackTcp(mapping: number, remote: TransportAddress, direction: 'out' | 'in', flags: number, packet: number): void {
+    const o = this.tcpSessions.observe(this.net.now, mapping, remote, direction, flags);
+    this.tcpTable.setExpiry(mapping, o.expires);
+    if (o.before !== o.after) {
+      const m = this.tcpTable.mappings().find((x) => x.id === mapping);
+      const pair = m ? `${m.internal.ip}:${m.internal.port} ⇄ ${remote.ip}:${remote.port}` : `${remote.ip}:${remote.port}`;
+      const timeout = o.after === 'established' ? this.tcpSessions.timeouts.established : this.tcpSessions.timeouts.transitory;
+      this.net.note(this.name, 'nat.tcp.phase', `${this.name}: TCP ${pair} is ${o.after}${o.before ? ` (was ${o.before})` : ''}; idle timeout ${formatDuration(timeout)}`, { mapping, remote: `${remote.ip}:${remote.port}`, phase: o.after, expires: o.expires }, packet);
+    }
+  }
+
   /** Rewrites the header (and lowers the TTL, as any router does) and sends it out of the routed interface. */
   private forward(bytes: Uint8Array, hop: Hop, change: Omit<UdpRewrite, 'ttlDecrement'>): void {
     const ttlIndex = bytes[0]! >> 4 === 4 ? 8 : 7;
@@ -108,7 +203,8 @@ export class NatBox extends NetNode {
       this.drop(hop, 'TTL expired in transit');
       return;
     }
-    const rewritten = rewriteUdpDatagram(bytes, { ...change, ttlDecrement: 1 });
+    const tcp = carriesTcp(bytes);
+    const rewritten = tcp ? rewriteTcpDatagram(bytes, { ...change, ttlDecrement: 1 }) : rewriteUdpDatagram(bytes, { ...change, ttlDecrement: 1 });
     const dst = change.dst ?? peekDst(bytes);
     const out = this.routes.lookup(dst);
     if (!out) {
@@ -142,6 +238,7 @@ export class NatBox extends NetNode {
 
   private reportExpired(list: readonly ExpiredMapping[]): void {
     for (const e of list) {
+      if (e.note.data['protocol'] === 'tcp') this.tcpSessions.dropMapping(e.mapping.id);
       this.stats.expired++;
       this.noteFacts(e.note);
     }
@@ -149,13 +246,16 @@ export class NatBox extends NetNode {
 
   /** Expiry is reported when it happens, not only when the next packet comes: a timer at the next deadline. */
   private armExpiry(): void {
-    const at = this.table.nextExpiry();
+    const udp = this.table.nextExpiry();
+    const tcp = this.tcpTable.nextExpiry();
+    const at = udp === undefined ? tcp : tcp === undefined ? udp : Math.min(udp, tcp);
     if (at === undefined) return;
     if (this.expiryTimer && !this.expiryTimer.cancelled && this.expiryTimer.at === at) return;
     this.expiryTimer?.cancel();
     this.expiryTimer = this.net.scheduler.at(at, `${this.name} mapping expiry`, () => {
       this.expiryTimer = undefined;
       this.reportExpired(this.table.expire(this.net.now));
+      this.reportExpired(this.tcpTable.expire(this.net.now).map(tagTcp));
       this.armExpiry();
     });
   }
@@ -184,6 +284,15 @@ export class NatBox extends NetNode {
 }
 
 function peekDst(bytes: Uint8Array): string {
-  const v = peekUdpDatagram(bytes);
+  const v = carriesTcp(bytes) ? peekTcpDatagram(bytes) : peekUdpDatagram(bytes);
   return 'error' in v ? '' : v.dst;
+}
+
+/** TCP mapping notes say so, and the box knows to forget the mapping's connections. */
+function tagTcp(e: ExpiredMapping): ExpiredMapping {
+  return { mapping: e.mapping, note: tcpFacts(e.note) };
+}
+
+function tcpFacts(n: NatNoteFacts): NatNoteFacts {
+  return { kind: n.kind, text: `TCP ${n.text}`, data: { ...n.data, protocol: 'tcp' } };
 }

@@ -69,6 +69,9 @@ interface Flow {
   lastSeen: Micros;
   expires: Micros;
   replied: boolean;
+  /** TCP only: opening until SYNs went both ways and an ACK followed, closing after FIN or RST. */
+  tcpPhase?: 'opening' | 'established' | 'closing';
+  synBack?: boolean;
 }
 
 const flowKey = (proto: FirewallProto, a: TransportAddress, b: TransportAddress): string => `${proto} ${fmt(a)} ${fmt(b)}`;
@@ -83,16 +86,19 @@ export class Firewall {
     if (errors.length > 0) throw new Error(`invalid firewall configuration: ${errors.join('; ')}`);
   }
 
-  decide(now: Micros, direction: FirewallDirection, proto: FirewallProto, src: TransportAddress, dst: TransportAddress): FirewallDecision {
+  /** `tcpFlags` is the TCP flag byte (FIN 0x01, SYN 0x02, RST 0x04, ACK 0x10) when `proto` is 'tcp'. */
+  decide(now: Micros, direction: FirewallDirection, proto: FirewallProto, src: TransportAddress, dst: TransportAddress, tcpFlags?: number): FirewallDecision {
     const expired = this.expire(now);
     const forward = this.flows.get(flowKey(proto, src, dst));
     const reverse = forward ? undefined : this.flows.get(flowKey(proto, dst, src));
     const flow = forward ?? reverse;
-    const packet: Packet = { direction, proto, src, dst, state: flow ? 'established' : 'new' };
+    const syn = tcpFlags === undefined ? undefined : (tcpFlags & 0x12) === 0x02;
+    const packet: Packet = { direction, proto, src, dst, state: flow ? 'established' : 'new', ...(proto === 'tcp' && syn !== undefined ? { syn } : {}) };
     const rule = this.config.rules.find((r) => ruleMatches(r, packet));
     const action = rule ? rule.action : this.config.defaultAction;
     const name = rule ? rule.name : 'default';
-    const what = `${proto} ${fmt(src)} → ${fmt(dst)} (${direction}, ${packet.state})`;
+    const invalid = !flow && packet.syn === false ? ', not a SYN so no new connection' : '';
+    const what = `${proto} ${fmt(src)} → ${fmt(dst)} (${direction}, ${packet.state}${invalid})`;
     if (action === 'drop') {
       const why = rule ? `firewall rule "${rule.name}"${rule.description ? ` (${rule.description})` : ''}` : 'firewall default policy drop: no rule allows it';
       const reason = `${why}: ${what}`;
@@ -100,11 +106,14 @@ export class Firewall {
     }
     if (flow) {
       if (reverse) flow.replied = true;
+      if (flow.proto === 'tcp' && tcpFlags !== undefined) trackTcp(flow, reverse !== undefined, tcpFlags);
       flow.lastSeen = now;
       flow.expires = now + this.timeout(flow);
       return { action: 'allow', rule: name, state: 'established', expired };
     }
     const created: Flow = { key: flowKey(proto, src, dst), proto, initiator: src, responder: dst, direction, created: now, lastSeen: now, expires: now, replied: false };
+    // a TCP flow picked up without its SYN is taken as established, as Linux conntrack does by default
+    if (proto === 'tcp' && tcpFlags !== undefined) created.tcpPhase = syn ? 'opening' : 'established';
     created.expires = now + this.timeout(created);
     this.earliest = Math.min(this.earliest, created.expires);
     this.flows.set(created.key, created);
@@ -138,7 +147,8 @@ export class Firewall {
 
   private timeout(f: Flow): Micros {
     const t = this.config.timeouts;
-    return f.proto === 'tcp' ? t.tcp : f.replied ? t.udpReplied : t.udp;
+    if (f.proto === 'tcp') return f.tcpPhase === undefined || f.tcpPhase === 'established' ? t.tcp : t.tcpTransitory;
+    return f.replied ? t.udpReplied : t.udp;
   }
 
   private data(rule: FirewallRule | undefined, p: Packet): { [key: string]: JsonValue } {
@@ -148,4 +158,11 @@ export class Firewall {
 
 function view(f: Flow): FlowView {
   return { proto: f.proto, initiator: f.initiator, responder: f.responder, direction: f.direction, created: f.created, lastSeen: f.lastSeen, expires: f.expires, replied: f.replied };
+}
+
+/** RFC 5382 REQ-5's phases, seen from the flow: a reply SYN then an ACK establish it; FIN or RST start its close. */
+function trackTcp(f: Flow, isReply: boolean, flags: number): void {
+  if ((flags & 0x05) !== 0) f.tcpPhase = 'closing';
+  else if (f.tcpPhase === 'opening' && isReply && (flags & 0x02) !== 0) f.synBack = true;
+  else if (f.tcpPhase === 'opening' && f.synBack && (flags & 0x12) === 0x10) f.tcpPhase = 'established';
 }

@@ -13,7 +13,7 @@ import { type FirewallPresetName, firewallPreset } from './presets.ts';
 export interface FirewallPolicyAdapter {
   readonly name: string;
   readonly firewall: Firewall;
-  decide(now: Micros, direction: FirewallDirection, proto: FirewallProto, src: TransportAddress, dst: TransportAddress): { allow: true } | { allow: false; reason: string };
+  decide(now: Micros, direction: FirewallDirection, proto: FirewallProto, src: TransportAddress, dst: TransportAddress, tcpFlags?: number): { allow: true } | { allow: false; reason: string };
 }
 
 export function firewallPolicyFrom(name: string, config: FirewallConfig): FirewallPolicyAdapter {
@@ -21,8 +21,8 @@ export function firewallPolicyFrom(name: string, config: FirewallConfig): Firewa
   return {
     name,
     firewall,
-    decide(now, direction, proto, src, dst) {
-      const d = firewall.decide(now, direction, proto, src, dst);
+    decide(now, direction, proto, src, dst, tcpFlags) {
+      const d = firewall.decide(now, direction, proto, src, dst, tcpFlags);
       return d.action === 'allow' ? { allow: true } : { allow: false, reason: d.reason };
     },
   };

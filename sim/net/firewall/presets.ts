@@ -75,7 +75,7 @@ export function parseFirewallSpec(input: unknown, path = 'firewall'): FirewallSp
     else {
       for (const [k, v] of Object.entries(obj.timeouts)) {
         if (!(k in DEFAULT_FIREWALL_TIMEOUTS)) {
-          errors.push(`${path}.timeouts.${k}: unknown field; expected udp, udpReplied or tcp`);
+          errors.push(`${path}.timeouts.${k}: unknown field; expected udp, udpReplied, tcp or tcpTransitory`);
           continue;
         }
         const d = typeof v === 'string' || typeof v === 'number' ? parseDuration(v) : { error: `expected a duration, got ${JSON.stringify(v)}` };

@@ -40,6 +40,8 @@ export interface FirewallTimeouts {
   readonly udpReplied: Micros;
   /** TCP flow idle timeout; RFC 5382 REQ-5: an established connection's at least 2 h 4 min. */
   readonly tcp: Micros;
+  /** TCP flow idle timeout while opening (SYN not yet answered) or closing (FIN or RST seen); RFC 5382: ≥ 4 min. */
+  readonly tcpTransitory: Micros;
 }
 
 export interface FirewallConfig {
@@ -49,7 +51,7 @@ export interface FirewallConfig {
   readonly timeouts: FirewallTimeouts;
 }
 
-export const DEFAULT_FIREWALL_TIMEOUTS: FirewallTimeouts = { udp: 30 * SECOND, udpReplied: 120 * SECOND, tcp: 7440 * SECOND };
+export const DEFAULT_FIREWALL_TIMEOUTS: FirewallTimeouts = { udp: 30 * SECOND, udpReplied: 120 * SECOND, tcp: 7440 * SECOND, tcpTransitory: 240 * SECOND };
 
 export interface Packet {
   readonly direction: FirewallDirection;
@@ -57,6 +59,8 @@ export interface Packet {
   readonly src: TransportAddress;
   readonly dst: TransportAddress;
   readonly state: 'new' | 'established';
+  /** For TCP: whether it is a bare SYN, the only packet that can start a connection. */
+  readonly syn?: boolean;
 }
 
 function addressMatches(m: AddressMatch | undefined, a: TransportAddress): boolean {
@@ -70,6 +74,8 @@ export function ruleMatches(r: FirewallRule, p: Packet): boolean {
     (r.direction === undefined || r.direction === p.direction) &&
     (r.proto === undefined || r.proto === p.proto) &&
     (r.state === undefined || r.state === p.state) &&
+    // a TCP connection starts with a SYN: a rule for new connections matches nothing else (conntrack's INVALID)
+    !(r.state === 'new' && p.proto === 'tcp' && p.syn === false) &&
     addressMatches(r.src, p.src) &&
     addressMatches(r.dst, p.dst)
   );
@@ -112,7 +118,7 @@ export function validateFirewallConfig(c: FirewallConfig, path = 'firewall'): st
       }
     }
   });
-  for (const k of ['udp', 'udpReplied', 'tcp'] as const) {
+  for (const k of ['udp', 'udpReplied', 'tcp', 'tcpTransitory'] as const) {
     const v = c.timeouts?.[k];
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) errors.push(`${path}.timeouts.${k}: expected a positive duration in µs, got ${JSON.stringify(v)}`);
   }

@@ -227,6 +227,20 @@ export class NatTable {
     return this.byKey.size > 0 ? min : undefined;
   }
 
+  /**
+   * Sets when a mapping expires, for a protocol whose idle timeout depends on more than the last packet (TCP,
+   * RFC 5382 REQ-5: the phase of the connections through it). Returns false when there is no such mapping.
+   */
+  setExpiry(id: number, expires: Micros): boolean {
+    for (const m of this.byKey.values()) {
+      if (m.id !== id) continue;
+      m.expires = expires;
+      if (expires < this.earliest) this.earliest = expires;
+      return true;
+    }
+    return false;
+  }
+
   /** The NAT table for the visualizer, in creation order. */
   mappings(): NatMappingView[] {
     return [...this.byKey.values()].map(viewOf);

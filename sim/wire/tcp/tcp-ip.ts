@@ -1,0 +1,152 @@
+import { onesSum } from '../checksum.ts';
+import { formatIPv4, formatIPv6, ipFamily, parseIpShared, type IpFamily } from '../ip/address.ts';
+import { encodeIPv4 } from '../ip/ipv4.ts';
+import { encodeIPv6 } from '../ip/ipv6.ts';
+import { IPPROTO } from '../ip/protocols.ts';
+
+/**
+ * The simulator's fast path for whole IP+TCP datagrams, beside udp-datagram.ts: wrap a ready segment in an IP
+ * header, peek at addresses, ports and flags without field spans, and rewrite addresses and ports the way a NAT
+ * does (checksums adjusted, RFC 1624). The dissector's decoders (tcp.ts, tcp-datagram.ts) must agree on every byte.
+ */
+
+export interface TcpDatagramView {
+  readonly family: IpFamily;
+  readonly src: string;
+  readonly dst: string;
+  readonly srcPort: number;
+  readonly dstPort: number;
+  readonly ttl: number;
+  /** Offset of the TCP header in the datagram, and the segment's length (header and data). */
+  readonly tcpOffset: number;
+  readonly tcpLength: number;
+  /** The flag byte: CWR ECE URG ACK PSH RST SYN FIN. */
+  readonly flags: number;
+}
+
+export const TCP_FLAG = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, URG: 0x20 } as const;
+
+/** Wraps a TCP segment (checksum already computed over the same addresses) in an IPv4 or IPv6 header. */
+export function wrapTcpSegment(src: string, dst: string, segment: Uint8Array, identification = 0, ttl = 64): Uint8Array {
+  return ipFamily(src) === 4
+    ? encodeIPv4({ src, dst, protocol: IPPROTO.TCP, ttl, identification, dontFragment: true }, segment)
+    : encodeIPv6({ src, dst, nextHeader: IPPROTO.TCP, hopLimit: ttl }, segment);
+}
+
+/** Whether the datagram says it carries TCP (IPv4 protocol or IPv6 next header 6). */
+export function carriesTcp(d: Uint8Array): boolean {
+  const v = d.length > 0 ? d[0]! >> 4 : 0;
+  return (v === 4 && d.length >= 20 && d[9] === IPPROTO.TCP) || (v === 6 && d.length >= 40 && d[6] === IPPROTO.TCP);
+}
+
+/** Addresses, ports and flags of an IP+TCP datagram, or an error string saying why it is not one. */
+export function peekTcpDatagram(d: Uint8Array): TcpDatagramView | { error: string } {
+  if (d.length < 1) return { error: 'empty datagram' };
+  const version = d[0]! >> 4;
+  let family: IpFamily;
+  let off: number;
+  let end: number;
+  let src: string;
+  let dst: string;
+  let ttl: number;
+  if (version === 4) {
+    family = 4;
+    const ihl = (d[0]! & 0x0f) * 4;
+    if (ihl < 20 || d.length < ihl) return { error: `IPv4 header truncated or IHL ${ihl} invalid` };
+    if (d[9] !== IPPROTO.TCP) return { error: `IPv4 protocol ${d[9]} is not TCP` };
+    if ((((d[6]! & 0x1f) << 8) | d[7]!) !== 0 || (d[6]! & 0x20) !== 0) return { error: 'IPv4 fragment' };
+    end = Math.min(d.length, (d[2]! << 8) | d[3]!);
+    off = ihl;
+    src = formatIPv4(d, 12);
+    dst = formatIPv4(d, 16);
+    ttl = d[8]!;
+  } else if (version === 6) {
+    family = 6;
+    if (d.length < 40) return { error: 'IPv6 header truncated' };
+    if (d[6] !== IPPROTO.TCP) return { error: `IPv6 next header ${d[6]} is not TCP` };
+    end = Math.min(d.length, 40 + ((d[4]! << 8) | d[5]!));
+    off = 40;
+    src = formatIPv6(d, 8);
+    dst = formatIPv6(d, 24);
+    ttl = d[7]!;
+  } else {
+    return { error: `IP version ${version} is neither 4 nor 6` };
+  }
+  if (end < off + 20) return { error: 'TCP header truncated' };
+  const dataOffset = (d[off + 12]! >> 4) * 4;
+  if (dataOffset < 20 || off + dataOffset > end) return { error: `TCP data offset ${dataOffset} does not fit the segment` };
+  return {
+    family,
+    src,
+    dst,
+    srcPort: (d[off]! << 8) | d[off + 1]!,
+    dstPort: (d[off + 2]! << 8) | d[off + 3]!,
+    ttl,
+    tcpOffset: off,
+    tcpLength: end - off,
+    flags: d[off + 13]!,
+  };
+}
+
+/** The TCP segment of a datagram that peeked cleanly (a view, not a copy). */
+export function tcpSegmentOf(d: Uint8Array, v: TcpDatagramView): Uint8Array {
+  return d.subarray(v.tcpOffset, v.tcpOffset + v.tcpLength);
+}
+
+export interface TcpRewrite {
+  readonly src?: string;
+  readonly srcPort?: number;
+  readonly dst?: string;
+  readonly dstPort?: number;
+  readonly ttlDecrement?: number;
+}
+
+/**
+ * A copy with addresses, ports or TTL changed: IPv4 header checksum recomputed, TCP checksum adjusted for the
+ * changed pseudo-header addresses and ports (RFC 1624 eqn. 3, RFC 3022 §4.2), so a segment damaged on the way
+ * stays detectably damaged. Throws if the datagram is not IP+TCP (callers peek first).
+ */
+export function rewriteTcpDatagram(d: Uint8Array, change: TcpRewrite): Uint8Array {
+  const v = peekTcpDatagram(d);
+  if ('error' in v) throw new Error(`cannot rewrite: ${v.error}`);
+  const out = d.slice();
+  const put = (ip: string | undefined, offset: number): void => {
+    if (ip === undefined) return;
+    if (ipFamily(ip) !== v.family) throw new RangeError(`cannot rewrite an IPv${v.family} datagram with ${ip}`);
+    out.set(parseIpShared(ip)!, offset);
+  };
+  const [addrStart, addrEnd] = v.family === 4 ? [12, 20] : [8, 40];
+  if (v.family === 4) {
+    put(change.src, 12);
+    put(change.dst, 16);
+    if (change.ttlDecrement) out[8] = Math.max(0, out[8]! - change.ttlDecrement);
+    out[10] = 0;
+    out[11] = 0;
+    const ihl = (out[0]! & 0x0f) * 4;
+    const c = ~onesSum(out, 0, ihl) & 0xffff;
+    out[10] = c >> 8;
+    out[11] = c & 0xff;
+  } else {
+    put(change.src, 8);
+    put(change.dst, 24);
+    if (change.ttlDecrement) out[7] = Math.max(0, out[7]! - change.ttlDecrement);
+  }
+  const t = v.tcpOffset;
+  if (change.srcPort !== undefined) {
+    out[t] = change.srcPort >> 8;
+    out[t + 1] = change.srcPort & 0xff;
+  }
+  if (change.dstPort !== undefined) {
+    out[t + 2] = change.dstPort >> 8;
+    out[t + 3] = change.dstPort & 0xff;
+  }
+  const negate = (x: number): number => ~x & 0xffff;
+  let sum = negate((out[t + 16]! << 8) | out[t + 17]!);
+  sum += negate(onesSum(d, addrStart, addrEnd)) + onesSum(out, addrStart, addrEnd);
+  sum += negate(onesSum(d, t, t + 4)) + onesSum(out, t, t + 4);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  const c = negate(sum);
+  out[t + 16] = c >> 8;
+  out[t + 17] = c & 0xff;
+  return out;
+}
