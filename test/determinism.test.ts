@@ -6,7 +6,8 @@ import { traceDigest } from './deno/trace-digest.ts';
 
 const DENO = 'node_modules/.bin/deno';
 
-describe('determinism', () => {
+// generous: each run of a call preset takes seconds, many times that on a machine busy with other work
+describe('determinism', { timeout: 600_000 }, () => {
   it.each(listPresets().map((p) => p.name))('%s: byte-identical pcapng and trace twice with the same seed', (name) => {
     expect(traceDigest(name, 3)).toEqual(traceDigest(name, 3));
   });

@@ -10,7 +10,7 @@ const pinned = JSON.parse(readFileSync(new URL('./digests.json', import.meta.url
   captures: { [name: string]: { [variant: string]: string } };
 };
 
-describe('every preset writes the pinned pcapng, key log, --json summary, printed summary, hops and notes', () => {
+describe('every preset writes the pinned pcapng, key log, --json summary, printed summary, hops and notes', { timeout: 600_000 }, () => {
   it('pins every preset there is, and no other', () => {
     expect(Object.keys(pinned.presets).sort()).toEqual(listPresets().map((p) => p.name).sort());
   });
@@ -21,7 +21,7 @@ describe('every preset writes the pinned pcapng, key log, --json summary, printe
   }
 });
 
-describe('rtclab dissect prints the pinned output on every kept capture (default, --json, --summary, --keylog)', () => {
+describe('rtclab dissect prints the pinned output on every kept capture (default, --json, --summary, --keylog)', { timeout: 600_000 }, () => {
   it('pins every capture there is, and no other', () => {
     expect(Object.keys(pinned.captures).sort()).toEqual(keptCaptures().map((c) => c.name));
   });
