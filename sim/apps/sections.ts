@@ -57,6 +57,7 @@ export const MEDIA_SECTION: SummarySection = {
   keyed: true,
   lines(who, v) {
     const out: string[] = [];
+    // a media entry is the list of a peer's streams (StreamSummary[]), not an object
     for (const m of v as unknown as Obj[]) {
       if (m.direction !== 'receive') continue;
       out.push(`  ${who} receives ${String(m.kind)} ssrc 0x${Number(m.ssrc).toString(16)}: ${String(m.packets)} packets, ${String(m.lost)} lost, jitter ${Number(m.jitterMs).toFixed(2)} ms`);

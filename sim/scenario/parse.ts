@@ -192,6 +192,7 @@ function parseApp(c: Check, path: string, v: unknown, kinds: Map<string, string>
     if (host !== undefined && kinds.get(host) !== 'host') c.fail(join(path, 'host'), `no host named ${JSON.stringify(host)}`);
     return undefined;
   }
+  // the registry looks every kind up by name: the spec it returns is the one of kind `kind`, a member of AppSpec
   return app.parse(c, path, o, { kinds }) as AppSpec | undefined;
 }
 
