@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { formatDuration, parseDuration } from '../sim/core/time.ts';
 import { traceToJson } from '../sim/core/trace-json.ts';
-import { ScenarioError } from '../sim/scenario/check.ts';
+import { ScenarioError } from '../sim/schema/check.ts';
 import { parseScenario } from '../sim/scenario/parse.ts';
 import { findPreset, listPresets } from '../sim/scenario/presets/index.ts';
 import { runScenario } from '../sim/scenario/run.ts';

@@ -5,13 +5,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LESSON } from '../lessons/lesson.ts';
-import { WEBRTC_PEER_APP_KIND } from '../sim/peer/call-app.ts';
-import { DTLS_PEER_APP_KIND } from '../sim/peer/scenario-app.ts';
+import { dtlsPeerApp } from '../sim/apps/dtls-peer.ts';
+import { sfuClientApp } from '../sim/apps/sfu-client.ts';
+import { sfuApp } from '../sim/apps/sfu.ts';
+import { webRtcPeerApp } from '../sim/apps/webrtc-peer.ts';
 import { buildScenario } from '../sim/scenario/build.ts';
-import { join, ScenarioError, type ScenarioIssue } from '../sim/scenario/check.ts';
+import { join, ScenarioError, type ScenarioIssue } from '../sim/schema/check.ts';
 import { parseScenario } from '../sim/scenario/parse.ts';
 import { listPresets } from '../sim/scenario/presets/index.ts';
-import { SFU_APP_KIND, SFU_CLIENT_APP_KIND } from '../sim/sfu/scenario-app.ts';
 
 const ROOT = new URL('../', import.meta.url);
 const read = (path: string): string => readFileSync(new URL(path, ROOT), 'utf8');
@@ -144,7 +145,7 @@ const KINDS = acceptedKinds();
 describe('docs/scenario-apps.md', () => {
   it('knows every app kind the parser accepts, including those checked before the kind list', () => {
     expect(KINDS.length).toBeGreaterThan(4);
-    for (const k of [DTLS_PEER_APP_KIND, WEBRTC_PEER_APP_KIND, SFU_APP_KIND, SFU_CLIENT_APP_KIND]) expect(KINDS).toContain(k);
+    for (const k of [dtlsPeerApp.kind, webRtcPeerApp.kind, sfuApp.kind, sfuClientApp.kind]) expect(KINDS).toContain(k);
     const used = new Set(listPresets().flatMap((p) => ((p.build().apps ?? []) as Json[]).map((a) => String(a.kind))));
     for (const k of used) expect(KINDS, `preset app kind ${k}`).toContain(k);
   });

@@ -1,7 +1,10 @@
 import { formatTransportAddress, type Endpoint, type EndpointOutput, type TransportAddress } from '../core/endpoint.ts';
-import { utf8Encode } from '../core/encoding.ts';
 import type { Micros } from '../core/time.ts';
-import { printable } from './udp-probe.ts';
+import { printable, utf8Encode } from '../core/encoding.ts';
+import { EndpointDriver } from '../net/endpoint-driver.ts';
+import { join } from '../schema/check.ts';
+import type { AppKind } from './app-kind.ts';
+import { hostField } from './fields.ts';
 
 /**
  * Answers every datagram with "echo: you are <source as seen here>", which shows a learner the NAT mapping.
@@ -44,3 +47,37 @@ export class UdpEcho implements Endpoint {
     return head ? { type: 'timeout', at: head.at, reason: 'echo-delay' } : { type: 'idle' };
   }
 }
+
+export interface EchoAppSpec {
+  readonly kind: 'udp-echo';
+  readonly host: string;
+  readonly listen: readonly TransportAddress[];
+  readonly alsoReplyFrom: readonly TransportAddress[];
+  readonly replyDelay: Micros;
+}
+
+/** The scenario app "udp-echo": a UdpEcho bound on every address it listens or answers on. */
+export const udpEchoApp: AppKind<EchoAppSpec, UdpEcho> = {
+  kind: 'udp-echo',
+  about: 'answers every datagram with the address it came from',
+  parse(c, path, o, ctx) {
+    const host = hostField(c, path, 'host', o.host, ctx);
+    if (host === undefined) return undefined;
+    c.onlyKeys(path, o, ['kind', 'host', 'listen', 'alsoReplyFrom', 'replyDelay']);
+    const listen = (c.array(join(path, 'listen'), o.listen) ?? []).map((a, i) => c.transport(join(join(path, 'listen'), i), a));
+    const also = o.alsoReplyFrom === undefined ? [] : (c.array(join(path, 'alsoReplyFrom'), o.alsoReplyFrom) ?? []).map((a, i) => c.transport(join(join(path, 'alsoReplyFrom'), i), a));
+    const replyDelay = o.replyDelay === undefined ? 0 : (c.duration(join(path, 'replyDelay'), o.replyDelay) ?? 0);
+    return { kind: 'udp-echo', host, listen: listen.filter((a) => a !== undefined), alsoReplyFrom: also.filter((a) => a !== undefined), replyDelay };
+  },
+  build(world, host, spec, ctx) {
+    spec.listen.forEach((a) => ctx.own(a, 'listen'));
+    spec.alsoReplyFrom.forEach((a) => ctx.own(a, 'alsoReplyFrom'));
+    const endpoint = new UdpEcho(spec.host, spec.listen, spec.alsoReplyFrom, spec.replyDelay);
+    const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
+    for (const a of [...spec.listen, ...spec.alsoReplyFrom]) if (!driver.bound(a)) driver.bind(a.ip, a.port);
+    return { endpoint, driver };
+  },
+  sections: [],
+  appEntry: ({ endpoint: e }) => ({ received: e.received }),
+  notes: ['echo.received'],
+};

@@ -1,6 +1,10 @@
 import { formatTransportAddress, type Endpoint, type EndpointOutput, type TransportAddress } from '../core/endpoint.ts';
-import { utf8Decode, utf8Encode } from '../core/encoding.ts';
+import { printable, utf8Encode } from '../core/encoding.ts';
 import type { Micros } from '../core/time.ts';
+import { EndpointDriver } from '../net/endpoint-driver.ts';
+import { join } from '../schema/check.ts';
+import type { AppKind } from './app-kind.ts';
+import { hostField } from './fields.ts';
 
 /** One scheduled burst of probes. */
 export interface ProbeSend {
@@ -68,8 +72,49 @@ export class UdpProbe implements Endpoint {
   }
 }
 
-/** Payload text for notes: printable ASCII kept, the rest as \xNN, cut at 80 characters. */
-export function printable(bytes: Uint8Array): string {
-  const s = utf8Decode(bytes.subarray(0, 80)).replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return bytes.length > 80 ? `${s}…` : s;
+export interface ProbeAppSpec {
+  readonly kind: 'udp-probe';
+  readonly host: string;
+  readonly bind: TransportAddress;
+  readonly send: readonly ProbeSend[];
 }
+
+/** The scenario app "udp-probe": a UdpProbe on one bound address. */
+export const udpProbeApp: AppKind<ProbeAppSpec, UdpProbe> = {
+  kind: 'udp-probe',
+  about: 'sends text datagrams on a schedule and reports the replies',
+  parse(c, path, o, ctx) {
+    const host = hostField(c, path, 'host', o.host, ctx);
+    if (host === undefined) return undefined;
+    c.onlyKeys(path, o, ['kind', 'host', 'bind', 'send']);
+    const bind = c.transport(join(path, 'bind'), o.bind);
+    const sends = (c.array(join(path, 'send'), o.send) ?? []).map((s, i) => {
+      const sp = join(join(path, 'send'), i);
+      const so = c.object(sp, s);
+      if (!so) return undefined;
+      c.onlyKeys(sp, so, ['at', 'to', 'count', 'interval']);
+      const at = so.at === undefined ? 0 : c.duration(join(sp, 'at'), so.at);
+      const to = c.transport(join(sp, 'to'), so.to);
+      const count = so.count === undefined ? undefined : c.integer(join(sp, 'count'), so.count, 1, 100000);
+      const interval = so.interval === undefined ? undefined : c.duration(join(sp, 'interval'), so.interval);
+      if (at === undefined || !to) return undefined;
+      return { at, to, ...(count !== undefined ? { count } : {}), ...(interval !== undefined ? { interval } : {}) };
+    });
+    if (!bind) return undefined;
+    return { kind: 'udp-probe', host, bind, send: sends.filter((s) => s !== undefined) };
+  },
+  build(world, host, spec, ctx) {
+    ctx.own(spec.bind, 'bind');
+    const endpoint = new UdpProbe(spec.host, spec.bind, spec.send);
+    const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
+    driver.bind(spec.bind.ip, spec.bind.port);
+    return { endpoint, driver };
+  },
+  sections: [],
+  appEntry: ({ endpoint: e }) => ({ sent: e.sent, received: e.received, heardFrom: [...e.heardFrom] }),
+  appLines(a) {
+    const heard = (a.heardFrom as string[]).join(', ') || 'nobody';
+    return [`  probe on ${String(a.host)}: ${String(a.sent)} sent, ${String(a.received)} replies, heard from ${heard}`];
+  },
+  notes: ['probe.sent', 'probe.received'],
+};

@@ -1,9 +1,8 @@
 import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress } from '../core/endpoint.ts';
-import { utf8Encode } from '../core/encoding.ts';
+import { printable, utf8Encode } from '../core/encoding.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
-import { printable } from '../apps/udp-probe.ts';
 import { earliest, Outbox } from '../stun/outbox.ts';
 import type { TransactionOptions } from '../stun/transactions.ts';
 import { hex16 } from '../wire/stun/index.ts';

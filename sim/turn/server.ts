@@ -1,10 +1,9 @@
 import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
-import { toHex } from '../core/encoding.ts';
+import { printable, toHex } from '../core/encoding.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
 import { formatDuration, SECOND } from '../core/time.ts';
-import { printable } from '../apps/udp-probe.ts';
 import { Outbox } from '../stun/outbox.ts';
 import { errorAttributes, key, response, softwareAttr, unknownAttributeError } from '../stun/respond.ts';
 import type { StunAttribute, StunMessage } from '../wire/stun/index.ts';
