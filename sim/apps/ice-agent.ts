@@ -4,7 +4,7 @@ import { MS } from '../core/time.ts';
 import { IceAgent, type IceRole, type TurnServerConfig } from '../ice/agent.ts';
 import { describeSignal, SignalingRelay, type SignalMessage } from '../ice/signaling.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
-import { join } from '../schema/check.ts';
+import { join, ScenarioError } from '../schema/check.ts';
 import type { AppKind, Obj } from './app-kind.ts';
 import { hostField } from './fields.ts';
 import { parseIceServers } from './peer-common.ts';
@@ -98,7 +98,9 @@ export const iceAgentApp: AppKind<IceAppSpec, IcePeerEndpoint> = {
     const net = world.net;
     for (const a of peers) {
       const target = peers.find((p) => p.spec.host === a.spec.peer);
-      if (!target) throw new Error(`ice-agent on ${a.spec.host}: no ice-agent app on peer host ${a.spec.peer}`);
+      if (!target) {
+        throw new ScenarioError([{ path: join(a.path ?? 'apps', 'peer'), message: `${JSON.stringify(a.spec.peer)} runs no ice-agent: an ice-agent's peer must be a host with an ice-agent app` }]);
+      }
       const relay = new SignalingRelay(a.spec.signalingDelay);
       const from = a.spec.host;
       const to = target.spec.host;
