@@ -2,11 +2,12 @@
 // judges our SDP answer, ICE checks, DTLS 1.2 (it prefers 1.3 with itself) and SRTP; tshark captures the call,
 // and our dissector must open every SRTP and SRTCP packet of it, both ways, with our key log.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JsonValue } from '../sim/core/trace.ts';
+import { readCapture } from '../sim/wire/pcap/capture-reader.ts';
 import { dissectFile } from '../test/support/dissect-captures.ts';
 import { srtpCensus } from '../test/support/srtp-census.ts';
 import { chromiumCall, hasChromium, hasTshark } from './chromium-call.ts';
@@ -15,11 +16,13 @@ type Stat = Record<string, JsonValue>;
 const byType = (stats: Record<string, Stat>, type: string): Stat[] => Object.values(stats).filter((s) => s.type === type);
 
 describe.skipIf(!process.env.CI && !(hasChromium && hasTshark))('Chromium calls our WebRtcPeer over real UDP', () => {
-  it('ICE, DTLS 1.2 and SRTP both ways are accepted by Chromium and by us; the capture opens with our key log', { timeout: 60_000 }, async () => {
+  // Generous in time (a loaded machine slows Chromium's start and every step), and asserting only what does not
+  // depend on timing: how many flights get retransmitted, and how many packets follow getStats(), vary with load.
+  it('ICE, DTLS 1.2 and SRTP both ways are accepted by Chromium and by us; the capture opens with our key log', { timeout: 240_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rtclab-chromium-call-'));
     try {
       const file = join(dir, 'call.pcapng');
-      const r = await chromiumCall({ mediaMs: 2000, captureFile: file, waitMs: 10_000 });
+      const r = await chromiumCall({ mediaMs: 2000, captureFile: file, waitMs: 45_000 });
       const log = r.notes.map((n) => n.text).join('\n');
       expect(r.pageErrors).toEqual([]);
       // ICE: Chromium controlling, us controlled (RFC 8445 §6.1.1: the offerer of a full agent pair controls)
@@ -47,27 +50,65 @@ describe.skipIf(!process.env.CI && !(hasChromium && hasTshark))('Chromium calls 
       writeFileSync(join(dir, 'keylog.txt'), r.keyLog);
       const d = dissectFile(file, r.keyLog);
       const flows = d.dissector.flows.all().filter((f) => f.dtls?.clientRandom && f.dtls.serverRandom);
+      // Chromium has two candidates here (127.0.0.1 and another local address) and answers on the pair ICE has
+      // nominated by then: on a loaded machine its flight 4 can come back on another 5-tuple than our ClientHello.
+      // A capture reader (ours, like tshark) follows a DTLS association per 5-tuple and cannot open such a split
+      // handshake; that case is recognised, the live checks above still hold, and the capture checks need one flow.
+      const tuple = (f: { srcIp: string; srcPort: number; dstIp: string; dstPort: number } | undefined): string =>
+        f ? [`${f.srcIp}:${f.srcPort}`, `${f.dstIp}:${f.dstPort}`].sort().join(' ') : '';
+      const helloAt = tuple(d.packets.find((p) => /ClientHello/.test(p.d.summary))?.d.flow);
+      const serverHelloAt = d.packets.filter((p) => /ServerHello/.test(p.d.summary)).map((p) => tuple(p.d.flow));
+      if (flows.length === 0 && serverHelloAt.length > 0 && !serverHelloAt.includes(helloAt)) {
+        console.log(`the DTLS handshake moved 5-tuple (ClientHello on ${helloAt}, ServerHello on ${serverHelloAt[0]}): capture checks skipped`);
+        return;
+      }
       expect(flows.length).toBe(1);
       expect(flows[0]!.dtls!.version).toBe('DTLS 1.2');
       expect(flows[0]!.dtls!.finished).toEqual([{ role: 'client', ok: true }, { role: 'server', ok: true }]);
       const census = srtpCensus(d);
       expect(census.unopened).toEqual([]);
-      // every stream's count: at least what the sender said before getStats, at most a second more (capture runs on)
+      // every stream's count: at least what the sender said before getStats (the capture runs on until the page is
+      // closed, for as long as the machine takes), and no packet counted twice (one per sequence number)
       const sentByUs = new Map(r.summary.media.flatMap((m) => (m && typeof m === 'object' && !Array.isArray(m) && m.direction === 'send' ? [[m.ssrc as number, m.packets as number]] : [])));
+      const seqs = new Map<number, Set<number>>();
+      for (const { d: p } of d.packets) {
+        const l = p.layers.find((x) => x.protocol === 'SRTP');
+        if (!l) continue;
+        const h = (l.value as { header: { ssrc: number; sequenceNumber: number } }).header;
+        seqs.set(h.ssrc, (seqs.get(h.ssrc) ?? new Set()).add(h.sequenceNumber));
+      }
+      // packets the capture itself dropped (its Interface Statistics Block) cannot be seen: a loaded machine may drop some
+      const dropped = readCapture(new Uint8Array(readFileSync(file))).statistics.reduce((n, st) => n + Number((st.dropped ?? 0n) + (st.osDropped ?? 0n)), 0);
       for (const [ssrc, sent] of [...outbound.map((o) => [o.ssrc as number, o.packetsSent as number] as const), ...sentByUs]) {
         const seen = census.rtp.get(ssrc) ?? 0;
-        expect(seen, `ssrc ${ssrc}`).toBeGreaterThanOrEqual(sent);
-        expect(seen, `ssrc ${ssrc}`).toBeLessThan(sent * 1.5 + 20);
+        expect(seen, `ssrc ${ssrc} (the capture dropped ${dropped})`).toBeGreaterThanOrEqual(sent - dropped);
+        expect(seen, `ssrc ${ssrc}: distinct sequence numbers`).toBe(seqs.get(ssrc)?.size ?? 0);
       }
       for (const s of r.ourStreams) expect(census.rtp.get(s.ssrc), `${s.kind}`).toBeGreaterThanOrEqual(inbound.find((x) => x.ssrc === s.ssrc)!.packetsReceived as number);
       expect([...census.rtcp.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(Number(srtp.rtcpReceived));
 
       // tshark agrees where it has an opinion: it opens both Finished with our key log; the same STUN transactions
-      const fin = spawnSync('tshark', ['-r', file, '-o', `tls.keylog_file:${join(dir, 'keylog.txt')}`, '-Y', 'dtls.handshake.type == 20', '-T', 'fields', '-e', 'frame.number']).stdout.toString().trim().split('\n');
-      // a retransmitted flight (Chromium resends its flight 4 when our flight 5 is slow) repeats a Finished
-      const finishedHere = d.packets.filter((p) => /\[decrypted: Finished(, verify_data verified| \(retransmitted\))\]/.test(p.d.summary)).map((p) => String(p.raw.index + 1));
-      expect(finishedHere.length).toBeGreaterThanOrEqual(2);
-      expect(fin).toEqual(finishedHere);
+      const fin = spawnSync('tshark', ['-r', file, '-o', `tls.keylog_file:${join(dir, 'keylog.txt')}`, '-Y', 'dtls.handshake.type == 20', '-T', 'fields', '-e', 'frame.number'])
+        .stdout.toString().trim().split('\n').map((l) => l.split('\t'));
+      // A retransmitted flight (Chromium resends its flight 4 when our flight 5 is slow, more often under load)
+      // repeats a Finished, and when Chromium's nomination moves the pair mid-handshake its Finished comes from
+      // another port, where tshark (which keys a DTLS session by its 5-tuple) cannot open it. What holds whatever
+      // the timing: we verify both sides' Finished; every Finished tshark opens we open too; any we open beyond
+      // tshark's is a retransmission or comes from a port other than the ClientHello's 5-tuple.
+      const finishedHere = d.packets
+        .filter((p) => /\[decrypted: Finished(, verify_data verified| \(retransmitted\))\]/.test(p.d.summary))
+        .map((p) => ({ frame: String(p.raw.index + 1), ports: [p.d.flow?.srcPort, p.d.flow?.dstPort], retransmitted: /\(retransmitted\)/.test(p.d.summary) }));
+      expect(finishedHere.filter((f) => !f.retransmitted).length).toBe(2);
+      expect(fin.length).toBeGreaterThanOrEqual(1);
+      const ourFrames = new Set(finishedHere.map((f) => f.frame));
+      for (const [frame] of fin) expect(ourFrames.has(frame!), `tshark's Finished in frame ${frame}`).toBe(true);
+      const hello = d.packets.find((p) => /ClientHello/.test(p.d.summary))!.d.flow!;
+      const helloPorts = [hello.srcPort, hello.dstPort].sort().join(',');
+      const tsharkFrames = new Set(fin.map(([frame]) => frame));
+      for (const f of finishedHere) {
+        if (tsharkFrames.has(f.frame)) continue;
+        expect(f.retransmitted || [...f.ports].sort().join(',') !== helloPorts, `our Finished in frame ${f.frame}, not opened by tshark`).toBe(true);
+      }
       const ids = spawnSync('tshark', ['-r', file, '-Y', 'stun', '-T', 'fields', '-e', 'stun.id']).stdout.toString().trim().split('\n');
       const ours = d.packets.filter((p) => p.d.protocol === 'STUN').map((p) => Array.from((p.d.layers.find((l) => l.protocol === 'STUN')!.value as { transactionId: Uint8Array }).transactionId, (b) => b.toString(16).padStart(2, '0')).join(''));
       expect(ours).toEqual(ids);

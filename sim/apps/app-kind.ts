@@ -40,6 +40,8 @@ export interface Built<E extends Endpoint = Endpoint> {
 
 export interface BuiltApp<S extends AppSpecBase = AppSpecBase, E extends Endpoint = Endpoint> extends Built<E> {
   readonly spec: S;
+  /** Its place in the scenario ("apps[2]"), for errors found when apps are connected; set by the builder. */
+  readonly path?: string;
 }
 
 /**

@@ -5,6 +5,7 @@ import { MS } from '../core/time.ts';
 import { IceAgent, type IceRole, type TurnServerConfig } from '../ice/agent.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
 import { iceSignal, type SignalingMessage } from '../signaling/message.ts';
+import { join, ScenarioError } from '../schema/check.ts';
 import { bool, duration, hostName, oneOf, optional, required, withDefault } from '../schema/fields.ts';
 import { defineApp, HOST_FIELD, kindField, type Obj } from './app-kind.ts';
 import { PORT_FIELD, STUN_FIELD, TURN_FIELD } from './peer-common.ts';
@@ -104,7 +105,9 @@ export const iceAgentApp = defineApp({
   /** Every ice-agent app needs an ice-agent app on its peer host to signal with. */
   connect(_world, peers) {
     for (const a of peers) {
-      if (!peers.some((p) => p.spec.host === a.spec.peer)) throw new Error(`ice-agent on ${a.spec.host}: no ice-agent app on peer host ${a.spec.peer}`);
+      if (!peers.some((p) => p.spec.host === a.spec.peer)) {
+        throw new ScenarioError([{ path: join(a.path ?? 'apps', 'peer'), message: `${JSON.stringify(a.spec.peer)} runs no ice-agent: an ice-agent's peer must be a host with an ice-agent app` }]);
+      }
     }
   },
   sections: [ICE_SECTION],

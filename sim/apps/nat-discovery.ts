@@ -36,7 +36,9 @@ export const natDiscoveryApp = defineApp({
   sections: [STUN_SECTION],
   summary: ({ spec, endpoint: e }) => [{ section: STUN_SECTION, value: { kind: spec.kind, host: spec.host, discovery: e.result ? resultJson(e.result) : null } }],
   entryLines(_section, a) {
-    const d = a.discovery as Obj;
+    const d = a.discovery as Obj | null;
+    // a run stopped (--until) before the tests finished has no result yet
+    if (!d) return [`  RFC 5780 discovery from ${String(a.host)}: not finished when the run stopped`];
     return [
       d.error
         ? `  RFC 5780 discovery from ${String(a.host)}: ${String(d.error)}`

@@ -6,7 +6,7 @@ import { describeAlert, encodeAlert } from '../wire/handshake/alert.ts';
 import { decodeHandshakeBody, decodeHandshakeFragments, encodeHandshake, msgTypeOf, type HandshakeBody } from '../wire/dtls/handshake.ts';
 import { HandshakeReassembler } from '../wire/dtls/fragment.ts';
 import { AlertDescription, AlertLevel, ContentType, HandshakeType, handshakeTypeName, srtpProfileName } from '../wire/handshake/names.ts';
-import { decodeRecords, type DtlsRecord } from '../wire/dtls/record.ts';
+import { decodeRecords, MAX_RECORD_LENGTH, type DtlsRecord } from '../wire/dtls/record.ts';
 import { resolveConfig, type DtlsConfig, type DtlsEndpointOptions, type DtlsRole } from './config.ts';
 import { ClientHandshake } from './client.ts';
 import { computeCookie, cookieValid } from './cookie.ts';
@@ -19,6 +19,9 @@ import { DTLS_1_0, RecordLayer } from './record-layer.ts';
 import type { HandshakeRole, RoleHost } from './role.ts';
 import { ServerHandshake } from './server.ts';
 import { HandshakeSession } from './session.ts';
+
+/** Leaves 2^16 epoch-0 records for the server's flights after a ClientHello's record sequence number. */
+const MAX_CLIENT_HELLO_SEQUENCE = 2 ** 48 - 2 ** 16;
 
 export type DtlsState = 'new' | 'connecting' | 'connected' | 'failed' | 'closed';
 
@@ -119,6 +122,12 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
       if (rec.kind !== 'dtls12') {
         this.count('dtls13-record');
         continue;
+      }
+      // RFC 6347 §4.1.2.7: an invalid record (its length field runs past the datagram or over 2^14 + 2048) is
+      // silently discarded, and so is the rest of the datagram, whose record boundaries can no longer be trusted
+      if (rec.fragment.length !== rec.length || rec.length > MAX_RECORD_LENGTH) {
+        this.count('bad-length');
+        break;
       }
       this.onRecord(rec, from);
       if (this.over()) return;
@@ -282,11 +291,18 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
       return;
     }
     const plaintext = opened.plaintext;
+    // Once connected, epoch-0 records are unauthenticated: anyone on the path can forge them. Only the peer's
+    // retransmitted handshake flight may still arrive there (RFC 6347 §4.2.4); alerts, ChangeCipherSpec and new
+    // handshake messages at epoch 0 change nothing (RFC 6347 §4.1.2.7: invalid records are discarded).
+    if (rec.epoch === 0 && this.stateValue === 'connected' && rec.contentType !== ContentType.handshake) {
+      return this.count(rec.contentType === ContentType.change_cipher_spec ? 'unexpected-ccs' : 'unauthenticated-epoch-0');
+    }
     switch (rec.contentType) {
       case ContentType.handshake:
         return this.onHandshakeRecord(plaintext, from, rec);
       case ContentType.change_cipher_spec:
-        if (plaintext.length !== 1 || plaintext[0] !== 1) return this.fail(AlertDescription.decode_error, 'malformed ChangeCipherSpec');
+        // RFC 6347 §4.1.2.7: a malformed record is discarded, not fatal (a spoofed one must not end the association)
+        if (plaintext.length !== 1 || plaintext[0] !== 1) return this.count('malformed-ccs');
         if (!this.role.onChangeCipherSpec()) this.count('unexpected-ccs');
         return;
       case ContentType.alert:
@@ -302,7 +318,11 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
 
   private onHandshakeRecord(plaintext: Uint8Array, from: TransportAddress, rec: DtlsRecord): void {
     const d = decodeHandshakeFragments(plaintext);
-    if (d.problems.length > 0 && d.value.length === 0) return this.fail(AlertDescription.decode_error, d.problems[0]!.message);
+    const forgeable = rec.epoch === 0 && this.stateValue === 'connected';
+    if (d.problems.length > 0 && d.value.length === 0) {
+      if (forgeable) return this.count('malformed-handshake');
+      return this.fail(AlertDescription.decode_error, d.problems[0]!.message);
+    }
     for (const { fragment: f } of d.value) {
       // RFC 6347 §4.2.1: before a ClientHello with a valid cookie, the server keeps no state.
       if (this.config.role === 'server' && this.session.transcript.length === 0) {
@@ -311,6 +331,13 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
           continue;
         }
         this.onStatelessClientHello(f.messageSeq, f.fragmentOffset === 0 && f.fragmentLength === f.length ? f.fragment : undefined, from, rec);
+        continue;
+      }
+      // a connected endpoint takes no new handshake message at epoch 0 (it does not renegotiate): only a
+      // retransmission of a message it already has is acted on, by resending its last flight (RFC 6347 §4.2.4)
+      if (forgeable) {
+        if (f.messageSeq < this.reassembler.nextSeq) this.peerRetransmitted = true;
+        else this.count('unauthenticated-epoch-0');
         continue;
       }
       const r = this.reassembler.push(f);
@@ -331,6 +358,9 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
 
   private onStatelessClientHello(messageSeq: number, body: Uint8Array | undefined, from: TransportAddress, rec: DtlsRecord): void {
     if (!body) return this.count('fragmented-client-hello');
+    // The server's first flight reuses this record sequence number (RFC 6347 §4.2.1); one so high that the flight
+    // would wrap the 48-bit counter (§4.1: never wrap) is discarded, not answered
+    if (rec.sequenceNumber > MAX_CLIENT_HELLO_SEQUENCE) return this.count('sequence-exhausted');
     const d = decodeHandshakeBody(HandshakeType.client_hello, body);
     if (d.value.type !== 'client_hello' || d.problems.length > 0) return this.count('malformed-client-hello');
     const ch = d.value;

@@ -4,7 +4,7 @@ import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.t
 import { toHex } from '../core/encoding.ts';
 import type { Micros } from '../core/time.ts';
 import { formatDuration, MS } from '../core/time.ts';
-import { decodeStun, ErrorCode, getAttribute, isStun, Method, shortTermKey, verifyMessageIntegrity, XorMappedAddress } from '../wire/stun/index.ts';
+import { decodeStun, ErrorCode, getAttribute, integrityProtected, isStun, Method, shortTermKey, verifyMessageIntegrity, XorMappedAddress } from '../wire/stun/index.ts';
 import type { StunMessage } from '../wire/stun/index.ts';
 import type { Candidate } from './candidate.ts';
 import { candidatePriority, foundationOf, showCandidate, TYPE_PREFERENCE } from './candidate.ts';
@@ -140,8 +140,10 @@ export class IceAgent extends IceAgentBase implements Endpoint {
       this.inbound.push({ from, bytes });
       return;
     }
-    const msg = decodeStun(bytes).value;
-    if (!msg || msg.method !== Method.Binding) return;
+    const decoded = decodeStun(bytes).value;
+    if (!decoded || decoded.method !== Method.Binding) return;
+    // RFC 8489 §14.5: what follows MESSAGE-INTEGRITY (an appended USE-CANDIDATE, XOR-MAPPED-ADDRESS…) is ignored
+    const msg = integrityProtected(decoded);
     if (msg.class === 'request') this.onCheck(now, base, from, bytes, msg);
     else if (msg.class === 'success' || msg.class === 'error') {
       // a check's response goes to checkResult; anything else may answer a gathering request

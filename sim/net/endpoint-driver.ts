@@ -19,6 +19,8 @@ export class EndpointDriver<M = unknown> {
   private signaling: { readonly hub: SignalingHub; readonly name: string } | undefined;
   /** The reason of the endpoint's current deadline, for panels. */
   pendingReason: string | undefined;
+  /** Why the endpoint was stopped (it threw, or looped in poll); a failed endpoint gets no more input. */
+  failure: string | undefined;
 
   constructor(
     private readonly net: Network,
@@ -32,7 +34,8 @@ export class EndpointDriver<M = unknown> {
   bind(ip: string, port = 0): TransportAddress {
     const s = this.host.bindUdp(ip, port);
     s.onDatagram((from, to, payload) => {
-      this.endpoint.handleDatagram(this.net.now, from, to, payload, 'udp');
+      if (this.failure !== undefined) return;
+      if (!this.guard('handleDatagram', () => this.endpoint.handleDatagram(this.net.now, from, to, payload, 'udp'))) return;
       this.pump();
     });
     this.sockets.push(s);
@@ -55,10 +58,13 @@ export class EndpointDriver<M = unknown> {
     this.signaling = { hub, name };
     hub.join(name, {
       deliver: (now, from, message) => {
-        e.handleSignal(now, from, message);
+        if (this.failure !== undefined) return;
+        if (!this.guard('handleSignal', () => e.handleSignal(now, from, message))) return;
         for (let i = 0; e.signalPending(); i++) {
-          if (i > 100_000) throw new Error(`${this.source}: more than 100000 signals queued at ${now}µs`);
-          if (!this.act(now, e.poll(now))) break;
+          if (i > 100_000) return this.stop(`more than 100000 signals queued at ${now}µs`);
+          let out: EndpointOutput<SignalingMessage> | undefined;
+          if (!this.guard('poll', () => (out = e.poll(now))) || !out) return;
+          if (!this.act(now, out)) break;
         }
       },
       pump: () => this.pump(),
@@ -67,10 +73,13 @@ export class EndpointDriver<M = unknown> {
 
   /** Lets the endpoint act at the current time (call once after construction, and after external calls). */
   pump(): void {
+    if (this.failure !== undefined) return;
     const now = this.net.now;
     for (let i = 0; ; i++) {
-      if (i > 100_000) throw new Error(`${this.source}: poll() produced more than 100000 outputs at ${now}µs without a timeout`);
-      if (!this.act(now, this.endpoint.poll(now))) return;
+      if (i > 100_000) return this.stop(`poll() produced more than 100000 outputs at ${now}µs without a timeout`);
+      let out: EndpointOutput<M> | undefined;
+      if (!this.guard('poll', () => (out = this.endpoint.poll(now))) || !out) return;
+      if (!this.act(now, out)) return;
     }
   }
 
@@ -114,9 +123,33 @@ export class EndpointDriver<M = unknown> {
     this.pendingReason = reason;
     this.timer = this.net.scheduler.at(at, reason, () => {
       this.timer = undefined;
-      this.endpoint.handleTimeout(this.net.now);
+      if (!this.guard('handleTimeout', () => this.endpoint.handleTimeout(this.net.now))) return;
       this.pump();
     });
+  }
+
+  /**
+   * Runs one call into the endpoint. An exception is a bug or a hostile input the endpoint did not survive: it
+   * becomes a note naming the call and the error, and the endpoint is stopped (failed), never a crashed run.
+   */
+  private guard(call: string, f: () => void): boolean {
+    try {
+      f();
+      return true;
+    } catch (e) {
+      const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      this.stop(`${call}() threw ${what}`);
+      return false;
+    }
+  }
+
+  private stop(why: string): void {
+    if (this.failure !== undefined) return;
+    this.failure = why;
+    this.timer?.cancel();
+    this.timer = undefined;
+    this.pendingReason = undefined;
+    this.net.note(this.source, 'endpoint.failed', `${this.source} failed: ${why}; it gets no more input`, { reason: why });
   }
 
   private socketFor(from: TransportAddress): UdpSocket | undefined {

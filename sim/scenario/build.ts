@@ -31,7 +31,7 @@ export function buildScenario(s: Scenario, seed = s.seed): Built {
   const net = new Network(seed, { scenario: s.name, title: s.title });
   const specs = new Map(s.nodes.map((n) => [n.name, n]));
   const nodes = new Map<string, NetNode>();
-  for (const spec of s.nodes) nodes.set(spec.name, net.add(makeNode(net, spec)));
+  for (const spec of s.nodes) nodes.set(spec.name, net.add(buildingApp(join('nodes', spec.name), `${spec.kind} ${spec.name}`, () => makeNode(net, spec))));
 
   const children = (name: string): NodeSpec[] => s.nodes.filter((n) => n.uplink?.node === name);
   // Addresses reachable through a node from above: a NAT hides everything behind its external addresses.
@@ -85,7 +85,7 @@ export function buildScenario(s: Scenario, seed = s.seed): Built {
     };
     const app = appKind(spec.kind);
     if (!app) throw new ScenarioError([{ path: join(path, 'kind'), message: `no app kind ${JSON.stringify(spec.kind)}` }]);
-    apps.push({ spec, app, ...app.build(world, host, spec, { source, path, own }) });
+    apps.push({ spec, app, path, ...buildingApp(path, `${spec.kind} on ${spec.host}`, () => app.build(world, host, spec, { source, path, own })) });
   });
   for (const k of APP_KINDS as readonly AppKind[]) {
     const mine = apps.filter((a) => a.app === k);
@@ -102,6 +102,19 @@ export function buildScenario(s: Scenario, seed = s.seed): Built {
     });
   }
   return { net, world, apps };
+}
+
+/**
+ * Runs one build step of the scenario's `path`: whatever it throws (a port bound twice, a NAT that cannot be
+ * made) is the scenario's fault, so it becomes a ScenarioError naming the place, never a stack trace.
+ */
+function buildingApp<T>(path: string, what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof ScenarioError) throw e;
+    throw new ScenarioError([{ path, message: `${what} cannot be built: ${e instanceof Error ? e.message : String(e)}` }]);
+  }
 }
 
 function makeNode(net: Network, spec: NodeSpec): NetNode {

@@ -105,6 +105,7 @@ function parseNode(c: Check, name: string, v: unknown, kinds: Map<string, string
           ? (c.fail(join(path, 'external'), 'missing: the NAT\'s public addresses, e.g. ["203.0.113.1"]') ?? [])
           : (c.array(join(path, 'external'), o.external) ?? []);
       const external = extList.map((a, i) => c.ip(join(join(path, 'external'), i), a)).filter((a) => a !== undefined);
+      if (o.external !== undefined && Array.isArray(o.external) && o.external.length === 0) c.fail(join(path, 'external'), 'empty: a NAT needs at least one public address');
       if (!uplink) c.fail(join(path, 'uplink'), 'missing: a NAT needs an uplink (the network its outside faces)');
       if (preset === undefined || !internal) return undefined;
       const overrides = o.nat === undefined ? {} : c.object(join(path, 'nat'), o.nat);

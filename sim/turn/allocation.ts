@@ -24,6 +24,8 @@ export interface ChannelBinding {
 export class Allocation {
   readonly permissions = new Map<string, Permission>();
   readonly channels = new Map<number, ChannelBinding>();
+  /** The same bindings by peer transport address, so a datagram from a peer finds its channel in O(1). */
+  private readonly channelOfPeer = new Map<string, ChannelBinding>();
   readonly stats = { toPeer: 0, fromPeer: 0, droppedFromPeer: 0, droppedToPeer: 0 };
 
   constructor(
@@ -48,13 +50,31 @@ export class Allocation {
   }
 
   channelFor(peer: TransportAddress, now: Micros): ChannelBinding | undefined {
-    for (const c of this.channels.values()) if (c.expiresAt > now && c.peer.ip === peer.ip && c.peer.port === peer.port) return c;
-    return undefined;
+    const c = this.channelOfPeer.get(formatTransportAddress(peer));
+    return c && c.expiresAt > now ? c : undefined;
   }
 
   /** Any binding of this peer, live or within the 5-minute cool-down after expiry (RFC 8656 §12). */
   bindingOfPeer(peer: TransportAddress): ChannelBinding | undefined {
-    for (const c of this.channels.values()) if (c.peer.ip === peer.ip && c.peer.port === peer.port) return c;
-    return undefined;
+    return this.channelOfPeer.get(formatTransportAddress(peer));
+  }
+
+  /** Forgets permissions that have lapsed (kept until then to explain drops); called only when a cap is reached. */
+  forgetExpiredPermissions(now: Micros): void {
+    for (const p of [...this.permissions.values()]) if (p.expiresAt <= now) this.permissions.delete(p.ip);
+  }
+
+  bindChannel(binding: ChannelBinding): void {
+    this.channels.set(binding.channel, binding);
+    this.channelOfPeer.set(formatTransportAddress(binding.peer), binding);
+  }
+
+  /** RFC 8656 §12: a channel expired more than `coolDown` ago may be bound again, to anyone. */
+  releaseChannels(now: Micros, coolDown: Micros): void {
+    for (const c of [...this.channels.values()]) {
+      if (c.expiresAt + coolDown > now) continue;
+      this.channels.delete(c.channel);
+      this.channelOfPeer.delete(formatTransportAddress(c.peer));
+    }
   }
 }

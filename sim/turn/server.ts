@@ -1,10 +1,9 @@
 import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
-import { formatTransportAddress } from '../core/endpoint.ts';
+import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
 import { printable, toHex } from '../core/encoding.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
 import { formatDuration, SECOND } from '../core/time.ts';
-import { nextWake } from '../core/deadline.ts';
 import { Outbox } from '../stun/outbox.ts';
 import { errorAttributes, key, response, softwareAttr, unknownAttributeError } from '../stun/respond.ts';
 import type { StunAttribute, StunMessage } from '../wire/stun/index.ts';
@@ -16,6 +15,7 @@ import {
   encodeStun,
   EvenPort,
   getAttribute,
+  integrityProtected,
   isChannelData,
   isStun,
   Lifetime,
@@ -29,7 +29,8 @@ import {
   XorPeerAddress,
   XorRelayedAddress,
 } from '../wire/stun/index.ts';
-import { Allocation, fiveTuple } from './allocation.ts';
+import { Allocation, fiveTuple, type Permission } from './allocation.ts';
+import { DeadlineQueue, type Deadline } from './deadlines.ts';
 import { LongTermAuth } from './auth.ts';
 import { DEFAULT_DENIED_PEERS, deniedBy } from './deny.ts';
 import { handlePermissionOrChannel } from './server-peers.ts';
@@ -54,6 +55,12 @@ export interface TurnServerConfig {
   readonly nonceLifetime?: Micros;
   /** Allocations one user may hold at once; beyond that 486 (RFC 8656 §7.2 step 9). */
   readonly userQuota?: number;
+  /** Allocations the whole server holds at once; beyond that 508 Insufficient Capacity (default 1000). */
+  readonly maxAllocations?: number;
+  /** Permissions (peer IP addresses) one allocation may hold; a CreatePermission beyond it is a 508 (default 64). */
+  readonly maxPermissionsPerAllocation?: number;
+  /** Channels one allocation may bind; a ChannelBind beyond it is a 508 (default 64). */
+  readonly maxChannelsPerAllocation?: number;
   /** Peer address prefixes refused with 403 (default: loopback and private ranges, as coturn). */
   readonly deniedPeers?: readonly string[];
   /** Also accept channels 0x5000–0x7FFF, which RFC 5766 allowed and coturn's turnutils_uclient still picks. */
@@ -75,6 +82,8 @@ export interface TurnServerStats {
 }
 
 const CACHE_TIME = 40 * SECOND;
+/** Answers to authenticated requests kept for retransmissions, server-wide; the oldest go first. */
+const CACHE_MAX = 1024;
 
 /**
  * A TURN server (RFC 8656) over UDP: one sans-IO endpoint bound to its listening address and to every relayed
@@ -90,6 +99,10 @@ export class TurnServer implements Endpoint {
   /** By 5-tuple key. */
   readonly allocations = new Map<string, Allocation>();
   private readonly byRelay = new Map<string, Allocation>();
+  /** Allocations held per username, for the quota without a scan. */
+  private readonly owned = new Map<string, number>();
+  /** Allocation and permission expiry, earliest first (sim/turn/deadlines.ts). */
+  private readonly deadlines = new DeadlineQueue<Expiring>((d) => this.stillDue(d));
   private readonly relayPool: TransportAddress[];
   private readonly responseCache = new Map<string, { bytes: Uint8Array; until: Micros }>();
   readonly software: string | undefined;
@@ -98,6 +111,9 @@ export class TurnServer implements Endpoint {
   readonly permissionLifetime: Micros;
   readonly channelLifetime: Micros;
   readonly userQuota: number;
+  readonly maxAllocations: number;
+  readonly maxPermissionsPerAllocation: number;
+  readonly maxChannelsPerAllocation: number;
   readonly deniedPeers: readonly string[];
   /** Why the datagram just handled was discarded at a relayed address, if it was (for the hop's fate). */
   lastDrop: string | undefined;
@@ -119,6 +135,9 @@ export class TurnServer implements Endpoint {
     this.permissionLifetime = config.permissionLifetime ?? 300 * SECOND;
     this.channelLifetime = config.channelLifetime ?? 600 * SECOND;
     this.userQuota = config.userQuota ?? 10;
+    this.maxAllocations = config.maxAllocations ?? 1000;
+    this.maxPermissionsPerAllocation = config.maxPermissionsPerAllocation ?? 64;
+    this.maxChannelsPerAllocation = config.maxChannelsPerAllocation ?? 64;
     this.deniedPeers = config.deniedPeers ?? DEFAULT_DENIED_PEERS;
   }
 
@@ -139,8 +158,10 @@ export class TurnServer implements Endpoint {
     if (relay) return this.fromPeer(now, relay, from, bytes);
     if (to.port !== this.config.listen.port || to.ip !== this.config.listen.ip) return;
     if (isStun(bytes)) {
-      const msg = decodeStun(bytes).value;
-      if (!msg) return;
+      const decoded = decodeStun(bytes).value;
+      if (!decoded) return;
+      // RFC 8489 §14.5: attributes after MESSAGE-INTEGRITY are not covered by it and are ignored
+      const msg = integrityProtected(decoded);
       if (msg.class === 'request') return this.request(now, msg, bytes, from, to);
       if (msg.class === 'indication' && msg.method === Method.Send) return this.send(now, msg, from, to);
       return;
@@ -150,6 +171,7 @@ export class TurnServer implements Endpoint {
 
   private request(now: Micros, msg: StunMessage, bytes: Uint8Array, from: TransportAddress, to: TransportAddress): void {
     const cacheKey = `${fiveTuple(from, to)} ${toHex(msg.transactionId)}`;
+    // only answers to authenticated requests are cached: an unauthenticated one is answered again from scratch
     const cached = this.responseCache.get(cacheKey);
     if (cached && cached.until > now) {
       // a retransmitted request gets the same answer again (RFC 8489 §6.3.1: the server is stateless or caches)
@@ -158,14 +180,14 @@ export class TurnServer implements Endpoint {
       return;
     }
     const unknown = unknownComprehensionRequired(msg);
-    if (unknown.length > 0) return this.reply(now, cacheKey, from, to, unknownAttributeError(msg, unknown, this.software, true), msg);
+    if (unknown.length > 0) return this.reply(now, undefined, from, to, unknownAttributeError(msg, unknown, this.software, true), msg);
     if (msg.method === Method.Binding) {
       const attrs = [XorMappedAddress.of(from), ...softwareAttr(this.software)];
-      return this.reply(now, cacheKey, from, to, response(msg, 'success', attrs, { fingerprint: true }), msg);
+      return this.reply(now, undefined, from, to, response(msg, 'success', attrs, { fingerprint: true }), msg);
     }
     const known: number[] = [Method.Allocate, Method.Refresh, Method.CreatePermission, Method.ChannelBind];
     if (!known.includes(msg.method)) return this.fail(now, cacheKey, msg, from, to, 400, undefined, 'Bad Request: unknown method');
-    const a = this.auth.check(now, msg, bytes);
+    const a = this.auth.check(now, msg, bytes, from);
     if (!a.ok) {
       const who = a.code === 438 ? 'the nonce is stale or unknown: here is a new one' : a.code === 401 ? 'credentials needed (REALM and NONCE sent)' : 'USERNAME, REALM or NONCE missing';
       this.out.note('turn.auth', `${messageTypeName(msg.method, 'request')} from ${formatTransportAddress(from)}: ${a.code} ${a.reason}, ${who}`, { code: a.code });
@@ -195,8 +217,9 @@ export class TurnServer implements Endpoint {
     if (transport !== 17) return this.fail(now, cacheKey, msg, from, to, 442, k, 'Unsupported Transport Protocol');
     if (getAttribute(msg, ReservationToken)) return this.fail(now, cacheKey, msg, from, to, 508, k, 'Insufficient Capacity: no reservations here');
     const family = getAttribute(msg, RequestedAddressFamily) ?? 4;
-    const owned = [...this.allocations.values()].filter((x) => x.username === username).length;
-    if (owned >= this.userQuota) return this.fail(now, cacheKey, msg, from, to, 486, k, 'Allocation Quota Reached');
+    if ((this.owned.get(username) ?? 0) >= this.userQuota) return this.fail(now, cacheKey, msg, from, to, 486, k, 'Allocation Quota Reached');
+    // RFC 8656 §7.2: a server out of resources answers 508; the global cap keeps one server's memory bounded
+    if (this.allocations.size >= this.maxAllocations) return this.fail(now, cacheKey, msg, from, to, 508, k, `Insufficient Capacity: the server holds its maximum of ${this.maxAllocations} allocations`);
     const even = getAttribute(msg, EvenPort);
     const relayed = this.relayPool.find((r) => !this.byRelay.has(key(r)) && (r.ip.includes(':') ? 6 : 4) === family && (!even || r.port % 2 === 0));
     if (!relayed) {
@@ -210,6 +233,8 @@ export class TurnServer implements Endpoint {
     const alloc = new Allocation(from, to, relayed, username, now + lifetime, toHex(msg.transactionId), bytes);
     this.allocations.set(alloc.key, alloc);
     this.byRelay.set(key(relayed), alloc);
+    this.owned.set(username, (this.owned.get(username) ?? 0) + 1);
+    this.deadlines.push(alloc.expiresAt, 'turn-allocation-expiry', { alloc });
     this.stats.allocations++;
     this.out.note('turn.allocation.created', `allocation for ${username} at ${formatTransportAddress(from)}: relayed address ${formatTransportAddress(relayed)}, lifetime ${formatDuration(lifetime)}`, {
       client: formatTransportAddress(from),
@@ -236,6 +261,7 @@ export class TurnServer implements Endpoint {
     } else {
       const lifetime = this.lifetime(msg);
       alloc.expiresAt = now + lifetime;
+      this.deadlines.push(alloc.expiresAt, 'turn-allocation-expiry', { alloc });
       this.stats.refreshes++;
       this.out.note('turn.allocation.refreshed', `allocation ${formatTransportAddress(alloc.relayed)} refreshed: expires in ${formatDuration(lifetime)}`, { relayed: formatTransportAddress(alloc.relayed), lifetime: lifetime / SECOND });
     }
@@ -269,6 +295,11 @@ export class TurnServer implements Endpoint {
   }
 
   private relayToPeer(now: Micros, alloc: Allocation, peer: TransportAddress, data: Uint8Array, via: string): void {
+    // RFC 8656 §21.2.3 spirit: the relay never sends to the server's own listening address (it would answer itself)
+    if (sameTransportAddress(peer, this.config.listen)) {
+      this.dropToPeer(alloc, `${via} to ${formatTransportAddress(peer)} dropped: that is this server's own listening address`, peer);
+      return;
+    }
     if (!alloc.hasPermission(peer.ip, now)) {
       const p = alloc.permissions.get(peer.ip);
       this.dropToPeer(alloc, `${via} to ${formatTransportAddress(peer)} dropped: ${p ? `the permission for ${peer.ip} expired ${formatDuration(now - p.expiresAt)} ago` : `no permission for ${peer.ip}`}`, peer);
@@ -328,24 +359,42 @@ export class TurnServer implements Endpoint {
     this.out.transmit(alloc.server, alloc.client, bytes);
   }
 
-  fail(now: Micros, cacheKey: string, msg: StunMessage, from: TransportAddress, to: TransportAddress, code: number, k: Uint8Array | undefined, reason: string, extra: readonly StunAttribute[] = []): void {
+  fail(now: Micros, cacheKey: string | undefined, msg: StunMessage, from: TransportAddress, to: TransportAddress, code: number, k: Uint8Array | undefined, reason: string, extra: readonly StunAttribute[] = []): void {
     this.stats.errors[code] = (this.stats.errors[code] ?? 0) + 1;
     const bytes = response(msg, 'error', [...errorAttributes(code, extra, reason), ...softwareAttr(this.software)], { ...(k ? { integrity: k } : {}), fingerprint: true });
     if (code !== 401 && code !== 438) {
       this.out.note('turn.error', `${messageTypeName(msg.method, 'request')} from ${formatTransportAddress(from)} refused: ${code} ${reason}`, { code, reason });
     }
-    this.reply(now, cacheKey, from, to, bytes, msg);
+    this.reply(now, k ? cacheKey : undefined, from, to, bytes, msg);
   }
 
-  private reply(now: Micros, cacheKey: string, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, _msg: StunMessage): void {
-    this.responseCache.set(cacheKey, { bytes, until: now + CACHE_TIME });
+  /** Sends an answer; one to an authenticated request (`cacheKey` set) is kept for its retransmissions. */
+  private reply(now: Micros, cacheKey: string | undefined, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, _msg: StunMessage): void {
+    if (cacheKey !== undefined) {
+      const c = this.responseCache;
+      c.delete(cacheKey);
+      c.set(cacheKey, { bytes, until: now + CACHE_TIME });
+      // insertion order is expiry order: drop expired answers and any beyond the cap from the front
+      for (const [k, v] of c) {
+        if (v.until > now && c.size <= CACHE_MAX) break;
+        c.delete(k);
+      }
+    }
     this.out.transmit(to, from, bytes);
+  }
+
+  /** What the server holds, for tests and panels: none of it grows with unauthenticated traffic. */
+  get stateSize(): { allocations: number; cachedResponses: number; deadlines: number } {
+    return { allocations: this.allocations.size, cachedResponses: this.responseCache.size, deadlines: this.deadlines.size };
   }
 
   /** Deletes an allocation and frees its relayed address. */
   private remove(alloc: Allocation, why: string): void {
     this.allocations.delete(alloc.key);
     this.byRelay.delete(key(alloc.relayed));
+    const left = (this.owned.get(alloc.username) ?? 1) - 1;
+    if (left > 0) this.owned.set(alloc.username, left);
+    else this.owned.delete(alloc.username);
     this.out.note('turn.allocation.deleted', `allocation ${formatTransportAddress(alloc.relayed)} of ${formatTransportAddress(alloc.client)} ${why}`, {
       relayed: formatTransportAddress(alloc.relayed),
       client: formatTransportAddress(alloc.client),
@@ -353,29 +402,34 @@ export class TurnServer implements Endpoint {
     });
   }
 
-  /** Ends allocations past their lifetime; notes permissions and channels as they lapse. */
+  /** Ends allocations past their lifetime and notes permissions as they lapse: O(log n) per deadline, none per datagram. */
   private expire(now: Micros): void {
-    for (const [k, c] of this.responseCache) if (c.until <= now) this.responseCache.delete(k);
-    for (const a of [...this.allocations.values()]) {
-      if (a.expiresAt <= now) {
+    for (let d = this.deadlines.takeDue(now); d; d = this.deadlines.takeDue(now)) {
+      const { alloc: a, permission: p } = d.item;
+      if (!p) {
         this.stats.expired++;
         this.remove(a, 'expired: its lifetime ran out without a Refresh (RFC 8656 §7)');
         continue;
       }
-      for (const p of a.permissions.values()) {
-        if (p.expiresAt <= now && !p.expiredNoted) {
-          p.expiredNoted = true;
-          this.out.note('turn.permission.expired', `permission for ${p.ip} on ${formatTransportAddress(a.relayed)} expired: its data is dropped from now on (RFC 8656 §9)`, {
-            peer: p.ip,
-            relayed: formatTransportAddress(a.relayed),
-          });
-        }
-      }
-      for (const c of [...a.channels.values()]) {
-        // RFC 8656 §12: an expired channel stays reserved for 5 more minutes before it can be rebound elsewhere
-        if (c.expiresAt + 300 * SECOND <= now) a.channels.delete(c.channel);
-      }
+      p.expiredNoted = true;
+      this.out.note('turn.permission.expired', `permission for ${p.ip} on ${formatTransportAddress(a.relayed)} expired: its data is dropped from now on (RFC 8656 §9)`, {
+        peer: p.ip,
+        relayed: formatTransportAddress(a.relayed),
+      });
     }
+  }
+
+  /** A queued deadline still stands: its allocation is live and neither it nor the permission was refreshed since. */
+  private stillDue(d: Deadline<Expiring>): boolean {
+    const { alloc: a, permission: p } = d.item;
+    if (this.allocations.get(a.key) !== a) return false;
+    if (!p) return a.expiresAt === d.at;
+    return a.permissions.get(p.ip) === p && p.expiresAt === d.at && !p.expiredNoted;
+  }
+
+  /** For the CreatePermission / ChannelBind handlers: a permission's (new) expiry joins the queue. */
+  permissionSet(alloc: Allocation, permission: Permission): void {
+    this.deadlines.push(permission.expiresAt, 'turn-permission-expiry', { alloc, permission });
   }
 
   handleTimeout(now: Micros): void {
@@ -385,17 +439,19 @@ export class TurnServer implements Endpoint {
   poll(_now: Micros): EndpointOutput {
     const next = this.out.next();
     if (next) return next;
-    const deadlines: { at: Micros; reason: string }[] = [];
-    for (const a of this.allocations.values()) {
-      deadlines.push({ at: a.expiresAt, reason: 'turn-allocation-expiry' });
-      for (const p of a.permissions.values()) if (!p.expiredNoted) deadlines.push({ at: p.expiresAt, reason: 'turn-permission-expiry' });
-    }
-    return nextWake(...deadlines);
+    const d = this.deadlines.peek();
+    return d ? { type: 'timeout', at: d.at, reason: d.reason } : { type: 'idle' };
   }
 
   /** For the ChannelBind / CreatePermission handlers. */
   peerDenied(ip: string): string | undefined {
     return deniedBy(ip, this.deniedPeers);
   }
+}
+
+/** What a deadline ends: an allocation, or one permission of it. */
+interface Expiring {
+  readonly alloc: Allocation;
+  readonly permission?: Permission;
 }
 

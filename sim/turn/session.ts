@@ -9,7 +9,7 @@ import type { TransactionOptions, TransactionOutput, TransactionResult } from '.
 import { StunTransactions } from '../stun/transactions.ts';
 import type { StunAttribute, StunMessage } from '../wire/stun/index.ts';
 import {
-  ChannelNumber, Data, decodeChannelData, decodeStun, encodeChannelData, encodeStun, ErrorCode, getAttribute, hex16, isChannelData, isStun,
+  ChannelNumber, Data, decodeChannelData, decodeStun, encodeChannelData, encodeStun, ErrorCode, getAttribute, hex16, integrityProtected, isChannelData, isStun,
   Lifetime, longTermKey, messageTypeName, Method, Nonce, Realm, reasonText, RequestedTransport, Software, Username, verifyMessageIntegrity,
   XorMappedAddress, XorPeerAddress, XorRelayedAddress,
 } from '../wire/stun/index.ts';
@@ -225,8 +225,10 @@ export class TurnSession {
       return cd && ch?.bound ? { peer: ch.peer, data: cd.data, via: 'channel', channel: ch.channel } : 'consumed';
     }
     if (!isStun(bytes)) return undefined;
-    const msg = decodeStun(bytes).value;
-    if (!msg) return undefined;
+    const decoded = decodeStun(bytes).value;
+    if (!decoded) return undefined;
+    // RFC 8489 §14.5: a response's attributes after MESSAGE-INTEGRITY are ignored
+    const msg = integrityProtected(decoded);
     if (msg.class === 'indication' && msg.method === Method.Data) {
       const peer = getAttribute(msg, XorPeerAddress);
       const data = getAttribute(msg, Data);

@@ -1,14 +1,11 @@
 // TURN (RFC 8656) server behaviour pinned request by request, and the relay presets run end to end.
 import { describe, expect, it } from 'vitest';
-import type { EndpointOutput, TransportAddress } from '../core/endpoint.ts';
 import { utf8Decode, utf8Encode } from '../core/encoding.ts';
-import { Rng } from '../core/rng.ts';
 import { SECOND } from '../core/time.ts';
 import { parseScenario } from '../scenario/parse.ts';
 import { findPreset } from '../scenario/presets/index.ts';
 import { runScenario } from '../scenario/run.ts';
 import { applySet } from '../scenario/set.ts';
-import type { StunAttribute, StunMessage } from '../wire/stun/index.ts';
 import {
   ChannelNumber,
   Data,
@@ -16,7 +13,6 @@ import {
   decodeStun,
   encodeChannelData,
   encodeStun,
-  ErrorCode,
   getAttribute,
   Lifetime,
   longTermKey,
@@ -30,57 +26,7 @@ import {
   XorPeerAddress,
   XorRelayedAddress,
 } from '../wire/stun/index.ts';
-import { TurnServer } from './server.ts';
-
-const LISTEN: TransportAddress = { ip: '198.51.100.20', port: 3478 };
-const CLIENT: TransportAddress = { ip: '203.0.113.10', port: 5000 };
-const PEER: TransportAddress = { ip: '203.0.113.50', port: 7000 };
-const RELAYS: TransportAddress[] = [49152, 49153].map((port) => ({ ip: LISTEN.ip, port }));
-const KEY = longTermKey('alice', 'example.org', 's3cr3t-pass');
-
-/** A TURN server and a hand-driven client with a clock, speaking raw bytes. */
-class Bench {
-  readonly server: TurnServer;
-  now = 0;
-  nonce = '';
-  private tid = 0;
-  constructor(opts: Partial<ConstructorParameters<typeof TurnServer>[0]> = {}) {
-    this.server = new TurnServer({ listen: LISTEN, relayAddresses: RELAYS, realm: 'example.org', users: { alice: 's3cr3t-pass', bob: 'b0b' }, ...opts }, Rng.fromSeed(3));
-  }
-  drain(): EndpointOutput[] {
-    const out: EndpointOutput[] = [];
-    for (;;) {
-      const o = this.server.poll(this.now);
-      if (o.type === 'timeout' || o.type === 'idle') return out;
-      out.push(o);
-    }
-  }
-  sends(): { from: TransportAddress; to: TransportAddress; bytes: Uint8Array }[] {
-    return this.drain().flatMap((o) => (o.type === 'transmit' ? [{ from: o.from, to: o.to, bytes: o.bytes }] : []));
-  }
-  notes(): string[] {
-    return this.drain().flatMap((o) => (o.type === 'note' ? [o.text] : []));
-  }
-  /** Sends a request, authenticated unless `auth` is false; returns the decoded answer. */
-  ask(method: number, attrs: StunAttribute[], opts: { auth?: boolean; user?: string; key?: Uint8Array; from?: TransportAddress; nonce?: string } = {}): { msg: StunMessage; bytes: Uint8Array } {
-    const transactionId = new Uint8Array(12);
-    transactionId[11] = ++this.tid;
-    const auth = opts.auth === false ? [] : [Username.of(opts.user ?? 'alice'), Realm.of('example.org'), Nonce.of(opts.nonce ?? this.nonce)];
-    const bytes = encodeStun({ method, class: 'request', transactionId, attributes: [...attrs, ...auth] }, { ...(opts.auth === false ? {} : { integrity: opts.key ?? KEY }), fingerprint: true });
-    this.server.handleDatagram(this.now, opts.from ?? CLIENT, LISTEN, bytes);
-    const out = this.sends();
-    expect(out).toHaveLength(1);
-    const msg = decodeStun(out[0]!.bytes).value!;
-    const n = getAttribute(msg, Nonce);
-    if (n) this.nonce = n;
-    return { msg, bytes: out[0]!.bytes };
-  }
-  allocate(extra: StunAttribute[] = [], from?: TransportAddress): StunMessage {
-    if (!this.nonce) this.ask(Method.Allocate, [RequestedTransport.of(17)], { auth: false, ...(from ? { from } : {}) });
-    return this.ask(Method.Allocate, [RequestedTransport.of(17), ...extra], from ? { from } : {}).msg;
-  }
-}
-const code = (m: StunMessage): number | undefined => getAttribute(m, ErrorCode)?.code;
+import { Bench, CLIENT, code, KEY, LISTEN, PEER, RELAYS } from './test-bench.ts';
 
 describe('TURN server: authentication (RFC 8489 §9.2.4)', () => {
   it('answers an unauthenticated Allocate with 401, REALM and NONCE, then accepts the long-term credentials', () => {

@@ -228,7 +228,9 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('visualizer panels, ex
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.keyboard.press('End');
     const table = page.locator('[data-testid=ice-checklist]').first();
-    await expect.poll(() => table.locator('tr.pair').count()).toBeGreaterThan(1);
+    // generous under load: the call's simulation and the panel render must both have reached the selected pair
+    await expect.poll(() => table.locator('tr.pair').count(), { timeout: 60_000 }).toBeGreaterThan(1);
+    await expect.poll(() => table.locator('tr.pair.selected').count(), { timeout: 60_000 }).toBe(1);
     const fit = await page.evaluate(() => {
       const right = document.querySelector('.right') as HTMLElement;
       const t = document.querySelector('[data-testid=ice-checklist]') as HTMLElement;

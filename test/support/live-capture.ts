@@ -9,7 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * does not start within `waitMs`.
  */
 export async function startLiveCapture(file: string, filter: string, waitMs = 15_000): Promise<ChildProcess> {
-  const p = spawn('tshark', ['-i', 'lo', '-f', filter, '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // -B 64: a 64 MiB kernel buffer, so a loaded machine does not make the capture drop packets of a call
+  const p = spawn('tshark', ['-i', 'lo', '-B', '64', '-f', filter, '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   p.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   const end = performance.now() + waitMs;
@@ -25,12 +26,12 @@ export async function startLiveCapture(file: string, filter: string, waitMs = 15
   return p;
 }
 
-/** Stops a live capture so it writes its file out: SIGINT, then SIGKILL after 5 s. */
+/** Stops a live capture so it writes its file out (with its drop counts): SIGINT, then SIGKILL after 15 s. */
 export async function stopLiveCapture(p: ChildProcess): Promise<void> {
   if (p.exitCode !== null) return;
   const done = new Promise<void>((r) => p.once('exit', () => r()));
   p.kill('SIGINT');
-  await Promise.race([done, sleep(5000)]);
+  await Promise.race([done, sleep(15_000)]);
   if (p.exitCode === null) {
     p.kill('SIGKILL');
     await done;

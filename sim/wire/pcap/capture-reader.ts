@@ -90,7 +90,9 @@ export class CaptureReader {
       if (this.state === 'start' && this.offset === 0 && this.pendingBytes === 0) {
         this.fail(0, 0, 'empty input: no pcap or pcapng header');
       } else if (this.pendingBytes > 0) {
-        this.fail(this.offset, this.pendingBytes, `truncated: the file ends inside ${this.unitName()} at offset ${this.offset} (${this.pendingBytes} of ${this.need} bytes present)`);
+        const corrupt = this.corruptLength();
+        if (corrupt) this.fail(corrupt.offset, 4, corrupt.message);
+        else this.fail(this.offset, this.pendingBytes, `truncated: the file ends inside ${this.unitName()} at offset ${this.offset} (${this.pendingBytes} of ${this.need} bytes present)`);
       } else {
         this.state = 'ended';
       }
@@ -122,9 +124,42 @@ export class CaptureReader {
       default: {
         if (this.pendingBytes < 8 || !this.section) return 'a block header';
         const type = new Endian(this.gather(4), this.section.littleEndian).u32(0);
-        return `a ${blockName(type)}`;
+        const name = blockName(type);
+        return `${/^[AEIOU]/i.test(name) ? 'an' : 'a'} ${name}`;
       }
     }
+  }
+
+  /**
+   * The file ends inside a unit whose length field may be what is wrong, not the file's end: a pcapng block whose
+   * leading total length runs past the end although a matching trailing length closes it earlier, or a pcap record
+   * longer than the file's snaplen. Undefined when the file simply looks cut short.
+   */
+  private corruptLength(): { offset: number; message: string } | undefined {
+    const at = this.offset;
+    if (this.state === 'pcapng' && this.section && this.pendingBytes >= 12) {
+      const buf = this.gather(this.pendingBytes);
+      const e = new Endian(buf, this.section.littleEndian);
+      const type = e.u32(0);
+      const claimed = e.u32(4);
+      for (let end = 12; end <= buf.length; end += 4) {
+        if (e.u32(end - 4) !== end) continue;
+        return {
+          offset: at + 4,
+          message: `${blockName(type)} at offset ${at} has block total length ${claimed}, past the end of the file, but a trailing length of ${end} closes it at offset ${at + end}: the length field is corrupt`,
+        };
+      }
+    }
+    if (this.state === 'pcap-record' && this.pcap && this.pendingBytes >= this.pcap.recordHeaderLength) {
+      const r = pcapRecordHeader(this.gather(this.pcap.recordHeaderLength), 0, this.pcap.littleEndian);
+      if (this.pcap.snaplen > 0 && r.capturedLength > this.pcap.snaplen) {
+        return {
+          offset: at + 8,
+          message: `packet record ${this.packetCount} at offset ${at} claims a captured length of ${r.capturedLength} bytes, more than the file's snaplen ${this.pcap.snaplen} and past the end of the file: the length field is corrupt`,
+        };
+      }
+    }
+    return undefined;
   }
 
   private get failed(): boolean {

@@ -40,7 +40,7 @@ describe('truncated files', () => {
     const c = readCapture(bytes.subarray(0, bytes.length - 10));
     expect(c.packets.length).toBe(1);
     expect(only(c)).toEqual([
-      { offset: epb[1], fatal: true, message: `truncated: the file ends inside a Enhanced Packet Block at offset ${epb[1]} (66 of 76 bytes present)` },
+      { offset: epb[1], fatal: true, message: `truncated: the file ends inside an Enhanced Packet Block at offset ${epb[1]} (66 of 76 bytes present)` },
     ]);
   });
 
@@ -112,10 +112,24 @@ describe('block lengths that lie', () => {
     expect(only(c)).toEqual([{ offset: at + 4, fatal: true, message: `Enhanced Packet Block at offset ${at} has block total length 75, not a multiple of 4` }]);
   });
 
-  it('larger than the file', () => {
+  it('larger than the file, with the real trailing length in place: the length field is named corrupt, not the file truncated', () => {
     const c = readCapture(setU32(bytes, at + 4, 4000));
     expect(c.packets.length).toBe(1);
-    expect(only(c)).toEqual([{ offset: at, fatal: true, message: `truncated: the file ends inside a Enhanced Packet Block at offset ${at} (76 of 4000 bytes present)` }]);
+    expect(only(c)).toEqual([
+      { offset: at + 4, fatal: true, message: `Enhanced Packet Block at offset ${at} has block total length 4000, past the end of the file, but a trailing length of 76 closes it at offset ${at + 76}: the length field is corrupt` },
+    ]);
+  });
+
+  it('larger than the file in the middle of it: the blocks after it give the corrupt length away', () => {
+    const { bytes: two, epb } = pcapng();
+    const c = readCapture(setU32(two, epb[0]! + 4, 100_000));
+    expect(c.packets.length).toBe(0);
+    expect(only(c)[0]?.message).toMatch(new RegExp(`^Enhanced Packet Block at offset ${epb[0]} has block total length 100000, .* closes it at offset ${epb[1]}: the length field is corrupt$`));
+  });
+
+  it('larger than the file with no trailing length left: the file is truncated, said with the right article', () => {
+    const c = readCapture(setU32(bytes, at + 4, 4000).subarray(0, bytes.length - 4));
+    expect(only(c)).toEqual([{ offset: at, fatal: true, message: `truncated: the file ends inside an Enhanced Packet Block at offset ${at} (72 of 4000 bytes present)` }]);
   });
 
   it('trailing length different from the leading one', () => {

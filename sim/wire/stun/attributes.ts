@@ -1,3 +1,4 @@
+import { AttrType } from './constants.ts';
 import type { AttributeCodec, StunAttribute } from './attribute.ts';
 import * as address from './attrs-address.ts';
 import * as iceNat from './attrs-ice-nat.ts';
@@ -80,4 +81,19 @@ export function hasAttribute(msg: { readonly attributes: readonly StunAttribute[
 /** An attribute of a type this codec does not know, or any raw value (tests that craft odd messages). */
 export function rawAttribute(type: number, value: Uint8Array): StunAttribute {
   return { type, value, opaque: true };
+}
+
+/**
+ * The attributes an agent may act on (RFC 8489 §14.5, §14.6): once MESSAGE-INTEGRITY or MESSAGE-INTEGRITY-SHA256
+ * is present, everything after it is ignored except the other integrity attribute and FINGERPRINT, since the
+ * HMAC does not cover it and anyone on the path could have appended it. A message without integrity is returned
+ * as it is; so is one with nothing to drop.
+ */
+export function integrityProtected<M extends { readonly attributes: readonly StunAttribute[] }>(msg: M): M {
+  const at = msg.attributes.findIndex((a) => a.type === AttrType.MessageIntegrity || a.type === AttrType.MessageIntegritySha256);
+  if (at < 0) return msg;
+  const kept = msg.attributes.filter(
+    (a, i) => i <= at || a.type === AttrType.MessageIntegrity || a.type === AttrType.MessageIntegritySha256 || a.type === AttrType.Fingerprint,
+  );
+  return kept.length === msg.attributes.length ? msg : { ...msg, attributes: kept };
 }
