@@ -16,7 +16,11 @@ export const isWarning = (p: Problem): boolean => p.severity === 'warning';
 /** One frozen empty list shared by every layer that has no fields or no problems (nobody may add to it). */
 export const NONE: readonly never[] = Object.freeze([]);
 
-/** What a `LazyLayer` is made of; `a` and `b` are what its text reads besides the layer (required when not undefined). */
+/**
+ * What a `LazyLayer` is made of; `a` and `b` are what its text reads besides the layer (required when not undefined).
+ * The dissector's own call sites write every key, in this order, `undefined` when absent: every options object then
+ * has one shape and the constructor's reads stay monomorphic (a layer or more per packet, a million packets).
+ */
 export type LazyLayerOptions<P extends Protocol, A, B> = {
   readonly protocol: P;
   readonly offset: number;
@@ -92,5 +96,5 @@ export function plainLayer(l: Layer): Layer {
     problems: lazy.problems,
     ...(classification !== undefined ? { classification } : {}),
     ...(lazy.value !== undefined ? { value: lazy.value } : {}),
-  } as Layer;
+  } as Layer; // a union's fields read apart lose the tie between `protocol` and `value`; both come from `l`
 }

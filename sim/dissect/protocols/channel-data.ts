@@ -39,7 +39,7 @@ function channelData(payload: Uint8Array, offset: number, why: string, ctx: Payl
   }
   const top = inner[inner.length - 1];
   const classified = legacy ? `${why}; ${legacy}` : why;
-  const layer = new LazyLayer({ protocol: 'TURN-CHANNELDATA', offset, length: payload.length, fields: shiftFields(d.fields, offset), problems: shiftProblems(problems, offset), value: cd, text: CHANNEL_DATA_TEXT, a: top, classification: classified });
+  const layer = new LazyLayer({ protocol: 'TURN-CHANNELDATA', offset, length: payload.length, fields: shiftFields(d.fields, offset), problems: shiftProblems(problems, offset), value: cd, text: CHANNEL_DATA_TEXT, a: top, b: undefined, classification: classified });
   return [layer, ...inner];
 }
 

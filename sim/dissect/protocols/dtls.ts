@@ -37,7 +37,7 @@ const DTLS_TEXT: LayerText<'DTLS', Uint8Array, PayloadContext> = {
 /** RFC 7983 §7: first byte 20–63 is DTLS (RFC 6347, RFC 9147): the datagram's records. */
 function dissectDtls(out: Layer[], payload: Uint8Array, offset: number, ctx: PayloadContext): void {
   const d = decodeDatagram(payload, { base: offset, spans: ctx.spans !== false });
-  out.push(new LazyLayer({ protocol: 'DTLS', offset, length: payload.length, fields: d.fields, problems: d.problems, value: d.value, text: DTLS_TEXT, a: payload, b: ctx }));
+  out.push(new LazyLayer({ protocol: 'DTLS', offset, length: payload.length, fields: d.fields, problems: d.problems, value: d.value, text: DTLS_TEXT, a: payload, b: ctx, classification: undefined }));
 }
 
 function recordJson(d: DissectedRecord): Json {

@@ -25,5 +25,5 @@ const ETH_TEXT: LayerText<'ETH', LinkLayer> = {
 /** The link layer of `frame` up to the IP header (or the whole frame when none was found). */
 export function linkLayer(link: LinkLayer, frameLength: number, spans = true): Layer {
   const ip = link.ipOffset;
-  return new LazyLayer({ protocol: 'ETH', offset: 0, length: ip ?? frameLength, fields: spans ? link.fields : NONE, problems: link.problems, text: ETH_TEXT, a: link });
+  return new LazyLayer({ protocol: 'ETH', offset: 0, length: ip ?? frameLength, fields: spans ? link.fields : NONE, problems: link.problems, value: undefined, text: ETH_TEXT, a: link, b: undefined, classification: undefined });
 }

@@ -81,7 +81,7 @@ function dissectIcmp({ base, ip: v, seg, at, ctx, layers }: IpPayload): undefine
       inner[i] = { ...l, summary, problems, quoted: true };
     }
   }
-  layers.push(new LazyLayer({ protocol: family === 4 ? 'ICMP' : 'ICMPv6', offset: base + at, length: seg.length, fields: d.fields, problems: d.problems, value: m, text: ICMP_TEXT, a: inner }));
+  layers.push(new LazyLayer({ protocol: family === 4 ? 'ICMP' : 'ICMPv6', offset: base + at, length: seg.length, fields: d.fields, problems: d.problems, value: m, text: ICMP_TEXT, a: inner, b: undefined, classification: undefined }));
   for (const l of inner) layers.push(l);
   return undefined;
 }

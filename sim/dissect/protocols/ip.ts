@@ -64,10 +64,10 @@ export function dissectIp(buf: Uint8Array, base: number, ctx: DissectContext, la
   const ip = decodeIpDatagram(buf, base, ctx.spans !== false);
   const v = ip.value;
   if (!v) {
-    layers.push(new LazyLayer({ protocol: 'DATA', offset: base, length: buf.length, fields: ip.fields, problems: ip.problems, text: NOT_IP_TEXT }));
+    layers.push(new LazyLayer({ protocol: 'DATA', offset: base, length: buf.length, fields: ip.fields, problems: ip.problems, value: undefined, text: NOT_IP_TEXT, a: undefined, b: undefined, classification: undefined }));
     return { ip: undefined, flow: undefined };
   }
-  layers.push(new LazyLayer({ protocol: v.family === 4 ? 'IPv4' : 'IPv6', offset: base, length: buf.length, fields: ip.fields, problems: ip.problems, value: v, text: IP_TEXT }));
+  layers.push(new LazyLayer({ protocol: v.family === 4 ? 'IPv4' : 'IPv6', offset: base, length: buf.length, fields: ip.fields, problems: ip.problems, value: v, text: IP_TEXT, a: undefined, b: undefined, classification: undefined }));
   // A fragment other than the first carries no transport header (RFC 791 §3.2); the first carries one we cannot verify.
   if (v.fragment && v.fragment.offset !== 0) return { ip: v, flow: undefined };
   const at = v.payloadOffset;
@@ -78,7 +78,7 @@ export function dissectIp(buf: Uint8Array, base: number, ctx: DissectContext, la
   if (seg.length > 0) {
     const proto = v.protocol === undefined ? 'unknown protocol' : protocolName(v.protocol);
     const fields: Field[] = [{ name: 'data', offset: base + at, length: seg.length, display: `${seg.length} bytes` }];
-    layers.push(new LazyLayer({ protocol: 'DATA', offset: base + at, length: seg.length, fields, problems: NONE, text: IP_DATA_TEXT, a: proto }));
+    layers.push(new LazyLayer({ protocol: 'DATA', offset: base + at, length: seg.length, fields, problems: NONE, value: undefined, text: IP_DATA_TEXT, a: proto, b: undefined, classification: undefined }));
   }
   return { ip: v, flow: undefined };
 }

@@ -34,11 +34,11 @@ function dissectRtcp(out: Layer[], payload: Uint8Array, offset: number, ctx: Pay
   const profile = srtpProfileOf(ctx);
   if (profile) {
     const d = decodeSrtcp(payload, profile, offset, ctx.spans !== false);
-    out.push(new LazyLayer({ protocol: 'SRTCP', offset, length: payload.length, fields: d.fields, problems: d.problems, value: d.value, text: SRTCP_TEXT, a: payload }));
+    out.push(new LazyLayer({ protocol: 'SRTCP', offset, length: payload.length, fields: d.fields, problems: d.problems, value: d.value, text: SRTCP_TEXT, a: payload, b: undefined, classification: undefined }));
     return;
   }
   const d = decodeRtcp(payload, offset, ctx.spans !== false);
-  out.push(new LazyLayer({ protocol: 'RTCP', offset, length: payload.length, fields: d.fields, problems: d.problems, value: d.value, text: RTCP_TEXT, a: payload }));
+  out.push(new LazyLayer({ protocol: 'RTCP', offset, length: payload.length, fields: d.fields, problems: d.problems, value: d.value, text: RTCP_TEXT, a: payload, b: undefined, classification: undefined }));
 }
 
 function rtcpJson(p: RtcpPacket): Json {

@@ -47,11 +47,11 @@ function dissectRtp(out: Layer[], payload: Uint8Array, offset: number, ctx: Payl
   const profile = srtpProfileOf(ctx);
   if (profile) {
     const d = decodeSrtp(payload, profile, ctx.extensions, offset, ctx.spans !== false);
-    out.push(new LazyLayer({ protocol: 'SRTP', offset, length: payload.length, fields: d.fields, problems: d.problems, value: d.value, text: SRTP_TEXT, a: payload }));
+    out.push(new LazyLayer({ protocol: 'SRTP', offset, length: payload.length, fields: d.fields, problems: d.problems, value: d.value, text: SRTP_TEXT, a: payload, b: undefined, classification: undefined }));
     return;
   }
   const d = decodeRtp(payload, ctx.extensions ? { extensions: ctx.extensions, spans: ctx.spans !== false } : ctx.spans === false ? NO_SPANS : WITH_SPANS, offset);
-  out.push(new LazyLayer({ protocol: 'RTP', offset, length: payload.length, fields: d.fields, problems: d.problems, value: d.value, text: RTP_TEXT, a: payload }));
+  out.push(new LazyLayer({ protocol: 'RTP', offset, length: payload.length, fields: d.fields, problems: d.problems, value: d.value, text: RTP_TEXT, a: payload, b: undefined, classification: undefined }));
 }
 
 /** RTP and SRTP write the same keys: the header's (docs/dissect-json.md). */

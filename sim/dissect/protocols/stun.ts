@@ -29,7 +29,7 @@ function stunLayer(payload: Uint8Array, offset: number, why: string, spans: bool
   const legacy = d.problems.filter(isWarning);
   const problems = legacy.length ? d.problems.filter((p) => !isWarning(p)) : d.problems;
   const classified = legacy.length ? `${why}; ${legacy.map((p) => p.message).join('; ')} (RFC 5766 allowed it)` : why;
-  return new LazyLayer({ protocol: 'STUN', offset, length: payload.length, fields: shiftFields(d.fields, offset), problems: shiftProblems(problems, offset), value: d.value, text: STUN_TEXT, classification: classified });
+  return new LazyLayer({ protocol: 'STUN', offset, length: payload.length, fields: shiftFields(d.fields, offset), problems: shiftProblems(problems, offset), value: d.value, text: STUN_TEXT, a: undefined, b: undefined, classification: classified });
 }
 
 /** RFC 7983 §7: first byte 0–3 is STUN; RFC 8489 §5 (and RFC 7983's advice to check more): no magic cookie, no STUN. */

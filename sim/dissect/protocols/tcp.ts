@@ -33,7 +33,7 @@ function dissectTcp({ buf, base, ip: v, seg, at, ctx, layers }: IpPayload): Flow
   const tcp = decodeTcp(seg, { base: base + at, segmentLength: Math.max(declared, 0), spans: ctx.spans !== false, ...(pseudo ? { pseudo } : {}) });
   const t = tcp.value;
   if (!t) {
-    layers.push(new LazyLayer({ protocol: 'TCP', offset: base + at, length: seg.length, fields: tcp.fields, problems: tcp.problems, text: TCP_TEXT, a: '' }));
+    layers.push(new LazyLayer({ protocol: 'TCP', offset: base + at, length: seg.length, fields: tcp.fields, problems: tcp.problems, value: undefined, text: TCP_TEXT, a: '', b: undefined, classification: undefined }));
     return undefined;
   }
   const payloadLength = Math.max(t.payloadLength, 0);
@@ -43,7 +43,7 @@ function dissectTcp({ buf, base, ip: v, seg, at, ctx, layers }: IpPayload): Flow
   const stream = ctx.tcpSegment?.(flow, t, data, base + off);
   const notes = stream?.notes.length ? ` [${stream.notes.join('; ')}]` : '';
   const problems = stream?.problems.length ? [...tcp.problems, ...stream.problems] : tcp.problems;
-  layers.push(new LazyLayer({ protocol: 'TCP', offset: base + at, length: seg.length, fields: tcp.fields, problems, value: t, text: TCP_TEXT, a: notes }));
+  layers.push(new LazyLayer({ protocol: 'TCP', offset: base + at, length: seg.length, fields: tcp.fields, problems, value: t, text: TCP_TEXT, a: notes, b: undefined, classification: undefined }));
   if (stream?.layers.length) layers.push(...stream.layers);
   else if (payloadLength > 0) layers.push(dataLayer(data, base + off, stream ? 'part of a message that later segments complete, or not a protocol this dissector reads' : undefined));
   return flow;

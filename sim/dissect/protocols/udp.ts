@@ -30,7 +30,7 @@ function dissectUdp({ buf, base, ip: v, seg, at, ctx, layers }: IpPayload): Flow
   const pseudo = ctx.verifyChecksums === false ? undefined : v.pseudo;
   const udp = decodeUdp(seg, { base: base + at, fragment, pseudo, spans: ctx.spans !== false });
   const u = udp.value;
-  layers.push(new LazyLayer({ protocol: 'UDP', offset: base + at, length: seg.length, fields: udp.fields, problems: udp.problems, value: u, text: UDP_TEXT, a: fragment }));
+  layers.push(new LazyLayer({ protocol: 'UDP', offset: base + at, length: seg.length, fields: udp.fields, problems: udp.problems, value: u, text: UDP_TEXT, a: fragment, b: undefined, classification: undefined }));
   if (!u) return undefined;
   const flow: Flow = { transport: 'UDP', family: v.family, srcIp: v.src, srcPort: u.srcPort, dstIp: v.dst, dstPort: u.dstPort };
   if (fragment) return flow;
