@@ -1,5 +1,5 @@
 // Node only: drives a sans-IO endpoint on real UDP sockets and real timers, for interop tests against openssl,
-// coturn, werift and Chromium (DESIGN.md, "The endpoint contract"). Virtual time here is wall time since start.
+// coturn, werift and Chromium (docs/architecture.md, "The endpoint contract"). Virtual time here is wall time since start.
 import { createSocket, type Socket } from 'node:dgram';
 import type { Endpoint, JsonValueish, TransportAddress } from './types.ts';
 

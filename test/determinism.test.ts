@@ -1,4 +1,4 @@
-// Same scenario and seed ⇒ byte-identical trace, in Node and in Deno (DESIGN.md, "Determinism rules").
+// Same scenario and seed ⇒ byte-identical trace, in Node and in Deno (docs/architecture.md, "Determinism").
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { listPresets } from '../sim/scenario/presets/index.ts';

@@ -10,7 +10,7 @@ export interface TransportAddress {
 export type Transport = 'udp' | 'tcp';
 
 /**
- * What a sans-IO endpoint asks its driver to do (DESIGN.md, "The endpoint contract").
+ * What a sans-IO endpoint asks its driver to do (docs/architecture.md, "The endpoint contract").
  * `poll(now)` is called until it returns a `timeout` or `idle`; everything before is acted on in order.
  * `M` is the signaling message type the endpoint sends (sim/signaling); the outputs of an endpoint that does not
  * signal are `EndpointOutput` (`never`: no `signal` member at all).

@@ -1,7 +1,7 @@
 import type { Micros } from './time.ts';
 
 /**
- * The trace: everything the user sees is bytes on a wire at a moment in time (DESIGN.md, "The one idea").
+ * The trace: everything the user sees is bytes on a wire at a moment in time (docs/architecture.md, "The one idea").
  * The simulator writes traces; the capture reader writes them too; the visualizer and CLI only read them.
  */
 

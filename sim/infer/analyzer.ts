@@ -17,7 +17,7 @@ import type { IpDatagram } from '../wire/ip/datagram.ts';
 import type { PassHop, PassObserver } from '../pass/pass.ts';
 
 /**
- * Inference from packets alone (DESIGN.md: "the same analyzers can infer notes from packets"): lanes and
+ * Inference from packets alone (docs/architecture.md, "The one idea": inference derives notes from packets): lanes and
  * conversations, NAT-translated addresses tied together, the ICE checklist and selected pair, TURN allocations,
  * DTLS progress (from the dissector's flow state) and RTP/SRTP streams. Every note it makes is marked inferred.
  * A datagram seen at several vantage points (one interface per link, or both sides of a NAT) is one event: its

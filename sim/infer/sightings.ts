@@ -2,7 +2,7 @@ import { bytesEqual } from '../core/encoding.ts';
 import type { Micros } from '../core/time.ts';
 
 /**
- * One datagram seen at several vantage points: a multi-link export (one pcapng interface per link, DESIGN.md: a hop
+ * One datagram seen at several vantage points: a multi-link export (one pcapng interface per link, docs/architecture.md: a hop
  * per link crossed) or a capture on a NAT box shows every hop of a datagram, before and after each rewrite. Copies
  * are recognised by the same transport payload bytes and the same IPv4 Identification (a NAT rewrites addresses,
  * ports and checksums, not these) within a short window, so that the story counts each event once.

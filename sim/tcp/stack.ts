@@ -42,7 +42,7 @@ const WILDCARD = new Set(['0.0.0.0', '::']);
 const key = (local: TransportAddress, remote: TransportAddress): string => `${fmt(local)}|${fmt(remote)}`;
 
 /**
- * The TCP of one host: a sans-IO endpoint (DESIGN.md, "The endpoint contract") that owns every connection and
+ * The TCP of one host: a sans-IO endpoint (docs/architecture.md, "The endpoint contract") that owns every connection and
  * listener of the host, demultiplexes segments by 4-tuple then by listening port, and answers segments for which
  * there is neither with a RST (RFC 9293 §3.10.7.1). `handleDatagram` takes TCP segments (no IP header); `poll`
  * yields segments to send (transport 'tcp'), notes, and the earliest timer of all connections with its reason.

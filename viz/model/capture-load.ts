@@ -33,7 +33,7 @@ export interface LoadedCapture {
 
 /**
  * Reads a pcap/pcapng in 1 MiB steps (`progress` after each) and dissects every packet on the way: the capture
- * analyzers infer ICE, DTLS, TURN and stream notes from it (DESIGN.md), and the SRTP stream counters are collected in
+ * analyzers infer ICE, DTLS, TURN and stream notes from it (docs/architecture.md), and the SRTP stream counters are collected in
  * the same pass, with the keys of `keyLog` (a key log file opened with it) and of any Decryption Secrets Block. With
  * keys, each DTLS connection's decryption outcome becomes a `dtls.decryption` note. Throws when not a single packet
  * could be read, saying why and at which byte.
