@@ -72,7 +72,7 @@ export async function start(app: StartHost, search: string): Promise<void> {
   if (v.t !== undefined && p && v.t > p.end) warn.push(`t=${q.get('t')} is after the end of this run (${(p.end / 1e6).toFixed(3)} s)`);
   if (v.t !== undefined) app.seek(v.t);
   if (v.hop !== undefined && p) {
-    // the address bar's time wins over the selected hop's: a link reproduces the cursor it was made at
+    // a link's t= is the cursor; the selection alone moves it only when the link names no time
     if (v.hop < p.n) app.select(v.hop, true, v.t === undefined);
     else warn.push(`hop=${v.hop} is not in this run (hops 0–${p.n - 1})`);
   }

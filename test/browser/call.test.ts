@@ -22,13 +22,22 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('a full call in the vi
     const ice = page.locator('[data-testid=panel-ice]');
     const dtls = page.locator('[data-testid=panel-dtls]');
 
-    // "ICE selects a pair": the controlling agent's ★ row is there, DTLS has started but not finished.
-    await page.locator('[data-testid=checkpoint-3]').click();
+    // "ICE selects a pair" (checkpoint 4 asks first: the panels show the moment once it is answered): the
+    // controlling agent's ★ row is there, DTLS has started but not finished.
+    const answer = async (): Promise<void> => {
+      await expect.poll(() => page.locator('[data-testid=question]').count()).toBe(1);
+      const value = await page.evaluate(() => (window as unknown as { rtclab: { lessons: { computed?: { value: string } } } }).rtclab.lessons.computed?.value);
+      await page.locator(`[data-testid=question] input[value="${value}"]`).check();
+      await page.locator('[data-testid=check]').click();
+    };
+    await page.locator('[data-testid=checkpoint-4]').click();
+    await answer();
     await expect.poll(() => ice.locator('[data-testid=ice-selected]').count()).toBeGreaterThanOrEqual(1);
     expect(await ice.locator('tr[data-selected=true] td.state').first().textContent()).toContain('succeeded');
 
     // "The first SRTP packet": alice's handshake is complete.
-    await page.locator('[data-testid=checkpoint-5]').click();
+    await page.locator('[data-testid=checkpoint-6]').click();
+    await answer();
     await expect.poll(() => dtls.locator('[data-testid=dtls-state]').allTextContents()).toContain('connected');
     expect(await ice.locator('[data-testid=ice-state]').allTextContents()).toEqual(['completed', 'completed']);
     expect(await dtls.locator('[data-testid=dtls-fingerprint]').first().textContent()).toContain('✓');
@@ -37,7 +46,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('a full call in the vi
     await page.locator('.state-panels').screenshot({ path: artifact('call-02-state-panels.png') });
 
     // Back to the first check's success: no pair is selected yet.
-    await page.locator('[data-testid=checkpoint-2]').click();
+    await page.locator('[data-testid=checkpoint-3]').click();
     await expect.poll(() => ice.locator('[data-testid=ice-selected]').count()).toBe(0);
     expect(await dtls.textContent()).not.toContain('connected');
     expect(errors).toEqual([]);

@@ -79,22 +79,28 @@ function natTable(tb: NatTableState, t: number): HTMLElement {
   }
   // one mapping on two lines: the translation whole (an address never breaks inside itself), then its state
   const table = el('table', { class: 'nat-mappings' });
-  table.append(
-    el('tr', {}, el('th', {}, 'internal ⇄ external'), el('th', { title: 'where inbound is accepted from (RFC 4787 §5 filtering)' }, 'bound to'), el('th', {}, 'expires in')),
-  );
+  table.append(el('tr', {}, el('th', {}, 'internal ⇄ external'), el('th', {}, 'expires in')));
   for (const m of tb.mappings) {
+    const bound = m.boundTo ?? 'any (EIM)';
     table.append(
       el(
         'tr',
         { 'data-mapping': String(m.id), class: 'nat-map' },
         el('td', { class: 'nat-pair' }, el('span', { class: 'addr' }, m.internal), ' ⇄ ', el('span', { class: 'addr ext' }, m.external)),
-        el('td', { class: 'addr' }, m.boundTo ?? 'any (EIM)'),
         el('td', { title: `expires at ${formatDuration(m.expires)}` }, formatDuration(Math.max(0, Math.round(m.expires - t)))),
       ),
       el(
         'tr',
         { class: 'nat-map-more' },
-        el('td', { colspan: '3', class: 'muted' }, 'sent to ', ...m.remotes.flatMap((r, i) => [i > 0 ? ', ' : '', el('span', { class: 'addr' }, r)]), ` · ${m.replied ? 'replied' : 'not replied yet'}`),
+        el(
+          'td',
+          { colspan: '2', class: 'muted' },
+          el('span', { title: 'where inbound is accepted from (RFC 4787 §5 filtering)' }, 'bound to '),
+          el('span', { class: 'addr' }, bound),
+          ' · sent to ',
+          ...m.remotes.flatMap((r, i) => [i > 0 ? ', ' : '', el('span', { class: 'addr' }, r)]),
+          ` · ${m.replied ? 'replied' : 'not replied yet'}`,
+        ),
       ),
     );
   }
