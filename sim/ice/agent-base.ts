@@ -1,3 +1,4 @@
+import type { NoteBody } from '../core/note.ts';
 import type { EndpointOutput, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
@@ -135,7 +136,7 @@ export abstract class IceAgentBase {
     this.startAt = config.startAt ?? 0;
     this.newCredentials();
     // checks draw their transaction ids from the agent's own stream; the agent writes their notes itself
-    const output = { transmit: (from: TransportAddress, to: TransportAddress, bytes: Uint8Array) => this.sendFromBase(from, to, bytes), note: (kind: string, text: string, data?: { [k: string]: JsonValue }) => this.note(kind, text, data) };
+    const output = { transmit: (from: TransportAddress, to: TransportAddress, bytes: Uint8Array) => this.sendFromBase(from, to, bytes), note: (n: NoteBody) => this.out.push({ type: 'note', kind: n.kind, text: `${this.name}: ${n.text}`, data: { generation: this.generation, ...n.data } }) };
     this.tx = new StunTransactions<CheckCtx>(config.rng, output, (r) => this.checkResult(r), {
       notes: false,
       onRetransmit: (now, t) => this.checkRetransmitted(now, t),

@@ -37,7 +37,7 @@ type BindingCtx = { base: TransportAddress; server: TransportAddress };
 export function emitOutput(emit: (o: EndpointOutput) => void): TransactionOutput {
   return {
     transmit: (from, to, bytes) => emit({ type: 'transmit', from, to, bytes }),
-    note: (kind, text, data) => emit({ type: 'note', kind, text, ...(data ? { data } : {}) }),
+    note: (n) => emit({ type: 'note', kind: n.kind, text: n.text, ...(n.data ? { data: n.data } : {}) }),
   };
 }
 

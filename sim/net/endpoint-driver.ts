@@ -1,3 +1,4 @@
+import { netNote } from './notes.ts';
 import { formatTransportAddress, type Endpoint, type TransportAddress } from '../core/endpoint.ts';
 import type { Timer } from '../core/scheduler.ts';
 import type { Host, UdpSocket } from './host.ts';
@@ -48,14 +49,14 @@ export class EndpointDriver {
         case 'transmit': {
           const s = this.socketFor(out.from);
           if (!s) {
-            this.net.note(this.source, 'endpoint.error', `${this.source} tried to send from ${formatTransportAddress(out.from)}, which it has not bound`);
+            this.net.note(this.source, netNote('endpoint.error', `${this.source} tried to send from ${formatTransportAddress(out.from)}, which it has not bound`));
           } else {
             s.send(out.to, out.bytes, s.ip === out.from.ip ? undefined : out.from.ip);
           }
           break;
         }
         case 'note':
-          this.net.note(this.source, out.kind, out.text, out.data);
+          this.net.note(this.source, out);
           break;
         case 'secret':
           this.net.trace.secret({ t: now, kind: out.kind, source: this.source, text: out.text });

@@ -1,3 +1,4 @@
+import { natNote, type NatDetails } from './nat/notes.ts';
 import type { TransportAddress } from '../core/endpoint.ts';
 import type { Timer } from '../core/scheduler.ts';
 import type { Hop, JsonValue } from '../core/trace.ts';
@@ -33,7 +34,7 @@ export class NatBox extends NetNode {
 
   /** Called once the topology is wired. */
   start(): void {
-    this.net.note(this.name, 'nat.config', `${this.name} is a ${this.preset} NAT: ${this.config.mapping} mapping, ${this.config.filtering} filtering, ${this.config.portAssignment} ports, hairpinning ${this.config.hairpinning ? 'on' : 'off'}`, this.details());
+    this.net.note(this.name, natNote('nat.config', `${this.name} is a ${this.preset} NAT: ${this.config.mapping} mapping, ${this.config.filtering} filtering, ${this.config.portAssignment} ports, hairpinning ${this.config.hairpinning ? 'on' : 'off'}`, this.details()));
   }
 
   private isOutside(iface: Interface): boolean {
@@ -137,7 +138,7 @@ export class NatBox extends NetNode {
   }
 
   private noteFacts(note: NatNoteFacts, packet?: number): void {
-    this.net.note(this.name, note.kind, `${this.name}: ${note.text}`, note.data, packet);
+    this.net.note(this.name, { ...note, text: `${this.name}: ${note.text}` }, packet);
   }
 
   private reportExpired(list: readonly ExpiredMapping[]): void {
@@ -160,7 +161,7 @@ export class NatBox extends NetNode {
     });
   }
 
-  override details(): { [key: string]: JsonValue } {
+  override details(): NatDetails {
     const c = this.config;
     return {
       preset: this.preset,

@@ -1,0 +1,11 @@
+import { noteMaker, type KindSet, type NotesOf } from '../core/note.ts';
+
+/** The notes about media streams (RTP, RFC 3550). */
+export type MediaNoteKinds = {
+  /** A capture showed a new stream (sim/infer): its SSRC as 0x-hex, and whether it is SRTP. */
+  'rtp.stream.started': { readonly ssrc: string; readonly srtp: boolean };
+};
+
+export type MediaNote = NotesOf<MediaNoteKinds>;
+export const mediaNote = noteMaker<MediaNoteKinds>();
+export const MEDIA_NOTE_KINDS = { 'rtp.stream.started': true } as const satisfies KindSet<MediaNoteKinds>;
