@@ -1,4 +1,5 @@
 import type { NoteBody } from '../core/note.ts';
+import type { IceAgentFacts, IceAgentNoteKind } from './notes.ts';
 import type { EndpointOutput, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
@@ -172,8 +173,11 @@ export abstract class IceAgentBase {
 
   // ---- notes -------------------------------------------------------------------------------------------------
 
-  protected note(kind: string, text: string, data: { [k: string]: JsonValue } = {}): void {
-    this.out.push({ type: 'note', kind, text: `${this.name}: ${text}`, data: { generation: this.generation, ...data } });
+  /** Queues an agent note: the agent's name starts its text, its restart count (`generation`) its data. */
+  protected note<K extends IceAgentNoteKind>(kind: K, text: string, data: IceAgentFacts<K>): void {
+    // the signature checks `data` against the kind; a spread over a generic kind's data is only a NoteData to the compiler
+    const body = { kind, text: `${this.name}: ${text}`, data: { generation: this.generation, ...data } } as NoteBody;
+    this.out.push({ type: 'note', ...body });
   }
 
   protected setState(now: Micros, s: IceState, why: string): void {

@@ -91,6 +91,14 @@ export type IceNoteKinds = {
 };
 
 export type IceNote = NotesOf<IceNoteKinds>;
+
+/** The kinds an agent writes itself (agent-base.ts `note` adds `generation`); the rest come from its gatherer or a capture. */
+export type IceAgentNoteKind = Exclude<keyof IceNoteKinds, 'ice.gathering.request' | 'ice.gathering.timeout' | 'ice.gathering.error' | 'ice.pair.signaled'>;
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** What an agent passes for a kind: its data without `generation`. */
+export type IceAgentFacts<K extends IceAgentNoteKind> = DistributiveOmit<IceNoteKinds[K], 'generation'>;
 export const iceNote = noteMaker<IceNoteKinds>();
 export const ICE_NOTE_KINDS = {
   'ice.state': true,

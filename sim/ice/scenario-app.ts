@@ -1,3 +1,4 @@
+import { signalingNote } from '../signaling/notes.ts';
 import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
 import type { JsonValue } from '../core/trace.ts';
 import type { Micros } from '../core/time.ts';
@@ -122,10 +123,10 @@ export function connectIceSignaling(net: Network, apps: readonly { readonly endp
     const to = target.endpoint.spec.host;
     a.endpoint.onSignal = (now, m) => {
       const at = relay.send(now, from, to, m);
-      net.note(`${from}/signaling`, 'signaling.sent', `${from} → ${to}: ${describeSignal(m)}`, { from, to, message: m.type, arrives: at });
+      net.note(`${from}/signaling`, signalingNote('signaling.sent', `${from} → ${to}: ${describeSignal(m)}`, { from, to, arrives: at, message: m.type }));
       net.scheduler.at(at, 'signaling', () => {
         for (const d of relay.due(net.now)) {
-          net.note(`${to}/signaling`, 'signaling.delivered', `${to} receives ${describeSignal(d.msg)}`, { from, to, message: d.msg.type });
+          net.note(`${to}/signaling`, signalingNote('signaling.received', `${to} receives ${describeSignal(d.msg)}`, { from, to, message: d.msg.type }));
           target.endpoint.agent.handleSignal(net.now, d.msg);
         }
         target.driver.pump();

@@ -1,3 +1,5 @@
+import type { PeerNoteKinds } from './notes.ts';
+import type { SrtpNoteKinds } from '../srtp/notes.ts';
 import { sameTransportAddress, type Endpoint, type EndpointOutput, type TransportAddress } from '../core/endpoint.ts';
 import { Rng } from '../core/rng.ts';
 import type { JsonValue } from '../core/trace.ts';
@@ -53,6 +55,9 @@ const NOWHERE: TransportAddress = { ip: '0.0.0.0', port: 0 };
  * running; an ICE restart moves DTLS and media to the new pair without a new handshake (RFC 8842 §5.5: same
  * fingerprint and setup).
  */
+/** The kinds a peer writes itself; its ICE agent and DTLS endpoint write theirs. */
+type PeerOwnNoteKinds = PeerNoteKinds & SrtpNoteKinds;
+
 export class WebRtcPeer implements Endpoint {
   readonly agent: IceAgent;
   dtls: DtlsEndpoint | undefined;
@@ -211,7 +216,8 @@ export class WebRtcPeer implements Endpoint {
     this.note('peer.signaling', `${this.options.name}: signaling ${previous} → ${s} (${why})`, { state: s, previous });
   }
 
-  private note(kind: string, text: string, data: { [key: string]: JsonValue }): void {
+  /** Queues one of the peer's own notes (peer.*, srtp.keyed), its data checked against the kind (notes.ts). */
+  private note<K extends keyof PeerOwnNoteKinds>(kind: K, text: string, data: PeerOwnNoteKinds[K]): void {
     this.out.push({ type: 'note', kind, text, data });
   }
 

@@ -1,3 +1,4 @@
+import { netNote } from '../net/notes.ts';
 import { UdpEcho } from '../apps/udp-echo.ts';
 import { UdpProbe } from '../apps/udp-probe.ts';
 import type { Endpoint } from '../core/endpoint.ts';
@@ -128,7 +129,7 @@ export function buildScenario(s: Scenario, seed = s.seed): Built {
     net.scheduler.at(e.at, `event ${e.link}`, () => {
       const dirs = e.direction === 'both' ? [link.a, link.b] : e.direction === 'up' ? [link.a] : [link.b];
       for (const from of dirs) link.setParams(from, linkDirection({ ...link.params(from), ...e.set }));
-      net.note('scenario', 'link.changed', `link ${e.link} (${e.direction}) changes: ${JSON.stringify(e.set)}`, { link: e.link, direction: e.direction });
+      net.note('scenario', netNote('link.changed', `link ${e.link} (${e.direction}) changes: ${JSON.stringify(e.set)}`, { link: e.link, direction: e.direction }));
     });
   }
   return { net, apps };

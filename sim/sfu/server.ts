@@ -1,3 +1,4 @@
+import type { SfuNoteKinds } from './notes.ts';
 import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
@@ -198,7 +199,8 @@ export class SfuServer implements Endpoint {
     }
   }
 
-  private note(kind: string, text: string, data: Obj): void {
+  /** Queues an SFU note, its data checked against the kind (notes.ts). */
+  private note<K extends keyof SfuNoteKinds>(kind: K, text: string, data: SfuNoteKinds[K]): void {
     this.out.push({ type: 'note', kind, text: `${this.name}: ${text}`, data });
   }
 

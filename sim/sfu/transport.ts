@@ -1,3 +1,4 @@
+import { sfuNote } from './notes.ts';
 import type { EndpointOutput, TransportAddress } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
@@ -123,7 +124,7 @@ export class WebRtcTransport {
     const material = d.session.srtpKeyingMaterial();
     if (!profile || !material) return;
     this.srtp = SrtpSession.fromKeyingMaterial(profile, material, 'server');
-    this.out.push({ type: 'note', kind: 'sfu.transport.keyed', text: `transport ${this.id} (${this.peerId}): SRTP keyed with ${profile.name}`, data: { transport: this.id, peer: this.peerId, profile: srtpProfileName(profile.id) } });
+    this.out.push({ type: 'note', ...sfuNote('sfu.transport.keyed', `transport ${this.id} (${this.peerId}): SRTP keyed with ${profile.name}`, { transport: this.id, peer: this.peerId, profile: srtpProfileName(profile.id) }) });
   }
 
   get profileName(): string | null {

@@ -1,3 +1,4 @@
+import type { SignalingMessageFacts } from './notes.ts';
 import type { JsonValue } from '../core/trace.ts';
 import type { Micros } from '../core/time.ts';
 
@@ -32,7 +33,7 @@ export function describeMessage(m: SignalingMessage): string {
 }
 
 /** What a note about the message carries: its kind and, for descriptions, the SDP text. */
-export function messageData(m: SignalingMessage): { [key: string]: JsonValue } {
+export function messageData(m: SignalingMessage): SignalingMessageFacts {
   if ('type' in m) {
     if (m.type === 'offer' || m.type === 'answer') return { message: m.type, sdp: m.sdp };
     if (m.type === 'candidate') return { message: 'candidate', candidate: m.candidate, sdpMid: m.sdpMid, ufrag: m.ufrag };

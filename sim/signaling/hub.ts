@@ -1,3 +1,4 @@
+import { signalingNote } from './notes.ts';
 import type { Micros } from '../core/time.ts';
 import type { Network } from '../net/network.ts';
 import { describeMessage, messageData, SignalingChannel, type SignalingMessage } from './channel.ts';
@@ -35,15 +36,15 @@ export class SignalingHub {
   send(now: Micros, from: string, to: string, msg: SignalingMessage): void {
     const target = this.parties.get(to);
     if (!target) {
-      this.net.note(`${from}/signaling`, 'signaling.error', `${from} → ${to}: no such party on the signaling server`, { from, to });
+      this.net.note(`${from}/signaling`, signalingNote('signaling.error', `${from} → ${to}: no such party on the signaling server`, { from, to }));
       return;
     }
     const at = this.channel.send(now, from, to, msg, this.delays.get(from) ?? this.channel.delay);
-    this.net.note(`${from}/signaling`, 'signaling.sent', `${from} → ${to}: ${describeMessage(msg)}`, { from, to, arrives: at, ...messageData(msg) });
+    this.net.note(`${from}/signaling`, signalingNote('signaling.sent', `${from} → ${to}: ${describeMessage(msg)}`, { from, to, arrives: at, ...messageData(msg) }));
     this.net.scheduler.at(at, 'signaling', () => {
       const touched = new Set<string>();
       for (const d of this.channel.due(this.net.now)) {
-        this.net.note(`${d.to}/signaling`, 'signaling.received', `${d.to} ← ${d.from}: ${describeMessage(d.msg)}`, { from: d.from, to: d.to, ...messageData(d.msg) });
+        this.net.note(`${d.to}/signaling`, signalingNote('signaling.received', `${d.to} ← ${d.from}: ${describeMessage(d.msg)}`, { from: d.from, to: d.to, ...messageData(d.msg) }));
         this.parties.get(d.to)?.deliver(this.net.now, d.from, d.msg);
         touched.add(d.to);
       }
