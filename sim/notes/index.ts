@@ -1,18 +1,18 @@
 import type { Note } from '../core/trace.ts';
-import type { AppNote } from '../apps/notes.ts';
-import type { DtlsNote } from '../dtls/notes.ts';
-import type { IceNote } from '../ice/notes.ts';
-import type { InferNote } from '../infer/notes.ts';
-import type { MediaNote } from '../media/notes.ts';
-import type { NatNote } from '../net/nat/notes.ts';
-import type { NetNote } from '../net/notes.ts';
-import type { PeerNote } from '../peer/notes.ts';
-import type { SfuNote } from '../sfu/notes.ts';
-import type { SignalingNote } from '../signaling/notes.ts';
-import type { SrtpNote } from '../srtp/notes.ts';
-import type { StunNote } from '../stun/notes.ts';
-import type { TurnNote } from '../turn/notes.ts';
-import type { CaptureNote } from '../wire/pcap/notes.ts';
+import { APP_NOTE_KINDS, type AppNote } from '../apps/notes.ts';
+import { DTLS_NOTE_KINDS, type DtlsNote } from '../dtls/notes.ts';
+import { ICE_NOTE_KINDS, type IceNote } from '../ice/notes.ts';
+import { INFER_NOTE_KINDS, type InferNote } from '../infer/notes.ts';
+import { MEDIA_NOTE_KINDS, type MediaNote } from '../media/notes.ts';
+import { NAT_NOTE_KINDS, type NatNote } from '../net/nat/notes.ts';
+import { NET_NOTE_KINDS, type NetNote } from '../net/notes.ts';
+import { PEER_NOTE_KINDS, type PeerNote } from '../peer/notes.ts';
+import { SFU_NOTE_KINDS, type SfuNote } from '../sfu/notes.ts';
+import { SIGNALING_NOTE_KINDS, type SignalingNote } from '../signaling/notes.ts';
+import { SRTP_NOTE_KINDS, type SrtpNote } from '../srtp/notes.ts';
+import { STUN_NOTE_KINDS, type StunNote } from '../stun/notes.ts';
+import { TURN_NOTE_KINDS, type TurnNote } from '../turn/notes.ts';
+import { CAPTURE_NOTE_KINDS, type CaptureNote } from '../wire/pcap/notes.ts';
 
 /**
  * The registry of note kinds: every folder's union, joined. It sits above the protocol folders (sim/core knows no
@@ -39,6 +39,29 @@ export type AnyNoteBody =
 export type AnyNote = Note<AnyNoteBody>;
 
 export type AnyNoteKind = AnyNoteBody['kind'];
+
+/** Every declared kind at run time, by the folder that declares it (sim/notes/notes.test.ts checks none is declared twice). */
+export const NOTE_KINDS_BY_FOLDER = {
+  'sim/net': NET_NOTE_KINDS,
+  'sim/net/nat': NAT_NOTE_KINDS,
+  'sim/stun': STUN_NOTE_KINDS,
+  'sim/turn': TURN_NOTE_KINDS,
+  'sim/ice': ICE_NOTE_KINDS,
+  'sim/dtls': DTLS_NOTE_KINDS,
+  'sim/srtp': SRTP_NOTE_KINDS,
+  'sim/media': MEDIA_NOTE_KINDS,
+  'sim/peer': PEER_NOTE_KINDS,
+  'sim/sfu': SFU_NOTE_KINDS,
+  'sim/signaling': SIGNALING_NOTE_KINDS,
+  'sim/apps': APP_NOTE_KINDS,
+  'sim/wire/pcap': CAPTURE_NOTE_KINDS,
+  'sim/infer': INFER_NOTE_KINDS,
+} as const;
+
+/** Whether `kind` is declared by some folder. */
+export function isDeclaredKind(kind: string): kind is AnyNoteKind {
+  return Object.values(NOTE_KINDS_BY_FOLDER).some((set) => Object.prototype.hasOwnProperty.call(set, kind));
+}
 
 /** The note of one kind. */
 export type NoteOf<K extends AnyNoteKind> = Extract<AnyNote, { readonly kind: K }>;
