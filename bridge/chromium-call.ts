@@ -11,7 +11,8 @@ import { Rng } from '../sim/core/rng.ts';
 import type { JsonValue } from '../sim/core/trace.ts';
 import { generateDtlsIdentity } from '../sim/dtls/identity.ts';
 import { WebRtcPeer } from '../sim/peer/webrtc-peer.ts';
-import type { JsepMessage } from '../sim/signaling/channel.ts';
+import type { JsepMessage } from '../sim/signaling/jsep.ts';
+import { jsep } from '../sim/signaling/message.ts';
 import { startLiveCapture, stopLiveCapture } from '../test/support/live-capture.ts';
 import { UdpBridge, type BridgeNote } from './udp-bridge.ts';
 
@@ -97,8 +98,11 @@ export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCall
   const notes: BridgeNote[] = [];
   const keyLog: string[] = [];
   const signals: JsepMessage[] = [];
-  const bridge = new UdpBridge(peer, { onNote: (n) => notes.push(n), onSecret: (kind, text) => kind === 'nss-keylog' && keyLog.push(text) });
-  peer.onSignal = (_now, m) => signals.push(m);
+  const bridge = new UdpBridge(peer, {
+    onNote: (n) => notes.push(n), onSecret: (kind, text) => kind === 'nss-keylog' && keyLog.push(text),
+    // the page's side of signaling is page.evaluate: our JSEP messages are collected here and handed to it
+    onSignal: (_to, m) => m.protocol === 'jsep' && signals.push(m.body),
+  });
   let server: Server | undefined;
   let context: BrowserContext | undefined;
   let tshark: ChildProcess | undefined;
@@ -121,7 +125,7 @@ export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCall
     page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
     await page.goto(`http://127.0.0.1:${addr.port}/`, { timeout: waitMs });
     const offer = await within(page.evaluate(() => (window as unknown as { call: { offer(): Promise<string> } }).call.offer()), waitMs, 'Chromium\'s offer');
-    peer.handleSignal(bridge.now(), { type: 'offer', sdp: offer });
+    peer.handleSignal(bridge.now(), 'chromium', jsep({ type: 'offer', sdp: offer }));
     bridge.pump();
     await bridge.until(() => signals.some((s) => s.type === 'answer'), waitMs, 'our answer');
     const answer = (signals.find((s) => s.type === 'answer') as { sdp: string }).sdp;

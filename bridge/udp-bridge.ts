@@ -10,9 +10,11 @@ export interface BridgeNote {
   readonly data?: JsonValueish;
 }
 
-export interface BridgeOptions {
+export interface BridgeOptions<M = unknown> {
   /** Called for every note the endpoint emits (tests collect them). */
   readonly onNote?: (n: BridgeNote) => void;
+  /** Called for every signaling message the endpoint sends (the test carries it to the other side). */
+  onSignal?(to: string, message: M): void;
   /** Called for every secret (key-log lines). */
   readonly onSecret?: (kind: string, text: string) => void;
   /** Called for every datagram sent or received, for packet logs. */
@@ -23,7 +25,7 @@ export interface BridgeOptions {
  * A running bridge: sockets bound on loopback, the endpoint pumped after every input, its deadline armed as a
  * real timer. `close()` stops everything; nothing keeps running after a test.
  */
-export class UdpBridge {
+export class UdpBridge<M = unknown> {
   private readonly sockets = new Map<string, Socket>();
   private timer: NodeJS.Timeout | undefined;
   private readonly start = performance.now();
@@ -31,8 +33,8 @@ export class UdpBridge {
   readonly errors: Error[] = [];
 
   constructor(
-    readonly endpoint: Endpoint,
-    private readonly options: BridgeOptions = {},
+    readonly endpoint: Endpoint<M>,
+    private readonly options: BridgeOptions<M> = {},
   ) {}
 
   /** µs since the bridge started: the endpoint's "now". */
@@ -70,7 +72,7 @@ export class UdpBridge {
     if (this.closed) return;
     for (let i = 0; i < 100_000; i++) {
       const now = this.now();
-      let out: ReturnType<Endpoint['poll']>;
+      let out: ReturnType<Endpoint<M>['poll']>;
       try {
         out = this.endpoint.poll(now);
       } catch (e) {
@@ -88,6 +90,9 @@ export class UdpBridge {
           s.send(out.bytes, out.to.port, out.to.ip);
           break;
         }
+        case 'signal':
+          this.options.onSignal?.(out.to, out.message);
+          break;
         case 'note':
           this.options.onNote?.({ t: now, kind: out.kind, text: out.text, ...(out.data ? { data: out.data } : {}) });
           break;

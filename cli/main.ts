@@ -1,12 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { formatDuration, parseDuration } from '../sim/core/time.ts';
 import { traceToJson } from '../sim/core/trace-json.ts';
-import { ScenarioError } from '../sim/scenario/check.ts';
+import { ScenarioError } from '../sim/schema/check.ts';
 import { parseScenario } from '../sim/scenario/parse.ts';
 import { findPreset, listPresets } from '../sim/scenario/presets/index.ts';
 import { runScenario } from '../sim/scenario/run.ts';
 import { applySet } from '../sim/scenario/set.ts';
 import { traceKeyLog, writePcapng } from '../sim/wire/pcap/pcapng-writer.ts';
+import { appsCommand } from './apps.ts';
 import { dissectCommand } from './dissect.ts';
 import { matrixCommand } from './matrix.ts';
 import { formatSummary } from './summary.ts';
@@ -29,6 +30,7 @@ Usage:
       --summary           the inferred story: lanes, ICE checklist, DTLS, streams
   rtclab matrix [--no-turn] [--seed N] [--json]   run the NAT traversal matrix: every pair of NAT types, for real
   rtclab presets                                 list the built-in scenarios
+  rtclab apps [kind] [--markdown]                list the scenario app kinds, or every field of one
   rtclab show <preset>                           print a preset as a scenario file to edit
   rtclab help                                    this text
 `;
@@ -150,6 +152,8 @@ export async function main(argv: string[]): Promise<number> {
         return await dissectCommand(rest);
       case 'matrix':
         return await matrixCommand(rest);
+      case 'apps':
+        return appsCommand(rest);
       case 'presets':
         for (const p of listPresets()) process.stdout.write(`${p.name.padEnd(34)} ${p.title}\n`);
         return 0;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { matrixCommand } from './matrix.ts';
 
-// `rtclab matrix` runs every cell; the table and the JSON agree with the runs (matrix.test.ts pins the cells).
+// `rtclab matrix` runs every cell; the table and the JSON agree with the runs (sim/matrix/traversal.test.ts pins the cells).
 describe('rtclab matrix', () => {
   afterEach(() => vi.restoreAllMocks());
 

@@ -1,5 +1,5 @@
-import { MATRIX_SIDES, runMatrix } from '../sim/ice/matrix.ts';
-import type { MatrixCell } from '../sim/ice/matrix.ts';
+import { MATRIX_SIDES, runMatrix } from '../sim/matrix/traversal.ts';
+import type { MatrixCell } from '../sim/matrix/traversal.ts';
 
 const USAGE = `rtclab matrix — the NAT traversal matrix, computed by running every cell
 

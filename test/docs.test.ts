@@ -5,13 +5,19 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LESSON } from '../lessons/lesson.ts';
-import { WEBRTC_PEER_APP_KIND } from '../sim/peer/call-app.ts';
-import { DTLS_PEER_APP_KIND } from '../sim/peer/scenario-app.ts';
+import { updateAppDocs } from '../cli/apps.ts';
+import { fieldsBegin } from '../sim/apps/describe.ts';
+import { dtlsPeerApp } from '../sim/apps/dtls-peer.ts';
+import { APP_KINDS } from '../sim/apps/registry.ts';
+import { Check } from '../sim/schema/check.ts';
+import type { Field } from '../sim/schema/fields.ts';
+import { sfuClientApp } from '../sim/apps/sfu-client.ts';
+import { sfuApp } from '../sim/apps/sfu.ts';
+import { webRtcPeerApp } from '../sim/apps/webrtc-peer.ts';
 import { buildScenario } from '../sim/scenario/build.ts';
-import { join, ScenarioError, type ScenarioIssue } from '../sim/scenario/check.ts';
+import { join, ScenarioError, type ScenarioIssue } from '../sim/schema/check.ts';
 import { parseScenario } from '../sim/scenario/parse.ts';
 import { listPresets } from '../sim/scenario/presets/index.ts';
-import { SFU_APP_KIND, SFU_CLIENT_APP_KIND } from '../sim/sfu/scenario-app.ts';
 
 const ROOT = new URL('../', import.meta.url);
 const read = (path: string): string => readFileSync(new URL(path, ROOT), 'utf8');
@@ -144,7 +150,7 @@ const KINDS = acceptedKinds();
 describe('docs/scenario-apps.md', () => {
   it('knows every app kind the parser accepts, including those checked before the kind list', () => {
     expect(KINDS.length).toBeGreaterThan(4);
-    for (const k of [DTLS_PEER_APP_KIND, WEBRTC_PEER_APP_KIND, SFU_APP_KIND, SFU_CLIENT_APP_KIND]) expect(KINDS).toContain(k);
+    for (const k of [dtlsPeerApp.kind, webRtcPeerApp.kind, sfuApp.kind, sfuClientApp.kind]) expect(KINDS).toContain(k);
     const used = new Set(listPresets().flatMap((p) => ((p.build().apps ?? []) as Json[]).map((a) => String(a.kind))));
     for (const k of used) expect(KINDS, `preset app kind ${k}`).toContain(k);
   });
@@ -155,6 +161,29 @@ describe('docs/scenario-apps.md', () => {
     const lists = appFields(kind);
     expect(lists.get(''), `the parser lists no fields for ${kind}`).toBeDefined();
     expect(missingIn(text!, lists)).toEqual([]);
+  });
+
+  it('lists exactly the registered kinds, and each kind section shows the field tables generated from its schema', () => {
+    expect([...KINDS]).toEqual(APP_KINDS.map((k) => k.kind).sort());
+    for (const k of APP_KINDS) expect(appSection(k.kind), `the fields of ${k.kind} are generated into its section`).toContain(fieldsBegin(k.kind));
+    // stale tables: run `npx rtclab apps --write-docs docs/scenario-apps.md`
+    expect(updateAppDocs(APPS_DOC) === APPS_DOC, 'docs/scenario-apps.md: the generated tables differ from the schemas; run `npx rtclab apps --write-docs docs/scenario-apps.md`').toBe(true);
+  });
+
+  it('has an example that parses for every field of every schema, and a one-line doc for every field but kind', () => {
+    const kinds = new Map<string, string>([['alice', 'host'], ['bob', 'host'], ['sfu', 'host']]);
+    const walk = (where: string, fields: readonly Field[]): string[] =>
+      fields.flatMap((f) => {
+        const c = new Check();
+        const bad: string[] = [];
+        if (f.name !== 'kind' && !/^[^\n]{4,}$/.test(f.doc)) bad.push(`${where}.${f.name}: no one-line doc`);
+        if (f.example === undefined && f.presence !== 'optional') bad.push(`${where}.${f.name}: no example`);
+        if (f.example !== undefined && f.type.parse(c, `${where}.${f.name}`, f.example, { kinds }) === undefined) bad.push(`${where}.${f.name}: its example does not parse`);
+        bad.push(...c.issues.map((i) => `${i.path}: ${i.message}`));
+        const v = f.type.variants;
+        return [...bad, ...walk(`${where}.${f.name}`, f.type.fields ?? []), ...(v ? Object.entries(v.of).flatMap(([n, vf]) => walk(`${where}.${f.name}(${n})`, [...v.common, ...vf])) : [])];
+      });
+    expect(APP_KINDS.flatMap((k) => walk(k.kind, k.fields))).toEqual([]);
   });
 
   it('has no section for an app kind the parser refuses', () => {

@@ -16,7 +16,7 @@ import { LESSONS } from './lessons.ts';
 import type { SrtpStreamTable } from './model/srtp-streams.ts';
 import { findPreset } from '../sim/scenario/presets/index.ts';
 import { applySet } from '../sim/scenario/set.ts';
-import { ScenarioError } from '../sim/scenario/check.ts';
+import { ScenarioError } from '../sim/schema/check.ts';
 import type { Request, Response } from './protocol.ts';
 import { CompareMode } from './compare-mode.ts';
 import type { Relation } from './model/relations.ts';

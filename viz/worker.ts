@@ -2,7 +2,7 @@
 import type { Trace } from '../sim/core/trace.ts';
 import { traceFromJson } from '../sim/core/trace-json.ts';
 import { dissectPacket } from '../sim/dissect/dissect.ts';
-import { ScenarioError } from '../sim/scenario/check.ts';
+import { ScenarioError } from '../sim/schema/check.ts';
 import { parseScenario } from '../sim/scenario/parse.ts';
 import { findPreset } from '../sim/scenario/presets/index.ts';
 import { runScenario } from '../sim/scenario/run.ts';

@@ -1,7 +1,10 @@
 import { appNote } from './notes.ts';
 import { formatTransportAddress, type Endpoint, type EndpointOutput, type TransportAddress } from '../core/endpoint.ts';
-import { utf8Decode, utf8Encode } from '../core/encoding.ts';
+import { printable, utf8Encode } from '../core/encoding.ts';
 import type { Micros } from '../core/time.ts';
+import { EndpointDriver } from '../net/endpoint-driver.ts';
+import { duration, integer, list, object, optional, required, transport, withDefault } from '../schema/fields.ts';
+import { defineApp, HOST_FIELD, kindField } from './app-kind.ts';
 
 /** One scheduled burst of probes. */
 export interface ProbeSend {
@@ -67,8 +70,43 @@ export class UdpProbe implements Endpoint {
   }
 }
 
-/** Payload text for notes: printable ASCII kept, the rest as \xNN, cut at 80 characters. */
-export function printable(bytes: Uint8Array): string {
-  const s = utf8Decode(bytes.subarray(0, 80)).replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return bytes.length > 80 ? `${s}…` : s;
+export interface ProbeAppSpec {
+  readonly kind: 'udp-probe';
+  readonly host: string;
+  readonly bind: TransportAddress;
+  readonly send: readonly ProbeSend[];
 }
+
+const SEND_FIELDS = [
+  withDefault('at', duration, 0, '`0`', 'When the first probe of this entry leaves.', '0s'),
+  required('to', transport, 'Where it goes.', '198.51.100.10:3478'),
+  optional('count', integer(1, 100000), 'How many probes.', 50, '`1`'),
+  optional('interval', duration, 'Time between two probes of this entry.', '20ms', '`"1s"`'),
+] as const;
+
+/** The scenario app "udp-probe": a UdpProbe on one bound address. */
+export const udpProbeApp = defineApp({
+  kind: 'udp-probe',
+  about: 'sends text datagrams on a schedule and reports the replies',
+  fields: [
+    kindField('udp-probe'),
+    HOST_FIELD,
+    required('bind', transport, 'The local address and port it sends from and listens on.', '203.0.113.50:5000'),
+    required('send', list(object(SEND_FIELDS)), 'The schedule: a list of sends, each an object with the fields below.', [{ at: '0s', to: '198.51.100.10:3478', count: 50, interval: '20ms' }]),
+  ],
+  spec: (v): ProbeAppSpec => ({ kind: 'udp-probe', host: v.host, bind: v.bind, send: v.send }),
+  build(world, host, spec: ProbeAppSpec, ctx) {
+    ctx.own(spec.bind, 'bind');
+    const endpoint = new UdpProbe(spec.host, spec.bind, spec.send);
+    const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
+    driver.bind(spec.bind.ip, spec.bind.port);
+    return { endpoint, driver };
+  },
+  sections: [],
+  appEntry: ({ endpoint: e }) => ({ sent: e.sent, received: e.received, heardFrom: [...e.heardFrom] }),
+  appLines(a) {
+    const heard = (a.heardFrom as string[]).join(', ') || 'nobody';
+    return [`  probe on ${String(a.host)}: ${String(a.sent)} sent, ${String(a.received)} replies, heard from ${heard}`];
+  },
+  notes: ['probe.sent', 'probe.received'],
+});

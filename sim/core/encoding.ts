@@ -99,3 +99,9 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/** Payload text for notes: printable ASCII kept, the rest as \xNN, cut at 80 characters. */
+export function printable(bytes: Uint8Array): string {
+  const s = utf8Decode(bytes.subarray(0, 80)).replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return bytes.length > 80 ? `${s}…` : s;
+}

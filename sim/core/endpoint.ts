@@ -12,9 +12,12 @@ export type Transport = 'udp' | 'tcp';
 /**
  * What a sans-IO endpoint asks its driver to do (DESIGN.md, "The endpoint contract").
  * `poll(now)` is called until it returns a `timeout` or `idle`; everything before is acted on in order.
+ * `M` is the signaling message type the endpoint sends (sim/signaling); the outputs of an endpoint that does not
+ * signal are `EndpointOutput` (`never`: no `signal` member at all).
  */
-export type EndpointOutput =
+export type EndpointOutput<M = never> =
   | { readonly type: 'transmit'; readonly from: TransportAddress; readonly to: TransportAddress; readonly bytes: Uint8Array; readonly transport?: Transport }
+  | ([M] extends [never] ? never : SignalOutput<M>)
   | { readonly type: 'note'; readonly kind: string; readonly text: string; readonly data?: { [key: string]: JsonValue } }
   | { readonly type: 'secret'; readonly kind: 'nss-keylog' | 'srtp'; readonly text: string }
   /** Nothing more to do now; call handleTimeout at `at` unless input arrives first. The reason is shown to learners. */
@@ -22,14 +25,37 @@ export type EndpointOutput =
   /** Nothing more to do and no deadline. */
   | { readonly type: 'idle' };
 
+/** A message for the party named `to` on the signaling hub (an app's WebSocket message, not a packet of its own). */
+export interface SignalOutput<M> {
+  readonly type: 'signal';
+  readonly to: string;
+  readonly message: M;
+}
+
 /**
  * A protocol endpoint: never reads a clock, sets a timer, touches a socket or calls a global RNG.
- * It receives its RNG stream at construction and is driven only through these three calls.
+ * It receives its RNG stream at construction and is driven only through these three calls. `Endpoint` alone
+ * (`M = unknown`) is any endpoint, signaling or not, as lists of a scenario's endpoints hold them.
  */
-export interface Endpoint {
+export interface Endpoint<M = unknown> {
   handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, transport?: Transport): void;
   handleTimeout(now: Micros): void;
-  poll(now: Micros): EndpointOutput;
+  poll(now: Micros): EndpointOutput<M>;
+}
+
+/**
+ * An endpoint that also speaks signaling: messages arrive through `handleSignal` (the driver hands over what the hub
+ * delivers) and leave as `signal` outputs of `poll`. A reply made while handling a message leaves at once: the
+ * driver polls while `signalPending()` says one is queued, and the endpoint returns queued signals before any
+ * other output.
+ */
+export interface SignalingEndpoint<M> extends Endpoint<M> {
+  handleSignal(now: Micros, from: string, message: M): void;
+  signalPending(): boolean;
+}
+
+export function isSignalingEndpoint<M>(e: Endpoint<M>): e is SignalingEndpoint<M> {
+  return typeof (e as Partial<SignalingEndpoint<M>>).handleSignal === 'function' && typeof (e as Partial<SignalingEndpoint<M>>).signalPending === 'function';
 }
 
 export function formatTransportAddress(a: TransportAddress): string {

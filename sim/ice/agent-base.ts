@@ -13,8 +13,7 @@ import { Checklist } from './checklist.ts';
 import { IceGatherer } from './gather.ts';
 import type { CandidatePair, PairState } from './pair.ts';
 import { makePair, pairData } from './pair.ts';
-import type { SignalMessage } from './signaling.ts';
-import { describeSignal } from './signaling.ts';
+import { describeIceSignal, type IceSignal } from '../signaling/ice.ts';
 import type { Transaction, TransactionResult } from '../stun/transactions.ts';
 import { StunTransactions } from '../stun/transactions.ts';
 
@@ -102,7 +101,7 @@ export abstract class IceAgentBase {
   readonly inbound: { from: TransportAddress; bytes: Uint8Array }[] = [];
 
   protected readonly out: EndpointOutput[] = [];
-  protected readonly signals: SignalMessage[] = [];
+  protected readonly signals: IceSignal[] = [];
   protected readonly addresses: TransportAddress[] = [];
   protected readonly gatherer: IceGatherer;
   /** Connectivity checks in flight (RFC 8489 §6.2.1 timers; RTO per check from §14.3). */
@@ -159,8 +158,8 @@ export abstract class IceAgentBase {
   }
 
 
-  /** Signaling messages to send to the peer (the driver carries them through the signaling relay). */
-  takeSignals(): SignalMessage[] {
+  /** Signaling messages for the peer, taken by the endpoint that owns the agent and sent as its `signal` outputs. */
+  takeSignals(): IceSignal[] {
     return this.signals.splice(0);
   }
 
@@ -195,9 +194,9 @@ export abstract class IceAgentBase {
     this.note('ice.pair.state', `pair ${p.id} ${from} → ${s} (${why})`, { ...pairData(p), previous: from, reason: why });
   }
 
-  protected signal(m: SignalMessage): void {
+  protected signal(m: IceSignal): void {
     this.signals.push(m);
-    this.note('ice.signal.sent', `signals ${describeSignal(m)}`, { message: m.type });
+    this.note('ice.signal.sent', `signals ${describeIceSignal(m)}`, { message: m.type });
   }
 
   // ---- start, credentials, gathering -------------------------------------------------------------------------
@@ -264,7 +263,7 @@ export abstract class IceAgentBase {
 
   // ---- signaling in ------------------------------------------------------------------------------------------
 
-  handleSignal(now: Micros, m: SignalMessage): void {
+  handleSignal(now: Micros, m: IceSignal): void {
     if (m.type === 'description') {
       if (this.remoteUfrag !== undefined && m.ufrag !== this.remoteUfrag) this.restart(now, 'remote');
       if (this.remoteUfrag === undefined) {

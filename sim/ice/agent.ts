@@ -1,3 +1,4 @@
+import { earliestDeadline } from '../core/deadline.ts';
 import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
 import { toHex } from '../core/encoding.ts';
@@ -129,9 +130,7 @@ export class IceAgent extends IceAgentBase implements Endpoint {
     if (this.started && !this.lite && this.remoteUfrag !== undefined && !this.selectedAndDone() && this.checklist.hasWork(this.pairReady)) {
       c.push({ at: this.lastPaced + this.ta, reason: 'ice-pacing' });
     }
-    let best: { at: Micros; reason: string } | undefined;
-    for (const x of c) if (x.at !== undefined && (best === undefined || x.at < best.at)) best = { at: x.at, reason: x.reason };
-    return best;
+    return earliestDeadline(...c.map((x) => (x.at === undefined ? undefined : { at: x.at, reason: x.reason })));
   }
 
   // ---- datagrams in ------------------------------------------------------------------------------------------

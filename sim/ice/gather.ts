@@ -1,3 +1,4 @@
+import { earliestDeadline } from '../core/deadline.ts';
 import { iceNote, type IceNote } from './notes.ts';
 import type { EndpointOutput, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
@@ -183,8 +184,6 @@ export class IceGatherer {
   deadline(): { at: Micros; reason: string } | undefined {
     const job = this.jobs[0];
     const c = [job ? { at: job.at, reason: 'ice-gathering-pacing' } : undefined, this.tx.deadline(), ...this.turns.map((t) => t.deadline())];
-    let best: { at: Micros; reason: string } | undefined;
-    for (const d of c) if (d && (!best || d.at < best.at)) best = d;
-    return best;
+    return earliestDeadline(...c);
   }
 }

@@ -5,7 +5,7 @@ import { parseScenario } from '../scenario/parse.ts';
 import { runScenario } from '../scenario/run.ts';
 import type { RunResult } from '../scenario/run.ts';
 import { applySet } from '../scenario/set.ts';
-import { icePairScenario } from './matrix.ts';
+import { icePairScenario } from '../scenario/presets/ice-pair.ts';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- summaries are JSON read in tests
 

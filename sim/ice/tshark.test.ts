@@ -10,7 +10,7 @@ import { findPreset } from '../scenario/presets/index.ts';
 import { parseScenario } from '../scenario/parse.ts';
 import { runScenario } from '../scenario/run.ts';
 import { writePcapng } from '../wire/pcap/pcapng-writer.ts';
-import { SERVER_IP } from './matrix.ts';
+import { SERVER_IP } from '../scenario/presets/ice-pair.ts';
 
 const hasTshark = spawnSync('tshark', ['--version']).status === 0;
 

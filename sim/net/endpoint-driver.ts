@@ -1,24 +1,30 @@
 import { netNote } from './notes.ts';
-import { formatTransportAddress, type Endpoint, type TransportAddress } from '../core/endpoint.ts';
+import { formatTransportAddress, isSignalingEndpoint, type Endpoint, type EndpointOutput, type TransportAddress } from '../core/endpoint.ts';
 import type { Timer } from '../core/scheduler.ts';
+import type { Micros } from '../core/time.ts';
+import type { SignalingHub, SignalingPath } from '../signaling/hub.ts';
+import type { SignalingJoin } from '../signaling/transport.ts';
+import type { SignalingMessage } from '../signaling/message.ts';
 import type { Host, UdpSocket } from './host.ts';
 import type { Network } from './network.ts';
 
 /**
  * Drives a sans-IO endpoint on a simulated host: datagrams arriving on its sockets feed `handleDatagram`, its
  * deadline becomes a scheduler timer feeding `handleTimeout`, and after every input `poll` is drained:
- * transmits go out of the host's sockets, notes and secrets go into the trace under `source`.
+ * transmits go out of the host's sockets, notes and secrets go into the trace under `source`, signals go to the
+ * signaling hub the endpoint joined (`joinSignaling`), which hands what arrives for it back through the driver.
  */
-export class EndpointDriver {
+export class EndpointDriver<M = unknown> {
   private timer: Timer | undefined;
   private readonly sockets: UdpSocket[] = [];
+  private signaling: { readonly hub: SignalingHub; readonly name: string } | undefined;
   /** The reason of the endpoint's current deadline, for panels. */
   pendingReason: string | undefined;
 
   constructor(
     private readonly net: Network,
     readonly host: Host,
-    readonly endpoint: Endpoint,
+    readonly endpoint: Endpoint<M>,
     /** Trace source name for its notes, e.g. "alice/ice". */
     readonly source: string,
   ) {}
@@ -39,37 +45,67 @@ export class EndpointDriver {
     return this.sockets.some((s) => s.ip === a.ip && s.port === a.port);
   }
 
+  /**
+   * Joins the endpoint to the scenario's signaling hub as `name`: its `signal` outputs go to the hub, and each
+   * message the hub delivers to `name` goes to its `handleSignal`, after which the replies it queued leave at once
+   * (the hub lets it act on the rest when the whole batch is delivered).
+   */
+  joinSignaling(this: EndpointDriver<SignalingMessage>, hub: SignalingHub, name: string, options: { readonly path?: SignalingPath } & SignalingJoin = {}): void {
+    const e = this.endpoint;
+    if (!isSignalingEndpoint(e)) throw new Error(`${this.source}: the endpoint does not take signaling (no handleSignal)`);
+    this.signaling = { hub, name };
+    hub.join(name, {
+      deliver: (now, from, message) => {
+        e.handleSignal(now, from, message);
+        for (let i = 0; e.signalPending(); i++) {
+          if (i > 100_000) throw new Error(`${this.source}: more than 100000 signals queued at ${now}µs`);
+          if (!this.act(now, e.poll(now))) break;
+        }
+      },
+      pump: () => this.pump(),
+    }, options);
+  }
+
   /** Lets the endpoint act at the current time (call once after construction, and after external calls). */
   pump(): void {
     const now = this.net.now;
     for (let i = 0; ; i++) {
       if (i > 100_000) throw new Error(`${this.source}: poll() produced more than 100000 outputs at ${now}µs without a timeout`);
-      const out = this.endpoint.poll(now);
-      switch (out.type) {
-        case 'transmit': {
-          const s = this.socketFor(out.from);
-          if (!s) {
-            this.net.note(this.source, netNote('endpoint.error', `${this.source} tried to send from ${formatTransportAddress(out.from)}, which it has not bound`));
-          } else {
-            s.send(out.to, out.bytes, s.ip === out.from.ip ? undefined : out.from.ip);
-          }
-          break;
+      if (!this.act(now, this.endpoint.poll(now))) return;
+    }
+  }
+
+  /** Carries out one output; false when it was the last one for now (a deadline or idle). */
+  private act(now: Micros, out: EndpointOutput<M>): boolean {
+    switch (out.type) {
+      case 'transmit': {
+        const s = this.socketFor(out.from);
+        if (!s) {
+          this.net.note(this.source, netNote('endpoint.error', `${this.source} tried to send from ${formatTransportAddress(out.from)}, which it has not bound`));
+        } else {
+          s.send(out.to, out.bytes, s.ip === out.from.ip ? undefined : out.from.ip);
         }
-        case 'note':
-          this.net.note(this.source, out);
-          break;
-        case 'secret':
-          this.net.trace.secret({ t: now, kind: out.kind, source: this.source, text: out.text });
-          break;
-        case 'timeout':
-          this.arm(out.at, out.reason);
-          return;
-        case 'idle':
-          this.timer?.cancel();
-          this.timer = undefined;
-          this.pendingReason = undefined;
-          return;
+        return true;
       }
+      case 'signal':
+        if (!this.signaling) this.net.note(this.source, netNote('endpoint.error', `${this.source} sent a signaling message to ${out.to} but has not joined a signaling hub`));
+        // the hub only ever carries SignalingMessage: joinSignaling is only callable on an EndpointDriver<SignalingMessage>
+        else this.signaling.hub.send(now, this.signaling.name, out.to, out.message as SignalingMessage);
+        return true;
+      case 'note':
+        this.net.note(this.source, out);
+        return true;
+      case 'secret':
+        this.net.trace.secret({ t: now, kind: out.kind, source: this.source, text: out.text });
+        return true;
+      case 'timeout':
+        this.arm(out.at, out.reason);
+        return false;
+      case 'idle':
+        this.timer?.cancel();
+        this.timer = undefined;
+        this.pendingReason = undefined;
+        return false;
     }
   }
 

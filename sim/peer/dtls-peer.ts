@@ -1,4 +1,5 @@
 import { srtpNote } from '../srtp/notes.ts';
+import { nextWake } from '../core/deadline.ts';
 import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
 import type { JsonValue } from '../core/trace.ts';
@@ -91,10 +92,9 @@ export class DtlsPeer implements Endpoint {
       }
       const next = this.out.shift();
       if (next) return next;
-      const at = this.media.nextAt;
-      if (!dtlsDeadline || at < dtlsDeadline.at) return { type: 'timeout', at, reason: 'media' };
+      return nextWake(dtlsDeadline, { at: this.media.nextAt, reason: 'media' });
     }
-    return dtlsDeadline ? { type: 'timeout', ...dtlsDeadline } : { type: 'idle' };
+    return nextWake(dtlsDeadline);
   }
 
   /** RFC 5764 §4.2: once DTLS is up with a use_srtp profile, key SRTP from the exporter. */

@@ -3,6 +3,8 @@ import { noteMaker, type KindSet, type NoData, type NotesOf } from '../core/note
 /** The notes of a WebRTC peer connection (source `<host>/webrtc-peer`), beside its ICE, DTLS and SRTP notes. */
 export type PeerNoteKinds = {
   'peer.begin': NoData;
+  /** A signaling message in a protocol it does not speak (it speaks JSEP): who sent it and its protocol. */
+  'peer.signal.ignored': { readonly from: string; readonly protocol: string };
   /** A remote description that cannot be used (`{}` when it came in the wrong signaling state). */
   'peer.sdp.invalid': { readonly type: 'offer' | 'answer'; readonly error: string } | NoData;
   /** Something odd in a usable remote description (`{}`: the fingerprint changed). */
@@ -21,6 +23,7 @@ export type PeerNote = NotesOf<PeerNoteKinds>;
 export const peerNote = noteMaker<PeerNoteKinds>();
 export const PEER_NOTE_KINDS = {
   'peer.begin': true,
+  'peer.signal.ignored': true,
   'peer.sdp.invalid': true,
   'peer.sdp.problem': true,
   'peer.dtls-role': true,

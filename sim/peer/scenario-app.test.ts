@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../core/encoding.ts';
-import { ScenarioError } from '../scenario/check.ts';
+import { ScenarioError } from '../schema/check.ts';
 import { parseScenario } from '../scenario/parse.ts';
 import { findPreset } from '../scenario/presets/index.ts';
 import { runScenario } from '../scenario/run.ts';

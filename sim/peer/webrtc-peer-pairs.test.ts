@@ -18,15 +18,14 @@ function call(moveDtls: boolean): { answerer: WebRtcPeer; offerer: WebRtcPeer } 
   offerer.addLocalAddress(o2);
   answerer.addLocalAddress({ ip: '10.0.0.2', port: 6000 });
   let now = 0;
-  offerer.onSignal = (_t, m) => answerer.handleSignal(now, m);
-  answerer.onSignal = (_t, m) => offerer.handleSignal(now, m);
   const queue: { to: WebRtcPeer; from: TransportAddress; dst: TransportAddress; bytes: Uint8Array }[] = [];
   for (let step = 0; step < 20_000 && now < 10_000_000; step++) {
     let next = Infinity;
     for (const [p, other] of [[offerer, answerer], [answerer, offerer]] as const) {
       for (;;) {
         const out = p.poll(now);
-        if (out.type === 'transmit') {
+        if (out.type === 'signal') other.handleSignal(now, p.options.name, out.message);
+        else if (out.type === 'transmit') {
           const dtls = out.bytes[0]! >= 20 && out.bytes[0]! <= 63;
           queue.push({ to: other, from: p === offerer && dtls && moveDtls ? o2 : out.from, dst: out.to, bytes: out.bytes });
         } else if (out.type === 'timeout') {

@@ -1,20 +1,21 @@
 import type { PeerNoteKinds } from './notes.ts';
 import type { SrtpNoteKinds } from '../srtp/notes.ts';
-import { sameTransportAddress, type Endpoint, type EndpointOutput, type TransportAddress } from '../core/endpoint.ts';
+import type { EndpointOutput, SignalingEndpoint, TransportAddress } from '../core/endpoint.ts';
 import { Rng } from '../core/rng.ts';
+import { SignalOutbox } from '../core/signal-outbox.ts';
 import type { JsonValue } from '../core/trace.ts';
 import type { Micros } from '../core/time.ts';
 import type { DtlsCurveName, DtlsSrtpProfileName } from '../dtls/config.ts';
-import { DtlsEndpoint } from '../dtls/endpoint.ts';
+import type { DtlsEndpoint } from '../dtls/endpoint.ts';
 import type { DtlsIdentity } from '../dtls/identity.ts';
 import { IceAgent, type TurnServerConfig } from '../ice/agent.ts';
-import type { CandidatePair } from '../ice/pair.ts';
-import type { SignalMessage } from '../ice/signaling.ts';
 import { MediaSession } from '../media/session.ts';
 import type { VideoOptions } from '../media/video.ts';
-import type { JsepMessage } from '../signaling/channel.ts';
-import { SrtpSession } from '../srtp/session.ts';
-import { demux } from '../wire/demux.ts';
+import type { IceSignal } from '../signaling/ice.ts';
+import type { JsepMessage } from '../signaling/jsep.ts';
+import { jsep, type SignalingMessage } from '../signaling/message.ts';
+import type { SrtpSession } from '../srtp/session.ts';
+import { IceDtlsSrtpTransport } from '../webrtc/transport.ts';
 import { srtpProfileName } from '../wire/dtls/names.ts';
 import { answerSetup, dtlsRoleFor, readDescription, writeDescription, type MediaSectionSpec, type RemoteDescription } from './sdp.ts';
 
@@ -25,6 +26,8 @@ export interface WebRtcPeerOptions {
   readonly identity: DtlsIdentity;
   /** The offerer starts at `startAt`; the answerer waits for an offer (JSEP §3.2). */
   readonly offerer: boolean;
+  /** The party on the signaling hub that its offers, answers and candidates go to (default "peer"). */
+  readonly signalingPeer?: string;
   readonly startAt?: Micros;
   /** When false, the offerer waits for `begin(now)` (an SFU client first asks the server for its transport). */
   readonly autoStart?: boolean;
@@ -45,43 +48,37 @@ export interface WebRtcPeerOptions {
 export type SignalingState = 'stable' | 'have-local-offer' | 'have-remote-offer';
 export type PeerState = 'new' | 'connecting' | 'connected' | 'disconnected' | 'failed';
 
-const NOWHERE: TransportAddress = { ip: '0.0.0.0', port: 0 };
-
 /**
- * A browser-like WebRTC peer (sans-IO): an ICE agent gathers and checks (sim/ice); SDP offer and answer
- * (RFC 8829 JSEP) carry its credentials, candidates, the certificate fingerprint and a=setup; DTLS runs over the
- * ICE-selected pair once there is one (the client waits for it), checks the peer's certificate against the SDP
- * fingerprint, and its exporter keys SRTP (RFC 5764 §4.2) for audio and video both ways. Consent checks keep
- * running; an ICE restart moves DTLS and media to the new pair without a new handshake (RFC 8842 §5.5: same
+ * A browser-like WebRTC peer (sans-IO): its ICE+DTLS+SRTP transport (sim/webrtc) gathers, checks, runs DTLS over
+ * the ICE-selected pair once there is one (the client waits for it), checks the peer's certificate against the SDP
+ * fingerprint, and keys SRTP (RFC 5764 §4.2) for audio and video both ways; SDP offer and answer (RFC 8829 JSEP)
+ * carry its credentials, candidates, the certificate fingerprint and a=setup, as `signal` outputs. Consent checks
+ * keep running; an ICE restart moves DTLS and media to the new pair without a new handshake (RFC 8842 §5.5: same
  * fingerprint and setup).
  */
 /** The kinds a peer writes itself; its ICE agent and DTLS endpoint write theirs. */
 type PeerOwnNoteKinds = PeerNoteKinds & SrtpNoteKinds;
 
-export class WebRtcPeer implements Endpoint {
+export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
   readonly agent: IceAgent;
-  dtls: DtlsEndpoint | undefined;
-  srtp: SrtpSession | undefined;
+  readonly transport: IceDtlsSrtpTransport;
   media: MediaSession | undefined;
   signalingState: SignalingState = 'stable';
   state: PeerState = 'new';
   remote: RemoteDescription | undefined;
   localSetup: 'actpass' | 'active' | 'passive' | undefined;
-  /** Where signaling goes (the scenario wiring sets it). */
-  onSignal: ((now: Micros, m: JsepMessage) => void) | undefined;
   /** The SSRCs this side will send, known before the first offer (they go into a=ssrc). */
   readonly localStreams: readonly { readonly kind: 'audio' | 'video'; readonly mid: string; readonly ssrc: number }[];
-  readonly counters = { offers: 0, answers: 0, candidatesSent: 0, candidatesReceived: 0, rtpIn: 0, rtcpIn: 0, rtpOut: 0, rtcpOut: 0, beforeKeys: 0, noPath: 0, dtlsBuffered: 0, pathChanges: 0 };
+  /** What the peer counts; the transport counts the rest (datagrams before keys, without a path, DTLS buffered, path changes). */
+  readonly counters = { offers: 0, answers: 0, candidatesSent: 0, candidatesReceived: 0, rtpIn: 0, rtcpIn: 0, rtpOut: 0, rtcpOut: 0 };
   connectedAt: Micros | undefined;
   private began: boolean;
-  private readonly out: EndpointOutput[] = [];
+  private readonly outbox = new SignalOutbox<SignalingMessage>();
   private readonly dtlsRng: Rng;
   private readonly mediaSeed: bigint;
-  private readonly pendingDtls: { from: TransportAddress; bytes: Uint8Array }[] = [];
   private readonly pendingRemote: { type: 'offer' | 'answer'; description: RemoteDescription }[] = [];
   private readonly sessionId: string;
   private sessionVersion = 0;
-  private selectedPair: CandidatePair | undefined;
   private readonly startAt: Micros;
 
   constructor(readonly options: WebRtcPeerOptions) {
@@ -94,6 +91,19 @@ export class WebRtcPeer implements Endpoint {
       stunServers: options.stunServers ?? [], turnServers: options.turnServers ?? [], restartOnFailure: options.restartOnFailure ?? false,
       ...(options.nominationDelay !== undefined ? { nominationDelay: options.nominationDelay } : {}),
     });
+    this.transport = new IceDtlsSrtpTransport(this.agent, {
+      iceRunning: (now) => this.iceRunning(now),
+      afterIcePoll: (now) => {
+        for (const p of this.pendingRemote.splice(0)) this.applyRemote(now, p.type, p.description);
+        for (const s of this.agent.takeSignals()) this.fromAgent(now, s);
+      },
+      pathChanged: (_now, pair, changes) => this.note('peer.path', `${this.options.name}: DTLS and media use the selected pair ${pair.id}${changes ? ' (same DTLS association)' : ''}`, { pair: pair.id, changes }),
+      afterSelection: (now) => this.updateState(now),
+      keyed: (now, srtp) => this.keyed(now, srtp),
+      media: (now, kind, bytes) => this.onMedia(now, kind, bytes),
+      produce: (now) => this.produce(now),
+      deadline: (now) => (this.began && now < this.startAt ? { at: this.startAt, reason: 'peer start' } : undefined),
+    }, { keepPreviousPair: true });
     this.dtlsRng = rng.fork('dtls');
     // Media is keyed late but its SSRCs go into the first SDP: a seed drawn now rebuilds the same streams later.
     const m = rng.fork('media');
@@ -101,6 +111,14 @@ export class WebRtcPeer implements Endpoint {
     const s = rng.fork('session-id');
     this.sessionId = String(s.int(1, 0x7fffffff)) + String(s.int(0, 100_000_000)).padStart(8, '0');
     this.localStreams = this.newMediaSession(0).sources.map((x) => ({ kind: x.kind, mid: x.mid, ssrc: x.ssrc }));
+  }
+
+  get dtls(): DtlsEndpoint | undefined {
+    return this.transport.dtls;
+  }
+
+  get srtp(): SrtpSession | undefined {
+    return this.transport.srtp;
   }
 
   private newMediaSession(start: Micros): MediaSession {
@@ -116,6 +134,7 @@ export class WebRtcPeer implements Endpoint {
   /** Starts an offerer that waited (`autoStart: false`). */
   begin(now: Micros): void {
     if (this.began) return;
+    this.outbox.input();
     this.began = true;
     this.note('peer.begin', `${this.options.name}: creates an offer`, {});
     void now;
@@ -123,12 +142,19 @@ export class WebRtcPeer implements Endpoint {
 
   /** Restarts ICE (RFC 8445 §9) from this side: a new offer with new credentials; DTLS stays up. */
   restartIce(now: Micros): void {
+    this.outbox.input();
     this.agent.restart(now, 'local');
   }
 
   // ---- signaling in ------------------------------------------------------------------------------------------
 
-  handleSignal(now: Micros, m: JsepMessage): void {
+  handleSignal(now: Micros, from: string, message: SignalingMessage): void {
+    this.outbox.input();
+    if (message.protocol !== 'jsep') {
+      this.note('peer.signal.ignored', `${this.options.name}: ignores a ${message.protocol} message from ${from} (it speaks JSEP)`, { from, protocol: message.protocol });
+      return;
+    }
+    const m = message.body;
     if (m.type === 'offer' || m.type === 'answer') {
       const r = readDescription(m.sdp);
       if (!r.ok) {
@@ -141,7 +167,7 @@ export class WebRtcPeer implements Endpoint {
       return;
     }
     this.counters.candidatesReceived += m.type === 'candidate' ? 1 : 0;
-    const s: SignalMessage = m.type === 'candidate' ? { type: 'candidate', ufrag: m.ufrag, candidate: m.candidate } : { type: 'end-of-candidates', ufrag: m.ufrag };
+    const s: IceSignal = m.type === 'candidate' ? { type: 'candidate', ufrag: m.ufrag, candidate: m.candidate } : { type: 'end-of-candidates', ufrag: m.ufrag };
     this.agent.handleSignal(now, s);
   }
 
@@ -162,8 +188,8 @@ export class WebRtcPeer implements Endpoint {
     if (first) {
       const role = dtlsRoleFor(this.localSetup ?? 'actpass', d.setup);
       this.note('peer.dtls-role', `${this.options.name}: a=setup:${this.localSetup} here, a=setup:${d.setup ?? 'none'} there → DTLS ${role} (RFC 8842 §5.1)`, { role, localSetup: this.localSetup ?? null, remoteSetup: d.setup ?? null });
-      this.dtls = new DtlsEndpoint({
-        role, rng: this.dtlsRng, identity: this.options.identity, local: NOWHERE, remoteFingerprint: d.fingerprint,
+      this.transport.startDtls({
+        role, rng: this.dtlsRng, identity: this.options.identity, remoteFingerprint: d.fingerprint,
         ...(this.options.srtpProfiles ? { srtpProfiles: this.options.srtpProfiles } : {}),
         ...(this.options.curves ? { curves: this.options.curves } : {}),
         ...(this.options.mtu !== undefined ? { mtu: this.options.mtu } : {}),
@@ -174,7 +200,7 @@ export class WebRtcPeer implements Endpoint {
 
   // ---- signaling out -----------------------------------------------------------------------------------------
 
-  private fromAgent(now: Micros, s: SignalMessage): void {
+  private fromAgent(now: Micros, s: IceSignal): void {
     if (s.type === 'description') {
       const answering = this.signalingState === 'have-remote-offer';
       const type = answering ? 'answer' : 'offer';
@@ -205,8 +231,12 @@ export class WebRtcPeer implements Endpoint {
     return s ? { ssrc: s.ssrc, direction: 'sendrecv' } : { direction: 'recvonly' };
   }
 
-  private send(now: Micros, m: JsepMessage): void {
-    this.onSignal?.(now, m);
+  private send(_now: Micros, m: JsepMessage): void {
+    this.outbox.queue(this.options.signalingPeer ?? 'peer', jsep(m));
+  }
+
+  signalPending(): boolean {
+    return this.outbox.pending();
   }
 
   private setSignaling(s: SignalingState, why: string): void {
@@ -218,98 +248,36 @@ export class WebRtcPeer implements Endpoint {
 
   /** Queues one of the peer's own notes (peer.*, srtp.keyed), its data checked against the kind (notes.ts). */
   private note<K extends keyof PeerOwnNoteKinds>(kind: K, text: string, data: PeerOwnNoteKinds[K]): void {
-    this.out.push({ type: 'note', kind, text, data });
+    this.transport.out.push({ type: 'note', kind, text, data });
   }
 
   // ---- the endpoint contract ---------------------------------------------------------------------------------
 
   handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
-    this.agent.handleDatagram(now, from, to, bytes);
-    this.drainInbound(now);
+    this.outbox.input();
+    this.transport.handleDatagram(now, from, to, bytes);
   }
 
   handleTimeout(now: Micros): void {
-    if (this.iceRunning(now)) this.agent.handleTimeout(now);
-    this.dtls?.handleTimeout(now);
+    this.outbox.input();
+    this.transport.handleTimeout(now);
   }
 
   private iceRunning(now: Micros): boolean {
     return this.began && now >= this.startAt;
   }
 
-  poll(now: Micros): EndpointOutput {
-    for (let guard = 0; guard < 100_000; guard++) {
-      const q = this.out.shift();
-      if (q) return q;
-      let iceDeadline: { at: Micros; reason: string } | undefined;
-      if (this.iceRunning(now)) {
-        const o = this.agent.poll(now); // the first poll starts the agent (an answerer's, once the offer is here)
-        for (const p of this.pendingRemote.splice(0)) this.applyRemote(now, p.type, p.description);
-        for (const s of this.agent.takeSignals()) this.fromAgent(now, s);
-        if (o.type !== 'timeout' && o.type !== 'idle') return o;
-        if (o.type === 'timeout') iceDeadline = { at: o.at, reason: o.reason };
-        this.followSelection(now);
-        this.drainInbound(now);
-      }
-      if (this.out.length > 0) continue;
-      let dtlsDeadline: { at: Micros; reason: string } | undefined;
-      if (this.dtls) {
-        const o = this.dtls.poll(now);
-        if (o.type === 'transmit') {
-          this.sendOnPath(now, o.bytes);
-          continue;
-        }
-        if (o.type === 'note' || o.type === 'secret') return o;
-        if (o.type === 'timeout') dtlsDeadline = { at: o.at, reason: o.reason };
-        this.maybeKey(now);
-      }
-      if (this.srtp && this.media && this.dtls?.state === 'connected') {
-        let sent = false;
-        for (const bytes of this.media.due(now, this.srtp)) {
-          const rtcp = bytes[1]! >= 192 && bytes[1]! <= 223;
-          if (!this.sendOnPath(now, bytes)) continue;
-          if (rtcp) this.counters.rtcpOut++;
-          else this.counters.rtpOut++;
-          sent = true;
-        }
-        if (sent || this.out.length > 0) continue;
-        const at = this.media.nextAt;
-        if (!dtlsDeadline || at < dtlsDeadline.at) dtlsDeadline = { at, reason: 'media' };
-      }
-      if (this.out.length > 0) continue;
-      const waits = [iceDeadline, dtlsDeadline, this.began && now < this.startAt ? { at: this.startAt, reason: 'peer start' } : undefined];
-      let best: { at: Micros; reason: string } | undefined;
-      for (const w of waits) if (w && (!best || w.at < best.at)) best = w;
-      return best ? { type: 'timeout', ...best } : { type: 'idle' };
-    }
-    throw new Error(`${this.options.name}: poll loop did not settle at ${now}`);
+  /** Signals made while working out an output leave before it (they left from inside the agent's poll before). */
+  poll(now: Micros): EndpointOutput<SignalingMessage> {
+    return this.outbox.take() ?? this.outbox.settle(this.work(now));
   }
 
-  /**
-   * Sends on the selected pair; during an ICE restart, until a new pair is selected, on the previous one
-   * (RFC 8445 §9: media keeps flowing on the old pair). Relayed old pairs wait (their channel belongs to the agent).
-   */
-  private sendOnPath(now: Micros, bytes: Uint8Array): boolean {
-    if (this.agent.sendData(now, bytes)) return true;
-    const old = this.selectedPair;
-    if (old && this.agent.state !== 'failed' && old.local.type !== 'relay') {
-      this.out.push({ type: 'transmit', from: old.local.base, to: old.remote.address, bytes });
-      return true;
-    }
-    this.counters.noPath++;
-    return false;
+  private work(now: Micros): EndpointOutput {
+    return this.transport.poll(now);
   }
 
-  /** The selected pair (new or changed after an ICE restart) is where DTLS sends and from where it accepts. */
-  private followSelection(now: Micros): void {
-    const sel = this.agent.selected;
-    // a new selection (after an ICE restart it may be the same addresses, but a new pair)
-    if (sel && sel !== this.selectedPair && this.dtls) {
-      if (this.selectedPair !== undefined) this.counters.pathChanges++;
-      this.selectedPair = sel;
-      this.dtls.setRemote(sel.remote.address);
-      this.note('peer.path', `${this.options.name}: DTLS and media use the selected pair ${sel.id}${this.counters.pathChanges ? ' (same DTLS association)' : ''}`, { pair: sel.id, changes: this.counters.pathChanges });
-    }
+  /** The connection state (W3C RTCPeerConnectionState) from ICE's and DTLS's. */
+  private updateState(now: Micros): void {
     const ice = this.agent.state;
     const dtls = this.dtls?.state;
     const next: PeerState =
@@ -325,52 +293,38 @@ export class WebRtcPeer implements Endpoint {
     }
   }
 
-  /** RFC 7983 §7: STUN stays with the agent; DTLS (20–63) goes to DTLS, RTP/RTCP (128–191) to SRTP. */
-  private drainInbound(now: Micros): void {
-    for (const d of this.agent.inbound.splice(0)) {
-      const c = demux(d.bytes).class;
-      if (c === 'dtls') {
-        if (this.dtls) this.dtls.handleDatagram(now, this.dtlsSource(d.from), NOWHERE, d.bytes);
-        else if (this.pendingDtls.length < 16) {
-          this.counters.dtlsBuffered++;
-          this.pendingDtls.push(d);
-        }
-      } else if (c === 'rtp' || c === 'rtcp') {
-        if (!this.srtp || !this.media) this.counters.beforeKeys++;
-        else if (c === 'rtp') {
-          this.counters.rtpIn++;
-          this.media.onRtp(now, d.bytes, this.srtp);
-        } else {
-          this.counters.rtcpIn++;
-          this.media.onRtcp(now, d.bytes, this.srtp);
-        }
-      }
+  /** SRTP and SRTCP for the media session (RTCP is 192–223 in the second byte, RFC 5761 §4). */
+  private onMedia(now: Micros, kind: 'rtp' | 'rtcp', bytes: Uint8Array): void {
+    if (!this.srtp || !this.media) return;
+    if (kind === 'rtp') {
+      this.counters.rtpIn++;
+      this.media.onRtp(now, bytes, this.srtp);
+    } else {
+      this.counters.rtcpIn++;
+      this.media.onRtcp(now, bytes, this.srtp);
     }
-    if (this.dtls && this.pendingDtls.length > 0) for (const d of this.pendingDtls.splice(0)) this.dtls.handleDatagram(now, d.from, NOWHERE, d.bytes);
   }
 
-  /**
-   * RFC 8445 §12.2: data may arrive on any valid pair, not only the selected one (Chromium nominates a pair from
-   * another interface once connected and sends its DTLS there). The DTLS association is the session's (RFC 8842
-   * §5.5), so a record from a valid pair's remote address is taken as from the selected pair's.
-   */
-  private dtlsSource(from: TransportAddress): TransportAddress {
-    const selected = this.dtls?.remote;
-    if (!selected || sameTransportAddress(from, selected)) return from;
-    return this.agent.checklist.valid().some((p) => sameTransportAddress(p.remote.address, from)) ? selected : from;
+  /** The media that is due, sent on the selected pair, and when the next is. */
+  private produce(now: Micros): { sent: boolean; next: { at: Micros; reason: string } | undefined } {
+    if (!this.srtp || !this.media) return { sent: false, next: undefined };
+    let sent = false;
+    for (const bytes of this.media.due(now, this.srtp)) {
+      const rtcp = bytes[1]! >= 192 && bytes[1]! <= 223;
+      if (!this.transport.send(now, bytes)) continue;
+      if (rtcp) this.counters.rtcpOut++;
+      else this.counters.rtpOut++;
+      sent = true;
+    }
+    return { sent, next: { at: this.media.nextAt, reason: 'media' } };
   }
 
-  /** RFC 5764 §4.2: once DTLS is up with a use_srtp profile, key SRTP from the exporter and start media. */
-  private maybeKey(now: Micros): void {
-    const d = this.dtls;
-    if (this.srtp || !d || d.state !== 'connected') return;
-    const profile = d.session.srtpProfile;
-    const material = d.session.srtpKeyingMaterial();
-    if (!profile || !material) return;
-    this.srtp = SrtpSession.fromKeyingMaterial(profile, material, d.roleName);
-    this.note('srtp.keyed', `${this.options.name}: SRTP keyed with ${profile.name} (sending with the ${d.roleName} keys)`, { profile: srtpProfileName(profile.id), role: d.roleName });
+  /** RFC 5764 §4.2: keyed from the exporter (sending with the keys of this side's DTLS role); media starts now. */
+  private keyed(now: Micros, srtp: SrtpSession): void {
+    const d = this.dtls!;
+    this.note('srtp.keyed', `${this.options.name}: SRTP keyed with ${srtp.profile.name} (sending with the ${d.roleName} keys)`, { profile: srtpProfileName(srtp.profile.id), role: d.roleName });
     this.media = this.newMediaSession(now);
-    this.followSelection(now);
+    this.transport.followSelection(now);
   }
 
   /** `summary.dtls`, `summary.srtp`, `summary.media` shapes as the dtls-peer app reports them, plus `peer`. */
@@ -387,12 +341,12 @@ export class WebRtcPeer implements Endpoint {
     const srtp = {
       profile: profile === undefined ? null : srtpProfileName(profile), keyed: this.srtp !== undefined,
       rtpSent: this.counters.rtpOut, rtcpSent: this.counters.rtcpOut, rtpReceived: this.counters.rtpIn, rtcpReceived: this.counters.rtcpIn,
-      beforeKeys: this.counters.beforeKeys, noPath: this.counters.noPath, failures: { ...(this.media?.failures ?? {}) },
+      beforeKeys: this.transport.counters.beforeKeys, noPath: this.transport.counters.noPath, failures: { ...(this.media?.failures ?? {}) },
     };
     const peer = {
       state: this.state, signalingState: this.signalingState, offerer: this.options.offerer, localSetup: this.localSetup ?? null, remoteSetup: this.remote?.setup ?? null,
       connectedAt: this.connectedAt ?? null, offers: this.counters.offers, answers: this.counters.answers, candidatesSent: this.counters.candidatesSent,
-      candidatesReceived: this.counters.candidatesReceived, pathChanges: this.counters.pathChanges,
+      candidatesReceived: this.counters.candidatesReceived, pathChanges: this.transport.counters.pathChanges,
     };
     return { peer, dtls, srtp, media: (this.media?.summary() ?? []).map((s) => ({ ...s })) };
   }

@@ -1,8 +1,8 @@
 import { netNote } from '../net/notes.ts';
-import { UdpEcho } from '../apps/udp-echo.ts';
-import { UdpProbe } from '../apps/udp-probe.ts';
-import type { Endpoint } from '../core/endpoint.ts';
-import { EndpointDriver } from '../net/endpoint-driver.ts';
+import type { AppKind } from '../apps/app-kind.ts';
+import { APP_KINDS, appKind } from '../apps/registry.ts';
+import type { RegisteredApp } from '../apps/summary.ts';
+import { World } from '../apps/world.ts';
 import { FirewallBox } from '../net/firewall-box.ts';
 import { firewallPolicyFromPreset } from '../net/firewall/policy.ts';
 import type { FirewallPresetName } from '../net/firewall/presets.ts';
@@ -15,22 +15,14 @@ import type { NetNode } from '../net/node.ts';
 import { Router } from '../net/router.ts';
 import { Switch } from '../net/switch.ts';
 import type { NatConfig } from '../net/nat/config.ts';
-import { ScenarioError, join } from './check.ts';
-import { buildDtlsPeerApp } from '../peer/scenario-app.ts';
-import { buildCallApp, isCallApp } from '../peer/call-kinds.ts';
-import type { AppSpec, NodeSpec, Scenario } from './types.ts';
-import { buildIceApp, connectIceSignaling } from '../ice/scenario-app.ts';
-import { buildStunTurnApp } from './apps-stun-turn.ts';
-
-export interface BuiltApp {
-  readonly spec: AppSpec;
-  readonly endpoint: Endpoint;
-  readonly driver: EndpointDriver;
-}
+import { ScenarioError, join } from '../schema/check.ts';
+import type { NodeSpec, Scenario } from './types.ts';
 
 export interface Built {
   readonly net: Network;
-  readonly apps: readonly BuiltApp[];
+  /** What the apps share (signaling, DTLS identities). */
+  readonly world: World;
+  readonly apps: readonly RegisteredApp[];
 }
 
 const hostRoute = (ip: string): string => `${ip}/${ip.includes(':') ? 128 : 32}`;
@@ -80,7 +72,8 @@ export function buildScenario(s: Scenario, seed = s.seed): Built {
   }
   for (const node of nodes.values()) if (node instanceof NatBox || node instanceof FirewallBox) node.start();
 
-  const apps: BuiltApp[] = [];
+  const world = new World(net);
+  const apps: RegisteredApp[] = [];
   s.apps.forEach((spec, i) => {
     const host = nodes.get(spec.host);
     if (!(host instanceof Host)) throw new ScenarioError([{ path: join(join('apps', i), 'host'), message: `no host named ${spec.host}` }]);
@@ -91,37 +84,14 @@ export function buildScenario(s: Scenario, seed = s.seed): Built {
         throw new ScenarioError([{ path: join(path, field), message: `${addr.ip} is not an address of host ${spec.host} (it has ${host.addresses().join(', ')})` }]);
       }
     };
-    if (spec.kind === 'dtls-peer') {
-      apps.push({ spec, ...buildDtlsPeerApp(net, host, spec, source, own) });
-      return;
-    }
-    if (isCallApp(spec)) {
-      apps.push({ spec, ...buildCallApp(net, host, spec, source, own) });
-      return;
-    }
-    let endpoint: Endpoint;
-    let driver: EndpointDriver;
-    if (spec.kind === 'ice-agent') {
-      ({ endpoint, driver } = buildIceApp(net, host, spec, source));
-    } else if (spec.kind !== 'udp-probe' && spec.kind !== 'udp-echo') {
-      ({ endpoint, driver } = buildStunTurnApp(net, host, spec, source, own));
-    } else if (spec.kind === 'udp-probe') {
-      own(spec.bind, 'bind');
-      endpoint = new UdpProbe(spec.host, spec.bind, spec.send);
-      driver = new EndpointDriver(net, host, endpoint, source);
-      driver.bind(spec.bind.ip, spec.bind.port);
-    } else {
-      spec.listen.forEach((a) => own(a, 'listen'));
-      spec.alsoReplyFrom.forEach((a) => own(a, 'alsoReplyFrom'));
-      endpoint = new UdpEcho(spec.host, spec.listen, spec.alsoReplyFrom, spec.replyDelay);
-      driver = new EndpointDriver(net, host, endpoint, source);
-      for (const a of [...spec.listen, ...spec.alsoReplyFrom]) {
-        if (!driver.bound(a)) driver.bind(a.ip, a.port);
-      }
-    }
-    apps.push({ spec, endpoint, driver });
+    const app = appKind(spec.kind);
+    if (!app) throw new ScenarioError([{ path: join(path, 'kind'), message: `no app kind ${JSON.stringify(spec.kind)}` }]);
+    apps.push({ spec, app, ...app.build(world, host, spec, { source, path, own }) });
   });
-  connectIceSignaling(net, apps);
+  for (const k of APP_KINDS as readonly AppKind[]) {
+    const mine = apps.filter((a) => a.app === k);
+    if (mine.length > 0) k.connect?.(world, mine);
+  }
   for (const a of apps) net.scheduler.at(0, 'app start', () => a.driver.pump());
 
   for (const e of s.events) {
@@ -132,7 +102,7 @@ export function buildScenario(s: Scenario, seed = s.seed): Built {
       net.note('scenario', netNote('link.changed', `link ${e.link} (${e.direction}) changes: ${JSON.stringify(e.set)}`, { link: e.link, direction: e.direction }));
     });
   }
-  return { net, apps };
+  return { net, world, apps };
 }
 
 function makeNode(net: Network, spec: NodeSpec): NetNode {

@@ -1,7 +1,7 @@
 import type { NatConfig } from '../net/nat/config.ts';
 import { parseNatSpec } from '../net/nat/parse.ts';
 import { NAT_PRESET_NAMES as ALL_NAT_PRESETS } from '../net/nat/presets.ts';
-import type { Check } from './check.ts';
+import type { Check } from '../schema/check.ts';
 
 /** NAT presets a `nat` node may start from ("open" means no NAT at all: use a router instead). */
 export const NAT_PRESET_NAMES: readonly string[] = ALL_NAT_PRESETS.filter((n) => n !== 'open');

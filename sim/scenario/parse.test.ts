@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ScenarioError } from './check.ts';
+import { ScenarioError } from '../schema/check.ts';
 import { parseScenario } from './parse.ts';
 import { findPreset, listPresets } from './presets/index.ts';
 import { applySet } from './set.ts';

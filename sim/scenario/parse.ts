@@ -1,12 +1,9 @@
-import { Check, join } from './check.ts';
+import { Check, join } from '../schema/check.ts';
 import type { LinkDirection } from '../net/link-params.ts';
 import type { AppSpec, EventSpec, NodeSpec, Scenario, UplinkSpec } from './types.ts';
 import { resolveNatBehaviour, NAT_PRESET_NAMES } from './nat-config.ts';
-import { DTLS_PEER_APP_KIND, parseDtlsPeerApp } from '../peer/scenario-app.ts';
-import { parseCallApp } from '../peer/call-kinds.ts';
+import { APP_KIND_NAMES, appKind } from '../apps/registry.ts';
 import { FIREWALL_PRESET_NAMES } from '../net/firewall/presets.ts';
-import { ICE_APP_KINDS, parseIceApp } from '../ice/scenario-app.ts';
-import { isStunTurnKind, parseStunTurnApp, STUN_TURN_APP_KINDS } from './apps-stun-turn.ts';
 
 const TOP_KEYS = ['$schema', 'name', 'title', 'description', 'seed', 'duration', 'nodes', 'apps', 'events'] as const;
 const LINK_KEYS = ['delay', 'jitter', 'loss', 'burst', 'rate', 'queue', 'mtu', 'reorder', 'down', 'upstream', 'downstream'] as const;
@@ -184,47 +181,18 @@ function parseRate(c: Check, path: string, v: unknown): number | undefined {
   return Math.round(Number(m[1]) * mult);
 }
 
+/** One app: its kind from the registry (sim/apps/registry.ts), then the kind's own checks. */
 function parseApp(c: Check, path: string, v: unknown, kinds: Map<string, string>): AppSpec | undefined {
   const o = c.object(path, v);
   if (!o) return undefined;
-  if (o.kind === DTLS_PEER_APP_KIND) return parseDtlsPeerApp(c, path, o, kinds);
-  const call = parseCallApp(c, path, o, kinds);
-  if (call !== null) return call;
-  const kind = c.oneOf(join(path, 'kind'), o.kind, ['udp-probe', 'udp-echo', ...STUN_TURN_APP_KINDS, ...ICE_APP_KINDS] as const);
-  const host = c.string(join(path, 'host'), o.host);
-  if (host !== undefined && kinds.get(host) !== 'host') c.fail(join(path, 'host'), `no host named ${JSON.stringify(host)}`);
-  if (!kind || host === undefined) return undefined;
-  if (isStunTurnKind(kind)) return parseStunTurnApp(c, path, o, kind, host);
-  if (kind === 'ice-agent') return parseIceApp(c, path, o, kind, host);
-  if (kind === 'udp-probe') {
-    c.onlyKeys(path, o, ['kind', 'host', 'bind', 'send']);
-    const bind = c.transport(join(path, 'bind'), o.bind);
-    const sends = (c.array(join(path, 'send'), o.send) ?? []).map((s, i) => {
-      const sp = join(join(path, 'send'), i);
-      const so = c.object(sp, s);
-      if (!so) return undefined;
-      c.onlyKeys(sp, so, ['at', 'to', 'count', 'interval']);
-      const at = so.at === undefined ? 0 : c.duration(join(sp, 'at'), so.at);
-      const to = c.transport(join(sp, 'to'), so.to);
-      const count = so.count === undefined ? undefined : c.integer(join(sp, 'count'), so.count, 1, 100000);
-      const interval = so.interval === undefined ? undefined : c.duration(join(sp, 'interval'), so.interval);
-      if (at === undefined || !to) return undefined;
-      return { at, to, ...(count !== undefined ? { count } : {}), ...(interval !== undefined ? { interval } : {}) };
-    });
-    if (!bind) return undefined;
-    return { kind, host, bind, send: sends.filter((s) => s !== undefined) };
+  const kind = c.oneOf(join(path, 'kind'), o.kind, APP_KIND_NAMES);
+  const app = kind === undefined ? undefined : appKind(kind);
+  if (!app) {
+    const host = c.string(join(path, 'host'), o.host);
+    if (host !== undefined && kinds.get(host) !== 'host') c.fail(join(path, 'host'), `no host named ${JSON.stringify(host)}`);
+    return undefined;
   }
-  c.onlyKeys(path, o, ['kind', 'host', 'listen', 'alsoReplyFrom', 'replyDelay']);
-  const listen = (c.array(join(path, 'listen'), o.listen) ?? []).map((a, i) => c.transport(join(join(path, 'listen'), i), a));
-  const also = o.alsoReplyFrom === undefined ? [] : (c.array(join(path, 'alsoReplyFrom'), o.alsoReplyFrom) ?? []).map((a, i) => c.transport(join(join(path, 'alsoReplyFrom'), i), a));
-  const replyDelay = o.replyDelay === undefined ? 0 : (c.duration(join(path, 'replyDelay'), o.replyDelay) ?? 0);
-  return {
-    kind,
-    host,
-    listen: listen.filter((a) => a !== undefined),
-    alsoReplyFrom: also.filter((a) => a !== undefined),
-    replyDelay,
-  };
+  return app.parse(c, path, o, { kinds }) as AppSpec | undefined;
 }
 
 function parseEvent(c: Check, path: string, v: unknown, nodes: readonly NodeSpec[]): EventSpec | undefined {

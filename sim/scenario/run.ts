@@ -1,14 +1,9 @@
-import { UdpEcho } from '../apps/udp-echo.ts';
-import { UdpProbe } from '../apps/udp-probe.ts';
+import { appsSummary } from '../apps/summary.ts';
 import type { JsonValue, Trace } from '../core/trace.ts';
 import { Host } from '../net/host.ts';
 import { NatBox } from '../net/nat-box.ts';
 import { buildScenario } from './build.ts';
 import type { Scenario } from './types.ts';
-import { dtlsPeerSummary } from '../peer/scenario-app.ts';
-import { callSummary } from '../peer/call-kinds.ts';
-import { iceSummary } from '../ice/scenario-app.ts';
-import { stunTurnSummary } from './apps-stun-turn.ts';
 
 export interface RunOptions {
   readonly seed?: number;
@@ -46,12 +41,7 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
   }
   const drops: { [key: string]: JsonValue } = {};
   for (const [reason, n] of [...net.dropsByReason.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) drops[reason] = n;
-  const appResults: JsonValue[] = apps.map((a): { [key: string]: JsonValue } => {
-    const e = a.endpoint;
-    if (e instanceof UdpProbe) return { kind: a.spec.kind, host: a.spec.host, sent: e.sent, received: e.received, heardFrom: [...e.heardFrom] };
-    if (e instanceof UdpEcho) return { kind: a.spec.kind, host: a.spec.host, received: e.received };
-    return { kind: a.spec.kind, host: a.spec.host };
-  });
+  const fromApps = appsSummary(apps);
   const summary: { [key: string]: JsonValue } = {
     scenario: s.name,
     seed,
@@ -63,11 +53,8 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
     links,
     drops,
     nats,
-    apps: appResults,
-    ...dtlsPeerSummary(apps),
-    ...stunTurnSummary(apps),
-    ...(iceSummary(apps) ? { ice: iceSummary(apps)! } : {}),
+    apps: fromApps.apps,
+    ...fromApps.sections,
   };
-  callSummary(summary, apps);
   return { trace: net.finish(summary), summary };
 }

@@ -1,4 +1,4 @@
-import { ScenarioError } from './check.ts';
+import { ScenarioError } from '../schema/check.ts';
 
 /**
  * Applies `--set path=value` to a raw scenario: `nodes.natA.preset=symmetric`, `nodes.alice.link.loss=0.1`,

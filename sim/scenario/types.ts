@@ -1,11 +1,9 @@
-import type { TransportAddress } from '../core/endpoint.ts';
+import type { AppSpec } from '../apps/registry.ts';
 import type { Micros } from '../core/time.ts';
 import type { InterfaceAddress } from '../net/interface.ts';
 import type { LinkDirection } from '../net/link-params.ts';
-import type { DtlsPeerAppSpec } from '../peer/scenario-app.ts';
-import type { CallAppSpec } from '../peer/call-kinds.ts';
-import type { IceScenarioApp } from '../ice/scenario-app.ts';
-import type { StunTurnAppSpec } from './apps-stun-turn.ts';
+
+export type { AppSpec };
 
 /**
  * A scenario after validation. The JSON form is documented in README.md ("Scenario format"); `parseScenario`
@@ -73,23 +71,6 @@ export interface FirewallSpec {
 }
 
 export type NodeSpec = HostSpec | RouterSpec | NatSpec | FirewallSpec;
-
-export interface ProbeAppSpec {
-  readonly kind: 'udp-probe';
-  readonly host: string;
-  readonly bind: TransportAddress;
-  readonly send: readonly { at: Micros; to: TransportAddress; count?: number; interval?: Micros }[];
-}
-
-export interface EchoAppSpec {
-  readonly kind: 'udp-echo';
-  readonly host: string;
-  readonly listen: readonly TransportAddress[];
-  readonly alsoReplyFrom: readonly TransportAddress[];
-  readonly replyDelay: Micros;
-}
-
-export type AppSpec = ProbeAppSpec | EchoAppSpec | StunTurnAppSpec | IceScenarioApp | DtlsPeerAppSpec | CallAppSpec;
 
 /** A change at a moment: a link's behaviour changes (goes down, gets lossy). */
 export interface EventSpec {

@@ -1,10 +1,12 @@
 import { sfuNote } from './notes.ts';
-import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
+import type { EndpointOutput, SignalingEndpoint, TransportAddress } from '../core/endpoint.ts';
+import { SignalOutbox } from '../core/signal-outbox.ts';
 import type { JsonValue } from '../core/trace.ts';
 import type { Micros } from '../core/time.ts';
 import { writeDescription } from '../peer/sdp.ts';
 import type { WebRtcPeer } from '../peer/webrtc-peer.ts';
-import type { JsepMessage, ProtooMessage } from '../signaling/channel.ts';
+import type { JsepMessage } from '../signaling/jsep.ts';
+import { jsep, protoo, type SignalingMessage } from '../signaling/message.ts';
 
 type Obj = { [key: string]: JsonValue };
 
@@ -16,30 +18,40 @@ type Obj = { [key: string]: JsonValue };
  * producer the SFU announces. The SFU is ICE-lite and learns the client's address from its checks, so trickled
  * candidates stay local.
  */
-export class SfuClient implements Endpoint {
+export class SfuClient implements SignalingEndpoint<SignalingMessage> {
   readonly consumers: { id: string; producerId: string; kind: string; ssrc: number; peerId: string }[] = [];
-  onSignal: ((now: Micros, m: ProtooMessage) => void) | undefined;
   private readonly pending = new Map<number, { method: string; data: Obj }>();
   private nextId = 1;
   private transport: Obj | undefined;
   private requested = false;
   private readonly out: EndpointOutput[] = [];
+  private readonly outbox = new SignalOutbox<SignalingMessage>();
 
   constructor(
     readonly peer: WebRtcPeer,
     readonly name: string,
     private readonly startAt: Micros,
-  ) {
-    peer.onSignal = (now, m) => this.fromPeer(now, m);
-  }
+    /** The SFU's party name on the signaling hub. */
+    readonly sfu: string,
+  ) {}
 
-  private request(now: Micros, method: string, data: Obj): void {
+  private request(_now: Micros, method: string, data: Obj): void {
     const id = this.nextId++;
     this.pending.set(id, { method, data });
-    this.onSignal?.(now, { request: true, id, method, data });
+    this.outbox.queue(this.sfu, protoo({ request: true, id, method, data }));
   }
 
-  handleSignal(now: Micros, m: ProtooMessage): void {
+  signalPending(): boolean {
+    return this.outbox.pending();
+  }
+
+  handleSignal(now: Micros, from: string, message: SignalingMessage): void {
+    this.outbox.input();
+    if (message.protocol !== 'protoo') {
+      this.out.push({ type: 'note', ...sfuNote('sfu-client.signal.ignored', `${this.name}: ignores a ${message.protocol} message from ${from} (it speaks protoo)`, { from, protocol: message.protocol }) });
+      return;
+    }
+    const m = message.body;
     if ('notification' in m) {
       if (m.method === 'newProducer' && this.transport) this.request(now, 'consume', { transportId: this.transport.id!, producerId: m.data.producerId! });
       return;
@@ -65,7 +77,7 @@ export class SfuClient implements Endpoint {
     }
   }
 
-  /** The peer's JSEP output: the offer becomes a local description; the answer is built from the transport. */
+  /** The peer's JSEP output (its `signal` outputs): the offer becomes a local description; the answer is built from the transport. */
   private fromPeer(now: Micros, m: JsepMessage): void {
     if (m.type !== 'offer' || !this.transport) return; // candidates: the ICE-lite SFU learns addresses from checks
     const t = this.transport;
@@ -78,7 +90,7 @@ export class SfuClient implements Endpoint {
       media: [{ kind: 'audio', mid: '0', direction: 'sendrecv' }, { kind: 'video', mid: '1', direction: 'sendrecv' }],
     });
     this.out.push({ type: 'note', ...sfuNote('sfu-client.answer', `${this.name}: remote answer built from the transport parameters (ice-lite, a=setup:passive)`, { sdp: answer }) });
-    this.peer.handleSignal(now, { type: 'answer', sdp: answer });
+    this.peer.handleSignal(now, this.sfu, jsep({ type: 'answer', sdp: answer }));
     if (!this.requested) {
       this.requested = true;
       this.request(now, 'connectWebRtcTransport', { transportId: t.id!, dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: this.peer.options.identity.fingerprint }] } });
@@ -92,24 +104,31 @@ export class SfuClient implements Endpoint {
   }
 
   handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
+    this.outbox.input();
     this.peer.handleDatagram(now, from, to, bytes);
   }
 
   handleTimeout(now: Micros): void {
+    this.outbox.input();
     this.peer.handleTimeout(now);
   }
 
-  poll(now: Micros): EndpointOutput {
+  /**
+   * Its own requests first, then its notes, then the peer's outputs; the peer's signals stay here (fromPeer), and
+   * what answering them makes (requests, the answer note) leaves before the peer's next output.
+   */
+  poll(now: Micros): EndpointOutput<SignalingMessage> {
     if (!this.started(now)) return { type: 'timeout', at: this.startAt, reason: 'sfu-client start' };
-    const q = this.out.shift();
-    if (q) return q;
-    const o = this.peer.poll(now);
-    const more = this.out.shift();
-    if (more) {
-      if (o.type !== 'timeout' && o.type !== 'idle') this.out.unshift(o);
-      return more;
+    for (let guard = 0; guard < 100_000; guard++) {
+      const s = this.outbox.take();
+      if (s) return s;
+      const q = this.out.shift();
+      if (q) return q;
+      const o = this.peer.poll(now);
+      if (o.type !== 'signal') return o;
+      if (o.message.protocol === 'jsep') this.fromPeer(now, o.message.body);
     }
-    return o;
+    throw new Error(`${this.name}: poll loop did not settle at ${now}`);
   }
 
   private started(now: Micros): boolean {

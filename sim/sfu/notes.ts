@@ -8,6 +8,9 @@ export type SfuNoteKinds = {
   /** `kind`: "audio" or "video". */
   'sfu.producer.created': { readonly producer: string; readonly peer: string; readonly kind: string; readonly ssrc: number; readonly transport: string };
   'sfu.consumer.created': { readonly consumer: string; readonly producer: string; readonly peer: string; readonly kind: string; readonly ssrc: number; readonly transport: string };
+  /** A signaling message in a protocol it does not speak (it speaks protoo): who sent it and its protocol. */
+  'sfu.signal.ignored': { readonly from: string; readonly protocol: string };
+  'sfu-client.signal.ignored': { readonly from: string; readonly protocol: string };
   'sfu-client.error': { readonly method: string; readonly reason: string };
   'sfu-client.consumer': { readonly consumer: string; readonly producer: string; readonly ssrc: number };
   /** The SDP answer the client built from the transport parameters. */
@@ -22,6 +25,8 @@ export const SFU_NOTE_KINDS = {
   'sfu.transport.keyed': true,
   'sfu.producer.created': true,
   'sfu.consumer.created': true,
+  'sfu.signal.ignored': true,
+  'sfu-client.signal.ignored': true,
   'sfu-client.error': true,
   'sfu-client.consumer': true,
   'sfu-client.answer': true,

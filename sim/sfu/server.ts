@@ -1,7 +1,9 @@
 import type { SfuNoteKinds } from './notes.ts';
-import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
+import type { EndpointOutput, SignalingEndpoint, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
+import { SignalOutbox } from '../core/signal-outbox.ts';
+import { deadlineOf, nextWake, type Deadline } from '../core/deadline.ts';
 import type { JsonValue } from '../core/trace.ts';
 import type { Micros } from '../core/time.ts';
 import type { DtlsIdentity } from '../dtls/identity.ts';
@@ -9,7 +11,8 @@ import { OPUS_PT } from '../media/audio.ts';
 import { EXTMAP } from '../media/source.ts';
 import { VP8_PT } from '../media/video.ts';
 import { EXTMAP_URIS } from '../peer/sdp.ts';
-import type { ProtooMessage } from '../signaling/channel.ts';
+import { protoo, type SignalingMessage } from '../signaling/message.ts';
+import type { ProtooMessage } from '../signaling/protoo.ts';
 import { WebRtcTransport } from './transport.ts';
 
 type Obj = { [key: string]: JsonValue };
@@ -40,15 +43,14 @@ export const ROUTER_RTP_CAPABILITIES: Obj = {
  * protoo-style JSON: getRouterRtpCapabilities, createWebRtcTransport, connectWebRtcTransport, produce, consume,
  * and `newProducer` notifications.
  */
-export class SfuServer implements Endpoint {
+export class SfuServer implements SignalingEndpoint<SignalingMessage> {
   readonly transports: WebRtcTransport[] = [];
   readonly producers: Producer[] = [];
   readonly consumers: Consumer[] = [];
-  /** Where protoo messages go (the scenario wiring sets it). */
-  onSignal: ((now: Micros, to: string, m: ProtooMessage) => void) | undefined;
   /** Opens a UDP port for a new transport (the driver's bind). */
   bindPort: ((port: number) => TransportAddress) | undefined;
   private readonly out: EndpointOutput[] = [];
+  private readonly outbox = new SignalOutbox<SignalingMessage>();
   private nextPort: number;
   private nextId = 1;
   private readonly rtpRng: Rng;
@@ -66,7 +68,13 @@ export class SfuServer implements Endpoint {
 
   // ---- protoo requests ---------------------------------------------------------------------------------------
 
-  handleSignal(now: Micros, from: string, m: ProtooMessage): void {
+  handleSignal(now: Micros, from: string, message: SignalingMessage): void {
+    this.outbox.input();
+    if (message.protocol !== 'protoo') {
+      this.note('sfu.signal.ignored', `ignores a ${message.protocol} message from ${from} (it speaks protoo)`, { from, protocol: message.protocol });
+      return;
+    }
+    const m = message.body;
     if (!('request' in m)) return;
     const reply = (data: Obj): void => this.send(now, from, { response: true, id: m.id, ok: true, data });
     const refuse = (why: string): void => this.send(now, from, { response: true, id: m.id, ok: false, errorReason: why });
@@ -139,8 +147,12 @@ export class SfuServer implements Endpoint {
     return { notification: true, method, data };
   }
 
-  private send(now: Micros, to: string, m: ProtooMessage): void {
-    this.onSignal?.(now, to, m);
+  private send(_now: Micros, to: string, m: ProtooMessage): void {
+    this.outbox.queue(to, protoo(m));
+  }
+
+  signalPending(): boolean {
+    return this.outbox.pending();
   }
 
   // ---- forwarding ----------------------------------------------------------------------------------------------
@@ -170,25 +182,32 @@ export class SfuServer implements Endpoint {
   // ---- the endpoint contract -----------------------------------------------------------------------------------
 
   handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
+    this.outbox.input();
     const t = this.transports.find((x) => sameTransportAddress(x.local, to));
     t?.handleDatagram(now, from, to, bytes);
   }
 
   handleTimeout(now: Micros): void {
+    this.outbox.input();
     for (const t of this.transports) t.handleTimeout(now);
   }
 
-  poll(now: Micros): EndpointOutput {
+  /** Replies made while handling a message leave first (they left from inside handleSignal before). */
+  poll(now: Micros): EndpointOutput<SignalingMessage> {
+    return this.outbox.take() ?? this.outbox.settle(this.work(now));
+  }
+
+  private work(now: Micros): EndpointOutput {
     const q = this.out.shift();
     if (q) return q;
-    let best: { at: Micros; reason: string } | undefined;
+    const waits: Deadline[] = [];
     for (const t of this.transports) {
       const o = t.poll(now);
-      if (o.type === 'timeout') {
-        if (!best || o.at < best.at) best = { at: o.at, reason: o.reason };
-      } else if (o.type !== 'idle') return o;
+      if (o.type !== 'timeout' && o.type !== 'idle') return o;
+      const d = deadlineOf(o);
+      if (d) waits.push(d);
     }
-    return best ? { type: 'timeout', ...best } : { type: 'idle' };
+    return nextWake(...waits);
   }
 
   private pollInto(now: Micros, t: WebRtcTransport): void {

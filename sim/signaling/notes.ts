@@ -15,7 +15,8 @@ export type SignalingMessageFacts =
  * and is received; a capture (sim/infer) infers what its signaling carried.
  */
 export type SignalingNoteKinds = {
-  'signaling.sent': { readonly from: string; readonly to: string; readonly arrives: number } & SignalingMessageFacts;
+  /** `arrives` absent when the transport cannot tell yet (a transport on the wire). */
+  'signaling.sent': { readonly from: string; readonly to: string; readonly arrives?: number } & SignalingMessageFacts;
   'signaling.received': { readonly from: string; readonly to: string } & SignalingMessageFacts;
   'signaling.error': { readonly from: string; readonly to: string };
   /** An SDP seen in a capture: candidates as "address:port type". */

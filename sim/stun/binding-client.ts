@@ -5,7 +5,8 @@ import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
 import { formatDuration } from '../core/time.ts';
 import { decodeStun, ErrorCode, getAttribute, isStun, MappedAddress, Method, reasonText, Software, XorMappedAddress } from '../wire/stun/index.ts';
-import { earliest, Outbox } from './outbox.ts';
+import { nextWake } from '../core/deadline.ts';
+import { Outbox } from './outbox.ts';
 import type { TransactionOptions, TransactionResult } from './transactions.ts';
 import { StunTransactions } from './transactions.ts';
 
@@ -90,6 +91,6 @@ export class StunBindingClient implements Endpoint {
     const next = this.out.next();
     if (next) return next;
     const s = this.schedule[0];
-    return earliest([this.tx.deadline(), s === undefined ? undefined : { at: s, reason: 'stun-binding-schedule' }]);
+    return nextWake(this.tx.deadline(), s === undefined ? undefined : { at: s, reason: 'stun-binding-schedule' });
   }
 }

@@ -5,7 +5,8 @@ import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
 import type { StunAttribute } from '../wire/stun/index.ts';
 import { ChangeRequest, decodeStun, getAttribute, isStun, MappedAddress, Method, OtherAddress, Software, XorMappedAddress } from '../wire/stun/index.ts';
-import { earliest, Outbox } from './outbox.ts';
+import { nextWake } from '../core/deadline.ts';
+import { Outbox } from './outbox.ts';
 import type { TransactionOptions, TransactionResult } from './transactions.ts';
 import { StunTransactions } from './transactions.ts';
 
@@ -169,7 +170,7 @@ export class NatDiscoveryClient implements Endpoint {
     if (this.out.size === 0 && !this.started && now >= this.startAt) this.handleTimeout(now);
     const next = this.out.next();
     if (next) return next;
-    return earliest([this.tx.deadline(), this.started ? undefined : { at: this.startAt, reason: 'nat-discovery-start' }]);
+    return nextWake(this.tx.deadline(), this.started ? undefined : { at: this.startAt, reason: 'nat-discovery-start' });
   }
 }
 

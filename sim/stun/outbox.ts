@@ -28,10 +28,3 @@ export class Outbox {
     return this.queue.length;
   }
 }
-
-/** The earliest of several optional deadlines, as the `timeout`/`idle` output of `poll`. */
-export function earliest(deadlines: readonly ({ at: number; reason: string } | undefined)[]): EndpointOutput {
-  let best: { at: number; reason: string } | undefined;
-  for (const d of deadlines) if (d && (!best || d.at < best.at)) best = d;
-  return best ? { type: 'timeout', at: best.at, reason: best.reason } : { type: 'idle' };
-}

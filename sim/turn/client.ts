@@ -1,11 +1,11 @@
 import { turnNote } from './notes.ts';
 import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress } from '../core/endpoint.ts';
-import { utf8Encode } from '../core/encoding.ts';
+import { printable, utf8Encode } from '../core/encoding.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
-import { printable } from '../apps/udp-probe.ts';
-import { earliest, Outbox } from '../stun/outbox.ts';
+import { nextWake } from '../core/deadline.ts';
+import { Outbox } from '../stun/outbox.ts';
 import type { TransactionOptions } from '../stun/transactions.ts';
 import { hex16 } from '../wire/stun/index.ts';
 import type { TurnPeerData, TurnRequestOutcome } from './session.ts';
@@ -151,6 +151,6 @@ export class TurnClient implements Endpoint {
     const next = this.out.next();
     if (next) return next;
     const s = this.script[0];
-    return earliest([this.session.deadline(), !this.busy && s ? { at: s.at, reason: `turn-script (${s.do})` } : undefined]);
+    return nextWake(this.session.deadline(), !this.busy && s ? { at: s.at, reason: `turn-script (${s.do})` } : undefined);
   }
 }

@@ -1,6 +1,6 @@
 // The STUN/TURN app kinds in scenario files: good ones parse, bad fields are named with their path.
 import { describe, expect, it } from 'vitest';
-import { ScenarioError } from '../scenario/check.ts';
+import { ScenarioError } from '../schema/check.ts';
 import { parseScenario } from '../scenario/parse.ts';
 import { findPreset } from '../scenario/presets/index.ts';
 import { applySet } from '../scenario/set.ts';

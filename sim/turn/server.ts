@@ -1,12 +1,12 @@
 import { turnNote } from './notes.ts';
 import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress } from '../core/endpoint.ts';
-import { toHex } from '../core/encoding.ts';
+import { printable, toHex } from '../core/encoding.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
 import { formatDuration, SECOND } from '../core/time.ts';
-import { printable } from '../apps/udp-probe.ts';
-import { earliest, Outbox } from '../stun/outbox.ts';
+import { nextWake } from '../core/deadline.ts';
+import { Outbox } from '../stun/outbox.ts';
 import { errorAttributes, key, response, softwareAttr, unknownAttributeError } from '../stun/respond.ts';
 import type { StunAttribute, StunMessage } from '../wire/stun/index.ts';
 import {
@@ -404,7 +404,7 @@ export class TurnServer implements Endpoint {
       deadlines.push({ at: a.expiresAt, reason: 'turn-allocation-expiry' });
       for (const p of a.permissions.values()) if (!p.expiredNoted) deadlines.push({ at: p.expiresAt, reason: 'turn-permission-expiry' });
     }
-    return earliest(deadlines);
+    return nextWake(...deadlines);
   }
 
   /** For the ChannelBind / CreatePermission handlers. */

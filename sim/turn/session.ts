@@ -1,3 +1,4 @@
+import { earliestDeadline } from '../core/deadline.ts';
 import { turnNote } from './notes.ts';
 import type { TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
@@ -399,8 +400,6 @@ export class TurnSession {
         for (const ch of this.channels.values()) if (ch.bound && ch.refreshAt !== undefined) c.push({ at: ch.refreshAt, reason: 'turn-channel-refresh' });
       }
     }
-    let best: { at: Micros; reason: string } | undefined;
-    for (const d of c) if (d && (!best || d.at < best.at)) best = d;
-    return best;
+    return earliestDeadline(...c);
   }
 }

@@ -1,5 +1,5 @@
 import { formatDuration } from '../../sim/core/time.ts';
-import { join } from '../../sim/scenario/check.ts';
+import { join } from '../../sim/schema/check.ts';
 import type { AgentSummary, PairOutcome, RunSummary } from './run-summary.ts';
 
 /**

@@ -3,7 +3,7 @@
  * trickled candidates over a signaling server, run DTLS over the ICE-selected pair, key SRTP from the exporter and
  * send audio and video both ways; and an ICE-lite SFU forwarding media between two browsers.
  */
-import { SERVER_IP, sideNodes, TURN_USERS } from '../../ice/matrix.ts';
+import { SERVER_IP, sideNodes, TURN_USERS } from './ice-pair.ts';
 import type { PresetInfo } from './index.ts';
 
 type Json = Record<string, unknown>;

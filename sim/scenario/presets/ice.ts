@@ -1,9 +1,9 @@
 /**
  * ICE presets (RFC 8445): an ICE-lite server, a role conflict, consent lost then an ICE restart, trickle against
  * all-at-once candidates, a lossy link that needs check retransmissions, and symmetric NATs falling back to TURN.
- * Each is two ice-agent apps and a STUN/TURN server at 198.51.100.10:3478 (sim/ice/matrix.ts builds the JSON).
+ * Each is two ice-agent apps and a STUN/TURN server at 198.51.100.10:3478 (./ice-pair.ts builds the JSON).
  */
-import { icePairScenario, sideNodes } from '../../ice/matrix.ts';
+import { icePairScenario, sideNodes } from './ice-pair.ts';
 import type { PresetInfo } from './index.ts';
 
 type Json = Record<string, unknown>;

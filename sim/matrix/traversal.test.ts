@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { MatrixSide } from './matrix.ts';
-import { MATRIX_SIDES, runMatrixCell } from './matrix.ts';
+import type { MatrixSide } from './traversal.ts';
+import { MATRIX_SIDES, runMatrixCell } from './traversal.ts';
 
 /*
  * The NAT traversal matrix. Alice (controlling) and bob (controlled) each sit behind one of the classic NATs, with a

@@ -1,12 +1,7 @@
-import type { JsonValue } from '../core/trace.ts';
-import { parseScenario } from '../scenario/parse.ts';
-import { runScenario } from '../scenario/run.ts';
-import type { RunResult } from '../scenario/run.ts';
-
 /**
- * The NAT traversal matrix: alice (controlling) and bob (controlled), each behind one of the classic NATs, with a
- * STUN/TURN server on the public internet; every cell is a real run. `rtclab matrix` prints it; ice-matrix.test.ts
- * pins every cell against expectations derived from RFC 4787 behaviour.
+ * Two ICE peers as scenario JSON: alice (controlling) and bob (controlled), each behind one of the classic NATs,
+ * with a STUN/TURN server on the public internet. The ICE and call presets build on it, and the NAT traversal
+ * matrix (sim/matrix/traversal.ts) runs one scenario per pair of sides.
  */
 export const MATRIX_SIDES = ['open', 'full-cone', 'restricted-cone', 'port-restricted-cone', 'symmetric', 'udp-blocked'] as const;
 export type MatrixSide = (typeof MATRIX_SIDES)[number];
@@ -80,37 +75,4 @@ export function icePairScenario(a: Json, b: Json, o: IcePairOptions = {}): Json 
 
 export function matrixScenario(a: MatrixSide, b: MatrixSide, o: IcePairOptions = {}): Json {
   return icePairScenario(sideNodes('alice', a), sideNodes('bob', b), { name: `matrix-${a}-${b}`, title: `ICE: alice ${a}, bob ${b}`, ...o });
-}
-
-export interface MatrixCell {
-  readonly alice: MatrixSide;
-  readonly bob: MatrixSide;
-  readonly turn: boolean;
-  /** "failed", or alice's selected pair as "<local type>/<remote type>" (e.g. "srflx/prflx"). */
-  readonly outcome: string;
-  readonly state: string;
-  /** Time from start to connected for alice (µs), or null. */
-  readonly timeToConnected: number | null;
-  readonly selected: JsonValue;
-}
-
-type Obj = { [k: string]: JsonValue };
-
-/** alice's result from a run's summary. */
-export function outcomeOf(r: RunResult, peer = 'alice'): { outcome: string; state: string; timeToConnected: number | null; selected: JsonValue } {
-  const s = ((r.summary.ice as Obj | undefined)?.[peer] ?? {}) as Obj;
-  const sel = s.selectedPair as Obj | null | undefined;
-  const outcome = sel ? `${String((sel.local as Obj).type)}/${String((sel.remote as Obj).type)}` : 'failed';
-  return { outcome, state: String(s.state), timeToConnected: (s.timeToConnected as number | null | undefined) ?? null, selected: sel ?? null };
-}
-
-export function runMatrixCell(a: MatrixSide, b: MatrixSide, turn: boolean, seed = 1): MatrixCell {
-  const r = runScenario(parseScenario(matrixScenario(a, b, { turn, seed })));
-  return { alice: a, bob: b, turn, ...outcomeOf(r) };
-}
-
-export function runMatrix(turn: boolean, seed = 1, sides: readonly MatrixSide[] = MATRIX_SIDES): MatrixCell[] {
-  const out: MatrixCell[] = [];
-  for (const a of sides) for (const b of sides) out.push(runMatrixCell(a, b, turn, seed));
-  return out;
 }

@@ -1,0 +1,131 @@
+import type { EndpointOutput, SignalingEndpoint, TransportAddress } from '../core/endpoint.ts';
+import { SignalOutbox } from '../core/signal-outbox.ts';
+import type { Micros } from '../core/time.ts';
+import { MS } from '../core/time.ts';
+import { IceAgent, type IceRole, type TurnServerConfig } from '../ice/agent.ts';
+import { EndpointDriver } from '../net/endpoint-driver.ts';
+import { iceSignal, type SignalingMessage } from '../signaling/message.ts';
+import { bool, duration, hostName, oneOf, optional, required, withDefault } from '../schema/fields.ts';
+import { defineApp, HOST_FIELD, kindField, type Obj } from './app-kind.ts';
+import { PORT_FIELD, STUN_FIELD, TURN_FIELD } from './peer-common.ts';
+import { ICE_SECTION } from './sections.ts';
+
+/**
+ * The scenario app "ice-agent": a peer's ICE agent (sim/ice) signaling with another agent through a relay of the
+ * signaling hub with its own delay. STUN/TURN servers are the "turn-server" app.
+ */
+export interface IceAppSpec {
+  readonly kind: 'ice-agent';
+  readonly host: string;
+  /** The host of the other ice-agent app it signals with. */
+  readonly peer: string;
+  readonly role: IceRole;
+  readonly lite: boolean;
+  readonly trickle: boolean;
+  readonly nomination: 'regular' | 'aggressive';
+  readonly stun: readonly TransportAddress[];
+  readonly turn: readonly TurnServerConfig[];
+  /** One-way delay of this agent's signaling messages to its peer. */
+  readonly signalingDelay: Micros;
+  readonly restartOnFailure: boolean;
+  /** Local port of the host candidates (0: ephemeral). */
+  readonly port: number;
+  readonly startAt: Micros;
+  readonly nominationDelay?: Micros;
+}
+
+/** Wraps an agent: the signaling it produces while polled leaves as `signal` outputs to its peer's agent. */
+export class IcePeerEndpoint implements SignalingEndpoint<SignalingMessage> {
+  private readonly outbox = new SignalOutbox<SignalingMessage>();
+
+  constructor(readonly agent: IceAgent, readonly spec: IceAppSpec) {}
+
+  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
+    this.outbox.input();
+    this.agent.handleDatagram(now, from, to, bytes);
+  }
+
+  handleTimeout(now: Micros): void {
+    this.outbox.input();
+    this.agent.handleTimeout(now);
+  }
+
+  handleSignal(now: Micros, _from: string, m: SignalingMessage): void {
+    this.outbox.input();
+    if (m.protocol === 'ice') this.agent.handleSignal(now, m.body);
+  }
+
+  signalPending(): boolean {
+    return this.outbox.pending();
+  }
+
+  poll(now: Micros): EndpointOutput<SignalingMessage> {
+    const q = this.outbox.take();
+    if (q) return q;
+    const o = this.agent.poll(now);
+    for (const m of this.agent.takeSignals()) this.outbox.queue(this.spec.peer, iceSignal(m));
+    return this.outbox.settle(o);
+  }
+}
+
+export const iceAgentApp = defineApp({
+  kind: 'ice-agent',
+  about: 'an ICE agent (RFC 8445) with no DTLS or media, signaling with another `ice-agent`',
+  fields: [
+    kindField('ice-agent'),
+    HOST_FIELD,
+    required('peer', hostName, 'The host of the other `ice-agent` it signals with.', 'bob'),
+    withDefault('role', oneOf(['controlling', 'controlled'] as const), 'controlling', '`"controlling"`', 'The ICE role it starts with (a role conflict is resolved as RFC 8445 §7.3.1.1 says).', 'controlled'),
+    withDefault('lite', bool, false, '`false`', 'ICE-lite (RFC 8445 §2.5): host candidates only, answers checks but sends none.', true),
+    withDefault('trickle', bool, true, '`true`', 'Trickle ICE (RFC 8838): send candidates as they are found; `false` sends them all when gathering ends.', false),
+    withDefault('nomination', oneOf(['regular', 'aggressive'] as const), 'regular', '`"regular"`', "Regular nomination (RFC 8445 §8.1.1), or USE-CANDIDATE on every check (RFC 5245's aggressive nomination).", 'aggressive'),
+    STUN_FIELD,
+    TURN_FIELD,
+    withDefault('signalingDelay', duration, 50 * MS, '`"50ms"`', "One-way delay of this agent's signaling messages to its peer.", '50ms'),
+    withDefault('restartOnFailure', bool, false, '`false`', 'A controlling, non-lite agent restarts ICE (RFC 8445 §9) when consent is lost.', true),
+    PORT_FIELD,
+    withDefault('startAt', duration, 0, '`0`', 'When the agent starts gathering.', '0s'),
+    optional('nominationDelay', duration, 'Regular nomination: how long the controlling agent lets checks run after the first valid pair.', '2s', '`"2s"`'),
+  ],
+  spec: ({ kind: _k, ...v }): IceAppSpec => ({ kind: 'ice-agent', ...v }),
+  build(world, host, spec: IceAppSpec, ctx) {
+    const agent = new IceAgent({
+      name: spec.host, rng: world.rng(ctx.source), role: spec.role, lite: spec.lite, trickle: spec.trickle, nomination: spec.nomination,
+      stunServers: spec.stun, turnServers: spec.turn, restartOnFailure: spec.restartOnFailure, startAt: spec.startAt,
+      ...(spec.nominationDelay !== undefined ? { nominationDelay: spec.nominationDelay } : {}),
+    });
+    const endpoint = new IcePeerEndpoint(agent, spec);
+    const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
+    for (const ip of host.addresses()) agent.addLocalAddress(driver.bind(ip, spec.port));
+    // a private relay per direction with its peer, on the world's one signaling hub
+    driver.joinSignaling(world.signaling, spec.host, { path: 'relay', delay: spec.signalingDelay });
+    return { endpoint, driver };
+  },
+  /** Every ice-agent app needs an ice-agent app on its peer host to signal with. */
+  connect(_world, peers) {
+    for (const a of peers) {
+      if (!peers.some((p) => p.spec.host === a.spec.peer)) throw new Error(`ice-agent on ${a.spec.host}: no ice-agent app on peer host ${a.spec.peer}`);
+    }
+  },
+  sections: [ICE_SECTION],
+  summary({ spec, endpoint }) {
+    const g = endpoint.agent;
+    const types: Obj = {};
+    for (const c of g.local) types[c.type] = ((types[c.type] as number | undefined) ?? 0) + 1;
+    const value: Obj = {
+      state: g.state,
+      role: g.controlling ? 'controlling' : 'controlled',
+      lite: g.lite,
+      trickle: g.trickle,
+      selectedPair: g.selectedPair(),
+      connectedAt: g.connectedAt ?? null,
+      timeToConnected: g.connectedAt !== undefined && g.startedAt !== undefined ? g.connectedAt - g.startedAt : null,
+      selectedAt: g.selectedAt ?? null,
+      localCandidates: types,
+      pairs: g.checklist.pairs.length,
+      ...g.counters,
+    };
+    return [{ section: ICE_SECTION, key: spec.host, value }];
+  },
+  notes: ['ice.*', 'stun.*', 'turn.*', 'signaling.sent', 'signaling.received'],
+});

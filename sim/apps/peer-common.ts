@@ -1,0 +1,133 @@
+import type { TransportAddress } from '../core/endpoint.ts';
+import { MS, type Micros } from '../core/time.ts';
+import { CURVES, SRTP_PROFILE_IDS, type DtlsCurveName, type DtlsSrtpProfileName } from '../dtls/config.ts';
+import type { TurnServerConfig } from '../ice/agent.ts';
+import { WebRtcPeer } from '../peer/webrtc-peer.ts';
+import { bool, custom, duration, integer, list, number, object, oneOf, optional, parseFields, required, text, transport, withDefault, type FieldType } from '../schema/fields.ts';
+import type { Obj, SummaryPart } from './app-kind.ts';
+import { DTLS_SECTION, ICE_SECTION, MEDIA_SECTION, PEER_SECTION, SRTP_SECTION } from './sections.ts';
+import type { World } from './world.ts';
+
+/** What the browser-like app kinds share: webrtc-peer and sfu-client (ICE servers, DTLS options, media, summary). */
+
+export type MediaSpec = { readonly audio: boolean; readonly video: false | { readonly fps?: number; readonly keyframeInterval?: number } };
+
+/** `stun`: STUN servers (ice-agent, webrtc-peer, sfu-client). */
+export const STUN_FIELD = withDefault('stun', list(transport), [], '`[]`', 'STUN servers for server-reflexive candidates.', ['198.51.100.10:3478']);
+
+const TURN_SERVER = object([
+  required('server', transport, 'The TURN server (a `turn-server` app).', '198.51.100.10:3478'),
+  required('username', text, 'A user of its `users`.', 'alice'),
+  required('password', text, 'Its password.', 'alice-secret'),
+]);
+
+/** `turn`: TURN servers for relayed candidates. */
+export const TURN_FIELD = withDefault('turn', list(TURN_SERVER), [], '`[]`', 'TURN servers for relayed candidates, each an object: `server` (address:port), `username` and `password` (text).', [
+  { server: '198.51.100.10:3478', username: 'alice', password: 'alice-secret' },
+]);
+
+const VIDEO_FIELDS = [
+  optional('fps', integer(1, 120), 'Frames per second.', 30, '`30`'),
+  optional('keyframeInterval', number(0.1, 600), 'Seconds between keyframes.', 3, '`3`'),
+] as const;
+
+/** `video`: false, true (the defaults), or an object with `fps` and `keyframeInterval`. */
+const video: FieldType<MediaSpec['video']> = {
+  ...custom<MediaSpec['video']>('`false`, `true` or object', (c, path, v, ctx) => {
+    if (v === false) return false;
+    if (v === true) return {};
+    const o = c.object(path, v);
+    if (!o) return undefined;
+    const vals = parseFields(c, path, o, VIDEO_FIELDS, ctx);
+    return vals ? { ...vals } : undefined;
+  }),
+  fields: VIDEO_FIELDS,
+};
+
+const MEDIA_FIELDS = [
+  withDefault('audio', bool, false, '`false`', 'Sends Opus audio.', true),
+  withDefault('video', video, false, '`false`', 'Sends VP8 video: `true`, or an object with `fps` (1–120) and `keyframeInterval` (seconds).', { fps: 30 }),
+] as const;
+
+/** `media`: what a peer sends once keyed. */
+export const mediaType: FieldType<MediaSpec> = { text: 'object', fields: MEDIA_FIELDS, parse: (c, path, v, ctx) => {
+  const o = c.object(path, v);
+  if (!o) return undefined;
+  const vals = parseFields(c, path, o, MEDIA_FIELDS, ctx);
+  return vals ? { audio: vals.audio, video: vals.video } : undefined;
+} };
+
+export const SRTP_PROFILE_NAMES = Object.keys(SRTP_PROFILE_IDS) as DtlsSrtpProfileName[];
+export const CURVE_NAMES = Object.keys(CURVES) as DtlsCurveName[];
+
+export const CURVES_FIELD = optional('curves', list(oneOf(CURVE_NAMES), { nonEmpty: 'give at least one' }), 'ECDHE groups offered or accepted, in order.', ['x25519'], '`["x25519", "p256"]`');
+export const SRTP_PROFILES_FIELD = optional('srtpProfiles', list(oneOf(SRTP_PROFILE_NAMES), { nonEmpty: 'give at least one' }), 'use_srtp protection profiles (RFC 5764 §4.1.2), offered or accepted in order.', ['SRTP_AEAD_AES_128_GCM'], 'both, in that order');
+export const MTU_FIELD = optional('mtu', integer(128, 65507), 'Largest DTLS datagram; bigger flights are fragmented.', 1200, '`1200`');
+export const PORT_FIELD = withDefault('port', integer(0, 65535), 0, '`0`', 'Local port of the host candidates; `0` picks an ephemeral port.', 50000);
+
+/** The ICE servers, DTLS options and media a webrtc-peer and an sfu-client share (after `kind` and `host`). */
+export const PEER_COMMON_FIELDS = [
+  STUN_FIELD,
+  TURN_FIELD,
+  withDefault('trickle', bool, true, '`true`', 'Trickle ICE (RFC 8838); `false` puts every candidate in the SDP once gathering ends.', false),
+  withDefault('media', mediaType, { audio: true, video: { fps: 30 } }, '`{ "audio": true, "video": { "fps": 30 } }`', 'What it sends: `audio` and `video`; when `media` is given, both default to `false`.', { audio: true, video: true }),
+  withDefault('signalingDelay', duration, 50 * MS, '`"50ms"`', 'One-way delay of the messages it sends through the signaling server.', '50ms'),
+  SRTP_PROFILES_FIELD,
+  CURVES_FIELD,
+  MTU_FIELD,
+  PORT_FIELD,
+  withDefault('startAt', duration, 0, '`0`', 'When it starts (an offerer sends its offer then, an sfu-client joins).', '0s'),
+] as const;
+
+export interface PeerCommon {
+  readonly stun: readonly TransportAddress[];
+  readonly turn: readonly TurnServerConfig[];
+  readonly trickle: boolean;
+  readonly media: MediaSpec;
+  readonly signalingDelay: Micros;
+  readonly srtpProfiles?: readonly DtlsSrtpProfileName[];
+  readonly curves?: readonly DtlsCurveName[];
+  readonly mtu?: number;
+  readonly port: number;
+  readonly startAt: Micros;
+}
+
+/** A WebRtcPeer built from common options (webrtc-peer and sfu-client). */
+export function makePeer(world: World, source: string, host: string, spec: PeerCommon & { readonly lite?: boolean }, offerer: boolean, autoStart = true, signalingPeer?: string): WebRtcPeer {
+  return new WebRtcPeer({
+    name: host, rng: world.rng(source), identity: world.identity(host), offerer, autoStart, startAt: spec.startAt, ...(signalingPeer !== undefined ? { signalingPeer } : {}),
+    stunServers: spec.stun, turnServers: spec.turn, trickle: spec.trickle, ...(spec.lite ? { lite: true } : {}),
+    media: { audio: spec.media.audio, video: spec.media.video === false ? false : spec.media.video },
+    ...(spec.srtpProfiles ? { srtpProfiles: spec.srtpProfiles } : {}), ...(spec.curves ? { curves: spec.curves } : {}), ...(spec.mtu !== undefined ? { mtu: spec.mtu } : {}),
+  });
+}
+
+/** The ICE part of a peer's summary, in the shape `summary.ice[host]` has for ice-agent apps. */
+export function peerIceSummary(p: WebRtcPeer): Obj {
+  const g = p.agent;
+  const types: Obj = {};
+  for (const c of g.local) types[c.type] = ((types[c.type] as number | undefined) ?? 0) + 1;
+  return {
+    state: g.state, role: g.controlling ? 'controlling' : 'controlled', lite: g.lite, trickle: g.trickle, selectedPair: g.selectedPair(),
+    connectedAt: g.connectedAt ?? null, timeToConnected: g.connectedAt !== undefined && g.startedAt !== undefined ? g.connectedAt - g.startedAt : null,
+    selectedAt: g.selectedAt ?? null, localCandidates: types, pairs: g.checklist.pairs.length, ...g.counters,
+  };
+}
+
+/** The sections a browser-like peer adds to. */
+export const PEER_SECTIONS = [ICE_SECTION, PEER_SECTION, DTLS_SECTION, SRTP_SECTION, MEDIA_SECTION] as const;
+
+/** `summary.ice[host]`, `summary.peer`, `summary.dtls`, `summary.srtp`, `summary.media` (keyed by app source). */
+export function peerSummaryParts(p: WebRtcPeer, host: string, source: string): SummaryPart[] {
+  const s = p.summary();
+  return [
+    { section: ICE_SECTION, key: host, value: peerIceSummary(p) },
+    { section: PEER_SECTION, key: source, value: s.peer },
+    ...(s.dtls ? [{ section: DTLS_SECTION, key: source, value: s.dtls }] : []),
+    { section: SRTP_SECTION, key: source, value: s.srtp },
+    { section: MEDIA_SECTION, key: source, value: s.media },
+  ];
+}
+
+/** The note kinds a browser-like peer emits (its ICE agent, DTLS, SRTP, media and the signaling hub). */
+export const PEER_NOTES = ['ice.*', 'dtls.*', 'srtp.*', 'media.*', 'rtcp.*', 'peer.*', 'sdp.*', 'signaling.*', 'stun.*', 'turn.*'];

@@ -1,0 +1,52 @@
+import type { Micros } from '../core/time.ts';
+import { MS } from '../core/time.ts';
+import { EndpointDriver } from '../net/endpoint-driver.ts';
+import { custom, duration, ip, required, withDefault } from '../schema/fields.ts';
+import { SfuServer } from '../sfu/server.ts';
+import { defineApp, HOST_FIELD, kindField } from './app-kind.ts';
+import { SFU_SECTION } from './sections.ts';
+
+/**
+ * The scenario app "sfu": a mediasoup-style SFU (sim/sfu/server.ts) on one address and a port range, on the
+ * scenario's signaling server.
+ *
+ *   { "kind": "sfu", "host": "sfu", "ip": "198.51.100.30", "ports": "40000-40099", "signalingDelay": "20ms" }
+ */
+export interface SfuAppSpec {
+  readonly kind: 'sfu';
+  readonly host: string;
+  readonly ip: string;
+  readonly ports: { readonly min: number; readonly max: number };
+  readonly signalingDelay: Micros;
+}
+
+/** "40000-40099": the ports transports are given. */
+const portRange = custom<SfuAppSpec['ports']>('text `"min-max"`', (c, path, v) => {
+  const m = typeof v === 'string' ? /^(\d+)-(\d+)$/.exec(v) : null;
+  if (!m || Number(m[1]) < 1 || Number(m[2]) > 65535 || Number(m[1]) > Number(m[2])) return c.fail(path, 'a port range "min-max", e.g. "40000-40099"');
+  return { min: Number(m[1]), max: Number(m[2]) };
+});
+
+export const sfuApp = defineApp({
+  kind: 'sfu',
+  about: 'a mediasoup-style SFU: ICE-lite, DTLS server, forwards media between clients',
+  fields: [
+    kindField('sfu'),
+    HOST_FIELD,
+    required('ip', ip, 'The address its transports listen on (an address of its host).', '198.51.100.30'),
+    withDefault('ports', portRange, { min: 40000, max: 40099 }, '`"40000-40099"`', 'The ports transports are given.', '40000-40099'),
+    withDefault('signalingDelay', duration, 20 * MS, '`"20ms"`', 'One-way delay of the messages the SFU sends through the signaling server.', '20ms'),
+  ],
+  spec: ({ host, ip: address, ports, signalingDelay }): SfuAppSpec => ({ kind: 'sfu', host, ip: address, ports, signalingDelay }),
+  build(world, host, spec: SfuAppSpec, ctx) {
+    ctx.own({ ip: spec.ip }, 'ip');
+    const endpoint = new SfuServer(spec.host, world.rng(ctx.source), world.identity(spec.host), spec.ip, spec.ports);
+    const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
+    endpoint.bindPort = (port) => driver.bind(spec.ip, port);
+    driver.joinSignaling(world.signaling, spec.host, { delay: spec.signalingDelay });
+    return { endpoint, driver };
+  },
+  sections: [SFU_SECTION],
+  summary: ({ endpoint, driver }) => [{ section: SFU_SECTION, key: driver.source, value: endpoint.summary() }],
+  notes: ['sfu.*', 'ice.*', 'dtls.*', 'srtp.*', 'rtcp.*', 'signaling.*'],
+});

@@ -1,0 +1,48 @@
+import type { TransportAddress } from '../core/endpoint.ts';
+import { EndpointDriver } from '../net/endpoint-driver.ts';
+import { join } from '../schema/check.ts';
+import { optional, required, text, transport } from '../schema/fields.ts';
+import { StunServer } from '../stun/server.ts';
+import { defineApp, HOST_FIELD, kindField } from './app-kind.ts';
+import { STUN_SECTION } from './sections.ts';
+
+export interface StunServerAppSpec {
+  readonly kind: 'stun-server';
+  readonly host: string;
+  readonly listen: TransportAddress;
+  /** RFC 5780 alternate address and port. */
+  readonly alternate?: TransportAddress;
+  readonly software?: string;
+}
+
+/** The scenario app "stun-server": a STUN server (sim/stun) on its primary and, optionally, alternate address. */
+export const stunServerApp = defineApp({
+  kind: 'stun-server',
+  about: 'a STUN server (RFC 8489), with an optional RFC 5780 alternate address',
+  fields: [
+    kindField('stun-server'),
+    HOST_FIELD,
+    required('listen', transport, 'The primary address and port.', '198.51.100.10:3478'),
+    optional('alternate', transport, 'The RFC 5780 alternate address and port; both must differ from `listen` (RFC 5780 §4.1).', '198.51.100.11:3479'),
+    optional('software', text, 'The SOFTWARE attribute in every response; `""` sends none.', 'rtclab stun', '`"rtclab stun"`'),
+  ],
+  check(c, path, v) {
+    const { listen, alternate } = v;
+    if (listen && alternate && (alternate.ip === listen.ip || alternate.port === listen.port)) {
+      c.fail(join(path, 'alternate'), 'RFC 5780 §4.1: the alternate must differ from listen in both address and port');
+    }
+  },
+  spec: (v): StunServerAppSpec => ({ kind: 'stun-server', host: v.host, listen: v.listen, ...(v.alternate ? { alternate: v.alternate } : {}), ...(v.software !== undefined ? { software: v.software } : {}) }),
+  build(world, host, spec: StunServerAppSpec, ctx) {
+    ctx.own(spec.listen, 'listen');
+    if (spec.alternate) ctx.own(spec.alternate, 'alternate');
+    const endpoint = new StunServer({ primary: spec.listen, ...(spec.alternate ? { alternate: spec.alternate } : {}), ...(spec.software !== undefined ? { software: spec.software } : {}) });
+    const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
+    for (const a of endpoint.addresses()) if (!driver.bound(a)) driver.bind(a.ip, a.port);
+    return { endpoint, driver };
+  },
+  sections: [STUN_SECTION],
+  summary: ({ spec, endpoint: e }) => [{ section: STUN_SECTION, value: { kind: spec.kind, host: spec.host, ...e.stats, seen: e.seen.map((s) => ({ ...s })) } }],
+  entryLines: (_section, a) => [`  STUN server on ${String(a.host)}: ${String(a.requests)} requests, ${String(a.responses)} responses, ${String(a.errors)} errors`],
+  notes: ['stun.*'],
+});

@@ -1,0 +1,45 @@
+import type { JsonValue } from '../core/trace.ts';
+import { parseScenario } from '../scenario/parse.ts';
+import { matrixScenario, MATRIX_SIDES, type MatrixSide } from '../scenario/presets/ice-pair.ts';
+import { runScenario, type RunResult } from '../scenario/run.ts';
+
+/**
+ * The NAT traversal matrix: alice (controlling) and bob (controlled), each behind one of the classic NATs, with a
+ * STUN/TURN server on the public internet; every cell is a real run of a whole scenario, so it sits above
+ * sim/scenario. `rtclab matrix` (cli/matrix.ts) prints it; traversal.test.ts pins every cell against expectations
+ * derived from RFC 4787 behaviour.
+ */
+export { MATRIX_SIDES, type MatrixSide };
+
+export interface MatrixCell {
+  readonly alice: MatrixSide;
+  readonly bob: MatrixSide;
+  readonly turn: boolean;
+  /** "failed", or alice's selected pair as "<local type>/<remote type>" (e.g. "srflx/prflx"). */
+  readonly outcome: string;
+  readonly state: string;
+  /** Time from start to connected for alice (µs), or null. */
+  readonly timeToConnected: number | null;
+  readonly selected: JsonValue;
+}
+
+type Obj = { [k: string]: JsonValue };
+
+/** alice's result from a run's summary. */
+export function outcomeOf(r: RunResult, peer = 'alice'): { outcome: string; state: string; timeToConnected: number | null; selected: JsonValue } {
+  const s = ((r.summary.ice as Obj | undefined)?.[peer] ?? {}) as Obj;
+  const sel = s.selectedPair as Obj | null | undefined;
+  const outcome = sel ? `${String((sel.local as Obj).type)}/${String((sel.remote as Obj).type)}` : 'failed';
+  return { outcome, state: String(s.state), timeToConnected: (s.timeToConnected as number | null | undefined) ?? null, selected: sel ?? null };
+}
+
+export function runMatrixCell(a: MatrixSide, b: MatrixSide, turn: boolean, seed = 1): MatrixCell {
+  const r = runScenario(parseScenario(matrixScenario(a, b, { turn, seed })));
+  return { alice: a, bob: b, turn, ...outcomeOf(r) };
+}
+
+export function runMatrix(turn: boolean, seed = 1, sides: readonly MatrixSide[] = MATRIX_SIDES): MatrixCell[] {
+  const out: MatrixCell[] = [];
+  for (const a of sides) for (const b of sides) out.push(runMatrixCell(a, b, turn, seed));
+  return out;
+}

@@ -1,0 +1,190 @@
+import { sameTransportAddress, type EndpointOutput, type TransportAddress } from '../core/endpoint.ts';
+import { deadlineOf, nextWake, type Deadline } from '../core/deadline.ts';
+import type { Micros } from '../core/time.ts';
+import type { DtlsEndpointOptions } from '../dtls/config.ts';
+import { DtlsEndpoint } from '../dtls/endpoint.ts';
+import type { IceAgent } from '../ice/agent.ts';
+import type { CandidatePair } from '../ice/pair.ts';
+import { SrtpSession } from '../srtp/session.ts';
+import { demux } from '../wire/demux.ts';
+
+const NOWHERE: TransportAddress = { ip: '0.0.0.0', port: 0 };
+
+/** What the owner of a transport (a browser-like peer, an SFU's per-client transport) adds to it. */
+export interface IceDtlsSrtpOwner {
+  /** Whether ICE runs yet (a peer waits for its start and, as an answerer, for the offer); always when left out. */
+  iceRunning?(now: Micros): boolean;
+  /** Right after each poll of the agent: the owner takes the agent's signals and applies remote descriptions. */
+  afterIcePoll?(now: Micros): void;
+  /** DTLS and SRTP moved to a newly selected pair (`changes` counts the moves after the first). */
+  pathChanged?(now: Micros, pair: CandidatePair, changes: number): void;
+  /** After the selected pair was looked at: the owner updates its connection state. */
+  afterSelection?(now: Micros): void;
+  /** SRTP is keyed from the DTLS exporter. */
+  keyed?(now: Micros, srtp: SrtpSession): void;
+  /** SRTP or SRTCP that arrived once keyed, as it came (the owner unprotects it). */
+  media(now: Micros, kind: 'rtp' | 'rtcp', bytes: Uint8Array): void;
+  /** Once DTLS is connected and SRTP keyed: the owner sends what is due (a peer's media) and says when next. */
+  produce?(now: Micros): { readonly sent: boolean; readonly next: Deadline | undefined };
+  /** A deadline of the owner's own (a peer's start). */
+  deadline?(now: Micros): Deadline | undefined;
+}
+
+export interface IceDtlsSrtpOptions {
+  /** The address DTLS stamps on its records (an SFU transport's own port); a peer's DTLS has none of its own. */
+  readonly local?: TransportAddress;
+  /**
+   * During an ICE restart, until a new pair is selected, keep sending on the previous pair (RFC 8445 §9: media
+   * keeps flowing on the old pair); a relayed previous pair waits (its channel belongs to the agent).
+   */
+  readonly keepPreviousPair?: boolean;
+}
+
+/**
+ * ICE, DTLS and SRTP assembled once (RFC 8834 §4.5 and RFC 8445 over one 5-tuple): the agent checks and selects a
+ * pair; RFC 7983 demultiplexing sends DTLS (20–63) to the DTLS endpoint, started by the owner once the remote
+ * fingerprint is known, and RTP/RTCP (128–191) to the owner once SRTP is keyed from the exporter (RFC 5764 §4.2);
+ * DTLS and SRTP leave on the selected pair. Used by the browser-like peer (sim/peer) and by each client's
+ * transport on the SFU (sim/sfu). `poll` gives one output or the earliest deadline of the parts.
+ */
+export class IceDtlsSrtpTransport {
+  dtls: DtlsEndpoint | undefined;
+  srtp: SrtpSession | undefined;
+  /** The pair DTLS and SRTP use (set once DTLS exists). */
+  selected: CandidatePair | undefined;
+  readonly counters = { datagramsOut: 0, beforeKeys: 0, noPath: 0, dtlsBuffered: 0, pathChanges: 0 };
+  /** Outputs waiting to leave: the transport's and its owner's notes, and transmits on a previous pair. */
+  readonly out: EndpointOutput[] = [];
+  private readonly pendingDtls: { from: TransportAddress; bytes: Uint8Array }[] = [];
+
+  constructor(
+    readonly agent: IceAgent,
+    private readonly owner: IceDtlsSrtpOwner,
+    private readonly options: IceDtlsSrtpOptions = {},
+  ) {}
+
+  /** Starts DTLS (its role and the fingerprint to expect come from signaling); a second call does nothing. */
+  startDtls(options: Omit<DtlsEndpointOptions, 'local'>): DtlsEndpoint {
+    this.dtls ??= new DtlsEndpoint({ ...options, local: this.options.local ?? NOWHERE });
+    return this.dtls;
+  }
+
+  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
+    this.agent.handleDatagram(now, from, to, bytes);
+    this.drainInbound(now);
+  }
+
+  handleTimeout(now: Micros): void {
+    if (this.owner.iceRunning?.(now) ?? true) this.agent.handleTimeout(now);
+    this.dtls?.handleTimeout(now);
+  }
+
+  /**
+   * Sends SRTP or DTLS on the selected pair; with `keepPreviousPair`, during an ICE restart on the previous one.
+   * False (and counted) when there is no path.
+   */
+  send(now: Micros, bytes: Uint8Array): boolean {
+    if (this.agent.sendData(now, bytes)) {
+      this.counters.datagramsOut++;
+      return true;
+    }
+    const old = this.selected;
+    if (this.options.keepPreviousPair && old && this.agent.state !== 'failed' && old.local.type !== 'relay') {
+      this.out.push({ type: 'transmit', from: old.local.base, to: old.remote.address, bytes });
+      this.counters.datagramsOut++;
+      return true;
+    }
+    this.counters.noPath++;
+    return false;
+  }
+
+  poll(now: Micros): EndpointOutput {
+    for (let guard = 0; guard < 100_000; guard++) {
+      const q = this.out.shift();
+      if (q) return q;
+      let ice: Deadline | undefined;
+      if (this.owner.iceRunning?.(now) ?? true) {
+        const o = this.agent.poll(now); // the first poll starts the agent
+        this.owner.afterIcePoll?.(now);
+        if (o.type !== 'timeout' && o.type !== 'idle') return o;
+        ice = deadlineOf(o);
+        this.followSelection(now);
+        this.drainInbound(now);
+      }
+      if (this.out.length > 0) continue;
+      let dtls: Deadline | undefined;
+      if (this.dtls) {
+        const o = this.dtls.poll(now);
+        if (o.type === 'transmit') {
+          this.send(now, o.bytes);
+          continue;
+        }
+        if (o.type === 'note' || o.type === 'secret') return o;
+        dtls = deadlineOf(o);
+        this.maybeKey(now);
+      }
+      let own: Deadline | undefined;
+      if (this.srtp && this.dtls?.state === 'connected' && this.owner.produce) {
+        const p = this.owner.produce(now);
+        if (p.sent || this.out.length > 0) continue;
+        own = p.next;
+      }
+      if (this.out.length > 0) continue;
+      return nextWake(ice, dtls, own, this.owner.deadline?.(now));
+    }
+    throw new Error(`${this.agent.name}: transport poll loop did not settle at ${now}`);
+  }
+
+  /** The selected pair (new, or new after an ICE restart even at the same addresses) is where DTLS sends and from where it accepts. */
+  followSelection(now: Micros): void {
+    const sel = this.agent.selected;
+    if (sel && sel !== this.selected && this.dtls) {
+      if (this.selected !== undefined) this.counters.pathChanges++;
+      this.selected = sel;
+      this.dtls.setRemote(sel.remote.address);
+      this.owner.pathChanged?.(now, sel, this.counters.pathChanges);
+    }
+    this.owner.afterSelection?.(now);
+  }
+
+  /** RFC 7983 §7: STUN stays with the agent; DTLS (20–63) goes to DTLS, RTP/RTCP (128–191) to the owner once keyed. */
+  private drainInbound(now: Micros): void {
+    const local = this.options.local ?? NOWHERE;
+    for (const d of this.agent.inbound.splice(0)) {
+      const c = demux(d.bytes).class;
+      if (c === 'dtls') {
+        if (this.dtls) this.dtls.handleDatagram(now, this.dtlsSource(d.from), local, d.bytes);
+        else if (this.pendingDtls.length < 16) {
+          this.counters.dtlsBuffered++;
+          this.pendingDtls.push(d);
+        }
+      } else if (c === 'rtp' || c === 'rtcp') {
+        if (!this.srtp) this.counters.beforeKeys++;
+        else this.owner.media(now, c, d.bytes);
+      }
+    }
+    if (this.dtls && this.pendingDtls.length > 0) for (const d of this.pendingDtls.splice(0)) this.dtls.handleDatagram(now, d.from, local, d.bytes);
+  }
+
+  /**
+   * RFC 8445 §12.2: data may arrive on any valid pair, not only the selected one (Chromium nominates a pair from
+   * another interface once connected and sends its DTLS there). The DTLS association is the session's (RFC 8842
+   * §5.5), so a record from a valid pair's remote address is taken as from the selected pair's.
+   */
+  private dtlsSource(from: TransportAddress): TransportAddress {
+    const selected = this.dtls?.remote;
+    if (!selected || sameTransportAddress(from, selected)) return from;
+    return this.agent.checklist.valid().some((p) => sameTransportAddress(p.remote.address, from)) ? selected : from;
+  }
+
+  /** RFC 5764 §4.2: once DTLS is up with a use_srtp profile, key SRTP from the exporter (each side sends with its role's keys). */
+  private maybeKey(now: Micros): void {
+    const d = this.dtls;
+    if (this.srtp || !d || d.state !== 'connected') return;
+    const profile = d.session.srtpProfile;
+    const material = d.session.srtpKeyingMaterial();
+    if (!profile || !material) return;
+    this.srtp = SrtpSession.fromKeyingMaterial(profile, material, d.roleName);
+    this.owner.keyed?.(now, this.srtp);
+  }
+}
