@@ -104,7 +104,8 @@ describe('sim/ folder imports', () => {
   });
 
   it('keep the scenario layers above the protocol folders: only they import apps, scenario and matrix', () => {
-    const above: Record<string, readonly string[]> = { apps: ['scenario', 'matrix'], scenario: ['matrix'], matrix: [] };
+    // sim/notes (the typed-notes registry) joins every folder's note union, sim/apps' too
+    const above: Record<string, readonly string[]> = { apps: ['scenario', 'matrix', 'notes'], scenario: ['matrix'], matrix: [] };
     const wrong: string[] = [];
     for (const [from, tos] of graph) {
       for (const [to, why] of tos) if (to in above && !above[to]!.includes(from)) wrong.push(`${from} → ${to} (${why})`);

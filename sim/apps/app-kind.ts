@@ -88,7 +88,11 @@ export interface AppKind<S extends AppSpecBase = AppSpecBase, E extends Endpoint
   appLines?(entry: Obj): string[];
   /** Printed-summary lines for its entry in a list section (`summary.stun`). */
   entryLines?(section: string, entry: Obj): string[];
-  /** The note kinds its endpoint emits (trace notes' `kind`); a trailing `*` stands for a family. */
+  /**
+   * The note kinds it emits: under its source (its endpoint's notes) and under "<host>/signaling" (the signaling
+   * hub's, for kinds on it). A trailing `*` stands for a family ("ice.*"); sim/apps/registry.test.ts checks the
+   * notes of a run of every kind against these.
+   */
   readonly notes: readonly string[];
 }
 

@@ -90,5 +90,5 @@ export const dtlsPeerApp = defineApp({
       { section: MEDIA_SECTION, key: driver.source, value: s.media },
     ];
   },
-  notes: ['dtls.*', 'srtp.*', 'media.*', 'rtcp.*'],
+  notes: ['dtls.*', 'srtp.*'],
 });

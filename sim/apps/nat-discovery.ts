@@ -43,5 +43,5 @@ export const natDiscoveryApp = defineApp({
         : `  RFC 5780 discovery from ${String(a.host)}: ${d.nat ? 'behind a NAT' : 'no NAT'}, ${String(d.mapping)} mapping, ${String(d.filtering)} filtering (mapped ${String(d.mapped)})`,
     ];
   },
-  notes: ['stun.*', 'discovery.*'],
+  notes: ['nat-discovery.*', 'stun.*'],
 });

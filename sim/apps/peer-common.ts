@@ -129,5 +129,5 @@ export function peerSummaryParts(p: WebRtcPeer, host: string, source: string): S
   ];
 }
 
-/** The note kinds a browser-like peer emits (its ICE agent, DTLS, SRTP, media and the signaling hub). */
-export const PEER_NOTES = ['ice.*', 'dtls.*', 'srtp.*', 'media.*', 'rtcp.*', 'peer.*', 'sdp.*', 'signaling.*', 'stun.*', 'turn.*'];
+/** The note kinds a browser-like peer emits: its own, its ICE agent's (with STUN and TURN), DTLS, SRTP, the signaling hub's. */
+export const PEER_NOTES = ['peer.*', 'ice.*', 'stun.*', 'turn.*', 'dtls.*', 'srtp.*', 'signaling.*'];

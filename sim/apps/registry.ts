@@ -2,6 +2,7 @@ import type { AppKind } from './app-kind.ts';
 import { dtlsPeerApp } from './dtls-peer.ts';
 import { iceAgentApp } from './ice-agent.ts';
 import { natDiscoveryApp } from './nat-discovery.ts';
+import { rtpSenderApp } from './rtp-sender.ts';
 import { sfuClientApp } from './sfu-client.ts';
 import { sfuApp } from './sfu.ts';
 import { stunBindingApp } from './stun-binding.ts';
@@ -30,6 +31,7 @@ export const APP_KINDS = [
   webRtcPeerApp,
   sfuClientApp,
   sfuApp,
+  rtpSenderApp,
 ] as const;
 
 type Registered = (typeof APP_KINDS)[number];

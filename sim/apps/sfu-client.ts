@@ -31,5 +31,5 @@ export const sfuClientApp = defineApp({
   },
   sections: PEER_SECTIONS,
   summary: ({ endpoint, driver }) => peerSummaryParts(endpoint.peer, driver.host.name, driver.source),
-  notes: PEER_NOTES,
+  notes: [...PEER_NOTES, 'sfu-client.*'],
 });
