@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { readCapture, CaptureReader } from '../sim/wire/pcap/capture-reader.ts';
 import { PcapngEncoder } from '../sim/wire/pcap/pcapng-encode.ts';
 import type { Capture, CaptureEvent, CapturePacket } from '../sim/wire/pcap/capture.ts';
-import { Dissector } from '../sim/dissect/dissector.ts';
+import { DissectionPass } from '../sim/pass/pass.ts';
+import { CaptureFeed } from '../sim/pass/capture-feed.ts';
 import { packetToJson } from '../sim/dissect/json.ts';
 import type { DissectedPacket } from '../sim/dissect/types.ts';
 import { messageType, type StunMessage } from '../sim/wire/stun/index.ts';
@@ -24,7 +25,7 @@ import { LineWriter, putAscii, putDec, putHex, putHexBytes, written } from './li
  *   best of a few runs. Its start-up (the same command on a one-packet file) is measured on its own and subtracted:
  *   the per-packet rate is packets / (time − start-up).
  * - ours: what `rtclab dissect` does, in-process (no Node start-up to subtract): the file read in 1 MiB chunks
- *   through the streaming CaptureReader (each packet handed out as it is framed), `Dissector({ spans: false })`,
+ *   through the streaming CaptureReader (each packet handed out as it is framed), the dissection pass (sim/pass) without spans,
  *   and the same fields printed as one tab-separated line per packet, written to /dev/null like tshark's. Best of
  *   several runs.
  *
@@ -76,18 +77,20 @@ function agreement(file: string): string | undefined {
   if (r.error || r.status !== 0) return undefined;
   const theirs = r.stdout.split('\n');
   const c = readCapture(new Uint8Array(readFileSync(file)));
-  const d = new Dissector({ spans: false });
   let agree = 0;
   let values = 0;
-  for (const p of c.packets) {
-    const mine = fieldsLine(p.index + 1, d.packet(p.data, { index: p.index, linkType: p.linkType, link: p.link, t: p.time?.us ?? 0 })).slice(0, -1).split('\t');
-    const t = (theirs[p.index] ?? '').split('\t');
-    t.forEach((v, i) => {
-      if (v === '') return;
-      values++;
-      if (v === mine[i]) agree++;
-    });
-  }
+  const feed = new CaptureFeed(new DissectionPass({ spans: false }), {
+    packet: (d, p) => {
+      const mine = fieldsLine(p.index + 1, d).slice(0, -1).split('\t');
+      const t = (theirs[p.index] ?? '').split('\t');
+      t.forEach((v, i) => {
+        if (v === '') return;
+        values++;
+        if (v === mine[i]) agree++;
+      });
+    },
+  });
+  feed.all(c);
   return `${agree}/${values}`;
 }
 
@@ -286,15 +289,14 @@ export function dissectFile(file: string, spans: boolean, output: Output = field
   const w = new LineWriter((bytes) => void writeSync(sink, bytes));
   try {
     const reader = new CaptureReader();
-    const d = new Dissector({ spans });
-    // each packet dissected as soon as it is framed (pushEach): nothing of a chunk waits in a list
-    const each = (e: CaptureEvent): void => {
-      if (e.kind !== 'packet') return;
-      const raw = e.packet;
-      const p = d.packet(raw.data, { index: raw.index, linkType: raw.linkType, link: raw.link, t: raw.time?.us ?? 0 });
-      output(w, raw.index + 1, p, raw);
-      packets++;
-    };
+    // the one dissection pass, fed as `rtclab dissect` feeds it: each packet as soon as it is framed (pushEach)
+    const feed = new CaptureFeed(new DissectionPass({ spans }), {
+      packet: (p, raw) => {
+        output(w, raw.index + 1, p, raw);
+        packets++;
+      },
+    });
+    const each = (e: CaptureEvent): void => feed.event(e);
     for (;;) {
       const buf = new Uint8Array(CHUNK);
       const n = readSync(fd, buf, 0, CHUNK, null);

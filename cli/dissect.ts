@@ -1,7 +1,8 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { CaptureReader } from '../sim/wire/pcap/capture-reader.ts';
-import type { CaptureEvent, CapturePacket } from '../sim/wire/pcap/capture.ts';
-import { Dissector } from '../sim/dissect/dissector.ts';
+import type { CaptureEvent } from '../sim/wire/pcap/capture.ts';
+import { DissectionPass } from '../sim/pass/pass.ts';
+import { CaptureFeed } from '../sim/pass/capture-feed.ts';
 import { packetToJson } from '../sim/dissect/json.ts';
 import type { DissectedPacket } from '../sim/dissect/types.ts';
 import { CaptureAnalyzer } from '../sim/infer/analyzer.ts';
@@ -110,51 +111,38 @@ export async function dissectCommand(argv: string[]): Promise<number> {
     }
   }
   // the packet list and --json print no field spans: the same decoders run without recording them (much faster)
-  const dissector = new Dissector({ ...(keyLog ? { keyLog } : {}), spans: false });
-  if (keyLog && dissector.flows.keys.size === 0) process.stderr.write(`rtclab dissect: ${args.keylog} has no usable key log line\n`);
-  const analyzer = new CaptureAnalyzer(dissector.flows);
+  const pass = new DissectionPass({ ...(keyLog ? { keyLog } : {}), spans: false });
+  if (keyLog && pass.dissector.flows.keys.size === 0) process.stderr.write(`rtclab dissect: ${args.keylog} has no usable key log line\n`);
+  const analyzer = args.summary ? new CaptureAnalyzer(pass.dissector.flows) : undefined;
+  if (analyzer) pass.observe(analyzer);
   const out = new BatchedOutput();
-  let t0: number | undefined;
-  let lastT = 0;
   let fatal = false;
-  let packets = 0;
   const write = (s: string): void => out.line(s);
-  const interfaces: string[] = [];
-  const onPacket = (raw: CapturePacket): void => {
-    const us = raw.time?.us;
-    if (t0 === undefined && us !== undefined) t0 = us;
-    const rel = us !== undefined && t0 !== undefined ? us - t0 : lastT;
-    lastT = rel;
-    // with several interfaces (our exports: one per link) each is its own vantage point
-    const vantage = interfaces.length > 1 ? (interfaces[raw.interfaceId] ?? `if${raw.interfaceId}`) : undefined;
-    const p = dissector.packet(raw.data, { index: raw.index, linkType: raw.linkType, link: raw.link, t: rel, ...(vantage ? { vantage } : {}) });
-    packets++;
-    if (args.summary) analyzer.observe(p, raw.index, rel, raw.data, vantage ?? '');
-    if (args.summary && !args.json) return;
-    if (args.json) write(JSON.stringify(packetToJson(p, { no: raw.index + 1, ts: (us ?? 0) / 1e6 })));
-    else {
-      write(line(raw.index + 1, rel / 1e6, p));
-      if (args.problems) for (const pr of p.problems) write(`${' '.repeat(20)}! ${pr.message} (offset ${pr.offset})`);
-    }
-  };
+  const feed = new CaptureFeed(pass, {
+    packet: (p, raw, hop) => {
+      if (args.summary && !args.json) return;
+      if (args.json) write(JSON.stringify(packetToJson(p, { no: raw.index + 1, ts: (raw.time?.us ?? 0) / 1e6 })));
+      else {
+        write(line(raw.index + 1, hop.t / 1e6, p));
+        if (args.problems) for (const pr of p.problems) write(`${' '.repeat(20)}! ${pr.message} (offset ${pr.offset})`);
+      }
+    },
+  });
   try {
     readCaptureEvents(args.file, (e) => {
-      if (e.kind === 'interface') interfaces.push(e.iface.name ?? `if${interfaces.length}`);
-      else if (e.kind === 'packet') onPacket(e.packet);
-      else if (e.kind === 'secret' && e.secret.text) dissector.addKeyLog(e.secret.text);
-      else if (e.kind === 'problem') {
+      if (e.kind === 'problem') {
         fatal ||= e.problem.fatal;
         out.error(`rtclab dissect: ${args.file}: ${e.problem.fatal ? 'error' : 'warning'} at offset ${e.problem.offset}: ${e.problem.message}\n`);
-      }
+      } else feed.event(e);
     });
   } catch (e) {
     out.error(`rtclab dissect: cannot read ${args.file}: ${(e as Error).message}\n`);
     return 2;
   }
-  for (const p of dissector.finish().problems) out.error(`rtclab dissect: ${args.file}: warning at the end: ${p}\n`);
-  if (args.summary) {
-    const notes = analyzer.finish(lastT);
-    const story = formatStory({ packets: new Array<DissectedPacket>(packets), analyzer, dissector, notes });
+  for (const p of pass.finish().problems) out.error(`rtclab dissect: ${args.file}: warning at the end: ${p}\n`);
+  if (analyzer) {
+    const notes = analyzer.notes;
+    const story = formatStory({ packets: new Array<DissectedPacket>(pass.count), analyzer, dissector: pass.dissector, notes });
     if (args.json) write(JSON.stringify({ summary: story.split('\n'), notes: notes.map((n) => ({ ...n })) }));
     else write(story);
   }

@@ -8,12 +8,13 @@ import { findPreset } from '../sim/scenario/presets/index.ts';
 import { runScenario } from '../sim/scenario/run.ts';
 import { traceKeyLog, writePcapng } from '../sim/wire/pcap/pcapng-writer.ts';
 import { packTrace, transferables, hopBytes, type PackedTrace } from './model/packed.ts';
-import { computeRelations, type Relation } from './model/relations.ts';
+import { computeRelations, RelationFinder, relationObserver, type Relation } from './model/relations.ts';
 import { loadCapture, type KeyLogFile } from './model/capture-load.ts';
 import type { KeyLogReport } from './model/decryption-watch.ts';
 import { KeyedDetail } from './model/keyed-detail.ts';
 import { LabelOverrideCollector, type LabelOverrides } from './model/label-overrides.ts';
-import { srtpStreamsOfTrace, type SrtpStreamTable } from './model/srtp-streams.ts';
+import { labelObserver, SrtpStreamCollector, srtpObserver, type SrtpStreamTable } from './model/srtp-streams.ts';
+import { passOverTrace } from './model/trace-pass.ts';
 import { syntheticPacked } from './model/synthetic.ts';
 import type { Request, Response } from './protocol.ts';
 
@@ -89,20 +90,34 @@ function capture(id: number, name: string, bytes: Uint8Array, keyLog: KeyLogFile
 }
 
 /**
- * A simulated or loaded trace's SRTP stream counters and label overrides, from one keyed dissection pass (the
- * first of them asked for computes both); a capture has both from its load, a synthetic trace neither.
+ * A simulated or loaded trace's SRTP stream counters, label overrides and cause-and-effect relations, from the one
+ * keyed dissection pass over its hops (trace-pass.ts; the first of them asked for computes all three); a capture
+ * has the counters and labels from its load, a synthetic trace none.
  */
 function keyedPass(): { srtp?: SrtpStreamTable; labels: LabelOverrides } {
   const cur = current!;
   if (cur.trace && (!cur.srtp || !cur.labels)) {
     const trace = cur.trace;
-    const collector = new LabelOverrideCollector();
-    const srtp = srtpStreamsOfTrace(trace, collector);
-    cur.srtp ??= srtp;
-    cur.labels ??= collector.table((hop) => hop, (hop) => trace.hops[hop]?.bytes);
+    const labels = new LabelOverrideCollector();
+    const srtp = new SrtpStreamCollector();
+    const relations = !cur.relations && cur.packed.bytes.length > 0 ? new RelationFinder(cur.packed) : undefined;
+    passOverTrace(trace, [srtpObserver(trace, srtp), labelObserver(labels), ...(relations ? [relationObserver(relations)] : [])]);
+    cur.srtp ??= srtp.table();
+    cur.labels ??= labels.table((hop) => hop, (hop) => trace.hops[hop]?.bytes);
+    if (relations) cur.relations = relations.finish();
   }
   return { ...(cur.srtp ? { srtp: cur.srtp } : {}), labels: cur.labels ?? [] };
 }
+
+/** The relations of the current trace: from the keyed pass for a simulated one, else found on their own (a capture). */
+function relations(): Relation[] {
+  const cur = current!;
+  if (!cur.relations && cur.trace && (!cur.srtp || !cur.labels)) keyedPass();
+  cur.relations ??= cur.packed.bytes.length > 0 ? computeRelations(cur.packed) : [];
+  return cur.relations;
+}
+
+const NO_SPANS = { spans: false } as const;
 
 function summaries(): string[] {
   const cur = current!;
@@ -115,7 +130,8 @@ function summaries(): string[] {
       out[i] = '';
       continue;
     }
-    const d = dissectPacket(hopBytes(p, i));
+    // the text filter reads summaries and addresses only: no field spans
+    const d = dissectPacket(hopBytes(p, i), NO_SPANS);
     out[i] = `${d.summary}\u0000${d.src}\u0000${d.dst}`.toLowerCase();
   }
   // the text filter finds what the list shows: the keyed summary where there is one, and the keyless one too
@@ -206,8 +222,7 @@ self.onmessage = (ev: MessageEvent<Request>): void => {
         return post({ type: 'file', id: m.id, bytes, name: `${exportName(current.trace)}.keylog.txt` }, [bytes.buffer as ArrayBuffer]);
       }
       case 'relations': {
-        if (current && !current.relations) current.relations = current.packed.bytes.length > 0 ? computeRelations(current.packed) : [];
-        return post({ type: 'relations', id: m.id, relations: current?.relations ?? [] });
+        return post({ type: 'relations', id: m.id, relations: current ? relations() : [] });
       }
       case 'srtp-streams':
         return post({ type: 'srtp-streams', id: m.id, table: current ? keyedPass().srtp : undefined });

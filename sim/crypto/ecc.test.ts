@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { toHex } from '../core/encoding.ts';
 import { Rng } from '../core/rng.ts';
-import { NamedGroup } from '../wire/dtls/names.ts';
+import { NamedGroup } from '../wire/handshake/names.ts';
 import { ecdheSharedSecret, generateEcdheKeyPair } from './ecdhe.ts';
 import { ecdsaSign, ecdsaVerify, generateEcdsaKeyPair, signServerKeyExchange, verifyServerKeyExchange } from './ecdsa.ts';
 

@@ -1,7 +1,7 @@
 import { x25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import type { Rng } from '../core/rng.ts';
-import { NamedGroup } from '../wire/dtls/names.ts';
+import { NamedGroup } from '../wire/handshake/names.ts';
 
 /** Ephemeral ECDH for the ECDHE key exchange (RFC 8422 §5.10, §5.11), keys drawn from an injected Rng. */
 

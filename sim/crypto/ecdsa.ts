@@ -1,9 +1,9 @@
 import { p256 } from '@noble/curves/nist.js';
 import { concatBytes } from '../core/encoding.ts';
 import type { Rng } from '../core/rng.ts';
-import type { ServerKeyExchange } from '../wire/dtls/messages.ts';
-import { ecdhParamsBytes } from '../wire/dtls/messages.ts';
-import { EcCurveType, SignatureScheme } from '../wire/dtls/names.ts';
+import type { ServerKeyExchange } from '../wire/handshake/messages.ts';
+import { ecdhParamsBytes } from '../wire/handshake/messages.ts';
+import { EcCurveType, SignatureScheme } from '../wire/handshake/names.ts';
 import { Writer } from '../wire/writer.ts';
 
 /** ECDSA P-256 with SHA-256 as TLS 1.2 uses it: DER ECDSA-Sig-Value signatures (RFC 8422 §5.4, RFC 5246 §4.7). */

@@ -13,7 +13,7 @@ import { decodeHandshakeBody, decodeHandshakeFragments } from '../wire/dtls/hand
 import type { HandshakeBody } from '../wire/dtls/handshake.ts';
 import { HandshakeReassembler } from '../wire/dtls/fragment.ts';
 import type { ReassembledMessage } from '../wire/dtls/fragment.ts';
-import { ContentType, HandshakeType } from '../wire/dtls/names.ts';
+import { ContentType, HandshakeType } from '../wire/handshake/names.ts';
 import type { DtlsRecord } from '../wire/dtls/record.ts';
 import { udpPacketsFromPcapng } from '../wire/dtls/testing/pcapng-udp.ts';
 import { unprotectRecord } from './aead.ts';

@@ -5,9 +5,8 @@ import { methodName } from '../wire/stun/constants.ts';
 import type { StunMessage } from '../wire/stun/index.ts';
 import type { ChannelData } from '../wire/stun/channel-data.ts';
 import type { DissectedRecord } from '../wire/dtls/datagram.ts';
-import { handshakeTypeName } from '../wire/dtls/names.ts';
+import { handshakeTypeName } from '../wire/handshake/names.ts';
 import type { RtpPacket } from '../wire/rtp/rtp.ts';
-import type { HandshakeFragment } from '../wire/dtls/handshake.ts';
 import { captureCases, dissectFile, readTruth, type Dissected } from '../../test/support/dissect-captures.ts';
 import type { DissectedPacket } from './types.ts';
 
@@ -25,11 +24,13 @@ function handshakeTypes(p: DissectedPacket): string[] {
   const out: string[] = [];
   for (const l of p.layers) {
     if (l.protocol !== 'DTLS') continue;
-    if (l.plaintext) {
-      for (const m of l.value as { fragment: HandshakeFragment }[]) out.push(handshakeTypeName(m.fragment.msgType));
+    const v = l.value;
+    if (v === undefined) continue;
+    if ('decrypted' in v) {
+      if (v.decrypted === 'handshake') for (const m of v.messages) out.push(handshakeTypeName(m.fragment.msgType));
       continue;
     }
-    for (const r of l.value as DissectedRecord[]) {
+    for (const r of v) {
       if (r.content.kind === 'handshake') for (const m of r.content.messages) out.push(handshakeTypeName(m.fragment.msgType));
     }
   }

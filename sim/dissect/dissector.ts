@@ -1,29 +1,13 @@
-import type { Micros } from '../core/time.ts';
-import { switchSpans } from '../wire/reader.ts';
-import type { LinkLayer } from '../wire/pcap/link-layer.ts';
 import { IpReassembler } from '../wire/ip/reassembly.ts';
 import type { IpDatagram } from '../wire/ip/datagram.ts';
-import { dissectFrame, dissectPacket, type DissectContext } from './dissect.ts';
+import { dissectFrame, dissectPacket } from './dissect.ts';
 import { FlowTable } from './flow-state.ts';
-import { TcpConnections, type TcpSegmentResult } from './tcp-flow.ts';
+import { TcpConnections } from './tcp-flow.ts';
 import type { TcpHeader } from '../wire/tcp/tcp.ts';
-import type { PayloadContext } from './udp-payload.ts';
-import type { DissectedPacket, Flow, Layer } from './types.ts';
+import type { DissectContext, DissectedPacket, Flow, Layer, PacketMeta, PayloadContext, TcpSegmentResult } from './types.ts';
 import { LazyPacket } from './packet.ts';
 
-/** Where a packet came from, for the state the dissector keeps. */
-export interface PacketMeta {
-  /** When it was seen (µs); drives IP reassembly timeouts. */
-  readonly t?: Micros;
-  /** Its number in the capture or trace (0-based), for notes that point back at it. */
-  readonly index?: number;
-  /** Set for a captured frame: the frame's link type (pcap LINKTYPE_*); absent for a raw IP datagram. */
-  readonly linkType?: number;
-  /** The frame's link layer as the capture reader decoded it (`CapturePacket.link`): saves decoding it twice. */
-  readonly link?: LinkLayer;
-  /** Where it was captured (the interface or link name) when a capture has several vantage points. */
-  readonly vantage?: string;
-}
+export type { PacketMeta } from './types.ts';
 
 export interface DissectorOptions {
   /** NSS key log text (CLIENT_RANDOM lines): lets the dissector decrypt DTLS 1.2 and the SRTP it keys. */
@@ -32,8 +16,9 @@ export interface DissectorOptions {
   readonly verifyChecksums?: boolean;
   /**
    * Build field spans (default true). A packet list needs only values, summaries and problems: with false the same
-   * decoders run without recording spans (`withoutSpans`), several times faster; dissect the one packet shown in
-   * detail again with spans.
+   * decoders run without recording spans (handed down to each through the payload context, `PayloadContext.spans`),
+   * several times faster; dissect the one packet shown in detail again with spans (`PacketMeta.spans` for one
+   * packet).
    */
   readonly spans?: boolean;
 }
@@ -68,38 +53,41 @@ export class Dissector {
 
   /** Dissects one packet: a raw IP datagram, or a captured frame when `meta.linkType` is set. */
   packet(bytes: Uint8Array, meta: PacketMeta = {}): DissectedPacket {
-    if (this.options.spans !== false) return this.dissect(bytes, meta);
-    const before = switchSpans(false);
-    try {
-      return this.dissect(bytes, meta);
-    } finally {
-      switchSpans(before);
-    }
-  }
-
-  private dissect(bytes: Uint8Array, meta: PacketMeta): DissectedPacket {
     this.flows.vantage = meta.vantage ?? '';
     this.tcp.vantage = this.flows.vantage;
-    const ctx = this.context(meta);
+    const spans = meta.spans ?? this.options.spans !== false;
+    this.flows.spans = spans;
+    const ctx = this.context(meta, spans);
     let p = meta.linkType === undefined ? dissectPacket(bytes, ctx) : dissectFrame(bytes, meta.linkType, ctx, meta.link);
     const ip = ipLayerOf(p);
     if (ip?.fragment) p = this.reassemble(p, bytes, meta, ctx);
     return this.flows.observe(p, meta, p.reassembled ?? bytes);
   }
 
-  /** The two contexts (raw datagram, captured frame), made once: they hold no per-packet state. */
-  private readonly contexts: { raw: DissectContext; frame: DissectContext };
+  /** The contexts (raw datagram or captured frame, with spans or without), made once: no per-packet state. */
+  private readonly contexts: { raw: DissectContext; frame: DissectContext; rawNoSpans: DissectContext; frameNoSpans: DissectContext };
 
-  private makeContexts(): { raw: DissectContext; frame: DissectContext } {
+  private makeContexts(): { raw: DissectContext; frame: DissectContext; rawNoSpans: DissectContext; frameNoSpans: DissectContext } {
     const forFlow = (flow: Flow, srcEnd?: number, dstEnd?: number): PayloadContext | undefined => this.flows.contextFor(flow, srcEnd, dstEnd);
-    const tcpSegment = (flow: Flow, h: TcpHeader, payload: Uint8Array, offset: number): TcpSegmentResult => this.tcp.segment(flow, h, payload, offset, this.flows.contextFor(flow));
+    // a flow without state yet has no context of its own: the stream still gets the packet's span setting
+    const bare: PayloadContext = {};
+    const noSpans: PayloadContext = { spans: false };
+    const tcpSegment = (flow: Flow, h: TcpHeader, payload: Uint8Array, offset: number): TcpSegmentResult =>
+      this.tcp.segment(flow, h, payload, offset, this.flows.contextFor(flow) ?? (this.flows.spans ? bare : noSpans));
     // captured frames carry offloaded (not yet computed) checksums; simulated datagrams are checked
     const v = this.options.verifyChecksums;
-    return { raw: { forFlow, tcpSegment, verifyChecksums: v ?? true }, frame: { forFlow, tcpSegment, verifyChecksums: v ?? false } };
+    return {
+      raw: { forFlow, tcpSegment, verifyChecksums: v ?? true },
+      frame: { forFlow, tcpSegment, verifyChecksums: v ?? false },
+      rawNoSpans: { forFlow, tcpSegment, verifyChecksums: v ?? true, spans: false },
+      frameNoSpans: { forFlow, tcpSegment, verifyChecksums: v ?? false, spans: false },
+    };
   }
 
-  private context(meta: PacketMeta): DissectContext {
-    return meta.linkType === undefined ? this.contexts.raw : this.contexts.frame;
+  private context(meta: PacketMeta, spans: boolean): DissectContext {
+    const c = this.contexts;
+    if (meta.linkType === undefined) return spans ? c.raw : c.rawNoSpans;
+    return spans ? c.frame : c.frameNoSpans;
   }
 
   private reassemble(p: DissectedPacket, bytes: Uint8Array, meta: PacketMeta, ctx: DissectContext): DissectedPacket {
@@ -128,6 +116,6 @@ export class Dissector {
 }
 
 function ipLayerOf(p: DissectedPacket): IpDatagram | undefined {
-  for (const l of p.layers) if (l.protocol === 'IPv4' || l.protocol === 'IPv6') return l.value as IpDatagram | undefined;
+  for (const l of p.layers) if (l.protocol === 'IPv4' || l.protocol === 'IPv6') return l.value;
   return undefined;
 }

@@ -4,14 +4,15 @@ import type { DissectedRecord } from '../wire/dtls/datagram.ts';
 import type { Dtls13CiphertextRecord, DtlsRecord } from '../wire/dtls/record.ts';
 import type { DtlsRole } from '../wire/dtls/describe.ts';
 import { handshakeLabel } from '../wire/dtls/describe.ts';
-import { findExtension } from '../wire/dtls/extensions.ts';
+import { findExtension } from '../wire/handshake/extensions.ts';
 import { HandshakeReassembler, type FragmentInput } from '../wire/dtls/fragment.ts';
-import { decodeHandshakeFragments } from '../wire/dtls/handshake.ts';
+import { decodeHandshakeBody, decodeHandshakeFragments } from '../wire/dtls/handshake.ts';
+import type { HelloVerifyRequest } from '../wire/dtls/hello-verify.ts';
 import { decodeTlsHandshakeBody, type TlsHandshakeBody } from '../wire/tls/handshake.ts';
 import { exportKeyingMaterial13, finishedVerifyData, tls13Suite, transcriptHash } from '../crypto/tls13-schedule.ts';
 import { Dtls13Keys, decodeAck, decodeHandshakeFragments13, tlsStyleMessage } from './dtls13-flow.ts';
-import { decodeAlert, describeAlert } from '../wire/dtls/alert.ts';
-import { ContentType, HandshakeType, Version, cipherSuiteName } from '../wire/dtls/names.ts';
+import { decodeAlert, describeAlert } from '../wire/handshake/alert.ts';
+import { ContentType, HandshakeType, Version, cipherSuiteName } from '../wire/handshake/names.ts';
 import { unprotectRecord, type RecordKey } from '../crypto/aead.ts';
 import { DTLS_SRTP_LABEL, exportKeyingMaterial, handshakeHash, keyExpansion, verifyData } from '../crypto/prf.ts';
 import { SrtpContext } from '../srtp/context.ts';
@@ -21,7 +22,7 @@ import { decodeRtp } from '../wire/rtp/rtp.ts';
 import { decodeRtcp, describe as describeRtcp } from '../wire/rtcp/rtcp.ts';
 import type { KeyStore } from './key-store.ts';
 import type { Layer } from './types.ts';
-import { describeRtp } from './udp-payload.ts';
+import { describeRtp } from './protocols/rtp.ts';
 
 /** What observing a DTLS datagram or unprotecting SRTP gives back: the layer (maybe enriched), extra layers, notes. */
 export interface FlowOutput {
@@ -36,9 +37,12 @@ const AES_128_GCM_SUITES = new Set([0xc02b, 0xc02f, 0x009c, 0x009e]);
 /** Progress of the handshake as seen on the wire, for the summary and the inferred notes. */
 export type DtlsProgress = 'hello' | 'cookie' | 'key-exchange' | 'finished' | 'established' | 'closed' | 'alert';
 
+/** A handshake body as DTLS carries it: the TLS forms (1.2 and 1.3), or DTLS 1.2's HelloVerifyRequest. */
+type DtlsBody = TlsHandshakeBody | HelloVerifyRequest;
+
 /** A body a decoder already read from a whole-message fragment, and whether with the TLS 1.3 forms. */
 interface KnownBody {
-  readonly body: TlsHandshakeBody | undefined;
+  readonly body: DtlsBody | undefined;
   readonly tls13: boolean;
 }
 
@@ -78,6 +82,8 @@ export class DtlsFlow {
   private transcript13: Uint8Array[] = [];
   private dtls13: Dtls13Keys | undefined;
   private keys: Keys | undefined;
+  /** Whether the packet being dissected records field spans (set by the flow table per packet). */
+  spans = true;
   private srtp: { client: SrtpContext; server: SrtpContext; profile: SrtpProfile } | undefined;
 
   constructor(readonly keyStore: KeyStore) {}
@@ -197,10 +203,12 @@ export class DtlsFlow {
    * TLS 1.3 setting, or, without TLS 1.3 forms, any body but encrypted_extensions and key_update (RFC 8446 §4.3.1,
    * §4.6.3), which the TLS codec reads and the DTLS 1.2 codec (the wire decoder's) leaves unknown.
    */
-  private body(msgType: number, body: Uint8Array, known: KnownBody | undefined): TlsHandshakeBody {
+  private body(msgType: number, body: Uint8Array, known: KnownBody | undefined): DtlsBody {
     const tls13 = this.version === 'DTLS 1.3';
     if (known?.body && known.tls13 === tls13 && (tls13 || (msgType !== HandshakeType.encrypted_extensions && msgType !== HandshakeType.key_update))) return known.body;
-    return decodeTlsHandshakeBody(msgType, body, 0, { variant: 'dtls', tls13 }).value;
+    // the HelloVerifyRequest is DTLS 1.2's own (RFC 6347 §4.2.1; DTLS 1.3 has none): the DTLS codec reads it
+    if (msgType === HandshakeType.hello_verify_request && !tls13) return decodeHandshakeBody(msgType, body, 0, 'dtls', this.spans).value;
+    return decodeTlsHandshakeBody(msgType, body, 0, { variant: 'dtls', tls13, spans: this.spans }).value;
   }
 
   private note(src: string, type: string, packet: number | undefined): void {
@@ -263,7 +271,7 @@ export class DtlsFlow {
     const pt = res.plaintext;
     const base = { ...span, plaintext: pt };
     if (rec.contentType === ContentType.handshake) {
-      const h = decodeHandshakeFragments(pt);
+      const h = decodeHandshakeFragments(pt, 0, this.spans);
       const labels: string[] = [];
       const problems: Problem[] = [...h.problems];
       for (const { fragment, body } of h.value) {
@@ -283,13 +291,13 @@ export class DtlsFlow {
         this.push(src, dst, fragment, packet, notes, { body, tls13: false });
       }
       const label = labels.join(', ');
-      return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label}`, fields: h.fields, problems, value: h.value } };
+      return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label}`, fields: h.fields, problems, value: { decrypted: 'handshake', messages: h.value } } };
     }
     if (rec.contentType === ContentType.alert) {
-      const a = decodeAlert(pt);
+      const a = decodeAlert(pt, 0, this.spans);
       this.progress = a.value.description === 0 ? 'closed' : 'alert';
       const label = `Alert (${describeAlert(a.value)})`;
-      return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label}`, fields: a.fields, problems: a.problems, value: a.value } };
+      return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label}`, fields: a.fields, problems: a.problems, value: { decrypted: 'alert', alert: a.value } } };
     }
     const label = `${pt.length} bytes of application data`;
     return {
@@ -337,7 +345,7 @@ export class DtlsFlow {
     const base = { ...span, plaintext: r.content };
     const where = `epoch ${r.epoch} seq ${r.seq}`;
     if (r.contentType === ContentType.handshake) {
-      const h = decodeHandshakeFragments13(r.content);
+      const h = decodeHandshakeFragments13(r.content, this.spans);
       const labels: string[] = [];
       const problems: Problem[] = [...h.problems];
       for (const { fragment, body } of h.value) {
@@ -354,18 +362,18 @@ export class DtlsFlow {
         this.push(src, dst, fragment, packet, notes, { body, tls13: true });
       }
       const label = labels.join(', ');
-      return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label} (${where})`, fields: h.fields, problems, value: h.value } };
+      return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label} (${where})`, fields: h.fields, problems, value: { decrypted: 'handshake', messages: h.value } } };
     }
     if (r.contentType === ContentType.ack) {
-      const a = decodeAck(r.content);
+      const a = decodeAck(r.content, this.spans);
       const label = `ACK (${a.value.map((n) => `epoch ${n.epoch} seq ${n.seq}`).join(', ')})`;
-      return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label} (${where})`, fields: a.fields, problems: a.problems, value: { ack: a.value.map((n) => ({ epoch: Number(n.epoch), seq: Number(n.seq) })) } } };
+      return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label} (${where})`, fields: a.fields, problems: a.problems, value: { decrypted: 'ack', ack: a.value.map((n) => ({ epoch: Number(n.epoch), seq: Number(n.seq) })) } } };
     }
     if (r.contentType === ContentType.alert) {
-      const a = decodeAlert(r.content);
+      const a = decodeAlert(r.content, 0, this.spans);
       this.progress = a.value.description === 0 ? 'closed' : 'alert';
       const label = `Alert (${describeAlert(a.value)})`;
-      return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label} (${where})`, fields: a.fields, problems: a.problems, value: a.value } };
+      return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label} (${where})`, fields: a.fields, problems: a.problems, value: { decrypted: 'alert', alert: a.value } } };
     }
     const label = `${r.content.length} bytes of application data`;
     return { label, layer: { ...base, protocol: 'DATA', summary: `decrypted ${label} (${where}; SCTP, for a data channel)`, fields: [{ name: 'application data', offset: 0, length: r.content.length }], problems: [], value: r.content } };
@@ -412,13 +420,13 @@ export class DtlsFlow {
     if (layer.protocol === 'SRTP') {
       const r = ctx.unprotectRtp(bytes);
       if (!r.ok) return failure(layer, r.reason, r.message, notes);
-      const d = decodeRtp(r.bytes, {}, 0);
+      const d = decodeRtp(r.bytes, { spans: this.spans }, 0);
       const inner: Layer = { ...span, protocol: 'RTP', summary: `RTP ${describeRtp(d.value)}, ${d.value.payload.length} bytes of payload`, fields: d.fields, problems: d.problems, value: d.value, plaintext: r.bytes };
       return { layer: { ...layer, summary: `${layer.summary.replace(', payload encrypted', '')}, decrypted and authenticated (ROC ${r.roc ?? 0})` }, extra: [inner], notes };
     }
     const r = ctx.unprotectRtcp(bytes);
     if (!r.ok) return failure(layer, r.reason, r.message, notes);
-    const d = decodeRtcp(r.bytes, 0);
+    const d = decodeRtcp(r.bytes, 0, this.spans);
     const text = d.value.map((p) => describeRtcp(p)).join('; ');
     const inner: Layer = { ...span, protocol: 'RTCP', summary: `RTCP ${text}`, fields: d.fields, problems: d.problems, value: d.value, plaintext: r.bytes };
     return { layer: { ...layer, summary: `${layer.summary}, decrypted: ${text}` }, extra: [inner], notes };

@@ -2,7 +2,7 @@ import { concatBytes } from '../core/encoding.ts';
 import type { Decoded } from '../wire/field.ts';
 import { Reader } from '../wire/reader.ts';
 import { HandshakeHeader, fragmentOf, type HandshakeFragment } from '../wire/dtls/handshake.ts';
-import { handshakeTypeName } from '../wire/dtls/names.ts';
+import { handshakeTypeName } from '../wire/handshake/names.ts';
 import type { Dtls13CiphertextRecord } from '../wire/dtls/record.ts';
 import { decodeTlsHandshakeBody, type TlsHandshakeBody } from '../wire/tls/handshake.ts';
 import { openRecord13, parseInnerPlaintext, recordNumberMask } from '../crypto/tls13-record.ts';
@@ -105,8 +105,8 @@ export function tlsStyleMessage(msgType: number, body: Uint8Array): Uint8Array {
  * Handshake fragments of a decrypted DTLS 1.3 record (the 12-byte DTLS header, RFC 9147 §5.2) with the bodies in
  * their TLS 1.3 forms (EncryptedExtensions, Certificate with a request context …).
  */
-export function decodeHandshakeFragments13(bytes: Uint8Array): Decoded<{ fragment: HandshakeFragment; body?: TlsHandshakeBody }[]> {
-  const r = new Reader(bytes, 0);
+export function decodeHandshakeFragments13(bytes: Uint8Array, spans = true): Decoded<{ fragment: HandshakeFragment; body?: TlsHandshakeBody }[]> {
+  const r = new Reader(bytes, 0, 0, bytes.length, spans);
   const out: { fragment: HandshakeFragment; body?: TlsHandshakeBody }[] = [];
   while (r.remaining > 0 && !r.truncated) {
     const offset = r.pos;
@@ -119,7 +119,7 @@ export function decodeHandshakeFragments13(bytes: Uint8Array): Decoded<{ fragmen
         const fragment = r.bytes(h.fragmentLength);
         const f = fragmentOf(h, fragment, offset);
         if (h.fragmentOffset !== 0 || h.fragmentLength !== h.length || fragment.length !== h.length) return { fragment: f };
-        const b = decodeTlsHandshakeBody(h.msgType, fragment, at, { variant: 'dtls', tls13: true });
+        const b = decodeTlsHandshakeBody(h.msgType, fragment, at, { variant: 'dtls', tls13: true, spans });
         r.adopt(b.fields, b.problems);
         return { fragment: f, body: b.value };
       },
@@ -132,8 +132,8 @@ export function decodeHandshakeFragments13(bytes: Uint8Array): Decoded<{ fragmen
 }
 
 /** RFC 9147 §7: ACK { RecordNumber record_numbers<2..2^16-2> }, RecordNumber { uint64 epoch; uint64 sequence_number }. */
-export function decodeAck(bytes: Uint8Array): Decoded<{ epoch: bigint; seq: bigint }[]> {
-  const r = new Reader(bytes, 0);
+export function decodeAck(bytes: Uint8Array, spans = true): Decoded<{ epoch: bigint; seq: bigint }[]> {
+  const r = new Reader(bytes, 0, 0, bytes.length, spans);
   const out: { epoch: bigint; seq: bigint }[] = [];
   const len = r.u16('record_numbers length');
   const end = Math.min(r.pos + len, r.end);

@@ -3,13 +3,11 @@ import { ChannelNumber, getAttribute, Method, Username, type StunMessage } from 
 import type { DtlsRole } from '../wire/dtls/describe.ts';
 import type { SrtpProfile } from '../wire/srtp/profiles.ts';
 import { DtlsFlow } from './dtls-flow.ts';
-import { topLayer } from './dissect.ts';
 import { formatEndpoint } from './endpoint.ts';
 import { plainLayer } from './layer.ts';
-import { LazyPacket } from './packet.ts';
-import type { PacketMeta } from './dissector.ts';
-import type { PayloadContext } from './udp-payload.ts';
-import type { DissectedPacket, Flow, Layer } from './types.ts';
+import { LazyPacket, topLayer } from './packet.ts';
+import { wireRecords } from './protocols/dtls.ts';
+import type { DissectedPacket, Flow, Layer, PacketMeta, PayloadContext } from './types.ts';
 import { KeyStore } from './key-store.ts';
 
 /** The same key for both directions of a 5-tuple: "UDP 10.0.0.1:5000 10.0.0.2:6000" with the endpoints sorted. */
@@ -98,6 +96,8 @@ export class FlowTable {
    * not retransmissions or replays).
    */
   vantage = '';
+  /** Whether the current packet records field spans (the dissector sets it per packet): handed to the decoders. */
+  spans = true;
 
   private stateKey(base: string): string {
     return this.vantage ? `${base} @${this.vantage}` : base;
@@ -141,11 +141,13 @@ export class FlowTable {
       if (!s) return undefined;
       src = formatEndpoint(flow.srcIp, flow.srcPort);
     }
-    const cached = s.contexts?.get(src);
-    if (cached) return cached;
-    const ctx = this.computeContext(s, src);
-    (s.contexts ??= new Map()).set(src, ctx);
-    return ctx;
+    let ctx = s.contexts?.get(src);
+    if (!ctx) {
+      ctx = this.computeContext(s, src);
+      (s.contexts ??= new Map()).set(src, ctx);
+    }
+    // kept without spans (a packet list's case); a packet dissected with spans gets a copy that says so
+    return this.spans ? { ...ctx, spans: true } : ctx;
   }
 
   /** The flow between two IPv4 endpoints (numbers), linked from its text key the first time; undefined if unseen. */
@@ -221,7 +223,7 @@ export class FlowTable {
   }
 
   private computeContext(s: FlowState, src: string): PayloadContext {
-    const channels = s.channels.size ? { channels: s.channels } : {};
+    const channels = s.channels.size ? { channels: s.channels, spans: false } : { spans: false };
     const dtls = this.dtlsOf(s);
     if (!dtls) return channels;
     const role = this.roleIn(dtls, src);
@@ -280,7 +282,7 @@ export class FlowTable {
     let notes: string[] | undefined;
     for (const l of p.layers) {
       if (l.protocol === 'STUN') {
-        const m = l.value as StunMessage | undefined;
+        const m = l.value;
         if (m && m.method === Method.Binding && m.class === 'request') this.iceCheck(s, m, src, dst);
         const channel = m && m.method === Method.ChannelBind && m.class === 'request' ? getAttribute(m, ChannelNumber) : undefined;
         if (channel !== undefined) {
@@ -288,7 +290,7 @@ export class FlowTable {
           s.contexts = undefined;
         }
       } else if (l.protocol === 'DTLS') {
-        const records = l.value as DissectedRecord[];
+        const records = wireRecords(l) ?? [];
         // a record on another pair of the session (no handshake of its own starts here) belongs to the session's
         // association: handed to it as from the same role's endpoint there
         const shared = s.dtls?.clientRandom || startsHandshake(records) ? undefined : this.dtlsOf(s);
@@ -298,6 +300,7 @@ export class FlowTable {
         this.sessionChanged(s);
         // the DTLS flow copies layers with a spread: it is handed a plain one
         const given = plainLayer(l);
+        flow.spans = this.spans;
         const out = flow.observe(from, to, records, given, meta.index);
         if (out.notes.length) (notes ??= []).push(...out.notes);
         if (out.layer !== given || out.extra.length) {
@@ -308,6 +311,7 @@ export class FlowTable {
         // SRTP keys come only from a key log (RFC 5764 §4.2 through the DTLS exporter): without one nothing is
         // opened; the DTLS flow may copy the layer with a spread, so it is handed a plain one
         const dtls = this.dtlsOf(s);
+        if (dtls) dtls.spans = this.spans;
         const out = dtls?.unprotect(src, plainLayer(l), l.bytes ?? bytes.subarray(l.offset, l.offset + l.length), this.roleIn(dtls, src));
         if (out) {
           if (out.notes.length) (notes ??= []).push(...out.notes);

@@ -6,7 +6,8 @@ import { Rng } from '../core/rng.ts';
 import { encodeUdpDatagram } from '../wire/ip/udp-datagram.ts';
 import { readCapture } from '../wire/pcap/index.ts';
 import { dissectCommand } from '../../cli/dissect.ts';
-import { dissectPacket, Dissector } from './dissect.ts';
+import { dissectPacket } from './dissect.ts';
+import { Dissector } from './dissector.ts';
 import type { DissectedPacket, Layer } from './types.ts';
 import { CAPTURES_DIR } from '../../test/support/dissect-captures.ts';
 

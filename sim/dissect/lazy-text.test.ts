@@ -5,7 +5,7 @@ import { encodeUdp } from '../wire/ip/udp.ts';
 import { IPPROTO } from '../wire/ip/protocols.ts';
 import { encodeRtp } from '../wire/rtp/rtp.ts';
 import { Dissector } from './dissector.ts';
-import { dissectUdpPayload, payloadLayers } from './udp-payload.ts';
+import { dissectUdpPayload, payloadLayers } from './dissect.ts';
 import { LazyLayer, plainLayer } from './layer.ts';
 
 // Summaries, classifications and "ip:port" texts are written when first read (a packet list reads a screenful);

@@ -1,5 +1,6 @@
 import type { Problem } from '../wire/field.ts';
 import { formatEndpoint } from './endpoint.ts';
+import { NONE } from './layer.ts';
 import type { DissectedPacket, Flow, Layer, Protocol } from './types.ts';
 
 interface IpAddresses {
@@ -73,4 +74,38 @@ export class LazyPacket implements DissectedPacket {
       c.notes ?? this.notes,
     );
   }
+}
+
+/** The layer that names the packet: the last one, unless that is opaque data inside something recognised. */
+export function topLayer(layers: readonly Layer[]): Layer | undefined {
+  // decrypted layers enrich their carrier's summary; the packet is still named by what is on the wire
+  // and SDP taken out of a signaling message enriches that message's layer, which names the packet
+  let last: Layer | undefined;
+  let before: Layer | undefined;
+  for (const l of layers) {
+    if (l.plaintext || l.quoted || l.protocol === 'SDP') continue;
+    before = last;
+    last = l;
+  }
+  if (last?.protocol !== 'DATA' || before === undefined) return last;
+  return before;
+}
+
+/** Every layer's problems, in order (the shared empty list when none has any). */
+export function allProblems(layers: readonly Layer[]): readonly Problem[] {
+  let only: readonly Problem[] | undefined;
+  let all: Problem[] | undefined;
+  for (const l of layers) {
+    if (l.problems.length === 0) continue;
+    if (all) all.push(...l.problems);
+    else if (only) all = [...only, ...l.problems];
+    else only = l.problems;
+  }
+  return all ?? (only ? [...only] : NONE);
+}
+
+/** The packet of these layers, named by its top layer. */
+export function finishPacket(layers: Layer[], flow: Flow | undefined, ip: IpAddresses | undefined): DissectedPacket {
+  const top = topLayer(layers);
+  return new LazyPacket(layers, top?.protocol ?? 'DATA', allProblems(layers), flow, ip, top);
 }

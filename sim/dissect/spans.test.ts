@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readCapture } from '../wire/pcap/index.ts';
 import { decodeIpDatagram } from '../wire/ip/datagram.ts';
-import { withoutSpans } from '../wire/reader.ts';
 import { packetToJson } from './json.ts';
 import { Dissector } from './dissector.ts';
 import { captureCases } from '../../test/support/dissect-captures.ts';
@@ -31,11 +30,21 @@ describe('dissecting without field spans', () => {
     });
   }
 
-  it('is scoped: a Reader made after withoutSpans returns records spans again', () => {
+  it('is an option of each decode, not a setting left behind: a decode without spans leaves the next one with them', () => {
     const ip = new Uint8Array([0x45, 0, 0, 20, 0, 0, 0x40, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
-    expect(withoutSpans(() => decodeIpDatagram(ip).fields)).toEqual([]);
+    expect(decodeIpDatagram(ip, 0, false).fields).toEqual([]);
     expect(decodeIpDatagram(ip).fields.length).toBeGreaterThan(5);
-    expect(() => withoutSpans(() => { throw new Error('inside'); })).toThrow('inside');
-    expect(decodeIpDatagram(ip).fields.length).toBeGreaterThan(5);
+  });
+
+  it('one dissector gives one packet spans and the next none (the packet shown in detail, then the list)', () => {
+    const c = captureCases()[0]!;
+    const cap = readCapture(new Uint8Array(readFileSync(c.file)));
+    const d = new Dissector({ spans: false });
+    const [p0, p1] = cap.packets;
+    const meta = (p: typeof p0) => ({ index: p!.index, linkType: p!.linkType, t: p!.time?.us ?? 0 });
+    const a = d.packet(p0!.data, { ...meta(p0), spans: true });
+    const b = d.packet(p1!.data, meta(p1));
+    expect(a.layers.reduce((n, l) => n + l.fields.length, 0)).toBeGreaterThan(5);
+    expect(b.layers.reduce((n, l) => n + l.fields.length, 0)).toBeLessThan(4);
   });
 });

@@ -1,16 +1,16 @@
 import { concatBytes, utf8Decode } from '../core/encoding.ts';
 import type { Problem } from '../wire/field.ts';
-import { decodeHttpMessage, describeHttp, headerHasToken, headerValue, looksLikeHttp, type HttpMessage } from '../wire/http/http.ts';
+import { decodeHttpMessage, describeHttp, headerHasToken, headerValue, type HttpMessage } from '../wire/http/http.ts';
 import { decodeWebSocketFrame, describeFrame, Opcode, opcodeName, type WebSocketFrame } from '../wire/websocket/frame.ts';
 import { websocketAccept } from '../wire/websocket/handshake.ts';
-import { looksLikeTls } from '../wire/tls/record.ts';
 import type { KeyStore } from './key-store.ts';
 import { signalingLayers } from './signaling.ts';
 import { TlsSession } from './tls-session.ts';
-import { detectFraming, framedLayers, framingName, nextFrame, type FramedMode } from './tcp-framing.ts';
-import { dataLayer, type PayloadContext } from './udp-payload.ts';
+import { framedLayers, framingName, nextFrame, type FramedMode } from './tcp-framing.ts';
+import { dataLayer } from './protocols/data.ts';
+import { tcpStreamRecognisers } from './table.ts';
 import type { Delivery } from './tcp-reassembly.ts';
-import type { Layer } from './types.ts';
+import type { Layer, PayloadContext } from './types.ts';
 
 /**
  * The application protocol on one direction of a TCP connection, parsed from the reassembled stream: HTTP/1.1
@@ -147,9 +147,9 @@ export class TcpApplication {
   /** Parses at most one unit at the start of the side's buffer, consuming it. */
   private step(src: string, s: Side, layers: Layer[], problems: Problem[], segment: Segment, own: { start: number; end: number; at: number } | undefined): void {
     if (s.mode === 'detect') {
-      if (looksLikeHttp(s.buf)) s.mode = 'http';
-      else if (looksLikeTls(s.buf)) s.mode = 'tls';
-      else if (detectFraming(s.buf)) s.mode = detectFraming(s.buf)!;
+      // the stream protocols recognised by their first bytes (table.ts `tcp.stream`), in their order
+      const mode = recognise(s.buf);
+      if (mode) s.mode = mode;
       else if (s.buf.length >= 16 || s.closed) s.mode = 'opaque';
       else return;
     }
@@ -167,7 +167,9 @@ export class TcpApplication {
       return { span: { offset: segment.offset, length: segment.length }, base: 0, bytes: s.buf.slice(0, length) };
     };
     if (s.mode === 'tls') {
-      const t = (this.tls ??= new TlsSession(this.keys, () => new TcpApplication())).step(src, s.buf, place);
+      const tls = (this.tls ??= new TlsSession(this.keys, () => new TcpApplication()));
+      tls.spans = this.ctx.spans !== false;
+      const t = tls.step(src, s.buf, place);
       if ('need' in t) {
         s.need = t.need;
         return;
@@ -233,7 +235,7 @@ export class TcpApplication {
       return;
     }
     // WebSocket frames (RFC 6455 §5)
-    const f = decodeWebSocketFrame(s.buf, 0, MAX_MESSAGE);
+    const f = decodeWebSocketFrame(s.buf, 0, MAX_MESSAGE, this.ctx.spans !== false);
     if (f.status === 'incomplete') {
       s.need = f.length;
       return;
@@ -308,6 +310,14 @@ export class TcpApplication {
     s.buf = s.buf.subarray(n);
     s.bufStart += n;
   }
+}
+
+function recognise(first: Uint8Array): Mode | undefined {
+  for (const r of tcpStreamRecognisers()) {
+    const m = r.recognise(first);
+    if (m) return m;
+  }
+  return undefined;
 }
 
 function shift<T extends { offset: number; children?: readonly T[] }>(f: T, by: number): T {

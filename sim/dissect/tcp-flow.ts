@@ -1,19 +1,13 @@
 import type { Problem } from '../wire/field.ts';
 import type { TcpHeader } from '../wire/tcp/tcp.ts';
-import { formatEndpoint } from './dissect.ts';
+import { formatEndpoint } from './endpoint.ts';
 import { flowKey } from './flow-state.ts';
 import type { KeyStore } from './key-store.ts';
 import { TcpApplication } from './tcp-app.ts';
 import { DEFAULT_TCP_LIMITS, TcpDirection, type ReassemblyLimits } from './tcp-reassembly.ts';
-import type { PayloadContext } from './udp-payload.ts';
-import type { Flow, Layer } from './types.ts';
+import type { Flow, PayloadContext, TcpSegmentResult } from './types.ts';
 
-/** What the TCP stream state adds to one segment: application layers, and notes and problems for the TCP layer. */
-export interface TcpSegmentResult {
-  readonly layers: Layer[];
-  readonly notes: string[];
-  readonly problems: Problem[];
-}
+export type { TcpSegmentResult } from './types.ts';
 
 interface Connection {
   readonly directions: Map<string, TcpDirection>;

@@ -1,8 +1,10 @@
 import { shiftFields, shiftProblems } from '../wire/field.ts';
 import { HEADER_SIZE, MAGIC_COOKIE } from '../wire/stun/constants.ts';
 import { tcpFrameLength } from '../wire/stun/demux.ts';
-import { channelDataLayers, dataLayer, dissectUdpPayload, type PayloadContext } from './udp-payload.ts';
-import type { Layer } from './types.ts';
+import { channelDataLayers } from './protocols/channel-data.ts';
+import { dataLayer } from './protocols/data.ts';
+import { dissectUdpPayload } from './udp-payload.ts';
+import type { Layer, PayloadContext } from './types.ts';
 
 /**
  * Datagram protocols carried over a TCP stream, recognised by content (never by port):

@@ -1,6 +1,6 @@
-import { findExtension } from '../wire/dtls/extensions.ts';
+import { findExtension } from '../wire/handshake/extensions.ts';
 import { handshakeLabel } from '../wire/dtls/describe.ts';
-import { Version, cipherSuiteName, namedGroupName } from '../wire/dtls/names.ts';
+import { Version, cipherSuiteName, namedGroupName } from '../wire/handshake/names.ts';
 import { isHelloRetryRequest, type TlsHandshakeBody } from '../wire/tls/handshake.ts';
 
 /** One handshake message with what a learner looks for first: SNI, ALPN, versions, key shares, the suite. */

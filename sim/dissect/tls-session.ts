@@ -1,10 +1,10 @@
 import { bytesEqual, toHex } from '../core/encoding.ts';
 import type { Field, Problem } from '../wire/field.ts';
 import { shiftFields, shiftProblems } from '../wire/field.ts';
-import { decodeAlert, describeAlert, type Alert } from '../wire/dtls/alert.ts';
-import { findExtension } from '../wire/dtls/extensions.ts';
+import { decodeAlert, describeAlert, type Alert } from '../wire/handshake/alert.ts';
+import { findExtension } from '../wire/handshake/extensions.ts';
 import { handshakeLabel } from '../wire/dtls/describe.ts';
-import { ContentType, ExtensionType, HandshakeType, Version, cipherSuiteName, contentTypeName } from '../wire/dtls/names.ts';
+import { ContentType, ExtensionType, HandshakeType, Version, cipherSuiteName, contentTypeName } from '../wire/handshake/names.ts';
 import { TlsHandshakeBuffer, decodeTlsHandshakes, isHelloRetryRequest } from '../wire/tls/handshake.ts';
 import { TLS_RECORD_HEADER_SIZE, decodeTlsRecord, type TlsRecord } from '../wire/tls/record.ts';
 import { exportKeyingMaterial, handshakeHash, verifyData } from '../crypto/prf.ts';
@@ -13,7 +13,10 @@ import type { KeyStore } from './key-store.ts';
 import type { Delivery } from './tcp-reassembly.ts';
 import { TLS12_AES_128_GCM_SUITES, cipher13, ciphers12, keyUpdate, openTlsRecord, shortRandom, type Cipher, type Role } from './tls-keys.ts';
 import { describeTlsHandshake } from './tls-describe.ts';
-import type { Layer } from './types.ts';
+import type { Layer, PayloadContext } from './types.ts';
+
+/** The payload context of decrypted application bytes read without field spans. */
+const NO_SPANS: PayloadContext = { spans: false };
 
 /**
  * TLS over TCP as the dissector sees it (RFC 8446, RFC 5246): records read one at a time from a direction's
@@ -39,7 +42,7 @@ export interface TlsRecordInfo {
 
 /** What an inner application parser must offer (TcpApplication does). */
 export interface InnerApplication {
-  feed(src: string, deliveries: readonly Delivery[], segment: { offset: number; length: number }, ended: boolean): { layers: Layer[]; problems: Problem[] };
+  feed(src: string, deliveries: readonly Delivery[], segment: { offset: number; length: number }, ended: boolean, ctx?: PayloadContext): { layers: Layer[]; problems: Problem[] };
 }
 
 export interface Placement {
@@ -81,6 +84,8 @@ export class TlsSession {
   private suite13: Tls13Suite | undefined;
   private master: Uint8Array | undefined;
   private inner: InnerApplication | undefined;
+  /** Whether the packet being dissected records field spans (set by the stream's application per packet). */
+  spans = true;
   private notes: string[] = [];
   private part: Part = { text: '' };
   /** The records of the packet being read so far (consecutive in the same packet), for its summary. */
@@ -106,7 +111,7 @@ export class TlsSession {
 
   /** Reads the record at the start of `buf` (a direction's unparsed stream); `place` positions it in the packet. */
   step(src: string, buf: Uint8Array, place: (length: number) => Placement): TlsStep {
-    const d = decodeTlsRecord(buf, 0);
+    const d = decodeTlsRecord(buf, 0, this.spans);
     if (d.status === 'incomplete') return { need: d.need };
     if (d.status === 'invalid') {
       const p = place(buf.length);
@@ -177,7 +182,7 @@ export class TlsSession {
       return [wire(`${this.versionText()} ChangeCipherSpec`)];
     }
     if (rec.contentType === ContentType.alert) {
-      const a = decodeAlert(rec.fragment);
+      const a = decodeAlert(rec.fragment, 0, this.spans);
       this.part = { text: `Alert (${describeAlert(a.value)})` };
       return [wire(`${this.versionText()} Alert (${describeAlert(a.value)})`, { alert: a.value }, shiftProblems(a.problems, p.base + TLS_RECORD_HEADER_SIZE))];
     }
@@ -188,7 +193,7 @@ export class TlsSession {
       this.part = { text: labels.length ? labels.join(', ') : 'Handshake (part of a message)' };
       const layer = wire(`${this.versionText()} ${labels.length ? labels.join(', ') : 'Handshake (part of a message)'}`, { handshakeTypes: types.map((t) => t.msgType) });
       // the messages' own fields when the record holds whole messages (a message split over records has none here)
-      const h = decodeTlsHandshakes(rec.fragment, p.base + TLS_RECORD_HEADER_SIZE, { variant: 'tls', tls13: this.version === 'TLS 1.3' });
+      const h = decodeTlsHandshakes(rec.fragment, p.base + TLS_RECORD_HEADER_SIZE, { variant: 'tls', tls13: this.version === 'TLS 1.3', spans: this.spans });
       const whole = !h.problems.some((x) => x.message.includes('runs past'));
       return [whole ? { ...layer, fields: h.fields, problems: h.problems } : layer];
     }
@@ -215,7 +220,7 @@ export class TlsSession {
 
   private handshakeMessage(src: string, bytes: Uint8Array): { msgType: number; label: string } {
     const msgType = bytes[0]!;
-    const d = decodeTlsHandshakes(bytes, 0, { variant: 'tls', tls13: this.version === 'TLS 1.3' });
+    const d = decodeTlsHandshakes(bytes, 0, { variant: 'tls', tls13: this.version === 'TLS 1.3', spans: this.spans });
     const body = d.value[0]?.body;
     const label = body ? describeTlsHandshake(body, msgType) : handshakeLabel(msgType);
     if (!body) return { msgType, label };
@@ -336,14 +341,14 @@ export class TlsSession {
     const extra: Layer[] = [];
     let value: TlsRecordInfo = inner;
     if (r.contentType === ContentType.handshake) {
-      const d = decodeTlsHandshakes(r.content, 0, { variant: 'tls', tls13: this.version === 'TLS 1.3' });
+      const d = decodeTlsHandshakes(r.content, 0, { variant: 'tls', tls13: this.version === 'TLS 1.3', spans: this.spans });
       const types = this.handshakeBytes(src, dir, r.content);
       label = types.map((t) => t.label).join(', ') || 'Handshake (part of a message)';
       fields = d.fields;
       problems = d.problems.filter((x) => !x.message.includes('runs past'));
       value = { ...inner, handshakeTypes: types.map((t) => t.msgType) };
     } else if (r.contentType === ContentType.alert) {
-      const a = decodeAlert(r.content);
+      const a = decodeAlert(r.content, 0, this.spans);
       label = `Alert (${describeAlert(a.value)})`;
       fields = a.fields;
       problems = a.problems;
@@ -351,7 +356,7 @@ export class TlsSession {
     } else if (r.contentType === ContentType.application_data) {
       label = `${r.content.length} bytes of application data`;
       this.inner ??= this.innerFactory();
-      const app = this.inner.feed(src, [{ streamOffset: dir.streamOffset, bytes: r.content }], span, false);
+      const app = this.inner.feed(src, [{ streamOffset: dir.streamOffset, bytes: r.content }], span, false, this.spans ? undefined : NO_SPANS);
       dir.streamOffset += r.content.length;
       // summary and classification copied by name: a layer may compute them lazily (a spread would drop them)
       for (const l of app.layers) extra.push({ ...l, summary: l.summary, ...(l.classification ? { classification: l.classification } : {}), plaintext: l.bytes ?? r.content });

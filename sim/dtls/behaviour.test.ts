@@ -4,7 +4,7 @@ import { utf8Decode, utf8Encode } from '../core/encoding.ts';
 import type { Link } from '../net/link.ts';
 import type { Network } from '../net/network.ts';
 import { decodeDatagram } from '../wire/dtls/datagram.ts';
-import { AlertDescription } from '../wire/dtls/names.ts';
+import { AlertDescription } from '../wire/handshake/names.ts';
 import { peekUdpDatagram } from '../wire/ip/udp-datagram.ts';
 import { DtlsEndpoint } from './endpoint.ts';
 import { dtlsPair } from './test-pair.ts';

@@ -8,10 +8,10 @@ import {
   signatureAlgorithmsExtension,
   supportedGroupsExtension,
   useSrtpExtension,
-} from '../wire/dtls/extensions.ts';
+} from '../wire/handshake/extensions.ts';
 import type { HandshakeBody } from '../wire/dtls/handshake.ts';
-import type { ClientHello } from '../wire/dtls/hello.ts';
-import { AlertDescription, CipherSuite, EcCurveType, SignatureScheme, cipherSuiteName, namedGroupName, srtpProfileName } from '../wire/dtls/names.ts';
+import type { ClientHello } from '../wire/handshake/hello.ts';
+import { AlertDescription, CipherSuite, EcCurveType, SignatureScheme, cipherSuiteName, namedGroupName, srtpProfileName } from '../wire/handshake/names.ts';
 import { ecdheSharedSecret, generateEcdheKeyPair, type EcdheGroupCode } from '../crypto/ecdhe.ts';
 import { signCertificateVerify, verifyServerKeyExchange } from '../crypto/ecdsa.ts';
 import { DTLS_1_2 } from './record-layer.ts';

@@ -1,6 +1,6 @@
 import type { TransportAddress } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
-import { NamedGroup, SrtpProtectionProfile } from '../wire/dtls/names.ts';
+import { NamedGroup, SrtpProtectionProfile } from '../wire/handshake/names.ts';
 import type { EcdheGroupCode } from '../crypto/ecdhe.ts';
 import { INITIAL_RETRANSMIT_TIMEOUT, MAX_RETRANSMIT_TIMEOUT } from './flights.ts';
 import type { DtlsIdentity } from './identity.ts';

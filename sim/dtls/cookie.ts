@@ -2,7 +2,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesEqual, concatBytes, utf8Encode } from '../core/encoding.ts';
 import type { TransportAddress } from '../core/endpoint.ts';
-import type { ClientHello } from '../wire/dtls/hello.ts';
+import type { ClientHello } from '../wire/handshake/hello.ts';
 import { encodeHandshakeBody } from '../wire/dtls/handshake.ts';
 
 /**

@@ -3,7 +3,7 @@ import type { TransportAddress } from '../core/endpoint.ts';
 import type { Micros } from '../core/time.ts';
 import { fragmentHandshakeBody } from '../wire/dtls/fragment.ts';
 import { HANDSHAKE_HEADER_SIZE } from '../wire/dtls/handshake.ts';
-import { ContentType } from '../wire/dtls/names.ts';
+import { ContentType } from '../wire/handshake/names.ts';
 import { encodeRecord } from '../wire/dtls/record.ts';
 import type { DtlsConfig } from './config.ts';
 import { backoff, type FlightNumber, type FlightSpec, type FlightState } from './flights.ts';

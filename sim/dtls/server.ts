@@ -7,9 +7,9 @@ import {
   renegotiationInfoExtension,
   useSrtpExtension,
   type Extension,
-} from '../wire/dtls/extensions.ts';
+} from '../wire/handshake/extensions.ts';
 import type { HandshakeBody } from '../wire/dtls/handshake.ts';
-import { AlertDescription, CipherSuite, ClientCertificateType, SignatureScheme, namedGroupName, srtpProfileName } from '../wire/dtls/names.ts';
+import { AlertDescription, CipherSuite, ClientCertificateType, SignatureScheme, namedGroupName, srtpProfileName } from '../wire/handshake/names.ts';
 import { ecdheSharedSecret, generateEcdheKeyPair } from '../crypto/ecdhe.ts';
 import { signServerKeyExchange, verifyCertificateVerify } from '../crypto/ecdsa.ts';
 import { DTLS_1_2 } from './record-layer.ts';

@@ -4,7 +4,7 @@ import type { EcdheKeyPair } from '../crypto/ecdhe.ts';
 import { formatKeyLogLine } from '../crypto/keylog.ts';
 import { exportKeyingMaterial, extendedMasterSecret, handshakeHash, keyExpansion, masterSecret, verifyData, DTLS_SRTP_LABEL, type KeyBlock } from '../crypto/prf.ts';
 import type { ParsedCertificate } from '../crypto/x509.ts';
-import { CipherSuite, namedGroupName, srtpProfileName } from '../wire/dtls/names.ts';
+import { CipherSuite, namedGroupName, srtpProfileName } from '../wire/handshake/names.ts';
 
 /**
  * What one handshake has agreed so far: randoms, the transcript the hashes cover, the key exchange and the

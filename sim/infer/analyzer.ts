@@ -21,6 +21,7 @@ import { TurnLog } from './turn.ts';
 import { SightingIndex, type SeenDatagram } from './sightings.ts';
 import type { ChannelData } from '../wire/stun/channel-data.ts';
 import type { IpDatagram } from '../wire/ip/datagram.ts';
+import type { PassHop, PassObserver } from '../pass/pass.ts';
 
 /**
  * Inference from packets alone (DESIGN.md: "the same analyzers can infer notes from packets"): lanes and
@@ -80,7 +81,7 @@ export interface TurnAllocation {
   readonly packet: number;
 }
 
-export class CaptureAnalyzer {
+export class CaptureAnalyzer implements PassObserver {
   readonly lanes = new Map<string, Lane>();
   readonly conversations = new Map<string, Conversation>();
   readonly natTies: NatTie[] = [];
@@ -116,6 +117,11 @@ export class CaptureAnalyzer {
   /** Records an inferred note: a body built by its folder's emit helper (the type a component's note of that kind has too). */
   private note(t: Micros, source: string, body: NoteBody, packet: number): void {
     this.notes.push({ t, source, kind: body.kind, text: body.text, packet, inferred: true, ...(body.data ? { data: body.data } : {}) });
+  }
+
+  /** As an observer of the dissection pass: the hop's bytes and vantage point let copies of a datagram be recognised. */
+  hop(p: DissectedPacket, h: PassHop): void {
+    this.observe(p, h.index, h.t, h.bytes, h.vantage ?? '');
   }
 
   /**

@@ -1,9 +1,12 @@
 import type { Note } from '../core/trace.ts';
 import type { Capture } from '../wire/pcap/capture.ts';
-import { Dissector } from '../dissect/dissector.ts';
+import type { Dissector } from '../dissect/dissector.ts';
+import { DissectionPass } from '../pass/pass.ts';
+import { CaptureFeed } from '../pass/capture-feed.ts';
 import type { DissectedPacket } from '../dissect/types.ts';
 import { formatTurnStory } from './turn.ts';
-import { CaptureAnalyzer, TIE_EVIDENCE, type NatTie, type TieEvidence } from './analyzer.ts';
+import { CaptureAnalyzer, TIE_EVIDENCE, type TieEvidence } from './analyzer.ts';
+import { TIE_NOTE, tieChains } from './ties.ts';
 import { jitterMs, jitterNotApplicable, streamLoss, type InferredStream, type RtxSignaled } from './streams.ts';
 import { toHex } from '../core/encoding.ts';
 import type { FlowState } from '../dissect/flow-state.ts';
@@ -22,29 +25,14 @@ export interface StoryOptions {
   readonly keyLog?: string;
 }
 
-/** Dissects every packet of a capture in order and infers what happened. */
+/** Dissects every packet of a capture in order (the one dissection pass) and infers what happened. */
 export function analyzeCapture(capture: Capture, options: StoryOptions = {}): CaptureStory {
-  const dissector = new Dissector(options.keyLog ? { keyLog: options.keyLog } : {});
-  const analyzer = new CaptureAnalyzer(dissector.flows);
+  const pass = new DissectionPass(options.keyLog ? { keyLog: options.keyLog } : {});
+  const analyzer = new CaptureAnalyzer(pass.dissector.flows);
   const packets: DissectedPacket[] = [];
-  const t0 = capture.packets.find((p) => p.time)?.time?.us ?? 0;
-  let secret = 0;
-  let lastT = 0;
-  for (const raw of capture.packets) {
-    // a Decryption Secrets Block applies from the packet that follows it (pcapng §4.7)
-    while (secret < capture.secrets.length && capture.secrets[secret]!.beforePacket <= raw.index) {
-      const s = capture.secrets[secret++]!;
-      if (s.text) dissector.addKeyLog(s.text);
-    }
-    const t = raw.time ? raw.time.us - t0 : lastT;
-    lastT = t;
-    // with several interfaces (our exports: one per link) each is its own vantage point
-    const vantage = capture.interfaces.length > 1 ? (capture.interfaces[raw.interfaceId]?.name ?? `if${raw.interfaceId}`) : undefined;
-    const p = dissector.packet(raw.data, { index: raw.index, linkType: raw.linkType, t, ...(vantage ? { vantage } : {}) });
-    packets.push(p);
-    analyzer.observe(p, raw.index, t, raw.data, vantage ?? '');
-  }
-  return { packets, analyzer, dissector, notes: analyzer.finish(lastT) };
+  pass.observe(analyzer).observe({ hop: (p) => void packets.push(p) });
+  new CaptureFeed(pass).all(capture);
+  return { packets, analyzer, dissector: pass.dissector, notes: analyzer.finish(pass.lastT) };
 }
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
@@ -55,33 +43,6 @@ function jitterText(st: InferredStream, rtx: RtxSignaled): string {
   if (na) return `jitter not applicable: ${na}`;
   return `jitter ${jitterMs(st).toFixed(2)} ms${st.clockRateAssumed ? ` (clock ${st.clockRate} Hz assumed)` : ''}`;
 }
-
-/** Rewrites chained through nested NATs (inside → middle → outside), each tie in exactly one chain. */
-function chains(ties: readonly NatTie[]): NatTie[][] {
-  const from = new Map<string, NatTie[]>();
-  for (const t of ties) from.set(t.inside, [...(from.get(t.inside) ?? []), t]);
-  const outsides = new Set(ties.map((t) => t.outside));
-  const used = new Set<NatTie>();
-  const out: NatTie[][] = [];
-  for (const start of [...ties.filter((t) => !outsides.has(t.inside)), ...ties]) {
-    if (used.has(start)) continue;
-    const chain = [start];
-    used.add(start);
-    for (let next = from.get(start.outside)?.find((t) => !used.has(t)); next && chain.length < 8; next = from.get(next.outside)?.find((t) => !used.has(t))) {
-      chain.push(next);
-      used.add(next);
-    }
-    out.push(chain);
-  }
-  return out;
-}
-
-/** What each kind of tie means, after its label. */
-const TIE_NOTE: Readonly<Record<TieEvidence, string>> = {
-  rewritten: ' (the same datagram on both sides of a NAT)',
-  reflexive: ' (what the server saw; a NAT in between when they differ)',
-  relayed: " (the TURN server's address, standing for the client; not a NAT)",
-};
 
 /** The inferred story in words: lanes, conversations, NAT, TURN, ICE checklist, DTLS, streams (`--summary`). */
 export function formatStory(s: CaptureStory): string {
@@ -107,7 +68,7 @@ export function formatStory(s: CaptureStory): string {
       const ties = a.natTies.filter((n) => n.evidence === kind);
       if (!ties.length) continue;
       out.push(`  ${TIE_EVIDENCE[kind]}${TIE_NOTE[kind]}:`);
-      if (kind === 'rewritten') for (const chain of chains(ties)) out.push(`    ${[chain[0]!.inside, ...chain.map((n) => n.outside)].join(' → ')} (${chain.map((n) => n.how).join('; ')})`);
+      if (kind === 'rewritten') for (const chain of tieChains(ties)) out.push(`    ${[chain[0]!.inside, ...chain.map((n) => n.outside)].join(' → ')} (${chain.map((n) => n.how).join('; ')})`);
       else for (const n of ties) out.push(`    ${n.inside} → ${n.outside} (${n.how})`);
     }
   }

@@ -9,7 +9,7 @@ import { DtlsEndpoint } from '../dtls/endpoint.ts';
 import { MediaSession, type MediaOptions } from '../media/session.ts';
 import { SrtpSession } from '../srtp/session.ts';
 import { demux } from '../wire/demux.ts';
-import { srtpProfileName } from '../wire/dtls/names.ts';
+import { srtpProfileName } from '../wire/handshake/names.ts';
 
 export interface DtlsPeerOptions extends DtlsEndpointOptions {
   /** Media to send once SRTP is keyed; none by default. */

@@ -16,7 +16,7 @@ import type { JsepMessage } from '../signaling/jsep.ts';
 import { jsep, type SignalingMessage } from '../signaling/message.ts';
 import type { SrtpSession } from '../srtp/session.ts';
 import { IceDtlsSrtpTransport } from '../webrtc/transport.ts';
-import { srtpProfileName } from '../wire/dtls/names.ts';
+import { srtpProfileName } from '../wire/handshake/names.ts';
 import { answerSetup, dtlsRoleFor, readDescription, writeDescription, type MediaSectionSpec, type RemoteDescription } from './sdp.ts';
 
 export interface WebRtcPeerOptions {

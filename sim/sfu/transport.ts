@@ -6,7 +6,7 @@ import type { DtlsEndpoint } from '../dtls/endpoint.ts';
 import type { DtlsIdentity } from '../dtls/identity.ts';
 import { IceAgent } from '../ice/agent.ts';
 import type { SrtpSession } from '../srtp/session.ts';
-import { srtpProfileName } from '../wire/dtls/names.ts';
+import { srtpProfileName } from '../wire/handshake/names.ts';
 import { IceDtlsSrtpTransport } from '../webrtc/transport.ts';
 
 /**

@@ -5,7 +5,7 @@ import { decodeIPv4 } from './ip/ipv4.ts';
 import { decodeUdp } from './ip/udp.ts';
 import { encodeUdpDatagram } from './ip/udp-datagram.ts';
 import { decodeRtp, encodeRtp } from './rtp/rtp.ts';
-import { Reader, withoutSpans } from './reader.ts';
+import { Reader } from './reader.ts';
 import { utf8Encode } from '../core/encoding.ts';
 import { decodeSrtcp } from './srtp/protected.ts';
 import { SRTP_PROFILES } from './srtp/profiles.ts';
@@ -21,13 +21,12 @@ function broken(): Uint8Array {
 describe('decoders reusing one Reader', () => {
   for (const spans of [false, true]) {
     it(`IPv4 problems and fields of one call survive the next call (spans ${spans ? 'on' : 'off'})`, () => {
-      const run = <T>(fn: () => T): T => (spans ? fn() : withoutSpans(fn));
-      const bad = run(() => decodeIPv4(broken()));
+      const bad = decodeIPv4(broken(), 0, undefined, spans);
       const before = bad.problems.map((p) => p.message);
       const fieldsBefore = bad.fields.map((f) => f.name);
       expect(before.length).toBe(2);
-      const ok = run(() => decodeIPv4(good));
-      run(() => decodeIPv4(broken().subarray(0, 12)));
+      const ok = decodeIPv4(good, 0, undefined, spans);
+      decodeIPv4(broken().subarray(0, 12), 0, undefined, spans);
       expect(ok.problems).toEqual([]);
       expect(bad.problems.map((p) => p.message)).toEqual(before);
       expect(bad.fields.map((f) => f.name)).toEqual(fieldsBefore);
@@ -36,7 +35,7 @@ describe('decoders reusing one Reader', () => {
   }
 
   it('a clean decode hands out the shared frozen empty list, which nobody can add to', () => {
-    const d = withoutSpans(() => decodeIPv4(good));
+    const d = decodeIPv4(good, 0, undefined, false);
     expect(d.problems).toEqual([]);
     expect(Object.isFrozen(d.problems)).toBe(true);
     expect(Object.isFrozen(d.fields)).toBe(true);
@@ -44,8 +43,8 @@ describe('decoders reusing one Reader', () => {
 
   it('UDP and RTP keep the problems of each call apart', () => {
     const udp = good.subarray(20);
-    const short = withoutSpans(() => decodeUdp(udp.subarray(0, 4)));
-    const whole = withoutSpans(() => decodeUdp(udp));
+    const short = decodeUdp(udp.subarray(0, 4), { spans: false });
+    const whole = decodeUdp(udp, { spans: false });
     expect(short.problems[0]?.message).toMatch(/truncated/);
     expect(whole.problems).toEqual([]);
     const rtp = encodeRtp({ payloadType: 111, sequenceNumber: 1, timestamp: 2, ssrc: 3, payload: new Uint8Array(8) });
@@ -62,7 +61,7 @@ describe('decoders reusing one Reader', () => {
     const rtp = encodeRtp({ payloadType: 96, sequenceNumber: 7, timestamp: 9, ssrc: 0xabcdef01, payload: new Uint8Array(4) });
     for (const cut of [3, 5, 9, 11]) {
       const on = decodeRtp(rtp.subarray(0, cut));
-      const off = withoutSpans(() => decodeRtp(rtp.subarray(0, cut)));
+      const off = decodeRtp(rtp.subarray(0, cut), { spans: false });
       expect(off.problems).toEqual(on.problems);
       expect(off.value).toEqual(on.value);
       expect(on.problems[0]?.message).toMatch(/^truncated: (sequence number|timestamp|SSRC) needs/);
@@ -75,10 +74,10 @@ describe('decoders reusing one Reader', () => {
     const packet = new Uint8Array(8 + 4 + 10);
     packet.set([0x80, 200, 0, 1, 0x12, 0x34, 0x56, 0x78]);
     packet[8] = 0x80; // E flag, index 0
-    const whole = withoutSpans(() => decodeSrtcp(packet, profile));
+    const whole = decodeSrtcp(packet, profile, 0, false);
     expect(short.problems[0]?.message).toMatch(/too few for SRTCP/);
     expect(whole.problems).toEqual([]);
-    expect(withoutSpans(() => decodeSrtcp(packet, profile)).value).toEqual(decodeSrtcp(packet, profile).value);
+    expect(decodeSrtcp(packet, profile, 0, false).value).toEqual(decodeSrtcp(packet, profile).value);
     expect(whole.value).toMatchObject({ packetType: 200, ssrc: 0x12345678, encrypted: true, index: 0 });
   });
 

@@ -10,50 +10,6 @@ interface OpenGroup {
 const NO_PROBLEMS: readonly Problem[] = Object.freeze([]);
 const NO_FIELDS: readonly Field[] = Object.freeze([]);
 
-/** Whether Readers created now record field spans; see `withoutSpans`. */
-let recordSpans = true;
-
-/**
- * Runs `fn` with span recording off for every Reader created inside it: the same decoders give the same values and
- * problems, only `fields` stay empty. A packet list needs no spans (the hex view of one packet does), and building
- * them is most of a decoder's allocation. Synchronous, so the switch cannot leak into other work.
- */
-export function withoutSpans<T>(fn: () => T): T {
-  const before = recordSpans;
-  recordSpans = false;
-  try {
-    return fn();
-  } finally {
-    recordSpans = before;
-  }
-}
-
-/** Runs `fn` with span recording on (the default), even inside `withoutSpans`: for spans asked for later. */
-export function withSpans<T>(fn: () => T): T {
-  const before = recordSpans;
-  recordSpans = true;
-  try {
-    return fn();
-  } finally {
-    recordSpans = before;
-  }
-}
-
-/**
- * Turns span recording on or off for Readers created from now on and returns the previous setting, for a caller
- * that restores it in a `finally` (what `withoutSpans` does, without a closure per call).
- */
-export function switchSpans(on: boolean): boolean {
-  const before = recordSpans;
-  recordSpans = on;
-  return before;
-}
-
-/** Whether Readers created now record spans (false inside `withoutSpans`). */
-export function spansOn(): boolean {
-  return recordSpans;
-}
-
 /**
  * A bounds-checked cursor over bytes that records a span for every named read.
  * Reading past the end never throws: it yields zeros (or fewer bytes), records one "truncated" problem,
@@ -68,33 +24,40 @@ export class Reader {
   private truncatedAt = -1;
   /** Only for 64-bit reads; the narrower ones combine bytes directly (no view per reader). */
   private view: DataView | undefined;
-  /** False inside `withoutSpans`: field(), group() and named reads record nothing. */
-  spans = recordSpans;
+  /**
+   * Whether field(), group() and named reads record spans. A packet list needs none (the hex view of one packet
+   * does), and building them is most of a decoder's allocation: the same decoders, handed `spans: false`, give the
+   * same values and problems with `fields` left empty. A decoder passes its reader's choice to any reader it opens.
+   */
+  spans: boolean;
 
   /**
    * @param bytes the buffer; @param base the absolute offset of bytes[0] in the outermost buffer, so spans of a
-   * payload decoded on its own land on the right bytes of the whole packet; @param end where reading stops.
+   * payload decoded on its own land on the right bytes of the whole packet; @param end where reading stops;
+   * @param spans whether to record field spans.
    */
   constructor(
     public buf: Uint8Array,
     public base = 0,
     start = 0,
     public end = buf.length,
+    spans = true,
   ) {
     this.pos = start;
+    this.spans = spans;
   }
 
   /**
-   * Points the reader at new bytes, as `new Reader(buf, base)` would (span recording as it is now), so a decoder
+   * Points the reader at new bytes, as `new Reader(buf, base, 0, buf.length, spans)` would, so a decoder
    * can keep one Reader instead of making one per call. Only for a decoder that hands out what it read before it
    * is called again (not reentrant) and that hands out `problemList()` and `fieldList()`, never the lists themselves.
    */
-  reset(buf: Uint8Array, base = 0): this {
+  reset(buf: Uint8Array, base = 0, spans = true): this {
     this.buf = buf;
     this.base = base;
     this.pos = 0;
     this.end = buf.length;
-    this.spans = recordSpans;
+    this.spans = spans;
     this.truncatedAt = -1;
     this.view = undefined;
     this.stack = undefined;

@@ -122,6 +122,13 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('visualizer in Chromiu
     expect(protos).toContain('TURN-CHANNELDATA');
     await page.locator('[data-testid=filter-proto]').selectOption({ label: 'STUN' });
     await expect.poll(() => page.locator('.list-row[data-hop]').first().locator('.proto').textContent()).toBe('STUN');
+    // the class's colour comes from the dissector's protocol list (sim/dissect/registry.ts): STUN's #ffd166
+    expect(await page.locator('.list-row[data-hop]').first().locator('.proto').evaluate((e) => getComputedStyle(e).color)).toBe('rgb(255, 209, 102)');
+    await page.locator('[data-testid=filter-proto]').selectOption({ label: 'TURN-CHANNELDATA' });
+    await expect.poll(() => page.locator('.list-row[data-hop]').first().locator('.proto').textContent()).toBe('TURN-CHANNELDATA');
+    expect(await page.locator('.list-row[data-hop]').first().locator('.proto').evaluate((e) => getComputedStyle(e).color)).toBe('rgb(244, 162, 97)');
+    await page.locator('[data-testid=filter-proto]').selectOption({ label: 'STUN' });
+    await expect.poll(() => page.locator('.list-row[data-hop]').first().locator('.proto').textContent()).toBe('STUN');
     await page.locator('.list-row[data-hop]').first().click();
     await expect.poll(() => page.locator('[data-testid=classification]').first().textContent()).toMatch(/first byte 0x0[0-3] is in 0–3: STUN/);
     await page.screenshot({ path: artifact('05-dropped-capture-stun.png') });

@@ -1,12 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { expect } from 'vitest';
 import { toHex } from '../../sim/core/encoding.ts';
-import type { StunMessage } from '../../sim/wire/stun/index.ts';
-import type { RtpPacket } from '../../sim/wire/rtp/rtp.ts';
-import type { DissectedRecord } from '../../sim/wire/dtls/datagram.ts';
-import type { HandshakeFragment } from '../../sim/wire/dtls/handshake.ts';
-import type { HttpMessage, HttpRequestLine, HttpStatusLine } from '../../sim/wire/http/http.ts';
-import type { WebSocketFrame } from '../../sim/wire/websocket/frame.ts';
+import type { HttpRequestLine, HttpStatusLine } from '../../sim/wire/http/http.ts';
 import type { DissectedPacket } from '../../sim/dissect/types.ts';
 
 /**
@@ -40,6 +35,10 @@ const FIELDS = [
   'websocket.opcode',
   'websocket.fin',
   'websocket.mask',
+  'icmp.type',
+  'icmp.code',
+  'icmpv6.type',
+  'icmpv6.code',
 ] as const;
 
 export function tshark(file: string, keyLog: string | undefined): string[][] {
@@ -58,7 +57,7 @@ function ourStun(p: DissectedPacket): Map<string, number> {
   const m = new Map<string, number>();
   for (const l of p.layers) {
     if (l.protocol !== 'STUN' || !l.value) continue;
-    const s = l.value as StunMessage;
+    const s = l.value;
     const cls = { request: 0, indication: 1, success: 2, error: 3 }[s.class];
     const type = ((s.method & 0xf80) << 2) | ((cls & 2) << 7) | ((s.method & 0x70) << 1) | ((cls & 1) << 4) | (s.method & 0xf);
     m.set(toHex(s.transactionId), type);
@@ -70,11 +69,12 @@ function ourHandshakeTypes(p: DissectedPacket): number[] {
   const out: number[] = [];
   for (const l of p.layers) {
     if (l.protocol !== 'DTLS' || !l.value) continue;
-    if (l.plaintext) {
-      if (Array.isArray(l.value)) for (const m of l.value as { fragment: HandshakeFragment }[]) out.push(m.fragment.msgType);
+    const v = l.value;
+    if ('decrypted' in v) {
+      if (v.decrypted === 'handshake') for (const m of v.messages) out.push(m.fragment.msgType);
       continue;
     }
-    for (const r of l.value as DissectedRecord[]) if (r.content.kind === 'handshake') for (const m of r.content.messages) out.push(m.fragment.msgType);
+    for (const r of v) if (r.content.kind === 'handshake') for (const m of r.content.messages) out.push(m.fragment.msgType);
   }
   return out;
 }
@@ -85,22 +85,32 @@ export function compareWithTshark(packets: readonly DissectedPacket[], rows: rea
   expect(rows.length).toBe(packets.length);
   let compared = 0;
   for (const row of rows) {
-    const [no, ids, types, ssrcs, seqs, hs, usport, udport, tsport, tdport, methods, uris, codes, opcodes, fins, masks] = row;
+    const [no, ids, types, ssrcs, seqs, hs, usport, udport, tsport, tdport, methods, uris, codes, opcodes, fins, masks, icmpType, icmpCode, icmp6Type, icmp6Code] = row;
     const p = packets[Number(no) - 1]!;
     const sport = usport || tsport;
     const dport = udport || tdport;
+    // an ICMP error's ports are those of the datagram it quotes (tshark dissects the quote as IP and UDP again)
+    const quoted = p.layers.flatMap((l) => ((l.protocol === 'UDP' || l.protocol === 'TCP') && l.quoted && l.value ? [l.value] : []))[0];
+    const ports = quoted ?? p.flow;
     if (sport) {
-    expect(p.flow?.srcPort, `frame ${no}`).toBe(Number(sport.split(',')[0]));
-    compared++;
-  }
-    if (dport) expect(p.flow?.dstPort, `frame ${no}`).toBe(Number(dport.split(',')[0]));
+      expect(ports?.srcPort, `frame ${no}`).toBe(Number(sport.split(',')[0]));
+      compared++;
+    }
+    if (dport) expect(ports?.dstPort, `frame ${no}`).toBe(Number(dport.split(',')[0]));
+    const icmp = p.layers.flatMap((l) => ((l.protocol === 'ICMP' || l.protocol === 'ICMPv6') && l.value ? [l.value] : []))[0];
+    if (icmpType || icmp6Type) {
+      expect(icmp, `frame ${no}: tshark says ICMP`).toBeDefined();
+      expect(icmp!.type, `frame ${no} ICMP type`).toBe(Number(list(icmpType || icmp6Type)[0]));
+      expect(icmp!.code, `frame ${no} ICMP code`).toBe(Number(list(icmpCode || icmp6Code)[0]));
+      compared++;
+    } else expect(icmp, `frame ${no}: tshark sees no ICMP`).toBeUndefined();
     // HTTP messages and WebSocket frames tshark finds in a frame (after its own TCP reassembly), in order
-    const http = p.layers.filter((l) => l.protocol === 'HTTP' && l.value).map((l) => l.value as HttpMessage);
+    const http = p.layers.flatMap((l) => (l.protocol === 'HTTP' && l.value ? [l.value] : []));
     const requests = http.filter((m) => m.start.kind === 'request').map((m) => m.start as HttpRequestLine);
     expect(requests.map((r) => r.method), `frame ${no} HTTP methods`).toEqual(list(methods));
     expect(requests.map((r) => r.target), `frame ${no} HTTP URIs`).toEqual(list(uris));
     expect(http.filter((m) => m.start.kind === 'response').map((m) => String((m.start as HttpStatusLine).status)), `frame ${no} HTTP status`).toEqual(list(codes));
-    const ws = p.layers.filter((l) => l.protocol === 'WEBSOCKET' && l.value).map((l) => l.value as WebSocketFrame);
+    const ws = p.layers.flatMap((l) => (l.protocol === 'WEBSOCKET' && l.value ? [l.value] : []));
     expect(ws.map((f) => String(f.opcode)), `frame ${no} WebSocket opcodes`).toEqual(list(opcodes));
     // tshark prints booleans as 1/0 (or True/False in older versions)
     const bool = (x: string): boolean => x === '1' || x === 'True';
@@ -114,9 +124,9 @@ export function compareWithTshark(packets: readonly DissectedPacket[], rows: rea
     });
     const ssrcList = list(ssrcs);
     if (ssrcList.length) {
-      const rtp = p.layers.find((l) => (l.protocol === 'RTP' || l.protocol === 'SRTP') && !l.plaintext);
+      const rtp = p.layers.flatMap((l) => ((l.protocol === 'RTP' || l.protocol === 'SRTP') && !l.plaintext ? [l] : []))[0];
       expect(rtp, `frame ${no}: tshark says RTP`).toBeDefined();
-      const h = (rtp!.value as RtpPacket).header;
+      const h = rtp!.value!.header;
       expect(h.ssrc, `frame ${no}`).toBe(Number(ssrcList[0]));
       expect(h.sequenceNumber, `frame ${no}`).toBe(Number(list(seqs)[0]));
       compared++;

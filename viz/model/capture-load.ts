@@ -1,6 +1,7 @@
 import type { Trace } from '../../sim/core/trace.ts';
 import { CaptureAnalyzer } from '../../sim/infer/analyzer.ts';
-import { Dissector } from '../../sim/dissect/dissector.ts';
+import { CaptureFeed } from '../../sim/pass/capture-feed.ts';
+import { DissectionPass } from '../../sim/pass/pass.ts';
 import { applyCaptureEvent, emptyCapture, type CaptureEvent } from '../../sim/wire/pcap/capture.ts';
 import { CaptureReader } from '../../sim/wire/pcap/capture-reader.ts';
 import { captureToTrace } from '../../sim/wire/pcap/capture-to-trace.ts';
@@ -40,57 +41,45 @@ export interface LoadedCapture {
 export function loadCapture(all: Uint8Array, name: string, progress?: (done: number, total: number) => void, keyLog?: KeyLogFile): LoadedCapture {
   const c = emptyCapture();
   const r = new CaptureReader();
-  const dissector = new Dissector({ spans: false });
-  const analyzer = new CaptureAnalyzer(dissector.flows);
-  const watch = new DecryptionWatch(dissector.flows);
-  const keyLogs: string[] = [];
-  let blocks = 0;
-  if (keyLog) {
-    dissector.addKeyLog(keyLog.text);
-    keyLogs.push(keyLog.text);
-  }
+  // the one dissection pass, as `rtclab dissect --summary` makes it: the analyzer gets every packet's bytes and
+  // vantage point, so copies of a datagram are counted once and NAT rewrites tie addresses together
+  const pass = new DissectionPass({ spans: false, ...(keyLog ? { keyLogs: [keyLog.text] } : {}) });
+  const flows = pass.dissector.flows;
+  const analyzer = new CaptureAnalyzer(flows);
+  const watch = new DecryptionWatch(flows);
   const srtp = new SrtpStreamCollector();
   const labels = new LabelOverrideCollector();
-  let origin: number | undefined;
-  let lastT = 0;
+  pass.observe(analyzer).observe({
+    hop: (p, h) => {
+      watch.observe(p, h.index, h.t);
+      labels.observe(h.index, p);
+      srtp.observe(p, h.t, h.t, { first: true, last: true, delivered: true, from: p.src, to: p.dst });
+    },
+  });
+  let blocks = 0;
+  const feed = new CaptureFeed(pass, { secret: () => void blocks++ });
   const onEvent = (e: CaptureEvent): void => {
     applyCaptureEvent(c, e);
-    // a Decryption Secrets Block applies from the packet that follows it (pcapng §4.7)
-    if (e.kind === 'secret' && e.secret.text) {
-      dissector.addKeyLog(e.secret.text);
-      keyLogs.push(e.secret.text);
-      blocks++;
-    }
-    if (e.kind !== 'packet') return;
-    const raw = e.packet;
-    if (origin === undefined && raw.time) origin = raw.time.us;
-    const t = raw.time && origin !== undefined ? raw.time.us - origin : lastT;
-    lastT = t;
-    // with several interfaces (our own exports: one per link) each is its own vantage point
-    const vantage = c.interfaces.length > 1 ? (c.interfaces[raw.interfaceId]?.name ?? `if${raw.interfaceId}`) : undefined;
-    const p = dissector.packet(raw.data, { index: raw.index, linkType: raw.linkType, link: raw.link, t, ...(vantage ? { vantage } : {}) });
-    analyzer.observe(p, raw.index, t);
-    watch.observe(p, raw.index, t);
-    labels.observe(raw.index, p);
-    srtp.observe(p, t, t, { first: true, last: true, delivered: true, from: p.src, to: p.dst });
+    feed.event(e);
   };
   const CHUNK = 1 << 20;
   for (let o = 0; o < all.length; o += CHUNK) {
-    for (const e of r.push(all.subarray(o, Math.min(all.length, o + CHUNK)))) onEvent(e);
+    r.pushEach(all.subarray(o, Math.min(all.length, o + CHUNK)), onEvent);
     progress?.(Math.min(all.length, o + CHUNK), all.length);
   }
-  for (const e of r.end()) onEvent(e);
+  r.endEach(onEvent);
   const problems = c.problems.map((p) => `${p.fatal ? 'error' : 'warning'} at byte ${p.offset}: ${p.message}`);
   if (c.packets.length === 0) {
     throw new Error(`${name} could not be read as pcap or pcapng${problems.length ? ` (${problems.join('; ')})` : ': it holds no packets'}`);
   }
   const base = captureToTrace(c, name);
-  const inferred = analyzer.finish(lastT);
+  pass.finish();
+  const inferred = analyzer.notes;
   const trace: Trace = { ...base, notes: [...base.notes, ...inferred, ...watch.notes].sort((a, b) => a.t - b.t) };
   const warnings = problems.length ? [`${name}: ${c.packets.length} packets read, then ${problems.join('; ')}`] : [];
   const dsb = blocks > 0 ? `the capture's Decryption Secrets Block${blocks > 1 ? 's' : ''}` : '';
   const source = keyLog ? `${keyLog.name}${dsb ? ` and ${dsb}` : ''}` : dsb;
-  const keys = keyLogs.length > 0 ? watch.report(source) : undefined;
+  const keys = pass.keyLogs.length > 0 ? watch.report(source) : undefined;
   const overrides = labels.table(frameToHop(base.notes), (hop) => base.hops[hop]?.bytes);
-  return { trace, srtp: srtp.table(), warnings, keyLogs, vantages: c.interfaces.length > 1, labels: overrides, ...(keys ? { keys } : {}) };
+  return { trace, srtp: srtp.table(), warnings, keyLogs: pass.keyLogs, vantages: c.interfaces.length > 1, labels: overrides, ...(keys ? { keys } : {}) };
 }

@@ -5,7 +5,6 @@ import { Dissector } from '../../sim/dissect/dissector.ts';
 import { flowKey } from '../../sim/dissect/flow-state.ts';
 import type { DissectedPacket, Layer } from '../../sim/dissect/types.ts';
 import type { Field } from '../../sim/wire/field.ts';
-import { switchSpans } from '../../sim/wire/reader.ts';
 
 /** How many plaintext bytes a decrypted layer shows in the field tree. */
 const PREVIEW = 256;
@@ -34,14 +33,9 @@ export class KeyedDetail {
     const flow = flows[i]!;
     let c = this.cached;
     if (!c || c.flow !== flow || c.last >= i || flow < 0) c = { flow, last: -1, dissector: this.fresh() };
-    const before = switchSpans(false);
-    try {
-      // the flow's earlier hops only build state: no spans for them
-      if (flow >= 0) for (let j = c.last + 1; j < i; j++) if (flows[j] === flow) this.feed(c.dissector, j);
-    } finally {
-      switchSpans(before);
-    }
-    const d = this.feed(c.dissector, i);
+    // the flow's earlier hops only build state: no spans for them
+    if (flow >= 0) for (let j = c.last + 1; j < i; j++) if (flows[j] === flow) this.feed(c.dissector, j, false);
+    const d = this.feed(c.dissector, i, true);
     c.last = i;
     this.cached = flow >= 0 ? c : undefined;
     return plainPacket(d);
@@ -53,9 +47,9 @@ export class KeyedDetail {
     return d;
   }
 
-  private feed(d: Dissector, j: number): DissectedPacket {
+  private feed(d: Dissector, j: number, spans: boolean): DissectedPacket {
     const h = this.hops[j]!;
-    return d.packet(h.bytes, { index: h.index, t: h.t, ...(this.vantages ? { vantage: h.link } : {}) });
+    return d.packet(h.bytes, { index: h.index, t: h.t, spans, ...(this.vantages ? { vantage: h.link } : {}) });
   }
 
   /** Each hop's flow (5-tuple and vantage point) as a small number, -1 without a transport header; made once. */
@@ -63,19 +57,14 @@ export class KeyedDetail {
     if (this.flowOf) return this.flowOf;
     const ids = new Map<string, number>();
     const out = new Int32Array(this.hops.length).fill(-1);
-    const before = switchSpans(false);
-    try {
-      this.hops.forEach((h, j) => {
-        const f = h.bytes.length ? dissectPacket(h.bytes).flow : undefined;
-        if (!f) return;
-        const key = this.vantages ? `${flowKey(f)} @${h.link}` : flowKey(f);
-        let id = ids.get(key);
-        if (id === undefined) ids.set(key, (id = ids.size));
-        out[j] = id;
-      });
-    } finally {
-      switchSpans(before);
-    }
+    this.hops.forEach((h, j) => {
+      const f = h.bytes.length ? dissectPacket(h.bytes, { spans: false }).flow : undefined;
+      if (!f) return;
+      const key = this.vantages ? `${flowKey(f)} @${h.link}` : flowKey(f);
+      let id = ids.get(key);
+      if (id === undefined) ids.set(key, (id = ids.size));
+      out[j] = id;
+    });
     return (this.flowOf = out);
   }
 }

@@ -18,7 +18,7 @@ export class KeyedLabels extends LabelCache {
     this.keyed.set(i, d);
   }
 
-  override dissect(i: number): DissectedPacket | undefined {
-    return this.keyed.get(i) ?? super.dissect(i);
+  override dissect(i: number, spans = true): DissectedPacket | undefined {
+    return this.keyed.get(i) ?? super.dissect(i, spans);
   }
 }

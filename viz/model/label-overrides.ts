@@ -2,7 +2,6 @@ import { typedNotes } from '../../sim/notes/index.ts';
 import type { Note } from '../../sim/core/trace.ts';
 import { dissectPacket } from '../../sim/dissect/dissect.ts';
 import type { DissectedPacket, Protocol } from '../../sim/dissect/types.ts';
-import { switchSpans } from '../../sim/wire/reader.ts';
 
 /**
  * What the stateful dissection with keys says about one hop where the stateless, keyless one the ladder and list
@@ -34,6 +33,9 @@ export function overrideCandidate(d: DissectedPacket): boolean {
   return wanted;
 }
 
+/** The keyless dissection the list shows needs no field spans. */
+const NO_SPANS = { spans: false } as const;
+
 const decryptedOf = (d: DissectedPacket): boolean => d.layers.some((l) => l.plaintext !== undefined);
 
 /**
@@ -57,20 +59,15 @@ export class LabelOverrideCollector {
    */
   table(hopOf: (key: number) => number, bytesOf: (hop: number) => Uint8Array | undefined): LabelOverride[] {
     const out: LabelOverride[] = [];
-    const before = switchSpans(false);
-    try {
-      this.keys.forEach((key, j) => {
-        const hop = hopOf(key);
-        const bytes = hop >= 0 ? bytesOf(hop) : undefined;
-        if (!bytes || bytes.length === 0) return;
-        const keyless = dissectPacket(bytes);
-        const k = this.found[j]!;
-        if (k.summary === keyless.summary && k.protocol === keyless.protocol) return;
-        out.push({ hop, summary: k.summary, ...(k.protocol !== keyless.protocol ? { protocol: k.protocol } : {}), decrypted: k.decrypted });
-      });
-    } finally {
-      switchSpans(before);
-    }
+    this.keys.forEach((key, j) => {
+      const hop = hopOf(key);
+      const bytes = hop >= 0 ? bytesOf(hop) : undefined;
+      if (!bytes || bytes.length === 0) return;
+      const keyless = dissectPacket(bytes, NO_SPANS);
+      const k = this.found[j]!;
+      if (k.summary === keyless.summary && k.protocol === keyless.protocol) return;
+      out.push({ hop, summary: k.summary, ...(k.protocol !== keyless.protocol ? { protocol: k.protocol } : {}), decrypted: k.decrypted });
+    });
     return out.sort((a, b) => a.hop - b.hop);
   }
 }

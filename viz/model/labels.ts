@@ -3,6 +3,9 @@ import type { DissectedPacket } from '../../sim/dissect/types.ts';
 import type { LabelOverride, LabelOverrides } from './label-overrides.ts';
 import { PROTOCOLS, hopBytes, type PackedTrace } from './packed.ts';
 
+const WITH_SPANS = { spans: true } as const;
+const NO_SPANS = { spans: false } as const;
+
 /** What the ladder and list show for one hop: the dissector's summary and the addresses as they are on this link. */
 export interface HopLabel {
   readonly summary: string;
@@ -47,13 +50,14 @@ export class LabelCache {
     return table.length > 0;
   }
 
-  dissect(i: number): DissectedPacket | undefined {
+  /** Hop i dissected on its own; `spans` false for a label (summary and addresses only), true for the detail pane. */
+  dissect(i: number, spans = true): DissectedPacket | undefined {
     const b = hopBytes(this.p, i);
-    return b.length === 0 ? undefined : dissectPacket(b);
+    return b.length === 0 ? undefined : dissectPacket(b, spans ? WITH_SPANS : NO_SPANS);
   }
 
   private compute(i: number): HopLabel {
-    const d = this.dissect(i);
+    const d = this.dissect(i, false);
     if (!d) return { summary: PROTOCOLS[this.p.proto[i]!] ?? '', protocol: PROTOCOLS[this.p.proto[i]!] ?? '', src: '', dst: '' };
     const o = this.overrides.get(i);
     if (o) return { summary: o.summary, protocol: o.protocol ?? d.protocol, src: d.src, dst: d.dst, keyed: { decrypted: o.decrypted } };

@@ -1,5 +1,5 @@
 import type { Note, Secret, TopologyLink, TopologyNode, Trace, TraceMeta } from '../../sim/core/trace.ts';
-import { demux } from '../../sim/wire/demux.ts';
+import { classifyDatagram, PROTOCOL_CLASSES } from '../../sim/dissect/registry.ts';
 import { orderLanes } from './lanes.ts';
 
 /**
@@ -38,37 +38,14 @@ export interface PackedTrace {
   readonly end: number;
 }
 
-/** Protocol classes, by index; colours in views/colours.ts follow this order. */
-export const PROTOCOLS = ['IP', 'UDP', 'TCP', 'STUN', 'TURN-CHANNELDATA', 'DTLS', 'RTP', 'RTCP', 'ZRTP', 'ICMP'] as const;
-export type ProtocolClass = (typeof PROTOCOLS)[number];
-
-const CLASS_INDEX: Record<string, number> = {
-  stun: 3,
-  'turn-channeldata': 4,
-  dtls: 5,
-  rtp: 6,
-  rtcp: 7,
-  zrtp: 8,
-};
+/**
+ * Protocol classes, by index: the classes the dissector's protocol list defines (sim/dissect/registry.ts), each
+ * with its colour there. No second list: a protocol added to the registry gets its class and colour here.
+ */
+export const PROTOCOLS: readonly string[] = PROTOCOL_CLASSES.map((c) => c.name);
 
 /** Cheap classification of one IP datagram: IP version, then the transport, then RFC 7983 §7 on the UDP payload. */
-export function classify(b: Uint8Array): number {
-  const v = b.length > 0 ? b[0]! >> 4 : 0;
-  let proto: number;
-  let off: number;
-  if (v === 4 && b.length >= 20) {
-    proto = b[9]!;
-    off = (b[0]! & 0x0f) * 4;
-  } else if (v === 6 && b.length >= 40) {
-    proto = b[6]!;
-    off = 40;
-  } else return 0;
-  if (proto === 6) return 2;
-  if (proto === 1 || proto === 58) return 9;
-  if (proto !== 17 || b.length < off + 8) return 0;
-  const c = demux(b.subarray(off + 8));
-  return CLASS_INDEX[c.class] ?? 1;
-}
+export const classify: (b: Uint8Array) => number = classifyDatagram;
 
 export function hopBytes(p: PackedTrace, i: number): Uint8Array {
   return p.bytes.subarray(p.offsets[i]!, p.offsets[i + 1]!);

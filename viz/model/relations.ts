@@ -4,9 +4,9 @@ import { dissectPacket } from '../../sim/dissect/dissect.ts';
 import type { DissectedPacket } from '../../sim/dissect/types.ts';
 import type { DissectedRecord } from '../../sim/wire/dtls/datagram.ts';
 import { flightOf } from '../../sim/wire/dtls/describe.ts';
-import { withoutSpans } from '../../sim/wire/reader.ts';
 import { AttrType, ChannelNumber, Method, XorRelayedAddress, getAttribute, hasAttribute, messageTypeName, type ChannelData, type StunMessage } from '../../sim/wire/stun/index.ts';
 import { hopBytes, type PackedTrace } from './packed.ts';
+import type { TraceObserver } from './trace-pass.ts';
 
 /**
  * Cause and effect between datagrams of a trace, found from the dissector's decoded values (never from raw bytes):
@@ -74,14 +74,21 @@ const RTP = 6;
  */
 const RELAY_WATCH = 60_000_000;
 /** Relations need values, not verdicts on checksums (the packet detail still checks them). */
-const NO_CHECKSUMS = { verifyChecksums: false } as const;
+const NO_CHECKSUMS = { verifyChecksums: false, spans: false } as const;
 
-/** Computes every relation of a trace, in the order their effects happen. */
+/** Computes every relation of a trace, in the order their effects happen (each wanted first hop dissected here). */
 export function computeRelations(p: PackedTrace): Relation[] {
-  return withoutSpans(() => new RelationFinder(p).run());
+  const f = new RelationFinder(p);
+  for (let i = 0; i < p.n; i++) f.offer(i);
+  return f.finish();
 }
 
-class RelationFinder {
+/**
+ * Finds relations hop by hop, in trace order. The dissection pass (trace-pass.ts) offers each first hop with its
+ * dissection, so nothing is dissected twice; `computeRelations` offers hops alone and the finder dissects those it
+ * wants. Either way the same relations come out.
+ */
+export class RelationFinder {
   private readonly out: Relation[] = [];
   private readonly ends = new Map<number, [string, string]>();
   /** STUN transactions by id (RFC 8489 §6.3: a retransmission reuses the transaction id): every transmission. */
@@ -98,29 +105,36 @@ class RelationFinder {
 
   constructor(private readonly p: PackedTrace) {}
 
-  run(): Relation[] {
+  /**
+   * Hop i, in trace order; `given` is its dissection when the caller has one (with flow state and keys: layers
+   * opened with a key are not read, and a TCP segment or reassembled datagram is read as the keyless dissection
+   * reads it, so that the relations do not depend on the keys or the state).
+   */
+  offer(i: number, given?: DissectedPacket): void {
     const p = this.p;
-    for (let i = 0; i < p.n; i++) {
-      if (p.prevOfPacket[i]! >= 0) continue;
-      const proto = p.proto[i]!;
-      if (this.relays.length > 0) this.expireRelays(p.t[i]!);
-      const wanted = proto === STUN || proto === CHANNELDATA || proto === DTLS || (proto === RTP && this.nominations.length > 0) || this.relays.length > 0;
-      if (!wanted) continue;
-      const bytes = hopBytes(p, i);
-      if (bytes.length === 0) continue;
-      const d = dissectPacket(bytes, NO_CHECKSUMS);
-      const chain = this.chain(i, d);
-      const sent = new Sent(chain, `${p.from[i]} ${d.src}`, this.keyOf);
-      if (this.relays.length > 0) this.relayUse(sent);
-      let media = false;
-      for (const layer of d.layers) {
-        if (layer.protocol === 'STUN' && layer.value) this.stun(layer.value as StunMessage, sent);
-        else if (layer.protocol === 'TURN-CHANNELDATA' && layer.value) this.channelData(layer.value as ChannelData, sent);
-        else if (layer.protocol === 'DTLS' && layer.value) this.dtls(layer.value as DissectedRecord[], sent);
-        else if (layer.protocol === 'RTP' || layer.protocol === 'SRTP') media = true;
-      }
-      if (media && this.nominations.length > 0) this.firstMedia(sent);
+    if (p.prevOfPacket[i]! >= 0) return;
+    const proto = p.proto[i]!;
+    if (this.relays.length > 0) this.expireRelays(p.t[i]!);
+    const wanted = proto === STUN || proto === CHANNELDATA || proto === DTLS || (proto === RTP && this.nominations.length > 0) || this.relays.length > 0;
+    if (!wanted) return;
+    if (p.offsets[i] === p.offsets[i + 1]) return;
+    const d = given && given.flow?.transport !== 'TCP' && !given.reassembled ? given : dissectPacket(hopBytes(p, i), NO_CHECKSUMS);
+    const chain = this.chain(i, d);
+    const sent = new Sent(chain, `${p.from[i]} ${d.src}`, this.keyOf);
+    if (this.relays.length > 0) this.relayUse(sent);
+    let media = false;
+    for (const layer of d.layers) {
+      if (layer.plaintext) continue;
+      if (layer.protocol === 'STUN' && layer.value) this.stun(layer.value as StunMessage, sent);
+      else if (layer.protocol === 'TURN-CHANNELDATA' && layer.value) this.channelData(layer.value as ChannelData, sent);
+      else if (layer.protocol === 'DTLS' && layer.value) this.dtls(layer.value as DissectedRecord[], sent);
+      else if (layer.protocol === 'RTP' || layer.protocol === 'SRTP') media = true;
     }
+    if (media && this.nominations.length > 0) this.firstMedia(sent);
+  }
+
+  /** Every relation found, in the order their effects happen. */
+  finish(): Relation[] {
     return this.out.sort((a, b) => a.effect - b.effect || a.cause - b.cause);
   }
 
@@ -275,6 +289,11 @@ class RelationFinder {
       return;
     }
   }
+}
+
+/** The relations' observer of a trace's pass (trace-pass.ts): each datagram's first hop, with its dissection. */
+export function relationObserver(f: RelationFinder): TraceObserver {
+  return { hop: (d, _h, role) => void (role.first ? f.offer(role.hop, d) : undefined) };
 }
 
 /** The relations each datagram takes part in, by packet id (a hop's relations are its datagram's). */

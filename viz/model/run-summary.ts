@@ -1,7 +1,6 @@
 import { typedNotes, type NoteOf } from '../../sim/notes/index.ts';
 import type { Note } from '../../sim/core/trace.ts';
 import { dissectPacket } from '../../sim/dissect/dissect.ts';
-import { withoutSpans } from '../../sim/wire/reader.ts';
 import { iceStateAt, type IcePairView } from './ice-state.ts';
 import { PROTOCOLS, hopBytes, type PackedTrace } from './packed.ts';
 
@@ -137,7 +136,7 @@ function firstMediaAt(p: PackedTrace): number | undefined {
     looks++;
     const b = hopBytes(p, i);
     if (b.length === 0) continue;
-    const d = withoutSpans(() => dissectPacket(b, { verifyChecksums: false }));
+    const d = dissectPacket(b, { verifyChecksums: false, spans: false });
     if (d.layers.some((l) => l.protocol === 'RTP' || l.protocol === 'SRTP')) return p.t[i];
   }
   return undefined;

@@ -2,6 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Hop, Trace } from '../../sim/core/trace.ts';
 import type { DissectedPacket, Layer } from '../../sim/dissect/types.ts';
+import type { RtpPacket } from '../../sim/wire/rtp/rtp.ts';
 import { parseScenario } from '../../sim/scenario/parse.ts';
 import { findPreset } from '../../sim/scenario/presets/index.ts';
 import { runScenario } from '../../sim/scenario/run.ts';
@@ -83,7 +84,7 @@ describe('SRTP stream counters', () => {
   it('increments the rollover counter when the sequence number wraps (RFC 3711 §3.3.1)', () => {
     const c = new SrtpStreamCollector();
     const packet = (seq: number): DissectedPacket => {
-      const layer: Layer = { protocol: 'SRTP', offset: 28, length: 100, summary: 'SRTP', fields: [], problems: [], value: { header: { ssrc: 0x1234, sequenceNumber: seq, payloadType: 111 } } };
+      const layer: Layer = { protocol: 'SRTP', offset: 28, length: 100, summary: 'SRTP', fields: [], problems: [], value: { header: { ssrc: 0x1234, sequenceNumber: seq, payloadType: 111 } } as RtpPacket };
       return { layers: [layer], protocol: 'SRTP', summary: 'SRTP', src: 'a', dst: 'b', problems: [] };
     };
     [65534, 65535, 0, 1].forEach((seq, i) => c.observe(packet(seq), i, i, { first: true, last: true, delivered: true, from: 'a', to: 'b' }));

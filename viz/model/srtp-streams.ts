@@ -1,8 +1,6 @@
 import type { Micros } from '../../sim/core/time.ts';
 import type { Trace } from '../../sim/core/trace.ts';
-import { Dissector } from '../../sim/dissect/dissector.ts';
-import { traceKeyLog } from '../../sim/wire/pcap/pcapng-writer.ts';
-import { classify, PROTOCOLS } from './packed.ts';
+import { passOverTrace, type TraceObserver } from './trace-pass.ts';
 import type { LabelOverrideCollector } from './label-overrides.ts';
 import type { DissectedPacket, Layer } from '../../sim/dissect/types.ts';
 import { estimateRoc, updateRollover, type RolloverState } from '../../sim/srtp/rollover.ts';
@@ -211,54 +209,32 @@ export function srtpCountersAt(table: SrtpStreamTable, t: Micros): { stream: Srt
 }
 
 /**
- * The stream table of a simulated (or loaded) trace. Hops are dissected each on its own link as vantage point (a
- * datagram crossing four links is one packet, not three replays), and only where the counters look: the sender's
- * first hop (headers only: a dissector without keys) and the receiver's last hop (a dissector with the trace's key
- * log, as the receiver unprotects). Media hops in the middle of a path are skipped; every other hop goes through the
- * keyed dissector, and `labels` (when given) collects the hops its keys say more about (label-overrides.ts).
+ * The stream table of a simulated (or loaded) trace, from the worker's one pass over it (trace-pass.ts): counted
+ * where the counters look, the sender's first hop and the receiver's last hop (unprotected there with the trace's
+ * key log, as the receiver does). `labels` (when given) collects, from the same pass, the non-media hops its keys
+ * say more about (label-overrides.ts).
  */
 export function srtpStreamsOfTrace(trace: Trace, labels?: LabelOverrideCollector): SrtpStreamTable {
-  const last = new Map<number, number>();
-  const first = new Map<number, number>();
-  for (const h of trace.hops) {
-    if (!first.has(h.packet)) first.set(h.packet, h.index);
-    last.set(h.packet, h.index);
-  }
-  const endpoints = new Set(trace.nodes.filter((n) => n.kind === 'host').map((n) => n.name));
-  const sender = new Dissector({ spans: false });
-  const receiver = new Dissector({ keyLog: traceKeyLog(trace), spans: false });
   const c = new SrtpStreamCollector();
-  trace.hops.forEach((h, hop) => {
-    const f = first.get(h.packet)!;
-    const l = last.get(h.packet)!;
-    const isFirst = f === h.index;
-    const isLast = l === h.index;
-    const media = isMediaHop(h.bytes);
-    // media counts only at its ends; every hop of anything else reaches the keyed dissector, as the ladder labels
-    // each link's copy (a label override for each)
-    if (!isFirst && !isLast && media) return;
-    const meta = { vantage: h.link, t: h.t, index: h.index };
-    // handshakes go to both, so each knows which 5-tuples carry DTLS-SRTP (RFC 5764 §5.1.2)
-    const sent = isFirst || (isLast && !media) ? sender.packet(h.bytes, meta) : undefined;
-    const got = isLast || !media ? receiver.packet(h.bytes, meta) : undefined;
-    if (!media) {
-      if (got) labels?.observe(hop, got);
-      return;
-    }
-    const from = trace.hops[f]!.from;
-    const delivered = h.drop === undefined && endpoints.has(h.to);
-    if (sent) c.observe(sent, h.t, h.arrive, { first: true, last: false, delivered, from, to: h.to });
-    if (got) c.observe(got, h.t, h.arrive, { first: false, last: true, delivered, from, to: h.to });
-  });
+  passOverTrace(trace, [srtpObserver(trace, c), ...(labels ? [labelObserver(labels)] : [])]);
   return c.table();
 }
 
-/** RTP or RTCP, bare or inside TURN ChannelData (RFC 7983 §7: first byte 128–191; RFC 8656 §12.4: 4-byte header). */
-function isMediaHop(b: Uint8Array): boolean {
-  const cls = PROTOCOLS[classify(b)];
-  if (cls === 'RTP' || cls === 'RTCP') return true;
-  if (cls !== 'TURN-CHANNELDATA') return false;
-  const udpPayload = (b[0]! >> 4 === 4 ? (b[0]! & 0x0f) * 4 : 40) + 8;
-  const first = b[udpPayload + 4];
-  return first !== undefined && first >= 128 && first <= 191;
+/** The counters' observer of a trace's pass: media at its two ends, a stream named by its sender's node. */
+export function srtpObserver(trace: Trace, c: SrtpStreamCollector): TraceObserver {
+  const endpoints = new Set(trace.nodes.filter((n) => n.kind === 'host').map((n) => n.name));
+  return {
+    hop(p, h, role) {
+      if (!role.media) return;
+      const from = role.sender;
+      const delivered = h.drop === undefined && endpoints.has(h.to);
+      if (role.first) c.observe(p, h.t, h.arrive, { first: true, last: false, delivered, from, to: h.to });
+      if (role.last) c.observe(p, h.t, h.arrive, { first: false, last: true, delivered, from, to: h.to });
+    },
+  };
+}
+
+/** The keyed labels' observer of a trace's pass: every hop but media (whose keyed labels are never kept). */
+export function labelObserver(labels: LabelOverrideCollector): TraceObserver {
+  return { hop: (p, _h, role) => void (role.media ? undefined : labels.observe(role.hop, p)) };
 }

@@ -1,16 +1,7 @@
-/** One colour per protocol class, in PROTOCOLS order (model/packed.ts); readable on the dark background. */
-export const PROTOCOL_COLOURS = [
-  '#9aa5b1', // IP
-  '#7fb3ff', // UDP
-  '#c9a0ff', // TCP
-  '#ffd166', // STUN
-  '#f4a261', // TURN ChannelData
-  '#ef6f9a', // DTLS
-  '#5ad1a0', // RTP
-  '#3fb6c6', // RTCP
-  '#b5b5b5', // ZRTP
-  '#ff8c69', // ICMP
-];
+import { PROTOCOL_CLASSES } from '../../sim/dissect/registry.ts';
+
+/** One colour per protocol class, by class index (model/packed.ts PROTOCOLS): each protocol's own, from the registry. */
+export const PROTOCOL_COLOURS: readonly string[] = PROTOCOL_CLASSES.map((c) => c.colour);
 export const DROP_COLOUR = '#ff5c5c';
 export const REWRITE_COLOUR = '#ffb020';
 export const CURSOR_COLOUR = '#ffe45c';

@@ -2,6 +2,7 @@ import { formatDuration } from '../../sim/core/time.ts';
 import type { JsonValue } from '../../sim/core/trace.ts';
 import type { NatReplay, NatTableState } from '../model/nat-state.ts';
 import type { PackedTrace } from '../model/packed.ts';
+import { addressTiesAt, tieRowText, type AddressTieGroup } from '../model/address-ties.ts';
 import { clear, el, emptyState } from './dom.ts';
 
 /**
@@ -34,13 +35,27 @@ export class TopologyPanel {
       );
     }
     this.root.append(nodes);
+    const ties = addressTiesAt(p.notes, t);
+    if (ties.length) this.root.append(tiesBox(ties));
     const tables = replay.at(t);
     if (tables.length === 0) {
+      if (ties.length) return;
       this.root.append(emptyState('No NAT in this topology', 'Addresses are not translated on any link. Scenarios with a NAT node show its mapping table here, row by row as datagrams create, refresh and expire mappings.'));
       return;
     }
     for (const tb of tables) this.root.append(natTable(tb, t));
   }
+}
+
+/** A capture's inferred address ties at the cursor, grouped and chained as `rtclab dissect --summary` prints them. */
+function tiesBox(groups: readonly AddressTieGroup[]): HTMLElement {
+  const box = el('div', { class: 'address-ties', 'data-testid': 'address-ties' }, el('h3', {}, 'Addresses tied together (inferred from the capture)'));
+  for (const g of groups) {
+    const list = el('ul', { class: 'small' });
+    for (const row of g.rows) list.append(el('li', { 'data-evidence': g.evidence, title: row.map((x) => x.note.text).join('\n') }, tieRowText(row)));
+    box.append(el('div', { class: 'muted small' }, g.heading), list);
+  }
+  return box;
 }
 
 function delayOf(d: { [key: string]: JsonValue } | undefined): string {

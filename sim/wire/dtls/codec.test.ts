@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { fromHex, toHex } from '../../core/encoding.ts';
 import { findField } from '../field.ts';
-import { decodeAlert, describeAlert, encodeAlert } from './alert.ts';
+import { decodeAlert, describeAlert, encodeAlert } from '../handshake/alert.ts';
 import {
   ecPointFormatsExtension,
   extendedMasterSecretExtension,
@@ -14,10 +14,10 @@ import {
   supportedGroupsExtension,
   supportedVersionsExtension,
   useSrtpExtension,
-} from './extensions.ts';
+} from '../handshake/extensions.ts';
 import { decodeHandshake, decodeHandshakeFragments, encodeHandshake } from './handshake.ts';
 import type { HandshakeBody } from './handshake.ts';
-import { NamedGroup, SignatureScheme, SrtpProtectionProfile } from './names.ts';
+import { NamedGroup, SignatureScheme, SrtpProtectionProfile } from '../handshake/names.ts';
 import { decodeRecords, encodeRecord } from './record.ts';
 
 const random = (b: number): Uint8Array => new Uint8Array(32).fill(b);

@@ -1,9 +1,9 @@
 import type { Decoded, Field, Problem } from '../field.ts';
-import { decodeAlert, decodeChangeCipherSpec } from './alert.ts';
-import type { Alert } from './alert.ts';
+import { decodeAlert, decodeChangeCipherSpec } from '../handshake/alert.ts';
+import type { Alert } from '../handshake/alert.ts';
 import { decodeHandshakeFragments } from './handshake.ts';
 import type { HandshakeBody, HandshakeFragment } from './handshake.ts';
-import { ContentType } from './names.ts';
+import { ContentType } from '../handshake/names.ts';
 import { RECORD_HEADER_SIZE, decodeRecords } from './record.ts';
 import type { AnyDtlsRecord, RecordDecodeOptions } from './record.ts';
 
@@ -43,21 +43,21 @@ export function decodeDatagram(bytes: Uint8Array, options: RecordDecodeOptions =
     let probs: readonly Problem[] = [];
     switch (record.contentType) {
       case ContentType.handshake: {
-        const h = decodeHandshakeFragments(record.fragment, at);
+        const h = decodeHandshakeFragments(record.fragment, at, options.spans ?? true);
         content = { kind: 'handshake', messages: h.value };
         fields = h.fields;
         probs = h.problems;
         break;
       }
       case ContentType.change_cipher_spec: {
-        const c = decodeChangeCipherSpec(record.fragment, at);
+        const c = decodeChangeCipherSpec(record.fragment, at, options.spans ?? true);
         content = { kind: 'change_cipher_spec' };
         fields = c.fields;
         probs = c.problems;
         break;
       }
       case ContentType.alert: {
-        const a = decodeAlert(record.fragment, at);
+        const a = decodeAlert(record.fragment, at, options.spans ?? true);
         content = { kind: 'alert', alert: a.value };
         fields = a.fields;
         probs = a.problems;

@@ -1,8 +1,8 @@
-import { describeAlert } from './alert.ts';
+import { describeAlert } from '../handshake/alert.ts';
 import type { DissectedRecord } from './datagram.ts';
-import { findExtension } from './extensions.ts';
+import { findExtension } from '../handshake/extensions.ts';
 import type { HandshakeBody, HandshakeFragment } from './handshake.ts';
-import { ContentType, HandshakeType, Version, contentTypeName, namedGroupName, srtpProfileName } from './names.ts';
+import { ContentType, HandshakeType, Version, contentTypeName, namedGroupName, srtpProfileName } from '../handshake/names.ts';
 
 /** Short labels for the visualizer's ladder and packet list. */
 

@@ -2,7 +2,7 @@ import { bytesEqual } from '../../core/encoding.ts';
 import type { Problem } from '../field.ts';
 import { HANDSHAKE_HEADER_SIZE, encodeHandshakeBody, encodeHandshakeFragment, msgTypeOf } from './handshake.ts';
 import type { HandshakeMessage } from './handshake.ts';
-import { handshakeTypeName } from './names.ts';
+import { handshakeTypeName } from '../handshake/names.ts';
 
 /** Handshake fragmentation and reassembly (RFC 6347 §4.2.3). */
 

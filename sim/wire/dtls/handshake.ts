@@ -2,22 +2,15 @@ import type { Decoded, Field, Problem } from '../field.ts';
 import { Reader } from '../reader.ts';
 import { Writer } from '../writer.ts';
 import { struct, uint } from '../struct.ts';
-import * as hello from './hello.ts';
-import type { ClientHello, HelloVariant, HelloVerifyRequest, ServerHello } from './hello.ts';
-import * as msg from './messages.ts';
-import type {
-  Certificate,
-  CertificateRequest,
-  CertificateVerify,
-  ClientKeyExchange,
-  Finished,
-  NewSessionTicket,
-  ServerHelloDone,
-  ServerKeyExchange,
-} from './messages.ts';
-import { HandshakeType, handshakeTypeName } from './names.ts';
+import { commonMsgTypeOf, readHandshakeBody, writeHandshakeBody, type CommonHandshakeBody } from '../handshake/body.ts';
+import type { HelloVariant } from '../handshake/hello.ts';
+import { HandshakeType, handshakeTypeName } from '../handshake/names.ts';
+import { readHelloVerifyRequest, writeHelloVerifyRequest, type HelloVerifyRequest } from './hello-verify.ts';
 
-/** DTLS handshake messages: the 12-byte header of RFC 6347 §4.2.2 and every body WebRTC's DTLS 1.2 uses. */
+/**
+ * DTLS handshake messages: the 12-byte header of RFC 6347 §4.2.2 that lets a message be fragmented, and the bodies:
+ * the ones TLS shares (sim/wire/handshake/body.ts) and DTLS's own HelloVerifyRequest (hello-verify.ts).
+ */
 
 export const HandshakeHeader = struct('DTLS handshake header', [
   uint('msgType', 8, (v) => handshakeTypeName(v)),
@@ -41,21 +34,10 @@ export interface HandshakeFragment {
   readonly offset: number;
 }
 
-export type UnknownHandshake = { readonly type: 'unknown'; readonly msgType: number; readonly raw: Uint8Array };
+export type { UnknownHandshake } from '../handshake/body.ts';
 
-export type HandshakeBody =
-  | ClientHello
-  | ServerHello
-  | HelloVerifyRequest
-  | Certificate
-  | ServerKeyExchange
-  | CertificateRequest
-  | ServerHelloDone
-  | CertificateVerify
-  | ClientKeyExchange
-  | Finished
-  | NewSessionTicket
-  | UnknownHandshake;
+/** A DTLS 1.2 handshake body: one TLS shares, or the HelloVerifyRequest. */
+export type HandshakeBody = CommonHandshakeBody | HelloVerifyRequest;
 
 /** A whole (unfragmented or reassembled) handshake message. */
 export interface HandshakeMessage {
@@ -76,8 +58,8 @@ export function isComplete(f: HandshakeFragment): boolean {
  * Decodes the handshake fragments in one plaintext handshake record (RFC 6347 §4.2.3 allows several per record).
  * Complete fragments also get their body decoded, as child fields of the fragment.
  */
-export function decodeHandshakeFragments(bytes: Uint8Array, base = 0): Decoded<{ fragment: HandshakeFragment; body?: HandshakeBody }[]> {
-  const r = new Reader(bytes, base);
+export function decodeHandshakeFragments(bytes: Uint8Array, base = 0, spans = true): Decoded<{ fragment: HandshakeFragment; body?: HandshakeBody }[]> {
+  const r = new Reader(bytes, base, 0, bytes.length, spans);
   const out: { fragment: HandshakeFragment; body?: HandshakeBody }[] = [];
   while (r.remaining > 0 && !r.truncated) {
     const offset = base + r.pos;
@@ -95,7 +77,7 @@ export function decodeHandshakeFragments(bytes: Uint8Array, base = 0): Decoded<{
         // spelled out, not `{ ...h, … }`: a spread followed by more properties is V8's slow path (~1 µs a fragment)
         const f: HandshakeFragment = fragmentOf(h, fragment, offset);
         if (isComplete(f)) {
-          const sub = new Reader(bytes, base, bodyAt, bodyAt + fragment.length);
+          const sub = new Reader(bytes, base, bodyAt, bodyAt + fragment.length, r.spans);
           const body = readBody(sub, h.msgType);
           r.adopt(sub.fields, sub.problems);
           item = { fragment: f, body };
@@ -115,118 +97,29 @@ export function decodeHandshakeFragments(bytes: Uint8Array, base = 0): Decoded<{
 }
 
 /** Decodes a handshake body of `msgType` from `bytes` (no header); `variant` 'tls' reads a ClientHello without cookie. */
-export function decodeHandshakeBody(msgType: number, bytes: Uint8Array, base = 0, variant: HelloVariant = 'dtls'): Decoded<HandshakeBody> {
-  const r = new Reader(bytes, base);
+export function decodeHandshakeBody(msgType: number, bytes: Uint8Array, base = 0, variant: HelloVariant = 'dtls', spans = true): Decoded<HandshakeBody> {
+  const r = new Reader(bytes, base, 0, bytes.length, spans);
   const body = readBody(r, msgType, variant);
   return { value: body, fields: r.fields, problems: r.problems };
 }
 
-/** Reads the body of a TLS 1.2-style handshake message at the reader (shared with TLS over TCP: sim/wire/tls). */
+/** DTLS's own bodies, read before the common ones. */
+const ownBody = (r: Reader, msgType: number): HelloVerifyRequest | undefined => (msgType === HandshakeType.hello_verify_request ? readHelloVerifyRequest(r) : undefined);
+
+/** Reads the body of a DTLS 1.2 handshake message at the reader (the HelloVerifyRequest, or a body TLS shares). */
 export function readBody(r: Reader, msgType: number, variant: HelloVariant = 'dtls'): HandshakeBody {
-  let body: HandshakeBody;
-  switch (msgType) {
-    case HandshakeType.client_hello:
-      body = hello.readClientHello(r, variant);
-      break;
-    case HandshakeType.server_hello:
-      body = hello.readServerHello(r);
-      break;
-    case HandshakeType.hello_verify_request:
-      body = hello.readHelloVerifyRequest(r);
-      break;
-    case HandshakeType.certificate:
-      body = msg.readCertificate(r);
-      break;
-    case HandshakeType.server_key_exchange:
-      body = msg.readServerKeyExchange(r);
-      break;
-    case HandshakeType.certificate_request:
-      body = msg.readCertificateRequest(r);
-      break;
-    case HandshakeType.server_hello_done:
-      body = { type: 'server_hello_done' };
-      break;
-    case HandshakeType.certificate_verify:
-      body = msg.readCertificateVerify(r);
-      break;
-    case HandshakeType.client_key_exchange:
-      body = msg.readClientKeyExchange(r);
-      break;
-    case HandshakeType.finished:
-      body = msg.readFinished(r);
-      break;
-    case HandshakeType.new_session_ticket:
-      body = msg.readNewSessionTicket(r);
-      break;
-    default:
-      r.problem(`unknown handshake type ${msgType}`, r.pos, 0);
-      return { type: 'unknown', msgType, raw: r.rest('body', (b) => `${b.length} bytes`) };
-  }
-  if (!r.truncated && r.remaining > 0) {
-    r.problem(`${r.remaining} trailing byte(s) after ${handshakeTypeName(msgType)}`, r.pos, r.remaining);
-    r.rest('trailing bytes');
-  }
-  return body;
+  return readHandshakeBody(r, msgType, variant, ownBody);
 }
 
-const TYPE_CODES: Record<Exclude<HandshakeBody['type'], 'unknown'>, number> = {
-  client_hello: HandshakeType.client_hello,
-  server_hello: HandshakeType.server_hello,
-  hello_verify_request: HandshakeType.hello_verify_request,
-  certificate: HandshakeType.certificate,
-  server_key_exchange: HandshakeType.server_key_exchange,
-  certificate_request: HandshakeType.certificate_request,
-  server_hello_done: HandshakeType.server_hello_done,
-  certificate_verify: HandshakeType.certificate_verify,
-  client_key_exchange: HandshakeType.client_key_exchange,
-  finished: HandshakeType.finished,
-  new_session_ticket: HandshakeType.new_session_ticket,
-};
-
 export function msgTypeOf(body: HandshakeBody): number {
-  return body.type === 'unknown' ? body.msgType : TYPE_CODES[body.type];
+  return body.type === 'hello_verify_request' ? HandshakeType.hello_verify_request : commonMsgTypeOf(body);
 }
 
 /** The body bytes alone (no header). */
 export function encodeHandshakeBody(body: HandshakeBody, variant: HelloVariant = 'dtls'): Uint8Array {
   const w = new Writer();
-  switch (body.type) {
-    case 'client_hello':
-      hello.writeClientHello(w, body, variant);
-      break;
-    case 'server_hello':
-      hello.writeServerHello(w, body);
-      break;
-    case 'hello_verify_request':
-      hello.writeHelloVerifyRequest(w, body);
-      break;
-    case 'certificate':
-      msg.writeCertificate(w, body);
-      break;
-    case 'server_key_exchange':
-      msg.writeServerKeyExchange(w, body);
-      break;
-    case 'certificate_request':
-      msg.writeCertificateRequest(w, body);
-      break;
-    case 'server_hello_done':
-      break;
-    case 'certificate_verify':
-      msg.writeCertificateVerify(w, body);
-      break;
-    case 'client_key_exchange':
-      msg.writeClientKeyExchange(w, body);
-      break;
-    case 'finished':
-      msg.writeFinished(w, body);
-      break;
-    case 'new_session_ticket':
-      msg.writeNewSessionTicket(w, body);
-      break;
-    case 'unknown':
-      w.bytes(body.raw);
-      break;
-  }
+  if (body.type === 'hello_verify_request') writeHelloVerifyRequest(w, body);
+  else writeHandshakeBody(w, body, variant);
   return w.finish();
 }
 

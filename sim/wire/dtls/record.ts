@@ -3,7 +3,7 @@ import { Reader } from '../reader.ts';
 import { hex } from '../struct.ts';
 import { Writer } from '../writer.ts';
 import { struct, uint } from '../struct.ts';
-import { ContentType, contentTypeName, versionName } from './names.ts';
+import { ContentType, contentTypeName, versionName } from '../handshake/names.ts';
 
 /**
  * The DTLS record layer: DTLSPlaintext / DTLSCiphertext headers (RFC 6347 §4.1) and the DTLS 1.3 unified header
@@ -68,6 +68,8 @@ export interface RecordDecodeOptions {
   readonly base?: number;
   /** Connection id length negotiated for DTLS 1.3 (RFC 9147 §4: the header does not carry it). Default 0. */
   readonly connectionIdLength?: number;
+  /** Record field spans (default true); a packet list needs none. */
+  readonly spans?: boolean;
 }
 
 const KNOWN_TYPES = new Set<number>(Object.values(ContentType));
@@ -85,7 +87,7 @@ export function decodeRecords(bytes: Uint8Array, options: RecordDecodeOptions = 
   const problems: Problem[] = [];
   let pos = 0;
   while (pos < bytes.length) {
-    const r = new Reader(bytes, base, pos);
+    const r = new Reader(bytes, base, pos, bytes.length, options.spans ?? true);
     const first = bytes[pos]!;
     const rec = isUnifiedHeader(first) ? readUnified(r, options.connectionIdLength ?? 0) : readPlaintext(r);
     fields.push(...r.fields);

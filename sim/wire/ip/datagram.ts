@@ -45,11 +45,11 @@ function ipv4Datagram(h: IPv4Header): IpDatagram {
 }
 
 /** Decodes an IPv4 or IPv6 datagram, chosen by the version nibble. */
-export function decodeIpDatagram(buf: Uint8Array, base = 0): Decoded<IpDatagram | undefined> {
+export function decodeIpDatagram(buf: Uint8Array, base = 0, spans = true): Decoded<IpDatagram | undefined> {
   const version = buf.length > 0 ? buf[0]! >> 4 : -1;
-  if (version === 4) return decodeIPv4(buf, base, ipv4Datagram);
+  if (version === 4) return decodeIPv4(buf, base, ipv4Datagram, spans);
   if (version === 6) {
-    const d = decodeIPv6(buf, base);
+    const d = decodeIPv6(buf, base, spans);
     const h = d.value;
     if (!h) return d as Decoded<undefined>;
     const f = h.fragment;

@@ -77,12 +77,12 @@ const OPTION_NAMES: Readonly<Record<number, string>> = {
  * buffer); `payloadOffset` is relative to `buf`. The value is undefined only when the header itself is cut short
  * or is not IPv4 at all.
  */
-export function decodeIPv4(buf: Uint8Array, base?: number): Decoded<IPv4Header | undefined>;
+export function decodeIPv4(buf: Uint8Array, base?: number, as?: undefined, spans?: boolean): Decoded<IPv4Header | undefined>;
 /** The same, the header handed to `as` for the value (a datagram view made from it: one result object, not two). */
-export function decodeIPv4<T>(buf: Uint8Array, base: number, as: (h: IPv4Header) => T): Decoded<T | undefined>;
-export function decodeIPv4<T>(buf: Uint8Array, base = 0, as?: (h: IPv4Header) => T): Decoded<IPv4Header | T | undefined> {
+export function decodeIPv4<T>(buf: Uint8Array, base: number, as: (h: IPv4Header) => T, spans?: boolean): Decoded<T | undefined>;
+export function decodeIPv4<T>(buf: Uint8Array, base = 0, as?: (h: IPv4Header) => T, spans = true): Decoded<IPv4Header | T | undefined> {
   // one Reader for every call (nothing here decodes IPv4 again before it returns)
-  const r = reader.reset(buf, base);
+  const r = reader.reset(buf, base, spans);
   const h = IPv4Fixed.decode(r);
   const problems: Problem[] = r.problems;
   if (buf.length > 0 && h.version !== 4) {

@@ -100,8 +100,8 @@ const UNKNOWN_ACTION = ['skip', 'discard', 'discard and send ICMP', 'discard and
  * Decodes an IPv6 header at the start of `buf` and walks its extension headers (RFC 8200 §4) to the upper-layer
  * protocol, recording each as a field. Spans are offset by `base`; offsets in the value are relative to `buf`.
  */
-export function decodeIPv6(buf: Uint8Array, base = 0): Decoded<IPv6Header | undefined> {
-  const r = new Reader(buf, base);
+export function decodeIPv6(buf: Uint8Array, base = 0, spans = true): Decoded<IPv6Header | undefined> {
+  const r = new Reader(buf, base, 0, buf.length, spans);
   const h = IPv6Fixed.decode(r);
   const fields = r.fields;
   const problems: Problem[] = r.problems;
@@ -116,7 +116,7 @@ export function decodeIPv6(buf: Uint8Array, base = 0): Decoded<IPv6Header | unde
     problems.push({ offset: base + 4, length: 2, message: `payload length ${h.payloadLength} exceeds the ${buf.length - IPV6_HEADER_LENGTH} bytes captured after the header` });
     end = buf.length;
   }
-  const walk = walkExtensions(buf, base, h.nextHeader, end, h.payloadLength);
+  const walk = walkExtensions(buf, base, h.nextHeader, end, h.payloadLength, spans);
   fields.push(...walk.fields);
   problems.push(...walk.problems);
   if (walk.jumbo !== undefined) end = Math.min(buf.length, IPV6_HEADER_LENGTH + walk.jumbo);
@@ -158,8 +158,8 @@ interface Walk {
   problems: Problem[];
 }
 
-function walkExtensions(buf: Uint8Array, base: number, first: number, end: number, payloadLength: number): Walk {
-  const r = new Reader(buf, base, IPV6_HEADER_LENGTH, end);
+function walkExtensions(buf: Uint8Array, base: number, first: number, end: number, payloadLength: number, spans: boolean): Walk {
+  const r = new Reader(buf, base, IPV6_HEADER_LENGTH, end, spans);
   const walk: Walk = { pos: IPV6_HEADER_LENGTH, upper: first, headers: [], fields: r.fields, problems: r.problems };
   let nh = first;
   while (isExtensionHeader(nh)) {

@@ -46,6 +46,8 @@ export interface UdpDecodeOptions {
    * so length and checksum are not checked.
    */
   readonly fragment?: boolean;
+  /** Record field spans (default true); a packet list needs none. */
+  readonly spans?: boolean;
 }
 
 /**
@@ -55,7 +57,7 @@ export interface UdpDecodeOptions {
 export function decodeUdp(buf: Uint8Array, opts: UdpDecodeOptions = {}): Decoded<UdpHeader | undefined> {
   const base = opts.base ?? 0;
   // one Reader for every call (nothing here decodes UDP again before it returns)
-  const r = reader.reset(buf, base);
+  const r = reader.reset(buf, base, opts.spans ?? true);
   const h = UdpFixed.decode(r);
   const problems: Problem[] = r.problems;
   if (r.truncated) return { value: undefined, fields: within(r.fieldList(), base, buf.length), problems: r.problemList() };

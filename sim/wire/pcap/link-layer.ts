@@ -1,5 +1,5 @@
 import type { Field, Problem } from '../field.ts';
-import { Reader, switchSpans, withSpans } from '../reader.ts';
+import { Reader } from '../reader.ts';
 import { toHex } from '../../core/encoding.ts';
 import type { IpFamily } from '../ip/address.ts';
 import {
@@ -65,13 +65,7 @@ interface Draft {
  * the first time they are asked for (a packet list never asks, a detail view does).
  */
 export function decodeLinkLayer(frame: Uint8Array, linkType: number): LinkLayer {
-  // spans off for this call without a closure (`withoutSpans` would make one per frame)
-  const before = switchSpans(false);
-  try {
-    return new DecodedLink(frame, linkType, decodeLink(frame, linkType));
-  } finally {
-    switchSpans(before);
-  }
+  return new DecodedLink(frame, linkType, decodeLink(frame, linkType, false));
 }
 
 class DecodedLink implements LinkLayer {
@@ -97,7 +91,7 @@ class DecodedLink implements LinkLayer {
   }
 
   get fields(): readonly Field[] {
-    return (this.spans ??= withSpans(() => decodeLink(this.frame, this.linkType)).fields);
+    return (this.spans ??= decodeLink(this.frame, this.linkType, true).fields);
   }
 }
 
@@ -106,8 +100,8 @@ type LinkValues = Omit<LinkLayer, 'linkType'>;
 /** One Reader for every call: nothing here decodes a link layer again before it returns. */
 const reader = new Reader(new Uint8Array(0));
 
-function decodeLink(frame: Uint8Array, linkType: number): LinkValues {
-  const r = reader.reset(frame);
+function decodeLink(frame: Uint8Array, linkType: number, spans: boolean): LinkValues {
+  const r = reader.reset(frame, 0, spans);
   const d: Draft = { vlans: NO_VLANS };
   if (frame.length === 0) {
     d.note = 'empty frame (0 bytes captured)';

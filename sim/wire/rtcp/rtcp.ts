@@ -56,8 +56,8 @@ export type RtcpPacket =
  * WebRTC negotiates reduced-size RTCP (RFC 5506), so a compound need not start with SR/RR.
  * Never throws; a packet whose length runs past the buffer is decoded as far as the bytes go.
  */
-export function decodeRtcp(bytes: Uint8Array, base = 0): Decoded<RtcpPacket[]> {
-  const r = new Reader(bytes, base);
+export function decodeRtcp(bytes: Uint8Array, base = 0, spans = true): Decoded<RtcpPacket[]> {
+  const r = new Reader(bytes, base, 0, bytes.length, spans);
   const packets: RtcpPacket[] = [];
   while (r.pos < bytes.length) {
     const start = r.pos;

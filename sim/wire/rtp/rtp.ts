@@ -40,6 +40,8 @@ export interface RtpPacket {
 }
 
 export interface RtpDecodeOptions {
+  /** Record field spans (default true); a packet list needs none. */
+  readonly spans?: boolean;
   /** Names the elements of the header extension (`a=extmap`). */
   readonly extensions?: ExtensionMap;
   /**
@@ -54,7 +56,7 @@ const reader = new Reader(new Uint8Array(0));
 /** Decodes an RTP (or SRTP) packet; never throws. */
 export function decodeRtp(bytes: Uint8Array, options: RtpDecodeOptions = {}, base = 0): Decoded<RtpPacket> {
   // one Reader for every call (nothing here decodes RTP again before it returns)
-  const r = reader.reset(bytes, base);
+  const r = reader.reset(bytes, base, options.spans ?? true);
   const header = readRtpHeader(r, options.extensions);
   const tag = options.srtpTagLength ?? 0;
   let payloadEnd = Math.max(header.headerLength, bytes.length - tag);

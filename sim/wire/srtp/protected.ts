@@ -10,9 +10,9 @@ import type { SrtpProfile } from './profiles.ts';
  * Dissecting protected packets without keys, for the packet view: what SRTP and SRTCP leave in clear
  * (RFC 3711 §3.1, §3.4) with spans, and the ciphertext and tag as opaque fields.
  */
-export function decodeSrtp(bytes: Uint8Array, profile: SrtpProfile, extensions?: ExtensionMap, base = 0): Decoded<RtpPacket> {
+export function decodeSrtp(bytes: Uint8Array, profile: SrtpProfile, extensions?: ExtensionMap, base = 0, spans = true): Decoded<RtpPacket> {
   // two literals rather than a conditional spread (this runs for every SRTP packet of a packet list)
-  return decodeRtp(bytes, extensions ? { srtpTagLength: profile.srtpTagLength, extensions } : { srtpTagLength: profile.srtpTagLength }, base);
+  return decodeRtp(bytes, extensions ? { srtpTagLength: profile.srtpTagLength, extensions, spans } : { srtpTagLength: profile.srtpTagLength, spans }, base);
 }
 
 export interface SrtcpView {
@@ -30,8 +30,8 @@ export interface SrtcpView {
 const reader = new Reader(new Uint8Array(0));
 const NO_TAG = new Uint8Array(0);
 
-export function decodeSrtcp(bytes: Uint8Array, profile: SrtpProfile, base = 0): Decoded<SrtcpView | undefined> {
-  const r = reader.reset(bytes, base);
+export function decodeSrtcp(bytes: Uint8Array, profile: SrtpProfile, base = 0, spans = true): Decoded<SrtcpView | undefined> {
+  const r = reader.reset(bytes, base, spans);
   const t = srtcpTrailer(profile, bytes);
   if (!t) {
     r.problem(`${bytes.length} bytes are too few for SRTCP with a ${profile.srtcpTagLength}-byte tag`, 0, bytes.length);

@@ -12,6 +12,8 @@ export interface ChannelData {
 export interface ChannelDataOptions {
   /** Over TCP/TLS the message is padded to a multiple of 4; over UDP padding is optional (RFC 8656 §12.5). */
   readonly transport?: 'udp' | 'tcp';
+  /** Record field spans (default true); a packet list needs none. */
+  readonly spans?: boolean;
 }
 
 /** What is wrong with a channel number, or undefined when RFC 8656 allows it. */
@@ -39,7 +41,7 @@ export function encodeChannelData(cd: ChannelData, options: ChannelDataOptions &
  * turnutils_uclient) decode with a problem rather than failing.
  */
 export function decodeChannelData(bytes: Uint8Array, options: ChannelDataOptions = {}): Decoded<ChannelData | undefined> {
-  const r = new Reader(bytes);
+  const r = new Reader(bytes, 0, 0, bytes.length, options.spans ?? true);
   const channel = r.u16('Channel Number', hex16);
   const len = r.u16('Length');
   if (r.truncated) return { value: undefined, fields: r.fields, problems: r.problems };

@@ -17,8 +17,8 @@ const MAY_REPEAT = new Set<number>([AttrType.XorPeerAddress]);
  * duplicates, missing padding, a wrong FINGERPRINT) and the value holds whatever could be read.
  * Fields: every header bit field, and per attribute its type, length, value (with sub-fields) and padding.
  */
-export function decodeStun(bytes: Uint8Array): Decoded<StunMessage | undefined> {
-  const r = new Reader(bytes);
+export function decodeStun(bytes: Uint8Array, spans = true): Decoded<StunMessage | undefined> {
+  const r = new Reader(bytes, 0, 0, bytes.length, spans);
   const bits = r.group('Message Type', () => MessageTypeBits.decode(r), (b) => {
     const type = (b['Leading zero bits'] << 14) | (b['M11–M7'] << 9) | (b.C1 << 8) | (b['M6–M4'] << 5) | (b.C0 << 4) | b['M3–M0'];
     const t = splitMessageType(type & 0x3fff);
@@ -80,7 +80,7 @@ export function decodeStun(bytes: Uint8Array): Decoded<StunMessage | undefined> 
     else if (type === AttrType.MessageIntegritySha256 && after !== 'FINGERPRINT') after = 'MESSAGE-INTEGRITY-SHA256';
     else if (type === AttrType.Fingerprint) after = 'FINGERPRINT';
 
-    const sub = new Reader(bytes, 0, valueStart, valueEnd);
+    const sub = new Reader(bytes, 0, valueStart, valueEnd, r.spans);
     const codec = codecFor(type);
     let value: unknown;
     try {

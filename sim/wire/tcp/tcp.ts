@@ -66,12 +66,14 @@ export interface TcpDecodeOptions {
   readonly base?: number;
   /** The segment length the IP header declares; when the buffer holds less, the checksum cannot be verified. */
   readonly segmentLength?: number;
+  /** Record field spans (default true); a packet list needs none. */
+  readonly spans?: boolean;
 }
 
 /** Decodes a TCP segment: `buf` holds exactly the IP payload (header, options and data). */
 export function decodeTcp(buf: Uint8Array, opts: TcpDecodeOptions = {}): Decoded<TcpHeader | undefined> {
   const base = opts.base ?? 0;
-  const r = new Reader(buf, base);
+  const r = new Reader(buf, base, 0, buf.length, opts.spans ?? true);
   const h = TcpFixed.decode(r);
   const problems: Problem[] = r.problems;
   if (r.truncated) return { value: undefined, fields: within(r.fields, base, buf.length), problems };

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { concatBytes, fromHex, toHex } from '../../core/encoding.ts';
-import { alpnExtension, findExtension, keyShareExtension, serverNameExtension, supportedVersionsExtension } from '../dtls/extensions.ts';
-import { encodeHandshakeBody } from '../dtls/handshake.ts';
-import type { ClientHello } from '../dtls/hello.ts';
-import { ContentType, HandshakeType } from '../dtls/names.ts';
+import { alpnExtension, findExtension, keyShareExtension, serverNameExtension, supportedVersionsExtension } from '../handshake/extensions.ts';
+import { encodeCommonHandshakeBody as encodeHandshakeBody } from '../handshake/body.ts';
+import type { ClientHello } from '../handshake/hello.ts';
+import { ContentType, HandshakeType } from '../handshake/names.ts';
 import { HELLO_RETRY_REQUEST_RANDOM, TlsHandshakeBuffer, decodeTlsHandshakes, encodeTlsHandshake, isHelloRetryRequest } from './handshake.ts';
 import { decodeTlsRecord, encodeTlsRecord, looksLikeTls } from './record.ts';
 

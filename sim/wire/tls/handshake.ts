@@ -3,16 +3,16 @@ import type { Decoded, Problem } from '../field.ts';
 import { Reader } from '../reader.ts';
 import { struct, uint } from '../struct.ts';
 import { Writer } from '../writer.ts';
-import { readExtensions, type Extension } from '../dtls/extensions.ts';
-import { readBody, type HandshakeBody } from '../dtls/handshake.ts';
-import type { HelloVariant } from '../dtls/hello.ts';
-import { readCertificateList } from '../dtls/messages.ts';
-import { HandshakeType, handshakeTypeName } from '../dtls/names.ts';
+import { readExtensions, type Extension } from '../handshake/extensions.ts';
+import { readHandshakeBody, type CommonHandshakeBody } from '../handshake/body.ts';
+import type { HelloVariant } from '../handshake/hello.ts';
+import { readCertificateList } from '../handshake/messages.ts';
+import { HandshakeType, handshakeTypeName } from '../handshake/names.ts';
 
 /**
  * TLS handshake messages (RFC 8446 §4, RFC 5246 §7.4): the 4-byte header msg_type(1) length(3) — which DTLS 1.3
- * also uses for its transcript (RFC 9147 §5.2) — and the TLS 1.3 bodies. Bodies TLS shares with DTLS 1.2
- * (ClientHello, ServerHello, CertificateVerify …) are read by the DTLS codec (sim/wire/dtls/handshake.ts).
+ * also uses for its transcript (RFC 9147 §5.2) — and the TLS 1.3 bodies. Bodies TLS shares with DTLS
+ * (ClientHello, ServerHello, CertificateVerify …) are read by the shared codec (sim/wire/handshake/body.ts).
  */
 
 export const TlsHandshakeHeader = struct('TLS handshake header', [uint('msgType', 8, (v) => handshakeTypeName(v)), uint('length', 24)]);
@@ -55,13 +55,15 @@ export interface KeyUpdate {
   readonly requestUpdate: number;
 }
 
-export type TlsHandshakeBody = HandshakeBody | EncryptedExtensions | Certificate13 | CertificateRequest13 | NewSessionTicket13 | KeyUpdate;
+export type TlsHandshakeBody = CommonHandshakeBody | EncryptedExtensions | Certificate13 | CertificateRequest13 | NewSessionTicket13 | KeyUpdate;
 
 export interface TlsBodyOptions {
   /** 'tls' (no cookie in ClientHello) or 'dtls'. Default 'tls'. */
   readonly variant?: HelloVariant;
   /** The connection negotiated (D)TLS 1.3: Certificate, CertificateRequest, NewSessionTicket, Finished take their 1.3 forms. */
   readonly tls13?: boolean;
+  /** Record field spans (default true); a packet list needs none. */
+  readonly spans?: boolean;
 }
 
 /** RFC 8446 §4.1.3: a ServerHello whose random is SHA-256("HelloRetryRequest") is a HelloRetryRequest. */
@@ -106,15 +108,15 @@ function readTlsBody(r: Reader, msgType: number, options: TlsBodyOptions): TlsHa
       body = { type: 'key_update', requestUpdate: r.u8('request_update', (v) => (v === 0 ? 'update_not_requested (0)' : v === 1 ? 'update_requested (1)' : String(v))) };
       break;
     case HandshakeType.certificate:
-      if (!options.tls13) return readBody(r, msgType, variant);
+      if (!options.tls13) return readHandshakeBody<never>(r, msgType, variant);
       body = readCertificate13(r);
       break;
     case HandshakeType.certificate_request:
-      if (!options.tls13) return readBody(r, msgType, variant);
+      if (!options.tls13) return readHandshakeBody<never>(r, msgType, variant);
       body = { type: 'certificate_request13', certificateRequestContext: vector(r, 'certificate_request_context', 1), extensions: readExtensions(r, 'client_hello') };
       break;
     case HandshakeType.new_session_ticket:
-      if (!options.tls13) return readBody(r, msgType, variant);
+      if (!options.tls13) return readHandshakeBody<never>(r, msgType, variant);
       body = {
         type: 'new_session_ticket13',
         ticketLifetime: r.u32('ticket_lifetime', (v) => `${v} s`),
@@ -125,12 +127,12 @@ function readTlsBody(r: Reader, msgType: number, options: TlsBodyOptions): TlsHa
       if (r.remaining >= 2) readExtensions(r, 'server_hello');
       break;
     case HandshakeType.finished:
-      if (!options.tls13) return readBody(r, msgType, variant);
+      if (!options.tls13) return readHandshakeBody<never>(r, msgType, variant);
       // RFC 8446 §4.4.4: verify_data is Hash.length bytes
       body = { type: 'finished', verifyData: r.rest('verify_data', toHex) };
       break;
     default:
-      return readBody(r, msgType, variant);
+      return readHandshakeBody<never>(r, msgType, variant);
   }
   if (!r.truncated && r.remaining > 0) {
     r.problem(`${r.remaining} trailing byte(s) after ${handshakeTypeName(msgType)}`, r.pos, r.remaining);
@@ -141,7 +143,7 @@ function readTlsBody(r: Reader, msgType: number, options: TlsBodyOptions): TlsHa
 
 /** Decodes a body of `msgType` (no header) at `base`. */
 export function decodeTlsHandshakeBody(msgType: number, bytes: Uint8Array, base = 0, options: TlsBodyOptions = {}): Decoded<TlsHandshakeBody> {
-  const r = new Reader(bytes, base);
+  const r = new Reader(bytes, base, 0, bytes.length, options.spans ?? true);
   const value = readTlsBody(r, msgType, options);
   return { value, fields: r.fields, problems: r.problems };
 }
@@ -159,7 +161,7 @@ export interface TlsHandshakeMessage {
 
 /** Decodes whole messages laid end to end (what a handshake buffer gives back). */
 export function decodeTlsHandshakes(bytes: Uint8Array, base = 0, options: TlsBodyOptions = {}): Decoded<TlsHandshakeMessage[]> {
-  const r = new Reader(bytes, base);
+  const r = new Reader(bytes, base, 0, bytes.length, options.spans ?? true);
   const out: TlsHandshakeMessage[] = [];
   while (r.remaining > 0 && !r.truncated) {
     const at = r.pos;
@@ -171,7 +173,7 @@ export function decodeTlsHandshakes(bytes: Uint8Array, base = 0, options: TlsBod
         const bodyAt = r.pos;
         const end = Math.min(bodyAt + h.length, r.end);
         if (bodyAt + h.length > r.end) r.problem(`${handshakeTypeName(h.msgType)} length ${h.length} runs past the data (${r.end - bodyAt} bytes)`, at + 1, 3);
-        const sub = new Reader(bytes, base, bodyAt, end);
+        const sub = new Reader(bytes, base, bodyAt, end, r.spans);
         const body = readTlsBody(sub, h.msgType, options);
         r.adopt(sub.fields, sub.problems);
         r.skip(end - bodyAt);

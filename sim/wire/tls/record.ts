@@ -2,7 +2,7 @@ import type { Field, Problem } from '../field.ts';
 import { Reader } from '../reader.ts';
 import { hex, struct, uint } from '../struct.ts';
 import { Writer } from '../writer.ts';
-import { ContentType, contentTypeName, versionName } from '../dtls/names.ts';
+import { ContentType, contentTypeName, versionName } from '../handshake/names.ts';
 
 /**
  * The TLS record layer over a byte stream (RFC 5246 §6.2.1, RFC 8446 §5.1): type(1) legacy_record_version(2)
@@ -46,7 +46,7 @@ export function looksLikeTls(b: Uint8Array): boolean {
 }
 
 /** Reads the record at the start of `bytes` (which sits at `base` in the packet or stream). Never throws. */
-export function decodeTlsRecord(bytes: Uint8Array, base = 0): TlsRecordDecoded {
+export function decodeTlsRecord(bytes: Uint8Array, base = 0, spans = true): TlsRecordDecoded {
   if (bytes.length < TLS_RECORD_HEADER_SIZE) return { status: 'incomplete', need: TLS_RECORD_HEADER_SIZE };
   const type = bytes[0]!;
   const length = (bytes[3]! << 8) | bytes[4]!;
@@ -57,7 +57,7 @@ export function decodeTlsRecord(bytes: Uint8Array, base = 0): TlsRecordDecoded {
     return { status: 'invalid', problems: [{ offset: base + 3, length: 2, message: `record length ${length} exceeds 2^14 + 2048 (RFC 5246 §6.2.3): not a TLS record` }] };
   }
   if (bytes.length < TLS_RECORD_HEADER_SIZE + length) return { status: 'incomplete', need: TLS_RECORD_HEADER_SIZE + length };
-  const r = new Reader(bytes, base, 0, TLS_RECORD_HEADER_SIZE + length);
+  const r = new Reader(bytes, base, 0, TLS_RECORD_HEADER_SIZE + length, spans);
   let value: TlsRecord | undefined;
   r.group(
     'TLS record',

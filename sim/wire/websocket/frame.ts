@@ -60,8 +60,8 @@ function validCloseCode(code: number): boolean {
 }
 
 /** `limit`: payloads larger than this are reported and not unmasked beyond it (memory bound against hostile input). */
-export function decodeWebSocketFrame(bytes: Uint8Array, base = 0, limit = 16 << 20): WebSocketDecoded {
-  const r = new Reader(bytes, base);
+export function decodeWebSocketFrame(bytes: Uint8Array, base = 0, limit = 16 << 20, spans = true): WebSocketDecoded {
+  const r = new Reader(bytes, base, 0, bytes.length, spans);
   const b0 = r.u8();
   const b1 = r.u8();
   if (r.truncated) return { status: 'incomplete', value: undefined, fields: [], problems: [], length: 2 };

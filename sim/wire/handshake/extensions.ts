@@ -81,7 +81,7 @@ export function readExtensions(r: Reader, context: HelloContext): Extension[] {
             const dataAt = r.pos;
             const data = r.bytes(Math.min(len, end - r.pos));
             if (data.length < len) r.problem(`extension ${extensionTypeName(type)} length ${len} runs past the extensions`, dataAt - 2, 2);
-            const sub = new Reader(r.buf, r.base, dataAt, dataAt + data.length);
+            const sub = new Reader(r.buf, r.base, dataAt, dataAt + data.length, r.spans);
             const body = readBody(sub, type, context);
             r.adopt(sub.fields, sub.problems);
             return { type, data, body };

@@ -9,8 +9,8 @@ export interface Alert {
   readonly description: number;
 }
 
-export function decodeAlert(bytes: Uint8Array, base = 0): Decoded<Alert> {
-  const r = new Reader(bytes, base);
+export function decodeAlert(bytes: Uint8Array, base = 0, spans = true): Decoded<Alert> {
+  const r = new Reader(bytes, base, 0, bytes.length, spans);
   const level = r.u8('level', (v) => withCode(alertLevelName(v), v, 2));
   const description = r.u8('description', (v) => withCode(alertDescriptionName(v), v, 2));
   if (!r.truncated && level !== AlertLevel.warning && level !== AlertLevel.fatal) r.problem(`unknown alert level ${level}`, 0, 1);
@@ -31,8 +31,8 @@ export function describeAlert(a: Alert): string {
 }
 
 /** RFC 5246 §7.1: one byte, value 1. */
-export function decodeChangeCipherSpec(bytes: Uint8Array, base = 0): Decoded<{ readonly value: number }> {
-  const r = new Reader(bytes, base);
+export function decodeChangeCipherSpec(bytes: Uint8Array, base = 0, spans = true): Decoded<{ readonly value: number }> {
+  const r = new Reader(bytes, base, 0, bytes.length, spans);
   const v = r.u8('type', (x) => (x === 1 ? 'change_cipher_spec (1)' : String(x)));
   if (!r.truncated && v !== 1) r.problem(`ChangeCipherSpec value ${v}, expected 1`, 0, 1);
   if (r.remaining > 0) {

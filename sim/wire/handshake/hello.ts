@@ -6,8 +6,9 @@ import type { Extension } from './extensions.ts';
 import { cipherSuiteName, versionName, withCode } from './names.ts';
 
 /**
- * ClientHello, ServerHello and HelloVerifyRequest bodies (RFC 6347 §4.2.1, RFC 5246 §7.4.1, RFC 9147 §5.3), shared
- * with TLS over TCP: the bodies are the same except DTLS's cookie (RFC 6347 §4.2.1), absent in TLS.
+ * ClientHello and ServerHello bodies (RFC 5246 §7.4.1, RFC 8446 §4.1.2, RFC 6347 §4.2.1, RFC 9147 §5.3), shared by
+ * TLS and DTLS: the bodies are the same except DTLS's cookie (RFC 6347 §4.2.1), absent in TLS. DTLS's own
+ * HelloVerifyRequest is in sim/wire/dtls/hello-verify.ts.
  */
 
 /** Which record layer the hello travels on: DTLS hellos carry a cookie, TLS hellos do not. */
@@ -36,16 +37,10 @@ export interface ServerHello {
   readonly extensions: readonly Extension[];
 }
 
-export interface HelloVerifyRequest {
-  readonly type: 'hello_verify_request';
-  readonly serverVersion: number;
-  readonly cookie: Uint8Array;
-}
-
-const showVersion = (v: number): string => `${versionName(v)} (0x${v.toString(16)})`;
+export const showVersion = (v: number): string => `${versionName(v)} (0x${v.toString(16)})`;
 const showBytes = (b: Uint8Array): string => (b.length === 0 ? '(empty)' : b.length <= 32 ? toHex(b) : `${b.length} bytes`);
 
-function vector8(r: Reader, name: string, max: number): Uint8Array {
+export function vector8(r: Reader, name: string, max: number): Uint8Array {
   const len = r.u8(`${name} length`);
   if (len > max) r.problem(`${name} length ${len} exceeds ${max}`, r.pos - 1, 1);
   return r.bytes(len, name, showBytes);
@@ -108,15 +103,4 @@ export function writeServerHello(w: Writer, m: ServerHello): void {
   w.u8(m.sessionId.length).bytes(m.sessionId);
   w.u16(m.cipherSuite).u8(m.compressionMethod);
   writeExtensions(w, m.extensions);
-}
-
-/** RFC 6347 §4.2.1: ProtocolVersion server_version; opaque cookie<0..2^8-1>. */
-export function readHelloVerifyRequest(r: Reader): HelloVerifyRequest {
-  const serverVersion = r.u16('server_version', showVersion);
-  const cookie = vector8(r, 'cookie', 255);
-  return { type: 'hello_verify_request', serverVersion, cookie };
-}
-
-export function writeHelloVerifyRequest(w: Writer, m: HelloVerifyRequest): void {
-  w.u16(m.serverVersion).u8(m.cookie.length).bytes(m.cookie);
 }

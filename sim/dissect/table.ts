@@ -1,0 +1,147 @@
+import type { JsonValue } from '../core/trace.ts';
+import type { DemuxClass } from '../wire/demux.ts';
+import type { IpDatagram } from '../wire/ip/datagram.ts';
+import type { DissectContext, Flow, Layer, LayerOf, LayerValues, PayloadContext, Protocol } from './types.ts';
+
+/**
+ * The dissector tables, as Wireshark has them: each protocol registers on its parent's table (an IP protocol
+ * number, an RFC 7983 first-byte class, a place in the ordered list of TCP stream recognisers) and the parent
+ * looks the child up there, never naming it. The tables are filled once, by registry.ts, from its one protocol list;
+ * a protocol file imports this module, never the registry (so no import runs in a circle).
+ */
+
+/** A JSON object, as `--json` writes one. */
+export type Json = { [key: string]: JsonValue };
+
+/** What a dissector registered on an IP protocol number is handed: the datagram's payload and where it sits. */
+export interface IpPayload {
+  /** The bytes from the IP header on; the IP header sits at `base` in the packet. */
+  readonly buf: Uint8Array;
+  readonly base: number;
+  readonly ip: IpDatagram;
+  /** The IP payload (`buf` from `at`, as long as the header says and the bytes allow). */
+  readonly seg: Uint8Array;
+  readonly at: number;
+  readonly ctx: DissectContext;
+  /** The packet's layers so far: the dissector appends its own. */
+  readonly layers: Layer[];
+}
+
+/**
+ * Dissects an IP payload, appending its layers; returns the transport 5-tuple when the protocol has one, or false
+ * to decline (the payload is then one DATA layer, as for a protocol nobody registered).
+ */
+export type IpPayloadDissector = (p: IpPayload) => Flow | undefined | false;
+
+/**
+ * Dissects a UDP payload of one RFC 7983 class (or framed on a TCP stream the same way), appending its layers.
+ * `why` is a classification its caller worked out already (a bound TURN channel); otherwise the dissector says why.
+ */
+export type UdpPayloadDissector = (out: Layer[], payload: Uint8Array, offset: number, ctx: PayloadContext, why?: string) => void;
+
+/** A TCP stream protocol recognised by its first bytes (never by port): which stream mode a connection's side takes. */
+export interface TcpRecogniser {
+  /** Recognisers are tried lowest first (a cheap, certain test before a looser one). */
+  readonly order: number;
+  /** The stream mode `TcpApplication` parses the side in, or undefined when the first bytes are not this protocol's. */
+  readonly recognise: (first: Uint8Array) => TcpStreamMode | undefined;
+}
+
+/** How `TcpApplication` parses one direction of a connection once its first bytes were recognised. */
+export type TcpStreamMode = 'http' | 'tls' | 'stun-tcp' | 'rfc4571';
+
+/** Where a protocol registers its dissector. */
+export type Registration =
+  | { readonly table: 'ip.protocol'; readonly key: number; readonly dissect: IpPayloadDissector }
+  | { readonly table: 'udp.rfc7983'; readonly key: DemuxClass; readonly dissect: UdpPayloadDissector }
+  | { readonly table: 'tcp.stream'; readonly recogniser: TcpRecogniser };
+
+/** The visualizer's class of a protocol: a class of its own (with its colour), or the class of another protocol. */
+export interface VizClass {
+  /** The class name the packet list and filters show ("IP", "STUN", "ICMP" …). */
+  readonly class: string;
+  /** Set on the protocol that defines the class (once per class): a colour readable on the dark background. */
+  readonly colour?: string;
+}
+
+/** Everything the house knows about one protocol: one of these per protocol name, listed once in registry.ts. */
+export interface ProtocolSpec<P extends Protocol> {
+  readonly name: P;
+  /** One line: what it is and where it is specified. */
+  readonly description: string;
+  readonly viz: VizClass;
+  /**
+   * The `--json` keys this protocol adds to a layer's common keys (docs/dissect-json.md), written into `base` in
+   * their documented order; absent when the protocol adds none.
+   */
+  readonly json?: (value: LayerValues[P], layer: LayerOf<P>, base: Json) => Json;
+  /** The parent tables this protocol's dissector registers on. */
+  readonly on?: readonly Registration[];
+}
+
+/** A spec of any protocol (the registry's list holds these). */
+export type AnyProtocolSpec = { [P in Protocol]: ProtocolSpec<P> }[Protocol];
+
+/** Types a spec by its name (so its `json` reads the value typed). */
+export function defineProtocol<P extends Protocol>(spec: ProtocolSpec<P>): ProtocolSpec<P> {
+  return spec;
+}
+
+/** The tables, filled by `install` (registry.ts). */
+const ipProtocols = new Map<number, IpPayloadDissector>();
+const rfc7983 = new Map<DemuxClass, UdpPayloadDissector>();
+const tcpRecognisers: TcpRecogniser[] = [];
+/** Which protocol holds each key (the visualizer's classes follow the tables). */
+const ipProtocolOwners = new Map<number, Protocol>();
+const rfc7983Owners = new Map<DemuxClass, Protocol>();
+let installed = false;
+
+/** Fills the tables from the protocol list, in its order (TCP recognisers are tried in that order). Once. */
+export function install(specs: readonly AnyProtocolSpec[]): void {
+  if (installed) return;
+  installed = true;
+  for (const s of specs) {
+    for (const r of s.on ?? []) {
+      if (r.table === 'ip.protocol') {
+        claim(ipProtocols, r.key, r.dissect, s.name);
+        ipProtocolOwners.set(r.key, s.name);
+      } else if (r.table === 'udp.rfc7983') {
+        claim(rfc7983, r.key, r.dissect, s.name);
+        rfc7983Owners.set(r.key, s.name);
+      }
+      else tcpRecognisers.push(r.recogniser);
+    }
+  }
+  tcpRecognisers.sort((a, b) => a.order - b.order);
+}
+
+function claim<K, V>(table: Map<K, V>, key: K, value: V, who: string): void {
+  // two protocols on one key is a mistake in the registry's list, found when the module loads
+  if (table.has(key)) throw new Error(`dissector table: ${who} registers on ${String(key)}, which another protocol holds`);
+  table.set(key, value);
+}
+
+/** The dissector registered on an IP protocol number (RFC 5237 / IANA), if any. */
+export function ipProtocolDissector(n: number): IpPayloadDissector | undefined {
+  return ipProtocols.get(n);
+}
+
+/** The dissector registered on an RFC 7983 first-byte class, if any. */
+export function rfc7983Dissector(c: DemuxClass): UdpPayloadDissector | undefined {
+  return rfc7983.get(c);
+}
+
+/** The TCP stream recognisers, in the order they are tried. */
+export function tcpStreamRecognisers(): readonly TcpRecogniser[] {
+  return tcpRecognisers;
+}
+
+/** The protocol registered on an IP protocol number, if any. */
+export function ipProtocolOwner(n: number): Protocol | undefined {
+  return ipProtocolOwners.get(n);
+}
+
+/** The protocol registered on an RFC 7983 first-byte class, if any. */
+export function rfc7983Owner(c: DemuxClass): Protocol | undefined {
+  return rfc7983Owners.get(c);
+}
