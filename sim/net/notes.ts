@@ -18,6 +18,8 @@ export type NetNoteKinds = {
   'net.no-route': { readonly dst: string | null };
   /** An endpoint asked to send from an address its host has not bound (endpoint-driver.ts). */
   'endpoint.error': undefined;
+  /** An endpoint threw; its driver stops it (it gets no more input). */
+  'endpoint.failed': { readonly reason: string };
   /** A scheduled link change of the scenario (`events`). */
   'link.changed': { readonly link: string; readonly direction: string };
   'firewall.config': { readonly policy: string };
@@ -33,6 +35,7 @@ export const netNote = noteMaker<NetNoteKinds>();
 export const NET_NOTE_KINDS = {
   'net.no-route': true,
   'endpoint.error': true,
+  'endpoint.failed': true,
   'link.changed': true,
   'firewall.config': true,
   'firewall.blocked': true,
