@@ -1,3 +1,4 @@
+import { typedNotes, type AnyNoteKind } from '../sim/notes/index.ts';
 import { appsSummaryLines } from '../sim/apps/summary.ts';
 import type { RunResult } from '../sim/scenario/run.ts';
 import type { Scenario } from '../sim/scenario/types.ts';
@@ -6,7 +7,7 @@ import type { JsonValue } from '../sim/core/trace.ts';
 type Obj = { [key: string]: JsonValue };
 
 /** Notes worth a line of their own in the printed summary: what a learner would look for first. */
-const HIGHLIGHTS = new Set(['nat.mapping.created', 'nat.mapping.expired', 'nat.filtered', 'nat.no-mapping', 'nat.hairpin', 'firewall.blocked', 'probe.received', 'ice.selected', 'dtls.state']);
+const HIGHLIGHTS: ReadonlySet<AnyNoteKind> = new Set<AnyNoteKind>(['nat.mapping.created', 'nat.mapping.expired', 'nat.filtered', 'nat.no-mapping', 'nat.hairpin', 'firewall.blocked', 'probe.received', 'ice.selected', 'dtls.state']);
 
 /** The short human summary `rtclab run` prints. */
 export function formatSummary(s: Scenario, r: RunResult): string {
@@ -29,7 +30,7 @@ export function formatSummary(s: Scenario, r: RunResult): string {
   lines.push(...fromApps.sections);
   const drops = Object.entries(sum.drops as Obj);
   lines.push(drops.length === 0 ? '  no drops' : `  drops: ${drops.map(([k, v]) => `${String(v)} ${k}`).join(', ')}`);
-  for (const n of r.trace.notes) {
+  for (const n of typedNotes(r.trace.notes)) {
     if (HIGHLIGHTS.has(n.kind)) {
       lines.push(`  ${fmtTime(n.t)}  ${n.text}`);
     }

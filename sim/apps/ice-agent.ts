@@ -130,5 +130,5 @@ export const iceAgentApp = defineApp({
     };
     return [{ section: ICE_SECTION, key: spec.host, value }];
   },
-  notes: ['ice.*', 'stun.*', 'turn.*', 'signaling.sent', 'signaling.delivered'],
+  notes: ['ice.*', 'stun.*', 'turn.*', 'signaling.sent', 'signaling.received'],
 });

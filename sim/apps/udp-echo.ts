@@ -1,3 +1,4 @@
+import { appNote } from './notes.ts';
 import { formatTransportAddress, type Endpoint, type EndpointOutput, type TransportAddress } from '../core/endpoint.ts';
 import type { Micros } from '../core/time.ts';
 import { printable, utf8Encode } from '../core/encoding.ts';
@@ -25,7 +26,7 @@ export class UdpEcho implements Endpoint {
   handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
     this.received++;
     const seen = formatTransportAddress(from);
-    this.out.push({ type: 'note', kind: 'echo.received', text: `${this.name} received "${printable(bytes)}" from ${seen}`, data: { from: seen, to: formatTransportAddress(to) } });
+    this.out.push({ type: 'note', ...appNote('echo.received', `${this.name} received "${printable(bytes)}" from ${seen}`, { from: seen, to: formatTransportAddress(to) }) });
     const sources = [to, ...this.alsoReplyFrom.filter((a) => a.ip !== to.ip || a.port !== to.port)];
     for (const src of sources) {
       const text = `echo: you are ${seen}` + (src === to ? '' : ` (sent from ${formatTransportAddress(src)})`);

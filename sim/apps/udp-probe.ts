@@ -1,3 +1,4 @@
+import { appNote } from './notes.ts';
 import { formatTransportAddress, type Endpoint, type EndpointOutput, type TransportAddress } from '../core/endpoint.ts';
 import { printable, utf8Encode } from '../core/encoding.ts';
 import type { Micros } from '../core/time.ts';
@@ -45,9 +46,7 @@ export class UdpProbe implements Endpoint {
     if (!this.heardFrom.includes(src)) this.heardFrom.push(src);
     this.out.push({
       type: 'note',
-      kind: 'probe.received',
-      text: `${this.name} received "${printable(bytes)}" from ${src} on ${formatTransportAddress(to)}`,
-      data: { from: src, to: formatTransportAddress(to), length: bytes.length },
+      ...appNote('probe.received', `${this.name} received "${printable(bytes)}" from ${src} on ${formatTransportAddress(to)}`, { from: src, to: formatTransportAddress(to), length: bytes.length }),
     });
   }
 
@@ -58,7 +57,7 @@ export class UdpProbe implements Endpoint {
       this.sent++;
       const text = `probe ${this.seq} from ${this.name}`;
       this.out.push({ type: 'transmit', from: this.local, to: p.to, bytes: utf8Encode(text) });
-      this.out.push({ type: 'note', kind: 'probe.sent', text: `${this.name} sent "${text}" to ${formatTransportAddress(p.to)}`, data: { to: formatTransportAddress(p.to), seq: this.seq } });
+      this.out.push({ type: 'note', ...appNote('probe.sent', `${this.name} sent "${text}" to ${formatTransportAddress(p.to)}`, { to: formatTransportAddress(p.to), seq: this.seq }) });
     }
   }
 

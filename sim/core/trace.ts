@@ -1,3 +1,4 @@
+import type { NoteBody } from './note.ts';
 import type { Micros } from './time.ts';
 
 /**
@@ -26,16 +27,18 @@ export interface Hop {
   drop?: string;
 }
 
-/** A state change inside a component at a moment: a NAT mapping created, an ICE pair succeeding, keys derived. */
-export interface Note {
+/**
+ * A state change inside a component at a moment: a NAT mapping created, an ICE pair succeeding, keys derived. The
+ * body (`kind`, `text`, `data`) is typed by the folder that emits it (sim/core/note.ts); `Note` alone reads any kind,
+ * `Note<AnyNoteBody>` (sim/notes) reads the union of every declared kind.
+ */
+export type Note<B extends NoteBody = NoteBody> = NoteHeader & B;
+
+/** Where and when a note happened, whatever its kind. */
+export interface NoteHeader {
   readonly t: Micros;
   /** The component, as a path: "natA", "alice/ice", "turn". */
   readonly source: string;
-  /** Dotted kind the panels key on: "nat.mapping.created", "ice.pair.state", "dtls.flight.sent". */
-  readonly kind: string;
-  /** One sentence for the learner. */
-  readonly text: string;
-  readonly data?: { [key: string]: JsonValue };
   /** The datagram that caused it, when there is one. */
   readonly packet?: number;
   /** True when a capture analyzer inferred it from packets rather than a component reporting it. */

@@ -1,3 +1,4 @@
+import { dtlsNote } from './notes.ts';
 import { bytesEqual } from '../core/encoding.ts';
 import {
   ecPointFormatsExtension,
@@ -64,7 +65,7 @@ export class ClientHandshake implements HandshakeRole {
         // RFC 6347 §4.2.1: resend the same ClientHello with the cookie; the first exchange is not hashed (§4.2.6).
         session.transcript.length = 0;
         this.hello = { ...this.hello, cookie: body.cookie };
-        this.h.note('dtls.cookie', `got a ${body.cookie.length}-byte cookie; sending the ClientHello again with it`);
+        this.h.note(dtlsNote('dtls.cookie', `got a ${body.cookie.length}-byte cookie; sending the ClientHello again with it`));
         this.h.queueHandshake(this.hello);
         this.h.sendFlight(3);
         return;
@@ -87,7 +88,15 @@ export class ClientHandshake implements HandshakeRole {
           }
           session.srtpProfileId = chosen;
         }
-        this.h.note('dtls.server-hello', `server chose ${cipherSuiteName(body.cipherSuite)}, SRTP ${session.srtpProfileId === undefined ? 'none' : srtpProfileName(session.srtpProfileId)}, extended master secret ${session.extendedMasterSecret ? 'yes' : 'no'}`);
+        const suite = cipherSuiteName(body.cipherSuite);
+        const srtpProfile = session.srtpProfileId === undefined ? null : srtpProfileName(session.srtpProfileId);
+        this.h.note(
+          dtlsNote('dtls.server-hello', `server chose ${suite}, SRTP ${srtpProfile ?? 'none'}, extended master secret ${session.extendedMasterSecret ? 'yes' : 'no'}`, {
+            cipherSuite: suite,
+            srtpProfile,
+            extendedMasterSecret: session.extendedMasterSecret,
+          }),
+        );
         this.expect = 'certificate';
         return;
       }

@@ -1,6 +1,6 @@
+import { dtlsNote, type DtlsNote } from './notes.ts';
 import { formatTransportAddress, sameTransportAddress, type Endpoint, type EndpointOutput, type TransportAddress } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
-import type { JsonValue } from '../core/trace.ts';
 import type { Micros } from '../core/time.ts';
 import { describeAlert, encodeAlert } from '../wire/handshake/alert.ts';
 import { decodeHandshakeBody, decodeHandshakeFragments, encodeHandshake, msgTypeOf, type HandshakeBody } from '../wire/dtls/handshake.ts';
@@ -73,7 +73,7 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
     this.sender = new FlightSender(this.config, this.records, {
       transmit: (bytes) => this.transmit(bytes),
       transmitTo: (bytes, to) => this.transmit(bytes, to),
-      note: (kind, text, data) => this.note(kind, text, data),
+      note: (n) => this.note(n),
       fail: (reason) => this.failQuietly(reason),
     });
   }
@@ -203,10 +203,10 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
     const server = { key: k.serverWriteKey, fixedIv: k.serverWriteIv };
     if (this.config.role === 'client') this.records.installKeys(1, client, server);
     else this.records.installKeys(1, server, client);
-    this.note('dtls.keys', `master secret derived (${this.session.extendedMasterSecret ? 'extended master secret, RFC 7627' : 'RFC 5246 §8.1'}), ${this.session.describeGroup()} key exchange`, {
+    this.note(dtlsNote('dtls.keys', `master secret derived (${this.session.extendedMasterSecret ? 'extended master secret, RFC 7627' : 'RFC 5246 §8.1'}), ${this.session.describeGroup()} key exchange`, {
       extendedMasterSecret: this.session.extendedMasterSecret,
       group: this.session.describeGroup(),
-    });
+    }));
     this.out.push({ type: 'secret', kind: 'nss-keylog', text: this.session.keyLogLine() });
   }
 
@@ -225,21 +225,21 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
       this.fail(AlertDescription.bad_certificate, `peer certificate does not parse: ${parsed.error}`);
       return false;
     }
-    if (!verifyCertificateSignature(parsed.certificate)) this.note('dtls.certificate', 'peer certificate is not validly self-signed (allowed: only the fingerprint matters, RFC 8827 §6.5)');
+    if (!verifyCertificateSignature(parsed.certificate)) this.note(dtlsNote('dtls.certificate', 'peer certificate is not validly self-signed (allowed: only the fingerprint matters, RFC 8827 §6.5)'));
     const fp = certificateFingerprint(der);
     const expected = this.config.remoteFingerprint;
     if (expected !== undefined) {
       const want = normalizeFingerprint(expected);
       // RFC 8122 §5 / RFC 5763 §5: the certificate must match the fingerprint from signaling.
       if (want.algorithm !== 'sha-256' || want.hex !== fp) {
-        this.note('dtls.fingerprint.mismatch', `peer certificate fingerprint ${fp} does not match the signaled ${want.hex}`, { actual: fp, expected: want.hex });
+        this.note(dtlsNote('dtls.fingerprint.mismatch', `peer certificate fingerprint ${fp} does not match the signaled ${want.hex}`, { actual: fp, expected: want.hex }));
         this.fail(AlertDescription.bad_certificate, 'certificate fingerprint does not match a=fingerprint');
         return false;
       }
       this.fingerprintVerified = true;
-      this.note('dtls.fingerprint.verified', `peer certificate matches the signaled fingerprint sha-256 ${fp}`, { fingerprint: fp });
+      this.note(dtlsNote('dtls.fingerprint.verified', `peer certificate matches the signaled fingerprint sha-256 ${fp}`, { fingerprint: fp }));
     } else {
-      this.note('dtls.fingerprint.unchecked', `no fingerprint from signaling: peer certificate sha-256 ${fp} accepted unchecked`, { fingerprint: fp });
+      this.note(dtlsNote('dtls.fingerprint.unchecked', `no fingerprint from signaling: peer certificate sha-256 ${fp} accepted unchecked`, { fingerprint: fp }));
     }
     this.session.peerCertificateDer = der;
     this.session.peerCertificate = parsed.certificate;
@@ -252,8 +252,9 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
     this.failQuietly(reason);
   }
 
-  note(kind: string, text: string, data?: { [key: string]: JsonValue }): void {
-    this.out.push({ type: 'note', kind, text, ...(data ? { data } : {}) });
+  /** Queues a note (built with `dtlsNote`, notes.ts). */
+  note(n: DtlsNote): void {
+    this.out.push({ type: 'note', kind: n.kind, text: n.text, ...(n.data ? { data: n.data } : {}) });
   }
 
   connected(): void {
@@ -263,9 +264,9 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
     const line = this.session.srtpSecretLine();
     if (line) {
       this.out.push({ type: 'secret', kind: 'srtp', text: line });
-      this.note('dtls.srtp', `SRTP keys exported with EXTRACTOR-dtls_srtp for ${srtpProfileName(this.session.srtpProfileId!)} (RFC 5764 §4.2)`, {
+      this.note(dtlsNote('dtls.srtp', `SRTP keys exported with EXTRACTOR-dtls_srtp for ${srtpProfileName(this.session.srtpProfileId!)} (RFC 5764 §4.2)`, {
         profile: srtpProfileName(this.session.srtpProfileId!),
-      });
+      }));
     }
   }
 
@@ -287,7 +288,7 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
     const opened = this.records.open(rec);
     if (!opened.ok) {
       this.count(opened.reason);
-      if (opened.reason === 'replay' || opened.reason === 'too-old') this.note('dtls.record.replay', `dropped: ${opened.message} (RFC 6347 §4.1.2.6)`);
+      if (opened.reason === 'replay' || opened.reason === 'too-old') this.note(dtlsNote('dtls.record.replay', `dropped: ${opened.message} (RFC 6347 §4.1.2.6)`));
       return;
     }
     const plaintext = opened.plaintext;
@@ -391,7 +392,7 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
     const description = plaintext[1];
     if (plaintext.length !== 2 || level === undefined || description === undefined) return this.count('malformed-alert');
     const text = describeAlert({ level, description });
-    this.note('dtls.alert.received', `peer sent alert: ${text}`, { level, description });
+    this.note(dtlsNote('dtls.alert.received', `peer sent alert: ${text}`, { level, description }));
     if (description === AlertDescription.close_notify) {
       if (this.stateValue === 'connected') this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
       this.setState('closed', 'peer sent close_notify');
@@ -402,7 +403,7 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
   }
 
   private sendAlert(level: number, description: number): void {
-    this.note('dtls.alert.sent', `sending alert: ${describeAlert({ level, description })}`, { level, description });
+    this.note(dtlsNote('dtls.alert.sent', `sending alert: ${describeAlert({ level, description })}`, { level, description }));
     if (!this.remoteAddr) return;
     this.transmit(this.records.seal(ContentType.alert, this.records.writeEpoch, encodeAlert({ level, description })));
   }
@@ -418,7 +419,7 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
     if (from === to) return;
     this.stateValue = to;
     if (to === 'failed' || to === 'closed') this.reason = why;
-    this.note('dtls.state', `DTLS ${this.config.role}: ${from} → ${to} (${why})`, { from, to, role: this.config.role, reason: why });
+    this.note(dtlsNote('dtls.state', `DTLS ${this.config.role}: ${from} → ${to} (${why})`, { from, to, role: this.config.role, reason: why }));
   }
 
   private transmit(bytes: Uint8Array, to = this.remoteAddr): void {

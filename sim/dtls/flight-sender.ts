@@ -1,5 +1,5 @@
+import { dtlsNote, type DtlsNote } from './notes.ts';
 import type { TransportAddress } from '../core/endpoint.ts';
-import type { JsonValue } from '../core/trace.ts';
 import type { Micros } from '../core/time.ts';
 import { fragmentHandshakeBody } from '../wire/dtls/fragment.ts';
 import { HANDSHAKE_HEADER_SIZE } from '../wire/dtls/handshake.ts';
@@ -22,7 +22,7 @@ export interface FlightPiece {
 export interface SenderHooks {
   transmit(bytes: Uint8Array): void;
   transmitTo(bytes: Uint8Array, to: TransportAddress): void;
-  note(kind: string, text: string, data?: { [key: string]: JsonValue }): void;
+  note(n: DtlsNote): void;
   fail(reason: string): void;
 }
 
@@ -59,12 +59,14 @@ export class FlightSender {
     this.state = 'sending';
     const sent = this.transmitFlight(now);
     this.stats.flightsSent++;
-    this.hooks.note('dtls.flight.sent', `flight ${n} sent: ${pieces.map((p) => p.label).join(', ')} in ${sent.datagrams} datagram(s), ${sent.bytes} bytes`, {
-      flight: n,
-      messages: pieces.map((p) => p.label),
-      datagrams: sent.datagrams,
-      bytes: sent.bytes,
-    });
+    this.hooks.note(
+      dtlsNote('dtls.flight.sent', `flight ${n} sent: ${pieces.map((p) => p.label).join(', ')} in ${sent.datagrams} datagram(s), ${sent.bytes} bytes`, {
+        flight: n,
+        messages: pieces.map((p) => p.label),
+        datagrams: sent.datagrams,
+        bytes: sent.bytes,
+      }),
+    );
     if (mode === 'timer') {
       this.state = 'waiting';
       this.deadline = now + this.timeout;
@@ -80,13 +82,15 @@ export class FlightSender {
     this.hooks.transmitTo(bytes, to);
     this.stats.flightsSent++;
     this.stats.datagramsSent++;
-    this.hooks.note('dtls.flight.sent', `flight ${n} sent: ${piece.label} (stateless, not retransmitted: RFC 6347 §4.2.1)`, {
-      flight: n,
-      messages: [piece.label],
-      datagrams: 1,
-      bytes: bytes.length,
-      at: now,
-    });
+    this.hooks.note(
+      dtlsNote('dtls.flight.sent', `flight ${n} sent: ${piece.label} (stateless, not retransmitted: RFC 6347 §4.2.1)`, {
+        flight: n,
+        messages: [piece.label],
+        datagrams: 1,
+        bytes: bytes.length,
+        at: now,
+      }),
+    );
   }
 
   onTimeout(now: Micros): void {
@@ -131,13 +135,15 @@ export class FlightSender {
     const sent = this.transmitFlight(now);
     this.stats.retransmissions++;
     const why = trigger === 'timer' ? `timer expired; next timeout ${this.timeout / 1000} ms` : 'the peer retransmitted its flight';
-    this.hooks.note('dtls.flight.retransmit', `flight ${this.flightNumber} retransmitted (${why})`, {
-      flight: this.flightNumber ?? 0,
-      trigger,
-      attempt: this.retransmits,
-      timeout: this.timeout,
-      datagrams: sent.datagrams,
-    });
+    this.hooks.note(
+      dtlsNote('dtls.flight.retransmit', `flight ${this.flightNumber} retransmitted (${why})`, {
+        flight: this.flightNumber ?? 0,
+        trigger,
+        attempt: this.retransmits,
+        timeout: this.timeout,
+        datagrams: sent.datagrams,
+      }),
+    );
   }
 
   private transmitFlight(now: Micros): { datagrams: number; bytes: number } {

@@ -1,4 +1,4 @@
-import type { JsonValue } from '../core/trace.ts';
+import type { DtlsNote } from './notes.ts';
 import type { Rng } from '../core/rng.ts';
 import type { HandshakeBody } from '../wire/dtls/handshake.ts';
 import type { DtlsConfig } from './config.ts';
@@ -26,7 +26,7 @@ export interface RoleHost {
   acceptPeerCertificate(certificates: readonly Uint8Array[]): boolean;
   /** Sends a fatal alert and fails the connection. */
   fail(alertDescription: number, reason: string): void;
-  note(kind: string, text: string, data?: { [key: string]: JsonValue }): void;
+  note(n: DtlsNote): void;
   /** The handshake completed. */
   connected(): void;
 }

@@ -1,3 +1,4 @@
+import { dtlsNote } from './notes.ts';
 import { bytesEqual } from '../core/encoding.ts';
 import {
   ecPointFormatsExtension,
@@ -64,8 +65,10 @@ export class ServerHandshake implements HandshakeRole {
         if (session.srtpProfileId !== undefined) extensions.push(useSrtpExtension([session.srtpProfileId]));
         if (findExtension(body.extensions, 'ec_point_formats')) extensions.push(ecPointFormatsExtension([0]));
         this.h.note(
-          'dtls.client-hello',
-          `client offers ${offered.map(srtpProfileName).join(', ') || 'no SRTP'}; choosing ${session.srtpProfileId === undefined ? 'no SRTP' : srtpProfileName(session.srtpProfileId)}, ${namedGroupName(group)}`,
+          dtlsNote(
+            'dtls.client-hello',
+            `client offers ${offered.map(srtpProfileName).join(', ') || 'no SRTP'}; choosing ${session.srtpProfileId === undefined ? 'no SRTP' : srtpProfileName(session.srtpProfileId)}, ${namedGroupName(group)}`,
+          ),
         );
         this.h.queueHandshake({
           type: 'server_hello',

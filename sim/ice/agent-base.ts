@@ -1,3 +1,5 @@
+import type { NoteBody } from '../core/note.ts';
+import type { IceAgentFacts, IceAgentNoteKind } from './notes.ts';
 import type { EndpointOutput, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
@@ -134,7 +136,7 @@ export abstract class IceAgentBase {
     this.startAt = config.startAt ?? 0;
     this.newCredentials();
     // checks draw their transaction ids from the agent's own stream; the agent writes their notes itself
-    const output = { transmit: (from: TransportAddress, to: TransportAddress, bytes: Uint8Array) => this.sendFromBase(from, to, bytes), note: (kind: string, text: string, data?: { [k: string]: JsonValue }) => this.note(kind, text, data) };
+    const output = { transmit: (from: TransportAddress, to: TransportAddress, bytes: Uint8Array) => this.sendFromBase(from, to, bytes), note: (n: NoteBody) => this.out.push({ type: 'note', kind: n.kind, text: `${this.name}: ${n.text}`, data: { generation: this.generation, ...n.data } }) };
     this.tx = new StunTransactions<CheckCtx>(config.rng, output, (r) => this.checkResult(r), {
       notes: false,
       onRetransmit: (now, t) => this.checkRetransmitted(now, t),
@@ -170,8 +172,11 @@ export abstract class IceAgentBase {
 
   // ---- notes -------------------------------------------------------------------------------------------------
 
-  protected note(kind: string, text: string, data: { [k: string]: JsonValue } = {}): void {
-    this.out.push({ type: 'note', kind, text: `${this.name}: ${text}`, data: { generation: this.generation, ...data } });
+  /** Queues an agent note: the agent's name starts its text, its restart count (`generation`) its data. */
+  protected note<K extends IceAgentNoteKind>(kind: K, text: string, data: IceAgentFacts<K>): void {
+    // the signature checks `data` against the kind; a spread over a generic kind's data is only a NoteData to the compiler
+    const body = { kind, text: `${this.name}: ${text}`, data: { generation: this.generation, ...data } } as NoteBody;
+    this.out.push({ type: 'note', ...body });
   }
 
   protected setState(now: Micros, s: IceState, why: string): void {

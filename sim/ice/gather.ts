@@ -1,4 +1,5 @@
 import { earliestDeadline } from '../core/deadline.ts';
+import { iceNote, type IceNote } from './notes.ts';
 import type { EndpointOutput, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
@@ -38,7 +39,7 @@ type BindingCtx = { base: TransportAddress; server: TransportAddress };
 export function emitOutput(emit: (o: EndpointOutput) => void): TransactionOutput {
   return {
     transmit: (from, to, bytes) => emit({ type: 'transmit', from, to, bytes }),
-    note: (kind, text, data) => emit({ type: 'note', kind, text, ...(data ? { data } : {}) }),
+    note: (n) => emit({ type: 'note', kind: n.kind, text: n.text, ...(n.data ? { data: n.data } : {}) }),
   };
 }
 
@@ -65,8 +66,8 @@ export class IceGatherer {
     return this.localPrefs.get(formatTransportAddress(base)) ?? 65535;
   }
 
-  private note(kind: string, text: string, data: { [k: string]: string | number } = {}): void {
-    this.o.emit({ type: 'note', kind, text, data });
+  private note(n: Extract<IceNote, { kind: 'ice.gathering.request' | 'ice.gathering.timeout' | 'ice.gathering.error' }>): void {
+    this.o.emit({ type: 'note', ...n });
   }
 
   start(now: Micros, bases: readonly TransportAddress[]): void {
@@ -100,7 +101,7 @@ export class IceGatherer {
   }
 
   private binding(now: Micros, base: TransportAddress, server: TransportAddress): void {
-    this.note('ice.gathering.request', `Binding request from ${formatTransportAddress(base)} to STUN server ${formatTransportAddress(server)}`, { base: formatTransportAddress(base), server: formatTransportAddress(server) });
+    this.note(iceNote('ice.gathering.request', `Binding request from ${formatTransportAddress(base)} to STUN server ${formatTransportAddress(server)}`, { base: formatTransportAddress(base), server: formatTransportAddress(server) }));
     this.tx.start(now, { from: base, to: server, method: Method.Binding, attributes: [], encode: { fingerprint: true }, context: { base, server } });
   }
 
@@ -155,7 +156,7 @@ export class IceGatherer {
   private bindingResult(r: TransactionResult<BindingCtx>): void {
     const { server, base } = r.transaction.request.context!;
     if (r.kind === 'timeout') {
-      this.note('ice.gathering.timeout', `no answer from STUN server ${formatTransportAddress(server)}: no server-reflexive candidate from ${formatTransportAddress(base)}`, { server: formatTransportAddress(server) });
+      this.note(iceNote('ice.gathering.timeout', `no answer from STUN server ${formatTransportAddress(server)}: no server-reflexive candidate from ${formatTransportAddress(base)}`, { server: formatTransportAddress(server) }));
       return this.done(r.at);
     }
     const mapped = getAttribute(r.response, XorMappedAddress);
@@ -165,7 +166,7 @@ export class IceGatherer {
         address: mapped, type: 'srflx', base: r.to, related: r.to, server,
       });
     } else {
-      this.note('ice.gathering.error', `STUN server ${formatTransportAddress(server)} answered without a usable mapped address`);
+      this.note(iceNote('ice.gathering.error', `STUN server ${formatTransportAddress(server)} answered without a usable mapped address`, {}));
     }
     this.done(r.at);
   }

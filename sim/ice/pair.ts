@@ -1,5 +1,5 @@
+import type { IcePairFacts } from './notes.ts';
 import { formatTransportAddress } from '../core/endpoint.ts';
-import type { JsonValue } from '../core/trace.ts';
 import type { Candidate } from './candidate.ts';
 
 /** Candidate pairs and their priority (RFC 8445 §6.1.2.3) and states (§6.1.2.6). */
@@ -68,8 +68,8 @@ export function byPriority(a: CandidatePair, b: CandidatePair): number {
   return a.priority > b.priority ? -1 : a.priority < b.priority ? 1 : 0;
 }
 
-/** The note data the visualizer rebuilds a checklist from (README.md, "ice.pair.state"). */
-export function pairData(p: CandidatePair): { [key: string]: JsonValue } {
+/** The note data the visualizer rebuilds a checklist from (notes.ts `IcePairFacts`, without generation, previous, reason). */
+export function pairData(p: CandidatePair): Omit<IcePairFacts, 'generation' | 'previous' | 'reason'> {
   const local = p.validLocal ?? p.local;
   return {
     pair: p.id,

@@ -1,8 +1,15 @@
 import { toHex } from '../core/encoding.ts';
 import { formatTransportAddress } from '../core/endpoint.ts';
 import type { Micros } from '../core/time.ts';
-import type { JsonValue, Note } from '../core/trace.ts';
-import { getAttribute, Method, XorMappedAddress, XorRelayedAddress, type StunMessage } from '../wire/stun/index.ts';
+import type { Note } from '../core/trace.ts';
+import { DTLS_PROGRESS_STATE, dtlsNote, type DtlsStateName } from '../dtls/notes.ts';
+import { iceNote, type IcePairStateName } from '../ice/notes.ts';
+import { mediaNote } from '../media/notes.ts';
+import type { NoteBody } from '../core/note.ts';
+import { signalingNote } from '../signaling/notes.ts';
+import { turnNote } from '../turn/notes.ts';
+import { getAttribute, Lifetime, Method, XorMappedAddress, XorRelayedAddress, type StunMessage } from '../wire/stun/index.ts';
+import { inferNote } from './notes.ts';
 import type { RtpPacket } from '../wire/rtp/rtp.ts';
 import type { FlowTable } from '../dissect/flow-state.ts';
 import type { DissectedPacket } from '../dissect/types.ts';
@@ -99,12 +106,17 @@ export class CaptureAnalyzer implements PassObserver {
   /** Outside → inside address, from datagrams seen rewritten (never from reports, which may be relayed). */
   private readonly insideOf = new Map<string, string>();
   private readonly dtlsNoted = new Map<string, string>();
+  /** The state each inferred ICE pair's last note gave, by pair id. */
+  private readonly pairNoted = new Map<string, IcePairStateName>();
+  /** The endpoint state each DTLS flow's last note gave (sim/dtls/notes.ts `DTLS_PROGRESS_STATE`). */
+  private readonly dtlsState = new Map<string, DtlsStateName>();
 
   /** `flows` is the dissector's flow table, for DTLS state. */
   constructor(private readonly flows?: FlowTable) {}
 
-  private note(t: Micros, source: string, kind: string, text: string, packet: number, data?: { [key: string]: JsonValue }): void {
-    this.notes.push({ t, source, kind, text, packet, inferred: true, ...(data ? { data } : {}) });
+  /** Records an inferred note: a body built by its folder's emit helper (the type a component's note of that kind has too). */
+  private note(t: Micros, source: string, body: NoteBody, packet: number): void {
+    this.notes.push({ t, source, kind: body.kind, text: body.text, packet, inferred: true, ...(body.data ? { data: body.data } : {}) });
   }
 
   /** As an observer of the dissection pass: the hop's bytes and vantage point let copies of a datagram be recognised. */
@@ -161,7 +173,7 @@ export class CaptureAnalyzer implements PassObserver {
         const s = this.streams.observe((l.value as RtpPacket).header, src, dst, l.protocol === 'SRTP', packet, t, relay !== null);
         if (this.streams.streams.length > before) {
           const ssrc = `0x${s.ssrc.toString(16).padStart(8, '0')}`;
-          this.note(t, `capture/${src}`, 'rtp.stream.started', `${l.protocol} stream ${ssrc} (PT ${(l.value as RtpPacket).header.payloadType}) from ${src} to ${dst}`, packet, { ssrc, srtp: s.srtp });
+          this.note(t, `capture/${src}`, mediaNote('rtp.stream.started', `${l.protocol} stream ${ssrc} (PT ${(l.value as RtpPacket).header.payloadType}) from ${src} to ${dst}`, { ssrc, srtp: s.srtp }), packet);
         }
       } else if (l.protocol === 'DTLS') this.dtls(p, packet, t);
     }
@@ -228,7 +240,7 @@ export class CaptureAnalyzer implements PassObserver {
         : evidence === 'reflexive'
           ? `a STUN server saw ${inside} as ${outside} (${TIE_EVIDENCE[evidence]}: ${how})`
           : `${inside} is reachable at ${outside}, the TURN server's (${TIE_EVIDENCE[evidence]}: ${how})`;
-    this.note(t, 'capture/nat', evidence === 'rewritten' ? 'nat.mapping.inferred' : `address.${evidence}.inferred`, text, packet, { inside, outside, evidence });
+    this.note(t, 'capture/nat', inferNote(evidence === 'rewritten' ? 'nat.mapping.inferred' : `address.${evidence}.inferred`, text, { inside, outside, evidence }), packet);
   }
 
   /** What every sighting of a STUN message (not relayed) shows: TURN state, and the client's reflexive address. */
@@ -255,7 +267,8 @@ export class CaptureAnalyzer implements PassObserver {
       if (r && !this.allocated.has(`${dst} ${src} ${r}`)) {
         this.allocated.add(`${dst} ${src} ${r}`);
         this.allocations.push({ client: dst, server: src, relayed: r, packet });
-        this.note(t, 'capture/turn', 'turn.allocation.created', `TURN server ${src} relays for ${dst} at ${r}`, packet, { client: dst, server: src, relayed: r });
+        const lifetime = getAttribute(m, Lifetime);
+        this.note(t, 'capture/turn', turnNote('turn.allocation.created', `TURN server ${src} relays for ${dst} at ${r}`, { client: dst, relayed: r, ...(lifetime !== undefined ? { lifetime } : {}), server: src }), packet);
         this.tie(dst, r, 'relayed', `Allocate via ${src}`, packet, t);
       }
     }
@@ -263,12 +276,25 @@ export class CaptureAnalyzer implements PassObserver {
     if (ch) {
       const { pair } = ch;
       const what = ch.change === 'new' ? 'in-progress' : ch.change;
-      this.note(t, `capture/ice ${pair.local}`, 'ice.pair.state', `ICE pair ${pair.local} → ${pair.remote}: ${what}${ch.change === 'failed' && pair.lastError ? ` (${pair.lastError})` : ''}`, packet, {
-        local: pair.local,
-        remote: pair.remote,
-        state: what,
-        nominated: pair.nominated,
-      });
+      // as an agent notes it: a pair is formed in progress (the first check), succeeds or fails once, or is nominated in its state
+      const id = `${pair.local} -> ${pair.remote}`;
+      const previous = this.pairNoted.get(id) ?? null;
+      this.pairNoted.set(id, pair.state);
+      const reason = ch.change === 'new' ? 'check seen' : ch.change === 'nominated' ? 'nominated' : ch.change === 'succeeded' ? 'success response seen' : `error response seen${pair.lastError ? `: ${pair.lastError}` : ''}`;
+      this.note(
+        t,
+        `capture/ice ${pair.local}`,
+        iceNote('ice.pair.state', `ICE pair ${pair.local} → ${pair.remote}: ${what}${ch.change === 'failed' && pair.lastError ? ` (${pair.lastError})` : ''}`, {
+          pair: id,
+          local: pair.local,
+          remote: pair.remote,
+          state: pair.state,
+          nominated: pair.nominated,
+          previous,
+          reason,
+        }),
+        packet,
+      );
     }
   }
 
@@ -281,24 +307,34 @@ export class CaptureAnalyzer implements PassObserver {
     const d = this.flows.get(this.flows.vantage ? `${key} @${this.flows.vantage}` : key)?.dtls;
     if (!d) return;
     const state = `${d.version ?? 'DTLS'} ${d.progress}`;
-    if (this.dtlsNoted.get(key) === state) return;
+    const before = this.dtlsNoted.get(key);
+    if (before === state) return;
     this.dtlsNoted.set(key, state);
     const who = d.client ? ` (client ${d.client}, server ${d.server})` : '';
-    this.note(t, `capture/dtls ${key}`, 'dtls.state', `${state}${who}`, packet, { version: d.version ?? null, progress: d.progress });
+    const from = this.dtlsState.get(key) ?? 'new';
+    const to = DTLS_PROGRESS_STATE[d.progress];
+    this.dtlsState.set(key, to);
+    const text = `${state}${who}`;
+    this.note(t, `capture/dtls ${key}`, dtlsNote('dtls.state', text, { from, to, reason: `inferred from the capture: ${text}`, version: d.version ?? null, progress: d.progress }), packet);
   }
 
   private signal(p: DissectedPacket, packet: number, t: Micros): void {
     const trickled = this.signaling.trickled.length;
     for (const d of this.signaling.observe(p, packet, t)) {
       const fps = d.fingerprints.map((f) => `${f.hashFunction} ${toHex(f.fingerprint, ':').toUpperCase().slice(0, 23)}…`).join(', ');
-      this.note(t, `capture/signaling ${p.src}`, 'signaling.sdp', `SDP ${d.type} from ${p.src}: ${d.candidates.length} candidate(s), ice-ufrag ${d.ufrags.join('/') || 'none'}${fps ? `, fingerprint ${fps}` : ''}${d.setup ? `, setup ${d.setup}` : ''}`, packet, {
-        type: d.type,
-        candidates: d.candidates.map((c) => `${c.address}:${c.port} ${c.type}`),
-        ufrags: [...d.ufrags],
-      });
+      this.note(
+        t,
+        `capture/signaling ${p.src}`,
+        signalingNote('signaling.sdp', `SDP ${d.type} from ${p.src}: ${d.candidates.length} candidate(s), ice-ufrag ${d.ufrags.join('/') || 'none'}${fps ? `, fingerprint ${fps}` : ''}${d.setup ? `, setup ${d.setup}` : ''}`, {
+          type: d.type,
+          candidates: d.candidates.map((c) => `${c.address}:${c.port} ${c.type}`),
+          ufrags: [...d.ufrags],
+        }),
+        packet,
+      );
     }
     for (const c of this.signaling.trickled.slice(trickled)) {
-      this.note(t, `capture/signaling ${p.src}`, 'signaling.candidate', `trickled candidate ${c.candidate.address}:${c.candidate.port} (${c.candidate.type}) from ${p.src}`, packet, { candidate: `${c.candidate.address}:${c.candidate.port}`, type: c.candidate.type });
+      this.note(t, `capture/signaling ${p.src}`, signalingNote('signaling.candidate', `trickled candidate ${c.candidate.address}:${c.candidate.port} (${c.candidate.type}) from ${p.src}`, { candidate: `${c.candidate.address}:${c.candidate.port}`, type: c.candidate.type }), packet);
     }
   }
 
@@ -316,7 +352,7 @@ export class CaptureAnalyzer implements PassObserver {
       const ok = known && !user?.includes('does not match');
       const text = `ICE pair ${pair.local} → ${pair.remote}: ${side(pair.local)}; ${side(pair.remote)}${user ? `; ${user}` : ''}`;
       this.signalingChecks.push({ kind: 'ice', ok, text });
-      this.note(pair.firstT, `capture/ice ${pair.local}`, 'ice.pair.signaled', text, pair.firstPacket, { local: pair.local, remote: pair.remote, signaled: known });
+      this.note(pair.firstT, `capture/ice ${pair.local}`, iceNote('ice.pair.signaled', text, { local: pair.local, remote: pair.remote, signaled: known }), pair.firstPacket);
     }
     for (const f of this.flows?.all() ?? []) {
       const d = f.dtls;
@@ -327,7 +363,7 @@ export class CaptureAnalyzer implements PassObserver {
         const text = `DTLS ${role} certificate from ${sender} (sha-256 ${r.fingerprint.slice(0, 23)}…) ${r.text}`;
         this.signalingChecks.push({ kind: 'dtls', ok: r.ok, text });
         const packet = d.messages.find((m) => m.type.startsWith('Certificate') && m.role === role)?.packet ?? f.first;
-        this.note(lastT, `capture/dtls ${f.key}`, r.ok ? 'dtls.fingerprint.verified' : 'dtls.fingerprint.mismatch', text, packet, { sender, ok: r.ok, fingerprint: r.fingerprint });
+        this.note(lastT, `capture/dtls ${f.key}`, r.ok ? dtlsNote('dtls.fingerprint.verified', text, { fingerprint: r.fingerprint, sender }) : dtlsNote('dtls.fingerprint.mismatch', text, { actual: r.fingerprint, sender }), packet);
       }
     }
   }
@@ -335,7 +371,7 @@ export class CaptureAnalyzer implements PassObserver {
   /** Notes that only make sense at the end: loss and jitter per stream, the selected pair, signaling checks. */
   finish(lastT: Micros): Note[] {
     const sel = this.ice.selected();
-    if (sel) this.note(sel.succeededT ?? lastT, 'capture/ice', 'ice.selected', `selected pair ${sel.local} → ${sel.remote} (nominated, succeeded)`, sel.succeededPacket ?? sel.firstPacket, { local: sel.local, remote: sel.remote });
+    if (sel) this.note(sel.succeededT ?? lastT, 'capture/ice', iceNote('ice.selected', `selected pair ${sel.local} → ${sel.remote} (nominated, succeeded)`, { pair: `${sel.local} -> ${sel.remote}`, local: sel.local, remote: sel.remote }), sel.succeededPacket ?? sel.firstPacket);
     this.checkAgainstSignaling(lastT);
     return this.notes;
   }

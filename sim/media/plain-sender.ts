@@ -1,3 +1,4 @@
+import { mediaNote } from './notes.ts';
 import { formatTransportAddress, type Endpoint, type EndpointOutput, type TransportAddress } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
@@ -60,7 +61,7 @@ export class PlainRtpSender implements Endpoint {
       this.started = true;
       const to = formatTransportAddress(this.o.remote);
       const ssrcs = this.session.sources.map((s) => `${s.kind} 0x${s.ssrc.toString(16)}`);
-      this.out.push({ type: 'note', kind: 'rtp-sender.started', text: `${this.o.name} sends plain RTP to ${to}: ${ssrcs.join(', ') || 'no streams'}`, data: { to, ssrcs } });
+      this.out.push({ type: 'note', ...mediaNote('rtp-sender.started', `${this.o.name} sends plain RTP to ${to}: ${ssrcs.join(', ') || 'no streams'}`, { to, ssrcs }) });
     }
     for (const s of this.session.sources) {
       while (s.nextAt <= now) for (const spec of s.frame(now)) this.send(encodeRtp(spec));

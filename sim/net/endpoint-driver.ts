@@ -1,3 +1,4 @@
+import { netNote } from './notes.ts';
 import { formatTransportAddress, isSignalingEndpoint, type Endpoint, type EndpointOutput, type TransportAddress } from '../core/endpoint.ts';
 import type { Timer } from '../core/scheduler.ts';
 import type { Micros } from '../core/time.ts';
@@ -89,19 +90,19 @@ export class EndpointDriver<M = unknown> {
       case 'transmit': {
         const s = this.socketFor(out.from);
         if (!s) {
-          this.net.note(this.source, 'endpoint.error', `${this.source} tried to send from ${formatTransportAddress(out.from)}, which it has not bound`);
+          this.net.note(this.source, netNote('endpoint.error', `${this.source} tried to send from ${formatTransportAddress(out.from)}, which it has not bound`));
         } else {
           s.send(out.to, out.bytes, s.ip === out.from.ip ? undefined : out.from.ip);
         }
         return true;
       }
       case 'signal':
-        if (!this.signaling) this.net.note(this.source, 'endpoint.error', `${this.source} sent a signaling message to ${out.to} but has not joined a signaling hub`);
+        if (!this.signaling) this.net.note(this.source, netNote('endpoint.error', `${this.source} sent a signaling message to ${out.to} but has not joined a signaling hub`));
         // the hub only ever carries SignalingMessage: joinSignaling is only callable on an EndpointDriver<SignalingMessage>
         else this.signaling.hub.send(now, this.signaling.name, out.to, out.message as SignalingMessage);
         return true;
       case 'note':
-        this.net.note(this.source, out.kind, out.text, out.data);
+        this.net.note(this.source, out);
         return true;
       case 'secret':
         this.net.trace.secret({ t: now, kind: out.kind, source: this.source, text: out.text });

@@ -1,3 +1,4 @@
+import { netNote } from './notes.ts';
 import type { TransportAddress } from '../core/endpoint.ts';
 import type { Hop, JsonValue } from '../core/trace.ts';
 import type { Interface } from './interface.ts';
@@ -35,7 +36,7 @@ export class FirewallBox extends NetNode {
   }
 
   start(): void {
-    this.net.note(this.name, 'firewall.config', `${this.name} is a firewall with policy ${this.policy.name}`, this.details());
+    this.net.note(this.name, netNote('firewall.config', `${this.name} is a firewall with policy ${this.policy.name}`, { policy: this.policy.name }));
   }
 
   receive(iface: Interface, bytes: Uint8Array, hop: Hop): void {
@@ -49,7 +50,7 @@ export class FirewallBox extends NetNode {
     const d = t.proto === 'tcp' && t.flags !== undefined ? this.policy.decide(this.net.now, direction, t.proto, t.src, t.dst, t.flags) : this.policy.decide(this.net.now, direction, t.proto, t.src, t.dst);
     if (!d.allow) {
       this.stats.blocked++;
-      this.net.note(this.name, 'firewall.blocked', `${this.name} blocked ${direction} ${t.proto.toUpperCase()} ${fmt(t.src)} → ${fmt(t.dst)}: ${d.reason}`, { direction, proto: t.proto }, hop.packet);
+      this.net.note(this.name, netNote('firewall.blocked', `${this.name} blocked ${direction} ${t.proto.toUpperCase()} ${fmt(t.src)} → ${fmt(t.dst)}: ${d.reason}`, { direction, proto: t.proto }), hop.packet);
       this.drop(hop, `firewall: ${d.reason}`);
       return;
     }

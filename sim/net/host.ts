@@ -1,3 +1,4 @@
+import { netNote } from './notes.ts';
 import type { TransportAddress } from '../core/endpoint.ts';
 import type { Hop, JsonValue } from '../core/trace.ts';
 import { ipFamily } from '../wire/ip/address.ts';
@@ -102,7 +103,7 @@ export class Host extends NetNode {
     let src = fromIp ?? (WILDCARD.has(socket.ip) ? undefined : socket.ip);
     if (src === undefined) src = out?.addressOf(family);
     if (!out || src === undefined) {
-      this.net.note(this.name, 'net.no-route', `${this.name} cannot send to ${to.ip}: no route or no IPv${family} address`, { to: to.ip });
+      this.net.note(this.name, netNote('net.no-route', `${this.name} cannot send to ${to.ip}: no route or no IPv${family} address`, { dst: to.ip }));
       return undefined;
     }
     const bytes = encodeUdpDatagram({ src, dst: to.ip, srcPort: socket.port, dstPort: to.port, payload, identification: family === 4 ? this.nextIpId() : 0 });

@@ -1,3 +1,4 @@
+import { natNote, type NatDetails } from './nat/notes.ts';
 import type { TransportAddress } from '../core/endpoint.ts';
 import type { Timer } from '../core/scheduler.ts';
 import { formatDuration } from '../core/time.ts';
@@ -44,7 +45,7 @@ export class NatBox extends NetNode {
 
   /** Called once the topology is wired. */
   start(): void {
-    this.net.note(this.name, 'nat.config', `${this.name} is a ${this.preset} NAT: ${this.config.mapping} mapping, ${this.config.filtering} filtering, ${this.config.portAssignment} ports, hairpinning ${this.config.hairpinning ? 'on' : 'off'}`, this.details());
+    this.net.note(this.name, natNote('nat.config', `${this.name} is a ${this.preset} NAT: ${this.config.mapping} mapping, ${this.config.filtering} filtering, ${this.config.portAssignment} ports, hairpinning ${this.config.hairpinning ? 'on' : 'off'}`, this.details()));
   }
 
   private isOutside(iface: Interface): boolean {
@@ -233,12 +234,12 @@ export class NatBox extends NetNode {
   }
 
   private noteFacts(note: NatNoteFacts, packet?: number): void {
-    this.net.note(this.name, note.kind, `${this.name}: ${note.text}`, note.data, packet);
+    this.net.note(this.name, { ...note, text: `${this.name}: ${note.text}` }, packet);
   }
 
   private reportExpired(list: readonly ExpiredMapping[]): void {
     for (const e of list) {
-      if (e.note.data['protocol'] === 'tcp') this.tcpSessions.dropMapping(e.mapping.id);
+      if ('protocol' in e.note.data && e.note.data.protocol === 'tcp') this.tcpSessions.dropMapping(e.mapping.id);
       this.stats.expired++;
       this.noteFacts(e.note);
     }
@@ -260,7 +261,7 @@ export class NatBox extends NetNode {
     });
   }
 
-  override details(): { [key: string]: JsonValue } {
+  override details(): NatDetails {
     const c = this.config;
     return {
       preset: this.preset,
@@ -294,5 +295,7 @@ function tagTcp(e: ExpiredMapping): ExpiredMapping {
 }
 
 function tcpFacts(n: NatNoteFacts): NatNoteFacts {
-  return { kind: n.kind, text: `TCP ${n.text}`, data: { ...n.data, protocol: 'tcp' } };
+  // the same kind with the same data plus `protocol` (every mapping note's data has MappingFacts' optional
+  // protocol); TypeScript does not follow the kind-to-data correlation through a spread of the union
+  return { kind: n.kind, text: `TCP ${n.text}`, data: { ...n.data, protocol: 'tcp' } } as NatNoteFacts;
 }

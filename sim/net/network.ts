@@ -1,6 +1,7 @@
 import { Rng } from '../core/rng.ts';
 import { Scheduler } from '../core/scheduler.ts';
 import { TraceRecorder, type Hop, type JsonValue, type Trace, type TraceMeta } from '../core/trace.ts';
+import type { NoteBody } from '../core/note.ts';
 import type { InterfaceAddress } from './interface.ts';
 import { Link } from './link.ts';
 import { linkDirection, type LinkDirection } from './link-params.ts';
@@ -79,7 +80,14 @@ export class Network {
     this.dropsByReason.set(key, (this.dropsByReason.get(key) ?? 0) + 1);
   }
 
-  note(source: string, kind: string, text: string, data?: { [key: string]: JsonValue }, packet?: number): void {
+  /** Records a note now: a body built by a folder's emit helper (sim/core/note.ts), and the datagram behind it. */
+  note(source: string, body: NoteBody, packet?: number): void;
+  /** @deprecated The untyped form, kept while emitters move to typed bodies: pass `xNote(kind, text, data)` instead. */
+  note(source: string, kind: string, text: string, data?: { [key: string]: JsonValue }, packet?: number): void;
+  note(source: string, a: NoteBody | string, b?: string | number, c?: { [key: string]: JsonValue }, d?: number): void {
+    const body: NoteBody = typeof a === 'string' ? { kind: a, text: b as string, ...(c ? { data: c } : {}) } : a;
+    const packet = typeof a === 'string' ? d : (b as number | undefined);
+    const { kind, text, data } = body;
     this.trace.note({ t: this.now, source, kind, text, ...(data ? { data } : {}), ...(packet !== undefined ? { packet } : {}) });
   }
 

@@ -1,3 +1,4 @@
+import { netNote } from './notes.ts';
 import type { Hop, JsonValue, NodeKind } from '../core/trace.ts';
 import { onesSum } from '../wire/checksum.ts';
 import { formatIPv4, formatIPv6 } from '../wire/ip/address.ts';
@@ -53,7 +54,7 @@ export abstract class NetNode {
     const out = dest === undefined ? undefined : this.routes.lookup(dest);
     if (!out) {
       if (arriving) this.drop(arriving, `no route to ${dest ?? 'an unreadable destination'}`);
-      else this.net.note(this.name, 'net.no-route', `${this.name} has no route to ${dest}`, { dst: dest ?? null });
+      else this.net.note(this.name, netNote('net.no-route', `${this.name} has no route to ${dest}`, { dst: dest ?? null }));
       return;
     }
     let outBytes = bytes;

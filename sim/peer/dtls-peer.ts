@@ -1,3 +1,4 @@
+import { srtpNote } from '../srtp/notes.ts';
 import { nextWake } from '../core/deadline.ts';
 import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
@@ -105,9 +106,11 @@ export class DtlsPeer implements Endpoint {
     this.srtp = SrtpSession.fromKeyingMaterial(profile, material, this.dtls.roleName);
     this.out.push({
       type: 'note',
-      kind: 'srtp.keyed',
-      text: `SRTP session keyed with ${profile.name}: sending with the ${this.dtls.roleName} keys, receiving with the ${this.dtls.roleName === 'client' ? 'server' : 'client'} keys`,
-      data: { profile: srtpProfileName(profile.id), role: this.dtls.roleName },
+      ...srtpNote(
+        'srtp.keyed',
+        `SRTP session keyed with ${profile.name}: sending with the ${this.dtls.roleName} keys, receiving with the ${this.dtls.roleName === 'client' ? 'server' : 'client'} keys`,
+        { profile: srtpProfileName(profile.id), role: this.dtls.roleName },
+      ),
     });
     if (this.options.media && (this.options.media.audio || this.options.media.video)) {
       this.media = new MediaSession(this.mediaRng, now, { ...this.options.media, cname: this.options.name ?? 'rtclab' });

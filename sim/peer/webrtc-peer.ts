@@ -1,3 +1,5 @@
+import type { PeerNoteKinds } from './notes.ts';
+import type { SrtpNoteKinds } from '../srtp/notes.ts';
 import type { EndpointOutput, SignalingEndpoint, TransportAddress } from '../core/endpoint.ts';
 import { Rng } from '../core/rng.ts';
 import { SignalOutbox } from '../core/signal-outbox.ts';
@@ -54,6 +56,9 @@ export type PeerState = 'new' | 'connecting' | 'connected' | 'disconnected' | 'f
  * keep running; an ICE restart moves DTLS and media to the new pair without a new handshake (RFC 8842 §5.5: same
  * fingerprint and setup).
  */
+/** The kinds a peer writes itself; its ICE agent and DTLS endpoint write theirs. */
+type PeerOwnNoteKinds = PeerNoteKinds & SrtpNoteKinds;
+
 export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
   readonly agent: IceAgent;
   readonly transport: IceDtlsSrtpTransport;
@@ -241,7 +246,8 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
     this.note('peer.signaling', `${this.options.name}: signaling ${previous} → ${s} (${why})`, { state: s, previous });
   }
 
-  private note(kind: string, text: string, data: { [key: string]: JsonValue }): void {
+  /** Queues one of the peer's own notes (peer.*, srtp.keyed), its data checked against the kind (notes.ts). */
+  private note<K extends keyof PeerOwnNoteKinds>(kind: K, text: string, data: PeerOwnNoteKinds[K]): void {
     this.transport.out.push({ type: 'note', kind, text, data });
   }
 

@@ -1,3 +1,4 @@
+import { netNote } from '../net/notes.ts';
 import type { AppKind } from '../apps/app-kind.ts';
 import { APP_KINDS, appKind } from '../apps/registry.ts';
 import type { RegisteredApp } from '../apps/summary.ts';
@@ -98,7 +99,7 @@ export function buildScenario(s: Scenario, seed = s.seed): Built {
     net.scheduler.at(e.at, `event ${e.link}`, () => {
       const dirs = e.direction === 'both' ? [link.a, link.b] : e.direction === 'up' ? [link.a] : [link.b];
       for (const from of dirs) link.setParams(from, linkDirection({ ...link.params(from), ...e.set }));
-      net.note('scenario', 'link.changed', `link ${e.link} (${e.direction}) changes: ${JSON.stringify(e.set)}`, { link: e.link, direction: e.direction });
+      net.note('scenario', netNote('link.changed', `link ${e.link} (${e.direction}) changes: ${JSON.stringify(e.set)}`, { link: e.link, direction: e.direction }));
     });
   }
   return { net, world, apps };

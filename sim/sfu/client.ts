@@ -1,3 +1,4 @@
+import { sfuNote } from './notes.ts';
 import type { EndpointOutput, SignalingEndpoint, TransportAddress } from '../core/endpoint.ts';
 import { SignalOutbox } from '../core/signal-outbox.ts';
 import type { JsonValue } from '../core/trace.ts';
@@ -47,7 +48,7 @@ export class SfuClient implements SignalingEndpoint<SignalingMessage> {
   handleSignal(now: Micros, from: string, message: SignalingMessage): void {
     this.outbox.input();
     if (message.protocol !== 'protoo') {
-      this.out.push({ type: 'note', kind: 'sfu-client.signal.ignored', text: `${this.name}: ignores a ${message.protocol} message from ${from} (it speaks protoo)`, data: { from, protocol: message.protocol } });
+      this.out.push({ type: 'note', ...sfuNote('sfu-client.signal.ignored', `${this.name}: ignores a ${message.protocol} message from ${from} (it speaks protoo)`, { from, protocol: message.protocol }) });
       return;
     }
     const m = message.body;
@@ -60,7 +61,7 @@ export class SfuClient implements SignalingEndpoint<SignalingMessage> {
     if (!req) return;
     this.pending.delete(m.id);
     if (!m.ok) {
-      this.out.push({ type: 'note', kind: 'sfu-client.error', text: `${this.name}: ${req.method} refused: ${m.errorReason ?? ''}`, data: { method: req.method, reason: m.errorReason ?? '' } });
+      this.out.push({ type: 'note', ...sfuNote('sfu-client.error', `${this.name}: ${req.method} refused: ${m.errorReason ?? ''}`, { method: req.method, reason: m.errorReason ?? '' }) });
       return;
     }
     const data = m.data ?? {};
@@ -72,7 +73,7 @@ export class SfuClient implements SignalingEndpoint<SignalingMessage> {
     } else if (req.method === 'consume') {
       const ssrc = ((data.rtpParameters as Obj | undefined)?.encodings as Obj[] | undefined)?.[0]?.ssrc as number;
       this.consumers.push({ id: String(data.id), producerId: String(data.producerId), kind: String(data.kind), ssrc, peerId: '' });
-      this.out.push({ type: 'note', kind: 'sfu-client.consumer', text: `${this.name}: consumes ${String(data.kind)} producer ${String(data.producerId)} as SSRC ${ssrc}`, data: { consumer: String(data.id), producer: String(data.producerId), ssrc } });
+      this.out.push({ type: 'note', ...sfuNote('sfu-client.consumer', `${this.name}: consumes ${String(data.kind)} producer ${String(data.producerId)} as SSRC ${ssrc}`, { consumer: String(data.id), producer: String(data.producerId), ssrc }) });
     }
   }
 
@@ -88,7 +89,7 @@ export class SfuClient implements SignalingEndpoint<SignalingMessage> {
       candidates, endOfCandidates: true, fingerprint: String(fp.value), setup: 'passive', cname: 'sfu',
       media: [{ kind: 'audio', mid: '0', direction: 'sendrecv' }, { kind: 'video', mid: '1', direction: 'sendrecv' }],
     });
-    this.out.push({ type: 'note', kind: 'sfu-client.answer', text: `${this.name}: remote answer built from the transport parameters (ice-lite, a=setup:passive)`, data: { sdp: answer } });
+    this.out.push({ type: 'note', ...sfuNote('sfu-client.answer', `${this.name}: remote answer built from the transport parameters (ice-lite, a=setup:passive)`, { sdp: answer }) });
     this.peer.handleSignal(now, this.sfu, jsep({ type: 'answer', sdp: answer }));
     if (!this.requested) {
       this.requested = true;

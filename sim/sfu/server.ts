@@ -1,3 +1,4 @@
+import type { SfuNoteKinds } from './notes.ts';
 import type { EndpointOutput, SignalingEndpoint, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
@@ -217,7 +218,8 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
     }
   }
 
-  private note(kind: string, text: string, data: Obj): void {
+  /** Queues an SFU note, its data checked against the kind (notes.ts). */
+  private note<K extends keyof SfuNoteKinds>(kind: K, text: string, data: SfuNoteKinds[K]): void {
     this.out.push({ type: 'note', kind, text: `${this.name}: ${text}`, data });
   }
 

@@ -1,3 +1,4 @@
+import { sfuNote } from './notes.ts';
 import type { EndpointOutput, TransportAddress } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
@@ -32,7 +33,7 @@ export class WebRtcTransport {
     this.agent.addLocalAddress(local);
     this.transport = new IceDtlsSrtpTransport(this.agent, {
       afterIcePoll: () => void this.agent.takeSignals(), // ICE-lite: its parameters go out in the createWebRtcTransport answer instead
-      keyed: (_now, srtp) => this.transport.out.push({ type: 'note', kind: 'sfu.transport.keyed', text: `transport ${this.id} (${this.peerId}): SRTP keyed with ${srtp.profile.name}`, data: { transport: this.id, peer: this.peerId, profile: srtpProfileName(srtp.profile.id) } }),
+      keyed: (_now, srtp) => this.transport.out.push({ type: 'note', ...sfuNote('sfu.transport.keyed', `transport ${this.id} (${this.peerId}): SRTP keyed with ${srtp.profile.name}`, { transport: this.id, peer: this.peerId, profile: srtpProfileName(srtp.profile.id) }) }),
       media: (now, kind, bytes) => this.unprotect(now, kind, bytes),
     }, { local });
   }

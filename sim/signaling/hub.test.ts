@@ -44,7 +44,7 @@ describe('the signaling hub', () => {
     expect(sent).toEqual([30 * MS, 30 * MS]);
   });
 
-  it('keeps order per pair on a relay, delivers with signaling.delivered, and wakes the receiver after each of its arrivals', () => {
+  it('keeps order per pair on a relay, delivers with signaling.received, and wakes the receiver after each of its arrivals', () => {
     const { net } = twoHosts();
     const hub = new SignalingHub(net);
     const log: string[] = [];
@@ -55,7 +55,7 @@ describe('the signaling hub', () => {
     run(net);
     expect(log).toEqual(['10000 alice ← bob: ice', 'pump alice', '50000 bob ← alice: ice', 'pump bob']);
     const kinds = net.trace.notes.map((n) => `${n.source} ${n.kind}`);
-    expect(kinds).toEqual(['alice/signaling signaling.sent', 'bob/signaling signaling.sent', 'alice/signaling signaling.delivered', 'bob/signaling signaling.delivered']);
+    expect(kinds).toEqual(['alice/signaling signaling.sent', 'bob/signaling signaling.sent', 'alice/signaling signaling.received', 'bob/signaling signaling.received']);
     expect(net.trace.notes[0]!.data).toEqual({ from: 'alice', to: 'bob', message: 'candidate', arrives: 50 * MS });
   });
 

@@ -1,5 +1,6 @@
+import { signalingNote } from './notes.ts';
 import type { Scheduler } from '../core/scheduler.ts';
-import type { JsonValue } from '../core/trace.ts';
+import type { NoteBody } from '../core/note.ts';
 import type { Micros } from '../core/time.ts';
 import { describeMessage, messageData, type SignalingMessage } from './message.ts';
 import { IdealSignalingTransport, type SignalingDelivery, type SignalingJoin, type SignalingTransport } from './transport.ts';
@@ -8,7 +9,7 @@ import { IdealSignalingTransport, type SignalingDelivery, type SignalingJoin, ty
 export interface SignalingWorld {
   readonly now: Micros;
   readonly scheduler: Scheduler;
-  note(source: string, kind: string, text: string, data?: { [key: string]: JsonValue }): void;
+  note(source: string, body: NoteBody): void;
 }
 
 /** A party on the hub, as its driver joins it: it takes delivered messages, then is let act. */
@@ -19,9 +20,9 @@ export interface SignalingParty {
 }
 
 /**
- * How a party reaches the others: through the scenario's signaling server (webrtc-peer, sfu, sfu-client apps:
- * notes `signaling.sent` and `signaling.received`), or through a private relay per direction (two ice-agent apps:
- * `signaling.sent` and `signaling.delivered`).
+ * How a party reaches the others: through the scenario's signaling server (webrtc-peer, sfu, sfu-client apps),
+ * or through a private relay per direction (two ice-agent apps). Either way the notes are `signaling.sent` and
+ * `signaling.received` (notes.ts).
  */
 export type SignalingPath = 'server' | 'relay';
 
@@ -63,13 +64,12 @@ export class SignalingHub {
     const target = this.parties.get(to);
     if (!sender || !target || target.path !== sender.path) {
       const why = !sender ? `${from} has not joined the signaling hub` : !target ? 'no such party on the signaling server' : `${to} is not reachable on ${from}'s signaling ${sender.path}`;
-      this.world.note(`${from}/signaling`, 'signaling.error', `${from} → ${to}: ${why}`, { from, to });
+      this.world.note(`${from}/signaling`, signalingNote('signaling.error', `${from} → ${to}: ${why}`, { from, to }));
       return;
     }
     const at = this.transports[sender.path].send(now, from, to, message);
-    const arrives: { [key: string]: JsonValue } = at === undefined ? {} : { arrives: at };
-    const data = sender.path === 'relay' ? { from, to, ...messageData(message), ...arrives } : { from, to, ...arrives, ...messageData(message) };
-    this.world.note(`${from}/signaling`, 'signaling.sent', `${from} → ${to}: ${describeMessage(message)}`, data);
+    const arrives = at === undefined ? {} : { arrives: at };
+    this.world.note(`${from}/signaling`, signalingNote('signaling.sent', `${from} → ${to}: ${describeMessage(message)}`, { from, to, ...arrives, ...messageData(message) }));
   }
 
   private arrived(path: SignalingPath, batch: readonly SignalingDelivery[], wake: readonly string[]): void {
@@ -77,8 +77,7 @@ export class SignalingHub {
     for (const d of batch) {
       const text = describeMessage(d.message);
       const data = { from: d.from, to: d.to, ...messageData(d.message) };
-      if (path === 'relay') this.world.note(`${d.to}/signaling`, 'signaling.delivered', `${d.to} receives ${text}`, data);
-      else this.world.note(`${d.to}/signaling`, 'signaling.received', `${d.to} ← ${d.from}: ${text}`, data);
+      this.world.note(`${d.to}/signaling`, signalingNote('signaling.received', path === 'relay' ? `${d.to} receives ${text}` : `${d.to} ← ${d.from}: ${text}`, data));
       this.parties.get(d.to)?.party.deliver(now, d.from, d.message);
     }
     for (const name of wake) this.parties.get(name)?.party.pump();

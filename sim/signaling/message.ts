@@ -1,3 +1,4 @@
+import type { SignalingMessageFacts } from './notes.ts';
 import type { JsonValue } from '../core/trace.ts';
 import { describeIceSignal, type IceSignal } from './ice.ts';
 import { describeJsep, type JsepMessage } from './jsep.ts';
@@ -33,7 +34,7 @@ export function describeMessage(m: SignalingMessage): string {
 }
 
 /** What a note about the message carries: its kind and, for descriptions, the SDP text; protoo keeps its JSON. */
-export function messageData(m: SignalingMessage): { [key: string]: JsonValue } {
+export function messageData(m: SignalingMessage): SignalingMessageFacts {
   switch (m.protocol) {
     case 'jsep': {
       const b = m.body;

@@ -1,3 +1,4 @@
+import { stunNote } from './notes.ts';
 import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
@@ -52,7 +53,7 @@ export class StunBindingClient implements Endpoint {
     while (this.schedule.length > 0 && this.schedule[0]! <= now) {
       this.schedule.shift();
       this.tx.start(now, { from: this.local, to: this.server, method: Method.Binding, attributes: [Software.of('rtclab')], encode: { fingerprint: true } });
-      this.out.note('stun.binding.sent', `${this.name} sends a Binding request to ${formatTransportAddress(this.server)}`, { to: formatTransportAddress(this.server) });
+      this.out.note(stunNote('stun.binding.sent', `${this.name} sends a Binding request to ${formatTransportAddress(this.server)}`, { to: formatTransportAddress(this.server) }));
     }
     this.tx.handleTimeout(now);
   }
@@ -68,18 +69,20 @@ export class StunBindingClient implements Endpoint {
       const e = getAttribute(r.response, ErrorCode);
       const error = e ? `${e.code} ${reasonText(e.reason)}` : 'error response without ERROR-CODE';
       this.outcomes.push({ at: t.startedAt, server, attempts: t.attempts, rtt: r.rtt, error });
-      this.out.note('stun.binding.error', `${this.name}: Binding error ${error}`, { error });
+      this.out.note(stunNote('stun.binding.error', `${this.name}: Binding error ${error}`, { error }));
       return;
     }
     const m = getAttribute(r.response, XorMappedAddress) ?? getAttribute(r.response, MappedAddress);
     const mapped = m ? formatTransportAddress(m) : undefined;
     this.outcomes.push({ at: t.startedAt, server, attempts: t.attempts, rtt: r.rtt, ...(mapped ? { mapped } : { error: 'no XOR-MAPPED-ADDRESS' }) });
     this.out.note(
-      'stun.binding.result',
-      mapped
-        ? `${this.name} learns its server-reflexive address: the server saw ${mapped} (local ${formatTransportAddress(this.local)}), round trip ${formatDuration(r.rtt)}`
-        : `${this.name}: the Binding response carries no XOR-MAPPED-ADDRESS`,
-      { mapped: mapped ?? null, local: formatTransportAddress(this.local), rtt: r.rtt, server },
+      stunNote(
+        'stun.binding.result',
+        mapped
+          ? `${this.name} learns its server-reflexive address: the server saw ${mapped} (local ${formatTransportAddress(this.local)}), round trip ${formatDuration(r.rtt)}`
+          : `${this.name}: the Binding response carries no XOR-MAPPED-ADDRESS`,
+        { mapped: mapped ?? null, local: formatTransportAddress(this.local), rtt: r.rtt, server },
+      ),
     );
   }
 

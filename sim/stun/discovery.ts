@@ -1,6 +1,6 @@
+import { stunNote, type DiscoveryTest, type StunNote, type StunNoteKinds } from './notes.ts';
 import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
-import type { JsonValue } from '../core/trace.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
 import type { StunAttribute } from '../wire/stun/index.ts';
@@ -27,7 +27,7 @@ export interface DiscoveryResult {
   readonly mappedByTest: { readonly [test: string]: string };
 }
 
-type Test = 'test I' | 'filtering test II' | 'filtering test III' | 'mapping test II' | 'mapping test III';
+type Test = DiscoveryTest;
 
 /**
  * RFC 5780 NAT behaviour discovery from one local port: test I (Binding to the primary address, learning
@@ -78,7 +78,7 @@ export class NatDiscoveryClient implements Endpoint {
     if (change) attributes.push(ChangeRequest.of(change));
     this.tx.start(now, { from: this.local, to, method: Method.Binding, attributes, encode: { fingerprint: true }, context: test });
     const what = change ? ` asking for an answer from another ${change.changeIp ? 'address and port' : 'port'} (CHANGE-REQUEST)` : '';
-    this.out.note('nat-discovery.test', `${this.name}: RFC 5780 ${test}: Binding request to ${formatTransportAddress(to)}${what}`, { test, to: formatTransportAddress(to) });
+    this.out.note(stunNote('nat-discovery.test', `${this.name}: RFC 5780 ${test}: Binding request to ${formatTransportAddress(to)}${what}`, { test, to: formatTransportAddress(to) }));
   }
 
   private done(r: TransactionResult<Test>): void {
@@ -87,12 +87,12 @@ export class NatDiscoveryClient implements Endpoint {
     const answered = r.kind === 'response' && r.response.class === 'success';
     const m = answered ? (getAttribute(r.response, XorMappedAddress) ?? getAttribute(r.response, MappedAddress)) : undefined;
     if (m) this.mapped.set(test, m);
-    const say = (kind: string, text: string, data: { [key: string]: JsonValue } = {}): void => this.out.note(kind, `${this.name}: ${text}`, { test, ...data });
+    const say = (n: StunNote): void => this.out.note({ ...n, text: `${this.name}: ${n.text}` });
     switch (test) {
       case 'test I': {
         if (!answered || !m) return this.finish({ nat: true, error: answered ? 'no XOR-MAPPED-ADDRESS in the answer' : 'no answer to test I: UDP is blocked or the server is down' });
         this.other = getAttribute(r.response, OtherAddress);
-        say('nat-discovery.mapped', `test I: the server saw ${formatTransportAddress(m)}${this.other ? `; its other address is ${formatTransportAddress(this.other)}` : ''}`, { mapped: formatTransportAddress(m) });
+        say(stunNote('nat-discovery.mapped', `test I: the server saw ${formatTransportAddress(m)}${this.other ? `; its other address is ${formatTransportAddress(this.other)}` : ''}`, { test, mapped: formatTransportAddress(m) }));
         if (!this.other) return this.finish({ nat: !sameTransportAddress(m, this.local), mapped: formatTransportAddress(m), error: 'the server sent no OTHER-ADDRESS: it does not support RFC 5780' });
         // RFC 5780 §4.4 filtering test II: ask for the answer from the alternate address and port
         return this.send(now, 'filtering test II', this.primary, { changeIp: true, changePort: true });
@@ -100,34 +100,36 @@ export class NatDiscoveryClient implements Endpoint {
       case 'filtering test II':
         if (answered) {
           this.filtering = 'endpoint-independent';
-          say('nat-discovery.filtering', 'filtering test II answered from another address and port: endpoint-independent filtering', { filtering: this.filtering });
+          say(stunNote('nat-discovery.filtering', 'filtering test II answered from another address and port: endpoint-independent filtering', { test, filtering: this.filtering }));
           return this.mappingTests(now);
         }
-        say('nat-discovery.filtering', 'filtering test II got no answer: the NAT filters by address at least');
+        say(stunNote('nat-discovery.filtering', 'filtering test II got no answer: the NAT filters by address at least', { test }));
         return this.send(now, 'filtering test III', this.primary, { changeIp: false, changePort: true });
       case 'filtering test III':
         this.filtering = answered ? 'address-dependent' : 'address-and-port-dependent';
         say(
-          'nat-discovery.filtering',
-          answered ? 'filtering test III answered from another port: address-dependent filtering' : 'filtering test III got no answer either: address-and-port-dependent filtering',
-          { filtering: this.filtering },
+          stunNote(
+            'nat-discovery.filtering',
+            answered ? 'filtering test III answered from another port: address-dependent filtering' : 'filtering test III got no answer either: address-and-port-dependent filtering',
+            { test, filtering: this.filtering },
+          ),
         );
         return this.mappingTests(now);
       case 'mapping test II': {
         const m1 = this.mapped.get('test I')!;
         if (!m) return this.finish(this.partial('no answer to mapping test II'));
         if (sameTransportAddress(m, m1)) {
-          say('nat-discovery.mapping', `mapping test II: the alternate address saw ${formatTransportAddress(m)} too: endpoint-independent mapping`, { mapped: formatTransportAddress(m) });
+          say(stunNote('nat-discovery.mapping', `mapping test II: the alternate address saw ${formatTransportAddress(m)} too: endpoint-independent mapping`, { test, mapped: formatTransportAddress(m) }));
           return this.finish({ ...this.partial(), mapping: 'endpoint-independent' });
         }
-        say('nat-discovery.mapping', `mapping test II: the alternate address saw ${formatTransportAddress(m)}, not ${formatTransportAddress(m1)}: the mapping depends on the destination`, { mapped: formatTransportAddress(m) });
+        say(stunNote('nat-discovery.mapping', `mapping test II: the alternate address saw ${formatTransportAddress(m)}, not ${formatTransportAddress(m1)}: the mapping depends on the destination`, { test, mapped: formatTransportAddress(m) }));
         return this.send(now, 'mapping test III', this.other!);
       }
       case 'mapping test III': {
         const m2 = this.mapped.get('mapping test II')!;
         if (!m) return this.finish(this.partial('no answer to mapping test III'));
         const mapping: Behaviour = sameTransportAddress(m, m2) ? 'address-dependent' : 'address-and-port-dependent';
-        say('nat-discovery.mapping', `mapping test III: ${formatTransportAddress(this.other!)} saw ${formatTransportAddress(m)}: ${mapping} mapping`, { mapped: formatTransportAddress(m) });
+        say(stunNote('nat-discovery.mapping', `mapping test III: ${formatTransportAddress(this.other!)} saw ${formatTransportAddress(m)}: ${mapping} mapping`, { test, mapped: formatTransportAddress(m) }));
         return this.finish({ ...this.partial(), mapping });
       }
     }
@@ -161,7 +163,7 @@ export class NatDiscoveryClient implements Endpoint {
       : result.nat
         ? `NAT discovered: ${result.mapping} mapping, ${result.filtering} filtering (mapped address ${result.mapped})`
         : `no NAT: the server sees the local address ${result.mapped}; ${result.filtering} filtering on the path`;
-    this.out.note('nat-discovery.result', `${this.name}: ${text}`, { ...resultJson(result) });
+    this.out.note(stunNote('nat-discovery.result', `${this.name}: ${text}`, { ...resultJson(result) }));
   }
 
   poll(now: Micros): EndpointOutput {
@@ -172,7 +174,7 @@ export class NatDiscoveryClient implements Endpoint {
   }
 }
 
-export function resultJson(r: DiscoveryResult): { [key: string]: JsonValue } {
+export function resultJson(r: DiscoveryResult): StunNoteKinds['nat-discovery.result'] {
   return {
     nat: r.nat,
     mapping: r.mapping ?? null,

@@ -1,4 +1,5 @@
 import type { EndpointOutput, TransportAddress } from '../core/endpoint.ts';
+import type { NoteBody } from '../core/note.ts';
 import type { JsonValue } from '../core/trace.ts';
 
 /** The queue of outputs a sans-IO endpoint hands its driver through `poll`: transmits and notes, in order. */
@@ -9,8 +10,13 @@ export class Outbox {
     this.queue.push({ type: 'transmit', from, to, bytes });
   }
 
-  note(kind: string, text: string, data?: { [key: string]: JsonValue }): void {
-    this.queue.push({ type: 'note', kind, text, ...(data ? { data } : {}) });
+  /** Queues a note built by a folder's emit helper (`stunNote(kind, text, data)`, sim/core/note.ts). */
+  note(n: NoteBody): void;
+  /** @deprecated The untyped form, kept while emitters move to typed bodies. */
+  note(kind: string, text: string, data?: { [key: string]: JsonValue }): void;
+  note(a: NoteBody | string, text?: string, data?: { [key: string]: JsonValue }): void {
+    const n: NoteBody = typeof a === 'string' ? { kind: a, text: text!, ...(data ? { data } : {}) } : a;
+    this.queue.push({ type: 'note', kind: n.kind, text: n.text, ...(n.data ? { data: n.data } : {}) });
   }
 
   /** The next queued output, or undefined when the endpoint should report its deadline. */

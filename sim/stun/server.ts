@@ -1,3 +1,4 @@
+import { stunNote } from './notes.ts';
 import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
 import type { Micros } from '../core/time.ts';
@@ -123,19 +124,21 @@ export class StunServer implements Endpoint {
     }
     this.seen.push({ from: formatTransportAddress(from), to: formatTransportAddress(to) });
     const how = sameTransportAddress(source, to) ? '' : ` from ${formatTransportAddress(source)} (CHANGE-REQUEST)`;
-    this.out.note('stun.binding.answered', `Binding request from ${formatTransportAddress(from)} to ${formatTransportAddress(to)}: XOR-MAPPED-ADDRESS ${formatTransportAddress(from)}${how}`, {
-      mapped: formatTransportAddress(from),
-      to: formatTransportAddress(to),
-      source: formatTransportAddress(source),
-      ...(change ? { changeIp: change.changeIp, changePort: change.changePort } : {}),
-    });
+    this.out.note(
+      stunNote('stun.binding.answered', `Binding request from ${formatTransportAddress(from)} to ${formatTransportAddress(to)}: XOR-MAPPED-ADDRESS ${formatTransportAddress(from)}${how}`, {
+        mapped: formatTransportAddress(from),
+        to: formatTransportAddress(to),
+        source: formatTransportAddress(source),
+        ...(change ? { changeIp: change.changeIp, changePort: change.changePort } : {}),
+      }),
+    );
     this.stats.responses++;
     this.out.transmit(source, dest, bytes);
   }
 
   private reply(local: TransportAddress, remote: TransportAddress, bytes: Uint8Array, req: StunMessage, what: string): void {
     this.stats.errors++;
-    this.out.note('stun.error.sent', `${messageTypeName(req.method, 'error')} ${what} to ${formatTransportAddress(remote)}`, { to: formatTransportAddress(remote) });
+    this.out.note(stunNote('stun.error.sent', `${messageTypeName(req.method, 'error')} ${what} to ${formatTransportAddress(remote)}`, { to: formatTransportAddress(remote) }));
     this.out.transmit(local, remote, bytes);
   }
 

@@ -22,7 +22,7 @@ function bench(options: TransactionOptions<string> = {}) {
   let now = 0;
   const tx = new StunTransactions<string>(
     Rng.fromSeed(4),
-    { transmit: (_f, _t, bytes) => sent.push({ at: now, bytes }), note: (kind, _text, data) => notes.push({ kind, ...(data ? { data } : {}) }) },
+    { transmit: (_f, _t, bytes) => sent.push({ at: now, bytes }), note: (n) => void notes.push({ kind: n.kind, ...(n.data ? { data: n.data } : {}) }) },
     (r) => results.push(r),
     options,
   );

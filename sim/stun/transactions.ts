@@ -1,8 +1,9 @@
+import { stunNote } from './notes.ts';
 import type { TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress } from '../core/endpoint.ts';
 import { toHex } from '../core/encoding.ts';
 import type { Rng } from '../core/rng.ts';
-import type { JsonValue } from '../core/trace.ts';
+import type { NoteBody } from '../core/note.ts';
 import type { Micros } from '../core/time.ts';
 import { formatDuration, MS } from '../core/time.ts';
 import type { EncodeOptions, StunAttribute, StunMessage } from '../wire/stun/index.ts';
@@ -30,7 +31,8 @@ export interface TransactionOptions<C = unknown> {
 /** Where requests and notes go: an Outbox, or an owner that routes them itself (ICE sends some through a TURN relay). */
 export interface TransactionOutput {
   transmit(from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void;
-  note(kind: string, text: string, data?: { [key: string]: JsonValue }): void;
+  /** A note built by a folder's emit helper (sim/core/note.ts). */
+  note(n: NoteBody): void;
 }
 
 export interface TransactionRequest<C = unknown> {
@@ -183,11 +185,13 @@ export class StunTransactions<C = unknown> {
         this.pending.delete(t.key);
         this.stats.timeouts++;
         if (this.notes) {
-          this.out.note('stun.transaction.timeout', `${name} to ${formatTransportAddress(t.request.to)} timed out after ${t.attempts} transmissions and ${formatDuration(now - t.startedAt)} (RFC 8489 §6.2.1)`, {
-            transactionId: t.key,
-            to: formatTransportAddress(t.request.to),
-            attempts: t.attempts,
-          });
+          this.out.note(
+            stunNote('stun.transaction.timeout', `${name} to ${formatTransportAddress(t.request.to)} timed out after ${t.attempts} transmissions and ${formatDuration(now - t.startedAt)} (RFC 8489 §6.2.1)`, {
+              transactionId: t.key,
+              to: formatTransportAddress(t.request.to),
+              attempts: t.attempts,
+            }),
+          );
         }
         this.onResult({ kind: 'timeout', at: now, transaction: t });
         continue;
@@ -198,12 +202,14 @@ export class StunTransactions<C = unknown> {
       this.stats.retransmits++;
       this.out.transmit(t.request.from, t.request.to, t.bytes);
       if (this.notes) {
-        this.out.note('stun.retransmit', `${name} to ${formatTransportAddress(t.request.to)} retransmitted (transmission ${t.attempts} of ${t.rc}); next deadline in ${formatDuration(t.nextAt - now)}`, {
-          reason: 'stun-retransmit',
-          transactionId: t.key,
-          attempt: t.attempts,
-          to: formatTransportAddress(t.request.to),
-        });
+        this.out.note(
+          stunNote('stun.retransmit', `${name} to ${formatTransportAddress(t.request.to)} retransmitted (transmission ${t.attempts} of ${t.rc}); next deadline in ${formatDuration(t.nextAt - now)}`, {
+            reason: 'stun-retransmit',
+            transactionId: t.key,
+            attempt: t.attempts,
+            to: formatTransportAddress(t.request.to),
+          }),
+        );
       }
       this.onRetransmit?.(now, t);
     }

@@ -1,3 +1,4 @@
+import { turnNote } from './notes.ts';
 import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress } from '../core/endpoint.ts';
 import { printable, utf8Encode } from '../core/encoding.ts';
@@ -93,7 +94,7 @@ export class TurnClient implements Endpoint {
     const via = r.via === 'channel' ? `ChannelData ${hex16(r.channel!)}` : 'Data indication';
     const peer = formatTransportAddress(r.peer);
     this.received.push({ at: now, peer, via, text });
-    this.out.note('turn.data.received', `${this.name} received "${text}" from peer ${peer} by ${via}`, { peer, via, length: r.data.length });
+    this.out.note(turnNote('turn.data.received', `${this.name} received "${text}" from peer ${peer} by ${via}`, { peer, via, length: r.data.length }));
   }
 
   handleTimeout(now: Micros): void {
@@ -131,7 +132,7 @@ export class TurnClient implements Endpoint {
   sendData(peer: TransportAddress, data: Uint8Array, via?: 'indication' | 'channel'): void {
     const ch = via === 'indication' ? undefined : this.session.boundChannel(peer);
     const how = ch !== undefined ? `as ChannelData ${hex16(ch)}` : 'in a Send indication';
-    this.out.note('turn.data.sent', `${this.name} sends "${printable(data)}" to ${formatTransportAddress(peer)} ${how}`, { peer: formatTransportAddress(peer), via: ch !== undefined ? 'channel' : 'indication' });
+    this.out.note(turnNote('turn.data.sent', `${this.name} sends "${printable(data)}" to ${formatTransportAddress(peer)} ${how}`, { peer: formatTransportAddress(peer), via: ch !== undefined ? 'channel' : 'indication' }));
     this.session.send(peer, data, via);
   }
 

@@ -1,3 +1,4 @@
+import { turnNote } from './notes.ts';
 import { formatTransportAddress } from '../core/endpoint.ts';
 import type { Micros } from '../core/time.ts';
 import { formatDuration, SECOND } from '../core/time.ts';
@@ -17,7 +18,7 @@ export function handlePermissionOrChannel(server: TurnServer, now: Micros, msg: 
     if (family(p.ip) !== family(alloc.relayed.ip)) return { error: 443, reason: 'Peer Address Family Mismatch' };
     const denied = server.peerDenied(p.ip);
     if (denied) {
-      server.out.note('turn.peer.denied', `${p.ip} is in the denied range ${denied}: 403 Forbidden (RFC 8656 §21.2.3)`, { peer: p.ip, range: denied });
+      server.out.note(turnNote('turn.peer.denied', `${p.ip} is in the denied range ${denied}: 403 Forbidden (RFC 8656 §21.2.3)`, { peer: p.ip, range: denied }));
       return { error: 403, reason: `Forbidden: peer ${p.ip} is in a denied range` };
     }
   }
@@ -47,11 +48,13 @@ export function handlePermissionOrChannel(server: TurnServer, now: Micros, msg: 
     if (onChannel) onChannel.expiresAt = expiresAt;
     else alloc.bindChannel({ channel, peer, expiresAt });
     server.stats.channels++;
-    server.out.note('turn.channel.bound', `channel ${hex16(channel)} ${onChannel ? 'refreshed' : 'bound'} to ${formatTransportAddress(peer)} on ${formatTransportAddress(alloc.relayed)} for ${formatDuration(server.channelLifetime)}`, {
-      channel,
-      peer: formatTransportAddress(peer),
-      relayed: formatTransportAddress(alloc.relayed),
-    });
+    server.out.note(
+      turnNote('turn.channel.bound', `channel ${hex16(channel)} ${onChannel ? 'refreshed' : 'bound'} to ${formatTransportAddress(peer)} on ${formatTransportAddress(alloc.relayed)} for ${formatDuration(server.channelLifetime)}`, {
+        channel,
+        peer: formatTransportAddress(peer),
+        relayed: formatTransportAddress(alloc.relayed),
+      }),
+    );
     // RFC 8656 §11.2: a ChannelBind also installs or refreshes the permission for the peer's address
     installPermission(server, now, alloc, peer.ip, false);
     return { ok: true };
@@ -83,9 +86,11 @@ function installPermission(server: TurnServer, now: Micros, alloc: Allocation, i
   server.permissionSet(alloc, permission);
   server.stats.permissions++;
   if (say || !existing) {
-    server.out.note('turn.permission.installed', `permission for ${ip} on ${formatTransportAddress(alloc.relayed)} ${existing ? 'refreshed' : 'installed'} for ${formatDuration(server.permissionLifetime)}`, {
-      peer: ip,
-      relayed: formatTransportAddress(alloc.relayed),
-    });
+    server.out.note(
+      turnNote('turn.permission.installed', `permission for ${ip} on ${formatTransportAddress(alloc.relayed)} ${existing ? 'refreshed' : 'installed'} for ${formatDuration(server.permissionLifetime)}`, {
+        peer: ip,
+        relayed: formatTransportAddress(alloc.relayed),
+      }),
+    );
   }
 }

@@ -1,3 +1,4 @@
+import { turnNote } from './notes.ts';
 import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
 import { printable, toHex } from '../core/encoding.ts';
@@ -175,7 +176,7 @@ export class TurnServer implements Endpoint {
     const cached = this.responseCache.get(cacheKey);
     if (cached && cached.until > now) {
       // a retransmitted request gets the same answer again (RFC 8489 §6.3.1: the server is stateless or caches)
-      this.out.note('turn.retransmit.answered', `${messageTypeName(msg.method, 'request')} retransmitted by ${formatTransportAddress(from)}: the cached answer goes again`);
+      this.out.note(turnNote('turn.retransmit.answered', `${messageTypeName(msg.method, 'request')} retransmitted by ${formatTransportAddress(from)}: the cached answer goes again`));
       this.out.transmit(to, from, cached.bytes);
       return;
     }
@@ -190,7 +191,7 @@ export class TurnServer implements Endpoint {
     const a = this.auth.check(now, msg, bytes, from);
     if (!a.ok) {
       const who = a.code === 438 ? 'the nonce is stale or unknown: here is a new one' : a.code === 401 ? 'credentials needed (REALM and NONCE sent)' : 'USERNAME, REALM or NONCE missing';
-      this.out.note('turn.auth', `${messageTypeName(msg.method, 'request')} from ${formatTransportAddress(from)}: ${a.code} ${a.reason}, ${who}`, { code: a.code });
+      this.out.note(turnNote('turn.auth', `${messageTypeName(msg.method, 'request')} from ${formatTransportAddress(from)}: ${a.code} ${a.reason}, ${who}`, { code: a.code }));
       return this.fail(now, cacheKey, msg, from, to, a.code, undefined, a.reason, a.attributes);
     }
     const alloc = this.allocations.get(fiveTuple(from, to));
@@ -236,12 +237,14 @@ export class TurnServer implements Endpoint {
     this.owned.set(username, (this.owned.get(username) ?? 0) + 1);
     this.deadlines.push(alloc.expiresAt, 'turn-allocation-expiry', { alloc });
     this.stats.allocations++;
-    this.out.note('turn.allocation.created', `allocation for ${username} at ${formatTransportAddress(from)}: relayed address ${formatTransportAddress(relayed)}, lifetime ${formatDuration(lifetime)}`, {
-      client: formatTransportAddress(from),
-      relayed: formatTransportAddress(relayed),
-      lifetime: lifetime / SECOND,
-      username,
-    });
+    this.out.note(
+      turnNote('turn.allocation.created', `allocation for ${username} at ${formatTransportAddress(from)}: relayed address ${formatTransportAddress(relayed)}, lifetime ${formatDuration(lifetime)}`, {
+        client: formatTransportAddress(from),
+        relayed: formatTransportAddress(relayed),
+        lifetime: lifetime / SECOND,
+        username,
+      }),
+    );
     this.reply(now, cacheKey, from, to, bytes, msg);
   }
 
@@ -263,7 +266,7 @@ export class TurnServer implements Endpoint {
       alloc.expiresAt = now + lifetime;
       this.deadlines.push(alloc.expiresAt, 'turn-allocation-expiry', { alloc });
       this.stats.refreshes++;
-      this.out.note('turn.allocation.refreshed', `allocation ${formatTransportAddress(alloc.relayed)} refreshed: expires in ${formatDuration(lifetime)}`, { relayed: formatTransportAddress(alloc.relayed), lifetime: lifetime / SECOND });
+      this.out.note(turnNote('turn.allocation.refreshed', `allocation ${formatTransportAddress(alloc.relayed)} refreshed: expires in ${formatDuration(lifetime)}`, { relayed: formatTransportAddress(alloc.relayed), lifetime: lifetime / SECOND }));
     }
     const granted = asked === 0 ? 0 : (alloc.expiresAt - now) / SECOND;
     this.reply(now, cacheKey, from, to, response(msg, 'success', [Lifetime.of(granted), ...softwareAttr(this.software)], { integrity: k, fingerprint: true }), msg);
@@ -275,7 +278,7 @@ export class TurnServer implements Endpoint {
     const peer = getAttribute(msg, XorPeerAddress);
     const data = getAttribute(msg, Data);
     if (!alloc || !peer || !data) {
-      this.dropToPeer(alloc, `Send indication from ${formatTransportAddress(from)} dropped: ${!alloc ? 'no allocation for this 5-tuple' : 'XOR-PEER-ADDRESS or DATA missing'}`);
+      this.dropToPeer(alloc, `Send indication from ${formatTransportAddress(from)}`, !alloc ? 'no allocation for this 5-tuple' : 'XOR-PEER-ADDRESS or DATA missing');
       return;
     }
     this.relayToPeer(now, alloc, peer, data, 'Send indication');
@@ -288,7 +291,7 @@ export class TurnServer implements Endpoint {
     if (!cd) return;
     const binding = alloc?.channels.get(cd.channel);
     if (!alloc || !binding || binding.expiresAt <= now) {
-      this.dropToPeer(alloc, `ChannelData on 0x${cd.channel.toString(16)} from ${formatTransportAddress(from)} dropped: ${!alloc ? 'no allocation' : 'the channel is not bound'}`);
+      this.dropToPeer(alloc, `ChannelData on 0x${cd.channel.toString(16)} from ${formatTransportAddress(from)}`, !alloc ? 'no allocation' : 'the channel is not bound');
       return;
     }
     this.relayToPeer(now, alloc, binding.peer, cd.data, `ChannelData 0x${cd.channel.toString(16)}`);
@@ -297,28 +300,31 @@ export class TurnServer implements Endpoint {
   private relayToPeer(now: Micros, alloc: Allocation, peer: TransportAddress, data: Uint8Array, via: string): void {
     // RFC 8656 §21.2.3 spirit: the relay never sends to the server's own listening address (it would answer itself)
     if (sameTransportAddress(peer, this.config.listen)) {
-      this.dropToPeer(alloc, `${via} to ${formatTransportAddress(peer)} dropped: that is this server's own listening address`, peer);
+      this.dropToPeer(alloc, `${via} to ${formatTransportAddress(peer)}`, "that is this server's own listening address", peer);
       return;
     }
     if (!alloc.hasPermission(peer.ip, now)) {
       const p = alloc.permissions.get(peer.ip);
-      this.dropToPeer(alloc, `${via} to ${formatTransportAddress(peer)} dropped: ${p ? `the permission for ${peer.ip} expired ${formatDuration(now - p.expiresAt)} ago` : `no permission for ${peer.ip}`}`, peer);
+      this.dropToPeer(alloc, `${via} to ${formatTransportAddress(peer)}`, p ? `the permission for ${peer.ip} expired ${formatDuration(now - p.expiresAt)} ago` : `no permission for ${peer.ip}`, peer);
       return;
     }
     alloc.stats.toPeer++;
     this.stats.relayedToPeer++;
-    this.out.note('turn.relay.to-peer', `${via} relayed from ${formatTransportAddress(alloc.relayed)} to ${formatTransportAddress(peer)}: "${printable(data)}"`, {
-      relayed: formatTransportAddress(alloc.relayed),
-      peer: formatTransportAddress(peer),
-      length: data.length,
-    });
+    this.out.note(
+      turnNote('turn.relay.to-peer', `${via} relayed from ${formatTransportAddress(alloc.relayed)} to ${formatTransportAddress(peer)}: "${printable(data)}"`, {
+        relayed: formatTransportAddress(alloc.relayed),
+        peer: formatTransportAddress(peer),
+        length: data.length,
+      }),
+    );
     this.out.transmit(alloc.relayed, peer, data);
   }
 
-  private dropToPeer(alloc: Allocation | undefined, text: string, peer?: TransportAddress): void {
+  /** `what` was dropped for `reason` (the note's text says "<what> dropped: <reason>"). */
+  private dropToPeer(alloc: Allocation | undefined, what: string, reason: string, peer?: TransportAddress): void {
     this.stats.droppedToPeer++;
     if (alloc) alloc.stats.droppedToPeer++;
-    this.out.note('turn.drop', text, { direction: 'to-peer', reason: text.replace(/^.* dropped: /, ''), ...(peer ? { peer: formatTransportAddress(peer) } : {}) });
+    this.out.note(turnNote('turn.drop', `${what} dropped: ${reason}`, { direction: 'to-peer', reason, ...(peer ? { peer: formatTransportAddress(peer) } : {}) }));
   }
 
   /** RFC 8656 §10.3, §12.7: data from a peer at a relayed address goes to the client if a permission exists. */
@@ -329,12 +335,14 @@ export class TurnServer implements Endpoint {
       alloc.stats.droppedFromPeer++;
       this.stats.droppedFromPeer++;
       this.lastDrop = `TURN ${p ? 'permission expired' : 'no permission'}: peer ${peer.ip}, relayed address ${formatTransportAddress(alloc.relayed)}`;
-      this.out.note('turn.drop', `datagram from peer ${formatTransportAddress(peer)} to relayed address ${formatTransportAddress(alloc.relayed)} dropped: ${reason} (RFC 8656 §10.3)`, {
-        direction: 'from-peer',
-        reason: p ? 'permission expired' : 'no permission',
-        peer: formatTransportAddress(peer),
-        relayed: formatTransportAddress(alloc.relayed),
-      });
+      this.out.note(
+        turnNote('turn.drop', `datagram from peer ${formatTransportAddress(peer)} to relayed address ${formatTransportAddress(alloc.relayed)} dropped: ${reason} (RFC 8656 §10.3)`, {
+          direction: 'from-peer',
+          reason: p ? 'permission expired' : 'no permission',
+          peer: formatTransportAddress(peer),
+          relayed: formatTransportAddress(alloc.relayed),
+        }),
+      );
       return;
     }
     alloc.stats.fromPeer++;
@@ -350,12 +358,14 @@ export class TurnServer implements Endpoint {
       bytes = encodeStun({ method: Method.Data, class: 'indication', transactionId: tid, attributes: [XorPeerAddress.of(peer), Data.of(data)] }, { fingerprint: true });
       via = 'Data indication';
     }
-    this.out.note('turn.relay.to-client', `datagram from ${formatTransportAddress(peer)} relayed to ${formatTransportAddress(alloc.client)} as ${via}: "${printable(data)}"`, {
-      peer: formatTransportAddress(peer),
-      client: formatTransportAddress(alloc.client),
-      via,
-      length: data.length,
-    });
+    this.out.note(
+      turnNote('turn.relay.to-client', `datagram from ${formatTransportAddress(peer)} relayed to ${formatTransportAddress(alloc.client)} as ${via}: "${printable(data)}"`, {
+        peer: formatTransportAddress(peer),
+        client: formatTransportAddress(alloc.client),
+        via,
+        length: data.length,
+      }),
+    );
     this.out.transmit(alloc.server, alloc.client, bytes);
   }
 
@@ -363,7 +373,7 @@ export class TurnServer implements Endpoint {
     this.stats.errors[code] = (this.stats.errors[code] ?? 0) + 1;
     const bytes = response(msg, 'error', [...errorAttributes(code, extra, reason), ...softwareAttr(this.software)], { ...(k ? { integrity: k } : {}), fingerprint: true });
     if (code !== 401 && code !== 438) {
-      this.out.note('turn.error', `${messageTypeName(msg.method, 'request')} from ${formatTransportAddress(from)} refused: ${code} ${reason}`, { code, reason });
+      this.out.note(turnNote('turn.error', `${messageTypeName(msg.method, 'request')} from ${formatTransportAddress(from)} refused: ${code} ${reason}`, { code, reason }));
     }
     this.reply(now, k ? cacheKey : undefined, from, to, bytes, msg);
   }
@@ -395,11 +405,13 @@ export class TurnServer implements Endpoint {
     const left = (this.owned.get(alloc.username) ?? 1) - 1;
     if (left > 0) this.owned.set(alloc.username, left);
     else this.owned.delete(alloc.username);
-    this.out.note('turn.allocation.deleted', `allocation ${formatTransportAddress(alloc.relayed)} of ${formatTransportAddress(alloc.client)} ${why}`, {
-      relayed: formatTransportAddress(alloc.relayed),
-      client: formatTransportAddress(alloc.client),
-      why,
-    });
+    this.out.note(
+      turnNote('turn.allocation.deleted', `allocation ${formatTransportAddress(alloc.relayed)} of ${formatTransportAddress(alloc.client)} ${why}`, {
+        relayed: formatTransportAddress(alloc.relayed),
+        client: formatTransportAddress(alloc.client),
+        why,
+      }),
+    );
   }
 
   /** Ends allocations past their lifetime and notes permissions as they lapse: O(log n) per deadline, none per datagram. */
@@ -412,10 +424,12 @@ export class TurnServer implements Endpoint {
         continue;
       }
       p.expiredNoted = true;
-      this.out.note('turn.permission.expired', `permission for ${p.ip} on ${formatTransportAddress(a.relayed)} expired: its data is dropped from now on (RFC 8656 §9)`, {
-        peer: p.ip,
-        relayed: formatTransportAddress(a.relayed),
-      });
+      this.out.note(
+        turnNote('turn.permission.expired', `permission for ${p.ip} on ${formatTransportAddress(a.relayed)} expired: its data is dropped from now on (RFC 8656 §9)`, {
+          peer: p.ip,
+          relayed: formatTransportAddress(a.relayed),
+        }),
+      );
     }
   }
 

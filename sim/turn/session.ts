@@ -1,8 +1,8 @@
 import { earliestDeadline } from '../core/deadline.ts';
+import { turnNote } from './notes.ts';
 import type { TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
-import type { JsonValue } from '../core/trace.ts';
 import type { Micros } from '../core/time.ts';
 import { formatDuration, SECOND } from '../core/time.ts';
 import type { TransactionOptions, TransactionOutput, TransactionResult } from '../stun/transactions.ts';
@@ -123,8 +123,9 @@ export class TurnSession {
     return this.config.name ?? 'TURN client';
   }
 
-  private note(kind: string, text: string, data: { [k: string]: JsonValue } = {}): void {
-    this.out.note(kind, text, { server: formatTransportAddress(this.config.server), ...data });
+  /** The server this session talks to, as every one of its notes names it first. */
+  private get serverText(): string {
+    return formatTransportAddress(this.config.server);
   }
 
   // ---- requests ----------------------------------------------------------------------------------------------
@@ -132,7 +133,7 @@ export class TurnSession {
   /** RFC 8656 §7.1: the first Allocate goes without credentials; the server answers 401 with REALM and NONCE. */
   allocate(now: Micros, lifetime?: number): void {
     const attrs: StunAttribute[] = [RequestedTransport.of(PROTOCOL_UDP), ...(lifetime !== undefined ? [Lifetime.of(lifetime)] : []), ...(this.config.software ? [Software.of(this.config.software)] : [])];
-    this.note('turn.allocate', `${this.who} sends an Allocate request to TURN server ${formatTransportAddress(this.config.server)}`);
+    this.out.note(turnNote('turn.allocate', `${this.who} sends an Allocate request to TURN server ${formatTransportAddress(this.config.server)}`, { server: this.serverText }));
     this.request(now, { kind: 'allocate', keepAlive: false, method: Method.Allocate, attributes: attrs, retries: 0 });
   }
 
@@ -164,7 +165,7 @@ export class TurnSession {
     }
     const existing = this.channels.get(n);
     if (!existing || !sameTransportAddress(existing.peer, peer)) this.channels.set(n, { channel: n, peer, bound: false, refreshAt: undefined });
-    this.note('turn.channel-bind', `${this.who} asks to bind channel ${hex16(n)} to peer ${formatTransportAddress(peer)}`, { channel: n, peer: formatTransportAddress(peer) });
+    this.out.note(turnNote('turn.channel-bind', `${this.who} asks to bind channel ${hex16(n)} to peer ${formatTransportAddress(peer)}`, { server: this.serverText, channel: n, peer: formatTransportAddress(peer) }));
     this.sendChannelBind(now, n, peer, false);
     return n;
   }
@@ -239,7 +240,7 @@ export class TurnSession {
       // RFC 8489 §9.2.5: over UDP a response that fails MESSAGE-INTEGRITY is discarded; retransmissions go on
       const mi = verifyMessageIntegrity(bytes, this.key).status;
       if (mi === 'mismatch' || (msg.class === 'success' && mi !== 'valid')) {
-        this.note('turn.integrity', `${this.who}: a ${messageTypeName(msg.method, msg.class)} fails MESSAGE-INTEGRITY (${mi}); discarded`, { status: mi });
+        this.out.note(turnNote('turn.integrity', `${this.who}: a ${messageTypeName(msg.method, msg.class)} fails MESSAGE-INTEGRITY (${mi}); discarded`, { server: this.serverText, status: mi }));
         return 'consumed';
       }
     }
@@ -251,7 +252,7 @@ export class TurnSession {
     const now = r.at;
     const name = messageTypeName(ctx.method, 'request');
     if (r.kind === 'timeout') {
-      this.note('turn.timeout', `${this.who}: ${name} got no answer`, { request: ctx.kind });
+      this.out.note(turnNote('turn.timeout', `${this.who}: ${name} got no answer`, { server: this.serverText, request: ctx.kind }));
       return this.finish(now, ctx, { error: `${name}: timeout` });
     }
     const msg = r.response;
@@ -263,7 +264,7 @@ export class TurnSession {
         return;
       }
       const error = `${name}: ${code} ${e ? reasonText(e.reason) : ''}`.trim();
-      this.note('turn.error', `${this.who}: ${error}`, { code, request: ctx.kind });
+      this.out.note(turnNote('turn.error', `${this.who}: ${error}`, { server: this.serverText, code, request: ctx.kind }));
       return this.finish(now, ctx, { error, code });
     }
     this.success(now, ctx, msg);
@@ -278,12 +279,14 @@ export class TurnSession {
     this.realm = realm;
     this.nonce = nonce;
     this.key = longTermKey(this.config.username, realm, this.config.password);
-    this.note(
-      'turn.auth',
-      code === 401
-        ? `${this.who}: ${name} got 401 with REALM "${realm}" and a NONCE${first ? '; key = MD5(username:realm:password), sending again with MESSAGE-INTEGRITY' : ''}`
-        : `${this.who}: ${name} got 438 Stale Nonce; retrying with the new nonce`,
-      { code },
+    this.out.note(
+      turnNote(
+        'turn.auth',
+        code === 401
+          ? `${this.who}: ${name} got 401 with REALM "${realm}" and a NONCE${first ? '; key = MD5(username:realm:password), sending again with MESSAGE-INTEGRITY' : ''}`
+          : `${this.who}: ${name} got 438 Stale Nonce; retrying with the new nonce`,
+        { server: this.serverText, code },
+      ),
     );
     return true;
   }
@@ -298,17 +301,20 @@ export class TurnSession {
         this.mapped = getAttribute(msg, XorMappedAddress);
         this.stats.allocations++;
         this.granted(now, lifetime ?? 600);
-        this.note('turn.allocated', `${this.who} allocated relayed address ${formatTransportAddress(relayed)} (server saw us as ${this.mapped ? formatTransportAddress(this.mapped) : '?'}), lifetime ${this.lifetime} s`, {
-          relayed: formatTransportAddress(relayed),
-          mapped: this.mapped ? formatTransportAddress(this.mapped) : null,
-          lifetime: this.lifetime ?? null,
-        });
+        this.out.note(
+          turnNote('turn.allocated', `${this.who} allocated relayed address ${formatTransportAddress(relayed)} (server saw us as ${this.mapped ? formatTransportAddress(this.mapped) : '?'}), lifetime ${this.lifetime} s`, {
+            server: this.serverText,
+            relayed: formatTransportAddress(relayed),
+            mapped: this.mapped ? formatTransportAddress(this.mapped) : null,
+            lifetime: this.lifetime ?? null,
+          }),
+        );
         break;
       }
       case 'refresh':
         this.stats.refreshes++;
         this.granted(now, lifetime ?? this.lifetime ?? 600);
-        this.note('turn.refreshed', `${this.who} refreshed its allocation: ${this.lifetime} s more`, { lifetime: this.lifetime ?? null });
+        this.out.note(turnNote('turn.refreshed', `${this.who} refreshed its allocation: ${this.lifetime} s more`, { server: this.serverText, lifetime: this.lifetime ?? null }));
         break;
       case 'deallocate':
         this.stats.deallocated = true;
@@ -316,11 +322,11 @@ export class TurnSession {
         this.refreshAt = undefined;
         this.permissions.clear();
         this.channels.clear();
-        this.note('turn.deallocated', `${this.who} deleted its allocation (Refresh with LIFETIME 0)`);
+        this.out.note(turnNote('turn.deallocated', `${this.who} deleted its allocation (Refresh with LIFETIME 0)`, { server: this.serverText }));
         break;
       case 'permission':
         for (const ip of ctx.peerIps ?? []) this.permissions.set(ip, now + PERMISSION_REFRESH);
-        this.note('turn.permission', `${this.who} has a permission for ${(ctx.peerIps ?? []).join(', ')} (300 s)${ctx.keepAlive ? ', refreshed' : ''}`, { peers: [...(ctx.peerIps ?? [])], refreshed: ctx.keepAlive });
+        this.out.note(turnNote('turn.permission', `${this.who} has a permission for ${(ctx.peerIps ?? []).join(', ')} (300 s)${ctx.keepAlive ? ', refreshed' : ''}`, { server: this.serverText, peers: [...(ctx.peerIps ?? [])], refreshed: ctx.keepAlive }));
         break;
       case 'channel': {
         const c = this.channels.get(ctx.channel!);
@@ -330,9 +336,11 @@ export class TurnSession {
         c.refreshAt = now + CHANNEL_REFRESH;
         // RFC 8656 §12.2: a ChannelBind installs or refreshes the permission for the peer's IP too
         this.permissions.set(c.peer.ip, now + PERMISSION_REFRESH);
-        this.note('turn.channel-bound', `${this.who} ${refreshed ? 'refreshed' : 'bound'} channel ${hex16(c.channel)} to ${formatTransportAddress(c.peer)} (600 s)`, {
-          channel: c.channel, peer: formatTransportAddress(c.peer), refreshed,
-        });
+        this.out.note(
+          turnNote('turn.channel-bound', `${this.who} ${refreshed ? 'refreshed' : 'bound'} channel ${hex16(c.channel)} to ${formatTransportAddress(c.peer)} (600 s)`, {
+            server: this.serverText, channel: c.channel, peer: formatTransportAddress(c.peer), refreshed,
+          }),
+        );
         break;
       }
     }
@@ -349,7 +357,7 @@ export class TurnSession {
   private finish(now: Micros, ctx: Ctx, r: { error?: string; code?: number }): void {
     if (r.error !== undefined && ctx.kind === 'allocate') {
       this.failed = true;
-      this.note('turn.failed', `${this.who}: TURN allocation failed: ${r.error}`);
+      this.out.note(turnNote('turn.failed', `${this.who}: TURN allocation failed: ${r.error}`, { server: this.serverText }));
     }
     this.onDone(now, { kind: ctx.kind, keepAlive: ctx.keepAlive, ok: r.error === undefined, ...r });
   }
@@ -361,7 +369,7 @@ export class TurnSession {
     if (this.failed) return;
     if (this.refreshAt !== undefined && this.refreshAt <= now && this.config.autoRefresh !== false) {
       this.refreshAt = undefined;
-      this.note('turn.refresh.due', `${this.who}: allocation expires in ${formatDuration((this.expiresAt ?? now) - now)}; refreshing`);
+      this.out.note(turnNote('turn.refresh.due', `${this.who}: allocation expires in ${formatDuration((this.expiresAt ?? now) - now)}; refreshing`, { server: this.serverText }));
       this.request(now, { kind: 'refresh', keepAlive: true, method: Method.Refresh, attributes: [Lifetime.of(this.lifetime ?? 600)], retries: 0 });
     }
     if (this.config.keepPermissions === false) return;

@@ -1,4 +1,7 @@
+import { isNoteOf } from '../../sim/core/note.ts';
 import type { Note } from '../../sim/core/trace.ts';
+import { INFER_NOTE_KINDS } from '../../sim/infer/notes.ts';
+import { typedNotes } from '../../sim/notes/index.ts';
 import { TIE_EVIDENCE, type TieEvidence } from '../../sim/infer/analyzer.ts';
 import { TIE_NOTE, tieChains } from '../../sim/infer/ties.ts';
 
@@ -19,13 +22,6 @@ export interface AddressTieGroup {
   readonly rows: readonly (readonly AddressTie[])[];
 }
 
-/** The note kinds the capture analyzer ties addresses with (sim/infer/analyzer.ts `tie`). */
-const KIND_OF: Readonly<Record<string, TieEvidence>> = {
-  'nat.mapping.inferred': 'rewritten',
-  'address.reflexive.inferred': 'reflexive',
-  'address.relayed.inferred': 'relayed',
-};
-
 const EVIDENCE_ORDER: readonly TieEvidence[] = ['rewritten', 'reflexive', 'relayed'];
 
 /**
@@ -35,13 +31,11 @@ const EVIDENCE_ORDER: readonly TieEvidence[] = ['rewritten', 'reflexive', 'relay
  */
 export function addressTiesAt(notes: readonly Note[], t = Infinity): AddressTieGroup[] {
   const ties: AddressTie[] = [];
-  for (const n of notes) {
+  // the note kinds the capture analyzer ties addresses with (sim/infer/notes.ts)
+  for (const n of typedNotes(notes)) {
     if (n.t > t) break;
-    const evidence = n.inferred ? KIND_OF[n.kind] : undefined;
-    const inside = n.data?.['inside'];
-    const outside = n.data?.['outside'];
-    if (evidence === undefined || typeof inside !== 'string' || typeof outside !== 'string') continue;
-    ties.push({ inside, outside, evidence, note: n });
+    if (!n.inferred || !isNoteOf(INFER_NOTE_KINDS, n)) continue;
+    ties.push({ inside: n.data.inside, outside: n.data.outside, evidence: n.data.evidence, note: n });
   }
   const out: AddressTieGroup[] = [];
   for (const evidence of EVIDENCE_ORDER) {

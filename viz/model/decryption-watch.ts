@@ -1,3 +1,4 @@
+import { dtlsNote } from '../../sim/dtls/notes.ts';
 import { toHex } from '../../sim/core/encoding.ts';
 import type { Micros } from '../../sim/core/time.ts';
 import type { Note } from '../../sim/core/trace.ts';
@@ -52,7 +53,7 @@ export class DecryptionWatch {
     if (text === undefined || this.noted.get(key) === text) return;
     this.noted.set(key, text);
     const finished = d.finished.map((x) => `${x.role} ${x.ok ? 'verified' : 'mismatch'}`);
-    this.notes.push({ t, source: `capture/dtls ${key}`, kind: 'dtls.decryption', text, packet, inferred: true, data: { decryption: d.decryption, finished } });
+    this.notes.push({ t, source: `capture/dtls ${key}`, ...dtlsNote('dtls.decryption', text, { decryption: d.decryption, finished }), packet, inferred: true });
   }
 
   report(source: string): KeyLogReport {

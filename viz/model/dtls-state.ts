@@ -1,4 +1,8 @@
-import type { JsonValue, Note, Secret } from '../../sim/core/trace.ts';
+import { isNoteOf } from '../../sim/core/note.ts';
+import type { Note, Secret } from '../../sim/core/trace.ts';
+import { DTLS_NOTE_KINDS, type DtlsNote } from '../../sim/dtls/notes.ts';
+import { typedNote, unreachable, type AnyNote, type NoteOf } from '../../sim/notes/index.ts';
+import { SRTP_NOTE_KINDS, type SrtpNote } from '../../sim/srtp/notes.ts';
 
 /**
  * DTLS and SRTP state per endpoint at a moment, rebuilt from dtls.* / srtp.* notes and the trace's secrets up to that
@@ -48,8 +52,6 @@ export interface SrtpView {
   readonly serverWriteKey?: string;
   readonly clientWriteSalt?: string;
   readonly serverWriteSalt?: string;
-  /** Per-stream counters when notes carry them (data.ssrc plus numbers). */
-  readonly streams: readonly { readonly ssrc: string; readonly counters: Readonly<Record<string, number>> }[];
 }
 
 interface MutableEndpoint {
@@ -62,13 +64,9 @@ interface MutableEndpoint {
   fingerprintCheck: DtlsEndpointView['fingerprintCheck'];
   expectedFingerprint?: string;
   cipherSuite?: string;
-  srtp?: { profile: string; keyedAt: number; sendsWith?: string; keys?: Record<string, string>; streams: Map<string, Record<string, number>> };
+  srtp?: { profile: string; keyedAt: number; sendsWith?: string; keys?: Record<string, string> };
   alerts: string[];
   decryption?: { outcome: string; text: string };
-}
-
-function str(v: JsonValue | undefined, fallback = ''): string {
-  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : fallback;
 }
 
 /** Parses a `secret` of kind 'srtp': "SRTP <profile> client_random=… client_write_key=… …". */
@@ -83,10 +81,12 @@ export function parseSrtpSecret(text: string): { profile: string; values: Record
   return { profile: parts[1], values };
 }
 
-/** The dissector's DTLS progress words (sim/dissect/dtls-flow.ts) as endpoint states. */
-const INFERRED_STATE: Readonly<Record<string, string>> = { hello: 'connecting', cookie: 'connecting', 'key-exchange': 'connecting', finished: 'connecting', established: 'connected', alert: 'failed', closed: 'closed' };
+/** The notes this panel reads: DTLS's, SRTP's, and the peer's DTLS role. */
+type DtlsPanelNote = Note<DtlsNote | SrtpNote> | NoteOf<'peer.dtls-role'>;
 
-const DTLS_KINDS = /^(dtls\.|srtp\.|peer\.dtls-role$)/;
+function isDtlsPanelNote(n: AnyNote): n is DtlsPanelNote {
+  return isNoteOf(DTLS_NOTE_KINDS, n) || isNoteOf(SRTP_NOTE_KINDS, n) || n.kind === 'peer.dtls-role';
+}
 
 /** Every DTLS endpoint (note source) in order of first appearance, as of time `t`. */
 export function dtlsStateAt(notes: readonly Note[], secrets: readonly Secret[], t: number): DtlsEndpointView[] {
@@ -99,93 +99,89 @@ export function dtlsStateAt(notes: readonly Note[], secrets: readonly Secret[], 
     }
     return e;
   };
-  for (const n of notes) {
-    if (n.t > t) break;
-    if (!DTLS_KINDS.test(n.kind)) continue;
-    apply(get(n.source), n, eps);
+  for (const note of notes) {
+    if (note.t > t) break;
+    const n = typedNote(note);
+    if (isDtlsPanelNote(n)) apply(get(n.source), n, eps);
   }
   for (const s of secrets) {
     if (s.t > t || s.kind !== 'srtp') continue;
     const parsed = parseSrtpSecret(s.text);
     if (!parsed) continue;
     const e = get(s.source);
-    e.srtp ??= { profile: parsed.profile, keyedAt: s.t, streams: new Map() };
+    e.srtp ??= { profile: parsed.profile, keyedAt: s.t };
     e.srtp.keys = parsed.values;
   }
   return [...eps.values()].map(freeze);
 }
 
-function apply(e: MutableEndpoint, n: Note, all: Map<string, MutableEndpoint>): void {
-  const d = n.data ?? {};
+/** One note's effect on its endpoint: every kind is listed (the compiler checks it), some change nothing here. */
+function apply(e: MutableEndpoint, n: DtlsPanelNote, all: Map<string, MutableEndpoint>): void {
   switch (n.kind) {
     case 'peer.dtls-role':
-      e.role = str(d['role'], e.role);
+      e.role = n.data.role;
       return;
-    case 'dtls.state':
-      if (n.inferred && d['progress'] !== undefined) {
-        // a capture: the dissector's handshake progress (hello, cookie, key-exchange, finished, established, alert)
-        const progress = str(d['progress']);
-        e.state = INFERRED_STATE[progress] ?? 'connecting';
-        e.stateReason = `inferred from the capture: ${n.text}`;
-        e.flights.push({ t: n.t, flight: 0, what: 'seen', detail: n.text });
-        return;
-      }
-      e.state = str(d['to'], e.state);
-      e.stateReason = str(d['reason']);
-      if (d['role'] !== undefined) e.role = str(d['role']);
+    case 'dtls.state': {
+      const d = n.data;
+      e.state = d.to;
+      e.stateReason = d.reason;
+      if (d.role !== undefined) e.role = d.role;
+      // a capture: the dissector's handshake progress (hello, cookie, key-exchange, finished, established, alert)
+      if (d.progress !== undefined) e.flights.push({ t: n.t, flight: 0, what: 'seen', detail: n.text });
       return;
+    }
     case 'dtls.flight.sent':
     case 'dtls.flight.retransmit': {
-      const flight = typeof d['flight'] === 'number' ? d['flight'] : 0;
-      const what = n.kind === 'dtls.flight.sent' ? 'sent' : 'retransmitted';
-      const detail = Array.isArray(d['messages']) ? d['messages'].map((m) => str(m)).join(', ') : str(d['trigger']);
+      const sent = n.kind === 'dtls.flight.sent';
+      const flight = n.data.flight;
+      const what = sent ? 'sent' : 'retransmitted';
+      const detail = n.kind === 'dtls.flight.sent' ? n.data.messages.join(', ') : n.data.trigger;
       e.flights.push({ t: n.t, flight, what, detail });
       // Two-party DTLS: what one endpoint sends, the other receives (notes carry no receive event of their own).
       for (const other of all.values()) {
-        if (other !== e && other.role !== '' && other.role !== e.role && what === 'sent') other.flights.push({ t: n.t, flight, what: 'peer-sent', detail });
+        if (other !== e && other.role !== '' && other.role !== e.role && sent) other.flights.push({ t: n.t, flight, what: 'peer-sent', detail });
       }
       return;
     }
-    case 'dtls.server-hello': {
-      const m = /server chose (\S+)/.exec(n.text);
-      if (m?.[1] !== undefined) e.cipherSuite = m[1];
+    case 'dtls.server-hello':
+      e.cipherSuite = n.data.cipherSuite;
       return;
-    }
     case 'dtls.fingerprint.verified':
       e.fingerprintCheck = 'verified';
-      e.peerFingerprint = str(d['fingerprint']);
+      e.peerFingerprint = n.data.fingerprint;
       return;
     case 'dtls.fingerprint.mismatch':
       e.fingerprintCheck = 'mismatch';
-      e.peerFingerprint = str(d['actual']);
-      e.expectedFingerprint = str(d['expected']);
+      e.peerFingerprint = n.data.actual;
+      // a capture knows the signaled fingerprint only when one was signaled
+      if (n.data.expected !== undefined) e.expectedFingerprint = n.data.expected;
       return;
     case 'dtls.fingerprint.unchecked':
       e.fingerprintCheck = 'unchecked';
-      e.peerFingerprint = str(d['fingerprint']);
+      e.peerFingerprint = n.data.fingerprint;
       return;
     case 'dtls.decryption':
       // a capture read with a key log (viz/model/decryption-watch.ts)
-      e.decryption = { outcome: str(d['decryption']), text: n.text };
+      e.decryption = { outcome: n.data.decryption, text: n.text };
       return;
     case 'dtls.alert.sent':
     case 'dtls.alert.received':
       e.alerts.push(n.text);
       return;
     case 'dtls.srtp':
-    case 'srtp.keyed': {
-      e.srtp ??= { profile: str(d['profile']), keyedAt: n.t, streams: new Map() };
-      if (d['profile'] !== undefined) e.srtp.profile = str(d['profile']);
-      if (n.kind === 'srtp.keyed' && d['role'] !== undefined) e.srtp.sendsWith = str(d['role']);
+    case 'srtp.keyed':
+      e.srtp ??= { profile: n.data.profile, keyedAt: n.t };
+      e.srtp.profile = n.data.profile;
+      if (n.kind === 'srtp.keyed') e.srtp.sendsWith = n.data.role;
       return;
-    }
+    case 'dtls.cookie':
+    case 'dtls.client-hello':
+    case 'dtls.keys':
+    case 'dtls.certificate':
+    case 'dtls.record.replay':
+      return;
     default:
-      if (n.kind.startsWith('srtp.') && d['ssrc'] !== undefined) {
-        e.srtp ??= { profile: '', keyedAt: n.t, streams: new Map() };
-        const counters: Record<string, number> = { ...(e.srtp.streams.get(str(d['ssrc'])) ?? {}) };
-        for (const [k, v] of Object.entries(d)) if (typeof v === 'number' && k !== 'ssrc') counters[k] = v;
-        e.srtp.streams.set(str(d['ssrc']), counters);
-      }
+      return unreachable(n);
   }
 }
 
@@ -213,7 +209,6 @@ function freeze(e: MutableEndpoint): DtlsEndpointView {
             ...opt('serverWriteKey', 'server_write_key'),
             ...opt('clientWriteSalt', 'client_write_salt'),
             ...opt('serverWriteSalt', 'server_write_salt'),
-            streams: [...s.streams.entries()].map(([ssrc, counters]) => ({ ssrc, counters })),
           },
         }
       : {}),

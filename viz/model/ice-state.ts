@@ -1,4 +1,7 @@
-import type { JsonValue, Note } from '../../sim/core/trace.ts';
+import { isNoteOf } from '../../sim/core/note.ts';
+import type { Note } from '../../sim/core/trace.ts';
+import { ICE_NOTE_KINDS, type IceNote } from '../../sim/ice/notes.ts';
+import { typedNote, unreachable } from '../../sim/notes/index.ts';
 
 /**
  * The ICE state of every agent at a moment, rebuilt from the ice.* notes up to that moment (sim/ice/README.md lists
@@ -52,8 +55,6 @@ export interface IceAgentView {
   readonly remoteEndOfCandidates: boolean;
 }
 
-const PAIR_STATES: readonly string[] = ['frozen', 'waiting', 'in-progress', 'succeeded', 'failed'];
-
 interface MutableAgent {
   source: string;
   state: string;
@@ -69,18 +70,15 @@ interface MutableAgent {
   generation: number;
 }
 
-function str(v: JsonValue | undefined, fallback = ''): string {
-  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : fallback;
-}
-
 /** Every agent (one per note source that reports ice.* notes), in order of first appearance, as of time `t`. */
 export function iceStateAt(notes: readonly Note[], t: number): IceAgentView[] {
   const agents = new Map<string, MutableAgent>();
-  for (const n of notes) {
-    if (n.t > t) break;
-    if (!n.kind.startsWith('ice.')) continue;
+  for (const note of notes) {
+    if (note.t > t) break;
+    const n = typedNote(note);
+    if (!isNoteOf(ICE_NOTE_KINDS, n)) continue;
     // a capture's inferred selection is noted once for the capture: it belongs to the agent of its local address
-    const source = n.inferred && n.kind === 'ice.selected' && typeof n.data?.['local'] === 'string' ? `capture/ice ${n.data['local']}` : n.source;
+    const source = n.inferred && n.kind === 'ice.selected' ? `capture/ice ${n.data.local}` : n.source;
     let a = agents.get(source);
     if (!a) {
       a = { source, state: 'new', stateReason: '', role: '', lite: false, gathering: 'new', local: [], remote: [], pairs: new Map(), remoteEndOfCandidates: false, generation: 0 };
@@ -114,17 +112,22 @@ function safeBig(s: string): bigint {
   return /^\d+$/.test(s) ? BigInt(s) : 0n;
 }
 
-function apply(a: MutableAgent, n: Note): void {
-  const d = n.data ?? {};
+/** One ICE note's effect on its agent: every ICE kind is listed (the compiler checks it), most change nothing here. */
+function apply(a: MutableAgent, n: Note<IceNote>): void {
   switch (n.kind) {
-    case 'ice.state':
-      a.state = str(d['state'], a.state);
-      a.stateReason = str(d['reason']);
-      if (d['role'] !== undefined) a.role = str(d['role']);
-      if (d['lite'] !== undefined) a.lite = d['lite'] === true;
+    case 'ice.state': {
+      const d = n.data;
+      a.state = d.state;
+      if ('role' in d) {
+        // the first note announces the agent
+        a.stateReason = '';
+        a.role = d.role;
+        a.lite = d.lite;
+      } else a.stateReason = d.reason;
       return;
+    }
     case 'ice.role':
-      a.role = str(d['role'], a.role);
+      a.role = n.data.role;
       return;
     case 'ice.restart':
       // RFC 8445 §9: a restart starts a new checklist with new credentials.
@@ -135,26 +138,29 @@ function apply(a: MutableAgent, n: Note): void {
       a.remoteEndOfCandidates = false;
       return;
     case 'ice.gathering':
-      a.gathering = str(d['state'], a.gathering);
+      a.gathering = n.data.state;
       return;
-    case 'ice.candidate.gathered':
-      a.local.push({ type: str(d['type']), address: str(d['address']), ...(typeof d['priority'] === 'number' ? { priority: d['priority'] } : {}), t: n.t, how: str(d['server'], 'local') || 'local' });
+    case 'ice.candidate.gathered': {
+      const d = n.data;
+      a.local.push({ type: d.type, address: d.address, priority: d.priority, t: n.t, how: d.server || 'local' });
       return;
+    }
     case 'ice.candidate.pruned': {
-      const cand = str(d['candidate']);
-      const i = a.local.findIndex((c) => cand.includes(` ${c.address.replace(/:(\d+)$/, ' $1')} `) && c.type === str(d['type']));
+      const d = n.data;
+      const i = a.local.findIndex((c) => d.candidate.includes(` ${c.address.replace(/:(\d+)$/, ' $1')} `) && c.type === d.type);
       if (i >= 0) a.local[i] = { ...a.local[i]!, how: 'pruned' };
       return;
     }
     case 'ice.candidate.remote': {
-      const address = str(d['address']);
-      a.remote = a.remote.filter((c) => !(c.how === 'prflx' && c.address === address));
-      a.remote.push({ type: str(d['type']), address, t: n.t, how: 'signaling' });
+      const d = n.data;
+      a.remote = a.remote.filter((c) => !(c.how === 'prflx' && c.address === d.address));
+      a.remote.push({ type: d.type, address: d.address, t: n.t, how: 'signaling' });
       return;
     }
     case 'ice.candidate.prflx': {
-      const c: IceCandidateView = { type: 'prflx', address: str(d['address']), ...(typeof d['priority'] === 'number' ? { priority: d['priority'] } : {}), t: n.t, how: 'prflx' };
-      if (str(d['side']) === 'local') a.local.push(c);
+      const d = n.data;
+      const c: IceCandidateView = { type: 'prflx', address: d.address, priority: d.priority, t: n.t, how: 'prflx' };
+      if (d.side === 'local') a.local.push(c);
       else a.remote.push(c);
       return;
     }
@@ -162,29 +168,47 @@ function apply(a: MutableAgent, n: Note): void {
       a.remoteEndOfCandidates = true;
       return;
     case 'ice.pair.state': {
-      // a capture's inferred notes name a pair by its two addresses only
-      const id = str(d['pair']) || `${str(d['local'])} -> ${str(d['remote'])}`;
-      const state = str(d['state']);
-      const before = a.pairs.get(id);
-      a.pairs.set(id, {
-        id,
-        local: str(d['local'], before?.local ?? ''),
-        remote: str(d['remote'], before?.remote ?? ''),
-        localType: str(d['localType'], before?.localType ?? ''),
-        remoteType: str(d['remoteType'], before?.remoteType ?? ''),
-        priority: str(d['priority'], before?.priority ?? '0'),
-        state: (PAIR_STATES.includes(state) ? state : before?.state ?? 'frozen') as PairStateName,
-        nominated: d['nominated'] === true || (before?.nominated ?? false),
+      const d = n.data;
+      const before = a.pairs.get(d.pair);
+      a.pairs.set(d.pair, {
+        id: d.pair,
+        local: d.local,
+        remote: d.remote,
+        // a capture's pairs have no candidate types or priority
+        localType: d.localType ?? before?.localType ?? '',
+        remoteType: d.remoteType ?? before?.remoteType ?? '',
+        priority: d.priority ?? before?.priority ?? '0',
+        state: d.state,
+        nominated: d.nominated || (before?.nominated ?? false),
         selected: false,
-        reason: str(d['reason']),
+        reason: d.reason,
         formedAt: before?.formedAt ?? n.t,
         changedAt: n.t,
       });
       return;
     }
     case 'ice.selected':
-      a.selected = str(d['pair']) || `${str(d['local'])} -> ${str(d['remote'])}`;
+      a.selected = n.data.pair;
       return;
+    case 'ice.role.conflict':
+    case 'ice.gathering.request':
+    case 'ice.gathering.timeout':
+    case 'ice.gathering.error':
+    case 'ice.candidate.invalid':
+    case 'ice.remote.description':
+    case 'ice.signal.sent':
+    case 'ice.check.sent':
+    case 'ice.check.retransmit':
+    case 'ice.check.timeout':
+    case 'ice.check.received':
+    case 'ice.check.response':
+    case 'ice.check.rejected':
+    case 'ice.nominating':
+    case 'ice.consent.lost':
+    case 'ice.pair.signaled':
+      return;
+    default:
+      return unreachable(n);
   }
 }
 

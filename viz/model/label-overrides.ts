@@ -1,3 +1,4 @@
+import { typedNotes } from '../../sim/notes/index.ts';
 import type { Note } from '../../sim/core/trace.ts';
 import { dissectPacket } from '../../sim/dissect/dissect.ts';
 import type { DissectedPacket, Protocol } from '../../sim/dissect/types.ts';
@@ -77,11 +78,7 @@ export class LabelOverrideCollector {
  */
 export function frameToHop(notes: readonly Note[]): (frame: number) => number {
   const skipped: number[] = [];
-  for (const n of notes) {
-    if (n.kind !== 'capture.non-ip') continue;
-    const f = n.data?.['frame'];
-    if (typeof f === 'number') skipped.push(f - 1);
-  }
+  for (const n of typedNotes(notes)) if (n.kind === 'capture.non-ip') skipped.push(n.data.frame - 1);
   skipped.sort((a, b) => a - b);
   const skip = new Set(skipped);
   return (frame) => {

@@ -1,4 +1,7 @@
+import { isNoteOf } from '../../sim/core/note.ts';
 import type { JsonValue, Note, TopologyNode } from '../../sim/core/trace.ts';
+import { NAT_NOTE_KINDS, type NatNote } from '../../sim/net/nat/notes.ts';
+import { typedNotes, unreachable } from '../../sim/notes/index.ts';
 
 /** One row of a NAT's mapping table as the topology panel shows it at a moment. */
 export interface MappingRow {
@@ -36,8 +39,6 @@ type Tables = Map<string, MutableTable>;
 
 const SNAPSHOT_EVERY = 256;
 
-const str = (v: JsonValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
-const num = (v: JsonValue | undefined): number | undefined => (typeof v === 'number' ? v : undefined);
 
 /**
  * The NAT tables at any moment, rebuilt from the trace's `nat.*` notes: a snapshot of every table is kept every
@@ -45,13 +46,13 @@ const num = (v: JsonValue | undefined): number | undefined => (typeof v === 'num
  * Works for any trace: a NAT that reported nothing simply has an empty table.
  */
 export class NatReplay {
-  private readonly notes: Note[];
+  private readonly notes: Note<NatNote>[];
   private readonly snapshots: { index: number; tables: Tables }[] = [];
   private readonly nats: readonly TopologyNode[];
 
   constructor(notes: readonly Note[], nodes: readonly TopologyNode[]) {
     this.nats = nodes.filter((n) => n.kind === 'nat');
-    this.notes = notes.filter((n) => n.kind.startsWith('nat.'));
+    this.notes = typedNotes(notes).filter((n): n is Note<NatNote> => isNoteOf(NAT_NOTE_KINDS, n));
     let tables = this.empty();
     this.snapshots.push({ index: 0, tables: clone(tables) });
     for (let i = 0; i < this.notes.length; i++) {
@@ -106,52 +107,49 @@ function clone(t: Tables): Tables {
   return out;
 }
 
-function apply(tables: Tables, n: Note): void {
+/** One NAT note's effect on its table: every kind is listed (the compiler checks it). */
+function apply(tables: Tables, n: Note<NatNote>): void {
   let tb = tables.get(n.source);
   if (!tb) {
     tb = newTable();
     tables.set(n.source, tb);
   }
-  const d = n.data ?? {};
-  const id = num(d.id);
   switch (n.kind) {
     case 'nat.mapping.created': {
-      if (id === undefined) return;
+      const d = n.data;
       tb.created++;
-      const remote = str(d.remote);
-      const boundTo = str(d.boundTo);
-      tb.mappings.set(id, {
-        id,
-        internal: str(d.internal) ?? '?',
-        external: str(d.external) ?? '?',
-        ...(boundTo ? { boundTo } : {}),
-        remotes: remote ? [remote] : [],
+      tb.mappings.set(d.id, {
+        id: d.id,
+        internal: d.internal,
+        external: d.external,
+        ...(d.boundTo ? { boundTo: d.boundTo } : {}),
+        remotes: [d.remote],
         created: n.t,
         lastRefresh: n.t,
-        expires: num(d.expires) ?? n.t,
+        expires: d.expires,
         replied: false,
       });
       return;
     }
     case 'nat.mapping.refreshed':
     case 'nat.inbound': {
-      const m = id === undefined ? undefined : tb.mappings.get(id);
+      const d = n.data;
+      const m = tb.mappings.get(d.id);
       if (!m) return;
-      const remote = str(d.remote);
-      const outbound = n.kind === 'nat.mapping.refreshed' && d.by === 'outbound';
-      const remotes = outbound && remote && !m.remotes.includes(remote) ? [...m.remotes, remote] : m.remotes;
       const refreshed = n.kind === 'nat.mapping.refreshed';
+      const outbound = n.kind === 'nat.mapping.refreshed' && 'by' in n.data;
+      const remotes = outbound && !m.remotes.includes(d.remote) ? [...m.remotes, d.remote] : m.remotes;
       tb.mappings.set(m.id, {
         ...m,
         remotes,
         lastRefresh: refreshed ? n.t : m.lastRefresh,
-        expires: refreshed ? (num(d.expires) ?? m.expires) : m.expires,
+        expires: refreshed ? d.expires : m.expires,
         replied: m.replied || !outbound,
       });
       return;
     }
     case 'nat.mapping.expired':
-      if (id !== undefined && tb.mappings.delete(id)) tb.expired++;
+      if (tb.mappings.delete(n.data.id)) tb.expired++;
       return;
     case 'nat.filtered':
       tb.filtered++;
@@ -162,5 +160,10 @@ function apply(tables: Tables, n: Note): void {
     case 'nat.hairpin':
       tb.hairpin++;
       return;
+    case 'nat.config':
+    case 'nat.mapping.failed':
+      return;
+    default:
+      return unreachable(n);
   }
 }

@@ -1,4 +1,5 @@
-import type { JsonValue, Note } from '../../sim/core/trace.ts';
+import { typedNotes, type NoteOf } from '../../sim/notes/index.ts';
+import type { Note } from '../../sim/core/trace.ts';
 import { dissectPacket } from '../../sim/dissect/dissect.ts';
 import { iceStateAt, type IcePairView } from './ice-state.ts';
 import { PROTOCOLS, hopBytes, type PackedTrace } from './packed.ts';
@@ -54,7 +55,6 @@ const CHANNELDATA = PROTOCOLS.indexOf('TURN-CHANNELDATA');
 /** ChannelData dissected at most while looking for media inside it (a relay-heavy capture has millions). */
 const CHANNELDATA_LOOKS = 5000;
 
-const str = (v: JsonValue | undefined): string => (typeof v === 'string' ? v : '');
 
 export function summarizeRun(p: PackedTrace): RunSummary {
   const protocols: Record<string, number> = {};
@@ -94,25 +94,25 @@ function pairOutcome(x: IcePairView): PairOutcome {
 
 function agents(notes: readonly Note[], end: number): AgentSummary[] {
   const out: AgentSummary[] = [];
-  const firstAt = (source: string, kind: string, ok: (d: { [key: string]: JsonValue }) => boolean): number | undefined =>
-    notes.find((n) => n.source === source && n.kind === kind && ok(n.data ?? {}))?.t;
+  const all = typedNotes(notes);
   for (const a of iceStateAt(notes, end)) {
     const pairs = a.pairs.map(pairOutcome);
     const sel = a.pairs.find((x) => x.selected);
     // the selection note names the local candidate itself (srflx, relay), where the checklist names its base
-    const chosen = [...notes].reverse().find((n) => n.source === a.source && n.kind === 'ice.selected' && n.t <= end)?.data;
-    const selected: PairOutcome | undefined = chosen?.['localType']
+    const chosen = [...all].reverse().find((n): n is NoteOf<'ice.selected'> => n.source === a.source && n.kind === 'ice.selected' && n.t <= end)?.data;
+    // a capture's selection knows no candidate types: the checklist's pair then
+    const selected: PairOutcome | undefined = chosen?.localType
       ? {
-          label: `${str(chosen['localType'])} ${str(chosen['local'])} → ${str(chosen['remoteType'])} ${str(chosen['remote'])}`,
-          types: `${str(chosen['localType'])} → ${str(chosen['remoteType'])}`,
+          label: `${chosen.localType} ${chosen.local} → ${chosen.remoteType ?? ''} ${chosen.remote}`,
+          types: `${chosen.localType} → ${chosen.remoteType ?? ''}`,
           state: sel?.state ?? 'succeeded',
           nominated: sel?.nominated ?? true,
         }
       : sel && pairOutcome(sel);
-    const dtlsNotes = notes.filter((n) => n.source === a.source && n.kind === 'dtls.state');
-    const ice = firstAt(a.source, 'ice.state', (d) => d['state'] === 'connected' || d['state'] === 'completed');
-    const dtls = firstAt(a.source, 'dtls.state', (d) => d['to'] === 'connected');
-    const dtlsState = dtlsNotes.length ? str(dtlsNotes[dtlsNotes.length - 1]!.data?.['to']) : undefined;
+    const dtlsNotes = all.filter((n): n is NoteOf<'dtls.state'> => n.source === a.source && n.kind === 'dtls.state');
+    const ice = all.find((n) => n.source === a.source && n.kind === 'ice.state' && (n.data.state === 'connected' || n.data.state === 'completed'))?.t;
+    const dtls = dtlsNotes.find((n) => n.data.to === 'connected')?.t;
+    const dtlsState = dtlsNotes[dtlsNotes.length - 1]?.data.to;
     out.push({
       agent: a.source,
       state: a.state,
@@ -144,11 +144,10 @@ function firstMediaAt(p: PackedTrace): number | undefined {
 
 function natMappings(notes: readonly Note[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const n of notes) {
+  for (const n of typedNotes(notes)) {
     if (n.kind !== 'nat.mapping.created') continue;
-    const d = n.data ?? {};
-    const remote = str(d['boundTo']);
-    (out[n.source] ??= []).push(`${str(d['internal'])} ⇄ ${str(d['external'])}${remote ? ` (for ${remote})` : ''}`);
+    const d = n.data;
+    (out[n.source] ??= []).push(`${d.internal} ⇄ ${d.external}${d.boundTo ? ` (for ${d.boundTo})` : ''}`);
   }
   return out;
 }

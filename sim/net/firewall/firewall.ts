@@ -1,6 +1,6 @@
 import type { TransportAddress } from '../../core/endpoint.ts';
 import { formatTransportAddress as fmt } from '../../core/endpoint.ts';
-import type { JsonValue } from '../../core/trace.ts';
+import { netNote, type FirewallPacketFacts, type NetNote } from '../notes.ts';
 import type { Micros } from '../../core/time.ts';
 import { formatDuration } from '../../core/time.ts';
 import type { FirewallConfig, FirewallDirection, FirewallProto, FirewallRule, Packet } from './rules.ts';
@@ -12,12 +12,8 @@ import { ruleMatches, validateFirewallConfig } from './rules.ts';
  * Flows time out when idle. No packets are touched here; the firewall node asks and obeys.
  */
 
-export interface FirewallNoteFacts {
-  /** "firewall.flow.created", "firewall.drop", "firewall.flow.expired". */
-  readonly kind: string;
-  readonly text: string;
-  readonly data: { [key: string]: JsonValue };
-}
+/** A typed note body: "firewall.flow.created", "firewall.drop" or "firewall.flow.expired" (../notes.ts). */
+export type FirewallNoteFacts = Extract<NetNote, { kind: 'firewall.flow.created' | 'firewall.drop' | 'firewall.flow.expired' }>;
 
 export type FirewallDecision =
   | {
@@ -102,7 +98,7 @@ export class Firewall {
     if (action === 'drop') {
       const why = rule ? `firewall rule "${rule.name}"${rule.description ? ` (${rule.description})` : ''}` : 'firewall default policy drop: no rule allows it';
       const reason = `${why}: ${what}`;
-      return { action: 'drop', rule: name, reason, state: packet.state, note: { kind: 'firewall.drop', text: reason, data: this.data(rule, packet) }, expired };
+      return { action: 'drop', rule: name, reason, state: packet.state, note: netNote('firewall.drop', reason, this.data(rule, packet)), expired };
     }
     if (flow) {
       if (reverse) flow.replied = true;
@@ -118,7 +114,7 @@ export class Firewall {
     this.earliest = Math.min(this.earliest, created.expires);
     this.flows.set(created.key, created);
     const text = `firewall rule "${name}" allows ${what}; tracking the flow for ${formatDuration(created.expires - now)} of silence`;
-    return { action: 'allow', rule: name, state: 'new', note: { kind: 'firewall.flow.created', text, data: this.data(rule, packet) }, expired };
+    return { action: 'allow', rule: name, state: 'new', note: netNote('firewall.flow.created', text, this.data(rule, packet)), expired };
   }
 
   /** Removes flows idle past their timeout; returns them with note facts, oldest expiry first. */
@@ -130,7 +126,7 @@ export class Firewall {
     return gone.map((f) => {
       this.flows.delete(f.key);
       const text = `firewall flow ${f.proto} ${fmt(f.initiator)} ⇄ ${fmt(f.responder)} expired after ${formatDuration(f.expires - f.lastSeen)} idle`;
-      return { flow: view(f), note: { kind: 'firewall.flow.expired', text, data: { proto: f.proto, initiator: fmt(f.initiator), responder: fmt(f.responder) } } };
+      return { flow: view(f), note: netNote('firewall.flow.expired', text, { proto: f.proto, initiator: fmt(f.initiator), responder: fmt(f.responder) }) };
     });
   }
 
@@ -151,7 +147,7 @@ export class Firewall {
     return f.replied ? t.udpReplied : t.udp;
   }
 
-  private data(rule: FirewallRule | undefined, p: Packet): { [key: string]: JsonValue } {
+  private data(rule: FirewallRule | undefined, p: Packet): FirewallPacketFacts {
     return { rule: rule?.name ?? 'default', direction: p.direction, proto: p.proto, src: fmt(p.src), dst: fmt(p.dst), state: p.state };
   }
 }

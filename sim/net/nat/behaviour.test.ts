@@ -99,7 +99,7 @@ describe('NAT mapping x filtering behaviour (RFC 4787)', () => {
     expect(first.action === 'forward' && first.event).toBe('created');
     expect(first.action === 'forward' && first.port).toBe('preserved');
     expect(first.action === 'forward' && first.note.kind).toBe('nat.mapping.created');
-    expect(first.action === 'forward' && first.note.data.external).toBe('192.0.2.1:5000');
+    expect(first.action === 'forward' && first.note.kind === 'nat.mapping.created' && first.note.data.external).toBe('192.0.2.1:5000');
     expect(second.action === 'forward' && second.event).toBe('refreshed');
     expect(second.action === 'forward' && second.note.kind).toBe('nat.mapping.refreshed');
   });

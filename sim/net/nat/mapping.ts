@@ -1,6 +1,6 @@
+import type { MappingFacts, NatNote } from './notes.ts';
 import type { TransportAddress } from '../../core/endpoint.ts';
 import { formatTransportAddress } from '../../core/endpoint.ts';
-import type { JsonValue } from '../../core/trace.ts';
 import type { Micros } from '../../core/time.ts';
 import type { NatBehaviour } from './config.ts';
 
@@ -46,13 +46,8 @@ export interface NatMappingView {
   readonly replied: boolean;
 }
 
-/** Everything a trace note needs except its time and source: `{ t: now, source: 'natA', ...facts }`. */
-export interface NatNoteFacts {
-  /** "nat.mapping.created", "nat.mapping.refreshed", "nat.mapping.expired", "nat.filtered", "nat.no-mapping", "nat.mapping.failed", "nat.hairpin". */
-  readonly kind: string;
-  readonly text: string;
-  readonly data: { [key: string]: JsonValue };
-}
+/** Everything a trace note needs except its time and source: a typed note body (notes.ts). */
+export type NatNoteFacts = NatNote;
 
 export const fmt = formatTransportAddress;
 
@@ -81,10 +76,9 @@ export function viewOf(m: MappingState): NatMappingView {
   return m.boundTo ? { ...base, boundTo: m.boundTo } : base;
 }
 
-export function mappingData(m: MappingState): { [key: string]: JsonValue } {
-  const data: { [key: string]: JsonValue } = { id: m.id, internal: fmt(m.internal), external: fmt(m.external), expires: m.expires };
-  if (m.boundTo) data.boundTo = m.boundTo;
-  return data;
+export function mappingData(m: MappingState): MappingFacts {
+  const data = { id: m.id, internal: fmt(m.internal), external: fmt(m.external), expires: m.expires };
+  return m.boundTo ? { ...data, boundTo: m.boundTo } : data;
 }
 
 /** "192.168.1.10:5000 ⇄ 203.0.113.1:5000" */

@@ -5,6 +5,7 @@ import { formatDuration } from '../../core/time.ts';
 import type { NatConfig } from './config.ts';
 import { validateNatConfig } from './config.ts';
 import { ExternalPorts, type PortHow } from './external-ports.ts';
+import { natNote } from './notes.ts';
 import { endpointKey, filterAdmits, fmt, mappingData, pair, remoteKey, viewOf } from './mapping.ts';
 import type { MappingState, NatMappingView, NatNoteFacts } from './mapping.ts';
 
@@ -125,12 +126,12 @@ export class NatTable {
     if (existing) {
       this.touch(existing, now, remote);
       const text = `mapping ${pair(existing)} refreshed by a packet to ${fmt(remote)}; it now expires at ${formatDuration(existing.expires)}`;
-      return { action: 'forward', external: existing.external, mapping: viewOf(existing), event: 'refreshed', note: { kind: 'nat.mapping.refreshed', text, data: { ...mappingData(existing), remote: fmt(remote), by: 'outbound' } }, expired };
+      return { action: 'forward', external: existing.external, mapping: viewOf(existing), event: 'refreshed', note: natNote('nat.mapping.refreshed', text, { ...mappingData(existing), remote: fmt(remote), by: 'outbound' }), expired };
     }
     const a = this.ports.allocate(now, internal, boundTo, (ip) => this.portsOfEndpoint(internal, ip));
     if (!a.ok) {
       const data = { internal: fmt(internal), remote: fmt(remote), reason: a.reason };
-      return { action: 'drop', reason: a.reason, text: a.text, note: { kind: 'nat.mapping.failed', text: `no mapping for ${fmt(internal)} → ${fmt(remote)}: ${a.text}`, data }, expired };
+      return { action: 'drop', reason: a.reason, text: a.text, note: natNote('nat.mapping.failed', `no mapping for ${fmt(internal)} → ${fmt(remote)}: ${a.text}`, data), expired };
     }
     const m: MappingState = {
       id: this.nextId++,
@@ -157,7 +158,7 @@ export class NatTable {
     const block = a.newBlock ? `, new port block ${a.newBlock.lo}-${a.newBlock.hi}` : '';
     const text = `mapping created ${pair(m)} for ${fmt(remote)} (${c.mapping} mapping, ${how[a.how]}${block})`;
     const data = { ...mappingData(m), remote: fmt(remote), mapping: c.mapping, port: a.how };
-    return { action: 'forward', external: m.external, mapping: viewOf(m), event: 'created', port: a.how, note: { kind: 'nat.mapping.created', text, data }, expired };
+    return { action: 'forward', external: m.external, mapping: viewOf(m), event: 'created', port: a.how, note: natNote('nat.mapping.created', text, data), expired };
   }
 
   /** An inbound packet to `external` (its destination) from `remote` (its source): where it goes inside, or why not. */
@@ -167,7 +168,7 @@ export class NatTable {
     const users = this.ports.usersOf(external);
     if (users.length === 0) {
       const text = `no mapping for ${fmt(external)}: nothing inside has sent a packet through that port`;
-      return { action: 'drop', reason: 'no-mapping', text, note: { kind: 'nat.no-mapping', text, data: { external: fmt(external), remote: fmt(remote) } }, expired };
+      return { action: 'drop', reason: 'no-mapping', text, note: natNote('nat.no-mapping', text, { external: fmt(external), remote: fmt(remote) }), expired };
     }
     // With port overlapping several mappings share the port; the remote picks one (RFC 7857 §3).
     const m = users.length === 1 ? users[0]! : users.find((u) => u.boundTo === remoteKey(c.mapping, remote));
@@ -177,7 +178,7 @@ export class NatTable {
       const text = `${c.filtering} filtering: no outbound packet from ${insiders} to ${shown} was seen`;
       const data = { external: fmt(external), remote: fmt(remote), filtering: c.filtering, internal: insiders };
       const refused = m ?? users[0]!;
-      return { action: 'drop', reason: 'filtered', text, mapping: viewOf(refused), note: { kind: 'nat.filtered', text, data }, expired };
+      return { action: 'drop', reason: 'filtered', text, mapping: viewOf(refused), note: natNote('nat.filtered', text, data), expired };
     }
     const wasReplied = m.replied;
     m.replied = true;
@@ -190,8 +191,9 @@ export class NatTable {
     const text = refreshed
       ? `inbound ${fmt(remote)} → ${fmt(external)} translated to ${fmt(m.internal)}; mapping refreshed, expires at ${formatDuration(m.expires)}`
       : `inbound ${fmt(remote)} → ${fmt(external)} translated to ${fmt(m.internal)}`;
-    const data = { ...mappingData(m), remote: fmt(remote), refreshed, firstReply: !wasReplied };
-    return { action: 'forward', internal: m.internal, mapping: viewOf(m), refreshed, note: { kind: refreshed ? 'nat.mapping.refreshed' : 'nat.inbound', text, data }, expired };
+    const facts = { ...mappingData(m), remote: fmt(remote) };
+    const note = refreshed ? natNote('nat.mapping.refreshed', text, { ...facts, refreshed, firstReply: !wasReplied }) : natNote('nat.inbound', text, { ...facts, refreshed, firstReply: !wasReplied });
+    return { action: 'forward', internal: m.internal, mapping: viewOf(m), refreshed, note, expired };
   }
 
   /**
@@ -202,7 +204,7 @@ export class NatTable {
     if (!this.config.hairpinning) {
       const expired = this.sweep(now);
       const text = `hairpinning is off: ${fmt(internal)} cannot reach the NAT's own external address ${fmt(destination)}`;
-      return { action: 'drop', reason: 'hairpinning-disabled', text, note: { kind: 'nat.hairpin', text, data: { internal: fmt(internal), destination: fmt(destination), hairpinning: false } }, expired };
+      return { action: 'drop', reason: 'hairpinning-disabled', text, note: natNote('nat.hairpin', text, { internal: fmt(internal), destination: fmt(destination), hairpinning: false }), expired };
     }
     const out = this.outbound(now, internal, destination);
     if (out.action === 'drop') return out;
@@ -211,7 +213,7 @@ export class NatTable {
     if (inb.action === 'drop') return { action: 'drop', reason: inb.reason, text: `hairpin: ${inb.text}`, note: inb.note, expired };
     const text = `hairpin: ${fmt(internal)} → ${fmt(destination)} looped back as ${fmt(out.external)} → ${fmt(inb.internal)}`;
     const data = { internal: fmt(internal), destination: fmt(destination), source: fmt(out.external), delivered: fmt(inb.internal) };
-    return { action: 'forward', source: out.external, destination: inb.internal, outbound: out, inbound: inb, note: { kind: 'nat.hairpin', text, data }, expired };
+    return { action: 'forward', source: out.external, destination: inb.internal, outbound: out, inbound: inb, note: natNote('nat.hairpin', text, data), expired };
   }
 
   /** Removes the mappings whose lifetime ended at or before `now`, in expiry order. */
@@ -286,7 +288,7 @@ export class NatTable {
       this.ports.detach(m, m.expires);
       const idle = formatDuration(m.expires - m.lastRefresh);
       const text = `mapping ${pair(m)} expired after ${idle} without a refreshing packet`;
-      out.push({ mapping: viewOf(m), note: { kind: 'nat.mapping.expired', text, data: { ...mappingData(m), lastRefresh: m.lastRefresh } } });
+      out.push({ mapping: viewOf(m), note: natNote('nat.mapping.expired', text, { ...mappingData(m), lastRefresh: m.lastRefresh }) });
     }
     this.nextExpiry();
     return out;

@@ -1,3 +1,4 @@
+import { captureNote } from './notes.ts';
 import type { Hop, Note, Secret, TopologyLink, TopologyNode, Trace } from '../../core/trace.ts';
 import type { Micros } from '../../core/time.ts';
 import { formatIPv4, formatIPv6 } from '../ip/address.ts';
@@ -37,7 +38,7 @@ export function captureToTrace(capture: Capture, name?: string, options: Capture
   const links = new Map<string, TopologyLink>();
 
   for (const c of capture.comments) {
-    notes.push({ t: 0, source: SOURCE, kind: 'capture.comment', text: c.text, data: { where: c.where, offset: c.offset } });
+    notes.push({ t: 0, source: SOURCE, ...captureNote('capture.comment', c.text, { where: c.where, offset: c.offset }) });
   }
   for (const p of capture.packets) {
     const t = timeOf(p);
@@ -46,7 +47,7 @@ export function captureToTrace(capture: Capture, name?: string, options: Capture
     const ip = p.link.ipOffset === undefined ? undefined : ipDatagram(p.data.subarray(p.link.ipOffset));
     if (!ip) {
       const why = p.link.note ?? 'no IP header could be read';
-      notes.push({ t, source: SOURCE, kind: 'capture.non-ip', text: `${frame} on ${link}: ${why}`, data: { frame: p.index + 1, link, offset: p.offset } });
+      notes.push({ t, source: SOURCE, ...captureNote('capture.non-ip', `${frame} on ${link}: ${why}`, { frame: p.index + 1, link, offset: p.offset }) });
       continue;
     }
     const packet = hops.length + 1;
@@ -55,9 +56,9 @@ export function captureToTrace(capture: Capture, name?: string, options: Capture
     }
     if (!links.has(link)) links.set(link, { name: link, a: ip.from, b: ip.to, details: { linkType: p.linkType } });
     hops.push({ index: hops.length, t, arrive: t, link, from: ip.from, to: ip.to, bytes: ip.bytes, packet });
-    for (const text of p.comments) notes.push({ t, source: SOURCE, kind: 'capture.packet-comment', text, packet });
+    for (const text of p.comments) notes.push({ t, source: SOURCE, ...captureNote('capture.packet-comment', text), packet });
     if (ip.truncated) {
-      notes.push({ t, source: SOURCE, kind: 'capture.truncated', text: `${frame}: the IP datagram was captured only in part (${ip.bytes.length} bytes)`, packet });
+      notes.push({ t, source: SOURCE, ...captureNote('capture.truncated', `${frame}: the IP datagram was captured only in part (${ip.bytes.length} bytes)`), packet });
     }
   }
   for (const pr of capture.problems) {
@@ -67,7 +68,7 @@ export function captureToTrace(capture: Capture, name?: string, options: Capture
       if (p.offset > pr.offset) break;
       if (p.time) t = p.time.us - origin;
     }
-    notes.push({ t, source: SOURCE, kind: pr.fatal ? 'capture.error' : 'capture.problem', text: pr.message, data: { offset: pr.offset } });
+    notes.push({ t, source: SOURCE, ...captureNote(pr.fatal ? 'capture.error' : 'capture.problem', pr.message, { offset: pr.offset }) });
   }
 
   const secrets: Secret[] = [];

@@ -1,0 +1,45 @@
+import { noteMaker, type KindSet, type NotesOf } from '../core/note.ts';
+import type { FirewallDirection, FirewallProto } from './firewall/rules.ts';
+
+/** What a firewall says of the packet behind a rule's decision (firewall/firewall.ts). */
+export type FirewallPacketFacts = {
+  /** The rule's name, or "default". */
+  readonly rule: string;
+  readonly direction: FirewallDirection;
+  readonly proto: FirewallProto;
+  readonly src: string;
+  readonly dst: string;
+  readonly state: 'new' | 'established';
+};
+
+/** The notes of the network itself: hosts, routers, firewalls, links and endpoint drivers. */
+export type NetNoteKinds = {
+  /** A host or router with no route (or no address of the family) for a destination IP; null when unreadable. */
+  'net.no-route': { readonly dst: string | null };
+  /** An endpoint asked to send from an address its host has not bound (endpoint-driver.ts). */
+  'endpoint.error': undefined;
+  /** An endpoint threw; its driver stops it (it gets no more input). */
+  'endpoint.failed': { readonly reason: string };
+  /** A scheduled link change of the scenario (`events`). */
+  'link.changed': { readonly link: string; readonly direction: string };
+  'firewall.config': { readonly policy: string };
+  'firewall.blocked': { readonly direction: FirewallDirection; readonly proto: FirewallProto };
+  /** The stateful filter's own facts (firewall/firewall.ts). */
+  'firewall.drop': FirewallPacketFacts;
+  'firewall.flow.created': FirewallPacketFacts;
+  'firewall.flow.expired': { readonly proto: FirewallProto; readonly initiator: string; readonly responder: string };
+};
+
+export type NetNote = NotesOf<NetNoteKinds>;
+export const netNote = noteMaker<NetNoteKinds>();
+export const NET_NOTE_KINDS = {
+  'net.no-route': true,
+  'endpoint.error': true,
+  'endpoint.failed': true,
+  'link.changed': true,
+  'firewall.config': true,
+  'firewall.blocked': true,
+  'firewall.drop': true,
+  'firewall.flow.created': true,
+  'firewall.flow.expired': true,
+} as const satisfies KindSet<NetNoteKinds>;

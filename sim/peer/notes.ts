@@ -1,0 +1,33 @@
+import { noteMaker, type KindSet, type NoData, type NotesOf } from '../core/note.ts';
+
+/** The notes of a WebRTC peer connection (source `<host>/webrtc-peer`), beside its ICE, DTLS and SRTP notes. */
+export type PeerNoteKinds = {
+  'peer.begin': NoData;
+  /** A signaling message in a protocol it does not speak (it speaks JSEP): who sent it and its protocol. */
+  'peer.signal.ignored': { readonly from: string; readonly protocol: string };
+  /** A remote description that cannot be used (`{}` when it came in the wrong signaling state). */
+  'peer.sdp.invalid': { readonly type: 'offer' | 'answer'; readonly error: string } | NoData;
+  /** Something odd in a usable remote description (`{}`: the fingerprint changed). */
+  'peer.sdp.problem': { readonly type: 'offer' | 'answer'; readonly problem: string } | NoData;
+  /** RFC 8842 §5.1: the a=setup attributes decide the DTLS role. */
+  'peer.dtls-role': { readonly role: 'client' | 'server'; readonly localSetup: string | null; readonly remoteSetup: string | null };
+  /** W3C RTCSignalingState. */
+  'peer.signaling': { readonly state: string; readonly previous: string };
+  /** DTLS and media use the selected pair; `changes` how often it changed. */
+  'peer.path': { readonly pair: string; readonly changes: number };
+  /** W3C RTCPeerConnectionState, with the ICE and DTLS states behind it (`dtls` null before DTLS starts). */
+  'peer.state': { readonly state: string; readonly previous: string; readonly ice: string; readonly dtls: string | null };
+};
+
+export type PeerNote = NotesOf<PeerNoteKinds>;
+export const peerNote = noteMaker<PeerNoteKinds>();
+export const PEER_NOTE_KINDS = {
+  'peer.begin': true,
+  'peer.signal.ignored': true,
+  'peer.sdp.invalid': true,
+  'peer.sdp.problem': true,
+  'peer.dtls-role': true,
+  'peer.signaling': true,
+  'peer.path': true,
+  'peer.state': true,
+} as const satisfies KindSet<PeerNoteKinds>;

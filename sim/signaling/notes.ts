@@ -1,0 +1,35 @@
+import { noteMaker, type KindSet, type NotesOf } from '../core/note.ts';
+
+/** What a signaling note says of its message (channel.ts `messageData`): its kind, and its content. */
+export type SignalingMessageFacts =
+  | { readonly message: 'offer' | 'answer'; readonly sdp: string }
+  | { readonly message: 'candidate'; readonly candidate: string; readonly sdpMid: string; readonly ufrag: string }
+  | { readonly message: 'end-of-candidates'; readonly ufrag: string }
+  /** A JSON request, response or notification (the SFU's protocol), as its JSON text. */
+  | { readonly message: 'request' | 'response' | 'notification'; readonly json: string }
+  /** An ice-agent app's own signal (sim/ice/signaling.ts), named only. */
+  | { readonly message: 'description' | 'candidate' | 'end-of-candidates' };
+
+/**
+ * The notes of signaling (source `<party>/signaling`): a message leaves (`arrives` when it will be delivered, µs)
+ * and is received; a capture (sim/infer) infers what its signaling carried.
+ */
+export type SignalingNoteKinds = {
+  /** `arrives` absent when the transport cannot tell yet (a transport on the wire). */
+  'signaling.sent': { readonly from: string; readonly to: string; readonly arrives?: number } & SignalingMessageFacts;
+  'signaling.received': { readonly from: string; readonly to: string } & SignalingMessageFacts;
+  'signaling.error': { readonly from: string; readonly to: string };
+  /** An SDP seen in a capture: candidates as "address:port type". */
+  'signaling.sdp': { readonly type: string; readonly candidates: string[]; readonly ufrags: string[] };
+  'signaling.candidate': { readonly candidate: string; readonly type: string };
+};
+
+export type SignalingNote = NotesOf<SignalingNoteKinds>;
+export const signalingNote = noteMaker<SignalingNoteKinds>();
+export const SIGNALING_NOTE_KINDS = {
+  'signaling.sent': true,
+  'signaling.received': true,
+  'signaling.error': true,
+  'signaling.sdp': true,
+  'signaling.candidate': true,
+} as const satisfies KindSet<SignalingNoteKinds>;
