@@ -150,7 +150,7 @@ export class EndpointDriver<M = unknown> {
     this.timer?.cancel();
     this.timer = undefined;
     this.pendingReason = undefined;
-    this.net.note(this.source, 'endpoint.failed', `${this.source} failed: ${why}; it gets no more input`, { reason: why });
+    this.net.note(this.source, netNote('endpoint.failed', `${this.source} failed: ${why}; it gets no more input`, { reason: why }));
   }
 
   private socketFor(from: TransportAddress): UdpSocket | undefined {

@@ -11,11 +11,7 @@ export class Outbox {
   }
 
   /** Queues a note built by a folder's emit helper (`stunNote(kind, text, data)`, sim/core/note.ts). */
-  note(n: NoteBody): void;
-  /** @deprecated The untyped form, kept while emitters move to typed bodies. */
-  note(kind: string, text: string, data?: { [key: string]: JsonValue }): void;
-  note(a: NoteBody | string, text?: string, data?: { [key: string]: JsonValue }): void {
-    const n: NoteBody = typeof a === 'string' ? { kind: a, text: text!, ...(data ? { data } : {}) } : a;
+  note(n: NoteBody): void {
     this.queue.push({ type: 'note', kind: n.kind, text: n.text, ...(n.data ? { data: n.data } : {}) });
   }
 
