@@ -1,3 +1,4 @@
+// size: the TURN server is one state machine over RFC 8656 §7–§12 (Allocate, Refresh, CreatePermission, ChannelBind, Send/Data, ChannelData, expiry) with a typed note at each step; its auth, deny list, caps and response cache are already in files of their own
 import { turnNote } from './notes.ts';
 import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
@@ -32,6 +33,7 @@ import {
 } from '../wire/stun/index.ts';
 import { Allocation, fiveTuple, type Permission } from './allocation.ts';
 import { DeadlineQueue, type Deadline } from './deadlines.ts';
+import { ResponseCache } from './response-cache.ts';
 import { LongTermAuth } from './auth.ts';
 import { DEFAULT_DENIED_PEERS, deniedBy } from './deny.ts';
 import { handlePermissionOrChannel } from './server-peers.ts';
@@ -82,10 +84,6 @@ export interface TurnServerStats {
   droppedToPeer: number;
 }
 
-const CACHE_TIME = 40 * SECOND;
-/** Answers to authenticated requests kept for retransmissions, server-wide; the oldest go first. */
-const CACHE_MAX = 1024;
-
 /**
  * A TURN server (RFC 8656) over UDP: one sans-IO endpoint bound to its listening address and to every relayed
  * address it may hand out. Long-term credentials with 401/438, Allocate, Refresh, CreatePermission, ChannelBind,
@@ -105,7 +103,7 @@ export class TurnServer implements Endpoint {
   /** Allocation and permission expiry, earliest first (sim/turn/deadlines.ts). */
   private readonly deadlines = new DeadlineQueue<Expiring>((d) => this.stillDue(d));
   private readonly relayPool: TransportAddress[];
-  private readonly responseCache = new Map<string, { bytes: Uint8Array; until: Micros }>();
+  private readonly responseCache = new ResponseCache();
   readonly software: string | undefined;
   readonly defaultLifetime: Micros;
   readonly maxLifetime: Micros;
@@ -173,11 +171,11 @@ export class TurnServer implements Endpoint {
   private request(now: Micros, msg: StunMessage, bytes: Uint8Array, from: TransportAddress, to: TransportAddress): void {
     const cacheKey = `${fiveTuple(from, to)} ${toHex(msg.transactionId)}`;
     // only answers to authenticated requests are cached: an unauthenticated one is answered again from scratch
-    const cached = this.responseCache.get(cacheKey);
-    if (cached && cached.until > now) {
+    const cached = this.responseCache.get(now, cacheKey);
+    if (cached) {
       // a retransmitted request gets the same answer again (RFC 8489 §6.3.1: the server is stateless or caches)
       this.out.note(turnNote('turn.retransmit.answered', `${messageTypeName(msg.method, 'request')} retransmitted by ${formatTransportAddress(from)}: the cached answer goes again`));
-      this.out.transmit(to, from, cached.bytes);
+      this.out.transmit(to, from, cached);
       return;
     }
     const unknown = unknownComprehensionRequired(msg);
@@ -380,16 +378,7 @@ export class TurnServer implements Endpoint {
 
   /** Sends an answer; one to an authenticated request (`cacheKey` set) is kept for its retransmissions. */
   private reply(now: Micros, cacheKey: string | undefined, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, _msg: StunMessage): void {
-    if (cacheKey !== undefined) {
-      const c = this.responseCache;
-      c.delete(cacheKey);
-      c.set(cacheKey, { bytes, until: now + CACHE_TIME });
-      // insertion order is expiry order: drop expired answers and any beyond the cap from the front
-      for (const [k, v] of c) {
-        if (v.until > now && c.size <= CACHE_MAX) break;
-        c.delete(k);
-      }
-    }
+    if (cacheKey !== undefined) this.responseCache.put(now, cacheKey, bytes);
     this.out.transmit(to, from, bytes);
   }
 
