@@ -17,7 +17,8 @@ function summaryOf(preset: string): string {
   return r.stdout;
 }
 
-describe('rtclab dissect --summary on a simulated export (one interface per link)', () => {
+// generous: each test runs a preset and dissects its export in child processes, which takes minutes on a busy machine
+describe('rtclab dissect --summary on a simulated export (one interface per link)', { timeout: 300_000 }, () => {
   it('a double NAT: the private address chained through both NATs, each TURN allocation once, relayed addresses not called NAT', () => {
     const out = summaryOf('ice-double-nat');
     expect(out).toMatch(/\d+ distinct datagrams: \d+ packets are the same datagram seen again on another link or beyond a NAT/);
@@ -39,7 +40,7 @@ describe('rtclab dissect --summary on a simulated export (one interface per link
   });
 });
 
-describe('rtclab dissect on real captures', () => {
+describe('rtclab dissect on real captures', { timeout: 300_000 }, () => {
   it('lists coturn TURN over TCP as STUN and ChannelData, not TCP data', () => {
     const r = rtclab('dissect', 'captures/stun-turn-tcp/stun-turn-tcp.pcapng', '--json');
     expect(r.status).toBe(0);

@@ -6,7 +6,7 @@ import { MS, SECOND } from '../core/time.ts';
 import { TcpHost } from '../net/tcp-host.ts';
 import { twoHosts } from '../net/test-topology.ts';
 import type { TcpConnection } from './connection.ts';
-import { segments, tcpPair } from './test-support.ts';
+import { segments, tcpPair } from '../net/tcp-test-support.ts';
 
 describe('a SYN to a closed port', () => {
   it('a host without a TCP stack answers RST, ACK with ACK = SEQ + 1 and the connection is refused', () => {

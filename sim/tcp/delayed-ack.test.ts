@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { MS } from '../core/time.ts';
 import type { TcpConnection } from './connection.ts';
-import { pattern, segments, tcpPair } from './test-support.ts';
+import { pattern, segments, tcpPair } from '../net/tcp-test-support.ts';
 
 function connected(config = {}) {
   const p = tcpPair({ delay: 5 * MS }, 1, { a: config, b: config });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writePcapng } from '../wire/pcap/pcapng-writer.ts';
 import { MS, SECOND } from '../core/time.ts';
-import { concat, pattern, sameBytes, segments, sink, source, tcpPair } from './test-support.ts';
+import { concat, pattern, sameBytes, segments, sink, source, tcpPair } from '../net/tcp-test-support.ts';
 
 describe('flow control with a slow reader', () => {
   // 300 kB to a reader that takes 4 kB every 250 ms (16 kB/s) with a 64 kB receive buffer

@@ -7,7 +7,7 @@ import { Rng } from '../core/rng.ts';
 import { MS, SECOND } from '../core/time.ts';
 import type { TcpOption } from '../wire/tcp/options.ts';
 import type { TcpFlagName } from '../wire/tcp/tcp.ts';
-import { concat, inject, pattern, sameBytes, sink, source, tcpPair } from './test-support.ts';
+import { concat, inject, pattern, sameBytes, sink, source, tcpPair } from '../net/tcp-test-support.ts';
 
 const FLAGS: TcpFlagName[] = ['SYN', 'ACK', 'FIN', 'RST', 'PSH', 'URG'];
 

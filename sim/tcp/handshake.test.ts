@@ -2,7 +2,7 @@
 // the negotiated MSS/window scale/timestamps/SACK, and the state changes and timer reasons in the trace.
 import { describe, expect, it } from 'vitest';
 import { MS } from '../core/time.ts';
-import { segments, tcpPair } from './test-support.ts';
+import { segments, tcpPair } from '../net/tcp-test-support.ts';
 
 function handshake(seed: number): ReturnType<typeof tcpPair> & { trace: ReturnType<ReturnType<typeof tcpPair>['net']['finish']> } {
   const p = tcpPair({ delay: 5 * MS }, seed);

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { MS, SECOND } from '../core/time.ts';
 import type { TcpConnection } from './connection.ts';
-import { inject, segments, tcpPair } from './test-support.ts';
+import { inject, segments, tcpPair } from '../net/tcp-test-support.ts';
 
 /** An established connection a:client → b:80, with the server side. */
 function established(seed = 1, config = {}): ReturnType<typeof tcpPair> & { client: TcpConnection; server: () => TcpConnection } {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MS, SECOND } from '../core/time.ts';
 import { writePcapng } from '../wire/pcap/pcapng-writer.ts';
-import { concat, pattern, sameBytes, segments, sink, source, tcpPair } from './test-support.ts';
+import { concat, pattern, sameBytes, segments, sink, source, tcpPair } from '../net/tcp-test-support.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rtclab-tcp-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

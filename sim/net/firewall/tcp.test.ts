@@ -3,7 +3,7 @@
 // and a half-open flow is forgotten after the transitory timeout.
 import { describe, expect, it } from 'vitest';
 import { MS, SECOND } from '../../core/time.ts';
-import { inject } from '../../tcp/test-support.ts';
+import { inject } from '../tcp-test-support.ts';
 import { TcpHost } from '../tcp-host.ts';
 import { sites } from '../test-topology.ts';
 import type { FirewallPresetName } from './presets.ts';

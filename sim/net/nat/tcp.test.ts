@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Trace } from '../../core/trace.ts';
 import { MS, SECOND } from '../../core/time.ts';
 import type { TcpConnection } from '../../tcp/connection.ts';
-import { segments } from '../../tcp/test-support.ts';
+import { segments } from '../tcp-test-support.ts';
 import { decodeTcpDatagram } from '../../wire/tcp/tcp-datagram.ts';
 import { Host } from '../host.ts';
 import { NatBox } from '../nat-box.ts';

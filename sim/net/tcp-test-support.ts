@@ -1,15 +1,15 @@
 import type { TransportAddress } from '../core/endpoint.ts';
 import type { Trace } from '../core/trace.ts';
-import type { LinkDirection } from '../net/link-params.ts';
-import type { Network } from '../net/network.ts';
-import { TcpHost } from '../net/tcp-host.ts';
-import { twoHosts } from '../net/test-topology.ts';
-import type { TcpConfig } from './config.ts';
-import type { TcpConnection } from './connection.ts';
+import type { LinkDirection } from './link-params.ts';
+import type { Network } from './network.ts';
+import { TcpHost } from './tcp-host.ts';
+import { twoHosts } from './test-topology.ts';
+import type { TcpConfig } from '../tcp/config.ts';
+import type { TcpConnection } from '../tcp/connection.ts';
 import { decodeTcpDatagram } from '../wire/tcp/tcp-datagram.ts';
 import { wrapTcpSegment } from '../wire/tcp/tcp-ip.ts';
-import type { Host } from '../net/host.ts';
-import { buildSegment, type OutgoingSegment } from './segment.ts';
+import type { Host } from './host.ts';
+import { buildSegment, type OutgoingSegment } from '../tcp/segment.ts';
 
 /** Shared by the TCP tests: two hosts a (10.0.0.1) and b (10.0.0.2) on one link, each with a TCP stack. */
 export function tcpPair(link: Partial<LinkDirection> = {}, seed = 1, config: { a?: Partial<TcpConfig>; b?: Partial<TcpConfig> } = {}): { net: Network; a: TcpHost; b: TcpHost } {
