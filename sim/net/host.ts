@@ -1,3 +1,4 @@
+import { tcpNote } from '../tcp/notes.ts';
 import { netNote } from './notes.ts';
 import type { TransportAddress } from '../core/endpoint.ts';
 import type { Hop, JsonValue } from '../core/trace.ts';
@@ -128,7 +129,7 @@ export class Host extends NetNode {
   sendTcp(from: TransportAddress, to: TransportAddress, segment: Uint8Array): Hop | undefined {
     const out = this.routes.lookup(to.ip);
     if (!out || !this.ownsAddress(from.ip) || ipFamily(from.ip) !== ipFamily(to.ip)) {
-      this.net.note(this.name, 'net.no-route', `${this.name} cannot send TCP from ${from.ip} to ${to.ip}: no route or not our address`, { to: to.ip });
+      this.net.note(this.name, netNote('net.no-route', `${this.name} cannot send TCP from ${from.ip} to ${to.ip}: no route or not our address`, { dst: to.ip }));
       return undefined;
     }
     const bytes = wrapTcpSegment(from.ip, to.ip, segment, ipFamily(to.ip) === 4 ? this.nextIpId() : 0);
@@ -163,7 +164,7 @@ export class Host extends NetNode {
     const rst = resetFor(parsed.segment, to, from);
     if (!rst) return;
     this.tcpCounters.resets++;
-    this.net.note(this.name, 'tcp.reset-sent', `${this.name}: no TCP socket on port ${to.port}; RST to ${from.ip}:${from.port}`, { from: `${from.ip}:${from.port}`, port: to.port }, hop.packet);
+    this.net.note(this.name, tcpNote('tcp.reset-sent', `${this.name}: no TCP socket on port ${to.port}; RST to ${from.ip}:${from.port}`, { from: `${from.ip}:${from.port}`, port: to.port }), hop.packet);
     this.sendTcp(to, from, rst);
   }
 

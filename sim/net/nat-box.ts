@@ -193,7 +193,7 @@ export class NatBox extends NetNode {
       const m = this.tcpTable.mappings().find((x) => x.id === mapping);
       const pair = m ? `${m.internal.ip}:${m.internal.port} ⇄ ${remote.ip}:${remote.port}` : `${remote.ip}:${remote.port}`;
       const timeout = o.after === 'established' ? this.tcpSessions.timeouts.established : this.tcpSessions.timeouts.transitory;
-      this.net.note(this.name, 'nat.tcp.phase', `${this.name}: TCP ${pair} is ${o.after}${o.before ? ` (was ${o.before})` : ''}; idle timeout ${formatDuration(timeout)}`, { mapping, remote: `${remote.ip}:${remote.port}`, phase: o.after, expires: o.expires }, packet);
+      this.net.note(this.name, natNote('nat.tcp.phase', `${this.name}: TCP ${pair} is ${o.after}${o.before ? ` (was ${o.before})` : ''}; idle timeout ${formatDuration(timeout)}`, { mapping, remote: `${remote.ip}:${remote.port}`, phase: o.after, expires: o.expires }), packet);
     }
   }
 

@@ -81,12 +81,7 @@ export class Network {
   }
 
   /** Records a note now: a body built by a folder's emit helper (sim/core/note.ts), and the datagram behind it. */
-  note(source: string, body: NoteBody, packet?: number): void;
-  /** @deprecated The untyped form: only sim/tcp and the TCP paths of sim/net still use it (their notes are not typed yet); pass `xNote(kind, text, data)` instead. */
-  note(source: string, kind: string, text: string, data?: { [key: string]: JsonValue }, packet?: number): void;
-  note(source: string, a: NoteBody | string, b?: string | number, c?: { [key: string]: JsonValue }, d?: number): void {
-    const body: NoteBody = typeof a === 'string' ? { kind: a, text: b as string, ...(c ? { data: c } : {}) } : a;
-    const packet = typeof a === 'string' ? d : (b as number | undefined);
+  note(source: string, body: NoteBody, packet?: number): void {
     const { kind, text, data } = body;
     this.trace.note({ t: this.now, source, kind, text, ...(data ? { data } : {}), ...(packet !== undefined ? { packet } : {}) });
   }

@@ -98,7 +98,7 @@ export class TcpHost {
           this.host.sendTcp(out.from, out.to, out.bytes);
           break;
         case 'note':
-          this.net.note(this.source, out.kind, out.text, out.data);
+          this.net.note(this.source, out);
           break;
         case 'secret':
           this.net.trace.secret({ t: now, kind: out.kind, source: this.source, text: out.text });

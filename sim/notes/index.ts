@@ -11,6 +11,7 @@ import { SFU_NOTE_KINDS, type SfuNote } from '../sfu/notes.ts';
 import { SIGNALING_NOTE_KINDS, type SignalingNote } from '../signaling/notes.ts';
 import { SRTP_NOTE_KINDS, type SrtpNote } from '../srtp/notes.ts';
 import { STUN_NOTE_KINDS, type StunNote } from '../stun/notes.ts';
+import { TCP_NOTE_KINDS, type TcpNote } from '../tcp/notes.ts';
 import { TURN_NOTE_KINDS, type TurnNote } from '../turn/notes.ts';
 import { CAPTURE_NOTE_KINDS, type CaptureNote } from '../wire/pcap/notes.ts';
 
@@ -24,6 +25,7 @@ export type AnyNoteBody =
   | NatNote
   | StunNote
   | TurnNote
+  | TcpNote
   | IceNote
   | DtlsNote
   | SrtpNote
@@ -46,6 +48,7 @@ export const NOTE_KINDS_BY_FOLDER = {
   'sim/net/nat': NAT_NOTE_KINDS,
   'sim/stun': STUN_NOTE_KINDS,
   'sim/turn': TURN_NOTE_KINDS,
+  'sim/tcp': TCP_NOTE_KINDS,
   'sim/ice': ICE_NOTE_KINDS,
   'sim/dtls': DTLS_NOTE_KINDS,
   'sim/srtp': SRTP_NOTE_KINDS,

@@ -1,3 +1,4 @@
+import { tcpNote } from './notes.ts';
 import type { Micros } from '../core/time.ts';
 import { segLen, type Segment } from './segment.ts';
 import { seqAdd, seqDiff, seqGe, seqGt, seqInRange, seqLe, seqLt } from './seq.ts';
@@ -56,7 +57,7 @@ export class TcpConnection extends TcpSender {
     // second, RST (RFC 5961 §3.2): only an exact match resets, an in-window one draws a challenge ACK
     if (seg.rst) {
       if (seg.seq === this.rcvNxt) {
-        this.owner.note('tcp.reset-received', `${this.name}: RST received in ${this.state}`, { state: this.state });
+        this.owner.note(tcpNote('tcp.reset-received', `${this.name}: RST received in ${this.state}`, { state: this.state }));
         if (this.state === 'SYN-RECEIVED' && this.passive) this.enterClosed(now, undefined, 'reset during the handshake');
         // RFC 9293 §3.10.7.4: in CLOSING, LAST-ACK and TIME-WAIT a RST just ends it; the user is not told of a reset
         else if (this.state === 'CLOSING' || this.state === 'LAST-ACK' || this.state === 'TIME-WAIT') this.enterClosed(now, undefined, `RST received in ${this.state}`);
@@ -120,7 +121,7 @@ export class TcpConnection extends TcpSender {
       return;
     }
     // simultaneous open (RFC 9293 §3.5, figure 8): answer with SYN-ACK on our own ISS
-    this.owner.note('tcp.simultaneous-open', `${this.name}: SYN crossed ours; answering SYN-ACK (simultaneous open)`, {});
+    this.owner.note(tcpNote('tcp.simultaneous-open', `${this.name}: SYN crossed ours; answering SYN-ACK (simultaneous open)`, {}));
     this.setState('SYN-RECEIVED', 'SYN received in SYN-SENT');
     this.sndMax = this.iss; // the SYN-ACK is a new segment, not a retransmission
     this.sendSyn(now, true);
@@ -179,7 +180,7 @@ export class TcpConnection extends TcpSender {
           this.sndMax = this.sndUna;
         }
       }
-      if (opened) this.owner.note('tcp.window-open', `${this.name}: peer's window reopened to ${window} bytes`, { window });
+      if (opened) this.owner.note(tcpNote('tcp.window-open', `${this.name}: peer's window reopened to ${window} bytes`, { window }));
     }
     if (this.finSeq !== undefined && seqGt(this.sndUna, this.finSeq)) {
       if (this.state === 'FIN-WAIT-1') {
@@ -218,7 +219,7 @@ export class TcpConnection extends TcpSender {
       if (seqGe(ack, this.cc.recover)) {
         this.cc.exitRecovery(flight);
         this.scoreboard.highRxt = ack;
-        this.owner.note('tcp.recovery-exit', `${this.name}: full ACK ${ack}; fast recovery ends, cwnd ${this.cc.cwnd}`, { cwnd: this.cc.cwnd, ssthresh: this.cc.ssthresh });
+        this.owner.note(tcpNote('tcp.recovery-exit', `${this.name}: full ACK ${ack}; fast recovery ends, cwnd ${this.cc.cwnd}`, { cwnd: this.cc.cwnd, ssthresh: this.cc.ssthresh }));
       } else {
         // RFC 6582 §3.2 step 5: a partial ACK, the next hole goes at once
         const first = this.cc.onPartialAck(acked);
@@ -252,7 +253,7 @@ export class TcpConnection extends TcpSender {
     const flight = seqDiff(this.sndMax, this.sndUna);
     this.cc.enterRecovery(flight, this.sndMax);
     this.stats.fastRetransmits++;
-    this.owner.note('tcp.fast-retransmit', `${this.name}: 3 duplicate ACKs for ${this.sndUna}; fast retransmit, ssthresh ${this.cc.ssthresh}, cwnd ${this.cc.cwnd}`, { seq: this.sndUna, ssthresh: this.cc.ssthresh, cwnd: this.cc.cwnd });
+    this.owner.note(tcpNote('tcp.fast-retransmit', `${this.name}: 3 duplicate ACKs for ${this.sndUna}; fast retransmit, ssthresh ${this.cc.ssthresh}, cwnd ${this.cc.cwnd}`, { seq: this.sndUna, ssthresh: this.cc.ssthresh, cwnd: this.cc.cwnd }));
     this.scoreboard.highRxt = this.sndUna;
     this.scoreboard.retransmitted(this.sndUna, seqDiff(this.retransmitAt(now, this.sndUna), this.sndUna));
     this.arm('rto', now + this.rtt.rto);

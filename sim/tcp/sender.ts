@@ -1,3 +1,4 @@
+import { tcpNote } from './notes.ts';
 import type { Micros } from '../core/time.ts';
 import { formatDuration } from '../core/time.ts';
 import type { TcpOption } from '../wire/tcp/options.ts';
@@ -238,7 +239,7 @@ export abstract class TcpSender extends Tcb {
         this.stats.zeroWindowProbes++;
         this.probing = true;
         if (this.sendBuf.length > seqDiff(this.sndUna, this.bufferBase()) && this.sndWnd === 0) {
-          this.owner.note('tcp.zero-window-probe', `${this.name}: peer's window is zero; probing with one byte`, { probes: this.stats.zeroWindowProbes });
+          this.owner.note(tcpNote('tcp.zero-window-probe', `${this.name}: peer's window is zero; probing with one byte`, { probes: this.stats.zeroWindowProbes }));
           this.emitData(now, this.sndUna, seqDiff(this.sndUna, this.bufferBase()), 1, ['ACK']);
           this.sndNxt = seqMax(this.sndNxt, seqAdd(this.sndUna, 1));
           this.disarm('rto');
@@ -265,14 +266,14 @@ export abstract class TcpSender extends Tcb {
     const limit = this.state === 'SYN-SENT' ? c.synRetries : this.state === 'SYN-RECEIVED' ? c.synAckRetries : c.retries;
     if (this.retries > limit) {
       const what = handshake ? (this.state === 'SYN-SENT' ? 'SYN' : 'SYN-ACK') : 'data';
-      this.owner.note('tcp.timeout', `${this.name}: ${what} retransmitted ${limit} times without an ACK; giving up`, { state: this.state, retries: limit });
+      this.owner.note(tcpNote('tcp.timeout', `${this.name}: ${what} retransmitted ${limit} times without an ACK; giving up`, { state: this.state, retries: limit }));
       if (this.state === 'SYN-RECEIVED' && this.passive) this.enterClosed(now, undefined, 'handshake never completed');
       else this.enterClosed(now, 'timeout', `no ACK after ${limit} retransmissions`);
       return;
     }
     this.rtt.backoff();
     this.timed = undefined;
-    this.owner.note('tcp.rto', `${this.name}: retransmission timeout in ${this.state}; RTO now ${formatDuration(this.rtt.rto)} (backoff ${this.rtt.backoffs})`, { state: this.state, rto: this.rtt.rto, backoff: this.rtt.backoffs });
+    this.owner.note(tcpNote('tcp.rto', `${this.name}: retransmission timeout in ${this.state}; RTO now ${formatDuration(this.rtt.rto)} (backoff ${this.rtt.backoffs})`, { state: this.state, rto: this.rtt.rto, backoff: this.rtt.backoffs }));
     if (handshake) {
       this.sendSyn(now, this.state === 'SYN-RECEIVED');
       return;

@@ -1,3 +1,4 @@
+import { tcpNote, type TcpNote } from './notes.ts';
 import { formatTransportAddress as fmt, type Endpoint, type EndpointOutput, type Transport, type TransportAddress } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
@@ -75,7 +76,7 @@ export class TcpStack implements Endpoint {
     this.owner = {
       config: this.config,
       transmit: (from, to, bytes) => this.out.push({ type: 'transmit', from, to, bytes, transport: 'tcp' }),
-      note: (kind, text, data) => this.note(kind, text, data),
+      note: (n) => this.note(n),
       event: (e) => this.events.push(e),
       allowChallengeAck: (now) => this.allowChallengeAck(now),
       established: (c) => self.established(c),
@@ -93,7 +94,7 @@ export class TcpStack implements Endpoint {
     if (!(Number.isInteger(backlog) && backlog >= 1)) throw new RangeError(`${this.name}: backlog must be a positive integer, got ${backlog}`);
     const l = new TcpListener(this, local, backlog);
     this.listeners.push(l);
-    this.note('tcp.listen', `${this.name} listens on TCP ${fmt(local)} (backlog ${backlog})`, { local: fmt(local), backlog });
+    this.note(tcpNote('tcp.listen', `${this.name} listens on TCP ${fmt(local)} (backlog ${backlog})`, { local: fmt(local), backlog }));
     return l;
   }
 
@@ -141,14 +142,14 @@ export class TcpStack implements Endpoint {
 
   handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, transport: Transport = 'tcp'): void {
     if (transport !== 'tcp') {
-      this.note('tcp.ignored', `${this.name}: a ${transport} datagram from ${fmt(from)} reached the TCP stack; ignored`, { from: fmt(from) });
+      this.note(tcpNote('tcp.ignored', `${this.name}: a ${transport} datagram from ${fmt(from)} reached the TCP stack; ignored`, { from: fmt(from) }));
       return;
     }
     this.stats.segmentsIn++;
     const parsed = parseSegment(bytes, from, to);
     if ('error' in parsed) {
       this.stats.malformed++;
-      this.note('tcp.malformed', `${this.name}: segment from ${fmt(from)} to ${fmt(to)} discarded: ${parsed.error}`, { from: fmt(from), to: fmt(to), error: parsed.error });
+      this.note(tcpNote('tcp.malformed', `${this.name}: segment from ${fmt(from)} to ${fmt(to)} discarded: ${parsed.error}`, { from: fmt(from), to: fmt(to), error: parsed.error }));
       return;
     }
     const seg = parsed.segment;
@@ -156,7 +157,7 @@ export class TcpStack implements Endpoint {
     if (conn) {
       // RFC 9293 §3.10.7.4 / RFC 6191: a new SYN beyond the old connection's sequence space may reuse a TIME-WAIT pair
       if (conn.state === 'TIME-WAIT' && seg.syn && !seg.ackFlag && seqGt(seg.seq, conn.rcvNxt) && this.listenerFor(to)) {
-        this.note('tcp.time-wait-reuse', `${conn.name}: new SYN beyond the old sequence space ends TIME-WAIT early`, {});
+        this.note(tcpNote('tcp.time-wait-reuse', `${conn.name}: new SYN beyond the old sequence space ends TIME-WAIT early`, {}));
         this.forget(conn);
       } else {
         conn.segmentArrives(now, seg);
@@ -206,7 +207,7 @@ export class TcpStack implements Endpoint {
       // one note for the 1st, 2nd, 4th, 8th … drop: a flood stays visible without flooding the trace
       if ((l.dropped & (l.dropped - 1)) === 0) {
         const full = l.synQueue.length >= l.backlog ? `SYN queue full (${l.synQueue.length} half-open)` : `accept queue full (${l.acceptQueue.length} not accepted)`;
-        this.note('tcp.syn-dropped', `${this.name}: SYN from ${fmt(from)} to ${fmt(to)} dropped: ${full}, backlog ${l.backlog}; ${l.dropped} dropped so far`, { from: fmt(from), dropped: l.dropped, backlog: l.backlog });
+        this.note(tcpNote('tcp.syn-dropped', `${this.name}: SYN from ${fmt(from)} to ${fmt(to)} dropped: ${full}, backlog ${l.backlog}; ${l.dropped} dropped so far`, { from: fmt(from), dropped: l.dropped, backlog: l.backlog }));
       }
       return;
     }
@@ -237,7 +238,7 @@ export class TcpStack implements Endpoint {
     const rst = resetFor(seg, to, from);
     if (!rst) return;
     this.stats.resetsSent++;
-    this.note('tcp.reset-sent', `${this.name}: ${why}; RST to ${fmt(from)}`, { from: fmt(from), to: fmt(to) });
+    this.note(tcpNote('tcp.reset-sent', `${this.name}: ${why}; RST to ${fmt(from)}`, { from: fmt(from), to: fmt(to) }));
     this.out.push({ type: 'transmit', from: to, to: from, bytes: rst, transport: 'tcp' });
   }
 
@@ -280,7 +281,7 @@ export class TcpStack implements Endpoint {
     return true;
   }
 
-  private note(kind: string, text: string, data?: { [key: string]: JsonValue }): void {
-    this.out.push({ type: 'note', kind, text, ...(data ? { data } : {}) });
+  private note(n: TcpNote): void {
+    this.out.push({ type: 'note', kind: n.kind, text: n.text, ...(n.data ? { data: n.data } : {}) });
   }
 }

@@ -1,3 +1,4 @@
+import { tcpNote } from './notes.ts';
 import { formatTransportAddress as fmt, type TransportAddress } from '../core/endpoint.ts';
 import type { Micros } from '../core/time.ts';
 import type { TcpOption } from '../wire/tcp/options.ts';
@@ -171,23 +172,23 @@ export abstract class Tcb {
       if (now - this.lastInvalidAck < this.owner.config.invalidRateLimit) return;
       this.lastInvalidAck = now;
     }
-    this.owner.note('tcp.out-of-window', `${this.name}: ${why}; answered with an ACK`, { state: this.state });
+    this.owner.note(tcpNote('tcp.out-of-window', `${this.name}: ${why}; answered with an ACK`, { state: this.state }));
     this.sendAck(now);
   }
 
   /** RFC 5961 §3.2, §4.2, §5.2: an ACK that tells a genuine peer where we are, rate-limited stack-wide (§7). */
   protected challengeAck(now: Micros, why: string): void {
     if (!this.owner.allowChallengeAck(now)) {
-      this.owner.note('tcp.challenge-ack-limited', `${this.name}: ${why}; challenge ACK suppressed (rate limit)`, {});
+      this.owner.note(tcpNote('tcp.challenge-ack-limited', `${this.name}: ${why}; challenge ACK suppressed (rate limit)`, {}));
       return;
     }
     this.stats.challengeAcks++;
-    this.owner.note('tcp.challenge-ack', `${this.name}: ${why}; challenge ACK sent (RFC 5961)`, { state: this.state });
+    this.owner.note(tcpNote('tcp.challenge-ack', `${this.name}: ${why}; challenge ACK sent (RFC 5961)`, { state: this.state }));
     this.sendAck(now);
   }
 
   protected sendReset(seq: number, why: string): void {
-    this.owner.note('tcp.reset-sent', `${this.name}: ${why}; RST sent`, {});
+    this.owner.note(tcpNote('tcp.reset-sent', `${this.name}: ${why}; RST sent`, {}));
     this.send({ seq, ack: 0, flags: ['RST'], window: 0, options: [] });
   }
 
@@ -209,7 +210,7 @@ export abstract class Tcb {
   protected setState(next: TcpState, why: string): void {
     const prev = this.state;
     this.state = next;
-    this.owner.note('tcp.state', `${this.name}: ${prev} → ${next} (${why})`, { from: prev, to: next, local: fmt(this.local), remote: fmt(this.remote) });
+    this.owner.note(tcpNote('tcp.state', `${this.name}: ${prev} → ${next} (${why})`, { from: prev, to: next, local: fmt(this.local), remote: fmt(this.remote) }));
   }
 
   protected enterTimeWait(now: Micros): void {

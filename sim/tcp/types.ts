@@ -1,3 +1,4 @@
+import type { TcpNote } from './notes.ts';
 import type { TransportAddress } from '../core/endpoint.ts';
 import type { JsonValue } from '../core/trace.ts';
 import type { TcpConfig } from './config.ts';
@@ -38,7 +39,7 @@ export type TcpEvent<C = unknown, L = unknown> =
 export interface ConnectionOwner<C> {
   readonly config: TcpConfig;
   transmit(from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void;
-  note(kind: string, text: string, data?: { [key: string]: JsonValue }): void;
+  note(n: TcpNote): void;
   event(e: TcpEvent<C, never>): void;
   /** RFC 5961 §7: whether one more challenge ACK may be sent now. */
   allowChallengeAck(now: number): boolean;

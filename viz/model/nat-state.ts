@@ -162,6 +162,8 @@ function apply(tables: Tables, n: Note<NatNote>): void {
       return;
     case 'nat.config':
     case 'nat.mapping.failed':
+    // a TCP connection's phase changes its mapping's timeout; the expiry it sets arrives with the mapping's notes
+    case 'nat.tcp.phase':
       return;
     default:
       return unreachable(n);

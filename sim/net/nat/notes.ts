@@ -1,6 +1,7 @@
 import { noteMaker, type KindSet, type NotesOf } from '../../core/note.ts';
 import type { AddressPooling, NatBehaviour, PortAssignment } from './config.ts';
 import type { PortHow } from './external-ports.ts';
+import type { TcpSessionPhase } from './tcp-sessions.ts';
 
 /** What every note about one mapping says of it (mapping.ts `mappingData`). */
 export type MappingFacts = {
@@ -43,6 +44,8 @@ export type NatNoteKinds = {
   'nat.inbound': MappingFacts & { readonly remote: string; readonly refreshed: false; readonly firstReply: boolean };
   'nat.mapping.failed': { readonly internal: string; readonly remote: string; readonly reason: 'port-space-exhausted' | 'quota-exhausted' };
   'nat.mapping.expired': MappingFacts & { readonly lastRefresh: number };
+  /** RFC 5382 §5: a TCP connection through a mapping changed phase, and with it the mapping's idle timeout. */
+  'nat.tcp.phase': { readonly mapping: number; readonly remote: string; readonly phase: TcpSessionPhase; readonly expires: number };
   'nat.no-mapping': { readonly external: string; readonly remote: string };
   /** `internal`: the inside endpoint(s) holding the port, "a or b". */
   'nat.filtered': { readonly external: string; readonly remote: string; readonly filtering: NatBehaviour; readonly internal: string };
@@ -60,6 +63,7 @@ export const NAT_NOTE_KINDS = {
   'nat.inbound': true,
   'nat.mapping.failed': true,
   'nat.mapping.expired': true,
+  'nat.tcp.phase': true,
   'nat.no-mapping': true,
   'nat.filtered': true,
   'nat.hairpin': true,
