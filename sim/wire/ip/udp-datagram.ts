@@ -1,5 +1,6 @@
 import { onesSum } from '../checksum.ts';
-import { formatIPv4, formatIPv6, ipFamily, parseIpShared, type IpFamily } from './address.ts';
+import { formatIPv4, formatIPv6, parseIpShared, type IpFamily } from './address.ts';
+import { adjustedTransportChecksum, rewriteIpAndPorts, type IpPortRewrite } from './rewrite.ts';
 
 /**
  * The simulator's fast path for whole IP+UDP datagrams: build, peek and rewrite real bytes with correct checksums.
@@ -172,14 +173,7 @@ export function peekUdpDatagram(d: Uint8Array): UdpDatagramView | { error: strin
   };
 }
 
-export interface UdpRewrite {
-  readonly src?: string;
-  readonly srcPort?: number;
-  readonly dst?: string;
-  readonly dstPort?: number;
-  /** Decrement TTL / hop limit by this much (a router forwarding: 1). */
-  readonly ttlDecrement?: number;
-}
+export type UdpRewrite = IpPortRewrite;
 
 /**
  * A copy of the datagram with addresses, ports or TTL changed and both checksums fixed: what a NAT or a router
@@ -191,60 +185,17 @@ export function rewriteUdpDatagram(d: Uint8Array, change: UdpRewrite): Uint8Arra
   for (const port of [change.srcPort, change.dstPort]) {
     if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 0xffff)) throw new RangeError(`not a UDP port: ${port}`);
   }
-  const out = d.slice();
-  const put = (ip: string | undefined, offset: number): void => {
-    if (ip === undefined) return;
-    if (ipFamily(ip) !== v.family) throw new RangeError(`cannot rewrite an IPv${v.family} datagram with ${ip}`);
-    out.set(parseIpShared(ip)!, offset);
-  };
-  if (v.family === 4) {
-    put(change.src, 12);
-    put(change.dst, 16);
-    if (change.ttlDecrement) out[8] = Math.max(0, out[8]! - change.ttlDecrement);
-    out[10] = 0;
-    out[11] = 0;
-    const ihl = (out[0]! & 0x0f) * 4;
-    const c = ~onesSum(out, 0, ihl) & 0xffff;
-    out[10] = c >> 8;
-    out[11] = c & 0xff;
-  } else {
-    put(change.src, 8);
-    put(change.dst, 24);
-    if (change.ttlDecrement) out[7] = Math.max(0, out[7]! - change.ttlDecrement);
-  }
   const u = v.udpOffset;
-  if (change.srcPort !== undefined) {
-    out[u] = change.srcPort >> 8;
-    out[u + 1] = change.srcPort & 0xff;
-  }
-  if (change.dstPort !== undefined) {
-    out[u + 2] = change.dstPort >> 8;
-    out[u + 3] = change.dstPort & 0xff;
-  }
+  const out = rewriteIpAndPorts(d, v.family, u, change);
   const hadChecksum = v.family === 6 || out[u + 6] !== 0 || out[u + 7] !== 0;
   if (hadChecksum) {
     // adjust rather than recompute, as a NAT does (RFC 1624 §3): a datagram corrupted on the way stays detectably so
-    if (v.family === 4) adjustUdpChecksum(d, out, u, 12, 20);
-    else adjustUdpChecksum(d, out, u, 8, 40);
+    let c = adjustedTransportChecksum(d, out, v.family, u, u + 6);
+    if (c === 0) c = 0xffff; // UDP sends zero as all ones (RFC 768)
+    out[u + 6] = c >> 8;
+    out[u + 7] = c & 0xff;
   }
   return out;
-}
-
-/**
- * RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'), over the changed pseudo-header addresses and ports: the checksum of
- * `out` becomes what it would be had the sender used the new values, right or wrong as it was before.
- */
-function adjustUdpChecksum(before: Uint8Array, out: Uint8Array, u: number, addrStart: number, addrEnd: number): void {
-  const old = (out[u + 6]! << 8) | out[u + 7]!;
-  const negate = (x: number): number => ~x & 0xffff;
-  let sum = negate(old);
-  sum += negate(onesSum(before, addrStart, addrEnd)) + onesSum(out, addrStart, addrEnd);
-  sum += negate(onesSum(before, u, u + 4)) + onesSum(out, u, u + 4);
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  let c = negate(sum);
-  if (c === 0) c = 0xffff; // UDP sends zero as all ones (RFC 768)
-  out[u + 6] = c >> 8;
-  out[u + 7] = c & 0xff;
 }
 
 /** The UDP payload of a datagram that peeked cleanly (a view, not a copy). */

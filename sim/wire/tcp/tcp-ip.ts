@@ -1,6 +1,6 @@
-import { onesSum } from '../checksum.ts';
-import { formatIPv4, formatIPv6, ipFamily, parseIpShared, type IpFamily } from '../ip/address.ts';
+import { formatIPv4, formatIPv6, ipFamily, type IpFamily } from '../ip/address.ts';
 import { encodeIPv4 } from '../ip/ipv4.ts';
+import { adjustedTransportChecksum, rewriteIpAndPorts, type IpPortRewrite } from '../ip/rewrite.ts';
 import { encodeIPv6 } from '../ip/ipv6.ts';
 import { IPPROTO } from '../ip/protocols.ts';
 
@@ -93,13 +93,7 @@ export function tcpSegmentOf(d: Uint8Array, v: TcpDatagramView): Uint8Array {
   return d.subarray(v.tcpOffset, v.tcpOffset + v.tcpLength);
 }
 
-export interface TcpRewrite {
-  readonly src?: string;
-  readonly srcPort?: number;
-  readonly dst?: string;
-  readonly dstPort?: number;
-  readonly ttlDecrement?: number;
-}
+export type TcpRewrite = IpPortRewrite;
 
 /**
  * A copy with addresses, ports or TTL changed: IPv4 header checksum recomputed, TCP checksum adjusted for the
@@ -109,43 +103,9 @@ export interface TcpRewrite {
 export function rewriteTcpDatagram(d: Uint8Array, change: TcpRewrite): Uint8Array {
   const v = peekTcpDatagram(d);
   if ('error' in v) throw new Error(`cannot rewrite: ${v.error}`);
-  const out = d.slice();
-  const put = (ip: string | undefined, offset: number): void => {
-    if (ip === undefined) return;
-    if (ipFamily(ip) !== v.family) throw new RangeError(`cannot rewrite an IPv${v.family} datagram with ${ip}`);
-    out.set(parseIpShared(ip)!, offset);
-  };
-  const [addrStart, addrEnd] = v.family === 4 ? [12, 20] : [8, 40];
-  if (v.family === 4) {
-    put(change.src, 12);
-    put(change.dst, 16);
-    if (change.ttlDecrement) out[8] = Math.max(0, out[8]! - change.ttlDecrement);
-    out[10] = 0;
-    out[11] = 0;
-    const ihl = (out[0]! & 0x0f) * 4;
-    const c = ~onesSum(out, 0, ihl) & 0xffff;
-    out[10] = c >> 8;
-    out[11] = c & 0xff;
-  } else {
-    put(change.src, 8);
-    put(change.dst, 24);
-    if (change.ttlDecrement) out[7] = Math.max(0, out[7]! - change.ttlDecrement);
-  }
   const t = v.tcpOffset;
-  if (change.srcPort !== undefined) {
-    out[t] = change.srcPort >> 8;
-    out[t + 1] = change.srcPort & 0xff;
-  }
-  if (change.dstPort !== undefined) {
-    out[t + 2] = change.dstPort >> 8;
-    out[t + 3] = change.dstPort & 0xff;
-  }
-  const negate = (x: number): number => ~x & 0xffff;
-  let sum = negate((out[t + 16]! << 8) | out[t + 17]!);
-  sum += negate(onesSum(d, addrStart, addrEnd)) + onesSum(out, addrStart, addrEnd);
-  sum += negate(onesSum(d, t, t + 4)) + onesSum(out, t, t + 4);
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  const c = negate(sum);
+  const out = rewriteIpAndPorts(d, v.family, t, change);
+  const c = adjustedTransportChecksum(d, out, v.family, t, t + 16);
   out[t + 16] = c >> 8;
   out[t + 17] = c & 0xff;
   return out;
