@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TcpConnection } from '../sim/tcp/connection.ts';
+import { pattern } from '../sim/net/tcp-test-support.ts';
 import { TunTcpBridge } from './tun-tcp.ts';
 
 const size = Number(process.argv[2] ?? 2_000_000);
@@ -17,20 +18,9 @@ const captureFile = process.argv[4];
 const KERNEL = '10.77.0.1';
 const OURS = '10.77.0.2';
 
-function pattern(n: number, salt: number): Buffer {
-  const out = Buffer.alloc(n);
-  let x = 0x9e3779b9 ^ salt;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-const A = pattern(size, 1);
-const B = pattern(size, 2);
+const A = Buffer.from(pattern(size, 1));
+const B = Buffer.from(pattern(size, 2));
 
 /** Our side of one connection: write `send`, collect until EOF, close. */
 function ourSide(c: TcpConnection, send: Uint8Array, bridge: () => TunTcpBridge, done: (got: Buffer) => void): { onEvent: (type: string) => void } {
