@@ -26,8 +26,9 @@ export interface IcmpErrorReport {
   readonly kind: 'unreachable' | 'time-exceeded' | 'too-big' | 'other';
   /** The next-hop MTU of Fragmentation Needed / Packet Too Big. */
   readonly mtu?: number;
-  /** Where the datagram that caused it was going. */
+  /** Where the datagram that caused it was going, and where from (its source as the quote shows it). */
   readonly to: TransportAddress;
+  readonly local: TransportAddress;
   readonly hop: Hop;
 }
 
@@ -257,7 +258,7 @@ export class Host extends NetNode {
     const delivered = socket?.icmpHandler !== undefined;
     const mtu = m.message.mtu;
     this.net.note(this.name, netNote('net.icmp.received', `${this.name}: ICMP ${error} from ${m.src} about ${q.protocol === 17 ? 'UDP' : q.protocol === 6 ? 'TCP' : `protocol ${q.protocol}`} ${about}`, { from: m.src, error, about, protocol: q.protocol, mtu: mtu ?? null, delivered }), hop.packet);
-    socket?.icmpHandler?.({ from: m.src, error, kind, ...(mtu !== undefined && kind === 'too-big' ? { mtu } : {}), to: { ip: q.dst, port: q.dstPort }, hop });
+    socket?.icmpHandler?.({ from: m.src, error, kind, ...(mtu !== undefined && kind === 'too-big' ? { mtu } : {}), to: { ip: q.dst, port: q.dstPort }, local: { ip: q.src, port: q.srcPort }, hop });
   }
 
   /** Told of echo replies to this host (the ping app): who answered, the identifier and the sequence number. */
