@@ -209,3 +209,28 @@ describe('ICMP through NATs (RFC 5508)', () => {
     if (hasTshark()) expect(tsharkIcmp(trace, 'nat-ping').length).toBe(6);
   });
 });
+
+describe('ICMP through stateful firewalls', () => {
+  const world = () =>
+    sites([
+      { host: 'carol', ip: '203.0.113.30', firewall: { name: 'fw', preset: 'drop-all-inbound' }, link: { delay: 5 * MS } },
+      { host: 'server', ip: '198.51.100.7', link: { delay: 5 * MS } },
+    ]);
+
+  it('lets in an ICMP error related to a flow started inside, and a ping’s reply, and nothing unrelated', () => {
+    const { net, hosts } = world();
+    const reports: IcmpErrorReport[] = [];
+    hosts['carol']!.bindUdp('203.0.113.30', 5000).onDatagram(() => {}).onIcmpError((e) => reports.push(e)).send({ ip: '198.51.100.7', port: 9 }, new Uint8Array(4));
+    const replies: number[] = [];
+    hosts['carol']!.echoReplyHandler = (_f, _id, seq) => void replies.push(seq);
+    hosts['carol']!.sendEcho('198.51.100.7', 7, 1, new Uint8Array(8));
+    // an error about a flow carol never started: dropped by the default policy
+    const inner = encodeUdpDatagram({ src: '203.0.113.30', dst: '198.51.100.7', srcPort: 6000, dstPort: 53, payload: new Uint8Array(4) });
+    net.scheduler.at(100 * MS, 'forge', () => hosts['server']!.interfaces[0]!.send(encodeIcmpError({ kind: 'port-unreachable' }, inner, offendingDatagram(inner)!, '198.51.100.7'), net.trace.newPacketId()));
+    net.run(1 * SECOND);
+    const trace = net.finish();
+    expect(reports.map((r) => r.kind)).toEqual(['unreachable']);
+    expect(replies).toEqual([1]);
+    expect(trace.hops.at(-1)!.drop).toMatch(/^fw: firewall: firewall rule "drop-inbound.*ICMP error .* no tracked flow/);
+  });
+});
