@@ -132,6 +132,15 @@ export class TlsConnection implements HandshakeHost {
     });
   }
 
+  /** Gives up at once: a user_canceled alert (RFC 8446 §6.1), then nothing more is read or written. */
+  abort(): void {
+    if (this.done()) return;
+    this.guard(() => {
+      this.sendAlert(AlertLevel.warning, AlertDescription.user_canceled);
+      this.setState('closed', 'aborted by the application (user_canceled sent)');
+    });
+  }
+
   /** RFC 8446 §4.6.3: moves the sending key on, asking the peer to do the same when `requestPeer`. */
   keyUpdate(requestPeer: boolean): boolean {
     if (this.stateName !== 'open' || !this.traffic || this.sentCloseNotify) return false;

@@ -40,6 +40,8 @@ export type TlsNoteKinds = {
   'tls.alert.received': { readonly level: number; readonly description: number; readonly name: string };
   /** Input that ends the connection: what was wrong and the alert it earns. */
   'tls.bad-input': { readonly alert: string; readonly error: string };
+  /** The transport ended without close_notify (RFC 8446 §6.1: a truncation attack looks like this). */
+  'tls.truncated': { readonly role: 'client' | 'server' };
   /** Input ignored on purpose (a compatibility ChangeCipherSpec, a warning alert, bytes after close_notify). */
   'tls.ignored': { readonly what: string };
 };
@@ -58,5 +60,6 @@ export const TLS_NOTE_KINDS = {
   'tls.alert.sent': true,
   'tls.alert.received': true,
   'tls.bad-input': true,
+  'tls.truncated': true,
   'tls.ignored': true,
 } as const satisfies KindSet<TlsNoteKinds>;

@@ -1,4 +1,3 @@
-import { concatBytes } from '../core/encoding.ts';
 import { protectRecord, unprotectRecord, type RecordKey } from '../crypto/aead.ts';
 import { TAG_LENGTH, encodeInnerPlaintext, openRecord13, parseInnerPlaintext, sealRecord13 } from '../crypto/tls13-record.ts';
 import type { Tls13Suite, TrafficKeys } from '../crypto/tls13-schedule.ts';
@@ -45,33 +44,46 @@ export type OpenResult =
 
 const KNOWN_TYPES = new Set<number>([ContentType.change_cipher_spec, ContentType.alert, ContentType.handshake, ContentType.application_data]);
 
-/** Joins reads and gives back whole records; bounded by one record (≤ 18 KB) plus the last read. */
+/** Joins reads and gives back whole records; holds at most one partial record plus the last read (amortized copying). */
 export class RecordReader {
-  private buf: Uint8Array = new Uint8Array(0);
+  private buf = new Uint8Array(1024);
+  private start = 0;
+  private end = 0;
 
   push(bytes: Uint8Array): void {
-    this.buf = this.buf.length ? concatBytes(this.buf, bytes) : bytes.slice();
+    if (this.end + bytes.length > this.buf.length) {
+      const live = this.end - this.start;
+      const next = live + bytes.length > this.buf.length / 2 ? new Uint8Array(Math.max(this.buf.length * 2, live + bytes.length)) : this.buf;
+      next.set(this.buf.subarray(this.start, this.end), 0);
+      this.buf = next;
+      this.start = 0;
+      this.end = live;
+    }
+    this.buf.set(bytes, this.end);
+    this.end += bytes.length;
   }
 
   get buffered(): number {
-    return this.buf.length;
+    return this.end - this.start;
   }
 
   next(): ReadResult {
-    if (this.buf.length < TLS_RECORD_HEADER_SIZE) return { status: 'need-more' };
+    if (this.buffered < TLS_RECORD_HEADER_SIZE) return { status: 'need-more' };
     const b = this.buf;
-    const type = b[0]!;
-    const version = (b[1]! << 8) | b[2]!;
-    const length = (b[3]! << 8) | b[4]!;
+    const at = this.start;
+    const type = b[at]!;
+    const version = (b[at + 1]! << 8) | b[at + 2]!;
+    const length = (b[at + 3]! << 8) | b[at + 4]!;
     // RFC 8446 §5: an unknown record type is unexpected_message; the version is otherwise ignored (§5.1), but a
     // major version other than 3 is not TLS at all.
     if (!KNOWN_TYPES.has(type)) return { status: 'error', alert: 'unexpected_message', error: `record content type ${type} is not a TLS content type (RFC 8446 §5)` };
-    if (b[1] !== 0x03) return { status: 'error', alert: 'decode_error', error: `record version 0x${version.toString(16).padStart(4, '0')} is not TLS (RFC 8446 §5.1)` };
+    if (b[at + 1] !== 0x03) return { status: 'error', alert: 'decode_error', error: `record version 0x${version.toString(16).padStart(4, '0')} is not TLS (RFC 8446 §5.1)` };
     if (length > MAX_CIPHERTEXT_12) return { status: 'error', alert: 'record_overflow', error: `record length ${length} exceeds 2^14 + 2048 (RFC 5246 §6.2.3)` };
-    if (b.length < TLS_RECORD_HEADER_SIZE + length) return { status: 'need-more' };
-    const header = b.slice(0, TLS_RECORD_HEADER_SIZE);
-    const fragment = b.slice(TLS_RECORD_HEADER_SIZE, TLS_RECORD_HEADER_SIZE + length);
-    this.buf = b.subarray(TLS_RECORD_HEADER_SIZE + length);
+    if (this.buffered < TLS_RECORD_HEADER_SIZE + length) return { status: 'need-more' };
+    const header = b.slice(at, at + TLS_RECORD_HEADER_SIZE);
+    const fragment = b.slice(at + TLS_RECORD_HEADER_SIZE, at + TLS_RECORD_HEADER_SIZE + length);
+    this.start += TLS_RECORD_HEADER_SIZE + length;
+    if (this.start === this.end) this.start = this.end = 0;
     return { status: 'record', record: { type, version, header, fragment } };
   }
 }
