@@ -51,6 +51,7 @@ export class TlsConnection implements HandshakeHost {
   private readonly handshakeBuffer = new TlsHandshakeBuffer();
   private readonly out: TlsOutput[] = [];
   private pendingHandshake: Uint8Array[] = [];
+  private pendingTransmit: Uint8Array[] = [];
   private pendingRecordVersion = 0x0303;
   private readKeyChanges = 0;
   private keyLabels: string[] = [];
@@ -185,6 +186,7 @@ export class TlsConnection implements HandshakeHost {
     this.note(tlsNote('tls.bad-input', `${error}: sending ${alert}`, { alert, error }));
     this.sendAlert(AlertLevel.fatal, AlertDescription[alert]);
     this.setState('failed', `${alert} sent: ${error}`);
+    this.flushTransmit();
     this.out.push({ type: 'closed', error: alert });
   }
 
@@ -202,6 +204,7 @@ export class TlsConnection implements HandshakeHost {
       };
     }
     this.setState('open', `handshake complete: ${e.version === Version.TLS1_3 ? 'TLS 1.3' : 'TLS 1.2'}, ${cipherSuiteName(e.cipherSuite)}`);
+    this.flushTransmit();
     this.out.push({ type: 'open', established: e });
     if (this.role === 'server' && e.tls13) this.sendTickets();
     const queued = this.queued;
@@ -363,8 +366,16 @@ export class TlsConnection implements HandshakeHost {
     this.keyLabels = [];
   }
 
+  /** Records made during one call leave as one transmit (one write to the transport, as a TLS library does). */
   private transmit(records: Uint8Array[]): void {
-    if (records.length) this.out.push({ type: 'transmit', bytes: concatBytes(...records) });
+    this.pendingTransmit.push(...records);
+  }
+
+  private flushTransmit(): void {
+    this.flushHandshake();
+    if (this.pendingTransmit.length === 0) return;
+    this.out.push({ type: 'transmit', bytes: concatBytes(...this.pendingTransmit) });
+    this.pendingTransmit = [];
   }
 
   private sendAlert(level: number, description: number): void {
@@ -388,10 +399,11 @@ export class TlsConnection implements HandshakeHost {
   private guard(f: () => void): void {
     try {
       f();
-      this.flushHandshake();
+      this.flushTransmit();
       this.flushKeyNote();
     } catch (e) {
       this.fail('internal_error', `internal error: ${e instanceof Error ? e.message : String(e)}`);
+      this.flushTransmit();
     }
   }
 }
