@@ -61,7 +61,7 @@ export const tlsClientApp = defineApp({
   appLines(a) {
     const conns = a.connections as Obj[];
     return [
-      `  TLS client on ${String(a.host)} to ${String(a.server)}: ${conns.map(sessionLine).join('; ') || 'not connected'}`,
+      `  TLS client on ${String(a.host)}: ${conns.map(sessionLine).join('; ') || `not connected to ${String(a.server)}`}`,
       ...(a.response ? [`    answer: ${JSON.stringify(a.response)}`] : []),
     ];
   },

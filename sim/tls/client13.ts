@@ -42,6 +42,7 @@ export class Client13 implements Handshake {
   private peerChain: readonly Uint8Array[] = [];
   private alpn: string | null = null;
   private certificateRequestContext: Uint8Array | undefined;
+  private group = 0;
 
   constructor(private readonly host: HandshakeHost) {
     this.random = host.rng.bytes(32);
@@ -151,8 +152,6 @@ export class Client13 implements Handshake {
     this.group = entry.group;
     this.state = 'wait-ee';
   }
-
-  private group = 0;
 
   private helloRetry(m: TlsHandshakeMessage, suite: Tls13Suite, group: number | undefined, sh: ServerHello): void {
     const host = this.host;

@@ -91,3 +91,25 @@ describe.each(cases)('preset $preset', ({ preset, version, secrets }) => {
     expect(messages).toEqual([]);
   });
 });
+
+describe('tls-client and tls-server fields', () => {
+  const withApps = (apps: unknown[]) => ({ ...findPreset('tls13-nat')!.build(), apps });
+
+  it('refuse a key share of a group the client does not support, and an unknown version, naming the field', () => {
+    expect(() => parseScenario(withApps([{ kind: 'tls-client', host: 'alice', server: '198.51.100.10:443', groups: ['x25519'], keyShares: ['p256'] }]))).toThrow(/apps\[0\]: keyShares: p256 is not in groups/);
+    expect(() => parseScenario(withApps([{ kind: 'tls-server', host: 'server', versions: ['1.1'] }]))).toThrow(/apps\[0\]\.versions\[0\]/);
+  });
+
+  it('a client that offers only X25519 to a server that takes only P-256 gets a HelloRetryRequest and completes', () => {
+    const s = parseScenario(
+      withApps([
+        { kind: 'tls-server', host: 'server', groups: ['p256'] },
+        { kind: 'tls-client', host: 'alice', server: '198.51.100.10:443', keyShares: ['x25519'] },
+      ]),
+    );
+    const { trace, summary } = runScenario(s);
+    expect(trace.notes.filter((n) => n.kind === 'tls.hello-retry').map((n) => n.source)).toEqual(['server/tls-server', 'alice/tls-client']);
+    const client = (summary.apps as { kind: string; response: string }[]).find((a) => a.kind === 'tls-client')!;
+    expect(client.response).toBe('hello over TLS');
+  });
+});
