@@ -28,7 +28,7 @@ export type TlsNoteKinds = {
     readonly extendedMasterSecret: boolean | null;
   };
   /** The peer's certificate as the client read it, and whether its signature over the handshake checked out. */
-  'tls.certificate': { readonly subject: string | null; readonly fingerprint: string; readonly chain: number; readonly selfSigned: boolean; readonly trusted: 'pinned' | 'unchecked' };
+  'tls.certificate': { readonly subject: string | null; readonly key: string; readonly fingerprint: string; readonly chain: number; readonly selfSigned: boolean; readonly trusted: 'pinned' | 'unchecked' };
   /** Traffic secrets derived (their key log labels). */
   'tls.keys': { readonly role: 'client' | 'server'; readonly labels: string[] };
   /** RFC 8446 §4.6.1 NewSessionTicket sent (server) or received (client). */
