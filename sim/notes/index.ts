@@ -1,6 +1,7 @@
 import type { Note } from '../core/trace.ts';
 import { APP_NOTE_KINDS, type AppNote } from '../apps/notes.ts';
 import { DTLS_NOTE_KINDS, type DtlsNote } from '../dtls/notes.ts';
+import { HTTP_NOTE_KINDS, type HttpNote } from '../http/notes.ts';
 import { ICE_NOTE_KINDS, type IceNote } from '../ice/notes.ts';
 import { INFER_NOTE_KINDS, type InferNote } from '../infer/notes.ts';
 import { MEDIA_NOTE_KINDS, type MediaNote } from '../media/notes.ts';
@@ -26,6 +27,7 @@ export type AnyNoteBody =
   | StunNote
   | TurnNote
   | TcpNote
+  | HttpNote
   | IceNote
   | DtlsNote
   | SrtpNote
@@ -49,6 +51,7 @@ export const NOTE_KINDS_BY_FOLDER = {
   'sim/stun': STUN_NOTE_KINDS,
   'sim/turn': TURN_NOTE_KINDS,
   'sim/tcp': TCP_NOTE_KINDS,
+  'sim/http': HTTP_NOTE_KINDS,
   'sim/ice': ICE_NOTE_KINDS,
   'sim/dtls': DTLS_NOTE_KINDS,
   'sim/srtp': SRTP_NOTE_KINDS,
