@@ -13,6 +13,7 @@ import { SIGNALING_NOTE_KINDS, type SignalingNote } from '../signaling/notes.ts'
 import { SRTP_NOTE_KINDS, type SrtpNote } from '../srtp/notes.ts';
 import { STUN_NOTE_KINDS, type StunNote } from '../stun/notes.ts';
 import { TCP_NOTE_KINDS, type TcpNote } from '../tcp/notes.ts';
+import { WEBSOCKET_NOTE_KINDS, type WebSocketNote } from '../websocket/notes.ts';
 import { TURN_NOTE_KINDS, type TurnNote } from '../turn/notes.ts';
 import { CAPTURE_NOTE_KINDS, type CaptureNote } from '../wire/pcap/notes.ts';
 
@@ -28,6 +29,7 @@ export type AnyNoteBody =
   | TurnNote
   | TcpNote
   | HttpNote
+  | WebSocketNote
   | IceNote
   | DtlsNote
   | SrtpNote
@@ -52,6 +54,7 @@ export const NOTE_KINDS_BY_FOLDER = {
   'sim/turn': TURN_NOTE_KINDS,
   'sim/tcp': TCP_NOTE_KINDS,
   'sim/http': HTTP_NOTE_KINDS,
+  'sim/websocket': WEBSOCKET_NOTE_KINDS,
   'sim/ice': ICE_NOTE_KINDS,
   'sim/dtls': DTLS_NOTE_KINDS,
   'sim/srtp': SRTP_NOTE_KINDS,
