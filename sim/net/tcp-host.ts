@@ -37,6 +37,11 @@ export class TcpHost {
     });
   }
 
+  /** The network's virtual time. */
+  get now(): number {
+    return this.net.now;
+  }
+
   /** Calls `handler` with every stack event, in order. */
   onEvent(handler: (e: StackEvent) => void): this {
     this.handlers.push(handler);

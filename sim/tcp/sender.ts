@@ -141,15 +141,16 @@ export abstract class TcpSender extends Tcb {
     const avail = this.sendBuf.length - bufferOffset;
     const finPending = this.finQueued && this.finSeq !== undefined && seqLe(this.sndNxt, this.finSeq);
     if (avail <= 0 && !finPending) return false;
+    const mss = this.currentMss();
     const flight = seqDiff(this.sndNxt, this.sndUna);
     const wndRoom = seqDiff(seqAdd(this.sndUna, this.sndWnd), this.sndNxt);
     const cwndRoom = this.cc.cwnd - flight;
-    const len = Math.max(0, Math.min(avail, this.effMss, wndRoom, cwndRoom));
-    if (len < Math.min(avail, this.effMss)) {
+    const len = Math.max(0, Math.min(avail, mss, wndRoom, cwndRoom));
+    if (len < Math.min(avail, mss)) {
       // limited by a window: wait for ACKs when it is the congestion window; sender SWS avoidance
       // (RFC 9293 §3.8.6.2.1) sends a short segment only if it is half the largest window seen, or nothing is in flight
       if (len === 0 || cwndRoom <= wndRoom || (len < this.maxSndWnd / 2 && flight > 0)) return false;
-    } else if (len === avail && len < this.effMss && !this.owner.config.noDelay && flight > 0 && !finPending) {
+    } else if (len === avail && len < mss && !this.owner.config.noDelay && flight > 0 && !finPending) {
       return false; // Nagle (RFC 9293 §3.7.4): a short segment waits while data is in flight
     }
     const fin = finPending && len === avail;
@@ -187,7 +188,7 @@ export abstract class TcpSender extends Tcb {
   protected retransmitAt(now: Micros, seq: number, maxLen = Number.POSITIVE_INFINITY): number {
     const bufferOffset = seqDiff(seq, this.bufferBase());
     const avail = Math.max(0, this.sendBuf.length - bufferOffset);
-    const len = Math.min(avail, this.effMss, maxLen, Math.max(0, seqDiff(this.sndMax, seq)));
+    const len = Math.min(avail, this.currentMss(), maxLen, Math.max(0, seqDiff(this.sndMax, seq)));
     const fin = this.finSeq !== undefined && seqAdd(seq, len) === this.finSeq && seqGt(this.sndMax, this.finSeq);
     if (len === 0 && !fin) return seq;
     const flags: TcpFlagName[] = ['ACK'];

@@ -102,6 +102,17 @@ export abstract class Tcb {
     return `${fmt(this.local)} ⇄ ${fmt(this.remote)}`;
   }
 
+  /**
+   * Data bytes the next segment may carry: the effective MSS less the SACK option it will carry when we hold
+   * out-of-order data (RFC 6691 §2: the MSS counts no options; Linux's tcp_current_mss does the same), so a data
+   * segment with SACK blocks still fits the path MTU.
+   */
+  protected currentMss(): number {
+    if (!this.sackOk || !this.recvBuf.hasOutOfOrder) return this.effMss;
+    const blocks = this.recvBuf.sackBlocks(this.tsOk ? 3 : 4).length;
+    return blocks === 0 ? this.effMss : this.effMss - (4 + 8 * blocks);
+  }
+
   /** Sequence number of the first data byte: just after our SYN. */
   protected dataStart(): number {
     return seqAdd(this.iss, 1);
