@@ -15,7 +15,7 @@ import { HttpClientConnection, type HttpResult } from '../sim/http/client.ts';
 import { HttpServer } from '../sim/http/server.ts';
 import { connectWebSocket } from '../sim/websocket/handshake.ts';
 import type { WebSocketConnection } from '../sim/websocket/connection.ts';
-import { BridgeStreams } from './tun-streams.ts';
+import { TunStreams } from './tun-stream.ts';
 import { TunTcpBridge } from './tun-tcp.ts';
 
 /** When given, tshark captures the TUN device into this file. */
@@ -26,9 +26,9 @@ const dec = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
 
 async function main(): Promise<void> {
   const results: Record<string, unknown> = {};
-  const streams = new BridgeStreams();
+  const streams = new TunStreams();
   const bridge = new TunTcpBridge({ kernel: `${KERNEL}/24`, ours: OURS, device: 'rtclab-tun1', seed: 3, onEvent: streams.event });
-  streams.attach(bridge);
+  streams.bridge = bridge;
   await bridge.open();
   const tshark = captureFile ? await capture(captureFile) : undefined;
   try {
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
         }, 100);
       } else ex.respond(now, { status: 404, body: 'no\n' });
     }, { serverName: 'rtclab' });
-    streams.listen({ ip: OURS, port: 8080 }, (s) => server.accept(s));
+    streams.listen(OURS, 8080, (s) => server.accept(s));
     const curl = await run('curl', ['-sS', '-v', '--http1.1', '--max-time', '30', `http://${OURS}:8080/a`, `http://${OURS}:8080/chunked`]);
     results.curl = { status: curl.code, body: curl.stdout, reused: /Re-using existing connection|Reusing existing/.test(curl.stderr), chunkedSeen: /Transfer-Encoding: chunked/i.test(curl.stderr), connections: server.connections.length, requests: server.connections.flatMap((c) => c.requests.map((r) => r.start.target)) };
 

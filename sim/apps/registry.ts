@@ -9,6 +9,8 @@ import { sfuApp } from './sfu.ts';
 import { stunBindingApp } from './stun-binding.ts';
 import { stunServerApp } from './stun-server.ts';
 import { turnClientApp } from './turn-client.ts';
+import { tlsClientApp } from './tls-client.ts';
+import { tlsServerApp } from './tls-server.ts';
 import { turnServerApp } from './turn-server.ts';
 import { udpEchoApp } from './udp-echo.ts';
 import { udpProbeApp } from './udp-probe.ts';
@@ -33,6 +35,8 @@ export const APP_KINDS = [
   sfuClientApp,
   sfuApp,
   rtpSenderApp,
+  tlsServerApp,
+  tlsClientApp,
   signalingServerApp,
 ] as const;
 

@@ -14,6 +14,7 @@ import { SRTP_NOTE_KINDS, type SrtpNote } from '../srtp/notes.ts';
 import { STUN_NOTE_KINDS, type StunNote } from '../stun/notes.ts';
 import { TCP_NOTE_KINDS, type TcpNote } from '../tcp/notes.ts';
 import { WEBSOCKET_NOTE_KINDS, type WebSocketNote } from '../websocket/notes.ts';
+import { TLS_NOTE_KINDS, type TlsNote } from '../tls/notes.ts';
 import { TURN_NOTE_KINDS, type TurnNote } from '../turn/notes.ts';
 import { CAPTURE_NOTE_KINDS, type CaptureNote } from '../wire/pcap/notes.ts';
 
@@ -30,6 +31,7 @@ export type AnyNoteBody =
   | TcpNote
   | HttpNote
   | WebSocketNote
+  | TlsNote
   | IceNote
   | DtlsNote
   | SrtpNote
@@ -55,6 +57,7 @@ export const NOTE_KINDS_BY_FOLDER = {
   'sim/tcp': TCP_NOTE_KINDS,
   'sim/http': HTTP_NOTE_KINDS,
   'sim/websocket': WEBSOCKET_NOTE_KINDS,
+  'sim/tls': TLS_NOTE_KINDS,
   'sim/ice': ICE_NOTE_KINDS,
   'sim/dtls': DTLS_NOTE_KINDS,
   'sim/srtp': SRTP_NOTE_KINDS,

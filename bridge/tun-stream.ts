@@ -1,14 +1,12 @@
-// Node only: ByteStreams (sim/net/stream.ts) over the connections of a TunTcpBridge's TcpStack, so that protocols
-// written against ByteStream (sim/http, sim/websocket) talk to the Linux kernel's TCP through the TUN device. The
-// same contract as sim/net/tcp-stream.ts gives on the simulated network, with the bridge's real clock.
-import type { TransportAddress } from '../sim/core/endpoint.ts';
-import type { Micros } from '../sim/core/time.ts';
+// Node only: a TCP connection of a TunTcpBridge's stack as a ByteStream (sim/net/stream.ts), so stream protocols
+// (TLS, HTTP, WebSocket …) run over the bridge against the Linux kernel and the programs on it. The simulator's own
+// adapter is sim/net/tcp-stream.ts (for a TcpHost); this one is the same for the bridge's bare TcpStack.
 import type { ByteStream, ByteStreamHandlers } from '../sim/net/stream.ts';
 import type { TcpConnection } from '../sim/tcp/connection.ts';
 import type { StackEvent, TcpListener } from '../sim/tcp/stack.ts';
 import type { TunTcpBridge } from './tun-tcp.ts';
 
-export class BridgeStream implements ByteStream {
+export class TunStream implements ByteStream {
   handlers: ByteStreamHandlers = {};
   open = false;
   private closed = false;
@@ -25,33 +23,33 @@ export class BridgeStream implements ByteStream {
     return `tcp ${this.connection.name}`;
   }
 
-  write(_now: Micros, bytes: Uint8Array): void {
+  write(_now: number, bytes: Uint8Array): void {
     if (this.closed || this.ending || bytes.length === 0) return;
     this.pending.push(bytes);
     this.flush();
     this.bridge.pump();
   }
 
-  end(): void {
+  end(_now: number): void {
     if (this.closed || this.ending) return;
     this.ending = true;
     this.flush();
     this.bridge.pump();
   }
 
-  abort(): void {
+  abort(now: number): void {
     if (this.closed) return;
     this.pending.length = 0;
-    this.connection.abort(this.bridge.now());
+    this.connection.abort(now);
     this.bridge.pump();
   }
 
   private flush(): void {
     while (this.pending.length > 0) {
       const chunk = this.pending[0]!;
-      const n = this.connection.write(chunk);
-      if (n < chunk.length) {
-        this.pending[0] = chunk.subarray(n);
+      const taken = this.connection.write(chunk);
+      if (taken < chunk.length) {
+        this.pending[0] = chunk.subarray(taken);
         return;
       }
       this.pending.shift();
@@ -66,13 +64,14 @@ export class BridgeStream implements ByteStream {
     const now = this.bridge.now();
     switch (e.type) {
       case 'connected':
+        if (this.open) return;
         this.open = true;
         this.flush();
         this.handlers.onOpen?.(now);
         return;
       case 'readable': {
-        const b = this.connection.read();
-        if (b.length) this.handlers.onData?.(now, b);
+        const bytes = this.connection.read();
+        if (bytes.length > 0) this.handlers.onData?.(now, bytes);
         return;
       }
       case 'writable':
@@ -93,43 +92,38 @@ export class BridgeStream implements ByteStream {
   }
 }
 
-/** Routes a bridge's stack events to streams; give `event` to the bridge's `onEvent`, then `attach` the bridge. */
-export class BridgeStreams {
-  private bridge: TunTcpBridge | undefined;
-  private readonly streams = new Map<TcpConnection, BridgeStream>();
-  private readonly listeners = new Map<TcpListener, (s: BridgeStream) => void>();
-
-  attach(bridge: TunTcpBridge): void {
-    this.bridge = bridge;
-  }
+/** Routes a bridge's stack events to streams: give `event` as the bridge's onEvent. */
+export class TunStreams {
+  private readonly streams = new Map<TcpConnection, TunStream>();
+  private readonly listeners = new Map<TcpListener, (s: TunStream) => void>();
+  bridge!: TunTcpBridge;
 
   readonly event = (e: StackEvent): void => {
     if (e.type === 'incoming') {
-      const on = this.listeners.get(e.listener);
-      if (!on) return;
-      for (let c = e.listener.accept(); c; c = e.listener.accept()) {
-        const s = new BridgeStream(this.bridge!, c);
+      const onStream = this.listeners.get(e.listener);
+      for (let c = e.listener.accept(); c && onStream; c = e.listener.accept()) {
+        const s = new TunStream(this.bridge, c);
         this.streams.set(c, s);
-        on(s);
-        s.dispatch({ type: 'connected', connection: c });
+        onStream(s);
+        s.open = true;
+        s.handlers.onOpen?.(this.bridge.now());
       }
       return;
     }
     this.streams.get(e.connection)?.dispatch(e);
   };
 
-  connect(local: string, remote: TransportAddress): BridgeStream {
-    const b = this.bridge!;
-    const c = b.stack.connect(b.now(), { ip: local, port: 0 }, remote);
-    const s = new BridgeStream(b, c);
+  connect(local: string, remote: { ip: string; port: number }): TunStream {
+    const c = this.bridge.stack.connect(this.bridge.now(), { ip: local, port: 0 }, remote);
+    const s = new TunStream(this.bridge, c);
     this.streams.set(c, s);
-    b.pump();
+    this.bridge.pump();
     return s;
   }
 
-  listen(local: TransportAddress, on: (s: BridgeStream) => void): void {
-    const b = this.bridge!;
-    this.listeners.set(b.stack.listen(local), on);
-    b.pump();
+  listen(ip: string, port: number, onStream: (s: TunStream) => void): void {
+    const l = this.bridge.stack.listen({ ip, port });
+    this.listeners.set(l, onStream);
+    this.bridge.pump();
   }
 }
