@@ -130,4 +130,4 @@ export function peerSummaryParts(p: WebRtcPeer, host: string, source: string): S
 }
 
 /** The note kinds a browser-like peer emits: its own, its ICE agent's (with STUN and TURN), DTLS, SRTP, the signaling hub's (and, on the wire, its HTTP and WebSocket client's). */
-export const PEER_NOTES = ['peer.*', 'ice.*', 'stun.*', 'turn.*', 'dtls.*', 'srtp.*', 'signaling.*', 'http.*', 'websocket.*'];
+export const PEER_NOTES = ['peer.*', 'ice.*', 'stun.*', 'turn.*', 'dtls.*', 'srtp.*', 'signaling.*', 'http.*', 'websocket.*', 'tls.*'];

@@ -48,5 +48,5 @@ export const sfuApp = defineApp({
   },
   sections: [SFU_SECTION],
   summary: ({ endpoint, driver }) => [{ section: SFU_SECTION, key: driver.source, value: endpoint.summary() }],
-  notes: ['sfu.*', 'ice.*', 'dtls.*', 'srtp.*', 'signaling.*', 'http.*', 'websocket.*'],
+  notes: ['sfu.*', 'ice.*', 'dtls.*', 'srtp.*', 'signaling.*', 'http.*', 'websocket.*', 'tls.*'],
 });

@@ -69,9 +69,11 @@ describe('call-p2p signals over a WebSocket through the NATs', () => {
     expect(tcpProblems).toEqual([]);
   });
 
-  it.skipIf(!hasTshark() && !process.env['CI'])('tshark, link by link: HTTP and WebSocket, no malformed packet, no TCP warning', () => {
-    const file = join(dir, 'call-p2p.pcapng');
-    writeFileSync(file, writePcapng(trace));
+  it.skipIf(!hasTshark() && !process.env['CI'])('tshark, link by link: HTTP and WebSocket, no malformed packet, no TCP warning', { timeout: 300_000 }, () => {
+    const all = join(dir, 'call-p2p.pcapng');
+    const file = join(dir, 'call-p2p-tcp.pcapng');
+    writeFileSync(all, writePcapng(trace));
+    execFileSync('tshark', ['-r', all, '-Y', 'tcp', '-w', file]);
     const interfaces = execFileSync('tshark', ['-r', file, '-T', 'fields', '-e', 'frame.interface_id'], { encoding: 'utf8' }).split('\n').filter(Boolean);
     const ids = [...new Set(interfaces)];
     const seen = new Set<string>();
@@ -102,6 +104,31 @@ describe('the HTTP variant: a POST per message and a held long-poll GET', () => 
     const conns = new Set(notes(trace, 'http.request', 'server/signaling-server').map((n) => (n.data as { connection: string }).connection));
     expect(conns.size).toBe(4);
     expect(notes(trace, 'signaling.received')).toHaveLength(notes(trace, 'signaling.sent').length);
+  });
+});
+
+describe('wss: the same WebSocket inside TLS 1.3 on 443', () => {
+  const { trace } = run('call-signaling-wss', (s) => (s.duration = '2s'));
+
+  it('each browser runs a TLS handshake (SNI, ALPN http/1.1) before the upgrade; its key log is in the trace', () => {
+    expect(notes(trace, 'tls.negotiated', 'alice/signaling')[0]!.text).toContain('TLS 1.3');
+    expect(notes(trace, 'signaling.connected').map((n) => n.text)).toEqual([expect.stringContaining('tls(tcp 10.0.1.10'), expect.stringContaining('tls(tcp 10.0.2.10')]);
+    expect(notes(trace, 'signaling.received', 'bob/signaling')[0]!.text).toContain('SDP offer');
+    expect(trace.secrets.filter((x) => x.source === 'alice/signaling').map((x) => x.text.split(' ')[0])).toEqual(expect.arrayContaining(['CLIENT_HANDSHAKE_TRAFFIC_SECRET', 'CLIENT_TRAFFIC_SECRET_0']));
+  });
+
+  it.skipIf(!hasTshark() && !process.env['CI'])("tshark decrypts alice's link with the key log: HTTP upgrade and WebSocket frames, no malformed packet", { timeout: 300_000 }, () => {
+    const file = join(dir, 'wss.pcapng');
+    const lan = join(dir, 'wss-lan.pcapng');
+    const keylog = join(dir, 'wss.keylog');
+    writeFileSync(file, writePcapng(trace));
+    writeFileSync(keylog, trace.secrets.map((x) => `${x.text}\n`).join(''));
+    execFileSync('tshark', ['-r', file, '-Y', 'ip.addr == 10.0.1.10 && tcp', '-w', lan]);
+    const out = execFileSync('tshark', ['-r', lan, '-o', `tls.keylog_file:${keylog}`, '-T', 'fields', '-e', '_ws.col.Protocol', '-e', '_ws.malformed', '-e', 'websocket.opcode'], { encoding: 'utf8' });
+    const rows = out.split('\n').filter(Boolean).map((l) => l.split('\t'));
+    expect(rows.filter((r) => r[1])).toEqual([]);
+    expect(rows.filter((r) => r[0] === 'WebSocket').length).toBeGreaterThanOrEqual(4);
+    expect(rows.some((r) => r[0] === 'HTTP')).toBe(true);
   });
 });
 

@@ -97,6 +97,12 @@ export function callPresets(): PresetInfo[] {
     (n, t, d) => p2p(n, t, d, sideNodes('alice', 'port-restricted-cone'), sideNodes('bob', 'port-restricted-cone'), { signaling: { scheme: 'http' } }),
   );
   add(
+    'call-signaling-wss',
+    'Signaling over a secure WebSocket on 443',
+    "The call-p2p call with its signaling server on wss://…:443: each browser's TCP connection carries a TLS 1.3 handshake (SNI signaling.example, ALPN http/1.1, the server's self-signed ECDSA certificate), then the WebSocket upgrade and the JSEP messages as TLS application data. The key log is in the capture: `rtclab dissect --keylog` and Wireshark decrypt them.",
+    (n, t, d) => p2p(n, t, d, sideNodes('alice', 'port-restricted-cone'), sideNodes('bob', 'port-restricted-cone'), { signaling: { scheme: 'wss', port: 443 } }),
+  );
+  add(
     'call-signaling-down',
     'A signaling server that is not there yet',
     'The signaling server only starts listening at 5 s. Until then every SYN to port 80 is answered with a RST: each browser notes the refused connection and retries after 1 s, 2 s, 4 s; the offer waits in Alice\'s queue, and the call starts only when the retry at 7 s gets through.',
