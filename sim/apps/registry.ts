@@ -3,6 +3,7 @@ import { dtlsPeerApp } from './dtls-peer.ts';
 import { iceAgentApp } from './ice-agent.ts';
 import { natDiscoveryApp } from './nat-discovery.ts';
 import { rtpSenderApp } from './rtp-sender.ts';
+import { signalingServerApp } from './signaling-server.ts';
 import { sfuClientApp } from './sfu-client.ts';
 import { sfuApp } from './sfu.ts';
 import { stunBindingApp } from './stun-binding.ts';
@@ -36,6 +37,7 @@ export const APP_KINDS = [
   rtpSenderApp,
   tlsServerApp,
   tlsClientApp,
+  signalingServerApp,
 ] as const;
 
 type Registered = (typeof APP_KINDS)[number];
