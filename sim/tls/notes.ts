@@ -42,6 +42,8 @@ export type TlsNoteKinds = {
   'tls.bad-input': { readonly alert: string; readonly error: string };
   /** The transport ended without close_notify (RFC 8446 §6.1: a truncation attack looks like this). */
   'tls.truncated': { readonly role: 'client' | 'server' };
+  /** An app gave up on a handshake that did not complete in time (`after` µs since it connected). */
+  'tls.handshake-timeout': { readonly role: 'client' | 'server'; readonly after: number };
   /** Input ignored on purpose (a compatibility ChangeCipherSpec, a warning alert, bytes after close_notify). */
   'tls.ignored': { readonly what: string };
 };
@@ -61,5 +63,6 @@ export const TLS_NOTE_KINDS = {
   'tls.alert.received': true,
   'tls.bad-input': true,
   'tls.truncated': true,
+  'tls.handshake-timeout': true,
   'tls.ignored': true,
 } as const satisfies KindSet<TlsNoteKinds>;

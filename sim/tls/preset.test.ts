@@ -113,3 +113,26 @@ describe('tls-client and tls-server fields', () => {
     expect(client.response).toBe('hello over TLS');
   });
 });
+
+describe('tls-client handshake deadline', () => {
+  it('gives up on a server that went silent after the TCP handshake: a note, user_canceled, then RST', () => {
+    const base = findPreset('tls13-nat')!.build();
+    const s = parseScenario({
+      ...base,
+      duration: '5s',
+      apps: [
+        { kind: 'tls-server', host: 'server', port: 443 },
+        { kind: 'tls-client', host: 'alice', server: '198.51.100.10:443', at: '100ms', handshakeTimeout: '2s' },
+      ],
+      // the server's link goes down once the TCP handshake is done, before the ClientHello arrives
+      events: [{ at: '130ms', link: 'server-wan', set: { down: true } }],
+    });
+    const { trace, summary } = runScenario(s);
+    const timeout = trace.notes.find((n) => n.kind === 'tls.handshake-timeout');
+    expect(timeout?.t).toBe(2_100_000);
+    expect(timeout?.text).toBe('no TLS handshake with 198.51.100.10:443 after 2 s: giving up');
+    const client = (summary.apps as { kind: string; connections: { state: string; error: string | null }[] }[]).find((a) => a.kind === 'tls-client')!;
+    expect(client.connections[0]).toMatchObject({ state: 'failed', error: 'aborted' });
+    expect(trace.notes.some((n) => n.kind === 'tls.alert.sent' && n.source === 'alice/tls-client' && n.text.includes('user_canceled'))).toBe(true);
+  });
+});
