@@ -1,7 +1,7 @@
 import { consentFindings } from './rules/consent.ts';
 import { dtlsFindings } from './rules/dtls.ts';
 import { gatheringFindings } from './rules/gathering.ts';
-import { iceFailures } from './rules/ice-pairs.ts';
+import { captureIceFailures, iceFailures } from './rules/ice-pairs.ts';
 import { mediaFindings } from './rules/media.ts';
 import { selectedPairFindings } from './rules/selected-pair.ts';
 import { signalingFindings } from './rules/signaling.ts';
@@ -9,7 +9,7 @@ import { TraceIndex } from './trace-index.ts';
 import type { Diagnosis, DiagnosisInput, Finding } from './types.ts';
 
 /** The rules, in the order their findings read best: what stopped the call before what it cost. */
-const RULES: readonly ((x: TraceIndex) => Finding[])[] = [signalingFindings, gatheringFindings, iceFailures, consentFindings, selectedPairFindings, dtlsFindings, mediaFindings];
+const RULES: readonly ((x: TraceIndex) => Finding[])[] = [signalingFindings, gatheringFindings, iceFailures, captureIceFailures, consentFindings, selectedPairFindings, dtlsFindings, mediaFindings];
 
 /**
  * "Why did it fail?": every rule over one index of the trace. Failures come first, then degradations, each in the

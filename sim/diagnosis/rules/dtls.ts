@@ -71,6 +71,23 @@ export function dtlsFindings(x: TraceIndex): Finding[] {
       // the side that received the alert defers to the one that sent it (its own finding says why)
       const peerExplained = received.length > 0 && [...explained].some((s) => s !== source);
       if (peerExplained) continue;
+      // a client that receives a ClientHello talks to another client: both sides were a=setup:active
+      if (role === 'client' && /client_hello/i.test(last.n.data.reason)) {
+        const other = [...eps].find(([s, st]) => s !== source && st[st.length - 1]!.n.data.role === 'client' && /client_hello/i.test(st[st.length - 1]!.n.data.reason));
+        if (other && other[0] < source) continue; // one finding for the two
+        const hosts = [host, ...(other ? [TraceIndex.host(other[0])] : [])];
+        out.push({
+          cause: 'dtls.both-client',
+          severity: 'failure',
+          subject: hosts.join(' and '),
+          t: last.n.t,
+          text: `${hosts.join(' and ')} ${other ? 'are both DTLS clients' : 'is a DTLS client that got a ClientHello'} (a=setup:active on both sides): each got the other's ClientHello where it waited for a ServerHello and ended the handshake (${last.n.data.reason})`,
+          evidence: evidence([], [last.i, ...sent.map((a) => a.i), ...(other ? [other[1][other[1].length - 1]!.i] : [])]),
+          fix: 'make one side a=setup:active and the other a=setup:passive (RFC 8842 §5.1)',
+          details: [],
+        });
+        continue;
+      }
       const alert = sent[0] ?? received[0];
       const timeout = /timeout|retransmi|gave up/i.test(last.n.data.reason);
       const drops = timeout ? dropGroups(dtlsDrops(x, host)) : [];

@@ -188,3 +188,30 @@ function describeCause(cause: string): string {
       return 'the checks went unanswered';
   }
 }
+
+/**
+ * A capture's ICE checklist (inferred pair notes) in which no pair ever succeeded although checks ran for a while:
+ * each pair's last state, with the error its checks got when one was seen.
+ */
+export function captureIceFailures(x: TraceIndex): Finding[] {
+  if (!x.capture) return [];
+  const last = new Map<string, Indexed<'ice.pair.state'>>();
+  for (const p of x.of('ice.pair.state')) if (p.n.inferred) last.set(p.n.data.pair, p);
+  if (last.size === 0 || [...last.values()].some((p) => p.n.data.state === 'succeeded')) return [];
+  const first = Math.min(...[...last.values()].map((p) => p.n.t));
+  if (x.end - first < 5_000_000) return []; // the capture may simply stop before an answer
+  const pairs = [...last.values()];
+  const errors = pairs.filter((p) => p.n.data.state === 'failed');
+  return [
+    {
+      cause: errors.some((p) => p.n.data.reason.includes('401')) ? 'ice.check-unauthorized' : errors.length ? 'ice.check-error' : 'ice.no-response',
+      severity: 'failure',
+      subject: pairs[0]!.n.data.local,
+      t: x.end,
+      text: `no ICE pair succeeded in the capture: ${pairs.length} pair(s) checked from ${seconds(first)} on, ${errors.length ? `${errors.length} answered with an error` : 'none answered'}`,
+      evidence: evidence(pairs.flatMap((p) => x.hopsOfNote(p.i)), pairs.map((p) => p.i)),
+      fix: errors.length ? 'make the checks use the ice-ufrag/ice-pwd the peer signaled' : 'find what drops the checks between the two addresses (capture on both sides), or give both a TURN server',
+      details: pairs.map((p) => ({ text: `${p.n.data.local} → ${p.n.data.remote}: ${p.n.data.state} (${p.n.data.reason})`, evidence: evidence(x.hopsOfNote(p.i), [p.i]) })),
+    },
+  ];
+}

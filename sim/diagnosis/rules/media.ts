@@ -36,7 +36,10 @@ export function mediaFindings(x: TraceIndex): Finding[] {
   const keyed = (source: string): number[] => x.from('srtp.keyed', source).map((k) => k.i);
   let drops: ReturnType<typeof mediaDrops> | undefined;
   /** Media drops on the way to a host (all of them when the host is not given). */
-  const linkDrops = (host?: string): ReturnType<typeof dropGroups> => dropGroups((drops ??= mediaDrops(x)).filter((d) => host === undefined || d.toHost === undefined || d.toHost === host));
+  // a datagram going to a relay (or an address no peer owns) may be for anyone: it counts for every receiver
+  const peers = new Set(Object.keys(srtp).map((s) => TraceIndex.host(s)));
+  const linkDrops = (host?: string): ReturnType<typeof dropGroups> =>
+    dropGroups((drops ??= mediaDrops(x)).filter((d) => host === undefined || d.toHost === undefined || d.toHost === host || !peers.has(d.toHost)));
   for (const [source, v] of Object.entries(srtp)) {
     const s = obj(v);
     if (!s) continue;
@@ -100,7 +103,7 @@ export function mediaFindings(x: TraceIndex): Finding[] {
       subject: host,
       t: x.end,
       text: `${host} lost ${lost} of ${packets + lost} media packets (${pct}%)${g ? `: ${g.count} RTP/RTCP datagram(s) were dropped ${describeDrop(g.drop)}` : ''}`,
-      evidence: evidence(g?.hops ?? [], []),
+      evidence: evidence(g?.hops ?? [], keyed(source)),
       fix: g ? `fix the loss on link ${g.drop.where}` : 'find where the media is lost',
       details: onLinks.map((d) => ({ text: `${d.count} dropped ${describeDrop(d.drop)}`, evidence: evidence(d.hops, []) })),
     });

@@ -1,0 +1,68 @@
+// The diagnosis over every preset and every kept capture: each failing preset is diagnosed with its cause (and the
+// evidence points at real hops and notes), and a run or capture of a call that worked has no failure finding.
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseScenario } from '../scenario/parse.ts';
+import { listPresets } from '../scenario/presets/index.ts';
+import { runScenario } from '../scenario/run.ts';
+import { analyzeCapture } from '../infer/story.ts';
+import { readCapture } from '../wire/pcap/capture-reader.ts';
+import { CAPTURES_DIR } from '../../test/captures.ts';
+import { diagnose, type Diagnosis } from './diagnose.ts';
+import type { Trace } from '../core/trace.ts';
+
+/** Presets that fail or degrade on purpose, and the causes (with their subject) the diagnosis must name. */
+const EXPECTED: Readonly<Record<string, readonly string[]>> = {
+  'dtls-mitm-fingerprint-mismatch': ['failure dtls.fingerprint-mismatch alice'],
+  'fail-turn-wrong-password': ['failure turn.auth alice', 'failure turn.auth bob', 'failure ice.nat-mapping alice', 'failure ice.nat-mapping bob'],
+  'fail-udp-blocked-no-tcp-turn': ['failure stun.udp-blocked alice', 'failure turn.udp-blocked alice', 'failure ice.firewall alice', 'failure ice.firewall bob'],
+  'fail-symmetric-no-turn': ['failure ice.nat-mapping alice', 'failure ice.nat-mapping bob'],
+  'fail-dtls-both-active': ['failure dtls.both-client alice and bob'],
+  'fail-dtls-both-passive': ['failure dtls.both-server alice and bob'],
+  'ice-consent-restart': ['degradation ice.consent-lost alice', 'degradation ice.consent-lost bob'],
+  'dtls-lossy-retransmit': ['degradation media.loss alice', 'degradation media.loss bob'],
+  'call-lossy': ['degradation ice.relay-selected alice', 'degradation ice.relay-selected bob', 'degradation media.loss alice', 'degradation media.loss bob'],
+};
+
+function causes(d: Diagnosis): string[] {
+  return d.findings.map((f) => `${f.severity} ${f.cause} ${f.subject}`).sort();
+}
+
+function evidenceIsReal(d: Diagnosis, trace: Pick<Trace, 'hops' | 'notes'>, hops: number): void {
+  for (const f of d.findings) {
+    expect(f.evidence.hops.length + f.evidence.notes.length, `${f.cause} rests on something`).toBeGreaterThan(0);
+    for (const e of [f.evidence, ...f.details.map((x) => x.evidence)]) {
+      for (const h of e.hops) expect(h).toBeLessThan(hops);
+      for (const n of e.notes) expect(trace.notes[n]).toBeDefined();
+    }
+  }
+}
+
+describe('diagnosis of every preset', () => {
+  for (const p of listPresets()) {
+    it(`${p.name}: ${EXPECTED[p.name] ? 'names its causes' : 'finds no failure'}`, () => {
+      const r = runScenario(parseScenario(p.build()));
+      const d = diagnose(r.trace);
+      evidenceIsReal(d, r.trace, r.trace.hops.length);
+      const want = EXPECTED[p.name];
+      if (want) expect(causes(d)).toEqual([...want].sort());
+      else expect(d.findings.filter((f) => f.severity === 'failure').map((f) => f.text)).toEqual([]);
+    }, 600_000);
+  }
+});
+
+describe('diagnosis of every kept capture', () => {
+  for (const dir of readdirSync(CAPTURES_DIR, { withFileTypes: true })) {
+    if (!dir.isDirectory()) continue;
+    const files = readdirSync(CAPTURES_DIR + dir.name, { recursive: true, encoding: 'utf8' }).filter((f) => /\.pcapng?$/.test(f));
+    for (const f of files) {
+      it(`${dir.name}/${f}: a call that worked, no failure`, () => {
+        const capture = readCapture(new Uint8Array(readFileSync(`${CAPTURES_DIR}${dir.name}/${f}`)));
+        const story = analyzeCapture(capture);
+        const d = diagnose({ meta: { source: 'capture' }, nodes: [], links: [], hops: [], notes: story.notes });
+        evidenceIsReal(d, { hops: [], notes: story.notes }, story.packets.length);
+        expect(d.findings.filter((x) => x.severity === 'failure').map((x) => x.text)).toEqual([]);
+      }, 600_000);
+    }
+  }
+});
