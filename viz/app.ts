@@ -92,7 +92,8 @@ export class App {
     this.detail = new PacketDetail($('detail'));
     this.topology = new TopologyPanel($('topology'));
     this.panels = new StatePanels($('panels'));
-    this.diagnosis = new DiagnosisPanel($('panels'), {
+    // first in the state pane, above the topology: on a failed run it is what to read first
+    this.diagnosis = new DiagnosisPanel($('topology').parentElement ?? $('panels'), {
       selectHop: (i) => {
         this.select(i, true);
         this.ladder.frame(i);

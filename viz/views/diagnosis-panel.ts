@@ -72,8 +72,13 @@ export class DiagnosisPanel {
         el('div', { class: 'finding-text' }, x.text),
         this.evidence(x.evidence),
       );
-      for (const d of x.details.slice(0, 12)) li.append(el('div', { class: 'finding-detail muted' }, `– ${d.text} `, this.evidence(d.evidence)));
       li.append(el('div', { class: 'finding-fix' }, el('strong', {}, 'fix: '), x.fix));
+      if (x.details.length) {
+        // one line per pair (or drop group): folded, the finding and its fix stay in view
+        const more = el('details', { class: 'finding-details' }, el('summary', {}, `${x.details.length} detail(s)`));
+        for (const d of x.details.slice(0, 20)) more.append(el('div', { class: 'finding-detail muted' }, `– ${d.text} `, this.evidence(d.evidence)));
+        li.append(more);
+      }
       ul.append(li);
     }
     this.root.append(ul);
@@ -81,16 +86,19 @@ export class DiagnosisPanel {
 
   private evidence(e: Evidence): HTMLElement {
     const box = el('span', { class: 'evidence' });
-    for (const h of e.hops.slice(0, 10)) {
+    const shown = 6;
+    for (const h of e.hops.slice(0, shown)) {
       const b = el('button', { type: 'button', class: 'evidence-hop', title: `select hop #${h} on the ladder` }, `hop #${h}`);
       b.addEventListener('click', () => this.actions.selectHop(h));
       box.append(b);
     }
-    for (const n of e.notes.slice(0, 10)) {
+    if (e.hops.length > shown) box.append(el('span', { class: 'muted' }, `+${e.hops.length - shown} hops `));
+    for (const n of e.notes.slice(0, shown)) {
       const b = el('button', { type: 'button', class: 'evidence-note', title: `go to note #${n}` }, `note #${n}`);
       b.addEventListener('click', () => this.actions.showNote(n));
       box.append(b);
     }
+    if (e.notes.length > shown) box.append(el('span', { class: 'muted' }, `+${e.notes.length - shown} notes`));
     return box;
   }
 }
