@@ -58,6 +58,10 @@ export interface ChromiumCallOptions {
   readonly seed?: number;
   /** Gives up after this long (ms) in any one wait. */
   readonly waitMs?: number;
+  /** Changes our answer before Chromium gets it (a wrong a=fingerprint, to capture a failing call). */
+  readonly mungeAnswer?: (sdp: string) => string;
+  /** The call is meant to fail: wait until Chromium or our peer says failed (or the wait ends), then stop without media. */
+  readonly expectFailure?: boolean;
 }
 
 export interface ChromiumCallResult {
@@ -128,21 +132,24 @@ export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCall
     peer.handleSignal(bridge.now(), 'chromium', jsep({ type: 'offer', sdp: offer }));
     bridge.pump();
     await bridge.until(() => signals.some((s) => s.type === 'answer'), waitMs, 'our answer');
-    const answer = (signals.find((s) => s.type === 'answer') as { sdp: string }).sdp;
+    const ourAnswer = (signals.find((s) => s.type === 'answer') as { sdp: string }).sdp;
+    const answer = o.mungeAnswer ? o.mungeAnswer(ourAnswer) : ourAnswer;
     await within(page.evaluate((sdp) => (window as unknown as { call: { answer(s: string): Promise<void> } }).call.answer(sdp), answer), waitMs, 'Chromium to take our answer');
     type PageState = ChromiumCallResult['pageState'];
     const pageState = () => within(page.evaluate(() => (window as unknown as { call: { state(): PageState } }).call.state()), waitMs, 'the page state');
     const end = performance.now() + waitMs;
     for (;;) {
       const s = await pageState();
-      if (peer.state === 'connected' && s.connection === 'connected') break;
+      if (o.expectFailure && (s.connection === 'failed' || s.dtls === 'failed' || peer.state === 'failed')) break;
+      if (o.expectFailure && performance.now() > end) break;
+      if (!o.expectFailure && peer.state === 'connected' && s.connection === 'connected') break;
       if (bridge.errors.length > 0) throw bridge.errors[0]!;
       if (s.connection === 'failed' || peer.state === 'failed' || performance.now() > end) {
         throw new Error(`not connected: Chromium ${JSON.stringify(s)}, ours ${peer.state}\n${notes.map((n) => n.text).join('\n')}`);
       }
       await sleep(50);
     }
-    await sleep(o.mediaMs);
+    await sleep(o.expectFailure ? 1000 : o.mediaMs); // a failing call: let the alerts and retransmissions land
     const stats = await within(page.evaluate(() => (window as unknown as { call: { stats(): Promise<Record<string, Record<string, JsonValue>>> } }).call.stats()), waitMs, 'getStats()');
     const finalState = await pageState();
     const summary = peer.summary();

@@ -1,3 +1,4 @@
+import { captureFindings } from './rules/capture.ts';
 import { consentFindings } from './rules/consent.ts';
 import { dtlsFindings } from './rules/dtls.ts';
 import { gatheringFindings } from './rules/gathering.ts';
@@ -9,7 +10,7 @@ import { TraceIndex } from './trace-index.ts';
 import type { Diagnosis, DiagnosisInput, Finding } from './types.ts';
 
 /** The rules, in the order their findings read best: what stopped the call before what it cost. */
-const RULES: readonly ((x: TraceIndex) => Finding[])[] = [signalingFindings, gatheringFindings, iceFailures, captureIceFailures, consentFindings, selectedPairFindings, dtlsFindings, mediaFindings];
+const RULES: readonly ((x: TraceIndex) => Finding[])[] = [signalingFindings, gatheringFindings, iceFailures, captureIceFailures, consentFindings, selectedPairFindings, dtlsFindings, captureFindings, mediaFindings];
 
 /**
  * "Why did it fail?": every rule over one index of the trace. Failures come first, then degradations, each in the

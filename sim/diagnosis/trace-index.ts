@@ -4,6 +4,7 @@ import { typedNotes, type AnyNote, type AnyNoteKind, type NoteOf } from '../note
 import { peekUdpDatagram } from '../wire/ip/udp-datagram.ts';
 import type { NatDetails } from '../net/nat/notes.ts';
 import type { DiagnosisInput, Evidence } from './types.ts';
+import type { CaptureFacts } from './capture-facts.ts';
 
 /** A note of one kind with its index in the trace. */
 export interface Indexed<K extends AnyNoteKind> {
@@ -30,6 +31,8 @@ export class TraceIndex {
   readonly links: readonly TopologyLink[];
   /** The run's summary (a simulated run attaches it; a capture has none). */
   readonly summary: { readonly [key: string]: JsonValue } | undefined;
+  /** A capture's alerts and error responses, when collected. */
+  readonly captureFacts: CaptureFacts | undefined;
   /** The last moment the trace shows. */
   readonly end: Micros;
   private readonly kinds = new Map<string, number[]>();
@@ -44,6 +47,7 @@ export class TraceIndex {
     this.nodes = input.nodes;
     this.links = input.links;
     this.summary = input.meta.summary;
+    this.captureFacts = input.capture;
     let end = 0;
     this.notes.forEach((n, i) => {
       let list = this.kinds.get(n.kind);

@@ -1,5 +1,6 @@
 import type { Hop, Note, TopologyLink, TopologyNode, TraceMeta } from '../core/trace.ts';
 import type { Micros } from '../core/time.ts';
+import type { CaptureFacts } from './capture-facts.ts';
 
 /** A failure stopped the call (or a part of it); a degradation let it go on worse than it could have. */
 export type Severity = 'failure' | 'degradation';
@@ -39,6 +40,8 @@ export interface DiagnosisInput {
    */
   readonly hops: readonly Hop[];
   readonly notes: readonly Note[];
+  /** A capture's alerts and error responses (capture-facts.ts), when the pass collected them. */
+  readonly capture?: CaptureFacts;
 }
 
 export interface Diagnosis {

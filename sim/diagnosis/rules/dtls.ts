@@ -154,8 +154,8 @@ export function dtlsFindings(x: TraceIndex): Finding[] {
       });
     }
   }
-  // a capture's handshakes that ended in an alert
-  for (const s of x.of('dtls.state')) {
+  // a capture's handshakes that ended in an alert, when its alerts were not collected (capture.ts reads those)
+  for (const s of x.captureFacts ? [] : x.of('dtls.state')) {
     if (!s.n.inferred || s.n.data.progress !== 'alert') continue;
     if (x.of('dtls.fingerprint.mismatch').some((m) => m.n.inferred)) continue;
     out.push({
