@@ -29,8 +29,8 @@ export const CHROMIUM_ARGS = [
 /** The page: an offerer with fake audio and video; `window.call` is driven from Node step by step. */
 const PAGE = `<!doctype html><meta charset="utf-8"><title>rtclab call</title><script>
 window.call = {
-  async offer() {
-    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+  async offer(config) {
+    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', ...(config || {}) });
     window.pc = pc;
     pc.ontrack = () => {};
     const s = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240, frameRate: 15 } });
@@ -62,6 +62,10 @@ export interface ChromiumCallOptions {
   readonly mungeAnswer?: (sdp: string) => string;
   /** The call is meant to fail: wait until Chromium or our peer says failed (or the wait ends), then stop without media. */
   readonly expectFailure?: boolean;
+  /** More RTCConfiguration for Chromium's peer connection (iceServers, iceTransportPolicy). */
+  readonly rtcConfiguration?: { readonly [key: string]: JsonValue };
+  /** UDP ports captured beside ours (a TURN server's). */
+  readonly captureAlsoPorts?: readonly number[];
 }
 
 export interface ChromiumCallResult {
@@ -115,7 +119,7 @@ export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCall
   try {
     const ours = await bridge.bind('127.0.0.1', 0);
     peer.addLocalAddress(ours);
-    if (o.captureFile) tshark = await startLiveCapture(o.captureFile, `udp port ${ours.port}`, waitMs);
+    if (o.captureFile) tshark = await startLiveCapture(o.captureFile, [ours.port, ...(o.captureAlsoPorts ?? [])].map((p) => `udp port ${p}`).join(' or '), waitMs);
     server = createServer((_q, r) => {
       r.writeHead(200, { 'content-type': 'text/html' });
       r.end(PAGE);
@@ -128,7 +132,9 @@ export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCall
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
     await page.goto(`http://127.0.0.1:${addr.port}/`, { timeout: waitMs });
-    const offer = await within(page.evaluate(() => (window as unknown as { call: { offer(): Promise<string> } }).call.offer()), waitMs, 'Chromium\'s offer');
+    // the configuration crosses into the page as JSON text (playwright's argument types recurse too deep on JsonValue)
+    const config = JSON.stringify(o.rtcConfiguration ?? {});
+    const offer = await within(page.evaluate((c: string) => (window as unknown as { call: { offer(c: unknown): Promise<string> } }).call.offer(JSON.parse(c)), config), waitMs, 'Chromium\'s offer');
     peer.handleSignal(bridge.now(), 'chromium', jsep({ type: 'offer', sdp: offer }));
     bridge.pump();
     await bridge.until(() => signals.some((s) => s.type === 'answer'), waitMs, 'our answer');

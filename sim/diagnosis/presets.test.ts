@@ -78,6 +78,8 @@ describe('diagnosis of matrix cells', () => {
 const FAILED_CAPTURES: Readonly<Record<string, readonly string[]>> = {
   // Chromium got our answer with a wrong a=fingerprint: as DTLS server it refuses our certificate (packet 21)
   'chromium-fingerprint-mismatch/chromium-fingerprint-mismatch.pcapng': ['failure dtls.certificate-rejected 192.0.2.2:50549'],
+  // Chromium given coturn with a wrong password: each interface's authenticated Allocate refused with 401 again
+  'chromium-turn-wrong-password/chromium-turn-wrong-password.pcapng': ['failure turn.auth 127.0.0.1:34258', 'failure turn.auth 192.0.2.2:36767'],
 };
 
 describe('diagnosis of every kept capture', () => {
