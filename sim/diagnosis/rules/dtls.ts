@@ -73,6 +73,7 @@ export function dtlsFindings(x: TraceIndex): Finding[] {
       if (peerExplained) continue;
       // a client that receives a ClientHello talks to another client: both sides were a=setup:active
       if (role === 'client' && /client_hello/i.test(last.n.data.reason)) {
+        if (x.of('peer.dtls-role').filter((r) => r.n.data.role === 'client').length >= 2) continue; // signaling.ts told the a=setup mismatch
         const other = [...eps].find(([s, st]) => s !== source && st[st.length - 1]!.n.data.role === 'client' && /client_hello/i.test(st[st.length - 1]!.n.data.reason));
         if (other && other[0] < source) continue; // one finding for the two
         const hosts = [host, ...(other ? [TraceIndex.host(other[0])] : [])];

@@ -135,6 +135,7 @@ export function iceFailures(x: TraceIndex): Finding[] {
     const all = [...lastPairs(x, a).values()];
     if (all.length === 0) continue; // no candidates, no pairs: signaling.ts says why
     const pairs = all.filter((p) => p.n.data.state !== 'succeeded');
+    if (pairs.length === 0) continue; // every pair worked: what failed is not ICE's checks (consent.ts, dtls.ts)
     const verdicts = pairs.map((p) => pairVerdict(x, a, p));
     const ranked = [...verdicts].sort((u, v) => rank(u.cause) - rank(v.cause));
     const top = ranked[0];
@@ -143,16 +144,16 @@ export function iceFailures(x: TraceIndex): Finding[] {
     if (relay) fixes.push(relay);
     const failed = lastState.n.data.state === 'failed';
     const head = failed
-      ? `${a.host}'s ICE failed at ${seconds(lastState.n.t)}: ${pairs.length === 0 ? 'no candidate pair could be formed' : `all ${pairs.length} candidate pair(s) failed`}`
+      ? `${a.host}'s ICE failed at ${seconds(lastState.n.t)}: ${pairs.length === all.length ? `all ${pairs.length} candidate pair(s) failed` : `${pairs.length} of ${all.length} candidate pair(s) failed`}`
       : `${a.host}'s ICE never connected: still ${a.final} when the trace ends at ${seconds(x.end)}, no pair succeeded`;
     out.push({
-      cause: pairs.length === 0 ? 'ice.no-pairs' : (top?.cause ?? 'ice.no-response'),
+      cause: top?.cause ?? 'ice.no-response',
       severity: 'failure',
       subject: a.host,
       t: failed ? lastState.n.t : x.end,
       text: top && top.cause !== 'ice.unroutable' ? `${head}; ${describeCause(top.cause)}` : head,
       evidence: mergeEvidence(evidence([], [lastState.i]), ...(top ? [top.evidence] : [])),
-      fix: fixes.length ? fixes.join(', or ') : pairs.length === 0 ? `signal ${a.host} the peer's candidates` : 'give both peers a TURN server',
+      fix: fixes.length ? fixes.join(', or ') : 'give both peers a TURN server',
       details: verdicts.map((v) => ({ text: v.text, evidence: v.evidence })),
     });
   }
