@@ -122,8 +122,10 @@ function dissectSctp(c: DtlsContent): { layers: Layer[]; label: string } | undef
   const summary = `SCTP ${p.srcPort} → ${p.dstPort}: ${names.join('; ')}`;
   layers.push({ protocol: 'SCTP', offset: span.offset, length: span.length, plaintext: pt, summary, fields: d.fields, problems, value: { packet: p, retransmitted, sender: c.sender } });
   layers.push(...extra);
-  const kinds = [...new Set(p.chunks.map((ch) => (ch.kind === 'other' ? chunkTypeName(ch.type) : ch.kind)))];
-  return { layers, label: `SCTP ${kinds.join(', ')}` };
+  // the DTLS layer's label: the control chunks by name, then each whole message (or the DATA chunks when none completed)
+  const control = [...new Set(p.chunks.filter((ch) => ch.kind !== 'DATA').map((ch) => (ch.kind === 'other' ? chunkTypeName(ch.type) : ch.kind)))];
+  const data = extra.length ? extra.map((l) => l.summary) : p.chunks.some((ch) => ch.kind === 'DATA') ? [`DATA${retransmitted.length ? ' (retransmission)' : ''}`] : [];
+  return { layers, label: `SCTP ${[...control, ...data].join(', ')}` };
 }
 
 /** The layer of a whole message: DCEP (PPID 50) or a user message (51, 53, 56, 57), else none. */
