@@ -18,6 +18,7 @@ import { encodeIPv4 } from '../wire/ip/ipv4.ts';
 import { writePcap } from '../wire/pcap/pcap-writer.ts';
 import { tsharkAvailable } from '../../test/support/tshark.ts';
 import { Dissector } from './dissector.ts';
+import { analyzeCapture } from '../infer/story.ts';
 import type { DissectedPacket, Layer, LayerOf } from './types.ts';
 
 interface Run {
@@ -85,6 +86,28 @@ describe('the dissector reads data channels inside decrypted DTLS (datachannel-p
     expect(cursor).toHaveLength(5);
     expect(cursor.every((m) => m.unordered && m.kind === 'binary' && m.bytes.length === 8)).toBe(true);
     expect(layersOf(r, 'DATACHANNEL').find((m) => m.layer.value?.label === 'cursor')?.layer.summary).toBe('data channel "cursor" (stream 3): binary 8 bytes: 00 01 02 03 04 05 06 07');
+  });
+});
+
+describe('inference from the capture', () => {
+  it('notes each channel opened (label, type, protocol, opener) and counts messages per direction as the run did', () => {
+    const res = runScenario(parseScenario(findPreset('datachannel-p2p')!.build()));
+    const story = analyzeCapture(readCapture(writePcapng(res.trace)), { keyLog: traceKeyLog(res.trace) });
+    const opened = story.notes.filter((n) => n.kind === 'datachannel.open').map((n) => n.text);
+    expect(opened).toEqual([
+      'data channel "chat" opened by 203.0.113.10:54635 on stream 1: DATA_CHANNEL_RELIABLE (reliable, ordered), protocol "text"',
+      'data channel "cursor" opened by 203.0.113.10:54635 on stream 3: DATA_CHANNEL_RELIABLE_UNORDERED (reliable, unordered)',
+    ]);
+    const counted = story.notes.filter((n) => n.kind === 'datachannel.messages').map((n) => n.data as { label: string | null; from: string; messages: number; bytes: number });
+    // the run's own counts (summary.datachannels): what each side sent on each channel
+    const dc = res.summary.datachannels as Record<string, { channels: { label: string; messagesSent: number; bytesSent: number }[] }>;
+    const alice = '203.0.113.10:54635';
+    for (const [who, addr] of [['alice/webrtc-peer', alice], ['bob/webrtc-peer', '203.0.113.20:60623']] as const) {
+      for (const c of dc[who]!.channels.filter((x) => x.messagesSent > 0)) {
+        const seen = counted.find((x) => x.from === addr && (x.label ?? 'files') === c.label);
+        expect({ label: c.label, messages: seen?.messages, bytes: seen?.bytes }).toEqual({ label: c.label, messages: c.messagesSent, bytes: c.bytesSent });
+      }
+    }
   });
 });
 
