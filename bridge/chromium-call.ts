@@ -12,6 +12,8 @@ import type { JsonValue } from '../sim/core/trace.ts';
 import { generateDtlsIdentity } from '../sim/dtls/identity.ts';
 import { WebRtcPeer } from '../sim/peer/webrtc-peer.ts';
 import type { JsepMessage } from '../sim/signaling/jsep.ts';
+import type { DataChannelAction } from '../sim/sctp/datachannels.ts';
+import { MS } from '../sim/core/time.ts';
 import { jsep } from '../sim/signaling/message.ts';
 import { startLiveCapture, stopLiveCapture } from '../test/support/live-capture.ts';
 import { UdpBridge, type BridgeNote } from './udp-bridge.ts';
@@ -28,11 +30,25 @@ export const CHROMIUM_ARGS = [
 
 /** The page: an offerer with fake audio and video; `window.call` is driven from Node step by step. */
 const PAGE = `<!doctype html><meta charset="utf-8"><title>rtclab call</title><script>
+window.channels = [];
+function watch(ch, sendCount) {
+  const c = { label: ch.label, id: null, ordered: ch.ordered, maxRetransmits: ch.maxRetransmits, protocol: ch.protocol, received: [], opened: false };
+  window.channels.push(c);
+  ch.binaryType = 'arraybuffer';
+  ch.onmessage = (e) => c.received.push(typeof e.data === 'string' ? e.data : '<' + e.data.byteLength + ' bytes>');
+  const send = () => { c.opened = true; c.id = ch.id; for (let i = 1; i <= sendCount; i++) ch.send('chromium says ' + i + ' on ' + ch.label); };
+  if (ch.readyState === 'open') send(); else ch.onopen = send;
+}
 window.call = {
-  async offer(config) {
+  async offer(config, dataChannels) {
     const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', ...(config || {}) });
     window.pc = pc;
     pc.ontrack = () => {};
+    if (dataChannels) {
+      // a channel Chromium opens (DCEP from the DTLS server: odd stream), and any we open, each answered with 2 messages
+      watch(pc.createDataChannel('from-chromium', { protocol: 'chat' }), 3);
+      pc.ondatachannel = (e) => watch(e.channel, 2);
+    }
     const s = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240, frameRate: 15 } });
     window.stream = s;
     for (const t of s.getTracks()) pc.addTrack(t, s);
@@ -45,6 +61,7 @@ window.call = {
   },
   async answer(sdp) { await window.pc.setRemoteDescription({ type: 'answer', sdp }); },
   state() { const pc = window.pc; return { connection: pc.connectionState, ice: pc.iceConnectionState, dtls: pc.getSenders()[0]?.transport?.state ?? null }; },
+  channels() { return window.channels.map((c) => ({ ...c, received: [...c.received] })); },
   async stats() { const r = await window.pc.getStats(); const o = {}; r.forEach((v) => { o[v.id] = v; }); return o; },
   close() { window.stream?.getTracks().forEach((t) => t.stop()); window.pc?.close(); },
 };
@@ -66,6 +83,22 @@ export interface ChromiumCallOptions {
   readonly rtcConfiguration?: { readonly [key: string]: JsonValue };
   /** UDP ports captured beside ours (a TURN server's). */
   readonly captureAlsoPorts?: readonly number[];
+  /**
+   * Data channels both ways: Chromium opens "from-chromium" (protocol "chat") and sends 3 messages; we open
+   * "from-rtclab" and send 3, and send 2 on Chromium's; Chromium answers 2 on ours.
+   */
+  readonly dataChannels?: boolean;
+}
+
+/** What the page saw of a data channel. */
+export interface PageChannel {
+  readonly label: string;
+  readonly id: number | null;
+  readonly ordered: boolean;
+  readonly maxRetransmits: number | null;
+  readonly protocol: string;
+  readonly received: readonly string[];
+  readonly opened: boolean;
 }
 
 export interface ChromiumCallResult {
@@ -84,6 +117,9 @@ export interface ChromiumCallResult {
   readonly agentRole: string;
   /** The SSRCs our peer sent (a=ssrc in our answer). */
   readonly ourStreams: WebRtcPeer['localStreams'];
+  /** With `dataChannels`: the page's channels, and ours (label → messages received). */
+  readonly pageChannels: readonly PageChannel[];
+  readonly ourChannels: readonly { readonly label: string; readonly streamId: number; readonly state: string; readonly received: readonly string[] }[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -102,7 +138,16 @@ async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCallResult> {
   const waitMs = o.waitMs ?? 15_000;
   const rng = Rng.fromSeed(o.seed ?? 7);
-  const peer = new WebRtcPeer({ name: 'rtclab', rng: rng.fork('peer'), identity: generateDtlsIdentity(rng.fork('identity'), 'rtclab'), offerer: false, trickle: false, media: { audio: true, video: true } });
+  const schedule: DataChannelAction[] = [
+    { at: 0, do: 'open', label: 'from-rtclab', protocol: 'json' },
+    { at: 0, do: 'send', label: 'from-rtclab', text: 'rtclab says {n} on from-rtclab', count: 3, every: 20 * MS },
+    { at: 0, do: 'send', label: 'from-chromium', text: 'rtclab says {n} on from-chromium', count: 2, every: 20 * MS },
+  ];
+  const peer = new WebRtcPeer({
+    name: 'rtclab', rng: rng.fork('peer'), identity: generateDtlsIdentity(rng.fork('identity'), 'rtclab'), offerer: false, trickle: false, media: { audio: true, video: true },
+    // the bridge's clock starts at 0 when it binds: a schedule at 0 runs as soon as SCTP is up
+    ...(o.dataChannels ? { dataChannels: { schedule } } : {}),
+  });
   const notes: BridgeNote[] = [];
   const keyLog: string[] = [];
   const signals: JsepMessage[] = [];
@@ -134,7 +179,7 @@ export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCall
     await page.goto(`http://127.0.0.1:${addr.port}/`, { timeout: waitMs });
     // the configuration crosses into the page as JSON text (playwright's argument types recurse too deep on JsonValue)
     const config = JSON.stringify(o.rtcConfiguration ?? {});
-    const offer = await within(page.evaluate((c: string) => (window as unknown as { call: { offer(c: unknown): Promise<string> } }).call.offer(JSON.parse(c)), config), waitMs, 'Chromium\'s offer');
+    const offer = await within(page.evaluate(([c, dc]: [string, boolean]) => (window as unknown as { call: { offer(c: unknown, dc: boolean): Promise<string> } }).call.offer(JSON.parse(c), dc), [config, o.dataChannels ?? false] as [string, boolean]), waitMs, 'Chromium\'s offer');
     peer.handleSignal(bridge.now(), 'chromium', jsep({ type: 'offer', sdp: offer }));
     bridge.pump();
     await bridge.until(() => signals.some((s) => s.type === 'answer'), waitMs, 'our answer');
@@ -156,6 +201,8 @@ export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCall
       await sleep(50);
     }
     await sleep(o.expectFailure ? 1000 : o.mediaMs); // a failing call: let the alerts and retransmissions land
+    const pageChannels = o.dataChannels ? await within(page.evaluate(() => (window as unknown as { call: { channels(): PageChannel[] } }).call.channels()), waitMs, 'the page channels') : [];
+    const ourChannels = [...(peer.transport.dataChannels?.channels.values() ?? [])].map((c) => ({ label: c.label, streamId: c.streamId, state: c.state, received: [...c.received] }));
     const stats = await within(page.evaluate(() => (window as unknown as { call: { stats(): Promise<Record<string, Record<string, JsonValue>>> } }).call.stats()), waitMs, 'getStats()');
     const finalState = await pageState();
     const summary = peer.summary();
@@ -164,7 +211,7 @@ export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCall
     return {
       browserVersion: context.browser()?.version() ?? spawnSync(CHROMIUM, ['--version']).stdout.toString().trim(),
       offer, answer, ourAddress: ours, pageState: finalState, stats, summary, notes, keyLog: keyLog.map((l) => `${l}\n`).join(''), pageErrors,
-      agentRole: peer.agent.controlling ? 'controlling' : 'controlled', ourStreams: peer.localStreams,
+      agentRole: peer.agent.controlling ? 'controlling' : 'controlled', ourStreams: peer.localStreams, pageChannels, ourChannels,
     };
   } finally {
     bridge.close();

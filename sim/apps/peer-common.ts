@@ -5,7 +5,8 @@ import type { TurnServerConfig } from '../ice/agent.ts';
 import { WebRtcPeer } from '../peer/webrtc-peer.ts';
 import { bool, custom, duration, integer, list, number, object, oneOf, optional, parseFields, required, text, transport, withDefault, type FieldType } from '../schema/fields.ts';
 import type { Obj, SummaryPart } from './app-kind.ts';
-import { DTLS_SECTION, ICE_SECTION, MEDIA_SECTION, PEER_SECTION, SRTP_SECTION } from './sections.ts';
+import { DATACHANNELS_SECTION, DTLS_SECTION, ICE_SECTION, MEDIA_SECTION, PEER_SECTION, SRTP_SECTION } from './sections.ts';
+import type { DataChannelAction } from '../sctp/datachannels.ts';
 import type { World } from './world.ts';
 
 /** What the browser-like app kinds share: webrtc-peer and sfu-client (ICE servers, DTLS options, media, summary). */
@@ -93,12 +94,13 @@ export interface PeerCommon {
 }
 
 /** A WebRtcPeer built from common options (webrtc-peer and sfu-client). */
-export function makePeer(world: World, source: string, host: string, spec: PeerCommon & { readonly lite?: boolean }, offerer: boolean, autoStart = true, signalingPeer?: string): WebRtcPeer {
+export function makePeer(world: World, source: string, host: string, spec: PeerCommon & { readonly lite?: boolean; readonly dataChannels?: readonly DataChannelAction[] }, offerer: boolean, autoStart = true, signalingPeer?: string): WebRtcPeer {
   return new WebRtcPeer({
     name: host, rng: world.rng(source), identity: world.identity(host), offerer, autoStart, startAt: spec.startAt, ...(signalingPeer !== undefined ? { signalingPeer } : {}),
     stunServers: spec.stun, turnServers: spec.turn, trickle: spec.trickle, ...(spec.lite ? { lite: true } : {}),
     media: { audio: spec.media.audio, video: spec.media.video === false ? false : spec.media.video },
     ...(spec.srtpProfiles ? { srtpProfiles: spec.srtpProfiles } : {}), ...(spec.curves ? { curves: spec.curves } : {}), ...(spec.mtu !== undefined ? { mtu: spec.mtu } : {}),
+    ...(spec.dataChannels ? { dataChannels: { schedule: spec.dataChannels } } : {}),
   });
 }
 
@@ -115,7 +117,7 @@ export function peerIceSummary(p: WebRtcPeer): Obj {
 }
 
 /** The sections a browser-like peer adds to. */
-export const PEER_SECTIONS = [ICE_SECTION, PEER_SECTION, DTLS_SECTION, SRTP_SECTION, MEDIA_SECTION] as const;
+export const PEER_SECTIONS = [ICE_SECTION, PEER_SECTION, DTLS_SECTION, SRTP_SECTION, MEDIA_SECTION, DATACHANNELS_SECTION] as const;
 
 /** `summary.ice[host]`, `summary.peer`, `summary.dtls`, `summary.srtp`, `summary.media` (keyed by app source). */
 export function peerSummaryParts(p: WebRtcPeer, host: string, source: string): SummaryPart[] {
@@ -126,8 +128,9 @@ export function peerSummaryParts(p: WebRtcPeer, host: string, source: string): S
     ...(s.dtls ? [{ section: DTLS_SECTION, key: source, value: s.dtls }] : []),
     { section: SRTP_SECTION, key: source, value: s.srtp },
     { section: MEDIA_SECTION, key: source, value: s.media },
+    ...(s.dataChannels ? [{ section: DATACHANNELS_SECTION, key: source, value: s.dataChannels }] : []),
   ];
 }
 
-/** The note kinds a browser-like peer emits: its own, its ICE agent's (with STUN and TURN), DTLS, SRTP, the signaling hub's (and, on the wire, its HTTP and WebSocket client's). */
-export const PEER_NOTES = ['peer.*', 'ice.*', 'stun.*', 'turn.*', 'dtls.*', 'srtp.*', 'signaling.*', 'http.*', 'websocket.*', 'tls.*'];
+/** The note kinds a browser-like peer emits: its own, its ICE agent's (with STUN and TURN), DTLS, SRTP, SCTP and data channels, the signaling hub's (and, on the wire, its HTTP and WebSocket client's). */
+export const PEER_NOTES = ['peer.*', 'ice.*', 'stun.*', 'turn.*', 'dtls.*', 'srtp.*', 'signaling.*', 'http.*', 'websocket.*', 'tls.*', 'sctp.*', 'datachannel.*'];

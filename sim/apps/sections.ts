@@ -66,6 +66,19 @@ export const MEDIA_SECTION: SummarySection = {
   },
 };
 
+/** `summary.datachannels[source]`: a peer's SCTP association and its data channels with their message counts. */
+export const DATACHANNELS_SECTION: SummarySection = {
+  name: 'datachannels',
+  keyed: true,
+  lines(who, x) {
+    const out = [`  SCTP ${who}: ${String(x.state)}, ${String(x.dataChannelsOpened)} channel(s) opened, ${String(x.retransmissions)} retransmissions, ${String(x.abandoned)} message(s) abandoned`];
+    for (const c of (x.channels as Obj[] | undefined) ?? []) {
+      out.push(`    channel "${String(c.label)}" (stream ${String(c.streamId)}, ${c.ordered ? 'ordered' : 'unordered'}${c.maxRetransmits !== null ? `, max ${String(c.maxRetransmits)} retransmits` : ''}${c.maxPacketLifeTime !== null ? `, max ${String(c.maxPacketLifeTime)} ms` : ''}): ${String(c.state)}, ${String(c.messagesSent)} sent, ${String(c.messagesReceived)} received`);
+    }
+    return out;
+  },
+};
+
 /** `summary.sfu[source]`: an SFU's rooms, transports and forwarded packets. */
 export const SFU_SECTION: SummarySection = { name: 'sfu', keyed: true };
 

@@ -1,7 +1,8 @@
 import type { Micros } from '../core/time.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
 import { WebRtcPeer } from '../peer/webrtc-peer.ts';
-import { bool, duration, hostName, optional, required, withDefault } from '../schema/fields.ts';
+import { bool, duration, hostName, integer, list, mapped, optional, required, text, variants, withDefault } from '../schema/fields.ts';
+import type { DataChannelAction } from '../sctp/datachannels.ts';
 import { defineApp, HOST_FIELD, kindField } from './app-kind.ts';
 import { makePeer, PEER_COMMON_FIELDS, PEER_NOTES, PEER_SECTIONS, peerSummaryParts, type PeerCommon } from './peer-common.ts';
 
@@ -22,7 +23,39 @@ export interface WebRtcPeerAppSpec extends PeerCommon {
   readonly restartIceAt?: Micros;
   /** ICE-lite (RFC 8445 §2.5): only host candidates, no checks of its own, controlled. */
   readonly lite?: boolean;
+  readonly dataChannels?: readonly DataChannelAction[];
 }
+
+const LABEL = required('label', text, 'The channel label.', 'chat');
+
+/** One step of the data channel schedule, by its `do` (W3C createDataChannel, send and close; RFC 8831/8832). */
+export const dataChannelAction = mapped(
+  variants('do', [withDefault('at', duration, 0, '`0`', 'When the action is due (a send waits for its channel to be open).', '1s')], {
+    open: [
+      LABEL,
+      optional('protocol', text, 'The subprotocol (RFC 8832 §5.1).', 'json', '`""`'),
+      optional('ordered', bool, 'In order (false: unordered, RFC 8831 §6.6).', false, '`true`'),
+      optional('maxRetransmits', integer(0, 65535), 'Partial reliability: give a message up after this many retransmissions (RFC 3758).', 0, 'reliable'),
+      optional('maxPacketLifeTime', integer(0, 0xffffffff), 'Partial reliability: give a message up after this many ms.', 500, 'reliable'),
+      optional('negotiated', bool, 'Agreed out of band: no DCEP; both peers open it with the same `id` (RFC 8831 §6.5).', true, '`false`'),
+      optional('id', integer(0, 65534), 'The stream id (a negotiated channel needs one; otherwise by DTLS role, RFC 8832 §6).', 0, 'next even (DTLS client) or odd (server) id'),
+    ],
+    send: [
+      LABEL,
+      optional('text', text, 'A text message (PPID 51); `{n}` is replaced by the message number; `""` sends the empty string (PPID 56).', 'hello {n}', 'none'),
+      optional('bytes', integer(0, 16_777_216), 'A binary message of this size (PPID 53; 0: PPID 57), instead of `text`.', 1000, 'none'),
+      optional('count', integer(1, 100_000), 'How many messages.', 10, '`1`'),
+      optional('every', duration, 'Time between two messages.', '100ms', '`"100ms"`'),
+    ],
+    close: [LABEL],
+  }, {
+    open: 'Creates a data channel: DATA_CHANNEL_OPEN on a new stream (or a negotiated one with no DCEP).',
+    send: 'Sends `count` messages on the open channel of this label (ours or the peer\'s).',
+    close: 'Closes the channel: its outgoing stream is reset and the peer resets its own (RFC 8831 §6.7).',
+  }),
+  // the variant's fields are exactly a DataChannelAction's (sim/sctp/datachannels.ts)
+  (a) => a as unknown as DataChannelAction,
+);
 
 export const webRtcPeerApp = defineApp({
   kind: 'webrtc-peer',
@@ -35,9 +68,10 @@ export const webRtcPeerApp = defineApp({
     withDefault('offerer', bool, false, '`false`', 'The offerer starts at `startAt`; the answerer waits for the offer.', true),
     optional('restartIceAt', duration, 'When to restart ICE (new credentials, new offer).', '8s'),
     withDefault('lite', bool, false, '`false`', 'ICE-lite (RFC 8445 §2.5): host candidates only, no checks of its own, always controlled.', true),
+    optional('dataChannels', list(dataChannelAction), 'Data channels (SCTP over DTLS, RFC 8831): an m=application section and a schedule of channels to open, messages to send and channels to close, each an object with the fields below.', [{ at: '1s', do: 'open', label: 'chat' }, { at: '1s', do: 'send', label: 'chat', text: 'hello {n}', count: 3 }], 'none'),
   ],
-  spec: ({ kind: _k, host, peer, offerer, restartIceAt, lite, ...common }): WebRtcPeerAppSpec => ({
-    kind: 'webrtc-peer', host, peer, offerer, ...common, ...(restartIceAt !== undefined ? { restartIceAt } : {}), ...(lite ? { lite } : {}),
+  spec: ({ kind: _k, host, peer, offerer, restartIceAt, lite, dataChannels, ...common }): WebRtcPeerAppSpec => ({
+    kind: 'webrtc-peer', host, peer, offerer, ...common, ...(restartIceAt !== undefined ? { restartIceAt } : {}), ...(lite ? { lite } : {}), ...(dataChannels ? { dataChannels } : {}),
   }),
   build(world, host, spec: WebRtcPeerAppSpec, ctx) {
     const endpoint = makePeer(world, ctx.source, spec.host, spec, spec.offerer, true, spec.peer);

@@ -2,8 +2,7 @@ import { bytesEqual, toHex } from '../core/encoding.ts';
 import type { Problem } from '../wire/field.ts';
 import type { DissectedRecord } from '../wire/dtls/datagram.ts';
 import type { Dtls13CiphertextRecord, DtlsRecord } from '../wire/dtls/record.ts';
-import type { DtlsRole } from '../wire/dtls/describe.ts';
-import { handshakeLabel } from '../wire/dtls/describe.ts';
+import { handshakeLabel, type DtlsRole } from '../wire/dtls/describe.ts';
 import { findExtension } from '../wire/handshake/extensions.ts';
 import { HandshakeReassembler, type FragmentInput } from '../wire/dtls/fragment.ts';
 import { decodeHandshakeBody, decodeHandshakeFragments } from '../wire/dtls/handshake.ts';
@@ -21,6 +20,7 @@ import { srtpProfile, type SrtpProfile } from '../wire/srtp/profiles.ts';
 import { decodeRtp } from '../wire/rtp/rtp.ts';
 import { decodeRtcp, describe as describeRtcp } from '../wire/rtcp/rtcp.ts';
 import type { KeyStore } from './key-store.ts';
+import { dtlsContentDissector } from './table.ts';
 import type { Layer } from './types.ts';
 import { describeRtp } from './protocols/rtp.ts';
 
@@ -114,12 +114,12 @@ export class DtlsFlow {
         this.progress = c.alert.description === 0 ? 'closed' : 'alert';
       } else if (c.kind === 'encrypted' && d.record.kind === 'dtls12') {
         const out = this.decrypt(src, dst, d.record, packet, notes);
-        if (out.layer) extra.push(out.layer);
+        if (out.layer) extra.push(out.layer, ...(out.more ?? []));
         if (out.label) decrypted.push(out.label);
         if (out.problem) problems.push(out.problem);
       } else if (c.kind === 'encrypted' && d.record.kind === 'dtls13-ciphertext') {
         const out = this.decrypt13(src, dst, d.record, packet, notes);
-        if (out.layer) extra.push(out.layer);
+        if (out.layer) extra.push(out.layer, ...(out.more ?? []));
         if (out.label) decrypted.push(out.label);
         if (out.problem) problems.push(out.problem);
         if (!out.layer && !out.problem) hidden13++;
@@ -256,7 +256,7 @@ export class DtlsFlow {
     rec: DtlsRecord,
     packet: number | undefined,
     notes: string[],
-  ): { layer?: Layer; label?: string; problem?: Problem } {
+  ): { layer?: Layer; more?: readonly Layer[]; label?: string; problem?: Problem } {
     const keys = this.recordKeys(notes);
     const role = this.roleOf(src);
     if (!keys || !role) return {};
@@ -299,11 +299,16 @@ export class DtlsFlow {
       const label = `Alert (${describeAlert(a.value)})`;
       return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label}`, fields: a.fields, problems: a.problems, value: { decrypted: 'alert', alert: a.value } } };
     }
+    const carried = this.content(pt, span, role, packet);
+    if (carried) return carried;
     const label = `${pt.length} bytes of application data`;
-    return {
-      label,
-      layer: { ...base, protocol: 'DATA', summary: `decrypted ${label} (SCTP, for a data channel)`, fields: [{ name: 'application data', offset: 0, length: pt.length }], problems: [], value: pt },
-    };
+    return { label, layer: { ...base, protocol: 'DATA', summary: `decrypted ${label} (SCTP, for a data channel)`, fields: [{ name: 'application data', offset: 0, length: pt.length }], problems: [], value: pt } };
+  }
+
+  /** Application data handed to the `dtls.content` table (SCTP, RFC 8261): the first layer stands for the record. */
+  private content(pt: Uint8Array, span: { offset: number; length: number }, sender: DtlsRole, packet: number | undefined): { label: string; layer: Layer; more: readonly Layer[] } | undefined {
+    const r = dtlsContentDissector('application-data')?.({ plaintext: pt, span, session: this, sender, spans: this.spans, packet });
+    return r?.layers[0] ? { label: r.label, layer: r.layers[0], more: r.layers.slice(1) } : undefined;
   }
 
   /** DTLS 1.3 keys from the key log's traffic secrets, once the ServerHello named the suite. */
@@ -325,7 +330,7 @@ export class DtlsFlow {
   }
 
   /** Opens a DTLS 1.3 record (RFC 9147 §4) and reads its content like a DTLS 1.2 one. */
-  private decrypt13(src: string, dst: string, rec: Dtls13CiphertextRecord, packet: number | undefined, notes: string[]): { layer?: Layer; label?: string; problem?: Problem } {
+  private decrypt13(src: string, dst: string, rec: Dtls13CiphertextRecord, packet: number | undefined, notes: string[]): { layer?: Layer; more?: readonly Layer[]; label?: string; problem?: Problem } {
     const role = this.roleOf(src);
     const k = this.dtls13;
     if (!k || !role || this.decryption === 'wrong-key') return {};
@@ -375,6 +380,8 @@ export class DtlsFlow {
       const label = `Alert (${describeAlert(a.value)})`;
       return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label} (${where})`, fields: a.fields, problems: a.problems, value: { decrypted: 'alert', alert: a.value } } };
     }
+    const carried = this.content(r.content, span, role, packet);
+    if (carried) return { ...carried, label: `${carried.label} (${where})` };
     const label = `${r.content.length} bytes of application data`;
     return { label, layer: { ...base, protocol: 'DATA', summary: `decrypted ${label} (${where}; SCTP, for a data channel)`, fields: [{ name: 'application data', offset: 0, length: r.content.length }], problems: [], value: r.content } };
   }

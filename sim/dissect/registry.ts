@@ -17,6 +17,7 @@ import { HTTP } from './protocols/http.ts';
 import { WEBSOCKET } from './protocols/websocket.ts';
 import { SDP, SIGNALING } from './protocols/signaling.ts';
 import { ICMP, ICMPv6 } from './protocols/icmp.ts';
+import { DATACHANNEL, DCEP, SCTP } from './protocols/sctp.ts';
 
 /**
  * THE protocol list: every protocol the dissector knows, once. Each entry is its file's spec (protocols/*.ts): its
@@ -34,6 +35,9 @@ export const PROTOCOL_LIST: readonly AnyProtocolSpec[] = [
   STUN,
   TURN_CHANNELDATA,
   DTLS,
+  SCTP,
+  DCEP,
+  DATACHANNEL,
   RTP,
   SRTP,
   RTCP,

@@ -65,13 +65,35 @@ export interface CarriedMessage {
 /** The layers of a carried message, or undefined when it is not this protocol's (the next dissector is tried). */
 export type MessageDissector = (m: CarriedMessage) => Layer[] | undefined;
 
+/**
+ * A DTLS record's decrypted content, handed to what registered on its content type (RFC 8261: the application data
+ * of a WebRTC DTLS association is SCTP). Layers made from it carry `plaintext` and take the record's span.
+ */
+export interface DtlsContent {
+  readonly plaintext: Uint8Array;
+  /** The protected record's span in the packet. */
+  readonly span: { readonly offset: number; readonly length: number };
+  /** The DTLS association (one object per association): the key for state kept across its records. */
+  readonly session: object;
+  /** Who sent the record. */
+  readonly sender: 'client' | 'server';
+  readonly spans: boolean;
+  /** The packet's number in the capture or trace, when known. */
+  readonly packet: number | undefined;
+}
+
+/** Dissects decrypted content: its layers and a label for the DTLS layer's summary, or undefined to decline. */
+export type DtlsContentDissector = (c: DtlsContent) => { readonly layers: readonly Layer[]; readonly label: string } | undefined;
+
 /** Where a protocol registers its dissector. */
 export type Registration =
   | { readonly table: 'ip.protocol'; readonly key: number; readonly dissect: IpPayloadDissector }
   | { readonly table: 'udp.rfc7983'; readonly key: DemuxClass; readonly dissect: UdpPayloadDissector }
   | { readonly table: 'tcp.stream'; readonly recogniser: TcpRecogniser }
   /** What an HTTP body or a WebSocket text message carries, tried lowest `order` first. */
-  | { readonly table: 'message.payload'; readonly order: number; readonly dissect: MessageDissector };
+  | { readonly table: 'message.payload'; readonly order: number; readonly dissect: MessageDissector }
+  /** Decrypted DTLS content of one content type (SCTP on `application-data`). */
+  | { readonly table: 'dtls.content'; readonly key: 'application-data'; readonly dissect: DtlsContentDissector };
 
 /** The visualizer's class of a protocol: a class of its own (with its colour), or the class of another protocol. */
 export interface VizClass {
@@ -109,6 +131,7 @@ const ipProtocols = new Map<number, IpPayloadDissector>();
 const rfc7983 = new Map<DemuxClass, UdpPayloadDissector>();
 const tcpRecognisers: TcpRecogniser[] = [];
 const messageDissectors: { readonly order: number; readonly dissect: MessageDissector }[] = [];
+const dtlsContent = new Map<'application-data', DtlsContentDissector>();
 /** Which protocol holds each key (the visualizer's classes follow the tables). */
 const ipProtocolOwners = new Map<number, Protocol>();
 const rfc7983Owners = new Map<DemuxClass, Protocol>();
@@ -128,6 +151,7 @@ export function install(specs: readonly AnyProtocolSpec[]): void {
         rfc7983Owners.set(r.key, s.name);
       }
       else if (r.table === 'tcp.stream') tcpRecognisers.push(r.recogniser);
+      else if (r.table === 'dtls.content') claim(dtlsContent, r.key, r.dissect, s.name);
       else messageDissectors.push(r);
     }
   }
@@ -149,6 +173,11 @@ export function ipProtocolDissector(n: number): IpPayloadDissector | undefined {
 /** The dissector registered on an RFC 7983 first-byte class, if any. */
 export function rfc7983Dissector(c: DemuxClass): UdpPayloadDissector | undefined {
   return rfc7983.get(c);
+}
+
+/** The dissector registered on a decrypted DTLS content type, if any. */
+export function dtlsContentDissector(key: 'application-data'): DtlsContentDissector | undefined {
+  return dtlsContent.get(key);
 }
 
 /** The TCP stream recognisers, in the order they are tried. */

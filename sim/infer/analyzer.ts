@@ -18,6 +18,7 @@ import { StreamTable } from './streams.ts';
 import { SignalingLog } from './signaling.ts';
 import { RelayMap } from './relay.ts';
 import { TurnLog } from './turn.ts';
+import { DataChannelLog } from './datachannels.ts';
 import { SightingIndex, type SeenDatagram } from './sightings.ts';
 import type { ChannelData } from '../wire/stun/channel-data.ts';
 import type { IpDatagram } from '../wire/ip/datagram.ts';
@@ -90,6 +91,8 @@ export class CaptureAnalyzer implements PassObserver {
   readonly turn = new TurnLog();
   readonly ice = new IceChecklist();
   readonly streams = new StreamTable();
+  /** Data channels opened and their messages per direction (decrypted SCTP, sim/infer/datachannels.ts). */
+  readonly dataChannels = new DataChannelLog();
   readonly notes: Note[] = [];
   /** SDP and trickle seen in signaling, and what checking the ICE checklist and DTLS certificates against it gave. */
   readonly signaling = new SignalingLog();
@@ -155,7 +158,11 @@ export class CaptureAnalyzer implements PassObserver {
     // inside ChannelData: the endpoints the relayed datagram travels between (undefined: not known from the capture)
     let relay: { src: string; dst: string } | undefined | null = null;
     for (const l of p.layers) {
-      if (l.plaintext) continue;
+      if (l.plaintext) {
+        const n = !repeat && (l.protocol === 'DCEP' || l.protocol === 'DATACHANNEL') ? this.dataChannels.layer(l, p.src, p.dst, packet, t) : undefined;
+        if (n) this.note(t, `capture/sctp ${p.src}`, n, packet);
+        continue;
+      }
       if (l.protocol === 'TURN-CHANNELDATA' && l.value) {
         relay = this.relays.endpoints((l.value as ChannelData).channel, p.src, p.dst);
         if (!repeat) this.turn.channelData(this.canonical(p.src), this.canonical(p.dst));
@@ -373,6 +380,7 @@ export class CaptureAnalyzer implements PassObserver {
     const sel = this.ice.selected();
     if (sel) this.note(sel.succeededT ?? lastT, 'capture/ice', iceNote('ice.selected', `selected pair ${sel.local} → ${sel.remote} (nominated, succeeded)`, { pair: `${sel.local} -> ${sel.remote}`, local: sel.local, remote: sel.remote }), sel.succeededPacket ?? sel.firstPacket);
     this.checkAgainstSignaling(lastT);
+    for (const n of this.dataChannels.finish()) this.note(n.t, `capture/sctp ${n.body.kind === 'datachannel.messages' ? String(n.body.data?.from) : ''}`, n.body, n.packet);
     return this.notes;
   }
 }

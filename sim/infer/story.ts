@@ -136,6 +136,12 @@ export function formatStory(s: CaptureStory): string {
     for (const c of sig.trickled) out.push(`  packet ${c.packet + 1}: trickled candidate ${c.candidate.address}:${c.candidate.port} ${c.candidate.type}`);
     for (const c of a.signalingChecks) out.push(`  ${c.ok ? 'ok' : 'MISMATCH'}: ${c.text}`);
   }
+  // RFC 8831/8832: channels opened and messages per direction, from decrypted SCTP (sim/infer/datachannels.ts)
+  const channels = s.notes.filter((n) => n.kind === 'datachannel.open' || n.kind === 'datachannel.messages');
+  if (channels.length) {
+    out.push('', 'Data channels:');
+    for (const n of channels) out.push(`  packet ${(n.packet ?? 0) + 1}: ${n.text}`);
+  }
   const streams = a.streams.streams;
   if (streams.length) {
     out.push('', 'RTP streams:');

@@ -10,6 +10,7 @@ import { NET_NOTE_KINDS, type NetNote } from '../net/notes.ts';
 import { PEER_NOTE_KINDS, type PeerNote } from '../peer/notes.ts';
 import { SFU_NOTE_KINDS, type SfuNote } from '../sfu/notes.ts';
 import { SIGNALING_NOTE_KINDS, type SignalingNote } from '../signaling/notes.ts';
+import { SCTP_NOTE_KINDS, type SctpNote } from '../sctp/notes.ts';
 import { SRTP_NOTE_KINDS, type SrtpNote } from '../srtp/notes.ts';
 import { STUN_NOTE_KINDS, type StunNote } from '../stun/notes.ts';
 import { TCP_NOTE_KINDS, type TcpNote } from '../tcp/notes.ts';
@@ -35,6 +36,7 @@ export type AnyNoteBody =
   | IceNote
   | DtlsNote
   | SrtpNote
+  | SctpNote
   | MediaNote
   | PeerNote
   | SfuNote
@@ -61,6 +63,7 @@ export const NOTE_KINDS_BY_FOLDER = {
   'sim/ice': ICE_NOTE_KINDS,
   'sim/dtls': DTLS_NOTE_KINDS,
   'sim/srtp': SRTP_NOTE_KINDS,
+  'sim/sctp': SCTP_NOTE_KINDS,
   'sim/media': MEDIA_NOTE_KINDS,
   'sim/peer': PEER_NOTE_KINDS,
   'sim/sfu': SFU_NOTE_KINDS,

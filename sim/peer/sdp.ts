@@ -111,6 +111,8 @@ export interface RemoteDescription {
   readonly setup: SdpSetup | undefined;
   readonly mids: readonly string[];
   readonly bundle: readonly string[];
+  /** The data channel section (RFC 8841): its mid, SCTP port and largest message; absent when none was offered. */
+  readonly application?: { readonly mid: string; readonly sctpPort: number; readonly maxMessageSize: number };
   /** Signaled SSRCs per mid. */
   readonly ssrcs: readonly { readonly mid: string; readonly kind: string; readonly ssrc: number; readonly cname?: string }[];
 }
@@ -140,9 +142,11 @@ export function readDescription(text: string): { ok: true; value: RemoteDescript
       ssrcs.push({ mid: m.mid ?? '', kind: m.media, ssrc: x.ssrc, ...(x.value !== undefined ? { cname: x.value } : {}) });
     }
   }
+  const problems = (d.problems ?? []).map((p) => p.message);
+  const application = applicationSection(s.media, problems);
   return {
     ok: true,
-    problems: (d.problems ?? []).map((p) => p.message),
+    problems,
     value: {
       ufrag: e.iceUfrag,
       pwd: e.icePwd,
@@ -154,8 +158,32 @@ export function readDescription(text: string): { ok: true; value: RemoteDescript
       mids: s.media.map((m) => m.mid ?? ''),
       bundle: s.groups.find((g) => g.semantics === 'BUNDLE')?.mids ?? [],
       ssrcs,
+      ...(application ? { application } : {}),
     },
   };
+}
+
+/**
+ * RFC 8841 §5–§6: the m=application UDP/DTLS/SCTP section's a=sctp-port (default 5000) and a=max-message-size
+ * (default 64 kB; 0 means no limit, taken here as 256 kB, what browsers send in practice).
+ */
+function applicationSection(media: ReturnType<typeof decodeSdp>['value']['media'], problems: string[]): RemoteDescription['application'] {
+  const m = media.find((x) => x.media === 'application');
+  if (!m) return undefined;
+  const attr = (name: string): string | undefined => m.attributes.find((a) => a.name === name)?.value;
+  const num = (name: string, fallback: number, max: number): number => {
+    const v = attr(name);
+    if (v === undefined) return fallback;
+    const n = /^\d{1,10}$/.test(v.trim()) ? Number(v.trim()) : NaN;
+    if (!Number.isInteger(n) || n > max) {
+      problems.push(`a=${name}:${v} is not a number up to ${max} (RFC 8841); using ${fallback}`);
+      return fallback;
+    }
+    return n;
+  };
+  const sctpPort = num('sctp-port', 5000, 65535);
+  const mms = num('max-message-size', 65536, 0xffffffff);
+  return { mid: m.mid ?? '', sctpPort, maxMessageSize: mms === 0 ? 262144 : mms };
 }
 
 /** RFC 8842 §5.3 (JSEP §5.3.1): the answerer to an actpass offer picks active (browsers do); active ⇔ passive. */

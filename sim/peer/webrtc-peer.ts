@@ -16,6 +16,8 @@ import type { JsepMessage } from '../signaling/jsep.ts';
 import { jsep, type SignalingMessage } from '../signaling/message.ts';
 import type { SrtpSession } from '../srtp/session.ts';
 import { IceDtlsSrtpTransport } from '../webrtc/transport.ts';
+import { DataChannels, type DataChannelAction } from '../sctp/datachannels.ts';
+import type { SctpAssociationOptions } from '../sctp/association.ts';
 import { srtpProfileName } from '../wire/handshake/names.ts';
 import { answerSetup, dtlsRoleFor, readDescription, writeDescription, type MediaSectionSpec, type RemoteDescription } from './sdp.ts';
 
@@ -42,6 +44,11 @@ export interface WebRtcPeerOptions {
   readonly mtu?: number;
   readonly restartOnFailure?: boolean;
   readonly nominationDelay?: Micros;
+  /**
+   * Data channels (RFC 8831): an m=application section, SCTP over DTLS once connected, and the schedule of channels
+   * to open and messages to send. Also started when the remote offer has an application section.
+   */
+  readonly dataChannels?: { readonly schedule?: readonly DataChannelAction[]; readonly sctp?: Omit<SctpAssociationOptions, 'rng'> };
 }
 
 /** W3C RTCSignalingState and RTCPeerConnectionState words. */
@@ -75,6 +82,7 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
   private began: boolean;
   private readonly outbox = new SignalOutbox<SignalingMessage>();
   private readonly dtlsRng: Rng;
+  private readonly sctpRng: Rng;
   private readonly mediaSeed: bigint;
   private readonly pendingRemote: { type: 'offer' | 'answer'; description: RemoteDescription }[] = [];
   private readonly sessionId: string;
@@ -105,6 +113,7 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
       deadline: (now) => (this.began && now < this.startAt ? { at: this.startAt, reason: 'peer start' } : undefined),
     }, { keepPreviousPair: true });
     this.dtlsRng = rng.fork('dtls');
+    this.sctpRng = rng.fork('sctp');
     // Media is keyed late but its SSRCs go into the first SDP: a seed drawn now rebuilds the same streams later.
     const m = rng.fork('media');
     this.mediaSeed = (BigInt(m.u32()) << 32n) | BigInt(m.u32());
@@ -194,6 +203,11 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
         ...(this.options.curves ? { curves: this.options.curves } : {}),
         ...(this.options.mtu !== undefined ? { mtu: this.options.mtu } : {}),
       });
+      if (this.options.dataChannels || d.application) {
+        const dc = this.options.dataChannels;
+        const port = d.application?.sctpPort ?? 5000;
+        this.transport.dataChannels = new DataChannels(this.options.name, this.sctpRng, role, dc?.schedule ?? [], { ...dc?.sctp, remotePort: port });
+      }
     }
     this.agent.handleSignal(now, { type: 'description', ufrag: d.ufrag, pwd: d.pwd, lite: d.lite, candidates: d.candidates, endOfCandidates: d.endOfCandidates, restart: !first });
   }
@@ -209,6 +223,8 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
         { kind: 'audio', mid: '0', ...this.ssrcOf('audio') },
         { kind: 'video', mid: '1', ...this.ssrcOf('video') },
       ];
+      // RFC 8841: a data channel section, when this peer wants channels or the offer has one (answered with its mid)
+      if (this.options.dataChannels || (answering && this.remote?.application)) media.push({ kind: 'application', mid: answering ? (this.remote?.application?.mid ?? '2') : '2' });
       const sdp = writeDescription({
         type, sessionId: this.sessionId, sessionVersion: this.sessionVersion++, ufrag: s.ufrag, pwd: s.pwd, lite: s.lite,
         candidates: s.candidates, endOfCandidates: s.endOfCandidates, fingerprint: this.options.identity.fingerprint,
@@ -333,7 +349,7 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
   }
 
   /** `summary.dtls`, `summary.srtp`, `summary.media` shapes as the dtls-peer app reports them, plus `peer`. */
-  summary(): { peer: { [key: string]: JsonValue }; dtls: { [key: string]: JsonValue } | null; srtp: { [key: string]: JsonValue }; media: JsonValue[] } {
+  summary(): { peer: { [key: string]: JsonValue }; dtls: { [key: string]: JsonValue } | null; srtp: { [key: string]: JsonValue }; media: JsonValue[]; dataChannels?: { [key: string]: JsonValue } } {
     const d = this.dtls;
     const dtls: { [key: string]: JsonValue } | null = d
       ? {
@@ -353,6 +369,6 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
       connectedAt: this.connectedAt ?? null, offers: this.counters.offers, answers: this.counters.answers, candidatesSent: this.counters.candidatesSent,
       candidatesReceived: this.counters.candidatesReceived, pathChanges: this.transport.counters.pathChanges,
     };
-    return { peer, dtls, srtp, media: (this.media?.summary() ?? []).map((s) => ({ ...s })) };
+    return { peer, dtls, srtp, media: (this.media?.summary() ?? []).map((s) => ({ ...s })), ...(this.transport.dataChannels ? { dataChannels: this.transport.dataChannels.summary() } : {}) };
   }
 }

@@ -5,6 +5,7 @@ import type { DtlsEndpointOptions } from '../dtls/config.ts';
 import { DtlsEndpoint } from '../dtls/endpoint.ts';
 import type { IceAgent } from '../ice/agent.ts';
 import type { CandidatePair } from '../ice/pair.ts';
+import type { DataChannels } from '../sctp/datachannels.ts';
 import { SrtpSession } from '../srtp/session.ts';
 import { demux } from '../wire/demux.ts';
 
@@ -50,6 +51,8 @@ export interface IceDtlsSrtpOptions {
 export class IceDtlsSrtpTransport {
   dtls: DtlsEndpoint | undefined;
   srtp: SrtpSession | undefined;
+  /** SCTP data channels carried in DTLS application data (RFC 8261), when the owner attached them. */
+  dataChannels: DataChannels | undefined;
   /** The pair DTLS and SRTP use (set once DTLS exists). */
   selected: CandidatePair | undefined;
   readonly counters = { datagramsOut: 0, beforeKeys: 0, noPath: 0, dtlsBuffered: 0, pathChanges: 0 };
@@ -81,6 +84,7 @@ export class IceDtlsSrtpTransport {
   handleTimeout(now: Micros): void {
     if (this.owner.iceRunning?.(now) ?? true) this.agent.handleTimeout(now);
     this.dtls?.handleTimeout(now);
+    if (this.dtls?.state === 'connected') this.dataChannels?.handleTimeout(now);
   }
 
   /**
@@ -127,6 +131,18 @@ export class IceDtlsSrtpTransport {
         dtls = deadlineOf(o);
         this.maybeKey(now);
       }
+      let sctp: Deadline | undefined;
+      if (this.dataChannels && this.dtls?.state === 'connected') {
+        // RFC 8261: each application data record is one SCTP packet, and each SCTP packet leaves in one record
+        for (const b of this.dtls.takeApplicationData()) this.dataChannels.handlePacket(now, b);
+        const o = this.dataChannels.poll(now);
+        if (o.type === 'transmit') {
+          this.dtls.send(o.bytes);
+          continue;
+        }
+        if (o.type === 'note') return o;
+        sctp = deadlineOf(o);
+      }
       let own: Deadline | undefined;
       if (this.srtp && this.dtls?.state === 'connected' && this.owner.produce) {
         const p = this.owner.produce(now);
@@ -134,7 +150,7 @@ export class IceDtlsSrtpTransport {
         own = p.next;
       }
       if (this.out.length > 0) continue;
-      return nextWake(ice, dtls, own, this.owner.deadline?.(now));
+      return nextWake(ice, dtls, own, this.owner.deadline?.(now), sctp);
     }
     throw new Error(`${this.agent.name}: transport poll loop did not settle at ${now}`);
   }

@@ -5,6 +5,7 @@ import { stunTurnPresets } from './stun-turn.ts';
 import { callPresets } from './calls.ts';
 import { tlsPresets } from './tls.ts';
 import { failurePresets } from './failures.ts';
+import { dataChannelPresets } from './datachannels.ts';
 
 /** A built-in scenario: its name (what `rtclab run` takes), a title and a description for people. */
 export interface PresetInfo {
@@ -19,7 +20,7 @@ let cache: PresetInfo[] | undefined;
 
 export function listPresets(): readonly PresetInfo[] {
   // every build is a deep copy: presets share constant pieces, and callers may edit what they get
-  cache ??= [...networkPresets(), ...stunTurnPresets(), ...icePresets(), ...mediaPresets(), ...callPresets(), ...tlsPresets(), ...failurePresets()].map((p) => ({ ...p, build: () => structuredClone(p.build()) }));
+  cache ??= [...networkPresets(), ...stunTurnPresets(), ...icePresets(), ...mediaPresets(), ...callPresets(), ...tlsPresets(), ...failurePresets(), ...dataChannelPresets()].map((p) => ({ ...p, build: () => structuredClone(p.build()) }));
   return cache;
 }
 

@@ -1,0 +1,70 @@
+import { noteMaker, type KindSet, type NotesOf } from '../core/note.ts';
+
+/** RFC 9260 §4 association states. */
+export type SctpStateName = 'closed' | 'cookie-wait' | 'cookie-echoed' | 'established' | 'shutdown-pending' | 'shutdown-sent' | 'shutdown-received' | 'shutdown-ack-sent';
+
+/** RFC 8831 §6 / W3C RTCDataChannelState words. */
+export type DataChannelStateName = 'connecting' | 'open' | 'closing' | 'closed';
+
+/** How a channel was set up: DCEP in band (RFC 8832) or agreed out of band (`negotiated`, RFC 8831 §6.5). */
+export type ChannelFacts = {
+  readonly streamId: number;
+  readonly label: string;
+  readonly protocol: string;
+  readonly ordered: boolean;
+  readonly maxRetransmits: number | null;
+  readonly maxPacketLifeTime: number | null;
+  readonly negotiated: boolean;
+};
+
+/**
+ * The notes of SCTP associations and data channels (source `<host>/sctp`), and those a capture infers (source
+ * `capture/sctp <flow>`, sim/infer/datachannels.ts): one type per kind for both.
+ */
+export type SctpNoteKinds = {
+  'sctp.state': { readonly from: SctpStateName; readonly to: SctpStateName; readonly reason: string };
+  /** Chunks retransmitted: `why` T3-rtx expiry (§6.3.3) or fast retransmit after three miss indications (§7.2.4). */
+  'sctp.retransmit': { readonly why: 't3-rtx' | 'fast'; readonly tsns: number[]; readonly rto: number; readonly cwnd: number; readonly ssthresh: number };
+  /** RFC 3758 §3.5: a message given up under its partial reliability policy. */
+  'sctp.abandoned': { readonly streamId: number; readonly tsns: number[]; readonly policy: 'max-retransmits' | 'max-lifetime'; readonly bytes: number };
+  'sctp.forward-tsn': { readonly direction: 'sent' | 'received'; readonly newCumulativeTsn: number };
+  /** An ordered message complete but held behind a missing earlier one on its stream (head-of-line blocking). */
+  'sctp.hol.blocked': { readonly streamId: number; readonly ssn: number; readonly waitingFor: number };
+  /** Held messages delivered once the gap filled; `heldMs` how long the first waited. */
+  'sctp.hol.released': { readonly streamId: number; readonly messages: number; readonly heldMs: number };
+  /** RFC 6525: streams reset (`outgoing`: ours, by our request; `incoming`: the peer's). */
+  'sctp.stream.reset': { readonly direction: 'outgoing' | 'incoming'; readonly streams: number[]; readonly result: string };
+  /** Input dropped or refused: a malformed packet, a lying length, a wrong verification tag, a bad cookie. */
+  'sctp.malformed': { readonly what: string; readonly detail: string };
+  'sctp.abort': { readonly direction: 'sent' | 'received'; readonly cause: string };
+  /** The peer acknowledged nothing for Association.Max.Retrans retransmissions (§8.1): the association fails. */
+  'sctp.peer.unresponsive': { readonly retransmissions: number };
+  /** A limit of the bounded state was reached (reassembly, out-of-order TSNs, queued bytes): `what` says which. */
+  'sctp.limit': { readonly what: string; readonly limit: number };
+  'datachannel.open': ChannelFacts & { readonly by: 'local' | 'remote'; readonly sender?: string };
+  'datachannel.state': { readonly streamId: number; readonly label: string; readonly from: DataChannelStateName; readonly to: DataChannelStateName };
+  /** A DATA_CHANNEL_OPEN refused (RFC 8832 §6): a stream of the wrong parity, or one whose channel is open. */
+  'datachannel.rejected': { readonly streamId: number; readonly reason: string };
+  /** What a capture or a run counted on one channel in one direction. */
+  'datachannel.messages': { readonly streamId: number; readonly label: string | null; readonly from: string; readonly to: string; readonly messages: number; readonly bytes: number };
+};
+
+export type SctpNote = NotesOf<SctpNoteKinds>;
+export const sctpNote = noteMaker<SctpNoteKinds>();
+export const SCTP_NOTE_KINDS = {
+  'sctp.state': true,
+  'sctp.retransmit': true,
+  'sctp.abandoned': true,
+  'sctp.forward-tsn': true,
+  'sctp.hol.blocked': true,
+  'sctp.hol.released': true,
+  'sctp.stream.reset': true,
+  'sctp.malformed': true,
+  'sctp.abort': true,
+  'sctp.peer.unresponsive': true,
+  'sctp.limit': true,
+  'datachannel.open': true,
+  'datachannel.state': true,
+  'datachannel.rejected': true,
+  'datachannel.messages': true,
+} as const satisfies KindSet<SctpNoteKinds>;
