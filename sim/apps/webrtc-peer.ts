@@ -1,7 +1,7 @@
 import type { Micros } from '../core/time.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
 import { WebRtcPeer } from '../peer/webrtc-peer.ts';
-import { bool, duration, hostName, optional, required, withDefault } from '../schema/fields.ts';
+import { bool, duration, hostName, object, oneOf, optional, required, withDefault } from '../schema/fields.ts';
 import { defineApp, HOST_FIELD, kindField } from './app-kind.ts';
 import { makePeer, PEER_COMMON_FIELDS, PEER_NOTES, PEER_SECTIONS, peerSummaryParts, type PeerCommon } from './peer-common.ts';
 
@@ -22,6 +22,11 @@ export interface WebRtcPeerAppSpec extends PeerCommon {
   readonly restartIceAt?: Micros;
   /** ICE-lite (RFC 8445 §2.5): only host candidates, no checks of its own, controlled. */
   readonly lite?: boolean;
+  /** Whose codecs, header extensions and SDP layout its descriptions carry (sim/peer/codecs.ts). */
+  readonly browser: 'chromium' | 'firefox';
+  readonly rtcpMuxPolicy: 'require' | 'negotiate';
+  /** A track added during the call: a new offer (renegotiation) from this side. */
+  readonly addTrack?: { readonly at: Micros; readonly kind: 'audio' | 'video' };
 }
 
 export const webRtcPeerApp = defineApp({
@@ -35,18 +40,31 @@ export const webRtcPeerApp = defineApp({
     withDefault('offerer', bool, false, '`false`', 'The offerer starts at `startAt`; the answerer waits for the offer.', true),
     optional('restartIceAt', duration, 'When to restart ICE (new credentials, new offer).', '8s'),
     withDefault('lite', bool, false, '`false`', 'ICE-lite (RFC 8445 §2.5): host candidates only, no checks of its own, always controlled.', true),
+    withDefault('browser', oneOf(['chromium', 'firefox'] as const), 'chromium', '`"chromium"`', "Whose codecs, header extensions and SDP layout its offers and answers carry: Chromium 156's (opus 111, VP8 96 …) or Firefox 71's (opus 109, VP8 120 …).", 'firefox'),
+    withDefault('rtcpMuxPolicy', oneOf(['require', 'negotiate'] as const), 'require', '`"require"`', 'W3C rtcpMuxPolicy: `require` refuses a remote offer without a=rtcp-mux, as Chromium does.', 'negotiate'),
+    optional('addTrack', object([
+      required('at', duration, 'When the track is added.', '4s'),
+      required('kind', oneOf(['audio', 'video'] as const), 'Its kind (one it does not send yet).', 'video'),
+    ]), 'A track added during the call (W3C addTrack): a new offer from this side keeps the sections and adds one; media starts once answered. Fields: `at` (duration), `kind` (`audio` or `video`).', { at: '4s', kind: 'video' }),
   ],
-  spec: ({ kind: _k, host, peer, offerer, restartIceAt, lite, ...common }): WebRtcPeerAppSpec => ({
-    kind: 'webrtc-peer', host, peer, offerer, ...common, ...(restartIceAt !== undefined ? { restartIceAt } : {}), ...(lite ? { lite } : {}),
+  spec: ({ kind: _k, host, peer, offerer, restartIceAt, lite, addTrack, ...common }): WebRtcPeerAppSpec => ({
+    kind: 'webrtc-peer', host, peer, offerer, ...common, ...(restartIceAt !== undefined ? { restartIceAt } : {}), ...(lite ? { lite } : {}), ...(addTrack ? { addTrack } : {}),
   }),
   build(world, host, spec: WebRtcPeerAppSpec, ctx) {
-    const endpoint = makePeer(world, ctx.source, spec.host, spec, spec.offerer, true, spec.peer);
+    const endpoint = makePeer(world, ctx.source, spec.host, spec, spec.offerer, true, spec.peer, { browser: spec.browser, rtcpMuxPolicy: spec.rtcpMuxPolicy });
     const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
     for (const ip of host.addresses()) endpoint.addLocalAddress(driver.bind(ip, spec.port));
     driver.joinSignaling(world.signaling, spec.host, { delay: spec.signalingDelay });
     if (spec.restartIceAt !== undefined) {
       world.net.scheduler.at(spec.restartIceAt, 'ice restart', () => {
         endpoint.restartIce(world.net.now);
+        driver.pump();
+      });
+    }
+    if (spec.addTrack) {
+      const t = spec.addTrack;
+      world.net.scheduler.at(t.at, 'add track', () => {
+        endpoint.addTrack(world.net.now, t.kind);
         driver.pump();
       });
     }
