@@ -13,6 +13,7 @@ import { Checklist } from './checklist.ts';
 import { IceGatherer } from './gather.ts';
 import type { CandidatePair, PairState } from './pair.ts';
 import { makePair, pairData } from './pair.ts';
+import type { NominationMode } from './nomination.ts';
 import { describeIceSignal, type IceSignal } from '../signaling/ice.ts';
 import type { Transaction, TransactionResult } from '../stun/transactions.ts';
 import { StunTransactions } from '../stun/transactions.ts';
@@ -35,8 +36,8 @@ export interface IceAgentConfig {
   readonly lite?: boolean;
   /** RFC 8838: send candidates as they are found (default) rather than all at once when gathering ends. */
   readonly trickle?: boolean;
-  /** §8.1.1 regular nomination (default), or aggressive: USE-CANDIDATE on every check (RFC 5245, old browsers). */
-  readonly nomination?: 'regular' | 'aggressive';
+  /** How the controlling agent nominates (nomination.ts): regular (default), aggressive, or libwebrtc's semi-aggressive. */
+  readonly nomination?: NominationMode;
   readonly stunServers?: readonly TransportAddress[];
   readonly turnServers?: readonly TurnServerConfig[];
   /** §14.2: the pacing interval, 50 ms by default. */
@@ -77,7 +78,7 @@ export abstract class IceAgentBase {
   readonly name: string;
   readonly lite: boolean;
   readonly trickle: boolean;
-  readonly nomination: 'regular' | 'aggressive';
+  readonly nomination: NominationMode;
   controlling: boolean;
   readonly tieBreaker: bigint;
   ufrag = '';

@@ -1,3 +1,4 @@
+// size: one browser-like peer connection: JSEP signaling state, the offer/answer glue (addTrack, renegotiation, restart), DTLS start and media; the SDP work itself lives in offer-answer.ts and description.ts
 import type { PeerNoteKinds } from './notes.ts';
 import type { SrtpNoteKinds } from '../srtp/notes.ts';
 import type { EndpointOutput, SignalingEndpoint, TransportAddress } from '../core/endpoint.ts';
@@ -10,6 +11,7 @@ import type { DtlsEndpoint } from '../dtls/endpoint.ts';
 import type { DtlsIdentity } from '../dtls/identity.ts';
 import { IceAgent, type TurnServerConfig } from '../ice/agent.ts';
 import { formatCandidate } from '../ice/candidate.ts';
+import type { NominationMode } from '../ice/nomination.ts';
 import { MediaSession } from '../media/session.ts';
 import type { VideoOptions } from '../media/video.ts';
 import type { IceSignal } from '../signaling/ice.ts';
@@ -47,6 +49,8 @@ export interface WebRtcPeerOptions {
   readonly mtu?: number;
   readonly restartOnFailure?: boolean;
   readonly nominationDelay?: Micros;
+  /** How its ICE agent nominates when controlling (sim/ice/nomination.ts); default semi-aggressive, as Chromium. */
+  readonly nomination?: NominationMode;
   /** Whose codecs, header extensions and SDP style its descriptions carry (sim/peer/codecs.ts); default chromium. */
   readonly browser?: 'chromium' | 'firefox';
   /** W3C rtcpMuxPolicy: "require" (default) refuses an offer without a=rtcp-mux. */
@@ -107,6 +111,10 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
       ...(options.lite ? { lite: true } : {}),
       stunServers: options.stunServers ?? [], turnServers: options.turnServers ?? [], restartOnFailure: options.restartOnFailure ?? false,
       ...(options.nominationDelay !== undefined ? { nominationDelay: options.nominationDelay } : {}),
+      nomination: options.nomination ?? 'semi-aggressive',
+      // libwebrtc pings a stable, writable selected connection every 2.5 s (STABLE_WRITABLE_CONNECTION_PING_INTERVAL);
+      // those pings are its consent checks (RFC 7675 §5.1 suggests 5 s on average; Chromium checks twice as often)
+      consentInterval: 2_500_000,
     });
     this.transport = new IceDtlsSrtpTransport(this.agent, {
       iceRunning: (now) => this.iceRunning(now),

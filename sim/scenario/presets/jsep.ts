@@ -1,5 +1,6 @@
 /**
- * Offer/answer presets (sim/peer/offer-answer.ts): a Firefox-style offer answered by a Chromium-style peer (the
+ * Offer/answer and call-timing presets (sim/peer/offer-answer.ts, sim/ice/nomination.ts): a call on one LAN as in the
+ * Chromium loopback capture, a Firefox-style offer answered by a Chromium-style peer (the
  * seed's SIP call: opus with payload type 109, BUNDLE of one audio section), and a renegotiation that adds video to
  * an audio call.
  */
@@ -33,8 +34,30 @@ function call(name: string, title: string, description: string, alice: Json, bob
   };
 }
 
+/** Two browsers on one LAN, host candidates only, as in the kept Chromium loopback capture. */
+function lan(): PresetInfo {
+  const name = 'call-lan';
+  const title = 'A WebRTC call on one LAN (the Chromium loopback capture, simulated)';
+  const description =
+    "Alice and Bob on one switch-like router, 50 µs from it, no STUN or TURN: host candidates only, as in captures/chromium-loopback-call. Bob's first check answers, Alice's triggered check carries USE-CANDIDATE (libwebrtc's semi-aggressive nomination: nothing is selected yet), both select the pair and Bob sends the ClientHello 1.1 ms after the first check (Chromium: 2.6 ms); the first SRTP follows 0.5 ms later (Chromium: 30 ms, its DTLS 1.3 handshake and encoders take real CPU time, which the simulation does not spend).";
+  const peer = (host: 'alice' | 'bob'): Json => ({ kind: 'webrtc-peer', host, peer: host === 'alice' ? 'bob' : 'alice', offerer: host === 'alice', media: { audio: true, video: { fps: 15 } }, signalingDelay: '1ms' });
+  return {
+    name, title, description,
+    build: () => ({
+      name, title, description, seed: 1, duration: '2s',
+      nodes: {
+        lan: { kind: 'router' },
+        alice: { kind: 'host', uplink: 'lan', addresses: ['192.0.2.1/24'], link: { delay: '50us' } },
+        bob: { kind: 'host', uplink: 'lan', addresses: ['192.0.2.2/24'], link: { delay: '50us' } },
+      },
+      apps: [peer('alice'), peer('bob')],
+    }),
+  };
+}
+
 export function jsepPresets(): PresetInfo[] {
   return [
+    lan(),
     call(
       'call-firefox-offer',
       "Firefox's audio offer answered by a Chromium-style peer",
