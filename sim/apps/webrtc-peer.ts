@@ -1,6 +1,8 @@
 import type { Micros } from '../core/time.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
 import { NOMINATION_MODES, type NominationMode } from '../ice/nomination.ts';
+import { CANDIDATE_POLICIES, type CandidatePolicy } from '../ice/candidate-filter.ts';
+import { isLinkLocal, networkType, rankNetworks } from '../ice/networks.ts';
 import { WebRtcPeer } from '../peer/webrtc-peer.ts';
 import { bool, duration, hostName, object, oneOf, optional, required, withDefault } from '../schema/fields.ts';
 import { defineApp, HOST_FIELD, kindField } from './app-kind.ts';
@@ -27,6 +29,7 @@ export interface WebRtcPeerAppSpec extends PeerCommon {
   readonly browser: 'chromium' | 'firefox';
   readonly rtcpMuxPolicy: 'require' | 'negotiate';
   readonly nomination: NominationMode;
+  readonly iceTransportPolicy: CandidatePolicy;
   /** A track added during the call: a new offer (renegotiation) from this side. */
   readonly addTrack?: { readonly at: Micros; readonly kind: 'audio' | 'video' };
 }
@@ -45,6 +48,7 @@ export const webRtcPeerApp = defineApp({
     withDefault('browser', oneOf(['chromium', 'firefox'] as const), 'chromium', '`"chromium"`', "Whose codecs, header extensions and SDP layout its offers and answers carry: Chromium 156's (opus 111, VP8 96 …) or Firefox 71's (opus 109, VP8 120 …).", 'firefox'),
     withDefault('rtcpMuxPolicy', oneOf(['require', 'negotiate'] as const), 'require', '`"require"`', 'W3C rtcpMuxPolicy: `require` refuses a remote offer without a=rtcp-mux, as Chromium does.', 'negotiate'),
     withDefault('nomination', oneOf(NOMINATION_MODES), 'semi-aggressive', '`"semi-aggressive"`', "How it nominates when it controls ICE: libwebrtc's semi-aggressive (USE-CANDIDATE while nothing is selected or on a better pair: DTLS starts on the first pair that works), RFC 8445 regular (checks run 2 s after the first valid pair, then the best is nominated) or aggressive.", 'regular'),
+    withDefault('iceTransportPolicy', oneOf(CANDIDATE_POLICIES), 'all', '`"all"`', 'W3C iceTransportPolicy: `relay` still gathers host and server-reflexive candidates but signals and pairs only relayed ones (libwebrtc\'s relay-only candidate filter).', 'relay'),
     optional('addTrack', object([
       required('at', duration, 'When the track is added.', '4s'),
       required('kind', oneOf(['audio', 'video'] as const), 'Its kind (one it does not send yet).', 'video'),
@@ -54,9 +58,11 @@ export const webRtcPeerApp = defineApp({
     kind: 'webrtc-peer', host, peer, offerer, ...common, ...(restartIceAt !== undefined ? { restartIceAt } : {}), ...(lite ? { lite } : {}), ...(addTrack ? { addTrack } : {}),
   }),
   build(world, host, spec: WebRtcPeerAppSpec, ctx) {
-    const endpoint = makePeer(world, ctx.source, spec.host, spec, spec.offerer, true, spec.peer, { browser: spec.browser, rtcpMuxPolicy: spec.rtcpMuxPolicy, nomination: spec.nomination });
+    const endpoint = makePeer(world, ctx.source, spec.host, spec, spec.offerer, true, spec.peer, { browser: spec.browser, rtcpMuxPolicy: spec.rtcpMuxPolicy, nomination: spec.nomination, iceTransportPolicy: spec.iceTransportPolicy });
     const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
-    for (const ip of host.addresses()) endpoint.addLocalAddress(driver.bind(ip, spec.port));
+    // one network per connected interface address, ranked as libwebrtc's network manager does (sim/ice/networks.ts)
+    const networks = rankNetworks(host.interfaces.filter((i) => i.link).flatMap((i) => i.addresses.filter((a) => !isLinkLocal(a.ip)).map((a) => ({ ip: a.ip, type: networkType(i.network), name: i.name }))));
+    for (const ip of host.addresses()) endpoint.addLocalAddress(driver.bind(ip, spec.port), networks.get(ip));
     driver.joinSignaling(world.signaling, spec.host, { delay: spec.signalingDelay });
     if (spec.restartIceAt !== undefined) {
       world.net.scheduler.at(spec.restartIceAt, 'ice restart', () => {

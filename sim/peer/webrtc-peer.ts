@@ -12,6 +12,8 @@ import type { DtlsIdentity } from '../dtls/identity.ts';
 import { IceAgent, type TurnServerConfig } from '../ice/agent.ts';
 import { formatCandidate } from '../ice/candidate.ts';
 import type { NominationMode } from '../ice/nomination.ts';
+import type { CandidatePolicy } from '../ice/candidate-filter.ts';
+import type { NetworkInfo } from '../ice/networks.ts';
 import { MediaSession } from '../media/session.ts';
 import type { VideoOptions } from '../media/video.ts';
 import type { IceSignal } from '../signaling/ice.ts';
@@ -51,6 +53,8 @@ export interface WebRtcPeerOptions {
   readonly nominationDelay?: Micros;
   /** How its ICE agent nominates when controlling (sim/ice/nomination.ts); default semi-aggressive, as Chromium. */
   readonly nomination?: NominationMode;
+  /** W3C iceTransportPolicy: `relay` signals and pairs relayed candidates only. */
+  readonly iceTransportPolicy?: CandidatePolicy;
   /** Whose codecs, header extensions and SDP style its descriptions carry (sim/peer/codecs.ts); default chromium. */
   readonly browser?: 'chromium' | 'firefox';
   /** W3C rtcpMuxPolicy: "require" (default) refuses an offer without a=rtcp-mux. */
@@ -112,6 +116,7 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
       stunServers: options.stunServers ?? [], turnServers: options.turnServers ?? [], restartOnFailure: options.restartOnFailure ?? false,
       ...(options.nominationDelay !== undefined ? { nominationDelay: options.nominationDelay } : {}),
       nomination: options.nomination ?? 'semi-aggressive',
+      ...(options.iceTransportPolicy ? { candidatePolicy: options.iceTransportPolicy } : {}),
       // libwebrtc pings a stable, writable selected connection every 2.5 s (STABLE_WRITABLE_CONNECTION_PING_INTERVAL);
       // those pings are its consent checks (RFC 7675 §5.1 suggests 5 s on average; Chromium checks twice as often)
       consentInterval: 2_500_000,
@@ -250,8 +255,8 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
   }
 
   /** A socket the driver bound: one host candidate per address. */
-  addLocalAddress(a: TransportAddress): void {
-    this.agent.addLocalAddress(a);
+  addLocalAddress(a: TransportAddress, network?: NetworkInfo): void {
+    this.agent.addLocalAddress(a, network);
   }
 
   /** Starts an offerer that waited (`autoStart: false`). */
