@@ -79,10 +79,14 @@ describe.skipIf(!process.env.CI && !(hasChromium && hasTshark))('Chromium calls 
       }
       // packets the capture itself dropped (its Interface Statistics Block) cannot be seen: a loaded machine may drop some
       const dropped = readCapture(new Uint8Array(readFileSync(file))).statistics.reduce((n, st) => n + Number((st.dropped ?? 0n) + (st.osDropped ?? 0n)), 0);
+      // Chromium's packetsSent counts what it resends on the stream's RTX SSRC too (W3C webrtc-stats: retransmissions
+      // are included), now that our answer accepts rtx (a=ssrc-group:FID): those count towards the stream
+      const rtxOf = new Map(outbound.flatMap((o) => (typeof o.rtxSsrc === 'number' ? [[o.ssrc as number, o.rtxSsrc]] : [])));
       for (const [ssrc, sent] of [...outbound.map((o) => [o.ssrc as number, o.packetsSent as number] as const), ...sentByUs]) {
-        const seen = census.rtp.get(ssrc) ?? 0;
+        const rtx = rtxOf.get(ssrc);
+        const seen = (census.rtp.get(ssrc) ?? 0) + (rtx === undefined ? 0 : (census.rtp.get(rtx) ?? 0));
         expect(seen, `ssrc ${ssrc} (the capture dropped ${dropped})`).toBeGreaterThanOrEqual(sent - dropped);
-        expect(seen, `ssrc ${ssrc}: distinct sequence numbers`).toBe(seqs.get(ssrc)?.size ?? 0);
+        expect(seen, `ssrc ${ssrc}: distinct sequence numbers`).toBe((seqs.get(ssrc)?.size ?? 0) + (rtx === undefined ? 0 : (seqs.get(rtx)?.size ?? 0)));
       }
       for (const s of r.ourStreams) expect(census.rtp.get(s.ssrc), `${s.kind}`).toBeGreaterThanOrEqual(inbound.find((x) => x.ssrc === s.ssrc)!.packetsReceived as number);
       expect([...census.rtcp.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(Number(srtp.rtcpReceived));

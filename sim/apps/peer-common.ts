@@ -2,7 +2,7 @@ import type { TransportAddress } from '../core/endpoint.ts';
 import { MS, type Micros } from '../core/time.ts';
 import { CURVES, SRTP_PROFILE_IDS, type DtlsCurveName, type DtlsSrtpProfileName } from '../dtls/config.ts';
 import type { TurnServerConfig } from '../ice/agent.ts';
-import { WebRtcPeer } from '../peer/webrtc-peer.ts';
+import { WebRtcPeer, type WebRtcPeerOptions } from '../peer/webrtc-peer.ts';
 import { bool, custom, duration, integer, list, number, object, oneOf, optional, parseFields, required, text, transport, withDefault, type FieldType } from '../schema/fields.ts';
 import type { Obj, SummaryPart } from './app-kind.ts';
 import { DATACHANNELS_SECTION, DTLS_SECTION, ICE_SECTION, MEDIA_SECTION, PEER_SECTION, SRTP_SECTION } from './sections.ts';
@@ -94,8 +94,9 @@ export interface PeerCommon {
 }
 
 /** A WebRtcPeer built from common options (webrtc-peer and sfu-client). */
-export function makePeer(world: World, source: string, host: string, spec: PeerCommon & { readonly lite?: boolean; readonly dataChannels?: readonly DataChannelAction[] }, offerer: boolean, autoStart = true, signalingPeer?: string): WebRtcPeer {
+export function makePeer(world: World, source: string, host: string, spec: PeerCommon & { readonly lite?: boolean; readonly dataChannels?: readonly DataChannelAction[] }, offerer: boolean, autoStart = true, signalingPeer?: string, sdp: Pick<WebRtcPeerOptions, 'browser' | 'rtcpMuxPolicy' | 'nomination' | 'iceTransportPolicy'> = {}): WebRtcPeer {
   return new WebRtcPeer({
+    ...sdp,
     name: host, rng: world.rng(source), identity: world.identity(host), offerer, autoStart, startAt: spec.startAt, ...(signalingPeer !== undefined ? { signalingPeer } : {}),
     stunServers: spec.stun, turnServers: spec.turn, trickle: spec.trickle, ...(spec.lite ? { lite: true } : {}),
     media: { audio: spec.media.audio, video: spec.media.video === false ? false : spec.media.video },

@@ -1,7 +1,10 @@
 import type { Micros } from '../core/time.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
+import { NOMINATION_MODES, type NominationMode } from '../ice/nomination.ts';
+import { CANDIDATE_POLICIES, type CandidatePolicy } from '../ice/candidate-filter.ts';
+import { isLinkLocal, networkType, rankNetworks } from '../ice/networks.ts';
 import { WebRtcPeer } from '../peer/webrtc-peer.ts';
-import { bool, duration, hostName, integer, list, mapped, optional, required, text, variants, withDefault } from '../schema/fields.ts';
+import { bool, duration, hostName, integer, list, mapped, object, oneOf, optional, required, text, variants, withDefault } from '../schema/fields.ts';
 import type { DataChannelAction } from '../sctp/datachannels.ts';
 import { defineApp, HOST_FIELD, kindField } from './app-kind.ts';
 import { makePeer, PEER_COMMON_FIELDS, PEER_NOTES, PEER_SECTIONS, peerSummaryParts, type PeerCommon } from './peer-common.ts';
@@ -24,6 +27,13 @@ export interface WebRtcPeerAppSpec extends PeerCommon {
   /** ICE-lite (RFC 8445 §2.5): only host candidates, no checks of its own, controlled. */
   readonly lite?: boolean;
   readonly dataChannels?: readonly DataChannelAction[];
+  /** Whose codecs, header extensions and SDP layout its descriptions carry (sim/peer/codecs.ts). */
+  readonly browser: 'chromium' | 'firefox';
+  readonly rtcpMuxPolicy: 'require' | 'negotiate';
+  readonly nomination: NominationMode;
+  readonly iceTransportPolicy: CandidatePolicy;
+  /** A track added during the call: a new offer (renegotiation) from this side. */
+  readonly addTrack?: { readonly at: Micros; readonly kind: 'audio' | 'video' };
 }
 
 const LABEL = required('label', text, 'The channel label.', 'chat');
@@ -68,19 +78,36 @@ export const webRtcPeerApp = defineApp({
     withDefault('offerer', bool, false, '`false`', 'The offerer starts at `startAt`; the answerer waits for the offer.', true),
     optional('restartIceAt', duration, 'When to restart ICE (new credentials, new offer).', '8s'),
     withDefault('lite', bool, false, '`false`', 'ICE-lite (RFC 8445 §2.5): host candidates only, no checks of its own, always controlled.', true),
+    withDefault('browser', oneOf(['chromium', 'firefox'] as const), 'chromium', '`"chromium"`', "Whose codecs, header extensions and SDP layout its offers and answers carry: Chromium 156's (opus 111, VP8 96 …) or Firefox 71's (opus 109, VP8 120 …).", 'firefox'),
+    withDefault('rtcpMuxPolicy', oneOf(['require', 'negotiate'] as const), 'require', '`"require"`', 'W3C rtcpMuxPolicy: `require` refuses a remote offer without a=rtcp-mux, as Chromium does.', 'negotiate'),
+    withDefault('nomination', oneOf(NOMINATION_MODES), 'semi-aggressive', '`"semi-aggressive"`', "How it nominates when it controls ICE: libwebrtc's semi-aggressive (USE-CANDIDATE while nothing is selected or on a better pair: DTLS starts on the first pair that works), RFC 8445 regular (checks run 2 s after the first valid pair, then the best is nominated) or aggressive.", 'regular'),
+    withDefault('iceTransportPolicy', oneOf(CANDIDATE_POLICIES), 'all', '`"all"`', 'W3C iceTransportPolicy: `relay` still gathers host and server-reflexive candidates but signals and pairs only relayed ones (libwebrtc\'s relay-only candidate filter).', 'relay'),
+    optional('addTrack', object([
+      required('at', duration, 'When the track is added.', '4s'),
+      required('kind', oneOf(['audio', 'video'] as const), 'Its kind (one it does not send yet).', 'video'),
+    ]), 'A track added during the call (W3C addTrack): a new offer from this side keeps the sections and adds one; media starts once answered. Fields: `at` (duration), `kind` (`audio` or `video`).', { at: '4s', kind: 'video' }),
     optional('dataChannels', list(dataChannelAction), 'Data channels (SCTP over DTLS, RFC 8831): an m=application section and a schedule of channels to open, messages to send and channels to close, each an object with the fields below.', [{ at: '1s', do: 'open', label: 'chat' }, { at: '1s', do: 'send', label: 'chat', text: 'hello {n}', count: 3 }], 'none'),
   ],
-  spec: ({ kind: _k, host, peer, offerer, restartIceAt, lite, dataChannels, ...common }): WebRtcPeerAppSpec => ({
-    kind: 'webrtc-peer', host, peer, offerer, ...common, ...(restartIceAt !== undefined ? { restartIceAt } : {}), ...(lite ? { lite } : {}), ...(dataChannels ? { dataChannels } : {}),
+  spec: ({ kind: _k, host, peer, offerer, restartIceAt, lite, addTrack, dataChannels, ...common }): WebRtcPeerAppSpec => ({
+    kind: 'webrtc-peer', host, peer, offerer, ...common, ...(restartIceAt !== undefined ? { restartIceAt } : {}), ...(lite ? { lite } : {}), ...(addTrack ? { addTrack } : {}), ...(dataChannels ? { dataChannels } : {}),
   }),
   build(world, host, spec: WebRtcPeerAppSpec, ctx) {
-    const endpoint = makePeer(world, ctx.source, spec.host, spec, spec.offerer, true, spec.peer);
+    const endpoint = makePeer(world, ctx.source, spec.host, spec, spec.offerer, true, spec.peer, { browser: spec.browser, rtcpMuxPolicy: spec.rtcpMuxPolicy, nomination: spec.nomination, iceTransportPolicy: spec.iceTransportPolicy });
     const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
-    for (const ip of host.addresses()) endpoint.addLocalAddress(driver.bind(ip, spec.port));
+    // one network per connected interface address, ranked as libwebrtc's network manager does (sim/ice/networks.ts)
+    const networks = rankNetworks(host.interfaces.filter((i) => i.link).flatMap((i) => i.addresses.filter((a) => !isLinkLocal(a.ip)).map((a) => ({ ip: a.ip, type: networkType(i.network), name: i.name }))));
+    for (const ip of host.addresses()) endpoint.addLocalAddress(driver.bind(ip, spec.port), networks.get(ip));
     driver.joinSignaling(world.signaling, spec.host, { delay: spec.signalingDelay, protocol: 'jsep' });
     if (spec.restartIceAt !== undefined) {
       world.net.scheduler.at(spec.restartIceAt, 'ice restart', () => {
         endpoint.restartIce(world.net.now);
+        driver.pump();
+      });
+    }
+    if (spec.addTrack) {
+      const t = spec.addTrack;
+      world.net.scheduler.at(t.at, 'add track', () => {
+        endpoint.addTrack(world.net.now, t.kind);
         driver.pump();
       });
     }

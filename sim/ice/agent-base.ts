@@ -13,6 +13,9 @@ import { Checklist } from './checklist.ts';
 import { IceGatherer } from './gather.ts';
 import type { CandidatePair, PairState } from './pair.ts';
 import { makePair, pairData } from './pair.ts';
+import type { NominationMode } from './nomination.ts';
+import { surfaces, type CandidatePolicy } from './candidate-filter.ts';
+import { addressPrecedence, isLinkLocal, type NetworkInfo } from './networks.ts';
 import { describeIceSignal, type IceSignal } from '../signaling/ice.ts';
 import type { Transaction, TransactionResult } from '../stun/transactions.ts';
 import { StunTransactions } from '../stun/transactions.ts';
@@ -35,8 +38,8 @@ export interface IceAgentConfig {
   readonly lite?: boolean;
   /** RFC 8838: send candidates as they are found (default) rather than all at once when gathering ends. */
   readonly trickle?: boolean;
-  /** §8.1.1 regular nomination (default), or aggressive: USE-CANDIDATE on every check (RFC 5245, old browsers). */
-  readonly nomination?: 'regular' | 'aggressive';
+  /** How the controlling agent nominates (nomination.ts): regular (default), aggressive, or libwebrtc's semi-aggressive. */
+  readonly nomination?: NominationMode;
   readonly stunServers?: readonly TransportAddress[];
   readonly turnServers?: readonly TurnServerConfig[];
   /** §14.2: the pacing interval, 50 ms by default. */
@@ -53,6 +56,8 @@ export interface IceAgentConfig {
   readonly restartOnFailure?: boolean;
   /** When the agent starts (gathering, signaling). */
   readonly startAt?: Micros;
+  /** W3C iceTransportPolicy (candidate-filter.ts): `relay` surfaces relayed candidates only. */
+  readonly candidatePolicy?: CandidatePolicy;
 }
 
 export interface CheckCtx {
@@ -77,7 +82,7 @@ export abstract class IceAgentBase {
   readonly name: string;
   readonly lite: boolean;
   readonly trickle: boolean;
-  readonly nomination: 'regular' | 'aggressive';
+  readonly nomination: NominationMode;
   controlling: boolean;
   readonly tieBreaker: bigint;
   ufrag = '';
@@ -103,6 +108,7 @@ export abstract class IceAgentBase {
   protected readonly out: EndpointOutput[] = [];
   protected readonly signals: IceSignal[] = [];
   protected readonly addresses: TransportAddress[] = [];
+  protected readonly networks = new Map<string, NetworkInfo>();
   protected readonly gatherer: IceGatherer;
   /** Connectivity checks in flight (RFC 8489 §6.2.1 timers; RTO per check from §14.3). */
   protected readonly tx: StunTransactions<CheckCtx>;
@@ -112,6 +118,7 @@ export abstract class IceAgentBase {
   protected readonly consentTimeout: Micros;
   protected readonly disconnectedAfter: Micros;
   protected readonly startAt: Micros;
+  readonly candidatePolicy: CandidatePolicy;
   protected started = false;
   protected descriptionSent = false;
   protected lastPaced: Micros = -Infinity;
@@ -134,6 +141,7 @@ export abstract class IceAgentBase {
     this.consentTimeout = config.consentTimeout ?? 30 * SECOND;
     this.disconnectedAfter = config.disconnectedAfter ?? 10 * SECOND;
     this.startAt = config.startAt ?? 0;
+    this.candidatePolicy = config.candidatePolicy ?? 'all';
     this.newCredentials();
     // checks draw their transaction ids from the agent's own stream; the agent writes their notes itself
     const output = { transmit: (from: TransportAddress, to: TransportAddress, bytes: Uint8Array) => this.sendFromBase(from, to, bytes), note: (n: NoteBody) => this.out.push({ type: 'note', kind: n.kind, text: `${this.name}: ${n.text}`, data: { generation: this.generation, ...n.data } }) };
@@ -152,9 +160,13 @@ export abstract class IceAgentBase {
     });
   }
 
-  /** A socket the driver bound for this agent: one host candidate per address (RFC 8445 §5.1.1.1). */
-  addLocalAddress(a: TransportAddress): void {
+  /**
+   * A socket the driver bound for this agent: one host candidate per address (RFC 8445 §5.1.1.1). With the network
+   * it is on (networks.ts), its candidates get libwebrtc's local preference, network-id and network-cost.
+   */
+  addLocalAddress(a: TransportAddress, network?: NetworkInfo): void {
     this.addresses.push(a);
+    if (network) this.networks.set(a.ip, network);
   }
 
 
@@ -215,9 +227,17 @@ export abstract class IceAgentBase {
       state: 'new', role: this.controlling ? 'controlling' : 'controlled', lite: this.lite, ufrag: this.ufrag, tieBreaker: this.tieBreaker.toString(),
     });
     this.note('ice.gathering', 'gathering starts', { state: 'gathering' });
+    // libwebrtc gathers nothing on a link-local address
+    for (const a of this.addresses.filter((x) => isLinkLocal(x.ip))) {
+      this.note('ice.candidate.filtered', `gathers nothing on link-local ${formatTransportAddress(a)} (as libwebrtc)`, { candidate: formatTransportAddress(a), type: 'host', policy: 'link-local' });
+    }
+    const usable = this.addresses.filter((x) => !isLinkLocal(x.ip));
+    this.addresses.splice(0, this.addresses.length, ...usable);
     this.addresses.forEach((a, i) => {
       const family = ipFamily(a.ip);
-      const lp = this.addresses.length <= 1 ? 65535 : (family === 6 ? 65535 : 32767) - i;
+      const net = this.networks.get(a.ip);
+      // libwebrtc (Candidate::GetPriority): network preference × 256 + address precedence; else RFC 8421 §4
+      const lp = net ? net.preference * 256 + addressPrecedence(a.ip) : this.addresses.length <= 1 ? 65535 : (family === 6 ? 65535 : 32767) - i;
       this.gatherer.setLocalPreference(a, lp);
       // §5.1.1.1: a host candidate per interface address; its base is itself
       this.addLocal(now, { foundation: foundationOf('host', a.ip, undefined, 'udp'), component: 1, transport: 'udp', priority: candidatePriority(TYPE_PREFERENCE.host, lp, 1), address: a, type: 'host', base: a });
@@ -231,12 +251,14 @@ export abstract class IceAgentBase {
     this.descriptionSent = true;
     this.signal({
       type: 'description', ufrag: this.ufrag, pwd: this.pwd, lite: this.lite, restart,
-      candidates: this.local.filter((c) => c.type !== 'prflx').map(formatCandidate),
+      candidates: this.local.filter((c) => c.type !== 'prflx' && surfaces(this.candidatePolicy, c)).map(formatCandidate),
       endOfCandidates: this.gatherer.complete,
     });
   }
 
   protected addLocal(now: Micros, c: Candidate): void {
+    const net = this.networks.get(c.base.ip);
+    if (net && c.type !== 'relay' && !c.network) c = { ...c, network: { id: net.id, cost: net.cost } };
     const dup = this.local.find((e) => sameTransportAddress(e.address, c.address) && sameTransportAddress(e.base, c.base));
     if (dup) {
       // §5.1.3: same transport address and base: the lower-priority one is redundant
@@ -248,6 +270,10 @@ export abstract class IceAgentBase {
       candidate: formatCandidate(c), type: c.type, address: formatTransportAddress(c.address), base: formatTransportAddress(c.base), priority: c.priority, foundation: c.foundation,
       ...(c.server ? { server: formatTransportAddress(c.server) } : {}),
     });
+    if (!surfaces(this.candidatePolicy, c)) {
+      this.note('ice.candidate.filtered', `keeps ${showCandidate(c)} to itself: iceTransportPolicy ${this.candidatePolicy}`, { candidate: formatCandidate(c), type: c.type, policy: this.candidatePolicy });
+      return;
+    }
     if (this.descriptionSent && this.trickle && !this.lite) this.signal({ type: 'candidate', ufrag: this.ufrag, candidate: formatCandidate(c) });
     // §6.1.2.2: pairs are formed from host and relayed candidates; a srflx candidate's pairs equal its base's (pruned)
     if (c.type === 'host' || c.type === 'relay') for (const r of this.remote) this.formPair(now, c, r);
@@ -309,7 +335,7 @@ export abstract class IceAgentBase {
     }
     this.remote.push(c);
     this.note('ice.candidate.remote', `remote ${showCandidate(c)} via signaling`, { candidate: line, type: c.type, address: formatTransportAddress(c.address) });
-    for (const l of this.local) if (l.type === 'host' || l.type === 'relay') this.formPair(now, l, c);
+    for (const l of this.local) if ((l.type === 'host' || l.type === 'relay') && surfaces(this.candidatePolicy, l)) this.formPair(now, l, c);
   }
 
   protected formPair(now: Micros, local: Candidate, remote: Candidate): CandidatePair | undefined {

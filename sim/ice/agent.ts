@@ -13,6 +13,7 @@ import { Checklist } from './checklist.ts';
 import type { CandidatePair } from './pair.ts';
 import { pairData, pairPriorityFor } from './pair.ts';
 import { IceAgentBase } from './agent-base.ts';
+import { checksAfterSelection, nominationWait, prunedBy, useCandidateOnCheck } from './nomination.ts';
 import type { CheckCtx } from './agent-base.ts';
 import type { TransactionResult } from '../stun/transactions.ts';
 
@@ -111,7 +112,7 @@ export class IceAgent extends IceAgentBase implements Endpoint {
       if (n) {
         this.lastPaced = now;
         if (n.fromFrozen) this.setPair(n.pair, 'waiting', 'unfrozen: nothing else waiting (§6.1.4.2)');
-        this.sendCheck(now, n.pair, n.useCandidate || (this.controlling && this.nomination === 'aggressive'), false);
+        this.sendCheck(now, n.pair, n.useCandidate || (this.controlling && useCandidateOnCheck(this.nomination, this.remoteLite, n.pair, this.selected)), false);
       }
     }
     if (this.nominationAt !== undefined && now >= this.nominationAt) {
@@ -121,9 +122,9 @@ export class IceAgent extends IceAgentBase implements Endpoint {
     this.consentTick(now);
   }
 
-  /** After nomination only triggered checks (nominations, answers to the peer's checks) still go out. */
+  /** After nomination only triggered checks (nominations, answers to the peer's checks) still go out (semi-aggressive: and checks of the pairs still waiting). */
   protected selectedAndDone(): boolean {
-    return this.selected !== undefined && this.checklist.triggered.length === 0;
+    return this.selected !== undefined && this.checklist.triggered.length === 0 && !checksAfterSelection(this.nomination, this.checklist.pairs);
   }
 
   protected deadline(): { at: Micros; reason: string } | undefined {
@@ -293,8 +294,9 @@ export class IceAgent extends IceAgentBase implements Endpoint {
     for (const p of this.checklist.pairs) if (p.state === 'frozen' && p.foundation === pair.foundation) this.setPair(p, 'waiting', `foundation ${p.foundation} succeeded`);
     if (this.state === 'checking' || this.state === 'new') this.setState(now, 'connected', `first valid pair ${pair.id}`);
     if ((ctx.useCandidate && this.controlling) || (pair.nominateOnSuccess && !this.controlling)) this.nominate(now, pair);
-    if (this.controlling && this.nomination === 'regular' && !this.selected && !this.nominating) {
-      this.nominationAt ??= now + this.nominationDelay;
+    const wait = nominationWait(this.nomination, this.remoteLite, this.nominationDelay);
+    if (this.controlling && wait !== undefined && !this.selected && !this.nominating) {
+      this.nominationAt ??= now + wait;
       const best = this.checklist.valid()[0]!;
       const pending = this.checklist.pairs.some((p) => p.priority > best.validPriority! && (p.state === 'frozen' || p.state === 'waiting' || p.state === 'in-progress'));
       if (!pending) this.nominateBest(now, 'no better pair is still being checked');
@@ -327,11 +329,11 @@ export class IceAgent extends IceAgentBase implements Endpoint {
       pair: pair.id, localType: l.type, remoteType: r.type, local: formatTransportAddress(l.address), remote: formatTransportAddress(r.address), protocol: 'udp',
     });
     this.setState(now, 'completed', 'a pair is nominated');
-    if (this.nomination === 'regular' || !this.controlling) {
+    if (this.nomination !== 'aggressive' || !this.controlling) {
       // §8.1.2: once nominated, Waiting and Frozen pairs are removed, lower In-Progress ones stop retransmitting
       for (const p of this.checklist.pairs) {
         if (p === pair) continue;
-        if (p.state === 'waiting' || p.state === 'frozen' || (p.state === 'in-progress' && p.priority < pair.priority)) {
+        if (prunedBy(this.nomination, p, pair)) {
           this.stopChecks((c) => c.pair === p);
           this.setPair(p, 'failed', 'removed after nomination (§8.1.2)');
         }

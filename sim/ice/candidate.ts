@@ -22,6 +22,8 @@ export interface Candidate {
   readonly related?: TransportAddress;
   /** For srflx and relay candidates: the STUN or TURN server that yielded it. */
   readonly server?: TransportAddress;
+  /** The network it was gathered on (networks.ts): libwebrtc's `network-id` and `network-cost` extensions. */
+  readonly network?: { readonly id: number; readonly cost: number };
 }
 
 /** RFC 8445 §5.1.2.2: recommended type preferences (126 host, 110 peer-reflexive, 100 server-reflexive, 0 relayed). */
@@ -71,6 +73,8 @@ export function redundantWith(c: Candidate, existing: readonly Candidate[]): Can
 export function formatCandidate(c: Candidate): string {
   const parts = [c.foundation, String(c.component), c.transport, String(c.priority), c.address.ip, String(c.address.port), 'typ', c.type];
   if (c.related) parts.push('raddr', c.related.ip, 'rport', String(c.related.port));
+  // as Chromium writes them: generation, network-id, and network-cost when it is not 0
+  if (c.network) parts.push('generation', '0', 'network-id', String(c.network.id), ...(c.network.cost ? ['network-cost', String(c.network.cost)] : []));
   return parts.join(' ');
 }
 

@@ -61,6 +61,8 @@ export type IceNoteKinds = {
     readonly server?: string;
   };
   'ice.candidate.pruned': Gen & { readonly candidate: string; readonly type: IceCandidateType; readonly redundantWith: string };
+  /** A gathered candidate the candidate policy keeps from signaling and pairing (iceTransportPolicy relay). */
+  'ice.candidate.filtered': Gen & { readonly candidate: string; readonly type: IceCandidateType; readonly policy: string };
   'ice.candidate.remote': Gen & { readonly candidate: string; readonly type: IceCandidateType; readonly address: string; readonly replaced?: 'prflx' };
   'ice.candidate.prflx': Gen & { readonly side: 'local' | 'remote'; readonly address: string; readonly priority: number };
   'ice.candidate.invalid': Gen & { readonly candidate: string };
@@ -113,6 +115,7 @@ export const ICE_NOTE_KINDS = {
   'ice.gathering.error': true,
   'ice.candidate.gathered': true,
   'ice.candidate.pruned': true,
+  'ice.candidate.filtered': true,
   'ice.candidate.remote': true,
   'ice.candidate.prflx': true,
   'ice.candidate.invalid': true,

@@ -2,7 +2,7 @@ import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
 import { encodeNamedExtension } from '../wire/rtp/extensions.ts';
 import type { RtpPacketSpec } from '../wire/rtp/rtp.ts';
-import { EXTMAP, RtpSender, type MediaSource } from './source.ts';
+import { EXTMAP, RtpSender, type MediaSource, type SenderParameters } from './source.ts';
 
 /** 20 ms Opus frames at 48 kHz (RFC 7587 §4.1: the RTP clock is always 48 kHz), payload type 111 as in the seed SDP. */
 export const OPUS_PT = 111;
@@ -19,8 +19,8 @@ export class AudioSource extends RtpSender implements MediaSource {
   private talking = true;
   private frames = 0;
 
-  constructor(rng: Rng, mid: string, start: Micros) {
-    super(rng, mid, OPUS_PT, 48_000, start);
+  constructor(rng: Rng, mid: string, start: Micros, params: SenderParameters = {}) {
+    super(rng, params.mid ?? mid, params.payloadType ?? OPUS_PT, 48_000, start, params.extensions ?? EXTMAP);
     this.nextAt = start;
   }
 
@@ -35,7 +35,8 @@ export class AudioSource extends RtpSender implements MediaSource {
     const first = this.frames === 0 || (this.talking && !wasTalking);
     this.frames++;
     this.nextAt = this.startedAt + this.frames * FRAME;
-    const audioLevel = { id: EXTMAP.audioLevel, data: encodeNamedExtension({ kind: 'audio-level', voiceActivity: this.talking, level }) };
-    return [this.packet(now, timestamp, this.rng.bytes(size), first, [audioLevel])];
+    const id = this.extensionIds.audioLevel;
+    const audioLevel = id === undefined ? [] : [{ id, data: encodeNamedExtension({ kind: 'audio-level', voiceActivity: this.talking, level }) }];
+    return [this.packet(now, timestamp, this.rng.bytes(size), first, audioLevel)];
   }
 }

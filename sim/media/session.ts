@@ -6,7 +6,7 @@ import { lastSrFromNtp, type ReportBlock } from '../wire/rtcp/reports.ts';
 import { decodeRtp, encodeRtp } from '../wire/rtp/rtp.ts';
 import { AudioSource } from './audio.ts';
 import { ReceiveStream } from './receiver.ts';
-import type { MediaSource } from './source.ts';
+import type { MediaSource, SenderParameters } from './source.ts';
 import { VideoSource, type VideoOptions } from './video.ts';
 
 export interface MediaOptions {
@@ -16,6 +16,8 @@ export interface MediaOptions {
   readonly rtcpInterval?: Micros;
   /** RTCP SDES CNAME (RFC 3550 §6.5.1). */
   readonly cname: string;
+  /** What offer/answer settled per kind (mid, payload type, extension ids); default: the seed SDP's. */
+  readonly send?: { readonly audio?: SenderParameters; readonly video?: SenderParameters };
 }
 
 /** Per-stream result for summaries. */
@@ -57,6 +59,8 @@ export class MediaSession {
   rtcpReceived = 0;
   /** Per own SSRC: the latest report block about it from the peer, and the round-trip time computed from it. */
   private readonly remoteReports = new Map<number, { lost: number; rttMs?: number }>();
+  /** Payload type → kind of what the peer sends, from offer/answer (without it: 96 is video, anything else audio). */
+  receiveKinds: ReadonlyMap<number, 'audio' | 'video'> | undefined;
   /** Packets SRTP refused, by reason (auth-failed, replay, …). */
   readonly failures: Record<string, number> = {};
 
@@ -65,11 +69,21 @@ export class MediaSession {
     start: Micros,
     private readonly options: MediaOptions,
   ) {
-    if (options.audio) this.sources.push(new AudioSource(rng.fork('audio'), '0', start));
-    if (options.video) this.sources.push(new VideoSource(rng.fork('video'), '1', start, typeof options.video === 'object' ? options.video : {}));
+    if (options.audio) this.addSource('audio', start);
+    if (options.video) this.addSource('video', start);
     this.rtcpInterval = options.rtcpInterval ?? 1_000_000;
     this.rtcpSsrc = this.sources[0]?.ssrc ?? rng.u32();
     this.nextRtcpAt = start + this.jittered();
+  }
+
+  /** A sender of this kind (its SSRC from the kind's own stream, so it is the same whenever it is added). */
+  addSource(kind: 'audio' | 'video', start: Micros, params: SenderParameters | undefined = this.options.send?.[kind]): MediaSource {
+    const existing = this.sources.find((s) => s.kind === kind);
+    if (existing) return existing;
+    const video = typeof this.options.video === 'object' ? this.options.video : {};
+    const s = kind === 'audio' ? new AudioSource(this.rng.fork('audio'), '0', start, params) : new VideoSource(this.rng.fork('video'), '1', start, video, params);
+    this.sources.push(s);
+    return s;
   }
 
   private jittered(): Micros {
@@ -129,7 +143,7 @@ export class MediaSession {
     const h = d.value.header;
     let rs = this.receivers.get(h.ssrc);
     if (!rs) {
-      const video = h.payloadType === 96;
+      const video = (this.receiveKinds?.get(h.payloadType) ?? (h.payloadType === 96 ? 'video' : 'audio')) === 'video';
       rs = new ReceiveStream(h.ssrc, video ? 90_000 : 48_000, video ? 'video' : 'audio');
       this.receivers.set(h.ssrc, rs);
     }

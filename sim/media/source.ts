@@ -9,6 +9,14 @@ import type { RtpPacketSpec } from '../wire/rtp/rtp.ts';
  */
 export const EXTMAP = { audioLevel: 1, absSendTime: 2, mid: 4 } as const;
 
+/** What offer/answer settled for a sender (sim/peer/offer-answer.ts): its payload type and header extension ids. */
+export interface SenderParameters {
+  readonly mid?: string;
+  readonly payloadType?: number;
+  /** Extension ids to write; one left out is not written (RFC 8285 §5: only negotiated extensions are sent). */
+  readonly extensions?: { readonly audioLevel?: number; readonly absSendTime?: number; readonly mid?: number };
+}
+
 /** A media sender: it knows when its next packet is due and makes the RTP packets of one frame. */
 export interface MediaSource {
   readonly kind: 'audio' | 'video';
@@ -35,6 +43,8 @@ export abstract class RtpSender {
   packetsSent = 0;
   octetsSent = 0;
   readonly ssrc: number;
+  /** Header extension ids written on every packet (the defaults are the seed SDP's). */
+  protected readonly extensionIds: { readonly audioLevel?: number; readonly absSendTime?: number; readonly mid?: number };
 
   constructor(
     protected readonly rng: Rng,
@@ -42,7 +52,9 @@ export abstract class RtpSender {
     readonly payloadType: number,
     readonly clockRate: number,
     start: Micros,
+    extensions: SenderParameters['extensions'] = EXTMAP,
   ) {
+    this.extensionIds = extensions;
     this.ssrc = rng.u32();
     this.seq = rng.int(0, 0x10000);
     this.timestampBase = rng.u32();
@@ -54,18 +66,17 @@ export abstract class RtpSender {
   }
 
   protected packet(now: Micros, timestamp: number, payload: Uint8Array, marker: boolean, extra: ExtensionElementSpec[] = []): RtpPacketSpec {
-    const elements: ExtensionElementSpec[] = [
-      ...extra,
-      { id: EXTMAP.absSendTime, data: encodeNamedExtension({ kind: 'abs-send-time', raw: absSendTimeFromMicros(now), seconds: 0 }) },
-      { id: EXTMAP.mid, data: encodeNamedExtension({ kind: 'mid', value: this.mid }) },
-    ];
+    const ids = this.extensionIds;
+    const elements: ExtensionElementSpec[] = [...extra];
+    if (ids.absSendTime !== undefined) elements.push({ id: ids.absSendTime, data: encodeNamedExtension({ kind: 'abs-send-time', raw: absSendTimeFromMicros(now), seconds: 0 }) });
+    if (ids.mid !== undefined) elements.push({ id: ids.mid, data: encodeNamedExtension({ kind: 'mid', value: this.mid }) });
     const spec: RtpPacketSpec = {
       marker,
       payloadType: this.payloadType,
       sequenceNumber: this.seq,
       timestamp,
       ssrc: this.ssrc,
-      extension: { elements, form: 'one-byte' },
+      ...(elements.length ? { extension: { elements, form: 'one-byte' as const } } : {}),
       payload,
     };
     this.seq = (this.seq + 1) & 0xffff;

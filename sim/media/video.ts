@@ -1,7 +1,7 @@
 import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
 import type { RtpPacketSpec } from '../wire/rtp/rtp.ts';
-import { RtpSender, type MediaSource } from './source.ts';
+import { EXTMAP, RtpSender, type MediaSource, type SenderParameters } from './source.ts';
 
 /** VP8 at 90 kHz (RFC 7741 §4.1), payload type 96 as in the seed SDP. */
 export const VP8_PT = 96;
@@ -27,8 +27,8 @@ export class VideoSource extends RtpSender implements MediaSource {
   private frames = 0;
   keyframes = 0;
 
-  constructor(rng: Rng, mid: string, start: Micros, options: VideoOptions = {}) {
-    super(rng, mid, VP8_PT, 90_000, start);
+  constructor(rng: Rng, mid: string, start: Micros, options: VideoOptions = {}, params: SenderParameters = {}) {
+    super(rng, params.mid ?? mid, params.payloadType ?? VP8_PT, 90_000, start, params.extensions ?? EXTMAP);
     this.fps = options.fps ?? 30;
     this.keyEvery = Math.max(1, Math.round((options.keyframeInterval ?? 3) * this.fps));
     this.nextAt = start;

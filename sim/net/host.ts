@@ -122,9 +122,9 @@ export class Host extends NetNode {
 
   /** Builds the real IP+UDP bytes and sends them out of the routed interface. */
   sendUdp(socket: UdpSocket, to: TransportAddress, payload: Uint8Array, fromIp?: string): Hop | undefined {
-    const out = this.routes.lookup(to.ip);
     const family = ipFamily(to.ip);
     let src = fromIp ?? (WILDCARD.has(socket.ip) ? undefined : socket.ip);
+    const out = this.egress(src, to.ip);
     if (src === undefined) src = out?.addressOf(family);
     if (!out || src === undefined) {
       this.net.note(this.name, netNote('net.no-route', `${this.name} cannot send to ${to.ip}: no route or no IPv${family} address`, { dst: to.ip }));
@@ -134,6 +134,16 @@ export class Host extends NetNode {
     this.counters.sent++;
     this.counters.bytesSent += payload.length;
     return out.send(bytes, this.net.trace.newPacketId());
+  }
+
+  /**
+   * The interface a datagram leaves by: on a multihomed host, the one that has its source address when that one is
+   * connected (what a socket bound to one network does, as libwebrtc binds one per network); else the routed one.
+   */
+  private egress(src: string | undefined, dst: string): Interface | undefined {
+    const own = src === undefined ? undefined : this.interfaces.find((i) => i.has(src));
+    if (own?.link && this.interfaces.length > 1 && ipFamily(src!) === ipFamily(dst)) return own;
+    return this.routes.lookup(dst);
   }
 
   private nextIpId(): number {
@@ -150,7 +160,7 @@ export class Host extends NetNode {
 
   /** Wraps a TCP segment from one of our addresses in a real IP header and sends it out of the routed interface. */
   sendTcp(from: TransportAddress, to: TransportAddress, segment: Uint8Array): Hop | undefined {
-    const out = this.routes.lookup(to.ip);
+    const out = this.egress(from.ip, to.ip);
     if (!out || !this.ownsAddress(from.ip) || ipFamily(from.ip) !== ipFamily(to.ip)) {
       this.net.note(this.name, netNote('net.no-route', `${this.name} cannot send TCP from ${from.ip} to ${to.ip}: no route or not our address`, { dst: to.ip }));
       return undefined;

@@ -12,6 +12,8 @@ export interface InterfaceAddress {
 /** A network interface of a node; point-to-point, attached to exactly one link. */
 export class Interface {
   private link_: Link | undefined;
+  /** The kind of network it is on, for a host ("ethernet", "wifi", "cellular", "vpn"): libwebrtc ranks networks by it. */
+  network = 'ethernet';
 
   constructor(
     readonly node: NetNode,

@@ -15,6 +15,12 @@ export type PeerNoteKinds = {
   'peer.signaling': { readonly state: string; readonly previous: string };
   /** DTLS and media use the selected pair; `changes` how often it changed. */
   'peer.path': { readonly pair: string; readonly changes: number };
+  /** A description made (createOffer / createAnswer, sim/peer/offer-answer.ts): its sections and BUNDLE group. */
+  'peer.description': { readonly type: 'offer' | 'answer'; readonly version: number; readonly mids: string[]; readonly bundle: string[]; readonly rejected: { readonly mid: string; readonly reason: string }[] };
+  /** Offer and answer settled (JSEP §5.10/§5.11): what this side sends per mid (codec, payload type, extension ids). */
+  'peer.negotiated': { readonly send: { readonly mid: string; readonly kind: string; readonly codec: string; readonly payloadType: number; readonly ssrc: number; readonly extensions: string }[]; readonly bundle: string[] };
+  /** A track added after the first offer: a new offer follows (renegotiation, JSEP §5.2.2). */
+  'peer.track': { readonly kind: string; readonly ssrc: number };
   /** W3C RTCPeerConnectionState, with the ICE and DTLS states behind it (`dtls` null before DTLS starts). */
   'peer.state': { readonly state: string; readonly previous: string; readonly ice: string; readonly dtls: string | null };
 };
@@ -29,5 +35,8 @@ export const PEER_NOTE_KINDS = {
   'peer.dtls-role': true,
   'peer.signaling': true,
   'peer.path': true,
+  'peer.description': true,
+  'peer.negotiated': true,
+  'peer.track': true,
   'peer.state': true,
 } as const satisfies KindSet<PeerNoteKinds>;

@@ -3,7 +3,7 @@ import { OPUS_PT } from '../media/audio.ts';
 import { EXTMAP } from '../media/source.ts';
 import { VP8_PT } from '../media/video.ts';
 import { decodeSdp, effective } from '../wire/sdp/sdp.ts';
-import type { SdpSetup } from '../wire/sdp/types.ts';
+import type { SdpSetup, SessionDescription } from '../wire/sdp/types.ts';
 
 /**
  * SDP generation for JSEP offers and answers (RFC 8829) as a browser writes them (RFC 8866 syntax): one BUNDLE
@@ -115,6 +115,8 @@ export interface RemoteDescription {
   readonly application?: { readonly mid: string; readonly sctpPort: number; readonly maxMessageSize: number };
   /** Signaled SSRCs per mid. */
   readonly ssrcs: readonly { readonly mid: string; readonly kind: string; readonly ssrc: number; readonly cname?: string }[];
+  /** The whole description as decoded (codecs, extensions, directions: what offer/answer reads). */
+  readonly parsed: SessionDescription;
 }
 
 const hexPairs = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).toUpperCase().padStart(2, '0')).join(':');
@@ -159,6 +161,7 @@ export function readDescription(text: string): { ok: true; value: RemoteDescript
       bundle: s.groups.find((g) => g.semantics === 'BUNDLE')?.mids ?? [],
       ssrcs,
       ...(application ? { application } : {}),
+      parsed: s,
     },
   };
 }

@@ -1,3 +1,4 @@
+// size: one browser-like peer connection: JSEP signaling state, the offer/answer glue (addTrack, renegotiation, restart), DTLS start and media; the SDP work itself lives in offer-answer.ts and description.ts
 import type { PeerNoteKinds } from './notes.ts';
 import type { SrtpNoteKinds } from '../srtp/notes.ts';
 import type { EndpointOutput, IcmpError, SignalingEndpoint, TransportAddress } from '../core/endpoint.ts';
@@ -9,6 +10,10 @@ import type { DtlsCurveName, DtlsSrtpProfileName } from '../dtls/config.ts';
 import type { DtlsEndpoint } from '../dtls/endpoint.ts';
 import type { DtlsIdentity } from '../dtls/identity.ts';
 import { IceAgent, type TurnServerConfig } from '../ice/agent.ts';
+import { formatCandidate } from '../ice/candidate.ts';
+import type { NominationMode } from '../ice/nomination.ts';
+import type { CandidatePolicy } from '../ice/candidate-filter.ts';
+import type { NetworkInfo } from '../ice/networks.ts';
 import { MediaSession } from '../media/session.ts';
 import type { VideoOptions } from '../media/video.ts';
 import type { IceSignal } from '../signaling/ice.ts';
@@ -19,7 +24,11 @@ import { IceDtlsSrtpTransport } from '../webrtc/transport.ts';
 import { DataChannels, type DataChannelAction } from '../sctp/datachannels.ts';
 import type { SctpAssociationOptions } from '../sctp/association.ts';
 import { srtpProfileName } from '../wire/handshake/names.ts';
-import { answerSetup, dtlsRoleFor, readDescription, writeDescription, type MediaSectionSpec, type RemoteDescription } from './sdp.ts';
+import { answerSetup, dtlsRoleFor, readDescription, type RemoteDescription } from './sdp.ts';
+import { CAPABILITIES } from './codecs.ts';
+import type { SessionModel } from './description.ts';
+import { writeSession } from './description.ts';
+import { createAnswer, createOffer, settle, type FactoryOptions, type Negotiated, type Track } from './offer-answer.ts';
 
 export interface WebRtcPeerOptions {
   /** Shown in notes; the RTCP CNAME. */
@@ -44,6 +53,14 @@ export interface WebRtcPeerOptions {
   readonly mtu?: number;
   readonly restartOnFailure?: boolean;
   readonly nominationDelay?: Micros;
+  /** How its ICE agent nominates when controlling (sim/ice/nomination.ts); default semi-aggressive, as Chromium. */
+  readonly nomination?: NominationMode;
+  /** W3C iceTransportPolicy: `relay` signals and pairs relayed candidates only. */
+  readonly iceTransportPolicy?: CandidatePolicy;
+  /** Whose codecs, header extensions and SDP style its descriptions carry (sim/peer/codecs.ts); default chromium. */
+  readonly browser?: 'chromium' | 'firefox';
+  /** W3C rtcpMuxPolicy: "require" (default) refuses an offer without a=rtcp-mux. */
+  readonly rtcpMuxPolicy?: 'require' | 'negotiate';
   /**
    * Data channels (RFC 8831): an m=application section, SCTP over DTLS once connected, and the schedule of channels
    * to open and messages to send. Also started when the remote offer has an application section.
@@ -75,7 +92,10 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
   remote: RemoteDescription | undefined;
   localSetup: 'actpass' | 'active' | 'passive' | undefined;
   /** The SSRCs this side will send, known before the first offer (they go into a=ssrc). */
-  readonly localStreams: readonly { readonly kind: 'audio' | 'video'; readonly mid: string; readonly ssrc: number }[];
+  localStreams: readonly { readonly kind: 'audio' | 'video'; readonly mid: string; readonly ssrc: number }[];
+  /** The last description sent, as structured data, and what the last offer/answer exchange settled. */
+  localDescription: SessionModel | undefined;
+  negotiated: Negotiated | undefined;
   /** What the peer counts; the transport counts the rest (datagrams before keys, without a path, DTLS buffered, path changes). */
   readonly counters = { offers: 0, answers: 0, candidatesSent: 0, candidatesReceived: 0, rtpIn: 0, rtcpIn: 0, rtpOut: 0, rtcpOut: 0 };
   connectedAt: Micros | undefined;
@@ -88,6 +108,11 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
   private readonly sessionId: string;
   private sessionVersion = 0;
   private readonly startAt: Micros;
+  /** Which kinds it sends (addTrack turns one on). */
+  private readonly sending: { audio: boolean; video: boolean };
+  /** a=msid ids (RFC 8830) and RTX SSRCs (RFC 4588), drawn once. */
+  private readonly msid: { readonly stream: string; readonly audio: string; readonly video: string; readonly rtx: number };
+  private localEnd = false;
 
   constructor(readonly options: WebRtcPeerOptions) {
     const rng = options.rng;
@@ -98,6 +123,11 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
       ...(options.lite ? { lite: true } : {}),
       stunServers: options.stunServers ?? [], turnServers: options.turnServers ?? [], restartOnFailure: options.restartOnFailure ?? false,
       ...(options.nominationDelay !== undefined ? { nominationDelay: options.nominationDelay } : {}),
+      nomination: options.nomination ?? 'semi-aggressive',
+      ...(options.iceTransportPolicy ? { candidatePolicy: options.iceTransportPolicy } : {}),
+      // libwebrtc pings a stable, writable selected connection every 2.5 s (STABLE_WRITABLE_CONNECTION_PING_INTERVAL);
+      // those pings are its consent checks (RFC 7675 §5.1 suggests 5 s on average; Chromium checks twice as often)
+      consentInterval: 2_500_000,
     });
     this.transport = new IceDtlsSrtpTransport(this.agent, {
       iceRunning: (now) => this.iceRunning(now),
@@ -119,7 +149,17 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
     this.mediaSeed = (BigInt(m.u32()) << 32n) | BigInt(m.u32());
     const s = rng.fork('session-id');
     this.sessionId = String(s.int(1, 0x7fffffff)) + String(s.int(0, 100_000_000)).padStart(8, '0');
+    const media = options.media ?? {};
+    this.sending = { audio: media.audio === true, video: media.video !== undefined && media.video !== false };
+    const ids = rng.fork('msid');
+    const uuid = (): string => {
+      const h = Array.from(ids.bytes(16), (b) => b.toString(16).padStart(2, '0')).join('');
+      return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${'89ab'[ids.int(0, 4)]}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+    };
+    this.msid = { stream: uuid(), audio: uuid(), video: uuid(), rtx: ids.u32() };
     this.localStreams = this.newMediaSession(0).sources.map((x) => ({ kind: x.kind, mid: x.mid, ssrc: x.ssrc }));
+    this.localDescription = undefined;
+    this.negotiated = undefined;
   }
 
   get dtls(): DtlsEndpoint | undefined {
@@ -130,14 +170,104 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
     return this.transport.srtp;
   }
 
-  private newMediaSession(start: Micros): MediaSession {
+  /** The media session: senders of the kinds it sends (of those negotiated, once offer/answer settled them). */
+  private newMediaSession(start: Micros, negotiated = true): MediaSession {
     const m = this.options.media ?? {};
-    return new MediaSession(Rng.fromSeed(this.mediaSeed), start, { ...(m.audio ? { audio: true } : {}), ...(m.video ? { video: m.video } : {}), cname: this.options.name });
+    const n = negotiated ? this.negotiated : undefined;
+    const params = (kind: 'audio' | 'video'): { mid: string; payloadType: number; extensions: Negotiated['send'][number]['extensions'] } | undefined => {
+      const p = n?.send.find((x) => x.kind === kind);
+      return p ? { mid: p.mid, payloadType: p.payloadType, extensions: p.extensions } : undefined;
+    };
+    const audio = this.sending.audio && (!n || params('audio') !== undefined);
+    const video = this.sending.video && (!n || params('video') !== undefined);
+    const a = params('audio');
+    const v = params('video');
+    const session = new MediaSession(Rng.fromSeed(this.mediaSeed), start, {
+      ...(audio ? { audio: true } : {}), ...(video ? { video: typeof m.video === 'object' ? m.video : true } : {}), cname: this.options.name,
+      send: { ...(a ? { audio: a } : {}), ...(v ? { video: v } : {}) },
+    });
+    session.receiveKinds = n?.receive;
+    return session;
+  }
+
+  /** The tracks it sends, as the description factory takes them. */
+  private tracks(): Track[] {
+    return this.localStreams.map((s) => ({
+      kind: s.kind,
+      send: { streamId: this.msid.stream, trackId: this.msid[s.kind], ssrc: s.ssrc, ...(s.kind === 'video' ? { rtxSsrc: this.msid.rtx } : {}) },
+    }));
+  }
+
+  private factoryOptions(ufrag: string, pwd: string, lite: boolean, candidates: readonly string[], endOfCandidates: boolean, setup: 'actpass' | 'active' | 'passive'): FactoryOptions {
+    const caps = CAPABILITIES[this.options.browser ?? 'chromium'];
+    return {
+      capabilities: caps, transport: { ufrag, pwd, lite, iceOptions: lite ? [] : ['trickle'], fingerprint: this.options.identity.fingerprint, setup },
+      candidates, endOfCandidates, sessionId: this.sessionId, sessionVersion: this.sessionVersion, cname: this.options.name, streamId: this.msid.stream,
+      tracks: this.tracks(), ...(this.options.rtcpMuxPolicy ? { rtcpMuxPolicy: this.options.rtcpMuxPolicy } : {}),
+      // RFC 8841: a data channel section when this peer wants channels, or accepted when the remote offer has one
+      ...(this.options.dataChannels || this.remote?.application ? { data: true } : {}),
+    };
+  }
+
+  /**
+   * Adds a track of a kind it does not send yet (W3C addTrack): a new offer with the previous sections kept and a
+   * section for the track (renegotiation, JSEP §5.2.2); media starts on it once the answer settles it.
+   */
+  addTrack(now: Micros, kind: 'audio' | 'video'): void {
+    this.outbox.input();
+    if (this.sending[kind]) return;
+    this.sending[kind] = true;
+    const ssrc = this.newMediaSession(0, false).sources.find((x) => x.kind === kind)?.ssrc;
+    this.localStreams = [...this.localStreams, ...(ssrc !== undefined ? [{ kind, mid: '', ssrc }] : [])];
+    this.note('peer.track', `${this.options.name}: adds a ${kind} track (SSRC ${ssrc ?? '?'}): renegotiation`, { kind, ssrc: ssrc ?? 0 });
+    if (this.signalingState === 'stable' && this.localDescription) this.renegotiate(now);
+  }
+
+  /** A new offer on the current ICE credentials and candidates (no restart). */
+  private renegotiate(now: Micros): void {
+    const a = this.agent;
+    const candidates = a.local.filter((c) => c.type !== 'prflx').map(formatCandidate);
+    this.sendOffer(now, this.factoryOptions(a.ufrag, a.pwd, a.lite, candidates, this.localEnd, this.localSetup === 'passive' ? 'passive' : 'actpass'));
+  }
+
+  private sendOffer(now: Micros, o: FactoryOptions): void {
+    const model = createOffer(o, this.localDescription);
+    this.sessionVersion++;
+    this.publish(now, model, []);
+  }
+
+  private publish(now: Micros, model: SessionModel, rejected: readonly { mid: string; reason: string }[]): void {
+    this.localDescription = model;
+    const type = model.type;
+    if (type === 'answer') this.counters.answers++;
+    else this.counters.offers++;
+    this.note('peer.description', `${this.options.name}: ${type} v${model.sessionVersion}: ${model.contents.map((c) => `${c.kind === 'other' ? c.media : c.kind} mid ${c.mid}${c.rejected ? ' rejected' : ''}`).join(', ')}${model.bundle ? `; BUNDLE ${model.bundle.join(' ')}` : ''}`, {
+      type, version: model.sessionVersion, mids: model.contents.map((c) => c.mid), bundle: [...(model.bundle ?? [])], rejected: rejected.map((r) => ({ mid: r.mid, reason: r.reason })),
+    });
+    this.setSignaling(type === 'answer' ? 'stable' : 'have-local-offer', `local ${type} sent`);
+    this.send(now, { type, sdp: writeSession(model) });
+    if (type === 'answer' && this.remote) this.settled(now, this.remote);
+  }
+
+  /** Offer and answer are both known: what this side sends, and media on newly settled sections. */
+  private settled(now: Micros, remote: RemoteDescription): void {
+    if (!this.localDescription) return;
+    const n = settle(this.localDescription, remote.parsed);
+    this.negotiated = n;
+    this.localStreams = this.localStreams.map((s) => ({ ...s, mid: n.send.find((x) => x.ssrc === s.ssrc)?.mid ?? s.mid }));
+    const ext = (e: Negotiated['send'][number]['extensions']): string => Object.entries(e).map(([k, v]) => `${k}=${v}`).join(',');
+    this.note('peer.negotiated', `${this.options.name}: sends ${n.send.map((x) => `${x.kind} ${x.codec}/${x.payloadType} on mid ${x.mid}`).join(', ') || 'nothing'}`, {
+      send: n.send.map((x) => ({ mid: x.mid, kind: x.kind, codec: x.codec, payloadType: x.payloadType, ssrc: x.ssrc, extensions: ext(x.extensions) })), bundle: [...n.bundle],
+    });
+    if (this.media) {
+      this.media.receiveKinds = n.receive;
+      for (const p of n.send) this.media.addSource(p.kind, now, { mid: p.mid, payloadType: p.payloadType, extensions: p.extensions });
+    }
   }
 
   /** A socket the driver bound: one host candidate per address. */
-  addLocalAddress(a: TransportAddress): void {
-    this.agent.addLocalAddress(a);
+  addLocalAddress(a: TransportAddress, network?: NetworkInfo): void {
+    this.agent.addLocalAddress(a, network);
   }
 
   /** Starts an offerer that waited (`autoStart: false`). */
@@ -171,6 +301,14 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
         return;
       }
       for (const p of r.problems) this.note('peer.sdp.problem', `${this.options.name}: remote ${m.type}: ${p}`, { type: m.type, problem: p });
+      if (m.type === 'offer') {
+        // what setRemoteDescription refuses (JSEP §5.8) is refused here, before anything is applied
+        const dry = createAnswer(r.value.parsed, this.factoryOptions(this.agent.ufrag, this.agent.pwd, this.agent.lite, [], false, 'active'), this.localDescription);
+        if (!dry.ok) {
+          this.note('peer.sdp.invalid', `${this.options.name}: the remote offer is refused: ${dry.error}`, { type: m.type, error: dry.error });
+          return;
+        }
+      }
       this.pendingRemote.push({ type: m.type, description: r.value });
       if (m.type === 'offer') this.began = true; // the answerer's ICE agent starts with the offer
       return;
@@ -193,6 +331,7 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
         return;
       }
       this.setSignaling('stable', 'remote answer applied');
+      this.settled(now, d);
     }
     if (first) {
       const role = dtlsRoleFor(this.localSetup ?? 'actpass', d.setup);
@@ -209,42 +348,44 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
         this.transport.dataChannels = new DataChannels(this.options.name, this.sctpRng, role, dc?.schedule ?? [], { ...dc?.sctp, remotePort: port });
       }
     }
+    const restart = !first && d.ufrag !== this.agent.remoteUfrag;
     this.agent.handleSignal(now, { type: 'description', ufrag: d.ufrag, pwd: d.pwd, lite: d.lite, candidates: d.candidates, endOfCandidates: d.endOfCandidates, restart: !first });
+    // a new offer without an ICE restart (renegotiation): answered now on the current credentials; a restart's
+    // answer follows the agent's new description
+    if (type === 'offer' && !first && !restart) this.answer(now, this.agent.ufrag, this.agent.pwd, this.agent.lite, this.agent.local.filter((c) => c.type !== 'prflx').map(formatCandidate), this.localEnd);
+  }
+
+  private answer(now: Micros, ufrag: string, pwd: string, lite: boolean, candidates: readonly string[], endOfCandidates: boolean): void {
+    if (!this.remote) return;
+    // RFC 8842 §5.5: a later answer keeps the DTLS role the association already has
+    const setup = this.dtls ? (this.dtls.roleName === 'client' ? 'active' : 'passive') : this.localSetup === 'passive' ? 'passive' : 'active';
+    const r = createAnswer(this.remote.parsed, this.factoryOptions(ufrag, pwd, lite, candidates, endOfCandidates, setup), this.localDescription);
+    if (!r.ok) {
+      this.note('peer.sdp.invalid', `${this.options.name}: cannot answer: ${r.error}`, { type: 'offer', error: r.error });
+      return;
+    }
+    this.sessionVersion++;
+    this.publish(now, r.model, r.rejected);
   }
 
   // ---- signaling out -----------------------------------------------------------------------------------------
 
   private fromAgent(now: Micros, s: IceSignal): void {
     if (s.type === 'description') {
-      const answering = this.signalingState === 'have-remote-offer';
-      const type = answering ? 'answer' : 'offer';
-      if (!answering) this.localSetup = this.localSetup === undefined ? 'actpass' : this.localSetup === 'passive' ? 'passive' : 'actpass';
-      const media: MediaSectionSpec[] = [
-        { kind: 'audio', mid: '0', ...this.ssrcOf('audio') },
-        { kind: 'video', mid: '1', ...this.ssrcOf('video') },
-      ];
-      // RFC 8841: a data channel section, when this peer wants channels or the offer has one (answered with its mid)
-      if (this.options.dataChannels || (answering && this.remote?.application)) media.push({ kind: 'application', mid: answering ? (this.remote?.application?.mid ?? '2') : '2' });
-      const sdp = writeDescription({
-        type, sessionId: this.sessionId, sessionVersion: this.sessionVersion++, ufrag: s.ufrag, pwd: s.pwd, lite: s.lite,
-        candidates: s.candidates, endOfCandidates: s.endOfCandidates, fingerprint: this.options.identity.fingerprint,
-        setup: answering ? (this.localSetup ?? 'active') : 'actpass', media, cname: this.options.name,
-      });
-      if (answering) this.counters.answers++;
-      else this.counters.offers++;
-      this.setSignaling(answering ? 'stable' : 'have-local-offer', `local ${type} sent`);
-      this.send(now, { type, sdp });
+      this.localEnd = s.endOfCandidates;
+      if (this.signalingState === 'have-remote-offer') {
+        this.answer(now, s.ufrag, s.pwd, s.lite, s.candidates, s.endOfCandidates);
+      } else {
+        this.localSetup = this.localSetup === 'passive' ? 'passive' : 'actpass';
+        this.sendOffer(now, this.factoryOptions(s.ufrag, s.pwd, s.lite, s.candidates, s.endOfCandidates, this.localSetup));
+      }
     } else if (s.type === 'candidate') {
       this.counters.candidatesSent++;
-      this.send(now, { type: 'candidate', candidate: s.candidate, sdpMid: '0', ufrag: s.ufrag });
+      this.send(now, { type: 'candidate', candidate: s.candidate, sdpMid: this.localDescription?.bundle?.[0] ?? '0', ufrag: s.ufrag });
     } else {
+      this.localEnd = true;
       this.send(now, { type: 'end-of-candidates', ufrag: s.ufrag });
     }
-  }
-
-  private ssrcOf(kind: 'audio' | 'video'): { ssrc?: number; direction: 'sendrecv' | 'recvonly' } {
-    const s = this.localStreams.find((x) => x.kind === kind);
-    return s ? { ssrc: s.ssrc, direction: 'sendrecv' } : { direction: 'recvonly' };
   }
 
   private send(_now: Micros, m: JsepMessage): void {

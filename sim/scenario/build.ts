@@ -16,7 +16,7 @@ import { Router } from '../net/router.ts';
 import { Switch } from '../net/switch.ts';
 import type { NatConfig } from '../net/nat/config.ts';
 import { ScenarioError, join } from '../schema/check.ts';
-import type { NodeSpec, Scenario } from './types.ts';
+import type { HostSpec, NodeSpec, Scenario } from './types.ts';
 
 export interface Built {
   readonly net: Network;
@@ -34,7 +34,9 @@ export function buildScenario(s: Scenario, seed = s.seed): Built {
   const nodes = new Map<string, NetNode>();
   for (const spec of s.nodes) nodes.set(spec.name, net.add(buildingApp(join('nodes', spec.name), `${spec.kind} ${spec.name}`, () => makeNode(net, spec))));
 
-  const children = (name: string): NodeSpec[] => s.nodes.filter((n) => n.uplink?.node === name);
+  // a host's further interfaces hang from their own uplinks: below that node they count as a host of their own
+  const extra = s.nodes.flatMap((n) => (n.kind === 'host' ? (n.interfaces ?? []).map((i) => ({ host: n.name, spec: { kind: 'host' as const, name: n.name, uplink: i.uplink, addresses: i.addresses } as HostSpec, network: i.network })) : []));
+  const children = (name: string): NodeSpec[] => [...s.nodes.filter((n) => n.uplink?.node === name), ...extra.filter((e) => e.spec.uplink?.node === name).map((e) => e.spec)];
   // Addresses reachable through a node from above: a NAT hides everything behind its external addresses.
   const reachable = (spec: NodeSpec): string[] => {
     switch (spec.kind) {
@@ -51,7 +53,7 @@ export function buildScenario(s: Scenario, seed = s.seed): Built {
     if (spec.kind === 'nat') return spec.external.map((ip) => ({ ip, prefix: ip.includes(':') ? 128 : 32 }));
     return [];
   };
-  for (const spec of s.nodes) {
+  for (const spec of [...s.nodes, ...extra.map((e) => e.spec)]) {
     if (!spec.uplink) continue;
     const parentSpec = specs.get(spec.uplink.node)!;
     const child = nodes.get(spec.name)!;
@@ -66,8 +68,14 @@ export function buildScenario(s: Scenario, seed = s.seed): Built {
     const childIface = link.a;
     const parentIface = link.b;
     if (child instanceof FirewallBox) child.setUplink(childIface);
-    child.routes.add('0.0.0.0/0', childIface);
-    child.routes.add('::/0', childIface);
+    const further = extra.find((e) => e.spec === spec);
+    if (further) childIface.network = further.network;
+    else if (spec.kind === 'host') childIface.network = spec.network ?? 'ethernet';
+    // a further interface is used for what is sent from its own addresses (sim/net/host.ts), not by the default route
+    if (!further) {
+      child.routes.add('0.0.0.0/0', childIface);
+      child.routes.add('::/0', childIface);
+    }
     for (const ip of reachable(spec)) parent.routes.add(hostRoute(ip), parentIface);
   }
   for (const node of nodes.values()) if (node instanceof NatBox || node instanceof FirewallBox) node.start();

@@ -1,6 +1,7 @@
 import { Check, join } from '../schema/check.ts';
 import type { LinkDirection } from '../net/link-params.ts';
-import type { AppSpec, EventSpec, NodeSpec, Scenario, UplinkSpec } from './types.ts';
+import type { AppSpec, EventSpec, HostInterfaceSpec, NodeSpec, Scenario, UplinkSpec } from './types.ts';
+import type { InterfaceAddress } from '../net/interface.ts';
 import { resolveNatBehaviour, NAT_PRESET_NAMES } from './nat-config.ts';
 import { APP_KIND_NAMES, appKind } from '../apps/registry.ts';
 import { FIREWALL_PRESET_NAMES } from '../net/firewall/presets.ts';
@@ -64,30 +65,26 @@ function parseNode(c: Check, name: string, v: unknown, kinds: Map<string, string
   const kind = c.oneOf(join(path, 'kind'), o.kind, ['host', 'router', 'switch', 'nat', 'firewall'] as const);
   if (!kind) return undefined;
   const common = ['kind', 'uplink', 'link', 'linkName'];
-  let uplink: UplinkSpec | undefined;
-  if (o.uplink !== undefined) {
-    const up = c.string(join(path, 'uplink'), o.uplink);
-    if (up !== undefined) {
-      const upKind = kinds.get(up);
-      if (!upKind) c.fail(join(path, 'uplink'), `no node named ${JSON.stringify(up)}`);
-      else if (upKind === 'host') c.fail(join(path, 'uplink'), `"${up}" is a host; an uplink must be a router, switch, NAT or firewall`);
-      const linkName = o.linkName === undefined ? `${name}-${upKind === 'nat' || upKind === 'firewall' || upKind === 'switch' ? 'lan' : 'wan'}` : (c.string(join(path, 'linkName'), o.linkName) ?? name);
-      const dirs = parseLink(c, join(path, 'link'), o.link);
-      uplink = { node: up, name: linkName, ...dirs };
-    }
-  } else if (o.link !== undefined) {
-    c.fail(join(path, 'link'), 'a link needs an uplink: set "uplink" to the node this one connects to');
-  }
+  const uplink = parseUplink(c, path, o, name, kinds);
   switch (kind) {
     case 'host': {
-      c.onlyKeys(path, o, [...common, 'addresses']);
-      const list =
-        o.addresses === undefined
-          ? (c.fail(join(path, 'addresses'), 'missing: a host needs addresses, e.g. ["192.168.1.10/24"]') ?? [])
-          : (c.array(join(path, 'addresses'), o.addresses) ?? []);
-      if (list.length === 0 && o.addresses !== undefined) c.fail(join(path, 'addresses'), 'a host needs at least one address');
-      const addresses = list.map((a, i) => c.cidr(join(join(path, 'addresses'), i), a)).filter((a) => a !== undefined);
-      return { kind, name, ...(uplink ? { uplink } : {}), addresses };
+      c.onlyKeys(path, o, [...common, 'addresses', 'network', 'interfaces']);
+      const addresses = parseAddresses(c, path, o);
+      const network = o.network === undefined ? undefined : c.oneOf(join(path, 'network'), o.network, NETWORK_TYPES);
+      const interfaces: HostInterfaceSpec[] = [];
+      if (o.interfaces !== undefined) {
+        (c.array(join(path, 'interfaces'), o.interfaces) ?? []).forEach((x, i) => {
+          const ipath = join(join(path, 'interfaces'), i);
+          const io = c.object(ipath, x);
+          if (!io) return;
+          c.onlyKeys(ipath, io, ['uplink', 'link', 'linkName', 'addresses', 'network']);
+          const up = parseUplink(c, ipath, { ...io, linkName: io.linkName ?? `${name}-if${i + 1}` }, name, kinds);
+          if (!up) return void c.fail(join(ipath, 'uplink'), 'missing: an interface needs an uplink');
+          const net = io.network === undefined ? 'ethernet' : c.oneOf(join(ipath, 'network'), io.network, NETWORK_TYPES);
+          interfaces.push({ uplink: up, addresses: parseAddresses(c, ipath, io), network: net ?? 'ethernet' });
+        });
+      }
+      return { kind, name, ...(uplink ? { uplink } : {}), addresses, ...(network ? { network } : {}), ...(interfaces.length ? { interfaces } : {}) };
     }
     case 'router':
     case 'switch':
@@ -154,6 +151,33 @@ function parseDirection(c: Check, path: string, o: Record<string, unknown>, into
 }
 
 /** A link's behaviour: common fields, with optional per-direction overrides under upstream / downstream. */
+const NETWORK_TYPES = ['ethernet', 'wifi', 'cellular', 'vpn', 'unknown'] as const;
+
+/** `uplink`, `link` and `linkName` of a node or of a host's further interface. */
+function parseUplink(c: Check, path: string, o: Record<string, unknown>, name: string, kinds: Map<string, string>): UplinkSpec | undefined {
+  if (o.uplink === undefined) {
+    if (o.link !== undefined) c.fail(join(path, 'link'), 'a link needs an uplink: set "uplink" to the node this one connects to');
+    return undefined;
+  }
+  const up = c.string(join(path, 'uplink'), o.uplink);
+  if (up === undefined) return undefined;
+  const upKind = kinds.get(up);
+  if (!upKind) c.fail(join(path, 'uplink'), `no node named ${JSON.stringify(up)}`);
+  else if (upKind === 'host') c.fail(join(path, 'uplink'), `"${up}" is a host; an uplink must be a router, switch, NAT or firewall`);
+  const linkName = o.linkName === undefined ? `${name}-${upKind === 'nat' || upKind === 'firewall' || upKind === 'switch' ? 'lan' : 'wan'}` : (c.string(join(path, 'linkName'), o.linkName) ?? name);
+  const dirs = parseLink(c, join(path, 'link'), o.link);
+  return { node: up, name: linkName, ...dirs };
+}
+
+function parseAddresses(c: Check, path: string, o: Record<string, unknown>): InterfaceAddress[] {
+  const list =
+    o.addresses === undefined
+      ? (c.fail(join(path, 'addresses'), 'missing: a host needs addresses, e.g. ["192.168.1.10/24"]') ?? [])
+      : (c.array(join(path, 'addresses'), o.addresses) ?? []);
+  if (list.length === 0 && o.addresses !== undefined) c.fail(join(path, 'addresses'), 'a host needs at least one address');
+  return list.map((a, i) => c.cidr(join(join(path, 'addresses'), i), a)).filter((a) => a !== undefined);
+}
+
 function parseLink(c: Check, path: string, v: unknown): { up: Dir; down: Dir } {
   if (v === undefined) return { up: {}, down: {} };
   const o = c.object(path, v);

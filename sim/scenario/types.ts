@@ -35,11 +35,25 @@ export interface UplinkSpec {
   readonly down: Partial<LinkDirection>;
 }
 
+/** What kind of network an interface is on (libwebrtc's adapter types: they set network preference and cost). */
+export type NetworkType = 'ethernet' | 'wifi' | 'cellular' | 'vpn' | 'unknown';
+
+/** A host's further interface (multihoming): its own uplink, link and addresses. */
+export interface HostInterfaceSpec {
+  readonly uplink: UplinkSpec;
+  readonly addresses: readonly InterfaceAddress[];
+  readonly network: NetworkType;
+}
+
 export interface HostSpec {
   readonly kind: 'host';
   readonly name: string;
   readonly uplink?: UplinkSpec;
   readonly addresses: readonly InterfaceAddress[];
+  /** The network type of the uplink interface (default ethernet). */
+  readonly network?: NetworkType;
+  /** Further interfaces, each on its own uplink (Wi-Fi and cellular behind different NATs, a VPN …). */
+  readonly interfaces?: readonly HostInterfaceSpec[];
 }
 
 export interface RouterSpec {

@@ -151,6 +151,12 @@ function apply(a: MutableAgent, n: Note<IceNote>): void {
       if (i >= 0) a.local[i] = { ...a.local[i]!, how: 'pruned' };
       return;
     }
+    case 'ice.candidate.filtered': {
+      const d = n.data;
+      const i = a.local.findIndex((c) => d.candidate.includes(` ${c.address.replace(/:(\d+)$/, ' $1')} `) && c.type === d.type);
+      if (i >= 0) a.local[i] = { ...a.local[i]!, how: 'filtered' };
+      return;
+    }
     case 'ice.candidate.remote': {
       const d = n.data;
       a.remote = a.remote.filter((c) => !(c.how === 'prflx' && c.address === d.address));

@@ -1,0 +1,80 @@
+// Gathering like libwebrtc's BasicPortAllocatorSession: every network of a multihomed host gathered on, networks
+// ranked and costed as libwebrtc's network manager does (checked against Chromium's own candidates in a kept
+// capture), link-local addresses ignored, and the relay-only candidate policy.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { Trace } from '../core/trace.ts';
+import { candidatePriority } from '../ice/candidate.ts';
+import { addressPrecedence, rankNetworks } from '../ice/networks.ts';
+import { parseScenario } from '../scenario/parse.ts';
+import { findPreset } from '../scenario/presets/index.ts';
+import { runScenario, type RunResult } from '../scenario/run.ts';
+
+const run = (name: string): RunResult => runScenario(parseScenario(findPreset(name)!.build()));
+const notes = (t: Trace, kind: string, source: string) => t.notes.filter((n) => n.kind === kind && n.source.startsWith(source));
+const text = (n: { data?: unknown }): string => String((n.data as { candidate?: string } | undefined)?.candidate ?? '');
+
+describe('networks ranked as libwebrtc ranks them', () => {
+  it("gives Chromium's own priorities, network-ids and network-costs for the interfaces of the chromium-rtclab capture", () => {
+    const offer = (JSON.parse(readFileSync(new URL('../../captures/chromium-rtclab-dtls12/chromium-rtclab.getstats.json', import.meta.url), 'utf8')) as { offer: string }).offer;
+    const udp = offer.split('\r\n').filter((l) => l.startsWith('a=candidate:') && l.includes(' udp '));
+    // in the namespace Chromium ran in: a veth with 192.0.2.2 and fd00::2 (ethernet), and lo (unknown to it: cost 50)
+    const nets = rankNetworks([
+      { ip: '192.0.2.2', type: 'ethernet', name: 'veth' },
+      { ip: 'fd00::2', type: 'ethernet', name: 'veth' },
+      { ip: '127.0.0.1', type: 'unknown', name: 'lo' },
+      { ip: '::1', type: 'unknown', name: 'lo' },
+    ]);
+    expect(udp).toHaveLength(4);
+    for (const line of udp) {
+      const t = line.split(' ');
+      const ip = t[4]!;
+      const n = nets.get(ip)!;
+      expect(Number(t[3]), ip).toBe(candidatePriority(126, n.preference * 256 + addressPrecedence(ip), 1));
+      expect(line, ip).toContain(`network-id ${n.id}`);
+      expect(line.includes('network-cost'), ip).toBe(n.cost > 0);
+      if (n.cost > 0) expect(line, ip).toContain(`network-cost ${n.cost}`);
+    }
+  });
+});
+
+describe('a multihomed host (gather-multihomed)', () => {
+  it('gathers a host candidate on each network with network-id and cost, ignores link-local, and ranks Wi-Fi over cellular and IPv6 first', { timeout: 300_000 }, () => {
+    const r = run('gather-multihomed');
+    const hosts = notes(r.trace, 'ice.candidate.gathered', 'alice').map(text).filter((c) => c.includes(' typ host'));
+    expect(hosts).toEqual([
+      expect.stringMatching(/ 2122194687 10\.0\.1\.10 \d+ typ host generation 0 network-id 1 network-cost 10$/),
+      expect.stringMatching(/ 2122129151 10\.64\.0\.10 \d+ typ host generation 0 network-id 2 network-cost 900$/),
+      expect.stringMatching(/ 2122262783 2001:db8:a::10 \d+ typ host generation 0 network-id 3 network-cost 10$/),
+    ]);
+    expect(notes(r.trace, 'ice.candidate.filtered', 'alice').map((n) => (n.data as { policy: string }).policy)).toEqual(['link-local']);
+    // a server-reflexive candidate through each IPv4 network's own NAT: the home NAT and the carrier-grade one
+    const srflx = notes(r.trace, 'ice.candidate.gathered', 'alice').map(text).filter((c) => c.includes(' typ srflx'));
+    expect(srflx.map((c) => c.split(' ')[4])).toEqual(['203.0.113.10', '203.0.113.30']);
+    expect(srflx[1]).toContain('network-id 2 network-cost 900');
+    // what leaves from the cellular address crosses the cellular link, not the default route
+    const cellular = r.trace.hops.filter((h) => h.from === 'alice' && h.link === 'alice-if1');
+    expect(cellular.length).toBeGreaterThan(0);
+    expect(r.trace.hops.filter((h) => h.from === 'alice' && h.link === 'alice-lan').length).toBeGreaterThan(0);
+    // IPv6 host to host is the best pair, and the call runs on it
+    const sel = notes(r.trace, 'ice.selected', 'alice').at(-1)!.data as { local: string; remote: string; localType: string };
+    expect([sel.localType, sel.local.startsWith('[2001:db8:a::10]'), sel.remote.startsWith('[2001:db8:b::10]')]).toEqual(['host', true, true]);
+    expect((r.summary.peer as Record<string, { state: string }>)['alice/webrtc-peer']!.state).toBe('connected');
+  });
+});
+
+describe('iceTransportPolicy relay (call-relay-only)', () => {
+  it('gathers host and srflx but signals and pairs only relayed candidates: the call runs relay to relay', { timeout: 300_000 }, () => {
+    const r = run('call-relay-only');
+    for (const side of ['alice', 'bob']) {
+      const filtered = notes(r.trace, 'ice.candidate.filtered', side).map((n) => (n.data as { type: string }).type);
+      expect(filtered, side).toEqual(expect.arrayContaining(['host', 'srflx']));
+      const signaled = notes(r.trace, 'signaling.sent', side).map((n) => JSON.stringify(n.data));
+      expect(signaled.join('\n'), side).not.toMatch(/typ (host|srflx)/);
+      const pairs = notes(r.trace, 'ice.pair.state', side).map((n) => (n.data as { localType: string }).localType);
+      expect(new Set(pairs), side).toEqual(new Set(['relay']));
+      const sel = notes(r.trace, 'ice.selected', side).at(-1)!.data as { localType: string; remoteType: string };
+      expect([sel.localType, sel.remoteType], side).toEqual(['relay', 'relay']);
+    }
+  });
+});

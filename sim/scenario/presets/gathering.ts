@@ -1,0 +1,58 @@
+/**
+ * Gathering presets (libwebrtc's BasicPortAllocatorSession): a multihomed host whose networks are each gathered
+ * on (Wi-Fi and cellular behind different NATs, IPv6 beside them), and a relay-only call (iceTransportPolicy relay).
+ */
+import { SERVER_IP, sideNodes, TURN_USERS } from './ice-pair.ts';
+import type { PresetInfo } from './index.ts';
+
+type Json = Record<string, unknown>;
+
+const SERVER = `${SERVER_IP}:3478`;
+
+const peer = (host: 'alice' | 'bob', extra: Json = {}): Json => ({
+  kind: 'webrtc-peer', host, peer: host === 'alice' ? 'bob' : 'alice', offerer: host === 'alice',
+  stun: [SERVER], turn: [{ server: SERVER, username: host, password: TURN_USERS[host] }], media: { audio: true, video: { fps: 15 } }, signalingDelay: '50ms', ...extra,
+});
+const turnServer = (): Json => ({ kind: 'turn-server', host: 'server', listen: SERVER, relay: `${SERVER_IP}:49152-49167`, realm: 'rtclab.example', users: TURN_USERS });
+
+function preset(name: string, title: string, description: string, nodes: Json, apps: Json[], duration = '5s'): PresetInfo {
+  return { name, title, description, build: () => ({ name, title, description, seed: 1, duration, nodes, apps }) };
+}
+
+export function gatheringPresets(): PresetInfo[] {
+  return [
+    preset(
+      'gather-multihomed',
+      'Gathering on a multihomed host: Wi-Fi, cellular and IPv6',
+      "Alice's phone has three networks: Wi-Fi behind a home NAT (10.0.1.10), cellular behind a carrier-grade symmetric NAT (10.64.0.10) and a global IPv6 address on the Wi-Fi (no NAT). Like libwebrtc's BasicPortAllocatorSession she gathers on each network: a host candidate each (the link-local fe80:: address is ignored), a server-reflexive candidate from each IPv4 network through its own NAT, relayed candidates; each candidate carries its network-id and network-cost (Wi-Fi 10, cellular 900), and its priority ranks Wi-Fi above cellular and IPv6 above IPv4 (local preference = network preference × 256 + address precedence). Bob, on Ethernet behind a NAT with IPv6 beside it, is reached over IPv6 host to host.",
+      {
+        internet: { kind: 'router' },
+        server: { kind: 'host', uplink: 'internet', addresses: [`${SERVER_IP}/24`], link: { delay: '10ms' } },
+        natA: { kind: 'nat', uplink: 'internet', preset: 'port-restricted-cone', internal: '10.0.1.1/24', external: ['203.0.113.10'], link: { delay: '10ms' } },
+        cgnat: { kind: 'nat', uplink: 'internet', preset: 'symmetric', internal: '10.64.0.1/16', external: ['203.0.113.30'], link: { delay: '30ms' } },
+        alice: {
+          kind: 'host', uplink: 'natA', addresses: ['10.0.1.10/24'], network: 'wifi', link: { delay: '2ms' },
+          interfaces: [
+            { uplink: 'cgnat', addresses: ['10.64.0.10/16'], network: 'cellular', link: { delay: '20ms' } },
+            { uplink: 'internet', addresses: ['2001:db8:a::10/64', 'fe80::a/64'], network: 'wifi', link: { delay: '12ms' } },
+          ],
+        },
+        natB: sideNodes('bob', 'port-restricted-cone').natB,
+        bob: { ...(sideNodes('bob', 'port-restricted-cone').bob as Json), interfaces: [{ uplink: 'internet', addresses: ['2001:db8:b::10/64'], link: { delay: '10ms' } }] },
+      },
+      [turnServer(), peer('alice'), peer('bob')],
+    ),
+    preset(
+      'call-relay-only',
+      'A relay-only call (iceTransportPolicy: relay)',
+      "Both browsers are configured with iceTransportPolicy relay, as in the kept Chromium relay capture: each still asks the STUN/TURN server for a binding and allocates a relay, but keeps its host and server-reflexive candidates to itself (ice.candidate.filtered): only relayed candidates are signaled and paired, so the selected pair is relay to relay and the media crosses the TURN server twice, although the NATs would allow a direct path.",
+      {
+        internet: { kind: 'router' },
+        server: { kind: 'host', uplink: 'internet', addresses: [`${SERVER_IP}/24`], link: { delay: '10ms' } },
+        ...sideNodes('alice', 'port-restricted-cone'),
+        ...sideNodes('bob', 'full-cone'),
+      },
+      [turnServer(), peer('alice', { iceTransportPolicy: 'relay' }), peer('bob', { iceTransportPolicy: 'relay' })],
+    ),
+  ];
+}
