@@ -64,7 +64,7 @@ export function callPresets(): PresetInfo[] {
           alice: { kind: 'host', uplink: 'natA', addresses: ['10.0.1.10/24'], link: { delay: '1ms' } },
         },
         sideNodes('bob', 'full-cone'),
-        { duration: '30s', seed: 3 },
+        { duration: '30s', seed: 4 },
       ),
   );
   add(
