@@ -19,6 +19,7 @@ export interface TlsClientAppSpec {
   readonly server: TransportAddress;
   readonly at: Micros;
   readonly message: string;
+  readonly handshakeTimeout: Micros;
   readonly config: TlsConfig;
 }
 
@@ -37,6 +38,7 @@ export const tlsClientApp = defineApp({
     withDefault('keyShares', list(TLS_GROUP, { nonEmpty: 'at least one share' }), X25519_ONLY, '`["x25519"]`', 'Groups it sends a key share for in its first ClientHello; a server wanting another answers with a HelloRetryRequest.', ['x25519', 'p256']),
     withDefault('message', text, 'hello over TLS', '`"hello over TLS"`', 'What it sends once the handshake completes.', 'GET / HTTP/1.1\r\nHost: server.example\r\n\r\n'),
     withDefault('at', duration, 0, '`0`', 'When it connects.', '1s'),
+    withDefault('handshakeTimeout', duration, 10_000_000, '`"10s"`', 'Gives up (user_canceled alert, then RST) when the handshake has not completed this long after connecting.', '30s'),
   ],
   check(c, path, v) {
     const problem = checkTlsConfig({ ...(v.versions ? { versions: v.versions } : {}), ...(v.groups ? { groups: v.groups } : {}), ...(v.keyShares ? { keyShares: v.keyShares } : {}), ...(v.alpn ? { alpn: v.alpn } : {}) });
@@ -48,10 +50,11 @@ export const tlsClientApp = defineApp({
     server: v.server,
     at: v.at,
     message: v.message,
+    handshakeTimeout: v.handshakeTimeout,
     config: { versions: v.versions, cipherSuites: v.cipherSuites, groups: v.groups, keyShares: v.keyShares, alpn: v.alpn, ...(v.sni !== undefined ? { serverName: v.sni } : {}) },
   }),
   build(world, host, spec: TlsClientAppSpec, ctx) {
-    const endpoint = new TlsClientEndpoint({ tcp: world.tcp(host), server: spec.server, config: spec.config, rng: world.rng(ctx.source), at: spec.at, message: spec.message });
+    const endpoint = new TlsClientEndpoint({ tcp: world.tcp(host), server: spec.server, config: spec.config, rng: world.rng(ctx.source), at: spec.at, message: spec.message, handshakeTimeout: spec.handshakeTimeout });
     const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
     endpoint.onOutput = () => driver.pump();
     return { endpoint, driver };
@@ -61,7 +64,7 @@ export const tlsClientApp = defineApp({
   appLines(a) {
     const conns = a.connections as Obj[];
     return [
-      `  TLS client on ${String(a.host)} to ${String(a.server)}: ${conns.map(sessionLine).join('; ') || 'not connected'}`,
+      `  TLS client on ${String(a.host)}: ${conns.map(sessionLine).join('; ') || `not connected to ${String(a.server)}`}`,
       ...(a.response ? [`    answer: ${JSON.stringify(a.response)}`] : []),
     ];
   },

@@ -91,3 +91,48 @@ describe.each(cases)('preset $preset', ({ preset, version, secrets }) => {
     expect(messages).toEqual([]);
   });
 });
+
+describe('tls-client and tls-server fields', () => {
+  const withApps = (apps: unknown[]) => ({ ...findPreset('tls13-nat')!.build(), apps });
+
+  it('refuse a key share of a group the client does not support, and an unknown version, naming the field', () => {
+    expect(() => parseScenario(withApps([{ kind: 'tls-client', host: 'alice', server: '198.51.100.10:443', groups: ['x25519'], keyShares: ['p256'] }]))).toThrow(/apps\[0\]: keyShares: p256 is not in groups/);
+    expect(() => parseScenario(withApps([{ kind: 'tls-server', host: 'server', versions: ['1.1'] }]))).toThrow(/apps\[0\]\.versions\[0\]/);
+  });
+
+  it('a client that offers only X25519 to a server that takes only P-256 gets a HelloRetryRequest and completes', () => {
+    const s = parseScenario(
+      withApps([
+        { kind: 'tls-server', host: 'server', groups: ['p256'] },
+        { kind: 'tls-client', host: 'alice', server: '198.51.100.10:443', keyShares: ['x25519'] },
+      ]),
+    );
+    const { trace, summary } = runScenario(s);
+    expect(trace.notes.filter((n) => n.kind === 'tls.hello-retry').map((n) => n.source)).toEqual(['server/tls-server', 'alice/tls-client']);
+    const client = (summary.apps as { kind: string; response: string }[]).find((a) => a.kind === 'tls-client')!;
+    expect(client.response).toBe('hello over TLS');
+  });
+});
+
+describe('tls-client handshake deadline', () => {
+  it('gives up on a server that went silent after the TCP handshake: a note, user_canceled, then RST', () => {
+    const base = findPreset('tls13-nat')!.build();
+    const s = parseScenario({
+      ...base,
+      duration: '5s',
+      apps: [
+        { kind: 'tls-server', host: 'server', port: 443 },
+        { kind: 'tls-client', host: 'alice', server: '198.51.100.10:443', at: '100ms', handshakeTimeout: '2s' },
+      ],
+      // the server's link goes down once the TCP handshake is done, before the ClientHello arrives
+      events: [{ at: '130ms', link: 'server-wan', set: { down: true } }],
+    });
+    const { trace, summary } = runScenario(s);
+    const timeout = trace.notes.find((n) => n.kind === 'tls.handshake-timeout');
+    expect(timeout?.t).toBe(2_100_000);
+    expect(timeout?.text).toBe('no TLS handshake with 198.51.100.10:443 after 2 s: giving up');
+    const client = (summary.apps as { kind: string; connections: { state: string; error: string | null }[] }[]).find((a) => a.kind === 'tls-client')!;
+    expect(client.connections[0]).toMatchObject({ state: 'failed', error: 'aborted' });
+    expect(trace.notes.some((n) => n.kind === 'tls.alert.sent' && n.source === 'alice/tls-client' && n.text.includes('user_canceled'))).toBe(true);
+  });
+});

@@ -84,10 +84,11 @@ export class TlsStream implements ByteStream {
 
   abort(now: Micros): void {
     if (this.closed) return;
+    // closed for the app first: the transport's own close (a RST it sends) must not report another reason
+    this.close(now, 'aborted');
     this.connection.abort();
     this.after = 'abort';
     this.drain(now);
-    this.close(now, 'aborted');
   }
 
   /** RFC 8446 §4.6.3: a KeyUpdate (TLS 1.3, once open). */

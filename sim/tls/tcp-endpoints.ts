@@ -7,6 +7,7 @@ import type { TcpHost } from '../net/tcp-host.ts';
 import { connectStream, listenStreams } from '../net/tcp-stream.ts';
 import { cipherSuiteName } from '../wire/handshake/names.ts';
 import { generateTlsIdentity, type TlsConfig } from './config.ts';
+import { tlsNote } from './notes.ts';
 import { TlsStream, type TlsSink } from './stream.ts';
 
 /**
@@ -125,11 +126,15 @@ export interface TlsClientOptions {
   readonly at: Micros;
   /** What it sends once the handshake completes. */
   readonly message: string;
+  /** Gives up (user_canceled, RST) on a handshake not complete this long after connecting. */
+  readonly handshakeTimeout: Micros;
 }
 
 /** Connects at `at`, sends `message` once TLS is open, and closes (close_notify, FIN) after the first answer. */
 export class TlsClientEndpoint extends TlsTcpEndpoint {
   private started = false;
+  private deadline: Micros | undefined;
+  private stream: TlsStream | undefined;
   response = '';
 
   constructor(private readonly o: TlsClientOptions) {
@@ -137,14 +142,18 @@ export class TlsClientEndpoint extends TlsTcpEndpoint {
   }
 
   override handleTimeout(now: Micros): void {
-    if (this.started || now < this.o.at) return;
+    if (this.started) return this.checkDeadline(now);
+    if (now < this.o.at) return;
     this.started = true;
+    this.deadline = now + this.o.handshakeTimeout;
     const tcp = connectStream(this.o.tcp, this.o.server);
     const tls = new TlsStream(now, tcp, { role: 'client', config: this.o.config, rng: this.o.rng.fork('connection/0'), sink: this.sink });
+    this.stream = tls;
     const { s, opened } = this.track(tls, this.o.server);
     tls.handlers = {
       onOpen: (t) => {
         opened();
+        this.deadline = undefined;
         const m = utf8Encode(this.o.message);
         s.bytesOut += m.length;
         tls.write(t, m);
@@ -158,13 +167,23 @@ export class TlsClientEndpoint extends TlsTcpEndpoint {
       onClose: (_t, error) => {
         if (error !== undefined) s.state = 'failed';
         s.error = error ?? null;
+        this.deadline = undefined;
       },
     };
+  }
+
+  private checkDeadline(now: Micros): void {
+    if (this.deadline === undefined || now < this.deadline || !this.stream) return;
+    this.deadline = undefined;
+    const after = this.o.handshakeTimeout;
+    this.sink.note(now, tlsNote('tls.handshake-timeout', `no TLS handshake with ${formatTransportAddress(this.o.server)} after ${after / 1e6} s: giving up`, { role: 'client', after }));
+    this.stream.abort(now);
   }
 
   override poll(now: Micros): EndpointOutput {
     const next = this.out.shift();
     if (next) return next;
-    return this.started ? { type: 'idle' } : { type: 'timeout', at: Math.max(now, this.o.at), reason: 'tls-connect' };
+    if (!this.started) return { type: 'timeout', at: Math.max(now, this.o.at), reason: 'tls-connect' };
+    return this.deadline !== undefined ? { type: 'timeout', at: this.deadline, reason: 'tls-handshake-timeout' } : { type: 'idle' };
   }
 }
