@@ -30,7 +30,7 @@ function p2p(name: string, title: string, description: string, a: Json, b: Json,
       server: { kind: 'host', uplink: 'internet', addresses: [`${SERVER_IP}/24`], link: o.serverLink ?? { delay: '10ms' } },
       ...a, ...b,
     },
-    apps: [turnServerApp(), signalingServerApp('server', o.signaling), browser('alice', o.alice), browser('bob', o.bob)],
+    apps: [turnServerApp(), browser('alice', o.alice), browser('bob', o.bob), signalingServerApp('server', o.signaling)],
     ...(o.events ? { events: o.events } : {}),
   };
 }
@@ -64,7 +64,7 @@ export function callPresets(): PresetInfo[] {
           alice: { kind: 'host', uplink: 'natA', addresses: ['10.0.1.10/24'], link: { delay: '1ms' } },
         },
         sideNodes('bob', 'full-cone'),
-        { duration: '30s', seed: 3 },
+        { duration: '30s', seed: 4 },
       ),
   );
   add(
@@ -82,11 +82,11 @@ export function callPresets(): PresetInfo[] {
       },
       apps: [
         turnServerApp(),
-        // mediasoup's protoo WebSocket server runs beside its SFU: the SFU is a party in process, the browsers connect
-        signalingServerApp('sfu'),
         { kind: 'sfu', host: 'sfu', ip: '198.51.100.30', ports: '40000-40099', signalingDelay: '20ms' },
         { kind: 'sfu-client', host: 'alice', sfu: 'sfu', stun: [SERVER], media: AV, signalingDelay: '40ms' },
         { kind: 'sfu-client', host: 'bob', sfu: 'sfu', stun: [SERVER], media: AV, signalingDelay: '60ms', startAt: '500ms' },
+        // mediasoup's protoo WebSocket server runs beside its SFU: the SFU is a party in process, the browsers connect
+        signalingServerApp('sfu'),
       ],
     }),
   );
