@@ -5,6 +5,7 @@ import { bool, duration, integer, list, mapped, oneOf, optional, required, text,
 import { TurnClient, type TurnAction } from '../turn/client.ts';
 import { defineApp, HOST_FIELD, kindField } from './app-kind.ts';
 import { TURN_SECTION } from './sections.ts';
+import { secureFor, StreamLinks } from './stream-links.ts';
 
 export interface TurnClientAppSpec {
   readonly kind: 'turn-client';
@@ -16,6 +17,7 @@ export interface TurnClientAppSpec {
   readonly autoRefresh: boolean;
   readonly keepPermissions: boolean;
   readonly script: readonly TurnAction[];
+  readonly transport: 'udp' | 'tcp' | 'tls';
 }
 
 /** One step of the script, by its `do` (RFC 8656 requests; `at` is when it is due). */
@@ -57,13 +59,22 @@ export const turnClientApp = defineApp({
     withDefault('autoRefresh', bool, true, '`true`', 'Refresh the allocation a minute before it expires (RFC 8656 §8).', true),
     withDefault('keepPermissions', bool, true, '`true`', 'Refresh permissions and channel bindings before they lapse; `false` lets them expire.', false),
     required('script', list(action), 'The actions, each an object with the fields below.', [{ at: '0s', do: 'allocate' }]),
+    withDefault('transport', oneOf(['udp', 'tcp', 'tls'] as const), 'udp', '`"udp"`', 'How it reaches the server (RFC 8656 §3.1): UDP, or a TCP or TLS connection from `bind` (port `0`: ephemeral) carrying STUN and ChannelData; the relayed transport is UDP either way.', 'tcp'),
   ],
   spec: ({ kind: _k, ...v }): TurnClientAppSpec => ({ kind: 'turn-client', ...v }),
   build(world, host, spec: TurnClientAppSpec, ctx) {
     ctx.own(spec.bind, 'bind');
-    const endpoint = new TurnClient(spec.host, { local: spec.bind, server: spec.server, username: spec.username, password: spec.password, autoRefresh: spec.autoRefresh, keepPermissions: spec.keepPermissions, script: spec.script }, world.rng(`app/${ctx.source}`));
-    const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
-    driver.bind(spec.bind.ip, spec.bind.port);
+    const stream = spec.transport !== 'udp';
+    const endpoint = new TurnClient(spec.host, { local: spec.bind, server: spec.server, username: spec.username, password: spec.password, autoRefresh: spec.autoRefresh, keepPermissions: spec.keepPermissions, script: spec.script, stream }, world.rng(`app/${ctx.source}`));
+    if (!stream) {
+      const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
+      driver.bind(spec.bind.ip, spec.bind.port);
+      return { endpoint, driver };
+    }
+    const mode = spec.transport === 'tls' ? 'tls' : 'tcp';
+    const links = new StreamLinks(endpoint, { world, host, framing: 'stun', dial: () => mode, ...secureFor(world, host) }, ctx.source);
+    const driver = new EndpointDriver(world.net, host, links, ctx.source);
+    links.attach(driver);
     return { endpoint, driver };
   },
   sections: [TURN_SECTION],

@@ -1,6 +1,8 @@
 import type { Rng } from '../core/rng.ts';
 import { generateDtlsIdentity, type DtlsIdentity } from '../dtls/identity.ts';
+import type { Host } from '../net/host.ts';
 import type { Network } from '../net/network.ts';
+import { TcpHost } from '../net/tcp-host.ts';
 import { SignalingHub } from '../signaling/hub.ts';
 
 /**
@@ -15,6 +17,7 @@ export class World {
    */
   readonly signaling: SignalingHub;
   private readonly identities = new Map<string, DtlsIdentity>();
+  private readonly tcpHosts = new Map<string, TcpHost>();
 
   constructor(readonly net: Network) {
     this.signaling = new SignalingHub(net);
@@ -23,6 +26,16 @@ export class World {
   /** A random stream forked from the scenario's root by a stable name (the same name may be forked only once). */
   rng(name: string): Rng {
     return this.net.rng.fork(name);
+  }
+
+  /** The host's one TCP stack, made the first time an app of the host asks (a host attaches one stack only). */
+  tcp(host: Host): TcpHost {
+    let t = this.tcpHosts.get(host.name);
+    if (!t) {
+      t = new TcpHost(this.net, host);
+      this.tcpHosts.set(host.name, t);
+    }
+    return t;
   }
 
   /** One certificate per host (as a browser keeps one per RTCPeerConnection), from the host's own RNG stream. */

@@ -31,6 +31,11 @@ export interface TurnClientConfig {
   /** Refresh permissions and channel bindings before they lapse (default true); false lets them expire. */
   readonly keepPermissions?: boolean;
   readonly transactions?: TransactionOptions;
+  /**
+   * Talks to the server over a TCP or TLS connection (RFC 8656 §3.1): its transmits say `transport: 'tcp'`, and the
+   * driver's stream wrapper (sim/apps/stream-links.ts) dials the server from `local` (port 0: an ephemeral port).
+   */
+  readonly stream?: boolean;
 }
 
 export interface TurnReceived {
@@ -65,9 +70,10 @@ export class TurnClient implements Endpoint {
         ...(config.autoRefresh !== undefined ? { autoRefresh: config.autoRefresh } : {}),
         ...(config.keepPermissions !== undefined ? { keepPermissions: config.keepPermissions } : {}),
         ...(config.transactions ? { transactions: config.transactions } : {}),
+        ...(config.stream ? { stream: true } : {}),
       },
       rng,
-      this.out,
+      config.stream ? { transmit: (from, to, bytes) => this.out.transmit(from, to, bytes, 'tcp'), note: (n) => this.out.note(n) } : this.out,
       (now, o) => this.done(now, o),
     );
   }

@@ -1,5 +1,5 @@
 import { turnNote } from './notes.ts';
-import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
+import type { Endpoint, EndpointOutput, Transport, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
 import { printable, toHex } from '../core/encoding.ts';
 import type { Rng } from '../core/rng.ts';
@@ -70,6 +70,8 @@ export class TurnServer implements Endpoint {
   readonly deniedPeers: readonly string[];
   /** Why the datagram just handled was discarded at a relayed address, if it was (for the hop's fate). */
   lastDrop: string | undefined;
+  /** The client transport of the message being handled: 'tcp' for a message framed off a TCP or TLS connection. */
+  private transport: Transport = 'udp';
   readonly stats: TurnServerStats = {
     allocations: 0, refreshes: 0, deleted: 0, expired: 0, permissions: 0, channels: 0, errors: {},
     relayedToPeer: 0, relayedToClient: 0, droppedFromPeer: 0, droppedToPeer: 0,
@@ -104,12 +106,19 @@ export class TurnServer implements Endpoint {
     return [this.config.listen, ...this.relayPool];
   }
 
-  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
+  /**
+   * A datagram at the listening or a relayed address; with `transport` 'tcp', one message framed off a client's TCP
+   * or TLS connection to `to` (RFC 8656 §3.1: the 5-tuple's transport is TCP, the answers go back on it).
+   */
+  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, transport: Transport = 'udp'): void {
     this.lastDrop = undefined;
     this.expire(now);
-    const relay = this.byRelay.get(key(to));
-    if (relay) return this.fromPeer(now, relay, from, bytes);
-    if (to.port !== this.config.listen.port || to.ip !== this.config.listen.ip) return;
+    this.transport = transport;
+    if (transport === 'udp') {
+      const relay = this.byRelay.get(key(to));
+      if (relay) return this.fromPeer(now, relay, from, bytes);
+      if (to.port !== this.config.listen.port || to.ip !== this.config.listen.ip) return;
+    } else if (!this.streamListening(to)) return;
     if (isStun(bytes)) {
       const decoded = decodeStun(bytes).value;
       if (!decoded) return;
@@ -123,13 +132,13 @@ export class TurnServer implements Endpoint {
   }
 
   private request(now: Micros, msg: StunMessage, bytes: Uint8Array, from: TransportAddress, to: TransportAddress): void {
-    const cacheKey = `${fiveTuple(from, to)} ${toHex(msg.transactionId)}`;
+    const cacheKey = `${fiveTuple(from, to, this.transport)} ${toHex(msg.transactionId)}`;
     // only answers to authenticated requests are cached: an unauthenticated one is answered again from scratch
     const cached = this.responseCache.get(now, cacheKey);
     if (cached) {
       // a retransmitted request gets the same answer again (RFC 8489 §6.3.1: the server is stateless or caches)
       this.out.note(turnNote('turn.retransmit.answered', `${messageTypeName(msg.method, 'request')} retransmitted by ${formatTransportAddress(from)}: the cached answer goes again`));
-      this.out.transmit(to, from, cached);
+      this.out.transmit(to, from, cached, this.transport);
       return;
     }
     const unknown = unknownComprehensionRequired(msg);
@@ -146,7 +155,7 @@ export class TurnServer implements Endpoint {
       this.out.note(turnNote('turn.auth', `${messageTypeName(msg.method, 'request')} from ${formatTransportAddress(from)}: ${a.code} ${a.reason}, ${who}`, { code: a.code }));
       return this.fail(now, cacheKey, msg, from, to, a.code, undefined, a.reason, a.attributes);
     }
-    const alloc = this.allocations.get(fiveTuple(from, to));
+    const alloc = this.allocations.get(fiveTuple(from, to, this.transport));
     if (msg.method === Method.Allocate) return this.allocate(now, cacheKey, msg, from, to, a.username, a.key, alloc);
     if (!alloc) return this.fail(now, cacheKey, msg, from, to, 437, a.key, 'Allocation Mismatch');
     if (alloc.username !== a.username) return this.fail(now, cacheKey, msg, from, to, 441, a.key, 'Wrong Credentials');
@@ -160,7 +169,7 @@ export class TurnServer implements Endpoint {
   private allocate(now: Micros, cacheKey: string, msg: StunMessage, from: TransportAddress, to: TransportAddress, username: string, k: Uint8Array, existing: Allocation | undefined): void {
     if (existing) {
       if (existing.allocateTransaction === toHex(msg.transactionId)) {
-        this.out.transmit(to, from, existing.allocateResponse);
+        this.out.transmit(to, from, existing.allocateResponse, this.transport);
         return;
       }
       return this.fail(now, cacheKey, msg, from, to, 437, k, 'Allocation Mismatch');
@@ -183,7 +192,7 @@ export class TurnServer implements Endpoint {
     const lifetime = this.lifetime(msg);
     const attrs: StunAttribute[] = [XorRelayedAddress.of(relayed), Lifetime.of(lifetime / SECOND), XorMappedAddress.of(from), ...softwareAttr(this.software)];
     const bytes = response(msg, 'success', attrs, { integrity: k, fingerprint: true });
-    const alloc = new Allocation(from, to, relayed, username, now + lifetime, toHex(msg.transactionId), bytes);
+    const alloc = new Allocation(from, to, relayed, username, now + lifetime, toHex(msg.transactionId), bytes, this.transport);
     this.allocations.set(alloc.key, alloc);
     this.byRelay.set(key(relayed), alloc);
     this.owned.set(username, (this.owned.get(username) ?? 0) + 1);
@@ -226,7 +235,7 @@ export class TurnServer implements Endpoint {
 
   /** RFC 8656 §10.2: a Send indication is relayed when there is a permission; otherwise silently dropped. */
   private send(now: Micros, msg: StunMessage, from: TransportAddress, to: TransportAddress): void {
-    const alloc = this.allocations.get(fiveTuple(from, to));
+    const alloc = this.allocations.get(fiveTuple(from, to, this.transport));
     const peer = getAttribute(msg, XorPeerAddress);
     const data = getAttribute(msg, Data);
     if (!alloc || !peer || !data) {
@@ -238,7 +247,7 @@ export class TurnServer implements Endpoint {
 
   /** RFC 8656 §12.6: ChannelData from the client goes to the peer bound to the channel. */
   private channelData(now: Micros, bytes: Uint8Array, from: TransportAddress, to: TransportAddress): void {
-    const alloc = this.allocations.get(fiveTuple(from, to));
+    const alloc = this.allocations.get(fiveTuple(from, to, this.transport));
     const cd = decodeChannelData(bytes).value;
     if (!cd) return;
     const binding = alloc?.channels.get(cd.channel);
@@ -303,7 +312,7 @@ export class TurnServer implements Endpoint {
     let bytes: Uint8Array;
     let via: string;
     if (ch) {
-      bytes = encodeChannelData({ channel: ch.channel, data });
+      bytes = encodeChannelData({ channel: ch.channel, data }, { transport: alloc.transport }); // padded on a stream (RFC 8656 §12.5)
       via = `ChannelData 0x${ch.channel.toString(16)}`;
     } else {
       const tid = this.indicationRng.bytes(12);
@@ -318,7 +327,7 @@ export class TurnServer implements Endpoint {
         length: data.length,
       }),
     );
-    this.out.transmit(alloc.server, alloc.client, bytes);
+    this.out.transmit(alloc.server, alloc.client, bytes, alloc.transport);
   }
 
   fail(now: Micros, cacheKey: string | undefined, msg: StunMessage, from: TransportAddress, to: TransportAddress, code: number, k: Uint8Array | undefined, reason: string, extra: readonly StunAttribute[] = []): void {
@@ -333,7 +342,7 @@ export class TurnServer implements Endpoint {
   /** Sends an answer; one to an authenticated request (`cacheKey` set) is kept for its retransmissions. */
   private reply(now: Micros, cacheKey: string | undefined, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, _msg: StunMessage): void {
     if (cacheKey !== undefined) this.responseCache.put(now, cacheKey, bytes);
-    this.out.transmit(to, from, bytes);
+    this.out.transmit(to, from, bytes, this.transport);
   }
 
   /** What the server holds, for tests and panels: none of it grows with unauthenticated traffic. */
@@ -391,6 +400,30 @@ export class TurnServer implements Endpoint {
 
   handleTimeout(now: Micros): void {
     this.expire(now);
+  }
+
+  /** Addresses where clients' TCP and TLS connections arrive (the stream listeners, sim/turn/stream-server.ts). */
+  private readonly streamListens: TransportAddress[] = [];
+
+  /** Takes messages framed off connections accepted at `a` (a TCP or TLS listener of the same server). */
+  listenOnStreams(a: TransportAddress): void {
+    if (!this.streamListening(a)) this.streamListens.push(a);
+  }
+
+  private streamListening(to: TransportAddress): boolean {
+    return this.streamListens.some((l) => l.port === to.port && (l.ip === to.ip || l.ip === '::' || l.ip === '0.0.0.0'));
+  }
+
+  /**
+   * A client's TCP or TLS connection from `client` to `server` closed: its allocation goes with it (RFC 8656 §3.1,
+   * an allocation over TCP lives as long as the connection its 5-tuple names).
+   */
+  streamClosed(now: Micros, client: TransportAddress, server: TransportAddress, why: string): void {
+    this.expire(now);
+    const alloc = this.allocations.get(fiveTuple(client, server, 'tcp'));
+    if (!alloc) return;
+    this.stats.deleted++;
+    this.remove(alloc, `deleted: its TCP connection closed (${why}) (RFC 8656 §3.1)`);
   }
 
   poll(_now: Micros): EndpointOutput {

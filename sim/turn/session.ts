@@ -36,7 +36,16 @@ export interface TurnSessionConfig {
   /** Refresh permissions and channel bindings before they lapse (default true); false lets them expire. */
   readonly keepPermissions?: boolean;
   readonly transactions?: TransactionOptions;
+  /**
+   * The session talks to the server over a TCP or TLS connection its owner keeps (RFC 8656 §3.1): ChannelData is
+   * padded to a multiple of 4 (§12.5) and requests are not retransmitted, a transaction failing after Ti = 39.5 s
+   * (RFC 8489 §6.2.2). Its owner frames what arrives (stream-framer.ts) and hands over one message at a time.
+   */
+  readonly stream?: boolean;
 }
+
+/** RFC 8489 §6.2.2: over a reliable transport one request, and a timeout Ti of 39.5 s (500 ms × 79). */
+export const STREAM_TRANSACTIONS: TransactionOptions = { rto: 500_000, rc: 1, rm: 79 };
 
 export type TurnRequestKind = 'allocate' | 'refresh' | 'deallocate' | 'permission' | 'channel';
 
@@ -108,7 +117,7 @@ export class TurnSession {
     private readonly out: TransactionOutput,
     private readonly onDone: (now: Micros, outcome: TurnRequestOutcome) => void = () => {},
   ) {
-    this.tx = new StunTransactions<Ctx>(rng, out, (r) => this.done(r), config.transactions ?? {});
+    this.tx = new StunTransactions<Ctx>(rng, out, (r) => this.done(r), config.transactions ?? (config.stream ? STREAM_TRANSACTIONS : {}));
   }
 
   get local(): TransportAddress {
@@ -191,7 +200,7 @@ export class TurnSession {
     const channel = via === 'indication' ? undefined : this.boundChannel(peer);
     if (channel !== undefined) {
       this.stats.sentChannelData++;
-      this.out.transmit(this.config.local, this.config.server, encodeChannelData({ channel, data }));
+      this.out.transmit(this.config.local, this.config.server, encodeChannelData({ channel, data }, { transport: this.config.stream ? 'tcp' : 'udp' }));
       return 'channel';
     }
     this.stats.sentIndications++;
