@@ -1,8 +1,9 @@
 import type { Endpoint, EndpointOutput, SignalingEndpoint, TransportAddress } from '../core/endpoint.ts';
-import { formatTransportAddress, isSignalingEndpoint } from '../core/endpoint.ts';
+import { formatTransportAddress, isSignalingEndpoint, sameTransportAddress } from '../core/endpoint.ts';
 import type { NoteBody } from '../core/note.ts';
 import type { Micros } from '../core/time.ts';
-import type { EndpointDriver } from '../net/endpoint-driver.ts';
+import { EndpointDriver } from '../net/endpoint-driver.ts';
+import type { TurnServerConfig } from '../ice/agent-base.ts';
 import type { Host } from '../net/host.ts';
 import { netNote } from '../net/notes.ts';
 import type { ByteStream } from '../net/stream.ts';
@@ -193,4 +194,23 @@ export class StreamLinks<M = unknown> implements Endpoint<M> {
 /** The TLS an app's streams use on `host`: none yet (a 'tls' stream is then refused with a note). */
 export function secureFor(_world: World, _host: Host): { secure?: Secure } {
   return {};
+}
+
+/**
+ * The driver of a browser-like endpoint (webrtc-peer, sfu-client, ice-agent): when one of its TURN servers is reached
+ * over TCP or TLS, the endpoint runs inside StreamLinks, which dials those servers as the agent first writes to them.
+ */
+export function peerDriver<M>(world: World, host: Host, endpoint: Endpoint<M>, source: string, turn: readonly TurnServerConfig[]): EndpointDriver<M> {
+  const streamed = turn.filter((t) => t.transport !== undefined && t.transport !== 'udp');
+  if (streamed.length === 0) return new EndpointDriver(world.net, host, endpoint, source);
+  const links = new StreamLinks<M>(endpoint, {
+    world, host, framing: 'stun', ...secureFor(world, host),
+    dial: (to) => {
+      const t = streamed.find((x) => sameTransportAddress(x.server, to))?.transport;
+      return t === 'tcp' || t === 'tls' ? t : undefined;
+    },
+  }, source);
+  const driver = new EndpointDriver(world.net, host, links, source);
+  links.attach(driver);
+  return driver;
 }

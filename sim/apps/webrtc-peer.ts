@@ -1,9 +1,9 @@
 import type { Micros } from '../core/time.ts';
-import { EndpointDriver } from '../net/endpoint-driver.ts';
 import { WebRtcPeer } from '../peer/webrtc-peer.ts';
 import { bool, duration, hostName, optional, required, withDefault } from '../schema/fields.ts';
 import { defineApp, HOST_FIELD, kindField } from './app-kind.ts';
 import { makePeer, PEER_COMMON_FIELDS, PEER_NOTES, PEER_SECTIONS, peerSummaryParts, type PeerCommon } from './peer-common.ts';
+import { peerDriver } from './stream-links.ts';
 
 /**
  * The scenario app "webrtc-peer": a browser-like peer (sim/peer/webrtc-peer.ts) calling another webrtc-peer app
@@ -41,7 +41,7 @@ export const webRtcPeerApp = defineApp({
   }),
   build(world, host, spec: WebRtcPeerAppSpec, ctx) {
     const endpoint = makePeer(world, ctx.source, spec.host, spec, spec.offerer, true, spec.peer);
-    const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
+    const driver = peerDriver(world, host, endpoint, ctx.source, spec.turn);
     for (const ip of host.addresses()) endpoint.addLocalAddress(driver.bind(ip, spec.port));
     driver.joinSignaling(world.signaling, spec.host, { delay: spec.signalingDelay });
     if (spec.restartIceAt !== undefined) {

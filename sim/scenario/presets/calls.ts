@@ -19,7 +19,7 @@ const browser = (host: 'alice' | 'bob', extra: Json = {}): Json => ({
   ...extra,
 });
 
-function p2p(name: string, title: string, description: string, a: Json, b: Json, o: { duration?: string; seed?: number; alice?: Json; bob?: Json; events?: Json[] } = {}): Json {
+function p2p(name: string, title: string, description: string, a: Json, b: Json, o: { duration?: string; seed?: number; alice?: Json; bob?: Json; events?: Json[]; tcpTurn?: boolean } = {}): Json {
   return {
     name, title, description, seed: o.seed ?? 1, duration: o.duration ?? '10s',
     nodes: {
@@ -27,7 +27,7 @@ function p2p(name: string, title: string, description: string, a: Json, b: Json,
       server: { kind: 'host', uplink: 'internet', addresses: [`${SERVER_IP}/24`], link: { delay: '10ms' } },
       ...a, ...b,
     },
-    apps: [turnServerApp(), browser('alice', o.alice), browser('bob', o.bob)],
+    apps: [{ ...turnServerApp(), ...(o.tcpTurn ? { tcp: true } : {}) }, browser('alice', o.alice), browser('bob', o.bob)],
     ...(o.events ? { events: o.events } : {}),
   };
 }
@@ -48,6 +48,22 @@ export function callPresets(): PresetInfo[] {
     'A WebRTC call relayed through TURN',
     'Both browsers are behind symmetric NATs: every direct pair fails, and the selected pair uses the TURN relay. The DTLS handshake and SRTP media travel inside TURN ChannelData messages to the server and out of the relayed address to the peer.',
     (n, t, d) => p2p(n, t, d, sideNodes('alice', 'symmetric'), sideNodes('bob', 'symmetric'), { duration: '12s' }),
+  );
+  add(
+    'call-turn-tcp',
+    'A WebRTC call through TURN over TCP when UDP is blocked',
+    "Alice sits behind a firewall that drops every UDP datagram; Bob is behind a port-restricted cone NAT. Alice's browser is given the TURN server twice, as turn:…?transport=udp and turn:…?transport=tcp, and gathers in that order: the UDP Allocate never gets out, the TCP one does (RFC 8656 §3.1). Her relayed candidate, reached over TCP, ranks below a UDP relay would (RFC 8445 §5.1.2.1, as browsers do). Every pair from her host candidate fails at the firewall; the pair from her TCP-reached relay to Bob succeeds, and DTLS and SRTP travel as ChannelData padded to 4 bytes on the TCP connection, then as UDP from the relayed address to Bob.",
+    (n, t, d) =>
+      p2p(n, t, d, sideNodes('alice', 'udp-blocked'), sideNodes('bob', 'port-restricted-cone'), {
+        duration: '12s',
+        alice: {
+          turn: [
+            { url: `turn:${SERVER}?transport=udp`, username: 'alice', password: TURN_USERS.alice },
+            { url: `turn:${SERVER}?transport=tcp`, username: 'alice', password: TURN_USERS.alice },
+          ],
+        },
+        tcpTurn: true,
+      }),
   );
   add(
     'call-lossy',
