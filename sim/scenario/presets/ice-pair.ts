@@ -32,6 +32,8 @@ export function sideNodes(peer: 'alice' | 'bob', side: MatrixSide): Json {
 
 export interface IcePairOptions {
   readonly turn?: boolean;
+  /** With `turn`: the server also takes TCP, and each agent is given it as a browser is, turn:…?transport=udp then ?transport=tcp. */
+  readonly turnTcp?: boolean;
   readonly trickle?: boolean;
   readonly seed?: number;
   readonly duration?: string;
@@ -49,7 +51,9 @@ export function icePairScenario(a: Json, b: Json, o: IcePairOptions = {}): Json 
   const server = `${SERVER_IP}:3478`;
   const agent = (host: 'alice' | 'bob', peer: string, role: string): Json => ({
     kind: 'ice-agent', host, peer, role, trickle: o.trickle ?? true, stun: [server],
-    ...(turn ? { turn: [{ server, username: host, password: TURN_USERS[host] }] } : {}),
+    ...(turn && o.turnTcp
+      ? { turn: ['udp', 'tcp'].map((t) => ({ url: `turn:${server}?transport=${t}`, username: host, password: TURN_USERS[host] })) }
+      : turn ? { turn: [{ server, username: host, password: TURN_USERS[host] }] } : {}),
     ...(host === 'alice' ? o.alice : o.bob),
   });
   return {
@@ -65,7 +69,7 @@ export function icePairScenario(a: Json, b: Json, o: IcePairOptions = {}): Json 
       ...b,
     },
     apps: [
-      { kind: 'turn-server', host: 'server', listen: server, relay: `${SERVER_IP}:49152-49167`, realm: 'rtclab.example', users: TURN_USERS },
+      { kind: 'turn-server', host: 'server', listen: server, relay: `${SERVER_IP}:49152-49167`, realm: 'rtclab.example', users: TURN_USERS, ...(turn && o.turnTcp ? { tcp: true } : {}) },
       agent('alice', 'bob', 'controlling'),
       agent('bob', 'alice', 'controlled'),
     ],
@@ -74,5 +78,6 @@ export function icePairScenario(a: Json, b: Json, o: IcePairOptions = {}): Json 
 }
 
 export function matrixScenario(a: MatrixSide, b: MatrixSide, o: IcePairOptions = {}): Json {
-  return icePairScenario(sideNodes('alice', a), sideNodes('bob', b), { name: `matrix-${a}-${b}`, title: `ICE: alice ${a}, bob ${b}`, ...o });
+  // the matrix's TURN server is what a browser is given today: the same server over UDP and TCP
+  return icePairScenario(sideNodes('alice', a), sideNodes('bob', b), { name: `matrix-${a}-${b}`, title: `ICE: alice ${a}, bob ${b}`, turnTcp: true, ...o });
 }
