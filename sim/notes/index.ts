@@ -12,6 +12,7 @@ import { SIGNALING_NOTE_KINDS, type SignalingNote } from '../signaling/notes.ts'
 import { SRTP_NOTE_KINDS, type SrtpNote } from '../srtp/notes.ts';
 import { STUN_NOTE_KINDS, type StunNote } from '../stun/notes.ts';
 import { TCP_NOTE_KINDS, type TcpNote } from '../tcp/notes.ts';
+import { TLS_NOTE_KINDS, type TlsNote } from '../tls/notes.ts';
 import { TURN_NOTE_KINDS, type TurnNote } from '../turn/notes.ts';
 import { CAPTURE_NOTE_KINDS, type CaptureNote } from '../wire/pcap/notes.ts';
 
@@ -26,6 +27,7 @@ export type AnyNoteBody =
   | StunNote
   | TurnNote
   | TcpNote
+  | TlsNote
   | IceNote
   | DtlsNote
   | SrtpNote
@@ -49,6 +51,7 @@ export const NOTE_KINDS_BY_FOLDER = {
   'sim/stun': STUN_NOTE_KINDS,
   'sim/turn': TURN_NOTE_KINDS,
   'sim/tcp': TCP_NOTE_KINDS,
+  'sim/tls': TLS_NOTE_KINDS,
   'sim/ice': ICE_NOTE_KINDS,
   'sim/dtls': DTLS_NOTE_KINDS,
   'sim/srtp': SRTP_NOTE_KINDS,
