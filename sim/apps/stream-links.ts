@@ -10,6 +10,8 @@ import type { ByteStream } from '../net/stream.ts';
 import { connectStream, listenStreams, type TcpStream } from '../net/tcp-stream.ts';
 import { frameForStream, StreamFramer, type StreamFraming } from '../turn/stream-framer.ts';
 import { turnNote } from '../turn/notes.ts';
+import { generateTlsIdentity, type TlsIdentity } from '../tls/config.ts';
+import { TlsStream, type TlsSink } from '../tls/stream.ts';
 import type { World } from './world.ts';
 
 /** How a stream runs: plain TCP, or TLS over it. */
@@ -191,9 +193,28 @@ export class StreamLinks<M = unknown> implements Endpoint<M> {
   }
 }
 
-/** The TLS an app's streams use on `host`: none yet (a 'tls' stream is then refused with a note). */
-export function secureFor(_world: World, _host: Host): { secure?: Secure } {
-  return {};
+/**
+ * TLS for an app's streams (sim/tls TlsStream over the TCP stream): the server side presents one self-signed
+ * certificate per app, made once from the app's RNG with the host's name as common name; the client sends no SNI
+ * (a turns: URL names an IP address, which RFC 6066 §3 keeps out of SNI) and, as browsers' TURN clients do with no
+ * CA in the lab, pins nothing. Each connection has its own RNG stream; notes and key log lines go into the trace
+ * under the app's source, so Wireshark can decrypt them.
+ */
+export function secureFor(world: World, host: Host, source: string): { secure: Secure } {
+  const rng = world.rng(`${source}/tls`);
+  let identity: TlsIdentity | undefined;
+  let n = 0;
+  const sink: TlsSink = {
+    note: (_now, note) => world.net.note(source, note),
+    secret: (now, text) => world.net.trace.secret({ t: now, kind: 'nss-keylog', source, text }),
+  };
+  return {
+    secure: (tcp, role) => {
+      const connRng = rng.fork(`connection${n++}`);
+      if (role === 'server') identity ??= generateTlsIdentity(rng.fork('certificate'), host.name);
+      return new TlsStream(world.net.now, tcp, { role, rng: connRng, sink, config: role === 'server' ? { identity: identity! } : {} });
+    },
+  };
 }
 
 /**
@@ -204,7 +225,7 @@ export function peerDriver<M>(world: World, host: Host, endpoint: Endpoint<M>, s
   const streamed = turn.filter((t) => t.transport !== undefined && t.transport !== 'udp');
   if (streamed.length === 0) return new EndpointDriver(world.net, host, endpoint, source);
   const links = new StreamLinks<M>(endpoint, {
-    world, host, framing: 'stun', ...secureFor(world, host),
+    world, host, framing: 'stun', ...secureFor(world, host, source),
     dial: (to) => {
       const t = streamed.find((x) => sameTransportAddress(x.server, to))?.transport;
       return t === 'tcp' || t === 'tls' ? t : undefined;

@@ -72,7 +72,7 @@ export const turnClientApp = defineApp({
       return { endpoint, driver };
     }
     const mode = spec.transport === 'tls' ? 'tls' : 'tcp';
-    const links = new StreamLinks(endpoint, { world, host, framing: 'stun', dial: () => mode, ...secureFor(world, host) }, ctx.source);
+    const links = new StreamLinks(endpoint, { world, host, framing: 'stun', dial: () => mode, ...secureFor(world, host, ctx.source) }, ctx.source);
     const driver = new EndpointDriver(world.net, host, links, ctx.source);
     links.attach(driver);
     return { endpoint, driver };

@@ -10,7 +10,7 @@ import { TurnServer } from '../turn/server.ts';
 import { peekUdpDatagram, udpPayload } from '../wire/ip/udp-datagram.ts';
 import { defineApp, HOST_FIELD, kindField, type Obj } from './app-kind.ts';
 import { TURN_SECTION } from './sections.ts';
-import { StreamLinks } from './stream-links.ts';
+import { secureFor, StreamLinks } from './stream-links.ts';
 
 export interface TurnServerAppSpec {
   readonly kind: 'turn-server';
@@ -79,7 +79,7 @@ export const turnServerApp = defineApp({
     const { kind: _k, host: _h, relay: _r, tcp: _t, tlsPort: _p, ...rest } = spec;
     const endpoint = new TurnServer({ ...rest, relayAddresses }, world.rng(`app/${ctx.source}`));
     const links = new StreamLinks(new HopFate(endpoint, world.net, host), {
-      world, host, framing: 'stun',
+      world, host, framing: 'stun', ...(spec.tlsPort !== undefined ? secureFor(world, host, ctx.source) : {}),
       closed: (now, local, remote, error) => endpoint.streamClosed(now, remote, local, error ?? 'closed by the client'),
     }, ctx.source);
     const driver = new EndpointDriver(world.net, host, links, ctx.source);

@@ -19,7 +19,7 @@ const browser = (host: 'alice' | 'bob', extra: Json = {}): Json => ({
   ...extra,
 });
 
-function p2p(name: string, title: string, description: string, a: Json, b: Json, o: { duration?: string; seed?: number; alice?: Json; bob?: Json; events?: Json[]; tcpTurn?: boolean } = {}): Json {
+function p2p(name: string, title: string, description: string, a: Json, b: Json, o: { duration?: string; seed?: number; alice?: Json; bob?: Json; events?: Json[]; tcpTurn?: boolean; tlsTurn?: boolean } = {}): Json {
   return {
     name, title, description, seed: o.seed ?? 1, duration: o.duration ?? '10s',
     nodes: {
@@ -27,7 +27,7 @@ function p2p(name: string, title: string, description: string, a: Json, b: Json,
       server: { kind: 'host', uplink: 'internet', addresses: [`${SERVER_IP}/24`], link: { delay: '10ms' } },
       ...a, ...b,
     },
-    apps: [{ ...turnServerApp(), ...(o.tcpTurn ? { tcp: true } : {}) }, browser('alice', o.alice), browser('bob', o.bob)],
+    apps: [{ ...turnServerApp(), ...(o.tcpTurn ? { tcp: true } : {}), ...(o.tlsTurn ? { tlsPort: 443 } : {}) }, browser('alice', o.alice), browser('bob', o.bob)],
     ...(o.events ? { events: o.events } : {}),
   };
 }
@@ -63,6 +63,27 @@ export function callPresets(): PresetInfo[] {
           ],
         },
         tcpTurn: true,
+      }),
+  );
+  add(
+    'call-turn-tls-443',
+    'A WebRTC call through TURN over TLS on port 443 past a web-only firewall',
+    "Alice's corporate firewall lets out only TCP connections to ports 80 and 443. Her browser is given the TURN server three ways, turn:…?transport=udp, turn:…:3478?transport=tcp and turns:…:443, and gathers from them in that order: the UDP Allocate is dropped, the SYN to port 3478 is dropped and retransmitted, and the TLS connection to port 443 gets through. TLS 1.3 is negotiated (the key log decrypts it in Wireshark), and inside it run the Allocate, the permission and channel for Bob, then DTLS and SRTP as ChannelData: three layers of encryption on one TCP connection, relayed as plain UDP datagrams to Bob.",
+    (n, t, d) =>
+      p2p(n, t, d, {
+        fwA: { kind: 'firewall', uplink: 'internet', preset: 'allow-outbound-tcp-web-only', link: { delay: '10ms' } },
+        alice: { kind: 'host', uplink: 'fwA', addresses: ['203.0.113.10/24'], link: { delay: '1ms' } },
+      }, sideNodes('bob', 'port-restricted-cone'), {
+        duration: '12s',
+        alice: {
+          turn: [
+            { url: `turn:${SERVER}?transport=udp`, username: 'alice', password: TURN_USERS.alice },
+            { url: `turn:${SERVER}?transport=tcp`, username: 'alice', password: TURN_USERS.alice },
+            { url: `turns:${SERVER_IP}:443?transport=tcp`, username: 'alice', password: TURN_USERS.alice },
+          ],
+        },
+        tcpTurn: true,
+        tlsTurn: true,
       }),
   );
   add(
