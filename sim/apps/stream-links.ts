@@ -1,6 +1,7 @@
 import type { Endpoint, EndpointOutput, SignalingEndpoint, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, isSignalingEndpoint, sameTransportAddress } from '../core/endpoint.ts';
 import type { NoteBody } from '../core/note.ts';
+import { concatBytes } from '../core/encoding.ts';
 import type { Micros } from '../core/time.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
 import type { TurnServerConfig } from '../ice/agent-base.ts';
@@ -41,6 +42,11 @@ interface Link {
   readonly stream: ByteStream;
   readonly framer: StreamFramer;
   closed: boolean;
+  /** RFC 6062 §5.4: after the next write (the ConnectionBind success) the link carries raw bytes to and from here. */
+  spliceAfterWrite?: ByteStream;
+  onSpliced?: (now: Micros) => void;
+  /** Spliced: every byte read goes here, unframed. */
+  raw?: ByteStream;
 }
 
 const linkKey = (local: TransportAddress, remote: TransportAddress): string => `${formatTransportAddress(local)}|${formatTransportAddress(remote)}`;
@@ -129,6 +135,32 @@ export class StreamLinks<M = unknown> implements Endpoint<M> {
       link = this.adopt(from, to, transport, stream);
     }
     link.stream.write(now, frameForStream(this.o.framing, bytes));
+    if (link.spliceAfterWrite) {
+      link.raw = link.spliceAfterWrite;
+      link.spliceAfterWrite = undefined;
+      const rest = link.framer.takeRest();
+      if (rest.length > 0) link.raw.write(now, rest);
+      link.onSpliced?.(now);
+      link.onSpliced = undefined;
+    }
+  }
+
+  /**
+   * RFC 6062 §5.4: once the answer now queued for the link between `local` and `remote` is written, the link stops
+   * framing and carries raw bytes between its stream and `target` both ways. False when there is no such link.
+   */
+  splice(local: TransportAddress, remote: TransportAddress, target: ByteStream, onSpliced?: (now: Micros) => void): boolean {
+    const link = this.links.get(linkKey(local, remote));
+    if (!link || link.closed) return false;
+    link.spliceAfterWrite = target;
+    if (onSpliced) link.onSpliced = onSpliced;
+    return true;
+  }
+
+  /** The stream between `local` and `remote`, if open. */
+  streamOf(local: TransportAddress, remote: TransportAddress): ByteStream | undefined {
+    const link = this.links.get(linkKey(local, remote));
+    return link && !link.closed ? link.stream : undefined;
   }
 
   private secure(now: Micros, tcp: TcpStream, role: 'client' | 'server', remote: TransportAddress): ByteStream | undefined {
@@ -149,10 +181,19 @@ export class StreamLinks<M = unknown> implements Endpoint<M> {
         this.driver?.pump();
       },
       onData: (now, bytes) => {
+        if (link.raw) return link.raw.write(now, bytes);
         const { messages, error } = link.framer.push(bytes);
-        for (const m of messages) {
+        for (const [i, m] of messages.entries()) {
           if (link.closed) break;
           this.deliver(now, link, m);
+          if (link.spliceAfterWrite) {
+            // RFC 6062 §5.4: the answer to ConnectionBind goes out, then the connection is raw; a client waits for
+            // that answer before sending data, so what was framed after it in this read is passed on as it came
+            this.driver?.pump();
+            const after = messages.slice(i + 1);
+            if (after.length > 0) (link as Link).raw?.write(now, concatBytes(...after));
+            break;
+          }
         }
         if (error !== undefined && !link.closed) {
           this.note(turnNote('turn.stream.framing', `${transport.toUpperCase()} connection ${l} ⇄ ${r}: ${error}; the connection is reset`, { local: l, remote: r, why: error }));

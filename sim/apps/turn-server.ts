@@ -11,6 +11,7 @@ import { peekUdpDatagram, udpPayload } from '../wire/ip/udp-datagram.ts';
 import { defineApp, HOST_FIELD, kindField, type Obj } from './app-kind.ts';
 import { TURN_SECTION } from './sections.ts';
 import { secureFor, StreamLinks } from './stream-links.ts';
+import { SimTcpPeerLinks } from './tcp-peer-links.ts';
 
 export interface TurnServerAppSpec {
   readonly kind: 'turn-server';
@@ -30,6 +31,8 @@ export interface TurnServerAppSpec {
   readonly nonceLifetime?: Micros;
   /** Also listens on TCP at the listen address's port (RFC 8656 §3.1). */
   readonly tcp: boolean;
+  /** RFC 6062 TCP allocations (needs `tcp` or `tlsPort`). */
+  readonly tcpAllocations: boolean;
   /** Also listens for TLS on this port (RFC 8656 §3.1, "turns:"; 443 gets through web-only firewalls). */
   readonly tlsPort?: number;
 }
@@ -68,6 +71,7 @@ export const turnServerApp = defineApp({
     lifetime('channelLifetime', '`"600s"`', 'How long a channel binding lasts (RFC 8656 §12).'),
     lifetime('nonceLifetime', '`"600s"`', 'How long a nonce stays valid before 438 Stale Nonce.'),
     withDefault('tcp', bool, false, '`false`', "Also accepts TURN over TCP at `listen`'s address and port (RFC 8656 §3.1); an allocation made over a connection dies with it.", true),
+    withDefault('tcpAllocations', bool, false, '`false`', 'RFC 6062 TCP allocations over a TCP or TLS control connection: Connect, ConnectionAttempt, ConnectionBind on a data connection, then raw TCP to the peer.', true),
     optional('tlsPort', integer(1, 65535), "Also accepts TURN over TLS on this port of `listen`'s address (`turns:`, RFC 8656 §3.1); 443 passes web-only firewalls.", 443, 'none'),
   ],
   spec: ({ kind: _k, ...v }): TurnServerAppSpec => ({ kind: 'turn-server', ...v }),
@@ -76,14 +80,22 @@ export const turnServerApp = defineApp({
     ctx.own(spec.relay, 'relay');
     const relayAddresses: TransportAddress[] = [];
     for (let p = spec.relay.min; p <= spec.relay.max; p++) relayAddresses.push({ ip: spec.relay.ip, port: p });
-    const { kind: _k, host: _h, relay: _r, tcp: _t, tlsPort: _p, ...rest } = spec;
+    const { kind: _k, host: _h, relay: _r, tcp: _t, tlsPort: _p, tcpAllocations: _a, ...rest } = spec;
+    let peerLinks: SimTcpPeerLinks | undefined;
     const endpoint = new TurnServer({ ...rest, relayAddresses }, world.rng(`app/${ctx.source}`));
     const links = new StreamLinks(new HopFate(endpoint, world.net, host), {
       world, host, framing: 'stun', ...(spec.tlsPort !== undefined ? secureFor(world, host, ctx.source) : {}),
-      closed: (now, local, remote, error) => endpoint.streamClosed(now, remote, local, error ?? 'closed by the client'),
+      closed: (now, local, remote, error) => {
+        endpoint.streamClosed(now, remote, local, error ?? 'closed by the client');
+        peerLinks?.dataClosed(local, remote);
+      },
     }, ctx.source);
     const driver = new EndpointDriver(world.net, host, links, ctx.source);
     links.attach(driver);
+    if (spec.tcpAllocations) {
+      peerLinks = new SimTcpPeerLinks(world, host, links, endpoint, () => driver.pump());
+      endpoint.enableTcpAllocations(peerLinks, world.rng(`${ctx.source}/rfc6062`));
+    }
     for (const a of endpoint.addresses()) driver.bind(a.ip, a.port);
     if (spec.tcp) {
       endpoint.listenOnStreams(spec.listen);

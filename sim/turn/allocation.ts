@@ -39,6 +39,8 @@ export class Allocation {
     readonly allocateResponse: Uint8Array,
     /** The client-to-server transport of the 5-tuple: 'tcp' when the client came over TCP or TLS (RFC 8656 §3.1). */
     readonly transport: Transport = 'udp',
+    /** RFC 6062: the relayed transport address is TCP (REQUESTED-TRANSPORT 6), peers reached by Connect. */
+    readonly tcpRelay = false,
   ) {}
 
   get key(): string {

@@ -1,7 +1,7 @@
 import { noteMaker, type KindSet, type NotesOf } from '../core/note.ts';
 
 /** What a TURN client asked for (session.ts `TurnRequestKind`). */
-type TurnRequest = 'allocate' | 'refresh' | 'deallocate' | 'permission' | 'channel';
+type TurnRequest = 'allocate' | 'refresh' | 'deallocate' | 'permission' | 'channel' | 'connect';
 
 /**
  * The notes of TURN (RFC 8656). A client's session (session.ts, client.ts) names its `server` first; the server
@@ -35,6 +35,11 @@ export type TurnNoteKinds = {
   'turn.stream.closed': { readonly local: string; readonly remote: string; readonly transport: string; readonly error: string | null };
   /** The bytes on it could not be cut into STUN and ChannelData messages: the stream is closed. */
   'turn.stream.framing': { readonly local: string; readonly remote: string; readonly why: string };
+  // ---- RFC 6062 TCP allocations (server side); connectionId is the CONNECTION-ID
+  'turn.tcp.connect': { readonly peer: string; readonly relayed: string; readonly connectionId: number };
+  'turn.tcp.attempt': { readonly peer: string; readonly relayed: string; readonly connectionId: number };
+  'turn.tcp.bound': { readonly peer: string; readonly client: string; readonly connectionId: number };
+  'turn.tcp.closed': { readonly peer: string; readonly connectionId: number; readonly why: string };
   // ---- server side
   'turn.retransmit.answered': undefined;
   /**
@@ -77,6 +82,10 @@ export const TURN_NOTE_KINDS = {
   'turn.stream.open': true,
   'turn.stream.closed': true,
   'turn.stream.framing': true,
+  'turn.tcp.connect': true,
+  'turn.tcp.attempt': true,
+  'turn.tcp.bound': true,
+  'turn.tcp.closed': true,
   'turn.retransmit.answered': true,
   'turn.allocation.created': true,
   'turn.allocation.refreshed': true,

@@ -1,3 +1,4 @@
+// size: the TURN state machine (RFC 8656) with its stream and RFC 6062 entry points; the TCP-allocation logic itself is tcp-allocations.ts
 import { turnNote } from './notes.ts';
 import type { Endpoint, EndpointOutput, Transport, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
@@ -37,6 +38,8 @@ import { LongTermAuth } from './auth.ts';
 import { DEFAULT_DENIED_PEERS, deniedBy } from './deny.ts';
 import { handlePermissionOrChannel } from './server-peers.ts';
 import type { TurnServerConfig, TurnServerStats } from './server-config.ts';
+import { TcpAllocations, type TcpPeerLinks } from './tcp-allocations.ts';
+import { nextWake } from '../core/deadline.ts';
 
 /**
  * A TURN server (RFC 8656) over UDP: one sans-IO endpoint bound to its listening address and to every relayed
@@ -116,7 +119,8 @@ export class TurnServer implements Endpoint {
     this.transport = transport;
     if (transport === 'udp') {
       const relay = this.byRelay.get(key(to));
-      if (relay) return this.fromPeer(now, relay, from, bytes);
+      // a TCP allocation's relayed address takes TCP connections only (RFC 6062 §5.3)
+      if (relay) return relay.tcpRelay ? undefined : this.fromPeer(now, relay, from, bytes);
       if (to.port !== this.config.listen.port || to.ip !== this.config.listen.ip) return;
     } else if (!this.streamListening(to)) return;
     if (isStun(bytes)) {
@@ -147,7 +151,7 @@ export class TurnServer implements Endpoint {
       const attrs = [XorMappedAddress.of(from), ...softwareAttr(this.software)];
       return this.reply(now, undefined, from, to, response(msg, 'success', attrs, { fingerprint: true }), msg);
     }
-    const known: number[] = [Method.Allocate, Method.Refresh, Method.CreatePermission, Method.ChannelBind];
+    const known: number[] = [Method.Allocate, Method.Refresh, Method.CreatePermission, Method.ChannelBind, ...(this.tcp ? [Method.Connect, Method.ConnectionBind] : [])];
     if (!known.includes(msg.method)) return this.fail(now, cacheKey, msg, from, to, 400, undefined, 'Bad Request: unknown method');
     const a = this.auth.check(now, msg, bytes, from);
     if (!a.ok) {
@@ -157,9 +161,12 @@ export class TurnServer implements Endpoint {
     }
     const alloc = this.allocations.get(fiveTuple(from, to, this.transport));
     if (msg.method === Method.Allocate) return this.allocate(now, cacheKey, msg, from, to, a.username, a.key, alloc);
+    // RFC 6062 §5.4: ConnectionBind comes on a new connection, one without an allocation
+    if (msg.method === Method.ConnectionBind && this.tcp) return this.transport === 'tcp' ? this.tcp.bind(msg, from, to, a.username, a.key, alloc !== undefined) : this.fail(now, cacheKey, msg, from, to, 400, a.key, 'Bad Request: ConnectionBind over UDP (RFC 6062 §5.4)');
     if (!alloc) return this.fail(now, cacheKey, msg, from, to, 437, a.key, 'Allocation Mismatch');
     if (alloc.username !== a.username) return this.fail(now, cacheKey, msg, from, to, 441, a.key, 'Wrong Credentials');
     if (msg.method === Method.Refresh) return this.refresh(now, cacheKey, msg, from, to, alloc, a.key);
+    if (msg.method === Method.Connect && this.tcp) return this.tcp.connect(now, msg, from, to, alloc, a.key);
     const r = handlePermissionOrChannel(this, now, msg, alloc);
     if ('error' in r) return this.fail(now, cacheKey, msg, from, to, r.error, a.key, r.reason);
     return this.reply(now, cacheKey, from, to, response(msg, 'success', softwareAttr(this.software), { integrity: a.key, fingerprint: true }), msg);
@@ -176,7 +183,12 @@ export class TurnServer implements Endpoint {
     }
     const transport = getAttribute(msg, RequestedTransport);
     if (transport === undefined) return this.fail(now, cacheKey, msg, from, to, 400, k, 'Bad Request: REQUESTED-TRANSPORT missing');
-    if (transport !== 17) return this.fail(now, cacheKey, msg, from, to, 442, k, 'Unsupported Transport Protocol');
+    // RFC 6062 §5.1: REQUESTED-TRANSPORT TCP (6) over a TCP or TLS control connection, without EVEN-PORT or a reservation
+    const tcpRelay = transport === 6 && this.tcp !== undefined;
+    if (transport !== 17 && !tcpRelay) return this.fail(now, cacheKey, msg, from, to, 442, k, 'Unsupported Transport Protocol');
+    if (tcpRelay && (this.transport !== 'tcp' || getAttribute(msg, EvenPort) || getAttribute(msg, ReservationToken))) {
+      return this.fail(now, cacheKey, msg, from, to, 400, k, `Bad Request: a TCP allocation needs a TCP or TLS control connection and no EVEN-PORT or RESERVATION-TOKEN (RFC 6062 §5.1)`);
+    }
     if (getAttribute(msg, ReservationToken)) return this.fail(now, cacheKey, msg, from, to, 508, k, 'Insufficient Capacity: no reservations here');
     const family = getAttribute(msg, RequestedAddressFamily) ?? 4;
     if ((this.owned.get(username) ?? 0) >= this.userQuota) return this.fail(now, cacheKey, msg, from, to, 486, k, 'Allocation Quota Reached');
@@ -192,7 +204,8 @@ export class TurnServer implements Endpoint {
     const lifetime = this.lifetime(msg);
     const attrs: StunAttribute[] = [XorRelayedAddress.of(relayed), Lifetime.of(lifetime / SECOND), XorMappedAddress.of(from), ...softwareAttr(this.software)];
     const bytes = response(msg, 'success', attrs, { integrity: k, fingerprint: true });
-    const alloc = new Allocation(from, to, relayed, username, now + lifetime, toHex(msg.transactionId), bytes, this.transport);
+    const alloc = new Allocation(from, to, relayed, username, now + lifetime, toHex(msg.transactionId), bytes, this.transport, tcpRelay);
+    if (tcpRelay) this.tcp!.links.listen(relayed);
     this.allocations.set(alloc.key, alloc);
     this.byRelay.set(key(relayed), alloc);
     this.owned.set(username, (this.owned.get(username) ?? 0) + 1);
@@ -352,6 +365,7 @@ export class TurnServer implements Endpoint {
 
   /** Deletes an allocation and frees its relayed address. */
   private remove(alloc: Allocation, why: string): void {
+    if (alloc.tcpRelay) this.tcp?.allocationGone(alloc);
     this.allocations.delete(alloc.key);
     this.byRelay.delete(key(alloc.relayed));
     const left = (this.owned.get(alloc.username) ?? 1) - 1;
@@ -368,6 +382,7 @@ export class TurnServer implements Endpoint {
 
   /** Ends allocations past their lifetime and notes permissions as they lapse: O(log n) per deadline, none per datagram. */
   private expire(now: Micros): void {
+    this.tcp?.expire(now);
     for (let d = this.deadlines.takeDue(now); d; d = this.deadlines.takeDue(now)) {
       const { alloc: a, permission: p } = d.item;
       if (!p) {
@@ -405,6 +420,31 @@ export class TurnServer implements Endpoint {
   /** Addresses where clients' TCP and TLS connections arrive (the stream listeners, sim/turn/stream-server.ts). */
   private readonly streamListens: TransportAddress[] = [];
 
+  /** RFC 6062 TCP allocations, on from now on: `links` gives the server TCP on its relayed addresses. */
+  tcp: TcpAllocations | undefined;
+
+  enableTcpAllocations(links: TcpPeerLinks, rng: Rng): TcpAllocations {
+    this.tcp = new TcpAllocations(links, {
+      reply: (msg, from, to, k, attrs) => this.out.transmit(to, from, response(msg, 'success', [...attrs, ...softwareAttr(this.software)], { integrity: k, fingerprint: true }), 'tcp'),
+      fail: (msg, from, to, k, code, reason) => {
+        // every RFC 6062 answer goes on a TCP or TLS connection, also one deferred until a dial ended
+        this.transport = 'tcp';
+        this.fail(0, undefined, msg, from, to, code, k, reason);
+      },
+      transmit: (from, to, bytes) => this.out.transmit(from, to, bytes, 'tcp'),
+      note: (n) => this.out.note(n),
+    }, rng);
+    return this.tcp;
+  }
+
+  /** RFC 6062 §5.3: a peer connected to `relayed`; the connection id, or undefined to refuse it. */
+  tcpPeerArrived(now: Micros, relayed: TransportAddress, peer: TransportAddress): number | undefined {
+    this.expire(now);
+    const alloc = this.byRelay.get(key(relayed));
+    if (!alloc?.tcpRelay || !this.tcp) return undefined;
+    return this.tcp.peerArrived(now, alloc, peer, this.indicationRng.bytes(12));
+  }
+
   /** Takes messages framed off connections accepted at `a` (a TCP or TLS listener of the same server). */
   listenOnStreams(a: TransportAddress): void {
     if (!this.streamListening(a)) this.streamListens.push(a);
@@ -430,7 +470,8 @@ export class TurnServer implements Endpoint {
     const next = this.out.next();
     if (next) return next;
     const d = this.deadlines.peek();
-    return d ? { type: 'timeout', at: d.at, reason: d.reason } : { type: 'idle' };
+    const bind = this.tcp?.nextDeadline();
+    return nextWake(d ? { at: d.at, reason: d.reason } : undefined, bind !== undefined ? { at: bind, reason: 'turn-connection-bind' } : undefined);
   }
 
   /** For the ChannelBind / CreatePermission handlers. */

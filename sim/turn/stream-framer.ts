@@ -52,6 +52,14 @@ export class StreamFramer {
     return { messages };
   }
 
+  /** Hands over the bytes held (an incomplete message) and stops framing: the stream carries raw bytes from now on. */
+  takeRest(): Uint8Array {
+    const rest = this.buf.slice(0, this.used);
+    this.used = 0;
+    this.broken = 'the stream carries raw bytes now (RFC 6062 §5.4)';
+    return rest;
+  }
+
   /** Bytes held waiting for the rest of a message. */
   get pending(): number {
     return this.used;
