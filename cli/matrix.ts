@@ -9,8 +9,9 @@ Usage:
       --seed N    the random seed of every run (default 1)
       --json      print the cells as JSON
 Rows are alice's side (controlling), columns bob's; a cell is alice's selected pair "<local>/<remote>" and how her
-side carries it (udp; tcp for ICE-TCP; turn/udp, turn/tcp, turn/tls for a relay reached over that transport), or
-"failed". With a TURN server, each agent is given it as browsers are: turn:…?transport=udp, then ?transport=tcp.
+side carries it (udp; turn/udp, turn/tcp, turn/tls for a relay reached over that transport), or "failed".
+With a TURN server, each agent is given it as browsers are: turn:…?transport=udp, ?transport=tcp, turns:…:443.
+Sides: the classic NATs; udp-blocked (a firewall dropping all UDP); web-only (TCP out to ports 80 and 443 only).
 `;
 
 function table(cells: readonly MatrixCell[]): string {

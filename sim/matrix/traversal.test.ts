@@ -25,6 +25,8 @@ const SIDES: Record<MatrixSide, Side> = {
   'port-restricted-cone': { udp: true, public: false, mapping: 'EIM', filtering: 'APDF' },
   symmetric: { udp: true, public: false, mapping: 'APDM', filtering: 'APDF' },
   'udp-blocked': { udp: false, public: true, mapping: 'EIM', filtering: 'EIF' },
+  // TCP out to 80 and 443 only: of the TURN server's three URLs, only turns:…:443 gets through
+  'web-only': { udp: false, public: true, mapping: 'EIM', filtering: 'EIF' },
 };
 
 /** The type a side's address has for its peer: its own address, the STUN-learned mapping, or a per-peer mapping. */
@@ -34,7 +36,8 @@ const PREF: Record<string, number> = { host: 126, prflx: 110, srflx: 100, relay:
 function expected(a: MatrixSide, b: MatrixSide, turn: boolean): { outcome: string; transport: string | null; reason: string } {
   const r = expectedPair(a, b, turn);
   // alice's side: a relayed local candidate is reached over UDP unless her UDP is blocked (then TURN over TCP)
-  const transport = r.outcome === 'failed' ? null : r.outcome.startsWith('relay/') ? `turn/${SIDES[a].udp ? 'udp' : 'tcp'}` : 'udp';
+  // (TURN over TCP on 3478; TLS on 443 when only the web ports get out)
+  const transport = r.outcome === 'failed' ? null : r.outcome.startsWith('relay/') ? `turn/${SIDES[a].udp ? 'udp' : a === 'web-only' ? 'tls' : 'tcp'}` : 'udp';
   return { ...r, transport };
 }
 
