@@ -29,8 +29,8 @@ export const CHROMIUM_ARGS = [
 /** The page: an offerer with fake audio and video; `window.call` is driven from Node step by step. */
 const PAGE = `<!doctype html><meta charset="utf-8"><title>rtclab call</title><script>
 window.call = {
-  async offer() {
-    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+  async offer(config) {
+    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', ...(config || {}) });
     window.pc = pc;
     pc.ontrack = () => {};
     const s = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240, frameRate: 15 } });
@@ -58,6 +58,14 @@ export interface ChromiumCallOptions {
   readonly seed?: number;
   /** Gives up after this long (ms) in any one wait. */
   readonly waitMs?: number;
+  /** Changes our answer before Chromium gets it (a wrong a=fingerprint, to capture a failing call). */
+  readonly mungeAnswer?: (sdp: string) => string;
+  /** The call is meant to fail: wait until Chromium or our peer says failed (or the wait ends), then stop without media. */
+  readonly expectFailure?: boolean;
+  /** More RTCConfiguration for Chromium's peer connection (iceServers, iceTransportPolicy). */
+  readonly rtcConfiguration?: { readonly [key: string]: JsonValue };
+  /** UDP ports captured beside ours (a TURN server's). */
+  readonly captureAlsoPorts?: readonly number[];
 }
 
 export interface ChromiumCallResult {
@@ -111,7 +119,7 @@ export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCall
   try {
     const ours = await bridge.bind('127.0.0.1', 0);
     peer.addLocalAddress(ours);
-    if (o.captureFile) tshark = await startLiveCapture(o.captureFile, `udp port ${ours.port}`, waitMs);
+    if (o.captureFile) tshark = await startLiveCapture(o.captureFile, [ours.port, ...(o.captureAlsoPorts ?? [])].map((p) => `udp port ${p}`).join(' or '), waitMs);
     server = createServer((_q, r) => {
       r.writeHead(200, { 'content-type': 'text/html' });
       r.end(PAGE);
@@ -124,25 +132,30 @@ export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCall
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
     await page.goto(`http://127.0.0.1:${addr.port}/`, { timeout: waitMs });
-    const offer = await within(page.evaluate(() => (window as unknown as { call: { offer(): Promise<string> } }).call.offer()), waitMs, 'Chromium\'s offer');
+    // the configuration crosses into the page as JSON text (playwright's argument types recurse too deep on JsonValue)
+    const config = JSON.stringify(o.rtcConfiguration ?? {});
+    const offer = await within(page.evaluate((c: string) => (window as unknown as { call: { offer(c: unknown): Promise<string> } }).call.offer(JSON.parse(c)), config), waitMs, 'Chromium\'s offer');
     peer.handleSignal(bridge.now(), 'chromium', jsep({ type: 'offer', sdp: offer }));
     bridge.pump();
     await bridge.until(() => signals.some((s) => s.type === 'answer'), waitMs, 'our answer');
-    const answer = (signals.find((s) => s.type === 'answer') as { sdp: string }).sdp;
+    const ourAnswer = (signals.find((s) => s.type === 'answer') as { sdp: string }).sdp;
+    const answer = o.mungeAnswer ? o.mungeAnswer(ourAnswer) : ourAnswer;
     await within(page.evaluate((sdp) => (window as unknown as { call: { answer(s: string): Promise<void> } }).call.answer(sdp), answer), waitMs, 'Chromium to take our answer');
     type PageState = ChromiumCallResult['pageState'];
     const pageState = () => within(page.evaluate(() => (window as unknown as { call: { state(): PageState } }).call.state()), waitMs, 'the page state');
     const end = performance.now() + waitMs;
     for (;;) {
       const s = await pageState();
-      if (peer.state === 'connected' && s.connection === 'connected') break;
+      if (o.expectFailure && (s.connection === 'failed' || s.dtls === 'failed' || peer.state === 'failed')) break;
+      if (o.expectFailure && performance.now() > end) break;
+      if (!o.expectFailure && peer.state === 'connected' && s.connection === 'connected') break;
       if (bridge.errors.length > 0) throw bridge.errors[0]!;
       if (s.connection === 'failed' || peer.state === 'failed' || performance.now() > end) {
         throw new Error(`not connected: Chromium ${JSON.stringify(s)}, ours ${peer.state}\n${notes.map((n) => n.text).join('\n')}`);
       }
       await sleep(50);
     }
-    await sleep(o.mediaMs);
+    await sleep(o.expectFailure ? 1000 : o.mediaMs); // a failing call: let the alerts and retransmissions land
     const stats = await within(page.evaluate(() => (window as unknown as { call: { stats(): Promise<Record<string, Record<string, JsonValue>>> } }).call.stats()), waitMs, 'getStats()');
     const finalState = await pageState();
     const summary = peer.summary();

@@ -7,6 +7,9 @@ import { packetToJson } from '../sim/dissect/json.ts';
 import type { DissectedPacket } from '../sim/dissect/types.ts';
 import { CaptureAnalyzer } from '../sim/infer/analyzer.ts';
 import { formatStory } from '../sim/infer/story.ts';
+import { diagnose } from '../sim/diagnosis/diagnose.ts';
+import { CaptureFactsObserver } from '../sim/diagnosis/capture-facts.ts';
+import { diagnosisToJson, formatDiagnosis } from '../sim/diagnosis/format.ts';
 
 export const DISSECT_USAGE = `rtclab dissect <capture.pcap|capture.pcapng> [options]
     --keylog FILE   NSS key log (CLIENT_RANDOM or TLS 1.3 secret lines): decrypt DTLS 1.2/1.3 and TLS over TCP,
@@ -115,6 +118,8 @@ export async function dissectCommand(argv: string[]): Promise<number> {
   if (keyLog && pass.dissector.flows.keys.size === 0) process.stderr.write(`rtclab dissect: ${args.keylog} has no usable key log line\n`);
   const analyzer = args.summary ? new CaptureAnalyzer(pass.dissector.flows) : undefined;
   if (analyzer) pass.observe(analyzer);
+  const facts = args.summary ? new CaptureFactsObserver() : undefined;
+  if (facts) pass.observe(facts);
   const out = new BatchedOutput();
   let fatal = false;
   const write = (s: string): void => out.line(s);
@@ -143,8 +148,15 @@ export async function dissectCommand(argv: string[]): Promise<number> {
   if (analyzer) {
     const notes = analyzer.notes;
     const story = formatStory({ packets: new Array<DissectedPacket>(pass.count), analyzer, dissector: pass.dissector, notes });
-    if (args.json) write(JSON.stringify({ summary: story.split('\n'), notes: notes.map((n) => ({ ...n })) }));
-    else write(story);
+    // the diagnosis of the capture, from its inferred notes (evidence hops are packet numbers minus one); nothing
+    // is added when there is no finding, so the story of a call that worked reads as it always did
+    const diagnosis = diagnose({ meta: { source: 'capture' }, nodes: [], links: [], hops: [], notes, ...(facts ? { capture: facts.facts } : {}) });
+    const found = diagnosis.findings.length > 0;
+    if (args.json) write(JSON.stringify({ summary: story.split('\n'), notes: notes.map((n) => ({ ...n })), ...(found ? { diagnosis: diagnosisToJson(diagnosis) } : {}) }));
+    else {
+      write(story);
+      if (found) for (const l of formatDiagnosis(diagnosis, '')) write(l);
+    }
   }
   out.flush();
   return fatal ? 1 : 0;

@@ -115,11 +115,13 @@ export function loadScenarioSource(target: string): unknown {
 
 async function run(argv: string[]): Promise<number> {
   // each command loads only what it uses, so `rtclab presets` or `help` starts at once
-  const [{ runScenario }, { traceKeyLog, writePcapng }, { traceToJson }, { formatSummary }] = await Promise.all([
+  const [{ runScenario }, { traceKeyLog, writePcapng }, { traceToJson }, { formatSummary }, { diagnose }, { diagnosisToJson, formatDiagnosis }] = await Promise.all([
     import('../sim/scenario/run.ts'),
     import('../sim/wire/pcap/pcapng-writer.ts'),
     import('../sim/core/trace-json.ts'),
     import('./summary.ts'),
+    import('../sim/diagnosis/diagnose.ts'),
+    import('../sim/diagnosis/format.ts'),
   ]);
   const args = parseRunArgs(argv);
   let raw = loadScenarioSource(args.target);
@@ -128,12 +130,18 @@ async function run(argv: string[]): Promise<number> {
   const started = performance.now();
   const result = runScenario(scenario, { ...(args.seed !== undefined ? { seed: args.seed } : {}), ...(args.until !== undefined ? { until: args.until } : {}) });
   const elapsed = (performance.now() - started) / 1000;
+  // "why did it fail?": a run that worked has no finding, and then its outputs are what they always were
+  const diagnosis = diagnose(result.trace);
   if (args.pcap) writeFileSync(args.pcap, writePcapng(result.trace));
   if (args.keylog) writeFileSync(args.keylog, traceKeyLog(result.trace));
-  if (args.json) writeFileSync(args.json, `${JSON.stringify(result.summary, null, 2)}\n`);
+  if (args.json) {
+    const json = diagnosis.findings.length ? { ...result.summary, diagnosis: diagnosisToJson(diagnosis) } : result.summary;
+    writeFileSync(args.json, `${JSON.stringify(json, null, 2)}\n`);
+  }
   if (args.trace) writeFileSync(args.trace, traceToJson(result.trace));
   if (!args.quiet) {
     process.stdout.write(formatSummary(scenario, result));
+    for (const line of formatDiagnosis(diagnosis)) process.stdout.write(`${line}\n`);
     process.stdout.write(`ran ${formatDuration(result.summary.duration as number)} of virtual time in ${elapsed.toFixed(2)} s\n`);
     for (const [flag, file] of [['pcap', args.pcap], ['keylog', args.keylog], ['json', args.json], ['trace', args.trace]] as const) {
       if (file) process.stdout.write(`wrote ${flag} to ${file}\n`);

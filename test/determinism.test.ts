@@ -19,7 +19,7 @@ describe('determinism', { timeout: 600_000 }, () => {
   });
 
   it('gives the same bytes under Deno as under Node', () => {
-    for (const [name, seed] of [['lossy-link', 1], ['nat-cgnat', 5], ['ipv6-direct', 2], ['nat-keepalive', 1], ['call-p2p-turn', 4]] as const) {
+    for (const [name, seed] of [['lossy-link', 1], ['nat-cgnat', 5], ['ipv6-direct', 2], ['nat-keepalive', 1], ['call-p2p-turn', 4], ['tls13-nat', 1]] as const) {
       const out = execFileSync(DENO, ['run', '--allow-read', '--allow-env', 'test/deno/trace-digest.ts', name, String(seed)], { encoding: 'utf8' });
       expect(JSON.parse(out.trim().split('\n').pop()!), `${name} seed ${seed}`).toEqual(traceDigest(name, seed));
     }

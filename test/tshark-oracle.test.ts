@@ -34,8 +34,10 @@ function tshark(file: string, fields: string[]): string[][] {
 
 describe('tshark reads our exports', () => {
   it.each(listPresets().map((p) => p.name))('%s: no malformed packet, every IP and UDP checksum good', (name) => {
-    const rows = tshark(exportPreset(name), ['frame.number', '_ws.malformed', 'ip.checksum.status', 'udp.checksum.status', 'ipv6.src']);
-    expect(rows.length).toBeGreaterThan(0);
+    const rows = tshark(exportPreset(name), ['frame.number', '_ws.malformed', 'ip.checksum.status', 'udp.checksum.status', 'ipv6.src']).filter((r) => r.join('') !== '');
+    // fail-dtls-both-passive sends nothing at all (both sides wait for a ClientHello): tshark opens its empty export
+    if (name === 'fail-dtls-both-passive') expect(rows).toEqual([]);
+    else expect(rows.length).toBeGreaterThan(0);
     for (const [no, malformed, ipStatus, udpStatus, v6] of rows) {
       expect(malformed, `frame ${no}`).toBe('');
       if (!v6) expect(ipStatus, `frame ${no} IPv4 checksum`).toBe('1');

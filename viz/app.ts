@@ -20,6 +20,7 @@ import { Ladder } from './views/ladder.ts';
 import { PacketList, type ListFilter } from './views/packet-list.ts';
 import { ScenarioPanel } from './views/scenario-panel.ts';
 import { StatePanels } from './views/state-panels.ts';
+import { DiagnosisPanel } from './views/diagnosis-panel.ts';
 import { TimelineBar } from './views/timeline-bar.ts';
 import { TopologyPanel } from './views/topology.ts';
 import { LessonMode } from './lesson-mode.ts';
@@ -63,6 +64,7 @@ export class App {
   readonly detail: PacketDetail;
   private readonly topology: TopologyPanel;
   private readonly panels: StatePanels;
+  readonly diagnosis: DiagnosisPanel;
   readonly bar: TimelineBar;
   private readonly scenarioPanel: ScenarioPanel;
   readonly lessons: LessonMode;
@@ -90,6 +92,21 @@ export class App {
     this.detail = new PacketDetail($('detail'));
     this.topology = new TopologyPanel($('topology'));
     this.panels = new StatePanels($('panels'));
+    // first in the state pane, above the topology: on a failed run it is what to read first
+    this.diagnosis = new DiagnosisPanel($('topology').parentElement ?? $('panels'), {
+      selectHop: (i) => {
+        this.select(i, true);
+        this.ladder.frame(i);
+        this.renderPanels();
+      },
+      showNote: (i) => {
+        const n = this.p?.notes[i];
+        if (!n) return;
+        this.seek(n.t, true);
+        this.ladder.reveal(n.t);
+        this.renderPanels();
+      },
+    });
     this.bar = new TimelineBar($('timeline'), { seek: (t) => this.seek(t, true), stepForward: () => this.step(1), stepBack: () => this.step(-1), jump: (k) => this.jump(k) }, () => this.now);
     this.scenarioPanel = new ScenarioPanel($('scenario'), (s, seed) => void this.runScenario(s, seed, { keepPosition: true }));
     this.info = new InfoLine(this.status);
@@ -345,6 +362,7 @@ export class App {
   renderPanels(): void {
     if (!this.p || !this.replay) return;
     this.topology.render(this.p, this.replay, this.now);
+    this.diagnosis.load(this.p);
     this.panels.render(this.p.notes, this.now, this.p.secrets);
     this.list.render();
   }

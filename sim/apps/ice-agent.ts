@@ -1,4 +1,4 @@
-import type { EndpointOutput, SignalingEndpoint, TransportAddress } from '../core/endpoint.ts';
+import type { EndpointOutput, IcmpError, SignalingEndpoint, TransportAddress } from '../core/endpoint.ts';
 import { SignalOutbox } from '../core/signal-outbox.ts';
 import type { Micros } from '../core/time.ts';
 import { MS } from '../core/time.ts';
@@ -44,6 +44,11 @@ export class IcePeerEndpoint implements SignalingEndpoint<SignalingMessage> {
   handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
     this.outbox.input();
     this.agent.handleDatagram(now, from, to, bytes);
+  }
+
+  handleIcmpError(now: Micros, e: IcmpError): void {
+    this.outbox.input();
+    this.agent.handleIcmpError(now, e);
   }
 
   handleTimeout(now: Micros): void {

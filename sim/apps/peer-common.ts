@@ -96,7 +96,7 @@ export const PEER_COMMON_FIELDS = [
   TURN_FIELD,
   withDefault('trickle', bool, true, '`true`', 'Trickle ICE (RFC 8838); `false` puts every candidate in the SDP once gathering ends.', false),
   withDefault('media', mediaType, { audio: true, video: { fps: 30 } }, '`{ "audio": true, "video": { "fps": 30 } }`', 'What it sends: `audio` and `video`; when `media` is given, both default to `false`.', { audio: true, video: true }),
-  withDefault('signalingDelay', duration, 50 * MS, '`"50ms"`', 'One-way delay of the messages it sends through the signaling server.', '50ms'),
+  withDefault('signalingDelay', duration, 50 * MS, '`"50ms"`', 'One-way delay of the messages it sends through the ideal signaling server; with a `signaling-server` app the network decides instead.', '50ms'),
   SRTP_PROFILES_FIELD,
   CURVES_FIELD,
   MTU_FIELD,
@@ -154,5 +154,5 @@ export function peerSummaryParts(p: WebRtcPeer, host: string, source: string): S
   ];
 }
 
-/** The note kinds a browser-like peer emits: its own, its ICE agent's (with STUN and TURN), DTLS, SRTP, the signaling hub's. */
-export const PEER_NOTES = ['peer.*', 'ice.*', 'stun.*', 'turn.*', 'dtls.*', 'srtp.*', 'signaling.*'];
+/** The note kinds a browser-like peer emits: its own, its ICE agent's (with STUN and TURN), DTLS, SRTP, the signaling hub's (and, on the wire, its HTTP and WebSocket client's). */
+export const PEER_NOTES = ['peer.*', 'ice.*', 'stun.*', 'turn.*', 'dtls.*', 'srtp.*', 'signaling.*', 'http.*', 'websocket.*', 'tls.*'];

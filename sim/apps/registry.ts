@@ -3,11 +3,14 @@ import { dtlsPeerApp } from './dtls-peer.ts';
 import { iceAgentApp } from './ice-agent.ts';
 import { natDiscoveryApp } from './nat-discovery.ts';
 import { rtpSenderApp } from './rtp-sender.ts';
+import { signalingServerApp } from './signaling-server.ts';
 import { sfuClientApp } from './sfu-client.ts';
 import { sfuApp } from './sfu.ts';
 import { stunBindingApp } from './stun-binding.ts';
 import { stunServerApp } from './stun-server.ts';
 import { turnClientApp } from './turn-client.ts';
+import { tlsClientApp } from './tls-client.ts';
+import { tlsServerApp } from './tls-server.ts';
 import { turnServerApp } from './turn-server.ts';
 import { udpEchoApp } from './udp-echo.ts';
 import { udpProbeApp } from './udp-probe.ts';
@@ -32,6 +35,9 @@ export const APP_KINDS = [
   sfuClientApp,
   sfuApp,
   rtpSenderApp,
+  tlsServerApp,
+  tlsClientApp,
+  signalingServerApp,
 ] as const;
 
 type Registered = (typeof APP_KINDS)[number];

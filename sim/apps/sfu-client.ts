@@ -26,7 +26,7 @@ export const sfuClientApp = defineApp({
     const endpoint = new SfuClient(peer, spec.host, spec.startAt, spec.sfu);
     const driver = peerDriver(world, host, endpoint, ctx.source, spec.turn);
     for (const ip of host.addresses()) peer.addLocalAddress(driver.bind(ip, spec.port));
-    driver.joinSignaling(world.signaling, spec.host, { delay: spec.signalingDelay });
+    driver.joinSignaling(world.signaling, spec.host, { delay: spec.signalingDelay, protocol: 'protoo' });
     return { endpoint, driver };
   },
   sections: PEER_SECTIONS,

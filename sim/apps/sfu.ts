@@ -35,7 +35,7 @@ export const sfuApp = defineApp({
     HOST_FIELD,
     required('ip', ip, 'The address its transports listen on (an address of its host).', '198.51.100.30'),
     withDefault('ports', portRange, { min: 40000, max: 40099 }, '`"40000-40099"`', 'The ports transports are given.', '40000-40099'),
-    withDefault('signalingDelay', duration, 20 * MS, '`"20ms"`', 'One-way delay of the messages the SFU sends through the signaling server.', '20ms'),
+    withDefault('signalingDelay', duration, 20 * MS, '`"20ms"`', 'One-way delay of the messages the SFU sends through the ideal signaling server; with a `signaling-server` app the network decides instead.', '20ms'),
   ],
   spec: ({ host, ip: address, ports, signalingDelay }): SfuAppSpec => ({ kind: 'sfu', host, ip: address, ports, signalingDelay }),
   build(world, host, spec: SfuAppSpec, ctx) {
@@ -43,10 +43,10 @@ export const sfuApp = defineApp({
     const endpoint = new SfuServer(spec.host, world.rng(ctx.source), world.identity(spec.host), spec.ip, spec.ports);
     const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
     endpoint.bindPort = (port) => driver.bind(spec.ip, port);
-    driver.joinSignaling(world.signaling, spec.host, { delay: spec.signalingDelay });
+    driver.joinSignaling(world.signaling, spec.host, { delay: spec.signalingDelay, protocol: 'protoo' });
     return { endpoint, driver };
   },
   sections: [SFU_SECTION],
   summary: ({ endpoint, driver }) => [{ section: SFU_SECTION, key: driver.source, value: endpoint.summary() }],
-  notes: ['sfu.*', 'ice.*', 'dtls.*', 'srtp.*', 'signaling.*'],
+  notes: ['sfu.*', 'ice.*', 'dtls.*', 'srtp.*', 'signaling.*', 'http.*', 'websocket.*', 'tls.*'],
 });

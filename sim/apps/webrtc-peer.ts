@@ -43,7 +43,7 @@ export const webRtcPeerApp = defineApp({
     const endpoint = makePeer(world, ctx.source, spec.host, spec, spec.offerer, true, spec.peer);
     const driver = peerDriver(world, host, endpoint, ctx.source, spec.turn);
     for (const ip of host.addresses()) endpoint.addLocalAddress(driver.bind(ip, spec.port));
-    driver.joinSignaling(world.signaling, spec.host, { delay: spec.signalingDelay });
+    driver.joinSignaling(world.signaling, spec.host, { delay: spec.signalingDelay, protocol: 'jsep' });
     if (spec.restartIceAt !== undefined) {
       world.net.scheduler.at(spec.restartIceAt, 'ice restart', () => {
         endpoint.restartIce(world.net.now);

@@ -41,6 +41,23 @@ export interface Endpoint<M = unknown> {
   handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, transport?: Transport): void;
   handleTimeout(now: Micros): void;
   poll(now: Micros): EndpointOutput<M>;
+  /** An ICMP error about a datagram this endpoint sent (optional: an endpoint that ignores ICMP leaves it out). */
+  handleIcmpError?(now: Micros, e: IcmpError): void;
+}
+
+/**
+ * What an endpoint learns from an ICMP error its host received about one of its datagrams (RFC 1122 §4.1.3.3: the
+ * UDP layer passes them up): who sent the error, which of its datagrams (local → remote) it is about, and what.
+ * "unreachable" is a hard error (Port/Host/Network Unreachable); the others are soft.
+ */
+export interface IcmpError {
+  readonly from: string;
+  readonly local: TransportAddress;
+  readonly remote: TransportAddress;
+  readonly kind: 'unreachable' | 'time-exceeded' | 'too-big' | 'other';
+  /** Its name: "Port Unreachable", "Fragmentation needed (MTU 1400)" … */
+  readonly error: string;
+  readonly mtu?: number;
 }
 
 /**

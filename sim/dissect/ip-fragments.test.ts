@@ -22,7 +22,7 @@ function fragments(datagram: Uint8Array, mtu: number): Uint8Array[] {
 describe('IPv4 fragments in captured frames', () => {
   it('a STUN message split into 4 fragments is dissected whole on the last one, out of order too', () => {
     const stun = encodeStun({ method: Method.Binding, class: 'request', transactionId: new Uint8Array(12).fill(7), attributes: [{ type: Software.type, value: 'x'.repeat(400) }] });
-    const dgram = encodeUdpDatagram({ src: '192.0.2.1', dst: '192.0.2.2', srcPort: 5000, dstPort: 3478, payload: stun, identification: 0x1234 });
+    const dgram = encodeUdpDatagram({ src: '192.0.2.1', dst: '192.0.2.2', srcPort: 5000, dstPort: 3478, payload: stun, identification: 0x1234, dontFragment: false });
     const parts = fragments(dgram, 150);
     expect(parts.length).toBe(4);
     const d = new Dissector();

@@ -1,5 +1,5 @@
 import { earliestDeadline } from '../core/deadline.ts';
-import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
+import type { Endpoint, EndpointOutput, IcmpError, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
 import { toHex } from '../core/encoding.ts';
 import type { Micros } from '../core/time.ts';
@@ -44,6 +44,13 @@ export class IceAgent extends IceAgentBase implements Endpoint {
     this.tick(now);
   }
 
+  /** RFC 8445 §7.2.5.2.2: a hard ICMP error about a check fails its pair at once (gathering requests end too). */
+  handleIcmpError(now: Micros, e: IcmpError): void {
+    if (e.kind !== 'unreachable' || !this.started) return;
+    this.gatherer.handleIcmpError(now, e.local, e.remote, e.error, e.from);
+    this.tx.handleIcmpError(now, e.local, e.remote, e.error, e.from);
+  }
+
   poll(now: Micros): EndpointOutput {
     if (!this.started && now >= this.startAt) this.start(now);
     this.tick(now);
@@ -86,8 +93,9 @@ export class IceAgent extends IceAgentBase implements Endpoint {
     }
     if (ctx.consent || ctx.generation !== this.generation || ctx.cancelled) return;
     this.counters.timeouts++;
-    this.note('ice.check.timeout', `no answer on ${ctx.pair.id} after ${formatDuration(now - r.transaction.startedAt)}`, { pair: ctx.pair.id, transactionId: r.transaction.key });
-    if (ctx.pair.state === 'in-progress') this.setPair(ctx.pair, 'failed', 'timeout');
+    if (r.icmp) this.note('ice.check.icmp-error', `ICMP ${r.icmp} for the check on ${ctx.pair.id} (§7.2.5.2.2)`, { pair: ctx.pair.id, transactionId: r.transaction.key, error: r.icmp });
+    else this.note('ice.check.timeout', `no answer on ${ctx.pair.id} after ${formatDuration(now - r.transaction.startedAt)}`, { pair: ctx.pair.id, transactionId: r.transaction.key });
+    if (ctx.pair.state === 'in-progress') this.setPair(ctx.pair, 'failed', r.icmp ? `ICMP ${r.icmp}` : 'timeout');
     if (this.nominating === ctx.pair) this.nominating = undefined;
     this.checkFailure(now);
   }

@@ -167,7 +167,8 @@ export class IceGatherer {
   private bindingResult(r: TransactionResult<BindingCtx>): void {
     const { server, base } = r.transaction.request.context!;
     if (r.kind === 'timeout') {
-      this.note(iceNote('ice.gathering.timeout', `no answer from STUN server ${formatTransportAddress(server)}: no server-reflexive candidate from ${formatTransportAddress(base)}`, { server: formatTransportAddress(server) }));
+      const why = r.icmp ? `ICMP ${r.icmp} from the path to STUN server ${formatTransportAddress(server)}` : `no answer from STUN server ${formatTransportAddress(server)}`;
+      this.note(iceNote('ice.gathering.timeout', `${why}: no server-reflexive candidate from ${formatTransportAddress(base)}`, { server: formatTransportAddress(server) }));
       return this.done(r.at);
     }
     const mapped = getAttribute(r.response, XorMappedAddress);
@@ -180,6 +181,11 @@ export class IceGatherer {
       this.note(iceNote('ice.gathering.error', `STUN server ${formatTransportAddress(server)} answered without a usable mapped address`, {}));
     }
     this.done(r.at);
+  }
+
+  /** A hard ICMP error about a gathering request ends its transaction now (RFC 8489 §6.2.1 allows no better). */
+  handleIcmpError(now: Micros, local: TransportAddress, remote: TransportAddress, error: string, from: string): void {
+    this.tx.handleIcmpError(now, local, remote, error, from);
   }
 
   relayFor(relayed: TransportAddress): TurnRelay | undefined {

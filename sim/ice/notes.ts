@@ -71,6 +71,8 @@ export type IceNoteKinds = {
   'ice.check.sent': Gen & { readonly pair: string; readonly transactionId: string; readonly useCandidate: boolean; readonly consent: boolean; readonly role: IceRole; readonly rto: number };
   'ice.check.retransmit': Gen & { readonly pair: string; readonly transactionId: string; readonly attempt: number };
   'ice.check.timeout': Gen & { readonly pair: string; readonly transactionId: string };
+  /** A hard ICMP error (Port Unreachable …) about a check: its pair fails without waiting (§7.2.5.2.2). */
+  'ice.check.icmp-error': Gen & { readonly pair: string; readonly transactionId: string; readonly error: string };
   /** `pair` null when no pair could be formed for it. */
   'ice.check.received': Gen & { readonly pair: string | null; readonly from: string; readonly useCandidate: boolean; readonly transactionId: string };
   'ice.check.response':
@@ -121,6 +123,7 @@ export const ICE_NOTE_KINDS = {
   'ice.check.sent': true,
   'ice.check.retransmit': true,
   'ice.check.timeout': true,
+  'ice.check.icmp-error': true,
   'ice.check.received': true,
   'ice.check.response': true,
   'ice.check.rejected': true,

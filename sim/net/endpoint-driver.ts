@@ -39,6 +39,15 @@ export class EndpointDriver<M = unknown> {
       if (!this.guard('handleDatagram', () => this.endpoint.handleDatagram(this.net.now, from, to, payload, 'udp'))) return;
       this.pump();
     });
+    const endpoint = this.endpoint;
+    if (endpoint.handleIcmpError) {
+      s.onIcmpError((e) => {
+        if (this.failure !== undefined) return;
+        const error = { from: e.from, local: e.local, remote: e.to, kind: e.kind, error: e.error, ...(e.mtu !== undefined ? { mtu: e.mtu } : {}) };
+        if (!this.guard('handleIcmpError', () => endpoint.handleIcmpError!(this.net.now, error))) return;
+        this.pump();
+      });
+    }
     this.sockets.push(s);
     return s.local;
   }

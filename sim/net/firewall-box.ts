@@ -5,6 +5,7 @@ import type { Interface } from './interface.ts';
 import type { Network } from './network.ts';
 import { formatIPv6 } from '../wire/ip/address.ts';
 import { destinationOf, NetNode } from './node.ts';
+import { readIcmp } from './icmp/receive.ts';
 
 export type Direction = 'outbound' | 'inbound';
 
@@ -12,6 +13,8 @@ export type Direction = 'outbound' | 'inbound';
 export interface FirewallPolicy {
   readonly name: string;
   decide(now: number, direction: Direction, proto: 'udp' | 'tcp' | 'other', src: TransportAddress, dst: TransportAddress, tcpFlags?: number): { allow: true } | { allow: false; reason: string };
+  /** ICMP errors: filtered as related to the flow of the datagram they quote, when the policy tracks flows. */
+  decideRelated?(now: number, direction: Direction, src: TransportAddress, dst: TransportAddress, quoted: { proto: 'udp' | 'tcp' | 'other'; src: TransportAddress; dst: TransportAddress }): { allow: true } | { allow: false; reason: string };
 }
 
 /**
@@ -47,7 +50,14 @@ export class FirewallBox extends NetNode {
     }
     const direction: Direction = iface === this.uplink ? 'inbound' : 'outbound';
     const t = transportOf(bytes);
-    const d = t.proto === 'tcp' && t.flags !== undefined ? this.policy.decide(this.net.now, direction, t.proto, t.src, t.dst, t.flags) : this.policy.decide(this.net.now, direction, t.proto, t.src, t.dst);
+    const icmp = readIcmp(bytes);
+    const related = 'error' in icmp || icmp.type !== 'error' || !this.policy.decideRelated ? undefined : icmp.quoted;
+    const quotedProto = related ? (related.protocol === 17 ? 'udp' : related.protocol === 6 ? 'tcp' : 'other') : 'other';
+    const d = related
+      ? this.policy.decideRelated!(this.net.now, direction, t.src, t.dst, { proto: quotedProto, src: { ip: related.src, port: related.srcPort }, dst: { ip: related.dst, port: related.dstPort } })
+      : t.proto === 'tcp' && t.flags !== undefined
+        ? this.policy.decide(this.net.now, direction, t.proto, t.src, t.dst, t.flags)
+        : this.policy.decide(this.net.now, direction, t.proto, t.src, t.dst);
     if (!d.allow) {
       this.stats.blocked++;
       this.net.note(this.name, netNote('firewall.blocked', `${this.name} blocked ${direction} ${t.proto.toUpperCase()} ${fmt(t.src)} → ${fmt(t.dst)}: ${d.reason}`, { direction, proto: t.proto }), hop.packet);
@@ -73,7 +83,9 @@ export function transportOf(b: Uint8Array): { proto: 'udp' | 'tcp' | 'other'; sr
   const srcIp = v4 ? `${b[12]}.${b[13]}.${b[14]}.${b[15]}` : ipv6At(b, 8);
   const dstIp = destinationOf(b) ?? '';
   const proto: 'udp' | 'tcp' | 'other' = protoNum === 17 ? 'udp' : protoNum === 6 ? 'tcp' : 'other';
-  const port = (o: number): number => (proto === 'other' || b.length < l4 + 4 ? 0 : (b[l4 + o]! << 8) | b[l4 + o + 1]!);
+  // ICMP echo request and reply (types 8/0, 128/129) are tracked by identifier, as conntrack does, in both port slots
+  const echo = (protoNum === 1 && (b[l4] === 8 || b[l4] === 0)) || (protoNum === 58 && (b[l4] === 128 || b[l4] === 129));
+  const port = (o: number): number => (echo && b.length >= l4 + 6 ? (b[l4 + 4]! << 8) | b[l4 + 5]! : proto === 'other' || b.length < l4 + 4 ? 0 : (b[l4 + o]! << 8) | b[l4 + o + 1]!);
   const out = { proto, src: { ip: srcIp, port: port(0) }, dst: { ip: dstIp, port: port(2) } };
   // the TCP flag byte, for connection tracking (RFC 9293 §3.1: offset 13 of the header)
   return proto === 'tcp' && b.length >= l4 + 14 ? { ...out, flags: b[l4 + 13]! } : out;

@@ -9,6 +9,8 @@ import { parseSegment, resetFor } from '../tcp/segment.ts';
 import type { Interface } from './interface.ts';
 import type { Network } from './network.ts';
 import { NetNode } from './node.ts';
+import { encodeEchoDatagram } from './icmp/echo.ts';
+import { icmpErrorName, icmpOffset, readIcmp, type ArrivingIcmp } from './icmp/receive.ts';
 
 /** A datagram handed to a socket: who sent it, to which of our addresses, the payload, and its trace hop. */
 export type UdpHandler = (from: TransportAddress, to: TransportAddress, payload: Uint8Array, hop: Hop) => void;
@@ -16,9 +18,25 @@ export type UdpHandler = (from: TransportAddress, to: TransportAddress, payload:
 /** A TCP segment (header and data, no IP header) handed to the host's TCP: who sent it, to which of our addresses. */
 export type TcpHandler = (from: TransportAddress, to: TransportAddress, segment: Uint8Array, hop: Hop) => void;
 
+/** An ICMP error about a datagram a socket sent: the router or host that sent it, its name, the quoted destination. */
+export interface IcmpErrorReport {
+  readonly from: string;
+  /** "Port Unreachable", "Time to Live exceeded in Transit", "Fragmentation needed (MTU 1400)" … */
+  readonly error: string;
+  readonly kind: 'unreachable' | 'time-exceeded' | 'too-big' | 'other';
+  /** The next-hop MTU of Fragmentation Needed / Packet Too Big. */
+  readonly mtu?: number;
+  /** Where the datagram that caused it was going, and where from (its source as the quote shows it). */
+  readonly to: TransportAddress;
+  readonly local: TransportAddress;
+  readonly hop: Hop;
+}
+
 /** A bound UDP socket on a host. `ip` may be the wildcard "0.0.0.0" or "::". */
 export class UdpSocket {
   handler: UdpHandler | undefined;
+  /** Told of ICMP errors about datagrams this socket sent (a connected socket's ECONNREFUSED, EMSGSIZE …). */
+  icmpHandler: ((e: IcmpErrorReport) => void) | undefined;
   closed = false;
   constructor(
     readonly host: Host,
@@ -34,6 +52,11 @@ export class UdpSocket {
 
   onDatagram(handler: UdpHandler): this {
     this.handler = handler;
+    return this;
+  }
+
+  onIcmpError(handler: (e: IcmpErrorReport) => void): this {
+    this.icmpHandler = handler;
     return this;
   }
 
@@ -169,6 +192,10 @@ export class Host extends NetNode {
   }
 
   receive(iface: Interface, bytes: Uint8Array, hop: Hop): void {
+    if (icmpOffset(bytes)) {
+      this.receiveIcmp(bytes, hop);
+      return;
+    }
     const v = peekUdpDatagram(bytes);
     if ('error' in v && carriesTcp(bytes)) {
       this.receiveTcp(bytes, hop);
@@ -186,7 +213,9 @@ export class Host extends NetNode {
       this.sockets.find((s) => s.port === v.dstPort && s.ip === v.dst) ??
       this.sockets.find((s) => s.port === v.dstPort && WILDCARD.has(s.ip) && ipFamily(s.ip) === v.family);
     if (!socket || !socket.handler) {
-      this.drop(hop, `port unreachable: no socket bound to ${v.dst} port ${v.dstPort}`);
+      // RFC 1122 §4.1.3.1: a UDP datagram for a port nobody listens on is answered with Port Unreachable
+      const told = this.sendIcmpError({ kind: 'port-unreachable' }, bytes);
+      this.drop(hop, `port unreachable: no socket bound to ${v.dst} port ${v.dstPort}${told ? '; ICMP Port Unreachable sent' : ''}`);
       return;
     }
     void iface;
@@ -195,8 +224,70 @@ export class Host extends NetNode {
     socket.handler({ ip: v.src, port: v.srcPort }, { ip: v.dst, port: v.dstPort }, udpPayload(bytes, v), hop);
   }
 
+  /** Echo requests are answered (RFC 1122 §3.2.2.6); errors about our UDP datagrams go to the socket that sent them. */
+  private receiveIcmp(bytes: Uint8Array, hop: Hop): void {
+    const m = readIcmp(bytes);
+    if ('error' in m) {
+      this.drop(hop, `ICMP not usable: ${m.error}`);
+      return;
+    }
+    if (!this.ownsAddress(m.dst)) {
+      this.drop(hop, `not addressed to this host (${m.dst})`);
+      return;
+    }
+    this.icmpIn.received++;
+    if (m.type === 'echo-request') {
+      this.replyToEcho(bytes, m);
+      return;
+    }
+    if (m.type === 'echo-reply') {
+      this.echoReplyHandler?.(m.src, m.message.identifier ?? 0, m.message.sequence ?? 0, hop);
+      return;
+    }
+    if (m.type !== 'error') return;
+    const q = m.quoted;
+    const error = icmpErrorName(m.message);
+    const about = `${q.src}:${q.srcPort} → ${q.dst}:${q.dstPort}`;
+    if (!this.ownsAddress(q.src)) {
+      this.drop(hop, `ICMP ${error} about ${about}, which this host did not send`);
+      return;
+    }
+    const socket = q.protocol === 17 ? this.sockets.find((s) => s.port === q.srcPort && (s.ip === q.src || WILDCARD.has(s.ip))) : undefined;
+    const t = m.message.type;
+    const kind = m.family === 4 ? (t === 3 ? (m.message.code === 4 ? 'too-big' : 'unreachable') : t === 11 ? 'time-exceeded' : 'other') : t === 1 ? 'unreachable' : t === 2 ? 'too-big' : t === 3 ? 'time-exceeded' : 'other';
+    const delivered = socket?.icmpHandler !== undefined;
+    const mtu = m.message.mtu;
+    this.net.note(this.name, netNote('net.icmp.received', `${this.name}: ICMP ${error} from ${m.src} about ${q.protocol === 17 ? 'UDP' : q.protocol === 6 ? 'TCP' : `protocol ${q.protocol}`} ${about}`, { from: m.src, error, about, protocol: q.protocol, mtu: mtu ?? null, delivered }), hop.packet);
+    socket?.icmpHandler?.({ from: m.src, error, kind, ...(mtu !== undefined && kind === 'too-big' ? { mtu } : {}), to: { ip: q.dst, port: q.dstPort }, local: { ip: q.src, port: q.srcPort }, hop });
+  }
+
+  /** Told of echo replies to this host (the ping app): who answered, the identifier and the sequence number. */
+  echoReplyHandler: ((from: string, identifier: number, sequence: number, hop: Hop) => void) | undefined;
+  readonly icmpIn = { received: 0, echoReplies: 0 };
+
+  /** Sends an echo request (ping) to `to` with the given identifier, sequence number and data. */
+  sendEcho(to: string, identifier: number, sequence: number, data: Uint8Array, type: 'request' | 'reply' = 'request', from?: string): Hop | undefined {
+    const out = this.routes.lookup(to);
+    const family = ipFamily(to);
+    const src = from ?? out?.addressOf(family);
+    if (!out || src === undefined) {
+      this.net.note(this.name, netNote('net.no-route', `${this.name} cannot ping ${to}: no route or no IPv${family} address`, { dst: to }));
+      return undefined;
+    }
+    return out.send(encodeEchoDatagram(src, to, type, identifier, sequence, data, family === 4 ? this.nextIpId() : 0), this.net.trace.newPacketId());
+  }
+
+  private replyToEcho(bytes: Uint8Array, m: ArrivingIcmp): void {
+    const body = bytes.subarray(m.at + m.message.bodyOffset, m.at + m.message.bodyOffset + m.message.bodyLength);
+    this.icmpIn.echoReplies++;
+    this.sendEcho(m.src, m.message.identifier ?? 0, m.message.sequence ?? 0, body.slice(), 'reply', m.dst);
+  }
+
   override details(): { [key: string]: JsonValue } {
     const t = this.tcpCounters;
-    return t.sent + t.received > 0 ? { ...this.counters, tcp: { ...t } } : { ...this.counters };
+    const out: { [key: string]: JsonValue } = t.sent + t.received > 0 ? { ...this.counters, tcp: { ...t } } : { ...this.counters };
+    const i = this.icmpCounters;
+    if (i.errorsSent + i.rateLimited + this.icmpIn.received > 0) out['icmp'] = { errorsSent: i.errorsSent, rateLimited: i.rateLimited, received: this.icmpIn.received, echoRepliesSent: this.icmpIn.echoReplies };
+    return out;
   }
 }

@@ -121,10 +121,10 @@ describe('links', () => {
     expect(net.trace.hops[0]!.drop).toBe('link down');
   });
 
-  it('reports a datagram to a port nobody listens on as dropped at the host', () => {
+  it('reports a datagram to a port nobody listens on as dropped at the host, which answers with ICMP', () => {
     const { net, a } = twoHosts();
     a.bindUdp('10.0.0.1', 7).send({ ip: '10.0.0.2', port: 4444 }, payload(1));
     net.run(100_000);
-    expect(net.trace.hops[0]!.drop).toBe('b: port unreachable: no socket bound to 10.0.0.2 port 4444');
+    expect(net.trace.hops[0]!.drop).toBe('b: port unreachable: no socket bound to 10.0.0.2 port 4444; ICMP Port Unreachable sent');
   });
 });

@@ -13,6 +13,9 @@ import type { NatNoteFacts } from './nat/mapping.ts';
 import { NatTable, type ExpiredMapping } from './nat/table.ts';
 import type { Network } from './network.ts';
 import { NetNode } from './node.ts';
+import { icmpOffset } from './icmp/receive.ts';
+import { translateIcmp } from './nat/icmp.ts';
+import { MS } from '../core/time.ts';
 
 /**
  * A NAT box (RFC 4787): a router whose outside interface carries its public addresses. It asks its NatTable what
@@ -24,6 +27,8 @@ export class NatBox extends NetNode {
   /** TCP has its own mappings (RFC 5382 §4: same behaviours as UDP, separate port space) and timeouts. */
   readonly tcpTable: NatTable;
   readonly tcpSessions: TcpSessions;
+  /** ICMP queries (echo) mapped by identifier, endpoint-independent, 60 s idle (RFC 5508 §3 REQ-1, REQ-2). */
+  readonly icmpTable: NatTable;
   private expiryTimer: Timer | undefined;
   readonly stats = { translatedOut: 0, translatedIn: 0, hairpinned: 0, created: 0, expired: 0, filtered: 0, noMapping: 0, failed: 0 };
 
@@ -41,6 +46,8 @@ export class NatBox extends NetNode {
     this.tcpSessions = new TcpSessions({ ...DEFAULT_TCP_NAT_TIMEOUTS, ...tcpTimeouts });
     const tcpConfig = withOverrides(config, { mappingLifetime: this.tcpSessions.timeouts.established, unrepliedLifetime: undefined });
     this.tcpTable = new NatTable({ config: tcpConfig, externalAddresses: external, rng: net.rng.fork(`nat/${name}/tcp`) });
+    const icmpConfig = withOverrides(config, { mapping: 'endpoint-independent', mappingLifetime: 60_000 * MS, unrepliedLifetime: undefined, portParity: false, portOverlapping: false, portBlocks: undefined });
+    this.icmpTable = new NatTable({ config: icmpConfig, externalAddresses: external, rng: net.rng.fork(`nat/${name}/icmp`) });
   }
 
   /** Called once the topology is wired. */
@@ -53,6 +60,10 @@ export class NatBox extends NetNode {
   }
 
   receive(iface: Interface, bytes: Uint8Array, hop: Hop): void {
+    if (icmpOffset(bytes)) {
+      this.receiveIcmp(iface, bytes, hop);
+      return;
+    }
     if (carriesTcp(bytes)) {
       this.receiveTcp(iface, bytes, hop);
       return;
@@ -185,6 +196,31 @@ export class NatBox extends NetNode {
     this.forward(bytes, hop, { src: d.external.ip, srcPort: d.external.port });
   }
 
+  /** ICMP through the NAT (RFC 5508): errors by the mapping of the datagram they quote, echoes by identifier. */
+  private receiveIcmp(iface: Interface, bytes: Uint8Array, hop: Hop): void {
+    const ttl = bytes[0]! >> 4 === 4 ? bytes[8]! : bytes[7]!;
+    if (ttl <= 1) {
+      this.drop(hop, 'TTL expired in transit');
+      return;
+    }
+    const d = translateIcmp({ udp: this.table, tcp: this.tcpTable, icmp: this.icmpTable }, this.net.now, this.isOutside(iface), bytes);
+    if (d.action === 'drop') {
+      if (d.note) this.noteFacts(icmpFacts(d.note), hop.packet);
+      this.drop(hop, d.reason);
+      return;
+    }
+    if (d.note && d.created) this.created(icmpFacts(d.note), hop.packet);
+    if (d.direction === 'in') this.stats.translatedIn++;
+    else this.stats.translatedOut++;
+    const out = this.routes.lookup(d.dst);
+    if (!out) {
+      this.drop(hop, `no route to ${d.dst}`);
+      return;
+    }
+    out.send(d.bytes, hop.packet);
+    this.armExpiry();
+  }
+
   /** RFC 5382 REQ-5: the connection's phase decides how long its mapping may stay idle. */
   private trackTcp(mapping: number, remote: TransportAddress, direction: 'out' | 'in', flags: number, packet: number): void {
     const o = this.tcpSessions.observe(this.net.now, mapping, remote, direction, flags);
@@ -247,16 +283,16 @@ export class NatBox extends NetNode {
 
   /** Expiry is reported when it happens, not only when the next packet comes: a timer at the next deadline. */
   private armExpiry(): void {
-    const udp = this.table.nextExpiry();
-    const tcp = this.tcpTable.nextExpiry();
-    const at = udp === undefined ? tcp : tcp === undefined ? udp : Math.min(udp, tcp);
-    if (at === undefined) return;
+    const times = [this.table.nextExpiry(), this.tcpTable.nextExpiry(), this.icmpTable.nextExpiry()].filter((x): x is number => x !== undefined);
+    if (times.length === 0) return;
+    const at = Math.min(...times);
     if (this.expiryTimer && !this.expiryTimer.cancelled && this.expiryTimer.at === at) return;
     this.expiryTimer?.cancel();
     this.expiryTimer = this.net.scheduler.at(at, `${this.name} mapping expiry`, () => {
       this.expiryTimer = undefined;
       this.reportExpired(this.table.expire(this.net.now));
       this.reportExpired(this.tcpTable.expire(this.net.now).map(tagTcp));
+      this.reportExpired(this.icmpTable.expire(this.net.now).map((e) => ({ mapping: e.mapping, note: icmpFacts(e.note) })));
       this.armExpiry();
     });
   }
@@ -292,6 +328,11 @@ function peekDst(bytes: Uint8Array): string {
 /** TCP mapping notes say so, and the box knows to forget the mapping's connections. */
 function tagTcp(e: ExpiredMapping): ExpiredMapping {
   return { mapping: e.mapping, note: tcpFacts(e.note) };
+}
+
+function icmpFacts(n: NatNoteFacts): NatNoteFacts {
+  // as tcpFacts: the same kind and data, marked as an ICMP query mapping (the "port" is the echo identifier)
+  return { kind: n.kind, text: `ICMP ${n.text}`, data: { ...n.data, protocol: 'icmp' } } as NatNoteFacts;
 }
 
 function tcpFacts(n: NatNoteFacts): NatNoteFacts {

@@ -5,11 +5,17 @@ import { formatIPv4, formatIPv6 } from '../wire/ip/address.ts';
 import { Interface, type InterfaceAddress } from './interface.ts';
 import type { Network } from './network.ts';
 import { RouteTable } from './routing.ts';
+import { encodeIcmpError, offendingDatagram, whyNoError, type IcmpErrorKind } from './icmp/errors.ts';
+import { IcmpRateLimiter } from './icmp/rate-limit.ts';
 
 /** Anything on the virtual network that owns interfaces and receives datagrams: hosts, routers, NATs, firewalls. */
 export abstract class NetNode {
   readonly interfaces: Interface[] = [];
   readonly routes = new RouteTable();
+  /** Whether this node sends ICMP errors (real stacks do; some NATs and firewalls are configured not to). */
+  icmpErrors = true;
+  private icmpLimiter_: IcmpRateLimiter | undefined;
+  readonly icmpCounters = { errorsSent: 0, rateLimited: 0 };
 
   constructor(
     readonly net: Network,
@@ -40,6 +46,32 @@ export abstract class NetNode {
     return {};
   }
 
+  /** The node's ICMP error rate limiter (Linux's defaults), made on first use. */
+  get icmpLimiter(): IcmpRateLimiter {
+    return (this.icmpLimiter_ ??= new IcmpRateLimiter());
+  }
+
+  /**
+   * Sends an ICMP error about `offending` back to its source, from this node's address on the route there, when the
+   * rules allow one (never about an ICMP error or a non-first fragment) and the rate limiter does. Returns whether
+   * one was sent.
+   */
+  sendIcmpError(e: IcmpErrorKind, offending: Uint8Array): boolean {
+    if (!this.icmpErrors) return false;
+    const d = offendingDatagram(offending);
+    if (!d || whyNoError(d) !== undefined) return false;
+    const out = this.routes.lookup(d.src);
+    const from = out?.addressOf(d.family);
+    if (!out || from === undefined) return false;
+    if (!this.icmpLimiter.allow(this.net.now, d.src, e.kind === 'too-big')) {
+      this.icmpCounters.rateLimited++;
+      return false;
+    }
+    this.icmpCounters.errorsSent++;
+    out.send(encodeIcmpError(e, offending, d, from), this.net.trace.newPacketId());
+    return true;
+  }
+
   /** Marks the arriving hop as dropped here, with the reason in the trace. */
   protected drop(hop: Hop, reason: string): void {
     this.net.dropAt(hop, this.name, reason);
@@ -61,13 +93,27 @@ export abstract class NetNode {
     if (arriving) {
       const fwd = decrementTtl(bytes);
       if (!fwd) {
-        this.drop(arriving, 'TTL expired in transit');
+        // RFC 1812 §5.3.1 / RFC 4443 §3.3: the router says so with Time Exceeded (what traceroute relies on)
+        const told = this.sendIcmpError({ kind: 'time-exceeded' }, bytes);
+        this.drop(arriving, `TTL expired in transit${told ? '; ICMP Time Exceeded sent' : ''}`);
         return;
       }
       outBytes = fwd;
+      const mtu = out.link?.params(out).mtu;
+      if (mtu !== undefined && outBytes.length > mtu && mustNotFragment(outBytes)) {
+        // RFC 1191 §4 (IPv4 with DF) and RFC 8201 §4 (IPv6, where routers never fragment): Packet Too Big
+        const told = this.sendIcmpError({ kind: 'too-big', mtu }, bytes);
+        this.drop(arriving, `exceeds the next-hop MTU of ${out.name} (${outBytes.length} bytes > ${mtu}) and may not be fragmented${told ? `; ICMP ${outBytes[0]! >> 4 === 4 ? 'Fragmentation Needed' : 'Packet Too Big'} sent` : ''}`);
+        return;
+      }
     }
     if (!out.send(outBytes, packet) && arriving) this.drop(arriving, `interface ${out.name} is not connected`);
   }
+}
+
+/** IPv6 datagrams, and IPv4 datagrams with Don't Fragment set (RFC 791 §3.1 flags), may not be fragmented on the way. */
+export function mustNotFragment(bytes: Uint8Array): boolean {
+  return bytes[0]! >> 4 === 6 || (bytes[6]! & 0x40) !== 0;
 }
 
 /** The destination address of an IPv4 or IPv6 datagram, or undefined if it is neither. */

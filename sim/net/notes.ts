@@ -22,6 +22,8 @@ export type NetNoteKinds = {
   'endpoint.failed': { readonly reason: string };
   /** A scheduled link change of the scenario (`events`). */
   'link.changed': { readonly link: string; readonly direction: string };
+  /** A host got a usable ICMP error about a datagram it sent (icmp/receive.ts): who sent it, what, about which flow. */
+  'net.icmp.received': { readonly from: string; readonly error: string; readonly about: string; readonly protocol: number; readonly mtu: number | null; readonly delivered: boolean };
   'firewall.config': { readonly policy: string };
   'firewall.blocked': { readonly direction: FirewallDirection; readonly proto: FirewallProto };
   /** The stateful filter's own facts (firewall/firewall.ts). */
@@ -37,6 +39,7 @@ export const NET_NOTE_KINDS = {
   'endpoint.error': true,
   'endpoint.failed': true,
   'link.changed': true,
+  'net.icmp.received': true,
   'firewall.config': true,
   'firewall.blocked': true,
   'firewall.drop': true,

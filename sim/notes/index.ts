@@ -1,6 +1,7 @@
 import type { Note } from '../core/trace.ts';
 import { APP_NOTE_KINDS, type AppNote } from '../apps/notes.ts';
 import { DTLS_NOTE_KINDS, type DtlsNote } from '../dtls/notes.ts';
+import { HTTP_NOTE_KINDS, type HttpNote } from '../http/notes.ts';
 import { ICE_NOTE_KINDS, type IceNote } from '../ice/notes.ts';
 import { INFER_NOTE_KINDS, type InferNote } from '../infer/notes.ts';
 import { MEDIA_NOTE_KINDS, type MediaNote } from '../media/notes.ts';
@@ -12,6 +13,7 @@ import { SIGNALING_NOTE_KINDS, type SignalingNote } from '../signaling/notes.ts'
 import { SRTP_NOTE_KINDS, type SrtpNote } from '../srtp/notes.ts';
 import { STUN_NOTE_KINDS, type StunNote } from '../stun/notes.ts';
 import { TCP_NOTE_KINDS, type TcpNote } from '../tcp/notes.ts';
+import { WEBSOCKET_NOTE_KINDS, type WebSocketNote } from '../websocket/notes.ts';
 import { TLS_NOTE_KINDS, type TlsNote } from '../tls/notes.ts';
 import { TURN_NOTE_KINDS, type TurnNote } from '../turn/notes.ts';
 import { CAPTURE_NOTE_KINDS, type CaptureNote } from '../wire/pcap/notes.ts';
@@ -27,6 +29,8 @@ export type AnyNoteBody =
   | StunNote
   | TurnNote
   | TcpNote
+  | HttpNote
+  | WebSocketNote
   | TlsNote
   | IceNote
   | DtlsNote
@@ -51,6 +55,8 @@ export const NOTE_KINDS_BY_FOLDER = {
   'sim/stun': STUN_NOTE_KINDS,
   'sim/turn': TURN_NOTE_KINDS,
   'sim/tcp': TCP_NOTE_KINDS,
+  'sim/http': HTTP_NOTE_KINDS,
+  'sim/websocket': WEBSOCKET_NOTE_KINDS,
   'sim/tls': TLS_NOTE_KINDS,
   'sim/ice': ICE_NOTE_KINDS,
   'sim/dtls': DTLS_NOTE_KINDS,

@@ -1,6 +1,6 @@
 import type { PeerNoteKinds } from './notes.ts';
 import type { SrtpNoteKinds } from '../srtp/notes.ts';
-import type { EndpointOutput, SignalingEndpoint, TransportAddress } from '../core/endpoint.ts';
+import type { EndpointOutput, IcmpError, SignalingEndpoint, TransportAddress } from '../core/endpoint.ts';
 import { Rng } from '../core/rng.ts';
 import { SignalOutbox } from '../core/signal-outbox.ts';
 import type { JsonValue } from '../core/trace.ts';
@@ -256,6 +256,11 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
   handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
     this.outbox.input();
     this.transport.handleDatagram(now, from, to, bytes);
+  }
+
+  handleIcmpError(now: Micros, e: IcmpError): void {
+    this.outbox.input();
+    this.transport.handleIcmpError(now, e);
   }
 
   handleTimeout(now: Micros): void {

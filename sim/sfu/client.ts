@@ -1,5 +1,5 @@
 import { sfuNote } from './notes.ts';
-import type { EndpointOutput, SignalingEndpoint, TransportAddress } from '../core/endpoint.ts';
+import type { EndpointOutput, IcmpError, SignalingEndpoint, TransportAddress } from '../core/endpoint.ts';
 import { SignalOutbox } from '../core/signal-outbox.ts';
 import type { JsonValue } from '../core/trace.ts';
 import type { Micros } from '../core/time.ts';
@@ -106,6 +106,11 @@ export class SfuClient implements SignalingEndpoint<SignalingMessage> {
   handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
     this.outbox.input();
     this.peer.handleDatagram(now, from, to, bytes);
+  }
+
+  handleIcmpError(now: Micros, e: IcmpError): void {
+    this.outbox.input();
+    this.peer.handleIcmpError(now, e);
   }
 
   handleTimeout(now: Micros): void {

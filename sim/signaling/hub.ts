@@ -34,24 +34,38 @@ export type SignalingPath = 'server' | 'relay';
  * ideal in-order channels; the hub is where signaling will become HTTP and WebSocket bytes.
  */
 export class SignalingHub {
-  private readonly parties = new Map<string, { party: SignalingParty; path: SignalingPath }>();
-  readonly transports: { readonly [P in SignalingPath]: SignalingTransport };
+  private readonly parties = new Map<string, { party: SignalingParty; path: SignalingPath; join: SignalingJoin }>();
+  private transportsByPath: { [P in SignalingPath]: SignalingTransport };
 
   constructor(
     private readonly world: SignalingWorld,
     transports?: { readonly [P in SignalingPath]: SignalingTransport },
   ) {
-    this.transports = transports ?? {
+    this.transportsByPath = transports ?? {
       server: new IdealSignalingTransport(world.scheduler, 'destination', 50_000),
       relay: new IdealSignalingTransport(world.scheduler, 'pair', 50_000),
     };
-    for (const path of ['server', 'relay'] as const) this.transports[path].onArrival = (batch, wake) => this.arrived(path, batch, wake);
+    for (const path of ['server', 'relay'] as const) this.transportsByPath[path].onArrival = (batch, wake) => this.arrived(path, batch, wake);
+  }
+
+  get transports(): { readonly [P in SignalingPath]: SignalingTransport } {
+    return this.transportsByPath;
+  }
+
+  /**
+   * Carries `path` over another transport from now on (a `signaling-server` app puts the server path on the wire);
+   * the parties already on that path join it.
+   */
+  useTransport(path: SignalingPath, transport: SignalingTransport): void {
+    this.transportsByPath[path] = transport;
+    transport.onArrival = (batch, wake) => this.arrived(path, batch, wake);
+    for (const [name, p] of this.parties) if (p.path === path) transport.join(name, p.join);
   }
 
   /** `path` defaults to the server; the rest of `options` goes to that path's transport (the ideal one: `delay`, default 50 ms). */
   join(name: string, party: SignalingParty, options: { readonly path?: SignalingPath } & SignalingJoin = {}): void {
     const { path = 'server', ...join } = options;
-    this.parties.set(name, { party, path });
+    this.parties.set(name, { party, path, join });
     this.transports[path].join(name, join);
   }
 

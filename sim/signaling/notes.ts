@@ -19,6 +19,14 @@ export type SignalingNoteKinds = {
   'signaling.sent': { readonly from: string; readonly to: string; readonly arrives?: number } & SignalingMessageFacts;
   'signaling.received': { readonly from: string; readonly to: string } & SignalingMessageFacts;
   'signaling.error': { readonly from: string; readonly to: string };
+  /** A party's connection to the signaling server on the wire (sim/signaling-wire): opened, or failed and why. */
+  'signaling.connected': { readonly party: string; readonly server: string; readonly via: string };
+  'signaling.connect-failed': { readonly party: string; readonly server: string; readonly error: string; readonly attempt: number; readonly retryIn?: number };
+  'signaling.disconnected': { readonly party: string; readonly server: string; readonly error: string };
+  /** The signaling server (sim/signaling-wire/relay.ts): a party connected or left; a message it could not forward. */
+  'signaling.peer-joined': { readonly party: string; readonly connection: string; readonly via: string };
+  'signaling.peer-left': { readonly party: string; readonly code: number };
+  'signaling.undeliverable': { readonly why: string; readonly from?: string; readonly to?: string };
   /** An SDP seen in a capture: candidates as "address:port type". */
   'signaling.sdp': { readonly type: string; readonly candidates: string[]; readonly ufrags: string[] };
   'signaling.candidate': { readonly candidate: string; readonly type: string };
@@ -30,6 +38,12 @@ export const SIGNALING_NOTE_KINDS = {
   'signaling.sent': true,
   'signaling.received': true,
   'signaling.error': true,
+  'signaling.connected': true,
+  'signaling.connect-failed': true,
+  'signaling.disconnected': true,
+  'signaling.peer-joined': true,
+  'signaling.peer-left': true,
+  'signaling.undeliverable': true,
   'signaling.sdp': true,
   'signaling.candidate': true,
 } as const satisfies KindSet<SignalingNoteKinds>;

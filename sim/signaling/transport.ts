@@ -1,10 +1,12 @@
 import type { Scheduler } from '../core/scheduler.ts';
 import type { Micros } from '../core/time.ts';
-import type { SignalingMessage } from './message.ts';
+import type { SignalingMessage, SignalingProtocol } from './message.ts';
 
 /** What a transport learns of a party when it joins: the ideal transport its one-way delay (a transport on the wire will add where the party is). */
 export interface SignalingJoin {
   readonly delay?: Micros;
+  /** The messages it speaks: on the wire, its WebSocket subprotocol and how what arrives is read (default jsep). */
+  readonly protocol?: SignalingProtocol;
 }
 
 export interface SignalingDelivery {

@@ -10,6 +10,8 @@ export type DiscoveryTest = 'test I' | 'filtering test II' | 'filtering test III
 export type StunNoteKinds = {
   /** RFC 8489 §6.2.1: a request given up after its last transmission. */
   'stun.transaction.timeout': { readonly transactionId: string; readonly to: string; readonly attempts: number };
+  /** RFC 8445 §7.2.5.2.2 / RFC 1122 §4.1.3.3: a hard ICMP error about the request ends the transaction at once. */
+  'stun.transaction.icmp-error': { readonly transactionId: string; readonly to: string; readonly attempts: number; readonly error: string; readonly from: string };
   'stun.retransmit': { readonly reason: 'stun-retransmit'; readonly transactionId: string; readonly attempt: number; readonly to: string };
   /** A server answered a Binding request: `mapped` what it saw, `source` where the answer leaves from (CHANGE-REQUEST). */
   'stun.binding.answered': { readonly mapped: string; readonly to: string; readonly source: string; readonly changeIp?: boolean; readonly changePort?: boolean };
@@ -37,6 +39,7 @@ export type StunNote = NotesOf<StunNoteKinds>;
 export const stunNote = noteMaker<StunNoteKinds>();
 export const STUN_NOTE_KINDS = {
   'stun.transaction.timeout': true,
+  'stun.transaction.icmp-error': true,
   'stun.retransmit': true,
   'stun.binding.answered': true,
   'stun.error.sent': true,

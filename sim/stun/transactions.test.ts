@@ -118,4 +118,17 @@ describe('StunTransactions (RFC 8489 §6.2.1)', () => {
     expect(b.answer(t, 200 * MS)).toBe(false);
     expect(b.tx.pendingTransactions()).toEqual([]);
   });
+
+  it('a hard ICMP error about the request ends it at once as a failure naming the error; another path is untouched', () => {
+    const b = bench();
+    const t = b.start();
+    const other = b.tx.start(0, { from: CLIENT, to: { ip: '198.51.100.11', port: 3478 }, method: Method.Binding, attributes: [], context: 'other' });
+    b.run(600 * MS); // one retransmission of each
+    expect(b.tx.handleIcmpError(700 * MS, CLIENT, SERVER, 'Port Unreachable', '198.51.100.10')).toBe(1);
+    expect(b.results).toEqual([expect.objectContaining({ kind: 'timeout', at: 700 * MS, icmp: 'Port Unreachable' })]);
+    expect(b.results[0]!.transaction).toBe(t);
+    expect(b.notes.find((n) => n.kind === 'stun.transaction.icmp-error')?.data).toMatchObject({ attempts: 2, error: 'Port Unreachable', from: '198.51.100.10' });
+    expect(b.tx.pendingTransactions()).toEqual([other]);
+    expect(b.answer(t, 800 * MS)).toBe(false);
+  });
 });

@@ -84,7 +84,8 @@ export type TransactionResult<C = unknown> =
       /** From the first transmission to the response. */
       readonly rtt: Micros;
     }
-  | { readonly kind: 'timeout'; readonly at: Micros; readonly transaction: Transaction<C> };
+  /** No answer in time, or (with `icmp`) a hard ICMP error about the request ended it early. */
+  | { readonly kind: 'timeout'; readonly at: Micros; readonly transaction: Transaction<C>; readonly icmp?: string };
 
 export class StunTransactions<C = unknown> {
   private readonly pending = new Map<string, Transaction<C>>();
@@ -159,6 +160,35 @@ export class StunTransactions<C = unknown> {
     return true;
   }
 
+  /**
+   * A hard ICMP error (Port/Host Unreachable, `from` the host or router that sent it) about a datagram from `local` to
+   * `remote`: every pending request on that path ends now, as a failure carrying the error's name, instead of
+   * retransmitting into nothing until Rc runs out. Returns how many ended.
+   */
+  handleIcmpError(now: Micros, local: TransportAddress, remote: TransportAddress, error: string, from: string): number {
+    let n = 0;
+    for (const t of [...this.pending.values()]) {
+      if (!sameAddress(t.request.to, remote) || !sameAddress(t.request.from, local)) continue;
+      this.pending.delete(t.key);
+      this.stats.timeouts++;
+      n++;
+      if (this.notes) {
+        const name = messageTypeName(t.request.method, 'request');
+        this.out.note(
+          stunNote('stun.transaction.icmp-error', `${name} to ${formatTransportAddress(t.request.to)} failed after ${t.attempts} transmission${t.attempts === 1 ? '' : 's'}: ICMP ${error} from ${from}`, {
+            transactionId: t.key,
+            to: formatTransportAddress(t.request.to),
+            attempts: t.attempts,
+            error,
+            from,
+          }),
+        );
+      }
+      this.onResult({ kind: 'timeout', at: now, transaction: t, icmp: error });
+    }
+    return n;
+  }
+
   /** Drops a transaction without a result (the owner no longer cares). */
   cancel(t: Transaction<C>): void {
     this.pending.delete(t.key);
@@ -225,4 +255,9 @@ export class StunTransactions<C = unknown> {
   get size(): number {
     return this.pending.size;
   }
+}
+
+/** Same port and IP, a wildcard request source ("0.0.0.0", "::") matching any address of its family. */
+function sameAddress(a: TransportAddress, b: TransportAddress): boolean {
+  return a.port === b.port && (a.ip === b.ip || a.ip === '0.0.0.0' || a.ip === '::' || b.ip === '0.0.0.0' || b.ip === '::');
 }

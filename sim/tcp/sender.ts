@@ -150,7 +150,7 @@ export abstract class TcpSender extends Tcb {
       // limited by a window: wait for ACKs when it is the congestion window; sender SWS avoidance
       // (RFC 9293 §3.8.6.2.1) sends a short segment only if it is half the largest window seen, or nothing is in flight
       if (len === 0 || cwndRoom <= wndRoom || (len < this.maxSndWnd / 2 && flight > 0)) return false;
-    } else if (len === avail && len < mss && !this.owner.config.noDelay && flight > 0 && !finPending) {
+    } else if (len === avail && len < mss && !(this.noDelay ?? this.owner.config.noDelay) && flight > 0 && !finPending) {
       return false; // Nagle (RFC 9293 §3.7.4): a short segment waits while data is in flight
     }
     const fin = finPending && len === avail;

@@ -76,6 +76,8 @@ export abstract class Tcb {
   protected readonly timers = new Map<TcbTimer, Micros>();
   /** Whether the app has called close() or abort(). */
   appClosed = false;
+  /** TCP_NODELAY for this connection alone (what a browser or Node sets on a WebSocket): overrides the stack's `noDelay`. */
+  noDelay: boolean | undefined;
   constructor(
     protected readonly owner: ConnectionOwner<TcpConnection>,
     readonly local: TransportAddress,

@@ -14,15 +14,14 @@ import {
   supportedVersionsExtension,
   type Extension,
 } from '../wire/handshake/extensions.ts';
-import { ExtensionType, SignatureScheme, Version, cipherSuiteName, namedGroupName, versionName } from '../wire/handshake/names.ts';
+import { CipherSuite, ExtensionType, Version, cipherSuiteName, namedGroupName, versionName } from '../wire/handshake/names.ts';
 import type { HandshakeHost } from './handshake-host.ts';
 import { TLS12_SUITE } from './config.ts';
 import { tlsNote } from './notes.ts';
+import { SIGNATURE_SCHEMES } from './peer-certificate.ts';
 
 /** The client's ClientHello (RFC 8446 §4.1.2; for TLS 1.2, RFC 5246 §7.4.1.2 with RFC 8422, 7627, 5746). */
 
-/** The signature schemes the client can check: ECDSA P-256 with SHA-256 (RFC 8446 §4.2.3). */
-export const SIGNATURE_SCHEMES = [SignatureScheme.ecdsa_secp256r1_sha256] as const;
 
 export interface ClientOffer {
   readonly hello: ClientHello;
@@ -73,7 +72,7 @@ export function buildClientHello(
     random,
     sessionId,
     cookie: new Uint8Array(0),
-    cipherSuites: [...(tls13 ? c.cipherSuites : []), ...(tls12 ? [TLS12_SUITE] : [])],
+    cipherSuites: [...(tls13 ? c.cipherSuites : []), ...(tls12 ? [TLS12_SUITE, CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256] : [])],
     compressionMethods: [0],
     extensions: ext,
   };

@@ -1,16 +1,16 @@
 import { bytesEqual, toHex } from '../core/encoding.ts';
 import { ecdheSharedSecret, generateEcdheKeyPair, type EcdheGroupCode } from '../crypto/ecdhe.ts';
-import { verifyServerKeyExchange } from '../crypto/ecdsa.ts';
+import { serverKeyExchangeSignedData } from '../crypto/ecdsa.ts';
 import { extendedMasterSecret, handshakeHash, keyExpansion, masterSecret, verifyData } from '../crypto/prf.ts';
 import { findExtension } from '../wire/handshake/extensions.ts';
 import type { ClientHello, ServerHello } from '../wire/handshake/hello.ts';
-import { EcCurveType, Version, cipherSuiteName, namedGroupName } from '../wire/handshake/names.ts';
+import { CipherSuite, EcCurveType, Version, cipherSuiteName, namedGroupName } from '../wire/handshake/names.ts';
 import type { TlsHandshakeMessage } from '../wire/tls/handshake.ts';
 import { encodeTlsMessage } from '../wire/tls/encode13.ts';
 import { TLS12_SUITE } from './config.ts';
 import type { Handshake, HandshakeHost } from './handshake-host.ts';
 import { tlsNote } from './notes.ts';
-import { readServerCertificate } from './peer-certificate.ts';
+import { describeScheme, readServerCertificate, verifyPeerSignature, type PeerKey } from './peer-certificate.ts';
 
 type State = 'wait-sh' | 'wait-cert' | 'wait-ske' | 'wait-shd' | 'wait-ccs' | 'wait-finished' | 'done';
 
@@ -23,7 +23,8 @@ export class Client12 implements Handshake {
   private state: State = 'wait-sh';
   private readonly messages: Uint8Array[] = [];
   private serverRandom!: Uint8Array;
-  private serverKey: Uint8Array | undefined;
+  private serverKey: PeerKey | undefined;
+  private suite: number = TLS12_SUITE;
   private peerChain: readonly Uint8Array[] = [];
   private group = 0;
   private serverPublic!: Uint8Array;
@@ -50,6 +51,8 @@ export class Client12 implements Handshake {
         if (b.type !== 'certificate') return this.unexpected(m, 'Certificate');
         this.serverKey = readServerCertificate(host, b.certificates);
         if (!this.serverKey) return;
+        // RFC 8422 §5.3 / RFC 5246 §7.4.2: the certificate's key must be of the suite's kind
+        if ((this.suite === TLS12_SUITE) !== (this.serverKey.kind === 'ecdsa-p256')) return host.fail('unsupported_certificate', `a ${this.serverKey.kind === 'rsa' ? 'RSA' : 'ECDSA'} certificate for ${cipherSuiteName(this.suite)} (RFC 8422 §5.3)`);
         this.peerChain = b.certificates;
         this.messages.push(m.bytes);
         this.state = 'wait-ske';
@@ -57,7 +60,10 @@ export class Client12 implements Handshake {
       case 'wait-ske':
         if (b.type !== 'server_key_exchange') return this.unexpected(m, 'ServerKeyExchange');
         if (b.curveType !== EcCurveType.named_curve || !host.config.groups.includes(b.namedGroup)) return host.fail('illegal_parameter', `the ServerKeyExchange group ${namedGroupName(b.namedGroup)} was not offered (RFC 8422 §5.4)`);
-        if (!this.serverKey || !verifyServerKeyExchange(this.serverKey, this.hello.random, this.serverRandom, b)) return host.fail('decrypt_error', 'the ServerKeyExchange signature does not verify with the certificate key (RFC 8422 §5.4)');
+        const signed = serverKeyExchangeSignedData(this.hello.random, this.serverRandom, b);
+        const verdict = this.serverKey ? verifyPeerSignature(this.serverKey, b.signatureScheme, signed, b.signature, false) : 'bad';
+        if (verdict === 'scheme') return host.fail('illegal_parameter', `the ServerKeyExchange uses ${describeScheme(b.signatureScheme)}, which was not offered for this key (RFC 5246 §7.4.1.4.1)`);
+        if (verdict === 'bad') return host.fail('decrypt_error', 'the ServerKeyExchange signature does not verify with the certificate key (RFC 8422 §5.4)');
         this.group = b.namedGroup;
         this.serverPublic = b.publicKey;
         this.messages.push(m.bytes);
@@ -79,7 +85,7 @@ export class Client12 implements Handshake {
         this.state = 'done';
         host.established({
           version: Version.TLS1_2,
-          cipherSuite: TLS12_SUITE,
+          cipherSuite: this.suite,
           alpn: this.alpn,
           sni: host.config.serverName ?? null,
           clientRandom: this.hello.random,
@@ -106,7 +112,8 @@ export class Client12 implements Handshake {
 
   private serverHello(m: TlsHandshakeMessage, sh: ServerHello): void {
     const host = this.host;
-    if (sh.cipherSuite !== TLS12_SUITE) return host.fail('illegal_parameter', `the server chose ${cipherSuiteName(sh.cipherSuite)}, which was not offered`);
+    if (sh.cipherSuite !== TLS12_SUITE && sh.cipherSuite !== CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256) return host.fail('illegal_parameter', `the server chose ${cipherSuiteName(sh.cipherSuite)}, which was not offered`);
+    this.suite = sh.cipherSuite;
     if (sh.compressionMethod !== 0) return host.fail('illegal_parameter', `compression method ${sh.compressionMethod} was not offered`);
     const alpn = findExtension(sh.extensions, 'application_layer_protocol_negotiation')?.body.protocols;
     if (alpn) {
@@ -118,10 +125,10 @@ export class Client12 implements Handshake {
     this.serverRandom = sh.random;
     this.messages.push(m.bytes);
     host.note(
-      tlsNote('tls.negotiated', `TLS 1.2, ${cipherSuiteName(TLS12_SUITE)}${this.ems ? ', extended master secret' : ''}${this.alpn ? `, ALPN ${this.alpn}` : ''}`, {
+      tlsNote('tls.negotiated', `TLS 1.2, ${cipherSuiteName(this.suite)}${this.ems ? ', extended master secret' : ''}${this.alpn ? `, ALPN ${this.alpn}` : ''}`, {
         role: 'client',
         version: 'TLS 1.2',
-        cipherSuite: cipherSuiteName(TLS12_SUITE),
+        cipherSuite: cipherSuiteName(this.suite),
         group: '(in ServerKeyExchange)',
         sni: host.config.serverName ?? null,
         alpn: this.alpn,

@@ -1,17 +1,16 @@
 import { bytesEqual, toHex } from '../core/encoding.ts';
 import { ecdheSharedSecret, type EcdheGroupCode } from '../crypto/ecdhe.ts';
-import { ecdsaVerify } from '../crypto/ecdsa.ts';
 import { finishedVerifyData, tls13Suite, type Tls13Suite } from '../crypto/tls13-schedule.ts';
 import { findExtension, type Extension } from '../wire/handshake/extensions.ts';
 import type { ServerHello } from '../wire/handshake/hello.ts';
-import { ExtensionType, SignatureScheme, Version, cipherSuiteName, namedGroupName } from '../wire/handshake/names.ts';
+import { ExtensionType, Version, cipherSuiteName, namedGroupName } from '../wire/handshake/names.ts';
 import { isHelloRetryRequest, type TlsHandshakeMessage } from '../wire/tls/handshake.ts';
 import { encodeTlsMessage } from '../wire/tls/encode13.ts';
 import { Client12 } from './client12.ts';
 import { buildClientHello, clientHelloNote, offers12, offers13, type ClientOffer } from './client-hello.ts';
 import type { Handshake, HandshakeHost } from './handshake-host.ts';
 import { tlsNote } from './notes.ts';
-import { readServerCertificate } from './peer-certificate.ts';
+import { describeScheme, readServerCertificate, verifyPeerSignature, type PeerKey } from './peer-certificate.ts';
 import { KeySchedule13, Transcript, certificateVerifyContent, type HandshakeSecrets } from './schedule13.ts';
 
 /** RFC 8446 §4.1.3: the last 8 bytes of a TLS 1.3 server's random when it negotiates TLS 1.2. */
@@ -38,10 +37,11 @@ export class Client13 implements Handshake {
   private suite!: Tls13Suite;
   private schedule!: KeySchedule13;
   private hs!: HandshakeSecrets;
-  private serverKey: Uint8Array | undefined;
+  private serverKey: PeerKey | undefined;
   private peerChain: readonly Uint8Array[] = [];
   private alpn: string | null = null;
   private certificateRequestContext: Uint8Array | undefined;
+  private group = 0;
 
   constructor(private readonly host: HandshakeHost) {
     this.random = host.rng.bytes(32);
@@ -85,9 +85,10 @@ export class Client13 implements Handshake {
         return this.certificate(m);
       case 'wait-cv': {
         if (b.type !== 'certificate_verify') return this.unexpected(m, 'CertificateVerify');
-        if (b.signatureScheme !== SignatureScheme.ecdsa_secp256r1_sha256) return this.host.fail('illegal_parameter', `CertificateVerify uses signature scheme 0x${b.signatureScheme.toString(16)}, which was not offered (RFC 8446 §4.4.3)`);
         const content = certificateVerifyContent('server', this.transcript.hash(this.suite));
-        if (!this.serverKey || !ecdsaVerify(this.serverKey, content, b.signature)) return this.host.fail('decrypt_error', 'the server CertificateVerify signature does not verify with its certificate key (RFC 8446 §4.4.3)');
+        const verdict = this.serverKey ? verifyPeerSignature(this.serverKey, b.signatureScheme, content, b.signature, true) : 'bad';
+        if (verdict === 'scheme') return this.host.fail('illegal_parameter', `CertificateVerify uses ${describeScheme(b.signatureScheme)}, which was not offered for this key in TLS 1.3 (RFC 8446 §4.4.3)`);
+        if (verdict === 'bad') return this.host.fail('decrypt_error', 'the server CertificateVerify signature does not verify with its certificate key (RFC 8446 §4.4.3)');
         this.transcript.add(m.bytes);
         this.state = 'wait-finished';
         return;
@@ -151,8 +152,6 @@ export class Client13 implements Handshake {
     this.group = entry.group;
     this.state = 'wait-ee';
   }
-
-  private group = 0;
 
   private helloRetry(m: TlsHandshakeMessage, suite: Tls13Suite, group: number | undefined, sh: ServerHello): void {
     const host = this.host;

@@ -250,7 +250,8 @@ export class TlsConnection implements HandshakeHost {
     if (fragment.length !== 1 || fragment[0] !== 1) return this.fail('unexpected_message', 'a ChangeCipherSpec record that is not the single byte 0x01 (RFC 8446 §5)');
     if (this.stateName !== 'handshaking') return this.fail('unexpected_message', 'ChangeCipherSpec outside the handshake (RFC 8446 §5)');
     if (this.handshakeBuffer.pending > 0) return this.fail('unexpected_message', 'ChangeCipherSpec inside a fragmented handshake message (RFC 5246 §7.1)');
-    if (this.handshake.tls13 || this.handshake instanceof Client13 || this.handshake instanceof Server13) {
+    // TLS 1.3 (and a client that has not yet read the ServerHello) drops it; TLS 1.2 changes keys
+    if (this.handshake instanceof Client13 || this.handshake instanceof Server13) {
       if (!this.ignoredCcs) this.note(tlsNote('tls.ignored', 'ChangeCipherSpec (middlebox compatibility, RFC 8446 Appendix D.4) ignored', { what: 'change_cipher_spec' }));
       this.ignoredCcs = true;
       return;

@@ -39,7 +39,6 @@ export interface Handshake {
   handle(m: TlsHandshakeMessage): void;
   /** A ChangeCipherSpec record arrived (TLS 1.2: keys change; TLS 1.3: ignored during the handshake). */
   changeCipherSpec(): void;
-  /** True while a message in flight must not span a key change (RFC 8446 §5.1). */
 }
 
 export interface Established {

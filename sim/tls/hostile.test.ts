@@ -130,6 +130,39 @@ describe('bad input ends the connection with the right alert and a note, never a
     expect(p.notes('client').join('\n')).toContain('certificate while waiting for EncryptedExtensions');
   });
 
+  // ServerHello: type(1) length(3) legacy_version(2) random(32) session id length(1) session id(32) cipher_suite(2) …
+  it('a server choosing a cipher suite the client did not offer: illegal_parameter', () => {
+    const p = new TlsTestPair({ cipherSuites: ['TLS_AES_128_GCM_SHA256'] });
+    const original = p.server.sendHandshake.bind(p.server);
+    p.server.sendHandshake = (m: Uint8Array, v?: number) => {
+      const b = m.slice();
+      if (b[0] === 2) b[72] = 0x02; // TLS_AES_256_GCM_SHA384
+      original(b, v);
+    };
+    p.start();
+    expect(p.closedWith('client')).toBe('illegal_parameter');
+    expect(p.notes('client').join('\n')).toContain('TLS_AES_256_GCM_SHA384, which was not offered');
+  });
+
+  it('a ServerHello whose session id is not the echo of the client one: illegal_parameter', () => {
+    const p = corruptServerMessage(2, (m) => {
+      const b = m.slice();
+      b[40]! ^= 1;
+      return b;
+    });
+    expect(p.closedWith('client')).toBe('illegal_parameter');
+  });
+
+  it('an all-zero X25519 key share from the server: illegal_parameter', () => {
+    const p = corruptServerMessage(2, (m) => {
+      const b = m.slice();
+      b.fill(0, b.length - 32);
+      return b;
+    });
+    expect(p.closedWith('client')).toBe('illegal_parameter');
+    expect(p.notes('client').join('\n')).toContain('the server key share: invalid peer public key');
+  });
+
   it('a handshake record in the clear after encryption began: unexpected_message', () => {
     const p = new TlsTestPair().start();
     expect(feed(p.client, record(22, [4, 0, 0, 0])).closed).toBe('unexpected_message');

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../core/rng.ts';
 import { NodeTlsPeer, identityPem } from '../../test/support/node-tls-peer.ts';
@@ -55,6 +59,27 @@ describe('our TLS client against Node (OpenSSL) as the server', () => {
       c.write(new Uint8Array(40_000).fill(0x61));
       expect(await peer.run(() => peer.ourText().length === 40_000)).toBe(true);
       expect(peer.socket.getCipher().standardName).toBe(suite);
+      peer.destroy();
+    });
+  }
+});
+
+describe('our TLS client against a server with an RSA certificate (made by openssl)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rtclab-rsa-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '30', '-nodes', '-subj', '/CN=rsa.test'], { stdio: 'ignore' });
+  const rsa = { isServer: true as const, key: readFileSync(join(dir, 'k.pem'), 'utf8'), cert: readFileSync(join(dir, 'c.pem'), 'utf8') };
+
+  for (const [version, suite] of [['TLSv1.3', 'TLS_AES_128_GCM_SHA256'], ['TLSv1.2', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256']] as const) {
+    it(`${version}: checks the RSA signature (${version === 'TLSv1.3' ? 'RSA-PSS CertificateVerify' : 'ServerKeyExchange'}) and carries data`, async () => {
+      const c = ourClient({});
+      const peer = new NodeTlsPeer(c, { ...rsa, minVersion: version, maxVersion: version });
+      peer.socket.on('data', (d: Buffer) => peer.socket.write(`echo:${d.toString()}`));
+      c.start();
+      expect(await peer.run(() => c.state === 'open' && peer.secure)).toBe(true);
+      c.write(new TextEncoder().encode('ping'));
+      expect(await peer.run(() => peer.ourText() === 'echo:ping')).toBe(true);
+      expect(peer.socket.getCipher().standardName).toBe(suite);
+      expect(peer.ours.some((o) => o.type === 'note' && o.note.kind === 'tls.certificate' && o.note.text.includes('RSA 2048'))).toBe(true);
       peer.destroy();
     });
   }

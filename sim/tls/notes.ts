@@ -28,7 +28,7 @@ export type TlsNoteKinds = {
     readonly extendedMasterSecret: boolean | null;
   };
   /** The peer's certificate as the client read it, and whether its signature over the handshake checked out. */
-  'tls.certificate': { readonly subject: string | null; readonly fingerprint: string; readonly chain: number; readonly selfSigned: boolean; readonly trusted: 'pinned' | 'unchecked' };
+  'tls.certificate': { readonly subject: string | null; readonly key: string; readonly fingerprint: string; readonly chain: number; readonly selfSigned: boolean; readonly trusted: 'pinned' | 'unchecked' };
   /** Traffic secrets derived (their key log labels). */
   'tls.keys': { readonly role: 'client' | 'server'; readonly labels: string[] };
   /** RFC 8446 §4.6.1 NewSessionTicket sent (server) or received (client). */
@@ -42,6 +42,8 @@ export type TlsNoteKinds = {
   'tls.bad-input': { readonly alert: string; readonly error: string };
   /** The transport ended without close_notify (RFC 8446 §6.1: a truncation attack looks like this). */
   'tls.truncated': { readonly role: 'client' | 'server' };
+  /** An app gave up on a handshake that did not complete in time (`after` µs since it connected). */
+  'tls.handshake-timeout': { readonly role: 'client' | 'server'; readonly after: number };
   /** Input ignored on purpose (a compatibility ChangeCipherSpec, a warning alert, bytes after close_notify). */
   'tls.ignored': { readonly what: string };
 };
@@ -61,5 +63,6 @@ export const TLS_NOTE_KINDS = {
   'tls.alert.received': true,
   'tls.bad-input': true,
   'tls.truncated': true,
+  'tls.handshake-timeout': true,
   'tls.ignored': true,
 } as const satisfies KindSet<TlsNoteKinds>;

@@ -41,10 +41,7 @@ export class Server12 implements Handshake {
   private sni: string | null = null;
   private master!: Uint8Array;
 
-  constructor(
-    private readonly host: HandshakeHost,
-    _from: { readonly sessionId: Uint8Array },
-  ) {}
+  constructor(private readonly host: HandshakeHost) {}
 
   handle(m: TlsHandshakeMessage): void {
     const b = m.body;

@@ -36,6 +36,9 @@ export class Server13 implements Handshake {
   private clientRandom!: Uint8Array;
   private hs!: HandshakeSecrets;
   private sentCcs = false;
+  private schedule!: KeySchedule13;
+  private app!: { client: Uint8Array; server: Uint8Array; exporter: Uint8Array };
+  private sessionId: Uint8Array = new Uint8Array(0);
 
   constructor(private readonly host: HandshakeHost) {}
 
@@ -81,10 +84,6 @@ export class Server13 implements Handshake {
     }
   }
 
-  private schedule!: KeySchedule13;
-  private app!: { client: Uint8Array; server: Uint8Array; exporter: Uint8Array };
-  private sessionId: Uint8Array = new Uint8Array(0);
-
   private unexpected(m: TlsHandshakeMessage, expected: string): void {
     this.host.fail('unexpected_message', `${m.body.type} while waiting for ${expected} (RFC 8446 Appendix A.2)`);
   }
@@ -100,7 +99,7 @@ export class Server13 implements Handshake {
     if (!versions?.includes(Version.TLS1_3) || !c.versions.includes(Version.TLS1_3)) {
       // RFC 8446 §4.2.1 / RFC 5246 §7.4.1.2: no TLS 1.3 in common; TLS 1.2 if both have it
       const twelve = versions ? versions.includes(Version.TLS1_2) : ch.clientVersion >= Version.TLS1_2;
-      if (twelve && c.versions.includes(Version.TLS1_2)) return host.switchTo(new Server12(host, { sessionId: ch.sessionId }), m);
+      if (twelve && c.versions.includes(Version.TLS1_2)) return host.switchTo(new Server12(host), m);
       return host.fail('protocol_version', `the client offers ${versions ? versions.map((v) => `0x${v.toString(16)}`).join(', ') : `0x${ch.clientVersion.toString(16)}`}; this server speaks ${c.versions.map((v) => `0x${v.toString(16)}`).join(', ')}`);
     }
     if (ch.compressionMethods.length !== 1 || ch.compressionMethods[0] !== 0) return host.fail('illegal_parameter', 'legacy_compression_methods must be exactly [null] (RFC 8446 §4.1.2)');

@@ -32,6 +32,9 @@ export class TlsStream implements ByteStream {
   readonly connection: TlsConnection;
   handlers: ByteStreamHandlers = {};
   private draining = false;
+  /** What to do to the transport once the queued records are written. */
+  private after: 'end' | 'abort' | undefined;
+  private transportDone = false;
   private ended = false;
   private closed = false;
 
@@ -74,16 +77,18 @@ export class TlsStream implements ByteStream {
   end(now: Micros): void {
     if (this.closed) return;
     this.connection.close();
+    // the transport ends after the close_notify is written, even when end() is called from inside a handler
+    this.after ??= 'end';
     this.drain(now);
-    this.transport.end(now);
   }
 
   abort(now: Micros): void {
     if (this.closed) return;
-    this.connection.abort();
-    this.drain(now);
-    this.transport.abort(now);
+    // closed for the app first: the transport's own close (a RST it sends) must not report another reason
     this.close(now, 'aborted');
+    this.connection.abort();
+    this.after = 'abort';
+    this.drain(now);
   }
 
   /** RFC 8446 §4.6.3: a KeyUpdate (TLS 1.3, once open). */
@@ -106,7 +111,8 @@ export class TlsStream implements ByteStream {
       this.handlers.onEnd?.(now);
     } else if (this.connection.state === 'new' || this.connection.state === 'handshaking') {
       this.options.sink?.note(now, tlsNote('tls.truncated', `${this.transport.label} ended during the handshake`, { role: this.options.role }));
-      this.transport.end(now);
+      this.after ??= 'end';
+      this.drain(now);
       this.close(now, 'handshake-eof');
     }
   }
@@ -144,7 +150,7 @@ export class TlsStream implements ByteStream {
             break;
           case 'closed':
             // a fatal alert sent or received: the transport is finished with (FIN after the alert)
-            this.transport.end(now);
+            this.after ??= 'end';
             this.close(now, o.error);
             break;
           case 'note':
@@ -157,6 +163,11 @@ export class TlsStream implements ByteStream {
       }
     } finally {
       this.draining = false;
+    }
+    if (this.after && !this.transportDone) {
+      this.transportDone = true;
+      if (this.after === 'abort') this.transport.abort(now);
+      else this.transport.end(now);
     }
   }
 }

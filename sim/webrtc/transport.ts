@@ -1,4 +1,4 @@
-import { sameTransportAddress, type EndpointOutput, type TransportAddress } from '../core/endpoint.ts';
+import { sameTransportAddress, type EndpointOutput, type IcmpError, type TransportAddress } from '../core/endpoint.ts';
 import { deadlineOf, nextWake, type Deadline } from '../core/deadline.ts';
 import type { Micros } from '../core/time.ts';
 import type { DtlsEndpointOptions } from '../dtls/config.ts';
@@ -72,6 +72,10 @@ export class IceDtlsSrtpTransport {
   handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
     this.agent.handleDatagram(now, from, to, bytes);
     this.drainInbound(now);
+  }
+
+  handleIcmpError(now: Micros, e: IcmpError): void {
+    this.agent.handleIcmpError(now, e);
   }
 
   handleTimeout(now: Micros): void {

@@ -200,6 +200,7 @@ function apply(a: MutableAgent, n: Note<IceNote>): void {
     case 'ice.check.sent':
     case 'ice.check.retransmit':
     case 'ice.check.timeout':
+    case 'ice.check.icmp-error':
     case 'ice.check.received':
     case 'ice.check.response':
     case 'ice.check.rejected':

@@ -117,6 +117,26 @@ export class Firewall {
     return { action: 'allow', rule: name, state: 'new', note: netNote('firewall.flow.created', text, this.data(rule, packet)), expired };
   }
 
+  /**
+   * An ICMP error (`proto` 'other', from `src` to `dst`) about a datagram of the flow `quoted`: it is "related" to that
+   * flow when the flow is tracked (Linux conntrack's RELATED), so rules for established packets match it; it is
+   * filtered by the rules like any packet and never creates or refreshes a flow.
+   */
+  decideRelated(now: Micros, direction: FirewallDirection, src: TransportAddress, dst: TransportAddress, quoted: { proto: FirewallProto; src: TransportAddress; dst: TransportAddress }): FirewallDecision {
+    const expired = this.expire(now);
+    const flow = this.flows.get(flowKey(quoted.proto, quoted.src, quoted.dst)) ?? this.flows.get(flowKey(quoted.proto, quoted.dst, quoted.src));
+    const packet: Packet = { direction, proto: 'other', src, dst, state: flow ? 'established' : 'new' };
+    const rule = this.config.rules.find((r) => ruleMatches(r, packet));
+    const action = rule ? rule.action : this.config.defaultAction;
+    const what = `ICMP error ${fmt(src)} → ${fmt(dst)} about ${quoted.proto} ${fmt(quoted.src)} → ${fmt(quoted.dst)} (${direction}, ${flow ? 'related to a tracked flow' : 'no tracked flow'})`;
+    if (action === 'drop') {
+      const why = rule ? `firewall rule "${rule.name}"${rule.description ? ` (${rule.description})` : ''}` : 'firewall default policy drop: no rule allows it';
+      const reason = `${why}: ${what}`;
+      return { action: 'drop', rule: rule?.name ?? 'default', reason, state: packet.state, note: netNote('firewall.drop', reason, this.data(rule, packet)), expired };
+    }
+    return { action: 'allow', rule: rule?.name ?? 'default', state: packet.state, expired };
+  }
+
   /** Removes flows idle past their timeout; returns them with note facts, oldest expiry first. */
   expire(now: Micros): ExpiredFlow[] {
     if (now < this.earliest) return [];

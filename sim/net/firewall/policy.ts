@@ -14,6 +14,8 @@ export interface FirewallPolicyAdapter {
   readonly name: string;
   readonly firewall: Firewall;
   decide(now: Micros, direction: FirewallDirection, proto: FirewallProto, src: TransportAddress, dst: TransportAddress, tcpFlags?: number): { allow: true } | { allow: false; reason: string };
+  /** An ICMP error about a datagram of flow `quoted` (see Firewall.decideRelated). */
+  decideRelated(now: Micros, direction: FirewallDirection, src: TransportAddress, dst: TransportAddress, quoted: { proto: FirewallProto; src: TransportAddress; dst: TransportAddress }): { allow: true } | { allow: false; reason: string };
 }
 
 export function firewallPolicyFrom(name: string, config: FirewallConfig): FirewallPolicyAdapter {
@@ -23,6 +25,10 @@ export function firewallPolicyFrom(name: string, config: FirewallConfig): Firewa
     firewall,
     decide(now, direction, proto, src, dst, tcpFlags) {
       const d = firewall.decide(now, direction, proto, src, dst, tcpFlags);
+      return d.action === 'allow' ? { allow: true } : { allow: false, reason: d.reason };
+    },
+    decideRelated(now, direction, src, dst, quoted) {
+      const d = firewall.decideRelated(now, direction, src, dst, quoted);
       return d.action === 'allow' ? { allow: true } : { allow: false, reason: d.reason };
     },
   };

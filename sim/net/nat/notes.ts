@@ -13,8 +13,8 @@ export type MappingFacts = {
   readonly expires: number;
   /** For address(-and-port)-dependent mappings, the remote it belongs to (an IP, or IP:port). */
   readonly boundTo?: string;
-  /** "tcp" for a TCP mapping (RFC 5382); absent for UDP. */
-  readonly protocol?: 'tcp';
+  /** "tcp" for a TCP mapping (RFC 5382), "icmp" for an ICMP query mapping by identifier (RFC 5508 §3); absent for UDP. */
+  readonly protocol?: 'tcp' | 'icmp';
 };
 
 /** The NAT's configuration, as `nat.config` and the topology node's details show it (nat-box.ts). */

@@ -216,6 +216,23 @@ export class NatTable {
     return { action: 'forward', source: out.external, destination: inb.internal, outbound: out, inbound: inb, note: natNote('nat.hairpin', text, data), expired };
   }
 
+  /**
+   * The mapping an inbound packet from `remote` to `external` would use, filter included, changing nothing: what an
+   * ICMP error quoting a datagram of that mapping is translated by (RFC 5508 §4.2: an error neither refreshes nor
+   * removes a mapping).
+   */
+  peekInbound(external: TransportAddress, remote: TransportAddress): NatMappingView | undefined {
+    const users = this.ports.usersOf(external);
+    const m = users.length === 1 ? users[0]! : users.find((u) => u.boundTo === remoteKey(this.config.mapping, remote));
+    return m && filterAdmits(m, this.config.filtering, remote) ? viewOf(m) : undefined;
+  }
+
+  /** The live mapping `internal` uses toward `remote`, changing nothing (an inside host's ICMP error, RFC 5508 §4.2). */
+  peekOutbound(internal: TransportAddress, remote: TransportAddress): NatMappingView | undefined {
+    const m = this.byKey.get(`${endpointKey(internal)}>${remoteKey(this.config.mapping, remote)}`);
+    return m ? viewOf(m) : undefined;
+  }
+
   /** Removes the mappings whose lifetime ended at or before `now`, in expiry order. */
   expire(now: Micros): ExpiredMapping[] {
     return this.sweep(now);

@@ -1,6 +1,6 @@
 /**
  * WebRTC call presets: browser-like peers that gather through STUN/TURN, exchange a JSEP offer and answer with
- * trickled candidates over a signaling server, run DTLS over the ICE-selected pair, key SRTP from the exporter and
+ * trickled candidates over a signaling server on the wire (a WebSocket over TCP through their NATs), run DTLS over the ICE-selected pair, key SRTP from the exporter and
  * send audio and video both ways; and an ICE-lite SFU forwarding media between two browsers.
  */
 import { SERVER_IP, sideNodes, TURN_USERS } from './ice-pair.ts';
@@ -13,21 +13,24 @@ const AV = { audio: true, video: { fps: 30 } };
 
 const turnServerApp = (): Json => ({ kind: 'turn-server', host: 'server', listen: SERVER, relay: `${SERVER_IP}:49152-49167`, realm: 'rtclab.example', users: TURN_USERS });
 
+/** The signaling service: a WebSocket server on port 80 of `host` (sim/apps/signaling-server.ts). */
+const signalingServerApp = (host: string, extra: Json = {}): Json => ({ kind: 'signaling-server', host, port: 80, path: '/signaling', ...extra });
+
 const browser = (host: 'alice' | 'bob', extra: Json = {}): Json => ({
   kind: 'webrtc-peer', host, peer: host === 'alice' ? 'bob' : 'alice', offerer: host === 'alice',
   stun: [SERVER], turn: [{ server: SERVER, username: host, password: TURN_USERS[host] }], media: AV, signalingDelay: '50ms',
   ...extra,
 });
 
-function p2p(name: string, title: string, description: string, a: Json, b: Json, o: { duration?: string; seed?: number; alice?: Json; bob?: Json; events?: Json[]; tcpTurn?: boolean; tlsTurn?: boolean } = {}): Json {
+function p2p(name: string, title: string, description: string, a: Json, b: Json, o: { duration?: string; seed?: number; alice?: Json; bob?: Json; events?: Json[]; signaling?: Json; serverLink?: Json; tcpTurn?: boolean; tlsTurn?: boolean } = {}): Json {
   return {
     name, title, description, seed: o.seed ?? 1, duration: o.duration ?? '10s',
     nodes: {
       internet: { kind: 'router' },
-      server: { kind: 'host', uplink: 'internet', addresses: [`${SERVER_IP}/24`], link: { delay: '10ms' } },
+      server: { kind: 'host', uplink: 'internet', addresses: [`${SERVER_IP}/24`], link: o.serverLink ?? { delay: '10ms' } },
       ...a, ...b,
     },
-    apps: [{ ...turnServerApp(), ...(o.tcpTurn ? { tcp: true } : {}), ...(o.tlsTurn ? { tlsPort: 443 } : {}) }, browser('alice', o.alice), browser('bob', o.bob)],
+    apps: [{ ...turnServerApp(), ...(o.tcpTurn ? { tcp: true } : {}), ...(o.tlsTurn ? { tlsPort: 443 } : {}) }, signalingServerApp('server', o.signaling), browser('alice', o.alice), browser('bob', o.bob)],
     ...(o.events ? { events: o.events } : {}),
   };
 }
@@ -116,11 +119,37 @@ export function callPresets(): PresetInfo[] {
       },
       apps: [
         turnServerApp(),
+        // mediasoup's protoo WebSocket server runs beside its SFU: the SFU is a party in process, the browsers connect
+        signalingServerApp('sfu'),
         { kind: 'sfu', host: 'sfu', ip: '198.51.100.30', ports: '40000-40099', signalingDelay: '20ms' },
         { kind: 'sfu-client', host: 'alice', sfu: 'sfu', stun: [SERVER], media: AV, signalingDelay: '40ms' },
         { kind: 'sfu-client', host: 'bob', sfu: 'sfu', stun: [SERVER], media: AV, signalingDelay: '60ms', startAt: '500ms' },
       ],
     }),
+  );
+  add(
+    'call-signaling-http',
+    'Signaling over HTTP long polls',
+    "The call-p2p call, but its signaling server speaks plain HTTP, as Janus's REST API does: each browser POSTs every message on one TCP connection and holds a GET open on another (HTTP/1.1 sends one request at a time per connection); the server answers a held GET as soon as a message for that browser arrives, or with 204 after 30 s.",
+    (n, t, d) => p2p(n, t, d, sideNodes('alice', 'port-restricted-cone'), sideNodes('bob', 'port-restricted-cone'), { signaling: { scheme: 'http' } }),
+  );
+  add(
+    'call-signaling-wss',
+    'Signaling over a secure WebSocket on 443',
+    "The call-p2p call with its signaling server on wss://…:443: each browser's TCP connection carries a TLS 1.3 handshake (SNI signaling.example, ALPN http/1.1, the server's self-signed ECDSA certificate), then the WebSocket upgrade and the JSEP messages as TLS application data. The key log is in the capture: `rtclab dissect --keylog` and Wireshark decrypt them.",
+    (n, t, d) => p2p(n, t, d, sideNodes('alice', 'port-restricted-cone'), sideNodes('bob', 'port-restricted-cone'), { signaling: { scheme: 'wss', port: 443 } }),
+  );
+  add(
+    'call-signaling-down',
+    'A signaling server that is not there yet',
+    'The signaling server only starts listening at 5 s. Until then every SYN to port 80 is answered with a RST: each browser notes the refused connection and retries after 1 s, 2 s, 4 s; the offer waits in Alice\'s queue, and the call starts only when the retry at 7 s gets through.',
+    (n, t, d) => p2p(n, t, d, sideNodes('alice', 'port-restricted-cone'), sideNodes('bob', 'port-restricted-cone'), { duration: '14s', signaling: { startAt: '5s' } }),
+  );
+  add(
+    'call-signaling-slow',
+    'A slow signaling server on a lossy link',
+    "The signaling server takes 400 ms over each message, and its link loses 10% of packets: TCP retransmits the lost WebSocket frames (the RTO, fast retransmits), every offer, answer and candidate arrives late but in order, and ICE and DTLS start correspondingly later than in call-p2p.",
+    (n, t, d) => p2p(n, t, d, sideNodes('alice', 'port-restricted-cone'), sideNodes('bob', 'port-restricted-cone'), { duration: '14s', seed: 2, signaling: { processingDelay: '400ms' }, serverLink: { delay: '10ms', loss: 0.1 } }),
   );
   return out;
 }

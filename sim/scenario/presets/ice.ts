@@ -76,5 +76,11 @@ export function icePresets(): PresetInfo[] {
       { ...meta(n, t, d), duration: '10s' },
     ),
   );
+  add('ice-stun-port-unreachable', 'A STUN server port nobody serves: ICMP ends the wait', "Alice was given the STUN server's address with the wrong port (3479). The server's host answers her Binding request with ICMP Port Unreachable, her NAT translates it back to her by the mapping the request made (RFC 5508), and her agent ends the transaction at once instead of retransmitting for 39.5 s (RFC 8445 §7.2.5.2.2): gathering finishes in one round trip, without a server-reflexive candidate, and the call still connects on the peer-reflexive candidate the checks reveal.", (n, t, d) =>
+    icePairScenario(sideNodes('alice', 'port-restricted-cone'), sideNodes('bob', 'open'), {
+      ...meta(n, t, d), turn: false, duration: '5s',
+      alice: { stun: ['198.51.100.10:3479'] },
+    }),
+  );
   return out;
 }

@@ -3,6 +3,8 @@ import { mediaPresets } from './media.ts';
 import { icePresets } from './ice.ts';
 import { stunTurnPresets } from './stun-turn.ts';
 import { callPresets } from './calls.ts';
+import { tlsPresets } from './tls.ts';
+import { failurePresets } from './failures.ts';
 
 /** A built-in scenario: its name (what `rtclab run` takes), a title and a description for people. */
 export interface PresetInfo {
@@ -17,7 +19,7 @@ let cache: PresetInfo[] | undefined;
 
 export function listPresets(): readonly PresetInfo[] {
   // every build is a deep copy: presets share constant pieces, and callers may edit what they get
-  cache ??= [...networkPresets(), ...stunTurnPresets(), ...icePresets(), ...mediaPresets(), ...callPresets()].map((p) => ({ ...p, build: () => structuredClone(p.build()) }));
+  cache ??= [...networkPresets(), ...stunTurnPresets(), ...icePresets(), ...mediaPresets(), ...callPresets(), ...tlsPresets(), ...failurePresets()].map((p) => ({ ...p, build: () => structuredClone(p.build()) }));
   return cache;
 }
 

@@ -87,25 +87,41 @@ function findHeaderEnd(bytes: Uint8Array, limit: number): number {
   return -1;
 }
 
-export function decodeHttpMessage(bytes: Uint8Array, opts: HttpDecodeOptions = {}): HttpDecoded {
+export interface HttpHead {
+  readonly start: HttpRequestLine | HttpStatusLine;
+  readonly headers: readonly HttpHeader[];
+  readonly framing: HttpFraming;
+  /** Bytes of start line and header section, up to and including the empty line. */
+  readonly headerLength: number;
+  /** The Content-Length when the framing is 'content-length'. */
+  readonly contentLength?: number;
+}
+
+export interface HttpHeadDecoded extends Decoded<HttpHead | undefined> {
+  readonly status: HttpStatus;
+}
+
+/**
+ * The start line and header section alone, and how the body is framed (RFC 9112 §6.3): what a stream reader needs
+ * before it reads the body at its own pace (sim/http). `decodeHttpMessage` is this plus the body.
+ */
+export function decodeHttpHead(bytes: Uint8Array, opts: HttpDecodeOptions = {}): HttpHeadDecoded {
   const base = opts.base ?? 0;
   const limit = opts.maxHeaderBytes ?? 65536;
   const fields: Field[] = [];
   const problems: Problem[] = [];
-  const incomplete = (needed = 0): HttpDecoded => ({ status: 'incomplete', value: undefined, fields, problems, length: needed });
-  const invalid = (message: string, offset = 0, length = Math.min(bytes.length, 64)): HttpDecoded => ({
+  const invalid = (message: string, offset = 0, length = Math.min(bytes.length, 64)): HttpHeadDecoded => ({
     status: 'invalid',
     value: undefined,
     fields,
     problems: [...problems, { offset: base + offset, length, message }],
-    length: bytes.length,
   });
   const headerEnd = findHeaderEnd(bytes, limit + 4);
   if (headerEnd < 0) {
     if (bytes.length > limit) return invalid(`no end of the header section in the first ${limit} bytes (RFC 9112 §2.1)`);
     const firstLine = bytes.indexOf(0x0a);
     if (firstLine >= 0 && !looksLikeHttp(bytes)) return invalid('not an HTTP/1.1 start line (RFC 9112 §3, §4)', 0, firstLine);
-    return incomplete();
+    return { status: 'incomplete', value: undefined, fields, problems };
   }
   const lines: { text: string; offset: number; length: number }[] = [];
   for (let at = 0; at < headerEnd - 2; ) {
@@ -150,6 +166,27 @@ export function decodeHttpMessage(bytes: Uint8Array, opts: HttpDecodeOptions = {
     if (!/^\d+$/.test(cl)) return invalid(`Content-Length ${JSON.stringify(cl)} is not a number (RFC 9110 §8.6)`, 0, headerEnd);
     framing = 'content-length';
   } else framing = start.kind === 'request' ? 'none' : 'until-close';
+  const head: HttpHead = { start, headers, framing, headerLength: headerEnd, ...(framing === 'content-length' ? { contentLength: Number(cl) } : {}) };
+  return { status: 'complete', value: head, fields, problems };
+}
+
+export function decodeHttpMessage(bytes: Uint8Array, opts: HttpDecodeOptions = {}): HttpDecoded {
+  const base = opts.base ?? 0;
+  const h = decodeHttpHead(bytes, opts);
+  const fields = [...h.fields];
+  const problems = [...h.problems];
+  if (h.status === 'invalid') return { status: 'invalid', value: undefined, fields, problems, length: bytes.length };
+  if (!h.value) return { status: 'incomplete', value: undefined, fields, problems, length: 0 };
+  const incomplete = (needed = 0): HttpDecoded => ({ status: 'incomplete', value: undefined, fields, problems, length: needed });
+  const invalid = (message: string, offset = 0, length = Math.min(bytes.length, 64)): HttpDecoded => ({
+    status: 'invalid',
+    value: undefined,
+    fields,
+    problems: [...problems, { offset: base + offset, length, message }],
+    length: bytes.length,
+  });
+  const { start, headers, framing, headerLength: headerEnd } = h.value;
+  const cl = h.value.contentLength;
   const rest = bytes.subarray(headerEnd);
   let body: Uint8Array;
   let length: number;
@@ -157,7 +194,7 @@ export function decodeHttpMessage(bytes: Uint8Array, opts: HttpDecodeOptions = {
     body = new Uint8Array(0);
     length = headerEnd;
   } else if (framing === 'content-length') {
-    const n = Number(cl);
+    const n = cl ?? 0;
     if (rest.length < n) return incomplete(headerEnd + n);
     body = rest.subarray(0, n);
     length = headerEnd + n;

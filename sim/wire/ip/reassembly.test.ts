@@ -9,7 +9,7 @@ import { IpReassembler } from './reassembly.ts';
 import { encodeUdpDatagram } from './udp-datagram.ts';
 
 const body = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 31 + 7) & 0xff);
-const big4 = encodeUdpDatagram({ src: '10.0.0.1', dst: '10.0.0.2', srcPort: 1000, dstPort: 2000, payload: body(4000), identification: 77 });
+const big4 = encodeUdpDatagram({ src: '10.0.0.1', dst: '10.0.0.2', srcPort: 1000, dstPort: 2000, payload: body(4000), identification: 77, dontFragment: false });
 const big6 = encodeUdpDatagram({ src: 'fd00::1', dst: 'fd00::2', srcPort: 1000, dstPort: 2000, payload: body(4000) });
 const frags = (d: Uint8Array, mtu = 1280): Uint8Array[] => {
   const f = d[0]! >> 4 === 4 ? fragmentIPv4(d, mtu) : fragmentIPv6(d, mtu, 0xabcdef01);
@@ -61,7 +61,7 @@ describe('IP reassembly', () => {
   });
 
   it('a plain datagram passes through as whole', () => {
-    const small = encodeUdpDatagram({ src: '10.0.0.1', dst: '10.0.0.2', srcPort: 1, dstPort: 2, payload: body(10) });
+    const small = encodeUdpDatagram({ src: '10.0.0.1', dst: '10.0.0.2', srcPort: 1, dstPort: 2, payload: body(10), dontFragment: false });
     expect(new IpReassembler().push(0, small)).toMatchObject({ kind: 'whole', datagram: small });
   });
 

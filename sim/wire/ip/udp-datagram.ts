@@ -25,6 +25,11 @@ export interface UdpDatagramSpec {
   readonly tos?: number;
   /** IPv6 flow label. */
   readonly flowLabel?: number;
+  /**
+   * IPv4 Don't Fragment (RFC 791 §3.1). Set by default, as Linux sets it on UDP sockets doing path-MTU discovery
+   * (IP_PMTUDISC_WANT, the default) and as every kept capture from Chromium, coturn and openssl shows.
+   */
+  readonly dontFragment?: boolean;
 }
 
 export interface UdpDatagramView {
@@ -63,7 +68,7 @@ export function encodeUdpDatagram(spec: UdpDatagramSpec): Uint8Array {
     const id = spec.identification ?? 0;
     out[4] = (id >> 8) & 0xff;
     out[5] = id & 0xff;
-    out[6] = 0; // flags and fragment offset: not fragmented
+    out[6] = spec.dontFragment === false ? 0 : 0x40; // flags (DF) and fragment offset: not fragmented
     out[7] = 0;
     out[8] = ttl;
     out[9] = IPPROTO_UDP;

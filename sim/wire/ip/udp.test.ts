@@ -136,13 +136,13 @@ describe('the fast path (udp-datagram.ts) agrees with the decoders', () => {
       const ip = l.ip.value!;
       const peek = peekUdpDatagram(bytes);
       expect(peek).toEqual({ family: ip.family, src: ip.src, dst: ip.dst, srcPort: l.udp!.value!.srcPort, dstPort: l.udp!.value!.dstPort, ttl: ip.ttl, udpOffset: ip.payloadOffset, payloadOffset: l.payloadOffset, payloadLength: l.payload!.length });
-      if (ip.ipv4) expect(ip.ipv4).toMatchObject({ identification: 0x1234, dscp: 0xb8 >> 2, headerChecksumOk: true });
+      if (ip.ipv4) expect(ip.ipv4).toMatchObject({ identification: 0x1234, dscp: 0xb8 >> 2, headerChecksumOk: true, dontFragment: true });
       if (ip.ipv6) expect(ip.ipv6).toMatchObject({ trafficClass: 0xb8, flowLabel: 0x12345 });
       // the slow encoders build the same bytes
       const pseudo = ip.pseudo!;
       const udp = encodeUdp({ srcPort: spec.srcPort, dstPort: spec.dstPort }, payload, pseudo);
       const again = ip.family === 4
-        ? encodeIPv4({ src: spec.src, dst: spec.dst, protocol: 17, identification: 0x1234, dscp: 0xb8 >> 2 }, udp)
+        ? encodeIPv4({ src: spec.src, dst: spec.dst, protocol: 17, identification: 0x1234, dscp: 0xb8 >> 2, dontFragment: true }, udp)
         : encodeIPv6({ src: spec.src, dst: spec.dst, nextHeader: 17, trafficClass: 0xb8, flowLabel: 0x12345 }, udp);
       expect(again).toEqual(bytes);
     });

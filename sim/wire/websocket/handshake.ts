@@ -8,3 +8,16 @@ export const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 export function websocketAccept(key: string): string {
   return toBase64(sha1(utf8Encode(key.trim() + WEBSOCKET_GUID)));
 }
+
+/** A Sec-WebSocket-Key is 16 random bytes in base64, 24 characters (RFC 6455 §4.1 step 7, §4.2.1 step 5). */
+export function isWebSocketKey(key: string): boolean {
+  return /^[A-Za-z0-9+/]{22}==$/.test(key.trim());
+}
+
+/** Sec-WebSocket-Protocol values: a comma-separated list of tokens (RFC 6455 §4.1, §11.3.4). */
+export function subprotocols(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
+}

@@ -1,0 +1,27 @@
+import { captureFindings } from './rules/capture.ts';
+import { consentFindings } from './rules/consent.ts';
+import { dtlsFindings } from './rules/dtls.ts';
+import { gatheringFindings } from './rules/gathering.ts';
+import { captureIceFailures, iceFailures } from './rules/ice-pairs.ts';
+import { mediaFindings } from './rules/media.ts';
+import { selectedPairFindings } from './rules/selected-pair.ts';
+import { signalingFindings } from './rules/signaling.ts';
+import { TraceIndex } from './trace-index.ts';
+import type { Diagnosis, DiagnosisInput, Finding } from './types.ts';
+
+/** The rules, in the order their findings read best: what stopped the call before what it cost. */
+const RULES: readonly ((x: TraceIndex) => Finding[])[] = [signalingFindings, gatheringFindings, iceFailures, captureIceFailures, consentFindings, selectedPairFindings, dtlsFindings, captureFindings, mediaFindings];
+
+/**
+ * "Why did it fail?": every rule over one index of the trace. Failures come first, then degradations, each in the
+ * order of time; a trace of a call that worked has no finding.
+ */
+export function diagnose(input: DiagnosisInput): Diagnosis {
+  const x = new TraceIndex(input);
+  const findings = RULES.flatMap((rule) => rule(x));
+  const order = (f: Finding): number => (f.severity === 'failure' ? 0 : 1);
+  findings.sort((a, b) => order(a) - order(b) || a.t - b.t);
+  return { findings };
+}
+
+export type { Diagnosis, DiagnosisInput, Evidence, Finding, Severity } from './types.ts';

@@ -1,0 +1,101 @@
+// The diagnosis over every preset and every kept capture: each failing preset is diagnosed with its cause (and the
+// evidence points at real hops and notes), and a run or capture of a call that worked has no failure finding.
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseScenario } from '../scenario/parse.ts';
+import { listPresets } from '../scenario/presets/index.ts';
+import { matrixScenario, type MatrixSide } from '../scenario/presets/ice-pair.ts';
+import { runScenario } from '../scenario/run.ts';
+import { diagnoseCapture } from './diagnose-capture.ts';
+import { readCapture } from '../wire/pcap/capture-reader.ts';
+import { CAPTURES_DIR } from '../../test/captures.ts';
+import { diagnose, type Diagnosis } from './diagnose.ts';
+import type { Trace } from '../core/trace.ts';
+
+/** Presets that fail or degrade on purpose, and the causes (with their subject) the diagnosis must name. */
+const EXPECTED: Readonly<Record<string, readonly string[]>> = {
+  'dtls-mitm-fingerprint-mismatch': ['failure dtls.fingerprint-mismatch alice'],
+  'fail-turn-wrong-password': ['failure turn.auth alice', 'failure turn.auth bob', 'failure ice.nat-mapping alice', 'failure ice.nat-mapping bob'],
+  'fail-udp-blocked-no-tcp-turn': ['failure stun.udp-blocked alice', 'failure turn.udp-blocked alice', 'failure ice.firewall alice', 'failure ice.firewall bob'],
+  'fail-symmetric-no-turn': ['failure ice.nat-mapping alice', 'failure ice.nat-mapping bob'],
+  'fail-dtls-both-active': ['failure dtls.both-client alice and bob'],
+  'fail-dtls-both-passive': ['failure dtls.both-server alice and bob'],
+  'ice-consent-restart': ['degradation ice.consent-lost alice', 'degradation ice.consent-lost bob'],
+  'dtls-lossy-retransmit': ['degradation media.loss alice', 'degradation media.loss bob'],
+  'call-lossy': ['degradation ice.relay-selected alice', 'degradation ice.relay-selected bob', 'degradation media.loss alice', 'degradation media.loss bob'],
+};
+
+function causes(d: Diagnosis): string[] {
+  return d.findings.map((f) => `${f.severity} ${f.cause} ${f.subject}`).sort();
+}
+
+function evidenceIsReal(d: Diagnosis, trace: Pick<Trace, 'hops' | 'notes'>, hops: number): void {
+  for (const f of d.findings) {
+    expect(f.evidence.hops.length + f.evidence.notes.length, `${f.cause} rests on something`).toBeGreaterThan(0);
+    for (const e of [f.evidence, ...f.details.map((x) => x.evidence)]) {
+      for (const h of e.hops) expect(h).toBeLessThan(hops);
+      for (const n of e.notes) expect(trace.notes[n]).toBeDefined();
+    }
+  }
+}
+
+describe('diagnosis of every preset', () => {
+  for (const p of listPresets()) {
+    it(`${p.name}: ${EXPECTED[p.name] ? 'names its causes' : 'finds no failure'}`, () => {
+      const r = runScenario(parseScenario(p.build()));
+      const d = diagnose(r.trace);
+      evidenceIsReal(d, r.trace, r.trace.hops.length);
+      const want = EXPECTED[p.name];
+      if (want) expect(causes(d)).toEqual([...want].sort());
+      else expect(d.findings.filter((f) => f.severity === 'failure').map((f) => f.text)).toEqual([]);
+    }, 600_000);
+  }
+});
+
+/** Matrix cells (sim/matrix) whose causes no preset shows alone. */
+const CELLS: readonly { a: MatrixSide; b: MatrixSide; turn: boolean; alicePassword?: string; want: readonly string[] }[] = [
+  // natB's port-dependent filtering drops alice's checks to bob's srflx port; natB's symmetric mapping dooms bob's
+  { a: 'port-restricted-cone', b: 'symmetric', turn: false, want: ['failure ice.nat-filtering alice', 'failure ice.nat-mapping bob'] },
+  // bob's relay still connects them: alice's wrong TURN password only costs her own relay
+  { a: 'symmetric', b: 'symmetric', turn: true, alicePassword: 'wrong', want: ['degradation turn.auth alice'] },
+];
+
+describe('diagnosis of matrix cells', () => {
+  for (const c of CELLS) {
+    it(`alice ${c.a}, bob ${c.b}, ${c.turn ? 'TURN' : 'no TURN'}${c.alicePassword ? ', wrong TURN password for alice' : ''}: ${c.want.join(', ')}`, () => {
+      const raw = matrixScenario(c.a, c.b, { turn: c.turn, ...(c.alicePassword ? { alice: { turn: [{ server: '198.51.100.10:3478', username: 'alice', password: c.alicePassword }] } } : {}) });
+      const r = runScenario(parseScenario(raw));
+      const d = diagnose(r.trace);
+      evidenceIsReal(d, r.trace, r.trace.hops.length);
+      expect(causes(d)).toEqual([...c.want].sort());
+      // the fix of the filtering finding names the NAT whose behaviour would have let the checks in
+      for (const f of d.findings) expect(f.fix).not.toBe('');
+    }, 600_000);
+  }
+});
+
+/** Kept captures of calls that failed on purpose, and the causes their diagnosis must name. */
+const FAILED_CAPTURES: Readonly<Record<string, readonly string[]>> = {
+  // Chromium got our answer with a wrong a=fingerprint: as DTLS server it refuses our certificate (packet 21)
+  'chromium-fingerprint-mismatch/chromium-fingerprint-mismatch.pcapng': ['failure dtls.certificate-rejected 192.0.2.2:50549'],
+  // Chromium given coturn with a wrong password: each interface's authenticated Allocate refused with 401 again
+  'chromium-turn-wrong-password/chromium-turn-wrong-password.pcapng': ['failure turn.auth 127.0.0.1:34258', 'failure turn.auth 192.0.2.2:36767'],
+};
+
+describe('diagnosis of every kept capture', () => {
+  for (const dir of readdirSync(CAPTURES_DIR, { withFileTypes: true })) {
+    if (!dir.isDirectory()) continue;
+    const files = readdirSync(CAPTURES_DIR + dir.name, { recursive: true, encoding: 'utf8' }).filter((f) => /\.pcapng?$/.test(f));
+    for (const f of files) {
+      const name = `${dir.name}/${f}`;
+      const want = FAILED_CAPTURES[name];
+      it(`${name}: ${want ? 'names its causes' : 'a call that worked, no failure'}`, () => {
+        const capture = readCapture(new Uint8Array(readFileSync(`${CAPTURES_DIR}${name}`)));
+        const { diagnosis: d, notes, packets } = diagnoseCapture(capture);
+        evidenceIsReal(d, { hops: [], notes }, packets);
+        if (want) expect(causes(d)).toEqual([...want].sort());
+        else expect(d.findings.filter((x) => x.severity === 'failure').map((x) => x.text)).toEqual([]);
+      }, 600_000);
+    }
+  }
+});

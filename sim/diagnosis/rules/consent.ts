@@ -1,0 +1,39 @@
+import { agents } from '../agents.ts';
+import { describeDrop, dropGroups, transactionFate } from '../drops.ts';
+import { evidence, mergeEvidence, seconds, type TraceIndex } from '../trace-index.ts';
+import type { Finding } from '../types.ts';
+
+/**
+ * Consent lost (RFC 7675 §5.1): the selected pair's consent checks went unanswered for 30 s. Why they did (the
+ * drops of the checks sent since the last answer) and whether the agent got back (an ICE restart that connected).
+ */
+export function consentFindings(x: TraceIndex): Finding[] {
+  const out: Finding[] = [];
+  for (const a of agents(x)) {
+    for (const lost of x.from('ice.consent.lost', a.source)) {
+      const pair = lost.n.data.pair;
+      const gen = lost.n.data.generation;
+      const answered = x.from('ice.check.response', a.source).filter((r) => r.n.data.pair === pair && r.n.data.generation === gen && r.n.data.result === 'success' && r.n.t <= lost.n.t);
+      const since = answered.length ? answered[answered.length - 1]!.n.t : 0;
+      const unanswered = x.from('ice.check.sent', a.source).filter((c) => c.n.data.pair === pair && c.n.data.generation === gen && c.n.t > since && c.n.t <= lost.n.t);
+      const fate = transactionFate(x, unanswered.map((c) => c.n.data.transactionId));
+      const g = dropGroups(fate.drops)[0];
+      const disconnected = a.states.find((s) => s.n.data.generation === gen && s.n.data.state === 'disconnected' && s.n.t <= lost.n.t);
+      const back = a.states.find((s) => s.n.t > lost.n.t && (s.n.data.state === 'connected' || s.n.data.state === 'completed'));
+      const restart = x.from('ice.restart', a.source).find((r) => r.n.t >= lost.n.t);
+      const linkChange = x.of('link.changed').filter((l) => l.n.t <= lost.n.t && (!g || l.n.data.link === g.drop.where));
+      const why = g ? `its consent checks were dropped ${describeDrop(g.drop)}` : 'its consent checks went unanswered';
+      out.push({
+        cause: 'ice.consent-lost',
+        severity: back ? 'degradation' : 'failure',
+        subject: a.host,
+        t: lost.n.t,
+        text: `${a.host} lost consent on ${pair} at ${seconds(lost.n.t)}: no answer since ${seconds(since)} (RFC 7675 §5.1); ${why}${back ? `; it recovered at ${seconds(back.n.t)}${restart ? ' after an ICE restart' : ''}` : ''}`,
+        evidence: mergeEvidence(fate.evidence, evidence([], [lost.i, ...(disconnected ? [disconnected.i] : []), ...linkChange.map((l) => l.i), ...(restart ? [restart.i] : []), ...(back ? [back.i] : [])])),
+        fix: g?.drop.kind === 'link-down' ? `keep link ${g.drop.where} up, and restart ICE when consent is lost` : restart ? 'keep a path between the peers (the restart worked around it)' : `restart ICE when consent is lost (RFC 8445 §9), or keep a path between the peers`,
+        details: [],
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,18 @@
+/** The ICMP type/code pairs the simulated network sends and acts on (RFC 792, RFC 1191, RFC 4443). */
+export const ICMP_TYPES = {
+  v4: {
+    echoReply: { type: 0, code: 0 },
+    portUnreachable: { type: 3, code: 3 },
+    /** RFC 1191 §4: Fragmentation Needed and DF set, with the next-hop MTU. */
+    fragNeeded: { type: 3, code: 4 },
+    echoRequest: { type: 8, code: 0 },
+    timeExceeded: { type: 11, code: 0 },
+  },
+  v6: {
+    portUnreachable: { type: 1, code: 4 },
+    packetTooBig: { type: 2, code: 0 },
+    timeExceeded: { type: 3, code: 0 },
+    echoRequest: { type: 128, code: 0 },
+    echoReply: { type: 129, code: 0 },
+  },
+} as const;

@@ -1,0 +1,106 @@
+import type { TransportAddress } from '../../core/endpoint.ts';
+import type { Micros } from '../../core/time.ts';
+import type { IpFamily } from '../../wire/ip/address.ts';
+import { adjustedTransportChecksum, rewriteIpAndPorts } from '../../wire/ip/rewrite.ts';
+import { icmpChecksum, IPPROTO_ICMPV6 } from '../../wire/icmp/icmp.ts';
+import { icmpErrorName, readIcmp } from '../icmp/receive.ts';
+import type { NatNoteFacts } from './mapping.ts';
+import type { NatTable } from './table.ts';
+
+/** The tables an ICMP message is translated with: UDP's and TCP's for errors, the ICMP query table for echoes. */
+export interface NatTables {
+  readonly udp: NatTable;
+  readonly tcp: NatTable;
+  /** RFC 5508 §3: ICMP queries mapped by identifier, which plays the port's part. */
+  readonly icmp: NatTable;
+}
+
+export type IcmpNatDecision =
+  | { readonly action: 'forward'; readonly bytes: Uint8Array; readonly dst: string; readonly note?: NatNoteFacts; readonly created?: boolean; readonly direction: 'in' | 'out' }
+  | { readonly action: 'drop'; readonly reason: string; readonly note?: NatNoteFacts };
+
+const fmt = (a: TransportAddress): string => (a.ip.includes(':') ? `[${a.ip}]:${a.port}` : `${a.ip}:${a.port}`);
+
+/**
+ * What a NAT does with an ICMP message (RFC 5508): an error is translated by the mapping of the datagram it quotes —
+ * from outside, the outer destination and the quoted source go back to the inside host; from inside, the outer
+ * source and the quoted destination become the mapping's external address — with the quoted IPv4 header checksum,
+ * the quoted transport checksum (when quoted) and the ICMP checksum fixed; an error matching no mapping is dropped
+ * (§4.2). Echo requests from inside get a query mapping of their identifier; replies come back through it (§3).
+ */
+export function translateIcmp(t: NatTables, now: Micros, fromOutside: boolean, bytes: Uint8Array): IcmpNatDecision {
+  const m = readIcmp(bytes);
+  if ('error' in m) return { action: 'drop', reason: `cannot translate ICMP: ${m.error}` };
+  const family = m.family;
+  if (m.type === 'error') {
+    const q = m.quoted;
+    const table = q.protocol === 17 ? t.udp : q.protocol === 6 ? t.tcp : undefined;
+    const name = `ICMP ${icmpErrorName(m.message)}`;
+    if (!table) return { action: 'drop', reason: `${name} quotes protocol ${q.protocol}, which this NAT does not translate` };
+    if (fromOutside) {
+      const external = { ip: q.src, port: q.srcPort };
+      const remote = { ip: q.dst, port: q.dstPort };
+      if (!table.isExternalAddress(m.dst)) return { action: 'drop', reason: `${name} not addressed to one of the NAT's external addresses (${m.dst})` };
+      const mapping = table.peekInbound(external, remote);
+      if (!mapping) return { action: 'drop', reason: `${name} about ${fmt(external)} → ${fmt(remote)}: no mapping matches the datagram it quotes (RFC 5508 §4.2)` };
+      const out = rewriteError(bytes, family, m.at, q.ipAt, q.transportAt, q.protocol, { dst: mapping.internal.ip }, { src: mapping.internal.ip, srcPort: mapping.internal.port });
+      return { action: 'forward', bytes: out, dst: mapping.internal.ip, direction: 'in' };
+    }
+    const internal = { ip: q.dst, port: q.dstPort };
+    const remote = { ip: q.src, port: q.srcPort };
+    const mapping = table.peekOutbound(internal, remote);
+    if (!mapping) return { action: 'drop', reason: `${name} from inside about ${fmt(remote)} → ${fmt(internal)}: no mapping matches the datagram it quotes (RFC 5508 §4.2)` };
+    const out = rewriteError(bytes, family, m.at, q.ipAt, q.transportAt, q.protocol, { src: mapping.external.ip }, { dst: mapping.external.ip, dstPort: mapping.external.port });
+    return { action: 'forward', bytes: out, dst: m.dst, direction: 'out' };
+  }
+  if (m.type === 'other') return { action: 'drop', reason: `ICMP ${m.message.typeName}: not translated by this NAT` };
+  const id = m.message.identifier ?? 0;
+  if (fromOutside) {
+    if (m.type !== 'echo-reply') return { action: 'drop', reason: 'ICMP Echo Request from outside: no service behind the NAT answers it' };
+    const d = t.icmp.inbound(now, { ip: m.dst, port: id }, { ip: m.src, port: 0 });
+    if (d.action === 'drop') return { action: 'drop', reason: `ICMP Echo Reply: ${d.text}`, note: d.note };
+    const out = rewriteQuery(bytes, family, m.at, { dst: d.internal.ip }, d.internal.port);
+    return { action: 'forward', bytes: out, dst: d.internal.ip, direction: 'in' };
+  }
+  if (m.type !== 'echo-request') return { action: 'drop', reason: 'ICMP Echo Reply from inside: not translated (nothing outside asked)' };
+  const d = t.icmp.outbound(now, { ip: m.src, port: id }, { ip: m.dst, port: 0 });
+  if (d.action === 'drop') return { action: 'drop', reason: `ICMP Echo Request: ${d.text}`, note: d.note };
+  const out = rewriteQuery(bytes, family, m.at, { src: d.external.ip }, d.external.port);
+  return { action: 'forward', bytes: out, dst: m.dst, direction: 'out', ...(d.event === 'created' ? { note: d.note, created: true } : {}) };
+}
+
+/** Outer addresses and TTL, then the quoted datagram's address and port, its checksums, and the ICMP checksum. */
+function rewriteError(bytes: Uint8Array, family: IpFamily, at: number, ipAt: number, transportAt: number, protocol: number, outer: { src?: string; dst?: string }, inner: { src?: string; srcPort?: number; dst?: string; dstPort?: number }): Uint8Array {
+  const out = rewriteIpAndPorts(bytes, family, at, { ...outer, ttlDecrement: 1 });
+  const before = out.subarray(ipAt).slice();
+  const t = transportAt - ipAt;
+  const after = rewriteIpAndPorts(before, family, t, inner);
+  // the quoted transport checksum, when the quote reaches it (UDP's at 6, TCP's at 16); UDP's 0 means none (RFC 768)
+  const at16 = protocol === 17 ? t + 6 : t + 16;
+  if (after.length >= at16 + 2 && !(protocol === 17 && after[at16] === 0 && after[at16 + 1] === 0)) {
+    const c = adjustedTransportChecksum(before, after, family, t, at16);
+    after[at16] = c >> 8;
+    after[at16 + 1] = c & 0xff;
+  }
+  out.set(after, ipAt);
+  return withIcmpChecksum(out, family, at);
+}
+
+function rewriteQuery(bytes: Uint8Array, family: IpFamily, at: number, outer: { src?: string; dst?: string }, identifier: number): Uint8Array {
+  const out = rewriteIpAndPorts(bytes, family, at, { ...outer, ttlDecrement: 1 });
+  out[at + 4] = identifier >> 8;
+  out[at + 5] = identifier & 0xff;
+  return withIcmpChecksum(out, family, at);
+}
+
+function withIcmpChecksum(out: Uint8Array, family: IpFamily, at: number): Uint8Array {
+  const end = family === 4 ? (out[2]! << 8) | out[3]! : 40 + ((out[4]! << 8) | out[5]!);
+  const msg = out.subarray(at, Math.min(out.length, end));
+  msg[2] = 0;
+  msg[3] = 0;
+  const pseudo = family === 6 ? { family: 6 as const, src: out.subarray(8, 24), dst: out.subarray(24, 40), protocol: IPPROTO_ICMPV6 } : undefined;
+  const c = icmpChecksum(msg, family, pseudo);
+  msg[2] = c >> 8;
+  msg[3] = c & 0xff;
+  return out;
+}
