@@ -21,8 +21,11 @@ export interface Coturn {
   stop(): Promise<void>;
 }
 
-/** Starts `turnserver` with a temp config: long-term credentials, a realm, loopback peers allowed, UDP only. */
-export async function startCoturn(user: string, password: string, realm: string): Promise<Coturn> {
+/**
+ * Starts `turnserver` with a temp config: long-term credentials, a realm, loopback peers allowed, UDP only — or,
+ * with `tcp`, also TURN over TCP on the same port (RFC 8656 §3.1; relays still UDP).
+ */
+export async function startCoturn(user: string, password: string, realm: string, options: { tcp?: boolean } = {}): Promise<Coturn> {
   const dir = mkdtempSync(join(tmpdir(), 'rtclab-coturn-'));
   const port = await freeUdpPort();
   const minPort = 40000 + Math.floor(Math.random() * 20000);
@@ -41,7 +44,7 @@ export async function startCoturn(user: string, password: string, realm: string)
       'no-cli',
       'no-tls',
       'no-dtls',
-      'no-tcp',
+      ...(options.tcp ? [] : ['no-tcp']),
       'no-tcp-relay',
       `min-port=${minPort}`,
       `max-port=${minPort + 40}`,

@@ -8,16 +8,23 @@ Usage:
       --no-turn   no TURN server: cells that need a relay fail
       --seed N    the random seed of every run (default 1)
       --json      print the cells as JSON
-Rows are alice's side (controlling), columns bob's; a cell is alice's selected pair "<local>/<remote>" or "failed".
+Rows are alice's side (controlling), columns bob's; a cell is alice's selected pair "<local>/<remote>" and how her
+side carries it (udp; turn/udp, turn/tcp, turn/tls for a relay reached over that transport), or "failed".
+With a TURN server, each agent is given it as browsers are: turn:…?transport=udp, ?transport=tcp, turns:…:443.
+Sides: the classic NATs; udp-blocked (a firewall dropping all UDP); web-only (TCP out to ports 80 and 443 only).
 `;
 
 function table(cells: readonly MatrixCell[]): string {
   const w = Math.max(...MATRIX_SIDES.map((s) => s.length)) + 2;
-  const cw = Math.max(14, ...cells.map((c) => c.outcome.length + 2));
+  const cellText = (c: MatrixCell): string => (c.transport ? `${c.outcome} ${c.transport}` : c.outcome);
+  const cw = Math.max(14, ...cells.map((c) => cellText(c).length + 2));
   const short: Record<string, string> = { 'restricted-cone': 'restricted', 'port-restricted-cone': 'port-restr.' };
   const lines = [`${'alice \\ bob'.padEnd(w)}${MATRIX_SIDES.map((s) => (short[s] ?? s).padEnd(cw)).join('')}`];
   for (const a of MATRIX_SIDES) {
-    const row = MATRIX_SIDES.map((b) => (cells.find((c) => c.alice === a && c.bob === b)?.outcome ?? '?').padEnd(cw));
+    const row = MATRIX_SIDES.map((b) => {
+      const c = cells.find((x) => x.alice === a && x.bob === b);
+      return (c ? cellText(c) : '?').padEnd(cw);
+    });
     lines.push(`${a.padEnd(w)}${row.join('')}`);
   }
   return `${lines.join('\n')}\n`;

@@ -3,13 +3,13 @@ import { SignalOutbox } from '../core/signal-outbox.ts';
 import type { Micros } from '../core/time.ts';
 import { MS } from '../core/time.ts';
 import { IceAgent, type IceRole, type TurnServerConfig } from '../ice/agent.ts';
-import { EndpointDriver } from '../net/endpoint-driver.ts';
 import { iceSignal, type SignalingMessage } from '../signaling/message.ts';
 import { join, ScenarioError } from '../schema/check.ts';
 import { bool, duration, hostName, oneOf, optional, required, withDefault } from '../schema/fields.ts';
 import { defineApp, HOST_FIELD, kindField, type Obj } from './app-kind.ts';
 import { PORT_FIELD, STUN_FIELD, TURN_FIELD } from './peer-common.ts';
 import { ICE_SECTION } from './sections.ts';
+import { peerDriver } from './stream-links.ts';
 
 /**
  * The scenario app "ice-agent": a peer's ICE agent (sim/ice) signaling with another agent through a relay of the
@@ -101,7 +101,7 @@ export const iceAgentApp = defineApp({
       ...(spec.nominationDelay !== undefined ? { nominationDelay: spec.nominationDelay } : {}),
     });
     const endpoint = new IcePeerEndpoint(agent, spec);
-    const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
+    const driver = peerDriver(world, host, endpoint, ctx.source, spec.turn);
     for (const ip of host.addresses()) agent.addLocalAddress(driver.bind(ip, spec.port));
     // a private relay per direction with its peer, on the world's one signaling hub
     driver.joinSignaling(world.signaling, spec.host, { path: 'relay', delay: spec.signalingDelay });

@@ -5,6 +5,8 @@ import type { TurnServerConfig } from '../ice/agent.ts';
 import { WebRtcPeer, type WebRtcPeerOptions } from '../peer/webrtc-peer.ts';
 import { bool, custom, duration, integer, list, number, object, oneOf, optional, parseFields, required, text, transport, withDefault, type FieldType } from '../schema/fields.ts';
 import type { Obj, SummaryPart } from './app-kind.ts';
+import { join } from '../schema/check.ts';
+import { parseTurnUrl } from '../turn/url.ts';
 import { DATACHANNELS_SECTION, DTLS_SECTION, ICE_SECTION, MEDIA_SECTION, PEER_SECTION, SRTP_SECTION } from './sections.ts';
 import type { DataChannelAction } from '../sctp/datachannels.ts';
 import type { World } from './world.ts';
@@ -16,15 +18,38 @@ export type MediaSpec = { readonly audio: boolean; readonly video: false | { rea
 /** `stun`: STUN servers (ice-agent, webrtc-peer, sfu-client). */
 export const STUN_FIELD = withDefault('stun', list(transport), [], '`[]`', 'STUN servers for server-reflexive candidates.', ['198.51.100.10:3478']);
 
-const TURN_SERVER = object([
-  required('server', transport, 'The TURN server (a `turn-server` app).', '198.51.100.10:3478'),
+const TURN_SERVER_FIELDS = [
+  optional('url', text, 'The server as a browser\'s `RTCIceServer.urls` names it (RFC 7065): `"turn:198.51.100.10:3478?transport=udp"`, `"…?transport=tcp"` or `"turns:198.51.100.10:443"` (TLS); an IP address, the port 3478 (turn:) or 5349 (turns:) when left out. Give `url` or `server`.', 'turn:198.51.100.10:3478?transport=tcp'),
+  optional('server', transport, 'The TURN server (a `turn-server` app), reached as `transport` says.', '198.51.100.10:3478'),
+  optional('transport', oneOf(['udp', 'tcp', 'tls'] as const), 'With `server`: how the agent reaches it (RFC 8656 §3.1); the relayed side is UDP either way.', 'tcp', '`"udp"`'),
   required('username', text, 'A user of its `users`.', 'alice'),
   required('password', text, 'Its password.', 'alice-secret'),
-]);
+] as const;
 
-/** `turn`: TURN servers for relayed candidates. */
-export const TURN_FIELD = withDefault('turn', list(TURN_SERVER), [], '`[]`', 'TURN servers for relayed candidates, each an object: `server` (address:port), `username` and `password` (text).', [
-  { server: '198.51.100.10:3478', username: 'alice', password: 'alice-secret' },
+/** One TURN server: `url` (browser style) or `server` with `transport`, and the credentials. */
+const TURN_SERVER: FieldType<TurnServerConfig> = {
+  text: 'object',
+  fields: TURN_SERVER_FIELDS,
+  parse(c, path, v, ctx) {
+    const o = c.object(path, v);
+    if (!o) return undefined;
+    const f = parseFields(c, path, o, TURN_SERVER_FIELDS, ctx);
+    if (!f) return undefined;
+    if ((f.url === undefined) === (f.server === undefined)) return c.fail(path, 'give either `url` ("turn:…", "turns:…") or `server` (address:port), not both and not neither');
+    if (f.url !== undefined) {
+      if (f.transport !== undefined) return c.fail(join(path, 'transport'), 'the `url` already says the transport (`?transport=tcp`, or `turns:` for TLS)');
+      const u = parseTurnUrl(f.url);
+      if ('error' in u) return c.fail(join(path, 'url'), u.error);
+      return { server: u.server, transport: u.transport, username: f.username, password: f.password };
+    }
+    return { server: f.server!, ...(f.transport && f.transport !== 'udp' ? { transport: f.transport } : {}), username: f.username, password: f.password };
+  },
+};
+
+/** `turn`: TURN servers for relayed candidates, gathered from in the browser's order (UDP, TCP, then TLS). */
+export const TURN_FIELD = withDefault('turn', list(TURN_SERVER), [], '`[]`', 'TURN servers for relayed candidates, each an object: `url` (`"turn:…?transport=udp|tcp"`, `"turns:…"`) or `server` (address:port) with `transport` (`"udp"`, `"tcp"`, `"tls"`), and `username` and `password`. Gathered from in the browser\'s order: UDP, then TCP, then TLS.', [
+  { url: 'turn:198.51.100.10:3478?transport=udp', username: 'alice', password: 'alice-secret' },
+  { url: 'turn:198.51.100.10:3478?transport=tcp', username: 'alice', password: 'alice-secret' },
 ]);
 
 const VIDEO_FIELDS = [

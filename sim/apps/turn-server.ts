@@ -1,15 +1,17 @@
-import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
+import type { Endpoint, EndpointOutput, Transport, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress } from '../core/endpoint.ts';
 import { bytesEqual } from '../core/encoding.ts';
 import type { Micros } from '../core/time.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
 import type { Host } from '../net/host.ts';
 import type { Network } from '../net/network.ts';
-import { cidr, custom, duration, integer, list, mapped, optional, record, required, text, transport, withDefault } from '../schema/fields.ts';
+import { bool, cidr, custom, duration, integer, list, mapped, optional, record, required, text, transport, withDefault } from '../schema/fields.ts';
 import { TurnServer } from '../turn/server.ts';
 import { peekUdpDatagram, udpPayload } from '../wire/ip/udp-datagram.ts';
 import { defineApp, HOST_FIELD, kindField, type Obj } from './app-kind.ts';
 import { TURN_SECTION } from './sections.ts';
+import { secureFor, StreamLinks } from './stream-links.ts';
+import { SimTcpPeerLinks } from './tcp-peer-links.ts';
 
 export interface TurnServerAppSpec {
   readonly kind: 'turn-server';
@@ -27,6 +29,12 @@ export interface TurnServerAppSpec {
   readonly permissionLifetime?: Micros;
   readonly channelLifetime?: Micros;
   readonly nonceLifetime?: Micros;
+  /** Also listens on TCP at the listen address's port (RFC 8656 §3.1). */
+  readonly tcp: boolean;
+  /** RFC 6062 TCP allocations (needs `tcp` or `tlsPort`). */
+  readonly tcpAllocations: boolean;
+  /** Also listens for TLS on this port (RFC 8656 §3.1, "turns:"; 443 gets through web-only firewalls). */
+  readonly tlsPort?: number;
 }
 
 /** "198.51.100.20:49152-49167": one relayed address and a port range of at most 1024 ports. */
@@ -62,6 +70,9 @@ export const turnServerApp = defineApp({
     lifetime('permissionLifetime', '`"300s"`', 'How long a permission lasts (RFC 8656 §9).'),
     lifetime('channelLifetime', '`"600s"`', 'How long a channel binding lasts (RFC 8656 §12).'),
     lifetime('nonceLifetime', '`"600s"`', 'How long a nonce stays valid before 438 Stale Nonce.'),
+    withDefault('tcp', bool, false, '`false`', "Also accepts TURN over TCP at `listen`'s address and port (RFC 8656 §3.1); an allocation made over a connection dies with it.", true),
+    withDefault('tcpAllocations', bool, false, '`false`', 'RFC 6062 TCP allocations over a TCP or TLS control connection: Connect, ConnectionAttempt, ConnectionBind on a data connection, then raw TCP to the peer.', true),
+    optional('tlsPort', integer(1, 65535), "Also accepts TURN over TLS on this port of `listen`'s address (`turns:`, RFC 8656 §3.1); 443 passes web-only firewalls.", 443, 'none'),
   ],
   spec: ({ kind: _k, ...v }): TurnServerAppSpec => ({ kind: 'turn-server', ...v }),
   build(world, host, spec: TurnServerAppSpec, ctx) {
@@ -69,10 +80,31 @@ export const turnServerApp = defineApp({
     ctx.own(spec.relay, 'relay');
     const relayAddresses: TransportAddress[] = [];
     for (let p = spec.relay.min; p <= spec.relay.max; p++) relayAddresses.push({ ip: spec.relay.ip, port: p });
-    const { kind: _k, host: _h, relay: _r, ...rest } = spec;
+    const { kind: _k, host: _h, relay: _r, tcp: _t, tlsPort: _p, tcpAllocations: _a, ...rest } = spec;
+    let peerLinks: SimTcpPeerLinks | undefined;
     const endpoint = new TurnServer({ ...rest, relayAddresses }, world.rng(`app/${ctx.source}`));
-    const driver = new EndpointDriver(world.net, host, new HopFate(endpoint, world.net, host), ctx.source);
+    const links = new StreamLinks(new HopFate(endpoint, world.net, host), {
+      world, host, framing: 'stun', ...(spec.tlsPort !== undefined ? secureFor(world, host, ctx.source) : {}),
+      closed: (now, local, remote, error) => {
+        endpoint.streamClosed(now, remote, local, error ?? 'closed by the client');
+        peerLinks?.dataClosed(local, remote);
+      },
+    }, ctx.source);
+    const driver = new EndpointDriver(world.net, host, links, ctx.source);
+    links.attach(driver);
+    if (spec.tcpAllocations) {
+      peerLinks = new SimTcpPeerLinks(world, host, links, endpoint, () => driver.pump());
+      endpoint.enableTcpAllocations(peerLinks, world.rng(`${ctx.source}/rfc6062`));
+    }
     for (const a of endpoint.addresses()) driver.bind(a.ip, a.port);
+    if (spec.tcp) {
+      endpoint.listenOnStreams(spec.listen);
+      links.listen(spec.listen.port, 'tcp', { ip: spec.listen.ip });
+    }
+    if (spec.tlsPort !== undefined) {
+      endpoint.listenOnStreams({ ip: spec.listen.ip, port: spec.tlsPort });
+      links.listen(spec.tlsPort, 'tls', { ip: spec.listen.ip });
+    }
     return { endpoint, driver };
   },
   sections: [TURN_SECTION],
@@ -100,8 +132,8 @@ class HopFate implements Endpoint {
     private readonly host: Host,
   ) {}
 
-  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
-    this.server.handleDatagram(now, from, to, bytes);
+  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, transport?: Transport): void {
+    this.server.handleDatagram(now, from, to, bytes, transport);
     const why = this.server.lastDrop;
     if (why === undefined) return;
     const hops = this.net.trace.hops;

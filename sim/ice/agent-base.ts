@@ -3,6 +3,7 @@ import type { IceAgentFacts, IceAgentNoteKind } from './notes.ts';
 import type { EndpointOutput, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
+import type { TurnTransport } from '../turn/url.ts';
 import type { JsonValue } from '../core/trace.ts';
 import type { Micros } from '../core/time.ts';
 import { MS, SECOND } from '../core/time.ts';
@@ -27,6 +28,8 @@ export interface TurnServerConfig {
   readonly server: TransportAddress;
   readonly username: string;
   readonly password: string;
+  /** How the agent reaches the server (RFC 8656 §3.1): UDP (default), TCP, or TLS over TCP ("turns:"). */
+  readonly transport?: TurnTransport;
 }
 
 export interface IceAgentConfig {
@@ -415,7 +418,8 @@ export abstract class IceAgentBase {
     const l = p.validLocal ?? p.local;
     return {
       id: p.id,
-      local: { type: l.type, address: l.address.ip, port: l.address.port, protocol: 'udp' },
+      // relayProtocol only for relays reached over TCP or TLS: a UDP relay's summary stays as it always was
+      local: { type: l.type, address: l.address.ip, port: l.address.port, protocol: 'udp', ...(l.relayProtocol ? { relayProtocol: l.relayProtocol } : {}) },
       remote: { type: p.remote.type, address: p.remote.address.ip, port: p.remote.address.port, protocol: 'udp' },
     };
   }

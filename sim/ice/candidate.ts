@@ -24,6 +24,8 @@ export interface Candidate {
   readonly server?: TransportAddress;
   /** The network it was gathered on (networks.ts): libwebrtc's `network-id` and `network-cost` extensions. */
   readonly network?: { readonly id: number; readonly cost: number };
+  /** For local relay candidates: how the agent reaches its TURN server (RFC 8656 §3.1; W3C RTCIceCandidateStats.relayProtocol). */
+  readonly relayProtocol?: 'udp' | 'tcp' | 'tls';
 }
 
 /** RFC 8445 §5.1.2.2: recommended type preferences (126 host, 110 peer-reflexive, 100 server-reflexive, 0 relayed). */
@@ -35,6 +37,16 @@ export function candidatePriority(typePreference: number, localPreference: numbe
   if (!Number.isInteger(localPreference) || localPreference < 0 || localPreference > 65535) throw new RangeError(`local preference ${localPreference} is not 0..65535`);
   if (!Number.isInteger(component) || component < 1 || component > 256) throw new RangeError(`component ${component} is not 1..256`);
   return typePreference * 2 ** 24 + localPreference * 2 ** 8 + (256 - component);
+}
+
+/**
+ * RFC 8445 §5.1.2.1: with several TURN servers, the local preference tells their relayed candidates apart as it
+ * does interfaces. Browsers prefer a relay reached over UDP, then TCP, then TLS (libwebrtc's relay preferences), so
+ * a TCP relay's local preference is 2048 below the UDP one's and a TLS relay's 4096 below: unique beside the
+ * per-interface steps of `localPreference`, and an IPv6 base still ranks above an IPv4 one.
+ */
+export function relayLocalPreference(lp: number, relayProtocol: 'udp' | 'tcp' | 'tls'): number {
+  return Math.max(0, lp - (relayProtocol === 'tcp' ? 2048 : relayProtocol === 'tls' ? 4096 : 0));
 }
 
 /**

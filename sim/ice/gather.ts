@@ -11,7 +11,8 @@ import { StunTransactions } from '../stun/transactions.ts';
 import { getAttribute, Method, XorMappedAddress } from '../wire/stun/index.ts';
 import type { StunMessage } from '../wire/stun/index.ts';
 import type { Candidate } from './candidate.ts';
-import { candidatePriority, foundationOf, TYPE_PREFERENCE } from './candidate.ts';
+import { candidatePriority, foundationOf, relayLocalPreference, TYPE_PREFERENCE } from './candidate.ts';
+import { browserOrder } from '../turn/url.ts';
 import type { TurnServerConfig } from './agent-base.ts';
 import { TurnRelay } from './relay.ts';
 
@@ -77,7 +78,8 @@ export class IceGatherer {
         if (ipFamily(server.ip) !== ipFamily(base.ip)) continue;
         this.jobs.push({ at: 0, run: (t) => this.binding(t, base, server) });
       }
-      for (const turn of this.o.turnServers) {
+      // browsers gather from TURN over UDP first, then TCP, then TLS (RFC 8656 §3.1 transports)
+      for (const turn of browserOrder(this.o.turnServers)) {
         if (ipFamily(turn.server.ip) !== ipFamily(base.ip)) continue;
         this.jobs.push({ at: 0, run: (t) => this.allocate(t, base, turn) });
       }
@@ -107,10 +109,17 @@ export class IceGatherer {
 
   private allocate(now: Micros, base: TransportAddress, turn: TurnServerConfig): void {
     let finished = false;
-    const client = new TurnRelay(base, turn.server, turn, this.o.rng.fork(`turn${this.turnCount++}`), this.out, {
+    const protocol = turn.transport ?? 'udp';
+    const stream = protocol !== 'udp';
+    // over TCP or TLS the session's "socket" is a connection from the base's address (port 0 until the driver's stream
+    // wrapper dials it, sim/apps/stream-links.ts), and its transmits say so
+    const local = stream ? { ip: base.ip, port: 0 } : base;
+    const out: TransactionOutput = stream ? { transmit: (from, to, bytes) => this.o.emit({ type: 'transmit', from, to, bytes, transport: 'tcp' }), note: this.out.note } : this.out;
+    const client = new TurnRelay(local, turn.server, turn, this.o.rng.fork(`turn${this.turnCount++}`), out, {
       allocated: (t, relayed, mapped) => {
         const lp = this.lp(base);
-        if (mapped) {
+        // a TCP connection's mapping is no server-reflexive candidate for UDP
+        if (mapped && !stream) {
           this.o.candidate(t, {
             foundation: foundationOf('srflx', base.ip, turn.server.ip, 'udp'), component: 1, transport: 'udp', priority: candidatePriority(TYPE_PREFERENCE.srflx, lp, 1),
             address: mapped, type: 'srflx', base, related: base, server: turn.server,
@@ -118,8 +127,10 @@ export class IceGatherer {
         }
         // §5.1.1.2: the relayed candidate's base is the candidate itself; raddr/rport carry the mapped address
         this.o.candidate(t, {
-          foundation: foundationOf('relay', base.ip, turn.server.ip, 'udp'), component: 1, transport: 'udp', priority: candidatePriority(TYPE_PREFERENCE.relay, lp, 1),
-          address: relayed, type: 'relay', base: relayed, ...(mapped ? { related: mapped } : {}), server: turn.server,
+          // the relay protocol is part of what the candidate is: UDP and TCP allocations on one server differ in foundation
+          foundation: foundationOf('relay', base.ip, stream ? `${turn.server.ip} ${protocol}` : turn.server.ip, 'udp'), component: 1, transport: 'udp',
+          priority: candidatePriority(TYPE_PREFERENCE.relay, relayLocalPreference(lp, protocol), 1),
+          address: relayed, type: 'relay', base: relayed, ...(mapped ? { related: mapped } : {}), server: turn.server, ...(stream ? { relayProtocol: protocol } : {}),
         });
         if (!finished) {
           finished = true;
@@ -132,7 +143,7 @@ export class IceGatherer {
           this.done(t);
         }
       },
-    }, this.o.name);
+    }, this.o.name, stream);
     this.turns.push(client);
     client.start(now);
   }

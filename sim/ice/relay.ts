@@ -47,8 +47,9 @@ export interface TurnCredentials {
 export class TurnRelay implements RelayedTransport {
   private readonly session: TurnSession;
 
-  constructor(base: TransportAddress, server: TransportAddress, credentials: TurnCredentials, rng: Rng, out: TransactionOutput, events: RelayEvents, name?: string) {
-    this.session = new TurnSession({ local: base, server, username: credentials.username, password: credentials.password, ...(name !== undefined ? { name } : {}) }, rng, out, (now, o) => {
+  /** `stream`: the session runs on a TCP or TLS connection its owner keeps (RFC 8656 §3.1); `base` then names it. */
+  constructor(base: TransportAddress, server: TransportAddress, credentials: TurnCredentials, rng: Rng, out: TransactionOutput, events: RelayEvents, name?: string, stream = false) {
+    this.session = new TurnSession({ local: base, server, username: credentials.username, password: credentials.password, ...(name !== undefined ? { name } : {}), ...(stream ? { stream } : {}) }, rng, out, (now, o) => {
       if (o.kind !== 'allocate') return;
       if (o.ok && this.session.relayed) events.allocated(now, this.session.relayed, this.session.mapped);
       else if (!o.ok) events.failed(now, o.error ?? 'Allocate failed');

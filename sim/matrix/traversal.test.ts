@@ -25,16 +25,32 @@ const SIDES: Record<MatrixSide, Side> = {
   'port-restricted-cone': { udp: true, public: false, mapping: 'EIM', filtering: 'APDF' },
   symmetric: { udp: true, public: false, mapping: 'APDM', filtering: 'APDF' },
   'udp-blocked': { udp: false, public: true, mapping: 'EIM', filtering: 'EIF' },
+  // TCP out to 80 and 443 only: of the TURN server's three URLs, only turns:…:443 gets through
+  'web-only': { udp: false, public: true, mapping: 'EIM', filtering: 'EIF' },
 };
 
 /** The type a side's address has for its peer: its own address, the STUN-learned mapping, or a per-peer mapping. */
 const typeOf = (s: Side): string => (s.public ? 'host' : s.mapping === 'EIM' ? 'srflx' : 'prflx');
 const PREF: Record<string, number> = { host: 126, prflx: 110, srflx: 100, relay: 0 };
 
-function expected(a: MatrixSide, b: MatrixSide, turn: boolean): { outcome: string; reason: string } {
+function expected(a: MatrixSide, b: MatrixSide, turn: boolean): { outcome: string; transport: string | null; reason: string } {
+  const r = expectedPair(a, b, turn);
+  // alice's side: a relayed local candidate is reached over UDP unless her UDP is blocked (then TURN over TCP)
+  // (TURN over TCP on 3478; TLS on 443 when only the web ports get out)
+  const transport = r.outcome === 'failed' ? null : r.outcome.startsWith('relay/') ? `turn/${SIDES[a].udp ? 'udp' : a === 'web-only' ? 'tls' : 'tcp'}` : 'udp';
+  return { ...r, transport };
+}
+
+function expectedPair(a: MatrixSide, b: MatrixSide, turn: boolean): { outcome: string; reason: string } {
   const A = SIDES[a];
   const B = SIDES[b];
-  if (!A.udp || !B.udp) return { outcome: 'failed', reason: 'UDP is blocked on one side: no check, no STUN, no TURN over UDP gets through' };
+  if (!A.udp || !B.udp) {
+    if (!turn) return { outcome: 'failed', reason: 'UDP is blocked on one side: no check, no STUN, no TURN over UDP gets through, and there is no TURN server' };
+    // RFC 8656 §3.1: the blocked side reaches the TURN server over TCP; its relayed address speaks UDP to the other side
+    if (!A.udp && !B.udp) return { outcome: 'relay/relay', reason: 'both sides only reach the TURN server over TCP: relay to relay is the one path' };
+    if (!A.udp) return { outcome: `relay/${typeOf(B)}`, reason: `alice only gets out through TURN over TCP; her relay reaches bob's ${typeOf(B)} address (his checks to her relay open his NAT), which beats relay to relay (§6.1.2.3)` };
+    return { outcome: `${typeOf(A)}/relay`, reason: `bob only gets out through TURN over TCP; alice's checks reach his relayed address over UDP, her side as the relay sees it being ${typeOf(A)}` };
+  }
   let direct: string | undefined;
   if (A.public || B.public) {
     direct = 'a public side takes any check, and its answer goes back to the exact source, which every filtering lets in';
@@ -65,9 +81,10 @@ const cells = (turn: boolean) =>
   MATRIX_SIDES.flatMap((a) => MATRIX_SIDES.map((b) => ({ a, b, turn, ...expected(a, b, turn) })));
 
 describe('NAT traversal matrix with a TURN server', () => {
-  it.each(cells(true))('alice $a × bob $b → $outcome: $reason', ({ a, b, turn, outcome }) => {
+  it.each(cells(true))('alice $a × bob $b → $outcome $transport: $reason', ({ a, b, turn, outcome, transport }) => {
     const cell = runMatrixCell(a, b, turn);
     expect(cell.outcome).toBe(outcome);
+    expect(cell.transport).toBe(transport);
     expect(cell.state).toBe(outcome === 'failed' ? 'failed' : 'completed');
   }, 60_000);
 });

@@ -18,6 +18,11 @@ export interface MatrixCell {
   /** "failed", or alice's selected pair as "<local type>/<remote type>" (e.g. "srflx/prflx"). */
   readonly outcome: string;
   readonly state: string;
+  /**
+   * How alice's side of the selected pair carries packets, or null when failed: "udp" (direct), "tcp" (ICE-TCP),
+   * or "turn/udp", "turn/tcp", "turn/tls" when her local candidate is a relay reached over that transport.
+   */
+  readonly transport: string | null;
   /** Time from start to connected for alice (µs), or null. */
   readonly timeToConnected: number | null;
   readonly selected: JsonValue;
@@ -26,11 +31,17 @@ export interface MatrixCell {
 type Obj = { [k: string]: JsonValue };
 
 /** alice's result from a run's summary. */
-export function outcomeOf(r: RunResult, peer = 'alice'): { outcome: string; state: string; timeToConnected: number | null; selected: JsonValue } {
+export function outcomeOf(r: RunResult, peer = 'alice'): { outcome: string; state: string; transport: string | null; timeToConnected: number | null; selected: JsonValue } {
   const s = ((r.summary.ice as Obj | undefined)?.[peer] ?? {}) as Obj;
   const sel = s.selectedPair as Obj | null | undefined;
   const outcome = sel ? `${String((sel.local as Obj).type)}/${String((sel.remote as Obj).type)}` : 'failed';
-  return { outcome, state: String(s.state), timeToConnected: (s.timeToConnected as number | null | undefined) ?? null, selected: sel ?? null };
+  return { outcome, state: String(s.state), transport: sel ? transportOf(sel.local as Obj) : null, timeToConnected: (s.timeToConnected as number | null | undefined) ?? null, selected: sel ?? null };
+}
+
+/** "udp", "tcp", or "turn/<relay protocol>" for a relayed local candidate (a summary's relayProtocol, UDP when absent). */
+export function transportOf(local: Obj): string {
+  if (local.type === 'relay') return `turn/${typeof local.relayProtocol === 'string' ? local.relayProtocol : 'udp'}`;
+  return String(local.protocol ?? 'udp');
 }
 
 export function runMatrixCell(a: MatrixSide, b: MatrixSide, turn: boolean, seed = 1): MatrixCell {

@@ -1,4 +1,4 @@
-import type { EndpointOutput, TransportAddress } from '../core/endpoint.ts';
+import type { EndpointOutput, Transport, TransportAddress } from '../core/endpoint.ts';
 import type { NoteBody } from '../core/note.ts';
 import type { JsonValue } from '../core/trace.ts';
 
@@ -6,8 +6,9 @@ import type { JsonValue } from '../core/trace.ts';
 export class Outbox {
   private readonly queue: EndpointOutput[] = [];
 
-  transmit(from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
-    this.queue.push({ type: 'transmit', from, to, bytes });
+  /** `transport` 'tcp': the bytes go on the stream between `from` and `to` (a TURN server's answer to a TCP client). */
+  transmit(from: TransportAddress, to: TransportAddress, bytes: Uint8Array, transport?: Transport): void {
+    this.queue.push(transport === 'tcp' ? { type: 'transmit', from, to, bytes, transport } : { type: 'transmit', from, to, bytes });
   }
 
   /** Queues a note built by a folder's emit helper (`stunNote(kind, text, data)`, sim/core/note.ts). */

@@ -1,4 +1,4 @@
-import type { TransportAddress } from '../core/endpoint.ts';
+import type { Transport, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress } from '../core/endpoint.ts';
 import type { Micros } from '../core/time.ts';
 
@@ -37,10 +37,14 @@ export class Allocation {
     /** The Allocate transaction id and its success response, to answer a retransmission (RFC 8656 §7.2). */
     readonly allocateTransaction: string,
     readonly allocateResponse: Uint8Array,
+    /** The client-to-server transport of the 5-tuple: 'tcp' when the client came over TCP or TLS (RFC 8656 §3.1). */
+    readonly transport: Transport = 'udp',
+    /** RFC 6062: the relayed transport address is TCP (REQUESTED-TRANSPORT 6), peers reached by Connect. */
+    readonly tcpRelay = false,
   ) {}
 
   get key(): string {
-    return fiveTuple(this.client, this.server);
+    return fiveTuple(this.client, this.server, this.transport);
   }
 
   /** RFC 8656 §9: permissions are per peer IP address; the port is ignored. */

@@ -13,7 +13,8 @@ import { TurnSession } from './session.ts';
 
 /** One step of a TURN client's script; each request step waits for the previous one to finish. */
 export type TurnAction =
-  | { readonly at: Micros; readonly do: 'allocate'; readonly lifetime?: number }
+  | { readonly at: Micros; readonly do: 'allocate'; readonly lifetime?: number; readonly relay?: 'udp' | 'tcp' }
+  | { readonly at: Micros; readonly do: 'connect'; readonly peer: TransportAddress; readonly data?: string }
   | { readonly at: Micros; readonly do: 'permission'; readonly peers: readonly TransportAddress[] }
   | { readonly at: Micros; readonly do: 'channel'; readonly peer: TransportAddress; readonly channel?: number }
   | { readonly at: Micros; readonly do: 'send'; readonly peer: TransportAddress; readonly data: string; readonly via?: 'indication' | 'channel' }
@@ -31,6 +32,11 @@ export interface TurnClientConfig {
   /** Refresh permissions and channel bindings before they lapse (default true); false lets them expire. */
   readonly keepPermissions?: boolean;
   readonly transactions?: TransactionOptions;
+  /**
+   * Talks to the server over a TCP or TLS connection (RFC 8656 §3.1): its transmits say `transport: 'tcp'`, and the
+   * driver's stream wrapper (sim/apps/stream-links.ts) dials the server from `local` (port 0: an ephemeral port).
+   */
+  readonly stream?: boolean;
 }
 
 export interface TurnReceived {
@@ -51,6 +57,12 @@ export class TurnClient implements Endpoint {
   private readonly script: TurnAction[];
   private busy = false;
   readonly received: TurnReceived[] = [];
+  /**
+   * RFC 6062: a peer connection to bind on a new data connection — after a Connect succeeded (with the script's
+   * `data` to send once bound) or on a ConnectionAttempt. The app that runs the client opens the data connection.
+   */
+  onConnection: ((now: Micros, id: number, peer: TransportAddress, data: string | undefined) => void) | undefined;
+  private readonly connectData = new Map<string, string | undefined>();
   readonly errors: string[] = [];
 
   constructor(
@@ -65,9 +77,11 @@ export class TurnClient implements Endpoint {
         ...(config.autoRefresh !== undefined ? { autoRefresh: config.autoRefresh } : {}),
         ...(config.keepPermissions !== undefined ? { keepPermissions: config.keepPermissions } : {}),
         ...(config.transactions ? { transactions: config.transactions } : {}),
+        ...(config.stream ? { stream: true } : {}),
+        onConnectionAttempt: (now, id, peer) => this.onConnection?.(now, id, peer, undefined),
       },
       rng,
-      this.out,
+      config.stream ? { transmit: (from, to, bytes) => this.out.transmit(from, to, bytes, 'tcp'), note: (n) => this.out.note(n) } : this.out,
       (now, o) => this.done(now, o),
     );
   }
@@ -87,6 +101,13 @@ export class TurnClient implements Endpoint {
   handleDatagram(now: Micros, from: TransportAddress, _to: TransportAddress, bytes: Uint8Array): void {
     const r = this.session.receive(now, from, bytes);
     if (r && r !== 'consumed') this.receive(now, r);
+  }
+
+  /** Peer data that came another way (an RFC 6062 data connection), kept and noted like the rest. */
+  receivedOther(now: Micros, peer: TransportAddress, via: string, data: Uint8Array): void {
+    const text = printable(data);
+    this.received.push({ at: now, peer: formatTransportAddress(peer), via, text });
+    this.out.note(turnNote('turn.data.received', `${this.name} received "${text}" from peer ${formatTransportAddress(peer)} by ${via}`, { peer: formatTransportAddress(peer), via, length: data.length }));
   }
 
   private receive(now: Micros, r: TurnPeerData): void {
@@ -110,7 +131,10 @@ export class TurnClient implements Endpoint {
     this.busy = a.do !== 'send';
     switch (a.do) {
       case 'allocate':
-        return this.session.allocate(now, a.lifetime);
+        return this.session.allocate(now, a.lifetime, a.relay);
+      case 'connect':
+        this.connectData.set(formatTransportAddress(a.peer), a.data);
+        return this.session.connect(now, a.peer);
       case 'refresh':
         return this.session.refresh(now, a.lifetime);
       case 'deallocate':
@@ -138,6 +162,7 @@ export class TurnClient implements Endpoint {
 
   private done(now: Micros, o: TurnRequestOutcome): void {
     if (o.error !== undefined) this.errors.push(o.error);
+    if (o.connection) this.onConnection?.(now, o.connection.id, o.connection.peer, this.connectData.get(formatTransportAddress(o.connection.peer)));
     if (o.keepAlive) return;
     this.busy = false;
     this.runScript(now);

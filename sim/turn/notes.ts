@@ -1,7 +1,7 @@
 import { noteMaker, type KindSet, type NotesOf } from '../core/note.ts';
 
 /** What a TURN client asked for (session.ts `TurnRequestKind`). */
-type TurnRequest = 'allocate' | 'refresh' | 'deallocate' | 'permission' | 'channel';
+type TurnRequest = 'allocate' | 'refresh' | 'deallocate' | 'permission' | 'channel' | 'connect';
 
 /**
  * The notes of TURN (RFC 8656). A client's session (session.ts, client.ts) names its `server` first; the server
@@ -28,6 +28,18 @@ export type TurnNoteKinds = {
   'turn.data.sent': { readonly peer: string; readonly via: 'channel' | 'indication' };
   /** `via`: "ChannelData 0x4000" or "Data indication". */
   'turn.data.received': { readonly peer: string; readonly via: string; readonly length: number };
+  // ---- TURN over TCP and TLS (RFC 8656 §3.1), either side: `local` and `remote` are the connection's ends
+  /** The connection to the TURN server (client) or from a client (server) is open; `transport` 'tcp' or 'tls'. */
+  'turn.stream.open': { readonly local: string; readonly remote: string; readonly transport: string };
+  /** It closed; `error` says how when not cleanly ('refused', 'reset', 'timeout', a TLS alert, a framing error). */
+  'turn.stream.closed': { readonly local: string; readonly remote: string; readonly transport: string; readonly error: string | null };
+  /** The bytes on it could not be cut into STUN and ChannelData messages: the stream is closed. */
+  'turn.stream.framing': { readonly local: string; readonly remote: string; readonly why: string };
+  // ---- RFC 6062 TCP allocations (server side); connectionId is the CONNECTION-ID
+  'turn.tcp.connect': { readonly peer: string; readonly relayed: string; readonly connectionId: number };
+  'turn.tcp.attempt': { readonly peer: string; readonly relayed: string; readonly connectionId: number };
+  'turn.tcp.bound': { readonly peer: string; readonly client: string; readonly connectionId: number };
+  'turn.tcp.closed': { readonly peer: string; readonly connectionId: number; readonly why: string };
   // ---- server side
   'turn.retransmit.answered': undefined;
   /**
@@ -67,6 +79,13 @@ export const TURN_NOTE_KINDS = {
   'turn.failed': true,
   'turn.data.sent': true,
   'turn.data.received': true,
+  'turn.stream.open': true,
+  'turn.stream.closed': true,
+  'turn.stream.framing': true,
+  'turn.tcp.connect': true,
+  'turn.tcp.attempt': true,
+  'turn.tcp.bound': true,
+  'turn.tcp.closed': true,
   'turn.retransmit.answered': true,
   'turn.allocation.created': true,
   'turn.allocation.refreshed': true,

@@ -1,5 +1,6 @@
+// size: the TURN state machine (RFC 8656) with its stream and RFC 6062 entry points; the TCP-allocation logic itself is tcp-allocations.ts
 import { turnNote } from './notes.ts';
-import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
+import type { Endpoint, EndpointOutput, Transport, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
 import { printable, toHex } from '../core/encoding.ts';
 import type { Rng } from '../core/rng.ts';
@@ -37,6 +38,8 @@ import { LongTermAuth } from './auth.ts';
 import { DEFAULT_DENIED_PEERS, deniedBy } from './deny.ts';
 import { handlePermissionOrChannel } from './server-peers.ts';
 import type { TurnServerConfig, TurnServerStats } from './server-config.ts';
+import { TcpAllocations, type TcpPeerLinks } from './tcp-allocations.ts';
+import { nextWake } from '../core/deadline.ts';
 
 /**
  * A TURN server (RFC 8656) over UDP: one sans-IO endpoint bound to its listening address and to every relayed
@@ -70,6 +73,8 @@ export class TurnServer implements Endpoint {
   readonly deniedPeers: readonly string[];
   /** Why the datagram just handled was discarded at a relayed address, if it was (for the hop's fate). */
   lastDrop: string | undefined;
+  /** The client transport of the message being handled: 'tcp' for a message framed off a TCP or TLS connection. */
+  private transport: Transport = 'udp';
   readonly stats: TurnServerStats = {
     allocations: 0, refreshes: 0, deleted: 0, expired: 0, permissions: 0, channels: 0, errors: {},
     relayedToPeer: 0, relayedToClient: 0, droppedFromPeer: 0, droppedToPeer: 0,
@@ -104,12 +109,20 @@ export class TurnServer implements Endpoint {
     return [this.config.listen, ...this.relayPool];
   }
 
-  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
+  /**
+   * A datagram at the listening or a relayed address; with `transport` 'tcp', one message framed off a client's TCP
+   * or TLS connection to `to` (RFC 8656 §3.1: the 5-tuple's transport is TCP, the answers go back on it).
+   */
+  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, transport: Transport = 'udp'): void {
     this.lastDrop = undefined;
     this.expire(now);
-    const relay = this.byRelay.get(key(to));
-    if (relay) return this.fromPeer(now, relay, from, bytes);
-    if (to.port !== this.config.listen.port || to.ip !== this.config.listen.ip) return;
+    this.transport = transport;
+    if (transport === 'udp') {
+      const relay = this.byRelay.get(key(to));
+      // a TCP allocation's relayed address takes TCP connections only (RFC 6062 §5.3)
+      if (relay) return relay.tcpRelay ? undefined : this.fromPeer(now, relay, from, bytes);
+      if (to.port !== this.config.listen.port || to.ip !== this.config.listen.ip) return;
+    } else if (!this.streamListening(to)) return;
     if (isStun(bytes)) {
       const decoded = decodeStun(bytes).value;
       if (!decoded) return;
@@ -123,13 +136,13 @@ export class TurnServer implements Endpoint {
   }
 
   private request(now: Micros, msg: StunMessage, bytes: Uint8Array, from: TransportAddress, to: TransportAddress): void {
-    const cacheKey = `${fiveTuple(from, to)} ${toHex(msg.transactionId)}`;
+    const cacheKey = `${fiveTuple(from, to, this.transport)} ${toHex(msg.transactionId)}`;
     // only answers to authenticated requests are cached: an unauthenticated one is answered again from scratch
     const cached = this.responseCache.get(now, cacheKey);
     if (cached) {
       // a retransmitted request gets the same answer again (RFC 8489 §6.3.1: the server is stateless or caches)
       this.out.note(turnNote('turn.retransmit.answered', `${messageTypeName(msg.method, 'request')} retransmitted by ${formatTransportAddress(from)}: the cached answer goes again`));
-      this.out.transmit(to, from, cached);
+      this.out.transmit(to, from, cached, this.transport);
       return;
     }
     const unknown = unknownComprehensionRequired(msg);
@@ -138,7 +151,7 @@ export class TurnServer implements Endpoint {
       const attrs = [XorMappedAddress.of(from), ...softwareAttr(this.software)];
       return this.reply(now, undefined, from, to, response(msg, 'success', attrs, { fingerprint: true }), msg);
     }
-    const known: number[] = [Method.Allocate, Method.Refresh, Method.CreatePermission, Method.ChannelBind];
+    const known: number[] = [Method.Allocate, Method.Refresh, Method.CreatePermission, Method.ChannelBind, ...(this.tcp ? [Method.Connect, Method.ConnectionBind] : [])];
     if (!known.includes(msg.method)) return this.fail(now, cacheKey, msg, from, to, 400, undefined, 'Bad Request: unknown method');
     const a = this.auth.check(now, msg, bytes, from);
     if (!a.ok) {
@@ -146,11 +159,14 @@ export class TurnServer implements Endpoint {
       this.out.note(turnNote('turn.auth', `${messageTypeName(msg.method, 'request')} from ${formatTransportAddress(from)}: ${a.code} ${a.reason}, ${who}`, { code: a.code }));
       return this.fail(now, cacheKey, msg, from, to, a.code, undefined, a.reason, a.attributes);
     }
-    const alloc = this.allocations.get(fiveTuple(from, to));
+    const alloc = this.allocations.get(fiveTuple(from, to, this.transport));
     if (msg.method === Method.Allocate) return this.allocate(now, cacheKey, msg, from, to, a.username, a.key, alloc);
+    // RFC 6062 §5.4: ConnectionBind comes on a new connection, one without an allocation
+    if (msg.method === Method.ConnectionBind && this.tcp) return this.transport === 'tcp' ? this.tcp.bind(msg, from, to, a.username, a.key, alloc !== undefined) : this.fail(now, cacheKey, msg, from, to, 400, a.key, 'Bad Request: ConnectionBind over UDP (RFC 6062 §5.4)');
     if (!alloc) return this.fail(now, cacheKey, msg, from, to, 437, a.key, 'Allocation Mismatch');
     if (alloc.username !== a.username) return this.fail(now, cacheKey, msg, from, to, 441, a.key, 'Wrong Credentials');
     if (msg.method === Method.Refresh) return this.refresh(now, cacheKey, msg, from, to, alloc, a.key);
+    if (msg.method === Method.Connect && this.tcp) return this.tcp.connect(now, msg, from, to, alloc, a.key);
     const r = handlePermissionOrChannel(this, now, msg, alloc);
     if ('error' in r) return this.fail(now, cacheKey, msg, from, to, r.error, a.key, r.reason);
     return this.reply(now, cacheKey, from, to, response(msg, 'success', softwareAttr(this.software), { integrity: a.key, fingerprint: true }), msg);
@@ -160,14 +176,19 @@ export class TurnServer implements Endpoint {
   private allocate(now: Micros, cacheKey: string, msg: StunMessage, from: TransportAddress, to: TransportAddress, username: string, k: Uint8Array, existing: Allocation | undefined): void {
     if (existing) {
       if (existing.allocateTransaction === toHex(msg.transactionId)) {
-        this.out.transmit(to, from, existing.allocateResponse);
+        this.out.transmit(to, from, existing.allocateResponse, this.transport);
         return;
       }
       return this.fail(now, cacheKey, msg, from, to, 437, k, 'Allocation Mismatch');
     }
     const transport = getAttribute(msg, RequestedTransport);
     if (transport === undefined) return this.fail(now, cacheKey, msg, from, to, 400, k, 'Bad Request: REQUESTED-TRANSPORT missing');
-    if (transport !== 17) return this.fail(now, cacheKey, msg, from, to, 442, k, 'Unsupported Transport Protocol');
+    // RFC 6062 §5.1: REQUESTED-TRANSPORT TCP (6) over a TCP or TLS control connection, without EVEN-PORT or a reservation
+    const tcpRelay = transport === 6 && this.tcp !== undefined;
+    if (transport !== 17 && !tcpRelay) return this.fail(now, cacheKey, msg, from, to, 442, k, 'Unsupported Transport Protocol');
+    if (tcpRelay && (this.transport !== 'tcp' || getAttribute(msg, EvenPort) || getAttribute(msg, ReservationToken))) {
+      return this.fail(now, cacheKey, msg, from, to, 400, k, `Bad Request: a TCP allocation needs a TCP or TLS control connection and no EVEN-PORT or RESERVATION-TOKEN (RFC 6062 §5.1)`);
+    }
     if (getAttribute(msg, ReservationToken)) return this.fail(now, cacheKey, msg, from, to, 508, k, 'Insufficient Capacity: no reservations here');
     const family = getAttribute(msg, RequestedAddressFamily) ?? 4;
     if ((this.owned.get(username) ?? 0) >= this.userQuota) return this.fail(now, cacheKey, msg, from, to, 486, k, 'Allocation Quota Reached');
@@ -183,7 +204,8 @@ export class TurnServer implements Endpoint {
     const lifetime = this.lifetime(msg);
     const attrs: StunAttribute[] = [XorRelayedAddress.of(relayed), Lifetime.of(lifetime / SECOND), XorMappedAddress.of(from), ...softwareAttr(this.software)];
     const bytes = response(msg, 'success', attrs, { integrity: k, fingerprint: true });
-    const alloc = new Allocation(from, to, relayed, username, now + lifetime, toHex(msg.transactionId), bytes);
+    const alloc = new Allocation(from, to, relayed, username, now + lifetime, toHex(msg.transactionId), bytes, this.transport, tcpRelay);
+    if (tcpRelay) this.tcp!.links.listen(relayed);
     this.allocations.set(alloc.key, alloc);
     this.byRelay.set(key(relayed), alloc);
     this.owned.set(username, (this.owned.get(username) ?? 0) + 1);
@@ -226,7 +248,7 @@ export class TurnServer implements Endpoint {
 
   /** RFC 8656 §10.2: a Send indication is relayed when there is a permission; otherwise silently dropped. */
   private send(now: Micros, msg: StunMessage, from: TransportAddress, to: TransportAddress): void {
-    const alloc = this.allocations.get(fiveTuple(from, to));
+    const alloc = this.allocations.get(fiveTuple(from, to, this.transport));
     const peer = getAttribute(msg, XorPeerAddress);
     const data = getAttribute(msg, Data);
     if (!alloc || !peer || !data) {
@@ -238,7 +260,7 @@ export class TurnServer implements Endpoint {
 
   /** RFC 8656 §12.6: ChannelData from the client goes to the peer bound to the channel. */
   private channelData(now: Micros, bytes: Uint8Array, from: TransportAddress, to: TransportAddress): void {
-    const alloc = this.allocations.get(fiveTuple(from, to));
+    const alloc = this.allocations.get(fiveTuple(from, to, this.transport));
     const cd = decodeChannelData(bytes).value;
     if (!cd) return;
     const binding = alloc?.channels.get(cd.channel);
@@ -303,7 +325,7 @@ export class TurnServer implements Endpoint {
     let bytes: Uint8Array;
     let via: string;
     if (ch) {
-      bytes = encodeChannelData({ channel: ch.channel, data });
+      bytes = encodeChannelData({ channel: ch.channel, data }, { transport: alloc.transport }); // padded on a stream (RFC 8656 §12.5)
       via = `ChannelData 0x${ch.channel.toString(16)}`;
     } else {
       const tid = this.indicationRng.bytes(12);
@@ -318,7 +340,7 @@ export class TurnServer implements Endpoint {
         length: data.length,
       }),
     );
-    this.out.transmit(alloc.server, alloc.client, bytes);
+    this.out.transmit(alloc.server, alloc.client, bytes, alloc.transport);
   }
 
   fail(now: Micros, cacheKey: string | undefined, msg: StunMessage, from: TransportAddress, to: TransportAddress, code: number, k: Uint8Array | undefined, reason: string, extra: readonly StunAttribute[] = []): void {
@@ -333,7 +355,7 @@ export class TurnServer implements Endpoint {
   /** Sends an answer; one to an authenticated request (`cacheKey` set) is kept for its retransmissions. */
   private reply(now: Micros, cacheKey: string | undefined, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, _msg: StunMessage): void {
     if (cacheKey !== undefined) this.responseCache.put(now, cacheKey, bytes);
-    this.out.transmit(to, from, bytes);
+    this.out.transmit(to, from, bytes, this.transport);
   }
 
   /** What the server holds, for tests and panels: none of it grows with unauthenticated traffic. */
@@ -343,6 +365,7 @@ export class TurnServer implements Endpoint {
 
   /** Deletes an allocation and frees its relayed address. */
   private remove(alloc: Allocation, why: string): void {
+    if (alloc.tcpRelay) this.tcp?.allocationGone(alloc);
     this.allocations.delete(alloc.key);
     this.byRelay.delete(key(alloc.relayed));
     const left = (this.owned.get(alloc.username) ?? 1) - 1;
@@ -359,6 +382,7 @@ export class TurnServer implements Endpoint {
 
   /** Ends allocations past their lifetime and notes permissions as they lapse: O(log n) per deadline, none per datagram. */
   private expire(now: Micros): void {
+    this.tcp?.expire(now);
     for (let d = this.deadlines.takeDue(now); d; d = this.deadlines.takeDue(now)) {
       const { alloc: a, permission: p } = d.item;
       if (!p) {
@@ -393,11 +417,61 @@ export class TurnServer implements Endpoint {
     this.expire(now);
   }
 
+  /** Addresses where clients' TCP and TLS connections arrive (the stream listeners, sim/turn/stream-server.ts). */
+  private readonly streamListens: TransportAddress[] = [];
+
+  /** RFC 6062 TCP allocations, on from now on: `links` gives the server TCP on its relayed addresses. */
+  tcp: TcpAllocations | undefined;
+
+  enableTcpAllocations(links: TcpPeerLinks, rng: Rng): TcpAllocations {
+    this.tcp = new TcpAllocations(links, {
+      reply: (msg, from, to, k, attrs) => this.out.transmit(to, from, response(msg, 'success', [...attrs, ...softwareAttr(this.software)], { integrity: k, fingerprint: true }), 'tcp'),
+      fail: (msg, from, to, k, code, reason) => {
+        // every RFC 6062 answer goes on a TCP or TLS connection, also one deferred until a dial ended
+        this.transport = 'tcp';
+        this.fail(0, undefined, msg, from, to, code, k, reason);
+      },
+      transmit: (from, to, bytes) => this.out.transmit(from, to, bytes, 'tcp'),
+      note: (n) => this.out.note(n),
+    }, rng);
+    return this.tcp;
+  }
+
+  /** RFC 6062 §5.3: a peer connected to `relayed`; the connection id, or undefined to refuse it. */
+  tcpPeerArrived(now: Micros, relayed: TransportAddress, peer: TransportAddress): number | undefined {
+    this.expire(now);
+    const alloc = this.byRelay.get(key(relayed));
+    if (!alloc?.tcpRelay || !this.tcp) return undefined;
+    return this.tcp.peerArrived(now, alloc, peer, this.indicationRng.bytes(12));
+  }
+
+  /** Takes messages framed off connections accepted at `a` (a TCP or TLS listener of the same server). */
+  listenOnStreams(a: TransportAddress): void {
+    if (!this.streamListening(a)) this.streamListens.push(a);
+  }
+
+  private streamListening(to: TransportAddress): boolean {
+    return this.streamListens.some((l) => l.port === to.port && (l.ip === to.ip || l.ip === '::' || l.ip === '0.0.0.0'));
+  }
+
+  /**
+   * A client's TCP or TLS connection from `client` to `server` closed: its allocation goes with it (RFC 8656 §3.1,
+   * an allocation over TCP lives as long as the connection its 5-tuple names).
+   */
+  streamClosed(now: Micros, client: TransportAddress, server: TransportAddress, why: string): void {
+    this.expire(now);
+    const alloc = this.allocations.get(fiveTuple(client, server, 'tcp'));
+    if (!alloc) return;
+    this.stats.deleted++;
+    this.remove(alloc, `deleted: its TCP connection closed (${why}) (RFC 8656 §3.1)`);
+  }
+
   poll(_now: Micros): EndpointOutput {
     const next = this.out.next();
     if (next) return next;
     const d = this.deadlines.peek();
-    return d ? { type: 'timeout', at: d.at, reason: d.reason } : { type: 'idle' };
+    const bind = this.tcp?.nextDeadline();
+    return nextWake(d ? { at: d.at, reason: d.reason } : undefined, bind !== undefined ? { at: bind, reason: 'turn-connection-bind' } : undefined);
   }
 
   /** For the ChannelBind / CreatePermission handlers. */

@@ -9,7 +9,7 @@ import type { TransactionOptions, TransactionOutput, TransactionResult } from '.
 import { StunTransactions } from '../stun/transactions.ts';
 import type { StunAttribute, StunMessage } from '../wire/stun/index.ts';
 import {
-  ChannelNumber, Data, decodeChannelData, decodeStun, encodeChannelData, encodeStun, ErrorCode, getAttribute, hex16, integrityProtected, isChannelData, isStun,
+  ChannelNumber, ConnectionId, Data, decodeChannelData, decodeStun, encodeChannelData, encodeStun, ErrorCode, getAttribute, hex16, integrityProtected, isChannelData, isStun,
   Lifetime, longTermKey, messageTypeName, Method, Nonce, Realm, reasonText, RequestedTransport, Software, Username, verifyMessageIntegrity,
   XorMappedAddress, XorPeerAddress, XorRelayedAddress,
 } from '../wire/stun/index.ts';
@@ -36,9 +36,20 @@ export interface TurnSessionConfig {
   /** Refresh permissions and channel bindings before they lapse (default true); false lets them expire. */
   readonly keepPermissions?: boolean;
   readonly transactions?: TransactionOptions;
+  /**
+   * The session talks to the server over a TCP or TLS connection its owner keeps (RFC 8656 §3.1): ChannelData is
+   * padded to a multiple of 4 (§12.5) and requests are not retransmitted, a transaction failing after Ti = 39.5 s
+   * (RFC 8489 §6.2.2). Its owner frames what arrives (stream-framer.ts) and hands over one message at a time.
+   */
+  readonly stream?: boolean;
+  /** RFC 6062 §4.5: a ConnectionAttempt indication (a peer connected to the TCP relayed address). */
+  readonly onConnectionAttempt?: (now: Micros, id: number, peer: TransportAddress) => void;
 }
 
-export type TurnRequestKind = 'allocate' | 'refresh' | 'deallocate' | 'permission' | 'channel';
+/** RFC 8489 §6.2.2: over a reliable transport one request, and a timeout Ti of 39.5 s (500 ms × 79). */
+export const STREAM_TRANSACTIONS: TransactionOptions = { rto: 500_000, rc: 1, rm: 79 };
+
+export type TurnRequestKind = 'allocate' | 'refresh' | 'deallocate' | 'permission' | 'channel' | 'connect';
 
 /** How a request ended, after any authentication retries. */
 export interface TurnRequestOutcome {
@@ -49,6 +60,8 @@ export interface TurnRequestOutcome {
   /** When not ok: "ChannelBind Request: 403 Forbidden", "Allocate Request: timeout", … */
   readonly error?: string;
   readonly code?: number;
+  /** A Connect's success (RFC 6062 §4.3): the CONNECTION-ID and the peer. */
+  readonly connection?: { readonly id: number; readonly peer: TransportAddress };
 }
 
 export interface TurnPeerData {
@@ -67,6 +80,7 @@ interface Ctx {
   readonly retries: number;
   readonly peerIps?: readonly string[];
   readonly channel?: number;
+  readonly peer?: TransportAddress;
 }
 
 interface Channel {
@@ -78,6 +92,7 @@ interface Channel {
 }
 
 const PROTOCOL_UDP = 17;
+const PROTOCOL_TCP = 6;
 /** RFC 8656 §9: permissions last 300 s; refresh a minute early. §12: channels last 600 s. */
 const PERMISSION_REFRESH = 240 * SECOND;
 const CHANNEL_REFRESH = 540 * SECOND;
@@ -108,7 +123,7 @@ export class TurnSession {
     private readonly out: TransactionOutput,
     private readonly onDone: (now: Micros, outcome: TurnRequestOutcome) => void = () => {},
   ) {
-    this.tx = new StunTransactions<Ctx>(rng, out, (r) => this.done(r), config.transactions ?? {});
+    this.tx = new StunTransactions<Ctx>(rng, out, (r) => this.done(r), config.transactions ?? (config.stream ? STREAM_TRANSACTIONS : {}));
   }
 
   get local(): TransportAddress {
@@ -130,9 +145,9 @@ export class TurnSession {
 
   // ---- requests ----------------------------------------------------------------------------------------------
 
-  /** RFC 8656 §7.1: the first Allocate goes without credentials; the server answers 401 with REALM and NONCE. */
-  allocate(now: Micros, lifetime?: number): void {
-    const attrs: StunAttribute[] = [RequestedTransport.of(PROTOCOL_UDP), ...(lifetime !== undefined ? [Lifetime.of(lifetime)] : []), ...(this.config.software ? [Software.of(this.config.software)] : [])];
+  /** RFC 8656 §7.1: Allocate, first without credentials (401 brings REALM, NONCE); 'tcp': RFC 6062 §4.1. */
+  allocate(now: Micros, lifetime?: number, relay: 'udp' | 'tcp' = 'udp'): void {
+    const attrs: StunAttribute[] = [RequestedTransport.of(relay === 'tcp' ? PROTOCOL_TCP : PROTOCOL_UDP), ...(lifetime !== undefined ? [Lifetime.of(lifetime)] : []), ...(this.config.software ? [Software.of(this.config.software)] : [])];
     this.out.note(turnNote('turn.allocate', `${this.who} sends an Allocate request to TURN server ${formatTransportAddress(this.config.server)}`, { server: this.serverText }));
     this.request(now, { kind: 'allocate', keepAlive: false, method: Method.Allocate, attributes: attrs, retries: 0 });
   }
@@ -174,6 +189,20 @@ export class TurnSession {
     this.request(now, { kind: 'channel', keepAlive, method: Method.ChannelBind, attributes: [ChannelNumber.of(channel), XorPeerAddress.of(peer)], retries: 0, channel });
   }
 
+  /** RFC 6062 §4.3: asks the server to open a TCP connection from the relayed address to `peer`. */
+  connect(now: Micros, peer: TransportAddress): void {
+    this.request(now, { kind: 'connect', keepAlive: false, method: Method.Connect, attributes: [XorPeerAddress.of(peer)], retries: 0, peer });
+  }
+
+  /** RFC 6062 §4.4: ConnectionBind for `id`, to send on a new data connection (whose owner reads the answer). */
+  connectionBind(id: number, nonce?: string): Uint8Array | undefined {
+    if (!this.key || this.realm === undefined || this.nonce === undefined) return undefined;
+    return encodeStun(
+      { method: Method.ConnectionBind, class: 'request', transactionId: this.tx.newTransactionId(), attributes: [ConnectionId.of(id), Username.of(this.config.username), Realm.of(this.realm), Nonce.of(nonce ?? this.nonce)] },
+      { integrity: this.key, fingerprint: true },
+    );
+  }
+
   /** The channel asked for `peer` (bound or not yet), or undefined. */
   channelOf(peer: TransportAddress): number | undefined {
     for (const c of this.channels.values()) if (sameTransportAddress(c.peer, peer)) return c.channel;
@@ -191,7 +220,7 @@ export class TurnSession {
     const channel = via === 'indication' ? undefined : this.boundChannel(peer);
     if (channel !== undefined) {
       this.stats.sentChannelData++;
-      this.out.transmit(this.config.local, this.config.server, encodeChannelData({ channel, data }));
+      this.out.transmit(this.config.local, this.config.server, encodeChannelData({ channel, data }, { transport: this.config.stream ? 'tcp' : 'udp' }));
       return 'channel';
     }
     this.stats.sentIndications++;
@@ -230,6 +259,13 @@ export class TurnSession {
     if (!decoded) return undefined;
     // RFC 8489 §14.5: a response's attributes after MESSAGE-INTEGRITY are ignored
     const msg = integrityProtected(decoded);
+    if (msg.class === 'indication' && msg.method === Method.ConnectionAttempt) {
+      // RFC 6062 §4.5: a peer connected to our TCP relayed address
+      const peer = getAttribute(msg, XorPeerAddress);
+      const id = getAttribute(msg, ConnectionId);
+      if (peer && id !== undefined) this.config.onConnectionAttempt?.(now, id, peer);
+      return 'consumed';
+    }
     if (msg.class === 'indication' && msg.method === Method.Data) {
       const peer = getAttribute(msg, XorPeerAddress);
       const data = getAttribute(msg, Data);
@@ -343,6 +379,11 @@ export class TurnSession {
         );
         break;
       }
+      case 'connect': {
+        const id = getAttribute(msg, ConnectionId);
+        if (id === undefined) return this.finish(now, ctx, { error: 'Connect Request: success without CONNECTION-ID' });
+        return this.finish(now, ctx, { connection: { id, peer: ctx.peer! } });
+      }
     }
     this.finish(now, ctx, {});
   }
@@ -354,7 +395,7 @@ export class TurnSession {
     this.refreshAt = now + Math.max(1, lifetime - 60) * SECOND;
   }
 
-  private finish(now: Micros, ctx: Ctx, r: { error?: string; code?: number }): void {
+  private finish(now: Micros, ctx: Ctx, r: { error?: string; code?: number; connection?: TurnRequestOutcome['connection'] }): void {
     if (r.error !== undefined && ctx.kind === 'allocate') {
       this.failed = true;
       this.out.note(turnNote('turn.failed', `${this.who}: TURN allocation failed: ${r.error}`, { server: this.serverText }));

@@ -22,7 +22,7 @@ const browser = (host: 'alice' | 'bob', extra: Json = {}): Json => ({
   ...extra,
 });
 
-function p2p(name: string, title: string, description: string, a: Json, b: Json, o: { duration?: string; seed?: number; alice?: Json; bob?: Json; events?: Json[]; signaling?: Json; serverLink?: Json } = {}): Json {
+function p2p(name: string, title: string, description: string, a: Json, b: Json, o: { duration?: string; seed?: number; alice?: Json; bob?: Json; events?: Json[]; signaling?: Json; serverLink?: Json; tcpTurn?: boolean; tlsTurn?: boolean } = {}): Json {
   return {
     name, title, description, seed: o.seed ?? 1, duration: o.duration ?? '10s',
     nodes: {
@@ -30,7 +30,7 @@ function p2p(name: string, title: string, description: string, a: Json, b: Json,
       server: { kind: 'host', uplink: 'internet', addresses: [`${SERVER_IP}/24`], link: o.serverLink ?? { delay: '10ms' } },
       ...a, ...b,
     },
-    apps: [turnServerApp(), browser('alice', o.alice), browser('bob', o.bob), signalingServerApp('server', o.signaling)],
+    apps: [{ ...turnServerApp(), ...(o.tcpTurn ? { tcp: true } : {}), ...(o.tlsTurn ? { tlsPort: 443 } : {}) }, browser('alice', o.alice), browser('bob', o.bob), signalingServerApp('server', o.signaling)],
     ...(o.events ? { events: o.events } : {}),
   };
 }
@@ -51,6 +51,43 @@ export function callPresets(): PresetInfo[] {
     'A WebRTC call relayed through TURN',
     'Both browsers are behind symmetric NATs: every direct pair fails, and the selected pair uses the TURN relay. The DTLS handshake and SRTP media travel inside TURN ChannelData messages to the server and out of the relayed address to the peer.',
     (n, t, d) => p2p(n, t, d, sideNodes('alice', 'symmetric'), sideNodes('bob', 'symmetric'), { duration: '12s' }),
+  );
+  add(
+    'call-turn-tcp',
+    'A WebRTC call through TURN over TCP when UDP is blocked',
+    "Alice sits behind a firewall that drops every UDP datagram; Bob is behind a port-restricted cone NAT. Alice's browser is given the TURN server twice, as turn:…?transport=udp and turn:…?transport=tcp, and gathers in that order: the UDP Allocate never gets out, the TCP one does (RFC 8656 §3.1). Her relayed candidate, reached over TCP, ranks below a UDP relay would (RFC 8445 §5.1.2.1, as browsers do). Every pair from her host candidate fails at the firewall; the pair from her TCP-reached relay to Bob succeeds, and DTLS and SRTP travel as ChannelData padded to 4 bytes on the TCP connection, then as UDP from the relayed address to Bob.",
+    (n, t, d) =>
+      p2p(n, t, d, sideNodes('alice', 'udp-blocked'), sideNodes('bob', 'port-restricted-cone'), {
+        duration: '12s',
+        alice: {
+          turn: [
+            { url: `turn:${SERVER}?transport=udp`, username: 'alice', password: TURN_USERS.alice },
+            { url: `turn:${SERVER}?transport=tcp`, username: 'alice', password: TURN_USERS.alice },
+          ],
+        },
+        tcpTurn: true,
+      }),
+  );
+  add(
+    'call-turn-tls-443',
+    'A WebRTC call through TURN over TLS on port 443 past a web-only firewall',
+    "Alice's corporate firewall lets out only TCP connections to ports 80 and 443. Her browser is given the TURN server three ways, turn:…?transport=udp, turn:…:3478?transport=tcp and turns:…:443, and gathers from them in that order: the UDP Allocate is dropped, the SYN to port 3478 is dropped and retransmitted, and the TLS connection to port 443 gets through. TLS 1.3 is negotiated (the key log decrypts it in Wireshark), and inside it run the Allocate, the permission and channel for Bob, then DTLS and SRTP as ChannelData: three layers of encryption on one TCP connection, relayed as plain UDP datagrams to Bob.",
+    (n, t, d) =>
+      p2p(n, t, d, {
+        fwA: { kind: 'firewall', uplink: 'internet', preset: 'allow-outbound-tcp-web-only', link: { delay: '10ms' } },
+        alice: { kind: 'host', uplink: 'fwA', addresses: ['203.0.113.10/24'], link: { delay: '1ms' } },
+      }, sideNodes('bob', 'port-restricted-cone'), {
+        duration: '12s',
+        alice: {
+          turn: [
+            { url: `turn:${SERVER}?transport=udp`, username: 'alice', password: TURN_USERS.alice },
+            { url: `turn:${SERVER}?transport=tcp`, username: 'alice', password: TURN_USERS.alice },
+            { url: `turns:${SERVER_IP}:443?transport=tcp`, username: 'alice', password: TURN_USERS.alice },
+          ],
+        },
+        tcpTurn: true,
+        tlsTurn: true,
+      }),
   );
   add(
     'call-lossy',

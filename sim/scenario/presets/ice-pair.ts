@@ -3,7 +3,7 @@
  * with a STUN/TURN server on the public internet. The ICE and call presets build on it, and the NAT traversal
  * matrix (sim/matrix/traversal.ts) runs one scenario per pair of sides.
  */
-export const MATRIX_SIDES = ['open', 'full-cone', 'restricted-cone', 'port-restricted-cone', 'symmetric', 'udp-blocked'] as const;
+export const MATRIX_SIDES = ['open', 'full-cone', 'restricted-cone', 'port-restricted-cone', 'symmetric', 'udp-blocked', 'web-only'] as const;
 export type MatrixSide = (typeof MATRIX_SIDES)[number];
 
 export const SERVER_IP = '198.51.100.10';
@@ -17,10 +17,11 @@ export function sideNodes(peer: 'alice' | 'bob', side: MatrixSide): Json {
   const pub = `203.0.113.${n}0`;
   const nat = `nat${peer === 'alice' ? 'A' : 'B'}`;
   if (side === 'open') return { [peer]: { kind: 'host', uplink: 'internet', addresses: [`${pub}/24`], link: { delay: '10ms' } } };
-  if (side === 'udp-blocked') {
+  if (side === 'udp-blocked' || side === 'web-only') {
     const fw = `fw${peer === 'alice' ? 'A' : 'B'}`;
     return {
-      [fw]: { kind: 'firewall', uplink: 'internet', preset: 'block-udp', link: { delay: '10ms' } },
+      // web-only: the corporate firewall that lets out TCP to ports 80 and 443 only
+      [fw]: { kind: 'firewall', uplink: 'internet', preset: side === 'web-only' ? 'allow-outbound-tcp-web-only' : 'block-udp', link: { delay: '10ms' } },
       [peer]: { kind: 'host', uplink: fw, addresses: [`${pub}/24`], link: { delay: '1ms' } },
     };
   }
@@ -32,6 +33,11 @@ export function sideNodes(peer: 'alice' | 'bob', side: MatrixSide): Json {
 
 export interface IcePairOptions {
   readonly turn?: boolean;
+  /**
+   * With `turn`: the server also takes TCP, and TLS on 443, and each agent is given it as a browser is:
+   * turn:…?transport=udp, turn:…?transport=tcp, turns:…:443.
+   */
+  readonly turnTcp?: boolean;
   readonly trickle?: boolean;
   readonly seed?: number;
   readonly duration?: string;
@@ -49,7 +55,9 @@ export function icePairScenario(a: Json, b: Json, o: IcePairOptions = {}): Json 
   const server = `${SERVER_IP}:3478`;
   const agent = (host: 'alice' | 'bob', peer: string, role: string): Json => ({
     kind: 'ice-agent', host, peer, role, trickle: o.trickle ?? true, stun: [server],
-    ...(turn ? { turn: [{ server, username: host, password: TURN_USERS[host] }] } : {}),
+    ...(turn && o.turnTcp
+      ? { turn: [`turn:${server}?transport=udp`, `turn:${server}?transport=tcp`, `turns:${SERVER_IP}:443?transport=tcp`].map((url) => ({ url, username: host, password: TURN_USERS[host] })) }
+      : turn ? { turn: [{ server, username: host, password: TURN_USERS[host] }] } : {}),
     ...(host === 'alice' ? o.alice : o.bob),
   });
   return {
@@ -65,7 +73,7 @@ export function icePairScenario(a: Json, b: Json, o: IcePairOptions = {}): Json 
       ...b,
     },
     apps: [
-      { kind: 'turn-server', host: 'server', listen: server, relay: `${SERVER_IP}:49152-49167`, realm: 'rtclab.example', users: TURN_USERS },
+      { kind: 'turn-server', host: 'server', listen: server, relay: `${SERVER_IP}:49152-49167`, realm: 'rtclab.example', users: TURN_USERS, ...(turn && o.turnTcp ? { tcp: true, tlsPort: 443 } : {}) },
       agent('alice', 'bob', 'controlling'),
       agent('bob', 'alice', 'controlled'),
     ],
@@ -74,5 +82,6 @@ export function icePairScenario(a: Json, b: Json, o: IcePairOptions = {}): Json 
 }
 
 export function matrixScenario(a: MatrixSide, b: MatrixSide, o: IcePairOptions = {}): Json {
-  return icePairScenario(sideNodes('alice', a), sideNodes('bob', b), { name: `matrix-${a}-${b}`, title: `ICE: alice ${a}, bob ${b}`, ...o });
+  // the matrix's TURN server is what a browser is given today: the same server over UDP, TCP and TLS on 443
+  return icePairScenario(sideNodes('alice', a), sideNodes('bob', b), { name: `matrix-${a}-${b}`, title: `ICE: alice ${a}, bob ${b}`, turnTcp: true, ...o });
 }

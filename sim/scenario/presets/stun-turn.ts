@@ -92,8 +92,38 @@ export function stunTurnPresets(): PresetInfo[] {
         { kind: 'udp-echo', host: 'bob', listen: ['203.0.113.50:7001'], replyDelay: '320s' },
       ]),
   });
+  out.push({
+    name: 'turn-tcp-relay',
+    title: 'TURN over TCP through a firewall that blocks UDP',
+    description: TCP_RELAY_DESCRIPTION,
+    build: () => {
+      const s = turnScenario('turn-tcp-relay', 'TURN over TCP through a firewall that blocks UDP', TCP_RELAY_DESCRIPTION, '12s', { transport: 'tcp', bind: '192.168.1.10:0' }, [
+        { at: '0s', do: 'allocate', lifetime: 600 },
+        { at: '1s', do: 'permission', peers: ['203.0.113.50:7000'] },
+        { at: '2s', do: 'send', peer: '203.0.113.50:7000', data: 'hello bob, by Send indication over TCP' },
+        { at: '3s', do: 'channel', peer: '203.0.113.50:7000', channel: 0x4000 },
+        { at: '4s', do: 'send', peer: '203.0.113.50:7000', data: 'hello bob, by ChannelData padded on the stream' },
+        { at: '10s', do: 'deallocate' },
+      ], [{ kind: 'udp-echo', host: 'bob', listen: ['203.0.113.50:7000'] }]);
+      return withUdpBlocked(s);
+    },
+  });
   return out;
 }
+
+/** Puts a `block-udp` firewall between alice's NAT and the internet, and lets the TURN server take TCP. */
+function withUdpBlocked(s: Json): Json {
+  const nodes = s.nodes as Record<string, Json>;
+  const apps = s.apps as Json[];
+  return {
+    ...s,
+    nodes: { ...nodes, fw: { kind: 'firewall', uplink: 'internet', preset: 'block-udp', link: { delay: '2ms' } }, natA: { ...nodes.natA, uplink: 'fw' } },
+    apps: apps.map((a) => (a.kind === 'turn-server' ? { ...a, tcp: true } : a)),
+  };
+}
+
+const TCP_RELAY_DESCRIPTION =
+  "Alice's network drops every UDP datagram, but lets a TCP handshake out. Her TURN client opens a TCP connection to the server's port 3478 (RFC 8656 §3.1) and runs the whole session on it: Allocate (401, then with credentials), CreatePermission, a Send indication, ChannelBind and ChannelData padded to a multiple of 4 (§12.5). The relayed side stays UDP: bob's answers reach the relay and come back to alice down the TCP connection.";
 
 const RELAY_DESCRIPTION =
   'Alice, behind a NAT, allocates a relayed address on a TURN server (401, then the same Allocate with long-term credentials), installs a permission for bob, sends through a Send indication, binds channel 0x4000 and sends ChannelData; bob answers each time. The 120 s allocation is refreshed a minute before it expires, then deleted with LIFETIME 0.';
