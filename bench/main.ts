@@ -6,6 +6,7 @@
  * benchmark's browser harness, loaded into the same process, made the dissector ~40% slower).
  */
 export async function main(argv: string[]): Promise<number> {
+  (await import('../cli/node-crypto.ts')).useNodeCrypto(); // as the CLI runs; a benchmark comparing backends sets its own
   const only = argv[0];
   const all: [string, () => Promise<void>][] = [
     ['scheduler', async () => (await import('./scheduler.ts')).benchScheduler()],
