@@ -14,6 +14,7 @@ export async function main(argv: string[]): Promise<number> {
     ['dissect', async () => (await import('./dissect.ts')).benchDissect()],
     ['viz', async () => (await import('./viz.ts')).benchViz()],
     ['startup', async () => (await import('./startup.ts')).benchStartup()],
+    ['call', async () => (await import('./call.ts')).benchCall()],
   ];
   for (const [name, fn] of all) {
     if (only && only !== name) continue;
