@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // the CLI's crypto backend (node:crypto); test/golden/backends.test.ts checks the portable one gives the same bytes
+    setupFiles: ['test/setup-crypto.ts'],
   },
 });

@@ -6,6 +6,7 @@
  * benchmark's browser harness, loaded into the same process, made the dissector ~40% slower).
  */
 export async function main(argv: string[]): Promise<number> {
+  (await import('../cli/node-crypto.ts')).useNodeCrypto(); // as the CLI runs; a benchmark comparing backends sets its own
   const only = argv[0];
   const all: [string, () => Promise<void>][] = [
     ['scheduler', async () => (await import('./scheduler.ts')).benchScheduler()],
@@ -13,6 +14,8 @@ export async function main(argv: string[]): Promise<number> {
     ['dissect', async () => (await import('./dissect.ts')).benchDissect()],
     ['viz', async () => (await import('./viz.ts')).benchViz()],
     ['startup', async () => (await import('./startup.ts')).benchStartup()],
+    ['call', async () => (await import('./call.ts')).benchCall()],
+    ['sfu', async () => (await import('./sfu.ts')).benchSfu(argv.slice(1))],
   ];
   for (const [name, fn] of all) {
     if (only && only !== name) continue;

@@ -4,6 +4,7 @@ import { ScenarioError } from '../sim/schema/check.ts';
 import { parseScenario } from '../sim/scenario/parse.ts';
 import { findPreset, listPresets } from '../sim/scenario/presets/index.ts';
 import { applySet } from '../sim/scenario/set.ts';
+import { useNodeCrypto } from './node-crypto.ts';
 
 const USAGE = `rtclab — a deterministic, packet-level WebRTC lab
 
@@ -151,6 +152,7 @@ async function run(argv: string[]): Promise<number> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  useNodeCrypto(); // the same bytes as the portable @noble code, faster (sim/core/crypto-backend.ts)
   const [cmd, ...rest] = argv;
   try {
     switch (cmd) {

@@ -1,4 +1,4 @@
-import { gcm } from '@noble/ciphers/aes.js';
+import { cryptoBackend } from '../core/crypto-backend.ts';
 import { concatBytes } from '../core/encoding.ts';
 import { AES_128_GCM } from './prf.ts';
 
@@ -51,7 +51,7 @@ export function additionalData(meta: RecordMeta, plaintextLength: number): Uint8
 export function protectRecord(k: RecordKey, meta: RecordMeta, plaintext: Uint8Array): Uint8Array {
   const explicit = epochAndSequence(meta.epoch, meta.sequenceNumber);
   const nonce = concatBytes(k.fixedIv, explicit);
-  const sealed = gcm(k.key, nonce, additionalData(meta, plaintext.length)).encrypt(plaintext);
+  const sealed = cryptoBackend().aesGcmSeal(k.key, nonce, additionalData(meta, plaintext.length), plaintext);
   return concatBytes(explicit, sealed);
 }
 
@@ -65,11 +65,7 @@ export function unprotectRecord(k: RecordKey, meta: RecordMeta, fragment: Uint8A
   const explicitNonce = fragment.subarray(0, recordIvLength);
   const sealed = fragment.subarray(recordIvLength);
   const plaintextLength = sealed.length - tagLength;
-  try {
-    const plaintext = gcm(k.key, concatBytes(k.fixedIv, explicitNonce), additionalData(meta, plaintextLength)).decrypt(sealed);
-    return { ok: true, plaintext, explicitNonce };
-  } catch {
-    // @noble/ciphers throws on a tag mismatch; RFC 5246 §6.2.3.3 calls it bad_record_mac.
-    return { ok: false, error: 'bad_record_mac: authentication tag mismatch' };
-  }
+  const plaintext = cryptoBackend().aesGcmOpen(k.key, concatBytes(k.fixedIv, explicitNonce), additionalData(meta, plaintextLength), sealed);
+  // RFC 5246 §6.2.3.3: a tag mismatch is bad_record_mac
+  return plaintext ? { ok: true, plaintext, explicitNonce } : { ok: false, error: 'bad_record_mac: authentication tag mismatch' };
 }

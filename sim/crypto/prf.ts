@@ -1,5 +1,4 @@
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { cryptoBackend } from '../core/crypto-backend.ts';
 import { concatBytes, utf8Encode } from '../core/encoding.ts';
 
 /** The TLS 1.2 key schedule with SHA-256 (RFC 5246 §5, §8.1, §6.3; RFC 7627 §4; RFC 5705; RFC 5764 §4.2). */
@@ -10,8 +9,8 @@ function pSha256(secret: Uint8Array, seed: Uint8Array, length: number): Uint8Arr
   let a = seed;
   let off = 0;
   while (off < length) {
-    a = hmac(sha256, secret, a);
-    const block = hmac(sha256, secret, concatBytes(a, seed));
+    a = cryptoBackend().hmacSha256(secret, a);
+    const block = cryptoBackend().hmacSha256(secret, a, seed);
     out.set(block.subarray(0, Math.min(block.length, length - off)), off);
     off += block.length;
   }
@@ -38,9 +37,7 @@ export function extendedMasterSecret(preMasterSecret: Uint8Array, sessionHash: U
 
 /** The handshake hash for a SHA-256 suite: SHA-256 over the concatenated handshake messages (RFC 5246 §7.4.9). */
 export function handshakeHash(messages: readonly Uint8Array[]): Uint8Array {
-  const h = sha256.create();
-  for (const m of messages) h.update(m);
-  return h.digest();
+  return cryptoBackend().sha256(...messages);
 }
 
 /** Key block of TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (RFC 5288 §3: no MAC key, 16-byte key, 4-byte fixed IV). */

@@ -1,5 +1,6 @@
-import { ecb, gcm } from '@noble/ciphers/aes.js';
+import { ecb } from '@noble/ciphers/aes.js';
 import { chacha20, chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { cryptoBackend } from '../core/crypto-backend.ts';
 import type { Tls13Suite, TrafficKeys } from './tls13-schedule.ts';
 
 /**
@@ -20,8 +21,17 @@ export function recordNonce(iv: Uint8Array, sequence: bigint): Uint8Array {
   return nonce;
 }
 
+/** AES-GCM through the injected backend; ChaCha20-Poly1305 (not on a hot path) stays on @noble/ciphers. */
 function cipher(suite: Tls13Suite, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array): { encrypt(p: Uint8Array): Uint8Array; decrypt(c: Uint8Array): Uint8Array } {
-  return suite.aead === 'CHACHA20-POLY1305' ? chacha20poly1305(key, nonce, aad) : gcm(key, nonce, aad);
+  if (suite.aead === 'CHACHA20-POLY1305') return chacha20poly1305(key, nonce, aad);
+  return {
+    encrypt: (p) => cryptoBackend().aesGcmSeal(key, nonce, aad, p),
+    decrypt: (c) => {
+      const plain = cryptoBackend().aesGcmOpen(key, nonce, aad, c);
+      if (!plain) throw new Error('invalid tag');
+      return plain;
+    },
+  };
 }
 
 /** AEAD-Encrypt(write_key, nonce, additional_data, plaintext) (RFC 8446 §5.2). */

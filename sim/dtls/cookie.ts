@@ -1,6 +1,5 @@
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesEqual, concatBytes, utf8Encode } from '../core/encoding.ts';
+import { cryptoBackend } from '../core/crypto-backend.ts';
+import { bytesEqual, utf8Encode } from '../core/encoding.ts';
 import type { TransportAddress } from '../core/endpoint.ts';
 import type { ClientHello } from '../wire/handshake/hello.ts';
 import { encodeHandshakeBody } from '../wire/dtls/handshake.ts';
@@ -14,7 +13,7 @@ export const COOKIE_LENGTH = 20;
 
 export function computeCookie(secret: Uint8Array, from: TransportAddress, ch: ClientHello): Uint8Array {
   const params = encodeHandshakeBody({ ...ch, cookie: new Uint8Array(0) });
-  const mac = hmac(sha256, secret, concatBytes(utf8Encode(`${from.ip}|${from.port}|`), params));
+  const mac = cryptoBackend().hmacSha256(secret, utf8Encode(`${from.ip}|${from.port}|`), params);
   return mac.slice(0, COOKIE_LENGTH);
 }
 

@@ -116,7 +116,7 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
         return;
       }
     }
-    const decoded = decodeRecords(bytes);
+    const decoded = decodeRecords(bytes, { spans: false });
     this.peerRetransmitted = false;
     for (const rec of decoded.value) {
       if (rec.kind !== 'dtls12') {

@@ -149,7 +149,7 @@ export class IceAgent extends IceAgentBase implements Endpoint {
       this.inbound.push({ from, bytes });
       return;
     }
-    const decoded = decodeStun(bytes).value;
+    const decoded = decodeStun(bytes, false).value;
     if (!decoded || decoded.method !== Method.Binding) return;
     // RFC 8489 §14.5: what follows MESSAGE-INTEGRITY (an appended USE-CANDIDATE, XOR-MAPPED-ADDRESS…) is ignored
     const msg = integrityProtected(decoded);

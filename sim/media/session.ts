@@ -138,7 +138,7 @@ export class MediaSession {
   onRtp(now: Micros, packet: Uint8Array, srtp: SrtpSession): void {
     const r = srtp.unprotectRtp(packet);
     if (!r.ok) return this.fail(r.reason);
-    const d = decodeRtp(r.bytes);
+    const d = decodeRtp(r.bytes, { spans: false }); // field spans are for the dissector's hex view
     if (d.problems.length > 0) return this.fail('malformed-rtp');
     const h = d.value.header;
     let rs = this.receivers.get(h.ssrc);
@@ -154,7 +154,7 @@ export class MediaSession {
     const r = srtp.unprotectRtcp(packet);
     if (!r.ok) return this.fail(`rtcp-${r.reason}`);
     this.rtcpReceived++;
-    for (const p of decodeRtcp(r.bytes).value) {
+    for (const p of decodeRtcp(r.bytes, 0, false).value) {
       if (p.type !== 'sr' && p.type !== 'rr') continue;
       for (const b of p.reports) {
         if (!this.sources.some((src) => src.ssrc === b.ssrc)) continue;

@@ -123,7 +123,7 @@ export class NatBox extends NetNode {
       return;
     }
     if (d.event === 'created') this.created(d.note, hop.packet);
-    else this.refreshed(d.mapping.id, d.note, hop.packet);
+    else this.refreshed(d, hop.packet);
     this.stats.translatedOut++;
     this.forward(bytes, hop, { src: d.external.ip, srcPort: d.external.port });
   }
@@ -257,11 +257,11 @@ export class NatBox extends NetNode {
    * so the NAT table shown at any moment is right to the second without a note for every media packet.
    */
   private readonly lastRefreshNote = new Map<number, number>();
-  private refreshed(mapping: number, note: NatNoteFacts, packet: number): void {
-    const last = this.lastRefreshNote.get(mapping);
+  private refreshed(d: { readonly mappingId: number; readonly note: NatNoteFacts }, packet: number): void {
+    const last = this.lastRefreshNote.get(d.mappingId);
     if (last !== undefined && this.net.now - last < 1_000_000) return;
-    this.lastRefreshNote.set(mapping, this.net.now);
-    this.noteFacts(note, packet);
+    this.lastRefreshNote.set(d.mappingId, this.net.now);
+    this.noteFacts(d.note, packet); // the decision's note is made only now (sim/net/nat/table.ts)
   }
 
   private created(note: NatNoteFacts, packet: number): void {

@@ -130,7 +130,8 @@ export function destinationOf(bytes: Uint8Array): string | undefined {
  */
 export function decrementTtl(bytes: Uint8Array): Uint8Array | undefined {
   const v = bytes[0]! >> 4;
-  const out = bytes.slice();
+  const out = new Uint8Array(bytes.length); // a copy (cheaper than slice() per packet)
+  out.set(bytes);
   if (v === 4) {
     if (out[8]! <= 1) return undefined;
     out[8] = out[8]! - 1;

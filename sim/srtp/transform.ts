@@ -1,6 +1,4 @@
-import { ctr, gcm } from '@noble/ciphers/aes.js';
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha1 } from '@noble/hashes/legacy.js';
+import { cryptoBackend } from '../core/crypto-backend.ts';
 import type { SessionKeys } from '../crypto/srtp-kdf.ts';
 import type { SrtpProfile } from '../wire/srtp/profiles.ts';
 import { SRTCP_E_FLAG, srtcpTrailer } from '../wire/srtp/protected.ts';
@@ -70,27 +68,21 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 
 /** RFC 3711 §4.2.1: HMAC-SHA1 over the authenticated portion, truncated to the tag length. */
 function hmacTag(key: Uint8Array, tagLength: number, ...parts: Uint8Array[]): Uint8Array {
-  const h = keyedHmac(key).clone();
-  for (const p of parts) h.update(p);
-  return h.digest().slice(0, tagLength);
+  return cryptoBackend().hmacSha1(key, ...parts).subarray(0, tagLength);
 }
 
-/** The HMAC state after absorbing the key (its inner and outer pads), made once per session key and cloned per packet. */
-const keyed = new WeakMap<Uint8Array, ReturnType<typeof hmac.create>>();
-function keyedHmac(key: Uint8Array): ReturnType<typeof hmac.create> {
-  let h = keyed.get(key);
-  if (!h) keyed.set(key, (h = hmac.create(sha1, key)));
-  return h;
-}
+const ctr = (key: Uint8Array, counter: Uint8Array, data: Uint8Array): Uint8Array => cryptoBackend().aesCtr(key, counter, data);
+const gcmSeal = (key: Uint8Array, iv: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array => cryptoBackend().aesGcmSeal(key, iv, aad, plaintext);
+const gcmOpen = (key: Uint8Array, iv: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | undefined => cryptoBackend().aesGcmOpen(key, iv, aad, sealed);
 
 export function protectRtp(profile: SrtpProfile, keys: SessionKeys, packet: Uint8Array, headerLength: number, ssrc: number, roc: number, seq: number): Uint8Array {
   const header = packet.subarray(0, headerLength);
   const payload = packet.subarray(headerLength);
   if (profile.cipher === 'aes-gcm') {
     // RFC 7714 §8.2: the RTP header is the associated data; ciphertext and tag follow it.
-    return concat(header, gcm(keys.srtpKey, gcmRtpIv(keys.srtpSalt, ssrc, roc, seq), header).encrypt(payload));
+    return concat(header, gcmSeal(keys.srtpKey, gcmRtpIv(keys.srtpSalt, ssrc, roc, seq), header, payload));
   }
-  const encrypted = ctr(keys.srtpKey, aesCmIv(keys.srtpSalt, ssrc, roc * 65536 + seq)).encrypt(payload);
+  const encrypted = ctr(keys.srtpKey, aesCmIv(keys.srtpSalt, ssrc, roc * 65536 + seq), payload);
   // RFC 3711 §4.2: the authenticated portion is header || encrypted payload, with ROC appended for the MAC.
   const tag = hmacTag(keys.srtpAuthKey, profile.srtpTagLength, header, encrypted, u32be(roc));
   return concat(header, encrypted, tag);
@@ -100,18 +92,14 @@ export function unprotectRtp(profile: SrtpProfile, keys: SessionKeys, packet: Ui
   const tagLength = profile.srtpTagLength;
   const header = packet.subarray(0, headerLength);
   if (profile.cipher === 'aes-gcm') {
-    try {
-      const plain = gcm(keys.srtpKey, gcmRtpIv(keys.srtpSalt, ssrc, roc, seq), header).decrypt(packet.subarray(headerLength));
-      return concat(header, plain);
-    } catch {
-      return undefined; // the GCM tag did not verify
-    }
+    const plain = gcmOpen(keys.srtpKey, gcmRtpIv(keys.srtpSalt, ssrc, roc, seq), header, packet.subarray(headerLength));
+    return plain && concat(header, plain); // undefined: the GCM tag did not verify
   }
   const tagAt = packet.length - tagLength;
   const encrypted = packet.subarray(headerLength, tagAt);
   const expected = hmacTag(keys.srtpAuthKey, tagLength, header, encrypted, u32be(roc));
   if (!constantTimeEqual(expected, packet.subarray(tagAt))) return undefined;
-  return concat(header, ctr(keys.srtpKey, aesCmIv(keys.srtpSalt, ssrc, roc * 65536 + seq)).decrypt(encrypted));
+  return concat(header, ctr(keys.srtpKey, aesCmIv(keys.srtpSalt, ssrc, roc * 65536 + seq), encrypted));
 }
 
 /** RFC 3711 §3.4 / RFC 7714 §9: SRTCP keeps the first 8 bytes (header word and sender SSRC) in clear. */
@@ -124,12 +112,12 @@ export function protectRtcp(profile: SrtpProfile, keys: SessionKeys, packet: Uin
     const iv = gcmRtcpIv(keys.srtcpSalt, ssrc, index);
     if (encrypt) {
       // RFC 7714 §9.2: AAD = header and SSRC || E+index; output = header || ciphertext || tag || E+index.
-      return concat(head, gcm(keys.srtcpKey, iv, concat(head, trailer)).encrypt(body), trailer);
+      return concat(head, gcmSeal(keys.srtcpKey, iv, concat(head, trailer), body), trailer);
     }
     // RFC 7714 §9.3 (E = 0): the whole packet is associated data; only a tag is produced.
-    return concat(packet, gcm(keys.srtcpKey, iv, concat(packet, trailer)).encrypt(new Uint8Array(0)), trailer);
+    return concat(packet, gcmSeal(keys.srtcpKey, iv, concat(packet, trailer), new Uint8Array(0)), trailer);
   }
-  const out = encrypt ? concat(head, ctr(keys.srtcpKey, aesCmIv(keys.srtcpSalt, ssrc, index)).encrypt(body), trailer) : concat(packet, trailer);
+  const out = encrypt ? concat(head, ctr(keys.srtcpKey, aesCmIv(keys.srtcpSalt, ssrc, index), body), trailer) : concat(packet, trailer);
   // RFC 3711 §3.4: the tag covers the (encrypted) packet and the E+index word.
   return concat(out, hmacTag(keys.srtcpAuthKey, profile.srtcpTagLength, out));
 }
@@ -151,23 +139,19 @@ export function unprotectRtcp(profile: SrtpProfile, keys: SessionKeys, packet: U
     const trailer = packet.subarray(t.trailerAt);
     const tagAt = t.trailerAt - tagLength;
     const iv = gcmRtcpIv(keys.srtcpSalt, ssrc, index);
-    try {
-      if (encrypted) {
-        const head = packet.subarray(0, 8);
-        const plain = gcm(keys.srtcpKey, iv, concat(head, trailer)).decrypt(packet.subarray(8, t.trailerAt));
-        return { packet: concat(head, plain), index, encrypted };
-      }
-      const clear = packet.subarray(0, tagAt);
-      gcm(keys.srtcpKey, iv, concat(clear, trailer)).decrypt(packet.subarray(tagAt, t.trailerAt));
-      return { packet: clear.slice(), index, encrypted };
-    } catch {
-      return undefined;
+    if (encrypted) {
+      const head = packet.subarray(0, 8);
+      const plain = gcmOpen(keys.srtcpKey, iv, concat(head, trailer), packet.subarray(8, t.trailerAt));
+      return plain && { packet: concat(head, plain), index, encrypted };
     }
+    const clear = packet.subarray(0, tagAt);
+    if (!gcmOpen(keys.srtcpKey, iv, concat(clear, trailer), packet.subarray(tagAt, t.trailerAt))) return undefined;
+    return { packet: clear.slice(), index, encrypted };
   }
   const tagAt = packet.length - tagLength;
   const expected = hmacTag(keys.srtcpAuthKey, tagLength, packet.subarray(0, tagAt));
   if (!constantTimeEqual(expected, packet.subarray(tagAt))) return undefined;
   const body = packet.subarray(8, t.trailerAt);
-  const plain = encrypted ? ctr(keys.srtcpKey, aesCmIv(keys.srtcpSalt, ssrc, index)).decrypt(body) : body;
+  const plain = encrypted ? ctr(keys.srtcpKey, aesCmIv(keys.srtcpSalt, ssrc, index), body) : body;
   return { packet: concat(packet.subarray(0, 8), plain), index, encrypted };
 }

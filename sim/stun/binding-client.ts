@@ -45,7 +45,7 @@ export class StunBindingClient implements Endpoint {
 
   handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
     if (!isStun(bytes)) return;
-    const msg = decodeStun(bytes).value;
+    const msg = decodeStun(bytes, false).value;
     if (msg) this.tx.handleResponse(now, from, to, msg, bytes);
   }
 

@@ -71,7 +71,7 @@ export class StunServer implements Endpoint {
       this.stats.ignored++;
       return;
     }
-    const msg = decodeStun(bytes).value;
+    const msg = decodeStun(bytes, false).value;
     if (!msg || msg.class !== 'request') {
       this.stats.ignored++;
       return;

@@ -1,5 +1,4 @@
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { cryptoBackend } from '../core/crypto-backend.ts';
 import { formatTransportAddress, type TransportAddress } from '../core/endpoint.ts';
 import { bytesEqual, fromHex, toHex, utf8Encode } from '../core/encoding.ts';
 import type { Rng } from '../core/rng.ts';
@@ -38,7 +37,7 @@ export class LongTermAuth {
   }
 
   private mac(expiryHex: string, client: TransportAddress): Uint8Array {
-    return hmac(sha256, this.secret, utf8Encode(`${expiryHex} ${formatTransportAddress(client)}`)).subarray(0, MAC_BYTES);
+    return cryptoBackend().hmacSha256(this.secret, utf8Encode(`${expiryHex} ${formatTransportAddress(client)}`)).subarray(0, MAC_BYTES);
   }
 
   private freshNonce(now: Micros, client: TransportAddress): string {

@@ -124,7 +124,7 @@ export class TurnServer implements Endpoint {
       if (to.port !== this.config.listen.port || to.ip !== this.config.listen.ip) return;
     } else if (!this.streamListening(to)) return;
     if (isStun(bytes)) {
-      const decoded = decodeStun(bytes).value;
+      const decoded = decodeStun(bytes, false).value;
       if (!decoded) return;
       // RFC 8489 §14.5: attributes after MESSAGE-INTEGRITY are not covered by it and are ignored
       const msg = integrityProtected(decoded);

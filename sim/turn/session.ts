@@ -255,7 +255,7 @@ export class TurnSession {
       return cd && ch?.bound ? { peer: ch.peer, data: cd.data, via: 'channel', channel: ch.channel } : 'consumed';
     }
     if (!isStun(bytes)) return undefined;
-    const decoded = decodeStun(bytes).value;
+    const decoded = decodeStun(bytes, false).value;
     if (!decoded) return undefined;
     // RFC 8489 §14.5: a response's attributes after MESSAGE-INTEGRITY are ignored
     const msg = integrityProtected(decoded);

@@ -17,15 +17,12 @@ export interface IpPortRewrite {
  * is of the other family.
  */
 export function rewriteIpAndPorts(d: Uint8Array, family: IpFamily, t: number, change: IpPortRewrite): Uint8Array {
-  const out = d.slice();
-  const put = (ip: string | undefined, offset: number): void => {
-    if (ip === undefined) return;
-    if (ipFamily(ip) !== family) throw new RangeError(`cannot rewrite an IPv${family} datagram with ${ip}`);
-    out.set(parseIpShared(ip)!, offset);
-  };
+  // a copy (new + set: cheaper than slice() per packet)
+  const out = new Uint8Array(d.length);
+  out.set(d);
   if (family === 4) {
-    put(change.src, 12);
-    put(change.dst, 16);
+    put(out, family, change.src, 12);
+    put(out, family, change.dst, 16);
     if (change.ttlDecrement) out[8] = Math.max(0, out[8]! - change.ttlDecrement);
     out[10] = 0;
     out[11] = 0;
@@ -34,8 +31,8 @@ export function rewriteIpAndPorts(d: Uint8Array, family: IpFamily, t: number, ch
     out[10] = c >> 8;
     out[11] = c & 0xff;
   } else {
-    put(change.src, 8);
-    put(change.dst, 24);
+    put(out, family, change.src, 8);
+    put(out, family, change.dst, 24);
     if (change.ttlDecrement) out[7] = Math.max(0, out[7]! - change.ttlDecrement);
   }
   if (change.srcPort !== undefined) {
@@ -47,6 +44,13 @@ export function rewriteIpAndPorts(d: Uint8Array, family: IpFamily, t: number, ch
     out[t + 3] = change.dstPort & 0xff;
   }
   return out;
+}
+
+/** Writes address `ip` at `offset` (nothing when undefined); throws if it is of the other family. */
+function put(out: Uint8Array, family: IpFamily, ip: string | undefined, offset: number): void {
+  if (ip === undefined) return;
+  if (ipFamily(ip) !== family) throw new RangeError(`cannot rewrite an IPv${family} datagram with ${ip}`);
+  out.set(parseIpShared(ip)!, offset);
 }
 
 /**

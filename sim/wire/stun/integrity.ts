@@ -1,6 +1,4 @@
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha1 } from '@noble/hashes/legacy.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { cryptoBackend } from '../../core/crypto-backend.ts';
 import { bytesEqual, toHex } from '../../core/encoding.ts';
 import { AttrType, HEADER_SIZE, MAGIC_COOKIE } from './constants.ts';
 
@@ -42,12 +40,12 @@ export function coveredBytes(message: Uint8Array, offset: number, valueLength: n
 
 /** HMAC-SHA1 for a MESSAGE-INTEGRITY attribute placed at `offset`. */
 export function messageIntegrityAt(message: Uint8Array, offset: number, key: Uint8Array): Uint8Array {
-  return hmac(sha1, key, coveredBytes(message, offset, 20));
+  return cryptoBackend().hmacSha1(key, coveredBytes(message, offset, 20));
 }
 
 /** HMAC-SHA256, truncated to `length` bytes, for a MESSAGE-INTEGRITY-SHA256 attribute placed at `offset`. */
 export function messageIntegritySha256At(message: Uint8Array, offset: number, key: Uint8Array, length = 32): Uint8Array {
-  return hmac(sha256, key, coveredBytes(message, offset, length)).subarray(0, length);
+  return cryptoBackend().hmacSha256(key, coveredBytes(message, offset, length)).subarray(0, length);
 }
 
 /** FINGERPRINT value for an attribute placed at `offset`. */

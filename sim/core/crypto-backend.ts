@@ -1,0 +1,91 @@
+import { ctr, gcm } from '@noble/ciphers/aes.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha1 } from '@noble/hashes/legacy.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+
+/**
+ * The symmetric primitives on the hot paths (SRTP and SRTCP, DTLS/TLS records, STUN MESSAGE-INTEGRITY, TURN and
+ * DTLS cookies), behind one small interface chosen at the edge: the `@noble` code below by default (it runs in
+ * browsers and Deno), a faster one injected by whoever starts the run (the CLI, the benchmarks and the tests inject
+ * `cli/node-crypto.ts`, on `node:crypto`). Every backend gives the same bytes for the same input (pinned by
+ * test/golden/backends.test.ts on every preset and capture), so the choice changes speed, never a trace.
+ *
+ * It lives in sim/core, not sim/crypto, because sim/wire (STUN integrity) sits below sim/crypto in the folder graph.
+ * Outputs are fresh arrays (or views of fresh memory) that the caller may keep; inputs are never modified.
+ */
+export interface CryptoBackend {
+  readonly name: string;
+  /**
+   * AES in counter mode (NIST SP 800-38A; SRTP's AES-CM, RFC 3711 §4.1.1): `counter` is the 16-byte first counter
+   * block, incremented as a 128-bit big-endian integer. Encrypting and decrypting are the same operation.
+   * The key is 16, 24 or 32 bytes.
+   */
+  aesCtr(key: Uint8Array, counter: Uint8Array, data: Uint8Array): Uint8Array;
+  /** AES-GCM (NIST SP 800-38D) with a 16-byte tag: ciphertext || tag. */
+  aesGcmSeal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /** AES-GCM open of ciphertext || tag: the plaintext, or undefined when the tag does not verify (or is missing). */
+  aesGcmOpen(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | undefined;
+  /** HMAC-SHA1 (RFC 2104) of the concatenation of `data`: 20 bytes. */
+  hmacSha1(key: Uint8Array, ...data: Uint8Array[]): Uint8Array;
+  /** HMAC-SHA-256 of the concatenation of `data`: 32 bytes. */
+  hmacSha256(key: Uint8Array, ...data: Uint8Array[]): Uint8Array;
+  /** SHA-256 of the concatenation of `data`: 32 bytes. */
+  sha256(...data: Uint8Array[]): Uint8Array;
+}
+
+type Keyed = ReturnType<typeof hmac.create>;
+
+/** The HMAC state after absorbing the key (its inner and outer pads), made once per key and cloned per message. */
+function keyedCache(hash: typeof sha1): (key: Uint8Array) => Keyed {
+  const cache = new WeakMap<Uint8Array, Keyed>();
+  return (key) => {
+    let h = cache.get(key);
+    if (!h) cache.set(key, (h = hmac.create(hash, key)));
+    return h;
+  };
+}
+
+const keyedSha1 = keyedCache(sha1);
+const keyedSha256 = keyedCache(sha256);
+
+function mac(keyed: Keyed, data: Uint8Array[]): Uint8Array {
+  const h = keyed.clone();
+  for (const d of data) h.update(d);
+  return h.digest();
+}
+
+/** The portable backend: @noble/ciphers and @noble/hashes, synchronous and runtime-neutral. */
+export const nobleCrypto: CryptoBackend = {
+  name: 'noble',
+  aesCtr: (key, counter, data) => ctr(key, counter).encrypt(data),
+  aesGcmSeal: (key, nonce, aad, plaintext) => gcm(key, nonce, aad).encrypt(plaintext),
+  aesGcmOpen: (key, nonce, aad, sealed) => {
+    if (sealed.length < 16) return undefined;
+    try {
+      return gcm(key, nonce, aad).decrypt(sealed);
+    } catch {
+      return undefined; // @noble/ciphers throws when the tag does not verify
+    }
+  },
+  hmacSha1: (key, ...data) => mac(keyedSha1(key), data),
+  hmacSha256: (key, ...data) => mac(keyedSha256(key), data),
+  sha256: (...data) => {
+    const h = sha256.create();
+    for (const d of data) h.update(d);
+    return h.digest();
+  },
+};
+
+let current: CryptoBackend = nobleCrypto;
+
+/** The backend in use (the @noble one unless the edge injected another). */
+export function cryptoBackend(): CryptoBackend {
+  return current;
+}
+
+/** Chooses the backend for everything after this call; returns the previous one (so a test can put it back). */
+export function setCryptoBackend(backend: CryptoBackend): CryptoBackend {
+  const previous = current;
+  current = backend;
+  return previous;
+}
