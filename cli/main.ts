@@ -22,6 +22,7 @@ Usage:
       --json              one JSON object per packet (see docs/dissect-json.md)
       --summary           the inferred story: lanes, ICE checklist, DTLS, streams
   rtclab matrix [--no-turn] [--seed N] [--json]   run the NAT traversal matrix: every pair of NAT types, for real
+  rtclab sweep <preset|scenario.json> [options]  run it over a grid of parameters × seeds on every core (--help)
   rtclab presets                                 list the built-in scenarios
   rtclab apps [kind] [--markdown]                list the scenario app kinds, or every field of one
   rtclab show <preset>                           print a preset as a scenario file to edit
@@ -152,6 +153,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./dissect.ts')).dissectCommand(rest);
       case 'matrix':
         return await (await import('./matrix.ts')).matrixCommand(rest);
+      case 'sweep':
+        return await (await import('./sweep.ts')).sweepCommand(rest, loadScenarioSource);
       case 'apps':
         return (await import('./apps.ts')).appsCommand(rest);
       case 'presets':
