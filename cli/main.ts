@@ -26,8 +26,34 @@ Usage:
   rtclab presets                                 list the built-in scenarios
   rtclab apps [kind] [--markdown]                list the scenario app kinds, or every field of one
   rtclab show <preset>                           print a preset as a scenario file to edit
-  rtclab help                                    this text
+  rtclab help [command]                          this text, or one command's (so does <command> --help)
+  rtclab --version                               the version
+
+Every command takes --help. Output is plain text with no colour (NO_COLOR is honoured by having none); progress
+(sweep) goes to standard error, and only when it is a terminal. Machine-readable forms: run --json/--trace,
+dissect --json, matrix --json, sweep --json and its JSON lines.
+
+Exit codes:
+  0  done
+  1  the input is invalid: a scenario with wrong fields (each named), a capture with a fatal problem
+  2  usage: an unknown command or option, a missing or unreadable file
+  3  sweep only: done, but some runs ended in an error (their "error" field says which and why)
 `;
+
+/** One command's part of the usage text (`rtclab help run`, `rtclab run --help`). */
+function commandUsage(cmd: string): string | undefined {
+  const lines = USAGE.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(`  rtclab ${cmd} `) || l === `  rtclab ${cmd}`);
+  if (start < 0) return undefined;
+  let end = start + 1;
+  while (end < lines.length && lines[end]!.startsWith('      ')) end++;
+  return `Usage:\n${lines.slice(start, end).join('\n')}\n`;
+}
+
+/** The version in package.json, which the library also exports. */
+async function version(): Promise<string> {
+  return (await import('../lib/version.ts')).VERSION;
+}
 
 class UsageError extends Error {}
 
@@ -146,7 +172,19 @@ async function run(argv: string[]): Promise<number> {
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
+    // commands that read their own options print their own help; the others' comes from the usage text
+    if ((rest.includes('--help') || rest.includes('-h')) && cmd !== undefined && !['matrix', 'apps', 'sweep', 'help'].includes(cmd)) {
+      const text = cmd === 'dissect' ? (await import('./dissect.ts')).DISSECT_USAGE : commandUsage(cmd);
+      if (text === undefined) throw new UsageError(`unknown command ${JSON.stringify(cmd)}`);
+      process.stdout.write(text);
+      return 0;
+    }
     switch (cmd) {
+      case '--version':
+      case '-V':
+      case 'version':
+        process.stdout.write(`rtclab ${await version()}\n`);
+        return 0;
       case 'run':
         return await run(rest);
       case 'dissect':
@@ -166,8 +204,14 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${JSON.stringify(p.build(), null, 2)}\n`);
         return 0;
       }
+      case 'help': {
+        if (rest[0] === undefined) {
+          process.stdout.write(USAGE);
+          return 0;
+        }
+        return await main([rest[0], '--help']);
+      }
       case undefined:
-      case 'help':
       case '--help':
       case '-h':
         process.stdout.write(USAGE);
