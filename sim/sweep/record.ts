@@ -14,7 +14,7 @@ export interface SweepRecord {
   readonly seed: number;
   /** connected / failed / completed (sim/sweep/outcome.ts), or error when the scenario could not be built or run. */
   readonly outcome: RunOutcome | 'error';
-  /** Each ICE agent's selected pair as "local/remote/transport" ("srflx/relay/udp"), or its state when it has none. */
+  /** Each ICE agent's selected pair as "local/remote/transport" ("srflx/relay/udp") when it connected, else its state. */
   readonly pairs: readonly string[];
   readonly setup: {
     /** When the last ICE agent got its first valid pair (µs of virtual time), null when one never did. */
@@ -52,7 +52,7 @@ export function runSweepJob(scenario: unknown, job: SweepJob, diagnose?: SweepDi
     const record: SweepRecord = {
       ...base,
       outcome: runOutcome(summary),
-      pairs: cs.map((c) => (c.local ? `${c.local}/${c.remote ?? '?'}/${c.transport ?? '?'}` : c.state)),
+      pairs: cs.map((c) => (c.connected && c.local ? `${c.local}/${c.remote ?? '?'}/${c.transport ?? '?'}` : c.state)),
       setup: { ice: latest(ice), call: latest(calls) },
       mediaLoss: media.received + media.lost === 0 ? null : media.rate,
       drops,
