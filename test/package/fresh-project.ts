@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 
 /**
- * A project outside the repository that depends on the packed tarball, as a user's would: `npm pack` builds and
- * packs rtclab (its `prepare` script builds dist/), then a temporary folder gets one of examples/ with
+ * A project outside the repository that depends on the packed tarball, as a user's would: `npm pack` packs rtclab
+ * with its built dist/, then a temporary folder gets one of examples/ with
  * `rtclab: file:<the tarball>` and a package-lock.json made from the repository's own lock (the same versions of
  * vitest and @noble/*, with their integrity hashes), so `npm ci --offline` installs from the npm cache alone. When
  * the cache lacks something, `npm install --prefer-offline` asks the npm registry instead.
@@ -15,9 +15,29 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 
 type LockEntry = { version?: string; integrity?: string; resolved?: string; dependencies?: Record<string, string>; optionalDependencies?: Record<string, string>; peerDependencies?: Record<string, string>; dev?: boolean; [k: string]: unknown };
 
-/** Runs `npm pack` on the repository (building dist/ through `prepare`) into `dir`; returns the tarball's path. */
+/** The newest modification time of the TypeScript files under `dirs`. */
+function newest(dirs: readonly string[]): number {
+  let t = 0;
+  for (const d of dirs) {
+    for (const e of readdirSync(join(ROOT, d), { recursive: true, withFileTypes: true })) {
+      if (e.isFile() && e.name.endsWith('.ts')) t = Math.max(t, statSync(join(e.parentPath, e.name)).mtimeMs);
+    }
+  }
+  return t;
+}
+
+/**
+ * Packs the repository into `dir` and returns the tarball's path. `npm test` has built dist/ (build:cli, build:lib)
+ * before any test starts; packing with `prepare` would rebuild dist/cli while other tests run the CLI from it, so
+ * this packs what is built, building only what is missing or older than its sources.
+ */
 export function packTarball(dir: string): string {
-  const out = execFileSync('npm', ['pack', '--pack-destination', dir, '--json', '--no-fund'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const sources = newest(['sim', 'cli', 'lib']);
+  for (const [file, script] of [['dist/cli/main.js', 'build:cli'], ['dist/lib/index.js', 'build:lib']] as const) {
+    const built = join(ROOT, file);
+    if (!existsSync(built) || statSync(built).mtimeMs < sources) execFileSync('npm', ['run', script], { cwd: ROOT, stdio: 'ignore' });
+  }
+  const out = execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dir, '--json', '--no-fund'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const start = out.indexOf('[');
   const [info] = JSON.parse(out.slice(start)) as { filename: string }[];
   return join(dir, basename(info!.filename));
