@@ -23,6 +23,7 @@ Usage:
       --summary           the inferred story: lanes, ICE checklist, DTLS, streams
   rtclab matrix [--no-turn] [--seed N] [--json]   run the NAT traversal matrix: every pair of NAT types, for real
   rtclab sweep <preset|scenario.json> [options]  run it over a grid of parameters × seeds on every core (--help)
+  rtclab worker --queue redis://HOST:PORT        run sweep jobs from a Redis queue (sweep --queue; --help)
   rtclab presets                                 list the built-in scenarios
   rtclab apps [kind] [--markdown]                list the scenario app kinds, or every field of one
   rtclab show <preset>                           print a preset as a scenario file to edit
@@ -173,7 +174,7 @@ export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
     // commands that read their own options print their own help; the others' comes from the usage text
-    if ((rest.includes('--help') || rest.includes('-h')) && cmd !== undefined && !['matrix', 'apps', 'sweep', 'help'].includes(cmd)) {
+    if ((rest.includes('--help') || rest.includes('-h')) && cmd !== undefined && !['matrix', 'apps', 'sweep', 'worker', 'help'].includes(cmd)) {
       const text = cmd === 'dissect' ? (await import('./dissect.ts')).DISSECT_USAGE : commandUsage(cmd);
       if (text === undefined) throw new UsageError(`unknown command ${JSON.stringify(cmd)}`);
       process.stdout.write(text);
@@ -193,6 +194,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./matrix.ts')).matrixCommand(rest);
       case 'sweep':
         return await (await import('./sweep.ts')).sweepCommand(rest, loadScenarioSource);
+      case 'worker':
+        return await (await import('./sweep-queue.ts')).workerCommand(rest);
       case 'apps':
         return (await import('./apps.ts')).appsCommand(rest);
       case 'presets':

@@ -19,6 +19,9 @@ Usage:
                           runs whose result it holds are not run again
       --shard I/N         run only shard I of N (0-based: every N-th job from the I-th), for batch systems such as a
                           Kubernetes Indexed Job (I = $JOB_COMPLETION_INDEX) or an AWS Batch array job; merge after
+      --queue URL         run the jobs on a Redis queue (redis://host:port) instead of this machine's cores:
+                          start \`rtclab worker --queue URL\` on any number of machines; jobs are keyed by their
+                          result key, so a rerun or a retried job never duplicates a result
       --json              print the aggregate as JSON instead of a table
       --quiet             no progress on standard error
   rtclab sweep merge <results.jsonl>… [--out FILE] [--json]
@@ -46,6 +49,7 @@ interface SweepArgs {
   shard?: { i: number; n: number };
   json: boolean;
   quiet: boolean;
+  queue?: string;
 }
 
 function parseArgs(argv: string[]): SweepArgs {
@@ -83,6 +87,9 @@ function parseArgs(argv: string[]): SweepArgs {
       }
       case '--json':
         a.json = true;
+        break;
+      case '--queue':
+        a.queue = value();
         break;
       case '--quiet':
         a.quiet = true;
@@ -202,20 +209,19 @@ export async function sweepCommand(argv: string[], loadScenario: (target: string
     const ready = new Map<number, SweepRecord>();
     let nextWrite = 0;
     const fresh: SweepRecord[] = [];
-    await runPool(raw, todo, {
-      workers: args.workers,
-      onRecord: (r) => {
-        fresh.push(r);
-        ready.set(r.index, r);
-        while (nextWrite < todo.length && ready.has(todo[nextWrite]!.index)) {
-          const w = ready.get(todo[nextWrite]!.index)!;
-          ready.delete(w.index);
-          if (args.out) appendFileSync(args.out, `${JSON.stringify(w)}\n`);
-          nextWrite++;
-        }
-        progress.tick(done.size + fresh.length);
-      },
-    });
+    const onRecord = (r: SweepRecord): void => {
+      fresh.push(r);
+      ready.set(r.index, r);
+      while (nextWrite < todo.length && ready.has(todo[nextWrite]!.index)) {
+        const w = ready.get(todo[nextWrite]!.index)!;
+        ready.delete(w.index);
+        if (args.out) appendFileSync(args.out, `${JSON.stringify(w)}\n`);
+        nextWrite++;
+      }
+      progress.tick(done.size + fresh.length);
+    };
+    if (args.queue) await (await import('./sweep-queue.ts')).runOnQueue(args.queue, raw, todo, onRecord);
+    else await runPool(raw, todo, { workers: args.workers, onRecord });
     progress.end();
     return printAggregate([...done.values(), ...fresh], args.grid.map((g) => g.path), args.json);
   } catch (e) {
