@@ -23,11 +23,39 @@ Usage:
       --json              one JSON object per packet (see docs/dissect-json.md)
       --summary           the inferred story: lanes, ICE checklist, DTLS, streams
   rtclab matrix [--no-turn] [--seed N] [--json]   run the NAT traversal matrix: every pair of NAT types, for real
+  rtclab sweep <preset|scenario.json> [options]  run it over a grid of parameters × seeds on every core (--help)
+  rtclab worker --queue redis://HOST:PORT        run sweep jobs from a Redis queue (sweep --queue; --help)
   rtclab presets                                 list the built-in scenarios
   rtclab apps [kind] [--markdown]                list the scenario app kinds, or every field of one
   rtclab show <preset>                           print a preset as a scenario file to edit
-  rtclab help                                    this text
+  rtclab help [command]                          this text, or one command's (so does <command> --help)
+  rtclab --version                               the version
+
+Every command takes --help. Output is plain text with no colour (NO_COLOR is honoured by having none); progress
+(sweep) goes to standard error, and only when it is a terminal. Machine-readable forms: run --json/--trace,
+dissect --json, matrix --json, sweep --json and its JSON lines.
+
+Exit codes:
+  0  done
+  1  the input is invalid: a scenario with wrong fields (each named), a capture with a fatal problem
+  2  usage: an unknown command or option, a missing or unreadable file
+  3  sweep only: done, but some runs ended in an error (their "error" field says which and why)
 `;
+
+/** One command's part of the usage text (`rtclab help run`, `rtclab run --help`). */
+function commandUsage(cmd: string): string | undefined {
+  const lines = USAGE.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(`  rtclab ${cmd} `) || l === `  rtclab ${cmd}`);
+  if (start < 0) return undefined;
+  let end = start + 1;
+  while (end < lines.length && lines[end]!.startsWith('      ')) end++;
+  return `Usage:\n${lines.slice(start, end).join('\n')}\n`;
+}
+
+/** The version in package.json, which the library also exports. */
+async function version(): Promise<string> {
+  return (await import('../lib/version.ts')).VERSION;
+}
 
 class UsageError extends Error {}
 
@@ -155,13 +183,29 @@ export async function main(argv: string[]): Promise<number> {
   useNodeCrypto(); // the same bytes as the portable @noble code, faster (sim/core/crypto-backend.ts)
   const [cmd, ...rest] = argv;
   try {
+    // commands that read their own options print their own help; the others' comes from the usage text
+    if ((rest.includes('--help') || rest.includes('-h')) && cmd !== undefined && !['matrix', 'apps', 'sweep', 'worker', 'help'].includes(cmd)) {
+      const text = cmd === 'dissect' ? (await import('./dissect.ts')).DISSECT_USAGE : commandUsage(cmd);
+      if (text === undefined) throw new UsageError(`unknown command ${JSON.stringify(cmd)}`);
+      process.stdout.write(text);
+      return 0;
+    }
     switch (cmd) {
+      case '--version':
+      case '-V':
+      case 'version':
+        process.stdout.write(`rtclab ${await version()}\n`);
+        return 0;
       case 'run':
         return await run(rest);
       case 'dissect':
         return await (await import('./dissect.ts')).dissectCommand(rest);
       case 'matrix':
         return await (await import('./matrix.ts')).matrixCommand(rest);
+      case 'sweep':
+        return await (await import('./sweep.ts')).sweepCommand(rest, loadScenarioSource);
+      case 'worker':
+        return await (await import('./sweep-queue.ts')).workerCommand(rest);
       case 'apps':
         return (await import('./apps.ts')).appsCommand(rest);
       case 'presets':
@@ -173,8 +217,14 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${JSON.stringify(p.build(), null, 2)}\n`);
         return 0;
       }
+      case 'help': {
+        if (rest[0] === undefined) {
+          process.stdout.write(USAGE);
+          return 0;
+        }
+        return await main([rest[0], '--help']);
+      }
       case undefined:
-      case 'help':
       case '--help':
       case '-h':
         process.stdout.write(USAGE);

@@ -103,9 +103,9 @@ describe('sim/ folder imports', () => {
     expect(found, found.join('\n')).toEqual([]);
   });
 
-  it('keep the scenario layers above the protocol folders: only they import apps, scenario and matrix', () => {
-    // sim/notes (the typed-notes registry) joins every folder's note union, sim/apps' too
-    const above: Record<string, readonly string[]> = { apps: ['scenario', 'matrix', 'notes'], scenario: ['matrix'], matrix: [] };
+  it('keep the scenario layers above the protocol folders: only they import apps, scenario, matrix and sweep', () => {
+    // sim/notes (the typed-notes registry) joins every folder's note union, sim/apps' too; sim/sweep runs scenarios
+    const above: Record<string, readonly string[]> = { apps: ['scenario', 'matrix', 'notes'], scenario: ['matrix', 'sweep'], matrix: [], sweep: [] };
     const wrong: string[] = [];
     for (const [from, tos] of graph) {
       for (const [to, why] of tos) if (to in above && !above[to]!.includes(from)) wrong.push(`${from} → ${to} (${why})`);

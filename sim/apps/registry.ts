@@ -51,7 +51,47 @@ export const APP_KIND_NAMES: readonly AppKindName[] = APP_KINDS.map((k) => k.kin
 
 const BY_NAME = new Map<string, AppKind>(APP_KINDS.map((k) => [k.kind, k]));
 
-/** The registered kind named `kind`, or undefined. */
+/**
+ * Kinds registered from outside (a library user's own endpoint, `registerAppKind` in `rtclab/endpoint`), after the
+ * built-in ones in the summary's order, in the order they were registered. The list above stays the one place the
+ * built-in kinds are named.
+ */
+const REGISTERED: AppKind[] = [];
+
+/** The registered kind named `kind` (built-in or registered from outside), or undefined. */
 export function appKind(kind: string): AppKind | undefined {
-  return BY_NAME.get(kind);
+  return BY_NAME.get(kind) ?? REGISTERED.find((k) => k.kind === kind);
+}
+
+/** Every kind the parser accepts: the built-in ones, then those registered from outside. */
+export function allAppKinds(): readonly AppKind[] {
+  return REGISTERED.length === 0 ? APP_KINDS : [...APP_KINDS, ...REGISTERED];
+}
+
+/** The names of `allAppKinds()`. */
+export function appKindNames(): readonly string[] {
+  return allAppKinds().map((k) => k.kind);
+}
+
+const KIND_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+
+/**
+ * Adds an app kind from outside, so scenarios can run it (`{ "kind": "<its name>", "host": … }`). Registering the
+ * same object twice is a no-op; a name taken by another kind, or not lower-case-with-hyphens, throws.
+ */
+export function registerAppKind(k: AppKind): void {
+  const known = appKind(k.kind);
+  if (known === k) return;
+  if (known) throw new Error(`app kind ${JSON.stringify(k.kind)} is already registered${BY_NAME.has(k.kind) ? ' (a built-in kind)' : ''}`);
+  if (!KIND_NAME.test(k.kind)) throw new Error(`app kind name ${JSON.stringify(k.kind)}: expected lower-case words joined by hyphens, e.g. "my-agent"`);
+  if (k.fields[0]?.name !== 'kind' || k.fields[1]?.name !== 'host') throw new Error(`app kind ${k.kind}: its fields must start with kind and host (kindField, HOST_FIELD)`);
+  REGISTERED.push(k);
+}
+
+/** Removes a kind registered with `registerAppKind` (tests that register kinds of their own clean up with it). */
+export function unregisterAppKind(kind: string): boolean {
+  const i = REGISTERED.findIndex((k) => k.kind === kind);
+  if (i < 0) return false;
+  REGISTERED.splice(i, 1);
+  return true;
 }

@@ -1,6 +1,6 @@
 import type { JsonValue } from '../core/trace.ts';
 import type { AppKind, BuiltApp, Obj, SummarySection } from './app-kind.ts';
-import { APP_KINDS, appKind } from './registry.ts';
+import { allAppKinds, appKind } from './registry.ts';
 
 /** A built app with the kind that built it. */
 export interface RegisteredApp extends BuiltApp {
@@ -17,7 +17,7 @@ export function appsSummary(apps: readonly RegisteredApp[]): { apps: JsonValue[]
   const entries: JsonValue[] = apps.map((a) => ({ kind: a.spec.kind, host: a.spec.host, ...a.app.appEntry?.(a) }));
   const present = new Set(apps.map((a) => a.app));
   const order: SummarySection[] = [];
-  for (const k of APP_KINDS as readonly AppKind[]) {
+  for (const k of allAppKinds()) {
     if (!present.has(k)) continue;
     for (const s of k.sections) if (!order.some((o) => o.name === s.name)) order.push(s);
   }
@@ -55,7 +55,7 @@ export function appsSummaryLines(summary: Obj): { apps: string[]; sections: stri
   for (const a of (summary.apps as Obj[] | undefined) ?? []) apps.push(...(appKind(String(a.kind))?.appLines?.(a) ?? []));
   const sections: string[] = [];
   const known = new Map<string, SummarySection>();
-  for (const k of APP_KINDS as readonly AppKind[]) for (const s of k.sections) if (!known.has(s.name)) known.set(s.name, s);
+  for (const k of allAppKinds()) for (const s of k.sections) if (!known.has(s.name)) known.set(s.name, s);
   for (const [name, value] of Object.entries(summary)) {
     const s = known.get(name);
     if (!s) continue;

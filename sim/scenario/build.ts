@@ -1,6 +1,5 @@
 import { netNote } from '../net/notes.ts';
-import type { AppKind } from '../apps/app-kind.ts';
-import { APP_KINDS, appKind } from '../apps/registry.ts';
+import { allAppKinds, appKind } from '../apps/registry.ts';
 import type { RegisteredApp } from '../apps/summary.ts';
 import { World } from '../apps/world.ts';
 import { FirewallBox } from '../net/firewall-box.ts';
@@ -96,7 +95,7 @@ export function buildScenario(s: Scenario, seed = s.seed): Built {
     if (!app) throw new ScenarioError([{ path: join(path, 'kind'), message: `no app kind ${JSON.stringify(spec.kind)}` }]);
     apps.push({ spec, app, path, ...buildingApp(path, `${spec.kind} on ${spec.host}`, () => app.build(world, host, spec, { source, path, own })) });
   });
-  for (const k of APP_KINDS as readonly AppKind[]) {
+  for (const k of allAppKinds()) {
     const mine = apps.filter((a) => a.app === k);
     if (mine.length > 0) k.connect?.(world, mine);
   }

@@ -3,7 +3,7 @@ import type { LinkDirection } from '../net/link-params.ts';
 import type { AppSpec, EventSpec, HostInterfaceSpec, NodeSpec, Scenario, UplinkSpec } from './types.ts';
 import type { InterfaceAddress } from '../net/interface.ts';
 import { resolveNatBehaviour, NAT_PRESET_NAMES } from './nat-config.ts';
-import { APP_KIND_NAMES, appKind } from '../apps/registry.ts';
+import { appKind, appKindNames } from '../apps/registry.ts';
 import { FIREWALL_PRESET_NAMES } from '../net/firewall/presets.ts';
 
 const TOP_KEYS = ['$schema', 'name', 'title', 'description', 'seed', 'duration', 'nodes', 'apps', 'events'] as const;
@@ -210,7 +210,7 @@ function parseRate(c: Check, path: string, v: unknown): number | undefined {
 function parseApp(c: Check, path: string, v: unknown, kinds: Map<string, string>): AppSpec | undefined {
   const o = c.object(path, v);
   if (!o) return undefined;
-  const kind = c.oneOf(join(path, 'kind'), o.kind, APP_KIND_NAMES);
+  const kind = c.oneOf(join(path, 'kind'), o.kind, appKindNames());
   const app = kind === undefined ? undefined : appKind(kind);
   if (!app) {
     const host = c.string(join(path, 'host'), o.host);
