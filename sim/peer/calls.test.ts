@@ -145,7 +145,7 @@ describe('ICE restart during a call', () => {
   it('a restart re-runs ICE with new credentials in a new offer/answer, and media continues without a new DTLS handshake', () => {
     const r = run('call-p2p', (j) => {
       j.duration = '9s';
-      (j.apps as Record<string, unknown>[])[1]!.restartIceAt = '4s';
+      (j.apps as Record<string, unknown>[]).find((a) => a.kind === 'webrtc-peer' && a.host === 'alice')!.restartIceAt = '4s';
     });
     const offers = notes(r.trace, 'signaling.sent').filter((n) => n.data?.message === 'offer');
     const answers = notes(r.trace, 'signaling.sent').filter((n) => n.data?.message === 'answer');
