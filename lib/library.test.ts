@@ -36,6 +36,19 @@ describe('rtclab as a library', () => {
     expect(message).toMatch(/\[dropped: natA: NAT filtering/);
   });
 
+  it("quotes rtclab's own diagnosis by default: a call that fails names its cause and the fix", () => {
+    const r = run('fail-symmetric-no-turn');
+    expect(r.diagnosis().join('\n')).toMatch(/TURN|relay/);
+    let message = '';
+    try {
+      expect(r).toConnect();
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/diagnosis:\n/);
+    expect(run('call-p2p').diagnosis()).toEqual([]);
+  });
+
   it('checks drops, NAT mappings, media and SRTP on a call', () => {
     const r = run('call-p2p');
     expect(r).toConnect();
