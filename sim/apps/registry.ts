@@ -12,6 +12,7 @@ import { turnClientApp } from './turn-client.ts';
 import { tlsClientApp } from './tls-client.ts';
 import { tlsServerApp } from './tls-server.ts';
 import { turnServerApp } from './turn-server.ts';
+import { tracerouteApp } from './traceroute.ts';
 import { udpEchoApp } from './udp-echo.ts';
 import { udpProbeApp } from './udp-probe.ts';
 import { webRtcPeerApp } from './webrtc-peer.ts';
@@ -38,6 +39,7 @@ export const APP_KINDS = [
   tlsServerApp,
   tlsClientApp,
   signalingServerApp,
+  tracerouteApp,
 ] as const;
 
 type Registered = (typeof APP_KINDS)[number];

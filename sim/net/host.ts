@@ -45,9 +45,9 @@ export class UdpSocket {
   ) {}
 
   /** Sends `payload` to `to`; the source address is the bound one, or the routed interface's for a wildcard. */
-  send(to: TransportAddress, payload: Uint8Array, fromIp?: string): Hop | undefined {
+  send(to: TransportAddress, payload: Uint8Array, fromIp?: string, ttl?: number): Hop | undefined {
     if (this.closed) throw new Error(`socket ${this.ip}:${this.port} on ${this.host.name} is closed`);
-    return this.host.sendUdp(this, to, payload, fromIp);
+    return this.host.sendUdp(this, to, payload, fromIp, ttl);
   }
 
   onDatagram(handler: UdpHandler): this {
@@ -121,7 +121,8 @@ export class Host extends NetNode {
   }
 
   /** Builds the real IP+UDP bytes and sends them out of the routed interface. */
-  sendUdp(socket: UdpSocket, to: TransportAddress, payload: Uint8Array, fromIp?: string): Hop | undefined {
+  /** `ttl`: the IPv4 TTL or IPv6 hop limit (IP_TTL / IPV6_UNICAST_HOPS; 64 by default, as Linux). */
+  sendUdp(socket: UdpSocket, to: TransportAddress, payload: Uint8Array, fromIp?: string, ttl?: number): Hop | undefined {
     const family = ipFamily(to.ip);
     let src = fromIp ?? (WILDCARD.has(socket.ip) ? undefined : socket.ip);
     const out = this.egress(src, to.ip);
@@ -130,7 +131,7 @@ export class Host extends NetNode {
       this.net.note(this.name, netNote('net.no-route', `${this.name} cannot send to ${to.ip}: no route or no IPv${family} address`, { dst: to.ip }));
       return undefined;
     }
-    const bytes = encodeUdpDatagram({ src, dst: to.ip, srcPort: socket.port, dstPort: to.port, payload, identification: family === 4 ? this.nextIpId() : 0 });
+    const bytes = encodeUdpDatagram({ src, dst: to.ip, srcPort: socket.port, dstPort: to.port, payload, identification: family === 4 ? this.nextIpId() : 0, ...(ttl !== undefined ? { ttl } : {}) });
     this.counters.sent++;
     this.counters.bytesSent += payload.length;
     return out.send(bytes, this.net.trace.newPacketId());

@@ -237,7 +237,9 @@ export class NatBox extends NetNode {
   private forward(bytes: Uint8Array, hop: Hop, change: Omit<UdpRewrite, 'ttlDecrement'>): void {
     const ttlIndex = bytes[0]! >> 4 === 4 ? 8 : 7;
     if (bytes[ttlIndex]! <= 1) {
-      this.drop(hop, 'TTL expired in transit');
+      // as any router (RFC 1812 §5.3.1): Time Exceeded from the NAT's address toward the sender, before translation
+      const told = this.sendIcmpError({ kind: 'time-exceeded' }, bytes);
+      this.drop(hop, `TTL expired in transit${told ? '; ICMP Time Exceeded sent' : ''}`);
       return;
     }
     const tcp = carriesTcp(bytes);

@@ -76,7 +76,8 @@ export class Network {
   }
 
   countDrop(reason: string): void {
-    const key = reason.replace(/:.*$/, '');
+    // the reason's head: before its details ("…: why") and before what the node did about it ("…; ICMP … sent")
+    const key = reason.replace(/[:;].*$/, '');
     this.dropsByReason.set(key, (this.dropsByReason.get(key) ?? 0) + 1);
   }
 

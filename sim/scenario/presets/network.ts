@@ -83,6 +83,20 @@ export function networkPresets(): PresetInfo[] {
       [{ kind: 'udp-echo', host: 'server', listen: ['198.51.100.10:3478'] }, probe('192.168.1.10:5000', [{ at: '0s', to: '198.51.100.10:3478' }])],
     ),
   );
+  add('traceroute-double-nat', 'Traceroute through a double NAT', "Alice traces the way to the server as Linux traceroute does: three UDP probes to unlikely ports with TTL 1, 2, 3 … Her home NAT and the carrier-grade NAT each lower the TTL to zero in turn and answer Time Exceeded from their inside addresses (RFC 1812 §5.3.1); the CGN's answer reaches the home NAT, which translates it back to alice by the mapping of the probe it quotes (RFC 5508). The internet router has no address of its own and answers nothing (* * *), and the server ends the trace with Port Unreachable.", (n, t, d) =>
+    scenario(
+      n,
+      t,
+      d,
+      '10s',
+      {
+        cgnat: { kind: 'nat', uplink: 'internet', preset: 'cgnat', internal: '100.64.0.1/10', external: ['203.0.113.20'], link: { delay: '10ms' } },
+        home: { kind: 'nat', uplink: 'cgnat', preset: 'port-restricted-cone', internal: '192.168.1.1/24', external: ['100.64.0.42'], link: { delay: '3ms' } },
+        alice: { kind: 'host', uplink: 'home', addresses: ['192.168.1.10/24'], link: { delay: '1ms' } },
+      },
+      [{ kind: 'traceroute', host: 'alice', to: '198.51.100.10', maxHops: 8, wait: '1s' }],
+    ),
+  );
   add('lan-segment', 'A LAN segment', 'Alice and bob share a switch behind a NAT: bob reaches alice directly across the segment (TTL untouched), while alice reaches the server through the NAT.', (n, t, d) =>
     scenario(
       n,
