@@ -26,22 +26,31 @@ function exportPreset(name: string): string {
 function tshark(file: string, fields: string[]): string[][] {
   const out = execFileSync(
     'tshark',
-    ['-r', file, '-o', 'ip.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE', '-T', 'fields', '-E', 'separator=/t', ...fields.flatMap((f) => ['-e', f])],
+    ['-r', file, '-o', 'ip.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-T', 'fields', '-E', 'separator=/t', ...fields.flatMap((f) => ['-e', f])],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
   );
   return out.trimEnd().split('\n').map((l) => l.split('\t'));
 }
 
 describe('tshark reads our exports', () => {
-  it.each(listPresets().map((p) => p.name))('%s: no malformed packet, every IP and UDP checksum good', (name) => {
-    const rows = tshark(exportPreset(name), ['frame.number', '_ws.malformed', 'ip.checksum.status', 'udp.checksum.status', 'ipv6.src']).filter((r) => r.join('') !== '');
+  it.each(listPresets().map((p) => p.name))('%s: no malformed packet, every IP, UDP and TCP checksum good', (name) => {
+    const rows = tshark(exportPreset(name), ['frame.number', '_ws.malformed', 'ip.checksum.status', 'udp.checksum.status', 'ipv6.src', 'tcp.checksum.status', 'icmp.type']).filter((r) => r.join('') !== '');
     // fail-dtls-both-passive sends nothing at all (both sides wait for a ClientHello): tshark opens its empty export
     if (name === 'fail-dtls-both-passive') expect(rows).toEqual([]);
     else expect(rows.length).toBeGreaterThan(0);
-    for (const [no, malformed, ipStatus, udpStatus, v6] of rows) {
+    // every occurrence good: an ICMP error carries the IP (and UDP) header of the datagram it quotes
+    const good = (v: string | undefined): boolean => v !== undefined && v !== '' && v.split(',').every((x) => x === '1');
+    for (const [no, malformed, ipStatus, udpStatus, v6, tcpStatus, icmpType] of rows) {
+      if (!v6) expect(good(ipStatus), `frame ${no} IPv4 checksum ${ipStatus}`).toBe(true);
+      if (tcpStatus) {
+        // a TCP segment seen on several links of one capture looks like a retransmission to tshark 4.0 (no
+        // deinterlacing by interface), and its reassembly then reports overlapping data: TCP is judged link by link
+        // (sim/signaling-wire/wire.test.ts, sim/tls, bridge/turn-tcp-tshark.test.ts); here its checksum
+        expect(good(tcpStatus), `frame ${no} TCP checksum ${tcpStatus}`).toBe(true);
+        continue;
+      }
       expect(malformed, `frame ${no}`).toBe('');
-      if (!v6) expect(ipStatus, `frame ${no} IPv4 checksum`).toBe('1');
-      expect(udpStatus, `frame ${no} UDP checksum`).toBe('1');
+      if (!icmpType) expect(good(udpStatus), `frame ${no} UDP checksum ${udpStatus}`).toBe(true);
     }
   });
 
