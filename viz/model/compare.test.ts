@@ -71,7 +71,8 @@ describe('outcome diff: call-p2p, then natA with endpoint-dependent mapping', ()
     const filtering = rows.filter((r) => r.section === 'Drops' && r.what.startsWith('natA: NAT filtering'));
     expect(filtering.some((r) => r.changed)).toBe(true);
     // bob's side is untouched; DTLS is not (the relayed path is renominated during the handshake: 6 → 10 datagrams)
-    expect(find('natB created')).toMatchObject({ a: '1', b: '1', changed: false });
+    // (two mappings: the call's UDP and bob's TCP connection to the signaling server)
+    expect(find('natB created')).toMatchObject({ a: '2', b: '2', changed: false });
   });
 
   it('a run summary counts datagrams per protocol once, however many links they crossed', () => {
