@@ -18,7 +18,8 @@ describe.skipIf(!process.env.CI && !(hasChromium && hasTshark))('Chromium and ou
     const dir = mkdtempSync(join(tmpdir(), 'rtclab-chromium-dc-'));
     try {
       const file = join(dir, 'call.pcapng');
-      const r = await chromiumCall({ mediaMs: 2500, captureFile: file, waitMs: 45_000, dataChannels: true });
+      // generous media time: on a loaded machine the page answers our channel late (it answers once the channel opens)
+      const r = await chromiumCall({ mediaMs: 8000, captureFile: file, waitMs: 45_000, dataChannels: true });
       const log = r.notes.filter((n) => /sctp|datachannel/.test(n.kind)).map((n) => n.text).join('\n');
       expect(r.pageErrors).toEqual([]);
       // the answer mirrors Chromium's m=application section (RFC 8841)
