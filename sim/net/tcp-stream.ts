@@ -6,6 +6,15 @@ import type { ByteStream, ByteStreamHandlers } from './stream.ts';
 import type { TcpHost } from './tcp-host.ts';
 
 /**
+ * What a TcpStream needs from whoever runs its connection's stack: the time, and a way to let the stack act after a
+ * call (a TcpHost on the virtual network; the kernel bridge's stack in bridge/tun-stream.ts).
+ */
+export interface TcpStackRunner {
+  readonly now: Micros;
+  act(fn: () => void): void;
+}
+
+/**
  * A TCP connection as a ByteStream. Bytes the connection's send buffer cannot take yet wait here and go out as ACKs
  * free space ('writable'); `end` sends FIN once they have all been taken. Streams come from `connectStream` (active
  * open) and `listenStreams` (passive open), which share one event dispatcher per TcpHost.
@@ -19,7 +28,7 @@ export class TcpStream implements ByteStream {
   private finQueued = false;
 
   constructor(
-    private readonly tcp: TcpHost,
+    private readonly tcp: TcpStackRunner,
     readonly connection: TcpConnection,
   ) {}
 
