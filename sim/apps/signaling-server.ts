@@ -5,7 +5,8 @@ import { EndpointDriver } from '../net/endpoint-driver.ts';
 import { Host } from '../net/host.ts';
 import { connectStream, listenStreams } from '../net/tcp-stream.ts';
 import type { TcpStream } from '../net/tcp-stream.ts';
-import { duration, integer, ip, oneOf, optional, text, withDefault } from '../schema/fields.ts';
+import { bool, duration, hostName, integer, ip, list, object, oneOf, optional, text, withDefault } from '../schema/fields.ts';
+import { MANGLED_MESSAGES, type MangleRule } from '../signaling-wire/mangle.ts';
 import { SignalingRelay } from '../signaling-wire/relay.ts';
 import { WireSignalingTransport } from '../signaling-wire/transport.ts';
 import type { NoteBody } from '../core/note.ts';
@@ -39,6 +40,7 @@ export interface SignalingServerSpec {
   readonly connectAt: Micros;
   readonly retries: number;
   readonly retryDelay: Micros;
+  readonly mangle: readonly MangleRule[];
 }
 
 /**
@@ -69,6 +71,28 @@ const PATH = { ...text, text: 'text (a path)', parse: (c: Parameters<typeof text
   return /^\/[A-Za-z0-9._~/-]*$/.test(s) ? s : c.fail(path, 'a path such as "/signaling" (starts with "/", no query)');
 } };
 
+const SDP_EDITS = object([
+  optional('removeCandidates', bool, 'Remove every a=candidate and a=end-of-candidates line.'),
+  optional('iceUfrag', text, 'Replace every a=ice-ufrag value.'),
+  optional('icePwd', text, 'Replace every a=ice-pwd value.'),
+  optional('setup', oneOf(['active', 'passive', 'actpass'] as const), 'Replace every a=setup value.'),
+  optional('fingerprint', text, 'Replace every a=fingerprint value ("sha-256 AB:…").'),
+  optional('removeCodecs', list(text), 'Remove these codecs (rtpmap names) and the RTX types repairing them.'),
+  optional('direction', oneOf(['sendrecv', 'sendonly', 'recvonly', 'inactive'] as const), 'Replace every direction attribute.'),
+]);
+const MANGLE_RULE = object([
+  withDefault('message', oneOf(MANGLED_MESSAGES), 'offer', '`"offer"`', 'Which messages the rule changes.', 'answer'),
+  optional('from', hostName, 'Only messages from this party.'),
+  optional('to', hostName, 'Only messages to this party.'),
+  optional('drop', bool, 'Drop the message instead of forwarding it.'),
+  optional('sdp', SDP_EDITS, 'Edits of an offer\'s or answer\'s SDP.'),
+]);
+/** Drops the absent optional fields, so that a rule holds only what the scenario said. */
+function mangleRule(v: { message: MangleRule['message']; from?: string | undefined; to?: string | undefined; drop?: boolean | undefined; sdp?: Record<string, unknown> | undefined }): MangleRule {
+  const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as T;
+  return defined({ message: v.message, from: v.from, to: v.to, drop: v.drop, sdp: v.sdp ? defined(v.sdp) : undefined }) as MangleRule;
+}
+
 export const signalingServerApp = defineApp({
   kind: 'signaling-server',
   about: 'the signaling service on a host: parties connect over TCP (WebSocket or HTTP long poll) and their messages travel as bytes',
@@ -87,18 +111,19 @@ export const signalingServerApp = defineApp({
     withDefault('connectAt', duration, 0, '`0`', 'When the parties open their connections to it.', '0s'),
     withDefault('retries', integer(0, 20), 4, '`4`', 'Reconnection attempts of a party after a refused or failed connection.', 4),
     withDefault('retryDelay', duration, SECOND, '`"1s"`', 'The wait before the first reconnection; it doubles at each attempt.', '1s'),
+    withDefault('mangle', list(MANGLE_RULE), [], '`[]`', 'A faulty signaling layer: rules the server applies to the messages it forwards (sim/signaling-wire/mangle.ts), each `{ "message": "offer"|"answer"|"candidate"|"end-of-candidates", "from"?, "to"?, "drop"?: true, "sdp"?: { "removeCandidates"?, "iceUfrag"?, "icePwd"?, "setup"?, "fingerprint"?, "removeCodecs"?: ["opus"], "direction"? } }`. The server notes each change (`signaling.mangled`); the diagnosis finds what it broke.', [{ message: 'answer', sdp: { setup: 'passive' } }]),
   ],
   spec: (v): SignalingServerSpec => ({
     kind: 'signaling-server', host: v.host, ...(v.address !== undefined ? { address: v.address } : {}), port: v.port ?? (secure(v.scheme) ? 443 : 80), path: v.path, scheme: v.scheme, serverName: v.serverName,
     processingDelay: v.processingDelay, pollTimeout: v.pollTimeout, startAt: v.startAt, ...(v.stopAt !== undefined ? { stopAt: v.stopAt } : {}),
-    connectAt: v.connectAt, retries: v.retries, retryDelay: v.retryDelay,
+    connectAt: v.connectAt, retries: v.retries, retryDelay: v.retryDelay, mangle: v.mangle.map(mangleRule),
   }),
   build(world, host, spec: SignalingServerSpec, ctx) {
     if (spec.address !== undefined) ctx.own({ ip: spec.address }, 'address');
     const address = spec.address ?? host.addresses()[0]!;
     const net = world.net;
     const note = (_t: Micros, n: NoteBody): void => net.note(ctx.source, n);
-    const relay = new SignalingRelay(net.scheduler, note, { path: spec.path, mode: spec.scheme === 'ws' || spec.scheme === 'wss' ? 'websocket' : 'http', processingDelay: spec.processingDelay, pollTimeout: spec.pollTimeout, maxQueued: 256 });
+    const relay = new SignalingRelay(net.scheduler, note, { path: spec.path, mode: spec.scheme === 'ws' || spec.scheme === 'wss' ? 'websocket' : 'http', processingDelay: spec.processingDelay, pollTimeout: spec.pollTimeout, maxQueued: 256, mangle: spec.mangle });
     const tcp = world.tcp(host);
     const streams: TcpStream[] = [];
     const mode = spec.scheme === 'ws' || spec.scheme === 'wss' ? 'websocket' : 'http';

@@ -24,6 +24,15 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
   'dtls-lossy-retransmit': ['degradation media.loss alice', 'degradation media.loss bob'],
   // on seed 4 with wire signaling and libwebrtc's nomination the call selects srflx ↔ srflx: only the loss degrades it
   'call-lossy': ['degradation media.loss alice', 'degradation media.loss bob'],
+  // a faulty signaling server (its mangle rules, sim/scenario/presets/signaling-faults.ts): what it changed, and what that broke
+  'fail-candidates-lost': ['failure ice.nat-filtering alice', 'failure ice.unroutable bob', 'failure signaling.candidates-lost alice', 'failure signaling.rewritten server'],
+  'call-no-end-of-candidates': ['degradation signaling.message-lost alice', 'degradation signaling.message-lost bob', 'degradation signaling.rewritten server'],
+  'fail-ice-pwd-mismatch': ['failure ice.check-unauthorized alice', 'failure signaling.rewritten server'],
+  'call-no-common-audio-codec': ['degradation sdp.no-common-codec bob', 'degradation signaling.rewritten server'],
+  // bob, the DTLS client, answers alice's ClientHello with an unexpected_message alert (RFC 5246 §7.2.2)
+  'fail-setup-both-active': ['failure dtls.alert bob', 'failure sdp.setup-both-active bob and alice', 'failure signaling.rewritten server'],
+  'fail-setup-both-passive': ['failure sdp.setup-both-passive bob and alice', 'failure signaling.rewritten server'],
+  'call-one-way-media': ['degradation media.one-way alice', 'degradation signaling.rewritten server'],
 };
 
 function causes(d: Diagnosis): string[] {

@@ -125,8 +125,10 @@ const hexPairs = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).
 export function readDescription(text: string): { ok: true; value: RemoteDescription; problems: readonly string[] } | { ok: false; error: string } {
   const d = decodeSdp(text);
   const s = d.value;
-  const first = s.media[0];
-  if (!first) return { ok: false, error: 'no m= section' };
+  if (!s.media[0]) return { ok: false, error: 'no m= section' };
+  // the transport's attributes are in the first section that is not rejected (port 0 carries only a=mid, JSEP §5.3.1)
+  const bundle = s.groups.find((g) => g.semantics === 'BUNDLE')?.mids;
+  const first = s.media.find((m) => m.port !== 0 && (!bundle || (m.mid !== undefined && bundle.includes(m.mid)))) ?? s.media[0];
   const e = effective(s, first);
   const fp = e.fingerprints.find((f) => f.hashFunction === 'sha-256');
   if (e.iceUfrag === undefined || e.icePwd === undefined) return { ok: false, error: 'no a=ice-ufrag / a=ice-pwd (RFC 8839 §5.4)' };

@@ -9,6 +9,7 @@ import { acceptWebSocket, isWebSocketRequest } from '../websocket/handshake.ts';
 import type { WebSocketNote } from '../websocket/notes.ts';
 import type { SignalingProtocol } from '../signaling/message.ts';
 import { signalingNote, type SignalingNote } from '../signaling/notes.ts';
+import { mangleMessage, type MangleRule } from './mangle.ts';
 
 /** How parties reach the relay: one WebSocket each, or HTTP (a POST per message, a long-poll GET to receive). */
 export type WireMode = 'websocket' | 'http';
@@ -26,6 +27,8 @@ export interface RelayOptions {
   readonly pollTimeout: Micros;
   /** Messages held for a party that has not connected yet (a room's late joiner), beyond which they are dropped. */
   readonly maxQueued: number;
+  /** A faulty signaling layer: rules applied to what it forwards (mangle.ts). */
+  readonly mangle?: readonly MangleRule[];
 }
 
 type Party =
@@ -153,7 +156,16 @@ export class SignalingRelay {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return this.drop(now, from, 'not a JSON object');
     const { to, from: _ignored, ...rest } = v as Record<string, unknown>;
     if (typeof to !== 'string' || to.length === 0) return this.drop(now, from, 'no "to" naming the party it is for');
-    const out = JSON.stringify({ from, ...rest });
+    let out = JSON.stringify({ from, ...rest });
+    if (this.options.mangle && this.options.mangle.length > 0) {
+      const r = mangleMessage(this.options.mangle, from, to, rest, (body) => JSON.stringify({ from, ...body }));
+      if (r.changes.length > 0) this.note(now, signalingNote('signaling.mangled', `the ${r.message ?? 'message'} from ${from} to ${to}: ${r.changes.join('; ')}`, { from, to, message: r.message ?? 'message', changes: [...r.changes], dropped: r.text === undefined }));
+      if (r.text === undefined) {
+        this.stats.dropped++;
+        return;
+      }
+      out = r.text;
+    }
     if (this.options.processingDelay > 0) this.scheduler.after(this.options.processingDelay, 'signaling-server processing', () => this.deliver(this.scheduler.now, to, out));
     else this.deliver(now, to, out);
   }

@@ -27,6 +27,8 @@ export type SignalingNoteKinds = {
   'signaling.peer-joined': { readonly party: string; readonly connection: string; readonly via: string };
   'signaling.peer-left': { readonly party: string; readonly code: number };
   'signaling.undeliverable': { readonly why: string; readonly from?: string; readonly to?: string };
+  /** The server changed or dropped a message it forwarded (its `mangle` rules, sim/signaling-wire/mangle.ts). */
+  'signaling.mangled': { readonly from: string; readonly to: string; readonly message: string; readonly changes: string[]; readonly dropped: boolean };
   /** An SDP seen in a capture: candidates as "address:port type". */
   'signaling.sdp': { readonly type: string; readonly candidates: string[]; readonly ufrags: string[] };
   'signaling.candidate': { readonly candidate: string; readonly type: string };
@@ -44,6 +46,7 @@ export const SIGNALING_NOTE_KINDS = {
   'signaling.peer-joined': true,
   'signaling.peer-left': true,
   'signaling.undeliverable': true,
+  'signaling.mangled': true,
   'signaling.sdp': true,
   'signaling.candidate': true,
 } as const satisfies KindSet<SignalingNoteKinds>;

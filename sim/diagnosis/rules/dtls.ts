@@ -1,3 +1,4 @@
+import { agents } from '../agents.ts';
 import { dropGroups, describeDrop, classifyDrop, type Drop } from '../drops.ts';
 import { evidence, seconds, TraceIndex, type Indexed } from '../trace-index.ts';
 import type { Finding } from '../types.ts';
@@ -130,6 +131,8 @@ export function dtlsFindings(x: TraceIndex): Finding[] {
     const selected = x.of('ice.selected').filter((s) => TraceIndex.host(s.n.source) === host && !s.n.inferred);
     const waited = x.end - (selected[0]?.n.t ?? last.n.t);
     if (waited < 5_000_000) continue; // a handshake may still be under way
+    // without a selected pair there was nowhere to send a ClientHello: the ICE findings say why
+    if (selected.length === 0 && agents(x).some((a) => a.host === host && !a.up)) continue;
     if (role === 'server' && x.from('dtls.client-hello', source).length === 0) {
       out.push({
         cause: 'dtls.no-client-hello',

@@ -11,7 +11,17 @@ export function signalingFindings(x: TraceIndex): Finding[] {
   const out: Finding[] = [];
   const received = x.of('signaling.received');
   const delivered = new Set(received.map((r) => messageKey(r.n.data)));
-  const lost = x.of('signaling.sent').filter((s) => (s.n.data.arrives === undefined || s.n.data.arrives <= x.end) && !delivered.has(messageKey(s.n.data)));
+  // a message the signaling server forwarded changed (its mangle rules) arrived, though not as it was sent
+  const changed = x.of('signaling.mangled').filter((m) => !m.n.data.dropped).map((m) => `${m.n.data.from}\u0000${m.n.data.to}\u0000${m.n.data.message}`);
+  const lost = x.of('signaling.sent').filter((s) => {
+    if (s.n.data.arrives !== undefined && s.n.data.arrives > x.end) return false;
+    if (delivered.has(messageKey(s.n.data))) return false;
+    const i = changed.indexOf(`${s.n.data.from}\u0000${s.n.data.to}\u0000${s.n.data.message}`);
+    if (i < 0) return true;
+    changed.splice(i, 1);
+    return false;
+  });
+  const droppedBy = x.of('signaling.mangled').filter((m) => m.n.data.dropped);
   const byPair = new Map<string, typeof lost>();
   for (const s of lost) {
     const k = `${s.n.data.from} → ${s.n.data.to}`;
@@ -26,8 +36,8 @@ export function signalingFindings(x: TraceIndex): Finding[] {
       severity: failed.has(TraceIndex.host(to)) ? 'failure' : 'degradation',
       subject: list[0]!.n.data.from,
       t: list[0]!.n.t,
-      text: `${list.length} signaling message(s) ${k} (${what}) were sent and never delivered`,
-      evidence: evidence([], list.map((s) => s.i)),
+      text: `${list.length} signaling message(s) ${k} (${what}) were sent and never delivered${droppedBy.some((m) => m.n.data.from === list[0]!.n.data.from && m.n.data.to === to) ? ': the signaling server dropped them' : ''}`,
+      evidence: evidence([], [...list.map((s) => s.i), ...droppedBy.filter((m) => m.n.data.from === list[0]!.n.data.from && m.n.data.to === to).map((m) => m.i)]),
       fix: `make the signaling channel deliver every message from ${list[0]!.n.data.from} to ${to}`,
       details: list.slice(0, 20).map((s) => ({ text: `${seconds(s.n.t)}: ${s.n.text}`, evidence: evidence([], [s.i]) })),
     });

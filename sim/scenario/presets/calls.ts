@@ -22,7 +22,7 @@ const browser = (host: 'alice' | 'bob', extra: Json = {}): Json => ({
   ...extra,
 });
 
-function p2p(name: string, title: string, description: string, a: Json, b: Json, o: { duration?: string; seed?: number; alice?: Json; bob?: Json; events?: Json[]; signaling?: Json; serverLink?: Json; tcpTurn?: boolean; tlsTurn?: boolean } = {}): Json {
+export function p2p(name: string, title: string, description: string, a: Json, b: Json, o: { duration?: string; seed?: number; alice?: Json; bob?: Json; events?: Json[]; signaling?: Json; serverLink?: Json; tcpTurn?: boolean; tlsTurn?: boolean } = {}): Json {
   return {
     name, title, description, seed: o.seed ?? 1, duration: o.duration ?? '10s',
     nodes: {

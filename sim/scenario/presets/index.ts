@@ -5,6 +5,7 @@ import { stunTurnPresets } from './stun-turn.ts';
 import { callPresets } from './calls.ts';
 import { tlsPresets } from './tls.ts';
 import { failurePresets } from './failures.ts';
+import { signalingFaultPresets } from './signaling-faults.ts';
 import { dataChannelPresets } from './datachannels.ts';
 import { jsepPresets } from './jsep.ts';
 import { gatheringPresets } from './gathering.ts';
@@ -22,7 +23,7 @@ let cache: PresetInfo[] | undefined;
 
 export function listPresets(): readonly PresetInfo[] {
   // every build is a deep copy: presets share constant pieces, and callers may edit what they get
-  cache ??= [...networkPresets(), ...stunTurnPresets(), ...icePresets(), ...mediaPresets(), ...callPresets(), ...tlsPresets(), ...failurePresets(), ...dataChannelPresets(), ...jsepPresets(), ...gatheringPresets()].map((p) => ({ ...p, build: () => structuredClone(p.build()) }));
+  cache ??= [...networkPresets(), ...stunTurnPresets(), ...icePresets(), ...mediaPresets(), ...callPresets(), ...tlsPresets(), ...failurePresets(), ...signalingFaultPresets(), ...dataChannelPresets(), ...jsepPresets(), ...gatheringPresets()].map((p) => ({ ...p, build: () => structuredClone(p.build()) }));
   return cache;
 }
 
