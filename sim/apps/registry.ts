@@ -13,6 +13,7 @@ import { tlsClientApp } from './tls-client.ts';
 import { tlsServerApp } from './tls-server.ts';
 import { turnServerApp } from './turn-server.ts';
 import { tracerouteApp } from './traceroute.ts';
+import { pingApp } from './ping.ts';
 import { udpEchoApp } from './udp-echo.ts';
 import { udpProbeApp } from './udp-probe.ts';
 import { webRtcPeerApp } from './webrtc-peer.ts';
@@ -40,6 +41,7 @@ export const APP_KINDS = [
   tlsClientApp,
   signalingServerApp,
   tracerouteApp,
+  pingApp,
 ] as const;
 
 type Registered = (typeof APP_KINDS)[number];

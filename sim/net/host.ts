@@ -11,6 +11,7 @@ import type { Network } from './network.ts';
 import { NetNode } from './node.ts';
 import { encodeEchoDatagram } from './icmp/echo.ts';
 import { icmpErrorName, icmpOffset, readIcmp, type ArrivingIcmp } from './icmp/receive.ts';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6 } from '../wire/icmp/icmp.ts';
 
 /** A datagram handed to a socket: who sent it, to which of our addresses, the payload, and its trace hop. */
 export type UdpHandler = (from: TransportAddress, to: TransportAddress, payload: Uint8Array, hop: Hop) => void;
@@ -263,6 +264,14 @@ export class Host extends NetNode {
       this.drop(hop, `ICMP ${error} about ${about}, which this host did not send`);
       return;
     }
+    if (q.protocol === IPPROTO_ICMP || q.protocol === IPPROTO_ICMPV6) {
+      // an error about one of our echo requests (RFC 792: the quote's 8 bytes hold its identifier and sequence)
+      const id = (bytes[q.transportAt + 4]! << 8) | bytes[q.transportAt + 5]!;
+      const seq = (bytes[q.transportAt + 6]! << 8) | bytes[q.transportAt + 7]!;
+      this.net.note(this.name, netNote('net.icmp.received', `${this.name}: ICMP ${error} from ${m.src} about its echo request to ${q.dst} (id ${id}, seq ${seq})`, { from: m.src, error, about: `echo ${q.dst} id ${id} seq ${seq}`, protocol: q.protocol, mtu: m.message.mtu ?? null, delivered: this.echoErrorHandler !== undefined }), hop.packet);
+      this.echoErrorHandler?.(m.src, error, q.dst, id, seq, hop);
+      return;
+    }
     const socket = q.protocol === 17 ? this.sockets.find((s) => s.port === q.srcPort && (s.ip === q.src || WILDCARD.has(s.ip))) : undefined;
     const t = m.message.type;
     const kind = m.family === 4 ? (t === 3 ? (m.message.code === 4 ? 'too-big' : 'unreachable') : t === 11 ? 'time-exceeded' : 'other') : t === 1 ? 'unreachable' : t === 2 ? 'too-big' : t === 3 ? 'time-exceeded' : 'other';
@@ -274,10 +283,12 @@ export class Host extends NetNode {
 
   /** Told of echo replies to this host (the ping app): who answered, the identifier and the sequence number. */
   echoReplyHandler: ((from: string, identifier: number, sequence: number, hop: Hop) => void) | undefined;
+  /** Told of ICMP errors about this host's echo requests: who sent the error, its name, the request's destination, identifier and sequence. */
+  echoErrorHandler: ((from: string, error: string, to: string, identifier: number, sequence: number, hop: Hop) => void) | undefined;
   readonly icmpIn = { received: 0, echoReplies: 0 };
 
   /** Sends an echo request (ping) to `to` with the given identifier, sequence number and data. */
-  sendEcho(to: string, identifier: number, sequence: number, data: Uint8Array, type: 'request' | 'reply' = 'request', from?: string): Hop | undefined {
+  sendEcho(to: string, identifier: number, sequence: number, data: Uint8Array, type: 'request' | 'reply' = 'request', from?: string, ttl = 64): Hop | undefined {
     const out = this.routes.lookup(to);
     const family = ipFamily(to);
     const src = from ?? out?.addressOf(family);
@@ -285,7 +296,7 @@ export class Host extends NetNode {
       this.net.note(this.name, netNote('net.no-route', `${this.name} cannot ping ${to}: no route or no IPv${family} address`, { dst: to }));
       return undefined;
     }
-    return out.send(encodeEchoDatagram(src, to, type, identifier, sequence, data, family === 4 ? this.nextIpId() : 0), this.net.trace.newPacketId());
+    return out.send(encodeEchoDatagram(src, to, type, identifier, sequence, data, family === 4 ? this.nextIpId() : 0, ttl), this.net.trace.newPacketId());
   }
 
   private replyToEcho(bytes: Uint8Array, m: ArrivingIcmp): void {

@@ -1,3 +1,4 @@
+import { readIcmp } from './icmp/receive.ts';
 import { natNote, type NatDetails } from './nat/notes.ts';
 import type { TransportAddress } from '../core/endpoint.ts';
 import type { Timer } from '../core/scheduler.ts';
@@ -200,7 +201,10 @@ export class NatBox extends NetNode {
   private receiveIcmp(iface: Interface, bytes: Uint8Array, hop: Hop): void {
     const ttl = bytes[0]! >> 4 === 4 ? bytes[8]! : bytes[7]!;
     if (ttl <= 1) {
-      this.drop(hop, 'TTL expired in transit');
+      // RFC 1812 §5.3.1: Time Exceeded for a query (a ping with a low TTL), never for an ICMP error (RFC 1122 §3.2.2)
+      const m = readIcmp(bytes);
+      const told = !('error' in m) && m.type !== 'error' && this.sendIcmpError({ kind: 'time-exceeded' }, bytes);
+      this.drop(hop, `TTL expired in transit${told ? '; ICMP Time Exceeded sent' : ''}`);
       return;
     }
     const d = translateIcmp({ udp: this.table, tcp: this.tcpTable, icmp: this.icmpTable }, this.net.now, this.isOutside(iface), bytes);

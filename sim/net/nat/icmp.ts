@@ -2,8 +2,9 @@ import type { TransportAddress } from '../../core/endpoint.ts';
 import type { Micros } from '../../core/time.ts';
 import type { IpFamily } from '../../wire/ip/address.ts';
 import { adjustedTransportChecksum, rewriteIpAndPorts } from '../../wire/ip/rewrite.ts';
+import { onesSum } from '../../wire/checksum.ts';
 import { icmpChecksum, IPPROTO_ICMPV6 } from '../../wire/icmp/icmp.ts';
-import { icmpErrorName, readIcmp } from '../icmp/receive.ts';
+import { icmpErrorName, readIcmp, type QuotedDatagram } from '../icmp/receive.ts';
 import type { NatNoteFacts } from './mapping.ts';
 import type { NatTable } from './table.ts';
 
@@ -34,8 +35,9 @@ export function translateIcmp(t: NatTables, now: Micros, fromOutside: boolean, b
   const family = m.family;
   if (m.type === 'error') {
     const q = m.quoted;
-    const table = q.protocol === 17 ? t.udp : q.protocol === 6 ? t.tcp : undefined;
     const name = `ICMP ${icmpErrorName(m.message)}`;
+    if (q.protocol === (family === 4 ? 1 : IPPROTO_ICMPV6)) return translateQueryError(t, fromOutside, bytes, m.at, m.dst, family, q, name);
+    const table = q.protocol === 17 ? t.udp : q.protocol === 6 ? t.tcp : undefined;
     if (!table) return { action: 'drop', reason: `${name} quotes protocol ${q.protocol}, which this NAT does not translate` };
     if (fromOutside) {
       const external = { ip: q.src, port: q.srcPort };
@@ -67,6 +69,51 @@ export function translateIcmp(t: NatTables, now: Micros, fromOutside: boolean, b
   if (d.action === 'drop') return { action: 'drop', reason: `ICMP Echo Request: ${d.text}`, note: d.note };
   const out = rewriteQuery(bytes, family, m.at, { src: d.external.ip }, d.external.port);
   return { action: 'forward', bytes: out, dst: m.dst, direction: 'out', ...(d.event === 'created' ? { note: d.note, created: true } : {}) };
+}
+
+/**
+ * An error about an ICMP query (a ping with a low TTL, an unreachable host): translated by the query mapping of the
+ * echo request it quotes, whose identifier plays the port's part (RFC 5508 §4.2 with §3); the quoted identifier and
+ * address change, and the quoted ICMP checksum follows them (RFC 1624).
+ */
+function translateQueryError(t: NatTables, fromOutside: boolean, bytes: Uint8Array, at: number, dst: string, family: IpFamily, q: QuotedDatagram, name: string): IcmpNatDecision {
+  const quotedType = bytes[q.transportAt]!;
+  if (quotedType !== (family === 4 ? 8 : 128)) return { action: 'drop', reason: `${name} quotes an ICMP message that is not an Echo Request (type ${quotedType})` };
+  const id = (bytes[q.transportAt + 4]! << 8) | bytes[q.transportAt + 5]!;
+  if (fromOutside) {
+    if (!t.icmp.isExternalAddress(dst)) return { action: 'drop', reason: `${name} not addressed to one of the NAT's external addresses (${dst})` };
+    const mapping = t.icmp.peekInbound({ ip: q.src, port: id }, { ip: q.dst, port: 0 });
+    if (!mapping) return { action: 'drop', reason: `${name} about an echo request ${q.src} → ${q.dst} (id ${id}): no query mapping matches it (RFC 5508 §4.2)` };
+    const out = rewriteQuotedQuery(bytes, family, at, q, { dst: mapping.internal.ip }, { src: mapping.internal.ip }, mapping.internal.port);
+    return { action: 'forward', bytes: out, dst: mapping.internal.ip, direction: 'in' };
+  }
+  const mapping = t.icmp.peekOutbound({ ip: q.dst, port: id }, { ip: q.src, port: 0 });
+  if (!mapping) return { action: 'drop', reason: `${name} from inside about an echo request ${q.src} → ${q.dst} (id ${id}): no query mapping matches it (RFC 5508 §4.2)` };
+  const out = rewriteQuotedQuery(bytes, family, at, q, { src: mapping.external.ip }, { dst: mapping.external.ip }, mapping.external.port);
+  return { action: 'forward', bytes: out, dst, direction: 'out' };
+}
+
+function rewriteQuotedQuery(bytes: Uint8Array, family: IpFamily, at: number, q: QuotedDatagram, outer: { src?: string; dst?: string }, inner: { src?: string; dst?: string }, identifier: number): Uint8Array {
+  const out = rewriteIpAndPorts(bytes, family, at, { ...outer, ttlDecrement: 1 });
+  const before = out.subarray(q.ipAt).slice();
+  const t = q.transportAt - q.ipAt;
+  const after = rewriteIpAndPorts(before, family, t, inner);
+  after[t + 4] = identifier >> 8;
+  after[t + 5] = identifier & 0xff;
+  // the quoted echo's checksum: its identifier word, and for ICMPv6 the pseudo-header addresses (RFC 4443 §2.3)
+  if (after.length >= t + 8) {
+    const words: [number, number][] = [[t + 4, t + 6]];
+    if (family === 6) words.push([8, 40]);
+    const negate = (x: number): number => ~x & 0xffff;
+    let sum = negate((after[t + 2]! << 8) | after[t + 3]!);
+    for (const [a, b] of words) sum += negate(onesSum(before, a, b)) + onesSum(after, a, b);
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    const c = negate(sum);
+    after[t + 2] = c >> 8;
+    after[t + 3] = c & 0xff;
+  }
+  out.set(after, q.ipAt);
+  return withIcmpChecksum(out, family, at);
 }
 
 /** Outer addresses and TTL, then the quoted datagram's address and port, its checksums, and the ICMP checksum. */

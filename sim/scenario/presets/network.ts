@@ -97,6 +97,24 @@ export function networkPresets(): PresetInfo[] {
       [{ kind: 'traceroute', host: 'alice', to: '198.51.100.10', maxHops: 8, wait: '1s' }],
     ),
   );
+  add('ping-double-nat', 'Ping through a double NAT', "Alice pings the server four times as iputils ping does: Echo Requests with her identifier, one a second, 56 bytes of timestamp and pattern. Her home NAT and the carrier-grade NAT each map the requests by identifier (RFC 5508 §3.1) as they map UDP by port, and translate the replies back; each reply's TTL tells how many routers it crossed. Carol, on the same home network, pings with TTL 2: the CGN lowers it to zero and answers Time Exceeded from its inside address, which the home NAT translates back to carol by the identifier of the request it quotes.", (n, t, d) =>
+    scenario(
+      n,
+      t,
+      d,
+      '8s',
+      {
+        cgnat: { kind: 'nat', uplink: 'internet', preset: 'cgnat', internal: '100.64.0.1/10', external: ['203.0.113.20'], link: { delay: '10ms' } },
+        home: { kind: 'nat', uplink: 'cgnat', preset: 'port-restricted-cone', internal: '192.168.1.1/24', external: ['100.64.0.42'], link: { delay: '3ms' } },
+        alice: { kind: 'host', uplink: 'home', addresses: ['192.168.1.10/24'], link: { delay: '1ms' } },
+        carol: { kind: 'host', uplink: 'home', addresses: ['192.168.1.11/24'], link: { delay: '1ms' } },
+      },
+      [
+        { kind: 'ping', host: 'alice', to: '198.51.100.10', count: 4 },
+        { kind: 'ping', host: 'carol', to: '198.51.100.10', count: 2, ttl: 2, at: '500ms' },
+      ],
+    ),
+  );
   add('lan-segment', 'A LAN segment', 'Alice and bob share a switch behind a NAT: bob reaches alice directly across the segment (TTL untouched), while alice reaches the server through the NAT.', (n, t, d) =>
     scenario(
       n,
