@@ -3,7 +3,7 @@ import { formatTransportAddress, type Endpoint, type EndpointOutput, type Transp
 import { printable, utf8Encode } from '../core/encoding.ts';
 import type { Micros } from '../core/time.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
-import { duration, integer, list, object, optional, required, transport, withDefault } from '../schema/fields.ts';
+import { bool, duration, integer, list, object, optional, required, transport, withDefault } from '../schema/fields.ts';
 import { defineApp, HOST_FIELD, kindField } from './app-kind.ts';
 
 /** One scheduled burst of probes. */
@@ -13,6 +13,8 @@ export interface ProbeSend {
   /** How many probes (default 1), `interval` apart. */
   readonly count?: number;
   readonly interval?: Micros;
+  /** Pad each probe's text with "." to this many bytes (a large datagram: fragmented when DF is clear, RFC 791). */
+  readonly size?: number;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface ProbeSend {
  * datagram that comes back: the simplest way to watch a NAT map, filter, hairpin and expire.
  */
 export class UdpProbe implements Endpoint {
-  private readonly queue: { at: Micros; to: TransportAddress }[] = [];
+  private readonly queue: { at: Micros; to: TransportAddress; size: number | undefined }[] = [];
   private readonly out: EndpointOutput[] = [];
   private seq = 0;
   sent = 0;
@@ -35,7 +37,7 @@ export class UdpProbe implements Endpoint {
   ) {
     for (const s of sends) {
       const n = s.count ?? 1;
-      for (let i = 0; i < n; i++) this.queue.push({ at: s.at + i * (s.interval ?? 1_000_000), to: s.to });
+      for (let i = 0; i < n; i++) this.queue.push({ at: s.at + i * (s.interval ?? 1_000_000), to: s.to, size: s.size });
     }
     this.queue.sort((a, b) => a.at - b.at);
   }
@@ -56,7 +58,7 @@ export class UdpProbe implements Endpoint {
       this.seq++;
       this.sent++;
       const text = `probe ${this.seq} from ${this.name}`;
-      this.out.push({ type: 'transmit', from: this.local, to: p.to, bytes: utf8Encode(text) });
+      this.out.push({ type: 'transmit', from: this.local, to: p.to, bytes: padded(utf8Encode(text), p.size) });
       this.out.push({ type: 'note', ...appNote('probe.sent', `${this.name} sent "${text}" to ${formatTransportAddress(p.to)}`, { to: formatTransportAddress(p.to), seq: this.seq }) });
     }
   }
@@ -70,11 +72,20 @@ export class UdpProbe implements Endpoint {
   }
 }
 
+/** The text, then "." up to `size` bytes. */
+function padded(text: Uint8Array, size: number | undefined): Uint8Array {
+  if (size === undefined || size <= text.length) return text;
+  const out = new Uint8Array(size).fill(0x2e);
+  out.set(text);
+  return out;
+}
+
 export interface ProbeAppSpec {
   readonly kind: 'udp-probe';
   readonly host: string;
   readonly bind: TransportAddress;
   readonly send: readonly ProbeSend[];
+  readonly dontFragment: boolean;
 }
 
 const SEND_FIELDS = [
@@ -82,6 +93,7 @@ const SEND_FIELDS = [
   required('to', transport, 'Where it goes.', '198.51.100.10:3478'),
   optional('count', integer(1, 100000), 'How many probes.', 50, '`1`'),
   optional('interval', duration, 'Time between two probes of this entry.', '20ms', '`"1s"`'),
+  optional('size', integer(1, 65507), 'Bytes per probe: the text padded with "." (a datagram over the MTU is fragmented when `dontFragment` is false).', 3000, 'the text\'s length'),
 ] as const;
 
 /** The scenario app "udp-probe": a UdpProbe on one bound address. */
@@ -93,13 +105,14 @@ export const udpProbeApp = defineApp({
     HOST_FIELD,
     required('bind', transport, 'The local address and port it sends from and listens on.', '203.0.113.50:5000'),
     required('send', list(object(SEND_FIELDS)), 'The schedule: a list of sends, each an object with the fields below.', [{ at: '0s', to: '198.51.100.10:3478', count: 50, interval: '20ms' }]),
+    withDefault('dontFragment', bool, true, '`true`', 'IPv4 Don\'t Fragment on its datagrams (Linux\'s IP_PMTUDISC_DO); `false` lets it and the routers on the way fragment a datagram larger than a link\'s MTU (RFC 791).', false),
   ],
-  spec: (v): ProbeAppSpec => ({ kind: 'udp-probe', host: v.host, bind: v.bind, send: v.send }),
+  spec: (v): ProbeAppSpec => ({ kind: 'udp-probe', host: v.host, bind: v.bind, send: v.send, dontFragment: v.dontFragment }),
   build(world, host, spec: ProbeAppSpec, ctx) {
     ctx.own(spec.bind, 'bind');
     const endpoint = new UdpProbe(spec.host, spec.bind, spec.send);
     const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
-    driver.bind(spec.bind.ip, spec.bind.port);
+    driver.bind(spec.bind.ip, spec.bind.port, { dontFragment: spec.dontFragment });
     return { endpoint, driver };
   },
   sections: [],

@@ -32,8 +32,9 @@ export class EndpointDriver<M = unknown> {
   ) {}
 
   /** Opens a UDP socket whose datagrams are handed to the endpoint; returns the bound address. */
-  bind(ip: string, port = 0): TransportAddress {
+  bind(ip: string, port = 0, options: { readonly dontFragment?: boolean } = {}): TransportAddress {
     const s = this.host.bindUdp(ip, port);
+    if (options.dontFragment === false) s.dontFragment = false;
     s.onDatagram((from, to, payload) => {
       if (this.failure !== undefined) return;
       if (!this.guard('handleDatagram', () => this.endpoint.handleDatagram(this.net.now, from, to, payload, 'udp'))) return;

@@ -39,6 +39,8 @@ export class UdpSocket {
   /** Told of ICMP errors about datagrams this socket sent (a connected socket's ECONNREFUSED, EMSGSIZE …). */
   icmpHandler: ((e: IcmpErrorReport) => void) | undefined;
   closed = false;
+  /** IPv4 Don't Fragment on what it sends (Linux's IP_PMTUDISC_DO, what browsers and our stacks use); false: IP_PMTUDISC_DONT. */
+  dontFragment = true;
   constructor(
     readonly host: Host,
     readonly ip: string,
@@ -132,10 +134,11 @@ export class Host extends NetNode {
       this.net.note(this.name, netNote('net.no-route', `${this.name} cannot send to ${to.ip}: no route or no IPv${family} address`, { dst: to.ip }));
       return undefined;
     }
-    const bytes = encodeUdpDatagram({ src, dst: to.ip, srcPort: socket.port, dstPort: to.port, payload, identification: family === 4 ? this.nextIpId() : 0, ...(ttl !== undefined ? { ttl } : {}) });
+    const bytes = encodeUdpDatagram({ src, dst: to.ip, srcPort: socket.port, dstPort: to.port, payload, identification: family === 4 ? this.nextIpId() : 0, ...(ttl !== undefined ? { ttl } : {}), ...(socket.dontFragment ? {} : { dontFragment: false }) });
     this.counters.sent++;
     this.counters.bytesSent += payload.length;
-    return out.send(bytes, this.net.trace.newPacketId());
+    // DF clear (IP_PMTUDISC_DONT): a datagram over the link's MTU leaves in fragments, as Linux sends it
+    return socket.dontFragment ? out.send(bytes, this.net.trace.newPacketId()) : this.sendFragmenting(out, bytes, this.net.trace.newPacketId());
   }
 
   /**
@@ -203,7 +206,9 @@ export class Host extends NetNode {
     this.sendTcp(to, from, rst);
   }
 
-  receive(iface: Interface, bytes: Uint8Array, hop: Hop): void {
+  receive(iface: Interface, arriving: Uint8Array, hop: Hop): void {
+    const bytes = this.reassemble(arriving, hop);
+    if (!bytes) return;
     if (icmpOffset(bytes)) {
       this.receiveIcmp(bytes, hop);
       return;

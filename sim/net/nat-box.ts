@@ -60,7 +60,10 @@ export class NatBox extends NetNode {
     return iface.addresses.some((a) => this.external.includes(a.ip));
   }
 
-  receive(iface: Interface, bytes: Uint8Array, hop: Hop): void {
+  receive(iface: Interface, arriving: Uint8Array, hop: Hop): void {
+    // as Linux's conntrack (nf_defrag_ipv4): a NAT translates whole datagrams, so it puts fragments back together first
+    const bytes = this.reassemble(arriving, hop);
+    if (!bytes) return;
     if (icmpOffset(bytes)) {
       this.receiveIcmp(iface, bytes, hop);
       return;
@@ -254,7 +257,7 @@ export class NatBox extends NetNode {
       this.drop(hop, `no route to ${dst}`);
       return;
     }
-    out.send(rewritten, hop.packet);
+    this.sendFragmenting(out, rewritten, hop.packet);
     this.armExpiry();
   }
 

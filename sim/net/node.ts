@@ -7,6 +7,7 @@ import type { Network } from './network.ts';
 import { RouteTable } from './routing.ts';
 import { encodeIcmpError, offendingDatagram, whyNoError, type IcmpErrorKind } from './icmp/errors.ts';
 import { IcmpRateLimiter } from './icmp/rate-limit.ts';
+import { fragmentIPv4, isFragment, mayFragment, Reassembler } from './fragment.ts';
 
 /** Anything on the virtual network that owns interfaces and receives datagrams: hosts, routers, NATs, firewalls. */
 export abstract class NetNode {
@@ -16,6 +17,8 @@ export abstract class NetNode {
   icmpErrors = true;
   private icmpLimiter_: IcmpRateLimiter | undefined;
   readonly icmpCounters = { errorsSent: 0, rateLimited: 0 };
+  private reassembler_: Reassembler | undefined;
+  private reassemblyTimer = false;
 
   constructor(
     readonly net: Network,
@@ -72,6 +75,56 @@ export abstract class NetNode {
     return true;
   }
 
+  /**
+   * An arriving IPv4 fragment for this node (a host, or a NAT that must see whole datagrams, as Linux's conntrack
+   * defragments): kept until its datagram is whole (RFC 791 §3.2). Returns the whole datagram, or undefined while it
+   * waits (or was dropped, with the reason on the hop).
+   */
+  protected reassemble(bytes: Uint8Array, hop: Hop): Uint8Array | undefined {
+    if (!isFragment(bytes)) return bytes;
+    const r = (this.reassembler_ ??= new Reassembler());
+    const d = r.add(this.net.now, bytes);
+    if (d.kind === 'dropped') {
+      this.drop(hop, `IPv4 fragment: ${d.reason}`);
+      return undefined;
+    }
+    this.armReassemblyTimer();
+    if (d.kind === 'waiting') return undefined;
+    const w = d.datagram;
+    this.net.note(this.name, netNote('net.ip.reassembled', `${this.name}: ${d.fragments} fragments reassembled into a ${w.length}-byte datagram from ${formatIPv4(w, 12)} (id ${(w[4]! << 8) | w[5]!})`, { datagram: `${formatIPv4(w, 12)} → ${formatIPv4(w, 16)} id ${(w[4]! << 8) | w[5]!}`, length: w.length, fragments: d.fragments }), hop.packet);
+    return w;
+  }
+
+  /** Expires datagrams whose fragments waited 30 s, with Time Exceeded (code 1) about the first fragment when it came (RFC 792). */
+  private armReassemblyTimer(): void {
+    const at = this.reassembler_?.nextExpiry();
+    if (at === undefined || this.reassemblyTimer) return;
+    this.reassemblyTimer = true;
+    this.net.scheduler.at(at, 'ip-reassembly', () => {
+      this.reassemblyTimer = false;
+      for (const e of this.reassembler_!.expire(this.net.now)) {
+        const icmp = e.first !== undefined && this.sendIcmpError({ kind: 'reassembly-time-exceeded' }, e.first);
+        this.net.note(this.name, netNote('net.ip.reassembly-timeout', `${this.name}: ${e.fragments} fragment(s) of ${e.key} waited 30 s for the rest and were dropped${icmp ? '; ICMP Time Exceeded (fragment reassembly) sent' : ''}`, { datagram: e.key, fragments: e.fragments, icmp }));
+      }
+      this.armReassemblyTimer();
+    });
+  }
+
+  /**
+   * Sends a datagram out of `out`, split into fragments when it is larger than the link's MTU and may be (IPv4, DF
+   * clear; RFC 791 §2.3). Returns the hop of the first.
+   */
+  protected sendFragmenting(out: Interface, bytes: Uint8Array, packet: number): Hop | undefined {
+    const mtu = out.link?.params(out).mtu;
+    if (mtu === undefined || bytes.length <= mtu || !mayFragment(bytes)) return out.send(bytes, packet);
+    const parts = fragmentIPv4(bytes, mtu);
+    if (!parts) return out.send(bytes, packet);
+    this.net.note(this.name, netNote('net.ip.fragmented', `${this.name}: a ${bytes.length}-byte datagram to ${formatIPv4(bytes, 16)} split into ${parts.length} fragments for the ${mtu}-byte MTU of ${out.name}`, { id: (bytes[4]! << 8) | bytes[5]!, length: bytes.length, mtu, fragments: parts.length }), packet);
+    const first = out.send(parts[0]!, packet);
+    for (const f of parts.slice(1)) out.send(f, this.net.trace.newPacketId());
+    return first;
+  }
+
   /** Marks the arriving hop as dropped here, with the reason in the trace. */
   protected drop(hop: Hop, reason: string): void {
     this.net.dropAt(hop, this.name, reason);
@@ -107,7 +160,7 @@ export abstract class NetNode {
         return;
       }
     }
-    if (!out.send(outBytes, packet) && arriving) this.drop(arriving, `interface ${out.name} is not connected`);
+    if (!this.sendFragmenting(out, outBytes, packet) && arriving) this.drop(arriving, `interface ${out.name} is not connected`);
   }
 }
 

@@ -16,6 +16,10 @@ export type FirewallPacketFacts = {
 export type NetNoteKinds = {
   /** A host or router with no route (or no address of the family) for a destination IP; null when unreadable. */
   'net.no-route': { readonly dst: string | null };
+  /** IPv4 fragmentation (RFC 791): a datagram split to fit a link's MTU; fragments put back together; a datagram whose fragments did not all come in 30 s. */
+  'net.ip.fragmented': { readonly id: number; readonly length: number; readonly mtu: number; readonly fragments: number };
+  'net.ip.reassembled': { readonly datagram: string; readonly length: number; readonly fragments: number };
+  'net.ip.reassembly-timeout': { readonly datagram: string; readonly fragments: number; readonly icmp: boolean };
   /** An endpoint asked to send from an address its host has not bound (endpoint-driver.ts). */
   'endpoint.error': undefined;
   /** An endpoint threw; its driver stops it (it gets no more input). */
@@ -36,6 +40,9 @@ export type NetNote = NotesOf<NetNoteKinds>;
 export const netNote = noteMaker<NetNoteKinds>();
 export const NET_NOTE_KINDS = {
   'net.no-route': true,
+  'net.ip.fragmented': true,
+  'net.ip.reassembled': true,
+  'net.ip.reassembly-timeout': true,
   'endpoint.error': true,
   'endpoint.failed': true,
   'link.changed': true,

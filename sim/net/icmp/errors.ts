@@ -8,6 +8,8 @@ import { ICMP_TYPES } from './types.ts';
 export type IcmpErrorKind =
   | { readonly kind: 'port-unreachable' }
   | { readonly kind: 'time-exceeded' }
+  /** A datagram's fragments did not all arrive in time (RFC 792 code 1): sent about its first fragment. */
+  | { readonly kind: 'reassembly-time-exceeded' }
   /** IPv4 Fragmentation Needed and DF set, or IPv6 Packet Too Big: the next-hop MTU. */
   | { readonly kind: 'too-big'; readonly mtu: number };
 
@@ -73,12 +75,12 @@ function unicast(ip: string): boolean {
 export function encodeIcmpError(e: IcmpErrorKind, offending: Uint8Array, d: OffendingDatagram, from: string, ttl = 64): Uint8Array {
   if (d.family === 4) {
     const body = offending.subarray(0, Math.min(offending.length, 576 - 20 - 8));
-    const t = e.kind === 'port-unreachable' ? ICMP_TYPES.v4.portUnreachable : e.kind === 'time-exceeded' ? ICMP_TYPES.v4.timeExceeded : ICMP_TYPES.v4.fragNeeded;
+    const t = e.kind === 'port-unreachable' ? ICMP_TYPES.v4.portUnreachable : e.kind === 'time-exceeded' ? ICMP_TYPES.v4.timeExceeded : e.kind === 'reassembly-time-exceeded' ? ICMP_TYPES.v4.reassemblyTimeExceeded : ICMP_TYPES.v4.fragNeeded;
     const icmp = encodeIcmp({ family: 4, type: t.type, code: t.code, body, ...(e.kind === 'too-big' ? { mtu: e.mtu } : {}) });
     return encodeIPv4({ src: from, dst: d.src, protocol: IPPROTO_ICMP, ttl }, icmp);
   }
   const body = offending.subarray(0, Math.min(offending.length, 1280 - 40 - 8));
-  const t = e.kind === 'port-unreachable' ? ICMP_TYPES.v6.portUnreachable : e.kind === 'time-exceeded' ? ICMP_TYPES.v6.timeExceeded : ICMP_TYPES.v6.packetTooBig;
+  const t = e.kind === 'port-unreachable' ? ICMP_TYPES.v6.portUnreachable : e.kind === 'time-exceeded' ? ICMP_TYPES.v6.timeExceeded : e.kind === 'reassembly-time-exceeded' ? ICMP_TYPES.v6.reassemblyTimeExceeded : ICMP_TYPES.v6.packetTooBig;
   const pseudo = { family: 6 as const, src: parseIpShared(from)!, dst: parseIpShared(d.src)!, protocol: IPPROTO_ICMPV6 };
   const icmp = encodeIcmp({ family: 6, type: t.type, code: t.code, body, ...(e.kind === 'too-big' ? { mtu: e.mtu } : {}) }, pseudo);
   return encodeIPv6({ src: from, dst: d.src, nextHeader: IPPROTO_ICMPV6, hopLimit: ttl }, icmp);

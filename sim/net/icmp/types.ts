@@ -7,11 +7,14 @@ export const ICMP_TYPES = {
     fragNeeded: { type: 3, code: 4 },
     echoRequest: { type: 8, code: 0 },
     timeExceeded: { type: 11, code: 0 },
+    /** RFC 792: fragment reassembly time exceeded. */
+    reassemblyTimeExceeded: { type: 11, code: 1 },
   },
   v6: {
     portUnreachable: { type: 1, code: 4 },
     packetTooBig: { type: 2, code: 0 },
     timeExceeded: { type: 3, code: 0 },
+    reassemblyTimeExceeded: { type: 3, code: 1 },
     echoRequest: { type: 128, code: 0 },
     echoReply: { type: 129, code: 0 },
   },

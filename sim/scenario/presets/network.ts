@@ -115,6 +115,22 @@ export function networkPresets(): PresetInfo[] {
       ],
     ),
   );
+  add('ip-fragmentation-nat', 'A large UDP datagram fragmented, reassembled by a NAT and fragmented again', "Alice sends UDP datagrams carrying 3,000 bytes with Don't Fragment clear (an application that sets IP_PMTUDISC_DONT). Her stack splits each into three fragments for her 1,500-byte link (RFC 791 §2.3: 1,480 data bytes each, offsets in 8-byte units, More Fragments on all but the last). The NAT cannot translate a fragment without ports, so it puts each datagram back together first, as Linux's conntrack does, translates it, and splits it again for its uplink, whose MTU is 1,280: three fragments again, of 1,256, 1,256 and 496 data bytes. The server reassembles them and answers with a small datagram that needs no fragmenting.", (n, t, d) =>
+    scenario(
+      n,
+      t,
+      d,
+      '4s',
+      {
+        natA: { kind: 'nat', uplink: 'internet', preset: 'port-restricted-cone', internal: '10.0.1.1/24', external: ['203.0.113.10'], link: { delay: '10ms', mtu: 1280 } },
+        alice: { kind: 'host', uplink: 'natA', addresses: ['10.0.1.10/24'], link: { delay: '1ms' } },
+      },
+      [
+        { kind: 'udp-echo', host: 'server', listen: ['198.51.100.10:7'] },
+        { kind: 'udp-probe', host: 'alice', bind: '10.0.1.10:5000', dontFragment: false, send: [{ at: '0s', to: '198.51.100.10:7', count: 2, interval: '1s', size: 3000 }] },
+      ],
+    ),
+  );
   add('lan-segment', 'A LAN segment', 'Alice and bob share a switch behind a NAT: bob reaches alice directly across the segment (TTL untouched), while alice reaches the server through the NAT.', (n, t, d) =>
     scenario(
       n,
