@@ -143,3 +143,33 @@ describe('call-ice-tcp: a browser behind a UDP-blocking firewall calls a public 
     expect(srtp['bob/webrtc-peer'].rtpReceived).toBeGreaterThan(100);
   });
 });
+
+describe("call-sfu-ice-tcp: mediasoup's enableTcp makes the ICE-lite SFU reachable when UDP is blocked", () => {
+  const r = runScenario(parseScenario(findPreset('call-sfu-ice-tcp')!.build()), {});
+  const transports = ((r.summary.sfu as Obj)['sfu/sfu'] as Obj).transports as Obj[];
+
+  it('each transport lists a passive TCP candidate at its UDP port number; alice connects over it, bob stays on UDP', () => {
+    const answers = r.trace.notes.filter((n) => n.kind === 'sfu-client.answer').map((n) => String(n.data!.sdp));
+    expect(answers.every((sdp) => /a=candidate:\S+ 1 tcp \d+ 198\.51\.100\.30 400\d\d typ host tcptype passive/.test(sdp))).toBe(true);
+    const alice = transports.find((t) => t.peer === 'alice')!;
+    const bob = transports.find((t) => t.peer === 'bob')!;
+    expect(alice.selectedPair.local).toMatchObject({ protocol: 'tcp', tcpType: 'passive', port: 40000 });
+    expect(alice.selectedPair.remote).toMatchObject({ type: 'prflx', protocol: 'tcp', tcpType: 'active' });
+    expect(bob.selectedPair.local.protocol).toBe('udp');
+    expect([alice.dtls, bob.dtls]).toEqual(['connected', 'connected']);
+    // media crosses the SFU both ways: alice's over TCP, bob's over UDP
+    const srtp = r.summary.srtp as Obj;
+    expect(srtp['alice/sfu-client'].rtpReceived).toBeGreaterThan(500);
+    expect(srtp['bob/sfu-client'].rtpReceived).toBeGreaterThan(500);
+    expect(alice.srtpFailures).toBe(0);
+  });
+
+  it('without enableTcp the same room leaves alice with no path at all', () => {
+    const raw = findPreset('call-sfu-ice-tcp')!.build() as Obj;
+    raw.apps[0].enableTcp = false;
+    const off = runScenario(parseScenario(raw), {});
+    const ice = off.summary.ice as Obj;
+    expect(ice.alice.selectedPair).toBeNull();
+    expect(ice.bob.state).toBe('completed');
+  });
+});

@@ -83,7 +83,8 @@ export class SfuClient implements SignalingEndpoint<SignalingMessage> {
     const t = this.transport;
     const ice = t.iceParameters as Obj;
     const fp = ((t.dtlsParameters as Obj).fingerprints as Obj[]).find((f) => f.algorithm === 'sha-256')!;
-    const candidates = (t.iceCandidates as Obj[]).map((c) => `${String(c.foundation)} 1 ${String(c.protocol)} ${String(c.priority)} ${String(c.ip)} ${String(c.port)} typ ${String(c.type)}`);
+    // RFC 6544 §4.5: a TCP candidate (mediasoup's enableTcp) carries its tcptype
+    const candidates = (t.iceCandidates as Obj[]).map((c) => `${String(c.foundation)} 1 ${String(c.protocol)} ${String(c.priority)} ${String(c.ip)} ${String(c.port)} typ ${String(c.type)}${c.tcpType ? ` tcptype ${String(c.tcpType)}` : ''}`);
     const answer = writeDescription({
       type: 'answer', sessionId: '1', sessionVersion: 0, ufrag: String(ice.usernameFragment), pwd: String(ice.password), lite: true,
       candidates, endOfCandidates: true, fingerprint: String(fp.value), setup: 'passive', cname: 'sfu',

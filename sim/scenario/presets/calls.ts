@@ -139,6 +139,26 @@ export function callPresets(): PresetInfo[] {
     }),
   );
   add(
+    'call-sfu-ice-tcp',
+    'An SFU reached over ICE-TCP when UDP is blocked',
+    "The call-sfu room, but Alice sits behind a firewall that drops every UDP datagram, with no TURN server to fall back on. The SFU runs with mediasoup's enableTcp: each WebRtcTransport also listens on TCP at its UDP port number and lists a passive TCP candidate beside the UDP one (RFC 6544). Alice's browser gathers an active TCP candidate (port 9 in SDP); its checks to the SFU's UDP candidate die at the firewall, while for the TCP pair it opens a connection to the transport's port, sends the check behind an RFC 4571 length, and nominates it. The ICE-lite SFU learns her connection as a peer-reflexive active candidate, and DTLS, SRTP and SRTCP run on that one connection; Bob, behind a symmetric NAT, keeps using UDP in the same room.",
+    (n, t, d) => ({
+      name: n, title: t, description: d, seed: 1, duration: '8s',
+      nodes: {
+        internet: { kind: 'router' },
+        sfu: { kind: 'host', uplink: 'internet', addresses: ['198.51.100.30/24'], link: { delay: '5ms' } },
+        ...sideNodes('alice', 'udp-blocked'),
+        ...sideNodes('bob', 'symmetric'),
+      },
+      apps: [
+        { kind: 'sfu', host: 'sfu', ip: '198.51.100.30', ports: '40000-40099', signalingDelay: '20ms', enableTcp: true },
+        { kind: 'sfu-client', host: 'alice', sfu: 'sfu', media: AV, signalingDelay: '40ms', iceTcp: ['active'] },
+        { kind: 'sfu-client', host: 'bob', sfu: 'sfu', media: AV, signalingDelay: '60ms', startAt: '500ms' },
+        signalingServerApp('sfu'),
+      ],
+    }),
+  );
+  add(
     'call-signaling-http',
     'Signaling over HTTP long polls',
     "The call-p2p call, but its signaling server speaks plain HTTP, as Janus's REST API does: each browser POSTs every message on one TCP connection and holds a GET open on another (HTTP/1.1 sends one request at a time per connection); the server answers a held GET as soon as a message for that browser arrives, or with 204 after 30 s.",
