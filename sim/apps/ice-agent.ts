@@ -26,8 +26,10 @@ export interface IceAppSpec {
   readonly nomination: 'regular' | 'aggressive';
   readonly stun: readonly TransportAddress[];
   readonly turn: readonly TurnServerConfig[];
-  /** One-way delay of this agent's signaling messages to its peer. */
+  /** One-way delay of this agent's signaling messages to its peer (on the private relay). */
   readonly signalingDelay: Micros;
+  /** `relay`: a private ideal relay with its peer; `server`: the scenario's signaling server (on the wire with a `signaling-server` app). */
+  readonly signaling: 'relay' | 'server';
   readonly restartOnFailure: boolean;
   /** Local port of the host candidates (0: ephemeral). */
   readonly port: number;
@@ -97,6 +99,7 @@ export const iceAgentApp = defineApp({
     STUN_FIELD,
     TURN_FIELD,
     withDefault('signalingDelay', duration, 50 * MS, '`"50ms"`', "One-way delay of this agent's signaling messages to its peer.", '50ms'),
+    withDefault('signaling', oneOf(['relay', 'server'] as const), 'relay', '`"relay"`', '`"relay"`: a private relay with its peer, `signalingDelay` one way, no bytes; `"server"`: the scenario\'s signaling server, so with a `signaling-server` app its description and candidates travel as WebSocket bytes (subprotocol `ice`) through its NAT or firewall.', 'server'),
     withDefault('restartOnFailure', bool, false, '`false`', 'A controlling, non-lite agent restarts ICE (RFC 8445 §9) when consent is lost.', true),
     PORT_FIELD,
     ICE_TCP_FIELD,
@@ -116,8 +119,8 @@ export const iceAgentApp = defineApp({
     const udp = host.addresses().map((ip) => driver.bind(ip, spec.port));
     for (const a of udp) agent.addLocalAddress(a);
     gatherIceTcp(driver, agent, udp, spec.iceTcp, spec.tcpPort);
-    // a private relay per direction with its peer, on the world's one signaling hub
-    driver.joinSignaling(world.signaling, spec.host, { path: 'relay', delay: spec.signalingDelay });
+    // a private relay per direction with its peer, or the scenario's signaling server, on the world's one hub
+    driver.joinSignaling(world.signaling, spec.host, spec.signaling === 'server' ? { path: 'server', delay: spec.signalingDelay, protocol: 'ice' } : { path: 'relay', delay: spec.signalingDelay });
     return { endpoint, driver };
   },
   /** Every ice-agent app needs an ice-agent app on its peer host to signal with. */
