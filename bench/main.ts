@@ -11,6 +11,7 @@ export async function main(argv: string[]): Promise<number> {
   const all: [string, () => Promise<void>][] = [
     ['scheduler', async () => (await import('./scheduler.ts')).benchScheduler()],
     ['nat', async () => (await import('./nat.ts')).benchNat()],
+    ['tcp', async () => (await import('./tcp.ts')).benchTcp()],
     ['dissect', async () => (await import('./dissect.ts')).benchDissect()],
     ['viz', async () => (await import('./viz.ts')).benchViz()],
     ['startup', async () => (await import('./startup.ts')).benchStartup()],

@@ -1,7 +1,8 @@
 import type { Micros } from '../core/time.ts';
 import { MS } from '../core/time.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
-import { custom, duration, ip, required, withDefault } from '../schema/fields.ts';
+import { bool, custom, duration, ip, required, withDefault } from '../schema/fields.ts';
+import { StreamLinks } from './stream-links.ts';
 import { SfuServer } from '../sfu/server.ts';
 import { defineApp, HOST_FIELD, kindField } from './app-kind.ts';
 import { SFU_SECTION } from './sections.ts';
@@ -18,6 +19,8 @@ export interface SfuAppSpec {
   readonly ip: string;
   readonly ports: { readonly min: number; readonly max: number };
   readonly signalingDelay: Micros;
+  /** mediasoup's enableTcp: each transport also listens on TCP (its UDP port number) for ICE-TCP, tcptype passive. */
+  readonly enableTcp: boolean;
 }
 
 /** "40000-40099": the ports transports are given. */
@@ -35,14 +38,24 @@ export const sfuApp = defineApp({
     HOST_FIELD,
     required('ip', ip, 'The address its transports listen on (an address of its host).', '198.51.100.30'),
     withDefault('ports', portRange, { min: 40000, max: 40099 }, '`"40000-40099"`', 'The ports transports are given.', '40000-40099'),
+    withDefault('enableTcp', bool, false, '`false`', "mediasoup's `enableTcp`: each WebRtcTransport also listens on TCP at its UDP port number and signals a passive ICE-TCP candidate (RFC 6544), so a browser whose UDP is blocked reaches it with an active one; STUN, DTLS and SRTP then travel framed per RFC 4571.", true),
     withDefault('signalingDelay', duration, 20 * MS, '`"20ms"`', 'One-way delay of the messages the SFU sends through the ideal signaling server; with a `signaling-server` app the network decides instead.', '20ms'),
   ],
-  spec: ({ host, ip: address, ports, signalingDelay }): SfuAppSpec => ({ kind: 'sfu', host, ip: address, ports, signalingDelay }),
+  spec: ({ host, ip: address, ports, signalingDelay, enableTcp }): SfuAppSpec => ({ kind: 'sfu', host, ip: address, ports, signalingDelay, enableTcp }),
   build(world, host, spec: SfuAppSpec, ctx) {
     ctx.own({ ip: spec.ip }, 'ip');
     const endpoint = new SfuServer(spec.host, world.rng(ctx.source), world.identity(spec.host), spec.ip, spec.ports);
-    const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
+    // with enableTcp the server runs inside StreamLinks, which accepts the ICE-TCP connections and frames them (RFC 4571)
+    const links = spec.enableTcp ? new StreamLinks(endpoint, { world, host, framing: 'rfc4571', closed: (now, local, remote, error) => endpoint.handleStreamClosed(now, local, remote, error) }, ctx.source) : undefined;
+    const driver = new EndpointDriver(world.net, host, links ?? endpoint, ctx.source);
+    links?.attach(driver);
     endpoint.bindPort = (port) => driver.bind(spec.ip, port);
+    if (links) {
+      endpoint.listenTcp = (port) => {
+        links.listen(port, 'tcp', { ip: spec.ip });
+        return { ip: spec.ip, port };
+      };
+    }
     driver.joinSignaling(world.signaling, spec.host, { delay: spec.signalingDelay, protocol: 'protoo' });
     return { endpoint, driver };
   },

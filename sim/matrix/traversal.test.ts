@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { MatrixSide } from './traversal.ts';
 import { MATRIX_SIDES, runMatrixCell } from './traversal.ts';
+import { parseScenario } from '../scenario/parse.ts';
+import { matrixScenario } from '../scenario/presets/ice-pair.ts';
+import { runScenario } from '../scenario/run.ts';
+import { decodeTcpDatagram } from '../wire/tcp/tcp-datagram.ts';
 
 /*
  * The NAT traversal matrix. Alice (controlling) and bob (controlled) each sit behind one of the classic NATs, with a
@@ -95,4 +99,18 @@ describe('NAT traversal matrix without TURN', () => {
     expect(cell.outcome).toBe(outcome);
     expect(cell.state).toBe(outcome === 'failed' ? 'failed' : 'completed');
   }, 60_000);
+});
+
+describe('the matrix signals on the wire, as the call presets do', () => {
+  it('each agent reaches the WebSocket signaling server through its own NAT or firewall; its description travels as TCP bytes', () => {
+    const r = runScenario(parseScenario(matrixScenario('web-only', 'symmetric', { turn: false, duration: '5s' })));
+    const connected = r.trace.notes.filter((n) => n.kind === 'signaling.connected').map((n) => n.source);
+    expect(connected).toEqual(expect.arrayContaining(['alice/signaling', 'bob/signaling']));
+    const received = r.trace.notes.filter((n) => n.kind === 'signaling.received').map((n) => n.source);
+    expect(received).toEqual(expect.arrayContaining(['alice/signaling', 'bob/signaling']));
+    // TCP to port 80 crosses alice's web-only firewall and bob's symmetric NAT
+    const port80 = (link: string): number => r.trace.hops.filter((h) => h.link === link && decodeTcpDatagram(h.bytes).tcp?.value?.dstPort === 80 && h.drop === undefined).length;
+    expect(port80('fwA-wan')).toBeGreaterThan(0);
+    expect(port80('natB-wan')).toBeGreaterThan(0);
+  }, 120_000);
 });

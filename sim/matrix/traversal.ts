@@ -5,7 +5,8 @@ import { runScenario, type RunResult } from '../scenario/run.ts';
 
 /**
  * The NAT traversal matrix: alice (controlling) and bob (controlled), each behind one of the classic NATs, with a
- * STUN/TURN server on the public internet; every cell is a real run of a whole scenario, so it sits above
+ * STUN/TURN server on the public internet, signaling through a WebSocket server on that host (the description and
+ * candidates cross each side's NAT or firewall as TCP bytes); every cell is a real run of a whole scenario, so it sits above
  * sim/scenario. `rtclab matrix` (cli/matrix.ts) prints it; traversal.test.ts pins every cell against expectations
  * derived from RFC 4787 behaviour.
  */

@@ -1,5 +1,5 @@
 import { sfuNote } from './notes.ts';
-import type { EndpointOutput, IcmpError, SignalingEndpoint, TransportAddress } from '../core/endpoint.ts';
+import type { EndpointOutput, IcmpError, SignalingEndpoint, Transport, TransportAddress } from '../core/endpoint.ts';
 import { SignalOutbox } from '../core/signal-outbox.ts';
 import type { JsonValue } from '../core/trace.ts';
 import type { Micros } from '../core/time.ts';
@@ -83,7 +83,8 @@ export class SfuClient implements SignalingEndpoint<SignalingMessage> {
     const t = this.transport;
     const ice = t.iceParameters as Obj;
     const fp = ((t.dtlsParameters as Obj).fingerprints as Obj[]).find((f) => f.algorithm === 'sha-256')!;
-    const candidates = (t.iceCandidates as Obj[]).map((c) => `${String(c.foundation)} 1 ${String(c.protocol)} ${String(c.priority)} ${String(c.ip)} ${String(c.port)} typ ${String(c.type)}`);
+    // RFC 6544 §4.5: a TCP candidate (mediasoup's enableTcp) carries its tcptype
+    const candidates = (t.iceCandidates as Obj[]).map((c) => `${String(c.foundation)} 1 ${String(c.protocol)} ${String(c.priority)} ${String(c.ip)} ${String(c.port)} typ ${String(c.type)}${c.tcpType ? ` tcptype ${String(c.tcpType)}` : ''}`);
     const answer = writeDescription({
       type: 'answer', sessionId: '1', sessionVersion: 0, ufrag: String(ice.usernameFragment), pwd: String(ice.password), lite: true,
       candidates, endOfCandidates: true, fingerprint: String(fp.value), setup: 'passive', cname: 'sfu',
@@ -103,9 +104,14 @@ export class SfuClient implements SignalingEndpoint<SignalingMessage> {
     }
   }
 
-  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
+  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, transport?: Transport): void {
     this.outbox.input();
-    this.peer.handleDatagram(now, from, to, bytes);
+    this.peer.handleDatagram(now, from, to, bytes, transport);
+  }
+
+  handleStreamClosed(now: Micros, local: TransportAddress, remote: TransportAddress, error: string | undefined): void {
+    this.outbox.input();
+    this.peer.handleStreamClosed(now, local, remote, error);
   }
 
   handleIcmpError(now: Micros, e: IcmpError): void {

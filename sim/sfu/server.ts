@@ -1,5 +1,5 @@
 import type { SfuNoteKinds } from './notes.ts';
-import type { EndpointOutput, SignalingEndpoint, TransportAddress } from '../core/endpoint.ts';
+import type { EndpointOutput, SignalingEndpoint, Transport, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
 import { SignalOutbox } from '../core/signal-outbox.ts';
@@ -49,6 +49,8 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
   readonly consumers: Consumer[] = [];
   /** Opens a UDP port for a new transport (the driver's bind). */
   bindPort: ((port: number) => TransportAddress) | undefined;
+  /** mediasoup's enableTcp: also listens on TCP at that port for ICE-TCP (set by the app; sim/apps/sfu.ts). */
+  listenTcp: ((port: number) => TransportAddress) | undefined;
   private readonly out: EndpointOutput[] = [];
   private readonly outbox = new SignalOutbox<SignalingMessage>();
   private nextPort: number;
@@ -86,7 +88,7 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
         if (!this.bindPort || this.nextPort > this.ports.max) return refuse('no port left');
         const local = this.bindPort(this.nextPort++);
         const id = `t${this.nextId++}`;
-        const t = new WebRtcTransport(id, from, local, this.rng.fork(`transport-${id}`), this.identity, (n, tr, kind, plain) => this.onMedia(n, tr, kind, plain));
+        const t = new WebRtcTransport(id, from, local, this.rng.fork(`transport-${id}`), this.identity, (n, tr, kind, plain) => this.onMedia(n, tr, kind, plain), this.listenTcp?.(local.port));
         this.transports.push(t);
         this.note('sfu.transport.created', `WebRtcTransport ${id} for ${from} on ${formatTransportAddress(local)} (ICE-lite, DTLS server)`, { transport: id, peer: from, local: formatTransportAddress(local) });
         this.pollInto(now, t); // starts the lite agent: host candidate and credentials exist from here on
@@ -94,7 +96,7 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
         return reply({
           id,
           iceParameters: { usernameFragment: a.ufrag, password: a.pwd, iceLite: true },
-          iceCandidates: a.local.map((c) => ({ foundation: c.foundation, priority: c.priority, ip: c.address.ip, port: c.address.port, type: c.type, protocol: 'udp' })),
+          iceCandidates: a.local.map((c) => ({ foundation: c.foundation, priority: c.priority, ip: c.address.ip, port: c.address.port, type: c.type, protocol: c.transport, ...(c.tcpType ? { tcpType: c.tcpType } : {}) })),
           dtlsParameters: { role: 'auto', fingerprints: [{ algorithm: 'sha-256', value: this.identity.fingerprint }] },
         });
       }
@@ -181,10 +183,16 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
 
   // ---- the endpoint contract -----------------------------------------------------------------------------------
 
-  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
+  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, transport?: Transport): void {
     this.outbox.input();
-    const t = this.transports.find((x) => sameTransportAddress(x.local, to));
-    t?.handleDatagram(now, from, to, bytes);
+    const t = this.transports.find((x) => sameTransportAddress(transport === 'tcp' ? (x.tcp ?? x.local) : x.local, to));
+    t?.handleDatagram(now, from, to, bytes, transport);
+  }
+
+  /** An ICE-TCP connection to a transport's TCP port failed or closed (RFC 6544 §7.1). */
+  handleStreamClosed(now: Micros, local: TransportAddress, remote: TransportAddress, error: string | undefined): void {
+    this.outbox.input();
+    this.transports.find((x) => x.tcp && sameTransportAddress(x.tcp, local))?.handleStreamClosed(now, local, remote, error);
   }
 
   handleTimeout(now: Micros): void {

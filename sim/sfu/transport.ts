@@ -1,5 +1,5 @@
 import { sfuNote } from './notes.ts';
-import type { EndpointOutput, TransportAddress } from '../core/endpoint.ts';
+import type { EndpointOutput, Transport, TransportAddress } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
 import type { DtlsEndpoint } from '../dtls/endpoint.ts';
@@ -28,9 +28,12 @@ export class WebRtcTransport {
     private readonly identity: DtlsIdentity,
     /** Plain RTP or RTCP that arrived and decrypted. */
     private readonly onMedia: (now: Micros, t: WebRtcTransport, kind: 'rtp' | 'rtcp', plain: Uint8Array) => void,
+    /** mediasoup's enableTcp: where it also listens on TCP, a passive ICE-TCP candidate (RFC 6544). */
+    readonly tcp?: TransportAddress,
   ) {
     this.agent = new IceAgent({ name: `${peerId} transport ${id}`, rng: rng.fork('ice'), role: 'controlled', lite: true });
     this.agent.addLocalAddress(local);
+    if (tcp) this.agent.addLocalTcpAddress(tcp, 'passive');
     this.transport = new IceDtlsSrtpTransport(this.agent, {
       afterIcePoll: () => void this.agent.takeSignals(), // ICE-lite: its parameters go out in the createWebRtcTransport answer instead
       keyed: (_now, srtp) => this.transport.out.push({ type: 'note', ...sfuNote('sfu.transport.keyed', `transport ${this.id} (${this.peerId}): SRTP keyed with ${srtp.profile.name}`, { transport: this.id, peer: this.peerId, profile: srtpProfileName(srtp.profile.id) }) }),
@@ -58,8 +61,12 @@ export class WebRtcTransport {
     this.transport.startDtls({ role: 'server', rng: this.rng.fork('dtls'), identity: this.identity, remoteFingerprint: fingerprint });
   }
 
-  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
-    this.transport.handleDatagram(now, from, to, bytes);
+  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, transport?: Transport): void {
+    this.transport.handleDatagram(now, from, to, bytes, transport);
+  }
+
+  handleStreamClosed(now: Micros, local: TransportAddress, remote: TransportAddress, error: string | undefined): void {
+    this.transport.handleStreamClosed(now, local, remote, error);
   }
 
   handleTimeout(now: Micros): void {

@@ -90,6 +90,17 @@ export function callPresets(): PresetInfo[] {
       }),
   );
   add(
+    'call-ice-tcp',
+    'A WebRTC call over ICE-TCP when UDP is blocked',
+    "Alice sits behind a firewall that drops every UDP datagram and has no TURN server that could carry her over TCP; Bob is on a public address. Both browsers gather ICE-TCP host candidates beside their UDP ones (RFC 6544): Alice an active one, signaled with port 9 (it only opens connections), Bob a passive one listening on port 443. Their type preference (90) ranks them below every UDP candidate. Every UDP pair dies at Alice's firewall; for the pair from her active candidate to Bob's passive one she opens a TCP connection, which the firewall lets out, and sends her check on it behind an RFC 4571 length. Bob learns her connection's real port as a peer-reflexive active candidate and checks back on the same connection; the pair is selected, and DTLS, SRTP and SRTCP follow on that one TCP connection, each packet behind its 2-byte length.",
+    (n, t, d) =>
+      p2p(n, t, d, sideNodes('alice', 'udp-blocked'), sideNodes('bob', 'open'), {
+        duration: '10s',
+        alice: { turn: [], iceTcp: ['active'] },
+        bob: { turn: [], iceTcp: ['passive'], tcpPort: 443 },
+      }),
+  );
+  add(
     'call-lossy',
     'A WebRTC call over a lossy link',
     "Alice's access link loses 20% of datagrams both ways and adds jitter: ICE checks and DTLS flights are retransmitted (RFC 6347 §4.2.4 timer: 1 s, doubling), the call still connects, and the receivers' reports show media loss and interarrival jitter.",
@@ -123,6 +134,26 @@ export function callPresets(): PresetInfo[] {
         { kind: 'sfu-client', host: 'alice', sfu: 'sfu', stun: [SERVER], media: AV, signalingDelay: '40ms' },
         { kind: 'sfu-client', host: 'bob', sfu: 'sfu', stun: [SERVER], media: AV, signalingDelay: '60ms', startAt: '500ms' },
         // mediasoup's protoo WebSocket server runs beside its SFU: the SFU is a party in process, the browsers connect
+        signalingServerApp('sfu'),
+      ],
+    }),
+  );
+  add(
+    'call-sfu-ice-tcp',
+    'An SFU reached over ICE-TCP when UDP is blocked',
+    "The call-sfu room, but Alice sits behind a firewall that drops every UDP datagram, with no TURN server to fall back on. The SFU runs with mediasoup's enableTcp: each WebRtcTransport also listens on TCP at its UDP port number and lists a passive TCP candidate beside the UDP one (RFC 6544). Alice's browser gathers an active TCP candidate (port 9 in SDP); its checks to the SFU's UDP candidate die at the firewall, while for the TCP pair it opens a connection to the transport's port, sends the check behind an RFC 4571 length, and nominates it. The ICE-lite SFU learns her connection as a peer-reflexive active candidate, and DTLS, SRTP and SRTCP run on that one connection; Bob, behind a symmetric NAT, keeps using UDP in the same room.",
+    (n, t, d) => ({
+      name: n, title: t, description: d, seed: 1, duration: '8s',
+      nodes: {
+        internet: { kind: 'router' },
+        sfu: { kind: 'host', uplink: 'internet', addresses: ['198.51.100.30/24'], link: { delay: '5ms' } },
+        ...sideNodes('alice', 'udp-blocked'),
+        ...sideNodes('bob', 'symmetric'),
+      },
+      apps: [
+        { kind: 'sfu', host: 'sfu', ip: '198.51.100.30', ports: '40000-40099', signalingDelay: '20ms', enableTcp: true },
+        { kind: 'sfu-client', host: 'alice', sfu: 'sfu', media: AV, signalingDelay: '40ms', iceTcp: ['active'] },
+        { kind: 'sfu-client', host: 'bob', sfu: 'sfu', media: AV, signalingDelay: '60ms', startAt: '500ms' },
         signalingServerApp('sfu'),
       ],
     }),

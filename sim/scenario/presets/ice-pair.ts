@@ -39,6 +39,8 @@ export interface IcePairOptions {
    */
   readonly turnTcp?: boolean;
   readonly trickle?: boolean;
+  /** Signal through a WebSocket signaling server on the server host (port 80) instead of the ideal private relay. */
+  readonly wireSignaling?: boolean;
   readonly seed?: number;
   readonly duration?: string;
   readonly alice?: Json;
@@ -54,7 +56,7 @@ export function icePairScenario(a: Json, b: Json, o: IcePairOptions = {}): Json 
   const turn = o.turn ?? true;
   const server = `${SERVER_IP}:3478`;
   const agent = (host: 'alice' | 'bob', peer: string, role: string): Json => ({
-    kind: 'ice-agent', host, peer, role, trickle: o.trickle ?? true, stun: [server],
+    kind: 'ice-agent', host, peer, role, trickle: o.trickle ?? true, stun: [server], ...(o.wireSignaling ? { signaling: 'server' } : {}),
     ...(turn && o.turnTcp
       ? { turn: [`turn:${server}?transport=udp`, `turn:${server}?transport=tcp`, `turns:${SERVER_IP}:443?transport=tcp`].map((url) => ({ url, username: host, password: TURN_USERS[host] })) }
       : turn ? { turn: [{ server, username: host, password: TURN_USERS[host] }] } : {}),
@@ -76,6 +78,7 @@ export function icePairScenario(a: Json, b: Json, o: IcePairOptions = {}): Json 
       { kind: 'turn-server', host: 'server', listen: server, relay: `${SERVER_IP}:49152-49167`, realm: 'rtclab.example', users: TURN_USERS, ...(turn && o.turnTcp ? { tcp: true, tlsPort: 443 } : {}) },
       agent('alice', 'bob', 'controlling'),
       agent('bob', 'alice', 'controlled'),
+      ...(o.wireSignaling ? [{ kind: 'signaling-server', host: 'server', port: 80, path: '/signaling' }] : []),
     ],
     ...(o.events ? { events: o.events } : {}),
   };
@@ -83,5 +86,6 @@ export function icePairScenario(a: Json, b: Json, o: IcePairOptions = {}): Json 
 
 export function matrixScenario(a: MatrixSide, b: MatrixSide, o: IcePairOptions = {}): Json {
   // the matrix's TURN server is what a browser is given today: the same server over UDP, TCP and TLS on 443
-  return icePairScenario(sideNodes('alice', a), sideNodes('bob', b), { name: `matrix-${a}-${b}`, title: `ICE: alice ${a}, bob ${b}`, turnTcp: true, ...o });
+  // and signaling travels as WebSocket bytes through each side's NAT or firewall, as a call's does
+  return icePairScenario(sideNodes('alice', a), sideNodes('bob', b), { name: `matrix-${a}-${b}`, title: `ICE: alice ${a}, bob ${b}`, turnTcp: true, wireSignaling: true, ...o });
 }
