@@ -4,6 +4,7 @@ import { iceAgentApp } from './ice-agent.ts';
 import { mediasoupClientApp } from './mediasoup-client.ts';
 import { mediasoupServerApp } from './mediasoup-server.ts';
 import { natDiscoveryApp } from './nat-discovery.ts';
+import { pionClientApp } from './pion-client.ts';
 import { rtpSenderApp } from './rtp-sender.ts';
 import { signalingServerApp } from './signaling-server.ts';
 import { sfuClientApp } from './sfu-client.ts';
@@ -44,6 +45,7 @@ export const APP_KINDS = [
   tracerouteApp,
   mediasoupServerApp,
   mediasoupClientApp,
+  pionClientApp,
 ] as const;
 
 type Registered = (typeof APP_KINDS)[number];

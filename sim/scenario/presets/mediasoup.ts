@@ -6,8 +6,8 @@ const SFU_IP = '198.51.100.30';
 const AV = { audio: true, video: { fps: 30 } };
 
 /** Three browsers behind three kinds of NAT and a mediasoup server on a public address. */
-function roomNodes(): Json {
-  return {
+function roomNodes(only?: readonly string[]): Json {
+  const all: Json = {
     internet: { kind: 'router' },
     sfu: { kind: 'host', uplink: 'internet', addresses: [`${SFU_IP}/24`], link: { delay: '5ms' } },
     natA: { kind: 'nat', uplink: 'internet', preset: 'port-restricted-cone', internal: '10.0.1.1/24', external: ['203.0.113.10'], link: { delay: '10ms' } },
@@ -16,6 +16,8 @@ function roomNodes(): Json {
     bob: { kind: 'host', uplink: 'natB', addresses: ['10.0.2.10/24'], link: { delay: '1ms' } },
     carol: { kind: 'host', uplink: 'internet', addresses: ['203.0.113.30/24'], link: { delay: '20ms' } },
   };
+  if (only) for (const h of ['alice', 'bob', 'carol']) if (!only.includes(h)) delete all[h];
+  return all;
 }
 
 /** The mediasoup presets (issue #16): mediasoup-demo's protoo API over a WebSocket, WebRtcTransports, clients. */
@@ -39,5 +41,21 @@ export function mediasoupPresets(): PresetInfo[] {
       ],
     }),
   );
+  for (const role of ['client', 'server'] as const) {
+    add(
+      `mediasoup-pion-dtls-${role}`,
+      `A pion client (DTLS ${role}) and a browser in a mediasoup room`,
+      `The seed's Go client written with pion, with no SDP at all: over the same protoo WebSocket it asks for one WebRtcTransport (producing and consuming) and joins; it dials a controlling ICE agent with the transport's ICE parameters and candidate (the server is ICE-lite and learns the client's NAT mapping from its checks); once ICE is connected it sends connectWebRtcTransport with role "${role}" and the SHA-256 fingerprint of its self-signed certificate, and runs ${role === 'client' ? 'dtls.Client: it sends the ClientHello and the mediasoup transport is the DTLS server' : 'dtls.Server: the mediasoup transport takes the DTLS client role and sends the ClientHello'}. SRTP and SRTCP sessions come from the exported keys; it writes audio and video on one SSRC each (produce) and reads the browser's two streams by their consumer SSRCs.`,
+      (name, title, description) => ({
+        name, title, description, seed: 1, duration: '4s',
+        nodes: roomNodes(['alice', 'bob']),
+        apps: [
+          { kind: 'mediasoup-server', host: 'sfu', listenIp: SFU_IP, port: 4443, rtcPorts: '40000-40099' },
+          { kind: 'pion-client', host: 'bob', server: `${SFU_IP}:4443`, dtlsRole: role, media: AV },
+          { kind: 'mediasoup-client', host: 'alice', server: `${SFU_IP}:4443`, media: AV, startAt: '200ms' },
+        ],
+      }),
+    );
+  }
   return out;
 }
