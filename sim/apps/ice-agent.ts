@@ -1,4 +1,4 @@
-import type { EndpointOutput, IcmpError, SignalingEndpoint, TransportAddress } from '../core/endpoint.ts';
+import type { EndpointOutput, IcmpError, SignalingEndpoint, Transport, TransportAddress } from '../core/endpoint.ts';
 import { SignalOutbox } from '../core/signal-outbox.ts';
 import type { Micros } from '../core/time.ts';
 import { MS } from '../core/time.ts';
@@ -7,9 +7,9 @@ import { iceSignal, type SignalingMessage } from '../signaling/message.ts';
 import { join, ScenarioError } from '../schema/check.ts';
 import { bool, duration, hostName, oneOf, optional, required, withDefault } from '../schema/fields.ts';
 import { defineApp, HOST_FIELD, kindField, type Obj } from './app-kind.ts';
-import { PORT_FIELD, STUN_FIELD, TURN_FIELD } from './peer-common.ts';
+import { ICE_TCP_FIELD, PORT_FIELD, STUN_FIELD, TCP_PORT_FIELD, TURN_FIELD } from './peer-common.ts';
 import { ICE_SECTION } from './sections.ts';
-import { peerDriver } from './stream-links.ts';
+import { gatherIceTcp, peerDriver } from './stream-links.ts';
 
 /**
  * The scenario app "ice-agent": a peer's ICE agent (sim/ice) signaling with another agent through a relay of the
@@ -31,6 +31,10 @@ export interface IceAppSpec {
   readonly restartOnFailure: boolean;
   /** Local port of the host candidates (0: ephemeral). */
   readonly port: number;
+  /** RFC 6544 host candidates beside UDP (default none). */
+  readonly iceTcp: readonly ('active' | 'passive')[];
+  /** Where passive TCP candidates listen (0: the UDP host port). */
+  readonly tcpPort: number;
   readonly startAt: Micros;
   readonly nominationDelay?: Micros;
 }
@@ -41,9 +45,14 @@ export class IcePeerEndpoint implements SignalingEndpoint<SignalingMessage> {
 
   constructor(readonly agent: IceAgent, readonly spec: IceAppSpec) {}
 
-  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
+  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, transport?: Transport): void {
     this.outbox.input();
-    this.agent.handleDatagram(now, from, to, bytes);
+    this.agent.handleDatagram(now, from, to, bytes, transport);
+  }
+
+  handleStreamClosed(now: Micros, local: TransportAddress, remote: TransportAddress, error: string | undefined): void {
+    this.outbox.input();
+    this.agent.handleStreamClosed(now, local, remote, error);
   }
 
   handleIcmpError(now: Micros, e: IcmpError): void {
@@ -90,6 +99,8 @@ export const iceAgentApp = defineApp({
     withDefault('signalingDelay', duration, 50 * MS, '`"50ms"`', "One-way delay of this agent's signaling messages to its peer.", '50ms'),
     withDefault('restartOnFailure', bool, false, '`false`', 'A controlling, non-lite agent restarts ICE (RFC 8445 §9) when consent is lost.', true),
     PORT_FIELD,
+    ICE_TCP_FIELD,
+    TCP_PORT_FIELD,
     withDefault('startAt', duration, 0, '`0`', 'When the agent starts gathering.', '0s'),
     optional('nominationDelay', duration, 'Regular nomination: how long the controlling agent lets checks run after the first valid pair.', '2s', '`"2s"`'),
   ],
@@ -101,8 +112,10 @@ export const iceAgentApp = defineApp({
       ...(spec.nominationDelay !== undefined ? { nominationDelay: spec.nominationDelay } : {}),
     });
     const endpoint = new IcePeerEndpoint(agent, spec);
-    const driver = peerDriver(world, host, endpoint, ctx.source, spec.turn);
-    for (const ip of host.addresses()) agent.addLocalAddress(driver.bind(ip, spec.port));
+    const driver = peerDriver(world, host, endpoint, ctx.source, spec.turn, spec.iceTcp.length > 0);
+    const udp = host.addresses().map((ip) => driver.bind(ip, spec.port));
+    for (const a of udp) agent.addLocalAddress(a);
+    gatherIceTcp(driver, agent, udp, spec.iceTcp, spec.tcpPort);
     // a private relay per direction with its peer, on the world's one signaling hub
     driver.joinSignaling(world.signaling, spec.host, { path: 'relay', delay: spec.signalingDelay });
     return { endpoint, driver };

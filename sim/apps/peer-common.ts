@@ -89,6 +89,10 @@ export const CURVE_NAMES = Object.keys(CURVES) as DtlsCurveName[];
 export const CURVES_FIELD = optional('curves', list(oneOf(CURVE_NAMES), { nonEmpty: 'give at least one' }), 'ECDHE groups offered or accepted, in order.', ['x25519'], '`["x25519", "p256"]`');
 export const SRTP_PROFILES_FIELD = optional('srtpProfiles', list(oneOf(SRTP_PROFILE_NAMES), { nonEmpty: 'give at least one' }), 'use_srtp protection profiles (RFC 5764 §4.1.2), offered or accepted in order.', ['SRTP_AEAD_AES_128_GCM'], 'both, in that order');
 export const MTU_FIELD = optional('mtu', integer(128, 65507), 'Largest DTLS datagram; bigger flights are fragmented.', 1200, '`1200`');
+/** RFC 6544 ICE-TCP host candidates: off unless a scenario asks (default `[]`). */
+export const ICE_TCP_FIELD = withDefault('iceTcp', list(oneOf(['active', 'passive'] as const)), [], '`[]`', 'ICE-TCP host candidates (RFC 6544) gathered beside the UDP ones: `"active"` (opens a TCP connection per pair, signaled with port 9) and/or `"passive"` (listens on `tcpPort`). STUN, DTLS and SRTP then travel on the connection framed per RFC 4571.', ['active']);
+export const TCP_PORT_FIELD = withDefault('tcpPort', integer(0, 65535), 0, '`0`', 'The port passive ICE-TCP candidates listen on; `0` takes the port number of the UDP host candidates.', 443);
+
 export const PORT_FIELD = withDefault('port', integer(0, 65535), 0, '`0`', 'Local port of the host candidates; `0` picks an ephemeral port.', 50000);
 
 /** The ICE servers, DTLS options and media a webrtc-peer and an sfu-client share (after `kind` and `host`). */
@@ -102,6 +106,8 @@ export const PEER_COMMON_FIELDS = [
   CURVES_FIELD,
   MTU_FIELD,
   PORT_FIELD,
+  ICE_TCP_FIELD,
+  TCP_PORT_FIELD,
   withDefault('startAt', duration, 0, '`0`', 'When it starts (an offerer sends its offer then, an sfu-client joins).', '0s'),
 ] as const;
 
@@ -115,6 +121,8 @@ export interface PeerCommon {
   readonly curves?: readonly DtlsCurveName[];
   readonly mtu?: number;
   readonly port: number;
+  readonly iceTcp: readonly ('active' | 'passive')[];
+  readonly tcpPort: number;
   readonly startAt: Micros;
 }
 

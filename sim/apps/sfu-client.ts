@@ -2,7 +2,7 @@ import { SfuClient } from '../sfu/client.ts';
 import { hostName, required } from '../schema/fields.ts';
 import { defineApp, HOST_FIELD, kindField } from './app-kind.ts';
 import { makePeer, PEER_COMMON_FIELDS, PEER_NOTES, PEER_SECTIONS, peerSummaryParts, type PeerCommon } from './peer-common.ts';
-import { peerDriver } from './stream-links.ts';
+import { gatherIceTcp, peerDriver } from './stream-links.ts';
 
 /**
  * The scenario app "sfu-client": a browser-like peer (sim/sfu/client.ts) that joins the `sfu` app on host `sfu`
@@ -24,8 +24,10 @@ export const sfuClientApp = defineApp({
   build(world, host, spec: SfuClientAppSpec, ctx) {
     const peer = makePeer(world, ctx.source, spec.host, spec, true, false);
     const endpoint = new SfuClient(peer, spec.host, spec.startAt, spec.sfu);
-    const driver = peerDriver(world, host, endpoint, ctx.source, spec.turn);
-    for (const ip of host.addresses()) peer.addLocalAddress(driver.bind(ip, spec.port));
+    const driver = peerDriver(world, host, endpoint, ctx.source, spec.turn, spec.iceTcp.length > 0);
+    const udp = host.addresses().map((ip) => driver.bind(ip, spec.port));
+    for (const a of udp) peer.addLocalAddress(a);
+    gatherIceTcp(driver, peer.agent, udp, spec.iceTcp, spec.tcpPort);
     driver.joinSignaling(world.signaling, spec.host, { delay: spec.signalingDelay, protocol: 'protoo' });
     return { endpoint, driver };
   },

@@ -4,7 +4,8 @@ import type { NoteBody } from '../core/note.ts';
 import { concatBytes } from '../core/encoding.ts';
 import type { Micros } from '../core/time.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
-import type { TurnServerConfig } from '../ice/agent-base.ts';
+import type { IceAgentBase, TurnServerConfig } from '../ice/agent-base.ts';
+import type { TcpType } from '../ice/candidate.ts';
 import type { Host } from '../net/host.ts';
 import { netNote } from '../net/notes.ts';
 import type { ByteStream } from '../net/stream.ts';
@@ -26,8 +27,10 @@ export interface StreamLinksOptions {
   readonly host: Host;
   /** How datagrams are cut out of the streams. */
   readonly framing: StreamFraming;
-  /** For a transmit with no open stream: the transport to dial `to` with; undefined refuses (noted). */
-  readonly dial?: (to: TransportAddress) => StreamTransport | undefined;
+  /** A dialled stream's framing when it differs from `framing` (ICE-TCP's RFC 4571 beside TURN's STUN framing). */
+  readonly framingFor?: (to: TransportAddress) => StreamFraming;
+  /** For a transmit with no open stream: the transport to dial `to` (from `from`) with; undefined refuses (noted). */
+  readonly dial?: (to: TransportAddress, from: TransportAddress) => StreamTransport | undefined;
   /** TLS for 'tls' streams. */
   readonly secure?: Secure;
   /** A stream closed (cleanly when `error` is undefined): the endpoint's side of it is gone. */
@@ -40,6 +43,7 @@ interface Link {
   readonly remote: TransportAddress;
   readonly transport: StreamTransport;
   readonly stream: ByteStream;
+  readonly framing: StreamFraming;
   readonly framer: StreamFramer;
   closed: boolean;
   /** RFC 6062 §5.4: after the next write (the ConnectionBind success) the link carries raw bytes to and from here. */
@@ -78,12 +82,13 @@ export class StreamLinks<M = unknown> implements Endpoint<M> {
     this.driver = driver;
   }
 
-  /** Accepts connections on `port` of the host (every address), as `transport`. */
-  listen(port: number, transport: StreamTransport, options: { ip?: string } = {}): void {
+  /** Accepts connections on `port` of the host (every address), as `transport`, framed as `framing` (default: the links'). */
+  listen(port: number, transport: StreamTransport, options: { ip?: string; framing?: StreamFraming } = {}): void {
+    const { framing, ...where } = options;
     listenStreams(this.o.world.tcp(this.o.host), port, (tcp) => {
       const stream = transport === 'tls' ? this.secure(this.o.world.net.now, tcp, 'server', tcp.remote) : tcp;
-      if (stream) this.adopt(tcp.local, tcp.remote, transport, stream);
-    }, options);
+      if (stream) this.adopt(tcp.local, tcp.remote, transport, stream, framing ?? this.o.framing);
+    }, where);
   }
 
   /** Open streams, for summaries. */
@@ -124,7 +129,7 @@ export class StreamLinks<M = unknown> implements Endpoint<M> {
   private send(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
     let link = this.links.get(linkKey(from, to));
     if (!link || link.closed) {
-      const transport = this.o.dial?.(to);
+      const transport = this.o.dial?.(to, from);
       if (transport === undefined) {
         this.note(netNote('endpoint.error', `${this.source} sent ${bytes.length} bytes to ${formatTransportAddress(to)} over TCP with no connection to it`));
         return;
@@ -132,9 +137,9 @@ export class StreamLinks<M = unknown> implements Endpoint<M> {
       const tcp = connectStream(this.o.world.tcp(this.o.host), to, from.port === 0 ? { ip: from.ip } : from);
       const stream = transport === 'tls' ? this.secure(now, tcp, 'client', to) : tcp;
       if (!stream) return;
-      link = this.adopt(from, to, transport, stream);
+      link = this.adopt(from, to, transport, stream, this.o.framingFor?.(to) ?? this.o.framing);
     }
-    link.stream.write(now, frameForStream(this.o.framing, bytes));
+    link.stream.write(now, frameForStream(link.framing, bytes));
     if (link.spliceAfterWrite) {
       link.raw = link.spliceAfterWrite;
       link.spliceAfterWrite = undefined;
@@ -170,8 +175,8 @@ export class StreamLinks<M = unknown> implements Endpoint<M> {
     return undefined;
   }
 
-  private adopt(local: TransportAddress, remote: TransportAddress, transport: StreamTransport, stream: ByteStream): Link {
-    const link: Link = { local, remote, transport, stream, framer: new StreamFramer(this.o.framing), closed: false };
+  private adopt(local: TransportAddress, remote: TransportAddress, transport: StreamTransport, stream: ByteStream, framing: StreamFraming): Link {
+    const link: Link = { local, remote, transport, stream, framing, framer: new StreamFramer(framing), closed: false };
     this.links.set(linkKey(local, remote), link);
     const l = formatTransportAddress(local);
     const r = formatTransportAddress(remote);
@@ -262,17 +267,40 @@ export function secureFor(world: World, host: Host, source: string): { secure: S
  * The driver of a browser-like endpoint (webrtc-peer, sfu-client, ice-agent): when one of its TURN servers is reached
  * over TCP or TLS, the endpoint runs inside StreamLinks, which dials those servers as the agent first writes to them.
  */
-export function peerDriver<M>(world: World, host: Host, endpoint: Endpoint<M>, source: string, turn: readonly TurnServerConfig[]): EndpointDriver<M> {
+export function peerDriver<M>(world: World, host: Host, endpoint: Endpoint<M>, source: string, turn: readonly TurnServerConfig[], iceTcp = false): EndpointDriver<M> {
   const streamed = turn.filter((t) => t.transport !== undefined && t.transport !== 'udp');
-  if (streamed.length === 0) return new EndpointDriver(world.net, host, endpoint, source);
+  if (streamed.length === 0 && !iceTcp) return new EndpointDriver(world.net, host, endpoint, source);
+  const turnServer = (to: TransportAddress): TurnServerConfig | undefined => streamed.find((x) => sameTransportAddress(x.server, to));
   const links = new StreamLinks<M>(endpoint, {
     world, host, framing: 'stun', ...secureFor(world, host, source),
-    dial: (to) => {
-      const t = streamed.find((x) => sameTransportAddress(x.server, to))?.transport;
-      return t === 'tcp' || t === 'tls' ? t : undefined;
+    // RFC 6544 §3: ICE-TCP connections carry every packet behind an RFC 4571 length; TURN connections STUN framing
+    framingFor: (to) => (turnServer(to) ? 'stun' : 'rfc4571'),
+    dial: (to, from) => {
+      const t = turnServer(to)?.transport;
+      if (t === 'tcp' || t === 'tls') return t;
+      // RFC 6544 §7.1: an active candidate (base port 0) opens a connection for its pair's first check
+      return iceTcp && from.port === 0 ? 'tcp' : undefined;
     },
+    // RFC 6544 §7.1: a failed or closed connection fails its pairs
+    closed: (now, local, remote, error) => endpoint.handleStreamClosed?.(now, local, remote, error),
   }, source);
   const driver = new EndpointDriver(world.net, host, links, source);
   links.attach(driver);
   return driver;
+}
+
+/**
+ * ICE-TCP host candidates (RFC 6544 §4.1) for an agent whose driver came from `peerDriver(…, iceTcp = true)`: an
+ * active candidate per UDP host address (its connections are dialled per pair), and a passive one listening on
+ * `port` of each (0: the port number the UDP host candidates got), framed per RFC 4571.
+ */
+export function gatherIceTcp(driver: EndpointDriver<unknown>, agent: IceAgentBase, udp: readonly TransportAddress[], types: readonly TcpType[], port: number): void {
+  const links = driver.endpoint;
+  if (!(links instanceof StreamLinks) || udp.length === 0) return;
+  if (types.includes('passive')) {
+    const listenPort = port || udp[0]!.port;
+    links.listen(listenPort, 'tcp', { framing: 'rfc4571' });
+    for (const a of udp) agent.addLocalTcpAddress({ ip: a.ip, port: listenPort }, 'passive');
+  }
+  if (types.includes('active')) for (const a of udp) agent.addLocalTcpAddress({ ip: a.ip, port: 0 }, 'active');
 }

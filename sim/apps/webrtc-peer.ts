@@ -7,7 +7,7 @@ import { bool, duration, hostName, integer, list, mapped, object, oneOf, optiona
 import type { DataChannelAction } from '../sctp/datachannels.ts';
 import { defineApp, HOST_FIELD, kindField } from './app-kind.ts';
 import { makePeer, PEER_COMMON_FIELDS, PEER_NOTES, PEER_SECTIONS, peerSummaryParts, type PeerCommon } from './peer-common.ts';
-import { peerDriver } from './stream-links.ts';
+import { gatherIceTcp, peerDriver } from './stream-links.ts';
 
 /**
  * The scenario app "webrtc-peer": a browser-like peer (sim/peer/webrtc-peer.ts) calling another webrtc-peer app
@@ -93,10 +93,12 @@ export const webRtcPeerApp = defineApp({
   }),
   build(world, host, spec: WebRtcPeerAppSpec, ctx) {
     const endpoint = makePeer(world, ctx.source, spec.host, spec, spec.offerer, true, spec.peer, { browser: spec.browser, rtcpMuxPolicy: spec.rtcpMuxPolicy, nomination: spec.nomination, iceTransportPolicy: spec.iceTransportPolicy });
-    const driver = peerDriver(world, host, endpoint, ctx.source, spec.turn);
+    const driver = peerDriver(world, host, endpoint, ctx.source, spec.turn, spec.iceTcp.length > 0);
     // one network per connected interface address, ranked as libwebrtc's network manager does (sim/ice/networks.ts)
     const networks = rankNetworks(host.interfaces.filter((i) => i.link).flatMap((i) => i.addresses.filter((a) => !isLinkLocal(a.ip)).map((a) => ({ ip: a.ip, type: networkType(i.network), name: i.name }))));
-    for (const ip of host.addresses()) endpoint.addLocalAddress(driver.bind(ip, spec.port), networks.get(ip));
+    const udp = host.addresses().map((ip) => driver.bind(ip, spec.port));
+    for (const a of udp) endpoint.addLocalAddress(a, networks.get(a.ip));
+    gatherIceTcp(driver, endpoint.agent, udp, spec.iceTcp, spec.tcpPort);
     driver.joinSignaling(world.signaling, spec.host, { delay: spec.signalingDelay, protocol: 'jsep' });
     if (spec.restartIceAt !== undefined) {
       world.net.scheduler.at(spec.restartIceAt, 'ice restart', () => {

@@ -43,6 +43,11 @@ export interface Endpoint<M = unknown> {
   poll(now: Micros): EndpointOutput<M>;
   /** An ICMP error about a datagram this endpoint sent (optional: an endpoint that ignores ICMP leaves it out). */
   handleIcmpError?(now: Micros, e: IcmpError): void;
+  /**
+   * A TCP connection its driver kept for it (the endpoint's `transport: 'tcp'` transmits, sim/apps/stream-links.ts)
+   * failed or closed: `error` 'refused', 'reset', 'timeout' …, undefined when closed cleanly (optional).
+   */
+  handleStreamClosed?(now: Micros, local: TransportAddress, remote: TransportAddress, error: string | undefined): void;
 }
 
 /**

@@ -8,8 +8,9 @@ import type { JsonValue } from '../core/trace.ts';
 import type { Micros } from '../core/time.ts';
 import { MS, SECOND } from '../core/time.ts';
 import { ipFamily } from '../wire/ip/address.ts';
-import type { Candidate } from './candidate.ts';
-import { candidatePriority, formatCandidate, foundationOf, parseCandidate, showCandidate, TYPE_PREFERENCE } from './candidate.ts';
+import type { Candidate, TcpType } from './candidate.ts';
+import { candidatePriority, canPair, formatCandidate, foundationOf, parseCandidate, showCandidate, TYPE_PREFERENCE } from './candidate.ts';
+import { tcpHostCandidate } from './ice-tcp.ts';
 import { Checklist } from './checklist.ts';
 import { IceGatherer } from './gather.ts';
 import type { CandidatePair, PairState } from './pair.ts';
@@ -115,6 +116,10 @@ export abstract class IceAgentBase {
   protected readonly gatherer: IceGatherer;
   /** Connectivity checks in flight (RFC 8489 §6.2.1 timers; RTO per check from §14.3). */
   protected readonly tx: StunTransactions<CheckCtx>;
+  /** Checks on TCP connections (RFC 6544 §7.1): sent once, as STUN over a reliable transport (RFC 8489 §6.2.2). */
+  protected readonly tcpTx: StunTransactions<CheckCtx>;
+  /** RFC 6544 §4.1: the TCP host candidates to gather (address; an active one's port is 0, a new connection per pair). */
+  protected readonly tcpAddresses: { readonly address: TransportAddress; readonly tcpType: TcpType }[] = [];
   protected readonly ta: Micros;
   protected readonly nominationDelay: Micros;
   protected readonly consentInterval: Micros;
@@ -152,6 +157,8 @@ export abstract class IceAgentBase {
       notes: false,
       onRetransmit: (now, t) => this.checkRetransmitted(now, t),
     });
+    const tcpOutput = { transmit: (from: TransportAddress, to: TransportAddress, bytes: Uint8Array) => void this.out.push({ type: 'transmit', from, to, bytes, transport: 'tcp' }), note: output.note };
+    this.tcpTx = new StunTransactions<CheckCtx>(config.rng.fork('tcp-checks'), tcpOutput, (r) => this.checkResult(r), { notes: false });
     this.gatherer = new IceGatherer({
       name: config.name,
       rng: config.rng.fork('gather'),
@@ -172,6 +179,11 @@ export abstract class IceAgentBase {
     if (network) this.networks.set(a.ip, network);
   }
 
+
+  /** RFC 6544 §4.1: a TCP host candidate; the owner listens on `a` for a passive one, dials per pair for an active one (ice-tcp.ts). */
+  addLocalTcpAddress(a: TransportAddress, tcpType: TcpType): void {
+    this.tcpAddresses.push({ address: tcpType === 'active' ? { ip: a.ip, port: 0 } : a, tcpType });
+  }
 
   /** Signaling messages for the peer, taken by the endpoint that owns the agent and sent as its `signal` outputs. */
   takeSignals(): IceSignal[] {
@@ -236,15 +248,20 @@ export abstract class IceAgentBase {
     }
     const usable = this.addresses.filter((x) => !isLinkLocal(x.ip));
     this.addresses.splice(0, this.addresses.length, ...usable);
+    // libwebrtc (Candidate::GetPriority): network preference × 256 + address precedence; else RFC 8421 §4
+    const lpOf = (ip: string, i: number): number => {
+      const net = this.networks.get(ip);
+      return net ? net.preference * 256 + addressPrecedence(ip) : this.addresses.length <= 1 ? 65535 : (ipFamily(ip) === 6 ? 65535 : 32767) - i;
+    };
     this.addresses.forEach((a, i) => {
-      const family = ipFamily(a.ip);
-      const net = this.networks.get(a.ip);
-      // libwebrtc (Candidate::GetPriority): network preference × 256 + address precedence; else RFC 8421 §4
-      const lp = net ? net.preference * 256 + addressPrecedence(a.ip) : this.addresses.length <= 1 ? 65535 : (family === 6 ? 65535 : 32767) - i;
+      const lp = lpOf(a.ip, i);
       this.gatherer.setLocalPreference(a, lp);
       // §5.1.1.1: a host candidate per interface address; its base is itself
       this.addLocal(now, { foundation: foundationOf('host', a.ip, undefined, 'udp'), component: 1, transport: 'udp', priority: candidatePriority(TYPE_PREFERENCE.host, lp, 1), address: a, type: 'host', base: a });
     });
+    for (const { address: a, tcpType } of this.tcpAddresses.filter((x) => !isLinkLocal(x.address.ip))) {
+      this.addLocal(now, tcpHostCandidate(a, tcpType, lpOf(a.ip, Math.max(0, this.addresses.findIndex((x) => x.ip === a.ip)))));
+    }
     if (this.trickle || this.lite) this.sendDescription(now, false);
     this.gatherer.start(now, this.addresses);
   }
@@ -262,7 +279,7 @@ export abstract class IceAgentBase {
   protected addLocal(now: Micros, c: Candidate): void {
     const net = this.networks.get(c.base.ip);
     if (net && c.type !== 'relay' && !c.network) c = { ...c, network: { id: net.id, cost: net.cost } };
-    const dup = this.local.find((e) => sameTransportAddress(e.address, c.address) && sameTransportAddress(e.base, c.base));
+    const dup = this.local.find((e) => e.transport === c.transport && sameTransportAddress(e.address, c.address) && sameTransportAddress(e.base, c.base));
     if (dup) {
       // §5.1.3: same transport address and base: the lower-priority one is redundant
       this.note('ice.candidate.pruned', `${showCandidate(c)} is redundant with ${showCandidate(dup)}`, { candidate: formatCandidate(c), type: c.type, redundantWith: formatCandidate(dup) });
@@ -326,7 +343,7 @@ export abstract class IceAgentBase {
       return;
     }
     if (this.lite) return; // a lite agent does not form pairs (RFC 8445 §6.1.1)
-    const known = this.remote.find((r) => sameTransportAddress(r.address, c.address));
+    const known = this.remote.find((r) => r.transport === c.transport && sameTransportAddress(r.address, c.address));
     if (known) {
       if (known.type !== 'prflx') return;
       // a peer-reflexive candidate learned from a check, now signaled: take the signaled type (as libwebrtc does)
@@ -341,8 +358,10 @@ export abstract class IceAgentBase {
     for (const l of this.local) if ((l.type === 'host' || l.type === 'relay') && surfaces(this.candidatePolicy, l)) this.formPair(now, l, c);
   }
 
-  protected formPair(now: Micros, local: Candidate, remote: Candidate): CandidatePair | undefined {
+  /** §6.1.2.2, RFC 6544 §6.2: same family and transport; a passive local candidate's pairs exist once a check comes in (`incoming`). */
+  protected formPair(now: Micros, local: Candidate, remote: Candidate, incoming = false): CandidatePair | undefined {
     if (ipFamily(local.address.ip) !== ipFamily(remote.address.ip) || local.component !== remote.component) return undefined;
+    if (!canPair(local, remote) || (local.tcpType === 'passive' && !incoming)) return undefined;
     const p = makePair(local, remote, this.controlling);
     if (!this.checklist.add(p)) return undefined;
     if (local.type === 'relay') this.gatherer.relayFor(local.address)?.prepare(now, remote.address);
@@ -359,7 +378,8 @@ export abstract class IceAgentBase {
       this.gatherer.relayFor(local.address)?.send(to, bytes);
       return;
     }
-    this.out.push({ type: 'transmit', from: local.base, to, bytes });
+    // RFC 6544 §7: on the pair's TCP connection (the owner frames it per RFC 4571)
+    this.out.push({ type: 'transmit', from: local.base, to, bytes, ...(local.transport === 'tcp' ? { transport: 'tcp' as const } : {}) });
   }
 
   /** Where checks leave from: a relayed candidate's base is its relayed address, so they go through its TURN relay. */
@@ -374,13 +394,16 @@ export abstract class IceAgentBase {
 
   /** §7.3.1.4, §8.1.2: a check that is replaced or no longer wanted stops retransmitting; a late answer still counts. */
   protected stopChecks(pred: (ctx: CheckCtx) => boolean): void {
-    for (const t of this.tx.pendingTransactions()) {
-      const ctx = t.request.context!;
-      if (!pred(ctx)) continue;
-      ctx.cancelled = true;
-      this.tx.stopRetransmissions(t);
+    for (const table of [this.tx, this.tcpTx]) {
+      for (const t of table.pendingTransactions()) {
+        const ctx = t.request.context!;
+        if (!pred(ctx)) continue;
+        ctx.cancelled = true;
+        table.stopRetransmissions(t);
+      }
     }
   }
+
 
   /** A check sent again by the transaction timers: ICE's own note instead of the generic stun.retransmit. */
   protected checkRetransmitted(_now: Micros, t: Transaction<CheckCtx>): void {
@@ -419,8 +442,8 @@ export abstract class IceAgentBase {
     return {
       id: p.id,
       // relayProtocol only for relays reached over TCP or TLS: a UDP relay's summary stays as it always was
-      local: { type: l.type, address: l.address.ip, port: l.address.port, protocol: 'udp', ...(l.relayProtocol ? { relayProtocol: l.relayProtocol } : {}) },
-      remote: { type: p.remote.type, address: p.remote.address.ip, port: p.remote.address.port, protocol: 'udp' },
+      local: { type: l.type, address: l.address.ip, port: l.address.port, protocol: l.transport, ...(l.tcpType ? { tcpType: l.tcpType } : {}), ...(l.relayProtocol ? { relayProtocol: l.relayProtocol } : {}) },
+      remote: { type: p.remote.type, address: p.remote.address.ip, port: p.remote.address.port, protocol: p.remote.transport, ...(p.remote.tcpType ? { tcpType: p.remote.tcpType } : {}) },
     };
   }
 }

@@ -1,5 +1,5 @@
 import { earliestDeadline } from '../core/deadline.ts';
-import type { Endpoint, EndpointOutput, IcmpError, TransportAddress } from '../core/endpoint.ts';
+import type { Endpoint, EndpointOutput, IcmpError, Transport, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
 import { toHex } from '../core/encoding.ts';
 import type { Micros } from '../core/time.ts';
@@ -7,17 +7,21 @@ import { formatDuration, MS } from '../core/time.ts';
 import { decodeStun, ErrorCode, getAttribute, integrityProtected, isStun, Method, shortTermKey, verifyMessageIntegrity, XorMappedAddress } from '../wire/stun/index.ts';
 import type { StunMessage } from '../wire/stun/index.ts';
 import type { Candidate } from './candidate.ts';
-import { candidatePriority, foundationOf, showCandidate, TYPE_PREFERENCE } from './candidate.ts';
+import { candidatePriority, foundationOf, showCandidate, TCP_TYPE_PREFERENCE, TYPE_PREFERENCE } from './candidate.ts';
 import { authenticateCheck, checkAttributes, checkEncodeOptions, encodeCheckError, encodeCheckSuccess, readCheck } from './checks.ts';
 import { Checklist } from './checklist.ts';
 import type { CandidatePair } from './pair.ts';
 import { pairData, pairPriorityFor } from './pair.ts';
 import { IceAgentBase } from './agent-base.ts';
+import { pairsOnConnection } from './ice-tcp.ts';
 import { checksAfterSelection, nominationWait, prunedBy, useCandidateOnCheck } from './nomination.ts';
 import type { CheckCtx } from './agent-base.ts';
 import type { TransactionResult } from '../stun/transactions.ts';
 
 export type { IceAgentConfig, IceRole, IceState, TurnServerConfig } from './agent-base.ts';
+
+/** RFC 8489 §6.2.2: over a reliable transport a request is sent once and times out after Ti = 39.5 s. */
+const TCP_CHECK_TIMEOUT = 39_500 * MS;
 
 /**
  * The ICE agent (RFC 8445), full or lite, sans-IO. agent-base.ts gathers (through gather.ts) and exchanges
@@ -28,7 +32,7 @@ export type { IceAgentConfig, IceRole, IceState, TurnServerConfig } from './agen
 export class IceAgent extends IceAgentBase implements Endpoint {
   // ---- the endpoint contract -------------------------------------------------------------------------------
 
-  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
+  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, transport?: Transport): void {
     const relayed = this.gatherer.fromServer(now, from, to, bytes);
     if (relayed === 'consumed') return;
     if (relayed) {
@@ -36,7 +40,10 @@ export class IceAgent extends IceAgentBase implements Endpoint {
       if (base) this.fromPeer(now, base, relayed.peer, relayed.data);
       return;
     }
-    const base = this.local.find((c) => c.type === 'host' && sameTransportAddress(c.address, to));
+    // RFC 6544 §7: on a TCP connection, `to` is a passive or so candidate's address, or an active one's base (port 0)
+    const base = transport === 'tcp'
+      ? this.local.find((c) => c.type === 'host' && c.transport === 'tcp' && sameTransportAddress(c.base, to))
+      : this.local.find((c) => c.type === 'host' && c.transport === 'udp' && sameTransportAddress(c.address, to));
     if (!base) return;
     this.fromPeer(now, base, from, bytes);
   }
@@ -65,15 +72,17 @@ export class IceAgent extends IceAgentBase implements Endpoint {
   protected sendCheck(now: Micros, pair: CandidatePair, useCandidate: boolean, consent: boolean): void {
     if (this.remotePwd === undefined || this.remoteUfrag === undefined) return;
     // §7.1.1: PRIORITY is what a peer-reflexive candidate from this base would get
-    const prflxPriority = candidatePriority(TYPE_PREFERENCE.prflx, this.localPreferenceOf(pair.local), pair.local.component);
+    const tcp = pair.local.transport === 'tcp';
+    const prflxPriority = candidatePriority(tcp ? TCP_TYPE_PREFERENCE.prflx : TYPE_PREFERENCE.prflx, this.localPreferenceOf(pair.local), pair.local.component);
     const active = this.checklist.pairs.filter((p) => p.state === 'waiting' || p.state === 'in-progress').length;
-    const rto = Math.max(500 * MS, this.ta * active); // §14.3
-    const t = this.tx.start(now, {
+    // §14.3; over TCP (RFC 6544 §7.1) a check is sent once and times out after Ti = 39.5 s (RFC 8489 §6.2.2): 16 × RTO
+    const rto = tcp ? TCP_CHECK_TIMEOUT / 16 : Math.max(500 * MS, this.ta * active);
+    const t = (tcp ? this.tcpTx : this.tx).start(now, {
       from: pair.local.base, to: pair.remote.address, method: Method.Binding,
       attributes: checkAttributes({ localUfrag: this.ufrag, remoteUfrag: this.remoteUfrag, priority: prflxPriority, controlling: this.controlling, tieBreaker: this.tieBreaker, useCandidate }),
       encode: checkEncodeOptions(this.remotePwd),
       // a consent check is sent once and answered or not (RFC 7675 §5.1: the next one follows in ~5 s)
-      ...(consent ? { rto: this.consentInterval, rc: 1 } : { rto }),
+      ...(consent ? { rto: this.consentInterval, rc: 1 } : tcp ? { rto, rc: 1 } : { rto }),
       context: { pair, useCandidate, controlling: this.controlling, prflxPriority, pwd: this.remotePwd, consent, generation: this.generation, cancelled: false },
     });
     if (consent) this.counters.consentChecks++;
@@ -88,7 +97,8 @@ export class IceAgent extends IceAgentBase implements Endpoint {
     const ctx = r.transaction.request.context!;
     const now = r.at;
     if (r.kind === 'response') {
-      const base = this.local.find((c) => (c.type === 'host' || c.type === 'relay') && sameTransportAddress(c.address, r.to));
+      const tcp = ctx.pair.local.transport === 'tcp';
+      const base = this.local.find((c) => (c.type === 'host' || c.type === 'relay') && c.transport === ctx.pair.local.transport && sameTransportAddress(tcp ? c.base : c.address, r.to));
       if (base) this.onResponse(now, base, r.from, r.bytes, r.response, ctx, r.rtt);
       return;
     }
@@ -107,6 +117,7 @@ export class IceAgent extends IceAgentBase implements Endpoint {
     if (!this.started) return;
     this.gatherer.handleTimeout(now);
     this.tx.handleTimeout(now);
+    this.tcpTx.handleTimeout(now);
     if (!this.lite && this.remoteUfrag !== undefined && now >= this.lastPaced + this.ta && !this.selectedAndDone()) {
       const n = this.checklist.next(this.pairReady);
       if (n) {
@@ -133,6 +144,7 @@ export class IceAgent extends IceAgentBase implements Endpoint {
       { at: this.started ? undefined : this.startAt, reason: 'ice-start' },
       { at: gathering?.at, reason: gathering?.reason ?? 'stun-retransmit' },
       { at: this.tx.deadline()?.at, reason: 'ice-check-retransmit' },
+      { at: this.tcpTx.deadline()?.at, reason: 'ice-check-timeout' },
       { at: this.nominationAt, reason: 'ice-nomination' },
       { at: this.consentDeadline(), reason: 'consent' },
     ];
@@ -156,7 +168,8 @@ export class IceAgent extends IceAgentBase implements Endpoint {
     if (msg.class === 'request') this.onCheck(now, base, from, bytes, msg);
     else if (msg.class === 'success' || msg.class === 'error') {
       // a check's response goes to checkResult; anything else may answer a gathering request
-      if (!this.tx.handleResponse(now, from, base.address, msg, bytes)) this.gatherer.onBindingResponse(now, base.address, from, msg, bytes);
+      if (base.transport === 'tcp') this.tcpTx.handleResponse(now, from, base.base, msg, bytes);
+      else if (!this.tx.handleResponse(now, from, base.address, msg, bytes)) this.gatherer.onBindingResponse(now, base.address, from, msg, bytes);
     }
   }
 
@@ -196,15 +209,17 @@ export class IceAgent extends IceAgentBase implements Endpoint {
       }
     }
     this.respond(now, base, from, encodeCheckSuccess(msg.transactionId, from, this.pwd));
-    let remote = this.remote.find((r) => sameTransportAddress(r.address, from));
+    let remote = this.remote.find((r) => r.transport === base.transport && sameTransportAddress(r.address, from));
     if (!remote) {
-      // §7.3.1.3: a peer-reflexive remote candidate, with the priority from the check's PRIORITY
-      remote = { foundation: `prflx${++this.prflxCount}`, component: 1, transport: 'udp', priority: chk.priority!, address: from, type: 'prflx', base: from };
+      // §7.3.1.3: a peer-reflexive remote candidate, with the priority from the check's PRIORITY; over TCP
+      // (RFC 6544 §7.2) its tcptype is the one that connects to ours: active toward passive, so toward so
+      const tcp = base.transport === 'tcp' ? { transport: 'tcp' as const, tcpType: base.tcpType === 'passive' ? ('active' as const) : base.tcpType === 'active' ? ('passive' as const) : ('so' as const) } : { transport: 'udp' as const };
+      remote = { foundation: `prflx${++this.prflxCount}`, component: 1, ...tcp, priority: chk.priority!, address: from, type: 'prflx', base: from };
       this.remote.push(remote);
       this.note('ice.candidate.prflx', `learns remote peer-reflexive ${formatTransportAddress(from)} from a check`, { side: 'remote', address: formatTransportAddress(from), priority: remote.priority });
     }
-    let pair = this.checklist.find(base.base, from);
-    if (!pair) pair = this.formPair(now, base, remote);
+    let pair = this.checklist.find(base.base, from, base.transport);
+    if (!pair) pair = this.formPair(now, base, remote, true);
     this.note('ice.check.received', `check from ${formatTransportAddress(from)} on ${pair?.id ?? 'no pair'}${chk.useCandidate ? ' with USE-CANDIDATE' : ''}`, {
       pair: pair?.id ?? null, from: formatTransportAddress(from), useCandidate: chk.useCandidate, transactionId: toHex(msg.transactionId),
     });
@@ -277,10 +292,14 @@ export class IceAgent extends IceAgentBase implements Endpoint {
       if (this.state === 'disconnected') this.setState(now, 'completed', 'consent refreshed');
       return;
     }
-    let validLocal = this.local.find((c) => sameTransportAddress(c.address, mapped) && sameTransportAddress(c.base, pair.local.base));
+    let validLocal = this.local.find((c) => c.transport === pair.local.transport && sameTransportAddress(c.address, mapped) && sameTransportAddress(c.base, pair.local.base));
+    // RFC 6544 §7.1: an active candidate's checks leave from each connection's own (ephemeral) port: a mapped address
+    // on the candidate's own IP is that connection, not a new candidate
+    if (!validLocal && pair.local.tcpType === 'active' && mapped.ip === pair.local.base.ip) validLocal = pair.local;
     if (!validLocal) {
       // §7.2.5.3.1: a local peer-reflexive candidate, with the priority sent in PRIORITY
-      validLocal = { foundation: foundationOf('prflx', pair.local.base.ip, undefined, 'udp'), component: 1, transport: 'udp', priority: ctx.prflxPriority, address: mapped, type: 'prflx', base: pair.local.base };
+      const transport = pair.local.transport === 'tcp' ? { transport: 'tcp' as const, tcpType: pair.local.tcpType! } : { transport: 'udp' as const };
+      validLocal = { foundation: foundationOf('prflx', pair.local.base.ip, undefined, pair.local.transport), component: 1, ...transport, priority: ctx.prflxPriority, address: mapped, type: 'prflx', base: pair.local.base };
       this.local.push(validLocal);
       this.note('ice.candidate.prflx', `learns local peer-reflexive ${formatTransportAddress(mapped)} (base ${formatTransportAddress(pair.local.base)})`, { side: 'local', address: formatTransportAddress(mapped), priority: validLocal.priority });
     }
@@ -326,7 +345,7 @@ export class IceAgent extends IceAgentBase implements Endpoint {
     const l = pair.validLocal ?? pair.local;
     const r = pair.remote;
     this.note('ice.selected', `selected pair ${showCandidate(l)} → ${showCandidate(r)}`, {
-      pair: pair.id, localType: l.type, remoteType: r.type, local: formatTransportAddress(l.address), remote: formatTransportAddress(r.address), protocol: 'udp',
+      pair: pair.id, localType: l.type, remoteType: r.type, local: formatTransportAddress(l.address), remote: formatTransportAddress(r.address), protocol: pair.local.transport,
     });
     this.setState(now, 'completed', 'a pair is nominated');
     if (this.nomination !== 'aggressive' || !this.controlling) {
@@ -342,6 +361,25 @@ export class IceAgent extends IceAgentBase implements Endpoint {
     }
     this.lastConsentAt = now;
     if (!this.lite) this.nextConsentAt = now + this.consentJitter();
+  }
+
+  /**
+   * RFC 6544 §7.1: the owner's TCP connection `local` (an active base: port 0) ⇄ `remote` failed (`error`) or closed:
+   * its pairs fail, a check in flight at once; the selected pair's loss fails the agent (its media path is gone).
+   */
+  handleStreamClosed(now: Micros, local: TransportAddress, remote: TransportAddress, error: string | undefined): void {
+    const why = `TCP connection ${formatTransportAddress(local)} ⇄ ${formatTransportAddress(remote)} ${error ? `failed: ${error}` : 'closed'}`;
+    const pairs = pairsOnConnection(this.checklist.pairs, local, remote);
+    for (const p of pairs) {
+      for (const t of this.tcpTx.pendingTransactions()) if (t.request.context!.pair === p) this.tcpTx.cancel(t);
+      if (this.nominating === p) this.nominating = undefined;
+      if (p.state !== 'failed') {
+        this.note('ice.check.tcp-failure', `${p.id}: ${why} (RFC 6544 §7.1)`, { pair: p.id, error: error ?? 'closed' });
+        this.setPair(p, 'failed', why);
+      }
+      if (this.selected === p && this.state !== 'failed') this.setState(now, 'failed', `the selected pair's ${why}`);
+    }
+    if (pairs.length > 0) this.checkFailure(now);
   }
 
   // ---- failure, consent, restart -----------------------------------------------------------------------------
@@ -390,6 +428,7 @@ export class IceAgent extends IceAgentBase implements Endpoint {
     this.counters.restarts++;
     this.newCredentials();
     for (const t of this.tx.pendingTransactions()) this.tx.cancel(t);
+    for (const t of this.tcpTx.pendingTransactions()) this.tcpTx.cancel(t);
     this.checklist = new Checklist();
     this.remote = [];
     this.remoteUfrag = undefined;

@@ -7,13 +7,25 @@ import { crc32 } from '../wire/stun/integrity.ts';
 
 export type CandidateType = 'host' | 'srflx' | 'prflx' | 'relay';
 
+/**
+ * RFC 6544 §4.5: a TCP candidate's tcptype: `active` opens connections (port 9 in SDP, §5.1), `passive` accepts them,
+ * `so` (simultaneous-open) both tries to connect to and accepts from the peer's `so` candidate.
+ */
+export type TcpType = 'active' | 'passive' | 'so';
+
 export interface Candidate {
   readonly foundation: string;
   /** RTP is component 1; this lab runs one component (rtcp-mux, RFC 8843 bundles everything on it). */
   readonly component: number;
-  readonly transport: 'udp';
+  /** UDP, or TCP (RFC 6544): a TCP candidate carries its `tcpType`. */
+  readonly transport: 'udp' | 'tcp';
+  /** RFC 6544 §4.5: for TCP candidates only. */
+  readonly tcpType?: TcpType;
   readonly priority: number;
-  /** Where the candidate receives: for srflx the NAT's mapping, for relay the TURN server's relayed address. */
+  /**
+   * Where the candidate receives: for srflx the NAT's mapping, for relay the TURN server's relayed address. An active
+   * TCP candidate receives nowhere: port 9, the discard port (RFC 6544 §4.5).
+   */
   readonly address: TransportAddress;
   readonly type: CandidateType;
   /** RFC 8445 §5.1.1.1: the address the agent sends from for this candidate (a remote candidate's base is itself). */
@@ -37,6 +49,38 @@ export function candidatePriority(typePreference: number, localPreference: numbe
   if (!Number.isInteger(localPreference) || localPreference < 0 || localPreference > 65535) throw new RangeError(`local preference ${localPreference} is not 0..65535`);
   if (!Number.isInteger(component) || component < 1 || component > 256) throw new RangeError(`component ${component} is not 1..256`);
   return typePreference * 2 ** 24 + localPreference * 2 ** 8 + (256 - component);
+}
+
+/**
+ * RFC 6544 §4.2 says UDP candidates should rank above TCP ones; a TCP host candidate takes libwebrtc's type preference
+ * 90 (below srflx 100, so a UDP path wins wherever one works) and a TCP peer-reflexive one 80.
+ */
+export const TCP_TYPE_PREFERENCE: Readonly<Record<'host' | 'prflx', number>> = { host: 90, prflx: 80 };
+
+/**
+ * RFC 6544 §4.2: direction-pref (0–7): for a host candidate not behind a NAT, active 6, passive 4, so 2; behind a NAT
+ * (and for srflx/prflx) so 6, active 4, passive 2, since only simultaneous open crosses most NATs.
+ */
+export function directionPreference(tcpType: TcpType, natted: boolean): number {
+  if (natted) return tcpType === 'so' ? 6 : tcpType === 'active' ? 4 : 2;
+  return tcpType === 'active' ? 6 : tcpType === 'passive' ? 4 : 2;
+}
+
+/**
+ * RFC 6544 §4.2: a TCP candidate's local preference = 2^13 × direction-pref + other-pref (0–8191). The other-pref
+ * keeps the interface order of the UDP local preference `lp` (0–65535) by taking its top 13 bits.
+ */
+export function tcpLocalPreference(tcpType: TcpType, natted: boolean, lp: number): number {
+  return 2 ** 13 * directionPreference(tcpType, natted) + (Math.max(0, Math.min(65535, lp)) >> 3);
+}
+
+/** RFC 6544 §6.2: TCP pairs are active with passive, passive with active, so with so; UDP with UDP. */
+export function canPair(local: Candidate, remote: Candidate): boolean {
+  if (local.transport !== remote.transport) return false;
+  if (local.transport === 'udp') return true;
+  if (local.tcpType === 'active') return remote.tcpType === 'passive';
+  if (local.tcpType === 'passive') return remote.tcpType === 'active';
+  return local.tcpType === 'so' && remote.tcpType === 'so';
 }
 
 /**
@@ -85,6 +129,8 @@ export function redundantWith(c: Candidate, existing: readonly Candidate[]): Can
 export function formatCandidate(c: Candidate): string {
   const parts = [c.foundation, String(c.component), c.transport, String(c.priority), c.address.ip, String(c.address.port), 'typ', c.type];
   if (c.related) parts.push('raddr', c.related.ip, 'rport', String(c.related.port));
+  // RFC 6544 §4.5: the tcptype extension attribute follows the related address
+  if (c.transport === 'tcp' && c.tcpType) parts.push('tcptype', c.tcpType);
   // as Chromium writes them: generation, network-id, and network-cost when it is not 0
   if (c.network) parts.push('generation', '0', 'network-id', String(c.network.id), ...(c.network.cost ? ['network-cost', String(c.network.cost)] : []));
   return parts.join(' ');
@@ -100,7 +146,8 @@ export function parseCandidate(text: string): Candidate | { error: string } {
   const p = Number(port);
   if (!/^[A-Za-z0-9+/]{1,32}$/.test(foundation)) return { error: `bad foundation ${JSON.stringify(foundation)}` };
   if (!Number.isInteger(component) || component < 1 || component > 256) return { error: `bad component ${comp}` };
-  if (transport.toLowerCase() !== 'udp') return { error: `transport ${transport} is not supported (UDP only)` };
+  const tr = transport.toLowerCase();
+  if (tr !== 'udp' && tr !== 'tcp') return { error: `transport ${transport} is neither UDP nor TCP` };
   if (!Number.isInteger(priority) || priority < 1 || priority > 0xffffffff) return { error: `bad priority ${prio}` };
   if (!Number.isInteger(p) || p < 0 || p > 65535) return { error: `bad port ${port}` };
   if (type !== 'host' && type !== 'srflx' && type !== 'prflx' && type !== 'relay') return { error: `unknown candidate type ${type}` };
@@ -109,10 +156,17 @@ export function parseCandidate(text: string): Candidate | { error: string } {
   const ri = t.indexOf('raddr');
   const pi = t.indexOf('rport');
   if (ri > 0 && pi > 0 && t[ri + 1] !== undefined && t[pi + 1] !== undefined) related = { ip: t[ri + 1]!, port: Number(t[pi + 1]) };
+  if (tr === 'tcp') {
+    // RFC 6544 §4.5: a TCP candidate names its tcptype
+    const ti = t.indexOf('tcptype');
+    const tcpType = ti > 0 ? t[ti + 1] : undefined;
+    if (tcpType !== 'active' && tcpType !== 'passive' && tcpType !== 'so') return { error: `TCP candidate without a valid tcptype (${tcpType ?? 'none'}): RFC 6544 §4.5` };
+    return { foundation, component, transport: 'tcp', tcpType, priority, address, type, base: address, ...(related ? { related } : {}) };
+  }
   return { foundation, component, transport: 'udp', priority, address, type, base: address, ...(related ? { related } : {}) };
 }
 
-/** "srflx 203.0.113.10:50000" for notes. */
+/** "srflx 203.0.113.10:50000" for notes; "host tcp/passive 192.0.2.1:443" for a TCP candidate. */
 export function showCandidate(c: Candidate): string {
-  return `${c.type} ${formatTransportAddress(c.address)}`;
+  return c.transport === 'tcp' ? `${c.type} tcp/${c.tcpType ?? '?'} ${formatTransportAddress(c.address)}` : `${c.type} ${formatTransportAddress(c.address)}`;
 }

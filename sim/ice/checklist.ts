@@ -16,13 +16,13 @@ export class Checklist {
   readonly pairs: CandidatePair[] = [];
   readonly triggered: TriggeredCheck[] = [];
 
-  find(localBase: TransportAddress, remote: TransportAddress): CandidatePair | undefined {
-    return this.pairs.find((p) => sameTransportAddress(p.local.base, localBase) && sameTransportAddress(p.remote.address, remote));
+  find(localBase: TransportAddress, remote: TransportAddress, transport: 'udp' | 'tcp' = 'udp'): CandidatePair | undefined {
+    return this.pairs.find((p) => p.local.transport === transport && sameTransportAddress(p.local.base, localBase) && sameTransportAddress(p.remote.address, remote));
   }
 
-  /** §6.1.2.4: a pair with the same local base and remote address as one already listed is redundant. */
+  /** §6.1.2.4: a pair with the same local base and remote address (and transport) as one already listed is redundant. */
   add(pair: CandidatePair): boolean {
-    if (this.find(pair.local.base, pair.remote.address)) return false;
+    if (this.find(pair.local.base, pair.remote.address, pair.local.transport)) return false;
     this.pairs.push(pair);
     this.pairs.sort(byPriority);
     return true;

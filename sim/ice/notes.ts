@@ -75,6 +75,8 @@ export type IceNoteKinds = {
   'ice.check.timeout': Gen & { readonly pair: string; readonly transactionId: string };
   /** A hard ICMP error (Port Unreachable …) about a check: its pair fails without waiting (§7.2.5.2.2). */
   'ice.check.icmp-error': Gen & { readonly pair: string; readonly transactionId: string; readonly error: string };
+  /** RFC 6544 §7.1: a TCP pair's connection could not be set up, or closed: the pair fails. */
+  'ice.check.tcp-failure': Gen & { readonly pair: string; readonly error: string };
   /** `pair` null when no pair could be formed for it. */
   'ice.check.received': Gen & { readonly pair: string | null; readonly from: string; readonly useCandidate: boolean; readonly transactionId: string };
   'ice.check.response':
@@ -127,6 +129,7 @@ export const ICE_NOTE_KINDS = {
   'ice.check.retransmit': true,
   'ice.check.timeout': true,
   'ice.check.icmp-error': true,
+  'ice.check.tcp-failure': true,
   'ice.check.received': true,
   'ice.check.response': true,
   'ice.check.rejected': true,

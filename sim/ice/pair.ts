@@ -46,8 +46,9 @@ export function pairPriorityFor(controlling: boolean, local: Candidate, remote: 
   return controlling ? pairPriority(local.priority, remote.priority) : pairPriority(remote.priority, local.priority);
 }
 
+/** A TCP pair's id ends in " tcp" (an active candidate's base shows port 0: a new connection per pair, RFC 6544 §7.1). */
 export function pairId(local: Candidate, remote: Candidate): string {
-  return `${formatTransportAddress(local.base)} -> ${formatTransportAddress(remote.address)}`;
+  return `${formatTransportAddress(local.base)} -> ${formatTransportAddress(remote.address)}${local.transport === 'tcp' ? ' tcp' : ''}`;
 }
 
 export function makePair(local: Candidate, remote: Candidate, controlling: boolean): CandidatePair {

@@ -1,7 +1,7 @@
 // size: one browser-like peer connection: JSEP signaling state, the offer/answer glue (addTrack, renegotiation, restart), DTLS start and media; the SDP work itself lives in offer-answer.ts and description.ts
 import type { PeerNoteKinds } from './notes.ts';
 import type { SrtpNoteKinds } from '../srtp/notes.ts';
-import type { EndpointOutput, IcmpError, SignalingEndpoint, TransportAddress } from '../core/endpoint.ts';
+import type { EndpointOutput, IcmpError, SignalingEndpoint, Transport, TransportAddress } from '../core/endpoint.ts';
 import { Rng } from '../core/rng.ts';
 import { SignalOutbox } from '../core/signal-outbox.ts';
 import type { JsonValue } from '../core/trace.ts';
@@ -10,7 +10,7 @@ import type { DtlsCurveName, DtlsSrtpProfileName } from '../dtls/config.ts';
 import type { DtlsEndpoint } from '../dtls/endpoint.ts';
 import type { DtlsIdentity } from '../dtls/identity.ts';
 import { IceAgent, type TurnServerConfig } from '../ice/agent.ts';
-import { formatCandidate } from '../ice/candidate.ts';
+import { formatCandidate, type TcpType } from '../ice/candidate.ts';
 import type { NominationMode } from '../ice/nomination.ts';
 import type { CandidatePolicy } from '../ice/candidate-filter.ts';
 import type { NetworkInfo } from '../ice/networks.ts';
@@ -266,6 +266,11 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
   }
 
   /** A socket the driver bound: one host candidate per address. */
+  /** RFC 6544: a TCP host candidate (the driver listens for a passive one and dials for an active one, sim/apps/stream-links.ts). */
+  addLocalTcpAddress(a: TransportAddress, tcpType: TcpType): void {
+    this.agent.addLocalTcpAddress(a, tcpType);
+  }
+
   addLocalAddress(a: TransportAddress, network?: NetworkInfo): void {
     this.agent.addLocalAddress(a, network);
   }
@@ -410,9 +415,14 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
 
   // ---- the endpoint contract ---------------------------------------------------------------------------------
 
-  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
+  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, transport?: Transport): void {
     this.outbox.input();
-    this.transport.handleDatagram(now, from, to, bytes);
+    this.transport.handleDatagram(now, from, to, bytes, transport);
+  }
+
+  handleStreamClosed(now: Micros, local: TransportAddress, remote: TransportAddress, error: string | undefined): void {
+    this.outbox.input();
+    this.transport.handleStreamClosed(now, local, remote, error);
   }
 
   handleIcmpError(now: Micros, e: IcmpError): void {

@@ -1,5 +1,5 @@
 import { sfuNote } from './notes.ts';
-import type { EndpointOutput, IcmpError, SignalingEndpoint, TransportAddress } from '../core/endpoint.ts';
+import type { EndpointOutput, IcmpError, SignalingEndpoint, Transport, TransportAddress } from '../core/endpoint.ts';
 import { SignalOutbox } from '../core/signal-outbox.ts';
 import type { JsonValue } from '../core/trace.ts';
 import type { Micros } from '../core/time.ts';
@@ -103,9 +103,14 @@ export class SfuClient implements SignalingEndpoint<SignalingMessage> {
     }
   }
 
-  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
+  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, transport?: Transport): void {
     this.outbox.input();
-    this.peer.handleDatagram(now, from, to, bytes);
+    this.peer.handleDatagram(now, from, to, bytes, transport);
+  }
+
+  handleStreamClosed(now: Micros, local: TransportAddress, remote: TransportAddress, error: string | undefined): void {
+    this.outbox.input();
+    this.peer.handleStreamClosed(now, local, remote, error);
   }
 
   handleIcmpError(now: Micros, e: IcmpError): void {

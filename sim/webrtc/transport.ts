@@ -1,4 +1,4 @@
-import { sameTransportAddress, type EndpointOutput, type IcmpError, type TransportAddress } from '../core/endpoint.ts';
+import { sameTransportAddress, type EndpointOutput, type IcmpError, type Transport, type TransportAddress } from '../core/endpoint.ts';
 import { deadlineOf, nextWake, type Deadline } from '../core/deadline.ts';
 import type { Micros } from '../core/time.ts';
 import type { DtlsEndpointOptions } from '../dtls/config.ts';
@@ -72,9 +72,14 @@ export class IceDtlsSrtpTransport {
     return this.dtls;
   }
 
-  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
-    this.agent.handleDatagram(now, from, to, bytes);
+  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, transport?: Transport): void {
+    this.agent.handleDatagram(now, from, to, bytes, transport);
     this.drainInbound(now);
+  }
+
+  /** An ICE-TCP connection failed or closed (RFC 6544 §7.1): the agent fails its pairs. */
+  handleStreamClosed(now: Micros, local: TransportAddress, remote: TransportAddress, error: string | undefined): void {
+    this.agent.handleStreamClosed(now, local, remote, error);
   }
 
   handleIcmpError(now: Micros, e: IcmpError): void {
@@ -98,7 +103,7 @@ export class IceDtlsSrtpTransport {
     }
     const old = this.selected;
     if (this.options.keepPreviousPair && old && this.agent.state !== 'failed' && old.local.type !== 'relay') {
-      this.out.push({ type: 'transmit', from: old.local.base, to: old.remote.address, bytes });
+      this.out.push({ type: 'transmit', from: old.local.base, to: old.remote.address, bytes, ...(old.local.transport === 'tcp' ? { transport: 'tcp' as const } : {}) });
       this.counters.datagramsOut++;
       return true;
     }

@@ -207,6 +207,7 @@ function apply(a: MutableAgent, n: Note<IceNote>): void {
     case 'ice.check.retransmit':
     case 'ice.check.timeout':
     case 'ice.check.icmp-error':
+    case 'ice.check.tcp-failure':
     case 'ice.check.received':
     case 'ice.check.response':
     case 'ice.check.rejected':

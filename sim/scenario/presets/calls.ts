@@ -90,6 +90,17 @@ export function callPresets(): PresetInfo[] {
       }),
   );
   add(
+    'call-ice-tcp',
+    'A WebRTC call over ICE-TCP when UDP is blocked',
+    "Alice sits behind a firewall that drops every UDP datagram and has no TURN server that could carry her over TCP; Bob is on a public address. Both browsers gather ICE-TCP host candidates beside their UDP ones (RFC 6544): Alice an active one, signaled with port 9 (it only opens connections), Bob a passive one listening on port 443. Their type preference (90) ranks them below every UDP candidate. Every UDP pair dies at Alice's firewall; for the pair from her active candidate to Bob's passive one she opens a TCP connection, which the firewall lets out, and sends her check on it behind an RFC 4571 length. Bob learns her connection's real port as a peer-reflexive active candidate and checks back on the same connection; the pair is selected, and DTLS, SRTP and SRTCP follow on that one TCP connection, each packet behind its 2-byte length.",
+    (n, t, d) =>
+      p2p(n, t, d, sideNodes('alice', 'udp-blocked'), sideNodes('bob', 'open'), {
+        duration: '10s',
+        alice: { turn: [], iceTcp: ['active'] },
+        bob: { turn: [], iceTcp: ['passive'], tcpPort: 443 },
+      }),
+  );
+  add(
     'call-lossy',
     'A WebRTC call over a lossy link',
     "Alice's access link loses 20% of datagrams both ways and adds jitter: ICE checks and DTLS flights are retransmitted (RFC 6347 §4.2.4 timer: 1 s, doubling), the call still connects, and the receivers' reports show media loss and interarrival jitter.",
