@@ -3,12 +3,12 @@ import type { JsonValue } from '../core/trace.ts';
 import { MediasoupBrowserClient } from '../mediasoup/browser-client.ts';
 import { openProtoo } from '../mediasoup/connect.ts';
 import { mediasoupNote } from '../mediasoup/notes.ts';
-import { EndpointDriver } from '../net/endpoint-driver.ts';
 import { connectStream } from '../net/tcp-stream.ts';
 import { WebRtcPeer } from '../peer/webrtc-peer.ts';
 import { bool, duration, optional, required, text, transport, withDefault } from '../schema/fields.ts';
 import { defineApp, HOST_FIELD, kindField, type Obj } from './app-kind.ts';
-import { CURVES_FIELD, mediaType, MTU_FIELD, PORT_FIELD, SRTP_PROFILES_FIELD } from './peer-common.ts';
+import { CURVES_FIELD, ICE_TCP_FIELD, mediaType, MTU_FIELD, PORT_FIELD, SRTP_PROFILES_FIELD } from './peer-common.ts';
+import { gatherIceTcp, peerDriver } from './stream-links.ts';
 import type { MediaSpec } from './peer-common.ts';
 import type { DtlsCurveName, DtlsSrtpProfileName } from '../dtls/config.ts';
 import type { Micros } from '../core/time.ts';
@@ -32,6 +32,8 @@ export interface MediasoupClientSpec {
   readonly consume: boolean;
   readonly media: MediaSpec;
   readonly port: number;
+  readonly iceTcp: readonly ('active' | 'passive')[];
+  readonly forceTcp: boolean;
   readonly startAt: Micros;
   readonly srtpProfiles?: readonly DtlsSrtpProfileName[];
   readonly curves?: readonly DtlsCurveName[];
@@ -56,6 +58,8 @@ export const mediasoupClientApp = defineApp({
     withDefault('consume', bool, true, '`true`', "Consumes the others' producers (a receive transport; `newConsumer` accepted).", true),
     withDefault('media', mediaType, { audio: true, video: { fps: 30 } }, '`{ "audio": true, "video": { "fps": 30 } }`', 'What it sends: `audio` and `video`; when `media` is given, both default to `false`.', { audio: true, video: true }),
     PORT_FIELD,
+    ICE_TCP_FIELD,
+    withDefault('forceTcp', bool, false, '`false`', "Asks createWebRtcTransport for TCP candidates only (mediasoup-demo's `forceTcp`).", true),
     withDefault('startAt', duration, 0, '`0`', 'When it opens its WebSocket (the page loads).', '0s'),
     SRTP_PROFILES_FIELD,
     CURVES_FIELD,
@@ -71,12 +75,18 @@ export const mediasoupClientApp = defineApp({
         stunServers: [], turnServers: [], trickle: true, media: media ? { audio: spec.media.audio, video: spec.media.video === false ? false : spec.media.video } : {},
         ...(spec.srtpProfiles ? { srtpProfiles: spec.srtpProfiles } : {}), ...(spec.curves ? { curves: spec.curves } : {}), ...(spec.mtu !== undefined ? { mtu: spec.mtu } : {}),
       });
-    const endpoint = new MediasoupBrowserClient(spec.host, pc('send', spec.produce), pc('recv', false), { displayName: spec.displayName ?? peerId, produce: spec.produce, consume: spec.consume });
-    const driver = new EndpointDriver(net, host, endpoint, ctx.source);
+    const endpoint = new MediasoupBrowserClient(spec.host, pc('send', spec.produce), pc('recv', false), { displayName: spec.displayName ?? peerId, produce: spec.produce, consume: spec.consume, forceTcp: spec.forceTcp });
+    const driver = peerDriver(world, host, endpoint, ctx.source, [], spec.iceTcp.length > 0);
+    const udp = { send: [] as TransportAddress[], recv: [] as TransportAddress[] };
     for (const ip of host.addresses()) {
-      endpoint.send.addLocalAddress(driver.bind(ip, spec.port));
-      endpoint.recv.addLocalAddress(driver.bind(ip, spec.port === 0 ? 0 : spec.port + 2));
+      udp.send.push(driver.bind(ip, spec.port));
+      udp.recv.push(driver.bind(ip, spec.port === 0 ? 0 : spec.port + 2));
     }
+    for (const a of udp.send) endpoint.send.addLocalAddress(a);
+    for (const a of udp.recv) endpoint.recv.addLocalAddress(a);
+    // ICE-TCP candidates (RFC 6544) for each PC: active ones dial the transport's passive candidate
+    gatherIceTcp(driver, endpoint.send.agent, udp.send, spec.iceTcp, 0);
+    gatherIceTcp(driver, endpoint.recv.agent, udp.recv, spec.iceTcp, 0);
     const rng = world.rng(`${ctx.source}/protoo`);
     net.scheduler.at(spec.startAt, 'mediasoup-client connect', () => {
       const stream = connectStream(world.tcp(host), spec.server);
@@ -105,5 +115,5 @@ export const mediasoupClientApp = defineApp({
     const got = ((recv.media as Obj[]) ?? []).filter((m) => m.direction === 'receive').map((m) => `${String(m.kind)} ${String(m.packets)}`);
     return [`  mediasoup-client on ${String(e.host)}: ${String(e.peerId)} in "${String(e.room)}": ${(e.producers as Obj[]).length} producer(s), ${(e.consumers as Obj[]).length} consumer(s); send transport ice ${String((e.sendTransport as Obj).ice)} dtls ${String((e.sendTransport as Obj).dtls)} as ${String((e.sendTransport as Obj).dtlsRole)}; receive transport ice ${String(recv.ice)} dtls ${String(recv.dtls)}; received ${got.join(', ') || 'nothing'}${(e.errors as Obj[]).length ? `; ${(e.errors as Obj[]).length} error(s)` : ''}`];
   },
-  notes: ['mediasoup-client.*', 'peer.*', 'ice.*', 'stun.*', 'dtls.*', 'srtp.*', 'http.*', 'websocket.*'],
+  notes: ['mediasoup-client.*', 'turn.stream.*', 'endpoint.error', 'peer.*', 'ice.*', 'stun.*', 'dtls.*', 'srtp.*', 'http.*', 'websocket.*'],
 });

@@ -1,5 +1,5 @@
 import { deadlineOf, nextWake, type Deadline } from '../core/deadline.ts';
-import { sameTransportAddress, type Endpoint, type EndpointOutput, type IcmpError, type TransportAddress } from '../core/endpoint.ts';
+import { sameTransportAddress, type Endpoint, type EndpointOutput, type IcmpError, type Transport, type TransportAddress } from '../core/endpoint.ts';
 import type { Micros } from '../core/time.ts';
 import type { JsonValue } from '../core/trace.ts';
 import { writeDescription, type MediaSectionSpec } from '../peer/sdp.ts';
@@ -76,7 +76,7 @@ export class MediasoupBrowserClient implements Endpoint {
     /** The send PC (offerer, with the tracks) and the receive PC (answerer, no tracks). */
     readonly send: WebRtcPeer,
     readonly recv: WebRtcPeer,
-    readonly options: { readonly displayName: string; readonly produce: boolean; readonly consume: boolean },
+    readonly options: { readonly displayName: string; readonly produce: boolean; readonly consume: boolean; readonly forceTcp: boolean },
   ) {}
 
   /** Wired to the ProtooConnection the app opens (`connectProtoo`). */
@@ -92,9 +92,9 @@ export class MediasoupBrowserClient implements Endpoint {
     this.conn = conn;
     this.request(now, 'getRouterRtpCapabilities', {}, (t, d) => {
       this.step('getRouterRtpCapabilities', `device loaded with the router's ${Array.isArray(d.codecs) ? d.codecs.length : 0} codec(s)`, {});
-      this.request(t, 'createWebRtcTransport', { forceTcp: false, producing: true, consuming: false, sctpCapabilities: {} }, (t2, s) => {
+      this.request(t, 'createWebRtcTransport', { forceTcp: this.options.forceTcp, producing: true, consuming: false, sctpCapabilities: {} }, (t2, s) => {
         this.sendT = transportInfo(s);
-        this.request(t2, 'createWebRtcTransport', { forceTcp: false, producing: false, consuming: true, sctpCapabilities: {} }, (t3, r) => {
+        this.request(t2, 'createWebRtcTransport', { forceTcp: this.options.forceTcp, producing: false, consuming: true, sctpCapabilities: {} }, (t3, r) => {
           this.recvT = transportInfo(r);
           if (!this.sendT || !this.recvT) return this.fail('createWebRtcTransport', 400, 'the answer lacks id, iceParameters, iceCandidates or dtlsParameters');
           this.request(t3, 'join', { displayName: this.options.displayName, device: { flag: 'chrome', name: 'Chrome', version: '120.0.0.0' }, rtpCapabilities: d, sctpCapabilities: {} }, (t4, j) => {
@@ -231,14 +231,26 @@ export class MediasoupBrowserClient implements Endpoint {
 
   // ---- the endpoint contract -----------------------------------------------------------------------------------
 
-  private peerFor(local: TransportAddress): WebRtcPeer | undefined {
+  /**
+   * The PC a datagram is for: by the local address of its socket; on an ICE-TCP connection both PCs' active
+   * candidates share the placeholder {ip, port 0}, so by the remote (each transport has its own server port).
+   */
+  private peerFor(local: TransportAddress, remote?: TransportAddress): WebRtcPeer | undefined {
+    if (remote && local.port === 0) {
+      const has = (pc: WebRtcPeer): boolean => pc.agent.checklist.pairs.some((p) => sameTransportAddress(p.remote.address, remote));
+      return has(this.send) ? this.send : has(this.recv) ? this.recv : undefined;
+    }
     if (this.send.agent.local.some((c) => sameTransportAddress(c.base, local))) return this.send;
     if (this.recv.agent.local.some((c) => sameTransportAddress(c.base, local))) return this.recv;
     return undefined;
   }
 
-  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
-    this.peerFor(to)?.handleDatagram(now, from, to, bytes);
+  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, transport?: Transport): void {
+    this.peerFor(to, from)?.handleDatagram(now, from, to, bytes, transport);
+  }
+
+  handleStreamClosed(now: Micros, local: TransportAddress, remote: TransportAddress, error: string | undefined): void {
+    this.peerFor(local, remote)?.handleStreamClosed(now, local, remote, error);
   }
 
   handleIcmpError(now: Micros, e: IcmpError): void {

@@ -8,9 +8,9 @@ import type { Obj, ProtooAnswer, ProtooConnection } from './protoo.ts';
 import { handleRequest } from './requests.ts';
 import { MediasoupServer, type Peer } from './server.ts';
 
-function setup(): { server: MediasoupServer; peer: Peer; ask: (method: string, data?: Obj) => ProtooAnswer; sent: { method: string; data: Obj }[] } {
-  const server = new MediasoupServer({ name: 'sfu', listenIp: '10.0.0.10', announcedIp: '198.51.100.30', ports: { min: 40000, max: 40001 }, workers: 2 }, Rng.fromSeed(7), generateDtlsIdentity(Rng.fromSeed(8), 'sfu'));
-  server.ctx = { bindPort: (port) => ({ ip: '10.0.0.10', port }), wake: () => undefined, note: () => undefined };
+function setup(tcp = false): { server: MediasoupServer; peer: Peer; ask: (method: string, data?: Obj) => ProtooAnswer; sent: { method: string; data: Obj }[] } {
+  const server = new MediasoupServer({ name: 'sfu', listenIp: '10.0.0.10', announcedIp: '198.51.100.30', ports: { min: 40000, max: 40001 }, workers: 2, enableUdp: true, enableTcp: tcp }, Rng.fromSeed(7), generateDtlsIdentity(Rng.fromSeed(8), 'sfu'));
+  server.ctx = { bindPort: (port) => ({ ip: '10.0.0.10', port }), listenTcp: () => undefined, wake: () => undefined, note: () => undefined };
   const sent: { method: string; data: Obj }[] = [];
   const conn = { notify: (_t: Micros, method: string, data: Obj) => sent.push({ method, data }), request: (_t: Micros, method: string, data: Obj) => sent.push({ method, data }), open: true, close: () => undefined } as unknown as ProtooConnection;
   // a peer in a room the server made, as a connection to /?roomId=r&peerId=alice makes it
@@ -89,6 +89,15 @@ describe('protoo error responses', () => {
     expect(s.ask('pauseProducer', { producerId: (p as { data: Obj }).data.id! })).toEqual({ ok: true, data: {} });
     expect(s.server.rooms.get('r')!.router.producers[0]!.paused).toBe(true);
     expect(s.ask('resumeConsumer', { consumerId: 'nope' })).toMatchObject({ ok: false, errorCode: 404 });
+  });
+
+  it('with enableTcp: a passive TCP candidate on the same port beside the UDP one; forceTcp leaves UDP out', () => {
+    const s = setup(true);
+    const both = (s.ask('createWebRtcTransport', {}) as { data: Obj }).data.iceCandidates as Obj[];
+    expect(both.map((c) => `${String(c.protocol)} ${String(c.port)} ${String(c.tcpType ?? '-')}`)).toEqual(['udp 40000 -', 'tcp 40000 passive']);
+    const tcp = (s.ask('createWebRtcTransport', { forceTcp: true }) as { data: Obj }).data.iceCandidates as Obj[];
+    expect(tcp.map((c) => `${String(c.protocol)} ${String(c.port)} ${String(c.tcpType ?? '-')}`)).toEqual(['tcp 40001 passive']);
+    expect(setup(false).ask('createWebRtcTransport', { forceTcp: true })).toEqual({ ok: false, errorCode: 400, errorReason: 'forceTcp: this server does not enable TCP' });
   });
 
   it('rooms go to workers in turn', () => {

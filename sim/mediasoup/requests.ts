@@ -64,17 +64,20 @@ export function handleRequest(server: MediasoupServer, now: Micros, peer: Peer, 
       return;
     }
     case 'createWebRtcTransport': {
-      if (data.forceTcp === true) return answer(now, error(400, 'forceTcp: this server has no TCP listener'));
+      const o = server.options;
+      // mediasoup-demo: forceTcp turns UDP off (enableUdp false, enableTcp true)
+      const protocols = data.forceTcp === true ? (o.enableTcp ? ['tcp' as const] : []) : [...(o.enableUdp ? ['udp' as const] : []), ...(o.enableTcp ? ['tcp' as const] : [])];
+      if (protocols.length === 0) return answer(now, error(400, data.forceTcp === true ? 'forceTcp: this server does not enable TCP' : 'neither UDP nor TCP is enabled'));
       const producing = data.producing === true;
       const consuming = data.consuming === true;
-      const st = server.createTransport(now, peer, producing && !consuming ? 'send' : consuming && !producing ? 'recv' : 'sendrecv');
+      const st = server.createTransport(now, peer, producing && !consuming ? 'send' : consuming && !producing ? 'recv' : 'sendrecv', protocols);
       if (!st) return answer(now, error(500, 'no port left in rtcMinPort-rtcMaxPort'));
       const a = st.t.agent;
       const ip = server.options.announcedIp ?? st.t.local.ip;
       return answer(now, ok({
         id: st.t.id,
         iceParameters: { usernameFragment: a.ufrag, password: a.pwd, iceLite: true },
-        iceCandidates: a.local.map((c) => ({ foundation: c.foundation, priority: c.priority, ip, address: ip, protocol: 'udp', port: c.address.port, type: c.type })),
+        iceCandidates: a.local.map((c) => ({ foundation: c.foundation, priority: c.priority, ip, address: ip, protocol: c.transport, port: c.address.port, type: c.type, ...(c.tcpType ? { tcpType: c.tcpType } : {}) })),
         dtlsParameters: { role: 'auto', fingerprints: [{ algorithm: 'sha-256', value: server.identity.fingerprint }] },
       }));
     }

@@ -1,5 +1,5 @@
 import { deadlineOf, nextWake, type Deadline } from '../core/deadline.ts';
-import { formatTransportAddress, sameTransportAddress, type Endpoint, type EndpointOutput, type TransportAddress } from '../core/endpoint.ts';
+import { formatTransportAddress, sameTransportAddress, type Endpoint, type EndpointOutput, type Transport, type TransportAddress } from '../core/endpoint.ts';
 import type { NoteBody } from '../core/note.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
@@ -23,6 +23,9 @@ export interface MediasoupServerOptions {
   readonly ports: { readonly min: number; readonly max: number };
   /** Worker processes; each new room's router goes to the next worker in turn (the demo's round robin). */
   readonly workers: number;
+  /** mediasoup's enableUdp / enableTcp: a UDP socket and/or a TCP server (passive ICE-TCP candidate) per transport. */
+  readonly enableUdp: boolean;
+  readonly enableTcp: boolean;
 }
 
 export interface Worker {
@@ -34,6 +37,8 @@ export interface Worker {
 export interface ServerTransport {
   readonly t: WebRtcTransport;
   readonly direction: 'send' | 'recv' | 'sendrecv';
+  /** Its candidates' protocols: "udp", "tcp" or both. */
+  readonly protocols: readonly ('udp' | 'tcp')[];
   /** The next consumer mid on this transport ("0", "1", …: mediasoup numbers them per transport). */
   nextMid: number;
   connected: boolean;
@@ -63,6 +68,8 @@ export interface Room {
 /** What the server needs from where it runs: a UDP port for each transport, a wake-up after protoo input, notes. */
 export interface ServerContext {
   readonly bindPort: (port: number) => TransportAddress;
+  /** Listens for ICE-TCP connections (RFC 4571 framing) on this port of the listen address. */
+  readonly listenTcp: (port: number) => void;
   /** Protoo input arrived outside the endpoint contract (on a WebSocket): the driver should poll. */
   readonly wake: () => void;
   /** HTTP and WebSocket notes of its connections, straight into the trace. */
@@ -209,23 +216,27 @@ export class MediasoupServer implements Endpoint {
   // ---- transports ----------------------------------------------------------------------------------------------
 
   /** A WebRtcTransport on the next free port of the range; undefined when the range is used up. */
-  createTransport(now: Micros, peer: Peer, direction: ServerTransport['direction']): ServerTransport | undefined {
+  createTransport(now: Micros, peer: Peer, direction: ServerTransport['direction'], protocols: readonly ('udp' | 'tcp')[]): ServerTransport | undefined {
     const ctx = this.ctx;
-    if (!ctx || this.nextPort > this.options.ports.max) return undefined;
-    const local = ctx.bindPort(this.nextPort++);
+    if (!ctx || this.nextPort > this.options.ports.max || protocols.length === 0) return undefined;
+    const port = this.nextPort++;
+    // the TCP server takes the same port number as the UDP socket (another protocol, another port space)
+    const local = protocols.includes('udp') ? ctx.bindPort(port) : { ip: this.options.listenIp, port };
+    if (protocols.includes('tcp')) ctx.listenTcp(port);
     const id = this.uuid();
     const router = peer.room.router;
     const t = new WebRtcTransport(id, peer.id, local, this.rng.fork(`transport-${id}`), this.identity, (n, tr, kind, plain) => router.onMedia(n, tr, kind, plain), {
-      protocol: 'udp',
+      udp: protocols.includes('udp'),
+      tcp: protocols.includes('tcp'),
       path: (_t, step, text, data) => this.note('mediasoup.path', `${step}: ${text}`, { ...data, transport: id, step }),
     });
     router.transports.push(t);
-    const st: ServerTransport = { t, direction, nextMid: 0, connected: false, remoteRole: undefined, closed: false };
+    const st: ServerTransport = { t, direction, protocols, nextMid: 0, connected: false, remoteRole: undefined, closed: false };
     peer.transports.set(id, st);
     this.transports.push({ t, room: peer.room, peer, st });
     const announced = this.options.announcedIp ?? local.ip;
-    this.note('mediasoup.transport.created', `WebRtcTransport ${id} (${direction}) for ${peer.id} in room "${peer.room.id}": listening on udp ${formatTransportAddress(local)}, announced as ${announced}:${local.port} (ICE-lite)`, {
-      transport: id, router: router.id, peer: peer.id, local: formatTransportAddress(local), announced: `${announced}:${local.port}`, protocol: 'udp', direction,
+    this.note('mediasoup.transport.created', `WebRtcTransport ${id} (${direction}) for ${peer.id} in room "${peer.room.id}": listening on ${protocols.join(' and ')} ${formatTransportAddress(local)}, announced as ${announced}:${local.port} (ICE-lite${protocols.includes('tcp') ? ', TCP candidate passive' : ''})`, {
+      transport: id, router: router.id, peer: peer.id, local: formatTransportAddress(local), announced: `${announced}:${local.port}`, protocol: protocols.join('+'), direction,
     });
     for (let i = 0; i < 1000; i++) {
       // the first poll starts the lite agent: its host candidate and credentials exist from here on
@@ -242,9 +253,13 @@ export class MediasoupServer implements Endpoint {
     return this.transports.filter((x) => !x.st.closed).map((x) => x.t);
   }
 
-  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
+  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, transport?: Transport): void {
     const t = this.live().find((x) => sameTransportAddress(x.local, to));
-    t?.handleDatagram(now, from, to, bytes);
+    t?.handleDatagram(now, from, to, bytes, transport);
+  }
+
+  handleStreamClosed(now: Micros, local: TransportAddress, remote: TransportAddress, error: string | undefined): void {
+    this.live().find((x) => sameTransportAddress(x.local, local))?.handleStreamClosed(now, local, remote, error);
   }
 
   handleTimeout(now: Micros): void {

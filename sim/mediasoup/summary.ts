@@ -21,9 +21,9 @@ export function mediasoupSummary(s: MediasoupServer): Obj {
       const sel = t.agent.selected;
       const d = t.dtls;
       return {
-        id: t.id, room: room.id, peer: peer.id, direction: st.direction, protocol: 'udp', listen: `${t.local.ip}:${t.local.port}`,
+        id: t.id, room: room.id, peer: peer.id, direction: st.direction, protocol: st.protocols.join('+'), listen: `${t.local.ip}:${t.local.port}`,
         announced: `${s.options.announcedIp ?? t.local.ip}:${t.local.port}`, iceRole: 'controlled', iceState: st.closed ? 'closed' : t.agent.state,
-        iceSelectedTuple: sel ? { localIp: sel.local.base.ip, localPort: sel.local.base.port, remoteIp: sel.remote.address.ip, remotePort: sel.remote.address.port, protocol: 'udp' } : null,
+        iceSelectedTuple: sel ? { localIp: sel.local.base.ip, localPort: sel.local.base.port, remoteIp: sel.remote.address.ip, remotePort: sel.remote.address.port, protocol: sel.local.transport } : null,
         dtlsState: d?.state ?? 'new', dtlsRole: d?.roleName ?? 'auto', remoteDtlsRole: st.remoteRole ?? null, fingerprintVerified: d?.fingerprintVerified ?? false,
         srtpProfile: t.profileName, ...t.counters,
       };
@@ -43,7 +43,7 @@ export function mediasoupSummaryLines(e: Obj): string[] {
     lines.push(`    room "${String(r.id)}": router ${String(r.router).slice(0, 8)} on ${String(r.worker)}, peers ${peers || 'none'}`);
     for (const t of (e.transports as Obj[]).filter((x) => x.room === r.id)) {
       const tup = t.iceSelectedTuple as Obj | null;
-      lines.push(`      transport ${String(t.id).slice(0, 8)} ${String(t.peer)} ${String(t.direction)} ${String(t.protocol)} ${String(t.announced)}: ice ${String(t.iceState)}${tup ? ` ${String(tup.localIp)}:${String(tup.localPort)} ↔ ${String(tup.remoteIp)}:${String(tup.remotePort)}` : ''}, dtls ${String(t.dtlsState)} as ${String(t.dtlsRole)}, ${String(t.srtpProfile ?? 'no SRTP')}, ${String(t.rtpIn)} RTP in`);
+      lines.push(`      transport ${String(t.id).slice(0, 8)} ${String(t.peer)} ${String(t.direction)} ${String(t.protocol)} ${String(t.announced)}: ice ${String(t.iceState)}${tup ? `, selected tuple ${String(tup.protocol)} ${String(tup.localIp)}:${String(tup.localPort)} ↔ ${String(tup.remoteIp)}:${String(tup.remotePort)}` : ''}, dtls ${String(t.dtlsState)} as ${String(t.dtlsRole)}, ${String(t.srtpProfile ?? 'no SRTP')}, ${String(t.rtpIn)} RTP in`);
     }
     for (const p of r.producers as Obj[]) lines.push(`      producer ${String(p.id).slice(0, 8)} ${String(p.peer)} ${String(p.kind)} ssrc ${String(p.ssrc)}: ${String(p.packets)} packets${p.paused ? ' (paused)' : ''}${p.closed ? ' (closed)' : ''}`);
     for (const c of r.consumers as Obj[]) lines.push(`      consumer ${String(c.id).slice(0, 8)} ${String(c.producerPeer)} → ${String(c.peer)} ${String(c.kind)} ssrc ${String(c.ssrc)}: ${String(c.packets)} packets${c.paused ? ' (paused)' : ''}${c.closed ? ' (closed)' : ''}`);

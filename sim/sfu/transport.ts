@@ -1,5 +1,5 @@
 import { sfuNote } from './notes.ts';
-import type { EndpointOutput, TransportAddress } from '../core/endpoint.ts';
+import type { EndpointOutput, Transport, TransportAddress } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
 import type { DtlsEndpoint } from '../dtls/endpoint.ts';
@@ -19,8 +19,10 @@ export type PathSink = (now: Micros, step: string, text: string, data: { readonl
 export interface WebRtcTransportOptions {
   /** Report each step of the receive path (the mediasoup-server app); absent: no path notes (the sfu app). */
   readonly path?: PathSink;
-  /** How the transport receives (mediasoup's socket classes): "udp" for a UdpSocket. */
-  readonly protocol?: 'udp' | 'tcp';
+  /** A UDP host candidate on `local` (mediasoup's enableUdp; default true). */
+  readonly udp?: boolean;
+  /** A passive ICE-TCP host candidate on `local`'s port (mediasoup's enableTcp: a TcpServer per transport, RFC 6544). */
+  readonly tcp?: boolean;
 }
 
 /**
@@ -47,7 +49,8 @@ export class WebRtcTransport {
     private readonly options: WebRtcTransportOptions = {},
   ) {
     this.agent = new IceAgent({ name: `${peerId} transport ${id}`, rng: rng.fork('ice'), role: 'controlled', lite: true });
-    this.agent.addLocalAddress(local);
+    if (options.udp ?? true) this.agent.addLocalAddress(local);
+    if (options.tcp) this.agent.addLocalTcpAddress(local, 'passive');
     this.transport = new IceDtlsSrtpTransport(this.agent, {
       afterIcePoll: () => void this.agent.takeSignals(), // ICE-lite: its parameters go out in the createWebRtcTransport answer instead
       keyed: (now, srtp) => {
@@ -82,23 +85,28 @@ export class WebRtcTransport {
     this.transport.startDtls({ role, rng: this.rng.fork('dtls'), identity: this.identity, remoteFingerprint: fingerprint });
   }
 
-  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
+  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, transport?: Transport): void {
     const path = this.options.path;
-    if (path) this.received(now, path, from, bytes);
-    this.transport.handleDatagram(now, from, to, bytes);
+    if (path) this.received(now, path, from, bytes, transport ?? 'udp');
+    this.transport.handleDatagram(now, from, to, bytes, transport);
     if (path) this.progress(now);
+  }
+
+  /** An ICE-TCP connection to this transport closed (RFC 6544 §7.1): the agent fails its pairs. */
+  handleStreamClosed(now: Micros, local: TransportAddress, remote: TransportAddress, error: string | undefined): void {
+    this.transport.handleStreamClosed(now, local, remote, error);
   }
 
   // ---- mediasoup's receive path, step by step (the seed's call graph) -----------------------------------------
 
   /** The first datagram of each RFC 7983 class, and every DTLS datagram, named as mediasoup's functions see them. */
-  private received(now: Micros, path: PathSink, from: TransportAddress, bytes: Uint8Array): void {
+  private received(now: Micros, path: PathSink, from: TransportAddress, bytes: Uint8Array, transport: Transport): void {
     const c: DemuxClass = demuxClass(bytes);
-    const socket = this.options.protocol === 'tcp' ? 'WebRtcTransport::OnTcpConnectionPacketReceived' : 'WebRtcTransport::OnUdpSocketPacketReceived';
+    const socket = transport === 'tcp' ? 'WebRtcTransport::OnTcpConnectionPacketReceived' : 'WebRtcTransport::OnUdpSocketPacketReceived';
     const where = `${from.ip}:${from.port}`;
     if (!this.seen.has(`class:${c}`)) {
       this.seen.add(`class:${c}`);
-      path(now, socket, `transport ${this.id}: ${bytes.length} bytes from ${where} on its ${this.options.protocol ?? 'udp'} socket; OnPacketReceived: first byte ${bytes[0] ?? 0} is ${c.toUpperCase()} (RFC 7983 §7)${c === 'stun' ? ' → IceServer::ProcessStunPacket' : c === 'rtp' ? ' → WebRtcTransport::OnRtpDataReceived (the receive SrtpSession decrypts it)' : c === 'rtcp' ? ' → WebRtcTransport::OnRtcpDataReceived (the receive SrtpSession decrypts it)' : c === 'dtls' ? ' → WebRtcTransport::OnDtlsDataReceived' : ''}`, { transport: this.id, from: where, bytes: bytes.length, class: c, firstByte: bytes[0] ?? 0 });
+      path(now, socket, `transport ${this.id}: ${bytes.length} bytes from ${where} ${transport === 'tcp' ? 'on a TCP connection of its TcpServer (one RFC 4571 frame)' : 'on its UDP socket'}; OnPacketReceived: first byte ${bytes[0] ?? 0} is ${c.toUpperCase()} (RFC 7983 §7)${c === 'stun' ? ' → IceServer::ProcessStunPacket' : c === 'rtp' ? ' → WebRtcTransport::OnRtpDataReceived (the receive SrtpSession decrypts it)' : c === 'rtcp' ? ' → WebRtcTransport::OnRtcpDataReceived (the receive SrtpSession decrypts it)' : c === 'dtls' ? ' → WebRtcTransport::OnDtlsDataReceived' : ''}`, { transport: this.id, from: where, protocol: transport, bytes: bytes.length, class: c, firstByte: bytes[0] ?? 0 });
     }
     if (c === 'dtls') {
       const state = this.dtls?.state ?? 'new';

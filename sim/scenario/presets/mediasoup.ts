@@ -41,6 +41,27 @@ export function mediasoupPresets(): PresetInfo[] {
       ],
     }),
   );
+  add(
+    'mediasoup-room-tcp',
+    'The mediasoup room of three with UDP blocked',
+    "mediasoup-room behind three firewalls that drop all UDP (as some corporate networks do). Every WebRtcTransport also listens on TCP at its port and its createWebRtcTransport answer carries a second candidate with protocol tcp and tcpType passive (RFC 6544). Each browser's two PCs gather active ICE-TCP candidates: their UDP checks die at the firewall, and each opens a TCP connection to the transport's TCP server, on which STUN checks, the DTLS handshake and SRTP travel framed per RFC 4571 (two length bytes before each packet). The server's path notes start at WebRtcTransport::OnTcpConnectionPacketReceived, and its summary shows every selected tuple as tcp.",
+    (name, title, description) => {
+      const nodes: Json = { internet: { kind: 'router' }, sfu: { kind: 'host', uplink: 'internet', addresses: [`${SFU_IP}/24`], link: { delay: '5ms' } } };
+      for (const [h, n, delay] of [['alice', 1, '10ms'], ['bob', 2, '15ms'], ['carol', 3, '20ms']] as const) {
+        nodes[`fw${n}`] = { kind: 'firewall', uplink: 'internet', preset: 'block-udp', link: { delay } };
+        nodes[h] = { kind: 'host', uplink: `fw${n}`, addresses: [`203.0.113.${n}0/24`], link: { delay: '1ms' } };
+      }
+      return {
+        name, title, description, seed: 1, duration: '6s', nodes,
+        apps: [
+          { kind: 'mediasoup-server', host: 'sfu', listenIp: SFU_IP, port: 4443, rtcPorts: '40000-40099' },
+          { kind: 'mediasoup-client', host: 'alice', server: `${SFU_IP}:4443`, media: AV, iceTcp: ['active'] },
+          { kind: 'mediasoup-client', host: 'bob', server: `${SFU_IP}:4443`, media: AV, iceTcp: ['active'], startAt: '300ms' },
+          { kind: 'mediasoup-client', host: 'carol', server: `${SFU_IP}:4443`, media: AV, iceTcp: ['active'], startAt: '600ms' },
+        ],
+      };
+    },
+  );
   for (const role of ['client', 'server'] as const) {
     add(
       `mediasoup-pion-dtls-${role}`,
