@@ -1,7 +1,10 @@
 import type { AppKind } from './app-kind.ts';
 import { dtlsPeerApp } from './dtls-peer.ts';
 import { iceAgentApp } from './ice-agent.ts';
+import { mediasoupClientApp } from './mediasoup-client.ts';
+import { mediasoupServerApp } from './mediasoup-server.ts';
 import { natDiscoveryApp } from './nat-discovery.ts';
+import { pionClientApp } from './pion-client.ts';
 import { rtpSenderApp } from './rtp-sender.ts';
 import { signalingServerApp } from './signaling-server.ts';
 import { sfuClientApp } from './sfu-client.ts';
@@ -42,6 +45,9 @@ export const APP_KINDS = [
   signalingServerApp,
   tracerouteApp,
   pingApp,
+  mediasoupServerApp,
+  mediasoupClientApp,
+  pionClientApp,
 ] as const;
 
 type Registered = (typeof APP_KINDS)[number];

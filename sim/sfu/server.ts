@@ -13,12 +13,11 @@ import { VP8_PT } from '../media/video.ts';
 import { EXTMAP_URIS } from '../peer/sdp.ts';
 import { protoo, type SignalingMessage } from '../signaling/message.ts';
 import type { ProtooMessage } from '../signaling/protoo.ts';
+import { Router } from './router.ts';
 import { WebRtcTransport } from './transport.ts';
 
 type Obj = { [key: string]: JsonValue };
 
-interface Producer { readonly id: string; readonly peerId: string; readonly transport: WebRtcTransport; readonly kind: string; readonly ssrc: number; readonly mid: string; packets: number }
-interface Consumer { readonly id: string; readonly peerId: string; readonly transport: WebRtcTransport; readonly producer: Producer; readonly ssrc: number; seqOffset: number | undefined; packets: number }
 
 /** What the router can receive and send (mediasoup's router RTP capabilities): the codecs and header extensions sim/media uses. */
 export const ROUTER_RTP_CAPABILITIES: Obj = {
@@ -44,9 +43,8 @@ export const ROUTER_RTP_CAPABILITIES: Obj = {
  * and `newProducer` notifications.
  */
 export class SfuServer implements SignalingEndpoint<SignalingMessage> {
-  readonly transports: WebRtcTransport[] = [];
-  readonly producers: Producer[] = [];
-  readonly consumers: Consumer[] = [];
+  /** Its one router (sim/sfu/router.ts): transports, producers, consumers, forwarding, RTCP extensions. */
+  readonly router: Router;
   /** Opens a UDP port for a new transport (the driver's bind). */
   bindPort: ((port: number) => TransportAddress) | undefined;
   /** mediasoup's enableTcp: also listens on TCP at that port for ICE-TCP (set by the app; sim/apps/sfu.ts). */
@@ -55,7 +53,6 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
   private readonly outbox = new SignalOutbox<SignalingMessage>();
   private nextPort: number;
   private nextId = 1;
-  private readonly rtpRng: Rng;
 
   constructor(
     readonly name: string,
@@ -65,7 +62,19 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
     readonly ports: { readonly min: number; readonly max: number },
   ) {
     this.nextPort = ports.min;
-    this.rtpRng = rng.fork('rtp');
+    this.router = new Router('r1', rng);
+  }
+
+  get transports(): WebRtcTransport[] {
+    return this.router.transports;
+  }
+
+  get producers(): Router['producers'] {
+    return this.router.producers;
+  }
+
+  get consumers(): Router['consumers'] {
+    return this.router.consumers;
   }
 
   // ---- protoo requests ---------------------------------------------------------------------------------------
@@ -88,7 +97,8 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
         if (!this.bindPort || this.nextPort > this.ports.max) return refuse('no port left');
         const local = this.bindPort(this.nextPort++);
         const id = `t${this.nextId++}`;
-        const t = new WebRtcTransport(id, from, local, this.rng.fork(`transport-${id}`), this.identity, (n, tr, kind, plain) => this.onMedia(n, tr, kind, plain), this.listenTcp?.(local.port));
+        const tcp = this.listenTcp?.(local.port);
+        const t = new WebRtcTransport(id, from, local, this.rng.fork(`transport-${id}`), this.identity, (n, tr, kind, plain) => this.router.onMedia(n, tr, kind, plain), tcp ? { tcp: true } : {});
         this.transports.push(t);
         this.note('sfu.transport.created', `WebRtcTransport ${id} for ${from} on ${formatTransportAddress(local)} (ICE-lite, DTLS server)`, { transport: id, peer: from, local: formatTransportAddress(local) });
         this.pollInto(now, t); // starts the lite agent: host candidate and credentials exist from here on
@@ -116,8 +126,7 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
         const rp = d.rtpParameters as Obj | undefined;
         const ssrc = ((rp?.encodings as Obj[] | undefined)?.[0]?.ssrc as number | undefined) ?? undefined;
         if (!t || ssrc === undefined) return refuse('unknown transport or no encodings[0].ssrc');
-        const p: Producer = { id: `p${this.nextId++}`, peerId: from, transport: t, kind: String(d.kind), ssrc, mid: String(rp?.mid ?? ''), packets: 0 };
-        this.producers.push(p);
+        const p = this.router.addProducer({ id: `p${this.nextId++}`, peerId: from, transport: t, kind: String(d.kind), ssrc, mid: String(rp?.mid ?? '') });
         this.note('sfu.producer.created', `producer ${p.id}: ${from}'s ${p.kind} (SSRC ${ssrc}, mid ${p.mid})`, { producer: p.id, peer: from, kind: p.kind, ssrc, transport: t.id });
         reply({ id: p.id });
         const told = new Set<string>();
@@ -132,8 +141,7 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
         const t = this.transports.find((x) => x.id === d.transportId && x.peerId === from);
         const p = this.producers.find((x) => x.id === d.producerId);
         if (!t || !p) return refuse('unknown transport or producer');
-        const c: Consumer = { id: `c${this.nextId++}`, peerId: from, transport: t, producer: p, ssrc: this.rtpRng.u32(), seqOffset: undefined, packets: 0 };
-        this.consumers.push(c);
+        const c = this.router.addConsumer(`c${this.nextId++}`, from, t, p, false);
         this.note('sfu.consumer.created', `consumer ${c.id}: ${p.peerId}'s ${p.kind} to ${from} as SSRC ${c.ssrc}`, { consumer: c.id, producer: p.id, peer: from, kind: p.kind, ssrc: c.ssrc, transport: t.id });
         return reply({
           id: c.id, producerId: p.id, kind: p.kind,
@@ -157,47 +165,25 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
     return this.outbox.pending();
   }
 
-  // ---- forwarding ----------------------------------------------------------------------------------------------
-
-  private onMedia(now: Micros, from: WebRtcTransport, kind: 'rtp' | 'rtcp', plain: Uint8Array): void {
-    if (kind === 'rtcp' || plain.length < 12) return; // RTCP terminates here (mediasoup answers it per transport; not modelled)
-    const view = new DataView(plain.buffer, plain.byteOffset, plain.byteLength);
-    const ssrc = view.getUint32(8);
-    const p = this.producers.find((x) => x.transport === from && x.ssrc === ssrc);
-    if (!p) return;
-    p.packets++;
-    const seq = view.getUint16(2);
-    for (const c of this.consumers) {
-      if (c.producer !== p || !c.transport.srtp) continue;
-      // each consumer has its own SSRC and sequence space (RFC 3550 §5.1: a random start)
-      c.seqOffset ??= (this.rtpRng.int(0, 0x10000) - seq) & 0xffff;
-      const copy = plain.slice();
-      const w = new DataView(copy.buffer);
-      w.setUint16(2, (seq + c.seqOffset) & 0xffff);
-      w.setUint32(8, c.ssrc);
-      const r = c.transport.srtp.protectRtp(copy);
-      if (!r.ok) continue;
-      if (c.transport.send(now, r.bytes)) c.packets++;
-    }
-  }
-
   // ---- the endpoint contract -----------------------------------------------------------------------------------
 
   handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, transport?: Transport): void {
     this.outbox.input();
-    const t = this.transports.find((x) => sameTransportAddress(transport === 'tcp' ? (x.tcp ?? x.local) : x.local, to));
+    // a transport's TCP server listens on its UDP port number (mediasoup's enableTcp)
+    const t = this.transports.find((x) => sameTransportAddress(x.local, to));
     t?.handleDatagram(now, from, to, bytes, transport);
   }
 
   /** An ICE-TCP connection to a transport's TCP port failed or closed (RFC 6544 §7.1). */
   handleStreamClosed(now: Micros, local: TransportAddress, remote: TransportAddress, error: string | undefined): void {
     this.outbox.input();
-    this.transports.find((x) => x.tcp && sameTransportAddress(x.tcp, local))?.handleStreamClosed(now, local, remote, error);
+    this.transports.find((x) => sameTransportAddress(x.local, local))?.handleStreamClosed(now, local, remote, error);
   }
 
   handleTimeout(now: Micros): void {
     this.outbox.input();
     for (const t of this.transports) t.handleTimeout(now);
+    this.router.handleTimeout(now);
   }
 
   /** Replies made while handling a message leave first (they left from inside handleSignal before). */
@@ -208,7 +194,7 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
   private work(now: Micros): EndpointOutput {
     const q = this.out.shift();
     if (q) return q;
-    const waits: Deadline[] = [];
+    const waits: Deadline[] = this.router.deadlines(now);
     for (const t of this.transports) {
       const o = t.poll(now);
       if (o.type !== 'timeout' && o.type !== 'idle') return o;
@@ -238,8 +224,8 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
         id: t.id, peer: t.peerId, local: formatTransportAddress(t.local), ice: t.agent.state, selectedPair: t.agent.selectedPair(), dtls: t.dtls?.state ?? 'new',
         fingerprintVerified: t.dtls?.fingerprintVerified ?? false, srtpProfile: t.profileName, ...t.counters,
       })),
-      producers: this.producers.map((p) => ({ id: p.id, peer: p.peerId, kind: p.kind, ssrc: p.ssrc, transport: p.transport.id, packets: p.packets })),
-      consumers: this.consumers.map((c) => ({ id: c.id, peer: c.peerId, producer: c.producer.id, producerPeer: c.producer.peerId, kind: c.producer.kind, ssrc: c.ssrc, transport: c.transport.id, packets: c.packets })),
+      producers: this.router.producerSummary(),
+      consumers: this.router.consumerSummary(),
     };
   }
 }

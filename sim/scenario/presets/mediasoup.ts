@@ -1,0 +1,82 @@
+import type { PresetInfo } from './index.ts';
+
+type Json = Record<string, unknown>;
+
+const SFU_IP = '198.51.100.30';
+const AV = { audio: true, video: { fps: 30 } };
+
+/** Three browsers behind three kinds of NAT and a mediasoup server on a public address. */
+function roomNodes(only?: readonly string[]): Json {
+  const all: Json = {
+    internet: { kind: 'router' },
+    sfu: { kind: 'host', uplink: 'internet', addresses: [`${SFU_IP}/24`], link: { delay: '5ms' } },
+    natA: { kind: 'nat', uplink: 'internet', preset: 'port-restricted-cone', internal: '10.0.1.1/24', external: ['203.0.113.10'], link: { delay: '10ms' } },
+    alice: { kind: 'host', uplink: 'natA', addresses: ['10.0.1.10/24'], link: { delay: '1ms' } },
+    natB: { kind: 'nat', uplink: 'internet', preset: 'symmetric', internal: '10.0.2.1/24', external: ['203.0.113.20'], link: { delay: '15ms' } },
+    bob: { kind: 'host', uplink: 'natB', addresses: ['10.0.2.10/24'], link: { delay: '1ms' } },
+    carol: { kind: 'host', uplink: 'internet', addresses: ['203.0.113.30/24'], link: { delay: '20ms' } },
+  };
+  if (only) for (const h of ['alice', 'bob', 'carol']) if (!only.includes(h)) delete all[h];
+  return all;
+}
+
+/** The mediasoup presets (issue #16): mediasoup-demo's protoo API over a WebSocket, WebRtcTransports, clients. */
+export function mediasoupPresets(): PresetInfo[] {
+  const out: PresetInfo[] = [];
+  const add = (name: string, title: string, description: string, build: (name: string, title: string, description: string) => Json): void => {
+    out.push({ name, title, description, build: () => build(name, title, description) });
+  };
+  add(
+    'mediasoup-room',
+    'A mediasoup room of three over UDP',
+    "mediasoup-demo's flow, byte for byte: three browsers open a protoo WebSocket to the server (ws://198.51.100.30:4443/?roomId=demo&peerId=…), ask for the router's RTP capabilities, create a send and a receive WebRtcTransport (ICE-lite, one UDP port each), join, and produce audio and video. Each browser turns the transports into SDP for two RTCPeerConnections, as mediasoup-client does, and connects them with connectWebRtcTransport (DTLS client). The server creates a paused consumer of every producer for every other peer and asks for it with a newConsumer request; the browser accepts it, adds a section to its receive PC and resumes it. Notes named after mediasoup's own functions follow each transport's first packets through RFC 7983 demultiplexing, the DTLS handshake, the fingerprint check and the SRTP key export.",
+    (name, title, description) => ({
+      name, title, description, seed: 1, duration: '6s',
+      nodes: roomNodes(),
+      apps: [
+        { kind: 'mediasoup-server', host: 'sfu', listenIp: SFU_IP, port: 4443, rtcPorts: '40000-40099' },
+        { kind: 'mediasoup-client', host: 'alice', server: `${SFU_IP}:4443`, media: AV },
+        { kind: 'mediasoup-client', host: 'bob', server: `${SFU_IP}:4443`, media: AV, startAt: '300ms' },
+        { kind: 'mediasoup-client', host: 'carol', server: `${SFU_IP}:4443`, media: AV, startAt: '600ms' },
+      ],
+    }),
+  );
+  add(
+    'mediasoup-room-tcp',
+    'The mediasoup room of three with UDP blocked',
+    "mediasoup-room behind three firewalls that drop all UDP (as some corporate networks do). Every WebRtcTransport also listens on TCP at its port and its createWebRtcTransport answer carries a second candidate with protocol tcp and tcpType passive (RFC 6544). Each browser's two PCs gather active ICE-TCP candidates: their UDP checks die at the firewall, and each opens a TCP connection to the transport's TCP server, on which STUN checks, the DTLS handshake and SRTP travel framed per RFC 4571 (two length bytes before each packet). The server's path notes start at WebRtcTransport::OnTcpConnectionPacketReceived, and its summary shows every selected tuple as tcp.",
+    (name, title, description) => {
+      const nodes: Json = { internet: { kind: 'router' }, sfu: { kind: 'host', uplink: 'internet', addresses: [`${SFU_IP}/24`], link: { delay: '5ms' } } };
+      for (const [h, n, delay] of [['alice', 1, '10ms'], ['bob', 2, '15ms'], ['carol', 3, '20ms']] as const) {
+        nodes[`fw${n}`] = { kind: 'firewall', uplink: 'internet', preset: 'block-udp', link: { delay } };
+        nodes[h] = { kind: 'host', uplink: `fw${n}`, addresses: [`203.0.113.${n}0/24`], link: { delay: '1ms' } };
+      }
+      return {
+        name, title, description, seed: 1, duration: '6s', nodes,
+        apps: [
+          { kind: 'mediasoup-server', host: 'sfu', listenIp: SFU_IP, port: 4443, rtcPorts: '40000-40099' },
+          { kind: 'mediasoup-client', host: 'alice', server: `${SFU_IP}:4443`, media: AV, iceTcp: ['active'] },
+          { kind: 'mediasoup-client', host: 'bob', server: `${SFU_IP}:4443`, media: AV, iceTcp: ['active'], startAt: '300ms' },
+          { kind: 'mediasoup-client', host: 'carol', server: `${SFU_IP}:4443`, media: AV, iceTcp: ['active'], startAt: '600ms' },
+        ],
+      };
+    },
+  );
+  for (const role of ['client', 'server'] as const) {
+    add(
+      `mediasoup-pion-dtls-${role}`,
+      `A pion client (DTLS ${role}) and a browser in a mediasoup room`,
+      `The seed's Go client written with pion, with no SDP at all: over the same protoo WebSocket it asks for one WebRtcTransport (producing and consuming) and joins; it dials a controlling ICE agent with the transport's ICE parameters and candidate (the server is ICE-lite and learns the client's NAT mapping from its checks); once ICE is connected it sends connectWebRtcTransport with role "${role}" and the SHA-256 fingerprint of its self-signed certificate, and runs ${role === 'client' ? 'dtls.Client: it sends the ClientHello and the mediasoup transport is the DTLS server' : 'dtls.Server: the mediasoup transport takes the DTLS client role and sends the ClientHello'}. SRTP and SRTCP sessions come from the exported keys; it writes audio and video on one SSRC each (produce) and reads the browser's two streams by their consumer SSRCs.`,
+      (name, title, description) => ({
+        name, title, description, seed: 1, duration: '4s',
+        nodes: roomNodes(['alice', 'bob']),
+        apps: [
+          { kind: 'mediasoup-server', host: 'sfu', listenIp: SFU_IP, port: 4443, rtcPorts: '40000-40099' },
+          { kind: 'pion-client', host: 'bob', server: `${SFU_IP}:4443`, dtlsRole: role, media: AV },
+          { kind: 'mediasoup-client', host: 'alice', server: `${SFU_IP}:4443`, media: AV, startAt: '200ms' },
+        ],
+      }),
+    );
+  }
+  return out;
+}
