@@ -14,17 +14,26 @@ import { EXTMAP_URIS } from '../peer/sdp.ts';
 import { protoo, type SignalingMessage } from '../signaling/message.ts';
 import type { ProtooMessage } from '../signaling/protoo.ts';
 import { WebRtcTransport } from './transport.ts';
+import { MediaPlane } from './media-plane.ts';
+import type { MediaLeg } from './rtp-streams.ts';
+import { webRtcLeg } from './webrtc-leg.ts';
 
 type Obj = { [key: string]: JsonValue };
 
-interface Producer { readonly id: string; readonly peerId: string; readonly transport: WebRtcTransport; readonly kind: string; readonly ssrc: number; readonly mid: string; packets: number }
-interface Consumer { readonly id: string; readonly peerId: string; readonly transport: WebRtcTransport; readonly producer: Producer; readonly ssrc: number; seqOffset: number | undefined; packets: number }
+interface Producer { readonly id: string; readonly peerId: string; readonly transport: WebRtcTransport; readonly kind: string; readonly ssrc: number; readonly mid: string }
+interface Consumer { readonly id: string; readonly peerId: string; readonly transport: WebRtcTransport; readonly producer: Producer; readonly ssrc: number }
+
+/** RFC 4588 §8.6: the RTX format the router offers for VP8 (Chromium's payload type for it). */
+export const VP8_RTX_PT = 97;
+/** RFC 4585 §4.2 feedback the router does for video (mediasoup's rtcpFeedback entries) and audio. */
+const VIDEO_FEEDBACK: Obj[] = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }, { type: 'goog-remb' }];
 
 /** What the router can receive and send (mediasoup's router RTP capabilities): the codecs and header extensions sim/media uses. */
 export const ROUTER_RTP_CAPABILITIES: Obj = {
   codecs: [
     { kind: 'audio', mimeType: 'audio/opus', preferredPayloadType: OPUS_PT, clockRate: 48000, channels: 2 },
-    { kind: 'video', mimeType: 'video/VP8', preferredPayloadType: VP8_PT, clockRate: 90000 },
+    { kind: 'video', mimeType: 'video/VP8', preferredPayloadType: VP8_PT, clockRate: 90000, rtcpFeedback: VIDEO_FEEDBACK },
+    { kind: 'video', mimeType: 'video/rtx', preferredPayloadType: VP8_RTX_PT, clockRate: 90000, parameters: { apt: VP8_PT } },
   ],
   headerExtensions: [
     { kind: 'audio', uri: EXTMAP_URIS.audioLevel, preferredId: EXTMAP.audioLevel },
@@ -54,6 +63,9 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
   private nextPort: number;
   private nextId = 1;
   private readonly rtpRng: Rng;
+  /** RTP and RTCP between producers and consumers (media-plane.ts). */
+  readonly media: MediaPlane;
+  private readonly legs = new Map<WebRtcTransport, MediaLeg>();
 
   constructor(
     readonly name: string,
@@ -64,6 +76,13 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
   ) {
     this.nextPort = ports.min;
     this.rtpRng = rng.fork('rtp');
+    this.media = new MediaPlane(name, rng.fork('media-plane'));
+  }
+
+  private legOf(t: WebRtcTransport): MediaLeg {
+    let l = this.legs.get(t);
+    if (!l) this.legs.set(t, (l = webRtcLeg(t)));
+    return l;
   }
 
   // ---- protoo requests ---------------------------------------------------------------------------------------
@@ -114,8 +133,9 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
         const rp = d.rtpParameters as Obj | undefined;
         const ssrc = ((rp?.encodings as Obj[] | undefined)?.[0]?.ssrc as number | undefined) ?? undefined;
         if (!t || ssrc === undefined) return refuse('unknown transport or no encodings[0].ssrc');
-        const p: Producer = { id: `p${this.nextId++}`, peerId: from, transport: t, kind: String(d.kind), ssrc, mid: String(rp?.mid ?? ''), packets: 0 };
+        const p: Producer = { id: `p${this.nextId++}`, peerId: from, transport: t, kind: String(d.kind), ssrc, mid: String(rp?.mid ?? '') };
         this.producers.push(p);
+        this.media.addProducer({ id: p.id, peerId: from, leg: this.legOf(t), kind: p.kind === 'video' ? 'video' : 'audio', ssrc, ...producerCodec(rp), cname: String((rp?.rtcp as Obj | undefined)?.cname ?? from) });
         this.note('sfu.producer.created', `producer ${p.id}: ${from}'s ${p.kind} (SSRC ${ssrc}, mid ${p.mid})`, { producer: p.id, peer: from, kind: p.kind, ssrc, transport: t.id });
         reply({ id: p.id });
         const told = new Set<string>();
@@ -130,13 +150,24 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
         const t = this.transports.find((x) => x.id === d.transportId && x.peerId === from);
         const p = this.producers.find((x) => x.id === d.producerId);
         if (!t || !p) return refuse('unknown transport or producer');
-        const c: Consumer = { id: `c${this.nextId++}`, peerId: from, transport: t, producer: p, ssrc: this.rtpRng.u32(), seqOffset: undefined, packets: 0 };
+        const c: Consumer = { id: `c${this.nextId++}`, peerId: from, transport: t, producer: p, ssrc: this.rtpRng.u32() };
         this.consumers.push(c);
-        this.note('sfu.consumer.created', `consumer ${c.id}: ${p.peerId}'s ${p.kind} to ${from} as SSRC ${c.ssrc}`, { consumer: c.id, producer: p.id, peer: from, kind: p.kind, ssrc: c.ssrc, transport: t.id });
-        return reply({
+        const video = p.kind === 'video';
+        const rtxSsrc = video ? this.rtpRng.u32() : undefined;
+        this.note('sfu.consumer.created', `consumer ${c.id}: ${p.peerId}'s ${p.kind} to ${from} as SSRC ${c.ssrc}${rtxSsrc !== undefined ? ` (RTX ${rtxSsrc})` : ''}`, { consumer: c.id, producer: p.id, peer: from, kind: p.kind, ssrc: c.ssrc, transport: t.id });
+        reply({
           id: c.id, producerId: p.id, kind: p.kind,
-          rtpParameters: { mid: p.kind === 'audio' ? '0' : '1', codecs: [p.kind === 'audio' ? { mimeType: 'audio/opus', payloadType: OPUS_PT, clockRate: 48000, channels: 2 } : { mimeType: 'video/VP8', payloadType: VP8_PT, clockRate: 90000 }], encodings: [{ ssrc: c.ssrc }], rtcp: { cname: p.peerId } },
+          rtpParameters: {
+            mid: video ? '1' : '0',
+            codecs: video
+              ? [{ mimeType: 'video/VP8', payloadType: VP8_PT, clockRate: 90000, rtcpFeedback: VIDEO_FEEDBACK }, { mimeType: 'video/rtx', payloadType: VP8_RTX_PT, clockRate: 90000, parameters: { apt: VP8_PT } }]
+              : [{ mimeType: 'audio/opus', payloadType: OPUS_PT, clockRate: 48000, channels: 2 }],
+            encodings: [{ ssrc: c.ssrc, ...(rtxSsrc !== undefined ? { rtx: { ssrc: rtxSsrc } } : {}) }],
+            rtcp: { cname: p.peerId },
+          },
         });
+        this.media.addConsumer(now, { id: c.id, peerId: from, leg: this.legOf(t), producerId: p.id, ssrc: c.ssrc, ...(rtxSsrc !== undefined ? { rtxSsrc, rtxPayloadType: VP8_RTX_PT } : {}) });
+        return;
       }
       default:
         return refuse(`unknown method ${m.method}`);
@@ -157,26 +188,10 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
 
   // ---- forwarding ----------------------------------------------------------------------------------------------
 
+  /** Decrypted RTP and RTCP go to the media plane (forwarding, reports, NACK/RTX, keyframe requests). */
   private onMedia(now: Micros, from: WebRtcTransport, kind: 'rtp' | 'rtcp', plain: Uint8Array): void {
-    if (kind === 'rtcp' || plain.length < 12) return; // RTCP terminates here (mediasoup answers it per transport; not modelled)
-    const view = new DataView(plain.buffer, plain.byteOffset, plain.byteLength);
-    const ssrc = view.getUint32(8);
-    const p = this.producers.find((x) => x.transport === from && x.ssrc === ssrc);
-    if (!p) return;
-    p.packets++;
-    const seq = view.getUint16(2);
-    for (const c of this.consumers) {
-      if (c.producer !== p || !c.transport.srtp) continue;
-      // each consumer has its own SSRC and sequence space (RFC 3550 §5.1: a random start)
-      c.seqOffset ??= (this.rtpRng.int(0, 0x10000) - seq) & 0xffff;
-      const copy = plain.slice();
-      const w = new DataView(copy.buffer);
-      w.setUint16(2, (seq + c.seqOffset) & 0xffff);
-      w.setUint32(8, c.ssrc);
-      const r = c.transport.srtp.protectRtp(copy);
-      if (!r.ok) continue;
-      if (c.transport.send(now, r.bytes)) c.packets++;
-    }
+    if (kind === 'rtp') this.media.onRtp(now, this.legOf(from), plain);
+    else this.media.onRtcp(now, this.legOf(from), plain);
   }
 
   // ---- the endpoint contract -----------------------------------------------------------------------------------
@@ -190,6 +205,7 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
   handleTimeout(now: Micros): void {
     this.outbox.input();
     for (const t of this.transports) t.handleTimeout(now);
+    this.media.onTimeout(now);
   }
 
   /** Replies made while handling a message leave first (they left from inside handleSignal before). */
@@ -198,9 +214,11 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
   }
 
   private work(now: Micros): EndpointOutput {
-    const q = this.out.shift();
+    const q = this.out.shift() ?? this.media.take();
     if (q) return q;
     const waits: Deadline[] = [];
+    const m = this.media.nextAt();
+    if (m !== undefined) waits.push({ at: m, reason: 'rtcp' });
     for (const t of this.transports) {
       const o = t.poll(now);
       if (o.type !== 'timeout' && o.type !== 'idle') return o;
@@ -228,10 +246,20 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
     return {
       transports: this.transports.map((t) => ({
         id: t.id, peer: t.peerId, local: formatTransportAddress(t.local), ice: t.agent.state, selectedPair: t.agent.selectedPair(), dtls: t.dtls?.state ?? 'new',
-        fingerprintVerified: t.dtls?.fingerprintVerified ?? false, srtpProfile: t.profileName, ...t.counters,
+        fingerprintVerified: t.dtls?.fingerprintVerified ?? false, srtpProfile: t.profileName, ...t.counters, ...this.media.legStats(t.id),
       })),
-      producers: this.producers.map((p) => ({ id: p.id, peer: p.peerId, kind: p.kind, ssrc: p.ssrc, transport: p.transport.id, packets: p.packets })),
-      consumers: this.consumers.map((c) => ({ id: c.id, peer: c.peerId, producer: c.producer.id, producerPeer: c.producer.peerId, kind: c.producer.kind, ssrc: c.ssrc, transport: c.transport.id, packets: c.packets })),
+      producers: this.producers.map((p) => ({ id: p.id, peer: p.peerId, kind: p.kind, ssrc: p.ssrc, transport: p.transport.id, ...this.media.producerStats(p.id) })),
+      consumers: this.consumers.map((c) => ({ id: c.id, peer: c.peerId, producer: c.producer.id, producerPeer: c.producer.peerId, kind: c.producer.kind, ssrc: c.ssrc, transport: c.transport.id, ...this.media.consumerStats(c.id) })),
     };
   }
+}
+
+/** The producer's payload type and RTX from its rtpParameters (mediasoup's `codecs` and `encodings[0].rtx`). */
+function producerCodec(rp: Obj | undefined): { payloadType: number; rtx?: { ssrc: number; payloadType: number } } {
+  const codecs = (rp?.codecs as Obj[] | undefined) ?? [];
+  const media = codecs.find((c) => !/\/rtx$/i.test(String(c.mimeType)));
+  const payloadType = typeof media?.payloadType === 'number' ? media.payloadType : VP8_PT;
+  const rtxCodec = codecs.find((c) => /\/rtx$/i.test(String(c.mimeType)) && (c.parameters as Obj | undefined)?.apt === payloadType);
+  const rtxSsrc = ((rp?.encodings as Obj[] | undefined)?.[0]?.rtx as Obj | undefined)?.ssrc;
+  return { payloadType, ...(rtxCodec && typeof rtxCodec.payloadType === 'number' && typeof rtxSsrc === 'number' ? { rtx: { ssrc: rtxSsrc, payloadType: rtxCodec.payloadType } } : {}) };
 }
