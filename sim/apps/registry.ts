@@ -1,6 +1,8 @@
 import type { AppKind } from './app-kind.ts';
 import { dtlsPeerApp } from './dtls-peer.ts';
 import { iceAgentApp } from './ice-agent.ts';
+import { mediasoupClientApp } from './mediasoup-client.ts';
+import { mediasoupServerApp } from './mediasoup-server.ts';
 import { natDiscoveryApp } from './nat-discovery.ts';
 import { rtpSenderApp } from './rtp-sender.ts';
 import { signalingServerApp } from './signaling-server.ts';
@@ -40,6 +42,8 @@ export const APP_KINDS = [
   tlsClientApp,
   signalingServerApp,
   tracerouteApp,
+  mediasoupServerApp,
+  mediasoupClientApp,
 ] as const;
 
 type Registered = (typeof APP_KINDS)[number];

@@ -21,7 +21,7 @@ export interface SfuAppSpec {
 }
 
 /** "40000-40099": the ports transports are given. */
-const portRange = custom<SfuAppSpec['ports']>('text `"min-max"`', (c, path, v) => {
+export const portRange = custom<SfuAppSpec['ports']>('text `"min-max"`', (c, path, v) => {
   const m = typeof v === 'string' ? /^(\d+)-(\d+)$/.exec(v) : null;
   if (!m || Number(m[1]) < 1 || Number(m[2]) > 65535 || Number(m[1]) > Number(m[2])) return c.fail(path, 'a port range "min-max", e.g. "40000-40099"');
   return { min: Number(m[1]), max: Number(m[2]) };

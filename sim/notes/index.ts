@@ -5,6 +5,7 @@ import { HTTP_NOTE_KINDS, type HttpNote } from '../http/notes.ts';
 import { ICE_NOTE_KINDS, type IceNote } from '../ice/notes.ts';
 import { INFER_NOTE_KINDS, type InferNote } from '../infer/notes.ts';
 import { MEDIA_NOTE_KINDS, type MediaNote } from '../media/notes.ts';
+import { MEDIASOUP_NOTE_KINDS, type MediasoupNote } from '../mediasoup/notes.ts';
 import { NAT_NOTE_KINDS, type NatNote } from '../net/nat/notes.ts';
 import { NET_NOTE_KINDS, type NetNote } from '../net/notes.ts';
 import { PEER_NOTE_KINDS, type PeerNote } from '../peer/notes.ts';
@@ -40,6 +41,7 @@ export type AnyNoteBody =
   | MediaNote
   | PeerNote
   | SfuNote
+  | MediasoupNote
   | SignalingNote
   | AppNote
   | CaptureNote
@@ -67,6 +69,7 @@ export const NOTE_KINDS_BY_FOLDER = {
   'sim/media': MEDIA_NOTE_KINDS,
   'sim/peer': PEER_NOTE_KINDS,
   'sim/sfu': SFU_NOTE_KINDS,
+  'sim/mediasoup': MEDIASOUP_NOTE_KINDS,
   'sim/signaling': SIGNALING_NOTE_KINDS,
   'sim/apps': APP_NOTE_KINDS,
   'sim/wire/pcap': CAPTURE_NOTE_KINDS,

@@ -1,4 +1,5 @@
 import { sfuNote } from './notes.ts';
+import type { Deadline } from '../core/deadline.ts';
 import type { EndpointOutput } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
 import type { JsonValue } from '../core/trace.ts';
@@ -9,13 +10,15 @@ import { isVp8Keyframe } from '../media/video.ts';
 import { nackItems, nackLost } from '../wire/rtcp/feedback.ts';
 import { lastSrFromNtp, type ReportBlock } from '../wire/rtcp/reports.ts';
 import { decodeRtcp, encodeRtcp, type RtcpPacket } from '../wire/rtcp/rtcp.ts';
-import { ConsumerStream, KEYFRAME_RETRY, ProducerStream, type MediaLeg, type RtxParameters } from './rtp-streams.ts';
+import type { Consumer, Producer, Router, RouterExtension } from './router.ts';
+import { ConsumerStream, KEYFRAME_RETRY, ProducerStream, type RtxParameters } from './rtp-streams.ts';
+import type { WebRtcTransport } from './transport.ts';
 
 type Obj = { [key: string]: JsonValue };
 
 /** Per transport: its RTCP SSRC, when its next report is due, and the REMB estimate for what it receives. */
 interface LegState {
-  readonly leg: MediaLeg;
+  readonly transport: WebRtcTransport;
   readonly ssrc: number;
   nextReportAt: Micros | undefined;
   /** Receive-side estimate (bit/s) announced in REMB, and the producers' octets at the last report. */
@@ -40,103 +43,115 @@ const INITIAL_ESTIMATE = 600_000;
  * the producer's buffer, rewritten and sent as RTX; its PLI or FIR becomes one keyframe request to the producer
  * (coalesced while one is pending, retried after 1 s); its receiver reports give its score.
  */
-export class MediaPlane {
-  readonly producers: ProducerStream[] = [];
-  readonly consumers: ConsumerStream[] = [];
-  private readonly legs = new Map<string, LegState>();
+export class MediaPlane implements RouterExtension {
+  private readonly producerStreams = new Map<Producer, ProducerStream>();
+  private readonly consumerStreams = new Map<Consumer, ConsumerStream>();
+  private readonly legs = new Map<WebRtcTransport, LegState>();
   private readonly out: EndpointOutput[] = [];
+  /** Set while a packet restored from RTX goes through the router again. */
+  private restoring = false;
 
   constructor(
     private readonly name: string,
     private readonly rng: Rng,
+    private readonly router: Router,
   ) {}
 
-  private legOf(leg: MediaLeg): LegState {
-    let s = this.legs.get(leg.id);
-    if (!s) this.legs.set(leg.id, (s = { leg, ssrc: this.rng.u32(), nextReportAt: undefined, estimate: INITIAL_ESTIMATE, octetsAtReport: 0, reportAt: undefined, rembSent: 0 }));
+  get producers(): ProducerStream[] {
+    return [...this.producerStreams.values()];
+  }
+
+  get consumers(): ConsumerStream[] {
+    return [...this.consumerStreams.values()].filter((c) => !c.consumer.closed);
+  }
+
+  private legOf(transport: WebRtcTransport): LegState {
+    let s = this.legs.get(transport);
+    if (!s) this.legs.set(transport, (s = { transport, ssrc: this.rng.u32(), nextReportAt: undefined, estimate: INITIAL_ESTIMATE, octetsAtReport: 0, reportAt: undefined, rembSent: 0 }));
     return s;
   }
 
-  addProducer(p: { id: string; peerId: string; leg: MediaLeg; kind: 'audio' | 'video'; ssrc: number; payloadType: number; rtx?: RtxParameters; cname: string }): ProducerStream {
-    const s = new ProducerStream(p.id, p.peerId, p.leg, p.kind, p.ssrc, p.payloadType, p.rtx, p.cname);
-    this.producers.push(s);
-    this.legOf(p.leg);
+  /** What `produce` said of a producer: its payload type, its RTX stream (encodings[0].rtx) and CNAME. */
+  describeProducer(p: Producer, o: { payloadType: number; rtx?: RtxParameters; cname: string }): ProducerStream {
+    const s = new ProducerStream(p, o.payloadType, o.rtx, o.cname);
+    this.producerStreams.set(p, s);
+    this.legOf(p.transport);
     return s;
   }
 
-  /** A consumer; a video consumer asks its producer for a keyframe when its first packet leaves (forward). */
-  addConsumer(now: Micros, c: { id: string; peerId: string; leg: MediaLeg; producerId: string; ssrc: number; rtxSsrc?: number; rtxPayloadType?: number }): ConsumerStream | undefined {
-    const p = this.producers.find((x) => x.id === c.producerId);
-    if (!p) return undefined;
-    const rtx = c.rtxSsrc !== undefined && c.rtxPayloadType !== undefined ? { ssrc: c.rtxSsrc, payloadType: c.rtxPayloadType } : undefined;
-    const s = new ConsumerStream(c.id, c.peerId, c.leg, p, c.ssrc, rtx, this.rng.int(0, 0x10000));
-    this.consumers.push(s);
-    this.legOf(c.leg);
+  /** A consumer's RTX stream (sent in the consume answer's encodings[0].rtx); without it a NACK is answered with the packet itself. */
+  describeConsumer(c: Consumer, rtx: RtxParameters | undefined): ConsumerStream {
+    const s = new ConsumerStream(c, this.producerStream(c.producer), rtx, this.rng.int(0, 0x10000));
+    this.consumerStreams.set(c, s);
+    this.legOf(c.transport);
     return s;
   }
 
-  // ---- RTP -----------------------------------------------------------------------------------------------------
-
-  onRtp(now: Micros, leg: MediaLeg, plain: Uint8Array): void {
-    const h = rtpHeaderLength(plain);
-    if (h === undefined) return;
-    const v = new DataView(plain.buffer, plain.byteOffset, plain.byteLength);
-    const ssrc = v.getUint32(8);
-    let p = this.producers.find((x) => x.leg === leg && x.ssrc === ssrc);
-    if (!p) {
-      // RFC 4588 §4: the producer's RTX stream; the original comes back from the OSN
-      p = this.producers.find((x) => x.leg === leg && x.rtx?.ssrc === ssrc && (plain[1]! & 0x7f) === x.rtx.payloadType);
-      if (!p) return;
-      const original = unwrapRtx(plain, { ssrc: p.ssrc, payloadType: p.payloadType });
-      if (!original) return;
-      return this.onRetransmission(now, p, original);
-    }
-    this.accept(now, p, plain, false);
+  private producerStream(p: Producer): ProducerStream {
+    return this.producerStreams.get(p) ?? this.describeProducer(p, { payloadType: p.kind === 'video' ? 96 : 111, cname: p.peerId });
   }
 
-  private onRetransmission(now: Micros, p: ProducerStream, original: Uint8Array): void {
-    const seq = (original[2]! << 8) | original[3]!;
-    if (p.nack?.onPacket(seq) !== 'missing') {
+  private consumerStream(c: Consumer): ConsumerStream {
+    return this.consumerStreams.get(c) ?? this.describeConsumer(c, undefined);
+  }
+
+  // ---- RTP (router hooks) ----------------------------------------------------------------------------------------
+
+  /** RFC 4588 §4: RTP on no producer's SSRC may be a producer's RTX stream; the original goes through the router again. */
+  unknownRtp(now: Micros, from: WebRtcTransport, plain: Uint8Array): void {
+    if (plain.length < 12) return;
+    const ssrc = new DataView(plain.buffer, plain.byteOffset, plain.byteLength).getUint32(8);
+    const p = this.producers.find((x) => x.transport === from && !x.producer.closed && x.rtx?.ssrc === ssrc && (plain[1]! & 0x7f) === x.rtx.payloadType);
+    if (!p) return;
+    const original = unwrapRtx(plain, { ssrc: p.ssrc, payloadType: p.payloadType });
+    if (!original) return;
+    if (p.nack?.onPacket((original[2]! << 8) | original[3]!) !== 'missing') {
       p.rtxDuplicates++;
       return;
     }
     p.rtxReceived++;
-    this.accept(now, p, original, true);
+    this.restoring = true;
+    try {
+      this.router.onMedia(now, from, 'rtp', original);
+    } finally {
+      this.restoring = false;
+    }
   }
 
-  private accept(now: Micros, p: ProducerStream, plain: Uint8Array, retransmitted: boolean): void {
+  /** A producer's packet: statistics (RFC 3550 A.1/A.8), the buffer, the NACK list, keyframes. */
+  producerRtp(now: Micros, producer: Producer, plain: Uint8Array): void {
+    const h = rtpHeaderLength(plain);
+    if (h === undefined) return;
+    const p = this.producerStream(producer);
     const v = new DataView(plain.buffer, plain.byteOffset, plain.byteLength);
     const seq = v.getUint16(2);
-    const timestamp = v.getUint32(4);
-    const h = rtpHeaderLength(plain)!;
     const payload = plain.subarray(h);
-    if (!retransmitted) p.nack?.onPacket(seq);
-    p.recv.onPacket(seq, timestamp, now, payload.length, retransmitted);
+    if (!this.restoring) p.nack?.onPacket(seq);
+    p.recv.onPacket(seq, v.getUint32(4), now, payload.length, this.restoring);
     p.packets++;
     p.octets += payload.length;
     p.buffer.store(plain);
-    this.arm(now, p.leg);
+    this.arm(now, producer.transport);
     if (p.kind === 'video' && isVp8Keyframe(payload)) {
       p.keyframes++;
       p.keyframePendingSince = undefined; // the request is answered
     }
-    for (const c of this.consumers) if (c.producer === p) this.forward(now, c, plain, seq, timestamp, payload.length);
   }
 
-  /** Each consumer has its own SSRC and sequence space (RFC 3550 §5.1: a random start). */
-  private forward(now: Micros, c: ConsumerStream, plain: Uint8Array, seq: number, timestamp: number, payloadLength: number): void {
-    c.seqOffset ??= (this.rng.int(0, 0x10000) - seq) & 0xffff;
-    const copy = this.rewrite(c, plain, seq);
-    if (!c.leg.sendRtp(now, copy)) return;
+  /** A consumer's rewritten packet: counters for its sender reports; a video consumer's first asks for a keyframe. */
+  consumerRtp(now: Micros, consumer: Consumer, plain: Uint8Array, sent: boolean): void {
+    if (!sent) return;
+    const c = this.consumerStream(consumer);
+    const h = rtpHeaderLength(plain) ?? plain.length;
     // mediasoup requests a keyframe when a video consumer starts sending (resumed, its transport connected)
     if (c.packets === 0 && c.producer.kind === 'video') this.requestKeyframe(now, c.producer, `consumer ${c.id} starts`);
-    c.sent(now, timestamp, payloadLength);
-    this.arm(now, c.leg);
+    c.sent(now, new DataView(plain.buffer, plain.byteOffset, plain.byteLength).getUint32(4), plain.length - h);
+    this.arm(now, consumer.transport);
   }
 
   /** A transport's report timer starts with its first packet in either direction. */
-  private arm(now: Micros, leg: MediaLeg): void {
-    const s = this.legOf(leg);
+  private arm(now: Micros, t: WebRtcTransport): void {
+    const s = this.legOf(t);
     s.nextReportAt ??= now + this.jittered();
   }
 
@@ -148,15 +163,21 @@ export class MediaPlane {
     return copy;
   }
 
+  private sendRtp(now: Micros, t: WebRtcTransport, plain: Uint8Array): boolean {
+    const r = t.srtp?.protectRtp(plain);
+    return r?.ok === true && t.send(now, r.bytes);
+  }
+
   // ---- RTCP in -------------------------------------------------------------------------------------------------
 
-  onRtcp(now: Micros, leg: MediaLeg, plain: Uint8Array): void {
+  /** Decrypted RTCP from a transport (router hook). */
+  rtcp(now: Micros, leg: WebRtcTransport, plain: Uint8Array): void {
     const d = decodeRtcp(plain, 0, false);
     for (const pkt of d.value) {
       switch (pkt.type) {
         case 'sr':
           // the sender's streams share its clock: its SR stands for every producer on the transport (LSR for our blocks)
-          for (const p of this.producers) if (p.leg === leg) p.recv.onSenderReport(lastSrFromNtp(pkt.ntpTimestamp), now);
+          for (const p of this.producers) if (p.transport === leg) p.recv.onSenderReport(lastSrFromNtp(pkt.ntpTimestamp), now);
           this.onBlocks(now, leg, pkt.reports);
           break;
         case 'rr':
@@ -168,7 +189,7 @@ export class MediaPlane {
         case 'pli':
         case 'fir':
           for (const ssrc of pkt.type === 'pli' ? [pkt.mediaSsrc] : pkt.entries.map((e) => e.ssrc)) {
-            const c = this.consumers.find((x) => x.leg === leg && x.ssrc === ssrc);
+            const c = this.consumers.find((x) => x.transport === leg && x.ssrc === ssrc);
             if (!c || c.producer.kind !== 'video') continue;
             if (pkt.type === 'pli') c.pliCount++;
             else c.firCount++;
@@ -182,9 +203,9 @@ export class MediaPlane {
   }
 
   /** RFC 3550 §6.4.1: blocks about our consumers; RTT = A − LSR − DLSR (1/65536 s) when an LSR is given. */
-  private onBlocks(now: Micros, leg: MediaLeg, blocks: readonly ReportBlock[]): void {
+  private onBlocks(now: Micros, leg: WebRtcTransport, blocks: readonly ReportBlock[]): void {
     for (const b of blocks) {
-      const c = this.consumers.find((x) => x.leg === leg && x.ssrc === b.ssrc);
+      const c = this.consumers.find((x) => x.transport === leg && x.ssrc === b.ssrc);
       if (!c) continue;
       const rtt = b.lastSr === 0 ? undefined : ((lastSrFromNtp(ntpAt(now)) - b.lastSr - b.delaySinceLastSr) >>> 0) / 65536;
       c.onReport(b, rtt !== undefined && rtt < 60 ? rtt : undefined);
@@ -192,13 +213,14 @@ export class MediaPlane {
   }
 
   /** RFC 4585 §6.2.1 from a consumer: each packet still in the producer's buffer goes again, as RTX when the consumer has it (RFC 4588). */
-  private onNack(now: Micros, leg: MediaLeg, ssrc: number, lost: readonly number[]): void {
-    const c = this.consumers.find((x) => x.leg === leg && x.ssrc === ssrc);
-    if (!c || c.seqOffset === undefined) return;
+  private onNack(now: Micros, leg: WebRtcTransport, ssrc: number, lost: readonly number[]): void {
+    const c = this.consumers.find((x) => x.transport === leg && x.ssrc === ssrc);
+    const offset = c?.seqOffset;
+    if (!c || offset === undefined) return;
     c.nackCount++;
     c.nackPackets += lost.length;
     for (const seq of lost) {
-      const original = c.producer.buffer.get((seq - c.seqOffset) & 0xffff);
+      const original = c.producer.buffer.get((seq - offset) & 0xffff);
       if (!original) {
         c.retransmitMissing++;
         continue;
@@ -209,7 +231,7 @@ export class MediaPlane {
         bytes = rtxPacket(rewritten, { ssrc: c.rtx.ssrc, payloadType: c.rtx.payloadType, sequenceNumber: c.rtxSeq });
         c.rtxSeq = (c.rtxSeq + 1) & 0xffff;
       }
-      if (bytes && c.leg.sendRtp(now, bytes)) c.retransmitted++;
+      if (bytes && this.sendRtp(now, c.transport, bytes)) c.retransmitted++;
     }
   }
 
@@ -227,15 +249,22 @@ export class MediaPlane {
   private sendPli(now: Micros, p: ProducerStream): void {
     p.keyframePendingSince = now;
     p.pliCount++;
-    this.sendFeedback(now, this.legOf(p.leg), [{ type: 'pli', senderSsrc: this.legOf(p.leg).ssrc, mediaSsrc: p.ssrc }]);
+    const s = this.legOf(p.transport);
+    this.sendFeedback(now, s, [{ type: 'pli', senderSsrc: s.ssrc, mediaSsrc: p.ssrc }]);
   }
 
   /** Feedback as a compound after an empty RR and an SDES CNAME (RFC 4585 §3.1: the SFU's answer has no rtcp-rsize). */
   private sendFeedback(now: Micros, s: LegState, fb: RtcpPacket[]): void {
-    s.leg.sendRtcp(now, encodeRtcp([{ type: 'rr', ssrc: s.ssrc, reports: [] }, { type: 'sdes', chunks: [{ ssrc: s.ssrc, items: [{ itemType: 1, value: this.name }] }] }, ...fb]));
+    this.router.sendRtcp(now, s.transport, encodeRtcp([{ type: 'rr', ssrc: s.ssrc, reports: [] }, { type: 'sdes', chunks: [{ ssrc: s.ssrc, items: [{ itemType: 1, value: this.name }] }] }, ...fb]));
   }
 
   // ---- timers: reports, NACKs upstream, keyframe retries ---------------------------------------------------------
+
+  /** The next report, NACK retry or keyframe-request retry (router hook). */
+  deadline(_now: Micros): Deadline | undefined {
+    const at = this.nextAt();
+    return at === undefined ? undefined : { at, reason: 'rtcp' };
+  }
 
   nextAt(): Micros | undefined {
     let at: Micros | undefined;
@@ -244,21 +273,21 @@ export class MediaPlane {
     };
     for (const s of this.legs.values()) min(s.nextReportAt);
     for (const p of this.producers) {
-      if (p.packets === 0) continue;
+      if (p.packets === 0 || p.producer.closed) continue;
       min(p.nack?.nextAt(undefined));
       if (p.keyframePendingSince !== undefined) min(p.keyframePendingSince + KEYFRAME_RETRY);
     }
     return at;
   }
 
-  onTimeout(now: Micros): void {
+  handleTimeout(now: Micros): void {
     for (const p of this.producers) {
-      if (p.packets === 0) continue;
+      if (p.packets === 0 || p.producer.closed) continue;
       const lost = p.nack?.due(now, undefined) ?? [];
       if (lost.length > 0) {
         p.nackCount++;
         p.nackPackets += lost.length;
-        const s = this.legOf(p.leg);
+        const s = this.legOf(p.transport);
         this.sendFeedback(now, s, [{ type: 'nack', senderSsrc: s.ssrc, mediaSsrc: p.ssrc, items: nackItems(lost) }]);
       }
       if (p.nack?.takeKeyframeNeed()) this.requestKeyframe(now, p, 'packets given up after 10 NACKs');
@@ -280,13 +309,13 @@ export class MediaPlane {
 
   /** The transport's compound (RFC 3550 §6.1): SR per consumer or one RR, report blocks about its producers, SDES, REMB. */
   private report(now: Micros, s: LegState): void {
-    const producers = this.producers.filter((p) => p.leg === s.leg && p.packets > 0);
+    const producers = this.producers.filter((p) => p.transport === s.transport && p.packets > 0 && !p.producer.closed);
     const blocks = producers.slice(0, 31).map((p) => p.reportBlock(now));
     const ntp = ntpAt(now);
     const srs: RtcpPacket[] = [];
     const chunks: { ssrc: number; items: { itemType: number; value: string }[] }[] = [];
     for (const c of this.consumers) {
-      if (c.leg !== s.leg) continue;
+      if (c.transport !== s.transport) continue;
       const info = c.senderInfo(now);
       if (!info) continue;
       srs.push({ type: 'sr', ssrc: c.ssrc, ntpTimestamp: ntp, ...info, reports: srs.length === 0 ? blocks : [] });
@@ -301,7 +330,7 @@ export class MediaPlane {
       packets.push({ type: 'remb', senderSsrc: s.ssrc, mediaSsrc: 0, bitrate: s.estimate, ssrcs: video.map((p) => p.ssrc) });
       s.rembSent++;
     }
-    s.leg.sendRtcp(now, encodeRtcp(packets));
+    this.router.sendRtcp(now, s.transport, encodeRtcp(packets));
   }
 
   /**
@@ -343,7 +372,7 @@ export class MediaPlane {
   }
 
   consumerStats(id: string): Obj {
-    const c = this.consumers.find((x) => x.id === id);
+    const c = [...this.consumerStreams.values()].find((x) => x.id === id);
     if (!c) return {};
     return {
       score: c.score.value, producerScore: c.producer.score.value, packetsSent: c.packets, ...(c.rtx ? { rtxSsrc: c.rtx.ssrc } : {}),
@@ -353,8 +382,8 @@ export class MediaPlane {
     };
   }
 
-  legStats(id: string): Obj {
-    const s = this.legs.get(id);
+  legStats(t: WebRtcTransport): Obj {
+    const s = this.legs.get(t);
     return s ? { rtcpSsrc: s.ssrc, availableIncomingBitrate: s.estimate, rembSent: s.rembSent } : {};
   }
 }

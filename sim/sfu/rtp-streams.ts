@@ -2,18 +2,8 @@ import type { Micros } from '../core/time.ts';
 import { ReceiveStream } from '../media/receiver.ts';
 import { NackRequester, RetransmissionBuffer } from '../media/rtx.ts';
 import type { ReportBlock } from '../wire/rtcp/reports.ts';
-
-/**
- * Where a producer's or consumer's packets come in and go out: a transport of the router (WebRtcTransport,
- * PlainTransport, PipeTransport). `sendRtp`/`sendRtcp` take plain packets and protect them if the transport has
- * SRTP; false when the transport cannot send yet.
- */
-export interface MediaLeg {
-  readonly id: string;
-  readonly peerId: string;
-  sendRtp(now: Micros, plain: Uint8Array): boolean;
-  sendRtcp(now: Micros, plain: Uint8Array): boolean;
-}
+import type { Consumer, Producer } from './router.ts';
+import type { WebRtcTransport } from './transport.ts';
 
 /** The RTX stream of a producer or consumer (RFC 4588 SSRC multiplexing): its SSRC and payload type. */
 export interface RtxParameters {
@@ -72,19 +62,34 @@ export class ProducerStream {
   private priorExpected = 0;
   private priorReceived = 0;
 
+  readonly kind: 'audio' | 'video';
+
   constructor(
-    readonly id: string,
-    readonly peerId: string,
-    readonly leg: MediaLeg,
-    readonly kind: 'audio' | 'video',
-    readonly ssrc: number,
+    readonly producer: Producer,
     readonly payloadType: number,
     readonly rtx: RtxParameters | undefined,
     /** The producer's CNAME (RFC 3550 §6.5.1), which its consumers' sender reports carry. */
     readonly cname: string,
   ) {
-    this.recv = new ReceiveStream(ssrc, kind === 'video' ? 90_000 : 48_000, kind);
-    this.nack = kind === 'video' ? new NackRequester() : undefined;
+    this.kind = producer.kind === 'video' ? 'video' : 'audio';
+    this.recv = new ReceiveStream(producer.ssrc, this.kind === 'video' ? 90_000 : 48_000, this.kind);
+    this.nack = this.kind === 'video' ? new NackRequester() : undefined;
+  }
+
+  get id(): string {
+    return this.producer.id;
+  }
+
+  get peerId(): string {
+    return this.producer.peerId;
+  }
+
+  get ssrc(): number {
+    return this.producer.ssrc;
+  }
+
+  get transport(): WebRtcTransport {
+    return this.producer.transport;
   }
 
   get clockRate(): number {
@@ -104,8 +109,6 @@ export class ProducerStream {
 
 /** A consumer in the router: its own SSRC and sequence space, sender report state, what its receiver reports said. */
 export class ConsumerStream {
-  /** consumer sequence number = producer sequence number + offset (mod 2^16), drawn at the first packet. */
-  seqOffset: number | undefined;
   rtxSeq: number;
   packets = 0;
   octets = 0;
@@ -125,15 +128,33 @@ export class ConsumerStream {
   firCount = 0;
 
   constructor(
-    readonly id: string,
-    readonly peerId: string,
-    readonly leg: MediaLeg,
+    readonly consumer: Consumer,
     readonly producer: ProducerStream,
-    readonly ssrc: number,
     readonly rtx: RtxParameters | undefined,
     rtxSeqStart: number,
   ) {
     this.rtxSeq = rtxSeqStart;
+  }
+
+  get id(): string {
+    return this.consumer.id;
+  }
+
+  get peerId(): string {
+    return this.consumer.peerId;
+  }
+
+  get ssrc(): number {
+    return this.consumer.ssrc;
+  }
+
+  get transport(): WebRtcTransport {
+    return this.consumer.transport;
+  }
+
+  /** consumer sequence number = producer sequence number + offset (mod 2^16), drawn by the router at the first packet. */
+  get seqOffset(): number | undefined {
+    return this.consumer.seqOffset;
   }
 
   /** A packet forwarded: counters and the RTP timestamp ↔ time pair the next SR extrapolates from. */

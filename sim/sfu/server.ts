@@ -13,20 +13,17 @@ import { VP8_PT } from '../media/video.ts';
 import { EXTMAP_URIS } from '../peer/sdp.ts';
 import { protoo, type SignalingMessage } from '../signaling/message.ts';
 import type { ProtooMessage } from '../signaling/protoo.ts';
-import { WebRtcTransport } from './transport.ts';
 import { MediaPlane } from './media-plane.ts';
-import type { MediaLeg } from './rtp-streams.ts';
-import { webRtcLeg } from './webrtc-leg.ts';
+import { Router } from './router.ts';
+import { WebRtcTransport } from './transport.ts';
 
 type Obj = { [key: string]: JsonValue };
 
-interface Producer { readonly id: string; readonly peerId: string; readonly transport: WebRtcTransport; readonly kind: string; readonly ssrc: number; readonly mid: string }
-interface Consumer { readonly id: string; readonly peerId: string; readonly transport: WebRtcTransport; readonly producer: Producer; readonly ssrc: number }
-
 /** RFC 4588 §8.6: the RTX format the router offers for VP8 (Chromium's payload type for it). */
 export const VP8_RTX_PT = 97;
-/** RFC 4585 §4.2 feedback the router does for video (mediasoup's rtcpFeedback entries) and audio. */
+/** RFC 4585 §4.2 feedback the router does for video (mediasoup's rtcpFeedback entries). */
 const VIDEO_FEEDBACK: Obj[] = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }, { type: 'goog-remb' }];
+
 
 /** What the router can receive and send (mediasoup's router RTP capabilities): the codecs and header extensions sim/media uses. */
 export const ROUTER_RTP_CAPABILITIES: Obj = {
@@ -53,19 +50,18 @@ export const ROUTER_RTP_CAPABILITIES: Obj = {
  * and `newProducer` notifications.
  */
 export class SfuServer implements SignalingEndpoint<SignalingMessage> {
-  readonly transports: WebRtcTransport[] = [];
-  readonly producers: Producer[] = [];
-  readonly consumers: Consumer[] = [];
+  /** Its one router (sim/sfu/router.ts): transports, producers, consumers, forwarding, RTCP extensions. */
+  readonly router: Router;
+  /** RTCP in the router (media-plane.ts): reports, NACK/RTX, keyframe requests, REMB, scores. */
+  readonly media: MediaPlane;
   /** Opens a UDP port for a new transport (the driver's bind). */
   bindPort: ((port: number) => TransportAddress) | undefined;
   private readonly out: EndpointOutput[] = [];
   private readonly outbox = new SignalOutbox<SignalingMessage>();
   private nextPort: number;
   private nextId = 1;
-  private readonly rtpRng: Rng;
-  /** RTP and RTCP between producers and consumers (media-plane.ts). */
-  readonly media: MediaPlane;
-  private readonly legs = new Map<WebRtcTransport, MediaLeg>();
+  /** Consumers' RTX SSRCs (the router draws their primary SSRCs from its own stream). */
+  private readonly rtxRng: Rng;
 
   constructor(
     readonly name: string,
@@ -75,14 +71,22 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
     readonly ports: { readonly min: number; readonly max: number },
   ) {
     this.nextPort = ports.min;
-    this.rtpRng = rng.fork('rtp');
-    this.media = new MediaPlane(name, rng.fork('media-plane'));
+    this.router = new Router('r1', rng);
+    this.media = new MediaPlane(name, rng.fork('media-plane'), this.router);
+    this.rtxRng = rng.fork('rtx');
+    this.router.extensions.push(this.media);
   }
 
-  private legOf(t: WebRtcTransport): MediaLeg {
-    let l = this.legs.get(t);
-    if (!l) this.legs.set(t, (l = webRtcLeg(t)));
-    return l;
+  get transports(): WebRtcTransport[] {
+    return this.router.transports;
+  }
+
+  get producers(): Router['producers'] {
+    return this.router.producers;
+  }
+
+  get consumers(): Router['consumers'] {
+    return this.router.consumers;
   }
 
   // ---- protoo requests ---------------------------------------------------------------------------------------
@@ -105,7 +109,7 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
         if (!this.bindPort || this.nextPort > this.ports.max) return refuse('no port left');
         const local = this.bindPort(this.nextPort++);
         const id = `t${this.nextId++}`;
-        const t = new WebRtcTransport(id, from, local, this.rng.fork(`transport-${id}`), this.identity, (n, tr, kind, plain) => this.onMedia(n, tr, kind, plain));
+        const t = new WebRtcTransport(id, from, local, this.rng.fork(`transport-${id}`), this.identity, (n, tr, kind, plain) => this.router.onMedia(n, tr, kind, plain));
         this.transports.push(t);
         this.note('sfu.transport.created', `WebRtcTransport ${id} for ${from} on ${formatTransportAddress(local)} (ICE-lite, DTLS server)`, { transport: id, peer: from, local: formatTransportAddress(local) });
         this.pollInto(now, t); // starts the lite agent: host candidate and credentials exist from here on
@@ -133,9 +137,8 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
         const rp = d.rtpParameters as Obj | undefined;
         const ssrc = ((rp?.encodings as Obj[] | undefined)?.[0]?.ssrc as number | undefined) ?? undefined;
         if (!t || ssrc === undefined) return refuse('unknown transport or no encodings[0].ssrc');
-        const p: Producer = { id: `p${this.nextId++}`, peerId: from, transport: t, kind: String(d.kind), ssrc, mid: String(rp?.mid ?? '') };
-        this.producers.push(p);
-        this.media.addProducer({ id: p.id, peerId: from, leg: this.legOf(t), kind: p.kind === 'video' ? 'video' : 'audio', ssrc, ...producerCodec(rp), cname: String((rp?.rtcp as Obj | undefined)?.cname ?? from) });
+        const p = this.router.addProducer({ id: `p${this.nextId++}`, peerId: from, transport: t, kind: String(d.kind), ssrc, mid: String(rp?.mid ?? '') });
+        this.media.describeProducer(p, { ...producerCodec(rp), cname: String((rp?.rtcp as Obj | undefined)?.cname ?? from) });
         this.note('sfu.producer.created', `producer ${p.id}: ${from}'s ${p.kind} (SSRC ${ssrc}, mid ${p.mid})`, { producer: p.id, peer: from, kind: p.kind, ssrc, transport: t.id });
         reply({ id: p.id });
         const told = new Set<string>();
@@ -150,12 +153,12 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
         const t = this.transports.find((x) => x.id === d.transportId && x.peerId === from);
         const p = this.producers.find((x) => x.id === d.producerId);
         if (!t || !p) return refuse('unknown transport or producer');
-        const c: Consumer = { id: `c${this.nextId++}`, peerId: from, transport: t, producer: p, ssrc: this.rtpRng.u32() };
-        this.consumers.push(c);
+        const c = this.router.addConsumer(`c${this.nextId++}`, from, t, p, false);
         const video = p.kind === 'video';
-        const rtxSsrc = video ? this.rtpRng.u32() : undefined;
+        const rtxSsrc = video ? this.rtxRng.u32() : undefined;
+        this.media.describeConsumer(c, rtxSsrc !== undefined ? { ssrc: rtxSsrc, payloadType: VP8_RTX_PT } : undefined);
         this.note('sfu.consumer.created', `consumer ${c.id}: ${p.peerId}'s ${p.kind} to ${from} as SSRC ${c.ssrc}${rtxSsrc !== undefined ? ` (RTX ${rtxSsrc})` : ''}`, { consumer: c.id, producer: p.id, peer: from, kind: p.kind, ssrc: c.ssrc, transport: t.id });
-        reply({
+        return reply({
           id: c.id, producerId: p.id, kind: p.kind,
           rtpParameters: {
             mid: video ? '1' : '0',
@@ -166,8 +169,6 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
             rtcp: { cname: p.peerId },
           },
         });
-        this.media.addConsumer(now, { id: c.id, peerId: from, leg: this.legOf(t), producerId: p.id, ssrc: c.ssrc, ...(rtxSsrc !== undefined ? { rtxSsrc, rtxPayloadType: VP8_RTX_PT } : {}) });
-        return;
       }
       default:
         return refuse(`unknown method ${m.method}`);
@@ -186,14 +187,6 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
     return this.outbox.pending();
   }
 
-  // ---- forwarding ----------------------------------------------------------------------------------------------
-
-  /** Decrypted RTP and RTCP go to the media plane (forwarding, reports, NACK/RTX, keyframe requests). */
-  private onMedia(now: Micros, from: WebRtcTransport, kind: 'rtp' | 'rtcp', plain: Uint8Array): void {
-    if (kind === 'rtp') this.media.onRtp(now, this.legOf(from), plain);
-    else this.media.onRtcp(now, this.legOf(from), plain);
-  }
-
   // ---- the endpoint contract -----------------------------------------------------------------------------------
 
   handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
@@ -205,7 +198,7 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
   handleTimeout(now: Micros): void {
     this.outbox.input();
     for (const t of this.transports) t.handleTimeout(now);
-    this.media.onTimeout(now);
+    this.router.handleTimeout(now);
   }
 
   /** Replies made while handling a message leave first (they left from inside handleSignal before). */
@@ -216,9 +209,7 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
   private work(now: Micros): EndpointOutput {
     const q = this.out.shift() ?? this.media.take();
     if (q) return q;
-    const waits: Deadline[] = [];
-    const m = this.media.nextAt();
-    if (m !== undefined) waits.push({ at: m, reason: 'rtcp' });
+    const waits: Deadline[] = this.router.deadlines(now);
     for (const t of this.transports) {
       const o = t.poll(now);
       if (o.type !== 'timeout' && o.type !== 'idle') return o;
@@ -246,10 +237,10 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
     return {
       transports: this.transports.map((t) => ({
         id: t.id, peer: t.peerId, local: formatTransportAddress(t.local), ice: t.agent.state, selectedPair: t.agent.selectedPair(), dtls: t.dtls?.state ?? 'new',
-        fingerprintVerified: t.dtls?.fingerprintVerified ?? false, srtpProfile: t.profileName, ...t.counters, ...this.media.legStats(t.id),
+        fingerprintVerified: t.dtls?.fingerprintVerified ?? false, srtpProfile: t.profileName, ...t.counters, ...this.media.legStats(t),
       })),
-      producers: this.producers.map((p) => ({ id: p.id, peer: p.peerId, kind: p.kind, ssrc: p.ssrc, transport: p.transport.id, ...this.media.producerStats(p.id) })),
-      consumers: this.consumers.map((c) => ({ id: c.id, peer: c.peerId, producer: c.producer.id, producerPeer: c.producer.peerId, kind: c.producer.kind, ssrc: c.ssrc, transport: c.transport.id, ...this.media.consumerStats(c.id) })),
+      producers: this.router.producerSummary().map((p) => ({ ...p, ...this.media.producerStats(String(p.id)) })),
+      consumers: this.router.consumerSummary().map((c) => ({ ...c, ...this.media.consumerStats(String(c.id)) })),
     };
   }
 }

@@ -6,8 +6,22 @@ import type { DtlsEndpoint } from '../dtls/endpoint.ts';
 import type { DtlsIdentity } from '../dtls/identity.ts';
 import { IceAgent } from '../ice/agent.ts';
 import type { SrtpSession } from '../srtp/session.ts';
+import { demuxClass, type DemuxClass } from '../wire/demux.ts';
 import { srtpProfileName } from '../wire/handshake/names.ts';
 import { IceDtlsSrtpTransport } from '../webrtc/transport.ts';
+
+/**
+ * One step of mediasoup's own receive path (the worker's C++ functions, as the seed document lists them), for notes a
+ * learner lays over the ladder: `step` names the function, `text` says what happened there.
+ */
+export type PathSink = (now: Micros, step: string, text: string, data: { readonly [key: string]: string | number | boolean }) => void;
+
+export interface WebRtcTransportOptions {
+  /** Report each step of the receive path (the mediasoup-server app); absent: no path notes (the sfu app). */
+  readonly path?: PathSink;
+  /** How the transport receives (mediasoup's socket classes): "udp" for a UdpSocket. */
+  readonly protocol?: 'udp' | 'tcp';
+}
 
 /**
  * One client's WebRtcTransport on the SFU (mediasoup's model): its own UDP port and the shared ICE+DTLS+SRTP
@@ -19,6 +33,8 @@ export class WebRtcTransport {
   readonly agent: IceAgent;
   readonly transport: IceDtlsSrtpTransport;
   private readonly own = { rtpIn: 0, rtcpIn: 0, srtpFailures: 0 };
+  /** Path notes given so far: the first packet of each RFC 7983 class, the DTLS milestones. */
+  private readonly seen = new Set<string>();
 
   constructor(
     readonly id: string,
@@ -28,12 +44,17 @@ export class WebRtcTransport {
     private readonly identity: DtlsIdentity,
     /** Plain RTP or RTCP that arrived and decrypted. */
     private readonly onMedia: (now: Micros, t: WebRtcTransport, kind: 'rtp' | 'rtcp', plain: Uint8Array) => void,
+    private readonly options: WebRtcTransportOptions = {},
   ) {
     this.agent = new IceAgent({ name: `${peerId} transport ${id}`, rng: rng.fork('ice'), role: 'controlled', lite: true });
     this.agent.addLocalAddress(local);
     this.transport = new IceDtlsSrtpTransport(this.agent, {
       afterIcePoll: () => void this.agent.takeSignals(), // ICE-lite: its parameters go out in the createWebRtcTransport answer instead
-      keyed: (_now, srtp) => this.transport.out.push({ type: 'note', ...sfuNote('sfu.transport.keyed', `transport ${this.id} (${this.peerId}): SRTP keyed with ${srtp.profile.name}`, { transport: this.id, peer: this.peerId, profile: srtpProfileName(srtp.profile.id) }) }),
+      keyed: (now, srtp) => {
+        this.progress(now);
+        this.transport.out.push({ type: 'note', ...sfuNote('sfu.transport.keyed', `transport ${this.id} (${this.peerId}): SRTP keyed with ${srtp.profile.name}`, { transport: this.id, peer: this.peerId, profile: srtpProfileName(srtp.profile.id) }) });
+        this.keyedPath(now, srtp);
+      },
       media: (now, kind, bytes) => this.unprotect(now, kind, bytes),
     }, { local });
   }
@@ -52,14 +73,63 @@ export class WebRtcTransport {
     return { rtpIn: this.own.rtpIn, rtcpIn: this.own.rtcpIn, datagramsOut: t.datagramsOut, beforeKeys: t.beforeKeys, noPath: t.noPath, srtpFailures: this.own.srtpFailures };
   }
 
-  /** connectWebRtcTransport: the client's DTLS parameters; this side is the DTLS server. */
-  connect(fingerprint: string): void {
+  /**
+   * connectWebRtcTransport: the client's DTLS parameters. This side is the DTLS server unless the client asked to be
+   * the server (mediasoup: remote role "server" makes the transport the client; "client" or "auto", the server).
+   */
+  connect(fingerprint: string, role: 'client' | 'server' = 'server'): void {
     if (this.dtls) return;
-    this.transport.startDtls({ role: 'server', rng: this.rng.fork('dtls'), identity: this.identity, remoteFingerprint: fingerprint });
+    this.transport.startDtls({ role, rng: this.rng.fork('dtls'), identity: this.identity, remoteFingerprint: fingerprint });
   }
 
   handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
+    const path = this.options.path;
+    if (path) this.received(now, path, from, bytes);
     this.transport.handleDatagram(now, from, to, bytes);
+    if (path) this.progress(now);
+  }
+
+  // ---- mediasoup's receive path, step by step (the seed's call graph) -----------------------------------------
+
+  /** The first datagram of each RFC 7983 class, and every DTLS datagram, named as mediasoup's functions see them. */
+  private received(now: Micros, path: PathSink, from: TransportAddress, bytes: Uint8Array): void {
+    const c: DemuxClass = demuxClass(bytes);
+    const socket = this.options.protocol === 'tcp' ? 'WebRtcTransport::OnTcpConnectionPacketReceived' : 'WebRtcTransport::OnUdpSocketPacketReceived';
+    const where = `${from.ip}:${from.port}`;
+    if (!this.seen.has(`class:${c}`)) {
+      this.seen.add(`class:${c}`);
+      path(now, socket, `transport ${this.id}: ${bytes.length} bytes from ${where} on its ${this.options.protocol ?? 'udp'} socket; OnPacketReceived: first byte ${bytes[0] ?? 0} is ${c.toUpperCase()} (RFC 7983 §7)${c === 'stun' ? ' → IceServer::ProcessStunPacket' : c === 'rtp' ? ' → WebRtcTransport::OnRtpDataReceived (the receive SrtpSession decrypts it)' : c === 'rtcp' ? ' → WebRtcTransport::OnRtcpDataReceived (the receive SrtpSession decrypts it)' : c === 'dtls' ? ' → WebRtcTransport::OnDtlsDataReceived' : ''}`, { transport: this.id, from: where, bytes: bytes.length, class: c, firstByte: bytes[0] ?? 0 });
+    }
+    if (c === 'dtls') {
+      const state = this.dtls?.state ?? 'new';
+      path(now, 'WebRtcTransport::OnDtlsDataReceived', `transport ${this.id}: DTLS datagram of ${bytes.length} bytes (content type ${bytes[0] ?? 0}) → DtlsTransport::ProcessDtlsData${this.dtls ? ` (DTLS ${this.dtls.roleName}, ${state})` : ' held: connectWebRtcTransport has not come yet'}`, { transport: this.id, bytes: bytes.length, contentType: bytes[0] ?? 0, dtls: state });
+    }
+  }
+
+  /** DTLS milestones after each input: handshake started, the fingerprint checked, handshake done or failed. */
+  private progress(now: Micros): void {
+    const path = this.options.path;
+    const d = this.dtls;
+    if (!path || !d) return;
+    const once = (key: string, f: () => void): void => {
+      if (this.seen.has(key)) return;
+      this.seen.add(key);
+      f();
+    };
+    if (d.state !== 'new' && this.seen.has('class:dtls')) once('handshake', () => path(now, 'DtlsTransport::ProcessHandshake', `transport ${this.id}: DTLS handshake under way as the ${d.roleName} (SSL_do_handshake)`, { transport: this.id, role: d.roleName }));
+    if (d.fingerprintVerified) once('fingerprint', () => path(now, 'DtlsTransport::CheckRemoteFingerprint', `transport ${this.id}: the peer certificate's SHA-256 matches the fingerprint from connectWebRtcTransport`, { transport: this.id, ok: true }));
+    if (d.state === 'failed') once('failed', () => path(now, 'DtlsTransport::CheckStatus', `transport ${this.id}: DTLS failed (${d.reason ?? 'unknown'}); the transport's dtlsState is "failed"`, { transport: this.id, ok: false, reason: d.reason ?? '' }));
+  }
+
+  /** SRTP keyed: the exporter, the connected transport, the two SRTP sessions. */
+  private keyedPath(now: Micros, srtp: SrtpSession): void {
+    const path = this.options.path;
+    const d = this.dtls;
+    if (!path || !d) return;
+    const profile = srtpProfileName(srtp.profile.id);
+    path(now, 'DtlsTransport::ExtractSrtpKeys', `transport ${this.id}: ${profile} keys from SSL_export_keying_material("EXTRACTOR-dtls_srtp") (RFC 5764 §4.2), split into client and server key and salt`, { transport: this.id, profile });
+    path(now, 'WebRtcTransport::OnDtlsTransportConnected', `transport ${this.id}: DTLS connected as the ${d.roleName}; dtlsState "connected"`, { transport: this.id, role: d.roleName });
+    path(now, 'RTC::SrtpSession', `transport ${this.id}: SRTP sessions created: send with the ${d.roleName} key, receive with the ${d.roleName === 'client' ? 'server' : 'client'}'s`, { transport: this.id, profile, send: d.roleName });
   }
 
   handleTimeout(now: Micros): void {

@@ -87,7 +87,8 @@ export function decodeSignaling(protocol: SignalingProtocol, text: string): Deco
       if (v.response === true && typeof v.id === 'number' && typeof v.ok === 'boolean') {
         if (v.data !== undefined && !isObj(v.data)) return bad('response data is not an object');
         if (v.errorReason !== undefined && !isStr(v.errorReason)) return bad('errorReason is not a string');
-        return { ok: true, value: protoo({ response: true, id: v.id, ok: v.ok, ...(isObj(v.data) ? { data: v.data } : {}), ...(isStr(v.errorReason) ? { errorReason: v.errorReason } : {}) }) };
+        if (v.errorCode !== undefined && typeof v.errorCode !== 'number') return bad('errorCode is not a number');
+        return { ok: true, value: protoo({ response: true, id: v.id, ok: v.ok, ...(isObj(v.data) ? { data: v.data } : {}), ...(typeof v.errorCode === 'number' ? { errorCode: v.errorCode } : {}), ...(isStr(v.errorReason) ? { errorReason: v.errorReason } : {}) }) };
       }
       if (v.notification === true && isStr(v.method) && isObj(v.data)) return { ok: true, value: protoo({ notification: true, method: v.method, data: v.data }) };
       return bad('neither a request (id, method, data), a response (id, ok) nor a notification (method, data)');

@@ -1,0 +1,109 @@
+import { formatTransportAddress, type TransportAddress } from '../core/endpoint.ts';
+import type { JsonValue } from '../core/trace.ts';
+import { MediasoupBrowserClient } from '../mediasoup/browser-client.ts';
+import { openProtoo } from '../mediasoup/connect.ts';
+import { mediasoupNote } from '../mediasoup/notes.ts';
+import { EndpointDriver } from '../net/endpoint-driver.ts';
+import { connectStream } from '../net/tcp-stream.ts';
+import { WebRtcPeer } from '../peer/webrtc-peer.ts';
+import { bool, duration, optional, required, text, transport, withDefault } from '../schema/fields.ts';
+import { defineApp, HOST_FIELD, kindField, type Obj } from './app-kind.ts';
+import { CURVES_FIELD, mediaType, MTU_FIELD, PORT_FIELD, SRTP_PROFILES_FIELD } from './peer-common.ts';
+import type { MediaSpec } from './peer-common.ts';
+import type { DtlsCurveName, DtlsSrtpProfileName } from '../dtls/config.ts';
+import type { Micros } from '../core/time.ts';
+
+/**
+ * The scenario app "mediasoup-client": a browser running mediasoup-client in mediasoup-demo's room
+ * (sim/mediasoup/browser-client.ts): a protoo WebSocket to the `mediasoup-server`, a send and a receive
+ * RTCPeerConnection with SDP built from the server's transport parameters.
+ *
+ *   { "kind": "mediasoup-client", "host": "alice", "server": "198.51.100.30:4443", "roomId": "demo",
+ *     "media": { "audio": true, "video": true } }
+ */
+export interface MediasoupClientSpec {
+  readonly kind: 'mediasoup-client';
+  readonly host: string;
+  readonly server: TransportAddress;
+  readonly roomId: string;
+  readonly peerId?: string;
+  readonly displayName?: string;
+  readonly produce: boolean;
+  readonly consume: boolean;
+  readonly media: MediaSpec;
+  readonly port: number;
+  readonly startAt: Micros;
+  readonly srtpProfiles?: readonly DtlsSrtpProfileName[];
+  readonly curves?: readonly DtlsCurveName[];
+  readonly mtu?: number;
+}
+
+export const ROOM_FIELDS = [
+  withDefault('roomId', text, 'demo', '`"demo"`', 'The room it joins (`roomId` in the WebSocket URL).', 'demo'),
+  optional('peerId', text, 'Its peer id (`peerId` in the WebSocket URL).', 'alice', 'the host name'),
+] as const;
+
+export const mediasoupClientApp = defineApp({
+  kind: 'mediasoup-client',
+  about: 'a browser running mediasoup-client: protoo over a WebSocket, a send and a receive transport as SDP',
+  fields: [
+    kindField('mediasoup-client'),
+    HOST_FIELD,
+    required('server', transport, "The `mediasoup-server`'s protoo WebSocket: an address that reaches its `listenIp`, and its `port`.", '198.51.100.30:4443'),
+    ...ROOM_FIELDS,
+    optional('displayName', text, 'The name it gives in `join`.', 'Alice', 'the peer id'),
+    withDefault('produce', bool, true, '`true`', 'Produces its tracks (a send transport and `produce` per track).', true),
+    withDefault('consume', bool, true, '`true`', "Consumes the others' producers (a receive transport; `newConsumer` accepted).", true),
+    withDefault('media', mediaType, { audio: true, video: { fps: 30 } }, '`{ "audio": true, "video": { "fps": 30 } }`', 'What it sends: `audio` and `video`; when `media` is given, both default to `false`.', { audio: true, video: true }),
+    PORT_FIELD,
+    withDefault('startAt', duration, 0, '`0`', 'When it opens its WebSocket (the page loads).', '0s'),
+    SRTP_PROFILES_FIELD,
+    CURVES_FIELD,
+    MTU_FIELD,
+  ],
+  spec: ({ kind: _k, ...v }): MediasoupClientSpec => ({ kind: 'mediasoup-client', ...v }),
+  build(world, host, spec: MediasoupClientSpec, ctx) {
+    const net = world.net;
+    const peerId = spec.peerId ?? spec.host;
+    const pc = (which: 'send' | 'recv', media: boolean): WebRtcPeer =>
+      new WebRtcPeer({
+        name: `${spec.host} ${which}`, rng: world.rng(`${ctx.source}/${which}`), identity: world.identity(spec.host), offerer: which === 'send', autoStart: false, startAt: spec.startAt,
+        stunServers: [], turnServers: [], trickle: true, media: media ? { audio: spec.media.audio, video: spec.media.video === false ? false : spec.media.video } : {},
+        ...(spec.srtpProfiles ? { srtpProfiles: spec.srtpProfiles } : {}), ...(spec.curves ? { curves: spec.curves } : {}), ...(spec.mtu !== undefined ? { mtu: spec.mtu } : {}),
+      });
+    const endpoint = new MediasoupBrowserClient(spec.host, pc('send', spec.produce), pc('recv', false), { displayName: spec.displayName ?? peerId, produce: spec.produce, consume: spec.consume });
+    const driver = new EndpointDriver(net, host, endpoint, ctx.source);
+    for (const ip of host.addresses()) {
+      endpoint.send.addLocalAddress(driver.bind(ip, spec.port));
+      endpoint.recv.addLocalAddress(driver.bind(ip, spec.port === 0 ? 0 : spec.port + 2));
+    }
+    const rng = world.rng(`${ctx.source}/protoo`);
+    net.scheduler.at(spec.startAt, 'mediasoup-client connect', () => {
+      const stream = connectStream(world.tcp(host), spec.server);
+      stream.connection.noDelay = true; // browsers set TCP_NODELAY
+      openProtoo(net.now, stream, { server: formatTransportAddress(spec.server), roomId: spec.roomId, peerId, rng, note: (_t, n) => net.note(ctx.source, n) }, endpoint.handlers, () => driver.pump(),
+        (t, conn) => endpoint.opened(t, conn),
+        (_t, error) => net.note(ctx.source, mediasoupNote('mediasoup-client.error', `${spec.host}: the protoo WebSocket did not open: ${error}`, { method: 'connect', errorCode: 0, errorReason: error })));
+    });
+    return { endpoint, driver };
+  },
+  sections: [],
+  appEntry: ({ spec, endpoint: e }): Obj => {
+    const pcSummary = (p: WebRtcPeer): Obj => {
+      const s = p.summary();
+      return { ice: p.agent.state, selectedPair: p.agent.selectedPair(), dtls: s.dtls?.state ?? 'new', dtlsRole: s.dtls?.role ?? null, media: s.media };
+    };
+    return {
+      server: formatTransportAddress(spec.server), room: spec.roomId, peerId: spec.peerId ?? spec.host, joined: e.joinedRoom, peers: [...e.peers.keys()],
+      producers: e.producers.map((p) => ({ id: p.id, kind: p.kind, ssrc: p.ssrc })),
+      consumers: e.consumers.map((c) => ({ id: c.id, peer: c.peerId, kind: c.kind, ssrc: c.ssrc, mid: c.mid, resumed: c.resumed, closed: c.closed })),
+      sendTransport: pcSummary(e.send), recvTransport: pcSummary(e.recv), errors: e.errors.map((x) => ({ ...x })),
+    } as { [key: string]: JsonValue };
+  },
+  appLines: (e) => {
+    const recv = e.recvTransport as Obj;
+    const got = ((recv.media as Obj[]) ?? []).filter((m) => m.direction === 'receive').map((m) => `${String(m.kind)} ${String(m.packets)}`);
+    return [`  mediasoup-client on ${String(e.host)}: ${String(e.peerId)} in "${String(e.room)}": ${(e.producers as Obj[]).length} producer(s), ${(e.consumers as Obj[]).length} consumer(s); send transport ice ${String((e.sendTransport as Obj).ice)} dtls ${String((e.sendTransport as Obj).dtls)} as ${String((e.sendTransport as Obj).dtlsRole)}; receive transport ice ${String(recv.ice)} dtls ${String(recv.dtls)}; received ${got.join(', ') || 'nothing'}${(e.errors as Obj[]).length ? `; ${(e.errors as Obj[]).length} error(s)` : ''}`];
+  },
+  notes: ['mediasoup-client.*', 'peer.*', 'ice.*', 'stun.*', 'dtls.*', 'srtp.*', 'http.*', 'websocket.*'],
+});

@@ -1,0 +1,60 @@
+import { formatTransportAddress } from '../core/endpoint.ts';
+import type { JsonValue } from '../core/trace.ts';
+import { MediasoupServer } from '../mediasoup/server.ts';
+import { mediasoupSummary, mediasoupSummaryLines } from '../mediasoup/summary.ts';
+import { EndpointDriver } from '../net/endpoint-driver.ts';
+import { listenStreams } from '../net/tcp-stream.ts';
+import { integer, ip, optional, required, withDefault } from '../schema/fields.ts';
+import { defineApp, HOST_FIELD, kindField, type Obj } from './app-kind.ts';
+import { portRange } from './sfu.ts';
+
+/**
+ * The scenario app "mediasoup-server": a mediasoup-style SFU with mediasoup-demo's protoo API on a WebSocket
+ * (sim/mediasoup). Clients (`mediasoup-client`, `pion-client`) connect to `ws://<listenIp>:<port>/?roomId=…&peerId=…`.
+ *
+ *   { "kind": "mediasoup-server", "host": "sfu", "listenIp": "10.0.0.10", "announcedIp": "198.51.100.30",
+ *     "port": 4443, "rtcPorts": "40000-40099", "workers": 2 }
+ */
+export interface MediasoupServerSpec {
+  readonly kind: 'mediasoup-server';
+  readonly host: string;
+  readonly listenIp: string;
+  readonly announcedIp?: string;
+  readonly port: number;
+  readonly rtcPorts: { readonly min: number; readonly max: number };
+  readonly workers: number;
+}
+
+export const mediasoupServerApp = defineApp({
+  kind: 'mediasoup-server',
+  about: 'a mediasoup-style SFU with a protoo WebSocket API: workers, a router per room, WebRtcTransports (ICE-lite, DTLS either role)',
+  fields: [
+    kindField('mediasoup-server'),
+    HOST_FIELD,
+    required('listenIp', ip, 'The address its WebSocket and transports listen on (an address of its host; a private one behind a 1:1 NAT).', '198.51.100.30'),
+    optional('announcedIp', ip, "The address its ICE candidates carry instead of `listenIp` (mediasoup's `announcedAddress`: a cloud VM's public address).", '203.0.113.30', '`listenIp`'),
+    withDefault('port', integer(1, 65535), 4443, '`4443`', "The TCP port of its protoo WebSocket (mediasoup-demo's).", 4443),
+    withDefault('rtcPorts', portRange, { min: 40000, max: 49999 }, '`"40000-49999"`', "rtcMinPort-rtcMaxPort: each WebRtcTransport's UDP port comes from here, in order.", '40000-40099'),
+    withDefault('workers', integer(1, 64), 1, '`1`', 'Worker processes; each new room gets a router on the next worker in turn.', 2),
+  ],
+  spec: ({ kind: _k, ...v }): MediasoupServerSpec => ({ kind: 'mediasoup-server', ...v }),
+  build(world, host, spec: MediasoupServerSpec, ctx) {
+    ctx.own({ ip: spec.listenIp }, 'listenIp');
+    const net = world.net;
+    const endpoint = new MediasoupServer({ name: spec.host, listenIp: spec.listenIp, ...(spec.announcedIp !== undefined ? { announcedIp: spec.announcedIp } : {}), ports: spec.rtcPorts, workers: spec.workers }, world.rng(ctx.source), world.identity(spec.host));
+    const driver = new EndpointDriver(net, host, endpoint, ctx.source);
+    endpoint.ctx = { bindPort: (port) => driver.bind(spec.listenIp, port), wake: () => driver.pump(), note: (_t, n) => net.note(ctx.source, n) };
+    const tcp = world.tcp(host);
+    net.scheduler.at(0, 'mediasoup-server listen', () => {
+      listenStreams(tcp, spec.port, (stream) => {
+        stream.connection.noDelay = true; // Node's ws server sets TCP_NODELAY
+        endpoint.accept(stream);
+      }, { ip: spec.listenIp });
+    });
+    return { endpoint, driver };
+  },
+  sections: [],
+  appEntry: ({ spec, endpoint }): Obj => ({ listen: `ws://${formatTransportAddress({ ip: spec.listenIp, port: spec.port })}/`, ...(spec.announcedIp !== undefined ? { announcedIp: spec.announcedIp } : {}), ...mediasoupSummary(endpoint) } as { [key: string]: JsonValue }),
+  appLines: (e) => mediasoupSummaryLines(e),
+  notes: ['mediasoup.*', 'sfu.transport.keyed', 'ice.*', 'stun.*', 'dtls.*', 'srtp.*', 'http.*', 'websocket.*'],
+});

@@ -1,0 +1,52 @@
+import type { JsonValue } from '../core/trace.ts';
+import type { MediasoupServer } from './server.ts';
+
+type Obj = { [key: string]: JsonValue };
+
+/**
+ * The server in mediasoup's own terms, for `summary.apps`: workers and their routers, rooms and peers, and each
+ * WebRtcTransport as `transport.dump()` would show it (iceRole, iceState, iceSelectedTuple, dtlsState, dtls role,
+ * SRTP profile), with the producers and consumers of each router and their packet counts.
+ */
+export function mediasoupSummary(s: MediasoupServer): Obj {
+  return {
+    workers: s.workers.map((w) => ({ id: w.id, pid: w.pid, routers: w.routers.map((r) => r.id) })),
+    rooms: [...s.rooms.values()].map((r) => ({
+      id: r.id, router: r.router.id, worker: r.worker.id,
+      peers: [...r.peers.values()].map((p) => ({ id: p.id, displayName: p.displayName, joined: p.joined })),
+      producers: r.router.producers.map((p) => ({ id: p.id, peer: p.peerId, kind: p.kind, ssrc: p.ssrc, transport: p.transport.id, paused: p.paused, closed: p.closed, packets: p.packets })),
+      consumers: r.router.consumers.map((c) => ({ id: c.id, peer: c.peerId, producer: c.producer.id, producerPeer: c.producer.peerId, kind: c.producer.kind, ssrc: c.ssrc, transport: c.transport.id, paused: c.paused, closed: c.closed, packets: c.packets })),
+    })),
+    transports: s.transports.map(({ t, room, peer, st }) => {
+      const sel = t.agent.selected;
+      const d = t.dtls;
+      return {
+        id: t.id, room: room.id, peer: peer.id, direction: st.direction, protocol: 'udp', listen: `${t.local.ip}:${t.local.port}`,
+        announced: `${s.options.announcedIp ?? t.local.ip}:${t.local.port}`, iceRole: 'controlled', iceState: st.closed ? 'closed' : t.agent.state,
+        iceSelectedTuple: sel ? { localIp: sel.local.base.ip, localPort: sel.local.base.port, remoteIp: sel.remote.address.ip, remotePort: sel.remote.address.port, protocol: 'udp' } : null,
+        dtlsState: d?.state ?? 'new', dtlsRole: d?.roleName ?? 'auto', remoteDtlsRole: st.remoteRole ?? null, fingerprintVerified: d?.fingerprintVerified ?? false,
+        srtpProfile: t.profileName, ...t.counters,
+      };
+    }),
+    protoo: { connections: s.stats.connections, refused: s.stats.refused, requests: s.stats.requests, errors: s.stats.errors },
+  };
+}
+
+/** `rtclab run`'s lines: one per transport, then producers and consumers. */
+export function mediasoupSummaryLines(e: Obj): string[] {
+  const lines: string[] = [];
+  const workers = (e.workers as Obj[]) ?? [];
+  const protoo = e.protoo as Obj;
+  lines.push(`  mediasoup server on ${String(e.host)}: ${String(e.listen)}${e.announcedIp ? ` (announced ${String(e.announcedIp)})` : ''}: ${workers.length} worker(s), ${(e.rooms as Obj[]).length} room(s); protoo: ${String(protoo.requests)} request(s), ${String(protoo.errors)} error response(s)`);
+  for (const r of e.rooms as Obj[]) {
+    const peers = (r.peers as Obj[]).map((p) => String(p.id)).join(', ');
+    lines.push(`    room "${String(r.id)}": router ${String(r.router).slice(0, 8)} on ${String(r.worker)}, peers ${peers || 'none'}`);
+    for (const t of (e.transports as Obj[]).filter((x) => x.room === r.id)) {
+      const tup = t.iceSelectedTuple as Obj | null;
+      lines.push(`      transport ${String(t.id).slice(0, 8)} ${String(t.peer)} ${String(t.direction)} ${String(t.protocol)} ${String(t.announced)}: ice ${String(t.iceState)}${tup ? ` ${String(tup.localIp)}:${String(tup.localPort)} ↔ ${String(tup.remoteIp)}:${String(tup.remotePort)}` : ''}, dtls ${String(t.dtlsState)} as ${String(t.dtlsRole)}, ${String(t.srtpProfile ?? 'no SRTP')}, ${String(t.rtpIn)} RTP in`);
+    }
+    for (const p of r.producers as Obj[]) lines.push(`      producer ${String(p.id).slice(0, 8)} ${String(p.peer)} ${String(p.kind)} ssrc ${String(p.ssrc)}: ${String(p.packets)} packets${p.paused ? ' (paused)' : ''}${p.closed ? ' (closed)' : ''}`);
+    for (const c of r.consumers as Obj[]) lines.push(`      consumer ${String(c.id).slice(0, 8)} ${String(c.producerPeer)} → ${String(c.peer)} ${String(c.kind)} ssrc ${String(c.ssrc)}: ${String(c.packets)} packets${c.paused ? ' (paused)' : ''}${c.closed ? ' (closed)' : ''}`);
+  }
+  return lines;
+}
