@@ -1,4 +1,5 @@
 import type { Obj, SummarySection } from './app-kind.ts';
+import { sfuLines } from '../sfu/summary-lines.ts';
 
 /**
  * The run-summary sections apps share. A list section's entries carry their `kind` and are printed by that kind
@@ -60,7 +61,8 @@ export const MEDIA_SECTION: SummarySection = {
     // a media entry is the list of a peer's streams (StreamSummary[]), not an object
     for (const m of v as unknown as Obj[]) {
       if (m.direction !== 'receive') continue;
-      out.push(`  ${who} receives ${String(m.kind)} ssrc 0x${Number(m.ssrc).toString(16)}: ${String(m.packets)} packets, ${String(m.lost)} lost, jitter ${Number(m.jitterMs).toFixed(2)} ms`);
+      const fb = Number(m.nackSent ?? 0) + Number(m.pliSent ?? 0) > 0 ? `, ${String(m.nackSent)} NACKed, ${String(m.rtxReceived)} repaired by RTX, ${String(m.pliSent)} PLI` : '';
+      out.push(`  ${who} receives ${String(m.kind)} ssrc 0x${Number(m.ssrc).toString(16)}: ${String(m.packets)} packets, ${String(m.lost)} lost, jitter ${Number(m.jitterMs).toFixed(2)} ms${fb}`);
     }
     return out;
   },
@@ -79,8 +81,8 @@ export const DATACHANNELS_SECTION: SummarySection = {
   },
 };
 
-/** `summary.sfu[source]`: an SFU's rooms, transports and forwarded packets. */
-export const SFU_SECTION: SummarySection = { name: 'sfu', keyed: true };
+/** `summary.sfu[source]`: an SFU's transports, producers and consumers (scores, NACK/RTX/PLI counts; sim/sfu/summary-lines.ts). */
+export const SFU_SECTION: SummarySection = { name: 'sfu', keyed: true, lines: sfuLines };
 
 /** Milliseconds for printed lines ("12.3 ms"). */
 export { ms as formatMs };

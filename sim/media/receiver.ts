@@ -30,8 +30,8 @@ export class ReceiveStream {
     readonly kind: string,
   ) {}
 
-  /** RFC 3550 A.1 update_seq (without the probation of a new source) and A.8 jitter. */
-  onPacket(seq: number, timestamp: number, arrival: Micros, payloadLength: number): void {
+  /** RFC 3550 A.1 update_seq (without the probation of a new source) and A.8 jitter (a retransmission, RFC 4588, is left out of jitter). */
+  onPacket(seq: number, timestamp: number, arrival: Micros, payloadLength: number, retransmitted = false): void {
     if (this.received === 0 && this.transit === undefined) {
       this.baseSeq = seq;
       this.maxSeq = seq;
@@ -58,6 +58,7 @@ export class ReceiveStream {
     }
     this.received++;
     this.octets += payloadLength;
+    if (retransmitted) return;
     // A.8: transit in timestamp units; J += (|D| - J) / 16.
     const arrivalTs = (arrival * this.clockRate) / 1_000_000;
     const transit = arrivalTs - timestamp;

@@ -259,6 +259,12 @@ export interface Negotiated {
   /** Payload type → kind for what the peer sends (its offer or answer's sections). */
   readonly receive: ReadonlyMap<number, 'audio' | 'video'>;
   readonly bundle: readonly string[];
+  /** Payload type → agreed rtcp-fb values (RFC 4585 §4.2), for every agreed format. */
+  readonly feedback?: ReadonlyMap<number, readonly string[]>;
+  /** Agreed RTX payload type → the payload type it retransmits (RFC 4588 §8.6 apt). */
+  readonly rtx?: ReadonlyMap<number, number>;
+  /** The remote's RTX SSRCs (a=ssrc-group:FID primary rtx, RFC 5576 §4.2, RFC 4588 §8.1): rtx SSRC → primary SSRC. */
+  readonly remoteRtx?: ReadonlyMap<number, number>;
 }
 
 const extensionIds = (extensions: readonly HeaderExtension[], kind: 'audio' | 'video'): SendParameters['extensions'] => {
@@ -277,6 +283,9 @@ const extensionIds = (extensions: readonly HeaderExtension[], kind: 'audio' | 'v
 export function settle(local: SessionModel, remote: SessionDescription): Negotiated {
   const send: SendParameters[] = [];
   const receive = new Map<number, 'audio' | 'video'>();
+  const feedback = new Map<number, readonly string[]>();
+  const rtx = new Map<number, number>();
+  const remoteRtx = new Map<number, number>();
   const answer = local.type === 'answer' ? undefined : remote;
   for (const c of local.contents) {
     if (c.kind !== 'audio' && c.kind !== 'video') continue;
@@ -285,10 +294,19 @@ export function settle(local: SessionModel, remote: SessionDescription): Negotia
     const agreed = answer ? codecsOf(r) : c.codecs;
     const extensions = answer ? r.extmaps.map((e) => ({ id: e.id, uri: e.uri, ...(e.direction !== undefined ? { direction: e.direction } : {}) })) : c.extensions;
     for (const x of codecsOf(r)) receive.set(x.payloadType, c.kind);
+    for (const x of agreed) {
+      feedback.set(x.payloadType, x.feedback);
+      const apt = x.name.toLowerCase() === 'rtx' ? refsOf(x)[0] : undefined;
+      if (apt !== undefined) rtx.set(x.payloadType, apt);
+    }
+    for (const g of r.attributes) {
+      const fid = g.name === 'ssrc-group' ? /^FID (\d+) (\d+)$/.exec(g.value ?? '') : null;
+      if (fid) remoteRtx.set(Number(fid[2]), Number(fid[1]));
+    }
     const we = answer ? (r.direction === 'sendrecv' || r.direction === 'recvonly' || r.direction === undefined) && (c.direction === 'sendrecv' || c.direction === 'sendonly') : c.direction === 'sendrecv' || c.direction === 'sendonly';
     const primary = primaryCodec(agreed);
     if (we && c.send && primary) send.push({ kind: c.kind, mid: c.mid, ssrc: c.send.ssrc, payloadType: primary.payloadType, codec: primary.name, extensions: extensionIds(extensions, c.kind) });
   }
   const bundle = (local.type === 'answer' ? local.bundle : remote.groups.find((g) => g.semantics === 'BUNDLE')?.mids) ?? [];
-  return { send, receive, bundle };
+  return { send, receive, bundle, feedback, rtx, remoteRtx };
 }

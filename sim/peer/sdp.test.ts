@@ -41,7 +41,9 @@ describe('SDP offers and answers (RFC 8866, JSEP)', () => {
     const [audio, video] = s.media;
     expect(audio!.rtcpMux && video!.rtcpMux).toBe(true);
     expect(audio!.rtpmaps).toEqual([{ payloadType: 111, encodingName: 'opus', clockRate: 48000, encodingParameters: '2' }]);
-    expect(video!.rtpmaps).toEqual([{ payloadType: 96, encodingName: 'VP8', clockRate: 90000 }]);
+    // VP8 and its RTX (RFC 4588 §8.6, apt=96), as the SFU answers
+    expect(video!.rtpmaps).toEqual([{ payloadType: 96, encodingName: 'VP8', clockRate: 90000 }, { payloadType: 97, encodingName: 'rtx', clockRate: 90000 }]);
+    expect(video!.fmtps.find((f) => f.format === '97')!.pairs).toEqual([['apt', '96']]);
     expect(audio!.fmtps[0]!.pairs).toContainEqual(['useinbandfec', '1']);
     // the ids sim/media writes into its RTP header extensions
     expect(audio!.extmaps.map((x) => [x.id, x.uri])).toEqual([

@@ -68,7 +68,7 @@ export function writeDescription(d: DescriptionSpec): string {
     if (m.kind === 'application') {
       lines.push(`m=application ${def.port} UDP/DTLS/SCTP webrtc-datachannel`, `c=IN ${ipv} ${def.ip}`);
     } else {
-      const pt = m.kind === 'audio' ? OPUS_PT : VP8_PT;
+      const pt = m.kind === 'audio' ? OPUS_PT : `${VP8_PT} ${VP8_PT + 1}`;
       lines.push(`m=${m.kind} ${def.port} UDP/TLS/RTP/SAVPF ${pt}`, `c=IN ${ipv} ${def.ip}`, 'a=rtcp:9 IN IP4 0.0.0.0');
     }
     lines.push(`a=ice-ufrag:${d.ufrag}`, `a=ice-pwd:${d.pwd}`);
@@ -86,7 +86,8 @@ export function writeDescription(d: DescriptionSpec): string {
       if (m.kind === 'audio') {
         lines.push(`a=rtpmap:${OPUS_PT} opus/48000/2`, `a=rtcp-fb:${OPUS_PT} transport-cc`, `a=fmtp:${OPUS_PT} minptime=10;useinbandfec=1`); // RFC 7587 §7
       } else {
-        lines.push(`a=rtpmap:${VP8_PT} VP8/90000`, `a=rtcp-fb:${VP8_PT} nack`, `a=rtcp-fb:${VP8_PT} nack pli`, `a=rtcp-fb:${VP8_PT} ccm fir`, `a=fmtp:${VP8_PT} max-fr=30;max-fs=3600`); // RFC 7741 §6.1
+        lines.push(`a=rtpmap:${VP8_PT} VP8/90000`, `a=rtcp-fb:${VP8_PT} goog-remb`, `a=rtcp-fb:${VP8_PT} nack`, `a=rtcp-fb:${VP8_PT} nack pli`, `a=rtcp-fb:${VP8_PT} ccm fir`, `a=fmtp:${VP8_PT} max-fr=30;max-fs=3600`); // RFC 7741 §6.1
+        lines.push(`a=rtpmap:${VP8_PT + 1} rtx/90000`, `a=fmtp:${VP8_PT + 1} apt=${VP8_PT}`); // RFC 4588 §8.6: retransmissions of VP8
       }
       if (m.ssrc !== undefined) lines.push(`a=ssrc:${m.ssrc} cname:${d.cname}`, `a=ssrc:${m.ssrc} msid:${stream} ${d.cname}-${m.kind}`); // RFC 5576 §4.1
     }

@@ -185,9 +185,29 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
     const session = new MediaSession(Rng.fromSeed(this.mediaSeed), start, {
       ...(audio ? { audio: true } : {}), ...(video ? { video: typeof m.video === 'object' ? m.video : true } : {}), cname: this.options.name,
       send: { ...(a ? { audio: a } : {}), ...(v ? { video: v } : {}) },
-    });
+    }, this.msid.rtx);
     session.receiveKinds = n?.receive;
+    if (n) this.feedbackInto(session, n);
     return session;
+  }
+
+  /** RTX SSRCs of the remote's streams learned outside SDP (an SFU's consume answer): rtx SSRC → primary SSRC. */
+  private readonly signaledRtx = new Map<number, number>();
+
+  /** The remote sends retransmissions of `primary` on `rtx` (RFC 4588 SSRC multiplexing), as a signaling layer learned it. */
+  associateRtx(primary: number, rtx: number): void {
+    this.signaledRtx.set(rtx, primary);
+    this.media?.remoteRtx.set(rtx, primary);
+  }
+
+  /** The peer's RTX SSRC for its video (its a=ssrc-group:FID), as a signaling layer sends it in place of SDP. */
+  get rtxSsrc(): number {
+    return this.msid.rtx;
+  }
+
+  private feedbackInto(session: MediaSession, n: Negotiated): void {
+    session.setFeedback({ ...(n.feedback ? { feedback: n.feedback } : {}), ...(n.rtx ? { rtx: n.rtx } : {}) });
+    for (const [rtx, primary] of [...(n.remoteRtx ?? []), ...this.signaledRtx]) session.remoteRtx.set(rtx, primary);
   }
 
   /** The tracks it sends, as the description factory takes them. */
@@ -261,6 +281,7 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
     });
     if (this.media) {
       this.media.receiveKinds = n.receive;
+      this.feedbackInto(this.media, n);
       for (const p of n.send) this.media.addSource(p.kind, now, { mid: p.mid, payloadType: p.payloadType, extensions: p.extensions });
     }
   }

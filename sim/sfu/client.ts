@@ -71,7 +71,10 @@ export class SfuClient implements SignalingEndpoint<SignalingMessage> {
       this.transport = data;
       this.peer.begin(now);
     } else if (req.method === 'consume') {
-      const ssrc = ((data.rtpParameters as Obj | undefined)?.encodings as Obj[] | undefined)?.[0]?.ssrc as number;
+      const encoding = ((data.rtpParameters as Obj | undefined)?.encodings as Obj[] | undefined)?.[0];
+      const ssrc = encoding?.ssrc as number;
+      const rtx = (encoding?.rtx as Obj | undefined)?.ssrc;
+      if (typeof rtx === 'number') this.peer.associateRtx(ssrc, rtx); // RFC 4588: retransmissions of this consumer come on its RTX SSRC
       this.consumers.push({ id: String(data.id), producerId: String(data.producerId), kind: String(data.kind), ssrc, peerId: '' });
       this.out.push({ type: 'note', ...sfuNote('sfu-client.consumer', `${this.name}: consumes ${String(data.kind)} producer ${String(data.producerId)} as SSRC ${ssrc}`, { consumer: String(data.id), producer: String(data.producerId), ssrc }) });
     }
@@ -98,7 +101,11 @@ export class SfuClient implements SignalingEndpoint<SignalingMessage> {
       for (const s of this.peer.localStreams) {
         this.request(now, 'produce', {
           transportId: t.id!, kind: s.kind,
-          rtpParameters: { mid: s.mid, codecs: [s.kind === 'audio' ? { mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2 } : { mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 }], encodings: [{ ssrc: s.ssrc }], rtcp: { cname: this.name } },
+          rtpParameters: {
+            mid: s.mid,
+            codecs: s.kind === 'audio' ? [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2 }] : [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 }, { mimeType: 'video/rtx', payloadType: 97, clockRate: 90000, parameters: { apt: 96 } }],
+            encodings: [{ ssrc: s.ssrc, ...(s.kind === 'video' ? { rtx: { ssrc: this.peer.rtxSsrc } } : {}) }], rtcp: { cname: this.name },
+          },
         });
       }
     }

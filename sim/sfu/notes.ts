@@ -8,6 +8,10 @@ export type SfuNoteKinds = {
   /** `kind`: "audio" or "video". */
   'sfu.producer.created': { readonly producer: string; readonly peer: string; readonly kind: string; readonly ssrc: number; readonly transport: string };
   'sfu.consumer.created': { readonly consumer: string; readonly producer: string; readonly peer: string; readonly kind: string; readonly ssrc: number; readonly transport: string };
+  /** A keyframe request (PLI, RFC 4585 §6.3.1) sent to a producer, and why (a consumer's PLI/FIR, a new consumer, lost packets, a retry). */
+  'sfu.keyframe.requested': { readonly producer: string; readonly reason: string };
+  /** A keyframe request absorbed because one to the same producer is pending (mediasoup's KeyFrameRequestManager). */
+  'sfu.keyframe.coalesced': { readonly producer: string; readonly reason: string };
   /** A signaling message in a protocol it does not speak (it speaks protoo): who sent it and its protocol. */
   'sfu.signal.ignored': { readonly from: string; readonly protocol: string };
   'sfu-client.signal.ignored': { readonly from: string; readonly protocol: string };
@@ -25,6 +29,8 @@ export const SFU_NOTE_KINDS = {
   'sfu.transport.keyed': true,
   'sfu.producer.created': true,
   'sfu.consumer.created': true,
+  'sfu.keyframe.requested': true,
+  'sfu.keyframe.coalesced': true,
   'sfu.signal.ignored': true,
   'sfu-client.signal.ignored': true,
   'sfu-client.error': true,

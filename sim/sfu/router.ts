@@ -39,6 +39,8 @@ export interface Consumer {
 export interface RouterExtension {
   /** Decrypted RTCP (a compound packet) that arrived on a transport. */
   rtcp?(now: Micros, from: WebRtcTransport, plain: Uint8Array): void;
+  /** Decrypted RTP on no producer's SSRC (a producer's RTX stream, RFC 4588). */
+  unknownRtp?(now: Micros, from: WebRtcTransport, plain: Uint8Array): void;
   /** A producer's RTP (decrypted) before it is forwarded. */
   producerRtp?(now: Micros, producer: Producer, plain: Uint8Array): void;
   /** The rewritten RTP for one consumer, before SRTP protection; `sent` says whether a path existed. */
@@ -101,7 +103,10 @@ export class Router {
     const view = new DataView(plain.buffer, plain.byteOffset, plain.byteLength);
     const ssrc = view.getUint32(8);
     const p = this.producers.find((x) => x.transport === from && x.ssrc === ssrc && !x.closed);
-    if (!p) return;
+    if (!p) {
+      for (const x of this.extensions) x.unknownRtp?.(now, from, plain);
+      return;
+    }
     p.packets++;
     for (const x of this.extensions) x.producerRtp?.(now, p, plain);
     if (p.paused) return;

@@ -13,17 +13,24 @@ import { VP8_PT } from '../media/video.ts';
 import { EXTMAP_URIS } from '../peer/sdp.ts';
 import { protoo, type SignalingMessage } from '../signaling/message.ts';
 import type { ProtooMessage } from '../signaling/protoo.ts';
+import { MediaPlane } from './media-plane.ts';
 import { Router } from './router.ts';
 import { WebRtcTransport } from './transport.ts';
 
 type Obj = { [key: string]: JsonValue };
+
+/** RFC 4588 §8.6: the RTX format the router offers for VP8 (Chromium's payload type for it). */
+export const VP8_RTX_PT = 97;
+/** RFC 4585 §4.2 feedback the router does for video (mediasoup's rtcpFeedback entries). */
+const VIDEO_FEEDBACK: Obj[] = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }, { type: 'goog-remb' }];
 
 
 /** What the router can receive and send (mediasoup's router RTP capabilities): the codecs and header extensions sim/media uses. */
 export const ROUTER_RTP_CAPABILITIES: Obj = {
   codecs: [
     { kind: 'audio', mimeType: 'audio/opus', preferredPayloadType: OPUS_PT, clockRate: 48000, channels: 2 },
-    { kind: 'video', mimeType: 'video/VP8', preferredPayloadType: VP8_PT, clockRate: 90000 },
+    { kind: 'video', mimeType: 'video/VP8', preferredPayloadType: VP8_PT, clockRate: 90000, rtcpFeedback: VIDEO_FEEDBACK },
+    { kind: 'video', mimeType: 'video/rtx', preferredPayloadType: VP8_RTX_PT, clockRate: 90000, parameters: { apt: VP8_PT } },
   ],
   headerExtensions: [
     { kind: 'audio', uri: EXTMAP_URIS.audioLevel, preferredId: EXTMAP.audioLevel },
@@ -45,6 +52,8 @@ export const ROUTER_RTP_CAPABILITIES: Obj = {
 export class SfuServer implements SignalingEndpoint<SignalingMessage> {
   /** Its one router (sim/sfu/router.ts): transports, producers, consumers, forwarding, RTCP extensions. */
   readonly router: Router;
+  /** RTCP in the router (media-plane.ts): reports, NACK/RTX, keyframe requests, REMB, scores. */
+  readonly media: MediaPlane;
   /** Opens a UDP port for a new transport (the driver's bind). */
   bindPort: ((port: number) => TransportAddress) | undefined;
   /** mediasoup's enableTcp: also listens on TCP at that port for ICE-TCP (set by the app; sim/apps/sfu.ts). */
@@ -53,6 +62,8 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
   private readonly outbox = new SignalOutbox<SignalingMessage>();
   private nextPort: number;
   private nextId = 1;
+  /** Consumers' RTX SSRCs (the router draws their primary SSRCs from its own stream). */
+  private readonly rtxRng: Rng;
 
   constructor(
     readonly name: string,
@@ -63,6 +74,9 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
   ) {
     this.nextPort = ports.min;
     this.router = new Router('r1', rng);
+    this.media = new MediaPlane(name, rng.fork('media-plane'), this.router);
+    this.rtxRng = rng.fork('rtx');
+    this.router.extensions.push(this.media);
   }
 
   get transports(): WebRtcTransport[] {
@@ -127,6 +141,7 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
         const ssrc = ((rp?.encodings as Obj[] | undefined)?.[0]?.ssrc as number | undefined) ?? undefined;
         if (!t || ssrc === undefined) return refuse('unknown transport or no encodings[0].ssrc');
         const p = this.router.addProducer({ id: `p${this.nextId++}`, peerId: from, transport: t, kind: String(d.kind), ssrc, mid: String(rp?.mid ?? '') });
+        this.media.describeProducer(p, { ...producerCodec(rp), cname: String((rp?.rtcp as Obj | undefined)?.cname ?? from) });
         this.note('sfu.producer.created', `producer ${p.id}: ${from}'s ${p.kind} (SSRC ${ssrc}, mid ${p.mid})`, { producer: p.id, peer: from, kind: p.kind, ssrc, transport: t.id });
         reply({ id: p.id });
         const told = new Set<string>();
@@ -142,10 +157,20 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
         const p = this.producers.find((x) => x.id === d.producerId);
         if (!t || !p) return refuse('unknown transport or producer');
         const c = this.router.addConsumer(`c${this.nextId++}`, from, t, p, false);
-        this.note('sfu.consumer.created', `consumer ${c.id}: ${p.peerId}'s ${p.kind} to ${from} as SSRC ${c.ssrc}`, { consumer: c.id, producer: p.id, peer: from, kind: p.kind, ssrc: c.ssrc, transport: t.id });
+        const video = p.kind === 'video';
+        const rtxSsrc = video ? this.rtxRng.u32() : undefined;
+        this.media.describeConsumer(c, rtxSsrc !== undefined ? { ssrc: rtxSsrc, payloadType: VP8_RTX_PT } : undefined);
+        this.note('sfu.consumer.created', `consumer ${c.id}: ${p.peerId}'s ${p.kind} to ${from} as SSRC ${c.ssrc}${rtxSsrc !== undefined ? ` (RTX ${rtxSsrc})` : ''}`, { consumer: c.id, producer: p.id, peer: from, kind: p.kind, ssrc: c.ssrc, transport: t.id });
         return reply({
           id: c.id, producerId: p.id, kind: p.kind,
-          rtpParameters: { mid: p.kind === 'audio' ? '0' : '1', codecs: [p.kind === 'audio' ? { mimeType: 'audio/opus', payloadType: OPUS_PT, clockRate: 48000, channels: 2 } : { mimeType: 'video/VP8', payloadType: VP8_PT, clockRate: 90000 }], encodings: [{ ssrc: c.ssrc }], rtcp: { cname: p.peerId } },
+          rtpParameters: {
+            mid: video ? '1' : '0',
+            codecs: video
+              ? [{ mimeType: 'video/VP8', payloadType: VP8_PT, clockRate: 90000, rtcpFeedback: VIDEO_FEEDBACK }, { mimeType: 'video/rtx', payloadType: VP8_RTX_PT, clockRate: 90000, parameters: { apt: VP8_PT } }]
+              : [{ mimeType: 'audio/opus', payloadType: OPUS_PT, clockRate: 48000, channels: 2 }],
+            encodings: [{ ssrc: c.ssrc, ...(rtxSsrc !== undefined ? { rtx: { ssrc: rtxSsrc } } : {}) }],
+            rtcp: { cname: p.peerId },
+          },
         });
       }
       default:
@@ -192,7 +217,7 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
   }
 
   private work(now: Micros): EndpointOutput {
-    const q = this.out.shift();
+    const q = this.out.shift() ?? this.media.take();
     if (q) return q;
     const waits: Deadline[] = this.router.deadlines(now);
     for (const t of this.transports) {
@@ -222,10 +247,20 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
     return {
       transports: this.transports.map((t) => ({
         id: t.id, peer: t.peerId, local: formatTransportAddress(t.local), ice: t.agent.state, selectedPair: t.agent.selectedPair(), dtls: t.dtls?.state ?? 'new',
-        fingerprintVerified: t.dtls?.fingerprintVerified ?? false, srtpProfile: t.profileName, ...t.counters,
+        fingerprintVerified: t.dtls?.fingerprintVerified ?? false, srtpProfile: t.profileName, ...t.counters, ...this.media.legStats(t),
       })),
-      producers: this.router.producerSummary(),
-      consumers: this.router.consumerSummary(),
+      producers: this.router.producerSummary().map((p) => ({ ...p, ...this.media.producerStats(String(p.id)) })),
+      consumers: this.router.consumerSummary().map((c) => ({ ...c, ...this.media.consumerStats(String(c.id)) })),
     };
   }
+}
+
+/** The producer's payload type and RTX from its rtpParameters (mediasoup's `codecs` and `encodings[0].rtx`). */
+function producerCodec(rp: Obj | undefined): { payloadType: number; rtx?: { ssrc: number; payloadType: number } } {
+  const codecs = (rp?.codecs as Obj[] | undefined) ?? [];
+  const media = codecs.find((c) => !/\/rtx$/i.test(String(c.mimeType)));
+  const payloadType = typeof media?.payloadType === 'number' ? media.payloadType : VP8_PT;
+  const rtxCodec = codecs.find((c) => /\/rtx$/i.test(String(c.mimeType)) && (c.parameters as Obj | undefined)?.apt === payloadType);
+  const rtxSsrc = ((rp?.encodings as Obj[] | undefined)?.[0]?.rtx as Obj | undefined)?.ssrc;
+  return { payloadType, ...(rtxCodec && typeof rtxCodec.payloadType === 'number' && typeof rtxSsrc === 'number' ? { rtx: { ssrc: rtxSsrc, payloadType: rtxCodec.payloadType } } : {}) };
 }
