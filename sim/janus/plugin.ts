@@ -32,7 +32,7 @@ export interface Jsep {
  * - `ok`: a synchronous answer; the gateway replies `success` with `plugindata` {plugin, data: content}.
  * - `okWait`: the gateway replies `ack` (with `hint` when given); the plugin answers later through `pushEvent`
  *   with the same transaction (it may call pushEvent before returning: the gateway queues the event after the ack).
- * - `error`: the gateway replies `error` with code 512 (JANUS_ERROR_PLUGIN_MESSAGE) and this text.
+ * - `error`: the gateway replies `error` with code 462 (JANUS_ERROR_PLUGIN_MESSAGE) and this text.
  */
 export type JanusPluginResult =
   | { readonly type: 'ok'; readonly content: JsonObject }
