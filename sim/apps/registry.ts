@@ -12,6 +12,8 @@ import { turnClientApp } from './turn-client.ts';
 import { tlsClientApp } from './tls-client.ts';
 import { tlsServerApp } from './tls-server.ts';
 import { turnServerApp } from './turn-server.ts';
+import { janusApp } from './janus.ts';
+import { janusClientApp } from './janus-client.ts';
 import { tracerouteApp } from './traceroute.ts';
 import { udpEchoApp } from './udp-echo.ts';
 import { udpProbeApp } from './udp-probe.ts';
@@ -40,6 +42,8 @@ export const APP_KINDS = [
   tlsClientApp,
   signalingServerApp,
   tracerouteApp,
+  janusApp,
+  janusClientApp,
 ] as const;
 
 type Registered = (typeof APP_KINDS)[number];

@@ -71,6 +71,8 @@ export interface JanusHandleContext {
   relayRtcp(now: Micros, packet: JanusMediaPacket): void;
   /** send_pli: asks the browser for a keyframe on the video m-line (RFC 4585 §6.3.1 PLI, sent by the gateway). */
   sendPli(now: Micros, mindex: number): void;
+  /** send_remb: tells the browser the most it may send (draft-alvestrand-rmcat-remb REMB, sent by the gateway). */
+  sendRemb(now: Micros, bitrate: number): void;
   /** close_pc: tears down the PeerConnection (the gateway emits `hangup` and then calls hangupMedia). */
   closePc(now: Micros, reason: string): void;
   /** end_session: detaches the handle from the plugin's side (the gateway emits `detached`). */

@@ -1,3 +1,4 @@
+import { echoTestPlugin } from './echotest.ts';
 import type { JanusPluginFactory } from './plugin.ts';
 
 /**
@@ -5,7 +6,7 @@ import type { JanusPluginFactory } from './plugin.ts';
  * names the ones it loads in its `plugins` field). A new plugin is one module exporting a `JanusPluginFactory` and
  * one line here.
  */
-export const JANUS_PLUGIN_FACTORIES: readonly JanusPluginFactory[] = [];
+export const JANUS_PLUGIN_FACTORIES: readonly JanusPluginFactory[] = [echoTestPlugin];
 
 export function pluginFactory(pkg: string): JanusPluginFactory | undefined {
   return JANUS_PLUGIN_FACTORIES.find((f) => f.package === pkg);
