@@ -47,6 +47,26 @@ function flow(seen: readonly JanusSeen[]): { replies: string[]; events: string[]
   };
 }
 
+/** An answer's layout: per m-line its codec, the attribute names in order (repeats folded) and its extension URIs. */
+function layout(sdp: string): { session: string[]; media: { codec: string; attributes: string[]; extmaps: string[] }[] } {
+  const name = (l: string): string => l.slice(2).split(/[:\s]/)[0]!;
+  const fold = (xs: string[]): string[] => xs.filter((x, i) => x !== xs[i - 1]);
+  const parts = sdp.split('\r\nm=');
+  const session = fold(parts[0]!.split('\r\n').filter((l) => l.startsWith('a=')).map(name));
+  const media = parts.slice(1).map((m) => {
+    const ls = m.split('\r\n');
+    // Janus adds RTX for video (RFC 4588), which we do not model: its rtpmap/fmtp/ssrc-group lines are left out
+    const rtx = ls.filter((l) => / rtx\//.test(l)).map((l) => l.slice(9).split(' ')[0]);
+    const kept = ls.filter((l) => l.startsWith('a=') && !l.startsWith('a=ssrc-group') && !rtx.some((pt) => l.startsWith(`a=rtpmap:${pt} `) || l.startsWith(`a=fmtp:${pt} `)));
+    return {
+      codec: ls.find((l) => l.startsWith('a=rtpmap:'))!.split(' ')[1]!,
+      attributes: fold(kept.map(name)),
+      extmaps: kept.filter((l) => l.startsWith('a=extmap:')).map((l) => l.split(' ')[1]!).sort(),
+    };
+  });
+  return { session, media };
+}
+
 describe.skipIf(skip)('our browser side against a real Janus (echotest over HTTP, ICE/DTLS/SRTP over UDP on loopback)', () => {
   let janus: RealJanus | undefined;
   let bridge: UdpBridge | undefined;
@@ -119,6 +139,13 @@ describe.skipIf(skip)('our browser side against a real Janus (echotest over HTTP
     expect(simulated.events.slice(0, 2)).toEqual(real.events.slice(0, 2));
     expect(simulated.events.slice(2, 4).sort()).toEqual(real.events.slice(2, 4).sort());
     for (const [k, v] of Object.entries(real.shapes)) expect(simulated.shapes[k], k).toEqual(v);
+    // the answer in the event: laid out as Janus lays it out (RTX aside)
+    const answer = (seen: readonly JanusSeen[]): string => ((seen.find((x) => x.message.janus === 'event')!.message.jsep as JsonObject).sdp as string);
+    const ours = layout(answer((apps.find((a) => a.spec.kind === 'janus-client')!.endpoint as JanusClient).seen));
+    const theirs = layout(answer(client.seen));
+    expect(theirs.media.map((m) => m.codec)).toEqual(['opus/48000/2', 'VP8/90000']);
+    expect(theirs.media[1]!.attributes).toEqual(expect.arrayContaining(['ice-ufrag', 'setup', 'rtcp-fb', 'extmap', 'msid', 'ssrc', 'candidate', 'end-of-candidates']));
+    expect(ours).toEqual(theirs);
     expect(Object.keys(simulated.shapes).sort()).toEqual(Object.keys(real.shapes).sort());
   });
 });

@@ -62,7 +62,8 @@ class EchoTest implements JanusPlugin {
         audio: true, video: true,
         ...(typeof body.audiocodec === 'string' ? { audioCodec: body.audiocodec } : {}),
         ...(typeof body.videocodec === 'string' ? { videoCodec: body.videocodec } : {}),
-        extmaps: [JANUS_EXTMAPS.mid, JANUS_EXTMAPS.rid, JANUS_EXTMAPS.repairedRid, JANUS_EXTMAPS.audioLevel, JANUS_EXTMAPS.videoOrientation, JANUS_EXTMAPS.transportWideCc, JANUS_EXTMAPS.absSendTime],
+        // the extensions janus.plugin.echotest 1.1.2 accepts (abs-send-time is not among them)
+        extmaps: [JANUS_EXTMAPS.audioLevel, JANUS_EXTMAPS.videoOrientation, JANUS_EXTMAPS.transportWideCc, JANUS_EXTMAPS.playoutDelay, JANUS_EXTMAPS.mid, JANUS_EXTMAPS.rid, JANUS_EXTMAPS.repairedRid],
         sessionId: String(this.host.rng.int(1, 0x7fffffff)) + String(++this.answers), sessionName: '-',
       });
       if ('error' in a) return fail(ECHOTEST_ERROR.INVALID_SDP, a.error);

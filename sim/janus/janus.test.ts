@@ -31,8 +31,10 @@ const hasTshark = (): boolean => {
     return false;
   }
 };
-const run = (name: string) => {
-  const r = runScenario(parseScenario(findPreset(name)!.build()));
+const run = (name: string, edit: (s: Record<string, unknown>) => void = () => {}) => {
+  const json = findPreset(name)!.build();
+  edit(json);
+  const r = runScenario(parseScenario(json));
   const apps = (r.summary as { apps: Obj[] }).apps;
   return { trace: r.trace, gateway: apps.find((a) => a.kind === 'janus')!, client: apps.find((a) => a.kind === 'janus-client')! };
 };
@@ -110,6 +112,49 @@ describe('janus-session-timeout: the watchdog reaps a silent session', () => {
     expect(gateway.timeouts).toBe(1);
     expect(client.timeout).toBe(true);
     expect(((s.handles as Obj[])[0]!).detached).toBe(true);
+  });
+});
+
+describe('echotest settings, slowlink and leaving, on edited janus-echotest runs', () => {
+  const app = (s: Record<string, unknown>, kind: string): Record<string, unknown> => (s.apps as Record<string, unknown>[]).find((a) => a.kind === kind)!;
+
+  it('audio: false stops the audio echo (video still comes back); bitrate sends the browser a REMB', () => {
+    const { gateway, client } = run('janus-echotest', (s) => {
+      s.duration = '4s';
+      app(s, 'janus-client').body = { audio: false, video: true, bitrate: 128000 };
+    });
+    const h = ((gateway.sessions as Obj[])[0]!.handles as Obj[])[0]!;
+    const ps = h.plugin_state as Obj;
+    expect(ps).toMatchObject({ audio_active: false, video_active: true, bitrate: 128000, echoed_audio: 0 });
+    expect(ps.echoed_video as number).toBeGreaterThan(200);
+    expect(ps.dropped as number).toBeGreaterThan(100);
+    expect(h.rtcpOut as number).toBeGreaterThanOrEqual(1);
+    expect(client.errors).toEqual([]);
+  });
+
+  it('losses from the browser over slowlink_threshold raise slowlink events (uplink, with the count lost)', () => {
+    const { trace, client } = run('janus-echotest', (s) => {
+      s.duration = '5s';
+      s.seed = 3;
+      ((s.nodes as Record<string, Record<string, unknown>>).natA!).link = { delay: '10ms', loss: 0.15 };
+      app(s, 'janus').slowlinkThreshold = 4;
+    });
+    expect((client.events as Obj).slowlink as number).toBeGreaterThan(0);
+    const n = trace.notes.find((x) => x.kind === 'janus.slowlink')!;
+    expect(n.data).toMatchObject({ mid: expect.any(String) });
+    expect((n.data as Obj).lost as number).toBeGreaterThanOrEqual(4);
+  });
+
+  it('leaving as janus.js destroy() does: detach (hangup, the echotest’s done, detached), then destroy', () => {
+    const { gateway, client } = run('janus-echotest', (s) => {
+      s.duration = '4s';
+      app(s, 'janus-client').leaveAt = '2s';
+    });
+    const sess = (gateway.sessions as Obj[])[0]!;
+    expect(sess.end).toBe('destroy');
+    expect(sess.events).toEqual(['event', 'webrtcup', 'media', 'media', 'hangup', 'event', 'detached']);
+    expect((client.sequence as string[]).filter((x) => x.includes(':')).slice(-2)).toEqual(['detach:success', 'destroy:success']);
+    expect(((sess.handles as Obj[])[0]!).hangup).toBe('Detach');
   });
 });
 

@@ -16,7 +16,7 @@ const CRLF = '\r\n';
 const lines = (sdp: string): string[] => sdp.split(/\r?\n/).filter((l) => l.length > 0);
 
 /** Attributes that belong to ICE, DTLS and BUNDLE (RFC 8839, RFC 8842, RFC 9143): the gateway's, never a plugin's. */
-const TRANSPORT_ATTRIBUTES = new Set(['ice-ufrag', 'ice-pwd', 'ice-options', 'ice-lite', 'fingerprint', 'setup', 'candidate', 'end-of-candidates', 'group', 'msid-semantic', 'rtcp', 'extmap-allow-mixed']);
+const TRANSPORT_ATTRIBUTES = new Set(['ice-ufrag', 'ice-pwd', 'ice-options', 'ice-lite', 'fingerprint', 'setup', 'candidate', 'end-of-candidates', 'group', 'msid-semantic', 'rtcp']);
 
 /** janus_sdp_anonymize: the SDP without transport attributes, c= set to 0.0.0.0 and ports to 9 (or 0 for rejected). */
 export function anonymize(sdp: string): string {
@@ -55,6 +55,7 @@ export const JANUS_EXTMAPS = {
   repairedRid: 'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id',
   absSendTime: 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time',
   transportWideCc: 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01',
+  playoutDelay: 'http://www.webrtc.org/experiments/rtp-hdrext/playout-delay',
 } as const;
 
 export interface AnswerOptions {
@@ -89,6 +90,8 @@ export function generateAnswer(offerSdp: string, o: AnswerOptions): { sdp: strin
   const d = decodeSdp(offerSdp).value;
   if (d.media.length === 0 || d.origin === undefined) return { error: 'Missing mandatory lines (o=, s= or m=)' };
   const out: string[] = ['v=0', `o=- ${o.sessionId} ${o.sessionId} IN IP4 0.0.0.0`, `s=${o.sessionName}`, 't=0 0'];
+  // RFC 8285 §6: mixing one- and two-byte header extensions, answered when offered (as Janus does)
+  if (d.attributes.some((a) => a.name === 'extmap-allow-mixed')) out.push('a=extmap-allow-mixed');
   const sections: AnsweredSection[] = [];
   d.media.forEach((m, index) => {
     const mid = m.mid ?? String(index);
@@ -101,12 +104,29 @@ export function generateAnswer(offerSdp: string, o: AnswerOptions): { sdp: strin
     const direction = mirror(m.direction ?? 'sendrecv');
     out.push(`m=${m.media} 9 ${m.proto} ${codec.payloadType}`, 'c=IN IP4 0.0.0.0', `a=${direction}`, `a=mid:${mid}`, 'a=rtcp-mux');
     out.push(`a=rtpmap:${codec.payloadType} ${codec.name}/${codec.clockRate}${codec.channels !== undefined ? `/${codec.channels}` : ''}`);
-    if (codec.fmtp.length > 0) out.push(`a=fmtp:${codec.payloadType} ${codec.fmtp.map(([k, v]) => (v === '' ? k : `${k}=${v}`)).join(';')}`);
-    for (const fb of codec.feedback) out.push(`a=rtcp-fb:${codec.payloadType} ${fb}`);
-    for (const e of m.extmaps) if (o.extmaps.includes(e.uri)) out.push(`a=extmap:${e.id} ${e.uri}`);
-    sections.push({ index, kind: m.media, mid, accepted: true, codec, direction });
+    const extmaps = m.extmaps.filter((e) => o.extmaps.includes(e.uri));
+    const fmtp = answerFmtp(codec);
+    if (fmtp.length > 0) out.push(`a=fmtp:${codec.payloadType} ${fmtp.map(([k, v]) => (v === '' ? k : `${k}=${v}`)).join(';')}`);
+    for (const fb of answerFeedback(m.media, extmaps.some((e) => e.uri === JANUS_EXTMAPS.transportWideCc))) out.push(`a=rtcp-fb:${codec.payloadType} ${fb}`);
+    for (const e of extmaps) out.push(`a=extmap:${e.id} ${e.uri}`);
+    sections.push({ index, kind: m.media, mid, accepted: true, codec: { ...codec, fmtp }, direction });
   });
   return { sdp: out.map((l) => l + CRLF).join(''), sections };
+}
+
+/** Janus's answer fmtp: opus keeps in-band FEC when offered; video keeps what names the format (H.264 profile, VP9 profile). */
+function answerFmtp(c: Codec): (readonly [string, string])[] {
+  const n = c.name.toLowerCase();
+  if (n === 'opus') return c.fmtp.filter(([k, v]) => k === 'useinbandfec' && v === '1');
+  if (n === 'h264') return c.fmtp.filter(([k]) => k === 'profile-level-id' || k === 'packetization-mode');
+  if (n === 'vp9' || n === 'av1') return c.fmtp.filter(([k]) => k === 'profile-id' || k === 'profile');
+  return [];
+}
+
+/** Janus's own RTCP feedback for video (RFC 5104 FIR, RFC 4585 NACK and PLI, REMB, and TWCC when its extension is negotiated); none for audio. */
+function answerFeedback(media: string, twcc: boolean): string[] {
+  if (media !== 'video') return [];
+  return ['ccm fir', 'nack', 'nack pli', 'goog-remb', ...(twcc ? ['transport-cc'] : [])];
 }
 
 function chooseCodec(m: SdpMedia, o: AnswerOptions): Codec | undefined {
@@ -142,10 +162,10 @@ export interface GatewayTransport {
 }
 
 /**
- * janus_sdp_merge: the plugin's SDP with the gateway's transport added: a=group:BUNDLE over the accepted mids,
- * a=ice-options:trickle, the fingerprint and a=msid-semantic at session level; per section c= the gateway's
- * address, ICE credentials, a=setup, and a=msid + a=ssrc cname:janus for what the gateway sends; the candidates
- * and a=end-of-candidates in the first section (RFC 8843 §7.1.3).
+ * janus_sdp_merge: the plugin's SDP with the gateway's transport added, in Janus 1.1.2's order: a=group:BUNDLE over
+ * the accepted mids, a=ice-options:trickle, the fingerprint, the plugin's session attributes and a=msid-semantic;
+ * per section c= the gateway's address, its ICE credentials, a=setup after a=rtcp-mux, then a=msid + a=ssrc
+ * cname:janus for what the gateway sends, its candidates and a=end-of-candidates.
  */
 export function mergeTransport(pluginSdp: string, t: GatewayTransport): string {
   const src = lines(pluginSdp);
@@ -160,7 +180,9 @@ export function mergeTransport(pluginSdp: string, t: GatewayTransport): string {
   const midOf = (s: string[]): string | undefined => s.find((l) => l.startsWith('a=mid:'))?.slice(6);
   const accepted = sections.filter((s) => s[0]!.split(' ')[1] !== '0');
   const ip4 = t.ip.includes(':') ? 'IP6' : 'IP4';
+  const sessionAttributes = session.filter((l) => l.startsWith('a='));
   for (const l of session) {
+    if (l.startsWith('a=')) continue;
     if (l.startsWith('o=')) {
       const p = l.split(' ');
       out.push(`${p[0]} ${p[1]} ${t.version} IN ${ip4} ${t.ip}`);
@@ -168,26 +190,25 @@ export function mergeTransport(pluginSdp: string, t: GatewayTransport): string {
   }
   const mids = accepted.map(midOf).filter((m): m is string => m !== undefined);
   if (mids.length > 0) out.push(`a=group:BUNDLE ${mids.join(' ')}`);
-  out.push('a=ice-options:trickle', `a=fingerprint:sha-256 ${normalizeFingerprint(t.fingerprint).hex}`, 'a=msid-semantic: WMS janus');
-  let first = true;
+  out.push('a=ice-options:trickle', `a=fingerprint:sha-256 ${normalizeFingerprint(t.fingerprint).hex}`, ...sessionAttributes, 'a=msid-semantic: WMS *');
   for (const s of sections) {
     const open = s[0]!.split(' ')[1] !== '0';
     const mid = midOf(s) ?? '';
+    const transport = open ? [`a=ice-ufrag:${t.ufrag}`, `a=ice-pwd:${t.pwd}`, 'a=ice-options:trickle', `a=setup:${t.setup}`] : [];
     for (const l of s) {
       if (l.startsWith('c=')) out.push(`c=IN ${ip4} ${open ? t.ip : '0.0.0.0'}`);
       else out.push(l);
+      // as Janus orders a section: direction, mid, rtcp-mux, then the transport, then the codecs and extensions
+      if (l === 'a=rtcp-mux') out.push(...transport.splice(0));
     }
+    out.push(...transport);
     if (!open) continue;
-    out.push(`a=ice-ufrag:${t.ufrag}`, `a=ice-pwd:${t.pwd}`, 'a=ice-options:trickle', `a=setup:${t.setup}`);
     const ssrc = t.ssrcs.get(mid);
-    const kind = s[0]!.slice(2, s[0]!.indexOf(' '));
     const sends = s.some((l) => l === 'a=sendrecv' || l === 'a=sendonly');
-    if (ssrc !== undefined && sends) out.push(`a=msid:janus janus${kind}${mid}`, `a=ssrc:${ssrc} cname:janus`);
-    if (first) {
-      for (const c of t.candidates) out.push(`a=candidate:${c}`);
-      out.push('a=end-of-candidates');
-      first = false;
-    }
+    if (ssrc !== undefined && sends) out.push(`a=msid:janus janus${mid}`, `a=ssrc:${ssrc} cname:janus`);
+    // Janus repeats its candidates in every section (RFC 8843 §7.1.3 lets a BUNDLE answer put them in the first only)
+    for (const c of t.candidates) out.push(`a=candidate:${c}`);
+    out.push('a=end-of-candidates');
   }
   return out.map((l) => l + CRLF).join('');
 }
