@@ -15,6 +15,8 @@ import { turnClientApp } from './turn-client.ts';
 import { tlsClientApp } from './tls-client.ts';
 import { tlsServerApp } from './tls-server.ts';
 import { turnServerApp } from './turn-server.ts';
+import { janusApp } from './janus.ts';
+import { janusClientApp } from './janus-client.ts';
 import { tracerouteApp } from './traceroute.ts';
 import { pingApp } from './ping.ts';
 import { udpEchoApp } from './udp-echo.ts';
@@ -48,6 +50,8 @@ export const APP_KINDS = [
   mediasoupServerApp,
   mediasoupClientApp,
   pionClientApp,
+  janusApp,
+  janusClientApp,
 ] as const;
 
 type Registered = (typeof APP_KINDS)[number];
