@@ -14,6 +14,8 @@ import { tlsServerApp } from './tls-server.ts';
 import { turnServerApp } from './turn-server.ts';
 import { tracerouteApp } from './traceroute.ts';
 import { udpEchoApp } from './udp-echo.ts';
+import { sipPhoneApp } from './sip-phone.ts';
+import { sipRegistrarApp } from './sip-registrar.ts';
 import { udpProbeApp } from './udp-probe.ts';
 import { webRtcPeerApp } from './webrtc-peer.ts';
 
@@ -40,6 +42,8 @@ export const APP_KINDS = [
   tlsClientApp,
   signalingServerApp,
   tracerouteApp,
+  sipRegistrarApp,
+  sipPhoneApp,
 ] as const;
 
 type Registered = (typeof APP_KINDS)[number];

@@ -11,6 +11,7 @@ import { PEER_NOTE_KINDS, type PeerNote } from '../peer/notes.ts';
 import { SFU_NOTE_KINDS, type SfuNote } from '../sfu/notes.ts';
 import { SIGNALING_NOTE_KINDS, type SignalingNote } from '../signaling/notes.ts';
 import { SCTP_NOTE_KINDS, type SctpNote } from '../sctp/notes.ts';
+import { SIP_NOTE_KINDS, type SipNote } from '../sip/notes.ts';
 import { SRTP_NOTE_KINDS, type SrtpNote } from '../srtp/notes.ts';
 import { STUN_NOTE_KINDS, type StunNote } from '../stun/notes.ts';
 import { TCP_NOTE_KINDS, type TcpNote } from '../tcp/notes.ts';
@@ -41,6 +42,7 @@ export type AnyNoteBody =
   | PeerNote
   | SfuNote
   | SignalingNote
+  | SipNote
   | AppNote
   | CaptureNote
   | InferNote;
@@ -68,6 +70,7 @@ export const NOTE_KINDS_BY_FOLDER = {
   'sim/peer': PEER_NOTE_KINDS,
   'sim/sfu': SFU_NOTE_KINDS,
   'sim/signaling': SIGNALING_NOTE_KINDS,
+  'sim/sip': SIP_NOTE_KINDS,
   'sim/apps': APP_NOTE_KINDS,
   'sim/wire/pcap': CAPTURE_NOTE_KINDS,
   'sim/infer': INFER_NOTE_KINDS,
