@@ -12,6 +12,8 @@ import { turnClientApp } from './turn-client.ts';
 import { tlsClientApp } from './tls-client.ts';
 import { tlsServerApp } from './tls-server.ts';
 import { turnServerApp } from './turn-server.ts';
+import { janusApp } from './janus.ts';
+import { janusClientApp } from './janus-client.ts';
 import { tracerouteApp } from './traceroute.ts';
 import { udpEchoApp } from './udp-echo.ts';
 import { sipPhoneApp } from './sip-phone.ts';
@@ -42,6 +44,8 @@ export const APP_KINDS = [
   tlsClientApp,
   signalingServerApp,
   tracerouteApp,
+  janusApp,
+  janusClientApp,
   sipRegistrarApp,
   sipPhoneApp,
 ] as const;

@@ -38,13 +38,26 @@ const str = (v: Json | undefined): string | undefined => (typeof v === 'string' 
 /** Recognises a signaling message in JSON text; undefined when the text is not JSON or not signaling. */
 export function recognizeSignaling(text: string): SignalingMessage | undefined {
   const t = text.trimStart();
-  if (!t.startsWith('{')) return undefined;
-  let root: Json;
+  if (!t.startsWith('{') && !t.startsWith('[')) return undefined;
+  let parsed: Json;
   try {
-    root = JSON.parse(t) as Json;
+    parsed = JSON.parse(t) as Json;
   } catch {
     return undefined;
   }
+  // a Janus long poll asked for several events (GET …?maxev=N, N > 1) gets them as a JSON array
+  if (Array.isArray(parsed)) {
+    if (parsed.length === 0 || !parsed.every((x) => isObject(x) && typeof x.janus === 'string')) return undefined;
+    const events = parsed as { [key: string]: Json }[];
+    const found = { descriptions: [] as { type: string; sdp: string }[], candidates: [] as SignaledCandidate[], fingerprints: [] as { algorithm: string; value: string }[], end: false, role: undefined as string | undefined };
+    walk(parsed, found, 0);
+    const id = events.map((e) => str(e.transaction)).find((x) => x !== undefined);
+    return {
+      dialect: 'janus', kind: `janus ${events.map((e) => String(e.janus)).join(', ')}`, ...(id !== undefined ? { id } : {}),
+      descriptions: found.descriptions, candidates: found.candidates, endOfCandidates: found.end, fingerprints: found.fingerprints, ...(found.role ? { dtlsRole: found.role } : {}),
+    };
+  }
+  const root = parsed;
   if (!isObject(root)) return undefined;
   const found = { descriptions: [] as { type: string; sdp: string }[], candidates: [] as SignaledCandidate[], fingerprints: [] as { algorithm: string; value: string }[], end: false, role: undefined as string | undefined };
   walk(root, found, 0);

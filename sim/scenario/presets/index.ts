@@ -8,6 +8,7 @@ import { failurePresets } from './failures.ts';
 import { dataChannelPresets } from './datachannels.ts';
 import { jsepPresets } from './jsep.ts';
 import { gatheringPresets } from './gathering.ts';
+import { janusPresets } from './janus.ts';
 import { sipPresets } from './sip.ts';
 
 /** A built-in scenario: its name (what `rtclab run` takes), a title and a description for people. */
@@ -23,7 +24,7 @@ let cache: PresetInfo[] | undefined;
 
 export function listPresets(): readonly PresetInfo[] {
   // every build is a deep copy: presets share constant pieces, and callers may edit what they get
-  cache ??= [...networkPresets(), ...stunTurnPresets(), ...icePresets(), ...mediaPresets(), ...callPresets(), ...tlsPresets(), ...failurePresets(), ...dataChannelPresets(), ...jsepPresets(), ...gatheringPresets(), ...sipPresets()].map((p) => ({ ...p, build: () => structuredClone(p.build()) }));
+  cache ??= [...networkPresets(), ...stunTurnPresets(), ...icePresets(), ...mediaPresets(), ...callPresets(), ...tlsPresets(), ...failurePresets(), ...dataChannelPresets(), ...jsepPresets(), ...gatheringPresets(), ...janusPresets(), ...sipPresets()].map((p) => ({ ...p, build: () => structuredClone(p.build()) }));
   return cache;
 }
 
