@@ -60,6 +60,11 @@ export class Registration {
     this.fromTag = randomHex(rng, 10);
   }
 
+  /** Where its REGISTERs go (the outbound proxy for the UA's other requests too). */
+  get registrar(): TransportAddress {
+    return this.o.registrar;
+  }
+
   get aor(): string {
     return `sip:${this.o.user}@${this.o.domain}`;
   }
