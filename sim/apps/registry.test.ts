@@ -11,7 +11,7 @@ const matches = (patterns: readonly string[], kind: string): boolean =>
   patterns.some((p) => (p.endsWith('.*') ? kind.startsWith(p.slice(0, -1)) : kind === p));
 
 /** Presets that, together, run every kind (cheap ones where there is a choice), and scenarios for kinds no preset has yet. */
-const PRESETS = ['nat-full-cone', 'stun-binding-open', 'nat-discovery-symmetric', 'turn-relay', 'ice-lite-server', 'dtls-srtp-call', 'call-p2p-turn', 'call-sfu', 'tls13-nat', 'traceroute-double-nat', 'mediasoup-room', 'mediasoup-pion-dtls-server', 'mediasoup-room-tcp', 'ping-double-nat', 'janus-echotest'];
+const PRESETS = ['nat-full-cone', 'stun-binding-open', 'nat-discovery-symmetric', 'turn-relay', 'ice-lite-server', 'dtls-srtp-call', 'call-p2p-turn', 'call-sfu', 'tls13-nat', 'traceroute-double-nat', 'mediasoup-room', 'mediasoup-pion-dtls-server', 'mediasoup-room-tcp', 'ping-double-nat', 'janus-echotest', 'sip-register-call', 'sip-wrong-password'];
 const MORE: Record<string, unknown> = {
   'rtp-sender': {
     name: 'rtp-sender',

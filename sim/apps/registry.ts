@@ -20,6 +20,8 @@ import { janusClientApp } from './janus-client.ts';
 import { tracerouteApp } from './traceroute.ts';
 import { pingApp } from './ping.ts';
 import { udpEchoApp } from './udp-echo.ts';
+import { sipPhoneApp } from './sip-phone.ts';
+import { sipRegistrarApp } from './sip-registrar.ts';
 import { udpProbeApp } from './udp-probe.ts';
 import { webRtcPeerApp } from './webrtc-peer.ts';
 
@@ -52,6 +54,8 @@ export const APP_KINDS = [
   pionClientApp,
   janusApp,
   janusClientApp,
+  sipRegistrarApp,
+  sipPhoneApp,
 ] as const;
 
 type Registered = (typeof APP_KINDS)[number];

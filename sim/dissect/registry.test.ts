@@ -34,6 +34,7 @@ describe('the protocol registry', () => {
       'RTCP #3fb6c6',
       'ZRTP #b5b5b5',
       'ICMP #ff8c69',
+      'SIP #c3a6ff',
     ]);
     // a protocol without a class of its own takes its parent's colour
     expect(['SRTP', 'SRTCP', 'TLS', 'HTTP', 'WEBSOCKET', 'SIGNALING', 'SDP', 'IPv6', 'ETH', 'DATA'].map((p) => PROTOCOL_CLASSES[classOfProtocol(p as 'SRTP')]!.name)).toEqual(['RTP', 'RTCP', 'TCP', 'TCP', 'TCP', 'TCP', 'TCP', 'IP', 'IP', 'IP']);

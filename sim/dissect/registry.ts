@@ -1,5 +1,5 @@
 import { demuxClass } from '../wire/demux.ts';
-import { install, ipProtocolOwner, rfc7983Owner, type AnyProtocolSpec, type Json } from './table.ts';
+import { install, ipProtocolOwner, rfc7983Owner, udpContentDissector, type AnyProtocolSpec, type Json } from './table.ts';
 import type { Layer, Protocol } from './types.ts';
 import { ETH } from './protocols/eth.ts';
 import { IPv4, IPv6 } from './protocols/ip.ts';
@@ -18,6 +18,7 @@ import { WEBSOCKET } from './protocols/websocket.ts';
 import { SDP, SIGNALING } from './protocols/signaling.ts';
 import { ICMP, ICMPv6 } from './protocols/icmp.ts';
 import { DATACHANNEL, DCEP, SCTP } from './protocols/sctp.ts';
+import { SIP } from './protocols/sip.ts';
 
 /**
  * THE protocol list: every protocol the dissector knows, once. Each entry is its file's spec (protocols/*.ts): its
@@ -50,6 +51,7 @@ export const PROTOCOL_LIST: readonly AnyProtocolSpec[] = [
   WEBSOCKET,
   SIGNALING,
   SDP,
+  SIP,
 ];
 
 install(PROTOCOL_LIST);
@@ -114,6 +116,11 @@ export function classifyDatagram(b: Uint8Array): number {
   if (owner === undefined) return IP_CLASS;
   if (owner !== 'UDP') return classOfProtocol(owner);
   if (b.length < off + 8) return IP_CLASS;
-  const payloadOwner = rfc7983Owner(demuxClass(b.subarray(off + 8)));
+  const payload = b.subarray(off + 8);
+  const c = demuxClass(payload);
+  // a text protocol (SIP) where RFC 7983 says ChannelData or nothing, as the dissector's udp.content table has it
+  const content = c === 'other' || c === 'turn-channeldata' ? udpContentDissector(payload, (b[off]! << 8) | b[off + 1]!, (b[off + 2]! << 8) | b[off + 3]!) : undefined;
+  if (content) return classOfProtocol(content.owner);
+  const payloadOwner = rfc7983Owner(c);
   return payloadOwner === undefined ? UDP_CLASS : classOfProtocol(payloadOwner);
 }

@@ -39,6 +39,22 @@ export type IpPayloadDissector = (p: IpPayload) => Flow | undefined | false;
  */
 export type UdpPayloadDissector = (out: Layer[], payload: Uint8Array, offset: number, ctx: PayloadContext, why?: string) => void;
 
+/**
+ * A UDP protocol recognised by its content (and its well-known port) rather than by RFC 7983's first byte: a text
+ * protocol such as SIP, whose first bytes (ASCII letters, 0x41–0x5A) fall in ranges RFC 7983 gives ChannelData or
+ * leaves unassigned. Tried only on payloads of those classes (never on STUN, DTLS, RTP or a bound channel), lowest
+ * `order` first; `recognise` must be cheap (it runs on every such datagram).
+ */
+export interface UdpContentRecogniser {
+  readonly order: number;
+  /** Whether the payload is this protocol's; the ports are the datagram's (-1 when not known). */
+  readonly recognise: (payload: Uint8Array, srcPort: number, dstPort: number) => boolean;
+  /** `why`: what recognised it, in words. */
+  readonly dissect: UdpPayloadDissector;
+  /** Its words for why a payload was recognised. */
+  readonly why: (payload: Uint8Array, srcPort: number, dstPort: number) => string;
+}
+
 /** A TCP stream protocol recognised by its first bytes (never by port): which stream mode a connection's side takes. */
 export interface TcpRecogniser {
   /** Recognisers are tried lowest first (a cheap, certain test before a looser one). */
@@ -90,6 +106,8 @@ export type Registration =
   | { readonly table: 'ip.protocol'; readonly key: number; readonly dissect: IpPayloadDissector }
   | { readonly table: 'udp.rfc7983'; readonly key: DemuxClass; readonly dissect: UdpPayloadDissector }
   | { readonly table: 'tcp.stream'; readonly recogniser: TcpRecogniser }
+  /** A UDP payload recognised by its content and port where RFC 7983's first byte says ChannelData or nothing. */
+  | { readonly table: 'udp.content'; readonly recogniser: UdpContentRecogniser }
   /** What an HTTP body or a WebSocket text message carries, tried lowest `order` first. */
   | { readonly table: 'message.payload'; readonly order: number; readonly dissect: MessageDissector }
   /** Decrypted DTLS content of one content type (SCTP on `application-data`). */
@@ -130,6 +148,7 @@ export function defineProtocol<P extends Protocol>(spec: ProtocolSpec<P>): Proto
 const ipProtocols = new Map<number, IpPayloadDissector>();
 const rfc7983 = new Map<DemuxClass, UdpPayloadDissector>();
 const tcpRecognisers: TcpRecogniser[] = [];
+const udpContent: { readonly r: UdpContentRecogniser; readonly owner: Protocol }[] = [];
 const messageDissectors: { readonly order: number; readonly dissect: MessageDissector }[] = [];
 const dtlsContent = new Map<'application-data', DtlsContentDissector>();
 /** Which protocol holds each key (the visualizer's classes follow the tables). */
@@ -151,11 +170,13 @@ export function install(specs: readonly AnyProtocolSpec[]): void {
         rfc7983Owners.set(r.key, s.name);
       }
       else if (r.table === 'tcp.stream') tcpRecognisers.push(r.recogniser);
+      else if (r.table === 'udp.content') udpContent.push({ r: r.recogniser, owner: s.name });
       else if (r.table === 'dtls.content') claim(dtlsContent, r.key, r.dissect, s.name);
       else messageDissectors.push(r);
     }
   }
   tcpRecognisers.sort((a, b) => a.order - b.order);
+  udpContent.sort((a, b) => a.r.order - b.r.order);
   messageDissectors.sort((a, b) => a.order - b.order);
 }
 
@@ -202,4 +223,10 @@ export function ipProtocolOwner(n: number): Protocol | undefined {
 /** The protocol registered on an RFC 7983 first-byte class, if any. */
 export function rfc7983Owner(c: DemuxClass): Protocol | undefined {
   return rfc7983Owners.get(c);
+}
+
+/** The UDP content recogniser that claims a payload (and the protocol that registered it), if any. */
+export function udpContentDissector(payload: Uint8Array, srcPort: number, dstPort: number): { readonly r: UdpContentRecogniser; readonly owner: Protocol } | undefined {
+  for (const c of udpContent) if (c.r.recognise(payload, srcPort, dstPort)) return c;
+  return undefined;
 }

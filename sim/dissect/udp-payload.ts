@@ -1,7 +1,7 @@
 import { demux, demuxClass, type DemuxResult } from '../wire/demux.ts';
 import { plainLayer } from './layer.ts';
 import { dataLayer } from './protocols/data.ts';
-import { rfc7983Dissector } from './table.ts';
+import { rfc7983Dissector, udpContentDissector } from './table.ts';
 import type { Layer, PayloadContext } from './types.ts';
 
 export type { PayloadContext } from './types.ts';
@@ -35,17 +35,25 @@ export function payloadLayers(payload: Uint8Array, offset: number, ctx: PayloadC
 
 /**
  * `payloadLayers` appended to `out` (the packet's own list: no list per payload): the dissector registered on the
- * payload's RFC 7983 class (table.ts `udp.rfc7983`), or data.
+ * payload's RFC 7983 class (table.ts `udp.rfc7983`), or data. A payload whose first byte RFC 7983 gives ChannelData
+ * or nothing is first offered to the content recognisers (table.ts `udp.content`: SIP), unless it is on a channel a
+ * ChannelBind bound. The ports are the datagram's, -1 when the payload is not a UDP datagram's own.
  */
-export function pushPayloadLayers(out: Layer[], payload: Uint8Array, offset: number, ctx: PayloadContext = {}): void {
+export function pushPayloadLayers(out: Layer[], payload: Uint8Array, offset: number, ctx: PayloadContext = {}, srcPort = -1, dstPort = -1): void {
   const c = demuxClass(payload);
   if (c === 'empty') return;
-  if (c === 'other') {
+  if (c === 'other' || c === 'turn-channeldata') {
     const channel = payload.length >= 4 ? (payload[0]! << 8) | payload[1]! : -1;
-    const channelData = ctx.channels?.has(channel) ? rfc7983Dissector('turn-channeldata') : undefined;
+    const bound = ctx.channels?.has(channel) === true;
+    const channelData = bound && c === 'other' ? rfc7983Dissector('turn-channeldata') : undefined;
     if (channelData) {
-      const bound = `${payloadWhy(payload)}, but channel 0x${channel.toString(16)} was bound by a ChannelBind on this 5-tuple (RFC 5766 §11 allowed 0x4000–0x7FFF): TURN ChannelData`;
-      channelData(out, payload, offset, ctx, bound);
+      const why = `${payloadWhy(payload)}, but channel 0x${channel.toString(16)} was bound by a ChannelBind on this 5-tuple (RFC 5766 §11 allowed 0x4000–0x7FFF): TURN ChannelData`;
+      channelData(out, payload, offset, ctx, why);
+      return;
+    }
+    const content = bound || ctx.transport === 'tcp' ? undefined : udpContentDissector(payload, srcPort, dstPort);
+    if (content) {
+      content.r.dissect(out, payload, offset, ctx, content.r.why(payload, srcPort, dstPort));
       return;
     }
   }

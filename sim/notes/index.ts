@@ -12,6 +12,7 @@ import { PEER_NOTE_KINDS, type PeerNote } from '../peer/notes.ts';
 import { SFU_NOTE_KINDS, type SfuNote } from '../sfu/notes.ts';
 import { SIGNALING_NOTE_KINDS, type SignalingNote } from '../signaling/notes.ts';
 import { SCTP_NOTE_KINDS, type SctpNote } from '../sctp/notes.ts';
+import { SIP_NOTE_KINDS, type SipNote } from '../sip/notes.ts';
 import { SRTP_NOTE_KINDS, type SrtpNote } from '../srtp/notes.ts';
 import { STUN_NOTE_KINDS, type StunNote } from '../stun/notes.ts';
 import { TCP_NOTE_KINDS, type TcpNote } from '../tcp/notes.ts';
@@ -43,6 +44,7 @@ export type AnyNoteBody =
   | SfuNote
   | MediasoupNote
   | SignalingNote
+  | SipNote
   | AppNote
   | CaptureNote
   | InferNote;
@@ -71,6 +73,7 @@ export const NOTE_KINDS_BY_FOLDER = {
   'sim/sfu': SFU_NOTE_KINDS,
   'sim/mediasoup': MEDIASOUP_NOTE_KINDS,
   'sim/signaling': SIGNALING_NOTE_KINDS,
+  'sim/sip': SIP_NOTE_KINDS,
   'sim/apps': APP_NOTE_KINDS,
   'sim/wire/pcap': CAPTURE_NOTE_KINDS,
   'sim/infer': INFER_NOTE_KINDS,

@@ -37,7 +37,7 @@ function dissectUdp({ buf, base, ip: v, seg, at, ctx, layers }: IpPayload): Flow
   const off = at + u.payloadOffset;
   // IPv4 endpoints as numbers (address · 2^16 + port) key the flow's state without building text
   const fctx = (v.family === 4 ? ctx.forFlow?.(flow, ipv4At(buf, 12) * 0x10000 + u.srcPort, ipv4At(buf, 16) * 0x10000 + u.dstPort) : ctx.forFlow?.(flow)) ?? ctx;
-  pushPayloadLayers(layers, buf.subarray(off, off + u.payloadLength), base + off, fctx);
+  pushPayloadLayers(layers, buf.subarray(off, off + u.payloadLength), base + off, fctx, u.srcPort, u.dstPort);
   return flow;
 }
 

@@ -12,6 +12,7 @@ import { gatheringPresets } from './gathering.ts';
 import { mediasoupPresets } from './mediasoup.ts';
 import { sfuMediaPresets } from './sfu-media.ts';
 import { janusPresets } from './janus.ts';
+import { sipPresets } from './sip.ts';
 
 /** A built-in scenario: its name (what `rtclab run` takes), a title and a description for people. */
 export interface PresetInfo {
@@ -26,7 +27,7 @@ let cache: PresetInfo[] | undefined;
 
 export function listPresets(): readonly PresetInfo[] {
   // every build is a deep copy: presets share constant pieces, and callers may edit what they get
-  cache ??= [...networkPresets(), ...stunTurnPresets(), ...icePresets(), ...mediaPresets(), ...callPresets(), ...tlsPresets(), ...failurePresets(), ...signalingFaultPresets(), ...dataChannelPresets(), ...jsepPresets(), ...gatheringPresets(), ...mediasoupPresets(), ...sfuMediaPresets(), ...janusPresets()].map((p) => ({ ...p, build: () => structuredClone(p.build()) }));
+  cache ??= [...networkPresets(), ...stunTurnPresets(), ...icePresets(), ...mediaPresets(), ...callPresets(), ...tlsPresets(), ...failurePresets(), ...signalingFaultPresets(), ...dataChannelPresets(), ...jsepPresets(), ...gatheringPresets(), ...mediasoupPresets(), ...sfuMediaPresets(), ...janusPresets(), ...sipPresets()].map((p) => ({ ...p, build: () => structuredClone(p.build()) }));
   return cache;
 }
 

@@ -1,0 +1,160 @@
+// The SIP presets end to end: phones register with digest authentication, one calls the other through the
+// registrar's 302, plain G.711 RTP flows both ways, BYE ends the call; a wrong password fails as real phones fail.
+// tshark reads every SIP datagram without a malformed packet and agrees with our dissector field by field.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseScenario } from '../scenario/parse.ts';
+import { findPreset } from '../scenario/presets/index.ts';
+import { runScenario } from '../scenario/run.ts';
+import { writePcapng } from '../wire/pcap/pcapng-writer.ts';
+import { dissectPacket } from '../dissect/dissect.ts';
+import { tsharkAvailable } from '../../test/support/tshark.ts';
+import type { Trace } from '../core/trace.ts';
+
+const HOSTS = new Set(['desk', 'mobile', 'pbx']);
+
+/** Every SIP message in the order sent (each datagram once: its first hop, leaving a host), as "from→to summary". */
+function sipFlow(trace: Trace): string[] {
+  const out: string[] = [];
+  for (const h of trace.hops) {
+    if (!HOSTS.has(h.from)) continue;
+    const p = dissectPacket(h.bytes);
+    const sip = p.layers.find((l) => l.protocol === 'SIP');
+    if (sip) out.push(`${h.from}→${h.to === 'internet' ? '' : h.to}${sip.summary}`);
+  }
+  return out.map((s) => s.replace('→', ' '));
+}
+
+function run(name: string, edit?: (j: { apps: Record<string, unknown>[] }) => void) {
+  const json = findPreset(name)!.build() as { apps: Record<string, unknown>[] };
+  edit?.(json);
+  return runScenario(parseScenario(json));
+}
+
+type PhoneEntry = { kind: string; host: string; registration: { state: string; status: number; attempts: number } | null; calls: { role: string; state: string }[]; media: { payloadType: number; sent: number; received: number; lost: number }[]; sip: { retransmissions: number; malformed: number } };
+
+describe('SIP presets', () => {
+  const call = run('sip-register-call');
+
+  it('sip-register-call: REGISTER, 401, REGISTER with credentials, 200; INVITE, 302, ACK, INVITE, 100, 180, 200, ACK, BYE, 200', () => {
+    expect(sipFlow(call.trace)).toEqual([
+      'desk REGISTER sip:rtclab.test',
+      'pbx 401 Unauthorized (REGISTER)',
+      'mobile REGISTER sip:rtclab.test',
+      'desk REGISTER sip:rtclab.test',
+      'pbx 401 Unauthorized (REGISTER)',
+      'pbx 200 OK (REGISTER)',
+      'mobile REGISTER sip:rtclab.test',
+      'pbx 200 OK (REGISTER)',
+      'desk INVITE sip:1002@rtclab.test',
+      'pbx 100 Trying (INVITE)',
+      'pbx 302 Moved Temporarily (INVITE)',
+      'desk ACK sip:1002@rtclab.test',
+      'desk INVITE sip:1002@rtclab.test',
+      'mobile 100 Trying (INVITE)',
+      'mobile 180 Ringing (INVITE)',
+      'mobile 200 OK (INVITE)',
+      'desk ACK sip:1002@192.0.2.30:5060',
+      'desk BYE sip:1002@192.0.2.30:5060',
+      'mobile 200 OK (BYE)',
+    ]);
+  });
+
+  it('sip-register-call: both registered, the call ended by BYE after plain PCMU flowed both ways without loss', () => {
+    const apps = call.summary.apps as unknown as PhoneEntry[];
+    const [desk, mobile] = apps.filter((a) => a.kind === 'sip-phone');
+    for (const p of [desk!, mobile!]) {
+      expect(p.registration).toMatchObject({ state: 'registered', status: 200, attempts: 2 });
+      expect(p.calls.map((c) => c.state)).toEqual(['ended']);
+      expect(p.media).toHaveLength(1);
+      expect(p.media[0]!.payloadType).toBe(0);
+      expect(p.media[0]!.sent).toBeGreaterThan(140);
+      expect(p.media[0]!.received).toBeGreaterThan(140);
+      expect(p.media[0]!.lost).toBe(0);
+      expect(p.sip).toEqual({ sent: expect.any(Number), received: expect.any(Number), retransmissions: 0, malformed: 0 });
+    }
+    expect(desk!.calls[0]!.role).toBe('uac');
+    expect(call.trace.notes.filter((n) => n.kind === 'sip.call').map((n) => `${n.source} ${(n.data as { state: string }).state}`)).toEqual([
+      'desk/sip-phone calling',
+      'mobile/sip-phone ringing',
+      'desk/sip-phone ringing',
+      'mobile/sip-phone answered',
+      'desk/sip-phone confirmed',
+      'mobile/sip-phone confirmed',
+      'mobile/sip-phone ended',
+      'desk/sip-phone ended',
+    ]);
+  });
+
+  it('sip-wrong-password: 401, credentials, 401 again: registration failed, no binding', () => {
+    const r = run('sip-wrong-password');
+    expect(sipFlow(r.trace)).toEqual(['desk REGISTER sip:rtclab.test', 'pbx 401 Unauthorized (REGISTER)', 'desk REGISTER sip:rtclab.test', 'pbx 401 Unauthorized (REGISTER)']);
+    const phone = (r.summary.apps as unknown as PhoneEntry[]).find((a) => a.kind === 'sip-phone')!;
+    expect(phone.registration).toMatchObject({ state: 'failed', status: 401 });
+    const failed = r.trace.notes.find((n) => n.kind === 'sip.registration');
+    expect(failed?.text).toContain('credentials refused: 401 again after answering the challenge');
+    expect((r.summary.apps as { kind: string; bindings?: unknown[] }[]).find((a) => a.kind === 'sip-registrar')!.bindings).toEqual([]);
+  });
+
+  it('a registrar configured as Asterisk is refuses wrong credentials with 403', () => {
+    const r = run('sip-wrong-password', (j) => (j.apps[0]!.badCredentials = 'forbidden'));
+    expect(sipFlow(r.trace).at(-1)).toBe('pbx 403 Forbidden (REGISTER)');
+    expect((r.summary.apps as unknown as PhoneEntry[]).find((a) => a.kind === 'sip-phone')!.registration).toMatchObject({ state: 'failed', status: 403 });
+  });
+
+  it('on a lossy link the transactions retransmit (Timer E, A, G or the 2xx) and the call still completes', () => {
+    const r = run('sip-register-call', (j) => {
+      (j as unknown as { nodes: { desk: { link: Record<string, unknown> } } }).nodes.desk.link = { delay: '20ms', loss: 0.3 };
+      (j as unknown as { seed: number }).seed = 3;
+      (j as unknown as { duration: string }).duration = '12s';
+    });
+    const phones = (r.summary.apps as unknown as PhoneEntry[]).filter((a) => a.kind === 'sip-phone');
+    expect(phones.reduce((n, p) => n + p.sip.retransmissions, 0)).toBeGreaterThan(0);
+    expect(phones.map((p) => p.calls.map((c) => c.state))).toEqual([['ended'], ['ended']]);
+  });
+
+  it('a REGISTER to a registrar that is not there gives up at Timer F (32 s) with a timeout', () => {
+    const r = run('sip-wrong-password', (j) => {
+      j.apps.splice(0, 1);
+      (j as unknown as { duration: string }).duration = '40s';
+    });
+    const timeout = r.trace.notes.find((n) => n.kind === 'sip.timeout');
+    expect(timeout?.t).toBe(32_000_000);
+    expect(timeout?.data).toEqual({ method: 'REGISTER', timer: 'F', to: '198.51.100.5:5060' });
+    expect((r.summary.apps as unknown as PhoneEntry[])[0]!.registration).toMatchObject({ state: 'failed', status: 408 });
+  });
+});
+
+const dir = mkdtempSync(join(tmpdir(), 'rtclab-sip-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.skipIf(!tsharkAvailable())('tshark reads our SIP', () => {
+  it('sip-register-call: no malformed packet, and tshark\'s method, status, Call-ID, CSeq, branch and tags equal ours', () => {
+    const r = runScenario(parseScenario(findPreset('sip-register-call')!.build()));
+    const pcap = join(dir, 'sip.pcapng');
+    writeFileSync(pcap, writePcapng(r.trace));
+    const malformed = execFileSync('tshark', ['-r', pcap, '-Y', '_ws.malformed || _ws.expert.severity >= error'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(malformed.trim()).toBe('');
+    const rows = execFileSync('tshark', ['-r', pcap, '-Y', 'sip', '-T', 'fields', '-E', 'separator=|', '-e', 'frame.number', '-e', 'sip.Method', '-e', 'sip.Status-Code', '-e', 'sip.Call-ID', '-e', 'sip.CSeq.seq', '-e', 'sip.CSeq.method', '-e', 'sip.Via.branch', '-e', 'sip.from.tag', '-e', 'sip.to.tag', '-e', 'sdp.media.port'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim()
+      .split('\n');
+    const ours: string[] = [];
+    r.trace.hops.forEach((h) => {
+      const p = dissectPacket(h.bytes);
+      const sip = p.layers.find((l) => l.protocol === 'SIP');
+      if (!sip || sip.protocol !== 'SIP' || !sip.value) return;
+      const m = sip.value;
+      const get = (name: string) => m.headers.find((x) => x.name === name)?.value ?? '';
+      const tag = (v: string) => /;tag=([^;]+)/.exec(v)?.[1] ?? '';
+      const [seq, method] = get('CSeq').split(' ');
+      const sdp = p.layers.find((l) => l.protocol === 'SDP');
+      const port = sdp && sdp.protocol === 'SDP' && sdp.value ? String(sdp.value.media[0]?.port ?? '') : '';
+      ours.push([h.index + 1, m.start.kind === 'request' ? m.start.method : '', m.start.kind === 'response' ? m.start.status : '', get('Call-ID'), seq, method, /branch=([^;,]+)/.exec(get('Via'))?.[1] ?? '', tag(get('From')), tag(get('To')), port].join('|'));
+    });
+    expect(rows.length).toBe(38);
+    expect(rows).toEqual(ours);
+  });
+});
