@@ -7,7 +7,7 @@ import { lastSrFromNtp, type ReportBlock } from '../wire/rtcp/reports.ts';
 import type { RtcpPacket } from '../wire/rtcp/rtcp.ts';
 import type { RtpPacket } from '../wire/rtp/rtp.ts';
 import type { SrtcpView } from '../wire/srtp/protected.ts';
-import { Method, type StunMessage } from '../wire/stun/index.ts';
+import { getAttribute, Method, Priority, type StunMessage } from '../wire/stun/index.ts';
 import { MediaCatalog } from './codecs.ts';
 import { RtpAnalysis } from './rtp-analysis.ts';
 import { Buckets, newPairBucket, newStreamBucket, type PairBucket, type StreamBucket } from './series.ts';
@@ -28,6 +28,9 @@ export interface StatsOptions {
   /** Which hops to count (default all): a simulated trace counts each datagram where it is delivered. */
   readonly accept?: (h: PassHop) => boolean;
 }
+
+/** How a packet is handed to the collector: seen once (a capture), or as sent and as received (a simulated trace). */
+export type PacketRole = 'seen' | 'sent' | 'received';
 
 export interface StreamState {
   readonly ssrc: number;
@@ -64,7 +67,9 @@ export interface PairState {
   readonly b: string;
   readonly vantage: string;
   readonly buckets: Buckets<PairBucket>;
+  /** ICE connectivity checks (Binding requests with PRIORITY, RFC 8445 §7.1.1), any STUN, media (RTP, RTCP, DTLS). */
   ice: boolean;
+  stun: boolean;
   media: boolean;
   firstT: Micros;
   lastT: Micros;
@@ -96,14 +101,22 @@ export class StatsCollector implements PassObserver {
     this.lastT = Math.max(this.lastT, lastT);
   }
 
-  /** Counts one dissected packet seen at `t` (µs) at `vantage`. */
-  packet(p: DissectedPacket, t: Micros, index: number, vantage = ''): void {
+  /**
+   * Counts one dissected packet at `t` (µs), seen at `vantage` (a capture's interface). A simulated trace hands each
+   * datagram twice, as it was sent (`role` 'sent', at its first hop) and as it was received ('received', at its
+   * last hop, when delivered), with `side` the sending or receiving node: each agent's candidate pairs count what
+   * it sent and received, streams are counted as received, round trips run from the request's (or SR's) sending to
+   * the answer's arrival, and feedback counts as sent. A capture's packet is 'seen': all of these at once.
+   */
+  packet(p: DissectedPacket, t: Micros, index: number, vantage = '', role: PacketRole = 'seen', side = vantage): void {
     if (t > this.lastT) this.lastT = t;
     const f = p.flow;
+    const sent = role !== 'received';
+    const received = role !== 'sent';
     let pair: PairState | undefined;
     let udpLength = 0;
     if (f?.transport === 'UDP') {
-      pair = this.pair(p.src, p.dst, vantage, t);
+      pair = this.pair(p.src, p.dst, side, t);
       const udp = p.layers.find((l) => l.protocol === 'UDP');
       udpLength = udp ? Math.max(0, udp.length - 8) : 0;
     }
@@ -114,24 +127,26 @@ export class StatsCollector implements PassObserver {
       if ((l.protocol === 'RTP' || l.protocol === 'SRTP') && l.value) {
         // a decrypted SRTP packet shows as its SRTP layer and then the RTP layer of its plaintext: one packet
         if (l.plaintext && wire) {
-          this.decryptedRtp(wire, l.value, p.src, p.dst, vantage);
+          if (received) this.decryptedRtp(wire, l.value, p.src, p.dst, vantage);
           continue;
         }
         wire = l;
-        this.rtp(l.value, l.length, l.protocol === 'SRTP', p, t, index, vantage);
+        if (received) this.rtp(l.value, l.length, l.protocol === 'SRTP', p, t, index, vantage);
         if (pair) pair.media = true;
       } else if (l.protocol === 'RTCP' && l.value) {
-        this.rtcp(l.value, t, vantage);
+        this.rtcp(l.value, t, vantage, sent, received);
         if (pair) pair.media = true;
       } else if (l.protocol === 'SRTCP' && l.value) {
-        const s = this.ssrc((l.value as SrtcpView).ssrc, vantage);
-        s.srtcp++;
-        // the next layer is the decrypted RTCP when a key opened it
-        if (p.layers[i + 1]?.protocol !== 'RTCP') s.srtcpEncrypted++;
+        if (sent) {
+          const s = this.ssrc((l.value as SrtcpView).ssrc, vantage);
+          s.srtcp++;
+          // the next layer is the decrypted RTCP when a key opened it
+          if (p.layers[i + 1]?.protocol !== 'RTCP') s.srtcpEncrypted++;
+        }
         if (pair) pair.media = true;
-      } else if (l.protocol === 'STUN' && l.value && pair) this.stun(l.value, pair, t);
+      } else if (l.protocol === 'STUN' && l.value && pair) this.stun(l.value, pair, t, sent, received);
       else if (l.protocol === 'DTLS' && pair) pair.media = true;
-      else if (l.protocol === 'SDP' && l.value) this.catalog.addSdp(l.value);
+      else if (l.protocol === 'SDP' && l.value && received) this.catalog.addSdp(l.value);
     }
     if (pair) {
       const b = pair.buckets.at(t);
@@ -151,7 +166,7 @@ export class StatsCollector implements PassObserver {
     let s = this.pairs.get(key);
     if (!s) {
       // the first endpoint is the one that sent first (the checking side, for an ICE pair)
-      s = { a: src, b: dst, vantage, buckets: new Buckets(this.bucketUs, newPairBucket), ice: false, media: false, firstT: t, lastT: t };
+      s = { a: src, b: dst, vantage, buckets: new Buckets(this.bucketUs, newPairBucket), ice: false, stun: false, media: false, firstT: t, lastT: t };
       this.pairs.set(key, s);
     }
     s.lastT = t;
@@ -238,12 +253,13 @@ export class StatsCollector implements PassObserver {
     last.payloadBytes -= diff;
   }
 
-  private rtcp(packets: readonly RtcpPacket[], t: Micros, vantage: string): void {
+  /** Feedback and what reports say count when sent; round trips end when a report is received. */
+  private rtcp(packets: readonly RtcpPacket[], t: Micros, vantage: string, sent: boolean, received: boolean): void {
     for (const r of packets) {
-      if (r.type === 'sr') {
-        this.srSeen.set(`${r.ssrc >>> 0} ${lastSrFromNtp(r.ntpTimestamp)} @${vantage}`, t);
-        this.blocks(r.reports, t, vantage);
-      } else if (r.type === 'rr') this.blocks(r.reports, t, vantage);
+      if (r.type === 'sr' || r.type === 'rr') {
+        if (r.type === 'sr' && sent) this.srSeen.set(`${r.ssrc >>> 0} ${lastSrFromNtp(r.ntpTimestamp)} @${vantage}`, t);
+        this.blocks(r.reports, t, vantage, sent, received);
+      } else if (!sent) continue;
       else if (r.type === 'nack') {
         const b = this.ssrc(r.mediaSsrc, vantage).buckets.at(t);
         b.nack++;
@@ -254,36 +270,41 @@ export class StatsCollector implements PassObserver {
   }
 
   /** RFC 3550 §6.4.1: RTT = arrival of the report − LSR − DLSR; the SR's own sighting stands for LSR. */
-  private blocks(reports: readonly ReportBlock[], t: Micros, vantage: string): void {
+  private blocks(reports: readonly ReportBlock[], t: Micros, vantage: string, sent: boolean, received: boolean): void {
     for (const rb of reports) {
       const b = this.ssrc(rb.ssrc, vantage).buckets.at(t);
-      b.reportedFractionLost = rb.fractionLost / 256;
-      b.reportedJitterMs = rb.jitter; // in timestamp units here; the report converts with the stream's clock rate
-      if (rb.lastSr === 0) continue;
-      const sent = this.srSeen.get(`${rb.ssrc >>> 0} ${rb.lastSr >>> 0} @${vantage}`);
-      if (sent === undefined) continue;
-      const rtt = (t - sent) / 1000 - (rb.delaySinceLastSr / 65536) * 1000;
+      if (sent) {
+        b.reportedFractionLost = rb.fractionLost / 256;
+        b.reportedJitterMs = rb.jitter; // in timestamp units here; the report converts with the stream's clock rate
+      }
+      if (rb.lastSr === 0 || !received) continue;
+      const srAt = this.srSeen.get(`${rb.ssrc >>> 0} ${rb.lastSr >>> 0} @${vantage}`);
+      if (srAt === undefined) continue;
+      const rtt = (t - srAt) / 1000 - (rb.delaySinceLastSr / 65536) * 1000;
       // seen away from the SR's sender, the report can come back sooner than the delay it declares: no round trip
       if (rtt >= 0) b.rttMs.push(rtt);
     }
   }
 
-  private stun(m: StunMessage, pair: PairState, t: Micros): void {
-    if (m.method === Method.Binding) pair.ice = true;
+  /** Requests count as sent, answers as received (each pair counts both: see `packet`). */
+  private stun(m: StunMessage, pair: PairState, t: Micros, sent: boolean, received: boolean): void {
+    pair.stun = true;
+    if (m.method === Method.Binding && m.class === 'request' && getAttribute(m, Priority) !== undefined) pair.ice = true;
     const b = pair.buckets.at(t);
     const tid = toHex(m.transactionId);
-    if (m.class === 'request') {
+    if (m.class === 'request' && sent) {
       b.requests++;
       const r = this.requests.get(tid);
       if (r) r.sent++;
       else this.requests.set(tid, { t, sent: 1, pair, answered: false });
-    } else if (m.class === 'success' || m.class === 'error') {
+    } else if ((m.class === 'success' || m.class === 'error') && received) {
       b.responses++;
       const r = this.requests.get(tid);
-      // Karn's rule: a retransmitted request's answer cannot tell which sending it answers
-      if (!r || r.answered || r.pair !== pair || r.sent > 1) return;
+      // Karn's rule: a retransmitted request's answer cannot tell which sending it answers. The round trip is the
+      // request's pair's (the answer may come back at addresses a NAT rewrote)
+      if (!r || r.answered || r.sent > 1) return;
       r.answered = true;
-      b.rttMs.push((t - r.t) / 1000);
+      r.pair.buckets.at(t).rttMs.push((t - r.t) / 1000);
     }
   }
 

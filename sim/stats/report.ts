@@ -88,7 +88,9 @@ export interface PairReport {
   readonly a: string;
   readonly b: string;
   readonly vantage?: string;
+  /** ICE connectivity checks seen (Binding requests with PRIORITY), any STUN, media (RTP, RTCP, DTLS). */
   readonly ice: boolean;
+  readonly stun: boolean;
   readonly media: boolean;
   readonly firstMs: number;
   readonly lastMs: number;
@@ -262,6 +264,7 @@ function pairReport(c: StatsCollector, s: PairState, severalVantages: boolean): 
     b: s.b,
     ...(s.vantage ? { vantage: s.vantage } : {}),
     ice: s.ice,
+    stun: s.stun,
     media: s.media,
     firstMs: round(s.firstT / 1000),
     lastMs: round(s.lastT / 1000),
@@ -280,7 +283,7 @@ export function buildReport(c: StatsCollector): StatsReport {
   const end: Micros = c.lastT;
   const streams = [...c.streams.values()].sort((a, b) => a.firstT - b.firstT).map((s) => streamReport(c, s, several));
   const pairs = [...c.pairs.values()]
-    .filter((p) => p.ice || p.media)
+    .filter((p) => p.stun || p.media)
     .sort((a, b) => a.firstT - b.firstT)
     .map((p) => pairReport(c, p, several));
   return { bucketMs: c.bucketUs / 1000, endMs: round(end / 1000), clockRates: c.options.clockRates ?? 'best', sdps: c.catalog.descriptions, streams, pairs };
