@@ -216,8 +216,8 @@ function streamReport(c: StatsCollector, s: StreamState, severalVantages: boolea
       maxJitterMs: round(analysis.maxJitterMs),
       jitterMs: round(analysis.jitterMs),
       maxSkewMs: round(analysis.maxSkewMs),
-      clockDriftMs: round(analysis.clockDriftMs),
-      clockDriftPpm: round(analysis.clockDriftPpm, 1),
+      clockDriftMs: analysis.clockDriftMs === null ? null : round(analysis.clockDriftMs),
+      clockDriftPpm: analysis.clockDriftPpm === null ? null : round(analysis.clockDriftPpm, 1),
     },
     extensions: [...s.extensions]
       .sort((a, b) => a[0] - b[0])

@@ -30,9 +30,12 @@ export interface RtpAnalysisResult {
   readonly jitterMs: number;
   /** Largest skew (ms): positive when the timestamps ran ahead of the arrivals. */
   readonly maxSkewMs: number;
-  /** Clock drift over the stream (ms) from the least-squares fit of nominal time on arrival time, and in ppm. */
-  readonly clockDriftMs: number;
-  readonly clockDriftPpm: number;
+  /**
+   * Clock drift over the stream (ms) from the least-squares fit of nominal time on arrival time, and in ppm; null
+   * without a clock rate or with under 10 packets over less than a second (a fit on a few packets says nothing).
+   */
+  readonly clockDriftMs: number | null;
+  readonly clockDriftPpm: number | null;
   readonly markers: number;
   readonly clockRate: number;
   readonly firstSeq: number;
@@ -180,10 +183,10 @@ export class RtpAnalysis {
     const expected = this.packets ? this.lastSeq + this.cycles * 65536 - this.startSeq + 1 : 0;
     const lost = expected - this.packets;
     const s = this.sums;
-    let driftMs = 0;
-    let driftPpm = 0;
+    let driftMs: number | null = null;
+    let driftPpm: number | null = null;
     const den = s.n * s.t2 - s.t * s.t;
-    if (s.n > 1 && den !== 0) {
+    if (s.n >= 10 && this.lastArrival >= 1000 && den !== 0) {
       // least squares: nominal = a + b · arrival; the drift is (b − 1) over the stream's duration
       const b = (s.n * s.tts - s.t * s.ts) / den;
       driftMs = (b - 1) * this.lastArrival;
