@@ -17,6 +17,9 @@ import { labelObserver, SrtpStreamCollector, srtpObserver, type SrtpStreamTable 
 import { passOverTrace } from './model/trace-pass.ts';
 import { syntheticPacked } from './model/synthetic.ts';
 import type { Request, Response } from './protocol.ts';
+import { captureStats } from '../sim/stats/capture.ts';
+import { traceStats } from '../sim/stats/trace.ts';
+import type { StatsReport } from '../sim/stats/report.ts';
 
 /**
  * The simulator, capture reader and dissector run here, so the page never blocks on a run, a big capture or a
@@ -33,8 +36,10 @@ let current:
       /** Keyed summaries where they say more than the keyless ones (a capture's come from its load). */
       labels?: LabelOverrides;
       relations?: Relation[];
-      /** A capture's file, kept so that a key log dropped later can dissect it again. */
-      capture?: { name: string; bytes: Uint8Array };
+      /** A capture's file, kept so that a key log dropped later can dissect it again (with the key log it was opened with). */
+      capture?: { name: string; bytes: Uint8Array; keyLog?: string };
+      /** Statistics from the packets, by bucket width (ms), computed on first request. */
+      stats?: Map<number, StatsReport>;
       /** The packet detail with decryption, for a capture with keys. */
       keyed?: KeyedDetail;
     }
@@ -48,7 +53,7 @@ interface TraceExtra {
   srtp?: SrtpStreamTable;
   labels?: LabelOverrides;
   keys?: KeyLogReport;
-  capture?: { name: string; bytes: Uint8Array };
+  capture?: { name: string; bytes: Uint8Array; keyLog?: string };
   keyed?: KeyedDetail;
 }
 
@@ -89,7 +94,7 @@ function capture(id: number, name: string, bytes: Uint8Array, keyLog: KeyLogFile
   const loaded = loadCapture(bytes, name, (done, total) => post({ type: 'progress', id, done, total, what }), keyLog);
   const { trace, srtp, labels, warnings, keys } = loaded;
   const keyed = loaded.keyLogs.length > 0 ? new KeyedDetail(trace.hops, loaded.keyLogs, loaded.vantages, true) : undefined;
-  sendTrace(id, trace, packTrace(trace), name, t0, { warnings, srtp, labels, capture: { name, bytes }, ...(keys ? { keys } : {}), ...(keyed ? { keyed } : {}) });
+  sendTrace(id, trace, packTrace(trace), name, t0, { warnings, srtp, labels, capture: { name, bytes, ...(keyLog ? { keyLog: keyLog.text } : {}) }, ...(keys ? { keys } : {}), ...(keyed ? { keyed } : {}) });
 }
 
 /**
@@ -118,6 +123,20 @@ function relations(): Relation[] {
   if (!cur.relations && cur.trace && (!cur.srtp || !cur.labels)) keyedPass();
   cur.relations ??= cur.packed.bytes.length > 0 ? computeRelations(cur.packed) : [];
   return cur.relations;
+}
+
+/**
+ * The statistics of the current trace (sim/stats): a capture's from its file (with its key log and any Decryption
+ * Secrets Block, one vantage point per interface), a simulated run's as its endpoints saw it; none for a synthetic one.
+ */
+function stats(bucketMs: number): StatsReport | undefined {
+  const cur = current!;
+  const cached = cur.stats?.get(bucketMs);
+  if (cached) return cached;
+  const bucketUs = bucketMs * 1000;
+  const report = cur.capture ? captureStats(cur.capture.bytes, { bucketUs, ...(cur.capture.keyLog ? { keyLogs: [cur.capture.keyLog] } : {}) }) : cur.trace ? traceStats(cur.trace, { bucketUs }) : undefined;
+  if (report) (cur.stats ??= new Map()).set(bucketMs, report);
+  return report;
 }
 
 const NO_SPANS = { spans: false } as const;
@@ -231,6 +250,9 @@ self.onmessage = (ev: MessageEvent<Request>): void => {
         return post({ type: 'srtp-streams', id: m.id, table: current ? keyedPass().srtp : undefined });
       case 'label-overrides':
         return post({ type: 'label-overrides', id: m.id, overrides: current ? keyedPass().labels : [] });
+      case 'stats':
+        if (!(m.bucketMs > 0)) throw new Error(`statistics need a bucket width above 0 ms (got ${m.bucketMs})`);
+        return post({ type: 'stats', id: m.id, report: current ? stats(m.bucketMs) : undefined });
     }
   } catch (e) {
     post({ type: 'error', id: m.id, message: describeError(e) });
