@@ -9,6 +9,11 @@ import type { StatsReport } from './report.ts';
  * logs given (and any Decryption Secrets Block), each packet handed to a `StatsCollector`. The CLI streams instead.
  */
 export function captureStats(bytes: Uint8Array, options: StatsOptions & { readonly keyLogs?: readonly string[] } = {}): StatsReport {
+  return captureCollector(bytes, options).report();
+}
+
+/** The collector after the capture's pass (its report, and its packet times with `keepTimes`). */
+export function captureCollector(bytes: Uint8Array, options: StatsOptions & { readonly keyLogs?: readonly string[] } = {}): StatsCollector {
   const { keyLogs, ...stats } = options;
   const pass = new DissectionPass({ spans: false, ...(keyLogs ? { keyLogs } : {}) });
   const collector = new StatsCollector(stats);
@@ -22,5 +27,5 @@ export function captureStats(bytes: Uint8Array, options: StatsOptions & { readon
     if (e.kind !== 'problem') feed.event(e);
   });
   pass.finish();
-  return collector.report();
+  return collector;
 }

@@ -12,6 +12,7 @@ import { MediaCatalog } from './codecs.ts';
 import { RtpAnalysis } from './rtp-analysis.ts';
 import { Buckets, newPairBucket, newStreamBucket, type PairBucket, type StreamBucket } from './series.ts';
 import { buildReport, type StatsReport } from './report.ts';
+import type { PacketTimes } from './import/align.ts';
 
 /**
  * Statistics like chrome://webrtc-internals shows, computed from packets alone: an observer of the one dissection
@@ -27,6 +28,8 @@ export interface StatsOptions {
   readonly clockRates?: 'best' | 'wireshark';
   /** Which hops to count (default all): a simulated trace counts each datagram where it is delivered. */
   readonly accept?: (h: PassHop) => boolean;
+  /** Keep every RTP packet's time per SSRC (to align a getStats dump with the packets: import/align.ts). */
+  readonly keepTimes?: boolean;
 }
 
 /** How a packet is handed to the collector: seen once (a capture), or as sent and as received (a simulated trace). */
@@ -84,6 +87,8 @@ export class StatsCollector implements PassObserver {
   lastT: Micros = 0;
   /** SRs seen: "<ssrc> <middle 32 bits of NTP> @vantage" → when (for LSR/DLSR round trips). */
   private readonly srSeen = new Map<string, Micros>();
+  /** With `keepTimes`: per SSRC, when its packets were sent and received (µs), at the first vantage point that saw it. */
+  private readonly times = { sent: new Map<number, number[]>(), received: new Map<number, number[]>(), vantage: new Map<number, string>() };
   /** STUN requests seen: transaction id → first sighting and how many times sent. */
   private readonly requests = new Map<string, { t: Micros; sent: number; pair: PairState; answered: boolean }>();
 
@@ -131,6 +136,7 @@ export class StatsCollector implements PassObserver {
           continue;
         }
         wire = l;
+        if (this.options.keepTimes) this.time(l.value.header.ssrc >>> 0, t, vantage, sent, received);
         if (received) this.rtp(l.value, l.length, l.protocol === 'SRTP', p, t, index, vantage);
         if (pair) pair.media = true;
       } else if (l.protocol === 'RTCP' && l.value) {
@@ -158,6 +164,26 @@ export class StatsCollector implements PassObserver {
         b.bytesBA += udpLength;
       }
     }
+  }
+
+  private time(ssrc: number, t: Micros, vantage: string, sent: boolean, received: boolean): void {
+    const tm = this.times;
+    const v = tm.vantage.get(ssrc);
+    if (v === undefined) tm.vantage.set(ssrc, vantage);
+    else if (v !== vantage) return;
+    const add = (m: Map<number, number[]>): void => {
+      const list = m.get(ssrc) ?? [];
+      list.push(t);
+      m.set(ssrc, list);
+    };
+    if (sent) add(tm.sent);
+    if (received) add(tm.received);
+  }
+
+  /** The packet times kept with `keepTimes`, sorted. */
+  packetTimes(): PacketTimes {
+    const sorted = (m: Map<number, number[]>): Map<number, number[]> => new Map([...m].map(([k, v]) => [k, [...v].sort((a, b) => a - b)]));
+    return { sent: sorted(this.times.sent), received: sorted(this.times.received) };
   }
 
   private pair(src: string, dst: string, vantage: string, t: Micros): PairState {

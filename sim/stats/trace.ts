@@ -11,6 +11,11 @@ import type { StatsReport } from './report.ts';
  * read. Streams are their receivers'; each endpoint's candidate pairs carry what it sent and received.
  */
 export function traceStats(trace: Trace, options: Omit<StatsOptions, 'accept'> = {}): StatsReport {
+  return traceCollector(trace, options).report();
+}
+
+/** The collector after the trace's pass (its report, and its packet times with `keepTimes`). */
+export function traceCollector(trace: Trace, options: Omit<StatsOptions, 'accept'> = {}): StatsCollector {
   // a datagram is received by a host; one delivered to a NAT or router when the run ended never arrived
   const hosts = new Set(trace.nodes.filter((n) => n.kind === 'host' || n.kind === 'server').map((n) => n.name));
   const first = new Map<number, number>();
@@ -29,5 +34,5 @@ export function traceStats(trace: Trace, options: Omit<StatsOptions, 'accept'> =
   }
   pass.finish();
   collector.finish(trace.hops.length ? trace.hops[trace.hops.length - 1]!.t : 0);
-  return collector.report();
+  return collector;
 }
