@@ -295,6 +295,12 @@ export class App {
     this.status.textContent = s;
   }
 
+  /** A getStats dump's series, drawn dashed under the ladder with the packets' statistics; the offset is stated. */
+  imported(r: Extract<Response, { type: 'imported' }>): void {
+    this.graphs.setImported(r.series, r.alignment);
+    if (!this.graphs.open) this.graphs.setOpen(true);
+  }
+
   /** Moves the cursor; `follow`: the list scrolls to the packet at the cursor (stepping, playing, scrubbing). */
   seek(t: number, follow = false): void {
     if (!this.p) return;

@@ -6,6 +6,7 @@ import type { PackedTrace } from './model/packed.ts';
 import type { Relation } from './model/relations.ts';
 import type { SrtpStreamTable } from './model/srtp-streams.ts';
 import type { StatsReport } from '../sim/stats/report.ts';
+import type { ImportedSeries } from '../sim/stats/import/align.ts';
 
 /** Messages between the main thread and the simulation worker (viz/worker.ts). Every request carries an id. */
 export type Request =
@@ -38,6 +39,8 @@ export type Response =
   | { type: 'relations'; id: number; relations: Relation[] }
   | { type: 'label-overrides'; id: number; overrides: LabelOverrides }
   | { type: 'stats'; id: number; report: StatsReport | undefined }
+  /** A webrtc-internals dump or getStats JSON dropped beside the loaded trace: its series on the trace's axis. */
+  | { type: 'imported'; id: number; name: string; series: ImportedSeries[]; alignment: string }
   | { type: 'progress'; id: number; done: number; total: number; what: string }
   | { type: 'filtered'; id: number; indices: Int32Array | null }
   | { type: 'file'; id: number; bytes: Uint8Array; name: string }

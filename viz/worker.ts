@@ -17,8 +17,10 @@ import { labelObserver, SrtpStreamCollector, srtpObserver, type SrtpStreamTable 
 import { passOverTrace } from './model/trace-pass.ts';
 import { syntheticPacked } from './model/synthetic.ts';
 import type { Request, Response } from './protocol.ts';
-import { captureStats } from '../sim/stats/capture.ts';
-import { traceStats } from '../sim/stats/trace.ts';
+import { captureCollector, captureStats } from '../sim/stats/capture.ts';
+import { traceCollector, traceStats } from '../sim/stats/trace.ts';
+import { parseStatsDump } from '../sim/stats/import/dump.ts';
+import { alignDump, dumpSeries } from '../sim/stats/import/align.ts';
 import type { StatsReport } from '../sim/stats/report.ts';
 
 /**
@@ -139,6 +141,25 @@ function stats(bucketMs: number): StatsReport | undefined {
   return report;
 }
 
+/** A getStats dump for the loaded trace: parsed, aligned on its packets, its series on the trace's axis. */
+function importDump(id: number, name: string, text: string): void {
+  const cur = current;
+  if (!cur || (!cur.capture && !cur.trace)) throw new Error(`${name} is getStats data: open its capture (or run its scenario) first, then drop it beside it`);
+  const dump = parseStatsDump(text, name);
+  const collector = cur.capture ? captureCollector(cur.capture.bytes, { keepTimes: true, ...(cur.capture.keyLog ? { keyLogs: [cur.capture.keyLog] } : {}) }) : traceCollector(cur.trace!, { keepTimes: true });
+  const a = alignDump(dump, collector.packetTimes());
+  post({ type: 'imported', id, name, series: dumpSeries(dump, a.offsetMs), alignment: `${name}: ${dump.format} ${a.text}` });
+}
+
+/** A webrtc-internals dump (PeerConnections) or getStats JSON (RTCStats objects with id, type and timestamp). */
+function isStatsJson(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  if ('PeerConnections' in v) return true;
+  const items = Array.isArray(v) ? v : Object.values(v);
+  const first = items[0] as unknown;
+  return typeof first === 'object' && first !== null && 'type' in first && 'timestamp' in first;
+}
+
 const NO_SPANS = { spans: false } as const;
 
 function summaries(): string[] {
@@ -214,6 +235,7 @@ self.onmessage = (ev: MessageEvent<Request>): void => {
         } catch (e) {
           throw new Error(`${m.name} is not JSON: ${e instanceof Error ? e.message : String(e)}`);
         }
+        if (isStatsJson(parsed)) return importDump(m.id, m.name, m.text);
         // a scenario file (nodes, no hops) runs; anything else must be an rtclab trace
         if (typeof parsed === 'object' && parsed !== null && 'nodes' in parsed && !('hops' in parsed)) return run(m.id, parsed as Record<string, unknown>, undefined);
         let trace: Trace;

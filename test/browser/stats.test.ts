@@ -1,7 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifact, CHROMIUM, openApp, startSession, type Session } from './harness.ts';
+import { artifact, CHROMIUM, dropFiles, openApp, startSession, type Session } from './harness.ts';
+import { parseScenario } from '../../sim/scenario/parse.ts';
+import { findPreset } from '../../sim/scenario/presets/index.ts';
+import { runScenario } from '../../sim/scenario/run.ts';
+import { traceCollector } from '../../sim/stats/trace.ts';
+import { fabricateDump } from '../support/stats-dump.ts';
 
 // The statistics under the ladder in Chromium, at 1280×800 and 1440×900: opened from the strip's toggle, the bit
 // rate of each stream and pair is drawn over the ladder's time span with the cursor; the metric switches to round
@@ -80,4 +85,29 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('statistics under the 
       await page.close();
     }, 300_000);
   }
+
+  it('a webrtc-internals dump dropped beside the call: drawn dashed on the same axis, the clock offset stated; a malformed one says where', async () => {
+    // the page's call-p2p is the preset's run: the same trace here, its time 0 put at a known instant
+    const trace = runScenario(parseScenario(findPreset('call-p2p')!.build())).trace;
+    const collector = traceCollector(trace, { keepTimes: true });
+    const streams = collector.report().streams.filter((x) => x.analysis.packets > 100);
+    const out = streams.filter((x) => x.dst.startsWith('10.0.2.10:')).map((x) => Number(x.ssrc));
+    const inb = streams.filter((x) => x.dst.startsWith('10.0.1.10:')).map((x) => Number(x.ssrc));
+    const dump = fabricateDump(Date.UTC(2026, 11, 7, 1, 0, 0), collector.packetTimes(), out, inb, trace.hops[trace.hops.length - 1]!.t);
+    const { page, errors } = await openApp(s, '?scenario=call-p2p');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await dropFiles(page, [{ name: 'webrtc_internals_dump.txt.json', bytes: new TextEncoder().encode(JSON.stringify(dump)) }]);
+    const note = page.locator('[data-testid=stats-note]');
+    await expect.poll(() => note.textContent(), { timeout: 120_000 }).toMatch(/webrtc_internals_dump\.txt\.json: webrtc-internals clock offset 2026-12-07T0(0:59:59|1:00:00)\.\d{3}Z at the trace's 0 \(±\d+\.\d ms/);
+    await page.locator('#fit').click();
+    await page.locator('[data-testid=stats-metric]').selectOption('packets');
+    await expect.poll(() => page.locator('[data-testid=stats-svg] path.stats-line.imported').count()).toBe(4);
+    expect(await page.locator('[data-testid=stats-svg] path.stats-line:not(.imported)').count()).toBeGreaterThanOrEqual(4);
+    await page.screenshot({ path: artifact('stats-imported-1280x800.png') });
+
+    await dropFiles(page, [{ name: 'broken.json', bytes: new TextEncoder().encode(JSON.stringify({ PeerConnections: { '4242-1': { stats: { 'OT01V1-packetsSent': { startTime: '2026-12-07T01:00:00Z', endTime: '2026-12-07T01:00:02Z', values: '[1,2,' } } } } })) }]);
+    await expect.poll(() => page.locator('[data-testid=error-text]').textContent()).toMatch(/broken\.json: PeerConnections\["4242-1"\]\.stats\["OT01V1-packetsSent"\]\.values: is not JSON/);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 300_000);
 });

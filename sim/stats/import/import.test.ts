@@ -5,6 +5,7 @@ import { runScenario } from '../../scenario/run.ts';
 import { traceCollector } from '../trace.ts';
 import { alignDump, dumpSeries } from './align.ts';
 import { DumpError, parseStatsDump } from './dump.ts';
+import { fabricateDump } from '../../../test/support/stats-dump.ts';
 
 // A webrtc-internals dump made from one of our simulated calls, as Chrome writes one ("Create a WebRTC-Internals
 // dump": PeerConnections → stats → "<id>-<member>" with values as a JSON-encoded array, samples spread from
@@ -13,28 +14,6 @@ import { DumpError, parseStatsDump } from './dump.ts';
 // with what is wrong and where.
 
 const EPOCH = Date.UTC(2026, 11, 7, 1, 0, 0, 0);
-
-function fabricate(times: ReadonlyMap<number, readonly number[]>, ssrcs: readonly number[], type: 'outbound-rtp' | 'inbound-rtp', endUs: number): Record<string, { startTime: string; endTime: string; statsType: string; values: string }> {
-  const stats: Record<string, { startTime: string; endTime: string; statsType: string; values: string }> = {};
-  // Chrome samples getStats once a second; this page started its own clock 437 ms into the trace
-  const samples: number[] = [];
-  for (let t = 437_000; t <= endUs; t += 1_000_000) samples.push(t);
-  const iso = (us: number): string => new Date(EPOCH + us / 1000).toISOString();
-  for (const ssrc of ssrcs) {
-    const id = `${type === 'outbound-rtp' ? 'OT01' : 'IT01'}V${ssrc}`;
-    const packets = times.get(ssrc) ?? [];
-    const counts = samples.map((t) => packets.filter((p) => p <= t).length);
-    const series = (member: string, values: readonly (number | string)[]): void => {
-      stats[`${id}-${member}`] = { startTime: iso(samples[0]!), endTime: iso(samples[samples.length - 1]!), statsType: type, values: JSON.stringify(values) };
-    };
-    series('ssrc', samples.map(() => ssrc));
-    series('kind', samples.map(() => 'video'));
-    series(type === 'outbound-rtp' ? 'packetsSent' : 'packetsReceived', counts);
-    series(type === 'outbound-rtp' ? 'bytesSent' : 'bytesReceived', counts.map((c) => c * 1100));
-    if (type === 'inbound-rtp') series('jitter', samples.map(() => 0.0004));
-  }
-  return stats;
-}
 
 describe('a webrtc-internals dump beside a simulated call', () => {
   it('finds the clock offset from packetsSent/packetsReceived steps, states it, and puts the rates on the trace axis', () => {
@@ -49,20 +28,7 @@ describe('a webrtc-internals dump beside a simulated call', () => {
     expect(aliceOut).toHaveLength(2);
     expect(aliceIn).toHaveLength(2);
     const end = trace.hops[trace.hops.length - 1]!.t;
-    const dump = {
-      getUserMedia: [],
-      PeerConnections: {
-        '4242-1': {
-          pcId: 'PC_1',
-          url: 'https://call.example/room',
-          rtcConfiguration: '{ iceServers: [stun:198.51.100.10:3478], iceTransportPolicy: all }',
-          constraints: '',
-          updateLog: [{ time: new Date(EPOCH).toISOString(), type: 'createOffer', value: '' }],
-          stats: { ...fabricate(times.sent, aliceOut, 'outbound-rtp', end), ...fabricate(times.received, aliceIn, 'inbound-rtp', end) },
-        },
-      },
-      UserAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36',
-    };
+    const dump = fabricateDump(EPOCH, times, aliceOut, aliceIn, end);
     const parsed = parseStatsDump(JSON.stringify(dump), 'alice.json');
     expect(parsed.format).toBe('webrtc-internals');
     expect(parsed.objects).toHaveLength(4);
