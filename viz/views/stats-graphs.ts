@@ -116,7 +116,7 @@ export class StatsGraphs {
     this.svg.setAttribute('class', 'stats-svg');
     this.legend = el('div', { class: 'stats-legend', 'data-testid': 'stats-legend' });
     this.body = el('div', { class: 'stats-body', hidden: '' }, this.svg, this.legend);
-    this.root = el('section', { class: 'stats-strip', 'data-testid': 'stats' }, el('div', { class: 'stats-head' }, this.toggle, this.metricSel, this.note, el('span', { class: 'spacer' }), csv, json), this.body);
+    this.root = el('section', { class: 'stats-strip', 'data-testid': 'stats' }, el('div', { class: 'stats-head' }, this.toggle, this.metricSel, this.note, csv, json), this.body);
     host.append(this.root);
     this.toggle.addEventListener('click', () => this.setOpen(!this.open));
     this.metricSel.addEventListener('change', () => this.draw());
@@ -213,7 +213,10 @@ export class StatsGraphs {
     const r = this.report;
     const metric = this.metric;
     const all = [...this.computed, ...this.imported].filter((s) => s.metric === metric);
-    if (r) this.note.textContent = `${r.bucketMs} ms buckets from ${r.streams.length} stream(s), ${r.pairs.length} pair(s)${this.importedNote ? ` · ${this.importedNote}` : ''}`;
+    if (r) {
+      this.note.textContent = `${r.bucketMs} ms buckets from ${r.streams.length} stream(s), ${r.pairs.length} pair(s)${this.importedNote ? ` · ${this.importedNote}` : ''}`;
+      this.note.title = this.note.textContent;
+    }
     const width = Math.max(200, this.width);
     const svg = select(this.svg).attr('width', width).attr('height', HEIGHT);
     svg.selectAll('*').remove();
