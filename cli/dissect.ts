@@ -10,6 +10,7 @@ import { formatStory } from '../sim/infer/story.ts';
 import { diagnose } from '../sim/diagnosis/diagnose.ts';
 import { CaptureFactsObserver } from '../sim/diagnosis/capture-facts.ts';
 import { diagnosisToJson, formatDiagnosis } from '../sim/diagnosis/format.ts';
+import { parseStatsArg, printStats, statsCollector, STATS_USAGE, type StatsArgs } from './dissect-stats.ts';
 
 export const DISSECT_USAGE = `rtclab dissect <capture.pcap|capture.pcapng> [options]
     --keylog FILE   NSS key log (CLIENT_RANDOM or TLS 1.3 secret lines): decrypt DTLS 1.2/1.3 and TLS over TCP,
@@ -17,9 +18,9 @@ export const DISSECT_USAGE = `rtclab dissect <capture.pcap|capture.pcapng> [opti
     --json          one JSON object per line per packet (format: docs/dissect-json.md)
     --summary       the inferred story: lanes, NAT, TURN, ICE checklist, DTLS, streams
     --problems      list each packet's problems under its line
-`;
+${STATS_USAGE}`;
 
-interface DissectArgs {
+interface DissectArgs extends StatsArgs {
   file: string;
   keylog?: string;
   json: boolean;
@@ -28,9 +29,15 @@ interface DissectArgs {
 }
 
 function parseArgs(argv: string[]): DissectArgs | string {
-  const out: DissectArgs = { file: '', json: false, summary: false, problems: false };
+  const out: DissectArgs = { file: '', json: false, summary: false, problems: false, stats: false, wiresharkClock: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
+    const used = parseStatsArg(argv, i, out);
+    if (typeof used === 'string') return used;
+    if (used > 0) {
+      i += used - 1;
+      continue;
+    }
     if (a === '--keylog') {
       const v = argv[++i];
       if (v === undefined) return '--keylog needs a file';
@@ -120,12 +127,14 @@ export async function dissectCommand(argv: string[]): Promise<number> {
   if (analyzer) pass.observe(analyzer);
   const facts = args.summary ? new CaptureFactsObserver() : undefined;
   if (facts) pass.observe(facts);
+  const stats = statsCollector(args);
+  if (stats) pass.observe(stats);
   const out = new BatchedOutput();
   let fatal = false;
   const write = (s: string): void => out.line(s);
   const feed = new CaptureFeed(pass, {
     packet: (p, raw, hop) => {
-      if (args.summary && !args.json) return;
+      if ((args.summary && !args.json) || stats) return;
       if (args.json) write(JSON.stringify(packetToJson(p, { no: raw.index + 1, ts: (raw.time?.us ?? 0) / 1e6 })));
       else {
         write(line(raw.index + 1, hop.t / 1e6, p));
@@ -156,6 +165,13 @@ export async function dissectCommand(argv: string[]): Promise<number> {
     else {
       write(story);
       if (found) for (const l of formatDiagnosis(diagnosis, '')) write(l);
+    }
+  }
+  if (stats) {
+    const error = printStats(stats, args, args.json, write);
+    if (error) {
+      out.error(`rtclab dissect: ${error}\n`);
+      return 2;
     }
   }
   out.flush();

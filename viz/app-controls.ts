@@ -178,7 +178,7 @@ export function setupDrop(app: ControlsHost): void {
   });
 }
 
-function download(blob: Blob, name: string): void {
+export function download(blob: Blob, name: string): void {
   const a = document.createElement('a');
   a.href = URL.createObjectURL(blob);
   a.download = name;

@@ -39,6 +39,8 @@ export interface SourceHost {
   showError(message: string, level?: 'error' | 'warning'): void;
   clearError(): void;
   restore(keep: { t: number; hop: number }, end: number, n: number): void;
+  /** getStats series imported beside the loaded trace, with the clock offset found. */
+  imported(series: Extract<Response, { type: 'imported' }>): void;
 }
 
 /**
@@ -124,6 +126,12 @@ export class Sources {
     if (r.type === 'error') {
       a.showError(`Cannot open ${name}: ${r.message}${a.p ? ' — the previous trace is still shown.' : ''}`);
       a.setStatus(before);
+      return;
+    }
+    if (r.type === 'imported') {
+      a.clearError();
+      a.setStatus(before);
+      a.imported(r);
       return;
     }
     if (r.type !== 'trace') return;

@@ -20,10 +20,11 @@ import { Ladder } from './views/ladder.ts';
 import { PacketList, type ListFilter } from './views/packet-list.ts';
 import { ScenarioPanel } from './views/scenario-panel.ts';
 import { Panels } from './views/panels.ts';
+import { StatsGraphs } from './views/stats-graphs.ts';
 import { TimelineBar } from './views/timeline-bar.ts';
 import { LessonMode } from './lesson-mode.ts';
 import { Sources, type RunOptions } from './app-sources.ts';
-import { bindControls } from './app-controls.ts';
+import { bindControls, download } from './app-controls.ts';
 import { start, viewUrl } from './app-start.ts';
 
 type Json = Record<string, unknown>;
@@ -60,6 +61,8 @@ export class App {
   /** The state pane: topology and NAT tables, diagnosis, ICE/DTLS/SRTP (views/panels.ts registers them). */
   readonly panels: Panels;
   readonly bar: TimelineBar;
+  /** Statistics from the packets under the ladder, on its time span (views/stats-graphs.ts). */
+  readonly graphs: StatsGraphs;
   readonly scenarioPanel: ScenarioPanel;
   readonly lessons: LessonMode;
   private readonly status = $('status');
@@ -117,6 +120,16 @@ export class App {
       call: (body) => this.call(body),
       changed: () => this.schedulePanels(),
     });
+    this.graphs = new StatsGraphs($('stats'), {
+      seek: (t) => this.seek(t, true),
+      load: async (bucketMs) => {
+        const r = await this.call({ type: 'stats', bucketMs });
+        if (r.type === 'error') this.showError(`statistics: ${r.message}`);
+        return r.type === 'stats' ? r.report : undefined;
+      },
+      download,
+    });
+    this.ladder.afterDraw = (): void => this.graphs.follow(this.ladder.visibleWindow(), this.now);
     this.bar = new TimelineBar($('timeline'), { seek: (t) => this.seek(t, true), stepForward: () => this.step(1), stepBack: () => this.step(-1), jump: (k) => this.jump(k) }, () => this.now);
     this.scenarioPanel = new ScenarioPanel($('scenario'), (s, seed) => void this.runScenario(s, seed, { keepPosition: true }));
     this.info = new InfoLine(this.status);
@@ -257,6 +270,7 @@ export class App {
     this.detail.empty();
     this.setStatus(label);
     this.panels.load(p);
+    this.graphs.loaded(p.end);
     this.keyed.loaded(this.labels);
     this.relations.loaded(p);
     this.compare.loaded();
@@ -279,6 +293,12 @@ export class App {
 
   setStatus(s: string): void {
     this.status.textContent = s;
+  }
+
+  /** A getStats dump's series, drawn dashed under the ladder with the packets' statistics; the offset is stated. */
+  imported(r: Extract<Response, { type: 'imported' }>): void {
+    this.graphs.setImported(r.series, r.alignment);
+    if (!this.graphs.open) this.graphs.setOpen(true);
   }
 
   /** Moves the cursor; `follow`: the list scrolls to the packet at the cursor (stepping, playing, scrubbing). */

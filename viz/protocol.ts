@@ -5,6 +5,8 @@ import type { LabelOverrides } from './model/label-overrides.ts';
 import type { PackedTrace } from './model/packed.ts';
 import type { Relation } from './model/relations.ts';
 import type { SrtpStreamTable } from './model/srtp-streams.ts';
+import type { StatsReport } from '../sim/stats/report.ts';
+import type { ImportedSeries } from '../sim/stats/import/align.ts';
 
 /** Messages between the main thread and the simulation worker (viz/worker.ts). Every request carries an id. */
 export type Request =
@@ -26,7 +28,9 @@ export type Request =
   /** Cause-and-effect links of the current trace (model/relations.ts), computed on first request. */
   | { type: 'relations'; id: number }
   /** The hops whose keyed, stateful summary says more than the list's keyless one (model/label-overrides.ts). */
-  | { type: 'label-overrides'; id: number };
+  | { type: 'label-overrides'; id: number }
+  /** Statistics from the packets (sim/stats): per stream and candidate pair, in buckets of `bucketMs`. */
+  | { type: 'stats'; id: number; bucketMs: number };
 
 export type Response =
   | { type: 'trace'; id: number; packed: PackedTrace; scenario?: Record<string, unknown>; label: string; ms: number; warnings?: readonly string[]; keys?: KeyLogReport }
@@ -34,6 +38,9 @@ export type Response =
   | { type: 'srtp-streams'; id: number; table: SrtpStreamTable | undefined }
   | { type: 'relations'; id: number; relations: Relation[] }
   | { type: 'label-overrides'; id: number; overrides: LabelOverrides }
+  | { type: 'stats'; id: number; report: StatsReport | undefined }
+  /** A webrtc-internals dump or getStats JSON dropped beside the loaded trace: its series on the trace's axis. */
+  | { type: 'imported'; id: number; name: string; series: ImportedSeries[]; alignment: string }
   | { type: 'progress'; id: number; done: number; total: number; what: string }
   | { type: 'filtered'; id: number; indices: Int32Array | null }
   | { type: 'file'; id: number; bytes: Uint8Array; name: string }

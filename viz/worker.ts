@@ -17,6 +17,11 @@ import { labelObserver, SrtpStreamCollector, srtpObserver, type SrtpStreamTable 
 import { passOverTrace } from './model/trace-pass.ts';
 import { syntheticPacked } from './model/synthetic.ts';
 import type { Request, Response } from './protocol.ts';
+import { captureCollector, captureStats } from '../sim/stats/capture.ts';
+import { traceCollector, traceStats } from '../sim/stats/trace.ts';
+import { parseStatsDump } from '../sim/stats/import/dump.ts';
+import { alignDump, dumpSeries } from '../sim/stats/import/align.ts';
+import type { StatsReport } from '../sim/stats/report.ts';
 
 /**
  * The simulator, capture reader and dissector run here, so the page never blocks on a run, a big capture or a
@@ -33,8 +38,10 @@ let current:
       /** Keyed summaries where they say more than the keyless ones (a capture's come from its load). */
       labels?: LabelOverrides;
       relations?: Relation[];
-      /** A capture's file, kept so that a key log dropped later can dissect it again. */
-      capture?: { name: string; bytes: Uint8Array };
+      /** A capture's file, kept so that a key log dropped later can dissect it again (with the key log it was opened with). */
+      capture?: { name: string; bytes: Uint8Array; keyLog?: string };
+      /** Statistics from the packets, by bucket width (ms), computed on first request. */
+      stats?: Map<number, StatsReport>;
       /** The packet detail with decryption, for a capture with keys. */
       keyed?: KeyedDetail;
     }
@@ -48,7 +55,7 @@ interface TraceExtra {
   srtp?: SrtpStreamTable;
   labels?: LabelOverrides;
   keys?: KeyLogReport;
-  capture?: { name: string; bytes: Uint8Array };
+  capture?: { name: string; bytes: Uint8Array; keyLog?: string };
   keyed?: KeyedDetail;
 }
 
@@ -89,7 +96,7 @@ function capture(id: number, name: string, bytes: Uint8Array, keyLog: KeyLogFile
   const loaded = loadCapture(bytes, name, (done, total) => post({ type: 'progress', id, done, total, what }), keyLog);
   const { trace, srtp, labels, warnings, keys } = loaded;
   const keyed = loaded.keyLogs.length > 0 ? new KeyedDetail(trace.hops, loaded.keyLogs, loaded.vantages, true) : undefined;
-  sendTrace(id, trace, packTrace(trace), name, t0, { warnings, srtp, labels, capture: { name, bytes }, ...(keys ? { keys } : {}), ...(keyed ? { keyed } : {}) });
+  sendTrace(id, trace, packTrace(trace), name, t0, { warnings, srtp, labels, capture: { name, bytes, ...(keyLog ? { keyLog: keyLog.text } : {}) }, ...(keys ? { keys } : {}), ...(keyed ? { keyed } : {}) });
 }
 
 /**
@@ -118,6 +125,39 @@ function relations(): Relation[] {
   if (!cur.relations && cur.trace && (!cur.srtp || !cur.labels)) keyedPass();
   cur.relations ??= cur.packed.bytes.length > 0 ? computeRelations(cur.packed) : [];
   return cur.relations;
+}
+
+/**
+ * The statistics of the current trace (sim/stats): a capture's from its file (with its key log and any Decryption
+ * Secrets Block, one vantage point per interface), a simulated run's as its endpoints saw it; none for a synthetic one.
+ */
+function stats(bucketMs: number): StatsReport | undefined {
+  const cur = current!;
+  const cached = cur.stats?.get(bucketMs);
+  if (cached) return cached;
+  const bucketUs = bucketMs * 1000;
+  const report = cur.capture ? captureStats(cur.capture.bytes, { bucketUs, ...(cur.capture.keyLog ? { keyLogs: [cur.capture.keyLog] } : {}) }) : cur.trace ? traceStats(cur.trace, { bucketUs }) : undefined;
+  if (report) (cur.stats ??= new Map()).set(bucketMs, report);
+  return report;
+}
+
+/** A getStats dump for the loaded trace: parsed, aligned on its packets, its series on the trace's axis. */
+function importDump(id: number, name: string, text: string): void {
+  const cur = current;
+  if (!cur || (!cur.capture && !cur.trace)) throw new Error(`${name} is getStats data: open its capture (or run its scenario) first, then drop it beside it`);
+  const dump = parseStatsDump(text, name);
+  const collector = cur.capture ? captureCollector(cur.capture.bytes, { keepTimes: true, ...(cur.capture.keyLog ? { keyLogs: [cur.capture.keyLog] } : {}) }) : traceCollector(cur.trace!, { keepTimes: true });
+  const a = alignDump(dump, collector.packetTimes());
+  post({ type: 'imported', id, name, series: dumpSeries(dump, a.offsetMs), alignment: `${name}: ${dump.format} ${a.text}` });
+}
+
+/** A webrtc-internals dump (PeerConnections) or getStats JSON (RTCStats objects with id, type and timestamp). */
+function isStatsJson(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  if ('PeerConnections' in v) return true;
+  const items = Array.isArray(v) ? v : Object.values(v);
+  const first = items[0] as unknown;
+  return typeof first === 'object' && first !== null && 'type' in first && 'timestamp' in first;
 }
 
 const NO_SPANS = { spans: false } as const;
@@ -195,6 +235,7 @@ self.onmessage = (ev: MessageEvent<Request>): void => {
         } catch (e) {
           throw new Error(`${m.name} is not JSON: ${e instanceof Error ? e.message : String(e)}`);
         }
+        if (isStatsJson(parsed)) return importDump(m.id, m.name, m.text);
         // a scenario file (nodes, no hops) runs; anything else must be an rtclab trace
         if (typeof parsed === 'object' && parsed !== null && 'nodes' in parsed && !('hops' in parsed)) return run(m.id, parsed as Record<string, unknown>, undefined);
         let trace: Trace;
@@ -231,6 +272,9 @@ self.onmessage = (ev: MessageEvent<Request>): void => {
         return post({ type: 'srtp-streams', id: m.id, table: current ? keyedPass().srtp : undefined });
       case 'label-overrides':
         return post({ type: 'label-overrides', id: m.id, overrides: current ? keyedPass().labels : [] });
+      case 'stats':
+        if (!(m.bucketMs > 0)) throw new Error(`statistics need a bucket width above 0 ms (got ${m.bucketMs})`);
+        return post({ type: 'stats', id: m.id, report: current ? stats(m.bucketMs) : undefined });
     }
   } catch (e) {
     post({ type: 'error', id: m.id, message: describeError(e) });

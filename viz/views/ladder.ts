@@ -47,6 +47,8 @@ export class Ladder {
   readonly overlays: LadderOverlay[] = [];
   /** A time span to scale to instead of this trace's own (two ladders side by side share one axis). */
   domain: readonly [number, number] | undefined;
+  /** Called after every frame (the graphs under the ladder follow its time window and cursor). */
+  afterDraw: (() => void) | undefined;
   /** Called on every zoom or pan (a second ladder follows). */
   onZoom: ((t: ZoomTransform) => void) | undefined;
   /** While a question waits for its answer: hops after the cursor are drawn without their labels. */
@@ -190,6 +192,19 @@ export class Ladder {
     this.lastFrameMs = performance.now() - t0;
     this.frames++;
     this.onDraw?.();
+    this.afterDraw?.();
+  }
+
+  /** The span of time (µs) the ladder shows, top to bottom: in compact mode, the first and last rows' hops'. */
+  visibleWindow(): [number, number] | undefined {
+    const p = this.p;
+    if (!p || p.n === 0) return undefined;
+    if (this.compact) {
+      const [i0, i1] = this.visibleRange();
+      return [p.t[Math.min(i0, p.n - 1)]!, p.t[Math.max(0, Math.min(i1, p.n) - 1)]!];
+    }
+    const y = this.timeScale();
+    return [y.invert(HEADER + 10), y.invert(this.height - 20)];
   }
 
   private baseScale(): ScaleLinear<number, number> {
