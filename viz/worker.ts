@@ -14,7 +14,8 @@ import type { KeyLogReport } from './model/decryption-watch.ts';
 import { KeyedDetail } from './model/keyed-detail.ts';
 import { LabelOverrideCollector, type LabelOverrides } from './model/label-overrides.ts';
 import { labelObserver, SrtpStreamCollector, srtpObserver, type SrtpStreamTable } from './model/srtp-streams.ts';
-import { passOverTrace } from './model/trace-pass.ts';
+import { passOverTrace, type TraceObserver } from './model/trace-pass.ts';
+import { HopFlowCollector } from './model/hop-flows.ts';
 import { syntheticPacked } from './model/synthetic.ts';
 import type { Request, Response } from './protocol.ts';
 import { captureCollector, captureStats } from '../sim/stats/capture.ts';
@@ -44,6 +45,8 @@ let current:
       stats?: Map<number, StatsReport>;
       /** The packet detail with decryption, for a capture with keys. */
       keyed?: KeyedDetail;
+      /** Each hop's flow number, from the one pass (a capture's load, or keyedPass for a simulated trace). */
+      flows?: Int32Array;
     }
   | undefined;
 
@@ -57,12 +60,13 @@ interface TraceExtra {
   keys?: KeyLogReport;
   capture?: { name: string; bytes: Uint8Array; keyLog?: string };
   keyed?: KeyedDetail;
+  flows?: Int32Array;
 }
 
 function sendTrace(id: number, trace: Trace | undefined, packed: PackedTrace, label: string, t0: number, extra: TraceExtra = {}): void {
   // The worker keeps its own copy of the columns it filters on; the originals are transferred.
-  const { srtp, labels, capture, keyed, ...rest } = extra;
-  current = { ...(trace ? { trace } : {}), ...(srtp ? { srtp } : {}), ...(labels ? { labels } : {}), ...(capture ? { capture } : {}), ...(keyed ? { keyed } : {}), packed: { ...packed, proto: packed.proto.slice(), from: packed.from.slice(), to: packed.to.slice(), offsets: packed.offsets.slice(), bytes: packed.bytes.slice(), ...relationColumns(packed) } };
+  const { srtp, labels, capture, keyed, flows, ...rest } = extra;
+  current = { ...(trace ? { trace } : {}), ...(srtp ? { srtp } : {}), ...(labels ? { labels } : {}), ...(capture ? { capture } : {}), ...(keyed ? { keyed } : {}), ...(flows ? { flows } : {}), packed: { ...packed, proto: packed.proto.slice(), from: packed.from.slice(), to: packed.to.slice(), offsets: packed.offsets.slice(), bytes: packed.bytes.slice(), ...relationColumns(packed) } };
   post({ type: 'trace', id, packed, label, ms: performance.now() - t0, ...rest }, transferables(packed));
 }
 
@@ -86,7 +90,7 @@ function run(id: number, scenario: string | Record<string, unknown>, seed: numbe
   }
   // the run's own key log opens its DTLS records in the packet detail, as a capture's does (one link = one vantage)
   const keyLog = traceKeyLog(trace);
-  const keyed = keyLog ? new KeyedDetail(trace.hops, [keyLog], true, false) : undefined;
+  const keyed = keyLog ? new KeyedDetail(trace.hops, [keyLog], true, false, () => keyedPass().flows) : undefined;
   sendTrace(id, trace, packTrace(trace), s.title, t0, { scenario: raw, ...(keyed ? { keyed } : {}) });
 }
 
@@ -95,28 +99,32 @@ function capture(id: number, name: string, bytes: Uint8Array, keyLog: KeyLogFile
   const what = keyLog ? `read and dissected with ${keyLog.name}` : 'read and dissected';
   const loaded = loadCapture(bytes, name, (done, total) => post({ type: 'progress', id, done, total, what }), keyLog);
   const { trace, srtp, labels, warnings, keys } = loaded;
-  const keyed = loaded.keyLogs.length > 0 ? new KeyedDetail(trace.hops, loaded.keyLogs, loaded.vantages, true) : undefined;
-  sendTrace(id, trace, packTrace(trace), name, t0, { warnings, srtp, labels, capture: { name, bytes, ...(keyLog ? { keyLog: keyLog.text } : {}) }, ...(keys ? { keys } : {}), ...(keyed ? { keyed } : {}) });
+  const flows = loaded.flows;
+  const keyed = loaded.keyLogs.length > 0 ? new KeyedDetail(trace.hops, loaded.keyLogs, loaded.vantages, true, () => flows) : undefined;
+  sendTrace(id, trace, packTrace(trace), name, t0, { warnings, srtp, labels, flows, capture: { name, bytes, ...(keyLog ? { keyLog: keyLog.text } : {}) }, ...(keys ? { keys } : {}), ...(keyed ? { keyed } : {}) });
 }
 
 /**
- * A simulated or loaded trace's SRTP stream counters, label overrides and cause-and-effect relations, from the one
- * keyed dissection pass over its hops (trace-pass.ts; the first of them asked for computes all three); a capture
- * has the counters and labels from its load, a synthetic trace none.
+ * A simulated or loaded trace's SRTP stream counters, label overrides, cause-and-effect relations and hop flows,
+ * from the one keyed dissection pass over its hops (trace-pass.ts; the first of them asked for computes them all); a
+ * capture has the counters, labels and flows from its load, a synthetic trace none.
  */
-function keyedPass(): { srtp?: SrtpStreamTable; labels: LabelOverrides } {
+function keyedPass(): { srtp?: SrtpStreamTable; labels: LabelOverrides; flows: Int32Array } {
   const cur = current!;
-  if (cur.trace && (!cur.srtp || !cur.labels)) {
+  if (cur.trace && (!cur.srtp || !cur.labels || !cur.flows)) {
     const trace = cur.trace;
     const labels = new LabelOverrideCollector();
     const srtp = new SrtpStreamCollector();
+    const flows = new HopFlowCollector();
     const relations = !cur.relations && cur.packed.bytes.length > 0 ? new RelationFinder(cur.packed) : undefined;
-    passOverTrace(trace, [srtpObserver(trace, srtp), labelObserver(labels), ...(relations ? [relationObserver(relations)] : [])]);
+    const flowObserver: TraceObserver = { hop: (p, h, r) => flows.observe(r.hop, p.flow, h.link), skipped: (h, hop) => flows.skipped(hop, h.bytes, h.link) };
+    passOverTrace(trace, [srtpObserver(trace, srtp), labelObserver(labels), flowObserver, ...(relations ? [relationObserver(relations)] : [])]);
     cur.srtp ??= srtp.table();
     cur.labels ??= labels.table((hop) => hop, (hop) => trace.hops[hop]?.bytes);
+    cur.flows ??= flows.table(trace.hops.length);
     if (relations) cur.relations = relations.finish();
   }
-  return { ...(cur.srtp ? { srtp: cur.srtp } : {}), labels: cur.labels ?? [] };
+  return { ...(cur.srtp ? { srtp: cur.srtp } : {}), labels: cur.labels ?? [], flows: cur.flows ?? new Int32Array(cur.packed.n).fill(-1) };
 }
 
 /** The relations of the current trace: from the keyed pass for a simulated one, else found on their own (a capture). */

@@ -2,6 +2,7 @@ import type { DataChunk, DecodedSctpPacket } from '../wire/sctp/chunk.ts';
 import { decodeDcep, type DcepMessage } from '../wire/sctp/dcep.ts';
 import type { Decoded } from '../wire/field.ts';
 import { Ppid } from '../wire/sctp/names.ts';
+import { completeMessage, joinUserData } from '../wire/sctp/fragments.ts';
 
 /**
  * The SCTP association inside one DTLS association as seen from the wire (RFC 8261): whether each side accepts a
@@ -97,36 +98,15 @@ export class SctpFlow {
     }
     d.pending.set(c.tsn, { chunk: c, at });
     d.pendingBytes += c.userData.length;
-    // RFC 9260 §6.9: a message's fragments have consecutive TSNs, B on the first and E on the last
-    let first = c.tsn;
-    for (let k = 0; k < MAX_PENDING; k++) {
-      const p = d.pending.get(first);
-      if (!p || p.chunk.streamId !== c.streamId) return undefined;
-      if (p.chunk.beginning) break;
-      first = (first - 1) >>> 0;
-    }
-    const parts: DataChunk[] = [];
-    let tsn = first;
-    for (let k = 0; k < MAX_PENDING; k++) {
-      const p = d.pending.get(tsn);
-      if (!p || p.chunk.streamId !== c.streamId || (k > 0 && p.chunk.beginning)) return undefined;
-      parts.push(p.chunk);
-      if (p.chunk.ending) break;
-      tsn = (tsn + 1) >>> 0;
-    }
-    const last = parts[parts.length - 1];
-    if (!last?.ending) return undefined;
-    let size = 0;
-    for (const p of parts) size += p.userData.length;
-    const bytes = new Uint8Array(size);
-    let o = 0;
+    const parts = completeMessage(d.pending, c, MAX_PENDING);
+    if (!parts) return undefined;
+    const bytes = joinUserData(parts);
     for (const p of parts) {
-      bytes.set(p.userData, o);
-      o += p.userData.length;
       d.pending.delete(p.tsn);
       d.pendingBytes -= p.userData.length;
     }
     const head = parts[0]!;
+    const last = parts[parts.length - 1]!;
     return { streamId: head.streamId, ppid: head.ppid, unordered: head.unordered, ssn: head.ssn, firstTsn: head.tsn, lastTsn: last.tsn, bytes, at: parts.length === 1 ? at : undefined };
   }
 

@@ -1,6 +1,7 @@
 import type { Micros } from '../core/time.ts';
 import type { DataChunk, SackChunk } from '../wire/sctp/chunk.ts';
 import { ssnAdd, ssnLt, tsnAdd, tsnDiff, tsnLt, tsnLte } from './tsn.ts';
+import { completeMessage, joinUserData } from '../wire/sctp/fragments.ts';
 
 /**
  * The receiving half of an association (RFC 9260 §6.2, §6.5, §6.9; RFC 3758 §3.6): TSNs received beyond the
@@ -124,27 +125,10 @@ export class Receiver {
     this.fragments.set(c.tsn, { chunk: c });
     this.heldBytes += c.userData.length;
     // §6.9: fragments of a message have consecutive TSNs, B on the first and E on the last, one stream
-    let first = c.tsn;
-    for (;;) {
-      const f = this.fragments.get(first);
-      if (!f || f.chunk.streamId !== c.streamId) return;
-      if (f.chunk.beginning) break;
-      first = tsnAdd(first, -1);
-    }
-    const parts: DataChunk[] = [];
-    for (let t = first; ; t = tsnAdd(t, 1)) {
-      const f = this.fragments.get(t);
-      if (!f || f.chunk.streamId !== c.streamId || (t !== first && f.chunk.beginning)) return;
-      parts.push(f.chunk);
-      if (f.chunk.ending) break;
-    }
-    let size = 0;
-    for (const p of parts) size += p.userData.length;
-    const bytes = new Uint8Array(size);
-    let o = 0;
+    const parts = completeMessage(this.fragments, c);
+    if (!parts) return;
+    const bytes = joinUserData(parts);
     for (const p of parts) {
-      bytes.set(p.userData, o);
-      o += p.userData.length;
       this.fragments.delete(p.tsn);
       this.heldBytes -= p.userData.length;
     }

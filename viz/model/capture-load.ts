@@ -7,6 +7,7 @@ import { CaptureReader } from '../../sim/wire/pcap/capture-reader.ts';
 import { captureToTrace } from '../../sim/wire/pcap/capture-to-trace.ts';
 import { DecryptionWatch, type KeyLogReport } from './decryption-watch.ts';
 import { frameToHop, LabelOverrideCollector, type LabelOverrides } from './label-overrides.ts';
+import { HopFlowCollector } from './hop-flows.ts';
 import { SrtpStreamCollector, type SrtpStreamTable } from './srtp-streams.ts';
 
 /** A key log file opened with a capture (NSS key log text). */
@@ -29,6 +30,8 @@ export interface LoadedCapture {
   readonly vantages: boolean;
   /** Hops whose stateful dissection (with the keys, if any) says more than the keyless one the list shows. */
   readonly labels: LabelOverrides;
+  /** Each hop's flow number (5-tuple and vantage point), from the pass: the keyed packet detail replays by it. */
+  readonly flows: Int32Array;
 }
 
 /**
@@ -49,8 +52,10 @@ export function loadCapture(all: Uint8Array, name: string, progress?: (done: num
   const watch = new DecryptionWatch(flows);
   const srtp = new SrtpStreamCollector();
   const labels = new LabelOverrideCollector();
+  const flowsSeen = new HopFlowCollector();
   pass.observe(analyzer).observe({
     hop: (p, h) => {
+      flowsSeen.observe(h.index, p.flow, h.vantage);
       watch.observe(p, h.index, h.t);
       labels.observe(h.index, p);
       srtp.observe(p, h.t, h.t, { first: true, last: true, delivered: true, from: p.src, to: p.dst });
@@ -80,6 +85,8 @@ export function loadCapture(all: Uint8Array, name: string, progress?: (done: num
   const dsb = blocks > 0 ? `the capture's Decryption Secrets Block${blocks > 1 ? 's' : ''}` : '';
   const source = keyLog ? `${keyLog.name}${dsb ? ` and ${dsb}` : ''}` : dsb;
   const keys = pass.keyLogs.length > 0 ? watch.report(source) : undefined;
-  const overrides = labels.table(frameToHop(base.notes), (hop) => base.hops[hop]?.bytes);
-  return { trace, srtp: srtp.table(), warnings, keyLogs: pass.keyLogs, vantages: c.interfaces.length > 1, labels: overrides, ...(keys ? { keys } : {}) };
+  const hopOf = frameToHop(base.notes);
+  const overrides = labels.table(hopOf, (hop) => base.hops[hop]?.bytes);
+  const hopFlows = flowsSeen.table(base.hops.length, hopOf);
+  return { trace, srtp: srtp.table(), warnings, keyLogs: pass.keyLogs, vantages: c.interfaces.length > 1, labels: overrides, flows: hopFlows, ...(keys ? { keys } : {}) };
 }

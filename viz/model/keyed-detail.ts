@@ -1,8 +1,6 @@
 import { toHex } from '../../sim/core/encoding.ts';
 import type { Hop } from '../../sim/core/trace.ts';
-import { dissectPacket } from '../../sim/dissect/dissect.ts';
 import { Dissector } from '../../sim/dissect/dissector.ts';
-import { flowKey } from '../../sim/dissect/flow-state.ts';
 import type { DissectedPacket, Layer } from '../../sim/dissect/types.ts';
 import type { Field } from '../../sim/wire/field.ts';
 
@@ -13,10 +11,10 @@ const PREVIEW = 256;
  * The packet detail of a capture opened with keys: decryption needs the state of the packets before (the DTLS
  * handshake that keyed the records, the SRTP rollover counter), which the main thread's stateless dissection does
  * not have. This re-dissects, with the key log, the hops of the selected hop's 5-tuple up to it; a later hop of the
- * same flow continues from where the last request stopped. Runs in the worker.
+ * same flow continues from where the last request stopped. Which hops share a flow comes from the one dissection
+ * pass (hop-flows.ts), not from dissecting them again. Runs in the worker.
  */
 export class KeyedDetail {
-  private flowOf: Int32Array | undefined;
   private cached: { flow: number; last: number; dissector: Dissector } | undefined;
 
   constructor(
@@ -24,7 +22,9 @@ export class KeyedDetail {
     private readonly keyLogs: readonly string[],
     private readonly vantages: boolean,
     /** A capture's checksums may be offloaded (not yet filled in): unverified, as Wireshark leaves them. */
-    private readonly capture = true,
+    private readonly capture: boolean,
+    /** Each hop's flow number from the pass (HopFlowCollector), asked for at the first request. */
+    private readonly flows: () => Int32Array,
   ) {}
 
   /** Hop `i` dissected with the keys and the state of its flow, as plain data (it crosses to the main thread). */
@@ -52,22 +52,6 @@ export class KeyedDetail {
   private feed(d: Dissector, j: number, spans: boolean): DissectedPacket {
     const h = this.hops[j]!;
     return d.packet(h.bytes, { index: h.index, t: h.t, spans, ...(this.vantages ? { vantage: h.link } : {}) });
-  }
-
-  /** Each hop's flow (5-tuple and vantage point) as a small number, -1 without a transport header; made once. */
-  private flows(): Int32Array {
-    if (this.flowOf) return this.flowOf;
-    const ids = new Map<string, number>();
-    const out = new Int32Array(this.hops.length).fill(-1);
-    this.hops.forEach((h, j) => {
-      const f = h.bytes.length ? dissectPacket(h.bytes, { spans: false }).flow : undefined;
-      if (!f) return;
-      const key = this.vantages ? `${flowKey(f)} @${h.link}` : flowKey(f);
-      let id = ids.get(key);
-      if (id === undefined) ids.set(key, (id = ids.size));
-      out[j] = id;
-    });
-    return (this.flowOf = out);
   }
 }
 

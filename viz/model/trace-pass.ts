@@ -19,6 +19,8 @@ export interface TraceHopRole {
 
 export interface TraceObserver {
   hop(p: DissectedPacket, h: Hop, role: TraceHopRole): void;
+  /** A media hop in the middle of its datagram's path, not dissected. */
+  skipped?(h: Hop, hop: number): void;
 }
 
 /**
@@ -40,7 +42,10 @@ export function passOverTrace(trace: Trace, observers: readonly TraceObserver[])
     const isFirst = first.get(h.packet) === h.index;
     const isLast = last.get(h.packet) === h.index;
     const media = isMediaHop(h.bytes);
-    if (media && !isFirst && !isLast) return;
+    if (media && !isFirst && !isLast) {
+      for (const o of observers) o.skipped?.(h, hop);
+      return;
+    }
     const p = pass.hop({ bytes: h.bytes, index: h.index, t: h.t, vantage: h.link });
     const role: TraceHopRole = { hop, first: isFirst, last: isLast, media, sender: trace.hops[first.get(h.packet)!]?.from ?? h.from };
     for (const o of observers) o.hop(p, h, role);
