@@ -10,6 +10,9 @@ import { formatStory } from '../sim/infer/story.ts';
 import { diagnose } from '../sim/diagnosis/diagnose.ts';
 import { CaptureFactsObserver } from '../sim/diagnosis/capture-facts.ts';
 import { diagnosisToJson, formatDiagnosis } from '../sim/diagnosis/format.ts';
+import { formatFilterError, tryCompileFilter, type DisplayFilter } from '../sim/dissect/filter/filter.ts';
+import { FrameTracker } from '../sim/dissect/filter/frames.ts';
+import { listFields } from '../sim/dissect/filter/fields.ts';
 
 export const DISSECT_USAGE = `rtclab dissect <capture.pcap|capture.pcapng> [options]
     --keylog FILE   NSS key log (CLIENT_RANDOM or TLS 1.3 secret lines): decrypt DTLS 1.2/1.3 and TLS over TCP,
@@ -17,6 +20,9 @@ export const DISSECT_USAGE = `rtclab dissect <capture.pcap|capture.pcapng> [opti
     --json          one JSON object per line per packet (format: docs/dissect-json.md)
     --summary       the inferred story: lanes, NAT, TURN, ICE checklist, DTLS, streams
     --problems      list each packet's problems under its line
+    -Y FILTER       display filter, Wireshark's language and tshark's field names: only the packets it selects
+                    are printed (frame numbers stay the capture's); e.g. -Y 'stun.type == 0x0001 && ip.addr == 10.0.0.0/8'
+    --fields        the display filter fields and protocols, with their types (docs/display-filters.md)
 `;
 
 interface DissectArgs {
@@ -25,17 +31,24 @@ interface DissectArgs {
   json: boolean;
   summary: boolean;
   problems: boolean;
+  filter?: string;
+  fields: boolean;
 }
 
 function parseArgs(argv: string[]): DissectArgs | string {
-  const out: DissectArgs = { file: '', json: false, summary: false, problems: false };
+  const out: DissectArgs = { file: '', json: false, summary: false, problems: false, fields: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--keylog') {
       const v = argv[++i];
       if (v === undefined) return '--keylog needs a file';
       out.keylog = v;
-    } else if (a === '--json') out.json = true;
+    } else if (a === '-Y' || a === '--display-filter') {
+      const v = argv[++i];
+      if (v === undefined) return `${a} needs a filter`;
+      out.filter = v;
+    } else if (a === '--fields') out.fields = true;
+    else if (a === '--json') out.json = true;
     else if (a === '--summary') out.summary = true;
     else if (a === '--problems') out.problems = true;
     else if (a === '--help' || a === '-h') return '';
@@ -43,7 +56,7 @@ function parseArgs(argv: string[]): DissectArgs | string {
     else if (out.file) return `one capture at a time (got ${out.file} and ${a})`;
     else out.file = a;
   }
-  return out.file ? out : 'which capture? rtclab dissect <file>';
+  return out.file || out.fields ? out : 'which capture? rtclab dissect <file>';
 }
 
 const CHUNK = 1 << 20;
@@ -104,6 +117,20 @@ export async function dissectCommand(argv: string[]): Promise<number> {
     process.stderr.write(DISSECT_USAGE);
     return args ? 2 : 0;
   }
+  if (args.fields) {
+    process.stdout.write(listFields());
+    return 0;
+  }
+  let filter: DisplayFilter | undefined;
+  if (args.filter !== undefined) {
+    const c = tryCompileFilter(args.filter);
+    if ('error' in c) {
+      process.stderr.write(`rtclab dissect: the display filter is not valid:\n${formatFilterError(args.filter, c.error, '    ')}\n`);
+      return 2;
+    }
+    filter = c.filter;
+  }
+  const frames = filter ? new FrameTracker() : undefined;
   let keyLog: string | undefined;
   if (args.keylog) {
     try {
@@ -126,6 +153,7 @@ export async function dissectCommand(argv: string[]): Promise<number> {
   const feed = new CaptureFeed(pass, {
     packet: (p, raw, hop) => {
       if (args.summary && !args.json) return;
+      if (filter && !filter.test(p, frames!.next(p, raw.index + 1, hop.t, raw.data, raw.time?.us))) return;
       if (args.json) write(JSON.stringify(packetToJson(p, { no: raw.index + 1, ts: (raw.time?.us ?? 0) / 1e6 })));
       else {
         write(line(raw.index + 1, hop.t / 1e6, p));
