@@ -2,35 +2,84 @@ import type { KeyLogFile } from './model/capture-load.ts';
 import type { KeyLogReport } from './model/decryption-watch.ts';
 import type { PackedTrace } from './model/packed.ts';
 import type { Request, Response } from './protocol.ts';
+import type { LessonMode } from './lesson-mode.ts';
+import type { ScenarioPanel } from './views/scenario-panel.ts';
+import { isEdited } from './app-start.ts';
+import { tr } from './i18n.ts';
 
 type RequestBody = Request extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 type TraceResponse = Extract<Response, { type: 'trace' }>;
+type Json = Record<string, unknown>;
+
+/** How a scenario run is shown: keeping the cursor and selection, leaving the error line, as a lesson's step. */
+export interface RunOptions {
+  keepPosition?: boolean;
+  quiet?: boolean;
+  lesson?: boolean;
+}
 
 /** What the loaders need from the app: the worker, the status and error lines, and the loaded run's fields. */
 export interface SourceHost {
   readonly p: PackedTrace | undefined;
   readonly now: number;
   readonly selected: number;
+  scenarioName: string | undefined;
+  seed: number | undefined;
+  scenarioJson: Json | undefined;
+  readonly scenarioPanel: ScenarioPanel;
+  readonly lessons: LessonMode;
+  setLesson(l: undefined): void;
+  /** What is loaded: a capture or not, and the keys it was read with. */
+  setSource(capture: boolean, keys: KeyLogReport | undefined): void;
+  /** Takes a trace into every view, with its status line and page title. */
+  load(p: PackedTrace, label: string, title: string): void;
   call(body: RequestBody, transfer?: Transferable[], progress?: (r: Response) => void): Promise<Response>;
   statusText(): string;
   setStatus(s: string): void;
   showError(message: string, level?: 'error' | 'warning'): void;
   clearError(): void;
-  /** Loads a capture's trace (no lesson, no scenario). */
-  showCapture(name: string, r: TraceResponse): void;
-  /** Loads a trace file or a scenario file's run (no lesson). */
-  showJson(name: string, r: TraceResponse): void;
   restore(keep: { t: number; hop: number }, end: number, n: number): void;
 }
 
 /**
- * Opening what the learner drops or picks: a pcap/pcapng (with a key log), a key log alone (applied to the loaded
- * capture), a scenario file or an rtclab trace. Each failure says what and where; what was loaded stays.
+ * Opening what the learner runs, drops or picks: a scenario (a preset or edited), a pcap/pcapng (with a key log), a
+ * key log alone (applied to the loaded capture), a scenario file or an rtclab trace. Each failure says what and
+ * where; what was loaded stays.
  */
 export class Sources {
   private readonly progress = document.getElementById('progress') as HTMLProgressElement;
 
   constructor(private readonly app: SourceHost) {}
+
+  /** Runs a scenario in the worker and shows it; false (the previous run still shown) when it failed. */
+  async runScenario(scenario: string | Json, seed: number | undefined, opts: RunOptions): Promise<boolean> {
+    const a = this.app;
+    const before = a.statusText();
+    a.setStatus('Running the scenario in the worker…');
+    const r = await a.call({ type: 'run', scenario, ...(seed !== undefined ? { seed } : {}) });
+    if (r.type === 'error') {
+      const what = typeof scenario === 'string' ? `scenario "${scenario}"` : `scenario "${typeof scenario.name === 'string' ? scenario.name : '(unnamed)'}"`;
+      a.scenarioPanel.showError(r.message);
+      // the previous run stays loaded and usable; the error stays until dismissed or a later run succeeds
+      a.showError(`Could not run the ${what}${seed !== undefined ? ` with seed ${seed}` : ''}: ${r.message}${a.p ? ' — the previous run is still shown.' : ''}`);
+      a.setStatus(a.p ? before : 'No trace loaded.');
+      return false;
+    }
+    if (r.type !== 'trace') return false;
+    if (!opts.quiet) a.clearError();
+    a.scenarioName = typeof scenario === 'string' ? scenario : typeof scenario.name === 'string' ? scenario.name : undefined;
+    a.seed = r.packed.meta.seed;
+    a.scenarioJson = r.scenario;
+    if (r.scenario) a.scenarioPanel.set(r.scenario, typeof scenario === 'string' ? scenario : undefined, r.packed.meta.seed ?? 1);
+    const keep = opts.keepPosition ? { t: a.now, hop: a.selected } : undefined;
+    a.setSource(false, undefined);
+    // a run changed from its preset says so: the preset's title alone would name another run
+    const title = isEdited(r.scenario, a.scenarioName, a.seed) ? `${r.label} (${tr('edited')})` : r.label;
+    a.load(r.packed, `${title} · seed ${r.packed.meta.seed ?? '?'} · ${r.packed.n} hops · ran in ${r.ms.toFixed(0)} ms`, title);
+    if (!opts.lesson) a.lessons.runChanged();
+    if (keep) a.restore(keep, r.packed.end, r.packed.n);
+    return true;
+  }
 
   /** A pcap/pcapng, dissected in the worker with `keyLog` if given; false when it could not be opened. */
   async openCapture(name: string, bytes: ArrayBuffer, keyLog: KeyLogFile | undefined): Promise<boolean> {
@@ -44,7 +93,7 @@ export class Sources {
       return false;
     }
     if (r.type !== 'trace') return false;
-    a.showCapture(name, r);
+    this.showCapture(name, r);
     return true;
   }
 
@@ -61,7 +110,7 @@ export class Sources {
       return false;
     }
     if (r.type !== 'trace') return false;
-    a.showCapture(r.label, r);
+    this.showCapture(r.label, r);
     a.restore(keep, r.packed.end, r.packed.n);
     return true;
   }
@@ -79,7 +128,36 @@ export class Sources {
     }
     if (r.type !== 'trace') return;
     a.clearError();
-    a.showJson(name, r);
+    this.showJson(name, r);
+  }
+
+  /** A trace file shows as recorded; a scenario file's run like any run, editable in the scenario panel (no lesson). */
+  private showJson(name: string, r: TraceResponse): void {
+    const a = this.app;
+    a.setLesson(undefined);
+    a.setSource(false, undefined);
+    a.scenarioName = r.scenario && typeof r.scenario.name === 'string' ? r.scenario.name : undefined;
+    a.scenarioJson = r.scenario;
+    a.seed = r.scenario ? r.packed.meta.seed : undefined;
+    if (r.scenario) {
+      a.scenarioPanel.set(r.scenario, undefined, r.packed.meta.seed ?? 1);
+      a.load(r.packed, `${name} · ${r.label} · seed ${r.packed.meta.seed ?? '?'} · ${r.packed.n} hops · ran in ${r.ms.toFixed(0)} ms`, `${name} · ${r.label}`);
+      return;
+    }
+    a.load(r.packed, `${name} · ${r.packed.n} hops · read in ${r.ms.toFixed(0)} ms`, name);
+  }
+
+  /** A capture's trace: no lesson, no scenario. */
+  private showCapture(name: string, r: TraceResponse): void {
+    const a = this.app;
+    a.clearError();
+    a.setLesson(undefined);
+    a.scenarioName = undefined;
+    a.scenarioJson = undefined;
+    a.seed = undefined;
+    a.setSource(true, r.keys);
+    a.load(r.packed, `${name} · ${r.packed.n} packets · read in ${r.ms.toFixed(0)} ms`, name);
+    if (r.warnings?.length) a.showError(r.warnings.join('\n'), 'warning');
   }
 
   private async withProgress(name: string, r: Promise<Response>): Promise<Response> {

@@ -1,15 +1,15 @@
 import type { Lesson } from '../lessons/lesson.ts';
 import { buildDensity } from './model/density.ts';
 import { LabelCache } from './model/labels.ts';
-import { NatReplay } from './model/nat-state.ts';
 import { PROTOCOLS, type PackedTrace } from './model/packed.ts';
 import { hopOfPacketNear, Timeline } from './model/timeline.ts';
 import type { KeyLogReport } from './model/decryption-watch.ts';
 import { KeyedLabels } from './model/keyed-labels.ts';
+import type { SrtpStreamTable } from './model/srtp-streams.ts';
 import { FileOpener } from './file-open.ts';
+import { KeyedRequests } from './app-keyed.ts';
 import { InfoLine } from './views/info-line.ts';
 import { LESSONS } from './lessons.ts';
-import type { SrtpStreamTable } from './model/srtp-streams.ts';
 import type { Response } from './protocol.ts';
 import { WorkerClient, type RequestBody } from './worker-client.ts';
 import { CompareMode } from './compare-mode.ts';
@@ -19,18 +19,14 @@ import { PacketDetail } from './views/detail.ts';
 import { Ladder } from './views/ladder.ts';
 import { PacketList, type ListFilter } from './views/packet-list.ts';
 import { ScenarioPanel } from './views/scenario-panel.ts';
-import { StatePanels } from './views/state-panels.ts';
-import { DiagnosisPanel } from './views/diagnosis-panel.ts';
+import { Panels } from './views/panels.ts';
 import { TimelineBar } from './views/timeline-bar.ts';
-import { TopologyPanel } from './views/topology.ts';
 import { LessonMode } from './lesson-mode.ts';
-import { Sources } from './app-sources.ts';
+import { Sources, type RunOptions } from './app-sources.ts';
 import { bindControls } from './app-controls.ts';
-import { isEdited, start, viewUrl } from './app-start.ts';
-import { tr } from './i18n.ts';
+import { start, viewUrl } from './app-start.ts';
 
 type Json = Record<string, unknown>;
-type TraceResponse = Extract<Response, { type: 'trace' }>;
 
 const $ = (id: string): HTMLElement => {
   const e = document.getElementById(id);
@@ -47,7 +43,6 @@ export class App {
   private readonly worker = new WorkerClient();
   p: PackedTrace | undefined;
   labels: LabelCache | undefined;
-  private replay: NatReplay | undefined;
   private timeline: Timeline | undefined;
   now = 0;
   selected = -1;
@@ -62,11 +57,10 @@ export class App {
   readonly ladder: Ladder;
   readonly list: PacketList;
   readonly detail: PacketDetail;
-  private readonly topology: TopologyPanel;
-  private readonly panels: StatePanels;
-  readonly diagnosis: DiagnosisPanel;
+  /** The state pane: topology and NAT tables, diagnosis, ICE/DTLS/SRTP (views/panels.ts registers them). */
+  readonly panels: Panels;
   readonly bar: TimelineBar;
-  private readonly scenarioPanel: ScenarioPanel;
+  readonly scenarioPanel: ScenarioPanel;
   readonly lessons: LessonMode;
   private readonly status = $('status');
   private readonly errorBox = $('error');
@@ -75,11 +69,24 @@ export class App {
   private readonly info: InfoLine;
   private readonly files: FileOpener;
   private readonly sources: Sources;
+  private readonly keyed = new KeyedRequests({
+    labels: () => this.labels,
+    selected: () => this.selected,
+    call: (body) => this.call(body),
+    relabelled: () => {
+      this.list.render();
+      this.ladder.schedule();
+    },
+    showDetail: (i) => {
+      if (!this.p || !this.labels) return;
+      this.detail.show(this.p, this.labels, i);
+      this.relations.show(i);
+    },
+  });
   /** What the keys of the loaded capture did (a key log file or its Decryption Secrets Block); absent otherwise. */
   keys: KeyLogReport | undefined;
   /** True while the loaded trace is a capture (a key log dropped alone applies to it). */
   isCapture = false;
-  private srtpRequest = 0;
   private urlTimer: ReturnType<typeof setTimeout> | undefined;
   private panelsPending = false;
   /** Resolves each time a trace has been loaded and drawn (tests and the benchmark wait on it). */
@@ -90,22 +97,25 @@ export class App {
     this.ladder = new Ladder($('ladder'), { select: (i) => this.select(i, true) });
     this.list = new PacketList($('list'), (i) => this.select(i, false), (f) => void this.filter(f));
     this.detail = new PacketDetail($('detail'));
-    this.topology = new TopologyPanel($('topology'));
-    this.panels = new StatePanels($('panels'));
-    // first in the state pane, above the topology: on a failed run it is what to read first
-    this.diagnosis = new DiagnosisPanel($('topology').parentElement ?? $('panels'), {
-      selectHop: (i) => {
-        this.select(i, true);
-        this.ladder.frame(i);
-        this.renderPanels();
+    this.panels = new Panels({
+      topology: $('topology'),
+      state: $('panels'),
+      actions: {
+        selectHop: (i) => {
+          this.select(i, true);
+          this.ladder.frame(i);
+          this.renderPanels();
+        },
+        showNote: (i) => {
+          const n = this.p?.notes[i];
+          if (!n) return;
+          this.seek(n.t, true);
+          this.ladder.reveal(n.t);
+          this.renderPanels();
+        },
       },
-      showNote: (i) => {
-        const n = this.p?.notes[i];
-        if (!n) return;
-        this.seek(n.t, true);
-        this.ladder.reveal(n.t);
-        this.renderPanels();
-      },
+      call: (body) => this.call(body),
+      changed: () => this.schedulePanels(),
     });
     this.bar = new TimelineBar($('timeline'), { seek: (t) => this.seek(t, true), stepForward: () => this.step(1), stepBack: () => this.step(-1), jump: (k) => this.jump(k) }, () => this.now);
     this.scenarioPanel = new ScenarioPanel($('scenario'), (s, seed) => void this.runScenario(s, seed, { keepPosition: true }));
@@ -180,32 +190,9 @@ export class App {
     this.saveUrl();
   }
 
-  async runScenario(scenario: string | Json, seed: number | undefined, opts: { keepPosition?: boolean; quiet?: boolean; lesson?: boolean }): Promise<boolean> {
-    const before = this.status.textContent ?? '';
-    this.setStatus('Running the scenario in the worker…');
-    const r = await this.call({ type: 'run', scenario, ...(seed !== undefined ? { seed } : {}) });
-    if (r.type === 'error') {
-      const what = typeof scenario === 'string' ? `scenario "${scenario}"` : `scenario "${typeof scenario.name === 'string' ? scenario.name : '(unnamed)'}"`;
-      this.scenarioPanel.showError(r.message);
-      // the previous run stays loaded and usable; the error stays until dismissed or a later run succeeds
-      this.showError(`Could not run the ${what}${seed !== undefined ? ` with seed ${seed}` : ''}: ${r.message}${this.p ? ' — the previous run is still shown.' : ''}`);
-      this.setStatus(this.p ? before : 'No trace loaded.');
-      return false;
-    }
-    if (r.type !== 'trace') return false;
-    if (!opts.quiet) this.clearError();
-    this.scenarioName = typeof scenario === 'string' ? scenario : typeof scenario.name === 'string' ? scenario.name : undefined;
-    this.seed = r.packed.meta.seed;
-    this.scenarioJson = r.scenario;
-    if (r.scenario) this.scenarioPanel.set(r.scenario, typeof scenario === 'string' ? scenario : undefined, r.packed.meta.seed ?? 1);
-    const keep = opts.keepPosition ? { t: this.now, hop: this.selected } : undefined;
-    this.setSource(false, undefined);
-    // a run changed from its preset says so: the preset's title alone would name another run
-    const title = isEdited(r.scenario, this.scenarioName, this.seed) ? `${r.label} (${tr('edited')})` : r.label;
-    this.load(r.packed, `${title} · seed ${r.packed.meta.seed ?? '?'} · ${r.packed.n} hops · ran in ${r.ms.toFixed(0)} ms`, title);
-    if (!opts.lesson) this.lessons.runChanged();
-    if (keep) this.restore(keep, r.packed.end, r.packed.n);
-    return true;
+  /** Runs a scenario in the worker and shows it; false (the previous run still shown) when it failed. */
+  runScenario(scenario: string | Json, seed: number | undefined, opts: RunOptions): Promise<boolean> {
+    return this.sources.runScenario(scenario, seed, opts);
   }
 
   restore(keep: { t: number; hop: number }, end: number, n: number): void {
@@ -218,34 +205,8 @@ export class App {
     return this.files.open(files);
   }
 
-  showJson(name: string, r: TraceResponse): void {
-    this.setLesson(undefined);
-    this.setSource(false, undefined);
-    this.scenarioName = r.scenario && typeof r.scenario.name === 'string' ? r.scenario.name : undefined;
-    this.scenarioJson = r.scenario;
-    this.seed = r.scenario ? r.packed.meta.seed : undefined;
-    if (r.scenario) {
-      // a scenario file: shown like any run, editable in the scenario panel
-      this.scenarioPanel.set(r.scenario, undefined, r.packed.meta.seed ?? 1);
-      this.load(r.packed, `${name} · ${r.label} · seed ${r.packed.meta.seed ?? '?'} · ${r.packed.n} hops · ran in ${r.ms.toFixed(0)} ms`, `${name} · ${r.label}`);
-      return;
-    }
-    this.load(r.packed, `${name} · ${r.packed.n} hops · read in ${r.ms.toFixed(0)} ms`, name);
-  }
-
-  showCapture(name: string, r: TraceResponse): void {
-    this.clearError();
-    this.setLesson(undefined);
-    this.scenarioName = undefined;
-    this.scenarioJson = undefined;
-    this.seed = undefined;
-    this.setSource(true, r.keys);
-    this.load(r.packed, `${name} · ${r.packed.n} packets · read in ${r.ms.toFixed(0)} ms`, name);
-    if (r.warnings?.length) this.showError(r.warnings.join('\n'), 'warning');
-  }
-
   /** What is loaded: a capture or not, and the keys it was read with (shown under the status line). */
-  private setSource(capture: boolean, keys: KeyLogReport | undefined): void {
+  setSource(capture: boolean, keys: KeyLogReport | undefined): void {
     this.isCapture = capture;
     this.keys = keys;
     this.info.setKeys(keys);
@@ -276,12 +237,11 @@ export class App {
     return painted - t0;
   }
 
-  private load(p: PackedTrace, label: string, title: string): void {
+  load(p: PackedTrace, label: string, title: string): void {
     this.p = p;
     // every trace with bytes: the detail of a hop comes from the worker's keyed dissection when it has one (a
     // capture's key log, or a simulated run's own key log), so "[decrypted: Finished]" shows its fields
     this.labels = p.bytes.length > 0 ? new KeyedLabels(p) : new LabelCache(p);
-    this.replay = new NatReplay(p.notes, p.nodes);
     this.timeline = new Timeline(p);
     this.sourceLabel = label;
     this.now = 0;
@@ -296,40 +256,26 @@ export class App {
     this.bar.setTimeline(this.timeline, p.end);
     this.detail.empty();
     this.setStatus(label);
-    this.panels.setSrtpStreams(undefined);
-    void this.requestSrtpStreams();
-    this.labelOverrides = this.requestLabelOverrides(this.labels);
+    this.panels.load(p);
+    this.keyed.loaded(this.labels);
     this.relations.loaded(p);
     this.compare.loaded();
     this.seek(0);
     document.title = `rtclab · ${title}`;
   }
 
-  /** SRTP stream counters come from the worker after the trace (they need a dissection pass with the keys). */
-  private async requestSrtpStreams(): Promise<void> {
-    const ask = ++this.srtpRequest;
-    const r = await this.call({ type: 'srtp-streams' });
-    if (ask !== this.srtpRequest || r.type !== 'srtp-streams') return;
-    this.srtpStreams = r.table;
-    this.panels.setSrtpStreams(r.table);
-    this.schedulePanels();
-  }
-
   /**
    * The keyed summaries come after the trace too (the worker's stateful pass with the keys): the labels take them
    * and the list and ladder redraw once. Resolves when they are in (tests wait on it).
    */
-  labelOverrides: Promise<void> = Promise.resolve();
-
-  private async requestLabelOverrides(labels: LabelCache): Promise<void> {
-    const r = await this.call({ type: 'label-overrides' });
-    if (r.type !== 'label-overrides' || this.labels !== labels || !labels.setOverrides(r.overrides)) return;
-    this.list.render();
-    this.ladder.schedule();
+  get labelOverrides(): Promise<void> {
+    return this.keyed.labelOverrides;
   }
 
   /** For tests: the SRTP stream table of the loaded trace, once the worker has sent it. */
-  srtpStreams: SrtpStreamTable | undefined;
+  get srtpStreams(): SrtpStreamTable | undefined {
+    return this.panels.srtpStreams;
+  }
 
   setStatus(s: string): void {
     this.status.textContent = s;
@@ -360,10 +306,8 @@ export class App {
 
   /** Rebuilds topology, NAT tables and state panels for the cursor time (synchronously; tests call it). */
   renderPanels(): void {
-    if (!this.p || !this.replay) return;
-    this.topology.render(this.p, this.replay, this.now);
-    this.diagnosis.load(this.p);
-    this.panels.render(this.p.notes, this.now, this.p.secrets);
+    if (!this.p) return;
+    this.panels.render(this.p, this.now);
     this.list.render();
   }
 
@@ -414,7 +358,8 @@ export class App {
     if (reveal) this.ladder.reveal(this.p.t[i]!, i);
     this.detail.show(this.p, this.labels, i);
     this.relations.show(i);
-    void this.showKeyed(i);
+    // a capture with keys or a simulated run: the detail shows the hop as the worker dissects it with its flow's state
+    void this.keyed.select(i);
     this.lessons.selected(i);
     if (moveCursor) this.seek(this.p.arrive[i]!);
     this.saveUrl();
@@ -443,18 +388,6 @@ export class App {
       this.list.revealTime(t);
     }
     this.renderPanels();
-  }
-
-  /** A capture with keys or a simulated run: the detail shows the hop as the worker dissects it with its flow's state. */
-  private async showKeyed(i: number): Promise<void> {
-    const labels = this.labels;
-    if (!(labels instanceof KeyedLabels) || labels.has(i)) return;
-    const r = await this.call({ type: 'keyed-packet', hop: i });
-    if (r.type !== 'keyed-packet' || !r.packet || this.labels !== labels || !this.p) return;
-    labels.set(i, r.packet);
-    if (this.selected !== i) return;
-    this.detail.show(this.p, labels, i);
-    this.relations.show(i);
   }
 
   setCompact(on: boolean): void {

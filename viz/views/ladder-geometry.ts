@@ -1,6 +1,14 @@
 import type { PackedTrace } from '../model/packed.ts';
 import { quantizeAlpha } from './painter.ts';
 
+/** The ladder's layout in pixels: lane headers' height, margins left (time axis) and right, a compact row. */
+export const HEADER = 40;
+export const LEFT = 78;
+export const RIGHT = 24;
+export const ROW = 24;
+/** How far along its arrow a dropped hop stops (where its cross is drawn). */
+export const DROP_STOP = 0.78;
+
 /**
  * Where the first burst of activity ends: the first quiet gap longer than everything before it (a probe at 0 s,
  * its answers by 62 ms, nothing until 1 s). The ladder opens zoomed on that burst; `f` shows everything.

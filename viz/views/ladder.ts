@@ -1,26 +1,19 @@
 import { scaleLinear, select, zoom, zoomIdentity, type ScaleLinear, type ZoomBehavior, type ZoomTransform } from 'd3';
 import { formatDuration } from '../../sim/core/time.ts';
 import { forEachMarkerSpan, forEachRun, type Density } from '../model/density.ts';
-import { rewrites, shortenLabel, type LabelCache } from '../model/labels.ts';
+import type { LabelCache } from '../model/labels.ts';
 import { lowerBound, type PackedTrace } from '../model/packed.ts';
-import { BACKGROUND, CURSOR_COLOUR, DROP_COLOUR, LANE_COLOUR, MUTED_COLOUR, REWRITE_COLOUR, SELECT_COLOUR, TEXT_COLOUR, protocolColour } from './colours.ts';
+import { BACKGROUND, CURSOR_COLOUR, DROP_COLOUR, LANE_COLOUR, MUTED_COLOUR, TEXT_COLOUR, protocolColour } from './colours.ts';
 import type { LadderOverlay } from './ladder-overlay.ts';
 import { frameWindow, openingWindow } from './ladder-frame.ts';
-import { firstBurstEnd, overlaps, segmentDistance, shade } from './ladder-geometry.ts';
+import { DROP_STOP, HEADER, LEFT, RIGHT, ROW, firstBurstEnd, segmentDistance, shade } from './ladder-geometry.ts';
+import { drawHops, type HopScene } from './ladder-hops.ts';
 
 export { firstBurstEnd } from './ladder-geometry.ts';
 import { CanvasPainter, SvgPainter, type Painter } from './painter.ts';
 
-const HEADER = 40;
-const LEFT = 78;
-const RIGHT = 24;
-const ROW = 24;
 /** Above this many hops on screen, the ladder draws aggregated density instead of single arrows. */
 const DETAIL_LIMIT = 2000;
-const DROP_STOP = 0.78;
-/** Width of one character of the ladder's 11 px monospace font (labels are cut to the room they have). */
-const CHAR_W = 6.7;
-const LABEL_H = 13;
 
 export interface LadderCallbacks {
   select(hop: number): void;
@@ -272,7 +265,23 @@ export class Ladder {
   }
 
   private readonly scratch = new Float64Array(4);
-  private readonly scratchNext = new Float64Array(4);
+
+  /** What the single-hop drawing reads of this ladder (ladder-hops.ts). */
+  private scene(): HopScene {
+    return {
+      p: this.p!,
+      labels: this.labels!,
+      selected: this.selected,
+      cursor: this.cursor,
+      hideFuture: this.hideFuture,
+      compact: this.compact,
+      rowHeight: ROW * this.transform.k,
+      width: this.width,
+      height: this.height,
+      geometryInto: (i, out) => this.geometryInto(i, out),
+      labelled: this.labelled,
+    };
+  }
 
   draw(g: Painter, w: number, h: number): void {
     g.rect(0, 0, w, h, BACKGROUND);
@@ -287,7 +296,7 @@ export class Ladder {
     this.aggregated = i1 - i0 > DETAIL_LIMIT;
     if (this.aggregated) this.drawDensity(g, i0, i1);
     else {
-      this.drawHops(g, i0, i1);
+      this.labelBoxes = drawHops(g, this.scene(), i0, i1);
       if (this.overlays.length > 0) {
         const view = { geometry: (i: number) => this.geometry(i), range: [i0, i1] as const, width: w, height: h, selected: this.selected };
         for (const o of this.overlays) o(g, view);
@@ -324,115 +333,6 @@ export class Ladder {
       g.line(LEFT - 4, yy, LEFT, yy, MUTED_COLOUR);
       g.text(LEFT - 8, yy, formatDuration(Math.round(t)), MUTED_COLOUR, 'right');
     }
-  }
-
-  private drawHops(g: Painter, i0: number, i1: number): void {
-    const p = this.p!;
-    const labels = this.labels!;
-    const sel = this.selected;
-    const selPacket = sel >= 0 ? p.packet[sel]! : -1;
-    // Labels sit between the two lanes of their hop: one column per lane gap (and one per lane for loopbacks).
-    // A label is skipped when the last one drawn in its column is too close, so columns never overprint.
-    // Labels sit between the two lanes of their hop, cut to the room between them; a label that would overlap one
-    // already drawn is skipped. The selected hop's label is placed first, so it is never the one skipped.
-    const placed: number[] = [];
-    const roomy = this.compact ? ROW * this.transform.k >= 14 : true;
-    const L = p.lanes.length;
-    const lastHeadY = new Float64Array(L * L).fill(-Infinity);
-    const lastJunctionY = new Float64Array(L).fill(-Infinity);
-    this.labelBoxes = placed;
-    if (sel >= i0 && sel < i1 && roomy) this.placeLabel(g, sel, placed, true);
-    const here = this.scratch;
-    for (let i = i0; i < i1; i++) {
-      this.geometryInto(i, here);
-      const x1 = here[0]!;
-      const y1 = here[1]!;
-      const x2 = here[2]!;
-      const y2 = here[3]!;
-      if (Math.max(y1, y2) < HEADER || Math.min(y1, y2) > this.height) continue;
-      const future = p.t[i]! > this.cursor;
-      const alpha = future ? 0.35 : 1;
-      const inChain = p.packet[i] === selPacket;
-      const colour = inChain ? SELECT_COLOUR : protocolColour(p.proto[i]!);
-      // A 1 px stroke is a hairline to a software rasterizer: several times cheaper than a wider one.
-      const width = i === sel ? 3 : inChain ? 2 : 1;
-      const dropped = p.drop[i]! >= 0;
-      const ex = dropped ? x1 + (x2 - x1) * DROP_STOP : x2;
-      const ey = dropped ? y1 + (y2 - y1) * DROP_STOP : y2;
-      if (x1 === x2) {
-        // A datagram from a lane to itself (loopback): a small loop out to the right and back.
-        g.line(x1, y1, x1 + 24, y1, colour, width, [], alpha);
-        g.line(x1 + 24, y1, x1 + 24, Math.max(y2, y1 + 4), colour, width, [], alpha);
-        g.line(x1 + 24, Math.max(y2, y1 + 4), x1, Math.max(y2, y1 + 4), colour, width, [], alpha);
-      } else g.line(x1, y1, ex, ey, colour, width, [], alpha);
-      if (dropped) g.cross(ex, ey, DROP_COLOUR);
-      else if (Math.abs(x2 - x1) > 12) {
-        // Heads closer than 3 px on one lane pair print over each other: only the first of such a run is drawn
-        // (the selection's always is).
-        const pair = p.from[i]! * L + p.to[i]!;
-        if (inChain || Math.abs(y2 - lastHeadY[pair]!) >= 3) {
-          g.arrowHead(x2, y2, Math.atan2(y2 - y1, x2 - x1), colour);
-          lastHeadY[pair] = y2;
-        }
-      }
-      const next = p.nextOfPacket[i]!;
-      if (next >= 0 && next < i1 + 64) {
-        const there = this.geometryInto(next, this.scratchNext);
-        const nx = there[0]!;
-        const ny = there[1]!;
-        if (Math.abs(ny - y2) >= 2) g.line(x2, y2, nx, ny, inChain ? SELECT_COLOUR : MUTED_COLOUR, 1, [2, 3], alpha);
-        // The junction square where a datagram goes on (through a NAT); squares under 2 px apart on one lane
-        // would make one bar anyway, so only the first of such a run is drawn (the selection's always is).
-        const lane = p.to[i]!;
-        if (inChain || Math.abs(y2 - lastJunctionY[lane]!) >= 2) {
-          g.rect(x2 - 2, y2 - 2, 4, 4, inChain ? SELECT_COLOUR : MUTED_COLOUR, alpha);
-          lastJunctionY[lane] = y2;
-        }
-      }
-      if (dropped && roomy && !(future && this.hideFuture)) {
-        // the drop reason, cut to the room beside the arrow's end, unless it would overprint a label
-        const room = Math.max(10, Math.floor((x2 > x1 ? ex - LEFT : this.width - RIGHT - ex) / CHAR_W) - 2);
-        const full = p.dropReasons[p.drop[i]!]!;
-        const reason = full.length > Math.min(80, room) ? `${full.slice(0, Math.min(80, room) - 1)}…` : full;
-        const w = reason.length * CHAR_W;
-        const rx0 = x2 > x1 ? ex - 8 - w : ex + 8;
-        if (!overlaps(placed, rx0, rx0 + w, ey + 4, ey + 18)) {
-          placed.push(rx0, rx0 + w, ey + 4, ey + 18);
-          g.text(ex + (x2 > x1 ? -8 : 8), ey + 11, reason, DROP_COLOUR, x2 > x1 ? 'right' : 'left');
-        }
-      }
-      if (roomy && i !== sel) this.placeLabel(g, i, placed, false);
-    }
-  }
-
-  /** Draws hop i's label (and the rewrite line under it) if it fits without overlapping `placed` (x0 x1 y0 y1 …). */
-  private placeLabel(g: Painter, i: number, placed: number[], force: boolean): void {
-    const p = this.p!;
-    const future = p.t[i]! > this.cursor;
-    if (future && this.hideFuture) return;
-    const [x1, y1, x2, y2] = this.geometry(i);
-    const mid = (Math.min(y1, y2) + Math.max(y1, y2)) / 2;
-    const ly = this.compact ? y1 + 1 : mid - 7;
-    if (ly < HEADER + 8 || ly > this.height - 4) return;
-    const dropped = p.drop[i]! >= 0;
-    const labels = this.labels!;
-    const l = labels.get(i);
-    const rw = dropped ? { src: false, dst: false } : rewrites(labels, p, i);
-    const second = rw.src || rw.dst ? `rewritten: ${[rw.src ? `src ${l.src}` : '', rw.dst ? `dst ${l.dst}` : ''].filter(Boolean).join(' · ')}` : '';
-    // the room: between the hop's lanes (a loopback: one lane gap), inside the drawing area
-    const room = Math.max(Math.abs(x2 - x1), (this.width - LEFT - RIGHT) / Math.max(1, p.lanes.length)) - 8;
-    const chars = Math.max(8, Math.floor(room / CHAR_W));
-    const text = shortenLabel(l.summary, Math.min(64, chars));
-    const sub = second.length > chars ? `${second.slice(0, chars - 1)}…` : second;
-    const w = Math.max(text.length, sub.length) * CHAR_W;
-    const lx = Math.min(Math.max((x1 + x2) / 2, LEFT + w / 2 + 2), this.width - RIGHT - w / 2);
-    const top = ly - LABEL_H / 2;
-    const bottom = ly + LABEL_H / 2 + (sub ? 13 : 0);
-    if (!force && overlaps(placed, lx - w / 2, lx + w / 2, top, bottom)) return;
-    placed.push(lx - w / 2, lx + w / 2, top, bottom);
-    g.text(lx, ly, text, future ? MUTED_COLOUR : TEXT_COLOUR, 'center', i === this.selected);
-    if (sub) g.text(lx, ly + 13, sub, REWRITE_COLOUR, 'center');
-    this.labelled.set(i, text);
   }
 
   private drawDensity(g: Painter, i0: number, i1: number): void {
