@@ -35,3 +35,16 @@ describe('rtclab dissect -Y', { timeout: 300_000 }, () => {
     expect(r.stdout).toMatch(/^ip\.addr\s+ipv4\s+/m);
   });
 });
+
+describe('rtclab dissect --follow', { timeout: 300_000 }, () => {
+  it('prints a conversation both ways, and exits 2 for a stream the capture lacks or a bad spec', () => {
+    const r = rtclab('dissect', 'captures/signaling/janus-websocket.pcapng', '--follow', 'websocket,1');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^={67}\nFollow: websocket,ascii\nFilter: tcp\.stream eq 1\nNode 0: 127\.0\.0\.1:34148\nNode 1: 127\.0\.0\.1:18088\n/);
+    expect(r.stdout).toMatch(/\n\t── frame \d+, [\d.]+ s, \d+ bytes: text, \d+ bytes\n\t\{"janus":/);
+    const none = rtclab('dissect', 'captures/signaling/janus-websocket.pcapng', '--follow', 'tcp,99');
+    expect(none.status).toBe(2);
+    expect(none.stderr).toContain('has no tcp.stream 99');
+    expect(rtclab('dissect', 'captures/signaling/janus-websocket.pcapng', '--follow', 'ftp,1').status).toBe(2);
+  });
+});

@@ -12,6 +12,7 @@ import { CaptureFactsObserver } from '../sim/diagnosis/capture-facts.ts';
 import { diagnosisToJson, formatDiagnosis } from '../sim/diagnosis/format.ts';
 import { formatFilterError, tryCompileFilter, type DisplayFilter } from '../sim/dissect/filter/filter.ts';
 import { FrameTracker } from '../sim/dissect/filter/frames.ts';
+import { formatFollow, parseFollow, StreamFollower, type FollowKind } from '../sim/dissect/follow/follow.ts';
 import { listFields } from '../sim/dissect/filter/fields.ts';
 
 export const DISSECT_USAGE = `rtclab dissect <capture.pcap|capture.pcapng> [options]
@@ -22,6 +23,8 @@ export const DISSECT_USAGE = `rtclab dissect <capture.pcap|capture.pcapng> [opti
     --problems      list each packet's problems under its line
     -Y FILTER       display filter, Wireshark's language and tshark's field names: only the packets it selects
                     are printed (frame numbers stay the capture's); e.g. -Y 'stun.type == 0x0001 && ip.addr == 10.0.0.0/8'
+    --follow KIND,N follow a conversation, both directions, as Wireshark's Follow Stream: tcp, tls (decrypted),
+                    http, websocket, signaling (N: tcp.stream), udp, datachannel (N: udp.stream)
     --fields        the display filter fields and protocols, with their types (docs/display-filters.md)
 `;
 
@@ -32,6 +35,7 @@ interface DissectArgs {
   summary: boolean;
   problems: boolean;
   filter?: string;
+  follow?: { kind: FollowKind; index: number };
   fields: boolean;
 }
 
@@ -47,6 +51,12 @@ function parseArgs(argv: string[]): DissectArgs | string {
       const v = argv[++i];
       if (v === undefined) return `${a} needs a filter`;
       out.filter = v;
+    } else if (a === '--follow') {
+      const v = argv[++i];
+      if (v === undefined) return '--follow needs KIND,N (tcp,0)';
+      const f = parseFollow(v);
+      if (typeof f === 'string') return f;
+      out.follow = f;
     } else if (a === '--fields') out.fields = true;
     else if (a === '--json') out.json = true;
     else if (a === '--summary') out.summary = true;
@@ -130,7 +140,8 @@ export async function dissectCommand(argv: string[]): Promise<number> {
     }
     filter = c.filter;
   }
-  const frames = filter ? new FrameTracker() : undefined;
+  const frames = filter || args.follow ? new FrameTracker() : undefined;
+  const follower = args.follow ? new StreamFollower(args.follow.kind, args.follow.index) : undefined;
   let keyLog: string | undefined;
   if (args.keylog) {
     try {
@@ -152,8 +163,10 @@ export async function dissectCommand(argv: string[]): Promise<number> {
   const write = (s: string): void => out.line(s);
   const feed = new CaptureFeed(pass, {
     packet: (p, raw, hop) => {
+      const frame = frames?.next(p, raw.index + 1, hop.t, raw.data, raw.time?.us);
+      if (follower) return follower.add(p, frame!);
       if (args.summary && !args.json) return;
-      if (filter && !filter.test(p, frames!.next(p, raw.index + 1, hop.t, raw.data, raw.time?.us))) return;
+      if (filter && !filter.test(p, frame!)) return;
       if (args.json) write(JSON.stringify(packetToJson(p, { no: raw.index + 1, ts: (raw.time?.us ?? 0) / 1e6 })));
       else {
         write(line(raw.index + 1, hop.t / 1e6, p));
@@ -173,6 +186,16 @@ export async function dissectCommand(argv: string[]): Promise<number> {
     return 2;
   }
   for (const p of pass.finish().problems) out.error(`rtclab dissect: ${args.file}: warning at the end: ${p}\n`);
+  if (follower) {
+    const r = follower.result();
+    if (r.nodes.length === 0) {
+      out.error(`rtclab dissect: ${args.file} has no ${r.kind === 'udp' || r.kind === 'datachannel' ? 'udp' : 'tcp'}.stream ${r.index}\n`);
+      return 2;
+    }
+    write(formatFollow(r).replace(/\n$/, ''));
+    out.flush();
+    return fatal ? 1 : 0;
+  }
   if (analyzer) {
     const notes = analyzer.notes;
     const story = formatStory({ packets: new Array<DissectedPacket>(pass.count), analyzer, dissector: pass.dissector, notes });

@@ -187,3 +187,18 @@ export function tsharkFilter(file: string, keyLog: string | undefined, filter: s
     .filter((l) => l.length > 0)
     .map(Number);
 }
+
+/** tshark's Follow TCP/UDP Stream in raw form: each node's bytes, concatenated in order, as hex. */
+export function tsharkFollowRaw(file: string, keyLog: string | undefined, kind: 'tcp' | 'udp' | 'tls', index: number): { nodes: string[]; hex: [string, string] } {
+  const args = ['-r', file, '-n', '-q', '-z', `follow,${kind},raw,${index}`];
+  if (keyLog) args.push('-o', `tls.keylog_file:${keyLog}`);
+  const out = execFileSync('tshark', args, { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'ignore'] });
+  const hex: [string, string] = ['', ''];
+  const nodes: string[] = [];
+  for (const line of out.split('\n')) {
+    const node = /^Node (\d): (.*)$/.exec(line);
+    if (node) nodes[Number(node[1])] = node[2]!;
+    else if (/^\t?[0-9a-f]+$/.test(line)) hex[line.startsWith('\t') ? 1 : 0] += line.trim();
+  }
+  return { nodes, hex };
+}
