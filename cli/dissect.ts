@@ -11,6 +11,10 @@ import { diagnose } from '../sim/diagnosis/diagnose.ts';
 import { CaptureFactsObserver } from '../sim/diagnosis/capture-facts.ts';
 import { diagnosisToJson, formatDiagnosis } from '../sim/diagnosis/format.ts';
 import { parseStatsArg, printStats, statsCollector, STATS_USAGE, type StatsArgs } from './dissect-stats.ts';
+import { formatFilterError, tryCompileFilter, type DisplayFilter } from '../sim/dissect/filter/filter.ts';
+import { FrameTracker } from '../sim/dissect/filter/frames.ts';
+import { formatFollow, parseFollow, StreamFollower, type FollowKind } from '../sim/dissect/follow/follow.ts';
+import { listFields } from '../sim/dissect/filter/fields.ts';
 
 export const DISSECT_USAGE = `rtclab dissect <capture.pcap|capture.pcapng> [options]
     --keylog FILE   NSS key log (CLIENT_RANDOM or TLS 1.3 secret lines): decrypt DTLS 1.2/1.3 and TLS over TCP,
@@ -18,6 +22,11 @@ export const DISSECT_USAGE = `rtclab dissect <capture.pcap|capture.pcapng> [opti
     --json          one JSON object per line per packet (format: docs/dissect-json.md)
     --summary       the inferred story: lanes, NAT, TURN, ICE checklist, DTLS, streams
     --problems      list each packet's problems under its line
+    -Y FILTER       display filter, Wireshark's language and tshark's field names: only the packets it selects
+                    are printed (frame numbers stay the capture's); e.g. -Y 'stun.type == 0x0001 && ip.addr == 10.0.0.0/8'
+    --follow KIND,N follow a conversation, both directions, as Wireshark's Follow Stream: tcp, tls (decrypted),
+                    http, websocket, signaling (N: tcp.stream), udp, datachannel (N: udp.stream)
+    --fields        the display filter fields and protocols, with their types (docs/display-filters.md)
 ${STATS_USAGE}`;
 
 interface DissectArgs extends StatsArgs {
@@ -26,10 +35,13 @@ interface DissectArgs extends StatsArgs {
   json: boolean;
   summary: boolean;
   problems: boolean;
+  filter?: string;
+  follow?: { kind: FollowKind; index: number };
+  fields: boolean;
 }
 
 function parseArgs(argv: string[]): DissectArgs | string {
-  const out: DissectArgs = { file: '', json: false, summary: false, problems: false, stats: false, wiresharkClock: false };
+  const out: DissectArgs = { file: '', json: false, summary: false, problems: false, stats: false, wiresharkClock: false, fields: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const used = parseStatsArg(argv, i, out);
@@ -42,7 +54,18 @@ function parseArgs(argv: string[]): DissectArgs | string {
       const v = argv[++i];
       if (v === undefined) return '--keylog needs a file';
       out.keylog = v;
-    } else if (a === '--json') out.json = true;
+    } else if (a === '-Y' || a === '--display-filter') {
+      const v = argv[++i];
+      if (v === undefined) return `${a} needs a filter`;
+      out.filter = v;
+    } else if (a === '--follow') {
+      const v = argv[++i];
+      if (v === undefined) return '--follow needs KIND,N (tcp,0)';
+      const f = parseFollow(v);
+      if (typeof f === 'string') return f;
+      out.follow = f;
+    } else if (a === '--fields') out.fields = true;
+    else if (a === '--json') out.json = true;
     else if (a === '--summary') out.summary = true;
     else if (a === '--problems') out.problems = true;
     else if (a === '--help' || a === '-h') return '';
@@ -50,7 +73,7 @@ function parseArgs(argv: string[]): DissectArgs | string {
     else if (out.file) return `one capture at a time (got ${out.file} and ${a})`;
     else out.file = a;
   }
-  return out.file ? out : 'which capture? rtclab dissect <file>';
+  return out.file || out.fields ? out : 'which capture? rtclab dissect <file>';
 }
 
 const CHUNK = 1 << 20;
@@ -111,6 +134,21 @@ export async function dissectCommand(argv: string[]): Promise<number> {
     process.stderr.write(DISSECT_USAGE);
     return args ? 2 : 0;
   }
+  if (args.fields) {
+    process.stdout.write(listFields());
+    return 0;
+  }
+  let filter: DisplayFilter | undefined;
+  if (args.filter !== undefined) {
+    const c = tryCompileFilter(args.filter);
+    if ('error' in c) {
+      process.stderr.write(`rtclab dissect: the display filter is not valid:\n${formatFilterError(args.filter, c.error, '    ')}\n`);
+      return 2;
+    }
+    filter = c.filter;
+  }
+  const frames = filter || args.follow ? new FrameTracker() : undefined;
+  const follower = args.follow ? new StreamFollower(args.follow.kind, args.follow.index) : undefined;
   let keyLog: string | undefined;
   if (args.keylog) {
     try {
@@ -134,7 +172,10 @@ export async function dissectCommand(argv: string[]): Promise<number> {
   const write = (s: string): void => out.line(s);
   const feed = new CaptureFeed(pass, {
     packet: (p, raw, hop) => {
+      const frame = frames?.next(p, raw.index + 1, hop.t, raw.data, raw.time?.us);
+      if (follower) return follower.add(p, frame!);
       if ((args.summary && !args.json) || stats) return;
+      if (filter && !filter.test(p, frame!)) return;
       if (args.json) write(JSON.stringify(packetToJson(p, { no: raw.index + 1, ts: (raw.time?.us ?? 0) / 1e6 })));
       else {
         write(line(raw.index + 1, hop.t / 1e6, p));
@@ -154,6 +195,16 @@ export async function dissectCommand(argv: string[]): Promise<number> {
     return 2;
   }
   for (const p of pass.finish().problems) out.error(`rtclab dissect: ${args.file}: warning at the end: ${p}\n`);
+  if (follower) {
+    const r = follower.result();
+    if (r.nodes.length === 0) {
+      out.error(`rtclab dissect: ${args.file} has no ${r.kind === 'udp' || r.kind === 'datachannel' ? 'udp' : 'tcp'}.stream ${r.index}\n`);
+      return 2;
+    }
+    write(formatFollow(r).replace(/\n$/, ''));
+    out.flush();
+    return fatal ? 1 : 0;
+  }
   if (analyzer) {
     const notes = analyzer.notes;
     const story = formatStory({ packets: new Array<DissectedPacket>(pass.count), analyzer, dissector: pass.dissector, notes });

@@ -23,6 +23,8 @@ Usage:
       --json              one JSON object per packet (see docs/dissect-json.md)
       --summary           the inferred story: lanes, ICE checklist, DTLS, streams
       --stats             RTP stream analysis and stats over time (--json, --csv FILE, --bucket MS)
+      -Y FILTER           a display filter (Wireshark's language, tshark's field names; docs/display-filters.md)
+      --follow KIND,N     follow a conversation both ways: tcp, tls, http, websocket, signaling, udp, datachannel
   rtclab matrix [--no-turn] [--seed N] [--json]   run the NAT traversal matrix: every pair of NAT types, for real
   rtclab sweep <preset|scenario.json> [options]  run it over a grid of parameters × seeds on every core (--help)
   rtclab worker --queue redis://HOST:PORT        run sweep jobs from a Redis queue (sweep --queue; --help)

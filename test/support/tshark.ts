@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import { toHex } from '../../sim/core/encoding.ts';
 import type { HttpRequestLine, HttpStatusLine } from '../../sim/wire/http/http.ts';
@@ -138,4 +141,64 @@ export function compareWithTshark(packets: readonly DissectedPacket[], rows: rea
     }
   }
   return compared;
+}
+
+/**
+ * The frames Wireshark's own filter engine selects for each display filter, on one capture: one `sharkd` process
+ * (Wireshark's daemon: the same dissectors and filter engine as tshark, loading the file once) with tshark's options
+ * as `tshark()` above sets them (the key log, the UDP RTP heuristic on). A filter sharkd rejects maps to 'invalid'.
+ * `tsharkFilter` asks tshark itself (one process per filter: slower; tests cross-check a few with it).
+ */
+export function sharkdFilters(file: string, keyLog: string | undefined, filters: readonly string[]): Map<string, number[] | 'invalid'> {
+  const config = mkdtempSync(join(tmpdir(), 'rtclab-sharkd-'));
+  try {
+    mkdirSync(join(config, 'wireshark'));
+    writeFileSync(join(config, 'wireshark', 'heuristic_protos'), 'rtp_udp,1\n');
+    const req = (id: number, method: string, params: Record<string, string>): string => JSON.stringify({ jsonrpc: '2.0', id, method, params });
+    const lines: string[] = [];
+    if (keyLog) lines.push(req(1, 'setconf', { name: 'tls.keylog_file', value: keyLog }));
+    lines.push(req(2, 'load', { file }));
+    filters.forEach((f, i) => lines.push(req(10 + i, 'frames', { filter: f, column0: 'frame.number:0' })));
+    const out = execFileSync('sharkd', ['-'], { input: `${lines.join('\n')}\n`, encoding: 'utf8', maxBuffer: 256 << 20, env: { ...process.env, XDG_CONFIG_HOME: config }, stdio: ['pipe', 'pipe', 'ignore'] });
+    const answers = new Map<number, { result?: unknown; error?: unknown }>();
+    for (const l of out.split('\n')) {
+      if (!l.startsWith('{')) continue;
+      const a = JSON.parse(l) as { id: number; result?: unknown; error?: unknown };
+      answers.set(a.id, a);
+    }
+    if (answers.get(2)?.error) throw new Error(`sharkd cannot load ${file}: ${JSON.stringify(answers.get(2)!.error)}`);
+    const res = new Map<string, number[] | 'invalid'>();
+    filters.forEach((f, i) => {
+      const a = answers.get(10 + i);
+      if (!a) throw new Error(`sharkd gave no answer for ${f}`);
+      res.set(f, a.error ? 'invalid' : (a.result as { num: number }[]).map((r) => r.num));
+    });
+    return res;
+  } finally {
+    rmSync(config, { recursive: true, force: true });
+  }
+}
+
+export function tsharkFilter(file: string, keyLog: string | undefined, filter: string): number[] {
+  const args = ['-r', file, '-n', '--enable-heuristic', 'rtp_udp', '-Y', filter, '-T', 'fields', '-e', 'frame.number'];
+  if (keyLog) args.push('-o', `tls.keylog_file:${keyLog}`);
+  return execFileSync('tshark', args, { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'ignore'] })
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map(Number);
+}
+
+/** tshark's Follow TCP/UDP Stream in raw form: each node's bytes, concatenated in order, as hex. */
+export function tsharkFollowRaw(file: string, keyLog: string | undefined, kind: 'tcp' | 'udp' | 'tls', index: number): { nodes: string[]; hex: [string, string] } {
+  const args = ['-r', file, '-n', '-q', '-z', `follow,${kind},raw,${index}`];
+  if (keyLog) args.push('-o', `tls.keylog_file:${keyLog}`);
+  const out = execFileSync('tshark', args, { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'ignore'] });
+  const hex: [string, string] = ['', ''];
+  const nodes: string[] = [];
+  for (const line of out.split('\n')) {
+    const node = /^Node (\d): (.*)$/.exec(line);
+    if (node) nodes[Number(node[1])] = node[2]!;
+    else if (/^\t?[0-9a-f]+$/.test(line)) hex[line.startsWith('\t') ? 1 : 0] += line.trim();
+  }
+  return { nodes, hex };
 }

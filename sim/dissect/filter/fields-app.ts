@@ -1,0 +1,103 @@
+import { toHex } from '../../core/encoding.ts';
+import { headerValue, type HttpMessage } from '../../wire/http/http.ts';
+import type { LayerOf } from '../types.ts';
+import { layerFields, protocolField, type FieldDef } from './field-def.ts';
+
+/**
+ * The application fields over TCP: TLS records (decrypted ones with a key log, as tshark shows them), HTTP,
+ * WebSocket (tshark's names), and what tshark does not dissect: JSON signaling and the SDP it carries (names of
+ * our own, under `signaling.` and tshark's `sdp.` where it has the field).
+ */
+
+/**
+ * tshark's tls.record.content_type: the type on the wire, or for a record it decrypted the type inside (TLS 1.3's
+ * real content type, RFC 8446 §5.2). A wire record whose decrypted layer follows leaves it to that layer.
+ */
+function tlsContentType(l: LayerOf<'TLS'>): number | undefined {
+  const v = l.value!;
+  if (l.plaintext) return v.innerContentType ?? v.contentType;
+  return v.encrypted && v.session?.decryption === 'ok' ? undefined : v.contentType;
+}
+
+/** Handshake types of clear records, and of decrypted ones (the wire layer of a protected record lists none). */
+function tlsHandshakeTypes(l: LayerOf<'TLS'>): readonly number[] | undefined {
+  const v = l.value!;
+  return l.plaintext || !v.encrypted ? v.handshakeTypes : undefined;
+}
+
+const request = (m: HttpMessage) => (m.start.kind === 'request' ? m.start : undefined);
+const response = (m: HttpMessage) => (m.start.kind === 'response' ? m.start : undefined);
+const UTF8 = new TextDecoder('utf-8', { fatal: false });
+
+export const APP_FIELDS: readonly FieldDef[] = [
+  protocolField('tls', 'Transport Layer Security (over TCP)', ['TLS']),
+  ...layerFields(['TLS'], {
+    'tls.record.content_type': ['uint', 'Record content type (the inner type of a decrypted TLS 1.3 record)', (_v, l) => tlsContentType(l)],
+    'tls.record.version': ['uint', 'Record (legacy) version', (v, l) => (l.plaintext ? undefined : v.version)],
+    'tls.record.length': ['uint', 'Record length', (v, l) => (l.plaintext ? undefined : v.length)],
+    'tls.handshake.type': ['uint', 'Handshake message type (decrypted ones too, with keys)', (_v, l) => tlsHandshakeTypes(l)],
+    'tls.alert_message.level': ['uint', 'Alert level', (v) => v.alert?.level],
+    'tls.alert_message.desc': ['uint', 'Alert description', (v) => v.alert?.description],
+  }),
+  protocolField('http', 'Hypertext Transfer Protocol (HTTP/1.1)', ['HTTP']),
+  ...layerFields(['HTTP'], {
+    'http.request': ['bool', 'A request', (m) => (request(m) ? true : undefined)],
+    'http.response': ['bool', 'A response', (m) => (response(m) ? true : undefined)],
+    'http.request.method': ['string', 'Request method', (m) => request(m)?.method],
+    'http.request.uri': ['string', 'Request URI', (m) => request(m)?.target],
+    'http.request.version': ['string', 'Request version', (m) => request(m)?.version],
+    'http.response.code': ['uint', 'Status code', (m) => response(m)?.status],
+    'http.response.phrase': ['string', 'Reason phrase', (m) => response(m)?.reason],
+    'http.response.version': ['string', 'Response version', (m) => response(m)?.version],
+    'http.host': ['string', 'Host', (m) => headerValue(m, 'host')],
+    'http.user_agent': ['string', 'User-Agent', (m) => headerValue(m, 'user-agent')],
+    'http.server': ['string', 'Server', (m) => headerValue(m, 'server')],
+    'http.content_type': ['string', 'Content-Type', (m) => headerValue(m, 'content-type')],
+    'http.content_length': ['uint', 'Content-Length', (m) => {
+      const v = headerValue(m, 'content-length');
+      return v !== undefined && /^\d+$/.test(v.trim()) ? Number(v.trim()) : undefined;
+    }],
+    'http.upgrade': ['string', 'Upgrade', (m) => headerValue(m, 'upgrade')],
+    'http.connection': ['string', 'Connection', (m) => headerValue(m, 'connection')],
+    'http.location': ['string', 'Location', (m) => headerValue(m, 'location')],
+    'http.header': ['string', 'Any header line, "Name: value"', (m) => m.headers.map((h) => `${h.name}: ${h.value}`)],
+    'http.file_data': ['string', 'The body (after chunked decoding)', (m) => (m.body.length ? UTF8.decode(m.body) : undefined)],
+  }),
+  protocolField('websocket', 'WebSocket (RFC 6455)', ['WEBSOCKET']),
+  ...layerFields(['WEBSOCKET'], {
+    'websocket.fin': ['bool', 'Fin', (f) => f.fin],
+    'websocket.rsv': ['uint', 'Reserved bits', (f) => f.rsv],
+    'websocket.opcode': ['uint', 'Opcode', (f) => f.opcode],
+    'websocket.mask': ['bool', 'Mask', (f) => f.masked],
+    // tshark's payload_length is the 7-bit field; longer lengths are the extended fields (RFC 6455 §5.2)
+    'websocket.payload_length': ['uint', 'Payload length (the 7-bit field)', (f) => (f.payloadLength < 126 ? f.payloadLength : f.payloadLength < 65536 ? 126 : 127)],
+    'websocket.payload_length_ext_16': ['uint', 'Extended payload length (16 bits)', (f) => (f.payloadLength >= 126 && f.payloadLength < 65536 ? f.payloadLength : undefined)],
+    'websocket.payload_length_ext_64': ['uint', 'Extended payload length (64 bits)', (f) => (f.payloadLength >= 65536 ? f.payloadLength : undefined)],
+    'websocket.masking_key': ['bytes', 'Masking key', (f) => f.maskingKey],
+    'websocket.payload.close.status_code': ['uint', 'Close status code', (f) => f.closeCode],
+    'websocket.payload.text': ['string', 'Text of a text frame (unmasked)', (f) => (f.opcode === 1 ? UTF8.decode(f.payload) : undefined)],
+  }),
+  protocolField('signaling', 'WebRTC signaling in JSON (Janus, protoo, plain JSEP)', ['SIGNALING']),
+  ...layerFields(['SIGNALING'], {
+    'signaling.dialect': ['string', 'janus, protoo or jsep', (m) => m.dialect],
+    'signaling.kind': ['string', 'What the message is ("janus trickle", "offer" …)', (m) => m.kind],
+    'signaling.id': ['string', 'Janus transaction or protoo id', (m) => m.id],
+    'signaling.description': ['string', 'Type of each session description it carries (offer, answer)', (m) => m.descriptions.map((d) => d.type)],
+    'signaling.candidate': ['string', 'Each trickled candidate line', (m) => m.candidates.map((c) => c.candidate)],
+    'signaling.end_of_candidates': ['bool', 'The end of trickling', (m) => m.endOfCandidates],
+  }),
+  protocolField('sdp', 'Session Description Protocol (RFC 8866) taken from signaling', ['SDP']),
+  ...layerFields(['SDP'], {
+    'sdp.owner.sessionid': ['string', 'o= session id', (d) => d.origin?.sessionId],
+    'sdp.media.media': ['string', 'm= media type', (d) => d.media.map((m) => m.media)],
+    'sdp.media.port': ['uint', 'm= port', (d) => d.media.map((m) => m.port)],
+    'sdp.media.proto': ['string', 'm= protocol', (d) => d.media.map((m) => m.proto)],
+    'sdp.media.format': ['string', 'm= formats', (d) => d.media.flatMap((m) => m.formats)],
+    'sdp.mid': ['string', 'a=mid', (d) => d.media.flatMap((m) => (m.mid !== undefined ? [m.mid] : []))],
+    'sdp.ice_ufrag': ['string', 'a=ice-ufrag (session and media level)', (d) => [d.iceUfrag, ...d.media.map((m) => m.iceUfrag)].filter((x): x is string => x !== undefined)],
+    'sdp.setup': ['string', 'a=setup', (d) => [d.setup, ...d.media.map((m) => m.setup)].filter((x): x is NonNullable<typeof x> => x !== undefined)],
+    'sdp.fingerprint': ['string', 'a=fingerprint ("sha-256 AB:CD:…")', (d) => [...d.fingerprints, ...d.media.flatMap((m) => m.fingerprints)].map((f) => `${f.hashFunction} ${toHex(f.fingerprint, ':').toUpperCase()}`)],
+    'sdp.candidate': ['string', 'a=candidate addresses', (d) => [...d.candidates, ...d.media.flatMap((m) => m.candidates)].map((c) => c.address)],
+    'sdp.rtpmap': ['string', 'a=rtpmap encoding names', (d) => d.media.flatMap((m) => m.rtpmaps.map((r) => r.encodingName))],
+  }),
+];

@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { captureCases, dissectFile } from '../../../test/support/dissect-captures.ts';
+import { sharkdFilters, tsharkAvailable, tsharkFilter } from '../../../test/support/tshark.ts';
+import { compileFilter } from './filter.ts';
+import { FrameTracker } from './frames.ts';
+
+/**
+ * The display filters agree with Wireshark's: for every capture in captures/ and every filter below, the frames
+ * our filter selects are the frames Wireshark's filter engine selects (sharkd, tshark's engine with tshark's
+ * options: the key log, the RTP heuristic on UDP; a few also asked of tshark -Y itself).
+ *
+ * Where we legitimately differ, the row says so in `differs` (capture → why), and the test then pins OUR answer's
+ * relation to tshark's (a superset or subset), so a difference can neither hide nor grow.
+ */
+interface Row {
+  readonly filter: string;
+  /** Captures (by path fragment) where we differ, why, and how our frames relate to tshark's. */
+  readonly differs?: Readonly<Record<string, { readonly why: string; readonly ours: 'superset' | 'subset' }>>;
+}
+
+/** An ICMP error that quotes only the first bytes of a STUN message: tshark shows them as data, we read the header. */
+const QUOTED_STUN = {
+  'icmp-linux-nat': {
+    why: 'frames 58 and 66 quote a STUN Binding Request cut short (RFC 792, RFC 4443 §3.2: as much as fits): tshark dissects the quoted bytes as data, we read the STUN header they hold',
+    ours: 'superset',
+  },
+} as const;
+
+const ROWS: readonly Row[] = [
+  { filter: 'stun', differs: QUOTED_STUN },
+  {
+    filter: 'dtls',
+    differs: {
+      'chromium-loopback-call': {
+        why: 'Chromium negotiated DTLS 1.3 here: tshark 4.0 has no DTLS 1.3 (RFC 9147) unified-header records (Wireshark 4.2 added them) and shows them as UDP; we read their headers',
+        ours: 'superset',
+      },
+    },
+  },
+  { filter: 'rtp' },
+  { filter: 'udp' },
+  { filter: 'tcp' },
+  { filter: 'ip' },
+  { filter: 'ipv6' },
+  { filter: 'icmp || icmpv6' },
+  { filter: 'frame.number <= 10' },
+  { filter: 'frame.number in {1..3, 7, 0x10}' },
+  { filter: 'frame.time_relative > 1.5 && frame.time_relative <= 4' },
+  { filter: 'frame.len >= 1000' },
+  { filter: 'ip.src == 127.0.0.1 && ip.dst != 127.0.0.1' },
+  { filter: 'ip.addr == 10.0.0.0/8 || ip.addr == 192.168.0.0/16' },
+  { filter: 'ip.ttl < 64' },
+  { filter: 'ipv6.addr == fe80::/10' },
+  { filter: 'udp.port == 3478' },
+  { filter: 'udp.srcport >= 50000 and not udp.dstport >= 50000' },
+  { filter: 'udp.port != 3478 && udp' },
+  { filter: 'udp.stream == 1' },
+  { filter: 'udp contains 21:12:a4:42' },
+  { filter: 'stun.type == 0x0001', differs: QUOTED_STUN },
+  { filter: 'stun.type.class == 0x11 || stun.type.method == 0x0009' },
+  { filter: 'stun.att.username contains ":"' },
+  { filter: 'stun.att.username' },
+  { filter: 'stun.att.software matches "^coturn"' },
+  { filter: 'stun.att.error.class == 4 && stun.att.error == 1' },
+  { filter: 'stun.att.ipv4 == 127.0.0.1 && stun.att.port > 40000' },
+  { filter: 'stun.att.lifetime == 0 || stun.att.channelnum' },
+  { filter: 'stun.att.priority > 1853700000' },
+  { filter: 'stun.channel >= 0x4000' },
+  { filter: 'dtls.handshake.type == 1' },
+  {
+    filter: 'dtls.handshake.type == 11 || dtls.handshake.type == 20',
+    differs: {
+      'chromium-rtclab-datachannel': {
+        why: "frames 19 and 24 carry Chromium's encrypted Finished (the second a retransmission): tshark 4.0 decrypts this association's application data with the key log but shows these two records as an Encrypted Handshake Message; we decrypt them and verify the Finished (verify_data matches the transcript)",
+        ours: 'superset',
+      },
+    },
+  },
+  { filter: 'dtls.record.content_type == 23' },
+  { filter: 'dtls.record.epoch == 1 && !(dtls.record.content_type == 23)' },
+  { filter: 'rtp.marker == 1' },
+  { filter: 'rtp.p_type in {96..127}' },
+  { filter: 'rtp.seq < 5000 || rtp.ssrc == 0' },
+  { filter: 'tcp.flags.syn == 1 && tcp.flags.ack == 0' },
+  { filter: 'tcp.flags.fin == 1 || tcp.flags.reset == 1' },
+  { filter: 'tcp.len > 0 && tcp.stream == 0' },
+  { filter: 'tcp.seq == 1 && tcp.ack == 1' },
+  { filter: 'tcp.port == 443 or tcp.port == 18088' },
+  { filter: 'tls.handshake.type == 1' },
+  { filter: 'tls.handshake.type == 11' },
+  { filter: 'tls.record.content_type == 23' },
+  { filter: 'http.request.method == "GET"' },
+  { filter: 'http.response.code == 101 || http.request.uri contains "janus"' },
+  { filter: 'websocket.opcode == 1 && websocket.mask == 1' },
+  { filter: 'icmp.type == 3 || icmpv6.type == 2' },
+];
+
+const cases = captureCases();
+/** How many frames tshark selected with each filter, over every capture (each row must select some somewhere). */
+const selected = new Map<string, number>();
+
+describe.skipIf(!tsharkAvailable())('display filters agree with tshark on every capture', () => {
+  for (const c of cases) {
+    it(`${c.name}: ${ROWS.length} filters`, { timeout: 300_000 }, () => {
+      const d = dissectFile(c.file, c.keyLogFile ? readFileSync(c.keyLogFile, 'utf8') : undefined);
+      const frames = new FrameTracker();
+      const infos = d.packets.map(({ raw, d: p }) => frames.next(p, raw.index + 1, raw.time?.us ?? 0, raw.data, raw.time?.us));
+      const theirs = sharkdFilters(c.file, c.keyLogFile, ROWS.map((r) => r.filter));
+      const report: string[] = [];
+      for (const row of ROWS) {
+        const f = compileFilter(row.filter);
+        const ours = d.packets.flatMap(({ d: p }, i) => (f.test(p, infos[i]!) ? [i + 1] : []));
+        const t = theirs.get(row.filter)!;
+        expect(t, `tshark rejects ${row.filter}`).not.toBe('invalid');
+        const tn = t as number[];
+        selected.set(row.filter, (selected.get(row.filter) ?? 0) + tn.length);
+        const known = Object.entries(row.differs ?? {}).find(([k]) => c.name.includes(k))?.[1];
+        if (!known) {
+          if (JSON.stringify(ours) !== JSON.stringify(tn)) {
+            const extra = ours.filter((n) => !tn.includes(n));
+            const missing = tn.filter((n) => !ours.includes(n));
+            report.push(`${row.filter}: we select ${ours.length}, tshark ${tn.length}; only ours ${extra.slice(0, 12).join(',')} only tshark's ${missing.slice(0, 12).join(',')}`);
+          }
+        } else if (known.ours === 'superset') expect(tn.every((n) => ours.includes(n)) && ours.length > tn.length, `${row.filter}: ${known.why}`).toBe(true);
+        else expect(ours.every((n) => tn.includes(n)) && ours.length < tn.length, `${row.filter}: ${known.why}`).toBe(true);
+      }
+      expect(report).toEqual([]);
+    });
+  }
+
+  it('every filter of the table selects frames in some capture (none agrees by selecting nothing everywhere)', () => {
+    expect(selected.size).toBe(ROWS.length);
+    expect(ROWS.filter((r) => !selected.get(r.filter)).map((r) => r.filter)).toEqual([]);
+  });
+
+  // sharkd is Wireshark's filter engine behind a socket; tshark itself gives the same frames
+  it('tshark -Y itself selects what sharkd does (a sample)', { timeout: 300_000 }, () => {
+    const c = cases.find((x) => x.name.includes('stun-turn-coturn.pcapng'))!;
+    const sample = ['stun.att.error.class == 4 && stun.att.error == 1', 'udp.port != 3478 && udp', 'frame.number in {1..3, 7, 0x10}'];
+    const viaSharkd = sharkdFilters(c.file, c.keyLogFile, sample);
+    for (const f of sample) expect(tsharkFilter(c.file, c.keyLogFile, f), f).toEqual(viaSharkd.get(f));
+  });
+});
