@@ -25,7 +25,8 @@ export interface Coturn {
  * Starts `turnserver` with a temp config: long-term credentials, a realm, loopback peers allowed, UDP only — or,
  * with `tcp`, also TURN over TCP on the same port (RFC 8656 §3.1; relays still UDP).
  */
-export async function startCoturn(user: string, password: string, realm: string, options: { tcp?: boolean } = {}): Promise<Coturn> {
+export async function startCoturn(user: string, password: string, realm: string, options: { tcp?: boolean; ip?: string } = {}): Promise<Coturn> {
+  const ip = options.ip ?? '127.0.0.1';
   const dir = mkdtempSync(join(tmpdir(), 'rtclab-coturn-'));
   const port = await freeUdpPort();
   const minPort = 40000 + Math.floor(Math.random() * 20000);
@@ -33,8 +34,8 @@ export async function startCoturn(user: string, password: string, realm: string,
   writeFileSync(
     conf,
     [
-      'listening-ip=127.0.0.1',
-      'relay-ip=127.0.0.1',
+      `listening-ip=${ip}`,
+      `relay-ip=${ip}`,
       `listening-port=${port}`,
       'lt-cred-mech',
       `user=${user}:${password}`,
@@ -58,7 +59,7 @@ export async function startCoturn(user: string, password: string, realm: string,
   const log: string[] = [];
   child.stdout?.on('data', (d: Buffer) => log.push(d.toString()));
   child.stderr?.on('data', (d: Buffer) => log.push(d.toString()));
-  await waitForStun(port, 5000);
+  await waitForStun(port, 5000, ip);
   return {
     port,
     process: child,
@@ -77,7 +78,7 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
 }
 
 /** Sends Binding requests to 127.0.0.1:port every 100 ms until one is answered (the server is up), or throws. */
-export async function waitForStun(port: number, ms: number): Promise<void> {
+export async function waitForStun(port: number, ms: number, ip = '127.0.0.1'): Promise<void> {
   const s = createSocket('udp4');
   const req = new Uint8Array(20);
   req.set([0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42]);
@@ -88,8 +89,8 @@ export async function waitForStun(port: number, ms: number): Promise<void> {
     let up = false;
     void answered.then(() => (up = true));
     while (!up) {
-      if (Date.now() > deadline) throw new Error(`nothing answered STUN on 127.0.0.1:${port} within ${ms} ms`);
-      s.send(req, port, '127.0.0.1');
+      if (Date.now() > deadline) throw new Error(`nothing answered STUN on ${ip}:${port} within ${ms} ms`);
+      s.send(req, port, ip);
       await new Promise((r) => setTimeout(r, 100));
     }
   } finally {

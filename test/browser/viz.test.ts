@@ -104,6 +104,23 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('visualizer in Chromiu
     await page.close();
   });
 
+  it('the NAT table shows TCP mappings beside UDP ones: a protocol column, each connection\'s RFC 5382 phase and timeout', async () => {
+    const { page, errors } = await openApp(s, '?scenario=call-p2p&t=2s');
+    const table = page.locator('[data-testid="nat-table-natA"]');
+    // the signaling WebSocket to the server's port 80 is natA's one TCP mapping, established
+    await expect.poll(() => table.locator('tr[data-protocol=tcp]').count()).toBe(1);
+    expect(await table.locator('tr[data-protocol=tcp] .nat-proto').textContent()).toBe('TCP');
+    expect(await table.locator('tr[data-protocol=udp]').count()).toBeGreaterThan(0);
+    expect(await table.locator('th').first().textContent()).toBe('proto');
+    const established = table.locator('.nat-tcp[data-tcp-phase=established]');
+    await expect.poll(() => established.count()).toBe(1);
+    expect(await established.textContent()).toMatch(/TCP established with 198\.51\.100\.10:80 \(mapping idle timeout .+, RFC 5382 §5\)/);
+    expect(await established.getAttribute('title')).toContain('2 hours 4 minutes');
+    await page.screenshot({ path: artifact('04b-nat-table-tcp.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('a link with lesson, time and selection reproduces the view', async () => {
     const { page } = await openApp(s, '?lesson=nat-timeouts&t=300.001s&hop=2');
     await expect.poll(() => page.evaluate(() => (window as unknown as { rtclab: AppHandle }).rtclab.now)).toBe(300_001_000);

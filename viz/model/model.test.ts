@@ -156,3 +156,19 @@ describe('level of detail', () => {
     expect(p.packet[p.nextOfPacket[i]!]).toBe(p.packet[i]);
   });
 });
+
+describe('NAT table: TCP mappings (RFC 5382)', () => {
+  it('call-p2p: the signaling WebSocket shows as a TCP mapping, established with a 2 h 4 min idle timeout, beside the UDP ones', () => {
+    const tr = runScenario(parseScenario({ ...(findPreset('call-p2p')!.build() as Record<string, unknown>), duration: '2s' })).trace;
+    const natA = new NatReplay(tr.notes, tr.nodes).at(2_000_000).find((x) => x.nat === 'natA')!;
+    const tcp = natA.mappings.filter((m) => m.protocol === 'tcp');
+    expect(tcp).toHaveLength(1);
+    expect(tcp[0]!.tcp).toEqual([{ remote: '198.51.100.10:80', phase: 'established', timeout: 7440_000_000 }]);
+    expect(tcp[0]!.replied).toBe(true);
+    expect(natA.mappings.some((m) => m.protocol === 'udp')).toBe(true);
+    // while the handshake is half done the connection is transitory (4 min)
+    const synAt = tr.notes.find((n) => n.source === 'natA' && n.kind === 'nat.tcp.phase')!.t;
+    const early = new NatReplay(tr.notes, tr.nodes).at(synAt).find((x) => x.nat === 'natA')!.mappings.find((m) => m.protocol === 'tcp')!;
+    expect(early.tcp).toEqual([{ remote: '198.51.100.10:80', phase: 'opening', timeout: 240_000_000 }]);
+  });
+});

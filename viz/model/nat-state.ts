@@ -17,6 +17,13 @@ export interface MappingRow {
   readonly expires: number;
   /** Whether an inbound packet has passed through it. */
   readonly replied: boolean;
+  /** What it translates: UDP (RFC 4787), TCP (RFC 5382) or ICMP query identifiers (RFC 5508). */
+  readonly protocol: 'udp' | 'tcp' | 'icmp';
+  /**
+   * A TCP mapping's connections, by remote, with the phase RFC 5382 §5 times them by: `opening`/`closing` are
+   * transitory (4 min idle), `established` 2 h 4 min; `reset` ends the connection.
+   */
+  readonly tcp?: readonly { readonly remote: string; readonly phase: string; readonly timeout: number }[];
 }
 
 export interface NatTableState {
@@ -27,7 +34,8 @@ export interface NatTableState {
 }
 
 interface MutableTable {
-  mappings: Map<number, MappingRow>;
+  /** By protocol and id ("udp:1", "tcp:1"): each protocol's table numbers its own mappings. */
+  mappings: Map<string, MappingRow>;
   created: number;
   expired: number;
   filtered: number;
@@ -86,7 +94,7 @@ export class NatReplay {
       return {
         nat: node.name,
         details: node.details ?? {},
-        mappings: [...tb.mappings.values()].sort((a, b) => a.id - b.id),
+        mappings: [...tb.mappings.values()].sort((a, b) => a.created - b.created || a.id - b.id),
         counters: { created: tb.created, expired: tb.expired, filtered: tb.filtered, noMapping: tb.noMapping, hairpin: tb.hairpin },
       };
     });
@@ -96,6 +104,8 @@ export class NatReplay {
     return new Map(this.nats.map((n) => [n.name, newTable()]));
   }
 }
+
+const keyOf = (d: { readonly id: number; readonly protocol?: 'tcp' | 'icmp' }): string => `${d.protocol ?? 'udp'}:${d.id}`;
 
 function newTable(): MutableTable {
   return { mappings: new Map(), created: 0, expired: 0, filtered: 0, noMapping: 0, hairpin: 0 };
@@ -118,7 +128,7 @@ function apply(tables: Tables, n: Note<NatNote>): void {
     case 'nat.mapping.created': {
       const d = n.data;
       tb.created++;
-      tb.mappings.set(d.id, {
+      tb.mappings.set(keyOf(d), {
         id: d.id,
         internal: d.internal,
         external: d.external,
@@ -128,18 +138,19 @@ function apply(tables: Tables, n: Note<NatNote>): void {
         lastRefresh: n.t,
         expires: d.expires,
         replied: false,
+        protocol: d.protocol ?? 'udp',
       });
       return;
     }
     case 'nat.mapping.refreshed':
     case 'nat.inbound': {
       const d = n.data;
-      const m = tb.mappings.get(d.id);
+      const m = tb.mappings.get(keyOf(d));
       if (!m) return;
       const refreshed = n.kind === 'nat.mapping.refreshed';
       const outbound = n.kind === 'nat.mapping.refreshed' && 'by' in n.data;
       const remotes = outbound && !m.remotes.includes(d.remote) ? [...m.remotes, d.remote] : m.remotes;
-      tb.mappings.set(m.id, {
+      tb.mappings.set(keyOf(d), {
         ...m,
         remotes,
         lastRefresh: refreshed ? n.t : m.lastRefresh,
@@ -149,7 +160,7 @@ function apply(tables: Tables, n: Note<NatNote>): void {
       return;
     }
     case 'nat.mapping.expired':
-      if (tb.mappings.delete(n.data.id)) tb.expired++;
+      if (tb.mappings.delete(keyOf(n.data))) tb.expired++;
       return;
     case 'nat.filtered':
       tb.filtered++;
@@ -160,10 +171,20 @@ function apply(tables: Tables, n: Note<NatNote>): void {
     case 'nat.hairpin':
       tb.hairpin++;
       return;
+    case 'nat.tcp.phase': {
+      // RFC 5382 §5: the connection's phase sets the mapping's idle timeout (the expiry comes with the note)
+      const d = n.data;
+      const m = tb.mappings.get(`tcp:${d.mapping}`);
+      if (!m) return;
+      const others = (m.tcp ?? []).filter((c) => c.remote !== d.remote);
+      // `expires` is the mapping's new expiry (its longest-lived connection's, sim/net/nat/tcp-sessions.ts); the
+      // phase's idle timeout is how far ahead it was set at this packet
+      // established: SYNs went both ways, so something came in through it
+      tb.mappings.set(`tcp:${d.mapping}`, { ...m, tcp: [...others, { remote: d.remote, phase: d.phase, timeout: d.expires - n.t }], expires: d.expires, replied: m.replied || d.phase === 'established' });
+      return;
+    }
     case 'nat.config':
     case 'nat.mapping.failed':
-    // a TCP connection's phase changes its mapping's timeout; the expiry it sets arrives with the mapping's notes
-    case 'nat.tcp.phase':
       return;
     default:
       return unreachable(n);

@@ -63,6 +63,14 @@ function delayOf(d: { [key: string]: JsonValue } | undefined): string {
   return typeof v === 'number' ? `, ${formatDuration(v)}` : '';
 }
 
+/** RFC 5382 REQ-5's timeouts, as a tooltip on each TCP connection's phase. */
+const TCP_PHASE_TITLE: Readonly<Record<string, string>> = {
+  opening: 'a SYN seen, not yet both ways: transitory, the mapping may go after 4 minutes idle (RFC 5382 REQ-5)',
+  established: 'SYNs seen both ways: the mapping stays at least 2 hours 4 minutes idle (RFC 5382 REQ-5)',
+  closing: 'a FIN seen: transitory again, 4 minutes idle (RFC 5382 REQ-5)',
+  reset: 'a RST seen: the connection is gone (RFC 5382 §5)',
+};
+
 function natTable(tb: NatTableState, t: number): HTMLElement {
   const d = tb.details;
   const desc = [d.preset, d.mapping ? `${String(d.mapping)} mapping` : '', d.filtering ? `${String(d.filtering)} filtering` : '', d.hairpinning === false ? 'no hairpinning' : d.hairpinning ? 'hairpinning' : '']
@@ -79,13 +87,14 @@ function natTable(tb: NatTableState, t: number): HTMLElement {
   }
   // one mapping on two lines: the translation whole (an address never breaks inside itself), then its state
   const table = el('table', { class: 'nat-mappings' });
-  table.append(el('tr', {}, el('th', {}, 'internal ⇄ external'), el('th', {}, 'expires in')));
+  table.append(el('tr', {}, el('th', { title: 'UDP (RFC 4787), TCP (RFC 5382), ICMP query (RFC 5508)' }, 'proto'), el('th', {}, 'internal ⇄ external'), el('th', {}, 'expires in')));
   for (const m of tb.mappings) {
     const bound = m.boundTo ?? 'any (EIM)';
     table.append(
       el(
         'tr',
-        { 'data-mapping': String(m.id), class: 'nat-map' },
+        { 'data-mapping': String(m.id), 'data-protocol': m.protocol, class: 'nat-map' },
+        el('td', { class: 'nat-proto' }, m.protocol.toUpperCase()),
         el('td', { class: 'nat-pair' }, el('span', { class: 'addr' }, m.internal), ' ⇄ ', el('span', { class: 'addr ext' }, m.external)),
         el('td', { title: `expires at ${formatDuration(m.expires)}` }, formatDuration(Math.max(0, Math.round(m.expires - t)))),
       ),
@@ -94,12 +103,14 @@ function natTable(tb: NatTableState, t: number): HTMLElement {
         { class: 'nat-map-more' },
         el(
           'td',
-          { colspan: '2', class: 'muted' },
+          { colspan: '3', class: 'muted' },
           el('span', { title: 'where inbound is accepted from (RFC 4787 §5 filtering)' }, 'bound to '),
           el('span', { class: 'addr' }, bound),
           ' · sent to ',
           ...m.remotes.flatMap((r, i) => [i > 0 ? ', ' : '', el('span', { class: 'addr' }, r)]),
           ` · ${m.replied ? 'replied' : 'not replied yet'}`,
+          // RFC 5382 §5: each TCP connection's phase and the idle timeout it gives the mapping
+          ...(m.tcp ?? []).map((c) => el('span', { class: 'nat-tcp', 'data-tcp-phase': c.phase, title: TCP_PHASE_TITLE[c.phase] ?? '' }, ` · TCP ${c.phase} with ${c.remote} (${c.phase === 'reset' ? 'reset' : `${c.phase === 'established' ? '' : 'transitory; '}mapping idle timeout ${formatDuration(c.timeout)}`}, RFC 5382 §5)`)),
         ),
       ),
     );

@@ -1,0 +1,137 @@
+// Node only, run inside a network namespace (turn-tcp-tun.test.ts starts it): our TURN client on OUR TCP (the
+// simulator's TcpStack behind a TUN device, bridge/tun-tcp.ts) against coturn listening on TCP on the kernel's side:
+// Allocate (401, then with credentials), CreatePermission, a Send indication, ChannelBind and ChannelData padded to
+// 4 bytes on the stream (RFC 8656 §3.1, §12.5), data relayed both ways to a UDP peer, then Refresh LIFETIME 0. The
+// results are printed as JSON; with a file argument tshark captures the TUN device into it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import type { EndpointOutput } from '../sim/core/endpoint.ts';
+import { Rng } from '../sim/core/rng.ts';
+import { TurnClient } from '../sim/turn/client.ts';
+import { frameForStream, StreamFramer } from '../sim/turn/stream-framer.ts';
+import { startCoturn } from './turn-coturn-helpers.ts';
+import { TunStreams } from './tun-stream.ts';
+import { TunTcpBridge } from './tun-tcp.ts';
+
+const captureFile = process.argv[2];
+const KERNEL = '10.79.0.1';
+const OURS = '10.79.0.2';
+
+async function main(): Promise<void> {
+  const streams = new TunStreams();
+  const bridge = new TunTcpBridge({ kernel: `${KERNEL}/24`, ours: OURS, device: 'rtclab-tun2', seed: 7, onEvent: streams.event });
+  streams.bridge = bridge;
+  await bridge.open();
+  const tshark = captureFile ? await capture(captureFile, 'rtclab-tun2') : undefined;
+  const coturn = await startCoturn('alice', 's3cr3t-pass', 'example.org', { tcp: true, ip: KERNEL });
+  const peer = createSocket('udp4');
+  const notes: string[] = [];
+  try {
+    await new Promise<void>((resolve) => peer.bind(0, KERNEL, resolve));
+    const peerAddr = { ip: KERNEL, port: peer.address().port };
+    const atPeer: string[] = [];
+    peer.on('message', (m, r) => {
+      atPeer.push(m.toString());
+      peer.send(`echo ${m.toString()}!`, r.port, r.address); // an odd length: the ChannelData back needs padding
+    });
+    const server = { ip: KERNEL, port: coturn.port };
+    const start = bridge.now();
+    const client = new TurnClient('alice', {
+      local: { ip: OURS, port: 0 }, server, username: 'alice', password: 's3cr3t-pass', stream: true,
+      script: [
+        { at: start, do: 'allocate' },
+        { at: start, do: 'permission', peers: [peerAddr] },
+        { at: start, do: 'send', peer: peerAddr, data: 'by Send indication over our TCP' },
+        { at: start + 1_000_000, do: 'channel', peer: peerAddr, channel: 0x4001 },
+        { at: start + 1_000_000, do: 'send', peer: peerAddr, data: 'by ChannelData, 5 bytes pad' },
+        { at: start + 2_000_000, do: 'deallocate' },
+      ],
+    }, Rng.fromSeed(42));
+    // the client's stream: our TCP connection through the TUN to coturn, STUN-framed both ways
+    const stream = streams.connect(OURS, server);
+    const framer = new StreamFramer('stun');
+    let timer: NodeJS.Timeout | undefined;
+    let closed: string | undefined;
+    const drive = (): void => {
+      const now = bridge.now();
+      for (let i = 0; i < 10_000; i++) {
+        const o: EndpointOutput = client.poll(now);
+        if (o.type === 'transmit') {
+          stream.write(now, frameForStream('stun', o.bytes));
+          continue;
+        }
+        if (o.type === 'note') {
+          notes.push(`${o.kind}: ${o.text}`);
+          continue;
+        }
+        if (o.type === 'secret') continue;
+        clearTimeout(timer);
+        if (o.type === 'timeout') {
+          timer = setTimeout(() => {
+            client.handleTimeout(bridge.now());
+            drive();
+          }, Math.max(0, (o.at - now) / 1000));
+        }
+        break;
+      }
+    };
+    stream.handlers = {
+      onOpen: () => drive(),
+      onData: (now, bytes) => {
+        const { messages, error } = framer.push(bytes);
+        if (error) notes.push(`framing: ${error}`);
+        for (const m of messages) client.handleDatagram(now, server, { ip: OURS, port: 0 }, m);
+        drive();
+      },
+      onClose: (_now, error) => void (closed = error ?? 'closed'),
+    };
+    drive();
+    const deadline = Date.now() + 20_000;
+    while (!client.stats.deallocated && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    clearTimeout(timer);
+    const results = {
+      coturnPort: coturn.port,
+      deallocated: client.stats.deallocated,
+      errors: client.errors,
+      mappedPort: client.mapped?.port ?? null,
+      streamPort: (stream as unknown as { local: { port: number } }).local.port,
+      atPeer,
+      received: client.received.map((r) => [r.via, r.text]),
+      retransmits: notes.filter((n) => n.startsWith('stun.retransmit')).length,
+      closed: closed ?? null,
+      bridgeErrors: bridge.errors.map((e) => e.message),
+    };
+    stream.end(bridge.now());
+    await new Promise((r) => setTimeout(r, 300));
+    process.stdout.write(`${JSON.stringify(results)}\n`);
+  } finally {
+    peer.close();
+    await coturn.stop();
+    if (tshark) {
+      tshark.kill('SIGINT');
+      await new Promise((r) => tshark.once('exit', r));
+    }
+    bridge.close();
+  }
+}
+
+async function capture(file: string, device: string): Promise<ChildProcess> {
+  const p = spawn('tshark', ['-i', device, '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  p.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  for (let i = 0; i < 750 && !/Capturing on/.test(err); i++) {
+    if (p.exitCode !== null) throw new Error(`tshark exited: ${err}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  if (!/Capturing on/.test(err)) throw new Error(`tshark did not start: ${err}`);
+  await new Promise((r) => setTimeout(r, 200));
+  return p;
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  },
+);
