@@ -100,6 +100,33 @@ describe('protoo error responses', () => {
     expect(setup(false).ask('createWebRtcTransport', { forceTcp: true })).toEqual({ ok: false, errorCode: 400, errorReason: 'forceTcp: this server does not enable TCP' });
   });
 
+  it("a peer that leaves: its producers close, the others' consumers of them close (consumerClosed), the others hear peerClosed", () => {
+    const s = setup();
+    const bobSent: { method: string; data: Obj }[] = [];
+    const bobConn = { notify: (_t: Micros, method: string, data: Obj) => bobSent.push({ method, data }), request: (_t: Micros, method: string, data: Obj) => bobSent.push({ method, data }), open: true, close: () => undefined } as unknown as ProtooConnection;
+    const room = s.server.room('r');
+    const bob: Peer = { id: 'bob', room, conn: bobConn, joined: false, displayName: 'bob', device: {}, rtpCapabilities: undefined, transports: new Map(), closed: false };
+    room.peers.set('bob', bob);
+    const caps = { codecs: [{ kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2 }] };
+    const tid = ((s.ask('createWebRtcTransport', { producing: true }) as { data: Obj }).data.id) as string;
+    expect(s.ask('join', { rtpCapabilities: caps }).ok).toBe(true);
+    let bobAnswer: ProtooAnswer | undefined;
+    handleRequest(s.server, 0, bob, 'createWebRtcTransport', { consuming: true }, (_t, a) => (bobAnswer = a));
+    expect(bobAnswer?.ok).toBe(true);
+    handleRequest(s.server, 0, bob, 'join', { rtpCapabilities: caps }, () => undefined);
+    expect(s.ask('produce', { transportId: tid, kind: 'audio', rtpParameters: { encodings: [{ ssrc: 42 }] } }).ok).toBe(true);
+    // bob was asked to consume alice's producer: a paused consumer and the server's newConsumer request
+    const newConsumer = bobSent.find((m) => m.method === 'newConsumer')!;
+    expect(newConsumer.data).toMatchObject({ peerId: 'alice', kind: 'audio', producerPaused: false });
+    expect(room.router.consumers[0]!.paused).toBe(true);
+    s.server.closePeer(0, s.peer, 'WebSocket closed (1006)');
+    expect(room.router.producers[0]!.closed).toBe(true);
+    expect(room.router.consumers[0]!.closed).toBe(true);
+    expect(bobSent.filter((m) => m.method === 'consumerClosed').map((m) => m.data.consumerId)).toEqual([newConsumer.data.id]);
+    expect(bobSent.filter((m) => m.method === 'peerClosed').map((m) => m.data)).toEqual([{ peerId: 'alice' }]);
+    expect(room.peers.has('alice')).toBe(false);
+  });
+
   it('rooms go to workers in turn', () => {
     const s = setup();
     expect(s.server.room('second').worker.id).toBe('worker-2');
