@@ -16,6 +16,7 @@ import { runScenario } from '../scenario/run.ts';
 import { writePcapng } from '../wire/pcap/pcapng-writer.ts';
 import { readCapture } from '../wire/pcap/index.ts';
 import { Dissector } from '../dissect/dissector.ts';
+import { isDeclaredKind } from '../notes/index.ts';
 import { JanusGateway } from './gateway.ts';
 import type { JsonObject } from './plugin.ts';
 
@@ -76,6 +77,12 @@ describe('janus-echotest: the seed flow against the simulated gateway', () => {
     const texts = cap.packets.map((p) => d.packet(p.data, { index: p.index, linkType: p.linkType, t: p.time?.us ?? 0 })).filter((p) => p.layers.some((l) => l.protocol === 'SIGNALING')).map((p) => p.summary);
     for (const k of ['Janus create', 'Janus success', 'Janus attach', 'Janus message', 'Janus ack', 'Janus trickle', 'Janus webrtcup', 'Janus media, media']) expect(texts.some((x) => x.startsWith(k)), k).toBe(true);
     expect(texts.some((x) => /^Janus event \(transaction \w+\): SDP answer/.test(x))).toBe(true);
+  });
+
+  it('every note the run writes is of a declared kind (sim/janus/notes.ts for the gateway’s)', () => {
+    const kinds = [...new Set(trace.notes.map((n) => n.kind))];
+    expect(kinds.filter((k) => !isDeclaredKind(k))).toEqual([]);
+    expect(kinds.filter((k) => k.startsWith('janus.')).sort()).toEqual(['janus.echotest.settings', 'janus.handle.attached', 'janus.jsep', 'janus.media', 'janus.pc.created', 'janus.session.created', 'janus.webrtcup']);
   });
 
   it.skipIf(!hasTshark() && !process.env['CI'])('tshark, link by link: HTTP with JSON, no malformed packet, no TCP warning', { timeout: 300_000 }, () => {

@@ -4,6 +4,7 @@ import { DTLS_NOTE_KINDS, type DtlsNote } from '../dtls/notes.ts';
 import { HTTP_NOTE_KINDS, type HttpNote } from '../http/notes.ts';
 import { ICE_NOTE_KINDS, type IceNote } from '../ice/notes.ts';
 import { INFER_NOTE_KINDS, type InferNote } from '../infer/notes.ts';
+import { JANUS_NOTE_KINDS, type JanusNote } from '../janus/notes.ts';
 import { MEDIA_NOTE_KINDS, type MediaNote } from '../media/notes.ts';
 import { MEDIASOUP_NOTE_KINDS, type MediasoupNote } from '../mediasoup/notes.ts';
 import { NAT_NOTE_KINDS, type NatNote } from '../net/nat/notes.ts';
@@ -47,7 +48,8 @@ export type AnyNoteBody =
   | SipNote
   | AppNote
   | CaptureNote
-  | InferNote;
+  | InferNote
+  | JanusNote;
 
 /** A trace note of a declared kind: narrow it with `switch (n.kind)` and its data has that kind's type. */
 export type AnyNote = Note<AnyNoteBody>;
@@ -77,6 +79,7 @@ export const NOTE_KINDS_BY_FOLDER = {
   'sim/apps': APP_NOTE_KINDS,
   'sim/wire/pcap': CAPTURE_NOTE_KINDS,
   'sim/infer': INFER_NOTE_KINDS,
+  'sim/janus': JANUS_NOTE_KINDS,
 } as const;
 
 /** Whether `kind` is declared by some folder. */
