@@ -7,7 +7,7 @@ import { JanusClient } from '../janus/client.ts';
 import { JANUS_PLUGIN_FACTORIES } from '../janus/plugins.ts';
 import type { JsonObject } from '../janus/plugin.ts';
 import { connectStream } from '../net/tcp-stream.ts';
-import { bool, custom, duration, integer, oneOf, optional, required, transport, withDefault } from '../schema/fields.ts';
+import { bool, custom, duration, integer, object, oneOf, optional, required, text, transport, withDefault } from '../schema/fields.ts';
 import type { Obj } from './app-kind.ts';
 import { defineApp, HOST_FIELD, kindField } from './app-kind.ts';
 import { CURVES_FIELD, makePeer, mediaType, MTU_FIELD, PEER_NOTES, PEER_SECTIONS, peerSummaryParts, PORT_FIELD, SRTP_PROFILES_FIELD, STUN_FIELD, TURN_FIELD, type PeerCommon } from './peer-common.ts';
@@ -32,6 +32,8 @@ export interface JanusClientAppSpec extends PeerCommon {
   readonly keepalive: Micros;
   readonly stopAt?: Micros;
   readonly leaveAt?: Micros;
+  readonly prelude?: { readonly body: JsonObject; readonly until: string };
+  readonly hangupAt?: Micros;
   readonly browser: 'chromium' | 'firefox';
 }
 
@@ -75,6 +77,8 @@ export const janusClientApp = defineApp({
     withDefault('keepalive', duration, 25 * SECOND, '`"25s"`', 'Time between keepalives (janus.js: 25 s).', '25s'),
     optional('stopAt', duration, 'When the page stops talking to the gateway (no more polls or keepalives): the gateway reaps the session after its `sessionTimeout`.', '5s'),
     optional('leaveAt', duration, 'When it leaves as janus.js `destroy()` does: `detach`, then `destroy`.', '20s'),
+    optional('prelude', object([required('body', jsonObject, 'The message body (the SIP plugin: `{"request":"register", "username":…, "secret":…, "proxy":…}`).', { request: 'register', username: 'sip:1001@rtclab.test', secret: 's3cret', proxy: 'sip:198.51.100.5:5060' }), required('until', text, 'The plugin result (`result.event`) the offer waits for.', 'registered')]), 'A message sent after `attach` and before the offer; the offer (with `body`) waits for the plugin event whose `result.event` is `until`.', { body: { request: 'register', username: 'sip:1001@rtclab.test', secret: 's3cret' }, until: 'registered' }),
+    optional('hangupAt', duration, 'When it sends `{"request":"hangup"}` to the plugin (the SIP plugin sends BYE).', '6s'),
     withDefault('browser', oneOf(['chromium', 'firefox'] as const), 'chromium', '`"chromium"`', 'Whose offer it sends (codecs, header extensions, SDP layout).', 'firefox'),
     STUN_FIELD,
     TURN_FIELD,
@@ -88,7 +92,7 @@ export const janusClientApp = defineApp({
   ],
   spec: (v): JanusClientAppSpec => ({
     kind: 'janus-client', host: v.host, gateway: v.gateway, basePath: v.basePath, plugin: v.plugin, body: v.body, ...(v.opaqueId !== undefined ? { opaqueId: v.opaqueId } : {}),
-    maxev: v.maxev, keepalive: v.keepalive, ...(v.stopAt !== undefined ? { stopAt: v.stopAt } : {}), ...(v.leaveAt !== undefined ? { leaveAt: v.leaveAt } : {}), browser: v.browser,
+    maxev: v.maxev, keepalive: v.keepalive, ...(v.stopAt !== undefined ? { stopAt: v.stopAt } : {}), ...(v.leaveAt !== undefined ? { leaveAt: v.leaveAt } : {}), ...(v.prelude !== undefined ? { prelude: v.prelude } : {}), ...(v.hangupAt !== undefined ? { hangupAt: v.hangupAt } : {}), browser: v.browser,
     stun: v.stun, turn: v.turn, trickle: v.trickle, media: v.media, signalingDelay: 0,
     ...(v.srtpProfiles ? { srtpProfiles: v.srtpProfiles } : {}), ...(v.curves ? { curves: v.curves } : {}), ...(v.mtu !== undefined ? { mtu: v.mtu } : {}), port: v.port, startAt: v.startAt,
     iceTcp: [], tcpPort: 0, // a Janus page gathers UDP only here (no ICE-TCP candidates)
@@ -107,6 +111,7 @@ export const janusClientApp = defineApp({
     const client = new JanusClient(peer, {
       name: spec.host, basePath: spec.basePath, plugin: spec.plugin, body: spec.body, ...(spec.opaqueId !== undefined ? { opaqueId: spec.opaqueId } : {}),
       maxev: spec.maxev, keepaliveInterval: spec.keepalive, startAt: spec.startAt, ...(spec.stopAt !== undefined ? { stopAt: spec.stopAt } : {}), ...(spec.leaveAt !== undefined ? { leaveAt: spec.leaveAt } : {}),
+      ...(spec.prelude !== undefined ? { prelude: spec.prelude } : {}), ...(spec.hangupAt !== undefined ? { hangupAt: spec.hangupAt } : {}),
     }, world.rng(`${ctx.source}/transactions`), { post: connection(), poll: connection() });
     const endpoint: Client = Object.assign(client, { url: `http://${hostHeader}${spec.basePath}` });
     const driver = peerDriver(world, host, endpoint, ctx.source, spec.turn);

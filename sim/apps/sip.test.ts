@@ -9,12 +9,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseScenario } from '../scenario/parse.ts';
 import { findPreset } from '../scenario/presets/index.ts';
 import { runScenario } from '../scenario/run.ts';
+import { buildScenario } from '../scenario/build.ts';
 import { writePcapng } from '../wire/pcap/pcapng-writer.ts';
 import { dissectPacket } from '../dissect/dissect.ts';
 import { tsharkAvailable } from '../../test/support/tshark.ts';
 import type { Trace } from '../core/trace.ts';
 
-const HOSTS = new Set(['desk', 'mobile', 'pbx']);
+const HOSTS = new Set(['desk', 'mobile', 'pbx', 'janus']);
 
 /** Every SIP message in the order sent (each datagram once: its first hop, leaving a host), as "from→to summary". */
 function sipFlow(trace: Trace): string[] {
@@ -156,5 +157,55 @@ describe.skipIf(!tsharkAvailable())('tshark reads our SIP', () => {
     });
     expect(rows.length).toBe(38);
     expect(rows).toEqual(ours);
+  });
+});
+
+describe('Janus SIP presets', () => {
+  type Seen = { via: string; message: { janus: string; plugindata?: { data?: { result?: { event?: string; code?: number } } }; jsep?: { type: string; sdp: string } } };
+  /** Builds and runs a preset, keeping its apps (the page's client holds every reply and event it saw). */
+  const runKeep = (name: string) => {
+    const s = parseScenario(findPreset(name)!.build());
+    const { net, apps } = buildScenario(s, s.seed);
+    net.run(s.duration, 50_000_000);
+    const client = apps.find((a) => a.spec.kind === 'janus-client')!.endpoint as unknown as { seen: Seen[] };
+    return { trace: net.trace, seen: client.seen };
+  };
+  const results = (seen: Seen[]) => seen.filter((s) => s.message.janus === 'event').map((s) => s.message.plugindata?.data?.result?.event ?? 'error');
+
+  it('janus-sip-call: registering, registered, calling, ringing, accepted with a PCMU answer, media through the gateway, hangup', () => {
+    const k = runKeep('janus-sip-call');
+    const r = run('janus-sip-call');
+    const seen = k.seen;
+    expect(results(seen)).toEqual(['registering', 'registered', 'calling', 'ringing', 'accepted', 'hangingup', 'hangup']);
+    const accepted = seen.find((s) => s.message.plugindata?.data?.result?.event === 'accepted')!;
+    expect(accepted.message.jsep?.type).toBe('answer');
+    expect(accepted.message.jsep!.sdp).toMatch(/m=audio \d+ UDP\/TLS\/RTP\/SAVPF 0 101\r\n/);
+    expect(accepted.message.jsep!.sdp).toContain('a=mid:0');
+    expect(seen.map((s) => s.message.janus)).toEqual(expect.arrayContaining(['webrtcup', 'media']));
+    const phone = (r.summary.apps as unknown as PhoneEntry[]).find((a) => a.kind === 'sip-phone')!;
+    expect(phone.calls.map((c) => c.state)).toEqual(['ended']);
+    expect(phone.media[0]!.received).toBeGreaterThan(150);
+    expect(sipFlow(r.trace).filter((l) => !l.includes('REGISTER'))).toEqual([
+      'janus INVITE sip:1002@rtclab.test',
+      'pbx 100 Trying (INVITE)',
+      'pbx 302 Moved Temporarily (INVITE)',
+      'janus ACK sip:1002@rtclab.test',
+      'janus INVITE sip:1002@rtclab.test',
+      'mobile 100 Trying (INVITE)',
+      'mobile 180 Ringing (INVITE)',
+      'mobile 200 OK (INVITE)',
+      'janus ACK sip:1002@192.0.2.30:5060',
+      'janus BYE sip:1002@192.0.2.30:5060',
+      'mobile 200 OK (BYE)',
+    ]);
+  });
+
+  it('janus-sip-wrong-password: 401 twice, registration_failed with code 401, no call', () => {
+    const r = runKeep('janus-sip-wrong-password');
+    const seen = r.seen;
+    expect(results(seen)).toEqual(['registering', 'registration_failed']);
+    expect(seen.at(-1)!.message.plugindata?.data?.result).toMatchObject({ event: 'registration_failed', code: 401 });
+    // the phone's own REGISTER is challenged once too (the first 401)
+    expect(sipFlow(r.trace).filter((l) => l.startsWith('janus') || l.includes('401'))).toEqual(['pbx 401 Unauthorized (REGISTER)', 'janus REGISTER sip:rtclab.test', 'pbx 401 Unauthorized (REGISTER)', 'janus REGISTER sip:rtclab.test', 'pbx 401 Unauthorized (REGISTER)']);
   });
 });

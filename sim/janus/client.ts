@@ -27,6 +27,13 @@ export interface JanusClientOptions {
   readonly stopAt?: Micros;
   /** janus.js `destroy()`: detach the handle, then destroy the session. */
   readonly leaveAt?: Micros;
+  /**
+   * A message sent after `attach`, before the offer (the SIP plugin's `register`): the offer waits for the event whose
+   * `result.event` is `until` (`registered`); another result (`registration_failed`) ends the page's flow there.
+   */
+  readonly prelude?: { readonly body: JsonObject; readonly until: string };
+  /** When it sends `{"request":"hangup"}` (the SIP plugin's hangup). */
+  readonly hangupAt?: Micros;
 }
 
 /** One Janus message the client saw, for the summary and the comparison with a real Janus. */
@@ -58,6 +65,9 @@ export class JanusClient implements Endpoint {
   private nextKeepalive: Micros | undefined;
   private readonly pendingSignals: JsepMessage[] = [];
   private offerSent = false;
+  /** The plugin result the offer waits for (set while a prelude is in flight). */
+  private awaiting: string | undefined;
+  private hungUp = false;
 
   constructor(
     readonly peer: WebRtcPeer,
@@ -125,7 +135,11 @@ export class JanusClient implements Endpoint {
       this.longPoll(t);
       this.post(t, this.sessionPath, { janus: 'attach', plugin: this.options.plugin, ...(this.options.opaqueId ? { opaque_id: this.options.opaqueId } : {}) }, (t2, r2) => {
         this.handleId = (r2.data as JsonObject | undefined)?.id as number | undefined;
-        if (this.handleId !== undefined) this.peer.begin(t2);
+        if (this.handleId === undefined) return;
+        const prelude = this.options.prelude;
+        if (!prelude) return this.peer.begin(t2);
+        this.awaiting = prelude.until;
+        this.post(t2, this.handlePath, { janus: 'message', body: prelude.body });
       });
     });
   }
@@ -148,6 +162,11 @@ export class JanusClient implements Endpoint {
     this.seen.push({ at: now, via: 'event', message: m });
     const j = m.jsep as JsonObject | undefined;
     if (m.janus === 'event' && j && j.type === 'answer' && typeof j.sdp === 'string') this.peer.handleSignal(now, 'janus', jsep({ type: 'answer', sdp: j.sdp }));
+    const result = ((m.plugindata as JsonObject | undefined)?.data as JsonObject | undefined)?.result as JsonObject | undefined;
+    if (this.awaiting !== undefined && m.janus === 'event' && result && result.event === this.awaiting) {
+      this.awaiting = undefined;
+      this.peer.begin(now);
+    }
   }
 
   /** The peer's JSEP: the offer rides in `message`, candidates in `trickle` (after the offer, as janus.js does). */
@@ -169,6 +188,10 @@ export class JanusClient implements Endpoint {
       this.left = true;
       if (this.handleId !== undefined) this.post(now, this.handlePath, { janus: 'detach' });
       this.post(now, this.sessionPath, { janus: 'destroy' });
+    }
+    if (!this.hungUp && this.options.hangupAt !== undefined && now >= this.options.hangupAt && this.handleId !== undefined && !this.stopped && !this.left) {
+      this.hungUp = true;
+      this.post(now, this.handlePath, { janus: 'message', body: { request: 'hangup' } });
     }
     if (this.nextKeepalive !== undefined && now >= this.nextKeepalive) {
       this.nextKeepalive = now + this.options.keepaliveInterval;
@@ -205,6 +228,7 @@ export class JanusClient implements Endpoint {
         this.nextKeepalive !== undefined && !this.stopped && !this.left ? { at: this.nextKeepalive, reason: 'janus keepalive (25 s)' } : undefined,
         !this.stopped && this.options.stopAt !== undefined ? { at: this.options.stopAt, reason: 'janus client stops' } : undefined,
         !this.left && this.options.leaveAt !== undefined ? { at: this.options.leaveAt, reason: 'janus client leaves' } : undefined,
+        !this.hungUp && this.options.hangupAt !== undefined ? { at: this.options.hangupAt, reason: 'janus client hangs up' } : undefined,
       ];
       return nextWake(o.type === 'timeout' ? { at: o.at, reason: o.reason } : undefined, ...own);
     }

@@ -52,6 +52,7 @@ class SipPlugin implements JanusPlugin {
   readonly description = 'This is a simple SIP plugin for Janus, allowing WebRTC peers to register at a SIP server and call SIP user agents through a Janus instance.';
   private readonly handles = new Map<number, SipHandle>();
   private nextPort: number;
+  private nextRtpPort: number;
   private forks = 0;
 
   constructor(
@@ -59,11 +60,14 @@ class SipPlugin implements JanusPlugin {
     config: JsonObject,
   ) {
     this.nextPort = typeof config.localPort === 'number' ? config.localPort : 5070;
+    this.nextRtpPort = typeof config.rtpPort === 'number' ? config.rtpPort : 30000;
   }
 
   createSession(_now: Micros, ctx: JanusHandleContext): void {
     const sip = this.host.bind(this.nextPort++);
-    const rtp = this.host.bind(20000 + 2 * this.handles.size);
+    // outside the gateway's rtp_port_range (20000–20099 by default), as janus_sip.c takes its own from a range of its own
+    const rtp = this.host.bind(this.nextRtpPort);
+    this.nextRtpPort += 2;
     const h: SipHandle = {
       ctx, rtp, registration: undefined, username: undefined, call: undefined, callTransaction: undefined, peerRtp: undefined, up: false, relayed: { toPeer: 0, toBrowser: 0 },
       stack: new SipTransactionLayer(sip, {

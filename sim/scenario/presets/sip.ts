@@ -2,6 +2,7 @@
  * Presets for SIP over UDP (RFC 3261): a registrar with digest authentication, phones that register and call each
  * other with plain RTP/AVP G.711 audio, and a wrong password.
  */
+import { sideNodes } from './ice-pair.ts';
 import type { PresetInfo } from './index.ts';
 
 type Json = Record<string, unknown>;
@@ -42,5 +43,42 @@ export function sipPresets(): PresetInfo[] {
     'A phone registers with the wrong password. The registrar challenges the first REGISTER with 401; the phone answers with digest credentials made from its password; the response does not verify, so the registrar challenges again with a fresh nonce (as Kamailio\'s default configuration does). A second 401 after credentials means they were refused: the phone gives up and reports the registration as failed, as real phones do, instead of repeating the same wrong answer.',
     (n, t, d) => ({ name: n, title: t, description: d, seed: 1, duration: '3s', nodes: NODES, apps: [REGISTRAR, phone('desk', '203.0.113.20:5060', '1001', 'letmein')] }),
   );
+  add(
+    'janus-sip-call',
+    'Janus SIP: register, call a phone, hang up',
+    "A Firefox page behind a NAT attaches to janus.plugin.sip over the Janus HTTP API and sends `register` (username sip:1001@rtclab.test, secret, proxy): the plugin's REGISTER is challenged with 401 and accepted with digest credentials, events `registering` and `registered`. The page then sends `call` to sip:1002@rtclab.test with its Firefox offer (BUNDLE, opus 109, G722, PCMU, PCMA, telephone-event 101): the plugin sends an INVITE with a plain RTP/AVP SDP from the gateway's address, follows the registrar's 302 to the phone, which answers 100, 180 and 200 with PCMU; events `calling`, `ringing`, `accepted` with the JSEP answer (PCMU and telephone-event on mid 0). ICE and DTLS complete between the page and the gateway, which relays SRTP from the page as plain RTP to the phone and back. At 6 s the page hangs up: BYE, 200, the `hangup` event.",
+    (n, t, d) => janusSip(n, t, d, 's3cret', '9s'),
+  );
+  add(
+    'janus-sip-wrong-password',
+    'Janus SIP: a wrong password',
+    "The page of janus-sip-call registers with a wrong secret: the registrar challenges the plugin's REGISTER with 401, refuses its digest credentials with a second 401, and the plugin gives up: event `registration_failed` with code 401. The page never sends its call.",
+    (n, t, d) => janusSip(n, t, d, 'letmein', '3s'),
+  );
   return out;
+}
+
+/** A page behind a NAT, a Janus gateway with the SIP plugin, a registrar and a phone. */
+function janusSip(name: string, title: string, description: string, secret: string, duration: string): Json {
+  return {
+    name, title, description, seed: 1, duration,
+    nodes: {
+      ...NODES,
+      server: { kind: 'host', uplink: 'internet', addresses: ['198.51.100.10/24'], link: { delay: '10ms' } },
+      janus: { kind: 'host', uplink: 'internet', addresses: ['198.51.100.40/24'], link: { delay: '5ms' } },
+      ...sideNodes('alice', 'port-restricted-cone'),
+    },
+    apps: [
+      { kind: 'stun-server', host: 'server', listen: '198.51.100.10:3478' },
+      REGISTRAR,
+      phone('mobile', '192.0.2.30:5060', '1002', 'hunter2', { displayName: 'Mobile', rtpPort: 4002 }),
+      { kind: 'janus', host: 'janus', port: 8088, plugins: ['janus.plugin.sip'] },
+      {
+        kind: 'janus-client', host: 'alice', gateway: '198.51.100.40:8088', plugin: 'janus.plugin.sip', browser: 'firefox', stun: ['198.51.100.10:3478'], media: { audio: true },
+        prelude: { body: { request: 'register', username: 'sip:1001@rtclab.test', secret, display_name: 'Web', proxy: 'sip:198.51.100.5:5060' }, until: 'registered' },
+        body: { request: 'call', uri: 'sip:1002@rtclab.test' },
+        hangupAt: '6s',
+      },
+    ],
+  };
 }
