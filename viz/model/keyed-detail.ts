@@ -21,10 +21,10 @@ export class KeyedDetail {
 
   constructor(
     private readonly hops: readonly Hop[],
-    private readonly keyLogs: readonly string[],
-    private readonly vantages: boolean,
+    readonly keyLogs: readonly string[],
+    readonly vantages: boolean,
     /** A capture's checksums may be offloaded (not yet filled in): unverified, as Wireshark leaves them. */
-    private readonly capture = true,
+    readonly capture = true,
   ) {}
 
   /** Hop `i` dissected with the keys and the state of its flow, as plain data (it crosses to the main thread). */
