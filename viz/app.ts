@@ -18,6 +18,8 @@ import { RelationsUi } from './relations-ui.ts';
 import { PacketDetail } from './views/detail.ts';
 import { Ladder } from './views/ladder.ts';
 import { PacketList, type ListFilter } from './views/packet-list.ts';
+import { FollowPanel } from './views/follow-panel.ts';
+import type { FollowKind } from '../sim/dissect/follow/follow.ts';
 import { ScenarioPanel } from './views/scenario-panel.ts';
 import { Panels } from './views/panels.ts';
 import { StatsGraphs } from './views/stats-graphs.ts';
@@ -57,6 +59,7 @@ export class App {
   readonly compare: CompareMode;
   readonly ladder: Ladder;
   readonly list: PacketList;
+  readonly followPanel: FollowPanel;
   readonly detail: PacketDetail;
   /** The state pane: topology and NAT tables, diagnosis, ICE/DTLS/SRTP (views/panels.ts registers them). */
   readonly panels: Panels;
@@ -98,7 +101,8 @@ export class App {
   constructor() {
     $('error-close').addEventListener('click', () => this.clearError());
     this.ladder = new Ladder($('ladder'), { select: (i) => this.select(i, true) });
-    this.list = new PacketList($('list'), (i) => this.select(i, false), (f) => void this.filter(f));
+    this.list = new PacketList($('list'), (i) => this.select(i, false), (f) => void this.filter(f), (field) => void this.column(field), (kind) => void this.follow(kind));
+    this.followPanel = new FollowPanel(document.body);
     this.detail = new PacketDetail($('detail'));
     this.panels = new Panels({
       topology: $('topology'),
@@ -418,8 +422,23 @@ export class App {
   }
 
   async filter(f: ListFilter): Promise<void> {
-    const r = await this.call({ type: 'filter', proto: f.proto, host: f.host, text: f.text });
-    if (r.type === 'filtered') this.list.setIndices(r.indices);
+    const r = await this.call({ type: 'filter', proto: f.proto, host: f.host, text: f.text, display: f.display });
+    if (r.type !== 'filtered') return;
+    this.list.setFilterError(r.error);
+    if (!r.error) this.list.setIndices(r.indices);
+  }
+
+  /** Follow stream on the selected hop (the panel says so when none is selected). */
+  async follow(kind: string): Promise<void> {
+    if (this.selected < 0) return this.followPanel.show({ error: 'select a packet first: its conversation is followed' });
+    const r = await this.call({ type: 'follow', hop: this.selected, kind: kind as FollowKind | 'auto' });
+    if (r.type === 'follow') this.followPanel.show(r.result);
+  }
+
+  /** A field column's values for every hop, from the worker. */
+  async column(field: string): Promise<void> {
+    const r = await this.call({ type: 'column', field });
+    if (r.type === 'column') this.list.setFieldValues(r.field, r.values);
   }
 
   saveUrl(): void {

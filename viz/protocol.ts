@@ -1,4 +1,5 @@
 import type { DissectedPacket } from '../sim/dissect/types.ts';
+import type { FollowKind, FollowResult } from '../sim/dissect/follow/follow.ts';
 import type { KeyLogFile } from './model/capture-load.ts';
 import type { KeyLogReport } from './model/decryption-watch.ts';
 import type { LabelOverrides } from './model/label-overrides.ts';
@@ -19,7 +20,12 @@ export type Request =
   | { type: 'keyed-packet'; id: number; hop: number }
   | { type: 'trace-json'; id: number; name: string; text: string }
   | { type: 'synthetic'; id: number; hops: number }
-  | { type: 'filter'; id: number; proto: number; host: string; text: string }
+  /** The list's filters; `display` is a display filter (docs/display-filters.md), empty for none. */
+  | { type: 'filter'; id: number; proto: number; host: string; text: string; display: string }
+  /** Follow stream: the conversation of a hop (docs/display-filters.md "Follow stream"). */
+  | { type: 'follow'; id: number; hop: number; kind: FollowKind | 'auto' }
+  /** A packet list column: a display filter field's text for every hop. */
+  | { type: 'column'; id: number; field: string }
   | { type: 'pcapng'; id: number }
   /** The trace's NSS key log (the lines the pcapng export puts in its Decryption Secrets Block). */
   | { type: 'keylog'; id: number }
@@ -42,6 +48,9 @@ export type Response =
   /** A webrtc-internals dump or getStats JSON dropped beside the loaded trace: its series on the trace's axis. */
   | { type: 'imported'; id: number; name: string; series: ImportedSeries[]; alignment: string }
   | { type: 'progress'; id: number; done: number; total: number; what: string }
-  | { type: 'filtered'; id: number; indices: Int32Array | null }
+  /** `error`: the display filter cannot be read (the list keeps its rows); its column and length in the filter. */
+  | { type: 'filtered'; id: number; indices: Int32Array | null; error?: { message: string; pos: number; len: number } }
+  | { type: 'column'; id: number; field: string; values: string[] }
+  | { type: 'follow'; id: number; result: FollowResult | { error: string } }
   | { type: 'file'; id: number; bytes: Uint8Array; name: string }
   | { type: 'error'; id: number; message: string };

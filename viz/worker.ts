@@ -12,6 +12,7 @@ import { computeRelations, RelationFinder, relationObserver, type Relation } fro
 import { loadCapture, type KeyLogFile } from './model/capture-load.ts';
 import type { KeyLogReport } from './model/decryption-watch.ts';
 import { KeyedDetail } from './model/keyed-detail.ts';
+import { FilterPass } from './model/filter-pass.ts';
 import { LabelOverrideCollector, type LabelOverrides } from './model/label-overrides.ts';
 import { labelObserver, SrtpStreamCollector, srtpObserver, type SrtpStreamTable } from './model/srtp-streams.ts';
 import { passOverTrace, type TraceObserver } from './model/trace-pass.ts';
@@ -47,6 +48,8 @@ let current:
       keyed?: KeyedDetail;
       /** Each hop's flow number, from the one pass (a capture's load, or keyedPass for a simulated trace). */
       flows?: Int32Array;
+      /** The display filter's and the field columns' dissection of every hop (made on the first request). */
+      filterPass?: FilterPass;
     }
   | undefined;
 
@@ -191,16 +194,38 @@ function summaries(): string[] {
   return out;
 }
 
-function filter(id: number, proto: number, host: string, text: string): void {
+/** The current trace's filter pass (its hops with the key logs the packet detail uses), or none for a synthetic trace. */
+function filterPass(): FilterPass | undefined {
+  const cur = current;
+  if (!cur?.trace) return undefined;
+  const k = cur.keyed;
+  return (cur.filterPass ??= new FilterPass(cur.trace.hops, k?.keyLogs ?? [], k?.vantages ?? true, k?.capture ?? cur.capture !== undefined));
+}
+
+function filter(id: number, proto: number, host: string, text: string, display: string): void {
   if (!current) return post({ type: 'filtered', id, indices: null });
   const p = current.packed;
-  if (proto < 0 && host === '' && text === '') return post({ type: 'filtered', id, indices: null });
+  let selected: Int32Array | undefined;
+  if (display !== '') {
+    const fp = filterPass();
+    if (!fp) return post({ type: 'filtered', id, indices: null, error: { message: 'this trace has no packet bytes to filter', pos: 0, len: display.length } });
+    const r = fp.filter(display);
+    if ('error' in r) return post({ type: 'filtered', id, indices: null, error: r.error });
+    selected = r.indices;
+  }
+  if (proto < 0 && host === '' && text === '') {
+    if (!selected) return post({ type: 'filtered', id, indices: null });
+    return post({ type: 'filtered', id, indices: selected }, [selected.buffer]);
+  }
+  const keep = selected ? new Uint8Array(p.n) : undefined;
+  if (keep && selected) for (const i of selected) keep[i] = 1;
   const h = host.toLowerCase();
   const q = text.toLowerCase();
   const laneMatch = p.lanes.map((l) => h !== '' && l.toLowerCase().includes(h));
   const sums = h !== '' || q !== '' ? summaries() : undefined;
   const out: number[] = [];
   for (let i = 0; i < p.n; i++) {
+    if (keep && !keep[i]) continue;
     if (proto >= 0 && p.proto[i] !== proto) continue;
     const s = sums?.[i] ?? '';
     if (h !== '' && !laneMatch[p.from[i]!] && !laneMatch[p.to[i]!] && !s.includes(h)) continue;
@@ -259,7 +284,15 @@ self.onmessage = (ev: MessageEvent<Request>): void => {
         return sendTrace(m.id, undefined, syntheticPacked(m.hops), `synthetic ${m.hops} hops`, t0);
       }
       case 'filter':
-        return filter(m.id, m.proto, m.host, m.text);
+        return filter(m.id, m.proto, m.host, m.text, m.display);
+      case 'follow': {
+        const fp = filterPass();
+        return post({ type: 'follow', id: m.id, result: fp ? fp.follow(m.hop, m.kind) : { error: 'this trace has no packet bytes to follow' } });
+      }
+      case 'column': {
+        const fp = filterPass();
+        return post({ type: 'column', id: m.id, field: m.field, values: fp ? fp.column(m.field) : [] });
+      }
       case 'pcapng': {
         if (!current?.trace) throw new Error('nothing to export: this trace has no packets to write');
         // the trace's key log goes into a Decryption Secrets Block, so Wireshark decrypts DTLS on open

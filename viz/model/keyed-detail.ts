@@ -19,10 +19,10 @@ export class KeyedDetail {
 
   constructor(
     private readonly hops: readonly Hop[],
-    private readonly keyLogs: readonly string[],
-    private readonly vantages: boolean,
+    readonly keyLogs: readonly string[],
+    readonly vantages: boolean,
     /** A capture's checksums may be offloaded (not yet filled in): unverified, as Wireshark leaves them. */
-    private readonly capture: boolean,
+    readonly capture: boolean,
     /** Each hop's flow number from the pass (HopFlowCollector), asked for at the first request. */
     private readonly flows: () => Int32Array,
   ) {}
