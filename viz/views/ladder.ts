@@ -8,6 +8,8 @@ import type { LadderOverlay } from './ladder-overlay.ts';
 import { frameWindow, openingWindow } from './ladder-frame.ts';
 import { DROP_STOP, HEADER, LEFT, RIGHT, ROW, firstBurstEnd, segmentDistance, shade } from './ladder-geometry.ts';
 import { drawHops, type HopScene } from './ladder-hops.ts';
+import { drawNoteMarks } from './ladder-notes.ts';
+import { noteMarks, type NoteMark } from '../model/note-marks.ts';
 
 export { firstBurstEnd } from './ladder-geometry.ts';
 import { CanvasPainter, SvgPainter, type Painter } from './painter.ts';
@@ -47,6 +49,9 @@ export class Ladder {
   readonly overlays: LadderOverlay[] = [];
   /** A time span to scale to instead of this trace's own (two ladders side by side share one axis). */
   domain: readonly [number, number] | undefined;
+  /** State changes drawn on their lanes (model/note-marks.ts), and how many the last frame showed. */
+  private marks: NoteMark[] = [];
+  marksDrawn = 0;
   /** Called after every frame (the graphs under the ladder follow its time window and cursor). */
   afterDraw: (() => void) | undefined;
   /** Called on every zoom or pan (a second ladder follows). */
@@ -94,6 +99,7 @@ export class Ladder {
     this.labels = labels;
     this.density = density;
     this.selected = -1;
+    this.marks = noteMarks(p.notes, p.lanes);
     this.fit();
     const w = openingWindow(p, firstBurstEnd(p), this.height);
     if (w) this.zoomTo(w[0], w[1]);
@@ -317,6 +323,13 @@ export class Ladder {
         for (const o of this.overlays) o(g, view);
       }
     }
+    // state changes on their lanes, in time mode (compact rows have no time between them)
+    this.marksDrawn = this.compact
+      ? 0
+      : drawNoteMarks(g, this.marks, (l) => this.laneX(l), (t) => {
+          const y = this.yOf(t);
+          return y >= HEADER && y <= h ? y : undefined;
+        });
     this.drawAxis(g, h, i0, i1);
     const cy = this.yOf(this.cursor);
     if (cy >= HEADER && cy <= h) {

@@ -42,7 +42,7 @@ export class Panels {
 
   constructor(private readonly hosts: PanelHosts) {
     const topology = new TopologyPanel(hosts.topology);
-    this.state = new StatePanels(hosts.state);
+    this.state = new StatePanels(hosts.state, (i) => hosts.actions.showNote(i));
     // first in the state pane, above the topology
     this.diagnosis = new DiagnosisPanel(hosts.topology.parentElement ?? hosts.state, hosts.actions);
     this.list = [

@@ -1,4 +1,3 @@
-import { formatDuration } from '../../sim/core/time.ts';
 import type { Note, Secret } from '../../sim/core/trace.ts';
 import { dtlsStateAt } from '../model/dtls-state.ts';
 import { iceStateAt } from '../model/ice-state.ts';
@@ -8,6 +7,7 @@ import { dtlsPanel } from './dtls-panel.ts';
 import { srtpKeysPanel, srtpStreamsPanel } from './srtp-panel.ts';
 import { icePanel } from './ice-panel.ts';
 import { clear, el, emptyState } from './dom.ts';
+import { EventList } from './event-list.ts';
 
 interface Family {
   readonly prefix: string;
@@ -47,9 +47,13 @@ export class StatePanels {
   private secrets: readonly Secret[] = [];
   private streams: SrtpStreamTable | undefined;
 
-  constructor(host: HTMLElement) {
+  /** Every note, filterable, below the panels (kept across renders: its filter keeps its text and focus). */
+  readonly events: EventList;
+
+  constructor(host: HTMLElement, showNote: (note: number) => void = () => undefined) {
     this.root = el('div', { class: 'state-panels' });
     host.append(this.root);
+    this.events = new EventList(host, showNote);
   }
 
   /** The trace's secrets (kind 'srtp' lines carry the exported keys the SRTP panel shows). */
@@ -76,7 +80,7 @@ export class StatePanels {
     // a capture has no srtp.* notes: its streams come from the packets, and they count as SRTP being present
     const present = hasFamily(notes, srtp.prefix) || streams.length > 0;
     this.root.append(panel(srtp, notes, [...keys, ...streams], present));
-    this.root.append(eventLog(notes, t));
+    this.events.render(notes, t);
   }
 }
 
@@ -88,20 +92,3 @@ function panel(f: Family, notes: readonly Note[], body: readonly HTMLElement[], 
   return box;
 }
 
-/** The last notes up to the cursor, every kind: what just happened. */
-function eventLog(notes: readonly Note[], t: number): HTMLElement {
-  const box = el('section', { class: 'state-panel' }, el('h3', {}, 'Events so far'));
-  let last = -1;
-  for (let i = 0; i < notes.length && notes[i]!.t <= t; i++) last = i;
-  if (last < 0) {
-    box.append(emptyState('Nothing yet', 'Notes from every component (NAT mappings, probes, and later ICE, DTLS and SRTP) are listed here as the cursor passes them.'));
-    return box;
-  }
-  const ul = el('ul', { class: 'event-log', 'data-testid': 'event-log' });
-  for (let i = last; i >= Math.max(0, last - 11); i--) {
-    const n = notes[i]!;
-    ul.append(el('li', {}, el('span', { class: 'muted' }, `${formatDuration(n.t)} ${n.source} `), el('span', { class: 'kind' }, n.kind), ` ${n.text}`));
-  }
-  box.append(ul);
-  return box;
-}

@@ -1,0 +1,64 @@
+import { existsSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { artifact, CHROMIUM, openApp, startSession, type Session } from './harness.ts';
+
+// Notes on the ladder and the full event list in Chromium, at 1280×800 and 1440×900: state changes (mapping created,
+// pair succeeded, DTLS connected, keys derived) are drawn as marks on their lanes; the event list holds every note,
+// filters by text and family, dims those after the cursor, and a click on one moves the cursor to it.
+
+type AppHandle = { now: number; p?: { notes: { t: number; kind: string }[] }; ladder: { marksDrawn: number; frames: number } };
+const app = (page: Page): Promise<{ now: number; marks: number; notes: number }> =>
+  page.evaluate(() => {
+    const a = (window as unknown as { rtclab: AppHandle }).rtclab;
+    return { now: a.now, marks: a.ladder.marksDrawn, notes: a.p?.notes.length ?? 0 };
+  });
+
+let s: Session;
+
+describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('notes on the ladder and the event list in Chromium', () => {
+  beforeAll(async () => {
+    s = await startSession();
+  }, 120_000);
+
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  for (const [width, height] of [
+    [1280, 800],
+    [1440, 900],
+  ] as const) {
+    it(`call-p2p at ${width}×${height}: marks on the lanes, every note listed and filtered, a click seeks`, async () => {
+      const { page, errors } = await openApp(s, '?scenario=call-p2p');
+      await page.setViewportSize({ width, height });
+      await expect.poll(async () => (await app(page)).marks, { timeout: 30_000 }).toBeGreaterThan(0);
+      await page.screenshot({ path: artifact(`notes-ladder-${width}x${height}.png`) });
+      const { notes } = await app(page);
+      const count = page.locator('[data-testid=event-count]');
+      await expect.poll(() => count.textContent()).toBe(`${notes} of ${notes}`);
+      expect(notes).toBeGreaterThan(12);
+      await page.locator('[data-testid=event-filter]').fill('mapping created');
+      await expect.poll(() => count.textContent()).toMatch(/^\d+ of \d+$/);
+      const rows = page.locator('[data-testid=event-log] li[data-note]');
+      expect(await rows.count()).toBeGreaterThan(0);
+      expect(await rows.count()).toBeLessThan(notes);
+      for (const text of await rows.allTextContents()) expect(text.toLowerCase()).toContain('mapping created');
+      await page.locator('[data-testid=event-filter]').fill('');
+      await page.locator('[data-testid=event-family]').selectOption('dtls');
+      const dtls = await rows.allTextContents();
+      expect(dtls.length).toBeGreaterThan(3);
+      expect(dtls.every((t) => /\bdtls\./.test(t))).toBe(true);
+      // a click on the last DTLS note moves the cursor to its time; the rows after it stay dimmed
+      const last = rows.last();
+      await last.scrollIntoViewIfNeeded();
+      await last.click();
+      const want = await page.evaluate((i) => (window as unknown as { rtclab: AppHandle }).rtclab.p!.notes[i]!.t, Number(await last.getAttribute('data-note')));
+      await expect.poll(async () => (await app(page)).now).toBe(want);
+      await expect.poll(() => last.getAttribute('class')).toMatch(/current/);
+      await page.screenshot({ path: artifact(`notes-events-${width}x${height}.png`) });
+      expect(errors).toEqual([]);
+      await page.close();
+    }, 300_000);
+  }
+});
