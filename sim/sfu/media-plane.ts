@@ -34,10 +34,10 @@ const REPORT_INTERVAL: Micros = 1_000_000;
 const INITIAL_ESTIMATE = 600_000;
 
 /**
- * The router's media plane (mediasoup's Router, Producer and Consumer RTP/RTCP handling, written from RFC 3550,
- * 4585 and 4588): RTP from a producer is counted (RFC 3550 A.1/A.8), kept for retransmission and forwarded to
- * each consumer with the consumer's SSRC and sequence numbers; its losses are asked for upstream (generic NACK)
- * and RTX repairs them. Each transport sends an RTCP compound every 0.5–1.5 s: sender reports for the consumers on
+ * The router's RTCP, as a RouterExtension (mediasoup's Producer and Consumer RTCP handling, written from RFC 3550,
+ * 4585 and 4588): RTP from a producer is counted (RFC 3550 A.1/A.8) and kept for retransmission while the router
+ * forwards it; its losses are asked for upstream (generic NACK) and its RTX, restored, goes through the router
+ * again. Each transport sends an RTCP compound every 0.5–1.5 s: sender reports for the consumers on
  * it (the consumer SSRC, NTP now, the RTP timestamp extrapolated from the last forwarded packet), report blocks
  * about the producers on it (loss, jitter, LSR/DLSR), SDES CNAMEs and REMB. A consumer's NACK is answered from
  * the producer's buffer, rewritten and sent as RTX; its PLI or FIR becomes one keyframe request to the producer
