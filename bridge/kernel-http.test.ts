@@ -4,10 +4,11 @@
 // on one connection; our WebSocket client talks to a server written on node:http's 'upgrade' event with its own
 // frame reader. tshark reads the TUN capture as HTTP and WebSocket with no malformed packet.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTestNamespace } from './test-netns.ts';
 
 const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const root = process.getuid?.() === 0;
@@ -17,15 +18,7 @@ const ns = `rtclab-http-${process.pid}`;
 const dir = mkdtempSync(join(tmpdir(), 'rtclab-kernel-http-'));
 
 describe.skipIf(skip)('HTTP and WebSocket against curl and node:http, through the kernel', () => {
-  if (!skip) {
-    spawnSync('ip', ['netns', 'del', ns]);
-    execFileSync('ip', ['netns', 'add', ns]);
-    execFileSync('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
-  }
-  afterAll(() => {
-    spawnSync('ip', ['netns', 'del', ns]);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  useTestNamespace(ns, dir, skip);
   const file = join(dir, 'http.pcapng');
   let results: Record<string, unknown> = {};
   const get = (): Record<string, unknown> => {

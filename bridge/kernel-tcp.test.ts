@@ -3,10 +3,11 @@
 // kernel connects; each time several MB go both ways and each side checks the bytes. Without loss, tshark on the
 // TUN finds nothing to complain about; with 2% loss injected both ways the transfers still complete, byte-exact.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTestNamespace } from './test-netns.ts';
 
 const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const root = process.getuid?.() === 0;
@@ -23,15 +24,7 @@ function run(size: number, loss: number, capture?: string): Record<string, strin
 }
 
 describe.skipIf(skip)('the Linux kernel talks TCP with our stack through a TUN device', () => {
-  if (!skip) {
-    spawnSync('ip', ['netns', 'del', ns]);
-    execFileSync('ip', ['netns', 'add', ns]);
-    execFileSync('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
-  }
-  afterAll(() => {
-    spawnSync('ip', ['netns', 'del', ns]);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  useTestNamespace(ns, dir, skip);
 
   it('1 MB each way, both directions of opening: same bytes, and tshark on the TUN finds no TCP problem', { timeout: 300_000 }, () => {
     const file = join(dir, 'kernel.pcapng');

@@ -3,11 +3,12 @@
 // our client against `openssl s_server -tls1_3` and `-tls1_2`, `openssl s_client` against our server, each way with
 // application data both ways, close_notify, and OpenSSL's key log equal to ours line for line. Needs root, socat,
 // iproute2 and openssl (.ci/run installs them; CI runs as root, so there it must run).
-import { spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTestNamespace } from './test-netns.ts';
 
 const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const root = process.getuid?.() === 0;
@@ -37,15 +38,7 @@ function run(mode: string): Result {
 }
 
 describe.skipIf(skip)(`OpenSSL and our TLS over our TCP through a TUN device${skip ? ` (skipped: no ${missing.join(', ')})` : ''}`, () => {
-  if (!skip) {
-    spawnSync('ip', ['netns', 'del', ns]);
-    execFileSync('ip', ['netns', 'add', ns]);
-    execFileSync('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
-  }
-  afterAll(() => {
-    spawnSync('ip', ['netns', 'del', ns]);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  useTestNamespace(ns, dir, skip);
 
   const clean = (r: Result): void => {
     expect(r.errors).toBe('');

@@ -1,5 +1,5 @@
 // Node only: helpers for interop tests against coturn on 127.0.0.1 (free ports, a temp config, clean shutdown).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -96,4 +96,14 @@ export async function waitForStun(port: number, ms: number, ip = '127.0.0.1'): P
   } finally {
     s.close();
   }
+}
+
+/** Runs a tool (turnutils_*) to its end or `ms`: its exit code (-1 when killed or not started) and its output. */
+export function runTool(cmd: string, args: string[], ms: number): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { timeout: ms, encoding: 'utf8' }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ code, out: `${stdout}${stderr}` });
+    });
+  });
 }

@@ -1,23 +1,15 @@
 // Interop the other way: coturn's own clients against our sans-IO servers on real loopback sockets.
 // turnutils_stunclient asks our STUN server (also with RFC 5780 processing, -f); turnutils_uclient allocates on our
 // TURN server, answers its 401, installs channels or permissions and relays data to turnutils_peer and back.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../sim/core/rng.ts';
 import { StunServer } from '../sim/stun/server.ts';
 import { TurnServer } from '../sim/turn/server.ts';
-import { freeUdpPort, stopProcess, waitForStun } from './turn-coturn-helpers.ts';
+import { runTool as run, freeUdpPort, stopProcess, waitForStun } from './turn-coturn-helpers.ts';
 import type { BridgeNote } from './udp-bridge.ts';
 import { UdpBridge } from './udp-bridge.ts';
 
-function run(cmd: string, args: string[], ms: number): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: ms, encoding: 'utf8' }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ code, out: `${stdout}${stderr}` });
-    });
-  });
-}
 
 describe('coturn clients against our servers', () => {
   it('turnutils_stunclient gets its mapped address from our STUN server', async () => {

@@ -3,24 +3,16 @@
 //   TCP listener: Allocate (401, then with credentials), CreatePermission, a Send indication, ChannelBind and
 //   ChannelData padded to 4 bytes, data relayed both ways to a UDP peer, then Refresh LIFETIME 0;
 // - coturn's turnutils_uclient -t against our TURN server listening on TCP.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../sim/core/rng.ts';
 import { TurnClient } from '../sim/turn/client.ts';
 import { TurnServer } from '../sim/turn/server.ts';
 import { NodeTcpLinks } from './tcp-links.ts';
-import { freeUdpPort, startCoturn, stopProcess, waitForStun } from './turn-coturn-helpers.ts';
+import { runTool as run, freeUdpPort, startCoturn, stopProcess, waitForStun } from './turn-coturn-helpers.ts';
 import { UdpBridge } from './udp-bridge.ts';
 
-function run(cmd: string, args: string[], ms: number): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: ms, encoding: 'utf8' }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ code, out: `${stdout}${stderr}` });
-    });
-  });
-}
 
 describe('TURN over TCP against coturn', () => {
   it('our client allocates on coturn over TCP and relays both ways, ChannelData padded on the stream', async () => {

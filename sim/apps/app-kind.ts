@@ -1,4 +1,5 @@
 import type { Endpoint } from '../core/endpoint.ts';
+import type { KindSet } from '../core/note.ts';
 import type { JsonValue } from '../core/trace.ts';
 import type { EndpointDriver } from '../net/endpoint-driver.ts';
 import type { Host } from '../net/host.ts';
@@ -91,11 +92,27 @@ export interface AppKind<S extends AppSpecBase = AppSpecBase, E extends Endpoint
   /** Printed-summary lines for its entry in a list section (`summary.stun`). */
   entryLines?(section: string, entry: Obj): string[];
   /**
-   * The note kinds it emits: under its source (its endpoint's notes) and under "<host>/signaling" (the signaling
-   * hub's, for kinds on it). A trailing `*` stands for a family ("ice.*"); sim/apps/registry.test.ts checks the
-   * notes of a run of every kind against these.
+   * The note kinds it emits, under its source (its endpoint's notes) and under "<host>/signaling" (the signaling
+   * hub's, for kinds on it): the kind sets the folders declare with their typed unions (`ICE_NOTE_KINDS` beside
+   * `IceNote`), whole or a few kinds picked with `someKinds`, never a kind spelt here, so the compiler rejects one
+   * that no folder declares. sim/apps/registry.test.ts checks the notes of a run of every kind against these.
    */
-  readonly notes: readonly string[];
+  readonly notes: EmittedNotes;
+}
+
+/** A folder's kind set (`KindSet<…NoteKinds>`), or part of one. */
+export type EmittedNotes = readonly KindSet<Readonly<Record<string, unknown>>>[];
+
+/** Some kinds of a folder's kind set (an app that emits only those): each one checked against the set's type. */
+export function someKinds<S extends KindSet<Readonly<Record<string, unknown>>>, K extends keyof S & string>(set: S, ...kinds: readonly K[]): KindSet<Record<K, unknown>> {
+  const out: Record<string, true> = {};
+  for (const k of kinds) if (set[k]) out[k] = true;
+  return out as KindSet<Record<K, unknown>>; // the keys are exactly `kinds`, each in `set`
+}
+
+/** Whether `kind` is among the kinds an app emits. */
+export function emitsKind(notes: EmittedNotes, kind: string): boolean {
+  return notes.some((set) => Object.prototype.hasOwnProperty.call(set, kind));
 }
 
 /** The `kind` field of kind `kind` (already checked against the registry when a kind parses). */

@@ -1,3 +1,5 @@
+import { DTLS_NOTE_KINDS } from '../dtls/notes.ts';
+import { SRTP_NOTE_KINDS } from '../srtp/notes.ts';
 import type { TransportAddress } from '../core/endpoint.ts';
 import type { Micros } from '../core/time.ts';
 import type { DtlsCurveName, DtlsSrtpProfileName } from '../dtls/config.ts';
@@ -90,5 +92,5 @@ export const dtlsPeerApp = defineApp({
       { section: MEDIA_SECTION, key: driver.source, value: s.media },
     ];
   },
-  notes: ['dtls.*', 'srtp.*'],
+  notes: [DTLS_NOTE_KINDS, SRTP_NOTE_KINDS],
 });

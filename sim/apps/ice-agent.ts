@@ -1,3 +1,8 @@
+import { ICE_NOTE_KINDS } from '../ice/notes.ts';
+import { SIGNALING_NOTE_KINDS } from '../signaling/notes.ts';
+import { STUN_NOTE_KINDS } from '../stun/notes.ts';
+import { TURN_NOTE_KINDS } from '../turn/notes.ts';
+import { someKinds } from './app-kind.ts';
 import type { EndpointOutput, IcmpError, SignalingEndpoint, Transport, TransportAddress } from '../core/endpoint.ts';
 import { SignalOutbox } from '../core/signal-outbox.ts';
 import type { Micros } from '../core/time.ts';
@@ -151,5 +156,5 @@ export const iceAgentApp = defineApp({
     };
     return [{ section: ICE_SECTION, key: spec.host, value }];
   },
-  notes: ['ice.*', 'stun.*', 'turn.*', 'signaling.sent', 'signaling.received'],
+  notes: [ICE_NOTE_KINDS, STUN_NOTE_KINDS, TURN_NOTE_KINDS, someKinds(SIGNALING_NOTE_KINDS, 'signaling.sent', 'signaling.received')],
 });

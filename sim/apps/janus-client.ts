@@ -1,3 +1,4 @@
+import { JANUS_NOTE_KINDS } from '../janus/notes.ts';
 import { formatTransportAddress, type TransportAddress } from '../core/endpoint.ts';
 import type { NoteBody } from '../core/note.ts';
 import { SECOND, type Micros } from '../core/time.ts';
@@ -131,5 +132,5 @@ export const janusClientApp = defineApp({
       `    RTP sent ${String(e.rtpSent)}, received ${String(e.rtpReceived)} (echoed)${(e.errors as string[]).length ? `; errors: ${(e.errors as string[]).join('; ')}` : ''}`,
     ];
   },
-  notes: [...PEER_NOTES, 'janus.*'],
+  notes: [...PEER_NOTES, JANUS_NOTE_KINDS],
 });

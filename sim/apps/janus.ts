@@ -1,3 +1,11 @@
+import { JANUS_NOTE_KINDS } from '../janus/notes.ts';
+import { HTTP_NOTE_KINDS } from '../http/notes.ts';
+import { ICE_NOTE_KINDS } from '../ice/notes.ts';
+import { STUN_NOTE_KINDS } from '../stun/notes.ts';
+import { DTLS_NOTE_KINDS } from '../dtls/notes.ts';
+import { SRTP_NOTE_KINDS } from '../srtp/notes.ts';
+import { SIP_NOTE_KINDS } from '../sip/notes.ts';
+import { MEDIA_NOTE_KINDS } from '../media/notes.ts';
 import { formatTransportAddress } from '../core/endpoint.ts';
 import type { NoteBody } from '../core/note.ts';
 import { SECOND, type Micros } from '../core/time.ts';
@@ -122,5 +130,5 @@ export const janusApp = defineApp({
     }
     return lines;
   },
-  notes: ['janus.*', 'http.*', 'ice.*', 'stun.*', 'dtls.*', 'srtp.*'],
+  notes: [JANUS_NOTE_KINDS, HTTP_NOTE_KINDS, ICE_NOTE_KINDS, STUN_NOTE_KINDS, DTLS_NOTE_KINDS, SRTP_NOTE_KINDS, SIP_NOTE_KINDS, MEDIA_NOTE_KINDS],
 });

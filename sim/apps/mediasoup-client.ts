@@ -1,3 +1,13 @@
+import { MEDIASOUP_NOTE_KINDS } from '../mediasoup/notes.ts';
+import { TURN_NOTE_KINDS } from '../turn/notes.ts';
+import { NET_NOTE_KINDS } from '../net/notes.ts';
+import { PEER_NOTE_KINDS } from '../peer/notes.ts';
+import { ICE_NOTE_KINDS } from '../ice/notes.ts';
+import { STUN_NOTE_KINDS } from '../stun/notes.ts';
+import { DTLS_NOTE_KINDS } from '../dtls/notes.ts';
+import { SRTP_NOTE_KINDS } from '../srtp/notes.ts';
+import { HTTP_NOTE_KINDS } from '../http/notes.ts';
+import { WEBSOCKET_NOTE_KINDS } from '../websocket/notes.ts';
 import { formatTransportAddress, type TransportAddress } from '../core/endpoint.ts';
 import type { JsonValue } from '../core/trace.ts';
 import { MediasoupBrowserClient } from '../mediasoup/browser-client.ts';
@@ -6,7 +16,7 @@ import { mediasoupNote } from '../mediasoup/notes.ts';
 import { connectStream } from '../net/tcp-stream.ts';
 import { WebRtcPeer } from '../peer/webrtc-peer.ts';
 import { bool, duration, optional, required, text, transport, withDefault } from '../schema/fields.ts';
-import { defineApp, HOST_FIELD, kindField, type Obj } from './app-kind.ts';
+import { defineApp, someKinds, HOST_FIELD, kindField, type Obj } from './app-kind.ts';
 import { CURVES_FIELD, ICE_TCP_FIELD, mediaType, MTU_FIELD, PORT_FIELD, SRTP_PROFILES_FIELD } from './peer-common.ts';
 import { gatherIceTcp, peerDriver } from './stream-links.ts';
 import type { MediaSpec } from './peer-common.ts';
@@ -115,5 +125,5 @@ export const mediasoupClientApp = defineApp({
     const got = ((recv.media as Obj[]) ?? []).filter((m) => m.direction === 'receive').map((m) => `${String(m.kind)} ${String(m.packets)}`);
     return [`  mediasoup-client on ${String(e.host)}: ${String(e.peerId)} in "${String(e.room)}": ${(e.producers as Obj[]).length} producer(s), ${(e.consumers as Obj[]).length} consumer(s); send transport ice ${String((e.sendTransport as Obj).ice)} dtls ${String((e.sendTransport as Obj).dtls)} as ${String((e.sendTransport as Obj).dtlsRole)}; receive transport ice ${String(recv.ice)} dtls ${String(recv.dtls)}; received ${got.join(', ') || 'nothing'}${(e.errors as Obj[]).length ? `; ${(e.errors as Obj[]).length} error(s)` : ''}`];
   },
-  notes: ['mediasoup-client.*', 'turn.stream.*', 'endpoint.error', 'peer.*', 'ice.*', 'stun.*', 'dtls.*', 'srtp.*', 'http.*', 'websocket.*'],
+  notes: [MEDIASOUP_NOTE_KINDS, TURN_NOTE_KINDS, someKinds(NET_NOTE_KINDS, 'endpoint.error'), PEER_NOTE_KINDS, ICE_NOTE_KINDS, STUN_NOTE_KINDS, DTLS_NOTE_KINDS, SRTP_NOTE_KINDS, HTTP_NOTE_KINDS, WEBSOCKET_NOTE_KINDS],
 });

@@ -1,3 +1,13 @@
+import { MEDIASOUP_NOTE_KINDS } from '../mediasoup/notes.ts';
+import { SFU_NOTE_KINDS } from '../sfu/notes.ts';
+import { TURN_NOTE_KINDS } from '../turn/notes.ts';
+import { NET_NOTE_KINDS } from '../net/notes.ts';
+import { ICE_NOTE_KINDS } from '../ice/notes.ts';
+import { STUN_NOTE_KINDS } from '../stun/notes.ts';
+import { DTLS_NOTE_KINDS } from '../dtls/notes.ts';
+import { SRTP_NOTE_KINDS } from '../srtp/notes.ts';
+import { HTTP_NOTE_KINDS } from '../http/notes.ts';
+import { WEBSOCKET_NOTE_KINDS } from '../websocket/notes.ts';
 import { formatTransportAddress } from '../core/endpoint.ts';
 import type { JsonValue } from '../core/trace.ts';
 import { MediasoupServer } from '../mediasoup/server.ts';
@@ -6,7 +16,7 @@ import { EndpointDriver } from '../net/endpoint-driver.ts';
 import { listenStreams } from '../net/tcp-stream.ts';
 import { bool, integer, ip, optional, required, withDefault } from '../schema/fields.ts';
 import { StreamLinks } from './stream-links.ts';
-import { defineApp, HOST_FIELD, kindField, type Obj } from './app-kind.ts';
+import { defineApp, someKinds, HOST_FIELD, kindField, type Obj } from './app-kind.ts';
 import { portRange } from './sfu.ts';
 
 /**
@@ -69,5 +79,5 @@ export const mediasoupServerApp = defineApp({
   sections: [],
   appEntry: ({ spec, endpoint }): Obj => ({ listen: `ws://${formatTransportAddress({ ip: spec.listenIp, port: spec.port })}/`, ...(spec.announcedIp !== undefined ? { announcedIp: spec.announcedIp } : {}), ...mediasoupSummary(endpoint) } as { [key: string]: JsonValue }),
   appLines: (e) => mediasoupSummaryLines(e),
-  notes: ['mediasoup.*', 'sfu.transport.keyed', 'turn.stream.*', 'endpoint.error', 'ice.*', 'stun.*', 'dtls.*', 'srtp.*', 'http.*', 'websocket.*'],
+  notes: [MEDIASOUP_NOTE_KINDS, someKinds(SFU_NOTE_KINDS, 'sfu.transport.keyed'), TURN_NOTE_KINDS, someKinds(NET_NOTE_KINDS, 'endpoint.error'), ICE_NOTE_KINDS, STUN_NOTE_KINDS, DTLS_NOTE_KINDS, SRTP_NOTE_KINDS, HTTP_NOTE_KINDS, WEBSOCKET_NOTE_KINDS],
 });

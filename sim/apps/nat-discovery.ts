@@ -1,3 +1,4 @@
+import { STUN_NOTE_KINDS } from '../stun/notes.ts';
 import type { TransportAddress } from '../core/endpoint.ts';
 import type { Micros } from '../core/time.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
@@ -45,5 +46,5 @@ export const natDiscoveryApp = defineApp({
         : `  RFC 5780 discovery from ${String(a.host)}: ${d.nat ? 'behind a NAT' : 'no NAT'}, ${String(d.mapping)} mapping, ${String(d.filtering)} filtering (mapped ${String(d.mapped)})`,
     ];
   },
-  notes: ['nat-discovery.*', 'stun.*'],
+  notes: [STUN_NOTE_KINDS],
 });

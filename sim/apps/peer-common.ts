@@ -1,3 +1,14 @@
+import { DTLS_NOTE_KINDS } from '../dtls/notes.ts';
+import { HTTP_NOTE_KINDS } from '../http/notes.ts';
+import { ICE_NOTE_KINDS } from '../ice/notes.ts';
+import { PEER_NOTE_KINDS } from '../peer/notes.ts';
+import { SCTP_NOTE_KINDS } from '../sctp/notes.ts';
+import { SIGNALING_NOTE_KINDS } from '../signaling/notes.ts';
+import { SRTP_NOTE_KINDS } from '../srtp/notes.ts';
+import { STUN_NOTE_KINDS } from '../stun/notes.ts';
+import { TLS_NOTE_KINDS } from '../tls/notes.ts';
+import { TURN_NOTE_KINDS } from '../turn/notes.ts';
+import { WEBSOCKET_NOTE_KINDS } from '../websocket/notes.ts';
 import type { TransportAddress } from '../core/endpoint.ts';
 import { MS, type Micros } from '../core/time.ts';
 import { CURVES, SRTP_PROFILE_IDS, type DtlsCurveName, type DtlsSrtpProfileName } from '../dtls/config.ts';
@@ -167,4 +178,4 @@ export function peerSummaryParts(p: WebRtcPeer, host: string, source: string): S
 }
 
 /** The note kinds a browser-like peer emits: its own, its ICE agent's (with STUN and TURN), DTLS, SRTP, SCTP and data channels, the signaling hub's (and, on the wire, its HTTP and WebSocket client's). */
-export const PEER_NOTES = ['peer.*', 'ice.*', 'stun.*', 'turn.*', 'dtls.*', 'srtp.*', 'signaling.*', 'http.*', 'websocket.*', 'tls.*', 'sctp.*', 'datachannel.*'];
+export const PEER_NOTES = [PEER_NOTE_KINDS, ICE_NOTE_KINDS, STUN_NOTE_KINDS, TURN_NOTE_KINDS, DTLS_NOTE_KINDS, SRTP_NOTE_KINDS, SIGNALING_NOTE_KINDS, HTTP_NOTE_KINDS, WEBSOCKET_NOTE_KINDS, TLS_NOTE_KINDS, SCTP_NOTE_KINDS];

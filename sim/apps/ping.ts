@@ -1,3 +1,4 @@
+import { APP_NOTE_KINDS } from './notes.ts';
 import { appNote } from './notes.ts';
 import type { Endpoint, EndpointOutput } from '../core/endpoint.ts';
 import type { Hop } from '../core/trace.ts';
@@ -6,7 +7,7 @@ import { MS, SECOND } from '../core/time.ts';
 import type { Host } from '../net/host.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
 import { duration, integer, ip, required, withDefault } from '../schema/fields.ts';
-import { defineApp, HOST_FIELD, kindField, type Obj } from './app-kind.ts';
+import { defineApp, someKinds, HOST_FIELD, kindField, type Obj } from './app-kind.ts';
 
 export interface PingOptions {
   readonly to: string;
@@ -226,5 +227,5 @@ export const pingApp = defineApp({
     );
     return [`  ping from ${String(s.host)} to ${s.to}: ${statsLine(s)}`, ...lines];
   },
-  notes: ['ping.reply', 'ping.error', 'ping.done'],
+  notes: [someKinds(APP_NOTE_KINDS, 'ping.reply', 'ping.error', 'ping.done')],
 });

@@ -1,3 +1,11 @@
+import { MEDIASOUP_NOTE_KINDS } from '../mediasoup/notes.ts';
+import { ICE_NOTE_KINDS } from '../ice/notes.ts';
+import { STUN_NOTE_KINDS } from '../stun/notes.ts';
+import { DTLS_NOTE_KINDS } from '../dtls/notes.ts';
+import { SRTP_NOTE_KINDS } from '../srtp/notes.ts';
+import { HTTP_NOTE_KINDS } from '../http/notes.ts';
+import { WEBSOCKET_NOTE_KINDS } from '../websocket/notes.ts';
+import { MEDIA_NOTE_KINDS } from '../media/notes.ts';
 import { formatTransportAddress, type TransportAddress } from '../core/endpoint.ts';
 import type { Micros } from '../core/time.ts';
 import type { JsonValue } from '../core/trace.ts';
@@ -78,5 +86,5 @@ export const pionClientApp = defineApp({
     const streams = (e.streams as Obj[]).map((s) => `${s.direction === 'send' ? 'write' : 'read'} ${String(s.kind)} ssrc ${String(s.ssrc)} ${String(s.packets)}`);
     return [`  pion-client on ${String(e.host)}: ${String(e.peerId)} in "${String(e.room)}", ICE controlling ${String(ice.state)}, DTLS ${String(dtls.role)} ${String(dtls.state)}, ${String(e.srtpProfile ?? 'no SRTP')}; ${streams.join(', ') || 'no streams'}${(e.errors as Obj[]).length ? `; ${(e.errors as Obj[]).length} error(s)` : ''}`];
   },
-  notes: ['pion-client.*', 'ice.*', 'stun.*', 'dtls.*', 'srtp.*', 'http.*', 'websocket.*', 'media.*'],
+  notes: [MEDIASOUP_NOTE_KINDS, ICE_NOTE_KINDS, STUN_NOTE_KINDS, DTLS_NOTE_KINDS, SRTP_NOTE_KINDS, HTTP_NOTE_KINDS, WEBSOCKET_NOTE_KINDS, MEDIA_NOTE_KINDS],
 });

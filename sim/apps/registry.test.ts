@@ -5,10 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../scenario/parse.ts';
 import { findPreset } from '../scenario/presets/index.ts';
 import { runScenario } from '../scenario/run.ts';
+import { emitsKind as matches } from './app-kind.ts';
 import { APP_KIND_NAMES, APP_KINDS, appKind } from './registry.ts';
 
-const matches = (patterns: readonly string[], kind: string): boolean =>
-  patterns.some((p) => (p.endsWith('.*') ? kind.startsWith(p.slice(0, -1)) : kind === p));
 
 /** Presets that, together, run every kind (cheap ones where there is a choice), and scenarios for kinds no preset has yet. */
 const PRESETS = ['nat-full-cone', 'stun-binding-open', 'nat-discovery-symmetric', 'turn-relay', 'ice-lite-server', 'dtls-srtp-call', 'call-p2p-turn', 'call-sfu', 'tls13-nat', 'traceroute-double-nat', 'mediasoup-room', 'mediasoup-pion-dtls-server', 'mediasoup-room-tcp', 'ping-double-nat', 'janus-echotest', 'sip-register-call', 'sip-wrong-password'];

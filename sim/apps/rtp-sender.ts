@@ -1,3 +1,5 @@
+import { MEDIA_NOTE_KINDS } from '../media/notes.ts';
+import { someKinds } from './app-kind.ts';
 import { formatTransportAddress, type TransportAddress } from '../core/endpoint.ts';
 import type { Micros } from '../core/time.ts';
 import { PlainRtpSender } from '../media/plain-sender.ts';
@@ -52,5 +54,5 @@ export const rtpSenderApp = defineApp({
     const streams = (a.streams as Obj[]).map((s) => `${String(s.kind)} ssrc 0x${Number(s.ssrc).toString(16)} ${String(s.packets)} packets`);
     return [`  RTP sender on ${String(a.host)} to ${String(a.to)}: ${streams.join(', ') || 'no streams'}, ${String(a.rtcpSent)} RTCP reports`];
   },
-  notes: ['rtp-sender.started'],
+  notes: [someKinds(MEDIA_NOTE_KINDS, 'rtp-sender.started')],
 });

@@ -1,3 +1,5 @@
+import { SFU_NOTE_KINDS } from '../sfu/notes.ts';
+import { someKinds } from './app-kind.ts';
 import { SfuClient } from '../sfu/client.ts';
 import { hostName, required } from '../schema/fields.ts';
 import { defineApp, HOST_FIELD, kindField } from './app-kind.ts';
@@ -33,5 +35,5 @@ export const sfuClientApp = defineApp({
   },
   sections: PEER_SECTIONS,
   summary: ({ endpoint, driver }) => peerSummaryParts(endpoint.peer, driver.host.name, driver.source),
-  notes: [...PEER_NOTES, 'sfu-client.*'],
+  notes: [...PEER_NOTES, someKinds(SFU_NOTE_KINDS, 'sfu-client.signal.ignored', 'sfu-client.error', 'sfu-client.consumer', 'sfu-client.answer')],
 });

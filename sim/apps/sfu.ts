@@ -1,3 +1,11 @@
+import { DTLS_NOTE_KINDS } from '../dtls/notes.ts';
+import { HTTP_NOTE_KINDS } from '../http/notes.ts';
+import { ICE_NOTE_KINDS } from '../ice/notes.ts';
+import { SFU_NOTE_KINDS } from '../sfu/notes.ts';
+import { SIGNALING_NOTE_KINDS } from '../signaling/notes.ts';
+import { SRTP_NOTE_KINDS } from '../srtp/notes.ts';
+import { TLS_NOTE_KINDS } from '../tls/notes.ts';
+import { WEBSOCKET_NOTE_KINDS } from '../websocket/notes.ts';
 import type { Micros } from '../core/time.ts';
 import { MS } from '../core/time.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
@@ -61,5 +69,5 @@ export const sfuApp = defineApp({
   },
   sections: [SFU_SECTION],
   summary: ({ endpoint, driver }) => [{ section: SFU_SECTION, key: driver.source, value: endpoint.summary() }],
-  notes: ['sfu.*', 'ice.*', 'dtls.*', 'srtp.*', 'signaling.*', 'http.*', 'websocket.*', 'tls.*'],
+  notes: [SFU_NOTE_KINDS, ICE_NOTE_KINDS, DTLS_NOTE_KINDS, SRTP_NOTE_KINDS, SIGNALING_NOTE_KINDS, HTTP_NOTE_KINDS, WEBSOCKET_NOTE_KINDS, TLS_NOTE_KINDS],
 });

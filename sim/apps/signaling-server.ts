@@ -1,3 +1,7 @@
+import { HTTP_NOTE_KINDS } from '../http/notes.ts';
+import { SIGNALING_NOTE_KINDS } from '../signaling/notes.ts';
+import { TLS_NOTE_KINDS } from '../tls/notes.ts';
+import { WEBSOCKET_NOTE_KINDS } from '../websocket/notes.ts';
 import type { Endpoint, EndpointOutput } from '../core/endpoint.ts';
 import { formatTransportAddress } from '../core/endpoint.ts';
 import { SECOND, type Micros } from '../core/time.ts';
@@ -181,5 +185,5 @@ export const signalingServerApp = defineApp({
     refused: endpoint.relay.stats.refused,
   }),
   appLines: (e) => [`    ${String(e.listen)}: ${String(e.relayed)} message(s) relayed, ${String(e.dropped)} dropped, ${String(e.refused)} request(s) refused`],
-  notes: ['signaling.*', 'http.*', 'websocket.*', 'tls.*'],
+  notes: [SIGNALING_NOTE_KINDS, HTTP_NOTE_KINDS, WEBSOCKET_NOTE_KINDS, TLS_NOTE_KINDS],
 });

@@ -1,3 +1,4 @@
+import { SIP_NOTE_KINDS } from '../sip/notes.ts';
 import type { TransportAddress } from '../core/endpoint.ts';
 import type { Micros } from '../core/time.ts';
 import { SECOND } from '../core/time.ts';
@@ -108,5 +109,5 @@ export const sipPhoneApp = defineApp({
     const media = (a.media as Obj[]).map((m) => `RTP PT ${String(m.payloadType)} to ${String(m.to)}: ${String(m.sent)} sent, ${String(m.received)} received`);
     return [`  SIP phone on ${String(a.host)}: ${reg}; ${calls.join(', ') || 'no calls'}${media.length ? `; ${media.join('; ')}` : ''}`];
   },
-  notes: ['sip.*'],
+  notes: [SIP_NOTE_KINDS],
 });

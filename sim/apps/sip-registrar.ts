@@ -1,3 +1,4 @@
+import { SIP_NOTE_KINDS } from '../sip/notes.ts';
 import type { TransportAddress } from '../core/endpoint.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
 import { integer, oneOf, record, required, text, transport, withDefault } from '../schema/fields.ts';
@@ -53,5 +54,5 @@ export const sipRegistrarApp = defineApp({
     const b = (a.bindings as Obj[]).map((x) => `${String(x.aor)} → ${String(x.contact)} (${String(x.expiresIn)} s)`);
     return [`  SIP registrar on ${String(a.host)} (${String(a.listen)}): ${String(a.registrations)} registration(s), ${String(a.challenges)} challenge(s), ${String(a.rejected)} wrong credential(s), ${String(a.redirects)} redirect(s); bindings: ${b.join(', ') || 'none'}`];
   },
-  notes: ['sip.*'],
+  notes: [SIP_NOTE_KINDS],
 });

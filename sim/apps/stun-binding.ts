@@ -1,3 +1,4 @@
+import { STUN_NOTE_KINDS } from '../stun/notes.ts';
 import type { TransportAddress } from '../core/endpoint.ts';
 import type { JsonValue } from '../core/trace.ts';
 import type { Micros } from '../core/time.ts';
@@ -45,5 +46,5 @@ export const stunBindingApp = defineApp({
   summary: ({ spec, endpoint: e }) => [{ section: STUN_SECTION, value: { kind: spec.kind, host: spec.host, bindings: e.outcomes.map((o) => ({ ...o })) as unknown as JsonValue } }],
   entryLines: (_section, a) =>
     (a.bindings as Obj[]).map((b) => `  STUN Binding from ${String(a.host)} to ${String(b.server)}: ${b.mapped ? `mapped to ${String(b.mapped)} in ${formatMs(b.rtt)}` : `no answer after ${String(b.attempts)} attempts`}`),
-  notes: ['stun.*'],
+  notes: [STUN_NOTE_KINDS],
 });

@@ -1,3 +1,4 @@
+import { STUN_NOTE_KINDS } from '../stun/notes.ts';
 import type { TransportAddress } from '../core/endpoint.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
 import { join } from '../schema/check.ts';
@@ -44,5 +45,5 @@ export const stunServerApp = defineApp({
   sections: [STUN_SECTION],
   summary: ({ spec, endpoint: e }) => [{ section: STUN_SECTION, value: { kind: spec.kind, host: spec.host, ...e.stats, seen: e.seen.map((s) => ({ ...s })) } }],
   entryLines: (_section, a) => [`  STUN server on ${String(a.host)}: ${String(a.requests)} requests, ${String(a.responses)} responses, ${String(a.errors)} errors`],
-  notes: ['stun.*'],
+  notes: [STUN_NOTE_KINDS],
 });

@@ -1,3 +1,4 @@
+import { TLS_NOTE_KINDS } from '../tls/notes.ts';
 import { formatTransportAddress, type TransportAddress } from '../core/endpoint.ts';
 import type { Micros } from '../core/time.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
@@ -68,5 +69,5 @@ export const tlsClientApp = defineApp({
       ...(a.response ? [`    answer: ${JSON.stringify(a.response)}`] : []),
     ];
   },
-  notes: ['tls.*'],
+  notes: [TLS_NOTE_KINDS],
 });

@@ -1,3 +1,4 @@
+import { TLS_NOTE_KINDS } from '../tls/notes.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
 import { integer, list, oneOf, optional, text, withDefault } from '../schema/fields.ts';
 import { checkTlsConfig, type TlsConfig, type TlsGroupName, type TlsSuiteName, type TlsVersionName } from '../tls/config.ts';
@@ -67,7 +68,7 @@ export const tlsServerApp = defineApp({
     const conns = a.connections as Obj[];
     return [`  TLS server on ${String(a.host)}:${String(a.port)}: ${conns.length} connection(s)`, ...conns.map((c) => `    ${sessionLine(c)}`)];
   },
-  notes: ['tls.*'],
+  notes: [TLS_NOTE_KINDS],
 });
 
 export function sessionJson(s: TlsSessionSummary): Obj {

@@ -1,3 +1,5 @@
+import { APP_NOTE_KINDS } from './notes.ts';
+import { someKinds } from './app-kind.ts';
 import { appNote } from './notes.ts';
 import type { Endpoint, EndpointOutput } from '../core/endpoint.ts';
 import type { Micros } from '../core/time.ts';
@@ -171,5 +173,5 @@ export const tracerouteApp = defineApp({
     const head = `  traceroute from ${String(a.host)} to ${String(a.to)}: ${a.reached ? `reached in ${hops.length} hops` : `not reached (${hops.length} hops)`}`;
     return [head, ...hops.map((h) => `    ${hopLine(h)}`)];
   },
-  notes: ['traceroute.hop', 'traceroute.done'],
+  notes: [someKinds(APP_NOTE_KINDS, 'traceroute.hop', 'traceroute.done')],
 });

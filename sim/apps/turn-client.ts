@@ -1,3 +1,5 @@
+import { STUN_NOTE_KINDS } from '../stun/notes.ts';
+import { TURN_NOTE_KINDS } from '../turn/notes.ts';
 import type { TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress } from '../core/endpoint.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
@@ -106,7 +108,7 @@ export const turnClientApp = defineApp({
     },
   ],
   entryLines: (_section, a) => [`  TURN client on ${String(a.host)}: relayed address ${String(a.relayed ?? 'none')}${a.errors && (a.errors as unknown[]).length ? `, errors ${JSON.stringify(a.errors)}` : ''}`],
-  notes: ['turn.*', 'stun.*'],
+  notes: [TURN_NOTE_KINDS, STUN_NOTE_KINDS],
 });
 
 /** RFC 6062 §4.4: a new connection to the server, ConnectionBind for `id`, then `data` to the peer and its answers kept. */

@@ -1,3 +1,5 @@
+import { STUN_NOTE_KINDS } from '../stun/notes.ts';
+import { TURN_NOTE_KINDS } from '../turn/notes.ts';
 import type { Endpoint, EndpointOutput, Transport, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress } from '../core/endpoint.ts';
 import { bytesEqual } from '../core/encoding.ts';
@@ -118,7 +120,7 @@ export const turnServerApp = defineApp({
     const errors = Object.entries((a.errors as Obj) ?? {}).map(([k, v]) => `${String(v)}×${k}`).join(', ') || 'none';
     return [`  TURN server on ${String(a.host)}: ${String(a.allocations)} allocations, ${String(a.permissions)} permissions, ${String(a.channels)} channels, relayed ${String(a.relayedToPeer)} out / ${String(a.relayedToClient)} in, dropped ${String(a.droppedFromPeer)} from peers; errors ${errors}`];
   },
-  notes: ['turn.*', 'stun.*'],
+  notes: [TURN_NOTE_KINDS, STUN_NOTE_KINDS],
 });
 
 /**

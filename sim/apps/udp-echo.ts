@@ -1,3 +1,5 @@
+import { APP_NOTE_KINDS } from './notes.ts';
+import { someKinds } from './app-kind.ts';
 import { appNote } from './notes.ts';
 import { formatTransportAddress, type Endpoint, type EndpointOutput, type TransportAddress } from '../core/endpoint.ts';
 import type { Micros } from '../core/time.ts';
@@ -78,5 +80,5 @@ export const udpEchoApp = defineApp({
   },
   sections: [],
   appEntry: ({ endpoint: e }) => ({ received: e.received }),
-  notes: ['echo.received'],
+  notes: [someKinds(APP_NOTE_KINDS, 'echo.received')],
 });

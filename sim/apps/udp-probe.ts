@@ -1,3 +1,5 @@
+import { APP_NOTE_KINDS } from './notes.ts';
+import { someKinds } from './app-kind.ts';
 import { appNote } from './notes.ts';
 import { formatTransportAddress, type Endpoint, type EndpointOutput, type TransportAddress } from '../core/endpoint.ts';
 import { printable, utf8Encode } from '../core/encoding.ts';
@@ -121,5 +123,5 @@ export const udpProbeApp = defineApp({
     const heard = (a.heardFrom as string[]).join(', ') || 'nobody';
     return [`  probe on ${String(a.host)}: ${String(a.sent)} sent, ${String(a.received)} replies, heard from ${heard}`];
   },
-  notes: ['probe.sent', 'probe.received'],
+  notes: [someKinds(APP_NOTE_KINDS, 'probe.sent', 'probe.received')],
 });

@@ -121,5 +121,6 @@ export const bindingProberApp = defineApp({
     mapped: e.mapped ? formatTransportAddress(e.mapped) : null,
     changes: e.changes,
   }),
-  notes: ['prober.mapped', 'prober.changed', 'prober.timeout'],
+  // the kinds its notes carry, as a kind set (a folder's `…_NOTE_KINDS` for the kinds rtclab declares)
+  notes: [{ 'prober.mapped': true, 'prober.changed': true, 'prober.timeout': true }],
 });
