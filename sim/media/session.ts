@@ -227,6 +227,8 @@ export class MediaSession {
     let retransmitted = false;
     const apt = this.fb.rtx?.get(d.value.header.payloadType);
     if (apt !== undefined) {
+      // padding alone on the RTX stream (no OSN): libwebrtc's bandwidth probes, dropped as a browser drops them
+      if (d.value.payload.length === 0) return;
       // RFC 4588 §4: an RTX packet; the original comes back from its OSN on the associated stream
       const primary = this.remoteRtx.get(d.value.header.ssrc);
       const original = primary === undefined ? undefined : unwrapRtx(plain, { ssrc: primary, payloadType: apt });
