@@ -11,6 +11,9 @@ export default defineConfig({
     include: ['sim/**/*.test.ts', 'cli/**/*.test.ts', 'bridge/**/*.test.ts', 'test/**/*.test.ts', 'lessons/**/*.test.ts', 'viz/**/*.test.ts', 'lib/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // expect.poll waits for what a loaded machine takes (a page's run or redraw with both cores busy), not 1 s;
+    // a poll that must fail still fails, 15 s later
+    expect: { poll: { timeout: 15_000, interval: 100 } },
     pool: 'forks',
     // the CLI's crypto backend (node:crypto); test/golden/backends.test.ts checks the portable one gives the same bytes
     setupFiles: ['test/setup-crypto.ts'],

@@ -3,6 +3,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { build, createServer, preview, type PreviewServer, type ViteDevServer } from 'vite';
+import { vi } from 'vitest';
+
+// A browser test drives a whole page (a run, a capture's dissection, redraws): on a machine whose two cores are busy
+// with the rest of the suite it takes several times what it takes alone (13 s → over 60 s seen), so every file that
+// uses this harness gets three minutes a test and a hook
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 /**
  * Browser-test plumbing: a vite dev server on a free localhost port (the project's own vite.config.ts), and
