@@ -18,6 +18,7 @@ import { turnServerApp } from './turn-server.ts';
 import { janusApp } from './janus.ts';
 import { janusClientApp } from './janus-client.ts';
 import { tracerouteApp } from './traceroute.ts';
+import { tcpPeerApp } from './tcp-peer.ts';
 import { pingApp } from './ping.ts';
 import { udpEchoApp } from './udp-echo.ts';
 import { sipPhoneApp } from './sip-phone.ts';
@@ -48,6 +49,7 @@ export const APP_KINDS = [
   tlsClientApp,
   signalingServerApp,
   tracerouteApp,
+  tcpPeerApp,
   pingApp,
   mediasoupServerApp,
   mediasoupClientApp,

@@ -4,6 +4,7 @@ import { icePresets } from './ice.ts';
 import { stunTurnPresets } from './stun-turn.ts';
 import { callPresets } from './calls.ts';
 import { tlsPresets } from './tls.ts';
+import { tcpPresets } from './tcp.ts';
 import { failurePresets } from './failures.ts';
 import { signalingFaultPresets } from './signaling-faults.ts';
 import { dataChannelPresets } from './datachannels.ts';
@@ -27,7 +28,7 @@ let cache: PresetInfo[] | undefined;
 
 export function listPresets(): readonly PresetInfo[] {
   // every build is a deep copy: presets share constant pieces, and callers may edit what they get
-  cache ??= [...networkPresets(), ...stunTurnPresets(), ...icePresets(), ...mediaPresets(), ...callPresets(), ...tlsPresets(), ...failurePresets(), ...signalingFaultPresets(), ...dataChannelPresets(), ...jsepPresets(), ...gatheringPresets(), ...mediasoupPresets(), ...sfuMediaPresets(), ...janusPresets(), ...sipPresets()].map((p) => ({ ...p, build: () => structuredClone(p.build()) }));
+  cache ??= [...networkPresets(), ...stunTurnPresets(), ...icePresets(), ...mediaPresets(), ...callPresets(), ...tlsPresets(), ...tcpPresets(), ...failurePresets(), ...signalingFaultPresets(), ...dataChannelPresets(), ...jsepPresets(), ...gatheringPresets(), ...mediasoupPresets(), ...sfuMediaPresets(), ...janusPresets(), ...sipPresets()].map((p) => ({ ...p, build: () => structuredClone(p.build()) }));
   return cache;
 }
 
