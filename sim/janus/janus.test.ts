@@ -212,6 +212,22 @@ describe('the Janus API core: replies and error codes as Janus numbers them', ()
     expect(gw.sessions.has(s)).toBe(false);
   });
 
+  it('a plugin that throws on a message is answered with 462 and a note; the gateway and the session go on', () => {
+    const s = (req({}, { janus: 'create', transaction: 'c' }, 0).data as JsonObject).id as number;
+    const h = (req({ session: s }, { janus: 'attach', plugin: 'janus.plugin.echotest', transaction: 'a' }, 0).data as JsonObject).id as number;
+    const plugin = gw.handles.get(h)!.plugin;
+    const original = plugin.handleMessage.bind(plugin);
+    plugin.handleMessage = () => {
+      throw new Error('port 20000 is already bound');
+    };
+    try {
+      expect(req({ session: s, handle: h }, { janus: 'message', body: {}, transaction: 'boom' })).toEqual({ janus: 'error', session_id: s, transaction: 'boom', error: { code: 462, reason: 'janus.plugin.echotest: port 20000 is already bound' } });
+    } finally {
+      plugin.handleMessage = original;
+    }
+    expect(req({ session: s }, { janus: 'keepalive', transaction: 'k' })).toEqual({ janus: 'ack', session_id: s, transaction: 'k' });
+  });
+
   it('the watchdog reaps a session idle for session_timeout at its next 2 s look, and keeps one that keeps alive', () => {
     const t0 = 100 * SECOND;
     const idle = (req({}, { janus: 'create', transaction: 'c' }, t0).data as JsonObject).id as number;

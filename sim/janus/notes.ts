@@ -22,6 +22,8 @@ export type JanusNoteKinds = {
   'janus.slowlink': { readonly handle: number; readonly mid: string; readonly lost: number };
   'janus.hangup': { readonly handle: number; readonly reason: string };
   'janus.error': { readonly code: number | null; readonly reason: string | null };
+  /** A plugin threw on a message: answered with error 462, the gateway goes on. */
+  'janus.plugin-error': { readonly handle: number; readonly plugin: string; readonly error: string };
   'janus.echotest.settings': { readonly handle: number; readonly audio: boolean; readonly video: boolean; readonly bitrate: number };
 };
 
@@ -41,5 +43,6 @@ export const JANUS_NOTE_KINDS = {
   'janus.slowlink': true,
   'janus.hangup': true,
   'janus.error': true,
+  'janus.plugin-error': true,
   'janus.echotest.settings': true,
 } as const satisfies KindSet<JanusNoteKinds>;

@@ -130,7 +130,15 @@ function message(gw: JanusGateway, now: Micros, h: JanusHandle, root: JsonObject
     for (const c of h.pendingTrickles.splice(0)) applyCandidate(now, h, c);
     pluginJsep = { type: 'offer', sdp: anonymize(j.sdp), ...(j.trickle === false ? { trickle: false } : {}) };
   }
-  const r = h.plugin.handleMessage(now, h.id, tx, body, pluginJsep);
+  let r: ReturnType<typeof h.plugin.handleMessage>;
+  try {
+    r = h.plugin.handleMessage(now, h.id, tx, body, pluginJsep);
+  } catch (e) {
+    // a plugin that fails on a message (a port it cannot bind, a bug) answers it with an error; the gateway goes on
+    const why = e instanceof Error ? e.message : String(e);
+    gw.note('janus.plugin-error', `handle ${h.id}: ${h.plugin.package} failed on a message: ${why}`, { handle: h.id, plugin: h.plugin.package, error: why });
+    return errorReply(E.PLUGIN_MESSAGE, `${h.plugin.package}: ${why}`, s, tx);
+  }
   if (r.type === 'error') return errorReply(E.PLUGIN_MESSAGE, r.text, s, tx);
   if (r.type === 'ok') return { janus: 'success', session_id: s, transaction: tx, sender: h.id, plugindata: { plugin: h.plugin.package, data: r.content } };
   return { janus: 'ack', session_id: s, transaction: tx, ...(r.hint !== undefined ? { hint: r.hint } : {}) };
