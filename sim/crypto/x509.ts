@@ -50,6 +50,15 @@ function civilFromDays(z: number): [number, number, number] {
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 
+/** "2026-12-07T01:00:00.001Z" for milliseconds since 1970 (UTC), without Date: sim/ reads no clock or locale. */
+export function isoTime(unixMs: number): string {
+  const ms = Math.round(unixMs);
+  const days = Math.floor(ms / 86_400_000);
+  const rest = ms - days * 86_400_000;
+  const [y, m, d] = civilFromDays(days);
+  return `${pad(y, 4)}-${pad(m)}-${pad(d)}T${pad(Math.floor(rest / 3_600_000))}:${pad(Math.floor(rest / 60_000) % 60)}:${pad(Math.floor(rest / 1000) % 60)}.${pad(rest % 1000, 3)}Z`;
+}
+
 /** RFC 5280 §4.1.2.5: UTCTime (YYMMDDHHMMSSZ) through 2049, GeneralizedTime (YYYYMMDDHHMMSSZ) from 2050. */
 export function encodeTime(unixSeconds: number): Uint8Array {
   const days = Math.floor(unixSeconds / 86400);

@@ -1,3 +1,4 @@
+import { isoTime } from '../../crypto/x509.ts';
 import type { StatSeries, StatsDump } from './dump.ts';
 
 /**
@@ -86,14 +87,14 @@ export function alignDump(dump: StatsDump, times: PacketTimes): Alignment {
   if (lo <= hi && Number.isFinite(lo) && Number.isFinite(hi)) {
     const offsetMs = (lo + hi) / 2;
     const u = (hi - lo) / 2;
-    return { offsetMs, uncertaintyMs: u, samples: lows.length, used, consistent: true, text: `clock offset ${new Date(offsetMs).toISOString()} at the trace's 0 (±${u.toFixed(1)} ms, ${lows.length} counter samples of ${used.length} stream(s) agree)` };
+    return { offsetMs, uncertaintyMs: u, samples: lows.length, used, consistent: true, text: `clock offset ${isoTime(offsetMs)} at the trace's 0 (±${u.toFixed(1)} ms, ${lows.length} counter samples of ${used.length} stream(s) agree)` };
   }
   if (!mids.length) throw new AlignmentError(`the dump's packet counters do not bracket any packet of the trace (${lows.length} samples)`);
   mids.sort((a, b) => a - b);
   const offsetMs = mids[Math.floor(mids.length / 2)]!;
   const q1 = mids[Math.floor(mids.length / 4)]!;
   const q3 = mids[Math.floor((mids.length * 3) / 4)]!;
-  return { offsetMs, uncertaintyMs: (q3 - q1) / 2, samples: lows.length, used, consistent: false, text: `clock offset ${new Date(offsetMs).toISOString()} at the trace's 0 (median of ${mids.length} samples, ±${((q3 - q1) / 2).toFixed(1)} ms; the samples disagree: packets the capture missed or counted elsewhere)` };
+  return { offsetMs, uncertaintyMs: (q3 - q1) / 2, samples: lows.length, used, consistent: false, text: `clock offset ${isoTime(offsetMs)} at the trace's 0 (median of ${mids.length} samples, ±${((q3 - q1) / 2).toFixed(1)} ms; the samples disagree: packets the capture missed or counted elsewhere)` };
 }
 
 /** A counter's rate between consecutive samples, placed at the later sample (per second; × scale). */
