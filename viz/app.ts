@@ -1,3 +1,4 @@
+// size: the App facade wires every view, the worker and the URL state; panels, sources, keyed requests and controls already live in their own files (panels.ts, app-sources.ts, app-keyed.ts, app-controls.ts)
 import type { Lesson } from '../lessons/lesson.ts';
 import { buildDensity } from './model/density.ts';
 import { LabelCache } from './model/labels.ts';

@@ -1,3 +1,4 @@
+// size: the ladder view owns its canvas, zoom/pan state and redraw loop; hop drawing (ladder-hops.ts), geometry and note marks (ladder-notes.ts) are already out, and the rest shares that state
 import { scaleLinear, select, zoom, zoomIdentity, type ScaleLinear, type ZoomBehavior, type ZoomTransform } from 'd3';
 import { formatDuration } from '../../sim/core/time.ts';
 import { forEachMarkerSpan, forEachRun, type Density } from '../model/density.ts';
