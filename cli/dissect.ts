@@ -1,4 +1,5 @@
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { Progress, progressEnabled } from './progress.ts';
 import { CaptureReader } from '../sim/wire/pcap/capture-reader.ts';
 import type { CaptureEvent } from '../sim/wire/pcap/capture.ts';
 import { DissectionPass } from '../sim/pass/pass.ts';
@@ -27,6 +28,8 @@ export const DISSECT_USAGE = `rtclab dissect <capture.pcap|capture.pcapng> [opti
     --follow KIND,N follow a conversation, both directions, as Wireshark's Follow Stream: tcp, tls (decrypted),
                     http, websocket, signaling (N: tcp.stream), udp, datachannel (N: udp.stream)
     --fields        the display filter fields and protocols, with their types (docs/display-filters.md)
+    --quiet         no progress on standard error (drawn there, in megabytes read with an ETA, when standard
+                    error is a terminal and standard output is not, as when the packets go to a file)
 ${STATS_USAGE}`;
 
 interface DissectArgs extends StatsArgs {
@@ -38,10 +41,11 @@ interface DissectArgs extends StatsArgs {
   filter?: string;
   follow?: { kind: FollowKind; index: number };
   fields: boolean;
+  quiet: boolean;
 }
 
 function parseArgs(argv: string[]): DissectArgs | string {
-  const out: DissectArgs = { file: '', json: false, summary: false, problems: false, stats: false, wiresharkClock: false, fields: false };
+  const out: DissectArgs = { file: '', json: false, summary: false, problems: false, stats: false, wiresharkClock: false, fields: false, quiet: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const used = parseStatsArg(argv, i, out);
@@ -65,6 +69,7 @@ function parseArgs(argv: string[]): DissectArgs | string {
       if (typeof f === 'string') return f;
       out.follow = f;
     } else if (a === '--fields') out.fields = true;
+    else if (a === '--quiet') out.quiet = true;
     else if (a === '--json') out.json = true;
     else if (a === '--summary') out.summary = true;
     else if (a === '--problems') out.problems = true;
@@ -82,16 +87,20 @@ const CHUNK = 1 << 20;
  * Reads the file in 1 MiB chunks through the streaming reader, handing each event to `onEvent` as soon as it is
  * read: a capture of hundreds of MB is never held twice, and no chunk's packets wait in a list.
  */
-function readCaptureEvents(file: string, onEvent: (e: CaptureEvent) => void): void {
+function readCaptureEvents(file: string, onEvent: (e: CaptureEvent) => void, onBytes?: (read: number, size: number) => void): void {
   const fd = openSync(file, 'r');
   try {
     const reader = new CaptureReader();
+    const size = onBytes ? fstatSync(fd).size : 0;
+    let read = 0;
     for (;;) {
       // a fresh buffer per chunk: packets are views into pushed chunks and must stay valid (capture-reader.ts)
       const buf = new Uint8Array(CHUNK);
       const n = readSync(fd, buf, 0, CHUNK, null);
       if (n === 0) break;
       reader.pushEach(buf.subarray(0, n), onEvent);
+      read += n;
+      onBytes?.(read, size);
     }
     reader.endEach(onEvent);
   } finally {
@@ -105,6 +114,8 @@ function readCaptureEvents(file: string, onEvent: (e: CaptureEvent) => void): vo
  */
 class BatchedOutput {
   private text = '';
+  /** The progress line on standard error, ended before a message goes there. */
+  progress: Progress | undefined;
 
   line(s: string): void {
     this.text += `${s}\n`;
@@ -118,6 +129,7 @@ class BatchedOutput {
 
   error(s: string): void {
     this.flush();
+    this.progress?.end();
     process.stderr.write(s);
   }
 }
@@ -183,13 +195,27 @@ export async function dissectCommand(argv: string[]): Promise<number> {
       }
     },
   });
+  // a big capture dissected to a file shows how much is read; on a terminal the packet lines are the progress
+  const mb = (n: number): string => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`;
+  const showProgress = process.stdout.isTTY !== true && progressEnabled(process.stderr, { quiet: args.quiet });
   try {
-    readCaptureEvents(args.file, (e) => {
-      if (e.kind === 'problem') {
-        fatal ||= e.problem.fatal;
-        out.error(`rtclab dissect: ${args.file}: ${e.problem.fatal ? 'error' : 'warning'} at offset ${e.problem.offset}: ${e.problem.message}\n`);
-      } else feed.event(e);
-    });
+    let bar: Progress | undefined;
+    readCaptureEvents(
+      args.file,
+      (e) => {
+        if (e.kind === 'problem') {
+          fatal ||= e.problem.fatal;
+          out.error(`rtclab dissect: ${args.file}: ${e.problem.fatal ? 'error' : 'warning'} at offset ${e.problem.offset}: ${e.problem.message}\n`);
+        } else feed.event(e);
+      },
+      showProgress
+        ? (read, size) => {
+            bar ??= out.progress = new Progress(size, { label: 'read', after: process.env['RTCLAB_PROGRESS'] === '1' ? 0 : 500, format: mb, enabled: true });
+            bar.tick(read);
+          }
+        : undefined,
+    );
+    out.progress?.end();
   } catch (e) {
     out.error(`rtclab dissect: cannot read ${args.file}: ${(e as Error).message}\n`);
     return 2;

@@ -5,6 +5,7 @@ import { parseScenario } from '../sim/scenario/parse.ts';
 import { findPreset, listPresets } from '../sim/scenario/presets/index.ts';
 import { applySet } from '../sim/scenario/set.ts';
 import { useNodeCrypto } from './node-crypto.ts';
+import { Progress } from './progress.ts';
 
 const USAGE = `rtclab — a deterministic, packet-level WebRTC lab
 
@@ -35,7 +36,8 @@ Usage:
   rtclab --version                               the version
 
 Every command takes --help. Output is plain text with no colour (NO_COLOR is honoured by having none); progress
-(sweep) goes to standard error, and only when it is a terminal. Machine-readable forms: run --json/--trace,
+(sweep, matrix, a long run, dissect to a file) goes to standard error, only when it is a terminal (RTCLAB_PROGRESS=1
+draws it anyway, --quiet never). Machine-readable forms: run --json/--trace,
 dissect --json, matrix --json, sweep --json and its JSON lines.
 
 Exit codes:
@@ -160,7 +162,15 @@ async function run(argv: string[]): Promise<number> {
   for (const s of args.sets) raw = applySet(raw, s);
   const scenario = parseScenario(raw);
   const started = performance.now();
-  const result = runScenario(scenario, { ...(args.seed !== undefined ? { seed: args.seed } : {}), ...(args.until !== undefined ? { until: args.until } : {}) });
+  // a run that takes more than half a second shows how far it is in virtual time (on a terminal only)
+  const until = args.until ?? scenario.duration;
+  const progress = new Progress(until, { label: 'virtual time', quiet: args.quiet, after: 500, format: (us) => formatDuration(us) });
+  const result = runScenario(scenario, {
+    ...(args.seed !== undefined ? { seed: args.seed } : {}),
+    ...(args.until !== undefined ? { until: args.until } : {}),
+    ...(progress.active ? { onProgress: (now: number) => progress.tick(now) } : {}),
+  });
+  progress.end();
   const elapsed = (performance.now() - started) / 1000;
   // "why did it fail?": a run that worked has no finding, and then its outputs are what they always were
   const diagnosis = diagnose(result.trace);

@@ -1,13 +1,15 @@
 import { MATRIX_SIDES, runMatrix } from '../sim/matrix/traversal.ts';
 import type { MatrixCell } from '../sim/matrix/traversal.ts';
+import { Progress } from './progress.ts';
 
 const USAGE = `rtclab matrix — the NAT traversal matrix, computed by running every cell
 
 Usage:
-  rtclab matrix [--no-turn] [--seed N] [--json]
+  rtclab matrix [--no-turn] [--seed N] [--json] [--quiet]
       --no-turn   no TURN server: cells that need a relay fail
       --seed N    the random seed of every run (default 1)
       --json      print the cells as JSON
+      --quiet     no progress on standard error (drawn there, cell by cell with an ETA, when it is a terminal)
 Rows are alice's side (controlling), columns bob's; a cell is alice's selected pair "<local>/<remote>" and how her
 side carries it (udp; turn/udp, turn/tcp, turn/tls for a relay reached over that transport), or "failed".
 With a TURN server, each agent is given it as browsers are: turn:…?transport=udp, ?transport=tcp, turns:…:443.
@@ -34,11 +36,13 @@ function table(cells: readonly MatrixCell[]): string {
 export async function matrixCommand(argv: string[]): Promise<number> {
   let turn = true;
   let json = false;
+  let quiet = false;
   let seed = 1;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--no-turn') turn = false;
     else if (a === '--json') json = true;
+    else if (a === '--quiet') quiet = true;
     else if (a === '--seed') {
       const v = argv[++i];
       if (v === undefined || !/^\d+$/.test(v)) {
@@ -54,7 +58,9 @@ export async function matrixCommand(argv: string[]): Promise<number> {
       return 2;
     }
   }
-  const cells = runMatrix(turn, seed);
+  const progress = new Progress(MATRIX_SIDES.length ** 2, { label: 'cells', quiet });
+  const cells = runMatrix(turn, seed, MATRIX_SIDES, (done) => progress.tick(done));
+  progress.end();
   if (json) {
     process.stdout.write(`${JSON.stringify({ turn, seed, sides: MATRIX_SIDES, cells }, null, 2)}\n`);
   } else {

@@ -92,6 +92,28 @@ describe('rtclab sweep --queue', { timeout: 900_000 }, () => {
     }
   });
 
+  it('finishes a run that holds its core for longer than its lock lasts, once', async () => {
+    // a one-minute call keeps a core busy for seconds; the worker's lock lasts 1 s. A processor in the worker's own
+    // thread blocks the timer that renews the lock: BullMQ refuses the result of every attempt ("missing lock") and
+    // the sweep ends in an error or never. The sandboxed processor runs in a child process while the worker's idle
+    // thread renews the lock (on a loaded machine a renewal may still come late: then the job is called stalled
+    // once, and its result is kept all the same)
+    const long = ['sweep', 'call-p2p', '--seeds', '1', '--grid', 'duration=[60s]', '--quiet', '--json'];
+    const worker = start(process.execPath, ['bin/rtclab.js', 'worker', '--queue', url, '--lock', '1s']);
+    const sweep = start(process.execPath, ['bin/rtclab.js', ...long, '--queue', url]);
+    const r = await finished(sweep);
+    worker.kill('SIGTERM');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).rows[0]).toMatchObject({ runs: 1, connected: 1, errors: 0 });
+    const queue = new Queue(QUEUE_NAME, { connection: { host: '127.0.0.1', port } });
+    try {
+      const jobs = (await queue.getJobs(['completed', 'failed'])).filter((j) => (j.data as { job: { params: Record<string, unknown> } }).job.params['duration'] === '60s');
+      expect(jobs.map((j) => ({ failed: j.failedReason ?? null, completed: j.finishedOn !== undefined }))).toEqual([{ failed: null, completed: true }]);
+    } finally {
+      await queue.close();
+    }
+  });
+
   it('documents the worker and refuses a URL that is not redis://', () => {
     const help = spawnSync(process.execPath, ['bin/rtclab.js', 'worker', '--help'], { encoding: 'utf8' });
     expect(help.status).toBe(0);

@@ -1,14 +1,17 @@
-import { Queue, Worker, type Job } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { parseDuration } from '../sim/core/time.ts';
 import type { SweepJob } from '../sim/sweep/plan.ts';
-import { runSweepJob, type SweepRecord } from '../sim/sweep/record.ts';
+import type { SweepRecord } from '../sim/sweep/record.ts';
+import type { QueueJobData as JobData } from './sweep-queue-job.ts';
 
 /**
  * Sweeps beyond one machine on a Redis-backed queue (BullMQ): `rtclab sweep … --queue redis://…` enqueues every job
  * of the plan under its result key as the job id, so a job already there (from a rerun, a resumed or a concurrent
  * sweep) is never added twice; `rtclab worker --queue redis://…` runs jobs on any number of machines. A worker that
  * dies holding a job loses its lock; another takes the job back from the stalled set and runs it again, and since
- * the result is the job's return value under the same id, nothing is counted twice.
+ * the result is the job's return value under the same id, nothing is counted twice. Each job runs in a sandboxed
+ * processor (a child process: cli/sweep-processor.ts), so however long a run keeps its core busy, the worker's
+ * event loop stays free to renew the job's lock.
  */
 export const QUEUE_NAME = 'rtclab-sweep';
 
@@ -16,7 +19,8 @@ export const WORKER_USAGE = `rtclab worker — run sweep jobs from a Redis queue
 
 Usage:
   rtclab worker --queue redis://HOST:PORT[/DB] [options]
-      --concurrency N   jobs at once in this process (default 1: a run is CPU-bound; start one worker per core)
+      --concurrency N   jobs at once, each in its own child process (default 1: a run is CPU-bound; give the
+                        number of cores, or start one worker per core)
       --lock DURATION   how long a job stays locked to a worker that stops answering, e.g. 30s (default 30s);
                         after it another worker takes the job back
 Stops on SIGINT or SIGTERM after the job it is running.
@@ -50,11 +54,6 @@ export function redisConnection(url: string): RedisConnection {
     ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
     ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
   };
-}
-
-interface JobData {
-  readonly scenario: unknown;
-  readonly job: SweepJob;
 }
 
 const ATTEMPTS = 3;
@@ -92,6 +91,15 @@ export async function runOnQueue(url: string, scenario: unknown, jobs: readonly 
   }
 }
 
+/**
+ * The sandboxed processor's file: the built one beside this module in dist/cli, or, when the CLI runs from its
+ * TypeScript sources, a bootstrap that registers tsx in BullMQ's child process first.
+ */
+function processorFile(): URL {
+  if (!import.meta.url.endsWith('.ts')) return new URL('./sweep-processor.js', import.meta.url);
+  return new URL('./sweep-processor-tsx.mjs', import.meta.url);
+}
+
 /** `rtclab worker`: returns the exit code when it is stopped. */
 export async function workerCommand(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -124,7 +132,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
   } catch (e) {
     return usage((e as Error).message);
   }
-  const worker = new Worker<JobData, SweepRecord>(QUEUE_NAME, async (job: Job<JobData, SweepRecord>) => runSweepJob(job.data.scenario, job.data.job), {
+  const worker = new Worker<JobData, SweepRecord>(QUEUE_NAME, processorFile(), {
     connection,
     concurrency,
     lockDuration: lock,

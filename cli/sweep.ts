@@ -5,6 +5,7 @@ import type { SweepRecord } from '../sim/sweep/record.ts';
 import { parseScenario } from '../sim/scenario/parse.ts';
 import { VERSION } from '../lib/version.ts';
 import { defaultWorkers, runPool } from './sweep-pool.ts';
+import { Progress } from './progress.ts';
 
 export const SWEEP_USAGE = `rtclab sweep — run a scenario over a grid of parameters × many seeds, on every core
 
@@ -121,39 +122,6 @@ export function readRecords(file: string): SweepRecord[] {
   return out;
 }
 
-/** Progress on standard error, when it is a terminal: a bar, done/total and the ETA, at most ten times a second. */
-class Progress {
-  private last = 0;
-  private readonly start = performance.now();
-  private readonly on: boolean;
-
-  constructor(private readonly total: number, quiet: boolean) {
-    this.on = !quiet && process.stderr.isTTY === true && total > 0;
-  }
-
-  tick(done: number): void {
-    if (!this.on) return;
-    const now = performance.now();
-    if (now - this.last < 100 && done < this.total) return;
-    this.last = now;
-    const frac = done / this.total;
-    const width = 30;
-    const filled = Math.round(frac * width);
-    const elapsed = (now - this.start) / 1000;
-    const eta = done === 0 ? '?' : formatSeconds((elapsed / done) * (this.total - done));
-    process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${this.total} ${(frac * 100).toFixed(0)}% ETA ${eta}  `);
-  }
-
-  end(): void {
-    if (this.on) process.stderr.write('\n');
-  }
-}
-
-function formatSeconds(s: number): string {
-  if (s < 60) return `${s.toFixed(0)}s`;
-  return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
-}
-
 function printAggregate(records: SweepRecord[], paths: readonly string[], json: boolean): number {
   const agg = aggregate(records);
   process.stdout.write(json ? `${JSON.stringify(agg, null, 2)}\n` : formatAggregate(agg, paths));
@@ -203,7 +171,7 @@ export async function sweepCommand(argv: string[], loadScenario: (target: string
       for (const r of kept) if (planned.has(r.key)) done.set(r.key, r);
     }
     const todo: SweepJob[] = mine.filter((j) => !done.has(j.key));
-    const progress = new Progress(mine.length, args.quiet);
+    const progress = new Progress(mine.length, { label: 'runs', quiet: args.quiet });
     progress.tick(done.size);
     // records are written in plan order: those that finish early wait in `ready` for the ones before them
     const ready = new Map<number, SweepRecord>();

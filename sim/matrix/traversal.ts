@@ -50,8 +50,14 @@ export function runMatrixCell(a: MatrixSide, b: MatrixSide, turn: boolean, seed 
   return { alice: a, bob: b, turn, ...outcomeOf(r) };
 }
 
-export function runMatrix(turn: boolean, seed = 1, sides: readonly MatrixSide[] = MATRIX_SIDES): MatrixCell[] {
+/** Runs every cell, alice's side by bob's; `onCell` hears of each as it is done (for progress). */
+export function runMatrix(turn: boolean, seed = 1, sides: readonly MatrixSide[] = MATRIX_SIDES, onCell?: (done: number, total: number) => void): MatrixCell[] {
   const out: MatrixCell[] = [];
-  for (const a of sides) for (const b of sides) out.push(runMatrixCell(a, b, turn, seed));
+  for (const a of sides) {
+    for (const b of sides) {
+      out.push(runMatrixCell(a, b, turn, seed));
+      onCell?.(out.length, sides.length * sides.length);
+    }
+  }
   return out;
 }
