@@ -23,7 +23,7 @@ import { freeUdpPort, hasKamailio, runOnSockets, startKamailio, type OnSockets, 
 // CI installs kamailio (.ci/run), so there it must run
 const skip = !process.env['CI'] && !hasKamailio;
 const DOMAIN = 'rtclab.test';
-const USERS = { '1001': 's3cret', '1002': 'hunter2' };
+const USERS = { '1001': 's3cret', '1002': 'hunter2', '1003': 'ringring' };
 
 interface Seen {
   readonly dir: 'in' | 'out';
@@ -66,10 +66,10 @@ describe.skipIf(skip)('our SIP phone against a real Kamailio (registrar and reco
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const phone = async (user: string, password: string, ports: number[]): Promise<OnSockets<SipPhone>> => {
+  const phone = async (user: string, password: string, ports: number[], ringFor = 300 * MS): Promise<OnSockets<SipPhone>> => {
     const run = await runOnSockets(ports, ([sip, rtp]) => new SipPhone({
       name: `phone${user}`, rng: Rng.fromSeed(Number(user)).fork('phone'), local: sip!, rtpPort: rtp!.port, user, domain: DOMAIN, password,
-      registrar: kamailio!.address, registerAt: 0, expires: 600, ringFor: 300 * MS, codecs: [0, 8], echo: false, userAgent: 'rtclab-phone',
+      registrar: kamailio!.address, registerAt: 0, expires: 600, ringFor, codecs: [0, 8], echo: false, userAgent: 'rtclab-phone',
     }));
     runs.push(run);
     return run;
@@ -195,5 +195,32 @@ describe.skipIf(skip)('our SIP phone against a real Kamailio (registrar and reco
     expect(flowOf(firsts(sipOf(c)))).toEqual(['out REGISTER', 'in 401 REGISTER', 'out REGISTER', 'in 401 REGISTER']);
     expect(c.notes.find((n) => n.kind === 'sip.registration')?.text).toMatch(/registration failed: credentials refused/);
     expect(kamailio!.log()).toMatch(/REGISTER credentials of '1001' refused/);
+  });
+
+  it('CANCEL through Kamailio: it answers our CANCEL 200, cancels the callee’s branch, and relays the 487 we ACK', { timeout: 240_000 }, async () => {
+    const { a } = await call();
+    const c = await phone('1003', USERS['1003'], [0, 0], 30 * SECOND);
+    await c.bridge.until(() => c.endpoint.registration?.state === 'registered', 60_000, '1003 registered');
+    const before = a.endpoint.calls.length;
+    const placed = a.endpoint.dial(a.bridge.now(), '1003', 2 * SECOND)!;
+    a.bridge.pump();
+    await a.bridge.until(() => placed.state === 'ringing', 60_000, '180 from 1003');
+    placed.cancel(a.bridge.now());
+    a.bridge.pump();
+    await a.bridge.until(() => placed.state === 'ended' && c.endpoint.calls[0]?.state === 'ended', 60_000, 'the cancelled call to end at both ends');
+    expect(a.endpoint.calls).toHaveLength(before + 1);
+    const sa = firsts(sipOf(a).filter((s) => sipHeader(s.m, 'Call-ID') === placed.callId));
+    expect(flowOf(sa)).toEqual(['out INVITE', 'in 407 INVITE', 'out ACK', 'out INVITE', 'in 100 INVITE', 'in 180 INVITE', 'out CANCEL', 'in 200 CANCEL', 'in 487 INVITE', 'out ACK']);
+    const sc = firsts(sipOf(c).filter((s) => (sipHeader(s.m, 'CSeq') ?? '').split(' ')[1] !== 'REGISTER'));
+    expect(flowOf(sc)).toEqual(['in INVITE', 'out 100 INVITE', 'out 180 INVITE', 'in CANCEL', 'out 200 CANCEL', 'out 487 INVITE', 'in ACK']);
+    // §9.1: our CANCEL carries the authorised INVITE's branch, Request-URI, Call-ID, From, To and CSeq number
+    const invite = sa[3]!.m;
+    const cancel = sa[6]!.m;
+    expect(sipHeaderValues(cancel, 'Via')).toEqual(sipHeaderValues(invite, 'Via'));
+    expect(cancel.start.kind === 'request' && invite.start.kind === 'request' && cancel.start.uri === invite.start.uri).toBe(true);
+    for (const h of ['Call-ID', 'From', 'To']) expect(sipHeader(cancel, h), h).toBe(sipHeader(invite, h));
+    expect(sipHeader(cancel, 'CSeq')).toBe('2 CANCEL');
+    expect(c.notes.find((n) => n.kind === 'sip.call' && /487/.test(n.text))?.text).toMatch(/CANCEL received/);
+    c.bridge.close();
   });
 });

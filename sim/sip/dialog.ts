@@ -141,6 +141,7 @@ export class SipCall {
       return;
     }
     if (this.cancelSent && status === 487) return this.emit(now, 'ended', 487, `${status} ${res.start.reason}: the call was cancelled before it was answered`);
+    if (status >= 300 && status < 400 && this.cancelling) return this.emit(now, 'ended', status, `${status} ${res.start.reason}: cancelled, the redirect is not followed`);
     if (status >= 300 && status < 400) {
       // §8.1.3.4: try the Contact the redirect names (the ACK for the 3xx went inside the transaction)
       const c = sipHeaderValues(res, 'Contact').map((x) => parseNameAddr(x)).find((x) => typeof x !== 'string');
