@@ -27,7 +27,7 @@ export interface SipPhoneAppSpec {
   readonly registrar?: TransportAddress;
   readonly registerAt: Micros;
   readonly expires: number;
-  readonly call?: { readonly to: string; readonly at: Micros; readonly talkFor: Micros; readonly via?: TransportAddress };
+  readonly call?: { readonly to: string; readonly at: Micros; readonly talkFor: Micros; readonly via?: TransportAddress; readonly cancelAfter?: Micros };
   readonly ringFor: Micros;
   readonly codecs: ('PCMU' | 'PCMA')[];
   readonly echo: boolean;
@@ -56,6 +56,7 @@ export const sipPhoneApp = defineApp({
         withDefault('at', duration, SECOND, '`1s`', 'When it calls.', '2s'),
         withDefault('talkFor', duration, 3 * SECOND, '`3s`', 'How long after the answer it hangs up with BYE.', '5s'),
         optional('via', transport, 'Where the INVITE goes (a proxy or redirect server); default the registrar.', '198.51.100.5:5060'),
+        optional('cancelAfter', duration, 'Hangs up while it still rings this long after the INVITE: CANCEL, the callee answers 200 to it and 487 Request Terminated to the INVITE (RFC 3261 §9). None: it waits for the answer.', '2s'),
       ]),
       'Places one call: INVITE with a plain RTP/AVP offer, follows a 302 to the Contact, ACKs the 200, sends its tone, BYE after `talkFor`.',
       { to: '1002', at: '2s', talkFor: '3s' },

@@ -65,6 +65,8 @@ export function buildResponse(req: SipMessage, status: number, reason: string, o
   headers.push({ name: 'To', value: to });
   headers.push({ name: 'Call-ID', value: sipHeader(req, 'Call-ID') ?? '' });
   headers.push({ name: 'CSeq', value: sipHeader(req, 'CSeq') ?? '' });
+  // §12.1.1: a response that can make a dialog (a 1xx with a tag or a 2xx to INVITE) copies the Record-Route headers
+  if (req.start.kind === 'request' && req.start.method === 'INVITE' && status > 100 && status < 300) headers.push(...req.headers.filter((h) => h.name === 'Record-Route').map((h) => ({ ...h })));
   headers.push(...(o.extra ?? []));
   if (o.server) headers.push({ name: 'Server', value: o.server });
   if (o.body) headers.push({ name: 'Content-Type', value: o.body.type });

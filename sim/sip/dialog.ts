@@ -1,6 +1,7 @@
 import { formatTransportAddress, type TransportAddress } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
+import { answerChallenge, formatDigestCredentials, parseDigestChallenge, type DigestChallenge } from '../wire/sip/digest.ts';
 import { formatNameAddr, parseNameAddr, parseSipUri } from '../wire/sip/headers.ts';
 import { sipHeader, sipHeaderValues, type SipMessage } from '../wire/sip/message.ts';
 import { buildRequest, buildResponse, hostPort, newBranch, randomHex, REASONS } from './build.ts';
@@ -37,6 +38,8 @@ export class SipCall {
   remoteUri: string;
   /** The peer's Contact URI: the Request-URI of in-dialog requests (RFC 3261 §12.2.1.1). */
   targetUri: string | undefined;
+  /** The dialog's route set (RFC 3261 §12.1.1, §12.1.2): the proxies that Record-Routed, in the order requests visit them. */
+  routeSet: string[] = [];
   private localCseq = 0;
   private inviteCseq = 0;
   /** The remote party's SDP (the UAS's answer or the UAC's offer). */
@@ -44,13 +47,24 @@ export class SipCall {
   private ok: SipMessage | undefined;
   private okInterval: Micros = T1;
   redirects = 0;
+  /** The challenge the INVITE in flight answers (RFC 3261 §22.2: a proxy's 407 or a UAS's 401), and how often. */
+  private challenge: { header: 'Authorization' | 'Proxy-Authorization'; ch: DigestChallenge; nc: number } | undefined;
+  private answeredChallenge = false;
+  authRetries = 0;
+  /** The INVITE in flight and where it went (a CANCEL copies it, RFC 3261 §9.1). */
+  private inviteSent: { req: SipMessage; to: TransportAddress } | undefined;
+  /** Whether a provisional response came for the INVITE in flight (§9.1: no CANCEL before one). */
+  private provisional = false;
+  /** cancel() was asked: sent once a provisional response comes. */
+  cancelling = false;
+  private cancelSent = false;
 
   constructor(
     readonly role: 'uac' | 'uas',
     private readonly stack: SipTransactionLayer,
     private readonly rng: Rng,
     private readonly events: CallEvents,
-    readonly local: { readonly uri: string; readonly display?: string; readonly contact: string; readonly userAgent: string },
+    readonly local: { readonly uri: string; readonly display?: string; readonly contact: string; readonly userAgent: string; readonly credentials?: { readonly user: string; readonly password: string } },
     init: { readonly callId?: string; readonly target: TransportAddress; readonly remoteUri: string },
   ) {
     this.state = role === 'uac' ? 'calling' : 'ringing';
@@ -84,6 +98,16 @@ export class SipCall {
   invite(now: Micros, offer: Uint8Array): void {
     this.localCseq++;
     this.inviteCseq = this.localCseq;
+    const extra: { name: string; value: string }[] = [{ name: 'Allow', value: 'INVITE, ACK, BYE, CANCEL, OPTIONS' }];
+    this.answeredChallenge = false;
+    const cr = this.local.credentials;
+    if (this.challenge && cr) {
+      // §22.2: the same request again with credentials, a new CSeq and branch, the same Call-ID and From tag
+      this.challenge.nc++;
+      const c = answerChallenge(this.challenge.ch, { username: cr.user, password: cr.password, method: 'INVITE', uri: this.remoteUri, cnonce: randomHex(this.rng, 16), nc: this.challenge.nc });
+      extra.push({ name: this.challenge.header, value: formatDigestCredentials(c) });
+      this.answeredChallenge = true;
+    }
     const req = buildRequest({
       method: 'INVITE',
       uri: this.remoteUri,
@@ -94,11 +118,13 @@ export class SipCall {
       callId: this.callId,
       cseq: this.localCseq,
       contact: this.local.contact,
-      extra: [{ name: 'Allow', value: 'INVITE, ACK, BYE, CANCEL, OPTIONS' }],
+      extra,
       body: { type: 'application/sdp', bytes: offer },
       userAgent: this.local.userAgent,
     });
-    if (this.redirects === 0) this.emit(now, 'calling', null, `INVITE ${this.remoteUri} to ${this.peer}`);
+    if (this.redirects === 0 && this.authRetries === 0) this.emit(now, 'calling', null, `INVITE ${this.remoteUri} to ${this.peer}`);
+    this.inviteSent = { req, to: this.remoteTarget };
+    this.provisional = false;
     this.stack.send(now, req, this.remoteTarget, {
       response: (t, res) => this.onInviteResponse(t, res, offer),
       timeout: (t, timer) => this.emit(t, 'failed', 408, `no final answer to INVITE (Timer ${timer})`),
@@ -108,11 +134,14 @@ export class SipCall {
   private onInviteResponse(now: Micros, res: SipMessage, offer: Uint8Array): void {
     if (res.start.kind !== 'response' || this.state === 'ended' || this.state === 'failed') return;
     const status = res.start.status;
-    if (status === 100) return;
     if (status < 200) {
-      if (this.state === 'calling') this.emit(now, 'ringing', status, `${status} ${res.start.reason}`);
+      this.provisional = true;
+      if (this.cancelling) this.sendCancel(now);
+      if (status !== 100 && this.state === 'calling') this.emit(now, 'ringing', status, `${status} ${res.start.reason}`);
       return;
     }
+    if (this.cancelSent && status === 487) return this.emit(now, 'ended', 487, `${status} ${res.start.reason}: the call was cancelled before it was answered`);
+    if (status >= 300 && status < 400 && this.cancelling) return this.emit(now, 'ended', status, `${status} ${res.start.reason}: cancelled, the redirect is not followed`);
     if (status >= 300 && status < 400) {
       // §8.1.3.4: try the Contact the redirect names (the ACK for the 3xx went inside the transaction)
       const c = sipHeaderValues(res, 'Contact').map((x) => parseNameAddr(x)).find((x) => typeof x !== 'string');
@@ -123,18 +152,70 @@ export class SipCall {
       this.invite(now, offer);
       return;
     }
+    if ((status === 401 || status === 407) && this.local.credentials) {
+      // §22.2, §22.3: answer the challenge once (the ACK for the 401/407 went inside the transaction); a second
+      // challenge after credentials, not stale, means they were refused
+      const header = sipHeader(res, status === 401 ? 'WWW-Authenticate' : 'Proxy-Authenticate');
+      const ch = header === undefined ? `${status} without a challenge header (RFC 3261 §22.1)` : parseDigestChallenge(header);
+      if (typeof ch === 'string') return this.emit(now, 'failed', status, ch);
+      if (this.answeredChallenge && !ch.stale) return this.emit(now, 'failed', status, `${status} ${res.start.reason}: credentials refused for ${this.local.credentials.user}`);
+      if (this.authRetries >= 3) return this.emit(now, 'failed', status, `${status} ${res.start.reason}: challenged ${this.authRetries} times`);
+      this.authRetries++;
+      this.challenge = { header: status === 401 ? 'Authorization' : 'Proxy-Authorization', ch, nc: 0 };
+      this.invite(now, offer);
+      return;
+    }
     if (status >= 300) return this.emit(now, 'failed', status, `${status} ${res.start.reason}`);
     this.takeDialog(res);
     this.sendAck();
     if (this.state === 'confirmed') return;
+    if (this.cancelling) {
+      // §9.1: the 200 crossed our CANCEL: the call is up, so it is ended with BYE (§15)
+      this.state = 'confirmed';
+      this.bye(now);
+      return;
+    }
     this.remoteSdp = res.body.length ? res.body : undefined;
     this.emit(now, 'confirmed', status, `${status} ${res.start.reason}, ACK sent`);
+  }
+
+  /**
+   * §9.1: the caller gives up before an answer: CANCEL (the INVITE's Request-URI, Call-ID, From, To, CSeq number and
+   * top Via with its branch, Route too; method CANCEL) to where the INVITE went, once a provisional response came.
+   * The INVITE then ends with 487 Request Terminated, ACKed inside its transaction.
+   */
+  cancel(now: Micros): void {
+    if (this.role !== 'uac' || (this.state !== 'calling' && this.state !== 'ringing') || this.cancelling) return;
+    this.cancelling = true;
+    if (this.provisional) this.sendCancel(now);
+  }
+
+  private sendCancel(now: Micros): void {
+    const sent = this.inviteSent;
+    const start = sent?.req.start;
+    if (!sent || this.cancelSent || start?.kind !== 'request') return;
+    this.cancelSent = true;
+    const inv = sent.req;
+    const seq = (sipHeader(inv, 'CSeq') ?? '1').split(' ')[0]!;
+    const keep = ['Via', 'Max-Forwards', 'From', 'To', 'Call-ID', 'Route'];
+    const headers = inv.headers.filter((h) => keep.includes(h.name)).map((h) => ({ ...h }));
+    headers.splice(headers.findIndex((h) => h.name === 'Call-ID') + 1, 0, { name: 'CSeq', value: `${seq} CANCEL` });
+    headers.push({ name: 'User-Agent', value: this.local.userAgent });
+    const cancel: SipMessage = { start: { kind: 'request', method: 'CANCEL', uri: start.uri, version: 'SIP/2.0' }, headers, body: new Uint8Array(0) };
+    this.stack.out.push({ type: 'note', ...sipNote('sip.call', `call ${this.callId.slice(0, 12)}… cancelled by the caller: CANCEL sent`, { callId: this.callId, state: 'cancelling', peer: this.peer, status: null }) });
+    this.stack.send(now, cancel, sent.to, {
+      response: () => {},
+      // §9.1: no answer to the CANCEL: the INVITE's own Timer B ends the call
+      timeout: () => {},
+    });
   }
 
   /** §12.1.2: the dialog's remote tag and target from the 2xx. */
   private takeDialog(res: SipMessage): void {
     const to = parseNameAddr(sipHeader(res, 'To') ?? '');
     if (typeof to !== 'string' && to.tag) this.remoteTag = to.tag;
+    // §12.1.2: the UAC's route set is the 2xx's Record-Route in reverse order
+    this.routeSet = sipHeaderValues(res, 'Record-Route').reverse();
     const contact = sipHeaderValues(res, 'Contact').map((x) => parseNameAddr(x)).find((x) => typeof x !== 'string');
     const target = contact && typeof contact !== 'string' ? uriAddress(contact.uri) : undefined;
     if (target && contact && typeof contact !== 'string') {
@@ -145,8 +226,26 @@ export class SipCall {
 
   /** §13.2.2.4: the ACK for a 2xx, a transaction of its own (new branch), CSeq number of the INVITE. */
   private sendAck(): void {
-    const ack = buildRequest({ method: 'ACK', uri: this.targetUri ?? this.remoteUri, local: this.stack.local, branch: newBranch(this.rng), from: this.from(), to: this.to(), callId: this.callId, cseq: this.inviteCseq, userAgent: this.local.userAgent });
-    this.stack.sendRaw(this.remoteTarget, ack);
+    const r = this.inDialog();
+    const ack = buildRequest({ method: 'ACK', uri: r.uri, local: this.stack.local, branch: newBranch(this.rng), from: this.from(), to: this.to(), callId: this.callId, cseq: this.inviteCseq, extra: r.route, userAgent: this.local.userAgent });
+    this.stack.sendRaw(r.next, ack);
+  }
+
+  /**
+   * §12.2.1.1: where an in-dialog request goes and what it carries. No route set: to the remote target. A loose
+   * router first (";lr", RFC 3261 §16.12.1.1): the Request-URI is the remote target, Route is the route set, the
+   * request goes to the first route. A strict router first: the Request-URI is that route, the rest and the remote
+   * target follow as Route.
+   */
+  private inDialog(): { uri: string; route: { name: string; value: string }[]; next: TransportAddress } {
+    const target = this.targetUri ?? this.remoteUri;
+    const first = this.routeSet[0];
+    const firstAddr = first === undefined ? undefined : parseNameAddr(first);
+    if (!firstAddr || typeof firstAddr === 'string') return { uri: target, route: [], next: this.remoteTarget };
+    const next = uriAddress(firstAddr.uri) ?? this.remoteTarget;
+    const u = parseSipUri(firstAddr.uri);
+    if (typeof u !== 'string' && u.params.has('lr')) return { uri: target, route: this.routeSet.map((v) => ({ name: 'Route', value: v })), next };
+    return { uri: firstAddr.uri, route: [...this.routeSet.slice(1), `<${target}>`].map((v) => ({ name: 'Route', value: v })), next };
   }
 
   /** A retransmitted 2xx (our ACK was lost): ACK again. */
@@ -169,6 +268,8 @@ export class SipCall {
     if (typeof from !== 'string') this.remoteTag = from.tag;
     const contact = parseNameAddr(sipHeader(req, 'Contact') ?? '');
     if (typeof contact !== 'string' && uriAddress(contact.uri)) this.targetUri = contact.uri;
+    // §12.1.1: the UAS's route set is the request's Record-Route in order
+    this.routeSet = sipHeaderValues(req, 'Record-Route');
     this.remoteSdp = req.body.length ? req.body : undefined;
     this.stack.respond(now, tx, buildResponse(req, 100, REASONS[100]!, { server: this.local.userAgent }));
     this.stack.respond(now, tx, buildResponse(req, 180, REASONS[180]!, { toTag: this.localTag, extra: [{ name: 'Contact', value: this.local.contact }], server: this.local.userAgent }));
@@ -206,6 +307,19 @@ export class SipCall {
     this.emit(now, 'confirmed', null, 'ACK received');
   }
 
+  /**
+   * §9.2: the caller's CANCEL for our INVITE transaction, still unanswered: 200 to the CANCEL, 487 Request
+   * Terminated to the INVITE (whose ACK the transaction absorbs). Answered already: 200 to the CANCEL, no effect.
+   */
+  cancelled(now: Micros, tx: ServerTransaction): void {
+    this.stack.respond(now, tx, buildResponse(tx.request, 200, REASONS[200]!, { toTag: this.localTag, server: this.local.userAgent }));
+    const inv = this.inviteTx;
+    if (this.role !== 'uas' || this.state !== 'ringing' || !inv) return;
+    this.stack.clearTimer(`ring:${this.callId}`);
+    this.stack.respond(now, inv, buildResponse(inv.request, 487, REASONS[487]!, { toTag: this.localTag, server: this.local.userAgent }));
+    this.emit(now, 'ended', 487, 'CANCEL received: 200 to the CANCEL, 487 Request Terminated to the INVITE');
+  }
+
   // ---- both ----
 
   /** §15.1.1: BYE ends the dialog; the call is over when its 200 comes (or the transaction gives up). */
@@ -214,8 +328,9 @@ export class SipCall {
     this.stack.clearTimer(`2xx:${this.callId}`);
     this.stack.clearTimer(`ring:${this.callId}`);
     this.localCseq = Math.max(this.localCseq + 1, 1);
-    const req = buildRequest({ method: 'BYE', uri: this.targetUri ?? this.remoteUri, local: this.stack.local, branch: newBranch(this.rng), from: this.from(), to: this.to(), callId: this.callId, cseq: this.localCseq, userAgent: this.local.userAgent });
-    this.stack.send(now, req, this.remoteTarget, {
+    const r = this.inDialog();
+    const req = buildRequest({ method: 'BYE', uri: r.uri, local: this.stack.local, branch: newBranch(this.rng), from: this.from(), to: this.to(), callId: this.callId, cseq: this.localCseq, extra: r.route, userAgent: this.local.userAgent });
+    this.stack.send(now, req, r.next, {
       response: (t, res) => {
         if (res.start.kind === 'response' && res.start.status >= 200) this.emit(t, 'ended', res.start.status, `BYE answered ${res.start.status} ${res.start.reason}`);
       },

@@ -27,7 +27,7 @@ export interface SipPhoneOptions {
   readonly registerAt: Micros;
   readonly expires: number;
   /** Places a call: to a user at the domain (the INVITE goes to `via`, by default the registrar) at `at`, hangs up after `talkFor`. */
-  readonly call?: { readonly to: string; readonly at: Micros; readonly talkFor: Micros; readonly via?: TransportAddress };
+  readonly call?: { readonly to: string; readonly at: Micros; readonly talkFor: Micros; readonly via?: TransportAddress; readonly cancelAfter?: Micros };
   /** How long it rings before answering an INVITE. */
   readonly ringFor: Micros;
   /** G.711 payload types it offers and accepts, in preference order. */
@@ -63,6 +63,8 @@ export class SipPhone implements Endpoint {
   rtpSent = 0;
   rtpReceived = 0;
   private forks = 0;
+  /** How long after the answer each call it placed hangs up. */
+  private readonly talkFor = new Map<SipCall, Micros>();
   /** Media of calls that ended, for the summary. */
   private readonly finished: Media[] = [];
 
@@ -90,7 +92,7 @@ export class SipPhone implements Endpoint {
   }
 
   private get identity() {
-    return { uri: `sip:${this.o.user}@${this.o.domain}`, ...(this.o.displayName ? { display: this.o.displayName } : {}), contact: `<sip:${this.o.user}@${hostPort(this.o.local)}>`, userAgent: this.o.userAgent };
+    return { uri: `sip:${this.o.user}@${this.o.domain}`, ...(this.o.displayName ? { display: this.o.displayName } : {}), contact: `<sip:${this.o.user}@${hostPort(this.o.local)}>`, userAgent: this.o.userAgent, credentials: { user: this.o.authUser ?? this.o.user, password: this.o.password } };
   }
 
   private callOf(m: SipMessage): SipCall | undefined {
@@ -123,6 +125,13 @@ export class SipPhone implements Endpoint {
       c.answerInvite(now, tx, this.o.ringFor, answer);
       return;
     }
+    if (method === 'CANCEL') {
+      // §9.2: the CANCEL matches an INVITE server transaction by its branch; no such transaction is 481
+      const inv = this.stack.inviteTransactionFor(req);
+      const target = inv ? this.calls.find((c) => c.callId === sipHeader(inv.request, 'Call-ID')) : undefined;
+      if (!target) return this.stack.respond(now, tx, buildResponse(req, 481, REASONS[481]!, { toTag: randomHex(this.fork('cancel'), 8), server: this.o.userAgent }));
+      return target.cancelled(now, tx);
+    }
     if (method === 'BYE') {
       if (!call) return this.stack.respond(now, tx, buildResponse(req, 481, REASONS[481]!, { server: this.o.userAgent }));
       return call.byeReceived(now, tx);
@@ -139,8 +148,10 @@ export class SipPhone implements Endpoint {
         const pt = chooseG711(remote.formats) ?? this.o.codecs[0] ?? 0;
         this.media.set(call, { call, remote: remote.rtp, sender: new G711Sender(this.fork('rtp'), pt, now), counter: new RtpCounter(), echoed: 0 });
       }
-      if (call.role === 'uac' && this.o.call) this.stack.setTimer(`hangup:${call.callId}`, now + this.o.call.talkFor, `SIP phone hangs up after ${this.o.call.talkFor / 1000} ms`, (t) => call.bye(t));
+      const talkFor = this.talkFor.get(call);
+      if (call.role === 'uac' && talkFor !== undefined) this.stack.setTimer(`hangup:${call.callId}`, now + talkFor, `SIP phone hangs up after ${talkFor / 1000} ms`, (t) => call.bye(t));
     }
+    if (state !== 'calling' && state !== 'ringing') this.stack.clearTimer(`cancel:${call.callId}`);
     if (state === 'ended' || state === 'failed') {
       const m = this.media.get(call);
       if (m) this.finished.push(m);
@@ -180,16 +191,29 @@ export class SipPhone implements Endpoint {
     if (this.registration) this.stack.setTimer('register', this.o.registerAt, 'SIP phone registers', (t) => this.registration!.start(t));
     const c = this.o.call;
     if (c) {
-      const target = c.via ?? this.o.registrar;
-      if (!target) return;
       const uri = c.to.startsWith('sip:') ? c.to : `sip:${c.to}@${this.o.domain}`;
       this.stack.setTimer('call', c.at, `SIP phone calls ${uri}`, (t) => {
-        const call = new SipCall('uac', this.stack, this.fork('call'), { state: (tt, cc, s) => this.onCallState(tt, cc, s) }, this.identity, { target, remoteUri: uri });
-        this.calls.push(call);
-        call.invite(t, this.offer(1));
+        const call = this.dial(t, c.to, c.talkFor, c.via);
+        // RFC 3261 §9.1: the caller hangs up while it rings
+        if (call && c.cancelAfter !== undefined) this.stack.setTimer(`cancel:${call.callId}`, t + c.cancelAfter, `SIP phone gives up ringing after ${c.cancelAfter / 1000} ms (CANCEL)`, (tt) => call.cancel(tt));
       });
     }
     void now;
+  }
+
+  /**
+   * Places a call now: INVITE `to` (a user of the domain or a SIP URI) through `via` (default the registrar), hangs
+   * up `talkFor` after the answer. Undefined when there is nowhere to send it.
+   */
+  dial(now: Micros, to: string, talkFor: Micros, via?: TransportAddress): SipCall | undefined {
+    const target = via ?? this.o.registrar;
+    if (!target) return undefined;
+    const uri = to.startsWith('sip:') ? to : `sip:${to}@${this.o.domain}`;
+    const call = new SipCall('uac', this.stack, this.fork('call'), { state: (tt, cc, s) => this.onCallState(tt, cc, s) }, this.identity, { target, remoteUri: uri });
+    this.talkFor.set(call, talkFor);
+    this.calls.push(call);
+    call.invite(now, this.offer(1));
+    return call;
   }
 
   poll(now: Micros): EndpointOutput {

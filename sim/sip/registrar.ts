@@ -78,9 +78,13 @@ export class SipRegistrar implements Endpoint {
         return this.stack.respond(now, tx, buildResponse(req, 302, 'Moved Temporarily', { toTag: tag, extra: [{ name: 'Contact', value: b.contact }], server: this.o.server }));
       }
       case 'OPTIONS':
-        return reply(200, [{ name: 'Allow', value: 'REGISTER, INVITE, ACK, OPTIONS' }]);
+        return reply(200, [{ name: 'Allow', value: 'REGISTER, INVITE, ACK, CANCEL, OPTIONS' }]);
+      case 'CANCEL':
+        // RFC 3261 §9.2: its INVITEs are answered at once, so a CANCEL changes nothing: 200 while the INVITE
+        // transaction lives, 481 when none matches
+        return reply(this.stack.inviteTransactionFor(req) ? 200 : 481);
       default:
-        return reply(405, [{ name: 'Allow', value: 'REGISTER, INVITE, ACK, OPTIONS' }]);
+        return reply(405, [{ name: 'Allow', value: 'REGISTER, INVITE, ACK, CANCEL, OPTIONS' }]);
     }
   }
 

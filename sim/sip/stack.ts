@@ -289,6 +289,13 @@ export class SipTransactionLayer {
     this.core.request(now, st.request, st);
   }
 
+  /** §9.2: the INVITE server transaction a CANCEL is for (same top Via branch and sent-by), if it still exists. */
+  inviteTransactionFor(cancel: SipMessage): ServerTransaction | undefined {
+    const via = parseVia(sipHeaderValues(cancel, 'Via')[0] ?? '');
+    if (typeof via === 'string') return undefined;
+    return this.servers.get(`${via.branch ?? ''}|${via.host}:${via.port ?? 5060}|INVITE`);
+  }
+
   private endClient(key: string, tx: ClientTransaction): void {
     tx.state = 'terminated';
     this.clients.delete(key);

@@ -44,6 +44,20 @@ export function sipPresets(): PresetInfo[] {
     (n, t, d) => ({ name: n, title: t, description: d, seed: 1, duration: '3s', nodes: NODES, apps: [REGISTRAR, phone('desk', '203.0.113.20:5060', '1001', 'letmein')] }),
   );
   add(
+    'sip-cancel',
+    'SIP: the caller hangs up while it rings (CANCEL, 487)',
+    'The desk phone calls 1002 as in sip-register-call, but the mobile phone rings for 5 s and the caller gives up after 2 s: it sends CANCEL (RFC 3261 §9.1: the INVITE\'s Request-URI, Call-ID, From, To, CSeq number and Via branch, method CANCEL) to where the INVITE went, after the 180 came. The mobile phone matches it to the INVITE transaction by its branch (§9.2), answers the CANCEL 200 OK and the INVITE 487 Request Terminated; the caller ACKs the 487 inside the INVITE transaction. No dialog, no media.',
+    (n, t, d) => ({
+      name: n,
+      title: t,
+      description: d,
+      seed: 1,
+      duration: '5s',
+      nodes: NODES,
+      apps: [REGISTRAR, phone('desk', '203.0.113.20:5060', '1001', 's3cret', { displayName: 'Desk', call: { to: '1002', at: '1s', talkFor: '3s', cancelAfter: '2s' } }), phone('mobile', '192.0.2.30:5060', '1002', 'hunter2', { displayName: 'Mobile', rtpPort: 4002, registerAt: '50ms', ringFor: '5s' })],
+    }),
+  );
+  add(
     'janus-sip-call',
     'Janus SIP: register, call a phone, hang up',
     "A Firefox page behind a NAT attaches to janus.plugin.sip over the Janus HTTP API and sends `register` (username sip:1001@rtclab.test, secret, proxy): the plugin's REGISTER is challenged with 401 and accepted with digest credentials, events `registering` and `registered`. The page then sends `call` to sip:1002@rtclab.test with its Firefox offer (BUNDLE, opus 109, G722, PCMU, PCMA, telephone-event 101): the plugin sends an INVITE with a plain RTP/AVP SDP from the gateway's address, follows the registrar's 302 to the phone, which answers 100, 180 and 200 with PCMU; events `calling`, `ringing`, `accepted` with the JSEP answer (PCMU and telephone-event on mid 0). ICE and DTLS complete between the page and the gateway, which relays SRTP from the page as plain RTP to the phone and back. At 6 s the page hangs up: BYE, 200, the `hangup` event.",
