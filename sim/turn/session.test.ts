@@ -10,6 +10,7 @@ import { Outbox } from '../stun/outbox.ts';
 import { decodeStun, encodeStun, messageTypeName, Method, XorMappedAddress } from '../wire/stun/index.ts';
 import type { TurnPeerData, TurnRequestOutcome } from './session.ts';
 import { TurnSession } from './session.ts';
+import type { TurnPeerIcmp } from './client-icmp.ts';
 import { TurnServer } from './server.ts';
 
 const LISTEN: TransportAddress = { ip: '198.51.100.20', port: 3478 };
@@ -27,7 +28,7 @@ function bench(opts: { server?: boolean; tamper?: (bytes: Uint8Array) => Uint8Ar
   const notes: string[] = [];
   const requests: { at: Micros; method: string }[] = [];
   const atPeer: Uint8Array[] = [];
-  const got: (TurnPeerData | 'consumed' | undefined)[] = [];
+  const got: (TurnPeerData | TurnPeerIcmp | 'consumed' | undefined)[] = [];
   const session = new TurnSession({ local: CLIENT, server: LISTEN, username: 'alice', password: 's3cr3t', name: 'alice' }, Rng.fromSeed(2), out, (_now, o) => outcomes.push(o));
   const server = new TurnServer({ listen: LISTEN, relayAddresses: [RELAY], realm: 'example.org', users: { alice: 's3cr3t' } }, Rng.fromSeed(3));
   let now: Micros = 0;
