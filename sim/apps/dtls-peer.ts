@@ -6,7 +6,7 @@ import type { DtlsCurveName, DtlsSrtpProfileName } from '../dtls/config.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
 import { DtlsPeer } from '../peer/dtls-peer.ts';
 import { join } from '../schema/check.ts';
-import { duration, hostName, oneOf, optional, required, transport, withDefault } from '../schema/fields.ts';
+import { bool, duration, hostName, oneOf, optional, required, transport, withDefault } from '../schema/fields.ts';
 import { defineApp, HOST_FIELD, kindField } from './app-kind.ts';
 import { CURVES_FIELD, mediaType, MTU_FIELD, SRTP_PROFILES_FIELD } from './peer-common.ts';
 import { DTLS_SECTION, MEDIA_SECTION, SRTP_SECTION } from './sections.ts';
@@ -32,6 +32,7 @@ export interface DtlsPeerAppSpec {
   readonly curves?: readonly DtlsCurveName[];
   readonly srtpProfiles?: readonly DtlsSrtpProfileName[];
   readonly mtu?: number;
+  readonly mtuFallback: boolean;
   readonly media: { readonly audio: boolean; readonly video: false | { readonly fps?: number; readonly keyframeInterval?: number } };
   readonly start: Micros;
 }
@@ -49,15 +50,16 @@ export const dtlsPeerApp = defineApp({
     CURVES_FIELD,
     SRTP_PROFILES_FIELD,
     MTU_FIELD,
+    withDefault('mtuFallback', bool, false, '`false`', 'After a flight goes unanswered through more than two timer retransmissions, send at most 548 bytes (576 for IPv4 less the headers), as OpenSSL and BoringSSL on a datagram socket do; browsers do not (sim/dtls/pmtu.ts).', true),
     withDefault('media', mediaType, { audio: false, video: false }, 'no media', 'What it sends once keyed: `audio` and `video`.', { audio: true, video: { fps: 30 } }),
     withDefault('start', duration, 0, '`0`', 'When it starts (the DTLS client sends its ClientHello then).', '0s'),
   ],
   check(c, path, v, o) {
     if (v.setup === 'active' && o.remote === undefined) c.fail(join(path, 'remote'), 'an active (client) side needs the remote address to send its ClientHello to');
   },
-  spec: ({ host, bind, remote, setup, peer, curves, srtpProfiles, mtu, media, start }): DtlsPeerAppSpec => ({
+  spec: ({ host, bind, remote, setup, peer, curves, srtpProfiles, mtu, mtuFallback, media, start }): DtlsPeerAppSpec => ({
     kind: 'dtls-peer', host, bind, ...(remote ? { remote } : {}), role: setup === 'active' ? 'client' : 'server',
-    ...(peer !== undefined ? { peer } : {}), ...(curves ? { curves } : {}), ...(srtpProfiles ? { srtpProfiles } : {}), ...(mtu !== undefined ? { mtu } : {}),
+    ...(peer !== undefined ? { peer } : {}), ...(curves ? { curves } : {}), ...(srtpProfiles ? { srtpProfiles } : {}), ...(mtu !== undefined ? { mtu } : {}), mtuFallback,
     media, start,
   }),
   build(world, host, spec: DtlsPeerAppSpec, ctx) {
@@ -73,6 +75,7 @@ export const dtlsPeerApp = defineApp({
       ...(spec.curves ? { curves: spec.curves } : {}),
       ...(spec.srtpProfiles ? { srtpProfiles: spec.srtpProfiles } : {}),
       ...(spec.mtu !== undefined ? { mtu: spec.mtu } : {}),
+      ...(spec.mtuFallback ? { mtuFallback: true } : {}),
       media: { audio: spec.media.audio, video: spec.media.video === false ? false : spec.media.video },
       name: spec.host,
       mediaRng: world.rng(`${ctx.source}/media`),

@@ -1,4 +1,4 @@
-import type { Endpoint, EndpointOutput, SignalingEndpoint, TransportAddress } from '../core/endpoint.ts';
+import type { Endpoint, EndpointOutput, IcmpError, SignalingEndpoint, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, isSignalingEndpoint, sameTransportAddress } from '../core/endpoint.ts';
 import type { NoteBody } from '../core/note.ts';
 import { concatBytes } from '../core/encoding.ts';
@@ -102,6 +102,11 @@ export class StreamLinks<M = unknown> implements Endpoint<M> {
 
   handleTimeout(now: Micros): void {
     this.inner.handleTimeout(now);
+  }
+
+  /** ICMP errors about what the endpoint sent over UDP are its own to act on (RFC 8445 §7.2.5.2.2, RFC 8656 §11.5). */
+  handleIcmpError(now: Micros, e: IcmpError): void {
+    this.inner.handleIcmpError?.(now, e);
   }
 
   poll(now: Micros): EndpointOutput<M> {

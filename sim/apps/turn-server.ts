@@ -1,6 +1,6 @@
 import { STUN_NOTE_KINDS } from '../stun/notes.ts';
 import { TURN_NOTE_KINDS } from '../turn/notes.ts';
-import type { Endpoint, EndpointOutput, Transport, TransportAddress } from '../core/endpoint.ts';
+import type { Endpoint, EndpointOutput, IcmpError, Transport, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress } from '../core/endpoint.ts';
 import { bytesEqual } from '../core/encoding.ts';
 import type { Micros } from '../core/time.ts';
@@ -153,6 +153,10 @@ class HopFate implements Endpoint {
 
   handleTimeout(now: Micros): void {
     this.server.handleTimeout(now);
+  }
+
+  handleIcmpError(now: Micros, e: IcmpError): void {
+    this.server.handleIcmpError(now, e);
   }
 
   poll(now: Micros): EndpointOutput {

@@ -63,6 +63,11 @@ export interface IcmpError {
   /** Its name: "Port Unreachable", "Fragmentation needed (MTU 1400)" … */
   readonly error: string;
   readonly mtu?: number;
+  /** The ICMP/ICMPv6 type and code as received (RFC 792, RFC 4443), for what must carry them on (RFC 8656 §11.5). */
+  readonly type?: number;
+  readonly code?: number;
+  /** The IP version of the error (4: ICMP, 6: ICMPv6). */
+  readonly family?: 4 | 6;
 }
 
 /**

@@ -34,6 +34,11 @@ export interface DtlsEndpointOptions {
   readonly srtpProfiles?: readonly DtlsSrtpProfileName[];
   /** Largest UDP payload to send; handshake messages are fragmented to fit (default 1200). */
   readonly mtu?: number;
+  /**
+   * After more than two timer retransmissions of a flight, fall back to 548 bytes (IPv4) or 1232 (IPv6), as OpenSSL
+   * and BoringSSL on a datagram socket do (default false: WebRTC's BIO gives BoringSSL no fallback; sim/dtls/pmtu.ts).
+   */
+  readonly mtuFallback?: boolean;
   /** Server: answer a ClientHello without a valid cookie with a HelloVerifyRequest (default true). */
   readonly cookieExchange?: boolean;
   /** Initial retransmission timeout (default 1 s) and its cap (default 60 s), RFC 6347 §4.2.4.1. */

@@ -1,5 +1,5 @@
 import { dtlsNote, type DtlsNote } from './notes.ts';
-import { formatTransportAddress, sameTransportAddress, type Endpoint, type EndpointOutput, type TransportAddress } from '../core/endpoint.ts';
+import { formatTransportAddress, sameTransportAddress, type Endpoint, type EndpointOutput, type IcmpError, type TransportAddress } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
 import { describeAlert, encodeAlert } from '../wire/handshake/alert.ts';
@@ -19,6 +19,7 @@ import { DTLS_1_0, RecordLayer } from './record-layer.ts';
 import type { HandshakeRole, RoleHost } from './role.ts';
 import { ServerHandshake } from './server.ts';
 import { HandshakeSession } from './session.ts';
+import { DtlsPathMtu } from './pmtu.ts';
 
 /** Leaves 2^16 epoch-0 records for the server's flights after a ClientHello's record sequence number. */
 const MAX_CLIENT_HELLO_SEQUENCE = 2 ** 48 - 2 ** 16;
@@ -41,6 +42,7 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
   private readonly role: HandshakeRole;
   private readonly reassembler: HandshakeReassembler;
   private readonly sender: FlightSender;
+  readonly pmtu: DtlsPathMtu; // path MTU discovery (pmtu.ts): lowered by ICMP, or after timeouts
   private readonly out: EndpointOutput[] = [];
   private readonly cookieSecret: Uint8Array;
   private stateValue: DtlsState = 'new';
@@ -70,11 +72,13 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
     this.role = options.role === 'client' ? new ClientHandshake(this) : new ServerHandshake(this);
     // The server's first accepted ClientHello may carry message_seq 1 (after a HelloVerifyRequest).
     this.reassembler = new HandshakeReassembler({ ordered: true, firstMessageSeq: 0 });
+    this.pmtu = new DtlsPathMtu(this.config.mtu, this.local.ip.includes(':') ? 6 : 4, options.mtuFallback ?? false, (n) => this.note(n));
     this.sender = new FlightSender(this.config, this.records, {
       transmit: (bytes) => this.transmit(bytes),
       transmitTo: (bytes, to) => this.transmit(bytes, to),
       note: (n) => this.note(n),
       fail: (reason) => this.failQuietly(reason),
+      mtu: () => this.pmtu.current, beforeTimerRetransmit: (attempt) => this.pmtu.onTimerRetransmit(attempt),
     });
   }
 
@@ -140,6 +144,11 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
     this.now = now;
     this.maybeStart();
     this.sender.onTimeout(now);
+  }
+
+  /** RFC 6347 §4.1.1.1: Fragmentation Needed / Packet Too Big lowers the datagram size (pmtu.ts). */
+  handleIcmpError(_now: Micros, e: IcmpError): void {
+    this.pmtu.onIcmp(e, this.remoteAddr);
   }
 
   poll(now: Micros): EndpointOutput {

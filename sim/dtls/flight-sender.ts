@@ -24,6 +24,9 @@ export interface SenderHooks {
   transmitTo(bytes: Uint8Array, to: TransportAddress): void;
   note(n: DtlsNote): void;
   fail(reason: string): void;
+  /** Path MTU discovery (pmtu.ts): the datagram size to use now, and word of a timer retransmission about to go out. */
+  mtu?(): number;
+  beforeTimerRetransmit?(attempt: number): void;
 }
 
 /**
@@ -102,6 +105,7 @@ export class FlightSender {
     }
     this.retransmits++;
     this.timeout = backoff(this.timeout, this.config.maxTimeout);
+    this.hooks.beforeTimerRetransmit?.(this.retransmits);
     this.retransmit(now, 'timer');
     this.deadline = now + this.timeout;
   }
@@ -147,6 +151,7 @@ export class FlightSender {
   }
 
   private transmitFlight(now: Micros): { datagrams: number; bytes: number } {
+    const mtu = this.hooks.mtu?.() ?? this.config.mtu;
     const records: Uint8Array[] = [];
     for (const p of this.pieces) {
       if (p.contentType !== ContentType.handshake) {
@@ -156,11 +161,11 @@ export class FlightSender {
       const msgType = p.bytes[0]!;
       const messageSeq = (p.bytes[4]! << 8) | p.bytes[5]!;
       const body = p.bytes.subarray(HANDSHAKE_HEADER_SIZE);
-      for (const frag of fragmentHandshakeBody(msgType, messageSeq, body, this.config.mtu - recordOverhead(p.epoch))) {
+      for (const frag of fragmentHandshakeBody(msgType, messageSeq, body, mtu - recordOverhead(p.epoch))) {
         records.push(this.records.seal(ContentType.handshake, p.epoch, frag));
       }
     }
-    const datagrams = packDatagrams(records, this.config.mtu);
+    const datagrams = packDatagrams(records, mtu);
     let bytes = 0;
     for (const d of datagrams) {
       this.hooks.transmit(d);

@@ -37,6 +37,8 @@ export type DtlsNoteKinds = {
   };
   /** RFC 6347 §4.2.4 flights: `messages` their handshake messages' labels; `at` for a stateless HelloVerifyRequest. */
   'dtls.flight.sent': { readonly flight: number; readonly messages: string[]; readonly datagrams: number; readonly bytes: number; readonly at?: number };
+  /** The datagram size was lowered: by an ICMP Fragmentation Needed / Packet Too Big (`from` its sender), or after timeouts. */
+  'dtls.pmtu': { readonly mtu: number; readonly before: number; readonly cause: 'icmp' | 'timeouts'; readonly from: string | null };
   'dtls.flight.retransmit': { readonly flight: number; readonly trigger: 'timer' | 'peer-retransmit'; readonly attempt: number; readonly timeout: number; readonly datagrams: number };
   /** RFC 6347 §4.2.1: the client got a HelloVerifyRequest cookie. */
   'dtls.cookie': undefined;
@@ -71,6 +73,7 @@ export const DTLS_NOTE_KINDS = {
   'dtls.state': true,
   'dtls.flight.sent': true,
   'dtls.flight.retransmit': true,
+  'dtls.pmtu': true,
   'dtls.cookie': true,
   'dtls.server-hello': true,
   'dtls.client-hello': true,

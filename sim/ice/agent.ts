@@ -35,6 +35,7 @@ export class IceAgent extends IceAgentBase implements Endpoint {
   handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, transport?: Transport): void {
     const relayed = this.gatherer.fromServer(now, from, to, bytes);
     if (relayed === 'consumed') return;
+    if (relayed && 'icmp' in relayed) return this.handleIcmpError(now, relayed.icmp);
     if (relayed) {
       const base = this.local.find((c) => c.type === 'relay' && sameTransportAddress(c.address, relayed.relayedAddress));
       if (base) this.fromPeer(now, base, relayed.peer, relayed.data);

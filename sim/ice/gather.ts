@@ -1,6 +1,6 @@
 import { earliestDeadline } from '../core/deadline.ts';
 import { iceNote, type IceNote } from './notes.ts';
-import type { EndpointOutput, TransportAddress } from '../core/endpoint.ts';
+import type { EndpointOutput, IcmpError, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
@@ -15,6 +15,7 @@ import { candidatePriority, foundationOf, relayLocalPreference, TYPE_PREFERENCE 
 import { browserOrder } from '../turn/url.ts';
 import type { TurnServerConfig } from './agent-base.ts';
 import { TurnRelay } from './relay.ts';
+import { icmpErrorOfRelay } from '../turn/client-icmp.ts';
 
 /**
  * Gathering server-reflexive and relayed candidates (RFC 8445 §5.1.1.2): a Binding request to each STUN server
@@ -149,12 +150,14 @@ export class IceGatherer {
   }
 
   /** Datagrams from a TURN server to the socket its client uses: relayed peer data, the client's own, or neither. */
-  fromServer(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): { relayedAddress: TransportAddress; peer: TransportAddress; data: Uint8Array } | 'consumed' | undefined {
+  fromServer(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): { relayedAddress: TransportAddress; peer: TransportAddress; data: Uint8Array } | { icmp: IcmpError } | 'consumed' | undefined {
     for (const t of this.turns) {
       if (!sameTransportAddress(t.server, from) || !sameTransportAddress(t.base, to)) continue;
       const r = t.receive(now, bytes);
       if (r === 'consumed') return r;
-      if (r && t.relayed) return { relayedAddress: t.relayed, peer: r.peer, data: r.data };
+      // RFC 8656 §11.6: an ICMP error relayed by the server counts as one about what the relayed candidate sent
+      if (r && t.relayed && r.via === 'icmp') return { icmp: icmpErrorOfRelay(t.relayed, t.server, r) };
+      if (r && t.relayed && r.via !== 'icmp') return { relayedAddress: t.relayed, peer: r.peer, data: r.data };
     }
     return undefined;
   }

@@ -3,6 +3,7 @@ import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
 import type { TransactionOutput } from '../stun/transactions.ts';
 import { TurnSession } from '../turn/session.ts';
+import type { TurnPeerIcmp } from '../turn/client-icmp.ts';
 
 /**
  * The seam between ICE and TURN: what the agent needs from "a relayed transport" (RFC 8445 §5.1.1.2 gathers it,
@@ -27,7 +28,7 @@ export interface RelayedTransport {
    * Offered every datagram that came from the server to `base`: peer data it carried (ChannelData or a Data
    * indication), 'consumed' for the transport's own responses, or undefined when it is not the transport's.
    */
-  receive(now: Micros, bytes: Uint8Array): { peer: TransportAddress; data: Uint8Array; via: 'channel' | 'data-indication' } | 'consumed' | undefined;
+  receive(now: Micros, bytes: Uint8Array): { peer: TransportAddress; data: Uint8Array; via: 'channel' | 'data-indication' } | TurnPeerIcmp | 'consumed' | undefined;
   handleTimeout(now: Micros): void;
   deadline(): { at: Micros; reason: string } | undefined;
 }
@@ -89,9 +90,9 @@ export class TurnRelay implements RelayedTransport {
     this.session.send(peer, data);
   }
 
-  receive(now: Micros, bytes: Uint8Array): { peer: TransportAddress; data: Uint8Array; via: 'channel' | 'data-indication' } | 'consumed' | undefined {
+  receive(now: Micros, bytes: Uint8Array): { peer: TransportAddress; data: Uint8Array; via: 'channel' | 'data-indication' } | TurnPeerIcmp | 'consumed' | undefined {
     const r = this.session.receive(now, this.session.server, bytes);
-    return r === undefined || r === 'consumed' ? r : { peer: r.peer, data: r.data, via: r.via };
+    return r === undefined || r === 'consumed' || r.via === 'icmp' ? r : { peer: r.peer, data: r.data, via: r.via };
   }
 
   handleTimeout(now: Micros): void {

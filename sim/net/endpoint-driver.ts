@@ -44,7 +44,7 @@ export class EndpointDriver<M = unknown> {
     if (endpoint.handleIcmpError) {
       s.onIcmpError((e) => {
         if (this.failure !== undefined) return;
-        const error = { from: e.from, local: e.local, remote: e.to, kind: e.kind, error: e.error, ...(e.mtu !== undefined ? { mtu: e.mtu } : {}) };
+        const error = { from: e.from, local: e.local, remote: e.to, kind: e.kind, error: e.error, type: e.type, code: e.code, family: e.family, ...(e.mtu !== undefined ? { mtu: e.mtu } : {}) };
         if (!this.guard('handleIcmpError', () => endpoint.handleIcmpError!(this.net.now, error))) return;
         this.pump();
       });

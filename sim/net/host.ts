@@ -27,6 +27,10 @@ export interface IcmpErrorReport {
   readonly kind: 'unreachable' | 'time-exceeded' | 'too-big' | 'other';
   /** The next-hop MTU of Fragmentation Needed / Packet Too Big. */
   readonly mtu?: number;
+  /** The ICMP/ICMPv6 type and code as received, and the IP version. */
+  readonly type: number;
+  readonly code: number;
+  readonly family: 4 | 6;
   /** Where the datagram that caused it was going, and where from (its source as the quote shows it). */
   readonly to: TransportAddress;
   readonly local: TransportAddress;
@@ -283,7 +287,7 @@ export class Host extends NetNode {
     const delivered = socket?.icmpHandler !== undefined;
     const mtu = m.message.mtu;
     this.net.note(this.name, netNote('net.icmp.received', `${this.name}: ICMP ${error} from ${m.src} about ${q.protocol === 17 ? 'UDP' : q.protocol === 6 ? 'TCP' : `protocol ${q.protocol}`} ${about}`, { from: m.src, error, about, protocol: q.protocol, mtu: mtu ?? null, delivered }), hop.packet);
-    socket?.icmpHandler?.({ from: m.src, error, kind, ...(mtu !== undefined && kind === 'too-big' ? { mtu } : {}), to: { ip: q.dst, port: q.dstPort }, local: { ip: q.src, port: q.srcPort }, hop });
+    socket?.icmpHandler?.({ from: m.src, error, kind, type: t, code: m.message.code, family: m.family, ...(mtu !== undefined && kind === 'too-big' ? { mtu } : {}), to: { ip: q.dst, port: q.dstPort }, local: { ip: q.src, port: q.srcPort }, hop });
   }
 
   /** Told of echo replies to this host (the ping app): who answered, the identifier and the sequence number. */

@@ -13,7 +13,7 @@ import type { NatConfig } from './nat/config.ts';
 import type { NatNoteFacts } from './nat/mapping.ts';
 import { NatTable, type ExpiredMapping } from './nat/table.ts';
 import type { Network } from './network.ts';
-import { NetNode } from './node.ts';
+import { mustNotFragment, NetNode } from './node.ts';
 import { icmpOffset } from './icmp/receive.ts';
 import { translateIcmp } from './nat/icmp.ts';
 import { MS } from '../core/time.ts';
@@ -255,6 +255,14 @@ export class NatBox extends NetNode {
     const out = this.routes.lookup(dst);
     if (!out) {
       this.drop(hop, `no route to ${dst}`);
+      return;
+    }
+    const mtu = out.link?.params(out).mtu;
+    if (mtu !== undefined && rewritten.length > mtu && mustNotFragment(rewritten)) {
+      // as any router (RFC 1191 §4, RFC 8201 §4): Fragmentation Needed / Packet Too Big toward the sender, quoting
+      // the datagram as it arrived (Linux's conntrack translates the quote back the same way)
+      const told = this.sendIcmpError({ kind: 'too-big', mtu }, bytes);
+      this.drop(hop, `exceeds the next-hop MTU of ${out.name} (${rewritten.length} bytes > ${mtu}) and may not be fragmented${told ? `; ICMP ${rewritten[0]! >> 4 === 4 ? 'Fragmentation Needed' : 'Packet Too Big'} sent` : ''}`);
       return;
     }
     this.sendFragmenting(out, rewritten, hop.packet);

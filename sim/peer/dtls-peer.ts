@@ -1,6 +1,6 @@
 import { srtpNote } from '../srtp/notes.ts';
 import { nextWake } from '../core/deadline.ts';
-import type { Endpoint, EndpointOutput, TransportAddress } from '../core/endpoint.ts';
+import type { Endpoint, EndpointOutput, IcmpError, TransportAddress } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
 import type { JsonValue } from '../core/trace.ts';
 import type { Micros } from '../core/time.ts';
@@ -67,6 +67,11 @@ export class DtlsPeer implements Endpoint {
   handleTimeout(now: Micros): void {
     if (now < this.holdTill) return;
     this.dtls.handleTimeout(now);
+  }
+
+  /** Fragmentation Needed / Packet Too Big about what DTLS sent lowers its datagram size (sim/dtls/pmtu.ts). */
+  handleIcmpError(now: Micros, e: IcmpError): void {
+    this.dtls.handleIcmpError(now, e);
   }
 
   /** Stays silent until `at` (a scenario's start time): nothing is polled from DTLS before then. */

@@ -10,6 +10,7 @@ import type { TransactionOptions } from '../stun/transactions.ts';
 import { hex16 } from '../wire/stun/index.ts';
 import type { TurnPeerData, TurnRequestOutcome } from './session.ts';
 import { TurnSession } from './session.ts';
+import { turnIcmpName } from './client-icmp.ts';
 
 /** One step of a TURN client's script; each request step waits for the previous one to finish. */
 export type TurnAction =
@@ -100,7 +101,10 @@ export class TurnClient implements Endpoint {
 
   handleDatagram(now: Micros, from: TransportAddress, _to: TransportAddress, bytes: Uint8Array): void {
     const r = this.session.receive(now, from, bytes);
-    if (r && r !== 'consumed') this.receive(now, r);
+    if (r === undefined || r === 'consumed') return;
+    // RFC 8656 §11.6: an ICMP error about what the server relayed for us is our datagram's failure, kept with the errors
+    if (r.via === 'icmp') this.errors.push(`ICMP ${turnIcmpName(r.peer.ip.includes(':') ? 6 : 4, r.icmp.type, r.icmp.code, r.icmp.data)} about ${formatTransportAddress(r.peer)}, relayed by the server`);
+    else this.receive(now, r);
   }
 
   /** Peer data that came another way (an RFC 6062 data connection), kept and noted like the rest. */

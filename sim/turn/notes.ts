@@ -28,6 +28,8 @@ export type TurnNoteKinds = {
   'turn.data.sent': { readonly peer: string; readonly via: 'channel' | 'indication' };
   /** `via`: "ChannelData 0x4000" or "Data indication". */
   'turn.data.received': { readonly peer: string; readonly via: string; readonly length: number };
+  /** A Data indication with an ICMP attribute (RFC 8656 §11.6): the peer the relayed datagram was for, and the error. */
+  'turn.icmp.received': { readonly server: string; readonly peer: string; readonly type: number; readonly code: number; readonly data: number; readonly error: string };
   // ---- TURN over TCP and TLS (RFC 8656 §3.1), either side: `local` and `remote` are the connection's ends
   /** The connection to the TURN server (client) or from a client (server) is open; `transport` 'tcp' or 'tls'. */
   'turn.stream.open': { readonly local: string; readonly remote: string; readonly transport: string };
@@ -56,6 +58,9 @@ export type TurnNoteKinds = {
   'turn.relay.to-peer': { readonly relayed: string; readonly peer: string; readonly length: number };
   /** `via`: "ChannelData 0x4000" or "Data indication". */
   'turn.relay.to-client': { readonly peer: string; readonly client: string; readonly via: string; readonly length: number };
+  /** An ICMP error about a relayed datagram, sent on to the client in a Data indication (RFC 8656 §11.5), or not. */
+  'turn.icmp.relayed': { readonly from: string; readonly peer: string; readonly client: string; readonly type: number; readonly code: number; readonly data: number };
+  'turn.icmp.dropped': { readonly from: string; readonly peer: string; readonly reason: string };
   'turn.drop':
     | { readonly direction: 'to-peer'; readonly reason: string; readonly peer?: string }
     | { readonly direction: 'from-peer'; readonly reason: 'permission expired' | 'no permission'; readonly peer: string; readonly relayed: string };
@@ -79,6 +84,9 @@ export const TURN_NOTE_KINDS = {
   'turn.failed': true,
   'turn.data.sent': true,
   'turn.data.received': true,
+  'turn.icmp.received': true,
+  'turn.icmp.relayed': true,
+  'turn.icmp.dropped': true,
   'turn.stream.open': true,
   'turn.stream.closed': true,
   'turn.stream.framing': true,

@@ -1,6 +1,6 @@
 // size: the TURN state machine (RFC 8656) with its stream and RFC 6062 entry points; the TCP-allocation logic itself is tcp-allocations.ts
 import { turnNote } from './notes.ts';
-import type { Endpoint, EndpointOutput, Transport, TransportAddress } from '../core/endpoint.ts';
+import type { Endpoint, EndpointOutput, IcmpError, Transport, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
 import { printable, toHex } from '../core/encoding.ts';
 import type { Rng } from '../core/rng.ts';
@@ -37,6 +37,7 @@ import { ResponseCache } from './response-cache.ts';
 import { LongTermAuth } from './auth.ts';
 import { DEFAULT_DENIED_PEERS, deniedBy } from './deny.ts';
 import { handlePermissionOrChannel } from './server-peers.ts';
+import { relayIcmpToClient } from './server-icmp.ts';
 import type { TurnServerConfig, TurnServerStats } from './server-config.ts';
 import { TcpAllocations, type TcpPeerLinks } from './tcp-allocations.ts';
 import { nextWake } from '../core/deadline.ts';
@@ -464,6 +465,17 @@ export class TurnServer implements Endpoint {
     if (!alloc) return;
     this.stats.deleted++;
     this.remove(alloc, `deleted: its TCP connection closed (${why}) (RFC 8656 §3.1)`);
+  }
+
+  /** RFC 8656 §11.5: an ICMP error about a datagram relayed to a peer goes on to the client (server-icmp.ts). */
+  handleIcmpError(now: Micros, e: IcmpError): void {
+    this.expire(now);
+    relayIcmpToClient({
+      allocationAt: (relayed) => this.byRelay.get(key(relayed)),
+      indicationId: () => this.indicationRng.bytes(12),
+      note: (n) => this.out.note(n),
+      transmit: (from, to, bytes, alloc) => this.out.transmit(from, to, bytes, alloc.transport),
+    }, now, e);
   }
 
   poll(_now: Micros): EndpointOutput {

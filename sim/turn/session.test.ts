@@ -2,7 +2,7 @@
 // moved by hand. It shares its owner's socket, so it must say which datagrams are its own, and it hands peer data
 // back as bytes (the scripted TurnClient turns them into text; ICE gives them to its checks and DTLS).
 import { describe, expect, it } from 'vitest';
-import type { EndpointOutput, TransportAddress } from '../core/endpoint.ts';
+import type { EndpointOutput, IcmpError, TransportAddress } from '../core/endpoint.ts';
 import { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
 import { MS, SECOND } from '../core/time.ts';
@@ -10,6 +10,7 @@ import { Outbox } from '../stun/outbox.ts';
 import { decodeStun, encodeStun, messageTypeName, Method, XorMappedAddress } from '../wire/stun/index.ts';
 import type { TurnPeerData, TurnRequestOutcome } from './session.ts';
 import { TurnSession } from './session.ts';
+import { icmpErrorOfRelay, type TurnPeerIcmp } from './client-icmp.ts';
 import { TurnServer } from './server.ts';
 
 const LISTEN: TransportAddress = { ip: '198.51.100.20', port: 3478 };
@@ -27,7 +28,7 @@ function bench(opts: { server?: boolean; tamper?: (bytes: Uint8Array) => Uint8Ar
   const notes: string[] = [];
   const requests: { at: Micros; method: string }[] = [];
   const atPeer: Uint8Array[] = [];
-  const got: (TurnPeerData | 'consumed' | undefined)[] = [];
+  const got: (TurnPeerData | TurnPeerIcmp | 'consumed' | undefined)[] = [];
   const session = new TurnSession({ local: CLIENT, server: LISTEN, username: 'alice', password: 's3cr3t', name: 'alice' }, Rng.fromSeed(2), out, (_now, o) => outcomes.push(o));
   const server = new TurnServer({ listen: LISTEN, relayAddresses: [RELAY], realm: 'example.org', users: { alice: 's3cr3t' } }, Rng.fromSeed(3));
   let now: Micros = 0;
@@ -71,7 +72,12 @@ function bench(opts: { server?: boolean; tamper?: (bytes: Uint8Array) => Uint8Ar
     server.handleDatagram(now, PEER, RELAY, bytes);
     pump();
   };
-  return { session, outcomes, notes, requests, atPeer, got, run, fromPeer, pump, at: () => now };
+  /** The server's host got an ICMP error about a datagram it sent from the relayed address (RFC 8656 §11.5). */
+  const icmp = (e: IcmpError): void => {
+    server.handleIcmpError(now, e);
+    pump();
+  };
+  return { session, outcomes, notes, requests, atPeer, got, run, fromPeer, pump, icmp, at: () => now };
 }
 
 describe('TurnSession (RFC 8656 client)', () => {
@@ -93,6 +99,22 @@ describe('TurnSession (RFC 8656 client)', () => {
     b.pump();
     expect(b.atPeer).toEqual([binary]);
     expect(b.outcomes.map((o) => [o.kind, o.ok])).toEqual([['allocate', true], ['channel', true]]);
+  });
+
+  it('gets an ICMP error about relayed data back from the server only with a permission, as the error its relayed socket would have had', () => {
+    const b = bench();
+    b.session.allocate(0);
+    b.run(0);
+    const portUnreachable: IcmpError = { from: '192.0.2.1', local: RELAY, remote: PEER, kind: 'unreachable', error: 'Port Unreachable', type: 3, code: 3, family: 4 };
+    b.icmp(portUnreachable);
+    expect(b.got.filter((g) => typeof g === 'object' && g.via === 'icmp')).toEqual([]);
+    b.session.bindChannel(0, PEER);
+    b.run(0);
+    b.icmp(portUnreachable);
+    const r = b.got.at(-1);
+    expect(r).toEqual({ peer: PEER, via: 'icmp', icmp: { type: 3, code: 3, data: 0 } });
+    expect(icmpErrorOfRelay(RELAY, LISTEN, r as TurnPeerIcmp)).toEqual({ from: LISTEN.ip, local: RELAY, remote: PEER, kind: 'unreachable', error: 'Port Unreachable', type: 3, code: 3, family: 4 });
+    expect(b.notes).toContain('turn.icmp.received');
   });
 
   it('sends a Send indication until a channel is bound, and gets a Data indication back', () => {

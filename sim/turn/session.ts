@@ -1,7 +1,7 @@
 import { earliestDeadline } from '../core/deadline.ts';
 import { turnNote } from './notes.ts';
-import type { TransportAddress } from '../core/endpoint.ts';
-import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
+import { icmpIndication, type TurnPeerIcmp } from './client-icmp.ts';
+import { formatTransportAddress, sameTransportAddress, type TransportAddress } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
 import { formatDuration, SECOND } from '../core/time.ts';
@@ -9,7 +9,7 @@ import type { TransactionOptions, TransactionOutput, TransactionResult } from '.
 import { StunTransactions } from '../stun/transactions.ts';
 import type { StunAttribute, StunMessage } from '../wire/stun/index.ts';
 import {
-  ChannelNumber, ConnectionId, Data, decodeChannelData, decodeStun, encodeChannelData, encodeStun, ErrorCode, getAttribute, hex16, integrityProtected, isChannelData, isStun,
+  ChannelNumber, ConnectionId, Data, decodeChannelData, Icmp, decodeStun, encodeChannelData, encodeStun, ErrorCode, getAttribute, hex16, integrityProtected, isChannelData, isStun,
   Lifetime, longTermKey, messageTypeName, Method, Nonce, Realm, reasonText, RequestedTransport, Software, Username, verifyMessageIntegrity,
   XorMappedAddress, XorPeerAddress, XorRelayedAddress,
 } from '../wire/stun/index.ts';
@@ -247,7 +247,7 @@ export class TurnSession {
    * A datagram that arrived at `local`: the peer data it carries (ChannelData or a Data indication), 'consumed'
    * for the session's own traffic, or undefined when it is not the session's (the owner handles it).
    */
-  receive(now: Micros, from: TransportAddress, bytes: Uint8Array): TurnPeerData | 'consumed' | undefined {
+  receive(now: Micros, from: TransportAddress, bytes: Uint8Array): TurnPeerData | TurnPeerIcmp | 'consumed' | undefined {
     if (!sameTransportAddress(from, this.config.server)) return undefined;
     if (isChannelData(bytes)) {
       const cd = decodeChannelData(bytes).value;
@@ -268,6 +268,8 @@ export class TurnSession {
     }
     if (msg.class === 'indication' && msg.method === Method.Data) {
       const peer = getAttribute(msg, XorPeerAddress);
+      const icmp = getAttribute(msg, Icmp); // RFC 8656 §11.6: an ICMP error about what the server relayed to `peer`
+      if (peer && icmp) return icmpIndication(peer, icmp, this.permissions.has(peer.ip), this.who, this.serverText, this.out);
       const data = getAttribute(msg, Data);
       return peer && data ? { peer, data, via: 'data-indication' } : 'consumed';
     }

@@ -179,6 +179,7 @@ function apply(e: MutableEndpoint, n: DtlsPanelNote, all: Map<string, MutableEnd
     case 'dtls.keys':
     case 'dtls.certificate':
     case 'dtls.record.replay':
+    case 'dtls.pmtu':
       return;
     default:
       return unreachable(n);

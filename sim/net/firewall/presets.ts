@@ -4,7 +4,7 @@ import { DEFAULT_FIREWALL_TIMEOUTS, validateFirewallConfig } from './rules.ts';
 
 /** Named firewalls that lessons put in the way of WebRTC; each is an ordered rule list. */
 
-export const FIREWALL_PRESET_NAMES = ['allow-all', 'block-udp', 'allow-outbound-tcp-web-only', 'drop-all-inbound'] as const;
+export const FIREWALL_PRESET_NAMES = ['allow-all', 'block-udp', 'allow-outbound-tcp-web-only', 'drop-all-inbound', 'drop-icmp'] as const;
 export type FirewallPresetName = (typeof FIREWALL_PRESET_NAMES)[number];
 
 const preset = (rules: FirewallRule[], defaultAction: 'allow' | 'drop'): FirewallConfig => ({ rules, defaultAction, timeouts: DEFAULT_FIREWALL_TIMEOUTS });
@@ -35,6 +35,16 @@ export const FIREWALL_PRESETS: { readonly [K in FirewallPresetName]: { readonly 
         { name: 'allow-established', action: 'allow', state: 'established', description: 'packets of flows already allowed, replies included' },
         { name: 'allow-outbound', action: 'allow', direction: 'outbound', description: 'anything from inside' },
         { name: 'drop-inbound', action: 'drop', direction: 'inbound', description: 'unsolicited inbound traffic' },
+      ],
+      'drop',
+    ),
+  },
+  'drop-icmp': {
+    description: 'UDP and TCP pass both ways; everything else is dropped, ICMP errors included: the over-zealous firewall that makes a path MTU black hole (RFC 2923 §2.1).',
+    config: preset(
+      [
+        { name: 'allow-udp', action: 'allow', proto: 'udp', description: 'UDP both ways' },
+        { name: 'allow-tcp', action: 'allow', proto: 'tcp', description: 'TCP both ways' },
       ],
       'drop',
     ),

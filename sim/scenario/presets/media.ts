@@ -93,5 +93,33 @@ export function mediaPresets(): PresetInfo[] {
         [alice({ bind: '192.168.1.10:50000' }), bob({ remote: undefined })],
       ),
   );
+  add('dtls-pmtu-rescue', 'A DTLS handshake rescued by path MTU discovery', PMTU_RESCUE, (n, t, d) => scenario(n, t, d, '10s', pmtuPath(false), pmtuPeers(false)));
+  add('dtls-pmtu-black-hole', 'A path MTU black hole: ICMP filtered, DTLS falls back on timeouts', PMTU_BLACK_HOLE, (n, t, d) => scenario(n, t, d, '20s', pmtuPath(true), pmtuPeers(true)));
   return out;
 }
+
+/**
+ * Alice behind a home router whose uplink to the carrier's NAT is a tunnel with a 576-byte MTU; bob behind a firewall,
+ * which drops ICMP in the black-hole case. Audio only: the media is not path-MTU aware, and small Opus packets fit.
+ */
+function pmtuPath(blackHole: boolean): Json {
+  return {
+    ...(blackHole ? { fw: { kind: 'firewall', uplink: 'internet', preset: 'drop-icmp', link: { delay: '2ms' } } } : {}),
+    bob: { ...BOB, uplink: blackHole ? 'fw' : 'internet' },
+    cgnat: { kind: 'nat', uplink: 'internet', preset: 'cgnat', internal: '100.64.0.1/10', external: ['203.0.113.20'], link: { delay: '10ms' } },
+    home: { kind: 'nat', uplink: 'cgnat', preset: 'port-restricted-cone', internal: '192.168.1.1/24', external: ['100.64.0.42'], link: { delay: '3ms', mtu: 576 } },
+    alice: { kind: 'host', uplink: 'home', addresses: ['192.168.1.10/24'], link: { delay: '1ms' } },
+  };
+}
+
+function pmtuPeers(fallback: boolean): Json[] {
+  return [
+    alice({ bind: '192.168.1.10:50000', media: { audio: true } }),
+    { ...bob({ media: { audio: true } }), remote: undefined, ...(fallback ? { mtuFallback: true } : {}) },
+  ];
+}
+
+const PMTU_RESCUE =
+  "Alice's home router reaches the carrier-grade NAT through a tunnel whose MTU is 576. Bob's server flight (Certificate and the rest, 624 bytes on the wire with DF set) reaches the CGN, which cannot put it on the tunnel and answers Fragmentation Needed (MTU 576) about the datagram as bob sent it. Bob's DTLS lowers its datagram size to 548 (RFC 6347 §4.1.1.1) and its timer retransmission goes out in two fragments that pass. Alice's 577-byte client flight meets the same tunnel from the other side: her home router answers Fragmentation Needed, she refragments at her next retransmission, and the handshake completes two seconds late; audio then flows.";
+const PMTU_BLACK_HOLE =
+  "The same tunnel, but bob sits behind a firewall that passes UDP and TCP and drops everything else, ICMP included (a path MTU black hole, RFC 2923). The CGN's Fragmentation Needed never reaches bob, so his server flight goes out unchanged again 1 s and 3 s later and is lost each time. Bob's stack behaves as OpenSSL and BoringSSL do on a datagram socket (mtuFallback): at its third timer retransmission, 7 s in, it falls back to 548 bytes and the flight gets through. Alice still learns from her home router's ICMP. A browser does not fall back (WebRTC gives BoringSSL no fallback size): with mtuFallback false bob's flight is lost until the handshake times out.";

@@ -78,6 +78,21 @@ export function stunTurnPresets(): PresetInfo[] {
       ], [{ kind: 'udp-echo', host: 'bob', listen: ['203.0.113.50:7000'] }]),
   });
   out.push({
+    name: 'turn-icmp-relay',
+    title: 'A Port Unreachable about a relayed datagram reaches the TURN client',
+    description: ICMP_RELAY_DESCRIPTION,
+    build: () =>
+      turnScenario('turn-icmp-relay', 'A Port Unreachable about a relayed datagram reaches the TURN client', ICMP_RELAY_DESCRIPTION, '12s', {}, [
+        { at: '0s', do: 'allocate', lifetime: 600 },
+        { at: '1s', do: 'permission', peers: ['203.0.113.50:7000'] },
+        { at: '2s', do: 'send', peer: '203.0.113.50:7001', data: 'anyone on port 7001?' },
+        { at: '3s', do: 'channel', peer: '203.0.113.50:7001', channel: 0x4000 },
+        { at: '4s', do: 'send', peer: '203.0.113.50:7001', data: 'still nobody?' },
+        { at: '5s', do: 'send', peer: '203.0.113.50:7000', data: 'hello bob on port 7000' },
+        { at: '10s', do: 'deallocate' },
+      ], [{ kind: 'udp-echo', host: 'bob', listen: ['203.0.113.50:7000'] }]),
+  });
+  out.push({
     name: 'turn-permission-expiry',
     title: 'A TURN permission expires',
     description: EXPIRY_DESCRIPTION,
@@ -127,6 +142,8 @@ const TCP_RELAY_DESCRIPTION =
 
 const RELAY_DESCRIPTION =
   'Alice, behind a NAT, allocates a relayed address on a TURN server (401, then the same Allocate with long-term credentials), installs a permission for bob, sends through a Send indication, binds channel 0x4000 and sends ChannelData; bob answers each time. The 120 s allocation is refreshed a minute before it expires, then deleted with LIFETIME 0.';
+const ICMP_RELAY_DESCRIPTION =
+  "Alice holds a permission for bob's IP. Her Send indication to bob's port 7001, where nothing listens, leaves the relayed address and draws a Port Unreachable from bob's host. The TURN server hands it to alice in a Data indication carrying XOR-PEER-ADDRESS 203.0.113.50:7001 and an ICMP attribute (type 3, code 3) instead of DATA (RFC 8656 §11.5); it does so again after she binds channel 0x4000 to that port, since ChannelData has no room for an error. Alice keeps both errors; her datagram to port 7000 is echoed as usual.";
 const EXPIRY_DESCRIPTION =
   'Alice installs a permission for bob and never refreshes it. Bob answers at once from port 7000 (relayed to alice) and 320 s later from port 7001: the 300 s permission has lapsed, so the TURN server drops that datagram (RFC 8656 §9).';
 
