@@ -50,6 +50,8 @@ let current:
       flows?: Int32Array;
       /** The display filter's and the field columns' dissection of every hop (made on the first request). */
       filterPass?: FilterPass;
+      /** A capture's relations, from what its load's pass kept (asked for on the first request). */
+      captureRelations?: (p: PackedTrace) => Relation[];
     }
   | undefined;
 
@@ -64,12 +66,13 @@ interface TraceExtra {
   capture?: { name: string; bytes: Uint8Array; keyLog?: string };
   keyed?: KeyedDetail;
   flows?: Int32Array;
+  captureRelations?: (p: PackedTrace) => Relation[];
 }
 
 function sendTrace(id: number, trace: Trace | undefined, packed: PackedTrace, label: string, t0: number, extra: TraceExtra = {}): void {
   // The worker keeps its own copy of the columns it filters on; the originals are transferred.
-  const { srtp, labels, capture, keyed, flows, ...rest } = extra;
-  current = { ...(trace ? { trace } : {}), ...(srtp ? { srtp } : {}), ...(labels ? { labels } : {}), ...(capture ? { capture } : {}), ...(keyed ? { keyed } : {}), ...(flows ? { flows } : {}), packed: { ...packed, proto: packed.proto.slice(), from: packed.from.slice(), to: packed.to.slice(), offsets: packed.offsets.slice(), bytes: packed.bytes.slice(), ...relationColumns(packed) } };
+  const { srtp, labels, capture, keyed, flows, captureRelations, ...rest } = extra;
+  current = { ...(captureRelations ? { captureRelations } : {}), ...(trace ? { trace } : {}), ...(srtp ? { srtp } : {}), ...(labels ? { labels } : {}), ...(capture ? { capture } : {}), ...(keyed ? { keyed } : {}), ...(flows ? { flows } : {}), packed: { ...packed, proto: packed.proto.slice(), from: packed.from.slice(), to: packed.to.slice(), offsets: packed.offsets.slice(), bytes: packed.bytes.slice(), ...relationColumns(packed) } };
   post({ type: 'trace', id, packed, label, ms: performance.now() - t0, ...rest }, transferables(packed));
 }
 
@@ -104,7 +107,7 @@ function capture(id: number, name: string, bytes: Uint8Array, keyLog: KeyLogFile
   const { trace, srtp, labels, warnings, keys } = loaded;
   const flows = loaded.flows;
   const keyed = loaded.keyLogs.length > 0 ? new KeyedDetail(trace.hops, loaded.keyLogs, loaded.vantages, true, () => flows) : undefined;
-  sendTrace(id, trace, packTrace(trace), name, t0, { warnings, srtp, labels, flows, capture: { name, bytes, ...(keyLog ? { keyLog: keyLog.text } : {}) }, ...(keys ? { keys } : {}), ...(keyed ? { keyed } : {}) });
+  sendTrace(id, trace, packTrace(trace), name, t0, { warnings, srtp, labels, flows, captureRelations: loaded.relations, capture: { name, bytes, ...(keyLog ? { keyLog: keyLog.text } : {}) }, ...(keys ? { keys } : {}), ...(keyed ? { keyed } : {}) });
 }
 
 /**
@@ -130,10 +133,14 @@ function keyedPass(): { srtp?: SrtpStreamTable; labels: LabelOverrides; flows: I
   return { ...(cur.srtp ? { srtp: cur.srtp } : {}), labels: cur.labels ?? [], flows: cur.flows ?? new Int32Array(cur.packed.n).fill(-1) };
 }
 
-/** The relations of the current trace: from the keyed pass for a simulated one, else found on their own (a capture). */
+/**
+ * The relations of the current trace, from its one pass: the keyed pass for a simulated one, the load's pass for
+ * a capture; found on their own only for a trace loaded as JSON.
+ */
 function relations(): Relation[] {
   const cur = current!;
-  if (!cur.relations && cur.trace && (!cur.srtp || !cur.labels)) keyedPass();
+  if (!cur.relations && cur.trace && !cur.captureRelations && (!cur.srtp || !cur.labels)) keyedPass();
+  if (!cur.relations && cur.captureRelations && cur.packed.bytes.length > 0) cur.relations = cur.captureRelations(cur.packed);
   cur.relations ??= cur.packed.bytes.length > 0 ? computeRelations(cur.packed) : [];
   return cur.relations;
 }

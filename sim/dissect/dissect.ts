@@ -1,6 +1,6 @@
 import { decodeLinkLayer, type LinkLayer } from '../wire/pcap/link-layer.ts';
 import './registry.ts';
-import { dissectIp } from './protocols/ip.ts';
+import { dissectIp, ipOf } from './protocols/ip.ts';
 import { linkLayer } from './protocols/eth.ts';
 import { finishPacket } from './packet.ts';
 import type { DissectContext, DissectedPacket, Layer } from './types.ts';
@@ -18,8 +18,8 @@ export { dissectUdpPayload, payloadLayers } from './udp-payload.ts';
 /** Dissects one raw IP datagram (what every simulated hop carries). Never throws; offsets are absolute in `bytes`. */
 export function dissectPacket(bytes: Uint8Array, ctx: DissectContext = {}): DissectedPacket {
   const layers: Layer[] = [];
-  const r = dissectIp(bytes, 0, ctx, layers);
-  return finishPacket(layers, r.flow, r.ip);
+  const flow = dissectIp(bytes, 0, ctx, layers);
+  return finishPacket(layers, flow, flow ? undefined : ipOf(layers));
 }
 
 /**
@@ -33,6 +33,7 @@ export function dissectFrame(frame: Uint8Array, linkType: number, ctx: DissectCo
   const ip = link.ipOffset;
   if (ip === undefined || ip > 0 || link.problems.length > 0) layers.push(linkLayer(link, frame.length, ctx.spans !== false));
   if (ip === undefined) return finishPacket(layers, undefined, undefined);
-  const r = dissectIp(frame.subarray(ip), ip, ctx, layers);
-  return finishPacket(layers, r.flow, r.ip);
+  const at = layers.length;
+  const flow = dissectIp(frame.subarray(ip), ip, ctx, layers);
+  return finishPacket(layers, flow, flow ? undefined : ipOf(layers, at));
 }

@@ -13,25 +13,15 @@ import type { DissectContext, Flow, Layer, LayerOf, LayerValues, PayloadContext,
 /** A JSON object, as `--json` writes one. */
 export type Json = { [key: string]: JsonValue };
 
-/** What a dissector registered on an IP protocol number is handed: the datagram's payload and where it sits. */
-export interface IpPayload {
-  /** The bytes from the IP header on; the IP header sits at `base` in the packet. */
-  readonly buf: Uint8Array;
-  readonly base: number;
-  readonly ip: IpDatagram;
-  /** The IP payload (`buf` from `at`, as long as the header says and the bytes allow). */
-  readonly seg: Uint8Array;
-  readonly at: number;
-  readonly ctx: DissectContext;
-  /** The packet's layers so far: the dissector appends its own. */
-  readonly layers: Layer[];
-}
-
 /**
- * Dissects an IP payload, appending its layers; returns the transport 5-tuple when the protocol has one, or false
- * to decline (the payload is then one DATA layer, as for a protocol nobody registered).
+ * Dissects an IP payload, appending its layers to `layers` (the packet's layers so far); returns the transport
+ * 5-tuple when the protocol has one, or false to decline (the payload is then one DATA layer, as for a protocol
+ * nobody registered). `buf` holds the bytes from the IP header on, which sits at `base` in the packet; `seg` is the
+ * IP payload (`buf` from `ip.payloadOffset`, as long as the header says and the bytes allow). Arguments, not one
+ * object: this runs for every packet, and an object made per call is garbage per packet (the call site is not
+ * inlined, so V8 cannot take the object apart).
  */
-export type IpPayloadDissector = (p: IpPayload) => Flow | undefined | false;
+export type IpPayloadDissector = (layers: Layer[], ctx: DissectContext, buf: Uint8Array, base: number, ip: IpDatagram, seg: Uint8Array) => Flow | undefined | false;
 
 /**
  * Dissects a UDP payload of one RFC 7983 class (or framed on a TCP stream the same way), appending its layers.

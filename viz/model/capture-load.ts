@@ -8,6 +8,8 @@ import { captureToTrace } from '../../sim/wire/pcap/capture-to-trace.ts';
 import { DecryptionWatch, type KeyLogReport } from './decryption-watch.ts';
 import { frameToHop, LabelOverrideCollector, type LabelOverrides } from './label-overrides.ts';
 import { HopFlowCollector } from './hop-flows.ts';
+import { RelationHops, type Relation } from './relations.ts';
+import type { PackedTrace } from './packed.ts';
 import { SrtpStreamCollector, type SrtpStreamTable } from './srtp-streams.ts';
 
 /** A key log file opened with a capture (NSS key log text). */
@@ -32,6 +34,8 @@ export interface LoadedCapture {
   readonly labels: LabelOverrides;
   /** Each hop's flow number (5-tuple and vantage point), from the pass: the keyed packet detail replays by it. */
   readonly flows: Int32Array;
+  /** The cause-and-effect relations of the packed trace, from what the pass kept of each hop (nothing dissected again). */
+  readonly relations: (p: PackedTrace) => Relation[];
 }
 
 /**
@@ -53,11 +57,13 @@ export function loadCapture(all: Uint8Array, name: string, progress?: (done: num
   const srtp = new SrtpStreamCollector();
   const labels = new LabelOverrideCollector();
   const flowsSeen = new HopFlowCollector();
+  const relationHops = new RelationHops();
   pass.observe(analyzer).observe({
     hop: (p, h) => {
       flowsSeen.observe(h.index, p.flow, h.vantage);
       watch.observe(p, h.index, h.t);
       labels.observe(h.index, p);
+      relationHops.observe(h.index, p);
       srtp.observe(p, h.t, h.t, { first: true, last: true, delivered: true, from: p.src, to: p.dst });
     },
   });
@@ -88,5 +94,5 @@ export function loadCapture(all: Uint8Array, name: string, progress?: (done: num
   const hopOf = frameToHop(base.notes);
   const overrides = labels.table(hopOf, (hop) => base.hops[hop]?.bytes);
   const hopFlows = flowsSeen.table(base.hops.length, hopOf);
-  return { trace, srtp: srtp.table(), warnings, keyLogs: pass.keyLogs, vantages: c.interfaces.length > 1, labels: overrides, flows: hopFlows, ...(keys ? { keys } : {}) };
+  return { trace, srtp: srtp.table(), warnings, keyLogs: pass.keyLogs, vantages: c.interfaces.length > 1, labels: overrides, flows: hopFlows, relations: (p) => relationHops.finish(p, hopOf), ...(keys ? { keys } : {}) };
 }

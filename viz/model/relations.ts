@@ -1,7 +1,10 @@
 import { toHex } from '../../sim/core/encoding.ts';
 import { formatTransportAddress } from '../../sim/core/endpoint.ts';
 import { dissectPacket } from '../../sim/dissect/dissect.ts';
-import type { DissectedPacket } from '../../sim/dissect/types.ts';
+import { formatEndpoint } from '../../sim/dissect/endpoint.ts';
+import type { Layer } from '../../sim/dissect/types.ts';
+import { decodeIpDatagram } from '../../sim/wire/ip/datagram.ts';
+import { IPPROTO } from '../../sim/wire/ip/protocols.ts';
 import type { DissectedRecord } from '../../sim/wire/dtls/datagram.ts';
 import { flightOf } from '../../sim/wire/dtls/describe.ts';
 import { AttrType, ChannelNumber, Method, XorRelayedAddress, getAttribute, hasAttribute, messageTypeName, type ChannelData, type StunMessage } from '../../sim/wire/stun/index.ts';
@@ -84,6 +87,70 @@ export function computeRelations(p: PackedTrace): Relation[] {
 }
 
 /**
+ * What the finder reads of a hop's dissection: its two ends ("ip:port", or the IP address without a transport
+ * header) and its layers. A `DissectedPacket` is one; so is what `RelationHops` keeps of a capture's pass.
+ */
+export interface RelationHop {
+  readonly src: string;
+  readonly dst: string;
+  readonly layers: readonly Layer[];
+  readonly flow?: { readonly transport: 'UDP' | 'TCP' };
+  readonly reassembled?: Uint8Array;
+}
+
+/** The protocols whose layers the finder reads (the rest of a packet only says where it went). */
+const READ: ReadonlySet<string> = new Set(['STUN', 'TURN-CHANNELDATA', 'DTLS', 'RTP', 'SRTP']);
+
+/**
+ * What a capture's one pass (capture-load.ts) says of each hop for the relations, kept for the hops whose
+ * dissection has a layer the finder reads: their ends and those layers (decoded values, not copies). The relations
+ * of the capture are then found from these, after the pass, with no hop dissected again (`finish`).
+ */
+export class RelationHops {
+  private readonly kept = new Map<number, RelationHop>();
+
+  /** Hop `key` (a frame number until `finish` maps it) as the pass dissected it. */
+  observe(key: number, d: RelationHop): void {
+    // a TCP segment or reassembled datagram is read as the keyless dissection reads it: no layer (see `offer`)
+    if (d.flow?.transport === 'TCP' || d.reassembled) return;
+    let layers: Layer[] | undefined;
+    for (const l of d.layers) if (READ.has(l.protocol) && !l.plaintext) (layers ??= []).push(l);
+    if (layers) this.kept.set(key, { src: d.src, dst: d.dst, layers });
+  }
+
+  /** The relations of the packed trace: `hopOf` maps an observed key to its hop (-1: none). */
+  finish(p: PackedTrace, hopOf: (key: number) => number): Relation[] {
+    const byHop = new Map<number, RelationHop>();
+    for (const [key, h] of this.kept) {
+      const hop = hopOf(key);
+      if (hop >= 0) byHop.set(hop, h);
+    }
+    const f = new RelationFinder(p);
+    // every other hop was dissected too, and has nothing the finder reads: its ends come from its headers
+    for (let i = 0; i < p.n; i++) f.offer(i, byHop.get(i) ?? null);
+    return f.finish();
+  }
+}
+
+/**
+ * A hop's two ends as the keyless dissection names them (`DissectedPacket.src`/`dst`), read from the IP header and
+ * the first four bytes of a UDP datagram or TCP segment (RFC 768, RFC 9293 §3.1): the IP addresses alone without a
+ * transport header (another protocol, a fragment after the first, a TCP first fragment, too few bytes).
+ */
+export function hopEnds(b: Uint8Array): [string, string] {
+  const ip = decodeIpDatagram(b, 0, false).value;
+  if (!ip) return ['', ''];
+  const at = ip.payloadOffset;
+  const udp = ip.protocol === IPPROTO.UDP && (!ip.fragment || ip.fragment.offset === 0) && ip.payloadLength >= 8;
+  // the TCP dissector reads no fragment, and a header shorter than its 20 bytes gives no 5-tuple
+  const tcp = ip.protocol === IPPROTO.TCP && !ip.fragment && ip.payloadLength >= 20 && b[at + 12]! >> 4 >= 5;
+  if (!udp && !tcp) return [ip.src, ip.dst];
+  return [formatEndpoint(ip.src, (b[at]! << 8) | b[at + 1]!), formatEndpoint(ip.dst, (b[at + 2]! << 8) | b[at + 3]!)];
+}
+
+const NOTHING: readonly Layer[] = [];
+
+/**
  * Finds relations hop by hop, in trace order. The dissection pass (trace-pass.ts) offers each first hop with its
  * dissection, so nothing is dissected twice; `computeRelations` offers hops alone and the finder dissects those it
  * wants. Either way the same relations come out.
@@ -108,9 +175,11 @@ export class RelationFinder {
   /**
    * Hop i, in trace order; `given` is its dissection when the caller has one (with flow state and keys: layers
    * opened with a key are not read, and a TCP segment or reassembled datagram is read as the keyless dissection
-   * reads it, so that the relations do not depend on the keys or the state).
+   * reads it, so that the relations do not depend on the keys or the state: it has none of the layers read here,
+   * a TCP segment's data being one opaque layer without stream state and a fragment's carrying no payload layer),
+   * or null when the caller's pass had nothing the finder reads in it. Only without either is the hop dissected.
    */
-  offer(i: number, given?: DissectedPacket): void {
+  offer(i: number, given?: RelationHop | null): void {
     const p = this.p;
     if (p.prevOfPacket[i]! >= 0) return;
     const proto = p.proto[i]!;
@@ -118,7 +187,8 @@ export class RelationFinder {
     const wanted = proto === STUN || proto === CHANNELDATA || proto === DTLS || (proto === RTP && this.nominations.length > 0) || this.relays.length > 0;
     if (!wanted) return;
     if (p.offsets[i] === p.offsets[i + 1]) return;
-    const d = given && given.flow?.transport !== 'TCP' && !given.reassembled ? given : dissectPacket(hopBytes(p, i), NO_CHECKSUMS);
+    const d: RelationHop =
+      given === undefined ? dissectPacket(hopBytes(p, i), NO_CHECKSUMS) : given && given.flow?.transport !== 'TCP' && !given.reassembled ? given : this.bare(i);
     const chain = this.chain(i, d);
     const sent = new Sent(chain, `${p.from[i]} ${d.src}`, this.keyOf);
     if (this.relays.length > 0) this.relayUse(sent);
@@ -138,8 +208,14 @@ export class RelationFinder {
     return this.out.sort((a, b) => a.effect - b.effect || a.cause - b.cause);
   }
 
+  /** Hop i as its headers say: its ends, and no layer the finder reads. */
+  private bare(i: number): RelationHop {
+    const [src, dst] = hopEnds(hopBytes(this.p, i));
+    return { src, dst, layers: NOTHING };
+  }
+
   /** Every hop of the datagram that starts at hop i (before and after each NAT). */
-  private chain(i: number, first: DissectedPacket): Chain {
+  private chain(i: number, first: RelationHop): Chain {
     const c: Chain = [];
     for (let k = i; k >= 0; k = this.p.nextOfPacket[k]!) c.push(k);
     this.ends.set(i, [first.src, first.dst]);
@@ -152,8 +228,8 @@ export class RelationFinder {
   private key(h: number): string {
     let e = this.ends.get(h);
     if (!e) {
-      const d = dissectPacket(hopBytes(this.p, h), NO_CHECKSUMS);
-      e = [d.src, d.dst];
+      // the ends of a later hop of a datagram (after a NAT), read from its headers: no dissection
+      e = hopEnds(hopBytes(this.p, h));
       this.ends.set(h, e);
     }
     return e[0] < e[1] ? `${e[0]} ${e[1]}` : `${e[1]} ${e[0]}`;

@@ -1,6 +1,6 @@
 import { typedNotes, type NoteOf } from '../../sim/notes/index.ts';
 import type { Note } from '../../sim/core/trace.ts';
-import { dissectPacket } from '../../sim/dissect/dissect.ts';
+import { demuxClass } from '../../sim/wire/demux.ts';
 import { iceStateAt, type IcePairView } from './ice-state.ts';
 import { PROTOCOLS, hopBytes, type PackedTrace } from './packed.ts';
 
@@ -52,8 +52,6 @@ export interface RunSummary {
 
 const RTP = PROTOCOLS.indexOf('RTP');
 const CHANNELDATA = PROTOCOLS.indexOf('TURN-CHANNELDATA');
-/** ChannelData dissected at most while looking for media inside it (a relay-heavy capture has millions). */
-const CHANNELDATA_LOOKS = 5000;
 
 
 export function summarizeRun(p: PackedTrace): RunSummary {
@@ -126,20 +124,30 @@ function agents(notes: readonly Note[], end: number): AgentSummary[] {
   return out;
 }
 
-/** RTP classes by first byte (RFC 7983); ChannelData is opened with the dissector to see what it carries. */
+/**
+ * The first RTP datagram, bare (the packed class, RFC 7983) or inside TURN ChannelData: the ChannelData's application
+ * data classed by its first two bytes as the dissector classes it (RFC 8656 §12.4, RFC 7983 §7), read from the
+ * bytes where they are. Nothing is dissected: the class is all the summary needs, and the worker's one pass has
+ * dissected the trace already.
+ */
 function firstMediaAt(p: PackedTrace): number | undefined {
-  let looks = 0;
   for (let i = 0; i < p.n; i++) {
     if (p.prevOfPacket[i]! >= 0) continue;
     if (p.proto[i] === RTP) return p.t[i];
-    if (p.proto[i] !== CHANNELDATA || looks >= CHANNELDATA_LOOKS) continue;
-    looks++;
-    const b = hopBytes(p, i);
-    if (b.length === 0) continue;
-    const d = dissectPacket(b, { verifyChecksums: false, spans: false });
-    if (d.layers.some((l) => l.protocol === 'RTP' || l.protocol === 'SRTP')) return p.t[i];
+    if (p.proto[i] === CHANNELDATA && channelDataCarriesRtp(hopBytes(p, i))) return p.t[i];
   }
   return undefined;
+}
+
+/** Whether a UDP datagram's ChannelData message (RFC 8656 §12.4: channel, length, data) carries RTP (RFC 7983 §7). */
+export function channelDataCarriesRtp(ip: Uint8Array): boolean {
+  const version = ip.length > 0 ? ip[0]! >> 4 : 0;
+  // IPv4's header length (RFC 791), IPv6's fixed header (RFC 8200: packed classes read UDP right after it too)
+  const udp = version === 4 ? (ip[0]! & 0x0f) * 4 : version === 6 ? 40 : -1;
+  if (udp < 0 || ip.length < udp + 8 + 4) return false;
+  const at = udp + 8;
+  const length = (ip[at + 2]! << 8) | ip[at + 3]!;
+  return demuxClass(ip.subarray(at + 4, Math.min(ip.length, at + 4 + length))) === 'rtp';
 }
 
 function natMappings(notes: readonly Note[]): Record<string, string[]> {

@@ -2,7 +2,8 @@ import { decodeIcmp, describeIcmp, IPPROTO_ICMP, IPPROTO_ICMPV6, type IcmpMessag
 import type { Problem } from '../../wire/field.ts';
 import { formatEndpoint } from '../endpoint.ts';
 import { LazyLayer, plainLayer, type LayerText } from '../layer.ts';
-import { defineProtocol, type IpPayload, type Json } from '../table.ts';
+import { defineProtocol, type Json } from '../table.ts';
+import type { IpDatagram } from '../../wire/ip/datagram.ts';
 import type { DissectContext, Layer } from '../types.ts';
 import { dissectIp } from './ip.ts';
 
@@ -59,7 +60,8 @@ const ICMP_TEXT: LayerText<'ICMP' | 'ICMPv6', readonly Layer[]> = {
  * RFC 792 / RFC 4443: the message, then for an error the datagram it quotes, dissected as far as its bytes go
  * (IP, the UDP or TCP header, the first bytes of what they carry), each of those layers marked `quoted`.
  */
-function dissectIcmp({ base, ip: v, seg, at, ctx, layers }: IpPayload): undefined {
+function dissectIcmp(layers: Layer[], ctx: DissectContext, _buf: Uint8Array, base: number, v: IpDatagram, seg: Uint8Array): undefined {
+  const at = v.payloadOffset;
   const family = v.family;
   const spans = ctx.spans !== false;
   const d = decodeIcmp(seg, { family, base: base + at, spans, ...(family === 6 && v.pseudo ? { pseudo: v.pseudo } : {}) });

@@ -50,35 +50,40 @@ const IP_TEXT: LayerText<'IPv4' | 'IPv6'> = {
 /** The argument is the IP protocol's name. */
 const IP_DATA_TEXT: LayerText<'DATA', string> = { summary: (l, proto) => `${proto}, ${l.length} bytes` };
 
-/** What the IP layer found: the datagram (undefined when the bytes are not IP) and the transport 5-tuple. */
-export interface IpResult {
-  readonly ip: IpDatagram | undefined;
-  readonly flow: Flow | undefined;
-}
-
 /**
  * Dissects the IP datagram at the start of `buf` (sitting at `base` in the packet), appending its layers to
- * `layers`: the IP layer, then what the dissector registered on its protocol number makes of the payload.
+ * `layers`: the IP layer, then what the dissector registered on its protocol number makes of the payload. Returns
+ * the transport 5-tuple when there is one (the datagram itself is the IP layer's value: `ipOf`); one answer, not an
+ * object made per packet.
  */
-export function dissectIp(buf: Uint8Array, base: number, ctx: DissectContext, layers: Layer[]): IpResult {
+export function dissectIp(buf: Uint8Array, base: number, ctx: DissectContext, layers: Layer[]): Flow | undefined {
   const ip = decodeIpDatagram(buf, base, ctx.spans !== false);
   const v = ip.value;
   if (!v) {
     layers.push(new LazyLayer({ protocol: 'DATA', offset: base, length: buf.length, fields: ip.fields, problems: ip.problems, value: undefined, text: NOT_IP_TEXT, a: undefined, b: undefined, classification: undefined }));
-    return { ip: undefined, flow: undefined };
+    return undefined;
   }
   layers.push(new LazyLayer({ protocol: v.family === 4 ? 'IPv4' : 'IPv6', offset: base, length: buf.length, fields: ip.fields, problems: ip.problems, value: v, text: IP_TEXT, a: undefined, b: undefined, classification: undefined }));
   // A fragment other than the first carries no transport header (RFC 791 §3.2); the first carries one we cannot verify.
-  if (v.fragment && v.fragment.offset !== 0) return { ip: v, flow: undefined };
+  if (v.fragment && v.fragment.offset !== 0) return undefined;
   const at = v.payloadOffset;
   const seg = buf.subarray(at, at + v.payloadLength);
   const child = v.protocol === undefined ? undefined : ipProtocolDissector(v.protocol);
-  const flow = child ? child({ buf, base, ip: v, seg, at, ctx, layers }) : false;
-  if (flow !== false) return { ip: v, flow };
+  const flow = child ? child(layers, ctx, buf, base, v, seg) : false;
+  if (flow !== false) return flow;
   if (seg.length > 0) {
     const proto = v.protocol === undefined ? 'unknown protocol' : protocolName(v.protocol);
     const fields: Field[] = [{ name: 'data', offset: base + at, length: seg.length, display: `${seg.length} bytes` }];
     layers.push(new LazyLayer({ protocol: 'DATA', offset: base + at, length: seg.length, fields, problems: NONE, value: undefined, text: IP_DATA_TEXT, a: proto, b: undefined, classification: undefined }));
   }
-  return { ip: v, flow: undefined };
+  return undefined;
+}
+
+/** The datagram of the first IP layer from `from` on (the packet's own, before any an ICMP error quotes). */
+export function ipOf(layers: readonly Layer[], from = 0): IpDatagram | undefined {
+  for (let i = from; i < layers.length; i++) {
+    const l = layers[i]!;
+    if (l.protocol === 'IPv4' || l.protocol === 'IPv6') return l.value;
+  }
+  return undefined;
 }

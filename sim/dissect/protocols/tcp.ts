@@ -1,8 +1,9 @@
 import { IPPROTO } from '../../wire/ip/protocols.ts';
 import { decodeTcp, type TcpHeader } from '../../wire/tcp/tcp.ts';
 import { LazyLayer, type LayerText } from '../layer.ts';
-import { defineProtocol, type IpPayload } from '../table.ts';
-import type { Flow } from '../types.ts';
+import { defineProtocol } from '../table.ts';
+import type { IpDatagram } from '../../wire/ip/datagram.ts';
+import type { DissectContext, Flow, Layer } from '../types.ts';
 import { dataLayer } from './data.ts';
 
 declare module '../types.ts' {
@@ -25,7 +26,8 @@ const TCP_TEXT: LayerText<'TCP', string> = {
  * RFC 9293: the header, then what the stream state (`ctx.tcpSegment`: reassembly, then the stream protocols
  * recognised by content, table.ts `tcp.stream`) makes of the payload. A first fragment is left as data.
  */
-function dissectTcp({ buf, base, ip: v, seg, at, ctx, layers }: IpPayload): Flow | undefined | false {
+function dissectTcp(layers: Layer[], ctx: DissectContext, buf: Uint8Array, base: number, v: IpDatagram, seg: Uint8Array): Flow | undefined | false {
+  const at = v.payloadOffset;
   if (v.fragment) return false;
   const pseudo = ctx.verifyChecksums === false ? undefined : v.pseudo;
   // the segment length the IP header declares, even when fewer bytes were captured

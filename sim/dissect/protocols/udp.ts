@@ -1,9 +1,10 @@
 import { IPPROTO } from '../../wire/ip/protocols.ts';
 import { decodeUdp, type UdpHeader } from '../../wire/ip/udp.ts';
 import { LazyLayer, type LayerText } from '../layer.ts';
-import { defineProtocol, type IpPayload } from '../table.ts';
+import { defineProtocol } from '../table.ts';
 import { pushPayloadLayers } from '../udp-payload.ts';
-import type { Flow } from '../types.ts';
+import type { IpDatagram } from '../../wire/ip/datagram.ts';
+import type { DissectContext, Flow, Layer } from '../types.ts';
 
 declare module '../types.ts' {
   interface LayerValues {
@@ -25,7 +26,8 @@ function ipv4At(b: Uint8Array, at: number): number {
 }
 
 /** RFC 768: the header, then the payload by its RFC 7983 first-byte class (udp-payload.ts). */
-function dissectUdp({ buf, base, ip: v, seg, at, ctx, layers }: IpPayload): Flow | undefined {
+function dissectUdp(layers: Layer[], ctx: DissectContext, buf: Uint8Array, base: number, v: IpDatagram, seg: Uint8Array): Flow | undefined {
+  const at = v.payloadOffset;
   const fragment = v.fragment !== undefined;
   const pseudo = ctx.verifyChecksums === false ? undefined : v.pseudo;
   const udp = decodeUdp(seg, { base: base + at, fragment, pseudo, spans: ctx.spans !== false });
