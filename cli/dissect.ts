@@ -15,6 +15,7 @@ import { formatFilterError, tryCompileFilter, type DisplayFilter } from '../sim/
 import { FrameTracker } from '../sim/dissect/filter/frames.ts';
 import { formatFollow, parseFollow, StreamFollower, type FollowKind } from '../sim/dissect/follow/follow.ts';
 import { listFields } from '../sim/dissect/filter/fields.ts';
+import { printSdp, sdpCollector, SDP_USAGE } from './dissect-sdp.ts';
 
 export const DISSECT_USAGE = `rtclab dissect <capture.pcap|capture.pcapng> [options]
     --keylog FILE   NSS key log (CLIENT_RANDOM or TLS 1.3 secret lines): decrypt DTLS 1.2/1.3 and TLS over TCP,
@@ -27,7 +28,7 @@ export const DISSECT_USAGE = `rtclab dissect <capture.pcap|capture.pcapng> [opti
     --follow KIND,N follow a conversation, both directions, as Wireshark's Follow Stream: tcp, tls (decrypted),
                     http, websocket, signaling (N: tcp.stream), udp, datachannel (N: udp.stream)
     --fields        the display filter fields and protocols, with their types (docs/display-filters.md)
-${STATS_USAGE}`;
+${STATS_USAGE}${SDP_USAGE}`;
 
 interface DissectArgs extends StatsArgs {
   file: string;
@@ -38,10 +39,11 @@ interface DissectArgs extends StatsArgs {
   filter?: string;
   follow?: { kind: FollowKind; index: number };
   fields: boolean;
+  sdp: boolean;
 }
 
 function parseArgs(argv: string[]): DissectArgs | string {
-  const out: DissectArgs = { file: '', json: false, summary: false, problems: false, stats: false, wiresharkClock: false, fields: false };
+  const out: DissectArgs = { file: '', json: false, summary: false, problems: false, stats: false, wiresharkClock: false, fields: false, sdp: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const used = parseStatsArg(argv, i, out);
@@ -66,6 +68,7 @@ function parseArgs(argv: string[]): DissectArgs | string {
       out.follow = f;
     } else if (a === '--fields') out.fields = true;
     else if (a === '--json') out.json = true;
+    else if (a === '--sdp') out.sdp = true;
     else if (a === '--summary') out.summary = true;
     else if (a === '--problems') out.problems = true;
     else if (a === '--help' || a === '-h') return '';
@@ -167,6 +170,8 @@ export async function dissectCommand(argv: string[]): Promise<number> {
   if (facts) pass.observe(facts);
   const stats = statsCollector(args);
   if (stats) pass.observe(stats);
+  const sdp = sdpCollector(args.sdp);
+  if (sdp) pass.observe(sdp);
   const out = new BatchedOutput();
   let fatal = false;
   const write = (s: string): void => out.line(s);
@@ -174,7 +179,7 @@ export async function dissectCommand(argv: string[]): Promise<number> {
     packet: (p, raw, hop) => {
       const frame = frames?.next(p, raw.index + 1, hop.t, raw.data, raw.time?.us);
       if (follower) return follower.add(p, frame!);
-      if ((args.summary && !args.json) || stats) return;
+      if ((args.summary && !args.json) || stats || sdp) return;
       if (filter && !filter.test(p, frame!)) return;
       if (args.json) write(JSON.stringify(packetToJson(p, { no: raw.index + 1, ts: (raw.time?.us ?? 0) / 1e6 })));
       else {
@@ -218,6 +223,7 @@ export async function dissectCommand(argv: string[]): Promise<number> {
       if (found) for (const l of formatDiagnosis(diagnosis, '')) write(l);
     }
   }
+  if (sdp) printSdp(sdp, args.json, write);
   if (stats) {
     const error = printStats(stats, args, args.json, write);
     if (error) {
