@@ -141,6 +141,18 @@ export class PacketList {
     return { proto: Number(this.protoSel.value), host: this.hostIn.value.trim(), text: this.textIn.value.trim(), display: this.prefs.filter };
   }
 
+  /**
+   * Puts a display filter in the box as if typed and applied (a stream's row, the address bar); false when it is not
+   * valid: the box shows its caret error and the filter applied stays.
+   */
+  setDisplay(text: string): boolean {
+    this.displayIn.value = text;
+    if (!this.checkDisplay()) return false;
+    this.prefs.filter = text.trim();
+    savePrefs(this.prefs);
+    return true;
+  }
+
   setIndices(indices: Int32Array | null): void {
     this.indices = indices;
     this.computeDelta();
