@@ -26,4 +26,18 @@ describe('rtclab dissect --sdp', { timeout: 300_000 }, () => {
     expect(sdp[0]!.offer.sdp.startsWith('v=0\r\n')).toBe(true);
     expect(sdp[0]!.blocks[2]!.title).toBe('m=video (mid 1)');
   });
+
+  it('--certs prints each certificate as openssl reads it, with its frame and its check', () => {
+    const r = rtclab('dissect', 'captures/dtls-srtp-openssl/dtls12-srtp.pcapng', '--certs');
+    expect(r.status).toBe(0);
+    const out = r.stdout.split('\n');
+    expect(out[0]).toBe('DTLS server certificate from 127.0.0.1:4444 to 127.0.0.1:57214, frame 4');
+    expect(out).toContain('  subject:    CN = dtls-server.example');
+    expect(out).toContain('  SHA-256:    DE:28:44:D3:42:19:7F:AA:FD:A0:FE:AA:67:76:0D:BF:B3:71:E3:3A:A4:B2:38:FA:73:E9:41:EF:E7:67:B0:70');
+    const j = JSON.parse(rtclab('dissect', 'captures/dtls-srtp-openssl/dtls12-srtp.pcapng', '--certs', '--json').stdout.trim()) as { certificates: { frame: number; certificate: { subject: string }; check: { status: string } }[] };
+    expect(j.certificates.map((c) => [c.frame, c.certificate.subject, c.check.status])).toEqual([
+      [4, 'CN = dtls-server.example', 'unchecked'],
+      [5, 'CN = dtls-client.example', 'unchecked'],
+    ]);
+  });
 });

@@ -15,7 +15,7 @@ import { formatFilterError, tryCompileFilter, type DisplayFilter } from '../sim/
 import { FrameTracker } from '../sim/dissect/filter/frames.ts';
 import { formatFollow, parseFollow, StreamFollower, type FollowKind } from '../sim/dissect/follow/follow.ts';
 import { listFields } from '../sim/dissect/filter/fields.ts';
-import { printSdp, sdpCollector, SDP_USAGE } from './dissect-sdp.ts';
+import { SdpViews, SDP_USAGE } from './dissect-sdp.ts';
 
 export const DISSECT_USAGE = `rtclab dissect <capture.pcap|capture.pcapng> [options]
     --keylog FILE   NSS key log (CLIENT_RANDOM or TLS 1.3 secret lines): decrypt DTLS 1.2/1.3 and TLS over TCP,
@@ -40,10 +40,11 @@ interface DissectArgs extends StatsArgs {
   follow?: { kind: FollowKind; index: number };
   fields: boolean;
   sdp: boolean;
+  certs: boolean;
 }
 
 function parseArgs(argv: string[]): DissectArgs | string {
-  const out: DissectArgs = { file: '', json: false, summary: false, problems: false, stats: false, wiresharkClock: false, fields: false, sdp: false };
+  const out: DissectArgs = { file: '', json: false, summary: false, problems: false, stats: false, wiresharkClock: false, fields: false, sdp: false, certs: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const used = parseStatsArg(argv, i, out);
@@ -69,6 +70,7 @@ function parseArgs(argv: string[]): DissectArgs | string {
     } else if (a === '--fields') out.fields = true;
     else if (a === '--json') out.json = true;
     else if (a === '--sdp') out.sdp = true;
+    else if (a === '--certs') out.certs = true;
     else if (a === '--summary') out.summary = true;
     else if (a === '--problems') out.problems = true;
     else if (a === '--help' || a === '-h') return '';
@@ -170,8 +172,7 @@ export async function dissectCommand(argv: string[]): Promise<number> {
   if (facts) pass.observe(facts);
   const stats = statsCollector(args);
   if (stats) pass.observe(stats);
-  const sdp = sdpCollector(args.sdp);
-  if (sdp) pass.observe(sdp);
+  const sdp = SdpViews.attach(pass, { sdp: args.sdp, certs: args.certs });
   const out = new BatchedOutput();
   let fatal = false;
   const write = (s: string): void => out.line(s);
@@ -223,7 +224,7 @@ export async function dissectCommand(argv: string[]): Promise<number> {
       if (found) for (const l of formatDiagnosis(diagnosis, '')) write(l);
     }
   }
-  if (sdp) printSdp(sdp, args.json, write);
+  if (sdp) sdp.print(args.json, write);
   if (stats) {
     const error = printStats(stats, args, args.json, write);
     if (error) {

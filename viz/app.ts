@@ -450,17 +450,33 @@ export class App {
     this.list.setFilterError(r.error);
     if (r.error) return undefined;
     this.list.setIndices(r.indices);
+    this.saveUrl();
     return r.indices;
   }
 
   /** A display filter as if typed (a stream's row, the address bar); `selectFirst`: the first hop it keeps is selected. */
-  async showFilter(text: string, selectFirst = true): Promise<void> {
-    if (!this.list.setDisplay(text)) return;
-    const first = (await this.filter(this.list.currentFilter()))?.[0];
+  async showFilter(text: string, selectFirst = true): Promise<boolean> {
+    if (!this.list.setDisplay(text)) return false;
+    const kept = await this.filter(this.list.currentFilter());
+    const first = kept?.[0];
     if (selectFirst && first !== undefined) {
       this.select(first, true);
       this.ladder.frame(first);
     }
+    this.saveUrl();
+    return kept !== undefined;
+  }
+
+  displayFilter(): string {
+    return this.list.currentFilter().display;
+  }
+
+  fieldColumns(): string[] {
+    return this.list.columns.flatMap((c) => (c.field ? [c.field] : []));
+  }
+
+  addColumns(fields: readonly string[]): string[] {
+    return this.list.addColumns(fields);
   }
 
   /** Follow stream on the selected hop (the panel says so when none is selected). */
@@ -474,6 +490,7 @@ export class App {
   async column(field: string): Promise<void> {
     const r = await this.call({ type: 'column', field });
     if (r.type === 'column') this.list.setFieldValues(r.field, r.values);
+    this.saveUrl();
   }
 
   saveUrl(): void {

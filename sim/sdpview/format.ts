@@ -1,5 +1,6 @@
 import type { SdpExchange } from './collect.ts';
 import type { SdpRowStatus } from './align.ts';
+import type { CertificateView } from './certs.ts';
 
 /** The marks the text form puts before a row: what the difference is, at a glance. */
 const MARK: Record<SdpRowStatus, string> = { same: ' ', kept: '+', rejected: '-', differs: '~', conflict: '!', 'offer-only': '<', 'answer-only': '>' };
@@ -37,4 +38,28 @@ export function sdpExchangesToJson(exchanges: readonly SdpExchange[]): unknown {
   const side = (s: SdpExchange['offer']): unknown =>
     s && { type: s.type, from: s.from, to: s.to, t: s.t / 1e6, via: s.via, frames: s.hops.map((h) => h + 1), ...(s.note !== undefined ? { note: s.note } : {}), sdp: s.sdp };
   return exchanges.map((x) => ({ ...(x.view ? { view: x.view } : {}), offer: side(x.offer), answer: side(x.answer), rewrites: x.rewrites, problems: x.comparison.problems, blocks: x.comparison.blocks }));
+}
+
+/** The certificates as text: one block each, the fields `openssl x509 -text` shows first, then the check. */
+export function formatCertificates(rows: readonly CertificateView[]): string[] {
+  if (rows.length === 0) return ['no certificate was sent in the clear (DTLS 1.2, TLS 1.2) or opened with keys'];
+  const out: string[] = [];
+  for (const r of rows) {
+    out.push(`${r.protocol}${r.role ? ` ${r.role}` : ''} certificate from ${r.sender} to ${r.receiver}, frame ${r.hop + 1}`);
+    const c = r.certificate;
+    if ('error' in c) out.push(`  not readable: ${c.error}`, `  SHA-256:    ${c.sha256}`);
+    else {
+      out.push(
+        `  subject:    ${c.subject}`,
+        `  issuer:     ${c.issuer}${c.selfIssued ? ' (self-issued)' : ''}`,
+        `  validity:   ${c.notBeforeText} – ${c.notAfterText}`,
+        `  public key: ${c.publicKeyAlgorithm}${c.publicKeyBits !== undefined ? `, ${c.publicKeyBits} bit` : ''}${c.curve ? `, ${c.curve}` : ''}`,
+        `  signature:  ${c.signatureAlgorithm}`,
+        `  serial:     ${c.serial}`,
+        `  SHA-256:    ${c.sha256}`,
+      );
+    }
+    out.push(`  ${r.check.status}: ${r.check.text}`);
+  }
+  return out;
 }

@@ -46,10 +46,11 @@ export class AnalysisPanel {
       b.addEventListener('click', () => this.show(t.id));
       this.tabs.set(t.id, b);
       head.append(b);
-      const open = el('button', { 'data-testid': `open-${t.id}`, title: t.title }, t.label);
-      open.addEventListener('click', () => (this.open && this.tab === t.id ? this.hide() : this.show(t.id)));
-      buttons.append(open);
     }
+    // one button in the header (it has no room for three at 1280 px): the panel opens on the tab last shown
+    const open = el('button', { 'data-testid': 'open-analysis', title: 'SDP offer and answer side by side, certificates, RTP streams' }, 'Analysis');
+    open.addEventListener('click', () => (this.open ? this.hide() : this.show(this.tab)));
+    buttons.append(open);
     const close = el('button', { 'data-testid': 'analysis-close', title: 'close' }, '×');
     close.addEventListener('click', () => this.hide());
     head.append(el('span', { class: 'spacer' }), close);

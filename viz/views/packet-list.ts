@@ -153,6 +153,13 @@ export class PacketList {
     return true;
   }
 
+  /** Adds field columns (the address bar's); returns the names that are not fields. */
+  addColumns(fields: readonly string[]): string[] {
+    const bad = fields.filter((f) => !FIELDS.has(f));
+    for (const f of fields) if (FIELDS.has(f)) this.addColumn(f);
+    return bad;
+  }
+
   setIndices(indices: Int32Array | null): void {
     this.indices = indices;
     this.computeDelta();
