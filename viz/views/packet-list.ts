@@ -170,7 +170,8 @@ export class PacketList {
   /** The worker's verdict on the display filter: its error (the list keeps its rows), or none. */
   setFilterError(e: { message: string; pos: number; len: number } | undefined): void {
     if (e) this.showError(this.prefs.filter, new FilterError(e.message, e.pos, e.len));
-    else this.showError('', undefined);
+    // the applied filter's answer does not hide the caret error of other text the box holds (a bad filter= link)
+    else if (this.displayIn.value.trim() === this.prefs.filter) this.showError('', undefined);
   }
 
   /** A field column's values for every hop. */
