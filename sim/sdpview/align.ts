@@ -1,5 +1,6 @@
 import { decodeSdp } from '../wire/sdp/sdp.ts';
 import type { SdpLine, SdpMedia, SessionDescription } from '../wire/sdp/types.ts';
+import { explainLine } from './explain.ts';
 
 /**
  * An offer and its answer laid side by side, m-section by m-section (RFC 8829 §5.3: the answer has one section per
@@ -26,6 +27,8 @@ export interface SdpRow {
   readonly status: SdpRowStatus;
   /** What the difference means, when there is something to say. */
   readonly note?: string;
+  /** What the line is for (its attribute, with the RFC). */
+  readonly explain?: string;
 }
 
 export interface SdpBlock {
@@ -168,8 +171,10 @@ function alignLevel(offer: readonly KeyedLine[], answer: readonly KeyedLine[], r
   const rows: SdpRow[] = [];
   const row = (key: string, o: KeyedLine | undefined, a: KeyedLine | undefined): SdpRow => {
     const j = judge(key, o, a, rejectedSection);
+    const explain = explainLine(key);
     return {
       key,
+      ...(explain ? { explain } : {}),
       ...(o ? { offer: o.text, offerLine: o.index } : {}),
       ...(a ? { answer: a.text, answerLine: a.index } : {}),
       status: j.status,

@@ -51,6 +51,9 @@ describe('SDP offer and answer side by side', { timeout: 120_000 }, () => {
     expect(c.blocks[2]!.result).toBe('rejected: no video');
     expect(c.blocks[0]!.rows.find((r) => r.key === 'group:BUNDLE')!.note).toBe('mid 1 left out of the bundle');
     expect(row('ice-ufrag').status).toBe('differs');
+    // every line says what it is for
+    expect(row('rtpmap:0').explain).toBe('payload type → codec, clock rate, channels (RFC 8866 §6.6)');
+    expect(c.blocks[0]!.rows.find((r) => r.key === 'v')!.explain).toBe('protocol version, always 0 (RFC 8866 §5.1)');
     expect(c.problems).toEqual([]);
   });
 

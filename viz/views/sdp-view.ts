@@ -73,7 +73,9 @@ export function renderSdpView(exchanges: readonly SdpExchange[], a: SdpViewActio
         const answer = el('td', { class: 'sdp-line', title: x.answer ? 'select the hop that carried the answer' : '' }, r.answer ?? '');
         if (r.offer !== undefined) offer.addEventListener('click', () => go(x.offer, a));
         if (r.answer !== undefined) answer.addEventListener('click', () => go(x.answer, a));
-        body.append(el('tr', { class: `sdp-row ${r.status}`, 'data-key': r.key, 'data-status': r.status }, el('td', { class: 'sdp-mark', title: TITLE[r.status] }, MARK[r.status]), offer, answer, el('td', { class: 'sdp-note' }, r.note ?? '')));
+        // the difference's meaning first; else what the line is for, muted
+        const meaning = r.note ? el('td', { class: 'sdp-note' }, r.note) : el('td', { class: 'sdp-note sdp-explain' }, r.explain ?? '');
+        body.append(el('tr', { class: `sdp-row ${r.status}`, 'data-key': r.key, 'data-status': r.status, ...(r.explain ? { title: r.explain } : {}) }, el('td', { class: 'sdp-mark', title: TITLE[r.status] }, MARK[r.status]), offer, answer, meaning));
       }
     }
     table.append(body);
