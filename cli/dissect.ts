@@ -16,6 +16,7 @@ import { formatFilterError, tryCompileFilter, type DisplayFilter } from '../sim/
 import { FrameTracker } from '../sim/dissect/filter/frames.ts';
 import { formatFollow, parseFollow, StreamFollower, type FollowKind } from '../sim/dissect/follow/follow.ts';
 import { listFields } from '../sim/dissect/filter/fields.ts';
+import { SdpViews, SDP_USAGE } from './dissect-sdp.ts';
 
 export const DISSECT_USAGE = `rtclab dissect <capture.pcap|capture.pcapng> [options]
     --keylog FILE   NSS key log (CLIENT_RANDOM or TLS 1.3 secret lines): decrypt DTLS 1.2/1.3 and TLS over TCP,
@@ -30,7 +31,7 @@ export const DISSECT_USAGE = `rtclab dissect <capture.pcap|capture.pcapng> [opti
     --fields        the display filter fields and protocols, with their types (docs/display-filters.md)
     --quiet         no progress on standard error (drawn there, in megabytes read with an ETA, when standard
                     error is a terminal and standard output is not, as when the packets go to a file)
-${STATS_USAGE}`;
+${STATS_USAGE}${SDP_USAGE}`;
 
 interface DissectArgs extends StatsArgs {
   file: string;
@@ -42,10 +43,12 @@ interface DissectArgs extends StatsArgs {
   follow?: { kind: FollowKind; index: number };
   fields: boolean;
   quiet: boolean;
+  sdp: boolean;
+  certs: boolean;
 }
 
 function parseArgs(argv: string[]): DissectArgs | string {
-  const out: DissectArgs = { file: '', json: false, summary: false, problems: false, stats: false, wiresharkClock: false, fields: false, quiet: false };
+  const out: DissectArgs = { file: '', json: false, summary: false, problems: false, stats: false, wiresharkClock: false, fields: false, quiet: false, sdp: false, certs: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const used = parseStatsArg(argv, i, out);
@@ -71,6 +74,8 @@ function parseArgs(argv: string[]): DissectArgs | string {
     } else if (a === '--fields') out.fields = true;
     else if (a === '--quiet') out.quiet = true;
     else if (a === '--json') out.json = true;
+    else if (a === '--sdp') out.sdp = true;
+    else if (a === '--certs') out.certs = true;
     else if (a === '--summary') out.summary = true;
     else if (a === '--problems') out.problems = true;
     else if (a === '--help' || a === '-h') return '';
@@ -179,6 +184,7 @@ export async function dissectCommand(argv: string[]): Promise<number> {
   if (facts) pass.observe(facts);
   const stats = statsCollector(args);
   if (stats) pass.observe(stats);
+  const sdp = SdpViews.attach(pass, { sdp: args.sdp, certs: args.certs });
   const out = new BatchedOutput();
   let fatal = false;
   const write = (s: string): void => out.line(s);
@@ -186,7 +192,7 @@ export async function dissectCommand(argv: string[]): Promise<number> {
     packet: (p, raw, hop) => {
       const frame = frames?.next(p, raw.index + 1, hop.t, raw.data, raw.time?.us);
       if (follower) return follower.add(p, frame!);
-      if ((args.summary && !args.json) || stats) return;
+      if ((args.summary && !args.json) || stats || sdp) return;
       if (filter && !filter.test(p, frame!)) return;
       if (args.json) write(JSON.stringify(packetToJson(p, { no: raw.index + 1, ts: (raw.time?.us ?? 0) / 1e6 })));
       else {
@@ -244,6 +250,7 @@ export async function dissectCommand(argv: string[]): Promise<number> {
       if (found) for (const l of formatDiagnosis(diagnosis, '')) write(l);
     }
   }
+  if (sdp) sdp.print(args.json, write);
   if (stats) {
     const error = printStats(stats, args, args.json, write);
     if (error) {

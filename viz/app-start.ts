@@ -29,6 +29,13 @@ export interface StartHost {
   select(i: number, reveal: boolean, moveCursor?: boolean): void;
   revealCursor(): void;
   setLinkNote(text: string): void;
+  /** The list's display filter as applied, and its field columns. */
+  displayFilter(): string;
+  fieldColumns(): string[];
+  /** Applies a display filter as if typed (false when not valid: the box shows its caret error). */
+  showFilter(text: string, selectFirst: boolean): Promise<boolean>;
+  /** Adds field columns; returns the names that are not fields. */
+  addColumns(fields: readonly string[]): string[];
 }
 
 /**
@@ -70,6 +77,9 @@ export async function start(app: StartHost, search: string): Promise<void> {
   if (v.compact) app.setCompact(true);
   const p = app.p;
   if (v.t !== undefined && p && v.t > p.end) warn.push(`t=${q.get('t')} is after the end of this run (${(p.end / 1e6).toFixed(3)} s)`);
+  if (v.cols) for (const c of app.addColumns(v.cols)) warn.push(`cols: ${c} is not a field (docs/display-filters.md lists them)`);
+  // a bad filter shows the filter box's caret error, and is named here too
+  if (v.filter !== undefined && !(await app.showFilter(v.filter, false))) warn.push(`filter=${v.filter.length > 40 ? `${v.filter.slice(0, 40)}…` : v.filter} is not a valid display filter (the filter box says where)`);
   if (v.t !== undefined) app.seek(v.t);
   if (v.hop !== undefined && p) {
     // a link's t= is the cursor; the selection alone moves it only when the link names no time
@@ -81,7 +91,7 @@ export async function start(app: StartHost, search: string): Promise<void> {
 }
 
 /** The address bar for what is on screen: the lesson, the run as preset + seed + assignments, the position. */
-export function viewUrl(app: Pick<StartHost, 'lesson' | 'scenarioJson' | 'scenarioName' | 'seed' | 'now' | 'selected' | 'compact' | 'compare' | 'setLinkNote'>): string {
+export function viewUrl(app: Pick<StartHost, 'lesson' | 'scenarioJson' | 'scenarioName' | 'seed' | 'now' | 'selected' | 'compact' | 'compare' | 'setLinkNote' | 'displayFilter' | 'fieldColumns'>): string {
   const link = app.scenarioJson ? runRef(app.scenarioJson, app.scenarioName, app.seed) : {};
   const v: ViewState = {
     ...(app.lesson ? { lesson: app.lesson.id } : {}),
@@ -93,6 +103,10 @@ export function viewUrl(app: Pick<StartHost, 'lesson' | 'scenarioJson' | 'scenar
     ...(app.compact ? { compact: true } : {}),
     lang: lang(),
   };
+  const filter = app.displayFilter();
+  if (filter) v.filter = filter;
+  const cols = app.fieldColumns();
+  if (cols.length) v.cols = cols;
   const cmp = app.compare.urlState();
   if (cmp.a) v.a = cmp.a;
   app.setLinkNote(link.why ? `This run cannot be put in a link: ${link.why}. The address bar keeps the rest (${app.lesson ? 'lesson, ' : ''}seed, position).` : '');

@@ -20,10 +20,11 @@ import { PacketDetail } from './views/detail.ts';
 import { Ladder } from './views/ladder.ts';
 import { PacketList, type ListFilter } from './views/packet-list.ts';
 import { FollowPanel } from './views/follow-panel.ts';
+import { AnalysisPanel } from './views/analysis-panel.ts';
 import type { FollowKind } from '../sim/dissect/follow/follow.ts';
 import { ScenarioPanel } from './views/scenario-panel.ts';
 import { Panels } from './views/panels.ts';
-import { StatsGraphs } from './views/stats-graphs.ts';
+import { bucketFor, StatsGraphs } from './views/stats-graphs.ts';
 import { TimelineBar } from './views/timeline-bar.ts';
 import { LessonMode } from './lesson-mode.ts';
 import { Sources, type RunOptions } from './app-sources.ts';
@@ -61,6 +62,8 @@ export class App {
   readonly ladder: Ladder;
   readonly list: PacketList;
   readonly followPanel: FollowPanel;
+  /** SDP side by side (views/analysis-panel.ts), docked over the state pane. */
+  readonly analysis: AnalysisPanel;
   readonly detail: PacketDetail;
   /** The state pane: topology and NAT tables, diagnosis, ICE/DTLS/SRTP (views/panels.ts registers them). */
   readonly panels: Panels;
@@ -104,6 +107,23 @@ export class App {
     this.ladder = new Ladder($('ladder'), { select: (i) => this.select(i, true) });
     this.list = new PacketList($('list'), (i) => this.select(i, false), (f) => void this.filter(f), (field) => void this.column(field), (kind) => void this.follow(kind));
     this.followPanel = new FollowPanel(document.body);
+    this.analysis = new AnalysisPanel(document.body, $('analysis-buttons'), {
+      views: async () => {
+        const r = await this.call({ type: 'views' });
+        return r.type === 'views' && r.views ? r.views : { error: r.type === 'error' ? r.message : 'this trace has no packets to analyse' };
+      },
+      selectHop: (i) => {
+        this.select(i, true);
+        this.ladder.frame(i);
+        this.renderPanels();
+      },
+      showNote: (i) => this.moveTo(this.p?.notes[i]?.t ?? this.now),
+      stats: async () => {
+        const r = this.p ? await this.call({ type: 'stats', bucketMs: bucketFor(this.p.end) }) : undefined;
+        return r?.type === 'stats' ? r.report : undefined;
+      },
+      showStream: (f) => void this.showFilter(f),
+    });
     this.detail = new PacketDetail($('detail'));
     this.panels = new Panels({
       topology: $('topology'),
@@ -279,6 +299,7 @@ export class App {
     this.keyed.loaded(this.labels);
     this.relations.loaded(p);
     this.compare.loaded();
+    this.analysis.loaded();
     this.seek(0);
     document.title = `rtclab · ${title}`;
   }
@@ -422,11 +443,40 @@ export class App {
     this.saveUrl();
   }
 
-  async filter(f: ListFilter): Promise<void> {
+  /** The list's filters applied in the worker; the hops kept (null: all), undefined when the filter was refused. */
+  async filter(f: ListFilter): Promise<Int32Array | null | undefined> {
     const r = await this.call({ type: 'filter', proto: f.proto, host: f.host, text: f.text, display: f.display });
-    if (r.type !== 'filtered') return;
+    if (r.type !== 'filtered') return undefined;
     this.list.setFilterError(r.error);
-    if (!r.error) this.list.setIndices(r.indices);
+    if (r.error) return undefined;
+    this.list.setIndices(r.indices);
+    this.saveUrl();
+    return r.indices;
+  }
+
+  /** A display filter as if typed (a stream's row, the address bar); `selectFirst`: the first hop it keeps is selected. */
+  async showFilter(text: string, selectFirst = true): Promise<boolean> {
+    if (!this.list.setDisplay(text)) return false;
+    const kept = await this.filter(this.list.currentFilter());
+    const first = kept?.[0];
+    if (selectFirst && first !== undefined) {
+      this.select(first, true);
+      this.ladder.frame(first);
+    }
+    this.saveUrl();
+    return kept !== undefined;
+  }
+
+  displayFilter(): string {
+    return this.list.currentFilter().display;
+  }
+
+  fieldColumns(): string[] {
+    return this.list.columns.flatMap((c) => (c.field ? [c.field] : []));
+  }
+
+  addColumns(fields: readonly string[]): string[] {
+    return this.list.addColumns(fields);
   }
 
   /** Follow stream on the selected hop (the panel says so when none is selected). */
@@ -440,6 +490,7 @@ export class App {
   async column(field: string): Promise<void> {
     const r = await this.call({ type: 'column', field });
     if (r.type === 'column') this.list.setFieldValues(r.field, r.values);
+    this.saveUrl();
   }
 
   saveUrl(): void {

@@ -8,6 +8,7 @@ import type { Relation } from './model/relations.ts';
 import type { SrtpStreamTable } from './model/srtp-streams.ts';
 import type { StatsReport } from '../sim/stats/report.ts';
 import type { ImportedSeries } from '../sim/stats/import/align.ts';
+import type { TraceViews } from './model/views-pass.ts';
 
 /** Messages between the main thread and the simulation worker (viz/worker.ts). Every request carries an id. */
 export type Request =
@@ -36,7 +37,9 @@ export type Request =
   /** The hops whose keyed, stateful summary says more than the list's keyless one (model/label-overrides.ts). */
   | { type: 'label-overrides'; id: number }
   /** Statistics from the packets (sim/stats): per stream and candidate pair, in buckets of `bucketMs`. */
-  | { type: 'stats'; id: number; bucketMs: number };
+  | { type: 'stats'; id: number; bucketMs: number }
+  /** The analysis panel's views: SDP exchanges side by side (model/views-pass.ts), computed on first request. */
+  | { type: 'views'; id: number };
 
 export type Response =
   | { type: 'trace'; id: number; packed: PackedTrace; scenario?: Record<string, unknown>; label: string; ms: number; warnings?: readonly string[]; keys?: KeyLogReport }
@@ -45,6 +48,7 @@ export type Response =
   | { type: 'relations'; id: number; relations: Relation[] }
   | { type: 'label-overrides'; id: number; overrides: LabelOverrides }
   | { type: 'stats'; id: number; report: StatsReport | undefined }
+  | { type: 'views'; id: number; views: TraceViews | undefined }
   /** A webrtc-internals dump or getStats JSON dropped beside the loaded trace: its series on the trace's axis. */
   | { type: 'imported'; id: number; name: string; series: ImportedSeries[]; alignment: string }
   | { type: 'progress'; id: number; done: number; total: number; what: string }

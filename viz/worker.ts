@@ -24,6 +24,7 @@ import { traceCollector, traceStats } from '../sim/stats/trace.ts';
 import { parseStatsDump } from '../sim/stats/import/dump.ts';
 import { alignDump, dumpSeries } from '../sim/stats/import/align.ts';
 import type { StatsReport } from '../sim/stats/report.ts';
+import { computeViews, type TraceViews } from './model/views-pass.ts';
 
 /**
  * The simulator, capture reader and dissector run here, so the page never blocks on a run, a big capture or a
@@ -52,6 +53,8 @@ let current:
       filterPass?: FilterPass;
       /** A capture's relations, from what its load's pass kept (asked for on the first request). */
       captureRelations?: (p: PackedTrace) => Relation[];
+      /** The analysis panel's views (SDP side by side), made on the first request. */
+      views?: TraceViews;
     }
   | undefined;
 
@@ -320,6 +323,11 @@ self.onmessage = (ev: MessageEvent<Request>): void => {
         return post({ type: 'srtp-streams', id: m.id, table: current ? keyedPass().srtp : undefined });
       case 'label-overrides':
         return post({ type: 'label-overrides', id: m.id, overrides: current ? keyedPass().labels : [] });
+      case 'views': {
+        const cur = current;
+        if (cur?.trace) cur.views ??= computeViews(cur.trace, cur.keyed?.keyLogs ?? [], cur.keyed?.vantages ?? true, cur.capture !== undefined);
+        return post({ type: 'views', id: m.id, views: cur?.views });
+      }
       case 'stats':
         if (!(m.bucketMs > 0)) throw new Error(`statistics need a bucket width above 0 ms (got ${m.bucketMs})`);
         return post({ type: 'stats', id: m.id, report: current ? stats(m.bucketMs) : undefined });

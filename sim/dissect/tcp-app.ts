@@ -62,6 +62,11 @@ export class TcpApplication {
 
   constructor(private readonly keys?: KeyStore) {}
 
+  /** The certificates TLS on this connection carried in the clear, by sender (none without TLS). */
+  get tlsCertificates(): ReadonlyMap<string, Uint8Array> | undefined {
+    return this.tls?.certificates;
+  }
+
   /** At the end of a capture: bytes of each direction that never made a complete message (HTTP or WebSocket). */
   unfinished(): { src: string; bytes: number; mode: string }[] {
     const out: { src: string; bytes: number; mode: string }[] = [];

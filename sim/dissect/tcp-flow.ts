@@ -57,6 +57,11 @@ export class TcpConnections {
     return { layers: app.layers, notes: r.notes, problems: [...problems, ...app.problems] };
   }
 
+  /** The certificates TLS carried in the clear on the connection of `flow` (at the current vantage point), by sender. */
+  tlsCertificates(flow: Flow): ReadonlyMap<string, Uint8Array> | undefined {
+    return this.connections.get(this.vantage ? `${flowKey(flow)} @${this.vantage}` : flowKey(flow))?.app.tlsCertificates;
+  }
+
   /**
    * At the end of a capture: the gaps that never filled and the messages left unfinished, one sentence each
    * (a capture that ends mid-stream, or segments the capture missed for good).

@@ -74,6 +74,8 @@ export class TlsSession {
   cipherSuite: number | undefined;
   version: 'TLS 1.2' | 'TLS 1.3' | undefined;
   serverName: string | undefined;
+  /** The end-entity certificate (DER) each side sent in the clear (TLS 1.2 Certificate, RFC 5246 §7.4.2), by sender. */
+  readonly certificates = new Map<string, Uint8Array>();
   /** The ClientHello offered 0-RTT (RFC 8446 §4.2.10). */
   earlyData = false;
   decryption: 'none' | 'no-key' | 'unsupported' | 'ok' | 'wrong-key' = 'none';
@@ -231,6 +233,8 @@ export class TlsSession {
       this.serverName = findExtension(body.extensions, 'server_name')?.body.hostNames[0];
       this.earlyData = body.extensions.some((e) => e.type === ExtensionType.early_data);
       if (this.clientHello1 && this.suite13) this.transcript = [messageHash(this.suite13, this.clientHello1), ...this.transcript.slice(1)];
+    } else if (body.type === 'certificate' && body.certificates[0]) {
+      this.certificates.set(src, body.certificates[0]);
     } else if (body.type === 'server_hello') {
       this.client ??= 'unknown client';
       const sv = findExtension(body.extensions, 'supported_versions');

@@ -16,6 +16,10 @@ export interface ViewState {
   a?: RunRef;
   /** The page's language. */
   lang?: 'en' | 'zh';
+  /** The packet list's display filter (checked when applied: a bad one shows the filter box's caret error). */
+  filter?: string;
+  /** The packet list's field columns, in order. */
+  cols?: string[];
   /** Values the address bar holds that could not be used, each said (never silently ignored). */
   problems?: string[];
 }
@@ -94,6 +98,17 @@ export function parseViewState(search: string): ViewState {
   else if (lang !== null) bad('lang', lang, 'en or zh');
   const set = assignments(q.getAll('set'));
   if (set && out.scenario) out.set = set;
+  const filter = q.get('filter');
+  if (filter !== null) {
+    if (filter.length <= MAX_ASSIGNMENT_LENGTH) out.filter = filter;
+    else bad('filter', filter, `a display filter of at most ${MAX_ASSIGNMENT_LENGTH} characters`);
+  }
+  const cols = q.get('cols');
+  if (cols !== null) {
+    const list = cols.split(',').map((c) => c.trim()).filter(Boolean);
+    if (list.length <= 32 && list.every((c) => /^[A-Za-z0-9_.-]{1,80}$/.test(c))) out.cols = list;
+    else bad('cols', cols, 'field names separated by commas (at most 32)');
+  }
   const a = q.get('a');
   if (a !== null) {
     if (NAME.test(a)) {
@@ -117,6 +132,8 @@ export function formatViewState(s: ViewState): string {
   if (s.compact) q.set('compact', '1');
   if (s.lang && s.lang !== 'en') q.set('lang', s.lang);
   for (const x of s.set ?? []) q.append('set', x);
+  if (s.filter) q.set('filter', s.filter);
+  if (s.cols?.length) q.set('cols', s.cols.join(','));
   if (s.a) {
     q.set('a', s.a.scenario);
     if (s.a.seed !== undefined) q.set('aseed', String(s.a.seed));

@@ -141,6 +141,25 @@ export class PacketList {
     return { proto: Number(this.protoSel.value), host: this.hostIn.value.trim(), text: this.textIn.value.trim(), display: this.prefs.filter };
   }
 
+  /**
+   * Puts a display filter in the box as if typed and applied (a stream's row, the address bar); false when it is not
+   * valid: the box shows its caret error and the filter applied stays.
+   */
+  setDisplay(text: string): boolean {
+    this.displayIn.value = text;
+    if (!this.checkDisplay()) return false;
+    this.prefs.filter = text.trim();
+    savePrefs(this.prefs);
+    return true;
+  }
+
+  /** Adds field columns (the address bar's); returns the names that are not fields. */
+  addColumns(fields: readonly string[]): string[] {
+    const bad = fields.filter((f) => !FIELDS.has(f));
+    for (const f of fields) if (FIELDS.has(f)) this.addColumn(f);
+    return bad;
+  }
+
   setIndices(indices: Int32Array | null): void {
     this.indices = indices;
     this.computeDelta();
@@ -151,7 +170,8 @@ export class PacketList {
   /** The worker's verdict on the display filter: its error (the list keeps its rows), or none. */
   setFilterError(e: { message: string; pos: number; len: number } | undefined): void {
     if (e) this.showError(this.prefs.filter, new FilterError(e.message, e.pos, e.len));
-    else this.showError('', undefined);
+    // the applied filter's answer does not hide the caret error of other text the box holds (a bad filter= link)
+    else if (this.displayIn.value.trim() === this.prefs.filter) this.showError('', undefined);
   }
 
   /** A field column's values for every hop. */

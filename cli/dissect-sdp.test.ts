@@ -1,0 +1,43 @@
+// `rtclab dissect --sdp` on the kept signaling capture, as a user runs it: a fresh process, a real file.
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+const rtclab = (...args: string[]) => spawnSync(process.execPath, ['bin/rtclab.js', ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+
+const JANUS = 'captures/signaling/janus-websocket.pcapng';
+
+describe('rtclab dissect --sdp', { timeout: 300_000 }, () => {
+  it('prints the offer and the answer side by side with their frames and the negotiated result per section', () => {
+    const r = rtclab('dissect', JANUS, '--sdp');
+    expect(r.status).toBe(0);
+    const out = r.stdout.split('\n');
+    expect(out[0]).toBe('SDP exchange 1');
+    expect(out[1]).toContain('frame 26 (WebSocket)');
+    expect(out).toContain('  -- m=audio (mid 0): kept opus/48000, PCMU/8000; sendrecv → sendrecv; setup actpass → passive; bundled (tagged)');
+    expect(out.some((l) => l.startsWith('  ~ a=setup:actpass') && l.endsWith('answerer is the DTLS server (RFC 8842 §5.3)'))).toBe(true);
+  });
+
+  it('--json gives one object with both texts, their frames and the aligned rows', () => {
+    const r = rtclab('dissect', JANUS, '--sdp', '--json');
+    const { sdp } = JSON.parse(r.stdout.trim()) as { sdp: { offer: { frames: number[]; sdp: string }; answer: { frames: number[] }; blocks: { title: string; rows: { status: string }[] }[] }[] };
+    expect(sdp).toHaveLength(1);
+    expect(sdp[0]!.offer.frames).toEqual([26]);
+    expect(sdp[0]!.answer.frames).toEqual([32]);
+    expect(sdp[0]!.offer.sdp.startsWith('v=0\r\n')).toBe(true);
+    expect(sdp[0]!.blocks[2]!.title).toBe('m=video (mid 1)');
+  });
+
+  it('--certs prints each certificate as openssl reads it, with its frame and its check', () => {
+    const r = rtclab('dissect', 'captures/dtls-srtp-openssl/dtls12-srtp.pcapng', '--certs');
+    expect(r.status).toBe(0);
+    const out = r.stdout.split('\n');
+    expect(out[0]).toBe('DTLS server certificate from 127.0.0.1:4444 to 127.0.0.1:57214, frame 4');
+    expect(out).toContain('  subject:    CN = dtls-server.example');
+    expect(out).toContain('  SHA-256:    DE:28:44:D3:42:19:7F:AA:FD:A0:FE:AA:67:76:0D:BF:B3:71:E3:3A:A4:B2:38:FA:73:E9:41:EF:E7:67:B0:70');
+    const j = JSON.parse(rtclab('dissect', 'captures/dtls-srtp-openssl/dtls12-srtp.pcapng', '--certs', '--json').stdout.trim()) as { certificates: { frame: number; certificate: { subject: string }; check: { status: string } }[] };
+    expect(j.certificates.map((c) => [c.frame, c.certificate.subject, c.check.status])).toEqual([
+      [4, 'CN = dtls-server.example', 'unchecked'],
+      [5, 'CN = dtls-client.example', 'unchecked'],
+    ]);
+  });
+});
