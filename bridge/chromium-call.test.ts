@@ -1,5 +1,5 @@
 // Interop: headless Chromium (offerer) calls our sim WebRtcPeer (answerer) over real UDP on 127.0.0.1. Chromium
-// judges our SDP answer, ICE checks, DTLS 1.2 (it prefers 1.3 with itself) and SRTP; tshark captures the call,
+// judges our SDP answer, ICE checks, DTLS 1.2 (our default; it falls back to it) or DTLS 1.3 (when we offer it) and SRTP; tshark captures the call,
 // and our dissector must open every SRTP and SRTCP packet of it, both ways, with our key log.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -116,6 +116,46 @@ describe.skipIf(!process.env.CI && !(hasChromium && hasTshark))('Chromium calls 
       const ids = spawnSync('tshark', ['-r', file, '-Y', 'stun', '-T', 'fields', '-e', 'stun.id']).stdout.toString().trim().split('\n');
       const ours = d.packets.filter((p) => p.d.protocol === 'STUN').map((p) => Array.from((p.d.layers.find((l) => l.protocol === 'STUN')!.value as { transactionId: Uint8Array }).transactionId, (b) => b.toString(16).padStart(2, '0')).join(''));
       expect(ours).toEqual(ids);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // DTLS 1.3 (RFC 9147): we offer 1.3 and 1.2 with the X25519MLKEM768 hybrid first, as Chromium does with itself
+  it('with DTLS 1.3 offered, Chromium negotiates DTLS 1.3 with us; SRTP flows both ways from the 1.3 exporter and our key log opens the capture', { timeout: 240_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rtclab-chromium-dtls13-'));
+    try {
+      const file = join(dir, 'call.pcapng');
+      const r = await chromiumCall({ mediaMs: 2000, captureFile: file, waitMs: 45_000, dtls13: { versions: ['1.3', '1.2'], groups13: ['x25519mlkem768', 'x25519'], keyShares13: ['x25519mlkem768'] } });
+      const log = r.notes.map((n) => n.text).join('\n');
+      expect(r.pageErrors).toEqual([]);
+      expect(r.pageState, log).toEqual({ connection: 'connected', ice: 'connected', dtls: 'connected' });
+      const [transport] = byType(r.stats, 'transport');
+      // webrtc-stats tlsVersion: the wire version, FEFC for DTLS 1.3
+      expect(transport).toMatchObject({ dtlsState: 'connected', tlsVersion: 'FEFC', dtlsRole: 'server', srtpCipher: 'SRTP_AES128_CM_HMAC_SHA1_80' });
+      expect(r.summary.dtls, log).toMatchObject({ role: 'client', state: 'connected', version: 'DTLS 1.3', fingerprintVerified: true });
+      const srtp = r.summary.srtp;
+      expect(srtp.failures).toEqual({});
+      expect(srtp.rtpReceived).toBeGreaterThan(50);
+      const inbound = byType(r.stats, 'inbound-rtp');
+      for (const s of r.ourStreams) expect(inbound.find((x) => x.ssrc === s.ssrc)?.packetsReceived, `${s.kind} ${s.ssrc}`).toBeGreaterThan(0);
+      console.log(`DTLS 1.3 with Chromium ${r.browserVersion}: group ${String((r.summary.dtls as Record<string, JsonValue>).group)}`);
+      // the capture: our key log (the TLS 1.3 secrets) opens the handshake, both Finished verify, SRTP opens
+      const d = dissectFile(file, r.keyLog);
+      const flows = d.dissector.flows.all().filter((f) => f.dtls?.version === 'DTLS 1.3');
+      expect(flows.length).toBeGreaterThanOrEqual(1);
+      const seen = JSON.stringify(flows.map((f) => ({ finished: f.dtls!.finished, decryption: f.dtls!.decryption, messages: f.dtls!.messages.map((m) => `${m.role} ${m.type}`) })));
+      // as in the 1.2 test: when Chromium's nomination moved the pair mid-handshake, its flight comes on another
+      // 5-tuple than our ClientHello and a capture reader (ours, like tshark) cannot follow the association
+      const tuple = (f: { srcIp: string; srcPort: number; dstIp: string; dstPort: number } | undefined): string => (f ? [`${f.srcIp}:${f.srcPort}`, `${f.dstIp}:${f.dstPort}`].sort().join(' ') : '');
+      const helloAt = tuple(d.packets.find((p) => /ClientHello/.test(p.d.summary))?.d.flow);
+      const moved = d.packets.filter((p) => /ServerHello/.test(p.d.summary)).some((p) => tuple(p.d.flow) !== helloAt);
+      if (!flows.some((f) => f.dtls!.finished.filter((x) => x.ok).length === 2) && moved) {
+        console.log(`the DTLS 1.3 handshake moved 5-tuple: capture checks skipped (${seen})`);
+        return;
+      }
+      expect(flows.some((f) => f.dtls!.finished.filter((x) => x.ok).length === 2), seen).toBe(true);
+      expect(srtpCensus(d).unopened).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -88,6 +88,8 @@ export interface ChromiumCallOptions {
    * "from-rtclab" and send 3, and send 2 on Chromium's; Chromium answers 2 on ours.
    */
   readonly dataChannels?: boolean;
+  /** Our DTLS versions and DTLS 1.3 groups (default: DTLS 1.2 only, which Chromium falls back to). */
+  readonly dtls13?: import('../sim/peer/webrtc-peer.ts').WebRtcPeerOptions['dtls13'];
 }
 
 /** What the page saw of a data channel. */
@@ -147,6 +149,7 @@ export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCall
     name: 'rtclab', rng: rng.fork('peer'), identity: generateDtlsIdentity(rng.fork('identity'), 'rtclab'), offerer: false, trickle: false, media: { audio: true, video: true },
     // the bridge's clock starts at 0 when it binds: a schedule at 0 runs as soon as SCTP is up
     ...(o.dataChannels ? { dataChannels: { schedule } } : {}),
+    ...(o.dtls13 ? { dtls13: o.dtls13 } : {}),
   });
   const notes: BridgeNote[] = [];
   const keyLog: string[] = [];

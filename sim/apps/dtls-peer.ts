@@ -2,11 +2,14 @@ import { DTLS_NOTE_KINDS } from '../dtls/notes.ts';
 import { SRTP_NOTE_KINDS } from '../srtp/notes.ts';
 import type { TransportAddress } from '../core/endpoint.ts';
 import type { Micros } from '../core/time.ts';
-import type { DtlsCurveName, DtlsSrtpProfileName } from '../dtls/config.ts';
+import type { DtlsCurveName, DtlsSrtpProfileName, DtlsVersionName } from '../dtls/config.ts';
+
+type Dtls13GroupName = 'x25519' | 'p256' | 'x25519mlkem768';
+const GROUPS13 = ['x25519', 'p256', 'x25519mlkem768'] as const;
 import { EndpointDriver } from '../net/endpoint-driver.ts';
 import { DtlsPeer } from '../peer/dtls-peer.ts';
 import { join } from '../schema/check.ts';
-import { bool, duration, hostName, oneOf, optional, required, transport, withDefault } from '../schema/fields.ts';
+import { bool, duration, hostName, list, oneOf, optional, required, transport, withDefault } from '../schema/fields.ts';
 import { defineApp, HOST_FIELD, kindField } from './app-kind.ts';
 import { CURVES_FIELD, mediaType, MTU_FIELD, SRTP_PROFILES_FIELD } from './peer-common.ts';
 import { DTLS_SECTION, MEDIA_SECTION, SRTP_SECTION } from './sections.ts';
@@ -33,6 +36,9 @@ export interface DtlsPeerAppSpec {
   readonly srtpProfiles?: readonly DtlsSrtpProfileName[];
   readonly mtu?: number;
   readonly mtuFallback: boolean;
+  readonly versions?: readonly DtlsVersionName[];
+  readonly groups13?: readonly Dtls13GroupName[];
+  readonly keyShares13?: readonly Dtls13GroupName[];
   readonly media: { readonly audio: boolean; readonly video: false | { readonly fps?: number; readonly keyframeInterval?: number } };
   readonly start: Micros;
 }
@@ -51,14 +57,18 @@ export const dtlsPeerApp = defineApp({
     SRTP_PROFILES_FIELD,
     MTU_FIELD,
     withDefault('mtuFallback', bool, false, '`false`', 'After a flight goes unanswered through more than two timer retransmissions, send at most 548 bytes (576 for IPv4 less the headers), as OpenSSL and BoringSSL on a datagram socket do; browsers do not (sim/dtls/pmtu.ts).', true),
+    optional('versions', list(oneOf(['1.2', '1.3'] as const), { nonEmpty: 'give at least one' }), 'DTLS versions offered (active) or accepted (passive), RFC 8446 §4.2.1; with both, a DTLS 1.3 side falls back to 1.2 (sim/dtls/v13).', ['1.3', '1.2'], '`["1.2"]`'),
+    optional('groups13', list(oneOf(GROUPS13), { nonEmpty: 'give at least one' }), 'DTLS 1.3 key exchange groups in preference order; `x25519mlkem768` is the post-quantum hybrid (0x11EC).', ['x25519mlkem768', 'x25519'], '`["x25519", "p256"]`'),
+    optional('keyShares13', list(oneOf(GROUPS13), { nonEmpty: 'give at least one' }), 'DTLS 1.3 client: the groups its first ClientHello carries key shares for.', ['x25519'], 'the first of `groups13`'),
     withDefault('media', mediaType, { audio: false, video: false }, 'no media', 'What it sends once keyed: `audio` and `video`.', { audio: true, video: { fps: 30 } }),
     withDefault('start', duration, 0, '`0`', 'When it starts (the DTLS client sends its ClientHello then).', '0s'),
   ],
   check(c, path, v, o) {
     if (v.setup === 'active' && o.remote === undefined) c.fail(join(path, 'remote'), 'an active (client) side needs the remote address to send its ClientHello to');
   },
-  spec: ({ host, bind, remote, setup, peer, curves, srtpProfiles, mtu, mtuFallback, media, start }): DtlsPeerAppSpec => ({
+  spec: ({ host, bind, remote, setup, peer, curves, srtpProfiles, mtu, mtuFallback, versions, groups13, keyShares13, media, start }): DtlsPeerAppSpec => ({
     kind: 'dtls-peer', host, bind, ...(remote ? { remote } : {}), role: setup === 'active' ? 'client' : 'server',
+    ...(versions ? { versions } : {}), ...(groups13 ? { groups13 } : {}), ...(keyShares13 ? { keyShares13 } : {}),
     ...(peer !== undefined ? { peer } : {}), ...(curves ? { curves } : {}), ...(srtpProfiles ? { srtpProfiles } : {}), ...(mtu !== undefined ? { mtu } : {}), mtuFallback,
     media, start,
   }),
@@ -76,6 +86,9 @@ export const dtlsPeerApp = defineApp({
       ...(spec.srtpProfiles ? { srtpProfiles: spec.srtpProfiles } : {}),
       ...(spec.mtu !== undefined ? { mtu: spec.mtu } : {}),
       ...(spec.mtuFallback ? { mtuFallback: true } : {}),
+      ...(spec.versions ? { versions: spec.versions } : {}),
+      ...(spec.groups13 ? { groups13: spec.groups13 } : {}),
+      ...(spec.keyShares13 ? { keyShares13: spec.keyShares13 } : {}),
       media: { audio: spec.media.audio, video: spec.media.video === false ? false : spec.media.video },
       name: spec.host,
       mediaRng: world.rng(`${ctx.source}/media`),

@@ -1,3 +1,4 @@
+// size: one flow's handshake state for DTLS 1.2 and 1.3 (transcripts, keys, Finished checks, SRTP export) shares its fields; DTLS 1.3 record opening is already in dtls13-flow.ts
 import { bytesEqual, toHex } from '../core/encoding.ts';
 import type { Problem } from '../wire/field.ts';
 import type { DissectedRecord } from '../wire/dtls/datagram.ts';
@@ -7,8 +8,8 @@ import { findExtension } from '../wire/handshake/extensions.ts';
 import { HandshakeReassembler, type FragmentInput } from '../wire/dtls/fragment.ts';
 import { decodeHandshakeBody, decodeHandshakeFragments } from '../wire/dtls/handshake.ts';
 import type { HelloVerifyRequest } from '../wire/dtls/hello-verify.ts';
-import { decodeTlsHandshakeBody, type TlsHandshakeBody } from '../wire/tls/handshake.ts';
-import { exportKeyingMaterial13, finishedVerifyData, tls13Suite, transcriptHash } from '../crypto/tls13-schedule.ts';
+import { decodeTlsHandshakeBody, isHelloRetryRequest, type TlsHandshakeBody } from '../wire/tls/handshake.ts';
+import { exportKeyingMaterial13, finishedVerifyData, messageHash, tls13Suite, transcriptHash } from '../crypto/tls13-schedule.ts';
 import { Dtls13Keys, decodeAck, decodeHandshakeFragments13, tlsStyleMessage } from './dtls13-flow.ts';
 import { decodeAlert, describeAlert } from '../wire/handshake/alert.ts';
 import { ContentType, HandshakeType, Version, cipherSuiteName } from '../wire/handshake/names.ts';
@@ -177,6 +178,12 @@ export class DtlsFlow {
       this.progress = 'cookie';
       this.note(src, 'HelloVerifyRequest', packet);
       return;
+    } else if (b.type === 'server_hello' && isHelloRetryRequest(b) && findExtension(b.extensions, 'supported_versions')?.body.selected === Version.DTLS1_3) {
+      // RFC 8446 §4.4.1: after a HelloRetryRequest the first ClientHello is hashed into message_hash
+      const suite = tls13Suite(b.cipherSuite);
+      this.transcript13 = [...(suite && this.transcript13[0] ? [messageHash(suite, this.transcript13[0])] : []), tlsStyleMessage(msgType, body)];
+      this.progress = 'cookie';
+      return this.note(src, 'HelloRetryRequest', packet);
     } else if (b.type === 'server_hello') {
       this.client ??= dst;
       this.server ??= src;

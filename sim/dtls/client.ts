@@ -31,11 +31,11 @@ export class ClientHandshake implements HandshakeRole {
 
   constructor(private readonly h: RoleHost) {}
 
-  start(): void {
+  start(prepared?: ClientHello): void {
     const { config, rng, session } = this.h;
-    session.clientRandom = rng.bytes(32);
+    session.clientRandom = prepared?.random ?? rng.bytes(32);
     // RFC 5246 §7.4.1.2, RFC 8422 §5.1, RFC 5764 §4.1.1, RFC 7627 §5.1, RFC 5746 §3.4
-    this.hello = {
+    this.hello = prepared ?? {
       type: 'client_hello',
       clientVersion: DTLS_1_2,
       random: session.clientRandom,

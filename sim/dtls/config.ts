@@ -4,6 +4,7 @@ import { NamedGroup, SrtpProtectionProfile } from '../wire/handshake/names.ts';
 import type { EcdheGroupCode } from '../crypto/ecdhe.ts';
 import { INITIAL_RETRANSMIT_TIMEOUT, MAX_RETRANSMIT_TIMEOUT } from './flights.ts';
 import type { DtlsIdentity } from './identity.ts';
+import type { ClientHello } from '../wire/handshake/hello.ts';
 
 /** `a=setup:active` makes this side the DTLS client, `passive` the server (RFC 5763 §5). */
 export type DtlsRole = 'client' | 'server';
@@ -46,6 +47,28 @@ export interface DtlsEndpointOptions {
   readonly maxTimeout?: number;
   /** Timer retransmissions of one flight before the handshake is given up (default 7). */
   readonly maxRetransmits?: number;
+  /**
+   * DTLS versions this side offers (client) or accepts (server), RFC 8446 §4.2.1 supported_versions: default ['1.2']
+   * (this endpoint). With '1.3', sim/dtls/v13/factory.ts makes a DTLS 1.3 endpoint that falls back to 1.2 when both
+   * are listed.
+   */
+  readonly versions?: readonly DtlsVersionName[];
+  /** DTLS 1.3 key exchange groups in preference order (default x25519, p256); `x25519mlkem768` is the hybrid. */
+  readonly groups13?: readonly ('x25519' | 'p256' | 'x25519mlkem768')[];
+  /** DTLS 1.3 client: the groups it sends key shares for in its first ClientHello (default the first of groups13). */
+  readonly keyShares13?: readonly ('x25519' | 'p256' | 'x25519mlkem768')[];
+  readonly adoptClientHello?: DtlsFallbackOptions['adoptClientHello'];
+  readonly downgradeSentinel?: boolean;
+}
+
+export type DtlsVersionName = '1.2' | '1.3';
+
+/** Internal to sim/dtls/v13/factory.ts: what a DTLS 1.2 endpoint is told when DTLS 1.3 was offered or possible. */
+export interface DtlsFallbackOptions {
+  /** Client: the DTLS 1.3 ClientHello already sent (its records up to `nextRecordSeq`), which this endpoint goes on from. */
+  readonly adoptClientHello?: { readonly hello: ClientHello; readonly nextRecordSeq: number };
+  /** Server: a DTLS 1.3-capable server agreeing to 1.2 ends its random with the sentinel (RFC 8446 §4.1.3). */
+  readonly downgradeSentinel?: boolean;
 }
 
 export interface DtlsConfig {
@@ -58,6 +81,7 @@ export interface DtlsConfig {
   readonly maxTimeout: number;
   readonly maxRetransmits: number;
   readonly remoteFingerprint: string | undefined;
+  readonly downgradeSentinel: boolean;
 }
 
 export function resolveConfig(o: DtlsEndpointOptions): DtlsConfig {
@@ -75,5 +99,6 @@ export function resolveConfig(o: DtlsEndpointOptions): DtlsConfig {
     maxTimeout: o.maxTimeout ?? MAX_RETRANSMIT_TIMEOUT,
     maxRetransmits: o.maxRetransmits ?? 7,
     remoteFingerprint: o.remoteFingerprint,
+    downgradeSentinel: o.downgradeSentinel ?? false,
   };
 }

@@ -52,6 +52,7 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
   private now: Micros = 0;
   private peerRetransmitted = false;
   private readonly appData: Uint8Array[] = [];
+  private muted = false; // while taking over a DTLS 1.3 client's ClientHello (v13/factory.ts)
   /** Why the connection failed or closed, for summaries. */
   reason: string | undefined;
   connectedAt: Micros | undefined;
@@ -62,7 +63,10 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
   readonly dropped: Record<string, number> = {};
   fingerprintVerified = false;
 
+  private readonly adopt: DtlsEndpointOptions['adoptClientHello'];
+
   constructor(options: DtlsEndpointOptions) {
+    this.adopt = options.adoptClientHello;
     this.config = resolveConfig(options);
     this.rng = options.rng;
     this.identity = options.identity;
@@ -263,6 +267,7 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
 
   /** Queues a note (built with `dtlsNote`, notes.ts). */
   note(n: DtlsNote): void {
+    if (this.muted) return;
     this.out.push({ type: 'note', kind: n.kind, text: n.text, ...(n.data ? { data: n.data } : {}) });
   }
 
@@ -290,7 +295,10 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
     // a server's handshake begins with the first ClientHello (onHandshakeRecord), not while it waits for one
     if (this.config.role === 'client') this.handshakeBeganAt = this.now;
     this.setState('connecting', this.config.role === 'client' ? 'sending ClientHello' : 'waiting for a ClientHello');
-    if (this.config.role === 'client') this.role.start();
+    this.muted = this.adopt !== undefined;
+    if (this.config.role === 'client') this.role.start(this.adopt?.hello);
+    this.muted = false;
+    if (this.adopt) this.records.reserveSequence(0, this.adopt.nextRecordSeq);
   }
 
   private onRecord(rec: DtlsRecord, from: TransportAddress): void {
@@ -432,7 +440,7 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
   }
 
   private transmit(bytes: Uint8Array, to = this.remoteAddr): void {
-    if (!to) return;
+    if (!to || this.muted) return;
     this.out.push({ type: 'transmit', from: this.local, to, bytes });
   }
 

@@ -65,6 +65,12 @@ export type DtlsNoteKinds = {
   'dtls.alert.sent': { readonly level: number; readonly description: number };
   /** A capture read with a key log: what decryption of the flow did, and each Finished check ("client verified"). */
   'dtls.decryption': { readonly decryption: 'none' | 'no-key' | 'unsupported' | 'ok' | 'wrong-key'; readonly finished: string[] };
+  /** DTLS 1.3 endpoints (sim/dtls/v13): the version agreed, with the key exchange group and cipher suite when 1.3. */
+  'dtls.version': { readonly version: string; readonly offered: string[]; readonly group: string | null; readonly cipherSuite: string | null };
+  /** RFC 9147 §7: an ACK sent or received, its record numbers as "epoch/seq". */
+  'dtls.ack': { readonly direction: 'sent' | 'received'; readonly records: string[] };
+  /** RFC 9147 §5.1: a HelloRetryRequest (with a cookie, and the group it asks a share for). */
+  'dtls.hello-retry': { readonly role: 'client' | 'server'; readonly group: string | null; readonly cookie: boolean };
 };
 
 export type DtlsNote = NotesOf<DtlsNoteKinds>;
@@ -87,4 +93,7 @@ export const DTLS_NOTE_KINDS = {
   'dtls.alert.received': true,
   'dtls.alert.sent': true,
   'dtls.decryption': true,
+  'dtls.version': true,
+  'dtls.ack': true,
+  'dtls.hello-retry': true,
 } as const satisfies KindSet<DtlsNoteKinds>;

@@ -1,6 +1,7 @@
 import type { DtlsNote } from './notes.ts';
 import type { Rng } from '../core/rng.ts';
 import type { HandshakeBody } from '../wire/dtls/handshake.ts';
+import type { ClientHello } from '../wire/handshake/hello.ts';
 import type { DtlsConfig } from './config.ts';
 import type { DtlsIdentity } from './identity.ts';
 import type { FlightNumber } from './flights.ts';
@@ -33,8 +34,8 @@ export interface RoleHost {
 
 /** One side of the handshake: consumes whole handshake messages in order. */
 export interface HandshakeRole {
-  /** Client: prepares and sends flight 1. */
-  start(): void;
+  /** Client: prepares and sends flight 1 (`prepared`: the ClientHello a DTLS 1.3 client already sent, v13/factory.ts). */
+  start(prepared?: ClientHello): void;
   /** A whole, in-order handshake message (RFC 6347 §4.2.2); `bytes` has the unfragmented header the hashes cover. */
   onMessage(body: HandshakeBody, bytes: Uint8Array): void;
   /** The peer's ChangeCipherSpec; returns false when it came at the wrong moment. */

@@ -56,6 +56,8 @@ export class ServerHandshake implements HandshakeRole {
         session.extendedMasterSecret = findExtension(body.extensions, 'extended_master_secret') !== undefined;
         session.clientRandom = body.random;
         session.serverRandom = this.h.rng.bytes(32);
+        // RFC 8446 §4.1.3: a DTLS 1.3-capable server agreeing to 1.2 says so (sim/dtls/v13/factory.ts)
+        if (config.downgradeSentinel) session.serverRandom.set([0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01], 24);
         session.group = group;
         // RFC 5246 §7.4.1.4: answer only extensions the client sent.
         const extensions: Extension[] = [];

@@ -6,6 +6,7 @@ import type { JsonValue } from '../core/trace.ts';
 import type { Micros } from '../core/time.ts';
 import type { DtlsEndpointOptions } from '../dtls/config.ts';
 import { DtlsEndpoint } from '../dtls/endpoint.ts';
+import { createDtlsEndpoint, type AnyDtlsEndpoint } from '../dtls/v13/factory.ts';
 import { MediaSession, type MediaOptions } from '../media/session.ts';
 import { SrtpSession } from '../srtp/session.ts';
 import { demux } from '../wire/demux.ts';
@@ -27,7 +28,7 @@ export interface DtlsPeerOptions extends DtlsEndpointOptions {
  * selected pair through `dtls.setRemote`.
  */
 export class DtlsPeer implements Endpoint {
-  readonly dtls: DtlsEndpoint;
+  readonly dtls: AnyDtlsEndpoint;
   srtp: SrtpSession | undefined;
   media: MediaSession | undefined;
   private readonly out: EndpointOutput[] = [];
@@ -36,7 +37,7 @@ export class DtlsPeer implements Endpoint {
   private holdTill: Micros = 0;
 
   constructor(private readonly options: DtlsPeerOptions) {
-    this.dtls = new DtlsEndpoint(options);
+    this.dtls = createDtlsEndpoint(options);
     this.mediaRng = options.mediaRng ?? options.rng.fork('media');
   }
 
@@ -127,7 +128,7 @@ export class DtlsPeer implements Endpoint {
   /** What `rtclab run --json` reports for this peer. */
   summary(): { dtls: { [key: string]: JsonValue }; srtp: { [key: string]: JsonValue }; media: JsonValue[] } {
     const d = this.dtls;
-    const dtls: { [key: string]: JsonValue } = {
+    const dtls: { [key: string]: JsonValue } = !(d instanceof DtlsEndpoint) ? d.summary() : {
       role: d.roleName,
       state: d.state,
       ...(d.reason ? { reason: d.reason } : {}),

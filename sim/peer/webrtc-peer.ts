@@ -6,8 +6,9 @@ import { Rng } from '../core/rng.ts';
 import { SignalOutbox } from '../core/signal-outbox.ts';
 import type { JsonValue } from '../core/trace.ts';
 import type { Micros } from '../core/time.ts';
-import type { DtlsCurveName, DtlsSrtpProfileName } from '../dtls/config.ts';
-import type { DtlsEndpoint } from '../dtls/endpoint.ts';
+import type { DtlsCurveName, DtlsEndpointOptions, DtlsSrtpProfileName } from '../dtls/config.ts';
+import { DtlsEndpoint } from '../dtls/endpoint.ts';
+import type { AnyDtlsEndpoint } from '../dtls/v13/factory.ts';
 import type { DtlsIdentity } from '../dtls/identity.ts';
 import { IceAgent, type TurnServerConfig } from '../ice/agent.ts';
 import { formatCandidate, type TcpType } from '../ice/candidate.ts';
@@ -50,6 +51,8 @@ export interface WebRtcPeerOptions {
   readonly media?: { readonly audio?: boolean; readonly video?: boolean | VideoOptions };
   readonly srtpProfiles?: readonly DtlsSrtpProfileName[];
   readonly curves?: readonly DtlsCurveName[];
+  /** DTLS versions offered or accepted (default ['1.2']) and the DTLS 1.3 groups (sim/dtls/v13). */
+  readonly dtls13?: Pick<DtlsEndpointOptions, 'versions' | 'groups13' | 'keyShares13'>;
   readonly mtu?: number;
   readonly restartOnFailure?: boolean;
   readonly nominationDelay?: Micros;
@@ -162,7 +165,7 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
     this.negotiated = undefined;
   }
 
-  get dtls(): DtlsEndpoint | undefined {
+  get dtls(): AnyDtlsEndpoint | undefined {
     return this.transport.dtls;
   }
 
@@ -367,6 +370,7 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
         ...(this.options.srtpProfiles ? { srtpProfiles: this.options.srtpProfiles } : {}),
         ...(this.options.curves ? { curves: this.options.curves } : {}),
         ...(this.options.mtu !== undefined ? { mtu: this.options.mtu } : {}),
+        ...this.options.dtls13,
       });
       if (this.options.dataChannels || d.application) {
         const dc = this.options.dataChannels;
@@ -523,7 +527,9 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
   /** `summary.dtls`, `summary.srtp`, `summary.media` shapes as the dtls-peer app reports them, plus `peer`. */
   summary(): { peer: { [key: string]: JsonValue }; dtls: { [key: string]: JsonValue } | null; srtp: { [key: string]: JsonValue }; media: JsonValue[]; dataChannels?: { [key: string]: JsonValue } } {
     const d = this.dtls;
-    const dtls: { [key: string]: JsonValue } | null = d
+    const dtls: { [key: string]: JsonValue } | null = d && !(d instanceof DtlsEndpoint)
+      ? d.summary()
+      : d
       ? {
           role: d.roleName, state: d.state, ...(d.reason ? { reason: d.reason } : {}), flightsSent: d.stats.flightsSent, retransmissions: d.stats.retransmissions,
           fingerprintVerified: d.fingerprintVerified, ...(d.connectedAt !== undefined ? { handshakeMs: (d.connectedAt - (d.startedAt ?? 0)) / 1000 } : {}),

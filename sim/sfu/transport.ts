@@ -2,7 +2,7 @@ import { sfuNote } from './notes.ts';
 import type { EndpointOutput, Transport, TransportAddress } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
-import type { DtlsEndpoint } from '../dtls/endpoint.ts';
+import type { AnyDtlsEndpoint } from '../dtls/v13/factory.ts';
 import type { DtlsIdentity } from '../dtls/identity.ts';
 import { IceAgent } from '../ice/agent.ts';
 import type { SrtpSession } from '../srtp/session.ts';
@@ -62,7 +62,7 @@ export class WebRtcTransport {
     }, { local });
   }
 
-  get dtls(): DtlsEndpoint | undefined {
+  get dtls(): AnyDtlsEndpoint | undefined {
     return this.transport.dtls;
   }
 

@@ -2,7 +2,7 @@ import { sameTransportAddress, type EndpointOutput, type IcmpError, type Transpo
 import { deadlineOf, nextWake, type Deadline } from '../core/deadline.ts';
 import type { Micros } from '../core/time.ts';
 import type { DtlsEndpointOptions } from '../dtls/config.ts';
-import { DtlsEndpoint } from '../dtls/endpoint.ts';
+import { createDtlsEndpoint, type AnyDtlsEndpoint } from '../dtls/v13/factory.ts';
 import type { IceAgent } from '../ice/agent.ts';
 import type { CandidatePair } from '../ice/pair.ts';
 import type { DataChannels } from '../sctp/datachannels.ts';
@@ -49,7 +49,7 @@ export interface IceDtlsSrtpOptions {
  * transport on the SFU (sim/sfu). `poll` gives one output or the earliest deadline of the parts.
  */
 export class IceDtlsSrtpTransport {
-  dtls: DtlsEndpoint | undefined;
+  dtls: AnyDtlsEndpoint | undefined;
   srtp: SrtpSession | undefined;
   /** SCTP data channels carried in DTLS application data (RFC 8261), when the owner attached them. */
   dataChannels: DataChannels | undefined;
@@ -67,8 +67,8 @@ export class IceDtlsSrtpTransport {
   ) {}
 
   /** Starts DTLS (its role and the fingerprint to expect come from signaling); a second call does nothing. */
-  startDtls(options: Omit<DtlsEndpointOptions, 'local'>): DtlsEndpoint {
-    this.dtls ??= new DtlsEndpoint({ ...options, local: this.options.local ?? NOWHERE });
+  startDtls(options: Omit<DtlsEndpointOptions, 'local'>): AnyDtlsEndpoint {
+    this.dtls ??= createDtlsEndpoint({ ...options, local: this.options.local ?? NOWHERE });
     return this.dtls;
   }
 

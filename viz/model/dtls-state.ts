@@ -146,6 +146,13 @@ function apply(e: MutableEndpoint, n: DtlsPanelNote, all: Map<string, MutableEnd
     case 'dtls.server-hello':
       e.cipherSuite = n.data.cipherSuite;
       return;
+    case 'dtls.version':
+      // DTLS 1.3 endpoints (sim/dtls/v13) say the suite here: there is no 1.2 ServerHello note
+      if (n.data.cipherSuite) e.cipherSuite = n.data.cipherSuite;
+      return;
+    case 'dtls.ack':
+    case 'dtls.hello-retry':
+      return;
     case 'dtls.fingerprint.verified':
       e.fingerprintCheck = 'verified';
       e.peerFingerprint = n.data.fingerprint;

@@ -54,6 +54,34 @@ export function mediaPresets(): PresetInfo[] {
     (n, t, d) =>
       scenario(n, t, d, '30s', { alice: { ...ALICE_PUBLIC, link: { delay: '20ms', loss: 0.25 } }, bob: BOB }, [alice({ media: { audio: true } }), bob({ media: { audio: true } })], 9),
   );
+  const V13 = { versions: ['1.3', '1.2'] };
+  const HYBRID = { versions: ['1.3', '1.2'], groups13: ['x25519mlkem768', 'x25519'] };
+  add(
+    'dtls13-call',
+    'A DTLS 1.3 call',
+    'The dtls-srtp-call with both sides offering DTLS 1.3 and 1.2 (RFC 9147): Alice\'s ClientHello carries supported_versions and an X25519 key share; Bob answers statelessly with a HelloRetryRequest carrying a cookie (the DoS defence the 1.2 HelloVerifyRequest was); the second ClientHello echoes it; Bob\'s ServerHello is the last plaintext message, EncryptedExtensions (use_srtp), CertificateRequest, Certificate, CertificateVerify and Finished travel in epoch 2 with encrypted record numbers; Alice\'s Certificate, CertificateVerify and Finished follow and Bob ACKs them in epoch 3. SRTP keys come from the TLS 1.3 exporter. Run with --pcap and --keylog: the key log has the TLS 1.3 secrets.',
+    (n, t, d) => scenario(n, t, d, '10s', { alice: ALICE_PUBLIC, bob: BOB }, [alice(V13), bob(V13)]),
+  );
+  add(
+    'dtls13-hybrid-call',
+    'A DTLS 1.3 call with the post-quantum hybrid key exchange',
+    'The dtls13-call with X25519MLKEM768 (ML-KEM-768 plus X25519, IANA 0x11EC) preferred by both sides, as Chromium offers it: Alice\'s key share alone is 1216 bytes, so each ClientHello is fragmented across two records in two datagrams; Bob\'s share is the 1120-byte ML-KEM ciphertext plus his X25519 key. The shared secret is the ML-KEM secret followed by the X25519 one.',
+    (n, t, d) => scenario(n, t, d, '10s', { alice: ALICE_PUBLIC, bob: BOB }, [alice(HYBRID), bob(HYBRID)]),
+  );
+  add(
+    'dtls13-lossy-retransmit',
+    'DTLS 1.3 on a lossy link',
+    'The dtls-lossy-retransmit link (a quarter of Alice\'s datagrams lost, same seed) with DTLS 1.3 on both sides: flights are retransmitted on the timer, a partial ACK makes the server resend only what was not acknowledged (RFC 9147 §7.1), and the client retransmits its last flight until Bob\'s ACK arrives.',
+    (n, t, d) =>
+      scenario(n, t, d, '30s', { alice: { ...ALICE_PUBLIC, link: { delay: '20ms', loss: 0.25 } }, bob: BOB }, [alice({ ...V13, media: { audio: true } }), bob({ ...V13, media: { audio: true } })], 9),
+  );
+  add(
+    'dtls13-hybrid-lossy',
+    'DTLS 1.3 with the hybrid key exchange on a lossy link',
+    'The dtls13-lossy-retransmit link with X25519MLKEM768: the ClientHello is two datagrams, so it is lost more often than a one-datagram ClientHello; either fragment lost means the whole hello is sent again.',
+    (n, t, d) =>
+      scenario(n, t, d, '30s', { alice: { ...ALICE_PUBLIC, link: { delay: '20ms', loss: 0.25 } }, bob: BOB }, [alice({ ...HYBRID, media: { audio: true } }), bob({ ...HYBRID, media: { audio: true } })], 9),
+  );
   add(
     'dtls-mitm-fingerprint-mismatch',
     'A man in the middle is caught by the fingerprint',
