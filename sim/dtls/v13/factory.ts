@@ -1,4 +1,4 @@
-import type { EndpointOutput, TransportAddress } from '../../core/endpoint.ts';
+import type { EndpointOutput, IcmpError, TransportAddress } from '../../core/endpoint.ts';
 import type { Micros } from '../../core/time.ts';
 import { HandshakeReassembler } from '../../wire/dtls/fragment.ts';
 import { decodeRecords, encodeRecord } from '../../wire/dtls/record.ts';
@@ -130,6 +130,14 @@ export class VersionedDtls {
   }
   get reason(): string | undefined {
     return this.active.reason;
+  }
+
+  /**
+   * Fragmentation Needed / Packet Too Big about a datagram to the peer (sim/dtls/pmtu.ts): the DTLS 1.2 association
+   * lowers its datagram size; the DTLS 1.3 endpoint keeps the size it was given (its flights do not re-cut yet).
+   */
+  handleIcmpError(now: Micros, e: IcmpError): void {
+    this.v12?.handleIcmpError(now, e);
   }
 
   /** What `rtclab run --json` reports: the version agreed, and the handshake's cost (the comparison of 1.2 and 1.3). */
