@@ -12,7 +12,7 @@ import type { DissectedPacket } from '../sim/dissect/types.ts';
 import { messageType, type StunMessage } from '../sim/wire/stun/index.ts';
 import type { DissectedRecord } from '../sim/wire/dtls/datagram.ts';
 import type { RtpPacket } from '../sim/wire/rtp/rtp.ts';
-import type { RtcpPacket } from '../sim/wire/rtcp/rtcp.ts';
+import { rtcpPacketType, type RtcpPacket } from '../sim/wire/rtcp/rtcp.ts';
 import type { SrtcpView } from '../sim/wire/srtp/protected.ts';
 import { best, rate, row } from './measure.ts';
 import { LineWriter, putAscii, putDec, putHex, putHexBytes, written } from './line-writer.ts';
@@ -156,31 +156,6 @@ function replicate(c: Capture, times: number, limit = Infinity): Uint8Array {
   return enc.finish();
 }
 
-/** RTCP packet type (RFC 3550 §12.1, RFC 4585 §6.1) of a decoded RTCP packet. */
-function rtcpPt(p: RtcpPacket): number {
-  switch (p.type) {
-    case 'sr':
-      return 200;
-    case 'rr':
-      return 201;
-    case 'sdes':
-      return 202;
-    case 'bye':
-      return 203;
-    case 'app':
-      return 204;
-    case 'nack':
-    case 'twcc':
-      return 205;
-    case 'pli':
-    case 'fir':
-    case 'remb':
-      return 206;
-    default:
-      return p.packetType;
-  }
-}
-
 /** The tshark fields of TSHARK_FIELDS, from our dissection, as one tab-separated line (values tshark would print). */
 export function fieldsLine(no: number, p: DissectedPacket): string {
   return written((w) => writeFields(w, no, p));
@@ -266,7 +241,7 @@ function writeFields(w: LineWriter, no: number, p: DissectedPacket): void {
   if (rtcp) {
     for (let i = 0; i < rtcp.length; i++) {
       if (i > 0) b[at++] = COMMA;
-      at = putDec(b, at, rtcpPt(rtcp[i]!));
+      at = putDec(b, at, rtcpPacketType(rtcp[i]!));
     }
   } else if (srtcp) at = putDec(b, at, srtcp.packetType);
   b[at++] = 10;

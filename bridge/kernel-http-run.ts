@@ -7,7 +7,7 @@
 //   3. our WebSocket client against a WebSocket server written here on node:http's 'upgrade' event (its own frame
 //      parser, not ours): subprotocol protoo, masked text both ways, a fragmented message, ping/pong, close 1000.
 import { createHash } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { Rng } from '../sim/core/rng.ts';
@@ -15,8 +15,7 @@ import { HttpClientConnection, type HttpResult } from '../sim/http/client.ts';
 import { HttpServer } from '../sim/http/server.ts';
 import { connectWebSocket } from '../sim/websocket/handshake.ts';
 import type { WebSocketConnection } from '../sim/websocket/connection.ts';
-import { TunStreams } from './tun-stream.ts';
-import { TunTcpBridge } from './tun-tcp.ts';
+import { openTunSession, runScript } from './tun-session.ts';
 
 /** When given, tshark captures the TUN device into this file. */
 const captureFile = process.argv[2];
@@ -26,11 +25,8 @@ const dec = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
 
 async function main(): Promise<void> {
   const results: Record<string, unknown> = {};
-  const streams = new TunStreams();
-  const bridge = new TunTcpBridge({ kernel: `${KERNEL}/24`, ours: OURS, device: 'rtclab-tun1', seed: 3, onEvent: streams.event });
-  streams.bridge = bridge;
-  await bridge.open();
-  const tshark = captureFile ? await capture(captureFile) : undefined;
+  const tun = await openTunSession({ kernel: KERNEL, ours: OURS, device: 'rtclab-tun1', seed: 3, captureFile });
+  const { bridge, streams } = tun;
   try {
     // 1. curl → our server
     const server = new HttpServer((now, req, ex) => {
@@ -108,13 +104,7 @@ async function main(): Promise<void> {
     Object.assign(results, { errors: bridge.errors.map((e) => e.message).join('; '), malformed: bridge.stack.stats.malformed });
   } finally {
     await new Promise((r) => setTimeout(r, 300));
-    if (tshark) {
-      const exited = new Promise((r) => tshark.once('exit', r));
-      tshark.kill('SIGINT');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (tshark.exitCode === null) tshark.kill('SIGKILL');
-    }
-    bridge.close();
+    await tun.close();
   }
   process.stdout.write(`${JSON.stringify(results)}\n`);
 }
@@ -181,27 +171,8 @@ function run(cmd: string, args: string[]): Promise<{ code: number | null; stdout
   });
 }
 
-async function capture(file: string): Promise<ChildProcess> {
-  const p = spawn('tshark', ['-i', 'rtclab-tun1', '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  p.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  for (let i = 0; i < 750 && !/Capturing on/.test(err); i++) {
-    if (p.exitCode !== null) throw new Error(`tshark exited: ${err}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  if (!/Capturing on/.test(err)) throw new Error(`tshark did not start: ${err}`);
-  await new Promise((r) => setTimeout(r, 200));
-  return p;
-}
-
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T | string> {
   return Promise.race([p, new Promise<string>((r) => setTimeout(() => r(what), ms))]);
 }
 
-main().then(
-  () => process.exit(0),
-  (e: unknown) => {
-    process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-    process.exit(1);
-  },
-);
+runScript(main);

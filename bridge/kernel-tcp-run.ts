@@ -4,11 +4,10 @@
 //   2. our stack listens and the kernel connects: it sends B bytes, we answer with A bytes.
 // Each side checks the bytes it got against the pattern it expected.
 import { createHash } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createConnection, createServer, type Socket } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { TcpConnection } from '../sim/tcp/connection.ts';
 import { pattern } from '../sim/net/tcp-test-support.ts';
+import { captureDevice, runScript, stopCapture } from './tun-session.ts';
 import { TunTcpBridge } from './tun-tcp.ts';
 
 const size = Number(process.argv[2] ?? 2_000_000);
@@ -84,7 +83,7 @@ async function main(): Promise<void> {
     },
   });
   await bridge.open();
-  const tshark = captureFile ? await capture(captureFile) : undefined;
+  const tshark = captureFile ? await captureDevice('rtclab-tun0', captureFile) : undefined;
   try {
     // 1. the kernel listens, we connect
     const server = createServer();
@@ -122,34 +121,10 @@ async function main(): Promise<void> {
   } finally {
     // let TIME-WAIT and the last ACKs go; then stop everything
     await new Promise((r) => setTimeout(r, 200));
-    if (tshark) {
-      const exited = new Promise((r) => tshark.once('exit', r));
-      tshark.kill('SIGINT');
-      await Promise.race([exited, sleep(5000)]);
-      if (tshark.exitCode === null) tshark.kill('SIGKILL');
-    }
+    await stopCapture(tshark);
     bridge.close();
   }
   process.stdout.write(`${JSON.stringify(results)}\n`);
 }
 
-async function capture(file: string): Promise<ChildProcess> {
-  const p = spawn('tshark', ['-i', 'rtclab-tun0', '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  p.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  for (let i = 0; i < 750 && !/Capturing on/.test(err); i++) {
-    if (p.exitCode !== null) throw new Error(`tshark exited: ${err}`);
-    await sleep(20);
-  }
-  if (!/Capturing on/.test(err)) throw new Error(`tshark did not start: ${err}`);
-  await sleep(200);
-  return p;
-}
-
-main().then(
-  () => process.exit(0),
-  (e: unknown) => {
-    process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-    process.exit(1);
-  },
-);
+runScript(main);

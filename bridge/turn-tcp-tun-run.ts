@@ -3,26 +3,21 @@
 // Allocate (401, then with credentials), CreatePermission, a Send indication, ChannelBind and ChannelData padded to
 // 4 bytes on the stream (RFC 8656 §3.1, §12.5), data relayed both ways to a UDP peer, then Refresh LIFETIME 0. The
 // results are printed as JSON; with a file argument tshark captures the TUN device into it.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import type { EndpointOutput } from '../sim/core/endpoint.ts';
 import { Rng } from '../sim/core/rng.ts';
 import { TurnClient } from '../sim/turn/client.ts';
 import { frameForStream, StreamFramer } from '../sim/turn/stream-framer.ts';
 import { startCoturn } from './turn-coturn-helpers.ts';
-import { TunStreams } from './tun-stream.ts';
-import { TunTcpBridge } from './tun-tcp.ts';
+import { openTunSession, runScript } from './tun-session.ts';
 
 const captureFile = process.argv[2];
 const KERNEL = '10.79.0.1';
 const OURS = '10.79.0.2';
 
 async function main(): Promise<void> {
-  const streams = new TunStreams();
-  const bridge = new TunTcpBridge({ kernel: `${KERNEL}/24`, ours: OURS, device: 'rtclab-tun2', seed: 7, onEvent: streams.event });
-  streams.bridge = bridge;
-  await bridge.open();
-  const tshark = captureFile ? await capture(captureFile, 'rtclab-tun2') : undefined;
+  const tun = await openTunSession({ kernel: KERNEL, ours: OURS, device: 'rtclab-tun2', seed: 7, captureFile });
+  const { bridge, streams } = tun;
   const coturn = await startCoturn('alice', 's3cr3t-pass', 'example.org', { tcp: true, ip: KERNEL });
   const peer = createSocket('udp4');
   const notes: string[] = [];
@@ -107,31 +102,8 @@ async function main(): Promise<void> {
   } finally {
     peer.close();
     await coturn.stop();
-    if (tshark) {
-      tshark.kill('SIGINT');
-      await new Promise((r) => tshark.once('exit', r));
-    }
-    bridge.close();
+    await tun.close();
   }
 }
 
-async function capture(file: string, device: string): Promise<ChildProcess> {
-  const p = spawn('tshark', ['-i', device, '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  p.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  for (let i = 0; i < 750 && !/Capturing on/.test(err); i++) {
-    if (p.exitCode !== null) throw new Error(`tshark exited: ${err}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  if (!/Capturing on/.test(err)) throw new Error(`tshark did not start: ${err}`);
-  await new Promise((r) => setTimeout(r, 200));
-  return p;
-}
-
-main().then(
-  () => process.exit(0),
-  (e: unknown) => {
-    process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-    process.exit(1);
-  },
-);
+runScript(main);

@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifact, CHROMIUM, openApp, startSession, type Session } from './harness.ts';
+import { expect, it } from 'vitest';
+import { artifact, describeInChromium, openApp, WINDOW_SIZES } from './harness.ts';
 
 // The Diagnosis panel in Chromium at 1280×800 and 1440×900: a run of symmetric NATs without TURN lists why ICE
 // failed, with the fix; clicking a hop of its evidence selects that hop on the ladder, clicking a note moves the
@@ -15,23 +14,10 @@ const state = (page: Page): Promise<{ selected: number; now: number }> =>
     return { selected: a.selected, now: a.now };
   });
 
-let s: Session;
-
-describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('the Diagnosis panel in Chromium', () => {
-  beforeAll(async () => {
-    s = await startSession();
-  }, 120_000);
-
-  afterAll(async () => {
-    await s?.close();
-  });
-
-  for (const [width, height] of [
-    [1280, 800],
-    [1440, 900],
-  ] as const) {
+describeInChromium('the Diagnosis panel in Chromium', (session) => {
+  for (const [width, height] of WINDOW_SIZES) {
     it(`at ${width}×${height}: lists the causes of a failed run, and its evidence selects hops and notes`, async () => {
-      const { page, errors } = await openApp(s, '?scenario=fail-symmetric-no-turn');
+      const { page, errors } = await openApp(session(), '?scenario=fail-symmetric-no-turn');
       await page.setViewportSize({ width, height });
       const panel = page.locator('[data-testid=panel-diagnosis]');
       await expect.poll(() => panel.isVisible(), { timeout: 60_000 }).toBe(true);
@@ -63,7 +49,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('the Diagnosis panel i
   }
 
   it('a run that works has no Diagnosis panel', async () => {
-    const { page, errors } = await openApp(s, '?scenario=ice-trickle');
+    const { page, errors } = await openApp(session(), '?scenario=ice-trickle');
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.waitForFunction(() => (window as unknown as { rtclab: AppHandle }).rtclab.p !== undefined);
     const panel = page.locator('[data-testid=panel-diagnosis]');

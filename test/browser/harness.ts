@@ -1,9 +1,9 @@
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { build, createServer, preview, type PreviewServer, type ViteDevServer } from 'vite';
-import { vi } from 'vitest';
+import { afterAll, beforeAll, describe, vi } from 'vitest';
 
 // A browser test drives a whole page (a run, a capture's dissection, redraws): on a machine whose two cores are busy
 // with the rest of the suite it takes several times what it takes alone (13 s → over 60 s seen), so every file that
@@ -54,6 +54,9 @@ export async function startSession(mode: 'dev' | 'production' = 'dev'): Promise<
     viewport: { width: 1600, height: 1000 },
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'],
   });
+  // the first load of a page makes the dev server transform the app and its worker: on the loaded machine with
+  // another test file beside it, more than Playwright's 30 s (every test of three files timed out in page.goto)
+  context.setDefaultNavigationTimeout(120_000);
   const browser = context.browser() as Browser;
   mkdirSync(ARTIFACTS, { recursive: true });
   return {
@@ -83,7 +86,7 @@ export async function openApp(s: Session, query = '', waitForTrace = true): Prom
   await page.waitForFunction(() => {
     const app = (window as unknown as { rtclab?: { p?: { n: number }; ladder: { frames: number } } }).rtclab;
     return app?.p !== undefined && app.ladder.frames > 0;
-  }, undefined, { timeout: 60_000 });
+  }, undefined, { timeout: 120_000 });
   return { page, errors };
 }
 
@@ -99,4 +102,33 @@ export async function dropFiles(page: Page, files: readonly { name: string; byte
 
 export function artifact(name: string): string {
   return join(ARTIFACTS, name);
+}
+
+/** The window sizes learners have: every layout check runs at both. */
+export const WINDOW_SIZES = [
+  [1280, 800],
+  [1440, 900],
+] as const;
+
+/**
+ * A describe block whose tests share one session (a dev server and a Chromium), started before the first test and
+ * closed after the last; `session()` is that session inside a test. Skipped where there is no Chromium, except in
+ * CI, where a missing Chromium fails the file instead of passing it unseen.
+ */
+export function describeInChromium(title: string, body: (session: () => Session) => void): void {
+  let s: Session | undefined;
+  describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)(title, () => {
+    beforeAll(async () => {
+      s = await startSession();
+    }, 120_000);
+
+    afterAll(async () => {
+      await s?.close();
+    });
+
+    body(() => {
+      if (!s) throw new Error('the Chromium session did not start');
+      return s;
+    });
+  });
 }

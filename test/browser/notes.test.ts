@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifact, CHROMIUM, openApp, startSession, type Session } from './harness.ts';
+import { expect, it } from 'vitest';
+import { artifact, describeInChromium, openApp, WINDOW_SIZES } from './harness.ts';
 
 // Notes on the ladder and the full event list in Chromium, at 1280×800 and 1440×900: state changes (mapping created,
 // pair succeeded, DTLS connected, keys derived) are drawn as marks on their lanes; the event list holds every note,
@@ -14,23 +13,10 @@ const app = (page: Page): Promise<{ now: number; marks: number; notes: number }>
     return { now: a.now, marks: a.ladder.marksDrawn, notes: a.p?.notes.length ?? 0 };
   });
 
-let s: Session;
-
-describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('notes on the ladder and the event list in Chromium', () => {
-  beforeAll(async () => {
-    s = await startSession();
-  }, 120_000);
-
-  afterAll(async () => {
-    await s?.close();
-  });
-
-  for (const [width, height] of [
-    [1280, 800],
-    [1440, 900],
-  ] as const) {
+describeInChromium('notes on the ladder and the event list in Chromium', (session) => {
+  for (const [width, height] of WINDOW_SIZES) {
     it(`call-p2p at ${width}×${height}: marks on the lanes, every note listed and filtered, a click seeks`, async () => {
-      const { page, errors } = await openApp(s, '?scenario=call-p2p');
+      const { page, errors } = await openApp(session(), '?scenario=call-p2p');
       await page.setViewportSize({ width, height });
       await expect.poll(async () => (await app(page)).marks, { timeout: 30_000 }).toBeGreaterThan(0);
       await page.screenshot({ path: artifact(`notes-ladder-${width}x${height}.png`) });

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifact, CHROMIUM, dropFiles, openApp, startSession, type Session } from './harness.ts';
+import { expect, it } from 'vitest';
+import { artifact, describeInChromium, dropFiles, openApp, WINDOW_SIZES } from './harness.ts';
 import { parseScenario } from '../../sim/scenario/parse.ts';
 import { findPreset } from '../../sim/scenario/presets/index.ts';
 import { runScenario } from '../../sim/scenario/run.ts';
@@ -22,23 +22,10 @@ const graphsState = (page: Page): Promise<{ streams: number; pairs: number; buck
     return { streams: a.graphs.report?.streams.length ?? -1, pairs: a.graphs.report?.pairs.length ?? -1, bucketMs: a.graphs.report?.bucketMs ?? 0, now: a.now };
   });
 
-let s: Session;
-
-describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('statistics under the ladder in Chromium', () => {
-  beforeAll(async () => {
-    s = await startSession();
-  }, 120_000);
-
-  afterAll(async () => {
-    await s?.close();
-  });
-
-  for (const [width, height] of [
-    [1280, 800],
-    [1440, 900],
-  ] as const) {
+describeInChromium('statistics under the ladder in Chromium', (session) => {
+  for (const [width, height] of WINDOW_SIZES) {
     it(`call-p2p at ${width}×${height}: bit rate and round trips per stream and pair, the cursor, a click seeks, CSV and JSON download`, async () => {
-      const { page, errors } = await openApp(s, '?scenario=call-p2p');
+      const { page, errors } = await openApp(session(), '?scenario=call-p2p');
       await page.setViewportSize({ width, height });
       const toggle = page.locator('[data-testid=stats-toggle]');
       expect(await page.locator('[data-testid=stats-svg]').isVisible()).toBe(false);
@@ -94,7 +81,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('statistics under the 
     const out = streams.filter((x) => x.dst.startsWith('10.0.2.10:')).map((x) => Number(x.ssrc));
     const inb = streams.filter((x) => x.dst.startsWith('10.0.1.10:')).map((x) => Number(x.ssrc));
     const dump = fabricateDump(Date.UTC(2026, 11, 7, 1, 0, 0), collector.packetTimes(), out, inb, trace.hops[trace.hops.length - 1]!.t);
-    const { page, errors } = await openApp(s, '?scenario=call-p2p');
+    const { page, errors } = await openApp(session(), '?scenario=call-p2p');
     await page.setViewportSize({ width: 1280, height: 800 });
     await dropFiles(page, [{ name: 'webrtc_internals_dump.txt.json', bytes: new TextEncoder().encode(JSON.stringify(dump)) }]);
     const note = page.locator('[data-testid=stats-note]');

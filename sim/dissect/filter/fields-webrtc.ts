@@ -1,6 +1,6 @@
 import type { TransportAddress } from '../../core/endpoint.ts';
 import { parseIp } from '../../wire/ip/address.ts';
-import type { RtcpPacket } from '../../wire/rtcp/rtcp.ts';
+import { rtcpPacketType, type RtcpPacket } from '../../wire/rtcp/rtcp.ts';
 import { ChunkType } from '../../wire/sctp/names.ts';
 import type { SctpChunk } from '../../wire/sctp/chunk.ts';
 import { AttrType } from '../../wire/stun/constants.ts';
@@ -78,31 +78,6 @@ function dtlsAlerts(l: LayerOf<'DTLS'>): { level: number; description: number }[
   return v.flatMap((r) => (r.content.kind === 'alert' ? [r.content.alert] : []));
 }
 
-/** RFC 3550 §12.1, RFC 4585 §6.1: an RTCP packet's type by its decoded kind. */
-function rtcpType(p: RtcpPacket): number {
-  switch (p.type) {
-    case 'sr':
-      return 200;
-    case 'rr':
-      return 201;
-    case 'sdes':
-      return 202;
-    case 'bye':
-      return 203;
-    case 'app':
-      return 204;
-    case 'nack':
-    case 'twcc':
-      return 205;
-    case 'pli':
-    case 'fir':
-    case 'remb':
-      return 206;
-    default:
-      return p.packetType;
-  }
-}
-
 function rtcpSender(p: RtcpPacket): number | undefined {
   if ('ssrc' in p && typeof p.ssrc === 'number') return p.ssrc;
   if ('senderSsrc' in p && typeof p.senderSsrc === 'number') return p.senderSsrc;
@@ -171,7 +146,7 @@ export const WEBRTC_FIELDS: readonly FieldDef[] = [
   protocolField('rtcp', 'RTP Control Protocol (SRTCP included)', ['RTCP', 'SRTCP']),
   protocolField('srtcp', 'Secure RTCP', ['SRTCP']),
   ...layerFields(['RTCP'], {
-    'rtcp.pt': ['uint', 'Packet type', (v) => v.map(rtcpType)],
+    'rtcp.pt': ['uint', 'Packet type', (v) => v.map(rtcpPacketType)],
     'rtcp.senderssrc': ['uint', 'Sender SSRC', (v) => defined(v.map(rtcpSender)).map((s) => s >>> 0)],
     'rtcp.media_ssrc': ['uint', 'Media source SSRC (feedback)', (v) => v.flatMap((p) => ('mediaSsrc' in p && typeof p.mediaSsrc === 'number' ? [p.mediaSsrc >>> 0] : []))],
   }),

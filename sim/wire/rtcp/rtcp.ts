@@ -171,7 +171,8 @@ export function describe(p: RtcpPacket | undefined): string {
   }
 }
 
-function packetType(p: RtcpPacket): number {
+/** An RTCP packet's type by its decoded kind (RFC 3550 §12.1, RFC 4585 §6.1): what its common header carries. */
+export function rtcpPacketType(p: RtcpPacket): number {
   switch (p.type) {
     case 'sr':
       return RTCP_SR;
@@ -239,7 +240,7 @@ export function writeRtcpPacket(w: Writer, p: RtcpPacket): void {
   const length = (w.pos - start) / 4 - 1;
   const end = w.pos;
   w.pos = start;
-  RtcpCommonHeader.encode(w, { version: 2, padding: padding > 0 ? 1 : 0, count, packetType: packetType(p), length });
+  RtcpCommonHeader.encode(w, { version: 2, padding: padding > 0 ? 1 : 0, count, packetType: rtcpPacketType(p), length });
   w.pos = end;
 }
 

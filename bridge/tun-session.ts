@@ -1,0 +1,78 @@
+// Node only: what every script run inside a network namespace does around its real peers: our TCP behind a TUN
+// device (bridge/tun-tcp.ts) with connections as byte streams (bridge/tun-stream.ts), and, when a file is given,
+// tshark capturing the device into it, started before the first packet and stopped after the last.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TunStreams } from './tun-stream.ts';
+import { TunTcpBridge } from './tun-tcp.ts';
+
+export interface TunSession {
+  readonly bridge: TunTcpBridge;
+  readonly streams: TunStreams;
+  /** Stops the capture (tshark flushes its file on SIGINT) and closes the device. */
+  close(): Promise<void>;
+}
+
+/** Opens the TUN device `device` with the kernel at `kernel` (a /24) and our stack at `ours`; captures it into `captureFile`. */
+export async function openTunSession(o: { readonly kernel: string; readonly ours: string; readonly device: string; readonly seed: number; readonly captureFile?: string | undefined }): Promise<TunSession> {
+  const streams = new TunStreams();
+  const bridge = new TunTcpBridge({ kernel: `${o.kernel}/24`, ours: o.ours, device: o.device, seed: o.seed, onEvent: streams.event });
+  streams.bridge = bridge;
+  await bridge.open();
+  let tshark: ChildProcess | undefined;
+  try {
+    tshark = o.captureFile ? await captureDevice(o.device, o.captureFile) : undefined;
+  } catch (e) {
+    bridge.close();
+    throw e;
+  }
+  return {
+    bridge,
+    streams,
+    async close() {
+      await stopCapture(tshark);
+      bridge.close();
+    },
+  };
+}
+
+/**
+ * tshark capturing `device` into `file`, once it says it is capturing (and 200 ms more for the first packets). It
+ * may take a minute to say so on a machine whose cores are busy (15 s was seen to be too short).
+ */
+export async function captureDevice(device: string, file: string): Promise<ChildProcess> {
+  const p = spawn('tshark', ['-i', device, '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  p.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && !/Capturing on/.test(err)) {
+    if (p.exitCode !== null) throw new Error(`tshark exited: ${err}`);
+    await sleep(20);
+  }
+  if (!/Capturing on/.test(err)) {
+    p.kill('SIGKILL');
+    throw new Error(`tshark did not start: ${err}`);
+  }
+  await sleep(200);
+  return p;
+}
+
+/** SIGINT, so tshark writes out what it has; killed when it has not exited 5 s later. */
+export async function stopCapture(p: ChildProcess | undefined): Promise<void> {
+  if (!p || p.exitCode !== null) return;
+  const exited = new Promise((r) => p.once('exit', r));
+  p.kill('SIGINT');
+  await Promise.race([exited, sleep(5000)]);
+  if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+}
+
+/** Runs a script's main: exit 0 when it resolves, 1 with the stack on stderr when it throws. */
+export function runScript(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
