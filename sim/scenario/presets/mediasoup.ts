@@ -116,6 +116,24 @@ export function mediasoupPresets(): PresetInfo[] {
       };
     },
   );
+  add(
+    'mediasoup-pion-tcp',
+    'The pion client over ICE-TCP: its UDP blocked, the WebRtcTransport reached on its passive TCP candidate',
+    "The seed's pion client (DTLS client) behind a firewall that drops all UDP, and a browser over UDP. The WebRtcTransport (enableTcp) lists a UDP candidate and a passive TCP one on the same port number; pion's controlling agent has an active TCP candidate (RFC 6544) beside its UDP one: its UDP checks die at the firewall, and its first TCP check opens a connection to the transport's TCP server, on which STUN, the DTLS handshake, SRTP and SRTCP travel, each behind an RFC 4571 length. The server's path notes start at WebRtcTransport::OnTcpConnectionPacketReceived; the selected tuple is tcp; the browser and pion exchange audio and video through the router.",
+    (name, title, description) => {
+      const nodes = roomNodes(['alice']);
+      nodes.fwG = { kind: 'firewall', uplink: 'internet', preset: 'block-udp', link: { delay: '12ms' } };
+      nodes.gopher = { kind: 'host', uplink: 'fwG', addresses: ['203.0.113.60/24'], link: { delay: '1ms' } };
+      return {
+        name, title, description, seed: 1, duration: '4s', nodes,
+        apps: [
+          { kind: 'mediasoup-server', host: 'sfu', listenIp: SFU_IP, port: 4443, rtcPorts: '40000-40099' },
+          { kind: 'pion-client', host: 'gopher', server: `${SFU_IP}:4443`, dtlsRole: 'client', media: AV, iceTcp: ['active'] },
+          { kind: 'mediasoup-client', host: 'alice', server: `${SFU_IP}:4443`, media: AV, startAt: '200ms' },
+        ],
+      };
+    },
+  );
   for (const role of ['client', 'server'] as const) {
     add(
       `mediasoup-pion-dtls-${role}`,
