@@ -79,5 +79,5 @@ export const mediasoupServerApp = defineApp({
   sections: [],
   appEntry: ({ spec, endpoint }): Obj => ({ listen: `ws://${formatTransportAddress({ ip: spec.listenIp, port: spec.port })}/`, ...(spec.announcedIp !== undefined ? { announcedIp: spec.announcedIp } : {}), ...mediasoupSummary(endpoint) } as { [key: string]: JsonValue }),
   appLines: (e) => mediasoupSummaryLines(e),
-  notes: [MEDIASOUP_NOTE_KINDS, someKinds(SFU_NOTE_KINDS, 'sfu.transport.keyed'), TURN_NOTE_KINDS, someKinds(NET_NOTE_KINDS, 'endpoint.error'), ICE_NOTE_KINDS, STUN_NOTE_KINDS, DTLS_NOTE_KINDS, SRTP_NOTE_KINDS, HTTP_NOTE_KINDS, WEBSOCKET_NOTE_KINDS],
+  notes: [MEDIASOUP_NOTE_KINDS, someKinds(SFU_NOTE_KINDS, 'sfu.transport.keyed', 'sfu.keyframe.requested', 'sfu.keyframe.coalesced'), TURN_NOTE_KINDS, someKinds(NET_NOTE_KINDS, 'endpoint.error'), ICE_NOTE_KINDS, STUN_NOTE_KINDS, DTLS_NOTE_KINDS, SRTP_NOTE_KINDS, HTTP_NOTE_KINDS, WEBSOCKET_NOTE_KINDS],
 });

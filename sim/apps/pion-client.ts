@@ -12,12 +12,12 @@ import type { JsonValue } from '../core/trace.ts';
 import { openProtoo } from '../mediasoup/connect.ts';
 import { mediasoupNote } from '../mediasoup/notes.ts';
 import { PionClient } from '../mediasoup/pion-client.ts';
-import { EndpointDriver } from '../net/endpoint-driver.ts';
 import { connectStream } from '../net/tcp-stream.ts';
 import { bool, duration, oneOf, required, transport, withDefault } from '../schema/fields.ts';
 import { defineApp, HOST_FIELD, kindField, type Obj } from './app-kind.ts';
 import { ROOM_FIELDS } from './mediasoup-client.ts';
-import { mediaType, PORT_FIELD, type MediaSpec } from './peer-common.ts';
+import { ICE_TCP_FIELD, mediaType, PORT_FIELD, type MediaSpec } from './peer-common.ts';
+import { gatherIceTcp, peerDriver } from './stream-links.ts';
 
 /**
  * The scenario app "pion-client": the seed's Go client written with pion (sim/mediasoup/pion-client.ts), no SDP:
@@ -35,6 +35,7 @@ export interface PionClientSpec {
   readonly media: MediaSpec;
   readonly consume: boolean;
   readonly port: number;
+  readonly iceTcp: readonly ('active' | 'passive')[];
   readonly startAt: Micros;
 }
 
@@ -50,14 +51,18 @@ export const pionClientApp = defineApp({
     withDefault('media', mediaType, { audio: true, video: false }, '`{ "audio": true }`', 'What it writes, one SSRC per kind (`produce` each); when `media` is given, both default to `false`.', { audio: true, video: true }),
     withDefault('consume', bool, true, '`true`', "Reads the others' producers (`newConsumer` accepted, a read stream per SSRC).", false),
     PORT_FIELD,
+    ICE_TCP_FIELD,
     withDefault('startAt', duration, 0, '`0`', 'When it opens its WebSocket.', '0s'),
   ],
   spec: ({ kind: _k, ...v }): PionClientSpec => ({ kind: 'pion-client', ...v }),
   build(world, host, spec: PionClientSpec, ctx) {
     const net = world.net;
     const endpoint = new PionClient({ name: spec.host, rng: world.rng(ctx.source), identity: world.identity(spec.host), dtlsRole: spec.dtlsRole, media: spec.media, consume: spec.consume });
-    const driver = new EndpointDriver(net, host, endpoint, ctx.source);
-    for (const ip of host.addresses()) endpoint.addLocalAddress(driver.bind(ip, spec.port));
+    // ICE-TCP (RFC 6544): a StreamLinks driver dials the active candidates' connections, RFC 4571 framing
+    const driver = peerDriver(world, host, endpoint, ctx.source, [], spec.iceTcp.length > 0);
+    const udp = host.addresses().map((ip) => driver.bind(ip, spec.port));
+    for (const a of udp) endpoint.addLocalAddress(a);
+    gatherIceTcp(driver, endpoint.agent, udp, spec.iceTcp, 0);
     const rng = world.rng(`${ctx.source}/protoo`);
     net.scheduler.at(spec.startAt, 'pion-client connect', () => {
       const stream = connectStream(world.tcp(host), spec.server);
@@ -74,7 +79,7 @@ export const pionClientApp = defineApp({
     const sel = e.agent.selected;
     return {
       server: formatTransportAddress(spec.server), room: spec.roomId, peerId: spec.peerId ?? spec.host, transport: e.transportId ?? null,
-      ice: { role: 'controlling', state: e.agent.state, selectedPair: sel ? { local: formatTransportAddress(sel.local.base), remote: formatTransportAddress(sel.remote.address) } : null },
+      ice: { role: 'controlling', state: e.agent.state, selectedPair: sel ? { protocol: sel.local.transport, local: formatTransportAddress(sel.local.base), remote: formatTransportAddress(sel.remote.address) } : null },
       dtls: { role: d?.roleName ?? spec.dtlsRole, state: d?.state ?? 'new', fingerprintVerified: d?.fingerprintVerified ?? false },
       srtpProfile: e.transport.srtp ? e.transport.srtp.profile.name : null,
       producers: e.producers.map((p) => ({ ...p })), consumers: e.consumers.map((c) => ({ ...c })), streams: e.streams(), errors: e.errors.map((x) => ({ ...x })),

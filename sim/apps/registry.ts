@@ -5,6 +5,7 @@ import { mediasoupClientApp } from './mediasoup-client.ts';
 import { mediasoupServerApp } from './mediasoup-server.ts';
 import { natDiscoveryApp } from './nat-discovery.ts';
 import { pionClientApp } from './pion-client.ts';
+import { mediasoupBroadcasterApp } from './mediasoup-broadcaster.ts';
 import { rtpSenderApp } from './rtp-sender.ts';
 import { signalingServerApp } from './signaling-server.ts';
 import { sfuClientApp } from './sfu-client.ts';
@@ -54,6 +55,7 @@ export const APP_KINDS = [
   mediasoupServerApp,
   mediasoupClientApp,
   pionClientApp,
+  mediasoupBroadcasterApp,
   janusApp,
   janusClientApp,
   sipRegistrarApp,

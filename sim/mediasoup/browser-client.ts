@@ -141,6 +141,9 @@ export class MediasoupBrowserClient implements Endpoint {
     }
     const cname = isObj(rp.rtcp) && typeof rp.rtcp.cname === 'string' ? rp.rtcp.cname : String(data.peerId);
     const c: ClientConsumer = { id: String(data.id), producerId: String(data.producerId), peerId: String(data.peerId), kind, ssrc: enc.ssrc, mid: rp.mid, cname, resumed: false, closed: false };
+    // RFC 4588: the router's retransmissions of this consumer come on its RTX SSRC (mediasoup-client's a=ssrc-group:FID)
+    const rtx = isObj(enc.rtx) ? enc.rtx.ssrc : undefined;
+    if (typeof rtx === 'number') this.recv.associateRtx(enc.ssrc, rtx);
     this.consumers.push(c);
     this.step('newConsumer', `${c.peerId}'s ${kind} as SSRC ${c.ssrc} on mid ${c.mid}`, { consumer: c.id, ssrc: c.ssrc, mid: c.mid });
     this.heldAccepts.push({ c, answer });
@@ -212,7 +215,10 @@ export class MediasoupBrowserClient implements Endpoint {
     for (const s of this.send.localStreams) {
       if (this.producers.some((p) => p.ssrc === s.ssrc)) continue;
       const codec: Obj = s.kind === 'audio' ? { mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2, parameters: { minptime: 10, useinbandfec: 1 }, rtcpFeedback: [] } : { mimeType: 'video/VP8', payloadType: 96, clockRate: 90000, parameters: {}, rtcpFeedback: [{ type: 'nack', parameter: '' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }] };
-      this.request(now, 'produce', { transportId: this.sendT.id, kind: s.kind, rtpParameters: { mid: s.mid, codecs: [codec], headerExtensions: [], encodings: [{ ssrc: s.ssrc }], rtcp: { cname: this.name, reducedSize: true } }, appData: { source: s.kind === 'audio' ? 'mic' : 'webcam' } }, (_t, d) => {
+      // video: its RTX stream (a=ssrc-group:FID) in encodings[0].rtx, as mediasoup-client reads it from the local SDP
+      const rtx: Obj[] = s.kind === 'video' ? [{ mimeType: 'video/rtx', payloadType: 97, clockRate: 90000, parameters: { apt: 96 }, rtcpFeedback: [] }] : [];
+      const encoding: Obj = { ssrc: s.ssrc, ...(s.kind === 'video' ? { rtx: { ssrc: this.send.rtxSsrc } } : {}) };
+      this.request(now, 'produce', { transportId: this.sendT.id, kind: s.kind, rtpParameters: { mid: s.mid, codecs: [codec, ...rtx], headerExtensions: [], encodings: [encoding], rtcp: { cname: this.name, reducedSize: true } }, appData: { source: s.kind === 'audio' ? 'mic' : 'webcam' } }, (_t, d) => {
         this.producers.push({ id: String(d.id), kind: s.kind, ssrc: s.ssrc });
         this.step('produce', `${s.kind} SSRC ${s.ssrc} is producer ${String(d.id)}`, { producer: String(d.id), ssrc: s.ssrc });
       });

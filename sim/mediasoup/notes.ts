@@ -35,6 +35,13 @@ export type MediasoupNoteKinds = {
   'mediasoup-client.sdp': { readonly transport: Str; readonly direction: Str; readonly type: Str; readonly sdp: Str };
   'pion-client.step': { readonly step: Str; readonly [fact: string]: string | number | boolean };
   'pion-client.error': { readonly method: Str; readonly errorCode: number; readonly errorReason: Str };
+  /** A PlainTransport's remote tuple (RTP or RTCP): learned from the first packet (comedia) or given by connect(). */
+  'mediasoup.plain.tuple': { readonly transport: Str; readonly which: Str; readonly remote: Str; readonly how: Str };
+  /** What a PlainTransport dropped: a packet from another tuple, before any remote, or failing SRTP (first of each reason). */
+  'mediasoup.plain.dropped': { readonly transport: Str; readonly from: Str; readonly reason: Str };
+  /** The ffmpeg-like broadcaster's steps (the demo's broadcaster scripts: curl requests, then ffmpeg). */
+  'mediasoup-broadcaster.step': { readonly step: Str; readonly [fact: string]: string | number | boolean };
+  'mediasoup-broadcaster.error': { readonly method: Str; readonly errorCode: number; readonly errorReason: Str };
 };
 
 export type MediasoupNote = NotesOf<MediasoupNoteKinds>;
@@ -61,4 +68,8 @@ export const MEDIASOUP_NOTE_KINDS = {
   'mediasoup-client.sdp': true,
   'pion-client.step': true,
   'pion-client.error': true,
+  'mediasoup.plain.tuple': true,
+  'mediasoup.plain.dropped': true,
+  'mediasoup-broadcaster.step': true,
+  'mediasoup-broadcaster.error': true,
 } as const satisfies KindSet<MediasoupNoteKinds>;

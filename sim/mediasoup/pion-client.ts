@@ -1,5 +1,5 @@
 import { deadlineOf, nextWake } from '../core/deadline.ts';
-import type { Endpoint, EndpointOutput, IcmpError, TransportAddress } from '../core/endpoint.ts';
+import type { Endpoint, EndpointOutput, IcmpError, Transport, TransportAddress } from '../core/endpoint.ts';
 import { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
 import type { JsonValue } from '../core/trace.ts';
@@ -204,8 +204,13 @@ export class PionClient implements Endpoint {
     return (this.media?.summary() ?? []).map((s) => ({ ...s }) as Obj);
   }
 
-  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
-    this.transport.handleDatagram(now, from, to, bytes);
+  handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, transport?: Transport): void {
+    this.transport.handleDatagram(now, from, to, bytes, transport);
+  }
+
+  /** An ICE-TCP connection (pion's TCPMux on the active side) closed or was refused: its pairs fail (RFC 6544 §7.1). */
+  handleStreamClosed(now: Micros, local: TransportAddress, remote: TransportAddress, error: string | undefined): void {
+    this.transport.handleStreamClosed(now, local, remote, error);
   }
 
   handleIcmpError(now: Micros, e: IcmpError): void {

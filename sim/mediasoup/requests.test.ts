@@ -15,7 +15,7 @@ function setup(tcp = false): { server: MediasoupServer; peer: Peer; ask: (method
   const conn = { notify: (_t: Micros, method: string, data: Obj) => sent.push({ method, data }), request: (_t: Micros, method: string, data: Obj) => sent.push({ method, data }), open: true, close: () => undefined } as unknown as ProtooConnection;
   // a peer in a room the server made, as a connection to /?roomId=r&peerId=alice makes it
   const r = server.room('r');
-  const peer: Peer = { id: 'alice', room: r, conn, joined: false, displayName: 'alice', device: {}, rtpCapabilities: undefined, transports: new Map(), closed: false };
+  const peer: Peer = { id: 'alice', room: r, conn, joined: false, displayName: 'alice', device: {}, rtpCapabilities: undefined, transports: new Map(), plain: new Map(), closed: false };
   r.peers.set('alice', peer);
   const ask = (method: string, data: Obj = {}): ProtooAnswer => {
     let a: ProtooAnswer | undefined;
@@ -105,7 +105,7 @@ describe('protoo error responses', () => {
     const bobSent: { method: string; data: Obj }[] = [];
     const bobConn = { notify: (_t: Micros, method: string, data: Obj) => bobSent.push({ method, data }), request: (_t: Micros, method: string, data: Obj) => bobSent.push({ method, data }), open: true, close: () => undefined } as unknown as ProtooConnection;
     const room = s.server.room('r');
-    const bob: Peer = { id: 'bob', room, conn: bobConn, joined: false, displayName: 'bob', device: {}, rtpCapabilities: undefined, transports: new Map(), closed: false };
+    const bob: Peer = { id: 'bob', room, conn: bobConn, joined: false, displayName: 'bob', device: {}, rtpCapabilities: undefined, transports: new Map(), plain: new Map(), closed: false };
     room.peers.set('bob', bob);
     const caps = { codecs: [{ kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2 }] };
     const tid = ((s.ask('createWebRtcTransport', { producing: true }) as { data: Obj }).data.id) as string;

@@ -1,8 +1,10 @@
 import type { Micros } from '../core/time.ts';
 import type { JsonValue } from '../core/trace.ts';
 import type { Producer } from '../sfu/router.ts';
-import { ROUTER_RTP_CAPABILITIES } from '../sfu/server.ts';
+import { producerCodec, ROUTER_RTP_CAPABILITIES, VP8_RTX_PT } from '../sfu/server.ts';
+import { VP8_PT } from '../media/video.ts';
 import type { Obj, ProtooAnswer } from './protoo.ts';
+import { handlePlainRequest } from './plain-requests.ts';
 import type { MediasoupServer, Peer, ServerTransport } from './server.ts';
 
 type Answer = (now: Micros, a: ProtooAnswer) => void;
@@ -104,16 +106,20 @@ export function handleRequest(server: MediasoupServer, now: Micros, peer: Peer, 
     case 'produce': {
       if (!peer.joined) return answer(now, error(403, 'Peer not yet joined'));
       const st = transport();
-      if (!st || st.closed) return answer(now, error(404, `transport with id "${String(data.transportId ?? '')}" not found`));
+      // a WebRtcTransport or a PlainTransport (an ffmpeg-like broadcaster produces on the latter)
+      const t = st && !st.closed ? st.t : typeof data.transportId === 'string' ? peer.plain.get(data.transportId) : undefined;
+      if (!t) return answer(now, error(404, `transport with id "${String(data.transportId ?? '')}" not found`));
       const kind = data.kind;
       if (kind !== 'audio' && kind !== 'video') return answer(now, error(400, `invalid kind ${JSON.stringify(kind ?? null)}`));
       const rp = data.rtpParameters;
       const enc = isObj(rp) && Array.isArray(rp.encodings) ? rp.encodings[0] : undefined;
       const ssrc = isObj(enc) ? enc.ssrc : undefined;
       if (typeof ssrc !== 'number' || !Number.isInteger(ssrc) || ssrc < 0 || ssrc > 0xffffffff) return answer(now, error(400, 'rtpParameters.encodings[0].ssrc missing or not a 32-bit integer'));
-      if (router.producers.some((p) => p.transport === st.t && p.ssrc === ssrc && !p.closed)) return answer(now, error(409, `ssrc ${ssrc} already produced on this transport`));
-      const p = router.addProducer({ id: server.uuid(), peerId: peer.id, transport: st.t, kind, ssrc, mid: isObj(rp) && typeof rp.mid === 'string' ? rp.mid : '' });
-      server.note('mediasoup.producer.created', `producer ${p.id}: ${peer.id}'s ${kind} (SSRC ${ssrc})`, { producer: p.id, peer: peer.id, kind, ssrc, transport: st.t.id });
+      if (router.producers.some((p) => p.transport === t && p.ssrc === ssrc && !p.closed)) return answer(now, error(409, `ssrc ${ssrc} already produced on this transport`));
+      const p = router.addProducer({ id: server.uuid(), peerId: peer.id, transport: t, kind, ssrc, mid: isObj(rp) && typeof rp.mid === 'string' ? rp.mid : '' });
+      // the producer's payload type, RTX (encodings[0].rtx) and CNAME for the router's RTCP
+      room.media.describeProducer(p, { ...producerCodec(isObj(rp) ? rp : undefined), cname: isObj(rp) && isObj(rp.rtcp) && typeof rp.rtcp.cname === 'string' ? rp.rtcp.cname : peer.id });
+      server.note('mediasoup.producer.created', `producer ${p.id}: ${peer.id}'s ${kind} (SSRC ${ssrc})`, { producer: p.id, peer: peer.id, kind, ssrc, transport: t.id });
       answer(now, ok({ id: p.id }));
       for (const o of room.peers.values()) if (o !== peer && o.joined && !o.closed) createConsumer(server, now, o, p);
       return;
@@ -142,6 +148,9 @@ export function handleRequest(server: MediasoupServer, now: Micros, peer: Peer, 
       if (!c.paused) server.note('mediasoup.consumer.resumed', `consumer ${c.id} of ${peer.id} resumed: its RTP flows`, { consumer: c.id, peer: peer.id });
       return answer(now, ok());
     }
+    case 'createPlainTransport':
+    case 'connectPlainTransport':
+      return handlePlainRequest(server, now, peer, method, data, answer);
     default:
       return answer(now, error(500, `unknown request.method "${method}"`));
   }
@@ -158,12 +167,16 @@ export function createConsumer(server: MediasoupServer, now: Micros, peer: Peer,
   if (!st || !canConsume(peer, p.kind)) return;
   const codec = routerCodec(p.kind)!;
   const c = router.addConsumer(server.uuid(), peer.id, st.t, p, true);
+  // a video consumer has its own RTX stream (RFC 4588) for the router's retransmissions, as mediasoup gives it
+  const rtxSsrc = p.kind === 'video' ? server.rtxSsrc() : undefined;
+  peer.room.media.describeConsumer(c, rtxSsrc !== undefined ? { ssrc: rtxSsrc, payloadType: VP8_RTX_PT } : undefined);
+  const rtxCodec: Obj[] = rtxSsrc !== undefined ? [{ mimeType: 'video/rtx', payloadType: VP8_RTX_PT, clockRate: 90000, parameters: { apt: VP8_PT }, rtcpFeedback: [] }] : [];
   const mid = String(st.nextMid++);
-  server.note('mediasoup.consumer.created', `consumer ${c.id}: ${p.peerId}'s ${p.kind} to ${peer.id} as SSRC ${c.ssrc} (mid ${mid}, paused)`, { consumer: c.id, producer: p.id, peer: peer.id, kind: p.kind, ssrc: c.ssrc, transport: st.t.id });
+  server.note('mediasoup.consumer.created', `consumer ${c.id}: ${p.peerId}'s ${p.kind} to ${peer.id} as SSRC ${c.ssrc}${rtxSsrc !== undefined ? ` (RTX ${rtxSsrc})` : ''} (mid ${mid}, paused)`, { consumer: c.id, producer: p.id, peer: peer.id, kind: p.kind, ssrc: c.ssrc, transport: st.t.id });
   const exts = (ROUTER_RTP_CAPABILITIES.headerExtensions as Obj[]).filter((e) => e.kind === p.kind).map((e) => ({ uri: e.uri!, id: e.preferredId!, encrypt: false, parameters: {} }));
   peer.conn.request(now, 'newConsumer', {
     peerId: p.peerId, producerId: p.id, id: c.id, kind: p.kind, type: 'simple', producerPaused: p.paused, appData: {},
-    rtpParameters: { mid, codecs: [codec], headerExtensions: exts, encodings: [{ ssrc: c.ssrc }], rtcp: { cname: p.peerId, reducedSize: true, mux: true } },
+    rtpParameters: { mid, codecs: [codec, ...rtxCodec], headerExtensions: exts, encodings: [{ ssrc: c.ssrc, ...(rtxSsrc !== undefined ? { rtx: { ssrc: rtxSsrc } } : {}) }], rtcp: { cname: p.peerId, reducedSize: true, mux: true } },
   }, (t, a) => {
     if (a.ok) return;
     c.closed = true;

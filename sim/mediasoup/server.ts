@@ -6,11 +6,13 @@ import type { Micros } from '../core/time.ts';
 import type { DtlsIdentity } from '../dtls/identity.ts';
 import { HttpServer, type HttpExchange, type HttpRequest } from '../http/server.ts';
 import type { ByteStream } from '../net/stream.ts';
+import { MediaPlane } from '../sfu/media-plane.ts';
 import { Router } from '../sfu/router.ts';
 import { WebRtcTransport } from '../sfu/transport.ts';
 import { acceptWebSocket, isWebSocketRequest } from '../websocket/handshake.ts';
 import type { MediasoupNoteKinds } from './notes.ts';
 import { ProtooConnection, type Obj, type ProtooAnswer } from './protoo.ts';
+import { PlainTransport, type PlainSrtpSuite } from './plain-transport.ts';
 import { handleRequest } from './requests.ts';
 
 export interface MediasoupServerOptions {
@@ -55,12 +57,16 @@ export interface Peer {
   device: Obj;
   rtpCapabilities: Obj | undefined;
   readonly transports: Map<string, ServerTransport>;
+  /** Its PlainTransports (createPlainTransport), by id. */
+  readonly plain: Map<string, PlainTransport>;
   closed: boolean;
 }
 
 export interface Room {
   readonly id: string;
   readonly router: Router;
+  /** RTCP in the router (sim/sfu/media-plane.ts): reports, NACK/RTX, keyframe requests, REMB, scores. */
+  readonly media: MediaPlane;
   readonly worker: Worker;
   readonly peers: Map<string, Peer>;
 }
@@ -89,6 +95,8 @@ export class MediasoupServer implements Endpoint {
   readonly http: HttpServer;
   /** Every transport ever made, in order (the summary lists closed ones too). */
   readonly transports: { readonly t: WebRtcTransport; readonly room: Room; readonly peer: Peer; readonly st: ServerTransport }[] = [];
+  /** Every PlainTransport ever made, in order. */
+  readonly plainTransports: { readonly t: PlainTransport; readonly room: Room; readonly peer: Peer }[] = [];
   ctx: ServerContext | undefined;
   readonly stats = { connections: 0, refused: 0, requests: 0, errors: 0 };
   private readonly out: EndpointOutput[] = [];
@@ -96,6 +104,7 @@ export class MediasoupServer implements Endpoint {
   private nextWorker = 0;
   private readonly ids: Rng;
   private readonly protooRng: Rng;
+  private readonly rtxRng: Rng;
 
   constructor(
     readonly options: MediasoupServerOptions,
@@ -105,6 +114,7 @@ export class MediasoupServer implements Endpoint {
     this.nextPort = options.ports.min;
     this.ids = rng.fork('ids');
     this.protooRng = rng.fork('protoo');
+    this.rtxRng = rng.fork('rtx');
     const pids = rng.fork('pids');
     for (let i = 0; i < options.workers; i++) this.workers.push({ id: `worker-${i + 1}`, pid: pids.int(1000, 60000), routers: [] });
     for (const w of this.workers) this.note('mediasoup.worker.created', `mediasoup-worker ${w.id} (pid ${w.pid}) running`, { worker: w.id, routers: 0 });
@@ -119,6 +129,11 @@ export class MediasoupServer implements Endpoint {
   uuid(): string {
     const h = Array.from(this.ids.bytes(16), (b) => b.toString(16).padStart(2, '0')).join('');
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${'89ab'[this.ids.int(0, 4)]}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  }
+
+  /** A video consumer's RTX SSRC (its primary SSRC comes from the router's own stream). */
+  rtxSsrc(): number {
+    return this.rtxRng.u32();
   }
 
   // ---- the protoo WebSocket --------------------------------------------------------------------------------------
@@ -159,7 +174,7 @@ export class MediasoupServer implements Endpoint {
         if (peer && !peer.closed) this.closePeer(t, peer, `WebSocket closed (${code})`);
       },
     }, () => this.ctx?.wake());
-    peer = { id: peerId, room, conn, joined: false, displayName: peerId, device: {}, rtpCapabilities: undefined, transports: new Map(), closed: false };
+    peer = { id: peerId, room, conn, joined: false, displayName: peerId, device: {}, rtpCapabilities: undefined, transports: new Map(), plain: new Map(), closed: false };
     room.peers.set(peerId, peer);
     socket.start(now);
   }
@@ -180,7 +195,9 @@ export class MediasoupServer implements Endpoint {
     const worker = this.workers[this.nextWorker++ % this.workers.length]!;
     const router = new Router(this.uuid(), this.rng.fork(`router-${id}`));
     worker.routers.push(router);
-    const room: Room = { id, router, worker, peers: new Map() };
+    const media = new MediaPlane(this.name, this.rng.fork(`media-plane-${id}`), router);
+    router.extensions.push(media);
+    const room: Room = { id, router, media, worker, peers: new Map() };
     this.rooms.set(id, room);
     this.note('mediasoup.router.created', `room "${id}": router ${router.id} on ${worker.id}`, { router: router.id, worker: worker.id, room: id });
     return room;
@@ -247,6 +264,36 @@ export class MediasoupServer implements Endpoint {
     return st;
   }
 
+  /**
+   * router.createPlainTransport({ listenInfo, comedia, rtcpMux, enableSrtp, srtpCryptoSuite }): its RTP port (and,
+   * without rtcpMux, an RTCP port) from the range; undefined when the range is used up.
+   */
+  createPlainTransport(now: Micros, peer: Peer, o: { comedia: boolean; rtcpMux: boolean; srtpCryptoSuite: PlainSrtpSuite | undefined }): PlainTransport | undefined {
+    const ctx = this.ctx;
+    const need = o.rtcpMux ? 1 : 2;
+    if (!ctx || this.nextPort + need - 1 > this.options.ports.max) return undefined;
+    const local = ctx.bindPort(this.nextPort++);
+    const rtcpLocal = o.rtcpMux ? undefined : ctx.bindPort(this.nextPort++);
+    const id = this.uuid();
+    const router = peer.room.router;
+    const announcedIp = this.options.announcedIp ?? local.ip;
+    const t = new PlainTransport({
+      id, peerId: peer.id, local, rtcpLocal, announcedIp, comedia: o.comedia, rtcpMux: o.rtcpMux, srtpCryptoSuite: o.srtpCryptoSuite,
+      rng: this.rng.fork(`plain-${id}`), onMedia: (n, tr, kind, plain) => router.onMedia(n, tr, kind, plain), emit: (x) => this.emit(x),
+    });
+    peer.plain.set(id, t);
+    this.plainTransports.push({ t, room: peer.room, peer });
+    this.note('mediasoup.transport.created', `PlainTransport ${id} for ${peer.id} in room "${peer.room.id}": RTP on udp ${formatTransportAddress(local)}${rtcpLocal ? `, RTCP on ${rtcpLocal.port}` : ' (rtcpMux)'}, announced as ${announcedIp}${o.comedia ? ', comedia' : ''}${o.srtpCryptoSuite ? `, SRTP ${o.srtpCryptoSuite}` : ''}`, {
+      transport: id, router: router.id, peer: peer.id, local: formatTransportAddress(local), announced: `${announcedIp}:${local.port}`, protocol: 'udp', direction: 'plain',
+    });
+    void now;
+    return t;
+  }
+
+  private emit(o: EndpointOutput): void {
+    this.out.push(o.type === 'note' ? { ...o, text: `${this.name}: ${o.text}` } : o);
+  }
+
   // ---- the endpoint contract -----------------------------------------------------------------------------------
 
   private live(): WebRtcTransport[] {
@@ -255,7 +302,9 @@ export class MediasoupServer implements Endpoint {
 
   handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, transport?: Transport): void {
     const t = this.live().find((x) => sameTransportAddress(x.local, to));
-    t?.handleDatagram(now, from, to, bytes, transport);
+    if (t) return t.handleDatagram(now, from, to, bytes, transport);
+    const p = this.plainTransports.find((x) => !x.peer.closed && (sameTransportAddress(x.t.local, to) || (x.t.rtcpLocal !== undefined && sameTransportAddress(x.t.rtcpLocal, to))));
+    p?.t.handleDatagram(now, from, to, bytes);
   }
 
   handleStreamClosed(now: Micros, local: TransportAddress, remote: TransportAddress, error: string | undefined): void {
@@ -270,6 +319,10 @@ export class MediasoupServer implements Endpoint {
   poll(now: Micros): EndpointOutput {
     const q = this.out.shift();
     if (q) return q;
+    for (const r of this.rooms.values()) {
+      const m = r.media.take();
+      if (m) return m;
+    }
     const waits: Deadline[] = [];
     for (const r of this.rooms.values()) waits.push(...r.router.deadlines(now));
     for (const t of this.live()) {

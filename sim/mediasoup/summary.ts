@@ -1,4 +1,5 @@
 import type { JsonValue } from '../core/trace.ts';
+import { formatTransportAddress } from '../core/endpoint.ts';
 import type { MediasoupServer } from './server.ts';
 
 type Obj = { [key: string]: JsonValue };
@@ -14,8 +15,8 @@ export function mediasoupSummary(s: MediasoupServer): Obj {
     rooms: [...s.rooms.values()].map((r) => ({
       id: r.id, router: r.router.id, worker: r.worker.id,
       peers: [...r.peers.values()].map((p) => ({ id: p.id, displayName: p.displayName, joined: p.joined })),
-      producers: r.router.producers.map((p) => ({ id: p.id, peer: p.peerId, kind: p.kind, ssrc: p.ssrc, transport: p.transport.id, paused: p.paused, closed: p.closed, packets: p.packets })),
-      consumers: r.router.consumers.map((c) => ({ id: c.id, peer: c.peerId, producer: c.producer.id, producerPeer: c.producer.peerId, kind: c.producer.kind, ssrc: c.ssrc, transport: c.transport.id, paused: c.paused, closed: c.closed, packets: c.packets })),
+      producers: r.router.producers.map((p) => ({ id: p.id, peer: p.peerId, kind: p.kind, ssrc: p.ssrc, transport: p.transport.id, paused: p.paused, closed: p.closed, packets: p.packets, ...r.media.producerStats(p.id) })),
+      consumers: r.router.consumers.map((c) => ({ id: c.id, peer: c.peerId, producer: c.producer.id, producerPeer: c.producer.peerId, kind: c.producer.kind, ssrc: c.ssrc, transport: c.transport.id, paused: c.paused, closed: c.closed, packets: c.packets, ...r.media.consumerStats(c.id) })),
     })),
     transports: s.transports.map(({ t, room, peer, st }) => {
       const sel = t.agent.selected;
@@ -25,9 +26,14 @@ export function mediasoupSummary(s: MediasoupServer): Obj {
         announced: `${s.options.announcedIp ?? t.local.ip}:${t.local.port}`, iceRole: 'controlled', iceState: st.closed ? 'closed' : t.agent.state,
         iceSelectedTuple: sel ? { localIp: sel.local.base.ip, localPort: sel.local.base.port, remoteIp: sel.remote.address.ip, remotePort: sel.remote.address.port, protocol: sel.local.transport } : null,
         dtlsState: d?.state ?? 'new', dtlsRole: d?.roleName ?? 'auto', remoteDtlsRole: st.remoteRole ?? null, fingerprintVerified: d?.fingerprintVerified ?? false,
-        srtpProfile: t.profileName, ...t.counters,
+        srtpProfile: t.profileName, ...t.counters, ...room.media.legStats(t),
       };
     }),
+    plainTransports: s.plainTransports.map(({ t, room, peer }) => ({
+      id: t.id, room: room.id, peer: peer.id, listen: formatTransportAddress(t.local), ...(t.rtcpLocal ? { rtcpListen: formatTransportAddress(t.rtcpLocal) } : {}),
+      comedia: t.comedia, rtcpMux: t.rtcpMux, tuple: t.tuple ? formatTransportAddress(t.tuple) : null, rtcpTuple: t.rtcpMux ? null : t.rtcpTuple ? formatTransportAddress(t.rtcpTuple) : null,
+      srtpCryptoSuite: t.srtpParameters?.cryptoSuite ?? null, connected: t.connected, ...t.counters, ...room.media.legStats(t),
+    })),
     protoo: { connections: s.stats.connections, refused: s.stats.refused, requests: s.stats.requests, errors: s.stats.errors },
   };
 }
@@ -45,8 +51,27 @@ export function mediasoupSummaryLines(e: Obj): string[] {
       const tup = t.iceSelectedTuple as Obj | null;
       lines.push(`      transport ${String(t.id).slice(0, 8)} ${String(t.peer)} ${String(t.direction)} ${String(t.protocol)} ${String(t.announced)}: ice ${String(t.iceState)}${tup ? `, selected tuple ${String(tup.protocol)} ${String(tup.localIp)}:${String(tup.localPort)} ↔ ${String(tup.remoteIp)}:${String(tup.remotePort)}` : ''}, dtls ${String(t.dtlsState)} as ${String(t.dtlsRole)}, ${String(t.srtpProfile ?? 'no SRTP')}, ${String(t.rtpIn)} RTP in`);
     }
-    for (const p of r.producers as Obj[]) lines.push(`      producer ${String(p.id).slice(0, 8)} ${String(p.peer)} ${String(p.kind)} ssrc ${String(p.ssrc)}: ${String(p.packets)} packets${p.paused ? ' (paused)' : ''}${p.closed ? ' (closed)' : ''}`);
-    for (const c of r.consumers as Obj[]) lines.push(`      consumer ${String(c.id).slice(0, 8)} ${String(c.producerPeer)} → ${String(c.peer)} ${String(c.kind)} ssrc ${String(c.ssrc)}: ${String(c.packets)} packets${c.paused ? ' (paused)' : ''}${c.closed ? ' (closed)' : ''}`);
+    for (const t of ((e.plainTransports as Obj[] | undefined) ?? []).filter((x) => x.room === r.id)) {
+      lines.push(`      plain transport ${String(t.id).slice(0, 8)} ${String(t.peer)} ${String(t.listen)}${t.rtcpListen ? ` (RTCP ${String(t.rtcpListen)})` : ' rtcpMux'}${t.comedia ? ' comedia' : ''}${t.srtpCryptoSuite ? ` ${String(t.srtpCryptoSuite)}` : ''}: tuple ${String(t.tuple ?? 'none')}${t.rtcpListen ? `, rtcpTuple ${String(t.rtcpTuple ?? 'none')}` : ''}, ${String(t.rtpIn)} RTP in, ${String(t.rtcpIn)} RTCP in, ${String(t.rtpOut)} RTP out, ${String(t.rtcpOut)} RTCP out, ${String(t.dropped)} dropped`);
+    }
+    for (const p of r.producers as Obj[]) lines.push(`      producer ${String(p.id).slice(0, 8)} ${String(p.peer)} ${String(p.kind)} ssrc ${String(p.ssrc)}: ${String(p.packets)} packets${p.paused ? ' (paused)' : ''}${p.closed ? ' (closed)' : ''}${rtcpLine(p, 'producer')}`);
+    for (const c of r.consumers as Obj[]) lines.push(`      consumer ${String(c.id).slice(0, 8)} ${String(c.producerPeer)} → ${String(c.peer)} ${String(c.kind)} ssrc ${String(c.ssrc)}: ${String(c.packets)} packets${c.paused ? ' (paused)' : ''}${c.closed ? ' (closed)' : ''}${rtcpLine(c, 'consumer')}`);
   }
   return lines;
+}
+
+/** A producer's or consumer's RTCP figures as mediasoup's getStats() names them: score, NACKs, retransmissions, PLIs. */
+function rtcpLine(x: Obj, role: 'producer' | 'consumer'): string {
+  if (x.score === undefined) return '';
+  const parts = [`score ${String(x.score)}`];
+  if (role === 'producer') {
+    if (Number(x.packetsLost) > 0) parts.push(`${String(x.packetsLost)} lost`);
+    if (Number(x.nackPacketCount) > 0) parts.push(`NACKed ${String(x.nackPacketCount)}, ${String(x.rtxPacketsReceived)} restored`);
+    if (Number(x.pliCount) > 0) parts.push(`${String(x.pliCount)} PLI (${String(x.keyFrameRequestsCoalesced)} coalesced), ${String(x.keyFrames)} keyframes`);
+  } else {
+    if (Number(x.nackPacketCount) > 0) parts.push(`NACKed ${String(x.nackPacketCount)}, ${String(x.packetsRetransmitted)} retransmitted`);
+    if (Number(x.pliCount) + Number(x.firCount) > 0) parts.push(`${String(x.pliCount)} PLI, ${String(x.firCount)} FIR`);
+    if (x.rttMs !== undefined) parts.push(`rtt ${Number(x.rttMs).toFixed(1)} ms`);
+  }
+  return `; ${parts.join(', ')}`;
 }

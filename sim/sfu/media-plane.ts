@@ -10,15 +10,14 @@ import { isVp8Keyframe } from '../media/video.ts';
 import { nackItems, nackLost } from '../wire/rtcp/feedback.ts';
 import { lastSrFromNtp, type ReportBlock } from '../wire/rtcp/reports.ts';
 import { decodeRtcp, encodeRtcp, type RtcpPacket } from '../wire/rtcp/rtcp.ts';
-import type { Consumer, Producer, Router, RouterExtension } from './router.ts';
+import type { Consumer, Producer, Router, RouterExtension, RouterTransport } from './router.ts';
 import { ConsumerStream, KEYFRAME_RETRY, ProducerStream, type RtxParameters } from './rtp-streams.ts';
-import type { WebRtcTransport } from './transport.ts';
 
 type Obj = { [key: string]: JsonValue };
 
 /** Per transport: its RTCP SSRC, when its next report is due, and the REMB estimate for what it receives. */
 interface LegState {
-  readonly transport: WebRtcTransport;
+  readonly transport: RouterTransport;
   readonly ssrc: number;
   nextReportAt: Micros | undefined;
   /** Receive-side estimate (bit/s) announced in REMB, and the producers' octets at the last report. */
@@ -46,7 +45,7 @@ const INITIAL_ESTIMATE = 600_000;
 export class MediaPlane implements RouterExtension {
   private readonly producerStreams = new Map<Producer, ProducerStream>();
   private readonly consumerStreams = new Map<Consumer, ConsumerStream>();
-  private readonly legs = new Map<WebRtcTransport, LegState>();
+  private readonly legs = new Map<RouterTransport, LegState>();
   private readonly out: EndpointOutput[] = [];
   /** Set while a packet restored from RTX goes through the router again. */
   private restoring = false;
@@ -65,7 +64,7 @@ export class MediaPlane implements RouterExtension {
     return [...this.consumerStreams.values()].filter((c) => !c.consumer.closed);
   }
 
-  private legOf(transport: WebRtcTransport): LegState {
+  private legOf(transport: RouterTransport): LegState {
     let s = this.legs.get(transport);
     if (!s) this.legs.set(transport, (s = { transport, ssrc: this.rng.u32(), nextReportAt: undefined, estimate: INITIAL_ESTIMATE, octetsAtReport: 0, reportAt: undefined, rembSent: 0 }));
     return s;
@@ -98,7 +97,7 @@ export class MediaPlane implements RouterExtension {
   // ---- RTP (router hooks) ----------------------------------------------------------------------------------------
 
   /** RFC 4588 §4: RTP on no producer's SSRC may be a producer's RTX stream; the original goes through the router again. */
-  unknownRtp(now: Micros, from: WebRtcTransport, plain: Uint8Array): void {
+  unknownRtp(now: Micros, from: RouterTransport, plain: Uint8Array): void {
     if (plain.length < 12) return;
     const ssrc = new DataView(plain.buffer, plain.byteOffset, plain.byteLength).getUint32(8);
     const p = this.producers.find((x) => x.transport === from && !x.producer.closed && x.rtx?.ssrc === ssrc && (plain[1]! & 0x7f) === x.rtx.payloadType);
@@ -150,7 +149,7 @@ export class MediaPlane implements RouterExtension {
   }
 
   /** A transport's report timer starts with its first packet in either direction. */
-  private arm(now: Micros, t: WebRtcTransport): void {
+  private arm(now: Micros, t: RouterTransport): void {
     const s = this.legOf(t);
     s.nextReportAt ??= now + this.jittered();
   }
@@ -163,15 +162,14 @@ export class MediaPlane implements RouterExtension {
     return copy;
   }
 
-  private sendRtp(now: Micros, t: WebRtcTransport, plain: Uint8Array): boolean {
-    const r = t.srtp?.protectRtp(plain);
-    return r?.ok === true && t.send(now, r.bytes);
+  private sendRtp(now: Micros, t: RouterTransport, plain: Uint8Array): boolean {
+    return t.sendRtp(now, plain);
   }
 
   // ---- RTCP in -------------------------------------------------------------------------------------------------
 
   /** Decrypted RTCP from a transport (router hook). */
-  rtcp(now: Micros, leg: WebRtcTransport, plain: Uint8Array): void {
+  rtcp(now: Micros, leg: RouterTransport, plain: Uint8Array): void {
     const d = decodeRtcp(plain, 0, false);
     for (const pkt of d.value) {
       switch (pkt.type) {
@@ -203,7 +201,7 @@ export class MediaPlane implements RouterExtension {
   }
 
   /** RFC 3550 §6.4.1: blocks about our consumers; RTT = A − LSR − DLSR (1/65536 s) when an LSR is given. */
-  private onBlocks(now: Micros, leg: WebRtcTransport, blocks: readonly ReportBlock[]): void {
+  private onBlocks(now: Micros, leg: RouterTransport, blocks: readonly ReportBlock[]): void {
     for (const b of blocks) {
       const c = this.consumers.find((x) => x.transport === leg && x.ssrc === b.ssrc);
       if (!c) continue;
@@ -213,7 +211,7 @@ export class MediaPlane implements RouterExtension {
   }
 
   /** RFC 4585 §6.2.1 from a consumer: each packet still in the producer's buffer goes again, as RTX when the consumer has it (RFC 4588). */
-  private onNack(now: Micros, leg: WebRtcTransport, ssrc: number, lost: readonly number[]): void {
+  private onNack(now: Micros, leg: RouterTransport, ssrc: number, lost: readonly number[]): void {
     const c = this.consumers.find((x) => x.transport === leg && x.ssrc === ssrc);
     const offset = c?.seqOffset;
     if (!c || offset === undefined) return;
@@ -382,7 +380,7 @@ export class MediaPlane implements RouterExtension {
     };
   }
 
-  legStats(t: WebRtcTransport): Obj {
+  legStats(t: RouterTransport): Obj {
     const s = this.legs.get(t);
     return s ? { rtcpSsrc: s.ssrc, availableIncomingBitrate: s.estimate, rembSent: s.rembSent } : {};
   }

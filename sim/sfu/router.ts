@@ -4,11 +4,25 @@ import type { Micros } from '../core/time.ts';
 import type { JsonValue } from '../core/trace.ts';
 import type { WebRtcTransport } from './transport.ts';
 
+/**
+ * What the router needs of a transport (mediasoup's Transport base class): a WebRtcTransport (ICE, DTLS, SRTP) or a
+ * PlainTransport (plain RTP/RTCP, optional SRTP with given keys). `ready` says it can send (keyed, with a remote).
+ */
+export interface RouterTransport {
+  readonly id: string;
+  readonly peerId: string;
+  readonly ready: boolean;
+  /** Protects (SRTP where it has it) and sends RTP; false before keys or without a path. */
+  sendRtp(now: Micros, plain: Uint8Array): boolean;
+  /** Protects (SRTCP where it has it) and sends an RTCP compound. */
+  sendRtcp(now: Micros, plain: Uint8Array): boolean;
+}
+
 /** A client's outgoing stream on the router (mediasoup's Producer), found by the SSRC on its transport. */
 export interface Producer {
   readonly id: string;
   readonly peerId: string;
-  readonly transport: WebRtcTransport;
+  readonly transport: RouterTransport;
   readonly kind: string;
   readonly ssrc: number;
   readonly mid: string;
@@ -22,7 +36,7 @@ export interface Producer {
 export interface Consumer {
   readonly id: string;
   readonly peerId: string;
-  readonly transport: WebRtcTransport;
+  readonly transport: RouterTransport;
   readonly producer: Producer;
   readonly ssrc: number;
   seqOffset: number | undefined;
@@ -38,9 +52,9 @@ export interface Consumer {
  */
 export interface RouterExtension {
   /** Decrypted RTCP (a compound packet) that arrived on a transport. */
-  rtcp?(now: Micros, from: WebRtcTransport, plain: Uint8Array): void;
+  rtcp?(now: Micros, from: RouterTransport, plain: Uint8Array): void;
   /** Decrypted RTP on no producer's SSRC (a producer's RTX stream, RFC 4588). */
-  unknownRtp?(now: Micros, from: WebRtcTransport, plain: Uint8Array): void;
+  unknownRtp?(now: Micros, from: RouterTransport, plain: Uint8Array): void;
   /** A producer's RTP (decrypted) before it is forwarded. */
   producerRtp?(now: Micros, producer: Producer, plain: Uint8Array): void;
   /** The rewritten RTP for one consumer, before SRTP protection; `sent` says whether a path existed. */
@@ -79,7 +93,7 @@ export class Router {
   }
 
   /** A consumer of `producer` on `transport`, its SSRC drawn from the router's RTP stream. */
-  addConsumer(id: string, peerId: string, transport: WebRtcTransport, producer: Producer, paused: boolean): Consumer {
+  addConsumer(id: string, peerId: string, transport: RouterTransport, producer: Producer, paused: boolean): Consumer {
     const c: Consumer = { id, peerId, transport, producer, ssrc: this.rtpRng.u32(), seqOffset: undefined, packets: 0, paused, closed: false };
     this.consumers.push(c);
     return c;
@@ -94,7 +108,7 @@ export class Router {
   }
 
   /** Decrypted media from a transport: RTP is forwarded, RTCP goes to the extensions. */
-  onMedia(now: Micros, from: WebRtcTransport, kind: 'rtp' | 'rtcp', plain: Uint8Array): void {
+  onMedia(now: Micros, from: RouterTransport, kind: 'rtp' | 'rtcp', plain: Uint8Array): void {
     if (kind === 'rtcp') {
       for (const x of this.extensions) x.rtcp?.(now, from, plain);
       return;
@@ -112,7 +126,7 @@ export class Router {
     if (p.paused) return;
     const seq = view.getUint16(2);
     for (const c of this.consumers) {
-      if (c.producer !== p || c.closed || !c.transport.srtp) continue;
+      if (c.producer !== p || c.closed || !c.transport.ready) continue;
       if (c.paused) continue;
       // each consumer has its own SSRC and sequence space (RFC 3550 §5.1: a random start)
       c.seqOffset ??= (this.rtpRng.int(0, 0x10000) - seq) & 0xffff;
@@ -120,19 +134,15 @@ export class Router {
       const w = new DataView(copy.buffer);
       w.setUint16(2, (seq + c.seqOffset) & 0xffff);
       w.setUint32(8, c.ssrc);
-      const r = c.transport.srtp.protectRtp(copy);
-      if (!r.ok) continue;
-      const sent = c.transport.send(now, r.bytes);
+      const sent = c.transport.sendRtp(now, copy);
       if (sent) c.packets++;
       for (const x of this.extensions) x.consumerRtp?.(now, c, copy, sent);
     }
   }
 
   /** Sends RTCP (plain, compound) to a transport's client, SRTCP-protected; false before keys or without a path. */
-  sendRtcp(now: Micros, to: WebRtcTransport, plain: Uint8Array): boolean {
-    const r = to.srtp?.protectRtcp(plain);
-    if (!r?.ok) return false;
-    return to.send(now, r.bytes);
+  sendRtcp(now: Micros, to: RouterTransport, plain: Uint8Array): boolean {
+    return to.sendRtcp(now, plain);
   }
 
   deadlines(now: Micros): Deadline[] {

@@ -3,7 +3,7 @@ import { ReceiveStream } from '../media/receiver.ts';
 import { NackRequester, RetransmissionBuffer } from '../media/rtx.ts';
 import type { ReportBlock } from '../wire/rtcp/reports.ts';
 import type { Consumer, Producer } from './router.ts';
-import type { WebRtcTransport } from './transport.ts';
+import type { RouterTransport } from './router.ts';
 
 /** The RTX stream of a producer or consumer (RFC 4588 SSRC multiplexing): its SSRC and payload type. */
 export interface RtxParameters {
@@ -88,7 +88,7 @@ export class ProducerStream {
     return this.producer.ssrc;
   }
 
-  get transport(): WebRtcTransport {
+  get transport(): RouterTransport {
     return this.producer.transport;
   }
 
@@ -148,7 +148,7 @@ export class ConsumerStream {
     return this.consumer.ssrc;
   }
 
-  get transport(): WebRtcTransport {
+  get transport(): RouterTransport {
     return this.consumer.transport;
   }
 

@@ -256,7 +256,7 @@ export class SfuServer implements SignalingEndpoint<SignalingMessage> {
 }
 
 /** The producer's payload type and RTX from its rtpParameters (mediasoup's `codecs` and `encodings[0].rtx`). */
-function producerCodec(rp: Obj | undefined): { payloadType: number; rtx?: { ssrc: number; payloadType: number } } {
+export function producerCodec(rp: Obj | undefined): { payloadType: number; rtx?: { ssrc: number; payloadType: number } } {
   const codecs = (rp?.codecs as Obj[] | undefined) ?? [];
   const media = codecs.find((c) => !/\/rtx$/i.test(String(c.mimeType)));
   const payloadType = typeof media?.payloadType === 'number' ? media.payloadType : VP8_PT;

@@ -145,6 +145,23 @@ export class WebRtcTransport {
   }
 
   /** Sends SRTP (already protected) to the client on the selected pair. */
+  /** Keyed: the router may forward to it (RouterTransport). */
+  get ready(): boolean {
+    return this.srtp !== undefined;
+  }
+
+  /** RTP, SRTP-protected, on the selected path; false before keys or without a path (RouterTransport). */
+  sendRtp(now: Micros, plain: Uint8Array): boolean {
+    const r = this.srtp?.protectRtp(plain);
+    return r?.ok === true && this.send(now, r.bytes);
+  }
+
+  /** An RTCP compound, SRTCP-protected (RouterTransport). */
+  sendRtcp(now: Micros, plain: Uint8Array): boolean {
+    const r = this.srtp?.protectRtcp(plain);
+    return r?.ok === true && this.send(now, r.bytes);
+  }
+
   send(now: Micros, bytes: Uint8Array): boolean {
     return this.transport.send(now, bytes);
   }

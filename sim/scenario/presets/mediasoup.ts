@@ -62,6 +62,78 @@ export function mediasoupPresets(): PresetInfo[] {
       };
     },
   );
+  add(
+    'mediasoup-room-lossy',
+    'A mediasoup room with a lossy member: NACK, retransmission and PLI in the router',
+    "mediasoup-room with carol's access link losing 5% of datagrams both ways. The router's RTCP (mediasoup's Producer and Consumer RTCP handling): what it forwarded to carol and she lost, her receive PC NACKs (RFC 4585 generic NACK) and the consumer answers from the producer's retransmission buffer (the consumers' parameters have no RTX, so the packet goes again on the consumer's SSRC, as mediasoup's RtpStreamSend does); what carol sends and the router loses on the way up, the router NACKs itself and her browser sends again. Each video consumer that starts (resumeConsumer) asks its producer for a keyframe (PLI), a request while one is pending is absorbed (mediasoup's KeyFrameRequestManager). Every transport gets sender reports for its consumers, report blocks about its producers and a REMB; the summary gives each producer's and consumer's score and NACK/PLI counts, as getStats() names them.",
+    (name, title, description) => {
+      const nodes = roomNodes();
+      nodes.carol = { kind: 'host', uplink: 'internet', addresses: ['203.0.113.30/24'], link: { delay: '20ms', loss: 0.05 } };
+      return {
+        name, title, description, seed: 1, duration: '10s', nodes,
+        apps: [
+          { kind: 'mediasoup-server', host: 'sfu', listenIp: SFU_IP, port: 4443, rtcPorts: '40000-40099' },
+          { kind: 'mediasoup-client', host: 'alice', server: `${SFU_IP}:4443`, media: AV },
+          { kind: 'mediasoup-client', host: 'bob', server: `${SFU_IP}:4443`, media: AV, startAt: '300ms' },
+          { kind: 'mediasoup-client', host: 'carol', server: `${SFU_IP}:4443`, media: AV, startAt: '600ms' },
+        ],
+      };
+    },
+  );
+  add(
+    'mediasoup-plain-comedia',
+    'An ffmpeg-like broadcaster into a PlainTransport behind a NAT (comedia), watched by two browsers',
+    "The way mediasoup's docs and mediasoup-demo feed ffmpeg into a room: the broadcaster (studio, behind a port-restricted cone NAT) joins over protoo, asks for a PlainTransport with comedia true and rtcpMux false (the demo's ffmpeg script), and produces audio and video with the SSRCs and payload types it will send; it needs no connect(): the transport learns the RTP tuple from its first RTP packet and the RTCP tuple from its first RTCP packet, which are the NAT's mappings (an address given in connect() would be the private one). It sends plain RTP to the transport's port and sender reports to its RTCP port; the router forwards the streams to alice and carol's WebRTC consumers (SRTP), and sends the broadcaster receiver reports, REMB and PLIs (which, like ffmpeg, it ignores: keyframes come on its own interval).",
+    (name, title, description) => {
+      const nodes = roomNodes(['alice', 'carol']);
+      nodes.natS = { kind: 'nat', uplink: 'internet', preset: 'port-restricted-cone', internal: '10.0.9.1/24', external: ['203.0.113.90'], link: { delay: '8ms' } };
+      nodes.studio = { kind: 'host', uplink: 'natS', addresses: ['10.0.9.10/24'], link: { delay: '1ms' } };
+      return {
+        name, title, description, seed: 1, duration: '5s', nodes,
+        apps: [
+          { kind: 'mediasoup-server', host: 'sfu', listenIp: SFU_IP, port: 4443, rtcPorts: '40000-40099' },
+          { kind: 'mediasoup-client', host: 'alice', server: `${SFU_IP}:4443`, media: { audio: false, video: false }, produce: false },
+          { kind: 'mediasoup-broadcaster', host: 'studio', server: `${SFU_IP}:4443`, comedia: true, rtcpMux: false, media: { audio: true, video: { fps: 25, keyframeInterval: 2 } }, startAt: '200ms' },
+          { kind: 'mediasoup-client', host: 'carol', server: `${SFU_IP}:4443`, media: { audio: false, video: false }, produce: false, startAt: '1500ms' },
+        ],
+      };
+    },
+  );
+  add(
+    'mediasoup-plain-srtp',
+    'An ffmpeg-like broadcaster sending SRTP into a PlainTransport (connect with ip/port, rtcpMux)',
+    "A broadcaster on a public address (no NAT) asks for a PlainTransport with comedia false, rtcpMux true and enableSrtp with AES_CM_128_HMAC_SHA1_80. The createPlainTransport answer carries the transport's ip, port and srtpParameters (its master key and salt in base64); the broadcaster's connectPlainTransport gives its own ip and port and its own key. Each side encrypts with its own key and decrypts with the other's (RFC 3711, keys given instead of exported by DTLS): the router decrypts the broadcaster's SRTP and SRTCP and re-encrypts for bob's WebRTC consumers with the DTLS-SRTP keys of his transport; its receiver reports go back as SRTCP on the same port (RFC 5761), which the broadcaster authenticates with the transport's key.",
+    (name, title, description) => {
+      const nodes = roomNodes(['bob']);
+      nodes.studio = { kind: 'host', uplink: 'internet', addresses: ['203.0.113.50/24'], link: { delay: '12ms' } };
+      return {
+        name, title, description, seed: 1, duration: '4s', nodes,
+        apps: [
+          { kind: 'mediasoup-server', host: 'sfu', listenIp: SFU_IP, port: 4443, rtcPorts: '40000-40099' },
+          { kind: 'mediasoup-client', host: 'bob', server: `${SFU_IP}:4443`, media: { audio: false, video: false }, produce: false },
+          { kind: 'mediasoup-broadcaster', host: 'studio', server: `${SFU_IP}:4443`, comedia: false, rtcpMux: true, srtpCryptoSuite: 'AES_CM_128_HMAC_SHA1_80', media: { audio: true, video: { fps: 25 } }, startAt: '300ms' },
+        ],
+      };
+    },
+  );
+  add(
+    'mediasoup-pion-tcp',
+    'The pion client over ICE-TCP: its UDP blocked, the WebRtcTransport reached on its passive TCP candidate',
+    "The seed's pion client (DTLS client) behind a firewall that drops all UDP, and a browser over UDP. The WebRtcTransport (enableTcp) lists a UDP candidate and a passive TCP one on the same port number; pion's controlling agent has an active TCP candidate (RFC 6544) beside its UDP one: its UDP checks die at the firewall, and its first TCP check opens a connection to the transport's TCP server, on which STUN, the DTLS handshake, SRTP and SRTCP travel, each behind an RFC 4571 length. The server's path notes start at WebRtcTransport::OnTcpConnectionPacketReceived; the selected tuple is tcp; the browser and pion exchange audio and video through the router.",
+    (name, title, description) => {
+      const nodes = roomNodes(['alice']);
+      nodes.fwG = { kind: 'firewall', uplink: 'internet', preset: 'block-udp', link: { delay: '12ms' } };
+      nodes.gopher = { kind: 'host', uplink: 'fwG', addresses: ['203.0.113.60/24'], link: { delay: '1ms' } };
+      return {
+        name, title, description, seed: 1, duration: '4s', nodes,
+        apps: [
+          { kind: 'mediasoup-server', host: 'sfu', listenIp: SFU_IP, port: 4443, rtcPorts: '40000-40099' },
+          { kind: 'pion-client', host: 'gopher', server: `${SFU_IP}:4443`, dtlsRole: 'client', media: AV, iceTcp: ['active'] },
+          { kind: 'mediasoup-client', host: 'alice', server: `${SFU_IP}:4443`, media: AV, startAt: '200ms' },
+        ],
+      };
+    },
+  );
   for (const role of ['client', 'server'] as const) {
     add(
       `mediasoup-pion-dtls-${role}`,
