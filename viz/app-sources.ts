@@ -164,7 +164,7 @@ export class Sources {
     a.scenarioJson = undefined;
     a.seed = undefined;
     a.setSource(true, r.keys);
-    a.load(r.packed, `${name} · ${r.packed.n} packets · read in ${r.ms.toFixed(0)} ms`, name);
+    a.load(r.packed, trf('captureStatus', { name, n: r.packed.n, ms: r.ms.toFixed(0) }), name);
     if (r.warnings?.length) a.showError(r.warnings.join('\n'), 'warning');
   }
 

@@ -71,7 +71,7 @@ export class PacketDetail {
   }
 
   /** Lists the packet's relations as buttons: picking one selects the packet at its other end. */
-  showRelations(items: readonly { text: string; hop: number; kind: string }[], pick: (hop: number) => void, title = 'Related packets'): void {
+  showRelations(items: readonly { text: string; hop: number; kind: string }[], pick: (hop: number) => void, title = tr('relatedPackets')): void {
     clear(this.relations);
     if (items.length === 0) return;
     const ul = el('ul');
