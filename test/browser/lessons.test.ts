@@ -94,6 +94,8 @@ let s: Session;
 describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('lessons in Chromium', () => {
   beforeAll(async () => {
     s = await startSession();
+    // the first page of a dev session waits for vite's first transforms: slow on a loaded machine
+    s.context.setDefaultNavigationTimeout(120_000);
   }, 120_000);
 
   afterAll(async () => {
