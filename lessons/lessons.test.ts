@@ -93,7 +93,7 @@ describe('lessons', () => {
         last.set(key, r.t);
       }
     }
-  });
+  }, 600_000); // it runs every lesson's scenarios when the per-lesson tests have not run them first
 
   it('a checkpoint naming an event that never happens is reported, not silently skipped', () => {
     const title = { en: 'impossible', zh: '不可能' };

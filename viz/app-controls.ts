@@ -54,7 +54,10 @@ export function bindControls(app: App): void {
     select: (i, r) => app.select(i, r),
     home: () => app.moveTo(0),
     end: () => app.moveTo(app.p?.end ?? 0),
-    languageChanged: () => app.saveUrl(),
+    languageChanged: () => {
+      app.saveUrl();
+      app.renderPanels();
+    },
   };
   setupHeader(host);
   setupKeys(host);

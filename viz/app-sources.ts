@@ -5,7 +5,7 @@ import type { Request, Response } from './protocol.ts';
 import type { LessonMode } from './lesson-mode.ts';
 import type { ScenarioPanel } from './views/scenario-panel.ts';
 import { isEdited } from './app-start.ts';
-import { tr } from './i18n.ts';
+import { tr, trf } from './i18n.ts';
 
 type RequestBody = Request extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 type TraceResponse = Extract<Response, { type: 'trace' }>;
@@ -57,14 +57,14 @@ export class Sources {
   async runScenario(scenario: string | Json, seed: number | undefined, opts: RunOptions): Promise<boolean> {
     const a = this.app;
     const before = a.statusText();
-    a.setStatus('Running the scenario in the worker…');
+    a.setStatus(tr('running'));
     const r = await a.call({ type: 'run', scenario, ...(seed !== undefined ? { seed } : {}) });
     if (r.type === 'error') {
-      const what = typeof scenario === 'string' ? `scenario "${scenario}"` : `scenario "${typeof scenario.name === 'string' ? scenario.name : '(unnamed)'}"`;
+      const what = trf('scenarioNamed', { name: typeof scenario === 'string' ? scenario : typeof scenario.name === 'string' ? scenario.name : '(unnamed)' });
       a.scenarioPanel.showError(r.message);
       // the previous run stays loaded and usable; the error stays until dismissed or a later run succeeds
-      a.showError(`Could not run the ${what}${seed !== undefined ? ` with seed ${seed}` : ''}: ${r.message}${a.p ? ' — the previous run is still shown.' : ''}`);
-      a.setStatus(a.p ? before : 'No trace loaded.');
+      a.showError(`${trf('couldNotRun', { what, seed: seed !== undefined ? trf('withSeed', { seed }) : '', message: r.message })}${a.p ? tr('previousRunShown') : ''}`);
+      a.setStatus(a.p ? before : tr('noTrace'));
       return false;
     }
     if (r.type !== 'trace') return false;
@@ -77,7 +77,7 @@ export class Sources {
     a.setSource(false, undefined);
     // a run changed from its preset says so: the preset's title alone would name another run
     const title = isEdited(r.scenario, a.scenarioName, a.seed) ? `${r.label} (${tr('edited')})` : r.label;
-    a.load(r.packed, `${title} · seed ${r.packed.meta.seed ?? '?'} · ${r.packed.n} hops · ran in ${r.ms.toFixed(0)} ms`, title);
+    a.load(r.packed, trf('runStatus', { title, seed: r.packed.meta.seed ?? '?', n: r.packed.n, ms: r.ms.toFixed(0) }), title);
     if (!opts.lesson) a.lessons.runChanged();
     if (keep) a.restore(keep, r.packed.end, r.packed.n);
     return true;
@@ -87,10 +87,10 @@ export class Sources {
   async openCapture(name: string, bytes: ArrayBuffer, keyLog: KeyLogFile | undefined): Promise<boolean> {
     const a = this.app;
     const before = a.statusText();
-    a.setStatus(`Reading ${name} (${formatBytes(bytes.byteLength)})${keyLog ? ` with the key log ${keyLog.name}` : ''}…`);
+    a.setStatus(trf('reading', { name, size: formatBytes(bytes.byteLength), keyLog: keyLog ? trf('withKeyLog', { name: keyLog.name }) : '' }));
     const r = await this.withProgress(name, a.call({ type: 'capture', name, bytes, ...(keyLog ? { keyLog } : {}) }, [bytes], (m) => this.progressOf(name, m)));
     if (r.type === 'error') {
-      a.showError(`Cannot open ${name}: ${r.message}${a.p ? ' — the previous trace is still shown.' : ''}`);
+      a.showError(`${trf('cannotOpen', { name, message: r.message })}${a.p ? tr('previousTraceShown') : ''}`);
       a.setStatus(before);
       return false;
     }
@@ -104,10 +104,10 @@ export class Sources {
     const a = this.app;
     const before = a.statusText();
     const keep = { t: a.now, hop: a.selected };
-    a.setStatus(`Dissecting the capture again with the key log ${keyLog.name}…`);
+    a.setStatus(trf('dissectingAgain', { name: keyLog.name }));
     const r = await this.withProgress(keyLog.name, a.call({ type: 'rekey', keyLog }, [], (m) => this.progressOf(keyLog.name, m)));
     if (r.type === 'error') {
-      a.showError(`Cannot apply the key log ${keyLog.name}: ${r.message}`);
+      a.showError(trf('cannotApplyKeyLog', { name: keyLog.name, message: r.message }));
       a.setStatus(before);
       return false;
     }
@@ -124,7 +124,7 @@ export class Sources {
     a.setStatus(`Reading ${name}…`);
     const r = await a.call({ type: 'trace-json', name, text });
     if (r.type === 'error') {
-      a.showError(`Cannot open ${name}: ${r.message}${a.p ? ' — the previous trace is still shown.' : ''}`);
+      a.showError(`${trf('cannotOpen', { name, message: r.message })}${a.p ? tr('previousTraceShown') : ''}`);
       a.setStatus(before);
       return;
     }
@@ -164,7 +164,7 @@ export class Sources {
     a.scenarioJson = undefined;
     a.seed = undefined;
     a.setSource(true, r.keys);
-    a.load(r.packed, `${name} · ${r.packed.n} packets · read in ${r.ms.toFixed(0)} ms`, name);
+    a.load(r.packed, trf('captureStatus', { name, n: r.packed.n, ms: r.ms.toFixed(0) }), name);
     if (r.warnings?.length) a.showError(r.warnings.join('\n'), 'warning');
   }
 

@@ -1,4 +1,5 @@
 import type { Lang, Text } from '../lessons/lesson.ts';
+import { VIEW_STRINGS } from './i18n-views.ts';
 
 /**
  * The page's language (English or Simplified Chinese): the lesson texts come in both from their files; the page's
@@ -45,6 +46,8 @@ const UI = {
   delivered: { en: 'delivered', zh: '送达' },
   dropped: { en: 'dropped', zh: '被丢弃' },
   noAnswer: { en: 'This question cannot be answered from this run', zh: '无法从本次运行中得出这个问题的答案' },
+  // the views' strings (panels, list, detail, status) live in i18n-views.ts
+  ...VIEW_STRINGS,
 } as const satisfies Record<string, Text>;
 
 export type UiKey = keyof typeof UI;
@@ -71,6 +74,11 @@ export function onLang(f: () => void): void {
 /** A page string in the current language. */
 export function tr(key: UiKey): string {
   return UI[key][current];
+}
+
+/** A page string with its `{name}` placeholders filled in (a placeholder without a value stays as it is). */
+export function trf(key: UiKey, vars: Readonly<Record<string, string | number>>): string {
+  return tr(key).replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
 }
 
 /** A lesson text in the current language. */

@@ -3,6 +3,7 @@ import type { PackedTrace } from './model/packed.ts';
 import { describeRelation, type Relation } from './model/relations.ts';
 import type { Response } from './protocol.ts';
 import type { PacketDetail } from './views/detail.ts';
+import { onLang, tr } from './i18n.ts';
 import { el } from './views/dom.ts';
 import type { Ladder } from './views/ladder.ts';
 import { RelationLayer } from './views/relation-layer.ts';
@@ -41,8 +42,9 @@ export class RelationsUi {
     host.ladder.overlays.push((g, v) => this.layer.draw(g, v));
     this.toggle = el('input', { type: 'checkbox', 'data-testid': 'links-all' });
     this.toggle.addEventListener('change', () => this.setShowAll(this.toggle.checked));
-    const label = el('label', { title: 'Cause-and-effect links of every packet in view, not only the selected one (l)' }, this.toggle, ' all links');
+    const label = el('label', { title: 'Cause-and-effect links of every packet in view, not only the selected one (l)' }, this.toggle, tr('allLinks'));
     document.getElementById('fit')?.after(label);
+    onLang(() => label.lastChild && (label.lastChild.textContent = tr('allLinks')));
     window.addEventListener('keydown', (e) => {
       if (e.key !== 'l' || e.ctrlKey || e.metaKey || e.altKey || (e.target as HTMLElement).closest('input, textarea, select')) return;
       this.setShowAll(!this.layer.showAll);

@@ -94,6 +94,8 @@ let s: Session;
 describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('lessons in Chromium', () => {
   beforeAll(async () => {
     s = await startSession();
+    // the first page of a dev session waits for vite's first transforms: slow on a loaded machine
+    s.context.setDefaultNavigationTimeout(120_000);
   }, 120_000);
 
   afterAll(async () => {
@@ -260,31 +262,41 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('lessons in Chromium',
     await again.page.close();
   }, 120_000);
 
-  it('every lesson runs; every checkpoint frames a readable packet; every question is answered from the run (1280×800)', async () => {
-    const { page, errors } = await openApp(s, '?lesson=webrtc-call');
-    await page.setViewportSize({ width: 1280, height: 800 });
-    const lessons = await app(page, () => (window as unknown as { rtclab: AppHandle }).rtclab.allLessons.map((l) => ({ id: l.id, kinds: l.checkpoints.map((c) => c.question?.kind ?? '') })));
-    expect(lessons.length).toBeGreaterThanOrEqual(5);
-    let questions = 0;
-    for (const l of lessons) {
-      await page.locator('[data-testid=lesson-select]').selectOption(l.id);
-      await settle(page);
-      for (const [i, kind] of l.kinds.entries()) {
-        const what = `${l.id} checkpoint ${i}`;
-        await page.locator(`[data-testid=checkpoint-${i}]`).click();
+  // RTCLAB_LESSONS=id,id runs only those lessons, at both sizes (while writing one). Otherwise every lesson runs at
+  // 1280×800, the narrower window, and at 1440×900 the lessons whose labels and panels are the widest (a full pass at
+  // both sizes takes the best part of an hour on a loaded two-core machine; the answers do not depend on the size).
+  const only = process.env.RTCLAB_LESSONS?.split(',').filter(Boolean);
+  const WIDE_SAMPLE = ['webrtc-call', 'udp-blocked', 'mediasoup-flow', 'janus-flow', 'sdp-firefox'];
+  for (const [w, h] of SIZES) {
+    const pick = only ?? (w === 1280 ? undefined : WIDE_SAMPLE);
+    it(`${pick ? pick.join(', ') : 'every lesson'} runs; every checkpoint frames a readable packet; every question is answered from the run (${w}×${h})`, async () => {
+      const { page, errors } = await openApp(s, '?lesson=webrtc-call');
+      await page.setViewportSize({ width: w, height: h });
+      const all = await app(page, () => (window as unknown as { rtclab: AppHandle }).rtclab.allLessons.map((l) => ({ id: l.id, kinds: l.checkpoints.map((c) => c.question?.kind ?? '') })));
+      expect(all.length).toBeGreaterThanOrEqual(16);
+      const lessons = pick ? all.filter((l) => pick.includes(l.id)) : all;
+      expect(lessons.map((l) => l.id).sort()).toEqual([...(pick ?? all.map((l) => l.id))].sort());
+      let questions = 0;
+      for (const l of lessons) {
+        await page.locator('[data-testid=lesson-select]').selectOption(l.id);
         await settle(page);
-        expect(await page.locator('[data-testid=checkpoint-error]').count(), what).toBe(0);
-        if (kind) {
-          expect(await answer(page, kind), `${what}: answered right`).toBe('true');
-          questions++;
+        for (const [i, kind] of l.kinds.entries()) {
+          const what = `${l.id} checkpoint ${i}`;
+          await page.locator(`[data-testid=checkpoint-${i}]`).click();
+          await settle(page);
+          expect(await page.locator('[data-testid=checkpoint-error]').count(), what).toBe(0);
+          if (kind) {
+            expect(await answer(page, kind), `${what}: answered right`).toBe('true');
+            questions++;
+          }
+          await expect.poll(() => page.locator('[data-testid=notice]').isVisible()).toBe(true);
+          await expectReadable(page, what);
         }
-        await expect.poll(() => page.locator('[data-testid=notice]').isVisible()).toBe(true);
-        await expectReadable(page, what);
+        await page.screenshot({ path: artifact(`lessons-run-${l.id}-${w}x${h}.png`) });
       }
-      await page.screenshot({ path: artifact(`lessons-run-${l.id}.png`) });
-    }
-    expect(questions).toBeGreaterThanOrEqual(10);
-    expect(errors).toEqual([]);
-    await page.close();
-  }, 900_000);
+      expect(questions).toBeGreaterThanOrEqual(pick ? 2 : 40);
+      expect(errors).toEqual([]);
+      await page.close();
+    }, 1_800_000);
+  }
 });

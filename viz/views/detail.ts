@@ -3,6 +3,7 @@ import type { DissectedPacket, Layer } from '../../sim/dissect/types.ts';
 import type { Field } from '../../sim/wire/field.ts';
 import type { LabelCache } from '../model/labels.ts';
 import { hopBytes, type PackedTrace } from '../model/packed.ts';
+import { onLang, tr, trf } from '../i18n.ts';
 import { clear, el, emptyState } from './dom.ts';
 
 /**
@@ -15,6 +16,8 @@ export class PacketDetail {
   private readonly hex: HTMLElement;
   private bytes: HTMLElement[] = [];
   private lit: [number, number] = [0, 0];
+  /** Whether a packet is shown (else the empty state, which follows a language switch at once). */
+  private showing = false;
   /** Cause-and-effect links of the shown packet (filled by `showRelations`). */
   private readonly relations = el('div', { class: 'relations', 'data-testid': 'relations' });
 
@@ -24,36 +27,42 @@ export class PacketDetail {
     this.root = el('div', { class: 'detail' }, this.tree, this.hex);
     host.append(this.root);
     this.empty();
+    // a shown packet's facts take the new language when it is next selected
+    onLang(() => {
+      if (!this.showing) this.empty();
+    });
   }
 
   empty(): void {
     clear(this.tree);
     clear(this.hex);
     this.bytes = [];
-    this.tree.append(emptyState('No packet selected', 'Click an arrow in the ladder or a row in the list: its layers and fields appear here, and its bytes on the right.'));
+    this.showing = false;
+    this.tree.append(emptyState(tr('noPacket'), tr('noPacketBody')));
   }
 
   show(p: PackedTrace, labels: LabelCache, i: number): void {
+    this.showing = true;
     clear(this.tree);
     clear(this.hex);
     const b = hopBytes(p, i);
     const facts = el(
       'div',
       { class: 'hop-facts' },
-      el('strong', {}, `Hop ${i}`),
-      ` · packet ${p.packet[i]} · ${p.lanes[p.from[i]!]} → ${p.lanes[p.to[i]!]} on ${p.linkNames[p.link[i]!]} · sent ${formatDuration(p.t[i]!)}, ${p.drop[i]! >= 0 ? 'dropped' : 'arrived'} ${formatDuration(p.arrive[i]!)}`,
+      el('strong', {}, trf('hop', { i })),
+      trf('hopFacts', { packet: p.packet[i]!, from: p.lanes[p.from[i]!] ?? '?', to: p.lanes[p.to[i]!] ?? '?', link: p.linkNames[p.link[i]!] ?? '?', sent: formatDuration(p.t[i]!), fate: p.drop[i]! >= 0 ? tr('droppedAt') : tr('arrived'), arrive: formatDuration(p.arrive[i]!) }),
     );
     this.tree.append(facts);
-    if (p.drop[i]! >= 0) this.tree.append(el('div', { class: 'drop-reason', 'data-testid': 'drop-reason' }, `Dropped: ${p.dropReasons[p.drop[i]!]}`));
+    if (p.drop[i]! >= 0) this.tree.append(el('div', { class: 'drop-reason', 'data-testid': 'drop-reason' }, trf('droppedReason', { reason: p.dropReasons[p.drop[i]!] ?? '?' })));
     const chain = chainOf(p, i);
     if (chain.length > 1) {
-      this.tree.append(el('div', { class: 'muted' }, `Same datagram on ${chain.length} links: hops ${chain.join(', ')}`));
+      this.tree.append(el('div', { class: 'muted' }, trf('sameDatagram', { n: chain.length, hops: chain.join(', ') })));
     }
     clear(this.relations);
     this.tree.append(this.relations);
     const d = labels.dissect(i);
     if (!d) {
-      this.tree.append(emptyState('No bytes', 'This trace carries no packet bytes for this hop (a synthetic trace).'));
+      this.tree.append(emptyState(tr('noBytes'), tr('noBytesBody')));
       this.renderHex(new Uint8Array(0));
       return;
     }
@@ -62,7 +71,7 @@ export class PacketDetail {
   }
 
   /** Lists the packet's relations as buttons: picking one selects the packet at its other end. */
-  showRelations(items: readonly { text: string; hop: number; kind: string }[], pick: (hop: number) => void, title = 'Related packets'): void {
+  showRelations(items: readonly { text: string; hop: number; kind: string }[], pick: (hop: number) => void, title = tr('relatedPackets')): void {
     clear(this.relations);
     if (items.length === 0) return;
     const ul = el('ul');

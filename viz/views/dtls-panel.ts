@@ -1,17 +1,16 @@
 import { formatDuration } from '../../sim/core/time.ts';
 import type { DtlsEndpointView } from '../model/dtls-state.ts';
+import { tr, trf, type UiKey } from '../i18n.ts';
 import { el } from './dom.ts';
 
 const STATE_COLOURS: Readonly<Record<string, string>> = { new: '#8a8f98', connecting: '#3b82f6', connected: '#2e9e4f', failed: '#d0453a', closed: '#8a8f98' };
-const CHECK_TEXT: Readonly<Record<DtlsEndpointView['fingerprintCheck'], string>> = {
-  pending: 'not checked yet (no certificate received)',
-  verified: '✓ matches the a=fingerprint from signaling',
-  mismatch: '✗ does not match the signaled fingerprint',
-  unchecked: 'accepted unchecked (nothing signaled)',
+const CHECK_TEXT: Readonly<Record<DtlsEndpointView['fingerprintCheck'], UiKey>> = {
+  pending: 'checkPending',
+  verified: 'checkVerified',
+  mismatch: 'checkMismatch',
+  unchecked: 'checkUnchecked',
 };
-
-const CAPTURE_CERTIFICATE_TEXT =
-  'certificates: a capture carries no signaling, so there is no a=fingerprint to check them against. DTLS 1.2 sends them in the clear: select the Certificate packet to read them (DTLS 1.3 encrypts them: open the capture with its key log).';
+const FLIGHT_WHAT: Readonly<Record<string, UiKey>> = { sent: 'flightSent', retransmitted: 'flightRetransmitted', seen: 'flightSeen' };
 
 /** "client 127.0.0.1:52097 · server 127.0.0.1:35027" from the dissector's inferred handshake notes, if they say. */
 function capturedRoles(e: DtlsEndpointView): string | undefined {
@@ -29,27 +28,27 @@ export function dtlsPanel(e: DtlsEndpointView): HTMLElement {
   const inferred = e.stateReason.startsWith('inferred from the capture');
   const roles = inferred ? capturedRoles(e) : undefined;
   box.append(
-    el('h4', {}, `${e.source} `, el('span', { class: 'muted', 'data-testid': 'dtls-role' }, e.role ? `DTLS ${e.role}` : roles ? `DTLS ${roles}` : inferred ? 'roles not seen yet (no ClientHello in the capture so far)' : 'role not decided')),
-    el('p', {}, 'state ', el('strong', { 'data-testid': 'dtls-state', style: `color:${STATE_COLOURS[e.state] ?? 'inherit'}` }, e.state), e.stateReason ? el('span', { class: 'muted' }, ` (${e.stateReason})`) : '', e.cipherSuite ? ` · ${e.cipherSuite}` : ''),
+    el('h4', {}, `${e.source} `, el('span', { class: 'muted', 'data-testid': 'dtls-role' }, e.role ? `DTLS ${e.role}` : roles ? `DTLS ${roles}` : inferred ? tr('rolesNotSeen') : tr('roleNotDecided'))),
+    el('p', {}, tr('dtlsStateLabel'), el('strong', { 'data-testid': 'dtls-state', style: `color:${STATE_COLOURS[e.state] ?? 'inherit'}` }, e.state), e.stateReason ? el('span', { class: 'muted' }, ` (${e.stateReason})`) : '', e.cipherSuite ? ` · ${e.cipherSuite}` : ''),
   );
   if (e.flights.length > 0) {
     const table = el('table', { class: 'dtls-flights' });
-    table.append(el('tr', {}, ...['at', 'flight', '', 'messages'].map((h) => el('th', {}, h))));
+    table.append(el('tr', {}, ...[tr('thAt'), tr('thFlight'), '', tr('thMessages')].map((h) => el('th', {}, h))));
     for (const f of e.flights) {
-      const what = f.what === 'sent' ? '→ sent' : f.what === 'retransmitted' ? '↻ retransmitted' : f.what === 'seen' ? '◆ seen' : '← from peer';
+      const what = tr(FLIGHT_WHAT[f.what] ?? 'flightFromPeer');
       table.append(el('tr', { 'data-what': f.what }, el('td', { class: 'muted' }, formatDuration(f.t)), el('td', {}, f.flight > 0 ? String(f.flight) : '·'), el('td', {}, what), el('td', {}, f.detail)));
     }
     box.append(table);
   }
   if (inferred && e.fingerprintCheck === 'pending') {
     // nothing was signaled in a capture, so nothing to check against; DTLS 1.2 certificates are readable as they are
-    box.append(el('p', { 'data-testid': 'dtls-fingerprint' }, CAPTURE_CERTIFICATE_TEXT));
-  } else box.append(el('p', { 'data-testid': 'dtls-fingerprint' }, 'peer certificate sha-256 ', el('code', { style: 'word-break:break-all' }, e.peerFingerprint ?? '—'), el('br', {}), CHECK_TEXT[e.fingerprintCheck]));
-  if (e.expectedFingerprint) box.append(el('p', {}, 'signaled ', el('code', { style: 'word-break:break-all' }, e.expectedFingerprint)));
+    box.append(el('p', { 'data-testid': 'dtls-fingerprint' }, tr('captureCertificates')));
+  } else box.append(el('p', { 'data-testid': 'dtls-fingerprint' }, tr('peerCertificate'), el('code', { style: 'word-break:break-all' }, e.peerFingerprint ?? '—'), el('br', {}), tr(CHECK_TEXT[e.fingerprintCheck])));
+  if (e.expectedFingerprint) box.append(el('p', {}, tr('signaledFingerprint'), el('code', { style: 'word-break:break-all' }, e.expectedFingerprint)));
   if (e.decryption) {
     // a capture read with a key log: decrypted (and the Finished messages checked), or the key did not fit
     const ok = e.decryption.outcome === 'ok';
-    box.append(el('p', { 'data-testid': 'dtls-decryption', 'data-outcome': e.decryption.outcome, style: `color:${ok ? '#2e9e4f' : '#d0453a'}` }, `decryption: ${e.decryption.text}`));
+    box.append(el('p', { 'data-testid': 'dtls-decryption', 'data-outcome': e.decryption.outcome, style: `color:${ok ? '#2e9e4f' : '#d0453a'}` }, trf('decryption', { text: e.decryption.text })));
   }
   for (const a of e.alerts) box.append(el('p', { style: 'color:#d0453a' }, a));
   return box;

@@ -1,5 +1,6 @@
 import { formatDuration } from '../../sim/core/time.ts';
 import type { Note } from '../../sim/core/trace.ts';
+import { onLang, tr } from '../i18n.ts';
 import { el, emptyState } from './dom.ts';
 
 /** Rows drawn at most; a filter narrows a longer list. */
@@ -17,6 +18,7 @@ export class EventList {
   private readonly count: HTMLElement;
   private readonly list: HTMLUListElement;
   private notes: readonly Note[] = [];
+  private readonly title: HTMLElement;
   /** Note index of each row, and each row. */
   private shown: number[] = [];
   private rows: HTMLLIElement[] = [];
@@ -27,12 +29,16 @@ export class EventList {
     host: HTMLElement,
     private readonly select: (note: number) => void,
   ) {
-    this.input = el('input', { type: 'search', placeholder: 'filter events', 'aria-label': 'Filter events by text', 'data-testid': 'event-filter' });
+    this.input = el('input', { type: 'search', placeholder: tr('phEvents'), 'aria-label': 'Filter events by text', 'data-testid': 'event-filter' });
     this.family = el('select', { 'aria-label': 'Event family', 'data-testid': 'event-family' });
     this.count = el('span', { class: 'muted', 'data-testid': 'event-count' });
     this.list = el('ul', { class: 'event-log', 'data-testid': 'event-log' });
-    this.root = el('section', { class: 'state-panel event-list' }, el('h3', {}, 'Events'), el('div', { class: 'event-controls' }, this.input, this.family, this.count), this.list);
+    this.root = el('section', { class: 'state-panel event-list' }, this.title = el('h3', {}, tr('eventsTitle')), el('div', { class: 'event-controls' }, this.input, this.family, this.count), this.list);
     host.append(this.root);
+    onLang(() => {
+      this.input.placeholder = tr('phEvents');
+      this.title.textContent = tr('eventsTitle');
+    });
     this.input.addEventListener('input', () => this.build());
     this.family.addEventListener('change', () => this.build());
     this.list.addEventListener('click', (ev) => {
@@ -69,7 +75,7 @@ export class EventList {
       return el('li', { 'data-note': String(i), title: 'Move the cursor here' }, el('span', { class: 'muted' }, `${formatDuration(n.t)} ${n.source} `), el('span', { class: 'kind' }, n.kind), ` ${n.text}${n.inferred ? ' (inferred)' : ''}`);
     });
     this.list.replaceChildren(...this.rows);
-    if (!this.notes.length) this.list.replaceChildren(emptyState('No events', 'Notes from every component (NAT mappings, ICE, DTLS, SRTP …) are listed here.'));
+    if (!this.notes.length) this.list.replaceChildren(emptyState(tr('noEvents'), tr('noEventsBody')));
     this.count.textContent = total > MAX_ROWS ? `first ${MAX_ROWS} of ${total}` : `${total} of ${this.notes.length}`;
     this.boundary = -1;
   }

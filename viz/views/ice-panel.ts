@@ -1,5 +1,6 @@
 import { formatDuration } from '../../sim/core/time.ts';
 import { PAIR_STATE_COLOURS, type IceAgentView, type IceCandidateView } from '../model/ice-state.ts';
+import { tr, trf } from '../i18n.ts';
 import { el } from './dom.ts';
 
 /** One agent: connection state, its checklist (RFC 8445 §6.1.2) and its candidates with when each arrived. */
@@ -7,11 +8,11 @@ export function icePanel(a: IceAgentView): HTMLElement {
   const box = el('div', { class: 'ice-agent', 'data-testid': 'ice-agent', 'data-source': a.source });
   box.append(
     el('h4', {}, `${a.source} `, el('span', { class: 'muted' }, [a.role, a.lite ? 'lite' : ''].filter(Boolean).join(', '))),
-    el('p', {}, 'connection ', el('strong', { 'data-testid': 'ice-state' }, a.state), a.stateReason ? el('span', { class: 'muted' }, ` (${a.stateReason})`) : '', ` · gathering ${a.gathering}`),
+    el('p', {}, tr('iceConnection'), el('strong', { 'data-testid': 'ice-state' }, a.state), a.stateReason ? el('span', { class: 'muted' }, ` (${a.stateReason})`) : '', trf('iceGathering', { state: a.gathering })),
   );
-  if (a.pairs.length === 0) box.append(el('p', { class: 'muted' }, 'No candidate pairs yet: pairs form once both sides have candidates.'));
+  if (a.pairs.length === 0) box.append(el('p', { class: 'muted' }, tr('noPairs')));
   else box.append(checklist(a));
-  box.append(candidates('local candidates', a.local), candidates(`remote candidates${a.remoteEndOfCandidates ? ' (end of candidates)' : ''}`, a.remote));
+  box.append(candidates(tr('localCandidates'), a.local), candidates(`${tr('remoteCandidates')}${a.remoteEndOfCandidates ? tr('endOfCandidates') : ''}`, a.remote));
   return box;
 }
 
@@ -24,7 +25,7 @@ function checklist(a: IceAgentView): HTMLElement {
   const table = el('table', { class: 'ice-checklist', 'data-testid': 'ice-checklist' });
   table.append(
     el('colgroup', {}, el('col', { class: 'c-local' }), el('col', { class: 'c-remote' }), el('col', { class: 'c-prio' }), el('col', { class: 'c-state' }), el('col', { class: 'c-flag' })),
-    el('tr', {}, el('th', {}, 'local'), el('th', {}, 'remote'), el('th', { title: 'pair priority (RFC 8445 §6.1.2.3)' }, 'prio'), el('th', {}, 'state'), el('th', { title: '✓ nominated, ★ selected' }, '')),
+    el('tr', {}, el('th', {}, tr('thLocal')), el('th', {}, tr('thRemote')), el('th', { title: tr('prioTitle') }, tr('thPrio')), el('th', {}, tr('thState')), el('th', { title: tr('flagsTitle') }, '')),
   );
   for (const p of a.pairs) {
     const colour = PAIR_STATE_COLOURS[p.state];

@@ -3,6 +3,7 @@ import { formatFilterError, FilterError, tryCompileFilter } from '../../sim/diss
 import type { HopLabel, LabelCache } from '../model/labels.ts';
 import { PROTOCOLS, type PackedTrace } from '../model/packed.ts';
 import { protocolColour } from './colours.ts';
+import { onLang, tr, type UiKey } from '../i18n.ts';
 import { clear, el } from './dom.ts';
 import { FOLLOW_CHOICES } from './follow-panel.ts';
 import { cellText, gridTemplate, loadPrefs, savePrefs, sortHops, sortKey, type ColumnSpec, type ListPrefs } from './list-columns.ts';
@@ -58,19 +59,19 @@ export class PacketList {
     private readonly onFollow: (kind: string) => void = () => undefined,
   ) {
     this.protoSel = el('select', { 'aria-label': 'Protocol filter', 'data-testid': 'filter-proto' });
-    this.hostIn = el('input', { type: 'search', placeholder: 'host or address', 'aria-label': 'Host filter', 'data-testid': 'filter-host' });
-    this.textIn = el('input', { type: 'search', placeholder: 'text in summary or drop reason', 'aria-label': 'Text filter', 'data-testid': 'filter-text' });
+    this.hostIn = el('input', { type: 'search', placeholder: tr('phHost'), 'aria-label': 'Host filter', 'data-testid': 'filter-host' });
+    this.textIn = el('input', { type: 'search', placeholder: tr('phText'), 'aria-label': 'Text filter', 'data-testid': 'filter-text' });
     this.count = el('span', { class: 'muted' });
     this.displayIn = el('input', {
       type: 'text',
       class: 'display-filter',
       spellcheck: 'false',
-      placeholder: 'display filter (Enter): stun && ip.addr == 10.0.0.0/8',
+      placeholder: tr('phDisplay'),
       'aria-label': 'Display filter',
       'data-testid': 'filter-display',
       list: 'filter-fields',
     });
-    this.columnIn = el('input', { type: 'text', spellcheck: 'false', placeholder: '+ column: field', 'aria-label': 'Add a column from a field', 'data-testid': 'column-field', list: 'filter-fields' });
+    this.columnIn = el('input', { type: 'text', spellcheck: 'false', placeholder: tr('phColumn'), 'aria-label': 'Add a column from a field', 'data-testid': 'column-field', list: 'filter-fields' });
     const fields = el('datalist', { id: 'filter-fields' }, ...[...FIELDS.keys()].map((n) => el('option', { value: n })));
     this.errorBox = el('div', { class: 'filter-error', role: 'alert', 'data-testid': 'filter-error', hidden: '' });
     const bar = el('div', { class: 'filters' }, this.protoSel, this.hostIn, this.textIn, this.count);
@@ -78,7 +79,7 @@ export class PacketList {
     const displayForm = el('form', { class: 'display-form' }, this.displayIn);
     const columnForm = el('form', { class: 'column-form' }, this.columnIn);
     const followKind = el('select', { 'aria-label': 'Follow as', 'data-testid': 'follow-kind', title: 'what to follow' }, ...FOLLOW_CHOICES.map((k) => el('option', { value: k }, k)));
-    const follow = el('button', { 'data-testid': 'follow', title: "Follow stream: the selected packet's conversation, both directions" }, 'Follow');
+    const follow = el('button', { 'data-testid': 'follow', title: "Follow stream: the selected packet's conversation, both directions" }, tr('follow'));
     follow.addEventListener('click', () => this.onFollow(followKind.value));
     const bar2 = el('div', { class: 'filters' }, displayForm, columnForm, followKind, follow, fields);
     this.scroller = el('div', { class: 'list-scroll', tabindex: '0' });
@@ -109,6 +110,17 @@ export class PacketList {
     this.protoSel.addEventListener('change', changed);
     this.hostIn.addEventListener('input', changed);
     this.textIn.addEventListener('input', changed);
+    // the page's language: placeholders, the protocol menu's first entry, the column heads
+    onLang(() => {
+      this.hostIn.placeholder = tr('phHost');
+      this.textIn.placeholder = tr('phText');
+      this.displayIn.placeholder = tr('phDisplay');
+      this.columnIn.placeholder = tr('phColumn');
+      follow.textContent = tr('follow');
+      const all = this.protoSel.querySelector('option[value="-1"]');
+      if (all) all.textContent = tr('allProtocols');
+      this.renderHead();
+    });
     this.scroller.addEventListener('scroll', () => this.render());
     new ResizeObserver(() => this.render()).observe(this.scroller);
   }
@@ -119,7 +131,7 @@ export class PacketList {
     this.indices = null;
     this.selected = -1;
     clear(this.protoSel);
-    this.protoSel.append(el('option', { value: '-1' }, 'all protocols'));
+    this.protoSel.append(el('option', { value: '-1' }, tr('allProtocols')));
     const present = new Set<number>();
     for (let i = 0; i < p.n; i++) present.add(p.proto[i]!);
     [...present].sort((a, b) => a - b).forEach((pr) => this.protoSel.append(el('option', { value: String(pr) }, PROTOCOLS[pr] ?? '?')));
@@ -261,7 +273,7 @@ export class PacketList {
     this.head.style.gridTemplateColumns = gridTemplate(this.prefs.columns);
     for (const c of this.prefs.columns) {
       const sorted = this.prefs.sort?.id === c.id ? (this.prefs.sort.dir === 1 ? ' ▲' : ' ▼') : '';
-      const cell = el('span', { class: 'col-head', 'data-col': c.id, title: c.field ? `${c.field}: click to sort` : 'click to sort' }, `${c.title}${sorted}`);
+      const cell = el('span', { class: 'col-head', 'data-col': c.id, title: c.field ? `${c.field}: click to sort` : 'click to sort' }, `${columnTitle(c)}${sorted}`);
       if (c.field) {
         const x = el('button', { class: 'col-remove', title: `remove the ${c.field} column`, 'data-testid': 'column-remove' }, '×');
         x.addEventListener('click', (e) => {
@@ -428,4 +440,11 @@ function summaryCell(summary: string, l: HopLabel): HTMLElement {
   }
   cell.append(summary);
   return cell;
+}
+
+/** The built-in columns' heads in the page's language; a field column is titled by its field name. */
+const COLUMN_TITLES: Readonly<Record<string, UiKey>> = { time: 'colTime', delta: 'colDelta', route: 'colRoute', proto: 'colProto', len: 'colLen', summary: 'colSummary' };
+function columnTitle(c: ColumnSpec): string {
+  const k = c.field ? undefined : COLUMN_TITLES[c.id];
+  return k ? tr(k) : c.title;
 }

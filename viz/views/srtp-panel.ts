@@ -1,12 +1,13 @@
 import { formatDuration, type Micros } from '../../sim/core/time.ts';
 import type { SrtpView } from '../model/dtls-state.ts';
 import { srtpCountersAt, type SrtpCounters, type SrtpStream, type SrtpStreamTable } from '../model/srtp-streams.ts';
+import { tr, trf } from '../i18n.ts';
 import { el } from './dom.ts';
 
 /** SRTP for one endpoint: the DTLS-SRTP profile and the RFC 5764 §4.2 exported keys (shown: this is a lab). */
 export function srtpKeysPanel(source: string, s: SrtpView): HTMLElement {
   const box = el('div', { class: 'srtp-endpoint', 'data-testid': 'srtp-endpoint' });
-  box.append(el('h4', {}, `${source} `, el('span', { class: 'muted' }, `keyed at ${formatDuration(s.keyedAt)}`)), el('p', {}, 'profile ', el('strong', {}, s.profile || '?'), s.sendsWith ? ` · sends with the ${s.sendsWith} write key` : ''));
+  box.append(el('h4', {}, `${source} `, el('span', { class: 'muted' }, trf('keyedAt', { t: formatDuration(s.keyedAt) }))), el('p', {}, tr('profile'), el('strong', {}, s.profile || '?'), s.sendsWith ? trf('sendsWith', { key: s.sendsWith }) : ''));
   const keys: [string, string | undefined][] = [
     ['client_write_key', s.clientWriteKey],
     ['client_write_salt', s.clientWriteSalt],
@@ -17,7 +18,7 @@ export function srtpKeysPanel(source: string, s: SrtpView): HTMLElement {
     const table = el('table', { class: 'srtp-keys' });
     for (const [k, v] of keys) table.append(el('tr', {}, el('td', { class: 'muted' }, k), el('td', {}, el('code', {}, v ?? '—'))));
     box.append(table);
-  } else box.append(el('p', { class: 'muted' }, 'Keys: exported but not in this trace’s secrets.'));
+  } else box.append(el('p', { class: 'muted' }, tr('keysNotInTrace')));
   return box;
 }
 
@@ -31,13 +32,13 @@ const kb = (n: number): string => (n >= 10_240 ? `${(n / 1024).toFixed(0)} KiB` 
 export function srtpStreamsPanel(table: SrtpStreamTable | undefined, t: Micros): HTMLElement {
   const box = el('div', { class: 'srtp-streams', 'data-testid': 'srtp-streams' });
   if (!table) {
-    box.append(el('p', { class: 'muted' }, 'Counting SRTP streams…'));
+    box.append(el('p', { class: 'muted' }, tr('countingStreams')));
     return box;
   }
   const rows = srtpCountersAt(table, t);
   if (table.streams.length === 0) return box;
-  box.append(el('h4', {}, 'Streams ', el('span', { class: 'muted' }, table.decrypted ? 'unprotected with the trace’s keys' : 'no keys: headers only')));
-  if (rows.length === 0) box.append(el('p', { class: 'muted' }, 'No SRTP packet yet at this moment.'));
+  box.append(el('h4', {}, tr('streams'), el('span', { class: 'muted' }, table.decrypted ? tr('streamsDecrypted') : tr('streamsHeadersOnly'))));
+  if (rows.length === 0) box.append(el('p', { class: 'muted' }, tr('noSrtpYet')));
   for (const { stream, counters, lastAt } of rows) box.append(streamCard(stream, counters, lastAt));
   return box;
 }
@@ -53,14 +54,14 @@ function streamCard(s: SrtpStream, c: SrtpCounters, lastAt: Micros): HTMLElement
     el(
       'dl',
       { class: 'srtp-counters' },
-      ...cell('protected', `${c.protectedPackets} · ${kb(c.protectedBytes)}`, 'protected', 'packets and bytes the sender protected (RFC 3711 §3.3)'),
-      ...cell('unprotected', `${c.unprotectedPackets} · ${kb(c.unprotectedBytes)}`, 'unprotected', 'packets the receiver authenticated and decrypted, and their plaintext payload bytes'),
-      ...cell('auth failures', String(c.authFailures), 'authFailures', 'authentication tag did not verify (RFC 3711 §3.4)'),
-      ...cell('replays', String(c.replayDrops), 'replayDrops', 'dropped by the replay list (RFC 3711 §3.3.2)'),
-      ...cell('lost', String(c.lost), 'lost', 'expected minus received, from extended sequence numbers (RFC 3550 §6.4.1)'),
+      ...cell(tr('cProtected'), `${c.protectedPackets} · ${kb(c.protectedBytes)}`, 'protected', 'packets and bytes the sender protected (RFC 3711 §3.3)'),
+      ...cell(tr('cUnprotected'), `${c.unprotectedPackets} · ${kb(c.unprotectedBytes)}`, 'unprotected', 'packets the receiver authenticated and decrypted, and their plaintext payload bytes'),
+      ...cell(tr('cAuthFailures'), String(c.authFailures), 'authFailures', 'authentication tag did not verify (RFC 3711 §3.4)'),
+      ...cell(tr('cReplays'), String(c.replayDrops), 'replayDrops', 'dropped by the replay list (RFC 3711 §3.3.2)'),
+      ...cell(tr('cLost'), String(c.lost), 'lost', 'expected minus received, from extended sequence numbers (RFC 3550 §6.4.1)'),
       ...cell('ROC', String(c.roc), 'roc', 'rollover counter: times the sequence number wrapped (RFC 3711 §3.3.1)'),
     ),
-    el('div', { class: 'muted small' }, `last packet ${formatDuration(lastAt)} · received ${c.received}`),
+    el('div', { class: 'muted small' }, trf('lastPacket', { t: formatDuration(lastAt), n: c.received })),
   );
   return card;
 }

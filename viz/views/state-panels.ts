@@ -6,14 +6,15 @@ import type { SrtpStreamTable } from '../model/srtp-streams.ts';
 import { dtlsPanel } from './dtls-panel.ts';
 import { srtpKeysPanel, srtpStreamsPanel } from './srtp-panel.ts';
 import { icePanel } from './ice-panel.ts';
+import { tr, trf, type UiKey } from '../i18n.ts';
 import { clear, el, emptyState } from './dom.ts';
 import { EventList } from './event-list.ts';
 
 interface Family {
   readonly prefix: string;
   readonly title: string;
-  readonly absent: string;
-  readonly before: string;
+  readonly absent: UiKey;
+  readonly before: UiKey;
 }
 
 /** The families the panels know; any other note kinds still show in the event log. */
@@ -21,20 +22,20 @@ const FAMILIES: readonly Family[] = [
   {
     prefix: 'ice.',
     title: 'ICE',
-    absent: 'No ICE agent in this scenario. When a scenario has WebRTC peers, each agent’s candidates, its checklist of candidate pairs with their states (waiting → in-progress → succeeded/failed), the nominated and selected pair appear here, from ice.* notes.',
-    before: 'ICE has not started yet at this moment: step forward to the first ice.* event.',
+    absent: 'iceAbsent',
+    before: 'iceBefore',
   },
   {
     prefix: 'dtls.',
     title: 'DTLS',
-    absent: 'No DTLS in this scenario. With WebRTC peers, each handshake flight sent, received and retransmitted, the certificates and the fingerprint check appear here, from dtls.* notes.',
-    before: 'No DTLS handshake yet at this moment.',
+    absent: 'dtlsAbsent',
+    before: 'dtlsBefore',
   },
   {
     prefix: 'srtp.',
     title: 'SRTP',
-    absent: 'No SRTP in this scenario. Once a DTLS-SRTP handshake completes, the negotiated profile, the keys (shown: this is a lab) and per-stream counters appear here, from srtp.* notes.',
-    before: 'No SRTP keys yet at this moment.',
+    absent: 'srtpAbsent',
+    before: 'srtpBefore',
   },
 ];
 
@@ -86,8 +87,8 @@ export class StatePanels {
 
 function panel(f: Family, notes: readonly Note[], body: readonly HTMLElement[], present = hasFamily(notes, f.prefix)): HTMLElement {
   const box = el('section', { class: 'state-panel', 'data-testid': `panel-${f.title.toLowerCase()}` }, el('h3', {}, f.title));
-  if (!present) box.append(emptyState(`No ${f.title}`, f.absent));
-  else if (body.length === 0) box.append(emptyState(`${f.title}: not yet`, f.before));
+  if (!present) box.append(emptyState(trf('noFamily', { what: f.title }), tr(f.absent)));
+  else if (body.length === 0) box.append(emptyState(trf('familyNotYet', { what: f.title }), tr(f.before)));
   else box.append(...body);
   return box;
 }

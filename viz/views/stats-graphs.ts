@@ -2,6 +2,7 @@ import { axisBottom, axisLeft, format, line, scaleLinear, schemeTableau10, selec
 import { formatDuration } from '../../sim/core/time.ts';
 import { statsToCsv } from '../../sim/stats/format.ts';
 import type { StatsReport } from '../../sim/stats/report.ts';
+import { onLang, tr } from '../i18n.ts';
 import { el } from './dom.ts';
 import './stats-graphs.css';
 
@@ -105,7 +106,8 @@ export class StatsGraphs {
     host: HTMLElement,
     private readonly h: StatsGraphsHost,
   ) {
-    this.toggle = el('button', { 'data-testid': 'stats-toggle', title: 'Statistics from the packets, on the ladder\'s time span', 'aria-expanded': 'false' }, 'Stats ▸');
+    this.toggle = el('button', { 'data-testid': 'stats-toggle', title: 'Statistics from the packets, on the ladder\'s time span', 'aria-expanded': 'false' }, tr('statsClosed'));
+    onLang(() => (this.toggle.textContent = this.toggle.getAttribute('aria-expanded') === 'true' ? tr('statsOpen') : tr('statsClosed')));
     this.metricSel = el('select', { 'data-testid': 'stats-metric', 'aria-label': 'Statistic to draw' });
     for (const [k, m] of Object.entries(METRICS)) this.metricSel.append(el('option', { value: k }, `${m.label} (${m.unit})`));
     this.note = el('span', { class: 'stats-note muted', 'data-testid': 'stats-note' });
@@ -151,7 +153,7 @@ export class StatsGraphs {
 
   setOpen(on: boolean): void {
     this.body.hidden = !on;
-    this.toggle.textContent = on ? 'Stats ▾' : 'Stats ▸';
+    this.toggle.textContent = on ? tr('statsOpen') : tr('statsClosed');
     this.toggle.setAttribute('aria-expanded', String(on));
     if (on && !this.report) this.ready = this.fetch();
     this.draw();

@@ -3,6 +3,7 @@ import type { JsonValue } from '../../sim/core/trace.ts';
 import type { NatReplay, NatTableState } from '../model/nat-state.ts';
 import type { PackedTrace } from '../model/packed.ts';
 import { addressTiesAt, tieRowText, type AddressTieGroup } from '../model/address-ties.ts';
+import { tr, trf } from '../i18n.ts';
 import { clear, el, emptyState } from './dom.ts';
 
 /**
@@ -40,7 +41,7 @@ export class TopologyPanel {
     const tables = replay.at(t);
     if (tables.length === 0) {
       if (ties.length) return;
-      this.root.append(emptyState('No NAT in this topology', 'Addresses are not translated on any link. Scenarios with a NAT node show its mapping table here, row by row as datagrams create, refresh and expire mappings.'));
+      this.root.append(emptyState(tr('noNat'), tr('noNatBody')));
       return;
     }
     for (const tb of tables) this.root.append(natTable(tb, t));
@@ -78,16 +79,16 @@ function natTable(tb: NatTableState, t: number): HTMLElement {
     .map(String)
     .join(' · ');
   const box = el('div', { class: 'nat-table', 'data-nat': tb.nat, 'data-testid': `nat-table-${tb.nat}` });
-  box.append(el('h3', {}, `${tb.nat} — NAT table at ${formatDuration(Math.round(t))}`), el('div', { class: 'muted small' }, desc));
+  box.append(el('h3', {}, trf('natTableAt', { nat: tb.nat, t: formatDuration(Math.round(t)) })), el('div', { class: 'muted small' }, desc));
   const c = tb.counters;
-  box.append(el('div', { class: 'small' }, `created ${c.created} · expired ${c.expired} · filtered ${c.filtered} · no mapping ${c.noMapping} · hairpin ${c.hairpin}`));
+  box.append(el('div', { class: 'small' }, trf('natCounters', { created: c.created, expired: c.expired, filtered: c.filtered, noMapping: c.noMapping, hairpin: c.hairpin })));
   if (tb.mappings.length === 0) {
-    box.append(el('p', { class: 'empty-row', 'data-testid': 'nat-empty' }, 'No mappings: the first datagram from inside to the outside creates one.'));
+    box.append(el('p', { class: 'empty-row', 'data-testid': 'nat-empty' }, tr('noMappings')));
     return box;
   }
   // one mapping on two lines: the translation whole (an address never breaks inside itself), then its state
   const table = el('table', { class: 'nat-mappings' });
-  table.append(el('tr', {}, el('th', { title: 'UDP (RFC 4787), TCP (RFC 5382), ICMP query (RFC 5508)' }, 'proto'), el('th', {}, 'internal ⇄ external'), el('th', {}, 'expires in')));
+  table.append(el('tr', {}, el('th', { title: 'UDP (RFC 4787), TCP (RFC 5382), ICMP query (RFC 5508)' }, tr('thProto')), el('th', {}, tr('thPair')), el('th', {}, tr('thExpires'))));
   for (const m of tb.mappings) {
     const bound = m.boundTo ?? 'any (EIM)';
     table.append(
@@ -104,11 +105,11 @@ function natTable(tb: NatTableState, t: number): HTMLElement {
         el(
           'td',
           { colspan: '3', class: 'muted' },
-          el('span', { title: 'where inbound is accepted from (RFC 4787 §5 filtering)' }, 'bound to '),
+          el('span', { title: 'where inbound is accepted from (RFC 4787 §5 filtering)' }, tr('boundTo')),
           el('span', { class: 'addr' }, bound),
-          ' · sent to ',
+          tr('sentTo'),
           ...m.remotes.flatMap((r, i) => [i > 0 ? ', ' : '', el('span', { class: 'addr' }, r)]),
-          ` · ${m.replied ? 'replied' : 'not replied yet'}`,
+          ` · ${m.replied ? tr('replied') : tr('notReplied')}`,
           // RFC 5382 §5: each TCP connection's phase and the idle timeout it gives the mapping
           ...(m.tcp ?? []).map((c) => el('span', { class: 'nat-tcp', 'data-tcp-phase': c.phase, title: TCP_PHASE_TITLE[c.phase] ?? '' }, ` · TCP ${c.phase} with ${c.remote} (${c.phase === 'reset' ? 'reset' : `${c.phase === 'established' ? '' : 'transitory; '}mapping idle timeout ${formatDuration(c.timeout)}`}, RFC 5382 §5)`)),
         ),
