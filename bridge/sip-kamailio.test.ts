@@ -208,6 +208,8 @@ describe.skipIf(skip)('our SIP phone against a real Kamailio (registrar and reco
     placed.cancel(a.bridge.now());
     a.bridge.pump();
     await a.bridge.until(() => placed.state === 'ended' && c.endpoint.calls[0]?.state === 'ended', 60_000, 'the cancelled call to end at both ends');
+    // the callee's call ends as it sends its 487; Kamailio's ACK of that 487 comes a moment later
+    await c.bridge.until(() => sipOf(c).some((s) => s.m.start.kind === 'request' && s.m.start.method === 'ACK' && sipHeader(s.m, 'Call-ID') === c.endpoint.calls[0]?.callId), 60_000, "Kamailio's ACK of the callee's 487");
     expect(a.endpoint.calls).toHaveLength(before + 1);
     const sa = firsts(sipOf(a).filter((s) => sipHeader(s.m, 'Call-ID') === placed.callId));
     expect(flowOf(sa)).toEqual(['out INVITE', 'in 407 INVITE', 'out ACK', 'out INVITE', 'in 100 INVITE', 'in 180 INVITE', 'out CANCEL', 'in 200 CANCEL', 'in 487 INVITE', 'out ACK']);

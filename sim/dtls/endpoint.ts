@@ -10,11 +10,10 @@ import { decodeRecords, MAX_RECORD_LENGTH, type DtlsRecord } from '../wire/dtls/
 import { resolveConfig, type DtlsConfig, type DtlsEndpointOptions, type DtlsRole } from './config.ts';
 import { ClientHandshake } from './client.ts';
 import { computeCookie, cookieValid } from './cookie.ts';
-import { parseCertificate, verifyCertificateSignature } from '../crypto/x509.ts';
-import { certificateFingerprint } from '../crypto/x509.ts';
+import { checkPeerCertificate } from './peer-certificate.ts';
 import { FlightSender, type FlightPiece } from './flight-sender.ts';
 import { FLIGHTS, type FlightNumber, type FlightState } from './flights.ts';
-import { normalizeFingerprint, type DtlsIdentity } from './identity.ts';
+import type { DtlsIdentity } from './identity.ts';
 import { DTLS_1_0, RecordLayer } from './record-layer.ts';
 import type { HandshakeRole, RoleHost } from './role.ts';
 import { ServerHandshake } from './server.ts';
@@ -228,34 +227,15 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
   }
 
   acceptPeerCertificate(certificates: readonly Uint8Array[]): boolean {
-    const der = certificates[0];
-    if (!der) {
-      this.fail(AlertDescription.bad_certificate, 'peer sent an empty certificate list');
+    const c = checkPeerCertificate(certificates, this.config.remoteFingerprint);
+    for (const n of c.notes) this.note(n);
+    if (!c.ok) {
+      this.fail(c.alert, c.reason);
       return false;
     }
-    const parsed = parseCertificate(der);
-    if (!parsed.ok) {
-      this.fail(AlertDescription.bad_certificate, `peer certificate does not parse: ${parsed.error}`);
-      return false;
-    }
-    if (!verifyCertificateSignature(parsed.certificate)) this.note(dtlsNote('dtls.certificate', 'peer certificate is not validly self-signed (allowed: only the fingerprint matters, RFC 8827 §6.5)'));
-    const fp = certificateFingerprint(der);
-    const expected = this.config.remoteFingerprint;
-    if (expected !== undefined) {
-      const want = normalizeFingerprint(expected);
-      // RFC 8122 §5 / RFC 5763 §5: the certificate must match the fingerprint from signaling.
-      if (want.algorithm !== 'sha-256' || want.hex !== fp) {
-        this.note(dtlsNote('dtls.fingerprint.mismatch', `peer certificate fingerprint ${fp} does not match the signaled ${want.hex}`, { actual: fp, expected: want.hex }));
-        this.fail(AlertDescription.bad_certificate, 'certificate fingerprint does not match a=fingerprint');
-        return false;
-      }
-      this.fingerprintVerified = true;
-      this.note(dtlsNote('dtls.fingerprint.verified', `peer certificate matches the signaled fingerprint sha-256 ${fp}`, { fingerprint: fp }));
-    } else {
-      this.note(dtlsNote('dtls.fingerprint.unchecked', `no fingerprint from signaling: peer certificate sha-256 ${fp} accepted unchecked`, { fingerprint: fp }));
-    }
-    this.session.peerCertificateDer = der;
-    this.session.peerCertificate = parsed.certificate;
+    if (c.fingerprintVerified) this.fingerprintVerified = true;
+    this.session.peerCertificateDer = c.der;
+    this.session.peerCertificate = c.certificate;
     return true;
   }
 

@@ -55,7 +55,8 @@ function directionOneWay(x: TraceIndex): Finding[] {
     if (told.length === 0) continue;
     const dir = /\r?\na=(sendonly|inactive)\r?\n/.exec('sdp' in told[0]!.n.data ? told[0]!.n.data.sdp : '')?.[1] ?? 'sendonly';
     for (const listener of entries) {
-      if (listener === quiet || listener.s.keyed !== true || num(listener.s.rtpReceived) > 0) continue;
+      // one way only: the listener's own media went the other way (a data-channel-only call sends none at all)
+      if (listener === quiet || listener.s.keyed !== true || num(listener.s.rtpReceived) > 0 || num(listener.s.rtpSent) === 0) continue;
       const negotiated = x.of('peer.negotiated').filter((n) => TraceIndex.host(n.n.source) === quiet.host);
       out.push({
         cause: 'media.one-way',
