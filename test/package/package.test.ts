@@ -11,29 +11,7 @@ import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshProject, packTarball, ROOT, type FreshProject } from './fresh-project.ts';
-import { listPresets } from '../../sim/scenario/presets/index.ts';
-
-/**
- * The presets compared across runtimes: the first preset of each app kind and of each node kind, so every endpoint,
- * protocol stack and network element runs in Node, Deno and Chromium. With over a hundred presets, all of them in
- * three runtimes at once took most of the suite's time on two cores; every preset's bytes are pinned in Node by the
- * golden digests (test/golden), which the runtimes' agreement on this cover extends.
- */
-function crossRuntimePresets(): string[] {
-  const seen = new Set<string>();
-  const out: string[] = [];
-  for (const p of listPresets()) {
-    const s = p.build() as { apps?: { kind: string }[]; nodes?: Record<string, { kind: string; preset?: string }> };
-    const kinds = [...(s.apps ?? []).map((a) => `app:${a.kind}`), ...Object.values(s.nodes ?? {}).map((n) => `node:${n.kind}:${n.preset ?? ''}`)];
-    if (kinds.some((k) => !seen.has(k))) out.push(p.name);
-    for (const k of kinds) seen.add(k);
-  }
-  // and the paths an app kind does not name: SCTP data channels, ICE-TCP, TURN over TCP, IP fragments, the SFU's
-  // RTCP, Firefox's SDP, Janus's SIP plugin
-  const extra = ['datachannel-p2p', 'call-ice-tcp', 'call-turn-tcp', 'ip-fragmentation-nat', 'call-sfu-lossy', 'call-firefox-offer', 'janus-sip-call'];
-  for (const name of extra) if (!out.includes(name) && listPresets().some((p) => p.name === name)) out.push(name);
-  return out;
-}
+import { coveringPresets } from '../support/covering-presets.ts';
 
 const run = promisify(execFile);
 const DENO = join(ROOT, 'node_modules/.bin/deno');
@@ -82,7 +60,7 @@ describe('the packed package in a fresh project', { timeout: 1_800_000 }, () => 
   });
 
   it('gives every app kind, node kind and NAT behaviour the same trace digests in Node, Deno and Chromium', async () => {
-    const names = crossRuntimePresets();
+    const names = coveringPresets();
     const node = run(process.execPath, ['digests.mjs', '--print', ...names], { cwd: project.dir, maxBuffer: 1 << 24 }).then((r) => JSON.parse(r.stdout) as Digests);
     const deno = run(DENO, ['run', '--allow-read', '--allow-env', 'digests.mjs', '--print', ...names], { cwd: project.dir, maxBuffer: 1 << 24 }).then((r) => JSON.parse(r.stdout.trim().split('\n').pop()!) as Digests);
     const browser = inChromium(project.dir, names);
