@@ -8,17 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tsharkAvailable } from '../../test/support/tshark.ts';
-import { Dissector } from '../dissect/dissector.ts';
-import type { LayerOf } from '../dissect/types.ts';
+import { linkRtcp, type LinkRtcp } from '../../test/support/rtcp-wire.ts';
 import { parseScenario } from '../scenario/parse.ts';
 import { findPreset } from '../scenario/presets/index.ts';
 import { runScenario, type RunResult } from '../scenario/run.ts';
 import { encodeIPv4 } from '../wire/ip/ipv4.ts';
 import { encodeUdp } from '../wire/ip/udp.ts';
-import { readCapture } from '../wire/pcap/index.ts';
 import { writePcap } from '../wire/pcap/pcap-writer.ts';
-import { traceKeyLog, writePcapng } from '../wire/pcap/pcapng-writer.ts';
-import type { RtcpPacket } from '../wire/rtcp/rtcp.ts';
 
 type Obj = Record<string, number | string | undefined>;
 type Stream = { direction: string; kind: string; ssrc: number; packets: number; lost?: number } & Record<string, number | string | undefined>;
@@ -115,31 +111,10 @@ describe('call-sfu-lossy: RTCP in the router', () => {
 });
 
 /** Every decrypted RTCP compound seen on the SFU's own link (one vantage point), with the RTX packets' payload types. */
-function sfuLinkRtcp(r: RunResult): { compounds: { plain: Uint8Array; packets: readonly RtcpPacket[] }[]; unopened: number; rtx: number; problems: string[] } {
-  const pcap = writePcapng(r.trace);
-  const cap = readCapture(pcap);
-  const link = cap.interfaces.findIndex((i) => /sfu/.test(i.name ?? ''));
-  expect(link).toBeGreaterThanOrEqual(0);
-  const d = new Dissector({ keyLog: traceKeyLog(r.trace) });
-  const compounds: { plain: Uint8Array; packets: readonly RtcpPacket[] }[] = [];
-  let unopened = 0;
-  let rtx = 0;
-  const problems: string[] = [];
-  for (const raw of cap.packets) {
-    if (raw.interfaceId !== link) continue;
-    const p = d.packet(raw.data, { index: raw.index, linkType: raw.linkType });
-    for (const x of p.problems) problems.push(`#${raw.index} ${x.message}`);
-    const outer = p.layers.find((l) => l.protocol === 'SRTCP' || l.protocol === 'SRTP');
-    if (!outer) continue;
-    const inner = p.layers.find((l) => l.plaintext && (l.protocol === 'RTCP' || l.protocol === 'RTP'));
-    if (!inner) {
-      unopened++;
-      continue;
-    }
-    if (inner.protocol === 'RTCP') compounds.push({ plain: inner.plaintext!, packets: (inner as LayerOf<'RTCP'>).value! });
-    else if ((inner as LayerOf<'RTP'>).value!.header.payloadType === 97) rtx++;
-  }
-  return { compounds, unopened, rtx, problems };
+function sfuLinkRtcp(r: RunResult): LinkRtcp {
+  const w = linkRtcp(r, /sfu/);
+  expect(w.link).toBeGreaterThanOrEqual(0);
+  return w;
 }
 
 describe('call-sfu-lossy on the wire', () => {
