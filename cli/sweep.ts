@@ -2,6 +2,7 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs
 import { aggregate, formatAggregate } from '../sim/sweep/aggregate.ts';
 import { parseGridAxis, parseSeeds, planSweep, shardOf, SweepPlanError, type GridAxis, type SweepJob } from '../sim/sweep/plan.ts';
 import type { SweepRecord } from '../sim/sweep/record.ts';
+import { parseSweepRecords, SweepReadError } from '../sim/sweep/read.ts';
 import { parseScenario } from '../sim/scenario/parse.ts';
 import { VERSION } from '../lib/version.ts';
 import { defaultWorkers, runPool } from './sweep-pool.ts';
@@ -108,18 +109,12 @@ function parseArgs(argv: string[]): SweepArgs {
 
 /** Every record of a results file; a torn last line (a run killed while writing) is ignored. */
 export function readRecords(file: string): SweepRecord[] {
-  const out: SweepRecord[] = [];
-  const lines = readFileSync(file, 'utf8').split('\n');
-  lines.forEach((line, i) => {
-    if (line.trim() === '') return;
-    try {
-      const r = JSON.parse(line) as SweepRecord;
-      if (typeof r.key === 'string' && typeof r.combo === 'number') out.push(r);
-    } catch (e) {
-      if (i < lines.length - 1 && lines.slice(i + 1).some((l) => l.trim() !== '')) throw new SweepUsage(`${file}:${i + 1}: not a result line (${(e as Error).message})`);
-    }
-  });
-  return out;
+  try {
+    return parseSweepRecords(readFileSync(file, 'utf8'), file);
+  } catch (e) {
+    if (e instanceof SweepReadError) throw new SweepUsage(e.message);
+    throw e;
+  }
 }
 
 function printAggregate(records: SweepRecord[], paths: readonly string[], json: boolean): number {

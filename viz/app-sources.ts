@@ -6,6 +6,9 @@ import type { LessonMode } from './lesson-mode.ts';
 import type { ScenarioPanel } from './views/scenario-panel.ts';
 import { isEdited } from './app-start.ts';
 import { tr, trf } from './i18n.ts';
+import { isSweepText, parseSweepRecords, SweepReadError } from '../sim/sweep/read.ts';
+import { SweepView } from './views/sweep-view.ts';
+import { download } from './app-controls.ts';
 
 type RequestBody = Request extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 type TraceResponse = Extract<Response, { type: 'trace' }>;
@@ -50,6 +53,8 @@ export interface SourceHost {
  */
 export class Sources {
   private readonly progress = document.getElementById('progress') as HTMLProgressElement;
+  /** Made when the first sweep results file is opened. */
+  private sweep: SweepView | undefined;
 
   constructor(private readonly app: SourceHost) {}
 
@@ -120,6 +125,7 @@ export class Sources {
   /** A scenario file runs like a preset (and shows in the Scenario tab); a trace file shows as recorded. */
   async openJson(name: string, text: string): Promise<void> {
     const a = this.app;
+    if (isSweepText(text)) return this.openSweep(name, text);
     const before = a.statusText();
     a.setStatus(`Reading ${name}…`);
     const r = await a.call({ type: 'trace-json', name, text });
@@ -137,6 +143,22 @@ export class Sources {
     if (r.type !== 'trace') return;
     a.clearError();
     this.showJson(name, r);
+  }
+
+  /** A sweep's results (JSON lines): the sweep panel plots them; the trace on screen stays as it was. */
+  private openSweep(name: string, text: string): void {
+    const a = this.app;
+    let records;
+    try {
+      records = parseSweepRecords(text, name);
+    } catch (e) {
+      a.showError(`${trf('sweepCannotRead', { name, message: e instanceof SweepReadError ? e.message : String(e) })}${a.p ? tr('previousTraceShown') : ''}`);
+      return;
+    }
+    a.clearError();
+    this.sweep ??= new SweepView(document.body, document.getElementById('analysis-buttons') as HTMLElement, { download });
+    this.sweep.show(name, records);
+    a.setStatus(trf('sweepOpened', { name, runs: records.length }));
   }
 
   /** A trace file shows as recorded; a scenario file's run like any run, editable in the scenario panel (no lesson). */

@@ -1,5 +1,6 @@
 import type { Lang, Text } from '../lessons/lesson.ts';
 import { VIEW_STRINGS } from './i18n-views.ts';
+import { SWEEP_STRINGS } from './i18n-sweep.ts';
 
 /**
  * The page's language (English or Simplified Chinese): the lesson texts come in both from their files; the page's
@@ -48,6 +49,7 @@ const UI = {
   noAnswer: { en: 'This question cannot be answered from this run', zh: '无法从本次运行中得出这个问题的答案' },
   // the views' strings (panels, list, detail, status) live in i18n-views.ts
   ...VIEW_STRINGS,
+  ...SWEEP_STRINGS,
 } as const satisfies Record<string, Text>;
 
 export type UiKey = keyof typeof UI;

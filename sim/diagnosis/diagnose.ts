@@ -1,5 +1,5 @@
 import { captureFindings } from './rules/capture.ts';
-import { consentFindings } from './rules/consent.ts';
+import { consentFindings, disconnectedFindings } from './rules/consent.ts';
 import { dtlsFindings } from './rules/dtls.ts';
 import { gatheringFindings } from './rules/gathering.ts';
 import { captureIceFailures, iceFailures } from './rules/ice-pairs.ts';
@@ -11,7 +11,7 @@ import { TraceIndex } from './trace-index.ts';
 import type { Diagnosis, DiagnosisInput, Finding } from './types.ts';
 
 /** The rules, in the order their findings read best: what stopped the call before what it cost. */
-const RULES: readonly ((x: TraceIndex) => Finding[])[] = [signalingFindings, negotiationFindings, gatheringFindings, iceFailures, captureIceFailures, consentFindings, selectedPairFindings, dtlsFindings, captureFindings, mediaFindings];
+const RULES: readonly ((x: TraceIndex) => Finding[])[] = [signalingFindings, negotiationFindings, gatheringFindings, iceFailures, captureIceFailures, consentFindings, disconnectedFindings, selectedPairFindings, dtlsFindings, captureFindings, mediaFindings];
 
 /**
  * "Why did it fail?": every rule over one index of the trace. Failures come first, then degradations, each in the

@@ -6,6 +6,7 @@ import { parseScenario } from '../scenario/parse.ts';
 import { listPresets } from '../scenario/presets/index.ts';
 import { matrixScenario, type MatrixSide } from '../scenario/presets/ice-pair.ts';
 import { runScenario } from '../scenario/run.ts';
+import { applySet } from '../scenario/set.ts';
 import { diagnoseCapture } from './diagnose-capture.ts';
 import { readCapture } from '../wire/pcap/capture-reader.ts';
 import { CAPTURES_DIR } from '../../test/captures.ts';
@@ -90,6 +91,25 @@ describe('diagnosis of matrix cells', () => {
       for (const f of d.findings) expect(f.fix).not.toBe('');
     }, 600_000);
   }
+});
+
+describe('diagnosis of a sweep run', () => {
+  // one run of docs/sweeps.md's example sweep: both agents selected a pair at ~2.7 s, then 20% loss on alice's link
+  // took two consent checks in a row (each crosses it twice) and both were disconnected when the trace ended. They
+  // were connected: the finding says so, and no "never connected" finding about their pairs stands beside it
+  it('ice-symmetric-turn, bob behind a full cone, 20% loss on alice\'s link, seed 1: disconnected, not never connected', () => {
+    let raw: unknown = listPresets().find((p) => p.name === 'ice-symmetric-turn')!.build();
+    raw = applySet(applySet(raw, 'peers.bob.nat=full-cone'), 'nodes.alice.link.loss=0.2');
+    const r = runScenario(parseScenario(raw), { seed: 1 });
+    const d = diagnose(r.trace);
+    evidenceIsReal(d, r.trace, r.trace.hops.length);
+    expect(causes(d)).toEqual(['failure ice.disconnected alice', 'failure ice.disconnected bob']);
+    for (const f of d.findings) {
+      expect(f.text).toMatch(/was connected on .+ at 2\.\d+ s, then disconnected at 12\.\d+ s/);
+      expect(f.text).toContain('dropped on link alice-lan (loss)');
+      expect(f.fix).toMatch(/lower the loss on link alice-lan/);
+    }
+  }, 600_000);
 });
 
 /** Kept captures of calls that failed on purpose, and the causes their diagnosis must name. */

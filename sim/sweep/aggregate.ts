@@ -130,11 +130,18 @@ function row(rs: readonly SweepRecord[]): AggregateRow {
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const ms = (us: number): string => `${(us / 1000).toFixed(1)}`;
 
-/** The aggregate as a table for people: one line per combination. */
-export function formatAggregate(a: Aggregate, paths: readonly string[]): string {
-  const header = [...paths, 'runs', 'success [95% CI]', 'ICE ms median', 'ICE ms mean [95% CI]', 'call ms median', 'media loss [95% CI]', 'most frequent pair'];
-  const lines = a.rows.map((r) => [
-    ...paths.map((p) => (typeof r.params[p] === 'string' ? (r.params[p] as string) : JSON.stringify(r.params[p]))),
+/** The columns of the aggregate for people, after the grid's paths (the CLI's table and the page's). */
+export const AGGREGATE_COLUMNS = ['runs', 'success [95% CI]', 'ICE ms median', 'ICE ms mean [95% CI]', 'call ms median', 'media loss [95% CI]', 'most frequent pair'] as const;
+
+/** A grid value as a cell: text as it is, anything else as JSON. */
+export function paramText(v: JsonValue | undefined): string {
+  return typeof v === 'string' ? v : JSON.stringify(v ?? null);
+}
+
+/** One row's cells: the grid's values, then AGGREGATE_COLUMNS. */
+export function aggregateCells(r: AggregateRow, paths: readonly string[]): string[] {
+  return [
+    ...paths.map((p) => paramText(r.params[p])),
     `${r.runs}${r.errors ? ` (${r.errors} errors)` : ''}`,
     `${pct(r.success.value)} [${pct(r.success.low)}, ${pct(r.success.high)}]`,
     r.iceMedian === undefined ? '-' : ms(r.iceMedian),
@@ -142,7 +149,13 @@ export function formatAggregate(a: Aggregate, paths: readonly string[]): string 
     r.callMedian === undefined ? '-' : ms(r.callMedian),
     r.mediaLoss ? `${pct(r.mediaLoss.value)} [${pct(Math.max(0, r.mediaLoss.low))}, ${pct(r.mediaLoss.high)}]` : '-',
     r.pairs[0] ? `${r.pairs[0].pair} (${r.pairs[0].runs})` : '-',
-  ]);
+  ];
+}
+
+/** The aggregate as a table for people: one line per combination. */
+export function formatAggregate(a: Aggregate, paths: readonly string[]): string {
+  const header = [...paths, ...AGGREGATE_COLUMNS];
+  const lines = a.rows.map((r) => aggregateCells(r, paths));
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   return `${[fmt(header), ...lines.map(fmt)].join('\n')}\n${a.runs} runs${a.duplicates ? `, ${a.duplicates} duplicate results ignored` : ''}\n`;

@@ -130,6 +130,8 @@ export function iceFailures(x: TraceIndex): Finding[] {
     const lastState = states[states.length - 1]!;
     // consent loss has its own rule (consent.ts); a failure after it is told there
     if (lastState.n.data.state === 'failed' && 'reason' in lastState.n.data && lastState.n.data.reason === 'consent lost') continue;
+    // connected, then disconnected by unanswered consent checks: consent.ts tells it (its pairs did work)
+    if (a.final === 'disconnected' && a.states.some((s) => s.n.data.generation === lastState.n.data.generation && (s.n.data.state === 'connected' || s.n.data.state === 'completed'))) continue;
     const remote = x.from('ice.remote.description', a.source);
     if (remote.length === 0) continue; // signaling never reached it: signaling.ts says why
     const all = [...lastPairs(x, a).values()];
