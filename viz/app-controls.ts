@@ -1,6 +1,6 @@
 import type { Lang } from '../lessons/lesson.ts';
 import type { App } from './app.ts';
-import { lang, onLang, setLang, tr, type UiKey } from './i18n.ts';
+import { lang, localize, onLang, setLang, tr } from './i18n.ts';
 import { LESSONS } from './lessons.ts';
 import { pick } from './i18n.ts';
 import type { Response } from './protocol.ts';
@@ -87,7 +87,7 @@ export function setupHeader(app: ControlsHost): void {
     app.languageChanged();
   });
   const texts = (): void => {
-    for (const e of document.querySelectorAll<HTMLElement>('[data-i18n]')) e.textContent = tr(e.dataset.i18n as UiKey);
+    localize(document);
     langSel.value = lang();
     fill();
   };

@@ -10,6 +10,7 @@ import type { SrtpStreamTable } from './model/srtp-streams.ts';
 import { FileOpener } from './file-open.ts';
 import { KeyedRequests } from './app-keyed.ts';
 import { InfoLine } from './views/info-line.ts';
+import { tr } from './i18n.ts';
 import { LESSONS } from './lessons.ts';
 import type { Response } from './protocol.ts';
 import { WorkerClient, type RequestBody } from './worker-client.ts';
@@ -481,7 +482,7 @@ export class App {
 
   /** Follow stream on the selected hop (the panel says so when none is selected). */
   async follow(kind: string): Promise<void> {
-    if (this.selected < 0) return this.followPanel.show({ error: 'select a packet first: its conversation is followed' });
+    if (this.selected < 0) return this.followPanel.show({ error: tr('fwSelectFirst') });
     const r = await this.call({ type: 'follow', hop: this.selected, kind: kind as FollowKind | 'auto' });
     if (r.type === 'follow') this.followPanel.show(r.result);
   }

@@ -10,6 +10,7 @@ import { runRef } from './model/run-ref.ts';
 import { summarizeRun, type RunSummary } from './model/run-summary.ts';
 import type { RunRef } from './model/url.ts';
 import type { Response } from './protocol.ts';
+import { onLang, tr, trf } from './i18n.ts';
 import { relationItems } from './relations-ui.ts';
 import { CompareView } from './views/compare-view.ts';
 import type { PacketDetail } from './views/detail.ts';
@@ -64,6 +65,8 @@ export class CompareMode {
 
   constructor(private readonly host: CompareHost) {
     this.view = new CompareView(host.ladder.canvas.parentElement!, () => this.leave());
+    // the diff pane in the new language
+    onLang(() => this.render());
   }
 
   get active(): boolean {
@@ -77,7 +80,7 @@ export class CompareMode {
     const relations = await h.relationsReady;
     this.a = this.runOf(h.p, h.labels, relations, h.scenarioJson, h.scenarioName, h.seed, h.sourceLabel);
     this.open();
-    h.setStatus('Kept this run as A. Change the scenario (or drop a capture) and run it: it becomes B, beside A.');
+    h.setStatus(tr('cmKept'));
   }
 
   /** Start-up from a link: runs A from the URL before the app runs B. False when A could not run. */
@@ -88,7 +91,7 @@ export class CompareMode {
     try {
       for (const s of ref.set ?? []) raw = applySet(raw, s);
     } catch (e) {
-      this.host.setStatus(`Run A of the link is not valid: ${e instanceof Error ? e.message : String(e)}`);
+      this.host.setStatus(trf('cmLinkInvalid', { message: e instanceof Error ? e.message : String(e) }));
       return false;
     }
     const r = await this.host.call({ type: 'run', scenario: raw as Json, ...(ref.seed !== undefined ? { seed: ref.seed } : {}) });
@@ -136,6 +139,14 @@ export class CompareMode {
     const burst = Math.max(firstBurstEnd(a.p) ?? 0, firstBurstEnd(b) ?? 0);
     if (burst > start) this.host.ladder.zoomTo(start, burst);
     la.follow(zoomTransform(this.host.ladder.canvas));
+    this.render();
+  }
+
+  /** The diff pane: the scenario changes and the outcome rows of A against B. */
+  private render(): void {
+    const a = this.a;
+    const b = this.host.p;
+    if (!a || !b) return;
     if (this.bSummary?.p !== b) this.bSummary = { p: b, summary: summarizeRun(b) };
     const bRef = runRef(this.host.scenarioJson, this.host.scenarioName, this.host.seed);
     const changes = scenarioChanges(a, this.host.scenarioJson, this.host.seed);
@@ -163,7 +174,7 @@ export class CompareMode {
     la.selected = i;
     la.schedule();
     this.host.detail.show(a.p, a.labels, i);
-    this.host.detail.showRelations(relationItems(a.layer, i), (hop) => this.selectA(hop), 'Related packets (run A)');
+    this.host.detail.showRelations(relationItems(a.layer, i), (hop) => this.selectA(hop), tr('cmRelatedA'));
   }
 
   /** The address bar's part: run A, and B's assignments (the app writes B's preset and seed). */

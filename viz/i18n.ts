@@ -1,4 +1,5 @@
 import type { Lang, Text } from '../lessons/lesson.ts';
+import { PANEL_STRINGS } from './i18n-panels.ts';
 import { VIEW_STRINGS } from './i18n-views.ts';
 import { SWEEP_STRINGS } from './i18n-sweep.ts';
 
@@ -50,6 +51,8 @@ const UI = {
   // the views' strings (panels, list, detail, status) live in i18n-views.ts
   ...VIEW_STRINGS,
   ...SWEEP_STRINGS,
+  // the scenario, diagnosis, follow and compare panels, and the page's tooltips, in i18n-panels.ts
+  ...PANEL_STRINGS,
 } as const satisfies Record<string, Text>;
 
 export type UiKey = keyof typeof UI;
@@ -81,6 +84,35 @@ export function tr(key: UiKey): string {
 /** A page string with its `{name}` placeholders filled in (a placeholder without a value stays as it is). */
 export function trf(key: UiKey, vars: Readonly<Record<string, string | number>>): string {
   return tr(key).replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
+}
+
+/**
+ * Attributes for el() whose values come from the string table: put in the current language now, and again at each
+ * language switch by localize(). `text` replaces the element's whole text (for elements holding only a string).
+ */
+export function i18nAttrs(keys: { readonly text?: UiKey; readonly title?: UiKey; readonly aria?: UiKey; readonly placeholder?: UiKey }): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (keys.text) out['data-i18n'] = keys.text;
+  for (const [attr, name] of [['title', 'title'], ['aria', 'aria-label'], ['placeholder', 'placeholder']] as const) {
+    const k = keys[attr];
+    if (k) {
+      out[`data-i18n-${attr}`] = k;
+      out[name] = tr(k);
+    }
+  }
+  return out;
+}
+
+/** Puts every string-table text and attribute under `root` (data-i18n, data-i18n-title/-aria/-placeholder) in the current language. */
+export function localize(root: ParentNode): void {
+  const all = [...(root instanceof Element ? [root] : []), ...root.querySelectorAll<HTMLElement>('[data-i18n], [data-i18n-title], [data-i18n-aria], [data-i18n-placeholder]')];
+  for (const e of all) {
+    const d = (e as HTMLElement).dataset;
+    if (d.i18n) e.textContent = tr(d.i18n as UiKey);
+    if (d.i18nTitle) e.setAttribute('title', tr(d.i18nTitle as UiKey));
+    if (d.i18nAria) e.setAttribute('aria-label', tr(d.i18nAria as UiKey));
+    if (d.i18nPlaceholder) e.setAttribute('placeholder', tr(d.i18nPlaceholder as UiKey));
+  }
 }
 
 /** A lesson text in the current language. */

@@ -3,7 +3,7 @@ import type { PackedTrace } from './model/packed.ts';
 import { describeRelation, type Relation } from './model/relations.ts';
 import type { Response } from './protocol.ts';
 import type { PacketDetail } from './views/detail.ts';
-import { onLang, tr } from './i18n.ts';
+import { i18nAttrs, onLang, tr } from './i18n.ts';
 import { el } from './views/dom.ts';
 import type { Ladder } from './views/ladder.ts';
 import { RelationLayer } from './views/relation-layer.ts';
@@ -42,7 +42,7 @@ export class RelationsUi {
     host.ladder.overlays.push((g, v) => this.layer.draw(g, v));
     this.toggle = el('input', { type: 'checkbox', 'data-testid': 'links-all' });
     this.toggle.addEventListener('change', () => this.setShowAll(this.toggle.checked));
-    const label = el('label', { title: 'Cause-and-effect links of every packet in view, not only the selected one (l)' }, this.toggle, tr('allLinks'));
+    const label = el('label', i18nAttrs({ title: 'ttAllLinks' }), this.toggle, tr('allLinks'));
     document.getElementById('fit')?.after(label);
     onLang(() => label.lastChild && (label.lastChild.textContent = tr('allLinks')));
     window.addEventListener('keydown', (e) => {

@@ -90,17 +90,30 @@ function at(root: unknown, path: string): unknown {
 export interface DiffRow {
   readonly section: 'Outcome' | 'Timing' | 'ICE pairs' | 'Packets' | 'Drops' | 'NAT mappings';
   readonly what: string;
+  /** What the row is, as a term the page translates (with `subject`, the agent or NAT it is about); absent when `what` is data (a protocol, a drop reason). */
+  readonly term?: CompareTerm;
+  readonly subject?: string;
   readonly a: string;
   readonly b: string;
   readonly changed: boolean;
 }
 
-const row = (section: DiffRow['section'], what: string, a: string, b: string): DiffRow => ({ section, what, a, b, changed: a !== b });
+export type CompareTerm = 'run' | 'iceState' | 'selected' | 'selectedAt' | 'dtls' | 'iceConnected' | 'dtlsConnected' | 'succeeded' | 'failed' | 'firstMedia' | 'lastEvent' | 'datagrams' | 'hops' | 'natCreated' | 'natMappings';
+
+const row = (section: DiffRow['section'], what: string, a: string, b: string, term?: CompareTerm, subject?: string): DiffRow => ({
+  section,
+  what,
+  ...(term ? { term } : {}),
+  ...(subject !== undefined ? { subject } : {}),
+  a,
+  b,
+  changed: a !== b,
+});
 
 const time = (t: number | undefined): string => (t === undefined ? 'never' : formatDuration(t));
 
-function timing(what: string, a: number | undefined, b: number | undefined): DiffRow {
-  const r = row('Timing', what, time(a), time(b));
+function timing(what: string, a: number | undefined, b: number | undefined, term: CompareTerm, subject?: string): DiffRow {
+  const r = row('Timing', what, time(a), time(b), term, subject);
   if (a === undefined || b === undefined || a === b) return r;
   const d = b - a;
   return { ...r, b: `${time(b)} (${d > 0 ? '+' : '−'}${formatDuration(Math.abs(d))})` };
@@ -116,14 +129,14 @@ function agentRows(name: string, a: AgentSummary | undefined, b: AgentSummary | 
   const sel = (x: AgentSummary | undefined): string => (x?.selected ? x.selected.types : 'none');
   const selAt = (x: AgentSummary | undefined): string => x?.selected?.label ?? 'none';
   return [
-    row('Outcome', `${name} ICE state`, a?.state ?? '—', b?.state ?? '—'),
-    row('Outcome', `${name} selected pair`, sel(a), sel(b)),
-    row('Outcome', `${name} selected pair addresses`, selAt(a), selAt(b)),
-    row('Outcome', `${name} DTLS`, a?.dtlsState ?? '—', b?.dtlsState ?? '—'),
-    timing(`${name} ICE connected`, a?.iceConnected, b?.iceConnected),
-    timing(`${name} DTLS connected`, a?.dtlsConnected, b?.dtlsConnected),
-    row('ICE pairs', `${name} succeeded`, pairTypes(a?.pairs ?? [], 'succeeded'), pairTypes(b?.pairs ?? [], 'succeeded')),
-    row('ICE pairs', `${name} failed`, pairTypes(a?.pairs ?? [], 'failed'), pairTypes(b?.pairs ?? [], 'failed')),
+    row('Outcome', `${name} ICE state`, a?.state ?? '—', b?.state ?? '—', 'iceState', name),
+    row('Outcome', `${name} selected pair`, sel(a), sel(b), 'selected', name),
+    row('Outcome', `${name} selected pair addresses`, selAt(a), selAt(b), 'selectedAt', name),
+    row('Outcome', `${name} DTLS`, a?.dtlsState ?? '—', b?.dtlsState ?? '—', 'dtls', name),
+    timing(`${name} ICE connected`, a?.iceConnected, b?.iceConnected, 'iceConnected', name),
+    timing(`${name} DTLS connected`, a?.dtlsConnected, b?.dtlsConnected, 'dtlsConnected', name),
+    row('ICE pairs', `${name} succeeded`, pairTypes(a?.pairs ?? [], 'succeeded'), pairTypes(b?.pairs ?? [], 'succeeded'), 'succeeded', name),
+    row('ICE pairs', `${name} failed`, pairTypes(a?.pairs ?? [], 'failed'), pairTypes(b?.pairs ?? [], 'failed'), 'failed', name),
   ];
 }
 
@@ -132,21 +145,21 @@ const union = (a: readonly string[], b: readonly string[]): string[] => [...a, .
 /** Outcome rows of A against B: changed rows are marked; unchanged ones are kept for context. */
 export function compareRuns(a: RunSummary, b: RunSummary): DiffRow[] {
   const out: DiffRow[] = [];
-  if (a.outcome !== undefined || b.outcome !== undefined) out.push(row('Outcome', 'run', a.outcome ?? '—', b.outcome ?? '—'));
+  if (a.outcome !== undefined || b.outcome !== undefined) out.push(row('Outcome', 'run', a.outcome ?? '—', b.outcome ?? '—', 'run'));
   for (const name of union(a.agents.map((x) => x.agent), b.agents.map((x) => x.agent))) {
     out.push(...agentRows(name, a.agents.find((x) => x.agent === name), b.agents.find((x) => x.agent === name)));
   }
-  out.push(timing('first media', a.firstMedia, b.firstMedia));
-  out.push(timing('last event', a.end, b.end));
-  out.push(row('Packets', 'datagrams', String(a.datagrams), String(b.datagrams)));
-  out.push(row('Packets', 'hops (datagrams × links crossed)', String(a.hops), String(b.hops)));
+  out.push(timing('first media', a.firstMedia, b.firstMedia, 'firstMedia'));
+  out.push(timing('last event', a.end, b.end, 'lastEvent'));
+  out.push(row('Packets', 'datagrams', String(a.datagrams), String(b.datagrams), 'datagrams'));
+  out.push(row('Packets', 'hops (datagrams × links crossed)', String(a.hops), String(b.hops), 'hops'));
   for (const k of union(Object.keys(a.protocols), Object.keys(b.protocols))) out.push(row('Packets', k, String(a.protocols[k] ?? 0), String(b.protocols[k] ?? 0)));
   for (const k of union(Object.keys(a.drops), Object.keys(b.drops))) out.push(row('Drops', k, String(a.drops[k] ?? 0), String(b.drops[k] ?? 0)));
   for (const k of union(Object.keys(a.nats), Object.keys(b.nats))) {
     const ma = a.nats[k] ?? [];
     const mb = b.nats[k] ?? [];
-    out.push(row('NAT mappings', `${k} created`, String(ma.length), String(mb.length)));
-    out.push(row('NAT mappings', `${k} mappings`, ma.join('; ') || 'none', mb.join('; ') || 'none'));
+    out.push(row('NAT mappings', `${k} created`, String(ma.length), String(mb.length), 'natCreated', k));
+    out.push(row('NAT mappings', `${k} mappings`, ma.join('; ') || 'none', mb.join('; ') || 'none', 'natMappings', k));
   }
   return out;
 }

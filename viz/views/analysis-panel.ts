@@ -1,4 +1,5 @@
 import type { TraceViews } from '../model/views-pass.ts';
+import { i18nAttrs, onLang, tr, type UiKey } from '../i18n.ts';
 import { clear, el } from './dom.ts';
 import { renderSdpView } from './sdp-view.ts';
 import { renderCertificates } from './cert-view.ts';
@@ -19,10 +20,10 @@ export interface AnalysisHost {
   showStream(filter: string): void;
 }
 
-const TABS: readonly { id: AnalysisTab; label: string; title: string }[] = [
-  { id: 'sdp', label: 'SDP', title: 'the SDP offers and answers side by side, m-section by m-section' },
-  { id: 'certs', label: 'Certificates', title: "the certificates the handshakes sent, parsed, each checked against the SDP's a=fingerprint" },
-  { id: 'streams', label: 'RTP streams', title: 'RTP stream analysis per SSRC, as tshark -z rtp,streams' },
+const TABS: readonly { id: AnalysisTab; label?: UiKey; title: UiKey }[] = [
+  { id: 'sdp', title: 'tabSdpTitle' },
+  { id: 'certs', label: 'tabCerts', title: 'tabCertsTitle' },
+  { id: 'streams', label: 'tabStreams', title: 'tabStreamsTitle' },
 ];
 
 /**
@@ -42,20 +43,22 @@ export class AnalysisPanel {
     this.body = el('div', { class: 'analysis-body', 'data-testid': 'analysis-body' });
     const head = el('div', { class: 'analysis-head' });
     for (const t of TABS) {
-      const b = el('button', { class: 'tab', 'data-testid': `analysis-tab-${t.id}`, title: t.title }, t.label);
+      const b = el('button', { class: 'tab', 'data-testid': `analysis-tab-${t.id}`, ...i18nAttrs({ title: t.title, ...(t.label ? { text: t.label } : {}) }) }, t.label ? tr(t.label) : 'SDP');
       b.addEventListener('click', () => this.show(t.id));
       this.tabs.set(t.id, b);
       head.append(b);
     }
     // one button in the header (it has no room for three at 1280 px): the panel opens on the tab last shown
-    const open = el('button', { 'data-testid': 'open-analysis', title: 'SDP offer and answer side by side, certificates, RTP streams' }, 'Analysis');
+    const open = el('button', { 'data-testid': 'open-analysis', ...i18nAttrs({ title: 'ttAnalysis', text: 'analysis' }) }, tr('analysis'));
     open.addEventListener('click', () => (this.open ? this.hide() : this.show(this.tab)));
     buttons.append(open);
-    const close = el('button', { 'data-testid': 'analysis-close', title: 'close' }, '×');
+    const close = el('button', { 'data-testid': 'analysis-close', ...i18nAttrs({ title: 'ttClose', aria: 'ttClose' }) }, '×');
     close.addEventListener('click', () => this.hide());
     head.append(el('span', { class: 'spacer' }), close);
-    this.root = el('div', { class: 'analysis-panel', 'data-testid': 'analysis-panel', role: 'dialog', 'aria-label': 'analysis', hidden: '' }, head, this.body);
+    this.root = el('div', { class: 'analysis-panel', 'data-testid': 'analysis-panel', role: 'dialog', ...i18nAttrs({ aria: 'analysis' }), hidden: '' }, head, this.body);
     mount.append(this.root);
+    // its tooltips in the new language
+    onLang(() => this.open && void this.render());
   }
 
   get open(): boolean {

@@ -1,4 +1,5 @@
 import type { CertificateRow } from '../model/views-pass.ts';
+import { tr } from '../i18n.ts';
 import { el } from './dom.ts';
 import type { SdpViewActions } from './sdp-view.ts';
 
@@ -29,7 +30,7 @@ export function renderCertificates(rows: readonly CertificateRow[], a: SdpViewAc
   }
   for (const r of rows) {
     const box = el('section', { class: `cert ${r.check.status}`, 'data-testid': 'cert', 'data-status': r.check.status });
-    box.append(el('h4', {}, `${r.protocol}${r.role ? ` ${r.role}` : ''} certificate from ${r.sender} to ${r.receiver} `, hopButton(r.hop, a, 'select the hop whose packet completed the Certificate message')));
+    box.append(el('h4', {}, `${r.protocol}${r.role ? ` ${r.role}` : ''} certificate from ${r.sender} to ${r.receiver} `, hopButton(r.hop, a, tr('ttCertHop'))));
     const c = r.certificate;
     const table = el('table', { class: 'cert-fields' });
     const row = (k: string, v: string): void => void table.append(el('tr', {}, el('th', {}, k), el('td', { 'data-field': k }, v)));
@@ -48,9 +49,9 @@ export function renderCertificates(rows: readonly CertificateRow[], a: SdpViewAc
     if (r.senders.length > 1) row('seen from', r.senders.join(', '));
     box.append(table);
     const check = el('p', { class: 'cert-check', 'data-testid': 'cert-check' }, el('strong', {}, STATUS[r.check.status]), `: ${r.check.text} `);
-    if (r.check.sdp?.hop !== undefined) check.append(hopButton(r.check.sdp.hop, a, 'select the hop that carried the SDP'));
-    else if (r.check.sdp?.note !== undefined) check.append(noteButton(r.check.sdp.note, a, 'the note that sent the SDP'));
-    else if (r.check.note !== undefined) check.append(noteButton(r.check.note, a, "the endpoint's fingerprint check"));
+    if (r.check.sdp?.hop !== undefined) check.append(hopButton(r.check.sdp.hop, a, tr('ttCertSdp')));
+    else if (r.check.sdp?.note !== undefined) check.append(noteButton(r.check.sdp.note, a, tr('ttCertSdpNote')));
+    else if (r.check.note !== undefined) check.append(noteButton(r.check.note, a, tr('ttCertCheck')));
     box.append(check);
     if (r.finding) box.append(el('p', { class: 'cert-finding', 'data-testid': 'cert-finding' }, el('strong', {}, `Diagnosis ${r.finding.cause}: `), r.finding.text, el('br', {}), `Fix: ${r.finding.fix}`));
     root.append(box);

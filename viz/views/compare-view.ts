@@ -1,5 +1,6 @@
 import './compare-relations.css';
-import { showValue, type DiffRow, type ScenarioChange } from '../model/compare.ts';
+import { i18nAttrs, localize, tr, trf, type UiKey } from '../i18n.ts';
+import { showValue, type CompareTerm, type DiffRow, type ScenarioChange } from '../model/compare.ts';
 import { clear, el } from './dom.ts';
 
 /** What the diff pane shows: the two runs' names, the scenario changes and the outcome rows. */
@@ -31,7 +32,7 @@ export class CompareView {
     private readonly bHost: HTMLElement,
     onLeave: () => void,
   ) {
-    const leave = el('button', { 'data-testid': 'compare-leave', title: 'Back to the single view of run B' }, 'Leave compare');
+    const leave = el('button', { 'data-testid': 'compare-leave', ...i18nAttrs({ text: 'cmLeave', title: 'cmLeaveTitle' }) }, tr('cmLeave'));
     leave.addEventListener('click', onLeave);
     this.head = el('div', { class: 'compare-title' });
     this.diff = el('div', { class: 'compare-diff', 'data-testid': 'compare-diff' });
@@ -69,31 +70,69 @@ export class CompareView {
   }
 
   render(c: CompareContent): void {
+    localize(this.root);
     this.aCaption.textContent = `A · ${c.a}`;
     this.bCaption.textContent = `B · ${c.b}`;
-    this.head.textContent = `Comparing A: ${c.a}  ·  B: ${c.b}`;
+    this.head.textContent = trf('cmHead', { a: c.a, b: c.b });
     clear(this.diff);
-    this.diff.append(el('h4', {}, 'Scenario'));
-    if (!c.changes) this.diff.append(el('p', { class: 'muted' }, 'One side is a capture: there is no scenario to compare.'));
-    else if (c.changes.length === 0) this.diff.append(el('p', { class: 'muted' }, 'Same scenario and seed. Change it in the Scenario tab and re-run: the new run becomes B.'));
+    this.diff.append(el('h4', {}, tr('cmScenario')));
+    if (!c.changes) this.diff.append(el('p', { class: 'muted' }, tr('cmCapture')));
+    else if (c.changes.length === 0) this.diff.append(el('p', { class: 'muted' }, tr('cmSame')));
     else {
       this.diff.append(
         table(
-          ['field', 'A', 'B'],
-          c.changes.map((x) => [x.path || '(whole scenario)', showValue(x.a), showValue(x.b)]),
+          [tr('cmField'), 'A', 'B'],
+          c.changes.map((x) => [x.path === 'seed (run)' ? tr('cmSeedRow') : x.path || tr('cmWhole'), showValue(x.a), showValue(x.b)]),
           'scenario-changes',
         ),
       );
     }
-    if (c.unlinkable) this.diff.append(el('p', { class: 'muted small' }, `This comparison cannot be put in a link: ${c.unlinkable}`));
+    if (c.unlinkable) this.diff.append(el('p', { class: 'muted small' }, trf('cmUnlinkable', { why: c.unlinkable })));
     const changed = c.rows.filter((r) => r.changed);
     const same = c.rows.filter((r) => !r.changed);
-    this.diff.append(el('h4', {}, `Outcome: ${changed.length} of ${c.rows.length} facts differ`));
-    if (changed.length) this.diff.append(table(['', 'what', 'A', 'B'], changed.map((r) => [r.section, r.what, r.a, r.b]), 'outcome-changes'));
+    this.diff.append(el('h4', {}, trf('cmOutcome', { changed: changed.length, n: c.rows.length })));
+    if (changed.length) this.diff.append(table(['', tr('cmWhat'), 'A', 'B'], changed.map((r) => [tr(SECTIONS[r.section]), what(r), value(r.a), value(r.b)]), 'outcome-changes'));
     if (same.length) {
-      this.diff.append(el('details', {}, el('summary', {}, `${same.length} facts are the same`), table(['', 'what', 'A and B'], same.map((r) => [r.section, r.what, r.a]), 'outcome-same')));
+      this.diff.append(el('details', {}, el('summary', {}, trf('cmSameFacts', { n: same.length })), table(['', tr('cmWhat'), tr('cmBoth')], same.map((r) => [tr(SECTIONS[r.section]), what(r), value(r.a)]), 'outcome-same')));
     }
   }
+}
+
+const SECTIONS: Readonly<Record<DiffRow['section'], UiKey>> = {
+  Outcome: 'cmSecOutcome',
+  Timing: 'cmSecTiming',
+  'ICE pairs': 'cmSecPairs',
+  Packets: 'cmSecPackets',
+  Drops: 'cmSecDrops',
+  'NAT mappings': 'cmSecNat',
+};
+
+const TERMS: Readonly<Record<CompareTerm, UiKey>> = {
+  run: 'cmRun',
+  iceState: 'cmIceState',
+  selected: 'cmSelected',
+  selectedAt: 'cmSelectedAt',
+  dtls: 'cmDtls',
+  iceConnected: 'cmIceConnected',
+  dtlsConnected: 'cmDtlsConnected',
+  succeeded: 'cmSucceeded',
+  failed: 'cmFailed',
+  firstMedia: 'cmFirstMedia',
+  lastEvent: 'cmLastEvent',
+  datagrams: 'cmDatagrams',
+  hops: 'cmHops',
+  natCreated: 'cmNatCreated',
+  natMappings: 'cmNatMappings',
+};
+
+/** A row's name in the page's language; a protocol or drop reason stays as the run says it. */
+function what(r: DiffRow): string {
+  return r.term ? trf(TERMS[r.term], { name: r.subject ?? '' }) : r.what;
+}
+
+/** "never" and "none" are the summary's words; everything else in a value is data. */
+function value(v: string): string {
+  return v === 'never' ? tr('cmNever') : v === 'none' ? tr('cmNone') : v;
 }
 
 function table(head: readonly string[], rows: readonly (readonly string[])[], testid: string): HTMLElement {

@@ -1,6 +1,7 @@
 import type { Hop } from '../../sim/core/trace.ts';
 import { diagnose, type Diagnosis, type Evidence } from '../../sim/diagnosis/diagnose.ts';
 import type { PackedTrace as Packed } from '../model/packed.ts';
+import { onLang, tr, trf } from '../i18n.ts';
 import { clear, el } from './dom.ts';
 
 /** What the panel asks of the page: select a hop on the ladder, or move the cursor to a note. */
@@ -44,6 +45,7 @@ export class DiagnosisPanel {
   ) {
     this.root = el('section', { class: 'state-panel diagnosis-panel', 'data-testid': 'panel-diagnosis' });
     host.prepend(this.root);
+    onLang(() => this.for && this.draw());
   }
 
   /** Diagnoses a newly loaded trace (once per trace) and draws the findings. */
@@ -56,7 +58,7 @@ export class DiagnosisPanel {
 
   private draw(): void {
     clear(this.root);
-    this.root.append(el('h3', {}, 'Diagnosis'));
+    this.root.append(el('h3', {}, tr('dgTitle')));
     const f = this.diagnosis.findings;
     if (f.length === 0) {
       this.root.hidden = true;
@@ -68,14 +70,14 @@ export class DiagnosisPanel {
       const li = el(
         'li',
         { class: `finding ${x.severity}`, 'data-cause': x.cause },
-        el('div', {}, el('span', { class: `severity ${x.severity}` }, x.severity === 'failure' ? 'failure' : 'degraded'), ' ', el('code', {}, x.cause), ` ${x.subject}`),
+        el('div', {}, el('span', { class: `severity ${x.severity}` }, x.severity === 'failure' ? tr('dgFailure') : tr('dgDegraded')), ' ', el('code', { title: tr('dgCauseTitle') }, x.cause), ' ', el('span', { class: 'finding-subject' }, x.subject)),
         el('div', { class: 'finding-text' }, x.text),
         this.evidence(x.evidence),
       );
-      li.append(el('div', { class: 'finding-fix' }, el('strong', {}, 'fix: '), x.fix));
+      li.append(el('div', { class: 'finding-fix' }, el('strong', {}, tr('dgFix')), el('span', { class: 'finding-fix-text' }, x.fix)));
       if (x.details.length) {
         // one line per pair (or drop group): folded, the finding and its fix stay in view
-        const more = el('details', { class: 'finding-details' }, el('summary', {}, `${x.details.length} detail(s)`));
+        const more = el('details', { class: 'finding-details' }, el('summary', {}, trf('dgDetails', { n: x.details.length })));
         for (const d of x.details.slice(0, 20)) more.append(el('div', { class: 'finding-detail muted' }, `– ${d.text} `, this.evidence(d.evidence)));
         li.append(more);
       }
@@ -88,17 +90,17 @@ export class DiagnosisPanel {
     const box = el('span', { class: 'evidence' });
     const shown = 6;
     for (const h of e.hops.slice(0, shown)) {
-      const b = el('button', { type: 'button', class: 'evidence-hop', title: `select hop #${h} on the ladder` }, `hop #${h}`);
+      const b = el('button', { type: 'button', class: 'evidence-hop', title: trf('dgHopTitle', { n: h }) }, trf('dgHop', { n: h }));
       b.addEventListener('click', () => this.actions.selectHop(h));
       box.append(b);
     }
-    if (e.hops.length > shown) box.append(el('span', { class: 'muted' }, `+${e.hops.length - shown} hops `));
+    if (e.hops.length > shown) box.append(el('span', { class: 'muted' }, trf('dgMoreHops', { n: e.hops.length - shown })));
     for (const n of e.notes.slice(0, shown)) {
-      const b = el('button', { type: 'button', class: 'evidence-note', title: `go to note #${n}` }, `note #${n}`);
+      const b = el('button', { type: 'button', class: 'evidence-note', title: trf('dgNoteTitle', { n }) }, trf('dgNote', { n }));
       b.addEventListener('click', () => this.actions.showNote(n));
       box.append(b);
     }
-    if (e.notes.length > shown) box.append(el('span', { class: 'muted' }, `+${e.notes.length - shown} notes`));
+    if (e.notes.length > shown) box.append(el('span', { class: 'muted' }, trf('dgMoreNotes', { n: e.notes.length - shown })));
     return box;
   }
 }

@@ -1,6 +1,6 @@
 import { formatDuration } from '../../sim/core/time.ts';
 import type { Note } from '../../sim/core/trace.ts';
-import { onLang, tr } from '../i18n.ts';
+import { i18nAttrs, onLang, tr } from '../i18n.ts';
 import { el, emptyState } from './dom.ts';
 
 /** Rows drawn at most; a filter narrows a longer list. */
@@ -29,8 +29,8 @@ export class EventList {
     host: HTMLElement,
     private readonly select: (note: number) => void,
   ) {
-    this.input = el('input', { type: 'search', placeholder: tr('phEvents'), 'aria-label': 'Filter events by text', 'data-testid': 'event-filter' });
-    this.family = el('select', { 'aria-label': 'Event family', 'data-testid': 'event-family' });
+    this.input = el('input', { type: 'search', placeholder: tr('phEvents'), ...i18nAttrs({ aria: 'ttEventFilter' }), 'data-testid': 'event-filter' });
+    this.family = el('select', { ...i18nAttrs({ aria: 'ttEventFamily' }), 'data-testid': 'event-family' });
     this.count = el('span', { class: 'muted', 'data-testid': 'event-count' });
     this.list = el('ul', { class: 'event-log', 'data-testid': 'event-log' });
     this.root = el('section', { class: 'state-panel event-list' }, this.title = el('h3', {}, tr('eventsTitle')), el('div', { class: 'event-controls' }, this.input, this.family, this.count), this.list);
@@ -72,7 +72,7 @@ export class EventList {
     const total = this.shown.length;
     this.rows = this.shown.slice(0, MAX_ROWS).map((i) => {
       const n = this.notes[i]!;
-      return el('li', { 'data-note': String(i), title: 'Move the cursor here' }, el('span', { class: 'muted' }, `${formatDuration(n.t)} ${n.source} `), el('span', { class: 'kind' }, n.kind), ` ${n.text}${n.inferred ? ' (inferred)' : ''}`);
+      return el('li', { 'data-note': String(i), title: tr('ttMoveCursor') }, el('span', { class: 'muted' }, `${formatDuration(n.t)} ${n.source} `), el('span', { class: 'kind' }, n.kind), ` ${n.text}${n.inferred ? ' (inferred)' : ''}`);
     });
     this.list.replaceChildren(...this.rows);
     if (!this.notes.length) this.list.replaceChildren(emptyState(tr('noEvents'), tr('noEventsBody')));

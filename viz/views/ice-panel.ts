@@ -1,6 +1,6 @@
 import { formatDuration } from '../../sim/core/time.ts';
 import { PAIR_STATE_COLOURS, type IceAgentView, type IceCandidateView } from '../model/ice-state.ts';
-import { tr, trf } from '../i18n.ts';
+import { tr, trf, type UiKey } from '../i18n.ts';
 import { el } from './dom.ts';
 
 /** One agent: connection state, its checklist (RFC 8445 §6.1.2) and its candidates with when each arrived. */
@@ -37,11 +37,11 @@ function checklist(a: IceAgentView): HTMLElement {
         'data-state': p.state,
         ...(p.selected ? { 'data-selected': 'true' } : {}),
         style: `--state:${colour}`,
-        title: `${p.id}${p.reason ? `: ${p.reason}` : ''}${p.nominated ? ' · nominated' : ''}${p.selected ? ' · selected' : ''}`,
+        title: `${p.id}${p.reason ? `: ${p.reason}` : ''}${p.nominated ? tr('ttNominated') : ''}${p.selected ? tr('ttSelectedPair') : ''}`,
       },
       el('td', {}, endpoint(p.localType, p.local)),
       el('td', {}, endpoint(p.remoteType, p.remote)),
-      el('td', { class: 'muted prio', title: `priority ${p.priority}`, 'data-priority': p.priority }, abbreviatePriority(p.priority)),
+      el('td', { class: 'muted prio', title: trf('ttPriority', { p: p.priority }), 'data-priority': p.priority }, abbreviatePriority(p.priority)),
       el('td', { class: 'state', style: `color:${colour}` }, `● ${p.state}`),
       el('td', { class: 'flags', 'data-testid': p.selected ? 'ice-selected' : 'ice-unselected', ...(p.nominated ? { 'data-nominated': 'true' } : {}) }, flags),
     );
@@ -54,15 +54,10 @@ function checklist(a: IceAgentView): HTMLElement {
 function endpoint(type: string, address: string): HTMLElement {
   const t = type || /^(host|srflx|prflx|relay)\b/.exec(address)?.[1] || '';
   const addr = address.replace(/^(host|srflx|prflx|relay|udp|tcp)\s+/i, '');
-  return el('span', { class: 'cand' }, ...(t ? [el('span', { class: `tag cand-${t}`, title: CANDIDATE_TYPES[t] ?? t }, t), ' '] : []), el('span', { class: 'addr' }, addr));
+  return el('span', { class: 'cand' }, ...(t ? [el('span', { class: `tag cand-${t}`, title: CANDIDATE_TYPES[t] ? tr(CANDIDATE_TYPES[t]!) : t }, t), ' '] : []), el('span', { class: 'addr' }, addr));
 }
 
-const CANDIDATE_TYPES: Readonly<Record<string, string>> = {
-  host: 'host candidate: an address of the interface itself (RFC 8445 §5.1.1.1)',
-  srflx: 'server-reflexive: the address a STUN server saw, outside the NAT (§5.1.1.2)',
-  prflx: 'peer-reflexive: learnt from a check that arrived from an unknown address (§7.2.5.3.1)',
-  relay: 'relayed: an address on the TURN server (RFC 8656)',
-};
+const CANDIDATE_TYPES: Readonly<Record<string, UiKey>> = { host: 'ttHost', srflx: 'ttSrflx', prflx: 'ttPrflx', relay: 'ttRelay' };
 
 /** 19-digit priorities as three significant digits and a power of ten: "7.21e18". */
 export function abbreviatePriority(p: string): string {

@@ -1,3 +1,4 @@
+import { i18nAttrs, type UiKey } from '../i18n.ts';
 import { el } from './dom.ts';
 
 type Json = Record<string, unknown>;
@@ -13,11 +14,7 @@ const SWITCHES: Readonly<Record<string, readonly ('turn' | 'lite' | 'trickle')[]
   'sfu-client': ['turn', 'trickle'],
 };
 
-const TITLES: Readonly<Record<string, string>> = {
-  turn: 'Use the TURN server: gather a relayed candidate (RFC 8656). Off: no relay, so only host and server-reflexive candidates',
-  lite: 'ICE-lite (RFC 8445 §2.5): host candidates only, answers checks but sends none; the other side controls',
-  trickle: 'Trickle ICE (RFC 8838): send candidates as they are gathered. Off: wait for gathering to end and send them all in the SDP',
-};
+const TITLES: Readonly<Record<'turn' | 'lite' | 'trickle', UiKey>> = { turn: 'swTurnTitle', lite: 'swLiteTitle', trickle: 'swTrickleTitle' };
 
 /** A TURN server list an app had (or one its host has an account for), to restore when TURN is switched back on. */
 export class TurnMemory {
@@ -54,12 +51,10 @@ export function iceSwitchFieldsets(scenario: Json, memory: TurnMemory): HTMLElem
     const rows = names.map((name) => {
       const k = `apps[${i}].${name}`;
       const on = name === 'turn' ? Array.isArray(app.turn) && app.turn.length > 0 : name === 'trickle' ? app.trickle !== false : app.lite === true;
-      const box = el('input', { type: 'checkbox', 'data-key': k, 'data-switch': name, 'aria-label': k, ...(on ? { checked: '' } : {}) });
-      if (name === 'turn' && !on && !memory.listFor(scenario, app)) {
-        box.disabled = true;
-        box.title = 'No TURN server account for this host in the scenario';
-      }
-      return el('label', { class: 'switch', title: TITLES[name] ?? name }, box, ` ${name === 'turn' ? 'TURN' : name === 'lite' ? 'ICE-lite' : 'trickle'}`);
+      const disabled = name === 'turn' && !on && !memory.listFor(scenario, app);
+      const box = el('input', { type: 'checkbox', 'data-key': k, 'data-switch': name, 'aria-label': k, ...(on ? { checked: '' } : {}), ...(disabled ? i18nAttrs({ title: 'swNoAccount' }) : {}) });
+      box.disabled = disabled;
+      return el('label', { class: 'switch', ...i18nAttrs({ title: TITLES[name] }) }, box, ` ${name === 'turn' ? 'TURN' : name === 'lite' ? 'ICE-lite' : 'trickle'}`);
     });
     out.push(el('fieldset', { 'data-testid': `ice-switches-${String(app.host)}` }, el('legend', {}, `${String(app.host)} (${String(app.kind)})`), el('div', { class: 'switches' }, ...rows)));
   });

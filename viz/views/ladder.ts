@@ -1,6 +1,7 @@
 // size: the ladder view owns its canvas, zoom/pan state and redraw loop; hop drawing (ladder-hops.ts), geometry and note marks (ladder-notes.ts) are already out, and the rest shares that state
 import { scaleLinear, select, zoom, zoomIdentity, type ScaleLinear, type ZoomBehavior, type ZoomTransform } from 'd3';
 import { formatDuration } from '../../sim/core/time.ts';
+import { tr } from '../i18n.ts';
 import { forEachMarkerSpan, forEachRun, type Density } from '../model/density.ts';
 import type { LabelCache } from '../model/labels.ts';
 import { lowerBound, type PackedTrace } from '../model/packed.ts';
@@ -72,7 +73,8 @@ export class Ladder {
   ) {
     this.canvas = document.createElement('canvas');
     this.canvas.className = 'ladder-canvas';
-    this.canvas.setAttribute('aria-label', 'Ladder diagram: one lane per node, one arrow per packet hop');
+    this.canvas.setAttribute('aria-label', tr('ttLadder'));
+    this.canvas.dataset.i18nAria = 'ttLadder';
     this.canvas.tabIndex = 0;
     host.appendChild(this.canvas);
     this.ctx = this.canvas.getContext('2d', { alpha: false })!;

@@ -3,7 +3,7 @@ import { formatFilterError, FilterError, tryCompileFilter } from '../../sim/diss
 import type { HopLabel, LabelCache } from '../model/labels.ts';
 import { PROTOCOLS, type PackedTrace } from '../model/packed.ts';
 import { protocolColour } from './colours.ts';
-import { onLang, tr, type UiKey } from '../i18n.ts';
+import { i18nAttrs, onLang, tr, trf, type UiKey } from '../i18n.ts';
 import { clear, el } from './dom.ts';
 import { FOLLOW_CHOICES } from './follow-panel.ts';
 import { cellText, gridTemplate, loadPrefs, savePrefs, sortHops, sortKey, type ColumnSpec, type ListPrefs } from './list-columns.ts';
@@ -58,28 +58,28 @@ export class PacketList {
     /** Follow stream on the selected hop, as this kind ('auto': what its stream carries). */
     private readonly onFollow: (kind: string) => void = () => undefined,
   ) {
-    this.protoSel = el('select', { 'aria-label': 'Protocol filter', 'data-testid': 'filter-proto' });
-    this.hostIn = el('input', { type: 'search', placeholder: tr('phHost'), 'aria-label': 'Host filter', 'data-testid': 'filter-host' });
-    this.textIn = el('input', { type: 'search', placeholder: tr('phText'), 'aria-label': 'Text filter', 'data-testid': 'filter-text' });
+    this.protoSel = el('select', { ...i18nAttrs({ aria: 'ttProtoFilter' }), 'data-testid': 'filter-proto' });
+    this.hostIn = el('input', { type: 'search', placeholder: tr('phHost'), ...i18nAttrs({ aria: 'ttHostFilter' }), 'data-testid': 'filter-host' });
+    this.textIn = el('input', { type: 'search', placeholder: tr('phText'), ...i18nAttrs({ aria: 'ttTextFilter' }), 'data-testid': 'filter-text' });
     this.count = el('span', { class: 'muted' });
     this.displayIn = el('input', {
       type: 'text',
       class: 'display-filter',
       spellcheck: 'false',
       placeholder: tr('phDisplay'),
-      'aria-label': 'Display filter',
+      ...i18nAttrs({ aria: 'ttDisplayFilter' }),
       'data-testid': 'filter-display',
       list: 'filter-fields',
     });
-    this.columnIn = el('input', { type: 'text', spellcheck: 'false', placeholder: tr('phColumn'), 'aria-label': 'Add a column from a field', 'data-testid': 'column-field', list: 'filter-fields' });
+    this.columnIn = el('input', { type: 'text', spellcheck: 'false', placeholder: tr('phColumn'), ...i18nAttrs({ aria: 'ttAddColumn' }), 'data-testid': 'column-field', list: 'filter-fields' });
     const fields = el('datalist', { id: 'filter-fields' }, ...[...FIELDS.keys()].map((n) => el('option', { value: n })));
     this.errorBox = el('div', { class: 'filter-error', role: 'alert', 'data-testid': 'filter-error', hidden: '' });
     const bar = el('div', { class: 'filters' }, this.protoSel, this.hostIn, this.textIn, this.count);
     // each box in a form of its own: Enter submits it (applies the filter, adds the column), as in Wireshark
     const displayForm = el('form', { class: 'display-form' }, this.displayIn);
     const columnForm = el('form', { class: 'column-form' }, this.columnIn);
-    const followKind = el('select', { 'aria-label': 'Follow as', 'data-testid': 'follow-kind', title: 'what to follow' }, ...FOLLOW_CHOICES.map((k) => el('option', { value: k }, k)));
-    const follow = el('button', { 'data-testid': 'follow', title: "Follow stream: the selected packet's conversation, both directions" }, tr('follow'));
+    const followKind = el('select', { ...i18nAttrs({ aria: 'fwKindAria', title: 'fwKindTitle' }), 'data-testid': 'follow-kind' }, ...FOLLOW_CHOICES.map((k) => el('option', { value: k }, k)));
+    const follow = el('button', { 'data-testid': 'follow', ...i18nAttrs({ title: 'fwButtonTitle' }) }, tr('follow'));
     follow.addEventListener('click', () => this.onFollow(followKind.value));
     const bar2 = el('div', { class: 'filters' }, displayForm, columnForm, followKind, follow, fields);
     this.scroller = el('div', { class: 'list-scroll', tabindex: '0' });
@@ -273,16 +273,16 @@ export class PacketList {
     this.head.style.gridTemplateColumns = gridTemplate(this.prefs.columns);
     for (const c of this.prefs.columns) {
       const sorted = this.prefs.sort?.id === c.id ? (this.prefs.sort.dir === 1 ? ' ▲' : ' ▼') : '';
-      const cell = el('span', { class: 'col-head', 'data-col': c.id, title: c.field ? `${c.field}: click to sort` : 'click to sort' }, `${columnTitle(c)}${sorted}`);
+      const cell = el('span', { class: 'col-head', 'data-col': c.id, title: c.field ? trf('ttSortField', { field: c.field }) : tr('ttSort') }, `${columnTitle(c)}${sorted}`);
       if (c.field) {
-        const x = el('button', { class: 'col-remove', title: `remove the ${c.field} column`, 'data-testid': 'column-remove' }, '×');
+        const x = el('button', { class: 'col-remove', title: trf('ttRemoveColumn', { field: c.field }), 'data-testid': 'column-remove' }, '×');
         x.addEventListener('click', (e) => {
           e.stopPropagation();
           this.removeColumn(c.id);
         });
         cell.append(x);
       }
-      const grip = el('span', { class: 'col-resize', 'data-testid': 'column-resize', title: 'drag to resize' });
+      const grip = el('span', { class: 'col-resize', 'data-testid': 'column-resize', title: tr('ttResize') });
       grip.addEventListener('pointerdown', (e) => this.resizeFrom(e, c));
       grip.addEventListener('click', (e) => e.stopPropagation());
       cell.append(grip);
@@ -430,11 +430,11 @@ export class PacketList {
  */
 function summaryCell(summary: string, l: HopLabel): HTMLElement {
   if (!l.keyed) return el('span', { class: 'summary', title: summary }, summary);
-  const how = l.keyed.decrypted ? 'decrypted with the key log' : "read with its stream's state (reassembly, the handshake so far)";
+  const how = l.keyed.decrypted ? tr('ttDecryptedHow') : tr('ttStateHow');
   const cell = el('span', { class: 'summary', title: `${summary}\n(${how})`, 'data-keyed': l.keyed.decrypted ? 'decrypted' : 'state' });
   if (l.keyed.decrypted) {
     // words, not an emoji: a browser without an emoji font would draw an empty box
-    const tag = el('span', { class: 'keyed-tag' }, 'decrypted');
+    const tag = el('span', { class: 'keyed-tag' }, tr('keyedTag'));
     Object.assign(tag.style, { fontSize: '10px', border: '1px solid currentColor', borderRadius: '3px', padding: '0 3px', marginRight: '5px', opacity: '0.75' });
     cell.append(tag);
   }

@@ -1,6 +1,7 @@
 import { NAT_BEHAVIOURS } from '../../sim/net/nat/config.ts';
 import { NAT_PRESET_NAMES } from '../../sim/scenario/nat-config.ts';
 import { listPresets } from '../../sim/scenario/presets/index.ts';
+import { i18nAttrs, tr, trf, type UiKey } from '../i18n.ts';
 import { clear, el } from './dom.ts';
 import { applyIceSwitches, iceSwitchFieldsets, TurnMemory } from './ice-switches.ts';
 
@@ -26,34 +27,34 @@ export class ScenarioPanel {
     host: HTMLElement,
     private readonly onRun: (scenario: Json | string, seed: number | undefined) => void,
   ) {
-    this.presetSel = el('select', { 'aria-label': 'Scenario preset', 'data-testid': 'preset' });
+    this.presetSel = el('select', { ...i18nAttrs({ aria: 'scPresetAria' }), 'data-testid': 'preset' });
     for (const p of listPresets()) this.presetSel.append(el('option', { value: p.name }, `${p.name} — ${p.title}`));
     this.presetSel.addEventListener('change', () => this.onRun(this.presetSel.value, this.seed()));
-    this.seedIn = el('input', { type: 'number', min: '0', step: '1', value: '1', 'aria-label': 'Seed', 'data-testid': 'seed' });
+    this.seedIn = el('input', { type: 'number', min: '0', step: '1', value: '1', ...i18nAttrs({ aria: 'scSeedAria' }), 'data-testid': 'seed' });
     this.form = el('div', { class: 'scenario-form' });
-    this.json = el('textarea', { spellcheck: 'false', rows: '10', 'aria-label': 'Scenario JSON', 'data-testid': 'scenario-json' });
+    this.json = el('textarea', { spellcheck: 'false', rows: '10', ...i18nAttrs({ aria: 'scJson' }), 'data-testid': 'scenario-json' });
     this.error = el('div', { class: 'problem', role: 'alert', 'data-testid': 'scenario-error' });
-    const rerun = el('button', { 'data-testid': 'rerun' }, 'Re-run');
+    const rerun = el('button', { 'data-testid': 'rerun', ...i18nAttrs({ text: 'scRerun' }) }, tr('scRerun'));
     rerun.addEventListener('click', () => this.rerunFromForm());
-    const keep = el('button', { 'data-testid': 'keep-as-a', title: 'Keep this run as A; change the scenario and re-run: B is shown beside it' }, 'Keep as A & compare');
+    const keep = el('button', { 'data-testid': 'keep-as-a', ...i18nAttrs({ text: 'scKeep', title: 'scKeepTitle' }) }, tr('scKeep'));
     keep.addEventListener('click', () => this.onKeep?.());
-    const runJson = el('button', {}, 'Run JSON');
+    const runJson = el('button', i18nAttrs({ text: 'scRunJson' }), tr('scRunJson'));
     runJson.addEventListener('click', () => {
       try {
         this.onRun(JSON.parse(this.json.value) as Json, this.seed());
       } catch (e) {
-        this.showError(`not JSON: ${(e as Error).message}`);
+        this.showError(trf('scNotJson', { message: (e as Error).message }));
       }
     });
     this.root = el(
       'div',
       { class: 'scenario-panel' },
-      el('label', {}, 'Preset ', this.presetSel),
-      el('label', {}, 'Seed ', this.seedIn),
+      el('label', {}, el('span', i18nAttrs({ text: 'scPreset' }), tr('scPreset')), this.presetSel),
+      el('label', {}, el('span', i18nAttrs({ text: 'scSeed' }), tr('scSeed')), this.seedIn),
       this.form,
       el('div', { class: 'buttons' }, rerun, keep),
       this.error,
-      el('details', {}, el('summary', {}, 'Scenario JSON'), this.json, runJson),
+      el('details', {}, el('summary', i18nAttrs({ text: 'scJson' }), tr('scJson')), this.json, runJson),
     );
     host.append(this.root);
   }
@@ -75,22 +76,27 @@ export class ScenarioPanel {
     if (presetName && [...this.presetSel.options].some((o) => o.value === presetName)) this.presetSel.value = presetName;
     this.seedIn.value = String(seed);
     this.json.value = JSON.stringify(scenario, null, 2);
+    this.drawForm(scenario);
+  }
+
+  /** The form: a fieldset per NAT and per host link, then the ICE switches. */
+  private drawForm(scenario: Json): void {
     clear(this.form);
     const nodes = (scenario.nodes ?? {}) as Record<string, Json>;
     for (const [name, node] of Object.entries(nodes)) {
       const rows: HTMLElement[] = [];
       if (node.kind === 'nat') {
         const nat = (node.nat ?? {}) as Json;
-        rows.push(select(`${name}.preset`, 'preset', NAT_PRESET_NAMES, String(node.preset ?? 'port-restricted-cone')));
-        rows.push(select(`${name}.mapping`, 'mapping', ['(preset)', ...NAT_BEHAVIOURS], String(nat.mapping ?? '(preset)')));
-        rows.push(select(`${name}.filtering`, 'filtering', ['(preset)', ...NAT_BEHAVIOURS], String(nat.filtering ?? '(preset)')));
-        rows.push(select(`${name}.hairpinning`, 'hairpinning', ['(preset)', 'true', 'false'], nat.hairpinning === undefined ? '(preset)' : String(nat.hairpinning)));
-        rows.push(input(`${name}.mappingLifetime`, 'mapping lifetime', nat.mappingLifetime === undefined ? '' : String(nat.mappingLifetime), 'e.g. 30s'));
+        rows.push(select(`${name}.preset`, 'scNatPreset', NAT_PRESET_NAMES, String(node.preset ?? 'port-restricted-cone')));
+        rows.push(select(`${name}.mapping`, 'scMapping', ['(preset)', ...NAT_BEHAVIOURS], String(nat.mapping ?? '(preset)')));
+        rows.push(select(`${name}.filtering`, 'scFiltering', ['(preset)', ...NAT_BEHAVIOURS], String(nat.filtering ?? '(preset)')));
+        rows.push(select(`${name}.hairpinning`, 'scHairpinning', ['(preset)', 'true', 'false'], nat.hairpinning === undefined ? '(preset)' : String(nat.hairpinning)));
+        rows.push(input(`${name}.mappingLifetime`, 'scLifetime', nat.mappingLifetime === undefined ? '' : String(nat.mappingLifetime), 'scEg30s'));
       }
       if (node.uplink !== undefined) {
         const link = (node.link ?? {}) as Json;
-        rows.push(input(`${name}.delay`, 'link delay', link.delay === undefined ? '' : String(link.delay), 'e.g. 10ms'));
-        rows.push(input(`${name}.loss`, 'link loss', link.loss === undefined ? '' : String(link.loss), '0–1'));
+        rows.push(input(`${name}.delay`, 'scDelay', link.delay === undefined ? '' : String(link.delay), 'scEg10ms'));
+        rows.push(input(`${name}.loss`, 'scLoss', link.loss === undefined ? '' : String(link.loss)));
       }
       if (rows.length) this.form.append(el('fieldset', {}, el('legend', {}, `${name} (${String(node.kind)})`), ...rows));
     }
@@ -136,13 +142,14 @@ export class ScenarioPanel {
   }
 }
 
-function select(key: string, label: string, options: readonly string[], value: string): HTMLElement {
+/** A menu of a scenario field (its `--set` path is its accessible name); "(preset)" leaves the field out. */
+function select(key: string, label: UiKey, options: readonly string[], value: string): HTMLElement {
   const s = el('select', { 'data-key': key, 'aria-label': `${key}` });
-  for (const o of options) s.append(el('option', { value: o, ...(o === value ? { selected: '' } : {}) }, o));
-  return el('label', {}, `${label} `, s);
+  for (const o of options) s.append(el('option', { value: o, ...(o === value ? { selected: '' } : {}), ...(o === '(preset)' ? i18nAttrs({ text: 'scFromPreset' }) : {}) }, o === '(preset)' ? tr('scFromPreset') : o));
+  return el('label', {}, el('span', i18nAttrs({ text: label }), tr(label)), ' ', s);
 }
 
-function input(key: string, label: string, value: string, placeholder: string): HTMLElement {
-  const i = el('input', { 'data-key': key, value, placeholder, 'aria-label': key });
-  return el('label', {}, `${label} `, i);
+function input(key: string, label: UiKey, value: string, placeholder?: UiKey): HTMLElement {
+  const i = el('input', { 'data-key': key, value, placeholder: '0–1', 'aria-label': key, ...(placeholder ? i18nAttrs({ placeholder }) : {}) });
+  return el('label', {}, el('span', i18nAttrs({ text: label }), tr(label)), ' ', i);
 }

@@ -1,5 +1,6 @@
 import type { SdpRowStatus } from '../../sim/sdpview/align.ts';
 import type { SdpExchange, SeenSdp } from '../../sim/sdpview/collect.ts';
+import { tr, trf, type UiKey } from '../i18n.ts';
 import { el } from './dom.ts';
 
 /** Where a click on a line of the SDP view goes: the hop that carried the description, or the note that sent it. */
@@ -9,27 +10,27 @@ export interface SdpViewActions {
 }
 
 const MARK: Record<SdpRowStatus, string> = { same: '', kept: '✓', rejected: '✗', differs: '≠', conflict: '!', 'offer-only': '◀', 'answer-only': '▶' };
-const TITLE: Record<SdpRowStatus, string> = {
-  same: 'the same on both sides',
-  kept: 'offered and kept by the answer',
-  rejected: 'offered and rejected by the answer',
-  differs: 'both sides say something different',
-  conflict: 'a difference that breaks the call',
-  'offer-only': 'only in the offer',
-  'answer-only': 'only in the answer',
+const TITLE: Record<SdpRowStatus, UiKey> = {
+  same: 'sdpSame',
+  kept: 'sdpKept',
+  rejected: 'sdpRejected',
+  differs: 'sdpDiffers',
+  conflict: 'sdpConflict',
+  'offer-only': 'sdpOfferOnly',
+  'answer-only': 'sdpAnswerOnly',
 };
 
 function carrier(s: SeenSdp, a: SdpViewActions): HTMLElement {
   const at = `${(s.t / 1e6).toFixed(6)} s`;
   if (s.hops[0] !== undefined) {
     const hop = s.hops[0];
-    const b = el('button', { class: 'link', 'data-testid': 'sdp-hop', title: `select hop #${hop}, the packet that carried it (${s.hops.length} hop(s) carried this text)` }, `hop #${hop}`);
+    const b = el('button', { class: 'link', 'data-testid': 'sdp-hop', title: trf('ttSdpHop', { hop, n: s.hops.length }) }, `hop #${hop}`);
     b.addEventListener('click', () => a.selectHop(hop));
     return el('span', {}, `${s.from} → ${s.to} at ${at} via ${s.via} `, b);
   }
   if (s.note !== undefined) {
     const note = s.note;
-    const b = el('button', { class: 'link', 'data-testid': 'sdp-note', title: 'move the cursor to the signaling note (this signaling carried no packet)' }, `note #${note}`);
+    const b = el('button', { class: 'link', 'data-testid': 'sdp-note', title: tr('ttSdpNote') }, `note #${note}`);
     b.addEventListener('click', () => a.showNote(note));
     return el('span', {}, `${s.from} → ${s.to} at ${at} via ${s.via} `, b);
   }
@@ -69,13 +70,13 @@ export function renderSdpView(exchanges: readonly SdpExchange[], a: SdpViewActio
     for (const b of x.comparison.blocks) {
       body.append(el('tr', { class: 'sdp-block' }, el('th', { colspan: '4' }, b.title, b.result ? el('span', { class: 'sdp-result', 'data-testid': 'sdp-result' }, ` ${b.result}`) : '')));
       for (const r of b.rows) {
-        const offer = el('td', { class: 'sdp-line', title: x.offer ? 'select the hop that carried the offer' : '' }, r.offer ?? '');
-        const answer = el('td', { class: 'sdp-line', title: x.answer ? 'select the hop that carried the answer' : '' }, r.answer ?? '');
+        const offer = el('td', { class: 'sdp-line', title: x.offer ? tr('ttSdpOffer') : '' }, r.offer ?? '');
+        const answer = el('td', { class: 'sdp-line', title: x.answer ? tr('ttSdpAnswer') : '' }, r.answer ?? '');
         if (r.offer !== undefined) offer.addEventListener('click', () => go(x.offer, a));
         if (r.answer !== undefined) answer.addEventListener('click', () => go(x.answer, a));
         // the difference's meaning first; else what the line is for, muted
         const meaning = r.note ? el('td', { class: 'sdp-note' }, r.note) : el('td', { class: 'sdp-note sdp-explain' }, r.explain ?? '');
-        body.append(el('tr', { class: `sdp-row ${r.status}`, 'data-key': r.key, 'data-status': r.status, ...(r.explain ? { title: r.explain } : {}) }, el('td', { class: 'sdp-mark', title: TITLE[r.status] }, MARK[r.status]), offer, answer, meaning));
+        body.append(el('tr', { class: `sdp-row ${r.status}`, 'data-key': r.key, 'data-status': r.status, ...(r.explain ? { title: r.explain } : {}) }, el('td', { class: 'sdp-mark', title: tr(TITLE[r.status]) }, MARK[r.status]), offer, answer, meaning));
       }
     }
     table.append(body);

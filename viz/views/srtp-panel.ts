@@ -54,12 +54,12 @@ function streamCard(s: SrtpStream, c: SrtpCounters, lastAt: Micros): HTMLElement
     el(
       'dl',
       { class: 'srtp-counters' },
-      ...cell(tr('cProtected'), `${c.protectedPackets} · ${kb(c.protectedBytes)}`, 'protected', 'packets and bytes the sender protected (RFC 3711 §3.3)'),
-      ...cell(tr('cUnprotected'), `${c.unprotectedPackets} · ${kb(c.unprotectedBytes)}`, 'unprotected', 'packets the receiver authenticated and decrypted, and their plaintext payload bytes'),
-      ...cell(tr('cAuthFailures'), String(c.authFailures), 'authFailures', 'authentication tag did not verify (RFC 3711 §3.4)'),
-      ...cell(tr('cReplays'), String(c.replayDrops), 'replayDrops', 'dropped by the replay list (RFC 3711 §3.3.2)'),
-      ...cell(tr('cLost'), String(c.lost), 'lost', 'expected minus received, from extended sequence numbers (RFC 3550 §6.4.1)'),
-      ...cell('ROC', String(c.roc), 'roc', 'rollover counter: times the sequence number wrapped (RFC 3711 §3.3.1)'),
+      ...cell(tr('cProtected'), `${c.protectedPackets} · ${kb(c.protectedBytes)}`, 'protected', tr('ttSrtpProtected')),
+      ...cell(tr('cUnprotected'), `${c.unprotectedPackets} · ${kb(c.unprotectedBytes)}`, 'unprotected', tr('ttSrtpUnprotected')),
+      ...cell(tr('cAuthFailures'), String(c.authFailures), 'authFailures', tr('ttSrtpAuth')),
+      ...cell(tr('cReplays'), String(c.replayDrops), 'replayDrops', tr('ttSrtpReplay')),
+      ...cell(tr('cLost'), String(c.lost), 'lost', tr('ttSrtpLost')),
+      ...cell('ROC', String(c.roc), 'roc', tr('ttSrtpRoc')),
     ),
     el('div', { class: 'muted small' }, trf('lastPacket', { t: formatDuration(lastAt), n: c.received })),
   );

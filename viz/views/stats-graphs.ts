@@ -2,7 +2,7 @@ import { axisBottom, axisLeft, format, line, scaleLinear, schemeTableau10, selec
 import { formatDuration } from '../../sim/core/time.ts';
 import { statsToCsv } from '../../sim/stats/format.ts';
 import type { StatsReport } from '../../sim/stats/report.ts';
-import { onLang, tr } from '../i18n.ts';
+import { i18nAttrs, onLang, tr, trf } from '../i18n.ts';
 import { el } from './dom.ts';
 import './stats-graphs.css';
 
@@ -106,13 +106,13 @@ export class StatsGraphs {
     host: HTMLElement,
     private readonly h: StatsGraphsHost,
   ) {
-    this.toggle = el('button', { 'data-testid': 'stats-toggle', title: 'Statistics from the packets, on the ladder\'s time span', 'aria-expanded': 'false' }, tr('statsClosed'));
+    this.toggle = el('button', { 'data-testid': 'stats-toggle', ...i18nAttrs({ title: 'ttStats' }), 'aria-expanded': 'false' }, tr('statsClosed'));
     onLang(() => (this.toggle.textContent = this.toggle.getAttribute('aria-expanded') === 'true' ? tr('statsOpen') : tr('statsClosed')));
-    this.metricSel = el('select', { 'data-testid': 'stats-metric', 'aria-label': 'Statistic to draw' });
+    this.metricSel = el('select', { 'data-testid': 'stats-metric', ...i18nAttrs({ aria: 'ttStatsMetric' }) });
     for (const [k, m] of Object.entries(METRICS)) this.metricSel.append(el('option', { value: k }, `${m.label} (${m.unit})`));
     this.note = el('span', { class: 'stats-note muted', 'data-testid': 'stats-note' });
-    const csv = el('button', { 'data-testid': 'stats-csv', title: 'Every stream and pair, bucket by bucket, as CSV' }, 'CSV');
-    const json = el('button', { 'data-testid': 'stats-json', title: 'The whole statistics report as JSON (as rtclab dissect --stats --json)' }, 'JSON');
+    const csv = el('button', { 'data-testid': 'stats-csv', ...i18nAttrs({ title: 'ttStatsCsv' }) }, 'CSV');
+    const json = el('button', { 'data-testid': 'stats-json', ...i18nAttrs({ title: 'ttStatsJson' }) }, 'JSON');
     this.svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
     this.svg.setAttribute('data-testid', 'stats-svg');
     this.svg.setAttribute('class', 'stats-svg');
@@ -277,7 +277,7 @@ export class StatsGraphs {
       return;
     }
     all.forEach((s, i) => {
-      const item = el('button', { class: `stats-key${this.hidden.has(s.id) ? ' off' : ''}`, title: `${s.id}${s.imported ? ' (imported getStats)' : ''}: click to hide or show`, 'data-series': s.id });
+      const item = el('button', { class: `stats-key${this.hidden.has(s.id) ? ' off' : ''}`, title: trf('ttStatsKey', { id: `${s.id}${s.imported ? tr('ttImported') : ''}` }), 'data-series': s.id });
       const swatch = el('span', { class: `swatch${s.imported ? ' dashed' : ''}` });
       swatch.style.borderColor = schemeTableau10[i % 10]!;
       item.append(swatch, s.label);

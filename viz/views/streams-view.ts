@@ -1,4 +1,5 @@
 import type { StreamReport } from '../../sim/stats/report.ts';
+import { trf } from '../i18n.ts';
 import { el } from './dom.ts';
 
 /** The display filter that selects one RTP stream's packets: its SSRC and its 5-tuple (tshark's field names). */
@@ -41,7 +42,7 @@ export function renderStreams(streams: readonly StreamReport[] | undefined, show
     const problem = a.lost > 0 || a.sequenceErrors > 0 || a.duplicates > 0 || a.outOfOrder > 0;
     const cells = [sa, sp, da, dp, s.ssrc, `${payload}${s.srtp ? ' (SRTP)' : ''}${s.vantage ? ` @${s.vantage}` : ''}`, String(a.packets), `${a.lost} (${a.lostPercent.toFixed(1)}%)`, ms(a.maxDeltaMs), ms(a.maxJitterMs), ms(a.meanJitterMs), String(a.sequenceErrors), problem ? 'X' : ''];
     const filter = streamFilter(s);
-    const tr = el('tr', { class: `stream-row${problem ? ' problem' : ''}`, 'data-testid': 'stream-row', 'data-ssrc': s.ssrc, title: `show this stream: ${filter}` }, ...cells.map((c) => el('td', {}, c)));
+    const tr = el('tr', { class: `stream-row${problem ? ' problem' : ''}`, 'data-testid': 'stream-row', 'data-ssrc': s.ssrc, title: trf('ttStream', { filter }) }, ...cells.map((c) => el('td', {}, c)));
     tr.addEventListener('click', () => show(filter));
     body.append(tr);
   }

@@ -1,6 +1,6 @@
 import { formatDuration } from '../../sim/core/time.ts';
 import type { Timeline } from '../model/timeline.ts';
-import { onLang, tr } from '../i18n.ts';
+import { i18nAttrs, onLang, tr, type UiKey } from '../i18n.ts';
 import { clear, el } from './dom.ts';
 
 export interface TimelineCallbacks {
@@ -32,22 +32,22 @@ export class TimelineBar {
     private readonly cb: TimelineCallbacks,
     private readonly now: () => number,
   ) {
-    const button = (label: string, title: string, id: string, fn: () => void): HTMLButtonElement => {
-      const b = el('button', { title, 'aria-label': title, 'data-testid': id }, label);
+    const button = (label: string, title: UiKey, id: string, fn: () => void): HTMLButtonElement => {
+      const b = el('button', { ...i18nAttrs({ title, aria: title }), 'data-testid': id }, label);
       b.addEventListener('click', fn);
       return b;
     };
-    this.playBtn = button(tr('play'), 'Play / pause (space)', 'play', () => this.toggle());
-    this.speedSel = el('select', { 'aria-label': 'Speed', 'data-testid': 'speed' });
+    this.playBtn = button(tr('play'), 'ttPlay', 'play', () => this.toggle());
+    this.speedSel = el('select', { ...i18nAttrs({ aria: 'ttSpeed' }), 'data-testid': 'speed' });
     for (const s of SPEEDS) this.speedSel.append(el('option', { value: String(s), ...(s === 0.1 ? { selected: '' } : {}) }, `${s}×`));
-    this.kindSel = el('select', { 'aria-label': 'Event kind to jump to', 'data-testid': 'jump-kind' });
-    this.slider = el('input', { type: 'range', min: '0', max: '1000', value: '0', 'aria-label': 'Time', 'data-testid': 'scrubber' });
+    this.kindSel = el('select', { ...i18nAttrs({ aria: 'ttJumpKind' }), 'data-testid': 'jump-kind' });
+    this.slider = el('input', { type: 'range', min: '0', max: '1000', value: '0', ...i18nAttrs({ aria: 'ttTime' }), 'data-testid': 'scrubber' });
     this.clock = el('span', { class: 'clock', 'data-testid': 'clock' }, '0µs');
     this.slider.addEventListener('input', () => cb.seek((Number(this.slider.value) / 1000) * this.end));
-    const back = button(tr('back'), 'Step back to the previous event (←)', 'step-back', () => cb.stepBack());
-    const fwd = button(tr('fwd'), 'Step forward to the next event (→)', 'step-forward', () => cb.stepForward());
+    const back = button(tr('back'), 'ttBack', 'step-back', () => cb.stepBack());
+    const fwd = button(tr('fwd'), 'ttFwd', 'step-forward', () => cb.stepForward());
     const next = el('span', { class: 'muted' }, tr('next'));
-    const jump = button(tr('jump'), 'Jump to the next event of this kind (n)', 'jump', () => cb.jump(this.kindSel.value));
+    const jump = button(tr('jump'), 'ttJump', 'jump', () => cb.jump(this.kindSel.value));
     // two groups that wrap onto two lines in a narrow column instead of overflowing it
     this.root = el(
       'div',

@@ -3,7 +3,7 @@ import type { JsonValue } from '../../sim/core/trace.ts';
 import type { NatReplay, NatTableState } from '../model/nat-state.ts';
 import type { PackedTrace } from '../model/packed.ts';
 import { addressTiesAt, tieRowText, type AddressTieGroup } from '../model/address-ties.ts';
-import { tr, trf } from '../i18n.ts';
+import { tr, trf, type UiKey } from '../i18n.ts';
 import { clear, el, emptyState } from './dom.ts';
 
 /**
@@ -65,11 +65,11 @@ function delayOf(d: { [key: string]: JsonValue } | undefined): string {
 }
 
 /** RFC 5382 REQ-5's timeouts, as a tooltip on each TCP connection's phase. */
-const TCP_PHASE_TITLE: Readonly<Record<string, string>> = {
-  opening: 'a SYN seen, not yet both ways: transitory, the mapping may go after 4 minutes idle (RFC 5382 REQ-5)',
-  established: 'SYNs seen both ways: the mapping stays at least 2 hours 4 minutes idle (RFC 5382 REQ-5)',
-  closing: 'a FIN seen: transitory again, 4 minutes idle (RFC 5382 REQ-5)',
-  reset: 'a RST seen: the connection is gone (RFC 5382 §5)',
+const TCP_PHASE_TITLE: Readonly<Record<string, UiKey>> = {
+  opening: 'ttTcpOpening',
+  established: 'ttTcpEstablished',
+  closing: 'ttTcpClosing',
+  reset: 'ttTcpReset',
 };
 
 function natTable(tb: NatTableState, t: number): HTMLElement {
@@ -88,7 +88,7 @@ function natTable(tb: NatTableState, t: number): HTMLElement {
   }
   // one mapping on two lines: the translation whole (an address never breaks inside itself), then its state
   const table = el('table', { class: 'nat-mappings' });
-  table.append(el('tr', {}, el('th', { title: 'UDP (RFC 4787), TCP (RFC 5382), ICMP query (RFC 5508)' }, tr('thProto')), el('th', {}, tr('thPair')), el('th', {}, tr('thExpires'))));
+  table.append(el('tr', {}, el('th', { title: tr('ttNatProto') }, tr('thProto')), el('th', {}, tr('thPair')), el('th', {}, tr('thExpires'))));
   for (const m of tb.mappings) {
     const bound = m.boundTo ?? 'any (EIM)';
     table.append(
@@ -97,7 +97,7 @@ function natTable(tb: NatTableState, t: number): HTMLElement {
         { 'data-mapping': String(m.id), 'data-protocol': m.protocol, class: 'nat-map' },
         el('td', { class: 'nat-proto' }, m.protocol.toUpperCase()),
         el('td', { class: 'nat-pair' }, el('span', { class: 'addr' }, m.internal), ' ⇄ ', el('span', { class: 'addr ext' }, m.external)),
-        el('td', { title: `expires at ${formatDuration(m.expires)}` }, formatDuration(Math.max(0, Math.round(m.expires - t)))),
+        el('td', { title: trf('ttExpiresAt', { t: formatDuration(m.expires) }) }, formatDuration(Math.max(0, Math.round(m.expires - t)))),
       ),
       el(
         'tr',
@@ -105,13 +105,13 @@ function natTable(tb: NatTableState, t: number): HTMLElement {
         el(
           'td',
           { colspan: '3', class: 'muted' },
-          el('span', { title: 'where inbound is accepted from (RFC 4787 §5 filtering)' }, tr('boundTo')),
+          el('span', { title: tr('ttBoundTo') }, tr('boundTo')),
           el('span', { class: 'addr' }, bound),
           tr('sentTo'),
           ...m.remotes.flatMap((r, i) => [i > 0 ? ', ' : '', el('span', { class: 'addr' }, r)]),
           ` · ${m.replied ? tr('replied') : tr('notReplied')}`,
           // RFC 5382 §5: each TCP connection's phase and the idle timeout it gives the mapping
-          ...(m.tcp ?? []).map((c) => el('span', { class: 'nat-tcp', 'data-tcp-phase': c.phase, title: TCP_PHASE_TITLE[c.phase] ?? '' }, ` · TCP ${c.phase} with ${c.remote} (${c.phase === 'reset' ? 'reset' : `${c.phase === 'established' ? '' : 'transitory; '}mapping idle timeout ${formatDuration(c.timeout)}`}, RFC 5382 §5)`)),
+          ...(m.tcp ?? []).map((c) => el('span', { class: 'nat-tcp', 'data-tcp-phase': c.phase, title: TCP_PHASE_TITLE[c.phase] ? tr(TCP_PHASE_TITLE[c.phase]!) : '' }, ` · TCP ${c.phase} with ${c.remote} (${c.phase === 'reset' ? 'reset' : `${c.phase === 'established' ? '' : 'transitory; '}mapping idle timeout ${formatDuration(c.timeout)}`}, RFC 5382 §5)`)),
         ),
       ),
     );
