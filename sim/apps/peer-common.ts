@@ -144,14 +144,14 @@ export interface PeerCommon {
 }
 
 /** A WebRtcPeer built from common options (webrtc-peer and sfu-client). */
-export function makePeer(world: World, source: string, host: string, spec: PeerCommon & { readonly lite?: boolean; readonly dataChannels?: readonly DataChannelAction[] }, offerer: boolean, autoStart = true, signalingPeer?: string, sdp: Pick<WebRtcPeerOptions, 'browser' | 'rtcpMuxPolicy' | 'nomination' | 'iceTransportPolicy' | 'dtls13'> = {}): WebRtcPeer {
+export function makePeer(world: World, source: string, host: string, spec: PeerCommon & { readonly lite?: boolean; readonly dataChannels?: readonly DataChannelAction[]; readonly maxMessageSize?: number }, offerer: boolean, autoStart = true, signalingPeer?: string, sdp: Pick<WebRtcPeerOptions, 'browser' | 'rtcpMuxPolicy' | 'nomination' | 'iceTransportPolicy' | 'dtls13'> = {}): WebRtcPeer {
   return new WebRtcPeer({
     ...sdp,
     name: host, rng: world.rng(source), identity: world.identity(host), offerer, autoStart, startAt: spec.startAt, ...(signalingPeer !== undefined ? { signalingPeer } : {}),
     stunServers: spec.stun, turnServers: spec.turn, trickle: spec.trickle, ...(spec.lite ? { lite: true } : {}),
     media: { audio: spec.media.audio, video: spec.media.video === false ? false : spec.media.video },
     ...(spec.srtpProfiles ? { srtpProfiles: spec.srtpProfiles } : {}), ...(spec.curves ? { curves: spec.curves } : {}), ...(spec.mtu !== undefined ? { mtu: spec.mtu } : {}),
-    ...(spec.dataChannels ? { dataChannels: { schedule: spec.dataChannels } } : {}),
+    ...(spec.dataChannels || spec.maxMessageSize !== undefined ? { dataChannels: { schedule: spec.dataChannels ?? [], ...(spec.maxMessageSize !== undefined ? { maxMessageSize: spec.maxMessageSize } : {}) } } : {}),
   });
 }
 

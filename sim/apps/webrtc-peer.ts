@@ -32,6 +32,8 @@ export interface WebRtcPeerAppSpec extends PeerCommon {
   /** ICE-lite (RFC 8445 §2.5): only host candidates, no checks of its own, controlled. */
   readonly lite?: boolean;
   readonly dataChannels?: readonly DataChannelAction[];
+  /** Its a=max-message-size (RFC 8841 §6.1); 0 any size. */
+  readonly maxMessageSize?: number;
   /** Whose codecs, header extensions and SDP layout its descriptions carry (sim/peer/codecs.ts). */
   readonly browser: 'chromium' | 'firefox';
   readonly rtcpMuxPolicy: 'require' | 'negotiate';
@@ -103,10 +105,12 @@ export const webRtcPeerApp = defineApp({
     DTLS_VERSIONS_FIELD,
     DTLS_GROUPS13_FIELD,
     DTLS_KEY_SHARES13_FIELD,
+    optional('maxMessageSize', integer(0, 0xffffffff), "Its a=max-message-size (RFC 8841 §6.1): the largest data channel message it takes, `0` any size. A bigger message from the peer is discarded and its channel closed (RFC 8831 §6.6); its own sends are refused above the peer's value (64 kB when the peer's SDP has none). Given alone, it also offers an m=application section.", 16384, '`262144`, as Chromium'),
     optional('dataChannels', list(dataChannelAction), 'Data channels (SCTP over DTLS, RFC 8831): an m=application section and a schedule of channels to open, messages to send and channels to close, each an object with the fields below.', [{ at: '1s', do: 'open', label: 'chat' }, { at: '1s', do: 'send', label: 'chat', text: 'hello {n}', count: 3 }], 'none'),
   ],
-  spec: ({ kind: _k, host, peer, offerer, restartIceAt, lite, addTrack, dataChannels, versions, groups13, keyShares13, ...common }): WebRtcPeerAppSpec => ({
+  spec: ({ kind: _k, host, peer, offerer, restartIceAt, lite, addTrack, dataChannels, maxMessageSize, versions, groups13, keyShares13, ...common }): WebRtcPeerAppSpec => ({
     kind: 'webrtc-peer', host, peer, offerer, ...common, ...(restartIceAt !== undefined ? { restartIceAt } : {}), ...(lite ? { lite } : {}), ...(addTrack ? { addTrack } : {}), ...(dataChannels ? { dataChannels } : {}),
+    ...(maxMessageSize !== undefined ? { maxMessageSize } : {}),
     ...(versions ? { versions } : {}), ...(groups13 ? { groups13 } : {}), ...(keyShares13 ? { keyShares13 } : {}),
   }),
   build(world, host, spec: WebRtcPeerAppSpec, ctx) {
