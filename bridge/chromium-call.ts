@@ -90,6 +90,11 @@ export interface ChromiumCallOptions {
   readonly dataChannels?: boolean;
   /** Our DTLS versions and DTLS 1.3 groups (default: DTLS 1.2 only, which Chromium falls back to). */
   readonly dtls13?: import('../sim/peer/webrtc-peer.ts').WebRtcPeerOptions['dtls13'];
+  /**
+   * Our answer's a=setup (RFC 8842 §5.3 lets the answerer to an actpass offer take either): `active` (default, as
+   * browsers answer) makes us the DTLS client; `passive` makes Chromium the client and us the DTLS server.
+   */
+  readonly ourSetup?: 'active' | 'passive';
 }
 
 /** What the page saw of a data channel. */
@@ -183,6 +188,7 @@ export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCall
     // the configuration crosses into the page as JSON text (playwright's argument types recurse too deep on JsonValue)
     const config = JSON.stringify(o.rtcConfiguration ?? {});
     const offer = await within(page.evaluate(([c, dc]: [string, boolean]) => (window as unknown as { call: { offer(c: unknown, dc: boolean): Promise<string> } }).call.offer(JSON.parse(c), dc), [config, o.dataChannels ?? false] as [string, boolean]), waitMs, 'Chromium\'s offer');
+    if (o.ourSetup === 'passive') peer.localSetup = 'passive'; // kept by the answer (sim/peer/webrtc-peer.ts applyRemote)
     peer.handleSignal(bridge.now(), 'chromium', jsep({ type: 'offer', sdp: offer }));
     bridge.pump();
     await bridge.until(() => signals.some((s) => s.type === 'answer'), waitMs, 'our answer');

@@ -3,15 +3,12 @@ import { SRTP_NOTE_KINDS } from '../srtp/notes.ts';
 import type { TransportAddress } from '../core/endpoint.ts';
 import type { Micros } from '../core/time.ts';
 import type { DtlsCurveName, DtlsSrtpProfileName, DtlsVersionName } from '../dtls/config.ts';
-
-type Dtls13GroupName = 'x25519' | 'p256' | 'x25519mlkem768';
-const GROUPS13 = ['x25519', 'p256', 'x25519mlkem768'] as const;
 import { EndpointDriver } from '../net/endpoint-driver.ts';
 import { DtlsPeer } from '../peer/dtls-peer.ts';
 import { join } from '../schema/check.ts';
-import { bool, duration, hostName, list, oneOf, optional, required, transport, withDefault } from '../schema/fields.ts';
+import { bool, duration, hostName, oneOf, optional, required, transport, withDefault } from '../schema/fields.ts';
 import { defineApp, HOST_FIELD, kindField } from './app-kind.ts';
-import { CURVES_FIELD, mediaType, MTU_FIELD, SRTP_PROFILES_FIELD } from './peer-common.ts';
+import { CURVES_FIELD, DTLS_GROUPS13_FIELD, DTLS_KEY_SHARES13_FIELD, DTLS_VERSIONS_FIELD, mediaType, MTU_FIELD, SRTP_PROFILES_FIELD, type Dtls13GroupName } from './peer-common.ts';
 import { DTLS_SECTION, MEDIA_SECTION, SRTP_SECTION } from './sections.ts';
 
 /**
@@ -57,9 +54,9 @@ export const dtlsPeerApp = defineApp({
     SRTP_PROFILES_FIELD,
     MTU_FIELD,
     withDefault('mtuFallback', bool, false, '`false`', 'After a flight goes unanswered through more than two timer retransmissions, send at most 548 bytes (576 for IPv4 less the headers), as OpenSSL and BoringSSL on a datagram socket do; browsers do not (sim/dtls/pmtu.ts).', true),
-    optional('versions', list(oneOf(['1.2', '1.3'] as const), { nonEmpty: 'give at least one' }), 'DTLS versions offered (active) or accepted (passive), RFC 8446 §4.2.1; with both, a DTLS 1.3 side falls back to 1.2 (sim/dtls/v13).', ['1.3', '1.2'], '`["1.2"]`'),
-    optional('groups13', list(oneOf(GROUPS13), { nonEmpty: 'give at least one' }), 'DTLS 1.3 key exchange groups in preference order; `x25519mlkem768` is the post-quantum hybrid (0x11EC).', ['x25519mlkem768', 'x25519'], '`["x25519", "p256"]`'),
-    optional('keyShares13', list(oneOf(GROUPS13), { nonEmpty: 'give at least one' }), 'DTLS 1.3 client: the groups its first ClientHello carries key shares for.', ['x25519'], 'the first of `groups13`'),
+    DTLS_VERSIONS_FIELD,
+    DTLS_GROUPS13_FIELD,
+    DTLS_KEY_SHARES13_FIELD,
     withDefault('media', mediaType, { audio: false, video: false }, 'no media', 'What it sends once keyed: `audio` and `video`.', { audio: true, video: { fps: 30 } }),
     withDefault('start', duration, 0, '`0`', 'When it starts (the DTLS client sends its ClientHello then).', '0s'),
   ],

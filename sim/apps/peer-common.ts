@@ -99,6 +99,12 @@ export const CURVE_NAMES = Object.keys(CURVES) as DtlsCurveName[];
 
 export const CURVES_FIELD = optional('curves', list(oneOf(CURVE_NAMES), { nonEmpty: 'give at least one' }), 'ECDHE groups offered or accepted, in order.', ['x25519'], '`["x25519", "p256"]`');
 export const SRTP_PROFILES_FIELD = optional('srtpProfiles', list(oneOf(SRTP_PROFILE_NAMES), { nonEmpty: 'give at least one' }), 'use_srtp protection profiles (RFC 5764 §4.1.2), offered or accepted in order.', ['SRTP_AEAD_AES_128_GCM'], 'both, in that order');
+export type Dtls13GroupName = 'x25519' | 'p256' | 'x25519mlkem768';
+const GROUPS13 = ['x25519', 'p256', 'x25519mlkem768'] as const;
+/** DTLS 1.3 (sim/dtls/v13): which versions a side offers or accepts, its groups and first key shares (dtls-peer, webrtc-peer). */
+export const DTLS_VERSIONS_FIELD = optional('versions', list(oneOf(['1.2', '1.3'] as const), { nonEmpty: 'give at least one' }), 'DTLS versions offered (active) or accepted (passive), RFC 8446 §4.2.1; with both, a DTLS 1.3 side falls back to 1.2 (sim/dtls/v13).', ['1.3', '1.2'], '`["1.2"]`');
+export const DTLS_GROUPS13_FIELD = optional('groups13', list(oneOf(GROUPS13), { nonEmpty: 'give at least one' }), 'DTLS 1.3 key exchange groups in preference order; `x25519mlkem768` is the post-quantum hybrid (0x11EC).', ['x25519mlkem768', 'x25519'], '`["x25519", "p256"]`');
+export const DTLS_KEY_SHARES13_FIELD = optional('keyShares13', list(oneOf(GROUPS13), { nonEmpty: 'give at least one' }), 'DTLS 1.3 client: the groups its first ClientHello carries key shares for.', ['x25519'], 'the first of `groups13`');
 export const MTU_FIELD = optional('mtu', integer(128, 65507), 'Largest DTLS datagram; bigger flights are fragmented.', 1200, '`1200`');
 /** RFC 6544 ICE-TCP host candidates: off unless a scenario asks (default `[]`). */
 export const ICE_TCP_FIELD = withDefault('iceTcp', list(oneOf(['active', 'passive'] as const)), [], '`[]`', 'ICE-TCP host candidates (RFC 6544) gathered beside the UDP ones: `"active"` (opens a TCP connection per pair, signaled with port 9) and/or `"passive"` (listens on `tcpPort`). STUN, DTLS and SRTP then travel on the connection framed per RFC 4571.', ['active']);
@@ -138,14 +144,14 @@ export interface PeerCommon {
 }
 
 /** A WebRtcPeer built from common options (webrtc-peer and sfu-client). */
-export function makePeer(world: World, source: string, host: string, spec: PeerCommon & { readonly lite?: boolean; readonly dataChannels?: readonly DataChannelAction[] }, offerer: boolean, autoStart = true, signalingPeer?: string, sdp: Pick<WebRtcPeerOptions, 'browser' | 'rtcpMuxPolicy' | 'nomination' | 'iceTransportPolicy'> = {}): WebRtcPeer {
+export function makePeer(world: World, source: string, host: string, spec: PeerCommon & { readonly lite?: boolean; readonly dataChannels?: readonly DataChannelAction[]; readonly maxMessageSize?: number }, offerer: boolean, autoStart = true, signalingPeer?: string, sdp: Pick<WebRtcPeerOptions, 'browser' | 'rtcpMuxPolicy' | 'nomination' | 'iceTransportPolicy' | 'dtls13'> = {}): WebRtcPeer {
   return new WebRtcPeer({
     ...sdp,
     name: host, rng: world.rng(source), identity: world.identity(host), offerer, autoStart, startAt: spec.startAt, ...(signalingPeer !== undefined ? { signalingPeer } : {}),
     stunServers: spec.stun, turnServers: spec.turn, trickle: spec.trickle, ...(spec.lite ? { lite: true } : {}),
     media: { audio: spec.media.audio, video: spec.media.video === false ? false : spec.media.video },
     ...(spec.srtpProfiles ? { srtpProfiles: spec.srtpProfiles } : {}), ...(spec.curves ? { curves: spec.curves } : {}), ...(spec.mtu !== undefined ? { mtu: spec.mtu } : {}),
-    ...(spec.dataChannels ? { dataChannels: { schedule: spec.dataChannels } } : {}),
+    ...(spec.dataChannels || spec.maxMessageSize !== undefined ? { dataChannels: { schedule: spec.dataChannels ?? [], ...(spec.maxMessageSize !== undefined ? { maxMessageSize: spec.maxMessageSize } : {}) } } : {}),
   });
 }
 

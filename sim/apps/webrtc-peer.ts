@@ -2,11 +2,12 @@ import type { Micros } from '../core/time.ts';
 import { NOMINATION_MODES, type NominationMode } from '../ice/nomination.ts';
 import { CANDIDATE_POLICIES, type CandidatePolicy } from '../ice/candidate-filter.ts';
 import { isLinkLocal, networkType, rankNetworks } from '../ice/networks.ts';
-import { WebRtcPeer } from '../peer/webrtc-peer.ts';
+import { WebRtcPeer, type WebRtcPeerOptions } from '../peer/webrtc-peer.ts';
 import { bool, duration, hostName, integer, list, mapped, object, oneOf, optional, required, text, variants, withDefault } from '../schema/fields.ts';
 import type { DataChannelAction } from '../sctp/datachannels.ts';
 import { defineApp, HOST_FIELD, kindField } from './app-kind.ts';
-import { makePeer, PEER_COMMON_FIELDS, PEER_NOTES, PEER_SECTIONS, peerSummaryParts, type PeerCommon } from './peer-common.ts';
+import type { DtlsVersionName } from '../dtls/config.ts';
+import { DTLS_GROUPS13_FIELD, DTLS_KEY_SHARES13_FIELD, DTLS_VERSIONS_FIELD, makePeer, PEER_COMMON_FIELDS, PEER_NOTES, PEER_SECTIONS, peerSummaryParts, type Dtls13GroupName, type PeerCommon } from './peer-common.ts';
 import { gatherIceTcp, peerDriver } from './stream-links.ts';
 
 /**
@@ -16,7 +17,11 @@ import { gatherIceTcp, peerDriver } from './stream-links.ts';
  *
  *   { "kind": "webrtc-peer", "host": "alice", "peer": "bob", "offerer": true, "stun": ["198.51.100.10:3478"],
  *     "turn": [{ "server": "198.51.100.10:3478", "username": "alice", "password": "alice-secret" }],
- *     "media": { "audio": true, "video": { "fps": 30 } }, "signalingDelay": "50ms", "restartIceAt": "8s" }
+ *     "media": { "audio": true, "video": { "fps": 30 } }, "signalingDelay": "50ms", "restartIceAt": "8s",
+ *     "versions": ["1.3", "1.2"], "groups13": ["x25519mlkem768", "x25519"] }
+ *
+ * `versions`, `groups13` and `keyShares13` are the DTLS 1.3 choices (sim/dtls/v13) for whichever DTLS role the
+ * a=setup exchange gives it (RFC 8842 §5.1): offered as client, accepted as server.
  */
 export interface WebRtcPeerAppSpec extends PeerCommon {
   readonly kind: 'webrtc-peer';
@@ -27,6 +32,8 @@ export interface WebRtcPeerAppSpec extends PeerCommon {
   /** ICE-lite (RFC 8445 §2.5): only host candidates, no checks of its own, controlled. */
   readonly lite?: boolean;
   readonly dataChannels?: readonly DataChannelAction[];
+  /** Its a=max-message-size (RFC 8841 §6.1); 0 any size. */
+  readonly maxMessageSize?: number;
   /** Whose codecs, header extensions and SDP layout its descriptions carry (sim/peer/codecs.ts). */
   readonly browser: 'chromium' | 'firefox';
   readonly rtcpMuxPolicy: 'require' | 'negotiate';
@@ -34,6 +41,9 @@ export interface WebRtcPeerAppSpec extends PeerCommon {
   readonly iceTransportPolicy: CandidatePolicy;
   /** A track added during the call: a new offer (renegotiation) from this side. */
   readonly addTrack?: { readonly at: Micros; readonly kind: 'audio' | 'video' };
+  readonly versions?: readonly DtlsVersionName[];
+  readonly groups13?: readonly Dtls13GroupName[];
+  readonly keyShares13?: readonly Dtls13GroupName[];
 }
 
 const LABEL = required('label', text, 'The channel label.', 'chat');
@@ -67,6 +77,12 @@ export const dataChannelAction = mapped(
   (a) => a as unknown as DataChannelAction,
 );
 
+/** The DTLS 1.3 choices as WebRtcPeerOptions.dtls13; nothing when the scenario leaves them out (DTLS 1.2 only). */
+function dtls13Options(spec: WebRtcPeerAppSpec): Pick<WebRtcPeerOptions, 'dtls13'> {
+  if (!spec.versions && !spec.groups13 && !spec.keyShares13) return {};
+  return { dtls13: { ...(spec.versions ? { versions: spec.versions } : {}), ...(spec.groups13 ? { groups13: spec.groups13 } : {}), ...(spec.keyShares13 ? { keyShares13: spec.keyShares13 } : {}) } };
+}
+
 export const webRtcPeerApp = defineApp({
   kind: 'webrtc-peer',
   about: 'a browser-like peer: JSEP signaling, ICE, DTLS-SRTP and media',
@@ -86,13 +102,19 @@ export const webRtcPeerApp = defineApp({
       required('at', duration, 'When the track is added.', '4s'),
       required('kind', oneOf(['audio', 'video'] as const), 'Its kind (one it does not send yet).', 'video'),
     ]), 'A track added during the call (W3C addTrack): a new offer from this side keeps the sections and adds one; media starts once answered. Fields: `at` (duration), `kind` (`audio` or `video`).', { at: '4s', kind: 'video' }),
+    DTLS_VERSIONS_FIELD,
+    DTLS_GROUPS13_FIELD,
+    DTLS_KEY_SHARES13_FIELD,
+    optional('maxMessageSize', integer(0, 0xffffffff), "Its a=max-message-size (RFC 8841 §6.1): the largest data channel message it takes, `0` any size. A bigger message from the peer is discarded and its channel closed (RFC 8831 §6.6); its own sends are refused above the peer's value (64 kB when the peer's SDP has none). Given alone, it also offers an m=application section.", 16384, '`262144`, as Chromium'),
     optional('dataChannels', list(dataChannelAction), 'Data channels (SCTP over DTLS, RFC 8831): an m=application section and a schedule of channels to open, messages to send and channels to close, each an object with the fields below.', [{ at: '1s', do: 'open', label: 'chat' }, { at: '1s', do: 'send', label: 'chat', text: 'hello {n}', count: 3 }], 'none'),
   ],
-  spec: ({ kind: _k, host, peer, offerer, restartIceAt, lite, addTrack, dataChannels, ...common }): WebRtcPeerAppSpec => ({
+  spec: ({ kind: _k, host, peer, offerer, restartIceAt, lite, addTrack, dataChannels, maxMessageSize, versions, groups13, keyShares13, ...common }): WebRtcPeerAppSpec => ({
     kind: 'webrtc-peer', host, peer, offerer, ...common, ...(restartIceAt !== undefined ? { restartIceAt } : {}), ...(lite ? { lite } : {}), ...(addTrack ? { addTrack } : {}), ...(dataChannels ? { dataChannels } : {}),
+    ...(maxMessageSize !== undefined ? { maxMessageSize } : {}),
+    ...(versions ? { versions } : {}), ...(groups13 ? { groups13 } : {}), ...(keyShares13 ? { keyShares13 } : {}),
   }),
   build(world, host, spec: WebRtcPeerAppSpec, ctx) {
-    const endpoint = makePeer(world, ctx.source, spec.host, spec, spec.offerer, true, spec.peer, { browser: spec.browser, rtcpMuxPolicy: spec.rtcpMuxPolicy, nomination: spec.nomination, iceTransportPolicy: spec.iceTransportPolicy });
+    const endpoint = makePeer(world, ctx.source, spec.host, spec, spec.offerer, true, spec.peer, { browser: spec.browser, rtcpMuxPolicy: spec.rtcpMuxPolicy, nomination: spec.nomination, iceTransportPolicy: spec.iceTransportPolicy, ...dtls13Options(spec) });
     const driver = peerDriver(world, host, endpoint, ctx.source, spec.turn, spec.iceTcp.length > 0);
     // one network per connected interface address, ranked as libwebrtc's network manager does (sim/ice/networks.ts)
     const networks = rankNetworks(host.interfaces.filter((i) => i.link).flatMap((i) => i.addresses.filter((a) => !isLinkLocal(a.ip)).map((a) => ({ ip: a.ip, type: networkType(i.network), name: i.name }))));

@@ -1,6 +1,7 @@
 import type { SdpDirection, SdpMedia, SessionDescription } from '../wire/sdp/types.ts';
 import { primaryCodec, refsOf, sameFormat, URI, type Capabilities, type Codec, type HeaderExtension, type MediaCapabilities } from './codecs.ts';
 import type { Content, DataContent, RtpContent, SendStream, SessionModel, TransportInfo } from './description.ts';
+import { DEFAULT_MAX_MESSAGE_SIZE } from '../sctp/datachannels.ts';
 
 /**
  * Offers and answers built like libwebrtc's MediaSessionDescriptionFactory (JSEP, RFC 8829 §5.2, §5.3): an offer
@@ -30,6 +31,8 @@ export interface FactoryOptions {
   readonly tracks: readonly Track[];
   /** Offer a data channel section (m=application, RFC 8841); an answer accepts one only when set. */
   readonly data?: boolean;
+  /** Its a=max-message-size (RFC 8841 §6): the largest message this side takes; 0 any size. Default 262144, Chromium's. */
+  readonly maxMessageSize?: number;
   /** W3C rtcpMuxPolicy: "require" (default) refuses an offer without a=rtcp-mux, as Chromium does. */
   readonly rtcpMuxPolicy?: 'require' | 'negotiate';
 }
@@ -79,7 +82,7 @@ export function createOffer(o: FactoryOptions, previous?: SessionModel): Session
     for (const k of kinds) add(rtpContent(o, k, String(nextMid), trackFor(o, k, used)));
   }
   for (const t of o.tracks) if (!used.has(t)) add(rtpContent(o, t.kind, String(nextMid), (used.add(t), t)));
-  if (o.data && !contents.some((c) => c.kind === 'application')) add({ kind: 'application', mid: String(nextMid), rejected: false, proto: DATA_PROTO, sctpPort: 5000, maxMessageSize: 262144 });
+  if (o.data && !contents.some((c) => c.kind === 'application')) add({ kind: 'application', mid: String(nextMid), rejected: false, proto: DATA_PROTO, sctpPort: 5000, maxMessageSize: o.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE });
   // max-bundle (JSEP §4.1.1): every section that is not rejected in one group
   const bundle = contents.filter((c) => !c.rejected).map((c) => c.mid);
   return model(o, 'offer', contents, bundle);
@@ -227,8 +230,8 @@ export function createAnswer(offer: SessionDescription, o: FactoryOptions, previ
         reject(m, mid, 'data channels (SCTP) are not enabled on this peer');
         continue;
       }
-      const maxSize = m.attributes.find((a) => a.name === 'max-message-size')?.value;
-      const c: DataContent = { kind: 'application', mid, rejected: false, proto: m.proto, sctpPort: 5000, maxMessageSize: Math.min(262144, maxSize && /^\d+$/.test(maxSize) ? Number(maxSize) || 262144 : 262144) };
+      // RFC 8841 §6.1: each side declares what it takes itself, whatever the offer's value (which binds the answerer's sends)
+      const c: DataContent = { kind: 'application', mid, rejected: false, proto: m.proto, sctpPort: 5000, maxMessageSize: o.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE };
       contents.push(c);
     } else {
       reject(m, mid, `${m.media} ${m.proto} is not a kind this peer takes part in`);

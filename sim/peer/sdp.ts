@@ -113,6 +113,7 @@ export interface RemoteDescription {
   readonly mids: readonly string[];
   readonly bundle: readonly string[];
   /** The data channel section (RFC 8841): its mid, SCTP port and largest message; absent when none was offered. */
+  /** RFC 8841: a=sctp-port, and a=max-message-size (0: any size). */
   readonly application?: { readonly mid: string; readonly sctpPort: number; readonly maxMessageSize: number };
   /** Signaled SSRCs per mid. */
   readonly ssrcs: readonly { readonly mid: string; readonly kind: string; readonly ssrc: number; readonly cname?: string }[];
@@ -171,7 +172,7 @@ export function readDescription(text: string): { ok: true; value: RemoteDescript
 
 /**
  * RFC 8841 §5–§6: the m=application UDP/DTLS/SCTP section's a=sctp-port (default 5000) and a=max-message-size
- * (default 64 kB; 0 means no limit, taken here as 256 kB, what browsers send in practice).
+ * (§6.1: the largest message the remote takes; 64 kB when absent; 0 means any size and is kept as 0).
  */
 function applicationSection(media: ReturnType<typeof decodeSdp>['value']['media'], problems: string[]): RemoteDescription['application'] {
   const m = media.find((x) => x.media === 'application');
@@ -189,7 +190,7 @@ function applicationSection(media: ReturnType<typeof decodeSdp>['value']['media'
   };
   const sctpPort = num('sctp-port', 5000, 65535);
   const mms = num('max-message-size', 65536, 0xffffffff);
-  return { mid: m.mid ?? '', sctpPort, maxMessageSize: mms === 0 ? 262144 : mms };
+  return { mid: m.mid ?? '', sctpPort, maxMessageSize: mms };
 }
 
 /** RFC 8842 §5.3 (JSEP §5.3.1): the answerer to an actpass offer picks active (browsers do); active ⇔ passive. */

@@ -22,7 +22,7 @@ import type { JsepMessage } from '../signaling/jsep.ts';
 import { jsep, type SignalingMessage } from '../signaling/message.ts';
 import type { SrtpSession } from '../srtp/session.ts';
 import { IceDtlsSrtpTransport } from '../webrtc/transport.ts';
-import { DataChannels, type DataChannelAction } from '../sctp/datachannels.ts';
+import { DataChannels, DEFAULT_MAX_MESSAGE_SIZE, type DataChannelAction } from '../sctp/datachannels.ts';
 import type { SctpAssociationOptions } from '../sctp/association.ts';
 import { srtpProfileName } from '../wire/handshake/names.ts';
 import { answerSetup, dtlsRoleFor, readDescription, type RemoteDescription } from './sdp.ts';
@@ -68,7 +68,12 @@ export interface WebRtcPeerOptions {
    * Data channels (RFC 8831): an m=application section, SCTP over DTLS once connected, and the schedule of channels
    * to open and messages to send. Also started when the remote offer has an application section.
    */
-  readonly dataChannels?: { readonly schedule?: readonly DataChannelAction[]; readonly sctp?: Omit<SctpAssociationOptions, 'rng'> };
+  readonly dataChannels?: {
+    readonly schedule?: readonly DataChannelAction[];
+    readonly sctp?: Omit<SctpAssociationOptions, 'rng'>;
+    /** Its a=max-message-size (RFC 8841 §6.1): the largest message it takes, 0 any size; default 262144 as Chromium. */
+    readonly maxMessageSize?: number;
+  };
 }
 
 /** W3C RTCSignalingState and RTCPeerConnectionState words. */
@@ -229,6 +234,7 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
       tracks: this.tracks(), ...(this.options.rtcpMuxPolicy ? { rtcpMuxPolicy: this.options.rtcpMuxPolicy } : {}),
       // RFC 8841: a data channel section when this peer wants channels, or accepted when the remote offer has one
       ...(this.options.dataChannels || this.remote?.application ? { data: true } : {}),
+      ...(this.options.dataChannels?.maxMessageSize !== undefined ? { maxMessageSize: this.options.dataChannels.maxMessageSize } : {}),
     };
   }
 
@@ -375,7 +381,9 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
       if (this.options.dataChannels || d.application) {
         const dc = this.options.dataChannels;
         const port = d.application?.sctpPort ?? 5000;
-        this.transport.dataChannels = new DataChannels(this.options.name, this.sctpRng, role, dc?.schedule ?? [], { ...dc?.sctp, remotePort: port });
+        // RFC 8841 §6.1: sends are bound by the remote's a=max-message-size (64 kB when absent), receipts by ours
+        const limits = { localMaxMessageSize: dc?.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE, remoteMaxMessageSize: d.application?.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE };
+        this.transport.dataChannels = new DataChannels(this.options.name, this.sctpRng, role, dc?.schedule ?? [], { ...dc?.sctp, remotePort: port, ...limits });
       }
     }
     const restart = !first && d.ufrag !== this.agent.remoteUfrag;

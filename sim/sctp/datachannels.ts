@@ -56,6 +56,17 @@ export type DataChannelsOutput =
   | { readonly type: 'timeout'; readonly at: Micros; readonly reason: string }
   | { readonly type: 'idle' };
 
+/** The a=max-message-size Chromium declares (256 kB), this side's default both ways when SDP says nothing else. */
+export const DEFAULT_MAX_MESSAGE_SIZE = 262144;
+
+/** RFC 8841 §6.1 a=max-message-size, both ways (0: any size). */
+export interface MessageSizeLimits {
+  /** What this side declared it takes: a bigger message received closes its channel. */
+  readonly localMaxMessageSize?: number;
+  /** What the peer declared: a bigger message is refused by `send`. */
+  readonly remoteMaxMessageSize?: number;
+}
+
 const MAX_CHANNELS = 1024;
 const MAX_RECEIVED_KEPT = 256;
 const UTF8 = new TextDecoder('utf-8', { fatal: false });
@@ -77,16 +88,22 @@ export class DataChannels {
   /** Channels asked for before the association was up: opened once it is. */
   private readonly waiting: DataChannel[] = [];
   /** W3C RTCTransportStats-like counters. */
-  readonly stats = { dataChannelsOpened: 0, dataChannelsClosed: 0, rejected: 0 };
+  readonly stats = { dataChannelsOpened: 0, dataChannelsClosed: 0, rejected: 0, tooBigSent: 0, tooBigReceived: 0 };
+  /** RFC 8841 §6.1 (0: any size). */
+  readonly localMaxMessageSize: number;
+  readonly remoteMaxMessageSize: number;
 
   constructor(
     readonly name: string,
     rng: Rng,
     readonly role: 'client' | 'server',
     schedule: readonly DataChannelAction[] = [],
-    options: Omit<SctpAssociationOptions, 'rng'> = {},
+    options: Omit<SctpAssociationOptions, 'rng'> & MessageSizeLimits = {},
   ) {
-    this.association = new SctpAssociation({ rng, ...options });
+    const { localMaxMessageSize, remoteMaxMessageSize, ...sctp } = options;
+    this.localMaxMessageSize = localMaxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+    this.remoteMaxMessageSize = remoteMaxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+    this.association = new SctpAssociation({ rng, ...sctp });
     this.nextId = role === 'client' ? 0 : 1;
     this.schedule = schedule.map((action) => ({ at: action.at, action, repeat: 0, blocked: false }));
   }
@@ -151,12 +168,21 @@ export class DataChannels {
     this.note(sctpNote('datachannel.state', `data channel ${JSON.stringify(ch.label)} ${from} → ${to}`, { streamId: ch.streamId, label: ch.label, from, to }));
   }
 
-  /** Sends a message (RFC 8831 §6.6): a string as PPID 51, bytes as 53, empty ones as 56/57 with one zero byte. */
+  /**
+   * Sends a message (RFC 8831 §6.6): a string as PPID 51, bytes as 53, empty ones as 56/57 with one zero byte. One
+   * larger than the peer's a=max-message-size is refused, with a note (RFC 8841 §6.1 MUST NOT; W3C send() throws).
+   */
   send(now: Micros, label: string, data: string | Uint8Array): boolean {
     const ch = [...this.channels.values()].find((c) => c.label === label && c.state !== 'closed' && c.state !== 'closing');
     if (!ch) return false;
     const text = typeof data === 'string';
     const bytes = text ? ENC.encode(data) : data;
+    const limit = this.remoteMaxMessageSize;
+    if (limit > 0 && bytes.length > limit) {
+      this.stats.tooBigSent++;
+      this.note(sctpNote('datachannel.too-big', `message of ${bytes.length} bytes on data channel ${JSON.stringify(ch.label)} not sent: the peer takes at most ${limit} (a=max-message-size, RFC 8841 §6.1)`, { direction: 'sent', streamId: ch.streamId, label: ch.label, bytes: bytes.length, limit }));
+      return false;
+    }
     const ppid = bytes.length ? (text ? Ppid.STRING : Ppid.BINARY) : text ? Ppid.STRING_EMPTY : Ppid.BINARY_EMPTY;
     const wire = bytes.length ? bytes : Uint8Array.of(0);
     if (ch.state !== 'open') {
@@ -202,6 +228,19 @@ export class DataChannels {
     }
     // RFC 8832 §6: a message after the OPEN tells the opener its channel is open even if the ACK was lost
     ch.acked = true;
+    const limit = this.localMaxMessageSize;
+    if (limit > 0 && bytes.length > limit) {
+      // RFC 8841 §6.1: the peer broke the limit this side declared; RFC 8831 §6.6: an error in a received message closes its channel
+      this.stats.tooBigReceived++;
+      ch.stats.dropped++;
+      this.note(sctpNote('datachannel.too-big', `message of ${bytes.length} bytes on data channel ${JSON.stringify(ch.label)} is over the ${limit} this side declared (a=max-message-size, RFC 8841 §6.1): discarded, channel closed (RFC 8831 §6.6)`, { direction: 'received', streamId, label: ch.label, bytes: bytes.length, limit }));
+      if (ch.state === 'open') {
+        ch.closedBy = 'local';
+        this.setState(ch, 'closing');
+        this.association.resetStreams([streamId]);
+      }
+      return;
+    }
     const empty = ppid === Ppid.STRING_EMPTY || ppid === Ppid.BINARY_EMPTY;
     ch.stats.messagesReceived++;
     ch.stats.bytesReceived += empty ? 0 : bytes.length;
@@ -336,9 +375,12 @@ export class DataChannels {
   /** A summary for the run's JSON and printed lines. */
   summary(): { [key: string]: import('../core/trace.ts').JsonValue } {
     const a = this.association;
+    const { tooBigSent, tooBigReceived, ...stats } = this.stats;
     return {
       state: a.state,
-      ...this.stats,
+      ...stats,
+      // only when a message broke an a=max-message-size limit
+      ...(tooBigSent || tooBigReceived ? { tooBigSent, tooBigReceived } : {}),
       packetsSent: a.stats.packetsSent,
       packetsReceived: a.stats.packetsReceived,
       retransmissions: a.sender?.retransmissions ?? 0,

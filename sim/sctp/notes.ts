@@ -45,6 +45,11 @@ export type SctpNoteKinds = {
   'datachannel.state': { readonly streamId: number; readonly label: string; readonly from: DataChannelStateName; readonly to: DataChannelStateName };
   /** A DATA_CHANNEL_OPEN refused (RFC 8832 §6): a stream of the wrong parity, or one whose channel is open. */
   'datachannel.rejected': { readonly streamId: number; readonly reason: string };
+  /**
+   * A message over the a=max-message-size limit (RFC 8841 §6.1): `sent` refused before it left (the peer's limit),
+   * `received` discarded and its channel closed (ours, RFC 8831 §6.6).
+   */
+  'datachannel.too-big': { readonly direction: 'sent' | 'received'; readonly streamId: number; readonly label: string; readonly bytes: number; readonly limit: number };
   /** What a capture or a run counted on one channel in one direction. */
   'datachannel.messages': { readonly streamId: number; readonly label: string | null; readonly from: string; readonly to: string; readonly messages: number; readonly bytes: number };
 };
@@ -66,5 +71,6 @@ export const SCTP_NOTE_KINDS = {
   'datachannel.open': true,
   'datachannel.state': true,
   'datachannel.rejected': true,
+  'datachannel.too-big': true,
   'datachannel.messages': true,
 } as const satisfies KindSet<SctpNoteKinds>;

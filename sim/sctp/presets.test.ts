@@ -45,6 +45,26 @@ describe('data channel presets', () => {
     expect(notes('sctp.hol.released').length).toBeGreaterThan(0);
   });
 
+  it('datachannel-dtls13: webrtc-peers with versions ["1.3", "1.2"] key SRTP and carry SCTP over DTLS 1.3 with the hybrid', () => {
+    const r = run('datachannel-dtls13');
+    const dtls = r.summary.dtls as Record<string, { role: string; state: string; version: string; group: string; fingerprintVerified: boolean }>;
+    for (const [source, role] of [['alice/webrtc-peer', 'server'], ['bob/webrtc-peer', 'client']] as const) {
+      expect(dtls[source]).toMatchObject({ role, state: 'connected', version: 'DTLS 1.3', group: 'X25519MLKEM768', fingerprintVerified: true });
+    }
+    const dc = r.summary.datachannels as Record<string, Side>;
+    const a = dc['alice/webrtc-peer']!.channels.find((c) => c.label === 'chat')!;
+    const b = dc['bob/webrtc-peer']!.channels.find((c) => c.label === 'chat')!;
+    expect([a.messagesSent, a.messagesReceived, b.messagesSent, b.messagesReceived]).toEqual([3, 2, 2, 3]);
+    const srtp = r.summary.srtp as Record<string, { keyed: boolean; rtpReceived: number; failures: Record<string, number> }>;
+    for (const s of Object.values(srtp)) expect([s.keyed, s.rtpReceived > 200, Object.keys(s.failures)]).toEqual([true, true, []]);
+    // the same scenario without `versions` stays DTLS 1.2: the field, not a new default, chose 1.3
+    const s12 = findPreset('datachannel-dtls13')!.build() as { apps: Record<string, unknown>[] };
+    const r12 = runScenario(parseScenario({ ...s12, apps: s12.apps.map(({ versions: _v, groups13: _g, ...app }) => app) }));
+    // (a DTLS 1.2 summary has no `version`, and extended_master_secret exists in 1.2 only, RFC 7627)
+    expect((r12.summary.dtls as Record<string, Record<string, unknown>>)['bob/webrtc-peer']).toMatchObject({ state: 'connected', group: 'x25519', extendedMasterSecret: true });
+    expect((r12.summary.dtls as Record<string, Record<string, unknown>>)['bob/webrtc-peer']!.version).toBeUndefined();
+  });
+
   it('is deterministic: the same seed gives the same bytes', () => {
     const bytes = (r: ReturnType<typeof run>) => r.trace.hops.map((h) => Array.from(h.bytes).join(',')).join(';');
     expect(bytes(run('datachannel-lossy'))).toBe(bytes(run('datachannel-lossy')));

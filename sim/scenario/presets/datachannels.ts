@@ -8,8 +8,8 @@ import type { PresetInfo } from './index.ts';
 
 type Json = Record<string, unknown>;
 
-const peer = (host: 'alice' | 'bob', dataChannels: Json[]): Json => ({
-  kind: 'webrtc-peer', host, peer: host === 'alice' ? 'bob' : 'alice', offerer: host === 'alice', media: { audio: false, video: false }, signalingDelay: '50ms', dataChannels,
+const peer = (host: 'alice' | 'bob', dataChannels: Json[], extra: Json = {}): Json => ({
+  kind: 'webrtc-peer', host, peer: host === 'alice' ? 'bob' : 'alice', offerer: host === 'alice', media: { audio: false, video: false }, signalingDelay: '50ms', dataChannels, ...extra,
 });
 
 export function dataChannelPresets(): PresetInfo[] {
@@ -62,6 +62,25 @@ export function dataChannelPresets(): PresetInfo[] {
           { at: '2.5s', do: 'send', label: 'telemetry', text: 'sample {n}', count: 40, every: '50ms' },
         ]),
         peer('bob', [{ at: '3s', do: 'send', label: 'chat', text: 'ack from bob {n}', count: 10, every: '200ms' }]),
+      ],
+    }),
+  );
+  const HYBRID = { versions: ['1.3', '1.2'], groups13: ['x25519mlkem768', 'x25519'] };
+  add(
+    'datachannel-dtls13',
+    'Data channels and audio over DTLS 1.3 with the post-quantum hybrid',
+    'Two browser-like peers as Chromium 156 calls another Chromium: both offer DTLS 1.3 and 1.2 with X25519MLKEM768 preferred. After ICE, Bob (a=setup:active, the DTLS client) sends a ClientHello fragmented over two datagrams by its 1216-byte hybrid key share; Alice answers with a HelloRetryRequest cookie, then her encrypted flight; SRTP keys come from the TLS 1.3 exporter and SCTP runs inside DTLS 1.3 records whose unified header hides the record number. Alice opens "chat" (odd stream 1, she is the DTLS server) and both exchange text while audio flows. Run with --pcap and --keylog: the dissector opens every record with the TLS 1.3 secrets and shows the DCEP and chat messages inside.',
+    (name, title, description) => ({
+      name, title, description, seed: 1, duration: '5s',
+      nodes: { internet: { kind: 'router' }, ...sideNodes('alice', 'open'), ...sideNodes('bob', 'open') },
+      apps: [
+        peer('alice', [
+          { at: '1s', do: 'open', label: 'chat', protocol: 'text' },
+          { at: '1.2s', do: 'send', label: 'chat', text: 'hello over DTLS 1.3 ({n})', count: 3, every: '200ms' },
+        ], { ...HYBRID, media: { audio: true } }),
+        peer('bob', [
+          { at: '1.5s', do: 'send', label: 'chat', text: 'hi alice, bob here ({n})', count: 2, every: '300ms' },
+        ], { ...HYBRID, media: { audio: true } }),
       ],
     }),
   );
