@@ -54,7 +54,8 @@ describe('SIP presets', () => {
       'pbx 100 Trying (INVITE)',
       'pbx 302 Moved Temporarily (INVITE)',
       'desk ACK sip:1002@rtclab.test',
-      'desk INVITE sip:1002@rtclab.test',
+      // RFC 3261 §8.1.3.4: the INVITE after the 302 goes to the Contact's URI
+      'desk INVITE sip:1002@192.0.2.30:5060',
       'mobile 100 Trying (INVITE)',
       'mobile 180 Ringing (INVITE)',
       'mobile 200 OK (INVITE)',
@@ -190,7 +191,7 @@ describe('Janus SIP presets', () => {
       'pbx 100 Trying (INVITE)',
       'pbx 302 Moved Temporarily (INVITE)',
       'janus ACK sip:1002@rtclab.test',
-      'janus INVITE sip:1002@rtclab.test',
+      'janus INVITE sip:1002@192.0.2.30:5060',
       'mobile 100 Trying (INVITE)',
       'mobile 180 Ringing (INVITE)',
       'mobile 200 OK (INVITE)',

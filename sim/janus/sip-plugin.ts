@@ -26,6 +26,8 @@ interface SipHandle {
   readonly rtp: TransportAddress;
   registration: Registration | undefined;
   username: string | undefined;
+  /** The digest credentials of `register` (or of `call`'s own secret/authuser): an INVITE challenged with 401/407 answers with them. */
+  credentials: { user: string; password: string } | undefined;
   call: SipCall | undefined;
   /** The transaction of the `call` request (the `calling` event answers it). */
   callTransaction: string | undefined;
@@ -69,7 +71,7 @@ class SipPlugin implements JanusPlugin {
     const rtp = this.host.bind(this.nextRtpPort);
     this.nextRtpPort += 2;
     const h: SipHandle = {
-      ctx, rtp, registration: undefined, username: undefined, call: undefined, callTransaction: undefined, peerRtp: undefined, up: false, relayed: { toPeer: 0, toBrowser: 0 },
+      ctx, rtp, registration: undefined, username: undefined, credentials: undefined, call: undefined, callTransaction: undefined, peerRtp: undefined, up: false, relayed: { toPeer: 0, toBrowser: 0 },
       stack: new SipTransactionLayer(sip, {
         request: (now, req, tx) => {
           // a BYE from the peer ends the call; this handle does not take incoming calls
@@ -116,6 +118,7 @@ class SipPlugin implements JanusPlugin {
     if (!proxy) return fail(SIP_ERROR.INVALID_ADDRESS, `Invalid proxy address (${proxyUri})`);
     if (h.registration?.state === 'registered' || h.registration?.state === 'registering') return fail(SIP_ERROR.ALREADY_REGISTERED, 'Already registered');
     h.username = body.username;
+    h.credentials = { user: typeof body.authuser === 'string' ? body.authuser : user.user, password: typeof body.secret === 'string' ? body.secret : '' };
     h.registration = new Registration(
       { user: user.user, ...(typeof body.authuser === 'string' ? { authUser: body.authuser } : {}), ...(typeof body.display_name === 'string' ? { displayName: body.display_name } : {}), domain: user.host, password: typeof body.secret === 'string' ? body.secret : '', registrar: proxy, expires: 3600, userAgent: 'Janus WebRTC Server SIP Plugin 0.0.8' },
       h.stack,
@@ -137,6 +140,7 @@ class SipPlugin implements JanusPlugin {
   private callRequest(now: Micros, h: SipHandle, transaction: string, body: JsonObject, jsep: Jsep | undefined, fail: (code: number, error: string) => JanusPluginResult): JanusPluginResult {
     if (h.call && h.call.state !== 'ended' && h.call.state !== 'failed') return fail(SIP_ERROR.WRONG_STATE, 'Wrong state (already in a call?)');
     if (typeof body.uri !== 'string') return fail(SIP_ERROR.MISSING_ELEMENT, 'Missing element (uri)');
+    for (const k of ['secret', 'authuser'] as const) if (body[k] !== undefined && typeof body[k] !== 'string') return fail(SIP_ERROR.INVALID_ELEMENT, `Invalid element (${k} should be a string)`);
     const callee = parseSipUri(body.uri);
     if (typeof callee === 'string') return fail(SIP_ERROR.INVALID_ADDRESS, `Invalid user address (${body.uri})`);
     if (!jsep || jsep.type !== 'offer') return fail(SIP_ERROR.MISSING_SDP, 'Missing SDP');
@@ -148,7 +152,11 @@ class SipPlugin implements JanusPlugin {
     if ('error' in offer) return fail(SIP_ERROR.MISSING_SDP, offer.error);
     const me = h.username ?? `sip:janus@${this.host.ip}`;
     const user = parseSipUri(me);
-    const call = new SipCall('uac', h.stack, this.host.rng.fork(`call${this.forks++}`), { state: (t, c, s, st, r) => this.callEvent(t, h, c, s, st, r, jsep.sdp) }, { uri: me, contact: `<sip:${typeof user === 'string' ? 'janus' : (user.user ?? 'janus')}@${hostPort(h.stack.local)}>`, userAgent: 'Janus WebRTC Server SIP Plugin 0.0.8' }, { target, remoteUri: body.uri });
+    const userPart = typeof user === 'string' ? 'janus' : (user.user ?? 'janus');
+    // janus_sip.c: `secret`/`authuser` in `call` update the account's credentials (for a handle that never registered)
+    if (typeof body.secret === 'string') h.credentials = { user: typeof body.authuser === 'string' ? body.authuser : (h.credentials?.user ?? userPart), password: body.secret };
+    else if (typeof body.authuser === 'string' && h.credentials) h.credentials = { ...h.credentials, user: body.authuser };
+    const call = new SipCall('uac', h.stack, this.host.rng.fork(`call${this.forks++}`), { state: (t, c, s, st, r) => this.callEvent(t, h, c, s, st, r, jsep.sdp) }, { uri: me, contact: `<sip:${userPart}@${hostPort(h.stack.local)}>`, userAgent: 'Janus WebRTC Server SIP Plugin 0.0.8', ...(h.credentials ? { credentials: h.credentials } : {}) }, { target, remoteUri: body.uri });
     h.call = call;
     h.callTransaction = transaction;
     h.peerRtp = undefined;

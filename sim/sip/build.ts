@@ -100,6 +100,7 @@ export const REASONS: Readonly<Record<number, string>> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  407: 'Proxy Authentication Required',
   408: 'Request Timeout',
   420: 'Bad Extension',
   481: 'Call/Transaction Does Not Exist',

@@ -36,6 +36,11 @@ export class SipCall {
   /** Where in-dialog requests go: the peer's Contact (§12.1.1, §12.1.2). */
   remoteTarget: TransportAddress;
   remoteUri: string;
+  /**
+   * The INVITE's Request-URI: the address of record at first, the Contact of a 3xx after a redirect (RFC 3261
+   * §8.1.3.4: the new request goes to the Contact's URI; To keeps the address of record).
+   */
+  requestUri: string;
   /** The peer's Contact URI: the Request-URI of in-dialog requests (RFC 3261 §12.2.1.1). */
   targetUri: string | undefined;
   /** The dialog's route set (RFC 3261 §12.1.1, §12.1.2): the proxies that Record-Routed, in the order requests visit them. */
@@ -72,6 +77,7 @@ export class SipCall {
     this.localTag = randomHex(rng, 10);
     this.remoteTarget = init.target;
     this.remoteUri = init.remoteUri;
+    this.requestUri = init.remoteUri;
   }
 
   get peer(): string {
@@ -104,13 +110,13 @@ export class SipCall {
     if (this.challenge && cr) {
       // §22.2: the same request again with credentials, a new CSeq and branch, the same Call-ID and From tag
       this.challenge.nc++;
-      const c = answerChallenge(this.challenge.ch, { username: cr.user, password: cr.password, method: 'INVITE', uri: this.remoteUri, cnonce: randomHex(this.rng, 16), nc: this.challenge.nc });
+      const c = answerChallenge(this.challenge.ch, { username: cr.user, password: cr.password, method: 'INVITE', uri: this.requestUri, cnonce: randomHex(this.rng, 16), nc: this.challenge.nc });
       extra.push({ name: this.challenge.header, value: formatDigestCredentials(c) });
       this.answeredChallenge = true;
     }
     const req = buildRequest({
       method: 'INVITE',
-      uri: this.remoteUri,
+      uri: this.requestUri,
       local: this.stack.local,
       branch: newBranch(this.rng),
       from: this.from(),
@@ -122,7 +128,7 @@ export class SipCall {
       body: { type: 'application/sdp', bytes: offer },
       userAgent: this.local.userAgent,
     });
-    if (this.redirects === 0 && this.authRetries === 0) this.emit(now, 'calling', null, `INVITE ${this.remoteUri} to ${this.peer}`);
+    if (this.redirects === 0 && this.authRetries === 0) this.emit(now, 'calling', null, `INVITE ${this.requestUri} to ${this.peer}`);
     this.inviteSent = { req, to: this.remoteTarget };
     this.provisional = false;
     this.stack.send(now, req, this.remoteTarget, {
@@ -149,6 +155,9 @@ export class SipCall {
       if (!target || this.redirects >= 3) return this.emit(now, 'failed', status, target ? 'too many redirects' : `${status} without a usable Contact`);
       this.redirects++;
       this.remoteTarget = target;
+      this.requestUri = c && typeof c !== 'string' ? c.uri : this.requestUri;
+      // credentials answered a challenge of the server that redirected; the new target challenges for itself
+      this.challenge = undefined;
       this.invite(now, offer);
       return;
     }
@@ -238,7 +247,7 @@ export class SipCall {
    * target follow as Route.
    */
   private inDialog(): { uri: string; route: { name: string; value: string }[]; next: TransportAddress } {
-    const target = this.targetUri ?? this.remoteUri;
+    const target = this.targetUri ?? this.requestUri;
     const first = this.routeSet[0];
     const firstAddr = first === undefined ? undefined : parseNameAddr(first);
     if (!firstAddr || typeof firstAddr === 'string') return { uri: target, route: [], next: this.remoteTarget };
