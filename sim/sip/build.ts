@@ -107,6 +107,7 @@ export const REASONS: Readonly<Record<number, string>> = {
   486: 'Busy Here',
   487: 'Request Terminated',
   488: 'Not Acceptable Here',
+  491: 'Request Pending',
   500: 'Server Internal Error',
   501: 'Not Implemented',
   603: 'Decline',
