@@ -8,7 +8,7 @@ import { JanusClient } from '../janus/client.ts';
 import { JANUS_PLUGIN_FACTORIES } from '../janus/plugins.ts';
 import type { JsonObject } from '../janus/plugin.ts';
 import { connectStream } from '../net/tcp-stream.ts';
-import { bool, custom, duration, integer, object, oneOf, optional, required, text, transport, withDefault } from '../schema/fields.ts';
+import { bool, custom, duration, integer, list, object, oneOf, optional, required, text, transport, withDefault } from '../schema/fields.ts';
 import type { Obj } from './app-kind.ts';
 import { defineApp, HOST_FIELD, kindField } from './app-kind.ts';
 import { CURVES_FIELD, makePeer, mediaType, MTU_FIELD, PEER_NOTES, PEER_SECTIONS, peerSummaryParts, PORT_FIELD, SRTP_PROFILES_FIELD, STUN_FIELD, TURN_FIELD, type PeerCommon } from './peer-common.ts';
@@ -35,6 +35,8 @@ export interface JanusClientAppSpec extends PeerCommon {
   readonly leaveAt?: Micros;
   readonly prelude?: { readonly body: JsonObject; readonly until: string };
   readonly hangupAt?: Micros;
+  readonly answer?: { readonly body: JsonObject; readonly after: Micros };
+  readonly messages?: readonly { readonly at: Micros; readonly body: JsonObject }[];
   readonly browser: 'chromium' | 'firefox';
 }
 
@@ -80,6 +82,8 @@ export const janusClientApp = defineApp({
     optional('leaveAt', duration, 'When it leaves as janus.js `destroy()` does: `detach`, then `destroy`.', '20s'),
     optional('prelude', object([required('body', jsonObject, 'The message body (the SIP plugin: `{"request":"register", "username":…, "secret":…, "proxy":…}`).', { request: 'register', username: 'sip:1001@rtclab.test', secret: 's3cret', proxy: 'sip:198.51.100.5:5060' }), required('until', text, 'The plugin result (`result.event`) the offer waits for.', 'registered')]), 'A message sent after `attach` and before the offer; the offer (with `body`) waits for the plugin event whose `result.event` is `until`.', { body: { request: 'register', username: 'sip:1001@rtclab.test', secret: 's3cret' }, until: 'registered' }),
     optional('hangupAt', duration, 'When it sends `{"request":"hangup"}` to the plugin (the SIP plugin sends BYE).', '6s'),
+    optional('answer', object([withDefault('body', jsonObject, { request: 'accept' }, '`{ "request": "accept" }`', 'The `message` body sent with its JSEP answer.', { request: 'accept' }), withDefault('after', duration, SECOND, '`1s`', 'How long after the offer came the user picks up.', '2s')]), 'The page answers instead of offering: it waits for a plugin event with a JSEP offer (janus.plugin.sip\'s `incomingcall`), and `after` it came sends its answer in a `message` with `body`. `body` (the offer\'s message) is not used.', { body: { request: 'accept' }, after: '1s' }, 'it offers'),
+    optional('messages', list(object([required('at', duration, 'When.', '4s'), required('body', jsonObject, 'The `message` body (no JSEP).', { request: 'hold' })])), 'More plugin messages at given times, without JSEP: janus.plugin.sip\'s `hold` (`direction` sendonly, recvonly or inactive) and `unhold`.', [{ at: '4s', body: { request: 'hold' } }, { at: '6s', body: { request: 'unhold' } }]),
     withDefault('browser', oneOf(['chromium', 'firefox'] as const), 'chromium', '`"chromium"`', 'Whose offer it sends (codecs, header extensions, SDP layout).', 'firefox'),
     STUN_FIELD,
     TURN_FIELD,
@@ -93,14 +97,15 @@ export const janusClientApp = defineApp({
   ],
   spec: (v): JanusClientAppSpec => ({
     kind: 'janus-client', host: v.host, gateway: v.gateway, basePath: v.basePath, plugin: v.plugin, body: v.body, ...(v.opaqueId !== undefined ? { opaqueId: v.opaqueId } : {}),
-    maxev: v.maxev, keepalive: v.keepalive, ...(v.stopAt !== undefined ? { stopAt: v.stopAt } : {}), ...(v.leaveAt !== undefined ? { leaveAt: v.leaveAt } : {}), ...(v.prelude !== undefined ? { prelude: v.prelude } : {}), ...(v.hangupAt !== undefined ? { hangupAt: v.hangupAt } : {}), browser: v.browser,
+    maxev: v.maxev, keepalive: v.keepalive, ...(v.stopAt !== undefined ? { stopAt: v.stopAt } : {}), ...(v.leaveAt !== undefined ? { leaveAt: v.leaveAt } : {}), ...(v.prelude !== undefined ? { prelude: v.prelude } : {}), ...(v.hangupAt !== undefined ? { hangupAt: v.hangupAt } : {}), ...(v.answer !== undefined ? { answer: v.answer } : {}), ...(v.messages !== undefined ? { messages: v.messages } : {}), browser: v.browser,
     stun: v.stun, turn: v.turn, trickle: v.trickle, media: v.media, signalingDelay: 0,
     ...(v.srtpProfiles ? { srtpProfiles: v.srtpProfiles } : {}), ...(v.curves ? { curves: v.curves } : {}), ...(v.mtu !== undefined ? { mtu: v.mtu } : {}), port: v.port, startAt: v.startAt,
     iceTcp: [], tcpPort: 0, // a Janus page gathers UDP only here (no ICE-TCP candidates)
   }),
   build(world, host, spec: JanusClientAppSpec, ctx) {
     const net = world.net;
-    const peer = makePeer(world, ctx.source, spec.host, spec, true, false, 'janus', { browser: spec.browser });
+    // a page that answers (an incoming call) is the JSEP answerer: its ICE agent is controlled (RFC 8445 §6.1.1)
+    const peer = makePeer(world, ctx.source, spec.host, spec, spec.answer === undefined, false, 'janus', { browser: spec.browser });
     const tcp = world.tcp(host);
     const hostHeader = formatTransportAddress(spec.gateway);
     const note = (_t: Micros, n: NoteBody): void => net.note(ctx.source, n);
@@ -113,6 +118,7 @@ export const janusClientApp = defineApp({
       name: spec.host, basePath: spec.basePath, plugin: spec.plugin, body: spec.body, ...(spec.opaqueId !== undefined ? { opaqueId: spec.opaqueId } : {}),
       maxev: spec.maxev, keepaliveInterval: spec.keepalive, startAt: spec.startAt, ...(spec.stopAt !== undefined ? { stopAt: spec.stopAt } : {}), ...(spec.leaveAt !== undefined ? { leaveAt: spec.leaveAt } : {}),
       ...(spec.prelude !== undefined ? { prelude: spec.prelude } : {}), ...(spec.hangupAt !== undefined ? { hangupAt: spec.hangupAt } : {}),
+      ...(spec.answer !== undefined ? { answer: spec.answer } : {}), ...(spec.messages !== undefined ? { messages: spec.messages } : {}),
     }, world.rng(`${ctx.source}/transactions`), { post: connection(), poll: connection() });
     const endpoint: Client = Object.assign(client, { url: `http://${hostHeader}${spec.basePath}` });
     const driver = peerDriver(world, host, endpoint, ctx.source, spec.turn);

@@ -1,7 +1,7 @@
 import { SIP_NOTE_KINDS } from '../sip/notes.ts';
 import type { TransportAddress } from '../core/endpoint.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
-import { integer, oneOf, record, required, text, transport, withDefault } from '../schema/fields.ts';
+import { bool, integer, oneOf, record, required, text, transport, withDefault } from '../schema/fields.ts';
 import { SipRegistrar } from '../sip/registrar.ts';
 import type { DigestAlgorithm } from '../wire/sip/digest.ts';
 import { defineApp, HOST_FIELD, kindField, type Obj } from './app-kind.ts';
@@ -23,6 +23,7 @@ export interface SipRegistrarAppSpec {
   readonly badCredentials: 'challenge' | 'forbidden';
   readonly defaultExpires: number;
   readonly maxExpires: number;
+  readonly authenticateInvites: boolean;
 }
 
 export const sipRegistrarApp = defineApp({
@@ -38,12 +39,13 @@ export const sipRegistrarApp = defineApp({
     withDefault('badCredentials', oneOf(['challenge', 'forbidden'] as const), 'challenge' as const, '`"challenge"`', 'What wrong credentials get: a fresh 401 challenge, as Kamailio\'s default configuration does, or 403 Forbidden, as Asterisk does.', 'forbidden'),
     withDefault('defaultExpires', integer(1, 86400), 3600, '`3600`', 'Seconds a binding lasts when the REGISTER names none (RFC 3261 §10.3 step 7).', 600),
     withDefault('maxExpires', integer(1, 86400), 3600, '`3600`', 'The longest binding it grants, in seconds.', 7200),
+    withDefault('authenticateInvites', bool, false, '`false`', 'Challenges an INVITE from one of its users with 407 Proxy-Authenticate until its Proxy-Authorization verifies (RFC 3261 §22.3), as Kamailio\'s default configuration does; calls from elsewhere are not challenged.', true),
   ],
   spec: ({ kind: _k, ...v }): SipRegistrarAppSpec => ({ kind: 'sip-registrar', ...v }),
   build(world, host, spec: SipRegistrarAppSpec, ctx) {
     const listen = spec.listen;
     ctx.own(listen, 'listen');
-    const endpoint = new SipRegistrar({ name: spec.host, rng: world.rng(ctx.source), local: listen, realm: spec.realm, users: spec.users, algorithm: spec.algorithm, badCredentials: spec.badCredentials, defaultExpires: spec.defaultExpires, maxExpires: spec.maxExpires, server: 'rtclab-registrar' });
+    const endpoint = new SipRegistrar({ name: spec.host, rng: world.rng(ctx.source), local: listen, realm: spec.realm, users: spec.users, algorithm: spec.algorithm, badCredentials: spec.badCredentials, defaultExpires: spec.defaultExpires, maxExpires: spec.maxExpires, authenticateInvites: spec.authenticateInvites, server: 'rtclab-registrar' });
     const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
     driver.bind(listen.ip, listen.port);
     return { endpoint, driver };

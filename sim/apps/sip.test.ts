@@ -54,7 +54,8 @@ describe('SIP presets', () => {
       'pbx 100 Trying (INVITE)',
       'pbx 302 Moved Temporarily (INVITE)',
       'desk ACK sip:1002@rtclab.test',
-      'desk INVITE sip:1002@rtclab.test',
+      // RFC 3261 §8.1.3.4: the INVITE after the 302 goes to the Contact's URI
+      'desk INVITE sip:1002@192.0.2.30:5060',
       'mobile 100 Trying (INVITE)',
       'mobile 180 Ringing (INVITE)',
       'mobile 200 OK (INVITE)',
@@ -190,7 +191,7 @@ describe('Janus SIP presets', () => {
       'pbx 100 Trying (INVITE)',
       'pbx 302 Moved Temporarily (INVITE)',
       'janus ACK sip:1002@rtclab.test',
-      'janus INVITE sip:1002@rtclab.test',
+      'janus INVITE sip:1002@192.0.2.30:5060',
       'mobile 100 Trying (INVITE)',
       'mobile 180 Ringing (INVITE)',
       'mobile 200 OK (INVITE)',
@@ -207,5 +208,85 @@ describe('Janus SIP presets', () => {
     expect(seen.at(-1)!.message.plugindata?.data?.result).toMatchObject({ event: 'registration_failed', code: 401 });
     // the phone's own REGISTER is challenged once too (the first 401)
     expect(sipFlow(r.trace).filter((l) => l.startsWith('janus') || l.includes('401'))).toEqual(['pbx 401 Unauthorized (REGISTER)', 'janus REGISTER sip:rtclab.test', 'pbx 401 Unauthorized (REGISTER)', 'janus REGISTER sip:rtclab.test', 'pbx 401 Unauthorized (REGISTER)']);
+  });
+
+  /** RTP datagrams (UDP from port 4002, the phone's RTP port) leaving the phone, by send time (µs). */
+  const phoneRtp = (trace: Trace): number[] => trace.hops.filter((h) => h.from === 'mobile' && h.bytes[9] === 17 && ((h.bytes[20]! << 8) | h.bytes[21]!) === 4002).map((h) => h.t);
+  const sdpOf = (trace: Trace, from: string, what: string): string[] => {
+    const out: string[] = [];
+    for (const h of trace.hops) {
+      if (h.from !== from) continue;
+      const p = dissectPacket(h.bytes);
+      const sip = p.layers.find((l) => l.protocol === 'SIP');
+      if (sip?.summary === what && sip.protocol === 'SIP' && sip.value) out.push(new TextDecoder().decode(sip.value.body));
+    }
+    return out;
+  };
+
+  it('janus-sip-incoming: the phone calls the registered page: incomingcall with the gateway\'s offer, accept with the answer, 200 OK, media both ways, the phone\'s BYE', () => {
+    const k = runKeep('janus-sip-incoming');
+    const r = run('janus-sip-incoming');
+    expect(results(k.seen)).toEqual(['registering', 'registered', 'incomingcall', 'accepted', 'hangup']);
+    const incoming = k.seen.find((s) => s.message.plugindata?.data?.result?.event === 'incomingcall')!;
+    expect(incoming.message.plugindata?.data?.result).toEqual({ event: 'incomingcall', username: 'sip:1002@rtclab.test', displayname: 'Mobile', callee: 'sip:1001@rtclab.test' });
+    // the gateway offers: the phone's codecs on a WebRTC section, its own transport, a=setup:actpass (RFC 8842 §5.3)
+    const offer = incoming.message.jsep!;
+    expect(offer.type).toBe('offer');
+    expect(offer.sdp).toMatch(/m=audio 9 UDP\/TLS\/RTP\/SAVPF 0 8 101\r\n/);
+    for (const l of ['a=setup:actpass', 'a=mid:0', 'a=group:BUNDLE 0', 'a=rtpmap:0 PCMU/8000', 'a=candidate:', 'a=fingerprint:sha-256 ', 'a=ice-ufrag:']) expect(offer.sdp).toContain(l);
+    expect(sipFlow(r.trace).filter((l) => !l.includes('REGISTER'))).toEqual([
+      'mobile INVITE sip:1001@rtclab.test',
+      'pbx 100 Trying (INVITE)',
+      'pbx 302 Moved Temporarily (INVITE)',
+      'mobile ACK sip:1001@rtclab.test',
+      'mobile INVITE sip:1001@198.51.100.40:5070',
+      'janus 100 Trying (INVITE)',
+      'janus 180 Ringing (INVITE)',
+      'janus 200 OK (INVITE)',
+      'mobile ACK sip:1001@198.51.100.40:5070',
+      'mobile BYE sip:1001@198.51.100.40:5070',
+      'janus 200 OK (BYE)',
+    ]);
+    // the 200's SDP is plain RTP/AVP on the gateway's RTP port, made from the page's answer (PCMU chosen)
+    const ok = sdpOf(r.trace, 'janus', '200 OK (INVITE)')[0]!;
+    expect(ok).toMatch(/m=audio 30000 RTP\/AVP 0/);
+    expect(ok).toContain('c=IN IP4 198.51.100.40');
+    // the page answered a=setup:active, so the gateway is the DTLS server; media flowed both ways
+    const roles = r.trace.notes.filter((n) => n.kind === 'peer.dtls-role').map((n) => n.text);
+    expect(roles).toEqual([expect.stringContaining('a=setup:active here, a=setup:actpass there → DTLS client')]);
+    const page = (r.summary.apps as unknown as { kind: string; rtpSent: number; rtpReceived: number; webrtcup: number | null }[]).find((a) => a.kind === 'janus-client')!;
+    expect(page.webrtcup).not.toBeNull();
+    expect(page.rtpReceived).toBeGreaterThan(80);
+    const phone = (r.summary.apps as unknown as PhoneEntry[]).find((a) => a.kind === 'sip-phone')!;
+    expect(phone.calls.map((c) => `${c.role} ${c.state}`)).toEqual(['uac ended']);
+    expect(phone.media[0]!.received).toBeGreaterThan(80);
+    expect(phone.media[0]!.lost).toBe(0);
+  });
+
+  it('janus-sip-hold: hold sends a re-INVITE with a=sendonly, the phone answers recvonly and goes silent; unhold restores sendrecv', () => {
+    const k = runKeep('janus-sip-hold');
+    const r = run('janus-sip-hold');
+    expect(results(k.seen)).toEqual(['registering', 'registered', 'calling', 'ringing', 'accepted', 'holding', 'resuming', 'hangingup', 'hangup']);
+    const flow = sipFlow(r.trace).filter((l) => !l.includes('REGISTER'));
+    expect(flow.slice(9)).toEqual([
+      'janus INVITE sip:1002@192.0.2.30:5060',
+      'mobile 200 OK (INVITE)',
+      'janus ACK sip:1002@192.0.2.30:5060',
+      'janus INVITE sip:1002@192.0.2.30:5060',
+      'mobile 200 OK (INVITE)',
+      'janus ACK sip:1002@192.0.2.30:5060',
+      'janus BYE sip:1002@192.0.2.30:5060',
+      'mobile 200 OK (BYE)',
+    ]);
+    // RFC 3264 §8.4 and §8: the re-INVITEs change the direction and raise the o= version; the phone mirrors it
+    const offers = sdpOf(r.trace, 'janus', 'INVITE sip:1002@192.0.2.30:5060');
+    expect(offers.map((o) => [/^o=\S+ \S+ (\d+)/m.exec(o)?.[1], /a=(sendrecv|sendonly|recvonly|inactive)/.exec(o)?.[1]])).toEqual([['1', 'sendrecv'], ['2', 'sendonly'], ['3', 'sendrecv']]);
+    const answers = sdpOf(r.trace, 'mobile', '200 OK (INVITE)');
+    expect(answers.map((o) => [/^o=\S+ \S+ (\d+)/m.exec(o)?.[1], /a=(sendrecv|sendonly|recvonly|inactive)/.exec(o)?.[1]])).toEqual([['1', 'sendrecv'], ['2', 'recvonly'], ['3', 'sendrecv']]);
+    // the phone is silent from the hold's 200 (3.5 s + a round trip) until the unhold's
+    const rtp = phoneRtp(r.trace);
+    expect(rtp.filter((t) => t > 3_600_000 && t < 5_500_000)).toEqual([]);
+    expect(rtp.filter((t) => t > 2_500_000 && t < 3_500_000).length).toBeGreaterThan(40);
+    expect(rtp.filter((t) => t > 5_600_000 && t < 7_000_000).length).toBeGreaterThan(60);
   });
 });

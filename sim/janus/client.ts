@@ -34,6 +34,14 @@ export interface JanusClientOptions {
   readonly prelude?: { readonly body: JsonObject; readonly until: string };
   /** When it sends `{"request":"hangup"}` (the SIP plugin's hangup). */
   readonly hangupAt?: Micros;
+  /**
+   * The page answers instead of offering: it waits for a plugin event carrying a JSEP offer (the SIP plugin's
+   * `incomingcall`), gives it to its peer `after` it came (the user picks up), and sends the peer's answer in a
+   * `message` with `body` (`{"request":"accept"}`).
+   */
+  readonly answer?: { readonly body: JsonObject; readonly after: Micros };
+  /** More `message` requests at given times, without JSEP (the SIP plugin's `hold` and `unhold`). */
+  readonly messages?: readonly { readonly at: Micros; readonly body: JsonObject }[];
 }
 
 /** One Janus message the client saw, for the summary and the comparison with a real Janus. */
@@ -68,6 +76,10 @@ export class JanusClient implements Endpoint {
   /** The plugin result the offer waits for (set while a prelude is in flight). */
   private awaiting: string | undefined;
   private hungUp = false;
+  /** The gateway's offer waiting for the user to pick up, and when. */
+  private incoming: { sdp: string; at: Micros } | undefined;
+  private answered = false;
+  private messagesSent = 0;
 
   constructor(
     readonly peer: WebRtcPeer,
@@ -137,7 +149,7 @@ export class JanusClient implements Endpoint {
         this.handleId = (r2.data as JsonObject | undefined)?.id as number | undefined;
         if (this.handleId === undefined) return;
         const prelude = this.options.prelude;
-        if (!prelude) return this.peer.begin(t2);
+        if (!prelude) return this.options.answer ? undefined : this.peer.begin(t2);
         this.awaiting = prelude.until;
         this.post(t2, this.handlePath, { janus: 'message', body: prelude.body });
       });
@@ -162,19 +174,22 @@ export class JanusClient implements Endpoint {
     this.seen.push({ at: now, via: 'event', message: m });
     const j = m.jsep as JsonObject | undefined;
     if (m.janus === 'event' && j && j.type === 'answer' && typeof j.sdp === 'string') this.peer.handleSignal(now, 'janus', jsep({ type: 'answer', sdp: j.sdp }));
+    // the gateway offers (an incoming call): the page picks up `answer.after` later
+    if (m.janus === 'event' && j && j.type === 'offer' && typeof j.sdp === 'string' && this.options.answer && !this.answered && this.incoming === undefined) this.incoming = { sdp: j.sdp, at: now + this.options.answer.after };
     const result = ((m.plugindata as JsonObject | undefined)?.data as JsonObject | undefined)?.result as JsonObject | undefined;
     if (this.awaiting !== undefined && m.janus === 'event' && result && result.event === this.awaiting) {
       this.awaiting = undefined;
-      this.peer.begin(now);
+      if (!this.options.answer) this.peer.begin(now);
     }
   }
 
   /** The peer's JSEP: the offer rides in `message`, candidates in `trickle` (after the offer, as janus.js does). */
   private fromPeer(now: Micros, m: JsepMessage): void {
     if (this.handleId === undefined || this.left) return;
-    if (m.type === 'offer') {
+    if (m.type === 'offer' || m.type === 'answer') {
       this.offerSent = true;
-      this.post(now, this.handlePath, { janus: 'message', body: this.options.body, jsep: { type: 'offer', sdp: m.sdp } });
+      const body = m.type === 'answer' ? (this.options.answer?.body ?? { request: 'accept' }) : this.options.body;
+      this.post(now, this.handlePath, { janus: 'message', body, jsep: { type: m.type, sdp: m.sdp } });
       for (const p of this.pendingSignals.splice(0)) this.fromPeer(now, p);
     } else if (!this.offerSent) this.pendingSignals.push(m);
     else if (m.type === 'candidate') this.post(now, this.handlePath, { janus: 'trickle', candidate: { candidate: `candidate:${m.candidate}`, sdpMid: m.sdpMid, sdpMLineIndex: 0 } });
@@ -192,6 +207,17 @@ export class JanusClient implements Endpoint {
     if (!this.hungUp && this.options.hangupAt !== undefined && now >= this.options.hangupAt && this.handleId !== undefined && !this.stopped && !this.left) {
       this.hungUp = true;
       this.post(now, this.handlePath, { janus: 'message', body: { request: 'hangup' } });
+    }
+    if (this.incoming && now >= this.incoming.at && !this.stopped && !this.left) {
+      const offer = this.incoming.sdp;
+      this.incoming = undefined;
+      this.answered = true;
+      this.peer.handleSignal(now, 'janus', jsep({ type: 'offer', sdp: offer }));
+    }
+    const msgs = this.options.messages ?? [];
+    while (this.messagesSent < msgs.length && now >= msgs[this.messagesSent]!.at && this.handleId !== undefined && !this.stopped && !this.left) {
+      this.post(now, this.handlePath, { janus: 'message', body: msgs[this.messagesSent]!.body });
+      this.messagesSent++;
     }
     if (this.nextKeepalive !== undefined && now >= this.nextKeepalive) {
       this.nextKeepalive = now + this.options.keepaliveInterval;
@@ -229,6 +255,8 @@ export class JanusClient implements Endpoint {
         !this.stopped && this.options.stopAt !== undefined ? { at: this.options.stopAt, reason: 'janus client stops' } : undefined,
         !this.left && this.options.leaveAt !== undefined ? { at: this.options.leaveAt, reason: 'janus client leaves' } : undefined,
         !this.hungUp && this.options.hangupAt !== undefined ? { at: this.options.hangupAt, reason: 'janus client hangs up' } : undefined,
+        this.incoming ? { at: this.incoming.at, reason: 'janus client picks up the incoming call' } : undefined,
+        this.handleId !== undefined && !this.stopped && !this.left && this.messagesSent < (this.options.messages ?? []).length ? { at: this.options.messages![this.messagesSent]!.at, reason: 'janus client sends a message' } : undefined,
       ];
       return nextWake(o.type === 'timeout' ? { at: o.at, reason: o.reason } : undefined, ...own);
     }

@@ -147,7 +147,7 @@ export class JanusGateway implements Endpoint {
       note: (_t, kind, text, data) => this.note(`janus.${plugin.shortName}.${kind}`, `handle ${id}: ${text}`, { handle: id, ...(data ?? {}) }),
     };
     const handle: JanusHandle = {
-      id, session, plugin, context, opaqueId, pc: undefined, pendingTrickles: [], lastRemoteJsep: undefined, detached: false,
+      id, session, plugin, context, opaqueId, pc: undefined, pendingTrickles: [], lastRemoteJsep: undefined, lastLocalJsep: undefined, detached: false,
       stats: { messages: 0, trickles: 0, eventsPushed: 0, webrtcup: false, mediaEvents: 0, slowlinks: 0, hangups: 0, hangupReason: null },
     };
     session.handles.set(id, handle);
@@ -158,8 +158,11 @@ export class JanusGateway implements Endpoint {
     return handle;
   }
 
-  /** The handle's PeerConnection, made on a new port the first time it negotiates; undefined when no port is left. */
-  peerConnection(now: Micros, h: JanusHandle): JanusPeerConnection | undefined {
+  /**
+   * The handle's PeerConnection, made on a new port the first time it negotiates (controlling when the gateway offers,
+   * RFC 8445 §6.1.1: the offerer's full agent controls); undefined when no port is left.
+   */
+  peerConnection(now: Micros, h: JanusHandle, offerer = false): JanusPeerConnection | undefined {
     if (h.pc && h.pc.closed === undefined) return h.pc;
     if (!this.bindPort || this.nextPort > this.options.rtpPortRange.max) return undefined;
     const port = this.nextPort++;
@@ -167,7 +170,7 @@ export class JanusGateway implements Endpoint {
     const local = this.bindPort(port);
     const pc: JanusPeerConnection = new JanusPeerConnection({
       name: `${this.options.name} handle ${h.id}`, local, rng: this.options.rng.fork(`pc/${h.id}/${port}`), identity: this.options.identity,
-      noMediaTimer: this.options.noMediaTimer, slowlinkThreshold: this.options.slowlinkThreshold,
+      noMediaTimer: this.options.noMediaTimer, slowlinkThreshold: this.options.slowlinkThreshold, offerer,
     }, {
       webrtcUp: (t) => {
         h.stats.webrtcup = true;
@@ -191,7 +194,7 @@ export class JanusGateway implements Endpoint {
     });
     this.ports.set(local.port, { pc });
     h.pc = pc;
-    this.note('janus.pc.created', `handle ${h.id}: PeerConnection on ${formatTransportAddress(local)} (full ICE, controlled)`, { handle: h.id, local: formatTransportAddress(local) });
+    this.note('janus.pc.created', `handle ${h.id}: PeerConnection on ${formatTransportAddress(local)} (full ICE, ${offerer ? 'controlling: the gateway offers' : 'controlled'})`, { handle: h.id, local: formatTransportAddress(local) });
     return pc;
   }
 

@@ -48,6 +48,8 @@ export interface PeerConnectionOptions {
   readonly noMediaTimer: Micros;
   /** Janus's slowlink_threshold: lost packets per second that raise `slowlink` (0: never). */
   readonly slowlinkThreshold: number;
+  /** The gateway offers (a plugin's JSEP offer): its agent controls (RFC 8445 §6.1.1) and its offer says a=setup:actpass. */
+  readonly offerer?: boolean;
 }
 
 /**
@@ -64,14 +66,15 @@ export class JanusPeerConnection {
   closed: string | undefined;
   upAt: Micros | undefined;
   /** The a=setup the gateway answers with (RFC 8842 §5.3: active to an actpass offer, as Janus does). */
-  dtlsSetup: 'active' | 'passive' = 'active';
+  dtlsSetup: 'active' | 'passive' | 'actpass' = 'active';
   readonly counters = { rtpIn: 0, rtcpIn: 0, rtpOut: 0, rtcpOut: 0, srtpFailures: 0, unknownPayload: 0 };
 
   constructor(
     readonly options: PeerConnectionOptions,
     private readonly events: PeerConnectionEvents,
   ) {
-    this.agent = new IceAgent({ name: options.name, rng: options.rng.fork('ice'), role: 'controlled', trickle: true });
+    this.agent = new IceAgent({ name: options.name, rng: options.rng.fork('ice'), role: options.offerer ? 'controlling' : 'controlled', trickle: true });
+    if (options.offerer) this.dtlsSetup = 'actpass';
     this.agent.addLocalAddress(options.local);
     this.transport = new IceDtlsSrtpTransport(this.agent, {
       afterIcePoll: () => void this.agent.takeSignals(), // half-trickle: the gateway's candidates go in its SDP
@@ -93,14 +96,29 @@ export class JanusPeerConnection {
     return this.agent.local.filter((c) => c.type !== 'prflx').map(formatCandidate);
   }
 
-  /** The browser's offer: its ICE credentials and candidates; DTLS as the client against its fingerprint. */
+  /**
+   * The browser's offer (DTLS client against its fingerprint, unless it said a=setup:active) or its answer to the
+   * gateway's actpass offer (RFC 8842 §5.3: an answer saying active makes the gateway the DTLS server): its ICE
+   * credentials and candidates.
+   */
   setRemote(now: Micros, remote: RemoteDescription): void {
     this.agent.handleSignal(now, { type: 'description', ufrag: remote.ufrag, pwd: remote.pwd, lite: remote.lite, candidates: remote.candidates, endOfCandidates: remote.endOfCandidates, restart: false });
     this.dtlsSetup = remote.setup === 'active' ? 'passive' : 'active';
     this.transport.startDtls({ role: this.dtlsSetup === 'passive' ? 'server' : 'client', rng: this.options.rng.fork('dtls'), identity: this.options.identity, remoteFingerprint: remote.fingerprint });
   }
 
-  /** The plugin's answer settled these m-lines; each accepted one gets an SSRC of the gateway's. */
+  /**
+   * The browser's answer to the gateway's offer settles the codec of each m-line (the first it kept, RFC 3264 §6.1)
+   * and its direction; the SSRCs the offer announced stay.
+   */
+  settleSections(answered: readonly AnsweredSection[]): void {
+    this.sections = this.sections.map((s) => {
+      const a = answered.find((x) => x.mid === s.mid);
+      return a ? { ...s, ...(a.codec ? { codec: a.codec } : {}), direction: a.direction } : s;
+    }).filter((s) => answered.find((x) => x.mid === s.mid)?.accepted !== false);
+  }
+
+  /** The plugin's answer (or offer) settled these m-lines; each accepted one gets an SSRC of the gateway's. */
   setSections(now: Micros, answered: readonly AnsweredSection[]): void {
     const rng = this.options.rng.fork('ssrc');
     this.sections = answered.filter((s) => s.accepted && (s.kind === 'audio' || s.kind === 'video')).map((s) => ({

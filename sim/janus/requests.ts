@@ -119,16 +119,30 @@ function message(gw: JanusGateway, now: Micros, h: JanusHandle, root: JsonObject
     if (typeof j.sdp !== 'string') return errorReply(E.MISSING_MANDATORY_ELEMENT, 'JSEP error: missing mandatory element (sdp)', s, tx);
     const parsed = decodeSdp(j.sdp).value;
     if (parsed.origin === undefined || parsed.sessionName === undefined || parsed.media.length === 0) return errorReply(E.JSEP_INVALID_SDP, 'Missing mandatory lines (o=, s= or m=)', s, tx);
-    if (j.type === 'answer') return errorReply(E.UNEXPECTED_ANSWER, 'Unexpected ANSWER (did we offer?)', s, tx);
+    if (j.type === 'answer' && (h.lastLocalJsep !== 'offer' || !h.pc || h.pc.closed !== undefined)) return errorReply(E.UNEXPECTED_ANSWER, 'Unexpected ANSWER (did we offer?)', s, tx);
     const remote = readDescription(j.sdp);
     if (!remote.ok) return errorReply(E.JSEP_INVALID_SDP, `JSEP error: invalid SDP (${remote.error})`, s, tx);
-    const pc = gw.peerConnection(now, h);
-    if (!pc) return errorReply(E.UNKNOWN, 'Error setting ICE locally: no RTP port left', s, tx);
-    pc.setRemote(now, remote.value);
-    h.lastRemoteJsep = 'offer';
-    gw.note('janus.jsep', `handle ${h.id}: offer from the browser (${remote.value.mids.length} m-line(s), ${remote.value.candidates.length} candidate(s))`, { handle: h.id, type: 'offer', candidates: remote.value.candidates.length });
-    for (const c of h.pendingTrickles.splice(0)) applyCandidate(now, h, c);
-    pluginJsep = { type: 'offer', sdp: anonymize(j.sdp), ...(j.trickle === false ? { trickle: false } : {}) };
+    if (j.type === 'answer') {
+      // the browser answers the gateway's offer (a plugin offered: an incoming SIP call)
+      const answered = sectionsOf(j.sdp);
+      if ('error' in answered) return errorReply(E.JSEP_INVALID_SDP, `JSEP error: invalid SDP (${answered.error})`, s, tx);
+      const pc = h.pc!;
+      pc.setRemote(now, remote.value);
+      pc.settleSections(answered.sections);
+      h.lastRemoteJsep = 'answer';
+      h.lastLocalJsep = undefined;
+      gw.note('janus.jsep', `handle ${h.id}: answer from the browser (${remote.value.mids.length} m-line(s), ${remote.value.candidates.length} candidate(s), a=setup:${remote.value.setup ?? 'none'})`, { handle: h.id, type: 'answer', candidates: remote.value.candidates.length });
+      for (const c of h.pendingTrickles.splice(0)) applyCandidate(now, h, c);
+      pluginJsep = { type: 'answer', sdp: anonymize(j.sdp) };
+    } else {
+      const pc = gw.peerConnection(now, h);
+      if (!pc) return errorReply(E.UNKNOWN, 'Error setting ICE locally: no RTP port left', s, tx);
+      pc.setRemote(now, remote.value);
+      h.lastRemoteJsep = 'offer';
+      gw.note('janus.jsep', `handle ${h.id}: offer from the browser (${remote.value.mids.length} m-line(s), ${remote.value.candidates.length} candidate(s))`, { handle: h.id, type: 'offer', candidates: remote.value.candidates.length });
+      for (const c of h.pendingTrickles.splice(0)) applyCandidate(now, h, c);
+      pluginJsep = { type: 'offer', sdp: anonymize(j.sdp), ...(j.trickle === false ? { trickle: false } : {}) };
+    }
   }
   let r: ReturnType<typeof h.plugin.handleMessage>;
   try {
@@ -173,31 +187,41 @@ function applyCandidate(now: Micros, h: JanusHandle, line: string | null): void 
 
 /**
  * push_event: the plugin's event on the session's queue. A JSEP answer is merged with the handle's transport
- * (its candidates, credentials, fingerprint, a=setup:active, its SSRCs); the gateway offering (a plugin's JSEP
- * offer) is not modelled yet and is refused with a note.
+ * (its candidates, credentials, fingerprint, a=setup:active, its SSRCs). A JSEP offer (the gateway offering: an
+ * incoming SIP call) makes the handle's PeerConnection as the offerer (ICE controlling) and is merged the same way
+ * with a=setup:actpass; the browser answers it in a `message` (the SIP plugin's `accept`). An offer on a handle whose
+ * PeerConnection is up (a renegotiation) is not modelled and is refused with a note.
  */
 export function pushPluginEvent(gw: JanusGateway, now: Micros, h: JanusHandle, transaction: string | undefined, data: JsonObject, jsep: Jsep | undefined): boolean {
   if (h.detached) return false;
   let j: JsonObject | undefined;
   if (jsep) {
-    const pc = h.pc;
-    if (jsep.type !== 'answer' || !pc || h.lastRemoteJsep !== 'offer') {
-      gw.note('janus.jsep.refused', `handle ${h.id}: ${h.plugin.package} pushed a JSEP ${jsep.type} the gateway cannot use (${jsep.type === 'offer' ? 'the gateway offering is not modelled' : 'no offer from the browser'})`, { handle: h.id, type: jsep.type });
+    const refuse = (why: string): false => {
+      gw.note('janus.jsep.refused', `handle ${h.id}: ${h.plugin.package} pushed a JSEP ${jsep.type} the gateway cannot use (${why})`, { handle: h.id, type: jsep.type });
       return false;
-    }
+    };
+    const offering = jsep.type === 'offer';
+    if (offering && h.pc && h.pc.closed === undefined) return refuse('a renegotiation of a PeerConnection that is up is not modelled');
+    if (!offering && (!h.pc || h.lastRemoteJsep !== 'offer')) return refuse('no offer from the browser');
     const sec = sectionsOf(jsep.sdp);
-    if ('error' in sec) {
-      gw.note('janus.jsep.refused', `handle ${h.id}: the plugin's answer is unusable: ${sec.error}`, { handle: h.id, type: jsep.type });
-      return false;
-    }
+    if ('error' in sec) return refuse(`the plugin's SDP is unusable: ${sec.error}`);
+    const pc = offering ? gw.peerConnection(now, h, true) : h.pc;
+    if (!pc) return refuse('no RTP port left');
     pc.setSections(now, sec.sections);
     const candidates = pc.localCandidates(now);
     const sdp = mergeTransport(jsep.sdp, {
       ip: gw.options.ip, ufrag: pc.agent.ufrag, pwd: pc.agent.pwd, fingerprint: gw.options.identity.fingerprint, setup: pc.dtlsSetup, candidates,
       ssrcs: new Map(pc.sections.map((x) => [x.mid, x.ssrcOut])), version: 1,
     });
-    h.lastRemoteJsep = 'answer';
-    j = { type: 'answer', sdp };
+    if (offering) {
+      h.lastLocalJsep = 'offer';
+      h.lastRemoteJsep = undefined;
+      gw.note('janus.jsep', `handle ${h.id}: offer to the browser from ${h.plugin.package} (${sec.sections.length} m-line(s), ${candidates.length} candidate(s), a=setup:actpass)`, { handle: h.id, type: 'offer', candidates: candidates.length });
+    } else {
+      h.lastRemoteJsep = 'answer';
+      h.lastLocalJsep = 'answer';
+    }
+    j = { type: jsep.type, sdp };
   }
   h.stats.eventsPushed++;
   gw.enqueue(now, {

@@ -14,6 +14,8 @@ export interface JanusHandle {
   readonly pendingTrickles: (string | null)[];
   /** `type` of the last JSEP the gateway received from the browser (an answer needs an offer of the gateway's). */
   lastRemoteJsep: 'offer' | 'answer' | undefined;
+  /** `type` of the last JSEP the gateway sent the browser: an offer when a plugin offered (an incoming SIP call). */
+  lastLocalJsep: 'offer' | 'answer' | undefined;
   detached: boolean;
   readonly stats: { messages: number; trickles: number; eventsPushed: number; webrtcup: boolean; mediaEvents: number; slowlinks: number; hangups: number; hangupReason: string | null };
 }

@@ -11,7 +11,8 @@ import { generateDtlsIdentity } from '../dtls/identity.ts';
 import { SipPhone } from '../sip/phone.ts';
 import { SipRegistrar } from '../sip/registrar.ts';
 import { decodeSdp } from '../wire/sdp/sdp.ts';
-import { decodeSipMessage, describeSip } from '../wire/sip/message.ts';
+import { decodeSipMessage, describeSip, sipHeader, type SipMessage } from '../wire/sip/message.ts';
+import { parseDigestCredentials } from '../wire/sip/digest.ts';
 import { encodeRtp } from '../wire/rtp/rtp.ts';
 import type { JanusHandleContext, JanusPlugin, Jsep, JsonObject } from './plugin.ts';
 import { anonymize } from './sdp.ts';
@@ -61,10 +62,11 @@ interface Event {
 }
 
 /** The plugin, a registrar and a phone, datagrams delivered at once, timers run in order. */
-function world() {
+function world(o: { authenticateInvites?: boolean } = {}) {
   const events: Event[] = [];
   const relayed: Uint8Array[] = [];
   const sip: string[] = [];
+  const messages: { from: string; msg: SipMessage }[] = [];
   const plugin: JanusPlugin = sipPlugin.create({ ip: GW, bind: (port) => ({ ip: GW, port }), rng: Rng.fromSeed(1).fork('janus.plugin.sip'), identity: generateDtlsIdentity(Rng.fromSeed(2)) }, {});
   const ctx: JanusHandleContext = {
     sessionId: 1, handleId: 7, opaqueId: undefined,
@@ -72,13 +74,15 @@ function world() {
     relayRtp: (_t, p) => void relayed.push(p.bytes),
     relayRtcp: () => {}, sendPli: () => {}, sendRemb: () => {}, closePc: () => {}, endSession: () => {}, note: () => {},
   };
-  const registrar = new SipRegistrar({ name: 'pbx', rng: Rng.fromSeed(3), local: PBX, realm: 'rtclab.test', users: { '1001': 's3cret', '1002': 'hunter2' }, algorithm: 'MD5', badCredentials: 'challenge', defaultExpires: 3600, maxExpires: 3600, server: 'rtclab-registrar' });
+  const registrar = new SipRegistrar({ name: 'pbx', rng: Rng.fromSeed(3), local: PBX, realm: 'rtclab.test', users: { '1001': 's3cret', '1002': 'hunter2' }, algorithm: 'MD5', badCredentials: 'challenge', defaultExpires: 3600, maxExpires: 3600, server: 'rtclab-registrar', ...(o.authenticateInvites ? { authenticateInvites: true } : {}) });
   const phone = new SipPhone({ name: 'mobile', rng: Rng.fromSeed(4), local: PHONE, rtpPort: 4002, user: '1002', domain: 'rtclab.test', password: 'hunter2', registrar: PBX, registerAt: 0, expires: 3600, ringFor: SECOND, codecs: [0, 8], echo: true, userAgent: 'rtclab-phone' });
   const nodes: { ip: string; e: Endpoint }[] = [{ ip: GW, e: plugin as Endpoint }, { ip: PBX.ip, e: registrar }, { ip: PHONE.ip, e: phone }];
   let now: Micros = 0;
   const deliver = (o: Extract<EndpointOutput, { type: 'transmit' }>): void => {
     const d = decodeSipMessage(o.bytes).value;
-    if (d) sip.push(`${o.from.ip === GW ? 'janus' : o.from.ip === PBX.ip ? 'pbx' : 'phone'} ${describeSip(d)}${o.to.ip === GW && o.from.ip === PBX.ip ? ' to janus' : ''}`);
+    const who = o.from.ip === GW ? 'janus' : o.from.ip === PBX.ip ? 'pbx' : 'phone';
+    if (d) sip.push(`${who} ${describeSip(d)}${o.to.ip === GW && o.from.ip === PBX.ip ? ' to janus' : ''}`);
+    if (d) messages.push({ from: who, msg: d });
     nodes.find((n) => n.ip === o.to.ip)?.e.handleDatagram(now, o.from, o.to, o.bytes);
   };
   const settle = (): Micros | undefined => {
@@ -110,7 +114,7 @@ function world() {
     now = until;
   };
   plugin.createSession(0, ctx);
-  return { plugin, events, relayed, sip, phone, runUntil, at: () => now };
+  return { plugin, events, relayed, sip, messages, phone, runUntil, at: () => now };
 }
 
 const results = (events: Event[]) => events.map((e) => (e.data.result as JsonObject | undefined)?.event ?? `error ${String(e.data.error_code)}`);
@@ -132,6 +136,10 @@ describe('janus.plugin.sip', () => {
     // the INVITE the phone took carried a plain RTP/AVP offer: the browser's codecs, the gateway's address and port
     expect(w.sip).toContain('janus INVITE sip:1002@rtclab.test');
     expect(w.sip).toContain('pbx 302 Moved Temporarily (INVITE) to janus');
+    // RFC 3261 §8.1.3.4: the INVITE after the 302 has the Contact's URI as its Request-URI; To keeps the address of record
+    expect(w.sip).toContain('janus INVITE sip:1002@192.0.2.30:5060');
+    const retried = w.messages.filter((m) => m.from === 'janus' && describeSip(m.msg) === 'INVITE sip:1002@192.0.2.30:5060')[0]!.msg;
+    expect(sipHeader(retried, 'To')).toBe('<sip:1002@rtclab.test>');
     expect(w.sip.filter((s) => s.startsWith('phone'))).toEqual(expect.arrayContaining(['phone 100 Trying (INVITE)', 'phone 180 Ringing (INVITE)', 'phone 200 OK (INVITE)']));
     const accepted = w.events[4]!;
     expect(accepted.jsep?.type).toBe('answer');
@@ -160,6 +168,34 @@ describe('janus.plugin.sip', () => {
     expect(results(w.events).slice(5)).toEqual(['hangingup', 'hangup']);
     expect(w.sip.slice(-2)).toEqual(['janus BYE sip:1002@192.0.2.30:5060', 'phone 200 OK (BYE)']);
     expect(w.plugin.querySession!(7)).toMatchObject({ registration_status: 'registered', call_status: 'ended' });
+  });
+
+  it('answers a 407 on its INVITE with the registered secret (Proxy-Authorization), then follows the 302', () => {
+    const w = world({ authenticateInvites: true });
+    w.plugin.handleMessage(0, 7, 'reg1', { request: 'register', username: 'sip:1001@rtclab.test', secret: 's3cret', proxy: 'sip:198.51.100.5:5060' }, undefined);
+    w.runUntil(500_000);
+    w.plugin.handleMessage(w.at(), 7, 'call1', { request: 'call', uri: 'sip:1002@rtclab.test' }, { type: 'offer', sdp: anonymize(FIREFOX_OFFER) });
+    w.runUntil(3 * SECOND);
+    const invites = w.sip.filter((s) => s.startsWith('janus INVITE') || s.startsWith('janus ACK') || / \(INVITE\) to janus$/.test(s));
+    expect(invites).toEqual([
+      'janus INVITE sip:1002@rtclab.test',
+      'pbx 100 Trying (INVITE) to janus',
+      'pbx 407 Proxy Authentication Required (INVITE) to janus',
+      'janus ACK sip:1002@rtclab.test',
+      'janus INVITE sip:1002@rtclab.test',
+      'pbx 100 Trying (INVITE) to janus',
+      'pbx 302 Moved Temporarily (INVITE) to janus',
+      'janus ACK sip:1002@rtclab.test',
+      'janus INVITE sip:1002@192.0.2.30:5060',
+      'janus ACK sip:1002@192.0.2.30:5060',
+    ]);
+    const sent = w.messages.filter((m) => m.from === 'janus' && m.msg.start.kind === 'request' && m.msg.start.method === 'INVITE').map((m) => m.msg);
+    expect(sipHeader(sent[0]!, 'Proxy-Authorization')).toBeUndefined();
+    const cred = parseDigestCredentials(sipHeader(sent[1]!, 'Proxy-Authorization') ?? '');
+    expect(cred).toMatchObject({ username: '1001', realm: 'rtclab.test', uri: 'sip:1002@rtclab.test', qop: 'auth', nc: '00000001' });
+    // the phone is not the proxy that challenged: no credentials go to it
+    expect(sipHeader(sent[2]!, 'Proxy-Authorization')).toBeUndefined();
+    expect(results(w.events)).toEqual(['registering', 'registered', 'calling', 'ringing', 'accepted']);
   });
 
   it('a wrong password: 401, credentials, 401 again: registration_failed', () => {

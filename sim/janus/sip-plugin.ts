@@ -1,23 +1,24 @@
 import { formatTransportAddress, type EndpointOutput, type TransportAddress } from '../core/endpoint.ts';
 import { nextWake } from '../core/deadline.ts';
 import type { Micros } from '../core/time.ts';
-import { utf8Decode, utf8Encode } from '../core/encoding.ts';
+import { utf8Encode } from '../core/encoding.ts';
 import { SipCall, uriAddress, type CallState } from '../sip/dialog.ts';
-import { hostPort } from '../sip/build.ts';
-import { readRemoteAudio } from '../sip/plain-audio.ts';
+import { buildResponse, hostPort, randomHex, REASONS } from '../sip/build.ts';
+import { answerDirection, readRemoteAudio, sendsMedia } from '../sip/plain-audio.ts';
+import type { SdpDirection } from '../wire/sdp/types.ts';
 import { Registration, type RegistrationState } from '../sip/registration.ts';
-import { SipTransactionLayer } from '../sip/stack.ts';
-import { parseSipUri } from '../wire/sip/headers.ts';
-import { sipHeader } from '../wire/sip/message.ts';
-import { decodeSdp } from '../wire/sdp/sdp.ts';
+import { SipTransactionLayer, type ServerTransaction } from '../sip/stack.ts';
+import { parseNameAddr, parseSipUri } from '../wire/sip/headers.ts';
+import { sipHeader, type SipMessage } from '../wire/sip/message.ts';
 import type { JanusHandleContext, JanusMediaPacket, JanusPlugin, JanusPluginFactory, JanusPluginHost, JanusPluginResult, Jsep, JsonObject } from './plugin.ts';
-import { JANUS_EXTMAPS } from './sdp.ts';
+import { browserAnswer, browserOffer, plainOffer, withDirection } from './sip-sdp.ts';
 
 /** janus_sip.c error codes. */
 export const SIP_ERROR = { NO_MESSAGE: 440, INVALID_JSON: 441, INVALID_REQUEST: 442, MISSING_ELEMENT: 443, INVALID_ELEMENT: 444, ALREADY_REGISTERED: 445, INVALID_ADDRESS: 446, WRONG_STATE: 447, MISSING_SDP: 448, LIBSOFIA_ERROR: 449, IO_ERROR: 450, RECORDING_ERROR: 451, TOO_STRICT: 452 } as const;
 
 const PACKAGE = 'janus.plugin.sip';
-const CRLF = '\r\n';
+const USER_AGENT = 'Janus WebRTC Server SIP Plugin 0.0.8';
+const ALLOW = 'INVITE, ACK, CANCEL, OPTIONS, BYE';
 
 interface SipHandle {
   readonly ctx: JanusHandleContext;
@@ -26,11 +27,21 @@ interface SipHandle {
   readonly rtp: TransportAddress;
   registration: Registration | undefined;
   username: string | undefined;
+  /** The digest credentials of `register` (or of `call`'s own secret/authuser): an INVITE challenged with 401/407 answers with them. */
+  credentials: { user: string; password: string } | undefined;
   call: SipCall | undefined;
   /** The transaction of the `call` request (the `calling` event answers it). */
   callTransaction: string | undefined;
   /** Where the SIP peer wants RTP. */
   peerRtp: TransportAddress | undefined;
+  /** The plain SDP the handle last gave its SIP peer (what a hold re-INVITE changes) and its o= version. */
+  localSdp: string | undefined;
+  sdpVersion: number;
+  /** `hold` was asked (the re-INVITE's direction), and the direction to restore on `unhold` (janus_sip.c pre_hold_audio_dir). */
+  onHold: boolean;
+  preHoldDirection: SdpDirection;
+  /** Whether the browser's RTP goes on to the SIP peer: not while our SDP says recvonly or inactive (RFC 3264 §5.1). */
+  sendsToPeer: boolean;
   up: boolean;
   readonly relayed: { toPeer: number; toBrowser: number };
 }
@@ -69,13 +80,13 @@ class SipPlugin implements JanusPlugin {
     const rtp = this.host.bind(this.nextRtpPort);
     this.nextRtpPort += 2;
     const h: SipHandle = {
-      ctx, rtp, registration: undefined, username: undefined, call: undefined, callTransaction: undefined, peerRtp: undefined, up: false, relayed: { toPeer: 0, toBrowser: 0 },
+      ctx, rtp, registration: undefined, username: undefined, credentials: undefined, call: undefined, callTransaction: undefined, peerRtp: undefined, localSdp: undefined, sdpVersion: 1, onHold: false, preHoldDirection: 'sendrecv', sendsToPeer: true, up: false, relayed: { toPeer: 0, toBrowser: 0 },
       stack: new SipTransactionLayer(sip, {
-        request: (now, req, tx) => {
-          // a BYE from the peer ends the call; this handle does not take incoming calls
-          if (req.start.kind === 'request' && req.start.method === 'BYE' && h.call && sipHeader(req, 'Call-ID') === h.call.callId) h.call.byeReceived(now, tx);
+        request: (now, req, tx) => this.sipRequest(now, h, req, tx),
+        // the ACK for our 200 to an incoming INVITE (or re-INVITE) confirms it (RFC 3261 §13.3.1.4)
+        ack: (now, req) => {
+          if (h.call && sipHeader(req, 'Call-ID') === h.call.callId) h.call.acked(now);
         },
-        ack: () => {},
         strayResponse: (_now, res) => h.call?.strayOk(res),
       }),
     };
@@ -96,8 +107,15 @@ class SipPlugin implements JanusPlugin {
         return this.register(now, h, transaction, body, fail);
       case 'call':
         return this.callRequest(now, h, transaction, body, jsep, fail);
+      case 'accept':
+        return this.accept(now, h, transaction, jsep, fail);
+      case 'decline':
+        return this.decline(now, h, transaction, body, fail);
+      case 'hold':
+      case 'unhold':
+        return this.hold(now, h, transaction, request === 'hold', body, fail);
       case 'hangup':
-        if (!h.call || h.call.state === 'ended' || h.call.state === 'failed') return fail(SIP_ERROR.WRONG_STATE, 'Wrong state (not in a call?)');
+        if (!h.call || h.call.state === 'ended' || h.call.state === 'failed' || (h.call.role === 'uas' && h.call.state === 'ringing')) return fail(SIP_ERROR.WRONG_STATE, 'Wrong state (not in a call?)');
         h.call.bye(now);
         h.ctx.pushEvent(now, transaction, { sip: 'event', result: { event: 'hangingup' } });
         return { type: 'okWait' };
@@ -116,8 +134,9 @@ class SipPlugin implements JanusPlugin {
     if (!proxy) return fail(SIP_ERROR.INVALID_ADDRESS, `Invalid proxy address (${proxyUri})`);
     if (h.registration?.state === 'registered' || h.registration?.state === 'registering') return fail(SIP_ERROR.ALREADY_REGISTERED, 'Already registered');
     h.username = body.username;
+    h.credentials = { user: typeof body.authuser === 'string' ? body.authuser : user.user, password: typeof body.secret === 'string' ? body.secret : '' };
     h.registration = new Registration(
-      { user: user.user, ...(typeof body.authuser === 'string' ? { authUser: body.authuser } : {}), ...(typeof body.display_name === 'string' ? { displayName: body.display_name } : {}), domain: user.host, password: typeof body.secret === 'string' ? body.secret : '', registrar: proxy, expires: 3600, userAgent: 'Janus WebRTC Server SIP Plugin 0.0.8' },
+      { user: user.user, ...(typeof body.authuser === 'string' ? { authUser: body.authuser } : {}), ...(typeof body.display_name === 'string' ? { displayName: body.display_name } : {}), domain: user.host, password: typeof body.secret === 'string' ? body.secret : '', registrar: proxy, expires: 3600, userAgent: USER_AGENT },
       h.stack,
       this.host.rng.fork(`register${this.forks++}`),
       { state: (t, s, code, reason) => this.registrationEvent(t, h, s, code, reason) },
@@ -137,6 +156,7 @@ class SipPlugin implements JanusPlugin {
   private callRequest(now: Micros, h: SipHandle, transaction: string, body: JsonObject, jsep: Jsep | undefined, fail: (code: number, error: string) => JanusPluginResult): JanusPluginResult {
     if (h.call && h.call.state !== 'ended' && h.call.state !== 'failed') return fail(SIP_ERROR.WRONG_STATE, 'Wrong state (already in a call?)');
     if (typeof body.uri !== 'string') return fail(SIP_ERROR.MISSING_ELEMENT, 'Missing element (uri)');
+    for (const k of ['secret', 'authuser'] as const) if (body[k] !== undefined && typeof body[k] !== 'string') return fail(SIP_ERROR.INVALID_ELEMENT, `Invalid element (${k} should be a string)`);
     const callee = parseSipUri(body.uri);
     if (typeof callee === 'string') return fail(SIP_ERROR.INVALID_ADDRESS, `Invalid user address (${body.uri})`);
     if (!jsep || jsep.type !== 'offer') return fail(SIP_ERROR.MISSING_SDP, 'Missing SDP');
@@ -146,9 +166,13 @@ class SipPlugin implements JanusPlugin {
     if (!target) return fail(SIP_ERROR.INVALID_ADDRESS, `Invalid address (${body.uri})`);
     const offer = plainOffer(jsep.sdp, this.host.ip, h.rtp.port);
     if ('error' in offer) return fail(SIP_ERROR.MISSING_SDP, offer.error);
-    const me = h.username ?? `sip:janus@${this.host.ip}`;
-    const user = parseSipUri(me);
-    const call = new SipCall('uac', h.stack, this.host.rng.fork(`call${this.forks++}`), { state: (t, c, s, st, r) => this.callEvent(t, h, c, s, st, r, jsep.sdp) }, { uri: me, contact: `<sip:${typeof user === 'string' ? 'janus' : (user.user ?? 'janus')}@${hostPort(h.stack.local)}>`, userAgent: 'Janus WebRTC Server SIP Plugin 0.0.8' }, { target, remoteUri: body.uri });
+    h.localSdp = offer.sdp;
+    h.sdpVersion = 1;
+    const userPart = this.userPart(h);
+    // janus_sip.c: `secret`/`authuser` in `call` update the account's credentials (for a handle that never registered)
+    if (typeof body.secret === 'string') h.credentials = { user: typeof body.authuser === 'string' ? body.authuser : (h.credentials?.user ?? userPart), password: body.secret };
+    else if (typeof body.authuser === 'string' && h.credentials) h.credentials = { ...h.credentials, user: body.authuser };
+    const call = new SipCall('uac', h.stack, this.host.rng.fork(`call${this.forks++}`), { state: (t, c, s, st, r) => this.callEvent(t, h, c, s, st, r, jsep.sdp) }, this.identity(h), { target, remoteUri: body.uri });
     h.call = call;
     h.callTransaction = transaction;
     h.peerRtp = undefined;
@@ -156,8 +180,171 @@ class SipPlugin implements JanusPlugin {
     return { type: 'okWait' };
   }
 
+  private userPart(h: SipHandle): string {
+    const u = parseSipUri(h.username ?? '');
+    return typeof u === 'string' ? 'janus' : (u.user ?? 'janus');
+  }
+
+  /** The handle's SIP identity: its registered URI (or sip:janus@<gateway>), its Contact on its own port, its credentials. */
+  private identity(h: SipHandle) {
+    return { uri: h.username ?? `sip:janus@${this.host.ip}`, contact: `<sip:${this.userPart(h)}@${hostPort(h.stack.local)}>`, userAgent: USER_AGENT, ...(h.credentials ? { credentials: h.credentials } : {}) };
+  }
+
+  /** A request from a SIP peer: an INVITE (a new call, or a re-INVITE of ours), its CANCEL, a BYE, OPTIONS. */
+  private sipRequest(now: Micros, h: SipHandle, req: SipMessage, tx: ServerTransaction): void {
+    if (req.start.kind !== 'request') return;
+    const method = req.start.method;
+    const mine = h.call !== undefined && sipHeader(req, 'Call-ID') === h.call.callId;
+    const reply = (status: number, extra: { name: string; value: string }[] = []): void => h.stack.respond(now, tx, buildResponse(req, status, REASONS[status] ?? 'Unknown', { toTag: randomHex(this.host.rng, 8), extra, server: USER_AGENT }));
+    if (method === 'INVITE' && !mine) return this.incoming(now, h, req, tx);
+    if (method === 'INVITE') return this.reinvited(now, h, req, tx);
+    if (method === 'CANCEL') {
+      // RFC 3261 §9.2: the CANCEL matches the INVITE transaction by its branch
+      const inv = h.stack.inviteTransactionFor(req);
+      if (inv && h.call && sipHeader(inv.request, 'Call-ID') === h.call.callId) return h.call.cancelled(now, tx);
+      return reply(481);
+    }
+    if (method === 'BYE') return mine ? h.call!.byeReceived(now, tx) : reply(481);
+    if (method === 'OPTIONS') return reply(200, [{ name: 'Allow', value: ALLOW }]);
+    reply(405, [{ name: 'Allow', value: ALLOW }]);
+  }
+
+  /**
+   * An INVITE for this handle (janus_sip.c nua_i_invite): busy → 486 and `missed_call`; an SDP without audio → 488;
+   * else 100 and 180 Ringing, and the `incomingcall` event with a JSEP offer made from the caller's SDP (the gateway
+   * adds its ICE, DTLS and BUNDLE: the gateway offers). The browser answers with `accept` (or `decline`).
+   */
+  private incoming(now: Micros, h: SipHandle, req: SipMessage, tx: ServerTransaction): void {
+    const from = parseNameAddr(sipHeader(req, 'From') ?? '');
+    const to = parseNameAddr(sipHeader(req, 'To') ?? '');
+    const caller = typeof from === 'string' ? 'sip:anonymous@anonymous.invalid' : from.uri;
+    const display = typeof from === 'string' ? undefined : from.display;
+    const callee = typeof to === 'string' ? (req.start.kind === 'request' ? req.start.uri : '') : to.uri;
+    const reject = (status: number, warning?: string): void => h.stack.respond(now, tx, buildResponse(req, status, REASONS[status] ?? 'Unknown', { toTag: randomHex(this.host.rng, 8), ...(warning ? { extra: [{ name: 'Warning', value: `399 janus "${warning}"` }] } : {}), server: USER_AGENT }));
+    if (h.call && h.call.state !== 'ended' && h.call.state !== 'failed') {
+      reject(486);
+      h.ctx.pushEvent(now, undefined, { sip: 'event', call_id: sipHeader(req, 'Call-ID') ?? '', result: { event: 'missed_call', caller, ...(display ? { displayname: display } : {}), callee } });
+      return;
+    }
+    const offer = browserOffer(req.body);
+    const remote = readRemoteAudio(req.body);
+    if (offer === undefined || typeof remote === 'string') return reject(488, typeof remote === 'string' ? remote : 'no audio to offer the browser');
+    const contact = parseNameAddr(sipHeader(req, 'Contact') ?? '');
+    const target = (typeof contact !== 'string' ? uriAddress(contact.uri) : undefined) ?? tx.source;
+    const call = new SipCall('uas', h.stack, this.host.rng.fork(`call${this.forks++}`), { state: (t, c, st, code, r) => this.callEvent(t, h, c, st, code, r, '') }, this.identity(h), { callId: sipHeader(req, 'Call-ID') ?? '', target, remoteUri: caller });
+    h.call = call;
+    h.callTransaction = undefined;
+    h.peerRtp = undefined;
+    h.localSdp = undefined;
+    call.ring(now, tx);
+    const pushed = h.ctx.pushEvent(now, undefined, { sip: 'event', call_id: call.callId, result: { event: 'incomingcall', username: caller, ...(display ? { displayname: display } : {}), callee } }, { type: 'offer', sdp: offer });
+    // the gateway could not offer (the handle's PeerConnection is up): the caller hears 488
+    if (!pushed) call.decline(now, 488, REASONS[488]!);
+  }
+
+  /** `accept` with the browser's JSEP answer: 200 OK with a plain SDP made from it; the `accepted` event. */
+  private accept(now: Micros, h: SipHandle, transaction: string, jsep: Jsep | undefined, fail: (code: number, error: string) => JanusPluginResult): JanusPluginResult {
+    const c = h.call;
+    if (!c || c.role !== 'uas' || c.state !== 'ringing') return fail(SIP_ERROR.WRONG_STATE, `Wrong state (not invited? status=${c?.state ?? 'idle'})`);
+    if (!jsep) return fail(SIP_ERROR.MISSING_SDP, 'Missing SDP');
+    if (jsep.type !== 'answer') return fail(SIP_ERROR.MISSING_SDP, 'Missing SDP answer (the INVITE had an offer)');
+    const plain = plainOffer(jsep.sdp, this.host.ip, h.rtp.port);
+    if ('error' in plain) return fail(SIP_ERROR.MISSING_SDP, plain.error);
+    const remote = c.remoteSdp ? readRemoteAudio(c.remoteSdp) : 'no SDP';
+    if (typeof remote === 'string') return fail(SIP_ERROR.MISSING_SDP, remote);
+    h.localSdp = plain.sdp;
+    h.sdpVersion = 1;
+    h.peerRtp = remote.rtp;
+    h.callTransaction = transaction;
+    c.accept(now, utf8Encode(plain.sdp));
+    h.ctx.pushEvent(now, transaction, { sip: 'event', call_id: c.callId, result: { event: 'accepted' } });
+    h.ctx.note(now, 'accepted', `incoming call ${c.callId} accepted: 200 OK sent, RTP to ${formatTransportAddress(remote.rtp)}`, { callId: c.callId, rtp: formatTransportAddress(remote.rtp) });
+    return { type: 'okWait' };
+  }
+
+  /** `decline` (code, default 486; under 400 is 486 as in janus_sip.c): the final response, `declining`, then `hangup`. */
+  private decline(now: Micros, h: SipHandle, transaction: string, body: JsonObject, fail: (code: number, error: string) => JanusPluginResult): JanusPluginResult {
+    const c = h.call;
+    if (body.code !== undefined && typeof body.code !== 'number') return fail(SIP_ERROR.INVALID_ELEMENT, 'Invalid element (code should be an integer)');
+    if (!c || c.role !== 'uas' || c.state !== 'ringing') return fail(SIP_ERROR.WRONG_STATE, `Wrong state (not invited? status=${c?.state ?? 'idle'})`);
+    const code = typeof body.code === 'number' && body.code > 399 && body.code < 700 ? Math.floor(body.code) : 486;
+    h.ctx.pushEvent(now, transaction, { sip: 'event', call_id: c.callId, result: { event: 'declining', code } });
+    c.decline(now, code, REASONS[code] ?? 'Declined');
+    return { type: 'okWait' };
+  }
+
+  /**
+   * `hold` (direction sendonly, the default, recvonly or inactive) and `unhold` (janus_sip.c): a re-INVITE with our
+   * SDP's audio direction changed (RFC 3264 §8.4; a section that was not sendrecv becomes inactive) and o= version + 1,
+   * or the direction from before the hold restored; no renegotiation with the browser. The `holding` or `resuming`
+   * event answers at once; the peer's 200 (or its refusal) is a note. Asked in another state, ignored as Janus does.
+   */
+  private hold(now: Micros, h: SipHandle, transaction: string, hold: boolean, body: JsonObject, fail: (code: number, error: string) => JanusPluginResult): JanusPluginResult {
+    const c = h.call;
+    const direction = body.direction;
+    if (hold && direction !== undefined && direction !== 'sendonly' && direction !== 'recvonly' && direction !== 'inactive') return fail(SIP_ERROR.INVALID_ELEMENT, 'Invalid direction (can only be sendonly, recvonly or inactive)');
+    if (!c || c.state !== 'confirmed' || !h.localSdp) {
+      h.ctx.note(now, 'ignored', `${hold ? 'hold' : 'unhold'} ignored: not in a call (${c?.state ?? 'idle'})`, { request: hold ? 'hold' : 'unhold' });
+      return { type: 'okWait' };
+    }
+    if (hold !== h.onHold) {
+      const current = readRemoteAudio(utf8Encode(h.localSdp));
+      const was: SdpDirection = typeof current === 'string' ? 'sendrecv' : current.direction;
+      let next: SdpDirection;
+      if (hold) {
+        h.preHoldDirection = was;
+        const wanted = (direction ?? 'sendonly') as SdpDirection;
+        next = was === 'sendrecv' || was === wanted ? wanted : 'inactive';
+      } else next = h.preHoldDirection;
+      h.onHold = hold;
+      h.sdpVersion++;
+      const offer = withDirection(h.localSdp, next, h.sdpVersion);
+      const sent = c.reinvite(now, utf8Encode(offer), (t, status, answer) => {
+        const remote = answer ? readRemoteAudio(answer) : 'no SDP in the answer';
+        if (status >= 300 || typeof remote === 'string') {
+          h.ctx.note(t, 'reinvite', `re-INVITE (${next}) for call ${c.callId} refused: ${status}${typeof remote === 'string' && status < 300 ? `, ${remote}` : ''}`, { callId: c.callId, status, direction: next });
+          return;
+        }
+        h.localSdp = offer;
+        h.sendsToPeer = sendsMedia(next);
+        h.peerRtp = remote.rtp;
+        h.ctx.note(t, 'reinvite', `re-INVITE (${next}) for call ${c.callId} answered ${status}: the peer's SDP says ${remote.direction}`, { callId: c.callId, status, direction: next });
+      });
+      if (!sent) {
+        h.onHold = !hold;
+        h.sdpVersion--;
+        return fail(SIP_ERROR.WRONG_STATE, 'Wrong state (a re-INVITE is in progress)');
+      }
+    }
+    h.ctx.pushEvent(now, transaction, { sip: 'event', call_id: c.callId, result: { event: hold ? 'holding' : 'resuming' } });
+    return { type: 'okWait' };
+  }
+
+  /**
+   * A re-INVITE from the SIP peer (janus_sip.c with autoaccept_reinvites, its default): 200 OK with our SDP again,
+   * version + 1, its direction mirrored from the offer (RFC 3264 §6.1: held with sendonly we answer recvonly and stop
+   * relaying the browser's RTP to the peer, §8.4); no renegotiation with the browser.
+   */
+  private reinvited(now: Micros, h: SipHandle, req: SipMessage, tx: ServerTransaction): void {
+    const c = h.call!;
+    const base = h.localSdp;
+    // a re-INVITE before our answer (RFC 3261 §14.2): 491, as for one that crosses ours
+    if (base === undefined) return h.stack.respond(now, tx, buildResponse(req, 491, REASONS[491]!, { server: USER_AGENT }));
+    c.reinviteReceived(now, tx, (offer) => {
+      const remote = readRemoteAudio(offer);
+      const direction = typeof remote === 'string' ? 'sendrecv' : answerDirection(remote.direction);
+      if (typeof remote !== 'string') h.peerRtp = remote.rtp;
+      h.sendsToPeer = sendsMedia(direction);
+      h.sdpVersion++;
+      h.localSdp = withDirection(base, direction, h.sdpVersion);
+      h.ctx.note(now, 'reinvited', `re-INVITE from the peer on call ${c.callId} (${typeof remote === 'string' ? remote : remote.direction}): answered ${direction}`, { callId: c.callId, direction });
+      return utf8Encode(h.localSdp);
+    });
+  }
+
   private callEvent(now: Micros, h: SipHandle, call: SipCall, state: CallState, status: number | null, reason: string, browserOffer: string): void {
     if (h.call !== call) return;
+    if (call.role === 'uas' && (state === 'ringing' || state === 'answered' || state === 'confirmed')) return; // incomingcall and accepted were said already
     if (state === 'calling') h.ctx.pushEvent(now, h.callTransaction, { sip: 'event', call_id: call.callId, result: { event: 'calling' } });
     else if (state === 'ringing') h.ctx.pushEvent(now, undefined, { sip: 'event', call_id: call.callId, result: { event: 'ringing' } });
     else if (state === 'confirmed') {
@@ -185,7 +372,7 @@ class SipPlugin implements JanusPlugin {
 
   incomingRtp(_now: Micros, handleId: number, p: JanusMediaPacket): void {
     const h = this.handles.get(handleId);
-    if (!h || !h.peerRtp || p.video) return;
+    if (!h || !h.peerRtp || p.video || !h.sendsToPeer) return;
     h.relayed.toPeer++;
     h.stack.out.push({ type: 'transmit', from: h.rtp, to: h.peerRtp, bytes: p.bytes });
   }
@@ -236,44 +423,6 @@ class SipPlugin implements JanusPlugin {
     }
     return nextWake(...[...this.handles.values()].map((h) => h.stack.deadline()));
   }
-}
-
-/**
- * The INVITE's SDP from the browser's offer (what janus_sip.c does with janus_sdp): the audio section's codecs
- * and their rtpmap/fmtp, as plain RTP/AVP on the gateway's address and the handle's RTP port; no ICE, DTLS,
- * BUNDLE, msid or header extensions.
- */
-export function plainOffer(browserSdp: string, ip: string, port: number): { sdp: string } | { error: string } {
-  const d = decodeSdp(browserSdp).value;
-  const audio = d.media.find((m) => m.media === 'audio' && m.port !== 0);
-  if (!audio) return { error: 'the offer has no audio section' };
-  const keep = (l: string): boolean => /^a=(rtpmap|fmtp):/.test(l);
-  const body = utf8Decode(utf8Encode(browserSdp)).split(/\r?\n/);
-  const start = body.findIndex((l) => l.startsWith('m=audio'));
-  let end = body.findIndex((l, i) => i > start && l.startsWith('m='));
-  if (end < 0) end = body.length;
-  const attrs = body.slice(start + 1, end).filter(keep);
-  const lines = ['v=0', `o=- ${d.origin?.sessionId ?? '1'} 1 IN IP4 ${ip}`, 's=Janus SIP', `c=IN IP4 ${ip}`, 't=0 0', `m=audio ${port} RTP/AVP ${audio.formats.join(' ')}`, ...attrs, `a=${audio.direction ?? 'sendrecv'}`];
-  return { sdp: lines.join(CRLF) + CRLF };
-}
-
-/**
- * The JSEP answer for the browser from the callee's SDP (janus_sip.c: the SIP peer's answer, anonymized, with the
- * offer's mid): the codecs the callee chose, the direction mirrored, the mid and audio-level extensions the offer
- * had. The gateway adds ICE, DTLS, BUNDLE and candidates (mergeTransport).
- */
-export function browserAnswer(browserOffer: string, peerSdp: Uint8Array): string {
-  const offer = decodeSdp(browserOffer).value;
-  const om = offer.media.find((m) => m.media === 'audio');
-  const peer = decodeSdp(peerSdp).value;
-  const pm = peer.media.find((m) => m.media === 'audio');
-  const mid = om?.mid ?? '0';
-  const dir = pm?.direction ?? 'sendrecv';
-  const lines = ['v=0', `o=- ${peer.origin?.sessionId ?? '1'} ${peer.origin?.sessionVersion ?? '1'} IN IP4 0.0.0.0`, 's=-', 't=0 0', `m=audio 9 ${om?.proto ?? 'UDP/TLS/RTP/SAVPF'} ${(pm?.formats ?? ['0']).join(' ')}`, 'c=IN IP4 0.0.0.0', `a=${dir}`, `a=mid:${mid}`, 'a=rtcp-mux'];
-  for (const r of pm?.rtpmaps ?? []) lines.push(`a=rtpmap:${r.payloadType} ${r.encodingName}/${r.clockRate}${r.encodingParameters ? `/${r.encodingParameters}` : ''}`);
-  for (const f of pm?.fmtps ?? []) lines.push(`a=fmtp:${f.format} ${f.parameters}`);
-  for (const e of om?.extmaps ?? []) if ((e.uri === JANUS_EXTMAPS.mid || e.uri === JANUS_EXTMAPS.audioLevel) && e.direction === undefined) lines.push(`a=extmap:${e.id} ${e.uri}`);
-  return lines.join(CRLF) + CRLF;
 }
 
 export const sipPlugin: JanusPluginFactory = {

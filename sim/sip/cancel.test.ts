@@ -48,13 +48,14 @@ describe('sip-cancel', () => {
       'pbx 100 Trying (INVITE)',
       'pbx 302 Moved Temporarily (INVITE)',
       'desk ACK sip:1002@rtclab.test',
-      'desk INVITE sip:1002@rtclab.test',
+      // RFC 3261 §8.1.3.4: the retried INVITE (and so its CANCEL and the 487's ACK) has the 302's Contact as Request-URI
+      'desk INVITE sip:1002@192.0.2.30:5060',
       'mobile 100 Trying (INVITE)',
       'mobile 180 Ringing (INVITE)',
-      'desk CANCEL sip:1002@rtclab.test',
+      'desk CANCEL sip:1002@192.0.2.30:5060',
       'mobile 200 OK (CANCEL)',
       'mobile 487 Request Terminated (INVITE)',
-      'desk ACK sip:1002@rtclab.test',
+      'desk ACK sip:1002@192.0.2.30:5060',
     ]);
   });
 
@@ -85,9 +86,9 @@ describe('sip-cancel', () => {
       (apps[1]!.call as Record<string, unknown>).cancelAfter = '80ms';
     });
     const flow = messages(early.trace).filter((s) => !(sipHeader(s.m, 'CSeq') ?? '').endsWith('REGISTER')).map((s) => `${s.from} ${s.summary}`);
-    const cancelAt = flow.indexOf('desk CANCEL sip:1002@rtclab.test');
+    const cancelAt = flow.indexOf('desk CANCEL sip:1002@192.0.2.30:5060');
     expect(cancelAt).toBeGreaterThan(flow.indexOf('mobile 100 Trying (INVITE)'));
-    expect(flow.slice(cancelAt)).toEqual(['desk CANCEL sip:1002@rtclab.test', 'mobile 200 OK (CANCEL)', 'mobile 487 Request Terminated (INVITE)', 'desk ACK sip:1002@rtclab.test']);
+    expect(flow.slice(cancelAt)).toEqual(['desk CANCEL sip:1002@192.0.2.30:5060', 'mobile 200 OK (CANCEL)', 'mobile 487 Request Terminated (INVITE)', 'desk ACK sip:1002@192.0.2.30:5060']);
   });
 
   it.skipIf(!tsharkAvailable())('tshark reads every packet with no malformed one and sees the CANCEL and the 487', () => {

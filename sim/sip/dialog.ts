@@ -36,6 +36,11 @@ export class SipCall {
   /** Where in-dialog requests go: the peer's Contact (§12.1.1, §12.1.2). */
   remoteTarget: TransportAddress;
   remoteUri: string;
+  /**
+   * The INVITE's Request-URI: the address of record at first, the Contact of a 3xx after a redirect (RFC 3261
+   * §8.1.3.4: the new request goes to the Contact's URI; To keeps the address of record).
+   */
+  requestUri: string;
   /** The peer's Contact URI: the Request-URI of in-dialog requests (RFC 3261 §12.2.1.1). */
   targetUri: string | undefined;
   /** The dialog's route set (RFC 3261 §12.1.1, §12.1.2): the proxies that Record-Routed, in the order requests visit them. */
@@ -44,6 +49,7 @@ export class SipCall {
   private inviteCseq = 0;
   /** The remote party's SDP (the UAS's answer or the UAC's offer). */
   remoteSdp: Uint8Array | undefined;
+  /** The 2xx we retransmit until its ACK (§13.3.1.4): the INVITE's or a re-INVITE's. */
   private ok: SipMessage | undefined;
   private okInterval: Micros = T1;
   redirects = 0;
@@ -72,6 +78,7 @@ export class SipCall {
     this.localTag = randomHex(rng, 10);
     this.remoteTarget = init.target;
     this.remoteUri = init.remoteUri;
+    this.requestUri = init.remoteUri;
   }
 
   get peer(): string {
@@ -104,13 +111,13 @@ export class SipCall {
     if (this.challenge && cr) {
       // §22.2: the same request again with credentials, a new CSeq and branch, the same Call-ID and From tag
       this.challenge.nc++;
-      const c = answerChallenge(this.challenge.ch, { username: cr.user, password: cr.password, method: 'INVITE', uri: this.remoteUri, cnonce: randomHex(this.rng, 16), nc: this.challenge.nc });
+      const c = answerChallenge(this.challenge.ch, { username: cr.user, password: cr.password, method: 'INVITE', uri: this.requestUri, cnonce: randomHex(this.rng, 16), nc: this.challenge.nc });
       extra.push({ name: this.challenge.header, value: formatDigestCredentials(c) });
       this.answeredChallenge = true;
     }
     const req = buildRequest({
       method: 'INVITE',
-      uri: this.remoteUri,
+      uri: this.requestUri,
       local: this.stack.local,
       branch: newBranch(this.rng),
       from: this.from(),
@@ -122,7 +129,7 @@ export class SipCall {
       body: { type: 'application/sdp', bytes: offer },
       userAgent: this.local.userAgent,
     });
-    if (this.redirects === 0 && this.authRetries === 0) this.emit(now, 'calling', null, `INVITE ${this.remoteUri} to ${this.peer}`);
+    if (this.redirects === 0 && this.authRetries === 0) this.emit(now, 'calling', null, `INVITE ${this.requestUri} to ${this.peer}`);
     this.inviteSent = { req, to: this.remoteTarget };
     this.provisional = false;
     this.stack.send(now, req, this.remoteTarget, {
@@ -149,6 +156,9 @@ export class SipCall {
       if (!target || this.redirects >= 3) return this.emit(now, 'failed', status, target ? 'too many redirects' : `${status} without a usable Contact`);
       this.redirects++;
       this.remoteTarget = target;
+      this.requestUri = c && typeof c !== 'string' ? c.uri : this.requestUri;
+      // credentials answered a challenge of the server that redirected; the new target challenges for itself
+      this.challenge = undefined;
       this.invite(now, offer);
       return;
     }
@@ -238,7 +248,7 @@ export class SipCall {
    * target follow as Route.
    */
   private inDialog(): { uri: string; route: { name: string; value: string }[]; next: TransportAddress } {
-    const target = this.targetUri ?? this.remoteUri;
+    const target = this.targetUri ?? this.requestUri;
     const first = this.routeSet[0];
     const firstAddr = first === undefined ? undefined : parseNameAddr(first);
     if (!firstAddr || typeof firstAddr === 'string') return { uri: target, route: [], next: this.remoteTarget };
@@ -262,6 +272,15 @@ export class SipCall {
 
   /** Answers an INVITE: 100 Trying now, 180 Ringing with our tag, 200 OK with `answer` after `ringFor`. */
   answerInvite(now: Micros, tx: ServerTransaction, ringFor: Micros, answer: Uint8Array): void {
+    this.ring(now, tx);
+    this.stack.setTimer(`ring:${this.callId}`, now + ringFor, `SIP phone ringing (${ringFor / 1000} ms)`, (t) => this.accept(t, answer));
+  }
+
+  /**
+   * Takes an INVITE and rings: 100 Trying, 180 Ringing with our tag (RFC 3261 §13.3.1.1); the dialog's remote tag,
+   * target and route set from the request (§12.1.1). The answer comes later: `accept` (200 with SDP) or `decline`.
+   */
+  ring(now: Micros, tx: ServerTransaction): void {
     this.inviteTx = tx;
     const req = tx.request;
     const from = parseNameAddr(sipHeader(req, 'From') ?? '');
@@ -274,37 +293,113 @@ export class SipCall {
     this.stack.respond(now, tx, buildResponse(req, 100, REASONS[100]!, { server: this.local.userAgent }));
     this.stack.respond(now, tx, buildResponse(req, 180, REASONS[180]!, { toTag: this.localTag, extra: [{ name: 'Contact', value: this.local.contact }], server: this.local.userAgent }));
     this.emit(now, 'ringing', 180, `INVITE from ${sipHeader(req, 'From')}`);
-    this.stack.setTimer(`ring:${this.callId}`, now + ringFor, `SIP phone ringing (${ringFor / 1000} ms)`, (t) => this.accept(t, answer));
   }
 
-  private accept(now: Micros, answer: Uint8Array): void {
+  /** §13.3.1.3: a final non-2xx to the ringing INVITE (486 Busy Here, 603 Decline…); the transaction absorbs the ACK. */
+  decline(now: Micros, status: number, reason: string): void {
+    const tx = this.inviteTx;
+    if (this.role !== 'uas' || !tx || this.state !== 'ringing') return;
+    this.stack.clearTimer(`ring:${this.callId}`);
+    this.stack.respond(now, tx, buildResponse(tx.request, status, reason, { toTag: this.localTag, server: this.local.userAgent }));
+    this.emit(now, 'ended', status, `declined with ${status} ${reason}`);
+  }
+
+  /** The 200 OK with `answer` to the ringing INVITE, now (§13.3.1.4), retransmitted until the ACK. */
+  accept(now: Micros, answer: Uint8Array): void {
+    this.acceptInvite(now, answer);
+  }
+
+  private acceptInvite(now: Micros, answer: Uint8Array): void {
     const tx = this.inviteTx;
     if (!tx || this.state !== 'ringing') return;
-    this.ok = buildResponse(tx.request, 200, REASONS[200]!, { toTag: this.localTag, extra: [{ name: 'Contact', value: this.local.contact }, { name: 'Allow', value: 'INVITE, ACK, BYE, CANCEL, OPTIONS' }], body: { type: 'application/sdp', bytes: answer }, server: this.local.userAgent });
-    this.stack.respond(now, tx, this.ok);
     this.emit(now, 'answered', 200, '200 OK sent, waiting for ACK');
+    this.sendOk(now, tx, answer);
+  }
+
+  /** §13.3.1.4: a 2xx with `sdp`, retransmitted from T1 doubling to T2 until the ACK; none in 64·T1 ends the call with BYE. */
+  private sendOk(now: Micros, tx: ServerTransaction, sdp: Uint8Array): void {
+    const ok = buildResponse(tx.request, 200, REASONS[200]!, { toTag: this.localTag, extra: [{ name: 'Contact', value: this.local.contact }, { name: 'Allow', value: 'INVITE, ACK, BYE, CANCEL, OPTIONS' }], body: { type: 'application/sdp', bytes: sdp }, server: this.local.userAgent });
+    this.ok = ok;
+    this.stack.respond(now, tx, ok);
     this.okInterval = T1;
     const start = now;
     const arm = (at: Micros): void =>
       this.stack.setTimer(`2xx:${this.callId}`, at, `SIP 2xx retransmission until ACK (${this.okInterval / 1000} ms, RFC 3261 §13.3.1.4)`, (t) => {
-        if (this.state !== 'answered' || !this.ok) return;
+        if (this.ok !== ok || this.state === 'ended' || this.state === 'failed') return;
         if (t - start >= 64 * T1) {
           this.stack.out.push({ type: 'note', ...sipNote('sip.timeout', `no ACK for the 200 OK in 64·T1: the call is ended with BYE (RFC 3261 §13.3.1.4)`, { method: 'INVITE', timer: '2xx', to: this.peer }) });
+          this.ok = undefined;
           this.bye(t);
           return;
         }
-        this.stack.sendRaw(tx.source, this.ok);
+        this.stack.sendRaw(tx.source, ok);
         this.okInterval = Math.min(this.okInterval * 2, T2);
         arm(t + this.okInterval);
       });
     arm(now + T1);
   }
 
-  /** The ACK for our 2xx arrived (through the core, §17.2.1). */
+  /** The ACK for our 2xx arrived (through the core, §17.2.1): the call (or the re-INVITE's new session) is confirmed. */
   acked(now: Micros): void {
-    if (this.state !== 'answered') return;
+    if (this.ok === undefined) return;
+    this.ok = undefined;
     this.stack.clearTimer(`2xx:${this.callId}`);
-    this.emit(now, 'confirmed', null, 'ACK received');
+    if (this.state === 'answered') this.emit(now, 'confirmed', null, 'ACK received');
+    else this.stack.out.push({ type: 'note', ...sipNote('sip.call', `call ${this.callId.slice(0, 12)}… re-INVITE confirmed: ACK received`, { callId: this.callId, state: 'updated', peer: this.peer, status: null }) });
+  }
+
+  // ---- re-INVITE (RFC 3261 §14, RFC 3264 §8) ----
+
+  /** Our re-INVITE in flight (§14.1: one at a time). */
+  private reinviting = false;
+
+  /**
+   * §14.1: a re-INVITE in the confirmed dialog with a new offer (a hold, RFC 3264 §8.4): a new CSeq, the remote
+   * target as Request-URI through the route set; a 2xx is ACKed (§13.2.2.4) and its SDP is the new answer; a non-2xx
+   * leaves the session as it was; 408 or 481 ends the dialog with BYE. False when none can be sent now.
+   */
+  reinvite(now: Micros, offer: Uint8Array, done: (now: Micros, status: number, answer: Uint8Array | undefined) => void): boolean {
+    if (this.state !== 'confirmed' || this.reinviting || this.ok !== undefined) return false;
+    this.reinviting = true;
+    this.localCseq++;
+    this.inviteCseq = this.localCseq;
+    const r = this.inDialog();
+    const req = buildRequest({ method: 'INVITE', uri: r.uri, local: this.stack.local, branch: newBranch(this.rng), from: this.from(), to: this.to(), callId: this.callId, cseq: this.localCseq, contact: this.local.contact, extra: [...r.route, { name: 'Allow', value: 'INVITE, ACK, BYE, CANCEL, OPTIONS' }], body: { type: 'application/sdp', bytes: offer }, userAgent: this.local.userAgent });
+    this.stack.send(now, req, r.next, {
+      response: (t, res) => {
+        if (res.start.kind !== 'response' || res.start.status < 200) return;
+        this.reinviting = false;
+        const status = res.start.status;
+        if (status < 300) {
+          this.sendAck();
+          this.remoteSdp = res.body.length ? res.body : this.remoteSdp;
+          done(t, status, res.body.length ? res.body : undefined);
+          return;
+        }
+        done(t, status, undefined);
+        if (status === 408 || status === 481) this.bye(t);
+      },
+      timeout: (t) => {
+        this.reinviting = false;
+        done(t, 408, undefined);
+        this.bye(t);
+      },
+    });
+    return true;
+  }
+
+  /**
+   * A re-INVITE from the peer in the confirmed dialog: 491 Request Pending while ours is in flight (§14.2), else
+   * 200 OK with `answer` (made by the caller from the new offer, `remoteSdp` by then), retransmitted until the ACK.
+   */
+  reinviteReceived(now: Micros, tx: ServerTransaction, answer: (offer: Uint8Array) => Uint8Array): void {
+    if (this.reinviting || this.ok !== undefined || this.state !== 'confirmed') {
+      this.stack.respond(now, tx, buildResponse(tx.request, 491, REASONS[491]!, { server: this.local.userAgent }));
+      return;
+    }
+    const offer = tx.request.body;
+    if (offer.length) this.remoteSdp = offer;
+    this.sendOk(now, tx, answer(offer));
   }
 
   /**
@@ -325,6 +420,7 @@ export class SipCall {
   /** §15.1.1: BYE ends the dialog; the call is over when its 200 comes (or the transaction gives up). */
   bye(now: Micros): void {
     if (this.state === 'ended' || this.state === 'failed') return;
+    this.ok = undefined;
     this.stack.clearTimer(`2xx:${this.callId}`);
     this.stack.clearTimer(`ring:${this.callId}`);
     this.localCseq = Math.max(this.localCseq + 1, 1);
@@ -340,6 +436,7 @@ export class SipCall {
 
   /** The peer's BYE: 200 OK, the call is over (§15.1.2). */
   byeReceived(now: Micros, tx: ServerTransaction): void {
+    this.ok = undefined;
     this.stack.clearTimer(`2xx:${this.callId}`);
     this.stack.clearTimer(`ring:${this.callId}`);
     this.stack.respond(now, tx, buildResponse(tx.request, 200, REASONS[200]!, { server: this.local.userAgent }));

@@ -10,6 +10,8 @@ export type SipNoteKinds = {
   'sip.registered': { readonly aor: string; readonly contact: string; readonly expires: number };
   /** A registrar refused a REGISTER: 401 challenge, 403 wrong credentials (RFC 3261 §22). */
   'sip.register.rejected': { readonly aor: string; readonly status: number; readonly reason: string };
+  /** A registrar challenged or refused an INVITE from one of its users: 407 Proxy-Authenticate, 403 (RFC 3261 §22.3). */
+  'sip.invite.challenged': { readonly from: string; readonly status: number; readonly reason: string };
   /** A UA's registration succeeded or failed. */
   'sip.registration': { readonly aor: string; readonly ok: boolean; readonly status: number; readonly expires: number };
   /** A call (INVITE dialog) changed state: calling, ringing, answered, confirmed, ended, failed. */
@@ -18,4 +20,4 @@ export type SipNoteKinds = {
 
 export type SipNote = NotesOf<SipNoteKinds>;
 export const sipNote = noteMaker<SipNoteKinds>();
-export const SIP_NOTE_KINDS = { 'sip.malformed': true, 'sip.timeout': true, 'sip.registered': true, 'sip.register.rejected': true, 'sip.registration': true, 'sip.call': true } as const satisfies KindSet<SipNoteKinds>;
+export const SIP_NOTE_KINDS = { 'sip.malformed': true, 'sip.timeout': true, 'sip.registered': true, 'sip.register.rejected': true, 'sip.invite.challenged': true, 'sip.registration': true, 'sip.call': true } as const satisfies KindSet<SipNoteKinds>;

@@ -6,7 +6,8 @@ import { parseNameAddr } from '../wire/sip/headers.ts';
 import { sipHeader, type SipMessage } from '../wire/sip/message.ts';
 import { buildResponse, hostPort, randomHex, REASONS } from './build.ts';
 import { SipCall, type CallState } from './dialog.ts';
-import { chooseG711, G711Sender, plainAudioSdp, readRemoteAudio, RtpCounter } from './plain-audio.ts';
+import { answerDirection, chooseG711, G711Sender, plainAudioSdp, readRemoteAudio, RtpCounter, sendsMedia } from './plain-audio.ts';
+import { sipNote } from './notes.ts';
 import { Registration } from './registration.ts';
 import { SipTransactionLayer, type ServerTransaction } from './stack.ts';
 
@@ -39,7 +40,9 @@ export interface SipPhoneOptions {
 
 interface Media {
   readonly call: SipCall;
-  readonly remote: TransportAddress;
+  remote: TransportAddress;
+  /** Whether it sends its tone: not while the peer holds it with sendonly or inactive (RFC 3264 §8.4). */
+  sending: boolean;
   readonly sender: G711Sender;
   readonly counter: RtpCounter;
   echoed: number;
@@ -67,6 +70,8 @@ export class SipPhone implements Endpoint {
   private readonly talkFor = new Map<SipCall, Micros>();
   /** Media of calls that ended, for the summary. */
   private readonly finished: Media[] = [];
+  /** The o= session id and version of the SDP it gave each call (RFC 3264 §8: a new offer or answer is version + 1). */
+  private readonly sdpOf = new Map<SipCall, { sessionId: string; version: number; formats: number[] }>();
 
   constructor(private readonly o: SipPhoneOptions) {
     this.stack = new SipTransactionLayer(o.local, {
@@ -100,8 +105,9 @@ export class SipPhone implements Endpoint {
     return this.calls.find((c) => c.callId === id);
   }
 
-  private offer(version: number): Uint8Array {
-    return plainAudioSdp({ address: this.o.local.ip, port: this.o.rtpPort, formats: [...this.o.codecs, 101], sessionId: String(this.fork('sdp').int(1, 0x7fffffff)), version });
+  private offer(version: number): { bytes: Uint8Array; sdp: { sessionId: string; version: number; formats: number[] } } {
+    const sdp = { sessionId: String(this.fork('sdp').int(1, 0x7fffffff)), version, formats: [...this.o.codecs, 101] };
+    return { bytes: plainAudioSdp({ address: this.o.local.ip, port: this.o.rtpPort, ...sdp }), sdp };
   }
 
   private onRequest(now: Micros, req: SipMessage, tx: ServerTransaction): void {
@@ -121,7 +127,9 @@ export class SipPhone implements Endpoint {
       const target = typeof contact !== 'string' ? contactAddress(contact.uri) ?? tx.source : tx.source;
       const c = new SipCall('uas', this.stack, this.fork('call'), { state: (t, cc, s) => this.onCallState(t, cc, s) }, this.identity, { callId: sipHeader(req, 'Call-ID')!, target, remoteUri: typeof from !== 'string' ? from.uri : 'sip:anonymous@anonymous.invalid' });
       this.calls.push(c);
-      const answer = plainAudioSdp({ address: this.o.local.ip, port: this.o.rtpPort, formats: remote.formats.includes(101) ? [pt, 101] : [pt], sessionId: String(this.fork('sdp').int(1, 0x7fffffff)), version: 1 });
+      const sdp = { sessionId: String(this.fork('sdp').int(1, 0x7fffffff)), version: 1, formats: remote.formats.includes(101) ? [pt, 101] : [pt] };
+      this.sdpOf.set(c, sdp);
+      const answer = plainAudioSdp({ address: this.o.local.ip, port: this.o.rtpPort, ...sdp });
       c.answerInvite(now, tx, this.o.ringFor, answer);
       return;
     }
@@ -136,9 +144,34 @@ export class SipPhone implements Endpoint {
       if (!call) return this.stack.respond(now, tx, buildResponse(req, 481, REASONS[481]!, { server: this.o.userAgent }));
       return call.byeReceived(now, tx);
     }
+    if (method === 'INVITE' && call) return this.reinvited(now, call, tx);
     if (method === 'OPTIONS') return this.stack.respond(now, tx, buildResponse(req, 200, REASONS[200]!, { toTag: randomHex(this.fork('options'), 8), extra: [{ name: 'Allow', value: 'INVITE, ACK, BYE, CANCEL, OPTIONS' }], server: this.o.userAgent }));
-    // a re-INVITE or anything else: not in this phone's repertoire (RFC 3261 §8.2.1)
-    this.stack.respond(now, tx, buildResponse(req, method === 'INVITE' ? 488 : 501, method === 'INVITE' ? REASONS[488]! : REASONS[501]!, { toTag: 'x', server: this.o.userAgent }));
+    // anything else: not in this phone's repertoire (RFC 3261 §8.2.1)
+    this.stack.respond(now, tx, buildResponse(req, 501, REASONS[501]!, { toTag: 'x', server: this.o.userAgent }));
+  }
+
+  /**
+   * A re-INVITE in a call (RFC 3261 §14.2): answered 200 with its SDP again, version + 1 (RFC 3264 §8), the direction
+   * mirrored (§6.1). Put on hold with sendonly or inactive (§8.4), it stops sending its tone; sendrecv again resumes it.
+   */
+  private reinvited(now: Micros, call: SipCall, tx: ServerTransaction): void {
+    call.reinviteReceived(now, tx, (offer) => {
+      const remote = readRemoteAudio(offer);
+      const m = this.media.get(call);
+      const direction = typeof remote === 'string' ? 'sendrecv' : answerDirection(remote.direction);
+      if (m) {
+        const was = m.sending;
+        m.sending = sendsMedia(direction);
+        if (typeof remote !== 'string') m.remote = remote.rtp;
+        if (was !== m.sending) this.out.push({ type: 'note', ...sipNote('sip.call', `call ${call.callId.slice(0, 12)}… ${m.sending ? 'resumed: sends its tone again' : `held (${typeof remote === 'string' ? '?' : remote.direction} offered): answers ${direction} and stops sending`} (RFC 3264 §8.4)`, { callId: call.callId, state: m.sending ? 'resumed' : 'held', peer: call.peer, status: null }) });
+      }
+      const sdp = this.sdpOf.get(call) ?? { sessionId: String(this.fork('sdp').int(1, 0x7fffffff)), version: 0, formats: [m?.sender.payloadType ?? this.o.codecs[0] ?? 0] };
+      sdp.version++;
+      this.sdpOf.set(call, sdp);
+      // an answer keeps to the offer's formats (RFC 3264 §6.1)
+      const formats = typeof remote === 'string' ? sdp.formats : sdp.formats.filter((f) => remote.formats.includes(f));
+      return plainAudioSdp({ address: this.o.local.ip, port: this.o.rtpPort, sessionId: sdp.sessionId, version: sdp.version, formats: formats.length ? formats : sdp.formats, direction });
+    });
   }
 
   private onCallState(now: Micros, call: SipCall, state: CallState): void {
@@ -146,7 +179,7 @@ export class SipPhone implements Endpoint {
       const remote = call.remoteSdp ? readRemoteAudio(call.remoteSdp) : 'no SDP';
       if (typeof remote !== 'string') {
         const pt = chooseG711(remote.formats) ?? this.o.codecs[0] ?? 0;
-        this.media.set(call, { call, remote: remote.rtp, sender: new G711Sender(this.fork('rtp'), pt, now), counter: new RtpCounter(), echoed: 0 });
+        this.media.set(call, { call, remote: remote.rtp, sender: new G711Sender(this.fork('rtp'), pt, now), counter: new RtpCounter(), echoed: 0, sending: true });
       }
       const talkFor = this.talkFor.get(call);
       if (call.role === 'uac' && talkFor !== undefined) this.stack.setTimer(`hangup:${call.callId}`, now + talkFor, `SIP phone hangs up after ${talkFor / 1000} ms`, (t) => call.bye(t));
@@ -179,6 +212,10 @@ export class SipPhone implements Endpoint {
     this.stack.handleTimeout(now);
     for (const m of this.media.values()) {
       while (m.sender.next <= now) {
+        if (!m.sending) {
+          m.sender.skip();
+          continue;
+        }
         this.rtpSent++;
         this.out.push({ type: 'transmit', from: this.rtpLocal, to: m.remote, bytes: m.sender.packet() });
       }
@@ -212,7 +249,9 @@ export class SipPhone implements Endpoint {
     const call = new SipCall('uac', this.stack, this.fork('call'), { state: (tt, cc, s) => this.onCallState(tt, cc, s) }, this.identity, { target, remoteUri: uri });
     this.talkFor.set(call, talkFor);
     this.calls.push(call);
-    call.invite(now, this.offer(1));
+    const offer = this.offer(1);
+    call.invite(now, offer.bytes);
+    this.sdpOf.set(call, offer.sdp);
     return call;
   }
 

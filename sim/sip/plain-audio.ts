@@ -2,6 +2,7 @@ import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
 import { MS } from '../core/time.ts';
 import { decodeRtp, encodeRtp } from '../wire/rtp/rtp.ts';
+import type { SdpDirection } from '../wire/sdp/types.ts';
 import { decodeSdp } from '../wire/sdp/sdp.ts';
 import { utf8Encode } from '../core/encoding.ts';
 import type { TransportAddress } from '../core/endpoint.ts';
@@ -64,6 +65,12 @@ export class G711Sender {
     this.next = start;
   }
 
+  /** The packet due at `this.next` is not sent (the stream is on hold, RFC 3264 §8.4): time moves on, the sequence number does not. */
+  skip(): void {
+    this.sample += SAMPLES;
+    this.next += PTIME;
+  }
+
   /** The packet due at `this.next`; advances to the next one. */
   packet(): Uint8Array {
     const payload = new Uint8Array(SAMPLES);
@@ -112,6 +119,8 @@ export interface PlainAudioOffer {
   readonly formats: readonly number[];
   readonly sessionId: string;
   readonly version: number;
+  /** RFC 3264 §6.1: the media direction (default sendrecv; a hold answer is recvonly or inactive, §8.4). */
+  readonly direction?: SdpDirection;
 }
 
 /** RFC 3264 §5 over RFC 3551: a plain RTP/AVP audio section, as a desk phone writes it. */
@@ -127,7 +136,7 @@ export function plainAudioSdp(o: PlainAudioOffer): Uint8Array {
     ...o.formats.filter((f) => names[f]).map((f) => `a=rtpmap:${f} ${names[f]}`),
     ...(o.formats.includes(101) ? ['a=fmtp:101 0-16'] : []),
     'a=ptime:20',
-    'a=sendrecv',
+    `a=${o.direction ?? 'sendrecv'}`,
   ];
   return utf8Encode(lines.join('\r\n') + '\r\n');
 }
@@ -136,6 +145,8 @@ export interface RemoteAudio {
   readonly rtp: TransportAddress;
   readonly formats: readonly number[];
   readonly proto: string;
+  /** a=sendrecv/sendonly/recvonly/inactive of the section (or the session; RFC 3264 §5.1: sendrecv by default). */
+  readonly direction: SdpDirection;
 }
 
 /** Where a plain SDP sends RTP and which payload types it lists (the first audio section), or what is wrong. */
@@ -147,8 +158,16 @@ export function readRemoteAudio(body: Uint8Array): RemoteAudio | string {
   const c = audio.connection ?? sdp.connection;
   if (!c) return 'the SDP audio section has no connection address (RFC 8866 §5.7)';
   if (audio.port === 0) return 'the audio section is rejected (port 0, RFC 3264 §6)';
-  return { rtp: { ip: c.address, port: audio.port }, formats: audio.formats.map(Number).filter((n) => Number.isInteger(n)), proto: audio.proto };
+  return { rtp: { ip: c.address, port: audio.port }, formats: audio.formats.map(Number).filter((n) => Number.isInteger(n)), proto: audio.proto, direction: audio.direction ?? sdp.direction ?? 'sendrecv' };
 }
+
+/** RFC 3264 §6.1: the answer's direction for an offer's (sendonly ↔ recvonly; inactive stays inactive). */
+export function answerDirection(offered: SdpDirection): SdpDirection {
+  return offered === 'sendonly' ? 'recvonly' : offered === 'recvonly' ? 'sendonly' : offered;
+}
+
+/** Whether a side whose section says `d` sends media (RFC 3264 §5.1). */
+export const sendsMedia = (d: SdpDirection): boolean => d === 'sendrecv' || d === 'sendonly';
 
 /** The first offered G.711 payload type we also have (RFC 3264 §6.1: the answer keeps the offer's order). */
 export function chooseG711(offered: readonly number[]): 0 | 8 | undefined {

@@ -21,6 +21,11 @@ export interface SipRegistrarOptions {
   readonly algorithm: DigestAlgorithm;
   /** What wrong credentials get: a fresh 401 challenge (Kamailio's auth_challenge), or 403 Forbidden (Asterisk). */
   readonly badCredentials: 'challenge' | 'forbidden';
+  /**
+   * Challenges an INVITE from one of its users with 407 Proxy-Authenticate until its Proxy-Authorization verifies
+   * (RFC 3261 §22.3), as Kamailio's default configuration does for calls from its own domain (`proxy_authorize`).
+   */
+  readonly authenticateInvites?: boolean;
   /** Expiry granted when the REGISTER asks for none, and the most it grants (s). */
   readonly defaultExpires: number;
   readonly maxExpires: number;
@@ -68,6 +73,7 @@ export class SipRegistrar implements Endpoint {
         return this.register(now, req, reply);
       case 'INVITE': {
         this.stack.respond(now, tx, buildResponse(req, 100, REASONS[100]!, { server: this.o.server }));
+        if (this.o.authenticateInvites && !this.inviteAuthorized(now, req, reply)) return;
         const target = parseSipUri(req.start.uri);
         const user = typeof target === 'string' ? undefined : target.user;
         if (user === undefined || this.o.users[user] === undefined || (typeof target !== 'string' && target.host !== this.o.realm)) return reply(404);
@@ -94,6 +100,38 @@ export class SipRegistrar implements Endpoint {
     if (this.nonces.size > 64) this.nonces.delete(this.nonces.keys().next().value!);
     this.challenges++;
     return formatDigestChallenge({ realm: this.o.realm, nonce, algorithm: this.o.algorithm, qop: ['auth'], stale });
+  }
+
+  /**
+   * RFC 3261 §22.3: an INVITE whose From is one of its users must carry Proxy-Authorization for its realm with a
+   * nonce it issued, a rising nonce count and a response made from that user's password for method INVITE; else 407
+   * with a fresh challenge (a wrong one gets 403 when `badCredentials` says so). INVITEs from elsewhere pass.
+   */
+  private inviteAuthorized(now: Micros, req: SipMessage, reply: (status: number, extra?: { name: string; value: string }[]) => void): boolean {
+    const from = parseNameAddr(sipHeader(req, 'From') ?? '');
+    const fromUri = typeof from === 'string' ? undefined : parseSipUri(from.uri);
+    if (!fromUri || typeof fromUri === 'string' || fromUri.host !== this.o.realm || fromUri.user === undefined || this.o.users[fromUri.user] === undefined) return true;
+    const who = `sip:${fromUri.user}@${this.o.realm}`;
+    const refuse = (status: number, why: string, stale = false): false => {
+      this.out.push({ type: 'note', ...sipNote('sip.invite.challenged', `INVITE from ${who} answered ${status}: ${why}`, { from: who, status, reason: why }) });
+      reply(status, status === 407 ? [{ name: 'Proxy-Authenticate', value: this.challenge(stale) }] : []);
+      return false;
+    };
+    const auth = sipHeader(req, 'Proxy-Authorization');
+    if (auth === undefined) return refuse(407, 'no Proxy-Authorization: challenged');
+    const c = parseDigestCredentials(auth);
+    if (typeof c === 'string') return refuse(400, c);
+    const seen = this.nonces.get(c.nonce);
+    const password = this.o.users[c.username];
+    const verified = password !== undefined && c.realm === this.o.realm && verifyCredentials(c, password, 'INVITE');
+    if (seen === undefined || (c.nc !== undefined && parseInt(c.nc, 16) <= seen)) return refuse(407, seen === undefined ? 'unknown or expired nonce' : `nonce count ${c.nc} not above ${seen}: a replay`, verified);
+    if (!verified || c.username !== fromUri.user) {
+      this.rejected++;
+      return this.o.badCredentials === 'forbidden' ? refuse(403, `wrong credentials for ${c.username}`) : refuse(407, `wrong credentials for ${c.username}: challenged again`);
+    }
+    this.nonces.set(c.nonce, c.nc !== undefined ? parseInt(c.nc, 16) : seen + 1);
+    void now;
+    return true;
   }
 
   /** RFC 3261 §10.3 steps 1–8. */

@@ -69,11 +69,34 @@ export function sipPresets(): PresetInfo[] {
     "The page of janus-sip-call registers with a wrong secret: the registrar challenges the plugin's REGISTER with 401, refuses its digest credentials with a second 401, and the plugin gives up: event `registration_failed` with code 401. The page never sends its call.",
     (n, t, d) => janusSip(n, t, d, 'letmein', '3s'),
   );
+  add(
+    'janus-sip-incoming',
+    'Janus SIP: a phone calls the browser',
+    "The gateway offering: the Firefox page registers sip:1001@rtclab.test through janus.plugin.sip and waits. At 1.5 s the mobile phone calls 1001: the registrar answers its INVITE with 302 and the plugin's Contact, the phone sends the INVITE to the gateway's SIP port (Request-URI that Contact, RFC 3261 §8.1.3.4), the plugin answers 100 and 180 and pushes the `incomingcall` event with a JSEP offer made from the phone's SDP (PCMU, PCMA, telephone-event on mid 0) to which the gateway adds its ICE credentials, candidates, fingerprint and a=setup:actpass, its agent controlling. A second later the page answers (a=setup:active) with `accept`: the plugin sends 200 OK with a plain RTP/AVP SDP made from the answer, the event `accepted`; the phone ACKs. ICE and DTLS complete with the gateway as the DTLS server, and G.711 flows both ways between the phone's plain RTP and the page's SRTP. After 4 s the phone hangs up: BYE, 200, the `hangup` event.",
+    (n, t, d) => janusSip(n, t, d, 's3cret', '9s', {
+      phone: { call: { to: '1001', at: '1500ms', talkFor: '4s' } },
+      client: { answer: { body: { request: 'accept' }, after: '1s' }, body: { request: 'accept' }, hangupAt: undefined },
+    }),
+  );
+  add(
+    'janus-sip-hold',
+    'Janus SIP: hold and resume a call (re-INVITE)',
+    "The call of janus-sip-call, put on hold by the page at 3.5 s with janus.plugin.sip's `hold`: the plugin sends a re-INVITE in the dialog (CSeq 2, Request-URI the phone's Contact) whose SDP is its own with a=sendonly and the o= version raised (RFC 3264 §8.4); the phone answers 200 with a=recvonly and stops sending its tone, the plugin ACKs; the event `holding`. No renegotiation with the browser: the page's audio still goes to the phone, but nothing comes back while the call is held. At 5.5 s `unhold` sends a re-INVITE with a=sendrecv again (CSeq 3, event `resuming`); the phone answers sendrecv and its tone reaches the page again. At 7 s the page hangs up.",
+    (n, t, d) => janusSip(n, t, d, 's3cret', '9s', { client: { hangupAt: '7s', messages: [{ at: '3500ms', body: { request: 'hold' } }, { at: '5500ms', body: { request: 'unhold' } }] } }),
+  );
   return out;
 }
 
 /** A page behind a NAT, a Janus gateway with the SIP plugin, a registrar and a phone. */
-function janusSip(name: string, title: string, description: string, secret: string, duration: string): Json {
+function janusSip(name: string, title: string, description: string, secret: string, duration: string, o: { phone?: Json; client?: Json } = {}): Json {
+  const client: Json = {
+    kind: 'janus-client', host: 'alice', gateway: '198.51.100.40:8088', plugin: 'janus.plugin.sip', browser: 'firefox', stun: ['198.51.100.10:3478'], media: { audio: true },
+    prelude: { body: { request: 'register', username: 'sip:1001@rtclab.test', secret, display_name: 'Web', proxy: 'sip:198.51.100.5:5060' }, until: 'registered' },
+    body: { request: 'call', uri: 'sip:1002@rtclab.test' },
+    hangupAt: '6s',
+    ...o.client,
+  };
+  for (const k of Object.keys(client)) if (client[k] === undefined) delete client[k];
   return {
     name, title, description, seed: 1, duration,
     nodes: {
@@ -85,14 +108,9 @@ function janusSip(name: string, title: string, description: string, secret: stri
     apps: [
       { kind: 'stun-server', host: 'server', listen: '198.51.100.10:3478' },
       REGISTRAR,
-      phone('mobile', '192.0.2.30:5060', '1002', 'hunter2', { displayName: 'Mobile', rtpPort: 4002 }),
+      phone('mobile', '192.0.2.30:5060', '1002', 'hunter2', { displayName: 'Mobile', rtpPort: 4002, ...o.phone }),
       { kind: 'janus', host: 'janus', port: 8088, plugins: ['janus.plugin.sip'] },
-      {
-        kind: 'janus-client', host: 'alice', gateway: '198.51.100.40:8088', plugin: 'janus.plugin.sip', browser: 'firefox', stun: ['198.51.100.10:3478'], media: { audio: true },
-        prelude: { body: { request: 'register', username: 'sip:1001@rtclab.test', secret, display_name: 'Web', proxy: 'sip:198.51.100.5:5060' }, until: 'registered' },
-        body: { request: 'call', uri: 'sip:1002@rtclab.test' },
-        hangupAt: '6s',
-      },
+      client,
     ],
   };
 }
