@@ -135,6 +135,26 @@ export function mediasoupPresets(): PresetInfo[] {
       },
     );
   }
+  for (const announced of [true, false]) {
+    add(
+      announced ? 'mediasoup-1to1-nat' : 'mediasoup-1to1-nat-no-announced',
+      announced ? 'A mediasoup server behind a 1:1 NAT (a cloud VM\'s elastic IP), with announcedAddress' : 'A mediasoup server behind a 1:1 NAT without announcedAddress: ICE fails',
+      `The server runs on a cloud VM: its only address is the private 10.0.0.10, and the provider's gateway (cloud, a static 1:1 NAT as an AWS elastic IP is) maps the public 198.51.100.30 to it, every port, both ways, with no filtering. Alice (behind a NAT) and carol open the protoo WebSocket to the public address, which the gateway lets in to the VM. ${announced ? "The server listens on 10.0.0.10 and announces 198.51.100.30 (mediasoup's listenInfo announcedAddress): each transport's ICE candidates carry the public address, the browsers' checks reach the VM through the gateway, DTLS and SRTP follow, and alice and carol see each other's audio and video." : "The server listens on 10.0.0.10 and announces nothing, so each transport's ICE candidates carry the private 10.0.0.10 it listens on: the browsers send their checks there, the internet has no route to it, and no pair ever succeeds, although the WebSocket to the public address works. The diagnosis names the cause: the candidate is the server's private address behind a 1:1 NAT, and announcedAddress must be its public one."}`,
+      (name, title, description) => {
+        const nodes = roomNodes(['alice', 'carol']);
+        nodes.cloud = { kind: 'nat', uplink: 'internet', internal: '10.0.0.1/24', external: [SFU_IP], nat: { staticBindings: [{ internal: '10.0.0.10', external: SFU_IP }] }, link: { delay: '4ms' } };
+        nodes.sfu = { kind: 'host', uplink: 'cloud', addresses: ['10.0.0.10/24'], link: { delay: '1ms' } };
+        return {
+          name, title, description, seed: 1, duration: announced ? '4s' : '8s', nodes,
+          apps: [
+            { kind: 'mediasoup-server', host: 'sfu', listenIp: '10.0.0.10', ...(announced ? { announcedIp: SFU_IP } : {}), port: 4443, rtcPorts: '40000-40099' },
+            { kind: 'mediasoup-client', host: 'alice', server: `${SFU_IP}:4443`, media: AV },
+            { kind: 'mediasoup-client', host: 'carol', server: `${SFU_IP}:4443`, media: AV, startAt: '300ms' },
+          ],
+        };
+      },
+    );
+  }
   add(
     'mediasoup-pion-tcp',
     'The pion client over ICE-TCP: its UDP blocked, the WebRtcTransport reached on its passive TCP candidate',
