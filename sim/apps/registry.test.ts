@@ -12,6 +12,7 @@ import { APP_KIND_NAMES, APP_KINDS, appKind } from './registry.ts';
 /** Presets that, together, run every kind (cheap ones where there is a choice), and scenarios for kinds no preset has yet. */
 const PRESETS = ['nat-full-cone', 'stun-binding-open', 'nat-discovery-symmetric', 'turn-relay', 'ice-lite-server', 'dtls-srtp-call', 'call-p2p-turn', 'call-sfu', 'tls13-nat', 'traceroute-double-nat', 'mediasoup-room', 'mediasoup-pion-dtls-server', 'mediasoup-room-tcp', 'ping-double-nat', 'tcp-hole-punching', 'janus-echotest', 'sip-register-call', 'sip-wrong-password'];
 PRESETS.push('mediasoup-plain-srtp'); // mediasoup-broadcaster (issue #16, PlainTransport)
+PRESETS.push('mediasoup-plain-consumer'); // mediasoup-receiver (issue #16, a consuming PlainTransport)
 const MORE: Record<string, unknown> = {
   'rtp-sender': {
     name: 'rtp-sender',

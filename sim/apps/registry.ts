@@ -6,6 +6,7 @@ import { mediasoupServerApp } from './mediasoup-server.ts';
 import { natDiscoveryApp } from './nat-discovery.ts';
 import { pionClientApp } from './pion-client.ts';
 import { mediasoupBroadcasterApp } from './mediasoup-broadcaster.ts';
+import { mediasoupReceiverApp } from './mediasoup-receiver.ts';
 import { rtpSenderApp } from './rtp-sender.ts';
 import { signalingServerApp } from './signaling-server.ts';
 import { sfuClientApp } from './sfu-client.ts';
@@ -56,6 +57,7 @@ export const APP_KINDS = [
   mediasoupClientApp,
   pionClientApp,
   mediasoupBroadcasterApp,
+  mediasoupReceiverApp,
   janusApp,
   janusClientApp,
   sipRegistrarApp,

@@ -40,6 +40,8 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
   'dtls13-hybrid-lossy': ['degradation media.loss alice', 'degradation media.loss bob'],
   'call-turn-tls-443': ['degradation turn.udp-blocked alice'],
   'call-sfu-lossy': ['degradation media.loss carol'],
+  // a mediasoup server behind a 1:1 NAT that announces its private listen address (no announcedAddress)
+  'mediasoup-1to1-nat-no-announced': ['failure ice.private-candidate alice', 'failure ice.private-candidate carol'],
 };
 
 function causes(d: Diagnosis): string[] {

@@ -137,6 +137,16 @@ export class TraceIndex {
     return undefined;
   }
 
+  /** The NAT node with a static 1:1 binding (RFC 2663 §3.1) of this inside address, and the outside address it is. */
+  natWithStaticInternal(ip: string): { name: string; external: string } | undefined {
+    for (const n of this.nodes) {
+      if (n.kind !== 'nat' || !n.details) continue;
+      const b = (n.details as unknown as NatDetails).staticBindings?.find((x) => x.internal === ip);
+      if (b) return { name: n.name, external: b.external };
+    }
+    return undefined;
+  }
+
   /** The host an address belongs to: one of its own, or the external address of the NAT it sits behind. */
   hostOfAddress(ip: string): string | undefined {
     const own = this.nodes.find((n) => (n.kind === 'host' || n.kind === 'server') && n.addresses.some((a) => a === ip || a.startsWith(`${ip}/`)));

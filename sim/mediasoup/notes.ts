@@ -42,6 +42,9 @@ export type MediasoupNoteKinds = {
   /** The ffmpeg-like broadcaster's steps (the demo's broadcaster scripts: curl requests, then ffmpeg). */
   'mediasoup-broadcaster.step': { readonly step: Str; readonly [fact: string]: string | number | boolean };
   'mediasoup-broadcaster.error': { readonly method: Str; readonly errorCode: number; readonly errorReason: Str };
+  /** The ffmpeg-like receiver of a plain consumer: join, createPlainTransport, connect, consume, resume. */
+  'mediasoup-receiver.step': { readonly step: Str; readonly [fact: string]: string | number | boolean };
+  'mediasoup-receiver.error': { readonly method: Str; readonly errorCode: number; readonly errorReason: Str };
 };
 
 export type MediasoupNote = NotesOf<MediasoupNoteKinds>;
@@ -72,4 +75,6 @@ export const MEDIASOUP_NOTE_KINDS = {
   'mediasoup.plain.dropped': true,
   'mediasoup-broadcaster.step': true,
   'mediasoup-broadcaster.error': true,
+  'mediasoup-receiver.step': true,
+  'mediasoup-receiver.error': true,
 } as const satisfies KindSet<MediasoupNoteKinds>;

@@ -1,8 +1,9 @@
 import type { Micros } from '../core/time.ts';
 import type { JsonValue } from '../core/trace.ts';
-import { PLAIN_SRTP_SUITES, type PlainSrtpSuite } from './plain-transport.ts';
+import { PLAIN_SRTP_SUITES, type PlainSrtpSuite, type PlainTransport } from './plain-transport.ts';
 import type { Obj, ProtooAnswer } from './protoo.ts';
 import type { MediasoupServer, Peer } from './server.ts';
+import { canConsume, routerCodec } from './requests.ts';
 
 const isObj = (v: JsonValue | undefined): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -26,6 +27,7 @@ export function handlePlainRequest(server: MediasoupServer, now: Micros, peer: P
   }
   const t = typeof data.transportId === 'string' ? peer.plain.get(data.transportId) : undefined;
   if (!t) return error(404, `transport with id "${String(data.transportId ?? '')}" not found`);
+  if (method === 'consume') return consume(server, now, peer, t, data, answer);
   const sp = data.srtpParameters;
   const why = t.connect(now, {
     ...(typeof data.ip === 'string' ? { ip: data.ip } : {}), ...(typeof data.port === 'number' ? { port: data.port } : {}), ...(typeof data.rtcpPort === 'number' ? { rtcpPort: data.rtcpPort } : {}),
@@ -34,4 +36,27 @@ export function handlePlainRequest(server: MediasoupServer, now: Micros, peer: P
   if (why) return error(why.startsWith('connect() already') ? 409 : 400, why);
   server.note('mediasoup.transport.connected', `PlainTransport ${t.id}: connect()${t.comedia ? ' (comedia: the tuple comes from the first packet)' : ` to ${String(data.ip)}:${String(data.port)}${t.rtcpMux ? '' : ` (RTCP ${String(data.rtcpPort)})`}`}${t.srtp ? `, SRTP ${t.srtp.profile.name} with the remote's key` : ''}`, { transport: t.id, peer: peer.id, remoteRole: 'plain', role: 'plain' });
   return answer(now, { ok: true, data: {} });
+}
+
+/**
+ * transport.consume({ producerId, rtpCapabilities, paused }) on a PlainTransport (the demo's broadcaster API: POST
+ * …/transports/:transportId/consume?producerId=…): a consumer of any peer's producer in the room, sent out of the
+ * transport to its tuple; no RTX (a plain receiver asks for none). The answer is the demo's: { id, producerId,
+ * kind, rtpParameters, type, producerPaused }. 400 without capabilities for the kind, 404 an unknown producer.
+ */
+function consume(server: MediasoupServer, now: Micros, peer: Peer, t: PlainTransport, data: Obj, answer: (now: Micros, a: ProtooAnswer) => void): void {
+  const error = (errorCode: number, errorReason: string): void => answer(now, { ok: false, errorCode, errorReason });
+  const room = peer.room;
+  const p = room.router.producers.find((x) => x.id === data.producerId && !x.closed);
+  if (!p) return error(404, `producer with id "${String(data.producerId ?? '')}" not found`);
+  if (data.paused !== undefined && typeof data.paused !== 'boolean') return error(400, 'paused is not a boolean');
+  if (!canConsume(peer, p.kind)) return error(400, `cannot consume producer ${p.id}: no ${p.kind} codec in the rtpCapabilities given at join`);
+  const c = room.router.addConsumer(server.uuid(), peer.id, t, p, data.paused === true);
+  room.media.describeConsumer(c, undefined);
+  server.note('mediasoup.consumer.created', `consumer ${c.id}: ${p.peerId}'s ${p.kind} to ${peer.id} as SSRC ${c.ssrc} on PlainTransport ${t.id}${c.paused ? ' (paused)' : ''}`, { consumer: c.id, producer: p.id, peer: peer.id, kind: p.kind, ssrc: c.ssrc, transport: t.id });
+  const codec = routerCodec(p.kind)!;
+  answer(now, { ok: true, data: {
+    id: c.id, producerId: p.id, kind: p.kind, type: 'simple', producerPaused: p.paused,
+    rtpParameters: { codecs: [codec], headerExtensions: [], encodings: [{ ssrc: c.ssrc }], rtcp: { cname: p.peerId, reducedSize: true, mux: t.rtcpMux } },
+  } });
 }

@@ -17,7 +17,7 @@ const error = (errorCode: number, errorReason: string): ProtooAnswer => ({ ok: f
 const SHA256_VALUE = /^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$/;
 
 /** The codec of a kind as the router has it (payload type, clock rate, RTCP feedback it understands). */
-function routerCodec(kind: string): Obj | undefined {
+export function routerCodec(kind: string): Obj | undefined {
   const c = (ROUTER_RTP_CAPABILITIES.codecs as Obj[]).find((x) => x.kind === kind);
   if (!c) return undefined;
   return {
@@ -27,7 +27,7 @@ function routerCodec(kind: string): Obj | undefined {
 }
 
 /** Whether the peer's capabilities (from `join`) can receive the kind (mediasoup's router.canConsume). */
-function canConsume(peer: Peer, kind: string): boolean {
+export function canConsume(peer: Peer, kind: string): boolean {
   const codecs = peer.rtpCapabilities?.codecs;
   const mine = routerCodec(kind);
   return Array.isArray(codecs) && mine !== undefined && codecs.some((c) => isObj(c) && typeof c.mimeType === 'string' && c.mimeType.toLowerCase() === String(mine.mimeType).toLowerCase());
@@ -59,7 +59,10 @@ export function handleRequest(server: MediasoupServer, now: Micros, peer: Peer, 
       peer.rtpCapabilities = isObj(data.rtpCapabilities) ? data.rtpCapabilities : undefined;
       const others = [...room.peers.values()].filter((o) => o !== peer && o.joined && !o.closed);
       server.note('mediasoup.peer.joined', `${peer.id} joined room "${room.id}" (${others.length} other peer(s))`, { room: room.id, peer: peer.id, peers: others.length + 1 });
-      answer(now, ok({ peers: others.map((o) => ({ id: o.id, displayName: o.displayName, device: o.device })) }));
+      // a broadcaster that gives its RTP capabilities hears of the producers it can consume (the demo's createBroadcaster)
+      const listProducers = peer.device.flag === 'broadcaster' && peer.rtpCapabilities !== undefined;
+      const producersOf = (o: Peer): Obj[] => router.producers.filter((p) => p.peerId === o.id && !p.closed && canConsume(peer, p.kind)).map((p) => ({ id: p.id, kind: p.kind }));
+      answer(now, ok({ peers: others.map((o) => ({ id: o.id, displayName: o.displayName, device: o.device, ...(listProducers ? { producers: producersOf(o) } : {}) })) }));
       // the newcomer consumes everything already produced; the others hear of it
       for (const o of others) for (const p of router.producers) if (p.peerId === o.id && !p.closed) createConsumer(server, now, peer, p);
       for (const o of others) o.conn.notify(now, 'newPeer', { id: peer.id, displayName: peer.displayName, device: peer.device });
@@ -150,6 +153,7 @@ export function handleRequest(server: MediasoupServer, now: Micros, peer: Peer, 
     }
     case 'createPlainTransport':
     case 'connectPlainTransport':
+    case 'consume':
       return handlePlainRequest(server, now, peer, method, data, answer);
     default:
       return answer(now, error(500, `unknown request.method "${method}"`));

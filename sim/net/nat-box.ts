@@ -15,7 +15,8 @@ import { NatTable, type ExpiredMapping } from './nat/table.ts';
 import type { Network } from './network.ts';
 import { mustNotFragment, NetNode } from './node.ts';
 import { icmpOffset } from './icmp/receive.ts';
-import { translateIcmp } from './nat/icmp.ts';
+import { translateIcmp, translateStaticIcmp } from './nat/icmp.ts';
+import { StaticBindings, type StaticDecision } from './nat/static.ts';
 import { MS } from '../core/time.ts';
 
 /**
@@ -30,6 +31,11 @@ export class NatBox extends NetNode {
   readonly tcpSessions: TcpSessions;
   /** ICMP queries (echo) mapped by identifier, endpoint-independent, 60 s idle (RFC 5508 §3 REQ-1, REQ-2). */
   readonly icmpTable: NatTable;
+  /** Static 1:1 bindings (RFC 2663 §3.1), decided before the tables; their outside addresses leave the dynamic pool. */
+  readonly statics: StaticBindings;
+  /** Whether any outside address is left for dynamic mappings. */
+  private readonly dynamicPool: boolean;
+  private readonly staticSeen = new Set<string>();
   private expiryTimer: Timer | undefined;
   readonly stats = { translatedOut: 0, translatedIn: 0, hairpinned: 0, created: 0, expired: 0, filtered: 0, noMapping: 0, failed: 0 };
 
@@ -43,17 +49,24 @@ export class NatBox extends NetNode {
     tcpTimeouts: Partial<TcpNatTimeouts> = {},
   ) {
     super(net, name, 'nat');
-    this.table = new NatTable({ config, externalAddresses: external, rng: net.rng.fork(`nat/${name}`) });
+    this.statics = new StaticBindings(config.staticBindings ?? []);
+    const pool = external.filter((ip) => !this.statics.isBoundExternal(ip));
+    this.dynamicPool = pool.length > 0;
+    // every outside address bound 1:1: the tables keep them all but are never asked (an unbound host is refused first)
+    const dynamic = this.dynamicPool ? pool : external;
+    this.table = new NatTable({ config, externalAddresses: dynamic, rng: net.rng.fork(`nat/${name}`) });
     this.tcpSessions = new TcpSessions({ ...DEFAULT_TCP_NAT_TIMEOUTS, ...tcpTimeouts });
     const tcpConfig = withOverrides(config, { mappingLifetime: this.tcpSessions.timeouts.established, unrepliedLifetime: undefined });
-    this.tcpTable = new NatTable({ config: tcpConfig, externalAddresses: external, rng: net.rng.fork(`nat/${name}/tcp`) });
+    this.tcpTable = new NatTable({ config: tcpConfig, externalAddresses: dynamic, rng: net.rng.fork(`nat/${name}/tcp`) });
     const icmpConfig = withOverrides(config, { mapping: 'endpoint-independent', mappingLifetime: 60_000 * MS, unrepliedLifetime: undefined, portParity: false, portOverlapping: false, portBlocks: undefined });
-    this.icmpTable = new NatTable({ config: icmpConfig, externalAddresses: external, rng: net.rng.fork(`nat/${name}/icmp`) });
+    this.icmpTable = new NatTable({ config: icmpConfig, externalAddresses: dynamic, rng: net.rng.fork(`nat/${name}/icmp`) });
   }
 
   /** Called once the topology is wired. */
   start(): void {
-    this.net.note(this.name, natNote('nat.config', `${this.name} is a ${this.preset} NAT: ${this.config.mapping} mapping, ${this.config.filtering} filtering, ${this.config.portAssignment} ports, hairpinning ${this.config.hairpinning ? 'on' : 'off'}`, this.details()));
+    const statics = this.statics.list.map((b) => `${b.internal} ⇄ ${b.external}`).join(', ');
+    const dynamic = `${this.config.mapping} mapping, ${this.config.filtering} filtering, ${this.config.portAssignment} ports, hairpinning ${this.config.hairpinning ? 'on' : 'off'}`;
+    this.net.note(this.name, natNote('nat.config', `${this.name} is a ${this.preset} NAT: ${statics ? `static 1:1 ${statics} (every port, both ways, no filtering); ${this.dynamicPool ? `other hosts: ${dynamic}` : 'no address left for other hosts'}` : dynamic}`, this.details()));
   }
 
   private isOutside(iface: Interface): boolean {
@@ -80,6 +93,7 @@ export class NatBox extends NetNode {
     const now = this.net.now;
     const src: TransportAddress = { ip: v.src, port: v.srcPort };
     const dst: TransportAddress = { ip: v.dst, port: v.dstPort };
+    if (this.viaStatic(iface, bytes, hop, src, dst, 'udp')) return;
     if (this.isOutside(iface)) {
       if (!this.table.isExternalAddress(dst.ip)) {
         this.drop(hop, `not addressed to one of ${this.name}'s external addresses (${dst.ip})`);
@@ -146,6 +160,7 @@ export class NatBox extends NetNode {
     const now = this.net.now;
     const src: TransportAddress = { ip: v.src, port: v.srcPort };
     const dst: TransportAddress = { ip: v.dst, port: v.dstPort };
+    if (this.viaStatic(iface, bytes, hop, src, dst, 'tcp')) return;
     const t = this.tcpTable;
     if (this.isOutside(iface)) {
       if (!t.isExternalAddress(dst.ip)) {
@@ -210,7 +225,9 @@ export class NatBox extends NetNode {
       this.drop(hop, `TTL expired in transit${told ? '; ICMP Time Exceeded sent' : ''}`);
       return;
     }
-    const d = translateIcmp({ udp: this.table, tcp: this.tcpTable, icmp: this.icmpTable }, this.net.now, this.isOutside(iface), bytes);
+    const bound = translateStaticIcmp(this.statics, this.isOutside(iface), bytes);
+    if (bound?.action === 'forward') this.staticUsed(bound.direction, this.isOutside(iface) ? readIcmpDst(bytes) : readIcmpSrc(bytes), 'icmp', hop.packet);
+    const d = bound ?? translateIcmp({ udp: this.table, tcp: this.tcpTable, icmp: this.icmpTable }, this.net.now, this.isOutside(iface), bytes);
     if (d.action === 'drop') {
       if (d.note) this.noteFacts(icmpFacts(d.note), hop.packet);
       this.drop(hop, d.reason);
@@ -226,6 +243,52 @@ export class NatBox extends NetNode {
     }
     out.send(d.bytes, hop.packet);
     this.armExpiry();
+  }
+
+  /**
+   * A datagram a static 1:1 binding decides (RFC 2663 §3.1): its address rewritten, ports kept, no table, no filter.
+   * True when it was handled here (forwarded or dropped); false sends it on to the dynamic tables.
+   */
+  private viaStatic(iface: Interface, bytes: Uint8Array, hop: Hop, src: TransportAddress, dst: TransportAddress, protocol: 'udp' | 'tcp'): boolean {
+    if (this.statics.size === 0) return false;
+    const outside = this.isOutside(iface);
+    if (!outside) {
+      const out = this.routes.lookup(dst.ip);
+      if (out && !this.isOutside(out) && !this.statics.isBoundExternal(dst.ip)) return false; // inside to inside: routed
+      if (this.statics.ofInternal(src.ip) && this.table.isExternalAddress(dst.ip) && !this.statics.isBoundExternal(dst.ip)) {
+        this.drop(hop, `NAT 1:1: hairpinning from ${src.ip} (bound 1:1) to a dynamic mapping on ${dst.ip} is not modelled`);
+        return true;
+      }
+    }
+    const d: StaticDecision | undefined = this.statics.decide(outside, src.ip, dst.ip);
+    if (!d) {
+      if (outside || this.dynamicPool) return false;
+      this.stats.failed++;
+      this.drop(hop, `NAT 1:1: ${src.ip} has no static binding, and every external address is bound 1:1 (none left for dynamic mappings)`);
+      return true;
+    }
+    if (d.action === 'drop') {
+      this.drop(hop, `NAT 1:1: ${d.reason}`);
+      return true;
+    }
+    this.staticUsed(d.direction, d.binding.internal, protocol, hop.packet, d.direction === 'in' ? src : dst);
+    if (d.direction === 'in') this.stats.translatedIn++;
+    else if (d.direction === 'out') this.stats.translatedOut++;
+    else this.stats.hairpinned++;
+    this.forward(bytes, hop, d.change);
+    return true;
+  }
+
+  /** The first datagram of each binding, direction and protocol is noted (a static binding has no mapping to show). */
+  private staticUsed(direction: 'in' | 'out' | 'hairpin', internal: string | undefined, protocol: 'udp' | 'tcp' | 'icmp', packet: number, remote?: TransportAddress): void {
+    const b = internal === undefined ? undefined : this.statics.ofInternal(internal) ?? this.statics.ofExternal(internal);
+    if (!b) return;
+    const key = `${b.internal} ${direction} ${protocol}`;
+    if (this.staticSeen.has(key)) return;
+    this.staticSeen.add(key);
+    const r = remote ? (remote.ip.includes(':') ? `[${remote.ip}]:${remote.port}` : `${remote.ip}:${remote.port}`) : '';
+    const what = direction === 'in' ? `${protocol.toUpperCase()} to ${b.external}${r ? ` from ${r}` : ''} let in to ${b.internal}` : direction === 'out' ? `${protocol.toUpperCase()} from ${b.internal}${r ? ` to ${r}` : ''} leaves as ${b.external}` : `${protocol.toUpperCase()} looped back to ${b.internal}`;
+    this.net.note(this.name, natNote('nat.static', `${this.name}: 1:1 binding ${b.internal} ⇄ ${b.external}: ${what} (static, every port, no filtering; first such datagram)`, { internal: b.internal, external: b.external, direction, protocol, ...(r ? { remote: r } : {}) }), packet);
   }
 
   /** RFC 5382 REQ-5: the connection's phase decides how long its mapping may stay idle. */
@@ -329,12 +392,23 @@ export class NatBox extends NetNode {
       internal: `${this.internal.ip}/${this.internal.prefix}`,
       external: [...this.external],
       ...(c.portBlocks ? { portBlocks: { size: c.portBlocks.size, maxPerSubscriber: c.portBlocks.maxPerSubscriber } } : {}),
+      ...(this.statics.size > 0 ? { staticBindings: this.statics.list.map((b) => ({ internal: b.internal, external: b.external })) } : {}),
     };
   }
 
   summary(): { [key: string]: JsonValue } {
     return { preset: this.preset, ...this.stats, active: this.table.mappings().length };
   }
+}
+
+function readIcmpDst(bytes: Uint8Array): string | undefined {
+  const m = readIcmp(bytes);
+  return 'error' in m ? undefined : m.dst;
+}
+
+function readIcmpSrc(bytes: Uint8Array): string | undefined {
+  const m = readIcmp(bytes);
+  return 'error' in m ? undefined : m.src;
 }
 
 function peekDst(bytes: Uint8Array): string {

@@ -7,7 +7,7 @@ import type { Check } from '../schema/check.ts';
 export const NAT_PRESET_NAMES: readonly string[] = ALL_NAT_PRESETS.filter((n) => n !== 'open');
 
 /** A NAT node's behaviour: its preset with the `nat` overrides laid over it, validated; errors land in `c`. */
-export function resolveNatBehaviour(c: Check, path: string, preset: string, overrides: Record<string, unknown>, _external: readonly string[]): NatConfig | undefined {
+export function resolveNatBehaviour(c: Check, path: string, preset: string, overrides: Record<string, unknown>, external: readonly string[]): NatConfig | undefined {
   const r = parseNatSpec({ preset, ...overrides }, path);
   if (!r.ok) {
     for (const e of r.errors) {
@@ -17,5 +17,9 @@ export function resolveNatBehaviour(c: Check, path: string, preset: string, over
     return undefined;
   }
   if (r.config === null) return c.fail(path, '"open" means no NAT: attach the hosts to a router instead of a NAT node');
+  // a static 1:1 binding's outside address is one of the node's public addresses (RFC 2663 §3.1)
+  const bad = (r.config.staticBindings ?? []).map((b, i) => [b, i] as const).filter(([b]) => !external.includes(b.external));
+  for (const [b, i] of bad) c.fail(`${path}.staticBindings.${i}.external`, `${b.external} is not one of the NAT's external addresses (${external.join(', ')})`);
+  if (bad.length > 0) return undefined;
   return r.config;
 }

@@ -185,6 +185,7 @@ function apply(tables: Tables, n: Note<NatNote>): void {
     }
     case 'nat.config':
     case 'nat.mapping.failed':
+    case 'nat.static': // a static 1:1 binding keeps no mapping (its bindings are in nat.config's details)
       return;
     default:
       return unreachable(n);

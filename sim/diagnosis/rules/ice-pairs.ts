@@ -14,7 +14,7 @@ export interface PairVerdict {
 }
 
 /** Causes in the order a finding prefers them: the one that explains a run best comes first. */
-const CAUSE_RANK = ['ice.check-unauthorized', 'ice.check-bad-request', 'ice.role-conflict', 'ice.nat-mapping', 'ice.nat-filtering', 'ice.firewall', 'ice.link-down', 'ice.loss', 'ice.no-response', 'ice.unroutable', 'ice.non-symmetric'];
+const CAUSE_RANK = ['ice.check-unauthorized', 'ice.check-bad-request', 'ice.role-conflict', 'ice.nat-mapping', 'ice.nat-filtering', 'ice.firewall', 'ice.private-candidate', 'ice.link-down', 'ice.loss', 'ice.no-response', 'ice.unroutable', 'ice.non-symmetric'];
 
 const ERROR_CAUSE: Readonly<Record<number, { cause: string; why: string; fix: string }>> = {
   401: { cause: 'ice.check-unauthorized', why: "401 Unauthorized: the check's USERNAME or MESSAGE-INTEGRITY did not match the ice-ufrag/ice-pwd the peer gave (RFC 8445 §7.3)", fix: 'signal each side the other\'s exact a=ice-ufrag and a=ice-pwd' },
@@ -62,8 +62,22 @@ function dropVerdict(x: TraceIndex, p: IcePairFacts, drop: Drop, count: number, 
       return { cause: 'ice.nat-filtering', text: `${label(p)}: ${what}`, evidence: ev, fix: `let ${drop.where} keep a mapping for the pair` };
     case 'firewall':
       return { cause: 'ice.firewall', text: `${label(p)}: ${what}`, evidence: ev, fix: `let UDP through ${drop.where}` };
-    case 'no-route':
+    case 'no-route': {
+      // the address has no route, but a static 1:1 NAT makes it reachable as another: the peer signaled the inside
+      // address it listens on where it should announce the outside one (a server behind a cloud VM's elastic IP)
+      const ip = /no route to (\S+)/.exec(drop.why)?.[1];
+      const bound = ip === undefined ? undefined : x.natWithStaticInternal(ip);
+      if (bound && ip !== undefined) {
+        const owner = x.hostOfAddress(ip);
+        return {
+          cause: 'ice.private-candidate',
+          text: `${label(p)}: ${what}: ${ip} is ${owner ? `${owner}'s` : 'an'} inside address behind ${bound.name}'s static 1:1 binding, reachable from outside only as ${bound.external}; the candidate carries the address it listens on instead of the one it is reached at`,
+          evidence: ev,
+          fix: `make ${owner ?? 'the peer'} announce ${bound.external} in its ICE candidates (mediasoup: listenInfo.announcedAddress, the server's announcedIp)`,
+        };
+      }
       return { cause: 'ice.unroutable', text: `${label(p)}: ${what}: a private address is not reachable across the internet (expected for host candidates)`, evidence: ev };
+    }
     case 'link-down':
       return { cause: 'ice.link-down', text: `${label(p)}: ${what}`, evidence: ev, fix: `bring link ${drop.where} back up` };
     case 'loss':
@@ -143,7 +157,8 @@ export function iceFailures(x: TraceIndex): Finding[] {
     const top = ranked[0];
     const relay = relayFix(x, a.source, a.host);
     const fixes = [...new Set(ranked.map((v) => v.fix).filter((f): f is string => f !== undefined))].slice(0, 2);
-    if (relay) fixes.push(relay);
+    // a relay cannot reach an inside address either: only announcing the public one helps
+    if (relay && top?.cause !== 'ice.private-candidate') fixes.push(relay);
     const failed = lastState.n.data.state === 'failed';
     const head = failed
       ? `${a.host}'s ICE failed at ${seconds(lastState.n.t)}: ${pairs.length === all.length ? `all ${pairs.length} candidate pair(s) failed` : `${pairs.length} of ${all.length} candidate pair(s) failed`}`
@@ -181,6 +196,8 @@ function describeCause(cause: string): string {
       return 'a NAT filtered the checks';
     case 'ice.firewall':
       return 'a firewall dropped the checks';
+    case 'ice.private-candidate':
+      return "the peer's candidates carry its inside address behind a 1:1 NAT instead of the public one it is reached at";
     case 'ice.link-down':
       return 'a link was down';
     case 'ice.loss':

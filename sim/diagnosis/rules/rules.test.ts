@@ -58,8 +58,14 @@ describe('signaling rules', () => {
   });
   it('two browser peers that both chose a=setup:active and never connected', () => {
     const role = (s: string) => note(5, s, 'peer.dtls-role', { role: 'client', localSetup: 'active', remoteSetup: 'active' });
-    const d = run([role('alice/webrtc-peer'), role('bob/webrtc-peer')]);
+    const started = (s: string) => note(6, s, 'dtls.state', { from: 'new', to: 'connecting', role: 'client', reason: 'sending ClientHello' });
+    const d = run([role('alice/webrtc-peer'), role('bob/webrtc-peer'), started('alice/webrtc-peer'), started('bob/webrtc-peer')]);
     expect(d.findings.map((f) => `${f.cause} ${f.subject}`)).toEqual(['sdp.setup-both-active alice and bob']);
+  });
+  it('two clients of an SFU whose DTLS never started (ICE never connected): their client roles prove no setup conflict', () => {
+    const role = (s: string) => note(5, s, 'peer.dtls-role', { role: 'client', localSetup: 'active', remoteSetup: 'passive' });
+    const d = run([role('alice/mediasoup-client'), role('carol/mediasoup-client')]);
+    expect(d.findings.map((f) => `${f.cause} ${f.subject}`)).toEqual([]);
   });
 });
 

@@ -46,7 +46,9 @@ export function signalingFindings(x: TraceIndex): Finding[] {
     out.push({ cause: 'signaling.error', severity: 'failure', subject: e.n.data.from, t: e.n.t, text: e.n.text, evidence: evidence([], [e.i]), fix: `fix the message ${e.n.data.from} sends to ${e.n.data.to}`, details: [] });
   }
   for (const a of agents(x)) {
-    if (a.up) continue;
+    // an ICE-lite agent (RFC 8445 §2.5) forms no pairs and needs no candidates: it answers the checks that reach it,
+    // and an SFU's learns nothing from a description; the controlling side's findings say why none came
+    if (a.up || a.lite) continue;
     const descriptions = x.from('ice.remote.description', a.source);
     const sent = x.of('ice.signal.sent').filter((s) => s.n.source !== a.source && s.n.data.message === 'description');
     if (descriptions.length === 0) {
@@ -118,8 +120,12 @@ export function signalingFindings(x: TraceIndex): Finding[] {
   const roles = x.of('peer.dtls-role');
   for (const role of ['client', 'server'] as const) {
     const same = roles.filter((r) => r.n.data.role === role);
-    // a side whose handshake finished had a peer in the other role (an SFU client is a client of the SFU)
-    const stuck = same.filter((r) => !x.from('dtls.state', r.n.source).some((s) => s.n.data.to === 'connected'));
+    // a side whose handshake finished had a peer in the other role (an SFU client is a client of the SFU); a side
+    // whose DTLS never started (its ICE never connected) sent no ClientHello and waited for none: its role proves nothing
+    const stuck = same.filter((r) => {
+      const states = x.from('dtls.state', r.n.source);
+      return !states.some((s) => s.n.data.to === 'connected') && states.some((s) => s.n.data.to === 'connecting');
+    });
     const hosts = [...new Set(stuck.map((r) => TraceIndex.host(r.n.source)))];
     if (hosts.length < 2) continue;
     const setup = role === 'client' ? 'active' : 'passive';

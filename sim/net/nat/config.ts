@@ -25,6 +25,17 @@ export interface PortBlocks {
   readonly maxPerSubscriber: number;
 }
 
+/**
+ * A static 1:1 binding: one inside address is one outside address, every port, both directions, for as long as the
+ * NAT runs (RFC 2663 §3.1's static address assignment, Basic NAT in RFC 3022 §2.1). A cloud VM's elastic or public
+ * IP is this: AWS's internet gateway translates the instance's private address to its public one and back, and the
+ * instance itself only ever sees the private one.
+ */
+export interface StaticBinding {
+  readonly internal: string;
+  readonly external: string;
+}
+
 export interface NatConfig {
   /** RFC 4787 §4.1: which outbound packets share one external address:port. */
   readonly mapping: NatBehaviour;
@@ -59,6 +70,12 @@ export interface NatConfig {
   readonly portBlocks?: PortBlocks | undefined;
   /** RFC 6888 REQ-8: a freed external port is not given to a new mapping before this much time has passed. */
   readonly portReuseDelay: Micros;
+  /**
+   * Static 1:1 bindings (RFC 2663 §3.1): a bound inside address leaves as its outside address with its ports
+   * unchanged, and anything sent to the outside address comes in, with no mapping state and no filtering. The
+   * outside addresses are taken out of the pool the dynamic mappings use.
+   */
+  readonly staticBindings?: readonly StaticBinding[] | undefined;
 }
 
 /** What RFC 4787 recommends, field by field: the base that partial configurations are completed from. */
@@ -160,6 +177,23 @@ export function validateNatConfig(c: NatConfig, path = 'nat'): NatConfigCheck {
     if (c.pooling !== 'paired') errors.push(`${path}.pooling: port blocks belong to one external address per subscriber, so they need "paired" pooling`);
     if (c.portAssignment === 'preserve') {
       warnings.push(`${path}.portAssignment: "preserve" only keeps an internal port that happens to fall inside the subscriber's port block`);
+    }
+  }
+  if (c.staticBindings !== undefined) {
+    const list: unknown = c.staticBindings;
+    const address = (v: unknown): boolean => typeof v === 'string' && (/^\d{1,3}(\.\d{1,3}){3}$/.test(v) ? v.split('.').every((o) => Number(o) <= 255) : /^[0-9a-fA-F:]+$/.test(v) && v.includes(':'));
+    if (!Array.isArray(list)) errors.push(`${path}.staticBindings: expected a list of { internal, external } addresses, got ${JSON.stringify(list)}`);
+    else {
+      const seen = { internal: new Set<string>(), external: new Set<string>() };
+      list.forEach((b: unknown, i) => {
+        const o = (typeof b === 'object' && b !== null ? b : {}) as { internal?: unknown; external?: unknown };
+        for (const side of ['internal', 'external'] as const) {
+          const v = o[side];
+          if (!address(v)) errors.push(`${path}.staticBindings.${i}.${side}: expected an IP address, got ${JSON.stringify(v)}`);
+          else if (seen[side].has(v as string)) errors.push(`${path}.staticBindings.${i}.${side}: ${String(v)} is bound twice (a 1:1 binding is one address each side)`);
+          else seen[side].add(v as string);
+        }
+      });
     }
   }
   if (c.mapping !== 'endpoint-independent' && NAT_BEHAVIOURS.includes(c.mapping)) {

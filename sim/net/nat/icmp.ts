@@ -7,6 +7,7 @@ import { icmpChecksum, IPPROTO_ICMPV6 } from '../../wire/icmp/icmp.ts';
 import { icmpErrorName, readIcmp, type QuotedDatagram } from '../icmp/receive.ts';
 import type { NatNoteFacts } from './mapping.ts';
 import type { NatTable } from './table.ts';
+import type { StaticBindings } from './static.ts';
 
 /** The tables an ICMP message is translated with: UDP's and TCP's for errors, the ICMP query table for echoes. */
 export interface NatTables {
@@ -150,4 +151,31 @@ function withIcmpChecksum(out: Uint8Array, family: IpFamily, at: number): Uint8A
   msg[2] = c >> 8;
   msg[3] = c & 0xff;
   return out;
+}
+
+/**
+ * ICMP through a static 1:1 binding (RFC 2663 §3.1): only addresses change, so an echo keeps its identifier and
+ * anything may come in; an error's outer address and the quoted datagram's address are both translated, with the
+ * quoted checksums following (RFC 5508 §4.2, here by the binding instead of a mapping). Undefined when no binding
+ * concerns the message (the dynamic tables decide).
+ */
+export function translateStaticIcmp(s: StaticBindings, fromOutside: boolean, bytes: Uint8Array): IcmpNatDecision | undefined {
+  const m = readIcmp(bytes);
+  if ('error' in m || s.size === 0) return undefined;
+  const b = fromOutside ? s.ofExternal(m.dst) : s.ofInternal(m.src);
+  if (!b) return undefined;
+  const outer = fromOutside ? { dst: b.internal } : { src: b.external };
+  const dst = fromOutside ? b.internal : m.dst;
+  const direction = fromOutside ? ('in' as const) : ('out' as const);
+  if (m.type === 'error') {
+    const q = m.quoted;
+    const inner = fromOutside ? { src: b.internal } : { dst: b.external };
+    if (q.protocol === (m.family === 4 ? 1 : IPPROTO_ICMPV6)) {
+      const id = (bytes[q.transportAt + 4]! << 8) | bytes[q.transportAt + 5]!;
+      return { action: 'forward', bytes: rewriteQuotedQuery(bytes, m.family, m.at, q, outer, inner, id), dst, direction };
+    }
+    return { action: 'forward', bytes: rewriteError(bytes, m.family, m.at, q.ipAt, q.transportAt, q.protocol, outer, inner), dst, direction };
+  }
+  const out = rewriteIpAndPorts(bytes, m.family, m.at, { ...outer, ttlDecrement: 1 });
+  return { action: 'forward', bytes: withIcmpChecksum(out, m.family, m.at), dst, direction };
 }

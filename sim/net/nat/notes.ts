@@ -32,6 +32,8 @@ export type NatDetails = {
   readonly internal: string;
   readonly external: string[];
   readonly portBlocks?: { readonly size: number; readonly maxPerSubscriber: number };
+  /** Static 1:1 bindings (RFC 2663 §3.1), decided before any mapping. */
+  readonly staticBindings?: { internal: string; external: string }[];
 };
 
 /** The notes of a NAT node (source: the NAT's name), RFC 4787 behaviour as it happens. */
@@ -49,6 +51,8 @@ export type NatNoteKinds = {
   'nat.no-mapping': { readonly external: string; readonly remote: string };
   /** `internal`: the inside endpoint(s) holding the port, "a or b". */
   'nat.filtered': { readonly external: string; readonly remote: string; readonly filtering: NatBehaviour; readonly internal: string };
+  /** The first datagram of a static 1:1 binding in a direction and protocol (RFC 2663 §3.1: no mapping is made). */
+  'nat.static': { readonly internal: string; readonly external: string; readonly direction: 'in' | 'out' | 'hairpin'; readonly protocol: 'udp' | 'tcp' | 'icmp'; readonly remote?: string };
   'nat.hairpin':
     | { readonly internal: string; readonly destination: string; readonly hairpinning: false }
     | { readonly internal: string; readonly destination: string; readonly source: string; readonly delivered: string };
@@ -66,5 +70,6 @@ export const NAT_NOTE_KINDS = {
   'nat.tcp.phase': true,
   'nat.no-mapping': true,
   'nat.filtered': true,
+  'nat.static': true,
   'nat.hairpin': true,
 } as const satisfies KindSet<NatNoteKinds>;

@@ -14,10 +14,10 @@ export type NatSpecResult =
   | { readonly ok: true; readonly config: NatConfig | null; readonly warnings: string[] }
   | { readonly ok: false; readonly errors: string[] };
 
-const FIELDS = new Set<string>(Object.keys(DEFAULT_NAT_CONFIG).concat(['unrepliedLifetime', 'portBlocks']));
+const FIELDS = new Set<string>(Object.keys(DEFAULT_NAT_CONFIG).concat(['unrepliedLifetime', 'portBlocks', 'staticBindings']));
 const DURATIONS = new Set(['mappingLifetime', 'unrepliedLifetime', 'portReuseDelay']);
 /** Optional fields a scenario may switch off over a preset with null: `{ "preset": "cgnat", "portBlocks": null }`. */
-const OPTIONAL = new Set(['unrepliedLifetime', 'portBlocks']);
+const OPTIONAL = new Set(['unrepliedLifetime', 'portBlocks', 'staticBindings']);
 
 export function parseNatSpec(input: unknown, path = 'nat'): NatSpecResult {
   const names = NAT_PRESET_NAMES.map((n) => JSON.stringify(n)).join(', ');

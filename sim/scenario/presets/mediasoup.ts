@@ -116,6 +116,45 @@ export function mediasoupPresets(): PresetInfo[] {
       };
     },
   );
+  for (const srtp of [false, true]) {
+    add(
+      srtp ? 'mediasoup-plain-consumer-srtp' : 'mediasoup-plain-consumer',
+      srtp ? "A plain consumer sending SRTP to an ffmpeg-like receiver (rtcpMux, AES_CM_128_HMAC_SHA1_32)" : "A plain consumer: a browser's audio and video out of a PlainTransport to an ffmpeg-like receiver",
+      `How mediasoup feeds ffmpeg or GStreamer to record a room: alice's browser produces audio and video over a WebRtcTransport; the receiver (recorder, on a public address) joins over protoo as a broadcaster with its RTP capabilities, so the join answer lists alice's producers; it asks for a PlainTransport with comedia off and rtcpMux ${srtp ? 'on and enableSrtp with AES_CM_128_HMAC_SHA1_32' : 'off'}, gives its own address in connectPlainTransport (${srtp ? 'and its own SRTP key; the transport\'s came in the create answer' : 'RTP on 5004, RTCP on 5005, as ffmpeg reading an SDP listens'}), and consumes each producer paused, then resumes them once it listens (so the first packets and the keyframe the router asks for are not lost). The router decrypts alice's SRTP, rewrites SSRC and sequence numbers per consumer, and sends ${srtp ? 'SRTP with the transport\'s key' : 'plain RTP'} out of the PlainTransport with sender reports; the receiver reads each stream by its consumer SSRC and sends receiver reports back, which become the consumers' scores.`,
+      (name, title, description) => {
+        const nodes = roomNodes(['alice']);
+        nodes.recorder = { kind: 'host', uplink: 'internet', addresses: ['203.0.113.70/24'], link: { delay: '6ms' } };
+        return {
+          name, title, description, seed: 1, duration: '4s', nodes,
+          apps: [
+            { kind: 'mediasoup-server', host: 'sfu', listenIp: SFU_IP, port: 4443, rtcPorts: '40000-40099' },
+            { kind: 'mediasoup-client', host: 'alice', server: `${SFU_IP}:4443`, media: AV, consume: false },
+            { kind: 'mediasoup-receiver', host: 'recorder', server: `${SFU_IP}:4443`, from: 'alice', ...(srtp ? { rtcpMux: true, srtpCryptoSuite: 'AES_CM_128_HMAC_SHA1_32' } : {}), startAt: '800ms' },
+          ],
+        };
+      },
+    );
+  }
+  for (const announced of [true, false]) {
+    add(
+      announced ? 'mediasoup-1to1-nat' : 'mediasoup-1to1-nat-no-announced',
+      announced ? 'A mediasoup server behind a 1:1 NAT (a cloud VM\'s elastic IP), with announcedAddress' : 'A mediasoup server behind a 1:1 NAT without announcedAddress: ICE fails',
+      `The server runs on a cloud VM: its only address is the private 10.0.0.10, and the provider's gateway (cloud, a static 1:1 NAT as an AWS elastic IP is) maps the public 198.51.100.30 to it, every port, both ways, with no filtering. Alice (behind a NAT) and carol open the protoo WebSocket to the public address, which the gateway lets in to the VM. ${announced ? "The server listens on 10.0.0.10 and announces 198.51.100.30 (mediasoup's listenInfo announcedAddress): each transport's ICE candidates carry the public address, the browsers' checks reach the VM through the gateway, DTLS and SRTP follow, and alice and carol see each other's audio and video." : "The server listens on 10.0.0.10 and announces nothing, so each transport's ICE candidates carry the private 10.0.0.10 it listens on: the browsers send their checks there, the internet has no route to it, and no pair ever succeeds, although the WebSocket to the public address works. The diagnosis names the cause: the candidate is the server's private address behind a 1:1 NAT, and announcedAddress must be its public one."}`,
+      (name, title, description) => {
+        const nodes = roomNodes(['alice', 'carol']);
+        nodes.cloud = { kind: 'nat', uplink: 'internet', internal: '10.0.0.1/24', external: [SFU_IP], nat: { staticBindings: [{ internal: '10.0.0.10', external: SFU_IP }] }, link: { delay: '4ms' } };
+        nodes.sfu = { kind: 'host', uplink: 'cloud', addresses: ['10.0.0.10/24'], link: { delay: '1ms' } };
+        return {
+          name, title, description, seed: 1, duration: announced ? '4s' : '8s', nodes,
+          apps: [
+            { kind: 'mediasoup-server', host: 'sfu', listenIp: '10.0.0.10', ...(announced ? { announcedIp: SFU_IP } : {}), port: 4443, rtcPorts: '40000-40099' },
+            { kind: 'mediasoup-client', host: 'alice', server: `${SFU_IP}:4443`, media: AV },
+            { kind: 'mediasoup-client', host: 'carol', server: `${SFU_IP}:4443`, media: AV, startAt: '300ms' },
+          ],
+        };
+      },
+    );
+  }
   add(
     'mediasoup-pion-tcp',
     'The pion client over ICE-TCP: its UDP blocked, the WebRtcTransport reached on its passive TCP candidate',
