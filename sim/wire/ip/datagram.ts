@@ -1,9 +1,9 @@
 import type { Decoded, Field, Problem } from '../field.ts';
 import type { IpFamily } from './address.ts';
-import { decodeIPv4, type IPv4Header } from './ipv4.ts';
+import { decodeIPv4, Ipv4HeaderView, type IPv4Header } from './ipv4.ts';
 import { decodeIPv6, type IPv6Header } from './ipv6.ts';
 import { IPPROTO } from './protocols.ts';
-import type { PseudoHeader } from './pseudo-header.ts';
+import { Ipv4HeaderPseudo, type PseudoHeader } from './pseudo-header.ts';
 import { decodeUdp, type UdpHeader } from './udp.ts';
 
 /** Fragment information common to IPv4 (RFC 791) and the IPv6 Fragment header (RFC 8200 §4.5). */
@@ -34,20 +34,43 @@ export interface IpDatagram {
   readonly ipv6?: IPv6Header;
 }
 
-/** An IPv4 header as a datagram of either family (property order as for IPv6: it shows in JSON). */
-function ipv4Datagram(h: IPv4Header): IpDatagram {
-  const pseudo: PseudoHeader = { family: 4, src: h.srcBytes, dst: h.dstBytes, protocol: h.protocol };
-  if (!h.moreFragments && h.fragmentOffset === 0) {
-    return { family: 4, src: h.src, dst: h.dst, protocol: h.protocol, ttl: h.ttl, payloadOffset: h.payloadOffset, payloadLength: h.payloadLength, pseudo, ipv4: h };
+/**
+ * An IPv4 datagram: the header read off its bytes is the datagram view itself (one object per datagram). Its
+ * pseudo-header is made when first asked for, and reads no address view for the checksum (`Ipv4HeaderPseudo`).
+ */
+class Ipv4Datagram extends Ipv4HeaderView implements IpDatagram {
+  readonly fragment: FragmentInfo | undefined;
+  private pseudoHeader: PseudoHeader | undefined;
+
+  constructor(bytes: Uint8Array, headerChecksumOk: boolean, expectedChecksum: number, options: Uint8Array, headerLength: number, payloadLength: number) {
+    super(bytes, headerChecksumOk, expectedChecksum, options, headerLength, payloadLength);
+    const offset = this.fragmentOffset;
+    const more = this.moreFragments;
+    this.fragment = more || offset !== 0 ? { offset: offset * 8, moreFragments: more, identification: this.identification } : undefined;
+    this.pseudoHeader = undefined;
   }
-  const fragment: FragmentInfo = { offset: h.fragmentOffset * 8, moreFragments: h.moreFragments, identification: h.identification };
-  return { family: 4, src: h.src, dst: h.dst, protocol: h.protocol, ttl: h.ttl, payloadOffset: h.payloadOffset, payloadLength: h.payloadLength, fragment, pseudo, ipv4: h };
+
+  get family(): 4 {
+    return 4;
+  }
+
+  get pseudo(): PseudoHeader {
+    return (this.pseudoHeader ??= new Ipv4HeaderPseudo(this.bytes, this.protocol));
+  }
+
+  get ipv4(): IPv4Header {
+    return this;
+  }
+
+  get ipv6(): undefined {
+    return undefined;
+  }
 }
 
 /** Decodes an IPv4 or IPv6 datagram, chosen by the version nibble. */
 export function decodeIpDatagram(buf: Uint8Array, base = 0, spans = true): Decoded<IpDatagram | undefined> {
   const version = buf.length > 0 ? buf[0]! >> 4 : -1;
-  if (version === 4) return decodeIPv4(buf, base, ipv4Datagram, spans);
+  if (version === 4) return decodeIPv4(buf, base, Ipv4Datagram, spans);
   if (version === 6) {
     const d = decodeIPv6(buf, base, spans);
     const h = d.value;

@@ -100,4 +100,27 @@ describe('IPv4 header', () => {
     const d = decodeIPv4(encodeIPv4({ ...base, options: new Uint8Array([68, 40, 5, 0]) }, payload));
     expect(d.problems.map((p) => p.message)).toEqual(['IPv4 option 68 has a bad length 40']);
   });
+
+  it('reads the same header, problems and pseudo-header checksum without spans (its fast path) as with them, whatever byte is changed', () => {
+    const good = encodeIPv4({ ...base, ttl: 9, identification: 0x1234, dontFragment: true }, payload);
+    const keys = ['version', 'ihl', 'dscp', 'ecn', 'totalLength', 'identification', 'reservedFlag', 'dontFragment', 'moreFragments', 'fragmentOffset', 'ttl', 'protocol', 'headerChecksum', 'headerChecksumOk', 'expectedChecksum', 'src', 'dst', 'headerLength', 'payloadOffset', 'payloadLength'] as const;
+    let compared = 0;
+    for (let at = 0; at < good.length; at++) {
+      for (const v of [0x00, 0x45, 0x80, 0xff, good[at]! ^ 1]) {
+        const b = good.slice();
+        b[at] = v;
+        for (const cut of [b, b.subarray(0, 20), b.subarray(0, 19)]) {
+          const withSpans = decodeIPv4(cut, 14, undefined, true);
+          const without = decodeIPv4(cut, 14, undefined, false);
+          expect(without.problems).toEqual(withSpans.problems);
+          expect(without.value === undefined).toBe(withSpans.value === undefined);
+          if (!withSpans.value || !without.value) continue;
+          for (const k of keys) expect(without.value[k], `${k} after byte ${at} = ${v}`).toEqual(withSpans.value[k]);
+          expect([...without.value.srcBytes, ...without.value.dstBytes]).toEqual([...withSpans.value.srcBytes, ...withSpans.value.dstBytes]);
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(200);
+  });
 });

@@ -78,9 +78,12 @@ const OPTION_NAMES: Readonly<Record<number, string>> = {
  * or is not IPv4 at all.
  */
 export function decodeIPv4(buf: Uint8Array, base?: number, as?: undefined, spans?: boolean): Decoded<IPv4Header | undefined>;
-/** The same, the header handed to `as` for the value (a datagram view made from it: one result object, not two). */
-export function decodeIPv4<T>(buf: Uint8Array, base: number, as: (h: IPv4Header) => T, spans?: boolean): Decoded<T | undefined>;
-export function decodeIPv4<T>(buf: Uint8Array, base = 0, as?: (h: IPv4Header) => T, spans = true): Decoded<IPv4Header | T | undefined> {
+/** The same, the value made by `as` (a datagram view that is its own header: one object, not two). */
+export function decodeIPv4<T extends IPv4Header>(buf: Uint8Array, base: number, as: Ipv4HeaderClass<T>, spans?: boolean): Decoded<T | undefined>;
+export function decodeIPv4<T extends IPv4Header>(buf: Uint8Array, base = 0, as?: Ipv4HeaderClass<T>, spans = true): Decoded<IPv4Header | T | undefined> {
+  // a packet list's common case (no spans, no options, the whole header there) is read off the bytes directly: no
+  // Reader, no struct object; anything else takes the general path below, which says what is wrong
+  if (!spans && buf.length >= IPV4_MIN_HEADER && buf[0] === 0x45) return decodePlainIPv4(buf, base, as);
   // one Reader for every call (nothing here decodes IPv4 again before it returns)
   const r = reader.reset(buf, base, spans);
   const h = IPv4Fixed.decode(r);
@@ -107,43 +110,141 @@ export function decodeIPv4<T>(buf: Uint8Array, base = 0, as?: (h: IPv4Header) =>
   const expected = internetChecksumWithout(buf, headerLength);
   const ok = h.headerChecksum === expected || internetChecksum(buf, 0, headerLength) === 0;
   if (r.spans) replaceDisplay(r.fields, 'headerChecksum', showChecksum(h.headerChecksum, expected));
-  if (!ok) problems.push({ offset: base + 10, length: 2, message: `bad header checksum 0x${hex4(h.headerChecksum)}, should be 0x${hex4(expected)}` });
-  if (h.reservedFlag) problems.push({ offset: base + 6, length: 1, message: 'reserved flag bit is set (RFC 791 §3.1: must be zero)' });
+  const end = checkHeader(buf, base, headerLength, ok, expected, problems);
+  const value = new (as ?? Ipv4HeaderView)(buf, ok, expected, options, headerLength, end - headerLength);
+  return { value, fields: r.fieldList(), problems: r.problemList() };
+}
 
-  let end = h.totalLength;
-  if (h.totalLength < headerLength) {
-    problems.push({ offset: base + 2, length: 2, message: `total length ${h.totalLength} is less than the header length ${headerLength}` });
-    end = headerLength;
-  } else if (h.totalLength > buf.length) {
-    problems.push({ offset: base + 2, length: 2, message: `total length ${h.totalLength} exceeds the ${buf.length} bytes captured` });
-    end = buf.length;
+const NO_FIELDS: readonly Field[] = Object.freeze([]);
+const NO_PROBLEMS: readonly Problem[] = Object.freeze([]);
+
+/** decodeIPv4 without spans of a header of 20 bytes (version 4, IHL 5) all present: the same value and problems. */
+function decodePlainIPv4<T extends IPv4Header>(buf: Uint8Array, base: number, as: Ipv4HeaderClass<T> | undefined): Decoded<IPv4Header | T> {
+  const stored = (buf[10]! << 8) | buf[11]!;
+  const expected = internetChecksumWithout(buf, IPV4_MIN_HEADER);
+  const ok = stored === expected || internetChecksum(buf, 0, IPV4_MIN_HEADER) === 0;
+  const totalLength = (buf[2]! << 8) | buf[3]!;
+  let problems = NO_PROBLEMS;
+  let end = totalLength;
+  // a sound header (the common case) makes no problem list
+  if (!ok || buf[6]! & 0x80 || totalLength < IPV4_MIN_HEADER || totalLength > buf.length) {
+    const list: Problem[] = [];
+    end = checkHeader(buf, base, IPV4_MIN_HEADER, ok, expected, list);
+    problems = list;
   }
-  const header: IPv4Header = {
-    version: h.version,
-    ihl: h.ihl,
-    dscp: h.dscp,
-    ecn: h.ecn,
-    totalLength: h.totalLength,
-    identification: h.identification,
-    reservedFlag: h.reservedFlag === 1,
-    dontFragment: h.dontFragment === 1,
-    moreFragments: h.moreFragments === 1,
-    fragmentOffset: h.fragmentOffset,
-    ttl: h.ttl,
-    protocol: h.protocol,
-    headerChecksum: h.headerChecksum,
-    headerChecksumOk: ok,
-    expectedChecksum: expected,
-    src: formatIPv4(h.source),
-    dst: formatIPv4(h.destination),
-    srcBytes: h.source,
-    dstBytes: h.destination,
-    options,
-    headerLength,
-    payloadOffset: headerLength,
-    payloadLength: end - headerLength,
-  };
-  return { value: as ? as(header) : header, fields: r.fieldList(), problems: r.problemList() };
+  const value = new (as ?? Ipv4HeaderView)(buf, ok, expected, NO_OPTIONS, IPV4_MIN_HEADER, end - IPV4_MIN_HEADER);
+  return { value, fields: NO_FIELDS, problems };
+}
+
+/**
+ * The header's problems after its options (checksum, reserved flag, total length; RFC 791 §3.1), appended to
+ * `problems`; returns where the datagram ends in `buf`.
+ */
+function checkHeader(buf: Uint8Array, base: number, headerLength: number, ok: boolean, expected: number, problems: Problem[]): number {
+  const stored = (buf[10]! << 8) | buf[11]!;
+  if (!ok) problems.push({ offset: base + 10, length: 2, message: `bad header checksum 0x${hex4(stored)}, should be 0x${hex4(expected)}` });
+  if (buf[6]! & 0x80) problems.push({ offset: base + 6, length: 1, message: 'reserved flag bit is set (RFC 791 §3.1: must be zero)' });
+  const totalLength = (buf[2]! << 8) | buf[3]!;
+  if (totalLength < headerLength) {
+    problems.push({ offset: base + 2, length: 2, message: `total length ${totalLength} is less than the header length ${headerLength}` });
+    return headerLength;
+  }
+  if (totalLength > buf.length) {
+    problems.push({ offset: base + 2, length: 2, message: `total length ${totalLength} exceeds the ${buf.length} bytes captured` });
+    return buf.length;
+  }
+  return totalLength;
+}
+
+/** What makes the value of a decoded header: `Ipv4HeaderView` or a class extending it (one object per datagram). */
+export type Ipv4HeaderClass<T extends IPv4Header> = new (
+  bytes: Uint8Array,
+  headerChecksumOk: boolean,
+  expectedChecksum: number,
+  options: Uint8Array,
+  headerLength: number,
+  payloadLength: number,
+) => T;
+
+/**
+ * An IPv4 header read off the datagram's bytes (`bytes`, the datagram from its first byte). What every reader asks
+ * of each datagram (addresses as text, protocol, TTL, lengths) is read once; the other fields are read off the
+ * bytes when asked for, and the address bytes are views made when asked for.
+ */
+export class Ipv4HeaderView implements IPv4Header {
+  readonly src: string;
+  readonly dst: string;
+  readonly ttl: number;
+  readonly protocol: number;
+  readonly totalLength: number;
+
+  constructor(
+    /** The datagram's bytes from its first. */
+    readonly bytes: Uint8Array,
+    readonly headerChecksumOk: boolean,
+    readonly expectedChecksum: number,
+    readonly options: Uint8Array,
+    readonly headerLength: number,
+    readonly payloadLength: number,
+  ) {
+    this.src = formatIPv4(bytes, 12);
+    this.dst = formatIPv4(bytes, 16);
+    this.ttl = bytes[8]!;
+    this.protocol = bytes[9]!;
+    this.totalLength = (bytes[2]! << 8) | bytes[3]!;
+  }
+
+  get version(): number {
+    return this.bytes[0]! >> 4;
+  }
+
+  get ihl(): number {
+    return this.bytes[0]! & 0x0f;
+  }
+
+  get dscp(): number {
+    return this.bytes[1]! >> 2;
+  }
+
+  get ecn(): number {
+    return this.bytes[1]! & 3;
+  }
+
+  get identification(): number {
+    return (this.bytes[4]! << 8) | this.bytes[5]!;
+  }
+
+  get reservedFlag(): boolean {
+    return (this.bytes[6]! & 0x80) !== 0;
+  }
+
+  get dontFragment(): boolean {
+    return (this.bytes[6]! & 0x40) !== 0;
+  }
+
+  get moreFragments(): boolean {
+    return (this.bytes[6]! & 0x20) !== 0;
+  }
+
+  get fragmentOffset(): number {
+    return ((this.bytes[6]! & 0x1f) << 8) | this.bytes[7]!;
+  }
+
+  get headerChecksum(): number {
+    return (this.bytes[10]! << 8) | this.bytes[11]!;
+  }
+
+  get payloadOffset(): number {
+    return this.headerLength;
+  }
+
+  get srcBytes(): Uint8Array {
+    return this.bytes.subarray(12, 16);
+  }
+
+  get dstBytes(): Uint8Array {
+    return this.bytes.subarray(16, 20);
+  }
 }
 
 /** What to build an IPv4 datagram from; everything but the addresses and protocol has a default. */

@@ -11,11 +11,42 @@ export interface PseudoHeader {
   readonly src: Uint8Array;
   readonly dst: Uint8Array;
   readonly protocol: number;
+  /** The ones' complement sum of the two addresses, when the header's reader computed it (`pseudoHeaderSum` then reads no bytes). */
+  readonly addressSum?: number;
+}
+
+/**
+ * The pseudo-header of a decoded IPv4 datagram, read off its header bytes: the checksum needs only the addresses'
+ * sum, so the address views are made only when asked for.
+ */
+export class Ipv4HeaderPseudo implements PseudoHeader {
+  readonly family = 4 as const;
+  readonly addressSum: number;
+
+  constructor(
+    private readonly header: Uint8Array,
+    readonly protocol: number,
+  ) {
+    // as pseudoHeaderSum sums them: the source, then the destination
+    this.addressSum = onesSum(header, 16, 20, onesSum(header, 12, 16));
+  }
+
+  get src(): Uint8Array {
+    return this.header.subarray(12, 16);
+  }
+
+  get dst(): Uint8Array {
+    return this.header.subarray(16, 20);
+  }
+}
+
+/** The same pseudo-header for another upper-layer protocol (a plain object: `p` may read its addresses lazily). */
+export function withProtocol(p: PseudoHeader, protocol: number): PseudoHeader {
+  return { family: p.family, src: p.src, dst: p.dst, protocol };
 }
 
 export function pseudoHeaderSum(p: PseudoHeader, upperLength: number): number {
-  let sum = onesSum(p.src);
-  sum = onesSum(p.dst, 0, p.dst.length, sum);
+  let sum = p.addressSum ?? onesSum(p.dst, 0, p.dst.length, onesSum(p.src));
   // IPv4: zero, protocol, 16-bit length; IPv6: 32-bit length, 24 zero bits, next header
   sum += p.protocol + (upperLength & 0xffff) + Math.floor(upperLength / 0x10000);
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);

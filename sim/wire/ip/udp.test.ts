@@ -195,3 +195,25 @@ describe('the fast path (udp-datagram.ts) agrees with the decoders', () => {
     expect(l.udp!.value!.checksumStatus).toBe('correct');
   });
 });
+
+describe('UDP header without spans', () => {
+  it('gives the value and problems it gives with spans, and the same checksum verdict from a decoded IPv4 header as from plain address bytes', () => {
+    const bytes = encodeUdp({ srcPort: 5000, dstPort: 3478 }, payload, pseudo4);
+    const datagram = encodeIPv4({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 17 }, bytes);
+    const fromHeader = decodeIpDatagram(datagram, 0, false).value!.pseudo!;
+    for (const [i, v] of [[0, 0], [4, 0], [5, 3], [6, 0], [7, 1], [9, 0x41], [-1, 0]] as const) {
+      const b = bytes.slice();
+      if (i >= 0) b[i] = v;
+      for (const cut of [b, b.subarray(0, 8), b.subarray(0, 7)]) {
+        for (const pseudo of [pseudo4, fromHeader]) {
+          const a = decodeUdp(cut, { pseudo, base: 34, spans: true });
+          const c = decodeUdp(cut, { pseudo, base: 34, spans: false });
+          expect(c.value).toEqual(a.value);
+          expect(c.problems).toEqual(a.problems);
+        }
+        expect(decodeUdp(cut, { pseudo: fromHeader, spans: false }).value).toEqual(decodeUdp(cut, { pseudo: pseudo4, spans: false }).value);
+      }
+    }
+    expect([...fromHeader.src, ...fromHeader.dst]).toEqual([...pseudo4.src, ...pseudo4.dst]);
+  });
+});

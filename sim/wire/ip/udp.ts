@@ -4,7 +4,7 @@ import { Reader } from '../reader.ts';
 import { hex, struct, uint } from '../struct.ts';
 import { Writer } from '../writer.ts';
 import { replaceDisplay, within } from './ipv4.ts';
-import { pseudoHeaderSum, showChecksum, transportChecksum, type PseudoHeader } from './pseudo-header.ts';
+import { pseudoHeaderSum, showChecksum, transportChecksum, withProtocol, type PseudoHeader } from './pseudo-header.ts';
 
 /** The UDP header (RFC 768). */
 export const UdpFixed = struct('UDP header', [
@@ -16,6 +16,15 @@ export const UdpFixed = struct('UDP header', [
 
 export const UDP_HEADER_LENGTH = 8;
 const reader = new Reader(new Uint8Array(0));
+
+interface UdpFields {
+  srcPort: number;
+  dstPort: number;
+  length: number;
+  checksum: number;
+}
+/** The header's numbers when read without the struct: one object for every call, its numbers copied out before return. */
+const plain: UdpFields = { srcPort: 0, dstPort: 0, length: 0, checksum: 0 };
 
 /**
  * correct / incorrect: verified against the pseudo-header; absent: IPv4 with checksum 0 (RFC 768);
@@ -58,9 +67,19 @@ export function decodeUdp(buf: Uint8Array, opts: UdpDecodeOptions = {}): Decoded
   const base = opts.base ?? 0;
   // one Reader for every call (nothing here decodes UDP again before it returns)
   const r = reader.reset(buf, base, opts.spans ?? true);
-  const h = UdpFixed.decode(r);
+  let h: UdpFields;
+  if (!r.spans && buf.length >= UDP_HEADER_LENGTH) {
+    // a packet list's header, all there: the four numbers read off the bytes (no struct object; no span to record)
+    h = plain;
+    h.srcPort = (buf[0]! << 8) | buf[1]!;
+    h.dstPort = (buf[2]! << 8) | buf[3]!;
+    h.length = (buf[4]! << 8) | buf[5]!;
+    h.checksum = (buf[6]! << 8) | buf[7]!;
+  } else {
+    h = UdpFixed.decode(r);
+    if (r.truncated) return { value: undefined, fields: within(r.fieldList(), base, buf.length), problems: r.problemList() };
+  }
   const problems: Problem[] = r.problems;
-  if (r.truncated) return { value: undefined, fields: within(r.fieldList(), base, buf.length), problems: r.problemList() };
 
   let payloadLength = buf.length - UDP_HEADER_LENGTH;
   let lengthOk = !opts.fragment;
@@ -86,10 +105,10 @@ export function decodeUdp(buf: Uint8Array, opts: UdpDecodeOptions = {}): Decoded
   } else if (opts.pseudo && lengthOk) {
     // the length in the pseudo-header is the UDP length (RFC 768; RFC 8200 §8.1 upper-layer length)
     const pseudo = opts.pseudo;
-    expected = transportChecksum(pseudo, buf, 0, h.length, 6);
     const sum = onesSum(buf, 0, h.length, pseudoHeaderSum(pseudo, h.length));
     status = sum === 0xffff ? 'correct' : 'incorrect';
-    if (status === 'correct') expected = h.checksum;
+    // what the field should hold is worked out (one more pass over the bytes) only when it does not hold it
+    expected = status === 'correct' ? h.checksum : transportChecksum(pseudo, buf, 0, h.length, 6);
     if (h.checksum === 0) {
       problems.push({ offset: base + 6, length: 2, message: 'UDP checksum 0 over IPv6 is not allowed (RFC 8200 §8.1)' });
       status = 'incorrect';
@@ -131,7 +150,7 @@ export function encodeUdp(init: UdpInit, payload: Uint8Array, pseudo?: PseudoHea
   UdpFixed.encode(w, { srcPort: init.srcPort, dstPort: init.dstPort, length: init.length ?? length, checksum: 0 });
   w.bytes(payload);
   const out = w.finish();
-  const c = init.checksum ?? (pseudo ? transportChecksum({ ...pseudo, protocol: 17 }, out, 0, length, 6) : 0);
+  const c = init.checksum ?? (pseudo ? transportChecksum(withProtocol(pseudo, 17), out, 0, length, 6) : 0);
   out[6] = c >> 8;
   out[7] = c & 0xff;
   return out;

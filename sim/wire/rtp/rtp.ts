@@ -88,35 +88,57 @@ export function decodeRtp(bytes: Uint8Array, options: RtpDecodeOptions = {}, bas
 /** Reads the fixed header, CSRC list and header extension at the reader's position. */
 export function readRtpHeader(r: Reader, extensions?: ExtensionMap): RtpHeader {
   const start = r.pos;
-  let first: ReturnType<typeof RtpFirstWord.decode>;
+  let version: number;
+  let p: number;
+  let x: number;
+  let cc: number;
+  let m: number;
+  let payloadType: number;
   let sequenceNumber: number;
   let timestamp: number;
   let ssrc: number;
-  if (r.spans) ({ first, sequenceNumber, timestamp, ssrc } = r.group('RTP fixed header', () => readFixedHeader(r)));
-  else {
-    // the same reads without the group's wrapper object
-    first = RtpFirstWord.decode(r);
-    // the same names: a truncation problem names the field
-    sequenceNumber = r.u16('sequence number');
-    timestamp = r.u32('timestamp');
-    ssrc = r.u32('SSRC', hex8);
+  if (!r.spans && r.end - start >= 12) {
+    // a packet list's header, all there: read off the bytes (no struct object, no span to record)
+    const b = r.buf;
+    const b0 = b[start]!;
+    const b1 = b[start + 1]!;
+    version = b0 >> 6;
+    p = (b0 >> 5) & 1;
+    x = (b0 >> 4) & 1;
+    cc = b0 & 0x0f;
+    m = b1 >> 7;
+    payloadType = b1 & 0x7f;
+    sequenceNumber = (b[start + 2]! << 8) | b[start + 3]!;
+    timestamp = ((b[start + 4]! << 24) | (b[start + 5]! << 16) | (b[start + 6]! << 8) | b[start + 7]!) >>> 0;
+    ssrc = ((b[start + 8]! << 24) | (b[start + 9]! << 16) | (b[start + 10]! << 8) | b[start + 11]!) >>> 0;
+    r.pos = start + 12;
+  } else {
+    let first: ReturnType<typeof RtpFirstWord.decode>;
+    if (r.spans) ({ first, sequenceNumber, timestamp, ssrc } = r.group('RTP fixed header', () => readFixedHeader(r)));
+    else {
+      // the same reads without the group's wrapper object
+      first = RtpFirstWord.decode(r);
+      // the same names: a truncation problem names the field
+      sequenceNumber = r.u16('sequence number');
+      timestamp = r.u32('timestamp');
+      ssrc = r.u32('SSRC', hex8);
+    }
+    ({ version, padding: p, extension: x, csrcCount: cc, marker: m, payloadType } = first);
   }
-  if (first.version !== 2 && !r.truncated) r.problem(`RTP version ${first.version}, expected 2`, start, 1);
+  if (version !== 2 && !r.truncated) r.problem(`RTP version ${version}, expected 2`, start, 1);
   // most packets list no CSRC: they share one frozen empty list
   let csrcs: readonly number[] = NO_CSRCS;
-  if (first.csrcCount > 0) {
+  if (cc > 0) {
     const list: number[] = [];
     r.group('CSRC list', () => {
-      for (let i = 0; i < first.csrcCount && !r.truncated; i++) list.push(r.u32(`CSRC ${i + 1}`, hex8));
+      for (let i = 0; i < cc && !r.truncated; i++) list.push(r.u32(`CSRC ${i + 1}`, hex8));
     });
     csrcs = list;
   }
-  const extension = first.extension && !r.truncated ? readHeaderExtension(r, extensions) : undefined;
+  const extension = x && !r.truncated ? readHeaderExtension(r, extensions) : undefined;
   const headerLength = r.pos - start;
-  const version = first.version;
-  const padding = first.padding === 1;
-  const marker = first.marker === 1;
-  const payloadType = first.payloadType;
+  const padding = p === 1;
+  const marker = m === 1;
   return extension
     ? { version, padding, marker, payloadType, sequenceNumber, timestamp, ssrc, csrcs, extension, headerLength }
     : { version, padding, marker, payloadType, sequenceNumber, timestamp, ssrc, csrcs, headerLength };

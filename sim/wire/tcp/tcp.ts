@@ -7,7 +7,7 @@ import { ipFamily, parseIp } from '../ip/address.ts';
 import { encodeIPv4, replaceDisplay, within } from '../ip/ipv4.ts';
 import { encodeIPv6 } from '../ip/ipv6.ts';
 import { IPPROTO } from '../ip/protocols.ts';
-import { pseudoHeaderSum, showChecksum, transportChecksum, type PseudoHeader } from '../ip/pseudo-header.ts';
+import { pseudoHeaderSum, showChecksum, transportChecksum, withProtocol, type PseudoHeader } from '../ip/pseudo-header.ts';
 import type { ChecksumStatus } from '../ip/udp.ts';
 import { decodeTcpOptions, describeOption, encodeTcpOptions, type TcpOption } from './options.ts';
 
@@ -93,12 +93,12 @@ export function decodeTcp(buf: Uint8Array, opts: TcpDecodeOptions = {}): Decoded
   let expected: number | undefined;
   let note = 'unverified: no IP pseudo-header';
   if (opts.pseudo && segmentLength <= buf.length) {
-    const pseudo = { ...opts.pseudo, protocol: IPPROTO.TCP };
-    expected = transportChecksum(pseudo, buf, 0, segmentLength, 16);
+    const pseudo = withProtocol(opts.pseudo, IPPROTO.TCP);
     const ok = onesSum(buf, 0, segmentLength, pseudoHeaderSum(pseudo, segmentLength)) === 0xffff;
     status = ok ? 'correct' : 'incorrect';
-    if (ok) expected = h.checksum;
-    else problems.push({ offset: base + 16, length: 2, message: `bad TCP checksum ${showChecksum(h.checksum, expected)}` });
+    // what the field should hold is worked out (one more pass over the bytes) only when it does not hold it
+    expected = ok ? h.checksum : transportChecksum(pseudo, buf, 0, segmentLength, 16);
+    if (!ok) problems.push({ offset: base + 16, length: 2, message: `bad TCP checksum ${showChecksum(h.checksum, expected)}` });
   } else if (opts.pseudo) {
     note = 'unverified: segment cut short';
   }
@@ -198,7 +198,7 @@ export function encodeTcp(init: TcpInit, payload: Uint8Array, pseudo?: PseudoHea
   });
   w.bytes(opts.peek()).bytes(payload);
   const out = w.finish();
-  const c = init.checksum ?? (pseudo ? transportChecksum({ ...pseudo, protocol: IPPROTO.TCP }, out, 0, out.length, 16) : 0);
+  const c = init.checksum ?? (pseudo ? transportChecksum(withProtocol(pseudo, IPPROTO.TCP), out, 0, out.length, 16) : 0);
   out[16] = c >> 8;
   out[17] = c & 0xff;
   return out;
