@@ -1,10 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { formatDuration, parseDuration } from '../sim/core/time.ts';
 import { ScenarioError } from '../sim/schema/check.ts';
-import { parseScenario } from '../sim/scenario/parse.ts';
 import { findPreset, listPresets } from '../sim/scenario/presets/index.ts';
-import { applySet } from '../sim/scenario/set.ts';
-import { useNodeCrypto } from './node-crypto.ts';
 import { Progress } from './progress.ts';
 
 const USAGE = `rtclab — a deterministic, packet-level WebRTC lab
@@ -149,7 +146,9 @@ export function loadScenarioSource(target: string): unknown {
 
 async function run(argv: string[]): Promise<number> {
   // each command loads only what it uses, so `rtclab presets` or `help` starts at once
-  const [{ runScenario }, { traceKeyLog, writePcapng }, { traceToJson }, { formatSummary }, { diagnose }, { diagnosisToJson, formatDiagnosis }] = await Promise.all([
+  const [{ parseScenario }, { applySet }, { runScenario }, { traceKeyLog, writePcapng }, { traceToJson }, { formatSummary }, { diagnose }, { diagnosisToJson, formatDiagnosis }] = await Promise.all([
+    import('../sim/scenario/parse.ts'),
+    import('../sim/scenario/set.ts'),
     import('../sim/scenario/run.ts'),
     import('../sim/wire/pcap/pcapng-writer.ts'),
     import('../sim/core/trace-json.ts'),
@@ -192,9 +191,14 @@ async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** Commands that only print text: they load neither the simulator nor a crypto backend, so they start at once. */
+const TEXT_ONLY = new Set([undefined, '--help', '-h', 'help', '--version', '-V', 'version', 'presets', 'show']);
+
 export async function main(argv: string[]): Promise<number> {
-  useNodeCrypto(); // the same bytes as the portable @noble code, faster (sim/core/crypto-backend.ts)
   const [cmd, ...rest] = argv;
+  // the same bytes as the portable @noble code, faster (sim/core/crypto-backend.ts); loaded only by the commands
+  // that may compute (`help run` prints text, then `run` itself injects it)
+  if (!TEXT_ONLY.has(cmd)) (await import('./node-crypto.ts')).useNodeCrypto();
   try {
     // commands that read their own options print their own help; the others' comes from the usage text
     if ((rest.includes('--help') || rest.includes('-h')) && cmd !== undefined && !['matrix', 'apps', 'sweep', 'worker', 'help'].includes(cmd)) {

@@ -122,11 +122,15 @@ export class TraceRecorder {
   }
 
   hop(h: Omit<Hop, 'index'>): Hop {
-    // built field by field, not spread: this runs for every datagram on every link
-    const hop: Hop = { index: this.hops.length, t: h.t, arrive: h.arrive, link: h.link, from: h.from, to: h.to, bytes: h.bytes, packet: h.packet };
-    if (h.drop !== undefined) hop.drop = h.drop;
+    return this.record(h.t, h.arrive, h.link, h.from, h.to, h.bytes, h.packet, h.drop);
+  }
+
+  /** `hop()` with the fields as arguments: what a link calls for every datagram, without an object to spread. */
+  record(t: Micros, arrive: Micros, link: string, from: string, to: string, bytes: Uint8Array, packet: number, drop?: string): Hop {
+    // every hop has the same shape (drop included, undefined when delivered), so the code reading hops stays monomorphic
+    const hop: Hop = { index: this.hops.length, t, arrive, link, from, to, bytes, packet, drop };
     this.hops.push(hop);
-    this.emit({ kind: 'hop', hop });
+    if (this.listeners.length > 0) this.emit({ kind: 'hop', hop });
     return hop;
   }
 

@@ -25,6 +25,8 @@ class Direction {
 export class Link {
   private readonly ab: Direction;
   private readonly ba: Direction;
+  /** The scheduler reason of every delivery, made once rather than per datagram. */
+  private readonly deliverReason: string;
 
   constructor(
     private readonly net: Network,
@@ -37,6 +39,7 @@ export class Link {
   ) {
     this.ab = new Direction(abParams, rng.fork('a>b'));
     this.ba = new Direction(baParams, rng.fork('b>a'));
+    this.deliverReason = `deliver ${name}`;
     a.attach(this);
     b.attach(this);
   }
@@ -98,13 +101,13 @@ export class Link {
         d.lastArrival = arrive;
       }
     }
-    const hop = this.net.trace.hop({ t: now, arrive, link: this.name, from: from.node.name, to: to.node.name, bytes, packet, ...(drop ? { drop } : {}) });
+    const hop = this.net.trace.record(now, arrive, this.name, from.node.name, to.node.name, bytes, packet, drop);
     if (drop !== undefined) {
       d.dropped++;
       this.net.countDrop(drop);
       return hop;
     }
-    this.net.scheduler.at(arrive, `deliver ${this.name}`, () => to.node.receive(to, bytes, hop));
+    this.net.scheduler.at(arrive, this.deliverReason, () => to.node.receive(to, bytes, hop));
     return hop;
   }
 
