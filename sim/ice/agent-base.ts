@@ -9,15 +9,16 @@ import type { Micros } from '../core/time.ts';
 import { MS, SECOND } from '../core/time.ts';
 import { ipFamily } from '../wire/ip/address.ts';
 import type { Candidate, TcpType } from './candidate.ts';
-import { candidatePriority, canPair, formatCandidate, foundationOf, parseCandidate, showCandidate, TYPE_PREFERENCE } from './candidate.ts';
-import { tcpHostCandidate } from './ice-tcp.ts';
+import { canPair, formatCandidate, foundationOf, parseCandidate, showCandidate } from './candidate.ts';
+import { HostCandidates } from './host-candidates.ts';
 import { Checklist } from './checklist.ts';
 import { IceGatherer } from './gather.ts';
 import type { CandidatePair, PairState } from './pair.ts';
-import { makePair, pairData } from './pair.ts';
+import { makePair, pairData, pairSummary } from './pair.ts';
 import type { NominationMode } from './nomination.ts';
 import { surfaces, type CandidatePolicy } from './candidate-filter.ts';
-import { addressPrecedence, isLinkLocal, type NetworkInfo } from './networks.ts';
+import { isLinkLocal, type NetworkInfo } from './networks.ts';
+import { libwebrtcFoundation } from './libwebrtc.ts';
 import { describeIceSignal, type IceSignal } from '../signaling/ice.ts';
 import type { Transaction, TransactionResult } from '../stun/transactions.ts';
 import { StunTransactions } from '../stun/transactions.ts';
@@ -165,7 +166,7 @@ export abstract class IceAgentBase {
       stunServers: this.lite ? [] : (config.stunServers ?? []),
       turnServers: this.lite ? [] : (config.turnServers ?? []),
       emit: (o) => this.out.push(o),
-      candidate: (now, c) => this.addLocal(now, c),
+      candidate: (now, c, step) => this.addLocal(now, c, step),
       complete: (now) => this.gatheringComplete(now),
     });
   }
@@ -178,7 +179,6 @@ export abstract class IceAgentBase {
     this.addresses.push(a);
     if (network) this.networks.set(a.ip, network);
   }
-
 
   /** RFC 6544 §4.1: a TCP host candidate; the owner listens on `a` for a passive one, dials per pair for an active one (ice-tcp.ts). */
   addLocalTcpAddress(a: TransportAddress, tcpType: TcpType): void {
@@ -221,9 +221,19 @@ export abstract class IceAgentBase {
     this.note('ice.pair.state', `pair ${p.id} ${from} → ${s} (${why})`, { ...pairData(p), previous: from, reason: why });
   }
 
-  protected signal(m: IceSignal): void {
+  protected signal(m: IceSignal, step?: string): void {
     this.signals.push(m);
-    this.note('ice.signal.sent', `signals ${describeIceSignal(m)}`, { message: m.type });
+    this.note('ice.signal.sent', `signals ${describeIceSignal(m)}${step ? ` (${step})` : ''}`, { message: m.type, ...(step ? { step } : {}) });
+  }
+
+  /** An agent whose addresses came with ranked networks gathers, prices and names its candidates as libwebrtc does (libwebrtc.ts). */
+  protected get libwebrtc(): boolean {
+    return this.networks.size > 0;
+  }
+
+  /** RFC 8445 §5.1.1.3's foundation, or libwebrtc's salted one (Port::ComputeFoundation). */
+  protected foundationFor(type: Candidate['type'], baseIp: string, serverIp: string | undefined, transport: 'udp' | 'tcp'): string {
+    return this.libwebrtc ? libwebrtcFoundation(type, baseIp, transport, '', this.tieBreaker) : foundationOf(type, baseIp, serverIp, transport);
   }
 
   // ---- start, credentials, gathering -------------------------------------------------------------------------
@@ -243,27 +253,26 @@ export abstract class IceAgentBase {
     });
     this.note('ice.gathering', 'gathering starts', { state: 'gathering' });
     // libwebrtc gathers nothing on a link-local address
-    for (const a of this.addresses.filter((x) => isLinkLocal(x.ip))) {
-      this.note('ice.candidate.filtered', `gathers nothing on link-local ${formatTransportAddress(a)} (as libwebrtc)`, { candidate: formatTransportAddress(a), type: 'host', policy: 'link-local' });
-    }
-    const usable = this.addresses.filter((x) => !isLinkLocal(x.ip));
-    this.addresses.splice(0, this.addresses.length, ...usable);
-    // libwebrtc (Candidate::GetPriority): network preference × 256 + address precedence; else RFC 8421 §4
-    const lpOf = (ip: string, i: number): number => {
-      const net = this.networks.get(ip);
-      return net ? net.preference * 256 + addressPrecedence(ip) : this.addresses.length <= 1 ? 65535 : (ipFamily(ip) === 6 ? 65535 : 32767) - i;
+    for (const a of this.addresses.filter((x) => isLinkLocal(x.ip))) this.note('ice.candidate.filtered', `gathers nothing on link-local ${formatTransportAddress(a)} (as libwebrtc)`, { candidate: formatTransportAddress(a), type: 'host', policy: 'link-local' });
+    this.addresses.splice(0, this.addresses.length, ...this.addresses.filter((x) => !isLinkLocal(x.ip)));
+    const hosts = new HostCandidates(this.addresses, this.networks, this.libwebrtc ? this.tieBreaker : undefined);
+    const host = (a: TransportAddress, i: number): Candidate => {
+      this.gatherer.setLocalPreference(a, hosts.localPreference(a.ip, i));
+      return hosts.udp(a, i);
     };
-    this.addresses.forEach((a, i) => {
-      const lp = lpOf(a.ip, i);
-      this.gatherer.setLocalPreference(a, lp);
-      // §5.1.1.1: a host candidate per interface address; its base is itself
-      this.addLocal(now, { foundation: foundationOf('host', a.ip, undefined, 'udp'), component: 1, transport: 'udp', priority: candidatePriority(TYPE_PREFERENCE.host, lp, 1), address: a, type: 'host', base: a });
-    });
-    for (const { address: a, tcpType } of this.tcpAddresses.filter((x) => !isLinkLocal(x.address.ip))) {
-      this.addLocal(now, tcpHostCandidate(a, tcpType, lpOf(a.ip, Math.max(0, this.addresses.findIndex((x) => x.ip === a.ip)))));
+    const tcpOn = (ip: string | undefined) => this.tcpAddresses.filter((x) => !isLinkLocal(x.address.ip) && (ip === undefined || x.address.ip === ip));
+    if (!this.libwebrtc) {
+      this.addresses.forEach((a, i) => this.addLocal(now, host(a, i)));
+      for (const { address: a, tcpType } of tcpOn(undefined)) this.addLocal(now, hosts.tcp(a, tcpType));
+      if (this.trickle || this.lite) this.sendDescription(now, false);
     }
-    if (this.trickle || this.lite) this.sendDescription(now, false);
-    this.gatherer.start(now, this.addresses);
+    // libwebrtc: BasicPortAllocatorSession's AllocationSequences make the host candidates in their UDP and TCP phases
+    this.gatherer.start(now, this.addresses, !this.libwebrtc ? undefined : {
+      tieBreaker: this.tieBreaker, network: (ip) => this.networks.get(ip),
+      udpPortReady: (t, a) => this.addLocal(t, host(a, this.addresses.indexOf(a)), 'UDPPort::OnLocalAddressReady'),
+      tcpPorts: (t, ip) => tcpOn(ip).map(({ address, tcpType }) => this.addLocal(t, hosts.tcp(address, tcpType), 'TCPPort::PrepareAddress')).length,
+    });
+    if (this.libwebrtc && (this.trickle || this.lite)) this.sendDescription(now, false);
   }
 
   protected sendDescription(now: Micros, restart: boolean): void {
@@ -276,7 +285,7 @@ export abstract class IceAgentBase {
     });
   }
 
-  protected addLocal(now: Micros, c: Candidate): void {
+  protected addLocal(now: Micros, c: Candidate, step?: string): void {
     const net = this.networks.get(c.base.ip);
     if (net && c.type !== 'relay' && !c.network) c = { ...c, network: { id: net.id, cost: net.cost } };
     const dup = this.local.find((e) => e.transport === c.transport && sameTransportAddress(e.address, c.address) && sameTransportAddress(e.base, c.base));
@@ -286,15 +295,15 @@ export abstract class IceAgentBase {
       return;
     }
     this.local.push(c);
-    this.note('ice.candidate.gathered', `gathered ${showCandidate(c)} (base ${formatTransportAddress(c.base)}, priority ${c.priority}, foundation ${c.foundation})`, {
+    this.note('ice.candidate.gathered', `${step ? `${step}: ` : ''}gathered ${showCandidate(c)} (base ${formatTransportAddress(c.base)}, priority ${c.priority}, foundation ${c.foundation})`, {
       candidate: formatCandidate(c), type: c.type, address: formatTransportAddress(c.address), base: formatTransportAddress(c.base), priority: c.priority, foundation: c.foundation,
-      ...(c.server ? { server: formatTransportAddress(c.server) } : {}),
+      ...(c.server ? { server: formatTransportAddress(c.server) } : {}), ...(step ? { step } : {}),
     });
     if (!surfaces(this.candidatePolicy, c)) {
       this.note('ice.candidate.filtered', `keeps ${showCandidate(c)} to itself: iceTransportPolicy ${this.candidatePolicy}`, { candidate: formatCandidate(c), type: c.type, policy: this.candidatePolicy });
       return;
     }
-    if (this.descriptionSent && this.trickle && !this.lite) this.signal({ type: 'candidate', ufrag: this.ufrag, candidate: formatCandidate(c) });
+    if (this.descriptionSent && this.trickle && !this.lite) this.signal({ type: 'candidate', ufrag: this.ufrag, candidate: formatCandidate(c) }, step ? 'BasicPortAllocatorSession::OnCandidateReady → SignalCandidatesReady' : undefined);
     // §6.1.2.2: pairs are formed from host and relayed candidates; a srflx candidate's pairs equal its base's (pruned)
     if (c.type === 'host' || c.type === 'relay') for (const r of this.remote) this.formPair(now, c, r);
   }
@@ -427,8 +436,6 @@ export abstract class IceAgentBase {
     this.note('ice.role', `becomes ${controlling ? 'controlling' : 'controlled'}: ${why}`, { role: controlling ? 'controlling' : 'controlled', reason: why });
   }
 
-  /** §8.1.1 regular nomination: the controlling agent checks the best valid pair again with USE-CANDIDATE. */
-
   /** §8.1.2 with trickle: called when a pair fails or candidates stop coming. */
   protected abstract checkFailure(now: Micros): void;
 
@@ -436,14 +443,6 @@ export abstract class IceAgentBase {
   abstract restart(now: Micros, initiator: 'local' | 'remote'): void;
 
   selectedPair(): { [key: string]: JsonValue } | null {
-    const p = this.selected;
-    if (!p) return null;
-    const l = p.validLocal ?? p.local;
-    return {
-      id: p.id,
-      // relayProtocol only for relays reached over TCP or TLS: a UDP relay's summary stays as it always was
-      local: { type: l.type, address: l.address.ip, port: l.address.port, protocol: l.transport, ...(l.tcpType ? { tcpType: l.tcpType } : {}), ...(l.relayProtocol ? { relayProtocol: l.relayProtocol } : {}) },
-      remote: { type: p.remote.type, address: p.remote.address.ip, port: p.remote.address.port, protocol: p.remote.transport, ...(p.remote.tcpType ? { tcpType: p.remote.tcpType } : {}) },
-    };
+    return this.selected ? pairSummary(this.selected) : null;
   }
 }

@@ -7,7 +7,7 @@ import { formatDuration, MS } from '../core/time.ts';
 import { decodeStun, ErrorCode, getAttribute, integrityProtected, isStun, Method, shortTermKey, verifyMessageIntegrity, XorMappedAddress } from '../wire/stun/index.ts';
 import type { StunMessage } from '../wire/stun/index.ts';
 import type { Candidate } from './candidate.ts';
-import { candidatePriority, foundationOf, showCandidate, TCP_TYPE_PREFERENCE, TYPE_PREFERENCE } from './candidate.ts';
+import { candidatePriority, showCandidate, TCP_TYPE_PREFERENCE, TYPE_PREFERENCE } from './candidate.ts';
 import { authenticateCheck, checkAttributes, checkEncodeOptions, encodeCheckError, encodeCheckSuccess, readCheck } from './checks.ts';
 import { Checklist } from './checklist.ts';
 import type { CandidatePair } from './pair.ts';
@@ -300,7 +300,7 @@ export class IceAgent extends IceAgentBase implements Endpoint {
     if (!validLocal) {
       // §7.2.5.3.1: a local peer-reflexive candidate, with the priority sent in PRIORITY
       const transport = pair.local.transport === 'tcp' ? { transport: 'tcp' as const, tcpType: pair.local.tcpType! } : { transport: 'udp' as const };
-      validLocal = { foundation: foundationOf('prflx', pair.local.base.ip, undefined, pair.local.transport), component: 1, ...transport, priority: ctx.prflxPriority, address: mapped, type: 'prflx', base: pair.local.base };
+      validLocal = { foundation: this.foundationFor('prflx', pair.local.base.ip, undefined, pair.local.transport), component: 1, ...transport, priority: ctx.prflxPriority, address: mapped, type: 'prflx', base: pair.local.base };
       this.local.push(validLocal);
       this.note('ice.candidate.prflx', `learns local peer-reflexive ${formatTransportAddress(mapped)} (base ${formatTransportAddress(pair.local.base)})`, { side: 'local', address: formatTransportAddress(mapped), priority: validLocal.priority });
     }

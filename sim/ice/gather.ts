@@ -16,6 +16,8 @@ import { browserOrder } from '../turn/url.ts';
 import type { TurnServerConfig } from './agent-base.ts';
 import { TurnRelay } from './relay.ts';
 import { icmpErrorOfRelay } from '../turn/client-icmp.ts';
+import type { NetworkInfo } from './networks.ts';
+import { HIGH_COST_KEEPALIVE_LIFETIME, libwebrtcFoundation, NETWORK_COST_HIGH, networkLocalPreference, PHASE_STEP, RELAY_TYPE_PREFERENCE, STEP_DELAY, STUN_KEEPALIVE_INTERVAL, STUN_REQUEST_SCHEDULE } from './libwebrtc.ts';
 
 /**
  * Gathering server-reflexive and relayed candidates (RFC 8445 §5.1.1.2): a Binding request to each STUN server
@@ -30,12 +32,29 @@ export interface GathererOptions {
   readonly turnServers: readonly TurnServerConfig[];
   readonly ta?: Micros;
   readonly emit: (o: EndpointOutput) => void;
-  readonly candidate: (now: Micros, c: Candidate) => void;
+  /** A candidate found; `step` names the libwebrtc function that made it when gathering the libwebrtc way. */
+  readonly candidate: (now: Micros, c: Candidate, step?: string) => void;
   readonly complete: (now: Micros) => void;
 }
 
+/**
+ * Gathering as libwebrtc's BasicPortAllocatorSession does it (`start` with this): an AllocationSequence per network,
+ * best network first, all started at once; each runs its phases STEP_DELAY apart: UDP (the shared-socket UDPPort:
+ * its host candidate, then a Binding request to every STUN server and every UDP TURN server at once, on
+ * StunRequest's schedule, kept alive every 10 s), relay (a TurnPort per TURN URL), TCP (TCPPorts).
+ */
+export interface LibwebrtcAllocation {
+  /** The agent's ICE tiebreaker, salting foundations (Port::ComputeFoundation). */
+  readonly tieBreaker: bigint;
+  readonly network: (ip: string) => NetworkInfo | undefined;
+  /** UDPPort::OnLocalAddressReady: the agent adds the host candidate of `base`. */
+  readonly udpPortReady: (now: Micros, base: TransportAddress) => void;
+  /** CreateTCPPorts: the agent adds the TCP host candidates on `ip`, and says how many. */
+  readonly tcpPorts: (now: Micros, ip: string) => number;
+}
+
 type Job = { at: Micros; run: (now: Micros) => void };
-type BindingCtx = { base: TransportAddress; server: TransportAddress };
+type BindingCtx = { base: TransportAddress; server: TransportAddress; keepalive?: boolean; firstAt?: Micros };
 
 /** A StunTransactions/TurnSession output that hands transmits and notes to the agent's queue. */
 export function emitOutput(emit: (o: EndpointOutput) => void): TransactionOutput {
@@ -50,6 +69,11 @@ export class IceGatherer {
   private readonly jobs: Job[] = [];
   private readonly out: TransactionOutput;
   private readonly tx: StunTransactions<BindingCtx>;
+  /** libwebrtc's StunRequest schedule (STUN_REQUEST_SCHEDULE) for the Binding requests of the libwebrtc way. */
+  private readonly stunRequests: StunTransactions<BindingCtx>;
+  private lw: LibwebrtcAllocation | undefined;
+  /** STUN servers whose answer already made a candidate on a base (UDPPort's bind_request_succeeded_servers_). */
+  private readonly answered = new Set<string>();
   private readonly turns: TurnRelay[] = [];
   private readonly localPrefs = new Map<string, number>();
   private pending = 0;
@@ -58,6 +82,8 @@ export class IceGatherer {
   constructor(private readonly o: GathererOptions) {
     this.out = emitOutput(o.emit);
     this.tx = new StunTransactions<BindingCtx>(o.rng, this.out, (r) => this.bindingResult(r));
+    // the two tables draw on one stream: a gatherer uses one or the other
+    this.stunRequests = new StunTransactions<BindingCtx>(o.rng, this.out, (r) => this.bindingResult(r), STUN_REQUEST_SCHEDULE);
   }
 
   setLocalPreference(base: TransportAddress, lp: number): void {
@@ -68,11 +94,18 @@ export class IceGatherer {
     return this.localPrefs.get(formatTransportAddress(base)) ?? 65535;
   }
 
-  private note(n: Extract<IceNote, { kind: 'ice.gathering.request' | 'ice.gathering.timeout' | 'ice.gathering.error' }>): void {
+  private note(n: Extract<IceNote, { kind: 'ice.gathering.request' | 'ice.gathering.timeout' | 'ice.gathering.error' | 'ice.allocation.sequence' | 'ice.allocation.phase' | 'ice.gathering.keepalive' }>): void {
     this.o.emit({ type: 'note', ...n });
   }
 
-  start(now: Micros, bases: readonly TransportAddress[]): void {
+  /** Jobs stay in time order; one at the same time as others runs after them. */
+  private schedule(at: Micros, run: (now: Micros) => void): void {
+    const i = this.jobs.findIndex((j) => j.at > at);
+    this.jobs.splice(i < 0 ? this.jobs.length : i, 0, { at, run });
+  }
+
+  start(now: Micros, bases: readonly TransportAddress[], libwebrtc?: LibwebrtcAllocation): void {
+    if (libwebrtc) return this.allocateSequences(now, bases, libwebrtc);
     const ta = this.o.ta ?? 50 * MS;
     for (const base of bases) {
       for (const server of this.o.stunServers) {
@@ -104,11 +137,69 @@ export class IceGatherer {
   }
 
   private binding(now: Micros, base: TransportAddress, server: TransportAddress): void {
+    if (this.lw) {
+      const step = 'UDPPort::SendStunBindingRequest';
+      this.note(iceNote('ice.gathering.request', `${step}: Binding request from ${formatTransportAddress(base)} to STUN server ${formatTransportAddress(server)}`, { base: formatTransportAddress(base), server: formatTransportAddress(server), step }));
+      this.stunRequests.start(now, { from: base, to: server, method: Method.Binding, attributes: [], encode: { fingerprint: true }, context: { base, server, firstAt: now } });
+      return;
+    }
     this.note(iceNote('ice.gathering.request', `Binding request from ${formatTransportAddress(base)} to STUN server ${formatTransportAddress(server)}`, { base: formatTransportAddress(base), server: formatTransportAddress(server) }));
     this.tx.start(now, { from: base, to: server, method: Method.Binding, attributes: [], encode: { fingerprint: true }, context: { base, server } });
   }
 
-  private allocate(now: Micros, base: TransportAddress, turn: TurnServerConfig): void {
+  /** StunBindingRequest::OnResponse: the next Binding request of a UDPPort, STUN_KEEPALIVE_INTERVAL after an answer. */
+  private keepalive(now: Micros, base: TransportAddress, server: TransportAddress, firstAt: Micros): void {
+    const step = 'StunBindingRequest::OnResponse → UDPPort keepalive';
+    this.note(iceNote('ice.gathering.keepalive', `${step}: Binding request from ${formatTransportAddress(base)} to STUN server ${formatTransportAddress(server)}, keeping the NAT's mapping`, { base: formatTransportAddress(base), server: formatTransportAddress(server), step }));
+    this.stunRequests.start(now, { from: base, to: server, method: Method.Binding, attributes: [], encode: { fingerprint: true }, context: { base, server, keepalive: true, firstAt } });
+  }
+
+  /** BasicPortAllocatorSession::DoAllocate: an AllocationSequence per network, best first, each with its three phases. */
+  private allocateSequences(now: Micros, bases: readonly TransportAddress[], lw: LibwebrtcAllocation): void {
+    this.lw = lw;
+    const ranked = bases.map((base, i) => ({ base, net: lw.network(base.ip), i })).sort((a, b) => (b.net?.preference ?? -1) - (a.net?.preference ?? -1) || a.i - b.i);
+    // PortConfiguration::StunServers: every UDP TURN server is asked as a STUN server too
+    const stun: TransportAddress[] = [];
+    for (const s of [...this.o.stunServers, ...this.o.turnServers.filter((t) => (t.transport ?? 'udp') === 'udp').map((t) => t.server)]) {
+      if (!stun.some((x) => sameTransportAddress(x, s))) stun.push(s);
+    }
+    this.pending = ranked.length;
+    for (const { base, net } of ranked) {
+      const id = net?.id ?? 0;
+      const family = ipFamily(base.ip);
+      const servers = stun.filter((s) => ipFamily(s.ip) === family);
+      const turns = this.o.turnServers.map((t, i, all) => ({ t, relayPreference: all.length - 1 - i })).filter(({ t }) => ipFamily(t.server.ip) === family);
+      this.note(iceNote('ice.allocation.sequence', `BasicPortAllocatorSession::DoAllocate: AllocationSequence for network ${id} (${net?.type ?? 'unknown'} ${base.ip}, preference ${net?.preference ?? 0}, cost ${net?.cost ?? 0})`, {
+        network: id, networkType: net?.type ?? 'unknown', address: base.ip, preference: net?.preference ?? 0, cost: net?.cost ?? 0, step: 'BasicPortAllocatorSession::DoAllocate',
+      }));
+      const phase = (p: 'udp' | 'relay' | 'tcp', ports: number, what: string): void =>
+        this.note(iceNote('ice.allocation.phase', `${PHASE_STEP[p]} on network ${id}: ${what}`, { network: id, phase: p, ports, step: PHASE_STEP[p] }));
+      this.schedule(now, (t) => {
+        phase('udp', 1, `a UDPPort on ${formatTransportAddress(base)} (shared socket)${servers.length ? `, asking ${servers.length} STUN server(s)` : ''}`);
+        lw.udpPortReady(t, base);
+        for (const server of servers) {
+          this.pending++;
+          this.binding(t, base, server);
+        }
+      });
+      this.schedule(now + STEP_DELAY, (t) => {
+        phase('relay', turns.length, turns.length ? turns.map(({ t: x }) => `a TurnPort to ${formatTransportAddress(x.server)} over ${x.transport ?? 'udp'}`).join(', ') : 'no TURN server for this family');
+        for (const { t: turn, relayPreference } of turns) {
+          this.pending++;
+          this.allocate(t, base, turn, relayPreference);
+        }
+      });
+      this.schedule(now + 2 * STEP_DELAY, (t) => {
+        const n = lw.tcpPorts(t, base.ip);
+        phase('tcp', n, n ? `${n} TCPPort(s) on ${base.ip}` : 'no TCP port (the peer gathers no ICE-TCP candidates)');
+        this.done(t);
+      });
+    }
+    this.handleTimeout(now);
+    if (this.pending === 0) this.finish(now);
+  }
+
+  private allocate(now: Micros, base: TransportAddress, turn: TurnServerConfig, relayPreference = 0): void {
     let finished = false;
     const protocol = turn.transport ?? 'udp';
     const stream = protocol !== 'udp';
@@ -116,8 +207,20 @@ export class IceGatherer {
     // wrapper dials it, sim/apps/stream-links.ts), and its transmits say so
     const local = stream ? { ip: base.ip, port: 0 } : base;
     const out: TransactionOutput = stream ? { transmit: (from, to, bytes) => this.o.emit({ type: 'transmit', from, to, bytes, transport: 'tcp' }), note: this.out.note } : this.out;
+    const lw = this.lw;
     const client = new TurnRelay(local, turn.server, turn, this.o.rng.fork(`turn${this.turnCount++}`), out, {
       allocated: (t, relayed, mapped) => {
+        if (lw) {
+          // TurnPort::OnAllocateSuccess: the relayed candidate alone (the srflx comes from the UDPPort's own request)
+          const net = lw.network(base.ip);
+          const lp = net ? networkLocalPreference(net, relayed.ip, relayPreference) : this.lp(base);
+          this.o.candidate(t, {
+            foundation: libwebrtcFoundation('relay', relayed.ip, 'udp', protocol, lw.tieBreaker), component: 1, transport: 'udp',
+            priority: candidatePriority(RELAY_TYPE_PREFERENCE[protocol], lp, 1),
+            address: relayed, type: 'relay', base: relayed, ...(mapped ? { related: mapped } : {}), server: turn.server, ...(stream ? { relayProtocol: protocol } : {}),
+            ...(net ? { network: { id: net.id, cost: net.cost } } : {}),
+          }, 'TurnPort::OnAllocateSuccess');
+        } else {
         const lp = this.lp(base);
         // a TCP connection's mapping is no server-reflexive candidate for UDP
         if (mapped && !stream) {
@@ -133,6 +236,7 @@ export class IceGatherer {
           priority: candidatePriority(TYPE_PREFERENCE.relay, relayLocalPreference(lp, protocol), 1),
           address: relayed, type: 'relay', base: relayed, ...(mapped ? { related: mapped } : {}), server: turn.server, ...(stream ? { relayProtocol: protocol } : {}),
         });
+        }
         if (!finished) {
           finished = true;
           this.done(t);
@@ -144,7 +248,7 @@ export class IceGatherer {
           this.done(t);
         }
       },
-    }, this.o.name, stream);
+    }, this.o.name, stream, lw && !stream ? STUN_REQUEST_SCHEDULE : undefined);
     this.turns.push(client);
     client.start(now);
   }
@@ -164,18 +268,42 @@ export class IceGatherer {
 
   /** A Binding response that is not an ICE check's: maybe the answer to a gathering request (RFC 8489 §7.3.3). */
   onBindingResponse(now: Micros, base: TransportAddress, from: TransportAddress, msg: StunMessage, bytes: Uint8Array): void {
-    this.tx.handleResponse(now, from, base, msg, bytes);
+    if (!this.stunRequests.handleResponse(now, from, base, msg, bytes)) this.tx.handleResponse(now, from, base, msg, bytes);
   }
 
   private bindingResult(r: TransactionResult<BindingCtx>): void {
-    const { server, base } = r.transaction.request.context!;
+    const { server, base, keepalive, firstAt } = r.transaction.request.context!;
+    const lw = this.lw;
+    if (lw && r.kind === 'response') {
+      // StunBindingRequest::OnResponse: ask again after the keepalive interval while the port's lifetime lasts
+      const net = lw.network(base.ip);
+      const lifetime = (net?.cost ?? 0) >= NETWORK_COST_HIGH ? HIGH_COST_KEEPALIVE_LIFETIME : Infinity;
+      const start = firstAt ?? r.transaction.startedAt;
+      if (r.at - start <= lifetime) this.schedule(r.at + STUN_KEEPALIVE_INTERVAL, (t) => this.keepalive(t, base, server, start));
+    }
+    if (keepalive) {
+      // a keepalive makes no new candidate; one unanswered ends the port's keepalives (OnStunBindingOrResolveRequestFailed)
+      if (r.kind === 'timeout') this.note(iceNote('ice.gathering.timeout', `no answer to the keepalive from STUN server ${formatTransportAddress(server)}: ${formatTransportAddress(base)} stops its keepalives`, { server: formatTransportAddress(server) }));
+      return;
+    }
     if (r.kind === 'timeout') {
       const why = r.icmp ? `ICMP ${r.icmp} from the path to STUN server ${formatTransportAddress(server)}` : `no answer from STUN server ${formatTransportAddress(server)}`;
       this.note(iceNote('ice.gathering.timeout', `${why}: no server-reflexive candidate from ${formatTransportAddress(base)}`, { server: formatTransportAddress(server) }));
       return this.done(r.at);
     }
     const mapped = getAttribute(r.response, XorMappedAddress);
-    if (r.response.class === 'success' && mapped && sameTransportAddress(r.from, server)) {
+    if (lw && r.response.class === 'success' && mapped && sameTransportAddress(r.from, server)) {
+      // UDPPort::OnStunBindingRequestSucceeded → Port::AddAddress: one srflx per STUN server answer
+      const key = `${formatTransportAddress(base)} ${formatTransportAddress(server)}`;
+      if (!this.answered.has(key)) {
+        this.answered.add(key);
+        const net = lw.network(base.ip);
+        this.o.candidate(r.at, {
+          foundation: libwebrtcFoundation('srflx', base.ip, 'udp', '', lw.tieBreaker), component: 1, transport: 'udp', priority: candidatePriority(TYPE_PREFERENCE.srflx, net ? networkLocalPreference(net, mapped.ip) : this.lp(r.to), 1),
+          address: mapped, type: 'srflx', base: r.to, related: r.to, server,
+        }, 'UDPPort::OnStunBindingRequestSucceeded');
+      }
+    } else if (r.response.class === 'success' && mapped && sameTransportAddress(r.from, server)) {
       this.o.candidate(r.at, {
         foundation: foundationOf('srflx', r.to.ip, server.ip, 'udp'), component: 1, transport: 'udp', priority: candidatePriority(TYPE_PREFERENCE.srflx, this.lp(r.to), 1),
         address: mapped, type: 'srflx', base: r.to, related: r.to, server,
@@ -189,6 +317,7 @@ export class IceGatherer {
   /** A hard ICMP error about a gathering request ends its transaction now (RFC 8489 §6.2.1 allows no better). */
   handleIcmpError(now: Micros, local: TransportAddress, remote: TransportAddress, error: string, from: string): void {
     this.tx.handleIcmpError(now, local, remote, error, from);
+    this.stunRequests.handleIcmpError(now, local, remote, error, from);
   }
 
   relayFor(relayed: TransportAddress): TurnRelay | undefined {
@@ -198,12 +327,13 @@ export class IceGatherer {
   handleTimeout(now: Micros): void {
     while (this.jobs.length > 0 && this.jobs[0]!.at <= now) this.jobs.shift()!.run(now);
     this.tx.handleTimeout(now);
+    this.stunRequests.handleTimeout(now);
     for (const c of this.turns) c.handleTimeout(now);
   }
 
   deadline(): { at: Micros; reason: string } | undefined {
     const job = this.jobs[0];
-    const c = [job ? { at: job.at, reason: 'ice-gathering-pacing' } : undefined, this.tx.deadline(), ...this.turns.map((t) => t.deadline())];
+    const c = [job ? { at: job.at, reason: this.lw ? 'ice-allocation-step' : 'ice-gathering-pacing' } : undefined, this.tx.deadline(), this.stunRequests.deadline(), ...this.turns.map((t) => t.deadline())];
     return earliestDeadline(...c);
   }
 }

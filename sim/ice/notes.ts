@@ -46,9 +46,16 @@ export type IceNoteKinds = {
   'ice.restart': Gen & { readonly initiator: 'local' | 'remote'; readonly ufrag: string };
   'ice.gathering': (Gen & { readonly state: 'gathering' }) | (Gen & { readonly state: 'complete'; readonly candidates: number });
   /** The gatherer's own notes (gather.ts), without the restart count. */
-  'ice.gathering.request': { readonly base: string; readonly server: string };
+  'ice.gathering.request': { readonly base: string; readonly server: string; readonly step?: string };
   'ice.gathering.timeout': { readonly server: string };
   'ice.gathering.error': NoData;
+  /**
+   * libwebrtc's allocation (libwebrtc.ts), as its own functions name the steps (`step`): an AllocationSequence per
+   * network, each of its phases (UDP, relay, TCP) 50 ms apart, and a UDPPort's keepalive Binding requests.
+   */
+  'ice.allocation.sequence': { readonly network: number; readonly networkType: string; readonly address: string; readonly preference: number; readonly cost: number; readonly step: string };
+  'ice.allocation.phase': { readonly network: number; readonly phase: 'udp' | 'relay' | 'tcp'; readonly ports: number; readonly step: string };
+  'ice.gathering.keepalive': { readonly base: string; readonly server: string; readonly step: string };
   'ice.candidate.gathered': Gen & {
     /** The SDP candidate-attribute (RFC 8839 §5.1). */
     readonly candidate: string;
@@ -59,6 +66,8 @@ export type IceNoteKinds = {
     readonly foundation: string;
     /** The STUN or TURN server it came from. */
     readonly server?: string;
+    /** The libwebrtc function that made it (UDPPort::OnLocalAddressReady, UDPPort::OnStunBindingRequestSucceeded, …). */
+    readonly step?: string;
   };
   'ice.candidate.pruned': Gen & { readonly candidate: string; readonly type: IceCandidateType; readonly redundantWith: string };
   /** A gathered candidate the candidate policy keeps from signaling and pairing (iceTransportPolicy relay). */
@@ -68,7 +77,7 @@ export type IceNoteKinds = {
   'ice.candidate.invalid': Gen & { readonly candidate: string };
   'ice.remote.description': Gen & { readonly ufrag: string; readonly lite: boolean };
   'ice.remote.end-of-candidates': Gen;
-  'ice.signal.sent': Gen & { readonly message: 'description' | 'candidate' | 'end-of-candidates' };
+  'ice.signal.sent': Gen & { readonly message: 'description' | 'candidate' | 'end-of-candidates'; readonly step?: string };
   'ice.pair.state': IcePairFacts;
   'ice.check.sent': Gen & { readonly pair: string; readonly transactionId: string; readonly useCandidate: boolean; readonly consent: boolean; readonly role: IceRole; readonly rto: number };
   'ice.check.retransmit': Gen & { readonly pair: string; readonly transactionId: string; readonly attempt: number };
@@ -99,7 +108,7 @@ export type IceNoteKinds = {
 export type IceNote = NotesOf<IceNoteKinds>;
 
 /** The kinds an agent writes itself (agent-base.ts `note` adds `generation`); the rest come from its gatherer or a capture. */
-export type IceAgentNoteKind = Exclude<keyof IceNoteKinds, 'ice.gathering.request' | 'ice.gathering.timeout' | 'ice.gathering.error' | 'ice.pair.signaled'>;
+export type IceAgentNoteKind = Exclude<keyof IceNoteKinds, 'ice.gathering.request' | 'ice.gathering.timeout' | 'ice.gathering.error' | 'ice.allocation.sequence' | 'ice.allocation.phase' | 'ice.gathering.keepalive' | 'ice.pair.signaled'>;
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -115,6 +124,9 @@ export const ICE_NOTE_KINDS = {
   'ice.gathering.request': true,
   'ice.gathering.timeout': true,
   'ice.gathering.error': true,
+  'ice.allocation.sequence': true,
+  'ice.allocation.phase': true,
+  'ice.gathering.keepalive': true,
   'ice.candidate.gathered': true,
   'ice.candidate.pruned': true,
   'ice.candidate.filtered': true,

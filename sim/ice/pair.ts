@@ -1,6 +1,7 @@
 import type { IcePairFacts } from './notes.ts';
 import { formatTransportAddress } from '../core/endpoint.ts';
 import type { Candidate } from './candidate.ts';
+import type { JsonValue } from '../core/trace.ts';
 
 /** Candidate pairs and their priority (RFC 8445 §6.1.2.3) and states (§6.1.2.6). */
 
@@ -83,5 +84,15 @@ export function pairData(p: CandidatePair): Omit<IcePairFacts, 'generation' | 'p
     nominated: p.nominated,
     foundation: p.foundation,
     ...(p.validLocal ? { validLocal: `${local.type} ${formatTransportAddress(local.address)}` } : {}),
+  };
+}
+
+/** The selected pair as run summaries show it; relayProtocol only for relays reached over TCP or TLS (a UDP relay's summary stays as it was). */
+export function pairSummary(p: CandidatePair): { [key: string]: JsonValue } {
+  const l = p.validLocal ?? p.local;
+  return {
+    id: p.id,
+    local: { type: l.type, address: l.address.ip, port: l.address.port, protocol: l.transport, ...(l.tcpType ? { tcpType: l.tcpType } : {}), ...(l.relayProtocol ? { relayProtocol: l.relayProtocol } : {}) },
+    remote: { type: p.remote.type, address: p.remote.address.ip, port: p.remote.address.port, protocol: p.remote.transport, ...(p.remote.tcpType ? { tcpType: p.remote.tcpType } : {}) },
   };
 }

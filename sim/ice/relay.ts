@@ -1,7 +1,7 @@
 import type { TransportAddress } from '../core/endpoint.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
-import type { TransactionOutput } from '../stun/transactions.ts';
+import type { TransactionOptions, TransactionOutput } from '../stun/transactions.ts';
 import { TurnSession } from '../turn/session.ts';
 import type { TurnPeerIcmp } from '../turn/client-icmp.ts';
 
@@ -49,8 +49,8 @@ export class TurnRelay implements RelayedTransport {
   private readonly session: TurnSession;
 
   /** `stream`: the session runs on a TCP or TLS connection its owner keeps (RFC 8656 §3.1); `base` then names it. */
-  constructor(base: TransportAddress, server: TransportAddress, credentials: TurnCredentials, rng: Rng, out: TransactionOutput, events: RelayEvents, name?: string, stream = false) {
-    this.session = new TurnSession({ local: base, server, username: credentials.username, password: credentials.password, ...(name !== undefined ? { name } : {}), ...(stream ? { stream } : {}) }, rng, out, (now, o) => {
+  constructor(base: TransportAddress, server: TransportAddress, credentials: TurnCredentials, rng: Rng, out: TransactionOutput, events: RelayEvents, name?: string, stream = false, transactions?: TransactionOptions) {
+    this.session = new TurnSession({ local: base, server, username: credentials.username, password: credentials.password, ...(name !== undefined ? { name } : {}), ...(stream ? { stream } : {}), ...(transactions ? { transactions } : {}) }, rng, out, (now, o) => {
       if (o.kind !== 'allocate') return;
       if (o.ok && this.session.relayed) events.allocated(now, this.session.relayed, this.session.mapped);
       else if (!o.ok) events.failed(now, o.error ?? 'Allocate failed');

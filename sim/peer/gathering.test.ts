@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Trace } from '../core/trace.ts';
 import { candidatePriority } from '../ice/candidate.ts';
+import { tcpHostCandidate } from '../ice/ice-tcp.ts';
+import { libwebrtcFoundation } from '../ice/libwebrtc.ts';
 import { addressPrecedence, rankNetworks } from '../ice/networks.ts';
 import { parseScenario } from '../scenario/parse.ts';
 import { findPreset } from '../scenario/presets/index.ts';
@@ -38,15 +40,50 @@ describe('networks ranked as libwebrtc ranks them', () => {
   });
 });
 
+describe("foundations as libwebrtc's Port::ComputeFoundation", () => {
+  it("salts them with the ICE tiebreaker: Chromium's eight host candidates in the chromium-rtclab capture, UDP and TCP", () => {
+    const offer = (JSON.parse(readFileSync(new URL('../../captures/chromium-rtclab-dtls12/chromium-rtclab.getstats.json', import.meta.url), 'utf8')) as { offer: string }).offer;
+    const lines = offer.split('\r\n').filter((l) => l.startsWith('a=candidate:'));
+    expect(lines).toHaveLength(8);
+    // ICE-CONTROLLING of Chromium's checks in chromium-rtclab.pcapng (tshark: stun.att.tie-breaker c9cd8901bd458d51)
+    const tieBreaker = 0xc9cd8901bd458d51n;
+    for (const line of lines) {
+      const [foundation, , protocol, , ip] = line.slice('a=candidate:'.length).split(' ') as [string, string, 'udp' | 'tcp', string, string];
+      expect(libwebrtcFoundation('host', ip, protocol, '', tieBreaker), line).toBe(foundation);
+      expect(libwebrtcFoundation('host', ip, protocol, '', tieBreaker + 1n), line).not.toBe(foundation);
+    }
+    // its TCP active candidates (TCPPort) carry the UDP sibling's local preference under type preference 90
+    const udp = new Map(lines.filter((l) => l.includes(' udp ')).map((l) => [l.split(' ')[4]!, Number(l.split(' ')[3])]));
+    for (const line of lines.filter((l) => l.includes(' tcp '))) {
+      const ip = line.split(' ')[4]!;
+      const lp = Math.floor(udp.get(ip)! / 256) & 0xffff;
+      expect(Number(line.split(' ')[3]), ip).toBe(tcpHostCandidate({ ip, port: 0 }, 'active', lp, tieBreaker).priority);
+      expect(line.split(' ')[0]!.slice('a=candidate:'.length)).toBe(tcpHostCandidate({ ip, port: 0 }, 'active', lp, tieBreaker).foundation);
+    }
+  });
+});
+
 describe('a multihomed host (gather-multihomed)', () => {
   it('gathers a host candidate on each network with network-id and cost, ignores link-local, and ranks Wi-Fi over cellular and IPv6 first', { timeout: 300_000 }, () => {
     const r = run('gather-multihomed');
     const hosts = notes(r.trace, 'ice.candidate.gathered', 'alice').map(text).filter((c) => c.includes(' typ host'));
+    // one AllocationSequence per network, best first (IPv6 Wi-Fi, IPv4 Wi-Fi, cellular), each making its host candidate
     expect(hosts).toEqual([
+      expect.stringMatching(/ 2122262783 2001:db8:a::10 \d+ typ host generation 0 network-id 3 network-cost 10$/),
       expect.stringMatching(/ 2122194687 10\.0\.1\.10 \d+ typ host generation 0 network-id 1 network-cost 10$/),
       expect.stringMatching(/ 2122129151 10\.64\.0\.10 \d+ typ host generation 0 network-id 2 network-cost 900$/),
-      expect.stringMatching(/ 2122262783 2001:db8:a::10 \d+ typ host generation 0 network-id 3 network-cost 10$/),
     ]);
+    expect(notes(r.trace, 'ice.allocation.sequence', 'alice').map((n) => (n.data as { network: number }).network)).toEqual([3, 1, 2]);
+    const phases = notes(r.trace, 'ice.allocation.phase', 'alice').map((n) => `${n.t / 1000} ${(n.data as { phase: string }).phase} ${(n.data as { network: number }).network} ${(n.data as { ports: number }).ports}`);
+    // the IPv6 network has no TURN server of its family; the IPv4 ones a TurnPort each
+    expect(phases).toEqual(['0 udp 3 1', '0 udp 1 1', '0 udp 2 1', '50 relay 3 0', '50 relay 1 1', '50 relay 2 1', '100 tcp 3 0', '100 tcp 1 0', '100 tcp 2 0']);
+    // both IPv4 ports ask the STUN server at once (no Ta pacing between sequences); the relayed candidates come from TurnPort
+    expect(notes(r.trace, 'ice.gathering.request', 'alice').map((n) => n.t)).toEqual([0, 0]);
+    const relays = notes(r.trace, 'ice.candidate.gathered', 'alice').filter((n) => (n.data as { type: string }).type === 'relay');
+    expect(relays.map((n) => (n.data as { step: string }).step)).toEqual(['TurnPort::OnAllocateSuccess', 'TurnPort::OnAllocateSuccess']);
+    // ICE_TYPE_PREFERENCE_RELAY_UDP 2, the base's network preference, the relayed IPv4 address's precedence 30, one TURN URL: relay preference 0
+    expect(relays.map((n) => (n.data as { priority: number }).priority)).toEqual([candidatePriority(2, 126 * 256 + 30, 1), candidatePriority(2, 125 * 256 + 30, 1)]);
+    expect(relays.map(text).map((c) => c.split(' generation ')[1])).toEqual(['0 network-id 1 network-cost 10', '0 network-id 2 network-cost 900']);
     expect(notes(r.trace, 'ice.candidate.filtered', 'alice').map((n) => (n.data as { policy: string }).policy)).toEqual(['link-local']);
     // a server-reflexive candidate through each IPv4 network's own NAT: the home NAT and the carrier-grade one
     const srflx = notes(r.trace, 'ice.candidate.gathered', 'alice').map(text).filter((c) => c.includes(' typ srflx'));

@@ -22,6 +22,8 @@ export interface TransactionOptions<C = unknown> {
   readonly rc?: number;
   /** After the last request, wait Rm times the initial RTO (default 16). */
   readonly rm?: number;
+  /** A cap on the doubled retransmission interval, which RFC 8489 does not have (libwebrtc's STUN_MAX_RTO). */
+  readonly maxRto?: Micros;
   /** Write the `stun.retransmit` and `stun.transaction.timeout` notes (default true); false when the owner writes its own. */
   readonly notes?: boolean;
   /** Called after each retransmission has been handed to the output (ICE counts and notes its checks' here). */
@@ -92,6 +94,7 @@ export class StunTransactions<C = unknown> {
   readonly rto: Micros;
   readonly rc: number;
   readonly rm: number;
+  readonly maxRto: Micros;
   private readonly notes: boolean;
   private readonly onRetransmit: ((now: Micros, t: Transaction<C>) => void) | undefined;
   /** Counters for summaries. */
@@ -106,6 +109,7 @@ export class StunTransactions<C = unknown> {
     this.rto = options.rto ?? 500 * MS;
     this.rc = options.rc ?? 7;
     this.rm = options.rm ?? 16;
+    this.maxRto = options.maxRto ?? Infinity;
     this.notes = options.notes ?? true;
     this.onRetransmit = options.onRetransmit;
   }
@@ -132,7 +136,7 @@ export class StunTransactions<C = unknown> {
 
   /** How long to wait after the `sent`-th request: RTO doubling each time, and Rm·RTO after the last (RFC 8489 §6.2.1). */
   private waitAfter(sent: number, rc: number, rto: Micros): Micros {
-    return sent >= rc ? this.rm * rto : rto * 2 ** (sent - 1);
+    return sent >= rc ? this.rm * rto : Math.min(this.maxRto, rto * 2 ** (sent - 1));
   }
 
   /** Whether this transaction id belongs to a request still waiting for its answer. */
@@ -227,7 +231,7 @@ export class StunTransactions<C = unknown> {
         continue;
       }
       t.attempts++;
-      t.rto *= 2;
+      t.rto = Math.min(this.maxRto, t.rto * 2);
       t.nextAt = now + this.waitAfter(t.attempts, t.rc, t.initialRto);
       this.stats.retransmits++;
       this.out.transmit(t.request.from, t.request.to, t.bytes);

@@ -1,6 +1,7 @@
 // ICE over a TURN relay reached by TCP: the call-turn-tcp preset, where alice's firewall drops every UDP datagram.
 import { describe, expect, it } from 'vitest';
 import { candidatePriority, relayLocalPreference } from '../ice/candidate.ts';
+import { RELAY_TYPE_PREFERENCE } from '../ice/libwebrtc.ts';
 import { parseScenario } from '../scenario/parse.ts';
 import { findPreset } from '../scenario/presets/index.ts';
 import { runScenario } from '../scenario/run.ts';
@@ -19,10 +20,14 @@ describe('a call through TURN over TCP when UDP is blocked', () => {
     expect(srtp['bob/webrtc-peer']!.rtpReceived).toBeGreaterThan(1000);
   });
 
-  it('gathers from the UDP server first and the TCP one a pacing interval later; only the TCP allocation succeeds', () => {
+  it('allocates on the UDP and the TCP server together in the relay phase, 50 ms after the UDP phase; only the TCP allocation succeeds', () => {
     const alice = r.trace.notes.filter((n) => n.source === 'alice/webrtc-peer');
     const allocates = alice.filter((n) => n.kind === 'turn.allocate');
-    expect(allocates.map((n) => n.t)).toEqual([allocates[0]!.t, allocates[0]!.t + 50_000]);
+    // AllocationSequence::CreateRelayPorts makes a TurnPort per TURN URL at once
+    const relayPhase = alice.find((n) => n.kind === 'ice.allocation.phase' && (n.data as Json).phase === 'relay')!;
+    const udpPhase = alice.find((n) => n.kind === 'ice.allocation.phase' && (n.data as Json).phase === 'udp')!;
+    expect(relayPhase.t - udpPhase.t).toBe(50_000);
+    expect(allocates.map((n) => n.t)).toEqual([relayPhase.t, relayPhase.t]);
     const open = r.trace.notes.find((n) => n.kind === 'turn.stream.open' && n.source === 'alice/webrtc-peer')!;
     expect(open.data).toMatchObject({ remote: '198.51.100.10:3478', transport: 'tcp' });
     expect(alice.filter((n) => n.kind === 'turn.allocated')).toHaveLength(1);
@@ -31,12 +36,14 @@ describe('a call through TURN over TCP when UDP is blocked', () => {
     expect(retransmits.length).toBeGreaterThan(3);
   });
 
-  it('gives the TCP-reached relay the local preference browsers give it (RFC 8445 §5.1.2.1): below a UDP relay, above a TLS one', () => {
+  it("gives the TCP-reached relay libwebrtc's type preference 1 (UDP 2, TLS 0) and, as the last TURN URL, relay preference 0", () => {
     const relay = r.trace.notes.find((n) => n.kind === 'ice.candidate.gathered' && n.source === 'alice/webrtc-peer' && (n.data as Json).type === 'relay')!;
-    // the same local preference as her host candidate's network (ranked as libwebrtc ranks networks), less 2048
+    // the local preference of her host candidate's network (an IPv4 relayed address has the same precedence, 30)
     const host = r.trace.notes.find((n) => n.kind === 'ice.candidate.gathered' && n.source === 'alice/webrtc-peer' && (n.data as Json).type === 'host')!;
     const hostLp = (((host.data as Json).priority as number) >>> 8) & 0xffff;
-    expect((relay.data as Json).priority).toBe(candidatePriority(0, hostLp - 2048, 1));
+    expect((relay.data as Json).priority).toBe(candidatePriority(RELAY_TYPE_PREFERENCE.tcp, hostLp, 1));
+    expect((relay.data as Json).candidate).toMatch(/ typ relay raddr .* network-id 1$/);
+    // an agent without ranked networks (RFC 8445 §5.1.2.1) keeps type preference 0 and tells relays apart by local preference
     expect(relayLocalPreference(65535, 'udp')).toBeGreaterThan(relayLocalPreference(65535, 'tcp'));
     expect(relayLocalPreference(65535, 'tcp')).toBeGreaterThan(relayLocalPreference(65535, 'tls'));
     // an IPv6 base still outranks an IPv4 one whatever the relay protocol

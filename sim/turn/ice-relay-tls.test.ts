@@ -19,9 +19,10 @@ describe('a call through TURN over TLS on 443 past a web-only firewall', () => {
     expect(srtp['bob/webrtc-peer']!.rtpReceived).toBeGreaterThan(1000);
   });
 
-  it('tries UDP, then TCP to 3478 (its SYN dropped by the firewall), then TLS to 443, which opens', () => {
+  it('tries UDP, TCP to 3478 (its SYN dropped by the firewall) and TLS to 443 in one relay phase; only TLS opens', () => {
     const allocates = aliceNotes.filter((n) => n.kind === 'turn.allocate').map((n) => n.t);
-    expect(allocates).toEqual([allocates[0]!, allocates[0]! + 50_000, allocates[0]! + 100_000]);
+    expect(allocates).toEqual([allocates[0]!, allocates[0]!, allocates[0]!]);
+    expect(allocates[0]).toBe(aliceNotes.find((n) => n.kind === 'ice.allocation.phase' && n.data?.['phase'] === 'relay')!.t);
     const opened = aliceNotes.filter((n) => n.kind === 'turn.stream.open').map((n) => n.data);
     expect(opened).toEqual([expect.objectContaining({ remote: '198.51.100.10:443', transport: 'tls' })]);
     const syns3478 = r.trace.notes.filter((n) => n.source === 'fwA' && /→ 198\.51\.100\.10:3478/.test(n.text) && /tcp/i.test(n.text));

@@ -200,6 +200,9 @@ function apply(a: MutableAgent, n: Note<IceNote>): void {
     case 'ice.gathering.request':
     case 'ice.gathering.timeout':
     case 'ice.gathering.error':
+    case 'ice.allocation.sequence':
+    case 'ice.allocation.phase':
+    case 'ice.gathering.keepalive':
     case 'ice.candidate.invalid':
     case 'ice.remote.description':
     case 'ice.signal.sent':
