@@ -183,8 +183,8 @@ describe.skipIf(!process.env.CI && !(hasChromium && hasTshark))('Chromium calls 
       const inbound = byType(r.stats, 'inbound-rtp');
       for (const s of r.ourStreams) expect(inbound.find((x) => x.ssrc === s.ssrc)?.packetsReceived, `${s.kind} ${s.ssrc}`).toBeGreaterThan(0);
       const d = dissectFile(file, r.keyLog);
-      const d0 = (_: unknown): string => d.packets.filter((p) => /ClientHello/.test(p.d.summary)).map((p) => `#${p.raw.index + 1} ${p.d.summary}`).join(' | ');
-      console.log(`our DTLS 1.3 server with Chromium ${r.browserVersion} as client: group ${String((r.summary.dtls as Record<string, JsonValue>).group)}, handshake ${String((r.summary.dtls as Record<string, JsonValue>).handshakeMs)} ms, ${String((r.summary.dtls as Record<string, JsonValue>).retransmissions)} retransmissions; ClientHello datagrams ${d0(r)}`);
+      const hellos = d.packets.filter((p) => /ClientHello/.test(p.d.summary)).map((p) => `#${p.raw.index + 1} ${p.d.summary}`).join(' | ');
+      console.log(`our DTLS 1.3 server with Chromium ${r.browserVersion} as client: group ${String((r.summary.dtls as Record<string, JsonValue>).group)}, handshake ${String((r.summary.dtls as Record<string, JsonValue>).handshakeMs)} ms, ${String((r.summary.dtls as Record<string, JsonValue>).retransmissions)} retransmissions; ClientHello datagrams ${hellos}`);
       const flows = d.dissector.flows.all().filter((f) => f.dtls?.version === 'DTLS 1.3');
       const seen = JSON.stringify(flows.map((f) => ({ finished: f.dtls!.finished, messages: f.dtls!.messages.map((m) => `${m.role} ${m.type}`) })));
       const tuple = (f: { srcIp: string; srcPort: number; dstIp: string; dstPort: number } | undefined): string => (f ? [`${f.srcIp}:${f.srcPort}`, `${f.dstIp}:${f.dstPort}`].sort().join(' ') : '');

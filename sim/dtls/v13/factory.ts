@@ -65,6 +65,8 @@ export class VersionedDtls {
   private v12: DtlsEndpoint | undefined;
   private readonly gate = new HelloGate();
   private readonly queued: EndpointOutput[] = [];
+  /** The remote given by setRemote (ICE's selected pair), for a DTLS 1.2 endpoint made after it. */
+  private remoteSet: TransportAddress | undefined;
   private readonly allow12: boolean;
   private readonly allow13: boolean;
 
@@ -161,6 +163,7 @@ export class VersionedDtls {
   }
 
   setRemote(remote: TransportAddress): void {
+    this.remoteSet = remote;
     this.v13?.setRemote(remote);
     this.v12?.setRemote(remote);
   }
@@ -172,7 +175,10 @@ export class VersionedDtls {
       const fb = this.v13?.fallback;
       if (a === this.v13 && fb && !this.v12) {
         this.queued.push(...this.v13.drain());
-        this.v12 = new DtlsEndpoint({ ...this.options, adoptClientHello: { hello: fb.hello, nextRecordSeq: fb.nextRecordSeq } });
+        // it needs the remote the 1.3 client was sending to (given by setRemote over ICE, not in the options), or it
+        // would wait for one and meet the HelloVerifyRequest before its adopted ClientHello
+        const remote = this.remoteSet ?? this.options.remote;
+        this.v12 = new DtlsEndpoint({ ...this.options, ...(remote ? { remote } : {}), adoptClientHello: { hello: fb.hello, nextRecordSeq: fb.nextRecordSeq } });
         this.v12.poll(now); // starts it with the ClientHello already sent
         this.v12.handleDatagram(now, from, to, fb.datagram);
       }

@@ -61,6 +61,13 @@ describe('DTLS 1.3 between two simulated endpoints (RFC 9147)', () => {
     expect(notes(net, 'dtls.version')[0]!.data?.version).toBe('DTLS 1.2');
   });
 
+  it('falls back the same when its remote came by setRemote, as over ICE (werift found the 1.2 endpoint waiting for one)', () => {
+    const { net, client, server } = versionedPair({ client: BOTH, remoteBySetRemote: true });
+    net.run(5_000_000);
+    expect([client.state, server.state]).toEqual(['connected', 'connected']);
+    expect(toHex(client.session.srtpKeyingMaterial()!)).toBe(toHex(server.session.srtpKeyingMaterial()!));
+  });
+
   it('a 1.3+1.2 server serves a 1.2-only client as DTLS 1.2 with the downgrade sentinel in its random', () => {
     const { net, client, server } = versionedPair({ server: BOTH });
     net.run(5_000_000);
