@@ -1,6 +1,6 @@
 import type { Lang } from '../lessons/lesson.ts';
 import type { App } from './app.ts';
-import { lang, localize, onLang, setLang, tr } from './i18n.ts';
+import { lang, localize, onLang, setLang, tr, trf } from './i18n.ts';
 import { LESSONS } from './lessons.ts';
 import { pick } from './i18n.ts';
 import type { Response } from './protocol.ts';
@@ -117,7 +117,7 @@ export function setupHeader(app: ControlsHost): void {
 /** pcapng (with the key log in a Decryption Secrets Block) or the NSS key log alone, as the CLI writes them. */
 async function exportFile(app: ControlsHost, kind: 'pcapng' | 'keylog'): Promise<void> {
   const r = await app.call({ type: kind });
-  if (r.type === 'error') return app.showError(`Cannot export the ${kind === 'pcapng' ? 'pcapng' : 'key log'}: ${r.message}`);
+  if (r.type === 'error') return app.showError(trf(kind === 'pcapng' ? 'cannotExportPcapng' : 'cannotExportKeyLog', { message: r.message }));
   if (r.type === 'file') download(new Blob([r.bytes as BlobPart], { type: kind === 'pcapng' ? 'application/vnd.tcpdump.pcap' : 'text/plain' }), r.name);
 }
 

@@ -127,7 +127,7 @@ export class Sources {
     const a = this.app;
     if (isSweepText(text)) return this.openSweep(name, text);
     const before = a.statusText();
-    a.setStatus(`Reading ${name}…`);
+    a.setStatus(trf('readingName', { name }));
     const r = await a.call({ type: 'trace-json', name, text });
     if (r.type === 'error') {
       a.showError(`${trf('cannotOpen', { name, message: r.message })}${a.p ? tr('previousTraceShown') : ''}`);
@@ -205,7 +205,7 @@ export class Sources {
   private progressOf(name: string, m: Response): void {
     if (m.type !== 'progress') return;
     this.progress.value = m.done / Math.max(1, m.total);
-    this.app.setStatus(`Reading ${name}: ${m.what} ${formatBytes(m.done)} of ${formatBytes(m.total)}…`);
+    this.app.setStatus(trf('readingProgress', { name, what: m.what, done: formatBytes(m.done), total: formatBytes(m.total) }));
   }
 }
 

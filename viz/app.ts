@@ -10,7 +10,7 @@ import type { SrtpStreamTable } from './model/srtp-streams.ts';
 import { FileOpener } from './file-open.ts';
 import { KeyedRequests } from './app-keyed.ts';
 import { InfoLine } from './views/info-line.ts';
-import { tr } from './i18n.ts';
+import { tr, trf } from './i18n.ts';
 import { LESSONS } from './lessons.ts';
 import type { Response } from './protocol.ts';
 import { WorkerClient, type RequestBody } from './worker-client.ts';
@@ -150,7 +150,7 @@ export class App {
       seek: (t) => this.seek(t, true),
       load: async (bucketMs) => {
         const r = await this.call({ type: 'stats', bucketMs });
-        if (r.type === 'error') this.showError(`statistics: ${r.message}`);
+        if (r.type === 'error') this.showError(trf('statsError', { message: r.message }));
         return r.type === 'stats' ? r.report : undefined;
       },
       download,
@@ -381,7 +381,7 @@ export class App {
   jump(kind: string): void {
     if (!this.timeline || !kind) return;
     const r = this.timeline.nextOfKind(this.now, kind);
-    if (!r) return this.setStatus(`No ${kind} after ${this.now} µs`);
+    if (!r) return this.setStatus(trf('noKindAfter', { kind, t: this.now }));
     if (r.hop !== undefined) {
       this.select(r.hop, true, false);
       this.ladder.frame(r.hop);

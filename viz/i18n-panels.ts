@@ -104,6 +104,15 @@ export const PANEL_STRINGS = {
   cmNatMappings: { en: '{name} mappings', zh: '{name} 的映射' },
   cmNever: { en: 'never', zh: '从未' },
   cmNone: { en: 'none', zh: '无' },
+  // status and error lines of the page's own actions
+  readingName: { en: 'Reading {name}…', zh: '正在读取 {name}…' },
+  readingProgress: { en: 'Reading {name}: {what} {done} of {total}…', zh: '正在读取 {name}：{what} {done} / {total}…' },
+  noKindAfter: { en: 'No {kind} after {t} µs', zh: '{t} µs 之后没有 {kind}' },
+  statsError: { en: 'statistics: {message}', zh: '统计：{message}' },
+  cannotExportPcapng: { en: 'Cannot export the pcapng: {message}', zh: '无法导出 pcapng：{message}' },
+  cannotExportKeyLog: { en: 'Cannot export the key log: {message}', zh: '无法导出密钥日志：{message}' },
+  statsNone: { en: 'no {what} in this trace', zh: '本轨迹中没有 {what}' },
+  statsNotYet: { en: 'no statistics yet', zh: '还没有统计数据' },
   // tooltips and accessible names elsewhere in the page
   ttLanguage: { en: 'Language', zh: '语言' },
   ttCompact: { en: 'One row per packet (c)', zh: '每个数据包一行（c）' },

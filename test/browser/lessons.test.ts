@@ -55,7 +55,11 @@ async function expectReadable(page: Page, what: string): Promise<void> {
     const c = a.ladder.canvas.getBoundingClientRect();
     const row = document.querySelector(`.list-row[data-hop="${hop}"]`)?.getBoundingClientRect();
     const list = document.querySelector('.list-scroll')!.getBoundingClientRect();
-    return { hop, ladderSel: a.ladder.selected, aggregated: a.ladder.aggregated, label: a.ladder.labelled.get(hop), pt, w: c.width, h: c.height, row: row ? { top: row.top, bottom: row.bottom } : undefined, list: { top: list.top, bottom: list.bottom } };
+    // labels printed over each other (hop labels, drop reasons, note marks): pairs of boxes that overlap
+    const b = a.ladder.labelBoxes;
+    const over: number[][] = [];
+    for (let i = 0; i < b.length; i += 4) for (let j = i + 4; j < b.length; j += 4) if (b[i]! < b[j + 1]! && b[j]! < b[i + 1]! && b[i + 2]! < b[j + 3]! && b[j + 2]! < b[i + 3]!) over.push([...b.slice(i, i + 4), ...b.slice(j, j + 4)]);
+    return { hop, ladderSel: a.ladder.selected, aggregated: a.ladder.aggregated, label: a.ladder.labelled.get(hop), pt, w: c.width, h: c.height, row: row ? { top: row.top, bottom: row.bottom } : undefined, list: { top: list.top, bottom: list.bottom }, over };
   });
   expect(f.hop, `${what}: a packet is selected`).toBeGreaterThanOrEqual(0);
   expect(f.ladderSel, what).toBe(f.hop);
@@ -63,6 +67,7 @@ async function expectReadable(page: Page, what: string): Promise<void> {
   expect(f.label, `${what}: the selected packet's label is drawn`).toBeDefined();
   expect(f.label!.length, `${what}: a readable label (${f.label})`).toBeGreaterThanOrEqual(8);
   expect(f.pt.x > 0 && f.pt.x < f.w && f.pt.y > 40 && f.pt.y < f.h, `${what}: the arrow is on screen ${JSON.stringify(f.pt)}`).toBe(true);
+  expect(f.over, `${what}: no label over another`).toEqual([]);
   expect(f.row, `${what}: the list shows its row`).toBeDefined();
   expect(f.row!.top >= f.list.top - 1 && f.row!.bottom <= f.list.bottom + 1, `${what}: its row is in view`).toBe(true);
 }
@@ -261,6 +266,18 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('lessons in Chromium',
     expect(await page.locator('[data-testid=question]').isVisible()).toBe(true);
     expect(await answer(page, 'number')).toBe('true');
     await expectReadable(page, 'what-if');
+    // the diff pane's values are never cut inside a word ("79.12" over "4s")
+    const cut = await page.evaluate(() =>
+      [...document.querySelectorAll('[data-testid=compare-diff] td')]
+        .filter((e) => {
+          const r = document.createRange();
+          r.selectNodeContents(e);
+          const text = e.textContent ?? '';
+          return !/\s/.test(text.trim()) && new Set([...r.getClientRects()].filter((x) => x.width > 0).map((x) => Math.round(x.top))).size > 1;
+        })
+        .map((e) => e.textContent),
+    );
+    expect(cut).toEqual([]);
     await expect.poll(() => page.evaluate(() => localStorage.getItem('rtclab.progress.v1'))).toContain('"5":{"right":true');
     await page.locator('[data-testid=lesson-index] summary').click();
     expect(await page.locator('[data-testid=lesson-progress-nat-basics]').textContent()).toMatch(/^1\/\d+$/);

@@ -318,9 +318,12 @@ export class Ladder {
     const [i0, i1] = this.visibleRange();
     this.labelled.clear();
     this.aggregated = i1 - i0 > DETAIL_LIMIT;
+    // the labels' boxes: the hops', then the note marks' (which give way to them)
+    const boxes: number[] = [];
+    this.labelBoxes = boxes;
     if (this.aggregated) this.drawDensity(g, i0, i1);
     else {
-      this.labelBoxes = drawHops(g, this.scene(), i0, i1);
+      boxes.push(...drawHops(g, this.scene(), i0, i1));
       if (this.overlays.length > 0) {
         const view = { geometry: (i: number) => this.geometry(i), range: [i0, i1] as const, width: w, height: h, selected: this.selected };
         for (const o of this.overlays) o(g, view);
@@ -329,10 +332,17 @@ export class Ladder {
     // state changes on their lanes, in time mode (compact rows have no time between them)
     this.marksDrawn = this.compact
       ? 0
-      : drawNoteMarks(g, this.marks, (l) => this.laneX(l), (t) => {
-          const y = this.yOf(t);
-          return y >= HEADER && y <= h ? y : undefined;
-        });
+      : drawNoteMarks(
+          g,
+          this.marks,
+          (l) => this.laneX(l),
+          (t) => {
+            const y = this.yOf(t);
+            return y >= HEADER && y <= h ? y : undefined;
+          },
+          w,
+          boxes,
+        );
     this.drawAxis(g, h, i0, i1);
     const cy = this.yOf(this.cursor);
     if (cy >= HEADER && cy <= h) {

@@ -273,7 +273,7 @@ export class StatsGraphs {
   private drawLegend(all: readonly GraphSeries[]): void {
     this.legend.replaceChildren();
     if (!all.length) {
-      this.legend.append(el('span', { class: 'muted' }, this.report ? `no ${METRICS[this.metric].label} in this trace` : 'no statistics yet'));
+      this.legend.append(el('span', { class: 'muted' }, this.report ? trf('statsNone', { what: METRICS[this.metric].label }) : tr('statsNotYet')));
       return;
     }
     all.forEach((s, i) => {
