@@ -70,6 +70,14 @@ describe('both backends', () => {
       expect(Buffer.from(nodeCrypto.hmacSha1(macKey, data))).toEqual(createHmac('sha1', macKey).update(data).digest());
       expect(nobleCrypto.hmacSha256(macKey, data, key)).toEqual(nodeCrypto.hmacSha256(macKey, data, key));
       expect(Buffer.from(nobleCrypto.sha256(data))).toEqual(createHash('sha256').update(data).digest());
+      const chachaKey = randomBytes(32);
+      const nonce = randomBytes(12);
+      const block = i * 1000;
+      const length = 64 * (i % 5) + i * 9;
+      const iv = Buffer.concat([Buffer.from(Uint32Array.of(block).buffer), nonce]); // little-endian counter, then the nonce
+      const stream = createCipheriv('chacha20', chachaKey, iv).update(Buffer.alloc(length));
+      expect(Buffer.from(nobleCrypto.chacha20(chachaKey, nonce, block, length))).toEqual(stream);
+      expect(Buffer.from(nodeCrypto.chacha20(chachaKey, nonce, block, length))).toEqual(stream);
     }
   });
 });

@@ -13,6 +13,9 @@ const plain = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, 
 const ctrName = (key: Uint8Array): string => `aes-${key.length * 8}-ctr`;
 const gcmName = (key: Uint8Array): CipherGCMTypes => (key.length === 32 ? 'aes-256-gcm' : key.length === 24 ? 'aes-192-gcm' : 'aes-128-gcm');
 
+/** What the ChaCha20 keystream is read from: encrypting zeros. */
+const ZEROS = new Uint8Array(16384);
+
 function join(parts: Buffer[], length: number): Uint8Array {
   if (parts.length === 1) return plain(parts[0]!);
   const out = new Uint8Array(length);
@@ -67,6 +70,14 @@ export const nodeCrypto: CryptoBackend = {
     const h = createHash('sha256');
     for (const d of data) h.update(d);
     return plain(h.digest());
+  },
+  chacha20(key, nonce, counter, length) {
+    // OpenSSL's IV for ChaCha20 is the 32-bit block counter (little-endian) followed by the 96-bit nonce (RFC 8439 §2.3)
+    const iv = new Uint8Array(16);
+    new DataView(iv.buffer).setUint32(0, counter, true);
+    iv.set(nonce, 4);
+    const c = createCipheriv('chacha20', key, iv);
+    return plain(c.update(length <= ZEROS.length ? ZEROS.subarray(0, length) : new Uint8Array(length)));
   },
 };
 

@@ -3,6 +3,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { runSweepJob } from '../sim/sweep/record.ts';
 import type { SweepJob } from '../sim/sweep/plan.ts';
+import { useNodeCrypto } from './node-crypto.ts';
+
+// a worker thread has its own modules, so the main thread's choice does not reach it: node:crypto here too (same bytes)
+useNodeCrypto();
 
 const port = parentPort;
 if (!port) throw new Error('sweep-worker.ts runs as a worker thread of cli/sweep-pool.ts');

@@ -1,4 +1,5 @@
 import { ctr, gcm } from '@noble/ciphers/aes.js';
+import { chacha20 } from '@noble/ciphers/chacha.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -31,6 +32,11 @@ export interface CryptoBackend {
   hmacSha256(key: Uint8Array, ...data: Uint8Array[]): Uint8Array;
   /** SHA-256 of the concatenation of `data`: 32 bytes. */
   sha256(...data: Uint8Array[]): Uint8Array;
+  /**
+   * `length` bytes of the ChaCha20 keystream (RFC 8439 §2.4) under a 32-byte key and a 12-byte nonce, starting at
+   * 64-byte block `counter` (counter + length / 64 must stay below 2^32): what sim/core/rng.ts draws its streams from.
+   */
+  chacha20(key: Uint8Array, nonce: Uint8Array, counter: number, length: number): Uint8Array;
 }
 
 type Keyed = ReturnType<typeof hmac.create>;
@@ -74,6 +80,7 @@ export const nobleCrypto: CryptoBackend = {
     for (const d of data) h.update(d);
     return h.digest();
   },
+  chacha20: (key, nonce, counter, length) => chacha20(key, nonce, new Uint8Array(length), undefined, counter),
 };
 
 let current: CryptoBackend = nobleCrypto;

@@ -1,5 +1,7 @@
 import { createCipheriv, createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { nodeCrypto } from '../../cli/node-crypto.ts';
+import { cryptoBackend, nobleCrypto, setCryptoBackend } from './crypto-backend.ts';
 import { toHex } from './encoding.ts';
 import { Rng } from './rng.ts';
 
@@ -16,6 +18,57 @@ describe('rng', () => {
   it('matches the documented algorithm (SHA-256 root, HMAC forks, ChaCha20 stream) byte for byte', () => {
     const r = Rng.fromSeed(42).fork('alice').fork('ice');
     expect(toHex(r.bytes(3000))).toBe(toHex(referenceStream(42, ['alice', 'ice'], 3000)));
+  });
+
+  it('reads the stream in 1 KiB blocks whatever chunk it computes at once: an integer never straddles a block, bytes run on (both backends)', () => {
+    // version 1 as first written: one 1 KiB block at a time; u32 drops a block's last 1-3 bytes, bytes() does not
+    const stream = referenceStream(5, ['media'], 200_000);
+    const reference = (ops: number[]): number[] => {
+      const out: number[] = [];
+      let block = -1;
+      let pos = 1024;
+      const next = (): void => {
+        block++;
+        pos = 0;
+      };
+      for (const n of ops) {
+        if (n === 0) {
+          if (pos + 4 > 1024) next();
+          const at = block * 1024 + pos;
+          out.push(((stream[at]! << 24) | (stream[at + 1]! << 16) | (stream[at + 2]! << 8) | stream[at + 3]!) >>> 0);
+          pos += 4;
+        } else {
+          for (let i = 0; i < n; i++) {
+            if (pos >= 1024) next();
+            out.push(stream[block * 1024 + pos]!);
+            pos++;
+          }
+        }
+      }
+      return out;
+    };
+    // a mix of integer draws and odd-sized byte draws (payloads), long enough to reach the 16 KiB chunks
+    const ops: number[] = [];
+    let x = 99;
+    while (ops.reduce((n, o) => n + (o === 0 ? 4 : o), 0) < 150_000) {
+      x = (x * 1103515245 + 12345) & 0x7fffffff;
+      ops.push(x % 3 === 0 ? 0 : x % 5 === 0 ? 1 + (x % 1300) : x % 7 === 0 ? 1 + (x % 3) : 0);
+    }
+    const before = cryptoBackend();
+    try {
+      for (const backend of [nobleCrypto, nodeCrypto]) {
+        setCryptoBackend(backend);
+        const r = Rng.fromSeed(5).fork('media');
+        const got: number[] = [];
+        for (const n of ops) {
+          if (n === 0) got.push(r.u32());
+          else got.push(...r.bytes(n));
+        }
+        expect(got).toEqual(reference(ops));
+      }
+    } finally {
+      setCryptoBackend(before);
+    }
   });
 
   it('pins known answers for seed 1', () => {

@@ -1,4 +1,4 @@
-import { chacha20 } from '@noble/ciphers/chacha.js';
+import { cryptoBackend } from './crypto-backend.ts';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 
@@ -9,18 +9,22 @@ import { sha256 } from '@noble/hashes/sha2.js';
  * - root key   = SHA-256(UTF-8("rtclab-rng-v1:" + seed)), the seed written as a decimal integer;
  * - child key  = HMAC-SHA-256(parent key, UTF-8(name)), so `fork("alice").fork("ice")` equals `fork("alice/ice")`
  *   only by name, never by accident, and forking never consumes the parent's stream;
- * - the stream = the ChaCha20 (RFC 8439) keystream under that key with a zero nonce, read in 1 KiB blocks.
+ * - the stream = the ChaCha20 (RFC 8439) keystream under that key with a zero nonce, read in order.
+ * The stream is read ahead in chunks of 1 KiB that double up to 16 KiB while a stream keeps drawing (media payloads
+ * draw a kilobyte a packet): the chunk size changes how often the keystream is computed, never what it is, and the
+ * ChaCha20 comes from the injected crypto backend (sim/core/crypto-backend.ts), OpenSSL's in Node.
  * Integers are read big-endian from the stream; `float()` takes 53 bits; `int()` rejects to stay unbiased.
  * Because every component forks its own stream by a stable name, adding a component never perturbs another's.
  */
 const BLOCK = 1024;
+const FIRST_CHUNK = BLOCK;
+const MAX_CHUNK = 16384;
 const ZERO_NONCE = new Uint8Array(12);
-const ZEROS = new Uint8Array(BLOCK);
 const utf8 = new TextEncoder();
 
 export class Rng {
-  private buf = new Uint8Array(BLOCK);
-  private pos = BLOCK;
+  private buf: Uint8Array = new Uint8Array(0);
+  private pos = 0;
   private counter = 0;
   private readonly forked = new Set<string>();
 
@@ -44,18 +48,28 @@ export class Rng {
     return new Rng(hmac(sha256, this.key, utf8.encode(name)), `${this.path}/${name}`);
   }
 
+  /**
+   * Reads the next chunk of the keystream. Chunks start and end on the stream's 1 KiB blocks, so the one rule of
+   * version 1 that depends on blocks holds: an integer is never split across two of them (`u32` skips a block's last
+   * 1 to 3 bytes).
+   */
   private refill(): void {
-    if (this.counter > 0xffffffff - BLOCK / 64) throw new Error(`rng: stream ${this.path} exhausted`);
-    this.buf = chacha20(this.key, ZERO_NONCE, ZEROS, undefined, this.counter);
-    this.counter += BLOCK / 64;
+    const size = this.buf.length === 0 ? FIRST_CHUNK : Math.min(MAX_CHUNK, this.buf.length * 2);
+    if (this.counter + size / 64 > 0x100000000) throw new Error(`rng: stream ${this.path} exhausted`);
+    this.buf = cryptoBackend().chacha20(this.key, ZERO_NONCE, this.counter, size);
+    this.counter += size / 64;
     this.pos = 0;
   }
 
   /** A uniformly random unsigned 32-bit integer. */
   u32(): number {
-    if (this.pos + 4 > BLOCK) this.refill();
+    let p = this.pos;
+    if ((p & (BLOCK - 1)) > BLOCK - 4) p = (p | (BLOCK - 1)) + 1; // the rest of a block is too short: the next block
+    if (p + 4 > this.buf.length) {
+      this.refill();
+      p = 0;
+    }
     const b = this.buf;
-    const p = this.pos;
     this.pos = p + 4;
     return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
   }
@@ -90,8 +104,8 @@ export class Rng {
     const out = new Uint8Array(n);
     let o = 0;
     while (o < n) {
-      if (this.pos >= BLOCK) this.refill();
-      const take = Math.min(n - o, BLOCK - this.pos);
+      if (this.pos >= this.buf.length) this.refill();
+      const take = Math.min(n - o, this.buf.length - this.pos);
       out.set(this.buf.subarray(this.pos, this.pos + take), o);
       this.pos += take;
       o += take;

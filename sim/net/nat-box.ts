@@ -4,7 +4,7 @@ import type { TransportAddress } from '../core/endpoint.ts';
 import type { Timer } from '../core/scheduler.ts';
 import { formatDuration } from '../core/time.ts';
 import type { Hop, JsonValue } from '../core/trace.ts';
-import { peekUdpDatagram, rewriteUdpDatagram, type UdpRewrite } from '../wire/ip/udp-datagram.ts';
+import { peekUdpDatagram, rewritePeekedUdpDatagram, rewriteUdpDatagram, type UdpDatagramView, type UdpRewrite } from '../wire/ip/udp-datagram.ts';
 import { carriesTcp, peekTcpDatagram, rewriteTcpDatagram } from '../wire/tcp/tcp-ip.ts';
 import { withOverrides } from './nat/config.ts';
 import { DEFAULT_TCP_NAT_TIMEOUTS, TcpSessions, type TcpNatTimeouts } from './nat/tcp-sessions.ts';
@@ -109,7 +109,7 @@ export class NatBox extends NetNode {
         return;
       }
       this.stats.translatedIn++;
-      this.forward(bytes, hop, { dst: d.internal.ip, dstPort: d.internal.port });
+      this.forward(bytes, hop, { dst: d.internal.ip, dstPort: d.internal.port }, v);
       return;
     }
     // from inside
@@ -123,13 +123,13 @@ export class NatBox extends NetNode {
       }
       if (d.outbound.event === 'created') this.created(d.outbound.note, hop.packet);
       this.stats.hairpinned++;
-      this.forward(bytes, hop, { src: d.source.ip, srcPort: d.source.port, dst: d.destination.ip, dstPort: d.destination.port });
+      this.forward(bytes, hop, { src: d.source.ip, srcPort: d.source.port, dst: d.destination.ip, dstPort: d.destination.port }, v);
       return;
     }
     const out = this.routes.lookup(dst.ip);
     if (out && !this.isOutside(out)) {
       // another inside destination: routed, not translated
-      this.forward(bytes, hop, {});
+      this.forward(bytes, hop, {}, v);
       return;
     }
     const d = this.table.outbound(now, src, dst);
@@ -143,7 +143,7 @@ export class NatBox extends NetNode {
     if (d.event === 'created') this.created(d.note, hop.packet);
     else this.refreshed(d, hop.packet);
     this.stats.translatedOut++;
-    this.forward(bytes, hop, { src: d.external.ip, srcPort: d.external.port });
+    this.forward(bytes, hop, { src: d.external.ip, srcPort: d.external.port }, v);
   }
 
   /**
@@ -303,8 +303,11 @@ export class NatBox extends NetNode {
     }
   }
 
-  /** Rewrites the header (and lowers the TTL, as any router does) and sends it out of the routed interface. */
-  private forward(bytes: Uint8Array, hop: Hop, change: Omit<UdpRewrite, 'ttlDecrement'>): void {
+  /**
+   * Rewrites the header (and lowers the TTL, as any router does) and sends it out of the routed interface. `udp` is
+   * the datagram's UDP view when the caller peeked it already (not read again here).
+   */
+  private forward(bytes: Uint8Array, hop: Hop, change: Omit<UdpRewrite, 'ttlDecrement'>, udp?: UdpDatagramView): void {
     const ttlIndex = bytes[0]! >> 4 === 4 ? 8 : 7;
     if (bytes[ttlIndex]! <= 1) {
       // as any router (RFC 1812 §5.3.1): Time Exceeded from the NAT's address toward the sender, before translation
@@ -312,9 +315,9 @@ export class NatBox extends NetNode {
       this.drop(hop, `TTL expired in transit${told ? '; ICMP Time Exceeded sent' : ''}`);
       return;
     }
-    const tcp = carriesTcp(bytes);
-    const rewritten = tcp ? rewriteTcpDatagram(bytes, { ...change, ttlDecrement: 1 }) : rewriteUdpDatagram(bytes, { ...change, ttlDecrement: 1 });
-    const dst = change.dst ?? peekDst(bytes);
+    const rewrite = { ...change, ttlDecrement: 1 };
+    const rewritten = udp ? rewritePeekedUdpDatagram(bytes, udp, rewrite) : carriesTcp(bytes) ? rewriteTcpDatagram(bytes, rewrite) : rewriteUdpDatagram(bytes, rewrite);
+    const dst = change.dst ?? udp?.dst ?? peekDst(bytes);
     const out = this.routes.lookup(dst);
     if (!out) {
       this.drop(hop, `no route to ${dst}`);
@@ -363,9 +366,15 @@ export class NatBox extends NetNode {
 
   /** Expiry is reported when it happens, not only when the next packet comes: a timer at the next deadline. */
   private armExpiry(): void {
-    const times = [this.table.nextExpiry(), this.tcpTable.nextExpiry(), this.icmpTable.nextExpiry()].filter((x): x is number => x !== undefined);
-    if (times.length === 0) return;
-    const at = Math.min(...times);
+    // runs for every datagram forwarded: no array of the three tables' deadlines
+    const udp = this.table.nextExpiry();
+    const tcp = this.tcpTable.nextExpiry();
+    const icmp = this.icmpTable.nextExpiry();
+    let at = Number.POSITIVE_INFINITY;
+    if (udp !== undefined && udp < at) at = udp;
+    if (tcp !== undefined && tcp < at) at = tcp;
+    if (icmp !== undefined && icmp < at) at = icmp;
+    if (at === Number.POSITIVE_INFINITY) return;
     if (this.expiryTimer && !this.expiryTimer.cancelled && this.expiryTimer.at === at) return;
     this.expiryTimer?.cancel();
     this.expiryTimer = this.net.scheduler.at(at, `${this.name} mapping expiry`, () => {

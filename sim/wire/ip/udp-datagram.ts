@@ -72,8 +72,10 @@ export function encodeUdpDatagram(spec: UdpDatagramSpec): Uint8Array {
     out[7] = 0;
     out[8] = ttl;
     out[9] = IPPROTO_UDP;
-    out.set(src, 12);
-    out.set(dst, 16);
+    for (let i = 0; i < 4; i++) {
+      out[12 + i] = src[i]!;
+      out[16 + i] = dst[i]!;
+    }
     const c = ~onesSum(out, 0, IPV4_HEADER) & 0xffff;
     out[10] = c >> 8;
     out[11] = c & 0xff;
@@ -88,8 +90,10 @@ export function encodeUdpDatagram(spec: UdpDatagramSpec): Uint8Array {
     out[5] = udpLength & 0xff;
     out[6] = IPPROTO_UDP;
     out[7] = ttl;
-    out.set(src, 8);
-    out.set(dst, 24);
+    for (let i = 0; i < 16; i++) {
+      out[8 + i] = src[i]!;
+      out[24 + i] = dst[i]!;
+    }
   }
   const u = ipHeader;
   out[u] = spec.srcPort >> 8;
@@ -187,6 +191,11 @@ export type UdpRewrite = IpPortRewrite;
 export function rewriteUdpDatagram(d: Uint8Array, change: UdpRewrite): Uint8Array {
   const v = peekUdpDatagram(d);
   if ('error' in v) throw new Error(`cannot rewrite: ${v.error}`);
+  return rewritePeekedUdpDatagram(d, v, change);
+}
+
+/** `rewriteUdpDatagram` of a datagram already peeked (`v` is `peekUdpDatagram(d)`): a NAT reads each one once. */
+export function rewritePeekedUdpDatagram(d: Uint8Array, v: UdpDatagramView, change: UdpRewrite): Uint8Array {
   for (const port of [change.srcPort, change.dstPort]) {
     if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 0xffff)) throw new RangeError(`not a UDP port: ${port}`);
   }
