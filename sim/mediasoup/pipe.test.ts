@@ -109,3 +109,30 @@ describe('mediasoup-pipe: one room over two servers, piped both ways', () => {
     expect(pipeVideo.pliCount as number).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe('a piped producer that closes', () => {
+  it('closes its pipe producer on the other server too (closeProducer there, with the id the produce answer gave)', async () => {
+    const { PipeToRouter } = await import('./pipe.ts');
+    const server = new MediasoupServer({ name: 'sfu', listenIp: '198.51.100.30', ports: { min: 40000, max: 40009 }, workers: 1, enableUdp: true, enableTcp: false }, Rng.fromSeed(7), generateDtlsIdentity(Rng.fromSeed(8), 'sfu'));
+    server.ctx = { bindPort: (port) => ({ ip: '198.51.100.30', port }), listenTcp: () => undefined, wake: () => undefined, note: () => undefined };
+    const room = server.room('demo');
+    // the other server, as its answers: a pipe transport at 198.51.100.31:40000, each produce a new producer id
+    const asked: string[] = [];
+    let n = 0;
+    const answers: Record<string, () => Obj> = { join: () => ({ peers: [] }), createPipeTransport: () => ({ id: 'far-pipe', ip: '198.51.100.31', port: 40000 }), connectPipeTransport: () => ({}), produce: () => ({ id: `far-${++n}` }), closeProducer: () => ({}) };
+    const conn = { request: (now: number, method: string, data: Obj, answer: (now: number, a: ProtooAnswer) => void) => { asked.push(`${method} ${JSON.stringify(data.producerId ?? data.transportId ?? '')}`); answer(now, { ok: true, data: answers[method]!() }); }, notify: () => undefined, open: true, close: () => undefined } as unknown as ProtooConnection;
+    const pipe = new PipeToRouter(server, room, { ip: '198.51.100.31', port: 4443 });
+    server.pipes.push(pipe);
+    pipe.opened(0, conn);
+    expect(pipe.ready).toBe(true);
+    const alice: Peer = { id: 'alice', room, conn, joined: true, displayName: 'alice', device: {}, rtpCapabilities: undefined, transports: new Map(), plain: new Map(), closed: false };
+    const t = server.createPlainTransport(0, alice, { comedia: true, rtcpMux: true, srtpCryptoSuite: undefined })!;
+    const p = room.router.addProducer({ id: 'p1', peerId: 'alice', transport: t, kind: 'audio', ssrc: 11, mid: '' });
+    server.producerAdded(0, room, p);
+    expect(pipe.piped).toMatchObject([{ producer: 'p1', remoteProducer: 'far-1' }]);
+    server.closeProducer(0, room, p, 'closeProducer');
+    expect(asked).toEqual(['join ""', 'createPipeTransport ""', 'connectPipeTransport "far-pipe"', 'produce "far-pipe"', 'closeProducer "far-1"']);
+    // the pipe consumer closed with its producer
+    expect(room.router.consumers.filter((c) => c.producer === p).every((c) => c.closed)).toBe(true);
+  });
+});

@@ -98,6 +98,17 @@ export class PipeToRouter {
     });
   }
 
+  /** The piped producer closed here (its pipe consumer with it): the pipe producer there is closed too (closeProducer). */
+  producerClosed(now: Micros, p: Producer): void {
+    const entry = this.piped.find((x) => x.producer === p.id);
+    if (!entry || entry.remoteProducer === undefined || !this.ready) return;
+    const remote = entry.remoteProducer;
+    this.request(now, 'closeProducer', { producerId: remote }, () => {
+      this.server.note('mediasoup.pipe', `pipe of room "${this.room.id}": producer ${p.id} closed here, so its pipe producer ${remote} on ${formatTransportAddress(this.to)} closed too`, { room: this.room.id, to: formatTransportAddress(this.to), step: 'closeProducer', ok: true });
+    });
+    this.server.ctx?.wake();
+  }
+
   summary(): Obj {
     return {
       room: this.room.id, to: formatTransportAddress(this.to), ready: this.ready, transport: this.transport?.id ?? null,

@@ -231,6 +231,7 @@ export class MediasoupServer implements Endpoint {
   /** closeProducer (or its peer left): its consumers close and their peers hear `consumerClosed`. */
   closeProducer(now: Micros, room: Room, p: Router['producers'][number], reason: string): void {
     const gone = room.router.closeProducer(p);
+    for (const pipe of this.pipes) if (pipe.room === room) pipe.producerClosed(now, p);
     this.note('mediasoup.producer.closed', `producer ${p.id} of ${p.peerId} closed (${reason}); ${gone.length} consumer(s) with it`, { producer: p.id, peer: p.peerId, consumers: gone.length });
     for (const c of gone) {
       this.note('mediasoup.consumer.closed', `consumer ${c.id} of ${c.peerId} closed: ${reason}`, { consumer: c.id, peer: c.peerId, reason });
