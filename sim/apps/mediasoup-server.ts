@@ -8,13 +8,17 @@ import { DTLS_NOTE_KINDS } from '../dtls/notes.ts';
 import { SRTP_NOTE_KINDS } from '../srtp/notes.ts';
 import { HTTP_NOTE_KINDS } from '../http/notes.ts';
 import { WEBSOCKET_NOTE_KINDS } from '../websocket/notes.ts';
-import { formatTransportAddress } from '../core/endpoint.ts';
+import { formatTransportAddress, type TransportAddress } from '../core/endpoint.ts';
+import type { Micros } from '../core/time.ts';
+import { openProtoo } from '../mediasoup/connect.ts';
+import { PipeToRouter } from '../mediasoup/pipe.ts';
+import { connectStream } from '../net/tcp-stream.ts';
 import type { JsonValue } from '../core/trace.ts';
 import { MediasoupServer } from '../mediasoup/server.ts';
 import { mediasoupSummary, mediasoupSummaryLines } from '../mediasoup/summary.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
 import { listenStreams } from '../net/tcp-stream.ts';
-import { bool, integer, ip, optional, required, withDefault } from '../schema/fields.ts';
+import { bool, duration, integer, ip, optional, required, text, transport, withDefault } from '../schema/fields.ts';
 import { StreamLinks } from './stream-links.ts';
 import { defineApp, someKinds, HOST_FIELD, kindField, type Obj } from './app-kind.ts';
 import { portRange } from './sfu.ts';
@@ -36,6 +40,9 @@ export interface MediasoupServerSpec {
   readonly workers: number;
   readonly enableUdp: boolean;
   readonly enableTcp: boolean;
+  readonly pipeTo?: TransportAddress;
+  readonly pipeRoom: string;
+  readonly pipeAt: Micros;
 }
 
 export const mediasoupServerApp = defineApp({
@@ -50,6 +57,9 @@ export const mediasoupServerApp = defineApp({
     withDefault('rtcPorts', portRange, { min: 40000, max: 49999 }, '`"40000-49999"`', "rtcMinPort-rtcMaxPort: each WebRtcTransport's UDP port comes from here, in order.", '40000-40099'),
     withDefault('workers', integer(1, 64), 1, '`1`', 'Worker processes; each new room gets a router on the next worker in turn.', 2),
     withDefault('enableUdp', bool, true, '`true`', 'Each WebRtcTransport has a UDP socket and a UDP host candidate.', true),
+    optional('pipeTo', transport, "Another `mediasoup-server`'s protoo WebSocket: at `pipeAt` this server joins its room `pipeRoom` as a pipe peer, and each router gets a PipeTransport connected to the other's (plain RTP and RTCP on one port, no ICE or DTLS); every producer of the room here is piped there (router.pipeToRouter(): a pipe consumer here, a producer there with its SSRC).", '198.51.100.31:4443', 'no pipe'),
+    withDefault('pipeRoom', text, 'demo', '`"demo"`', 'The room piped to `pipeTo` (the same room id on both servers).', 'demo'),
+    withDefault('pipeAt', duration, 100_000, '`"100ms"`', 'When it opens the WebSocket to `pipeTo` (after that server listens).', '100ms'),
     withDefault('enableTcp', bool, true, '`true`', 'Each WebRtcTransport also listens on TCP at the same port number: a host candidate with `tcpType` "passive" (RFC 6544), STUN, DTLS and SRTP framed per RFC 4571 on the connection a client opens. `forceTcp` in createWebRtcTransport leaves UDP out.', false),
   ],
   spec: ({ kind: _k, ...v }): MediasoupServerSpec => ({ kind: 'mediasoup-server', ...v }),
@@ -68,6 +78,16 @@ export const mediasoupServerApp = defineApp({
       note: (_t, n) => net.note(ctx.source, n),
     };
     const tcp = world.tcp(host);
+    const pipeTo = spec.pipeTo;
+    if (pipeTo) {
+      net.scheduler.at(spec.pipeAt, 'mediasoup-server pipeToRouter', () => {
+        const pipe = new PipeToRouter(endpoint, endpoint.room(spec.pipeRoom), pipeTo);
+        endpoint.pipes.push(pipe);
+        openProtoo(net.now, connectStream(tcp, pipeTo), { server: formatTransportAddress(pipeTo), roomId: spec.pipeRoom, peerId: `pipe-${spec.host}`, rng: world.rng(`${ctx.source}/pipe`), note: (_t, n) => net.note(ctx.source, n) }, pipe.handlers, () => driver.pump(),
+          (t, conn) => pipe.opened(t, conn),
+          (t, error) => endpoint.note('mediasoup.pipe', `pipe of room "${spec.pipeRoom}" to ${formatTransportAddress(pipeTo)}: the WebSocket did not open: ${error}`, { room: spec.pipeRoom, to: formatTransportAddress(pipeTo), step: 'connect', ok: false }));
+      });
+    }
     net.scheduler.at(0, 'mediasoup-server listen', () => {
       listenStreams(tcp, spec.port, (stream) => {
         stream.connection.noDelay = true; // Node's ws server sets TCP_NODELAY
@@ -77,7 +97,10 @@ export const mediasoupServerApp = defineApp({
     return { endpoint, driver };
   },
   sections: [],
-  appEntry: ({ spec, endpoint }): Obj => ({ listen: `ws://${formatTransportAddress({ ip: spec.listenIp, port: spec.port })}/`, ...(spec.announcedIp !== undefined ? { announcedIp: spec.announcedIp } : {}), ...mediasoupSummary(endpoint) } as { [key: string]: JsonValue }),
-  appLines: (e) => mediasoupSummaryLines(e),
+  appEntry: ({ spec, endpoint }): Obj => ({ listen: `ws://${formatTransportAddress({ ip: spec.listenIp, port: spec.port })}/`, ...(spec.announcedIp !== undefined ? { announcedIp: spec.announcedIp } : {}), ...mediasoupSummary(endpoint), ...(endpoint.pipes.length ? { pipes: endpoint.pipes.map((p) => p.summary()) } : {}) } as { [key: string]: JsonValue }),
+  appLines: (e) => [
+    ...mediasoupSummaryLines(e),
+    ...((e.pipes as Obj[] | undefined) ?? []).map((p) => `    pipe of room "${String(p.room)}" to ${String(p.to)}: ${p.ready ? `PipeTransport ${String(p.transport).slice(0, 8)} ⇄ ${String(p.remoteTransport)}` : 'not connected'}, ${(p.piped as Obj[]).length} producer(s) piped${(p.errors as Obj[]).length ? `, ${(p.errors as Obj[]).length} error(s)` : ''}`),
+  ],
   notes: [MEDIASOUP_NOTE_KINDS, someKinds(SFU_NOTE_KINDS, 'sfu.transport.keyed', 'sfu.keyframe.requested', 'sfu.keyframe.coalesced'), TURN_NOTE_KINDS, someKinds(NET_NOTE_KINDS, 'endpoint.error'), ICE_NOTE_KINDS, STUN_NOTE_KINDS, DTLS_NOTE_KINDS, SRTP_NOTE_KINDS, HTTP_NOTE_KINDS, WEBSOCKET_NOTE_KINDS],
 });

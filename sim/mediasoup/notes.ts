@@ -42,6 +42,8 @@ export type MediasoupNoteKinds = {
   /** The ffmpeg-like broadcaster's steps (the demo's broadcaster scripts: curl requests, then ffmpeg). */
   'mediasoup-broadcaster.step': { readonly step: Str; readonly [fact: string]: string | number | boolean };
   'mediasoup-broadcaster.error': { readonly method: Str; readonly errorCode: number; readonly errorReason: Str };
+  /** pipeToRouter to another server's router: a step of setting the pipe up, or a producer piped. */
+  'mediasoup.pipe': { readonly room: Str; readonly to: Str; readonly step: Str; readonly ok: boolean };
   /** The ffmpeg-like receiver of a plain consumer: join, createPlainTransport, connect, consume, resume. */
   'mediasoup-receiver.step': { readonly step: Str; readonly [fact: string]: string | number | boolean };
   'mediasoup-receiver.error': { readonly method: Str; readonly errorCode: number; readonly errorReason: Str };
@@ -75,6 +77,7 @@ export const MEDIASOUP_NOTE_KINDS = {
   'mediasoup.plain.dropped': true,
   'mediasoup-broadcaster.step': true,
   'mediasoup-broadcaster.error': true,
+  'mediasoup.pipe': true,
   'mediasoup-receiver.step': true,
   'mediasoup-receiver.error': true,
 } as const satisfies KindSet<MediasoupNoteKinds>;

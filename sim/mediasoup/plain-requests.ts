@@ -17,6 +17,14 @@ const isObj = (v: JsonValue | undefined): v is Obj => typeof v === 'object' && v
 export function handlePlainRequest(server: MediasoupServer, now: Micros, peer: Peer, method: string, data: Obj, answer: (now: Micros, a: ProtooAnswer) => void): void {
   const error = (errorCode: number, errorReason: string): void => answer(now, { ok: false, errorCode, errorReason });
   if (!peer.joined) return error(403, 'Peer not yet joined');
+  if (method === 'createPipeTransport') {
+    // router.createPipeTransport({ listenInfo, enableSrtp }): plain RTP with RTCP on the same port and a tuple only
+    // connect() gives (mediasoup's PipeTransport has no comedia and always muxes RTCP)
+    if (data.enableSrtp !== undefined && data.enableSrtp !== false) return error(400, 'enableSrtp on a PipeTransport is not modelled');
+    const t = server.createPlainTransport(now, peer, { comedia: false, rtcpMux: true, srtpCryptoSuite: undefined, pipe: true });
+    if (!t) return error(500, 'no port left in rtcMinPort-rtcMaxPort');
+    return answer(now, { ok: true, data: t.parameters() });
+  }
   if (method === 'createPlainTransport') {
     for (const k of ['comedia', 'rtcpMux', 'enableSrtp'] as const) if (data[k] !== undefined && typeof data[k] !== 'boolean') return error(400, `${k} is not a boolean`);
     const suite = data.srtpCryptoSuite ?? 'AES_CM_128_HMAC_SHA1_80';
@@ -28,13 +36,14 @@ export function handlePlainRequest(server: MediasoupServer, now: Micros, peer: P
   const t = typeof data.transportId === 'string' ? peer.plain.get(data.transportId) : undefined;
   if (!t) return error(404, `transport with id "${String(data.transportId ?? '')}" not found`);
   if (method === 'consume') return consume(server, now, peer, t, data, answer);
+  if ((method === 'connectPipeTransport') !== t.pipe) return error(400, `transport ${t.id} is ${t.pipe ? 'a PipeTransport: connectPipeTransport' : 'a PlainTransport: connectPlainTransport'}`);
   const sp = data.srtpParameters;
   const why = t.connect(now, {
     ...(typeof data.ip === 'string' ? { ip: data.ip } : {}), ...(typeof data.port === 'number' ? { port: data.port } : {}), ...(typeof data.rtcpPort === 'number' ? { rtcpPort: data.rtcpPort } : {}),
     ...(isObj(sp) ? { srtpParameters: { cryptoSuite: sp.cryptoSuite, keyBase64: sp.keyBase64 } } : {}),
   });
   if (why) return error(why.startsWith('connect() already') ? 409 : 400, why);
-  server.note('mediasoup.transport.connected', `PlainTransport ${t.id}: connect()${t.comedia ? ' (comedia: the tuple comes from the first packet)' : ` to ${String(data.ip)}:${String(data.port)}${t.rtcpMux ? '' : ` (RTCP ${String(data.rtcpPort)})`}`}${t.srtp ? `, SRTP ${t.srtp.profile.name} with the remote's key` : ''}`, { transport: t.id, peer: peer.id, remoteRole: 'plain', role: 'plain' });
+  server.note('mediasoup.transport.connected', `${t.pipe ? 'PipeTransport' : 'PlainTransport'} ${t.id}: connect()${t.comedia ? ' (comedia: the tuple comes from the first packet)' : ` to ${String(data.ip)}:${String(data.port)}${t.rtcpMux ? '' : ` (RTCP ${String(data.rtcpPort)})`}`}${t.srtp ? `, SRTP ${t.srtp.profile.name} with the remote's key` : ''}`, { transport: t.id, peer: peer.id, remoteRole: 'plain', role: 'plain' });
   return answer(now, { ok: true, data: {} });
 }
 

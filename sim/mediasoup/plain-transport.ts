@@ -28,6 +28,8 @@ export interface PlainTransportOptions {
   readonly announcedIp: string;
   readonly comedia: boolean;
   readonly rtcpMux: boolean;
+  /** A PipeTransport (router to router): comedia off and rtcpMux on, its producers never piped again. */
+  readonly pipe?: boolean;
   /** enableSrtp: its own key (sent in the createPlainTransport answer) from this stream. */
   readonly srtpCryptoSuite: PlainSrtpSuite | undefined;
   readonly rng: Rng;
@@ -92,6 +94,10 @@ export class PlainTransport implements RouterTransport {
 
   get rtcpMux(): boolean {
     return this.o.rtcpMux;
+  }
+
+  get pipe(): boolean {
+    return this.o.pipe === true;
   }
 
   /** What createPlainTransport answers (transport.tuple, rtcpTuple, srtpParameters as mediasoup's PlainTransport has them). */
@@ -209,7 +215,7 @@ export class PlainTransport implements RouterTransport {
 
   private tupleNote(which: 'rtp' | 'rtcp', remote: TransportAddress, how: string): void {
     const r = formatTransportAddress(remote);
-    this.o.emit({ type: 'note', ...mediasoupNote('mediasoup.plain.tuple', `PlainTransport ${this.id}: ${which === 'rtp' ? 'tuple' : 'rtcpTuple'} ${r} (${how})`, { transport: this.id, which, remote: r, how }) });
+    this.o.emit({ type: 'note', ...mediasoupNote('mediasoup.plain.tuple', `${this.pipe ? 'PipeTransport' : 'PlainTransport'} ${this.id}: ${which === 'rtp' ? 'tuple' : 'rtcpTuple'} ${r} (${how})`, { transport: this.id, which, remote: r, how }) });
   }
 
   /** A packet ignored; the first of each reason is noted (mediasoup logs it at debug level). */

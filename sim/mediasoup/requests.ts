@@ -125,6 +125,7 @@ export function handleRequest(server: MediasoupServer, now: Micros, peer: Peer, 
       server.note('mediasoup.producer.created', `producer ${p.id}: ${peer.id}'s ${kind} (SSRC ${ssrc})`, { producer: p.id, peer: peer.id, kind, ssrc, transport: t.id });
       answer(now, ok({ id: p.id }));
       for (const o of room.peers.values()) if (o !== peer && o.joined && !o.closed) createConsumer(server, now, o, p);
+      server.producerAdded(now, room, p);
       return;
     }
     case 'closeProducer': {
@@ -153,6 +154,8 @@ export function handleRequest(server: MediasoupServer, now: Micros, peer: Peer, 
     }
     case 'createPlainTransport':
     case 'connectPlainTransport':
+    case 'createPipeTransport':
+    case 'connectPipeTransport':
     case 'consume':
       return handlePlainRequest(server, now, peer, method, data, answer);
     default:

@@ -14,6 +14,7 @@ import type { MediasoupNoteKinds } from './notes.ts';
 import { ProtooConnection, type Obj, type ProtooAnswer } from './protoo.ts';
 import { PlainTransport, type PlainSrtpSuite } from './plain-transport.ts';
 import { handleRequest } from './requests.ts';
+import type { PipeToRouter } from './pipe.ts';
 
 export interface MediasoupServerOptions {
   readonly name: string;
@@ -98,6 +99,8 @@ export class MediasoupServer implements Endpoint {
   /** Every PlainTransport ever made, in order. */
   readonly plainTransports: { readonly t: PlainTransport; readonly room: Room; readonly peer: Peer }[] = [];
   ctx: ServerContext | undefined;
+  /** pipeToRouter links to another server's router, one per room piped (sim/mediasoup/pipe.ts). */
+  readonly pipes: PipeToRouter[] = [];
   readonly stats = { connections: 0, refused: 0, requests: 0, errors: 0 };
   private readonly out: EndpointOutput[] = [];
   private nextPort: number;
@@ -220,9 +223,15 @@ export class MediasoupServer implements Endpoint {
     if (peer.conn.open) peer.conn.close(now);
   }
 
+  /** A producer was made in a room: each pipe of the room pipes it to the other router. */
+  producerAdded(now: Micros, room: Room, p: Router['producers'][number]): void {
+    for (const pipe of this.pipes) if (pipe.room === room) pipe.pipeProducer(now, p);
+  }
+
   /** closeProducer (or its peer left): its consumers close and their peers hear `consumerClosed`. */
   closeProducer(now: Micros, room: Room, p: Router['producers'][number], reason: string): void {
     const gone = room.router.closeProducer(p);
+    for (const pipe of this.pipes) if (pipe.room === room) pipe.producerClosed(now, p);
     this.note('mediasoup.producer.closed', `producer ${p.id} of ${p.peerId} closed (${reason}); ${gone.length} consumer(s) with it`, { producer: p.id, peer: p.peerId, consumers: gone.length });
     for (const c of gone) {
       this.note('mediasoup.consumer.closed', `consumer ${c.id} of ${c.peerId} closed: ${reason}`, { consumer: c.id, peer: c.peerId, reason });
@@ -268,7 +277,7 @@ export class MediasoupServer implements Endpoint {
    * router.createPlainTransport({ listenInfo, comedia, rtcpMux, enableSrtp, srtpCryptoSuite }): its RTP port (and,
    * without rtcpMux, an RTCP port) from the range; undefined when the range is used up.
    */
-  createPlainTransport(now: Micros, peer: Peer, o: { comedia: boolean; rtcpMux: boolean; srtpCryptoSuite: PlainSrtpSuite | undefined }): PlainTransport | undefined {
+  createPlainTransport(now: Micros, peer: Peer, o: { comedia: boolean; rtcpMux: boolean; srtpCryptoSuite: PlainSrtpSuite | undefined; pipe?: boolean }): PlainTransport | undefined {
     const ctx = this.ctx;
     const need = o.rtcpMux ? 1 : 2;
     if (!ctx || this.nextPort + need - 1 > this.options.ports.max) return undefined;
@@ -278,13 +287,13 @@ export class MediasoupServer implements Endpoint {
     const router = peer.room.router;
     const announcedIp = this.options.announcedIp ?? local.ip;
     const t = new PlainTransport({
-      id, peerId: peer.id, local, rtcpLocal, announcedIp, comedia: o.comedia, rtcpMux: o.rtcpMux, srtpCryptoSuite: o.srtpCryptoSuite,
+      id, peerId: peer.id, local, rtcpLocal, announcedIp, comedia: o.comedia, rtcpMux: o.rtcpMux, srtpCryptoSuite: o.srtpCryptoSuite, pipe: o.pipe === true,
       rng: this.rng.fork(`plain-${id}`), onMedia: (n, tr, kind, plain) => router.onMedia(n, tr, kind, plain), emit: (x) => this.emit(x),
     });
     peer.plain.set(id, t);
     this.plainTransports.push({ t, room: peer.room, peer });
-    this.note('mediasoup.transport.created', `PlainTransport ${id} for ${peer.id} in room "${peer.room.id}": RTP on udp ${formatTransportAddress(local)}${rtcpLocal ? `, RTCP on ${rtcpLocal.port}` : ' (rtcpMux)'}, announced as ${announcedIp}${o.comedia ? ', comedia' : ''}${o.srtpCryptoSuite ? `, SRTP ${o.srtpCryptoSuite}` : ''}`, {
-      transport: id, router: router.id, peer: peer.id, local: formatTransportAddress(local), announced: `${announcedIp}:${local.port}`, protocol: 'udp', direction: 'plain',
+    this.note('mediasoup.transport.created', `${o.pipe ? 'PipeTransport' : 'PlainTransport'} ${id} for ${peer.id} in room "${peer.room.id}": RTP on udp ${formatTransportAddress(local)}${rtcpLocal ? `, RTCP on ${rtcpLocal.port}` : ' (rtcpMux)'}, announced as ${announcedIp}${o.comedia ? ', comedia' : ''}${o.srtpCryptoSuite ? `, SRTP ${o.srtpCryptoSuite}` : ''}`, {
+      transport: id, router: router.id, peer: peer.id, local: formatTransportAddress(local), announced: `${announcedIp}:${local.port}`, protocol: 'udp', direction: o.pipe ? 'pipe' : 'plain',
     });
     void now;
     return t;

@@ -32,7 +32,7 @@ export function mediasoupSummary(s: MediasoupServer): Obj {
     plainTransports: s.plainTransports.map(({ t, room, peer }) => ({
       id: t.id, room: room.id, peer: peer.id, listen: formatTransportAddress(t.local), ...(t.rtcpLocal ? { rtcpListen: formatTransportAddress(t.rtcpLocal) } : {}),
       comedia: t.comedia, rtcpMux: t.rtcpMux, tuple: t.tuple ? formatTransportAddress(t.tuple) : null, rtcpTuple: t.rtcpMux ? null : t.rtcpTuple ? formatTransportAddress(t.rtcpTuple) : null,
-      srtpCryptoSuite: t.srtpParameters?.cryptoSuite ?? null, connected: t.connected, ...t.counters, ...room.media.legStats(t),
+      srtpCryptoSuite: t.srtpParameters?.cryptoSuite ?? null, connected: t.connected, ...(t.pipe ? { pipe: true } : {}), ...t.counters, ...room.media.legStats(t),
     })),
     protoo: { connections: s.stats.connections, refused: s.stats.refused, requests: s.stats.requests, errors: s.stats.errors },
   };
@@ -52,7 +52,7 @@ export function mediasoupSummaryLines(e: Obj): string[] {
       lines.push(`      transport ${String(t.id).slice(0, 8)} ${String(t.peer)} ${String(t.direction)} ${String(t.protocol)} ${String(t.announced)}: ice ${String(t.iceState)}${tup ? `, selected tuple ${String(tup.protocol)} ${String(tup.localIp)}:${String(tup.localPort)} ↔ ${String(tup.remoteIp)}:${String(tup.remotePort)}` : ''}, dtls ${String(t.dtlsState)} as ${String(t.dtlsRole)}, ${String(t.srtpProfile ?? 'no SRTP')}, ${String(t.rtpIn)} RTP in`);
     }
     for (const t of ((e.plainTransports as Obj[] | undefined) ?? []).filter((x) => x.room === r.id)) {
-      lines.push(`      plain transport ${String(t.id).slice(0, 8)} ${String(t.peer)} ${String(t.listen)}${t.rtcpListen ? ` (RTCP ${String(t.rtcpListen)})` : ' rtcpMux'}${t.comedia ? ' comedia' : ''}${t.srtpCryptoSuite ? ` ${String(t.srtpCryptoSuite)}` : ''}: tuple ${String(t.tuple ?? 'none')}${t.rtcpListen ? `, rtcpTuple ${String(t.rtcpTuple ?? 'none')}` : ''}, ${String(t.rtpIn)} RTP in, ${String(t.rtcpIn)} RTCP in, ${String(t.rtpOut)} RTP out, ${String(t.rtcpOut)} RTCP out, ${String(t.dropped)} dropped`);
+      lines.push(`      ${t.pipe ? 'pipe' : 'plain'} transport ${String(t.id).slice(0, 8)} ${String(t.peer)} ${String(t.listen)}${t.rtcpListen ? ` (RTCP ${String(t.rtcpListen)})` : ' rtcpMux'}${t.comedia ? ' comedia' : ''}${t.srtpCryptoSuite ? ` ${String(t.srtpCryptoSuite)}` : ''}: tuple ${String(t.tuple ?? 'none')}${t.rtcpListen ? `, rtcpTuple ${String(t.rtcpTuple ?? 'none')}` : ''}, ${String(t.rtpIn)} RTP in, ${String(t.rtcpIn)} RTCP in, ${String(t.rtpOut)} RTP out, ${String(t.rtcpOut)} RTCP out, ${String(t.dropped)} dropped`);
     }
     for (const p of r.producers as Obj[]) lines.push(`      producer ${String(p.id).slice(0, 8)} ${String(p.peer)} ${String(p.kind)} ssrc ${String(p.ssrc)}: ${String(p.packets)} packets${p.paused ? ' (paused)' : ''}${p.closed ? ' (closed)' : ''}${rtcpLine(p, 'producer')}`);
     for (const c of r.consumers as Obj[]) lines.push(`      consumer ${String(c.id).slice(0, 8)} ${String(c.producerPeer)} → ${String(c.peer)} ${String(c.kind)} ssrc ${String(c.ssrc)}: ${String(c.packets)} packets${c.paused ? ' (paused)' : ''}${c.closed ? ' (closed)' : ''}${rtcpLine(c, 'consumer')}`);

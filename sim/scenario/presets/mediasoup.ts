@@ -156,6 +156,24 @@ export function mediasoupPresets(): PresetInfo[] {
     );
   }
   add(
+    'mediasoup-pipe',
+    'One room over two mediasoup servers: pipeToRouter with PipeTransports between their routers',
+    "Alice's browser joins room demo on sfu (198.51.100.30), carol's on sfu2 (198.51.100.31). Each server pipes the room to the other, as router.pipeToRouter() does: it joins the other's room over protoo as a pipe peer, asks it for a PipeTransport (createPipeTransport), makes its own, connects both (connectPipeTransport there, connect() here) and then, for each producer of its room, makes a pipe consumer here and a producer there with the consumer's SSRC (produce on the pipe transport). Between the routers the media is plain RTP on one UDP port each way, no ICE, no DTLS, no SRTP (mediasoup's PipeTransport without enableSrtp), RTCP on the same port: the far router's PLIs come back through the pipe to the producer. Each server then gives its browser the piped producers like any other, over WebRTC: alice sees carol's audio and video, carol sees alice's, each through two routers; producers that came through a pipe are not piped back.",
+    (name, title, description) => {
+      const nodes = roomNodes(['alice', 'carol']);
+      nodes.sfu2 = { kind: 'host', uplink: 'internet', addresses: ['198.51.100.31/24'], link: { delay: '7ms' } };
+      return {
+        name, title, description, seed: 1, duration: '4s', nodes,
+        apps: [
+          { kind: 'mediasoup-server', host: 'sfu', listenIp: SFU_IP, port: 4443, rtcPorts: '40000-40099', pipeTo: '198.51.100.31:4443' },
+          { kind: 'mediasoup-server', host: 'sfu2', listenIp: '198.51.100.31', port: 4443, rtcPorts: '40000-40099', pipeTo: `${SFU_IP}:4443` },
+          { kind: 'mediasoup-client', host: 'alice', server: `${SFU_IP}:4443`, media: AV, startAt: '200ms' },
+          { kind: 'mediasoup-client', host: 'carol', server: '198.51.100.31:4443', media: AV, startAt: '400ms' },
+        ],
+      };
+    },
+  );
+  add(
     'mediasoup-pion-tcp',
     'The pion client over ICE-TCP: its UDP blocked, the WebRtcTransport reached on its passive TCP candidate',
     "The seed's pion client (DTLS client) behind a firewall that drops all UDP, and a browser over UDP. The WebRtcTransport (enableTcp) lists a UDP candidate and a passive TCP one on the same port number; pion's controlling agent has an active TCP candidate (RFC 6544) beside its UDP one: its UDP checks die at the firewall, and its first TCP check opens a connection to the transport's TCP server, on which STUN, the DTLS handshake, SRTP and SRTCP travel, each behind an RFC 4571 length. The server's path notes start at WebRtcTransport::OnTcpConnectionPacketReceived; the selected tuple is tcp; the browser and pion exchange audio and video through the router.",
