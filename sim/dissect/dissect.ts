@@ -3,6 +3,7 @@ import './registry.ts';
 import { dissectIp, ipOf } from './protocols/ip.ts';
 import { linkLayer } from './protocols/eth.ts';
 import { finishPacket } from './packet.ts';
+import { ethertypeDissector } from './table.ts';
 import type { DissectContext, DissectedPacket, Layer } from './types.ts';
 
 export type { DissectContext, PayloadContext } from './types.ts';
@@ -32,7 +33,12 @@ export function dissectFrame(frame: Uint8Array, linkType: number, ctx: DissectCo
   const layers: Layer[] = [];
   const ip = link.ipOffset;
   if (ip === undefined || ip > 0 || link.problems.length > 0) layers.push(linkLayer(link, frame.length, ctx.spans !== false));
-  if (ip === undefined) return finishPacket(layers, undefined, undefined);
+  if (ip === undefined) {
+    // another protocol by its ethertype (ARP), when one registered on it
+    const other = link.payloadOffset !== undefined && link.ethertype !== undefined ? ethertypeDissector(link.ethertype) : undefined;
+    if (other) other(layers, frame.subarray(link.payloadOffset!), link.payloadOffset!, ctx);
+    return finishPacket(layers, undefined, undefined);
+  }
   const at = layers.length;
   const flow = dissectIp(frame.subarray(ip), ip, ctx, layers);
   return finishPacket(layers, flow, flow ? undefined : ipOf(layers, at));

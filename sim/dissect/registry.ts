@@ -17,6 +17,7 @@ import { HTTP } from './protocols/http.ts';
 import { WEBSOCKET } from './protocols/websocket.ts';
 import { SDP, SIGNALING } from './protocols/signaling.ts';
 import { ICMP, ICMPv6 } from './protocols/icmp.ts';
+import { ARP } from './protocols/arp.ts';
 import { DATACHANNEL, DCEP, SCTP } from './protocols/sctp.ts';
 import { SIP } from './protocols/sip.ts';
 
@@ -46,6 +47,7 @@ export const PROTOCOL_LIST: readonly AnyProtocolSpec[] = [
   ZRTP,
   ICMP,
   ICMPv6,
+  ARP,
   TLS,
   HTTP,
   WEBSOCKET,

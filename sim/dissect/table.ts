@@ -91,8 +91,16 @@ export interface DtlsContent {
 /** Dissects decrypted content: its layers and a label for the DTLS layer's summary, or undefined to decline. */
 export type DtlsContentDissector = (c: DtlsContent) => { readonly layers: readonly Layer[]; readonly label: string } | undefined;
 
+/**
+ * Dissects what a captured frame's link layer names by an ethertype other than IP (ARP), appending its layers;
+ * `payload` starts at `offset` in the frame.
+ */
+export type EthertypeDissector = (layers: Layer[], payload: Uint8Array, offset: number, ctx: DissectContext) => void;
+
 /** Where a protocol registers its dissector. */
 export type Registration =
+  /** A captured frame's payload by its ethertype (IEEE 802; IP itself is the link layer's own business). */
+  | { readonly table: 'link.ethertype'; readonly key: number; readonly dissect: EthertypeDissector }
   | { readonly table: 'ip.protocol'; readonly key: number; readonly dissect: IpPayloadDissector }
   | { readonly table: 'udp.rfc7983'; readonly key: DemuxClass; readonly dissect: UdpPayloadDissector }
   | { readonly table: 'tcp.stream'; readonly recogniser: TcpRecogniser }
@@ -141,6 +149,7 @@ const tcpRecognisers: TcpRecogniser[] = [];
 const udpContent: { readonly r: UdpContentRecogniser; readonly owner: Protocol }[] = [];
 const messageDissectors: { readonly order: number; readonly dissect: MessageDissector }[] = [];
 const dtlsContent = new Map<'application-data', DtlsContentDissector>();
+const ethertypes = new Map<number, EthertypeDissector>();
 /** Which protocol holds each key (the visualizer's classes follow the tables). */
 const ipProtocolOwners = new Map<number, Protocol>();
 const rfc7983Owners = new Map<DemuxClass, Protocol>();
@@ -162,6 +171,7 @@ export function install(specs: readonly AnyProtocolSpec[]): void {
       else if (r.table === 'tcp.stream') tcpRecognisers.push(r.recogniser);
       else if (r.table === 'udp.content') udpContent.push({ r: r.recogniser, owner: s.name });
       else if (r.table === 'dtls.content') claim(dtlsContent, r.key, r.dissect, s.name);
+      else if (r.table === 'link.ethertype') claim(ethertypes, r.key, r.dissect, s.name);
       else messageDissectors.push(r);
     }
   }
@@ -179,6 +189,11 @@ function claim<K, V>(table: Map<K, V>, key: K, value: V, who: string): void {
 /** The dissector registered on an IP protocol number (RFC 5237 / IANA), if any. */
 export function ipProtocolDissector(n: number): IpPayloadDissector | undefined {
   return ipProtocols.get(n);
+}
+
+/** The dissector registered on an ethertype (a captured frame's non-IP payload), if any. */
+export function ethertypeDissector(n: number): EthertypeDissector | undefined {
+  return ethertypes.get(n);
 }
 
 /** The dissector registered on an RFC 7983 first-byte class, if any. */

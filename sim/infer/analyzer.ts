@@ -8,7 +8,7 @@ import { mediaNote } from '../media/notes.ts';
 import type { NoteBody } from '../core/note.ts';
 import { signalingNote } from '../signaling/notes.ts';
 import { turnNote } from '../turn/notes.ts';
-import { getAttribute, Lifetime, Method, XorMappedAddress, XorRelayedAddress, type StunMessage } from '../wire/stun/index.ts';
+import { carriesRelayedData, getAttribute, Lifetime, Method, XorMappedAddress, XorRelayedAddress, type StunMessage } from '../wire/stun/index.ts';
 import { inferNote } from './notes.ts';
 import type { RtpPacket } from '../wire/rtp/rtp.ts';
 import type { FlowTable } from '../dissect/flow-state.ts';
@@ -155,7 +155,8 @@ export class CaptureAnalyzer implements PassObserver {
       c.protocols.set(p.protocol, (c.protocols.get(p.protocol) ?? 0) + 1);
     }
     if (!repeat && p.layers.some((l) => l.protocol === 'SIGNALING' || l.protocol === 'SDP')) this.signal(p, packet, t);
-    // inside ChannelData: the endpoints the relayed datagram travels between (undefined: not known from the capture)
+    // inside ChannelData or a Send/Data indication: the endpoints the relayed datagram travels between (undefined:
+    // not known from the capture)
     let relay: { src: string; dst: string } | undefined | null = null;
     for (const l of p.layers) {
       if (l.plaintext) {
@@ -171,6 +172,8 @@ export class CaptureAnalyzer implements PassObserver {
         const m = l.value as StunMessage;
         if (relay === null) this.everySighting(m, p.src, p.dst, packet, t);
         if (!repeat) this.stun(m, relay?.src ?? p.src, relay?.dst ?? p.dst, relay !== null, packet, t);
+        // what a Send or Data indication carries (the next layers) travels between the relayed address and the peer
+        if (relay === null && carriesRelayedData(m)) relay = this.relays.indication(m, p.src, p.dst);
       } else if (repeat) continue;
       else if ((l.protocol === 'RTP' || l.protocol === 'SRTP') && l.value) {
         // a stream relayed by TURN is one stream: named by its relayed endpoints, a NAT's outside address by the inside one

@@ -1,5 +1,5 @@
 import { formatTransportAddress } from '../core/endpoint.ts';
-import { ChannelNumber, getAttribute, getAttributes, Method, XorPeerAddress, XorRelayedAddress, type StunMessage } from '../wire/stun/index.ts';
+import { carriesRelayedData, ChannelNumber, getAttribute, getAttributes, Method, XorPeerAddress, XorRelayedAddress, type StunMessage } from '../wire/stun/index.ts';
 
 /**
  * What TURN messages seen on the wire say about relayed traffic: the relayed address allocated per (client, server)
@@ -43,5 +43,21 @@ export class RelayMap {
       return r ? { src: down, dst: r } : undefined;
     }
     return undefined;
+  }
+
+  /**
+   * The endpoints the datagram in a Send or Data indication's DATA travels between: a Send indication from a client
+   * goes from its relayed address to XOR-PEER-ADDRESS (RFC 8656 §11.4), a Data indication from the server came from
+   * XOR-PEER-ADDRESS to the client's relayed address (§11.6). Undefined for other messages, or when the capture did
+   * not show the allocation.
+   */
+  indication(m: StunMessage, src: string, dst: string): { src: string; dst: string } | undefined {
+    if (!carriesRelayedData(m)) return undefined;
+    const peer = getAttributes(m, XorPeerAddress)[0];
+    if (!peer) return undefined;
+    const p = formatTransportAddress(peer);
+    const r = m.method === Method.Send ? this.relayed.get(`${src} ${dst}`) : this.relayed.get(`${dst} ${src}`);
+    if (!r) return undefined;
+    return m.method === Method.Send ? { src: r, dst: p } : { src: p, dst: r };
   }
 }

@@ -7,7 +7,7 @@ import { lastSrFromNtp, type ReportBlock } from '../wire/rtcp/reports.ts';
 import type { RtcpPacket } from '../wire/rtcp/rtcp.ts';
 import type { RtpPacket } from '../wire/rtp/rtp.ts';
 import type { SrtcpView } from '../wire/srtp/protected.ts';
-import { getAttribute, Method, Priority, type StunMessage } from '../wire/stun/index.ts';
+import { carriesRelayedData, getAttribute, Method, Priority, type StunMessage } from '../wire/stun/index.ts';
 import { MediaCatalog } from './codecs.ts';
 import { RtpAnalysis } from './rtp-analysis.ts';
 import { Buckets, newPairBucket, newStreamBucket, type PairBucket, type StreamBucket } from './series.ts';
@@ -220,7 +220,7 @@ export class StatsCollector implements PassObserver {
         dst: p.dst,
         vantage,
         srtp,
-        relayed: p.layers.some((l) => l.protocol === 'TURN-CHANNELDATA'),
+        relayed: p.layers.some((l) => l.protocol === 'TURN-CHANNELDATA' || (l.protocol === 'STUN' && l.value !== undefined && carriesRelayedData(l.value))),
         decrypted: 0,
         analysis: new RtpAnalysis(),
         buckets: new Buckets(this.bucketUs, newStreamBucket),

@@ -68,7 +68,9 @@ function plainLayer(l: Layer): Layer {
   const fields = l.fields.map(plainField);
   const pt = l.plaintext ?? (l.protocol === 'DATA' && l.value instanceof Uint8Array ? l.value : undefined);
   if (pt) fields.push({ name: 'plaintext', offset: l.offset, length: 0, display: preview(pt) });
-  return { protocol: l.protocol, offset: l.offset, length: l.length, summary: l.summary, fields, problems: l.problems.map((p) => ({ ...p })), ...(l.classification ? { classification: l.classification } : {}) };
+  // a union's fields read apart lose the tie between `protocol` and the value (dropped here): TypeScript gives up
+  // checking the object against each of the union's members beyond 25 of them
+  return { protocol: l.protocol, offset: l.offset, length: l.length, summary: l.summary, fields, problems: l.problems.map((p) => ({ ...p })), ...(l.classification ? { classification: l.classification } : {}) } as Layer;
 }
 
 function plainField(f: Field): Field {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../sim/core/encoding.ts';
 import { dissectPacket } from '../../sim/dissect/dissect.ts';
@@ -6,7 +7,8 @@ import { parseScenario } from '../../sim/scenario/parse.ts';
 import { findPreset } from '../../sim/scenario/presets/index.ts';
 import { runScenario } from '../../sim/scenario/run.ts';
 import { applySet } from '../../sim/scenario/set.ts';
-import { Method, type ChannelData, type StunMessage } from '../../sim/wire/stun/index.ts';
+import { AttrType, Method, type ChannelData, type StunMessage } from '../../sim/wire/stun/index.ts';
+import { loadCapture } from './capture-load.ts';
 import { hopBytes, packTrace, type PackedTrace } from './packed.ts';
 import { computeRelations, describeRelation, relationsByPacket, type Relation } from './relations.ts';
 
@@ -156,5 +158,78 @@ describe('relations under loss', () => {
     const p = packed('nat-full-cone');
     const empty = { ...p, offsets: new Uint32Array(p.n + 1), bytes: new Uint8Array(0) };
     expect(computeRelations(empty)).toEqual([]);
+  });
+});
+
+describe('a TURN relay: the same datagram on its two legs', () => {
+  // turn-relay: alice sends a Send indication, bob answers (a Data indication back to alice), then a channel is bound
+  // and both ways go as ChannelData. Each datagram crosses the server twice: from alice on the client leg, to bob
+  // from the relayed address on the peer leg, or the reverse; a relation joins the two, the client's leg first
+  // when she sent it.
+  const p = packed('turn-relay');
+  const rels = computeRelations(p).filter((r) => r.kind === 'relayed');
+  const layers = (hop: number) => dissectPacket(hopBytes(p, hop)).layers;
+  /** What the client leg carries for the peer: the DATA of a Send/Data indication, or ChannelData's data. */
+  const carried = (hop: number): Uint8Array | undefined => {
+    for (const l of layers(hop)) {
+      if (l.protocol === 'TURN-CHANNELDATA' && l.value) return (l.value as ChannelData).data;
+      if (l.protocol === 'STUN' && l.value) return (l.value as StunMessage).attributes.find((a) => a.type === AttrType.Data)?.value as Uint8Array | undefined;
+    }
+    return undefined;
+  };
+  const udpPayloadOf = (hop: number): Uint8Array => {
+    const udp = layers(hop).find((l) => l.protocol === 'UDP')!;
+    return hopBytes(p, hop).subarray(udp.offset + 8, udp.offset + udp.length);
+  };
+
+  it('joins each of the four relayed datagrams to its other leg: Send indication, Data indication, ChannelData both ways', () => {
+    expect(rels.map((r) => r.detail.replace(/ [\d.:]+$/, ''))).toEqual(['Send indication to', 'Data indication from', 'ChannelData 0x4000 to', 'ChannelData 0x4000 from']);
+    for (const r of rels) {
+      const up = r.detail.includes(' to ');
+      const [client, peer] = up ? [r.cause, r.effect] : [r.effect, r.cause];
+      // the same bytes: what the client leg carries is the peer leg's whole UDP payload
+      expect(toHex(carried(client)!)).toBe(toHex(udpPayloadOf(peer)));
+      // the peer leg leaves or reaches the relayed address the Allocate gave, and the peer is the one named
+      const d = dissectPacket(hopBytes(p, peer));
+      const relayed = d.src.startsWith('198.51.100.20:') ? d.src : d.dst;
+      expect(relayed).not.toBe(`198.51.100.20:3478`);
+      expect(up ? d.dst : d.src).toBe(r.detail.split(' ').pop());
+      expect(r.dt).toBeGreaterThan(0);
+      expect(p.t[r.effect]!).toBeGreaterThan(p.t[r.cause]!);
+      // drawn from where the cause reached the server to the effect leaving it
+      expect(r.from.at).toBe('end');
+      expect(p.to[r.from.hop]).toBe(p.from[r.effect]);
+      expect(describeRelation(r, 'effect')).toContain(`the same datagram as #${r.cause}, on the relay's other leg`);
+    }
+  });
+
+  it("links ICE checks relayed for two symmetric NATs' peers (ice-symmetric-turn): the same STUN transaction on both legs", () => {
+    const q = packed('ice-symmetric-turn');
+    const relayed = computeRelations(q).filter((r) => r.kind === 'relayed');
+    expect(relayed.length).toBeGreaterThan(10);
+    for (const r of relayed) {
+      const [a, b] = [dissectPacket(hopBytes(q, r.cause)), dissectPacket(hopBytes(q, r.effect))];
+      // the STUN message inside the relayed datagram is the same transaction on both legs
+      const tid = (d: typeof a) => toHex((d.layers.filter((l) => l.protocol === 'STUN').pop()!.value as StunMessage).transactionId);
+      expect(tid(b)).toBe(tid(a));
+    }
+  });
+
+  it('in a real capture (coturn on loopback): every Send and Data indication of the scripted client meets its other leg', () => {
+    const file = new URL('../../captures/stun-turn-coturn/stun-turn-coturn.pcapng', import.meta.url).pathname;
+    const loaded = loadCapture(new Uint8Array(readFileSync(file)), 'stun-turn-coturn.pcapng');
+    const q = packTrace(loaded.trace);
+    const relayed = loaded.relations(q).filter((r) => r.kind === 'relayed');
+    const indications = relayed.filter((r) => /^(Send|Data) indication/.test(r.detail));
+    // tshark counts 5 Send and 5 Data indications with XOR-PEER-ADDRESS 127.0.0.1:3480 (frames 91–110), and
+    // uclient's: every one has its peer leg in the capture
+    expect(indications.filter((r) => r.detail.startsWith('Send')).length).toBeGreaterThanOrEqual(5);
+    expect(indications.filter((r) => r.detail.startsWith('Data')).length).toBeGreaterThanOrEqual(5);
+    for (const r of relayed) {
+      const [a, b] = [dissectPacket(hopBytes(q, r.cause)), dissectPacket(hopBytes(q, r.effect))];
+      const ends = [a.src, a.dst, b.src, b.dst];
+      expect(ends, r.detail).toContain(r.detail.split(' ').pop());
+      expect(q.t[r.effect]!).toBeGreaterThanOrEqual(q.t[r.cause]!);
+    }
   });
 });

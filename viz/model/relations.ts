@@ -8,6 +8,7 @@ import { IPPROTO } from '../../sim/wire/ip/protocols.ts';
 import type { DissectedRecord } from '../../sim/wire/dtls/datagram.ts';
 import { flightOf } from '../../sim/wire/dtls/describe.ts';
 import { AttrType, ChannelNumber, Method, XorRelayedAddress, getAttribute, hasAttribute, messageTypeName, type ChannelData, type StunMessage } from '../../sim/wire/stun/index.ts';
+import { RelayedLegs } from './relayed-legs.ts';
 import { hopBytes, type PackedTrace } from './packed.ts';
 import type { TraceObserver } from './trace-pass.ts';
 
@@ -15,9 +16,12 @@ import type { TraceObserver } from './trace-pass.ts';
  * Cause and effect between datagrams of a trace, found from the dissector's decoded values (never from raw bytes):
  * a STUN request and its response, a retransmission and its original, the DTLS cookie exchange, a ChannelBind and
  * the first ChannelData on its channel, an Allocate and the first use of its relayed address, the nominating
- * check and the first media on that pair. Works on any trace — simulated or captured.
+ * check and the first media on that pair, and a datagram a TURN server relays seen on both its legs (a Send
+ * indication or ChannelData from the client and the datagram leaving the relayed address; a datagram reaching the
+ * relayed address and the Data indication or ChannelData taking it to the client). Works on any trace — simulated
+ * or captured.
  */
-export type RelationKind = 'response' | 'retransmission' | 'dtls-cookie' | 'channel-data' | 'relay-use' | 'first-media';
+export type RelationKind = 'response' | 'retransmission' | 'dtls-cookie' | 'channel-data' | 'relay-use' | 'first-media' | 'relayed';
 
 /** One end of a link on the ladder: a hop, at its sender (`start`, when sent) or its receiver (`end`, on arrival). */
 export interface Anchor {
@@ -169,8 +173,13 @@ export class RelationFinder {
   private readonly relays: { sent: Sent; address: string }[] = [];
   private readonly nominations: Sent[] = [];
   private readonly nominated = new Set<string>();
+  /** Both legs of every datagram a TURN server relays (RFC 8656 §11, §12). */
+  private readonly legs: RelayedLegs;
 
-  constructor(private readonly p: PackedTrace) {}
+  constructor(private readonly p: PackedTrace) {
+    // the legs hand back the datagrams the finder gave them
+    this.legs = new RelayedLegs(p, (cause, effect, detail) => this.add('relayed', cause as Sent, effect as Sent, detail));
+  }
 
   /**
    * Hop i, in trace order; `given` is its dissection when the caller has one (with flow state and keys: layers
@@ -184,6 +193,8 @@ export class RelationFinder {
     if (p.prevOfPacket[i]! >= 0) return;
     const proto = p.proto[i]!;
     if (this.relays.length > 0) this.expireRelays(p.t[i]!);
+    // a datagram to or from a relayed address: its ends and payload are read from its headers, nothing dissected
+    if (this.legs.watching) this.legs.peerLeg(i, (hop, first) => new Sent(this.chain(hop, first), `${p.from[hop]} ${first.src}`, this.keyOf));
     const wanted = proto === STUN || proto === CHANNELDATA || proto === DTLS || (proto === RTP && this.nominations.length > 0) || this.relays.length > 0;
     if (!wanted) return;
     if (p.offsets[i] === p.offsets[i + 1]) return;
@@ -195,8 +206,13 @@ export class RelationFinder {
     let media = false;
     for (const layer of d.layers) {
       if (layer.plaintext) continue;
-      if (layer.protocol === 'STUN' && layer.value) this.stun(layer.value as StunMessage, sent);
-      else if (layer.protocol === 'TURN-CHANNELDATA' && layer.value) this.channelData(layer.value as ChannelData, sent);
+      if (layer.protocol === 'STUN' && layer.value) {
+        this.stun(layer.value as StunMessage, sent);
+        this.legs.stun(layer.value as StunMessage, sent, d.src);
+      } else if (layer.protocol === 'TURN-CHANNELDATA' && layer.value) {
+        this.channelData(layer.value as ChannelData, sent);
+        this.legs.channelData(layer.value as ChannelData, sent, d.src);
+      }
       else if (layer.protocol === 'DTLS' && layer.value) this.dtls(layer.value as DissectedRecord[], sent);
       else if (layer.protocol === 'RTP' || layer.protocol === 'SRTP') media = true;
     }
@@ -215,7 +231,7 @@ export class RelationFinder {
   }
 
   /** Every hop of the datagram that starts at hop i (before and after each NAT). */
-  private chain(i: number, first: RelationHop): Chain {
+  private chain(i: number, first: { readonly src: string; readonly dst: string }): Chain {
     const c: Chain = [];
     for (let k = i; k >= 0; k = this.p.nextOfPacket[k]!) c.push(k);
     this.ends.set(i, [first.src, first.dst]);
@@ -412,6 +428,8 @@ export function describeRelation(r: Relation, side: 'cause' | 'effect'): string 
       return side === 'effect' ? `first use of the ${r.detail} address allocated by ${c} ${after}` : `${r.detail}: first used by ${e} ${after}`;
     case 'first-media':
       return side === 'effect' ? `first media on the pair nominated by ${c} ${after}` : `nominates the pair: first media ${e} ${after}`;
+    case 'relayed':
+      return side === 'effect' ? `${r.detail}: the same datagram as ${c}, on the relay's other leg, ${after}` : `${r.detail}: relayed as ${e} ${after}`;
   }
 }
 

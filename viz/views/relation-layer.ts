@@ -10,6 +10,7 @@ export const RELATION_COLOURS: Readonly<Record<RelationKind, string>> = {
   'channel-data': '#f1fa8c',
   'relay-use': '#50fa7b',
   'first-media': '#ffb86c',
+  relayed: '#bd93f9',
 };
 
 const SHORT: Readonly<Record<RelationKind, string>> = {
@@ -19,6 +20,7 @@ const SHORT: Readonly<Record<RelationKind, string>> = {
   'channel-data': 'first ChannelData',
   'relay-use': 'relay used',
   'first-media': 'first media',
+  relayed: 'relayed',
 };
 
 /** Links drawn at most at once, whatever is on screen (they are dashed curves: more is noise). */

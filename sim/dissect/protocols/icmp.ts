@@ -102,6 +102,7 @@ function icmpJson(m: IcmpMessage, _l: unknown, base: Json): Json {
   if (m.gateway !== undefined) base.gateway = m.gateway;
   if (m.originalLength) base.originalLength = m.originalLength;
   base.bodyLength = m.bodyLength;
+  if (m.ndp) base.ndp = JSON.parse(JSON.stringify(m.ndp)) as Json;
   return base;
 }
 

@@ -5,6 +5,7 @@ import { replaceDisplay } from '../ip/ipv4.ts';
 import { pseudoHeaderSum, showChecksum, type PseudoHeader } from '../ip/pseudo-header.ts';
 import { Reader } from '../reader.ts';
 import { hasIdentifier, icmpCodeName, icmpKind, icmpTypeName, type IcmpKind } from './names.ts';
+import { describeNdp, isNdp, readNdp, type NdpMessage } from './ndp.ts';
 
 /** The IP protocol numbers: ICMP (RFC 792) and ICMPv6 (RFC 4443, next header 58). */
 export const IPPROTO_ICMP = 1;
@@ -49,6 +50,8 @@ export interface IcmpMessage {
   readonly bodyLength: number;
   /** Bytes after an RFC 4884 original datagram: the ICMP extension structure (RFC 4884 §7). */
   readonly extensionLength?: number;
+  /** Neighbor Discovery (RFC 4861, ICMPv6 types 133–137): target, flags and options. */
+  readonly ndp?: NdpMessage;
 }
 
 export interface IcmpDecodeOptions {
@@ -144,6 +147,8 @@ export function decodeIcmp(buf: Uint8Array, opts: IcmpDecodeOptions): Decoded<Ic
     // RFC 4884 §4.2: byte 4 is the original datagram's length in 64-bit words
     lengthWords = r.u8('length', (v) => (v ? `${v} (${v * 8} bytes of original datagram, RFC 4884)` : '0'));
     r.bytes(3, 'unused');
+  } else if (family === 6 && isNdp(type)) {
+    out.ndp = readNdp(r, type);
   } else if (r.remaining > 0) {
     r.bytes(Math.min(4, r.remaining), kind === 'error' ? 'unused' : 'message body');
   }
@@ -219,6 +224,7 @@ export function encodeIcmp(m: IcmpInit, pseudo?: PseudoHeader): Uint8Array {
 
 /** "Destination Unreachable (Port Unreachable)", "Echo Request id 0x0001 seq 3", "Packet Too Big (MTU 1280)". */
 export function describeIcmp(m: IcmpMessage): string {
+  if (m.ndp) return describeNdp(m.type, m.typeName, m.ndp);
   const parts = [m.codeName ? `${m.typeName} (${m.codeName})` : m.typeName];
   if (m.identifier !== undefined) parts.push(`id ${hex4(m.identifier)} seq ${m.sequence ?? 0}`);
   if (m.mtu !== undefined) parts.push(`MTU ${m.mtu}`);

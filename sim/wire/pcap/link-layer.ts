@@ -31,6 +31,8 @@ export interface LinkLayer {
   readonly family: IpFamily | undefined;
   /** The ethertype that named the payload (Ethernet, after VLAN tags; SLL/SLL2 protocol type). */
   readonly ethertype: number | undefined;
+  /** Where what the ethertype names starts in the frame (IP or not: ARP's packet); undefined without an ethertype. */
+  readonly payloadOffset: number | undefined;
   /** VLAN IDs of 802.1Q/802.1ad tags, outermost first. */
   readonly vlans: readonly number[];
   /** Why the frame is not an IP datagram ("ethertype 0x0806 (ARP) is not IP"), for the packet list. */
@@ -56,6 +58,7 @@ interface Draft {
   ipOffset?: number;
   family?: IpFamily;
   ethertype?: number;
+  payloadOffset?: number;
   vlans: readonly number[];
   note?: string;
 }
@@ -72,6 +75,7 @@ class DecodedLink implements LinkLayer {
   readonly ipOffset: number | undefined;
   readonly family: IpFamily | undefined;
   readonly ethertype: number | undefined;
+  readonly payloadOffset: number | undefined;
   readonly vlans: readonly number[];
   readonly note: string | undefined;
   readonly problems: readonly Problem[];
@@ -85,6 +89,7 @@ class DecodedLink implements LinkLayer {
     this.ipOffset = l.ipOffset;
     this.family = l.family;
     this.ethertype = l.ethertype;
+    this.payloadOffset = l.payloadOffset;
     this.vlans = l.vlans;
     this.note = l.note;
     this.problems = l.problems;
@@ -139,6 +144,7 @@ function decodeLink(frame: Uint8Array, linkType: number, spans: boolean): LinkVa
     ipOffset: d.ipOffset,
     family: d.family,
     ethertype: d.ethertype,
+    payloadOffset: d.payloadOffset,
     vlans: d.vlans,
     note: d.note,
     fields: r.fieldList(),
@@ -151,6 +157,7 @@ const mac = (b: Uint8Array): string => toHex(b, ':');
 /** An ethertype that names IPv4/IPv6 sets the IP offset; anything else becomes a note. */
 function payload(d: Draft, ethertype: number, at: number, frameLength: number): void {
   d.ethertype = ethertype;
+  d.payloadOffset = at;
   if (ethertype === ETHERTYPE_IPV4 || ethertype === ETHERTYPE_IPV6) {
     if (at >= frameLength) {
       d.note = `ethertype ${ethertypeName(ethertype)} but no bytes follow the link-layer header`;

@@ -9,6 +9,11 @@ import { hex16, Method } from './constants.ts';
 import type { StunMessage } from './message.ts';
 import { messageTypeName } from './message.ts';
 
+/** A Send or Data indication with a DATA attribute: it carries a relayed datagram (RFC 8656 §11.4, §11.6). */
+export function carriesRelayedData(m: StunMessage): boolean {
+  return m.class === 'indication' && (m.method === Method.Send || m.method === Method.Data) && getAttribute(m, Data) !== undefined;
+}
+
 /**
  * One line for the visualizer: "Binding Request (USE-CANDIDATE)", "Allocate Error Response 401 Unauthorized",
  * "ChannelBind Request (0x4000 → 192.0.2.1:3480)", "ChannelData 0x4000 (120 bytes)".

@@ -20,4 +20,4 @@ export { saslprep, SaslprepError } from './saslprep.ts';
 export type { ChannelData, ChannelDataOptions } from './channel-data.ts';
 export { channelNumberProblem, decodeChannelData, encodeChannelData } from './channel-data.ts';
 export { isChannelData, isStun, tcpFrameLength } from './demux.ts';
-export { describe } from './describe.ts';
+export { carriesRelayedData, describe } from './describe.ts';
