@@ -9,6 +9,7 @@ import { defineApp, HOST_FIELD, kindField } from './app-kind.ts';
 import type { DtlsVersionName } from '../dtls/config.ts';
 import { DTLS_GROUPS13_FIELD, DTLS_KEY_SHARES13_FIELD, DTLS_VERSIONS_FIELD, makePeer, PEER_COMMON_FIELDS, PEER_NOTES, PEER_SECTIONS, peerSummaryParts, type Dtls13GroupName, type PeerCommon } from './peer-common.ts';
 import { gatherIceTcp, peerDriver } from './stream-links.ts';
+import { SRTP_KEY_FAULTS, type SrtpKeyFault } from '../webrtc/transport.ts';
 
 /**
  * The scenario app "webrtc-peer": a browser-like peer (sim/peer/webrtc-peer.ts) calling another webrtc-peer app
@@ -44,6 +45,8 @@ export interface WebRtcPeerAppSpec extends PeerCommon {
   readonly versions?: readonly DtlsVersionName[];
   readonly groups13?: readonly Dtls13GroupName[];
   readonly keyShares13?: readonly Dtls13GroupName[];
+  /** Fault injection: one of its SRTP master keys derived wrong. */
+  readonly corruptSrtpKey?: SrtpKeyFault;
 }
 
 const LABEL = required('label', text, 'The channel label.', 'chat');
@@ -106,15 +109,16 @@ export const webRtcPeerApp = defineApp({
     DTLS_GROUPS13_FIELD,
     DTLS_KEY_SHARES13_FIELD,
     optional('maxMessageSize', integer(0, 0xffffffff), "Its a=max-message-size (RFC 8841 §6.1): the largest data channel message it takes, `0` any size. A bigger message from the peer is discarded and its channel closed (RFC 8831 §6.6); its own sends are refused above the peer's value (64 kB when the peer's SDP has none). Given alone, it also offers an m=application section.", 16384, '`262144`, as Chromium'),
+    optional('corruptSrtpKey', oneOf(SRTP_KEY_FAULTS), "Fault injection: flips one bit of the SRTP master key it derives from the DTLS exporter for `receive` (the peer's packets fail authentication here) or for `send` (its packets fail at the peer). DTLS succeeds; noted as `peer.fault`.", 'receive', 'none'),
     optional('dataChannels', list(dataChannelAction), 'Data channels (SCTP over DTLS, RFC 8831): an m=application section and a schedule of channels to open, messages to send and channels to close, each an object with the fields below.', [{ at: '1s', do: 'open', label: 'chat' }, { at: '1s', do: 'send', label: 'chat', text: 'hello {n}', count: 3 }], 'none'),
   ],
-  spec: ({ kind: _k, host, peer, offerer, restartIceAt, lite, addTrack, dataChannels, maxMessageSize, versions, groups13, keyShares13, ...common }): WebRtcPeerAppSpec => ({
+  spec: ({ kind: _k, host, peer, offerer, restartIceAt, lite, addTrack, dataChannels, maxMessageSize, versions, groups13, keyShares13, corruptSrtpKey, ...common }): WebRtcPeerAppSpec => ({
     kind: 'webrtc-peer', host, peer, offerer, ...common, ...(restartIceAt !== undefined ? { restartIceAt } : {}), ...(lite ? { lite } : {}), ...(addTrack ? { addTrack } : {}), ...(dataChannels ? { dataChannels } : {}),
     ...(maxMessageSize !== undefined ? { maxMessageSize } : {}),
-    ...(versions ? { versions } : {}), ...(groups13 ? { groups13 } : {}), ...(keyShares13 ? { keyShares13 } : {}),
+    ...(versions ? { versions } : {}), ...(groups13 ? { groups13 } : {}), ...(keyShares13 ? { keyShares13 } : {}), ...(corruptSrtpKey ? { corruptSrtpKey } : {}),
   }),
   build(world, host, spec: WebRtcPeerAppSpec, ctx) {
-    const endpoint = makePeer(world, ctx.source, spec.host, spec, spec.offerer, true, spec.peer, { browser: spec.browser, rtcpMuxPolicy: spec.rtcpMuxPolicy, nomination: spec.nomination, iceTransportPolicy: spec.iceTransportPolicy, ...dtls13Options(spec) });
+    const endpoint = makePeer(world, ctx.source, spec.host, spec, spec.offerer, true, spec.peer, { browser: spec.browser, rtcpMuxPolicy: spec.rtcpMuxPolicy, nomination: spec.nomination, iceTransportPolicy: spec.iceTransportPolicy, ...dtls13Options(spec), ...(spec.corruptSrtpKey ? { corruptSrtpKey: spec.corruptSrtpKey } : {}) });
     const driver = peerDriver(world, host, endpoint, ctx.source, spec.turn, spec.iceTcp.length > 0);
     // one network per connected interface address, ranked as libwebrtc's network manager does (sim/ice/networks.ts)
     const networks = rankNetworks(host.interfaces.filter((i) => i.link).flatMap((i) => i.addresses.filter((a) => !isLinkLocal(a.ip)).map((a) => ({ ip: a.ip, type: networkType(i.network), name: i.name }))));

@@ -21,6 +21,8 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
   'fail-symmetric-no-turn': ['failure ice.nat-mapping alice', 'failure ice.nat-mapping bob'],
   'fail-dtls-both-active': ['failure dtls.both-client alice and bob'],
   'fail-dtls-both-passive': ['failure dtls.both-server alice and bob'],
+  // bob's receive key is corrupted on purpose (webrtc-peer's corruptSrtpKey): every packet from alice fails its auth tag
+  'fail-srtp-auth': ['failure srtp.auth bob'],
   'ice-consent-restart': ['degradation ice.consent-lost alice', 'degradation ice.consent-lost bob'],
   'dtls-lossy-retransmit': ['degradation media.loss alice', 'degradation media.loss bob'],
   // on seed 4 with wire signaling and libwebrtc's nomination the call selects srflx ↔ srflx: only the loss degrades it

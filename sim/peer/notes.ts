@@ -23,6 +23,8 @@ export type PeerNoteKinds = {
   'peer.track': { readonly kind: string; readonly ssrc: number };
   /** W3C RTCPeerConnectionState, with the ICE and DTLS states behind it (`dtls` null before DTLS starts). */
   'peer.state': { readonly state: string; readonly previous: string; readonly ice: string; readonly dtls: string | null };
+  /** A fault the scenario injected into this peer on purpose (a fault-injection option and its value). */
+  'peer.fault': { readonly fault: string; readonly value: string };
 };
 
 export type PeerNote = NotesOf<PeerNoteKinds>;
@@ -39,4 +41,5 @@ export const PEER_NOTE_KINDS = {
   'peer.negotiated': true,
   'peer.track': true,
   'peer.state': true,
+  'peer.fault': true,
 } as const satisfies KindSet<PeerNoteKinds>;

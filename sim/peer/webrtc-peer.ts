@@ -21,7 +21,7 @@ import type { IceSignal } from '../signaling/ice.ts';
 import type { JsepMessage } from '../signaling/jsep.ts';
 import { jsep, type SignalingMessage } from '../signaling/message.ts';
 import type { SrtpSession } from '../srtp/session.ts';
-import { IceDtlsSrtpTransport } from '../webrtc/transport.ts';
+import { IceDtlsSrtpTransport, type SrtpKeyFault } from '../webrtc/transport.ts';
 import { DataChannels, DEFAULT_MAX_MESSAGE_SIZE, type DataChannelAction } from '../sctp/datachannels.ts';
 import type { SctpAssociationOptions } from '../sctp/association.ts';
 import { srtpProfileName } from '../wire/handshake/names.ts';
@@ -64,6 +64,8 @@ export interface WebRtcPeerOptions {
   readonly browser?: 'chromium' | 'firefox';
   /** W3C rtcpMuxPolicy: "require" (default) refuses an offer without a=rtcp-mux. */
   readonly rtcpMuxPolicy?: 'require' | 'negotiate';
+  /** Fault injection: derive the SRTP key for receiving or for sending wrong (IceDtlsSrtpOptions.corruptSrtpKey); noted as peer.fault. */
+  readonly corruptSrtpKey?: SrtpKeyFault;
   /**
    * Data channels (RFC 8831): an m=application section, SCTP over DTLS once connected, and the schedule of channels
    * to open and messages to send. Also started when the remote offer has an application section.
@@ -149,7 +151,7 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
       media: (now, kind, bytes) => this.onMedia(now, kind, bytes),
       produce: (now) => this.produce(now),
       deadline: (now) => (this.began && now < this.startAt ? { at: this.startAt, reason: 'peer start' } : undefined),
-    }, { keepPreviousPair: true });
+    }, { keepPreviousPair: true, ...(options.corruptSrtpKey ? { corruptSrtpKey: options.corruptSrtpKey } : {}) });
     this.dtlsRng = rng.fork('dtls');
     this.sctpRng = rng.fork('sctp');
     // Media is keyed late but its SSRCs go into the first SDP: a seed drawn now rebuilds the same streams later.
@@ -528,6 +530,11 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
   private keyed(now: Micros, srtp: SrtpSession): void {
     const d = this.dtls!;
     this.note('srtp.keyed', `${this.options.name}: SRTP keyed with ${srtp.profile.name} (sending with the ${d.roleName} keys)`, { profile: srtpProfileName(srtp.profile.id), role: d.roleName });
+    const fault = this.options.corruptSrtpKey;
+    if (fault) {
+      const whose = fault === 'receive' ? `the peer's ${d.roleName === 'client' ? 'server' : 'client'} key it receives with` : `its own ${d.roleName} key it sends with`;
+      this.note('peer.fault', `${this.options.name}: fault injected: one bit of ${whose} is flipped (corruptSrtpKey: ${fault}); DTLS is not affected`, { fault: 'corruptSrtpKey', value: fault });
+    }
     this.media = this.newMediaSession(now);
     this.transport.followSelection(now);
   }

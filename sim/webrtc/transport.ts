@@ -6,6 +6,7 @@ import { createDtlsEndpoint, type AnyDtlsEndpoint } from '../dtls/v13/factory.ts
 import type { IceAgent } from '../ice/agent.ts';
 import type { CandidatePair } from '../ice/pair.ts';
 import type { DataChannels } from '../sctp/datachannels.ts';
+import { splitKeyingMaterial, type MasterKey } from '../crypto/srtp-kdf.ts';
 import { SrtpSession } from '../srtp/session.ts';
 import { demux } from '../wire/demux.ts';
 
@@ -39,6 +40,23 @@ export interface IceDtlsSrtpOptions {
    * keeps flowing on the old pair); a relayed previous pair waits (its channel belongs to the agent).
    */
   readonly keepPreviousPair?: boolean;
+  /**
+   * Fault injection: flip one bit of the SRTP master key this side derives for receiving (`receive`: the peer's
+   * packets then fail authentication here, RFC 3711 §3.3 step 5) or for sending (`send`: its packets fail at the
+   * peer), as a wrong exporter label or a key mixed up in a stack's code would. DTLS is unaffected.
+   */
+  readonly corruptSrtpKey?: SrtpKeyFault;
+}
+
+/** Which of its two SRTP master keys a faulty side derives wrong (IceDtlsSrtpOptions.corruptSrtpKey). */
+export type SrtpKeyFault = 'receive' | 'send';
+export const SRTP_KEY_FAULTS = ['receive', 'send'] as const satisfies readonly SrtpKeyFault[];
+
+/** A copy of a master key with the low bit of its first byte flipped. */
+function flipped(k: MasterKey): MasterKey {
+  const masterKey = k.masterKey.slice();
+  masterKey[0] = masterKey[0]! ^ 1;
+  return { ...k, masterKey };
 }
 
 /**
@@ -209,7 +227,13 @@ export class IceDtlsSrtpTransport {
     const profile = d.session.srtpProfile;
     const material = d.session.srtpKeyingMaterial();
     if (!profile || !material) return;
-    this.srtp = SrtpSession.fromKeyingMaterial(profile, material, d.roleName);
+    const fault = this.options.corruptSrtpKey;
+    if (fault) {
+      const { client, server } = splitKeyingMaterial(profile, material);
+      const local = d.roleName === 'client' ? client : server;
+      const remote = d.roleName === 'client' ? server : client;
+      this.srtp = new SrtpSession({ profile, local: fault === 'send' ? flipped(local) : local, remote: fault === 'receive' ? flipped(remote) : remote });
+    } else this.srtp = SrtpSession.fromKeyingMaterial(profile, material, d.roleName);
     this.owner.keyed?.(now, this.srtp);
   }
 }

@@ -24,6 +24,22 @@ function mediaDrops(x: TraceIndex): (Drop & { readonly toHost: string | undefine
   return out;
 }
 
+/** The first few RTP/RTCP datagrams (RFC 7983: first byte 128–191) delivered to a host, bare or in ChannelData. */
+function mediaArrivals(x: TraceIndex, host: string, max = 3): number[] {
+  const out: number[] = [];
+  for (const h of x.hops) {
+    if (out.length >= max) break;
+    if (h.to !== host || h.drop !== undefined) continue;
+    const v4 = h.bytes[0]! >> 4 === 4;
+    if (h.bytes[v4 ? 9 : 6] !== 17) continue; // UDP only (IPv4 protocol, IPv6 next header)
+    const ihl = h.bytes[0]! >> 4 === 4 ? (h.bytes[0]! & 0x0f) * 4 : 40;
+    let first = h.bytes[ihl + 8];
+    if (first !== undefined && first >= 64 && first <= 79) first = h.bytes[ihl + 12];
+    if (first !== undefined && first >= 128 && first <= 191) out.push(h.index);
+  }
+  return out;
+}
+
 /**
  * Media problems of a run, from its summary (the SRTP and media counters each peer reports): SRTP packets that
  * failed authentication or replay checks, media that flowed one way only, and loss on a link.
@@ -46,16 +62,21 @@ export function mediaFindings(x: TraceIndex): Finding[] {
     const host = TraceIndex.host(source);
     const failures = obj(s.failures) ?? {};
     const received = num(s.rtpReceived);
-    const auth = num(failures['auth-failed']) + num(failures['rtcp-auth-failed']);
+    const rtpAuth = num(failures['auth-failed']);
+    const auth = rtpAuth + num(failures['rtcp-auth-failed']);
     if (auth > 0) {
+      // a fault the scenario injected into this peer's keys (webrtc-peer's corruptSrtpKey) is the cause, said as such
+      const fault = x.from('peer.fault', source).filter((f) => f.n.data.fault === 'corruptSrtpKey');
+      const connected = obj(obj(x.summary?.dtls)?.[source])?.state === 'connected';
+      const nothing = rtpAuth >= received;
       out.push({
         cause: 'srtp.auth',
-        severity: received === 0 ? 'failure' : 'degradation',
+        severity: nothing ? 'failure' : 'degradation',
         subject: host,
         t: x.end,
-        text: `${auth} SRTP/SRTCP packet(s) failed authentication at ${host} (RFC 3711 §3.3): they were protected with other keys than the ones its DTLS handshake exported`,
-        evidence: evidence([], keyed(source)),
-        fix: `key ${host}'s SRTP from the same DTLS association as its peer (RFC 5764 §4.2), and drop packets sent before the handshake`,
+        text: `${auth} SRTP/SRTCP packet(s) failed authentication at ${host} (RFC 3711 §3.3)${nothing ? `: none of the ${received} RTP packets it received could be decrypted` : `: ${rtpAuth} of ${received} RTP packets`}; ${connected ? 'its DTLS handshake completed, so both sides exported the same keying material and one of them derived or used its SRTP keys wrong' : 'they were protected with other keys than the ones its DTLS handshake exported'}${fault.length ? ` (the scenario injected that fault: corruptSrtpKey ${fault.map((f) => f.n.data.value).join(', ')})` : ''}`,
+        evidence: evidence(mediaArrivals(x, host), [...keyed(source), ...fault.map((f) => f.i)]),
+        fix: fault.length ? `remove corruptSrtpKey from ${host}'s webrtc-peer` : `key ${host}'s SRTP from the same DTLS association as its peer (RFC 5764 §4.2), and drop packets sent before the handshake`,
         details: [],
       });
     }

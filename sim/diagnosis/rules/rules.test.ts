@@ -89,4 +89,18 @@ describe('selected pair and media rules', () => {
     expect(d.findings.map((f) => `${f.severity} ${f.cause} ${f.subject}`)).toEqual(['failure srtp.auth alice', 'failure media.one-way alice']);
     expect(d.findings[0]!.evidence.notes).toEqual([0]);
   });
+  it('SRTP authentication failures on some packets only are a degradation; an injected key fault is named with its note', () => {
+    const srtp = {
+      'alice/webrtc-peer': { keyed: true, rtpSent: 100, rtpReceived: 100, failures: { 'auth-failed': 5 } },
+      'bob/webrtc-peer': { keyed: true, rtpSent: 100, rtpReceived: 100, failures: {} },
+    };
+    const d = run([
+      note(1, 'alice/webrtc-peer', 'srtp.keyed', { profile: 'SRTP_AES128_CM_HMAC_SHA1_80', role: 'client' }),
+      note(1, 'alice/webrtc-peer', 'peer.fault', { fault: 'corruptSrtpKey', value: 'receive' }),
+    ], { srtp, duration: 10 });
+    expect(d.findings.map((f) => `${f.severity} ${f.cause} ${f.subject}`)).toEqual(['degradation srtp.auth alice']);
+    expect(d.findings[0]!.text).toMatch(/5 of 100 RTP packets.*corruptSrtpKey receive/);
+    expect(d.findings[0]!.evidence.notes).toEqual([0, 1]);
+    expect(d.findings[0]!.fix).toBe("remove corruptSrtpKey from alice's webrtc-peer");
+  });
 });

@@ -1,8 +1,9 @@
 /**
  * Presets that fail, one cause each, so that `rtclab run` shows its diagnosis (sim/diagnosis, docs/diagnosis.md):
  * wrong TURN credentials, UDP blocked with only a UDP TURN server, symmetric NATs without TURN, both DTLS sides
- * active, both passive. sim/diagnosis/presets.test.ts pins the cause each one is diagnosed with.
+ * active, both passive, an SRTP key derived wrong. sim/diagnosis/presets.test.ts pins the cause each one is diagnosed with.
  */
+import { p2p } from './calls.ts';
 import { icePairScenario, sideNodes } from './ice-pair.ts';
 import type { PresetInfo } from './index.ts';
 
@@ -54,6 +55,9 @@ export function failurePresets(): PresetInfo[] {
   );
   add('fail-dtls-both-passive', 'Failure: both sides a=setup:passive', 'Both DTLS peers wait as server for a ClientHello that nobody sends: not a single DTLS datagram crosses the network.', (n, t, d) =>
     dtlsPair(n, t, d, 'passive'),
+  );
+  add('fail-srtp-auth', 'Failure: Bob derives a wrong SRTP key for receiving', "ICE connects and the DTLS handshake completes with both fingerprints verified, but Bob's stack derives the key it receives with wrong (fault injection: `corruptSrtpKey: \"receive\"` flips one bit of Alice's master key as Bob holds it). Every SRTP and SRTCP packet from Alice fails its authentication tag check at Bob (RFC 3711 §3.3) and is discarded: Bob hears and sees nothing, while Alice receives Bob's media as usual.", (n, t, d) =>
+    p2p(n, t, d, sideNodes('alice', 'port-restricted-cone'), sideNodes('bob', 'port-restricted-cone'), { bob: { corruptSrtpKey: 'receive' } }),
   );
   return out;
 }
