@@ -60,6 +60,19 @@ window.call = {
     return pc.localDescription.sdp;
   },
   async answer(sdp) { await window.pc.setRemoteDescription({ type: 'answer', sdp }); },
+  async answerOffer(config, sdp) {
+    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', ...(config || {}) });
+    window.pc = pc;
+    pc.ontrack = () => {};
+    const s = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240, frameRate: 15 } });
+    window.stream = s;
+    await pc.setRemoteDescription({ type: 'offer', sdp });
+    // the offer's transceivers take our tracks (JSEP §5.10: addTrack reuses a recvonly-for-us transceiver of its kind)
+    for (const t of s.getTracks()) pc.addTrack(t, s);
+    await pc.setLocalDescription();
+    if (pc.iceGatheringState !== 'complete') await new Promise((r) => { pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r(); setTimeout(r, 3000); });
+    return pc.localDescription.sdp;
+  },
   state() { const pc = window.pc; return { connection: pc.connectionState, ice: pc.iceConnectionState, dtls: pc.getSenders()[0]?.transport?.state ?? null }; },
   channels() { return window.channels.map((c) => ({ ...c, received: [...c.received] })); },
   async stats() { const r = await window.pc.getStats(); const o = {}; r.forEach((v) => { o[v.id] = v; }); return o; },
@@ -88,6 +101,8 @@ export interface ChromiumCallOptions {
    * "from-rtclab" and send 3, and send 2 on Chromium's; Chromium answers 2 on ours.
    */
   readonly dataChannels?: boolean;
+  /** We offer and Chromium answers (ICE controlling, a=setup:actpass so Chromium chooses its DTLS role); default: Chromium offers. */
+  readonly weOffer?: boolean;
   /** Our DTLS versions and DTLS 1.3 groups (default: DTLS 1.2 only, which Chromium falls back to). */
   readonly dtls13?: import('../sim/peer/webrtc-peer.ts').WebRtcPeerOptions['dtls13'];
   /**
@@ -151,7 +166,7 @@ export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCall
     { at: 0, do: 'send', label: 'from-chromium', text: 'rtclab says {n} on from-chromium', count: 2, every: 20 * MS },
   ];
   const peer = new WebRtcPeer({
-    name: 'rtclab', rng: rng.fork('peer'), identity: generateDtlsIdentity(rng.fork('identity'), 'rtclab'), offerer: false, trickle: false, media: { audio: true, video: true },
+    name: 'rtclab', rng: rng.fork('peer'), identity: generateDtlsIdentity(rng.fork('identity'), 'rtclab'), offerer: o.weOffer ?? false, trickle: false, media: { audio: true, video: true },
     // the bridge's clock starts at 0 when it binds: a schedule at 0 runs as soon as SCTP is up
     ...(o.dataChannels ? { dataChannels: { schedule } } : {}),
     ...(o.dtls13 ? { dtls13: o.dtls13 } : {}),
@@ -187,14 +202,27 @@ export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCall
     await page.goto(`http://127.0.0.1:${addr.port}/`, { timeout: waitMs });
     // the configuration crosses into the page as JSON text (playwright's argument types recurse too deep on JsonValue)
     const config = JSON.stringify(o.rtcConfiguration ?? {});
-    const offer = await within(page.evaluate(([c, dc]: [string, boolean]) => (window as unknown as { call: { offer(c: unknown, dc: boolean): Promise<string> } }).call.offer(JSON.parse(c), dc), [config, o.dataChannels ?? false] as [string, boolean]), waitMs, 'Chromium\'s offer');
-    if (o.ourSetup === 'passive') peer.localSetup = 'passive'; // kept by the answer (sim/peer/webrtc-peer.ts applyRemote)
-    peer.handleSignal(bridge.now(), 'chromium', jsep({ type: 'offer', sdp: offer }));
-    bridge.pump();
-    await bridge.until(() => signals.some((s) => s.type === 'answer'), waitMs, 'our answer');
-    const ourAnswer = (signals.find((s) => s.type === 'answer') as { sdp: string }).sdp;
-    const answer = o.mungeAnswer ? o.mungeAnswer(ourAnswer) : ourAnswer;
-    await within(page.evaluate((sdp) => (window as unknown as { call: { answer(s: string): Promise<void> } }).call.answer(sdp), answer), waitMs, 'Chromium to take our answer');
+    let offer: string;
+    let answer: string;
+    if (o.weOffer) {
+      // our offer first (trickle off: it leaves once our gathering is complete), Chromium's answer back
+      peer.handleTimeout(bridge.now());
+      bridge.pump();
+      await bridge.until(() => signals.some((s) => s.type === 'offer'), waitMs, 'our offer');
+      offer = (signals.find((s) => s.type === 'offer') as { sdp: string }).sdp;
+      answer = await within(page.evaluate(([c, sdp]: [string, string]) => (window as unknown as { call: { answerOffer(c: unknown, sdp: string): Promise<string> } }).call.answerOffer(JSON.parse(c), sdp), [config, offer] as [string, string]), waitMs, 'Chromium\'s answer');
+      peer.handleSignal(bridge.now(), 'chromium', jsep({ type: 'answer', sdp: answer }));
+      bridge.pump();
+    } else {
+      offer = await within(page.evaluate(([c, dc]: [string, boolean]) => (window as unknown as { call: { offer(c: unknown, dc: boolean): Promise<string> } }).call.offer(JSON.parse(c), dc), [config, o.dataChannels ?? false] as [string, boolean]), waitMs, 'Chromium\'s offer');
+      if (o.ourSetup === 'passive') peer.localSetup = 'passive'; // kept by the answer (sim/peer/webrtc-peer.ts applyRemote)
+      peer.handleSignal(bridge.now(), 'chromium', jsep({ type: 'offer', sdp: offer }));
+      bridge.pump();
+      await bridge.until(() => signals.some((s) => s.type === 'answer'), waitMs, 'our answer');
+      const ourAnswer = (signals.find((s) => s.type === 'answer') as { sdp: string }).sdp;
+      answer = o.mungeAnswer ? o.mungeAnswer(ourAnswer) : ourAnswer;
+      await within(page.evaluate((sdp) => (window as unknown as { call: { answer(s: string): Promise<void> } }).call.answer(sdp), answer), waitMs, 'Chromium to take our answer');
+    }
     type PageState = ChromiumCallResult['pageState'];
     const pageState = () => within(page.evaluate(() => (window as unknown as { call: { state(): PageState } }).call.state()), waitMs, 'the page state');
     const end = performance.now() + waitMs;
