@@ -81,7 +81,7 @@ export function sipPresets(): PresetInfo[] {
   add(
     'janus-sip-hold',
     'Janus SIP: hold and resume a call (re-INVITE)',
-    "The call of janus-sip-call, put on hold by the page at 3.5 s with janus.plugin.sip's `hold`: the plugin sends a re-INVITE in the dialog (CSeq 2, Request-URI the phone's Contact) whose SDP is its own with a=sendonly and the o= version raised (RFC 3264 §8.4); the phone answers 200 with a=recvonly and stops sending its tone, the plugin ACKs; the event `holding`. No renegotiation with the browser: the page's audio still goes to the phone, but nothing comes back while the call is held. At 5.5 s `unhold` sends a re-INVITE with a=sendrecv again (CSeq 3, event `resuming`); the phone answers sendrecv and its tone reaches the page again. At 7 s the page hangs up.",
+    "The call of janus-sip-call, put on hold by the page at 3.5 s with janus.plugin.sip's `hold`: the plugin sends a re-INVITE in the dialog (CSeq 3: the INVITEs before and after the 302 had 1 and 2; Request-URI the phone's Contact) whose SDP is its own with a=sendonly and the o= version raised (RFC 3264 §8.4); the phone answers 200 with a=recvonly and stops sending its tone, the plugin ACKs; the event `holding`. No renegotiation with the browser: the page's audio still goes to the phone, but nothing comes back while the call is held. At 5.5 s `unhold` sends a re-INVITE with a=sendrecv again (CSeq 4, event `resuming`); the phone answers sendrecv and its tone reaches the page again. At 7 s the page hangs up.",
     (n, t, d) => janusSip(n, t, d, 's3cret', '9s', { client: { hangupAt: '7s', messages: [{ at: '3500ms', body: { request: 'hold' } }, { at: '5500ms', body: { request: 'unhold' } }] } }),
   );
   return out;
