@@ -5,6 +5,7 @@ import { SECOND } from '../core/time.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
 import { bool, duration, integer, list, object, oneOf, optional, required, text, transport, withDefault } from '../schema/fields.ts';
 import { SipPhone } from '../sip/phone.ts';
+import { SipTcpTransport } from '../sip/tcp-transport.ts';
 import { defineApp, HOST_FIELD, kindField, type Obj } from './app-kind.ts';
 
 /**
@@ -18,6 +19,7 @@ export interface SipPhoneAppSpec {
   readonly kind: 'sip-phone';
   readonly host: string;
   readonly bind: TransportAddress;
+  readonly transport: 'udp' | 'tcp';
   readonly rtpPort: number;
   readonly user: string;
   readonly authUser?: string;
@@ -39,7 +41,8 @@ export const sipPhoneApp = defineApp({
   fields: [
     kindField('sip-phone'),
     HOST_FIELD,
-    required('bind', transport, 'Its SIP address over UDP.', '203.0.113.20:5060'),
+    required('bind', transport, 'Its SIP address (UDP, or the TCP port it listens on).', '203.0.113.20:5060'),
+    withDefault('transport', oneOf(['udp', 'tcp'] as const), 'udp' as const, '`"udp"`', 'SIP over UDP datagrams, or over TCP (RFC 3261 §18): Via says TCP, messages are framed by Content-Length, nothing is retransmitted, a connection to a peer is reused (the registrar\'s for REGISTER and INVITE), responses go back on the connection their request came in on; its Contact says transport=tcp. RTP stays on UDP.', 'tcp'),
     withDefault('rtpPort', integer(1, 65535), 4000, '`4000`', 'Its RTP port on the same address (plain RTP/AVP, RFC 3551; no RTCP).', 16384),
     required('user', text, 'Its user part: the address of record is sip:<user>@<domain>.', '1001'),
     optional('authUser', text, 'The digest user name when it differs from `user`.', 'alice-auth', '`user`'),
@@ -68,8 +71,13 @@ export const sipPhoneApp = defineApp({
   spec: ({ kind: _k, ...v }): SipPhoneAppSpec => ({ kind: 'sip-phone', ...v }),
   build(world, host, spec: SipPhoneAppSpec, ctx) {
     ctx.own(spec.bind, 'bind');
+    const holder: { phone?: SipPhone; driver?: EndpointDriver } = {};
+    const tcp = spec.transport === 'tcp'
+      ? new SipTcpTransport(world.tcp(host), spec.bind, (now, from, bytes) => holder.phone?.stack.handleDatagram(now, from, bytes), (_t, n) => world.net.note(ctx.source, n), () => holder.driver?.pump())
+      : undefined;
     const endpoint = new SipPhone({
       name: spec.host,
+      ...(tcp ? { sipStream: tcp } : {}),
       rng: world.rng(ctx.source),
       local: spec.bind,
       rtpPort: spec.rtpPort,
@@ -88,7 +96,9 @@ export const sipPhoneApp = defineApp({
       userAgent: 'rtclab-phone',
     });
     const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
-    driver.bind(spec.bind.ip, spec.bind.port);
+    holder.phone = endpoint;
+    holder.driver = driver;
+    if (!tcp) driver.bind(spec.bind.ip, spec.bind.port);
     driver.bind(spec.bind.ip, spec.rtpPort);
     return { endpoint, driver };
   },

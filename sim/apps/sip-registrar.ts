@@ -3,6 +3,7 @@ import type { TransportAddress } from '../core/endpoint.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
 import { bool, integer, oneOf, record, required, text, transport, withDefault } from '../schema/fields.ts';
 import { SipRegistrar } from '../sip/registrar.ts';
+import { SipTcpTransport } from '../sip/tcp-transport.ts';
 import type { DigestAlgorithm } from '../wire/sip/digest.ts';
 import { defineApp, HOST_FIELD, kindField, type Obj } from './app-kind.ts';
 
@@ -17,6 +18,7 @@ export interface SipRegistrarAppSpec {
   readonly kind: 'sip-registrar';
   readonly host: string;
   readonly listen: TransportAddress;
+  readonly transport: 'udp' | 'tcp';
   readonly realm: string;
   readonly users: Record<string, string>;
   readonly algorithm: DigestAlgorithm;
@@ -32,7 +34,8 @@ export const sipRegistrarApp = defineApp({
   fields: [
     kindField('sip-registrar'),
     HOST_FIELD,
-    required('listen', transport, 'Where it listens for SIP over UDP (5060 is the port RFC 3261 §18.1.1 names).', '198.51.100.5:5060'),
+    required('listen', transport, 'Where it listens for SIP (5060 is the port RFC 3261 §18.1.1 names for UDP and TCP).', '198.51.100.5:5060'),
+    withDefault('transport', oneOf(['udp', 'tcp'] as const), 'udp' as const, '`"udp"`', 'SIP over UDP datagrams, or over TCP (RFC 3261 §18): it accepts connections on `listen` and answers on the connection each request came in on.', 'tcp'),
     required('realm', text, 'Its domain: the host part of the addresses of record it serves, and the digest realm (RFC 3261 §22.1).', 'rtclab.test'),
     required('users', record(text, 'password'), 'Users it knows and their passwords: a REGISTER for sip:<user>@<realm> must prove the password.', { '1001': 's3cret', '1002': 'hunter2' }),
     withDefault('algorithm', oneOf(['MD5', 'SHA-256'] as const), 'MD5' as const, '`"MD5"`', 'The digest algorithm it challenges with (RFC 8760 adds SHA-256).', 'SHA-256'),
@@ -45,9 +48,15 @@ export const sipRegistrarApp = defineApp({
   build(world, host, spec: SipRegistrarAppSpec, ctx) {
     const listen = spec.listen;
     ctx.own(listen, 'listen');
-    const endpoint = new SipRegistrar({ name: spec.host, rng: world.rng(ctx.source), local: listen, realm: spec.realm, users: spec.users, algorithm: spec.algorithm, badCredentials: spec.badCredentials, defaultExpires: spec.defaultExpires, maxExpires: spec.maxExpires, authenticateInvites: spec.authenticateInvites, server: 'rtclab-registrar' });
+    const holder: { registrar?: SipRegistrar; driver?: EndpointDriver } = {};
+    const tcp = spec.transport === 'tcp'
+      ? new SipTcpTransport(world.tcp(host), listen, (now, from, bytes) => holder.registrar?.stack.handleDatagram(now, from, bytes), (_t, n) => world.net.note(ctx.source, n), () => holder.driver?.pump())
+      : undefined;
+    const endpoint = new SipRegistrar({ name: spec.host, ...(tcp ? { sipStream: tcp } : {}), rng: world.rng(ctx.source), local: listen, realm: spec.realm, users: spec.users, algorithm: spec.algorithm, badCredentials: spec.badCredentials, defaultExpires: spec.defaultExpires, maxExpires: spec.maxExpires, authenticateInvites: spec.authenticateInvites, server: 'rtclab-registrar' });
     const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
-    driver.bind(listen.ip, listen.port);
+    holder.registrar = endpoint;
+    holder.driver = driver;
+    if (!tcp) driver.bind(listen.ip, listen.port);
     return { endpoint, driver };
   },
   sections: [],

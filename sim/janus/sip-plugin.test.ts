@@ -207,6 +207,98 @@ describe('janus.plugin.sip', () => {
     expect(w.events[1]!.data.result).toMatchObject({ event: 'registration_failed', code: 401 });
   });
 
+  // the page's answer to the gateway's offer, as a WebRTC peer writes it (the gateway anonymizes it for the plugin)
+  const PAGE_ANSWER = ['v=0', 'o=- 42 1 IN IP4 0.0.0.0', 's=-', 't=0 0', 'm=audio 9 UDP/TLS/RTP/SAVPF 0 101', 'c=IN IP4 0.0.0.0', 'a=sendrecv', 'a=mid:0', 'a=rtcp-mux', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-15', ''].join('\r\n');
+  const JANUS_SIP: TransportAddress = { ip: GW, port: 5070 };
+
+  it('an incoming call: 100, 180, incomingcall with an offer from the caller\'s SDP; accept sends 200 OK from the answer; the caller\'s BYE is hangup', () => {
+    const w = world();
+    w.plugin.handleMessage(0, 7, 'reg1', { request: 'register', username: 'sip:1001@rtclab.test', secret: 's3cret', proxy: 'sip:198.51.100.5:5060' }, undefined);
+    w.runUntil(SECOND);
+    w.phone.dial(w.at(), 'sip:1001@198.51.100.40:5070', 2 * SECOND, JANUS_SIP);
+    w.runUntil(1.5 * SECOND);
+    expect(results(w.events)).toEqual(['registering', 'registered', 'incomingcall']);
+    const inc = w.events[2]!;
+    expect(inc.data.result).toEqual({ event: 'incomingcall', username: 'sip:1002@rtclab.test', callee: 'sip:1001@198.51.100.40:5070' });
+    expect(inc.jsep?.type).toBe('offer');
+    const offer = decodeSdp(inc.jsep!.sdp).value.media[0]!;
+    expect([offer.proto, offer.formats.join(' '), offer.mid, offer.direction]).toEqual(['UDP/TLS/RTP/SAVPF', '0 8 101', '0', 'sendrecv']);
+    expect(w.sip.filter((x) => x.startsWith('janus'))).toEqual(['janus REGISTER sip:rtclab.test', 'janus REGISTER sip:rtclab.test', 'janus 100 Trying (INVITE)', 'janus 180 Ringing (INVITE)']);
+    // a second accept target: not invited any more after this one
+    expect(w.plugin.handleMessage(w.at(), 7, 'acc1', { request: 'accept' }, { type: 'answer', sdp: anonymize(PAGE_ANSWER) })).toEqual({ type: 'okWait' });
+    w.runUntil(2 * SECOND);
+    expect(results(w.events).slice(3)).toEqual(['accepted']);
+    expect(w.events[3]!.transaction).toBe('acc1');
+    const ok = w.messages.find((m) => m.from === 'janus' && describeSip(m.msg) === '200 OK (INVITE)')!.msg;
+    const okSdp = decodeSdp(ok.body).value;
+    expect([okSdp.media[0]!.proto, okSdp.media[0]!.port, okSdp.media[0]!.formats.join(' '), okSdp.connection?.address]).toEqual(['RTP/AVP', 30000, '0 101', GW]);
+    expect(w.sip).toContain('phone ACK sip:1001@198.51.100.40:5070');
+    w.plugin.setupMedia(w.at(), 7);
+    w.runUntil(3 * SECOND);
+    expect(w.relayed.length).toBeGreaterThan(40);
+    w.runUntil(5 * SECOND);
+    expect(w.sip.slice(-2)).toEqual(['phone BYE sip:1001@198.51.100.40:5070', 'janus 200 OK (BYE)']);
+    expect(results(w.events).at(-1)).toBe('hangup');
+    expect(w.plugin.handleMessage(w.at(), 7, 'acc2', { request: 'accept' }, { type: 'answer', sdp: PAGE_ANSWER })).toEqual({ type: 'okWait' });
+    expect(w.events.at(-1)!.data).toMatchObject({ error_code: 447 });
+  });
+
+  it('decline answers the INVITE with 486 (or the code asked), then hangup; a call while one is up gets 486 and missed_call', () => {
+    const w = world();
+    w.phone.dial(0, 'sip:1001@198.51.100.40:5070', SECOND, JANUS_SIP);
+    w.runUntil(200_000);
+    expect(results(w.events)).toEqual(['incomingcall']);
+    // busy: a second caller while the first rings
+    w.phone.dial(w.at(), 'sip:1001@198.51.100.40:5070', SECOND, JANUS_SIP);
+    w.runUntil(400_000);
+    expect(w.sip.filter((x) => x.startsWith('janus'))).toEqual(['janus 100 Trying (INVITE)', 'janus 180 Ringing (INVITE)', 'janus 486 Busy Here (INVITE)']);
+    expect(w.events[1]!.data.result).toMatchObject({ event: 'missed_call', caller: 'sip:1002@rtclab.test', callee: 'sip:1001@198.51.100.40:5070' });
+    w.plugin.handleMessage(w.at(), 7, 'dec1', { request: 'decline', code: 603 }, undefined);
+    w.runUntil(SECOND);
+    expect(results(w.events).slice(2)).toEqual(['declining', 'hangup']);
+    expect(w.events[2]!.data.result).toEqual({ event: 'declining', code: 603 });
+    expect(w.events[3]!.data.result).toMatchObject({ code: 603 });
+    expect(w.sip.filter((x) => x.startsWith('janus')).at(-1)).toBe('janus 603 Decline (INVITE)');
+    expect(w.sip.at(-1)).toBe('phone ACK sip:1001@198.51.100.40:5070');
+  });
+
+  it('the caller gives up while it rings: CANCEL, 200, 487, and the hangup event', () => {
+    const w = world();
+    const call = w.phone.dial(0, 'sip:1001@198.51.100.40:5070', SECOND, JANUS_SIP)!;
+    w.runUntil(300_000);
+    call.cancel(w.at());
+    w.runUntil(SECOND);
+    expect(w.sip.filter((x) => x.startsWith('janus'))).toEqual(['janus 100 Trying (INVITE)', 'janus 180 Ringing (INVITE)', 'janus 200 OK (CANCEL)', 'janus 487 Request Terminated (INVITE)']);
+    expect(results(w.events)).toEqual(['incomingcall', 'hangup']);
+    expect(w.events[1]!.data.result).toMatchObject({ event: 'hangup', code: 487 });
+  });
+
+  it('hold: a re-INVITE with a=sendonly, the phone answers recvonly and stops; unhold: sendrecv again; no call: ignored', () => {
+    const w = world();
+    w.plugin.handleMessage(0, 7, 'h0', { request: 'hold' }, undefined);
+    expect(w.events).toEqual([]);
+    w.plugin.handleMessage(0, 7, 'reg1', { request: 'register', username: 'sip:1001@rtclab.test', secret: 's3cret', proxy: 'sip:198.51.100.5:5060' }, undefined);
+    w.runUntil(500_000);
+    w.plugin.handleMessage(w.at(), 7, 'call1', { request: 'call', uri: 'sip:1002@rtclab.test' }, { type: 'offer', sdp: anonymize(FIREFOX_OFFER) });
+    w.runUntil(3 * SECOND);
+    w.plugin.setupMedia(w.at(), 7);
+    expect(w.plugin.handleMessage(w.at(), 7, 'h1', { request: 'hold', direction: 'upside-down' }, undefined)).toEqual({ type: 'okWait' });
+    expect(w.events.at(-1)!.data).toMatchObject({ error_code: 444 });
+    w.plugin.handleMessage(w.at(), 7, 'h2', { request: 'hold', direction: 'inactive' }, undefined);
+    w.runUntil(3.5 * SECOND);
+    const before = w.relayed.length;
+    w.runUntil(4.5 * SECOND);
+    expect(w.relayed.length).toBe(before);
+    w.plugin.handleMessage(w.at(), 7, 'u1', { request: 'unhold' }, undefined);
+    w.runUntil(5.5 * SECOND);
+    expect(w.relayed.length).toBeGreaterThan(before + 30);
+    expect(results(w.events).filter((e) => e === 'holding' || e === 'resuming')).toEqual(['holding', 'resuming']);
+    const reinvites = w.messages.filter((m) => m.from === 'janus' && m.msg.start.kind === 'request' && m.msg.start.method === 'INVITE').slice(2);
+    expect(reinvites.map((m) => [sipHeader(m.msg, 'CSeq'), /a=(sendrecv|sendonly|recvonly|inactive)/.exec(new TextDecoder().decode(m.msg.body))?.[1]])).toEqual([['3 INVITE', 'inactive'], ['4 INVITE', 'sendrecv']]);
+    const answers = w.messages.filter((m) => m.from === 'phone' && describeSip(m.msg) === '200 OK (INVITE)').slice(1);
+    expect(answers.map((m) => /a=(sendrecv|sendonly|recvonly|inactive)/.exec(new TextDecoder().decode(m.msg.body))?.[1])).toEqual(['inactive', 'sendrecv']);
+  });
+
   it('answers bad requests with the SIP plugin\'s error codes', () => {
     const w = world();
     w.plugin.handleMessage(0, 7, 't1', { request: 'call', uri: 'sip:1002@rtclab.test' }, undefined);

@@ -24,6 +24,8 @@ export interface RequestInit {
   readonly method: string;
   readonly uri: string;
   readonly local: TransportAddress;
+  /** The Via transport (RFC 3261 §18.1.1, §20.42): UDP unless the request goes over a stream. */
+  readonly transport?: 'UDP' | 'TCP';
   readonly branch: string;
   readonly from: string;
   readonly to: string;
@@ -38,7 +40,7 @@ export interface RequestInit {
 /** A request with the six headers every request has (RFC 3261 §8.1.1), Via asking for rport (RFC 3581 §3). */
 export function buildRequest(r: RequestInit): SipMessage {
   const headers: SipHeader[] = [
-    { name: 'Via', value: formatVia({ transport: 'UDP', host: r.local.ip, port: r.local.port, params: new Map([['branch', r.branch], ['rport', undefined]]) }) },
+    { name: 'Via', value: formatVia({ transport: r.transport ?? 'UDP', host: r.local.ip, port: r.local.port, params: new Map([['branch', r.branch], ['rport', undefined]]) }) },
     { name: 'Max-Forwards', value: '70' },
     { name: 'From', value: r.from },
     { name: 'To', value: r.to },

@@ -118,7 +118,7 @@ export class SipCall {
     const req = buildRequest({
       method: 'INVITE',
       uri: this.requestUri,
-      local: this.stack.local,
+      local: this.stack.local, transport: this.stack.transport,
       branch: newBranch(this.rng),
       from: this.from(),
       to: formatNameAddr({ uri: this.remoteUri }),
@@ -237,7 +237,7 @@ export class SipCall {
   /** §13.2.2.4: the ACK for a 2xx, a transaction of its own (new branch), CSeq number of the INVITE. */
   private sendAck(): void {
     const r = this.inDialog();
-    const ack = buildRequest({ method: 'ACK', uri: r.uri, local: this.stack.local, branch: newBranch(this.rng), from: this.from(), to: this.to(), callId: this.callId, cseq: this.inviteCseq, extra: r.route, userAgent: this.local.userAgent });
+    const ack = buildRequest({ method: 'ACK', uri: r.uri, local: this.stack.local, transport: this.stack.transport, branch: newBranch(this.rng), from: this.from(), to: this.to(), callId: this.callId, cseq: this.inviteCseq, extra: r.route, userAgent: this.local.userAgent });
     this.stack.sendRaw(r.next, ack);
   }
 
@@ -364,7 +364,7 @@ export class SipCall {
     this.localCseq++;
     this.inviteCseq = this.localCseq;
     const r = this.inDialog();
-    const req = buildRequest({ method: 'INVITE', uri: r.uri, local: this.stack.local, branch: newBranch(this.rng), from: this.from(), to: this.to(), callId: this.callId, cseq: this.localCseq, contact: this.local.contact, extra: [...r.route, { name: 'Allow', value: 'INVITE, ACK, BYE, CANCEL, OPTIONS' }], body: { type: 'application/sdp', bytes: offer }, userAgent: this.local.userAgent });
+    const req = buildRequest({ method: 'INVITE', uri: r.uri, local: this.stack.local, transport: this.stack.transport, branch: newBranch(this.rng), from: this.from(), to: this.to(), callId: this.callId, cseq: this.localCseq, contact: this.local.contact, extra: [...r.route, { name: 'Allow', value: 'INVITE, ACK, BYE, CANCEL, OPTIONS' }], body: { type: 'application/sdp', bytes: offer }, userAgent: this.local.userAgent });
     this.stack.send(now, req, r.next, {
       response: (t, res) => {
         if (res.start.kind !== 'response' || res.start.status < 200) return;
@@ -425,7 +425,7 @@ export class SipCall {
     this.stack.clearTimer(`ring:${this.callId}`);
     this.localCseq = Math.max(this.localCseq + 1, 1);
     const r = this.inDialog();
-    const req = buildRequest({ method: 'BYE', uri: r.uri, local: this.stack.local, branch: newBranch(this.rng), from: this.from(), to: this.to(), callId: this.callId, cseq: this.localCseq, extra: r.route, userAgent: this.local.userAgent });
+    const req = buildRequest({ method: 'BYE', uri: r.uri, local: this.stack.local, transport: this.stack.transport, branch: newBranch(this.rng), from: this.from(), to: this.to(), callId: this.callId, cseq: this.localCseq, extra: r.route, userAgent: this.local.userAgent });
     this.stack.send(now, req, r.next, {
       response: (t, res) => {
         if (res.start.kind === 'response' && res.start.status >= 200) this.emit(t, 'ended', res.start.status, `BYE answered ${res.start.status} ${res.start.reason}`);

@@ -13,6 +13,8 @@ import { SipTransactionLayer, type ServerTransaction } from './stack.ts';
 
 export interface SipPhoneOptions {
   readonly name: string;
+  /** SIP over TCP (RFC 3261 §18; sim/sip/tcp-transport.ts sends the bytes): none means UDP datagrams. */
+  readonly sipStream?: { send(to: TransportAddress, bytes: Uint8Array): void };
   readonly rng: Rng;
   /** Its SIP address (UDP). */
   readonly local: TransportAddress;
@@ -78,7 +80,7 @@ export class SipPhone implements Endpoint {
       request: (now, req, tx) => this.onRequest(now, req, tx),
       ack: (now, req) => this.callOf(req)?.acked(now),
       strayResponse: (_now, res) => this.callOf(res)?.strayOk(res),
-    });
+    }, o.sipStream);
     this.out = this.stack.out;
     this.rtpLocal = { ip: o.local.ip, port: o.rtpPort };
     if (o.registrar) {
@@ -97,7 +99,7 @@ export class SipPhone implements Endpoint {
   }
 
   private get identity() {
-    return { uri: `sip:${this.o.user}@${this.o.domain}`, ...(this.o.displayName ? { display: this.o.displayName } : {}), contact: `<sip:${this.o.user}@${hostPort(this.o.local)}>`, userAgent: this.o.userAgent, credentials: { user: this.o.authUser ?? this.o.user, password: this.o.password } };
+    return { uri: `sip:${this.o.user}@${this.o.domain}`, ...(this.o.displayName ? { display: this.o.displayName } : {}), contact: `<sip:${this.o.user}@${hostPort(this.o.local)}${this.o.sipStream ? ';transport=tcp' : ''}>`, userAgent: this.o.userAgent, credentials: { user: this.o.authUser ?? this.o.user, password: this.o.password } };
   }
 
   private callOf(m: SipMessage): SipCall | undefined {

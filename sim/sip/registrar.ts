@@ -12,6 +12,8 @@ import { SipTransactionLayer, type ServerTransaction } from './stack.ts';
 
 export interface SipRegistrarOptions {
   readonly name: string;
+  /** SIP over TCP (RFC 3261 §18; sim/sip/tcp-transport.ts sends the bytes): none means UDP datagrams. */
+  readonly sipStream?: { send(to: TransportAddress, bytes: Uint8Array): void };
   readonly rng: Rng;
   readonly local: TransportAddress;
   /** The domain it serves, also the digest realm (RFC 3261 §22.1). */
@@ -60,7 +62,7 @@ export class SipRegistrar implements Endpoint {
   redirects = 0;
 
   constructor(private readonly o: SipRegistrarOptions) {
-    this.stack = new SipTransactionLayer(o.local, { request: (now, req, tx) => this.onRequest(now, req, tx), ack: () => {} });
+    this.stack = new SipTransactionLayer(o.local, { request: (now, req, tx) => this.onRequest(now, req, tx), ack: () => {} }, o.sipStream);
     this.out = this.stack.out;
   }
 

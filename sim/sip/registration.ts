@@ -90,13 +90,13 @@ export class Registration {
     const req = buildRequest({
       method: 'REGISTER',
       uri,
-      local: this.stack.local,
+      local: this.stack.local, transport: this.stack.transport,
       branch: newBranch(this.rng),
       from: formatNameAddr({ ...(this.o.displayName ? { display: this.o.displayName } : {}), uri: this.aor, params: new Map([['tag', this.fromTag]]) }),
       to: formatNameAddr({ ...(this.o.displayName ? { display: this.o.displayName } : {}), uri: this.aor }),
       callId: this.callId,
       cseq: this.cseq,
-      contact: `<sip:${this.o.user}@${hostPort(this.stack.local)}>`,
+      contact: `<sip:${this.o.user}@${hostPort(this.stack.local)}${this.stack.transport === 'TCP' ? ';transport=tcp' : ''}>`,
       extra,
       userAgent: this.o.userAgent,
     });

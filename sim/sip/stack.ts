@@ -98,10 +98,24 @@ export class SipTransactionLayer {
   retransmissions = 0;
   malformed = 0;
 
+  /** The transport its requests name in Via and its messages use: UDP datagrams, or TCP streams (RFC 3261 §18). */
+  readonly transport: 'UDP' | 'TCP';
+  /** Over TCP: hands a message's bytes to the connection towards `to` (reusing one that is open, §18.1.1, §18.2.2). */
+  private readonly streamSend: ((to: TransportAddress, bytes: Uint8Array) => void) | undefined;
+
   constructor(
     readonly local: TransportAddress,
     private readonly core: SipCore,
-  ) {}
+    stream?: { readonly send: (to: TransportAddress, bytes: Uint8Array) => void },
+  ) {
+    this.transport = stream ? 'TCP' : 'UDP';
+    this.streamSend = stream ? (to, bytes) => stream.send(to, bytes) : undefined;
+  }
+
+  /** §17.1.1.2, §17.1.2.2, §17.2.1, §17.2.2: over a reliable transport nothing is retransmitted and D, K, I, J are 0. */
+  get reliable(): boolean {
+    return this.transport !== 'UDP';
+  }
 
   /** Starts a client transaction (RFC 3261 §17.1): sends the request now and arms Timer A/E and B/F. */
   send(now: Micros, req: SipMessage, to: TransportAddress, user: ClientTransactionUser): ClientTransaction {
@@ -110,7 +124,8 @@ export class SipTransactionLayer {
     this.clients.set(key, tx);
     this.transmit(to, tx.wire());
     const retransmit = tx.invite ? 'A' : 'E';
-    const arm = (at: Micros): void =>
+    const arm = (at: Micros): void => {
+      if (this.reliable) return; // §17.1.1.2, §17.1.2.2: no Timer A or E over a reliable transport
       this.setTimer(`c:${key}:${retransmit}`, at, `SIP Timer ${retransmit}: retransmit ${tx.method} (${tx.interval / MS} ms)`, (t) => {
         if (tx.state !== (tx.invite ? 'calling' : 'trying') && !(tx.state === 'proceeding' && !tx.invite)) return;
         this.retransmissions++;
@@ -119,6 +134,7 @@ export class SipTransactionLayer {
         tx.interval = tx.invite ? tx.interval * 2 : tx.state === 'proceeding' ? T2 : Math.min(tx.interval * 2, T2);
         arm(t + tx.interval);
       });
+    };
     arm(now + T1);
     const giveUp = tx.invite ? 'B' : 'F';
     this.setTimer(`c:${key}:${giveUp}`, now + 64 * T1, `SIP Timer ${giveUp}: ${tx.method} transaction timeout (64·T1 = 32 s)`, (t) => {
@@ -150,7 +166,8 @@ export class SipTransactionLayer {
     }
     tx.state = 'completed';
     if (tx.invite) {
-      const arm = (at: Micros): void =>
+      const arm = (at: Micros): void => {
+        if (this.reliable) return; // §17.2.1: Timer G only for unreliable transports
         this.setTimer(`s:${tx.key}:G`, at, `SIP Timer G: retransmit ${status} until ACK (${tx.interval / MS} ms)`, (t) => {
           if (tx.state !== 'completed') return;
           this.retransmissions++;
@@ -158,6 +175,7 @@ export class SipTransactionLayer {
           tx.interval = Math.min(tx.interval * 2, T2);
           arm(t + tx.interval);
         });
+      };
       arm(now + T1);
       this.setTimer(`s:${tx.key}:H`, now + 64 * T1, `SIP Timer H: wait for ACK of ${status} (64·T1 = 32 s)`, () => {
         if (tx.state !== 'completed') return;
@@ -165,7 +183,7 @@ export class SipTransactionLayer {
         this.out.push({ type: 'note', ...sipNote('sip.timeout', `no ACK for ${status} to INVITE from ${formatTransportAddress(tx.source)}: Timer H fired after 32 s (RFC 3261 §17.2.1)`, { method: 'INVITE', timer: 'H', to: formatTransportAddress(tx.source) }) });
       });
     } else {
-      this.setTimer(`s:${tx.key}:J`, now + 64 * T1, 'SIP Timer J: absorb request retransmissions (64·T1 = 32 s)', () => this.endServer(tx));
+      this.setTimer(`s:${tx.key}:J`, now + (this.reliable ? 0 : 64 * T1), 'SIP Timer J: absorb request retransmissions (64·T1 = 32 s)', () => this.endServer(tx));
     }
   }
 
@@ -234,8 +252,8 @@ export class SipTransactionLayer {
     this.timers.delete(`c:${key}:${tx.invite ? 'B' : 'F'}`);
     if (tx.invite) {
       this.sendAck(tx, res);
-      this.setTimer(`c:${key}:D`, now + 32 * SECOND, 'SIP Timer D: absorb retransmitted final responses (32 s)', () => this.endClient(key, tx));
-    } else this.setTimer(`c:${key}:K`, now + T4, 'SIP Timer K: absorb retransmitted responses (T4)', () => this.endClient(key, tx));
+      this.setTimer(`c:${key}:D`, now + (this.reliable ? 0 : 32 * SECOND), 'SIP Timer D: absorb retransmitted final responses (32 s)', () => this.endClient(key, tx));
+    } else this.setTimer(`c:${key}:K`, now + (this.reliable ? 0 : T4), 'SIP Timer K: absorb retransmitted responses (T4)', () => this.endClient(key, tx));
     tx.user.response(now, res);
   }
 
@@ -248,6 +266,7 @@ export class SipTransactionLayer {
       method: 'ACK',
       uri: req.start.uri,
       local: this.local,
+      transport: this.transport,
       branch: tx.branch,
       from: sipHeader(req, 'From') ?? '',
       to: sipHeader(res, 'To') ?? '',
@@ -272,7 +291,7 @@ export class SipTransactionLayer {
         tx.state = 'confirmed';
         this.timers.delete(`s:${key}:G`);
         this.timers.delete(`s:${key}:H`);
-        this.setTimer(`s:${key}:I`, now + T4, 'SIP Timer I: absorb ACK retransmissions (T4)', () => this.endServer(tx));
+        this.setTimer(`s:${key}:I`, now + (this.reliable ? 0 : T4), 'SIP Timer I: absorb ACK retransmissions (T4)', () => this.endServer(tx));
       } else if (!tx) this.core.ack(now, req, from);
       return;
     }
@@ -339,7 +358,8 @@ export class SipTransactionLayer {
 
   private transmit(to: TransportAddress, bytes: Uint8Array): void {
     this.sent++;
-    this.out.push({ type: 'transmit', from: this.local, to, bytes });
+    if (this.streamSend) this.streamSend(to, bytes);
+    else this.out.push({ type: 'transmit', from: this.local, to, bytes });
   }
 
   /** Whether `a` is this layer's address. */

@@ -58,6 +58,20 @@ export function sipPresets(): PresetInfo[] {
     }),
   );
   add(
+    'sip-tcp-call',
+    'SIP over TCP: register and call',
+    "The phones and registrar of sip-register-call with SIP over TCP (RFC 3261 §18): each phone opens a TCP connection to the registrar and registers over it (Via SIP/2.0/TCP, Contact with transport=tcp, every message framed by its Content-Length, §18.3); the desk phone's INVITE reuses that connection, the 302 comes back on it, and the INVITE to the mobile phone opens a new connection to its SIP port, on which the 100, 180 and 200 come back and the ACK and BYE go. Nothing is retransmitted over TCP (no Timer A, E or G, §17). The G.711 audio stays on UDP.",
+    (n, t, d) => ({
+      name: n,
+      title: t,
+      description: d,
+      seed: 1,
+      duration: '8s',
+      nodes: NODES,
+      apps: [{ ...REGISTRAR, transport: 'tcp' }, phone('desk', '203.0.113.20:5060', '1001', 's3cret', { transport: 'tcp', displayName: 'Desk', call: { to: '1002', at: '1s', talkFor: '3s' } }), phone('mobile', '192.0.2.30:5060', '1002', 'hunter2', { transport: 'tcp', displayName: 'Mobile', rtpPort: 4002, registerAt: '50ms' })],
+    }),
+  );
+  add(
     'janus-sip-call',
     'Janus SIP: register, call a phone, hang up',
     "A Firefox page behind a NAT attaches to janus.plugin.sip over the Janus HTTP API and sends `register` (username sip:1001@rtclab.test, secret, proxy): the plugin's REGISTER is challenged with 401 and accepted with digest credentials, events `registering` and `registered`. The page then sends `call` to sip:1002@rtclab.test with its Firefox offer (BUNDLE, opus 109, G722, PCMU, PCMA, telephone-event 101): the plugin sends an INVITE with a plain RTP/AVP SDP from the gateway's address, follows the registrar's 302 to the phone, which answers 100, 180 and 200 with PCMU; events `calling`, `ringing`, `accepted` with the JSEP answer (PCMU and telephone-event on mid 0). ICE and DTLS complete between the page and the gateway, which relays SRTP from the page as plain RTP to the phone and back. At 6 s the page hangs up: BYE, 200, the `hangup` event.",
@@ -81,7 +95,7 @@ export function sipPresets(): PresetInfo[] {
   add(
     'janus-sip-hold',
     'Janus SIP: hold and resume a call (re-INVITE)',
-    "The call of janus-sip-call, put on hold by the page at 3.5 s with janus.plugin.sip's `hold`: the plugin sends a re-INVITE in the dialog (CSeq 2, Request-URI the phone's Contact) whose SDP is its own with a=sendonly and the o= version raised (RFC 3264 §8.4); the phone answers 200 with a=recvonly and stops sending its tone, the plugin ACKs; the event `holding`. No renegotiation with the browser: the page's audio still goes to the phone, but nothing comes back while the call is held. At 5.5 s `unhold` sends a re-INVITE with a=sendrecv again (CSeq 3, event `resuming`); the phone answers sendrecv and its tone reaches the page again. At 7 s the page hangs up.",
+    "The call of janus-sip-call, put on hold by the page at 3.5 s with janus.plugin.sip's `hold`: the plugin sends a re-INVITE in the dialog (CSeq 3: the INVITEs before and after the 302 had 1 and 2; Request-URI the phone's Contact) whose SDP is its own with a=sendonly and the o= version raised (RFC 3264 §8.4); the phone answers 200 with a=recvonly and stops sending its tone, the plugin ACKs; the event `holding`. No renegotiation with the browser: the page's audio still goes to the phone, but nothing comes back while the call is held. At 5.5 s `unhold` sends a re-INVITE with a=sendrecv again (CSeq 4, event `resuming`); the phone answers sendrecv and its tone reaches the page again. At 7 s the page hangs up.",
     (n, t, d) => janusSip(n, t, d, 's3cret', '9s', { client: { hangupAt: '7s', messages: [{ at: '3500ms', body: { request: 'hold' } }, { at: '5500ms', body: { request: 'unhold' } }] } }),
   );
   return out;
