@@ -76,4 +76,20 @@ describe('mediasoup data producers over protoo', () => {
     dave.ask('join', {});
     expect(dave.sent.find((s) => s.method === 'newDataConsumer')?.data).toMatchObject({ dataProducerId: id, label: 'telemetry', sctpStreamParameters: { streamId: 0, ordered: false, maxRetransmits: 0 } });
   });
+
+  it('consumeData asked by the client: a DataConsumer on the named transport, answered with its stream; unknown ids are 404', () => {
+    const { join } = room();
+    const alice = join('alice');
+    const erin = join('erin');
+    const aSend = dataOf(alice.ask('createWebRtcTransport', { producing: true, consuming: false, sctpCapabilities: SCTP_CAPS })).id;
+    alice.ask('join', {});
+    const id = dataOf(alice.ask('produceData', { transportId: aSend, sctpStreamParameters: { streamId: 5, ordered: true }, label: 'chat', protocol: 'json' })).id;
+    erin.ask('join', {});
+    const eRecv = dataOf(erin.ask('createWebRtcTransport', { producing: false, consuming: true, sctpCapabilities: SCTP_CAPS })).id;
+    const a = dataOf(erin.ask('consumeData', { transportId: eRecv, dataProducerId: id }));
+    expect(a).toEqual({ id: expect.any(String), dataProducerId: id, sctpStreamParameters: { streamId: 0, ordered: true }, label: 'chat', protocol: 'json' });
+    expect(dataOf(erin.ask('consumeData', { transportId: eRecv, dataProducerId: id })).sctpStreamParameters).toEqual({ streamId: 1, ordered: true });
+    expect(erin.ask('consumeData', { transportId: eRecv, dataProducerId: 'nope' })).toEqual({ ok: false, errorCode: 404, errorReason: 'dataProducer with id "nope" not found' });
+    expect(erin.ask('consumeData', { transportId: 'nope', dataProducerId: id })).toMatchObject({ ok: false, errorCode: 404 });
+  });
 });

@@ -64,9 +64,29 @@ export function handleDataRequest(server: MediasoupServer, now: Micros, peer: Pe
       for (const o of room.peers.values()) if (o !== peer && o.joined && !o.closed) createDataConsumer(server, now, o, p);
       return;
     }
+    case 'consumeData': {
+      // mediasoup's transport.consumeData({ dataProducerId }) asked by the client itself, answered with the same
+      // fields newDataConsumer carries
+      const st = typeof data.transportId === 'string' ? peer.transports.get(data.transportId) : undefined;
+      if (!st || st.closed) return answer(now, error(404, `transport with id "${String(data.transportId ?? '')}" not found`));
+      const sctp = associations.get(st);
+      if (!sctp) return answer(now, error(400, 'SCTP not enabled by remote Transport'));
+      const p = router.dataProducers.find((x) => x.id === data.dataProducerId && !x.closed);
+      if (!p) return answer(now, error(404, `dataProducer with id "${String(data.dataProducerId ?? '')}" not found`));
+      const c = router.consume(server.uuid(), peer.id, sctp, p);
+      if (typeof c === 'string') return answer(now, error(400, c));
+      server.note('mediasoup.dataconsumer.created', `dataConsumer ${c.id}: ${p.peerId}'s "${p.label}" to ${peer.id} on SCTP stream ${c.stream.streamId}`, { dataConsumer: c.id, dataProducer: p.id, peer: peer.id, streamId: c.stream.streamId, transport: st.t.id });
+      return answer(now, { ok: true, data: { id: c.id, dataProducerId: p.id, sctpStreamParameters: streamJson(c), label: p.label, protocol: p.protocol } });
+    }
     default:
       return answer(now, error(500, `unknown request.method "${method}"`));
   }
+}
+
+/** A DataConsumer's sctpStreamParameters as mediasoup sends them. */
+function streamJson(c: DataConsumer): Obj {
+  const s = c.stream;
+  return { streamId: s.streamId, ordered: s.ordered, ...(s.maxRetransmits !== undefined ? { maxRetransmits: s.maxRetransmits } : {}), ...(s.maxPacketLifeTime !== undefined ? { maxPacketLifeTime: s.maxPacketLifeTime } : {}) };
 }
 
 /** The newcomer consumes every data producer already there (mediasoup-demo's join). */
@@ -88,10 +108,8 @@ export function createDataConsumer(server: MediasoupServer, now: Micros, peer: P
     return undefined;
   }
   server.note('mediasoup.dataconsumer.created', `dataConsumer ${c.id}: ${p.peerId}'s "${p.label}" to ${peer.id} on SCTP stream ${c.stream.streamId}`, { dataConsumer: c.id, dataProducer: p.id, peer: peer.id, streamId: c.stream.streamId, transport: st.t.id });
-  const s = c.stream;
   peer.conn.request(now, 'newDataConsumer', {
-    peerId: p.peerId, dataProducerId: p.id, id: c.id,
-    sctpStreamParameters: { streamId: s.streamId, ordered: s.ordered, ...(s.maxRetransmits !== undefined ? { maxRetransmits: s.maxRetransmits } : {}), ...(s.maxPacketLifeTime !== undefined ? { maxPacketLifeTime: s.maxPacketLifeTime } : {}) },
+    peerId: p.peerId, dataProducerId: p.id, id: c.id, sctpStreamParameters: streamJson(c),
     label: p.label, protocol: p.protocol, appData: {},
   }, (_t, a) => {
     if (a.ok) return;

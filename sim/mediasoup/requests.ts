@@ -156,6 +156,7 @@ export function handleRequest(server: MediasoupServer, now: Micros, peer: Peer, 
       return answer(now, ok());
     }
     case 'produceData':
+    case 'consumeData':
       return handleDataRequest(server, now, peer, method, data, answer);
     case 'createPlainTransport':
     case 'connectPlainTransport':
