@@ -28,6 +28,10 @@ export type MediasoupNoteKinds = {
   'mediasoup.consumer.created': { readonly consumer: Str; readonly producer: Str; readonly peer: Str; readonly kind: Str; readonly ssrc: number; readonly transport: Str };
   'mediasoup.consumer.resumed': { readonly consumer: Str; readonly peer: Str };
   'mediasoup.consumer.closed': { readonly consumer: Str; readonly peer: Str; readonly reason: Str };
+  'mediasoup.dataproducer.created': { readonly dataProducer: Str; readonly peer: Str; readonly label: Str; readonly streamId: number; readonly transport: Str };
+  'mediasoup.dataconsumer.created': { readonly dataConsumer: Str; readonly dataProducer: Str; readonly peer: Str; readonly streamId: number; readonly transport: Str };
+  'mediasoup.dataconsumer.failed': { readonly dataProducer: Str; readonly peer: Str; readonly reason: Str };
+  'mediasoup.dataconsumer.closed': { readonly dataConsumer: Str; readonly peer: Str; readonly reason: Str };
   /** A client's step: a request answered, a notification or server request taken, a description applied. */
   'mediasoup-client.step': { readonly method: Str; readonly [fact: string]: string | number | boolean };
   'mediasoup-client.error': { readonly method: Str; readonly errorCode: number; readonly errorReason: Str };
@@ -68,6 +72,10 @@ export const MEDIASOUP_NOTE_KINDS = {
   'mediasoup.consumer.created': true,
   'mediasoup.consumer.resumed': true,
   'mediasoup.consumer.closed': true,
+  'mediasoup.dataproducer.created': true,
+  'mediasoup.dataconsumer.created': true,
+  'mediasoup.dataconsumer.failed': true,
+  'mediasoup.dataconsumer.closed': true,
   'mediasoup-client.step': true,
   'mediasoup-client.error': true,
   'mediasoup-client.sdp': true,

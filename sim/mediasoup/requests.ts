@@ -5,6 +5,7 @@ import { producerCodec, ROUTER_RTP_CAPABILITIES, VP8_RTX_PT } from '../sfu/serve
 import { VP8_PT } from '../media/video.ts';
 import type { Obj, ProtooAnswer } from './protoo.ts';
 import { handlePlainRequest } from './plain-requests.ts';
+import { consumeExistingData, enableSctp, handleDataRequest } from './data-requests.ts';
 import type { MediasoupServer, Peer, ServerTransport } from './server.ts';
 
 type Answer = (now: Micros, a: ProtooAnswer) => void;
@@ -65,6 +66,7 @@ export function handleRequest(server: MediasoupServer, now: Micros, peer: Peer, 
       answer(now, ok({ peers: others.map((o) => ({ id: o.id, displayName: o.displayName, device: o.device, ...(listProducers ? { producers: producersOf(o) } : {}) })) }));
       // the newcomer consumes everything already produced; the others hear of it
       for (const o of others) for (const p of router.producers) if (p.peerId === o.id && !p.closed) createConsumer(server, now, peer, p);
+      consumeExistingData(server, now, peer);
       for (const o of others) o.conn.notify(now, 'newPeer', { id: peer.id, displayName: peer.displayName, device: peer.device });
       return;
     }
@@ -79,11 +81,13 @@ export function handleRequest(server: MediasoupServer, now: Micros, peer: Peer, 
       if (!st) return answer(now, error(500, 'no port left in rtcMinPort-rtcMaxPort'));
       const a = st.t.agent;
       const ip = server.options.announcedIp ?? st.t.local.ip;
+      const sctp = enableSctp(server, room, st, data.sctpCapabilities);
       return answer(now, ok({
         id: st.t.id,
         iceParameters: { usernameFragment: a.ufrag, password: a.pwd, iceLite: true },
         iceCandidates: a.local.map((c) => ({ foundation: c.foundation, priority: c.priority, ip, address: ip, protocol: c.transport, port: c.address.port, type: c.type, ...(c.tcpType ? { tcpType: c.tcpType } : {}) })),
         dtlsParameters: { role: 'auto', fingerprints: [{ algorithm: 'sha-256', value: server.identity.fingerprint }] },
+        ...sctp,
       }));
     }
     case 'connectWebRtcTransport': {
@@ -152,6 +156,9 @@ export function handleRequest(server: MediasoupServer, now: Micros, peer: Peer, 
       if (!c.paused) server.note('mediasoup.consumer.resumed', `consumer ${c.id} of ${peer.id} resumed: its RTP flows`, { consumer: c.id, peer: peer.id });
       return answer(now, ok());
     }
+    case 'produceData':
+    case 'consumeData':
+      return handleDataRequest(server, now, peer, method, data, answer);
     case 'createPlainTransport':
     case 'connectPlainTransport':
     case 'createPipeTransport':

@@ -128,6 +128,11 @@ export class MediasoupServer implements Endpoint {
     return this.options.name;
   }
 
+  /** A named RNG stream of the server's own (the data side's SCTP associations). */
+  forkRng(name: string): Rng {
+    return this.rng.fork(name);
+  }
+
   /** A UUID v4 from the server's own stream (mediasoup's ids are UUIDs). */
   uuid(): string {
     const h = Array.from(this.ids.bytes(16), (b) => b.toString(16).padStart(2, '0')).join('');

@@ -8,7 +8,7 @@ import { IceAgent } from '../ice/agent.ts';
 import type { SrtpSession } from '../srtp/session.ts';
 import { demuxClass, type DemuxClass } from '../wire/demux.ts';
 import { srtpProfileName } from '../wire/handshake/names.ts';
-import { IceDtlsSrtpTransport } from '../webrtc/transport.ts';
+import { IceDtlsSrtpTransport, type SctpCarrier } from '../webrtc/transport.ts';
 
 /**
  * One step of mediasoup's own receive path (the worker's C++ functions, as the seed document lists them), for notes a
@@ -33,7 +33,7 @@ export interface WebRtcTransportOptions {
  */
 export class WebRtcTransport {
   readonly agent: IceAgent;
-  readonly transport: IceDtlsSrtpTransport;
+  readonly transport: IceDtlsSrtpTransport<SctpCarrier>;
   private readonly own = { rtpIn: 0, rtcpIn: 0, srtpFailures: 0 };
   /** Path notes given so far: the first packet of each RFC 7983 class, the DTLS milestones. */
   private readonly seen = new Set<string>();

@@ -10,6 +10,9 @@ import { splitKeyingMaterial, type MasterKey } from '../crypto/srtp-kdf.ts';
 import { SrtpSession } from '../srtp/session.ts';
 import { demux } from '../wire/demux.ts';
 
+/** What carries SCTP over DTLS for the transport: a peer's data channels, or an SFU's bare streams (sim/mediasoup). */
+export type SctpCarrier = Pick<DataChannels, 'handlePacket' | 'handleTimeout' | 'poll' | 'summary'>;
+
 const NOWHERE: TransportAddress = { ip: '0.0.0.0', port: 0 };
 
 /** What the owner of a transport (a browser-like peer, an SFU's per-client transport) adds to it. */
@@ -66,11 +69,11 @@ function flipped(k: MasterKey): MasterKey {
  * DTLS and SRTP leave on the selected pair. Used by the browser-like peer (sim/peer) and by each client's
  * transport on the SFU (sim/sfu). `poll` gives one output or the earliest deadline of the parts.
  */
-export class IceDtlsSrtpTransport {
+export class IceDtlsSrtpTransport<D extends SctpCarrier = DataChannels> {
   dtls: AnyDtlsEndpoint | undefined;
   srtp: SrtpSession | undefined;
-  /** SCTP data channels carried in DTLS application data (RFC 8261), when the owner attached them. */
-  dataChannels: DataChannels | undefined;
+  /** SCTP carried in DTLS application data (RFC 8261), when the owner attached it: a peer's data channels, an SFU's streams. */
+  dataChannels: D | undefined;
   /** The pair DTLS and SRTP use (set once DTLS exists). */
   selected: CandidatePair | undefined;
   readonly counters = { datagramsOut: 0, beforeKeys: 0, noPath: 0, dtlsBuffered: 0, pathChanges: 0 };
