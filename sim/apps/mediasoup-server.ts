@@ -88,6 +88,7 @@ export const mediasoupServerApp = defineApp({
           (t, error) => endpoint.note('mediasoup.pipe', `pipe of room "${spec.pipeRoom}" to ${formatTransportAddress(pipeTo)}: the WebSocket did not open: ${error}`, { room: spec.pipeRoom, to: formatTransportAddress(pipeTo), step: 'connect', ok: false }));
       });
     }
+    tcp.reserve(spec.port, ctx.source); // it listens at 0: a second server on the port fails the build, naming this one
     net.scheduler.at(0, 'mediasoup-server listen', () => {
       listenStreams(tcp, spec.port, (stream) => {
         stream.connection.noDelay = true; // Node's ws server sets TCP_NODELAY

@@ -137,6 +137,7 @@ export const signalingServerApp = defineApp({
     let accepted = 0;
     const serverSide = (stream: TcpStream): ByteStream =>
       identity ? new TlsStream(net.now, stream, { role: 'server', config: { identity, alpn: ['http/1.1'] }, rng: world.rng(`${ctx.source}/tls/${accepted++}`), sink: sink(ctx.source) }) : stream;
+    tcp.reserve(spec.port, ctx.source); // it listens at startAt: a clash fails the build, naming the app
     net.scheduler.at(spec.startAt, 'signaling-server start', () => {
       const listener = listenStreams(tcp, spec.port, (stream) => {
         // TCP_NODELAY, as Node's http and ws servers set it: a message does not wait behind Nagle's algorithm

@@ -48,6 +48,21 @@ export class TcpHost {
     return this;
   }
 
+  /** Ports claimed at build time by apps that listen later (at their start time), with the claimer's name. */
+  private readonly reserved: { readonly ip: string; readonly port: number; readonly by: string }[] = [];
+
+  /**
+   * Claims `port` (on `ip`, or every address) for an app that will listen on it later: a second claim of the same
+   * port throws at once, naming the first claimer, so a scenario with two servers on one port fails while it is built
+   * (a ScenarioError naming the app) instead of when the second one starts listening.
+   */
+  reserve(port: number, by: string, ip = '::'): void {
+    const wild = (a: string): boolean => a === '::' || a === '0.0.0.0';
+    const clash = this.reserved.find((r) => r.port === port && (r.ip === ip || wild(r.ip) || wild(ip)));
+    if (clash) throw new Error(`${this.host.name}: TCP port ${port} is already taken by ${clash.by}`);
+    this.reserved.push({ ip, port, by });
+  }
+
   /** Listens on `port` of every address of the host (IPv4 and IPv6) unless `ip` names one. */
   listen(port: number, options: { ip?: string; backlog?: number } = {}): TcpListener {
     const l = this.stack.listen({ ip: options.ip ?? '::', port }, options.backlog);

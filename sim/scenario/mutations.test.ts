@@ -36,6 +36,15 @@ describe('mutated scenarios end in a ScenarioError or a completed run', () => {
     expect((o as { message: string }).message).toMatch(/apps\[2\]: stun-binding on alice cannot be built: .*port 5000 on 203\.0\.113\.50 is already bound/);
   });
 
+  it('two servers that listen later on one TCP port: a ScenarioError naming the second app, before the run', () => {
+    // mediasoup-server listens at 0 and signaling-server at its startAt: the port is claimed while the app is built
+    const doc = preset('mediasoup-1to1-nat');
+    const apps = doc.apps as Json[];
+    const o = attempt({ ...doc, apps: [apps[0]!, ...apps] });
+    expect(o).toMatchObject({ kind: 'scenario-error' });
+    expect((o as { message: string }).message).toMatch(/apps\[1\]: mediasoup-server on sfu cannot be built: sfu: TCP port 4443 is already taken by sfu\/mediasoup-server/);
+  });
+
   it("an ice-agent whose peer runs no ice-agent is a ScenarioError at that app's peer", () => {
     const doc = preset('ice-trickle');
     const apps = (doc.apps as Record<string, Json>[]).map((a) => (a.kind === 'ice-agent' && a.host === 'alice' ? { ...a, peer: 'server' } : a));
