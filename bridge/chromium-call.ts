@@ -238,6 +238,17 @@ export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCall
       await sleep(50);
     }
     await sleep(o.expectFailure ? 1000 : o.mediaMs); // a failing call: let the alerts and retransmissions land
+    if (o.dataChannels && !o.expectFailure) {
+      // on a busy machine a channel may open late in the media time: wait (up to waitMs more) for the 5 messages
+      // each side sends (3 + 2) to have arrived, so a slow page is not read as lost messages
+      const waitUntil = performance.now() + waitMs;
+      const count = async (): Promise<[number, number]> => {
+        const ours = [...(peer.transport.dataChannels?.channels.values() ?? [])].reduce((n, c) => n + c.received.length, 0);
+        const theirs = (await within(page.evaluate(() => (window as unknown as { call: { channels(): PageChannel[] } }).call.channels()), waitMs, 'the page channels')).reduce((n, c) => n + c.received.length, 0);
+        return [ours, theirs];
+      };
+      for (let [a, b] = await count(); (a < 5 || b < 5) && performance.now() < waitUntil; [a, b] = await count()) await sleep(100);
+    }
     const pageChannels = o.dataChannels ? await within(page.evaluate(() => (window as unknown as { call: { channels(): PageChannel[] } }).call.channels()), waitMs, 'the page channels') : [];
     const ourChannels = [...(peer.transport.dataChannels?.channels.values() ?? [])].map((c) => ({ label: c.label, streamId: c.streamId, state: c.state, received: [...c.received] }));
     const stats = await within(page.evaluate(() => (window as unknown as { call: { stats(): Promise<Record<string, Record<string, JsonValue>>> } }).call.stats()), waitMs, 'getStats()');
