@@ -10,7 +10,7 @@ import { encodeRtp } from '../wire/rtp/rtp.ts';
 import { srtpProfile } from '../wire/srtp/profiles.ts';
 import type { MediasoupNoteKinds } from './notes.ts';
 import type { PlainSrtpSuite } from './plain-transport.ts';
-import type { Obj, ProtooAnswer, ProtooConnection, ProtooHandlers } from './protoo.ts';
+import { requestlessClientHandlers, type Obj, type ProtooAnswer, type ProtooConnection, type ProtooHandlers } from './protoo.ts';
 
 const isObj = (v: JsonValue | undefined): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -68,12 +68,7 @@ export class MediasoupBroadcaster implements Endpoint {
     return new MediaSession(Rng.fromSeed(this.seed), start, { ...(this.options.media.audio ? { audio: true } : {}), ...(v !== false ? { video: v } : {}), cname: this.options.name });
   }
 
-  readonly handlers: ProtooHandlers = {
-    request: (now, method, _data, answer) => answer(now, { ok: false, errorCode: 500, errorReason: `unknown method "${method}"` }),
-    notification: () => undefined,
-    invalid: (_now, error) => this.step('invalid', `a message that is not protoo: ${error}`, {}),
-    closed: (_now, code) => this.step('closed', `the WebSocket closed (${code})`, { code }),
-  };
+  readonly handlers: ProtooHandlers = requestlessClientHandlers((step, text, data) => this.step(step, text, data));
 
   private step(step: string, text: string, data: { readonly [k: string]: string | number | boolean }): void {
     this.note('mediasoup-broadcaster.step', `${this.options.name}: ${step}: ${text}`, { ...data, step });

@@ -20,6 +20,20 @@ export interface ProtooHandlers {
 }
 
 /**
+ * The handlers of a client that takes no requests and no notifications from the server (the plain broadcaster and
+ * receiver): a request is refused with 500, as protoo answers an unknown method; a non-protoo message and the close
+ * are told to `step`.
+ */
+export function requestlessClientHandlers(step: (step: string, text: string, data: { readonly [k: string]: string | number | boolean }) => void): ProtooHandlers {
+  return {
+    request: (now, method, _data, answer) => answer(now, { ok: false, errorCode: 500, errorReason: `unknown method "${method}"` }),
+    notification: () => undefined,
+    invalid: (_now, error) => step('invalid', `a message that is not protoo: ${error}`, {}),
+    closed: (_now, code) => step('closed', `the WebSocket closed (${code})`, { code }),
+  };
+}
+
+/**
  * One protoo peer connection (the JSON protocol mediasoup's demo speaks over a WebSocket with subprotocol
  * "protoo"): `{request:true,id,method,data}`, `{response:true,id,ok:true,data}` or
  * `{response:true,id,ok:false,errorCode,errorReason}`, `{notification:true,method,data}`, one per text message.
