@@ -45,6 +45,8 @@ export default defineConfig({
           include: [...LIVE],
           // Chromium pages, real peers and module mocks: a fresh process a file, as before
           isolate: true,
+          // the visualizer built once for the run; every browser file serves that build (test/browser/viz-build.ts)
+          globalSetup: ['test/browser/viz-build.ts'],
         },
       },
     ],

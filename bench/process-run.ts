@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -38,17 +38,27 @@ export function bestProcess(rounds: number, args: string[], env?: NodeJS.Process
   return best!;
 }
 
-/** Whether `bin/rtclab.js` runs the built bundle (dist/cli, fresh) or compiles the sources through tsx at start. */
+/**
+ * Whether `bin/rtclab.js` runs the built bundle (dist/cli, fresh) or compiles the sources through tsx at start: its
+ * test, read the same way (the bundle's inputs as dist/cli.inputs.txt lists them, once bin/rtclab.js has made the
+ * list from the metafile; otherwise every .ts under sim/ and cli/).
+ */
 export function cliFlavour(): 'built bundle' | 'sources through tsx' {
   const built = new URL('dist/cli/main.js', ROOT);
   if (process.env['RTCLAB_TSX'] === '1' || !existsSync(built)) return 'sources through tsx';
-  let newest = 0;
-  for (const dir of ['sim', 'cli']) {
-    for (const e of readdirSync(new URL(`${dir}/`, ROOT), { recursive: true, withFileTypes: true })) {
-      if (e.isFile() && e.name.endsWith('.ts')) newest = Math.max(newest, statSync(`${e.parentPath}/${e.name}`).mtimeMs);
+  const list = new URL('dist/cli.inputs.txt', ROOT);
+  let files: string[] = [];
+  if (existsSync(list)) {
+    files = readFileSync(list, 'utf8').split('\n').filter((p) => p !== '').map((p) => fileURLToPath(new URL(p, ROOT)));
+  } else {
+    for (const dir of ['sim', 'cli']) {
+      for (const e of readdirSync(new URL(`${dir}/`, ROOT), { recursive: true, withFileTypes: true })) {
+        if (e.isFile() && e.name.endsWith('.ts')) files.push(`${e.parentPath}/${e.name}`);
+      }
     }
   }
-  return statSync(built).mtimeMs >= newest ? 'built bundle' : 'sources through tsx';
+  const builtAt = statSync(built).mtimeMs;
+  return files.every((f) => (statSync(f, { throwIfNoEntry: false })?.mtimeMs ?? 0) <= builtAt) ? 'built bundle' : 'sources through tsx';
 }
 
 /** The load average over the last minute, to print beside figures from a shared machine. */

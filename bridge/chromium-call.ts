@@ -17,6 +17,7 @@ import { MS } from '../sim/core/time.ts';
 import { jsep } from '../sim/signaling/message.ts';
 import { startLiveCapture, stopLiveCapture } from '../test/support/live-capture.ts';
 import { UdpBridge, type BridgeNote } from './udp-bridge.ts';
+import { sleep, within } from './wait.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const hasChromium = spawnSync(CHROMIUM, ['--version']).status === 0;
@@ -144,18 +145,6 @@ export interface ChromiumCallResult {
   readonly ourChannels: readonly { readonly label: string; readonly streamId: number; readonly state: string; readonly received: readonly string[] }[];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** `p`, or a rejection naming `what` after `ms`: a page that hangs must not outlive the call (cleanup runs). */
-async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** Runs one call; everything it starts (Chromium, the http server, sockets, timers, tshark) is stopped before it returns or throws. */
 export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCallResult> {
   const waitMs = o.waitMs ?? 15_000;
@@ -215,7 +204,7 @@ export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCall
       bridge.pump();
     } else {
       offer = await within(page.evaluate(([c, dc]: [string, boolean]) => (window as unknown as { call: { offer(c: unknown, dc: boolean): Promise<string> } }).call.offer(JSON.parse(c), dc), [config, o.dataChannels ?? false] as [string, boolean]), waitMs, 'Chromium\'s offer');
-      if (o.ourSetup === 'passive') peer.localSetup = 'passive'; // kept by the answer (sim/peer/webrtc-peer.ts applyRemote)
+      if (o.ourSetup === 'passive') peer.localSetup = 'passive'; // kept by the answer (sim/peer/jsep-negotiation.ts applyRemote)
       peer.handleSignal(bridge.now(), 'chromium', jsep({ type: 'offer', sdp: offer }));
       bridge.pump();
       await bridge.until(() => signals.some((s) => s.type === 'answer'), waitMs, 'our answer');

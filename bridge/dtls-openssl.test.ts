@@ -89,7 +89,9 @@ describe.skipIf(!hasOpenssl)('DTLS-SRTP interop with openssl', () => {
     }
   });
 
-  it('our server completes a handshake with openssl s_client -dtls1_2 -use_srtp and both export the same 60 bytes', async () => {
+  // with -mtu 256 (its floor), s_client cuts its ClientHello (and its cookie copy) into fragments in separate datagrams
+  // (RFC 6347 §4.2.3): our stateless server joins them (sim/dtls/hello-assembly.ts) before its HelloVerifyRequest
+  for (const mtu of [undefined, 256] as const) it(`our server completes a handshake with openssl s_client -dtls1_2 -use_srtp${mtu ? ` -mtu ${mtu} (a fragmented ClientHello)` : ''} and both export the same 60 bytes`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rtclab-dtls-'));
     let client: ChildProcess | undefined;
     let bridge: UdpBridge | undefined;
@@ -111,9 +113,15 @@ describe.skipIf(!hasOpenssl)('DTLS-SRTP interop with openssl', () => {
       client = spawn('openssl', [
         's_client', '-dtls1_2', '-connect', `127.0.0.1:${local.port}`, '-cert', ossl.cert, '-key', ossl.key,
         '-use_srtp', 'SRTP_AES128_CM_SHA1_80', '-keymatexport', 'EXTRACTOR-dtls_srtp', '-keymatexportlen', '60',
+        ...(mtu ? ['-mtu', String(mtu)] : []),
       ], { stdio: ['pipe', 'pipe', 'pipe'] });
       const log = collect(client);
       await bridge.until(() => endpoint.state !== 'connecting' && endpoint.state !== 'new', 10_000, 'the DTLS handshake');
+      const joined = notes.filter((n) => n.kind === 'dtls.hello-fragments').map((n) => n.data as { event: string; fragments: number });
+      if (mtu) {
+        expect(joined.length, notes.map((n) => n.text).join('\n')).toBeGreaterThanOrEqual(1);
+        for (const j of joined) expect([j.event, j.fragments >= 2]).toEqual(['joined', true]);
+      } else expect(joined).toEqual([]);
       expect(endpoint.state, notes.map((n) => n.text).join('\n') + log.text()).toBe('connected');
       await waitFor(() => keyingMaterial(log.text()) !== undefined, 5000, 'openssl to print the keying material', log.text);
       expect(log.text()).toMatch(/SRTP Extension negotiated, profile=SRTP_AES128_CM_SHA1_80/);

@@ -1,5 +1,5 @@
 // Node only: a real Janus (Debian `janus` 1.1.2) for the interop test, started from configuration files written to a
-// temporary directory: the HTTP transport on 127.0.0.1, the echotest plugin only, no STUN server, libnice debugging
+// temporary directory: the HTTP transport on 127.0.0.1, the echotest plugin only (and the SIP plugin when asked), no STUN server, libnice debugging
 // off, IPv4 only. ICE: Janus (libnice) never gathers on the loopback interface and did not answer checks from
 // 127.0.0.1 (tried: ice_enforce_list "lo" and "127.0.0.1" still gave the eth0 addresses), so its ICE is enforced
 // to the host's first IPv4 interface and our peer binds that address: the datagrams never leave the host.
@@ -55,7 +55,7 @@ async function accepting(port: number): Promise<boolean> {
 }
 
 /** Starts janus and resolves once its HTTP transport accepts connections (or rejects after `ms`). */
-export async function startJanus(o: { sessionTimeout: number; ms: number; iceInterface: string }): Promise<RealJanus> {
+export async function startJanus(o: { sessionTimeout: number; ms: number; iceInterface: string; sip?: { localIp: string } }): Promise<RealJanus> {
   const dir = mkdtempSync(join(tmpdir(), 'rtclab-janus-real-'));
   const port = await freePort();
   const rtp = 41000 + (process.pid % 400) * 20;
@@ -79,7 +79,7 @@ media: {
   rtp_port_range = "${rtp}-${rtp + 19}"
 }
 plugins: {
-  disable = "${OTHER_PLUGINS.map((p) => `libjanus_${p}.so`).join(',')}"
+  disable = "${OTHER_PLUGINS.filter((p) => !(o.sip && p === 'sip')).map((p) => `libjanus_${p}.so`).join(',')}"
 }
 transports: {
   disable = "${OTHER_TRANSPORTS.map((p) => `libjanus_${p}.so`).join(',')}"
@@ -99,6 +99,18 @@ admin: { admin_http = false admin_https = false }
 cors: {}
 `);
   writeFileSync(join(dir, 'janus.plugin.echotest.jcfg'), 'general: { events = false }\n');
+  // janus.plugin.sip (bridge/janus-sip.test.ts): its SIP and plain RTP on loopback, where our registrar and phone are
+  if (o.sip) writeFileSync(join(dir, 'janus.plugin.sip.jcfg'), `general: {
+  local_ip = "${o.sip.localIp}"
+  local_media_ip = "${o.sip.localIp}"
+  keepalive_interval = 0
+  behind_nat = false
+  register_ttl = 3600
+  rtp_port_range = "${rtp + 20}-${rtp + 39}"
+  sip_timer_t1x64 = 32000
+  events = false
+}
+`);
   const logFile = join(dir, 'janus.log');
   const out = openSync(logFile, 'w');
   const child: ChildProcess = spawn('janus', ['-C', join(dir, 'janus.jcfg'), '-F', dir, '-o'], { stdio: ['ignore', out, out] });

@@ -93,16 +93,18 @@ export interface RealKamailio extends RealProcess {
 }
 
 /** Starts Kamailio on 127.0.0.1 (a free UDP port) for `domain` with these users, and resolves once it listens. */
-export async function startKamailio(o: { domain: string; users: Readonly<Record<string, string>>; ms: number }): Promise<RealKamailio> {
+export async function startKamailio(o: { domain: string; users: Readonly<Record<string, string>>; ms: number; listen?: { transport: 'udp' | 'tcp'; ip: string; port: number } }): Promise<RealKamailio> {
   const dir = mkdtempSync(join(tmpdir(), 'rtclab-kamailio-'));
-  const port = await freeUdpPort();
+  // over TCP (RFC 3261 §18) on the address given (bridge/sip-tcp-run.ts: the kernel's side of a TUN); else UDP on loopback
+  const listen = o.listen ?? { transport: 'udp' as const, ip: '127.0.0.1', port: await freeUdpPort() };
+  const port = listen.port;
   // the password of the user named in the credentials ($au), checked by the auth module itself
   const passwords = Object.entries(o.users).map(([u, p], i) => `${i ? '    else ' : '    '}if ($au == "${u}") $var(pw) = "${p}";`).join('\n');
   writeFileSync(join(dir, 'kamailio.cfg'), `#!KAMAILIO
 debug=2
 log_stderror=yes
 children=2
-listen=udp:127.0.0.1:${port}
+listen=${listen.transport}:${listen.ip}:${port}
 auto_aliases=no
 alias="${o.domain}"
 mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
@@ -165,10 +167,12 @@ request_route {
 }
 `);
   const p = launch(dir, 'kamailio', ['-f', join(dir, 'kamailio.cfg'), '-DD', '-E', '-m', '32', '-M', '8', '-Y', dir, '-P', join(dir, 'kamailio.pid')]);
-  await waitFor(`kamailio did not start listening on 127.0.0.1:${port}`, o.ms, () => /Listening on[\s\S]*udp: 127\.0\.0\.1 \[127\.0\.0\.1\]:\d+/.test(p.log()) && /processes \(at least\)/.test(p.log()), p);
+  const ip = listen.ip.replaceAll('.', '\\.');
+  const listening = new RegExp(`Listening on[\\s\\S]*${listen.transport}: ${ip} \\[${ip}\\]:\\d+`);
+  await waitFor(`kamailio did not start listening on ${listen.transport}:${listen.ip}:${port}`, o.ms, () => listening.test(p.log()) && /processes \(at least\)/.test(p.log()), p);
   // its workers bind after the main process prints; give them a moment to be reading
   await new Promise((r) => setTimeout(r, 300));
-  return { dir, address: { ip: '127.0.0.1', port }, log: p.log, stop: p.stop };
+  return { dir, address: { ip: listen.ip, port }, log: p.log, stop: p.stop };
 }
 
 export interface RealBaresip extends RealProcess {

@@ -13,8 +13,7 @@ import type { DataChannelAction } from '../sim/sctp/datachannels.ts';
 import type { JsepMessage } from '../sim/signaling/jsep.ts';
 import { jsep } from '../sim/signaling/message.ts';
 import { UdpBridge, type BridgeNote } from './udp-bridge.ts';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from './wait.ts';
 
 describe('werift and our peer open data channels both ways over real UDP', () => {
   it('werift accepts our ICE, DTLS (1.2, after our 1.3 offer) and SCTP; DCEP and messages both ways, a 20 kB message reassembled', { timeout: 120_000 }, async () => {

@@ -31,7 +31,7 @@ describe('rtclab dissect --sdp', { timeout: 300_000 }, () => {
     const r = rtclab('dissect', 'captures/dtls-srtp-openssl/dtls12-srtp.pcapng', '--certs');
     expect(r.status).toBe(0);
     const out = r.stdout.split('\n');
-    expect(out[0]).toBe('DTLS server certificate from 127.0.0.1:4444 to 127.0.0.1:57214, frame 4');
+    expect(out[0]).toBe('DTLS 1.2 server certificate from 127.0.0.1:4444 to 127.0.0.1:57214, frame 4');
     expect(out).toContain('  subject:    CN = dtls-server.example');
     expect(out).toContain('  SHA-256:    DE:28:44:D3:42:19:7F:AA:FD:A0:FE:AA:67:76:0D:BF:B3:71:E3:3A:A4:B2:38:FA:73:E9:41:EF:E7:67:B0:70');
     const j = JSON.parse(rtclab('dissect', 'captures/dtls-srtp-openssl/dtls12-srtp.pcapng', '--certs', '--json').stdout.trim()) as { certificates: { frame: number; certificate: { subject: string }; check: { status: string } }[] };
@@ -39,5 +39,28 @@ describe('rtclab dissect --sdp', { timeout: 300_000 }, () => {
       [4, 'CN = dtls-server.example', 'unchecked'],
       [5, 'CN = dtls-client.example', 'unchecked'],
     ]);
+  });
+  it('--internals adds a webrtc-internals dump\'s offers and answers (gzip, as Chromium writes it), placed by its stats', () => {
+    const dir = 'captures/chromium-internals-dump';
+    const r = rtclab('dissect', `${dir}/chromium-internals.pcapng`, '--internals', `${dir}/chromium-internals.webrtc-internals.json.gz`);
+    expect(r.status).toBe(0);
+    const out = r.stdout.split('\n');
+    expect(out[0]).toMatch(/: 6 session descriptions in the updateLog of 2 PeerConnection\(s\), placed by its stats: clock offset \S+ at the trace's 0 \(±\d\.\d ms, \d+ counter samples of 4 stream\(s\) agree\)$/);
+    expect(out[1]).toBe('SDP exchange 1');
+    expect(out[2]).toMatch(/^ {2}offer: {2}PC 9-1 → PC 9-2 at -0\.\d{6} s, no packet \(webrtc-internals updateLog: PC 9-1 createOfferOnSuccess /);
+    expect(out[3]).toBe('          2 candidate(s) trickled after it: host udp 192.0.2.2:35536, host udp fd00::2:59699');
+    expect(out).toContain('  -- m=application (mid 2): kept webrtc-datachannel; sendrecv → sendrecv; setup actpass → active; bundled (on mid 0)');
+    const j = JSON.parse(rtclab('dissect', `${dir}/chromium-internals.pcapng`, '--internals', `${dir}/chromium-internals.webrtc-internals.json.gz`, '--json').stdout.trim()) as { internals: string; sdp: { offer: { from: string; frames: number[]; trickled: string[] } }[] };
+    expect(j.internals).toMatch(/placed by its stats/);
+    expect(j.sdp.map((x) => [x.offer.from, x.offer.frames, x.offer.trickled.length])).toEqual([['PC 9-1', [], 2]]);
+  });
+
+  it('--internals refuses a file that is not a dump, saying which and why', () => {
+    const r = rtclab('dissect', JANUS, '--internals', 'captures/chromium-rtclab-dtls12/chromium-rtclab.keylog.txt');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^rtclab dissect: captures\/chromium-rtclab-dtls12\/chromium-rtclab\.keylog\.txt is not a webrtc-internals dump: it is not JSON \(/);
+    const none = rtclab('dissect', JANUS, '--internals', 'captures/nope.json');
+    expect(none.status).toBe(2);
+    expect(none.stderr).toMatch(/cannot read captures\/nope\.json: ENOENT/);
   });
 });

@@ -16,7 +16,9 @@ import { formatFilterError, tryCompileFilter, type DisplayFilter } from '../sim/
 import { FrameTracker } from '../sim/dissect/filter/frames.ts';
 import { formatFollow, parseFollow, StreamFollower, type FollowKind } from '../sim/dissect/follow/follow.ts';
 import { listFields } from '../sim/dissect/filter/fields.ts';
-import { SdpViews, SDP_USAGE } from './dissect-sdp.ts';
+import { readInternalsFile, SdpViews, SDP_USAGE, type InternalsFile } from './dissect-sdp.ts';
+import { SipFlowCollector } from '../sim/sipflow/collect.ts';
+import { formatSipFlows, sipFlowsToJson } from '../sim/sipflow/format.ts';
 
 export const DISSECT_USAGE = `rtclab dissect <capture.pcap|capture.pcapng> [options]
     --keylog FILE   NSS key log (CLIENT_RANDOM or TLS 1.3 secret lines): decrypt DTLS 1.2/1.3 and TLS over TCP,
@@ -28,6 +30,9 @@ export const DISSECT_USAGE = `rtclab dissect <capture.pcap|capture.pcapng> [opti
                     are printed (frame numbers stay the capture's); e.g. -Y 'stun.type == 0x0001 && ip.addr == 10.0.0.0/8'
     --follow KIND,N follow a conversation, both directions, as Wireshark's Follow Stream: tcp, tls (decrypted),
                     http, websocket, signaling (N: tcp.stream), udp, datachannel (N: udp.stream)
+    --call-flow     SIP calls as sngrep draws them: one ladder per Call-ID, a column per address:port, each
+                    request or response on its arrow ((SDP), [retransmission]), times, deltas and frames, the call's
+                    state (CALL SETUP, IN CALL, COMPLETED, CANCELLED, REJECTED, BUSY, DIVERTED); --json one object
     --fields        the display filter fields and protocols, with their types (docs/display-filters.md)
     --quiet         no progress on standard error (drawn there, in megabytes read with an ETA, when standard
                     error is a terminal and standard output is not, as when the packets go to a file)
@@ -45,10 +50,12 @@ interface DissectArgs extends StatsArgs {
   quiet: boolean;
   sdp: boolean;
   certs: boolean;
+  internals?: string;
+  callFlow: boolean;
 }
 
 function parseArgs(argv: string[]): DissectArgs | string {
-  const out: DissectArgs = { file: '', json: false, summary: false, problems: false, stats: false, wiresharkClock: false, fields: false, quiet: false, sdp: false, certs: false };
+  const out: DissectArgs = { file: '', json: false, summary: false, problems: false, stats: false, wiresharkClock: false, fields: false, quiet: false, sdp: false, certs: false, callFlow: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const used = parseStatsArg(argv, i, out);
@@ -76,6 +83,12 @@ function parseArgs(argv: string[]): DissectArgs | string {
     else if (a === '--json') out.json = true;
     else if (a === '--sdp') out.sdp = true;
     else if (a === '--certs') out.certs = true;
+    else if (a === '--call-flow') out.callFlow = true;
+    else if (a === '--internals') {
+      const v = argv[++i];
+      if (v === undefined) return '--internals needs a webrtc-internals dump';
+      out.internals = v;
+    }
     else if (a === '--summary') out.summary = true;
     else if (a === '--problems') out.problems = true;
     else if (a === '--help' || a === '-h') return '';
@@ -184,15 +197,27 @@ export async function dissectCommand(argv: string[]): Promise<number> {
   if (facts) pass.observe(facts);
   const stats = statsCollector(args);
   if (stats) pass.observe(stats);
-  const sdp = SdpViews.attach(pass, { sdp: args.sdp, certs: args.certs });
+  let internals: InternalsFile | undefined;
+  if (args.internals) {
+    const r = readInternalsFile(args.internals);
+    if (typeof r === 'string') {
+      process.stderr.write(`rtclab dissect: ${r}\n`);
+      return 2;
+    }
+    internals = r;
+  }
+  const sdp = SdpViews.attach(pass, { sdp: args.sdp, certs: args.certs }, internals);
+  const calls = args.callFlow ? new SipFlowCollector() : undefined;
+  if (calls) pass.observe(calls);
   const out = new BatchedOutput();
   let fatal = false;
   const write = (s: string): void => out.line(s);
   const feed = new CaptureFeed(pass, {
     packet: (p, raw, hop) => {
       const frame = frames?.next(p, raw.index + 1, hop.t, raw.data, raw.time?.us);
+      sdp?.sawTime(raw.time?.us);
       if (follower) return follower.add(p, frame!);
-      if ((args.summary && !args.json) || stats || sdp) return;
+      if ((args.summary && !args.json) || stats || sdp || calls) return;
       if (filter && !filter.test(p, frame!)) return;
       if (args.json) write(JSON.stringify(packetToJson(p, { no: raw.index + 1, ts: (raw.time?.us ?? 0) / 1e6 })));
       else {
@@ -251,6 +276,11 @@ export async function dissectCommand(argv: string[]): Promise<number> {
     }
   }
   if (sdp) sdp.print(args.json, write);
+  if (calls) {
+    const found = calls.result();
+    if (args.json) write(JSON.stringify({ calls: sipFlowsToJson(found) }));
+    else for (const l of found.length ? formatSipFlows(found) : ['no SIP message in this capture']) write(l);
+  }
   if (stats) {
     const error = printStats(stats, args, args.json, write);
     if (error) {

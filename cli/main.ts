@@ -23,6 +23,9 @@ Usage:
       --stats             RTP stream analysis and stats over time (--json, --csv FILE, --bucket MS)
       -Y FILTER           a display filter (Wireshark's language, tshark's field names; docs/display-filters.md)
       --follow KIND,N     follow a conversation both ways: tcp, tls, http, websocket, signaling, udp, datachannel
+      --sdp               the SDP offers and answers the signaling carried (WebSocket, HTTP, SIP), side by side
+      --certs             the certificates the handshakes sent (1.3 ones with --keylog), checked against a=fingerprint
+      --internals FILE    a Chromium webrtc-internals dump of the same call: its SDP joins --sdp
   rtclab matrix [--no-turn] [--seed N] [--json]   run the NAT traversal matrix: every pair of NAT types, for real
   rtclab sweep <preset|scenario.json> [options]  run it over a grid of parameters × seeds on every core (--help)
   rtclab worker --queue redis://HOST:PORT        run sweep jobs from a Redis queue (sweep --queue; --help)

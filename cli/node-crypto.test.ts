@@ -81,3 +81,51 @@ describe('both backends', () => {
     }
   });
 });
+
+describe('keyed once (aesCtrKey, hmacSha1Key), both backends', () => {
+  it('give what OpenSSL gives, call after call on one key: counters that carry through every word, unaligned data and output, keys longer than a block', () => {
+    for (const [name, b] of backends) {
+      const key = randomBytes(16);
+      const key256 = randomBytes(32);
+      const ctr = b.aesCtrKey(key);
+      const ctr256 = b.aesCtrKey(key256);
+      const macKey = randomBytes(20);
+      const longKey = randomBytes(100); // RFC 2104 §2: hashed to 20 bytes first
+      const mac = b.hmacSha1Key(macKey);
+      const longMac = b.hmacSha1Key(longKey);
+      const counters = [randomBytes(16), hex('00000000000000000000fffffffffffe'), hex('ffffffffffffffffffffffffffffffff'), hex('0000000000000000fffffffffffffffd')];
+      for (let i = 0; i < 60; i++) {
+        const counter = counters[i % counters.length]!;
+        const buffer = randomBytes(i * 37 + 3);
+        const data = buffer.subarray(i % 3); // byteOffset 0, 1 or 2
+        const copy = Buffer.from(data);
+        const out = new Uint8Array(data.length + 7);
+        const at = i % 7;
+        ctr.xorInto(counter, data, out, at);
+        expect(Buffer.from(out.subarray(at, at + data.length)), `${name} aes-128 ${i}`).toEqual(createCipheriv('aes-128-ctr', key, counter).update(data));
+        const out256 = new Uint8Array(data.length);
+        ctr256.xorInto(counter, data, out256, 0);
+        expect(Buffer.from(out256), `${name} aes-256 ${i}`).toEqual(createCipheriv('aes-256-ctr', key256, counter).update(data));
+        expect(Buffer.from(data)).toEqual(copy);
+        const tail = randomBytes(i % 5);
+        expect(Buffer.from(mac.mac(data, tail)), `${name} hmac ${i}`).toEqual(createHmac('sha1', macKey).update(data).update(tail).digest());
+        expect(Buffer.from(mac.mac(data)), `${name} hmac ${i}`).toEqual(createHmac('sha1', macKey).update(data).digest());
+        expect(Buffer.from(longMac.mac(data)), `${name} long-key hmac ${i}`).toEqual(createHmac('sha1', longKey).update(data).digest());
+      }
+      const big = randomBytes(10_000); // more than the first scratch buffers hold
+      const out = new Uint8Array(big.length);
+      ctr.xorInto(counters[0]!, big, out, 0);
+      expect(Buffer.from(out)).toEqual(createCipheriv('aes-128-ctr', key, counters[0]!).update(big));
+      expect(Buffer.from(mac.mac(big, big))).toEqual(createHmac('sha1', macKey).update(big).update(big).digest());
+      expect(Object.getPrototypeOf(mac.mac(big))).toBe(Uint8Array.prototype);
+    }
+  });
+
+  it('refuse a counter block that is not 16 bytes and an output too short', () => {
+    for (const [, b] of backends) {
+      const ctr = b.aesCtrKey(randomBytes(16));
+      expect(() => ctr.xorInto(new Uint8Array(12), new Uint8Array(4), new Uint8Array(4), 0)).toThrow(RangeError);
+      expect(() => ctr.xorInto(new Uint8Array(16), new Uint8Array(40), new Uint8Array(40), 1)).toThrow(RangeError);
+    }
+  });
+});

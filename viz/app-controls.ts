@@ -1,6 +1,6 @@
 import type { Lang } from '../lessons/lesson.ts';
 import type { App } from './app.ts';
-import { lang, localize, onLang, setLang, tr, trf } from './i18n.ts';
+import { lang, localize, onLang, setLang, tr, trf, type Say } from './i18n.ts';
 import { LESSONS } from './lessons.ts';
 import { pick } from './i18n.ts';
 import type { Response } from './protocol.ts';
@@ -18,7 +18,7 @@ export interface ControlsHost {
   fit(): void;
   exportSvg(): string;
   exportPng(): Promise<Blob | null>;
-  showError(message: string): void;
+  showError(message: Say): void;
   togglePlay(): void;
   step(dir: 1 | -1): void;
   jumpNext(): void;
@@ -57,6 +57,8 @@ export function bindControls(app: App): void {
     languageChanged: () => {
       app.saveUrl();
       app.renderPanels();
+      // the ladder's state-change marks are worded in the page's language
+      app.ladder.schedule();
     },
   };
   setupHeader(host);
@@ -117,7 +119,10 @@ export function setupHeader(app: ControlsHost): void {
 /** pcapng (with the key log in a Decryption Secrets Block) or the NSS key log alone, as the CLI writes them. */
 async function exportFile(app: ControlsHost, kind: 'pcapng' | 'keylog'): Promise<void> {
   const r = await app.call({ type: kind });
-  if (r.type === 'error') return app.showError(trf(kind === 'pcapng' ? 'cannotExportPcapng' : 'cannotExportKeyLog', { message: r.message }));
+  if (r.type === 'error') {
+    const message = r.message;
+    return app.showError(() => trf(kind === 'pcapng' ? 'cannotExportPcapng' : 'cannotExportKeyLog', { message }));
+  }
   if (r.type === 'file') download(new Blob([r.bytes as BlobPart], { type: kind === 'pcapng' ? 'application/vnd.tcpdump.pcap' : 'text/plain' }), r.name);
 }
 

@@ -1,3 +1,4 @@
+import { localizeWorkerError } from './worker-errors.ts';
 import type { KeyLogFile } from './model/capture-load.ts';
 import type { KeyLogReport } from './model/decryption-watch.ts';
 import type { PackedTrace } from './model/packed.ts';
@@ -5,7 +6,8 @@ import type { Request, Response } from './protocol.ts';
 import type { LessonMode } from './lesson-mode.ts';
 import type { ScenarioPanel } from './views/scenario-panel.ts';
 import { isEdited } from './app-start.ts';
-import { tr, trf } from './i18n.ts';
+import { tr, trf, type Say } from './i18n.ts';
+import { runTitle } from './i18n-presets.ts';
 import { isSweepText, parseSweepRecords, SweepReadError } from '../sim/sweep/read.ts';
 import { SweepView } from './views/sweep-view.ts';
 import { download } from './app-controls.ts';
@@ -35,11 +37,12 @@ export interface SourceHost {
   /** What is loaded: a capture or not, and the keys it was read with. */
   setSource(capture: boolean, keys: KeyLogReport | undefined): void;
   /** Takes a trace into every view, with its status line and page title. */
-  load(p: PackedTrace, label: string, title: string): void;
+  load(p: PackedTrace, label: Say, title: Say): void;
   call(body: RequestBody, transfer?: Transferable[], progress?: (r: Response) => void): Promise<Response>;
-  statusText(): string;
-  setStatus(s: string): void;
-  showError(message: string, level?: 'error' | 'warning'): void;
+  /** The status line as worded, put back after a load that failed. */
+  statusSaid(): Say;
+  setStatus(s: Say): void;
+  showError(message: Say, level?: 'error' | 'warning'): void;
   clearError(): void;
   restore(keep: { t: number; hop: number }, end: number, n: number): void;
   /** getStats series imported beside the loaded trace, with the clock offset found. */
@@ -61,15 +64,17 @@ export class Sources {
   /** Runs a scenario in the worker and shows it; false (the previous run still shown) when it failed. */
   async runScenario(scenario: string | Json, seed: number | undefined, opts: RunOptions): Promise<boolean> {
     const a = this.app;
-    const before = a.statusText();
-    a.setStatus(tr('running'));
+    const before = a.statusSaid();
+    a.setStatus(() => tr('running'));
     const r = await a.call({ type: 'run', scenario, ...(seed !== undefined ? { seed } : {}) });
     if (r.type === 'error') {
-      const what = trf('scenarioNamed', { name: typeof scenario === 'string' ? scenario : typeof scenario.name === 'string' ? scenario.name : '(unnamed)' });
+      const what = (): string => trf('scenarioNamed', { name: typeof scenario === 'string' ? scenario : typeof scenario.name === 'string' ? scenario.name : '(unnamed)' });
       a.scenarioPanel.showError(r.message);
-      // the previous run stays loaded and usable; the error stays until dismissed or a later run succeeds
-      a.showError(`${trf('couldNotRun', { what, seed: seed !== undefined ? trf('withSeed', { seed }) : '', message: r.message })}${a.p ? tr('previousRunShown') : ''}`);
-      a.setStatus(a.p ? before : tr('noTrace'));
+      // the previous run stays loaded and usable; the error stays until dismissed or a later run succeeds (worded
+      // again if the language changes while it is shown)
+      const had = a.p !== undefined;
+      a.showError(() => `${trf('couldNotRun', { what: what(), seed: seed !== undefined ? trf('withSeed', { seed }) : '', message: r.message })}${had ? tr('previousRunShown') : ''}`);
+      a.setStatus(had ? before : () => tr('noTrace'));
       return false;
     }
     if (r.type !== 'trace') return false;
@@ -81,8 +86,9 @@ export class Sources {
     const keep = opts.keepPosition ? { t: a.now, hop: a.selected } : undefined;
     a.setSource(false, undefined);
     // a run changed from its preset says so: the preset's title alone would name another run
-    const title = isEdited(r.scenario, a.scenarioName, a.seed) ? `${r.label} (${tr('edited')})` : r.label;
-    a.load(r.packed, trf('runStatus', { title, seed: r.packed.meta.seed ?? '?', n: r.packed.n, ms: r.ms.toFixed(0) }), title);
+    const edited = isEdited(r.scenario, a.scenarioName, a.seed);
+    const title = (): string => (edited ? `${runTitle(r.label)} (${tr('edited')})` : runTitle(r.label));
+    a.load(r.packed, () => trf('runStatus', { title: title(), seed: r.packed.meta.seed ?? '?', n: r.packed.n, ms: r.ms.toFixed(0) }), title);
     if (!opts.lesson) a.lessons.runChanged();
     if (keep) a.restore(keep, r.packed.end, r.packed.n);
     return true;
@@ -91,11 +97,12 @@ export class Sources {
   /** A pcap/pcapng, dissected in the worker with `keyLog` if given; false when it could not be opened. */
   async openCapture(name: string, bytes: ArrayBuffer, keyLog: KeyLogFile | undefined): Promise<boolean> {
     const a = this.app;
-    const before = a.statusText();
-    a.setStatus(trf('reading', { name, size: formatBytes(bytes.byteLength), keyLog: keyLog ? trf('withKeyLog', { name: keyLog.name }) : '' }));
+    const before = a.statusSaid();
+    a.setStatus(() => trf('reading', { name, size: formatBytes(bytes.byteLength), keyLog: keyLog ? trf('withKeyLog', { name: keyLog.name }) : '' }));
     const r = await this.withProgress(name, a.call({ type: 'capture', name, bytes, ...(keyLog ? { keyLog } : {}) }, [bytes], (m) => this.progressOf(name, m)));
     if (r.type === 'error') {
-      a.showError(`${trf('cannotOpen', { name, message: r.message })}${a.p ? tr('previousTraceShown') : ''}`);
+      const had = a.p !== undefined;
+      a.showError(() => `${trf('cannotOpen', { name, message: localizeWorkerError(r.message) })}${had ? tr('previousTraceShown') : ''}`);
       a.setStatus(before);
       return false;
     }
@@ -107,12 +114,12 @@ export class Sources {
   /** A key log dropped after the capture: the worker dissects the loaded capture again with it. */
   async applyKeyLog(keyLog: KeyLogFile): Promise<boolean> {
     const a = this.app;
-    const before = a.statusText();
+    const before = a.statusSaid();
     const keep = { t: a.now, hop: a.selected };
-    a.setStatus(trf('dissectingAgain', { name: keyLog.name }));
+    a.setStatus(() => trf('dissectingAgain', { name: keyLog.name }));
     const r = await this.withProgress(keyLog.name, a.call({ type: 'rekey', keyLog }, [], (m) => this.progressOf(keyLog.name, m)));
     if (r.type === 'error') {
-      a.showError(trf('cannotApplyKeyLog', { name: keyLog.name, message: r.message }));
+      a.showError(() => trf('cannotApplyKeyLog', { name: keyLog.name, message: localizeWorkerError(r.message) }));
       a.setStatus(before);
       return false;
     }
@@ -126,11 +133,12 @@ export class Sources {
   async openJson(name: string, text: string): Promise<void> {
     const a = this.app;
     if (isSweepText(text)) return this.openSweep(name, text);
-    const before = a.statusText();
-    a.setStatus(trf('readingName', { name }));
+    const before = a.statusSaid();
+    a.setStatus(() => trf('readingName', { name }));
     const r = await a.call({ type: 'trace-json', name, text });
     if (r.type === 'error') {
-      a.showError(`${trf('cannotOpen', { name, message: r.message })}${a.p ? tr('previousTraceShown') : ''}`);
+      const had = a.p !== undefined;
+      a.showError(() => `${trf('cannotOpen', { name, message: localizeWorkerError(r.message) })}${had ? tr('previousTraceShown') : ''}`);
       a.setStatus(before);
       return;
     }
@@ -152,13 +160,16 @@ export class Sources {
     try {
       records = parseSweepRecords(text, name);
     } catch (e) {
-      a.showError(`${trf('sweepCannotRead', { name, message: e instanceof SweepReadError ? e.message : String(e) })}${a.p ? tr('previousTraceShown') : ''}`);
+      const had = a.p !== undefined;
+      const message = e instanceof SweepReadError ? e.message : String(e);
+      a.showError(() => `${trf('sweepCannotRead', { name, message })}${had ? tr('previousTraceShown') : ''}`);
       return;
     }
     a.clearError();
     this.sweep ??= new SweepView(document.body, document.getElementById('analysis-buttons') as HTMLElement, { download });
     this.sweep.show(name, records);
-    a.setStatus(trf('sweepOpened', { name, runs: records.length }));
+    const runs = records.length;
+    a.setStatus(() => trf('sweepOpened', { name, runs }));
   }
 
   /** A trace file shows as recorded; a scenario file's run like any run, editable in the scenario panel (no lesson). */
@@ -171,10 +182,10 @@ export class Sources {
     a.seed = r.scenario ? r.packed.meta.seed : undefined;
     if (r.scenario) {
       a.scenarioPanel.set(r.scenario, undefined, r.packed.meta.seed ?? 1);
-      a.load(r.packed, `${name} · ${r.label} · seed ${r.packed.meta.seed ?? '?'} · ${r.packed.n} hops · ran in ${r.ms.toFixed(0)} ms`, `${name} · ${r.label}`);
+      a.load(r.packed, () => `${name} · ${trf('runStatus', { title: runTitle(r.label), seed: r.packed.meta.seed ?? '?', n: r.packed.n, ms: r.ms.toFixed(0) })}`, () => `${name} · ${runTitle(r.label)}`);
       return;
     }
-    a.load(r.packed, `${name} · ${r.packed.n} hops · read in ${r.ms.toFixed(0)} ms`, name);
+    a.load(r.packed, () => trf('traceStatus', { name, n: r.packed.n, ms: r.ms.toFixed(0) }), name);
   }
 
   /** A capture's trace: no lesson, no scenario. */
@@ -186,8 +197,9 @@ export class Sources {
     a.scenarioJson = undefined;
     a.seed = undefined;
     a.setSource(true, r.keys);
-    a.load(r.packed, trf('captureStatus', { name, n: r.packed.n, ms: r.ms.toFixed(0) }), name);
-    if (r.warnings?.length) a.showError(r.warnings.join('\n'), 'warning');
+    a.load(r.packed, () => trf('captureStatus', { name, n: r.packed.n, ms: r.ms.toFixed(0) }), name);
+    const warnings = r.warnings;
+    if (warnings?.length) a.showError(() => warnings.map(localizeWorkerError).join('\n'), 'warning');
   }
 
   private async withProgress(name: string, r: Promise<Response>): Promise<Response> {
@@ -205,7 +217,7 @@ export class Sources {
   private progressOf(name: string, m: Response): void {
     if (m.type !== 'progress') return;
     this.progress.value = m.done / Math.max(1, m.total);
-    this.app.setStatus(trf('readingProgress', { name, what: m.what, done: formatBytes(m.done), total: formatBytes(m.total) }));
+    this.app.setStatus(() => trf('readingProgress', { name, what: m.what, done: formatBytes(m.done), total: formatBytes(m.total) }));
   }
 }
 

@@ -2,7 +2,7 @@ import { DEFAULT_LESSON, type Lesson } from '../lessons/lesson.ts';
 import { ScenarioError } from '../sim/schema/check.ts';
 import { findPreset } from '../sim/scenario/presets/index.ts';
 import { applySet } from '../sim/scenario/set.ts';
-import { lang, setLang } from './i18n.ts';
+import { lang, setLang, tr, trf, type Say } from './i18n.ts';
 import { LESSON_ERRORS, LESSONS } from './lessons.ts';
 import type { CompareMode } from './compare-mode.ts';
 import { runRef } from './model/run-ref.ts';
@@ -23,7 +23,7 @@ export interface StartHost {
   readonly compare: CompareMode;
   setLesson(l: Lesson | undefined): void;
   runScenario(s: string | Json, seed: number | undefined, opts: { quiet?: boolean }): Promise<boolean>;
-  showError(message: string, level?: 'error' | 'warning'): void;
+  showError(message: Say, level?: 'error' | 'warning'): void;
   setCompact(on: boolean): void;
   seek(t: number): void;
   select(i: number, reveal: boolean, moveCursor?: boolean): void;
@@ -43,11 +43,15 @@ export interface StartHost {
  * Every value that cannot be used is said in a warning (the rest of the link still applies).
  */
 export async function start(app: StartHost, search: string): Promise<void> {
-  const v = parseViewState(search);
-  if (v.lang) setLang(v.lang);
-  const warn: string[] = [...(v.problems ?? []), ...LESSON_ERRORS];
+  const first = parseViewState(search);
+  if (first.lang) setLang(first.lang);
+  // read again in the link's language, so that what cannot be used is said in it
+  const v = first.lang && first.lang !== 'en' ? parseViewState(search) : first;
+  // each warning words itself in the language of the moment (the address bar's are read again in it)
+  const warn: (() => string)[] = [...(v.problems ?? []).map((_, i) => () => parseViewState(search).problems?.[i] ?? ''), ...LESSON_ERRORS.map((e) => () => e)];
   let lesson = v.scenario && !v.lesson ? undefined : LESSONS.find((l) => l.id === (v.lesson ?? DEFAULT_LESSON));
-  if (v.lesson && !lesson) warn.push(`lesson=${v.lesson} names no lesson (there are: ${LESSONS.map((l) => l.id).join(', ')})`);
+  const badLesson = v.lesson;
+  if (badLesson && !lesson) warn.push(() => trf('urlNoLesson', { id: badLesson, ids: LESSONS.map((l) => l.id).join(', ') }));
   if (!lesson && !v.scenario) lesson = LESSONS.find((l) => l.id === DEFAULT_LESSON) ?? LESSONS[0];
   app.setLesson(lesson);
   let wanted: string | Json = v.scenario ?? lesson?.scenario ?? 'nat-full-cone';
@@ -55,13 +59,14 @@ export async function start(app: StartHost, search: string): Promise<void> {
   const sets = q.getAll('set');
   // the same limits the page keeps to when it writes a link (model/url.ts), said instead of silently cut
   const tooMany = checkAssignments(sets) ?? checkAssignments(q.getAll('aset'), 'aset');
-  let failed = '';
-  if (tooMany) failed = `The address bar's scenario is not valid: ${tooMany}`;
+  let failed: (() => string) | undefined;
+  if (tooMany) failed = () => trf('urlScenarioInvalid', { message: tooMany });
   else if (sets.length > 0) {
     try {
       wanted = urlScenario(wanted, sets);
     } catch (e) {
-      failed = `The address bar's scenario is not valid: ${describeScenarioError(e)}`;
+      const message = describeScenarioError(e);
+      failed = () => trf('urlScenarioInvalid', { message });
     }
   }
   if (failed) app.showError(failed);
@@ -76,18 +81,22 @@ export async function start(app: StartHost, search: string): Promise<void> {
   }
   if (v.compact) app.setCompact(true);
   const p = app.p;
-  if (v.t !== undefined && p && v.t > p.end) warn.push(`t=${q.get('t')} is after the end of this run (${(p.end / 1e6).toFixed(3)} s)`);
-  if (v.cols) for (const c of app.addColumns(v.cols)) warn.push(`cols: ${c} is not a field (docs/display-filters.md lists them)`);
+  if (v.t !== undefined && p && v.t > p.end) warn.push(() => trf('urlAfterEnd', { t: q.get('t') ?? '', end: (p.end / 1e6).toFixed(3) }));
+  if (v.cols) for (const c of app.addColumns(v.cols)) warn.push(() => trf('urlNotField', { name: c }));
   // a bad filter shows the filter box's caret error, and is named here too
-  if (v.filter !== undefined && !(await app.showFilter(v.filter, false))) warn.push(`filter=${v.filter.length > 40 ? `${v.filter.slice(0, 40)}…` : v.filter} is not a valid display filter (the filter box says where)`);
+  const filter = v.filter;
+  if (filter !== undefined && !(await app.showFilter(filter, false))) warn.push(() => trf('urlBadFilter', { filter: filter.length > 40 ? `${filter.slice(0, 40)}…` : filter }));
   if (v.t !== undefined) app.seek(v.t);
   if (v.hop !== undefined && p) {
     // a link's t= is the cursor; the selection alone moves it only when the link names no time
     if (v.hop < p.n) app.select(v.hop, true, v.t === undefined);
-    else warn.push(`hop=${v.hop} is not in this run (hops 0–${p.n - 1})`);
+    else {
+      const hop = v.hop;
+      warn.push(() => trf('urlHopOutside', { hop, last: p.n - 1 }));
+    }
   }
   app.revealCursor();
-  if (warn.length > 0) app.showError(`Some of the address bar could not be used:\n${warn.map((w) => `• ${w}`).join('\n')}`, 'warning');
+  if (warn.length > 0) app.showError(() => `${tr('urlHeader')}\n${warn.map((w) => `• ${w()}`).join('\n')}`, 'warning');
 }
 
 /** The address bar for what is on screen: the lesson, the run as preset + seed + assignments, the position. */
@@ -109,7 +118,7 @@ export function viewUrl(app: Pick<StartHost, 'lesson' | 'scenarioJson' | 'scenar
   if (cols.length) v.cols = cols;
   const cmp = app.compare.urlState();
   if (cmp.a) v.a = cmp.a;
-  app.setLinkNote(link.why ? `This run cannot be put in a link: ${link.why}. The address bar keeps the rest (${app.lesson ? 'lesson, ' : ''}seed, position).` : '');
+  app.setLinkNote(link.why ? trf('urlNoLink', { why: link.why, what: tr(app.lesson ? 'urlKeptLesson' : 'urlKept') }) : '');
   return formatViewState(v);
 }
 

@@ -3,14 +3,16 @@ import type { Lesson } from '../lessons/lesson.ts';
 import { buildDensity } from './model/density.ts';
 import { LabelCache } from './model/labels.ts';
 import { PROTOCOLS, type PackedTrace } from './model/packed.ts';
-import { hopOfPacketNear, Timeline } from './model/timeline.ts';
+import { Timeline } from './model/timeline.ts';
 import type { KeyLogReport } from './model/decryption-watch.ts';
 import { KeyedLabels } from './model/keyed-labels.ts';
 import type { SrtpStreamTable } from './model/srtp-streams.ts';
 import { FileOpener } from './file-open.ts';
 import { KeyedRequests } from './app-keyed.ts';
 import { InfoLine } from './views/info-line.ts';
-import { tr, trf } from './i18n.ts';
+import { said, trf, type Say } from './i18n.ts';
+import { PageMessages } from './app-messages.ts';
+import { ListQueries } from './app-filter.ts';
 import { LESSONS } from './lessons.ts';
 import type { Response } from './protocol.ts';
 import { WorkerClient, type RequestBody } from './worker-client.ts';
@@ -21,24 +23,18 @@ import { PacketDetail } from './views/detail.ts';
 import { Ladder } from './views/ladder.ts';
 import { PacketList, type ListFilter } from './views/packet-list.ts';
 import { FollowPanel } from './views/follow-panel.ts';
-import { AnalysisPanel } from './views/analysis-panel.ts';
-import type { FollowKind } from '../sim/dissect/follow/follow.ts';
+import type { AnalysisPanel } from './views/analysis-panel.ts';
+import { $, buildPanes } from './app-panes.ts';
 import { ScenarioPanel } from './views/scenario-panel.ts';
-import { Panels } from './views/panels.ts';
-import { bucketFor, StatsGraphs } from './views/stats-graphs.ts';
+import type { Panels } from './views/panels.ts';
+import type { StatsGraphs } from './views/stats-graphs.ts';
 import { TimelineBar } from './views/timeline-bar.ts';
 import { LessonMode } from './lesson-mode.ts';
 import { Sources, type RunOptions } from './app-sources.ts';
-import { bindControls, download } from './app-controls.ts';
+import { bindControls } from './app-controls.ts';
 import { start, viewUrl } from './app-start.ts';
 
 type Json = Record<string, unknown>;
-
-const $ = (id: string): HTMLElement => {
-  const e = document.getElementById(id);
-  if (!e) throw new Error(`index.html lacks #${id}`);
-  return e;
-};
 
 /**
  * The app: owns the current trace and the shared view state (cursor time, selected hop, lesson), talks to the
@@ -54,7 +50,15 @@ export class App {
   selected = -1;
   scenarioName: string | undefined;
   seed: number | undefined;
-  sourceLabel = '';
+  private sourceSay_: Say = '';
+  /** What is loaded, as the status line names it (compare mode keeps it for run A). */
+  get sourceSay(): Say {
+    return this.sourceSay_;
+  }
+  /** What is loaded, as the status line names it, in the page's language. */
+  get sourceLabel(): string {
+    return said(this.sourceSay_);
+  }
   /** The scenario JSON of the current run (absent for a capture): compare mode diffs it. */
   scenarioJson: Json | undefined;
   /** Cause-and-effect links on the ladder and in the detail; side-by-side comparison of two runs. */
@@ -74,8 +78,10 @@ export class App {
   readonly scenarioPanel: ScenarioPanel;
   readonly lessons: LessonMode;
   private readonly status = $('status');
-  private readonly errorBox = $('error');
-  private readonly errorText = $('error-text');
+  /** The status line, the error box and the page title, following a language switch (app-messages.ts). */
+  private readonly messages = new PageMessages(this.status, $('error'), $('error-text'));
+  /** The list's filters, field columns and Follow stream, asked of the worker (app-filter.ts). */
+  private readonly queries: ListQueries = new ListQueries(this);
   /** The key log line and the "cannot be put in a link" note under the status line. */
   private readonly info: InfoLine;
   private readonly files: FileOpener;
@@ -106,55 +112,10 @@ export class App {
   constructor() {
     $('error-close').addEventListener('click', () => this.clearError());
     this.ladder = new Ladder($('ladder'), { select: (i) => this.select(i, true) });
-    this.list = new PacketList($('list'), (i) => this.select(i, false), (f) => void this.filter(f), (field) => void this.column(field), (kind) => void this.follow(kind));
+    this.list = new PacketList($('list'), (i) => this.select(i, false), (f) => void this.queries.filter(f), (field) => void this.queries.column(field), (kind) => void this.queries.follow(kind));
     this.followPanel = new FollowPanel(document.body);
-    this.analysis = new AnalysisPanel(document.body, $('analysis-buttons'), {
-      views: async () => {
-        const r = await this.call({ type: 'views' });
-        return r.type === 'views' && r.views ? r.views : { error: r.type === 'error' ? r.message : 'this trace has no packets to analyse' };
-      },
-      selectHop: (i) => {
-        this.select(i, true);
-        this.ladder.frame(i);
-        this.renderPanels();
-      },
-      showNote: (i) => this.moveTo(this.p?.notes[i]?.t ?? this.now),
-      stats: async () => {
-        const r = this.p ? await this.call({ type: 'stats', bucketMs: bucketFor(this.p.end) }) : undefined;
-        return r?.type === 'stats' ? r.report : undefined;
-      },
-      showStream: (f) => void this.showFilter(f),
-    });
     this.detail = new PacketDetail($('detail'));
-    this.panels = new Panels({
-      topology: $('topology'),
-      state: $('panels'),
-      actions: {
-        selectHop: (i) => {
-          this.select(i, true);
-          this.ladder.frame(i);
-          this.renderPanels();
-        },
-        showNote: (i) => {
-          const n = this.p?.notes[i];
-          if (!n) return;
-          this.seek(n.t, true);
-          this.ladder.reveal(n.t);
-          this.renderPanels();
-        },
-      },
-      call: (body) => this.call(body),
-      changed: () => this.schedulePanels(),
-    });
-    this.graphs = new StatsGraphs($('stats'), {
-      seek: (t) => this.seek(t, true),
-      load: async (bucketMs) => {
-        const r = await this.call({ type: 'stats', bucketMs });
-        if (r.type === 'error') this.showError(trf('statsError', { message: r.message }));
-        return r.type === 'stats' ? r.report : undefined;
-      },
-      download,
-    });
+    ({ analysis: this.analysis, panels: this.panels, graphs: this.graphs } = buildPanes(this));
     this.ladder.afterDraw = (): void => this.graphs.follow(this.ladder.visibleWindow(), this.now);
     this.bar = new TimelineBar($('timeline'), { seek: (t) => this.seek(t, true), stepForward: () => this.step(1), stepBack: () => this.step(-1), jump: (k) => this.jump(k) }, () => this.now);
     this.scenarioPanel = new ScenarioPanel($('scenario'), (s, seed) => void this.runScenario(s, seed, { keepPosition: true }));
@@ -200,7 +161,11 @@ export class App {
   }
 
   statusText(): string {
-    return this.status.textContent ?? '';
+    return this.messages.statusText();
+  }
+
+  statusSaid(): Say {
+    return this.messages.statusSaid();
   }
 
   /** The loaded trace's relations, once the worker has sent them. */
@@ -252,37 +217,21 @@ export class App {
   }
 
   /** A message above the views (what failed and where); it stays until dismissed or a later load succeeds. */
-  showError(message: string, level: 'error' | 'warning' = 'error'): void {
-    this.errorText.textContent = message;
-    this.errorBox.dataset.level = level;
-    this.errorBox.hidden = false;
+  showError(message: Say, level: 'error' | 'warning' = 'error'): void {
+    this.messages.showError(message, level);
   }
 
   clearError(): void {
-    this.errorBox.hidden = true;
-    this.errorText.textContent = '';
+    this.messages.clearError();
   }
 
-  async loadSynthetic(hops: number): Promise<number> {
-    const t0 = performance.now();
-    const r = await this.call({ type: 'synthetic', hops });
-    if (r.type !== 'trace') throw new Error('synthetic trace failed');
-    let painted = 0;
-    this.ladder.onDraw = (): void => {
-      this.ladder.onDraw = undefined;
-      painted = performance.now();
-    };
-    this.load(r.packed, r.label, r.label);
-    return painted - t0;
-  }
-
-  load(p: PackedTrace, label: string, title: string): void {
+  load(p: PackedTrace, label: Say, title: Say): void {
     this.p = p;
     // every trace with bytes: the detail of a hop comes from the worker's keyed dissection when it has one (a
     // capture's key log, or a simulated run's own key log), so "[decrypted: Finished]" shows its fields
     this.labels = p.bytes.length > 0 ? new KeyedLabels(p) : new LabelCache(p);
     this.timeline = new Timeline(p);
-    this.sourceLabel = label;
+    this.sourceSay_ = label;
     this.now = 0;
     this.selected = -1;
     this.ladder.cursor = 0;
@@ -302,7 +251,7 @@ export class App {
     this.compare.loaded();
     this.analysis.loaded();
     this.seek(0);
-    document.title = `rtclab · ${title}`;
+    this.messages.setTitle(title);
   }
 
   /**
@@ -318,14 +267,19 @@ export class App {
     return this.panels.srtpStreams;
   }
 
-  setStatus(s: string): void {
-    this.status.textContent = s;
+  setStatus(s: Say): void {
+    this.messages.setStatus(s);
   }
 
   /** A getStats dump's series, drawn dashed under the ladder with the packets' statistics; the offset is stated. */
   imported(r: Extract<Response, { type: 'imported' }>): void {
     this.graphs.setImported(r.series, r.alignment);
-    if (!this.graphs.open) this.graphs.setOpen(true);
+    if (r.series.length && !this.graphs.open) this.graphs.setOpen(true);
+    // a webrtc-internals dump's offers and answers join the SDP view
+    if (r.descriptions > 0) {
+      this.analysis.loaded();
+      if (!this.analysis.open) void this.analysis.show('sdp');
+    }
   }
 
   /** Moves the cursor; `follow`: the list scrolls to the packet at the cursor (stepping, playing, scrubbing). */
@@ -342,7 +296,7 @@ export class App {
     this.saveUrl();
   }
 
-  private schedulePanels(): void {
+  schedulePanels(): void {
     if (this.panelsPending) return;
     this.panelsPending = true;
     requestAnimationFrame(() => {
@@ -381,7 +335,8 @@ export class App {
   jump(kind: string): void {
     if (!this.timeline || !kind) return;
     const r = this.timeline.nextOfKind(this.now, kind);
-    if (!r) return this.setStatus(trf('noKindAfter', { kind, t: this.now }));
+    const now = this.now;
+    if (!r) return this.setStatus(() => trf('noKindAfter', { kind, t: now }));
     if (r.hop !== undefined) {
       this.select(r.hop, true, false);
       this.ladder.frame(r.hop);
@@ -445,27 +400,13 @@ export class App {
   }
 
   /** The list's filters applied in the worker; the hops kept (null: all), undefined when the filter was refused. */
-  async filter(f: ListFilter): Promise<Int32Array | null | undefined> {
-    const r = await this.call({ type: 'filter', proto: f.proto, host: f.host, text: f.text, display: f.display });
-    if (r.type !== 'filtered') return undefined;
-    this.list.setFilterError(r.error);
-    if (r.error) return undefined;
-    this.list.setIndices(r.indices);
-    this.saveUrl();
-    return r.indices;
+  filter(f: ListFilter): Promise<Int32Array | null | undefined> {
+    return this.queries.filter(f);
   }
 
   /** A display filter as if typed (a stream's row, the address bar); `selectFirst`: the first hop it keeps is selected. */
-  async showFilter(text: string, selectFirst = true): Promise<boolean> {
-    if (!this.list.setDisplay(text)) return false;
-    const kept = await this.filter(this.list.currentFilter());
-    const first = kept?.[0];
-    if (selectFirst && first !== undefined) {
-      this.select(first, true);
-      this.ladder.frame(first);
-    }
-    this.saveUrl();
-    return kept !== undefined;
+  showFilter(text: string, selectFirst = true): Promise<boolean> {
+    return this.queries.showFilter(text, selectFirst);
   }
 
   displayFilter(): string {
@@ -478,20 +419,6 @@ export class App {
 
   addColumns(fields: readonly string[]): string[] {
     return this.list.addColumns(fields);
-  }
-
-  /** Follow stream on the selected hop (the panel says so when none is selected). */
-  async follow(kind: string): Promise<void> {
-    if (this.selected < 0) return this.followPanel.show({ error: tr('fwSelectFirst') });
-    const r = await this.call({ type: 'follow', hop: this.selected, kind: kind as FollowKind | 'auto' });
-    if (r.type === 'follow') this.followPanel.show(r.result);
-  }
-
-  /** A field column's values for every hop, from the worker. */
-  async column(field: string): Promise<void> {
-    const r = await this.call({ type: 'column', field });
-    if (r.type === 'column') this.list.setFieldValues(r.field, r.values);
-    this.saveUrl();
   }
 
   saveUrl(): void {
@@ -509,10 +436,6 @@ export class App {
     const s = new Set<string>();
     for (let i = 0; i < p.n; i++) s.add(PROTOCOLS[p.proto[i]!]!);
     return [...s];
-  }
-
-  hopOfNote(packet: number, t: number): number | undefined {
-    return this.p ? hopOfPacketNear(this.p, packet, t) : undefined;
   }
 
   /** For tests: every lesson bundled in the page. */

@@ -10,7 +10,8 @@ import { runRef } from './model/run-ref.ts';
 import { summarizeRun, type RunSummary } from './model/run-summary.ts';
 import type { RunRef } from './model/url.ts';
 import type { Response } from './protocol.ts';
-import { onLang, tr, trf } from './i18n.ts';
+import { onLang, said, tr, trf, type Say } from './i18n.ts';
+import { runTitle } from './i18n-presets.ts';
 import { relationItems } from './relations-ui.ts';
 import { CompareView } from './views/compare-view.ts';
 import type { PacketDetail } from './views/detail.ts';
@@ -32,8 +33,10 @@ export interface CompareHost {
   readonly scenarioName: string | undefined;
   readonly seed: number | undefined;
   readonly sourceLabel: string;
+  /** The status line's message for what is loaded (worded again at a language switch). */
+  readonly sourceSay: Say;
   readonly relationsReady: Promise<readonly Relation[]>;
-  setStatus(s: string): void;
+  setStatus(s: Say): void;
   /** Writes the address bar again (compare mode adds run A to it). */
   seek(t: number): void;
 }
@@ -48,7 +51,7 @@ interface Run {
   /** How the URL names it: preset, seed, assignments; absent when it cannot. */
   readonly ref: RunRef | undefined;
   readonly unlinkable?: string;
-  readonly label: string;
+  readonly label: Say;
 }
 
 /**
@@ -78,9 +81,9 @@ export class CompareMode {
     const h = this.host;
     if (!h.p || !h.labels) return;
     const relations = await h.relationsReady;
-    this.a = this.runOf(h.p, h.labels, relations, h.scenarioJson, h.scenarioName, h.seed, h.sourceLabel);
+    this.a = this.runOf(h.p, h.labels, relations, h.scenarioJson, h.scenarioName, h.seed, h.sourceSay);
     this.open();
-    h.setStatus(tr('cmKept'));
+    h.setStatus(() => tr('cmKept'));
   }
 
   /** Start-up from a link: runs A from the URL before the app runs B. False when A could not run. */
@@ -91,19 +94,20 @@ export class CompareMode {
     try {
       for (const s of ref.set ?? []) raw = applySet(raw, s);
     } catch (e) {
-      this.host.setStatus(trf('cmLinkInvalid', { message: e instanceof Error ? e.message : String(e) }));
+      const message = e instanceof Error ? e.message : String(e);
+      this.host.setStatus(() => trf('cmLinkInvalid', { message }));
       return false;
     }
     const r = await this.host.call({ type: 'run', scenario: raw as Json, ...(ref.seed !== undefined ? { seed: ref.seed } : {}) });
     if (r.type !== 'trace') return false;
     const rel = await this.host.call({ type: 'relations' });
-    const label = `${r.label} · seed ${r.packed.meta.seed ?? '?'} · ${r.packed.n} hops`;
+    const label = (): string => trf('cmRunLabel', { title: runTitle(r.label), seed: r.packed.meta.seed ?? '?', n: r.packed.n });
     this.a = this.runOf(r.packed, new LabelCache(r.packed), rel.type === 'relations' ? rel.relations : [], r.scenario ?? (raw as Json), ref.scenario, r.packed.meta.seed, label);
     this.open();
     return true;
   }
 
-  private runOf(p: PackedTrace, labels: LabelCache, relations: readonly Relation[], scenario: Json | undefined, name: string | undefined, seed: number | undefined, label: string): Run {
+  private runOf(p: PackedTrace, labels: LabelCache, relations: readonly Relation[], scenario: Json | undefined, name: string | undefined, seed: number | undefined, label: Say): Run {
     const layer = new RelationLayer();
     layer.set(p, relations);
     const link = runRef(scenario, name, seed);
@@ -152,7 +156,7 @@ export class CompareMode {
     const changes = scenarioChanges(a, this.host.scenarioJson, this.host.seed);
     const unlinkable = a.unlinkable ?? bRef.why;
     this.view.render({
-      a: a.label,
+      a: said(a.label),
       b: this.host.sourceLabel,
       changes,
       rows: compareRuns(a.summary, this.bSummary.summary),

@@ -1,6 +1,7 @@
 import { toHex } from '../sim/core/encoding.ts';
 import type { KeyLogFile } from './model/capture-load.ts';
 import { fileKind, type FileKind } from './model/file-kind.ts';
+import { tr, trf, type Say } from './i18n.ts';
 
 /** What the app lends the file opener. */
 export interface FileHost {
@@ -11,7 +12,7 @@ export interface FileHost {
   applyKeyLog(keyLog: KeyLogFile): Promise<boolean>;
   /** A key log waiting for the next capture (or none any more). */
   keyLogWaiting(keyLog: KeyLogFile | undefined): void;
-  showError(message: string, level?: 'error' | 'warning'): void;
+  showError(message: Say, level?: 'error' | 'warning'): void;
 }
 
 /** Extensions that mean "a capture" when the content does not say so: the capture reader then says what is wrong. */
@@ -31,13 +32,17 @@ export class FileOpener {
     const read: { file: File; bytes: ArrayBuffer; kind: FileKind }[] = [];
     for (const file of files) {
       try {
-        const bytes = await file.arrayBuffer();
+        let bytes = await file.arrayBuffer();
+        // gzip (RFC 1952 magic 1f 8b): Chromium's webrtc-internals dump is written compressed by default, and
+        // captures are often kept as .pcapng.gz; what is inside is told apart as usual
+        if (bytes.byteLength > 2 && new Uint8Array(bytes, 0, 2).every((b, i) => b === [0x1f, 0x8b][i])) bytes = await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer();
         const view = new Uint8Array(bytes);
         let kind = fileKind(view);
         if (kind === 'unknown' && CAPTURE_NAME.test(file.name)) kind = 'capture';
         read.push({ file, bytes, kind });
       } catch (e) {
-        this.host.showError(`Cannot open ${file.name}: the file could not be read: ${e instanceof Error ? e.message : String(e)}`);
+        const message = e instanceof Error ? e.message : String(e);
+        this.host.showError(() => trf('foUnreadable', { name: file.name, message }));
         return;
       }
     }
@@ -45,13 +50,15 @@ export class FileOpener {
     const captures = read.filter((r) => r.kind === 'capture' || r.kind === 'json');
     const keyLogs = read.filter((r) => r.kind === 'keylog');
     if (unknown.length > 0) {
-      const what = unknown.map((r) => `${r.file.name} (it starts with ${r.bytes.byteLength ? toHex(new Uint8Array(r.bytes, 0, Math.min(8, r.bytes.byteLength)), ' ') : 'nothing: it is empty'})`).join(', ');
-      const rest = captures.length + keyLogs.length > 0 ? ' The other files were not opened.' : '';
-      this.host.showError(`Cannot open ${what}: not a capture (pcap or pcapng), an NSS key log (CLIENT_RANDOM … lines) nor a scenario or trace (JSON).${rest}`);
+      const what = (): string =>
+        unknown.map((r) => (r.bytes.byteLength ? trf('foStartsWith', { name: r.file.name, bytes: toHex(new Uint8Array(r.bytes, 0, Math.min(8, r.bytes.byteLength)), ' ') }) : trf('foEmpty', { name: r.file.name }))).join(', ');
+      const others = captures.length + keyLogs.length > 0;
+      this.host.showError(() => trf('foUnknown', { what: what(), rest: others ? tr('foOthersNotOpened') : '' }));
       return;
     }
     if (captures.length > 1) {
-      this.host.showError(`Open one capture or scenario at a time (with its key log, if any): got ${captures.map((r) => r.file.name).join(', ')}.`);
+      const names = captures.map((r) => r.file.name).join(', ');
+      this.host.showError(() => trf('foOneAtATime', { names }));
       return;
     }
     const keyLog = keyLogs.length > 0 ? joinKeyLogs(keyLogs.map((r) => ({ name: r.file.name, text: new TextDecoder().decode(r.bytes) }))) : undefined;

@@ -51,6 +51,10 @@ export const PANEL_STRINGS = {
   dgMoreHops: { en: '+{n} hops ', zh: '另有 {n} 跳 ' },
   dgMoreNotes: { en: '+{n} notes', zh: '另有 {n} 条注释' },
   dgCauseTitle: { en: 'the cause, as docs/diagnosis.md names it', zh: '原因的编号，见 docs/diagnosis.md' },
+  dgAlerts: { en: 'DTLS alerts in the capture ({n})', zh: '抓包中的 DTLS 警报（{n} 个）' },
+  dgAlertFatal: { en: 'fatal', zh: '致命' },
+  dgAlertWarning: { en: 'warning', zh: '警告' },
+  dgAlertFrom: { en: 'sent by {src} to {dst}', zh: '由 {src} 发给 {dst}' },
   // the follow panel
   fwTitle: { en: 'Follow stream', zh: '跟踪流' },
   fwClose: { en: 'close', zh: '关闭' },
@@ -64,6 +68,7 @@ export const PANEL_STRINGS = {
   fwKindTitle: { en: 'what to follow', zh: '跟踪什么' },
   fwButtonTitle: { en: "Follow stream: the selected packet's conversation, both directions", zh: '跟踪流：选中数据包所在的会话，双向' },
   // the compare view and compare mode
+  cmRunLabel: { en: '{title} · seed {seed} · {n} hops', zh: '{title} · 种子 {seed} · {n} 跳' },
   cmLeave: { en: 'Leave compare', zh: '退出对比' },
   cmLeaveTitle: { en: 'Back to the single view of run B', zh: '回到只显示运行 B 的视图' },
   cmHead: { en: 'Comparing A: {a}  ·  B: {b}', zh: '对比 A：{a}  ·  B：{b}' },

@@ -6,6 +6,9 @@ import type { Text } from '../lessons/lesson.ts';
  * Protocol, message and field names stay as the RFCs spell them in both languages.
  */
 export const VIEW_STRINGS = {
+  // the ladder: a hop's second label line, and the caption of the density bands
+  ladderRewritten: { en: 'rewritten: {what}', zh: '改写：{what}' },
+  ladderAggregated: { en: '{n} hops on screen: aggregated — zoom in for single packets', zh: '屏幕上有 {n} 跳，已聚合显示：放大可看单个包' },
   // state panels: ICE, DTLS, SRTP
   noFamily: { en: 'No {what}', zh: '没有 {what}' },
   familyNotYet: { en: '{what}: not yet', zh: '{what}：尚未开始' },
@@ -95,6 +98,7 @@ export const VIEW_STRINGS = {
   colProto: { en: 'proto', zh: '协议' },
   colLen: { en: 'len', zh: '长度' },
   colSummary: { en: 'summary', zh: '摘要' },
+  listDropped: { en: '{summary} — dropped: {reason}', zh: '{summary} — 被丢弃：{reason}' },
   allProtocols: { en: 'all protocols', zh: '所有协议' },
   phHost: { en: 'host or address', zh: '主机或地址' },
   phText: { en: 'text in summary or drop reason', zh: '摘要或丢弃原因中的文字' },
@@ -125,6 +129,7 @@ export const VIEW_STRINGS = {
   scenarioNamed: { en: 'scenario "{name}"', zh: '场景“{name}”' },
   previousRunShown: { en: ' — the previous run is still shown.', zh: '——仍显示之前的运行。' },
   previousTraceShown: { en: ' — the previous trace is still shown.', zh: '——仍显示之前的轨迹。' },
+  traceStatus: { en: '{name} · {n} hops · read in {ms} ms', zh: '{name} · {n} 跳 · 读取用时 {ms} 毫秒' },
   captureStatus: { en: '{name} · {n} packets · read in {ms} ms', zh: '{name} · {n} 个数据包 · 读取用时 {ms} 毫秒' },
   allLinks: { en: ' all links', zh: ' 全部关联' },
   relatedPackets: { en: 'Related packets', zh: '相关数据包' },

@@ -2,6 +2,7 @@ import type { Lang, Text } from '../lessons/lesson.ts';
 import { PANEL_STRINGS } from './i18n-panels.ts';
 import { VIEW_STRINGS } from './i18n-views.ts';
 import { SWEEP_STRINGS } from './i18n-sweep.ts';
+import { MESSAGE_STRINGS } from './i18n-messages.ts';
 
 /**
  * The page's language (English or Simplified Chinese): the lesson texts come in both from their files; the page's
@@ -53,6 +54,8 @@ const UI = {
   ...SWEEP_STRINGS,
   // the scenario, diagnosis, follow and compare panels, and the page's tooltips, in i18n-panels.ts
   ...PANEL_STRINGS,
+  // files that cannot be opened, the address bar's warnings, the key-log line, the statistics menu: i18n-messages.ts
+  ...MESSAGE_STRINGS,
 } as const satisfies Record<string, Text>;
 
 export type UiKey = keyof typeof UI;
@@ -113,6 +116,17 @@ export function localize(root: ParentNode): void {
     if (d.i18nAria) e.setAttribute('aria-label', tr(d.i18nAria as UiKey));
     if (d.i18nPlaceholder) e.setAttribute('placeholder', tr(d.i18nPlaceholder as UiKey));
   }
+}
+
+/**
+ * A message the page shows and keeps (the status line, the error box): a fixed text, or a function that words it in
+ * the current language, called again at each language switch so the message follows it.
+ */
+export type Say = string | (() => string);
+
+/** A message's text in the current language. */
+export function said(m: Say): string {
+  return typeof m === 'string' ? m : m();
 }
 
 /** A lesson text in the current language. */

@@ -50,7 +50,7 @@ export type Response =
   | { type: 'stats'; id: number; report: StatsReport | undefined }
   | { type: 'views'; id: number; views: TraceViews | undefined }
   /** A webrtc-internals dump or getStats JSON dropped beside the loaded trace: its series on the trace's axis. */
-  | { type: 'imported'; id: number; name: string; series: ImportedSeries[]; alignment: string }
+  | { type: 'imported'; id: number; name: string; series: ImportedSeries[]; alignment: string; /** session descriptions read from a webrtc-internals updateLog */ descriptions: number }
   | { type: 'progress'; id: number; done: number; total: number; what: string }
   /** `error`: the display filter cannot be read (the list keeps its rows); its column and length in the filter. */
   | { type: 'filtered'; id: number; indices: Int32Array | null; error?: { message: string; pos: number; len: number } }

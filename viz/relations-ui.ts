@@ -1,6 +1,7 @@
 import './views/compare-relations.css';
 import type { PackedTrace } from './model/packed.ts';
-import { describeRelation, type Relation } from './model/relations.ts';
+import type { Relation } from './model/relations.ts';
+import { relationText } from './i18n-ladder.ts';
 import type { Response } from './protocol.ts';
 import type { PacketDetail } from './views/detail.ts';
 import { i18nAttrs, onLang, tr } from './i18n.ts';
@@ -20,7 +21,7 @@ export interface RelationsHost {
 export function relationItems(layer: RelationLayer, hop: number): { text: string; hop: number; kind: string }[] {
   return layer
     .of(hop)
-    .map(({ relation, side }) => ({ text: describeRelation(relation, side), hop: side === 'effect' ? relation.cause : relation.effect, kind: relation.kind }))
+    .map(({ relation, side }) => ({ text: relationText(relation, side), hop: side === 'effect' ? relation.cause : relation.effect, kind: relation.kind }))
     .sort((a, b) => a.hop - b.hop);
 }
 

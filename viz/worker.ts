@@ -9,10 +9,10 @@ import { runScenario } from '../sim/scenario/run.ts';
 import { traceKeyLog, writePcapng } from '../sim/wire/pcap/pcapng-writer.ts';
 import { packTrace, transferables, hopBytes, type PackedTrace } from './model/packed.ts';
 import { computeRelations, RelationFinder, relationObserver, type Relation } from './model/relations.ts';
-import { loadCapture, type KeyLogFile } from './model/capture-load.ts';
+import { captureWalk, loadCapture, STATS_BUCKET_US, type KeyLogFile } from './model/capture-load.ts';
 import type { KeyLogReport } from './model/decryption-watch.ts';
 import { KeyedDetail } from './model/keyed-detail.ts';
-import { FilterPass } from './model/filter-pass.ts';
+import { FilterIndex, FilterPass, traceWalk } from './model/filter-pass.ts';
 import { LabelOverrideCollector, type LabelOverrides } from './model/label-overrides.ts';
 import { labelObserver, SrtpStreamCollector, srtpObserver, type SrtpStreamTable } from './model/srtp-streams.ts';
 import { passOverTrace, type TraceObserver } from './model/trace-pass.ts';
@@ -20,11 +20,15 @@ import { HopFlowCollector } from './model/hop-flows.ts';
 import { syntheticPacked } from './model/synthetic.ts';
 import type { Request, Response } from './protocol.ts';
 import { captureCollector, captureStats } from '../sim/stats/capture.ts';
-import { traceCollector, traceStats } from '../sim/stats/trace.ts';
+import { traceCollector, traceStats, traceStatsCounter } from '../sim/stats/trace.ts';
+import { StatsCollector } from '../sim/stats/collector.ts';
 import { parseStatsDump } from '../sim/stats/import/dump.ts';
-import { alignDump, dumpSeries } from '../sim/stats/import/align.ts';
+import { alignDump, AlignmentError, dumpSeries, type Alignment } from '../sim/stats/import/align.ts';
+import { CaptureReader } from '../sim/wire/pcap/capture-reader.ts';
+import { internalsSightings, readInternalsLog } from '../sim/sdpview/internals.ts';
+import type { SeenSdp } from '../sim/sdpview/collect.ts';
 import type { StatsReport } from '../sim/stats/report.ts';
-import { computeViews, type TraceViews } from './model/views-pass.ts';
+import { ViewsObserver, type TraceViews } from './model/views-pass.ts';
 
 /**
  * The simulator, capture reader and dissector run here, so the page never blocks on a run, a big capture or a
@@ -49,12 +53,18 @@ let current:
       keyed?: KeyedDetail;
       /** Each hop's flow number, from the one pass (a capture's load, or keyedPass for a simulated trace). */
       flows?: Int32Array;
-      /** The display filter's and the field columns' dissection of every hop (made on the first request). */
+      /** The display filter's and the field columns' dissection of every hop, from the one pass. */
       filterPass?: FilterPass;
+      /** The analysis views' collectors, from the one pass; `views` is what they make (again after a dump's SDPs). */
+      viewsObserver?: ViewsObserver;
+      /** The statistics from the one pass, in its finest buckets (with each RTP packet's times, for a dump's alignment). */
+      statsCollector?: StatsCollector;
       /** A capture's relations, from what its load's pass kept (asked for on the first request). */
       captureRelations?: (p: PackedTrace) => Relation[];
       /** The analysis panel's views (SDP side by side), made on the first request. */
       views?: TraceViews;
+      /** The session descriptions of a webrtc-internals dump dropped beside the trace, on its axis. */
+      dumpSdps?: readonly Omit<SeenSdp, 'hops'>[];
     }
   | undefined;
 
@@ -70,12 +80,15 @@ interface TraceExtra {
   keyed?: KeyedDetail;
   flows?: Int32Array;
   captureRelations?: (p: PackedTrace) => Relation[];
+  filterPass?: FilterPass;
+  viewsObserver?: ViewsObserver;
+  statsCollector?: StatsCollector;
 }
 
 function sendTrace(id: number, trace: Trace | undefined, packed: PackedTrace, label: string, t0: number, extra: TraceExtra = {}): void {
   // The worker keeps its own copy of the columns it filters on; the originals are transferred.
-  const { srtp, labels, capture, keyed, flows, captureRelations, ...rest } = extra;
-  current = { ...(captureRelations ? { captureRelations } : {}), ...(trace ? { trace } : {}), ...(srtp ? { srtp } : {}), ...(labels ? { labels } : {}), ...(capture ? { capture } : {}), ...(keyed ? { keyed } : {}), ...(flows ? { flows } : {}), packed: { ...packed, proto: packed.proto.slice(), from: packed.from.slice(), to: packed.to.slice(), offsets: packed.offsets.slice(), bytes: packed.bytes.slice(), ...relationColumns(packed) } };
+  const { srtp, labels, capture, keyed, flows, captureRelations, filterPass, viewsObserver, statsCollector, ...rest } = extra;
+  current = { ...(filterPass ? { filterPass } : {}), ...(viewsObserver ? { viewsObserver } : {}), ...(statsCollector ? { statsCollector } : {}), ...(captureRelations ? { captureRelations } : {}), ...(trace ? { trace } : {}), ...(srtp ? { srtp } : {}), ...(labels ? { labels } : {}), ...(capture ? { capture } : {}), ...(keyed ? { keyed } : {}), ...(flows ? { flows } : {}), packed: { ...packed, proto: packed.proto.slice(), from: packed.from.slice(), to: packed.to.slice(), offsets: packed.offsets.slice(), bytes: packed.bytes.slice(), ...relationColumns(packed) } };
   post({ type: 'trace', id, packed, label, ms: performance.now() - t0, ...rest }, transferables(packed));
 }
 
@@ -110,24 +123,39 @@ function capture(id: number, name: string, bytes: Uint8Array, keyLog: KeyLogFile
   const { trace, srtp, labels, warnings, keys } = loaded;
   const flows = loaded.flows;
   const keyed = loaded.keyLogs.length > 0 ? new KeyedDetail(trace.hops, loaded.keyLogs, loaded.vantages, true, () => flows) : undefined;
-  sendTrace(id, trace, packTrace(trace), name, t0, { warnings, srtp, labels, flows, captureRelations: loaded.relations, capture: { name, bytes, ...(keyLog ? { keyLog: keyLog.text } : {}) }, ...(keys ? { keys } : {}), ...(keyed ? { keyed } : {}) });
+  // the load's one pass also made the filter's index, the views' collectors and the statistics
+  const filterPass = new FilterPass(loaded.filter, captureWalk(bytes, keyLog?.text));
+  sendTrace(id, trace, { ...packTrace(trace), captureFacts: loaded.facts }, name, t0, { warnings, srtp, labels, flows, filterPass, viewsObserver: loaded.views, statsCollector: loaded.stats, captureRelations: loaded.relations, capture: { name, bytes, ...(keyLog ? { keyLog: keyLog.text } : {}) }, ...(keys ? { keys } : {}), ...(keyed ? { keyed } : {}) });
 }
 
 /**
- * A simulated or loaded trace's SRTP stream counters, label overrides, cause-and-effect relations and hop flows,
- * from the one keyed dissection pass over its hops (trace-pass.ts; the first of them asked for computes them all); a
- * capture has the counters, labels and flows from its load, a synthetic trace none.
+ * A simulated or loaded trace's SRTP stream counters, label overrides, cause-and-effect relations, hop flows, the
+ * display filter's index, the analysis views' collectors and the statistics, from the one keyed dissection pass
+ * over its hops (trace-pass.ts; the first of them asked for computes them all); a capture has them all from its
+ * load, a synthetic trace none.
  */
 function keyedPass(): { srtp?: SrtpStreamTable; labels: LabelOverrides; flows: Int32Array } {
   const cur = current!;
-  if (cur.trace && (!cur.srtp || !cur.labels || !cur.flows)) {
+  if (cur.trace && (!cur.srtp || !cur.labels || !cur.flows || !cur.filterPass)) {
     const trace = cur.trace;
     const labels = new LabelOverrideCollector();
     const srtp = new SrtpStreamCollector();
     const flows = new HopFlowCollector();
     const relations = !cur.relations && cur.packed.bytes.length > 0 ? new RelationFinder(cur.packed) : undefined;
     const flowObserver: TraceObserver = { hop: (p, h, r) => flows.observe(r.hop, p.flow, h.link), skipped: (h, hop) => flows.skipped(hop, h.bytes, h.link) };
-    passOverTrace(trace, [srtpObserver(trace, srtp), labelObserver(labels), flowObserver, ...(relations ? [relationObserver(relations)] : [])]);
+    const index = new FilterIndex();
+    let views: ViewsObserver | undefined;
+    const stats = new StatsCollector({ bucketUs: STATS_BUCKET_US, keepTimes: true });
+    const count = traceStatsCounter(trace, stats);
+    passOverTrace(trace, [srtpObserver(trace, srtp), labelObserver(labels), flowObserver, ...(relations ? [relationObserver(relations)] : [])], (pass) => [
+      { hop: (p, h) => index.add(p, h.t, h.bytes) },
+      (views = new ViewsObserver(pass.dissector)),
+      { hop: (p, h) => count(p, trace.hops[h.index]!), finish: (lastT) => stats.finish(lastT) },
+    ]);
+    const keyLog = traceKeyLog(trace);
+    cur.filterPass ??= new FilterPass(index.frames(), traceWalk(trace.hops, keyLog ? [keyLog] : [], true));
+    cur.viewsObserver ??= views;
+    cur.statsCollector ??= stats;
     cur.srtp ??= srtp.table();
     cur.labels ??= labels.table((hop) => hop, (hop) => trace.hops[hop]?.bytes);
     cur.flows ??= flows.table(trace.hops.length);
@@ -157,19 +185,51 @@ function stats(bucketMs: number): StatsReport | undefined {
   const cached = cur.stats?.get(bucketMs);
   if (cached) return cached;
   const bucketUs = bucketMs * 1000;
-  const report = cur.capture ? captureStats(cur.capture.bytes, { bucketUs, ...(cur.capture.keyLog ? { keyLogs: [cur.capture.keyLog] } : {}) }) : cur.trace ? traceStats(cur.trace, { bucketUs }) : undefined;
+  // from the one pass, regrouped into the width asked; another width (not a multiple of its buckets) walks again
+  const one = bucketUs % STATS_BUCKET_US === 0 ? passStats() : undefined;
+  const report = one ? one.report(bucketUs) : cur.capture ? captureStats(cur.capture.bytes, { bucketUs, ...(cur.capture.keyLog ? { keyLogs: [cur.capture.keyLog] } : {}) }) : cur.trace ? traceStats(cur.trace, { bucketUs }) : undefined;
   if (report) (cur.stats ??= new Map()).set(bucketMs, report);
   return report;
 }
 
-/** A getStats dump for the loaded trace: parsed, aligned on its packets, its series on the trace's axis. */
+/**
+ * A getStats dump for the loaded trace: parsed, aligned on its packets, its series on the trace's axis. A
+ * webrtc-internals dump's session descriptions (its updateLog) go to the SDP view on the same axis: by the stats'
+ * alignment, else (a dump without matching stats) by the capture's own clock, its first packet's time.
+ */
 function importDump(id: number, name: string, text: string): void {
   const cur = current;
   if (!cur || (!cur.capture && !cur.trace)) throw new Error(`${name} is getStats data: open its capture (or run its scenario) first, then drop it beside it`);
   const dump = parseStatsDump(text, name);
-  const collector = cur.capture ? captureCollector(cur.capture.bytes, { keepTimes: true, ...(cur.capture.keyLog ? { keyLogs: [cur.capture.keyLog] } : {}) }) : traceCollector(cur.trace!, { keepTimes: true });
-  const a = alignDump(dump, collector.packetTimes());
-  post({ type: 'imported', id, name, series: dumpSeries(dump, a.offsetMs), alignment: `${name}: ${dump.format} ${a.text}` });
+  const log = dump.format === 'webrtc-internals' ? readInternalsLog(JSON.parse(text) as unknown, name) : undefined;
+  const collector = passStats() ?? (cur.capture ? captureCollector(cur.capture.bytes, { keepTimes: true, ...(cur.capture.keyLog ? { keyLogs: [cur.capture.keyLog] } : {}) }) : traceCollector(cur.trace!, { keepTimes: true }));
+  let a: Alignment | undefined;
+  try {
+    a = alignDump(dump, collector.packetTimes());
+  } catch (e) {
+    if (!(e instanceof AlignmentError) || !log?.descriptions.length) throw e;
+  }
+  let alignment = a ? `${name}: ${dump.format} ${a.text}` : '';
+  if (log?.descriptions.length) {
+    const origin = cur.capture ? captureOriginMs(cur.capture.bytes) : undefined;
+    const offset = a?.offsetMs ?? origin ?? Math.min(...log.descriptions.map((d) => d.timeMs));
+    cur.dumpSdps = internalsSightings(log, offset);
+    cur.views = undefined;
+    if (!a) alignment = `${name}: webrtc-internals, no stats to align (${origin !== undefined ? "its times taken on the capture's clock" : "its first description put at the trace's 0"})`;
+  }
+  post({ type: 'imported', id, name, series: a ? dumpSeries(dump, a.offsetMs) : [], alignment, descriptions: log?.descriptions.length ?? 0 });
+}
+
+/** The capture's first packet's time, ms since the epoch (what its trace's 0 is). */
+function captureOriginMs(bytes: Uint8Array): number | undefined {
+  let us: number | undefined;
+  const reader = new CaptureReader();
+  const take = (e: { kind: string; packet?: { time?: { us: number } } }): void => {
+    if (us === undefined && e.kind === 'packet' && e.packet?.time) us = e.packet.time.us;
+  };
+  reader.pushEach(bytes, take);
+  reader.endEach(take);
+  return us === undefined ? undefined : us / 1000;
 }
 
 /** A webrtc-internals dump (PeerConnections) or getStats JSON (RTCStats objects with id, type and timestamp). */
@@ -204,12 +264,20 @@ function summaries(): string[] {
   return out;
 }
 
-/** The current trace's filter pass (its hops with the key logs the packet detail uses), or none for a synthetic trace. */
+/** The current trace's filter pass (its hops as the one pass dissected them), or none for a synthetic trace. */
 function filterPass(): FilterPass | undefined {
   const cur = current;
   if (!cur?.trace) return undefined;
-  const k = cur.keyed;
-  return (cur.filterPass ??= new FilterPass(cur.trace.hops, k?.keyLogs ?? [], k?.vantages ?? true, k?.capture ?? cur.capture !== undefined));
+  keyedPass();
+  return cur.filterPass;
+}
+
+/** The statistics collector of the current trace's one pass (none for a synthetic trace). */
+function passStats(): StatsCollector | undefined {
+  const cur = current;
+  if (!cur?.trace) return undefined;
+  keyedPass();
+  return cur.statsCollector;
 }
 
 function filter(id: number, proto: number, host: string, text: string, display: string): void {
@@ -325,7 +393,10 @@ self.onmessage = (ev: MessageEvent<Request>): void => {
         return post({ type: 'label-overrides', id: m.id, overrides: current ? keyedPass().labels : [] });
       case 'views': {
         const cur = current;
-        if (cur?.trace) cur.views ??= computeViews(cur.trace, cur.keyed?.keyLogs ?? [], cur.keyed?.vantages ?? true, cur.capture !== undefined);
+        if (cur?.trace) {
+          keyedPass();
+          cur.views ??= cur.viewsObserver?.views(cur.trace, cur.capture !== undefined, cur.dumpSdps ?? []);
+        }
         return post({ type: 'views', id: m.id, views: cur?.views });
       }
       case 'stats':

@@ -10,7 +10,9 @@ import { MS } from '../core/time.ts';
 import { IceAgent, type IceRole, type TurnServerConfig } from '../ice/agent.ts';
 import { iceSignal, type SignalingMessage } from '../signaling/message.ts';
 import { join, ScenarioError } from '../schema/check.ts';
-import { bool, duration, hostName, oneOf, optional, required, withDefault } from '../schema/fields.ts';
+import { bool, custom, duration, hostName, list, oneOf, optional, required, withDefault } from '../schema/fields.ts';
+import { ICE_FAULTS, type IceFault } from '../ice/agent-config.ts';
+import { NOMINATION_MODES, type NominationMode } from '../ice/nomination.ts';
 import { defineApp, HOST_FIELD, kindField, type Obj } from './app-kind.ts';
 import { ICE_TCP_FIELD, PORT_FIELD, STUN_FIELD, TCP_PORT_FIELD, TURN_FIELD } from './peer-common.ts';
 import { ICE_SECTION } from './sections.ts';
@@ -28,7 +30,7 @@ export interface IceAppSpec {
   readonly role: IceRole;
   readonly lite: boolean;
   readonly trickle: boolean;
-  readonly nomination: 'regular' | 'aggressive';
+  readonly nomination: NominationMode;
   readonly stun: readonly TransportAddress[];
   readonly turn: readonly TurnServerConfig[];
   /** One-way delay of this agent's signaling messages to its peer (on the private relay). */
@@ -44,7 +46,16 @@ export interface IceAppSpec {
   readonly tcpPort: number;
   readonly startAt: Micros;
   readonly nominationDelay?: Micros;
+  /** RFC 8445 §7.3.1.1's tie-breaker, fixed (default: drawn from the agent's stream). */
+  readonly tieBreaker?: bigint;
+  readonly faults: readonly IceFault[];
 }
+
+/** A 64-bit unsigned decimal (ICE-CONTROLLING/ICE-CONTROLLED carry 64 bits, RFC 8445 §16.1). */
+const TIE_BREAKER = custom<bigint>('whole number 0–2^64−1, as a string', (c, path, v) => {
+  if (typeof v !== 'string' || !/^\d{1,20}$/.test(v) || BigInt(v) >= 1n << 64n) return c.fail(path, `expected a 64-bit unsigned whole number as a string, got ${JSON.stringify(v)}`);
+  return BigInt(v);
+});
 
 /** Wraps an agent: the signaling it produces while polled leaves as `signal` outputs to its peer's agent. */
 export class IcePeerEndpoint implements SignalingEndpoint<SignalingMessage> {
@@ -100,7 +111,7 @@ export const iceAgentApp = defineApp({
     withDefault('role', oneOf(['controlling', 'controlled'] as const), 'controlling', '`"controlling"`', 'The ICE role it starts with (a role conflict is resolved as RFC 8445 §7.3.1.1 says).', 'controlled'),
     withDefault('lite', bool, false, '`false`', 'ICE-lite (RFC 8445 §2.5): host candidates only, answers checks but sends none.', true),
     withDefault('trickle', bool, true, '`true`', 'Trickle ICE (RFC 8838): send candidates as they are found; `false` sends them all when gathering ends.', false),
-    withDefault('nomination', oneOf(['regular', 'aggressive'] as const), 'regular', '`"regular"`', "Regular nomination (RFC 8445 §8.1.1), or USE-CANDIDATE on every check (RFC 5245's aggressive nomination).", 'aggressive'),
+    withDefault('nomination', oneOf(NOMINATION_MODES), 'regular', '`"regular"`', "Regular nomination (RFC 8445 §8.1.1), USE-CANDIDATE on every check (RFC 5245's aggressive nomination), or libwebrtc's semi-aggressive (USE-CANDIDATE while nothing is selected or on a better pair, and checks go on after a selection).", 'aggressive'),
     STUN_FIELD,
     TURN_FIELD,
     withDefault('signalingDelay', duration, 50 * MS, '`"50ms"`', "One-way delay of this agent's signaling messages to its peer.", '50ms'),
@@ -111,6 +122,8 @@ export const iceAgentApp = defineApp({
     TCP_PORT_FIELD,
     withDefault('startAt', duration, 0, '`0`', 'When the agent starts gathering.', '0s'),
     optional('nominationDelay', duration, 'Regular nomination: how long the controlling agent lets checks run after the first valid pair.', '2s', '`"2s"`'),
+    optional('tieBreaker', TIE_BREAKER, "The tie-breaker its ICE-CONTROLLING or ICE-CONTROLLED attribute carries (RFC 8445 §7.3.1.1: on a role conflict the larger one controls); drawn at random when absent.", '1000', 'random'),
+    withDefault('faults', list(oneOf(ICE_FAULTS)), [], '`[]`', "Fault injection: `no-role-switch` ignores role conflicts (never switches role, answers a conflicting check with success, takes 487 for a failure), `no-priority` leaves PRIORITY out of its checks (the peer answers 400), `ignore-checks` answers none of the peer's checks. Noted as `ice.fault`.", ['no-priority']),
   ],
   spec: ({ kind: _k, ...v }): IceAppSpec => ({ kind: 'ice-agent', ...v }),
   build(world, host, spec: IceAppSpec, ctx) {
@@ -118,6 +131,8 @@ export const iceAgentApp = defineApp({
       name: spec.host, rng: world.rng(ctx.source), role: spec.role, lite: spec.lite, trickle: spec.trickle, nomination: spec.nomination,
       stunServers: spec.stun, turnServers: spec.turn, restartOnFailure: spec.restartOnFailure, startAt: spec.startAt,
       ...(spec.nominationDelay !== undefined ? { nominationDelay: spec.nominationDelay } : {}),
+      ...(spec.tieBreaker !== undefined ? { tieBreaker: spec.tieBreaker } : {}),
+      ...(spec.faults.length ? { faults: spec.faults } : {}),
     });
     const endpoint = new IcePeerEndpoint(agent, spec);
     const driver = peerDriver(world, host, endpoint, ctx.source, spec.turn, spec.iceTcp.length > 0);

@@ -45,6 +45,25 @@ const PATH = custom<string>('text (a path)', (c, path, v) => (typeof v === 'stri
 
 type Client = JanusClient & { readonly url: string };
 
+/**
+ * A plugin event in the plugin's own words: echotest's `result` ("ok", "done"), the SIP plugin's `result.event` with
+ * its code and reason ("registration_failed 401 Unauthorized", "hangup 200 to BYE"), an error with its number; a JSEP
+ * it carried is named.
+ */
+function pluginEventText(m: JsonObject): string {
+  const pd = m.plugindata as JsonObject | undefined;
+  const data = (pd?.data ?? {}) as JsonObject;
+  const r = data.result;
+  let text: string;
+  if (data.error_code !== undefined) text = `error ${String(data.error_code)}${data.error !== undefined ? ` ${String(data.error)}` : ''}`;
+  else if (typeof r === 'object' && r !== null && !Array.isArray(r)) {
+    const o = r as JsonObject;
+    text = [o.event, o.code, o.reason].filter((x) => x !== undefined && x !== null).map(String).join(' ') || 'event';
+  } else text = r !== undefined ? String(r) : 'event';
+  const jsep = m.jsep as JsonObject | undefined;
+  return jsep?.type !== undefined ? `${text} (+${String(jsep.type)})` : text;
+}
+
 /** What the client saw, in Janus's terms, for `summary.apps`. */
 function clientEntry(c: Client): Obj {
   const counts: { [k: string]: JsonValue } = {};
@@ -56,6 +75,7 @@ function clientEntry(c: Client): Obj {
   return {
     gateway: c.url, plugin: c.options.plugin, session: c.sessionId ?? null, handle: c.handleId ?? null,
     sequence: c.sequence(), events: counts,
+    pluginEvents: events.filter((m) => m.janus === 'event').map(pluginEventText),
     webrtcup: up ? up.at : null,
     media: events.filter((m) => m.janus === 'media').map((m): Obj => ({ mid: m.mid ?? null, type: m.type ?? null, receiving: m.receiving ?? null })),
     hangup: hang?.reason ?? null,
@@ -80,7 +100,7 @@ export const janusClientApp = defineApp({
     withDefault('keepalive', duration, 25 * SECOND, '`"25s"`', 'Time between keepalives (janus.js: 25 s).', '25s'),
     optional('stopAt', duration, 'When the page stops talking to the gateway (no more polls or keepalives): the gateway reaps the session after its `sessionTimeout`.', '5s'),
     optional('leaveAt', duration, 'When it leaves as janus.js `destroy()` does: `detach`, then `destroy`.', '20s'),
-    optional('prelude', object([required('body', jsonObject, 'The message body (the SIP plugin: `{"request":"register", "username":…, "secret":…, "proxy":…}`).', { request: 'register', username: 'sip:1001@rtclab.test', secret: 's3cret', proxy: 'sip:198.51.100.5:5060' }), required('until', text, 'The plugin result (`result.event`) the offer waits for.', 'registered')]), 'A message sent after `attach` and before the offer; the offer (with `body`) waits for the plugin event whose `result.event` is `until`.', { body: { request: 'register', username: 'sip:1001@rtclab.test', secret: 's3cret' }, until: 'registered' }),
+    optional('prelude', object([required('body', jsonObject, 'The message body (the SIP plugin: `{"request":"register", "username":…, "secret":…, "proxy":…, "outbound_proxy":…}`; the call\'s INVITE goes to `outbound_proxy`, or without it to the URI\'s host).', { request: 'register', username: 'sip:1001@rtclab.test', secret: 's3cret', proxy: 'sip:198.51.100.5:5060' }), required('until', text, 'The plugin result (`result.event`) the offer waits for.', 'registered')]), 'A message sent after `attach` and before the offer; the offer (with `body`) waits for the plugin event whose `result.event` is `until`.', { body: { request: 'register', username: 'sip:1001@rtclab.test', secret: 's3cret' }, until: 'registered' }),
     optional('hangupAt', duration, 'When it sends `{"request":"hangup"}` to the plugin (the SIP plugin sends BYE).', '6s'),
     optional('answer', object([withDefault('body', jsonObject, { request: 'accept' }, '`{ "request": "accept" }`', 'The `message` body sent with its JSEP answer.', { request: 'accept' }), withDefault('after', duration, SECOND, '`1s`', 'How long after the offer came the user picks up.', '2s')]), 'The page answers instead of offering: it waits for a plugin event with a JSEP offer (janus.plugin.sip\'s `incomingcall`), and `after` it came sends its answer in a `message` with `body`. `body` (the offer\'s message) is not used.', { body: { request: 'accept' }, after: '1s' }, 'it offers'),
     optional('messages', list(object([required('at', duration, 'When.', '4s'), required('body', jsonObject, 'The `message` body (no JSEP).', { request: 'hold' })])), 'More plugin messages at given times, without JSEP: janus.plugin.sip\'s `hold` (`direction` sendonly, recvonly or inactive) and `unhold`.', [{ at: '4s', body: { request: 'hold' } }, { at: '6s', body: { request: 'unhold' } }]),
@@ -135,7 +155,8 @@ export const janusClientApp = defineApp({
     return [
       `    ${String(e.gateway)} ${String(e.plugin)}: session ${String(e.session)}, handle ${String(e.handle)}`,
       `    events: ${counts || 'none'}; webrtcup ${e.webrtcup !== null ? `at ${(Number(e.webrtcup) / 1000).toFixed(0)} ms` : 'never'}${media ? `; media: ${media}` : ''}${e.hangup ? `; hangup (${String(e.hangup)})` : ''}${e.timeout ? '; the session timed out' : ''}`,
-      `    RTP sent ${String(e.rtpSent)}, received ${String(e.rtpReceived)} (echoed)${(e.errors as string[]).length ? `; errors: ${(e.errors as string[]).join('; ')}` : ''}`,
+      ...(((e.pluginEvents as string[] | undefined) ?? []).length ? [`    ${String(e.plugin)} events: ${(e.pluginEvents as string[]).join(', ')}`] : []),
+      `    RTP sent ${String(e.rtpSent)}, received ${String(e.rtpReceived)}${e.plugin === 'janus.plugin.echotest' ? ' (echoed)' : ''}${(e.errors as string[]).length ? `; errors: ${(e.errors as string[]).join('; ')}` : ''}`,
     ];
   },
   notes: [...PEER_NOTES, JANUS_NOTE_KINDS],

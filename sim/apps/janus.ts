@@ -66,7 +66,7 @@ function sessionEntry(gw: JanusGateway, s: JanusSession): Obj {
 
 export const janusApp = defineApp({
   kind: 'janus',
-  about: 'a Janus WebRTC gateway: the Janus HTTP API with long polls, plugins (echotest), full ICE, DTLS-SRTP per handle',
+  about: 'a Janus WebRTC gateway: the Janus HTTP API with long polls, plugins (echotest, sip), full ICE, DTLS-SRTP per handle',
   fields: [
     kindField('janus'),
     HOST_FIELD,
@@ -125,7 +125,9 @@ export const janusApp = defineApp({
       for (const h of (s.handles as Obj[] | undefined) ?? []) {
         const ps = h.plugin_state as Obj;
         const echoed = ps.echoed_audio !== undefined ? `, echoed ${String(ps.echoed_audio)} audio + ${String(ps.echoed_video)} video packet(s)` : '';
-        lines.push(`      handle ${String(h.id)} ${String(h.plugin)}: webrtcup ${h.webrtcup ? 'yes' : 'no'}, ${String(h.mediaEvents)} media event(s)${h.hangup ? `, hangup (${String(h.hangup)})` : ''}${echoed}`);
+        // janus.plugin.sip's own state (its `query_session`): registration, call, RTP relayed each way
+        const sip = ps.registration_status !== undefined ? `, ${String(ps.username ?? 'no user')} ${String(ps.registration_status)}, call ${String(ps.call_status)}, relayed ${String(ps.relayed_to_peer)} RTP to the SIP peer + ${String(ps.relayed_to_browser)} to the browser` : '';
+        lines.push(`      handle ${String(h.id)} ${String(h.plugin)}: webrtcup ${h.webrtcup ? 'yes' : 'no'}, ${String(h.mediaEvents)} media event(s)${h.hangup ? `, hangup (${String(h.hangup)})` : ''}${echoed}${sip}`);
       }
     }
     return lines;

@@ -1,3 +1,4 @@
+import { SCTP_NOTE_KINDS } from '../sctp/notes.ts';
 import { MEDIASOUP_NOTE_KINDS } from '../mediasoup/notes.ts';
 import { SFU_NOTE_KINDS } from '../sfu/notes.ts';
 import { TURN_NOTE_KINDS } from '../turn/notes.ts';
@@ -103,5 +104,5 @@ export const mediasoupServerApp = defineApp({
     ...mediasoupSummaryLines(e),
     ...((e.pipes as Obj[] | undefined) ?? []).map((p) => `    pipe of room "${String(p.room)}" to ${String(p.to)}: ${p.ready ? `PipeTransport ${String(p.transport).slice(0, 8)} ⇄ ${String(p.remoteTransport)}` : 'not connected'}, ${(p.piped as Obj[]).length} producer(s) piped${(p.errors as Obj[]).length ? `, ${(p.errors as Obj[]).length} error(s)` : ''}`),
   ],
-  notes: [MEDIASOUP_NOTE_KINDS, someKinds(SFU_NOTE_KINDS, 'sfu.transport.keyed', 'sfu.keyframe.requested', 'sfu.keyframe.coalesced'), TURN_NOTE_KINDS, someKinds(NET_NOTE_KINDS, 'endpoint.error'), ICE_NOTE_KINDS, STUN_NOTE_KINDS, DTLS_NOTE_KINDS, SRTP_NOTE_KINDS, HTTP_NOTE_KINDS, WEBSOCKET_NOTE_KINDS],
+  notes: [MEDIASOUP_NOTE_KINDS, someKinds(SFU_NOTE_KINDS, 'sfu.transport.keyed', 'sfu.keyframe.requested', 'sfu.keyframe.coalesced'), TURN_NOTE_KINDS, someKinds(NET_NOTE_KINDS, 'endpoint.error'), ICE_NOTE_KINDS, STUN_NOTE_KINDS, DTLS_NOTE_KINDS, SRTP_NOTE_KINDS, HTTP_NOTE_KINDS, WEBSOCKET_NOTE_KINDS, SCTP_NOTE_KINDS],
 });

@@ -35,6 +35,7 @@ const TURN_SERVER_FIELDS = [
   optional('transport', oneOf(['udp', 'tcp', 'tls'] as const), 'With `server`: how the agent reaches it (RFC 8656 §3.1); the relayed side is UDP either way.', 'tcp', '`"udp"`'),
   required('username', text, 'A user of its `users`.', 'alice'),
   required('password', text, 'Its password.', 'alice-secret'),
+  optional('retryStaleNonce', bool, 'Fault injection: `false` makes the client treat 438 Stale Nonce as a failure instead of retrying with the NONCE the answer carries (RFC 8489 §9.2.4).', false, '`true`'),
 ] as const;
 
 /** One TURN server: `url` (browser style) or `server` with `transport`, and the credentials. */
@@ -51,9 +52,9 @@ const TURN_SERVER: FieldType<TurnServerConfig> = {
       if (f.transport !== undefined) return c.fail(join(path, 'transport'), 'the `url` already says the transport (`?transport=tcp`, or `turns:` for TLS)');
       const u = parseTurnUrl(f.url);
       if ('error' in u) return c.fail(join(path, 'url'), u.error);
-      return { server: u.server, transport: u.transport, username: f.username, password: f.password };
+      return { server: u.server, transport: u.transport, username: f.username, password: f.password, ...(f.retryStaleNonce === false ? { retryStaleNonce: false } : {}) };
     }
-    return { server: f.server!, ...(f.transport && f.transport !== 'udp' ? { transport: f.transport } : {}), username: f.username, password: f.password };
+    return { server: f.server!, ...(f.transport && f.transport !== 'udp' ? { transport: f.transport } : {}), username: f.username, password: f.password, ...(f.retryStaleNonce === false ? { retryStaleNonce: false } : {}) };
   },
 };
 
@@ -144,14 +145,14 @@ export interface PeerCommon {
 }
 
 /** A WebRtcPeer built from common options (webrtc-peer and sfu-client). */
-export function makePeer(world: World, source: string, host: string, spec: PeerCommon & { readonly lite?: boolean; readonly dataChannels?: readonly DataChannelAction[]; readonly maxMessageSize?: number }, offerer: boolean, autoStart = true, signalingPeer?: string, sdp: Pick<WebRtcPeerOptions, 'browser' | 'rtcpMuxPolicy' | 'nomination' | 'iceTransportPolicy' | 'dtls13' | 'corruptSrtpKey'> = {}): WebRtcPeer {
+export function makePeer(world: World, source: string, host: string, spec: PeerCommon & { readonly lite?: boolean; readonly dataChannels?: readonly DataChannelAction[]; readonly maxMessageSize?: number; readonly sctpPathMtuDiscovery?: boolean }, offerer: boolean, autoStart = true, signalingPeer?: string, sdp: Pick<WebRtcPeerOptions, 'browser' | 'rtcpMuxPolicy' | 'nomination' | 'iceTransportPolicy' | 'dtls13' | 'corruptSrtpKey' | 'rtpFaults' | 'snap'> = {}): WebRtcPeer {
   return new WebRtcPeer({
     ...sdp,
     name: host, rng: world.rng(source), identity: world.identity(host), offerer, autoStart, startAt: spec.startAt, ...(signalingPeer !== undefined ? { signalingPeer } : {}),
     stunServers: spec.stun, turnServers: spec.turn, trickle: spec.trickle, ...(spec.lite ? { lite: true } : {}),
     media: { audio: spec.media.audio, video: spec.media.video === false ? false : spec.media.video },
     ...(spec.srtpProfiles ? { srtpProfiles: spec.srtpProfiles } : {}), ...(spec.curves ? { curves: spec.curves } : {}), ...(spec.mtu !== undefined ? { mtu: spec.mtu } : {}),
-    ...(spec.dataChannels || spec.maxMessageSize !== undefined ? { dataChannels: { schedule: spec.dataChannels ?? [], ...(spec.maxMessageSize !== undefined ? { maxMessageSize: spec.maxMessageSize } : {}) } } : {}),
+    ...(spec.dataChannels || spec.maxMessageSize !== undefined ? { dataChannels: { schedule: spec.dataChannels ?? [], ...(spec.maxMessageSize !== undefined ? { maxMessageSize: spec.maxMessageSize } : {}), ...(spec.sctpPathMtuDiscovery ? { sctp: { plpmtud: {} } } : {}) } } : {}),
   });
 }
 

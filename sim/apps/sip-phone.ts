@@ -5,7 +5,7 @@ import { SECOND } from '../core/time.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
 import { bool, duration, integer, list, object, oneOf, optional, required, text, transport, withDefault } from '../schema/fields.ts';
 import { SipPhone } from '../sip/phone.ts';
-import { SipTcpTransport } from '../sip/tcp-transport.ts';
+import { SipTcpTransport, tcpHostStreams } from '../sip/tcp-transport.ts';
 import { defineApp, HOST_FIELD, kindField, type Obj } from './app-kind.ts';
 
 /**
@@ -73,7 +73,7 @@ export const sipPhoneApp = defineApp({
     ctx.own(spec.bind, 'bind');
     const holder: { phone?: SipPhone; driver?: EndpointDriver } = {};
     const tcp = spec.transport === 'tcp'
-      ? new SipTcpTransport(world.tcp(host), spec.bind, (now, from, bytes) => holder.phone?.stack.handleDatagram(now, from, bytes), (_t, n) => world.net.note(ctx.source, n), () => holder.driver?.pump())
+      ? new SipTcpTransport(tcpHostStreams(world.tcp(host)), spec.bind, (now, from, bytes) => holder.phone?.stack.handleDatagram(now, from, bytes), (_t, n) => world.net.note(ctx.source, n), () => holder.driver?.pump())
       : undefined;
     const endpoint = new SipPhone({
       name: spec.host,

@@ -3,7 +3,7 @@ import type { TransportAddress } from '../core/endpoint.ts';
 import { EndpointDriver } from '../net/endpoint-driver.ts';
 import { bool, integer, oneOf, record, required, text, transport, withDefault } from '../schema/fields.ts';
 import { SipRegistrar } from '../sip/registrar.ts';
-import { SipTcpTransport } from '../sip/tcp-transport.ts';
+import { SipTcpTransport, tcpHostStreams } from '../sip/tcp-transport.ts';
 import type { DigestAlgorithm } from '../wire/sip/digest.ts';
 import { defineApp, HOST_FIELD, kindField, type Obj } from './app-kind.ts';
 
@@ -50,7 +50,7 @@ export const sipRegistrarApp = defineApp({
     ctx.own(listen, 'listen');
     const holder: { registrar?: SipRegistrar; driver?: EndpointDriver } = {};
     const tcp = spec.transport === 'tcp'
-      ? new SipTcpTransport(world.tcp(host), listen, (now, from, bytes) => holder.registrar?.stack.handleDatagram(now, from, bytes), (_t, n) => world.net.note(ctx.source, n), () => holder.driver?.pump())
+      ? new SipTcpTransport(tcpHostStreams(world.tcp(host)), listen, (now, from, bytes) => holder.registrar?.stack.handleDatagram(now, from, bytes), (_t, n) => world.net.note(ctx.source, n), () => holder.driver?.pump())
       : undefined;
     const endpoint = new SipRegistrar({ name: spec.host, ...(tcp ? { sipStream: tcp } : {}), rng: world.rng(ctx.source), local: listen, realm: spec.realm, users: spec.users, algorithm: spec.algorithm, badCredentials: spec.badCredentials, defaultExpires: spec.defaultExpires, maxExpires: spec.maxExpires, authenticateInvites: spec.authenticateInvites, server: 'rtclab-registrar' });
     const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);

@@ -10,6 +10,7 @@ import { parseScenario } from '../scenario/parse.ts';
 import { findPreset } from '../scenario/presets/index.ts';
 import { runScenario } from '../scenario/run.ts';
 import { buildScenario } from '../scenario/build.ts';
+import { appsSummaryLines } from './summary.ts';
 import { writePcapng } from '../wire/pcap/pcapng-writer.ts';
 import { dissectPacket } from '../dissect/dissect.ts';
 import { tsharkAvailable } from '../../test/support/tshark.ts';
@@ -177,7 +178,7 @@ describe('Janus SIP presets', () => {
     const k = runKeep('janus-sip-call');
     const r = run('janus-sip-call');
     const seen = k.seen;
-    expect(results(seen)).toEqual(['registering', 'registered', 'calling', 'ringing', 'accepted', 'hangingup', 'hangup']);
+    expect(results(seen)).toEqual(['registering', 'registered', 'calling', 'ringing', 'proceeding', 'accepted', 'hangingup', 'hangup']);
     const accepted = seen.find((s) => s.message.plugindata?.data?.result?.event === 'accepted')!;
     expect(accepted.message.jsep?.type).toBe('answer');
     expect(accepted.message.jsep!.sdp).toMatch(/m=audio \d+ UDP\/TLS\/RTP\/SAVPF 0 101\r\n/);
@@ -185,6 +186,11 @@ describe('Janus SIP presets', () => {
     expect(seen.map((s) => s.message.janus)).toEqual(expect.arrayContaining(['webrtcup', 'media']));
     const phone = (r.summary.apps as unknown as PhoneEntry[]).find((a) => a.kind === 'sip-phone')!;
     expect(phone.calls.map((c) => c.state)).toEqual(['ended']);
+    // rtclab run says it in Janus's terms: the plugin's events with their codes, the plugin's own state, no "echoed"
+    const lines = appsSummaryLines(r.summary as unknown as Parameters<typeof appsSummaryLines>[0]).apps;
+    expect(lines).toContain('    janus.plugin.sip events: registering, registered, calling, ringing, proceeding 180, accepted (+answer), hangingup, hangup 200 to BYE');
+    expect(lines.find((l) => l.includes('handle') && l.includes('janus.plugin.sip:'))).toMatch(/sip:1001@rtclab\.test registered, call ended, relayed \d+ RTP to the SIP peer \+ \d+ to the browser$/);
+    expect(lines.find((l) => l.startsWith('    RTP sent'))).not.toContain('echoed');
     expect(phone.media[0]!.received).toBeGreaterThan(150);
     expect(sipFlow(r.trace).filter((l) => !l.includes('REGISTER'))).toEqual([
       'janus INVITE sip:1002@rtclab.test',
@@ -206,6 +212,11 @@ describe('Janus SIP presets', () => {
     const seen = r.seen;
     expect(results(seen)).toEqual(['registering', 'registration_failed']);
     expect(seen.at(-1)!.message.plugindata?.data?.result).toMatchObject({ event: 'registration_failed', code: 401 });
+    const summary = run('janus-sip-wrong-password').summary;
+    const client = (summary.apps as unknown as { kind: string; pluginEvents: string[] }[]).find((a) => a.kind === 'janus-client')!;
+    expect(client.pluginEvents[0]).toBe('registering');
+    expect(client.pluginEvents[1]).toMatch(/^registration_failed 401 /);
+    expect(appsSummaryLines(summary as unknown as Parameters<typeof appsSummaryLines>[0]).apps.find((l) => l.includes('handle') && l.includes('janus.plugin.sip:'))).toContain('sip:1001@rtclab.test failed, call idle');
     // the phone's own REGISTER is challenged once too (the first 401)
     expect(sipFlow(r.trace).filter((l) => l.startsWith('janus') || l.includes('401'))).toEqual(['pbx 401 Unauthorized (REGISTER)', 'janus REGISTER sip:rtclab.test', 'pbx 401 Unauthorized (REGISTER)', 'janus REGISTER sip:rtclab.test', 'pbx 401 Unauthorized (REGISTER)']);
   });
@@ -266,7 +277,7 @@ describe('Janus SIP presets', () => {
   it('janus-sip-hold: hold sends a re-INVITE with a=sendonly, the phone answers recvonly and goes silent; unhold restores sendrecv', () => {
     const k = runKeep('janus-sip-hold');
     const r = run('janus-sip-hold');
-    expect(results(k.seen)).toEqual(['registering', 'registered', 'calling', 'ringing', 'accepted', 'holding', 'resuming', 'hangingup', 'hangup']);
+    expect(results(k.seen)).toEqual(['registering', 'registered', 'calling', 'ringing', 'proceeding', 'accepted', 'holding', 'resuming', 'hangingup', 'hangup']);
     const flow = sipFlow(r.trace).filter((l) => !l.includes('REGISTER'));
     expect(flow.slice(9)).toEqual([
       'janus INVITE sip:1002@192.0.2.30:5060',

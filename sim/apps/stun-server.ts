@@ -14,6 +14,8 @@ export interface StunServerAppSpec {
   /** RFC 5780 alternate address and port. */
   readonly alternate?: TransportAddress;
   readonly software?: string;
+  /** A misconfiguration: answers leave from this address, not the one the request came to. */
+  readonly replyFrom?: TransportAddress;
 }
 
 /** The scenario app "stun-server": a STUN server (sim/stun) on its primary and, optionally, alternate address. */
@@ -26,18 +28,21 @@ export const stunServerApp = defineApp({
     required('listen', transport, 'The primary address and port.', '198.51.100.10:3478'),
     optional('alternate', transport, 'The RFC 5780 alternate address and port; both must differ from `listen` (RFC 5780 §4.1).', '198.51.100.11:3479'),
     optional('software', text, 'The SOFTWARE attribute in every response; `""` sends none.', 'rtclab stun', '`"rtclab stun"`'),
+    optional('replyFrom', transport, "A misconfiguration: every Binding answer leaves from this address (one of the host's) instead of the one the request came to, as a UDP server bound to the wildcard address of a multihomed host answers from its primary address; a NAT that filters by address drops the answers. It also listens there. Not with `alternate`.", '198.51.100.30:3478'),
   ],
   check(c, path, v) {
     const { listen, alternate } = v;
     if (listen && alternate && (alternate.ip === listen.ip || alternate.port === listen.port)) {
       c.fail(join(path, 'alternate'), 'RFC 5780 §4.1: the alternate must differ from listen in both address and port');
     }
+    if (alternate && v.replyFrom) c.fail(join(path, 'replyFrom'), 'replyFrom and alternate together: RFC 5780 chooses the source of each answer from CHANGE-REQUEST');
   },
-  spec: (v): StunServerAppSpec => ({ kind: 'stun-server', host: v.host, listen: v.listen, ...(v.alternate ? { alternate: v.alternate } : {}), ...(v.software !== undefined ? { software: v.software } : {}) }),
+  spec: (v): StunServerAppSpec => ({ kind: 'stun-server', host: v.host, listen: v.listen, ...(v.alternate ? { alternate: v.alternate } : {}), ...(v.software !== undefined ? { software: v.software } : {}), ...(v.replyFrom ? { replyFrom: v.replyFrom } : {}) }),
   build(world, host, spec: StunServerAppSpec, ctx) {
     ctx.own(spec.listen, 'listen');
     if (spec.alternate) ctx.own(spec.alternate, 'alternate');
-    const endpoint = new StunServer({ primary: spec.listen, ...(spec.alternate ? { alternate: spec.alternate } : {}), ...(spec.software !== undefined ? { software: spec.software } : {}) });
+    if (spec.replyFrom) ctx.own(spec.replyFrom, 'replyFrom');
+    const endpoint = new StunServer({ primary: spec.listen, ...(spec.alternate ? { alternate: spec.alternate } : {}), ...(spec.software !== undefined ? { software: spec.software } : {}), ...(spec.replyFrom ? { replyFrom: spec.replyFrom } : {}) });
     const driver = new EndpointDriver(world.net, host, endpoint, ctx.source);
     for (const a of endpoint.addresses()) if (!driver.bound(a)) driver.bind(a.ip, a.port);
     return { endpoint, driver };

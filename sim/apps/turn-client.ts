@@ -49,6 +49,7 @@ const action = mapped(
     ],
     refresh: [optional('lifetime', integer(0, 0xffffffff), 'Requested lifetime in seconds; `0` deletes the allocation.', 600)],
     deallocate: [],
+    restart: [],
   }, {
     allocate: 'Allocate request (RFC 8656 §7); the 401 challenge is answered with the credentials.',
     connect: 'Connect (RFC 6062 §4.3) on a TCP allocation: the server opens a TCP connection to the peer; the client binds it on a new data connection (ConnectionBind) and sends `data` on it. A ConnectionAttempt from a peer is bound the same way.',
@@ -57,6 +58,7 @@ const action = mapped(
     send: 'Sends `data` to the peer: as ChannelData when a channel is bound to it, else as a Send indication; `via: "indication"` forces the indication.',
     refresh: 'Refresh request (RFC 8656 §8).',
     deallocate: 'Refresh with lifetime 0.',
+    restart: 'The client app restarts on the same socket, as after a crash: it forgets its allocation, credentials, permissions and channels (the server keeps the allocation until it expires); a later `allocate` starts afresh.',
   }),
   // the variant's fields are exactly a TurnAction's (sim/turn/client.ts)
   (a) => a as unknown as TurnAction,

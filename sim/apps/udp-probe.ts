@@ -107,7 +107,7 @@ export const udpProbeApp = defineApp({
     HOST_FIELD,
     required('bind', transport, 'The local address and port it sends from and listens on.', '203.0.113.50:5000'),
     required('send', list(object(SEND_FIELDS)), 'The schedule: a list of sends, each an object with the fields below.', [{ at: '0s', to: '198.51.100.10:3478', count: 50, interval: '20ms' }]),
-    withDefault('dontFragment', bool, true, '`true`', 'IPv4 Don\'t Fragment on its datagrams (Linux\'s IP_PMTUDISC_DO); `false` lets it and the routers on the way fragment a datagram larger than a link\'s MTU (RFC 791).', false),
+    withDefault('dontFragment', bool, true, '`true`', 'IPv4 Don\'t Fragment on its datagrams (Linux\'s IP_PMTUDISC_DO), IPv6 IPV6_DONTFRAG; `false` lets it and the routers on the way fragment an IPv4 datagram larger than a link\'s MTU (RFC 791), and its own host fragment an IPv6 datagram larger than the path MTU (RFC 8200 §4.5; routers never do).', false),
   ],
   spec: (v): ProbeAppSpec => ({ kind: 'udp-probe', host: v.host, bind: v.bind, send: v.send, dontFragment: v.dontFragment }),
   build(world, host, spec: ProbeAppSpec, ctx) {

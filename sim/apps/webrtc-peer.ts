@@ -10,6 +10,7 @@ import type { DtlsVersionName } from '../dtls/config.ts';
 import { DTLS_GROUPS13_FIELD, DTLS_KEY_SHARES13_FIELD, DTLS_VERSIONS_FIELD, makePeer, PEER_COMMON_FIELDS, PEER_NOTES, PEER_SECTIONS, peerSummaryParts, type Dtls13GroupName, type PeerCommon } from './peer-common.ts';
 import { gatherIceTcp, peerDriver } from './stream-links.ts';
 import { SRTP_KEY_FAULTS, type SrtpKeyFault } from '../webrtc/transport.ts';
+import { RTP_FAULTS, type RtpFault } from '../peer/receive-demux.ts';
 
 /**
  * The scenario app "webrtc-peer": a browser-like peer (sim/peer/webrtc-peer.ts) calling another webrtc-peer app
@@ -35,18 +36,26 @@ export interface WebRtcPeerAppSpec extends PeerCommon {
   readonly dataChannels?: readonly DataChannelAction[];
   /** Its a=max-message-size (RFC 8841 §6.1); 0 any size. */
   readonly maxMessageSize?: number;
+  /** SCTP PLPMTUD (RFC 8899, sim/sctp/plpmtud.ts) on its data channels' association. */
+  readonly sctpPathMtuDiscovery?: boolean;
   /** Whose codecs, header extensions and SDP layout its descriptions carry (sim/peer/codecs.ts). */
   readonly browser: 'chromium' | 'firefox';
   readonly rtcpMuxPolicy: 'require' | 'negotiate';
   readonly nomination: NominationMode;
   readonly iceTransportPolicy: CandidatePolicy;
+  /** false: libwebrtc's gathering without PORTALLOCATOR_ENABLE_SHARED_SOCKET (a StunPort on its own socket, sim/ice/gather.ts). */
+  readonly sharedSocket?: false;
   /** A track added during the call: a new offer (renegotiation) from this side. */
   readonly addTrack?: { readonly at: Micros; readonly kind: 'audio' | 'video' };
   readonly versions?: readonly DtlsVersionName[];
   readonly groups13?: readonly Dtls13GroupName[];
   readonly keyShares13?: readonly Dtls13GroupName[];
+  /** SNAP (draft-hancke-tsvwg-snap): a=sctp-init in its descriptions, and no SCTP handshake when the peer's has one too. */
+  readonly snap?: boolean;
   /** Fault injection: one of its SRTP master keys derived wrong. */
   readonly corruptSrtpKey?: SrtpKeyFault;
+  /** Fault injection: RTP on SSRCs it did not signal, without the MID header extension. */
+  readonly rtpFaults?: readonly RtpFault[];
 }
 
 const LABEL = required('label', text, 'The channel label.', 'chat');
@@ -81,6 +90,17 @@ export const dataChannelAction = mapped(
 );
 
 /** The DTLS 1.3 choices as WebRtcPeerOptions.dtls13; nothing when the scenario leaves them out (DTLS 1.2 only). */
+/**
+ * Chromium's BasicPortAllocator makes a TCPPort on every network unless PORTALLOCATOR_DISABLE_TCP is set: an active
+ * TCP host candidate (RFC 6544 §4.5: port 9, never listening). Firefox's gathering is not modelled: none. An ice-lite
+ * agent gathers host candidates of its own choosing: none either.
+ */
+function defaultIceTcp(browser: 'chromium' | 'firefox', lite: boolean): readonly ('active' | 'passive')[] {
+  return browser === 'chromium' && !lite ? ['active'] : [];
+}
+
+const WEBRTC_ICE_TCP_FIELD = optional('iceTcp', list(oneOf(['active', 'passive'] as const)), 'ICE-TCP host candidates (RFC 6544) gathered beside the UDP ones: `"active"` (opens a TCP connection per pair with a passive remote candidate, signaled with port 9) and/or `"passive"` (listens on `tcpPort`). STUN, DTLS and SRTP then travel on the connection framed per RFC 4571. `[]` gathers none.', ['active', 'passive'], '`["active"]` for `browser: "chromium"` (as Chromium gathers on every network), `[]` for `"firefox"` or an ice-lite peer');
+
 function dtls13Options(spec: WebRtcPeerAppSpec): Pick<WebRtcPeerOptions, 'dtls13'> {
   if (!spec.versions && !spec.groups13 && !spec.keyShares13) return {};
   return { dtls13: { ...(spec.versions ? { versions: spec.versions } : {}), ...(spec.groups13 ? { groups13: spec.groups13 } : {}), ...(spec.keyShares13 ? { keyShares13: spec.keyShares13 } : {}) } };
@@ -92,7 +112,8 @@ export const webRtcPeerApp = defineApp({
   fields: [
     kindField('webrtc-peer'),
     HOST_FIELD,
-    ...PEER_COMMON_FIELDS,
+    // Chromium gathers an active TCP host candidate (port 9) on every network by default: the field defaults by browser
+    ...PEER_COMMON_FIELDS.map((f) => (f.name === 'iceTcp' ? WEBRTC_ICE_TCP_FIELD : f)),
     required('peer', hostName, 'The host of the `webrtc-peer` it calls or answers.', 'bob'),
     withDefault('offerer', bool, false, '`false`', 'The offerer starts at `startAt`; the answerer waits for the offer.', true),
     optional('restartIceAt', duration, 'When to restart ICE (new credentials, new offer).', '8s'),
@@ -101,6 +122,7 @@ export const webRtcPeerApp = defineApp({
     withDefault('rtcpMuxPolicy', oneOf(['require', 'negotiate'] as const), 'require', '`"require"`', 'W3C rtcpMuxPolicy: `require` refuses a remote offer without a=rtcp-mux, as Chromium does.', 'negotiate'),
     withDefault('nomination', oneOf(NOMINATION_MODES), 'semi-aggressive', '`"semi-aggressive"`', "How it nominates when it controls ICE: libwebrtc's semi-aggressive (USE-CANDIDATE while nothing is selected or on a better pair: DTLS starts on the first pair that works), RFC 8445 regular (checks run 2 s after the first valid pair, then the best is nominated) or aggressive.", 'regular'),
     withDefault('iceTransportPolicy', oneOf(CANDIDATE_POLICIES), 'all', '`"all"`', 'W3C iceTransportPolicy: `relay` still gathers host and server-reflexive candidates but signals and pairs only relayed ones (libwebrtc\'s relay-only candidate filter).', 'relay'),
+    withDefault('sharedSocket', bool, true, '`true`', "libwebrtc's PORTALLOCATOR_ENABLE_SHARED_SOCKET, Chromium's default: one UDPPort socket per network sends the host candidate's traffic and the STUN Binding requests, so the srflx candidate's base is the host candidate. `false`: a StunPort on a socket of its own asks the STUN servers (and each TurnPort over UDP binds its own), so the srflx candidate has its own base and local port, its own NAT mapping and its own pairs ([gathering](gathering.md)).", false),
     optional('addTrack', object([
       required('at', duration, 'When the track is added.', '4s'),
       required('kind', oneOf(['audio', 'video'] as const), 'Its kind (one it does not send yet).', 'video'),
@@ -109,21 +131,28 @@ export const webRtcPeerApp = defineApp({
     DTLS_GROUPS13_FIELD,
     DTLS_KEY_SHARES13_FIELD,
     optional('maxMessageSize', integer(0, 0xffffffff), "Its a=max-message-size (RFC 8841 §6.1): the largest data channel message it takes, `0` any size. A bigger message from the peer is discarded and its channel closed (RFC 8831 §6.6); its own sends are refused above the peer's value (64 kB when the peer's SDP has none). Given alone, it also offers an m=application section.", 16384, '`262144`, as Chromium'),
+    optional('sctpPathMtuDiscovery', bool, "Its data channels' SCTP searches the path MTU with HEARTBEAT+PAD probes (RFC 8899 PLPMTUD, RFC 8261 §5): from 1200 bytes up by 32 to 1432, or down to 512 when 1200 does not pass, with black-hole detection; off, SCTP packets stay at 1200 bytes as browsers send them.", true, 'off'),
+    optional('snap', bool, "SNAP (draft-hancke-tsvwg-snap, libwebrtc's `enable_sctp_snap`): its data section carries `a=sctp-init` with the SCTP INIT chunk its association would send (an answer only in reply to an offer that has one). When both descriptions carry one, each side takes the association as established once DTLS is up: no INIT, INIT-ACK, COOKIE-ECHO or COOKIE-ACK, up to two round trips saved. A peer without it answers with no line and SCTP does its usual handshake.", true, 'off'),
     optional('corruptSrtpKey', oneOf(SRTP_KEY_FAULTS), "Fault injection: flips one bit of the SRTP master key it derives from the DTLS exporter for `receive` (the peer's packets fail authentication here) or for `send` (its packets fail at the peer). DTLS succeeds; noted as `peer.fault`.", 'receive', 'none'),
+    optional('rtpFaults', list(oneOf(RTP_FAULTS)), "Fault injection on the RTP it sends: `unsignaled-ssrc` sends on SSRCs other than its a=ssrc lines signal (as a server that rewrites SSRCs without telling), `strip-mid` leaves out the MID header extension although it was negotiated. With both, the peer can associate the packets with no m= section and drops them (RFC 8843 §9.2); noted as `peer.fault`.", ['unsignaled-ssrc', 'strip-mid'], 'none'),
     optional('dataChannels', list(dataChannelAction), 'Data channels (SCTP over DTLS, RFC 8831): an m=application section and a schedule of channels to open, messages to send and channels to close, each an object with the fields below.', [{ at: '1s', do: 'open', label: 'chat' }, { at: '1s', do: 'send', label: 'chat', text: 'hello {n}', count: 3 }], 'none'),
   ],
-  spec: ({ kind: _k, host, peer, offerer, restartIceAt, lite, addTrack, dataChannels, maxMessageSize, versions, groups13, keyShares13, corruptSrtpKey, ...common }): WebRtcPeerAppSpec => ({
-    kind: 'webrtc-peer', host, peer, offerer, ...common, ...(restartIceAt !== undefined ? { restartIceAt } : {}), ...(lite ? { lite } : {}), ...(addTrack ? { addTrack } : {}), ...(dataChannels ? { dataChannels } : {}),
-    ...(maxMessageSize !== undefined ? { maxMessageSize } : {}),
+  spec: ({ kind: _k, host, peer, offerer, restartIceAt, lite, sharedSocket, addTrack, dataChannels, maxMessageSize, sctpPathMtuDiscovery, versions, groups13, keyShares13, corruptSrtpKey, rtpFaults, iceTcp, snap, ...common }): WebRtcPeerAppSpec => ({
+    kind: 'webrtc-peer', host, peer, offerer, ...common, iceTcp: iceTcp ?? defaultIceTcp(common.browser, lite), ...(restartIceAt !== undefined ? { restartIceAt } : {}), ...(lite ? { lite } : {}), ...(addTrack ? { addTrack } : {}), ...(dataChannels ? { dataChannels } : {}),
+    ...(maxMessageSize !== undefined ? { maxMessageSize } : {}), ...(sctpPathMtuDiscovery ? { sctpPathMtuDiscovery } : {}),
     ...(versions ? { versions } : {}), ...(groups13 ? { groups13 } : {}), ...(keyShares13 ? { keyShares13 } : {}), ...(corruptSrtpKey ? { corruptSrtpKey } : {}),
+    ...(rtpFaults && rtpFaults.length > 0 ? { rtpFaults } : {}), ...(sharedSocket ? {} : { sharedSocket: false as const }), ...(snap ? { snap } : {}),
   }),
   build(world, host, spec: WebRtcPeerAppSpec, ctx) {
-    const endpoint = makePeer(world, ctx.source, spec.host, spec, spec.offerer, true, spec.peer, { browser: spec.browser, rtcpMuxPolicy: spec.rtcpMuxPolicy, nomination: spec.nomination, iceTransportPolicy: spec.iceTransportPolicy, ...dtls13Options(spec), ...(spec.corruptSrtpKey ? { corruptSrtpKey: spec.corruptSrtpKey } : {}) });
+    const endpoint = makePeer(world, ctx.source, spec.host, spec, spec.offerer, true, spec.peer, { browser: spec.browser, rtcpMuxPolicy: spec.rtcpMuxPolicy, nomination: spec.nomination, iceTransportPolicy: spec.iceTransportPolicy, ...dtls13Options(spec), ...(spec.corruptSrtpKey ? { corruptSrtpKey: spec.corruptSrtpKey } : {}), ...(spec.rtpFaults ? { rtpFaults: spec.rtpFaults } : {}), ...(spec.snap ? { snap: true } : {}) });
     const driver = peerDriver(world, host, endpoint, ctx.source, spec.turn, spec.iceTcp.length > 0);
     // one network per connected interface address, ranked as libwebrtc's network manager does (sim/ice/networks.ts)
     const networks = rankNetworks(host.interfaces.filter((i) => i.link).flatMap((i) => i.addresses.filter((a) => !isLinkLocal(a.ip)).map((a) => ({ ip: a.ip, type: networkType(i.network), name: i.name }))));
     const udp = host.addresses().map((ip) => driver.bind(ip, spec.port));
     for (const a of udp) endpoint.addLocalAddress(a, networks.get(a.ip));
+    // an ICE restart regathers on new sockets, as libwebrtc's new PortAllocatorSession does (sim/ice/agent-base.ts)
+    // without the shared socket, StunPorts and UDP TurnPorts bind sockets of their own too (AllocationSequence::CreateStunPorts)
+    endpoint.agent.regatherOnRestart((ip) => driver.bind(ip, 0), spec.sharedSocket !== false);
     gatherIceTcp(driver, endpoint.agent, udp, spec.iceTcp, spec.tcpPort);
     driver.joinSignaling(world.signaling, spec.host, { delay: spec.signalingDelay, protocol: 'jsep' });
     if (spec.restartIceAt !== undefined) {

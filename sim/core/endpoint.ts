@@ -16,7 +16,8 @@ export type Transport = 'udp' | 'tcp';
  * signal are `EndpointOutput` (`never`: no `signal` member at all).
  */
 export type EndpointOutput<M = never> =
-  | { readonly type: 'transmit'; readonly from: TransportAddress; readonly to: TransportAddress; readonly bytes: Uint8Array; readonly transport?: Transport }
+  /** `mayFragment`: this datagram goes with IPv4 DF clear / may be fragmented at the source (IP_PMTUDISC_DONT for one send). */
+  | { readonly type: 'transmit'; readonly from: TransportAddress; readonly to: TransportAddress; readonly bytes: Uint8Array; readonly transport?: Transport; readonly mayFragment?: true }
   | ([M] extends [never] ? never : SignalOutput<M>)
   | { readonly type: 'note'; readonly kind: string; readonly text: string; readonly data?: { [key: string]: JsonValue } }
   | { readonly type: 'secret'; readonly kind: 'nss-keylog' | 'srtp'; readonly text: string }

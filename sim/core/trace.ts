@@ -94,6 +94,11 @@ export interface Trace {
 
 export type TraceRecord = { kind: 'hop'; hop: Hop } | { kind: 'note'; note: Note } | { kind: 'secret'; secret: Secret };
 
+/** The size of one slab of the byte arena hops are copied into. */
+const ARENA_SLAB = 1 << 20;
+/** A datagram larger than this gets an array of its own rather than the rest of a slab. */
+const ARENA_LARGEST = 1 << 16;
+
 /** Collects a trace as a run goes; listeners see each record as it is made (for live views). */
 export class TraceRecorder {
   readonly nodes: TopologyNode[] = [];
@@ -102,6 +107,13 @@ export class TraceRecorder {
   readonly notes: Note[] = [];
   readonly secrets: Secret[] = [];
   private nextPacket = 1;
+  /**
+   * The byte arena: each hop's bytes are copied into a 1 MiB slab and the hop keeps a view of them, so a kept
+   * hop costs no ArrayBuffer (and no backing store) of its own and the datagram it was copied from can be
+   * collected young. The copy is also the bytes as they crossed the link, whatever happens to the datagram after.
+   */
+  private slab = new Uint8Array(0);
+  private slabAt = 0;
   private readonly listeners: ((r: TraceRecord) => void)[] = [];
 
   constructor(public meta: TraceMeta) {}
@@ -128,10 +140,25 @@ export class TraceRecorder {
   /** `hop()` with the fields as arguments: what a link calls for every datagram, without an object to spread. */
   record(t: Micros, arrive: Micros, link: string, from: string, to: string, bytes: Uint8Array, packet: number, drop?: string): Hop {
     // every hop has the same shape (drop included, undefined when delivered), so the code reading hops stays monomorphic
-    const hop: Hop = { index: this.hops.length, t, arrive, link, from, to, bytes, packet, drop };
+    const hop: Hop = { index: this.hops.length, t, arrive, link, from, to, bytes: this.keep(bytes), packet, drop };
     this.hops.push(hop);
     if (this.listeners.length > 0) this.emit({ kind: 'hop', hop });
     return hop;
+  }
+
+  /** A copy of `bytes` in the arena (8-byte aligned, so typed views of it stay aligned). */
+  private keep(bytes: Uint8Array): Uint8Array {
+    const n = bytes.length;
+    if (n > ARENA_LARGEST) return bytes.slice();
+    if (this.slabAt + n > this.slab.length) {
+      this.slab = new Uint8Array(ARENA_SLAB);
+      this.slabAt = 0;
+    }
+    const at = this.slabAt;
+    const kept = this.slab.subarray(at, at + n);
+    kept.set(bytes);
+    this.slabAt = (at + n + 7) & ~7;
+    return kept;
   }
 
   note(n: Note): void {

@@ -1,17 +1,21 @@
 import { captureFindings } from './rules/capture.ts';
+import { captureUnansweredFindings } from './rules/capture-unanswered.ts';
 import { consentFindings, disconnectedFindings } from './rules/consent.ts';
 import { dtlsFindings } from './rules/dtls.ts';
 import { gatheringFindings } from './rules/gathering.ts';
+import { turnPeerFindings } from './rules/turn-peers.ts';
+import { staleNonceFindings } from './rules/turn-stale-nonce.ts';
 import { captureIceFailures, iceFailures } from './rules/ice-pairs.ts';
 import { mediaFindings } from './rules/media.ts';
 import { negotiationFindings } from './rules/negotiation.ts';
 import { selectedPairFindings } from './rules/selected-pair.ts';
 import { signalingFindings } from './rules/signaling.ts';
+import { unknownSsrcFindings } from './rules/unknown-ssrc.ts';
 import { TraceIndex } from './trace-index.ts';
 import type { Diagnosis, DiagnosisInput, Finding } from './types.ts';
 
 /** The rules, in the order their findings read best: what stopped the call before what it cost. */
-const RULES: readonly ((x: TraceIndex) => Finding[])[] = [signalingFindings, negotiationFindings, gatheringFindings, iceFailures, captureIceFailures, consentFindings, disconnectedFindings, selectedPairFindings, dtlsFindings, captureFindings, mediaFindings];
+const RULES: readonly ((x: TraceIndex) => Finding[])[] = [signalingFindings, negotiationFindings, gatheringFindings, turnPeerFindings, staleNonceFindings, iceFailures, captureIceFailures, consentFindings, disconnectedFindings, selectedPairFindings, dtlsFindings, captureFindings, captureUnansweredFindings, mediaFindings, unknownSsrcFindings];
 
 /**
  * "Why did it fail?": every rule over one index of the trace. Failures come first, then degradations, each in the

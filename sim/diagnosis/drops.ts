@@ -88,3 +88,8 @@ export function dropGroups(drops: readonly Drop[]): { drop: Drop; count: number;
 export function describeDrop(d: Drop): string {
   return d.kind === 'link-down' || d.kind === 'loss' || d.kind === 'queue' ? `on link ${d.where} (${d.why})` : `at ${d.where} (${d.why})`;
 }
+
+/** A drop group's figures for Finding.facts: the kind of drop, where, how many (`prefix` keeps two groups apart). */
+export function dropFacts(g: { readonly drop: Drop; readonly count: number } | undefined, prefix = 'drop'): Record<string, string | number> {
+  return g ? { [`${prefix}Kind`]: g.drop.kind, [`${prefix}Where`]: g.drop.where, [`${prefix}Count`]: g.count } : {};
+}

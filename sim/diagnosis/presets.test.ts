@@ -17,15 +17,19 @@ import type { Trace } from '../core/trace.ts';
 const EXPECTED: Readonly<Record<string, readonly string[]>> = {
   'dtls-mitm-fingerprint-mismatch': ['failure dtls.fingerprint-mismatch alice'],
   'fail-turn-wrong-password': ['failure turn.auth alice', 'failure turn.auth bob', 'failure ice.nat-mapping alice', 'failure ice.nat-mapping bob'],
+  // the TURN server allows no allocation (userQuota 0): each authenticated Allocate gets 486, then the NATs' mapping dooms ICE
+  'fail-turn-quota': ['failure turn.quota alice', 'failure turn.quota bob', 'failure ice.nat-mapping alice', 'failure ice.nat-mapping bob'],
   'fail-udp-blocked-no-tcp-turn': ['failure stun.udp-blocked alice', 'failure turn.udp-blocked alice', 'failure ice.firewall alice', 'failure ice.firewall bob'],
   'fail-symmetric-no-turn': ['failure ice.nat-mapping alice', 'failure ice.nat-mapping bob'],
   'fail-dtls-both-active': ['failure dtls.both-client alice and bob'],
   'fail-dtls-both-passive': ['failure dtls.both-server alice and bob'],
   // bob's receive key is corrupted on purpose (webrtc-peer's corruptSrtpKey): every packet from alice fails its auth tag
   'fail-srtp-auth': ['failure srtp.auth bob'],
+  // alice sends on SSRCs she never signaled, without the MID extension (webrtc-peer's rtpFaults): bob places none of it
+  'fail-unknown-ssrc': ['failure media.unknown-ssrc bob'],
   'ice-consent-restart': ['degradation ice.consent-lost alice', 'degradation ice.consent-lost bob'],
   'dtls-lossy-retransmit': ['degradation media.loss alice', 'degradation media.loss bob'],
-  // on seed 4 with wire signaling and libwebrtc's nomination the call selects srflx ↔ srflx: only the loss degrades it
+  // on seed 7 with wire signaling and libwebrtc's nomination the call selects a direct pair: only the loss degrades it
   'call-lossy': ['degradation media.loss alice', 'degradation media.loss bob'],
   // a faulty signaling server (its mangle rules, sim/scenario/presets/signaling-faults.ts): what it changed, and what that broke
   'fail-candidates-lost': ['failure ice.nat-filtering alice', 'failure ice.unroutable bob', 'failure signaling.candidates-lost alice', 'failure signaling.rewritten server'],
@@ -42,8 +46,25 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
   'dtls13-hybrid-lossy': ['degradation media.loss alice', 'degradation media.loss bob'],
   'call-turn-tls-443': ['degradation turn.udp-blocked alice'],
   'call-sfu-lossy': ['degradation media.loss carol'],
+  // ---- diag2: TURN errors (sim/scenario/presets/failures-turn.ts; turn-stale-nonce-recovered recovers: no finding)
+  // alice's relay is the only way, and the server's denied range refuses the ChannelBind for bob's NAT (403)
+  'fail-turn-peer-forbidden': ['failure turn.peer-forbidden alice', 'failure ice.nat-mapping alice', 'failure ice.nat-mapping bob'],
+  // alice restarts on the same socket: her new Allocate meets the allocation the server still holds (437)
+  'fail-turn-allocation-mismatch': ['failure turn.allocation-mismatch alice'],
+  // bob does not retry the 438 of his ChannelBind refresh: his permission for alice lapses, consent is lost both ways
+  'fail-turn-stale-nonce': ['failure turn.stale-nonce bob', 'failure ice.consent-lost alice', 'failure ice.consent-lost bob'],
+  // a DPI box before alice drops every DTLS datagram: bob's ClientHello flight is retransmitted 7 times, then he gives up
+  'fail-dtls-blocked': ['failure dtls.timeout bob'],
   // a mediasoup server behind a 1:1 NAT that announces its private listen address (no announcedAddress)
   'mediasoup-1to1-nat-no-announced': ['failure ice.private-candidate alice', 'failure ice.private-candidate carol'],
+  // ICE agents that break RFC 8445 on purpose (an ice-agent's faults, sim/scenario/presets/ice-failures.ts)
+  'fail-ice-role-conflict': ['failure ice.role-conflict alice'],
+  'fail-ice-bad-request': ['failure ice.check-bad-request alice'],
+  'fail-ice-no-response': ['failure ice.no-response alice'],
+  // alice (regular nomination) nominates a relayed pair before the direct candidates arrive, and keeps it
+  'call-relay-over-direct': ['degradation ice.relay-selected alice'],
+  // a STUN server answering from its other address: alice's NAT drops every answer
+  'ice-stun-answer-filtered': ['degradation stun.answer-filtered alice'],
 };
 
 function causes(d: Diagnosis): string[] {
@@ -122,6 +143,8 @@ const FAILED_CAPTURES: Readonly<Record<string, readonly string[]>> = {
   'chromium-fingerprint-mismatch/chromium-fingerprint-mismatch.pcapng': ['failure dtls.certificate-rejected 192.0.2.2:50549'],
   // Chromium given coturn with a wrong password: each interface's authenticated Allocate refused with 401 again
   'chromium-turn-wrong-password/chromium-turn-wrong-password.pcapng': ['failure turn.auth 127.0.0.1:34258', 'failure turn.auth 192.0.2.2:36767'],
+  // a Linux firewall (netns, nftables) drops UDP: the Binding and the Allocate over UDP die there, TURN over TCP relays
+  'netns-udp-blocked/netns-udp-blocked.pcapng': ['degradation stun.udp-blocked 10.0.0.2:60980', 'degradation turn.udp-blocked 10.0.0.2:34886'],
 };
 
 describe('diagnosis of every kept capture', () => {

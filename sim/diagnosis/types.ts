@@ -25,9 +25,20 @@ export interface Finding {
   readonly evidence: Evidence;
   /** What would have avoided it, as an instruction ("give alice a TURN server over TCP 443"). */
   readonly fix: string;
-  /** Finer statements behind it (one per ICE pair that failed, …), each with its own evidence. */
-  readonly details: readonly { readonly text: string; readonly evidence: Evidence }[];
+  /**
+   * Finer statements behind it (one per ICE pair that failed, …), each with its own evidence, and the figures its
+   * text is made of when a page words it in another language (viz/i18n-diagnosis.ts zhDetail: `kind` names the line).
+   */
+  readonly details: readonly { readonly text: string; readonly evidence: Evidence; readonly facts?: FindingFacts }[];
+  /**
+   * The figures `text` and `fix` are made of (hosts, addresses, counts, times in µs, codes), by name, so that a page
+   * can word the finding in another language (viz/i18n-diagnosis.ts). Not printed and not in the JSON form.
+   */
+  readonly facts?: FindingFacts;
 }
+
+/** A finding's figures by name (Finding.facts). */
+export type FindingFacts = Readonly<Record<string, string | number>>;
 
 /** What the diagnosis reads: a simulated run's trace, or a capture's packets (hops) with its inferred notes. */
 export interface DiagnosisInput {

@@ -1,11 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { concatBytes, fromHex } from '../core/encoding.ts';
 import { decodeArp, describeArp } from '../wire/arp/arp.ts';
 import { decodeIcmp } from '../wire/icmp/icmp.ts';
 import { LINKTYPE_ETHERNET } from '../wire/pcap/linktype.ts';
 import { dissectFile } from '../../test/support/dissect-captures.ts';
-import { tsharkAvailable } from '../../test/support/tshark.ts';
+import { tsharkAvailable, tsharkFields } from '../../test/support/tshark.ts';
 import { dissectFrame } from './dissect.ts';
 import type { DissectedPacket } from './types.ts';
 
@@ -21,12 +20,7 @@ const ARP_FIELDS = ['arp.hw.type', 'arp.proto.type', 'arp.hw.size', 'arp.proto.s
 const ND_FIELDS = ['icmpv6.type', 'icmpv6.nd.ns.target_address', 'icmpv6.nd.na.target_address', 'icmpv6.nd.na.flag.r', 'icmpv6.nd.na.flag.s', 'icmpv6.nd.na.flag.o', 'icmpv6.opt.type', 'icmpv6.opt.length', 'icmpv6.opt.linkaddr', 'icmpv6.opt.nonce'];
 
 function tsharkRows(file: string, fields: readonly string[], filter: string): string[][] {
-  const args = ['-r', file, '-n', '-Y', filter, '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=;', '-e', 'frame.number', '-e', '_ws.col.Info'];
-  for (const f of fields) args.push('-e', f);
-  return execFileSync('tshark', args, { encoding: 'utf8' })
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => l.split('\t'));
+  return tsharkFields(file, ['frame.number', '_ws.col.Info', ...fields], { filter, aggregator: ';' });
 }
 
 const list = (s: string | undefined): string[] => (s ? s.split(';').filter((x) => x !== '') : []);

@@ -30,7 +30,7 @@ export interface DissectorOptions {
  */
 export class Dissector {
   readonly flows: FlowTable;
-  private readonly reassembler = new IpReassembler();
+  private readonly reassembler = new IpReassembler({}, { observer: true });
   /** TCP connections: per-direction stream reassembly, then HTTP, WebSocket and signaling. */
   readonly tcp = new TcpConnections();
 

@@ -1,16 +1,14 @@
-// size: one flow's handshake state for DTLS 1.2 and 1.3 (transcripts, keys, Finished checks, SRTP export) shares its fields; DTLS 1.3 record opening is already in dtls13-flow.ts
 import { bytesEqual, toHex } from '../core/encoding.ts';
 import type { Problem } from '../wire/field.ts';
 import type { DissectedRecord } from '../wire/dtls/datagram.ts';
-import type { Dtls13CiphertextRecord, DtlsRecord } from '../wire/dtls/record.ts';
+import type { DtlsRecord } from '../wire/dtls/record.ts';
 import { handshakeLabel, type DtlsRole } from '../wire/dtls/describe.ts';
 import { findExtension } from '../wire/handshake/extensions.ts';
 import { HandshakeReassembler, type FragmentInput } from '../wire/dtls/fragment.ts';
 import { decodeHandshakeBody, decodeHandshakeFragments } from '../wire/dtls/handshake.ts';
 import type { HelloVerifyRequest } from '../wire/dtls/hello-verify.ts';
 import { decodeTlsHandshakeBody, isHelloRetryRequest, type TlsHandshakeBody } from '../wire/tls/handshake.ts';
-import { exportKeyingMaterial13, finishedVerifyData, messageHash, tls13Suite, transcriptHash } from '../crypto/tls13-schedule.ts';
-import { Dtls13Keys, decodeAck, decodeHandshakeFragments13, tlsStyleMessage } from './dtls13-flow.ts';
+import { Dtls13State, type Dtls13Host, type DtlsDecryption, type DtlsProgress, type Opened } from './dtls13-state.ts';
 import { decodeAlert, describeAlert } from '../wire/handshake/alert.ts';
 import { ContentType, HandshakeType, Version, cipherSuiteName } from '../wire/handshake/names.ts';
 import { unprotectRecord, type RecordKey } from '../crypto/aead.ts';
@@ -35,8 +33,7 @@ export interface FlowOutput {
 /** AES-128-GCM suites, the ones `keyExpansion` and `unprotectRecord` serve (RFC 5288, RFC 5289). */
 const AES_128_GCM_SUITES = new Set([0xc02b, 0xc02f, 0x009c, 0x009e]);
 
-/** Progress of the handshake as seen on the wire, for the summary and the inferred notes. */
-export type DtlsProgress = 'hello' | 'cookie' | 'key-exchange' | 'finished' | 'established' | 'closed' | 'alert';
+export type { DtlsDecryption, DtlsProgress } from './dtls13-state.ts';
 
 /** A handshake body as DTLS carries it: the TLS forms (1.2 and 1.3), or DTLS 1.2's HelloVerifyRequest. */
 type DtlsBody = TlsHandshakeBody | HelloVerifyRequest;
@@ -56,9 +53,10 @@ interface Keys {
 /**
  * The DTLS association on one 5-tuple as seen from the wire: who is client and server, the hellos' randoms, the
  * negotiated suite and SRTP profile, the handshake transcript (RFC 6347 §4.2.6, without the first ClientHello and
- * the HelloVerifyRequest), and, with a key log, record keys, Finished verification and the DTLS-SRTP keys.
+ * the HelloVerifyRequest), and, with a key log, record keys, Finished verification and the DTLS-SRTP keys. DTLS 1.3's
+ * transcript, keys and records are kept by its own state (dtls13-state.ts).
  */
-export class DtlsFlow {
+export class DtlsFlow implements Dtls13Host {
   client: string | undefined;
   server: string | undefined;
   clientRandom: Uint8Array | undefined;
@@ -73,15 +71,13 @@ export class DtlsFlow {
   readonly messages: { role: DtlsRole | undefined; type: string; packet: number | undefined }[] = [];
   /** Finished results: true verified, false mismatch. */
   readonly finished: { role: DtlsRole; ok: boolean }[] = [];
-  decryption: 'none' | 'no-key' | 'unsupported' | 'ok' | 'wrong-key' = 'none';
+  decryption: DtlsDecryption = 'none';
   /** The end-entity certificate (DER) each side sent in its Certificate message (RFC 5246 §7.4.2), by sender. */
   readonly certificates = new Map<string, Uint8Array>();
   srtpKeysDerived = false;
   private readonly reassemblers = new Map<string, HandshakeReassembler>();
   private transcript: Uint8Array[] = [];
-  /** The DTLS 1.3 transcript: the same messages with TLS-style 4-byte headers (RFC 9147 §5.2). */
-  private transcript13: Uint8Array[] = [];
-  private dtls13: Dtls13Keys | undefined;
+  private readonly v13 = new Dtls13State(this);
   private keys: Keys | undefined;
   /** Whether the packet being dissected records field spans (set by the flow table per packet). */
   spans = true;
@@ -119,7 +115,7 @@ export class DtlsFlow {
         if (out.label) decrypted.push(out.label);
         if (out.problem) problems.push(out.problem);
       } else if (c.kind === 'encrypted' && d.record.kind === 'dtls13-ciphertext') {
-        const out = this.decrypt13(src, dst, d.record, packet, notes);
+        const out = this.v13.open(src, dst, d.record, packet, notes);
         if (out.layer) extra.push(out.layer, ...(out.more ?? []));
         if (out.label) decrypted.push(out.label);
         if (out.problem) problems.push(out.problem);
@@ -155,6 +151,11 @@ export class DtlsFlow {
     for (const m of r.messages) this.handle(src, dst, m.msgType, m.body, m.bytes, packet, notes, m.messageSeq === f.messageSeq ? known : undefined);
   }
 
+  /** A fragment of a decrypted DTLS 1.3 record, its body read in the TLS 1.3 forms when whole. */
+  pushFragment(src: string, dst: string, f: FragmentInput, packet: number | undefined, notes: string[], body: TlsHandshakeBody | undefined): void {
+    this.push(src, dst, f, packet, notes, { body, tls13: true });
+  }
+
   private handle(src: string, dst: string, msgType: number, body: Uint8Array, bytes: Uint8Array, packet: number | undefined, notes: string[], known?: KnownBody): void {
     const b = this.body(msgType, body, known);
     if (b.type === 'client_hello') {
@@ -174,14 +175,12 @@ export class DtlsFlow {
     } else if (b.type === 'hello_verify_request') {
       // RFC 6347 §4.2.1: the first ClientHello and the HelloVerifyRequest are left out of the handshake hash.
       this.transcript = [];
-      this.transcript13 = [];
+      this.v13.reset(false);
       this.progress = 'cookie';
       this.note(src, 'HelloVerifyRequest', packet);
       return;
     } else if (b.type === 'server_hello' && isHelloRetryRequest(b) && findExtension(b.extensions, 'supported_versions')?.body.selected === Version.DTLS1_3) {
-      // RFC 8446 §4.4.1: after a HelloRetryRequest the first ClientHello is hashed into message_hash
-      const suite = tls13Suite(b.cipherSuite);
-      this.transcript13 = [...(suite && this.transcript13[0] ? [messageHash(suite, this.transcript13[0])] : []), tlsStyleMessage(msgType, body)];
+      this.v13.retry(b.cipherSuite, msgType, body);
       this.progress = 'cookie';
       return this.note(src, 'HelloRetryRequest', packet);
     } else if (b.type === 'server_hello') {
@@ -194,14 +193,14 @@ export class DtlsFlow {
       const sv = findExtension(b.extensions, 'supported_versions');
       this.version = sv?.body.selected === Version.DTLS1_3 ? 'DTLS 1.3' : 'DTLS 1.2';
       this.progress = 'key-exchange';
-      if (this.version === 'DTLS 1.3') this.start13(b.cipherSuite, notes);
+      if (this.version === 'DTLS 1.3') this.v13.start(b.cipherSuite, notes);
     } else if (b.type === 'encrypted_extensions') {
       // RFC 9147 §5.3 / RFC 5764 §4.1.1: in DTLS 1.3 the server's use_srtp answer is encrypted
       const srtp = findExtension(b.extensions, 'use_srtp');
       if (srtp) this.srtpProfileId = srtp.body.profiles[0];
     }
     this.transcript.push(bytes);
-    this.transcript13.push(tlsStyleMessage(msgType, body));
+    this.v13.add(msgType, body);
     this.note(src, handshakeLabel(msgType), packet);
   }
 
@@ -224,8 +223,7 @@ export class DtlsFlow {
 
   private reset(): void {
     this.transcript = [];
-    this.transcript13 = [];
-    this.dtls13 = undefined;
+    this.v13.reset(true);
     this.reassemblers.clear();
     this.keys = undefined;
     this.srtp = undefined;
@@ -263,7 +261,7 @@ export class DtlsFlow {
     rec: DtlsRecord,
     packet: number | undefined,
     notes: string[],
-  ): { layer?: Layer; more?: readonly Layer[]; label?: string; problem?: Problem } {
+  ): Opened {
     const keys = this.recordKeys(notes);
     const role = this.roleOf(src);
     if (!keys || !role) return {};
@@ -313,96 +311,14 @@ export class DtlsFlow {
   }
 
   /** Application data handed to the `dtls.content` table (SCTP, RFC 8261): the first layer stands for the record. */
-  private content(pt: Uint8Array, span: { offset: number; length: number }, sender: DtlsRole, packet: number | undefined): { label: string; layer: Layer; more: readonly Layer[] } | undefined {
+  content(pt: Uint8Array, span: { offset: number; length: number }, sender: DtlsRole, packet: number | undefined): { label: string; layer: Layer; more: readonly Layer[] } | undefined {
     const r = dtlsContentDissector('application-data')?.({ plaintext: pt, span, session: this, sender, spans: this.spans, packet });
     return r?.layers[0] ? { label: r.label, layer: r.layers[0], more: r.layers.slice(1) } : undefined;
   }
 
-  /** DTLS 1.3 keys from the key log's traffic secrets, once the ServerHello named the suite. */
-  private start13(suiteId: number, notes: string[]): void {
-    const suite = tls13Suite(suiteId);
-    if (!this.clientRandom) return;
-    if (!suite) {
-      this.decryption = 'unsupported';
-      notes.push(`DTLS 1.3 with ${cipherSuiteName(suiteId)}: not a suite this dissector decrypts`);
-      return;
-    }
-    const k = new Dtls13Keys(this.keyStore, suite, this.clientRandom);
-    if (!k.available) {
-      this.decryption = 'no-key';
-      notes.push(this.keyStore.size > 0 ? `DTLS 1.3: no key log line for client random ${toHex(this.clientRandom).slice(0, 16)}…; the rest of the handshake stays encrypted` : 'DTLS 1.3: the rest of the handshake is encrypted (no key log)');
-      return;
-    }
-    this.dtls13 = k;
-  }
-
-  /** Opens a DTLS 1.3 record (RFC 9147 §4) and reads its content like a DTLS 1.2 one. */
-  private decrypt13(src: string, dst: string, rec: Dtls13CiphertextRecord, packet: number | undefined, notes: string[]): { layer?: Layer; more?: readonly Layer[]; label?: string; problem?: Problem } {
-    const role = this.roleOf(src);
-    const k = this.dtls13;
-    if (!k || !role || this.decryption === 'wrong-key') return {};
-    const header = 1 + rec.connectionId.length + rec.sequenceNumberLength + (rec.lengthPresent ? 2 : 0);
-    const span = { offset: rec.offset, length: header + rec.encryptedRecord.length };
-    const r = k.open(role, rec);
-    if (!r.ok) {
-      if (r.noKey) return {};
-      const wrong = r.error.startsWith('bad_record_mac');
-      if (wrong) {
-        notes.push('the key log has this connection\'s client random but its secrets do not open the records: wrong key');
-        this.decryption = 'wrong-key';
-      }
-      return { problem: { ...span, message: wrong ? `cannot decrypt with the key log's secrets (${r.error}): wrong key for this connection` : r.error } };
-    }
-    this.decryption = 'ok';
-    const base = { ...span, plaintext: r.content };
-    const where = `epoch ${r.epoch} seq ${r.seq}`;
-    if (r.contentType === ContentType.handshake) {
-      const h = decodeHandshakeFragments13(r.content, this.spans);
-      const labels: string[] = [];
-      const problems: Problem[] = [...h.problems];
-      for (const { fragment, body } of h.value) {
-        const whole = fragment.fragmentOffset === 0 && fragment.fragment.length === fragment.length;
-        if (fragment.msgType === HandshakeType.finished && whole && !this.finished.some((f) => f.role === role)) {
-          const secret = k.handshakeSecret(role);
-          const expected = secret && finishedVerifyData(k.suite, secret, transcriptHash(k.suite, this.transcript13), 'dtls13');
-          const ok = !!expected && bytesEqual(expected, fragment.fragment);
-          this.finished.push({ role, ok });
-          labels.push(ok ? 'Finished, verify_data verified' : 'Finished, verify_data MISMATCH');
-          if (!ok) problems.push({ offset: fragment.offset, length: 12 + fragment.length, message: `${role} Finished verify_data ${toHex(fragment.fragment)} ≠ expected ${expected ? toHex(expected) : '(no secret)'} (RFC 8446 §4.4.4)` });
-          else this.progress = role === 'client' ? 'established' : 'finished';
-        } else labels.push(handshakeLabel(fragment.msgType));
-        this.push(src, dst, fragment, packet, notes, { body, tls13: true });
-      }
-      const label = labels.join(', ');
-      return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label} (${where})`, fields: h.fields, problems, value: { decrypted: 'handshake', messages: h.value } } };
-    }
-    if (r.contentType === ContentType.ack) {
-      const a = decodeAck(r.content, this.spans);
-      const label = `ACK (${a.value.map((n) => `epoch ${n.epoch} seq ${n.seq}`).join(', ')})`;
-      return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label} (${where})`, fields: a.fields, problems: a.problems, value: { decrypted: 'ack', ack: a.value.map((n) => ({ epoch: Number(n.epoch), seq: Number(n.seq) })) } } };
-    }
-    if (r.contentType === ContentType.alert) {
-      const a = decodeAlert(r.content, 0, this.spans);
-      this.progress = a.value.description === 0 ? 'closed' : 'alert';
-      const label = `Alert (${describeAlert(a.value)})`;
-      return { label, layer: { ...base, protocol: 'DTLS', summary: `decrypted ${label} (${where})`, fields: a.fields, problems: a.problems, value: { decrypted: 'alert', alert: a.value } } };
-    }
-    const carried = this.content(r.content, span, role, packet);
-    if (carried) return { ...carried, label: `${carried.label} (${where})` };
-    const label = `${r.content.length} bytes of application data`;
-    return { label, layer: { ...base, protocol: 'DATA', summary: `decrypted ${label} (${where}; SCTP, for a data channel)`, fields: [{ name: 'application data', offset: 0, length: r.content.length }], problems: [], value: r.content } };
-  }
-
   /** RFC 5705 exporter output for DTLS-SRTP (RFC 5764 §4.2), when the key log and handshake allow it. */
   srtpKeyingMaterial(): Uint8Array | undefined {
-    if (this.version === 'DTLS 1.3') {
-      // RFC 8446 §7.5 from EXPORTER_SECRET, with the "dtls13" labels of RFC 9147 §5.9
-      const secret = this.clientRandom && this.keyStore.secret('EXPORTER_SECRET', this.clientRandom);
-      const profile = this.negotiatedProfile();
-      const suite = this.dtls13?.suite ?? tls13Suite(this.cipherSuite ?? 0);
-      if (!secret || !profile || !suite) return undefined;
-      return exportKeyingMaterial13(suite, secret, DTLS_SRTP_LABEL, 2 * (profile.keyLength + profile.saltLength), new Uint8Array(0), 'dtls13');
-    }
+    if (this.version === 'DTLS 1.3') return this.v13.srtpKeyingMaterial();
     const keys = this.keys ?? this.recordKeys([]);
     const profile = this.srtpProfileId === undefined ? undefined : srtpProfile(this.srtpProfileId);
     if (!keys || !profile || !this.clientRandom || !this.serverRandom) return undefined;

@@ -44,8 +44,9 @@ describe('the protocol registry', () => {
     expect([1, 6, 17, 58, 132].map(ipProtocolOwner)).toEqual(['ICMP', 'TCP', 'UDP', 'ICMPv6', undefined]);
     expect((['stun', 'zrtp', 'dtls', 'turn-channeldata', 'rtp', 'rtcp', 'other', 'empty'] as const).map(rfc7983Owner)).toEqual(['STUN', 'ZRTP', 'DTLS', 'TURN-CHANNELDATA', 'RTP', 'RTCP', undefined, undefined]);
     const recognise = (text: string): (string | undefined)[] => tcpStreamRecognisers().map((r) => r.recognise(new TextEncoder().encode(text)));
-    expect(tcpStreamRecognisers().map((r) => r.order)).toEqual([10, 20, 30]);
-    expect(recognise('GET / HTTP/1.1\r\n')).toEqual(['http', undefined, undefined]);
+    expect(tcpStreamRecognisers().map((r) => r.order)).toEqual([5, 10, 20, 30]);
+    expect(recognise('GET / HTTP/1.1\r\n')).toEqual([undefined, 'http', undefined, undefined]);
+    expect(recognise('OPTIONS sip:a@b SIP/2.0\r\n')).toEqual(['sip', 'http', undefined, undefined]);
   });
 
   it('classifies a datagram by the same tables, without dissecting it', () => {

@@ -54,7 +54,7 @@ export interface TcpRecogniser {
 }
 
 /** How `TcpApplication` parses one direction of a connection once its first bytes were recognised. */
-export type TcpStreamMode = 'http' | 'tls' | 'stun-tcp' | 'rfc4571';
+export type TcpStreamMode = 'http' | 'tls' | 'stun-tcp' | 'rfc4571' | 'sip';
 
 /** A whole application message that an HTTP body or a WebSocket text message carries (RFC 9112 §6, RFC 6455 §5.6). */
 export interface CarriedMessage {

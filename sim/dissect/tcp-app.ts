@@ -7,6 +7,8 @@ import type { KeyStore } from './key-store.ts';
 import { TlsSession } from './tls-session.ts';
 import { framedLayers, framingName, nextFrame, type FramedMode } from './tcp-framing.ts';
 import { dataLayer } from './protocols/data.ts';
+import { sipStreamLayers } from './protocols/sip.ts';
+import { nextSipStreamUnit } from '../wire/sip/stream.ts';
 import { carriedMessageLayers, tcpStreamRecognisers } from './table.ts';
 import type { Delivery } from './tcp-reassembly.ts';
 import type { Layer, PayloadContext } from './types.ts';
@@ -15,9 +17,10 @@ import type { Layer, PayloadContext } from './types.ts';
  * The application protocol on one direction of a TCP connection, parsed from the reassembled stream: HTTP/1.1
  * messages (pipelined one after the other), then WebSocket frames once a 101 answered an Upgrade (RFC 6455 §4),
  * with fragmented messages joined (§5.4) and JSON signaling recognised in complete text messages; or STUN/TURN and
- * RFC 4571 (ICE-TCP) framed packets, recognised by content (tcp-framing.ts).
+ * RFC 4571 (ICE-TCP) framed packets, recognised by content (tcp-framing.ts); or SIP messages framed by their
+ * Content-Length (RFC 3261 §18.3), several to a segment or one over several.
  */
-type Mode = 'detect' | 'http' | 'websocket' | 'opaque' | 'tls' | FramedMode;
+type Mode = 'detect' | 'http' | 'websocket' | 'opaque' | 'tls' | 'sip' | FramedMode;
 
 /** Memory bounds against hostile streams: unparsed bytes held per direction, and one WebSocket message. */
 export const MAX_BUFFERED = 16 << 20;
@@ -51,6 +54,9 @@ const newSide = (): Side => ({ mode: 'detect', buf: new Uint8Array(0), bufStart:
 /** Below this a failed parse is retried on every segment; above it the buffer must grow by a quarter first. */
 const RETRY_EVERY_SEGMENT = 64 << 10;
 
+/** What the certificate view reads of a connection's TLS (sim/sdpview/certs.ts). */
+export type TlsHandshakeState = Pick<TlsSession, 'version' | 'client' | 'decryption' | 'certificates' | 'clientRandom'>;
+
 export class TcpApplication {
   private readonly sides = new Map<string, Side>();
   /** The flow's payload context (SRTP once DTLS-SRTP was seen, bound channels) for framed datagrams. */
@@ -67,12 +73,17 @@ export class TcpApplication {
     return this.tls?.certificates;
   }
 
+  /** TLS on this connection as the certificate view reads it: its version, client, and how decryption went. */
+  get tlsHandshake(): TlsHandshakeState | undefined {
+    return this.tls;
+  }
+
   /** At the end of a capture: bytes of each direction that never made a complete message (HTTP or WebSocket). */
   unfinished(): { src: string; bytes: number; mode: string }[] {
     const out: { src: string; bytes: number; mode: string }[] = [];
     for (const [src, s] of this.sides) {
       const bytes = s.buf.length + s.pendingSize;
-      if (bytes && s.mode !== 'detect' && s.mode !== 'opaque') out.push({ src, bytes, mode: s.mode === 'http' ? 'HTTP message' : s.mode === 'websocket' ? 'WebSocket frame' : s.mode === 'tls' ? 'TLS record' : `${framingName(s.mode)} message` });
+      if (bytes && s.mode !== 'detect' && s.mode !== 'opaque') out.push({ src, bytes, mode: s.mode === 'http' ? 'HTTP message' : s.mode === 'websocket' ? 'WebSocket frame' : s.mode === 'tls' ? 'TLS record' : s.mode === 'sip' ? 'SIP message' : `${framingName(s.mode)} message` });
     }
     return out;
   }
@@ -200,6 +211,25 @@ export class TcpApplication {
       const p = place(f.length);
       layers.push(...framedLayers(s.mode, s.buf.subarray(0, f.length), p.bytes ? undefined : p.base, p.span, this.ctx));
       this.consume(s, f.length);
+      return;
+    }
+    if (s.mode === 'sip') {
+      const u = nextSipStreamUnit(s.buf, s.closed);
+      if (u.kind === 'incomplete') {
+        s.need = u.need;
+        return;
+      }
+      if (u.kind === 'invalid') {
+        const p = place(s.buf.length);
+        const data = dataLayer(p.bytes ?? s.buf, p.base, 'not SIP: shown as data from here on', [{ offset: p.base, length: 1, message: u.why }]);
+        layers.push({ ...data, ...p.span, ...(p.bytes ? { bytes: p.bytes, bytesFrom: 'reassembled' as const } : {}) });
+        s.mode = 'opaque';
+        this.consume(s, s.buf.length);
+        return;
+      }
+      const p = place(u.length);
+      layers.push(...sipStreamLayers(s.buf.subarray(0, u.length), p.bytes ? undefined : p.base, p.span, this.ctx));
+      this.consume(s, u.length);
       return;
     }
     if (s.mode === 'http') {

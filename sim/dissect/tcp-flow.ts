@@ -3,7 +3,7 @@ import type { TcpHeader } from '../wire/tcp/tcp.ts';
 import { formatEndpoint } from './endpoint.ts';
 import { flowKey } from './flow-state.ts';
 import type { KeyStore } from './key-store.ts';
-import { TcpApplication } from './tcp-app.ts';
+import { TcpApplication, type TlsHandshakeState } from './tcp-app.ts';
 import { DEFAULT_TCP_LIMITS, TcpDirection, type ReassemblyLimits } from './tcp-reassembly.ts';
 import type { Flow, PayloadContext, TcpSegmentResult } from './types.ts';
 
@@ -60,6 +60,11 @@ export class TcpConnections {
   /** The certificates TLS carried in the clear on the connection of `flow` (at the current vantage point), by sender. */
   tlsCertificates(flow: Flow): ReadonlyMap<string, Uint8Array> | undefined {
     return this.connections.get(this.vantage ? `${flowKey(flow)} @${this.vantage}` : flowKey(flow))?.app.tlsCertificates;
+  }
+
+  /** TLS on the connection of `flow` (version, client, decryption), for the certificate view. */
+  tlsHandshake(flow: Flow): TlsHandshakeState | undefined {
+    return this.connections.get(this.vantage ? `${flowKey(flow)} @${this.vantage}` : flowKey(flow))?.app.tlsHandshake;
   }
 
   /**

@@ -73,8 +73,14 @@ export function framedLayers(mode: FramedMode, unit: Uint8Array, at: number | un
     layers = dissectUdpPayload(inner, base, ctx);
   }
   layers = layers.map((l) => (l.classification === why ? l : { ...l, classification: l.classification ? `${why}; ${l.classification}` : why }));
-  if (at !== undefined) return layers;
-  // reassembled: each layer keeps exactly its own bytes (types.ts: fields index `bytes`; offset/length this packet's part)
+  return at !== undefined ? layers : reassembledLayers(layers, unit, span);
+}
+
+/**
+ * The layers of a unit reassembled from several segments, dissected at offset 0 of `unit`: each keeps exactly its own
+ * bytes (types.ts: fields index `bytes`) and covers `span`, this packet's part of the stream.
+ */
+export function reassembledLayers(layers: readonly Layer[], unit: Uint8Array, span: { offset: number; length: number }): Layer[] {
   return layers.map((l) => {
     const from = l.offset; // where the layer starts in `unit` (dissected at offset 0)
     return {

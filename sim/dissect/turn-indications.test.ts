@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,7 @@ import { writePcap } from '../wire/pcap/pcap-writer.ts';
 import { LINKTYPE_RAW } from '../wire/pcap/linktype.ts';
 import { Data, encodeStun, Method, XorPeerAddress, type StunMessage } from '../wire/stun/index.ts';
 import { dissectFile } from '../../test/support/dissect-captures.ts';
-import { tsharkAvailable } from '../../test/support/tshark.ts';
+import { tsharkAvailable, tsharkFields } from '../../test/support/tshark.ts';
 import { Dissector } from './dissector.ts';
 import type { DissectedRecord } from '../wire/dtls/datagram.ts';
 import type { DissectedPacket, Layer } from './types.ts';
@@ -26,15 +25,7 @@ import type { DissectedPacket, Layer } from './types.ts';
 const HEURISTICS = ['stun_turn', 'rtp_stun', 'dtls_stun', 'rtp_udp'];
 const FIELDS = ['frame.number', 'frame.protocols', 'stun.id', 'stun.type', 'rtp.ssrc', 'rtp.seq', 'rtcp.pt', 'dtls.record.content_type', 'dtls.handshake.type'];
 
-function tsharkRows(file: string): string[][] {
-  const args = ['-r', file, '-n', '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=,'];
-  for (const h of HEURISTICS) args.push('--enable-heuristic', h);
-  for (const f of FIELDS) args.push('-e', f);
-  return execFileSync('tshark', args, { encoding: 'utf8', maxBuffer: 64 << 20 })
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => l.split('\t'));
-}
+const tsharkRows = (file: string): string[][] => tsharkFields(file, FIELDS, { heuristics: HEURISTICS });
 
 const list = (s: string | undefined): string[] => (s ? s.split(',').filter((x) => x !== '') : []);
 

@@ -4,7 +4,7 @@ import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
 import { describeAlert, encodeAlert } from '../wire/handshake/alert.ts';
 import { decodeHandshakeBody, decodeHandshakeFragments, encodeHandshake, msgTypeOf, type HandshakeBody } from '../wire/dtls/handshake.ts';
-import { HandshakeReassembler } from '../wire/dtls/fragment.ts';
+import { HandshakeReassembler, type FragmentInput } from '../wire/dtls/fragment.ts';
 import { AlertDescription, AlertLevel, ContentType, HandshakeType, handshakeTypeName, srtpProfileName } from '../wire/handshake/names.ts';
 import { decodeRecords, MAX_RECORD_LENGTH, type DtlsRecord } from '../wire/dtls/record.ts';
 import { resolveConfig, type DtlsConfig, type DtlsEndpointOptions, type DtlsRole } from './config.ts';
@@ -19,6 +19,7 @@ import type { HandshakeRole, RoleHost } from './role.ts';
 import { ServerHandshake } from './server.ts';
 import { HandshakeSession } from './session.ts';
 import { DtlsPathMtu } from './pmtu.ts';
+import { HelloAssembly, joinHello } from './hello-assembly.ts';
 
 /** Leaves 2^16 epoch-0 records for the server's flights after a ClientHello's record sequence number. */
 const MAX_CLIENT_HELLO_SEQUENCE = 2 ** 48 - 2 ** 16;
@@ -40,6 +41,7 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
   private remoteAddr: TransportAddress | undefined;
   private readonly role: HandshakeRole;
   private readonly reassembler: HandshakeReassembler;
+  private readonly helloAssembly = new HelloAssembly(); // a server's fragmented ClientHellos before the cookie
   private readonly sender: FlightSender;
   readonly pmtu: DtlsPathMtu; // path MTU discovery (pmtu.ts): lowered by ICMP, or after timeouts
   private readonly out: EndpointOutput[] = [];
@@ -61,7 +63,6 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
   /** Records dropped by the anti-replay window, bad MACs and other discards, by reason. */
   readonly dropped: Record<string, number> = {};
   fingerprintVerified = false;
-
   private readonly adopt: DtlsEndpointOptions['adoptClientHello'];
 
   constructor(options: DtlsEndpointOptions) {
@@ -282,6 +283,12 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
   }
 
   private onRecord(rec: DtlsRecord, from: TransportAddress): void {
+    // RFC 6347 §4.2.1: no state before a valid cookie, not even a replay window (a spoofed record numbered like the
+    // client's next would get it dropped); nothing but a ClientHello counts yet (a spoofed fatal alert must not fail it)
+    if (this.config.role === 'server' && this.session.transcript.length === 0 && rec.epoch === 0) {
+      if (rec.contentType !== ContentType.handshake) return this.count('before-client-hello');
+      return this.onHandshakeRecord(rec.fragment, from, rec);
+    }
     const opened = this.records.open(rec);
     if (!opened.ok) {
       this.count(opened.reason);
@@ -328,7 +335,8 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
           this.count('before-client-hello');
           continue;
         }
-        this.onStatelessClientHello(f.messageSeq, f.fragmentOffset === 0 && f.fragmentLength === f.length ? f.fragment : undefined, from, rec);
+        this.onStatelessFragment(f, from, rec);
+        if (this.over()) return;
         continue;
       }
       // a connected endpoint takes no new handshake message at epoch 0 (it does not renegotiate): only a
@@ -354,11 +362,14 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
     }
   }
 
-  private onStatelessClientHello(messageSeq: number, body: Uint8Array | undefined, from: TransportAddress, rec: DtlsRecord): void {
-    if (!body) return this.count('fragmented-client-hello');
-    // The server's first flight reuses this record sequence number (RFC 6347 §4.2.1); one so high that the flight
-    // would wrap the 48-bit counter (§4.1: never wrap) is discarded, not answered
-    if (rec.sequenceNumber > MAX_CLIENT_HELLO_SEQUENCE) return this.count('sequence-exhausted');
+  /** Before state: a whole hello is answered now, a fragmented one once whole (bounded buffers, hello-assembly.ts). */
+  private onStatelessFragment(f: FragmentInput, from: TransportAddress, rec: DtlsRecord): void {
+    const r = joinHello(this.helloAssembly, this.now, from, f, rec.sequenceNumber, (n) => this.note(n), 'RFC 6347 §4.2.3');
+    if (!r) return;
+    const { messageSeq, body, recordSeq } = r;
+    // The server's first flight reuses this record sequence number (RFC 6347 §4.2.1; a fragmented hello's highest);
+    // one so high that the flight would wrap the 48-bit counter (§4.1: never wrap) is discarded, not answered
+    if (recordSeq > MAX_CLIENT_HELLO_SEQUENCE) return this.count('sequence-exhausted');
     const d = decodeHandshakeBody(HandshakeType.client_hello, body);
     if (d.value.type !== 'client_hello' || d.problems.length > 0) return this.count('malformed-client-hello');
     const ch = d.value;
@@ -367,8 +378,8 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
       const hvr = encodeHandshake({ messageSeq, body: { type: 'hello_verify_request', serverVersion: DTLS_1_0, cookie } });
       // RFC 6347 §4.2.1: HelloVerifyRequest copies the ClientHello's record sequence number, says DTLS 1.0,
       // and is not retransmitted.
-      this.records.reserveSequence(0, rec.sequenceNumber + 1);
-      this.sender.sendStateless(this.now, 2, { contentType: ContentType.handshake, epoch: 0, bytes: hvr, label: 'HelloVerifyRequest' }, rec.sequenceNumber, DTLS_1_0, from);
+      this.records.reserveSequence(0, recordSeq + 1);
+      this.sender.sendStateless(this.now, 2, { contentType: ContentType.handshake, epoch: 0, bytes: hvr, label: 'HelloVerifyRequest' }, recordSeq, DTLS_1_0, from);
       return;
     }
     if (!this.remoteAddr) this.remoteAddr = from;
@@ -378,7 +389,8 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
     // Our messages continue the client's numbering (RFC 6347 §4.2.2); the reassembler expects the next one.
     this.nextMessageSeq = messageSeq;
     this.reassembler.nextSeq = messageSeq + 1;
-    this.records.reserveSequence(0, rec.sequenceNumber);
+    this.records.reserveSequence(0, recordSeq);
+    this.helloAssembly.clear(); // state is kept from here on (RFC 6347 §4.2.1): no more unauthenticated buffers
     this.sender.onPeerProgress();
     const bytes = encodeHandshake({ messageSeq, body: ch });
     this.role.onMessage(ch, bytes);

@@ -71,6 +71,11 @@ export type DtlsNoteKinds = {
   'dtls.ack': { readonly direction: 'sent' | 'received'; readonly records: string[] };
   /** RFC 9147 §5.1: a HelloRetryRequest (with a cookie, and the group it asks a share for). */
   'dtls.hello-retry': { readonly role: 'client' | 'server'; readonly group: string | null; readonly cookie: boolean };
+  /**
+   * A server joined a ClientHello sent in several fragments (RFC 6347 §4.2.3, RFC 9147 §5.5) before its stateless
+   * answer (`joined`, with how many fragments), or refused a fragment that lies (`refused`: the text says how).
+   */
+  'dtls.hello-fragments': { readonly event: 'joined' | 'refused'; readonly from: string; readonly fragments: number | null; readonly length: number };
 };
 
 export type DtlsNote = NotesOf<DtlsNoteKinds>;
@@ -96,4 +101,5 @@ export const DTLS_NOTE_KINDS = {
   'dtls.version': true,
   'dtls.ack': true,
   'dtls.hello-retry': true,
+  'dtls.hello-fragments': true,
 } as const satisfies KindSet<DtlsNoteKinds>;

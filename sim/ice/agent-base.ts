@@ -1,16 +1,15 @@
 import type { NoteBody } from '../core/note.ts';
+import { FAULT_TEXT, tieBreakerOf, type CheckCtx, type IceAgentConfig, type IceState } from './agent-config.ts';
 import type { IceAgentFacts, IceAgentNoteKind } from './notes.ts';
 import type { EndpointOutput, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
-import type { Rng } from '../core/rng.ts';
-import type { TurnTransport } from '../turn/url.ts';
 import type { JsonValue } from '../core/trace.ts';
 import type { Micros } from '../core/time.ts';
 import { MS, SECOND } from '../core/time.ts';
 import { ipFamily } from '../wire/ip/address.ts';
 import type { Candidate, TcpType } from './candidate.ts';
 import { canPair, formatCandidate, foundationOf, parseCandidate, showCandidate } from './candidate.ts';
-import { HostCandidates } from './host-candidates.ts';
+import { HostCandidates, ownSocket } from './host-candidates.ts';
 import { Checklist } from './checklist.ts';
 import { IceGatherer } from './gather.ts';
 import type { CandidatePair, PairState } from './pair.ts';
@@ -23,65 +22,13 @@ import { describeIceSignal, type IceSignal } from '../signaling/ice.ts';
 import type { Transaction, TransactionResult } from '../stun/transactions.ts';
 import { StunTransactions } from '../stun/transactions.ts';
 
-export type IceRole = 'controlling' | 'controlled';
-export type IceState = 'new' | 'checking' | 'connected' | 'completed' | 'disconnected' | 'failed';
-
-export interface TurnServerConfig {
-  readonly server: TransportAddress;
-  readonly username: string;
-  readonly password: string;
-  /** How the agent reaches the server (RFC 8656 §3.1): UDP (default), TCP, or TLS over TCP ("turns:"). */
-  readonly transport?: TurnTransport;
-}
-
-export interface IceAgentConfig {
-  /** Shown in notes ("alice"). */
-  readonly name: string;
-  readonly rng: Rng;
-  readonly role: IceRole;
-  /** RFC 8445 §2.5: host candidates only, never checks, answers and accepts USE-CANDIDATE (mediasoup-style). */
-  readonly lite?: boolean;
-  /** RFC 8838: send candidates as they are found (default) rather than all at once when gathering ends. */
-  readonly trickle?: boolean;
-  /** How the controlling agent nominates (nomination.ts): regular (default), aggressive, or libwebrtc's semi-aggressive. */
-  readonly nomination?: NominationMode;
-  readonly stunServers?: readonly TransportAddress[];
-  readonly turnServers?: readonly TurnServerConfig[];
-  /** §14.2: the pacing interval, 50 ms by default. */
-  readonly ta?: Micros;
-  /** Regular nomination: how long the controlling agent lets checks run after the first valid pair. */
-  readonly nominationDelay?: Micros;
-  /** RFC 7675 §5.1: consent checks every 5 s, randomized 0.8–1.2 × (default 5 s). */
-  readonly consentInterval?: Micros;
-  /** RFC 7675 §5.1: consent is lost 30 s after the last answered check. */
-  readonly consentTimeout?: Micros;
-  /** Without answers for this long, the state turns disconnected (W3C RTCIceConnectionState), 10 s by default. */
-  readonly disconnectedAfter?: Micros;
-  /** The controlling agent restarts ICE (§9) when consent is lost. */
-  readonly restartOnFailure?: boolean;
-  /** When the agent starts (gathering, signaling). */
-  readonly startAt?: Micros;
-  /** W3C iceTransportPolicy (candidate-filter.ts): `relay` surfaces relayed candidates only. */
-  readonly candidatePolicy?: CandidatePolicy;
-}
-
-export interface CheckCtx {
-  readonly pair: CandidatePair;
-  readonly useCandidate: boolean;
-  readonly controlling: boolean;
-  readonly prflxPriority: number;
-  readonly pwd: string;
-  readonly consent: boolean;
-  readonly generation: number;
-  /** §7.3.1.4: a triggered check replaced it: no more retransmissions, and no failure on timeout. */
-  cancelled: boolean;
-}
+export type { CheckCtx, IceAgentConfig, IceFault, IceRole, IceState, TurnServerConfig } from './agent-config.ts';
 
 const ICE_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
 /**
  * What every ICE agent holds, and the parts that are not connectivity checks: credentials, gathering, signaling,
- * notes and the path to send on. agent.ts adds the checks, nomination, consent and restart.
+ * notes and the path to send on. agent-consent.ts adds consent freshness, agent.ts the checks, nomination and restart.
  */
 export abstract class IceAgentBase {
   readonly name: string;
@@ -114,7 +61,12 @@ export abstract class IceAgentBase {
   protected readonly signals: IceSignal[] = [];
   protected readonly addresses: TransportAddress[] = [];
   protected readonly networks = new Map<string, NetworkInfo>();
-  protected readonly gatherer: IceGatherer;
+  protected gatherer: IceGatherer;
+  /** Host candidates of a session an ICE restart replaced (pruned ports): what still arrives on their sockets is read. */
+  protected readonly retired: Candidate[] = [];
+  /** Binds a new UDP socket on an address: given, a libwebrtc agent regathers on new ports after an ICE restart. */
+  private rebind: ((ip: string) => TransportAddress) | undefined;
+  private unshared = false; // with `rebind`: StunPorts and UDP TurnPorts on sockets of their own (gather.ts)
   /** Connectivity checks in flight (RFC 8489 §6.2.1 timers; RTO per check from §14.3). */
   protected readonly tx: StunTransactions<CheckCtx>;
   /** Checks on TCP connections (RFC 6544 §7.1): sent once, as STUN over a reliable transport (RFC 8489 §6.2.2). */
@@ -143,7 +95,7 @@ export abstract class IceAgentBase {
     this.trickle = config.trickle ?? true;
     this.nomination = config.nomination ?? 'regular';
     this.controlling = config.role === 'controlling';
-    this.tieBreaker = (BigInt(config.rng.u32()) << 32n) | BigInt(config.rng.u32());
+    this.tieBreaker = tieBreakerOf(config);
     this.ta = config.ta ?? 50 * MS;
     this.nominationDelay = config.nominationDelay ?? 2 * SECOND;
     this.consentInterval = config.consentInterval ?? 5 * SECOND;
@@ -160,14 +112,21 @@ export abstract class IceAgentBase {
     });
     const tcpOutput = { transmit: (from: TransportAddress, to: TransportAddress, bytes: Uint8Array) => void this.out.push({ type: 'transmit', from, to, bytes, transport: 'tcp' }), note: output.note };
     this.tcpTx = new StunTransactions<CheckCtx>(config.rng.fork('tcp-checks'), tcpOutput, (r) => this.checkResult(r), { notes: false });
-    this.gatherer = new IceGatherer({
+    this.gatherer = this.newGatherer('gather');
+  }
+
+  /** A gatherer (a PortAllocatorSession, for a libwebrtc agent) drawing on the stream named `stream`. */
+  private newGatherer(stream: string): IceGatherer {
+    const config = this.config;
+    return new IceGatherer({
       name: config.name,
-      rng: config.rng.fork('gather'),
+      rng: config.rng.fork(stream),
       stunServers: this.lite ? [] : (config.stunServers ?? []),
       turnServers: this.lite ? [] : (config.turnServers ?? []),
       emit: (o) => this.out.push(o),
       candidate: (now, c, step) => this.addLocal(now, c, step),
       complete: (now) => this.gatheringComplete(now),
+      relayRefused: (now, relayed, peer, error) => this.relayRefused(now, relayed, peer, error),
     });
   }
 
@@ -190,10 +149,10 @@ export abstract class IceAgentBase {
     return this.signals.splice(0);
   }
 
-  /** Sends application data on the selected pair (through the relay when its local candidate is relayed). */
-  sendData(now: Micros, bytes: Uint8Array): boolean {
+  /** Sends application data on the selected pair (through the relay when its local candidate is relayed); `mayFragment`: DF clear, direct UDP only. */
+  sendData(now: Micros, bytes: Uint8Array, opts: { readonly mayFragment?: boolean } = {}): boolean {
     if (!this.selected || this.state === 'failed') return false;
-    this.sendFrom(now, this.selected.local, this.selected.remote.address, bytes);
+    this.sendFrom(now, this.selected.local, this.selected.remote.address, bytes, opts.mayFragment);
     return true;
   }
 
@@ -251,28 +210,71 @@ export abstract class IceAgentBase {
     this.note('ice.state', `ICE agent starts as ${this.controlling ? 'controlling' : 'controlled'}${this.lite ? ' (ice-lite)' : ''}, ufrag ${this.ufrag}`, {
       state: 'new', role: this.controlling ? 'controlling' : 'controlled', lite: this.lite, ufrag: this.ufrag, tieBreaker: this.tieBreaker.toString(),
     });
+    for (const fault of this.config.faults ?? []) this.note('ice.fault', `fault injected: ${FAULT_TEXT[fault]} (faults: ${fault})`, { fault });
     this.note('ice.gathering', 'gathering starts', { state: 'gathering' });
     // libwebrtc gathers nothing on a link-local address
     for (const a of this.addresses.filter((x) => isLinkLocal(x.ip))) this.note('ice.candidate.filtered', `gathers nothing on link-local ${formatTransportAddress(a)} (as libwebrtc)`, { candidate: formatTransportAddress(a), type: 'host', policy: 'link-local' });
     this.addresses.splice(0, this.addresses.length, ...this.addresses.filter((x) => !isLinkLocal(x.ip)));
-    const hosts = new HostCandidates(this.addresses, this.networks, this.libwebrtc ? this.tieBreaker : undefined);
+    if (!this.libwebrtc) {
+      const hosts = new HostCandidates(this.addresses, this.networks, undefined);
+      this.addresses.forEach((a, i) => {
+        this.gatherer.setLocalPreference(a, hosts.localPreference(a.ip, i));
+        this.addLocal(now, hosts.udp(a, i));
+      });
+      for (const { address: a, tcpType } of this.tcpAddresses.filter((x) => !isLinkLocal(x.address.ip))) this.addLocal(now, hosts.tcp(a, tcpType));
+      if (this.trickle || this.lite) this.sendDescription(now, false);
+      this.gatherer.start(now, this.addresses);
+    } else this.allocate(now, false);
+  }
+
+  /** libwebrtc: BasicPortAllocatorSession's AllocationSequences make the host candidates in their UDP and TCP phases. */
+  private allocate(now: Micros, restart: boolean): void {
+    const hosts = new HostCandidates(this.addresses, this.networks, this.tieBreaker);
     const host = (a: TransportAddress, i: number): Candidate => {
       this.gatherer.setLocalPreference(a, hosts.localPreference(a.ip, i));
       return hosts.udp(a, i);
     };
-    const tcpOn = (ip: string | undefined) => this.tcpAddresses.filter((x) => !isLinkLocal(x.address.ip) && (ip === undefined || x.address.ip === ip));
-    if (!this.libwebrtc) {
-      this.addresses.forEach((a, i) => this.addLocal(now, host(a, i)));
-      for (const { address: a, tcpType } of tcpOn(undefined)) this.addLocal(now, hosts.tcp(a, tcpType));
-      if (this.trickle || this.lite) this.sendDescription(now, false);
-    }
-    // libwebrtc: BasicPortAllocatorSession's AllocationSequences make the host candidates in their UDP and TCP phases
-    this.gatherer.start(now, this.addresses, !this.libwebrtc ? undefined : {
+    const tcpOn = (ip: string) => this.tcpAddresses.filter((x) => !isLinkLocal(x.address.ip) && x.address.ip === ip);
+    this.gatherer.start(now, this.addresses, {
       tieBreaker: this.tieBreaker, network: (ip) => this.networks.get(ip),
       udpPortReady: (t, a) => this.addLocal(t, host(a, this.addresses.indexOf(a)), 'UDPPort::OnLocalAddressReady'),
       tcpPorts: (t, ip) => tcpOn(ip).map(({ address, tcpType }) => this.addLocal(t, hosts.tcp(address, tcpType), 'TCPPort::PrepareAddress')).length,
+      ...(this.rebind && this.unshared ? { bindSocket: this.rebind } : {}),
     });
-    if (this.libwebrtc && (this.trickle || this.lite)) this.sendDescription(now, false);
+    if (this.trickle || this.lite) this.sendDescription(now, restart);
+  }
+
+  /** Lets a libwebrtc agent regather after an ICE restart: `bind` opens a new UDP socket on an address, as a new AllocationSequence
+   * does; with `sharedSocket` false (no PORTALLOCATOR_ENABLE_SHARED_SOCKET) StunPorts and UDP TurnPorts bind their own too. */
+  regatherOnRestart(bind: (ip: string) => TransportAddress, sharedSocket = true): void {
+    this.rebind = bind;
+    this.unshared = !sharedSocket;
+  }
+
+  /**
+   * §9, after a restart's new credentials: the description for the new session. Without `regatherOnRestart` (or
+   * not libwebrtc), the local candidates are kept but the peer-reflexive ones, and it goes out at once. With it, as
+   * P2PTransportChannel::MaybeStartGathering: a new PortAllocatorSession on new sockets, whose candidates (new host
+   * ports, new srflx mappings, new TURN allocations) replace the old session's; its ports are pruned (never paired
+   * nor signaled again) while what still arrives on their sockets is read, so media stays on the old pair until
+   * a new one is selected.
+   */
+  protected restartGathering(now: Micros): void {
+    const rebind = this.rebind;
+    if (!rebind || !this.libwebrtc || this.lite || !this.started) {
+      this.local.splice(0, this.local.length, ...this.local.filter((c) => c.type !== 'prflx'));
+      return this.sendDescription(now, true);
+    }
+    for (const c of this.local.filter((x) => x.type !== 'prflx')) {
+      this.note('ice.candidate.removed', `drops ${showCandidate(c)}: its port belongs to the session the ICE restart replaced (PortAllocatorSession pruned)`, { candidate: formatCandidate(c), type: c.type, reason: 'ice-restart' });
+    }
+    this.retired.push(...this.local.filter((c) => c.type === 'host' || ownSocket(c, this.local)));
+    this.local.splice(0);
+    this.addresses.splice(0, this.addresses.length, ...this.addresses.map((a) => rebind(a.ip)));
+    this.gatherer = this.newGatherer(`gather${this.generation}`);
+    this.descriptionSent = false;
+    this.note('ice.gathering', 'gathering starts again: a new PortAllocatorSession for the new credentials', { state: 'gathering' });
+    this.allocate(now, true);
   }
 
   protected sendDescription(now: Micros, restart: boolean): void {
@@ -304,8 +306,8 @@ export abstract class IceAgentBase {
       return;
     }
     if (this.descriptionSent && this.trickle && !this.lite) this.signal({ type: 'candidate', ufrag: this.ufrag, candidate: formatCandidate(c) }, step ? 'BasicPortAllocatorSession::OnCandidateReady → SignalCandidatesReady' : undefined);
-    // §6.1.2.2: pairs are formed from host and relayed candidates; a srflx candidate's pairs equal its base's (pruned)
-    if (c.type === 'host' || c.type === 'relay') for (const r of this.remote) this.formPair(now, c, r);
+    // §6.1.2.2: pairs from host and relayed candidates; a srflx's equal its base's (pruned) unless it has its own socket
+    if (c.type === 'host' || c.type === 'relay' || ownSocket(c, this.local)) for (const r of this.remote) this.formPair(now, c, r);
   }
 
   protected gatheringComplete(now: Micros): void {
@@ -364,7 +366,7 @@ export abstract class IceAgentBase {
     }
     this.remote.push(c);
     this.note('ice.candidate.remote', `remote ${showCandidate(c)} via signaling`, { candidate: line, type: c.type, address: formatTransportAddress(c.address) });
-    for (const l of this.local) if ((l.type === 'host' || l.type === 'relay') && surfaces(this.candidatePolicy, l)) this.formPair(now, l, c);
+    for (const l of this.local) if ((l.type === 'host' || l.type === 'relay' || ownSocket(l, this.local)) && surfaces(this.candidatePolicy, l)) this.formPair(now, l, c);
   }
 
   /** §6.1.2.2, RFC 6544 §6.2: same family and transport; a passive local candidate's pairs exist once a check comes in (`incoming`). */
@@ -373,22 +375,22 @@ export abstract class IceAgentBase {
     if (!canPair(local, remote) || (local.tcpType === 'passive' && !incoming)) return undefined;
     const p = makePair(local, remote, this.controlling);
     if (!this.checklist.add(p)) return undefined;
-    if (local.type === 'relay') this.gatherer.relayFor(local.address)?.prepare(now, remote.address);
-    const s = this.checklist.initialState(p);
+    const refused = local.type === 'relay' ? this.gatherer.relayFor(local.address)?.prepare(now, remote.address) : undefined;
+    const s = refused ? 'failed' : this.checklist.initialState(p);
     p.state = s;
-    this.note('ice.pair.state', `pair ${p.id} formed, ${s}`, { ...pairData(p), previous: null, reason: 'formed' });
+    this.note('ice.pair.state', `pair ${p.id} formed, ${s}${refused ? ` (TURN ${refused})` : ''}`, { ...pairData(p), previous: null, reason: refused ? `TURN ${refused}` : 'formed' });
     return p;
   }
 
   // ---- sending -----------------------------------------------------------------------------------------------
 
-  protected sendFrom(now: Micros, local: Candidate, to: TransportAddress, bytes: Uint8Array): void {
+  protected sendFrom(now: Micros, local: Candidate, to: TransportAddress, bytes: Uint8Array, mayFragment = false): void {
     if (local.type === 'relay') {
       this.gatherer.relayFor(local.address)?.send(to, bytes);
       return;
     }
     // RFC 6544 §7: on the pair's TCP connection (the owner frames it per RFC 4571)
-    this.out.push({ type: 'transmit', from: local.base, to, bytes, ...(local.transport === 'tcp' ? { transport: 'tcp' as const } : {}) });
+    this.out.push({ type: 'transmit', from: local.base, to, bytes, ...(local.transport === 'tcp' ? { transport: 'tcp' as const } : mayFragment ? { mayFragment: true as const } : {}) });
   }
 
   /** Where checks leave from: a relayed candidate's base is its relayed address, so they go through its TURN relay. */
@@ -413,7 +415,6 @@ export abstract class IceAgentBase {
     }
   }
 
-
   /** A check sent again by the transaction timers: ICE's own note instead of the generic stun.retransmit. */
   protected checkRetransmitted(_now: Micros, t: Transaction<CheckCtx>): void {
     const pair = t.request.context!.pair;
@@ -429,8 +430,7 @@ export abstract class IceAgentBase {
 
   // ---- roles ------------------------------------------------------------------------------------------------
 
-  protected switchRole(now: Micros, controlling: boolean, why: string): void {
-    void now;
+  protected switchRole(_now: Micros, controlling: boolean, why: string): void {
     this.controlling = controlling;
     this.checklist.recompute(controlling);
     this.note('ice.role', `becomes ${controlling ? 'controlling' : 'controlled'}: ${why}`, { role: controlling ? 'controlling' : 'controlled', reason: why });
@@ -438,6 +438,8 @@ export abstract class IceAgentBase {
 
   /** §8.1.2 with trickle: called when a pair fails or candidates stop coming. */
   protected abstract checkFailure(now: Micros): void;
+  /** The TURN server refused the ChannelBind from `relayed` to `peer` (relay.ts): its pairs fail, a later one at once (formPair). */
+  protected abstract relayRefused(now: Micros, relayed: TransportAddress, peer: TransportAddress, error: string): void;
 
   /** §9: an ICE restart. */
   abstract restart(now: Micros, initiator: 'local' | 'remote'): void;

@@ -1,10 +1,10 @@
-import { earliestDeadline } from '../core/deadline.ts';
 import type { Endpoint, EndpointOutput, IcmpError, Transport, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
 import { toHex } from '../core/encoding.ts';
 import type { Micros } from '../core/time.ts';
 import { formatDuration, MS } from '../core/time.ts';
-import { decodeStun, ErrorCode, getAttribute, integrityProtected, isStun, Method, shortTermKey, verifyMessageIntegrity, XorMappedAddress } from '../wire/stun/index.ts';
+import { AttrType, decodeStun, ErrorCode, getAttribute, integrityProtected, isStun, Method, shortTermKey, verifyMessageIntegrity, XorMappedAddress } from '../wire/stun/index.ts';
+import { ownSocket } from './host-candidates.ts';
 import type { StunMessage } from '../wire/stun/index.ts';
 import type { Candidate } from './candidate.ts';
 import { candidatePriority, showCandidate, TCP_TYPE_PREFERENCE, TYPE_PREFERENCE } from './candidate.ts';
@@ -12,10 +12,10 @@ import { authenticateCheck, checkAttributes, checkEncodeOptions, encodeCheckErro
 import { Checklist } from './checklist.ts';
 import type { CandidatePair } from './pair.ts';
 import { pairData, pairPriorityFor } from './pair.ts';
-import { IceAgentBase } from './agent-base.ts';
+import { IceAgentConsent } from './agent-consent.ts';
 import { pairsOnConnection } from './ice-tcp.ts';
 import { checksAfterSelection, nominationWait, prunedBy, useCandidateOnCheck } from './nomination.ts';
-import type { CheckCtx } from './agent-base.ts';
+import { hasFault, type CheckCtx } from './agent-config.ts';
 import type { TransactionResult } from '../stun/transactions.ts';
 
 export type { IceAgentConfig, IceRole, IceState, TurnServerConfig } from './agent-base.ts';
@@ -29,7 +29,7 @@ const TCP_CHECK_TIMEOUT = 39_500 * MS;
  * checks, resolves role conflicts, nominates, then watches consent (RFC 7675) and restarts. Every step is a note;
  * README.md lists their kinds and data.
  */
-export class IceAgent extends IceAgentBase implements Endpoint {
+export class IceAgent extends IceAgentConsent implements Endpoint {
   // ---- the endpoint contract -------------------------------------------------------------------------------
 
   handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, transport?: Transport): void {
@@ -44,8 +44,8 @@ export class IceAgent extends IceAgentBase implements Endpoint {
     // RFC 6544 §7: on a TCP connection, `to` is a passive or so candidate's address, or an active one's base (port 0)
     const base = transport === 'tcp'
       ? this.local.find((c) => c.type === 'host' && c.transport === 'tcp' && sameTransportAddress(c.base, to))
-      : this.local.find((c) => c.type === 'host' && c.transport === 'udp' && sameTransportAddress(c.address, to));
-    if (!base) return;
+      : this.local.find((c) => c.transport === 'udp' && (c.type === 'host' || ownSocket(c, this.local)) && sameTransportAddress(c.base, to)) ?? this.retired.find((c) => c.transport === 'udp' && sameTransportAddress(c.base, to));
+    if (!base) return void (transport !== 'tcp' && this.gatherer.fromStunPort(now, from, to, bytes)); // a StunPort's, before its srflx
     this.fromPeer(now, base, from, bytes);
   }
 
@@ -80,7 +80,7 @@ export class IceAgent extends IceAgentBase implements Endpoint {
     const rto = tcp ? TCP_CHECK_TIMEOUT / 16 : Math.max(500 * MS, this.ta * active);
     const t = (tcp ? this.tcpTx : this.tx).start(now, {
       from: pair.local.base, to: pair.remote.address, method: Method.Binding,
-      attributes: checkAttributes({ localUfrag: this.ufrag, remoteUfrag: this.remoteUfrag, priority: prflxPriority, controlling: this.controlling, tieBreaker: this.tieBreaker, useCandidate }),
+      attributes: checkAttributes({ localUfrag: this.ufrag, remoteUfrag: this.remoteUfrag, priority: prflxPriority, controlling: this.controlling, tieBreaker: this.tieBreaker, useCandidate }).filter((a) => !(a.type === AttrType.Priority && hasFault(this.config, 'no-priority'))),
       encode: checkEncodeOptions(this.remotePwd),
       // a consent check is sent once and answered or not (RFC 7675 §5.1: the next one follows in ~5 s)
       ...(consent ? { rto: this.consentInterval, rc: 1 } : tcp ? { rto, rc: 1 } : { rto }),
@@ -99,7 +99,7 @@ export class IceAgent extends IceAgentBase implements Endpoint {
     const now = r.at;
     if (r.kind === 'response') {
       const tcp = ctx.pair.local.transport === 'tcp';
-      const base = this.local.find((c) => (c.type === 'host' || c.type === 'relay') && c.transport === ctx.pair.local.transport && sameTransportAddress(tcp ? c.base : c.address, r.to));
+      const base = this.local.find((c) => (c.type === 'host' || c.type === 'relay' || ownSocket(c, this.local)) && c.transport === ctx.pair.local.transport && sameTransportAddress(c.base, r.to));
       if (base) this.onResponse(now, base, r.from, r.bytes, r.response, ctx, r.rtt);
       return;
     }
@@ -139,20 +139,43 @@ export class IceAgent extends IceAgentBase implements Endpoint {
     return this.selected !== undefined && this.checklist.triggered.length === 0 && !checksAfterSelection(this.nomination, this.checklist.pairs);
   }
 
+  /**
+   * The earliest of the parts' deadlines, on a tie the part listed first (as earliestDeadline): written out, since
+   * it is asked after every datagram and an array of candidates per call was a leading source of garbage (#15).
+   */
   protected deadline(): { at: Micros; reason: string } | undefined {
+    let at: Micros | undefined = this.started ? undefined : this.startAt;
+    let reason = 'ice-start';
     const gathering = this.gatherer.deadline();
-    const c: { at: Micros | undefined; reason: string }[] = [
-      { at: this.started ? undefined : this.startAt, reason: 'ice-start' },
-      { at: gathering?.at, reason: gathering?.reason ?? 'stun-retransmit' },
-      { at: this.tx.deadline()?.at, reason: 'ice-check-retransmit' },
-      { at: this.tcpTx.deadline()?.at, reason: 'ice-check-timeout' },
-      { at: this.nominationAt, reason: 'ice-nomination' },
-      { at: this.consentDeadline(), reason: 'consent' },
-    ];
-    if (this.started && !this.lite && this.remoteUfrag !== undefined && !this.selectedAndDone() && this.checklist.hasWork(this.pairReady)) {
-      c.push({ at: this.lastPaced + this.ta, reason: 'ice-pacing' });
+    if (gathering && (at === undefined || gathering.at < at)) ({ at, reason } = gathering);
+    const check = this.tx.deadline()?.at;
+    if (check !== undefined && (at === undefined || check < at)) {
+      at = check;
+      reason = 'ice-check-retransmit';
     }
-    return earliestDeadline(...c.map((x) => (x.at === undefined ? undefined : { at: x.at, reason: x.reason })));
+    const tcpCheck = this.tcpTx.deadline()?.at;
+    if (tcpCheck !== undefined && (at === undefined || tcpCheck < at)) {
+      at = tcpCheck;
+      reason = 'ice-check-timeout';
+    }
+    const nomination = this.nominationAt;
+    if (nomination !== undefined && (at === undefined || nomination < at)) {
+      at = nomination;
+      reason = 'ice-nomination';
+    }
+    const consent = this.consentDeadline();
+    if (consent !== undefined && (at === undefined || consent < at)) {
+      at = consent;
+      reason = 'consent';
+    }
+    if (this.started && !this.lite && this.remoteUfrag !== undefined && !this.selectedAndDone() && this.checklist.hasWork(this.pairReady)) {
+      const pacing = this.lastPaced + this.ta;
+      if (at === undefined || pacing < at) {
+        at = pacing;
+        reason = 'ice-pacing';
+      }
+    }
+    return at === undefined ? undefined : { at, reason };
   }
 
   // ---- datagrams in ------------------------------------------------------------------------------------------
@@ -170,7 +193,7 @@ export class IceAgent extends IceAgentBase implements Endpoint {
     else if (msg.class === 'success' || msg.class === 'error') {
       // a check's response goes to checkResult; anything else may answer a gathering request
       if (base.transport === 'tcp') this.tcpTx.handleResponse(now, from, base.base, msg, bytes);
-      else if (!this.tx.handleResponse(now, from, base.address, msg, bytes)) this.gatherer.onBindingResponse(now, base.address, from, msg, bytes);
+      else if (!this.tx.handleResponse(now, from, base.base, msg, bytes)) this.gatherer.onBindingResponse(now, base.base, from, msg, bytes);
     }
   }
 
@@ -181,14 +204,15 @@ export class IceAgent extends IceAgentBase implements Endpoint {
   /** §7.3: answering a check, learning peer-reflexive candidates, triggered checks, USE-CANDIDATE. */
   protected onCheck(now: Micros, base: Candidate, from: TransportAddress, bytes: Uint8Array, msg: StunMessage): void {
     this.counters.checksReceived++;
+    if (hasFault(this.config, 'ignore-checks')) return;
     const chk = readCheck(msg);
     const bad = authenticateCheck(bytes, chk, this.ufrag, this.pwd);
     if (bad) {
-      this.note('ice.check.rejected', `rejects a check from ${formatTransportAddress(from)}: ${bad.code} ${bad.reason}`, { from: formatTransportAddress(from), code: bad.code });
-      this.respond(now, base, from, encodeCheckError(msg.transactionId, bad.code, bad.reason));
+      this.note('ice.check.rejected', `rejects a check from ${formatTransportAddress(from)}: ${bad.code} ${bad.reason}${bad.why ? ` (${bad.why})` : ''}`, { from: formatTransportAddress(from), code: bad.code, ...(bad.why ? { why: bad.why } : {}) });
+      this.respond(now, base, from, encodeCheckError(msg.transactionId, bad.code, bad.reason, bad.authentic ? this.pwd : undefined)); // RFC 8489 §9.1.4: signed when authentic
       return;
     }
-    if (!this.lite) {
+    if (!this.lite && !hasFault(this.config, 'no-role-switch')) {
       // §7.3.1.1: both think they control (or are controlled): the larger tie-breaker controls
       if (this.controlling && chk.controlling !== undefined) {
         this.counters.roleConflicts++;
@@ -269,7 +293,7 @@ export class IceAgent extends IceAgentBase implements Endpoint {
     if (msg.class === 'error') {
       const code = getAttribute(msg, ErrorCode)?.code ?? 0;
       this.note('ice.check.response', `error ${code} on ${pair.id}`, { pair: pair.id, result: 'error', code, rtt, transactionId: toHex(msg.transactionId) });
-      if (code === 487) {
+      if (code === 487 && !hasFault(this.config, 'no-role-switch')) {
         // §7.2.5.1: switch role (if we have not already) and check the pair again
         if (ctx.controlling === this.controlling) this.switchRole(now, !ctx.controlling, '487 Role Conflict from the peer');
         this.setPair(pair, 'waiting', '487: retry in the new role');
@@ -383,7 +407,14 @@ export class IceAgent extends IceAgentBase implements Endpoint {
     if (pairs.length > 0) this.checkFailure(now);
   }
 
-  // ---- failure, consent, restart -----------------------------------------------------------------------------
+  /** RFC 8656 §12.2: no permission for `peer` at the relay; its relayed pairs (never checked: no channel) fail, naming the error (libwebrtc: FailAndPruneConnection). */
+  protected override relayRefused(now: Micros, relayed: TransportAddress, peer: TransportAddress, error: string): void {
+    for (const p of this.checklist.pairs) if (p.local.type === 'relay' && sameTransportAddress(p.local.address, relayed) && sameTransportAddress(p.remote.address, peer) && p.state !== 'succeeded') this.setPair(p, 'failed', `TURN ${error}`);
+    this.checklist.triggered.splice(0, this.checklist.triggered.length, ...this.checklist.triggered.filter((t) => t.pair.state !== 'failed'));
+    this.checkFailure(now);
+  }
+
+  // ---- failure, restart -----------------------------------------------------------------------------
 
   /** §8.1.2 / §6.1.2.6 with trickle (RFC 8838 §8): failed when every pair failed and no candidate can still come. */
   protected override checkFailure(now: Micros): void {
@@ -393,37 +424,7 @@ export class IceAgent extends IceAgentBase implements Endpoint {
     this.setState(now, 'failed', this.checklist.pairs.length === 0 ? 'no candidate pairs' : 'every candidate pair failed');
   }
 
-  protected consentJitter(): Micros {
-    return Math.round(this.consentInterval * (0.8 + 0.4 * this.config.rng.float()));
-  }
-
-  protected consentDeadline(): Micros | undefined {
-    if (!this.selected || this.lastConsentAt === undefined || this.state === 'failed') return undefined;
-    const c = [this.lastConsentAt + this.consentTimeout];
-    if (this.state !== 'disconnected') c.push(this.lastConsentAt + this.disconnectedAfter);
-    if (this.nextConsentAt !== undefined) c.push(this.nextConsentAt);
-    return Math.min(...c);
-  }
-
-  protected consentTick(now: Micros): void {
-    if (!this.selected || this.lastConsentAt === undefined || this.state === 'failed') return;
-    if (now >= this.lastConsentAt + this.consentTimeout) {
-      this.note('ice.consent.lost', `consent lost: no answer for ${formatDuration(now - this.lastConsentAt)} (RFC 7675 §5.1)`, { pair: this.selected.id });
-      this.setState(now, 'failed', 'consent lost');
-      this.nextConsentAt = undefined;
-      if (this.config.restartOnFailure && this.controlling && !this.lite) this.restart(now, 'local');
-      return;
-    }
-    if (this.state !== 'disconnected' && now >= this.lastConsentAt + this.disconnectedAfter) {
-      this.setState(now, 'disconnected', `no answer for ${formatDuration(now - this.lastConsentAt)}`);
-    }
-    if (this.nextConsentAt !== undefined && now >= this.nextConsentAt) {
-      this.nextConsentAt = now + this.consentJitter();
-      this.sendCheck(now, this.selected, false, true);
-    }
-  }
-
-  /** §9: an ICE restart: new ufrag and pwd, a new checklist; local candidates are kept, the peer's are forgotten. */
+  /** §9: an ICE restart: new ufrag and pwd, a new checklist; the peer's candidates are forgotten, local ones kept or regathered. */
   override restart(now: Micros, initiator: 'local' | 'remote'): void {
     this.generation++;
     this.counters.restarts++;
@@ -440,10 +441,9 @@ export class IceAgent extends IceAgentBase implements Endpoint {
     this.nominationAt = undefined;
     this.nextConsentAt = undefined;
     this.lastConsentAt = undefined;
-    this.local.splice(0, this.local.length, ...this.local.filter((c) => c.type !== 'prflx'));
     this.note('ice.restart', `ICE restart (${initiator === 'local' ? 'initiated here' : 'the peer restarted'}): new ufrag ${this.ufrag}`, { initiator, ufrag: this.ufrag });
     this.setState(now, this.lite ? 'new' : 'checking', 'ICE restart');
-    this.sendDescription(now, true);
+    this.restartGathering(now);
   }
 
   /** The selected pair for summaries: candidate types, addresses and the protocol. */

@@ -48,21 +48,23 @@ export class Checklist {
    * highest-priority Frozen pair (which the caller unfreezes). `ready` holds back relayed pairs without a channel.
    */
   next(ready: (p: CandidatePair) => boolean): { pair: CandidatePair; useCandidate: boolean; fromFrozen: boolean } | undefined {
-    const ti = this.triggered.findIndex((t) => ready(t.pair));
-    if (ti >= 0) {
-      const t = this.triggered.splice(ti, 1)[0]!;
+    // loops rather than find() with a closure: asked at every pacing tick (#15)
+    for (let ti = 0; ti < this.triggered.length; ti++) {
+      const t = this.triggered[ti]!;
+      if (!ready(t.pair)) continue;
+      this.triggered.splice(ti, 1);
       return { pair: t.pair, useCandidate: t.useCandidate, fromFrozen: false };
     }
-    const w = this.pairs.find((p) => p.state === 'waiting' && ready(p));
-    if (w) return { pair: w, useCandidate: false, fromFrozen: false };
-    const f = this.pairs.find((p) => p.state === 'frozen' && ready(p));
-    if (f) return { pair: f, useCandidate: false, fromFrozen: true };
+    for (const p of this.pairs) if (p.state === 'waiting' && ready(p)) return { pair: p, useCandidate: false, fromFrozen: false };
+    for (const p of this.pairs) if (p.state === 'frozen' && ready(p)) return { pair: p, useCandidate: false, fromFrozen: true };
     return undefined;
   }
 
   /** Whether a tick would find something to check. */
   hasWork(ready: (p: CandidatePair) => boolean): boolean {
-    return this.triggered.some((t) => ready(t.pair)) || this.pairs.some((p) => (p.state === 'waiting' || p.state === 'frozen') && ready(p));
+    for (const t of this.triggered) if (ready(t.pair)) return true;
+    for (const p of this.pairs) if ((p.state === 'waiting' || p.state === 'frozen') && ready(p)) return true;
+    return false;
   }
 
   /** §6.1.2.3 after a role change: priorities change with the role, and so does the order. */

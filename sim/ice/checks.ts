@@ -76,15 +76,17 @@ export function readCheck(msg: StunMessage): ReceivedCheck {
 
 /**
  * RFC 8445 §7.3 with RFC 8489 §9.1.3: a check is authentic when FINGERPRINT is right, USERNAME starts with our
- * ufrag and MESSAGE-INTEGRITY verifies with our password. Returns the error code to answer with, or undefined.
+ * ufrag and MESSAGE-INTEGRITY verifies with our password. Returns the error code to answer with (`authentic` when the
+ * request's MESSAGE-INTEGRITY verified, so the answer is signed; `why` for a 400), or undefined.
  */
-export function authenticateCheck(bytes: Uint8Array, check: ReceivedCheck, localUfrag: string, localPwd: string): { code: number; reason: string } | undefined {
+export function authenticateCheck(bytes: Uint8Array, check: ReceivedCheck, localUfrag: string, localPwd: string): { code: number; reason: string; authentic?: boolean; why?: string } | undefined {
   if (verifyFingerprint(bytes).status === 'mismatch') return { code: 400, reason: 'Bad Request' };
   if (check.username === undefined || !hasAttribute(check.msg, AttrType.MessageIntegrity)) return { code: 400, reason: 'Bad Request' };
   const [ours] = check.username.split(':');
   if (ours !== localUfrag) return { code: 401, reason: 'Unauthorized' };
   if (verifyMessageIntegrity(bytes, shortTermKey(localPwd)).status !== 'valid') return { code: 401, reason: 'Unauthorized' };
-  if (check.priority === undefined) return { code: 400, reason: 'Bad Request' };
+  // §7.3: authentic, but without the PRIORITY a peer-reflexive candidate would need (§7.1.1)
+  if (check.priority === undefined) return { code: 400, reason: 'Bad Request', authentic: true, why: 'no PRIORITY attribute' };
   return undefined;
 }
 

@@ -8,7 +8,7 @@ import { MS } from '../core/time.ts';
 import { ipFamily } from '../wire/ip/address.ts';
 import type { TransactionOutput, TransactionResult } from '../stun/transactions.ts';
 import { StunTransactions } from '../stun/transactions.ts';
-import { getAttribute, Method, XorMappedAddress } from '../wire/stun/index.ts';
+import { decodeStun, getAttribute, isStun, Method, XorMappedAddress } from '../wire/stun/index.ts';
 import type { StunMessage } from '../wire/stun/index.ts';
 import type { Candidate } from './candidate.ts';
 import { candidatePriority, foundationOf, relayLocalPreference, TYPE_PREFERENCE } from './candidate.ts';
@@ -35,13 +35,16 @@ export interface GathererOptions {
   /** A candidate found; `step` names the libwebrtc function that made it when gathering the libwebrtc way. */
   readonly candidate: (now: Micros, c: Candidate, step?: string) => void;
   readonly complete: (now: Micros) => void;
+  /** The TURN server refused (or never answered) the ChannelBind from relayed address `relayed` to `peer` (relay.ts). */
+  readonly relayRefused?: (now: Micros, relayed: TransportAddress, peer: TransportAddress, error: string) => void;
 }
 
 /**
  * Gathering as libwebrtc's BasicPortAllocatorSession does it (`start` with this): an AllocationSequence per network,
- * best network first, all started at once; each runs its phases STEP_DELAY apart: UDP (the shared-socket UDPPort:
- * its host candidate, then a Binding request to every STUN server and every UDP TURN server at once, on
- * StunRequest's schedule, kept alive every 10 s), relay (a TurnPort per TURN URL), TCP (TCPPorts).
+ * best network first, all started at once; each runs its phases STEP_DELAY apart: UDP (the UDPPort's host candidate,
+ * then a Binding request to every STUN server and every UDP TURN server at once, on StunRequest's schedule, kept alive
+ * every 10 s: from the UDPPort's shared socket, or without it from a StunPort's own), relay (a TurnPort per TURN URL),
+ * TCP (TCPPorts).
  */
 export interface LibwebrtcAllocation {
   /** The agent's ICE tiebreaker, salting foundations (Port::ComputeFoundation). */
@@ -51,6 +54,12 @@ export interface LibwebrtcAllocation {
   readonly udpPortReady: (now: Micros, base: TransportAddress) => void;
   /** CreateTCPPorts: the agent adds the TCP host candidates on `ip`, and says how many. */
   readonly tcpPorts: (now: Micros, ip: string) => number;
+  /**
+   * Given, gathering runs without PORTALLOCATOR_ENABLE_SHARED_SOCKET: this binds a new UDP socket on `ip` for a
+   * StunPort (AllocationSequence::CreateStunPorts: one per network, asking every STUN server) and for each TurnPort
+   * over UDP, so the srflx candidate's base is the StunPort's socket, not the UDPPort's. Absent: Chromium's shared socket.
+   */
+  readonly bindSocket?: (ip: string) => TransportAddress;
 }
 
 type Job = { at: Micros; run: (now: Micros) => void };
@@ -74,6 +83,8 @@ export class IceGatherer {
   private lw: LibwebrtcAllocation | undefined;
   /** STUN servers whose answer already made a candidate on a base (UDPPort's bind_request_succeeded_servers_). */
   private readonly answered = new Set<string>();
+  /** The sockets of StunPorts (non-shared mode), whose requests and candidates the notes name as the StunPort's. */
+  private readonly stunPorts = new Set<string>();
   private readonly turns: TurnRelay[] = [];
   private readonly localPrefs = new Map<string, number>();
   private pending = 0;
@@ -138,7 +149,7 @@ export class IceGatherer {
 
   private binding(now: Micros, base: TransportAddress, server: TransportAddress): void {
     if (this.lw) {
-      const step = 'UDPPort::SendStunBindingRequest';
+      const step = this.stunPorts.has(formatTransportAddress(base)) ? 'StunPort::PrepareAddress → UDPPort::SendStunBindingRequest' : 'UDPPort::SendStunBindingRequest';
       this.note(iceNote('ice.gathering.request', `${step}: Binding request from ${formatTransportAddress(base)} to STUN server ${formatTransportAddress(server)}`, { base: formatTransportAddress(base), server: formatTransportAddress(server), step }));
       this.stunRequests.start(now, { from: base, to: server, method: Method.Binding, attributes: [], encode: { fingerprint: true }, context: { base, server, firstAt: now } });
       return;
@@ -149,7 +160,7 @@ export class IceGatherer {
 
   /** StunBindingRequest::OnResponse: the next Binding request of a UDPPort, STUN_KEEPALIVE_INTERVAL after an answer. */
   private keepalive(now: Micros, base: TransportAddress, server: TransportAddress, firstAt: Micros): void {
-    const step = 'StunBindingRequest::OnResponse → UDPPort keepalive';
+    const step = `StunBindingRequest::OnResponse → ${this.stunPorts.has(formatTransportAddress(base)) ? 'StunPort' : 'UDPPort'} keepalive`;
     this.note(iceNote('ice.gathering.keepalive', `${step}: Binding request from ${formatTransportAddress(base)} to STUN server ${formatTransportAddress(server)}, keeping the NAT's mapping`, { base: formatTransportAddress(base), server: formatTransportAddress(server), step }));
     this.stunRequests.start(now, { from: base, to: server, method: Method.Binding, attributes: [], encode: { fingerprint: true }, context: { base, server, keepalive: true, firstAt } });
   }
@@ -175,15 +186,19 @@ export class IceGatherer {
       const phase = (p: 'udp' | 'relay' | 'tcp', ports: number, what: string): void =>
         this.note(iceNote('ice.allocation.phase', `${PHASE_STEP[p]} on network ${id}: ${what}`, { network: id, phase: p, ports, step: PHASE_STEP[p] }));
       this.schedule(now, (t) => {
-        phase('udp', 1, `a UDPPort on ${formatTransportAddress(base)} (shared socket)${servers.length ? `, asking ${servers.length} STUN server(s)` : ''}`);
+        // without the shared socket, CreateStunPorts adds a StunPort on its own socket when there are STUN servers
+        const stunPort = lw.bindSocket && servers.length ? lw.bindSocket(base.ip) : undefined;
+        if (stunPort) this.stunPorts.add(formatTransportAddress(stunPort));
+        if (!lw.bindSocket) phase('udp', 1, `a UDPPort on ${formatTransportAddress(base)} (shared socket)${servers.length ? `, asking ${servers.length} STUN server(s)` : ''}`);
+        else phase('udp', stunPort ? 2 : 1, `a UDPPort on ${formatTransportAddress(base)} (its own socket)${stunPort ? `, a StunPort on ${formatTransportAddress(stunPort)} asking ${servers.length} STUN server(s)` : ''}`);
         lw.udpPortReady(t, base);
         for (const server of servers) {
           this.pending++;
-          this.binding(t, base, server);
+          this.binding(t, stunPort ?? base, server);
         }
       });
       this.schedule(now + STEP_DELAY, (t) => {
-        phase('relay', turns.length, turns.length ? turns.map(({ t: x }) => `a TurnPort to ${formatTransportAddress(x.server)} over ${x.transport ?? 'udp'}`).join(', ') : 'no TURN server for this family');
+        phase('relay', turns.length, turns.length ? turns.map(({ t: x }) => `a TurnPort to ${formatTransportAddress(x.server)} over ${x.transport ?? 'udp'}${lw.bindSocket && (x.transport ?? 'udp') === 'udp' ? ' on a socket of its own' : ''}`).join(', ') : 'no TURN server for this family');
         for (const { t: turn, relayPreference } of turns) {
           this.pending++;
           this.allocate(t, base, turn, relayPreference);
@@ -205,13 +220,14 @@ export class IceGatherer {
     const stream = protocol !== 'udp';
     // over TCP or TLS the session's "socket" is a connection from the base's address (port 0 until the driver's stream
     // wrapper dials it, sim/apps/stream-links.ts), and its transmits say so
-    const local = stream ? { ip: base.ip, port: 0 } : base;
+    // without the shared socket a TurnPort over UDP binds its own socket (CreateTurnPort)
+    const local = stream ? { ip: base.ip, port: 0 } : this.lw?.bindSocket ? this.lw.bindSocket(base.ip) : base;
     const out: TransactionOutput = stream ? { transmit: (from, to, bytes) => this.o.emit({ type: 'transmit', from, to, bytes, transport: 'tcp' }), note: this.out.note } : this.out;
     const lw = this.lw;
     const client = new TurnRelay(local, turn.server, turn, this.o.rng.fork(`turn${this.turnCount++}`), out, {
       allocated: (t, relayed, mapped) => {
         if (lw) {
-          // TurnPort::OnAllocateSuccess: the relayed candidate alone (the srflx comes from the UDPPort's own request)
+          // TurnPort::OnAllocateSuccess: the relayed candidate alone (the srflx comes from the UDPPort's or StunPort's own request)
           const net = lw.network(base.ip);
           const lp = net ? networkLocalPreference(net, relayed.ip, relayPreference) : this.lp(base);
           this.o.candidate(t, {
@@ -241,6 +257,9 @@ export class IceGatherer {
           finished = true;
           this.done(t);
         }
+      },
+      refused: (t, peer, error) => {
+        if (client.relayed) this.o.relayRefused?.(t, client.relayed, peer, error);
       },
       failed: (t) => {
         if (!finished) {
@@ -301,7 +320,7 @@ export class IceGatherer {
         this.o.candidate(r.at, {
           foundation: libwebrtcFoundation('srflx', base.ip, 'udp', '', lw.tieBreaker), component: 1, transport: 'udp', priority: candidatePriority(TYPE_PREFERENCE.srflx, net ? networkLocalPreference(net, mapped.ip) : this.lp(r.to), 1),
           address: mapped, type: 'srflx', base: r.to, related: r.to, server,
-        }, 'UDPPort::OnStunBindingRequestSucceeded');
+        }, this.stunPorts.has(formatTransportAddress(r.to)) ? 'StunPort: UDPPort::OnStunBindingRequestSucceeded' : 'UDPPort::OnStunBindingRequestSucceeded');
       }
     } else if (r.response.class === 'success' && mapped && sameTransportAddress(r.from, server)) {
       this.o.candidate(r.at, {
@@ -320,6 +339,15 @@ export class IceGatherer {
     this.stunRequests.handleIcmpError(now, local, remote, error, from);
   }
 
+  /** A datagram to a StunPort's socket (non-shared mode) before its srflx candidate exists: the answer to its request, or nothing. */
+  fromStunPort(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): boolean {
+    if (!this.stunPorts.has(formatTransportAddress(to)) || !isStun(bytes)) return false;
+    const msg = decodeStun(bytes, false).value;
+    if (!msg || msg.method !== Method.Binding || (msg.class !== 'success' && msg.class !== 'error')) return false;
+    this.onBindingResponse(now, to, from, msg, bytes);
+    return true;
+  }
+
   relayFor(relayed: TransportAddress): TurnRelay | undefined {
     return this.turns.find((t) => t.relayed !== undefined && sameTransportAddress(t.relayed, relayed));
   }
@@ -333,7 +361,12 @@ export class IceGatherer {
 
   deadline(): { at: Micros; reason: string } | undefined {
     const job = this.jobs[0];
-    const c = [job ? { at: job.at, reason: this.lw ? 'ice-allocation-step' : 'ice-gathering-pacing' } : undefined, this.tx.deadline(), this.stunRequests.deadline(), ...this.turns.map((t) => t.deadline())];
-    return earliestDeadline(...c);
+    // the earliest, on a tie the first listed (as earliestDeadline), without an array per call (#15)
+    let best = earliestDeadline(job ? { at: job.at, reason: this.lw ? 'ice-allocation-step' : 'ice-gathering-pacing' } : undefined, this.tx.deadline(), this.stunRequests.deadline());
+    for (const t of this.turns) {
+      const d = t.deadline();
+      if (d && (!best || d.at < best.at)) best = d;
+    }
+    return best;
   }
 }

@@ -5,6 +5,15 @@ import { candidatePriority, foundationOf, TYPE_PREFERENCE } from './candidate.ts
 import { tcpHostCandidate } from './ice-tcp.ts';
 import { libwebrtcFoundation } from './libwebrtc.ts';
 import { addressPrecedence, type NetworkInfo } from './networks.ts';
+import { sameTransportAddress } from '../core/endpoint.ts';
+
+/**
+ * RFC 8445 §5.1.1.1, §6.1.2.4: a srflx candidate whose base is no host candidate's socket (a StunPort's, gathering
+ * without libwebrtc's shared socket) is not redundant with any host pair: it forms its own pairs, checked from that socket.
+ */
+export function ownSocket(c: Candidate, local: readonly Candidate[]): boolean {
+  return c.type === 'srflx' && c.transport === 'udp' && !local.some((h) => h.type === 'host' && h.transport === 'udp' && sameTransportAddress(h.address, c.base));
+}
 
 /**
  * An agent's host candidates (RFC 8445 §5.1.1.1: one per interface address, its base itself; RFC 6544 §4.1 for TCP).

@@ -69,6 +69,8 @@ export type IceNoteKinds = {
     /** The libwebrtc function that made it (UDPPort::OnLocalAddressReady, UDPPort::OnStunBindingRequestSucceeded, …). */
     readonly step?: string;
   };
+  /** A local candidate dropped: its port belongs to a session an ICE restart replaced, or its network went away. */
+  'ice.candidate.removed': Gen & { readonly candidate: string; readonly type: IceCandidateType; readonly reason: 'ice-restart' | 'network-gone' };
   'ice.candidate.pruned': Gen & { readonly candidate: string; readonly type: IceCandidateType; readonly redundantWith: string };
   /** A gathered candidate the candidate policy keeps from signaling and pairing (iceTransportPolicy relay). */
   'ice.candidate.filtered': Gen & { readonly candidate: string; readonly type: IceCandidateType; readonly policy: string };
@@ -93,7 +95,10 @@ export type IceNoteKinds = {
     | (Gen & { readonly pair: string; readonly result: 'error'; readonly code: number; readonly rtt: number; readonly transactionId: string })
     | (Gen & { readonly pair: string; readonly result: 'non-symmetric'; readonly from: string })
     | (Gen & { readonly pair: string; readonly result: 'bad-integrity' });
-  'ice.check.rejected': Gen & { readonly from: string; readonly code: number };
+  /** `why`: what a 400 Bad Request found wrong with an authentic check (a missing attribute). */
+  'ice.check.rejected': Gen & { readonly from: string; readonly code: number; readonly why?: string };
+  /** A fault injected on purpose (agent-config.ts IceFault), noted when the agent starts. */
+  'ice.fault': Gen & { readonly fault: 'no-role-switch' | 'no-priority' | 'ignore-checks' };
   'ice.nominating': Gen & { readonly pair: string; readonly reason: string };
   /**
    * The selected pair: `local`/`remote` addresses. An agent knows the candidate types and protocol; a capture
@@ -128,6 +133,7 @@ export const ICE_NOTE_KINDS = {
   'ice.allocation.phase': true,
   'ice.gathering.keepalive': true,
   'ice.candidate.gathered': true,
+  'ice.candidate.removed': true,
   'ice.candidate.pruned': true,
   'ice.candidate.filtered': true,
   'ice.candidate.remote': true,
@@ -145,6 +151,7 @@ export const ICE_NOTE_KINDS = {
   'ice.check.received': true,
   'ice.check.response': true,
   'ice.check.rejected': true,
+  'ice.fault': true,
   'ice.nominating': true,
   'ice.selected': true,
   'ice.consent.lost': true,

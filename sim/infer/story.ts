@@ -10,6 +10,7 @@ import { TIE_NOTE, tieChains } from './ties.ts';
 import { jitterMs, jitterNotApplicable, streamLoss, type InferredStream, type RtxSignaled } from './streams.ts';
 import { toHex } from '../core/encoding.ts';
 import type { FlowState } from '../dissect/flow-state.ts';
+import type { DtlsDecryption } from '../dissect/dtls13-state.ts';
 
 /** A whole capture dissected and analysed: the packets, the inferred notes, and the parts a summary reads. */
 export interface CaptureStory {
@@ -35,6 +36,14 @@ export function analyzeCapture(capture: Capture, options: StoryOptions = {}): Ca
   return { packets, analyzer, dissector: pass.dissector, notes: analyzer.finish(pass.lastT) };
 }
 
+/** How a DTLS association's records were opened, in the summary's words (sim/dissect/dtls-flow.ts sets the state). */
+const DECRYPTION: Readonly<Record<DtlsDecryption, string>> = {
+  none: 'no key log',
+  'no-key': 'no key log line for its client random',
+  unsupported: 'a cipher suite this dissector does not decrypt',
+  'wrong-key': 'the key log line does not open it',
+  ok: 'decrypted with the key log',
+};
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
 /** Interarrival jitter, or why it does not apply (RTX and padding streams carry other packets' timestamps). */
@@ -118,7 +127,7 @@ export function formatStory(s: CaptureStory): string {
       const fin = d.finished.map((x) => `${x.role} Finished ${x.ok ? 'verified' : 'MISMATCH'}`).join(', ');
       const prof = d.negotiatedProfile();
       const srtp = prof ? `, SRTP ${prof.name}${d.srtpProfileId === undefined ? ' (guessed: first offered)' : ''}` : '';
-      const dec = d.decryption === 'none' ? 'no key log' : d.decryption === 'ok' ? 'decrypted with the key log' : d.decryption;
+      const dec = d.decryption === 'no-key' && d.keyStore.size === 0 ? DECRYPTION.none : DECRYPTION[d.decryption];
       out.push(`  ${f.key}: ${d.version ?? 'DTLS'} ${d.progress}; client ${d.client ?? '?'}, server ${d.server ?? '?'}${srtp}; ${dec}${fin ? `; ${fin}` : ''}${d.srtpKeysDerived ? '; SRTP keys derived' : ''}`);
       const media = a.streams.streams.some((st) => st.srtp && (st.src === f.a || st.src === f.b));
       if (d.progress !== 'established' && d.progress !== 'closed' && media) out.push('    SRTP flows on this 5-tuple afterwards, so the handshake completed (inferred)');

@@ -51,6 +51,8 @@ describe('janus-echotest: the seed flow against the simulated gateway', () => {
     expect(client.handle).toBe(((gateway.sessions as Obj[])[0]!.handles as Obj[])[0]!.id);
     expect(client.media).toEqual([{ mid: '0', type: 'audio', receiving: true }, { mid: '1', type: 'video', receiving: true }]);
     expect(client.errors).toEqual([]);
+    // the echotest's own words: its result and the JSEP answer that came with it
+    expect(client.pluginEvents).toEqual(['ok (+answer)']);
   });
 
   it('every audio and video packet comes back (echoed with the gateway’s own SSRCs)', () => {

@@ -123,15 +123,15 @@ describe('janus.plugin.sip', () => {
   it('registers with digest, calls the phone with the Firefox offer made plain, relays media, hangs up', () => {
     const w = world();
     w.runUntil(100_000);
-    expect(w.plugin.handleMessage(w.at(), 7, 'reg1', { request: 'register', username: 'sip:1001@rtclab.test', secret: 's3cret', proxy: 'sip:198.51.100.5:5060', display_name: 'Web' }, undefined)).toEqual({ type: 'okWait' });
+    expect(w.plugin.handleMessage(w.at(), 7, 'reg1', { request: 'register', username: 'sip:1001@rtclab.test', secret: 's3cret', proxy: 'sip:198.51.100.5:5060', outbound_proxy: 'sip:198.51.100.5:5060', display_name: 'Web' }, undefined)).toEqual({ type: 'okWait' });
     w.runUntil(500_000);
     expect(results(w.events)).toEqual(['registering', 'registered']);
-    expect(w.events[1]!.data.result).toMatchObject({ event: 'registered', username: 'sip:1001@rtclab.test' });
+    expect(w.events[1]!.data.result).toMatchObject({ event: 'registered', username: '1001' });
 
     const offer = anonymize(FIREFOX_OFFER);
     expect(w.plugin.handleMessage(w.at(), 7, 'call1', { request: 'call', uri: 'sip:1002@rtclab.test' }, { type: 'offer', sdp: offer })).toEqual({ type: 'okWait' });
     w.runUntil(3 * SECOND);
-    expect(results(w.events)).toEqual(['registering', 'registered', 'calling', 'ringing', 'accepted']);
+    expect(results(w.events)).toEqual(['registering', 'registered', 'calling', 'ringing', 'proceeding', 'accepted']);
     expect(w.events[2]!.transaction).toBe('call1');
     // the INVITE the phone took carried a plain RTP/AVP offer: the browser's codecs, the gateway's address and port
     expect(w.sip).toContain('janus INVITE sip:1002@rtclab.test');
@@ -141,7 +141,7 @@ describe('janus.plugin.sip', () => {
     const retried = w.messages.filter((m) => m.from === 'janus' && describeSip(m.msg) === 'INVITE sip:1002@192.0.2.30:5060')[0]!.msg;
     expect(sipHeader(retried, 'To')).toBe('<sip:1002@rtclab.test>');
     expect(w.sip.filter((s) => s.startsWith('phone'))).toEqual(expect.arrayContaining(['phone 100 Trying (INVITE)', 'phone 180 Ringing (INVITE)', 'phone 200 OK (INVITE)']));
-    const accepted = w.events[4]!;
+    const accepted = w.events[5]!;
     expect(accepted.jsep?.type).toBe('answer');
     const answer = decodeSdp(accepted.jsep!.sdp).value;
     const m = answer.media[0]!;
@@ -165,14 +165,33 @@ describe('janus.plugin.sip', () => {
 
     expect(w.plugin.handleMessage(w.at(), 7, 'bye1', { request: 'hangup' }, undefined)).toEqual({ type: 'okWait' });
     w.runUntil(5 * SECOND);
-    expect(results(w.events).slice(5)).toEqual(['hangingup', 'hangup']);
+    expect(results(w.events).slice(6)).toEqual(['hangingup', 'hangup']);
     expect(w.sip.slice(-2)).toEqual(['janus BYE sip:1002@192.0.2.30:5060', 'phone 200 OK (BYE)']);
     expect(w.plugin.querySession!(7)).toMatchObject({ registration_status: 'registered', call_status: 'ended' });
   });
 
+  it('sends the INVITE where the real plugin does: outbound_proxy if given, else the Request-URI\'s host; a host name without DNS is 503 "DNS Error"', () => {
+    // registered with `proxy` only: a URI naming a host has nowhere to go (Sofia-SIP's own event, as real Janus 1.1.2 gave it)
+    const w = world();
+    w.plugin.handleMessage(0, 7, 'reg1', { request: 'register', username: 'sip:1001@rtclab.test', secret: 's3cret', proxy: 'sip:198.51.100.5:5060' }, undefined);
+    w.runUntil(500_000);
+    w.plugin.handleMessage(w.at(), 7, 'call1', { request: 'call', uri: 'sip:1002@rtclab.test' }, { type: 'offer', sdp: anonymize(FIREFOX_OFFER) });
+    w.runUntil(2 * SECOND);
+    expect(results(w.events)).toEqual(['registering', 'registered', 'calling', 'hangup']);
+    expect(w.events[3]!.data.result).toEqual({ event: 'hangup', code: 503, reason: 'DNS Error' });
+    expect(w.sip.filter((x) => x.includes('INVITE'))).toEqual([]);
+    // a URI with the phone's address: straight to it, the registrar never sees the INVITE
+    w.plugin.handleMessage(w.at(), 7, 'call2', { request: 'call', uri: 'sip:1002@192.0.2.30:5060' }, { type: 'offer', sdp: anonymize(FIREFOX_OFFER) });
+    w.runUntil(4 * SECOND);
+    expect(results(w.events).slice(4)).toEqual(['calling', 'ringing', 'proceeding', 'accepted']);
+    expect(w.sip.filter((x) => x.startsWith('janus INVITE'))).toEqual(['janus INVITE sip:1002@192.0.2.30:5060']);
+    w.plugin.handleMessage(w.at(), 7, 'bad', { request: 'register', username: 'sip:1001@rtclab.test', proxy: 'sip:198.51.100.5:5060', outbound_proxy: 'sip:pbx.example' }, undefined);
+    expect(w.events.at(-1)!.data).toMatchObject({ error_code: 446, error: 'Invalid outbound_proxy address (sip:pbx.example)' });
+  });
+
   it('answers a 407 on its INVITE with the registered secret (Proxy-Authorization), then follows the 302', () => {
     const w = world({ authenticateInvites: true });
-    w.plugin.handleMessage(0, 7, 'reg1', { request: 'register', username: 'sip:1001@rtclab.test', secret: 's3cret', proxy: 'sip:198.51.100.5:5060' }, undefined);
+    w.plugin.handleMessage(0, 7, 'reg1', { request: 'register', username: 'sip:1001@rtclab.test', secret: 's3cret', proxy: 'sip:198.51.100.5:5060', outbound_proxy: 'sip:198.51.100.5:5060' }, undefined);
     w.runUntil(500_000);
     w.plugin.handleMessage(w.at(), 7, 'call1', { request: 'call', uri: 'sip:1002@rtclab.test' }, { type: 'offer', sdp: anonymize(FIREFOX_OFFER) });
     w.runUntil(3 * SECOND);
@@ -195,7 +214,7 @@ describe('janus.plugin.sip', () => {
     expect(cred).toMatchObject({ username: '1001', realm: 'rtclab.test', uri: 'sip:1002@rtclab.test', qop: 'auth', nc: '00000001' });
     // the phone is not the proxy that challenged: no credentials go to it
     expect(sipHeader(sent[2]!, 'Proxy-Authorization')).toBeUndefined();
-    expect(results(w.events)).toEqual(['registering', 'registered', 'calling', 'ringing', 'accepted']);
+    expect(results(w.events)).toEqual(['registering', 'registered', 'calling', 'ringing', 'proceeding', 'accepted']);
   });
 
   it('a wrong password: 401, credentials, 401 again: registration_failed', () => {
@@ -213,7 +232,7 @@ describe('janus.plugin.sip', () => {
 
   it('an incoming call: 100, 180, incomingcall with an offer from the caller\'s SDP; accept sends 200 OK from the answer; the caller\'s BYE is hangup', () => {
     const w = world();
-    w.plugin.handleMessage(0, 7, 'reg1', { request: 'register', username: 'sip:1001@rtclab.test', secret: 's3cret', proxy: 'sip:198.51.100.5:5060' }, undefined);
+    w.plugin.handleMessage(0, 7, 'reg1', { request: 'register', username: 'sip:1001@rtclab.test', secret: 's3cret', proxy: 'sip:198.51.100.5:5060', outbound_proxy: 'sip:198.51.100.5:5060' }, undefined);
     w.runUntil(SECOND);
     w.phone.dial(w.at(), 'sip:1001@198.51.100.40:5070', 2 * SECOND, JANUS_SIP);
     w.runUntil(1.5 * SECOND);
@@ -277,7 +296,7 @@ describe('janus.plugin.sip', () => {
     const w = world();
     w.plugin.handleMessage(0, 7, 'h0', { request: 'hold' }, undefined);
     expect(w.events).toEqual([]);
-    w.plugin.handleMessage(0, 7, 'reg1', { request: 'register', username: 'sip:1001@rtclab.test', secret: 's3cret', proxy: 'sip:198.51.100.5:5060' }, undefined);
+    w.plugin.handleMessage(0, 7, 'reg1', { request: 'register', username: 'sip:1001@rtclab.test', secret: 's3cret', proxy: 'sip:198.51.100.5:5060', outbound_proxy: 'sip:198.51.100.5:5060' }, undefined);
     w.runUntil(500_000);
     w.plugin.handleMessage(w.at(), 7, 'call1', { request: 'call', uri: 'sip:1002@rtclab.test' }, { type: 'offer', sdp: anonymize(FIREFOX_OFFER) });
     w.runUntil(3 * SECOND);

@@ -26,6 +26,10 @@ interface SipHandle {
   /** The handle's plain RTP port towards the SIP peer. */
   readonly rtp: TransportAddress;
   registration: Registration | undefined;
+  /** The call `hangup` sent BYE on: its end is Sofia-SIP's "to BYE" (as the real plugin reports it). */
+  hungUp?: SipCall;
+  /** `register`'s outbound_proxy: where `call` sends its INVITE (janus_sip.c NUTAG_PROXY); none: the Request-URI's host. */
+  outboundProxy: TransportAddress | undefined;
   username: string | undefined;
   /** The digest credentials of `register` (or of `call`'s own secret/authuser): an INVITE challenged with 401/407 answers with them. */
   credentials: { user: string; password: string } | undefined;
@@ -48,7 +52,7 @@ interface SipHandle {
 
 /**
  * janus.plugin.sip (written from its documented API and behaviour): each handle is a SIP user agent of its own on a
- * port of the gateway. `register` (username "sip:user@domain", secret, authuser, display_name, proxy) sends REGISTER
+ * port of the gateway. `register` (username "sip:user@domain", secret, authuser, display_name, proxy, outbound_proxy) sends REGISTER
  * with digest authentication: events `registering`, then `registered` or `registration_failed` (a second 401 or a
  * 403 with code and reason). `call` (uri, with the browser's JSEP offer) sends INVITE carrying a plain RTP/AVP SDP
  * made from the offer (its codecs, the handle's RTP port on the gateway): events `calling`, `ringing`, then
@@ -80,7 +84,7 @@ class SipPlugin implements JanusPlugin {
     const rtp = this.host.bind(this.nextRtpPort);
     this.nextRtpPort += 2;
     const h: SipHandle = {
-      ctx, rtp, registration: undefined, username: undefined, credentials: undefined, call: undefined, callTransaction: undefined, peerRtp: undefined, localSdp: undefined, sdpVersion: 1, onHold: false, preHoldDirection: 'sendrecv', sendsToPeer: true, up: false, relayed: { toPeer: 0, toBrowser: 0 },
+      ctx, rtp, registration: undefined, outboundProxy: undefined, username: undefined, credentials: undefined, call: undefined, callTransaction: undefined, peerRtp: undefined, localSdp: undefined, sdpVersion: 1, onHold: false, preHoldDirection: 'sendrecv', sendsToPeer: true, up: false, relayed: { toPeer: 0, toBrowser: 0 },
       stack: new SipTransactionLayer(sip, {
         request: (now, req, tx) => this.sipRequest(now, h, req, tx),
         // the ACK for our 200 to an incoming INVITE (or re-INVITE) confirms it (RFC 3261 §13.3.1.4)
@@ -117,7 +121,9 @@ class SipPlugin implements JanusPlugin {
       case 'hangup':
         if (!h.call || h.call.state === 'ended' || h.call.state === 'failed' || (h.call.role === 'uas' && h.call.state === 'ringing')) return fail(SIP_ERROR.WRONG_STATE, 'Wrong state (not in a call?)');
         h.call.bye(now);
-        h.ctx.pushEvent(now, transaction, { sip: 'event', result: { event: 'hangingup' } });
+        h.hungUp = h.call;
+        // as the real plugin (1.1.2) says it: with the call's Call-ID
+        h.ctx.pushEvent(now, transaction, { sip: 'event', call_id: h.call.callId, result: { event: 'hangingup' } });
         return { type: 'okWait' };
       default:
         return fail(SIP_ERROR.INVALID_REQUEST, `Unknown request (${request})`);
@@ -125,15 +131,18 @@ class SipPlugin implements JanusPlugin {
   }
 
   private register(now: Micros, h: SipHandle, transaction: string, body: JsonObject, fail: (code: number, error: string) => JanusPluginResult): JanusPluginResult {
-    for (const k of ['username', 'secret', 'authuser', 'display_name', 'proxy'] as const) if (body[k] !== undefined && typeof body[k] !== 'string') return fail(SIP_ERROR.INVALID_ELEMENT, `Invalid element (${k} should be a string)`);
+    for (const k of ['username', 'secret', 'authuser', 'display_name', 'proxy', 'outbound_proxy'] as const) if (body[k] !== undefined && typeof body[k] !== 'string') return fail(SIP_ERROR.INVALID_ELEMENT, `Invalid element (${k} should be a string)`);
     if (typeof body.username !== 'string') return fail(SIP_ERROR.MISSING_ELEMENT, 'Missing element (username)');
     const user = parseSipUri(body.username);
     if (typeof user === 'string' || user.user === undefined) return fail(SIP_ERROR.INVALID_ADDRESS, `Invalid user address (${body.username})`);
     const proxyUri = typeof body.proxy === 'string' ? body.proxy : `sip:${user.host}`;
     const proxy = uriAddress(proxyUri);
     if (!proxy) return fail(SIP_ERROR.INVALID_ADDRESS, `Invalid proxy address (${proxyUri})`);
+    const outbound = typeof body.outbound_proxy === 'string' ? uriAddress(body.outbound_proxy) : undefined;
+    if (typeof body.outbound_proxy === 'string' && !outbound) return fail(SIP_ERROR.INVALID_ADDRESS, `Invalid outbound_proxy address (${body.outbound_proxy})`);
     if (h.registration?.state === 'registered' || h.registration?.state === 'registering') return fail(SIP_ERROR.ALREADY_REGISTERED, 'Already registered');
     h.username = body.username;
+    h.outboundProxy = outbound;
     h.credentials = { user: typeof body.authuser === 'string' ? body.authuser : user.user, password: typeof body.secret === 'string' ? body.secret : '' };
     h.registration = new Registration(
       { user: user.user, ...(typeof body.authuser === 'string' ? { authUser: body.authuser } : {}), ...(typeof body.display_name === 'string' ? { displayName: body.display_name } : {}), domain: user.host, password: typeof body.secret === 'string' ? body.secret : '', registrar: proxy, expires: 3600, userAgent: USER_AGENT },
@@ -147,9 +156,9 @@ class SipPlugin implements JanusPlugin {
   }
 
   private registrationEvent(now: Micros, h: SipHandle, state: RegistrationState, code: number, reason: string): void {
-    const username = h.username ?? '';
     if (state === 'registering') h.ctx.pushEvent(now, undefined, { sip: 'event', result: { event: 'registering' } });
-    else if (state === 'registered') h.ctx.pushEvent(now, undefined, { sip: 'event', result: { event: 'registered', username, register_sent: true, master_id: h.ctx.handleId } });
+    // the real plugin (1.1.2) names the user part only ("1001"), not the URI the page registered
+    else if (state === 'registered') h.ctx.pushEvent(now, undefined, { sip: 'event', result: { event: 'registered', username: this.userPart(h), register_sent: true, master_id: h.ctx.handleId } });
     else if (state === 'failed') h.ctx.pushEvent(now, undefined, { sip: 'event', result: { event: 'registration_failed', code, reason } });
   }
 
@@ -160,12 +169,18 @@ class SipPlugin implements JanusPlugin {
     const callee = parseSipUri(body.uri);
     if (typeof callee === 'string') return fail(SIP_ERROR.INVALID_ADDRESS, `Invalid user address (${body.uri})`);
     if (!jsep || jsep.type !== 'offer') return fail(SIP_ERROR.MISSING_SDP, 'Missing SDP');
-    const reg = h.registration;
-    // the INVITE goes to the outbound proxy (the registrar) when registered, else to the callee's host
-    const target = reg?.state === 'registered' ? reg.registrar : uriAddress(body.uri);
-    if (!target) return fail(SIP_ERROR.INVALID_ADDRESS, `Invalid address (${body.uri})`);
+    // janus_sip.c NUTAG_PROXY(outbound_proxy): to register's outbound_proxy, else the Request-URI's host (never `proxy`)
+    const target = h.outboundProxy ?? uriAddress(body.uri);
     const offer = plainOffer(jsep.sdp, this.host.ip, h.rtp.port);
     if ('error' in offer) return fail(SIP_ERROR.MISSING_SDP, offer.error);
+    if (!target) {
+      // a host name and no DNS in this world: Sofia-SIP gives up on the INVITE with 503 "DNS Error" after `calling`
+      const callId = randomHex(this.host.rng.fork(`call${this.forks++}`), 20);
+      h.ctx.pushEvent(now, transaction, { sip: 'event', call_id: callId, result: { event: 'calling', call_id: callId } });
+      h.ctx.pushEvent(now, undefined, { sip: 'event', call_id: callId, result: { event: 'hangup', code: 503, reason: 'DNS Error' } });
+      h.ctx.note(now, 'hangup', `call to ${body.uri} failed: no outbound_proxy and no DNS for its host (503 DNS Error)`, { uri: body.uri });
+      return { type: 'okWait' };
+    }
     h.localSdp = offer.sdp;
     h.sdpVersion = 1;
     const userPart = this.userPart(h);
@@ -345,8 +360,12 @@ class SipPlugin implements JanusPlugin {
   private callEvent(now: Micros, h: SipHandle, call: SipCall, state: CallState, status: number | null, reason: string, browserOffer: string): void {
     if (h.call !== call) return;
     if (call.role === 'uas' && (state === 'ringing' || state === 'answered' || state === 'confirmed')) return; // incomingcall and accepted were said already
-    if (state === 'calling') h.ctx.pushEvent(now, h.callTransaction, { sip: 'event', call_id: call.callId, result: { event: 'calling' } });
-    else if (state === 'ringing') h.ctx.pushEvent(now, undefined, { sip: 'event', call_id: call.callId, result: { event: 'ringing' } });
+    // the real plugin (1.1.2) repeats the Call-ID inside `calling`'s result
+    if (state === 'calling') h.ctx.pushEvent(now, h.callTransaction, { sip: 'event', call_id: call.callId, result: { event: 'calling', call_id: call.callId } });
+    else if (state === 'ringing') { // the real plugin (1.1.2) on a 180: `ringing`, then `proceeding` with the code
+      if (status === 180) h.ctx.pushEvent(now, undefined, { sip: 'event', call_id: call.callId, result: { event: 'ringing' } });
+      h.ctx.pushEvent(now, undefined, { sip: 'event', call_id: call.callId, result: { event: 'proceeding', code: status ?? 180 } });
+    }
     else if (state === 'confirmed') {
       const remote = call.remoteSdp ? readRemoteAudio(call.remoteSdp) : 'the 200 OK has no SDP';
       if (typeof remote === 'string') {
@@ -360,7 +379,7 @@ class SipPlugin implements JanusPlugin {
       h.ctx.note(now, 'accepted', `call ${call.callId} accepted: RTP to ${formatTransportAddress(remote.rtp)}`, { callId: call.callId, rtp: formatTransportAddress(remote.rtp) });
     } else if (state === 'ended' || state === 'failed') {
       h.peerRtp = undefined;
-      h.ctx.pushEvent(now, undefined, { sip: 'event', call_id: call.callId, result: { event: 'hangup', code: status ?? 200, reason: state === 'failed' ? reason : 'Session Terminated' } });
+      h.ctx.pushEvent(now, undefined, { sip: 'event', call_id: call.callId, result: { event: 'hangup', code: status ?? 200, reason: state === 'failed' ? reason : h.hungUp === call ? 'to BYE' : 'Session Terminated' } });
       if (h.up) h.ctx.closePc(now, 'SIP call ended');
     }
   }

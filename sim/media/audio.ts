@@ -20,7 +20,7 @@ export class AudioSource extends RtpSender implements MediaSource {
   private frames = 0;
 
   constructor(rng: Rng, mid: string, start: Micros, params: SenderParameters = {}) {
-    super(rng, params.mid ?? mid, params.payloadType ?? OPUS_PT, 48_000, start, params.extensions ?? EXTMAP);
+    super(rng, params.mid ?? mid, params.payloadType ?? OPUS_PT, 48_000, start, params.extensions ?? EXTMAP, params.ssrc);
     this.nextAt = start;
   }
 

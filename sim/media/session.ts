@@ -6,6 +6,7 @@ import { decodeRtcp, encodeRtcp, type RtcpPacket } from '../wire/rtcp/rtcp.ts';
 import { lastSrFromNtp, type ReportBlock } from '../wire/rtcp/reports.ts';
 import { decodeRtp, encodeRtp } from '../wire/rtp/rtp.ts';
 import { AudioSource } from './audio.ts';
+import type { RtpDemux } from './demux.ts';
 import { ReceiveStream } from './receiver.ts';
 import { NackRequester, RetransmissionBuffer, rtxPacket, unwrapRtx } from './rtx.ts';
 import type { MediaSource, SenderParameters } from './source.ts';
@@ -115,6 +116,8 @@ export class MediaSession {
   private readonly sendCounters = new Map<number, { nackReceived: number; retransmitted: number; pliReceived: number; firReceived: number; rembBps?: number }>();
   /** Retransmissions and feedback made while reading the peer's packets: sent at the next `due`. */
   private readonly pending: Uint8Array[] = [];
+  /** RFC 8843 §9.2 demultiplexing of what it receives (demux.ts); without one every stream is taken. */
+  demux: RtpDemux | undefined;
 
   constructor(
     private readonly rng: Rng,
@@ -224,6 +227,10 @@ export class MediaSession {
     let plain = r.bytes;
     let d = decodeRtp(plain, { spans: false }); // field spans are for the dissector's hex view
     if (d.problems.length > 0) return this.fail('malformed-rtp');
+    if (this.demux) {
+      const routed = this.demux.route(d.value.header);
+      if (!routed.ok) return this.fail(routed.reason);
+    }
     let retransmitted = false;
     const apt = this.fb.rtx?.get(d.value.header.payloadType);
     if (apt !== undefined) {

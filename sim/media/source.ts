@@ -15,6 +15,8 @@ export interface SenderParameters {
   readonly payloadType?: number;
   /** Extension ids to write; one left out is not written (RFC 8285 §5: only negotiated extensions are sent). */
   readonly extensions?: { readonly audioLevel?: number; readonly absSendTime?: number; readonly mid?: number };
+  /** Fault injection: send on this SSRC instead of the one drawn (and signaled). */
+  readonly ssrc?: number;
 }
 
 /** A media sender: it knows when its next packet is due and makes the RTP packets of one frame. */
@@ -53,9 +55,11 @@ export abstract class RtpSender {
     readonly clockRate: number,
     start: Micros,
     extensions: SenderParameters['extensions'] = EXTMAP,
+    ssrc?: number,
   ) {
     this.extensionIds = extensions;
-    this.ssrc = rng.u32();
+    const drawn = rng.u32();
+    this.ssrc = ssrc ?? drawn;
     this.seq = rng.int(0, 0x10000);
     this.timestampBase = rng.u32();
     this.startedAt = start;

@@ -33,7 +33,7 @@ export class VideoSource extends RtpSender implements MediaSource {
   private forceKey = false;
 
   constructor(rng: Rng, mid: string, start: Micros, options: VideoOptions = {}, params: SenderParameters = {}) {
-    super(rng, params.mid ?? mid, params.payloadType ?? VP8_PT, 90_000, start, params.extensions ?? EXTMAP);
+    super(rng, params.mid ?? mid, params.payloadType ?? VP8_PT, 90_000, start, params.extensions ?? EXTMAP, params.ssrc);
     this.fps = options.fps ?? 30;
     this.keyEvery = Math.max(1, Math.round((options.keyframeInterval ?? 3) * this.fps));
     this.nextAt = start;

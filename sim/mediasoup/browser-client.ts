@@ -5,6 +5,8 @@ import type { JsonValue } from '../core/trace.ts';
 import { writeDescription, type MediaSectionSpec } from '../peer/sdp.ts';
 import type { WebRtcPeer } from '../peer/webrtc-peer.ts';
 import { jsep } from '../signaling/message.ts';
+import { readDescription } from '../peer/sdp.ts';
+import { BrowserDataSide, SCTP_CAPABILITIES, type DataProducerSpec } from './browser-data.ts';
 import { mediasoupNote, type MediasoupNoteKinds } from './notes.ts';
 import type { Obj, ProtooAnswer, ProtooConnection, ProtooHandlers } from './protoo.ts';
 
@@ -15,6 +17,8 @@ interface TransportInfo {
   readonly pwd: string;
   readonly candidates: string[];
   readonly fingerprint: string;
+  /** mediasoup's sctpParameters when the server enabled SCTP on it. */
+  readonly sctp?: { readonly port: number; readonly maxMessageSize: number };
 }
 
 interface ClientConsumer {
@@ -39,7 +43,11 @@ function transportInfo(d: Obj): TransportInfo | undefined {
   const fp = dtls.fingerprints.find((f) => isObj(f) && f.algorithm === 'sha-256');
   if (!isObj(fp) || typeof fp.value !== 'string' || typeof ice.usernameFragment !== 'string' || typeof ice.password !== 'string') return undefined;
   const candidates = d.iceCandidates.filter(isObj).map((c) => `${String(c.foundation)} 1 ${String(c.protocol)} ${String(c.priority)} ${String(c.address ?? c.ip)} ${String(c.port)} typ ${String(c.type)}${c.tcpType !== undefined ? ` tcptype ${String(c.tcpType)}` : ''}`);
-  return { id: d.id, ufrag: ice.usernameFragment, pwd: ice.password, candidates, fingerprint: fp.value };
+  const sp = d.sctpParameters;
+  // mediasoup-client 3.24 reads maxReceiveMessageSize, falling back to the deprecated maxMessageSize (older servers)
+  const size = isObj(sp) ? (sp.maxReceiveMessageSize ?? sp.maxMessageSize) : undefined;
+  const sctp = isObj(sp) && typeof sp.port === 'number' && typeof size === 'number' ? { port: sp.port, maxMessageSize: size } : undefined;
+  return { id: d.id, ufrag: ice.usernameFragment, pwd: ice.password, candidates, fingerprint: fp.value, ...(sctp ? { sctp } : {}) };
 }
 
 /**
@@ -51,7 +59,8 @@ function transportInfo(d: Obj): TransportInfo | undefined {
  * with its mid and SSRC), and answers it. The first local description of each PC sets the transport up:
  * connectWebRtcTransport with DTLS role "client" and the PC's fingerprint. Produced tracks go out with `produce`;
  * each server `newConsumer` request is accepted once the receive PC has applied it, and then resumed
- * (`resumeConsumer`). Both tracks are produced from one offer (mediasoup-client renegotiates once per track).
+ * (`resumeConsumer`). With `laterTracks`, each track after the first and then the data section come in an offer
+ * of their own once the previous producer is made, as mediasoup-client renegotiates per produce() and once for data.
  */
 export class MediasoupBrowserClient implements Endpoint {
   readonly consumers: ClientConsumer[] = [];
@@ -76,8 +85,29 @@ export class MediasoupBrowserClient implements Endpoint {
     /** The send PC (offerer, with the tracks) and the receive PC (answerer, no tracks). */
     readonly send: WebRtcPeer,
     readonly recv: WebRtcPeer,
-    readonly options: { readonly displayName: string; readonly produce: boolean; readonly consume: boolean; readonly forceTcp: boolean },
-  ) {}
+    readonly options: {
+      readonly displayName: string; readonly produce: boolean; readonly consume: boolean; readonly forceTcp: boolean;
+      /** mediasoup-demo's useDataChannel: sctpCapabilities in createWebRtcTransport and join. */
+      readonly useDataChannel?: boolean;
+      readonly dataProducers?: readonly DataProducerSpec[];
+      /**
+       * Kinds the send PC holds back (WebRtcPeer media.later): each is added once the previous producer is made, in
+       * its own offer, and the data section (dataChannels.deferSection) after them, as mediasoup-client renegotiates
+       * once per produce() and once for the first produceData (its Transport runs them one at a time).
+       */
+      readonly laterTracks?: readonly ('audio' | 'video')[];
+    },
+  ) {
+    this.laterTracks = [...(options.laterTracks ?? [])];
+    this.data = new BrowserDataSide({ request: (n, m, d, done) => this.request(n, m, d, done), step: (m, t, d) => this.step(m, t, d) }, send, recv, options.dataProducers ?? []);
+  }
+
+  /** Its DataProducers and DataConsumers (browser-data.ts). */
+  readonly data: BrowserDataSide;
+  /** The send PC's kinds still to add, one per negotiation. */
+  private readonly laterTracks: ('audio' | 'video')[];
+  /** Where the m=application section sits among the receive PC's sections (after this many consumers). */
+  private recvDataAt: number | undefined;
 
   /** Wired to the ProtooConnection the app opens (`connectProtoo`). */
   readonly handlers: ProtooHandlers = {
@@ -90,18 +120,19 @@ export class MediasoupBrowserClient implements Endpoint {
   /** The WebSocket is open: mediasoup-demo's RoomClient.join() begins. */
   opened(now: Micros, conn: ProtooConnection): void {
     this.conn = conn;
+    const sctpCapabilities = this.options.useDataChannel ? SCTP_CAPABILITIES : {};
     this.request(now, 'getRouterRtpCapabilities', {}, (t, d) => {
       this.step('getRouterRtpCapabilities', `device loaded with the router's ${Array.isArray(d.codecs) ? d.codecs.length : 0} codec(s)`, {});
-      this.request(t, 'createWebRtcTransport', { forceTcp: this.options.forceTcp, producing: true, consuming: false, sctpCapabilities: {} }, (t2, s) => {
+      this.request(t, 'createWebRtcTransport', { forceTcp: this.options.forceTcp, producing: true, consuming: false, sctpCapabilities }, (t2, s) => {
         this.sendT = transportInfo(s);
-        this.request(t2, 'createWebRtcTransport', { forceTcp: this.options.forceTcp, producing: false, consuming: true, sctpCapabilities: {} }, (t3, r) => {
+        this.request(t2, 'createWebRtcTransport', { forceTcp: this.options.forceTcp, producing: false, consuming: true, sctpCapabilities }, (t3, r) => {
           this.recvT = transportInfo(r);
           if (!this.sendT || !this.recvT) return this.fail('createWebRtcTransport', 400, 'the answer lacks id, iceParameters, iceCandidates or dtlsParameters');
-          this.request(t3, 'join', { displayName: this.options.displayName, device: { flag: 'chrome', name: 'Chrome', version: '120.0.0.0' }, rtpCapabilities: d, sctpCapabilities: {} }, (t4, j) => {
+          this.request(t3, 'join', { displayName: this.options.displayName, device: { flag: 'chrome', name: 'Chrome', version: '120.0.0.0' }, rtpCapabilities: d, sctpCapabilities }, (t4, j) => {
             this.joined = true;
             for (const p of Array.isArray(j.peers) ? j.peers.filter(isObj) : []) this.peers.set(String(p.id), String(p.displayName ?? p.id));
             this.step('join', `joined with ${this.peers.size} peer(s) in the room`, { peers: this.peers.size });
-            if (this.options.produce && this.send.localStreams.length > 0) this.send.begin(t4);
+            if (this.options.produce && (this.send.localStreams.length > 0 || this.data.specs.length > 0)) this.send.begin(t4);
           });
         });
       });
@@ -132,6 +163,13 @@ export class MediasoupBrowserClient implements Endpoint {
   // ---- the server's requests and notifications -----------------------------------------------------------------
 
   private serverRequest(now: Micros, method: string, data: Obj, answer: (now: Micros, a: ProtooAnswer) => void): void {
+    if (method === 'newDataConsumer') {
+      if (!this.options.consume || !this.recvT?.sctp) return answer(now, { ok: false, errorCode: 400, errorReason: this.options.consume ? 'the receive transport has no SCTP' : 'not consuming' });
+      if (!this.data.newDataConsumer(now, data, answer)) return;
+      // mediasoup-client's receiveSctpAssociation: the first data consumer adds the m=application section
+      this.recvDataAt ??= this.consumers.length;
+      return this.offerToRecv(now);
+    }
     if (method !== 'newConsumer') return answer(now, { ok: false, errorCode: 500, errorReason: `unknown method "${method}"` });
     const rp = data.rtpParameters;
     const enc = isObj(rp) && Array.isArray(rp.encodings) ? rp.encodings[0] : undefined;
@@ -153,6 +191,7 @@ export class MediasoupBrowserClient implements Endpoint {
   private notification(_now: Micros, method: string, data: Obj): void {
     if (method === 'newPeer') this.peers.set(String(data.id), String(data.displayName ?? data.id));
     else if (method === 'peerClosed') this.peers.delete(String(data.peerId));
+    else if (method === 'dataConsumerClosed') this.data.consumerClosed(_now, String(data.dataConsumerId));
     else if (method === 'consumerClosed') {
       const c = this.consumers.find((x) => x.id === data.consumerId);
       if (c) c.closed = true;
@@ -164,6 +203,7 @@ export class MediasoupBrowserClient implements Endpoint {
   private offerToRecv(now: Micros): void {
     const t = this.recvT!;
     const media: MediaSectionSpec[] = this.consumers.map((c) => ({ kind: c.kind, mid: c.mid, ssrc: c.ssrc, direction: c.closed ? 'inactive' : 'sendonly' }));
+    if (this.recvDataAt !== undefined && t.sctp) media.splice(this.recvDataAt, 0, { kind: 'application', mid: 'datachannel', sctpPort: t.sctp.port, maxMessageSize: t.sctp.maxMessageSize });
     const offer = writeDescription({
       type: 'offer', sessionId: '10000', sessionVersion: ++this.recvVersion, ufrag: t.ufrag, pwd: t.pwd, lite: true, candidates: t.candidates, endOfCandidates: true,
       fingerprint: t.fingerprint, setup: 'actpass', media, cname: this.consumers[this.consumers.length - 1]?.cname ?? 'mediasoup',
@@ -181,7 +221,7 @@ export class MediasoupBrowserClient implements Endpoint {
     const connect = (done: (now: Micros) => void): void =>
       this.request(now, 'connectWebRtcTransport', { transportId: t.id, dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: fingerprint }] } }, (t2) => done(t2));
     if (which === 'send' && type === 'offer') {
-      this.heldAnswer = this.answerForSend(t);
+      this.heldAnswer = this.answerForSend(t, sdp);
       if (this.sendConnected === 'no') {
         this.sendConnected = 'asked';
         connect((t2) => {
@@ -190,6 +230,7 @@ export class MediasoupBrowserClient implements Endpoint {
         });
       } else if (this.sendConnected === 'yes') this.applySendAnswer(now);
     } else if (which === 'recv' && type === 'answer') {
+      this.data.recvAnswered(now, false);
       if (this.recvConnected === 'no') {
         this.recvConnected = 'asked';
         connect((t2) => {
@@ -201,8 +242,20 @@ export class MediasoupBrowserClient implements Endpoint {
   }
 
   /** mediasoup-client's RemoteSdp for sending: the server's answer (ice-lite, passive, recvonly). */
-  private answerForSend(t: TransportInfo): string {
-    const media: MediaSectionSpec[] = this.send.localStreams.map((s) => ({ kind: s.kind, mid: s.mid, direction: 'recvonly' }));
+  private answerForSend(t: TransportInfo, offer: string): string {
+    // one section per offered one, in the offer's order (RFC 8829 §5.3.1); the data section (mediasoup-client's
+    // sendSctpAssociation) from the transport's sctpParameters
+    const r = readDescription(offer);
+    const app = r.ok ? r.value.application : undefined;
+    const mids = r.ok ? r.value.mids : this.send.localStreams.map((s) => s.mid);
+    const media: MediaSectionSpec[] = [];
+    for (const mid of mids) {
+      // a track added since the last answer has its mid only in this offer (a=ssrc under it names it)
+      const signaled = r.ok ? r.value.ssrcs.find((x) => x.mid === mid)?.ssrc : undefined;
+      const s = this.send.localStreams.find((x) => x.mid === mid || (signaled !== undefined && x.ssrc === signaled));
+      if (s) media.push({ kind: s.kind, mid, direction: 'recvonly' });
+      else if (app && app.mid === mid && t.sctp) media.push({ kind: 'application', mid, sctpPort: t.sctp.port, maxMessageSize: t.sctp.maxMessageSize });
+    }
     return writeDescription({ type: 'answer', sessionId: '10000', sessionVersion: 1, ufrag: t.ufrag, pwd: t.pwd, lite: true, candidates: t.candidates, endOfCandidates: true, fingerprint: t.fingerprint, setup: 'passive', media, cname: 'mediasoup' });
   }
 
@@ -212,6 +265,7 @@ export class MediasoupBrowserClient implements Endpoint {
     this.heldAnswer = undefined;
     this.note('mediasoup-client.sdp', `${this.name}: send transport: remote answer built from the transport (ice-lite, a=setup:passive)`, { transport: this.sendT.id, direction: 'send', type: 'answer', sdp: answer });
     this.send.handleSignal(now, 'mediasoup', jsep({ type: 'answer', sdp: answer }));
+    this.data.sendReady(this.sendT.id);
     for (const s of this.send.localStreams) {
       if (this.producers.some((p) => p.ssrc === s.ssrc)) continue;
       const codec: Obj = s.kind === 'audio' ? { mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2, parameters: { minptime: 10, useinbandfec: 1 }, rtcpFeedback: [] } : { mimeType: 'video/VP8', payloadType: 96, clockRate: 90000, parameters: {}, rtcpFeedback: [{ type: 'nack', parameter: '' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }] };
@@ -221,12 +275,30 @@ export class MediasoupBrowserClient implements Endpoint {
       this.request(now, 'produce', { transportId: this.sendT.id, kind: s.kind, rtpParameters: { mid: s.mid, codecs: [codec, ...rtx], headerExtensions: [], encodings: [encoding], rtcp: { cname: this.name, reducedSize: true } }, appData: { source: s.kind === 'audio' ? 'mic' : 'webcam' } }, (_t, d) => {
         this.producers.push({ id: String(d.id), kind: s.kind, ssrc: s.ssrc });
         this.step('produce', `${s.kind} SSRC ${s.ssrc} is producer ${String(d.id)}`, { producer: String(d.id), ssrc: s.ssrc });
+        this.nextSendNegotiation(_t);
       });
+    }
+  }
+
+  /**
+   * The producer is made: the next produce() (a held-back track in a new offer), else the first produceData (the
+   * deferred m=application in a new offer); mediasoup-client's Chrome111 handler makes one offer for each.
+   */
+  private nextSendNegotiation(now: Micros): void {
+    const kind = this.laterTracks.shift();
+    if (kind) {
+      this.step('produce', `${kind}: a new offer on the send transport (one per track)`, { kind });
+      return this.send.addTrack(now, kind);
+    }
+    if (this.data.specs.length > 0 && this.send.options.dataChannels?.deferSection) {
+      this.step('produceData', 'the first DataProducer: a new offer with the m=application section', {});
+      this.send.addDataSection(now);
     }
   }
 
   /** newConsumer answered (accepted) once the receive PC applied it, then resumeConsumer. */
   private acceptHeld(now: Micros): void {
+    this.data.recvAnswered(now, true);
     for (const { c, answer } of this.heldAccepts.splice(0)) {
       answer(now, { ok: true, data: {} });
       this.request(now, 'resumeConsumer', { consumerId: c.id }, () => {
@@ -287,7 +359,13 @@ export class MediasoupBrowserClient implements Endpoint {
         const d = deadlineOf(o);
         if (d) waits.push(d);
       }
-      if (!again) return nextWake(...waits);
+      if (!again) {
+        const d = this.data.pump(now);
+        // a channel opened or a message sent: the PCs have packets to send now
+        if (d.acted || this.out.length) continue;
+        if (d.next) waits.push(d.next);
+        return nextWake(...waits);
+      }
     }
     return { type: 'note', ...mediasoupNote('mediasoup-client.error', `${this.name}: poll did not settle at ${now}`, { method: 'poll', errorCode: 500, errorReason: 'poll loop' }) };
   }

@@ -17,12 +17,19 @@ export interface SctpStreamParameters {
   readonly maxPacketLifeTime?: number;
 }
 
-/** mediasoup's SctpParameters of a transport (createWebRtcTransport's `sctpParameters`); the port is WebRTC's 5000 (RFC 8841). */
+/**
+ * mediasoup's SctpParameters of a transport (createWebRtcTransport's `sctpParameters`); the port is WebRTC's 5000
+ * (RFC 8841). Since its built-in SCTP stack (mediasoup PR #1806) a server sends maxSendMessageSize (what its
+ * DataConsumers send: the client's a=max-message-size) and maxReceiveMessageSize (what its DataProducers take), and
+ * still the deprecated OS, MIS and maxMessageSize that clients before mediasoup-client 3.24 read.
+ */
 export interface SctpParameters {
   readonly port: number;
   readonly OS: number;
   readonly MIS: number;
   readonly maxMessageSize: number;
+  readonly maxSendMessageSize: number;
+  readonly maxReceiveMessageSize: number;
 }
 
 /** mediasoup's enableSctp options: numSctpStreams { OS, MIS } (1024 each by default) and maxSctpMessageSize (262144). */
@@ -56,7 +63,8 @@ export class ServerSctp {
   ) {
     const streams = options.streams ?? 1024;
     this.association = new SctpAssociation({ rng, streams });
-    this.parameters = { port: 5000, OS: streams, MIS: streams, maxMessageSize: options.maxMessageSize ?? 262144 };
+    const size = options.maxMessageSize ?? 262144;
+    this.parameters = { port: 5000, OS: streams, MIS: streams, maxMessageSize: size, maxSendMessageSize: size, maxReceiveMessageSize: size };
   }
 
   /** mediasoup's SctpStreamParameters-less choice for a DataConsumer: the lowest free outgoing stream. */
@@ -72,6 +80,25 @@ export class ServerSctp {
     this.stats.messagesOut++;
     this.stats.bytesOut += ppid === Ppid.STRING_EMPTY || ppid === Ppid.BINARY_EMPTY ? 0 : bytes.length;
     return true;
+  }
+
+  /** RFC 6525: resets one of our outgoing streams (a DataConsumer closed); nothing before the association is up. */
+  resetOutgoing(streamId: number): void {
+    if (this.association.state !== 'established') return;
+    this.resetting.add(streamId);
+    this.association.resetStreams([streamId]);
+  }
+
+  /** Outgoing streams this side reset itself (a peer's reset of them in answer is not answered again). */
+  private readonly resetting = new Set<number>();
+
+  /**
+   * The peer reset incoming streams (a channel closed there, RFC 8831 §6.7): mediasoup's association, being a data
+   * channel one, resets the same outgoing streams in answer, unless it began the close itself.
+   */
+  private onIncomingReset(streams: readonly number[]): void {
+    const answer = streams.filter((s) => !this.resetting.delete(s));
+    if (answer.length) this.association.resetStreams(answer);
   }
 
   /** A decrypted DTLS record: one SCTP packet (RFC 8261). */
@@ -111,6 +138,8 @@ export class ServerSctp {
           this.onMessage(now, this, o.streamId, o.ppid, o.bytes);
           continue;
         case 'streams-reset':
+          if (o.direction === 'incoming') this.onIncomingReset(o.streams);
+          continue;
         case 'state':
           continue;
       }
@@ -120,7 +149,8 @@ export class ServerSctp {
 
   summary(): { [key: string]: JsonValue } {
     const a = this.association;
-    return { state: a.state, ...this.parameters, ...this.stats, packetsSent: a.stats.packetsSent, packetsReceived: a.stats.packetsReceived, retransmissions: a.sender?.retransmissions ?? 0 };
+    const { port, OS, MIS, maxMessageSize } = this.parameters;
+    return { state: a.state, port, OS, MIS, maxMessageSize, ...this.stats, packetsSent: a.stats.packetsSent, packetsReceived: a.stats.packetsReceived, retransmissions: a.sender?.retransmissions ?? 0 };
   }
 }
 
@@ -195,6 +225,22 @@ export class DataRouter {
   close(c: DataConsumer): void {
     c.closed = true;
     c.sctp.usedOut.delete(c.stream.streamId);
+  }
+
+  /**
+   * A DataProducer closes: each of its open consumers closes with it (mediasoup's `dataproducerclose` on the
+   * DataConsumer) and its outgoing stream is reset (RFC 6525), which closes the channel at the other end
+   * (RFC 8831 §6.7). Returns the consumers closed.
+   */
+  closeProducer(p: DataProducer): DataConsumer[] {
+    if (p.closed) return [];
+    p.closed = true;
+    const gone = this.dataConsumers.filter((c) => c.producer === p && !c.closed);
+    for (const c of gone) {
+      this.close(c);
+      c.sctp.resetOutgoing(c.stream.streamId);
+    }
+    return gone;
   }
 
   /** A message arrived on an association: the producer of that stream hands it to each of its open consumers. */

@@ -38,7 +38,15 @@ describe('mediasoup data producers over protoo', () => {
     const { join } = room();
     const alice = join('alice');
     expect(dataOf(alice.ask('createWebRtcTransport', { producing: true, consuming: false, sctpCapabilities: {} })).sctpParameters).toBeUndefined();
-    expect(dataOf(alice.ask('createWebRtcTransport', { producing: true, consuming: false, sctpCapabilities: SCTP_CAPS })).sctpParameters).toEqual({ port: 5000, OS: 1024, MIS: 1024, maxMessageSize: 262144 });
+    expect(dataOf(alice.ask('createWebRtcTransport', { producing: true, consuming: false, sctpCapabilities: SCTP_CAPS })).sctpParameters).toEqual({ port: 5000, OS: 1024, MIS: 1024, maxMessageSize: 262144, maxSendMessageSize: 262144, maxReceiveMessageSize: 262144 });
+  });
+
+  it('sctpParameters carry what mediasoup-client 3.24 reads (maxSendMessageSize, maxReceiveMessageSize) and the deprecated fields older clients read', () => {
+    const { join } = room();
+    const p = dataOf(join('alice').ask('createWebRtcTransport', { producing: false, consuming: true, sctpCapabilities: SCTP_CAPS })).sctpParameters as Record<string, number>;
+    // mediasoup-client 3.24.1 Transport: maxSendMessageSize ?? maxMessageSize, maxReceiveMessageSize ?? maxMessageSize
+    expect([p.maxSendMessageSize ?? p.maxMessageSize, p.maxReceiveMessageSize ?? p.maxMessageSize]).toEqual([262144, 262144]);
+    expect([p.OS, p.MIS, p.maxMessageSize]).toEqual([1024, 1024, 262144]);
   });
 
   it('produceData gives an id and asks every joined peer with SCTP to open a negotiated channel on a stream the server picked', () => {
@@ -91,5 +99,31 @@ describe('mediasoup data producers over protoo', () => {
     expect(dataOf(erin.ask('consumeData', { transportId: eRecv, dataProducerId: id })).sctpStreamParameters).toEqual({ streamId: 1, ordered: true });
     expect(erin.ask('consumeData', { transportId: eRecv, dataProducerId: 'nope' })).toEqual({ ok: false, errorCode: 404, errorReason: 'dataProducer with id "nope" not found' });
     expect(erin.ask('consumeData', { transportId: 'nope', dataProducerId: id })).toMatchObject({ ok: false, errorCode: 404 });
+  });
+
+  it("closeDataProducer closes its consumers (their streams freed) and tells each consuming peer dataConsumerClosed; another peer's id is 404", () => {
+    const { server, join } = room();
+    const alice = join('alice');
+    const bob = join('bob');
+    const aSend = dataOf(alice.ask('createWebRtcTransport', { producing: true, consuming: false, sctpCapabilities: SCTP_CAPS })).id;
+    const bRecv = dataOf(bob.ask('createWebRtcTransport', { producing: false, consuming: true, sctpCapabilities: SCTP_CAPS })).id;
+    for (const p of [alice, bob]) p.ask('join', {});
+    const id = dataOf(alice.ask('produceData', { transportId: aSend, sctpStreamParameters: { streamId: 0 }, label: 'chat' })).id;
+    const consumerId = (bob.sent.find((s) => s.method === 'newDataConsumer')!.data as { id: string }).id;
+    expect(bob.ask('closeDataProducer', { dataProducerId: id })).toEqual({ ok: false, errorCode: 404, errorReason: `dataProducer with id "${id}" not found` });
+    expect(alice.ask('closeDataProducer', { dataProducerId: id })).toEqual({ ok: true, data: {} });
+    expect(bob.sent.filter((s) => s.method === 'dataConsumerClosed').map((s) => s.data)).toEqual([{ dataConsumerId: consumerId }]);
+    const data = server.rooms.get('r')!.data;
+    expect(data.dataProducers[0]!.closed).toBe(true);
+    expect(data.dataConsumers.map((c) => c.closed)).toEqual([true]);
+    // its stream is free again: the next producer's consumer for bob takes stream 0 on bob's transport
+    const id2 = dataOf(alice.ask('produceData', { transportId: aSend, sctpStreamParameters: { streamId: 1 }, label: 'chat2' })).id;
+    expect(bob.sent.filter((s) => s.method === 'newDataConsumer').map((s) => (s.data as { sctpStreamParameters: { streamId: number } }).sctpStreamParameters.streamId)).toEqual([0, 0]);
+    expect(alice.ask('closeDataProducer', { dataProducerId: id })).toMatchObject({ ok: false, errorCode: 404 });
+    expect(server.transports.find((t) => t.st.t.id === bRecv)!.st.sctp).toBeDefined();
+    // the producer's peer leaving closes what it produced, with the same notification
+    server.closePeer(0, server.rooms.get('r')!.peers.get('alice')!, 'test');
+    expect(data.dataProducers.find((p) => p.id === id2)!.closed).toBe(true);
+    expect(bob.sent.filter((s) => s.method === 'dataConsumerClosed')).toHaveLength(2);
   });
 });

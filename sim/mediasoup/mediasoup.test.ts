@@ -37,6 +37,24 @@ describe('mediasoup-room: three browsers and a mediasoup server over UDP', () =>
     expect(steps.filter((s) => s.endsWith('newPeer'))).toHaveLength(3); // alice hears of bob and carol, bob of carol
   });
 
+  it("each browser's send PC negotiates once per producer (mediasoup-client's Chrome111 handler): audio alone, then audio and video, each produce after its answer", () => {
+    const r = run();
+    for (const host of ['alice', 'bob', 'carol']) {
+      const sdp = r.trace.notes.filter((n) => n.source === `${host}/mediasoup-client` && n.kind === 'mediasoup-client.sdp' && n.data!.direction === 'send').map((n) => ({ type: String(n.data!.type), sections: String(n.data!.sdp).match(/^m=\w+/gm) }));
+      expect(sdp).toEqual([
+        { type: 'offer', sections: ['m=audio'] }, { type: 'answer', sections: ['m=audio'] },
+        { type: 'offer', sections: ['m=audio', 'm=video'] }, { type: 'answer', sections: ['m=audio', 'm=video'] },
+      ]);
+      const reqs = r.trace.notes.filter((n) => n.kind === 'mediasoup.request' && n.data!.peer === host && n.data!.method === 'produce');
+      const answers = r.trace.notes.filter((n) => n.source === `${host}/mediasoup-client` && n.kind === 'mediasoup-client.sdp' && n.data!.direction === 'send' && n.data!.type === 'answer');
+      // each produce is answered after its own send answer, and the second offer comes after the first produce
+      expect(reqs).toHaveLength(2);
+      expect(reqs[0]!.t).toBeGreaterThan(answers[0]!.t);
+      expect(answers[1]!.t).toBeGreaterThanOrEqual(reqs[0]!.t);
+      expect(reqs[1]!.t).toBeGreaterThan(answers[1]!.t);
+    }
+  });
+
   it('the server: one worker, one router, six transports (a send and a receive per browser), all ICE-completed and DTLS-connected as the server', () => {
     const s = app(run(), 'mediasoup-server', 'sfu');
     expect((s.workers as Obj[])).toHaveLength(1);

@@ -29,6 +29,7 @@ export type MediasoupNoteKinds = {
   'mediasoup.consumer.resumed': { readonly consumer: Str; readonly peer: Str };
   'mediasoup.consumer.closed': { readonly consumer: Str; readonly peer: Str; readonly reason: Str };
   'mediasoup.dataproducer.created': { readonly dataProducer: Str; readonly peer: Str; readonly label: Str; readonly streamId: number; readonly transport: Str };
+  'mediasoup.dataproducer.closed': { readonly dataProducer: Str; readonly peer: Str; readonly dataConsumers: number };
   'mediasoup.dataconsumer.created': { readonly dataConsumer: Str; readonly dataProducer: Str; readonly peer: Str; readonly streamId: number; readonly transport: Str };
   'mediasoup.dataconsumer.failed': { readonly dataProducer: Str; readonly peer: Str; readonly reason: Str };
   'mediasoup.dataconsumer.closed': { readonly dataConsumer: Str; readonly peer: Str; readonly reason: Str };
@@ -73,6 +74,7 @@ export const MEDIASOUP_NOTE_KINDS = {
   'mediasoup.consumer.resumed': true,
   'mediasoup.consumer.closed': true,
   'mediasoup.dataproducer.created': true,
+  'mediasoup.dataproducer.closed': true,
   'mediasoup.dataconsumer.created': true,
   'mediasoup.dataconsumer.failed': true,
   'mediasoup.dataconsumer.closed': true,

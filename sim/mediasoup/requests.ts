@@ -158,6 +158,7 @@ export function handleRequest(server: MediasoupServer, now: Micros, peer: Peer, 
     }
     case 'produceData':
     case 'consumeData':
+    case 'closeDataProducer':
       return handleDataRequest(server, now, peer, method, data, answer);
     case 'createPlainTransport':
     case 'connectPlainTransport':

@@ -14,6 +14,8 @@ import type { MediasoupNoteKinds } from './notes.ts';
 import { ProtooConnection, type Obj, type ProtooAnswer } from './protoo.ts';
 import { PlainTransport, type PlainSrtpSuite } from './plain-transport.ts';
 import { handleRequest } from './requests.ts';
+import { DataRouter, type ServerSctp } from './data-producer.ts';
+import { closeDataOf } from './data-requests.ts';
 import type { PipeToRouter } from './pipe.ts';
 
 export interface MediasoupServerOptions {
@@ -47,6 +49,8 @@ export interface ServerTransport {
   connected: boolean;
   remoteRole: string | undefined;
   closed: boolean;
+  /** Its SCTP association when the client sent sctpCapabilities (mediasoup's enableSctp; data-requests.ts). */
+  sctp: ServerSctp | undefined;
 }
 
 export interface Peer {
@@ -70,6 +74,8 @@ export interface Room {
   readonly media: MediaPlane;
   readonly worker: Worker;
   readonly peers: Map<string, Peer>;
+  /** The room's DataProducers and DataConsumers and the forwarding between them (data-producer.ts). */
+  readonly data: DataRouter;
 }
 
 /** What the server needs from where it runs: a UDP port for each transport, a wake-up after protoo input, notes. */
@@ -205,7 +211,7 @@ export class MediasoupServer implements Endpoint {
     worker.routers.push(router);
     const media = new MediaPlane(this.name, this.rng.fork(`media-plane-${id}`), router);
     router.extensions.push(media);
-    const room: Room = { id, router, media, worker, peers: new Map() };
+    const room: Room = { id, router, media, worker, peers: new Map(), data: new DataRouter() };
     this.rooms.set(id, room);
     this.note('mediasoup.router.created', `room "${id}": router ${router.id} on ${worker.id}`, { router: router.id, worker: worker.id, room: id });
     return room;
@@ -219,6 +225,7 @@ export class MediasoupServer implements Endpoint {
     if (room.peers.get(peer.id) === peer) room.peers.delete(peer.id);
     for (const p of room.router.producers.filter((x) => x.peerId === peer.id && !x.closed && x.transport.peerId === peer.id)) this.closeProducer(now, room, p, 'producer peer closed');
     for (const c of room.router.consumers.filter((x) => x.peerId === peer.id && !x.closed)) c.closed = true;
+    closeDataOf(this, now, peer);
     for (const [, st] of peer.transports) if (!st.closed) {
       st.closed = true;
       this.note('mediasoup.transport.closed', `transport ${st.t.id} of ${peer.id} closed`, { transport: st.t.id, peer: peer.id });
@@ -262,7 +269,7 @@ export class MediasoupServer implements Endpoint {
       path: (_t, step, text, data) => this.note('mediasoup.path', `${step}: ${text}`, { ...data, transport: id, step }),
     });
     router.transports.push(t);
-    const st: ServerTransport = { t, direction, protocols, nextMid: 0, connected: false, remoteRole: undefined, closed: false };
+    const st: ServerTransport = { t, direction, protocols, nextMid: 0, connected: false, remoteRole: undefined, closed: false, sctp: undefined };
     peer.transports.set(id, st);
     this.transports.push({ t, room: peer.room, peer, st });
     const announced = this.options.announcedIp ?? local.ip;

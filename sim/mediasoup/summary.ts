@@ -17,6 +17,11 @@ export function mediasoupSummary(s: MediasoupServer): Obj {
       peers: [...r.peers.values()].map((p) => ({ id: p.id, displayName: p.displayName, joined: p.joined })),
       producers: r.router.producers.map((p) => ({ id: p.id, peer: p.peerId, kind: p.kind, ssrc: p.ssrc, transport: p.transport.id, paused: p.paused, closed: p.closed, packets: p.packets, ...r.media.producerStats(p.id) })),
       consumers: r.router.consumers.map((c) => ({ id: c.id, peer: c.peerId, producer: c.producer.id, producerPeer: c.producer.peerId, kind: c.producer.kind, ssrc: c.ssrc, transport: c.transport.id, paused: c.paused, closed: c.closed, packets: c.packets, ...r.media.consumerStats(c.id) })),
+      // the data side only when there is one (rooms without data channels read as before)
+      ...(r.data.dataProducers.length || r.data.dataConsumers.length ? {
+        dataProducers: r.data.dataProducers.map((p) => ({ id: p.id, peer: p.peerId, label: p.label, protocol: p.protocol, ...streamOf(p.stream), closed: p.closed, messages: p.messages })),
+        dataConsumers: r.data.dataConsumers.map((c) => ({ id: c.id, peer: c.peerId, dataProducer: c.producer.id, producerPeer: c.producer.peerId, label: c.producer.label, ...streamOf(c.stream), closed: c.closed, messages: c.messages })),
+      } : {}),
     })),
     transports: s.transports.map(({ t, room, peer, st }) => {
       const sel = t.agent.selected;
@@ -26,7 +31,7 @@ export function mediasoupSummary(s: MediasoupServer): Obj {
         announced: `${s.options.announcedIp ?? t.local.ip}:${t.local.port}`, iceRole: 'controlled', iceState: st.closed ? 'closed' : t.agent.state,
         iceSelectedTuple: sel ? { localIp: sel.local.base.ip, localPort: sel.local.base.port, remoteIp: sel.remote.address.ip, remotePort: sel.remote.address.port, protocol: sel.local.transport } : null,
         dtlsState: d?.state ?? 'new', dtlsRole: d?.roleName ?? 'auto', remoteDtlsRole: st.remoteRole ?? null, fingerprintVerified: d?.fingerprintVerified ?? false,
-        srtpProfile: t.profileName, ...t.counters, ...room.media.legStats(t),
+        srtpProfile: t.profileName, ...t.counters, ...room.media.legStats(t), ...(st.sctp ? { sctp: st.sctp.summary() } : {}),
       };
     }),
     plainTransports: s.plainTransports.map(({ t, room, peer }) => ({
@@ -55,9 +60,21 @@ export function mediasoupSummaryLines(e: Obj): string[] {
       lines.push(`      ${t.pipe ? 'pipe' : 'plain'} transport ${String(t.id).slice(0, 8)} ${String(t.peer)} ${String(t.listen)}${t.rtcpListen ? ` (RTCP ${String(t.rtcpListen)})` : ' rtcpMux'}${t.comedia ? ' comedia' : ''}${t.srtpCryptoSuite ? ` ${String(t.srtpCryptoSuite)}` : ''}: tuple ${String(t.tuple ?? 'none')}${t.rtcpListen ? `, rtcpTuple ${String(t.rtcpTuple ?? 'none')}` : ''}, ${String(t.rtpIn)} RTP in, ${String(t.rtcpIn)} RTCP in, ${String(t.rtpOut)} RTP out, ${String(t.rtcpOut)} RTCP out, ${String(t.dropped)} dropped`);
     }
     for (const p of r.producers as Obj[]) lines.push(`      producer ${String(p.id).slice(0, 8)} ${String(p.peer)} ${String(p.kind)} ssrc ${String(p.ssrc)}: ${String(p.packets)} packets${p.paused ? ' (paused)' : ''}${p.closed ? ' (closed)' : ''}${rtcpLine(p, 'producer')}`);
+    for (const p of (r.dataProducers as Obj[] | undefined) ?? []) lines.push(`      dataProducer ${String(p.id).slice(0, 8)} ${String(p.peer)} "${String(p.label)}" stream ${String(p.streamId)}${reliability(p)}: ${String(p.messages)} message(s) in${p.closed ? ' (closed)' : ''}`);
+    for (const c of (r.dataConsumers as Obj[] | undefined) ?? []) lines.push(`      dataConsumer ${String(c.id).slice(0, 8)} ${String(c.producerPeer)} → ${String(c.peer)} "${String(c.label)}" stream ${String(c.streamId)}: ${String(c.messages)} message(s) out${c.closed ? ' (closed)' : ''}`);
     for (const c of r.consumers as Obj[]) lines.push(`      consumer ${String(c.id).slice(0, 8)} ${String(c.producerPeer)} → ${String(c.peer)} ${String(c.kind)} ssrc ${String(c.ssrc)}: ${String(c.packets)} packets${c.paused ? ' (paused)' : ''}${c.closed ? ' (closed)' : ''}${rtcpLine(c, 'consumer')}`);
   }
   return lines;
+}
+
+/** sctpStreamParameters as mediasoup's dump() shows them. */
+function streamOf(s: { readonly streamId: number; readonly ordered: boolean; readonly maxRetransmits?: number; readonly maxPacketLifeTime?: number }): Obj {
+  return { streamId: s.streamId, ordered: s.ordered, maxRetransmits: s.maxRetransmits ?? null, maxPacketLifeTime: s.maxPacketLifeTime ?? null };
+}
+
+function reliability(x: Obj): string {
+  const limit = x.maxRetransmits !== null ? `, maxRetransmits ${String(x.maxRetransmits)}` : x.maxPacketLifeTime !== null ? `, maxPacketLifeTime ${String(x.maxPacketLifeTime)} ms` : '';
+  return ` (${x.ordered ? 'ordered' : 'unordered'}${limit})`;
 }
 
 /** A producer's or consumer's RTCP figures as mediasoup's getStats() names them: score, NACKs, retransmissions, PLIs. */

@@ -102,7 +102,7 @@ export class EndpointDriver<M = unknown> {
         if (!s) {
           this.net.note(this.source, netNote('endpoint.error', `${this.source} tried to send from ${formatTransportAddress(out.from)}, which it has not bound`));
         } else {
-          s.send(out.to, out.bytes, s.ip === out.from.ip ? undefined : out.from.ip);
+          s.send(out.to, out.bytes, s.ip === out.from.ip ? undefined : out.from.ip, undefined, out.mayFragment ? false : s.dontFragment);
         }
         return true;
       }

@@ -12,7 +12,8 @@ export type Direction = 'outbound' | 'inbound';
 /** The decision logic a firewall node consults for every datagram it forwards. */
 export interface FirewallPolicy {
   readonly name: string;
-  decide(now: number, direction: Direction, proto: 'udp' | 'tcp' | 'other', src: TransportAddress, dst: TransportAddress, tcpFlags?: number): { allow: true } | { allow: false; reason: string };
+  /** `firstByte`: a UDP payload's first byte (RFC 7983 §7), for rules that inspect it. */
+  decide(now: number, direction: Direction, proto: 'udp' | 'tcp' | 'other', src: TransportAddress, dst: TransportAddress, tcpFlags?: number, firstByte?: number): { allow: true } | { allow: false; reason: string };
   /** ICMP errors: filtered as related to the flow of the datagram they quote, when the policy tracks flows. */
   decideRelated?(now: number, direction: Direction, src: TransportAddress, dst: TransportAddress, quoted: { proto: 'udp' | 'tcp' | 'other'; src: TransportAddress; dst: TransportAddress }): { allow: true } | { allow: false; reason: string };
 }
@@ -57,7 +58,9 @@ export class FirewallBox extends NetNode {
       ? this.policy.decideRelated!(this.net.now, direction, t.src, t.dst, { proto: quotedProto, src: { ip: related.src, port: related.srcPort }, dst: { ip: related.dst, port: related.dstPort } })
       : t.proto === 'tcp' && t.flags !== undefined
         ? this.policy.decide(this.net.now, direction, t.proto, t.src, t.dst, t.flags)
-        : this.policy.decide(this.net.now, direction, t.proto, t.src, t.dst);
+        : t.proto === 'udp' && t.firstByte !== undefined
+          ? this.policy.decide(this.net.now, direction, t.proto, t.src, t.dst, undefined, t.firstByte)
+          : this.policy.decide(this.net.now, direction, t.proto, t.src, t.dst);
     if (!d.allow) {
       this.stats.blocked++;
       this.net.note(this.name, netNote('firewall.blocked', `${this.name} blocked ${direction} ${t.proto.toUpperCase()} ${fmt(t.src)} → ${fmt(t.dst)}: ${d.reason}`, { direction, proto: t.proto }), hop.packet);
@@ -76,7 +79,7 @@ export class FirewallBox extends NetNode {
 const fmt = (a: TransportAddress): string => (a.ip.includes(':') ? `[${a.ip}]:${a.port}` : `${a.ip}:${a.port}`);
 
 /** Protocol, addresses and ports of an IPv4/IPv6 datagram (ports are 0 for anything but UDP and TCP). */
-export function transportOf(b: Uint8Array): { proto: 'udp' | 'tcp' | 'other'; src: TransportAddress; dst: TransportAddress; flags?: number } {
+export function transportOf(b: Uint8Array): { proto: 'udp' | 'tcp' | 'other'; src: TransportAddress; dst: TransportAddress; flags?: number; firstByte?: number } {
   const v4 = b[0]! >> 4 === 4;
   const protoNum = v4 ? b[9]! : b[6]!;
   const l4 = v4 ? (b[0]! & 0x0f) * 4 : 40;
@@ -88,6 +91,8 @@ export function transportOf(b: Uint8Array): { proto: 'udp' | 'tcp' | 'other'; sr
   const port = (o: number): number => (echo && b.length >= l4 + 6 ? (b[l4 + 4]! << 8) | b[l4 + 5]! : proto === 'other' || b.length < l4 + 4 ? 0 : (b[l4 + o]! << 8) | b[l4 + o + 1]!);
   const out = { proto, src: { ip: srcIp, port: port(0) }, dst: { ip: dstIp, port: port(2) } };
   // the TCP flag byte, for connection tracking (RFC 9293 §3.1: offset 13 of the header)
+  // a UDP payload's first byte, past the 8-byte header (RFC 7983 §7 tells STUN, DTLS and RTP apart by it)
+  if (proto === 'udp' && b.length > l4 + 8) return { ...out, firstByte: b[l4 + 8]! };
   return proto === 'tcp' && b.length >= l4 + 14 ? { ...out, flags: b[l4 + 13]! } : out;
 }
 

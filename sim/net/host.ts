@@ -2,7 +2,10 @@ import { tcpNote } from '../tcp/notes.ts';
 import { netNote } from './notes.ts';
 import type { TransportAddress } from '../core/endpoint.ts';
 import type { Hop, JsonValue } from '../core/trace.ts';
-import { ipFamily } from '../wire/ip/address.ts';
+import { formatIPv6, ipFamily } from '../wire/ip/address.ts';
+import { fragmentIPv6 } from '../wire/ip/fragment.ts';
+import type { Rng } from '../core/rng.ts';
+import { PathMtuCache } from './ipv6-fragment.ts';
 import { encodeUdpDatagram, peekUdpDatagram, udpPayload } from '../wire/ip/udp-datagram.ts';
 import { carriesTcp, peekTcpDatagram, tcpSegmentOf, wrapTcpSegment } from '../wire/tcp/tcp-ip.ts';
 import { parseSegment, resetFor } from '../tcp/segment.ts';
@@ -52,9 +55,10 @@ export class UdpSocket {
   ) {}
 
   /** Sends `payload` to `to`; the source address is the bound one, or the routed interface's for a wildcard. */
-  send(to: TransportAddress, payload: Uint8Array, fromIp?: string, ttl?: number): Hop | undefined {
+  /** `dontFragment` overrides the socket's for this datagram (false: it may leave in fragments). */
+  send(to: TransportAddress, payload: Uint8Array, fromIp?: string, ttl?: number, dontFragment = this.dontFragment): Hop | undefined {
     if (this.closed) throw new Error(`socket ${this.ip}:${this.port} on ${this.host.name} is closed`);
-    return this.host.sendUdp(this, to, payload, fromIp, ttl);
+    return this.host.sendUdp(this, to, payload, fromIp, ttl, dontFragment);
   }
 
   onDatagram(handler: UdpHandler): this {
@@ -81,6 +85,7 @@ const WILDCARD = new Set(['0.0.0.0', '::']);
 
 /** An end host: originates and terminates datagrams through UDP sockets; never forwards. */
 export class Host extends NetNode {
+  protected override reassemblesIpv6 = true;
   private readonly sockets: UdpSocket[] = [];
   private nextEphemeral: number;
   private ipId: number;
@@ -129,7 +134,7 @@ export class Host extends NetNode {
 
   /** Builds the real IP+UDP bytes and sends them out of the routed interface. */
   /** `ttl`: the IPv4 TTL or IPv6 hop limit (IP_TTL / IPV6_UNICAST_HOPS; 64 by default, as Linux). */
-  sendUdp(socket: UdpSocket, to: TransportAddress, payload: Uint8Array, fromIp?: string, ttl?: number): Hop | undefined {
+  sendUdp(socket: UdpSocket, to: TransportAddress, payload: Uint8Array, fromIp?: string, ttl?: number, dontFragment = socket.dontFragment): Hop | undefined {
     const family = ipFamily(to.ip);
     let src = fromIp ?? (WILDCARD.has(socket.ip) ? undefined : socket.ip);
     const out = this.egress(src, to.ip);
@@ -138,12 +143,42 @@ export class Host extends NetNode {
       this.net.note(this.name, netNote('net.no-route', `${this.name} cannot send to ${to.ip}: no route or no IPv${family} address`, { dst: to.ip }));
       return undefined;
     }
-    const bytes = encodeUdpDatagram({ src, dst: to.ip, srcPort: socket.port, dstPort: to.port, payload, identification: family === 4 ? this.nextIpId() : 0, ...(ttl !== undefined ? { ttl } : {}), ...(socket.dontFragment ? {} : { dontFragment: false }) });
+    const bytes = encodeUdpDatagram({ src, dst: to.ip, srcPort: socket.port, dstPort: to.port, payload, identification: family === 4 ? this.nextIpId() : 0, ...(ttl !== undefined ? { ttl } : {}), ...(dontFragment ? {} : { dontFragment: false }) });
     this.counters.sent++;
     this.counters.bytesSent += payload.length;
+    if (family === 6) return this.sendIpv6(out, bytes, dontFragment, this.net.trace.newPacketId());
     // DF clear (IP_PMTUDISC_DONT): a datagram over the link's MTU leaves in fragments, as Linux sends it
-    return socket.dontFragment ? out.send(bytes, this.net.trace.newPacketId()) : this.sendFragmenting(out, bytes, this.net.trace.newPacketId());
+    return dontFragment ? out.send(bytes, this.net.trace.newPacketId()) : this.sendFragmenting(out, bytes, this.net.trace.newPacketId());
   }
+
+  /**
+   * IPv6 leaves whole when it fits the path MTU to its destination (RFC 8201); otherwise a socket that lets the
+   * stack fragment (IPV6_PMTUDISC_WANT, Linux's default; `dontFragment` false here) has it split at the source with a
+   * Fragment header (RFC 8200 §4.5), while IPV6_DONTFRAG's datagram (`dontFragment`, what browsers set) goes as it is,
+   * for the router that cannot forward it to answer with Packet Too Big. Returns the hop of the first.
+   */
+  private sendIpv6(out: Interface, bytes: Uint8Array, dontFragment: boolean, packet: number): Hop | undefined {
+    const linkMtu = out.link?.params(out).mtu;
+    if (linkMtu === undefined) return out.send(bytes, packet);
+    const dst = formatIPv6(bytes, 24);
+    const mtu = this.pathMtu.get(this.net.now, dst, linkMtu);
+    if (bytes.length <= mtu || dontFragment) return out.send(bytes, packet);
+    // RFC 7739: an identification nobody can predict, drawn from the host's own stream
+    const id = (this.fragmentIds ??= this.net.rng.fork(`host/${this.name}/ipv6-fragment-id`)).u32();
+    const parts = fragmentIPv6(bytes, mtu, id);
+    if (!Array.isArray(parts)) {
+      this.net.note(this.name, netNote('net.no-route', `${this.name} cannot fragment a ${bytes.length}-byte datagram to ${dst}: ${parts.error}`, { dst }));
+      return undefined;
+    }
+    this.net.note(this.name, netNote('net.ip.fragmented', `${this.name}: a ${bytes.length}-byte IPv6 datagram to ${dst} split at the source into ${parts.length} fragments for the path MTU of ${mtu} (id 0x${id.toString(16).padStart(8, '0')})`, { id, length: bytes.length, mtu, fragments: parts.length }), packet);
+    const first = out.send(parts[0]!, packet);
+    for (const f of parts.slice(1)) out.send(f, this.net.trace.newPacketId());
+    return first;
+  }
+
+  /** Path MTU per IPv6 destination, lowered by Packet Too Big (RFC 8201). */
+  readonly pathMtu = new PathMtuCache();
+  private fragmentIds: Rng | undefined;
 
   /**
    * The interface a datagram leaves by: on a multihomed host, the one that has its source address when that one is
@@ -281,6 +316,12 @@ export class Host extends NetNode {
       this.echoErrorHandler?.(m.src, error, q.dst, id, seq, hop);
       return;
     }
+    if (m.family === 6 && m.message.type === 2 && m.message.mtu !== undefined) this.learnPathMtu(q.dst, m.message.mtu, m.src, hop);
+    if (q.fragment && q.fragment.offset !== 0) {
+      // a later fragment quotes no ports: nothing to hand a socket, the path MTU above is what it teaches
+      this.net.note(this.name, netNote('net.icmp.received', `${this.name}: ICMP ${error} from ${m.src} about a later fragment (offset ${q.fragment.offset}, id 0x${q.fragment.identification.toString(16)}) to ${q.dst}`, { from: m.src, error, about: `fragment ${q.src} → ${q.dst} id 0x${q.fragment.identification.toString(16)} offset ${q.fragment.offset}`, protocol: q.protocol, mtu: m.message.mtu ?? null, delivered: false }), hop.packet);
+      return;
+    }
     const socket = q.protocol === 17 ? this.sockets.find((s) => s.port === q.srcPort && (s.ip === q.src || WILDCARD.has(s.ip))) : undefined;
     const t = m.message.type;
     const kind = m.family === 4 ? (t === 3 ? (m.message.code === 4 ? 'too-big' : 'unreachable') : t === 11 ? 'time-exceeded' : 'other') : t === 1 ? 'unreachable' : t === 2 ? 'too-big' : t === 3 ? 'time-exceeded' : 'other';
@@ -288,6 +329,16 @@ export class Host extends NetNode {
     const mtu = m.message.mtu;
     this.net.note(this.name, netNote('net.icmp.received', `${this.name}: ICMP ${error} from ${m.src} about ${q.protocol === 17 ? 'UDP' : q.protocol === 6 ? 'TCP' : `protocol ${q.protocol}`} ${about}`, { from: m.src, error, about, protocol: q.protocol, mtu: mtu ?? null, delivered }), hop.packet);
     socket?.icmpHandler?.({ from: m.src, error, kind, type: t, code: m.message.code, family: m.family, ...(mtu !== undefined && kind === 'too-big' ? { mtu } : {}), to: { ip: q.dst, port: q.dstPort }, local: { ip: q.src, port: q.srcPort }, hop });
+  }
+
+  /** RFC 8201 §4: Packet Too Big about a datagram to `dst` lowers its path MTU (never below 1280, never up). */
+  private learnPathMtu(dst: string, reported: number, from: string, hop: Hop): void {
+    const out = this.routes.lookup(dst);
+    const linkMtu = out?.link?.params(out).mtu;
+    if (linkMtu === undefined) return;
+    const c = this.pathMtu.lower(this.net.now, dst, reported, linkMtu);
+    if (!c) return;
+    this.net.note(this.name, netNote('net.ip.pmtu', `${this.name}: path MTU to ${dst} lowered from ${c.previous} to ${c.mtu} by Packet Too Big from ${from}${reported < c.mtu ? ` (it said ${reported}; IPv6 never goes below 1280)` : ''}`, { dst, from, previous: c.previous, mtu: c.mtu, reported }), hop.packet);
   }
 
   /** Told of echo replies to this host (the ping app): who answered, the identifier and the sequence number. */
@@ -318,6 +369,8 @@ export class Host extends NetNode {
     const t = this.tcpCounters;
     const out: { [key: string]: JsonValue } = t.sent + t.received > 0 ? { ...this.counters, tcp: { ...t } } : { ...this.counters };
     const i = this.icmpCounters;
+    const pmtu = this.pathMtu.entries();
+    if (pmtu.length > 0) out['pathMtu'] = Object.fromEntries(pmtu.map((e) => [e.dst, e.mtu]));
     if (i.errorsSent + i.rateLimited + this.icmpIn.received > 0) out['icmp'] = { errorsSent: i.errorsSent, rateLimited: i.rateLimited, received: this.icmpIn.received, echoRepliesSent: this.icmpIn.echoReplies };
     return out;
   }

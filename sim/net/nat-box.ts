@@ -25,6 +25,7 @@ import { MS } from '../core/time.ts';
  * Every mapping created or expired, and every datagram filtered, becomes a note or a drop reason in the trace.
  */
 export class NatBox extends NetNode {
+  protected override reassemblesIpv6 = true; // it must read the ports of fragmented IPv6 too, as of IPv4
   readonly table: NatTable;
   /** TCP has its own mappings (RFC 5382 §4: same behaviours as UDP, separate port space) and timeouts. */
   readonly tcpTable: NatTable;
@@ -324,6 +325,8 @@ export class NatBox extends NetNode {
       return;
     }
     const mtu = out.link?.params(out).mtu;
+    // a reassembled IPv6 datagram leaves in fragments again, as it came (node.ts, nat/ipv6-refragment.ts)
+    if (this.refragment6(bytes, rewritten, hop, out, mtu)) return this.armExpiry();
     if (mtu !== undefined && rewritten.length > mtu && mustNotFragment(rewritten)) {
       // as any router (RFC 1191 §4, RFC 8201 §4): Fragmentation Needed / Packet Too Big toward the sender, quoting
       // the datagram as it arrived (Linux's conntrack translates the quote back the same way)

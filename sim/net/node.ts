@@ -8,6 +8,8 @@ import { RouteTable } from './routing.ts';
 import { encodeIcmpError, offendingDatagram, whyNoError, type IcmpErrorKind } from './icmp/errors.ts';
 import { IcmpRateLimiter } from './icmp/rate-limit.ts';
 import { fragmentIPv4, isFragment, mayFragment, Reassembler } from './fragment.ts';
+import { refragment6, type Reassembled6 } from './nat/ipv6-refragment.ts';
+import { findIpv6Fragment, Ipv6Reassembly } from './ipv6-fragment.ts';
 
 /** Anything on the virtual network that owns interfaces and receives datagrams: hosts, routers, NATs, firewalls. */
 export abstract class NetNode {
@@ -19,6 +21,15 @@ export abstract class NetNode {
   readonly icmpCounters = { errorsSent: 0, rateLimited: 0 };
   private reassembler_: Reassembler | undefined;
   private reassemblyTimer = false;
+  private reassembler6_: Ipv6Reassembly | undefined;
+  /**
+   * IPv6 fragments are put back together only at their destination (RFC 8200 §4.5): hosts say true; so do NATs, which
+   * need the transport header only the first fragment carries (as Linux's nf_defrag_ipv6 does for conntrack).
+   */
+  protected reassemblesIpv6 = false;
+  /** IPv6 datagrams this node reassembled: their largest fragment as it arrived (frag_max_size) and Identification. */
+  protected readonly reassembled6 = new WeakMap<Uint8Array, Reassembled6>();
+  private reassemblyTimer6 = false;
 
   constructor(
     readonly net: Network,
@@ -64,7 +75,8 @@ export abstract class NetNode {
     const d = offendingDatagram(offending);
     if (!d || whyNoError(d) !== undefined) return false;
     const out = this.routes.lookup(d.src);
-    const from = out?.addressOf(d.family);
+    // the outgoing interface's address, else any of the node's (a router whose downstream side has none)
+    const from = out?.addressOf(d.family) ?? this.interfaces.map((i) => i.addressOf(d.family)).find((a) => a !== undefined);
     if (!out || from === undefined) return false;
     if (!this.icmpLimiter.allow(this.net.now, d.src, e.kind === 'too-big')) {
       this.icmpCounters.rateLimited++;
@@ -81,6 +93,7 @@ export abstract class NetNode {
    * waits (or was dropped, with the reason on the hop).
    */
   protected reassemble(bytes: Uint8Array, hop: Hop): Uint8Array | undefined {
+    if (bytes[0]! >> 4 === 6) return this.reassemblesIpv6 ? this.reassemble6(bytes, hop) : bytes;
     if (!isFragment(bytes)) return bytes;
     const r = (this.reassembler_ ??= new Reassembler());
     const d = r.add(this.net.now, bytes);
@@ -93,6 +106,50 @@ export abstract class NetNode {
     const w = d.datagram;
     this.net.note(this.name, netNote('net.ip.reassembled', `${this.name}: ${d.fragments} fragments reassembled into a ${w.length}-byte datagram from ${formatIPv4(w, 12)} (id ${(w[4]! << 8) | w[5]!})`, { datagram: `${formatIPv4(w, 12)} → ${formatIPv4(w, 16)} id ${(w[4]! << 8) | w[5]!}`, length: w.length, fragments: d.fragments }), hop.packet);
     return w;
+  }
+
+  /**
+   * An arriving IPv6 datagram for this node: a fragment is kept until its datagram is whole (RFC 8200 §4.5), an
+   * atomic fragment goes on alone without its Fragment header (RFC 6946); a malformed fragment is dropped with a
+   * Parameter Problem, as §4.5 asks.
+   */
+  private reassemble6(bytes: Uint8Array, hop: Hop): Uint8Array | undefined {
+    if (!this.reassembler6_ && !findIpv6Fragment(bytes)) return bytes;
+    const r = (this.reassembler6_ ??= new Ipv6Reassembly());
+    const d = r.push(this.net.now, bytes);
+    switch (d.kind) {
+      case 'whole':
+        return d.datagram;
+      case 'dropped': {
+        const told = d.parameterProblem !== undefined && this.sendIcmpError({ kind: 'parameter-problem', pointer: d.parameterProblem }, bytes);
+        this.drop(hop, `IPv6 fragment: ${d.reason}${told ? '; ICMPv6 Parameter Problem sent' : ''}`);
+        return undefined;
+      }
+      case 'pending':
+        this.armReassemblyTimer6();
+        return undefined;
+      case 'complete': {
+        const w = d.datagram;
+        this.reassembled6.set(w, { largest: d.largest, identification: d.identification, fragments: d.fragments });
+        this.net.note(this.name, netNote('net.ip.reassembled', `${this.name}: ${d.fragments} fragments reassembled into a ${w.length}-byte IPv6 datagram from ${formatIPv6(w, 8)} (id 0x${Number(d.key.split(' ').at(-1)).toString(16)})`, { datagram: d.key, length: w.length, fragments: d.fragments }), hop.packet);
+        return w;
+      }
+    }
+  }
+
+  /** IPv6 datagrams whose fragments waited 60 s: dropped, with Time Exceeded code 1 about the first fragment when it came (RFC 8200 §4.5). */
+  private armReassemblyTimer6(): void {
+    const at = this.reassembler6_?.nextDeadline();
+    if (at === undefined || this.reassemblyTimer6) return;
+    this.reassemblyTimer6 = true;
+    this.net.scheduler.at(at, 'ipv6-reassembly', () => {
+      this.reassemblyTimer6 = false;
+      for (const e of this.reassembler6_!.expire(this.net.now)) {
+        const icmp = e.first !== undefined && this.sendIcmpError({ kind: 'reassembly-time-exceeded' }, e.first);
+        this.net.note(this.name, netNote('net.ip.reassembly-timeout', `${this.name}: ${e.fragments} fragment(s) of ${e.key} waited 60 s for the rest and were dropped${icmp ? '; ICMPv6 Time Exceeded (fragment reassembly time exceeded) sent' : ''}`, { datagram: e.key, fragments: e.fragments, icmp }));
+      }
+      this.armReassemblyTimer6();
+    });
   }
 
   /** Expires datagrams whose fragments waited 30 s, with Time Exceeded (code 1) about the first fragment when it came (RFC 792). */
@@ -123,6 +180,24 @@ export abstract class NetNode {
     const first = out.send(parts[0]!, packet);
     for (const f of parts.slice(1)) out.send(f, this.net.trace.newPacketId());
     return first;
+  }
+
+  /**
+   * `bytes` is an IPv6 datagram this node reassembled (a NAT, to translate it): `translated` leaves in fragments again,
+   * or Packet Too Big goes to the sender (nat/ipv6-refragment.ts). False when it was not one (nothing done).
+   */
+  protected refragment6(bytes: Uint8Array, translated: Uint8Array, hop: Hop, out: Interface, mtu: number | undefined): boolean {
+    const v6 = this.reassembled6.get(bytes);
+    if (!v6) return false;
+    const r = refragment6(translated, v6, mtu, out.name);
+    if (r.kind === 'too-big') this.drop(hop, `${r.reason}${this.sendIcmpError({ kind: 'too-big', mtu: r.mtu }, bytes) ? '; ICMPv6 Packet Too Big sent' : ''}`);
+    else if (r.kind === 'error') this.drop(hop, r.reason);
+    else {
+      this.net.note(this.name, netNote('net.ip.fragmented', `${this.name}: ${r.text}`, r.facts), hop.packet);
+      out.send(r.parts[0]!, hop.packet);
+      for (const f of r.parts.slice(1)) out.send(f, this.net.trace.newPacketId());
+    }
+    return true;
   }
 
   /** Marks the arriving hop as dropped here, with the reason in the trace. */

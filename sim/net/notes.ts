@@ -20,6 +20,8 @@ export type NetNoteKinds = {
   'net.ip.fragmented': { readonly id: number; readonly length: number; readonly mtu: number; readonly fragments: number };
   'net.ip.reassembled': { readonly datagram: string; readonly length: number; readonly fragments: number };
   'net.ip.reassembly-timeout': { readonly datagram: string; readonly fragments: number; readonly icmp: boolean };
+  /** A host's path MTU to an IPv6 destination lowered by Packet Too Big (RFC 8201 §4). */
+  'net.ip.pmtu': { readonly dst: string; readonly from: string; readonly previous: number; readonly mtu: number; readonly reported: number };
   /** An endpoint asked to send from an address its host has not bound (endpoint-driver.ts). */
   'endpoint.error': undefined;
   /** An endpoint threw; its driver stops it (it gets no more input). */
@@ -43,6 +45,7 @@ export const NET_NOTE_KINDS = {
   'net.ip.fragmented': true,
   'net.ip.reassembled': true,
   'net.ip.reassembly-timeout': true,
+  'net.ip.pmtu': true,
   'endpoint.error': true,
   'endpoint.failed': true,
   'link.changed': true,

@@ -127,6 +127,11 @@ describe('call-lossy: a lossy, jittery access link', () => {
     const r = run('call-lossy');
     expect(notes(r.trace, 'dtls.flight.retransmit').length).toBeGreaterThanOrEqual(1);
     expect(notes(r.trace, 'ice.check.retransmit').length).toBeGreaterThanOrEqual(1);
+    // the handshake, flights lost and sent again on the 20% lossy link, still ends at 3.7 s (the preset's seed is
+    // chosen for it): more than half of the 30 s of audio and video arrives
+    const done = notes(r.trace, 'dtls.state').filter((n) => n.data?.to === 'connected');
+    expect(done.length).toBeGreaterThanOrEqual(2);
+    expect(Math.max(...done.map((n) => n.t))).toBeLessThan(5_000_000);
     expectMediaBothWays(r, 500, 1000);
     for (const k of PEERS) {
       const audio = received(r, k, 'audio');

@@ -51,6 +51,8 @@ export interface DataContent {
   /** RFC 8841 §5, §6 (absent when rejected). */
   readonly sctpPort?: number;
   readonly maxMessageSize?: number;
+  /** SNAP (draft-hancke-tsvwg-snap §4): this side's SCTP INIT chunk in base64. */
+  readonly sctpInit?: string;
 }
 
 /** A section this side cannot take part in, mirrored from an offer with port 0 (JSEP §5.3.1). */
@@ -137,6 +139,7 @@ function writeContent(lines: string[], d: SessionModel, c: Content, def: { ip: s
   if (c.kind === 'application') {
     if (c.sctpPort !== undefined) lines.push(`a=sctp-port:${c.sctpPort}`);
     if (c.maxMessageSize !== undefined) lines.push(`a=max-message-size:${c.maxMessageSize}`);
+    if (c.sctpInit !== undefined) lines.push(`a=sctp-init:${c.sctpInit}`);
     return;
   }
   for (const e of c.extensions) lines.push(`a=extmap:${e.id}${e.direction ? `/${e.direction}` : ''} ${e.uri}`);

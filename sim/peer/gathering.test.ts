@@ -66,7 +66,7 @@ describe("foundations as libwebrtc's Port::ComputeFoundation", () => {
 describe('a multihomed host (gather-multihomed)', () => {
   it('gathers a host candidate on each network with network-id and cost, ignores link-local, and ranks Wi-Fi over cellular and IPv6 first', { timeout: 300_000 }, () => {
     const r = run('gather-multihomed');
-    const hosts = notes(r.trace, 'ice.candidate.gathered', 'alice').map(text).filter((c) => c.includes(' typ host'));
+    const hosts = notes(r.trace, 'ice.candidate.gathered', 'alice').map(text).filter((c) => c.includes(' udp ') && c.includes(' typ host'));
     // one AllocationSequence per network, best first (IPv6 Wi-Fi, IPv4 Wi-Fi, cellular), each making its host candidate
     expect(hosts).toEqual([
       expect.stringMatching(/ 2122262783 2001:db8:a::10 \d+ typ host generation 0 network-id 3 network-cost 10$/),
@@ -76,7 +76,18 @@ describe('a multihomed host (gather-multihomed)', () => {
     expect(notes(r.trace, 'ice.allocation.sequence', 'alice').map((n) => (n.data as { network: number }).network)).toEqual([3, 1, 2]);
     const phases = notes(r.trace, 'ice.allocation.phase', 'alice').map((n) => `${n.t / 1000} ${(n.data as { phase: string }).phase} ${(n.data as { network: number }).network} ${(n.data as { ports: number }).ports}`);
     // the IPv6 network has no TURN server of its family; the IPv4 ones a TurnPort each
-    expect(phases).toEqual(['0 udp 3 1', '0 udp 1 1', '0 udp 2 1', '50 relay 3 0', '50 relay 1 1', '50 relay 2 1', '100 tcp 3 0', '100 tcp 1 0', '100 tcp 2 0']);
+    expect(phases).toEqual(['0 udp 3 1', '0 udp 1 1', '0 udp 2 1', '50 relay 3 0', '50 relay 1 1', '50 relay 2 1', '100 tcp 3 1', '100 tcp 1 1', '100 tcp 2 1']);
+    // Chromium's default TCPPort on every network: an active candidate, port 9 (RFC 6544 §4.5), type preference 90
+    // over the network's local preference, as its own active candidates in the chromium-rtclab capture
+    const tcp = notes(r.trace, 'ice.candidate.gathered', 'alice').filter((n) => text(n).includes(' tcp '));
+    expect(tcp.map((n) => (n.data as { step: string }).step)).toEqual(['TCPPort::PrepareAddress', 'TCPPort::PrepareAddress', 'TCPPort::PrepareAddress']);
+    expect(tcp.map(text)).toEqual([
+      expect.stringMatching(/ 1 tcp 1518283007 2001:db8:a::10 9 typ host tcptype active generation 0 network-id 3 network-cost 10$/),
+      expect.stringMatching(/ 1 tcp 1518214911 10\.0\.1\.10 9 typ host tcptype active generation 0 network-id 1 network-cost 10$/),
+      expect.stringMatching(/ 1 tcp 1518149375 10\.64\.0\.10 9 typ host tcptype active generation 0 network-id 2 network-cost 900$/),
+    ]);
+    // active meets active only: Bob's candidates are active too (RFC 6544 §6.2), so no TCP pair is formed
+    expect(notes(r.trace, 'ice.pair.state', 'alice').filter((n) => (n.data as { local: { protocol: string } }).local.protocol === 'tcp')).toEqual([]);
     // both IPv4 ports ask the STUN server at once (no Ta pacing between sequences); the relayed candidates come from TurnPort
     expect(notes(r.trace, 'ice.gathering.request', 'alice').map((n) => n.t)).toEqual([0, 0]);
     const relays = notes(r.trace, 'ice.candidate.gathered', 'alice').filter((n) => (n.data as { type: string }).type === 'relay');
@@ -112,6 +123,42 @@ describe('iceTransportPolicy relay (call-relay-only)', () => {
       expect(new Set(pairs), side).toEqual(new Set(['relay']));
       const sel = notes(r.trace, 'ice.selected', side).at(-1)!.data as { localType: string; remoteType: string };
       expect([sel.localType, sel.remoteType], side).toEqual(['relay', 'relay']);
+    }
+  });
+});
+
+describe('an ICE restart regathers (call-ice-restart-regather)', () => {
+  it("gathers again on new sockets with the new ufrag, drops the old session's candidates, and moves the call to the new ports", { timeout: 300_000 }, () => {
+    const r = run('call-ice-restart-regather');
+    for (const side of ['alice', 'bob']) {
+      const gathered = notes(r.trace, 'ice.candidate.gathered', side);
+      const restartAt = notes(r.trace, 'ice.restart', side)[0]!.t;
+      const before = gathered.filter((n) => n.t < restartAt).map(text);
+      const after = gathered.filter((n) => n.t >= restartAt).map(text);
+      // the same kinds again: host, srflx, active TCP, relay (a new TURN allocation)
+      const kinds = (l: string[]): string[] => l.map((c) => `${c.split(' ')[2]} ${c.split(' typ ')[1]!.split(' ')[0]}`).sort();
+      expect(kinds(after), side).toEqual(kinds(before));
+      const port = (l: string[], typ: string): string => l.find((c) => c.includes(' udp ') && c.includes(` typ ${typ}`))!.split(' ')[5]!;
+      expect(port(after, 'host'), side).not.toBe(port(before, 'host'));
+      expect(port(after, 'relay'), side).not.toBe(port(before, 'relay'));
+      // every old candidate but the peer-reflexive ones is dropped, none of them is paired after the restart
+      const removed = notes(r.trace, 'ice.candidate.removed', side).map(text);
+      expect(removed.sort(), side).toEqual([...before].sort());
+      const oldBases = new Set(before.filter((c) => c.includes(' udp ') && c.includes(' typ host')).map((c) => `${c.split(' ')[4]}:${c.split(' ')[5]}`));
+      const laterPairs = notes(r.trace, 'ice.pair.state', side).filter((n) => n.t >= restartAt).map((n) => (n.data as { pair: string }).pair);
+      expect(laterPairs.filter((p) => oldBases.has(p.split(' -> ')[0]!)), side).toEqual([]);
+      // the new candidates trickle under the new ufrag
+      const ufrag = (notes(r.trace, 'ice.restart', side)[0]!.data as { ufrag: string }).ufrag;
+      const trickled = notes(r.trace, 'signaling.sent', side).filter((n) => n.t >= restartAt && JSON.stringify(n.data).includes('candidate:'));
+      expect(trickled.length, side).toBeGreaterThan(0);
+      for (const n of trickled) expect(JSON.stringify(n.data), side).toContain(ufrag);
+      // the call moves to the new host port, on the same DTLS association
+      const sel = notes(r.trace, 'ice.selected', side).at(-1)!;
+      expect(sel.t, side).toBeGreaterThan(restartAt);
+      expect(sel.t - restartAt, side).toBeLessThan(500_000);
+      expect((sel.data as { pair: string }).pair.split(' -> ')[0], side).toBe(`${after.find((c) => c.includes(' typ host') && c.includes(' udp '))!.split(' ')[4]}:${port(after, 'host')}`);
+      expect(notes(r.trace, 'dtls.state', side).filter((n) => n.t >= restartAt), side).toEqual([]);
+      expect((r.summary.peer as Record<string, { state: string }>)[`${side}/webrtc-peer`]!.state, side).toBe('connected');
     }
   });
 });

@@ -23,6 +23,8 @@ export type PeerNoteKinds = {
   'peer.track': { readonly kind: string; readonly ssrc: number };
   /** W3C RTCPeerConnectionState, with the ICE and DTLS states behind it (`dtls` null before DTLS starts). */
   'peer.state': { readonly state: string; readonly previous: string; readonly ice: string; readonly dtls: string | null };
+  /** RFC 8843 §9.2: the first RTP packet of a stream no m= section takes (an SSRC neither signaled nor carrying a known MID …), dropped. */
+  'peer.rtp.dropped': { readonly ssrc: number; readonly payloadType: number; readonly mid: string | null; readonly reason: string };
   /** A fault the scenario injected into this peer on purpose (a fault-injection option and its value). */
   'peer.fault': { readonly fault: string; readonly value: string };
 };
@@ -41,5 +43,6 @@ export const PEER_NOTE_KINDS = {
   'peer.negotiated': true,
   'peer.track': true,
   'peer.state': true,
+  'peer.rtp.dropped': true,
   'peer.fault': true,
 } as const satisfies KindSet<PeerNoteKinds>;

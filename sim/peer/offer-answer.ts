@@ -2,6 +2,7 @@ import type { SdpDirection, SdpMedia, SessionDescription } from '../wire/sdp/typ
 import { primaryCodec, refsOf, sameFormat, URI, type Capabilities, type Codec, type HeaderExtension, type MediaCapabilities } from './codecs.ts';
 import type { Content, DataContent, RtpContent, SendStream, SessionModel, TransportInfo } from './description.ts';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../sctp/datachannels.ts';
+import { decodeSctpInitAttribute } from '../wire/sctp/snap.ts';
 
 /**
  * Offers and answers built like libwebrtc's MediaSessionDescriptionFactory (JSEP, RFC 8829 §5.2, §5.3): an offer
@@ -33,6 +34,11 @@ export interface FactoryOptions {
   readonly data?: boolean;
   /** Its a=max-message-size (RFC 8841 §6): the largest message this side takes; 0 any size. Default 262144, Chromium's. */
   readonly maxMessageSize?: number;
+  /**
+   * SNAP (draft-hancke-tsvwg-snap §5): this side's INIT for a=sctp-init, in a new offer's data section, and in an
+   * answer only when the offer carried a valid one (§5.3).
+   */
+  readonly sctpInit?: string;
   /** W3C rtcpMuxPolicy: "require" (default) refuses an offer without a=rtcp-mux, as Chromium does. */
   readonly rtcpMuxPolicy?: 'require' | 'negotiate';
 }
@@ -82,7 +88,7 @@ export function createOffer(o: FactoryOptions, previous?: SessionModel): Session
     for (const k of kinds) add(rtpContent(o, k, String(nextMid), trackFor(o, k, used)));
   }
   for (const t of o.tracks) if (!used.has(t)) add(rtpContent(o, t.kind, String(nextMid), (used.add(t), t)));
-  if (o.data && !contents.some((c) => c.kind === 'application')) add({ kind: 'application', mid: String(nextMid), rejected: false, proto: DATA_PROTO, sctpPort: 5000, maxMessageSize: o.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE });
+  if (o.data && !contents.some((c) => c.kind === 'application')) add({ kind: 'application', mid: String(nextMid), rejected: false, proto: DATA_PROTO, sctpPort: 5000, maxMessageSize: o.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE, ...(o.sctpInit ? { sctpInit: o.sctpInit } : {}) });
   // max-bundle (JSEP §4.1.1): every section that is not rejected in one group
   const bundle = contents.filter((c) => !c.rejected).map((c) => c.mid);
   return model(o, 'offer', contents, bundle);
@@ -231,7 +237,10 @@ export function createAnswer(offer: SessionDescription, o: FactoryOptions, previ
         continue;
       }
       // RFC 8841 §6.1: each side declares what it takes itself, whatever the offer's value (which binds the answerer's sends)
-      const c: DataContent = { kind: 'application', mid, rejected: false, proto: m.proto, sctpPort: 5000, maxMessageSize: o.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE };
+      // draft-hancke-tsvwg-snap §5.2–5.4: our a=sctp-init only in reply to a readable INIT
+      const offered = m.attributes.find((a) => a.name === 'sctp-init')?.value;
+      const snap = o.sctpInit && offered !== undefined && decodeSctpInitAttribute(offered).init ? { sctpInit: o.sctpInit } : {};
+      const c: DataContent = { kind: 'application', mid, rejected: false, proto: m.proto, sctpPort: 5000, maxMessageSize: o.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE, ...snap };
       contents.push(c);
     } else {
       reject(m, mid, `${m.media} ${m.proto} is not a kind this peer takes part in`);

@@ -4,6 +4,8 @@ import { EXTMAP } from '../media/source.ts';
 import { VP8_PT } from '../media/video.ts';
 import { decodeSdp, effective } from '../wire/sdp/sdp.ts';
 import type { SdpSetup, SessionDescription } from '../wire/sdp/types.ts';
+import type { InitChunk } from '../wire/sctp/chunk.ts';
+import { decodeSctpInitAttribute } from '../wire/sctp/snap.ts';
 
 /**
  * SDP generation for JSEP offers and answers (RFC 8829) as a browser writes them (RFC 8866 syntax): one BUNDLE
@@ -24,6 +26,9 @@ export interface MediaSectionSpec {
   /** The SSRC this side sends on the section (none: receive only or application). */
   readonly ssrc?: number;
   readonly direction?: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+  /** application only: a=sctp-port and a=max-message-size (RFC 8841 §5, §6); default 5000 and 262144. */
+  readonly sctpPort?: number;
+  readonly maxMessageSize?: number;
 }
 
 export interface DescriptionSpec {
@@ -75,7 +80,7 @@ export function writeDescription(d: DescriptionSpec): string {
     if (!d.lite) lines.push('a=ice-options:trickle'); // RFC 8840 §4.1.1
     lines.push(`a=fingerprint:sha-256 ${normalizeFingerprint(d.fingerprint).hex}`, `a=setup:${d.setup}`, `a=mid:${m.mid}`);
     if (m.kind === 'application') {
-      lines.push('a=sctp-port:5000', 'a=max-message-size:262144'); // RFC 8841 §5, §6
+      lines.push(`a=sctp-port:${m.sctpPort ?? 5000}`, `a=max-message-size:${m.maxMessageSize ?? 262144}`); // RFC 8841 §5, §6
     } else {
       if (m.kind === 'audio') lines.push(`a=extmap:${EXTMAP.audioLevel} ${EXTMAP_URIS.audioLevel}`);
       lines.push(`a=extmap:${EXTMAP.absSendTime} ${EXTMAP_URIS.absSendTime}`, `a=extmap:${EXTMAP.mid} ${EXTMAP_URIS.mid}`);
@@ -114,7 +119,13 @@ export interface RemoteDescription {
   readonly bundle: readonly string[];
   /** The data channel section (RFC 8841): its mid, SCTP port and largest message; absent when none was offered. */
   /** RFC 8841: a=sctp-port, and a=max-message-size (0: any size). */
-  readonly application?: { readonly mid: string; readonly sctpPort: number; readonly maxMessageSize: number };
+  readonly application?: {
+    readonly mid: string;
+    readonly sctpPort: number;
+    readonly maxMessageSize: number;
+    /** SNAP (draft-hancke-tsvwg-snap §4): the INIT chunk a=sctp-init carries, when there is a readable one. */
+    readonly sctpInit?: InitChunk;
+  };
   /** Signaled SSRCs per mid. */
   readonly ssrcs: readonly { readonly mid: string; readonly kind: string; readonly ssrc: number; readonly cname?: string }[];
   /** The whole description as decoded (codecs, extensions, directions: what offer/answer reads). */
@@ -190,7 +201,11 @@ function applicationSection(media: ReturnType<typeof decodeSdp>['value']['media'
   };
   const sctpPort = num('sctp-port', 5000, 65535);
   const mms = num('max-message-size', 65536, 0xffffffff);
-  return { mid: m.mid ?? '', sctpPort, maxMessageSize: mms };
+  // draft-hancke-tsvwg-snap §5.2, §5.4: a value that is not base64 or not an INIT chunk is ignored (and noted)
+  const snap = attr('sctp-init');
+  const init = snap === undefined ? undefined : decodeSctpInitAttribute(snap);
+  if (init) for (const p of init.problems) problems.push(`a=sctp-init: ${p.message}`);
+  return { mid: m.mid ?? '', sctpPort, maxMessageSize: mms, ...(init?.init ? { sctpInit: init.init } : {}) };
 }
 
 /** RFC 8842 §5.3 (JSEP §5.3.1): the answerer to an actpass offer picks active (browsers do); active ⇔ passive. */

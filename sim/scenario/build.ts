@@ -43,6 +43,8 @@ export function buildScenario(s: Scenario, seed = s.seed): Built {
         return spec.addresses.map((a) => a.ip);
       case 'nat':
         return [...spec.external];
+      case 'router':
+        return [...(spec.addresses ?? []).map((a) => a.ip), ...children(spec.name).flatMap(reachable)];
       default:
         return children(spec.name).flatMap(reachable);
     }
@@ -50,6 +52,7 @@ export function buildScenario(s: Scenario, seed = s.seed): Built {
   const upSideAddresses = (spec: NodeSpec): InterfaceAddress[] => {
     if (spec.kind === 'host') return [...spec.addresses];
     if (spec.kind === 'nat') return spec.external.map((ip) => ({ ip, prefix: ip.includes(':') ? 128 : 32 }));
+    if (spec.kind === 'router') return [...(spec.addresses ?? [])];
     return [];
   };
   for (const spec of [...s.nodes, ...extra.map((e) => e.spec)]) {

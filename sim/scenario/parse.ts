@@ -87,9 +87,11 @@ function parseNode(c: Check, name: string, v: unknown, kinds: Map<string, string
       return { kind, name, ...(uplink ? { uplink } : {}), addresses, ...(network ? { network } : {}), ...(interfaces.length ? { interfaces } : {}) };
     }
     case 'router':
-    case 'switch':
-      c.onlyKeys(path, o, common);
-      return { kind, name, ...(uplink ? { uplink } : {}) };
+    case 'switch': {
+      c.onlyKeys(path, o, kind === 'router' ? [...common, 'addresses'] : common);
+      const addresses = kind === 'router' && o.addresses !== undefined ? parseAddresses(c, path, o) : [];
+      return { kind, name, ...(uplink ? { uplink } : {}), ...(addresses.length ? { addresses } : {}) };
+    }
     case 'nat': {
       c.onlyKeys(path, o, [...common, 'preset', 'nat', 'internal', 'external']);
       const preset = o.preset === undefined ? 'port-restricted-cone' : c.oneOf(join(path, 'preset'), o.preset, NAT_PRESET_NAMES);

@@ -61,6 +61,8 @@ export interface RouterSpec {
   readonly kind: 'router' | 'switch';
   readonly name: string;
   readonly uplink?: UplinkSpec;
+  /** A router's own addresses, on its uplink side: the source of the ICMP errors it sends (none: it stays silent). */
+  readonly addresses?: readonly InterfaceAddress[];
 }
 
 export interface NatSpec {

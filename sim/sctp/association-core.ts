@@ -11,6 +11,7 @@ import { ChunkType, EDMID_SCTP_OVER_DTLS } from '../wire/sctp/names.ts';
 import type { CookieState } from './cookie.ts';
 import { sctpNote, type SctpNote, type SctpStateName } from './notes.ts';
 import { Receiver } from './receiver.ts';
+import { Plpmtud, type PlpmtudOptions } from './plpmtud.ts';
 import { Reconfig } from './reconfig.ts';
 import { Sender, type RtoConfig } from './sender.ts';
 
@@ -36,11 +37,20 @@ export interface SctpAssociationOptions {
   readonly delayedAck?: Micros;
   /** RFC 9653: offer Zero Checksum Acceptable (SCTP over DTLS). */
   readonly zeroChecksum?: boolean;
+  /**
+   * RFC 8899 PLPMTUD (RFC 8261 §5): search the path's largest packet with HEARTBEAT+PAD probes and build DATA to
+   * it (plpmtud.ts); `mtu` is then unused. Off by default: packets stay at `mtu`.
+   */
+  readonly plpmtud?: PlpmtudOptions;
 }
 
 /** What `poll` yields, in order: packets for the DTLS layer, notes, delivered messages and stream resets, then a deadline. */
 export type SctpOutput =
-  | { readonly type: 'transmit'; readonly bytes: Uint8Array }
+  /**
+   * `mayFragment`: the packet is over the packet size now in use (a DATA chunk cut for a larger PLPMTU before it
+   * shrank): RFC 9260 §6.9 says IP fragmentation MUST carry it, so the layers below send it with DF clear.
+   */
+  | { readonly type: 'transmit'; readonly bytes: Uint8Array; readonly mayFragment?: true }
   | { readonly type: 'note'; readonly note: SctpNote }
   | { readonly type: 'message'; readonly streamId: number; readonly ppid: number; readonly bytes: Uint8Array; readonly unordered: boolean }
   | { readonly type: 'streams-reset'; readonly direction: 'incoming' | 'outgoing'; readonly streams: readonly number[] }
@@ -62,7 +72,10 @@ export interface Peer {
  */
 export abstract class AssociationCore {
   state: SctpStateName = 'closed';
-  protected readonly o: Required<Omit<SctpAssociationOptions, 'rng' | 'rto'>> & { rto: RtoConfig };
+  protected o: Required<Omit<SctpAssociationOptions, 'rng' | 'rto' | 'plpmtud'>> & { rto: RtoConfig };
+  /** The path MTU search, when the option asks for it (made once the association is set up). */
+  pl: Plpmtud | undefined;
+  private readonly plOptions: PlpmtudOptions | undefined;
   protected readonly cookieKey: Uint8Array;
   readonly localTag: number;
   protected readonly localInitialTsn: number;
@@ -88,6 +101,7 @@ export abstract class AssociationCore {
 
   constructor(opts: SctpAssociationOptions) {
     this.rng = opts.rng;
+    this.plOptions = opts.plpmtud;
     this.o = {
       localPort: opts.localPort ?? 5000,
       remotePort: opts.remotePort ?? 5000,
@@ -147,9 +161,10 @@ export abstract class AssociationCore {
     this.emit(tag, [c]);
   }
 
-  protected emit(tag: number, chunks: readonly SctpChunk[]): void {
+  protected emit(tag: number, chunks: readonly SctpChunk[], mayFragment = false): void {
     const zero = !!this.peer?.zeroChecksum && this.o.zeroChecksum && chunks.every((c) => c.kind !== 'INIT' && c.kind !== 'INIT-ACK' && c.kind !== 'COOKIE-ECHO');
-    this.out.push({ type: 'transmit', bytes: encodeSctpPacket({ srcPort: this.o.localPort, dstPort: this.o.remotePort, verificationTag: tag, chunks }, { zeroChecksum: zero }) });
+    const bytes = encodeSctpPacket({ srcPort: this.o.localPort, dstPort: this.o.remotePort, verificationTag: tag, chunks }, { zeroChecksum: zero });
+    this.out.push(mayFragment ? { type: 'transmit', bytes, mayFragment: true } : { type: 'transmit', bytes });
     this.stats.packetsSent++;
   }
 
@@ -161,7 +176,8 @@ export abstract class AssociationCore {
   /** Sets up the halves once the peer's parameters are known (from its INIT-ACK, or our cookie). */
   protected setup(now: Micros, s: Omit<CookieState, 'localTag' | 'localInitialTsn' | 'created' | 'peerReconfig'>): void {
     this.peer = { tag: s.peerTag, outboundStreams: s.outboundStreams, inboundStreams: s.inboundStreams, forwardTsn: s.peerForwardTsn, zeroChecksum: s.peerZeroChecksum };
-    this.sender = new Sender(this.localInitialTsn, s.peerArwnd, this.o.mtu, this.o.rto, this.o.maxQueued);
+    if (this.plOptions) this.pl = new Plpmtud(now, this.plOptions);
+    this.sender = new Sender(this.localInitialTsn, s.peerArwnd, this.packetSize, this.o.rto, this.o.maxQueued);
     this.receiver = new Receiver(s.peerInitialTsn, this.o.arwnd);
     this.reconfig = new Reconfig(this.localInitialTsn, s.peerInitialTsn);
     this.heartbeatAt = now + this.o.heartbeatInterval;
@@ -199,9 +215,65 @@ export abstract class AssociationCore {
       if (e.kind === 'retransmit') {
         const why = e.why === 'fast' ? 'fast retransmit after 3 miss indications (RFC 9260 §7.2.4)' : `T3-rtx expired (RFC 9260 §6.3.3), RTO now ${s.rto / 1000} ms`;
         this.note(sctpNote('sctp.retransmit', `retransmitting TSN ${e.tsns.join(', ')}: ${why}; cwnd ${s.cwnd}, ssthresh ${s.ssthresh}`, { why: e.why, tsns: e.tsns, rto: s.rto / 1000, cwnd: s.cwnd, ssthresh: s.ssthresh }));
+      } else if (e.kind === 'resplit') {
+        this.note(sctpNote('sctp.plpmtud.resplit', `PLPMTU now ${e.mtu}: the ${e.before} DATA chunks of ${e.messages} message(s) not yet sent cut again into ${e.after} (TSN ${e.firstTsn} on); chunks already sent keep their size and are fragmented by IP if resent (RFC 9260 §6.9)`, { mtu: e.mtu, messages: e.messages, before: e.before, after: e.after, firstTsn: e.firstTsn }));
       } else {
         this.note(sctpNote('sctp.abandoned', `stream ${e.streamId}: message of ${e.bytes} bytes (TSN ${e.tsns.join(', ')}) abandoned: ${e.policy} (RFC 3758 §3.5)`, { streamId: e.streamId, tsns: e.tsns, policy: e.policy, bytes: e.bytes }));
       }
+    }
+  }
+
+  /** The largest packet built now: the PLPMTU when PLPMTUD runs, else the `mtu` option. */
+  get packetSize(): number {
+    return this.pl?.plpmtu ?? this.o.mtu;
+  }
+
+  /** Sends the probe PLPMTUD has due, alone: HEARTBEAT (its information names the size) and PAD up to the size (RFC 8899 §6.2.1.1). */
+  private probe(now: Micros): void {
+    const pl = this.pl;
+    if (!pl || !this.peer || this.state !== 'established') return;
+    pl.tick(now);
+    const p = pl.poll(now, () => this.rng.bytes(8));
+    this.flushPl();
+    if (!p) return;
+    const hb: SctpChunk = { kind: 'HEARTBEAT', info: p.info };
+    const pad = p.size - 12 - chunkWireLength(hb) - 4;
+    this.emit(this.peer.tag, pad >= 0 ? [hb, { kind: 'other', type: ChunkType.PAD, flags: 0, body: new Uint8Array(pad) }] : [hb]);
+  }
+
+  /** Who sent the Packet Too Big being handled, for its note. */
+  private ptbFrom: string | undefined;
+
+  /**
+   * A Packet Too Big that the layer holding DTLS validated (it quotes a datagram of this association's DTLS transport,
+   * RFC 8899 §4.6.1), as PL_PTB_SIZE: the next-hop MTU less the IP, UDP and DTLS record headers (RFC 8261 §5). Over
+   * DTLS the quoted SCTP header is encrypted and cannot be checked (RFC 8899 §6.2.1.4 asks it of plain SCTP), so it is
+   * only a hint to PLPMTUD, confirmed by a probe (plpmtud.ts); without PLPMTUD it changes nothing.
+   */
+  packetTooBig(now: Micros, size: number, from: string): void {
+    if (!this.pl || this.state !== 'established') {
+      this.note(sctpNote('sctp.plpmtud.ptb', `Packet Too Big from ${from}: PL_PTB_SIZE ${size}, ignored: ${this.pl ? `the association is ${this.state}` : `no PLPMTUD on this association, packets stay at ${this.o.mtu} bytes`}`, { size, action: 'ignored', why: this.pl ? `association ${this.state}` : 'PLPMTUD off', from }));
+      return;
+    }
+    this.ptbFrom = from;
+    this.pl.packetTooBig(now, size);
+    this.flushPl();
+    this.ptbFrom = undefined;
+  }
+
+  /** PLPMTUD's events as notes, and its PLPMTU handed to the sender. */
+  protected flushPl(): void {
+    const pl = this.pl;
+    if (!pl) return;
+    if (this.sender && this.sender.mtu !== pl.plpmtu) {
+      this.sender.setMtu(pl.plpmtu);
+      this.flushSender();
+    }
+    for (const e of pl.events.splice(0)) {
+      if (e.kind === 'ptb') this.note(sctpNote('sctp.plpmtud.ptb', `Packet Too Big${this.ptbFrom ? ` from ${this.ptbFrom}` : ''}: PL_PTB_SIZE ${e.size}, ${e.action}: ${e.why} (RFC 8899 §4.6.2)`, { size: e.size, action: e.action, why: e.why, from: this.ptbFrom ?? null }));
+      else if (e.kind === 'state') this.note(sctpNote('sctp.plpmtud', `PLPMTUD ${e.from} → ${e.to}, PLPMTU ${e.plpmtu} (${e.why}; RFC 8899 §5.2)`, { from: e.from, to: e.to, plpmtu: e.plpmtu, why: e.why }));
+      else if (e.kind === 'confirmed') this.note(sctpNote('sctp.plpmtud.probe', `PLPMTUD probe of ${e.size} bytes acknowledged`, { size: e.size, result: 'acked', count: 0 }));
+      else this.note(sctpNote('sctp.plpmtud.probe', `PLPMTUD probe of ${e.size} bytes lost (${e.count} of ${pl.maxProbes})`, { size: e.size, result: 'lost', count: e.count }));
     }
   }
 
@@ -225,11 +297,13 @@ export abstract class AssociationCore {
         if (req) this.control.push({ kind: 'RE-CONFIG', params: [req] });
       }
     }
-    const max = this.o.mtu;
+    this.probe(now);
+    const max = this.packetSize;
     let chunks: SctpChunk[] = [];
     let size = 12;
     const flush = (): void => {
-      if (chunks.length) this.emit(this.peer!.tag, chunks);
+      // a DATA chunk cut before the PLPMTU shrank goes alone and over the size: IP fragments it (RFC 9260 §6.9)
+      if (chunks.length) this.emit(this.peer!.tag, chunks, chunks.reduce((n, c) => n + chunkWireLength(c), 12) > max);
       chunks = [];
       size = 12;
     };

@@ -68,6 +68,7 @@ export abstract class AssociationTimers extends AssociationCore {
       [this.sackAt, 'sctp-delayed-sack'],
       [this.reconfig?.deadline(), 'sctp-reconfig'],
       [this.state === 'established' ? this.heartbeatAt : undefined, 'sctp-heartbeat'],
+      [this.state === 'established' ? this.pl?.deadline() : undefined, 'sctp-plpmtud-probe'],
     ];
     let best: [Micros, string] | undefined;
     for (const [at, why] of deadlines) if (at !== undefined && (!best || at < best[0])) best = [at, why];

@@ -25,11 +25,47 @@ export class SctpAssociation extends AssociationTimers {
   /** §5.1 A: sends INIT and starts T1-init. */
   connect(now: Micros): void {
     if (this.state !== 'closed' || this.peer) return;
-    this.initChunk = { kind: 'INIT', initiateTag: this.localTag, arwnd: this.o.arwnd, outboundStreams: this.o.streams, inboundStreams: this.o.streams, initialTsn: this.localInitialTsn, params: this.initParams() };
+    this.initChunk = this.localInit();
     this.sendAlone(0, this.initChunk);
     this.t1At = now + this.o.rto.initial;
     this.t1Count = 0;
     this.setState('cookie-wait', 'INIT sent');
+  }
+
+  /**
+   * The INIT chunk `connect` sends (§3.3.2), for SNAP's a=sctp-init (draft-hancke-tsvwg-snap §5.1). Making it
+   * changes no state and starts no timer (§6).
+   */
+  localInit(): InitChunk {
+    return { kind: 'INIT', initiateTag: this.localTag, arwnd: this.o.arwnd, outboundStreams: this.o.streams, inboundStreams: this.o.streams, initialTsn: this.localInitialTsn, params: this.initParams() };
+  }
+
+  /**
+   * SNAP (draft-hancke-tsvwg-snap §6): both INITs went through SDP, so once DTLS is up the association is
+   * ESTABLISHED with no INIT, INIT-ACK, COOKIE-ECHO or COOKIE-ACK (RFC 9260 §5.1 steps A–E skipped). Packets out
+   * carry the peer's initiate tag, DATA starts at our initial TSN and the peer's at its own, as after a handshake.
+   */
+  establishFromInits(now: Micros, peer: InitChunk): void {
+    if (this.state !== 'closed' || this.peer) return;
+    if (peer.initiateTag === 0 || !peer.outboundStreams || !peer.inboundStreams) {
+      this.malformed('INIT', 'the peer\'s a=sctp-init has initiate tag 0 or zero streams (RFC 9260 §3.3.2); INIT sent instead');
+      return this.connect(now);
+    }
+    this.setup(now, {
+      peerTag: peer.initiateTag,
+      peerInitialTsn: peer.initialTsn,
+      peerArwnd: peer.arwnd,
+      outboundStreams: Math.min(this.o.streams, peer.inboundStreams),
+      inboundStreams: Math.min(this.o.streams, peer.outboundStreams),
+      peerForwardTsn: peer.params.some((x) => x.kind === 'forward-tsn-supported'),
+      peerZeroChecksum: peer.params.some((x) => x.kind === 'zero-checksum-acceptable' && x.edmid === EDMID_SCTP_OVER_DTLS),
+    });
+    this.setState('established', `SNAP: both INITs exchanged in SDP (a=sctp-init), no INIT/COOKIE handshake; our tag 0x${this.localTag.toString(16)}, the peer's 0x${peer.initiateTag.toString(16)}`);
+  }
+
+  /** The peer's SCTP port (a=sctp-port, RFC 8841 §5) once known, for an association made before its description. */
+  setRemotePort(port: number): void {
+    if (this.state === 'closed' && !this.peer) this.o = { ...this.o, remotePort: port };
   }
 
   /** Queues a user message (§6.9 fragments it). False with a note when it cannot be taken. */
@@ -175,6 +211,8 @@ export class SctpAssociation extends AssociationTimers {
         this.control.push({ kind: 'HEARTBEAT-ACK', info: c.info });
         return;
       case 'HEARTBEAT-ACK':
+        // RFC 8899 §6.2.1.1: the acknowledgement of a PLPMTUD probe confirms its size and nothing else
+        if (this.pl?.acknowledge(now, c.info)) return void this.flushPl();
         // §8.3 clears the error counter; not while DATA waits unacknowledged, so a peer that answers heartbeats but
         // never SACKs still reaches Association.Max.Retrans
         this.heartbeatOutstanding = false;
@@ -228,6 +266,8 @@ export class SctpAssociation extends AssociationTimers {
         return;
       }
       case 'other':
+        // RFC 4820: PAD only fills a packet (a PLPMTUD probe's); its type's high bits say skip it silently
+        if (c.type === ChunkType.PAD) return;
         // §3.2: the two high bits of an unknown type say whether to report it
         if (c.type & 0x40) this.control.push({ kind: 'ERROR', causes: [{ code: 6, info: Uint8Array.of(c.type, c.flags, 0, 4) }] });
         this.note(sctpNote('sctp.malformed', `unknown chunk type ${c.type} skipped`, { what: 'chunk', detail: describeChunk(c) }));

@@ -5,6 +5,7 @@ import type { Micros } from '../core/time.ts';
 import { MS } from '../core/time.ts';
 import { channelTypeOf, decodeDcep, encodeDcep, reliabilityOf } from '../wire/sctp/dcep.ts';
 import { Ppid } from '../wire/sctp/names.ts';
+import type { InitChunk } from '../wire/sctp/chunk.ts';
 import { SctpAssociation, type SctpAssociationOptions } from './association.ts';
 import { sctpNote, type ChannelFacts, type DataChannelStateName, type SctpNote } from './notes.ts';
 
@@ -51,7 +52,7 @@ export interface DataChannel {
 }
 
 export type DataChannelsOutput =
-  | { readonly type: 'transmit'; readonly bytes: Uint8Array }
+  | { readonly type: 'transmit'; readonly bytes: Uint8Array; readonly mayFragment?: true }
   | { readonly type: 'note'; readonly kind: string; readonly text: string; readonly data?: SctpNote['data'] }
   | { readonly type: 'timeout'; readonly at: Micros; readonly reason: string }
   | { readonly type: 'idle' };
@@ -65,6 +66,14 @@ export interface MessageSizeLimits {
   readonly localMaxMessageSize?: number;
   /** What the peer declared: a bigger message is refused by `send`. */
   readonly remoteMaxMessageSize?: number;
+}
+
+/** SNAP (draft-hancke-tsvwg-snap): the association made before the SDP (its INIT went out as a=sctp-init) and the peer's INIT. */
+export interface SnapStart {
+  /** Made early, its INIT in this side's description; else one is made here. */
+  readonly association?: SctpAssociation;
+  /** The peer's INIT from a=sctp-init when both descriptions carried one: no handshake (§6). */
+  readonly peerInit?: InitChunk;
 }
 
 const MAX_CHANNELS = 1024;
@@ -83,6 +92,7 @@ export class DataChannels {
   readonly channels = new Map<number, DataChannel>();
   private readonly out: DataChannelsOutput[] = [];
   private started = false;
+  private readonly peerInit: InitChunk | undefined;
   private nextId: number;
   private readonly schedule: { at: Micros; action: DataChannelAction; repeat: number; blocked: boolean }[];
   /** Channels asked for before the association was up: opened once it is. */
@@ -98,12 +108,13 @@ export class DataChannels {
     rng: Rng,
     readonly role: 'client' | 'server',
     schedule: readonly DataChannelAction[] = [],
-    options: Omit<SctpAssociationOptions, 'rng'> & MessageSizeLimits = {},
+    options: Omit<SctpAssociationOptions, 'rng'> & MessageSizeLimits & SnapStart = {},
   ) {
-    const { localMaxMessageSize, remoteMaxMessageSize, ...sctp } = options;
+    const { localMaxMessageSize, remoteMaxMessageSize, association, peerInit, ...sctp } = options;
     this.localMaxMessageSize = localMaxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     this.remoteMaxMessageSize = remoteMaxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
-    this.association = new SctpAssociation({ rng, ...sctp });
+    this.association = association ?? new SctpAssociation({ rng, ...sctp });
+    this.peerInit = peerInit;
     this.nextId = role === 'client' ? 0 : 1;
     this.schedule = schedule.map((action) => ({ at: action.at, action, repeat: 0, blocked: false }));
   }
@@ -172,8 +183,9 @@ export class DataChannels {
    * Sends a message (RFC 8831 §6.6): a string as PPID 51, bytes as 53, empty ones as 56/57 with one zero byte. One
    * larger than the peer's a=max-message-size is refused, with a note (RFC 8841 §6.1 MUST NOT; W3C send() throws).
    */
-  send(now: Micros, label: string, data: string | Uint8Array): boolean {
-    const ch = [...this.channels.values()].find((c) => c.label === label && c.state !== 'closed' && c.state !== 'closing');
+  send(now: Micros, label: string, data: string | Uint8Array, streamId?: number): boolean {
+    // by label, or (several channels may share one, as an SFU's consumers do) by the channel's stream
+    const ch = [...this.channels.values()].find((c) => c.label === label && (streamId === undefined || c.streamId === streamId) && c.state !== 'closed' && c.state !== 'closing');
     if (!ch) return false;
     const text = typeof data === 'string';
     const bytes = text ? ENC.encode(data) : data;
@@ -202,8 +214,8 @@ export class DataChannels {
   }
 
   /** Closes a channel (RFC 8831 §6.7): its outgoing stream is reset; the peer resets its own in answer. */
-  close(_now: Micros, label: string): void {
-    const ch = [...this.channels.values()].find((c) => c.label === label && c.state === 'open');
+  close(_now: Micros, label: string, streamId?: number): void {
+    const ch = [...this.channels.values()].find((c) => c.label === label && (streamId === undefined || c.streamId === streamId) && c.state === 'open');
     if (!ch) return;
     ch.closedBy = 'local';
     this.setState(ch, 'closing');
@@ -213,6 +225,11 @@ export class DataChannels {
   /** A decrypted DTLS record: one SCTP packet (RFC 8261). */
   handlePacket(now: Micros, bytes: Uint8Array): void {
     this.association.handlePacket(now, bytes);
+  }
+
+  /** A Packet Too Big about the DTLS transport's datagrams, as PL_PTB_SIZE (association-core.ts `packetTooBig`). */
+  packetTooBig(now: Micros, size: number, from: string): void {
+    this.association.packetTooBig(now, size, from);
   }
 
   handleTimeout(now: Micros): void {
@@ -336,7 +353,8 @@ export class DataChannels {
   poll(now: Micros): DataChannelsOutput {
     if (!this.started) {
       this.started = true;
-      this.association.connect(now);
+      if (this.peerInit) this.association.establishFromInits(now, this.peerInit);
+      else this.association.connect(now);
     }
     for (let guard = 0; guard < 100_000; guard++) {
       const q = this.out.shift();

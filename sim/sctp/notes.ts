@@ -41,6 +41,13 @@ export type SctpNoteKinds = {
   'sctp.peer.unresponsive': { readonly retransmissions: number };
   /** A limit of the bounded state was reached (reassembly, out-of-order TSNs, queued bytes): `what` says which. */
   'sctp.limit': { readonly what: string; readonly limit: number };
+  /** RFC 8899 PLPMTUD (plpmtud.ts): the search's state changes with the PLPMTU, and each probe's fate. */
+  'sctp.plpmtud': { readonly from: string; readonly to: string; readonly plpmtu: number; readonly why: string };
+  'sctp.plpmtud.probe': { readonly size: number; readonly result: 'acked' | 'lost'; readonly count: number };
+  /** A Packet Too Big handed from the DTLS transport as PL_PTB_SIZE, and what it did (RFC 8899 §4.6.2). */
+  /** The PLPMTU shrank: the DATA chunks not yet sent were cut again (sender.ts `setMtu`). */
+  'sctp.plpmtud.resplit': { readonly mtu: number; readonly messages: number; readonly before: number; readonly after: number; readonly firstTsn: number };
+  'sctp.plpmtud.ptb': { readonly size: number; readonly action: 'ignored' | 'search-point' | 'black-hole'; readonly why: string; readonly from: string | null };
   'datachannel.open': ChannelFacts & { readonly by: 'local' | 'remote'; readonly sender?: string };
   'datachannel.state': { readonly streamId: number; readonly label: string; readonly from: DataChannelStateName; readonly to: DataChannelStateName };
   /** A DATA_CHANNEL_OPEN refused (RFC 8832 §6): a stream of the wrong parity, or one whose channel is open. */
@@ -68,6 +75,10 @@ export const SCTP_NOTE_KINDS = {
   'sctp.abort': true,
   'sctp.peer.unresponsive': true,
   'sctp.limit': true,
+  'sctp.plpmtud': true,
+  'sctp.plpmtud.probe': true,
+  'sctp.plpmtud.ptb': true,
+  'sctp.plpmtud.resplit': true,
   'datachannel.open': true,
   'datachannel.state': true,
   'datachannel.rejected': true,

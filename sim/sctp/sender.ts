@@ -44,7 +44,8 @@ export interface RtoConfig {
 
 export type SenderEvent =
   | { readonly kind: 'retransmit'; readonly why: 't3-rtx' | 'fast'; readonly tsns: number[] }
-  | { readonly kind: 'abandoned'; readonly streamId: number; readonly tsns: number[]; readonly policy: 'max-retransmits' | 'max-lifetime'; readonly bytes: number };
+  | { readonly kind: 'abandoned'; readonly streamId: number; readonly tsns: number[]; readonly policy: 'max-retransmits' | 'max-lifetime'; readonly bytes: number }
+  | { readonly kind: 'resplit'; readonly mtu: number; readonly messages: number; readonly before: number; readonly after: number; readonly firstTsn: number };
 
 export class Sender {
   nextTsn: number;
@@ -81,7 +82,8 @@ export class Sender {
   constructor(
     initialTsn: number,
     peerRwnd: number,
-    readonly mtu: number,
+    /** The largest packet; PLPMTUD (plpmtud.ts) changes it with `setMtu` as the path's is learnt. */
+    public mtu: number,
     readonly rtoConfig: RtoConfig,
     readonly maxQueued: number,
   ) {
@@ -116,6 +118,48 @@ export class Sender {
     }
     this.queuedBytes += bytes.length;
     return true;
+  }
+
+  /**
+   * A new largest packet (PLPMTUD). When it is smaller, every piece not yet sent is cut again to fit, the unsent rest
+   * of a partly sent message included, and the TSNs of those pieces given anew from the first of them: the peer has
+   * seen none of them, so a TSN is in effect given when a piece first leaves (as Linux's SCTP assigns it). A piece
+   * already sent keeps its TSN and its size: RFC 9260 §6.9 forbids cutting it again and says IP fragmentation MUST
+   * carry it (take() sends it alone, and the association asks for DF clear).
+   */
+  setMtu(mtu: number): void {
+    const smaller = mtu < this.mtu;
+    this.mtu = mtu;
+    if (!smaller) return;
+    let k = this.out.length;
+    while (k > 0 && !this.out[k - 1]!.sent && !this.out[k - 1]!.abandoned) k--;
+    const tail = this.out.splice(k);
+    if (!tail.length || tail.every((o) => o.chunk.userData.length <= this.maxFragment)) {
+      this.out.push(...tail);
+      return;
+    }
+    let tsn = tail[0]!.chunk.tsn;
+    const before = tail.length;
+    const messages = new Set<number>();
+    for (let i = 0; i < tail.length; ) {
+      let j = i;
+      while (j < tail.length && tail[j]!.message === tail[i]!.message) j++;
+      const first = tail[i]!;
+      const last = tail[j - 1]!;
+      messages.add(first.message);
+      const bytes = concat(tail.slice(i, j).map((o) => o.chunk.userData));
+      const n = Math.max(1, Math.ceil(bytes.length / this.maxFragment));
+      for (let f = 0; f < n; f++) {
+        const userData = bytes.subarray(f * this.maxFragment, Math.min(bytes.length, (f + 1) * this.maxFragment));
+        // the first piece begins the message only if it did; the unsent rest of a started message stays a middle
+        const chunk: DataChunk = { ...first.chunk, beginning: f === 0 && first.chunk.beginning, ending: f === n - 1 && last.chunk.ending, tsn, userData };
+        tsn = tsnAdd(tsn, 1);
+        this.out.push({ ...first, chunk });
+      }
+      i = j;
+    }
+    this.nextTsn = tsn;
+    this.events.push({ kind: 'resplit', mtu, messages: messages.size, before, after: this.out.length - k, firstTsn: tail[0]!.chunk.tsn });
   }
 
   /** RFC 6525 §5.2.2: a reset outgoing stream starts its SSNs at 0 again. */
@@ -173,7 +217,7 @@ export class Sender {
     for (const o of this.out) {
       if (o.retransmit === 'no' || o.abandoned || o.gapAcked) continue;
       if (o.retransmit === 't3-rtx' && this.flightSize >= this.cwnd) break;
-      if (!fits(o)) break;
+      if (!fits(o) && !(picked.length === 0 && used === 0 && room >= this.mtu - 12)) break;
       if (o.policy.maxRetransmits !== undefined && o.sends > o.policy.maxRetransmits) {
         this.abandon(o.message, 'max-retransmits');
         continue;
@@ -186,7 +230,9 @@ export class Sender {
       if (o.sent || o.abandoned) continue;
       if (this.flightSize >= this.cwnd) break;
       if (this.flightSize > 0 && o.chunk.userData.length > this.peerRwnd) break;
-      if (!fits(o)) break;
+      // a fragment made before the path MTU shrank (PLPMTUD) has its TSN: it goes alone, larger than the packet size,
+      // rather than never (RFC 9260 §6.9 fragments once; RFC 8899 §6.2 leaves resegmenting to new messages)
+      if (!fits(o) && !(picked.length === 0 && used === 0 && room >= this.mtu - 12)) break;
       this.sendOne(now, o, picked);
       used += 16 + ((o.chunk.userData.length + 3) & ~3);
     }
@@ -365,4 +411,14 @@ export class Sender {
     if (still.length) this.events.push({ kind: 'retransmit', why: 't3-rtx', tsns: still });
     if (this.forwardTsnDue || still.length) this.t3At = now + this.rto;
   }
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

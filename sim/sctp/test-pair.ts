@@ -13,6 +13,8 @@ export interface Wire {
   readonly from: 'a' | 'b';
   readonly chunks: readonly SctpChunk[];
   readonly dropped: boolean;
+  /** The association asked for it to go with DF clear (over the packet size in use, RFC 9260 §6.9). */
+  readonly mayFragment: boolean;
 }
 
 export class SctpPair {
@@ -29,7 +31,7 @@ export class SctpPair {
     opts: { seed?: number; a?: Partial<SctpAssociationOptions>; b?: Partial<SctpAssociationOptions> } = {},
     readonly delay: Micros = 20_000,
     /** Whether to drop the n-th packet (0-based, both directions counted together) with these chunks. */
-    public drop: (n: number, from: 'a' | 'b', chunks: readonly SctpChunk[]) => boolean = () => false,
+    public drop: (n: number, from: 'a' | 'b', chunks: readonly SctpChunk[], mayFragment: boolean) => boolean = () => false,
   ) {
     const rng = Rng.fromSeed(opts.seed ?? 1);
     this.a = new SctpAssociation({ rng: rng.fork('a'), ...opts.a });
@@ -50,8 +52,9 @@ export class SctpPair {
       this.outputs[x].push(o);
       if (o.type === 'transmit') {
         const chunks = decodeSctpPacket(o.bytes, { spans: false }).value?.chunks ?? [];
-        const dropped = this.drop(this.wire.length, x, chunks);
-        this.wire.push({ t: this.now, from: x, chunks, dropped });
+        const mayFragment = o.mayFragment === true;
+        const dropped = this.drop(this.wire.length, x, chunks, mayFragment);
+        this.wire.push({ t: this.now, from: x, chunks, dropped, mayFragment });
         if (!dropped) this.transit.push({ at: this.now + this.delay, to: x === 'a' ? 'b' : 'a', bytes: o.bytes, seq: this.seq++ });
       }
     }

@@ -1,6 +1,7 @@
 import { decodeSdp } from '../wire/sdp/sdp.ts';
 import type { SdpLine, SdpMedia, SessionDescription } from '../wire/sdp/types.ts';
 import { explainLine } from './explain.ts';
+import { judgeSctpInit } from './snap.ts';
 
 /**
  * An offer and its answer laid side by side, m-section by m-section (RFC 8829 §5.3: the answer has one section per
@@ -94,6 +95,7 @@ function judge(key: string, offer: KeyedLine | undefined, answer: KeyedLine | un
   const o = offer?.text;
   const a = answer?.text;
   const base = key.replace(/#\d+$/, '');
+  if (base === 'sctp-init' && !rejectedSection) return judgeSctpInit(o, a);
   if (o !== undefined && a !== undefined) {
     if (base === 'direction') {
       if (o === a) return { status: 'same' };

@@ -17,6 +17,10 @@ import type { SeenSdp } from './collect.ts';
  */
 export interface CertificateView {
   readonly protocol: 'DTLS' | 'TLS';
+  /** The handshake's version ("DTLS 1.3", "TLS 1.2"), when the dissector saw it. */
+  readonly version?: string;
+  /** Read from an encrypted handshake (TLS/DTLS 1.3, RFC 8446 §4.4.2) that the key log opened. */
+  readonly decrypted?: boolean;
   /** The sender's role in the handshake, when known. */
   readonly role?: 'client' | 'server';
   /** The sender and receiver as first seen, and every address it was seen sent from (a NAT rewrites it). */
@@ -62,8 +66,33 @@ export function checkWithNotes(view: CertificateView, notes: readonly Note[]): C
 
 const HASHES: Record<string, (b: Uint8Array) => Uint8Array> = { 'sha-1': sha1, 'sha-224': sha224, 'sha-256': sha256, 'sha-384': sha384, 'sha-512': sha512 };
 
+/**
+ * A TLS/DTLS 1.3 handshake whose certificates stay hidden: everything after its ServerHello is encrypted under the
+ * handshake traffic keys (RFC 8446 §4.4.2, RFC 9147 §5), and no key log opened it.
+ */
+export interface HiddenCertificates {
+  readonly protocol: 'DTLS' | 'TLS';
+  readonly version: string;
+  readonly client: string;
+  readonly server: string;
+  /** The hop of its ServerHello (or its first). */
+  readonly hop: number;
+  readonly t: Micros;
+  readonly text: string;
+}
+
+/** Why a 1.3 handshake's certificates were not read, from how its decryption went. */
+function hiddenWhy(decryption: string, version: string, clientRandom: Uint8Array | undefined): string {
+  const which = `CLIENT_HANDSHAKE_TRAFFIC_SECRET and SERVER_HANDSHAKE_TRAFFIC_SECRET lines${clientRandom ? ` for client random ${toHex(clientRandom).slice(0, 16)}…` : ''}`;
+  if (decryption === 'wrong-key') return `${version} encrypts its Certificate messages (RFC 8446 §4.4.2); the key log has this connection's client random but its secrets do not open the records: wrong key`;
+  if (decryption === 'unsupported') return `${version} encrypts its Certificate messages (RFC 8446 §4.4.2) under a cipher suite not decrypted here`;
+  return `${version} encrypts its Certificate messages (RFC 8446 §4.4.2${version.startsWith('DTLS') ? ', RFC 9147 §5' : ''}): a key log with its ${which} opens them`;
+}
+
 interface Sighting {
   protocol: 'DTLS' | 'TLS';
+  version?: string;
+  decrypted?: boolean;
   role?: 'client' | 'server';
   sender: string;
   receiver: string;
@@ -78,20 +107,31 @@ export class CertificateCollector implements PassObserver {
   private readonly sightings = new Map<string, Sighting>();
   private readonly times = new Map<number, Micros>();
   private readonly tlsSeen = new WeakMap<ReadonlyMap<string, Uint8Array>, Set<string>>();
+  /** TLS connections seen, by their state object: where they were first seen (for the hidden ones). */
+  private readonly tlsConnections = new Map<object, { a: string; b: string; hop: number; t: Micros }>();
+  private readonly hiddenList: HiddenCertificates[] = [];
+  private readonly hiddenKeys = new Set<string>();
 
-  constructor(private readonly dissector: Dissector) {}
+  constructor(
+    private readonly dissector: Dissector,
+    /** The hop of a packet number the dissector recorded (a capture's pass numbers frames; its hops skip non-IP ones). */
+    private readonly hopOf: (packet: number) => number = (packet) => packet,
+  ) {}
 
   hop(p: DissectedPacket, h: PassHop): void {
     this.times.set(h.index, h.t);
     if (p.flow?.transport !== 'TCP' || !p.layers.some((l) => l.protocol === 'TLS')) return;
-    const certs = this.dissector.tcp.tlsCertificates(p.flow);
-    if (!certs) return;
+    const tls = this.dissector.tcp.tlsHandshake(p.flow);
+    if (!tls) return;
+    if (!this.tlsConnections.has(tls)) this.tlsConnections.set(tls, { a: p.src, b: p.dst, hop: h.index, t: h.t });
+    const certs = tls.certificates;
     let done = this.tlsSeen.get(certs);
     if (!done) this.tlsSeen.set(certs, (done = new Set()));
     for (const [sender, der] of certs) {
       if (done.has(sender)) continue;
       done.add(sender);
-      this.add({ protocol: 'TLS', sender, receiver: sender === p.src ? p.dst : p.src, senders: new Set([sender]), hop: h.index, t: h.t, der });
+      const version = tls.version;
+      this.add({ protocol: 'TLS', ...(version ? { version } : {}), ...(version === 'TLS 1.3' ? { decrypted: true } : {}), sender, receiver: sender === p.src ? p.dst : p.src, senders: new Set([sender]), hop: h.index, t: h.t, der });
     }
   }
 
@@ -109,12 +149,38 @@ export class CertificateCollector implements PassObserver {
     for (const f of this.dissector.flows.all()) {
       const d = f.dtls;
       if (!d) continue;
+      const version = d.version;
       for (const [sender, der] of d.certificates) {
         const role = d.roleOf(sender);
-        const hop = d.messages.find((m) => m.type.startsWith('Certificate') && m.role === role)?.packet ?? f.first;
-        this.add({ protocol: 'DTLS', ...(role ? { role } : {}), sender, receiver: sender === f.a ? f.b : f.a, senders: new Set([sender]), hop, t: this.times.get(hop) ?? 0, der });
+        const hop = this.hopOf(d.messages.find((m) => m.type.startsWith('Certificate') && m.role === role)?.packet ?? f.first);
+        this.add({ protocol: 'DTLS', ...(version ? { version } : {}), ...(version === 'DTLS 1.3' ? { decrypted: true } : {}), ...(role ? { role } : {}), sender, receiver: sender === f.a ? f.b : f.a, senders: new Set([sender]), hop, t: this.times.get(hop) ?? 0, der });
+      }
+      // the server always sends a Certificate with certificate authentication (RFC 8446 §4.4.2)
+      if (version === 'DTLS 1.3' && !(d.server && d.certificates.has(d.server))) {
+        const hop = this.hopOf(d.messages.find((m) => m.type.startsWith('ServerHello'))?.packet ?? f.first);
+        this.hide({ protocol: 'DTLS', version, client: d.client ?? f.a, server: d.server ?? f.b, hop, t: this.times.get(hop) ?? 0, text: hiddenWhy(d.decryption, version, d.clientRandom) }, d.clientRandom);
       }
     }
+    for (const [state, at] of this.tlsConnections) {
+      const tls = state as NonNullable<ReturnType<Dissector['tcp']['tlsHandshake']>>;
+      if (tls.version !== 'TLS 1.3' || tls.certificates.size > 0) continue;
+      const client = tls.client ?? at.a;
+      this.hide({ protocol: 'TLS', version: tls.version, client, server: client === at.a ? at.b : at.a, hop: at.hop, t: at.t, text: hiddenWhy(tls.decryption, tls.version, tls.clientRandom) }, tls.clientRandom);
+    }
+    this.hiddenList.sort((a, b) => a.hop - b.hop);
+  }
+
+  /** One entry per handshake: the same one seen at several vantage points (links through a NAT) has one client random. */
+  private hide(h: HiddenCertificates, clientRandom: Uint8Array | undefined): void {
+    const key = clientRandom ? toHex(clientRandom) : `${h.protocol} ${h.client} ${h.server}`;
+    if (this.hiddenKeys.has(key)) return;
+    this.hiddenKeys.add(key);
+    this.hiddenList.push(h);
+  }
+
+  /** The TLS/DTLS 1.3 handshakes whose certificates stayed encrypted (no key log, or the wrong one). */
+  hidden(): readonly HiddenCertificates[] {
+    return this.hiddenList;
   }
 
   /** Each certificate's DER by the hop that carried it (tests hand them to OpenSSL). */
@@ -132,6 +198,8 @@ export class CertificateCollector implements PassObserver {
         const sha = toHex(sha256(s.der), ':').toUpperCase();
         return {
           protocol: s.protocol,
+          ...(s.version ? { version: s.version } : {}),
+          ...(s.decrypted ? { decrypted: true } : {}),
           ...(s.role ? { role: s.role } : {}),
           sender: s.sender,
           receiver: s.receiver,

@@ -25,6 +25,10 @@ export interface SeenSdp {
   readonly note?: number;
   /** "WebSocket", "HTTP", "SIP", "signaling hub", "webrtc-internals updateLog" … */
   readonly via: string;
+  /** The same text seen elsewhere too (a webrtc-internals dump's events beside the packet that carried it). */
+  readonly also?: readonly string[];
+  /** Candidates trickled after it by the side that sent it (a webrtc-internals dump's onicecandidate events). */
+  readonly trickled?: readonly string[];
 }
 
 export interface SdpExchange {
@@ -40,7 +44,7 @@ export interface SdpExchange {
 /** Collects SDPs from the dissection pass: each SDP layer, its JSEP type from the signaling layer before it. */
 export class SdpCollector implements PassObserver {
   readonly seen: SeenSdp[] = [];
-  private readonly byText = new Map<string, { hops: number[] }>();
+  private readonly byText = new Map<string, { hops: number[]; also?: string[]; index?: number }>();
 
   hop(p: DissectedPacket, h: PassHop): void {
     let signal: SignalingMessage | undefined;
@@ -66,11 +70,15 @@ export class SdpCollector implements PassObserver {
     const had = this.byText.get(key);
     if (had) {
       if (hop !== undefined) had.hops.push(hop);
+      else if (had.also) had.also.push(s.via);
+      const first = had.index !== undefined ? this.seen[had.index] : undefined;
+      if (first && s.trickled && !first.trickled) this.seen[had.index!] = { ...first, trickled: s.trickled };
       return;
     }
     const hops: number[] = hop === undefined ? [] : [hop];
-    this.byText.set(key, { hops });
-    this.seen.push({ ...s, hops });
+    const also: string[] = [];
+    this.byText.set(key, { hops, also, index: this.seen.length });
+    this.seen.push({ ...s, hops, also });
   }
 
   /** A simulated run's `signaling.sent` notes with an SDP: the ones no hop carried (hub signaling) are added. */

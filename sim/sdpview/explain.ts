@@ -34,6 +34,7 @@ const LINES: Record<string, string> = {
   'ssrc-group': 'SSRCs tied together: FID pairs a stream with its RTX (RFC 5576 §4.2, RFC 4588)',
   'sctp-port': 'the SCTP port of the data channels (RFC 8841 §5)',
   'max-message-size': 'largest data channel message this side takes (RFC 8841 §6)',
+  'sctp-init': "this side's SCTP INIT chunk in base64: with both sides' the association skips its handshake (SNAP, draft-hancke-tsvwg-snap §4)",
   simulcast: 'simulcast layers sent or received (RFC 8853)',
   rid: 'a simulcast layer (RTP stream id, RFC 8851)',
 };

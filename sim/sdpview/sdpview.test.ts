@@ -80,7 +80,7 @@ describe('SDP offer and answer side by side', { timeout: 120_000 }, () => {
   it('shows a rewritten offer twice, as each side saw it: call-no-common-audio-codec rejects audio', () => {
     const x = fromPreset('call-no-common-audio-codec').exchanges();
     expect(x.map((e) => e.view)).toEqual(['as the answerer saw it (the offer delivered, the answer it sent)', 'as the offerer saw it (the offer it sent, the answer delivered)']);
-    expect(x[0]!.rewrites[0]).toMatch(/^the offer from 10\.0\.1\.10:43135 was rewritten on its way \(hop #65, .*a=rtpmap:111 opus\/48000\/2 removed/);
+    expect(x[0]!.rewrites[0]).toMatch(/^the offer from 10\.0\.1\.10:43135 was rewritten on its way \(hop #67, .*a=rtpmap:111 opus\/48000\/2 removed/);
     expect(x[0]!.comparison.blocks[1]!.result).toBe('rejected: no audio');
     // the offerer's view: its own offer, opus still in it, answered with the audio section rejected
     expect(x[1]!.comparison.blocks[1]!.rows.find((r) => r.key === 'rtpmap:111')).toMatchObject({ offer: 'a=rtpmap:111 opus/48000/2', status: 'offer-only' });

@@ -6,6 +6,29 @@ import { connectStream, listenStreams, type TcpStream } from '../net/tcp-stream.
 import { sipNote } from './notes.ts';
 import { SipStreamFramer } from './stream-framing.ts';
 
+/**
+ * Where SIP's TCP connections come from: the simulated host's TcpHost (`tcpHostStreams`), or a bridge's stack behind
+ * a TUN device (bridge/sip-tcp-run.ts), both giving TcpStreams.
+ */
+export interface SipStreamNet {
+  readonly now: Micros;
+  /** Passive open on `local`: each accepted connection's stream. */
+  listen(local: TransportAddress, onStream: (stream: TcpStream) => void): void;
+  /** Active open to `remote` from an ephemeral port of `localIp`. */
+  connect(remote: TransportAddress, localIp: string): TcpStream;
+}
+
+/** A simulated host's TCP as SIP's stream source. */
+export function tcpHostStreams(tcp: TcpHost): SipStreamNet {
+  return {
+    get now() {
+      return tcp.now;
+    },
+    listen: (local, onStream) => void listenStreams(tcp, local.port, (stream) => onStream(stream), { ip: local.ip }),
+    connect: (remote, localIp) => connectStream(tcp, remote, { ip: localIp }),
+  };
+}
+
 interface Connection {
   readonly stream: TcpStream;
   readonly framer: SipStreamFramer;
@@ -26,17 +49,17 @@ export class SipTcpTransport {
   accepted = 0;
 
   constructor(
-    private readonly tcp: TcpHost,
+    private readonly tcp: SipStreamNet,
     private readonly local: TransportAddress,
     private readonly deliver: (now: Micros, from: TransportAddress, bytes: Uint8Array) => void,
     private readonly note: (now: Micros, n: NoteBody) => void,
     /** Called after incoming bytes were handled (the driver pumps the endpoint's outputs). */
     private readonly after: () => void,
   ) {
-    listenStreams(tcp, local.port, (stream) => {
+    tcp.listen(local, (stream) => {
       this.accepted++;
       this.adopt(stream);
-    }, { ip: local.ip });
+    });
   }
 
   /** Sends one message's bytes to `to` (the stack's transmit over TCP). */
@@ -44,7 +67,7 @@ export class SipTcpTransport {
     let c = this.connections.find((x) => sameTransportAddress(x.remote, to));
     if (!c) {
       this.opened++;
-      c = this.adopt(connectStream(this.tcp, to, { ip: this.local.ip }));
+      c = this.adopt(this.tcp.connect(to, this.local.ip));
     }
     c.stream.write(this.tcp.now, bytes);
   }

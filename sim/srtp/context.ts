@@ -4,7 +4,7 @@ import { srtpProfile, type SrtpProfile, type SrtpProfileName } from '../wire/srt
 import { ReplayWindow } from './replay.ts';
 import { estimateRoc, packetIndex, updateRollover, type RolloverState } from './rollover.ts';
 import { srtcpTrailer } from '../wire/srtp/protected.ts';
-import { protectRtcp, protectRtp, unprotectRtcp, unprotectRtp } from './transform.ts';
+import { protectRtcp, protectRtp, SrtpCipher, unprotectRtcp, unprotectRtp } from './transform.ts';
 
 export type SrtpFailureReason = 'malformed' | 'too-short' | 'auth-failed' | 'replay' | 'too-old' | 'index-exhausted';
 
@@ -59,6 +59,8 @@ export class SrtpContext {
   private readonly sendRtcp = new Map<number, number>();
   private readonly recvRtcp = new Map<number, ReplayWindow>();
   private readonly windowSize: number;
+  /** The session keys keyed once for the crypto backend (made at the first packet, then kept). */
+  private keyed: SrtpCipher | undefined;
 
   constructor(
     readonly profile: SrtpProfile,
@@ -66,6 +68,10 @@ export class SrtpContext {
     options: SrtpContextOptions = {},
   ) {
     this.windowSize = options.replayWindow ?? 64;
+  }
+
+  private get cipher(): SrtpCipher {
+    return (this.keyed ??= new SrtpCipher(this.profile, this.keys));
   }
 
   static fromMasterKey(profile: SrtpProfile | SrtpProfileName, master: MasterKey, options?: SrtpContextOptions): SrtpContext {
@@ -108,7 +114,7 @@ export class SrtpContext {
     if (state.roc === MAX_ROC && v === 0) {
       return fail('index-exhausted', `${hex8(ssrc)} has sent 2^48 packets: the master key must be replaced (RFC 3711 §9.2)`);
     }
-    const bytes = protectRtp(this.profile, this.keys, packet, headerLength, ssrc, v, seq);
+    const bytes = protectRtp(this.cipher, packet, headerLength, ssrc, v, seq);
     updateRollover(state, seq, v);
     return { ok: true, bytes, ssrc, index: packetIndex(v, seq), roc: v };
   }
@@ -131,7 +137,7 @@ export class SrtpContext {
     const replay = known?.replay ?? new ReplayWindow(this.windowSize);
     const verdict = replay.check(index);
     if (!verdict.ok) return fail(verdict.reason, `${hex8(ssrc)}: ${verdict.message}`);
-    const bytes = unprotectRtp(this.profile, this.keys, packet, headerLength, ssrc, v, seq);
+    const bytes = unprotectRtp(this.cipher, packet, headerLength, ssrc, v, seq);
     if (!bytes) return fail('auth-failed', `SRTP authentication failed for ${hex8(ssrc)} seq ${seq} (ROC ${v}): wrong key, wrong ROC, or the packet was altered`);
     updateRollover(rollover, seq, v);
     replay.accept(index);
@@ -147,7 +153,7 @@ export class SrtpContext {
     const index = this.sendRtcp.get(ssrc) ?? 0; // RFC 3711 §3.4: the SRTCP index starts at zero
     if (index > MAX_SRTCP_INDEX) return fail('index-exhausted', `${hex8(ssrc)} has used every SRTCP index: the master key must be replaced`);
     const encrypt = options.encrypt ?? true;
-    const bytes = protectRtcp(this.profile, this.keys, packet, index, encrypt);
+    const bytes = protectRtcp(this.cipher, packet, index, encrypt);
     this.sendRtcp.set(ssrc, index + 1);
     return { ok: true, bytes, ssrc, index, encrypted: encrypt };
   }
@@ -159,7 +165,7 @@ export class SrtpContext {
     const replay = this.recvRtcp.get(ssrc) ?? new ReplayWindow(this.windowSize);
     const verdict = replay.check(trailer.index);
     if (!verdict.ok) return fail(verdict.reason, `SRTCP ${hex8(ssrc)}: ${verdict.message}`);
-    const r = unprotectRtcp(this.profile, this.keys, packet);
+    const r = unprotectRtcp(this.cipher, packet);
     if (!r) return fail('auth-failed', `SRTCP authentication failed for ${hex8(ssrc)} index ${trailer.index}`);
     replay.accept(r.index);
     this.recvRtcp.set(ssrc, replay);

@@ -1,11 +1,12 @@
-import { cryptoBackend } from '../core/crypto-backend.ts';
+import { type AesCtrKey, cryptoBackend, type HmacSha1Key } from '../core/crypto-backend.ts';
 import type { SessionKeys } from '../crypto/srtp-kdf.ts';
 import type { SrtpProfile } from '../wire/srtp/profiles.ts';
 import { SRTCP_E_FLAG, srtcpTrailer } from '../wire/srtp/protected.ts';
 
 /**
- * The per-packet cryptographic transforms, stateless: AES-CM with HMAC-SHA1 (RFC 3711 §4.1.1, §4.2) and
- * AES-GCM (RFC 7714 §8, §9). Indices and rollover counters come from the caller (context.ts keeps that state).
+ * The per-packet cryptographic transforms: AES-CM with HMAC-SHA1 (RFC 3711 §4.1.1, §4.2) and AES-GCM (RFC 7714
+ * §8, §9), on an SrtpCipher (the keys, keyed once). Indices and rollover counters come from the caller (context.ts
+ * keeps that state).
  * Unprotect returns undefined when authentication fails.
  */
 
@@ -66,44 +67,89 @@ function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** RFC 3711 §4.2.1: HMAC-SHA1 over the authenticated portion, truncated to the tag length. */
-function hmacTag(key: Uint8Array, tagLength: number, ...parts: Uint8Array[]): Uint8Array {
-  return cryptoBackend().hmacSha1(key, ...parts).subarray(0, tagLength);
+/**
+ * One direction's session keys made ready for the per-packet transforms: for the AES-CM profiles the AES key
+ * schedules and HMAC keys are made once here (RFC 3711 §4.1.1, §4.2.1), so a packet pays only for its IV; the
+ * AEAD profiles keep their keys as bytes. Built with the crypto backend in use when it is made.
+ */
+export class SrtpCipher {
+  private readonly rtpCtr: AesCtrKey | undefined;
+  private readonly rtpMac: HmacSha1Key | undefined;
+  private readonly rtcpCtr: AesCtrKey | undefined;
+  private readonly rtcpMac: HmacSha1Key | undefined;
+
+  constructor(
+    readonly profile: SrtpProfile,
+    readonly keys: SessionKeys,
+  ) {
+    if (profile.cipher === 'aes-cm') {
+      const backend = cryptoBackend();
+      this.rtpCtr = backend.aesCtrKey(keys.srtpKey);
+      this.rtpMac = backend.hmacSha1Key(keys.srtpAuthKey);
+      this.rtcpCtr = backend.aesCtrKey(keys.srtcpKey);
+      this.rtcpMac = backend.hmacSha1Key(keys.srtcpAuthKey);
+    }
+  }
+
+  /** @internal the AES-CM state of SRTP (rtcp false) or SRTCP (rtcp true); only for the aes-cm profiles. */
+  cm(rtcp: boolean): { ctr: AesCtrKey; mac: HmacSha1Key } {
+    const ctr = rtcp ? this.rtcpCtr : this.rtpCtr;
+    const mac = rtcp ? this.rtcpMac : this.rtpMac;
+    if (!ctr || !mac) throw new Error(`${this.profile.name} has no AES-CM keys`);
+    return { ctr, mac };
+  }
 }
 
-const ctr = (key: Uint8Array, counter: Uint8Array, data: Uint8Array): Uint8Array => cryptoBackend().aesCtr(key, counter, data);
 const gcmSeal = (key: Uint8Array, iv: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array => cryptoBackend().aesGcmSeal(key, iv, aad, plaintext);
 const gcmOpen = (key: Uint8Array, iv: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | undefined => cryptoBackend().aesGcmOpen(key, iv, aad, sealed);
 
-export function protectRtp(profile: SrtpProfile, keys: SessionKeys, packet: Uint8Array, headerLength: number, ssrc: number, roc: number, seq: number): Uint8Array {
+/** Whether the first `length` bytes of the computed `tag` equal the packet's from `at`, without an early exit. */
+function tagMatches(tag: Uint8Array, length: number, packet: Uint8Array, at: number): boolean {
+  let d = 0;
+  for (let i = 0; i < length; i++) d |= tag[i]! ^ packet[at + i]!;
+  return d === 0;
+}
+
+export function protectRtp(cipher: SrtpCipher, packet: Uint8Array, headerLength: number, ssrc: number, roc: number, seq: number): Uint8Array {
+  const { profile, keys } = cipher;
   const header = packet.subarray(0, headerLength);
   const payload = packet.subarray(headerLength);
   if (profile.cipher === 'aes-gcm') {
     // RFC 7714 §8.2: the RTP header is the associated data; ciphertext and tag follow it.
     return concat(header, gcmSeal(keys.srtpKey, gcmRtpIv(keys.srtpSalt, ssrc, roc, seq), header, payload));
   }
-  const encrypted = ctr(keys.srtpKey, aesCmIv(keys.srtpSalt, ssrc, roc * 65536 + seq), payload);
+  const { ctr, mac } = cipher.cm(false);
+  const tagLength = profile.srtpTagLength;
+  const end = packet.length;
+  const out = new Uint8Array(end + tagLength);
+  out.set(header);
+  ctr.xorInto(aesCmIv(keys.srtpSalt, ssrc, roc * 65536 + seq), payload, out, headerLength);
   // RFC 3711 §4.2: the authenticated portion is header || encrypted payload, with ROC appended for the MAC.
-  const tag = hmacTag(keys.srtpAuthKey, profile.srtpTagLength, header, encrypted, u32be(roc));
-  return concat(header, encrypted, tag);
+  out.set(mac.mac(out.subarray(0, end), u32be(roc)).subarray(0, tagLength), end);
+  return out;
 }
 
-export function unprotectRtp(profile: SrtpProfile, keys: SessionKeys, packet: Uint8Array, headerLength: number, ssrc: number, roc: number, seq: number): Uint8Array | undefined {
+export function unprotectRtp(cipher: SrtpCipher, packet: Uint8Array, headerLength: number, ssrc: number, roc: number, seq: number): Uint8Array | undefined {
+  const { profile, keys } = cipher;
   const tagLength = profile.srtpTagLength;
   const header = packet.subarray(0, headerLength);
   if (profile.cipher === 'aes-gcm') {
     const plain = gcmOpen(keys.srtpKey, gcmRtpIv(keys.srtpSalt, ssrc, roc, seq), header, packet.subarray(headerLength));
     return plain && concat(header, plain); // undefined: the GCM tag did not verify
   }
+  const { ctr, mac } = cipher.cm(false);
   const tagAt = packet.length - tagLength;
-  const encrypted = packet.subarray(headerLength, tagAt);
-  const expected = hmacTag(keys.srtpAuthKey, tagLength, header, encrypted, u32be(roc));
-  if (!constantTimeEqual(expected, packet.subarray(tagAt))) return undefined;
-  return concat(header, ctr(keys.srtpKey, aesCmIv(keys.srtpSalt, ssrc, roc * 65536 + seq), encrypted));
+  const expected = mac.mac(packet.subarray(0, tagAt), u32be(roc));
+  if (!tagMatches(expected, tagLength, packet, tagAt)) return undefined;
+  const out = new Uint8Array(tagAt);
+  out.set(header);
+  ctr.xorInto(aesCmIv(keys.srtpSalt, ssrc, roc * 65536 + seq), packet.subarray(headerLength, tagAt), out, headerLength);
+  return out;
 }
 
 /** RFC 3711 §3.4 / RFC 7714 §9: SRTCP keeps the first 8 bytes (header word and sender SSRC) in clear. */
-export function protectRtcp(profile: SrtpProfile, keys: SessionKeys, packet: Uint8Array, index: number, encrypt: boolean): Uint8Array {
+export function protectRtcp(cipher: SrtpCipher, packet: Uint8Array, index: number, encrypt: boolean): Uint8Array {
+  const { profile, keys } = cipher;
   const ssrc = readU32(packet, 4);
   const trailer = u32be(((encrypt ? SRTCP_E_FLAG : 0) | (index & 0x7fffffff)) >>> 0);
   const head = packet.subarray(0, 8);
@@ -117,9 +163,19 @@ export function protectRtcp(profile: SrtpProfile, keys: SessionKeys, packet: Uin
     // RFC 7714 §9.3 (E = 0): the whole packet is associated data; only a tag is produced.
     return concat(packet, gcmSeal(keys.srtcpKey, iv, concat(packet, trailer), new Uint8Array(0)), trailer);
   }
-  const out = encrypt ? concat(head, ctr(keys.srtcpKey, aesCmIv(keys.srtcpSalt, ssrc, index), body), trailer) : concat(packet, trailer);
+  const { ctr, mac } = cipher.cm(true);
+  const end = packet.length + 4;
+  const out = new Uint8Array(end + profile.srtcpTagLength);
+  if (encrypt) {
+    out.set(head);
+    ctr.xorInto(aesCmIv(keys.srtcpSalt, ssrc, index), body, out, 8);
+  } else {
+    out.set(packet);
+  }
+  out.set(trailer, packet.length);
   // RFC 3711 §3.4: the tag covers the (encrypted) packet and the E+index word.
-  return concat(out, hmacTag(keys.srtcpAuthKey, profile.srtcpTagLength, out));
+  out.set(mac.mac(out.subarray(0, end)).subarray(0, profile.srtcpTagLength), end);
+  return out;
 }
 
 export interface UnprotectedRtcp {
@@ -128,8 +184,8 @@ export interface UnprotectedRtcp {
   readonly encrypted: boolean;
 }
 
-
-export function unprotectRtcp(profile: SrtpProfile, keys: SessionKeys, packet: Uint8Array): UnprotectedRtcp | undefined {
+export function unprotectRtcp(cipher: SrtpCipher, packet: Uint8Array): UnprotectedRtcp | undefined {
+  const { profile, keys } = cipher;
   const t = srtcpTrailer(profile, packet);
   if (!t) return undefined;
   const { index, encrypted } = t;
@@ -148,10 +204,13 @@ export function unprotectRtcp(profile: SrtpProfile, keys: SessionKeys, packet: U
     if (!gcmOpen(keys.srtcpKey, iv, concat(clear, trailer), packet.subarray(tagAt, t.trailerAt))) return undefined;
     return { packet: clear.slice(), index, encrypted };
   }
+  const { ctr, mac } = cipher.cm(true);
   const tagAt = packet.length - tagLength;
-  const expected = hmacTag(keys.srtcpAuthKey, tagLength, packet.subarray(0, tagAt));
-  if (!constantTimeEqual(expected, packet.subarray(tagAt))) return undefined;
+  if (!tagMatches(mac.mac(packet.subarray(0, tagAt)), tagLength, packet, tagAt)) return undefined;
   const body = packet.subarray(8, t.trailerAt);
-  const plain = encrypted ? ctr(keys.srtcpKey, aesCmIv(keys.srtcpSalt, ssrc, index), body) : body;
-  return { packet: concat(packet.subarray(0, 8), plain), index, encrypted };
+  const out = new Uint8Array(t.trailerAt);
+  out.set(packet.subarray(0, 8));
+  if (encrypted) ctr.xorInto(aesCmIv(keys.srtcpSalt, ssrc, index), body, out, 8);
+  else out.set(body, 8);
+  return { packet: out, index, encrypted };
 }

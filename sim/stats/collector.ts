@@ -10,7 +10,7 @@ import type { SrtcpView } from '../wire/srtp/protected.ts';
 import { carriesRelayedData, getAttribute, Method, Priority, type StunMessage } from '../wire/stun/index.ts';
 import { MediaCatalog } from './codecs.ts';
 import { RtpAnalysis } from './rtp-analysis.ts';
-import { Buckets, newPairBucket, newStreamBucket, type PairBucket, type StreamBucket } from './series.ts';
+import { Buckets, mergePairBucket, mergeStreamBucket, newPairBucket, newStreamBucket, type PairBucket, type StreamBucket } from './series.ts';
 import { buildReport, type StatsReport } from './report.ts';
 import type { PacketTimes } from './import/align.ts';
 
@@ -334,7 +334,15 @@ export class StatsCollector implements PassObserver {
     }
   }
 
-  report(): StatsReport {
-    return buildReport(this);
+  /**
+   * The report, in this collector's buckets or in `bucketUs` ones, a multiple of its width (the visualizer's one
+   * pass collects in its finest width and answers the width the page asks without dissecting the packets again).
+   */
+  report(bucketUs: Micros = this.bucketUs): StatsReport {
+    if (bucketUs === this.bucketUs) return buildReport(this);
+    const streams = new Map([...this.streams].map(([k, s]) => [k, { ...s, buckets: s.buckets.regroup(bucketUs, mergeStreamBucket) }]));
+    const ssrcs = new Map([...this.ssrcs].map(([k, s]) => [k, { ...s, buckets: s.buckets.regroup(bucketUs, mergeStreamBucket) }]));
+    const pairs = new Map([...this.pairs].map(([k, p]) => [k, { ...p, buckets: p.buckets.regroup(bucketUs, mergePairBucket) }]));
+    return buildReport({ bucketUs, lastT: this.lastT, options: this.options, catalog: this.catalog, streams, ssrcs, pairs });
   }
 }

@@ -2,6 +2,9 @@ import type { Micros } from '../core/time.ts';
 import type { CodecInfo } from './codecs.ts';
 import type { RtpAnalysisResult } from './rtp-analysis.ts';
 import type { PairState, SsrcState, StatsCollector, StreamState } from './collector.ts';
+
+/** What a report reads of a collector: its state, at its own bucket width or regrouped into a wider one. */
+export type ReportSource = Pick<StatsCollector, 'bucketUs' | 'lastT' | 'options' | 'catalog' | 'streams' | 'ssrcs' | 'pairs'>;
 import type { PairBucket, StreamBucket } from './series.ts';
 
 /**
@@ -135,7 +138,7 @@ const mean = (v: readonly number[]): number | null => (v.length ? round(v.reduce
 
 const hex8 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 
-function streamReport(c: StatsCollector, s: StreamState, severalVantages: boolean): StreamReport {
+function streamReport(c: ReportSource, s: StreamState, severalVantages: boolean): StreamReport {
   const rtcp: SsrcState | undefined = c.ssrcs.get(`${s.ssrc} @${s.vantage}`);
   // the series runs to the stream's last packet or the last RTCP about it, whichever is later
   const endIndex = Math.max(Math.floor(s.lastT / c.bucketUs), ...(rtcp ? rtcp.buckets.byIndex.keys() : []));
@@ -230,7 +233,7 @@ function streamReport(c: StatsCollector, s: StreamState, severalVantages: boolea
   };
 }
 
-function pairReport(c: StatsCollector, s: PairState, severalVantages: boolean): PairReport {
+function pairReport(c: ReportSource, s: PairState, severalVantages: boolean): PairReport {
   const endIndex = Math.floor(s.lastT / c.bucketUs);
   const secs = c.bucketUs / 1e6;
   const first = Math.floor(s.firstT / c.bucketUs);
@@ -277,7 +280,7 @@ function pairReport(c: StatsCollector, s: PairState, severalVantages: boolean): 
   };
 }
 
-export function buildReport(c: StatsCollector): StatsReport {
+export function buildReport(c: ReportSource): StatsReport {
   const vantages = new Set([...c.streams.values()].map((s) => s.vantage).concat([...c.pairs.values()].map((p) => p.vantage)));
   const several = vantages.size > 1;
   const end: Micros = c.lastT;

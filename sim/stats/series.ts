@@ -59,6 +59,35 @@ export const newStreamBucket = (): StreamBucket => ({
 
 export const newPairBucket = (): PairBucket => ({ packetsAB: 0, bytesAB: 0, packetsBA: 0, bytesBA: 0, requests: 0, responses: 0, rttMs: [] });
 
+/** Adds a later bucket of a stream (or of RTCP about an SSRC) into a wider one that contains it. */
+export function mergeStreamBucket(into: StreamBucket, later: StreamBucket): void {
+  into.packets += later.packets;
+  into.bytes += later.bytes;
+  into.payloadBytes += later.payloadBytes;
+  into.expected += later.expected;
+  // a stream's bucket exists once a packet fell in it: the jitter after the last packet is the later bucket's
+  if (later.packets > 0) into.jitterMs = later.jitterMs;
+  into.frames += later.frames;
+  into.markers += later.markers;
+  into.nack += later.nack;
+  into.nackedPackets += later.nackedPackets;
+  into.pli += later.pli;
+  into.fir += later.fir;
+  into.rttMs.push(...later.rttMs);
+  if (later.reportedFractionLost !== undefined) into.reportedFractionLost = later.reportedFractionLost;
+  if (later.reportedJitterMs !== undefined) into.reportedJitterMs = later.reportedJitterMs;
+}
+
+export function mergePairBucket(into: PairBucket, later: PairBucket): void {
+  into.packetsAB += later.packetsAB;
+  into.bytesAB += later.bytesAB;
+  into.packetsBA += later.packetsBA;
+  into.bytesBA += later.bytesBA;
+  into.requests += later.requests;
+  into.responses += later.responses;
+  into.rttMs.push(...later.rttMs);
+}
+
 /** Buckets by index (⌊t / width⌋), made as they are needed. */
 export class Buckets<B> {
   readonly byIndex = new Map<number, B>();
@@ -76,6 +105,18 @@ export class Buckets<B> {
       this.byIndex.set(i, b);
     }
     return b;
+  }
+
+  /**
+   * The same counts in buckets `width` wide, a multiple of this width (⌊⌊t / w⌋·w / W⌋ = ⌊t / W⌋: each bucket falls
+   * whole into one wider bucket), merged in time order: what the buckets would be had they been `width` wide from the
+   * start.
+   */
+  regroup(width: Micros, merge: (into: B, later: B) => void): Buckets<B> {
+    if (!(width > 0) || width % this.width !== 0) throw new RangeError(`cannot regroup ${this.width} µs buckets into ${width} µs ones`);
+    const out = new Buckets(width, this.make);
+    for (const i of [...this.byIndex.keys()].sort((a, b) => a - b)) merge(out.at(i * this.width), this.byIndex.get(i)!);
+    return out;
   }
 
   /** Every bucket from the first to `last` (inclusive), gaps filled with empty ones. */

@@ -34,6 +34,12 @@ export interface StunServerConfig {
   readonly software?: string;
   /** FINGERPRINT on every response (RFC 8489 §7.3, default true). */
   readonly fingerprint?: boolean;
+  /**
+   * A misconfiguration: every Binding answer leaves from this address instead of the one the request came to (RFC
+   * 8489 §6.3: it should be that one), as a UDP server bound to the wildcard address on a multihomed host answers from
+   * the host's primary address. A NAT filtering by address then drops the answer.
+   */
+  readonly replyFrom?: TransportAddress;
 }
 
 /**
@@ -58,11 +64,12 @@ export class StunServer implements Endpoint {
     }
   }
 
-  /** Every address the server listens on: A1:P1, and with an alternate also A1:P2, A2:P1, A2:P2. */
+  /** Every address the server listens on: A1:P1, and with an alternate also A1:P2, A2:P1, A2:P2 (and replyFrom). */
   addresses(): TransportAddress[] {
     const p = this.config.primary;
     const a = this.config.alternate;
-    if (!a) return [p];
+    const r = this.config.replyFrom;
+    if (!a) return r && !sameTransportAddress(r, p) ? [p, r] : [p];
     return [p, { ip: p.ip, port: a.port }, { ip: a.ip, port: p.port }, a];
   }
 
@@ -100,7 +107,7 @@ export class StunServer implements Endpoint {
       this.reply(to, from, unknownAttributeError(msg, types, this.software, this.fingerprint), msg, '420 (no alternate address)');
       return;
     }
-    let source = to;
+    let source = this.config.replyFrom ?? to;
     if (alt && change) {
       const otherIp = to.ip === alt.ip ? this.config.primary.ip : alt.ip;
       const otherPort = to.port === alt.port ? this.config.primary.port : alt.port;
@@ -123,7 +130,7 @@ export class StunServer implements Endpoint {
       if (need >= 0) bytes = response(msg, 'success', [...attrs, Padding.of(new Uint8Array(need - (need % 4)))], { fingerprint: this.fingerprint });
     }
     this.seen.push({ from: formatTransportAddress(from), to: formatTransportAddress(to) });
-    const how = sameTransportAddress(source, to) ? '' : ` from ${formatTransportAddress(source)} (CHANGE-REQUEST)`;
+    const how = sameTransportAddress(source, to) ? '' : ` from ${formatTransportAddress(source)} (${change ? 'CHANGE-REQUEST' : 'replyFrom: not the address the request came to'})`;
     this.out.note(
       stunNote('stun.binding.answered', `Binding request from ${formatTransportAddress(from)} to ${formatTransportAddress(to)}: XOR-MAPPED-ADDRESS ${formatTransportAddress(from)}${how}`, {
         mapped: formatTransportAddress(from),

@@ -212,6 +212,7 @@ export class StunTransactions<C = unknown> {
 
   /** Retransmits what is due and ends what has run out of time, in the order the transactions started. */
   handleTimeout(now: Micros): void {
+    if (!this.anyDue(now)) return; // asked after every datagram: no copy of the pending list when nothing is due (#15)
     for (const t of [...this.pending.values()]) {
       if (t.nextAt > now || !this.pending.has(t.key)) continue;
       const name = messageTypeName(t.request.method, 'request');
@@ -247,6 +248,12 @@ export class StunTransactions<C = unknown> {
       }
       this.onRetransmit?.(now, t);
     }
+  }
+
+  /** Whether a pending transaction's next retransmission or give-up time has come. */
+  private anyDue(now: Micros): boolean {
+    for (const t of this.pending.values()) if (t.nextAt <= now) return true;
+    return false;
   }
 
   /** The next retransmission or give-up time, with the reason learners see. */

@@ -20,7 +20,8 @@ export type TurnAction =
   | { readonly at: Micros; readonly do: 'channel'; readonly peer: TransportAddress; readonly channel?: number }
   | { readonly at: Micros; readonly do: 'send'; readonly peer: TransportAddress; readonly data: string; readonly via?: 'indication' | 'channel' }
   | { readonly at: Micros; readonly do: 'refresh'; readonly lifetime?: number }
-  | { readonly at: Micros; readonly do: 'deallocate' };
+  | { readonly at: Micros; readonly do: 'deallocate' }
+  | { readonly at: Micros; readonly do: 'restart' };
 
 export interface TurnClientConfig {
   readonly local: TransportAddress;
@@ -54,7 +55,8 @@ export interface TurnReceived {
  */
 export class TurnClient implements Endpoint {
   private readonly out = new Outbox();
-  readonly session: TurnSession;
+  private current: TurnSession;
+  private restarts = 0;
   private readonly script: TurnAction[];
   private busy = false;
   readonly received: TurnReceived[] = [];
@@ -69,10 +71,21 @@ export class TurnClient implements Endpoint {
   constructor(
     readonly name: string,
     readonly config: TurnClientConfig,
-    rng: Rng,
+    private readonly rng: Rng,
   ) {
     this.script = [...config.script].sort((a, b) => a.at - b.at);
-    this.session = new TurnSession(
+    this.current = this.newSession(rng);
+  }
+
+  /** The session of the client's current life (a `restart` starts another). */
+  get session(): TurnSession {
+    return this.current;
+  }
+
+  private newSession(rng: Rng): TurnSession {
+    const config = this.config;
+    const name = this.name;
+    return new TurnSession(
       {
         local: config.local, server: config.server, username: config.username, password: config.password, name, software: 'rtclab turn client',
         ...(config.autoRefresh !== undefined ? { autoRefresh: config.autoRefresh } : {}),
@@ -85,6 +98,17 @@ export class TurnClient implements Endpoint {
       config.stream ? { transmit: (from, to, bytes) => this.out.transmit(from, to, bytes, 'tcp'), note: (n) => this.out.note(n) } : this.out,
       (now, o) => this.done(now, o),
     );
+  }
+
+  /**
+   * The app restarts on the same socket, as after a crash: its allocation, credentials, permissions and channels are
+   * forgotten, while the server keeps the allocation of this 5-tuple until its lifetime ends (RFC 8656 §7.4 on 437).
+   */
+  private restart(): void {
+    this.restarts++;
+    const local = formatTransportAddress(this.config.local);
+    this.out.note(turnNote('turn.restart', `${this.name} restarts on ${local}: its TURN allocation, credentials, permissions and channels are forgotten (the server still holds the allocation)`, { server: formatTransportAddress(this.config.server), local }));
+    this.current = this.newSession(this.rng.fork(`restart${this.restarts}`));
   }
 
   get relayed(): TransportAddress | undefined {
@@ -132,7 +156,7 @@ export class TurnClient implements Endpoint {
   }
 
   private act(now: Micros, a: TurnAction): void {
-    this.busy = a.do !== 'send';
+    this.busy = a.do !== 'send' && a.do !== 'restart';
     switch (a.do) {
       case 'allocate':
         return this.session.allocate(now, a.lifetime, a.relay);
@@ -153,6 +177,9 @@ export class TurnClient implements Endpoint {
         return;
       case 'send':
         return this.sendData(a.peer, utf8Encode(a.data), a.via);
+      case 'restart':
+        this.busy = false;
+        return this.restart();
     }
   }
 

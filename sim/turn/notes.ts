@@ -25,6 +25,8 @@ export type TurnNoteKinds = {
   /** The client got an error response; the server notes a refusal with its `reason`. */
   'turn.error': { readonly server: string; readonly code: number; readonly request: TurnRequest } | { readonly code: number; readonly reason: string };
   'turn.failed': { readonly server: string };
+  /** The client app restarted on the same socket: its session (allocation, credentials, permissions) is forgotten. */
+  'turn.restart': { readonly server: string; readonly local: string };
   'turn.data.sent': { readonly peer: string; readonly via: 'channel' | 'indication' };
   /** `via`: "ChannelData 0x4000" or "Data indication". */
   'turn.data.received': { readonly peer: string; readonly via: string; readonly length: number };
@@ -82,6 +84,7 @@ export const TURN_NOTE_KINDS = {
   'turn.timeout': true,
   'turn.error': true,
   'turn.failed': true,
+  'turn.restart': true,
   'turn.data.sent': true,
   'turn.data.received': true,
   'turn.icmp.received': true,

@@ -1,8 +1,7 @@
-// size: the TURN state machine (RFC 8656) with its stream and RFC 6062 entry points; the TCP-allocation logic itself is tcp-allocations.ts
 import { turnNote } from './notes.ts';
 import type { Endpoint, EndpointOutput, IcmpError, Transport, TransportAddress } from '../core/endpoint.ts';
-import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
-import { printable, toHex } from '../core/encoding.ts';
+import { formatTransportAddress } from '../core/endpoint.ts';
+import { toHex } from '../core/encoding.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/time.ts';
 import { formatDuration, SECOND } from '../core/time.ts';
@@ -13,8 +12,6 @@ import {
   Data,
   decodeChannelData,
   decodeStun,
-  encodeChannelData,
-  encodeStun,
   EvenPort,
   getAttribute,
   integrityProtected,
@@ -38,6 +35,7 @@ import { LongTermAuth } from './auth.ts';
 import { DEFAULT_DENIED_PEERS, deniedBy } from './deny.ts';
 import { handlePermissionOrChannel } from './server-peers.ts';
 import { relayIcmpToClient } from './server-icmp.ts';
+import { dropToPeer, fromPeer, relayToPeer } from './server-relay.ts';
 import type { TurnServerConfig, TurnServerStats } from './server-config.ts';
 import { TcpAllocations, type TcpPeerLinks } from './tcp-allocations.ts';
 import { nextWake } from '../core/deadline.ts';
@@ -52,7 +50,7 @@ export class TurnServer implements Endpoint {
   readonly out = new Outbox();
   readonly auth: LongTermAuth;
   /** Transaction ids of Data indications (RFC 8489 §5: random even for indications). */
-  private readonly indicationRng: Rng;
+  readonly indicationRng: Rng;
   /** By 5-tuple key. */
   readonly allocations = new Map<string, Allocation>();
   private readonly byRelay = new Map<string, Allocation>();
@@ -121,7 +119,7 @@ export class TurnServer implements Endpoint {
     if (transport === 'udp') {
       const relay = this.byRelay.get(key(to));
       // a TCP allocation's relayed address takes TCP connections only (RFC 6062 §5.3)
-      if (relay) return relay.tcpRelay ? undefined : this.fromPeer(now, relay, from, bytes);
+      if (relay) return relay.tcpRelay ? undefined : fromPeer(this, now, relay, from, bytes);
       if (to.port !== this.config.listen.port || to.ip !== this.config.listen.ip) return;
     } else if (!this.streamListening(to)) return;
     if (isStun(bytes)) {
@@ -253,10 +251,10 @@ export class TurnServer implements Endpoint {
     const peer = getAttribute(msg, XorPeerAddress);
     const data = getAttribute(msg, Data);
     if (!alloc || !peer || !data) {
-      this.dropToPeer(alloc, `Send indication from ${formatTransportAddress(from)}`, !alloc ? 'no allocation for this 5-tuple' : 'XOR-PEER-ADDRESS or DATA missing');
+      dropToPeer(this, alloc, `Send indication from ${formatTransportAddress(from)}`, !alloc ? 'no allocation for this 5-tuple' : 'XOR-PEER-ADDRESS or DATA missing');
       return;
     }
-    this.relayToPeer(now, alloc, peer, data, 'Send indication');
+    relayToPeer(this, now, alloc, peer, data, 'Send indication');
   }
 
   /** RFC 8656 §12.6: ChannelData from the client goes to the peer bound to the channel. */
@@ -266,82 +264,10 @@ export class TurnServer implements Endpoint {
     if (!cd) return;
     const binding = alloc?.channels.get(cd.channel);
     if (!alloc || !binding || binding.expiresAt <= now) {
-      this.dropToPeer(alloc, `ChannelData on 0x${cd.channel.toString(16)} from ${formatTransportAddress(from)}`, !alloc ? 'no allocation' : 'the channel is not bound');
+      dropToPeer(this, alloc, `ChannelData on 0x${cd.channel.toString(16)} from ${formatTransportAddress(from)}`, !alloc ? 'no allocation' : 'the channel is not bound');
       return;
     }
-    this.relayToPeer(now, alloc, binding.peer, cd.data, `ChannelData 0x${cd.channel.toString(16)}`);
-  }
-
-  private relayToPeer(now: Micros, alloc: Allocation, peer: TransportAddress, data: Uint8Array, via: string): void {
-    // RFC 8656 §21.2.3 spirit: the relay never sends to the server's own listening address (it would answer itself)
-    if (sameTransportAddress(peer, this.config.listen)) {
-      this.dropToPeer(alloc, `${via} to ${formatTransportAddress(peer)}`, "that is this server's own listening address", peer);
-      return;
-    }
-    if (!alloc.hasPermission(peer.ip, now)) {
-      const p = alloc.permissions.get(peer.ip);
-      this.dropToPeer(alloc, `${via} to ${formatTransportAddress(peer)}`, p ? `the permission for ${peer.ip} expired ${formatDuration(now - p.expiresAt)} ago` : `no permission for ${peer.ip}`, peer);
-      return;
-    }
-    alloc.stats.toPeer++;
-    this.stats.relayedToPeer++;
-    this.out.note(
-      turnNote('turn.relay.to-peer', `${via} relayed from ${formatTransportAddress(alloc.relayed)} to ${formatTransportAddress(peer)}: "${printable(data)}"`, {
-        relayed: formatTransportAddress(alloc.relayed),
-        peer: formatTransportAddress(peer),
-        length: data.length,
-      }),
-    );
-    this.out.transmit(alloc.relayed, peer, data);
-  }
-
-  /** `what` was dropped for `reason` (the note's text says "<what> dropped: <reason>"). */
-  private dropToPeer(alloc: Allocation | undefined, what: string, reason: string, peer?: TransportAddress): void {
-    this.stats.droppedToPeer++;
-    if (alloc) alloc.stats.droppedToPeer++;
-    this.out.note(turnNote('turn.drop', `${what} dropped: ${reason}`, { direction: 'to-peer', reason, ...(peer ? { peer: formatTransportAddress(peer) } : {}) }));
-  }
-
-  /** RFC 8656 §10.3, §12.7: data from a peer at a relayed address goes to the client if a permission exists. */
-  private fromPeer(now: Micros, alloc: Allocation, peer: TransportAddress, data: Uint8Array): void {
-    if (!alloc.hasPermission(peer.ip, now)) {
-      const p = alloc.permissions.get(peer.ip);
-      const reason = p ? `the permission for ${peer.ip} expired ${formatDuration(now - p.expiresAt)} ago` : `no permission for ${peer.ip}`;
-      alloc.stats.droppedFromPeer++;
-      this.stats.droppedFromPeer++;
-      this.lastDrop = `TURN ${p ? 'permission expired' : 'no permission'}: peer ${peer.ip}, relayed address ${formatTransportAddress(alloc.relayed)}`;
-      this.out.note(
-        turnNote('turn.drop', `datagram from peer ${formatTransportAddress(peer)} to relayed address ${formatTransportAddress(alloc.relayed)} dropped: ${reason} (RFC 8656 §10.3)`, {
-          direction: 'from-peer',
-          reason: p ? 'permission expired' : 'no permission',
-          peer: formatTransportAddress(peer),
-          relayed: formatTransportAddress(alloc.relayed),
-        }),
-      );
-      return;
-    }
-    alloc.stats.fromPeer++;
-    this.stats.relayedToClient++;
-    const ch = alloc.channelFor(peer, now);
-    let bytes: Uint8Array;
-    let via: string;
-    if (ch) {
-      bytes = encodeChannelData({ channel: ch.channel, data }, { transport: alloc.transport }); // padded on a stream (RFC 8656 §12.5)
-      via = `ChannelData 0x${ch.channel.toString(16)}`;
-    } else {
-      const tid = this.indicationRng.bytes(12);
-      bytes = encodeStun({ method: Method.Data, class: 'indication', transactionId: tid, attributes: [XorPeerAddress.of(peer), Data.of(data)] }, { fingerprint: true });
-      via = 'Data indication';
-    }
-    this.out.note(
-      turnNote('turn.relay.to-client', `datagram from ${formatTransportAddress(peer)} relayed to ${formatTransportAddress(alloc.client)} as ${via}: "${printable(data)}"`, {
-        peer: formatTransportAddress(peer),
-        client: formatTransportAddress(alloc.client),
-        via,
-        length: data.length,
-      }),
-    );
-    this.out.transmit(alloc.server, alloc.client, bytes, alloc.transport);
+    relayToPeer(this, now, alloc, binding.peer, cd.data, `ChannelData 0x${cd.channel.toString(16)}`);
   }
 
   fail(now: Micros, cacheKey: string | undefined, msg: StunMessage, from: TransportAddress, to: TransportAddress, code: number, k: Uint8Array | undefined, reason: string, extra: readonly StunAttribute[] = []): void {

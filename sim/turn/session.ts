@@ -1,4 +1,3 @@
-import { earliestDeadline } from '../core/deadline.ts';
 import { turnNote } from './notes.ts';
 import { icmpIndication, type TurnPeerIcmp } from './client-icmp.ts';
 import { formatTransportAddress, sameTransportAddress, type TransportAddress } from '../core/endpoint.ts';
@@ -7,6 +6,7 @@ import type { Micros } from '../core/time.ts';
 import { formatDuration, SECOND } from '../core/time.ts';
 import type { TransactionOptions, TransactionOutput, TransactionResult } from '../stun/transactions.ts';
 import { StunTransactions } from '../stun/transactions.ts';
+import type { TurnPeerData, TurnRequestKind, TurnRequestOutcome, TurnSessionConfig } from './session-types.ts';
 import type { StunAttribute, StunMessage } from '../wire/stun/index.ts';
 import {
   ChannelNumber, ConnectionId, Data, decodeChannelData, Icmp, decodeStun, encodeChannelData, encodeStun, ErrorCode, getAttribute, hex16, integrityProtected, isChannelData, isStun,
@@ -14,62 +14,10 @@ import {
   XorMappedAddress, XorPeerAddress, XorRelayedAddress,
 } from '../wire/stun/index.ts';
 
-/**
- * The client side of one TURN allocation over UDP (RFC 8656 §6–§12), sans-IO and without a socket of its own:
- * Allocate with long-term credentials (answering 401, and 438 with the new nonce, RFC 8489 §9.2), Refresh before
- * expiry (§8), CreatePermission (§9), ChannelBind (§12), Send indications (§10) and ChannelData (§12.4), and
- * keeping permissions and channels alive. Its owner feeds it the datagrams that came from the server to `local`
- * and gets back the peers' data as bytes. The scripted `TurnClient` app and ICE's relayed transport both use it.
- */
-export interface TurnSessionConfig {
-  /** The local socket the session talks to the server from (shared with its owner's other traffic). */
-  readonly local: TransportAddress;
-  readonly server: TransportAddress;
-  readonly username: string;
-  readonly password: string;
-  /** Who the notes are about ("alice"); "TURN client" when absent. */
-  readonly name?: string;
-  /** A SOFTWARE attribute for Allocate requests (RFC 8489 §14.14). */
-  readonly software?: string;
-  /** Refresh the allocation before it expires (RFC 8656 §8; default true). */
-  readonly autoRefresh?: boolean;
-  /** Refresh permissions and channel bindings before they lapse (default true); false lets them expire. */
-  readonly keepPermissions?: boolean;
-  readonly transactions?: TransactionOptions;
-  /**
-   * The session talks to the server over a TCP or TLS connection its owner keeps (RFC 8656 §3.1): ChannelData is
-   * padded to a multiple of 4 (§12.5) and requests are not retransmitted, a transaction failing after Ti = 39.5 s
-   * (RFC 8489 §6.2.2). Its owner frames what arrives (stream-framer.ts) and hands over one message at a time.
-   */
-  readonly stream?: boolean;
-  /** RFC 6062 §4.5: a ConnectionAttempt indication (a peer connected to the TCP relayed address). */
-  readonly onConnectionAttempt?: (now: Micros, id: number, peer: TransportAddress) => void;
-}
+export type { TurnPeerData, TurnRequestKind, TurnRequestOutcome, TurnSessionConfig } from './session-types.ts';
 
 /** RFC 8489 §6.2.2: over a reliable transport one request, and a timeout Ti of 39.5 s (500 ms × 79). */
 export const STREAM_TRANSACTIONS: TransactionOptions = { rto: 500_000, rc: 1, rm: 79 };
-
-export type TurnRequestKind = 'allocate' | 'refresh' | 'deallocate' | 'permission' | 'channel' | 'connect';
-
-/** How a request ended, after any authentication retries. */
-export interface TurnRequestOutcome {
-  readonly kind: TurnRequestKind;
-  /** The session sent it by itself, to keep the allocation, a permission or a channel alive. */
-  readonly keepAlive: boolean;
-  readonly ok: boolean;
-  /** When not ok: "ChannelBind Request: 403 Forbidden", "Allocate Request: timeout", … */
-  readonly error?: string;
-  readonly code?: number;
-  /** A Connect's success (RFC 6062 §4.3): the CONNECTION-ID and the peer. */
-  readonly connection?: { readonly id: number; readonly peer: TransportAddress };
-}
-
-export interface TurnPeerData {
-  readonly peer: TransportAddress;
-  readonly data: Uint8Array;
-  readonly via: 'channel' | 'data-indication';
-  readonly channel?: number;
-}
 
 interface Ctx {
   readonly kind: TurnRequestKind;
@@ -97,6 +45,13 @@ const PROTOCOL_TCP = 6;
 const PERMISSION_REFRESH = 240 * SECOND;
 const CHANNEL_REFRESH = 540 * SECOND;
 
+/**
+ * The client side of one TURN allocation over UDP (RFC 8656 §6–§12), sans-IO and without a socket of its own:
+ * Allocate with long-term credentials (answering 401, and 438 with the new nonce, RFC 8489 §9.2), Refresh before
+ * expiry (§8), CreatePermission (§9), ChannelBind (§12), Send indications (§10) and ChannelData (§12.4), and
+ * keeping permissions and channels alive. Its owner feeds it the datagrams that came from the server to `local`
+ * and gets back the peers' data as bytes. The scripted `TurnClient` app and ICE's relayed transport both use it.
+ */
 export class TurnSession {
   private readonly tx: StunTransactions<Ctx>;
   private realm: string | undefined;
@@ -297,7 +252,7 @@ export class TurnSession {
     if (msg.class === 'error') {
       const e = getAttribute(msg, ErrorCode);
       const code = e?.code ?? 0;
-      if ((code === 401 || code === 438) && ctx.retries < 2 && this.authenticate(msg, name, code)) {
+      if ((code === 401 || (code === 438 && this.config.retryStaleNonce !== false)) && ctx.retries < 2 && this.authenticate(msg, name, code)) {
         this.request(now, { ...ctx, retries: ctx.retries + 1 });
         return;
       }
@@ -402,7 +357,8 @@ export class TurnSession {
       this.failed = true;
       this.out.note(turnNote('turn.failed', `${this.who}: TURN allocation failed: ${r.error}`, { server: this.serverText }));
     }
-    this.onDone(now, { kind: ctx.kind, keepAlive: ctx.keepAlive, ok: r.error === undefined, ...r });
+    const peer = ctx.kind === 'channel' && ctx.channel !== undefined ? this.channels.get(ctx.channel)?.peer : undefined;
+    this.onDone(now, { kind: ctx.kind, keepAlive: ctx.keepAlive, ok: r.error === undefined, ...(peer ? { peer } : {}), ...r });
   }
 
   // ---- timers ------------------------------------------------------------------------------------------------
@@ -437,14 +393,30 @@ export class TurnSession {
 
   /** The next retransmission or refresh, with the reason learners see. */
   deadline(): { at: Micros; reason: string } | undefined {
-    const c: ({ at: Micros; reason: string } | undefined)[] = [this.tx.deadline()];
+    // the earliest, on a tie the first listed (as earliestDeadline), without an array or object per candidate (#15)
+    const tx = this.tx.deadline();
+    let at = tx?.at;
+    let reason = tx?.reason ?? '';
     if (!this.failed) {
-      if (this.refreshAt !== undefined && this.config.autoRefresh !== false) c.push({ at: this.refreshAt, reason: 'turn-refresh' });
+      if (this.refreshAt !== undefined && this.config.autoRefresh !== false && (at === undefined || this.refreshAt < at)) {
+        at = this.refreshAt;
+        reason = 'turn-refresh';
+      }
       if (this.config.keepPermissions !== false) {
-        for (const at of this.permissions.values()) if (at !== undefined) c.push({ at, reason: 'turn-permission-refresh' });
-        for (const ch of this.channels.values()) if (ch.bound && ch.refreshAt !== undefined) c.push({ at: ch.refreshAt, reason: 'turn-channel-refresh' });
+        for (const p of this.permissions.values()) {
+          if (p !== undefined && (at === undefined || p < at)) {
+            at = p;
+            reason = 'turn-permission-refresh';
+          }
+        }
+        for (const ch of this.channels.values()) {
+          if (ch.bound && ch.refreshAt !== undefined && (at === undefined || ch.refreshAt < at)) {
+            at = ch.refreshAt;
+            reason = 'turn-channel-refresh';
+          }
+        }
       }
     }
-    return earliestDeadline(...c);
+    return at === undefined ? undefined : { at, reason };
   }
 }

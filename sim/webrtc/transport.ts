@@ -1,4 +1,4 @@
-import { sameTransportAddress, type EndpointOutput, type IcmpError, type Transport, type TransportAddress } from '../core/endpoint.ts';
+import { formatTransportAddress, sameTransportAddress, type EndpointOutput, type IcmpError, type Transport, type TransportAddress } from '../core/endpoint.ts';
 import { deadlineOf, nextWake, type Deadline } from '../core/deadline.ts';
 import type { Micros } from '../core/time.ts';
 import type { DtlsEndpointOptions } from '../dtls/config.ts';
@@ -9,9 +9,11 @@ import type { DataChannels } from '../sctp/datachannels.ts';
 import { splitKeyingMaterial, type MasterKey } from '../crypto/srtp-kdf.ts';
 import { SrtpSession } from '../srtp/session.ts';
 import { demux } from '../wire/demux.ts';
+import { recordOverhead } from '../dtls/record-layer.ts';
+import { CIPHERTEXT_OVERHEAD } from '../dtls/v13/records.ts';
 
 /** What carries SCTP over DTLS for the transport: a peer's data channels, or an SFU's bare streams (sim/mediasoup). */
-export type SctpCarrier = Pick<DataChannels, 'handlePacket' | 'handleTimeout' | 'poll' | 'summary'>;
+export type SctpCarrier = Pick<DataChannels, 'handlePacket' | 'handleTimeout' | 'poll' | 'summary'> & Partial<Pick<DataChannels, 'packetTooBig'>>;
 
 const NOWHERE: TransportAddress = { ip: '0.0.0.0', port: 0 };
 
@@ -105,6 +107,28 @@ export class IceDtlsSrtpTransport<D extends SctpCarrier = DataChannels> {
 
   handleIcmpError(now: Micros, e: IcmpError): void {
     this.agent.handleIcmpError(now, e);
+    if (e.kind === 'too-big') this.packetTooBig(now, e);
+  }
+
+  /**
+   * RFC 8261 §5 / RFC 8899 §4.6.1: a Packet Too Big reaches SCTP's PLPMTUD only when it quotes a datagram of the DTLS
+   * transport (the selected pair's base → remote address; a relayed pair's datagrams go to the TURN server, whose
+   * PTBs are not about this path), as PL_PTB_SIZE: the next-hop MTU less the IP, UDP and DTLS record headers.
+   */
+  private packetTooBig(now: Micros, e: IcmpError): void {
+    const dc = this.dataChannels;
+    const sel = this.selected;
+    if (!dc?.packetTooBig || !this.dtls || this.dtls.state !== 'connected' || !sel || e.mtu === undefined) return;
+    const ours = sel.local.type !== 'relay' && sameTransportAddress(e.local, sel.local.base) && sameTransportAddress(e.remote, sel.remote.address);
+    const about = `${formatTransportAddress(e.local)} → ${formatTransportAddress(e.remote)}`;
+    if (!ours) {
+      this.out.push({ type: 'note', kind: 'sctp.plpmtud.ptb', text: `${this.agent.name}: Packet Too Big from ${e.from} (MTU ${e.mtu}) quotes ${about}, not the DTLS transport's 5-tuple: not SCTP's (RFC 8899 §4.6.1)`, data: { size: e.mtu, action: 'ignored', why: `quotes ${about}, not the DTLS transport`, from: e.from } });
+      return;
+    }
+    const family = e.family ?? (e.local.ip.includes(':') ? 6 : 4);
+    const dtls13 = 'version' in this.dtls && this.dtls.version === '1.3';
+    const below = (family === 6 ? 48 : 28) + (dtls13 ? CIPHERTEXT_OVERHEAD : recordOverhead(1));
+    dc.packetTooBig(now, e.mtu - below, `${e.from} (MTU ${e.mtu} less ${below} bytes of IPv${family}, UDP and DTLS ${dtls13 ? '1.3' : '1.2'} record)`);
   }
 
   handleTimeout(now: Micros): void {
@@ -164,6 +188,7 @@ export class IceDtlsSrtpTransport<D extends SctpCarrier = DataChannels> {
         const o = this.dataChannels.poll(now);
         if (o.type === 'transmit') {
           this.dtls.send(o.bytes);
+          if (o.mayFragment) this.sendMayFragment(now);
           continue;
         }
         if (o.type === 'note') return o;
@@ -179,6 +204,23 @@ export class IceDtlsSrtpTransport<D extends SctpCarrier = DataChannels> {
       return nextWake(ice, dtls, own, this.owner.deadline?.(now), sctp);
     }
     throw new Error(`${this.agent.name}: transport poll loop did not settle at ${now}`);
+  }
+
+  /**
+   * The record DTLS just sealed for an SCTP packet over the packet size in use leaves with DF clear (RFC 9260 §6.9:
+   * a fragment already given its TSN is never cut again; IP fragmentation carries it).
+   */
+  private sendMayFragment(now: Micros): void {
+    for (let guard = 0; this.dtls && guard < 16; guard++) {
+      const o = this.dtls.poll(now);
+      if (o.type === 'transmit') {
+        if (this.agent.sendData(now, o.bytes, { mayFragment: true })) this.counters.datagramsOut++;
+        else this.counters.noPath++;
+        return;
+      }
+      if (o.type !== 'note' && o.type !== 'secret') return;
+      this.out.push(o);
+    }
   }
 
   /** The selected pair (new, or new after an ICE restart even at the same addresses) is where DTLS sends and from where it accepts. */

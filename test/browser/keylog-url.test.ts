@@ -129,6 +129,8 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('key logs and reproduc
 
   it('an edited run is written to the address bar as set= and a reload reproduces the same bytes', async () => {
     const { page, errors } = await openApp(s, '?scenario=call-p2p');
+    // the preset's own run, before the edit (a page opened on the same link would run these same bytes again)
+    const plain = await fingerprint(page);
     await page.locator('[data-testid=tab-scenario]').click();
     await page.locator('[data-key="natA.mapping"]').selectOption('address-and-port-dependent');
     await page.locator('[data-testid=rerun]').click();
@@ -142,10 +144,10 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('key logs and reproduc
     const again = await openApp(s, url.slice(s.url.length));
     expect(await fingerprint(again.page)).toEqual(edited);
     // and it is not the preset's own run
-    const plain = await openApp(s, '?scenario=call-p2p');
-    expect(await fingerprint(plain.page)).not.toEqual(edited);
-    expect([...errors, ...again.errors, ...plain.errors]).toEqual([]);
-    await Promise.all([page.close(), again.page.close(), plain.page.close()]);
+    expect(plain.n).toBeGreaterThan(0);
+    expect(plain).not.toEqual(edited);
+    expect([...errors, ...again.errors]).toEqual([]);
+    await Promise.all([page.close(), again.page.close()]);
   }, 180_000);
 
   it('set= beyond the address bar limits is refused with a clear error; a scenario file that is no preset says it cannot be linked', async () => {

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
-import { artifact, describeInChromium, openApp, WINDOW_SIZES } from './harness.ts';
+import { artifact, describeInChromium, sharedApp, WINDOW_SIZES } from './harness.ts';
 
 // Notes on the ladder and the full event list in Chromium, at 1280×800 and 1440×900: state changes (mapping created,
 // pair succeeded, DTLS connected, keys derived) are drawn as marks on their lanes; the event list holds every note,
@@ -14,10 +14,20 @@ const app = (page: Page): Promise<{ now: number; marks: number; notes: number }>
   });
 
 describeInChromium('notes on the ladder and the event list in Chromium', (session) => {
+  // one page of call-p2p for both window sizes (its run is 12,000 hops): each test resizes it and puts back what the
+  // one before changed (the filter, the family, the cursor where the page opened)
+  const callPage = sharedApp(session, '?scenario=call-p2p');
+  let start: number | undefined;
+
   for (const [width, height] of WINDOW_SIZES) {
     it(`call-p2p at ${width}×${height}: marks on the lanes, every note listed and filtered, a click seeks`, async () => {
-      const { page, errors } = await openApp(session(), '?scenario=call-p2p');
+      const { page, errors } = await callPage();
+      start ??= (await app(page)).now;
       await page.setViewportSize({ width, height });
+      await page.locator('[data-testid=event-filter]').fill('');
+      await page.locator('[data-testid=event-family]').selectOption('');
+      await page.evaluate((t) => (window as unknown as { rtclab: { seek(t: number): void } }).rtclab.seek(t), start);
+      await expect.poll(async () => (await app(page)).now).toBe(start);
       await expect.poll(async () => (await app(page)).marks, { timeout: 30_000 }).toBeGreaterThan(0);
       await page.screenshot({ path: artifact(`notes-ladder-${width}x${height}.png`) });
       const { notes } = await app(page);
@@ -44,7 +54,6 @@ describeInChromium('notes on the ladder and the event list in Chromium', (sessio
       await expect.poll(() => last.getAttribute('class')).toMatch(/current/);
       await page.screenshot({ path: artifact(`notes-events-${width}x${height}.png`) });
       expect(errors).toEqual([]);
-      await page.close();
     }, 300_000);
   }
 });

@@ -8,7 +8,7 @@ import { runScenario } from '../../sim/scenario/run.ts';
 import { PcapngEncoder } from '../../sim/wire/pcap/pcapng-encode.ts';
 import { readCapture } from '../../sim/wire/pcap/capture-reader.ts';
 import { traceKeyLog } from '../../sim/wire/pcap/pcapng-writer.ts';
-import { artifact, CHROMIUM, openApp, startSession, type Session, dropFiles } from './harness.ts';
+import { artifact, CHROMIUM, openApp, sharedApp, startSession, type Session, dropFiles } from './harness.ts';
 
 // The visualizer's panels and failure paths in Chromium: the scenario panel's TURN / ICE-lite / trickle switches
 // re-run the call in place; the key log and the pcapng download and tshark decrypts the DTLS handshake with them;
@@ -124,8 +124,12 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('visualizer panels, ex
     await page.close();
   }, 240_000);
 
+  // the default lesson's call (12,000 hops) is run once for the next three tests: the SRTP panel and the ICE checklist
+  // read it at the cursor, then the switches re-run it in place
+  const callPage = sharedApp(() => s, '?lesson=webrtc-call');
+
   it('the SRTP panel counts each stream at the cursor and shows the keys; the key log and pcapng decrypt in tshark', async () => {
-    const { page, errors } = await openApp(s, '?lesson=webrtc-call');
+    const { page, errors } = await callPage();
     const srtp = page.locator('[data-testid=panel-srtp]');
     await expect.poll(async () => (await appState(page)).srtp, { timeout: 60_000 }).toBeGreaterThan(0);
     await page.keyboard.press('End');
@@ -177,11 +181,42 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('visualizer panels, ex
       expect(finished([]).length).toBeGreaterThanOrEqual(2);
     }
     expect(errors).toEqual([]);
-    await page.close();
   }, 240_000);
 
+  it('at 1280×800 the ICE checklist fits its panel: short type tags, abbreviated priority, coloured states, the selected pair marked', async () => {
+    // the SRTP test's page (it left the cursor at the start, a download button focused)
+    const { page, errors } = await callPage();
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('End');
+    const table = page.locator('[data-testid=ice-checklist]').first();
+    // generous under load: the call's simulation and the panel render must both have reached the selected pair
+    await expect.poll(() => table.locator('tr.pair').count(), { timeout: 60_000 }).toBeGreaterThan(1);
+    await expect.poll(() => table.locator('tr.pair.selected').count(), { timeout: 60_000 }).toBe(1);
+    const fit = await page.evaluate(() => {
+      const right = document.querySelector('.right') as HTMLElement;
+      const t = document.querySelector('[data-testid=ice-checklist]') as HTMLElement;
+      return { scroll: right.scrollWidth, client: right.clientWidth, table: t.getBoundingClientRect().right, panel: right.getBoundingClientRect().right };
+    });
+    expect(fit.scroll).toBeLessThanOrEqual(fit.client);
+    expect(fit.table).toBeLessThanOrEqual(fit.panel);
+    const prio = table.locator('td.prio').first();
+    expect(await prio.textContent()).toMatch(/^\d\.\d\de1[0-9]$/);
+    expect(await prio.getAttribute('title')).toMatch(/^priority \d{15,20}$/);
+    expect(await table.locator('.tag').first().textContent()).toMatch(/^(host|srflx|prflx|relay)$/);
+    const selected = table.locator('tr.pair.selected');
+    expect(await selected.count()).toBe(1);
+    expect(await selected.locator('td.flags').textContent()).toBe('✓★');
+    expect(await selected.evaluate((r) => getComputedStyle(r.querySelector('td.state')!).color)).toBe('rgb(46, 158, 79)');
+    await page.locator('.right').screenshot({ path: artifact('panels-08-ice-1280x800.png') });
+    await page.screenshot({ path: artifact('panels-09-1280x800.png') });
+    expect(errors).toEqual([]);
+  }, 120_000);
+
   it('the TURN, ICE-lite and trickle switches re-run the call in place', async () => {
-    const { page, errors } = await openApp(s, '?lesson=webrtc-call');
+    // the last of the three on the shared page: it changes the run
+    const { page, errors } = await callPage();
+    await page.setViewportSize({ width: 1600, height: 1000 });
     await page.locator('[data-testid=tab-scenario]').click({ timeout: 90_000 });
     const alice = page.locator('[data-testid=ice-switches-alice]');
     const bob = page.locator('[data-testid=ice-switches-bob]');
@@ -220,37 +255,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('visualizer panels, ex
     expect(await ice.locator('[data-testid=ice-selected]').count()).toBe(0);
     await page.screenshot({ path: artifact('panels-07-bob-ice-lite.png') });
     expect(errors).toEqual([]);
-    await page.close();
   }, 240_000);
-
-  it('at 1280×800 the ICE checklist fits its panel: short type tags, abbreviated priority, coloured states, the selected pair marked', async () => {
-    const { page, errors } = await openApp(s, '?lesson=webrtc-call');
-    await page.setViewportSize({ width: 1280, height: 800 });
-    await page.keyboard.press('End');
-    const table = page.locator('[data-testid=ice-checklist]').first();
-    // generous under load: the call's simulation and the panel render must both have reached the selected pair
-    await expect.poll(() => table.locator('tr.pair').count(), { timeout: 60_000 }).toBeGreaterThan(1);
-    await expect.poll(() => table.locator('tr.pair.selected').count(), { timeout: 60_000 }).toBe(1);
-    const fit = await page.evaluate(() => {
-      const right = document.querySelector('.right') as HTMLElement;
-      const t = document.querySelector('[data-testid=ice-checklist]') as HTMLElement;
-      return { scroll: right.scrollWidth, client: right.clientWidth, table: t.getBoundingClientRect().right, panel: right.getBoundingClientRect().right };
-    });
-    expect(fit.scroll).toBeLessThanOrEqual(fit.client);
-    expect(fit.table).toBeLessThanOrEqual(fit.panel);
-    const prio = table.locator('td.prio').first();
-    expect(await prio.textContent()).toMatch(/^\d\.\d\de1[0-9]$/);
-    expect(await prio.getAttribute('title')).toMatch(/^priority \d{15,20}$/);
-    expect(await table.locator('.tag').first().textContent()).toMatch(/^(host|srflx|prflx|relay)$/);
-    const selected = table.locator('tr.pair.selected');
-    expect(await selected.count()).toBe(1);
-    expect(await selected.locator('td.flags').textContent()).toBe('✓★');
-    expect(await selected.evaluate((r) => getComputedStyle(r.querySelector('td.state')!).color)).toBe('rgb(46, 158, 79)');
-    await page.locator('.right').screenshot({ path: artifact('panels-08-ice-1280x800.png') });
-    await page.screenshot({ path: artifact('panels-09-1280x800.png') });
-    expect(errors).toEqual([]);
-    await page.close();
-  }, 120_000);
 
   it.skipIf(!existsSync(CHROMIUM_CAPTURE))('real captures: the Chromium call fills the ICE, DTLS and SRTP panels from inferred notes; coturn shows its allocations', async () => {
     const { page, errors } = await openApp(s, '?lesson=nat-basics');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
-import { artifact, describeInChromium, dropFiles, openApp, WINDOW_SIZES } from './harness.ts';
+import { artifact, describeInChromium, dropFiles, sharedApp, WINDOW_SIZES } from './harness.ts';
 import { parseScenario } from '../../sim/scenario/parse.ts';
 import { findPreset } from '../../sim/scenario/presets/index.ts';
 import { runScenario } from '../../sim/scenario/run.ts';
@@ -22,10 +22,36 @@ const graphsState = (page: Page): Promise<{ streams: number; pairs: number; buck
     return { streams: a.graphs.report?.streams.length ?? -1, pairs: a.graphs.report?.pairs.length ?? -1, bucketMs: a.graphs.report?.bucketMs ?? 0, now: a.now };
   });
 
+/** What a test before changed on the shared page, put back: no series hidden, the first metric, the graphs closed, the cursor where the page opened. */
+async function putBack(page: Page, start: { now: number; metric: string }): Promise<void> {
+  const metric = page.locator('[data-testid=stats-metric]');
+  if (await page.locator('[data-testid=stats-svg]').isVisible()) {
+    for (const m of await metric.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))) {
+      await metric.selectOption(m);
+      const off = page.locator('[data-testid=stats-legend] .stats-key.off');
+      while ((await off.count()) > 0) await off.first().click();
+    }
+    await page.locator('[data-testid=stats-toggle]').click();
+  }
+  await metric.selectOption(start.metric);
+  await page.evaluate((t) => (window as unknown as { rtclab: { seek(t: number): void } }).rtclab.seek(t), start.now);
+  await expect.poll(async () => (await graphsState(page)).now).toBe(start.now);
+}
+
 describeInChromium('statistics under the ladder in Chromium', (session) => {
+  // one page of call-p2p (12,000 hops) for the three tests: each puts back what the one before changed
+  const callPage = sharedApp(session, '?scenario=call-p2p');
+  let start: { now: number; metric: string } | undefined;
+  const openCall = async (): Promise<{ page: Page; errors: string[] }> => {
+    const r = await callPage();
+    start ??= { now: (await graphsState(r.page)).now, metric: await r.page.locator('[data-testid=stats-metric]').inputValue() };
+    await putBack(r.page, start);
+    return r;
+  };
+
   for (const [width, height] of WINDOW_SIZES) {
     it(`call-p2p at ${width}×${height}: bit rate and round trips per stream and pair, the cursor, a click seeks, CSV and JSON download`, async () => {
-      const { page, errors } = await openApp(session(), '?scenario=call-p2p');
+      const { page, errors } = await openCall();
       await page.setViewportSize({ width, height });
       const toggle = page.locator('[data-testid=stats-toggle]');
       expect(await page.locator('[data-testid=stats-svg]').isVisible()).toBe(false);
@@ -69,7 +95,6 @@ describeInChromium('statistics under the ladder in Chromium', (session) => {
       const report = JSON.parse(readFileSync((await json.path())!, 'utf8')) as { streams: { rtcp: { rtt?: { minMs: number } } }[] };
       expect(report.streams.some((x) => (x.rtcp.rtt?.minMs ?? 0) >= 44 && (x.rtcp.rtt?.minMs ?? 0) < 44.1)).toBe(true);
       expect(errors).toEqual([]);
-      await page.close();
     }, 300_000);
   }
 
@@ -81,7 +106,7 @@ describeInChromium('statistics under the ladder in Chromium', (session) => {
     const out = streams.filter((x) => x.dst.startsWith('10.0.2.10:')).map((x) => Number(x.ssrc));
     const inb = streams.filter((x) => x.dst.startsWith('10.0.1.10:')).map((x) => Number(x.ssrc));
     const dump = fabricateDump(Date.UTC(2026, 11, 7, 1, 0, 0), collector.packetTimes(), out, inb, trace.hops[trace.hops.length - 1]!.t);
-    const { page, errors } = await openApp(session(), '?scenario=call-p2p');
+    const { page, errors } = await openCall();
     await page.setViewportSize({ width: 1280, height: 800 });
     await dropFiles(page, [{ name: 'webrtc_internals_dump.txt.json', bytes: new TextEncoder().encode(JSON.stringify(dump)) }]);
     const note = page.locator('[data-testid=stats-note]');
@@ -95,6 +120,5 @@ describeInChromium('statistics under the ladder in Chromium', (session) => {
     await dropFiles(page, [{ name: 'broken.json', bytes: new TextEncoder().encode(JSON.stringify({ PeerConnections: { '4242-1': { stats: { 'OT01V1-packetsSent': { startTime: '2026-12-07T01:00:00Z', endTime: '2026-12-07T01:00:02Z', values: '[1,2,' } } } } })) }]);
     await expect.poll(() => page.locator('[data-testid=error-text]').textContent()).toMatch(/broken\.json: PeerConnections\["4242-1"\]\.stats\["OT01V1-packetsSent"\]\.values: is not JSON/);
     expect(errors).toEqual([]);
-    await page.close();
   }, 300_000);
 });

@@ -53,6 +53,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('visualizer in Chromiu
     const lanes = await page.evaluate(() => (window as unknown as { rtclab: AppHandle }).rtclab.p!.lanes);
     expect(lanes).toEqual(expect.arrayContaining(['alice', 'natA', 'server', 'natB', 'bob']));
     expect(errors).toEqual([]);
+    await page.close();
   });
 
   it('opens the NAT basics lesson with its scenario on the ladder', async () => {

@@ -4,8 +4,9 @@ import { artifact, describeInChromium, openApp } from './harness.ts';
 
 // The page in Chinese beyond the state panels (issue 14): the scenario panel (its form and ICE switches), the
 // diagnosis panel, the follow panel and the compare pane, and every tooltip (title), accessible name (aria-label) and
-// placeholder in the page. What the run says stays as the run says it (finding sentences, note texts, addresses,
-// SDP lines, payloads); what the page says is Chinese, but for protocol, message and field names, as the RFCs and
+// placeholder in the page. The diagnosis's findings are worded in Chinese from their figures (viz/i18n-diagnosis.ts),
+// the English sentence the CLI prints kept as their tooltip. What the run says stays as the run says it (note texts,
+// addresses, SDP lines, payloads); what the page says is Chinese, but for protocol, message and field names, as the RFCs and
 // the scenario format spell them. Switching back to English puts the English strings back.
 
 /** Words a Chinese string may keep: protocol, message and field names, tools, units, keys, scenario values. */
@@ -66,6 +67,13 @@ describeInChromium('the scenario, diagnosis, follow and compare panels and the t
     expect(await diagnosis.locator('h3').textContent()).toBe('诊断');
     expect(await diagnosis.locator('.severity').first().textContent()).toBe('失败');
     expect(await diagnosis.locator('.evidence-hop').first().textContent()).toMatch(/^第 #\d+ 跳$/);
+    // each finding in Chinese, its figures (hosts, counts, NATs) filled in; the CLI's English as the tooltip
+    const finding = diagnosis.locator('.finding').first();
+    expect(await finding.getAttribute('data-cause')).toBe('ice.nat-mapping');
+    expect(await finding.locator('.finding-text').textContent()).toMatch(/^(alice|bob) 的 ICE 在 [\d.]+ 秒失败：全部 \d+ 个候选对都失败了；对称 NAT 为每个对端分配了不同的端口/);
+    expect(await finding.locator('.finding-text').getAttribute('title')).toMatch(/'s ICE failed at/);
+    expect(await finding.locator('.finding-fix-text').textContent()).toMatch(/^让 nat[AB] 采用与端点无关的映射（RFC 4787 REQ-1），或者给 (alice|bob) 配置一个 TURN 服务器$/);
+    expect(await diagnosis.locator('[data-untranslated]').count()).toBe(0);
     // the scenario panel: its form, its buttons, its ICE switches
     await page.locator('[data-testid=tab-scenario]').click();
     await expect.poll(() => page.locator('[data-testid=rerun]').textContent()).toBe('重新运行');
@@ -91,15 +99,18 @@ describeInChromium('the scenario, diagnosis, follow and compare panels and the t
     expect(english(texts)).toEqual([]);
     // the finding's fix line: its label is Chinese, the fix itself is the run's sentence
     expect(await diagnosis.locator('.finding-fix strong').first().textContent()).toBe('修复：');
-    // every tooltip, accessible name and placeholder of the page, but those naming the run's data (and the language
-    // menu's own, "Language / 语言" in both, for whoever cannot read the page's current language)
-    const attrs = (await pageStrings(page, ['body'], ['[data-testid=lang-select]', '.list-row:not(.list-head)', 'tr.pair', '.stats-legend', '#ladder .compare-caption', '.event-log', '[data-testid^=nat-table-] tr', '.topology li', 'textarea'])).filter((s) => /^(title|aria-label|placeholder): /.test(s));
+    // every tooltip, accessible name and placeholder of the page, but those naming the run's data (a finding's
+    // sentence, fix, subject and detail lines keep the CLI's English as their tooltip) and the language menu's own
+    // ("Language / 语言" in both, for whoever cannot read the page's current language)
+    const attrs = (await pageStrings(page, ['body'], ['.finding-text', '.finding-fix-text', '.finding-subject', '.finding-detail', '[data-testid=lang-select]', '.list-row:not(.list-head)', 'tr.pair', '.stats-legend', '#ladder .compare-caption', '.event-log', '[data-testid^=nat-table-] tr', '.topology li', 'textarea'])).filter((s) => /^(title|aria-label|placeholder): /.test(s));
     expect(attrs.length).toBeGreaterThan(30);
     expect(english(attrs)).toEqual([]);
     // the check itself sees English: back in English, the same walk finds it
     await page.locator('[data-testid=lang-select]').selectOption('en');
     await expect.poll(() => page.locator('[data-testid=compare-leave]').textContent()).toBe('Leave compare');
     expect(await diagnosis.locator('h3').textContent()).toBe('Diagnosis');
+    expect(await finding.locator('.finding-fix-text').textContent()).toMatch(/^make nat[AB] map endpoint-independently/);
+    expect(await finding.locator('.finding-text').getAttribute('title')).toBeNull();
     expect(await page.locator('[data-testid=rerun]').textContent()).toBe('Re-run');
     const back = english(await pageStrings(page, panels, data));
     expect(back).toEqual(expect.arrayContaining(['Diagnosis', 'Re-run', 'Leave compare']));

@@ -2,6 +2,7 @@
 // and what `rtclab dissect` prints on every kept capture (default, --json, --summary, --keylog). Refactors that
 // must not change behaviour are checked against the digests this computes (test/golden/golden.test.ts).
 import { createHash } from 'node:crypto';
+import { cryptoBackend, type CryptoBackend, setCryptoBackend } from '../../sim/core/crypto-backend.ts';
 import { readdirSync, existsSync } from 'node:fs';
 import { dissectCommand } from '../../cli/dissect.ts';
 import { formatSummary } from '../../cli/summary.ts';
@@ -44,6 +45,27 @@ export function presetDigests(name: string): PresetDigests {
     hops: h.digest('hex').slice(0, 32),
     notes: sha256(JSON.stringify(result.trace.notes)),
   };
+}
+
+/** Runs `fn` with `backend` and counts that the backend was really called; the backend before is restored. */
+export function withBackend<T>(backend: CryptoBackend, fn: () => T): { value: T; calls: number } {
+  const before = cryptoBackend();
+  let calls = 0;
+  const counted = Object.fromEntries(
+    Object.entries(backend).map(([k, v]) => [k, typeof v === 'function' ? (...a: unknown[]) => (calls++, (v as (...x: unknown[]) => unknown)(...a)) : v]),
+  ) as unknown as CryptoBackend;
+  setCryptoBackend(counted);
+  try {
+    return { value: fn(), calls };
+  } finally {
+    setCryptoBackend(before);
+  }
+}
+
+/** Whether a preset's run must call the crypto backend: fail-dtls-both-* never get as far as a handshake (both sides
+ * active, or both waiting), and plain SIP calls carry plain RTP (no cipher; digest hashing is not the backend's). */
+export function callsCrypto(name: string): boolean {
+  return /call|dtls|turn/.test(name) && !/^fail-dtls-both-|^sip-/.test(name);
 }
 
 /** Every capture file kept in captures/, with its key log when one sits beside it. */

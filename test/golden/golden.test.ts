@@ -1,9 +1,13 @@
 // Behaviour pinned before the wave-2 rebuild of the upper floors: every preset's exports and every kept capture's
-// dissection are byte-identical to the digests in digests.json (recompute: npx tsx test/golden/compute.ts).
+// dissection are byte-identical to the digests in digests.json (recompute: npx tsx test/golden/compute.ts). Run with
+// node:crypto, the CLI's backend (and counted: a preset that must call it does); backends.test.ts runs the portable
+// @noble backend against the same digests, so both backends are pinned on every preset and capture.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { nodeCrypto } from '../../cli/node-crypto.ts';
+import { cryptoBackend, setCryptoBackend } from '../../sim/core/crypto-backend.ts';
 import { listPresets } from '../../sim/scenario/presets/index.ts';
-import { captureDigests, keptCaptures, presetDigests, type PresetDigests } from './compute.ts';
+import { callsCrypto, captureDigests, keptCaptures, presetDigests, type PresetDigests, withBackend } from './compute.ts';
 
 const pinned = JSON.parse(readFileSync(new URL('./digests.json', import.meta.url), 'utf8')) as {
   presets: { [name: string]: PresetDigests };
@@ -16,7 +20,9 @@ describe('every preset writes the pinned pcapng, key log, --json summary, printe
   });
   for (const p of listPresets()) {
     it(p.name, () => {
-      expect(presetDigests(p.name)).toEqual(pinned.presets[p.name]);
+      const { value, calls } = withBackend(nodeCrypto, () => presetDigests(p.name));
+      expect(value).toEqual(pinned.presets[p.name]);
+      if (callsCrypto(p.name)) expect(calls, `${p.name} used ${nodeCrypto.name}`).toBeGreaterThan(0);
     });
   }
 });
@@ -27,7 +33,13 @@ describe('rtclab dissect prints the pinned output on every kept capture (default
   });
   for (const c of keptCaptures()) {
     it(c.name, async () => {
-      expect(await captureDigests(c)).toEqual(pinned.captures[c.name]);
+      const before = cryptoBackend();
+      setCryptoBackend(nodeCrypto);
+      try {
+        expect(await captureDigests(c)).toEqual(pinned.captures[c.name]);
+      } finally {
+        setCryptoBackend(before);
+      }
     });
   }
 });

@@ -16,7 +16,7 @@ export function coveringPresets(): string[] {
     if (kinds.some((k) => !seen.has(k))) out.push(p.name);
     for (const k of kinds) seen.add(k);
   }
-  const extra = ['datachannel-p2p', 'call-ice-tcp', 'call-turn-tcp', 'ip-fragmentation-nat', 'call-sfu-lossy', 'call-firefox-offer', 'janus-sip-call', 'dtls13-hybrid-call'];
+  const extra = ['datachannel-p2p', 'call-ice-tcp', 'call-turn-tcp', 'ip-fragmentation-nat', 'ipv6-fragmentation-pmtu', 'call-sfu-lossy', 'call-firefox-offer', 'janus-sip-call', 'dtls13-hybrid-call'];
   for (const name of extra) if (!out.includes(name) && listPresets().some((p) => p.name === name)) out.push(name);
   return out;
 }

@@ -10,7 +10,8 @@ import type { DissectedPacket } from '../../sim/dissect/types.ts';
 /**
  * The tshark oracle for tests (node only): tshark's fields for every frame of a capture, and a frame-by-frame
  * comparison with our dissection wherever tshark has an opinion (STUN id and type, RTP SSRC and sequence number
- * with its RTP heuristic on, DTLS handshake types with the key log, ports, HTTP messages, WebSocket frames).
+ * with its RTP heuristic on, DTLS handshake types with the key log, ports, HTTP messages, WebSocket frames, SIP
+ * messages over UDP or TCP).
  */
 export function tsharkAvailable(): boolean {
   try {
@@ -42,16 +43,39 @@ const FIELDS = [
   'icmp.code',
   'icmpv6.type',
   'icmpv6.code',
+  'sip.Method',
+  'sip.Status-Code',
+  'sip.Call-ID',
+  'sip.CSeq.seq',
+  'sip.CSeq.method',
 ] as const;
 
-export function tshark(file: string, keyLog: string | undefined): string[][] {
-  const args = ['-r', file, '-n', '--enable-heuristic', 'rtp_udp', '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=,'];
-  if (keyLog) args.push('-o', `tls.keylog_file:${keyLog}`);
-  for (const f of FIELDS) args.push('-e', f);
-  return execFileSync('tshark', args, { encoding: 'utf8', maxBuffer: 64 << 20 })
+/** How tshark is run: the key log, the heuristic dissectors turned on, a display filter, the list aggregator. */
+export interface TsharkOptions {
+  readonly keyLog?: string | undefined;
+  /** heuristic dissectors to enable, by tshark's short name (`tshark -G heuristic-decodes`), e.g. 'rtp_udp' */
+  readonly heuristics?: readonly string[];
+  /** a display filter: only the frames it selects are printed */
+  readonly filter?: string;
+  /** what joins a field's occurrences in one frame (',' unless told) */
+  readonly aggregator?: string;
+}
+
+/** tshark's fields (`-T fields`, every occurrence) for the frames of a capture, one row of strings per frame. */
+export function tsharkFields(file: string, fields: readonly string[], options: TsharkOptions = {}): string[][] {
+  const args = ['-r', file, '-n', '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', `aggregator=${options.aggregator ?? ','}`];
+  for (const h of options.heuristics ?? []) args.push('--enable-heuristic', h);
+  if (options.keyLog) args.push('-o', `tls.keylog_file:${options.keyLog}`);
+  if (options.filter) args.push('-Y', options.filter);
+  for (const f of fields) args.push('-e', f);
+  return execFileSync('tshark', args, { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'ignore'] })
     .split('\n')
     .filter((l) => l.length > 0)
     .map((l) => l.split('\t'));
+}
+
+export function tshark(file: string, keyLog: string | undefined): string[][] {
+  return tsharkFields(file, FIELDS, { keyLog, heuristics: ['rtp_udp'] });
 }
 
 const list = (s: string | undefined): string[] => (s ? s.split(',').filter((x) => x !== '') : []);
@@ -88,7 +112,7 @@ export function compareWithTshark(packets: readonly DissectedPacket[], rows: rea
   expect(rows.length).toBe(packets.length);
   let compared = 0;
   for (const row of rows) {
-    const [no, ids, types, ssrcs, seqs, hs, usport, udport, tsport, tdport, methods, uris, codes, opcodes, fins, masks, icmpType, icmpCode, icmp6Type, icmp6Code] = row;
+    const [no, ids, types, ssrcs, seqs, hs, usport, udport, tsport, tdport, methods, uris, codes, opcodes, fins, masks, icmpType, icmpCode, icmp6Type, icmp6Code, sipMethods, sipCodes, callIds, cseqs, cseqMethods] = row;
     const p = packets[Number(no) - 1]!;
     const sport = usport || tsport;
     const dport = udport || tdport;
@@ -120,6 +144,14 @@ export function compareWithTshark(packets: readonly DissectedPacket[], rows: rea
     expect(ws.map((f) => f.fin), `frame ${no} FIN`).toEqual(list(fins).map(bool));
     expect(ws.map((f) => f.masked), `frame ${no} MASK`).toEqual(list(masks).map(bool));
     compared += http.length + ws.length;
+    // SIP messages tshark finds in a frame (over TCP after its own reassembly, by Content-Length), in order
+    const sip = p.layers.flatMap((l) => (l.protocol === 'SIP' && l.value ? [l.value] : []));
+    expect(sip.flatMap((m) => (m.start.kind === 'request' ? [m.start.method] : [])), `frame ${no} SIP methods`).toEqual(list(sipMethods));
+    expect(sip.flatMap((m) => (m.start.kind === 'response' ? [String(m.start.status)] : [])), `frame ${no} SIP status`).toEqual(list(sipCodes));
+    const header = (m: (typeof sip)[number], name: string): string => m.headers.find((h) => h.name === name)?.value ?? '';
+    expect(sip.map((m) => header(m, 'Call-ID')), `frame ${no} SIP Call-ID`).toEqual(list(callIds));
+    expect(sip.map((m) => header(m, 'CSeq').split(/\s+/)), `frame ${no} SIP CSeq`).toEqual(list(cseqs).map((n, i) => [n, list(cseqMethods)[i]]));
+    compared += sip.length;
     const stun = ourStun(p);
     list(ids).forEach((id, i) => {
       expect(stun.get(id), `frame ${no} STUN ${id}`).toBe(Number(list(types)[i]));

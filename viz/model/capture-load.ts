@@ -1,7 +1,15 @@
 import type { Trace } from '../../sim/core/trace.ts';
+import { CaptureFactsObserver, remapFacts, type CaptureFacts } from '../../sim/diagnosis/capture-facts.ts';
 import { CaptureAnalyzer } from '../../sim/infer/analyzer.ts';
 import { CaptureFeed } from '../../sim/pass/capture-feed.ts';
-import { DissectionPass } from '../../sim/pass/pass.ts';
+import { DissectionPass, type PassHop, type PassObserver } from '../../sim/pass/pass.ts';
+import type { DissectedPacket } from '../../sim/dissect/types.ts';
+import { FrameTracker } from '../../sim/dissect/filter/frames.ts';
+import { StatsCollector } from '../../sim/stats/collector.ts';
+import { frameDatagram } from '../../sim/wire/pcap/capture-to-trace.ts';
+import { FilterIndex, type FilterFrames, type FilterWalk } from './filter-pass.ts';
+import { STATS_BUCKETS_MS } from './stats-bucket.ts';
+import { ViewsObserver } from './views-pass.ts';
 import { applyCaptureEvent, emptyCapture, type CaptureEvent } from '../../sim/wire/pcap/capture.ts';
 import { CaptureReader } from '../../sim/wire/pcap/capture-reader.ts';
 import { captureToTrace } from '../../sim/wire/pcap/capture-to-trace.ts';
@@ -36,6 +44,57 @@ export interface LoadedCapture {
   readonly flows: Int32Array;
   /** The cause-and-effect relations of the packed trace, from what the pass kept of each hop (nothing dissected again). */
   readonly relations: (p: PackedTrace) => Relation[];
+  /** What the diagnosis reads of the packets themselves (DTLS alerts, STUN errors, server requests), by hop. */
+  readonly facts: CaptureFacts;
+  /** Every hop's dissection and frame information for the display filter (undefined past KEEP hops: `captureWalk`). */
+  readonly filter: FilterFrames | undefined;
+  /** The analysis views' collectors (SDPs, certificates), by hop. */
+  readonly views: ViewsObserver;
+  /** The statistics, in STATS_BUCKET_US buckets (regrouped into the width asked), with each RTP packet's times. */
+  readonly stats: StatsCollector;
+}
+
+/** The statistics' bucket width in the load pass: the finest the page asks (viz/model/stats-bucket.ts). */
+export const STATS_BUCKET_US = STATS_BUCKETS_MS[0]! * 1000;
+
+/**
+ * Numbers a capture pass's hops as its trace does (captureToTrace: one hop per IP frame, non-IP frames skipped) and
+ * hands each to `visit` with that number; `hopOf` maps a frame's number to its hop (-1: none).
+ */
+export class CaptureHops implements PassObserver {
+  private readonly frames: number[] = [];
+  private n = 0;
+
+  constructor(private readonly visit: (p: DissectedPacket, h: PassHop, hop: number) => void) {}
+
+  hop(p: DissectedPacket, h: PassHop): void {
+    const ip = h.link ? frameDatagram(h.bytes, h.link) : undefined;
+    if (!ip) {
+      this.frames[h.index] = -1;
+      return;
+    }
+    const hop = this.n++;
+    this.frames[h.index] = hop;
+    this.visit(p, h, hop);
+  }
+
+  readonly hopOf = (frame: number): number => this.frames[frame] ?? -1;
+}
+
+/**
+ * A capture walked again by a pass of its own (the load's keys, each interface its vantage point), each hop with its
+ * frame information: what the display filter reads of a capture over KEEP hops, on every request.
+ */
+export function captureWalk(bytes: Uint8Array, keyLog: string | undefined): FilterWalk {
+  return (visit) => {
+    const pass = new DissectionPass({ spans: false, ...(keyLog ? { keyLogs: [keyLog] } : {}) });
+    const tracker = new FrameTracker();
+    pass.observe(new CaptureHops((p, h, hop) => visit(p, tracker.next(p, hop + 1, h.t, h.bytes), hop)));
+    const feed = new CaptureFeed(pass);
+    const r = new CaptureReader();
+    r.pushEach(bytes, (e) => feed.event(e));
+    r.endEach((e) => feed.event(e));
+  };
 }
 
 /**
@@ -58,7 +117,18 @@ export function loadCapture(all: Uint8Array, name: string, progress?: (done: num
   const labels = new LabelOverrideCollector();
   const flowsSeen = new HopFlowCollector();
   const relationHops = new RelationHops();
-  pass.observe(analyzer).observe({
+  const facts = new CaptureFactsObserver();
+  // the display filter's index and the analysis views read hops, numbered as the trace numbers them
+  const filter = new FilterIndex();
+  let views: ViewsObserver | undefined;
+  const hops = new CaptureHops((p, h, hop) => {
+    // the frame's bytes, as its layers' offsets count them (frame.len is the frame's, as `rtclab dissect` and tshark read it)
+    filter.add(p, h.t, h.bytes);
+    views!.hop(p, { ...h, index: hop });
+  });
+  views = new ViewsObserver(pass.dissector, hops.hopOf);
+  const stats = new StatsCollector({ bucketUs: STATS_BUCKET_US, keepTimes: true });
+  pass.observe(analyzer).observe(facts).observe({
     hop: (p, h) => {
       flowsSeen.observe(h.index, p.flow, h.vantage);
       watch.observe(p, h.index, h.t);
@@ -67,6 +137,7 @@ export function loadCapture(all: Uint8Array, name: string, progress?: (done: num
       srtp.observe(p, h.t, h.t, { first: true, last: true, delivered: true, from: p.src, to: p.dst });
     },
   });
+  pass.observe(hops).observe({ hop: () => undefined, finish: () => views.finish() }).observe(stats);
   let blocks = 0;
   const feed = new CaptureFeed(pass, { secret: () => void blocks++ });
   const onEvent = (e: CaptureEvent): void => {
@@ -94,5 +165,5 @@ export function loadCapture(all: Uint8Array, name: string, progress?: (done: num
   const hopOf = frameToHop(base.notes);
   const overrides = labels.table(hopOf, (hop) => base.hops[hop]?.bytes);
   const hopFlows = flowsSeen.table(base.hops.length, hopOf);
-  return { trace, srtp: srtp.table(), warnings, keyLogs: pass.keyLogs, vantages: c.interfaces.length > 1, labels: overrides, flows: hopFlows, relations: (p) => relationHops.finish(p, hopOf), ...(keys ? { keys } : {}) };
+  return { trace, srtp: srtp.table(), warnings, keyLogs: pass.keyLogs, vantages: c.interfaces.length > 1, labels: overrides, flows: hopFlows, relations: (p) => relationHops.finish(p, hopOf), facts: remapFacts(facts.facts, hopOf), filter: filter.frames(), views, stats, ...(keys ? { keys } : {}) };
 }

@@ -152,6 +152,7 @@ function apply(e: MutableEndpoint, n: DtlsPanelNote, all: Map<string, MutableEnd
       return;
     case 'dtls.ack':
     case 'dtls.hello-retry':
+    case 'dtls.hello-fragments':
       return;
     case 'dtls.fingerprint.verified':
       e.fingerprintCheck = 'verified';

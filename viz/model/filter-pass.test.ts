@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { capturePath } from '../../test/captures.ts';
-import { loadCapture } from './capture-load.ts';
+import { captureWalk, loadCapture } from './capture-load.ts';
 import { FilterPass } from './filter-pass.ts';
 
 // The page's display filter, field columns and follow stream run over a loaded capture's hops as the CLI runs over
@@ -9,8 +9,17 @@ import { FilterPass } from './filter-pass.ts';
 const COTURN = capturePath('stun-turn-coturn', 'stun-turn-coturn.pcapng');
 
 describe('the page filter pass over a capture', () => {
-  const loaded = loadCapture(new Uint8Array(readFileSync(COTURN)), 'stun-turn-coturn.pcapng');
-  const pass = new FilterPass(loaded.trace.hops, loaded.keyLogs, loaded.vantages, true);
+  const bytes = new Uint8Array(readFileSync(COTURN));
+  const loaded = loadCapture(bytes, 'stun-turn-coturn.pcapng');
+  // the load's pass kept every hop; a capture too long to keep is walked again, with the same answers
+  const pass = new FilterPass(loaded.filter, captureWalk(bytes, undefined));
+  const walked = new FilterPass(undefined, captureWalk(bytes, undefined));
+
+  it('keeps the load pass dissection of every hop, and a walk of its own answers the same', () => {
+    expect(loaded.filter?.packets).toHaveLength(loaded.trace.hops.length);
+    for (const f of ['stun', 'udp.stream == 1', 'frame.number > 100 && stun.att.error', 'ip.src == 127.0.0.1', 'frame.len > 200']) expect(walked.filter(f), f).toEqual(pass.filter(f));
+    expect(walked.column('udp.stream')).toEqual(pass.column('udp.stream'));
+  });
 
   it('selects what rtclab dissect -Y and tshark select', () => {
     const r = pass.filter('stun.att.error.class == 4 && stun.att.error == 1');

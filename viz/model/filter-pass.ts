@@ -1,5 +1,5 @@
 import type { Hop } from '../../sim/core/trace.ts';
-import { Dissector } from '../../sim/dissect/dissector.ts';
+import { DissectionPass } from '../../sim/pass/pass.ts';
 import { fieldText, tryCompileFilter } from '../../sim/dissect/filter/filter.ts';
 import type { FrameInfo } from '../../sim/dissect/filter/field-def.ts';
 import { FrameTracker } from '../../sim/dissect/filter/frames.ts';
@@ -12,42 +12,79 @@ export type DisplayFilterResult =
   | { readonly error: { readonly message: string; readonly pos: number; readonly len: number } };
 
 /** Traces up to this many hops keep their dissection between filters; longer ones are dissected again each time. */
-const KEEP = 200_000;
+export const KEEP = 200_000;
+
+/** Every hop's dissection and frame information, in hop order. */
+export interface FilterFrames {
+  readonly packets: readonly DissectedPacket[];
+  readonly frames: readonly FrameInfo[];
+}
+
+/** Visits every hop's dissection and frame information in order (a walk of its own: a trace too long to keep). */
+export type FilterWalk = (visit: (p: DissectedPacket, f: FrameInfo, i: number) => void) => void;
 
 /**
- * The display filter and the configurable columns over a trace or capture (in the worker): every hop dissected
- * in order by one stateful dissector with the trace's key logs (so TCP streams are reassembled, DTLS and TLS
- * opened, as `rtclab dissect --keylog` does), each with its frame information (number from 1, times, streams).
+ * The filter's index, an observer of the one dissection pass (the worker's pass over a trace, a capture's load): each
+ * hop's dissection with its frame information (number from 1, times, tcp.stream/udp.stream numbered in hop order, as
+ * tshark numbers them), kept for traces up to KEEP hops.
+ */
+export class FilterIndex {
+  private readonly tracker = new FrameTracker();
+  private kept: { packets: DissectedPacket[]; frames: FrameInfo[] } | undefined = { packets: [], frames: [] };
+  private count = 0;
+
+  constructor(private readonly limit = KEEP) {}
+
+  /** The next hop, in order: its dissection, time (µs) and datagram bytes. */
+  add(p: DissectedPacket, t: number, bytes: Uint8Array): void {
+    const f = this.tracker.next(p, ++this.count, t, bytes);
+    const k = this.kept;
+    if (!k) return;
+    if (this.count > this.limit) {
+      this.kept = undefined;
+      return;
+    }
+    k.packets.push(p);
+    k.frames.push(f);
+  }
+
+  /** What was kept: undefined past the limit. */
+  frames(): FilterFrames | undefined {
+    return this.kept;
+  }
+}
+
+/**
+ * A trace's hops walked by a pass of their own with its key logs, each link its own vantage point when `vantages`:
+ * what the filter reads of a simulated trace over KEEP hops, on every request.
+ */
+export function traceWalk(hops: readonly Hop[], keyLogs: readonly string[], vantages: boolean): FilterWalk {
+  return (visit) => {
+    const pass = new DissectionPass({ spans: false, keyLogs });
+    const tracker = new FrameTracker();
+    hops.forEach((h, i) => {
+      const p = pass.hop({ bytes: h.bytes, index: h.index, t: h.t, vantage: vantages ? h.link : undefined });
+      visit(p, tracker.next(p, i + 1, h.t, h.bytes), i);
+    });
+  };
+}
+
+/**
+ * The display filter, the configurable columns and follow stream over a trace or capture (in the worker): every hop
+ * as the one dissection pass dissected it, in order, with the trace's key logs (so TCP streams are reassembled, DTLS
+ * and TLS opened, as `rtclab dissect --keylog` does), each with its frame information. A trace over KEEP hops is not
+ * kept: each request walks it again (`walk`, a pass of its own).
  */
 export class FilterPass {
-  private kept: { readonly packets: DissectedPacket[]; readonly frames: FrameInfo[] } | undefined;
-
   constructor(
-    private readonly hops: readonly Hop[],
-    private readonly keyLogs: readonly string[],
-    /** A trace of several links: flows are kept apart per link (vantage point). */
-    private readonly vantages: boolean,
-    /** A capture's checksums may be offloaded: unverified, as Wireshark leaves them. */
-    private readonly capture: boolean,
+    private readonly kept: FilterFrames | undefined,
+    private readonly walk: FilterWalk,
   ) {}
 
   private each(visit: (p: DissectedPacket, f: FrameInfo, i: number) => void): void {
-    if (this.kept) {
-      this.kept.packets.forEach((p, i) => visit(p, this.kept!.frames[i]!, i));
-      return;
-    }
-    const d = new Dissector({ spans: false, ...(this.capture ? { verifyChecksums: false } : {}) });
-    for (const k of this.keyLogs) d.addKeyLog(k);
-    const tracker = new FrameTracker();
-    const keep = this.hops.length <= KEEP ? { packets: [] as DissectedPacket[], frames: [] as FrameInfo[] } : undefined;
-    this.hops.forEach((h, i) => {
-      const p = d.packet(h.bytes, { index: h.index, t: h.t, spans: false, ...(this.vantages ? { vantage: h.link } : {}) });
-      const f = tracker.next(p, i + 1, h.t, h.bytes);
-      keep?.packets.push(p);
-      keep?.frames.push(f);
-      visit(p, f, i);
-    });
-    this.kept = keep;
+    const k = this.kept;
+    if (!k) return this.walk(visit);
+    for (let i = 0; i < k.packets.length; i++) visit(k.packets[i]!, k.frames[i]!, i);
   }
 
   /** The hops a display filter selects, or its error (the column and length of the faulty token). */

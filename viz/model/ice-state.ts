@@ -151,6 +151,12 @@ function apply(a: MutableAgent, n: Note<IceNote>): void {
       if (i >= 0) a.local[i] = { ...a.local[i]!, how: 'pruned' };
       return;
     }
+    case 'ice.candidate.removed': {
+      // an ICE restart's new session or a network gone: the candidate leaves the local list
+      const d = n.data;
+      a.local = a.local.filter((c) => !(d.candidate.includes(` ${c.address.replace(/:(\d+)$/, ' $1')} `) && c.type === d.type));
+      return;
+    }
     case 'ice.candidate.filtered': {
       const d = n.data;
       const i = a.local.findIndex((c) => d.candidate.includes(` ${c.address.replace(/:(\d+)$/, ' $1')} `) && c.type === d.type);
@@ -214,6 +220,7 @@ function apply(a: MutableAgent, n: Note<IceNote>): void {
     case 'ice.check.received':
     case 'ice.check.response':
     case 'ice.check.rejected':
+    case 'ice.fault':
     case 'ice.nominating':
     case 'ice.consent.lost':
     case 'ice.pair.signaled':

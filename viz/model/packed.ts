@@ -1,5 +1,6 @@
 import type { Note, Secret, TopologyLink, TopologyNode, Trace, TraceMeta } from '../../sim/core/trace.ts';
 import { classifyDatagram, PROTOCOL_CLASSES } from '../../sim/dissect/registry.ts';
+import type { CaptureFacts } from '../../sim/diagnosis/capture-facts.ts';
 import { orderLanes } from './lanes.ts';
 
 /**
@@ -36,6 +37,8 @@ export interface PackedTrace {
   readonly maxTransit: number;
   /** Last moment anything happens (µs). */
   readonly end: number;
+  /** A capture's own facts for the diagnosis (DTLS alerts with their sender …), by hop; absent for a run. */
+  readonly captureFacts?: CaptureFacts;
 }
 
 /**

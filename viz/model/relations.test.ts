@@ -11,6 +11,7 @@ import { AttrType, Method, type ChannelData, type StunMessage } from '../../sim/
 import { loadCapture } from './capture-load.ts';
 import { hopBytes, packTrace, type PackedTrace } from './packed.ts';
 import { computeRelations, describeRelation, relationsByPacket, type Relation } from './relations.ts';
+import { TurnTcpStreams } from './turn-tcp-streams.ts';
 
 // Cause and effect on real simulated traces: every relation is checked against the dissector's own view of the
 // two datagrams it joins (transaction ids, channel numbers, cookies), so a wrong link fails here.
@@ -232,4 +233,31 @@ describe('a TURN relay: the same datagram on its two legs', () => {
       expect(q.t[r.effect]!).toBeGreaterThanOrEqual(q.t[r.cause]!);
     }
   });
+
+  it('RFC 6062 (turn-tcp-connect): a Connect links to the peer connection the server opens, its CONNECTION-ID to the ConnectionBind on the data connection', () => {
+    const q = packed('turn-tcp-connect');
+    const rels = computeRelations(q).filter((r) => r.kind === 'tcp-connection');
+    // what each hop completes on its TCP stream, read as the finder reads it
+    const streams = new TurnTcpStreams();
+    const units = new Map<number, StunMessage[]>();
+    for (const i of firstHops(q)) units.set(i, (streams.segment(hopBytes(q, i))?.units ?? []).flatMap((u) => (u.kind === 'stun' ? [u.message] : [])));
+    const peer = rels.find((r) => r.detail.startsWith('peer connection'));
+    const bind = rels.find((r) => r.detail.startsWith('CONNECTION-ID'));
+    expect(rels).toHaveLength(2);
+    const connect = units.get(peer!.cause)!.find((m) => m.method === Method.Connect && m.class === 'request')!;
+    expect(connect).toBeDefined();
+    const to = connect.attributes.find((a) => a.type === AttrType.XorPeerAddress)!.value as { ip: string; port: number };
+    expect(peer!.detail).toMatch(new RegExp(`→ ${to.ip}:${to.port}$`));
+    expect(dissectPacket(hopBytes(q, peer!.effect)).summary).toMatch(/\[SYN\]/);
+    const success = units.get(bind!.cause)!.find((m) => m.method === Method.Connect && m.class === 'success')!;
+    const request = units.get(bind!.effect)!.find((m) => m.method === Method.ConnectionBind && m.class === 'request')!;
+    const id = (m: StunMessage): unknown => m.attributes.find((a) => a.type === AttrType.ConnectionId)?.value;
+    expect(id(request)).toBe(id(success));
+    expect(bind!.detail).toBe(`CONNECTION-ID 0x${(id(success) as number).toString(16).padStart(8, '0')}`);
+    // the ConnectionBind goes on a new connection (the data connection), not the control connection of the Connect
+    const port = (h: number): string => dissectPacket(hopBytes(q, h)).src;
+    expect(port(bind!.effect)).not.toBe(port(peer!.cause));
+    expect(describeRelation(bind!, 'effect')).toMatch(/set up by #\d+ .*\(RFC 6062\)/);
+  });
 });
+

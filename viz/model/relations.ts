@@ -9,6 +9,8 @@ import type { DissectedRecord } from '../../sim/wire/dtls/datagram.ts';
 import { flightOf } from '../../sim/wire/dtls/describe.ts';
 import { AttrType, ChannelNumber, Method, XorRelayedAddress, getAttribute, hasAttribute, messageTypeName, type ChannelData, type StunMessage } from '../../sim/wire/stun/index.ts';
 import { RelayedLegs } from './relayed-legs.ts';
+import { TurnTcpConnections } from './turn-tcp-connections.ts';
+import { TurnTcpStreams } from './turn-tcp-streams.ts';
 import { hopBytes, type PackedTrace } from './packed.ts';
 import type { TraceObserver } from './trace-pass.ts';
 
@@ -18,10 +20,10 @@ import type { TraceObserver } from './trace-pass.ts';
  * the first ChannelData on its channel, an Allocate and the first use of its relayed address, the nominating
  * check and the first media on that pair, and a datagram a TURN server relays seen on both its legs (a Send
  * indication or ChannelData from the client and the datagram leaving the relayed address; a datagram reaching the
- * relayed address and the Data indication or ChannelData taking it to the client). Works on any trace — simulated
- * or captured.
+ * relayed address and the Data indication or ChannelData taking it to the client), the client's leg over UDP or
+ * over TCP (RFC 8656 §12.5, its stream read by TurnTcpStreams). Works on any trace — simulated or captured.
  */
-export type RelationKind = 'response' | 'retransmission' | 'dtls-cookie' | 'channel-data' | 'relay-use' | 'first-media' | 'relayed';
+export type RelationKind = 'response' | 'retransmission' | 'dtls-cookie' | 'channel-data' | 'relay-use' | 'first-media' | 'relayed' | 'tcp-connection';
 
 /** One end of a link on the ladder: a hop, at its sender (`start`, when sent) or its receiver (`end`, on arrival). */
 export interface Anchor {
@@ -71,6 +73,7 @@ class Sent {
   }
 }
 
+const TCP = 2;
 const STUN = 3;
 const CHANNELDATA = 4;
 const DTLS = 5;
@@ -175,6 +178,10 @@ export class RelationFinder {
   private readonly nominated = new Set<string>();
   /** Both legs of every datagram a TURN server relays (RFC 8656 §11, §12). */
   private readonly legs: RelayedLegs;
+  /** TURN over TCP (RFC 8656 §12.5): each connection's STUN messages and ChannelData, for the relayed legs. */
+  private readonly turnTcp = new TurnTcpStreams();
+  /** RFC 6062 over those streams: a Connect and its peer connection, a CONNECTION-ID and its data connection. */
+  private readonly connections = new TurnTcpConnections<Sent>((cause, effect, detail) => this.add('tcp-connection', cause, effect, detail, { fromStart: true }));
 
   constructor(private readonly p: PackedTrace) {
     // the legs hand back the datagrams the finder gave them
@@ -195,6 +202,7 @@ export class RelationFinder {
     if (this.relays.length > 0) this.expireRelays(p.t[i]!);
     // a datagram to or from a relayed address: its ends and payload are read from its headers, nothing dissected
     if (this.legs.watching) this.legs.peerLeg(i, (hop, first) => new Sent(this.chain(hop, first), `${p.from[hop]} ${first.src}`, this.keyOf));
+    if (proto === TCP && p.offsets[i] !== p.offsets[i + 1]) this.turnOverTcp(i);
     const wanted = proto === STUN || proto === CHANNELDATA || proto === DTLS || (proto === RTP && this.nominations.length > 0) || this.relays.length > 0;
     if (!wanted) return;
     if (p.offsets[i] === p.offsets[i + 1]) return;
@@ -217,6 +225,26 @@ export class RelationFinder {
       else if (layer.protocol === 'RTP' || layer.protocol === 'SRTP') media = true;
     }
     if (media && this.nominations.length > 0) this.firstMedia(sent);
+  }
+
+  /**
+   * A TCP segment between a TURN client and its server: the STUN messages and ChannelData it completes in its
+   * stream (read statelessly of the dissection, see TurnTcpStreams) are one leg of what the server relays.
+   */
+  private turnOverTcp(i: number): void {
+    const s = this.turnTcp.segment(hopBytes(this.p, i));
+    const opens = s?.opening === true && this.connections.awaits(s.dst);
+    if (!s || (s.units.length === 0 && !opens)) return;
+    const chain = this.chain(i, s);
+    if (opens) this.connections.opened(new Sent(chain, `${this.p.from[i]} ${s.src}`, this.keyOf), s.src, s.dst);
+    for (const u of s.units) {
+      // one record per message: the legs remember each one's payload by its record
+      const sent = new Sent(chain, `${this.p.from[i]} ${s.src}`, this.keyOf);
+      if (u.kind === 'stun') {
+        this.legs.stun(u.message, sent, s.src);
+        this.connections.stun(u.message, sent);
+      } else this.legs.channelData(u.channelData, sent, s.src);
+    }
   }
 
   /** Every relation found, in the order their effects happen. */
@@ -402,34 +430,4 @@ export function relationsByPacket(p: PackedTrace, rels: readonly Relation[]): Ma
   return m;
 }
 
-const ms = (us: number): string => `${(us / 1000).toFixed(1)} ms`;
-
-/** How the relation reads from one of its two ends: "response to #12 after 3.1 ms", "retransmission #2 of #9". */
-export function describeRelation(r: Relation, side: 'cause' | 'effect'): string {
-  const c = `#${r.cause}`;
-  const e = `#${r.effect}`;
-  const after = `after ${ms(r.dt)}`;
-  switch (r.kind) {
-    case 'response':
-      return side === 'effect' ? `response to ${c} after ${ms(r.dt)} (round trip)` : `answered by ${e} (${r.detail}) ${after} (round trip)`;
-    case 'retransmission':
-      return side === 'effect' ? `retransmission #${r.nth ?? 1} of ${c} (${r.detail}) ${after}` : `retransmitted as ${e} (#${r.nth ?? 1}) ${after}`;
-    case 'dtls-cookie':
-      return side === 'effect'
-        ? r.detail === 'HelloVerifyRequest'
-          ? `HelloVerifyRequest answering ClientHello ${c} ${after}`
-          : `ClientHello carrying the cookie of ${c} ${after}`
-        : r.detail === 'HelloVerifyRequest'
-          ? `answered by HelloVerifyRequest ${e} ${after}`
-          : `its cookie came back in ClientHello ${e} ${after}`;
-    case 'channel-data':
-      return side === 'effect' ? `first ChannelData on ${r.detail}, bound by ${c} ${after}` : `binds ${r.detail}: first ChannelData ${e} ${after}`;
-    case 'relay-use':
-      return side === 'effect' ? `first use of the ${r.detail} address allocated by ${c} ${after}` : `${r.detail}: first used by ${e} ${after}`;
-    case 'first-media':
-      return side === 'effect' ? `first media on the pair nominated by ${c} ${after}` : `nominates the pair: first media ${e} ${after}`;
-    case 'relayed':
-      return side === 'effect' ? `${r.detail}: the same datagram as ${c}, on the relay's other leg, ${after}` : `${r.detail}: relayed as ${e} ${after}`;
-  }
-}
-
+export { describeRelation } from './describe-relation.ts';

@@ -43,6 +43,8 @@ const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.leng
  * The two legs of every datagram a TURN server relays (RFC 8656 §11, §12): a Send indication or ChannelData from
  * the client and the datagram leaving its relayed address for the peer with the same payload; a datagram from the
  * peer reaching the relayed address and the Data indication or ChannelData taking the same payload to the client.
+ * The client's leg may be UDP or a TCP segment of its connection to the server (RFC 8656 §12.5; its messages read by
+ * TurnTcpStreams, one record per message); the peer's leg is UDP.
  * Fed in trace order by the relation finder; each pair found is handed to `relate` (cause first).
  */
 export class RelayedLegs {

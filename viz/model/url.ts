@@ -1,4 +1,5 @@
 import { formatDuration, parseDuration } from '../../sim/core/time.ts';
+import { tr, trf } from '../i18n.ts';
 
 /** What the address bar holds, so that a link reproduces the exact view. */
 export interface ViewState {
@@ -50,11 +51,11 @@ function assignments(list: string[]): string[] | undefined {
  * silently; start-up and the link writer use this to say why instead). `param` names them in the message.
  */
 export function checkAssignments(list: readonly string[], param = 'set'): string | undefined {
-  if (list.length > MAX_ASSIGNMENTS) return `${list.length} ${param}= assignments; a link holds at most ${MAX_ASSIGNMENTS}`;
+  if (list.length > MAX_ASSIGNMENTS) return trf('urlTooMany', { n: list.length, param, max: MAX_ASSIGNMENTS });
   for (const [i, x] of list.entries()) {
     const which = `${param}= #${i + 1} (${x.length > 40 ? `${x.slice(0, 40)}…` : x})`;
-    if (x.length > MAX_ASSIGNMENT_LENGTH) return `${which} is ${x.length} characters long; at most ${MAX_ASSIGNMENT_LENGTH}`;
-    if (!ASSIGNMENT.test(x)) return `${which} is not path=value (a path of letters, digits, _, -, . and [n])`;
+    if (x.length > MAX_ASSIGNMENT_LENGTH) return trf('urlTooLong', { which, n: x.length, max: MAX_ASSIGNMENT_LENGTH });
+    if (!ASSIGNMENT.test(x)) return trf('urlNotAssignment', { which });
   }
   return undefined;
 }
@@ -63,60 +64,60 @@ export function parseViewState(search: string): ViewState {
   const q = new URLSearchParams(search);
   const out: ViewState = {};
   const problems: string[] = [];
-  const bad = (param: string, value: string, want: string): void => void problems.push(`${param}=${value.length > 40 ? `${value.slice(0, 40)}…` : value} is not ${want}`);
+  const bad = (param: string, value: string, want: string): void => void problems.push(trf('urlNot', { param, value: value.length > 40 ? `${value.slice(0, 40)}…` : value, want }));
   const lesson = q.get('lesson');
   if (lesson !== null) {
     if (NAME.test(lesson)) out.lesson = lesson;
-    else bad('lesson', lesson, 'a lesson id (lower-case letters, digits and -)');
+    else bad('lesson', lesson, tr('urlWantLesson'));
   }
   const scenario = q.get('scenario');
   if (scenario !== null) {
     if (NAME.test(scenario)) out.scenario = scenario;
-    else bad('scenario', scenario, 'a preset name (lower-case letters, digits and -)');
+    else bad('scenario', scenario, tr('urlWantPreset'));
   }
   const seed = q.get('seed');
   if (seed !== null) {
     if (SEED.test(seed)) out.seed = Number(seed);
-    else bad('seed', seed, 'a seed (a whole number from 0, at most 15 digits)');
+    else bad('seed', seed, tr('urlWantSeed'));
   }
   const t = q.get('t');
   if (t !== null) {
     const d = parseDuration(t);
     if (typeof d === 'number' && d >= 0) out.t = d;
-    else bad('t', t, 'a time (like 2.5s, 61ms or 300us)');
+    else bad('t', t, tr('urlWantTime'));
   }
   const hop = q.get('hop');
   if (hop !== null) {
     if (/^\d{1,9}$/.test(hop)) out.hop = Number(hop);
-    else bad('hop', hop, 'a hop number');
+    else bad('hop', hop, tr('urlWantHop'));
   }
   const compact = q.get('compact');
   if (compact === '1') out.compact = true;
-  else if (compact !== null && compact !== '0') bad('compact', compact, '1 or 0');
+  else if (compact !== null && compact !== '0') bad('compact', compact, tr('urlWant10'));
   const lang = q.get('lang');
   if (lang === 'en' || lang === 'zh') out.lang = lang;
-  else if (lang !== null) bad('lang', lang, 'en or zh');
+  else if (lang !== null) bad('lang', lang, tr('urlWantLang'));
   const set = assignments(q.getAll('set'));
   if (set && out.scenario) out.set = set;
   const filter = q.get('filter');
   if (filter !== null) {
     if (filter.length <= MAX_ASSIGNMENT_LENGTH) out.filter = filter;
-    else bad('filter', filter, `a display filter of at most ${MAX_ASSIGNMENT_LENGTH} characters`);
+    else bad('filter', filter, trf('urlWantFilter', { max: MAX_ASSIGNMENT_LENGTH }));
   }
   const cols = q.get('cols');
   if (cols !== null) {
     const list = cols.split(',').map((c) => c.trim()).filter(Boolean);
     if (list.length <= 32 && list.every((c) => /^[A-Za-z0-9_.-]{1,80}$/.test(c))) out.cols = list;
-    else bad('cols', cols, 'field names separated by commas (at most 32)');
+    else bad('cols', cols, tr('urlWantCols'));
   }
   const a = q.get('a');
   if (a !== null) {
     if (NAME.test(a)) {
       const aseed = q.get('aseed');
-      if (aseed !== null && !SEED.test(aseed)) bad('aseed', aseed, 'a seed (a whole number from 0)');
+      if (aseed !== null && !SEED.test(aseed)) bad('aseed', aseed, tr('urlWantSeedShort'));
       const aset = assignments(q.getAll('aset'));
       out.a = { scenario: a, ...(aseed !== null && SEED.test(aseed) ? { seed: Number(aseed) } : {}), ...(aset ? { set: aset } : {}) };
-    } else bad('a', a, 'a preset name');
+    } else bad('a', a, tr('urlWantPresetName'));
   }
   if (problems.length > 0) out.problems = problems;
   return out;

@@ -103,6 +103,6 @@ export class AnalysisPanel {
       return;
     }
     const actions = { selectHop: (h: number) => this.host.selectHop(h), showNote: (n: number) => this.host.showNote(n) };
-    this.body.append(this.tab === 'sdp' ? renderSdpView(d.sdp, actions) : renderCertificates(d.certificates, actions));
+    this.body.append(this.tab === 'sdp' ? renderSdpView(d.sdp, actions) : renderCertificates(d.certificates, actions, d.hiddenCertificates));
   }
 }

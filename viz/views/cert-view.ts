@@ -1,4 +1,5 @@
 import type { CertificateRow } from '../model/views-pass.ts';
+import type { HiddenCertificates } from '../../sim/sdpview/certs.ts';
 import { tr } from '../i18n.ts';
 import { el } from './dom.ts';
 import type { SdpViewActions } from './sdp-view.ts';
@@ -22,15 +23,16 @@ function noteButton(note: number, a: SdpViewActions, title: string): HTMLElement
  * signature, serial, SHA-256), each with its check against the SDP's a=fingerprint; a mismatch names the diagnosis's
  * finding. The hop that carried the Certificate message and the SDP compared with are a click away.
  */
-export function renderCertificates(rows: readonly CertificateRow[], a: SdpViewActions): HTMLElement {
+export function renderCertificates(rows: readonly CertificateRow[], a: SdpViewActions, hidden: readonly HiddenCertificates[] = []): HTMLElement {
   const root = el('div', { class: 'cert-view', 'data-testid': 'cert-view' });
-  if (rows.length === 0) {
-    root.append(el('p', { class: 'muted' }, 'No certificate in this trace: none was sent in the clear (DTLS 1.2, TLS 1.2) or opened with keys.'));
-    return root;
+  if (rows.length === 0) root.append(el('p', { class: 'muted' }, 'No certificate in this trace: none was sent in the clear (DTLS 1.2, TLS 1.2) or opened with keys.'));
+  // 1.3 handshakes whose Certificate stayed encrypted: what would open it
+  for (const h of hidden) {
+    root.append(el('p', { class: 'cert-hidden muted', 'data-testid': 'cert-hidden' }, el('strong', {}, `${h.version} handshake ${h.client} → ${h.server} `), hopButton(h.hop, a, tr('ttCertHop')), `: certificates not read: ${h.text}`));
   }
   for (const r of rows) {
     const box = el('section', { class: `cert ${r.check.status}`, 'data-testid': 'cert', 'data-status': r.check.status });
-    box.append(el('h4', {}, `${r.protocol}${r.role ? ` ${r.role}` : ''} certificate from ${r.sender} to ${r.receiver} `, hopButton(r.hop, a, tr('ttCertHop'))));
+    box.append(el('h4', {}, `${r.version ?? r.protocol}${r.role ? ` ${r.role}` : ''} certificate from ${r.sender} to ${r.receiver} `, hopButton(r.hop, a, tr('ttCertHop')), r.decrypted ? el('span', { class: 'muted', 'data-testid': 'cert-decrypted' }, ' decrypted with the key log') : ''));
     const c = r.certificate;
     const table = el('table', { class: 'cert-fields' });
     const row = (k: string, v: string): void => void table.append(el('tr', {}, el('th', {}, k), el('td', { 'data-field': k }, v)));

@@ -4,6 +4,7 @@ import type { Field } from '../../sim/wire/field.ts';
 import type { LabelCache } from '../model/labels.ts';
 import { hopBytes, type PackedTrace } from '../model/packed.ts';
 import { onLang, tr, trf } from '../i18n.ts';
+import { quoted } from '../i18n-reasons.ts';
 import { clear, el, emptyState } from './dom.ts';
 
 /**
@@ -27,9 +28,11 @@ export class PacketDetail {
     this.root = el('div', { class: 'detail' }, this.tree, this.hex);
     host.append(this.root);
     this.empty();
-    // a shown packet's facts take the new language when it is next selected
+    // a shown packet's facts line and drop reason are worded again; its fields take the new language when it is next
+    // selected
     onLang(() => {
       if (!this.showing) this.empty();
+      else this.fillHead?.();
     });
   }
 
@@ -41,19 +44,28 @@ export class PacketDetail {
     this.tree.append(emptyState(tr('noPacket'), tr('noPacketBody')));
   }
 
+  /** Words the shown hop's facts line and drop reason in the page's language. */
+  private fillHead: (() => void) | undefined;
+
   show(p: PackedTrace, labels: LabelCache, i: number): void {
     this.showing = true;
     clear(this.tree);
     clear(this.hex);
     const b = hopBytes(p, i);
-    const facts = el(
-      'div',
-      { class: 'hop-facts' },
-      el('strong', {}, trf('hop', { i })),
-      trf('hopFacts', { packet: p.packet[i]!, from: p.lanes[p.from[i]!] ?? '?', to: p.lanes[p.to[i]!] ?? '?', link: p.linkNames[p.link[i]!] ?? '?', sent: formatDuration(p.t[i]!), fate: p.drop[i]! >= 0 ? tr('droppedAt') : tr('arrived'), arrive: formatDuration(p.arrive[i]!) }),
-    );
-    this.tree.append(facts);
-    if (p.drop[i]! >= 0) this.tree.append(el('div', { class: 'drop-reason', 'data-testid': 'drop-reason' }, trf('droppedReason', { reason: p.dropReasons[p.drop[i]!] ?? '?' })));
+    const head = el('div', { class: 'hop-head' });
+    this.fillHead = (): void => {
+      head.replaceChildren(
+        el(
+          'div',
+          { class: 'hop-facts' },
+          el('strong', {}, trf('hop', { i })),
+          trf('hopFacts', { packet: p.packet[i]!, from: p.lanes[p.from[i]!] ?? '?', to: p.lanes[p.to[i]!] ?? '?', link: p.linkNames[p.link[i]!] ?? '?', sent: formatDuration(p.t[i]!), fate: p.drop[i]! >= 0 ? tr('droppedAt') : tr('arrived'), arrive: formatDuration(p.arrive[i]!) }),
+        ),
+      );
+      if (p.drop[i]! >= 0) head.append(el('div', { class: 'drop-reason', 'data-testid': 'drop-reason' }, trf('droppedReason', { reason: quoted(p.dropReasons[p.drop[i]!] ?? '?') })));
+    };
+    this.fillHead();
+    this.tree.append(head);
     const chain = chainOf(p, i);
     if (chain.length > 1) {
       this.tree.append(el('div', { class: 'muted' }, trf('sameDatagram', { n: chain.length, hops: chain.join(', ') })));

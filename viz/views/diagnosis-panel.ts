@@ -1,7 +1,11 @@
 import type { Hop } from '../../sim/core/trace.ts';
+import type { CaptureAlert } from '../../sim/diagnosis/capture-facts.ts';
 import { diagnose, type Diagnosis, type Evidence } from '../../sim/diagnosis/diagnose.ts';
+import { alertDescriptionName } from '../../sim/wire/handshake/names.ts';
 import type { PackedTrace as Packed } from '../model/packed.ts';
-import { onLang, tr, trf } from '../i18n.ts';
+import { lang, onLang, tr, trf } from '../i18n.ts';
+import { zhDetail, zhFinding } from '../i18n-diagnosis.ts';
+import { quoted, subjectText } from '../i18n-reasons.ts';
 import { clear, el } from './dom.ts';
 
 /** What the panel asks of the page: select a hop on the ladder, or move the cursor to a note. */
@@ -52,38 +56,76 @@ export class DiagnosisPanel {
   load(p: Packed): void {
     if (this.for === p) return;
     this.for = p;
-    this.diagnosis = diagnose({ meta: p.meta, nodes: p.nodes, links: p.links, hops: p.meta.source === 'capture' ? [] : hopsOf(p), notes: p.notes });
+    // a capture's own facts (its DTLS alerts with their sender, STUN/TURN errors and unanswered requests) join its notes
+    this.diagnosis = diagnose({ meta: p.meta, nodes: p.nodes, links: p.links, hops: p.meta.source === 'capture' ? [] : hopsOf(p), notes: p.notes, ...(p.captureFacts ? { capture: p.captureFacts } : {}) });
+    this.alerts = p.captureFacts?.alerts ?? [];
     this.draw();
   }
+
+  /** The DTLS alerts a loaded capture shows (RFC 5246 §7.2), shown as facts beside the findings. */
+  alerts: readonly CaptureAlert[] = [];
 
   private draw(): void {
     clear(this.root);
     this.root.append(el('h3', {}, tr('dgTitle')));
     const f = this.diagnosis.findings;
-    if (f.length === 0) {
+    // shown when something went wrong: a finding, or a fatal alert in a capture (a close_notify alone says nothing)
+    if (f.length === 0 && !this.alerts.some((a) => a.level === 2)) {
       this.root.hidden = true;
       return;
     }
     this.root.hidden = false;
     const ul = el('ul', { class: 'diagnosis-list', 'data-testid': 'diagnosis-list' });
     for (const x of f) {
+      // in Chinese, the headline and fix worded from the finding's figures; the English stays as the tooltip (and is
+      // shown instead for a cause without a Chinese entry)
+      const zh = lang() === 'zh' ? zhFinding(x) : undefined;
+      const worded = zh && 'text' in zh ? zh : undefined;
       const li = el(
         'li',
         { class: `finding ${x.severity}`, 'data-cause': x.cause },
-        el('div', {}, el('span', { class: `severity ${x.severity}` }, x.severity === 'failure' ? tr('dgFailure') : tr('dgDegraded')), ' ', el('code', { title: tr('dgCauseTitle') }, x.cause), ' ', el('span', { class: 'finding-subject' }, x.subject)),
-        el('div', { class: 'finding-text' }, x.text),
+        el('div', {}, el('span', { class: `severity ${x.severity}` }, x.severity === 'failure' ? tr('dgFailure') : tr('dgDegraded')), ' ', el('code', { title: tr('dgCauseTitle') }, x.cause), ' ', el('span', { class: 'finding-subject', ...(lang() === 'zh' ? { title: x.subject } : {}) }, subjectText(x.subject))),
+        el('div', { class: 'finding-text', ...(worded ? { title: x.text, lang: 'zh-Hans' } : {}), ...(zh && 'missing' in zh ? { 'data-untranslated': zh.missing } : {}) }, worded?.text ?? x.text),
         this.evidence(x.evidence),
       );
-      li.append(el('div', { class: 'finding-fix' }, el('strong', {}, tr('dgFix')), el('span', { class: 'finding-fix-text' }, x.fix)));
+      li.append(el('div', { class: 'finding-fix' }, el('strong', {}, tr('dgFix')), el('span', { class: 'finding-fix-text', ...(worded ? { title: x.fix } : {}) }, worded?.fix ?? x.fix)));
       if (x.details.length) {
         // one line per pair (or drop group): folded, the finding and its fix stay in view
         const more = el('details', { class: 'finding-details' }, el('summary', {}, trf('dgDetails', { n: x.details.length })));
-        for (const d of x.details.slice(0, 20)) more.append(el('div', { class: 'finding-detail muted' }, `– ${d.text} `, this.evidence(d.evidence)));
+        for (const d of x.details.slice(0, 20)) {
+          // in Chinese from the line's own figures when the finding has them (zhDetail), else by the reason patterns
+          // (quoted); the English stays as the tooltip
+          const zd = lang() === 'zh' ? zhDetail(x, d) : undefined;
+          const line = zd && 'text' in zd ? zd.text : quoted(d.text);
+          more.append(el('div', { class: 'finding-detail muted', ...(lang() === 'zh' ? { title: d.text } : {}), ...(zd && 'text' in zd ? { lang: 'zh-Hans' } : {}) }, `– ${line} `, this.evidence(d.evidence)));
+        }
         li.append(more);
       }
       ul.append(li);
     }
     this.root.append(ul);
+    if (this.alerts.length) this.root.append(this.alertFacts());
+  }
+
+  /** One line per DTLS alert of the capture: level, description (with its number), who sent it to whom, its hop. */
+  private alertFacts(): HTMLElement {
+    const box = el('div', { class: 'capture-facts', 'data-testid': 'diagnosis-alerts' }, el('div', { class: 'facts-title' }, trf('dgAlerts', { n: this.alerts.length })));
+    for (const a of this.alerts.slice(0, 20)) {
+      const level = a.level === 2 ? tr('dgAlertFatal') : a.level === 1 ? tr('dgAlertWarning') : String(a.level);
+      const line = el(
+        'div',
+        { class: `alert-fact ${a.level === 2 ? 'fatal' : 'warning'}`, 'data-level': String(a.level), 'data-description': String(a.description) },
+        el('span', { class: `severity ${a.level === 2 ? 'failure' : 'degradation'}` }, level),
+        ' ',
+        el('code', {}, `${alertDescriptionName(a.description)} (${a.description})`),
+        ' ',
+        trf('dgAlertFrom', { src: a.src, dst: a.dst }),
+        ' ',
+      );
+      if (a.packet >= 0) line.append(this.evidence({ hops: [a.packet], notes: [] }));
+      box.append(line);
+    }
+    return box;
   }
 
   private evidence(e: Evidence): HTMLElement {

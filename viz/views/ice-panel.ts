@@ -24,8 +24,8 @@ export function icePanel(a: IceAgentView): HTMLElement {
 function checklist(a: IceAgentView): HTMLElement {
   const table = el('table', { class: 'ice-checklist', 'data-testid': 'ice-checklist' });
   table.append(
-    el('colgroup', {}, el('col', { class: 'c-local' }), el('col', { class: 'c-remote' }), el('col', { class: 'c-prio' }), el('col', { class: 'c-state' }), el('col', { class: 'c-flag' })),
-    el('tr', {}, el('th', {}, tr('thLocal')), el('th', {}, tr('thRemote')), el('th', { title: tr('prioTitle') }, tr('thPrio')), el('th', {}, tr('thState')), el('th', { title: tr('flagsTitle') }, '')),
+    el('colgroup', {}, el('col', { class: 'c-ends' }), el('col', { class: 'c-prio' }), el('col', { class: 'c-state' }), el('col', { class: 'c-flag' })),
+    el('tr', {}, el('th', {}, `${tr('thLocal')} → ${tr('thRemote')}`), el('th', { title: tr('prioTitle') }, tr('thPrio')), el('th', {}, tr('thState')), el('th', { title: tr('flagsTitle') }, '')),
   );
   for (const p of a.pairs) {
     const colour = PAIR_STATE_COLOURS[p.state];
@@ -39,10 +39,11 @@ function checklist(a: IceAgentView): HTMLElement {
         style: `--state:${colour}`,
         title: `${p.id}${p.reason ? `: ${p.reason}` : ''}${p.nominated ? tr('ttNominated') : ''}${p.selected ? tr('ttSelectedPair') : ''}`,
       },
-      el('td', {}, endpoint(p.localType, p.local)),
-      el('td', {}, endpoint(p.remoteType, p.remote)),
+      // the local candidate over the remote one: each address gets the column's whole width, so a relay's
+      // 198.51.100.10:49152 shows whole even beside a second ladder (compare mode at 1280 px)
+      el('td', { class: 'ends' }, endpoint(p.localType, p.local), endpoint(p.remoteType, p.remote, '→ ')),
       el('td', { class: 'muted prio', title: trf('ttPriority', { p: p.priority }), 'data-priority': p.priority }, abbreviatePriority(p.priority)),
-      el('td', { class: 'state', style: `color:${colour}` }, `● ${p.state}`),
+      el('td', { class: 'state', style: `color:${colour}` }, p.state),
       el('td', { class: 'flags', 'data-testid': p.selected ? 'ice-selected' : 'ice-unselected', ...(p.nominated ? { 'data-nominated': 'true' } : {}) }, flags),
     );
     table.append(row);
@@ -51,10 +52,10 @@ function checklist(a: IceAgentView): HTMLElement {
 }
 
 /** "srflx" tag and the address; the address text without the type word some notes put in front of it. */
-function endpoint(type: string, address: string): HTMLElement {
+function endpoint(type: string, address: string, lead = ''): HTMLElement {
   const t = type || /^(host|srflx|prflx|relay)\b/.exec(address)?.[1] || '';
   const addr = address.replace(/^(host|srflx|prflx|relay|udp|tcp)\s+/i, '');
-  return el('span', { class: 'cand' }, ...(t ? [el('span', { class: `tag cand-${t}`, title: CANDIDATE_TYPES[t] ? tr(CANDIDATE_TYPES[t]!) : t }, t), ' '] : []), el('span', { class: 'addr' }, addr));
+  return el('span', { class: lead ? 'cand remote' : 'cand local' }, lead, ...(t ? [el('span', { class: `tag cand-${t}`, title: CANDIDATE_TYPES[t] ? tr(CANDIDATE_TYPES[t]!) : t }, t), ' '] : []), el('span', { class: 'addr', title: addr }, addr));
 }
 
 const CANDIDATE_TYPES: Readonly<Record<string, UiKey>> = { host: 'ttHost', srflx: 'ttSrflx', prflx: 'ttPrflx', relay: 'ttRelay' };

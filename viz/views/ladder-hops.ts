@@ -3,6 +3,26 @@ import type { PackedTrace } from '../model/packed.ts';
 import { DROP_COLOUR, MUTED_COLOUR, REWRITE_COLOUR, SELECT_COLOUR, TEXT_COLOUR, protocolColour } from './colours.ts';
 import { DROP_STOP, HEADER, LEFT, RIGHT, overlaps } from './ladder-geometry.ts';
 import type { Painter } from './painter.ts';
+import { quoted } from '../i18n-reasons.ts';
+import { trf } from '../i18n.ts';
+
+/** Character cells a text takes in the ladder's font: a CJK character is two. */
+function cells(s: string): number {
+  let n = 0;
+  for (const c of s) n += c.charCodeAt(0) >= 0x2e80 ? 2 : 1;
+  return n;
+}
+
+/** `s` cut to `room` character cells, with an ellipsis when cut. */
+function fitText(s: string, room: number): string {
+  if (cells(s) <= room) return s;
+  let out = '';
+  for (const c of s) {
+    if (cells(out + c) > room - 1) break;
+    out += c;
+  }
+  return `${out}…`;
+}
 
 /** Width of one character of the ladder's 11 px monospace font (labels are cut to the room they have). */
 const CHAR_W = 6.7;
@@ -100,9 +120,8 @@ export function drawHops(g: Painter, s: HopScene, i0: number, i1: number): numbe
     if (dropped && roomy && !(future && s.hideFuture)) {
       // the drop reason, cut to the room beside the arrow's end, unless it would overprint a label
       const room = Math.max(10, Math.floor((x2 > x1 ? ex - LEFT : s.width - RIGHT - ex) / CHAR_W) - 2);
-      const full = p.dropReasons[p.drop[i]!]!;
-      const reason = full.length > Math.min(80, room) ? `${full.slice(0, Math.min(80, room) - 1)}…` : full;
-      const w = reason.length * CHAR_W;
+      const reason = fitText(quoted(p.dropReasons[p.drop[i]!]!), Math.min(80, room));
+      const w = cells(reason) * CHAR_W;
       const rx0 = x2 > x1 ? ex - 8 - w : ex + 8;
       if (!overlaps(placed, rx0, rx0 + w, ey + 4, ey + 18)) {
         placed.push(rx0, rx0 + w, ey + 4, ey + 18);
@@ -131,13 +150,13 @@ function placeLabel(g: Painter, s: HopScene, i: number, placed: number[], force:
   const labels = s.labels;
   const l = labels.get(i);
   const rw = dropped ? { src: false, dst: false } : rewrites(labels, p, i);
-  const second = rw.src || rw.dst ? `rewritten: ${[rw.src ? `src ${l.src}` : '', rw.dst ? `dst ${l.dst}` : ''].filter(Boolean).join(' · ')}` : '';
+  const second = rw.src || rw.dst ? trf('ladderRewritten', { what: [rw.src ? `src ${l.src}` : '', rw.dst ? `dst ${l.dst}` : ''].filter(Boolean).join(' · ') }) : '';
   // the room: between the hop's lanes (a loopback: one lane gap), inside the drawing area
   const room = Math.max(Math.abs(x2 - x1), (s.width - LEFT - RIGHT) / Math.max(1, p.lanes.length)) - 8;
   const chars = Math.max(8, Math.floor(room / CHAR_W));
   const text = shortenLabel(l.summary, Math.min(64, chars));
-  const sub = second.length > chars ? `${second.slice(0, chars - 1)}…` : second;
-  const w = Math.max(text.length, sub.length) * CHAR_W;
+  const sub = fitText(second, chars);
+  const w = Math.max(text.length, cells(sub)) * CHAR_W;
   const lx = Math.min(Math.max((x1 + x2) / 2, LEFT + w / 2 + 2), s.width - RIGHT - w / 2);
   const top = ly - LABEL_H / 2;
   const bottom = ly + LABEL_H / 2 + (sub ? 13 : 0);

@@ -1,16 +1,16 @@
-// size: the ladder view owns its canvas, zoom/pan state and redraw loop; hop drawing (ladder-hops.ts), geometry and note marks (ladder-notes.ts) are already out, and the rest shares that state
 import { scaleLinear, select, zoom, zoomIdentity, type ScaleLinear, type ZoomBehavior, type ZoomTransform } from 'd3';
 import { formatDuration } from '../../sim/core/time.ts';
 import { tr } from '../i18n.ts';
-import { forEachMarkerSpan, forEachRun, type Density } from '../model/density.ts';
+import type { Density } from '../model/density.ts';
 import type { LabelCache } from '../model/labels.ts';
 import { lowerBound, type PackedTrace } from '../model/packed.ts';
-import { BACKGROUND, CURSOR_COLOUR, DROP_COLOUR, LANE_COLOUR, MUTED_COLOUR, TEXT_COLOUR, protocolColour } from './colours.ts';
+import { BACKGROUND, CURSOR_COLOUR, LANE_COLOUR, MUTED_COLOUR } from './colours.ts';
 import type { LadderOverlay } from './ladder-overlay.ts';
 import { frameWindow, openingWindow } from './ladder-frame.ts';
-import { DROP_STOP, HEADER, LEFT, RIGHT, ROW, firstBurstEnd, segmentDistance, shade } from './ladder-geometry.ts';
+import { HEADER, LEFT, RIGHT, ROW, firstBurstEnd, segmentDistance } from './ladder-geometry.ts';
 import { drawHops, type HopScene } from './ladder-hops.ts';
 import { drawNoteMarks } from './ladder-notes.ts';
+import { drawAxis, drawDensity, drawLaneHeaders, type LaneHeader, type PaintView } from './ladder-paint.ts';
 import { noteMarks, type NoteMark } from '../model/note-marks.ts';
 
 export { firstBurstEnd } from './ladder-geometry.ts';
@@ -66,6 +66,8 @@ export class Ladder {
   aggregated = false;
   /** The boxes of the labels the last frame drew, x0 x1 y0 y1 each (tests check none overlaps another). */
   labelBoxes: readonly number[] = [];
+  /** The lane headers the last frame drew (tests check none runs into its neighbour). */
+  laneHeaders: readonly LaneHeader[] = [];
 
   constructor(
     private readonly host: HTMLElement,
@@ -321,7 +323,8 @@ export class Ladder {
     // the labels' boxes: the hops', then the note marks' (which give way to them)
     const boxes: number[] = [];
     this.labelBoxes = boxes;
-    if (this.aggregated) this.drawDensity(g, i0, i1);
+    const view = this.paintView();
+    if (this.aggregated) drawDensity(g, view, this.density!, i0, i1, DETAIL_LIMIT);
     else {
       boxes.push(...drawHops(g, this.scene(), i0, i1));
       if (this.overlays.length > 0) {
@@ -342,90 +345,30 @@ export class Ladder {
           },
           w,
           boxes,
+          LEFT,
         );
-    this.drawAxis(g, h, i0, i1);
+    drawAxis(g, view, i0, i1);
     const cy = this.yOf(this.cursor);
     if (cy >= HEADER && cy <= h) {
       g.line(LEFT - 6, cy, w, cy, CURSOR_COLOUR, 1, [6, 4]);
       g.text(LEFT - 8, cy, formatDuration(Math.round(this.cursor)), CURSOR_COLOUR, 'right', true);
     }
-    g.rect(0, 0, w, HEADER, '#1d2430');
-    p.lanes.forEach((name, l) => {
-      const kind = p.nodes.find((n) => n.name === name)?.kind ?? '';
-      g.text(this.laneX(l), 14, name, TEXT_COLOUR, 'center', true);
-      g.text(this.laneX(l), 29, kind, MUTED_COLOUR, 'center');
-    });
+    this.laneHeaders = drawLaneHeaders(g, view);
   }
 
-  private drawAxis(g: Painter, h: number, i0: number, i1: number): void {
-    const p = this.p!;
-    if (this.compact) {
-      const step = Math.max(1, Math.ceil(16 / (ROW * this.transform.k)));
-      for (let i = i0 - (i0 % step); i < i1; i += step) {
-        const y = this.rowY(i);
-        if (y > HEADER + 6 && y < h) g.text(LEFT - 8, y + 4, formatDuration(p.t[i]!), MUTED_COLOUR, 'right');
-      }
-      return;
-    }
-    const y = this.timeScale();
-    for (const t of y.ticks(Math.max(2, Math.floor((h - HEADER) / 70)))) {
-      const yy = y(t);
-      if (yy < HEADER + 6) continue;
-      g.line(LEFT - 4, yy, LEFT, yy, MUTED_COLOUR);
-      g.text(LEFT - 8, yy, formatDuration(Math.round(t)), MUTED_COLOUR, 'right');
-    }
-  }
-
-  private drawDensity(g: Painter, i0: number, i1: number): void {
-    const d = this.density!;
-    const p = this.p!;
-    if (this.compact) {
-      // One row per hop is far below a pixel: draw every `step`-th hop.
-      const step = Math.ceil((i1 - i0) / DETAIL_LIMIT);
-      for (let i = i0; i < i1; i += step) {
-        const [x1, y1, x2, y2] = this.geometry(i);
-        g.line(x1, y1, x2, y2, protocolColour(p.proto[i]!), 1, [], 0.5);
-      }
-      return;
-    }
-    const y = this.timeScale();
-    const pxPerUs = Math.abs(y(1) - y(0));
-    let k = 0;
-    // Buckets at least 4 px tall: finer ones only add shapes (and shade noise) to what the eye reads as a band.
-    while (k + 1 < d.levels.length && d.levels[k]!.width * pxPerUs < 4) k++;
-    const lv = d.levels[k]!;
-    const ta = y.invert(HEADER);
-    const tb = y.invert(this.height);
-    const b0 = Math.max(0, Math.floor((ta - d.start - p.maxTransit) / lv.width));
-    const b1 = Math.min(lv.size, Math.ceil((tb - d.start) / lv.width) + 1);
-    // Each lane pair is a band of parallelograms, one per bucket, shaded by how many hops left in it. Buckets
-    // tile without overlapping, so a run of neighbours with the same shade is one parallelogram: a steady stream
-    // costs a handful of shapes instead of one per bucket. Drops are marked on the band; markers that touch
-    // merge into one bar (the union of the squares).
-    const counts = lv.counts;
-    const drops = lv.drops;
-    d.pairs.forEach((pair, pi) => {
-      const x1 = this.laneX(pair.from);
-      const x2 = this.laneX(pair.to);
-      const inset = pair.from < pair.to ? 3 : -3;
-      const colour = pair.from < pair.to ? '#7fb3ff' : '#5ad1a0';
-      const base = pi * lv.size;
-      forEachRun(counts, base, b0, b1, shade, (from, to, alpha) => {
-        const ta = d.start + from * lv.width;
-        const tb = d.start + to * lv.width;
-        g.quad([x1 + inset, y(ta), x2 - inset, y(ta + pair.transit), x2 - inset, y(tb + pair.transit), x1 + inset, y(tb)], colour, alpha);
-      });
-      const mx = x1 + (x2 - x1) * DROP_STOP - 2;
-      const tops = (emit: (top: number) => void): void => {
-        for (let b = b0; b < b1; b++) {
-          if (drops[base + b]! === 0) continue;
-          const t = d.start + b * lv.width;
-          emit(y(t) + (y(t + pair.transit) - y(t)) * DROP_STOP - 2);
-        }
-      };
-      forEachMarkerSpan(tops, 4, (top, bottom) => g.rect(mx, top, 4, bottom - top, DROP_COLOUR));
-    });
-    g.text(this.width - RIGHT, HEADER + 12, `${(i1 - i0).toLocaleString('en')} hops on screen: aggregated — zoom in for single packets`, MUTED_COLOUR, 'right');
+  /** What the painting functions read of this ladder (ladder-paint.ts). */
+  private paintView(): PaintView {
+    return {
+      p: this.p!,
+      compact: this.compact,
+      width: this.width,
+      height: this.height,
+      k: this.transform.k,
+      laneX: (l) => this.laneX(l),
+      rowY: (i) => this.rowY(i),
+      timeScale: () => this.timeScale(),
+      geometry: (i) => this.geometry(i),
+    };
   }
 
   /** The hop under a point: the nearest arrow within 6 px, or by time when aggregated. */

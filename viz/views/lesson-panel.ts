@@ -1,7 +1,7 @@
 import type { Checkpoint, Lesson, Question } from '../../lessons/lesson.ts';
 import { pick, tr } from '../i18n.ts';
 import { clear, el } from './dom.ts';
-import { renderMarkdown } from './markdown.ts';
+import { inline, renderMarkdown } from './markdown.ts';
 
 /** What the panel shows for the active checkpoint's question. */
 export type QuestionState =
@@ -121,7 +121,7 @@ export class LessonPanel {
     }
     if (q && st?.phase === 'answered') box.append(this.renderVerdict(q, st));
     if (q && st?.phase === 'unavailable') box.append(el('p', { class: 'problem' }, `${tr('noAnswer')}: ${st.why}`));
-    box.append(el('p', { class: 'notice', 'data-testid': 'notice' }, pick(c.notice)));
+    box.append(inline(el('p', { class: 'notice', 'data-testid': 'notice' }), pick(c.notice)));
     if (this.lesson && i + 1 < this.lesson.checkpoints.length) {
       const next = el('button', { class: 'next-checkpoint', 'data-testid': 'next-checkpoint' }, tr('nextCheckpoint'));
       next.addEventListener('click', () => this.cb.checkpoint(i + 1));
@@ -165,7 +165,7 @@ export class LessonPanel {
     const box = el('div', { class: `verdict ${st.right ? 'right' : 'wrong'}`, 'data-testid': 'verdict', 'data-right': String(st.right) });
     const shown = q.kind === 'packet' ? `#${st.hop ?? '?'}` : q.kind === 'choice' ? labelOf(q, st.answer) : st.answer;
     box.append(el('p', {}, el('strong', {}, st.right ? tr('right') : tr('wrong')), ` ${tr('theAnswer')} `, el('code', { 'data-testid': 'answer' }, shown)));
-    box.append(el('p', { 'data-testid': 'explain' }, pick(q.explain).replaceAll('{answer}', shown)));
+    box.append(inline(el('p', { 'data-testid': 'explain' }), pick(q.explain).replaceAll('{answer}', shown)));
     if (st.hop !== undefined) {
       const hop = st.hop;
       const b = el('button', { 'data-testid': 'show-packet' }, `${tr('showPacket')} #${hop}`);

@@ -37,7 +37,8 @@ export function renderMarkdown(text: string): DocumentFragment {
   return out;
 }
 
-function inline(into: HTMLElement, text: string): HTMLElement {
+/** One paragraph's inline Markdown (`code`, **bold**, *em*) appended to an element (a checkpoint's notice, …). */
+export function inline(into: HTMLElement, text: string): HTMLElement {
   const re = /(`[^`]+`|\*\*[^*]+\*\*|\*[^*]+\*)/g;
   let last = 0;
   for (const m of text.matchAll(re)) {

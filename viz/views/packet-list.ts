@@ -4,6 +4,7 @@ import type { HopLabel, LabelCache } from '../model/labels.ts';
 import { PROTOCOLS, type PackedTrace } from '../model/packed.ts';
 import { protocolColour } from './colours.ts';
 import { i18nAttrs, onLang, tr, trf, type UiKey } from '../i18n.ts';
+import { quoted } from '../i18n-reasons.ts';
 import { clear, el } from './dom.ts';
 import { FOLLOW_CHOICES } from './follow-panel.ts';
 import { cellText, gridTemplate, loadPrefs, savePrefs, sortHops, sortKey, type ColumnSpec, type ListPrefs } from './list-columns.ts';
@@ -412,7 +413,7 @@ export class PacketList {
           sw.style.color = protocolColour(p.proto[i]!);
           return sw;
         }
-        if (c.id === 'summary') return summaryCell(dropped ? `${l.summary} — dropped: ${p.dropReasons[p.drop[i]!]}` : l.summary, l);
+        if (c.id === 'summary') return summaryCell(dropped ? trf('listDropped', { summary: l.summary, reason: quoted(p.dropReasons[p.drop[i]!]!) }) : l.summary, l);
         const text = cellText(c, i, ctx);
         return el('span', { 'data-col': c.id, title: text }, text);
       });
@@ -434,9 +435,7 @@ function summaryCell(summary: string, l: HopLabel): HTMLElement {
   const cell = el('span', { class: 'summary', title: `${summary}\n(${how})`, 'data-keyed': l.keyed.decrypted ? 'decrypted' : 'state' });
   if (l.keyed.decrypted) {
     // words, not an emoji: a browser without an emoji font would draw an empty box
-    const tag = el('span', { class: 'keyed-tag' }, tr('keyedTag'));
-    Object.assign(tag.style, { fontSize: '10px', border: '1px solid currentColor', borderRadius: '3px', padding: '0 3px', marginRight: '5px', opacity: '0.75' });
-    cell.append(tag);
+    cell.append(el('span', { class: 'keyed-tag', style: 'font-size:10px;border:1px solid currentColor;border-radius:3px;padding:0 3px;margin-right:5px;opacity:0.75' }, tr('keyedTag')));
   }
   cell.append(summary);
   return cell;

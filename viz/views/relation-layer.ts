@@ -11,6 +11,7 @@ export const RELATION_COLOURS: Readonly<Record<RelationKind, string>> = {
   'relay-use': '#50fa7b',
   'first-media': '#ffb86c',
   relayed: '#bd93f9',
+  'tcp-connection': '#7fdbca',
 };
 
 const SHORT: Readonly<Record<RelationKind, string>> = {
@@ -21,6 +22,7 @@ const SHORT: Readonly<Record<RelationKind, string>> = {
   'relay-use': 'relay used',
   'first-media': 'first media',
   relayed: 'relayed',
+  'tcp-connection': 'TCP connection',
 };
 
 /** Links drawn at most at once, whatever is on screen (they are dashed curves: more is noise). */

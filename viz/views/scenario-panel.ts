@@ -1,7 +1,8 @@
 import { NAT_BEHAVIOURS } from '../../sim/net/nat/config.ts';
 import { NAT_PRESET_NAMES } from '../../sim/scenario/nat-config.ts';
 import { listPresets } from '../../sim/scenario/presets/index.ts';
-import { i18nAttrs, tr, trf, type UiKey } from '../i18n.ts';
+import { i18nAttrs, onLang, tr, trf, type UiKey } from '../i18n.ts';
+import { presetDescription, presetTitle } from '../i18n-presets.ts';
 import { clear, el } from './dom.ts';
 import { applyIceSwitches, iceSwitchFieldsets, TurnMemory } from './ice-switches.ts';
 
@@ -18,6 +19,7 @@ export class ScenarioPanel {
   private readonly seedIn: HTMLInputElement;
   private readonly json: HTMLTextAreaElement;
   private readonly error: HTMLElement;
+  private readonly description: HTMLElement;
   private scenario: Json | undefined;
   private readonly turnMemory = new TurnMemory();
   /** Set by the app: keeps the run on screen as "A" and opens the side-by-side comparison. */
@@ -28,8 +30,13 @@ export class ScenarioPanel {
     private readonly onRun: (scenario: Json | string, seed: number | undefined) => void,
   ) {
     this.presetSel = el('select', { ...i18nAttrs({ aria: 'scPresetAria' }), 'data-testid': 'preset' });
-    for (const p of listPresets()) this.presetSel.append(el('option', { value: p.name }, `${p.name} — ${p.title}`));
-    this.presetSel.addEventListener('change', () => this.onRun(this.presetSel.value, this.seed()));
+    this.description = el('p', { class: 'preset-description muted', 'data-testid': 'preset-description' });
+    this.presetTexts();
+    onLang(() => this.presetTexts());
+    this.presetSel.addEventListener('change', () => {
+      this.describe();
+      this.onRun(this.presetSel.value, this.seed());
+    });
     this.seedIn = el('input', { type: 'number', min: '0', step: '1', value: '1', ...i18nAttrs({ aria: 'scSeedAria' }), 'data-testid': 'seed' });
     this.form = el('div', { class: 'scenario-form' });
     this.json = el('textarea', { spellcheck: 'false', rows: '10', ...i18nAttrs({ aria: 'scJson' }), 'data-testid': 'scenario-json' });
@@ -50,6 +57,7 @@ export class ScenarioPanel {
       'div',
       { class: 'scenario-panel' },
       el('label', {}, el('span', i18nAttrs({ text: 'scPreset' }), tr('scPreset')), this.presetSel),
+      this.description,
       el('label', {}, el('span', i18nAttrs({ text: 'scSeed' }), tr('scSeed')), this.seedIn),
       this.form,
       el('div', { class: 'buttons' }, rerun, keep),
@@ -57,6 +65,19 @@ export class ScenarioPanel {
       el('details', {}, el('summary', i18nAttrs({ text: 'scJson' }), tr('scJson')), this.json, runJson),
     );
     host.append(this.root);
+  }
+
+  /** The picker's preset titles, and the chosen one's description, in the page's language. */
+  private presetTexts(): void {
+    const chosen = this.presetSel.value;
+    this.presetSel.replaceChildren(...listPresets().map((p) => el('option', { value: p.name, title: presetDescription(p) }, `${p.name} — ${presetTitle(p)}`)));
+    if (chosen) this.presetSel.value = chosen;
+    this.describe();
+  }
+
+  private describe(): void {
+    const p = listPresets().find((q) => q.name === this.presetSel.value);
+    this.description.textContent = p ? presetDescription(p) : '';
   }
 
   private seed(): number | undefined {
@@ -74,6 +95,7 @@ export class ScenarioPanel {
     this.turnMemory.remember(scenario);
     this.error.textContent = '';
     if (presetName && [...this.presetSel.options].some((o) => o.value === presetName)) this.presetSel.value = presetName;
+    this.describe();
     this.seedIn.value = String(seed);
     this.json.value = JSON.stringify(scenario, null, 2);
     this.drawForm(scenario);

@@ -37,6 +37,18 @@ function carrier(s: SeenSdp, a: SdpViewActions): HTMLElement {
   return el('span', {}, `${s.from} → ${s.to} at ${at} (${s.via})`);
 }
 
+/** Where else the same text was seen (a webrtc-internals dump's events), and the candidates trickled after it. */
+function elsewhere(s: SeenSdp): HTMLElement[] {
+  const out: HTMLElement[] = [];
+  for (const v of s.also ?? []) out.push(el('div', { class: 'sdp-also muted', 'data-testid': 'sdp-also' }, `also ${v}`));
+  if (s.trickled?.length) {
+    const d = el('details', { class: 'sdp-trickled', 'data-testid': 'sdp-trickled' }, el('summary', {}, `${s.trickled.length} candidate${s.trickled.length === 1 ? '' : 's'} trickled after it (RFC 8838)`));
+    for (const c of s.trickled) d.append(el('div', { class: 'sdp-line' }, `a=${c}`));
+    out.push(d);
+  }
+  return out;
+}
+
 /** Goes where the side's description came from. */
 function go(s: SeenSdp | undefined, a: SdpViewActions): void {
   if (!s) return;
@@ -59,8 +71,8 @@ export function renderSdpView(exchanges: readonly SdpExchange[], a: SdpViewActio
     const box = el('section', { class: 'sdp-exchange', 'data-testid': 'sdp-exchange' });
     box.append(el('h4', {}, `Exchange ${i + 1}${x.view ? `, ${x.view}` : ''}`));
     const sides = el('div', { class: 'sdp-sides' });
-    if (x.offer) sides.append(el('div', {}, el('strong', {}, 'offer: '), carrier(x.offer, a)));
-    if (x.answer) sides.append(el('div', {}, el('strong', {}, 'answer: '), carrier(x.answer, a)));
+    if (x.offer) sides.append(el('div', {}, el('strong', {}, 'offer: '), carrier(x.offer, a)), ...elsewhere(x.offer));
+    if (x.answer) sides.append(el('div', {}, el('strong', {}, 'answer: '), carrier(x.answer, a)), ...elsewhere(x.answer));
     box.append(sides);
     const problems = [...x.rewrites, ...x.comparison.problems];
     if (problems.length) box.append(el('ul', { class: 'sdp-problems', 'data-testid': 'sdp-problems' }, ...problems.map((p) => el('li', {}, p))));

@@ -5,6 +5,7 @@ import type { StatsReport } from '../../sim/stats/report.ts';
 import { i18nAttrs, onLang, tr, trf } from '../i18n.ts';
 import { el } from './dom.ts';
 import './stats-graphs.css';
+import { bucketFor } from '../model/stats-bucket.ts';
 
 /**
  * Graphs under the ladder: bit rate, packet rate, loss, jitter, round-trip time and frame rate per stream and
@@ -13,12 +14,12 @@ import './stats-graphs.css';
  * JSON export the whole report. Closed by default: it takes room from the ladder.
  */
 export const METRICS = {
-  bitrate: { label: 'bit rate', unit: 'bit/s' },
-  packets: { label: 'packets', unit: 'pkt/s' },
-  loss: { label: 'loss', unit: '%' },
-  jitter: { label: 'jitter', unit: 'ms' },
-  rtt: { label: 'round trip', unit: 'ms' },
-  fps: { label: 'frame rate', unit: 'fps' },
+  bitrate: { label: 'stBitrate', unit: 'bit/s' },
+  packets: { label: 'stPackets', unit: 'pkt/s' },
+  loss: { label: 'stLoss', unit: '%' },
+  jitter: { label: 'stJitter', unit: 'ms' },
+  rtt: { label: 'stRtt', unit: 'ms' },
+  fps: { label: 'stFps', unit: 'fps' },
 } as const;
 export type Metric = keyof typeof METRICS;
 
@@ -71,11 +72,9 @@ export function seriesOf(r: StatsReport): GraphSeries[] {
   return out;
 }
 
-/** A bucket width giving at most ~300 buckets over the trace, from 100 ms (finer makes rates noise) to 10 s. */
-export function bucketFor(endUs: number): number {
-  for (const ms of [100, 200, 500, 1000, 2000, 5000]) if (endUs / 1000 / ms <= 300) return ms;
-  return 10_000;
-}
+// a bucket width giving at most ~300 buckets over the trace, from 100 ms (finer makes rates noise) to 10 s: the
+// worker's one pass collects the statistics in the finest and regroups them into this one
+export { bucketFor };
 
 const MARGIN = { left: 58, right: 10, top: 8, bottom: 20 };
 const HEIGHT = 150;
@@ -109,7 +108,15 @@ export class StatsGraphs {
     this.toggle = el('button', { 'data-testid': 'stats-toggle', ...i18nAttrs({ title: 'ttStats' }), 'aria-expanded': 'false' }, tr('statsClosed'));
     onLang(() => (this.toggle.textContent = this.toggle.getAttribute('aria-expanded') === 'true' ? tr('statsOpen') : tr('statsClosed')));
     this.metricSel = el('select', { 'data-testid': 'stats-metric', ...i18nAttrs({ aria: 'ttStatsMetric' }) });
-    for (const [k, m] of Object.entries(METRICS)) this.metricSel.append(el('option', { value: k }, `${m.label} (${m.unit})`));
+    const names = (): void => {
+      for (const o of this.metricSel.options) {
+        const m = METRICS[o.value as Metric];
+        o.textContent = `${tr(m.label)} (${m.unit})`;
+      }
+    };
+    for (const k of Object.keys(METRICS)) this.metricSel.append(el('option', { value: k }));
+    names();
+    onLang(names);
     this.note = el('span', { class: 'stats-note muted', 'data-testid': 'stats-note' });
     const csv = el('button', { 'data-testid': 'stats-csv', ...i18nAttrs({ title: 'ttStatsCsv' }) }, 'CSV');
     const json = el('button', { 'data-testid': 'stats-json', ...i18nAttrs({ title: 'ttStatsJson' }) }, 'JSON');
@@ -273,7 +280,7 @@ export class StatsGraphs {
   private drawLegend(all: readonly GraphSeries[]): void {
     this.legend.replaceChildren();
     if (!all.length) {
-      this.legend.append(el('span', { class: 'muted' }, this.report ? trf('statsNone', { what: METRICS[this.metric].label }) : tr('statsNotYet')));
+      this.legend.append(el('span', { class: 'muted' }, this.report ? trf('statsNone', { what: tr(METRICS[this.metric].label) }) : tr('statsNotYet')));
       return;
     }
     all.forEach((s, i) => {

@@ -111,7 +111,7 @@ function natTable(tb: NatTableState, t: number): HTMLElement {
           ...m.remotes.flatMap((r, i) => [i > 0 ? ', ' : '', el('span', { class: 'addr' }, r)]),
           ` · ${m.replied ? tr('replied') : tr('notReplied')}`,
           // RFC 5382 §5: each TCP connection's phase and the idle timeout it gives the mapping
-          ...(m.tcp ?? []).map((c) => el('span', { class: 'nat-tcp', 'data-tcp-phase': c.phase, title: TCP_PHASE_TITLE[c.phase] ? tr(TCP_PHASE_TITLE[c.phase]!) : '' }, ` · TCP ${c.phase} with ${c.remote} (${c.phase === 'reset' ? 'reset' : `${c.phase === 'established' ? '' : 'transitory; '}mapping idle timeout ${formatDuration(c.timeout)}`}, RFC 5382 §5)`)),
+          ...(m.tcp ?? []).map((c) => el('span', { class: 'nat-tcp', 'data-tcp-phase': c.phase, title: TCP_PHASE_TITLE[c.phase] ? tr(TCP_PHASE_TITLE[c.phase]!) : '' }, trf('natTcp', { phase: c.phase, remote: c.remote, what: c.phase === 'reset' ? tr('natTcpReset') : trf(c.phase === 'established' ? 'natTcpIdle' : 'natTcpTransitory', { t: formatDuration(c.timeout) }) }))),
         ),
       ),
     );

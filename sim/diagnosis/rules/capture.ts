@@ -28,6 +28,7 @@ export function captureFindings(x: TraceIndex): Finding[] {
         evidence: evidence([a.packet], notes),
         fix: `signal ${a.src} the fingerprint of the certificate ${a.dst} really presents (and check that ${a.dst} is the peer that signaled)`,
         details: [],
+        facts: { src: a.src, dst: a.dst, alert: name },
       });
     } else {
       out.push({
@@ -39,6 +40,7 @@ export function captureFindings(x: TraceIndex): Finding[] {
         evidence: evidence([a.packet], notes),
         fix: `fix what ${name} names on ${a.dst}'s side`,
         details: [],
+        facts: { variant: 'capture', src: a.src, dst: a.dst, alert: name },
       });
     }
   }
@@ -60,7 +62,8 @@ export function captureFindings(x: TraceIndex): Finding[] {
         : `TURN server ${last.src} refused ${client}'s Allocate with ${last.code} ${last.reason}, and no allocation followed`,
       evidence: evidence(errors.map((e) => e.packet), []),
       fix: last.code === 401 ? `give ${client} the right TURN username and password for ${last.src}` : `fix ${client}'s Allocate for ${last.src} (error ${last.code})`,
-      details: errors.map((e) => ({ text: `${e.method} error ${e.code} ${e.reason} from ${e.src}`, evidence: evidence([e.packet], []) })),
+      details: errors.map((e) => ({ text: `${e.method} error ${e.code} ${e.reason} from ${e.src}`, evidence: evidence([e.packet], []), facts: { kind: 'stun-error', method: e.method, code: e.code, reason: e.reason, src: e.src } })),
+      facts: { variant: 'capture', host: client, server: last.src, code: last.code },
     });
   }
   return out;

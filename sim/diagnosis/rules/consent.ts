@@ -1,5 +1,5 @@
 import { agents } from '../agents.ts';
-import { describeDrop, dropGroups, transactionFate } from '../drops.ts';
+import { describeDrop, dropFacts, dropGroups, transactionFate } from '../drops.ts';
 import { evidence, mergeEvidence, seconds, type TraceIndex } from '../trace-index.ts';
 import type { Finding } from '../types.ts';
 
@@ -32,6 +32,7 @@ export function consentFindings(x: TraceIndex): Finding[] {
         evidence: mergeEvidence(fate.evidence, evidence([], [lost.i, ...(disconnected ? [disconnected.i] : []), ...linkChange.map((l) => l.i), ...(restart ? [restart.i] : []), ...(back ? [back.i] : [])])),
         fix: g?.drop.kind === 'link-down' ? `keep link ${g.drop.where} up, and restart ICE when consent is lost` : restart ? 'keep a path between the peers (the restart worked around it)' : `restart ICE when consent is lost (RFC 8445 §9), or keep a path between the peers`,
         details: [],
+        facts: { host: a.host, pair, lostAt: lost.n.t, since, ...(back ? { backAt: back.n.t } : {}), restart: restart ? 1 : 0, ...dropFacts(g) },
       });
     }
   }
@@ -70,6 +71,7 @@ export function disconnectedFindings(x: TraceIndex): Finding[] {
       evidence: mergeEvidence(fate.evidence, evidence([], [upAt.i, last.i, ...(selected.length ? [selected[selected.length - 1]!.i] : [])])),
       fix: g?.drop.kind === 'loss' ? `lower the loss on link ${g.drop.where}, or run longer: consent may yet be refreshed (RFC 7675 §5.1)` : g?.drop.kind === 'link-down' ? `keep link ${g.drop.where} up, and restart ICE when consent is lost` : 'keep a path between the peers, and restart ICE if consent is lost (RFC 8445 §9)',
       details: [],
+      facts: { host: a.host, ...(pair ? { pair } : {}), upAt: upAt.n.t, downAt: last.n.t, end: x.end, since, ...dropFacts(g) },
     });
   }
   return out;

@@ -1,7 +1,9 @@
 import { agents } from '../agents.ts';
-import { dropGroups, describeDrop, classifyDrop, type Drop } from '../drops.ts';
+import { dropFacts, dropGroups, describeDrop, classifyDrop, type Drop } from '../drops.ts';
 import { evidence, seconds, TraceIndex, type Indexed } from '../trace-index.ts';
 import type { Finding } from '../types.ts';
+import { dtlsDropsOnTheWay, lastFlight } from './dtls-flights.ts';
+import { handshakeTimeout } from './dtls-timeout.ts';
 
 /** RFC 5246 §7.2 alert descriptions by number (the ones a DTLS-SRTP handshake meets). */
 const ALERTS: Readonly<Record<number, string>> = {
@@ -58,6 +60,7 @@ export function dtlsFindings(x: TraceIndex): Finding[] {
       evidence: evidence(x.hopsOfNote(m.i), [m.i, ...alerts.map((a) => a.i), ...failedState.map((s) => s.i)]),
       fix: `make sure the peer ${host} talks to is the one that signaled: if it is, signal the fingerprint of the certificate it really uses; if not, someone else answers at that address`,
       details: [],
+      facts: { variant: m.n.inferred ? 'capture' : 'sim', host, sender: d.sender ?? '', actual: d.actual.slice(0, 23), expected: d.expected ? d.expected.slice(0, 23) : '', alert: alerts[0] ? (ALERTS[alerts[0].n.data.description] ?? alerts[0].n.data.description) : '' },
     });
   }
   const eps = endpoints(x);
@@ -87,11 +90,18 @@ export function dtlsFindings(x: TraceIndex): Finding[] {
           evidence: evidence([], [last.i, ...sent.map((a) => a.i), ...(other ? [other[1][other[1].length - 1]!.i] : [])]),
           fix: 'make one side a=setup:active and the other a=setup:passive (RFC 8842 §5.1)',
           details: [],
+          facts: { variant: 'failed', hostA: hosts[0]!, hostB: hosts[1] ?? '', reason: last.n.data.reason },
         });
         continue;
       }
       const alert = sent[0] ?? received[0];
       const timeout = /timeout|retransmi|gave up/i.test(last.n.data.reason);
+      // the last flight retransmitted until the timer gave up, and where its copies died (dtls-timeout.ts)
+      const story = !alert && timeout ? handshakeTimeout(x, source, host, role, last) : undefined;
+      if (story) {
+        out.push(story);
+        continue;
+      }
       const drops = timeout ? dropGroups(dtlsDrops(x, host)) : [];
       out.push({
         cause: alert ? 'dtls.alert' : timeout ? 'dtls.timeout' : 'dtls.failed',
@@ -102,6 +112,7 @@ export function dtlsFindings(x: TraceIndex): Finding[] {
         evidence: evidence(drops.flatMap((d) => d.hops), [last.i, ...(alert ? [alert.i] : [])]),
         fix: timeout ? (drops[0] ? `fix what drops the handshake ${describeDrop(drops[0].drop)}` : 'keep a path between the peers during the handshake') : alert ? 'fix what the alert names on the side that sent it' : 'see the reason on the DTLS state note',
         details: [],
+        facts: { variant: 'failed', host, role, at: last.n.t, reason: last.n.data.reason, timeout: timeout ? 1 : 0, ...(alert ? { alert: ALERTS[alert.n.data.description] ?? alert.n.data.description, alertSent: alert === sent[0] ? 1 : 0 } : {}), ...dropFacts(drops[0]) },
       });
       continue;
     }
@@ -125,6 +136,7 @@ export function dtlsFindings(x: TraceIndex): Finding[] {
         evidence: evidence([], [...states.map((s) => s.i), ...sameRole[0]![1].map((s) => s.i)]),
         fix: 'make one side a=setup:active and the other a=setup:passive (RFC 8842 §5.1)',
         details: [],
+        facts: { variant: 'stuck', hostA: hosts[0]!, hostB: hosts[1]! },
       });
       continue;
     }
@@ -133,6 +145,9 @@ export function dtlsFindings(x: TraceIndex): Finding[] {
     if (waited < 5_000_000) continue; // a handshake may still be under way
     // without a selected pair there was nowhere to send a ClientHello: the ICE findings say why
     if (selected.length === 0 && agents(x).some((a) => a.host === host && !a.up)) continue;
+    // a server that never saw a ClientHello because a client's flights died on the way: the client's finding tells
+    const clientLost = [...eps].some(([s, st]) => s !== source && st[st.length - 1]!.n.data.role === 'client' && lastFlight(x, s) !== undefined && dtlsDropsOnTheWay(x, TraceIndex.host(s)).length > 0);
+    if (role === 'server' && x.from('dtls.client-hello', source).length === 0 && clientLost) continue;
     if (role === 'server' && x.from('dtls.client-hello', source).length === 0) {
       out.push({
         cause: 'dtls.no-client-hello',
@@ -143,6 +158,7 @@ export function dtlsFindings(x: TraceIndex): Finding[] {
         evidence: evidence([], [last.i, ...(selected[0] ? [selected[0].i] : [])]),
         fix: `make the DTLS client (the a=setup:active side) start its handshake toward ${host} once ICE selects a pair`,
         details: [],
+        facts: { host, ...(selected[0] ? { pair: selected[0].n.data.pair, selectedAt: selected[0].n.t } : {}) },
       });
     } else {
       const drops = dropGroups(dtlsDrops(x, host));
@@ -155,6 +171,7 @@ export function dtlsFindings(x: TraceIndex): Finding[] {
         evidence: evidence(drops.flatMap((d) => d.hops), [last.i]),
         fix: drops[0] ? `fix what drops the handshake ${describeDrop(drops[0].drop)}` : 'keep a path between the peers during the handshake',
         details: [],
+        facts: { variant: 'stuck', host, role, waited, timeout: 1, ...dropFacts(drops[0]) },
       });
     }
   }
@@ -171,6 +188,7 @@ export function dtlsFindings(x: TraceIndex): Finding[] {
       evidence: evidence(x.hopsOfNote(s.i), [s.i]),
       fix: 'read the alert (decrypt with the key log if it is encrypted) and fix what it names',
       details: [],
+      facts: { variant: 'capture-state', flow: s.n.source.replace(/^capture\/dtls /, '') },
     });
   }
   return out;

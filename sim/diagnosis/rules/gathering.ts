@@ -1,9 +1,10 @@
 import { agents } from '../agents.ts';
-import { describeDrop, dropGroups, transactionFate } from '../drops.ts';
+import { describeDrop, dropFacts, dropGroups, transactionFate } from '../drops.ts';
 import { evidence, mergeEvidence, seconds, TraceIndex } from '../trace-index.ts';
 import type { Finding, Severity } from '../types.ts';
 import { udpBlocked } from './relay-fix.ts';
 import { turnAttempts } from './turn-attempts.ts';
+import { mismatchStory } from './turn-mismatch.ts';
 
 /** RFC 8656 §6.4 / RFC 8489 §14.8 error codes an Allocate can end with, and what each means for the client. */
 const TURN_ERRORS: Readonly<Record<number, { cause: string; why: string; fix: (host: string, server: string) => string }>> = {
@@ -16,10 +17,28 @@ const TURN_ERRORS: Readonly<Record<number, { cause: string; why: string; fix: (h
   508: { cause: 'turn.capacity', why: '508 Insufficient Capacity: the server has no relayed port left', fix: (_h, s) => `give ${s} a larger relay port range` },
 };
 
+/**
+ * The server's notes about the requests whose answers were dropped (`stun.binding.answered`, about the same
+ * datagram's request): where the answers left from.
+ */
+function answeredFrom(x: TraceIndex, server: string, dropHops: readonly number[]): { source: string | undefined; notes: number[] } {
+  const answered = x.of('stun.binding.answered').filter((n) => n.n.data.to === server);
+  // each dropped answer was sent when the server noted it: the last such note before the answer entered its first link
+  const notes = dropHops.flatMap((h) => {
+    const packet = x.hops[h]!.packet;
+    const sentAt = Math.min(...x.hopsOfPacket(packet).map((i) => x.hops[i]!.t), x.hops[h]!.t);
+    const n = answered.filter((a) => a.n.t <= sentAt).pop();
+    return n ? [n] : [];
+  });
+  return { source: notes[0]?.n.data.source, notes: [...new Set(notes.map((n) => n.i))] };
+}
+
 /** Whether the host's call (or ICE) failed: gathering problems then are part of why, else they only cost a fallback. */
 function severityFor(x: TraceIndex, host: string): Severity {
   const a = agents(x).filter((s) => s.host === host);
-  return a.length > 0 && a.some((s) => !s.up) ? 'failure' : 'degradation';
+  // a scripted TURN client (no ICE agent) asked for the allocation itself: without it, its script failed
+  if (a.length === 0) return 'failure';
+  return a.some((s) => !s.up) ? 'failure' : 'degradation';
 }
 
 /** TURN allocations that failed (401/403/437/438/486 with reasons, or no answer) and STUN servers that never answered. */
@@ -30,6 +49,23 @@ export function gatheringFindings(x: TraceIndex): Finding[] {
   for (const source of sources) {
     const host = TraceIndex.host(source);
     for (const a of turnAttempts(x, source)) {
+      if (a.outcome === 'error' && a.code === 437) {
+        const m = mismatchStory(x, source, a.server, a.t);
+        if (m) {
+          out.push({
+            cause: 'turn.allocation-mismatch',
+            severity: severityFor(x, host),
+            subject: host,
+            t: a.t,
+            text: `${host}'s Allocate to TURN server ${a.server} got 437 Allocation Mismatch at ${seconds(a.t)}: the server still holds the allocation it made at ${seconds(m.since)} for the same 5-tuple (client ${m.client}, relayed ${m.relayed}${m.lifetime !== undefined ? `, lifetime ${m.lifetime} s` : ''}), which ${host} ${m.restartAt !== undefined ? `forgot when it restarted at ${seconds(m.restartAt)}` : 'no longer uses'} without deleting it (RFC 8656 §7.2)`,
+            evidence: mergeEvidence(a.evidence, evidence([], m.notes)),
+            fix: `make ${host} delete its allocation before it goes (Refresh with LIFETIME 0, RFC 8656 §7), or allocate from another local port after a restart (RFC 8656 §7.4)`,
+            details: [],
+            facts: { host, server: a.server, code: 437, at: a.t, client: m.client, relayed: m.relayed, since: m.since, ...(m.lifetime !== undefined ? { lifetime: m.lifetime } : {}), ...(m.restartAt !== undefined ? { restartAt: m.restartAt } : {}) },
+          });
+          continue;
+        }
+      }
       if (a.outcome === 'error') {
         const e = TURN_ERRORS[a.code ?? 0];
         out.push({
@@ -41,6 +77,7 @@ export function gatheringFindings(x: TraceIndex): Finding[] {
           evidence: a.evidence,
           fix: e ? e.fix(host, a.server) : `fix ${host}'s TURN request (error ${a.code})`,
           details: [],
+          facts: { host, server: a.server, ...(a.code !== undefined ? { code: a.code } : {}) },
         });
       } else if (a.outcome === 'timeout') {
         const fw = udpBlocked(a.drops);
@@ -56,6 +93,7 @@ export function gatheringFindings(x: TraceIndex): Finding[] {
           evidence: a.evidence,
           fix: fw ? `give ${host} a TURN server over TCP or TLS on port 443` : `give ${host} a TURN server it can reach`,
           details: dropGroups(a.drops).map((d) => ({ text: `${d.count} dropped ${describeDrop(d.drop)}`, evidence: evidence(d.hops, []) })),
+          facts: { host, server: a.server, ...(fw ? { firewall: fw } : dropFacts(g)) },
         });
       }
     }
@@ -73,15 +111,23 @@ export function gatheringFindings(x: TraceIndex): Finding[] {
     const filtered = groups.find((g) => g.drop.kind === 'nat-filtering' || g.drop.kind === 'nat-no-mapping');
     const ev = mergeEvidence(fate.evidence, evidence([], [t.i, ...asked.map((a) => a.i)]));
     if (filtered) {
+      // the answers' source: the server's own notes say where each left from (stun.binding.answered `source`)
+      const answered = answeredFrom(x, server, filtered.hops);
+      const elsewhere = answered.source !== undefined && answered.source !== server ? answered.source : undefined;
       out.push({
         cause: 'stun.answer-filtered',
         severity: severityFor(x, host),
         subject: host,
         t: t.n.t,
-        text: `${host} got no server-reflexive candidate: STUN server ${server} answered, but ${filtered.drop.where} dropped the answer (${filtered.drop.why})`,
-        evidence: ev,
-        fix: `make ${filtered.drop.where} let in answers from the server it was sent to (endpoint-independent or address-dependent filtering)`,
-        details: [],
+        text: elsewhere
+          ? `${host} got no server-reflexive candidate: STUN server ${server} answered ${filtered.count} request(s) from another address, ${elsewhere}, and ${filtered.drop.where} dropped every answer (${filtered.drop.why})`
+          : `${host} got no server-reflexive candidate: STUN server ${server} answered, but ${filtered.drop.where} dropped the answer (${filtered.drop.why})`,
+        evidence: mergeEvidence(ev, evidence([], answered.notes)),
+        fix: elsewhere
+          ? `make STUN server ${server} answer from the address it is asked at (RFC 8489 §6.3), or make ${filtered.drop.where} filter endpoint-independently (RFC 4787 REQ-8)`
+          : `make ${filtered.drop.where} let in answers from the server it was sent to (endpoint-independent or address-dependent filtering)`,
+        details: dropGroups(fate.drops).map((d) => ({ text: `${d.count} answer(s) dropped ${describeDrop(d.drop)}`, evidence: evidence(d.hops, []) })),
+        facts: { host, server, nat: filtered.drop.where, ...(elsewhere ? { from: elsewhere, count: filtered.count } : {}) },
       });
     } else {
       out.push({
@@ -95,6 +141,7 @@ export function gatheringFindings(x: TraceIndex): Finding[] {
         evidence: ev,
         fix: fw ? `let UDP to ${server} through ${fw.drop.where}, or give ${host} a TURN server over TCP or TLS on port 443` : `give ${host} a STUN server it can reach`,
         details: [],
+        facts: { host, server, at: t.n.t, ...(fw ? { firewall: fw.drop.where } : dropFacts(groups[0])) },
       });
     }
   }

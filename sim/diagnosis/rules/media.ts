@@ -1,6 +1,6 @@
 import type { JsonValue } from '../../core/trace.ts';
 import { peekUdpDatagram } from '../../wire/ip/udp-datagram.ts';
-import { classifyDrop, describeDrop, dropGroups, type Drop } from '../drops.ts';
+import { classifyDrop, describeDrop, dropFacts, dropGroups, type Drop } from '../drops.ts';
 import { evidence, TraceIndex } from '../trace-index.ts';
 import type { Finding } from '../types.ts';
 
@@ -78,11 +78,12 @@ export function mediaFindings(x: TraceIndex): Finding[] {
         evidence: evidence(mediaArrivals(x, host), [...keyed(source), ...fault.map((f) => f.i)]),
         fix: fault.length ? `remove corruptSrtpKey from ${host}'s webrtc-peer` : `key ${host}'s SRTP from the same DTLS association as its peer (RFC 5764 §4.2), and drop packets sent before the handshake`,
         details: [],
+        facts: { host, failed: auth, rtpFailed: rtpAuth, received, nothing: nothing ? 1 : 0, connected: connected ? 1 : 0, fault: fault.map((f) => f.n.data.value).join(', ') },
       });
     }
     const replay = num(failures.replay) + num(failures['too-old']) + num(failures['rtcp-replay']) + num(failures['rtcp-too-old']);
     if (replay > 0) {
-      out.push({ cause: 'srtp.replay', severity: 'degradation', subject: host, t: x.end, text: `${replay} SRTP packet(s) at ${host} were replays or older than the replay window (RFC 3711 §3.3.2)`, evidence: evidence([], keyed(source)), fix: 'find who sends duplicated or very late packets', details: [] });
+      out.push({ cause: 'srtp.replay', severity: 'degradation', subject: host, t: x.end, text: `${replay} SRTP packet(s) at ${host} were replays or older than the replay window (RFC 3711 §3.3.2)`, evidence: evidence([], keyed(source)), fix: 'find who sends duplicated or very late packets', details: [], facts: { host, replays: replay } });
     }
     // one way: this side is keyed and got nothing while another side sent
     if (s.keyed === true && received === 0) {
@@ -98,6 +99,7 @@ export function mediaFindings(x: TraceIndex): Finding[] {
           evidence: evidence(g?.hops ?? [], keyed(source)),
           fix: g ? `fix what drops media ${describeDrop(g.drop)}` : `make the peer send its media to the address ${host} uses`,
           details: [],
+          facts: { variant: 'dropped', host, sent: num(s.rtpSent), senders: senders.map(([o, ov]) => `${TraceIndex.host(o)}=${num(obj(ov)?.rtpSent)}`).join(', '), ...dropFacts(g) },
         });
       }
     }
@@ -127,6 +129,7 @@ export function mediaFindings(x: TraceIndex): Finding[] {
       evidence: evidence(g?.hops ?? [], keyed(source)),
       fix: g ? `fix the loss on link ${g.drop.where}` : 'find where the media is lost',
       details: onLinks.map((d) => ({ text: `${d.count} dropped ${describeDrop(d.drop)}`, evidence: evidence(d.hops, []) })),
+      facts: { host, lost, packets: packets + lost, pct, ...dropFacts(g) },
     });
   }
   return out;

@@ -33,6 +33,7 @@ function rejectedSections(x: TraceIndex): Finding[] {
       evidence: evidence([], [d.i, ...received(x, host, 'offer').map((r) => r.i)]),
       fix: `offer ${host} a codec it can decode (Opus for audio, VP8 or H.264 for video) in each media section`,
       details: [],
+      facts: { variant: 'rejected', host, mids: codec.map((r) => r.mid).join(', '), all: all ? 1 : 0 },
     });
   }
   return out;
@@ -67,6 +68,7 @@ function directionOneWay(x: TraceIndex): Finding[] {
         evidence: evidence([], [...new Set([told[0]!.i, ...negotiated.map((n) => n.i)])]),
         fix: `send ${quiet.host} a description with a=sendrecv where ${listener.host} wants to receive`,
         details: [],
+        facts: { variant: 'direction', host: listener.host, quiet: quiet.host, message: told[0]!.n.data.message, direction: dir },
       });
     }
   }
@@ -88,5 +90,6 @@ function rewritten(x: TraceIndex): Finding[] {
     evidence: evidence([], notes.map((n) => n.i)),
     fix: `make the signaling server on ${server} forward every offer, answer and candidate unchanged`,
     details: notes.slice(0, 20).map((n) => ({ text: n.n.text, evidence: evidence([], [n.i]) })),
+    facts: { server, messages: notes.length },
   }];
 }

@@ -40,10 +40,11 @@ export function signalingFindings(x: TraceIndex): Finding[] {
       evidence: evidence([], [...list.map((s) => s.i), ...droppedBy.filter((m) => m.n.data.from === list[0]!.n.data.from && m.n.data.to === to).map((m) => m.i)]),
       fix: `make the signaling channel deliver every message from ${list[0]!.n.data.from} to ${to}`,
       details: list.slice(0, 20).map((s) => ({ text: `${seconds(s.n.t)}: ${s.n.text}`, evidence: evidence([], [s.i]) })),
+      facts: { from: list[0]!.n.data.from, to, messages: list.length, what, byServer: droppedBy.some((m) => m.n.data.from === list[0]!.n.data.from && m.n.data.to === to) ? 1 : 0 },
     });
   }
   for (const e of x.of('signaling.error')) {
-    out.push({ cause: 'signaling.error', severity: 'failure', subject: e.n.data.from, t: e.n.t, text: e.n.text, evidence: evidence([], [e.i]), fix: `fix the message ${e.n.data.from} sends to ${e.n.data.to}`, details: [] });
+    out.push({ cause: 'signaling.error', severity: 'failure', subject: e.n.data.from, t: e.n.t, text: e.n.text, evidence: evidence([], [e.i]), fix: `fix the message ${e.n.data.from} sends to ${e.n.data.to}`, details: [], facts: { from: e.n.data.from, to: e.n.data.to } });
   }
   for (const a of agents(x)) {
     // an ICE-lite agent (RFC 8445 §2.5) forms no pairs and needs no candidates: it answers the checks that reach it,
@@ -61,6 +62,7 @@ export function signalingFindings(x: TraceIndex): Finding[] {
         evidence: evidence([], [a.states[0]!.i, ...sent.map((s) => s.i)]),
         fix: `deliver the peer's description to ${a.host}`,
         details: [],
+        facts: { host: a.host },
       });
       continue;
     }
@@ -77,6 +79,7 @@ export function signalingFindings(x: TraceIndex): Finding[] {
         evidence: evidence([], [descriptions[0]!.i, ...eoc.map((e) => e.i)]),
         fix: `deliver the peer's candidates to ${a.host} (trickled, or in the description)`,
         details: [],
+        facts: { host: a.host, at: descriptions[0]!.n.t },
       });
     } else if (eoc.length === 0 && a.final === 'checking') {
       const last = new Map<string, string>();
@@ -91,6 +94,7 @@ export function signalingFindings(x: TraceIndex): Finding[] {
           evidence: evidence([], [descriptions[0]!.i, ...pairs.filter((p) => p.n.data.state === 'failed').map((p) => p.i)]),
           fix: `send end-of-candidates (a=end-of-candidates) to ${a.host} once gathering is complete`,
           details: [],
+          facts: { host: a.host },
         });
       }
     }
@@ -109,12 +113,13 @@ export function signalingFindings(x: TraceIndex): Finding[] {
       evidence: evidence([], [s.i]),
       fix: sdpFix(error, host),
       details: [],
+      facts: { variant: 'invalid', host, type: 'type' in d ? d.type : '', error },
     });
   }
   for (const s of x.of('peer.sdp.problem')) {
     const host = TraceIndex.host(s.n.source);
     const problem = 'problem' in s.n.data ? s.n.data.problem : 'the remote fingerprint changed';
-    out.push({ cause: sdpCause(problem), severity: 'degradation', subject: host, t: s.n.t, text: `${host}: the remote description has a problem: ${problem}`, evidence: evidence([], [s.i]), fix: sdpFix(problem, host), details: [] });
+    out.push({ cause: sdpCause(problem), severity: 'degradation', subject: host, t: s.n.t, text: `${host}: the remote description has a problem: ${problem}`, evidence: evidence([], [s.i]), fix: sdpFix(problem, host), details: [], facts: { variant: 'problem', host, error: problem } });
   }
   // RFC 8842 §5.1: one side must be active and the other passive
   const roles = x.of('peer.dtls-role');
@@ -136,8 +141,12 @@ export function signalingFindings(x: TraceIndex): Finding[] {
       t: stuck[1]!.n.t,
       text: `${hosts.join(' and ')} both took the DTLS ${role} role: a=setup:${setup} on both sides (RFC 8842 §5.1), so ${role === 'client' ? 'each sends a ClientHello and neither answers one' : 'each waits for a ClientHello that nobody sends'}`,
       evidence: evidence([], stuck.map((r) => r.i)),
-      fix: `answer an a=setup:actpass offer with a=setup:${role === 'client' ? 'active on one side only' : 'active'}; the other side must be ${role === 'client' ? 'passive' : 'active'}`,
+      // RFC 8842 §5.1: the offerer says actpass, the answerer picks active or passive; exactly one side ends up active
+      fix: role === 'client'
+        ? 'only one side may be active: offer a=setup:actpass and answer with a=setup:active (or passive), and never make the other side active too'
+        : 'one side must be active: offer a=setup:actpass and answer it with a=setup:active, not passive',
       details: [],
+      facts: { hostA: hosts[0]!, hostB: hosts[1]! },
     });
   }
   return out;

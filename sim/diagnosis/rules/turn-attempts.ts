@@ -44,7 +44,10 @@ export function turnAttempts(x: TraceIndex, source: string): TurnAttempt[] {
       .stunHops()
       .filter((s) => s.stun.method === ALLOCATE && s.stun.cls === 'error' && x.hops[s.hop]!.to === host)
       .map((s) => s.hop);
-    if (allocated.length > 0) {
+    // an Allocate that failed after an earlier success (a client restarted on the same socket, 437) ends the attempt
+    const lastAllocated = allocated[allocated.length - 1];
+    const failedLater = lastAllocated !== undefined && failed.length > 0 && failed[failed.length - 1]!.i > lastAllocated.i && errors.length > 0 && errors[errors.length - 1]!.i > lastAllocated.i;
+    if (allocated.length > 0 && !failedLater) {
       out.push({ source, server, outcome: 'allocated', t: allocated[0]!.n.t, drops: fate.drops, evidence: evidence([], [allocated[0]!.i]) });
     } else if (errors.length > 0 && failed.length > 0) {
       const e = errors[errors.length - 1]!;

@@ -1,5 +1,6 @@
 import { toHex } from '../../core/encoding.ts';
 import { headerValue, type HttpMessage } from '../../wire/http/http.ts';
+import type { SipMessage } from '../../wire/sip/message.ts';
 import type { LayerOf } from '../types.ts';
 import { layerFields, protocolField, type FieldDef } from './field-def.ts';
 
@@ -28,6 +29,12 @@ function tlsHandshakeTypes(l: LayerOf<'TLS'>): readonly number[] | undefined {
 const request = (m: HttpMessage) => (m.start.kind === 'request' ? m.start : undefined);
 const response = (m: HttpMessage) => (m.start.kind === 'response' ? m.start : undefined);
 const UTF8 = new TextDecoder('utf-8', { fatal: false });
+const sipHeader = (m: SipMessage, name: string): string | undefined => m.headers.find((h) => h.name === name)?.value;
+/** RFC 3261 §20.16: CSeq = 1*DIGIT LWS Method. */
+function sipCSeq(m: SipMessage): { seq: number; method: string } | undefined {
+  const r = /^\s*(\d+)\s+(\S+)\s*$/.exec(sipHeader(m, 'CSeq') ?? '');
+  return r ? { seq: Number(r[1]), method: r[2]! } : undefined;
+}
 
 export const APP_FIELDS: readonly FieldDef[] = [
   protocolField('tls', 'Transport Layer Security (over TCP)', ['TLS']),
@@ -76,6 +83,29 @@ export const APP_FIELDS: readonly FieldDef[] = [
     'websocket.masking_key': ['bytes', 'Masking key', (f) => f.maskingKey],
     'websocket.payload.close.status_code': ['uint', 'Close status code', (f) => f.closeCode],
     'websocket.payload.text': ['string', 'Text of a text frame (unmasked)', (f) => (f.opcode === 1 ? UTF8.decode(f.payload) : undefined)],
+  }),
+  // tshark's SIP field names (RFC 3261 §7: the start line and the headers every message carries)
+  protocolField('sip', 'Session Initiation Protocol (RFC 3261)', ['SIP']),
+  ...layerFields(['SIP'], {
+    'sip.Method': ['string', 'Request method (INVITE, REGISTER …); requests only, as tshark (a response: sip.CSeq.method)', (m) => (m.start.kind === 'request' ? m.start.method : undefined)],
+    'sip.Request-Line': ['string', 'The request line', (m) => (m.start.kind === 'request' ? `${m.start.method} ${m.start.uri} ${m.start.version}` : undefined)],
+    'sip.r-uri': ['string', 'Request-URI', (m) => (m.start.kind === 'request' ? m.start.uri : undefined)],
+    'sip.Status-Code': ['uint', 'Status code of a response', (m) => (m.start.kind === 'response' ? m.start.status : undefined)],
+    'sip.Status-Line': ['string', 'The status line', (m) => (m.start.kind === 'response' ? `${m.start.version} ${m.start.status} ${m.start.reason}` : undefined)],
+    'sip.Call-ID': ['string', 'Call-ID', (m) => sipHeader(m, 'Call-ID')],
+    'sip.CSeq.seq': ['uint', 'CSeq sequence number', (m) => sipCSeq(m)?.seq],
+    'sip.CSeq.method': ['string', 'CSeq method', (m) => sipCSeq(m)?.method],
+    'sip.Via': ['string', 'Via (each)', (m) => m.headers.filter((h) => h.name === 'Via').map((h) => h.value)],
+    'sip.From': ['string', 'From', (m) => sipHeader(m, 'From')],
+    'sip.To': ['string', 'To', (m) => sipHeader(m, 'To')],
+    'sip.Contact': ['string', 'Contact', (m) => sipHeader(m, 'Contact')],
+    'sip.Content-Type': ['string', 'Content-Type', (m) => sipHeader(m, 'Content-Type')],
+    'sip.Content-Length': ['uint', 'Content-Length', (m) => {
+      const v = sipHeader(m, 'Content-Length');
+      return v !== undefined && /^\d+$/.test(v.trim()) ? Number(v.trim()) : undefined;
+    }],
+    'sip.WWW-Authenticate': ['string', 'WWW-Authenticate', (m) => sipHeader(m, 'WWW-Authenticate')],
+    'sip.Authorization': ['string', 'Authorization', (m) => sipHeader(m, 'Authorization')],
   }),
   protocolField('signaling', 'WebRTC signaling in JSON (Janus, protoo, plain JSEP)', ['SIGNALING']),
   ...layerFields(['SIGNALING'], {

@@ -3,13 +3,15 @@ import { shiftFields, shiftProblems, type Field, type Problem } from '../../wire
 import { parseCSeq, parseNameAddr, parseVia } from '../../wire/sip/headers.ts';
 import { decodeSipMessage, describeSip, isSipKeepAlive, looksLikeSip, sipHeader, sipHeaderValues, type SipMessage } from '../../wire/sip/message.ts';
 import { parseDigestChallenge, parseDigestCredentials } from '../../wire/sip/digest.ts';
-import { isWarning, LazyLayer, type LayerText } from '../layer.ts';
+import { nextSipStreamUnit } from '../../wire/sip/stream.ts';
+import { isWarning, LazyLayer, plainLayer, type LayerText } from '../layer.ts';
+import { reassembledLayers } from '../tcp-framing.ts';
 import { defineProtocol, type Json } from '../table.ts';
 import type { Layer, PayloadContext } from '../types.ts';
 
 declare module '../types.ts' {
   interface LayerValues {
-    /** A SIP message over UDP (RFC 3261), or a keep-alive (RFC 5626 §4.4.1: its value is undefined). */
+    /** A SIP message over UDP or TCP (RFC 3261), or a keep-alive (RFC 5626 §4.4.1: its value is undefined). */
     SIP: SipMessage;
   }
 }
@@ -136,6 +138,34 @@ function sipLayers(out: Layer[], payload: Uint8Array, offset: number, ctx: Paylo
   });
 }
 
+/** Why a unit cut out of a TCP stream is SIP (RFC 3261 §18.3). */
+const STREAM_WHY = 'SIP over TCP: a message framed by its Content-Length (RFC 3261 §18.3)';
+
+/**
+ * The layers of one unit cut out of a TCP stream by `nextSipStreamUnit` (a message or a keep-alive). `at` is its
+ * offset in the packet when it lies wholly inside it; otherwise (reassembled from several segments) every layer
+ * covers `span` and carries its own bytes, its fields indexing them.
+ */
+export function sipStreamLayers(unit: Uint8Array, at: number | undefined, span: { offset: number; length: number }, ctx: PayloadContext): Layer[] {
+  const out: Layer[] = [];
+  sipLayers(out, unit, at ?? 0, ctx, isSipKeepAlive(unit) ? 'SIP over TCP: CRLF between messages, a keep-alive (RFC 5626 §4.4.1)' : STREAM_WHY);
+  const plain = out.map(plainLayer);
+  return at !== undefined ? plain : reassembledLayers(plain, unit, span);
+}
+
+/** TCP stream recognition: a SIP request or status line at the start of a direction (before HTTP's, as OPTIONS is both). */
+function recogniseStream(first: Uint8Array): 'sip' | undefined {
+  // keep-alives may come first (RFC 5626 §4.4.1): the start line after them decides
+  let skip = 0;
+  while (skip + 1 < first.length && first[skip] === 0x0d && first[skip + 1] === 0x0a) skip += 2;
+  const b = first.subarray(skip);
+  if (looksLikeSip(b)) return 'sip';
+  // a start line cut by the segment's end: "SIP/2.0 " or a method and a SIP URI scheme
+  let head = '';
+  for (let i = 0; i < Math.min(b.length, 24); i++) head += String.fromCharCode(b[i]!);
+  return /^(SIP\/2\.0 \d|[A-Z]+ (sips?|tel):)/.test(head) && !head.includes('\r') ? 'sip' : undefined;
+}
+
 /** Content recognition: a SIP start line on any port; on port 5060 also a keep-alive or a broken message. */
 function recognise(p: Uint8Array, srcPort: number, dstPort: number): boolean {
   if (looksLikeSip(p)) return true;
@@ -172,8 +202,11 @@ function sipJson(m: SipMessage, _l: unknown, base: Json): Json {
 
 export const SIP = defineProtocol({
   name: 'SIP',
-  description: 'Session Initiation Protocol over UDP (RFC 3261): requests, responses, digest authentication (RFC 7616, RFC 8760), keep-alives (RFC 5626); an SDP body follows as SDP',
+  description: 'Session Initiation Protocol over UDP and TCP (RFC 3261; over TCP framed by Content-Length, §18.3): requests, responses, digest authentication (RFC 7616, RFC 8760), keep-alives (RFC 5626); an SDP body follows as SDP',
   viz: { class: 'SIP', colour: '#c3a6ff' },
   json: sipJson,
-  on: [{ table: 'udp.content', recogniser: { order: 10, recognise, dissect: sipLayers, why } }],
+  on: [
+    { table: 'udp.content', recogniser: { order: 10, recognise, dissect: sipLayers, why } },
+    { table: 'tcp.stream', recogniser: { order: 5, recognise: recogniseStream } },
+  ],
 });

@@ -2,7 +2,7 @@ import { toHex } from '../../core/encoding.ts';
 import { shiftFields, shiftProblems } from '../../wire/field.ts';
 import { demux } from '../../wire/demux.ts';
 import { attributeName, className, Method, methodName } from '../../wire/stun/constants.ts';
-import { codecFor, Data, decodeStun, describe as describeStun, getAttribute, type StunMessage } from '../../wire/stun/index.ts';
+import { codecFor, Data, decodeStun, DtlsInStunData, isDtlsFirstByte, describe as describeStun, getAttribute, type StunMessage } from '../../wire/stun/index.ts';
 import { isWarning, LazyLayer, type LayerText } from '../layer.ts';
 import { defineProtocol, type Json } from '../table.ts';
 import { detectFraming } from '../tcp-framing.ts';
@@ -39,9 +39,22 @@ function relayedData(m: StunMessage | undefined, payload: Uint8Array): { data: U
 }
 
 /**
+ * draft-hancke-webrtc-sped §3.3.2.1: the DTLS handshake packet a Binding request or response embeds in
+ * DTLS-IN-STUN-DATA, as a view of the message's bytes; undefined when empty (support only) or not DTLS (noted by the codec).
+ */
+function embeddedDtls(m: StunMessage | undefined, payload: Uint8Array): { data: Uint8Array; at: number } | undefined {
+  if (!m || m.method !== Method.Binding || m.class === 'indication') return undefined;
+  const data = getAttribute(m, DtlsInStunData);
+  if (!data || !isDtlsFirstByte(data[0]) || data.buffer !== payload.buffer) return undefined;
+  const at = data.byteOffset - payload.byteOffset;
+  return at >= 0 && at + data.length <= payload.length ? { data, at } : undefined;
+}
+
+/**
  * The STUN layer, then for a Send or Data indication the layers of the datagram its DATA attribute carries
  * (RFC 8656 §11): dissected as a UDP payload one level deep, as ChannelData's application data is (ICE checks,
- * DTLS, RTP, RTCP relayed before a channel is bound, or by clients that never bind one).
+ * DTLS, RTP, RTCP relayed before a channel is bound, or by clients that never bind one). A Binding request or
+ * response's DTLS-IN-STUN-DATA (SPED) is dissected the same way: the DTLS packet it embeds.
  */
 function stunLayers(out: Layer[], payload: Uint8Array, offset: number, why: string, ctx: PayloadContext): void {
   const d = decodeStun(payload, ctx.spans !== false);
@@ -55,6 +68,11 @@ function stunLayers(out: Layer[], payload: Uint8Array, offset: number, why: stri
     const what = d.value?.method === Method.Send ? 'Send' : 'Data';
     if ((ctx.depth ?? 0) === 0) inner.push(...payloadLayers(relayed.data, at, { ...ctx, depth: 1, transport: undefined }));
     else inner.push(dataLayer(relayed.data, at, `a ${what} indication inside relayed data: not relayed twice, shown as data`));
+  } else {
+    // SPED: the embedded DTLS packet is dissected as DTLS, one level below this check (inside a relayed check too)
+    const sped = embeddedDtls(d.value, payload);
+    const depth = ctx.depth ?? 0;
+    if (sped && depth < 2) inner.push(...payloadLayers(sped.data, offset + sped.at, { ...ctx, depth: depth + 1, transport: undefined }));
   }
   const top = inner[inner.length - 1];
   out.push(new LazyLayer({ protocol: 'STUN', offset, length: payload.length, fields: shiftFields(d.fields, offset), problems: shiftProblems(problems, offset), value: d.value, text: STUN_TEXT, a: top, b: undefined, classification: classified }));

@@ -1,4 +1,4 @@
-import { formatTransportAddress, sameTransportAddress, type EndpointOutput, type TransportAddress } from '../../core/endpoint.ts';
+import { formatTransportAddress, sameTransportAddress, type EndpointOutput, type IcmpError, type TransportAddress } from '../../core/endpoint.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { Micros } from '../../core/time.ts';
 import { formatKeyLogLine } from '../../crypto/keylog.ts';
@@ -16,6 +16,7 @@ import { Session13 } from './session.ts';
 import { Client13, type Fallback12 } from './client.ts';
 import { Server13 } from './server.ts';
 import type { Host13, Role13, Incoming13 } from './host.ts';
+import { DtlsPathMtu } from '../pmtu.ts';
 
 export type Dtls13State = 'new' | 'connecting' | 'connected' | 'failed' | 'closed';
 
@@ -35,6 +36,7 @@ export class Dtls13Endpoint implements Host13 {
   readonly cookieSecret: Uint8Array;
   readonly dropped: Record<string, number> = {};
   readonly flight: Flight13;
+  readonly pmtu: DtlsPathMtu; // path MTU discovery (sim/dtls/pmtu.ts), as the DTLS 1.2 endpoint has it
   private remoteAddr: TransportAddress | undefined;
   private readonly role: Role13;
   private readonly out: EndpointOutput[] = [];
@@ -61,10 +63,13 @@ export class Dtls13Endpoint implements Host13 {
     this.local = options.local;
     this.remoteAddr = options.remote;
     this.cookieSecret = this.rng.bytes(32);
+    this.pmtu = new DtlsPathMtu(this.config.mtu, this.local.ip.includes(':') ? 6 : 4, options.mtuFallback ?? false, (n) => this.note(n));
     this.flight = new Flight13(this.config, this.records, {
       transmit: (b) => this.transmit(b),
       note: (n) => this.note(n),
       giveUp: (why) => (this.stateValue === 'connected' ? this.count('final-flight-unacknowledged') : this.failQuietly(why)),
+      mtu: () => this.pmtu.current,
+      beforeTimerRetransmit: (attempt) => this.pmtu.onTimerRetransmit(attempt),
     });
     this.role = options.role === 'client' ? new Client13(this) : new Server13(this);
   }
@@ -147,6 +152,11 @@ export class Dtls13Endpoint implements Host13 {
       }
       if (this.over() || this.fallback) return;
     }
+  }
+
+  /** RFC 9147 §4.4: Fragmentation Needed / Packet Too Big lowers the datagram size; the next (re)transmission is re-cut. */
+  handleIcmpError(_now: Micros, e: IcmpError): void {
+    this.pmtu.onIcmp(e, this.remoteAddr);
   }
 
   handleTimeout(now: Micros): void {

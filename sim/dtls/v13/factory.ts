@@ -1,6 +1,6 @@
-import type { EndpointOutput, IcmpError, TransportAddress } from '../../core/endpoint.ts';
+import { formatTransportAddress, type EndpointOutput, type IcmpError, type TransportAddress } from '../../core/endpoint.ts';
 import type { Micros } from '../../core/time.ts';
-import { HandshakeReassembler } from '../../wire/dtls/fragment.ts';
+import type { FragmentInput } from '../../wire/dtls/fragment.ts';
 import { decodeRecords, encodeRecord } from '../../wire/dtls/record.ts';
 import { encodeHandshakeFragment } from '../../wire/dtls/handshake.ts';
 import { decodeTlsHandshakeBody } from '../../wire/tls/handshake.ts';
@@ -11,6 +11,8 @@ import type { DtlsEndpointOptions } from '../config.ts';
 import { DtlsEndpoint } from '../endpoint.ts';
 import { Dtls13Endpoint } from './endpoint.ts';
 import { readFragments } from './flight.ts';
+import { HelloAssembly, joinHello } from '../hello-assembly.ts';
+import { dtlsNote, type DtlsNote } from '../notes.ts';
 
 /**
  * DTLS version negotiation (RFC 8446 §4.2.1, RFC 9147 §5.3) over the two endpoints: with `versions` ['1.2'] (the
@@ -27,25 +29,41 @@ export function createDtlsEndpoint(options: DtlsEndpointOptions): AnyDtlsEndpoin
 
 /**
  * Servers read a ClientHello only whole (the stateless answer needs all of it), and a post-quantum ClientHello
- * spans two records in two datagrams (RFC 9147 §5.5 fragmentation): this joins the fragments of one ClientHello
- * (at most 16 KiB, one at a time) into a single record the server reads.
+ * spans two records in two datagrams (RFC 9147 §5.5 fragmentation): this joins the fragments of a ClientHello in
+ * bounded per-source buffers (sim/dtls/hello-assembly.ts says why some state is unavoidable before the cookie and
+ * how it is bounded) into a single record the server reads.
  */
 export class HelloGate {
-  private joiner = new HandshakeReassembler({ ordered: false, maxMessageLength: 16384, maxPendingMessages: 1 });
+  readonly assembly = new HelloAssembly();
 
-  feed(bytes: Uint8Array): Uint8Array | undefined {
+  /**
+   * `bytes` itself when the datagram is not made only of ClientHello fragments; a one-record datagram with the
+   * joined hello when one became whole; undefined while it waits or when a fragment was refused (`note` says why).
+   */
+  feed(now: Micros, from: TransportAddress, bytes: Uint8Array, note: (n: DtlsNote) => void): Uint8Array | undefined {
     const recs = decodeRecords(bytes, { spans: false }).value;
-    const first = recs[0];
-    if (recs.length !== 1 || !first || first.kind !== 'dtls12' || first.epoch !== 0 || first.contentType !== ContentType.handshake) return bytes;
-    const frags = readFragments(first.fragment);
-    const f = frags?.[0];
-    if (!frags || frags.length !== 1 || !f || f.msgType !== HandshakeType.client_hello || (f.fragmentOffset === 0 && f.fragment.length === f.length)) return bytes;
-    const r = this.joiner.push(f);
-    const m = r.messages[0];
-    if (r.problems.length > 0) this.joiner = new HandshakeReassembler({ ordered: false, maxMessageLength: 16384, maxPendingMessages: 1 });
-    if (!m) return undefined;
-    this.joiner = new HandshakeReassembler({ ordered: false, maxMessageLength: 16384, maxPendingMessages: 1 });
-    return encodeRecord({ contentType: ContentType.handshake, epoch: 0, sequenceNumber: first.sequenceNumber, fragment: encodeHandshakeFragment(HandshakeType.client_hello, m.messageSeq, m.body.length, 0, m.body) });
+    const pieces: { f: FragmentInput; seq: number }[] = [];
+    for (const rec of recs) {
+      if (rec.kind !== 'dtls12' || rec.epoch !== 0 || rec.contentType !== ContentType.handshake || rec.fragment.length !== rec.length) return bytes;
+      const frags = readFragments(rec.fragment);
+      if (!frags && rec.fragment[0] === HandshakeType.client_hello) {
+        note(dtlsNote('dtls.hello-fragments', `ClientHello fragment from ${formatTransportAddress(from)}: its header lies: the fragment runs past the record or runs past the length it claims (RFC 9147 §5.5)`, { event: 'refused', from: formatTransportAddress(from), fragments: null, length: rec.fragment.length }));
+        return undefined;
+      }
+      if (!frags || frags.length === 0) return bytes;
+      for (const f of frags) pieces.push({ f, seq: rec.sequenceNumber });
+    }
+    if (pieces.length === 0 || pieces.some(({ f }) => f.msgType !== HandshakeType.client_hello)) return bytes;
+    if (pieces.length === 1 && pieces[0]!.f.fragmentOffset === 0 && pieces[0]!.f.fragment.length === pieces[0]!.f.length) {
+      this.assembly.push(now, from, pieces[0]!.f, pieces[0]!.seq); // a whole hello: drops the source's buffer, if any
+      return bytes;
+    }
+    let joined: Uint8Array | undefined;
+    for (const { f, seq } of pieces) {
+      const r = joinHello(this.assembly, now, from, f, seq, note, 'RFC 9147 §5.5');
+      if (r) joined = encodeRecord({ contentType: ContentType.handshake, epoch: 0, sequenceNumber: r.recordSeq, fragment: encodeHandshakeFragment(HandshakeType.client_hello, r.messageSeq, r.body.length, 0, r.body) });
+    }
+    return joined;
   }
 }
 
@@ -135,11 +153,11 @@ export class VersionedDtls {
   }
 
   /**
-   * Fragmentation Needed / Packet Too Big about a datagram to the peer (sim/dtls/pmtu.ts): the DTLS 1.2 association
-   * lowers its datagram size; the DTLS 1.3 endpoint keeps the size it was given (its flights do not re-cut yet).
+   * Fragmentation Needed / Packet Too Big about a datagram to the peer (sim/dtls/pmtu.ts): the endpoint carrying the
+   * association lowers its datagram size and re-cuts its next (re)transmission (RFC 6347 §4.1.1.1, RFC 9147 §4.4).
    */
   handleIcmpError(now: Micros, e: IcmpError): void {
-    this.v12?.handleIcmpError(now, e);
+    this.active.handleIcmpError(now, e);
   }
 
   /** What `rtclab run --json` reports: the version agreed, and the handshake's cost (the comparison of 1.2 and 1.3). */
@@ -178,7 +196,8 @@ export class VersionedDtls {
         // it needs the remote the 1.3 client was sending to (given by setRemote over ICE, not in the options), or it
         // would wait for one and meet the HelloVerifyRequest before its adopted ClientHello
         const remote = this.remoteSet ?? this.options.remote;
-        this.v12 = new DtlsEndpoint({ ...this.options, ...(remote ? { remote } : {}), adoptClientHello: { hello: fb.hello, nextRecordSeq: fb.nextRecordSeq } });
+        // and the datagram size the 1.3 client learned (pmtu.ts): the path is the same
+        this.v12 = new DtlsEndpoint({ ...this.options, ...(remote ? { remote } : {}), mtu: this.v13.pmtu.current, adoptClientHello: { hello: fb.hello, nextRecordSeq: fb.nextRecordSeq } });
         this.v12.poll(now); // starts it with the ClientHello already sent
         this.v12.handleDatagram(now, from, to, fb.datagram);
       }
@@ -186,7 +205,7 @@ export class VersionedDtls {
     }
     const hasState = (this.v12 && this.v12.session.transcript.length > 0) || (this.v13 && this.v13.state !== 'new' && this.v13.hasHandshakeState);
     if (hasState) return this.active.handleDatagram(now, from, to, bytes);
-    const whole = this.gate.feed(bytes);
+    const whole = this.gate.feed(now, from, bytes, (n) => this.queued.push({ type: 'note', kind: n.kind, text: n.text, ...(n.data ? { data: n.data } : {}) }));
     if (!whole) return;
     const is13 = offers13(whole);
     if (is13 === undefined || (is13 && this.allow13) || !this.allow12) return (this.v13 ?? this.ensure12()).handleDatagram(now, from, to, whole);

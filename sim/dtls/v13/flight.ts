@@ -39,6 +39,9 @@ export interface FlightHooks {
   transmit(bytes: Uint8Array): void;
   note(n: DtlsNote): void;
   giveUp(why: string): void;
+  /** Path MTU discovery (sim/dtls/pmtu.ts): the datagram size now, and word of a timer retransmission about to go out. */
+  mtu?(): number;
+  beforeTimerRetransmit?(attempt: number): void;
 }
 
 const key = (r: RecordNumber): string => `${r.epoch}/${r.seq}`;
@@ -148,6 +151,8 @@ export class Flight13 {
     this.timeout = backoff(this.timeout, this.config.maxTimeout);
     this.deadline = now + this.timeout;
     if (this.unacked > 0) {
+      // RFC 9147 §4.4, §5.8: repeated timeouts may mean the datagrams are too big; the hook may lower the size first
+      this.hooks.beforeTimerRetransmit?.(this.retransmits);
       this.retransmit(now, `timer expired; next timeout ${this.timeout / 1000} ms`);
       return 'retransmitted';
     }
@@ -168,13 +173,15 @@ export class Flight13 {
     );
   }
 
+  /** Every (re)transmission cuts the unacknowledged messages anew at the datagram size in use now (RFC 9147 §4.4). */
   private transmit(now: Micros): { datagrams: number; bytes: number } {
+    const mtu = this.hooks.mtu?.() ?? this.config.mtu;
     const out: Uint8Array[] = [];
     for (const t of this.tracked) {
       if (t.acked) continue;
       t.records.clear();
       const p = t.piece;
-      const room = this.config.mtu - recordOverhead13(p.epoch) - HANDSHAKE_HEADER_SIZE;
+      const room = mtu - recordOverhead13(p.epoch) - HANDSHAKE_HEADER_SIZE;
       let off = 0;
       do {
         const part = p.body.subarray(off, Math.min(p.body.length, off + room));
@@ -185,7 +192,7 @@ export class Flight13 {
         off += part.length;
       } while (off < p.body.length);
     }
-    const datagrams = packDatagrams(out, this.config.mtu);
+    const datagrams = packDatagrams(out, mtu);
     let bytes = 0;
     for (const d of datagrams) {
       this.hooks.transmit(d);

@@ -82,14 +82,17 @@ export class Firewall {
     if (errors.length > 0) throw new Error(`invalid firewall configuration: ${errors.join('; ')}`);
   }
 
-  /** `tcpFlags` is the TCP flag byte (FIN 0x01, SYN 0x02, RST 0x04, ACK 0x10) when `proto` is 'tcp'. */
-  decide(now: Micros, direction: FirewallDirection, proto: FirewallProto, src: TransportAddress, dst: TransportAddress, tcpFlags?: number): FirewallDecision {
+  /**
+   * `tcpFlags` is the TCP flag byte (FIN 0x01, SYN 0x02, RST 0x04, ACK 0x10) when `proto` is 'tcp'; `firstByte` the
+   * UDP payload's first byte, for rules that look into it.
+   */
+  decide(now: Micros, direction: FirewallDirection, proto: FirewallProto, src: TransportAddress, dst: TransportAddress, tcpFlags?: number, firstByte?: number): FirewallDecision {
     const expired = this.expire(now);
     const forward = this.flows.get(flowKey(proto, src, dst));
     const reverse = forward ? undefined : this.flows.get(flowKey(proto, dst, src));
     const flow = forward ?? reverse;
     const syn = tcpFlags === undefined ? undefined : (tcpFlags & 0x12) === 0x02;
-    const packet: Packet = { direction, proto, src, dst, state: flow ? 'established' : 'new', ...(proto === 'tcp' && syn !== undefined ? { syn } : {}) };
+    const packet: Packet = { direction, proto, src, dst, state: flow ? 'established' : 'new', ...(proto === 'tcp' && syn !== undefined ? { syn } : {}), ...(proto === 'udp' && firstByte !== undefined ? { firstByte } : {}) };
     const rule = this.config.rules.find((r) => ruleMatches(r, packet));
     const action = rule ? rule.action : this.config.defaultAction;
     const name = rule ? rule.name : 'default';

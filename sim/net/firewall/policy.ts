@@ -13,7 +13,7 @@ import { type FirewallPresetName, firewallPreset } from './presets.ts';
 export interface FirewallPolicyAdapter {
   readonly name: string;
   readonly firewall: Firewall;
-  decide(now: Micros, direction: FirewallDirection, proto: FirewallProto, src: TransportAddress, dst: TransportAddress, tcpFlags?: number): { allow: true } | { allow: false; reason: string };
+  decide(now: Micros, direction: FirewallDirection, proto: FirewallProto, src: TransportAddress, dst: TransportAddress, tcpFlags?: number, firstByte?: number): { allow: true } | { allow: false; reason: string };
   /** An ICMP error about a datagram of flow `quoted` (see Firewall.decideRelated). */
   decideRelated(now: Micros, direction: FirewallDirection, src: TransportAddress, dst: TransportAddress, quoted: { proto: FirewallProto; src: TransportAddress; dst: TransportAddress }): { allow: true } | { allow: false; reason: string };
 }
@@ -23,8 +23,8 @@ export function firewallPolicyFrom(name: string, config: FirewallConfig): Firewa
   return {
     name,
     firewall,
-    decide(now, direction, proto, src, dst, tcpFlags) {
-      const d = firewall.decide(now, direction, proto, src, dst, tcpFlags);
+    decide(now, direction, proto, src, dst, tcpFlags, firstByte) {
+      const d = firewall.decide(now, direction, proto, src, dst, tcpFlags, firstByte);
       return d.action === 'allow' ? { allow: true } : { allow: false, reason: d.reason };
     },
     decideRelated(now, direction, src, dst, quoted) {

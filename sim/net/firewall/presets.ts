@@ -4,7 +4,7 @@ import { DEFAULT_FIREWALL_TIMEOUTS, validateFirewallConfig } from './rules.ts';
 
 /** Named firewalls that lessons put in the way of WebRTC; each is an ordered rule list. */
 
-export const FIREWALL_PRESET_NAMES = ['allow-all', 'block-udp', 'allow-outbound-tcp-web-only', 'drop-all-inbound', 'drop-icmp'] as const;
+export const FIREWALL_PRESET_NAMES = ['allow-all', 'block-udp', 'allow-outbound-tcp-web-only', 'drop-all-inbound', 'drop-icmp', 'block-dtls'] as const;
 export type FirewallPresetName = (typeof FIREWALL_PRESET_NAMES)[number];
 
 const preset = (rules: FirewallRule[], defaultAction: 'allow' | 'drop'): FirewallConfig => ({ rules, defaultAction, timeouts: DEFAULT_FIREWALL_TIMEOUTS });
@@ -48,6 +48,10 @@ export const FIREWALL_PRESETS: { readonly [K in FirewallPresetName]: { readonly 
       ],
       'drop',
     ),
+  },
+  'block-dtls': {
+    description: 'Deep packet inspection that drops every UDP datagram carrying DTLS (RFC 7983 §7: first byte 20–63), both ways, and lets everything else through: ICE\'s STUN checks succeed, then the DTLS handshake of WebRTC (or a DTLS VPN) never does.',
+    config: preset([{ name: 'drop-dtls', action: 'drop', proto: 'udp', payload: 'dtls', description: 'DTLS records, by their first byte' }], 'allow'),
   },
 };
 

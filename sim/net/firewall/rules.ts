@@ -31,6 +31,11 @@ export interface FirewallRule {
   readonly dst?: AddressMatch;
   /** 'new': the packet starts a flow; 'established': it belongs to a tracked flow (either way). */
   readonly state?: 'new' | 'established';
+  /**
+   * Deep packet inspection: 'dtls' matches UDP datagrams whose payload is DTLS by RFC 7983 §7's first-byte ranges
+   * (20–63), as a middlebox that blocks DTLS does; the STUN (0–3) and RTP (128–191) on the same 5-tuple pass.
+   */
+  readonly payload?: 'dtls';
 }
 
 export interface FirewallTimeouts {
@@ -61,6 +66,8 @@ export interface Packet {
   readonly state: 'new' | 'established';
   /** For TCP: whether it is a bare SYN, the only packet that can start a connection. */
   readonly syn?: boolean;
+  /** For UDP: the first byte of the payload (RFC 7983 §7 demultiplexes on it), when there is one. */
+  readonly firstByte?: number;
 }
 
 function addressMatches(m: AddressMatch | undefined, a: TransportAddress): boolean {
@@ -77,7 +84,8 @@ export function ruleMatches(r: FirewallRule, p: Packet): boolean {
     // a TCP connection starts with a SYN: a rule for new connections matches nothing else (conntrack's INVALID)
     !(r.state === 'new' && p.proto === 'tcp' && p.syn === false) &&
     addressMatches(r.src, p.src) &&
-    addressMatches(r.dst, p.dst)
+    addressMatches(r.dst, p.dst) &&
+    (r.payload === undefined || (p.proto === 'udp' && p.firstByte !== undefined && p.firstByte >= 20 && p.firstByte <= 63))
   );
 }
 
@@ -99,6 +107,7 @@ export function validateFirewallConfig(c: FirewallConfig, path = 'firewall'): st
     if (r.action !== 'allow' && r.action !== 'drop') errors.push(`${at}.action: expected "allow" or "drop", got ${JSON.stringify(r.action)}`);
     if (r.direction !== undefined && r.direction !== 'inbound' && r.direction !== 'outbound') errors.push(`${at}.direction: expected "inbound" or "outbound", got ${JSON.stringify(r.direction)}`);
     if (r.proto !== undefined && r.proto !== 'udp' && r.proto !== 'tcp') errors.push(`${at}.proto: expected "udp" or "tcp", got ${JSON.stringify(r.proto)}`);
+    if (r.payload !== undefined && r.payload !== 'dtls') errors.push(`${at}.payload: expected "dtls", got ${JSON.stringify(r.payload)}`);
     if (r.state !== undefined && r.state !== 'new' && r.state !== 'established') errors.push(`${at}.state: expected "new" or "established", got ${JSON.stringify(r.state)}`);
     for (const side of ['src', 'dst'] as const) {
       const m = r[side];

@@ -2,6 +2,7 @@ import { formatIPv6, parseIpShared } from '../../wire/ip/address.ts';
 import { encodeIPv4 } from '../../wire/ip/ipv4.ts';
 import { encodeIPv6 } from '../../wire/ip/ipv6.ts';
 import { encodeIcmp, IPPROTO_ICMP, IPPROTO_ICMPV6 } from '../../wire/icmp/icmp.ts';
+import { walkIpv6 } from '../ipv6-fragment.ts';
 import { ICMP_TYPES } from './types.ts';
 
 /** The errors the simulated network sends, with what each needs. */
@@ -11,7 +12,9 @@ export type IcmpErrorKind =
   /** A datagram's fragments did not all arrive in time (RFC 792 code 1): sent about its first fragment. */
   | { readonly kind: 'reassembly-time-exceeded' }
   /** IPv4 Fragmentation Needed and DF set, or IPv6 Packet Too Big: the next-hop MTU. */
-  | { readonly kind: 'too-big'; readonly mtu: number };
+  | { readonly kind: 'too-big'; readonly mtu: number }
+  /** ICMPv6 Parameter Problem code 0 (erroneous header field) with the offset of the field (RFC 4443 §3.4). */
+  | { readonly kind: 'parameter-problem'; readonly pointer: number };
 
 /** Facts about a datagram read from its IP header, enough to decide whether an error may answer it. */
 export interface OffendingDatagram {
@@ -36,20 +39,24 @@ export function offendingDatagram(b: Uint8Array): OffendingDatagram | undefined 
     return { family: 4, src: `${b[12]}.${b[13]}.${b[14]}.${b[15]}`, dst: `${b[16]}.${b[17]}.${b[18]}.${b[19]}`, protocol, fragmentOffset, ...(icmpType !== undefined ? { icmpType } : {}) };
   }
   if (v === 6 && b.length >= 40) {
-    const protocol = b[6]!;
-    const icmpType = protocol === IPPROTO_ICMPV6 && b.length > 40 ? b[40] : undefined;
-    return { family: 6, src: formatIPv6(b, 8), dst: formatIPv6(b, 24), protocol, fragmentOffset: 0, ...(icmpType !== undefined ? { icmpType } : {}) };
+    // past the extension headers, a Fragment header among them (RFC 8200 §4)
+    const chain = walkIpv6(b);
+    const protocol = chain?.protocol ?? b[6]!;
+    const fragmentOffset = (chain?.fragment?.offset ?? 0) / 8;
+    const icmpType = chain && protocol === IPPROTO_ICMPV6 && fragmentOffset === 0 && b.length > chain.at ? b[chain.at] : undefined;
+    return { family: 6, src: formatIPv6(b, 8), dst: formatIPv6(b, 24), protocol, fragmentOffset, ...(icmpType !== undefined ? { icmpType } : {}) };
   }
   return undefined;
 }
 
 /**
  * Whether an ICMP error may be sent about this datagram (RFC 1122 §3.2.2, RFC 1812 §4.3.2.7, RFC 4443 §2.4 (e)):
- * never about an ICMP error, a non-initial fragment, or a datagram from or to a multicast, broadcast or unspecified
- * address. Returns why not, or undefined when it may.
+ * never about an ICMP error, an IPv4 non-initial fragment, or a datagram from or to a multicast, broadcast or
+ * unspecified address. RFC 4443 has no fragment rule: a router answers any IPv6 fragment it cannot forward with
+ * Packet Too Big or Time Exceeded, as Linux's ip6_forward does. Returns why not, or undefined when it may.
  */
 export function whyNoError(d: OffendingDatagram): string | undefined {
-  if (d.fragmentOffset !== 0) return 'not the first fragment';
+  if (d.family === 4 && d.fragmentOffset !== 0) return 'not the first fragment';
   if (d.icmpType !== undefined && isIcmpError(d.family, d.icmpType)) return 'it is an ICMP error itself';
   if (!unicast(d.src)) return `its source ${d.src} is not a unicast address`;
   if (!unicast(d.dst)) return `its destination ${d.dst} is not a unicast address`;
@@ -75,13 +82,23 @@ function unicast(ip: string): boolean {
 export function encodeIcmpError(e: IcmpErrorKind, offending: Uint8Array, d: OffendingDatagram, from: string, ttl = 64): Uint8Array {
   if (d.family === 4) {
     const body = offending.subarray(0, Math.min(offending.length, 576 - 20 - 8));
-    const t = e.kind === 'port-unreachable' ? ICMP_TYPES.v4.portUnreachable : e.kind === 'time-exceeded' ? ICMP_TYPES.v4.timeExceeded : e.kind === 'reassembly-time-exceeded' ? ICMP_TYPES.v4.reassemblyTimeExceeded : ICMP_TYPES.v4.fragNeeded;
-    const icmp = encodeIcmp({ family: 4, type: t.type, code: t.code, body, ...(e.kind === 'too-big' ? { mtu: e.mtu } : {}) });
+    const t =
+      e.kind === 'port-unreachable' ? ICMP_TYPES.v4.portUnreachable
+      : e.kind === 'time-exceeded' ? ICMP_TYPES.v4.timeExceeded
+      : e.kind === 'reassembly-time-exceeded' ? ICMP_TYPES.v4.reassemblyTimeExceeded
+      : e.kind === 'parameter-problem' ? ICMP_TYPES.v4.parameterProblem
+      : ICMP_TYPES.v4.fragNeeded;
+    const icmp = encodeIcmp({ family: 4, type: t.type, code: t.code, body, ...(e.kind === 'too-big' ? { mtu: e.mtu } : {}), ...(e.kind === 'parameter-problem' ? { pointer: e.pointer } : {}) });
     return encodeIPv4({ src: from, dst: d.src, protocol: IPPROTO_ICMP, ttl }, icmp);
   }
   const body = offending.subarray(0, Math.min(offending.length, 1280 - 40 - 8));
-  const t = e.kind === 'port-unreachable' ? ICMP_TYPES.v6.portUnreachable : e.kind === 'time-exceeded' ? ICMP_TYPES.v6.timeExceeded : e.kind === 'reassembly-time-exceeded' ? ICMP_TYPES.v6.reassemblyTimeExceeded : ICMP_TYPES.v6.packetTooBig;
+  const t =
+    e.kind === 'port-unreachable' ? ICMP_TYPES.v6.portUnreachable
+    : e.kind === 'time-exceeded' ? ICMP_TYPES.v6.timeExceeded
+    : e.kind === 'reassembly-time-exceeded' ? ICMP_TYPES.v6.reassemblyTimeExceeded
+    : e.kind === 'parameter-problem' ? ICMP_TYPES.v6.erroneousHeaderField
+    : ICMP_TYPES.v6.packetTooBig;
   const pseudo = { family: 6 as const, src: parseIpShared(from)!, dst: parseIpShared(d.src)!, protocol: IPPROTO_ICMPV6 };
-  const icmp = encodeIcmp({ family: 6, type: t.type, code: t.code, body, ...(e.kind === 'too-big' ? { mtu: e.mtu } : {}) }, pseudo);
+  const icmp = encodeIcmp({ family: 6, type: t.type, code: t.code, body, ...(e.kind === 'too-big' ? { mtu: e.mtu } : {}), ...(e.kind === 'parameter-problem' ? { pointer: e.pointer } : {}) }, pseudo);
   return encodeIPv6({ src: from, dst: d.src, nextHeader: IPPROTO_ICMPV6, hopLimit: ttl }, icmp);
 }

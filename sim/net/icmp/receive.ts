@@ -1,5 +1,6 @@
 import { formatIPv4, formatIPv6, parseIpShared } from '../../wire/ip/address.ts';
 import { decodeIcmp, IPPROTO_ICMP, IPPROTO_ICMPV6, type IcmpMessage } from '../../wire/icmp/icmp.ts';
+import { walkIpv6 } from '../ipv6-fragment.ts';
 import { isIcmpError } from './errors.ts';
 
 /** Where the ICMP message starts in an IPv4/IPv6 datagram carrying one (no IPv6 extension headers), or undefined. */
@@ -21,6 +22,8 @@ export interface QuotedDatagram {
   /** Offset of the quoted IP header and of its transport header, in the outer datagram. */
   readonly ipAt: number;
   readonly transportAt: number;
+  /** IPv6: the quote is a fragment (RFC 8200 §4.5); a later one (offset > 0) has no transport header, its ports read 0. */
+  readonly fragment?: { readonly offset: number; readonly identification: number };
 }
 
 export type ArrivingIcmp =
@@ -58,20 +61,43 @@ export function readIcmp(b: Uint8Array): ArrivingIcmp | { error: string } {
 function quoted(b: Uint8Array, start: number, end: number, family: 4 | 6): QuotedDatagram | { error: string } {
   const v = b[start]! >> 4;
   if (start >= end || v !== family) return { error: 'the quoted datagram is not of the error’s IP version' };
-  const hl = v === 4 ? (b[start]! & 0x0f) * 4 : 40;
-  if (v === 4 && hl < 20) return { error: 'the quoted IPv4 header is too short' };
+  if (v === 6) return quotedIpv6(b, start, end);
+  const hl = (b[start]! & 0x0f) * 4;
+  if (hl < 20) return { error: 'the quoted IPv4 header is too short' };
   if (end - start < hl + 8) return { error: 'the error quotes less than the IP header and 8 bytes of its transport' };
-  const protocol = v === 4 ? b[start + 9]! : b[start + 6]!;
   const t = start + hl;
   return {
     family,
-    protocol,
-    src: v === 4 ? formatIPv4(b, start + 12) : formatIPv6(b, start + 8),
-    dst: v === 4 ? formatIPv4(b, start + 16) : formatIPv6(b, start + 24),
+    protocol: b[start + 9]!,
+    src: formatIPv4(b, start + 12),
+    dst: formatIPv4(b, start + 16),
     srcPort: (b[t]! << 8) | b[t + 1]!,
     dstPort: (b[t + 2]! << 8) | b[t + 3]!,
     ipAt: start,
     transportAt: t,
+  };
+}
+
+/** An IPv6 quote, past its extension headers: a first fragment's ports follow its Fragment header. */
+function quotedIpv6(b: Uint8Array, start: number, end: number): QuotedDatagram | { error: string } {
+  if (end - start < 48) return { error: 'the error quotes less than the IP header and 8 bytes of its transport' };
+  const q = b.subarray(start, end);
+  const chain = walkIpv6(q);
+  if (!chain) return { error: 'the quoted IPv6 extension headers are cut short or malformed' };
+  const f = chain.fragment;
+  const later = f !== undefined && f.offset !== 0;
+  if (!later && chain.at + 8 > q.length) return { error: 'the error quotes less than the IP header and 8 bytes of its transport' };
+  const t = start + chain.at;
+  return {
+    family: 6,
+    protocol: chain.protocol,
+    src: formatIPv6(b, start + 8),
+    dst: formatIPv6(b, start + 24),
+    srcPort: later ? 0 : (b[t]! << 8) | b[t + 1]!,
+    dstPort: later ? 0 : (b[t + 2]! << 8) | b[t + 3]!,
+    ipAt: start,
+    transportAt: t,
+    ...(f ? { fragment: { offset: f.offset, identification: f.identification } } : {}),
   };
 }
 

@@ -9,12 +9,16 @@ export const ICMP_TYPES = {
     timeExceeded: { type: 11, code: 0 },
     /** RFC 792: fragment reassembly time exceeded. */
     reassemblyTimeExceeded: { type: 11, code: 1 },
+    /** RFC 792: Parameter Problem, the pointer naming the octet. */
+    parameterProblem: { type: 12, code: 0 },
   },
   v6: {
     portUnreachable: { type: 1, code: 4 },
     packetTooBig: { type: 2, code: 0 },
     timeExceeded: { type: 3, code: 0 },
     reassemblyTimeExceeded: { type: 3, code: 1 },
+    /** RFC 4443 §3.4: Parameter Problem, erroneous header field encountered (with a pointer). */
+    erroneousHeaderField: { type: 4, code: 0 },
     echoRequest: { type: 128, code: 0 },
     echoReply: { type: 129, code: 0 },
   },

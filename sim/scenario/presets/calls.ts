@@ -112,7 +112,9 @@ export function callPresets(): PresetInfo[] {
           alice: { kind: 'host', uplink: 'natA', addresses: ['10.0.1.10/24'], link: { delay: '1ms' } },
         },
         sideNodes('bob', 'full-cone'),
-        { duration: '30s', seed: 4 },
+        // seed 7: ICE checks (11) and DTLS flights (4) are lost and sent again, and the handshake still ends at 3.7 s,
+        // leaving most of the call to show media loss and its repair (seed 4 now needs 18.2 s of doubling timers)
+        { duration: '30s', seed: 7 },
       ),
   );
   add(

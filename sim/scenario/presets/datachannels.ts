@@ -84,5 +84,74 @@ export function dataChannelPresets(): PresetInfo[] {
       ],
     }),
   );
+  add(
+    'datachannel-small-mtu',
+    'Data channels over a path narrower than 1,200-byte SCTP packets: PLPMTUD finds what passes',
+    "Alice's access link carries IP datagrams of at most 1,250 bytes, and the router before it has no address to send Fragmentation Needed from: a path MTU black hole. An SCTP packet of 1,200 bytes, WebRTC's size, is 1,265 bytes once DTLS (37), UDP and IPv4 wrap it, so every full-size packet from bob dies there. Bob's SCTP runs RFC 8899 PLPMTUD (sctpPathMtuDiscovery): it probes BASE_PLPMTU with a 1,200-byte packet of a HEARTBEAT and a PAD chunk; three probes go unanswered (PROBE_TIMER 1 s each), so it enters ERROR and builds packets of MIN_PLPMTU, 512 bytes, while it keeps probing 1,200 now and then. The 20,000-byte message he sends on \"files\" at 5 s leaves in 42 DATA chunks of 484 bytes or fewer, one to a 512-byte packet, and arrives whole; the small chat messages fit either way. Without the option the same message would be cut into 1,200-byte packets that never arrive.",
+    (name, title, description) => ({
+      name, title, description, seed: 1, duration: '8s',
+      nodes: { internet: { kind: 'router' }, alice: { kind: 'host', uplink: 'internet', addresses: ['203.0.113.10/24'], link: { delay: '10ms', mtu: 1250 } }, ...sideNodes('bob', 'open') },
+      apps: [
+        peer('alice', [
+          { at: '1s', do: 'open', label: 'files', negotiated: true, id: 10 },
+          { at: '1s', do: 'open', label: 'chat' },
+          { at: '1.2s', do: 'send', label: 'chat', text: 'hello from alice {n}', count: 2, every: '500ms' },
+        ]),
+        peer('bob', [
+          { at: '1s', do: 'open', label: 'files', negotiated: true, id: 10 },
+          { at: '1.5s', do: 'send', label: 'chat', text: 'hi alice ({n})', count: 2, every: '500ms' },
+          { at: '5s', do: 'send', label: 'files', bytes: 20000, count: 1 },
+        ], { sctpPathMtuDiscovery: true }),
+      ],
+    }),
+  );
+  add(
+    'datachannel-ptb',
+    'Data channels when the path shrinks: Fragmentation Needed handed from DTLS to SCTP (RFC 8899, RFC 8261 §5)',
+    "Bob's SCTP runs RFC 8899 PLPMTUD and finds the whole 1,500-byte path: SCTP packets of 1,432 bytes (1,497 on the wire with DTLS, UDP and IPv4). At 4 s the route to alice moves onto a link of 1,400 bytes behind her router gw, which has an address and answers what does not fit with ICMP Fragmentation Needed (MTU 1400). Bob's 20,000-byte message at 5 s leaves in 1,404-byte DATA chunks; the first ones die at gw and each brings back an ICMP error. Bob's transport checks that it quotes his DTLS datagrams (his address and port to alice's, RFC 8899 §4.6.1) and hands SCTP a PL_PTB_SIZE of 1,400 less 65 bytes: 1,335. Over DTLS the SCTP header in the quote is encrypted, so the PTB is only a hint: PLPMTUD goes back to BASE_PLPMTU 1,200, the DATA chunks not yet sent are cut again to fit, a probe of 1,200 and then one of 1,332 (the hint, 4-byte aligned) confirm the new size. The chunks already sent keep their TSN and size (RFC 9260 §6.9 never cuts them again): their T3-rtx retransmission leaves with DF clear and gw fragments it. The message arrives once, whole, and the second one at 7 s goes in packets of 1,332 bytes.",
+    (name, title, description) => ({
+      name, title, description, seed: 1, duration: '10s',
+      nodes: {
+        internet: { kind: 'router' },
+        gw: { kind: 'router', uplink: 'internet', addresses: ['192.0.2.1/24'], link: { delay: '5ms' } },
+        alice: { kind: 'host', uplink: 'gw', addresses: ['198.51.100.10/24'], link: { delay: '5ms' } },
+        ...sideNodes('bob', 'open'),
+      },
+      events: [{ at: '4s', link: 'alice-wan', direction: 'down', set: { mtu: 1400 } }],
+      apps: [
+        peer('alice', [
+          { at: '1s', do: 'open', label: 'files', negotiated: true, id: 10 },
+          { at: '1s', do: 'open', label: 'chat' },
+          { at: '6s', do: 'send', label: 'chat', text: 'got it? ({n})', count: 2, every: '500ms' },
+        ]),
+        peer('bob', [
+          { at: '1s', do: 'open', label: 'files', negotiated: true, id: 10 },
+          { at: '5s', do: 'send', label: 'files', bytes: 20000, count: 1 },
+          { at: '5s', do: 'send', label: 'chat', text: 'sent you a file ({n})', count: 3, every: '100ms' },
+          { at: '7s', do: 'send', label: 'files', bytes: 20000, count: 1 },
+        ], { sctpPathMtuDiscovery: true }),
+      ],
+    }),
+  );
+  add(
+    'datachannel-snap',
+    'Data channels without the SCTP handshake: SNAP, the INIT carried in SDP (a=sctp-init)',
+    "Alice and Bob both have SNAP on (draft-hancke-tsvwg-snap, Chromium's enable_sctp_snap). Each side's SCTP association is made before its description: Alice's offer carries a=sctp-init with the INIT chunk her association would send (initiate tag, a_rwnd, 65535 streams each way, initial TSN, FORWARD-TSN and RE-CONFIG), and Bob, seeing a readable one, answers with his own. Nothing of that state goes on the wire until DTLS is up; then each side takes the association as ESTABLISHED at once: no INIT, INIT-ACK, COOKIE-ECHO or COOKIE-ACK is ever sent. Alice's first packet is the DATA_CHANNEL_OPEN for \"chat\", under Bob's initiate tag from his INIT, with her initial TSN; Bob's SACK and DATA_CHANNEL_ACK carry her tag. Each link is 50 ms one way (a 200 ms round trip): the channel opens two round trips (400 ms) earlier than the same call without SNAP, and one side without SNAP makes both fall back to the usual handshake.",
+    (name, title, description) => ({
+      name, title, description, seed: 1, duration: '4s',
+      nodes: {
+        internet: { kind: 'router' },
+        alice: { kind: 'host', uplink: 'internet', addresses: ['203.0.113.10/24'], link: { delay: '50ms' } },
+        bob: { kind: 'host', uplink: 'internet', addresses: ['203.0.113.20/24'], link: { delay: '50ms' } },
+      },
+      apps: [
+        peer('alice', [
+          { at: '0s', do: 'open', label: 'chat', protocol: 'text' },
+          { at: '0s', do: 'send', label: 'chat', text: 'hello from alice {n}', count: 3, every: '100ms' },
+        ], { snap: true }),
+        peer('bob', [{ at: '0s', do: 'send', label: 'chat', text: 'hi alice, bob here ({n})', count: 2, every: '100ms' }], { snap: true }),
+      ],
+    }),
+  );
   return out;
 }

@@ -1,6 +1,7 @@
 /**
  * Gathering presets (libwebrtc's BasicPortAllocatorSession): a multihomed host whose networks are each gathered
- * on (Wi-Fi and cellular behind different NATs, IPv6 beside them), and a relay-only call (iceTransportPolicy relay).
+ * on (Wi-Fi and cellular behind different NATs, IPv6 beside them), a relay-only call (iceTransportPolicy relay), and
+ * an ICE restart that regathers on new sockets.
  */
 import { SERVER_IP, sideNodes, TURN_USERS } from './ice-pair.ts';
 import type { PresetInfo } from './index.ts';
@@ -53,6 +54,19 @@ export function gatheringPresets(): PresetInfo[] {
         ...sideNodes('bob', 'full-cone'),
       },
       [turnServer(), peer('alice', { iceTransportPolicy: 'relay' }), peer('bob', { iceTransportPolicy: 'relay' })],
+    ),
+    preset(
+      'call-ice-restart-regather',
+      'An ICE restart regathers, as libwebrtc does',
+      "Alice restarts ICE at 3 s (restartIce: a new offer with a new ufrag and pwd). As Chromium's P2PTransportChannel starts a new PortAllocatorSession for new credentials, both peers gather again on new sockets: new host ports, a new server-reflexive candidate through a new NAT mapping, a new TURN allocation, and a new active TCP candidate, each trickled with the new ufrag; the old session's candidates are dropped (ice.candidate.removed) and never paired again. Media keeps flowing on the old pair until the new one is selected, on the new ports, with the same DTLS association.",
+      {
+        internet: { kind: 'router' },
+        server: { kind: 'host', uplink: 'internet', addresses: [`${SERVER_IP}/24`], link: { delay: '10ms' } },
+        ...sideNodes('alice', 'port-restricted-cone'),
+        ...sideNodes('bob', 'port-restricted-cone'),
+      },
+      [turnServer(), peer('alice', { restartIceAt: '3s' }), peer('bob')],
+      '6s',
     ),
   ];
 }

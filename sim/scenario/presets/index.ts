@@ -6,6 +6,9 @@ import { callPresets } from './calls.ts';
 import { tlsPresets } from './tls.ts';
 import { tcpPresets } from './tcp.ts';
 import { failurePresets } from './failures.ts';
+import { turnFailurePresets } from './failures-turn.ts';
+import { dtlsFailurePresets } from './failures-dtls.ts';
+import { iceFailurePresets } from './ice-failures.ts';
 import { signalingFaultPresets } from './signaling-faults.ts';
 import { dataChannelPresets } from './datachannels.ts';
 import { jsepPresets } from './jsep.ts';
@@ -28,7 +31,7 @@ let cache: PresetInfo[] | undefined;
 
 export function listPresets(): readonly PresetInfo[] {
   // every build is a deep copy: presets share constant pieces, and callers may edit what they get
-  cache ??= [...networkPresets(), ...stunTurnPresets(), ...icePresets(), ...mediaPresets(), ...callPresets(), ...tlsPresets(), ...tcpPresets(), ...failurePresets(), ...signalingFaultPresets(), ...dataChannelPresets(), ...jsepPresets(), ...gatheringPresets(), ...mediasoupPresets(), ...sfuMediaPresets(), ...janusPresets(), ...sipPresets()].map((p) => ({ ...p, build: () => structuredClone(p.build()) }));
+  cache ??= [...networkPresets(), ...stunTurnPresets(), ...icePresets(), ...mediaPresets(), ...callPresets(), ...tlsPresets(), ...tcpPresets(), ...failurePresets(), ...iceFailurePresets(), ...turnFailurePresets(), ...dtlsFailurePresets(), ...signalingFaultPresets(), ...dataChannelPresets(), ...jsepPresets(), ...gatheringPresets(), ...mediasoupPresets(), ...sfuMediaPresets(), ...janusPresets(), ...sipPresets()].map((p) => ({ ...p, build: () => structuredClone(p.build()) }));
   return cache;
 }
 

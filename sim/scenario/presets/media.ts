@@ -83,6 +83,12 @@ export function mediaPresets(): PresetInfo[] {
       scenario(n, t, d, '30s', { alice: { ...ALICE_PUBLIC, link: { delay: '20ms', loss: 0.25 } }, bob: BOB }, [alice({ ...HYBRID, media: { audio: true } }), bob({ ...HYBRID, media: { audio: true } })], 9),
   );
   add(
+    'dtls13-fallback-to-12',
+    'A DTLS 1.3 client with the hybrid key share falls back to a DTLS 1.2-only peer',
+    'Alice offers DTLS 1.3 and 1.2 with an X25519MLKEM768 key share, as Chromium does: her ClientHello is 1327 bytes, so it leaves in two fragments in two datagrams. Bob knows only DTLS 1.2: he joins the two fragments (his only state before the cookie is one small buffer per source, RFC 6347 §4.2.3) and answers the whole hello with a HelloVerifyRequest, ignoring supported_versions and the key share he does not understand. Alice reads the 1.2 answer and goes on as a DTLS 1.2 client with the same ClientHello; her cookie copy is two datagrams too. Bob picks X25519 from supported_groups (the hybrid group means nothing to a 1.2 server), and his ServerHello random has no downgrade sentinel: only a 1.3-capable server writes one (RFC 8446 §4.1.3). SRTP keys come from the 1.2 exporter.',
+    (n, t, d) => scenario(n, t, d, '10s', { alice: ALICE_PUBLIC, bob: BOB }, [alice(HYBRID), bob()]),
+  );
+  add(
     'dtls-mitm-fingerprint-mismatch',
     'A man in the middle is caught by the fingerprint',
     'Signaling told Alice to expect Bob\'s certificate, but Mallory answers at the address Alice uses. The handshake runs until Alice sees Mallory\'s certificate: its SHA-256 fingerprint is not the one in a=fingerprint, so Alice sends a fatal bad_certificate alert and the connection fails. No SRTP keys are ever derived.',

@@ -20,6 +20,17 @@ function roomNodes(only?: readonly string[]): Json {
   return all;
 }
 
+/** The server and the room's three browsers producing audio and video, bob and carol joining 300 ms apart; `client` adds to each browser's options. */
+function roomApps(client: Json = {}): Json[] {
+  const server = `${SFU_IP}:4443`;
+  return [
+    { kind: 'mediasoup-server', host: 'sfu', listenIp: SFU_IP, port: 4443, rtcPorts: '40000-40099' },
+    { kind: 'mediasoup-client', host: 'alice', server, media: AV, ...client },
+    { kind: 'mediasoup-client', host: 'bob', server, media: AV, ...client, startAt: '300ms' },
+    { kind: 'mediasoup-client', host: 'carol', server, media: AV, ...client, startAt: '600ms' },
+  ];
+}
+
 /** The mediasoup presets (issue #16): mediasoup-demo's protoo API over a WebSocket, WebRtcTransports, clients. */
 export function mediasoupPresets(): PresetInfo[] {
   const out: PresetInfo[] = [];
@@ -33,12 +44,7 @@ export function mediasoupPresets(): PresetInfo[] {
     (name, title, description) => ({
       name, title, description, seed: 1, duration: '6s',
       nodes: roomNodes(),
-      apps: [
-        { kind: 'mediasoup-server', host: 'sfu', listenIp: SFU_IP, port: 4443, rtcPorts: '40000-40099' },
-        { kind: 'mediasoup-client', host: 'alice', server: `${SFU_IP}:4443`, media: AV },
-        { kind: 'mediasoup-client', host: 'bob', server: `${SFU_IP}:4443`, media: AV, startAt: '300ms' },
-        { kind: 'mediasoup-client', host: 'carol', server: `${SFU_IP}:4443`, media: AV, startAt: '600ms' },
-      ],
+      apps: roomApps(),
     }),
   );
   add(
@@ -53,12 +59,7 @@ export function mediasoupPresets(): PresetInfo[] {
       }
       return {
         name, title, description, seed: 1, duration: '6s', nodes,
-        apps: [
-          { kind: 'mediasoup-server', host: 'sfu', listenIp: SFU_IP, port: 4443, rtcPorts: '40000-40099' },
-          { kind: 'mediasoup-client', host: 'alice', server: `${SFU_IP}:4443`, media: AV, iceTcp: ['active'] },
-          { kind: 'mediasoup-client', host: 'bob', server: `${SFU_IP}:4443`, media: AV, iceTcp: ['active'], startAt: '300ms' },
-          { kind: 'mediasoup-client', host: 'carol', server: `${SFU_IP}:4443`, media: AV, iceTcp: ['active'], startAt: '600ms' },
-        ],
+        apps: roomApps({ iceTcp: ['active'] }),
       };
     },
   );
@@ -71,12 +72,7 @@ export function mediasoupPresets(): PresetInfo[] {
       nodes.carol = { kind: 'host', uplink: 'internet', addresses: ['203.0.113.30/24'], link: { delay: '20ms', loss: 0.05 } };
       return {
         name, title, description, seed: 1, duration: '10s', nodes,
-        apps: [
-          { kind: 'mediasoup-server', host: 'sfu', listenIp: SFU_IP, port: 4443, rtcPorts: '40000-40099' },
-          { kind: 'mediasoup-client', host: 'alice', server: `${SFU_IP}:4443`, media: AV },
-          { kind: 'mediasoup-client', host: 'bob', server: `${SFU_IP}:4443`, media: AV, startAt: '300ms' },
-          { kind: 'mediasoup-client', host: 'carol', server: `${SFU_IP}:4443`, media: AV, startAt: '600ms' },
-        ],
+        apps: roomApps(),
       };
     },
   );
@@ -207,5 +203,38 @@ export function mediasoupPresets(): PresetInfo[] {
       }),
     );
   }
+  add(
+    'mediasoup-datachannel',
+    'Chat through a mediasoup room: DataProducers and DataConsumers over SCTP',
+    "mediasoup-demo's chat: three browsers send their sctpCapabilities (numStreams OS/MIS 1024) with createWebRtcTransport, so both of each one's transports get an SCTP association inside their DTLS (sctpParameters port 5000, maxMessageSize 262144). Each produces audio and a DataProducer: mediasoup-client opens a negotiated data channel (no DATA_CHANNEL_OPEN, RFC 8831 §6.5) on stream 0 of its send PC, whose offer now has an m=application UDP/DTLS/SCTP webrtc-datachannel section, and tells the server the stream with produceData. alice's chat is the demo's (unordered, maxRetransmits 1), bob's is reliable and ordered, carol's sends binary messages. For every other peer the server makes a DataConsumer on the lowest free stream of that peer's receive transport and asks with newDataConsumer; the browser adds an m=application section (mid datachannel) to its receive PC's remote offer, opens a negotiated channel on that stream and accepts. Each message crosses the SFU with its PPID (51 string, 53 binary). carol joins after alice has begun: she gets only the messages sent after her DataConsumer's association is up.",
+    (name, title, description) => ({
+      name, title, description, seed: 1, duration: '6s',
+      nodes: roomNodes(),
+      apps: [
+        { kind: 'mediasoup-server', host: 'sfu', listenIp: SFU_IP, port: 4443, rtcPorts: '40000-40099' },
+        { kind: 'mediasoup-client', host: 'alice', server: `${SFU_IP}:4443`, media: { audio: true }, dataProducers: [{ label: 'chat', ordered: false, maxRetransmits: 1, at: '1500ms', every: '250ms', count: 12, text: 'alice: hello {n}' }] },
+        { kind: 'mediasoup-client', host: 'bob', server: `${SFU_IP}:4443`, media: { audio: true }, startAt: '300ms', dataProducers: [{ label: 'chat', at: '2s', every: '400ms', count: 5, text: 'bob: message {n}' }] },
+        { kind: 'mediasoup-client', host: 'carol', server: `${SFU_IP}:4443`, media: { audio: true }, startAt: '2500ms', dataProducers: [{ label: 'file', at: '4s', every: '200ms', count: 4, bytes: 1000 }] },
+      ],
+    }),
+  );
+  add(
+    'mediasoup-datachannel-loss',
+    'Reliable chat through a mediasoup room over a lossy link: SCTP retransmissions',
+    "mediasoup-datachannel with carol's access link losing 10% of datagrams both ways and every DataProducer reliable and ordered. alice and bob each send 20 chat messages; the SFU forwards them on carol's DataConsumers, and what her link drops, the server's SCTP association retransmits (T3-rtx timeouts and fast retransmits after three SACKs with gap blocks, RFC 9260 §6.3, §7.2.4); what carol sends and the link drops, her browser retransmits to the server. Ordered delivery holds each later message back until the lost one arrives (head-of-line blocking): every message still arrives, once and in order.",
+    (name, title, description) => {
+      const nodes = roomNodes();
+      nodes.carol = { kind: 'host', uplink: 'internet', addresses: ['203.0.113.30/24'], link: { delay: '20ms', loss: 0.1 } };
+      return {
+        name, title, description, seed: 1, duration: '10s', nodes,
+        apps: [
+          { kind: 'mediasoup-server', host: 'sfu', listenIp: SFU_IP, port: 4443, rtcPorts: '40000-40099' },
+          { kind: 'mediasoup-client', host: 'alice', server: `${SFU_IP}:4443`, media: {}, dataProducers: [{ label: 'chat', at: '3500ms', every: '100ms', count: 20, text: 'alice: message {n}' }] },
+          { kind: 'mediasoup-client', host: 'bob', server: `${SFU_IP}:4443`, media: {}, startAt: '300ms', dataProducers: [{ label: 'chat', at: '3500ms', every: '150ms', count: 20, text: 'bob: message {n}' }] },
+          { kind: 'mediasoup-client', host: 'carol', server: `${SFU_IP}:4443`, media: {}, startAt: '600ms', dataProducers: [{ label: 'chat', at: '4s', every: '200ms', count: 10, text: 'carol: message {n}' }] },
+        ],
+      };
+    },
+  );
   return out;
 }

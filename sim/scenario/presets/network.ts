@@ -190,6 +190,40 @@ export function networkPresets(): PresetInfo[] {
       probe('[2001:db8:a::10]:5000', [{ at: '0s', to: '[2001:db8:5::10]:3478', count: 3, interval: '100ms' }]),
     ],
   }));
+  add('ipv6-fragmentation-pmtu', 'IPv6: fragmented at the source after Packet Too Big', "Alice sends UDP datagrams carrying 3,000 bytes to the server over IPv6 from a socket that lets the stack fragment (IPV6_PMTUDISC_WANT, Linux's default). IPv6 routers never fragment (RFC 8200 §4.5): her host splits each datagram itself, with a Fragment header, to fit the path MTU it knows, at first her own link's 1,500 bytes. Her router's tunnel carries only 1,280 (the IPv6 minimum), so it drops both 1,496-byte fragments of the first datagram and answers each with ICMPv6 Packet Too Big (MTU 1280); her host lowers its path MTU to the server (RFC 8201), the first datagram is lost (UDP does not resend), and the next two leave in three fragments of at most 1,280 bytes that the server puts back together (RFC 8200 §4.5 reassembly) and answers.", (n, t, d) => ({
+    name: n,
+    title: t,
+    description: d,
+    seed: 1,
+    duration: '4s',
+    nodes: {
+      internet: INTERNET,
+      server: { kind: 'host', uplink: 'internet', addresses: ['2001:db8:5::10/64'], link: { delay: '20ms' } },
+      gw: { kind: 'router', uplink: 'internet', addresses: ['2001:db8:7::1/64'], link: { delay: '10ms', mtu: 1280 } },
+      alice: { kind: 'host', uplink: 'gw', addresses: ['2001:db8:a::10/64'], link: { delay: '1ms' } },
+    },
+    apps: [
+      { kind: 'udp-echo', host: 'server', listen: ['[2001:db8:5::10]:7'] },
+      { kind: 'udp-probe', host: 'alice', bind: '[2001:db8:a::10]:5000', dontFragment: false, send: [{ at: '0s', to: '[2001:db8:5::10]:7', count: 3, interval: '1s', size: 3000 }] },
+    ],
+  }));
+  add('ipv6-fragmentation-nat66', 'IPv6 fragments through a NAT66 that translates ports', "Alice's network uses unique local addresses (fd00:a::/64) behind a NAT66 that maps them to its global address and, being symmetric, to a port of its own for each destination. She sends UDP datagrams carrying 3,000 bytes from a socket that lets the stack fragment (IPV6_PMTUDISC_WANT): her host splits each into three fragments with a Fragment header (RFC 8200 §4.5). Only the first fragment carries the UDP ports the NAT must translate, so the NAT puts the fragments back together first, as Linux's conntrack (nf_defrag_ipv6) does and as it does for IPv4, translates the whole datagram, and splits it again into fragments no larger than the ones that came, with the same Identification. Its uplink carries only 1,280 bytes and IPv6 is never fragmented on the way: the first datagram's 1,496-byte fragments cannot go, so the NAT answers alice with ICMPv6 Packet Too Big (MTU 1280) and drops it; her host lowers its path MTU to the server (RFC 8201), and the next two datagrams leave in fragments of 1,280 bytes that the NAT reassembles, translates and fragments again at that size. The server reassembles them and answers the NAT's address and port; the NAT maps the answers back to alice.", (n, t, d) => ({
+    name: n,
+    title: t,
+    description: d,
+    seed: 1,
+    duration: '4s',
+    nodes: {
+      internet: INTERNET,
+      server: { kind: 'host', uplink: 'internet', addresses: ['2001:db8:5::10/64'], link: { delay: '20ms' } },
+      natA: { kind: 'nat', uplink: 'internet', preset: 'symmetric', internal: 'fd00:a::1/64', external: ['2001:db8:7::10'], link: { delay: '10ms', mtu: 1280 } },
+      alice: { kind: 'host', uplink: 'natA', addresses: ['fd00:a::10/64'], link: { delay: '1ms' } },
+    },
+    apps: [
+      { kind: 'udp-echo', host: 'server', listen: ['[2001:db8:5::10]:7'] },
+      { kind: 'udp-probe', host: 'alice', bind: '[fd00:a::10]:5000', dontFragment: false, send: [{ at: '0s', to: '[2001:db8:5::10]:7', count: 3, interval: '1s', size: 3000 }] },
+    ],
+  }));
   return out;
 }
 

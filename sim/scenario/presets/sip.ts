@@ -18,6 +18,27 @@ const REGISTRAR: Json = { kind: 'sip-registrar', host: 'pbx', listen: '198.51.10
 
 const phone = (host: string, bind: string, user: string, password: string, extra: Json = {}): Json => ({ kind: 'sip-phone', host, bind, user, password, domain: 'rtclab.test', registrar: '198.51.100.5:5060', ...extra });
 
+/**
+ * The registrar and two phones, the desk phone (1001) calling the mobile phone (1002) at 1 s to talk for 3 s: over
+ * `transport` (UDP when absent), the caller giving up after `cancelAfter`, the callee ringing for `ringFor`.
+ */
+function deskCallsMobile(n: string, t: string, d: string, duration: string, o: { transport?: 'tcp'; cancelAfter?: string; ringFor?: string } = {}): Json {
+  const via = o.transport ? { transport: o.transport } : {};
+  return {
+    name: n,
+    title: t,
+    description: d,
+    seed: 1,
+    duration,
+    nodes: NODES,
+    apps: [
+      o.transport ? { ...REGISTRAR, ...via } : REGISTRAR,
+      phone('desk', '203.0.113.20:5060', '1001', 's3cret', { ...via, displayName: 'Desk', call: { to: '1002', at: '1s', talkFor: '3s', ...(o.cancelAfter ? { cancelAfter: o.cancelAfter } : {}) } }),
+      phone('mobile', '192.0.2.30:5060', '1002', 'hunter2', { ...via, displayName: 'Mobile', rtpPort: 4002, registerAt: '50ms', ...(o.ringFor ? { ringFor: o.ringFor } : {}) }),
+    ],
+  };
+}
+
 export function sipPresets(): PresetInfo[] {
   const out: PresetInfo[] = [];
   const add = (name: string, title: string, description: string, build: (n: string, t: string, d: string) => Json): void => {
@@ -27,15 +48,7 @@ export function sipPresets(): PresetInfo[] {
     'sip-register-call',
     'SIP: two phones register, one calls the other',
     'Two SIP phones register with a registrar over UDP: each REGISTER is challenged with 401 and a nonce, answered with digest credentials (RFC 7616, qop=auth) and accepted with 200 and the binding\'s expiry. At 1 s the desk phone calls 1002: the registrar answers the INVITE with 302 and the mobile phone\'s Contact (the 302 is ACKed inside the INVITE transaction), the INVITE goes there, the phone answers 100 Trying, 180 Ringing and after a second 200 OK with a plain RTP/AVP answer; the caller ACKs, both send G.711 audio every 20 ms, and after 3 s the caller hangs up with BYE, answered 200.',
-    (n, t, d) => ({
-      name: n,
-      title: t,
-      description: d,
-      seed: 1,
-      duration: '8s',
-      nodes: NODES,
-      apps: [REGISTRAR, phone('desk', '203.0.113.20:5060', '1001', 's3cret', { displayName: 'Desk', call: { to: '1002', at: '1s', talkFor: '3s' } }), phone('mobile', '192.0.2.30:5060', '1002', 'hunter2', { displayName: 'Mobile', rtpPort: 4002, registerAt: '50ms' })],
-    }),
+    (n, t, d) => deskCallsMobile(n, t, d, '8s'),
   );
   add(
     'sip-wrong-password',
@@ -47,29 +60,13 @@ export function sipPresets(): PresetInfo[] {
     'sip-cancel',
     'SIP: the caller hangs up while it rings (CANCEL, 487)',
     'The desk phone calls 1002 as in sip-register-call, but the mobile phone rings for 5 s and the caller gives up after 2 s: it sends CANCEL (RFC 3261 §9.1: the INVITE\'s Request-URI, Call-ID, From, To, CSeq number and Via branch, method CANCEL) to where the INVITE went, after the 180 came. The mobile phone matches it to the INVITE transaction by its branch (§9.2), answers the CANCEL 200 OK and the INVITE 487 Request Terminated; the caller ACKs the 487 inside the INVITE transaction. No dialog, no media.',
-    (n, t, d) => ({
-      name: n,
-      title: t,
-      description: d,
-      seed: 1,
-      duration: '5s',
-      nodes: NODES,
-      apps: [REGISTRAR, phone('desk', '203.0.113.20:5060', '1001', 's3cret', { displayName: 'Desk', call: { to: '1002', at: '1s', talkFor: '3s', cancelAfter: '2s' } }), phone('mobile', '192.0.2.30:5060', '1002', 'hunter2', { displayName: 'Mobile', rtpPort: 4002, registerAt: '50ms', ringFor: '5s' })],
-    }),
+    (n, t, d) => deskCallsMobile(n, t, d, '5s', { cancelAfter: '2s', ringFor: '5s' }),
   );
   add(
     'sip-tcp-call',
     'SIP over TCP: register and call',
     "The phones and registrar of sip-register-call with SIP over TCP (RFC 3261 §18): each phone opens a TCP connection to the registrar and registers over it (Via SIP/2.0/TCP, Contact with transport=tcp, every message framed by its Content-Length, §18.3); the desk phone's INVITE reuses that connection, the 302 comes back on it, and the INVITE to the mobile phone opens a new connection to its SIP port, on which the 100, 180 and 200 come back and the ACK and BYE go. Nothing is retransmitted over TCP (no Timer A, E or G, §17). The G.711 audio stays on UDP.",
-    (n, t, d) => ({
-      name: n,
-      title: t,
-      description: d,
-      seed: 1,
-      duration: '8s',
-      nodes: NODES,
-      apps: [{ ...REGISTRAR, transport: 'tcp' }, phone('desk', '203.0.113.20:5060', '1001', 's3cret', { transport: 'tcp', displayName: 'Desk', call: { to: '1002', at: '1s', talkFor: '3s' } }), phone('mobile', '192.0.2.30:5060', '1002', 'hunter2', { transport: 'tcp', displayName: 'Mobile', rtpPort: 4002, registerAt: '50ms' })],
-    }),
+    (n, t, d) => deskCallsMobile(n, t, d, '8s', { transport: 'tcp' }),
   );
   add(
     'janus-sip-call',
@@ -105,7 +102,7 @@ export function sipPresets(): PresetInfo[] {
 function janusSip(name: string, title: string, description: string, secret: string, duration: string, o: { phone?: Json; client?: Json } = {}): Json {
   const client: Json = {
     kind: 'janus-client', host: 'alice', gateway: '198.51.100.40:8088', plugin: 'janus.plugin.sip', browser: 'firefox', stun: ['198.51.100.10:3478'], media: { audio: true },
-    prelude: { body: { request: 'register', username: 'sip:1001@rtclab.test', secret, display_name: 'Web', proxy: 'sip:198.51.100.5:5060' }, until: 'registered' },
+    prelude: { body: { request: 'register', username: 'sip:1001@rtclab.test', secret, display_name: 'Web', proxy: 'sip:198.51.100.5:5060', outbound_proxy: 'sip:198.51.100.5:5060' }, until: 'registered' },
     body: { request: 'call', uri: 'sip:1002@rtclab.test' },
     hangupAt: '6s',
     ...o.client,

@@ -123,6 +123,21 @@ export function stunTurnPresets(): PresetInfo[] {
       return withUdpBlocked(s);
     },
   });
+  out.push({
+    name: 'turn-tcp-connect',
+    title: 'TURN TCP allocation (RFC 6062): Connect, ConnectionBind and a data connection to a TCP peer',
+    description: TCP_CONNECT_DESCRIPTION,
+    build: () => {
+      const s = turnScenario('turn-tcp-connect', 'TURN TCP allocation (RFC 6062): Connect, ConnectionBind and a data connection to a TCP peer', TCP_CONNECT_DESCRIPTION, '8s', { transport: 'tcp', bind: '192.168.1.10:0' }, [
+        { at: '0s', do: 'allocate', relay: 'tcp', lifetime: 600 },
+        { at: '1s', do: 'permission', peers: ['203.0.113.50:7100'] },
+        { at: '2s', do: 'connect', peer: '203.0.113.50:7100' },
+        { at: '6s', do: 'deallocate' },
+      ], [{ kind: 'tcp-peer', host: 'bob', listen: 7100, send: 3000, close: false }]);
+      const u = withUdpBlocked(s);
+      return { ...u, apps: (u.apps as Json[]).map((a) => (a.kind === 'turn-server' ? { ...a, tcpAllocations: true } : a)) };
+    },
+  });
   return out;
 }
 
@@ -139,6 +154,9 @@ function withUdpBlocked(s: Json): Json {
 
 const TCP_RELAY_DESCRIPTION =
   "Alice's network drops every UDP datagram, but lets a TCP handshake out. Her TURN client opens a TCP connection to the server's port 3478 (RFC 8656 §3.1) and runs the whole session on it: Allocate (401, then with credentials), CreatePermission, a Send indication, ChannelBind and ChannelData padded to a multiple of 4 (§12.5). The relayed side stays UDP: bob's answers reach the relay and come back to alice down the TCP connection.";
+
+const TCP_CONNECT_DESCRIPTION =
+  "Alice's network drops UDP, and bob only speaks TCP. Her TURN client opens a control connection to the server's port 3478 and asks for a TCP allocation (REQUESTED-TRANSPORT 6, RFC 6062 §4.1), installs a permission for bob and sends Connect with his address (§4.3): the server opens a TCP connection from the relayed address to bob's port 7100 and answers with a CONNECTION-ID. Alice then opens a second TCP connection to the server, the data connection, and sends ConnectionBind with that id on it (§4.4; the server's nonce is per connection, so the first try gets 438 Stale Nonce and a fresh one); after the success response the server splices it to the peer connection and STUN framing stops: bob's 3,000 bytes reach alice as raw TCP on the data connection. Deallocating at 6 s closes the peer and data connections (§5.5).";
 
 const RELAY_DESCRIPTION =
   'Alice, behind a NAT, allocates a relayed address on a TURN server (401, then the same Allocate with long-term credentials), installs a permission for bob, sends through a Send indication, binds channel 0x4000 and sends ChannelData; bob answers each time. The 120 s allocation is refreshed a minute before it expires, then deleted with LIFETIME 0.';

@@ -161,7 +161,8 @@ export class HandshakeReassembler {
   }
 }
 
-function addRange(ranges: [number, number][], s: number, e: number): void {
+/** Adds [s, e) to a sorted list of covered byte ranges, merging overlaps (the reassembly bookkeeping of RFC 6347 §4.2.3). */
+export function addRange(ranges: [number, number][], s: number, e: number): void {
   ranges.push([s, e]);
   ranges.sort((a, b) => a[0] - b[0]);
   const merged: [number, number][] = [];

@@ -83,6 +83,9 @@ export function isIp(text: string): boolean {
 
 export function formatIPv4(b: Uint8Array, offset = 0): string {
   // a capture names few addresses many times: remember their text (bounded, so any input stays cheap)
+  // a short array (a truncated packet) is written as it is and never remembered: its missing bytes would read as 0
+  // in the key and give a whole address (0.0.0.0 for [0]) the short one's text
+  if (offset < 0 || offset + 4 > b.length) return `${b[offset]}.${b[offset + 1]}.${b[offset + 2]}.${b[offset + 3]}`;
   const key = b[offset]! * 0x1000000 + ((b[offset + 1]! << 16) | (b[offset + 2]! << 8) | b[offset + 3]!);
   let text = ipv4Text.get(key);
   if (text === undefined) {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { findField } from '../field.ts';
 import { decodeIPv4, encodeIPv4, fixIPv4Checksum } from './ipv4.ts';
+import { canonicalIp, formatIPv4 } from './address.ts';
 
 const payload = new Uint8Array([1, 2, 3, 4, 5, 6, 7]);
 const base = { src: '192.0.2.1', dst: '198.51.100.7', protocol: 17 } as const;
@@ -122,5 +123,16 @@ describe('IPv4 header', () => {
       }
     }
     expect(compared).toBeGreaterThan(200);
+  });
+});
+
+describe('formatIPv4 remembers only whole addresses', () => {
+  it('a short array (a truncated packet) does not give its text to the whole address its key names', () => {
+    // the seeded scenario mutations crashed on "0.0.0.0/0" once a truncated address had been written first
+    expect(formatIPv4(new Uint8Array([0]))).toBe('0.undefined.undefined.undefined');
+    expect(formatIPv4(new Uint8Array([0, 0, 0, 0]))).toBe('0.0.0.0');
+    expect(formatIPv4(new Uint8Array([7, 1]), 1)).toBe('1.undefined.undefined.undefined');
+    expect(formatIPv4(new Uint8Array([1, 0, 0, 0]))).toBe('1.0.0.0');
+    expect(canonicalIp('0.0.0.0')).toBe('0.0.0.0');
   });
 });

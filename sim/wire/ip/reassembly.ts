@@ -83,7 +83,12 @@ export class IpReassembler {
   private heldBytes = 0;
   private evicted = 0;
 
-  constructor(limits: Partial<ReassemblyLimits> = {}) {
+  /**
+   * `observer`: a capture's reader rather than the destination host. It sees one datagram's fragments once on every
+   * link they cross, so an IPv6 fragment repeated with the same bytes is a copy, not an attack: kept quietly, as tshark
+   * does; only overlaps that disagree discard the datagram (RFC 5722 is the destination's rule).
+   */
+  constructor(limits: Partial<ReassemblyLimits> = {}, private readonly options: { readonly observer?: boolean } = {}) {
     this.limits = { ...DEFAULT_REASSEMBLY_LIMITS, ...limits };
   }
 
@@ -155,7 +160,7 @@ export class IpReassembler {
     }
 
     const overlap = this.insert(p, start, data);
-    if (overlap) {
+    if (overlap && !(p.family === 6 && this.options.observer === true && !overlap.conflict)) {
       if (p.family === 6) {
         // RFC 8200 §4.5 (after RFC 5722): overlapping IPv6 fragments discard the whole datagram
         return this.drop(p, `overlapping fragments at ${overlap.start}–${overlap.end}`, fragProblem('overlapping IPv6 fragments'));

@@ -3,6 +3,7 @@ import type { Hop, Note, Secret, TopologyLink, TopologyNode, Trace } from '../..
 import type { Micros } from '../../core/time.ts';
 import { formatIPv4, formatIPv6 } from '../ip/address.ts';
 import type { Capture, CapturePacket } from './capture.ts';
+import type { LinkLayer } from './link-layer.ts';
 import { SECRETS_TLS_KEY_LOG } from './pcapng-blocks.ts';
 
 /**
@@ -44,7 +45,7 @@ export function captureToTrace(capture: Capture, name?: string, options: Capture
     const t = timeOf(p);
     const link = ifaceName(p.interfaceId);
     const frame = `frame ${p.index + 1}`;
-    const ip = p.link.ipOffset === undefined ? undefined : ipDatagram(p.data.subarray(p.link.ipOffset));
+    const ip = frameDatagram(p.data, p.link);
     if (!ip) {
       const why = p.link.note ?? 'no IP header could be read';
       notes.push({ t, source: SOURCE, ...captureNote('capture.non-ip', `${frame} on ${link}: ${why}`, { frame: p.index + 1, link, offset: p.offset }) });
@@ -98,7 +99,12 @@ export function captureToTrace(capture: Capture, name?: string, options: Capture
   };
 }
 
-interface IpView {
+/** The IP datagram a captured frame carries (its hop in the trace), or undefined for a non-IP frame (a note). */
+export function frameDatagram(data: Uint8Array, link: LinkLayer): IpView | undefined {
+  return link.ipOffset === undefined ? undefined : ipDatagram(data.subarray(link.ipOffset));
+}
+
+export interface IpView {
   readonly from: string;
   readonly to: string;
   /** The datagram without link-layer padding (Ethernet pads short frames to 60 bytes). */

@@ -34,7 +34,8 @@ const MIN_LENGTH: Readonly<Record<number, number>> = {
 /** RFC 9260 §6.10: chunks that must be alone in their packet. */
 const ALONE: ReadonlySet<number> = new Set([ChunkType.INIT, ChunkType.INIT_ACK, ChunkType.SHUTDOWN_COMPLETE]);
 
-function readChunk(type: number, flags: number, r: Reader, end: number): SctpChunk {
+/** One chunk's value after its 4-byte header, `r` at the value and `end` where the chunk ends (RFC 9260 §3.3). */
+export function readChunk(type: number, flags: number, r: Reader, end: number): SctpChunk {
   const u = (flags & 0x04) !== 0;
   const b = (flags & 0x02) !== 0;
   const e = (flags & 0x01) !== 0;

@@ -2,6 +2,7 @@ import { AttrType } from './constants.ts';
 import type { AttributeCodec, StunAttribute } from './attribute.ts';
 import * as address from './attrs-address.ts';
 import * as iceNat from './attrs-ice-nat.ts';
+import * as sped from './attrs-sped.ts';
 import * as stun from './attrs-stun.ts';
 import * as turn from './attrs-turn.ts';
 
@@ -53,6 +54,8 @@ const ALL: readonly AttributeCodec<unknown>[] = [
   iceNat.Padding,
   iceNat.ResponsePort,
   iceNat.CacheTimeout,
+  sped.DtlsInStunData,
+  sped.DtlsInStunAck,
 ];
 
 const BY_TYPE = new Map<number, AttributeCodec<unknown>>(ALL.map((c) => [c.type, c]));

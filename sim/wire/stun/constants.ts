@@ -113,6 +113,10 @@ export const AttrType = {
   GoogDelta: 0xc05c,
   GoogDeltaAck: 0xc05d,
   GoogMessageIntegrity32: 0xc060,
+  // draft-hancke-webrtc-sped-00 §3.3.2 (SPED) leaves the codes TBD; these are libwebrtc's provisional ones
+  // (api/transport/stun.h: STUN_ATTR_META_DTLS_IN_STUN, STUN_ATTR_META_DTLS_IN_STUN_ACK)
+  DtlsInStunData: 0xc070,
+  DtlsInStunAck: 0xc071,
 } as const;
 
 const ATTR_NAMES = new Map<number, string>([
@@ -180,6 +184,8 @@ const ATTR_NAMES = new Map<number, string>([
   [0xc05c, 'GOOG-DELTA'],
   [0xc05d, 'GOOG-DELTA-ACK'],
   [0xc060, 'GOOG-MESSAGE-INTEGRITY-32'],
+  [0xc070, 'DTLS-IN-STUN-DATA'],
+  [0xc071, 'DTLS-IN-STUN-ACK'],
 ]);
 
 export function attributeName(type: number): string {

@@ -6,6 +6,7 @@ export * from './attrs-address.ts';
 export * from './attrs-stun.ts';
 export * from './attrs-turn.ts';
 export * from './attrs-ice-nat.ts';
+export * from './attrs-sped.ts';
 export { codecFor, getAttribute, getAttributes, hasAttribute, integrityProtected, rawAttribute } from './attributes.ts';
 export type { StunMessage } from './message.ts';
 export { messageType, messageTypeName, splitMessageType } from './message.ts';

@@ -1,0 +1,68 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dissectFile } from '../../../test/support/dissect-captures.ts';
+import { sharkdFilters, tsharkAvailable } from '../../../test/support/tshark.ts';
+import { findPreset } from '../../scenario/presets/index.ts';
+import { parseScenario } from '../../scenario/parse.ts';
+import { runScenario } from '../../scenario/run.ts';
+import { writePcapng } from '../../wire/pcap/pcapng-writer.ts';
+import { compileFilter } from './filter.ts';
+import { FrameTracker } from './frames.ts';
+
+/**
+ * SIP display filters agree with Wireshark's. No kept capture carries SIP, so the judge reads our own exports of the
+ * SIP presets over UDP (`rtclab run <preset> --pcap`: REGISTER with its digest challenge, INVITE, 100/180/200, ACK,
+ * BYE, CANCEL and 487, a 302 redirect): every frame our filter selects is one sharkd (tshark 4.0's engine) selects.
+ */
+const PRESETS = ['sip-register-call', 'sip-cancel'] as const;
+
+const FILTERS = [
+  'sip',
+  'sip.Method == "INVITE"',
+  'sip.Method == "REGISTER" && sip.Authorization',
+  'sip.Method in {"ACK", "BYE", "CANCEL"}',
+  'sip.Status-Code == 401',
+  'sip.Status-Code >= 200 && sip.CSeq.method == "INVITE"',
+  'sip.Status-Code == 487 || sip.Status-Code == 302',
+  'sip.CSeq.seq == 2',
+  'sip.Call-ID contains "@"',
+  'sip.Content-Length > 0',
+  'sip.WWW-Authenticate contains "MD5"',
+  'sip.r-uri contains "1002"',
+  'sip && udp.srcport == 5060 && !sip.Status-Code',
+] as const;
+
+const dir = mkdtempSync(join(tmpdir(), 'rtclab-sip-filters-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const selected = new Map<string, number>();
+
+describe.skipIf(!tsharkAvailable())('SIP display filters agree with tshark on the SIP presets exported', () => {
+  for (const name of PRESETS) {
+    it(`${name}: ${FILTERS.length} filters`, { timeout: 300_000 }, () => {
+      const trace = runScenario(parseScenario(findPreset(name)!.build())).trace;
+      const file = join(dir, `${name}.pcapng`);
+      writeFileSync(file, writePcapng(trace));
+      const d = dissectFile(file);
+      const frames = new FrameTracker();
+      const infos = d.packets.map(({ raw, d: p }) => frames.next(p, raw.index + 1, raw.time?.us ?? 0, raw.data, raw.time?.us));
+      const theirs = sharkdFilters(file, undefined, FILTERS);
+      const report: string[] = [];
+      for (const filter of FILTERS) {
+        const f = compileFilter(filter);
+        const ours = d.packets.flatMap(({ d: p }, i) => (f.test(p, infos[i]!) ? [i + 1] : []));
+        const t = theirs.get(filter)!;
+        expect(t, `tshark rejects ${filter}`).not.toBe('invalid');
+        const tn = t as number[];
+        selected.set(filter, (selected.get(filter) ?? 0) + tn.length);
+        if (JSON.stringify(ours) !== JSON.stringify(tn)) report.push(`${filter}: we select ${ours.length}, tshark ${tn.length}; only ours ${ours.filter((n) => !tn.includes(n)).slice(0, 12).join(',')} only tshark's ${tn.filter((n) => !ours.includes(n)).slice(0, 12).join(',')}`);
+      }
+      expect(report).toEqual([]);
+    });
+  }
+
+  it('every SIP filter selects frames in some export (none agrees by selecting nothing)', () => {
+    expect(FILTERS.filter((f) => !selected.get(f))).toEqual([]);
+  });
+});
