@@ -42,6 +42,12 @@ export interface DtlsEndpointOptions {
   readonly mtuFallback?: boolean;
   /** Server: answer a ClientHello without a valid cookie with a HelloVerifyRequest (default true). */
   readonly cookieExchange?: boolean;
+  /**
+   * What the server's cookie is bound to (RFC 6347 §4.2.1, RFC 9147 §5.1): 'address' (default), the client's IP and
+   * port; 'transport', the transport the endpoint runs over, for DTLS over ICE (RFC 8842 §5.5: one association per ICE
+   * transport; ICE authenticated every pair, and a client may move to another pair between its two ClientHellos).
+   */
+  readonly cookieBinding?: 'address' | 'transport';
   /** Initial retransmission timeout (default 1 s) and its cap (default 60 s), RFC 6347 §4.2.4.1. */
   readonly initialTimeout?: number;
   readonly maxTimeout?: number;
@@ -77,6 +83,7 @@ export interface DtlsConfig {
   readonly srtpProfiles: readonly number[];
   readonly mtu: number;
   readonly cookieExchange: boolean;
+  readonly cookieBinding: 'address' | 'transport';
   readonly initialTimeout: number;
   readonly maxTimeout: number;
   readonly maxRetransmits: number;
@@ -95,6 +102,7 @@ export function resolveConfig(o: DtlsEndpointOptions): DtlsConfig {
     srtpProfiles: (o.srtpProfiles ?? ['SRTP_AES128_CM_HMAC_SHA1_80', 'SRTP_AEAD_AES_128_GCM']).map((p) => SRTP_PROFILE_IDS[p]),
     mtu,
     cookieExchange: o.cookieExchange ?? true,
+    cookieBinding: o.cookieBinding ?? 'address',
     initialTimeout: o.initialTimeout ?? INITIAL_RETRANSMIT_TIMEOUT,
     maxTimeout: o.maxTimeout ?? MAX_RETRANSMIT_TIMEOUT,
     maxRetransmits: o.maxRetransmits ?? 7,

@@ -9,7 +9,7 @@ import { AlertDescription, AlertLevel, ContentType, HandshakeType, handshakeType
 import { decodeRecords, MAX_RECORD_LENGTH, type DtlsRecord } from '../wire/dtls/record.ts';
 import { resolveConfig, type DtlsConfig, type DtlsEndpointOptions, type DtlsRole } from './config.ts';
 import { ClientHandshake } from './client.ts';
-import { computeCookie, cookieValid } from './cookie.ts';
+import { computeCookie, cookieSubject, cookieValid } from './cookie.ts';
 import { checkPeerCertificate } from './peer-certificate.ts';
 import { FlightSender, type FlightPiece } from './flight-sender.ts';
 import { FLIGHTS, type FlightNumber, type FlightState } from './flights.ts';
@@ -373,8 +373,9 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
     const d = decodeHandshakeBody(HandshakeType.client_hello, body);
     if (d.value.type !== 'client_hello' || d.problems.length > 0) return this.count('malformed-client-hello');
     const ch = d.value;
-    if (this.config.cookieExchange && !cookieValid(this.cookieSecret, from, ch)) {
-      const cookie = computeCookie(this.cookieSecret, from, ch);
+    const subject = cookieSubject(this.config.cookieBinding, from);
+    if (this.config.cookieExchange && !cookieValid(this.cookieSecret, subject, ch)) {
+      const cookie = computeCookie(this.cookieSecret, subject, ch);
       const hvr = encodeHandshake({ messageSeq, body: { type: 'hello_verify_request', serverVersion: DTLS_1_0, cookie } });
       // RFC 6347 §4.2.1: HelloVerifyRequest copies the ClientHello's record sequence number, says DTLS 1.0,
       // and is not retransmitted.

@@ -91,7 +91,7 @@ export class IceDtlsSrtpTransport<D extends SctpCarrier = DataChannels> {
 
   /** Starts DTLS (its role and the fingerprint to expect come from signaling); a second call does nothing. */
   startDtls(options: Omit<DtlsEndpointOptions, 'local'>): AnyDtlsEndpoint {
-    this.dtls ??= createDtlsEndpoint({ ...options, local: this.options.local ?? NOWHERE });
+    this.dtls ??= createDtlsEndpoint({ cookieBinding: 'transport', ...options, local: this.options.local ?? NOWHERE });
     return this.dtls;
   }
 

@@ -17,6 +17,7 @@ import type { Host13, Incoming13, Role13 } from './host.ts';
 import { isKex13Group, KEX13_GROUPS, serverShare, type Kex13Group } from './kex.ts';
 import { certificateVerifyContent, DTLS13_SCHEMES, TLS_AES_128_GCM_SHA256, tlsStyle, writeMessage } from './messages.ts';
 import { makeHrrCookie, readHrrCookie } from './cookie.ts';
+import { cookieSubject } from '../cookie.ts';
 import { DTLS13_LEGACY_VERSION } from './records.ts';
 import { Schedule13, Transcript13 } from './schedule.ts';
 
@@ -88,7 +89,7 @@ export class Server13 implements Role13 {
     const suite = tls13Suite(TLS_AES_128_GCM_SHA256)!;
     const cookieExt = ch.extensions.find((e) => e.type === ExtensionType.cookie);
     if (cookieExt) {
-      const cookie = readHrrCookie(h.cookieSecret, from, cookieExt.data.subarray(2));
+      const cookie = readHrrCookie(h.cookieSecret, cookieSubject(h.config.cookieBinding, from), cookieExt.data.subarray(2));
       if (!cookie) return h.count('bad-cookie');
       const group = cookie.group !== 0 ? cookie.group : withShare;
       if (group === undefined || !isKex13Group(group)) return h.count('bad-cookie');
@@ -99,7 +100,7 @@ export class Server13 implements Role13 {
     }
     if (h.config.cookieExchange || withShare === undefined) {
       const group = withShare === undefined ? common : 0;
-      const cookie = makeHrrCookie(h.cookieSecret, from, { cipherSuite: suite.id, group, helloHash: suite.hash(tlsStyle(HandshakeType.client_hello, body)) });
+      const cookie = makeHrrCookie(h.cookieSecret, cookieSubject(h.config.cookieBinding, from), { cipherSuite: suite.id, group, helloHash: suite.hash(tlsStyle(HandshakeType.client_hello, body)) });
       const hrr = this.helloRetryRequest(ch, group, cookie);
       // RFC 9147 §5.1: stateless, not retransmitted; the record copies the ClientHello's sequence number (as the
       // DTLS 1.2 HelloVerifyRequest does) and the message its message_seq
