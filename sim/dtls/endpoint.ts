@@ -373,9 +373,8 @@ export class DtlsEndpoint implements Endpoint, RoleHost {
     const d = decodeHandshakeBody(HandshakeType.client_hello, body);
     if (d.value.type !== 'client_hello' || d.problems.length > 0) return this.count('malformed-client-hello');
     const ch = d.value;
-    const subject = cookieSubject(this.config.cookieBinding, from);
-    if (this.config.cookieExchange && !cookieValid(this.cookieSecret, subject, ch)) {
-      const cookie = computeCookie(this.cookieSecret, subject, ch);
+    if (this.config.cookieExchange && !cookieValid(this.cookieSecret, cookieSubject(this.config.cookieBinding, from), ch)) {
+      const cookie = computeCookie(this.cookieSecret, cookieSubject(this.config.cookieBinding, from), ch);
       const hvr = encodeHandshake({ messageSeq, body: { type: 'hello_verify_request', serverVersion: DTLS_1_0, cookie } });
       // RFC 6347 §4.2.1: HelloVerifyRequest copies the ClientHello's record sequence number, says DTLS 1.0,
       // and is not retransmitted.
