@@ -60,6 +60,8 @@ export interface UdpFirewallOptions {
   readonly waitMs: number;
   /** Chromium's gathering before its offer leaves (chromium-call.ts `gather`). */
   readonly gather: { readonly ms: number; readonly until?: string };
+  /** dumpcap stops after this many packets (-c): a small capture of the call's start; the call goes on uncaptured. */
+  readonly packetLimit?: number;
 }
 
 /** Kills what still runs in the namespace (the call's processes: coturn, dumpcap, Chromium) and deletes it. */
@@ -126,7 +128,7 @@ export async function callThroughUdpFirewall(o: UdpFirewallOptions): Promise<Udp
     await untilOutput(coturn, listening, new RegExp(`${SERVER_IP.replaceAll('.', '\\.')}:${TURN_PORT}`), 15_000, 'turnserver');
 
     let dumpErr = '';
-    const dumpcap = spawn('ip', ['netns', 'exec', srv, 'dumpcap', '-i', 'fw0', '-B', '64', '-w', capture], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const dumpcap = spawn('ip', ['netns', 'exec', srv, 'dumpcap', '-i', 'fw0', '-B', '64', ...(o.packetLimit ? ['-c', String(o.packetLimit)] : []), '-w', capture], { stdio: ['ignore', 'ignore', 'pipe'] });
     children.push(dumpcap);
     dumpcap.stderr.on('data', (d: Buffer) => (dumpErr += d.toString()));
     await untilOutput(dumpcap, () => dumpErr, /Capturing on/, 15_000, 'dumpcap');
@@ -141,7 +143,7 @@ export async function callThroughUdpFirewall(o: UdpFirewallOptions): Promise<Udp
     runner.stderr.on('data', (d: Buffer) => (err += d.toString()));
     // the runner's own waits are bounded by waitMs each; a few of them, Chromium's start and close, then a margin
     const code = await new Promise<number | string>((resolve) => {
-      const timer = setTimeout(() => runner.kill('SIGTERM'), 4 * o.waitMs);
+      const timer = setTimeout(() => runner.kill('SIGTERM'), 8 * o.waitMs);
       runner.once('exit', (c, s) => {
         clearTimeout(timer);
         resolve(c ?? s ?? 'unknown');
