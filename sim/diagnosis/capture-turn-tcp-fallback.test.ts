@@ -2,11 +2,12 @@
 // (captures/chromium-turn-tcp-fallback, made by bridge/udp-firewall-netns.ts): the diagnosis names TURN over UDP
 // unanswered (turn.udp-blocked) and STUN Binding over UDP unanswered (stun.udp-blocked), cites exactly the frames
 // tshark shows as those UDP requests, names the relay Chromium got over TCP (the one its getStats() says the call
-// used), and says nothing else.
+// used), and says nothing else. Beside it, the rule on hand-written facts: when a retransmitted request counts as lost.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CAPTURES_DIR } from '../../test/captures.ts';
 import { readCapture } from '../wire/pcap/capture-reader.ts';
+import { diagnose } from './diagnose.ts';
 import { diagnoseCapture } from './diagnose-capture.ts';
 
 const DIR = `${CAPTURES_DIR}chromium-turn-tcp-fallback/`;
@@ -61,5 +62,29 @@ describe(`diagnosis of captures/${NAME}`, () => {
     expect(f).toMatchObject({ severity: 'degradation', subject: client });
     for (const r of bindings) expect(f.evidence.hops).toContain(Number(r['frame.number']) - 1);
     expect(diagnosis.findings.map((x) => x.cause).sort()).toEqual(['stun.udp-blocked', 'turn.udp-blocked']);
+  });
+});
+
+describe('capture-unanswered on hand-written facts: when a retransmitted request counts as lost', () => {
+  const request = (packet: number, t: number, transport: 'UDP' | 'TCP', src: string, tid: string) => ({ packet, t, src, dst: '203.0.113.2:3478', transport, method: 'Allocate', tid, vantage: undefined });
+  // an Allocate over UDP sent at 0, 0.25 and 0.75 s, never answered; one over TCP answered with a relay
+  const facts = (end: number) => ({
+    alerts: [], stunErrors: [], allocated: new Set(['10.0.0.2:5001']), relayed: new Map([['10.0.0.2:5001', '203.0.113.2:49152']]),
+    serverRequests: [request(0, 0, 'UDP', '10.0.0.2:5000', 'aa'), request(1, 10_000, 'TCP', '10.0.0.2:5001', 'bb'), request(2, 250_000, 'UDP', '10.0.0.2:5000', 'aa'), request(3, 750_000, 'UDP', '10.0.0.2:5000', 'aa')],
+    answered: new Set(['bb']), icmpRefused: new Set<string>(), seenOn: new Map(), end,
+  });
+  const run = (end: number) => diagnose({ meta: { source: 'capture' }, nodes: [], links: [], hops: [], notes: [], capture: facts(end) }).findings;
+
+  it('lost once its first transmission is 1 s old at the end, though its last is younger (an answer to any would do)', () => {
+    const [f, ...rest] = run(1_200_000);
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ cause: 'turn.udp-blocked', severity: 'degradation', subject: '10.0.0.2:5000' });
+    expect(f!.text).toContain('1 transaction(s), 3 transmission(s) from 0 s to 0.75 s');
+    expect(f!.text).toContain('allocated a relay (203.0.113.2:49152, to 10.0.0.2:5001 over TCP)');
+    expect(f!.facts).toMatchObject({ relayed: '203.0.113.2:49152', relayClient: '10.0.0.2:5001' });
+  });
+
+  it('not yet lost when the capture ends within 1 s of the first transmission', () => {
+    expect(run(900_000)).toEqual([]);
   });
 });
