@@ -41,7 +41,7 @@ function watch(ch, sendCount) {
   if (ch.readyState === 'open') send(); else ch.onopen = send;
 }
 window.call = {
-  async offer(config, dataChannels) {
+  async offer(config, dataChannels, gather) {
     const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', ...(config || {}) });
     window.pc = pc;
     pc.ontrack = () => {};
@@ -54,7 +54,10 @@ window.call = {
     window.stream = s;
     for (const t of s.getTracks()) pc.addTrack(t, s);
     await pc.setLocalDescription();
-    if (pc.iceGatheringState !== 'complete') await new Promise((r) => { pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r(); setTimeout(r, 3000); });
+    // gathering: until complete, or the local SDP matches gather.until (a regex source), or gather.ms (3 s) passed
+    const until = gather && gather.until ? new RegExp(gather.until) : null;
+    const enough = () => pc.iceGatheringState === 'complete' || (until !== null && until.test(pc.localDescription.sdp));
+    if (!enough()) await new Promise((r) => { pc.onicegatheringstatechange = pc.onicecandidate = () => enough() && r(); setTimeout(r, (gather && gather.ms) || 3000); });
     for (const snd of pc.getSenders()) if (snd.track && snd.track.kind === 'video') {
       const p = snd.getParameters(); if (p.encodings && p.encodings[0]) { p.encodings[0].maxBitrate = 200000; await snd.setParameters(p); }
     }
@@ -111,6 +114,15 @@ export interface ChromiumCallOptions {
    * browsers answer) makes us the DTLS client; `passive` makes Chromium the client and us the DTLS server.
    */
   readonly ourSetup?: 'active' | 'passive';
+  /** Our peer's UDP address (default 127.0.0.1): another one when a TURN server in another namespace must reach it. */
+  readonly bindAddress?: string;
+  /**
+   * When Chromium offers: how long it may gather (default 3000 ms), and a regex source that ends the wait once its
+   * local SDP matches it (a relayed candidate, say, while an unanswered TURN server keeps gathering going).
+   */
+  readonly gather?: { readonly ms?: number; readonly until?: string };
+  /** Chromium command-line switches beside CHROMIUM_ARGS. */
+  readonly extraArgs?: readonly string[];
 }
 
 /** What the page saw of a data channel. */
@@ -174,7 +186,7 @@ export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCall
   const profile = mkdtempSync(join(tmpdir(), 'rtclab-chromium-call-'));
   const pageErrors: string[] = [];
   try {
-    const ours = await bridge.bind('127.0.0.1', 0);
+    const ours = await bridge.bind(o.bindAddress ?? '127.0.0.1', 0);
     peer.addLocalAddress(ours);
     if (o.captureFile) tshark = await startLiveCapture(o.captureFile, [ours.port, ...(o.captureAlsoPorts ?? [])].map((p) => `udp port ${p}`).join(' or '), waitMs);
     server = createServer((_q, r) => {
@@ -184,7 +196,7 @@ export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCall
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
     const addr = server.address();
     if (!addr || typeof addr === 'string') throw new Error('the page server has no port');
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: waitMs });
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...(o.extraArgs ?? [])], timeout: waitMs });
     const page: Page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
@@ -203,7 +215,8 @@ export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCall
       peer.handleSignal(bridge.now(), 'chromium', jsep({ type: 'answer', sdp: answer }));
       bridge.pump();
     } else {
-      offer = await within(page.evaluate(([c, dc]: [string, boolean]) => (window as unknown as { call: { offer(c: unknown, dc: boolean): Promise<string> } }).call.offer(JSON.parse(c), dc), [config, o.dataChannels ?? false] as [string, boolean]), waitMs, 'Chromium\'s offer');
+      const gather = JSON.stringify(o.gather ?? {});
+      offer = await within(page.evaluate(([c, dc, g]: [string, boolean, string]) => (window as unknown as { call: { offer(c: unknown, dc: boolean, g: unknown): Promise<string> } }).call.offer(JSON.parse(c), dc, JSON.parse(g)), [config, o.dataChannels ?? false, gather] as [string, boolean, string]), waitMs, 'Chromium\'s offer');
       if (o.ourSetup === 'passive') peer.localSetup = 'passive'; // kept by the answer (sim/peer/jsep-negotiation.ts applyRemote)
       peer.handleSignal(bridge.now(), 'chromium', jsep({ type: 'offer', sdp: offer }));
       bridge.pump();

@@ -108,7 +108,7 @@ const CAPTURE_UNANSWERED: Entry = {
     const turn = v.f.cause.startsWith('turn.');
     const many = v.n('transmissions') > 1;
     const where = v.has('missingOn') ? `，在 ${v.s('seenOn')} 上看得到，在 ${v.s('missingOn')} 上从未出现，而同样两台主机之间的 TCP 都经过了：它们在两者之间被丢弃` : '';
-    const tcp = v.n('tcpAnswered') ? `；经 TCP 同一服务器应答了 ${v.n('tcpAnswered')} 个请求${v.n('tcpAllocated') ? '并分配了中继' : ''}，所以服务器在运行，是路上阻断了 UDP` : '';
+    const tcp = v.n('tcpAnswered') ? `；经 TCP 同一服务器应答了 ${v.n('tcpAnswered')} 个请求${v.n('tcpAllocated') ? `并分配了中继${v.has('relayed') ? `（${v.s('relayed')}，经 TCP 分配给 ${v.s('relayClient')}）` : ''}` : ''}，所以服务器在运行，是路上阻断了 UDP` : '';
     const end = !turn ? '：没有从它得到 server-reflexive 候选' : v.n('tcpAllocated') ? '：中继改走 TCP 而不是 UDP' : '：没有从它得到中继候选';
     return `${v.s('host')} 经 UDP 发往 ${v.s('server')} 的 ${v.s('what')} 请求始终没有应答：${v.n('transactions')} 个事务，${v.n('transmissions')} 次发送（${many ? `从 ${v.t('from')}到 ${v.t('to')}` : `在 ${v.t('to')}`}）${where}${tcp}${end}`;
   },

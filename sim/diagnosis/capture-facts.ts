@@ -2,7 +2,8 @@ import type { Micros } from '../core/time.ts';
 import type { PassHop, PassObserver } from '../pass/pass.ts';
 import type { DissectedPacket } from '../dissect/types.ts';
 import type { StunMessage } from '../wire/stun/message.ts';
-import { ErrorCode, getAttribute, Priority } from '../wire/stun/index.ts';
+import { ErrorCode, getAttribute, Priority, XorRelayedAddress } from '../wire/stun/index.ts';
+import { formatTransportAddress } from '../core/endpoint.ts';
 import { methodName } from '../wire/stun/constants.ts';
 
 /** A DTLS alert seen in a capture (RFC 5246 §7.2), in the clear or opened with the key log. */
@@ -46,6 +47,8 @@ export interface CaptureFacts {
   readonly stunErrors: readonly CaptureStunError[];
   /** Allocate successes, by client ("ip:port"), to tell a 401 challenge from a refusal. */
   readonly allocated: ReadonlySet<string>;
+  /** The relayed transport address each of those clients got (XOR-RELAYED-ADDRESS, RFC 8656 §7.3), by client. */
+  readonly relayed?: ReadonlyMap<string, string>;
   /** Requests to STUN/TURN servers, and the transaction ids that got a response (success or error). */
   readonly serverRequests?: readonly CaptureServerRequest[];
   readonly answered?: ReadonlySet<string>;
@@ -75,6 +78,7 @@ export class CaptureFactsObserver implements PassObserver {
   readonly alerts: CaptureAlert[] = [];
   readonly stunErrors: CaptureStunError[] = [];
   readonly allocated = new Set<string>();
+  readonly relayed = new Map<string, string>();
   readonly serverRequests: CaptureServerRequest[] = [];
   readonly answered = new Set<string>();
   readonly icmpRefused = new Set<string>();
@@ -105,7 +109,11 @@ export class CaptureFactsObserver implements PassObserver {
         for (const a of alerts) this.add(`a ${p.src} ${p.dst} ${a.level} ${a.description}`, () => this.alerts.push({ packet: h.index, t: h.t, src: p.src, dst: p.dst, level: a.level, description: a.description }));
       } else if (l.protocol === 'STUN' && l.value) {
         const m = l.value as StunMessage;
-        if (m.class === 'success' && methodName(m.method) === 'Allocate') this.allocated.add(p.dst);
+        if (m.class === 'success' && methodName(m.method) === 'Allocate') {
+          this.allocated.add(p.dst);
+          const relayed = getAttribute(m, XorRelayedAddress);
+          if (relayed) this.relayed.set(p.dst, formatTransportAddress(relayed));
+        }
         const tid = Array.from(m.transactionId, (b) => b.toString(16).padStart(2, '0')).join('');
         if (icmp) {
           this.icmpRefused.add(tid);
@@ -130,6 +138,6 @@ export class CaptureFactsObserver implements PassObserver {
   }
 
   get facts(): CaptureFacts {
-    return { alerts: this.alerts, stunErrors: this.stunErrors, allocated: this.allocated, serverRequests: this.serverRequests, answered: this.answered, icmpRefused: this.icmpRefused, seenOn: this.seenOn, end: this.end };
+    return { alerts: this.alerts, stunErrors: this.stunErrors, allocated: this.allocated, relayed: this.relayed, serverRequests: this.serverRequests, answered: this.answered, icmpRefused: this.icmpRefused, seenOn: this.seenOn, end: this.end };
   }
 }

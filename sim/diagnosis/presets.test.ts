@@ -145,6 +145,9 @@ const FAILED_CAPTURES: Readonly<Record<string, readonly string[]>> = {
   'chromium-turn-wrong-password/chromium-turn-wrong-password.pcapng': ['failure turn.auth 127.0.0.1:34258', 'failure turn.auth 192.0.2.2:36767'],
   // a Linux firewall (netns, nftables) drops UDP: the Binding and the Allocate over UDP die there, TURN over TCP relays
   'netns-udp-blocked/netns-udp-blocked.pcapng': ['degradation stun.udp-blocked 10.0.0.2:60980', 'degradation turn.udp-blocked 10.0.0.2:34886'],
+  // a real Chromium call, relay only, whose TURN server's netns drops UDP to 3478: its UDP Binding and Allocate die
+  // there, its Allocate over TCP gets the relay the call runs through
+  'chromium-turn-tcp-fallback/chromium-turn-tcp-fallback.pcapng': ['degradation stun.udp-blocked 198.51.100.2:58776', 'degradation turn.udp-blocked 198.51.100.2:58776'],
 };
 
 describe('diagnosis of every kept capture', () => {

@@ -29,7 +29,9 @@ export function captureUnansweredFindings(x: TraceIndex): Finding[] {
     // answered, or refused by an ICMP error (a closed port, an expired TTL: not what this rule tells)
     if (requests.some((r) => answered.has(r.tid) || f.icmpRefused?.has(r.tid))) continue;
     const last = requests[requests.length - 1]!;
-    if (end - last.t < LOST_AFTER) continue; // the capture stopped before an answer was due
+    // a response to any transmission answers the transaction (RFC 8489 §6.2.1): its first transmission has had the
+    // longest to be answered; younger than LOST_AFTER when the capture stopped, the answer may still have been due
+    if (end - requests[0]!.t < LOST_AFTER) continue;
     const [client, server, kind] = key.split(' ') as [string, string, 'stun' | 'turn'];
     const cIp = ipOf(client);
     const sIp = ipOf(server);
@@ -39,6 +41,8 @@ export function captureUnansweredFindings(x: TraceIndex): Finding[] {
     // the same client (by address) reached the same server over TCP: answered STUN/TURN over TCP between them
     const tcpAnswered = f.serverRequests.filter((r) => r.transport === 'TCP' && ipOf(r.src) === cIp && ipOf(r.dst) === sIp && answered.has(r.tid));
     const tcpAllocated = [...f.allocated].some((a) => ipOf(a) === cIp) && tcpAnswered.some((r) => r.method === 'Allocate');
+    // the relay that TCP got: the relayed address of an allocation made by an Allocate over TCP, and its client
+    const tcpRelay = tcpAnswered.flatMap((r) => (r.method === 'Allocate' && f.relayed?.has(r.src) ? [{ client: r.src, relayed: f.relayed.get(r.src)! }] : []))[0];
     const missingOn = [...tcpOn].filter((v) => v !== '' && !udpOn.has(v));
     const where = missingOn.length > 0 ? `, seen on ${[...udpOn].join(', ')} and never on ${missingOn.join(', ')}, where TCP between the same hosts passed: dropped between them` : '';
     const blocked = tcpAnswered.length > 0;
@@ -51,7 +55,7 @@ export function captureUnansweredFindings(x: TraceIndex): Finding[] {
       subject: client,
       t: requests[0]!.t,
       text: `${client}'s ${what} request(s) over UDP to ${server} were never answered: ${tids} transaction(s), ${transmissions} transmission(s) ${transmissions > 1 ? `from ${seconds(requests[0]!.t)} to ${seconds(last.t)}` : `at ${seconds(last.t)}`}${where}${
-        blocked ? `; over TCP the same server answered ${tcpAnswered.length} request(s)${tcpAllocated ? ' and allocated a relay' : ''}, so the server is up and UDP is blocked on the way` : ''
+        blocked ? `; over TCP the same server answered ${tcpAnswered.length} request(s)${tcpAllocated ? ` and allocated a relay${tcpRelay ? ` (${tcpRelay.relayed}, to ${tcpRelay.client} over TCP)` : ''}` : ''}, so the server is up and UDP is blocked on the way` : ''
       }${kind === 'stun' ? ': no server-reflexive candidate from it' : tcpAllocated ? ': the relay runs over TCP instead of UDP' : ': no relayed candidate from it'}`,
       evidence: evidence([...requests.map((r) => r.packet), ...tcpAnswered.slice(0, 3).map((r) => r.packet)], []),
       fix: blocked
@@ -61,7 +65,7 @@ export function captureUnansweredFindings(x: TraceIndex): Finding[] {
       // the figures of the sentences above, for a page that words them in another language (viz/i18n-diagnosis.ts)
       facts: {
         variant: 'capture', host: client, server, clientIp: cIp, what, transactions: tids, transmissions, from: requests[0]!.t, to: last.t,
-        tcpAnswered: tcpAnswered.length, tcpAllocated: tcpAllocated ? 1 : 0, seenOn: [...udpOn].join(', '), missingOn: missingOn.join(', '),
+        tcpAnswered: tcpAnswered.length, tcpAllocated: tcpAllocated ? 1 : 0, ...(tcpAllocated && tcpRelay ? { relayed: tcpRelay.relayed, relayClient: tcpRelay.client } : {}), seenOn: [...udpOn].join(', '), missingOn: missingOn.join(', '),
       },
     });
   }

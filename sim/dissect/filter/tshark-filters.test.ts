@@ -44,6 +44,19 @@ const TWO_INTERFACE_COPIES = {
 } as const;
 const NETNS_STUN = { 'netns-udp-blocked': TWO_INTERFACE_COPIES } as const;
 
+/**
+ * A Chromium call relayed by TURN over TCP: ICE checks ride in Send indications, DTLS and SRTP in ChannelData. sharkd
+ * runs here without tshark's heuristics for what TURN carries (stun_turn, dtls_stun, rtp_stun) and leaves those
+ * payloads undissected; we read them. With the three heuristics on, tshark 4.0.17 -Y selects exactly our frames
+ * (checked for dtls 15, rtp 182, stun.type == 0x0001 18, stun.att.username 16, rtp.marker == 1 48 frames).
+ */
+const TURN_CARRIED = {
+  'chromium-turn-tcp-fallback': {
+    why: 'what TURN over TCP carries (Send indications, ChannelData) is dissected by tshark only with its stun_turn/dtls_stun/rtp_stun heuristics, which sharkd here runs without; with them it selects exactly ours',
+    ours: 'superset',
+  },
+} as const;
+
 const ROWS: readonly Row[] = [
   { filter: 'stun', differs: { ...QUOTED_STUN, ...NETNS_STUN } },
   {
@@ -51,9 +64,10 @@ const ROWS: readonly Row[] = [
     differs: {
       'chromium-loopback-call': DTLS13_RECORDS,
       'chromium-internals-dump': DTLS13_RECORDS,
+      ...TURN_CARRIED,
     },
   },
-  { filter: 'rtp' },
+  { filter: 'rtp', differs: TURN_CARRIED },
   { filter: 'udp' },
   { filter: 'tcp' },
   { filter: 'ip' },
@@ -72,17 +86,17 @@ const ROWS: readonly Row[] = [
   { filter: 'udp.port != 3478 && udp' },
   { filter: 'udp.stream == 1' },
   { filter: 'udp contains 21:12:a4:42' },
-  { filter: 'stun.type == 0x0001', differs: QUOTED_STUN },
+  { filter: 'stun.type == 0x0001', differs: { ...QUOTED_STUN, ...TURN_CARRIED } },
   { filter: 'stun.type.class == 0x11 || stun.type.method == 0x0009', differs: NETNS_STUN },
-  { filter: 'stun.att.username contains ":"' },
-  { filter: 'stun.att.username', differs: NETNS_STUN },
+  { filter: 'stun.att.username contains ":"', differs: TURN_CARRIED },
+  { filter: 'stun.att.username', differs: { ...NETNS_STUN, ...TURN_CARRIED } },
   { filter: 'stun.att.software matches "^coturn"', differs: NETNS_STUN },
   { filter: 'stun.att.error.class == 4 && stun.att.error == 1', differs: NETNS_STUN },
   { filter: 'stun.att.ipv4 == 127.0.0.1 && stun.att.port > 40000' },
   { filter: 'stun.att.lifetime == 0 || stun.att.channelnum', differs: NETNS_STUN },
-  { filter: 'stun.att.priority > 1853700000' },
+  { filter: 'stun.att.priority > 1853700000', differs: TURN_CARRIED },
   { filter: 'stun.channel >= 0x4000' },
-  { filter: 'dtls.handshake.type == 1' },
+  { filter: 'dtls.handshake.type == 1', differs: TURN_CARRIED },
   {
     filter: 'dtls.handshake.type == 11 || dtls.handshake.type == 20',
     differs: {
@@ -90,13 +104,14 @@ const ROWS: readonly Row[] = [
         why: "frames 19 and 24 carry Chromium's encrypted Finished (the second a retransmission): tshark 4.0 decrypts this association's application data with the key log but shows these two records as an Encrypted Handshake Message; we decrypt them and verify the Finished (verify_data matches the transcript)",
         ours: 'superset',
       },
+      ...TURN_CARRIED,
     },
   },
   { filter: 'dtls.record.content_type == 23' },
-  { filter: 'dtls.record.epoch == 1 && !(dtls.record.content_type == 23)' },
-  { filter: 'rtp.marker == 1' },
-  { filter: 'rtp.p_type in {96..127}' },
-  { filter: 'rtp.seq < 5000 || rtp.ssrc == 0' },
+  { filter: 'dtls.record.epoch == 1 && !(dtls.record.content_type == 23)', differs: TURN_CARRIED },
+  { filter: 'rtp.marker == 1', differs: TURN_CARRIED },
+  { filter: 'rtp.p_type in {96..127}', differs: TURN_CARRIED },
+  { filter: 'rtp.seq < 5000 || rtp.ssrc == 0', differs: TURN_CARRIED },
   { filter: 'tcp.flags.syn == 1 && tcp.flags.ack == 0' },
   { filter: 'tcp.flags.fin == 1 || tcp.flags.reset == 1' },
   {
