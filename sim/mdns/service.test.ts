@@ -72,4 +72,15 @@ describe('a host mDNS responder', () => {
     net.run(5_000_000);
     expect(got).toEqual([[3_000_000, undefined]]);
   });
+
+  it('refuses a name that is no DNS name (a hostile candidate) without asking, and without failing', () => {
+    const { net, alice } = segment();
+    const got: [number, string | undefined][] = [];
+    alice.resolve(`${'x'.repeat(64)}.local`, (now, ip) => got.push([now, ip]));
+    alice.resolve('.local', (now, ip) => got.push([now, ip]));
+    net.run(1_000_000);
+    expect(got).toEqual([[0, undefined], [0, undefined]]);
+    expect(alice.counters).toMatchObject({ queriesSent: 0, unresolved: 2 });
+    expect(net.trace.hops).toEqual([]);
+  });
 });

@@ -73,14 +73,24 @@ export class MdnsService implements Omit<MdnsNames, 'obfuscate'> {
       return;
     }
     const started = this.net.now;
+    let queries: [number, Uint8Array][];
+    try {
+      queries = [DnsType.A, DnsType.AAAA].map((type) => [type, encodeDnsMessage({ id: 0, response: false, questions: [{ name: key, type }], answers: [] })]);
+    } catch (e) {
+      // a name from the remote peer that is no DNS name (a label over 63 bytes …): unresolved, never asked
+      this.counters.unresolved++;
+      this.note('mdns.unresolved', `${this.host.name}: ${JSON.stringify(key.slice(0, 80))} cannot be asked for (${(e as Error).message}): the candidate is dropped`, { name: key.slice(0, 255), afterMs: 0 });
+      this.net.scheduler.at(started, 'mdns resolve refused', () => done(this.net.now, undefined));
+      return;
+    }
     const timer = this.net.scheduler.at(started + RESOLVE_TIMEOUT, 'mdns resolve timeout', () => this.finish(key, undefined));
     this.pending.set(key, { started, waiters: [done], cancel: () => timer.cancel() });
     for (const s of this.open()) {
-      for (const type of [DnsType.A, DnsType.AAAA]) {
-        const to = ipFamily(s.ip) === 4 ? MDNS_IPV4 : MDNS_IPV6;
+      const to = ipFamily(s.ip) === 4 ? MDNS_IPV4 : MDNS_IPV6;
+      for (const [type, bytes] of queries) {
         this.counters.queriesSent++;
         this.note('mdns.query.sent', `${this.host.name}: asks ${to} who has ${typeName(type)} ${key} (QM: answer by multicast)`, { name: key, type: typeName(type), to, unicastResponse: false });
-        s.send({ ip: to, port: MDNS_PORT }, encodeDnsMessage({ id: 0, response: false, questions: [{ name: key, type }], answers: [] }), undefined, MDNS_TTL);
+        s.send({ ip: to, port: MDNS_PORT }, bytes, undefined, MDNS_TTL);
       }
     }
   }
