@@ -29,6 +29,9 @@ const DROPS = [
   'server: TURN no permission: peer 198.51.100.10, relayed address 198.51.100.10:49152',
   'turn: TURN permission expired: peer 203.0.113.50, relayed address 198.51.100.20:49152',
   'alice: not addressed to this host (10.0.0.9)',
+  'bob: no socket here joined the group 224.0.0.251',
+  'nat: 224.0.0.251 is a link-local multicast group: never forwarded off its link (RFC 6762 §11, RFC 5771 §4)',
+  'gw: ff02::fb is a link-local multicast group: never forwarded off its link (RFC 6762 §11, RFC 4291 §2.7)',
 ];
 
 /** Diagnosis detail lines (one of each shape the failing presets give). */

@@ -83,6 +83,9 @@ const RULES: readonly Rule[] = [
   [/^no route to (\S+)$/, (m) => `没有到 ${m[1]} 的路由`],
   [/^port unreachable: no socket bound to (\S+) port (\d+)(; ICMP Port Unreachable sent)?$/, (m) => `端口不可达：${m[1]} 的 ${m[2]} 端口上没有绑定套接字${m[3] ? '；已发回 ICMP Port Unreachable' : ''}`],
   [/^not addressed to this host \((.+)\)$/, (m) => `不是发给这台主机的（${m[1]}）`],
+  [/^no socket here joined the group (\S+)$/, (m) => `这台主机上没有套接字加入组播组 ${m[1]}`],
+  // link-local multicast at a router, NAT or firewall (sim/net/multicast.ts)
+  [/^(\S+) is a link-local multicast group: never forwarded off its link \((RFC 6762 §11), (RFC \d+ §[\d.]+)\)$/, (m) => `${m[1]} 是链路本地组播组：从不被转发出它的链路（${m[2]}，${m[3]}）`],
   [/^ICMP (.+) about (.+), which this host did not send$/, (m) => `关于 ${m[2]} 的 ICMP ${m[1]}，而这台主机并没有发送过它`],
   [/^malformed TCP segment: (.*)$/s, (m) => `TCP 报文段格式错误：${m[1]}`],
   [/^not a (UDP datagram|TCP segment) this host can read \((.*)\)$/s, (m) => `这台主机无法读取的${m[1] === 'UDP datagram' ? ' UDP 数据报' : ' TCP 报文段'}（${m[2]}）`],

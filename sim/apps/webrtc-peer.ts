@@ -11,6 +11,8 @@ import { DTLS_GROUPS13_FIELD, DTLS_KEY_SHARES13_FIELD, DTLS_VERSIONS_FIELD, make
 import { gatherIceTcp, peerDriver } from './stream-links.ts';
 import { SRTP_KEY_FAULTS, type SrtpKeyFault } from '../webrtc/transport.ts';
 import { RTP_FAULTS, type RtpFault } from '../peer/receive-demux.ts';
+import { MDNS_NOTE_KINDS } from '../mdns/notes.ts';
+import { PeerMdnsNames } from './mdns-names.ts';
 
 /**
  * The scenario app "webrtc-peer": a browser-like peer (sim/peer/webrtc-peer.ts) calling another webrtc-peer app
@@ -56,6 +58,8 @@ export interface WebRtcPeerAppSpec extends PeerCommon {
   readonly corruptSrtpKey?: SrtpKeyFault;
   /** Fault injection: RTP on SSRCs it did not signal, without the MID header extension. */
   readonly rtpFaults?: readonly RtpFault[];
+  /** libwebrtc's mDNS obfuscation: host candidates signalled as `<uuid>.local` names its host's responder answers for. */
+  readonly mdns?: boolean;
 }
 
 const LABEL = required('label', text, 'The channel label.', 'chat');
@@ -135,17 +139,20 @@ export const webRtcPeerApp = defineApp({
     optional('snap', bool, "SNAP (draft-hancke-tsvwg-snap, libwebrtc's `enable_sctp_snap`): its data section carries `a=sctp-init` with the SCTP INIT chunk its association would send (an answer only in reply to an offer that has one). When both descriptions carry one, each side takes the association as established once DTLS is up: no INIT, INIT-ACK, COOKIE-ECHO or COOKIE-ACK, up to two round trips saved. A peer without it answers with no line and SCTP does its usual handshake.", true, 'off'),
     optional('corruptSrtpKey', oneOf(SRTP_KEY_FAULTS), "Fault injection: flips one bit of the SRTP master key it derives from the DTLS exporter for `receive` (the peer's packets fail authentication here) or for `send` (its packets fail at the peer). DTLS succeeds; noted as `peer.fault`.", 'receive', 'none'),
     optional('rtpFaults', list(oneOf(RTP_FAULTS)), "Fault injection on the RTP it sends: `unsignaled-ssrc` sends on SSRCs other than its a=ssrc lines signal (as a server that rewrites SSRCs without telling), `strip-mid` leaves out the MID header extension although it was negotiated. With both, the peer can associate the packets with no m= section and drops them (RFC 8843 §9.2); noted as `peer.fault`.", ['unsignaled-ssrc', 'strip-mid'], 'none'),
+    optional('mdns', bool, "Host candidates signalled by name, as Chromium does (libwebrtc's mDNS obfuscation, draft-ietf-rtcweb-mdns-ice-candidates): each host address gets a random UUID v4 name under `.local` that its host's mDNS responder announces twice and answers for on 224.0.0.251:5353 (RFC 6762), and a srflx candidate's related address becomes 0.0.0.0 port 0, so no host IP address is in its SDP. A peer on the same link resolves the name with an mDNS query; across a NAT nobody answers, the candidate is dropped after 3 s, and the peer is found as peer-reflexive from its checks. Every peer resolves `.local` candidates it receives, with this on or off ([gathering](gathering.md)).", true, 'off'),
     optional('dataChannels', list(dataChannelAction), 'Data channels (SCTP over DTLS, RFC 8831): an m=application section and a schedule of channels to open, messages to send and channels to close, each an object with the fields below.', [{ at: '1s', do: 'open', label: 'chat' }, { at: '1s', do: 'send', label: 'chat', text: 'hello {n}', count: 3 }], 'none'),
   ],
-  spec: ({ kind: _k, host, peer, offerer, restartIceAt, lite, sharedSocket, addTrack, dataChannels, maxMessageSize, sctpPathMtuDiscovery, versions, groups13, keyShares13, corruptSrtpKey, rtpFaults, iceTcp, snap, ...common }): WebRtcPeerAppSpec => ({
+  spec: ({ kind: _k, host, peer, offerer, restartIceAt, lite, sharedSocket, addTrack, dataChannels, maxMessageSize, sctpPathMtuDiscovery, versions, groups13, keyShares13, corruptSrtpKey, rtpFaults, iceTcp, snap, mdns, ...common }): WebRtcPeerAppSpec => ({
     kind: 'webrtc-peer', host, peer, offerer, ...common, iceTcp: iceTcp ?? defaultIceTcp(common.browser, lite), ...(restartIceAt !== undefined ? { restartIceAt } : {}), ...(lite ? { lite } : {}), ...(addTrack ? { addTrack } : {}), ...(dataChannels ? { dataChannels } : {}),
     ...(maxMessageSize !== undefined ? { maxMessageSize } : {}), ...(sctpPathMtuDiscovery ? { sctpPathMtuDiscovery } : {}),
     ...(versions ? { versions } : {}), ...(groups13 ? { groups13 } : {}), ...(keyShares13 ? { keyShares13 } : {}), ...(corruptSrtpKey ? { corruptSrtpKey } : {}),
-    ...(rtpFaults && rtpFaults.length > 0 ? { rtpFaults } : {}), ...(sharedSocket ? {} : { sharedSocket: false as const }), ...(snap ? { snap } : {}),
+    ...(rtpFaults && rtpFaults.length > 0 ? { rtpFaults } : {}), ...(sharedSocket ? {} : { sharedSocket: false as const }), ...(snap ? { snap } : {}), ...(mdns ? { mdns } : {}),
   }),
   build(world, host, spec: WebRtcPeerAppSpec, ctx) {
-    const endpoint = makePeer(world, ctx.source, spec.host, spec, spec.offerer, true, spec.peer, { browser: spec.browser, rtcpMuxPolicy: spec.rtcpMuxPolicy, nomination: spec.nomination, iceTransportPolicy: spec.iceTransportPolicy, ...dtls13Options(spec), ...(spec.corruptSrtpKey ? { corruptSrtpKey: spec.corruptSrtpKey } : {}), ...(spec.rtpFaults ? { rtpFaults: spec.rtpFaults } : {}), ...(spec.snap ? { snap: true } : {}) });
+    const mdns = new PeerMdnsNames(world, host, spec.mdns === true);
+    const endpoint = makePeer(world, ctx.source, spec.host, spec, spec.offerer, true, spec.peer, { mdns, browser: spec.browser, rtcpMuxPolicy: spec.rtcpMuxPolicy, nomination: spec.nomination, iceTransportPolicy: spec.iceTransportPolicy, ...dtls13Options(spec), ...(spec.corruptSrtpKey ? { corruptSrtpKey: spec.corruptSrtpKey } : {}), ...(spec.rtpFaults ? { rtpFaults: spec.rtpFaults } : {}), ...(spec.snap ? { snap: true } : {}) });
     const driver = peerDriver(world, host, endpoint, ctx.source, spec.turn, spec.iceTcp.length > 0);
+    mdns.pump = () => driver.pump();
     // one network per connected interface address, ranked as libwebrtc's network manager does (sim/ice/networks.ts)
     const networks = rankNetworks(host.interfaces.filter((i) => i.link).flatMap((i) => i.addresses.filter((a) => !isLinkLocal(a.ip)).map((a) => ({ ip: a.ip, type: networkType(i.network), name: i.name }))));
     const udp = host.addresses().map((ip) => driver.bind(ip, spec.port));
@@ -172,5 +179,5 @@ export const webRtcPeerApp = defineApp({
   },
   sections: PEER_SECTIONS,
   summary: ({ endpoint, driver }) => peerSummaryParts(endpoint, driver.host.name, driver.source),
-  notes: PEER_NOTES,
+  notes: [...PEER_NOTES, MDNS_NOTE_KINDS],
 });

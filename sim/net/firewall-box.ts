@@ -6,6 +6,7 @@ import type { Network } from './network.ts';
 import { formatIPv6 } from '../wire/ip/address.ts';
 import { destinationOf, NetNode } from './node.ts';
 import { readIcmp } from './icmp/receive.ts';
+import { linkLocalDropReason } from './multicast.ts';
 
 export type Direction = 'outbound' | 'inbound';
 
@@ -49,6 +50,8 @@ export class FirewallBox extends NetNode {
       this.drop(hop, 'not an IP datagram');
       return;
     }
+    const local = linkLocalDropReason(dst);
+    if (local) return this.drop(hop, local);
     const direction: Direction = iface === this.uplink ? 'inbound' : 'outbound';
     const t = transportOf(bytes);
     const icmp = readIcmp(bytes);

@@ -12,6 +12,7 @@ import { parseSegment, resetFor } from '../tcp/segment.ts';
 import type { Interface } from './interface.ts';
 import type { Network } from './network.ts';
 import { NetNode } from './node.ts';
+import { isMulticast } from './multicast.ts';
 import { encodeEchoDatagram } from './icmp/echo.ts';
 import { icmpErrorName, icmpOffset, readIcmp, type ArrivingIcmp } from './icmp/receive.ts';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6 } from '../wire/icmp/icmp.ts';
@@ -101,8 +102,11 @@ export class Host extends NetNode {
     this.ipId = rng.int(0, 65536);
   }
 
-  /** Binds a UDP socket; port 0 picks an ephemeral port. Throws if the address is not ours or the port is taken. */
-  bindUdp(ip: string, port = 0): UdpSocket {
+  /**
+   * Binds a UDP socket; port 0 picks an ephemeral port. Throws if the address is not ours or the port is taken, unless
+   * `reuseAddress` (SO_REUSEADDR, as mDNS sockets of both families share port 5353 on the wildcard addresses).
+   */
+  bindUdp(ip: string, port = 0, reuseAddress = false): UdpSocket {
     if (!WILDCARD.has(ip) && !this.ownsAddress(ip)) throw new Error(`${this.name}: cannot bind ${ip}: not an address of this host`);
     let p = port;
     if (p === 0) {
@@ -115,13 +119,16 @@ export class Host extends NetNode {
         }
       }
       if (p === 0) throw new Error(`${this.name}: no free ephemeral port`);
-    } else if (this.portTaken(ip, p)) {
+    } else if (!reuseAddress && this.portTaken(ip, p)) {
       throw new Error(`${this.name}: port ${p} on ${ip} is already bound`);
     }
     const s = new UdpSocket(this, ip, p);
     this.sockets.push(s);
     return s;
   }
+
+  /** Multicast groups its sockets joined (IP_ADD_MEMBERSHIP / IPV6_JOIN_GROUP): datagrams to them are taken in. */
+  readonly groups = new Set<string>();
 
   unbind(s: UdpSocket): void {
     const i = this.sockets.indexOf(s);
@@ -261,8 +268,8 @@ export class Host extends NetNode {
       this.drop(hop, `not a UDP datagram this host can read (${v.error})`);
       return;
     }
-    if (!this.ownsAddress(v.dst)) {
-      this.drop(hop, `not addressed to this host (${v.dst})`);
+    if (!this.ownsAddress(v.dst) && !this.groups.has(v.dst)) {
+      this.drop(hop, isMulticast(v.dst) ? `no socket here joined the group ${v.dst}` : `not addressed to this host (${v.dst})`);
       return;
     }
     const socket =

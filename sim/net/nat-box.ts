@@ -1,4 +1,4 @@
-import { readIcmp } from './icmp/receive.ts';
+import { icmpOffset, readIcmp } from './icmp/receive.ts';
 import { natNote, type NatDetails } from './nat/notes.ts';
 import type { TransportAddress } from '../core/endpoint.ts';
 import type { Timer } from '../core/scheduler.ts';
@@ -13,8 +13,8 @@ import type { NatConfig } from './nat/config.ts';
 import type { NatNoteFacts } from './nat/mapping.ts';
 import { NatTable, type ExpiredMapping } from './nat/table.ts';
 import type { Network } from './network.ts';
-import { mustNotFragment, NetNode } from './node.ts';
-import { icmpOffset } from './icmp/receive.ts';
+import { destinationOf, mustNotFragment, NetNode } from './node.ts';
+import { linkLocalDropReason } from './multicast.ts';
 import { translateIcmp, translateStaticIcmp } from './nat/icmp.ts';
 import { StaticBindings, type StaticDecision } from './nat/static.ts';
 import { MS } from '../core/time.ts';
@@ -78,6 +78,8 @@ export class NatBox extends NetNode {
     // as Linux's conntrack (nf_defrag_ipv4): a NAT translates whole datagrams, so it puts fragments back together first
     const bytes = this.reassemble(arriving, hop);
     if (!bytes) return;
+    const local = linkLocalDropReason(destinationOf(bytes)); // a NAT is a router: link-local multicast stays inside
+    if (local) return this.drop(hop, local);
     if (icmpOffset(bytes)) {
       this.receiveIcmp(iface, bytes, hop);
       return;

@@ -4,6 +4,7 @@ import type { Network } from './network.ts';
 import { destinationOf, NetNode } from './node.ts';
 import { encodeEchoDatagram } from './icmp/echo.ts';
 import { readIcmp } from './icmp/receive.ts';
+import { linkLocalDropReason } from './multicast.ts';
 
 /** A plain IP router (the public internet is one): forwards by longest-prefix match, lowering the TTL. */
 export class Router extends NetNode {
@@ -17,6 +18,8 @@ export class Router extends NetNode {
       this.toSelf(bytes, hop, dst);
       return;
     }
+    const local = linkLocalDropReason(dst);
+    if (local) return this.drop(hop, local);
     this.route(bytes, hop.packet, hop, dst);
   }
 

@@ -8,6 +8,7 @@ import { JANUS_NOTE_KINDS, type JanusNote } from '../janus/notes.ts';
 import { MEDIA_NOTE_KINDS, type MediaNote } from '../media/notes.ts';
 import { MEDIASOUP_NOTE_KINDS, type MediasoupNote } from '../mediasoup/notes.ts';
 import { NAT_NOTE_KINDS, type NatNote } from '../net/nat/notes.ts';
+import { MDNS_NOTE_KINDS, type MdnsNote } from '../mdns/notes.ts';
 import { NET_NOTE_KINDS, type NetNote } from '../net/notes.ts';
 import { PEER_NOTE_KINDS, type PeerNote } from '../peer/notes.ts';
 import { SFU_NOTE_KINDS, type SfuNote } from '../sfu/notes.ts';
@@ -49,7 +50,8 @@ export type AnyNoteBody =
   | AppNote
   | CaptureNote
   | InferNote
-  | JanusNote;
+  | JanusNote
+  | MdnsNote;
 
 /** A trace note of a declared kind: narrow it with `switch (n.kind)` and its data has that kind's type. */
 export type AnyNote = Note<AnyNoteBody>;
@@ -80,6 +82,7 @@ export const NOTE_KINDS_BY_FOLDER = {
   'sim/wire/pcap': CAPTURE_NOTE_KINDS,
   'sim/infer': INFER_NOTE_KINDS,
   'sim/janus': JANUS_NOTE_KINDS,
+  'sim/mdns': MDNS_NOTE_KINDS,
 } as const;
 
 /** Whether `kind` is declared by some folder. */

@@ -1,6 +1,7 @@
 import { normalizeFingerprint } from '../dtls/identity.ts';
 import type { SdpDirection } from '../wire/sdp/types.ts';
 import { fmtpText, type Codec, type HeaderExtension } from './codecs.ts';
+import { isMdnsName } from '../ice/mdns-candidates.ts';
 
 /**
  * A session description as structured data, the way libwebrtc's SessionDescription holds contents and transport
@@ -89,7 +90,8 @@ export interface SessionModel {
 function defaultCandidate(candidates: readonly string[]): { ip: string; port: number } {
   const first = candidates.find((c) => c.split(/\s+/)[2]?.toLowerCase() === 'udp')?.split(/\s+/);
   if (!first || first.length < 6) return { ip: '0.0.0.0', port: 9 };
-  return { ip: first[4]!, port: Number(first[5]) };
+  // as libwebrtc's UpdateConnectionAddress: an mDNS name never goes into c=; 0.0.0.0 and port 9 stand in for it
+  return isMdnsName(first[4]!) ? { ip: '0.0.0.0', port: 9 } : { ip: first[4]!, port: Number(first[5]) };
 }
 
 const ipVersion = (ip: string): string => (ip.includes(':') ? 'IP6' : 'IP4');

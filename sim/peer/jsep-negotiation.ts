@@ -3,6 +3,7 @@ import type { Micros } from '../core/time.ts';
 import type { DtlsIdentity } from '../dtls/identity.ts';
 import type { IceAgent } from '../ice/agent.ts';
 import { formatCandidate } from '../ice/candidate.ts';
+import { mdnsNameOf, sanitizeLocalCandidate, withResolvedAddress, type MdnsNames } from '../ice/mdns-candidates.ts';
 import type { IceSignal } from '../signaling/ice.ts';
 import type { JsepMessage } from '../signaling/jsep.ts';
 import { answerSetup, dtlsRoleFor, readDescription, type RemoteDescription } from './sdp.ts';
@@ -40,6 +41,8 @@ export interface JsepHost {
   remoteApplied(now: Micros, d: RemoteDescription): void;
   /** Offer and answer settled (after peer.negotiated is noted): the peer updates its streams and media. */
   settled(now: Micros, n: Negotiated): void;
+  /** Its host's mDNS names (ice/mdns-candidates.ts): host candidates signalled by name, `.local` ones resolved. */
+  readonly mdns?: MdnsNames;
 }
 
 /**
@@ -66,7 +69,7 @@ export class JsepNegotiation {
     const caps = CAPABILITIES[h.browser ?? 'chromium'];
     return {
       capabilities: caps, transport: { ufrag, pwd, lite, iceOptions: lite ? [] : ['trickle'], fingerprint: h.identity.fingerprint, setup },
-      candidates, endOfCandidates, sessionId: this.sessionId, sessionVersion: this.sessionVersion, cname: h.name, streamId: this.streamId,
+      candidates: candidates.map((c) => this.signalled(c)), endOfCandidates, sessionId: this.sessionId, sessionVersion: this.sessionVersion, cname: h.name, streamId: this.streamId,
       tracks: h.tracks(), ...(h.rtcpMuxPolicy ? { rtcpMuxPolicy: h.rtcpMuxPolicy } : {}),
       // RFC 8841: a data channel section when this peer wants channels, or accepted when the remote offer has one
       ...(h.dataChannels || this.remote?.application ? { data: true } : {}),
@@ -146,7 +149,7 @@ export class JsepNegotiation {
     }
     this.host.counters.candidatesReceived += m.type === 'candidate' ? 1 : 0;
     const s: IceSignal = m.type === 'candidate' ? { type: 'candidate', ufrag: m.ufrag, candidate: m.candidate } : { type: 'end-of-candidates', ufrag: m.ufrag };
-    this.host.agent.handleSignal(now, s);
+    if (s.type !== 'candidate' || !this.resolvesFirst(s.ufrag, s.candidate)) this.host.agent.handleSignal(now, s);
     return false;
   }
 
@@ -179,7 +182,7 @@ export class JsepNegotiation {
     this.host.remoteApplied(now, d);
     const agent = this.host.agent;
     const restart = !first && d.ufrag !== agent.remoteUfrag;
-    agent.handleSignal(now, { type: 'description', ufrag: d.ufrag, pwd: d.pwd, lite: d.lite, candidates: d.candidates, endOfCandidates: d.endOfCandidates, restart: !first });
+    agent.handleSignal(now, { type: 'description', ufrag: d.ufrag, pwd: d.pwd, lite: d.lite, candidates: d.candidates.filter((c) => !this.resolvesFirst(d.ufrag, c)), endOfCandidates: d.endOfCandidates, restart: !first });
     // a new offer without an ICE restart (renegotiation): answered now on the current credentials; a restart's
     // answer follows the agent's new description
     if (type === 'offer' && !first && !restart) this.answer(now, agent.ufrag, agent.pwd, agent.lite, agent.local.filter((c) => c.type !== 'prflx').map(formatCandidate), this.localEnd);
@@ -212,11 +215,30 @@ export class JsepNegotiation {
       }
     } else if (s.type === 'candidate') {
       this.host.counters.candidatesSent++;
-      this.host.send({ type: 'candidate', candidate: s.candidate, sdpMid: this.localDescription?.bundle?.[0] ?? '0', ufrag: s.ufrag });
+      this.host.send({ type: 'candidate', candidate: this.signalled(s.candidate), sdpMid: this.localDescription?.bundle?.[0] ?? '0', ufrag: s.ufrag });
     } else {
       this.localEnd = true;
       this.host.send({ type: 'end-of-candidates', ufrag: s.ufrag });
     }
+  }
+
+  /** A local candidate as it is signalled: by its mDNS name when the peer obfuscates (ice/mdns-candidates.ts). */
+  private signalled(line: string): string {
+    return this.host.mdns ? sanitizeLocalCandidate(line, this.host.mdns) : line;
+  }
+
+  /**
+   * A remote candidate named under .local goes to the agent once its name resolves (with the address in its place);
+   * one that does not resolve, or that came with no resolver to ask, is dropped, as libwebrtc drops it. True when
+   * the candidate is held back (or dropped) here.
+   */
+  private resolvesFirst(ufrag: string, line: string): boolean {
+    const name = mdnsNameOf(line);
+    if (name === undefined) return false;
+    this.host.mdns?.resolve(name, (now, ip) => {
+      if (ip !== undefined) this.host.agent.handleSignal(now, { type: 'candidate', ufrag, candidate: withResolvedAddress(line, ip) });
+    });
+    return true;
   }
 
   private setSignaling(s: SignalingState, why: string): void {

@@ -6,6 +6,7 @@ import type { DtlsIdentity } from '../dtls/identity.ts';
 import type { TurnServerConfig } from '../ice/agent.ts';
 import type { NominationMode } from '../ice/nomination.ts';
 import type { CandidatePolicy } from '../ice/candidate-filter.ts';
+import type { MdnsNames } from '../ice/mdns-candidates.ts';
 import type { VideoOptions } from '../media/video.ts';
 import type { SrtpKeyFault } from '../webrtc/transport.ts';
 import type { DataChannelAction } from '../sctp/datachannels.ts';
@@ -44,6 +45,11 @@ export interface WebRtcPeerOptions {
   readonly nominationDelay?: Micros;
   /** How its ICE agent nominates when controlling (sim/ice/nomination.ts); default semi-aggressive, as Chromium. */
   readonly nomination?: NominationMode;
+  /**
+   * Its host's mDNS service (ice/mdns-candidates.ts): `.local` remote candidates are resolved through it (dropped
+   * without one) and, when it obfuscates, the peer's host candidates are signalled by name, as libwebrtc does.
+   */
+  readonly mdns?: MdnsNames;
   /** W3C iceTransportPolicy: `relay` signals and pairs relayed candidates only. */
   readonly iceTransportPolicy?: CandidatePolicy;
   /** Whose codecs, header extensions and SDP style its descriptions carry (sim/peer/codecs.ts); default chromium. */

@@ -6,6 +6,7 @@ import { decodeSdp, effective } from '../wire/sdp/sdp.ts';
 import type { SdpSetup, SessionDescription } from '../wire/sdp/types.ts';
 import type { InitChunk } from '../wire/sctp/chunk.ts';
 import { decodeSctpInitAttribute } from '../wire/sctp/snap.ts';
+import { isMdnsName } from '../ice/mdns-candidates.ts';
 
 /**
  * SDP generation for JSEP offers and answers (RFC 8829) as a browser writes them (RFC 8866 syntax): one BUNDLE
@@ -55,7 +56,8 @@ export interface DescriptionSpec {
 function defaultCandidate(candidates: readonly string[]): { ip: string; port: number } {
   const first = candidates[0]?.split(/\s+/);
   if (!first || first.length < 6) return { ip: '0.0.0.0', port: 9 };
-  return { ip: first[4]!, port: Number(first[5]) };
+  // as libwebrtc's UpdateConnectionAddress: an mDNS name never goes into c=; 0.0.0.0 and port 9 stand in for it
+  return isMdnsName(first[4]!) ? { ip: '0.0.0.0', port: 9 } : { ip: first[4]!, port: Number(first[5]) };
 }
 
 /** Writes the description as SDP text with CRLF line endings (RFC 8866 §5). */

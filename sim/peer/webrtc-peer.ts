@@ -113,7 +113,7 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
     this.dataOffered = options.dataChannels?.deferSection !== true;
     const self = this;
     this.jsep = new JsepNegotiation({
-      name: options.name, identity: options.identity, agent: this.agent, counters: this.counters,
+      name: options.name, identity: options.identity, agent: this.agent, counters: this.counters, ...(options.mdns ? { mdns: options.mdns } : {}),
       ...(options.browser ? { browser: options.browser } : {}), ...(options.rtcpMuxPolicy ? { rtcpMuxPolicy: options.rtcpMuxPolicy } : {}),
       // read at each description: a deferred data section enters the offers with addDataSection()
       get dataChannels() { return self.dataOffered ? options.dataChannels : undefined; },

@@ -17,6 +17,8 @@ import { mediasoupPresets } from './mediasoup.ts';
 import { sfuMediaPresets } from './sfu-media.ts';
 import { janusPresets } from './janus.ts';
 import { sipPresets } from './sip.ts';
+import { mdnsPresets } from './mdns.ts';
+import { vpnGatheringPresets } from './gathering-vpn.ts';
 
 /** A built-in scenario: its name (what `rtclab run` takes), a title and a description for people. */
 export interface PresetInfo {
@@ -31,7 +33,7 @@ let cache: PresetInfo[] | undefined;
 
 export function listPresets(): readonly PresetInfo[] {
   // every build is a deep copy: presets share constant pieces, and callers may edit what they get
-  cache ??= [...networkPresets(), ...stunTurnPresets(), ...icePresets(), ...mediaPresets(), ...callPresets(), ...tlsPresets(), ...tcpPresets(), ...failurePresets(), ...iceFailurePresets(), ...turnFailurePresets(), ...dtlsFailurePresets(), ...signalingFaultPresets(), ...dataChannelPresets(), ...jsepPresets(), ...gatheringPresets(), ...mediasoupPresets(), ...sfuMediaPresets(), ...janusPresets(), ...sipPresets()].map((p) => ({ ...p, build: () => structuredClone(p.build()) }));
+  cache ??= [...networkPresets(), ...stunTurnPresets(), ...icePresets(), ...mediaPresets(), ...callPresets(), ...tlsPresets(), ...tcpPresets(), ...failurePresets(), ...iceFailurePresets(), ...turnFailurePresets(), ...dtlsFailurePresets(), ...signalingFaultPresets(), ...dataChannelPresets(), ...jsepPresets(), ...gatheringPresets(), ...mediasoupPresets(), ...sfuMediaPresets(), ...janusPresets(), ...sipPresets(), ...mdnsPresets(), ...vpnGatheringPresets()].map((p) => ({ ...p, build: () => structuredClone(p.build()) }));
   return cache;
 }
 
