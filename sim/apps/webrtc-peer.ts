@@ -52,6 +52,8 @@ export interface WebRtcPeerAppSpec extends PeerCommon {
   readonly keyShares13?: readonly Dtls13GroupName[];
   /** SNAP (draft-hancke-tsvwg-snap): a=sctp-init in its descriptions, and no SCTP handshake when the peer's has one too. */
   readonly snap?: boolean;
+  /** SPED (draft-hancke-webrtc-sped): its DTLS handshake also rides in its ICE checks and their responses. */
+  readonly sped?: boolean;
   /** Fault injection: one of its SRTP master keys derived wrong. */
   readonly corruptSrtpKey?: SrtpKeyFault;
   /** Fault injection: RTP on SSRCs it did not signal, without the MID header extension. */
@@ -133,18 +135,19 @@ export const webRtcPeerApp = defineApp({
     optional('maxMessageSize', integer(0, 0xffffffff), "Its a=max-message-size (RFC 8841 §6.1): the largest data channel message it takes, `0` any size. A bigger message from the peer is discarded and its channel closed (RFC 8831 §6.6); its own sends are refused above the peer's value (64 kB when the peer's SDP has none). Given alone, it also offers an m=application section.", 16384, '`262144`, as Chromium'),
     optional('sctpPathMtuDiscovery', bool, "Its data channels' SCTP searches the path MTU with HEARTBEAT+PAD probes (RFC 8899 PLPMTUD, RFC 8261 §5): from 1200 bytes up by 32 to 1432, or down to 512 when 1200 does not pass, with black-hole detection; off, SCTP packets stay at 1200 bytes as browsers send them.", true, 'off'),
     optional('snap', bool, "SNAP (draft-hancke-tsvwg-snap, libwebrtc's `enable_sctp_snap`): its data section carries `a=sctp-init` with the SCTP INIT chunk its association would send (an answer only in reply to an offer that has one). When both descriptions carry one, each side takes the association as established once DTLS is up: no INIT, INIT-ACK, COOKIE-ECHO or COOKIE-ACK, up to two round trips saved. A peer without it answers with no line and SCTP does its usual handshake.", true, 'off'),
+    optional('sped', bool, "SPED (draft-hancke-webrtc-sped, libwebrtc's DTLS-in-STUN piggybacking): its DTLS flights also ride in its ICE Binding requests and responses (DTLS-IN-STUN-DATA, acknowledged by CRC-32 in DTLS-IN-STUN-ACK), so the handshake runs while ICE checks and a DTLS client starts before a pair is selected. A peer whose checks carry neither attribute turns it off and DTLS runs on the wire as usual. No SDP signal: the discovery is in-band.", true, 'off'),
     optional('corruptSrtpKey', oneOf(SRTP_KEY_FAULTS), "Fault injection: flips one bit of the SRTP master key it derives from the DTLS exporter for `receive` (the peer's packets fail authentication here) or for `send` (its packets fail at the peer). DTLS succeeds; noted as `peer.fault`.", 'receive', 'none'),
     optional('rtpFaults', list(oneOf(RTP_FAULTS)), "Fault injection on the RTP it sends: `unsignaled-ssrc` sends on SSRCs other than its a=ssrc lines signal (as a server that rewrites SSRCs without telling), `strip-mid` leaves out the MID header extension although it was negotiated. With both, the peer can associate the packets with no m= section and drops them (RFC 8843 §9.2); noted as `peer.fault`.", ['unsignaled-ssrc', 'strip-mid'], 'none'),
     optional('dataChannels', list(dataChannelAction), 'Data channels (SCTP over DTLS, RFC 8831): an m=application section and a schedule of channels to open, messages to send and channels to close, each an object with the fields below.', [{ at: '1s', do: 'open', label: 'chat' }, { at: '1s', do: 'send', label: 'chat', text: 'hello {n}', count: 3 }], 'none'),
   ],
-  spec: ({ kind: _k, host, peer, offerer, restartIceAt, lite, sharedSocket, addTrack, dataChannels, maxMessageSize, sctpPathMtuDiscovery, versions, groups13, keyShares13, corruptSrtpKey, rtpFaults, iceTcp, snap, ...common }): WebRtcPeerAppSpec => ({
+  spec: ({ kind: _k, host, peer, offerer, restartIceAt, lite, sharedSocket, addTrack, dataChannels, maxMessageSize, sctpPathMtuDiscovery, versions, groups13, keyShares13, corruptSrtpKey, rtpFaults, iceTcp, snap, sped, ...common }): WebRtcPeerAppSpec => ({
     kind: 'webrtc-peer', host, peer, offerer, ...common, iceTcp: iceTcp ?? defaultIceTcp(common.browser, lite), ...(restartIceAt !== undefined ? { restartIceAt } : {}), ...(lite ? { lite } : {}), ...(addTrack ? { addTrack } : {}), ...(dataChannels ? { dataChannels } : {}),
     ...(maxMessageSize !== undefined ? { maxMessageSize } : {}), ...(sctpPathMtuDiscovery ? { sctpPathMtuDiscovery } : {}),
     ...(versions ? { versions } : {}), ...(groups13 ? { groups13 } : {}), ...(keyShares13 ? { keyShares13 } : {}), ...(corruptSrtpKey ? { corruptSrtpKey } : {}),
-    ...(rtpFaults && rtpFaults.length > 0 ? { rtpFaults } : {}), ...(sharedSocket ? {} : { sharedSocket: false as const }), ...(snap ? { snap } : {}),
+    ...(rtpFaults && rtpFaults.length > 0 ? { rtpFaults } : {}), ...(sharedSocket ? {} : { sharedSocket: false as const }), ...(snap ? { snap } : {}), ...(sped ? { sped } : {}),
   }),
   build(world, host, spec: WebRtcPeerAppSpec, ctx) {
-    const endpoint = makePeer(world, ctx.source, spec.host, spec, spec.offerer, true, spec.peer, { browser: spec.browser, rtcpMuxPolicy: spec.rtcpMuxPolicy, nomination: spec.nomination, iceTransportPolicy: spec.iceTransportPolicy, ...dtls13Options(spec), ...(spec.corruptSrtpKey ? { corruptSrtpKey: spec.corruptSrtpKey } : {}), ...(spec.rtpFaults ? { rtpFaults: spec.rtpFaults } : {}), ...(spec.snap ? { snap: true } : {}) });
+    const endpoint = makePeer(world, ctx.source, spec.host, spec, spec.offerer, true, spec.peer, { browser: spec.browser, rtcpMuxPolicy: spec.rtcpMuxPolicy, nomination: spec.nomination, iceTransportPolicy: spec.iceTransportPolicy, ...dtls13Options(spec), ...(spec.corruptSrtpKey ? { corruptSrtpKey: spec.corruptSrtpKey } : {}), ...(spec.rtpFaults ? { rtpFaults: spec.rtpFaults } : {}), ...(spec.snap ? { snap: true } : {}), ...(spec.sped ? { sped: true } : {}) });
     const driver = peerDriver(world, host, endpoint, ctx.source, spec.turn, spec.iceTcp.length > 0);
     // one network per connected interface address, ranked as libwebrtc's network manager does (sim/ice/networks.ts)
     const networks = rankNetworks(host.interfaces.filter((i) => i.link).flatMap((i) => i.addresses.filter((a) => !isLinkLocal(a.ip)).map((a) => ({ ip: a.ip, type: networkType(i.network), name: i.name }))));

@@ -13,7 +13,7 @@ import type { CandidatePair } from './pair.ts';
 import { pairData, pairPriorityFor } from './pair.ts';
 import { IceAgentFailure } from './agent-failure.ts';
 import { checksAfterSelection, nominationWait, prunedBy, useCandidateOnCheck } from './nomination.ts';
-import { hasFault, type CheckCtx } from './agent-config.ts';
+import { hasFault, type CheckCtx, type CheckPiggyback } from './agent-config.ts';
 import type { TransactionResult } from '../stun/transactions.ts';
 
 export type { IceAgentConfig, IceRole, IceState, TurnServerConfig } from './agent-base.ts';
@@ -29,6 +29,9 @@ const TCP_CHECK_TIMEOUT = 39_500 * MS;
  * README.md lists their kinds and data.
  */
 export class IceAgent extends IceAgentFailure implements Endpoint {
+  /** What rides in its checks and success responses (SPED, sim/webrtc/sped.ts), given by its owner; none by default. */
+  piggyback: CheckPiggyback | undefined;
+
   // ---- the endpoint contract -------------------------------------------------------------------------------
 
   handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, transport?: Transport): void {
@@ -79,7 +82,7 @@ export class IceAgent extends IceAgentFailure implements Endpoint {
     const rto = tcp ? TCP_CHECK_TIMEOUT / 16 : Math.max(500 * MS, this.ta * active);
     const t = (tcp ? this.tcpTx : this.tx).start(now, {
       from: pair.local.base, to: pair.remote.address, method: Method.Binding,
-      attributes: checkAttributes({ localUfrag: this.ufrag, remoteUfrag: this.remoteUfrag, priority: prflxPriority, controlling: this.controlling, tieBreaker: this.tieBreaker, useCandidate }).filter((a) => !(a.type === AttrType.Priority && hasFault(this.config, 'no-priority'))),
+      attributes: checkAttributes({ localUfrag: this.ufrag, remoteUfrag: this.remoteUfrag, priority: prflxPriority, controlling: this.controlling, tieBreaker: this.tieBreaker, useCandidate }).filter((a) => !(a.type === AttrType.Priority && hasFault(this.config, 'no-priority'))).concat(this.piggyback?.attributes(now) ?? []),
       encode: checkEncodeOptions(this.remotePwd),
       // a consent check is sent once and answered or not (RFC 7675 §5.1: the next one follows in ~5 s)
       ...(consent ? { rto: this.consentInterval, rc: 1 } : tcp ? { rto, rc: 1 } : { rto }),
@@ -209,6 +212,7 @@ export class IceAgent extends IceAgentFailure implements Endpoint {
     if (bad) {
       this.note('ice.check.rejected', `rejects a check from ${formatTransportAddress(from)}: ${bad.code} ${bad.reason}${bad.why ? ` (${bad.why})` : ''}`, { from: formatTransportAddress(from), code: bad.code, ...(bad.why ? { why: bad.why } : {}) });
       this.respond(now, base, from, encodeCheckError(msg.transactionId, bad.code, bad.reason, bad.authentic ? this.pwd : undefined)); // RFC 8489 §9.1.4: signed when authentic
+      this.piggyback?.rejected(now, bytes, from, `check rejected: ${bad.code} ${bad.reason}`);
       return;
     }
     if (!this.lite && !hasFault(this.config, 'no-role-switch')) {
@@ -232,7 +236,8 @@ export class IceAgent extends IceAgentFailure implements Endpoint {
         }
       }
     }
-    this.respond(now, base, from, encodeCheckSuccess(msg.transactionId, from, this.pwd));
+    this.piggyback?.received(now, bytes, from);
+    this.respond(now, base, from, encodeCheckSuccess(msg.transactionId, from, this.pwd, this.piggyback?.attributes(now)));
     let remote = this.remote.find((r) => r.transport === base.transport && sameTransportAddress(r.address, from));
     if (!remote) {
       // §7.3.1.3: a peer-reflexive remote candidate, with the priority from the check's PRIORITY; over TCP
@@ -287,6 +292,7 @@ export class IceAgent extends IceAgentFailure implements Endpoint {
     this.counters.responses++;
     if (verifyMessageIntegrity(bytes, shortTermKey(ctx.pwd)).status !== 'valid') {
       this.note('ice.check.response', `a response on ${pair.id} fails MESSAGE-INTEGRITY: ignored`, { pair: pair.id, result: 'bad-integrity' });
+      this.piggyback?.rejected(now, bytes, from, 'response fails MESSAGE-INTEGRITY');
       return;
     }
     if (msg.class === 'error') {
@@ -303,6 +309,7 @@ export class IceAgent extends IceAgentFailure implements Endpoint {
       this.checkFailure(now);
       return;
     }
+    this.piggyback?.received(now, bytes, from);
     const mapped = getAttribute(msg, XorMappedAddress);
     // §7.2.5.2.1: the response must come from where the request went, to where it came from
     if (!sameTransportAddress(from, pair.remote.address) || !sameTransportAddress(base.base, pair.local.base) || !mapped) {

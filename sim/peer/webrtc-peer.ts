@@ -91,7 +91,7 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
       media: (now, kind, bytes) => this.onMedia(now, kind, bytes),
       produce: (now) => this.produce(now),
       deadline: (now) => (this.began && now < this.startAt ? { at: this.startAt, reason: 'peer start' } : undefined),
-    }, { keepPreviousPair: true, ...(options.corruptSrtpKey ? { corruptSrtpKey: options.corruptSrtpKey } : {}) });
+    }, { keepPreviousPair: true, ...(options.corruptSrtpKey ? { corruptSrtpKey: options.corruptSrtpKey } : {}), ...(options.sped ? { sped: true } : {}) });
     this.dtlsRng = rng.fork('dtls');
     this.sctp = new SnapSide(rng.fork('sctp'), options.snap === true, options.dataChannels?.sctp);
     // Media is keyed late but its SSRCs go into the first SDP: a seed drawn now rebuilds the same streams later.
