@@ -118,7 +118,8 @@ export class IceDtlsSrtpTransport<D extends SctpCarrier = DataChannels> {
    */
   startDtls(options: Omit<DtlsEndpointOptions, 'local'>): AnyDtlsEndpoint {
     if (this.dtls) return this.dtls;
-    this.dtls = createDtlsEndpoint({ ...options, local: this.options.local ?? NOWHERE });
+    // libwebrtc sets DTLS's MTU to 900 with SPED (DtlsTransportInternalImpl::SetupDtls), so a record fits a STUN attribute
+    this.dtls = createDtlsEndpoint({ ...(this.options.sped && options.mtu === undefined ? { mtu: 900 } : {}), ...options, local: this.options.local ?? NOWHERE });
     if (this.sped?.active && options.role === 'client' && !this.agent.selected) this.dtls.setRemote(NOWHERE);
     return this.dtls;
   }
