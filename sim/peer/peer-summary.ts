@@ -36,6 +36,7 @@ export function peerSummary(p: WebRtcPeer): PeerSummary {
     state: p.state, signalingState: p.signalingState, offerer: p.options.offerer, localSetup: p.localSetup ?? null, remoteSetup: p.remote?.setup ?? null,
     connectedAt: p.connectedAt ?? null, offers: p.counters.offers, answers: p.counters.answers, candidatesSent: p.counters.candidatesSent,
     candidatesReceived: p.counters.candidatesReceived, pathChanges: p.transport.counters.pathChanges,
+    ...(p.transport.sped ? { sped: { state: p.transport.sped.state, ...p.transport.sped.counters } } : {}),
   };
   return { peer, dtls, srtp, media: (p.media?.summary() ?? []).map((s) => ({ ...s })), ...(p.transport.dataChannels ? { dataChannels: p.transport.dataChannels.summary() } : {}) };
 }

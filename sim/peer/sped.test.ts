@@ -133,6 +133,8 @@ describe('SPED on both sides (datachannel-sped)', () => {
       const states = spedNotes(r, who).filter((t) => t.includes(' → ')).map((t) => /→ (\w+)/.exec(t)![1]);
       expect(states, who).toEqual(['CONFIRMED', 'PENDING', 'COMPLETE']);
       expect(r[who].transport.sped!.state).toBe('complete');
+      expect(r[who].summary().peer.sped).toMatchObject({ state: 'complete', ignored: 0 });
+      expect((r[who].summary().peer.sped as { embedded: number }).embedded).toBeGreaterThan(0);
       expect(spedNotes(r, who).some((t) => t.includes('ignores'))).toBe(false);
     }
     const done = Math.max(...r.trace.notes.filter((n) => n.kind === 'peer.sped' && n.text.includes('→ COMPLETE')).map((n) => n.t));
@@ -173,6 +175,8 @@ describe('SPED on one side only: the fallback to plain DTLS', () => {
       expect(spedNotes(r, on)[0]).toContain('TENTATIVE → OFF (the peer sent a check without DTLS-IN-STUN attributes');
       expect(r[on].transport.sped!.state).toBe('off');
       expect(spedNotes(r, off)).toEqual([]);
+      expect(r[on].summary().peer.sped).toMatchObject({ state: 'off', received: 0 });
+      expect(r[off].summary().peer.sped).toBeUndefined();
       const offIp = off === 'alice' ? ALICE : BOB;
       expect(r.checks.filter((c) => c.src === offIp).some((c) => carriesSped(c.msg))).toBe(false);
       // once OFF, nothing is embedded any more
