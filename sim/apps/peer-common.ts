@@ -145,7 +145,7 @@ export interface PeerCommon {
 }
 
 /** A WebRtcPeer built from common options (webrtc-peer and sfu-client). */
-export function makePeer(world: World, source: string, host: string, spec: PeerCommon & { readonly lite?: boolean; readonly dataChannels?: readonly DataChannelAction[]; readonly maxMessageSize?: number; readonly sctpPathMtuDiscovery?: boolean }, offerer: boolean, autoStart = true, signalingPeer?: string, sdp: Pick<WebRtcPeerOptions, 'browser' | 'rtcpMuxPolicy' | 'nomination' | 'iceTransportPolicy' | 'dtls13' | 'corruptSrtpKey' | 'rtpFaults' | 'snap' | 'mdns'> = {}): WebRtcPeer {
+export function makePeer(world: World, source: string, host: string, spec: PeerCommon & { readonly lite?: boolean; readonly dataChannels?: readonly DataChannelAction[]; readonly maxMessageSize?: number; readonly sctpPathMtuDiscovery?: boolean }, offerer: boolean, autoStart = true, signalingPeer?: string, sdp: Pick<WebRtcPeerOptions, 'browser' | 'rtcpMuxPolicy' | 'nomination' | 'iceTransportPolicy' | 'dtls13' | 'corruptSrtpKey' | 'rtpFaults' | 'snap' | 'mdns' | 'sped'> = {}): WebRtcPeer {
   return new WebRtcPeer({
     ...sdp,
     name: host, rng: world.rng(source), identity: world.identity(host), offerer, autoStart, startAt: spec.startAt, ...(signalingPeer !== undefined ? { signalingPeer } : {}),

@@ -5,6 +5,7 @@ import type { Micros } from '../core/time.ts';
 import type { NominationMode } from './nomination.ts';
 import type { CandidatePolicy } from './candidate-filter.ts';
 import type { CandidatePair } from './pair.ts';
+import type { StunAttribute } from '../wire/stun/index.ts';
 
 /** An ICE agent's configuration, its role and state words, and what a connectivity check carries (agent-base.ts, agent.ts). */
 export type IceRole = 'controlling' | 'controlled';
@@ -93,4 +94,16 @@ export function hasFault(c: IceAgentConfig, f: IceFault): boolean {
 export function tieBreakerOf(c: IceAgentConfig): bigint {
   const drawn = (BigInt(c.rng.u32()) << 32n) | BigInt(c.rng.u32());
   return c.tieBreaker ?? drawn;
+}
+
+/**
+ * What rides in an agent's Binding requests and success responses beside ICE's own attributes (SPED's DTLS-IN-STUN,
+ * sim/webrtc/sped.ts): the attributes to add to the next one sent, and what an authenticated one carried. An
+ * unauthenticated one is only reported (`rejected`): its attributes must change nothing.
+ */
+export interface CheckPiggyback {
+  attributes(now: Micros): StunAttribute[];
+  /** A check that authenticated (RFC 8445 §7.3) or a success response whose MESSAGE-INTEGRITY verified (§7.2.5), before it is answered. */
+  received(now: Micros, bytes: Uint8Array, from: TransportAddress): void;
+  rejected(now: Micros, bytes: Uint8Array, from: TransportAddress, why: string): void;
 }

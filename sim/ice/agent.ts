@@ -9,13 +9,11 @@ import type { StunMessage } from '../wire/stun/index.ts';
 import type { Candidate } from './candidate.ts';
 import { candidatePriority, showCandidate, TCP_TYPE_PREFERENCE, TYPE_PREFERENCE } from './candidate.ts';
 import { authenticateCheck, checkAttributes, checkEncodeOptions, encodeCheckError, encodeCheckSuccess, readCheck } from './checks.ts';
-import { Checklist } from './checklist.ts';
 import type { CandidatePair } from './pair.ts';
 import { pairData, pairPriorityFor } from './pair.ts';
-import { IceAgentConsent } from './agent-consent.ts';
-import { pairsOnConnection } from './ice-tcp.ts';
+import { IceAgentFailure } from './agent-failure.ts';
 import { checksAfterSelection, nominationWait, prunedBy, useCandidateOnCheck } from './nomination.ts';
-import { hasFault, type CheckCtx } from './agent-config.ts';
+import { hasFault, type CheckCtx, type CheckPiggyback } from './agent-config.ts';
 import type { TransactionResult } from '../stun/transactions.ts';
 
 export type { IceAgentConfig, IceRole, IceState, TurnServerConfig } from './agent-base.ts';
@@ -26,10 +24,14 @@ const TCP_CHECK_TIMEOUT = 39_500 * MS;
 /**
  * The ICE agent (RFC 8445), full or lite, sans-IO. agent-base.ts gathers (through gather.ts) and exchanges
  * candidates through signaling (RFC 8838 trickle or all at once); this part runs the checklist paced by Ta, answers
- * checks, resolves role conflicts, nominates, then watches consent (RFC 7675) and restarts. Every step is a note;
+ * checks, resolves role conflicts and nominates; agent-consent.ts watches consent (RFC 7675), agent-failure.ts fails and
+ * restarts. Every step is a note;
  * README.md lists their kinds and data.
  */
-export class IceAgent extends IceAgentConsent implements Endpoint {
+export class IceAgent extends IceAgentFailure implements Endpoint {
+  /** What rides in its checks and success responses (SPED, sim/webrtc/sped.ts), given by its owner; none by default. */
+  piggyback: CheckPiggyback | undefined;
+
   // ---- the endpoint contract -------------------------------------------------------------------------------
 
   handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, transport?: Transport): void {
@@ -80,7 +82,7 @@ export class IceAgent extends IceAgentConsent implements Endpoint {
     const rto = tcp ? TCP_CHECK_TIMEOUT / 16 : Math.max(500 * MS, this.ta * active);
     const t = (tcp ? this.tcpTx : this.tx).start(now, {
       from: pair.local.base, to: pair.remote.address, method: Method.Binding,
-      attributes: checkAttributes({ localUfrag: this.ufrag, remoteUfrag: this.remoteUfrag, priority: prflxPriority, controlling: this.controlling, tieBreaker: this.tieBreaker, useCandidate }).filter((a) => !(a.type === AttrType.Priority && hasFault(this.config, 'no-priority'))),
+      attributes: checkAttributes({ localUfrag: this.ufrag, remoteUfrag: this.remoteUfrag, priority: prflxPriority, controlling: this.controlling, tieBreaker: this.tieBreaker, useCandidate }).filter((a) => !(a.type === AttrType.Priority && hasFault(this.config, 'no-priority'))).concat(this.piggyback?.attributes(now) ?? []),
       encode: checkEncodeOptions(this.remotePwd),
       // a consent check is sent once and answered or not (RFC 7675 §5.1: the next one follows in ~5 s)
       ...(consent ? { rto: this.consentInterval, rc: 1 } : tcp ? { rto, rc: 1 } : { rto }),
@@ -210,6 +212,7 @@ export class IceAgent extends IceAgentConsent implements Endpoint {
     if (bad) {
       this.note('ice.check.rejected', `rejects a check from ${formatTransportAddress(from)}: ${bad.code} ${bad.reason}${bad.why ? ` (${bad.why})` : ''}`, { from: formatTransportAddress(from), code: bad.code, ...(bad.why ? { why: bad.why } : {}) });
       this.respond(now, base, from, encodeCheckError(msg.transactionId, bad.code, bad.reason, bad.authentic ? this.pwd : undefined)); // RFC 8489 §9.1.4: signed when authentic
+      this.piggyback?.rejected(now, bytes, from, `check rejected: ${bad.code} ${bad.reason}`);
       return;
     }
     if (!this.lite && !hasFault(this.config, 'no-role-switch')) {
@@ -233,7 +236,8 @@ export class IceAgent extends IceAgentConsent implements Endpoint {
         }
       }
     }
-    this.respond(now, base, from, encodeCheckSuccess(msg.transactionId, from, this.pwd));
+    this.piggyback?.received(now, bytes, from);
+    this.respond(now, base, from, encodeCheckSuccess(msg.transactionId, from, this.pwd, this.piggyback?.attributes(now)));
     let remote = this.remote.find((r) => r.transport === base.transport && sameTransportAddress(r.address, from));
     if (!remote) {
       // §7.3.1.3: a peer-reflexive remote candidate, with the priority from the check's PRIORITY; over TCP
@@ -288,6 +292,7 @@ export class IceAgent extends IceAgentConsent implements Endpoint {
     this.counters.responses++;
     if (verifyMessageIntegrity(bytes, shortTermKey(ctx.pwd)).status !== 'valid') {
       this.note('ice.check.response', `a response on ${pair.id} fails MESSAGE-INTEGRITY: ignored`, { pair: pair.id, result: 'bad-integrity' });
+      this.piggyback?.rejected(now, bytes, from, 'response fails MESSAGE-INTEGRITY');
       return;
     }
     if (msg.class === 'error') {
@@ -304,6 +309,7 @@ export class IceAgent extends IceAgentConsent implements Endpoint {
       this.checkFailure(now);
       return;
     }
+    this.piggyback?.received(now, bytes, from);
     const mapped = getAttribute(msg, XorMappedAddress);
     // §7.2.5.2.1: the response must come from where the request went, to where it came from
     if (!sameTransportAddress(from, pair.remote.address) || !sameTransportAddress(base.base, pair.local.base) || !mapped) {
@@ -387,64 +393,4 @@ export class IceAgent extends IceAgentConsent implements Endpoint {
     this.lastConsentAt = now;
     if (!this.lite) this.nextConsentAt = now + this.consentJitter();
   }
-
-  /**
-   * RFC 6544 §7.1: the owner's TCP connection `local` (an active base: port 0) ⇄ `remote` failed (`error`) or closed:
-   * its pairs fail, a check in flight at once; the selected pair's loss fails the agent (its media path is gone).
-   */
-  handleStreamClosed(now: Micros, local: TransportAddress, remote: TransportAddress, error: string | undefined): void {
-    const why = `TCP connection ${formatTransportAddress(local)} ⇄ ${formatTransportAddress(remote)} ${error ? `failed: ${error}` : 'closed'}`;
-    const pairs = pairsOnConnection(this.checklist.pairs, local, remote);
-    for (const p of pairs) {
-      for (const t of this.tcpTx.pendingTransactions()) if (t.request.context!.pair === p) this.tcpTx.cancel(t);
-      if (this.nominating === p) this.nominating = undefined;
-      if (p.state !== 'failed') {
-        this.note('ice.check.tcp-failure', `${p.id}: ${why} (RFC 6544 §7.1)`, { pair: p.id, error: error ?? 'closed' });
-        this.setPair(p, 'failed', why);
-      }
-      if (this.selected === p && this.state !== 'failed') this.setState(now, 'failed', `the selected pair's ${why}`);
-    }
-    if (pairs.length > 0) this.checkFailure(now);
-  }
-
-  /** RFC 8656 §12.2: no permission for `peer` at the relay; its relayed pairs (never checked: no channel) fail, naming the error (libwebrtc: FailAndPruneConnection). */
-  protected override relayRefused(now: Micros, relayed: TransportAddress, peer: TransportAddress, error: string): void {
-    for (const p of this.checklist.pairs) if (p.local.type === 'relay' && sameTransportAddress(p.local.address, relayed) && sameTransportAddress(p.remote.address, peer) && p.state !== 'succeeded') this.setPair(p, 'failed', `TURN ${error}`);
-    this.checklist.triggered.splice(0, this.checklist.triggered.length, ...this.checklist.triggered.filter((t) => t.pair.state !== 'failed'));
-    this.checkFailure(now);
-  }
-
-  // ---- failure, restart -----------------------------------------------------------------------------
-
-  /** §8.1.2 / §6.1.2.6 with trickle (RFC 8838 §8): failed when every pair failed and no candidate can still come. */
-  protected override checkFailure(now: Micros): void {
-    if (this.lite || this.selected || this.state === 'failed' || this.remoteUfrag === undefined) return;
-    if (!this.remoteEnd || !this.gatherer.complete) return;
-    if (this.checklist.pairs.some((p) => p.state !== 'failed')) return;
-    this.setState(now, 'failed', this.checklist.pairs.length === 0 ? 'no candidate pairs' : 'every candidate pair failed');
-  }
-
-  /** §9: an ICE restart: new ufrag and pwd, a new checklist; the peer's candidates are forgotten, local ones kept or regathered. */
-  override restart(now: Micros, initiator: 'local' | 'remote'): void {
-    this.generation++;
-    this.counters.restarts++;
-    this.newCredentials();
-    for (const t of this.tx.pendingTransactions()) this.tx.cancel(t);
-    for (const t of this.tcpTx.pendingTransactions()) this.tcpTx.cancel(t);
-    this.checklist = new Checklist();
-    this.remote = [];
-    this.remoteUfrag = undefined;
-    this.remotePwd = undefined;
-    this.remoteEnd = false;
-    this.selected = undefined;
-    this.nominating = undefined;
-    this.nominationAt = undefined;
-    this.nextConsentAt = undefined;
-    this.lastConsentAt = undefined;
-    this.note('ice.restart', `ICE restart (${initiator === 'local' ? 'initiated here' : 'the peer restarted'}): new ufrag ${this.ufrag}`, { initiator, ufrag: this.ufrag });
-    this.setState(now, this.lite ? 'new' : 'checking', 'ICE restart');
-    this.restartGathering(now);
-  }
-
-  /** The selected pair for summaries: candidate types, addresses and the protocol. */
 }

@@ -41,9 +41,9 @@ export function encodeCheck(c: CheckRequest): Uint8Array {
   return encodeStun({ method: Method.Binding, class: 'request', transactionId: c.transactionId, attributes: checkAttributes(c) }, checkEncodeOptions(c.remotePwd));
 }
 
-/** §7.3.1: the success response carries XOR-MAPPED-ADDRESS (the request's source) and is signed with the local password. */
-export function encodeCheckSuccess(transactionId: Uint8Array, mapped: TransportAddress, localPwd: string): Uint8Array {
-  return encodeStun({ method: Method.Binding, class: 'success', transactionId, attributes: [XorMappedAddress.of(mapped)] }, { integrity: shortTermKey(localPwd), fingerprint: true });
+/** §7.3.1: the success response carries XOR-MAPPED-ADDRESS (the request's source), then `extra` (SPED's), signed with the local password. */
+export function encodeCheckSuccess(transactionId: Uint8Array, mapped: TransportAddress, localPwd: string, extra: readonly StunAttribute[] = []): Uint8Array {
+  return encodeStun({ method: Method.Binding, class: 'success', transactionId, attributes: [XorMappedAddress.of(mapped), ...extra] }, { integrity: shortTermKey(localPwd), fingerprint: true });
 }
 
 /** An error response (400, 401, 487); signed when the request's credentials were good (RFC 8489 §9.1.4). */

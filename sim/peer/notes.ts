@@ -27,6 +27,8 @@ export type PeerNoteKinds = {
   'peer.rtp.dropped': { readonly ssrc: number; readonly payloadType: number; readonly mid: string | null; readonly reason: string };
   /** A fault the scenario injected into this peer on purpose (a fault-injection option and its value). */
   'peer.fault': { readonly fault: string; readonly value: string };
+  /** SPED (sim/webrtc/sped.ts): a state change, a DTLS packet taken from a check, an acknowledgement, or SPED attributes ignored. */
+  'peer.sped': { readonly event: 'state' | 'received' | 'acked' | 'ignored'; readonly state: 'tentative' | 'confirmed' | 'pending' | 'complete' | 'off' };
 };
 
 export type PeerNote = NotesOf<PeerNoteKinds>;
@@ -45,4 +47,5 @@ export const PEER_NOTE_KINDS = {
   'peer.state': true,
   'peer.rtp.dropped': true,
   'peer.fault': true,
+  'peer.sped': true,
 } as const satisfies KindSet<PeerNoteKinds>;

@@ -66,6 +66,12 @@ export interface WebRtcPeerOptions {
    */
   readonly snap?: boolean;
   /**
+   * SPED (draft-hancke-webrtc-sped), libwebrtc's DTLS-in-STUN piggybacking: its DTLS flights also ride in its ICE
+   * Binding requests and responses (DTLS-IN-STUN-DATA, acknowledged by DTLS-IN-STUN-ACK), so DTLS runs while ICE
+   * checks; a peer that answers without them turns it off (sim/webrtc/sped.ts). No SDP signal: discovery is in-band.
+   */
+  readonly sped?: boolean;
+  /**
    * Data channels (RFC 8831): an m=application section, SCTP over DTLS once connected, and the schedule of channels
    * to open and messages to send. Also started when the remote offer has an application section.
    */

@@ -3,9 +3,7 @@ import type { SrtpNoteKinds } from '../srtp/notes.ts';
 import type { EndpointOutput, IcmpError, SignalingEndpoint, Transport, TransportAddress } from '../core/endpoint.ts';
 import { Rng } from '../core/rng.ts';
 import { SignalOutbox } from '../core/signal-outbox.ts';
-import type { JsonValue } from '../core/trace.ts';
 import type { Micros } from '../core/time.ts';
-import { DtlsEndpoint } from '../dtls/endpoint.ts';
 import type { AnyDtlsEndpoint } from '../dtls/v13/factory.ts';
 import { IceAgent } from '../ice/agent.ts';
 import type { TcpType } from '../ice/candidate.ts';
@@ -26,6 +24,7 @@ import type { Negotiated, Track } from './offer-answer.ts';
 import { JsepNegotiation, type SignalingState } from './jsep-negotiation.ts';
 import { demuxDropText, demuxTable, faultySender } from './receive-demux.ts';
 import { SnapSide } from './snap.ts';
+import { peerSummary, type PeerSummary } from './peer-summary.ts';
 
 export type { WebRtcPeerOptions } from './peer-options.ts';
 export type { SignalingState } from './jsep-negotiation.ts';
@@ -92,7 +91,7 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
       media: (now, kind, bytes) => this.onMedia(now, kind, bytes),
       produce: (now) => this.produce(now),
       deadline: (now) => (this.began && now < this.startAt ? { at: this.startAt, reason: 'peer start' } : undefined),
-    }, { keepPreviousPair: true, ...(options.corruptSrtpKey ? { corruptSrtpKey: options.corruptSrtpKey } : {}) });
+    }, { keepPreviousPair: true, ...(options.corruptSrtpKey ? { corruptSrtpKey: options.corruptSrtpKey } : {}), ...(options.sped ? { sped: true } : {}) });
     this.dtlsRng = rng.fork('dtls');
     this.sctp = new SnapSide(rng.fork('sctp'), options.snap === true, options.dataChannels?.sctp);
     // Media is keyed late but its SSRCs go into the first SDP: a seed drawn now rebuilds the same streams later.
@@ -422,29 +421,8 @@ export class WebRtcPeer implements SignalingEndpoint<SignalingMessage> {
     this.transport.followSelection(now);
   }
 
-  /** `summary.dtls`, `summary.srtp`, `summary.media` shapes as the dtls-peer app reports them, plus `peer`. */
-  summary(): { peer: { [key: string]: JsonValue }; dtls: { [key: string]: JsonValue } | null; srtp: { [key: string]: JsonValue }; media: JsonValue[]; dataChannels?: { [key: string]: JsonValue } } {
-    const d = this.dtls;
-    const dtls: { [key: string]: JsonValue } | null = d && !(d instanceof DtlsEndpoint)
-      ? d.summary()
-      : d
-      ? {
-          role: d.roleName, state: d.state, ...(d.reason ? { reason: d.reason } : {}), flightsSent: d.stats.flightsSent, retransmissions: d.stats.retransmissions,
-          fingerprintVerified: d.fingerprintVerified, ...(d.connectedAt !== undefined ? { handshakeMs: (d.connectedAt - (d.startedAt ?? 0)) / 1000 } : {}),
-          ...(d.session.group ? { group: d.session.describeGroup() } : {}), extendedMasterSecret: d.session.extendedMasterSecret, dropped: { ...d.dropped },
-        }
-      : null;
-    const profile = d?.session.srtpProfileId;
-    const srtp = {
-      profile: profile === undefined ? null : srtpProfileName(profile), keyed: this.srtp !== undefined,
-      rtpSent: this.counters.rtpOut, rtcpSent: this.counters.rtcpOut, rtpReceived: this.counters.rtpIn, rtcpReceived: this.counters.rtcpIn,
-      beforeKeys: this.transport.counters.beforeKeys, noPath: this.transport.counters.noPath, failures: { ...(this.media?.failures ?? {}) },
-    };
-    const peer = {
-      state: this.state, signalingState: this.signalingState, offerer: this.options.offerer, localSetup: this.localSetup ?? null, remoteSetup: this.remote?.setup ?? null,
-      connectedAt: this.connectedAt ?? null, offers: this.counters.offers, answers: this.counters.answers, candidatesSent: this.counters.candidatesSent,
-      candidatesReceived: this.counters.candidatesReceived, pathChanges: this.transport.counters.pathChanges,
-    };
-    return { peer, dtls, srtp, media: (this.media?.summary() ?? []).map((s) => ({ ...s })), ...(this.transport.dataChannels ? { dataChannels: this.transport.dataChannels.summary() } : {}) };
+  /** `summary.dtls`, `summary.srtp`, `summary.media` shapes as the dtls-peer app reports them, plus `peer` (peer-summary.ts). */
+  summary(): PeerSummary {
+    return peerSummary(this);
   }
 }

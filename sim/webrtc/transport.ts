@@ -11,6 +11,7 @@ import { SrtpSession } from '../srtp/session.ts';
 import { demux } from '../wire/demux.ts';
 import { recordOverhead } from '../dtls/record-layer.ts';
 import { CIPHERTEXT_OVERHEAD } from '../dtls/v13/records.ts';
+import { readSped, SpedController } from './sped.ts';
 
 /** What carries SCTP over DTLS for the transport: a peer's data channels, or an SFU's bare streams (sim/mediasoup). */
 export type SctpCarrier = Pick<DataChannels, 'handlePacket' | 'handleTimeout' | 'poll' | 'summary'> & Partial<Pick<DataChannels, 'packetTooBig'>>;
@@ -51,6 +52,11 @@ export interface IceDtlsSrtpOptions {
    * peer), as a wrong exporter label or a key mixed up in a stack's code would. DTLS is unaffected.
    */
   readonly corruptSrtpKey?: SrtpKeyFault;
+  /**
+   * SPED (draft-hancke-webrtc-sped, libwebrtc's DTLS-in-STUN piggybacking): the DTLS handshake also rides in ICE
+   * Binding requests and responses (sped.ts), so a DTLS client starts before a pair is selected.
+   */
+  readonly sped?: boolean;
 }
 
 /** Which of its two SRTP master keys a faulty side derives wrong (IceDtlsSrtpOptions.corruptSrtpKey). */
@@ -82,17 +88,85 @@ export class IceDtlsSrtpTransport<D extends SctpCarrier = DataChannels> {
   /** Outputs waiting to leave: the transport's and its owner's notes, and transmits on a previous pair. */
   readonly out: EndpointOutput[] = [];
   private readonly pendingDtls: { from: TransportAddress; bytes: Uint8Array }[] = [];
+  /** SPED's controller, with the `sped` option: what DTLS writes is also embedded in the agent's checks. */
+  readonly sped: SpedController | undefined;
 
   constructor(
     readonly agent: IceAgent,
     private readonly owner: IceDtlsSrtpOwner,
     private readonly options: IceDtlsSrtpOptions = {},
-  ) {}
+  ) {
+    if (!options.sped) return;
+    const sped = new SpedController((n) => this.out.push({ type: 'note', kind: 'peer.sped', text: `${agent.name}: ${n.text}`, data: { event: n.event, state: n.state } }));
+    this.sped = sped;
+    agent.piggyback = {
+      attributes: (now) => {
+        this.spedPump(now); // what DTLS has written by now rides in this one
+        return sped.attributes();
+      },
+      received: (now, bytes, from) => this.spedIn(now, bytes, from),
+      rejected: (_now, bytes, from, why) => {
+        const r = readSped(bytes);
+        if (sped.active && (r.data !== undefined || r.acks !== undefined)) this.out.push({ type: 'note', kind: 'peer.sped', text: `${agent.name}: ignores DTLS-IN-STUN from ${formatTransportAddress(from)}: ${why}, nothing in it is taken`, data: { event: 'ignored', state: sped.state } });
+      },
+    };
+  }
 
-  /** Starts DTLS (its role and the fingerprint to expect come from signaling); a second call does nothing. */
+  /**
+   * Starts DTLS (its role and the fingerprint to expect come from signaling); a second call does nothing. With SPED
+   * a client starts at once: its flights ride in the checks until a pair is selected (then they go on it too).
+   */
   startDtls(options: Omit<DtlsEndpointOptions, 'local'>): AnyDtlsEndpoint {
-    this.dtls ??= createDtlsEndpoint({ cookieBinding: 'transport', ...options, local: this.options.local ?? NOWHERE });
+    if (this.dtls) return this.dtls;
+    // libwebrtc sets DTLS's MTU to 900 with SPED (DtlsTransportInternalImpl::SetupDtls), so a record fits a STUN attribute
+    this.dtls = createDtlsEndpoint({ cookieBinding: 'transport', ...(this.options.sped && options.mtu === undefined ? { mtu: 900 } : {}), ...options, local: this.options.local ?? NOWHERE });
+    if (this.sped?.active && options.role === 'client' && !this.agent.selected) this.dtls.setRemote(NOWHERE);
     return this.dtls;
+  }
+
+  /**
+   * An authenticated check or response (the agent calls this before it answers): the DTLS packet it embeds goes to
+   * DTLS as if from the wire, and what DTLS writes in return is captured at once, so the answer carries it.
+   */
+  private spedIn(now: Micros, bytes: Uint8Array, from: TransportAddress): void {
+    const packet = this.sped?.receive(readSped(bytes));
+    if (!packet) return;
+    if (!this.dtls) {
+      if (this.pendingDtls.length < 16) this.pendingDtls.push({ from, bytes: packet });
+      return;
+    }
+    this.dtls.handleDatagram(now, this.dtls.remote ?? from, this.options.local ?? NOWHERE, packet);
+    this.spedPump(now);
+  }
+
+  /** Takes what DTLS has to write now (its notes and secrets queue as outputs), so the check or answer being built carries it. */
+  private spedPump(now: Micros): void {
+    if (!this.dtls || !this.sped?.active) return;
+    for (let guard = 0; guard < 64; guard++) {
+      const o = this.dtls.poll(now);
+      if (o.type === 'transmit') this.dtlsOut(now, o.bytes);
+      else if (o.type === 'note' || o.type === 'secret') this.out.push(o);
+      else break;
+    }
+    this.spedFollowDtls();
+  }
+
+  /** A datagram DTLS wrote: captured for SPED (while it runs), and sent on the selected pair when there is one. */
+  private dtlsOut(now: Micros, bytes: Uint8Array): void {
+    this.sped?.capture(bytes);
+    if (this.sped?.active && !this.agent.selected && !this.selected) return; // no path yet: it rides in the checks
+    this.send(now, bytes);
+  }
+
+  /** The flight DTLS was writing is over; its state reaches SPED (PENDING once connected, OFF if it failed). */
+  private spedFollowDtls(): void {
+    const sped = this.sped;
+    const d = this.dtls;
+    if (!sped || !d) return;
+    sped.flush();
+    if (!sped.active) return;
+    if (d.state === 'connected') sped.dtlsConnected(d.roleName, 'version' in d ? d.version : '1.2');
+    else if (d.state === 'failed') sped.dtlsFailed();
   }
 
   handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, transport?: Transport): void {
@@ -174,10 +248,11 @@ export class IceDtlsSrtpTransport<D extends SctpCarrier = DataChannels> {
       if (this.dtls) {
         const o = this.dtls.poll(now);
         if (o.type === 'transmit') {
-          this.send(now, o.bytes);
+          this.dtlsOut(now, o.bytes);
           continue;
         }
         if (o.type === 'note' || o.type === 'secret') return o;
+        this.spedFollowDtls();
         dtls = deadlineOf(o);
         this.maybeKey(now);
       }
@@ -228,9 +303,13 @@ export class IceDtlsSrtpTransport<D extends SctpCarrier = DataChannels> {
     const sel = this.agent.selected;
     if (sel && sel !== this.selected && this.dtls) {
       if (this.selected !== undefined) this.counters.pathChanges++;
+      const first = this.selected === undefined;
       this.selected = sel;
       this.dtls.setRemote(sel.remote.address);
       this.owner.pathChanged?.(now, sel, this.counters.pathChanges);
+      // SPED: what DTLS wrote before there was a path and the peer has not acknowledged also goes on the pair (its
+      // only way out when the peer does not do SPED)
+      if (first && this.sped && this.dtls.state === 'connecting') for (const p of this.sped.unacknowledged()) this.send(now, p);
     }
     this.owner.afterSelection?.(now);
   }

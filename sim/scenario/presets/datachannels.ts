@@ -153,5 +153,25 @@ export function dataChannelPresets(): PresetInfo[] {
       ],
     }),
   );
+  add(
+    'datachannel-sped',
+    'The DTLS handshake inside the ICE checks: SPED (DTLS-IN-STUN)',
+    "Alice and Bob both have SPED on (draft-hancke-webrtc-sped, libwebrtc's DTLS-in-STUN piggybacking). Bob answers as the DTLS client and starts his handshake as soon as he has Alice's offer, before any pair works: his ClientHello rides in his first Binding request as DTLS-IN-STUN-DATA. Alice's DTLS server takes it as if it came on the wire, and her success response carries her HelloVerifyRequest and, in DTLS-IN-STUN-ACK, the CRC-32 of the packet she took. The cookie exchange is over by the time ICE selects the pair: the second ClientHello and the flights after it go on the selected pair (and in the checks still sent). DTLS connects one round trip (200 ms) earlier than without SPED, Alice at 550 ms instead of 750 ms and Bob at 650 ms instead of 850 ms, and the data channel opens 200 ms earlier too. Alice's last flight stays pending until Bob acknowledges it: her first consent check (2.5 s) still carries it, his answer lists its CRC-32, and from then on neither side embeds anything (COMPLETE). Each link is 50 ms one way (a 200 ms round trip). A peer without SPED sends checks with neither attribute, which turns SPED off on the other side, and DTLS runs on the wire as usual.",
+    (name, title, description) => ({
+      name, title, description, seed: 1, duration: '4s',
+      nodes: {
+        internet: { kind: 'router' },
+        alice: { kind: 'host', uplink: 'internet', addresses: ['203.0.113.10/24'], link: { delay: '50ms' } },
+        bob: { kind: 'host', uplink: 'internet', addresses: ['203.0.113.20/24'], link: { delay: '50ms' } },
+      },
+      apps: [
+        peer('alice', [
+          { at: '0s', do: 'open', label: 'chat', protocol: 'text' },
+          { at: '0s', do: 'send', label: 'chat', text: 'hello from alice {n}', count: 3, every: '100ms' },
+        ], { sped: true }),
+        peer('bob', [{ at: '0s', do: 'send', label: 'chat', text: 'hi alice, bob here ({n})', count: 2, every: '100ms' }], { sped: true }),
+      ],
+    }),
+  );
   return out;
 }
