@@ -27,7 +27,7 @@ export class KeyedRecord {
 
 /**
  * FNV-1a (32 bits) over what a keyed dissection decided of a packet: its layers from IP up (protocol, span,
- * summary, plaintext length), its problems and its notes.
+ * summary above IP and UDP, plaintext length), their problems and the packet's notes.
  */
 export function packetSignature(p: DissectedPacket): number {
   let h = 0x811c9dc5;
@@ -47,7 +47,8 @@ export function packetSignature(p: DissectedPacket): number {
     text(l.protocol);
     num(l.offset - base);
     num(l.length);
-    text(l.summary);
+    // IP and UDP headers read the same with or without state: their summaries (written on first read) are left out
+    if (l.protocol !== 'IPv4' && l.protocol !== 'IPv6' && l.protocol !== 'UDP') text(l.summary);
     num(l.plaintext?.length ?? -1);
     for (const x of l.problems) text(x.message);
   }
