@@ -52,9 +52,12 @@ function run(): void {
 function report(name: string, hops: readonly Hop[], make: () => KeyedDetail, clicks: number[], oldClicks: number[], plaintext: number): void {
   const n = hops.length;
   const fresh = make();
+  const c0 = process.cpuUsage();
   fresh.packet(n - 1);
+  const c = process.cpuUsage(c0);
   const plan = fresh.planBytes();
   row(`${name}: hops`, `${n}`, `${clicks.length} clicked, ${ROUNDS} rounds each`);
+  row('  first click (its plan made over every hop), CPU', `${((c.user + c.system) / 1000).toFixed(1)} ms`);
   const now = timed(clicks, make, (d, i) => d.packet(i));
   const counts = make();
   for (const i of clicks) counts.packet(i);
