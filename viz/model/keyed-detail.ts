@@ -44,11 +44,13 @@ export interface KeyedDetailCounts {
  * The packet detail of a trace opened with keys: decryption needs the state of the packets before (the DTLS
  * handshake that keyed the records, the SRTP rollover counter, the SCTP streams), which the main thread's stateless
  * dissection does not have. The one dissection pass keeps a 4-byte signature of each hop's keyed dissection
- * (keyed-record.ts); a request dissects, with the key log, every hop before the selected one that is not media
- * (ICE checks, DTLS handshakes and records, TCP: what moves a DTLS association between 5-tuples and keys it), each
- * flow's first media hop and a few earlier hops of the selected hop's RTP stream, then the hop itself with spans.
- * When its signature is the pass's, that is the answer; otherwise (a duplicate the replay window would catch, a
- * stream reordered across a checkpoint) the hop's flow is replayed from its start, as before. Runs in the worker.
+ * (keyed-record.ts); a request dissects, with the key log, the hops before the selected one on its vantage point
+ * that are not media (ICE checks, DTLS handshakes and records, SCTP, TURN: what keys a DTLS association and moves it
+ * between 5-tuples), the earlier segments of its own TCP connection, each flow's first media hop and a few earlier
+ * hops of its RTP stream, then the hop itself with spans. When its signature is the pass's, that is the answer;
+ * otherwise (a duplicate the replay window would catch, a stream reordered across a checkpoint) the hop's flow is
+ * replayed from its start, as before, and that is the answer if it reaches the pass's signature (else the short
+ * replay's is: it follows an association to another pair, the flow replay cannot). Runs in the worker.
  */
 export class KeyedDetail {
   private plan: Plan | undefined;
@@ -76,7 +78,8 @@ export class KeyedDetail {
       return plainPacket(d);
     }
     this.counts.replayed++;
-    return plainPacket(this.replayFlow(i));
+    const old = this.replayFlow(i);
+    return plainPacket(packetSignature(old) === this.signatures()[i] ? old : d);
   }
 
   /** The bytes the plan's hop lists take (none before the first request). */
