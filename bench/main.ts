@@ -16,6 +16,7 @@ export async function main(argv: string[]): Promise<number> {
     ['viz', async () => (await import('./viz.ts')).benchViz()],
     ['startup', async () => (await import('./startup.ts')).benchStartup()],
     ['call', async () => (await import('./call.ts')).benchCall()],
+    ['keyed', async () => (await import('./keyed-click.ts')).benchKeyedClick()],
     ['hops', async () => (await import('./hop-memory.ts')).benchHopMemory()],
     ['sfu', async () => (await import('./sfu.ts')).benchSfu(argv.slice(1))],
   ];

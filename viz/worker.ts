@@ -17,6 +17,7 @@ import { LabelOverrideCollector, type LabelOverrides } from './model/label-overr
 import { labelObserver, SrtpStreamCollector, srtpObserver, type SrtpStreamTable } from './model/srtp-streams.ts';
 import { passOverTrace, type TraceObserver } from './model/trace-pass.ts';
 import { HopFlowCollector } from './model/hop-flows.ts';
+import { KeyedRecord } from './model/keyed-record.ts';
 import { syntheticPacked } from './model/synthetic.ts';
 import type { Request, Response } from './protocol.ts';
 import { captureCollector, captureStats } from '../sim/stats/capture.ts';
@@ -53,6 +54,8 @@ let current:
       keyed?: KeyedDetail;
       /** Each hop's flow number, from the one pass (a capture's load, or keyedPass for a simulated trace). */
       flows?: Int32Array;
+      /** Each hop's keyed dissection's signature, from a simulated trace's keyed pass (the keyed detail checks by it). */
+      signatures?: Uint32Array;
       /** The display filter's and the field columns' dissection of every hop, from the one pass. */
       filterPass?: FilterPass;
       /** The analysis views' collectors, from the one pass; `views` is what they make (again after a dump's SDPs). */
@@ -112,7 +115,7 @@ function run(id: number, scenario: string | Record<string, unknown>, seed: numbe
   }
   // the run's own key log opens its DTLS records in the packet detail, as a capture's does (one link = one vantage)
   const keyLog = traceKeyLog(trace);
-  const keyed = keyLog ? new KeyedDetail(trace.hops, [keyLog], true, false, () => keyedPass().flows) : undefined;
+  const keyed = keyLog ? new KeyedDetail(trace.hops, [keyLog], true, false, () => keyedPass().flows, () => keyedPass().signatures) : undefined;
   sendTrace(id, trace, packTrace(trace), s.title, t0, { scenario: raw, ...(keyed ? { keyed } : {}) });
 }
 
@@ -122,7 +125,7 @@ function capture(id: number, name: string, bytes: Uint8Array, keyLog: KeyLogFile
   const loaded = loadCapture(bytes, name, (done, total) => post({ type: 'progress', id, done, total, what }), keyLog);
   const { trace, srtp, labels, warnings, keys } = loaded;
   const flows = loaded.flows;
-  const keyed = loaded.keyLogs.length > 0 ? new KeyedDetail(trace.hops, loaded.keyLogs, loaded.vantages, true, () => flows) : undefined;
+  const keyed = loaded.keyLogs.length > 0 ? new KeyedDetail(trace.hops, loaded.keyLogs, loaded.vantages, true, () => flows, () => loaded.signatures) : undefined;
   // the load's one pass also made the filter's index, the views' collectors and the statistics
   const filterPass = new FilterPass(loaded.filter, captureWalk(bytes, keyLog?.text));
   sendTrace(id, trace, { ...packTrace(trace), captureFacts: loaded.facts }, name, t0, { warnings, srtp, labels, flows, filterPass, viewsObserver: loaded.views, statsCollector: loaded.stats, captureRelations: loaded.relations, capture: { name, bytes, ...(keyLog ? { keyLog: keyLog.text } : {}) }, ...(keys ? { keys } : {}), ...(keyed ? { keyed } : {}) });
@@ -134,7 +137,7 @@ function capture(id: number, name: string, bytes: Uint8Array, keyLog: KeyLogFile
  * over its hops (trace-pass.ts; the first of them asked for computes them all); a capture has them all from its
  * load, a synthetic trace none.
  */
-function keyedPass(): { srtp?: SrtpStreamTable; labels: LabelOverrides; flows: Int32Array } {
+function keyedPass(): { srtp?: SrtpStreamTable; labels: LabelOverrides; flows: Int32Array; signatures: Uint32Array } {
   const cur = current!;
   if (cur.trace && (!cur.srtp || !cur.labels || !cur.flows || !cur.filterPass)) {
     const trace = cur.trace;
@@ -144,11 +147,13 @@ function keyedPass(): { srtp?: SrtpStreamTable; labels: LabelOverrides; flows: I
     const relations = !cur.relations && cur.packed.bytes.length > 0 ? new RelationFinder(cur.packed) : undefined;
     const flowObserver: TraceObserver = { hop: (p, h, r) => flows.observe(r.hop, p.flow, h.link), skipped: (h, hop) => flows.skipped(hop, h.bytes, h.link) };
     const index = new FilterIndex();
+    const record = new KeyedRecord();
     let views: ViewsObserver | undefined;
     const stats = new StatsCollector({ bucketUs: STATS_BUCKET_US, keepTimes: true });
     const count = traceStatsCounter(trace, stats);
     passOverTrace(trace, [srtpObserver(trace, srtp), labelObserver(labels), flowObserver, ...(relations ? [relationObserver(relations)] : [])], (pass) => [
       { hop: (p, h) => index.add(p, h.t, h.bytes) },
+      { hop: (p, h) => record.observe(h.index, p) },
       (views = new ViewsObserver(pass.dissector)),
       { hop: (p, h) => count(p, trace.hops[h.index]!), finish: (lastT) => stats.finish(lastT) },
     ]);
@@ -159,9 +164,10 @@ function keyedPass(): { srtp?: SrtpStreamTable; labels: LabelOverrides; flows: I
     cur.srtp ??= srtp.table();
     cur.labels ??= labels.table((hop) => hop, (hop) => trace.hops[hop]?.bytes);
     cur.flows ??= flows.table(trace.hops.length);
+    cur.signatures ??= record.table(trace.hops.length);
     if (relations) cur.relations = relations.finish();
   }
-  return { ...(cur.srtp ? { srtp: cur.srtp } : {}), labels: cur.labels ?? [], flows: cur.flows ?? new Int32Array(cur.packed.n).fill(-1) };
+  return { ...(cur.srtp ? { srtp: cur.srtp } : {}), labels: cur.labels ?? [], flows: cur.flows ?? new Int32Array(cur.packed.n).fill(-1), signatures: cur.signatures ?? new Uint32Array(cur.packed.n) };
 }
 
 /**

@@ -16,6 +16,7 @@ import { captureToTrace } from '../../sim/wire/pcap/capture-to-trace.ts';
 import { DecryptionWatch, type KeyLogReport } from './decryption-watch.ts';
 import { frameToHop, LabelOverrideCollector, type LabelOverrides } from './label-overrides.ts';
 import { HopFlowCollector } from './hop-flows.ts';
+import { KeyedRecord } from './keyed-record.ts';
 import { RelationHops, type Relation } from './relations.ts';
 import type { PackedTrace } from './packed.ts';
 import { SrtpStreamCollector, type SrtpStreamTable } from './srtp-streams.ts';
@@ -42,6 +43,8 @@ export interface LoadedCapture {
   readonly labels: LabelOverrides;
   /** Each hop's flow number (5-tuple and vantage point), from the pass: the keyed packet detail replays by it. */
   readonly flows: Int32Array;
+  /** Each hop's keyed dissection as a 4-byte signature (KeyedRecord), with keys: the keyed detail checks its answers by it. */
+  readonly signatures: Uint32Array;
   /** The cause-and-effect relations of the packed trace, from what the pass kept of each hop (nothing dissected again). */
   readonly relations: (p: PackedTrace) => Relation[];
   /** What the diagnosis reads of the packets themselves (DTLS alerts, STUN errors, server requests), by hop. */
@@ -116,6 +119,7 @@ export function loadCapture(all: Uint8Array, name: string, progress?: (done: num
   const srtp = new SrtpStreamCollector();
   const labels = new LabelOverrideCollector();
   const flowsSeen = new HopFlowCollector();
+  const record = new KeyedRecord();
   const relationHops = new RelationHops();
   const facts = new CaptureFactsObserver();
   // the display filter's index and the analysis views read hops, numbered as the trace numbers them
@@ -131,6 +135,8 @@ export function loadCapture(all: Uint8Array, name: string, progress?: (done: num
   pass.observe(analyzer).observe(facts).observe({
     hop: (p, h) => {
       flowsSeen.observe(h.index, p.flow, h.vantage);
+      // with keys only (a Decryption Secrets Block may bring them later in the file: hops before it are left 0)
+      if (pass.keyLogs.length > 0) record.observe(h.index, p);
       watch.observe(p, h.index, h.t);
       labels.observe(h.index, p);
       relationHops.observe(h.index, p);
@@ -165,5 +171,6 @@ export function loadCapture(all: Uint8Array, name: string, progress?: (done: num
   const hopOf = frameToHop(base.notes);
   const overrides = labels.table(hopOf, (hop) => base.hops[hop]?.bytes);
   const hopFlows = flowsSeen.table(base.hops.length, hopOf);
-  return { trace, srtp: srtp.table(), warnings, keyLogs: pass.keyLogs, vantages: c.interfaces.length > 1, labels: overrides, flows: hopFlows, relations: (p) => relationHops.finish(p, hopOf), facts: remapFacts(facts.facts, hopOf), filter: filter.frames(), views, stats, ...(keys ? { keys } : {}) };
+  const signatures = record.table(base.hops.length, hopOf);
+  return { trace, srtp: srtp.table(), warnings, keyLogs: pass.keyLogs, vantages: c.interfaces.length > 1, labels: overrides, flows: hopFlows, signatures, relations: (p) => relationHops.finish(p, hopOf), facts: remapFacts(facts.facts, hopOf), filter: filter.frames(), views, stats, ...(keys ? { keys } : {}) };
 }

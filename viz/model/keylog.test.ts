@@ -74,7 +74,7 @@ describe('a capture read with a key log file', () => {
 describe('KeyedDetail: one hop dissected with its flow\'s state', () => {
   it('shows an application-data record\'s plaintext, in any order of requests', () => {
     const r = loadCapture(CAPTURE, 'dtls12-srtp.pcapng', undefined, { name: 'keys.txt', text: KEYS });
-    const kd = new KeyedDetail(r.trace.hops, r.keyLogs, r.vantages, true, () => r.flows);
+    const kd = new KeyedDetail(r.trace.hops, r.keyLogs, r.vantages, true, () => r.flows, () => r.signatures);
     const app = r.trace.hops.map((h, i) => i).filter((i) => kd.packet(i)?.summary.startsWith('Application Data'));
     expect(app.length).toBe(2);
     for (const i of [...app].reverse()) {
@@ -88,7 +88,7 @@ describe('KeyedDetail: one hop dissected with its flow\'s state', () => {
 
   it('without the keys the same hop stays encrypted', () => {
     const r = loadCapture(CAPTURE, 'dtls12-srtp.pcapng', undefined, { name: 'wrong.txt', text: WRONG });
-    const kd = new KeyedDetail(r.trace.hops, r.keyLogs, r.vantages, true, () => r.flows);
+    const kd = new KeyedDetail(r.trace.hops, r.keyLogs, r.vantages, true, () => r.flows, () => r.signatures);
     const last = kd.packet(r.trace.hops.length - 2)!;
     expect(last.layers.flatMap((l) => l.fields).some((f) => f.name === 'plaintext')).toBe(false);
   });
