@@ -71,4 +71,31 @@ describe('scheduler', () => {
     s.runUntil(200);
     expect(at).toBe(100);
   });
+  it('orders events scheduled without a handle (post) with the others, by time then insertion', () => {
+    const s = new Scheduler();
+    const seen: string[] = [];
+    s.post(5, 'p1', () => seen.push('p1'));
+    s.at(5, 'a1', () => seen.push('a1'));
+    s.post(3, 'p0', () => {
+      seen.push('p0');
+      s.post(5, 'p2', () => seen.push('p2'));
+    });
+    s.after(5, 'a2', () => seen.push('a2'));
+    s.runUntil(10);
+    expect(seen).toEqual(['p0', 'p1', 'a1', 'a2', 'p2']);
+    expect(s.eventsRun).toBe(5);
+  });
+
+  it('reuses the entries of posted events, never a handle given out', () => {
+    const s = new Scheduler();
+    const seen: number[] = [];
+    const timer = s.at(1, 'kept', () => seen.push(-1));
+    for (let i = 0; i < 100; i++) s.post(i, 'p', () => seen.push(i));
+    s.runUntil(50);
+    for (let i = 100; i < 200; i++) s.post(i, 'p', () => seen.push(i));
+    s.runUntil(300);
+    expect(timer.at).toBe(1);
+    expect(timer.reason).toBe('kept');
+    expect(seen).toEqual([0, -1, ...Array.from({ length: 199 }, (_, k) => k + 1)]);
+  });
 });

@@ -8,14 +8,21 @@ export interface Timer {
   readonly cancelled: boolean;
 }
 
+const idle = (): void => {};
+
+/**
+ * One pending event. The fields are written in place: an entry scheduled without a handle (`Scheduler.post`) goes
+ * back to a free list once it has run and is reused, so the hot path (every link delivery) allocates nothing. An
+ * entry handed out as a `Timer` is never reused.
+ */
 class Entry implements Timer {
   cancelled = false;
-  constructor(
-    readonly at: Micros,
-    readonly seq: number,
-    readonly reason: string,
-    readonly run: () => void,
-  ) {}
+  at: Micros = 0;
+  seq = 0;
+  reason = '';
+  run: () => void = idle;
+  /** True when no handle to it was given out, so it may be reused once it has run. */
+  reusable = false;
   cancel(): void {
     this.cancelled = true;
   }
@@ -24,10 +31,12 @@ class Entry implements Timer {
 /**
  * Discrete-event scheduler on virtual time.
  * A binary min-heap ordered by (time, insertion sequence): events at the same instant run in the order they were
- * scheduled, so a run never depends on heap internals.
+ * scheduled, so a run never depends on heap internals. The comparisons are written out in `push` and `pop` (a
+ * helper call per comparison cost a third of the time: the `scheduler` benchmark, bench/README.md).
  */
 export class Scheduler {
   private heap: Entry[] = [];
+  private readonly free: Entry[] = [];
   private seq = 0;
   private current: Micros = 0;
   private executed = 0;
@@ -48,15 +57,34 @@ export class Scheduler {
 
   /** Runs `fn` at virtual time `at` (clamped to now: the past cannot be scheduled). */
   at(at: Micros, reason: string, fn: () => void): Timer {
-    if (!Number.isFinite(at)) throw new RangeError(`cannot schedule "${reason}" at ${at}`);
-    const e = new Entry(Math.max(Math.round(at), this.current), this.seq++, reason, fn);
-    this.push(e);
+    const e = this.enter(new Entry(), at, reason, fn);
     return e;
   }
 
   /** Runs `fn` after `delay` microseconds. */
   after(delay: Micros, reason: string, fn: () => void): Timer {
     return this.at(this.current + delay, reason, fn);
+  }
+
+  /**
+   * `at` without a handle, for events that are never cancelled (a link's deliveries): the same order as `at`
+   * (one sequence), but the entry is reused after it has run, so scheduling allocates nothing.
+   */
+  post(at: Micros, reason: string, fn: () => void): void {
+    const e = this.free.pop() ?? new Entry();
+    e.reusable = true;
+    this.enter(e, at, reason, fn);
+  }
+
+  private enter(e: Entry, at: Micros, reason: string, fn: () => void): Entry {
+    if (!Number.isFinite(at)) throw new RangeError(`cannot schedule "${reason}" at ${at}`);
+    const t = Math.round(at);
+    e.at = t > this.current ? t : this.current;
+    e.seq = this.seq++;
+    e.reason = reason;
+    e.run = fn;
+    this.push(e);
+    return e;
   }
 
   /** Time of the next live event, or undefined when nothing is pending. */
@@ -68,11 +96,10 @@ export class Scheduler {
   /** Runs the next live event; false when there was none. */
   step(): boolean {
     this.dropCancelled();
-    const e = this.pop();
-    if (!e) return false;
-    this.current = e.at;
-    this.executed++;
-    e.run();
+    const e = this.heap[0];
+    if (e === undefined) return false;
+    this.pop();
+    this.fire(e);
     return true;
   }
 
@@ -81,60 +108,83 @@ export class Scheduler {
    * `maxEvents` guards against runaway loops (a component that reschedules itself at the same instant forever).
    */
   runUntil(until: Micros, maxEvents = Number.MAX_SAFE_INTEGER): number {
+    const h = this.heap;
     let n = 0;
     for (;;) {
-      this.dropCancelled();
-      const top = this.heap[0];
-      if (!top || top.at > until) break;
+      const top = h[0];
+      if (top === undefined) break;
+      if (top.cancelled) {
+        this.pop();
+        continue;
+      }
+      if (top.at > until) break;
       if (n >= maxEvents) throw new Error(`scheduler: more than ${maxEvents} events before ${until}µs (last: "${top.reason}")`);
-      this.step();
+      this.pop();
+      this.fire(top);
       n++;
     }
     if (until > this.current) this.current = until;
     return n;
   }
 
+  /** Runs a popped entry; a reusable one goes back to the free list first (its callback may schedule again). */
+  private fire(e: Entry): void {
+    this.current = e.at;
+    this.executed++;
+    const run = e.run;
+    if (e.reusable) {
+      e.run = idle; // let the callback's closure be collected
+      this.free.push(e);
+    }
+    run();
+  }
+
   private dropCancelled(): void {
     while (this.heap.length > 0 && this.heap[0]!.cancelled) this.pop();
   }
 
-  private static less(a: Entry, b: Entry): boolean {
-    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-  }
-
   private push(e: Entry): void {
     const h = this.heap;
+    let i = h.length;
     h.push(e);
-    let i = h.length - 1;
+    const at = e.at;
+    // e has the largest sequence so far: it goes below any entry at the same time
     while (i > 0) {
       const p = (i - 1) >> 1;
       const parent = h[p]!;
-      if (!Scheduler.less(e, parent)) break;
+      if (parent.at <= at) break;
       h[i] = parent;
       i = p;
     }
     h[i] = e;
   }
 
-  private pop(): Entry | undefined {
+  /** Removes the top entry (the heap is not empty). */
+  private pop(): void {
     const h = this.heap;
-    const top = h[0];
-    if (top === undefined) return undefined;
     const last = h.pop()!;
-    if (h.length === 0) return top;
-    let i = 0;
     const n = h.length;
+    if (n === 0) return;
+    const at = last.at;
+    const seq = last.seq;
+    let i = 0;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
-      const r = l + 1;
       let c = l;
-      if (r < n && Scheduler.less(h[r]!, h[l]!)) c = r;
-      if (!Scheduler.less(h[c]!, last)) break;
-      h[i] = h[c]!;
+      let child = h[l]!;
+      const r = l + 1;
+      if (r < n) {
+        const right = h[r]!;
+        if (right.at < child.at || (right.at === child.at && right.seq < child.seq)) {
+          c = r;
+          child = right;
+        }
+      }
+      if (at < child.at || (at === child.at && seq < child.seq)) break;
+      h[i] = child;
       i = c;
     }
     h[i] = last;
-    return top;
   }
 }

@@ -1,3 +1,4 @@
+import { extensionElementData } from '../wire/rtp/extensions.ts';
 import type { RtpHeader } from '../wire/rtp/rtp.ts';
 
 /** One RTP m= section of a BUNDLE group as its receiver holds it (RFC 8843 §9.2). */
@@ -41,8 +42,9 @@ export interface DemuxDrop {
 /** The MID a packet's header extension carries (RFC 8843 §15: the identification-tag as bytes), if any. */
 export function midOf(header: RtpHeader, id: number | undefined): string | undefined {
   if (id === undefined) return undefined;
-  const e = header.extension?.elements.find((x) => x.id === id);
-  return e && e.data.length > 0 ? String.fromCharCode(...e.data) : undefined;
+  // read off the bytes: building the element list for every packet was most of the garbage a receiver made per packet
+  const data = header.extension ? extensionElementData(header.extension, id) : undefined;
+  return data && data.length > 0 ? String.fromCharCode(...data) : undefined;
 }
 
 /**

@@ -107,7 +107,8 @@ export class Link {
       this.net.countDrop(drop);
       return hop;
     }
-    this.net.scheduler.at(arrive, this.deliverReason, () => to.node.receive(to, bytes, hop));
+    // a delivery is never cancelled (a link that goes down drops what is sent after), so it needs no handle
+    this.net.scheduler.post(arrive, this.deliverReason, () => to.node.receive(to, bytes, hop));
     return hop;
   }
 

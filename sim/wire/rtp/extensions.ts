@@ -176,6 +176,44 @@ function readElements(r: Reader, start: number, end: number, form: 'one-byte' | 
   }
 }
 
+/**
+ * The data of the first element with `id`, read straight off the extension's bytes by the rules `elements` follows
+ * (RFC 8285 §4.2/§4.3: padding skipped; a malformed element, id 0 with a length or the reserved id 15 ends the
+ * walk), without building the element list: what a receiver needs per packet (its MID, RFC 8843 §15).
+ */
+export function extensionElementData(ext: HeaderExtension, id: number): Uint8Array | undefined {
+  if (ext.form === 'opaque') return undefined;
+  const d = ext.data;
+  const end = d.length;
+  const oneByte = ext.form === 'one-byte';
+  let at = 0;
+  while (at < end) {
+    const b = d[at]!;
+    if (b === 0) {
+      at++;
+      continue;
+    }
+    let elementId: number;
+    let len: number;
+    let headerLen: number;
+    if (oneByte) {
+      elementId = b >> 4;
+      len = (b & 0x0f) + 1;
+      headerLen = 1;
+      if (elementId === 0 || elementId === 15) return undefined;
+    } else {
+      if (at + 2 > end) return undefined;
+      elementId = b;
+      len = d[at + 1]!;
+      headerLen = 2;
+    }
+    if (at + headerLen + len > end) return undefined;
+    if (elementId === id) return d.subarray(at + headerLen, at + headerLen + len);
+    at += headerLen + len;
+  }
+  return undefined;
+}
+
 function shortName(uri: string): string {
   const i = Math.max(uri.lastIndexOf(':'), uri.lastIndexOf('/'));
   return uri.slice(i + 1);
