@@ -70,7 +70,7 @@ export class AssociationIndex<C extends Carrier> {
   associationFor(s: C, src: string, dst: string, records: readonly DissectedRecord[]): DtlsFlow {
     const random = clientRandomOf(records);
     if (random !== undefined) {
-      const known = this.byRandom.get(this.host.scoped(random));
+      const known = this.named(random);
       if (known && known !== s.dtls) {
         this.bind(s, known, known.client === src && known.server === dst ? undefined : src);
         return known;
@@ -89,8 +89,8 @@ export class AssociationIndex<C extends Carrier> {
   /** After a datagram was observed: what the association now says is indexed (its random, endpoints' roles). */
   learned(s: C, dtls: DtlsFlow): void {
     if (dtls.clientRandom) {
-      const key = this.host.scoped(toHex(dtls.clientRandom));
-      if (!this.byRandom.has(key)) this.byRandom.set(key, dtls);
+      const random = toHex(dtls.clientRandom);
+      if (!this.named(random)) this.byRandom.set(this.host.scoped(random), dtls);
     }
     for (const e of [s.a, s.b]) {
       const role = this.roleOn(s, dtls, e);
@@ -100,6 +100,12 @@ export class AssociationIndex<C extends Carrier> {
       if (!m) this.byEndpoint.set(key, (m = new Map()));
       if (!m.has(dtls)) m.set(dtls, role);
     }
+  }
+
+  /** The association a client random (hex) names here, unless a new handshake on its 5-tuple took it over since. */
+  private named(random: string): DtlsFlow | undefined {
+    const known = this.byRandom.get(this.host.scoped(random));
+    return known?.clientRandom && toHex(known.clientRandom) === random ? known : undefined;
   }
 
   private bind(s: C, dtls: DtlsFlow, client: string | undefined): DtlsFlow {
@@ -151,12 +157,17 @@ export class AssociationIndex<C extends Carrier> {
     }
     // protected records: the association whose record key opens one (RFC 5246 §6.2.3.3: the tag authenticates)
     for (const d of records) {
-      if (d.record.kind !== 'dtls12' || !d.record.encrypted) continue;
+      if (d.record.kind === 'dtls12' && !d.record.encrypted) continue;
       for (const dtls of found.keys()) {
-        const opener = dtls.opener(d.record);
+        const opener = d.record.kind === 'dtls12' ? dtls.opener(d.record) : undefined;
         if (opener) return this.bind(s, dtls, opener === 'client' ? src : dst);
       }
-      return undefined;
+      // none to try with (no key log line, or DTLS 1.3): the ICE session's ufrags name the association and the
+      // sender's side (RFC 8445 §7.2.2), when exactly one of the session's associations is complete
+      const complete = this.host.sessionAssociations(s).filter((x) => x !== s.dtls && x.clientRandom && x.serverRandom && !x.tries);
+      const [only] = complete;
+      const side = complete.length === 1 && only ? this.host.roleByUfrag(only, src) : undefined;
+      return side && only ? this.bind(s, only, side === 'client' ? src : dst) : undefined;
     }
     return undefined;
   }

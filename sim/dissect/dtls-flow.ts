@@ -291,6 +291,11 @@ export class DtlsFlow implements Dtls13Host {
    * Which side's record key opens this DTLS 1.2 record (its authentication tag checks), once the keys are known;
    * nothing is changed either way: a record another association sealed only fails the tag.
    */
+  /** Whether `opener` can try records: the DTLS 1.2 record keys are known. */
+  get tries(): boolean {
+    return this.keys !== undefined;
+  }
+
   opener(rec: DtlsRecord): DtlsRole | undefined {
     const keys = this.keys;
     if (!keys || !rec.encrypted) return undefined;
