@@ -38,10 +38,16 @@ describe('rtclab dissect --summary on a simulated export (one interface per link
     const streams = out.split('RTP streams:\n')[1]!.trim().split('\n');
     expect(streams.length).toBe(4);
     expect(streams.every((l) => l.includes('relayed by TURN'))).toBe(true);
-    // the handshake starts on one relayed path and ends on the other once the session moves (a limit of the
-    // per-5-tuple DTLS inference): one handshake, its start seen, the rest inferred from the SRTP that follows it
-    expect(out.match(/DTLS key-exchange/g)?.length).toBe(1);
-    expect(out).toMatch(/SRTP flows on this 5-tuple afterwards, so the handshake completed \(inferred\)/);
+    // the handshake starts on one relayed path and ends on the other once the session moves: the dissector follows
+    // the association there (sim/dissect/association-follow.ts), so it is one handshake, established, both Finished
+    // verified with the key log the export carries, and seen on every 5-tuple that carried it
+    const dtls = out.split('\nDTLS:\n')[1]!.split('\n\n')[0]!;
+    expect(dtls.split('\n').filter((l) => /^ {2}\S/.test(l))).toEqual([
+      expect.stringMatching(/: DTLS 1\.2 established; .*; decrypted with the key log; client Finished verified, server Finished verified; SRTP keys derived$/),
+    ]);
+    expect(dtls).toMatch(/handshake: c:ClientHello s:HelloVerifyRequest c:ClientHello (s:HelloVerifyRequest c:ClientHello )?s:ServerHello .* c:Finished s:Finished\n/);
+    expect(dtls.match(/the same handshake seen again as (.*)/)?.[1]?.split(', ').length).toBe(11);
+    expect(out).not.toMatch(/so the handshake completed \(inferred\)/);
   });
 });
 

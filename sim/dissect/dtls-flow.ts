@@ -14,7 +14,7 @@ import { ContentType, HandshakeType, Version, cipherSuiteName } from '../wire/ha
 import { unprotectRecord, type RecordKey } from '../crypto/aead.ts';
 import { DTLS_SRTP_LABEL, exportKeyingMaterial, handshakeHash, keyExpansion, verifyData } from '../crypto/prf.ts';
 import { SrtpContext } from '../srtp/context.ts';
-import { splitKeyingMaterial } from '../crypto/srtp-kdf.ts';
+import { splitKeyingMaterial, type MasterKey } from '../crypto/srtp-kdf.ts';
 import { srtpProfile, type SrtpProfile } from '../wire/srtp/profiles.ts';
 import { decodeRtp } from '../wire/rtp/rtp.ts';
 import { decodeRtcp, describe as describeRtcp } from '../wire/rtcp/rtcp.ts';
@@ -50,6 +50,29 @@ interface Keys {
   readonly server: RecordKey;
 }
 
+/** The DTLS-SRTP master keys and salts of an association (RFC 5764 §4.2), derived once. */
+export interface SrtpKeys {
+  readonly profile: SrtpProfile;
+  readonly client: MasterKey;
+  readonly server: MasterKey;
+}
+
+/**
+ * SRTP/SRTCP contexts (each per SSRC inside) made from an association's keys. They are kept per 5-tuple, not per
+ * association: a relay shows one packet on two 5-tuples at one vantage point, and one shared replay list would
+ * refuse the second copy (RFC 3711 §3.3.2).
+ */
+export interface SrtpContexts {
+  readonly keys: SrtpKeys;
+  readonly client: SrtpContext;
+  readonly server: SrtpContext;
+}
+
+/** Who keeps SRTP contexts: a 5-tuple's flow state (see SrtpContexts). */
+export interface SrtpHolder {
+  srtp?: SrtpContexts;
+}
+
 /**
  * The DTLS association on one 5-tuple as seen from the wire: who is client and server, the hellos' randoms, the
  * negotiated suite and SRTP profile, the handshake transcript (RFC 6347 §4.2.6, without the first ClientHello and
@@ -81,7 +104,11 @@ export class DtlsFlow implements Dtls13Host {
   private keys: Keys | undefined;
   /** Whether the packet being dissected records field spans (set by the flow table per packet). */
   spans = true;
-  private srtp: { client: SrtpContext; server: SrtpContext; profile: SrtpProfile } | undefined;
+  private srtp: SrtpKeys | undefined;
+  /** The last ClientHello's message (header and body): RFC 6347 §4.2.6, the ServerHello answers it. */
+  private hello: Uint8Array | undefined;
+  /** SRTP contexts for callers that keep none of their own. */
+  private readonly own: SrtpHolder = {};
 
   constructor(readonly keyStore: KeyStore) {}
 
@@ -163,6 +190,7 @@ export class DtlsFlow implements Dtls13Host {
       this.client = src;
       this.server = dst;
       this.clientRandom = b.random;
+      this.hello = bytes;
       const srtp = findExtension(b.extensions, 'use_srtp');
       if (srtp) {
         this.offersSrtp = true;
@@ -194,6 +222,9 @@ export class DtlsFlow implements Dtls13Host {
       this.version = sv?.body.selected === Version.DTLS1_3 ? 'DTLS 1.3' : 'DTLS 1.2';
       this.progress = 'key-exchange';
       if (this.version === 'DTLS 1.3') this.v13.start(b.cipherSuite, notes);
+      // RFC 6347 §4.2.6: the hash starts at the ClientHello this answers (a second HelloVerifyRequest, whose
+      // message_seq repeats the first's, may have cleared it after that ClientHello's one delivery)
+      else if (this.hello) this.transcript = [this.hello];
     } else if (b.type === 'encrypted_extensions') {
       // RFC 9147 §5.3 / RFC 5764 §4.1.1: in DTLS 1.3 the server's use_srtp answer is encrypted
       const srtp = findExtension(b.extensions, 'use_srtp');
@@ -227,6 +258,7 @@ export class DtlsFlow implements Dtls13Host {
     this.reassemblers.clear();
     this.keys = undefined;
     this.srtp = undefined;
+    this.hello = undefined;
     this.serverRandom = undefined;
     this.srtpProfileId = undefined;
     this.cipherSuite = undefined;
@@ -253,6 +285,23 @@ export class DtlsFlow implements Dtls13Host {
     const kb = keyExpansion(master, this.clientRandom, this.serverRandom);
     this.keys = { master, client: { key: kb.clientWriteKey, fixedIv: kb.clientWriteIv }, server: { key: kb.serverWriteKey, fixedIv: kb.serverWriteIv } };
     return this.keys;
+  }
+
+  /**
+   * Which side's record key opens this DTLS 1.2 record (its authentication tag checks), once the keys are known;
+   * nothing is changed either way: a record another association sealed only fails the tag.
+   */
+  /** Whether `opener` can try records: the DTLS 1.2 record keys are known. */
+  get tries(): boolean {
+    return this.keys !== undefined;
+  }
+
+  opener(rec: DtlsRecord): DtlsRole | undefined {
+    const keys = this.keys;
+    if (!keys || !rec.encrypted) return undefined;
+    if (unprotectRecord(keys.client, rec, rec.fragment).ok) return 'client';
+    if (unprotectRecord(keys.server, rec, rec.fragment).ok) return 'server';
+    return undefined;
   }
 
   private decrypt(
@@ -326,25 +375,32 @@ export class DtlsFlow implements Dtls13Host {
   }
 
   /** RFC 5764 §4.2: the DTLS-SRTP keys from the exporter, once the handshake's master secret is known. */
-  private srtpContexts(notes: string[]): { client: SrtpContext; server: SrtpContext; profile: SrtpProfile } | undefined {
+  private srtpKeys(notes: string[]): SrtpKeys | undefined {
     if (this.srtp) return this.srtp;
     if (!this.keys) this.recordKeys(notes);
     const material = this.srtpKeyingMaterial();
     const profile = this.version === 'DTLS 1.3' ? this.negotiatedProfile() : this.srtpProfileId === undefined ? undefined : srtpProfile(this.srtpProfileId);
     if (!material || !profile) return undefined;
-    const { client, server } = splitKeyingMaterial(profile, material);
-    // a dissector sees each packet once and may see both copies of a retransmission: a large replay window
-    this.srtp = { profile, client: SrtpContext.fromMasterKey(profile, client, { replayWindow: 1024 }), server: SrtpContext.fromMasterKey(profile, server, { replayWindow: 1024 }) };
+    this.srtp = { profile, ...splitKeyingMaterial(profile, material) };
     this.srtpKeysDerived = true;
     notes.push(`SRTP keys derived through the exporter ("${DTLS_SRTP_LABEL}", ${profile.name}, RFC 5764 §4.2)`);
     return this.srtp;
   }
 
-  /** Opens an SRTP or SRTCP packet (`bytes` is the protected packet) sent by `src` (in `role`, when known otherwise). */
-  unprotect(src: string, layer: Layer, bytes: Uint8Array, role = this.roleOf(src)): FlowOutput | undefined {
+  /**
+   * Opens an SRTP or SRTCP packet (`bytes` is the protected packet) sent by `src` (in `role`, when known otherwise),
+   * with the contexts `holder` keeps (made from this association's keys the first time).
+   */
+  unprotect(src: string, layer: Layer, bytes: Uint8Array, role = this.roleOf(src), holder: SrtpHolder = this.own): FlowOutput | undefined {
     const notes: string[] = [];
-    const ctxs = this.srtpContexts(notes);
-    if (!ctxs || !role) return notes.length ? { layer, extra: [], notes } : undefined;
+    const keys = this.srtpKeys(notes);
+    if (!keys || !role) return notes.length ? { layer, extra: [], notes } : undefined;
+    let ctxs = holder.srtp;
+    if (ctxs?.keys !== keys) {
+      // a dissector sees each packet once and may see both copies of a retransmission: a large replay window
+      const opts = { replayWindow: 1024 };
+      ctxs = holder.srtp = { keys, client: SrtpContext.fromMasterKey(keys.profile, keys.client, opts), server: SrtpContext.fromMasterKey(keys.profile, keys.server, opts) };
+    }
     const ctx = role === 'client' ? ctxs.client : ctxs.server;
     const span = { offset: layer.offset, length: layer.length };
     if (layer.protocol === 'SRTP') {

@@ -1,8 +1,8 @@
-import type { DissectedRecord } from '../wire/dtls/datagram.ts';
 import { ChannelNumber, getAttribute, Method, Username, type StunMessage } from '../wire/stun/index.ts';
 import type { DtlsRole } from '../wire/dtls/describe.ts';
 import type { SrtpProfile } from '../wire/srtp/profiles.ts';
-import { DtlsFlow } from './dtls-flow.ts';
+import type { DtlsFlow } from './dtls-flow.ts';
+import { AssociationIndex, type Carrier } from './association-follow.ts';
 import { formatEndpoint } from './endpoint.ts';
 import { plainLayer } from './layer.ts';
 import { LazyPacket, topLayer } from './packet.ts';
@@ -41,7 +41,7 @@ const udpKeys = new Map<string, Map<string, string>>();
 const tcpKeys = new Map<string, Map<string, string>>();
 
 /** What the dissector remembers about one 5-tuple (both directions). */
-export interface FlowState {
+export interface FlowState extends Carrier {
   readonly key: string;
   readonly transport: 'UDP' | 'TCP';
   /** The endpoints, the one seen sending first first. */
@@ -53,7 +53,7 @@ export interface FlowState {
   packets: number;
   /** TURN channels a ChannelBind request on this 5-tuple asked for (RFC 8656 §11). */
   readonly channels: Set<number>;
-  /** Present once a DTLS record was seen here. */
+  /** Present once a DTLS record was seen here, or the association of another 5-tuple followed here (association-follow.ts). */
   dtls?: DtlsFlow;
   /** The ICE session whose checks ran on this 5-tuple: the two ufrags of a Binding request's USERNAME, sorted. */
   ice?: string;
@@ -90,6 +90,16 @@ export class FlowTable {
   private readonly ufrags = new Map<string, string>();
   /** ICE session → the flows (candidate pairs) its checks ran on. */
   private readonly sessions = new Map<string, FlowState[]>();
+  /** Which DTLS association each 5-tuple's records belong to, followed across 5-tuples. */
+  private readonly associations = new AssociationIndex<FlowState>(this.keys, {
+    scoped: (name) => this.stateKey(name),
+    sessionAssociations: (s) => {
+      const out: DtlsFlow[] = [];
+      for (const f of s.ice === undefined ? [] : (this.sessions.get(s.ice) ?? [])) if (f !== s && f.dtls && !out.includes(f.dtls)) out.push(f.dtls);
+      return out;
+    },
+    roleByUfrag: (dtls, endpoint) => this.roleIn(dtls, endpoint),
+  });
   /**
    * Where the current packet was captured (an interface name), '' when there is one vantage point. A datagram that
    * crossed several links appears once per link; state kept per vantage point keeps those copies apart (they are
@@ -226,7 +236,7 @@ export class FlowTable {
     const channels = s.channels.size ? { channels: s.channels, spans: false } : { spans: false };
     const dtls = this.dtlsOf(s);
     if (!dtls) return channels;
-    const role = this.roleIn(dtls, src);
+    const role = this.associations.roleOn(s, dtls, src);
     // RFC 5764 §5.1.2: RTP on a 5-tuple that carries DTLS is SRTP keyed by it (WebRTC always uses DTLS-SRTP)
     const profile: SrtpProfile | boolean = dtls.negotiatedProfile() ?? true;
     return { ...channels, ...(profile ? { srtp: profile } : {}), ...(role ? { dtlsRole: role } : {}) };
@@ -291,17 +301,15 @@ export class FlowTable {
         }
       } else if (l.protocol === 'DTLS') {
         const records = wireRecords(l) ?? [];
-        // a record on another pair of the session (no handshake of its own starts here) belongs to the session's
-        // association: handed to it as from the same role's endpoint there
-        const shared = s.dtls?.clientRandom || startsHandshake(records) ? undefined : this.dtlsOf(s);
-        const role = shared?.clientRandom && shared !== s.dtls ? this.roleIn(shared, src) : undefined;
-        const flow = role ? shared! : (s.dtls ??= new DtlsFlow(this.keys));
-        const [from, to] = role === 'client' ? [flow.client!, flow.server!] : role === 'server' ? [flow.server!, flow.client!] : [src, dst];
+        // the datagram's association (maybe begun on another 5-tuple), its records handed over as its own endpoints
+        const flow = this.associations.associationFor(s, src, dst, records);
+        const [from, to] = this.associations.ends(s, flow, src, dst);
         this.sessionChanged(s);
         // the DTLS flow copies layers with a spread: it is handed a plain one
         const given = plainLayer(l);
         flow.spans = this.spans;
         const out = flow.observe(from, to, records, given, meta.index);
+        this.associations.learned(s, flow);
         if (out.notes.length) (notes ??= []).push(...out.notes);
         if (out.layer !== given || out.extra.length) {
           layers ??= [...p.layers];
@@ -312,7 +320,7 @@ export class FlowTable {
         // opened; the DTLS flow may copy the layer with a spread, so it is handed a plain one
         const dtls = this.dtlsOf(s);
         if (dtls) dtls.spans = this.spans;
-        const out = dtls?.unprotect(src, plainLayer(l), l.bytes ?? bytes.subarray(l.offset, l.offset + l.length), this.roleIn(dtls, src));
+        const out = dtls?.unprotect(src, plainLayer(l), l.bytes ?? bytes.subarray(l.offset, l.offset + l.length), this.associations.roleOn(s, dtls, src), s);
         if (out) {
           if (out.notes.length) (notes ??= []).push(...out.notes);
           layers ??= [...p.layers];
@@ -329,11 +337,6 @@ export class FlowTable {
     }
     return { ...p, layers: all, protocol: top?.protocol ?? p.protocol, summary: top?.summary ?? p.summary, problems: all.flatMap((l) => l.problems), ...more };
   }
-}
-
-/** A ClientHello (RFC 6347 §4.2.1) in the datagram: a handshake of this 5-tuple's own begins. */
-function startsHandshake(records: readonly DissectedRecord[]): boolean {
-  return records.some((d) => d.content.kind === 'handshake' && d.content.messages.some((m) => m.fragment.msgType === 1));
 }
 
 /** "192.0.2.1:3478" from an IPv4 endpoint number (address · 2^16 + port). */

@@ -45,9 +45,7 @@ describe.skipIf(!tsharkAvailable())('our simulated exports agree with tshark', (
       if (typeof stop === 'object') throw new Error(stop.error);
       const json = preset!.build() as { apps: Record<string, unknown>[] };
       // call-p2p-turn under semi-aggressive nomination moves to another relayed path in the middle of the DTLS
-      // handshake, and our per-5-tuple DTLS flows then verify each half's Finished against half a transcript (a
-      // known limit of the dissector, in the closing note of wave 2 session 2); RFC nomination keeps one path
-      if (name === 'call-p2p-turn') for (const a of json.apps) if (a.kind === 'webrtc-peer') a.nomination = 'regular';
+      // handshake: the dissector follows the association there (association-follow.ts), Finished verified both ways
       const result = runScenario(parseScenario(json), stop === undefined ? {} : { until: stop });
       const pcap = join(dir, `${name}.pcapng`);
       // the call presets' signaling runs over TCP, seen once per link: tshark 4.0 (no deinterlacing by interface)

@@ -148,7 +148,8 @@ export class CertificateCollector implements PassObserver {
   finish(): void {
     for (const f of this.dissector.flows.all()) {
       const d = f.dtls;
-      if (!d) continue;
+      // an association followed here from another 5-tuple is read once, on the 5-tuple whose endpoints it names
+      if (!d || f.dtlsClient !== undefined) continue;
       const version = d.version;
       for (const [sender, der] of d.certificates) {
         const role = d.roleOf(sender);
