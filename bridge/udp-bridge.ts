@@ -31,6 +31,8 @@ export class UdpBridge<M = unknown> {
   private readonly start = performance.now();
   private closed = false;
   readonly errors: Error[] = [];
+  /** The last datagram received and the last one the socket has sent (a live capture waits for them before it stops). */
+  readonly last: { in: Uint8Array | undefined; out: Uint8Array | undefined } = { in: undefined, out: undefined };
 
   constructor(
     readonly endpoint: Endpoint<M>,
@@ -58,6 +60,7 @@ export class UdpBridge<M = unknown> {
       if (this.closed) return;
       const bytes = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength).slice();
       const from = { ip: rinfo.address, port: rinfo.port };
+      this.last.in = bytes.slice();
       this.options.onDatagram?.('in', from, local, bytes);
       this.guard(() => this.endpoint.handleDatagram(this.now(), from, local, bytes, 'udp'));
       this.pump();
@@ -87,7 +90,8 @@ export class UdpBridge<M = unknown> {
             break;
           }
           this.options.onDatagram?.('out', out.from, out.to, out.bytes);
-          s.send(out.bytes, out.to.port, out.to.ip);
+          const bytes = out.bytes;
+          s.send(bytes, out.to.port, out.to.ip, (e) => !e && (this.last.out = bytes));
           break;
         }
         case 'signal':
