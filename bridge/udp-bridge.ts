@@ -10,6 +10,9 @@ export interface BridgeNote {
   readonly data?: JsonValueish;
 }
 
+/** The receive buffer a bridge's socket asks for (SO_RCVBUF), in bytes. */
+export const RECV_BUFFER = 4 << 20;
+
 export interface BridgeOptions<M = unknown> {
   /** Called for every note the endpoint emits (tests collect them). */
   readonly onNote?: (n: BridgeNote) => void;
@@ -54,6 +57,11 @@ export class UdpBridge<M = unknown> {
         resolve();
       });
     });
+    // the endpoint runs on this process's event loop, beside Playwright and vitest: on a busy machine the loop stalls
+    // and the default receive buffer (rmem_default, 208 KiB: some 90 datagrams) overflows. The SFU's sockets dropped
+    // 80+ datagrams each in a mediasoup room beside two busy loops (/proc/net/udp), and a 20 kB message on a
+    // maxRetransmits 1 channel was abandoned. The kernel caps this at net.core.rmem_max.
+    sock.setRecvBufferSize(RECV_BUFFER);
     const a = sock.address();
     const local = { ip: a.address, port: a.port };
     sock.on('message', (msg, rinfo) => {
