@@ -54,7 +54,7 @@ window.call = {
     window.stream = s;
     for (const t of s.getTracks()) pc.addTrack(t, s);
     await pc.setLocalDescription();
-    if (pc.iceGatheringState !== 'complete') await new Promise((r) => { pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r(); setTimeout(r, 20000); });
+    if (pc.iceGatheringState !== 'complete') await new Promise((r) => { pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r(); setTimeout(r, 3000); });
     for (const snd of pc.getSenders()) if (snd.track && snd.track.kind === 'video') {
       const p = snd.getParameters(); if (p.encodings && p.encodings[0]) { p.encodings[0].maxBitrate = 200000; await snd.setParameters(p); }
     }
