@@ -15,7 +15,7 @@ import type { JsepMessage } from '../sim/signaling/jsep.ts';
 import type { DataChannelAction } from '../sim/sctp/datachannels.ts';
 import { MS } from '../sim/core/time.ts';
 import { jsep } from '../sim/signaling/message.ts';
-import { startLiveCapture, stopLiveCapture } from '../test/support/live-capture.ts';
+import { startLiveCapture, stopLiveCapture, untilCaptured } from '../test/support/live-capture.ts';
 import { UdpBridge, type BridgeNote } from './udp-bridge.ts';
 import { sleep, within } from './wait.ts';
 
@@ -74,7 +74,7 @@ window.call = {
     // the offer's transceivers take our tracks (JSEP §5.10: addTrack reuses a recvonly-for-us transceiver of its kind)
     for (const t of s.getTracks()) pc.addTrack(t, s);
     await pc.setLocalDescription();
-    if (pc.iceGatheringState !== 'complete') await new Promise((r) => { pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r(); setTimeout(r, 3000); });
+    if (pc.iceGatheringState !== 'complete') await new Promise((r) => { pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r(); setTimeout(r, 20000); });
     return pc.localDescription.sdp;
   },
   state() { const pc = window.pc; return { connection: pc.connectionState, ice: pc.iceConnectionState, dtls: pc.getSenders()[0]?.transport?.state ?? null }; },
@@ -240,6 +240,14 @@ export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCall
       await sleep(50);
     }
     await sleep(o.expectFailure ? 1000 : o.mediaMs); // a failing call: let the alerts and retransmissions land
+    type Stats = ChromiumCallResult['stats'];
+    const readStats = (): Promise<Stats> => within(page.evaluate(() => (window as unknown as { call: { stats(): Promise<Stats> } }).call.stats()), waitMs, 'getStats()');
+    if (!o.expectFailure) {
+      // the media time is a minimum: on a busy machine Chromium's encoders start late, so the call goes on (up to
+      // waitMs more) until media has flowed both ways as far as the tests read it (mediaShortfall), before getStats
+      const waitUntil = performance.now() + waitMs;
+      while (mediaShortfall(peer, await readStats()).length > 0 && performance.now() < waitUntil) await sleep(200);
+    }
     if (o.dataChannels && !o.expectFailure) {
       // on a busy machine a channel may open late in the media time: wait (up to waitMs more) for the 5 messages
       // each side sends (3 + 2) to have arrived, so a slow page is not read as lost messages
@@ -253,11 +261,11 @@ export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCall
     }
     const pageChannels = o.dataChannels ? await within(page.evaluate(() => (window as unknown as { call: { channels(): PageChannel[] } }).call.channels()), waitMs, 'the page channels') : [];
     const ourChannels = [...(peer.transport.dataChannels?.channels.values() ?? [])].map((c) => ({ label: c.label, streamId: c.streamId, state: c.state, received: [...c.received] }));
-    const stats = await within(page.evaluate(() => (window as unknown as { call: { stats(): Promise<Record<string, Record<string, JsonValue>>> } }).call.stats()), waitMs, 'getStats()');
+    const stats = await readStats();
     const finalState = await pageState();
     const summary = peer.summary();
     await within(page.evaluate(() => (window as unknown as { call: { close(): void } }).call.close()), waitMs, 'the page to close its connection');
-    await sleep(300); // RTCP BYE and close_notify reach us and the capture
+    await sleep(300); // RTCP BYE and close_notify reach us (and the capture, which waits for our last datagrams)
     return {
       browserVersion: context.browser()?.version() ?? spawnSync(CHROMIUM, ['--version']).stdout.toString().trim(),
       offer, answer, ourAddress: ours, pageState: finalState, stats, summary, notes, keyLog: keyLog.map((l) => `${l}\n`).join(''), pageErrors,
@@ -267,7 +275,32 @@ export async function chromiumCall(o: ChromiumCallOptions): Promise<ChromiumCall
     bridge.close();
     await within(context?.close() ?? Promise.resolve(), 10_000, 'Chromium to close').catch(() => context?.browser()?.close().catch(() => undefined));
     server?.close();
-    if (tshark) await stopLiveCapture(tshark);
+    if (tshark) {
+      // every datagram we sent or received is in the file before the capture stops (test/support/live-capture.ts)
+      const last = [bridge.last.in, bridge.last.out].filter((b): b is Uint8Array => b !== undefined);
+      if (o.captureFile) await untilCaptured(o.captureFile, last, waitMs).catch(() => false);
+      await stopLiveCapture(tshark);
+    }
     rmSync(profile, { recursive: true, force: true });
   }
+}
+
+/**
+ * What is still missing for "media has flowed both ways" (empty once it has): more than 50 RTP packets and some
+ * RTCP received by us and some RTCP sent; each of our streams in Chromium's getStats with packets received; each of
+ * Chromium's outbound streams received by us. The Chromium tests assert these; none depends on how fast they came.
+ */
+export function mediaShortfall(peer: WebRtcPeer, stats: ChromiumCallResult['stats']): string[] {
+  const srtp = peer.summary().srtp;
+  const missing: string[] = [];
+  if (Number(srtp.rtpReceived) <= 50) missing.push(`we received ${String(srtp.rtpReceived)} RTP packets`);
+  if (Number(srtp.rtcpReceived) === 0) missing.push('we received no RTCP');
+  if (Number(srtp.rtcpSent) === 0) missing.push('we sent no RTCP');
+  const all = Object.values(stats);
+  for (const s of peer.localStreams) {
+    if (!all.some((x) => x.type === 'inbound-rtp' && x.ssrc === s.ssrc && Number(x.packetsReceived) > 0)) missing.push(`Chromium received nothing of our ${s.kind} ${s.ssrc}`);
+  }
+  const received = new Map(peer.summary().media.flatMap((m) => (m && typeof m === 'object' && !Array.isArray(m) && m.direction === 'receive' ? [[m.ssrc as number, m.packets as number] as const] : [])));
+  for (const x of all) if (x.type === 'outbound-rtp' && !((received.get(x.ssrc as number) ?? 0) > 0)) missing.push(`we received nothing of Chromium's ${String(x.kind)} ${String(x.ssrc)}`);
+  return missing;
 }

@@ -14,7 +14,7 @@ import { encodeIPv4 } from '../sim/wire/ip/ipv4.ts';
 import { writePcap } from '../sim/wire/pcap/pcap-writer.ts';
 import { dissectFile } from '../test/support/dissect-captures.ts';
 import { hasChromium, hasTshark } from './chromium-call.ts';
-import { mediasoupRoom, SIZES, TEXTS, type PeerResult, type Stat } from './mediasoup-room.ts';
+import { MEDIA_ENOUGH, mediasoupRoom, SIZES, TEXTS, type PeerResult, type Stat } from './mediasoup-room.ts';
 import { tsharkErrors } from './tshark-errors.ts';
 
 const inbound = (r: PeerResult): Stat[] => Object.entries(r.stats).filter(([k, v]) => k.startsWith('recv:') && v.type === 'inbound-rtp').map(([, v]) => v);
@@ -64,8 +64,8 @@ describe.skipIf(!process.env.CI && !(hasChromium && hasTshark))('Chromium with t
         const got = inbound(me);
         for (const c of me.state.consumers) {
           const s = got.find((x) => x.ssrc === c.ssrc);
-          expect(s?.packetsReceived, `${c.kind} consumer ${c.ssrc}`).toBeGreaterThan(c.kind === 'video' ? 20 : 50);
-          if (c.kind === 'video') expect(s?.framesDecoded, `video consumer ${c.ssrc}`).toBeGreaterThan(5);
+          expect(s?.packetsReceived, `${c.kind} consumer ${c.ssrc}`).toBeGreaterThan(c.kind === 'video' ? MEDIA_ENOUGH.videoPackets : MEDIA_ENOUGH.audioPackets);
+          if (c.kind === 'video') expect(s?.framesDecoded, `video consumer ${c.ssrc}`).toBeGreaterThan(MEDIA_ENOUGH.videoFrames);
         }
         const producers = room.router.producers.filter((p) => p.peerId === (other === alice ? 'alice' : 'bob')).map((p) => p.ssrc).sort();
         expect(producers).toEqual(other.produced.map((p) => p.ssrc).sort());
@@ -76,8 +76,15 @@ describe.skipIf(!process.env.CI && !(hasChromium && hasTshark))('Chromium with t
       // good CRC32c, carries DATA with PPID 51 (string), 53 (binary) or 56 (empty string) only, and no DCEP
       writeFileSync(join(r.dir, 'keylog.txt'), r.keyLog);
       const errors = tsharkErrors(r.captureFile, ['-o', `tls.keylog_file:${join(r.dir, 'keylog.txt')}`, '--enable-heuristic', 'rtp_udp']);
-      expect(errors.filter((e) => !e.identicalRetransmission).map((e) => `#${e.frame} ${e.message}`)).toEqual([]);
+      expect(errors.filter((e) => !e.identicalRetransmission && !e.srtcp).map((e) => `#${e.frame} ${e.message}`)).toEqual([]);
       const d = dissectFile(r.captureFile, r.keyLog);
+      // what tshark says of an SRTCP frame is about ciphertext it read as RTCP (tshark-errors.ts): Chromium's NACK +
+      // REMB compound when video packets were lost. Our dissector opens each such frame with the keys, and its RTCP
+      // is checked with every other packet below (no problem)
+      for (const e of errors.filter((x) => x.srtcp)) {
+        const p = d.packets[e.frame - 1]!;
+        expect(p.d.layers.some((l) => l.protocol === 'RTCP' && l.plaintext), `#${e.frame} ${e.message}: ${p.d.summary}`).toBe(true);
+      }
       // no problem but the dissector's warning that a user message's stream had no DATA_CHANNEL_OPEN: mediasoup's
       // channels are negotiated (RFC 8831 §6.5), so that is what a capture of them shows
       // A Finished our reader cannot check is allowed only where Chromium moved the DTLS handshake to another of its

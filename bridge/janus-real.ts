@@ -58,7 +58,9 @@ async function accepting(port: number): Promise<boolean> {
 export async function startJanus(o: { sessionTimeout: number; ms: number; iceInterface: string; sip?: { localIp: string } }): Promise<RealJanus> {
   const dir = mkdtempSync(join(tmpdir(), 'rtclab-janus-real-'));
   const port = await freePort();
-  const rtp = 41000 + (process.pid % 400) * 20;
+  // 40 ports a process (20 for ICE, 20 for the SIP plugin's RTP): with 20, the SIP range of one test file's Janus was
+  // the ICE range of the next pid's (two live files run at once); 41000-48999, apart from baresip's (sip-real.ts)
+  const rtp = 41000 + (process.pid % 200) * 40;
   writeFileSync(join(dir, 'janus.jcfg'), `general: {
   configs_folder = "${dir}"
   plugins_folder = "${LIB}/plugins"

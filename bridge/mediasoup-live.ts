@@ -51,7 +51,9 @@ export async function startLiveMediasoup(o: { readonly seed: number; readonly tr
   for (let attempt = 0; attempt < 20 && !bridge; attempt++) {
     const min = bases.int(20_000, 60_000);
     ports = { min, max: min + o.transports - 1 };
-    const s = new MediasoupServer({ name: 'sfu', listenIp: '127.0.0.1', ports, workers: 1, enableUdp: true, enableTcp: false }, rng.fork('server'), generateDtlsIdentity(rng.fork('identity'), 'sfu'));
+    // a stream may be forked once: each attempt after the first draws its own (the first keeps the names it had)
+    const name = (n: string): string => (attempt === 0 ? n : `${n}-${attempt}`);
+    const s = new MediasoupServer({ name: 'sfu', listenIp: '127.0.0.1', ports, workers: 1, enableUdp: true, enableTcp: false }, rng.fork(name('server')), generateDtlsIdentity(rng.fork(name('identity')), 'sfu'));
     const b = new UdpBridge(s, { onNote: (n) => notes.push(n), onSecret: (kind, text) => kind === 'nss-keylog' && keyLog.push(text) });
     try {
       for (let p = ports.min; p <= ports.max; p++) await b.bind('127.0.0.1', p);

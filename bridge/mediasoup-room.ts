@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { JsonValue } from '../sim/core/trace.ts';
-import { startLiveCapture, stopLiveCapture } from '../test/support/live-capture.ts';
+import { startLiveCapture, stopLiveCapture, untilCaptured } from '../test/support/live-capture.ts';
 import { CHROMIUM, CHROMIUM_ARGS } from './chromium-call.ts';
 import { startLiveMediasoup, type LiveMediasoup } from './mediasoup-live.ts';
 import type { BridgeNote } from './udp-bridge.ts';
@@ -62,6 +62,19 @@ export interface MediasoupRoomResult {
 /** The messages each page sends on its DataProducer: 5 strings and an empty one, then binary ones of these sizes. */
 export const TEXTS = (who: string): string[] => [...Array.from({ length: 5 }, (_, i) => `${who} says ${i + 1}`), ''];
 export const SIZES = [1000, 20_000];
+
+/** What each consumer must have had, at least, when the stats are read: packets received (per kind) and video frames decoded. */
+export const MEDIA_ENOUGH = { audioPackets: 50, videoPackets: 20, videoFrames: 5 } as const;
+
+/** Whether every consumer's inbound-rtp in `stats` (keys "recv:…") is past MEDIA_ENOUGH. */
+export function mediaEnough(consumers: RoomState['consumers'], stats: Record<string, Stat>): boolean {
+  const inbound = Object.entries(stats).filter(([k, v]) => k.startsWith('recv:') && v.type === 'inbound-rtp').map(([, v]) => v);
+  return consumers.every((c) => {
+    const s = inbound.find((x) => x.ssrc === c.ssrc);
+    if (c.kind !== 'video') return Number(s?.packetsReceived ?? 0) > MEDIA_ENOUGH.audioPackets;
+    return Number(s?.packetsReceived ?? 0) > MEDIA_ENOUGH.videoPackets && Number(s?.framesDecoded ?? 0) > MEDIA_ENOUGH.videoFrames;
+  });
+}
 
 /** Polls `check` until it holds; after `ms`, fails naming `what` with `log()` (the pages' state and the server's notes). */
 async function until(what: string, ms: number, check: () => Promise<boolean>, log: () => Promise<string>): Promise<void> {
@@ -121,12 +134,19 @@ export async function mediasoupRoom(o: { readonly waitMs: number; readonly media
     }, show);
     await sleep(o.mediaMs); // media keeps flowing: the consumers decode frames
     const stats = (p: Page) => within(p.evaluate(() => window.room.stats()), WAIT, 'getStats()');
+    // the media time is a minimum: on a busy machine Chromium encodes and decodes late, so the room goes on (up to
+    // WAIT more) until every consumer has received and decoded MEDIA_ENOUGH, before the stats are read
+    const mediaEnd = performance.now() + WAIT;
+    const enough = async (p: Page): Promise<boolean> => mediaEnough((await state(p)).consumers, await stats(p));
+    while (!((await enough(alice)) && (await enough(bob))) && performance.now() < mediaEnd) await sleep(200);
     const result = (j: PeerResult['join'], produced: readonly Produced[], st: RoomState, stt: Record<string, Stat>): PeerResult => ({ join: j, produced, state: st, stats: stt });
     const aliceR = result(a, aProduced, await state(alice), await stats(alice));
     const bobR = result(b, bProduced, await state(bob), await stats(bob));
     await within(alice.evaluate(() => window.room.close()), WAIT, 'alice to close');
     await within(bob.evaluate(() => window.room.close()), WAIT, 'bob to close');
-    await sleep(500); // close_notify and the last packets reach the capture
+    await sleep(500); // close_notify and the last packets reach the server
+    // and every datagram the server sent or received is in the file before the capture stops (live-capture.ts)
+    await untilCaptured(file, [L.bridge.last.in, L.bridge.last.out].filter((b): b is Uint8Array => b !== undefined), WAIT);
     await stopLiveCapture(tshark);
     tshark = undefined;
     return {

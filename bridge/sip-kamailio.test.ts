@@ -9,7 +9,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../sim/core/rng.ts';
 import { MS, SECOND } from '../sim/core/time.ts';
@@ -17,7 +16,7 @@ import { SipPhone } from '../sim/sip/phone.ts';
 import { parseDigestChallenge, parseDigestCredentials } from '../sim/wire/sip/digest.ts';
 import { parseNameAddr, parseVia } from '../sim/wire/sip/headers.ts';
 import { decodeSipMessage, sipHeader, sipHeaderValues, type SipMessage } from '../sim/wire/sip/message.ts';
-import { startLiveCapture, stopLiveCapture } from '../test/support/live-capture.ts';
+import { startLiveCapture, stopLiveCapture, untilCaptured } from '../test/support/live-capture.ts';
 import { freeUdpPort, hasKamailio, runOnSockets, startKamailio, type OnSockets, type RealKamailio } from './sip-real.ts';
 
 // CI installs kamailio (.ci/run), so there it must run
@@ -75,18 +74,19 @@ describe.skipIf(skip)('our SIP phone against a real Kamailio (registrar and reco
     return run;
   };
 
-  let result: Promise<{ a: OnSockets<SipPhone>; b: OnSockets<SipPhone>; capture: string; rtpPorts: number[] }> | undefined;
-  const call = (): Promise<{ a: OnSockets<SipPhone>; b: OnSockets<SipPhone>; capture: string; rtpPorts: number[] }> => (result ??= start());
-  const start = async (): Promise<{ a: OnSockets<SipPhone>; b: OnSockets<SipPhone>; capture: string; rtpPorts: number[] }> => {
+  let result: Promise<{ a: OnSockets<SipPhone>; b: OnSockets<SipPhone>; capture: string; rtpPorts: number[]; sipCaptured: number }> | undefined;
+  const call = (): Promise<{ a: OnSockets<SipPhone>; b: OnSockets<SipPhone>; capture: string; rtpPorts: number[]; sipCaptured: number }> => (result ??= start());
+  const start = async (): Promise<{ a: OnSockets<SipPhone>; b: OnSockets<SipPhone>; capture: string; rtpPorts: number[]; sipCaptured: number }> => {
     kamailio = await startKamailio({ domain: DOMAIN, users: USERS, ms: 60_000 });
     const ports = [await freeUdpPort(), await freeUdpPort(), await freeUdpPort(), await freeUdpPort()];
     const capture = join(dir, 'sip.pcapng');
+    // resolves once dumpcap has the filter attached (live-capture.ts untilCapturing): the first REGISTER is caught
     const tshark = await startLiveCapture(capture, [kamailio.address.port, ...ports].map((p) => `udp port ${p}`).join(' or '), 90_000);
-    // on a loaded machine the capture filter may be attached a little after tshark says it is capturing
-    await sleep(1000);
+    const phones: OnSockets<SipPhone>[] = [];
     try {
       const a = await phone('1001', USERS['1001'], ports.slice(0, 2));
       const b = await phone('1002', USERS['1002'], ports.slice(2, 4));
+      phones.push(a, b);
       const why = (): string => `\nA: ${a.notes.map((n) => n.text).join('\n   ')}\nB: ${b.notes.map((n) => n.text).join('\n   ')}\nkamailio:\n${kamailio!.log().slice(-3000)}`;
       try {
         await a.bridge.until(() => a.endpoint.registration?.state === 'registered' && b.endpoint.registration?.state === 'registered', 60_000, 'both phones registered');
@@ -96,12 +96,14 @@ describe.skipIf(skip)('our SIP phone against a real Kamailio (registrar and reco
       } catch (e) {
         throw new Error(`${(e as Error).message}${why()}`);
       }
-      return { a, b, capture, rtpPorts: [ports[1]!, ports[3]!] };
     } finally {
-      // and it reads the last packets (the BYE and its 200) a little after they were sent
-      await sleep(1500);
+      // dumpcap reads the last packets (the BYE and its 200) a little after they were sent: waited for, not slept for
+      await untilCaptured(capture, phones.flatMap((p) => [p.bridge.last.in, p.bridge.last.out]).filter((x): x is Uint8Array => x !== undefined), 60_000);
       await stopLiveCapture(tshark);
     }
+    const [a, b] = phones as [OnSockets<SipPhone>, OnSockets<SipPhone>];
+    // the SIP datagrams the phones had when the capture stopped (later ones, if any, are not in it)
+    return { a, b, capture, rtpPorts: [ports[1]!, ports[3]!], sipCaptured: sipOf(a).length + sipOf(b).length };
   };
 
   it('REGISTER: Kamailio’s 401 challenge is read, our digest credentials are accepted, the binding’s expiry is what it granted', { timeout: 240_000 }, async () => {
@@ -178,13 +180,12 @@ describe.skipIf(skip)('our SIP phone against a real Kamailio (registrar and reco
   });
 
   it('tshark reads every SIP and RTP packet of the run with no malformed one', { timeout: 240_000 }, async () => {
-    const { a, b, capture, rtpPorts } = await call();
+    const { capture, rtpPorts, sipCaptured } = await call();
     const out = execFileSync('tshark', ['-r', capture, ...rtpPorts.flatMap((p) => ['-d', `udp.port==${p},rtp`]), '-T', 'fields', '-E', 'separator=/t', '-e', 'frame.number', '-e', '_ws.malformed', '-e', 'sip.Method', '-e', 'sip.Status-Code', '-e', 'rtp.ssrc', '-e', '_ws.expert.severity'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     const rows = out.trim().split('\n').map((l) => l.split('\t'));
     expect(rows.filter((r) => r[1] !== '')).toEqual([]);
     const sip = rows.filter((r) => r[2] !== '' || r[3] !== '');
-    const ours = sipOf(a).length + sipOf(b).length;
-    expect(sip.length).toBe(ours);
+    expect(sip.length).toBe(sipCaptured);
     expect(rows.filter((r) => r[4] !== '').length).toBeGreaterThan(150);
   });
 

@@ -189,7 +189,7 @@ export async function startBaresip(o: { aor: string; password: string; registrar
   const dir = mkdtempSync(join(tmpdir(), 'rtclab-baresip-'));
   const sipPort = await freeUdpPort();
   const ctrlPort = await freeTcpPort();
-  const rtp = 42000 + (process.pid % 300) * 20;
+  const rtp = 49000 + (process.pid % 200) * 20; // 49000-52999: apart from Janus's ranges (janus-real.ts)
   writeFileSync(join(dir, 'config'), `poll_method epoll
 sip_listen 127.0.0.1:${sipPort}
 net_interface 127.0.0.1

@@ -2,7 +2,9 @@
 // device (bridge/tun-tcp.ts) with connections as byte streams (bridge/tun-stream.ts), and, when a file is given,
 // tshark capturing the device into it, started before the first packet and stopped after the last.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { untilCapturing } from '../test/support/live-capture.ts';
 import { TunStreams } from './tun-stream.ts';
 import { TunTcpBridge } from './tun-tcp.ts';
 
@@ -37,23 +39,15 @@ export async function openTunSession(o: { readonly kernel: string; readonly ours
 }
 
 /**
- * tshark capturing `device` into `file`, once it says it is capturing (and 200 ms more for the first packets). It
- * may take a minute to say so on a machine whose cores are busy (15 s was seen to be too short).
+ * tshark capturing `device` into `file`, once dumpcap has the device open with its header written
+ * (test/support/live-capture.ts untilCapturing). It may take a minute on a machine whose cores are busy (15 s was
+ * seen to be too short).
  */
 export async function captureDevice(device: string, file: string): Promise<ChildProcess> {
-  const p = spawn('tshark', ['-i', device, '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  p.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline && !/Capturing on/.test(err)) {
-    if (p.exitCode !== null) throw new Error(`tshark exited: ${err}`);
-    await sleep(20);
-  }
-  if (!/Capturing on/.test(err)) {
-    p.kill('SIGKILL');
-    throw new Error(`tshark did not start: ${err}`);
-  }
-  await sleep(200);
+  rmSync(file, { force: true });
+  // -B 64: a 64 MiB kernel buffer, so a loaded machine does not make the capture drop packets (as live-capture.ts)
+  const p = spawn('tshark', ['-i', device, '-B', '64', '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  await untilCapturing(p, file, 60_000);
   return p;
 }
 

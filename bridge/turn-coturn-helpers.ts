@@ -59,7 +59,13 @@ export async function startCoturn(user: string, password: string, realm: string,
   const log: string[] = [];
   child.stdout?.on('data', (d: Buffer) => log.push(d.toString()));
   child.stderr?.on('data', (d: Buffer) => log.push(d.toString()));
-  await waitForStun(port, 5000, ip);
+  // coturn takes seconds to start on a busy machine (5 s was tight): a generous bound, and no coturn left behind
+  try {
+    await waitForStun(port, 30_000, ip, child);
+  } catch (e) {
+    await stopProcess(child);
+    throw new Error(`${(e as Error).message}\ncoturn:\n${log.join('').slice(-3000)}`);
+  }
   return {
     port,
     process: child,
@@ -77,20 +83,33 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(t);
 }
 
-/** Sends Binding requests to 127.0.0.1:port every 100 ms until one is answered (the server is up), or throws. */
-export async function waitForStun(port: number, ms: number, ip = '127.0.0.1'): Promise<void> {
-  const s = createSocket('udp4');
+/** Sends Binding requests to ip:port every 100 ms until one is answered (the server is up), or throws (also when `child` exits first). */
+export async function waitForStun(port: number, ms: number, ip = '127.0.0.1', child?: ChildProcess): Promise<void> {
   const req = new Uint8Array(20);
   req.set([0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42]);
   req.set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], 8);
+  await untilAnswered(req, port, ms, ip, 'STUN', child);
+}
+
+/**
+ * Sends a datagram to turnutils_peer (a UDP echo server) every 100 ms until one comes back: it is spawned beside
+ * the test and may take seconds to bind on a busy machine, while turnutils_uclient's first message to it goes 1 s
+ * after its allocation (uclient.c: to_send_timems); a message sent before it binds is lost and uclient counts it so.
+ */
+export async function waitForEcho(port: number, ms: number, child: ChildProcess): Promise<void> {
+  await untilAnswered(new TextEncoder().encode('rtclab: are you up?'), port, ms, '127.0.0.1', 'the echo', child);
+}
+
+async function untilAnswered(probe: Uint8Array, port: number, ms: number, ip: string, what: string, child: ChildProcess | undefined): Promise<void> {
+  const s = createSocket(ip.includes(':') ? 'udp6' : 'udp4');
   try {
-    const answered = new Promise<void>((resolve) => s.once('message', () => resolve()));
-    const deadline = Date.now() + ms;
     let up = false;
-    void answered.then(() => (up = true));
+    s.once('message', () => (up = true));
+    const deadline = Date.now() + ms;
     while (!up) {
-      if (Date.now() > deadline) throw new Error(`nothing answered STUN on ${ip}:${port} within ${ms} ms`);
-      s.send(req, port, ip);
+      if (child && (child.exitCode !== null || child.signalCode !== null)) throw new Error(`${child.spawnfile} exited (${child.exitCode ?? child.signalCode}) before ${what} on ${ip}:${port} answered`);
+      if (Date.now() > deadline) throw new Error(`nothing answered ${what} on ${ip}:${port} within ${ms} ms`);
+      s.send(probe, port, ip);
       await new Promise((r) => setTimeout(r, 100));
     }
   } finally {

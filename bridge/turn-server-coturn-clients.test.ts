@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../sim/core/rng.ts';
 import { StunServer } from '../sim/stun/server.ts';
 import { TurnServer } from '../sim/turn/server.ts';
-import { runTool as run, freeUdpPort, stopProcess, waitForStun } from './turn-coturn-helpers.ts';
+import { runTool as run, freeUdpPort, stopProcess, waitForEcho, waitForStun } from './turn-coturn-helpers.ts';
 import type { BridgeNote } from './udp-bridge.ts';
 import { UdpBridge } from './udp-bridge.ts';
 
@@ -57,7 +57,8 @@ describe('coturn clients against our servers', () => {
         await bridge.bind('127.0.0.1', port);
         for (let i = 0; i < 16; i++) server.addRelayAddress(await bridge.bind('127.0.0.1', 0));
         bridge.pump();
-        await waitForStun(port, 3000);
+        await waitForStun(port, 30_000);
+        await waitForEcho(peerPort, 30_000, peer);
         const args = ['-v', '-c', ...(mode === 'send' ? ['-s'] : []), '-u', 'alice', '-w', 's3cr3t-pass', '-e', '127.0.0.1', '-r', String(peerPort), '-n', '10', '-m', '1', '-l', '120', '-z', '20', '-p', String(port), '127.0.0.1'];
         const r = await run('turnutils_uclient', args, 30_000);
         expect(bridge.errors).toEqual([]);

@@ -10,7 +10,7 @@ import { Rng } from '../sim/core/rng.ts';
 import { TurnClient } from '../sim/turn/client.ts';
 import { TurnServer } from '../sim/turn/server.ts';
 import { NodeTcpLinks } from './tcp-links.ts';
-import { runTool as run, freeUdpPort, startCoturn, stopProcess, waitForStun } from './turn-coturn-helpers.ts';
+import { runTool as run, freeUdpPort, startCoturn, stopProcess, waitForEcho, waitForStun } from './turn-coturn-helpers.ts';
 import { UdpBridge } from './udp-bridge.ts';
 
 
@@ -87,7 +87,8 @@ describe('TURN over TCP against coturn', () => {
         await links.listen(listen);
         for (let i = 0; i < 16; i++) server.addRelayAddress(await bridge.bind('127.0.0.1', 0));
         bridge.pump();
-        await waitForStun(port, 3000);
+        await waitForStun(port, 30_000);
+        await waitForEcho(peerPort, 30_000, peer);
         const args = ['-t', '-v', '-c', ...(mode === 'send' ? ['-s'] : []), '-u', 'alice', '-w', 's3cr3t-pass', '-e', '127.0.0.1', '-r', String(peerPort), '-n', '10', '-m', '1', '-l', '121', '-z', '20', '-p', String(port), '127.0.0.1'];
         const r = await run('turnutils_uclient', args, 40_000);
         expect(links.errors.filter((e) => !/ECONNRESET/.test(e))).toEqual([]);

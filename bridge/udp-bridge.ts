@@ -10,6 +10,9 @@ export interface BridgeNote {
   readonly data?: JsonValueish;
 }
 
+/** The receive buffer a bridge's socket asks for (SO_RCVBUF), in bytes. */
+export const RECV_BUFFER = 4 << 20;
+
 export interface BridgeOptions<M = unknown> {
   /** Called for every note the endpoint emits (tests collect them). */
   readonly onNote?: (n: BridgeNote) => void;
@@ -31,6 +34,8 @@ export class UdpBridge<M = unknown> {
   private readonly start = performance.now();
   private closed = false;
   readonly errors: Error[] = [];
+  /** The last datagram received and the last one the socket has sent (a live capture waits for them before it stops). */
+  readonly last: { in: Uint8Array | undefined; out: Uint8Array | undefined } = { in: undefined, out: undefined };
 
   constructor(
     readonly endpoint: Endpoint<M>,
@@ -52,12 +57,18 @@ export class UdpBridge<M = unknown> {
         resolve();
       });
     });
+    // the endpoint runs on this process's event loop, beside Playwright and vitest: on a busy machine the loop stalls
+    // and the default receive buffer (rmem_default, 208 KiB: some 90 datagrams) overflows. The SFU's sockets dropped
+    // 80+ datagrams each in a mediasoup room beside two busy loops (/proc/net/udp), and a 20 kB message on a
+    // maxRetransmits 1 channel was abandoned. The kernel caps this at net.core.rmem_max.
+    sock.setRecvBufferSize(RECV_BUFFER);
     const a = sock.address();
     const local = { ip: a.address, port: a.port };
     sock.on('message', (msg, rinfo) => {
       if (this.closed) return;
       const bytes = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength).slice();
       const from = { ip: rinfo.address, port: rinfo.port };
+      this.last.in = bytes.slice();
       this.options.onDatagram?.('in', from, local, bytes);
       this.guard(() => this.endpoint.handleDatagram(this.now(), from, local, bytes, 'udp'));
       this.pump();
@@ -87,7 +98,8 @@ export class UdpBridge<M = unknown> {
             break;
           }
           this.options.onDatagram?.('out', out.from, out.to, out.bytes);
-          s.send(out.bytes, out.to.port, out.to.ip);
+          const bytes = out.bytes;
+          s.send(bytes, out.to.port, out.to.ip, (e) => !e && (this.last.out = bytes));
           break;
         }
         case 'signal':
