@@ -14,7 +14,7 @@ import { encodeIPv4 } from '../sim/wire/ip/ipv4.ts';
 import { writePcap } from '../sim/wire/pcap/pcap-writer.ts';
 import { dissectFile } from '../test/support/dissect-captures.ts';
 import { hasChromium, hasTshark } from './chromium-call.ts';
-import { MEDIA_ENOUGH, mediasoupRoom, SIZES, TEXTS, type PeerResult, type Stat } from './mediasoup-room.ts';
+import { chatAbandoned, MEDIA_ENOUGH, mediasoupRoom, SIZES, TEXTS, type PeerResult, type Stat } from './mediasoup-room.ts';
 import { tsharkErrors } from './tshark-errors.ts';
 
 const inbound = (r: PeerResult): Stat[] => Object.entries(r.stats).filter(([k, v]) => k.startsWith('recv:') && v.type === 'inbound-rtp').map(([, v]) => v);
@@ -50,11 +50,23 @@ describe.skipIf(!process.env.CI && !(hasChromium && hasTshark))('Chromium with t
       expect(toAlice).toMatchObject({ peerId: 'bob', label: 'bot', protocol: 'json', streamId: 0, ordered: true, open: true });
       const sent = (who: string): string[] => [...TEXTS(who), ...SIZES.map((n) => `<${n} bytes>`)];
       expect(toAlice!.received, log).toEqual(sent('bob'));
-      // alice's channel is unordered: the same messages, in any order
-      expect([...toBob!.received].sort(), log).toEqual(sent('alice').sort());
+      // alice's channel is unordered: the same messages, in any order; and partially reliable (maxRetransmits 1): a
+      // message is missing only when a FORWARD-TSN shows it given up (chatAbandoned), each one at most once
+      const abandoned = chatAbandoned(r.notes);
+      const toBobSorted = [...toBob!.received].sort();
+      if (toBobSorted.length < sent('alice').length) {
+        console.log(`alice's chat channel: ${sent('alice').length - toBobSorted.length} message(s) given up under partial reliability, ${abandoned} FORWARD-TSN(s) seen`);
+        expect(sent('alice').length - toBobSorted.length, log).toBeLessThanOrEqual(abandoned);
+        expect(new Set(toBobSorted).size, log).toBe(toBobSorted.length);
+        for (const m of toBobSorted) expect(sent('alice'), log).toContain(m);
+      } else expect(toBobSorted, log).toEqual(sent('alice').sort());
       const room = r.live.server.rooms.get('live')!;
-      expect(room.data.dataProducers.map((p) => [p.peerId, p.label, p.messages])).toEqual([['alice', 'chat', 8], ['bob', 'bot', 8]]);
-      expect(room.data.dataConsumers.map((c) => [c.peerId, c.producer.label, c.messages])).toEqual([['bob', 'chat', 8], ['alice', 'bot', 8]]);
+      const [chatIn, botIn] = room.data.dataProducers;
+      expect(room.data.dataProducers.map((p) => [p.peerId, p.label])).toEqual([['alice', 'chat'], ['bob', 'bot']]);
+      expect(botIn!.messages).toBe(8);
+      expect(chatIn!.messages).toBeGreaterThanOrEqual(toBobSorted.length);
+      expect(chatIn!.messages).toBeGreaterThanOrEqual(8 - abandoned);
+      expect(room.data.dataConsumers.map((c) => [c.peerId, c.producer.label, c.messages])).toEqual([['bob', 'chat', chatIn!.messages], ['alice', 'bot', 8]]);
       for (const t of r.live.server.transports) expect(t.st.sctp?.stats.dropped, t.t.id).toBe(0);
       expect(r.notes.filter((n) => n.kind === 'sctp.malformed').map((n) => n.text)).toEqual([]);
 
