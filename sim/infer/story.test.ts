@@ -116,3 +116,11 @@ describe('inference from TURN and DTLS captures', () => {
     expect(a.ice.pairs.length + a.conversations.size).toBe(2);
   });
 });
+
+describe('inference when ICE moved the DTLS association to another pair', () => {
+  it('chromium-internals-dump: the handshake began on one pair and SRTP flows on the other: the handshake is inferred complete', () => {
+    const story = formatStory(load('chromium-internals-dump/chromium-internals.pcapng'));
+    expect(story).toMatch(/the same handshake seen again as UDP /);
+    expect(story).toContain("SRTP flows on the association's 5-tuples afterwards, so the handshake completed (inferred)");
+  });
+});

@@ -129,8 +129,9 @@ export function formatStory(s: CaptureStory): string {
       const srtp = prof ? `, SRTP ${prof.name}${d.srtpProfileId === undefined ? ' (guessed: first offered)' : ''}` : '';
       const dec = d.decryption === 'no-key' && d.keyStore.size === 0 ? DECRYPTION.none : DECRYPTION[d.decryption];
       out.push(`  ${f.key}: ${d.version ?? 'DTLS'} ${d.progress}; client ${d.client ?? '?'}, server ${d.server ?? '?'}${srtp}; ${dec}${fin ? `; ${fin}` : ''}${d.srtpKeysDerived ? '; SRTP keys derived' : ''}`);
-      const media = a.streams.streams.some((st) => st.srtp && (st.src === f.a || st.src === f.b));
-      if (d.progress !== 'established' && d.progress !== 'closed' && media) out.push('    SRTP flows on this 5-tuple afterwards, so the handshake completed (inferred)');
+      // the association's 5-tuples, every one: ICE may have moved it (and its media) to another pair
+      const media = a.streams.streams.some((st) => st.srtp && [f, ...again].some((x) => st.src === x.a || st.src === x.b));
+      if (d.progress !== 'established' && d.progress !== 'closed' && media) out.push(`    SRTP flows on ${again.length ? "the association's 5-tuples" : 'this 5-tuple'} afterwards, so the handshake completed (inferred)`);
       out.push(`    handshake: ${d.messages.map((m) => `${m.role ? `${m.role[0]}:` : ''}${m.type}`).join(' ')}`);
       if (again.length) out.push(`    the same handshake seen again as ${again.map((x) => x.key).join(', ')}`);
     }
