@@ -7,16 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tsharkAvailable } from '../../test/support/tshark.ts';
-import { Dissector } from '../dissect/dissector.ts';
-import type { Layer, LayerOf } from '../dissect/types.ts';
-import { parseScenario } from '../scenario/parse.ts';
-import { buildScenario } from '../scenario/build.ts';
-import { findPreset } from '../scenario/presets/index.ts';
+import { runTwoPeerPreset } from '../../test/support/two-peer-preset.ts';
+import type { LayerOf } from '../dissect/types.ts';
 import type { Trace } from '../core/trace.ts';
 import type { InitChunk, SctpChunk } from '../wire/sctp/chunk.ts';
 import { decodeSctpInitAttribute } from '../wire/sctp/snap.ts';
-import { readCapture } from '../wire/pcap/index.ts';
-import { traceKeyLog, writePcapng } from '../wire/pcap/pcapng-writer.ts';
 import { writeSession } from './description.ts';
 import type { WebRtcPeer } from './webrtc-peer.ts';
 
@@ -33,31 +28,15 @@ interface Run {
   /** The SCTP layers our dissector reads on alice's access link, with the key log. */
   readonly sctp: readonly LayerOf<'SCTP'>[];
   readonly problems: readonly string[];
+  readonly pcap: Uint8Array;
+  readonly keyLog: string;
 }
 
 /** The preset with SNAP on the sides given. */
 function run(alice: boolean, bob: boolean): Run {
-  const base = findPreset('datachannel-snap')!.build() as { apps: Json[]; duration: string };
-  const apps = base.apps.map(({ snap: _s, ...app }) => ((app.host === 'alice' ? alice : bob) ? { ...app, snap: true } : app));
-  const s = parseScenario({ ...base, apps });
-  const { net, apps: built } = buildScenario(s);
-  net.run(s.duration, 50_000_000);
-  const trace = net.finish({});
-  const [a, b] = built.map((x) => x.endpoint as WebRtcPeer);
-  const openAt = (who: string): number => trace.notes.find((n) => n.kind === 'datachannel.state' && n.text.startsWith(`${who}: data channel "chat" connecting → open`))!.t;
-  const keyLog = traceKeyLog(trace);
-  const d = new Dissector({ keyLog });
-  const cap = readCapture(writePcapng(trace));
-  const is = (l: Layer): boolean => l.protocol === 'SCTP';
-  const sctp: LayerOf<'SCTP'>[] = [];
-  const problems: string[] = [];
-  for (const raw of cap.packets) {
-    if (raw.interfaceId !== 0) continue;
-    const p = d.packet(raw.data, { index: raw.index, linkType: raw.linkType });
-    sctp.push(...(p.layers.filter(is) as LayerOf<'SCTP'>[]));
-    problems.push(...p.problems.filter((x) => x.severity !== 'warning').map((x) => x.message));
-  }
-  return { trace, offer: writeSession(a!.jsep.localDescription!), answer: writeSession(b!.jsep.localDescription!), alice: a!, bob: b!, open: { alice: openAt('alice'), bob: openAt('bob') }, sctp, problems };
+  const r = runTwoPeerPreset('datachannel-snap', 'snap', { alice, bob });
+  const sctp = r.aliceLink.flatMap(({ p }) => p.layers.filter((l): l is LayerOf<'SCTP'> => l.protocol === 'SCTP'));
+  return { trace: r.trace, offer: writeSession(r.alice.jsep.localDescription!), answer: writeSession(r.bob.jsep.localDescription!), alice: r.alice, bob: r.bob, open: { alice: r.openAt('alice', 'chat'), bob: r.openAt('bob', 'chat') }, sctp, problems: r.problems, pcap: r.pcap, keyLog: r.keyLog };
 }
 
 const sctpInitOf = (sdp: string): InitChunk | undefined => {
@@ -161,8 +140,8 @@ describe.runIf(tsharkAvailable())('tshark reads the SNAP run', () => {
     try {
       const pcap = join(dir, 'snap.pcapng');
       const keys = join(dir, 'keys.txt');
-      writeFileSync(pcap, writePcapng(r.trace));
-      writeFileSync(keys, traceKeyLog(r.trace));
+      writeFileSync(pcap, r.pcap);
+      writeFileSync(keys, r.keyLog);
       const out = execFileSync('tshark', ['-r', pcap, '-n', '-o', `tls.keylog_file:${keys}`, '-T', 'fields', '-e', 'frame.number', '-e', '_ws.col.Protocol', '-e', '_ws.malformed'], { encoding: 'utf8', maxBuffer: 64 << 20 });
       const rows = out.trim().split('\n').map((l) => l.split('\t'));
       expect(rows.filter((x) => x[2])).toEqual([]);

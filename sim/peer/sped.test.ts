@@ -7,13 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tsharkAvailable } from '../../test/support/tshark.ts';
-import { Dissector } from '../dissect/dissector.ts';
-import { parseScenario } from '../scenario/parse.ts';
-import { buildScenario } from '../scenario/build.ts';
-import { findPreset } from '../scenario/presets/index.ts';
+import { runTwoPeerPreset } from '../../test/support/two-peer-preset.ts';
 import type { Trace } from '../core/trace.ts';
-import { readCapture } from '../wire/pcap/index.ts';
-import { traceKeyLog, writePcapng } from '../wire/pcap/pcapng-writer.ts';
 import { AttrType, crc32, DtlsInStunAck, DtlsInStunData, getAttribute, hasAttribute, type StunMessage } from '../wire/stun/index.ts';
 import type { WebRtcPeer } from './webrtc-peer.ts';
 
@@ -45,31 +40,18 @@ interface Run {
 }
 
 function run(alice: boolean, bob: boolean, extra: Json = {}): Run {
-  const base = findPreset('datachannel-sped')!.build() as { apps: Json[] };
-  const apps = base.apps.map(({ sped: _s, ...app }) => ((app.host === 'alice' ? alice : bob) ? { ...app, ...extra, sped: true } : { ...app, ...extra }));
-  const s = parseScenario({ ...base, apps });
-  const { net, apps: built } = buildScenario(s);
-  net.run(s.duration, 50_000_000);
-  const trace = net.finish({});
-  const [a, b] = built.map((x) => x.endpoint as WebRtcPeer);
-  const openAt = (who: string): number => trace.notes.find((n) => n.kind === 'datachannel.state' && n.text.startsWith(`${who}: data channel "chat" connecting → open`))!.t;
-  const keyLog = traceKeyLog(trace);
-  const d = new Dissector({ keyLog });
-  const pcap = writePcapng(trace);
+  const r = runTwoPeerPreset('datachannel-sped', 'sped', { alice, bob }, extra);
   const checks: Check[] = [];
   const dtls: string[] = [];
-  const problems: string[] = [];
-  for (const raw of readCapture(pcap).packets) {
-    if (raw.interfaceId !== 0) continue;
-    const p = d.packet(raw.data, { index: raw.index, linkType: raw.linkType });
-    problems.push(...p.problems.filter((x) => x.severity !== 'warning').map((x) => x.message));
+  for (const { raw, p } of r.aliceLink) {
     const ip = p.layers.find((l) => l.protocol === 'IPv4');
     const stun = p.layers.find((l) => l.protocol === 'STUN');
     const inner = p.layers.find((l) => l.protocol === 'DTLS');
     if (inner) dtls.push(inner.summary);
     if (stun?.protocol === 'STUN' && stun.value && ip?.protocol === 'IPv4' && ip.value) checks.push({ t: raw.time?.us ?? 0, src: ip.value.src, msg: stun.value, dtls: inner?.summary });
   }
-  return { trace, alice: a!, bob: b!, dtlsAt: { alice: a!.dtls!.connectedAt!, bob: b!.dtls!.connectedAt! }, openAt: { alice: openAt('alice'), bob: openAt('bob') }, checks, dtls, problems, pcap, keyLog };
+  const { trace, alice: a, bob: b, problems, pcap, keyLog } = r;
+  return { trace, alice: a, bob: b, dtlsAt: { alice: a.dtls!.connectedAt!, bob: b.dtls!.connectedAt! }, openAt: { alice: r.openAt('alice', 'chat'), bob: r.openAt('bob', 'chat') }, checks, dtls, problems, pcap, keyLog };
 }
 
 const runs = new Map<string, Run>();
