@@ -51,17 +51,21 @@ const q = JSON.stringify;
 const LOCAL_EVENTS = new Set(['createOfferOnSuccess', 'createAnswerOnSuccess', 'setLocalDescription', 'setLocalDescriptionOnSuccess']);
 const REMOTE_EVENTS = new Set(['setRemoteDescription', 'setRemoteDescriptionOnSuccess']);
 
+/** The JSON value of an updateLog value that is JSON, or undefined when it does not parse. */
+function jsonOrUndefined(v: string): unknown {
+  try {
+    return JSON.parse(v);
+  } catch {
+    return undefined;
+  }
+}
+
 /** A description in an updateLog value: JSON `{type, sdp}` (Chromium 156) or "type: offer, sdp: v=0…" (older). */
 function description(value: string): { type: string; sdp: string } | undefined {
   // the SDP's own final CRLF is kept
   const v = value.trimStart();
   if (v.startsWith('{')) {
-    let d: unknown;
-    try {
-      d = JSON.parse(v);
-    } catch {
-      return undefined;
-    }
+    const d = jsonOrUndefined(v);
     return isObject(d) && typeof d.type === 'string' && typeof d.sdp === 'string' && d.sdp !== '' ? { type: d.type, sdp: d.sdp } : undefined;
   }
   const m = /^type:\s*(\w+),\s*sdp:[ \t]*([\s\S]*)$/.exec(v);
@@ -72,12 +76,7 @@ function description(value: string): { type: string; sdp: string } | undefined {
 function candidate(value: string): { candidate: string; mid?: string } | undefined {
   const v = value.trim();
   if (v.startsWith('{')) {
-    let d: unknown;
-    try {
-      d = JSON.parse(v);
-    } catch {
-      return undefined;
-    }
+    const d = jsonOrUndefined(v);
     if (!isObject(d) || typeof d.candidate !== 'string' || d.candidate === '') return undefined;
     return { candidate: d.candidate, ...(typeof d.sdpMid === 'string' ? { mid: d.sdpMid } : {}) };
   }
