@@ -12,6 +12,26 @@ const peer = (host: 'alice' | 'bob', dataChannels: Json[], extra: Json = {}): Js
   kind: 'webrtc-peer', host, peer: host === 'alice' ? 'bob' : 'alice', offerer: host === 'alice', media: { audio: false, video: false }, signalingDelay: '50ms', dataChannels, ...extra,
 });
 
+/**
+ * The call the setup shortcuts are measured on (SNAP, SPED): two hosts on 50 ms links (a 200 ms round trip), a "chat"
+ * channel opened at once, both sides with the shortcut on.
+ */
+const setupShortcutCall = (name: string, title: string, description: string, shortcut: 'snap' | 'sped'): Json => ({
+  name, title, description, seed: 1, duration: '4s',
+  nodes: {
+    internet: { kind: 'router' },
+    alice: { kind: 'host', uplink: 'internet', addresses: ['203.0.113.10/24'], link: { delay: '50ms' } },
+    bob: { kind: 'host', uplink: 'internet', addresses: ['203.0.113.20/24'], link: { delay: '50ms' } },
+  },
+  apps: [
+    peer('alice', [
+      { at: '0s', do: 'open', label: 'chat', protocol: 'text' },
+      { at: '0s', do: 'send', label: 'chat', text: 'hello from alice {n}', count: 3, every: '100ms' },
+    ], { [shortcut]: true }),
+    peer('bob', [{ at: '0s', do: 'send', label: 'chat', text: 'hi alice, bob here ({n})', count: 2, every: '100ms' }], { [shortcut]: true }),
+  ],
+});
+
 export function dataChannelPresets(): PresetInfo[] {
   const out: PresetInfo[] = [];
   const add = (name: string, title: string, description: string, build: (n: string, t: string, d: string) => Json): void => {
@@ -137,41 +157,13 @@ export function dataChannelPresets(): PresetInfo[] {
     'datachannel-snap',
     'Data channels without the SCTP handshake: SNAP, the INIT carried in SDP (a=sctp-init)',
     "Alice and Bob both have SNAP on (draft-hancke-tsvwg-snap, Chromium's enable_sctp_snap). Each side's SCTP association is made before its description: Alice's offer carries a=sctp-init with the INIT chunk her association would send (initiate tag, a_rwnd, 65535 streams each way, initial TSN, FORWARD-TSN and RE-CONFIG), and Bob, seeing a readable one, answers with his own. Nothing of that state goes on the wire until DTLS is up; then each side takes the association as ESTABLISHED at once: no INIT, INIT-ACK, COOKIE-ECHO or COOKIE-ACK is ever sent. Alice's first packet is the DATA_CHANNEL_OPEN for \"chat\", under Bob's initiate tag from his INIT, with her initial TSN; Bob's SACK and DATA_CHANNEL_ACK carry her tag. Each link is 50 ms one way (a 200 ms round trip): the channel opens two round trips (400 ms) earlier than the same call without SNAP, and one side without SNAP makes both fall back to the usual handshake.",
-    (name, title, description) => ({
-      name, title, description, seed: 1, duration: '4s',
-      nodes: {
-        internet: { kind: 'router' },
-        alice: { kind: 'host', uplink: 'internet', addresses: ['203.0.113.10/24'], link: { delay: '50ms' } },
-        bob: { kind: 'host', uplink: 'internet', addresses: ['203.0.113.20/24'], link: { delay: '50ms' } },
-      },
-      apps: [
-        peer('alice', [
-          { at: '0s', do: 'open', label: 'chat', protocol: 'text' },
-          { at: '0s', do: 'send', label: 'chat', text: 'hello from alice {n}', count: 3, every: '100ms' },
-        ], { snap: true }),
-        peer('bob', [{ at: '0s', do: 'send', label: 'chat', text: 'hi alice, bob here ({n})', count: 2, every: '100ms' }], { snap: true }),
-      ],
-    }),
+    (name, title, description) => setupShortcutCall(name, title, description, 'snap'),
   );
   add(
     'datachannel-sped',
     'The DTLS handshake inside the ICE checks: SPED (DTLS-IN-STUN)',
     "Alice and Bob both have SPED on (draft-hancke-webrtc-sped, libwebrtc's DTLS-in-STUN piggybacking). Bob answers as the DTLS client and starts his handshake as soon as he has Alice's offer, before any pair works: his ClientHello rides in his first Binding request as DTLS-IN-STUN-DATA. Alice's DTLS server takes it as if it came on the wire, and her success response carries her HelloVerifyRequest and, in DTLS-IN-STUN-ACK, the CRC-32 of the packet she took. The cookie exchange is over by the time ICE selects the pair: the second ClientHello and the flights after it go on the selected pair (and in the checks still sent). DTLS connects one round trip (200 ms) earlier than without SPED, Alice at 550 ms instead of 750 ms and Bob at 650 ms instead of 850 ms, and the data channel opens 200 ms earlier too. Alice's last flight stays pending until Bob acknowledges it: her first consent check (2.5 s) still carries it, his answer lists its CRC-32, and from then on neither side embeds anything (COMPLETE). Each link is 50 ms one way (a 200 ms round trip). A peer without SPED sends checks with neither attribute, which turns SPED off on the other side, and DTLS runs on the wire as usual.",
-    (name, title, description) => ({
-      name, title, description, seed: 1, duration: '4s',
-      nodes: {
-        internet: { kind: 'router' },
-        alice: { kind: 'host', uplink: 'internet', addresses: ['203.0.113.10/24'], link: { delay: '50ms' } },
-        bob: { kind: 'host', uplink: 'internet', addresses: ['203.0.113.20/24'], link: { delay: '50ms' } },
-      },
-      apps: [
-        peer('alice', [
-          { at: '0s', do: 'open', label: 'chat', protocol: 'text' },
-          { at: '0s', do: 'send', label: 'chat', text: 'hello from alice {n}', count: 3, every: '100ms' },
-        ], { sped: true }),
-        peer('bob', [{ at: '0s', do: 'send', label: 'chat', text: 'hi alice, bob here ({n})', count: 2, every: '100ms' }], { sped: true }),
-      ],
-    }),
+    (name, title, description) => setupShortcutCall(name, title, description, 'sped'),
   );
   return out;
 }
