@@ -6,7 +6,7 @@ import { encodeIPv6 } from '../wire/ip/ipv6.ts';
 import { IPPROTO } from '../wire/ip/protocols.ts';
 import { encodeUdp } from '../wire/ip/udp.ts';
 import { classifyDatagram, classOfProtocol, PROTOCOL_CLASSES, PROTOCOL_LIST, protocolSpec } from './registry.ts';
-import { ipProtocolOwner, rfc7983Owner, tcpStreamRecognisers } from './table.ts';
+import { ipProtocolOwner, rfc7983Owner, tcpStreamRecognisers, udpPortDissector } from './table.ts';
 
 // The one protocol list: every protocol once, each registered on its parent's table, the visualizer's classes
 // and colours taken from it.
@@ -35,6 +35,7 @@ describe('the protocol registry', () => {
       'ZRTP #b5b5b5',
       'ICMP #ff8c69',
       'SIP #c3a6ff',
+      'MDNS #a3d977',
     ]);
     // a protocol without a class of its own takes its parent's colour
     expect(['SRTP', 'SRTCP', 'TLS', 'HTTP', 'WEBSOCKET', 'SIGNALING', 'SDP', 'IPv6', 'ETH', 'DATA'].map((p) => PROTOCOL_CLASSES[classOfProtocol(p as 'SRTP')]!.name)).toEqual(['RTP', 'RTCP', 'TCP', 'TCP', 'TCP', 'TCP', 'TCP', 'IP', 'IP', 'IP']);
@@ -47,6 +48,9 @@ describe('the protocol registry', () => {
     expect(tcpStreamRecognisers().map((r) => r.order)).toEqual([5, 10, 20, 30]);
     expect(recognise('GET / HTTP/1.1\r\n')).toEqual([undefined, 'http', undefined, undefined]);
     expect(recognise('OPTIONS sip:a@b SIP/2.0\r\n')).toEqual(['sip', 'http', undefined, undefined]);
+    // udp.port: mDNS on 5353, either side; nothing on a port nobody registered, nor where ports are unknown
+    expect([udpPortDissector(5353, 5353)?.owner, udpPortDissector(5353, 40000)?.owner, udpPortDissector(40000, 5353)?.owner]).toEqual(['MDNS', 'MDNS', 'MDNS']);
+    expect([udpPortDissector(3478, 40000), udpPortDissector(-1, -1)]).toEqual([undefined, undefined]);
   });
 
   it('classifies a datagram by the same tables, without dissecting it', () => {
@@ -56,6 +60,9 @@ describe('the protocol registry', () => {
     expect(className(udp([0x10, 0x00]))).toBe('ZRTP');
     expect(className(udp([0x80, 0xc8, 0, 1, 0, 0, 0, 0]))).toBe('RTCP');
     expect(className(udp([0x70, 0x72]))).toBe('UDP');
+    // the first byte 0x00 of an mDNS message (ID 0) on port 5353 is mDNS, not STUN
+    const onPort = (payload: number[], port: number): Uint8Array => encodeIPv4({ src: '192.0.2.1', dst: '224.0.0.251', protocol: IPPROTO.UDP }, encodeUdp({ srcPort: port, dstPort: port }, Uint8Array.from(payload)));
+    expect([className(onPort([0, 0, 0x84, 0], 5353)), className(onPort([0, 0, 0x84, 0], 5354))]).toEqual(['MDNS', 'STUN']);
     const echo = encodeIcmp({ family: 4, type: 8, identifier: 1, sequence: 1 });
     expect(className(encodeIPv4({ src: '192.0.2.1', dst: '192.0.2.2', protocol: IPPROTO.ICMP }, echo))).toBe('ICMP');
     const pseudo = { family: 6 as const, src: parseIPv6('fd00::1')!, dst: parseIPv6('fd00::2')!, protocol: 58 };

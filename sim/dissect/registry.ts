@@ -1,5 +1,5 @@
 import { demuxClass } from '../wire/demux.ts';
-import { install, ipProtocolOwner, rfc7983Owner, udpContentDissector, type AnyProtocolSpec, type Json } from './table.ts';
+import { install, ipProtocolOwner, rfc7983Owner, udpContentDissector, udpPortDissector, type AnyProtocolSpec, type Json } from './table.ts';
 import type { Layer, Protocol } from './types.ts';
 import { ETH } from './protocols/eth.ts';
 import { IPv4, IPv6 } from './protocols/ip.ts';
@@ -20,6 +20,7 @@ import { ICMP, ICMPv6 } from './protocols/icmp.ts';
 import { ARP } from './protocols/arp.ts';
 import { DATACHANNEL, DCEP, SCTP } from './protocols/sctp.ts';
 import { SIP } from './protocols/sip.ts';
+import { MDNS } from './protocols/mdns.ts';
 
 /**
  * THE protocol list: every protocol the dissector knows, once. Each entry is its file's spec (protocols/*.ts): its
@@ -54,6 +55,7 @@ export const PROTOCOL_LIST: readonly AnyProtocolSpec[] = [
   SIGNALING,
   SDP,
   SIP,
+  MDNS,
 ];
 
 install(PROTOCOL_LIST);
@@ -100,8 +102,8 @@ const UDP_CLASS = classOfProtocol('UDP');
 
 /**
  * Cheap classification of one IP datagram for the visualizer (a million hops): IP version, then the class of the
- * protocol registered on its protocol number, then for UDP the class of the one registered on the payload's
- * RFC 7983 first-byte class. No dissection; the same tables the dissector uses.
+ * protocol registered on its protocol number, then for UDP the class of the one registered on a port of the
+ * datagram (mDNS), or else on the payload's RFC 7983 first-byte class. No dissection; the same tables the dissector uses.
  */
 export function classifyDatagram(b: Uint8Array): number {
   const v = b.length > 0 ? b[0]! >> 4 : 0;
@@ -120,8 +122,13 @@ export function classifyDatagram(b: Uint8Array): number {
   if (b.length < off + 8) return IP_CLASS;
   const payload = b.subarray(off + 8);
   const c = demuxClass(payload);
+  const srcPort = (b[off]! << 8) | b[off + 1]!;
+  const dstPort = (b[off + 2]! << 8) | b[off + 3]!;
+  // a protocol on its well-known port (mDNS), before the first byte, as the dissector's udp.port table has it
+  const byPort = c === 'empty' ? undefined : udpPortDissector(srcPort, dstPort);
+  if (byPort) return classOfProtocol(byPort.owner);
   // a text protocol (SIP) where RFC 7983 says ChannelData or nothing, as the dissector's udp.content table has it
-  const content = c === 'other' || c === 'turn-channeldata' ? udpContentDissector(payload, (b[off]! << 8) | b[off + 1]!, (b[off + 2]! << 8) | b[off + 3]!) : undefined;
+  const content = c === 'other' || c === 'turn-channeldata' ? udpContentDissector(payload, srcPort, dstPort) : undefined;
   if (content) return classOfProtocol(content.owner);
   const payloadOwner = rfc7983Owner(c);
   return payloadOwner === undefined ? UDP_CLASS : classOfProtocol(payloadOwner);

@@ -45,6 +45,14 @@ export interface UdpContentRecogniser {
   readonly why: (payload: Uint8Array, srcPort: number, dstPort: number) => string;
 }
 
+/**
+ * A UDP protocol on a well-known port whose first byte RFC 7983 would misread: Multicast DNS on 5353 (its message ID
+ * is 0, RFC 6762 §18.1, so its first byte says STUN). Looked up by the datagram's ports (the lower first, as
+ * Wireshark's udp.port table) before the first-byte class; never for a payload that is not a UDP datagram's own.
+ * It gets what a `UdpPayloadDissector` gets and the datagram's ports, and says itself why it took the payload.
+ */
+export type UdpPortDissector = (out: Layer[], payload: Uint8Array, offset: number, ctx: PayloadContext, srcPort: number, dstPort: number) => void;
+
 /** A TCP stream protocol recognised by its first bytes (never by port): which stream mode a connection's side takes. */
 export interface TcpRecogniser {
   /** Recognisers are tried lowest first (a cheap, certain test before a looser one). */
@@ -106,6 +114,8 @@ export type Registration =
   | { readonly table: 'tcp.stream'; readonly recogniser: TcpRecogniser }
   /** A UDP payload recognised by its content and port where RFC 7983's first byte says ChannelData or nothing. */
   | { readonly table: 'udp.content'; readonly recogniser: UdpContentRecogniser }
+  /** A UDP payload by the datagram's well-known port, before RFC 7983's first byte (mDNS on 5353). */
+  | { readonly table: 'udp.port'; readonly key: number; readonly dissect: UdpPortDissector }
   /** What an HTTP body or a WebSocket text message carries, tried lowest `order` first. */
   | { readonly table: 'message.payload'; readonly order: number; readonly dissect: MessageDissector }
   /** Decrypted DTLS content of one content type (SCTP on `application-data`). */
@@ -146,6 +156,7 @@ export function defineProtocol<P extends Protocol>(spec: ProtocolSpec<P>): Proto
 const ipProtocols = new Map<number, IpPayloadDissector>();
 const rfc7983 = new Map<DemuxClass, UdpPayloadDissector>();
 const tcpRecognisers: TcpRecogniser[] = [];
+const udpPorts = new Map<number, { readonly d: UdpPortDissector; readonly owner: Protocol }>();
 const udpContent: { readonly r: UdpContentRecogniser; readonly owner: Protocol }[] = [];
 const messageDissectors: { readonly order: number; readonly dissect: MessageDissector }[] = [];
 const dtlsContent = new Map<'application-data', DtlsContentDissector>();
@@ -170,6 +181,7 @@ export function install(specs: readonly AnyProtocolSpec[]): void {
       }
       else if (r.table === 'tcp.stream') tcpRecognisers.push(r.recogniser);
       else if (r.table === 'udp.content') udpContent.push({ r: r.recogniser, owner: s.name });
+      else if (r.table === 'udp.port') claim(udpPorts, r.key, { d: r.dissect, owner: s.name }, s.name);
       else if (r.table === 'dtls.content') claim(dtlsContent, r.key, r.dissect, s.name);
       else if (r.table === 'link.ethertype') claim(ethertypes, r.key, r.dissect, s.name);
       else messageDissectors.push(r);
@@ -234,4 +246,14 @@ export function rfc7983Owner(c: DemuxClass): Protocol | undefined {
 export function udpContentDissector(payload: Uint8Array, srcPort: number, dstPort: number): { readonly r: UdpContentRecogniser; readonly owner: Protocol } | undefined {
   for (const c of udpContent) if (c.r.recognise(payload, srcPort, dstPort)) return c;
   return undefined;
+}
+
+/**
+ * The dissector registered on one of a datagram's ports (the lower tried first), with its protocol, if any. Ports
+ * are -1 when the payload is not a UDP datagram's own (ChannelData, a TCP frame): nothing is registered there.
+ */
+export function udpPortDissector(srcPort: number, dstPort: number): { readonly d: UdpPortDissector; readonly owner: Protocol } | undefined {
+  if (udpPorts.size === 0) return undefined;
+  const [low, high] = srcPort < dstPort ? [srcPort, dstPort] : [dstPort, srcPort];
+  return udpPorts.get(low) ?? udpPorts.get(high);
 }

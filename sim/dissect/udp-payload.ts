@@ -1,7 +1,7 @@
 import { demux, demuxClass, type DemuxResult } from '../wire/demux.ts';
 import { plainLayer } from './layer.ts';
 import { dataLayer } from './protocols/data.ts';
-import { rfc7983Dissector, udpContentDissector } from './table.ts';
+import { rfc7983Dissector, udpContentDissector, udpPortDissector } from './table.ts';
 import type { Layer, PayloadContext } from './types.ts';
 
 export type { PayloadContext } from './types.ts';
@@ -37,11 +37,18 @@ export function payloadLayers(payload: Uint8Array, offset: number, ctx: PayloadC
  * `payloadLayers` appended to `out` (the packet's own list: no list per payload): the dissector registered on the
  * payload's RFC 7983 class (table.ts `udp.rfc7983`), or data. A payload whose first byte RFC 7983 gives ChannelData
  * or nothing is first offered to the content recognisers (table.ts `udp.content`: SIP), unless it is on a channel a
- * ChannelBind bound. The ports are the datagram's, -1 when the payload is not a UDP datagram's own.
+ * ChannelBind bound. Before all that, a protocol registered on one of the datagram's ports (table.ts `udp.port`:
+ * mDNS on 5353, whose first byte RFC 7983 would call STUN) takes the payload. The ports are the datagram's, -1 when
+ * the payload is not a UDP datagram's own.
  */
 export function pushPayloadLayers(out: Layer[], payload: Uint8Array, offset: number, ctx: PayloadContext = {}, srcPort = -1, dstPort = -1): void {
   const c = demuxClass(payload);
   if (c === 'empty') return;
+  const byPort = srcPort < 0 || ctx.transport === 'tcp' ? undefined : udpPortDissector(srcPort, dstPort);
+  if (byPort) {
+    byPort.d(out, payload, offset, ctx, srcPort, dstPort);
+    return;
+  }
   if (c === 'other' || c === 'turn-channeldata') {
     const channel = payload.length >= 4 ? (payload[0]! << 8) | payload[1]! : -1;
     const bound = ctx.channels?.has(channel) === true;

@@ -1,6 +1,8 @@
 import { toHex } from '../../core/encoding.ts';
 import { headerValue, type HttpMessage } from '../../wire/http/http.ts';
 import type { SipMessage } from '../../wire/sip/message.ts';
+import { DnsType, type DnsMessage, type DnsRecord } from '../../wire/dns/message.ts';
+import { parseIPv4, parseIPv6 } from '../../wire/ip/address.ts';
 import type { LayerOf } from '../types.ts';
 import { layerFields, protocolField, type FieldDef } from './field-def.ts';
 
@@ -35,6 +37,11 @@ function sipCSeq(m: SipMessage): { seq: number; method: string } | undefined {
   const r = /^\s*(\d+)\s+(\S+)\s*$/.exec(sipHeader(m, 'CSeq') ?? '');
   return r ? { seq: Number(r[1]), method: r[2]! } : undefined;
 }
+
+/** tshark's dns.resp.* run over the answers, authority and additional records in order. */
+const dnsRecords = (m: DnsMessage): DnsRecord[] => [...m.answers, ...(m.authorities ?? []), ...(m.additionals ?? [])];
+const dnsAddresses = (m: DnsMessage, type: number): Uint8Array[] =>
+  dnsRecords(m).flatMap((r) => (r.type === type && r.address !== undefined ? [(type === DnsType.A ? parseIPv4(r.address) : parseIPv6(r.address)) ?? []] : [])).filter((b): b is Uint8Array => b instanceof Uint8Array);
 
 export const APP_FIELDS: readonly FieldDef[] = [
   protocolField('tls', 'Transport Layer Security (over TCP)', ['TLS']),
@@ -106,6 +113,28 @@ export const APP_FIELDS: readonly FieldDef[] = [
     }],
     'sip.WWW-Authenticate': ['string', 'WWW-Authenticate', (m) => sipHeader(m, 'WWW-Authenticate')],
     'sip.Authorization': ['string', 'Authorization', (m) => sipHeader(m, 'Authorization')],
+  }),
+  // tshark reads mDNS with its DNS dissector: the protocol is mdns, the fields dns.* (RFC 1035 §4.1, RFC 6762)
+  protocolField('mdns', 'Multicast DNS (RFC 6762) on UDP port 5353', ['MDNS']),
+  // tshark's `dns` is unicast DNS (port 53), which is not dissected here: it matches no mDNS frame, there or here
+  protocolField('dns', 'Unicast DNS (port 53): not dissected, so never present; mDNS is mdns, with the dns.* fields', []),
+  ...layerFields(['MDNS'], {
+    'dns.id': ['uint', 'Transaction ID (0 in mDNS, RFC 6762 §18.1)', (m) => m.id],
+    'dns.flags.response': ['bool', 'Response', (m) => m.response],
+    'dns.flags.authoritative': ['bool', 'Authoritative (responses only, as tshark)', (m) => (m.response ? m.authoritative === true : undefined)],
+    'dns.count.queries': ['uint', 'Questions', (m) => m.questions.length],
+    'dns.count.answers': ['uint', 'Answer RRs', (m) => m.answers.length],
+    'dns.count.auth_rr': ['uint', 'Authority RRs (a probe\'s proposed records, RFC 6762 §8.2)', (m) => m.authorities?.length ?? 0],
+    'dns.count.add_rr': ['uint', 'Additional RRs', (m) => m.additionals?.length ?? 0],
+    'dns.qry.name': ['string', 'Each question\'s name', (m) => m.questions.map((q) => q.name)],
+    'dns.qry.type': ['uint', 'Each question\'s type', (m) => m.questions.map((q) => q.type)],
+    'dns.qry.qu': ['bool', 'Each question\'s QU bit (a unicast answer asked for, RFC 6762 §5.4)', (m) => m.questions.map((q) => q.unicastResponse === true)],
+    'dns.resp.name': ['string', 'Each record\'s name (answers, authority, additional)', (m) => dnsRecords(m).map((r) => r.name)],
+    'dns.resp.type': ['uint', 'Each record\'s type', (m) => dnsRecords(m).map((r) => r.type)],
+    'dns.resp.ttl': ['uint', 'Each record\'s time to live (0: a goodbye, RFC 6762 §10.1)', (m) => dnsRecords(m).map((r) => r.ttl)],
+    'dns.resp.cache_flush': ['bool', 'Each record\'s cache-flush bit (RFC 6762 §10.2)', (m) => dnsRecords(m).map((r) => r.cacheFlush === true)],
+    'dns.a': ['ipv4', 'Each A record\'s address', (m) => dnsAddresses(m, DnsType.A)],
+    'dns.aaaa': ['ipv6', 'Each AAAA record\'s address', (m) => dnsAddresses(m, DnsType.AAAA)],
   }),
   protocolField('signaling', 'WebRTC signaling in JSON (Janus, protoo, plain JSEP)', ['SIGNALING']),
   ...layerFields(['SIGNALING'], {

@@ -1,19 +1,26 @@
 /**
- * DNS messages as Multicast DNS sends them (RFC 1035 §4.1, RFC 6762): the header, questions and resource records,
- * with A and AAAA data read as addresses and any other type kept as raw RDATA. The encoder writes names without
- * compression (RFC 6762 §18.14 allows either); the decoder follows compression pointers (RFC 1035 §4.1.4) backwards
- * only, so a pointer loop is an error, never a hang. mDNS reuses two class bits: the question's top bit asks for a
- * unicast answer (QU, RFC 6762 §5.4) and the record's top bit is cache-flush (§10.2).
+ * DNS messages as Multicast DNS sends them (RFC 1035 §4.1, RFC 6762): the header, questions and the three record
+ * sections, with A and AAAA data read as addresses and any other type kept as raw RDATA. The encoder writes names
+ * without compression (RFC 6762 §18.14 allows either); the decoder follows compression pointers (RFC 1035 §4.1.4)
+ * backwards only, so a pointer loop is an error, never a hang. mDNS reuses two class bits: the question's top bit
+ * asks for a unicast answer (QU, RFC 6762 §5.4) and the record's top bit is cache-flush (§10.2). One decoder for the
+ * simulator's responder and the dissector: `decodeDns` records a span for every field when asked.
  */
-import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../ip/address.ts';
+import type { Decoded, Problem } from '../field.ts';
+import { parseIPv4, parseIPv6 } from '../ip/address.ts';
+import { Reader } from '../reader.ts';
+import { dnsTypeNameOrUndefined, readName, readRecord, type DnsRecord } from './records.ts';
+
+export { DnsType, dnsTypeName, type DnsRecord } from './records.ts';
 
 /** RFC 6762 §3: the mDNS group and port. */
 export const MDNS_PORT = 5353;
 export const MDNS_IPV4 = '224.0.0.251';
 export const MDNS_IPV6 = 'ff02::fb';
 
-export const DnsType = { A: 1, AAAA: 28 } as const;
 const CLASS_IN = 1;
+/** RFC 1035 §4.1.1: the header is six 16-bit words. */
+const HEADER = 12;
 
 export interface DnsQuestion {
   readonly name: string;
@@ -22,25 +29,21 @@ export interface DnsQuestion {
   readonly unicastResponse?: boolean;
 }
 
-export interface DnsRecord {
-  readonly name: string;
-  readonly type: number;
-  /** RFC 6762 §10.2: the cache-flush bit, this record replaces what the cache holds for the name. */
-  readonly cacheFlush?: boolean;
-  readonly ttl: number;
-  /** The address for A and AAAA records. */
-  readonly address?: string;
-  /** RDATA of any other type, as it is. */
-  readonly data?: Uint8Array;
-}
-
 export interface DnsMessage {
   readonly id: number;
   /** QR: a response. RFC 6762 §18.2: mDNS responses set it with AA (§18.4). */
   readonly response: boolean;
   readonly authoritative?: boolean;
+  /** TC (RFC 6762 §18.5: in a query, more known answers follow in the next packet). */
+  readonly truncated?: boolean;
+  /** OPCODE and RCODE when not 0 (RFC 6762 §18.3, §18.11: mDNS messages with either set are ignored). */
+  readonly opcode?: number;
+  readonly rcode?: number;
   readonly questions: readonly DnsQuestion[];
   readonly answers: readonly DnsRecord[];
+  /** The authority section: in a probe, the records the prober proposes to claim (RFC 6762 §8.2). */
+  readonly authorities?: readonly DnsRecord[];
+  readonly additionals?: readonly DnsRecord[];
 }
 
 function writeName(out: number[], name: string): void {
@@ -54,97 +57,153 @@ function writeName(out: number[], name: string): void {
 
 const u16 = (out: number[], v: number): void => void out.push((v >> 8) & 0xff, v & 0xff);
 
+function writeRecord(out: number[], r: DnsRecord): void {
+  writeName(out, r.name);
+  u16(out, r.type);
+  u16(out, CLASS_IN | (r.cacheFlush ? 0x8000 : 0));
+  u16(out, (r.ttl >>> 16) & 0xffff);
+  u16(out, r.ttl & 0xffff);
+  const rdata = r.address !== undefined ? (r.address.includes(':') ? parseIPv6(r.address) : parseIPv4(r.address)) : (r.data ?? new Uint8Array(0));
+  if (!rdata) throw new RangeError(`DNS record for ${r.name}: bad address ${r.address}`);
+  u16(out, rdata.length);
+  out.push(...rdata);
+}
+
 export function encodeDnsMessage(m: DnsMessage): Uint8Array {
   const out: number[] = [];
+  const authorities = m.authorities ?? [];
+  const additionals = m.additionals ?? [];
   u16(out, m.id);
-  u16(out, (m.response ? 0x8000 : 0) | (m.authoritative ? 0x0400 : 0));
+  u16(out, (m.response ? 0x8000 : 0) | ((m.opcode ?? 0) << 11) | (m.authoritative ? 0x0400 : 0) | (m.truncated ? 0x0200 : 0) | (m.rcode ?? 0));
   u16(out, m.questions.length);
   u16(out, m.answers.length);
-  u16(out, 0);
-  u16(out, 0);
+  u16(out, authorities.length);
+  u16(out, additionals.length);
   for (const q of m.questions) {
     writeName(out, q.name);
     u16(out, q.type);
     u16(out, CLASS_IN | (q.unicastResponse ? 0x8000 : 0));
   }
-  for (const r of m.answers) {
-    writeName(out, r.name);
-    u16(out, r.type);
-    u16(out, CLASS_IN | (r.cacheFlush ? 0x8000 : 0));
-    u16(out, (r.ttl >>> 16) & 0xffff);
-    u16(out, r.ttl & 0xffff);
-    const rdata = r.address !== undefined ? (r.type === DnsType.AAAA ? parseIPv6(r.address) : parseIPv4(r.address)) : (r.data ?? new Uint8Array(0));
-    if (!rdata) throw new RangeError(`DNS record for ${r.name}: bad address ${r.address}`);
-    u16(out, rdata.length);
-    out.push(...rdata);
-  }
+  for (const r of [...m.answers, ...authorities, ...additionals]) writeRecord(out, r);
   return new Uint8Array(out);
 }
 
-/** Reads a name at `at`; returns it and where the name ended in the message (after a pointer, the pointer's end). */
-function readName(b: Uint8Array, at: number): { name: string; end: number } | { error: string } {
-  const labels: string[] = [];
-  let pos = at;
-  let end: number | undefined;
-  let length = 0;
-  for (;;) {
-    if (pos >= b.length) return { error: `name at byte ${at} runs past the message` };
-    const len = b[pos]!;
-    if (len === 0) break;
-    if ((len & 0xc0) === 0xc0) {
-      if (pos + 1 >= b.length) return { error: `compression pointer at byte ${pos} is cut` };
-      const target = ((len & 0x3f) << 8) | b[pos + 1]!;
-      // RFC 1035 §4.1.4: a pointer names an earlier occurrence; one pointing forward or at itself could loop
-      if (target >= pos) return { error: `compression pointer at byte ${pos} points forward (to ${target})` };
-      end ??= pos + 2;
-      pos = target;
-      continue;
-    }
-    if ((len & 0xc0) !== 0) return { error: `label type 0x${(len & 0xc0).toString(16)} at byte ${pos} is not defined` };
-    if (pos + 1 + len > b.length) return { error: `label at byte ${pos} runs past the message` };
-    length += len + 1;
-    if (length > 255) return { error: `name at byte ${at} is longer than 255 bytes (RFC 1035 §3.1)` };
-    labels.push(new TextDecoder().decode(b.subarray(pos + 1, pos + 1 + len)));
-    pos += 1 + len;
-  }
-  return { name: labels.join('.'), end: end ?? pos + 1 };
+export interface DnsDecodeOptions {
+  /** Where the message sits in the outermost buffer (field spans and problems are absolute). */
+  readonly base?: number;
+  /** Record field spans (default true). */
+  readonly spans?: boolean;
 }
 
-/** Decodes a DNS message; a malformed one gives an error naming what and where. */
-export function decodeDnsMessage(b: Uint8Array): DnsMessage | { error: string } {
-  if (b.length < 12) return { error: `DNS header needs 12 bytes, got ${b.length}` };
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const flags = v.getUint16(2);
-  const counts = [v.getUint16(4), v.getUint16(6), v.getUint16(8), v.getUint16(10)] as const;
-  let pos = 12;
+const SECTIONS = [
+  ['Answers', 'answer'],
+  ['Authoritative nameservers', 'authority record'],
+  ['Additional records', 'additional record'],
+] as const;
+
+const yesNo = (set: boolean, yes: string, no: string): string => (set ? yes : no);
+
+/**
+ * Decodes a DNS message. A malformed one gives a problem naming what and where (message offsets in its text) and
+ * no value; the fields read before it stay, for the hex view. Never throws, never loops.
+ */
+export function decodeDns(b: Uint8Array, o: DnsDecodeOptions = {}): Decoded<DnsMessage | undefined> {
+  const r = new Reader(b, o.base ?? 0, 0, b.length, o.spans !== false);
+  const fail = (message: string, at: number, length = b.length - at): Decoded<undefined> => {
+    r.problem(message, at, Math.max(0, length));
+    return { value: undefined, fields: r.fieldList(), problems: r.problemList() };
+  };
+  if (b.length < HEADER) {
+    r.skip(b.length, 'Header (cut)');
+    return fail(`DNS header needs ${HEADER} bytes, got ${b.length}`, 0);
+  }
+  const id = r.u16('Transaction ID', (v) => `0x${v.toString(16).padStart(4, '0')}`);
+  const flags = (b[2]! << 8) | b[3]!;
+  const opcode = (flags >> 11) & 0xf;
+  const rcode = flags & 0xf;
+  r.group('Flags', () => {
+    r.fieldBits('Response', 2, 2, 0, 1, yesNo((flags & 0x8000) !== 0, 'Message is a response', 'Message is a query'));
+    r.fieldBits('Opcode', 2, 2, 1, 4, opcode === 0 ? 'Standard query (0)' : String(opcode));
+    r.fieldBits('Authoritative', 2, 2, 5, 1, yesNo((flags & 0x0400) !== 0, 'Server is an authority for domain', 'Server is not an authority for domain'));
+    r.fieldBits('Truncated', 2, 2, 6, 1, yesNo((flags & 0x0200) !== 0, 'Message is truncated', 'Message is not truncated'));
+    r.fieldBits('Reply code', 2, 2, 12, 4, rcode === 0 ? 'No error (0)' : String(rcode));
+    r.u16();
+  }, () => `0x${flags.toString(16).padStart(4, '0')}`);
+  const counts = [r.u16('Questions'), r.u16('Answer RRs'), r.u16('Authority RRs'), r.u16('Additional RRs')] as const;
   const questions: DnsQuestion[] = [];
-  for (let i = 0; i < counts[0]; i++) {
-    const n = readName(b, pos);
-    if ('error' in n) return { error: `question ${i + 1}: ${n.error}` };
-    if (n.end + 4 > b.length) return { error: `question ${i + 1}: type and class cut at byte ${n.end}` };
-    const cls = v.getUint16(n.end + 2);
-    questions.push({ name: n.name, type: v.getUint16(n.end), ...(cls & 0x8000 ? { unicastResponse: true } : {}) });
-    pos = n.end + 4;
+  const sections: DnsRecord[][] = [[], [], []];
+  let error: { message: string; at: number } | undefined;
+  if (counts[0]) {
+    r.group('Queries', () => {
+      for (let i = 0; i < counts[0] && !error; i++) {
+        const start = r.pos;
+        const n = readName(b, start);
+        if ('error' in n) error = { message: `question ${i + 1}: ${n.error}`, at: start };
+        else if (n.end + 4 > b.length) error = { message: `question ${i + 1}: type and class cut at byte ${n.end}`, at: start };
+        else {
+          const q = r.group('Query', () => {
+            r.skip(n.end - start, 'Name', () => n.name);
+            const type = r.u16('Type', dnsTypeLabel);
+            const cls = (b[r.pos]! << 8) | b[r.pos + 1]!;
+            r.fieldBits('"QU" question', r.pos, 2, 0, 1, yesNo((cls & 0x8000) !== 0, 'True (unicast response asked for, RFC 6762 §5.4)', 'False (QM)'));
+            r.fieldBits('Class', r.pos, 2, 1, 15, className(cls & 0x7fff));
+            r.u16();
+            return { name: n.name, type, ...(cls & 0x8000 ? { unicastResponse: true } : {}) };
+          }, (v) => `${v.name}: type ${dnsTypeLabel(v.type)}, ${v.unicastResponse ? '"QU"' : '"QM"'}`);
+          questions.push(q);
+        }
+      }
+    });
   }
-  const answers: DnsRecord[] = [];
-  // answers, then authority and additional records, read alike; only the answers are kept
-  for (let i = 0; i < counts[1] + counts[2] + counts[3]; i++) {
-    const n = readName(b, pos);
-    if ('error' in n) return { error: `record ${i + 1}: ${n.error}` };
-    if (n.end + 10 > b.length) return { error: `record ${i + 1}: header cut at byte ${n.end}` };
-    const type = v.getUint16(n.end);
-    const cls = v.getUint16(n.end + 2);
-    const ttl = v.getUint32(n.end + 4);
-    const rdlength = v.getUint16(n.end + 8);
-    const start = n.end + 10;
-    if (start + rdlength > b.length) return { error: `record ${i + 1}: RDATA of ${rdlength} bytes runs past the message` };
-    const rdata = b.subarray(start, start + rdlength);
-    pos = start + rdlength;
-    if (i >= counts[1]) continue;
-    const flush = cls & 0x8000 ? { cacheFlush: true } : {};
-    if (type === DnsType.A && rdlength === 4) answers.push({ name: n.name, type, ...flush, ttl, address: formatIPv4(rdata, 0) });
-    else if (type === DnsType.AAAA && rdlength === 16) answers.push({ name: n.name, type, ...flush, ttl, address: formatIPv6(rdata, 0) });
-    else answers.push({ name: n.name, type, ...flush, ttl, data: rdata.slice() });
+  for (let s = 0; s < 3 && !error; s++) {
+    const count = counts[s + 1]!;
+    if (!count) continue;
+    const [title, what] = SECTIONS[s]!;
+    r.group(title, () => {
+      for (let i = 0; i < count && !error; i++) {
+        const rec = readRecord(r, b);
+        if ('error' in rec) error = { message: `${what} ${i + 1}: ${rec.error}`, at: rec.at };
+        else sections[s]!.push(rec);
+      }
+    });
   }
-  return { id: v.getUint16(0), response: (flags & 0x8000) !== 0, ...(flags & 0x0400 ? { authoritative: true } : {}), questions, answers };
+  if (error) return fail(error.message, error.at);
+  const problems: Problem[] = [...r.problemList()];
+  if (r.pos < b.length) {
+    // RFC 1035 §4.1: the counts say where the message ends; what follows is no part of it
+    problems.push({ offset: r.base + r.pos, length: b.length - r.pos, message: `${b.length - r.pos} byte(s) after the last record`, severity: 'warning' });
+    r.skip(b.length - r.pos, 'Trailing bytes');
+  }
+  const [answers, authorities, additionals] = sections as [DnsRecord[], DnsRecord[], DnsRecord[]];
+  const value: DnsMessage = {
+    id,
+    response: (flags & 0x8000) !== 0,
+    ...(flags & 0x0400 ? { authoritative: true } : {}),
+    ...(flags & 0x0200 ? { truncated: true } : {}),
+    ...(opcode ? { opcode } : {}),
+    ...(rcode ? { rcode } : {}),
+    questions,
+    answers,
+    ...(authorities.length ? { authorities } : {}),
+    ...(additionals.length ? { additionals } : {}),
+  };
+  return { value, fields: r.fieldList(), problems };
+}
+
+/** "A (1)", "AAAA (28)", "65280". */
+function dnsTypeLabel(t: number): string {
+  const n = dnsTypeNameOrUndefined(t);
+  return n ? `${n} (${t})` : String(t);
+}
+
+function className(c: number): string {
+  return c === CLASS_IN ? 'IN (0x0001)' : `0x${c.toString(16).padStart(4, '0')}`;
+}
+
+/** Decodes a DNS message as the responder reads one: the message, or an error naming what and where. */
+export function decodeDnsMessage(b: Uint8Array): DnsMessage | { error: string } {
+  const d = decodeDns(b, { spans: false });
+  const first = d.problems.find((p) => p.severity !== 'warning');
+  if (!d.value || first) return { error: first?.message ?? 'unreadable DNS message' };
+  return d.value;
 }
