@@ -159,6 +159,8 @@ describe.runIf(tsharkAvailable())('mDNS dissected as tshark reads it', () => {
       `mDNS response: ${names[0]} A 192.168.1.10 (TTL 120, cache flush)`,
       `mDNS response: ${names[1]} A 192.168.1.20 (TTL 120, cache flush)`,
       ...names.flatMap((n) => [`mDNS query: A ${n} (QM)`, `mDNS query: AAAA ${n} (QM)`]),
+      // each responder's probes for its own name (RFC 6762 §8.1): the first QU, the next two QM
+      ...names.flatMap((n, i) => ['QU', 'QM'].map((q) => `mDNS probe: ANY ${n} (${q}), proposing A 192.168.1.${10 + 10 * i}`)),
     ]));
   });
 

@@ -55,17 +55,26 @@ describe('mDNS host candidates on one LAN (call-mdns-lan)', () => {
     expect(text).toMatch(/c=IN IP4 0\.0\.0\.0/);
   });
 
-  it('announces each name twice, 1 s apart; queries are QM for A and AAAA; all go to 224.0.0.251 with TTL 255', () => {
+  it('probes each name three times 250 ms apart (QU first, its record in the authority section), then announces it twice, 1 s apart; queries are QM for A and AAAA; all go to 224.0.0.251 with TTL 255', () => {
     for (const s of sent) expect([s.dst, s.ttl, s.m.id]).toEqual([MDNS_IPV4, 255, 0]);
     const aliceName = names[0]!.name;
+    const probes = sent.filter((s) => s.from === 'alice' && !s.m.response && s.m.authorities);
+    expect(probes.map((p) => p.t)).toEqual([0, 250_000, 500_000]);
+    expect(probes.map((p) => p.m.questions)).toEqual([[{ name: aliceName, type: DnsType.ANY, unicastResponse: true }], [{ name: aliceName, type: DnsType.ANY }], [{ name: aliceName, type: DnsType.ANY }]]);
+    for (const p of probes) expect(p.m.authorities).toEqual([{ name: aliceName, type: DnsType.A, ttl: 120, address: '192.168.1.10' }]);
     const announcements = sent.filter((s) => s.from === 'alice' && s.m.response);
-    expect(announcements.map((s) => s.t)).toEqual([0, 1_000_000, 2_000_000]); // two announcements, then the held answer
+    // 250 ms after the third probe, then a second later; bob's query came while alice was probing: not answered (§8.1)
+    expect(announcements.map((s) => s.t)).toEqual([750_000, 1_750_000]);
     for (const a of announcements) {
       expect(a.m).toMatchObject({ response: true, authoritative: true, questions: [] });
       expect(a.m.answers).toEqual([{ name: aliceName, type: DnsType.A, cacheFlush: true, ttl: 120, address: '192.168.1.10' }]);
     }
-    const queries = sent.filter((s) => s.from === 'bob' && !s.m.response);
+    const queries = sent.filter((s) => s.from === 'bob' && !s.m.response && !s.m.authorities);
     expect(queries.map((q) => q.m.questions)).toEqual([[{ name: aliceName, type: DnsType.A }], [{ name: aliceName, type: DnsType.AAAA }]]);
+    expect(trace.notes.filter((n) => n.kind === 'mdns.query.received' && n.source === 'alice/mdns').map((n) => n.text)).toEqual([
+      expect.stringMatching(/asks for A .*still probing for: not answered yet \(RFC 6762 §8\.1\)/),
+      expect.stringMatching(/asks for AAAA .*still probing for: not answered yet/),
+    ]);
   });
 
   it('keeps them on the segment: the switch floods them to both hosts, the NAT drops every one', () => {
@@ -78,9 +87,9 @@ describe('mDNS host candidates on one LAN (call-mdns-lan)', () => {
     expect(hops.filter((h) => h.from === 'lan').map((h) => h.to).sort()).toContain('bob');
   });
 
-  it('resolves the names with the second announcement and moves the call onto the host pair', () => {
+  it('resolves the names with the first announcement, after probing, and moves the call onto the host pair', () => {
     const resolved = trace.notes.filter((n) => n.kind === 'mdns.resolved').map((n) => [n.source, (n.data as { address: string }).address, n.t]);
-    expect(resolved).toEqual([['bob/mdns', '192.168.1.10', 1_000_400], ['alice/mdns', '192.168.1.20', 1_020_400]]);
+    expect(resolved).toEqual([['bob/mdns', '192.168.1.10', 750_400], ['alice/mdns', '192.168.1.20', 770_400]]);
     expect(selected(summary, 'alice')).toMatchObject({ local: { type: 'host', address: '192.168.1.10' }, remote: { type: 'host', address: '192.168.1.20' } });
     expect(selected(summary, 'bob')).toMatchObject({ local: { type: 'host', address: '192.168.1.20' }, remote: { type: 'host', address: '192.168.1.10' } });
     expect(trace.notes.filter((n) => n.kind === 'peer.path').map((n) => n.text).at(-1)).toMatch(/192\.168\.1\.10:\d+ -> 192\.168\.1\.20:\d+ \(same DTLS association\)/);

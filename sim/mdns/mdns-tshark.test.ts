@@ -28,7 +28,8 @@ describe.runIf(tsharkAvailable())('tshark reads the mDNS of call-mdns-lan', () =
       // datagram seen on the next link (mDNS queries and responses all have ID 0, RFC 6762 §18.1)
       expect(tsharkFields(file, ['frame.number'], { filter: 'udp.port == 5353 && (_ws.malformed || _ws.expert.severity >= error)' })).toEqual([]);
       const queries = rows.filter((r) => r[2] === '0');
-      expect(new Set(queries.map((r) => `${r[3]} ${r[4]}`))).toEqual(new Set(names.flatMap((n) => [`${n} 1`, `${n} 28`])));
+      // the probes ask ANY (255) for their own names (RFC 6762 §8.1), the resolvers A and AAAA for the other's
+    expect(new Set(queries.map((r) => `${r[3]} ${r[4]}`))).toEqual(new Set(names.flatMap((n) => [`${n} 1`, `${n} 28`, `${n} 255`])));
       const responses = rows.filter((r) => r[2] === '1');
       expect(new Set(responses.map((r) => `${r[5]} ${r[6]} ${r[7]} ${r[8]}`))).toEqual(new Set([`${names[0]} 1 120 192.168.1.10`, `${names[1]} 1 120 192.168.1.20`]));
     } finally {

@@ -36,20 +36,21 @@ describe('a host mDNS responder', () => {
     const name = alice.nameFor('192.168.1.10');
     expect(alice.nameFor('192.168.1.10')).toBe(name); // one name per address
     const ask = bob.bindUdp('0.0.0.0', 40000);
-    net.scheduler.at(100_000, 'qu', () => ask.send({ ip: MDNS_IPV4, port: MDNS_PORT }, query(name, DnsType.A, true), undefined, 255));
-    net.scheduler.at(200_000, 'qm', () => ask.send({ ip: MDNS_IPV4, port: MDNS_PORT }, query(name, DnsType.A, false), undefined, 255));
-    net.scheduler.at(300_000, 'other', () => ask.send({ ip: MDNS_IPV4, port: MDNS_PORT }, query('someone-else.local', DnsType.A, false), undefined, 255));
-    net.scheduler.at(400_000, 'aaaa', () => ask.send({ ip: MDNS_IPV4, port: MDNS_PORT }, query(name, DnsType.AAAA, false), undefined, 255));
+    // after probing (0, 250, 500 ms) and the first announcement (750 ms)
+    net.scheduler.at(1_100_000, 'qu', () => ask.send({ ip: MDNS_IPV4, port: MDNS_PORT }, query(name, DnsType.A, true), undefined, 255));
+    net.scheduler.at(1_200_000, 'qm', () => ask.send({ ip: MDNS_IPV4, port: MDNS_PORT }, query(name, DnsType.A, false), undefined, 255));
+    net.scheduler.at(1_300_000, 'other', () => ask.send({ ip: MDNS_IPV4, port: MDNS_PORT }, query('someone-else.local', DnsType.A, false), undefined, 255));
+    net.scheduler.at(1_400_000, 'aaaa', () => ask.send({ ip: MDNS_IPV4, port: MDNS_PORT }, query(name, DnsType.AAAA, false), undefined, 255));
     const unicast: number[] = [];
     ask.onDatagram((_from, _to, payload) => {
       const m = decodeDnsMessage(payload);
       if (!('error' in m) && m.response) unicast.push(net.now);
     });
     net.run(5_000_000);
-    // to the group: the two announcements (0 s, 1 s) and the QM answer held to 2 s; the QU answer went to bob's port 40000
-    // (each link of the segment takes 1 ms: 2 ms host to host)
-    expect(heard.filter((h) => h.m.response).map((h) => [h.t, h.to])).toEqual([[2_000, MDNS_IPV4], [1_002_000, MDNS_IPV4], [2_002_000, MDNS_IPV4]]);
-    expect(unicast).toEqual([104_000]);
+    // to the group: the two announcements (0.75 s, 1.75 s) and the QM answer held to 2.75 s; the QU answer went to
+    // bob's port 40000 (each link of the segment takes 1 ms: 2 ms host to host)
+    expect(heard.filter((h) => h.m.response).map((h) => [h.t, h.to])).toEqual([[752_000, MDNS_IPV4], [1_752_000, MDNS_IPV4], [2_752_000, MDNS_IPV4]]);
+    expect(unicast).toEqual([1_104_000]);
     expect(alice.counters).toMatchObject({ queriesAnswered: 2, responsesSent: 4 });
     const notes = net.trace.notes.filter((n) => n.kind === 'mdns.query.received').map((n) => n.text);
     expect(notes).toHaveLength(3);

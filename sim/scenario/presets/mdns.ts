@@ -20,7 +20,7 @@ function lan(): PresetInfo {
   const name = 'call-mdns-lan';
   const title = 'mDNS host candidates on one LAN: the names resolve';
   const description =
-    "Alice and Bob share a switch behind a NAT, both with Chromium's mDNS obfuscation on: each signals its host candidate as a random <uuid>.local name (and its srflx candidate with raddr 0.0.0.0 rport 0), so no private address is in the SDP. Each host's responder announces its name twice, one second apart (RFC 6762 §8.3), to 224.0.0.251:5353 with TTL 255; the switch floods it over the segment and the NAT drops it (link-local multicast never leaves the link, §11). Each peer asks for the other's name with QM queries for A and AAAA, which miss the first announcement; the answer may not be multicast within a second of the last one (§6), so the names resolve with the second announcement, 1 s in. Until then the call starts on the srflx candidates through the NAT's hairpinning; then the host pair is checked, nominated and selected, and the audio moves onto the LAN.";
+    "Alice and Bob share a switch behind a NAT, both with Chromium's mDNS obfuscation on: each signals its host candidate as a random <uuid>.local name (and its srflx candidate with raddr 0.0.0.0 rport 0), so no private address is in the SDP. Each host's responder first probes for its name, three times 250 ms apart (RFC 6762 §8.1), then announces it twice, one second apart (§8.3), to 224.0.0.251:5353 with TTL 255; the switch floods it over the segment and the NAT drops it (link-local multicast never leaves the link, §11). Each peer asks for the other's name with QM queries for A and AAAA while the other is still probing, and a name being probed for is not answered yet; the first announcement, 750 ms in, resolves the names. Until then the call starts on the srflx candidates through the NAT's hairpinning; then the host pair is checked, nominated and selected, and the audio moves onto the LAN.";
   return {
     name, title, description,
     build: () => ({
@@ -42,7 +42,7 @@ function acrossNats(): PresetInfo {
   const name = 'call-mdns-nat';
   const title = 'mDNS host candidates across NATs: the names do not resolve';
   const description =
-    "Alice behind a full-cone NAT, Bob behind a symmetric one, both with mDNS obfuscation on. Each receives the other's host candidate as a <uuid>.local name and asks the link for it: the query reaches no one (the NAT drops link-local multicast), so after Chromium's 3 s transaction timeout the candidate is dropped. The call does not wait for that: Bob's check reaches Alice from a port his NAT chose for her, not the one his srflx candidate names, so she learns him as a peer-reflexive candidate (RFC 8445 §7.3.1.3) and the srflx-to-prflx pair carries DTLS and audio.";
+    "Alice behind a full-cone NAT, Bob behind a symmetric one, both with mDNS obfuscation on. Each receives the other's host candidate as a <uuid>.local name and asks the link for it: the query, like the other's probes and announcements, reaches no one (the NAT drops link-local multicast), so after Chromium's 3 s transaction timeout the candidate is dropped. The call does not wait for that: Bob's check reaches Alice from a port his NAT chose for her, not the one his srflx candidate names, so she learns him as a peer-reflexive candidate (RFC 8445 §7.3.1.3) and the srflx-to-prflx pair carries DTLS and audio.";
   return {
     name, title, description,
     build: () => ({
