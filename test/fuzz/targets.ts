@@ -4,6 +4,7 @@ import { decodeHandshakeFragments } from '../../sim/wire/dtls/handshake.ts';
 import { decodeRecords } from '../../sim/wire/dtls/record.ts';
 import { decodeAlert } from '../../sim/wire/handshake/alert.ts';
 import { demux } from '../../sim/wire/demux.ts';
+import { decodeDns } from '../../sim/wire/dns/message.ts';
 import { decodeHttpMessage } from '../../sim/wire/http/http.ts';
 import { decodeIpDatagram, decodeUdpDatagram } from '../../sim/wire/ip/datagram.ts';
 import { decodeIPv4 } from '../../sim/wire/ip/ipv4.ts';
@@ -51,6 +52,8 @@ export const DECODERS: readonly DecoderTarget[] = [
   { name: 'tcp: decodeTcpDatagram', seeds: 'ip', run: (b) => size(decodeTcpDatagram(b)) },
   { name: 'demux (RFC 7983)', seeds: 'stun', run: (b) => (demux(b).class ? 1 : 0) },
   { name: 'stun: decodeStun', seeds: 'stun', run: (b) => size(decodeStun(b)) },
+  // no kept capture carries mDNS: STUN messages (first bytes 0x00/0x01, as an mDNS header's ID 0) seed it
+  { name: 'dns: decodeDns (mDNS)', seeds: 'stun', run: (b) => size(decodeDns(b)) },
   { name: 'stun: decodeChannelData', seeds: 'channel-data', run: (b) => size(decodeChannelData(b)) },
   { name: 'dtls: decodeRecords', seeds: 'dtls', run: (b) => size(decodeRecords(b)) },
   { name: 'dtls: decodeDatagram', seeds: 'dtls', run: (b) => size(decodeDatagram(b)) },

@@ -46,6 +46,16 @@ describe('DNS messages as mDNS sends them', () => {
     many[5] = 0xff; // 255 questions, none there
     expect(decodeDnsMessage(many)).toEqual({ error: 'question 1: name at byte 12 runs past the message' });
     expect(() => encodeDnsMessage({ ...query, questions: [{ name: `${'a'.repeat(64)}.local`, type: 1 }] })).toThrow(/1 to 63 bytes/);
+    // a chain of 200 pointers, each to the one before, in a TXT record's RDATA; the next record's name points at its
+    // end: cut at 127 pointers (a 255-byte name has at most 127 labels), not walked
+    const rdata: number[] = [0]; // the root name, at 25
+    for (let i = 0; i < 200; i++) {
+      const target = i === 0 ? 25 : 26 + 2 * (i - 1);
+      rdata.push(0xc0 | (target >> 8), target & 0xff);
+    }
+    const last = 26 + 2 * 199;
+    const hostile = new Uint8Array([0, 0, 0x84, 0, 0, 0, 0, 2, 0, 0, 0, 0, 1, 0x61, 0, 0, 16, 0, 1, 0, 0, 0, 120, rdata.length >> 8, rdata.length & 0xff, ...rdata, 0xc0 | (last >> 8), last & 0xff, 0, 1, 0, 1, 0, 0, 0, 120, 0, 4, 192, 0, 2, 1]);
+    expect(decodeDnsMessage(hostile)).toEqual({ error: 'answer 2: name at byte 426 follows more than 127 compression pointers' });
   });
 
   it.runIf(tsharkAvailable())('tshark reads them as mDNS on 224.0.0.251 and ff02::fb, port 5353, nothing malformed', () => {

@@ -42,6 +42,7 @@ export function readName(b: Uint8Array, at: number): { name: string; end: number
   let pos = at;
   let end: number | undefined;
   let length = 0;
+  let hops = 0;
   for (;;) {
     if (pos >= b.length) return { error: `name at byte ${at} runs past the message` };
     const len = b[pos]!;
@@ -51,6 +52,9 @@ export function readName(b: Uint8Array, at: number): { name: string; end: number
       const target = ((len & 0x3f) << 8) | b[pos + 1]!;
       // RFC 1035 §4.1.4: a pointer names an earlier occurrence; one pointing forward or at itself could loop
       if (target >= pos) return { error: `compression pointer at byte ${pos} points forward (to ${target})` };
+      // a name of at most 255 bytes has at most 127 labels, so no more pointers than that: a chain of pointers to
+      // pointers (each backwards, so finite) is cut short instead of walked across the whole message
+      if (++hops > 127) return { error: `name at byte ${at} follows more than 127 compression pointers` };
       end ??= pos + 2;
       pos = target;
       continue;
