@@ -93,6 +93,17 @@ describe('probing before announcing (RFC 6762 §8)', () => {
     expect([other.alice.counters.conflicts, other.alice.nameFor('192.168.1.10')]).toEqual([0, name]);
   });
 
+  it('defends an announced name against another host\'s probe at once, whatever the one-second rule would hold (§8.1, §6)', () => {
+    const { net, alice, heard, carolSays } = segment();
+    const name = alice.nameFor('192.168.1.10');
+    // the second announcement went at 1.75 s: a QM question at 2 s would wait until 2.75 s; a probe is answered now
+    carolSays(2_000_000, { ...probeOf(name, '192.168.1.99'), questions: [{ name, type: DnsType.ANY }] });
+    carolSays(2_100_000, { id: 0, response: false, questions: [{ name, type: DnsType.A }], answers: [] });
+    net.run(4_000_000);
+    expect(heard.filter((h) => h.src === '192.168.1.10' && h.m.response).map((h) => h.t)).toEqual([752_000, 1_752_000, 2_004_000, 2_752_000]);
+    expect(alice.nameFor('192.168.1.10')).toBe(name);
+  });
+
   it('settles a simultaneous probe by the tiebreak: the later record wins, the loser probes again a second later (§8.2)', () => {
     expect(tiebreak(answer('x.local', '192.168.1.10').answers[0]!, answer('x.local', '192.168.1.99').answers[0]!)).toBeLessThan(0);
     expect(tiebreak(answer('x.local', '192.168.1.10').answers[0]!, answer('x.local', '192.168.1.10', 0).answers[0]!)).toBe(0);

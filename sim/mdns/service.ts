@@ -244,7 +244,8 @@ export class MdnsService implements Omit<MdnsNames, 'obfuscate'> {
 
   /**
    * Queries. A probe for a name it is probing for itself is settled by the tiebreak (§8.2); a question for a name it
-   * owns is answered when the type fits the address family (§6); a name still being probed for is not answered yet.
+   * owns is answered when the type fits the address family (§6), another host's probe for it at once (§8.1: the
+   * prober then takes another name); a name still being probed for is not answered yet.
    */
   private query(s: UdpSocket, from: TransportAddress, m: DnsMessage): void {
     for (const q of m.questions) {
@@ -262,7 +263,9 @@ export class MdnsService implements Omit<MdnsNames, 'obfuscate'> {
       this.note('mdns.query.received', `${this.host.name}: ${from.ip} asks for ${typeName(q.type)} ${name}, its own name${fits ? '' : ' (no record of that type)'}`, { name, type: typeName(q.type), from: from.ip });
       if (!fits) continue;
       this.counters.queriesAnswered++;
-      this.respond(name, q.unicastResponse ? { socket: s, to: from } : undefined, false);
+      // §8.1, §6: a probe for a name it owns is defended at once, whatever the one-second rule would hold
+      const probe = (m.authorities ?? []).some((r) => r.name.toLowerCase() === name);
+      this.respond(name, q.unicastResponse ? { socket: s, to: from } : undefined, false, probe);
     }
   }
 
@@ -286,10 +289,10 @@ export class MdnsService implements Omit<MdnsNames, 'obfuscate'> {
 
   /**
    * Sends the record for `name`: by unicast to a QU querier at once (§5.4), else multicast on every socket, each
-   * record no sooner than one second after it was last multicast there (§6). A name withdrawn or renamed meanwhile
+   * record no sooner than one second after it was last multicast there (§6), except in defence of a probe (at once). A name withdrawn or renamed meanwhile
    * is not sent.
    */
-  private respond(name: string, unicast: { socket: UdpSocket; to: TransportAddress } | undefined, announcement: boolean): void {
+  private respond(name: string, unicast: { socket: UdpSocket; to: TransportAddress } | undefined, announcement: boolean, defence = false): void {
     const address = this.owned.get(name)!.address;
     const bytes = encodeDnsMessage({ id: 0, response: true, authoritative: true, questions: [], answers: [hostRecord(name, address)] });
     const send = (s: UdpSocket, to: TransportAddress, delay: Micros): void => {
@@ -307,8 +310,8 @@ export class MdnsService implements Omit<MdnsNames, 'obfuscate'> {
     if (unicast) return send(unicast.socket, unicast.to, 0);
     for (const s of this.open()) {
       const key = `${name}/${s.ip}`;
-      const at = Math.max(this.net.now, this.nextMulticast.get(key) ?? 0);
-      this.nextMulticast.set(key, at + MIN_INTERVAL);
+      const at = defence ? this.net.now : Math.max(this.net.now, this.nextMulticast.get(key) ?? 0);
+      if (!defence) this.nextMulticast.set(key, at + MIN_INTERVAL);
       send(s, this.group(s), at - this.net.now);
     }
   }
