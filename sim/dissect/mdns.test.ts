@@ -105,6 +105,9 @@ describe('mDNS in the dissector', () => {
     // a response without AA, with a non-zero ID: read, and the rules it breaks said
     const odd = mdnsOf(dissectPacket(dgram(encodeDnsMessage({ ...goodbye, id: 7, authoritative: false }))))!;
     expect(odd.classification).toMatch(/ID 0x7 is not 0 \(RFC 6762 §18\.1\); response without the AA bit \(RFC 6762 §18\.4\)/);
+    // a legacy unicast reply (§6.7: to the querier's own port) echoes its ID: no remark
+    const legacy = mdnsOf(dissectPacket(dgram(encodeDnsMessage({ ...goodbye, id: 7 }), '192.168.1.10', '192.168.1.20', MDNS_PORT, 40000)))!;
+    expect(legacy.classification).not.toMatch(/is not 0/);
     // seeded mutations of real messages: a value or a problem, every time
     const rng = Rng.fromSeed(5353);
     const seeds = [probe, goodbye, answer6, knownAnswer].map(encodeDnsMessage);

@@ -47,10 +47,10 @@ const MDNS_TEXT: LayerText<'MDNS', undefined> = {
 };
 
 /** RFC 6762 rules a message breaks on the link, said as notes (the message still reads). */
-function mdnsRemarks(m: DnsMessage, srcPort: number): string[] {
+function mdnsRemarks(m: DnsMessage, dstPort: number): string[] {
   const out: string[] = [];
-  // RFC 6762 §18.1: multicast DNS messages carry ID 0 (a legacy unicast reply echoes the querier's, §6.7)
-  if (m.id !== 0 && srcPort === MDNS_PORT && m.response) out.push(`response ID 0x${m.id.toString(16)} is not 0 (RFC 6762 §18.1)`);
+  // RFC 6762 §18.1: a response to port 5353 carries ID 0 (a legacy unicast reply to another port echoes the querier's, §6.7)
+  if (m.id !== 0 && dstPort === MDNS_PORT && m.response) out.push(`response ID 0x${m.id.toString(16)} is not 0 (RFC 6762 §18.1)`);
   // RFC 6762 §18.4: in a response the AA bit must be set
   if (m.response && !m.authoritative) out.push('response without the AA bit (RFC 6762 §18.4)');
   return out;
@@ -61,7 +61,7 @@ function dissectMdns(out: Layer[], payload: Uint8Array, offset: number, ctx: Pay
   const d = decodeDns(payload, { base: offset, spans: ctx.spans !== false });
   const problems: Problem[] = d.problems.filter((p) => !isWarning(p));
   const warnings = d.problems.filter(isWarning).map((p) => p.message);
-  if (d.value) warnings.push(...mdnsRemarks(d.value, srcPort));
+  if (d.value) warnings.push(...mdnsRemarks(d.value, dstPort));
   const why = whyMdns(payload, srcPort, dstPort);
   const classification = warnings.length ? `${why}; ${warnings.join('; ')}` : why;
   out.push(new LazyLayer({ protocol: 'MDNS', offset, length: payload.length, fields: d.fields, problems, value: d.value, text: MDNS_TEXT, a: undefined, b: undefined, classification }));
