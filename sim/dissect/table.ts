@@ -254,6 +254,6 @@ export function udpContentDissector(payload: Uint8Array, srcPort: number, dstPor
  */
 export function udpPortDissector(srcPort: number, dstPort: number): { readonly d: UdpPortDissector; readonly owner: Protocol } | undefined {
   if (udpPorts.size === 0) return undefined;
-  const [low, high] = srcPort < dstPort ? [srcPort, dstPort] : [dstPort, srcPort];
-  return udpPorts.get(low) ?? udpPorts.get(high);
+  // no pair made per datagram: this runs for every one
+  return srcPort < dstPort ? (udpPorts.get(srcPort) ?? udpPorts.get(dstPort)) : (udpPorts.get(dstPort) ?? udpPorts.get(srcPort));
 }
