@@ -54,39 +54,64 @@ function fields(seen: readonly JanusSeen[]): Record<string, string[]> {
 }
 
 /**
- * Real Janus pushes "hangingup" from its request thread only after nua_bye() has sent the BYE (janus_sip.c, the
- * "hangup" request); on loopback our phone's 200 can come back first, and Sofia's thread then pushes "hangup" and
- * forgets the call before it, so "hangingup" comes second and without a call_id. Our gateway, where the 200 takes a
- * round trip, gives the usual order. This puts a raced run back in that order (the call_id taken from "hangup"), so
- * the comparisons below pin everything else either way; with no race it returns the run as it was.
+ * Events real Janus pushes from its request thread once it has handed the request to Sofia's thread (janus_sip.c:
+ * "registering" after nua_register(), "calling" after nua_invite(), "hangingup" after nua_bye()), each with the
+ * events Sofia's thread pushes on the answers to that request. On loopback an answer can come back before the request
+ * thread pushes its event: so "hangup" (the BYE's 200) came before "hangingup" in CI, and then without a call_id (Sofia
+ * forgot the call first); "ringing" on our 180 can beat "calling" the same way, and "registered" "registering".
  */
-function unraceHangup(seen: readonly JanusSeen[]): JanusSeen[] {
-  const at = (name: string): number => seen.findIndex((s) => s.via === 'event' && s.message.janus === 'event' && events([s])[0] === name);
-  const hangup = at('hangup');
-  const hangingup = at('hangingup');
-  if (hangup < 0 || hangingup < hangup) return [...seen];
+const RACES: readonly (readonly [string, readonly string[]])[] = [
+  ['registering', ['registered', 'registration_failed']],
+  ['calling', ['ringing', 'proceeding', 'progress', 'accepted']],
+  ['hangingup', ['hangup']],
+];
+
+/**
+ * Puts a raced run back in the order our gateway gives (where every answer takes a round trip): each request's event
+ * moved before the first answer that beat it, "hangingup" given the call_id "hangup" had. The comparisons below pin
+ * everything else either way; with no race it returns the run as it was.
+ */
+function unrace(seen: readonly JanusSeen[]): JanusSeen[] {
+  let out = [...seen];
   const data = (s: JanusSeen): JsonObject => (s.message.plugindata as JsonObject).data as JsonObject;
-  const late = seen[hangingup]!;
-  const callId = data(seen[hangup]!).call_id;
-  const moved: JanusSeen = data(late).call_id !== undefined || callId === undefined ? late : {
-    ...late, message: { ...late.message, plugindata: { ...(late.message.plugindata as JsonObject), data: { ...data(late), call_id: callId } } },
-  };
-  const rest = seen.filter((_, i) => i !== hangingup);
-  return [...rest.slice(0, hangup), moved, ...rest.slice(hangup)];
+  for (const [request, answers] of RACES) {
+    const at = (names: readonly string[]): number => out.findIndex((s) => s.via === 'event' && s.message.janus === 'event' && names.includes(events([s])[0]!));
+    const mine = at([request]);
+    const first = at(answers);
+    if (mine < 0 || first < 0 || mine < first) continue;
+    const late = out[mine]!;
+    const callId = data(out[first]!).call_id;
+    const moved: JanusSeen = request !== 'hangingup' || data(late).call_id !== undefined || callId === undefined ? late : {
+      ...late, message: { ...late.message, plugindata: { ...(late.message.plugindata as JsonObject), data: { ...data(late), call_id: callId } } },
+    };
+    const rest = out.filter((_, i) => i !== mine);
+    out = [...rest.slice(0, first), moved, ...rest.slice(first)];
+  }
+  return out;
 }
 
-describe('a run of real Janus where the BYE\'s 200 beat "hangingup"', () => {
+describe('a run of real Janus where an answer beat the request\'s own event', () => {
   const ev = (result: JsonObject, callId?: string): JanusSeen => ({
     at: 0, via: 'event', message: { janus: 'event', plugindata: { plugin: 'janus.plugin.sip', data: { sip: 'event', result, ...(callId ? { call_id: callId } : {}) } } },
   });
   const raced = [ev({ event: 'accepted' }, 'c1'), ev({ event: 'hangup', code: 200, reason: 'to BYE' }, 'c1'), ev({ event: 'hangingup' })];
 
-  it('is put back in the usual order, "hangingup" with the call\'s id, and a run in order is left as it was', () => {
-    const fixed = unraceHangup(raced);
+  it('the BYE\'s 200 first: put back in the usual order, "hangingup" with the call\'s id, and a run in order is left as it was', () => {
+    const fixed = unrace(raced);
     expect(events(fixed)).toEqual(['accepted', 'hangingup', 'hangup']);
     expect(fields(fixed)['hangingup']).toEqual(['data.call_id', 'data.result', 'data.sip', 'result.event']);
-    expect(unraceHangup(fixed)).toEqual(fixed);
-    expect(events(unraceHangup(raced.slice(0, 2)))).toEqual(['accepted', 'hangup']);
+    expect(unrace(fixed)).toEqual(fixed);
+    expect(events(unrace(raced.slice(0, 2)))).toEqual(['accepted', 'hangup']);
+  });
+
+  it('our 180 first: "calling" goes back before "ringing", its fields as Janus gave them; the other events stay where they were', () => {
+    const run = [ev({ event: 'registering' }), ev({ event: 'registered', username: '1001', register_sent: true }), ev({ event: 'ringing' }, 'c1'), ev({ event: 'proceeding', code: 100 }, 'c1'), ev({ event: 'calling', call_id: 'c1' }, 'c1'), ev({ event: 'accepted' }, 'c1')];
+    const fixed = unrace(run);
+    expect(events(fixed)).toEqual(['registering', 'registered', 'calling', 'ringing', 'proceeding', 'accepted']);
+    expect(fixed[2]).toBe(run[4]);
+    expect(unrace(fixed)).toEqual(fixed);
+    // a request's event is never moved after its answers, nor one with no answer before it
+    expect(events(unrace([run[1]!, run[0]!]))).toEqual(['registering', 'registered']);
   });
 });
 
@@ -149,7 +174,7 @@ describe.skipIf(skip)('the real janus.plugin.sip against our registrar and phone
       const m = decodeSipMessage(d.bytes).value;
       return m ? [`${d.dir} ${m.start.kind === 'request' ? m.start.method : `${m.start.status} ${sipHeader(m, 'CSeq')?.split(' ')[1]}`}`] : [];
     });
-    const seen = unraceHangup(client.seen);
+    const seen = unrace(client.seen);
     const real = events(seen);
     // the same flow in the simulated world: janus-sip-call with the page calling the phone's address, no outbound proxy
     const json = findPreset('janus-sip-call')!.build() as { apps: { kind: string; prelude?: { body: JsonObject }; body?: JsonObject }[] };

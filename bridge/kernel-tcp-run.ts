@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { createConnection, createServer, type Socket } from 'node:net';
 import type { TcpConnection } from '../sim/tcp/connection.ts';
 import { pattern } from '../sim/net/tcp-test-support.ts';
-import { captureDevice, runScript, stopCapture } from './tun-session.ts';
+import { captureDevice, runScript, stopCapture, untilCapturedLast } from './tun-session.ts';
 import { TunTcpBridge } from './tun-tcp.ts';
 
 const size = Number(process.argv[2] ?? 2_000_000);
@@ -121,6 +121,7 @@ async function main(): Promise<void> {
   } finally {
     // let TIME-WAIT and the last ACKs go; then stop everything
     await new Promise((r) => setTimeout(r, 200));
+    if (tshark && captureFile) await untilCapturedLast(captureFile, bridge);
     await stopCapture(tshark);
     bridge.close();
   }

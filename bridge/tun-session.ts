@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { untilCapturing } from '../test/support/live-capture.ts';
+import { untilCaptured, untilCapturing } from '../test/support/live-capture.ts';
 import { TunStreams } from './tun-stream.ts';
 import { TunTcpBridge } from './tun-tcp.ts';
 
@@ -32,6 +32,7 @@ export async function openTunSession(o: { readonly kernel: string; readonly ours
     bridge,
     streams,
     async close() {
+      if (tshark && o.captureFile) await untilCapturedLast(o.captureFile, bridge);
       await stopCapture(tshark);
       bridge.close();
     },
@@ -51,12 +52,21 @@ export async function captureDevice(device: string, file: string): Promise<Child
   return p;
 }
 
-/** SIGINT, so tshark writes out what it has; killed when it has not exited 5 s later. */
+/**
+ * Resolves once the capture holds the last packet each way through the TUN (or after a minute): dumpcap reads the
+ * kernel's buffer in blocks, and what it has not read when stopped is lost uncounted, more often on a busy machine
+ * (test/support/live-capture.ts untilCaptured). Waited for, not slept for.
+ */
+export async function untilCapturedLast(file: string, bridge: TunTcpBridge): Promise<void> {
+  await untilCaptured(file, [bridge.last.in, bridge.last.out].filter((b): b is Uint8Array => b !== undefined), 60_000);
+}
+
+/** SIGINT, so tshark writes out what it has; killed when it has not exited 15 s later (a busy machine). */
 export async function stopCapture(p: ChildProcess | undefined): Promise<void> {
   if (!p || p.exitCode !== null) return;
   const exited = new Promise((r) => p.once('exit', r));
   p.kill('SIGINT');
-  await Promise.race([exited, sleep(5000)]);
+  await Promise.race([exited, sleep(15_000)]);
   if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
 }
 

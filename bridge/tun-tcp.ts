@@ -28,6 +28,8 @@ export class TunTcpBridge {
   readonly counters = { fromKernel: 0, toKernel: 0, droppedFromKernel: 0, droppedToKernel: 0, notTcp: 0 };
   readonly notes: { t: number; kind: string; text: string }[] = [];
   readonly errors: Error[] = [];
+  /** The last IP packet we took from the kernel and the last one socat was given for it (a capture waits for them before it stops). */
+  readonly last: { in: Uint8Array | undefined; out: Uint8Array | undefined } = { in: undefined, out: undefined };
   private readonly start = performance.now();
   private readonly loss: Rng;
   private sock: Socket | undefined;
@@ -85,6 +87,7 @@ export class TunTcpBridge {
       return;
     }
     this.counters.fromKernel++;
+    this.last.in = packet.slice();
     this.guard(() => this.stack.handleDatagram(this.now(), { ip: v.src, port: v.srcPort }, { ip: v.dst, port: v.dstPort }, tcpSegmentOf(packet, v), 'tcp'));
     this.pump();
   }
@@ -127,7 +130,7 @@ export class TunTcpBridge {
       return;
     }
     this.counters.toKernel++;
-    this.sock?.send(packet, this.socatPort, '127.0.0.1');
+    this.sock?.send(packet, this.socatPort, '127.0.0.1', (e) => !e && (this.last.out = packet));
   }
 
   private guard(fn: () => void): void {

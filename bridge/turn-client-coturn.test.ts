@@ -5,7 +5,7 @@ import { createSocket } from 'node:dgram';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../sim/core/rng.ts';
 import { TurnClient } from '../sim/turn/client.ts';
-import { startCoturn } from './turn-coturn-helpers.ts';
+import { channelThenDeallocate, startCoturn } from './turn-coturn-helpers.ts';
 import { UdpBridge } from './udp-bridge.ts';
 
 describe('our TURN client against coturn', () => {
@@ -37,10 +37,6 @@ describe('our TURN client against coturn', () => {
             { at: 0, do: 'allocate' },
             { at: 0, do: 'permission', peers: [peerAddr] },
             { at: 0, do: 'send', peer: peerAddr, data: 'by Send indication' },
-            // real µs since the bridge started: leave the first echo time to come back as a Data indication
-            { at: 1_000_000, do: 'channel', peer: peerAddr, channel: 0x4001 },
-            { at: 1_000_000, do: 'send', peer: peerAddr, data: 'by ChannelData' },
-            { at: 2_000_000, do: 'deallocate' },
           ],
         },
         Rng.fromSeed(42),
@@ -48,7 +44,7 @@ describe('our TURN client against coturn', () => {
       bridge = new UdpBridge(client, { onNote: (n) => notes.push(`${n.kind}: ${n.text}`) });
       await bridge.bind(local.ip, local.port);
       bridge.pump();
-      await bridge.until(() => client.stats.deallocated, 10_000, `two echoes and a deallocation (notes: ${notes.join(' | ')} | coturn: ${coturn.log.join('').slice(-2000)})`);
+      await channelThenDeallocate(client, bridge, peerAddr, 0x4001, 'by ChannelData', () => `notes: ${notes.join(' | ')} | coturn: ${coturn.log.join('').slice(-2000)}`);
       expect(client.errors).toEqual([]);
       expect(client.relayed?.ip).toBe('127.0.0.1');
       expect(client.mapped).toEqual(local);

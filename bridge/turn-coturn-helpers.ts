@@ -4,6 +4,8 @@ import { createSocket } from 'node:dgram';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TransportAddress } from '../sim/core/endpoint.ts';
+import type { TurnClient } from '../sim/turn/client.ts';
 
 /** A UDP port that was free a moment ago on 127.0.0.1. */
 export async function freeUdpPort(): Promise<number> {
@@ -125,4 +127,31 @@ export function runTool(cmd: string, args: string[], ms: number): Promise<{ code
       resolve({ code, out: `${stdout}${stderr}` });
     });
   });
+}
+
+/**
+ * The second half of our TURN client's runs against coturn, each step started by what the one before it showed,
+ * not by a clock: once the echo of the Send indication is back (as a Data indication: with no channel yet, coturn can
+ * only relay it so, RFC 8656 §11.6), bind `channel` to the peer; once bound, send `text` (as ChannelData, §12.4);
+ * once its echo is back, delete the allocation (Refresh LIFETIME 0, §7.2). A script on fixed times let a busy machine
+ * reorder them: an echo late past the ChannelBind comes back as ChannelData, one late past the deallocation never.
+ */
+export async function channelThenDeallocate(
+  client: TurnClient,
+  bridge: { now(): number; pump(): void; until(p: () => boolean, ms: number, what: string): Promise<void> },
+  peer: TransportAddress,
+  channel: number,
+  text: string,
+  why: () => string,
+): Promise<void> {
+  await bridge.until(() => client.received.length >= 1 || client.errors.length > 0, 30_000, `the echo of the Send indication (${why()})`);
+  client.session.bindChannel(bridge.now(), peer, channel);
+  bridge.pump();
+  await bridge.until(() => client.session.boundChannel(peer) !== undefined || client.errors.length > 0, 30_000, `ChannelBind (${why()})`);
+  client.sendData(peer, new TextEncoder().encode(text));
+  bridge.pump();
+  await bridge.until(() => client.received.length >= 2 || client.errors.length > 0, 30_000, `the echo of the ChannelData (${why()})`);
+  client.session.deallocate(bridge.now());
+  bridge.pump();
+  await bridge.until(() => client.stats.deallocated || client.errors.length > 0, 30_000, `the deallocation (${why()})`);
 }

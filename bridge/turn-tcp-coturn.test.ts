@@ -10,7 +10,7 @@ import { Rng } from '../sim/core/rng.ts';
 import { TurnClient } from '../sim/turn/client.ts';
 import { TurnServer } from '../sim/turn/server.ts';
 import { NodeTcpLinks } from './tcp-links.ts';
-import { runTool as run, freeUdpPort, startCoturn, stopProcess, waitForEcho, waitForStun } from './turn-coturn-helpers.ts';
+import { channelThenDeallocate, runTool as run, freeUdpPort, startCoturn, stopProcess, waitForEcho, waitForStun } from './turn-coturn-helpers.ts';
 import { UdpBridge } from './udp-bridge.ts';
 
 
@@ -37,9 +37,6 @@ describe('TURN over TCP against coturn', () => {
           { at: 0, do: 'allocate' },
           { at: 0, do: 'permission', peers: [peerAddr] },
           { at: 0, do: 'send', peer: peerAddr, data: 'by Send indication over TCP' },
-          { at: 1_000_000, do: 'channel', peer: peerAddr, channel: 0x4001 },
-          { at: 1_000_000, do: 'send', peer: peerAddr, data: 'by ChannelData, 5 bytes pad' },
-          { at: 2_000_000, do: 'deallocate' },
         ],
       }, Rng.fromSeed(42));
       links = new NodeTcpLinks(client);
@@ -48,7 +45,7 @@ describe('TURN over TCP against coturn', () => {
       links.clock = () => b.now();
       links.pump = () => b.pump();
       b.pump();
-      await b.until(() => client.stats.deallocated, 20_000, `two echoes and a deallocation (notes: ${notes.join(' | ')} | coturn: ${coturn.log.join('').slice(-2000)})`);
+      await channelThenDeallocate(client, b, peerAddr, 0x4001, 'by ChannelData, 5 bytes pad', () => `notes: ${notes.join(' | ')} | coturn: ${coturn.log.join('').slice(-2000)}`);
       expect(links.errors).toEqual([]);
       expect(client.errors).toEqual([]);
       // coturn saw us at the socket's own address: the 5-tuple is TCP

@@ -8,7 +8,7 @@ import type { EndpointOutput } from '../sim/core/endpoint.ts';
 import { Rng } from '../sim/core/rng.ts';
 import { TurnClient } from '../sim/turn/client.ts';
 import { frameForStream, StreamFramer } from '../sim/turn/stream-framer.ts';
-import { startCoturn } from './turn-coturn-helpers.ts';
+import { channelThenDeallocate, startCoturn } from './turn-coturn-helpers.ts';
 import { openTunSession, runScript } from './tun-session.ts';
 
 const captureFile = process.argv[2];
@@ -37,9 +37,6 @@ async function main(): Promise<void> {
         { at: start, do: 'allocate' },
         { at: start, do: 'permission', peers: [peerAddr] },
         { at: start, do: 'send', peer: peerAddr, data: 'by Send indication over our TCP' },
-        { at: start + 1_000_000, do: 'channel', peer: peerAddr, channel: 0x4001 },
-        { at: start + 1_000_000, do: 'send', peer: peerAddr, data: 'by ChannelData, 5 bytes pad' },
-        { at: start + 2_000_000, do: 'deallocate' },
       ],
     }, Rng.fromSeed(42));
     // the client's stream: our TCP connection through the TUN to coturn, STUN-framed both ways
@@ -81,8 +78,19 @@ async function main(): Promise<void> {
       onClose: (_now, error) => void (closed = error ?? 'closed'),
     };
     drive();
-    const deadline = Date.now() + 20_000;
-    while (!client.stats.deallocated && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // the channel, its ChannelData and the deallocation, each once the step before showed it was done
+    const driver = {
+      now: () => bridge.now(),
+      pump: drive,
+      async until(ok: () => boolean, ms: number, what: string): Promise<void> {
+        const end = Date.now() + ms;
+        while (!ok()) {
+          if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      },
+    };
+    await channelThenDeallocate(client, driver, peerAddr, 0x4001, 'by ChannelData, 5 bytes pad', () => notes.join(' | '));
     clearTimeout(timer);
     const results = {
       coturnPort: coturn.port,

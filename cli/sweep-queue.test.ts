@@ -63,13 +63,23 @@ describe('rtclab sweep --queue', { timeout: 900_000 }, () => {
 
     const workers = [0, 1, 2].map(() => start(process.execPath, ['bin/rtclab.js', 'worker', '--queue', url, '--lock', '5s']));
     const out = join(dir, 'queue.jsonl');
-    const sweep = start(process.execPath, ['bin/rtclab.js', ...SWEEP, '--queue', url, '--out', out]);
-    const done = finished(sweep);
-    // kill a worker once the jobs are being worked on, before the sweep is done
     const queue = new Queue(QUEUE_NAME, { connection: { host: '127.0.0.1', port } });
+    const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
     try {
-      // every worker holds a job: the one killed dies holding one
-      for (let i = 0; i < 1200 && ((await queue.getJobCounts('active')).active ?? 0) < 3; i++) await new Promise((r) => setTimeout(r, 100));
+      // the sweep queues its six jobs once all three workers are connected (each names its Redis connection after
+      // the queue), so each takes one at once: a worker started late on a busy machine found the first ones done
+      // and three were never active together
+      let connected = 0;
+      for (let i = 0; i < 1200 && (connected = await queue.getWorkersCount()) < 3; i++) await sleep(100);
+      expect(connected).toBe(3);
+      const sweep = start(process.execPath, ['bin/rtclab.js', ...SWEEP, '--queue', url, '--out', out]);
+      const done = finished(sweep);
+      // kill a worker once the jobs are being worked on, before the sweep is done: every worker holds a job, so the
+      // one killed dies holding one
+      const active = async (): Promise<number> => (await queue.getJobCounts('active')).active ?? 0;
+      let busy = 0;
+      for (let i = 0; i < 1200 && (busy = await active()) < 3; i++) await sleep(100);
+      expect(busy).toBe(3);
       workers[0]!.kill('SIGKILL');
       expect(sweep.exitCode).toBeNull();
       const r = await done;

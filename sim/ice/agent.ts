@@ -282,7 +282,9 @@ export class IceAgent extends IceAgentFailure implements Endpoint {
     } else if (this.state === 'disconnected') {
       this.setState(now, this.selected ? 'completed' : 'connected', 'checks arrive again');
     }
-    if (useCandidate && !pair.nominated) this.nominate(now, pair);
+    // the controlling agent's latest USE-CANDIDATE wins, lower priority or not: libwebrtc nominates only the pair it
+    // switched to, and mediasoup's IceServer selects the tuple of every nominating check (HandleTuple, 'completed')
+    if (useCandidate && this.selected !== pair) this.nominate(now, pair, true);
   }
 
   /** §7.2.5: processing a response (success, 487, other errors), the symmetric-address rule, valid pairs. */
@@ -364,13 +366,14 @@ export class IceAgent extends IceAgentFailure implements Endpoint {
     void now;
   }
 
-  protected nominate(now: Micros, pair: CandidatePair): void {
+  /** `latest`: the pair is selected even below the selected one's priority (an ICE-lite agent renominated). */
+  protected nominate(now: Micros, pair: CandidatePair, latest = false): void {
     if (!pair.nominated) {
       pair.nominated = true;
       this.note('ice.pair.state', `pair ${pair.id} nominated`, { ...pairData(pair), previous: pair.state, reason: 'nominated' });
     }
     if (this.nominating === pair) this.nominating = undefined;
-    if (this.selected && this.selected.validPriority! >= pair.validPriority!) return;
+    if (this.selected === pair || (this.selected && !latest && this.selected.validPriority! >= pair.validPriority!)) return;
     this.selected = pair;
     this.selectedAt = now;
     const l = pair.validLocal ?? pair.local;

@@ -288,7 +288,7 @@ export abstract class AssociationCore {
     if (s && r) {
       if (this.sackAt !== undefined && this.control.some((c) => c.kind === 'SACK')) this.sackAt = undefined;
       if (s.forwardTsnDue && this.peer.forwardTsn) {
-        const f = s.forwardTsn();
+        const f = s.forwardTsn(now);
         this.control.push({ kind: 'FORWARD-TSN', ...f });
         this.note(sctpNote('sctp.forward-tsn', `FORWARD-TSN sent: the peer may skip to TSN ${f.newCumulativeTsn} (RFC 3758 §3.5)`, { direction: 'sent', newCumulativeTsn: f.newCumulativeTsn }));
       }

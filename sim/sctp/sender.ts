@@ -371,14 +371,18 @@ export class Sender {
     if (moved || tsnLt(this.cumulativeAck, this.advancedPeerAckPoint)) this.forwardTsnDue = tsnLt(this.cumulativeAck, this.advancedPeerAckPoint);
   }
 
-  /** RFC 3758 §3.2: the FORWARD-TSN fields: the new cumulative TSN and, per ordered stream, its last skipped SSN. */
-  forwardTsn(): { newCumulativeTsn: number; streams: { streamId: number; ssn: number }[] } {
+  /**
+   * RFC 3758 §3.2: the FORWARD-TSN fields: the new cumulative TSN and, per ordered stream, its last skipped SSN. A
+   * FORWARD-TSN sent keeps T3-rtx running (§3.5 C5), so one lost with no DATA after it is sent again (A5).
+   */
+  forwardTsn(now: Micros): { newCumulativeTsn: number; streams: { streamId: number; ssn: number }[] } {
     const last = new Map<number, number>();
     for (const o of this.out) {
       if (!tsnLte(o.chunk.tsn, this.advancedPeerAckPoint)) break;
       if (!o.chunk.unordered) last.set(o.chunk.streamId, o.chunk.ssn);
     }
     this.forwardTsnDue = false;
+    this.t3At ??= now + this.rto;
     return { newCumulativeTsn: this.advancedPeerAckPoint, streams: [...last].map(([streamId, ssn]) => ({ streamId, ssn })) };
   }
 
@@ -407,6 +411,8 @@ export class Sender {
       if (o.retransmit !== 'no' && !o.abandoned && o.policy.maxRetransmits !== undefined && o.sends > o.policy.maxRetransmits) this.abandon(o.message, 'max-retransmits');
     }
     this.expire(now);
+    // §3.5 A5, C3: the peer has not acknowledged the Advanced.Peer.Ack.Point yet: FORWARD-TSN again
+    if (tsnLt(this.cumulativeAck, this.advancedPeerAckPoint)) this.forwardTsnDue = true;
     const still = tsns.filter((t) => this.out.some((o) => o.chunk.tsn === t && !o.abandoned));
     if (still.length) this.events.push({ kind: 'retransmit', why: 't3-rtx', tsns: still });
     if (this.forwardTsnDue || still.length) this.t3At = now + this.rto;

@@ -140,11 +140,14 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('visualizer in Chromiu
     expect(protos).toContain('TURN-CHANNELDATA');
     await page.locator('[data-testid=filter-proto]').selectOption({ label: 'STUN' });
     await expect.poll(() => page.locator('.list-row[data-hop]').first().locator('.proto').textContent()).toBe('STUN');
-    // the class's colour comes from the dissector's protocol list (sim/dissect/registry.ts): STUN's #ffd166
-    expect(await page.locator('.list-row[data-hop]').first().locator('.proto').evaluate((e) => getComputedStyle(e).color)).toBe('rgb(255, 209, 102)');
+    // the class's colour comes from the dissector's protocol list (sim/dissect/registry.ts): STUN's #ffd166. Polled:
+    // the list redraws its rows when the worker's keyed labels arrive, and a row it took out has no computed colour
+    // ('' was read once at load 25 beside two busy loops)
+    const firstColour = (): Promise<string> => page.locator('.list-row[data-hop]').first().locator('.proto').evaluate((e) => getComputedStyle(e).color);
+    await expect.poll(firstColour).toBe('rgb(255, 209, 102)');
     await page.locator('[data-testid=filter-proto]').selectOption({ label: 'TURN-CHANNELDATA' });
     await expect.poll(() => page.locator('.list-row[data-hop]').first().locator('.proto').textContent()).toBe('TURN-CHANNELDATA');
-    expect(await page.locator('.list-row[data-hop]').first().locator('.proto').evaluate((e) => getComputedStyle(e).color)).toBe('rgb(244, 162, 97)');
+    await expect.poll(firstColour).toBe('rgb(244, 162, 97)');
     await page.locator('[data-testid=filter-proto]').selectOption({ label: 'STUN' });
     await expect.poll(() => page.locator('.list-row[data-hop]').first().locator('.proto').textContent()).toBe('STUN');
     await page.locator('.list-row[data-hop]').first().click();
