@@ -160,7 +160,7 @@ export const webRtcPeerApp = defineApp({
     const networks = rankNetworks(host.interfaces.filter((i) => i.link).flatMap((i) => i.addresses.filter((a) => !isLinkLocal(a.ip)).map((a) => ({ ip: a.ip, type: networkType(i.network), name: i.name }))));
     const udp = host.addresses().map((ip) => driver.bind(ip, spec.port));
     for (const a of udp) endpoint.addLocalAddress(a, networks.get(a.ip));
-    // an ICE restart regathers on new sockets, as libwebrtc's new PortAllocatorSession does (sim/ice/agent-base.ts)
+    // an ICE restart regathers on new sockets, as libwebrtc's new PortAllocatorSession does (sim/ice/agent-gathering.ts)
     // without the shared socket, StunPorts and UDP TurnPorts bind sockets of their own too (AllocationSequence::CreateStunPorts)
     endpoint.agent.regatherOnRestart((ip) => driver.bind(ip, 0), spec.sharedSocket !== false);
     gatherIceTcp(driver, endpoint.agent, udp, spec.iceTcp, spec.tcpPort);

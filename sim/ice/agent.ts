@@ -22,8 +22,8 @@ export type { IceAgentConfig, IceRole, IceState, TurnServerConfig } from './agen
 const TCP_CHECK_TIMEOUT = 39_500 * MS;
 
 /**
- * The ICE agent (RFC 8445), full or lite, sans-IO. agent-base.ts gathers (through gather.ts) and exchanges
- * candidates through signaling (RFC 8838 trickle or all at once); this part runs the checklist paced by Ta, answers
+ * The ICE agent (RFC 8445), full or lite, sans-IO. agent-gathering.ts gathers (through gather.ts), agent-base.ts
+ * exchanges candidates through signaling (RFC 8838 trickle or all at once); this part runs the checklist paced by Ta, answers
  * checks, resolves role conflicts and nominates; agent-consent.ts watches consent (RFC 7675), agent-failure.ts fails and
  * restarts. Every step is a note;
  * README.md lists their kinds and data.
