@@ -8,6 +8,7 @@ import { formatCandidate, showCandidate } from './candidate.ts';
 import { surfaces } from './candidate-filter.ts';
 import { HostCandidates, ownSocket } from './host-candidates.ts';
 import { isLinkLocal } from './networks.ts';
+import type { IceGatherer } from './gather.ts';
 
 /**
  * An ICE agent's local candidates (RFC 8445 §5.1): the gathering that makes them (RFC 8445's, or libwebrtc's
@@ -21,6 +22,8 @@ export abstract class IceAgentGathering extends IceAgentBase {
   /** Binds a new UDP socket on an address: given, a libwebrtc agent regathers on new ports after an ICE restart. */
   private rebind: ((ip: string) => TransportAddress) | undefined;
   private unshared = false; // with `rebind`: StunPorts and UDP TurnPorts on sockets of their own (gather.ts)
+  /** Sessions an ICE restart replaced (P2PTransportChannel's pruned ports): their TURN allocations live until released. */
+  private readonly prunedSessions: IceGatherer[] = [];
 
   protected start(now: Micros): void {
     this.started = true;
@@ -88,6 +91,8 @@ export abstract class IceAgentGathering extends IceAgentBase {
     }
     this.retired.push(...this.local.filter((c) => c.type === 'host' || ownSocket(c, this.local)));
     this.local.splice(0);
+    this.gatherer.prune();
+    this.prunedSessions.push(this.gatherer);
     this.addresses.splice(0, this.addresses.length, ...this.addresses.map((a) => rebind(a.ip)));
     this.gatherer = this.newGatherer(`gather${this.generation}`);
     this.descriptionSent = false;
@@ -134,5 +139,42 @@ export abstract class IceAgentGathering extends IceAgentBase {
     if (!this.descriptionSent) this.sendDescription(now, false);
     else if (this.trickle) this.signal({ type: 'end-of-candidates', ufrag: this.ufrag });
     this.checkFailure(now);
+  }
+
+  // ---- the sessions an ICE restart replaced ------------------------------------------------------------------
+
+  /**
+   * The new session's pair is selected: the pruned sessions' ports go (libwebrtc destroys them), each TURN allocation
+   * deleted with a Refresh of LIFETIME 0 (TurnPort::Release, RFC 8656 §7), so the server frees it at once.
+   */
+  protected releasePrunedPorts(now: Micros): void {
+    for (const session of this.prunedSessions) {
+      if (session.released) continue;
+      for (const relay of session.release(now)) {
+        const relayed = formatTransportAddress(relay.relayed!);
+        const server = formatTransportAddress(relay.server);
+        this.note('ice.port.released', `TurnPort::Release: deletes its allocation ${relayed} on TURN server ${server} (Refresh with LIFETIME 0): the ICE restart's new pair is selected`, { relayed, server, step: 'TurnPort::Release' });
+      }
+    }
+  }
+
+  /** A datagram from a TURN server to a pruned session's socket: true when one of its allocations took it (what it relayed has no candidate any more). */
+  protected prunedFromServer(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array): boolean {
+    return this.prunedSessions.some((s) => s.fromServer(now, from, to, bytes) !== undefined);
+  }
+
+  /** The pruned sessions' timers (refreshes until released, then the deallocations' retransmissions); a released one with none is gone. */
+  protected prunedTimeout(now: Micros): void {
+    for (const s of this.prunedSessions) s.handleTimeout(now);
+    for (let i = this.prunedSessions.length - 1; i >= 0; i--) if (this.prunedSessions[i]!.released && !this.prunedSessions[i]!.deadline()) this.prunedSessions.splice(i, 1);
+  }
+
+  protected prunedDeadline(): { at: Micros; reason: string } | undefined {
+    let best: { at: Micros; reason: string } | undefined;
+    for (const s of this.prunedSessions) {
+      const d = s.deadline();
+      if (d && (!best || d.at < best.at)) best = d;
+    }
+    return best;
   }
 }

@@ -36,7 +36,7 @@ export class IceAgent extends IceAgentFailure implements Endpoint {
 
   handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, transport?: Transport): void {
     const relayed = this.gatherer.fromServer(now, from, to, bytes);
-    if (relayed === 'consumed') return;
+    if (relayed === 'consumed' || (relayed === undefined && this.prunedFromServer(now, from, to, bytes))) return;
     if (relayed && 'icmp' in relayed) return this.handleIcmpError(now, relayed.icmp);
     if (relayed) {
       const base = this.local.find((c) => c.type === 'relay' && sameTransportAddress(c.address, relayed.relayedAddress));
@@ -119,6 +119,7 @@ export class IceAgent extends IceAgentFailure implements Endpoint {
   protected tick(now: Micros): void {
     if (!this.started) return;
     this.gatherer.handleTimeout(now);
+    this.prunedTimeout(now);
     this.tx.handleTimeout(now);
     this.tcpTx.handleTimeout(now);
     if (!this.lite && this.remoteUfrag !== undefined && now >= this.lastPaced + this.ta && !this.selectedAndDone()) {
@@ -150,6 +151,8 @@ export class IceAgent extends IceAgentFailure implements Endpoint {
     let reason = 'ice-start';
     const gathering = this.gatherer.deadline();
     if (gathering && (at === undefined || gathering.at < at)) ({ at, reason } = gathering);
+    const pruned = this.prunedDeadline();
+    if (pruned && (at === undefined || pruned.at < at)) ({ at, reason } = pruned);
     const check = this.tx.deadline()?.at;
     if (check !== undefined && (at === undefined || check < at)) {
       at = check;
@@ -379,6 +382,7 @@ export class IceAgent extends IceAgentFailure implements Endpoint {
       pair: pair.id, localType: l.type, remoteType: r.type, local: formatTransportAddress(l.address), remote: formatTransportAddress(r.address), protocol: pair.local.transport,
     });
     this.setState(now, 'completed', 'a pair is nominated');
+    this.releasePrunedPorts(now);
     if (this.nomination !== 'aggressive' || !this.controlling) {
       // §8.1.2: once nominated, Waiting and Frozen pairs are removed, lower In-Progress ones stop retransmitting
       for (const p of this.checklist.pairs) {

@@ -75,6 +75,8 @@ export function emitOutput(emit: (o: EndpointOutput) => void): TransactionOutput
 
 export class IceGatherer {
   complete = false;
+  /** Its ports went (`release`): only the deallocations' answers are still awaited. */
+  released = false;
   private readonly jobs: Job[] = [];
   private readonly out: TransactionOutput;
   private readonly tx: StunTransactions<BindingCtx>;
@@ -346,6 +348,30 @@ export class IceGatherer {
     if (!msg || msg.method !== Method.Binding || (msg.class !== 'success' && msg.class !== 'error')) return false;
     this.onBindingResponse(now, to, from, msg, bytes);
     return true;
+  }
+
+  /**
+   * The session's ports are pruned (P2PTransportChannel::PruneAllPorts after an ICE restart): no new request, no
+   * keepalive; its TURN allocations stay (refreshed, relaying) until `release`, so a relayed pair keeps working.
+   */
+  prune(): void {
+    this.jobs.splice(0);
+    for (const t of this.tx.pendingTransactions()) this.tx.cancel(t);
+    for (const t of this.stunRequests.pendingTransactions()) this.stunRequests.cancel(t);
+  }
+
+  /**
+   * The pruned ports go (libwebrtc destroys them; ~TurnPort → TurnPort::Release): each TURN allocation is deleted with
+   * a Refresh of LIFETIME 0 (RFC 8656 §7: deallocation), an allocation never granted is dropped. Returns the relays
+   * released; their sessions run on until the answers come.
+   */
+  release(now: Micros): TurnRelay[] {
+    this.released = true;
+    this.prune();
+    const allocated = this.turns.filter((t) => t.relayed !== undefined && !t.failed);
+    this.turns.splice(0, this.turns.length, ...allocated);
+    for (const t of allocated) t.release(now);
+    return allocated;
   }
 
   relayFor(relayed: TransportAddress): TurnRelay | undefined {
