@@ -7,7 +7,7 @@ import type { Candidate } from './candidate.ts';
 import { formatCandidate, showCandidate } from './candidate.ts';
 import { surfaces } from './candidate-filter.ts';
 import { HostCandidates, ownSocket } from './host-candidates.ts';
-import { isLinkLocal } from './networks.ts';
+import { isLinkLocal, type NetworkInfo } from './networks.ts';
 import type { IceGatherer } from './gather.ts';
 
 /**
@@ -17,11 +17,14 @@ import type { IceGatherer } from './gather.ts';
  * candidates, pairs) and agent-consent.ts.
  */
 export abstract class IceAgentGathering extends IceAgentBase {
+  /** The selected pair was lost with its network: a controlling agent nominates again (agent.ts). */
+  protected abstract selectionLost(now: Micros): void;
   /** Host candidates of a session an ICE restart replaced (pruned ports): what still arrives on their sockets is read. */
   protected readonly retired: Candidate[] = [];
   /** Binds a new UDP socket on an address: given, a libwebrtc agent regathers on new ports after an ICE restart. */
   private rebind: ((ip: string) => TransportAddress) | undefined;
   private unshared = false; // with `rebind`: StunPorts and UDP TurnPorts on sockets of their own (gather.ts)
+  private continual = false; // GATHER_CONTINUALLY: new networks are gathered on (networksChanged)
   /** Sessions an ICE restart replaced (P2PTransportChannel's pruned ports): their TURN allocations live until released. */
   private readonly prunedSessions: IceGatherer[] = [];
 
@@ -49,20 +52,68 @@ export abstract class IceAgentGathering extends IceAgentBase {
   }
 
   /** libwebrtc: BasicPortAllocatorSession's AllocationSequences make the host candidates in their UDP and TCP phases. */
-  private allocate(now: Micros, restart: boolean): void {
+  /** `bases`: new networks only (continual gathering), on the running session, with no new description. */
+  private allocate(now: Micros, restart: boolean, bases?: readonly TransportAddress[]): void {
     const hosts = new HostCandidates(this.addresses, this.networks, this.tieBreaker);
     const host = (a: TransportAddress, i: number): Candidate => {
       this.gatherer.setLocalPreference(a, hosts.localPreference(a.ip, i));
       return hosts.udp(a, i);
     };
     const tcpOn = (ip: string) => this.tcpAddresses.filter((x) => !isLinkLocal(x.address.ip) && x.address.ip === ip);
-    this.gatherer.start(now, this.addresses, {
+    this.gatherer.start(now, bases ?? this.addresses, {
       tieBreaker: this.tieBreaker, network: (ip) => this.networks.get(ip),
       udpPortReady: (t, a) => this.addLocal(t, host(a, this.addresses.indexOf(a)), 'UDPPort::OnLocalAddressReady'),
       tcpPorts: (t, ip) => tcpOn(ip).map(({ address, tcpType }) => this.addLocal(t, hosts.tcp(address, tcpType), 'TCPPort::PrepareAddress')).length,
       ...(this.rebind && this.unshared ? { bindSocket: this.rebind } : {}),
     });
-    if (this.trickle || this.lite) this.sendDescription(now, restart);
+    if (!bases && (this.trickle || this.lite)) this.sendDescription(now, restart);
+  }
+
+  /** libwebrtc's GATHER_CONTINUALLY (continual_gathering_policy): the session keeps gathering as networks come and go. */
+  gatherContinually(): void {
+    this.continual = true;
+  }
+
+  /**
+   * The host's networks changed (BasicPortAllocatorSession::OnNetworksChanged). Whatever the policy, the ports of a
+   * network that went are pruned (PrunePortsAndRemoveCandidates): its candidates removed, their pairs failed, and the
+   * selected pair given up if it was one of them. With GATHER_CONTINUALLY the session is never stopped, so each new
+   * network gets an AllocationSequence of its own (DoAllocate) whose candidates trickle; with GATHER_ONCE it is left
+   * to an ICE restart. `added`: a socket bound on each new network's address.
+   */
+  networksChanged(now: Micros, added: readonly { readonly address: TransportAddress; readonly network: NetworkInfo }[], gone: readonly string[]): void {
+    for (const ip of gone) this.networkGone(now, ip);
+    if (added.length === 0) return;
+    for (const { address, network } of added) this.networks.set(address.ip, network);
+    const bases = added.map((a) => a.address).filter((a) => !isLinkLocal(a.ip));
+    this.addresses.push(...bases);
+    if (!this.started || this.lite || !this.libwebrtc || !this.continual || bases.length === 0) return;
+    this.note('ice.gathering', `gathering on ${bases.length} new network(s): BasicPortAllocatorSession::OnNetworksChanged → DoAllocate (GATHER_CONTINUALLY)`, { state: 'gathering' });
+    this.allocate(now, false, bases);
+  }
+
+  private networkGone(now: Micros, ip: string): void {
+    this.networks.delete(ip);
+    this.addresses.splice(0, this.addresses.length, ...this.addresses.filter((a) => a.ip !== ip));
+    this.tcpAddresses.splice(0, this.tcpAddresses.length, ...this.tcpAddresses.filter((a) => a.address.ip !== ip));
+    const onIt = (c: Candidate): boolean => (c.type === 'relay' ? this.gatherer.relayFor(c.address)?.base.ip === ip : c.base.ip === ip);
+    const removed = this.local.filter(onIt);
+    for (const c of removed) this.note('ice.candidate.removed', `drops ${showCandidate(c)}: its network ${ip} is gone (BasicPortAllocatorSession::PrunePortsAndRemoveCandidates)`, { candidate: formatCandidate(c), type: c.type, reason: 'network-gone' });
+    this.local.splice(0, this.local.length, ...this.local.filter((c) => !removed.includes(c)));
+    this.gatherer.dropNetwork(now, ip);
+    const dead = this.checklist.pairs.filter((p) => removed.includes(p.local) || (p.validLocal !== undefined && removed.includes(p.validLocal)));
+    this.stopChecks((ctx) => dead.includes(ctx.pair));
+    for (const p of dead) this.setPair(p, 'failed', `its network ${ip} is gone`);
+    this.checklist.triggered.splice(0, this.checklist.triggered.length, ...this.checklist.triggered.filter((t) => !dead.includes(t.pair)));
+    if (this.nominating && dead.includes(this.nominating)) this.nominating = undefined;
+    if (this.selected && dead.includes(this.selected)) {
+      this.selected = undefined;
+      this.nextConsentAt = undefined;
+      this.lastConsentAt = undefined;
+      this.setState(now, 'disconnected', `the selected pair's network ${ip} is gone`);
+      this.selectionLost(now);
+    }
+    this.checkFailure(now);
   }
 
   /** Lets a libwebrtc agent regather after an ICE restart: `bind` opens a new UDP socket on an address, as a new AllocationSequence
@@ -106,7 +157,7 @@ export abstract class IceAgentGathering extends IceAgentBase {
     this.signal({
       type: 'description', ufrag: this.ufrag, pwd: this.pwd, lite: this.lite, restart,
       candidates: this.local.filter((c) => c.type !== 'prflx' && surfaces(this.candidatePolicy, c)).map(formatCandidate),
-      endOfCandidates: this.gatherer.complete,
+      endOfCandidates: this.gatherer.complete && !this.continual,
     });
   }
 
@@ -134,6 +185,12 @@ export abstract class IceAgentGathering extends IceAgentBase {
   }
 
   protected override gatheringComplete(now: Micros): void {
+    if (this.continual && !this.lite) {
+      // P2PTransportChannel::OnCandidatesAllocationDone: gathering continually, the state stays gathering and no end-of-candidates goes out
+      this.note('ice.gathering', `every port has its candidates (${this.local.length}); gathering continually, so no end-of-candidates`, { state: 'complete', candidates: this.local.length });
+      if (!this.descriptionSent) this.sendDescription(now, false);
+      return this.checkFailure(now);
+    }
     this.note('ice.gathering', `gathering complete: ${this.local.length} candidate(s)`, { state: 'complete', candidates: this.local.length });
     if (this.lite) return;
     if (!this.descriptionSent) this.sendDescription(now, false);

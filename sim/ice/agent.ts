@@ -187,6 +187,7 @@ export class IceAgent extends IceAgentFailure implements Endpoint {
 
   protected fromPeer(now: Micros, base: Candidate, from: TransportAddress, bytes: Uint8Array): void {
     if (!isStun(bytes)) {
+      if (!this.controlling && this.selected && !this.lite) this.followData(now, base, from);
       this.inbound.push({ from, bytes });
       return;
     }
@@ -356,6 +357,23 @@ export class IceAgent extends IceAgentFailure implements Endpoint {
     }
   }
 
+  /**
+   * A controlled agent follows the controlling one's data: libwebrtc's controlled side ranks equally good connections by
+   * the data they last received (BasicIceController::CompareConnections), so data on a nominated pair that is not the
+   * selected one (the peer moved after losing a network) selects it.
+   */
+  private followData(now: Micros, base: Candidate, from: TransportAddress): void {
+    const sel = this.selected!;
+    if (sameTransportAddress(sel.remote.address, from) && sameTransportAddress(sel.local.base, base.base)) return;
+    const p = this.checklist.pairs.find((x) => x.nominated && x.state === 'succeeded' && sameTransportAddress(x.remote.address, from) && sameTransportAddress(x.local.base, base.base));
+    if (p) this.nominate(now, p, true);
+  }
+
+  /** The selected pair went with its network (agent-gathering.ts): a controlling agent nominates the best valid pair, or the next to succeed. */
+  protected selectionLost(now: Micros): void {
+    if (this.controlling) this.nominateBest(now, 'the selected pair is gone');
+  }
+
   protected nominateBest(now: Micros, why: string): void {
     if (!this.controlling || this.selected || this.nominating) return;
     const best = this.checklist.valid()[0];
@@ -367,13 +385,14 @@ export class IceAgent extends IceAgentFailure implements Endpoint {
     void now;
   }
 
-  protected nominate(now: Micros, pair: CandidatePair): void {
+  /** `follow`: a controlled agent moves to `pair` even if the selected one ranks higher (followData). */
+  protected nominate(now: Micros, pair: CandidatePair, follow = false): void {
     if (!pair.nominated) {
       pair.nominated = true;
       this.note('ice.pair.state', `pair ${pair.id} nominated`, { ...pairData(pair), previous: pair.state, reason: 'nominated' });
     }
     if (this.nominating === pair) this.nominating = undefined;
-    if (this.selected && this.selected.validPriority! >= pair.validPriority!) return;
+    if (this.selected && this.selected.validPriority! >= pair.validPriority! && !follow) return;
     this.selected = pair;
     this.selectedAt = now;
     const l = pair.validLocal ?? pair.local;
