@@ -12,6 +12,7 @@ import { authenticateCheck, checkAttributes, checkEncodeOptions, encodeCheckErro
 import type { CandidatePair } from './pair.ts';
 import { pairData, pairPriorityFor } from './pair.ts';
 import { IceAgentFailure } from './agent-failure.ts';
+import { WEAK_CONNECTION_RECEIVE_TIMEOUT } from './libwebrtc.ts';
 import { checksAfterSelection, nominationWait, prunedBy, useCandidateOnCheck } from './nomination.ts';
 import { hasFault, type CheckCtx, type CheckPiggyback } from './agent-config.ts';
 import type { TransactionResult } from '../stun/transactions.ts';
@@ -31,6 +32,8 @@ const TCP_CHECK_TIMEOUT = 39_500 * MS;
 export class IceAgent extends IceAgentFailure implements Endpoint {
   /** What rides in its checks and success responses (SPED, sim/webrtc/sped.ts), given by its owner; none by default. */
   piggyback: CheckPiggyback | undefined;
+  /** When data last came on the selected pair (followData). */
+  private selectedDataAt: Micros = 0;
 
   // ---- the endpoint contract -------------------------------------------------------------------------------
 
@@ -187,7 +190,7 @@ export class IceAgent extends IceAgentFailure implements Endpoint {
 
   protected fromPeer(now: Micros, base: Candidate, from: TransportAddress, bytes: Uint8Array): void {
     if (!isStun(bytes)) {
-      if (!this.controlling && this.selected && !this.lite) this.followData(now, base, from);
+      if (this.selected && !this.lite && this.libwebrtc) this.followData(now, base, from);
       this.inbound.push({ from, bytes });
       return;
     }
@@ -358,15 +361,22 @@ export class IceAgent extends IceAgentFailure implements Endpoint {
   }
 
   /**
-   * A controlled agent follows the controlling one's data: libwebrtc's controlled side ranks equally good connections by
-   * the data they last received (BasicIceController::CompareConnections), so data on a nominated pair that is not the
-   * selected one (the peer moved after losing a network) selects it.
+   * Data on a pair other than the selected one, the peer having moved (it lost a network). libwebrtc's controlled side
+   * ranks equally good connections by the data they last received (BasicIceController::CompareConnections), so data on
+   * a pair the peer nominated selects it; its controlling side switches once the selected connection has received
+   * nothing for WEAK_CONNECTION_RECEIVE_TIMEOUT and nominates the pair the data came on.
    */
   private followData(now: Micros, base: Candidate, from: TransportAddress): void {
     const sel = this.selected!;
-    if (sameTransportAddress(sel.remote.address, from) && sameTransportAddress(sel.local.base, base.base)) return;
-    const p = this.checklist.pairs.find((x) => x.nominated && x.state === 'succeeded' && sameTransportAddress(x.remote.address, from) && sameTransportAddress(x.local.base, base.base));
-    if (p) this.nominate(now, p, true);
+    if (sameTransportAddress(sel.remote.address, from) && sameTransportAddress(sel.local.base, base.base)) {
+      this.selectedDataAt = now;
+      return;
+    }
+    if (this.controlling && now - this.selectedDataAt < WEAK_CONNECTION_RECEIVE_TIMEOUT) return;
+    const p = this.checklist.pairs.find((x) => (x.nominated || this.controlling) && x.state === 'succeeded' && sameTransportAddress(x.remote.address, from) && sameTransportAddress(x.local.base, base.base));
+    if (!p) return;
+    this.nominate(now, p, true);
+    if (this.controlling) this.checklist.enqueueTriggered(p, true);
   }
 
   /** The selected pair went with its network (agent-gathering.ts): a controlling agent nominates the best valid pair, or the next to succeed. */
@@ -395,6 +405,7 @@ export class IceAgent extends IceAgentFailure implements Endpoint {
     if (this.selected && this.selected.validPriority! >= pair.validPriority! && !follow) return;
     this.selected = pair;
     this.selectedAt = now;
+    this.selectedDataAt = now;
     const l = pair.validLocal ?? pair.local;
     const r = pair.remote;
     this.note('ice.selected', `selected pair ${showCandidate(l)} → ${showCandidate(r)}`, {

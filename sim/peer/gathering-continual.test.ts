@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Note, Trace } from '../core/trace.ts';
 import { ScenarioError } from '../schema/check.ts';
+import { decodeUdpDatagram } from '../wire/ip/datagram.ts';
 import { parseScenario } from '../scenario/parse.ts';
 import { findPreset } from '../scenario/presets/index.ts';
 import { applySet } from '../scenario/set.ts';
@@ -61,6 +62,22 @@ describe('continual gathering (gather-continual)', () => {
     expect(cellular.at(-1)!.t).toBeGreaterThan(9_900_000);
     expect(t.hops.filter((h) => h.link === 'alice-lan' && h.t > AT && h.drop === undefined)).toEqual([]);
     expect(t.hops.filter((h) => h.link === 'alice-if1' && h.t < AT && h.drop === undefined)).toEqual([]);
+  });
+
+  it('with Alice controlled, Bob (controlling) moves once his selected pair has received nothing for 2.5 s', { timeout: 300_000 }, () => {
+    let s: unknown = raw();
+    s = applySet(s, 'apps[1].offerer=false');
+    s = applySet(s, 'apps[2].offerer=true');
+    const { trace: t, summary } = runScenario(parseScenario(s));
+    const sel = (side: string) => notes(t, 'ice.selected', side).filter((n) => n.t >= AT).map((n) => [n.t, data<{ remote: string }>(n).remote]);
+    expect(sel('alice')).toEqual([[5_353_000, '203.0.113.20:60623']]);
+    expect(sel('bob')).toEqual([[7_538_000, '203.0.113.30:10725']]);
+    // WEAK_CONNECTION_RECEIVE_TIMEOUT after the last media that reached Bob from Alice's Wi-Fi address (her NAT's)
+    const fromWifi = (bytes: Uint8Array): boolean => decodeUdpDatagram(bytes).ip.value?.src === '203.0.113.10';
+    const lastOld = t.hops.filter((h) => h.to === 'bob' && h.drop === undefined && fromWifi(h.bytes) && h.bytes.length > 100).at(-1)!;
+    expect(7_538_000 - lastOld.arrive).toBeGreaterThanOrEqual(2_500_000);
+    expect(7_538_000 - lastOld.arrive).toBeLessThan(2_520_000);
+    for (const side of ['alice', 'bob']) expect((summary.peer as Record<string, { state: string }>)[`${side}/webrtc-peer`]!.state, side).toBe('connected');
   });
 
   it('with GATHER_ONCE drops the Wi-Fi but gathers nothing on cellular: Alice fails', { timeout: 300_000 }, () => {
