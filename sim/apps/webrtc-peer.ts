@@ -49,6 +49,8 @@ export interface WebRtcPeerAppSpec extends PeerCommon {
   readonly sharedSocket?: false;
   /** libwebrtc's GATHER_CONTINUALLY (absent: GATHER_ONCE). */
   readonly continualGatheringPolicy?: 'gather_continually';
+  /** libwebrtc's max_ipv6_networks (absent: 5). */
+  readonly maxIpv6Networks?: number;
   /** A track added during the call: a new offer (renegotiation) from this side. */
   readonly addTrack?: { readonly at: Micros; readonly kind: 'audio' | 'video' };
   readonly versions?: readonly DtlsVersionName[];
@@ -131,6 +133,7 @@ export const webRtcPeerApp = defineApp({
     withDefault('nomination', oneOf(NOMINATION_MODES), 'semi-aggressive', '`"semi-aggressive"`', "How it nominates when it controls ICE: libwebrtc's semi-aggressive (USE-CANDIDATE while nothing is selected or on a better pair: DTLS starts on the first pair that works), RFC 8445 regular (checks run 2 s after the first valid pair, then the best is nominated) or aggressive.", 'regular'),
     withDefault('iceTransportPolicy', oneOf(CANDIDATE_POLICIES), 'all', '`"all"`', 'W3C iceTransportPolicy: `relay` still gathers host and server-reflexive candidates but signals and pairs only relayed ones (libwebrtc\'s relay-only candidate filter).', 'relay'),
     withDefault('continualGatheringPolicy', oneOf(['gather_once', 'gather_continually'] as const), 'gather_once', '`"gather_once"`', "libwebrtc's RTCConfiguration continual_gathering_policy. With either, a network its host loses takes its candidates and pairs with it (a selected pair on it is given up). `gather_continually`: the gathering session never stops, so a network that comes up mid-call gets an AllocationSequence of its own whose candidates trickle and pair at once, and no end-of-candidates is sent; `gather_once`: a new network waits for an ICE restart ([gathering](gathering.md)).", 'gather_continually'),
+    optional('maxIpv6Networks', integer(0, 1000), "libwebrtc's max_ipv6_networks (Chromium's field trial WebRTC-MaxIPv6Networks): it gathers on at most this many IPv6 networks, the first in its network order (adapter type, then address precedence); the others are noted `ice.candidate.filtered` (policy `max-ipv6-networks`) ([gathering](gathering.md)).", 2, '`5`'),
     withDefault('sharedSocket', bool, true, '`true`', "libwebrtc's PORTALLOCATOR_ENABLE_SHARED_SOCKET, Chromium's default: one UDPPort socket per network sends the host candidate's traffic and the STUN Binding requests, so the srflx candidate's base is the host candidate. `false`: a StunPort on a socket of its own asks the STUN servers (and each TurnPort over UDP binds its own), so the srflx candidate has its own base and local port, its own NAT mapping and its own pairs ([gathering](gathering.md)).", false),
     optional('addTrack', object([
       required('at', duration, 'When the track is added.', '4s'),
@@ -148,11 +151,11 @@ export const webRtcPeerApp = defineApp({
     optional('mdns', bool, "Host candidates signalled by name, as Chromium does (libwebrtc's mDNS obfuscation, draft-ietf-rtcweb-mdns-ice-candidates): each host address gets a random UUID v4 name under `.local` that its host's mDNS responder announces twice and answers for on 224.0.0.251:5353 (RFC 6762), and a srflx candidate's related address becomes 0.0.0.0 port 0, so no host IP address is in its SDP. A peer on the same link resolves the name with an mDNS query; across a NAT nobody answers, the candidate is dropped after 3 s, and the peer is found as peer-reflexive from its checks. Every peer resolves `.local` candidates it receives, with this on or off ([gathering](gathering.md)).", true, 'off'),
     optional('dataChannels', list(dataChannelAction), 'Data channels (SCTP over DTLS, RFC 8831): an m=application section and a schedule of channels to open, messages to send and channels to close, each an object with the fields below.', [{ at: '1s', do: 'open', label: 'chat' }, { at: '1s', do: 'send', label: 'chat', text: 'hello {n}', count: 3 }], 'none'),
   ],
-  spec: ({ kind: _k, host, peer, offerer, restartIceAt, lite, sharedSocket, continualGatheringPolicy, addTrack, dataChannels, maxMessageSize, sctpPathMtuDiscovery, versions, groups13, keyShares13, corruptSrtpKey, rtpFaults, iceTcp, snap, mdns, sped, ...common }): WebRtcPeerAppSpec => ({
+  spec: ({ kind: _k, host, peer, offerer, restartIceAt, lite, sharedSocket, continualGatheringPolicy, maxIpv6Networks, addTrack, dataChannels, maxMessageSize, sctpPathMtuDiscovery, versions, groups13, keyShares13, corruptSrtpKey, rtpFaults, iceTcp, snap, mdns, sped, ...common }): WebRtcPeerAppSpec => ({
     kind: 'webrtc-peer', host, peer, offerer, ...common, iceTcp: iceTcp ?? defaultIceTcp(common.browser, lite), ...(restartIceAt !== undefined ? { restartIceAt } : {}), ...(lite ? { lite } : {}), ...(addTrack ? { addTrack } : {}), ...(dataChannels ? { dataChannels } : {}),
     ...(maxMessageSize !== undefined ? { maxMessageSize } : {}), ...(sctpPathMtuDiscovery ? { sctpPathMtuDiscovery } : {}),
     ...(versions ? { versions } : {}), ...(groups13 ? { groups13 } : {}), ...(keyShares13 ? { keyShares13 } : {}), ...(corruptSrtpKey ? { corruptSrtpKey } : {}),
-    ...(rtpFaults && rtpFaults.length > 0 ? { rtpFaults } : {}), ...(sharedSocket ? {} : { sharedSocket: false as const }), ...(continualGatheringPolicy === 'gather_continually' ? { continualGatheringPolicy } : {}), ...(snap ? { snap } : {}), ...(mdns ? { mdns } : {}), ...(sped ? { sped } : {}),
+    ...(rtpFaults && rtpFaults.length > 0 ? { rtpFaults } : {}), ...(sharedSocket ? {} : { sharedSocket: false as const }), ...(continualGatheringPolicy === 'gather_continually' ? { continualGatheringPolicy } : {}), ...(maxIpv6Networks !== undefined ? { maxIpv6Networks } : {}), ...(snap ? { snap } : {}), ...(mdns ? { mdns } : {}), ...(sped ? { sped } : {}),
   }),
   build(world, host, spec: WebRtcPeerAppSpec, ctx) {
     const mdns = new PeerMdnsNames(world, host, spec.mdns === true);
@@ -165,6 +168,7 @@ export const webRtcPeerApp = defineApp({
     for (const a of udp) endpoint.addLocalAddress(a, monitor.networks.get(a.ip));
     // a network that comes or goes mid-call (BasicPortAllocatorSession::OnNetworksChanged; sim/ice/agent-gathering.ts)
     if (spec.continualGatheringPolicy === 'gather_continually') endpoint.agent.gatherContinually();
+    if (spec.maxIpv6Networks !== undefined) endpoint.agent.maxIpv6Networks(spec.maxIpv6Networks);
     monitor.watch(({ added, gone }) => {
       const bound = added.map(({ ip, network }) => ({ address: driver.bind(ip, spec.port), network }));
       endpoint.agent.networksChanged(world.net.now, bound, gone);

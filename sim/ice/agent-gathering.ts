@@ -8,6 +8,7 @@ import { formatCandidate, showCandidate } from './candidate.ts';
 import { surfaces } from './candidate-filter.ts';
 import { HostCandidates, ownSocket } from './host-candidates.ts';
 import { isLinkLocal, type NetworkInfo } from './networks.ts';
+import { ipFamily } from '../wire/ip/address.ts';
 import type { IceGatherer } from './gather.ts';
 
 /**
@@ -25,6 +26,7 @@ export abstract class IceAgentGathering extends IceAgentBase {
   private rebind: ((ip: string) => TransportAddress) | undefined;
   private unshared = false; // with `rebind`: StunPorts and UDP TurnPorts on sockets of their own (gather.ts)
   private continual = false; // GATHER_CONTINUALLY: new networks are gathered on (networksChanged)
+  private maxIpv6 = 5; // kDefaultMaxIPv6Networks
   /** Sessions an ICE restart replaced (P2PTransportChannel's pruned ports): their TURN allocations live until released. */
   private readonly prunedSessions: IceGatherer[] = [];
 
@@ -48,7 +50,29 @@ export abstract class IceAgentGathering extends IceAgentBase {
       for (const { address: a, tcpType } of this.tcpAddresses.filter((x) => !isLinkLocal(x.address.ip))) this.addLocal(now, hosts.tcp(a, tcpType));
       if (this.trickle || this.lite) this.sendDescription(now, false);
       this.gatherer.start(now, this.addresses);
-    } else this.allocate(now, false);
+    } else {
+      const capped = this.beyondIpv6Cap(this.addresses);
+      this.addresses.splice(0, this.addresses.length, ...this.addresses.filter((a) => !capped.includes(a)));
+      this.allocate(now, false);
+    }
+  }
+
+  /** libwebrtc's max_ipv6_networks (kDefaultMaxIPv6Networks 5; Chromium's field trial WebRTC-MaxIPv6Networks). */
+  maxIpv6Networks(n: number): void {
+    this.maxIpv6 = n;
+  }
+
+  /**
+   * BasicPortAllocatorSession::GetNetworks: the networks in the network manager's order (best preference first) keep
+   * their first `maxIpv6` IPv6 networks; of `bases`, those past the cap, noted and gathered on by no sequence.
+   */
+  private beyondIpv6Cap(bases: readonly TransportAddress[]): TransportAddress[] {
+    const pref = (ip: string): number => this.networks.get(ip)?.preference ?? -1;
+    const all = [...new Set([...this.addresses, ...bases])].map((a, i) => ({ a, i })).sort((x, y) => pref(y.a.ip) - pref(x.a.ip) || x.i - y.i);
+    const v6 = all.filter(({ a }) => ipFamily(a.ip) === 6).map(({ a }) => a);
+    const over = v6.slice(this.maxIpv6).filter((a) => bases.includes(a));
+    for (const a of over) this.note('ice.candidate.filtered', `gathers nothing on ${formatTransportAddress(a)}: past the first ${this.maxIpv6} IPv6 network(s) (max_ipv6_networks)`, { candidate: formatTransportAddress(a), type: 'host', policy: 'max-ipv6-networks' });
+    return over;
   }
 
   /** libwebrtc: BasicPortAllocatorSession's AllocationSequences make the host candidates in their UDP and TCP phases. */
@@ -85,7 +109,9 @@ export abstract class IceAgentGathering extends IceAgentBase {
     for (const ip of gone) this.networkGone(now, ip);
     if (added.length === 0) return;
     for (const { address, network } of added) this.networks.set(address.ip, network);
-    const bases = added.map((a) => a.address).filter((a) => !isLinkLocal(a.ip));
+    const fresh = added.map((a) => a.address).filter((a) => !isLinkLocal(a.ip));
+    const capped = this.started && this.libwebrtc ? this.beyondIpv6Cap(fresh) : [];
+    const bases = fresh.filter((a) => !capped.includes(a));
     this.addresses.push(...bases);
     if (!this.started || this.lite || !this.libwebrtc || !this.continual || bases.length === 0) return;
     this.note('ice.gathering', `gathering on ${bases.length} new network(s): BasicPortAllocatorSession::OnNetworksChanged → DoAllocate (GATHER_CONTINUALLY)`, { state: 'gathering' });
