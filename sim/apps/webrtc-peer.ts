@@ -1,7 +1,6 @@
 import type { Micros } from '../core/time.ts';
 import { NOMINATION_MODES, type NominationMode } from '../ice/nomination.ts';
 import { CANDIDATE_POLICIES, type CandidatePolicy } from '../ice/candidate-filter.ts';
-import { isLinkLocal, networkType, rankNetworks } from '../ice/networks.ts';
 import { WebRtcPeer, type WebRtcPeerOptions } from '../peer/webrtc-peer.ts';
 import { bool, duration, hostName, integer, list, mapped, object, oneOf, optional, required, text, variants, withDefault } from '../schema/fields.ts';
 import type { DataChannelAction } from '../sctp/datachannels.ts';
@@ -13,6 +12,7 @@ import { SRTP_KEY_FAULTS, type SrtpKeyFault } from '../webrtc/transport.ts';
 import { RTP_FAULTS, type RtpFault } from '../peer/receive-demux.ts';
 import { MDNS_NOTE_KINDS } from '../mdns/notes.ts';
 import { PeerMdnsNames } from './mdns-names.ts';
+import { PeerNetworks } from './peer-networks.ts';
 
 /**
  * The scenario app "webrtc-peer": a browser-like peer (sim/peer/webrtc-peer.ts) calling another webrtc-peer app
@@ -47,6 +47,10 @@ export interface WebRtcPeerAppSpec extends PeerCommon {
   readonly iceTransportPolicy: CandidatePolicy;
   /** false: libwebrtc's gathering without PORTALLOCATOR_ENABLE_SHARED_SOCKET (a StunPort on its own socket, sim/ice/gather.ts). */
   readonly sharedSocket?: false;
+  /** libwebrtc's GATHER_CONTINUALLY (absent: GATHER_ONCE). */
+  readonly continualGatheringPolicy?: 'gather_continually';
+  /** libwebrtc's max_ipv6_networks (absent: 5). */
+  readonly maxIpv6Networks?: number;
   /** A track added during the call: a new offer (renegotiation) from this side. */
   readonly addTrack?: { readonly at: Micros; readonly kind: 'audio' | 'video' };
   readonly versions?: readonly DtlsVersionName[];
@@ -128,6 +132,8 @@ export const webRtcPeerApp = defineApp({
     withDefault('rtcpMuxPolicy', oneOf(['require', 'negotiate'] as const), 'require', '`"require"`', 'W3C rtcpMuxPolicy: `require` refuses a remote offer without a=rtcp-mux, as Chromium does.', 'negotiate'),
     withDefault('nomination', oneOf(NOMINATION_MODES), 'semi-aggressive', '`"semi-aggressive"`', "How it nominates when it controls ICE: libwebrtc's semi-aggressive (USE-CANDIDATE while nothing is selected or on a better pair: DTLS starts on the first pair that works), RFC 8445 regular (checks run 2 s after the first valid pair, then the best is nominated) or aggressive.", 'regular'),
     withDefault('iceTransportPolicy', oneOf(CANDIDATE_POLICIES), 'all', '`"all"`', 'W3C iceTransportPolicy: `relay` still gathers host and server-reflexive candidates but signals and pairs only relayed ones (libwebrtc\'s relay-only candidate filter).', 'relay'),
+    withDefault('continualGatheringPolicy', oneOf(['gather_once', 'gather_continually'] as const), 'gather_once', '`"gather_once"`', "libwebrtc's RTCConfiguration continual_gathering_policy. With either, a network its host loses takes its candidates and pairs with it (a selected pair on it is given up). `gather_continually`: the gathering session never stops, so a network that comes up mid-call gets an AllocationSequence of its own whose candidates trickle and pair at once, and no end-of-candidates is sent; `gather_once`: a new network waits for an ICE restart ([gathering](gathering.md)).", 'gather_continually'),
+    optional('maxIpv6Networks', integer(0, 1000), "libwebrtc's max_ipv6_networks (Chromium's field trial WebRTC-MaxIPv6Networks): it gathers on at most this many IPv6 networks, the first in its network order (adapter type, then address precedence); the others are noted `ice.candidate.filtered` (policy `max-ipv6-networks`) ([gathering](gathering.md)).", 2, '`5`'),
     withDefault('sharedSocket', bool, true, '`true`', "libwebrtc's PORTALLOCATOR_ENABLE_SHARED_SOCKET, Chromium's default: one UDPPort socket per network sends the host candidate's traffic and the STUN Binding requests, so the srflx candidate's base is the host candidate. `false`: a StunPort on a socket of its own asks the STUN servers (and each TurnPort over UDP binds its own), so the srflx candidate has its own base and local port, its own NAT mapping and its own pairs ([gathering](gathering.md)).", false),
     optional('addTrack', object([
       required('at', duration, 'When the track is added.', '4s'),
@@ -145,22 +151,31 @@ export const webRtcPeerApp = defineApp({
     optional('mdns', bool, "Host candidates signalled by name, as Chromium does (libwebrtc's mDNS obfuscation, draft-ietf-rtcweb-mdns-ice-candidates): each host address gets a random UUID v4 name under `.local` that its host's mDNS responder announces twice and answers for on 224.0.0.251:5353 (RFC 6762), and a srflx candidate's related address becomes 0.0.0.0 port 0, so no host IP address is in its SDP. A peer on the same link resolves the name with an mDNS query; across a NAT nobody answers, the candidate is dropped after 3 s, and the peer is found as peer-reflexive from its checks. Every peer resolves `.local` candidates it receives, with this on or off ([gathering](gathering.md)).", true, 'off'),
     optional('dataChannels', list(dataChannelAction), 'Data channels (SCTP over DTLS, RFC 8831): an m=application section and a schedule of channels to open, messages to send and channels to close, each an object with the fields below.', [{ at: '1s', do: 'open', label: 'chat' }, { at: '1s', do: 'send', label: 'chat', text: 'hello {n}', count: 3 }], 'none'),
   ],
-  spec: ({ kind: _k, host, peer, offerer, restartIceAt, lite, sharedSocket, addTrack, dataChannels, maxMessageSize, sctpPathMtuDiscovery, versions, groups13, keyShares13, corruptSrtpKey, rtpFaults, iceTcp, snap, mdns, sped, ...common }): WebRtcPeerAppSpec => ({
+  spec: ({ kind: _k, host, peer, offerer, restartIceAt, lite, sharedSocket, continualGatheringPolicy, maxIpv6Networks, addTrack, dataChannels, maxMessageSize, sctpPathMtuDiscovery, versions, groups13, keyShares13, corruptSrtpKey, rtpFaults, iceTcp, snap, mdns, sped, ...common }): WebRtcPeerAppSpec => ({
     kind: 'webrtc-peer', host, peer, offerer, ...common, iceTcp: iceTcp ?? defaultIceTcp(common.browser, lite), ...(restartIceAt !== undefined ? { restartIceAt } : {}), ...(lite ? { lite } : {}), ...(addTrack ? { addTrack } : {}), ...(dataChannels ? { dataChannels } : {}),
     ...(maxMessageSize !== undefined ? { maxMessageSize } : {}), ...(sctpPathMtuDiscovery ? { sctpPathMtuDiscovery } : {}),
     ...(versions ? { versions } : {}), ...(groups13 ? { groups13 } : {}), ...(keyShares13 ? { keyShares13 } : {}), ...(corruptSrtpKey ? { corruptSrtpKey } : {}),
-    ...(rtpFaults && rtpFaults.length > 0 ? { rtpFaults } : {}), ...(sharedSocket ? {} : { sharedSocket: false as const }), ...(snap ? { snap } : {}), ...(mdns ? { mdns } : {}), ...(sped ? { sped } : {}),
+    ...(rtpFaults && rtpFaults.length > 0 ? { rtpFaults } : {}), ...(sharedSocket ? {} : { sharedSocket: false as const }), ...(continualGatheringPolicy === 'gather_continually' ? { continualGatheringPolicy } : {}), ...(maxIpv6Networks !== undefined ? { maxIpv6Networks } : {}), ...(snap ? { snap } : {}), ...(mdns ? { mdns } : {}), ...(sped ? { sped } : {}),
   }),
   build(world, host, spec: WebRtcPeerAppSpec, ctx) {
     const mdns = new PeerMdnsNames(world, host, spec.mdns === true);
     const endpoint = makePeer(world, ctx.source, spec.host, spec, spec.offerer, true, spec.peer, { mdns, browser: spec.browser, rtcpMuxPolicy: spec.rtcpMuxPolicy, nomination: spec.nomination, iceTransportPolicy: spec.iceTransportPolicy, ...dtls13Options(spec), ...(spec.corruptSrtpKey ? { corruptSrtpKey: spec.corruptSrtpKey } : {}), ...(spec.rtpFaults ? { rtpFaults: spec.rtpFaults } : {}), ...(spec.snap ? { snap: true } : {}), ...(spec.sped ? { sped: true } : {}) });
     const driver = peerDriver(world, host, endpoint, ctx.source, spec.turn, spec.iceTcp.length > 0);
     mdns.pump = () => driver.pump();
-    // one network per connected interface address, ranked as libwebrtc's network manager does (sim/ice/networks.ts)
-    const networks = rankNetworks(host.interfaces.filter((i) => i.link).flatMap((i) => i.addresses.filter((a) => !isLinkLocal(a.ip)).map((a) => ({ ip: a.ip, type: networkType(i.network), name: i.name }))));
-    const udp = host.addresses().map((ip) => driver.bind(ip, spec.port));
-    for (const a of udp) endpoint.addLocalAddress(a, networks.get(a.ip));
-    // an ICE restart regathers on new sockets, as libwebrtc's new PortAllocatorSession does (sim/ice/agent-base.ts)
+    // one network per address of a connected interface that is up, ranked as libwebrtc's network manager does (sim/ice/networks.ts)
+    const monitor = new PeerNetworks(host);
+    const udp = monitor.upAddresses().map((ip) => driver.bind(ip, spec.port));
+    for (const a of udp) endpoint.addLocalAddress(a, monitor.networks.get(a.ip));
+    // a network that comes or goes mid-call (BasicPortAllocatorSession::OnNetworksChanged; sim/ice/agent-gathering.ts)
+    if (spec.continualGatheringPolicy === 'gather_continually') endpoint.agent.gatherContinually();
+    if (spec.maxIpv6Networks !== undefined) endpoint.agent.maxIpv6Networks(spec.maxIpv6Networks);
+    monitor.watch(({ added, gone }) => {
+      const bound = added.map(({ ip, network }) => ({ address: driver.bind(ip, spec.port), network }));
+      endpoint.agent.networksChanged(world.net.now, bound, gone);
+      gatherIceTcp(driver, endpoint.agent, bound.map((b) => b.address), spec.iceTcp.filter((t) => t === 'active'), spec.tcpPort);
+      driver.pump();
+    });
+    // an ICE restart regathers on new sockets, as libwebrtc's new PortAllocatorSession does (sim/ice/agent-gathering.ts)
     // without the shared socket, StunPorts and UDP TurnPorts bind sockets of their own too (AllocationSequence::CreateStunPorts)
     endpoint.agent.regatherOnRestart((ip) => driver.bind(ip, 0), spec.sharedSocket !== false);
     gatherIceTcp(driver, endpoint.agent, udp, spec.iceTcp, spec.tcpPort);

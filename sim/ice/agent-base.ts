@@ -1,5 +1,5 @@
 import type { NoteBody } from '../core/note.ts';
-import { FAULT_TEXT, tieBreakerOf, type CheckCtx, type IceAgentConfig, type IceState } from './agent-config.ts';
+import { tieBreakerOf, type CheckCtx, type IceAgentConfig, type IceState } from './agent-config.ts';
 import type { IceAgentFacts, IceAgentNoteKind } from './notes.ts';
 import type { EndpointOutput, TransportAddress } from '../core/endpoint.ts';
 import { formatTransportAddress, sameTransportAddress } from '../core/endpoint.ts';
@@ -8,15 +8,15 @@ import type { Micros } from '../core/time.ts';
 import { MS, SECOND } from '../core/time.ts';
 import { ipFamily } from '../wire/ip/address.ts';
 import type { Candidate, TcpType } from './candidate.ts';
-import { canPair, formatCandidate, foundationOf, parseCandidate, showCandidate } from './candidate.ts';
-import { HostCandidates, ownSocket } from './host-candidates.ts';
+import { canPair, foundationOf, parseCandidate, showCandidate } from './candidate.ts';
+import { ownSocket } from './host-candidates.ts';
 import { Checklist } from './checklist.ts';
 import { IceGatherer } from './gather.ts';
 import type { CandidatePair, PairState } from './pair.ts';
 import { makePair, pairData, pairSummary } from './pair.ts';
 import type { NominationMode } from './nomination.ts';
 import { surfaces, type CandidatePolicy } from './candidate-filter.ts';
-import { isLinkLocal, type NetworkInfo } from './networks.ts';
+import type { NetworkInfo } from './networks.ts';
 import { libwebrtcFoundation } from './libwebrtc.ts';
 import { describeIceSignal, type IceSignal } from '../signaling/ice.ts';
 import type { Transaction, TransactionResult } from '../stun/transactions.ts';
@@ -27,8 +27,9 @@ export type { CheckCtx, IceAgentConfig, IceFault, IceRole, IceState, TurnServerC
 const ICE_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
 /**
- * What every ICE agent holds, and the parts that are not connectivity checks: credentials, gathering, signaling,
- * notes and the path to send on. agent-consent.ts adds consent freshness, agent.ts the checks, nomination and restart.
+ * What every ICE agent holds, and the parts that are not connectivity checks: credentials, the peer's candidates
+ * from signaling, pairs, notes and the path to send on. agent-gathering.ts makes the local candidates (and
+ * regathers), agent-consent.ts adds consent freshness, agent.ts the checks, nomination and restart.
  */
 export abstract class IceAgentBase {
   readonly name: string;
@@ -62,11 +63,6 @@ export abstract class IceAgentBase {
   protected readonly addresses: TransportAddress[] = [];
   protected readonly networks = new Map<string, NetworkInfo>();
   protected gatherer: IceGatherer;
-  /** Host candidates of a session an ICE restart replaced (pruned ports): what still arrives on their sockets is read. */
-  protected readonly retired: Candidate[] = [];
-  /** Binds a new UDP socket on an address: given, a libwebrtc agent regathers on new ports after an ICE restart. */
-  private rebind: ((ip: string) => TransportAddress) | undefined;
-  private unshared = false; // with `rebind`: StunPorts and UDP TurnPorts on sockets of their own (gather.ts)
   /** Connectivity checks in flight (RFC 8489 §6.2.1 timers; RTO per check from §14.3). */
   protected readonly tx: StunTransactions<CheckCtx>;
   /** Checks on TCP connections (RFC 6544 §7.1): sent once, as STUN over a reliable transport (RFC 8489 §6.2.2). */
@@ -116,7 +112,7 @@ export abstract class IceAgentBase {
   }
 
   /** A gatherer (a PortAllocatorSession, for a libwebrtc agent) drawing on the stream named `stream`. */
-  private newGatherer(stream: string): IceGatherer {
+  protected newGatherer(stream: string): IceGatherer {
     const config = this.config;
     return new IceGatherer({
       name: config.name,
@@ -195,127 +191,18 @@ export abstract class IceAgentBase {
     return this.libwebrtc ? libwebrtcFoundation(type, baseIp, transport, '', this.tieBreaker) : foundationOf(type, baseIp, serverIp, transport);
   }
 
-  // ---- start, credentials, gathering -------------------------------------------------------------------------
+  // ---- credentials, local candidates (agent-gathering.ts makes them) -----------------------------------------
+
+  /** A candidate the gatherer found (agent-gathering.ts): kept, trickled, paired. */
+  protected abstract addLocal(now: Micros, c: Candidate, step?: string): void;
+  /** Every port of the gatherer has its candidates (agent-gathering.ts). */
+  protected abstract gatheringComplete(now: Micros): void;
 
   protected newCredentials(): void {
     const rng = this.config.rng;
     const pick = (n: number): string => Array.from({ length: n }, () => ICE_CHARS[rng.int(0, ICE_CHARS.length)]!).join('');
     this.ufrag = pick(8); // RFC 8839 §5.4: ice-ufrag 4–256 chars, ice-pwd 22–256 chars
     this.pwd = pick(24);
-  }
-
-  protected start(now: Micros): void {
-    this.started = true;
-    this.startedAt = now;
-    this.note('ice.state', `ICE agent starts as ${this.controlling ? 'controlling' : 'controlled'}${this.lite ? ' (ice-lite)' : ''}, ufrag ${this.ufrag}`, {
-      state: 'new', role: this.controlling ? 'controlling' : 'controlled', lite: this.lite, ufrag: this.ufrag, tieBreaker: this.tieBreaker.toString(),
-    });
-    for (const fault of this.config.faults ?? []) this.note('ice.fault', `fault injected: ${FAULT_TEXT[fault]} (faults: ${fault})`, { fault });
-    this.note('ice.gathering', 'gathering starts', { state: 'gathering' });
-    // libwebrtc gathers nothing on a link-local address
-    for (const a of this.addresses.filter((x) => isLinkLocal(x.ip))) this.note('ice.candidate.filtered', `gathers nothing on link-local ${formatTransportAddress(a)} (as libwebrtc)`, { candidate: formatTransportAddress(a), type: 'host', policy: 'link-local' });
-    this.addresses.splice(0, this.addresses.length, ...this.addresses.filter((x) => !isLinkLocal(x.ip)));
-    if (!this.libwebrtc) {
-      const hosts = new HostCandidates(this.addresses, this.networks, undefined);
-      this.addresses.forEach((a, i) => {
-        this.gatherer.setLocalPreference(a, hosts.localPreference(a.ip, i));
-        this.addLocal(now, hosts.udp(a, i));
-      });
-      for (const { address: a, tcpType } of this.tcpAddresses.filter((x) => !isLinkLocal(x.address.ip))) this.addLocal(now, hosts.tcp(a, tcpType));
-      if (this.trickle || this.lite) this.sendDescription(now, false);
-      this.gatherer.start(now, this.addresses);
-    } else this.allocate(now, false);
-  }
-
-  /** libwebrtc: BasicPortAllocatorSession's AllocationSequences make the host candidates in their UDP and TCP phases. */
-  private allocate(now: Micros, restart: boolean): void {
-    const hosts = new HostCandidates(this.addresses, this.networks, this.tieBreaker);
-    const host = (a: TransportAddress, i: number): Candidate => {
-      this.gatherer.setLocalPreference(a, hosts.localPreference(a.ip, i));
-      return hosts.udp(a, i);
-    };
-    const tcpOn = (ip: string) => this.tcpAddresses.filter((x) => !isLinkLocal(x.address.ip) && x.address.ip === ip);
-    this.gatherer.start(now, this.addresses, {
-      tieBreaker: this.tieBreaker, network: (ip) => this.networks.get(ip),
-      udpPortReady: (t, a) => this.addLocal(t, host(a, this.addresses.indexOf(a)), 'UDPPort::OnLocalAddressReady'),
-      tcpPorts: (t, ip) => tcpOn(ip).map(({ address, tcpType }) => this.addLocal(t, hosts.tcp(address, tcpType), 'TCPPort::PrepareAddress')).length,
-      ...(this.rebind && this.unshared ? { bindSocket: this.rebind } : {}),
-    });
-    if (this.trickle || this.lite) this.sendDescription(now, restart);
-  }
-
-  /** Lets a libwebrtc agent regather after an ICE restart: `bind` opens a new UDP socket on an address, as a new AllocationSequence
-   * does; with `sharedSocket` false (no PORTALLOCATOR_ENABLE_SHARED_SOCKET) StunPorts and UDP TurnPorts bind their own too. */
-  regatherOnRestart(bind: (ip: string) => TransportAddress, sharedSocket = true): void {
-    this.rebind = bind;
-    this.unshared = !sharedSocket;
-  }
-
-  /**
-   * §9, after a restart's new credentials: the description for the new session. Without `regatherOnRestart` (or
-   * not libwebrtc), the local candidates are kept but the peer-reflexive ones, and it goes out at once. With it, as
-   * P2PTransportChannel::MaybeStartGathering: a new PortAllocatorSession on new sockets, whose candidates (new host
-   * ports, new srflx mappings, new TURN allocations) replace the old session's; its ports are pruned (never paired
-   * nor signaled again) while what still arrives on their sockets is read, so media stays on the old pair until
-   * a new one is selected.
-   */
-  protected restartGathering(now: Micros): void {
-    const rebind = this.rebind;
-    if (!rebind || !this.libwebrtc || this.lite || !this.started) {
-      this.local.splice(0, this.local.length, ...this.local.filter((c) => c.type !== 'prflx'));
-      return this.sendDescription(now, true);
-    }
-    for (const c of this.local.filter((x) => x.type !== 'prflx')) {
-      this.note('ice.candidate.removed', `drops ${showCandidate(c)}: its port belongs to the session the ICE restart replaced (PortAllocatorSession pruned)`, { candidate: formatCandidate(c), type: c.type, reason: 'ice-restart' });
-    }
-    this.retired.push(...this.local.filter((c) => c.type === 'host' || ownSocket(c, this.local)));
-    this.local.splice(0);
-    this.addresses.splice(0, this.addresses.length, ...this.addresses.map((a) => rebind(a.ip)));
-    this.gatherer = this.newGatherer(`gather${this.generation}`);
-    this.descriptionSent = false;
-    this.note('ice.gathering', 'gathering starts again: a new PortAllocatorSession for the new credentials', { state: 'gathering' });
-    this.allocate(now, true);
-  }
-
-  protected sendDescription(now: Micros, restart: boolean): void {
-    void now;
-    this.descriptionSent = true;
-    this.signal({
-      type: 'description', ufrag: this.ufrag, pwd: this.pwd, lite: this.lite, restart,
-      candidates: this.local.filter((c) => c.type !== 'prflx' && surfaces(this.candidatePolicy, c)).map(formatCandidate),
-      endOfCandidates: this.gatherer.complete,
-    });
-  }
-
-  protected addLocal(now: Micros, c: Candidate, step?: string): void {
-    const net = this.networks.get(c.base.ip);
-    if (net && c.type !== 'relay' && !c.network) c = { ...c, network: { id: net.id, cost: net.cost } };
-    const dup = this.local.find((e) => e.transport === c.transport && sameTransportAddress(e.address, c.address) && sameTransportAddress(e.base, c.base));
-    if (dup) {
-      // §5.1.3: same transport address and base: the lower-priority one is redundant
-      this.note('ice.candidate.pruned', `${showCandidate(c)} is redundant with ${showCandidate(dup)}`, { candidate: formatCandidate(c), type: c.type, redundantWith: formatCandidate(dup) });
-      return;
-    }
-    this.local.push(c);
-    this.note('ice.candidate.gathered', `${step ? `${step}: ` : ''}gathered ${showCandidate(c)} (base ${formatTransportAddress(c.base)}, priority ${c.priority}, foundation ${c.foundation})`, {
-      candidate: formatCandidate(c), type: c.type, address: formatTransportAddress(c.address), base: formatTransportAddress(c.base), priority: c.priority, foundation: c.foundation,
-      ...(c.server ? { server: formatTransportAddress(c.server) } : {}), ...(step ? { step } : {}),
-    });
-    if (!surfaces(this.candidatePolicy, c)) {
-      this.note('ice.candidate.filtered', `keeps ${showCandidate(c)} to itself: iceTransportPolicy ${this.candidatePolicy}`, { candidate: formatCandidate(c), type: c.type, policy: this.candidatePolicy });
-      return;
-    }
-    if (this.descriptionSent && this.trickle && !this.lite) this.signal({ type: 'candidate', ufrag: this.ufrag, candidate: formatCandidate(c) }, step ? 'BasicPortAllocatorSession::OnCandidateReady → SignalCandidatesReady' : undefined);
-    // §6.1.2.2: pairs from host and relayed candidates; a srflx's equal its base's (pruned) unless it has its own socket
-    if (c.type === 'host' || c.type === 'relay' || ownSocket(c, this.local)) for (const r of this.remote) this.formPair(now, c, r);
-  }
-
-  protected gatheringComplete(now: Micros): void {
-    this.note('ice.gathering', `gathering complete: ${this.local.length} candidate(s)`, { state: 'complete', candidates: this.local.length });
-    if (this.lite) return;
-    if (!this.descriptionSent) this.sendDescription(now, false);
-    else if (this.trickle) this.signal({ type: 'end-of-candidates', ufrag: this.ufrag });
-    this.checkFailure(now);
   }
 
   // ---- signaling in ------------------------------------------------------------------------------------------

@@ -1,15 +1,15 @@
 import type { Micros } from '../core/time.ts';
 import { formatDuration } from '../core/time.ts';
-import { IceAgentBase } from './agent-base.ts';
+import { IceAgentGathering } from './agent-gathering.ts';
 import type { CandidatePair } from './pair.ts';
 
 /**
  * Consent freshness on the selected pair (RFC 7675): a consent check every interval with ±20% jitter (§5.1), the
  * agent disconnected after `disconnectedAfter` without an answer, consent lost (and the agent failed, or restarted
- * when it controls and is told to) after `consentTimeout`. Between agent-base.ts (gathering, signaling, state) and
+ * when it controls and is told to) after `consentTimeout`. Between agent-gathering.ts (local candidates) and
  * agent.ts (checks, answers, nomination), which sends the checks.
  */
-export abstract class IceAgentConsent extends IceAgentBase {
+export abstract class IceAgentConsent extends IceAgentGathering {
   protected abstract sendCheck(now: Micros, pair: CandidatePair, useCandidate: boolean, consent: boolean): void;
 
   protected consentJitter(): Micros {

@@ -12,6 +12,7 @@ import { authenticateCheck, checkAttributes, checkEncodeOptions, encodeCheckErro
 import type { CandidatePair } from './pair.ts';
 import { pairData, pairPriorityFor } from './pair.ts';
 import { IceAgentFailure } from './agent-failure.ts';
+import { WEAK_CONNECTION_RECEIVE_TIMEOUT } from './libwebrtc.ts';
 import { checksAfterSelection, nominationWait, prunedBy, useCandidateOnCheck } from './nomination.ts';
 import { hasFault, type CheckCtx, type CheckPiggyback } from './agent-config.ts';
 import type { TransactionResult } from '../stun/transactions.ts';
@@ -22,8 +23,8 @@ export type { IceAgentConfig, IceRole, IceState, TurnServerConfig } from './agen
 const TCP_CHECK_TIMEOUT = 39_500 * MS;
 
 /**
- * The ICE agent (RFC 8445), full or lite, sans-IO. agent-base.ts gathers (through gather.ts) and exchanges
- * candidates through signaling (RFC 8838 trickle or all at once); this part runs the checklist paced by Ta, answers
+ * The ICE agent (RFC 8445), full or lite, sans-IO. agent-gathering.ts gathers (through gather.ts), agent-base.ts
+ * exchanges candidates through signaling (RFC 8838 trickle or all at once); this part runs the checklist paced by Ta, answers
  * checks, resolves role conflicts and nominates; agent-consent.ts watches consent (RFC 7675), agent-failure.ts fails and
  * restarts. Every step is a note;
  * README.md lists their kinds and data.
@@ -31,12 +32,14 @@ const TCP_CHECK_TIMEOUT = 39_500 * MS;
 export class IceAgent extends IceAgentFailure implements Endpoint {
   /** What rides in its checks and success responses (SPED, sim/webrtc/sped.ts), given by its owner; none by default. */
   piggyback: CheckPiggyback | undefined;
+  /** When data last came on the selected pair (followData). */
+  private selectedDataAt: Micros = 0;
 
   // ---- the endpoint contract -------------------------------------------------------------------------------
 
   handleDatagram(now: Micros, from: TransportAddress, to: TransportAddress, bytes: Uint8Array, transport?: Transport): void {
     const relayed = this.gatherer.fromServer(now, from, to, bytes);
-    if (relayed === 'consumed') return;
+    if (relayed === 'consumed' || (relayed === undefined && this.prunedFromServer(now, from, to, bytes))) return;
     if (relayed && 'icmp' in relayed) return this.handleIcmpError(now, relayed.icmp);
     if (relayed) {
       const base = this.local.find((c) => c.type === 'relay' && sameTransportAddress(c.address, relayed.relayedAddress));
@@ -119,6 +122,7 @@ export class IceAgent extends IceAgentFailure implements Endpoint {
   protected tick(now: Micros): void {
     if (!this.started) return;
     this.gatherer.handleTimeout(now);
+    this.prunedTimeout(now);
     this.tx.handleTimeout(now);
     this.tcpTx.handleTimeout(now);
     if (!this.lite && this.remoteUfrag !== undefined && now >= this.lastPaced + this.ta && !this.selectedAndDone()) {
@@ -150,6 +154,8 @@ export class IceAgent extends IceAgentFailure implements Endpoint {
     let reason = 'ice-start';
     const gathering = this.gatherer.deadline();
     if (gathering && (at === undefined || gathering.at < at)) ({ at, reason } = gathering);
+    const pruned = this.prunedDeadline();
+    if (pruned && (at === undefined || pruned.at < at)) ({ at, reason } = pruned);
     const check = this.tx.deadline()?.at;
     if (check !== undefined && (at === undefined || check < at)) {
       at = check;
@@ -184,6 +190,7 @@ export class IceAgent extends IceAgentFailure implements Endpoint {
 
   protected fromPeer(now: Micros, base: Candidate, from: TransportAddress, bytes: Uint8Array): void {
     if (!isStun(bytes)) {
+      if (this.selected && !this.lite && this.libwebrtc) this.followData(now, base, from);
       this.inbound.push({ from, bytes });
       return;
     }
@@ -355,6 +362,30 @@ export class IceAgent extends IceAgentFailure implements Endpoint {
     }
   }
 
+  /**
+   * Data on a pair other than the selected one, the peer having moved (it lost a network). libwebrtc's controlled side
+   * ranks equally good connections by the data they last received (BasicIceController::CompareConnections), so data on
+   * a pair the peer nominated selects it; its controlling side switches once the selected connection has received
+   * nothing for WEAK_CONNECTION_RECEIVE_TIMEOUT and nominates the pair the data came on.
+   */
+  private followData(now: Micros, base: Candidate, from: TransportAddress): void {
+    const sel = this.selected!;
+    if (sameTransportAddress(sel.remote.address, from) && sameTransportAddress(sel.local.base, base.base)) {
+      this.selectedDataAt = now;
+      return;
+    }
+    if (this.controlling && now - this.selectedDataAt < WEAK_CONNECTION_RECEIVE_TIMEOUT) return;
+    const p = this.checklist.pairs.find((x) => (x.nominated || this.controlling) && x.state === 'succeeded' && sameTransportAddress(x.remote.address, from) && sameTransportAddress(x.local.base, base.base));
+    if (!p) return;
+    this.nominate(now, p, true);
+    if (this.controlling) this.checklist.enqueueTriggered(p, true);
+  }
+
+  /** The selected pair went with its network (agent-gathering.ts): a controlling agent nominates the best valid pair, or the next to succeed. */
+  protected selectionLost(now: Micros): void {
+    if (this.controlling) this.nominateBest(now, 'the selected pair is gone');
+  }
+
   protected nominateBest(now: Micros, why: string): void {
     if (!this.controlling || this.selected || this.nominating) return;
     const best = this.checklist.valid()[0];
@@ -366,7 +397,8 @@ export class IceAgent extends IceAgentFailure implements Endpoint {
     void now;
   }
 
-  /** `latest`: the pair is selected even below the selected one's priority (an ICE-lite agent renominated). */
+  /** `latest`: the pair is selected even below the selected one's priority (an ICE-lite agent renominated, or a
+   * controlled agent follows the controlling side's media to it: followData). */
   protected nominate(now: Micros, pair: CandidatePair, latest = false): void {
     if (!pair.nominated) {
       pair.nominated = true;
@@ -376,12 +408,14 @@ export class IceAgent extends IceAgentFailure implements Endpoint {
     if (this.selected === pair || (this.selected && !latest && this.selected.validPriority! >= pair.validPriority!)) return;
     this.selected = pair;
     this.selectedAt = now;
+    this.selectedDataAt = now;
     const l = pair.validLocal ?? pair.local;
     const r = pair.remote;
     this.note('ice.selected', `selected pair ${showCandidate(l)} → ${showCandidate(r)}`, {
       pair: pair.id, localType: l.type, remoteType: r.type, local: formatTransportAddress(l.address), remote: formatTransportAddress(r.address), protocol: pair.local.transport,
     });
     this.setState(now, 'completed', 'a pair is nominated');
+    this.releasePrunedPorts(now);
     if (this.nomination !== 'aggressive' || !this.controlling) {
       // §8.1.2: once nominated, Waiting and Frozen pairs are removed, lower In-Progress ones stop retransmitting
       for (const p of this.checklist.pairs) {

@@ -62,7 +62,8 @@ export interface LibwebrtcAllocation {
   readonly bindSocket?: (ip: string) => TransportAddress;
 }
 
-type Job = { at: Micros; run: (now: Micros) => void };
+/** `ip`: the network the job belongs to; `counted`: it ends a sequence (its TCP phase), so gathering waits for it. */
+type Job = { at: Micros; run: (now: Micros) => void; ip?: string; counted?: boolean };
 type BindingCtx = { base: TransportAddress; server: TransportAddress; keepalive?: boolean; firstAt?: Micros };
 
 /** A StunTransactions/TurnSession output that hands transmits and notes to the agent's queue. */
@@ -75,6 +76,8 @@ export function emitOutput(emit: (o: EndpointOutput) => void): TransactionOutput
 
 export class IceGatherer {
   complete = false;
+  /** Its ports went (`release`): only the deallocations' answers are still awaited. */
+  released = false;
   private readonly jobs: Job[] = [];
   private readonly out: TransactionOutput;
   private readonly tx: StunTransactions<BindingCtx>;
@@ -110,9 +113,9 @@ export class IceGatherer {
   }
 
   /** Jobs stay in time order; one at the same time as others runs after them. */
-  private schedule(at: Micros, run: (now: Micros) => void): void {
+  private schedule(at: Micros, run: (now: Micros) => void, ip?: string, counted = false): void {
     const i = this.jobs.findIndex((j) => j.at > at);
-    this.jobs.splice(i < 0 ? this.jobs.length : i, 0, { at, run });
+    this.jobs.splice(i < 0 ? this.jobs.length : i, 0, { at, run, ...(ip !== undefined ? { ip } : {}), ...(counted ? { counted } : {}) });
   }
 
   start(now: Micros, bases: readonly TransportAddress[], libwebrtc?: LibwebrtcAllocation): void {
@@ -168,13 +171,14 @@ export class IceGatherer {
   /** BasicPortAllocatorSession::DoAllocate: an AllocationSequence per network, best first, each with its three phases. */
   private allocateSequences(now: Micros, bases: readonly TransportAddress[], lw: LibwebrtcAllocation): void {
     this.lw = lw;
+    this.complete = false; // a new network's sequence (continual gathering) opens gathering again
     const ranked = bases.map((base, i) => ({ base, net: lw.network(base.ip), i })).sort((a, b) => (b.net?.preference ?? -1) - (a.net?.preference ?? -1) || a.i - b.i);
     // PortConfiguration::StunServers: every UDP TURN server is asked as a STUN server too
     const stun: TransportAddress[] = [];
     for (const s of [...this.o.stunServers, ...this.o.turnServers.filter((t) => (t.transport ?? 'udp') === 'udp').map((t) => t.server)]) {
       if (!stun.some((x) => sameTransportAddress(x, s))) stun.push(s);
     }
-    this.pending = ranked.length;
+    this.pending += ranked.length;
     for (const { base, net } of ranked) {
       const id = net?.id ?? 0;
       const family = ipFamily(base.ip);
@@ -196,19 +200,19 @@ export class IceGatherer {
           this.pending++;
           this.binding(t, stunPort ?? base, server);
         }
-      });
+      }, base.ip);
       this.schedule(now + STEP_DELAY, (t) => {
         phase('relay', turns.length, turns.length ? turns.map(({ t: x }) => `a TurnPort to ${formatTransportAddress(x.server)} over ${x.transport ?? 'udp'}${lw.bindSocket && (x.transport ?? 'udp') === 'udp' ? ' on a socket of its own' : ''}`).join(', ') : 'no TURN server for this family');
         for (const { t: turn, relayPreference } of turns) {
           this.pending++;
           this.allocate(t, base, turn, relayPreference);
         }
-      });
+      }, base.ip);
       this.schedule(now + 2 * STEP_DELAY, (t) => {
         const n = lw.tcpPorts(t, base.ip);
         phase('tcp', n, n ? `${n} TCPPort(s) on ${base.ip}` : 'no TCP port (the peer gathers no ICE-TCP candidates)');
         this.done(t);
-      });
+      }, base.ip, true);
     }
     this.handleTimeout(now);
     if (this.pending === 0) this.finish(now);
@@ -298,7 +302,7 @@ export class IceGatherer {
       const net = lw.network(base.ip);
       const lifetime = (net?.cost ?? 0) >= NETWORK_COST_HIGH ? HIGH_COST_KEEPALIVE_LIFETIME : Infinity;
       const start = firstAt ?? r.transaction.startedAt;
-      if (r.at - start <= lifetime) this.schedule(r.at + STUN_KEEPALIVE_INTERVAL, (t) => this.keepalive(t, base, server, start));
+      if (r.at - start <= lifetime) this.schedule(r.at + STUN_KEEPALIVE_INTERVAL, (t) => this.keepalive(t, base, server, start), base.ip);
     }
     if (keepalive) {
       // a keepalive makes no new candidate; one unanswered ends the port's keepalives (OnStunBindingOrResolveRequestFailed)
@@ -346,6 +350,60 @@ export class IceGatherer {
     if (!msg || msg.method !== Method.Binding || (msg.class !== 'success' && msg.class !== 'error')) return false;
     this.onBindingResponse(now, to, from, msg, bytes);
     return true;
+  }
+
+  /**
+   * A network went (continual gathering, BasicPortAllocatorSession::OnNetworksChanged): its sequence's jobs, requests
+   * and TURN allocations end where they are (nothing can reach the server from it any more); what gathering waited
+   * for from them counts as done.
+   */
+  dropNetwork(now: Micros, ip: string): void {
+    let ended = 0;
+    for (let i = this.jobs.length - 1; i >= 0; i--) {
+      const j = this.jobs[i]!;
+      if (j.ip !== ip) continue;
+      if (j.counted) ended++;
+      this.jobs.splice(i, 1);
+    }
+    for (const table of [this.tx, this.stunRequests]) {
+      for (const t of table.pendingTransactions()) {
+        const ctx = t.request.context!;
+        if (ctx.base.ip !== ip) continue;
+        table.cancel(t);
+        if (!ctx.keepalive) ended++;
+      }
+    }
+    for (let i = this.turns.length - 1; i >= 0; i--) {
+      const t = this.turns[i]!;
+      if (t.base.ip !== ip) continue;
+      if (t.relayed === undefined && !t.failed) ended++;
+      this.turns.splice(i, 1);
+    }
+    for (let k = 0; k < ended; k++) this.done(now);
+  }
+
+  /**
+   * The session's ports are pruned (P2PTransportChannel::PruneAllPorts after an ICE restart): no new request, no
+   * keepalive; its TURN allocations stay (refreshed, relaying) until `release`, so a relayed pair keeps working.
+   */
+  prune(): void {
+    this.jobs.splice(0);
+    for (const t of this.tx.pendingTransactions()) this.tx.cancel(t);
+    for (const t of this.stunRequests.pendingTransactions()) this.stunRequests.cancel(t);
+  }
+
+  /**
+   * The pruned ports go (libwebrtc destroys them; ~TurnPort → TurnPort::Release): each TURN allocation is deleted with
+   * a Refresh of LIFETIME 0 (RFC 8656 §7: deallocation), an allocation never granted is dropped. Returns the relays
+   * released; their sessions run on until the answers come.
+   */
+  release(now: Micros): TurnRelay[] {
+    this.released = true;
+    this.prune();
+    const allocated = this.turns.filter((t) => t.relayed !== undefined && !t.failed);
+    this.turns.splice(0, this.turns.length, ...allocated);
+    for (const t of allocated) t.release(now);
+    return allocated;
   }
 
   relayFor(relayed: TransportAddress): TurnRelay | undefined {

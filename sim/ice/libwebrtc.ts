@@ -34,6 +34,9 @@ export function networkLocalPreference(network: Pick<NetworkInfo, 'preference'>,
   return Math.min(65535, ((network.preference << 8) | addressPrecedence(ip)) + relayPreference);
 }
 
+/** WEAK_CONNECTION_RECEIVE_TIMEOUT: a connection that received nothing for 2.5 s is no longer receiving. */
+export const WEAK_CONNECTION_RECEIVE_TIMEOUT: Micros = 2500 * MS;
+
 /** kMinimumStepDelay: PeerConnection sets the allocator's step delay to 50 ms, the time between a sequence's phases. */
 export const STEP_DELAY: Micros = 50 * MS;
 

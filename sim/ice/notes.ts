@@ -71,6 +71,8 @@ export type IceNoteKinds = {
   };
   /** A local candidate dropped: its port belongs to a session an ICE restart replaced, or its network went away. */
   'ice.candidate.removed': Gen & { readonly candidate: string; readonly type: IceCandidateType; readonly reason: 'ice-restart' | 'network-gone' };
+  /** A TURN allocation of a session an ICE restart replaced, deleted once the new pair is selected (TurnPort::Release). */
+  'ice.port.released': Gen & { readonly relayed: string; readonly server: string; readonly step: string };
   'ice.candidate.pruned': Gen & { readonly candidate: string; readonly type: IceCandidateType; readonly redundantWith: string };
   /** A gathered candidate the candidate policy keeps from signaling and pairing (iceTransportPolicy relay). */
   'ice.candidate.filtered': Gen & { readonly candidate: string; readonly type: IceCandidateType; readonly policy: string };
@@ -134,6 +136,7 @@ export const ICE_NOTE_KINDS = {
   'ice.gathering.keepalive': true,
   'ice.candidate.gathered': true,
   'ice.candidate.removed': true,
+  'ice.port.released': true,
   'ice.candidate.pruned': true,
   'ice.candidate.filtered': true,
   'ice.candidate.remote': true,

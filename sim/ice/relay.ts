@@ -96,6 +96,16 @@ export class TurnRelay implements RelayedTransport {
     this.session.allocate(now);
   }
 
+  /** The allocation failed (its Allocate ended in an error or no answer). */
+  get failed(): boolean {
+    return this.session.failed;
+  }
+
+  /** RFC 8656 §7: deletes the allocation with a Refresh of LIFETIME 0; the session refreshes nothing after it. */
+  release(now: Micros): void {
+    this.session.release(now);
+  }
+
   prepare(now: Micros, peer: TransportAddress): string | undefined {
     const refused = this.refusals.get(formatTransportAddress(peer));
     if (refused !== undefined || !this.session.relayed || this.session.failed || this.session.channelOf(peer) !== undefined) return refused;

@@ -102,6 +102,17 @@ export class Host extends NetNode {
     this.ipId = rng.int(0, 65536);
   }
 
+  /** Told when one of its interfaces goes up or down, as an OS tells its network monitor (libwebrtc's rtc::NetworkMonitor). */
+  readonly networkWatchers: (() => void)[] = [];
+
+  /** An interface goes up or down (a Wi-Fi lost, a cellular modem attached): its link carries nothing while down. */
+  setInterfaceUp(iface: Interface, up: boolean): void {
+    const link = iface.link;
+    iface.up = up;
+    if (link) for (const from of [link.a, link.b]) link.setParams(from, { ...link.params(from), down: !up });
+    for (const w of this.networkWatchers) w();
+  }
+
   /**
    * Binds a UDP socket; port 0 picks an ephemeral port. Throws if the address is not ours or the port is taken, unless
    * `reuseAddress` (SO_REUSEADDR, as mDNS sockets of both families share port 5353 on the wildcard addresses).

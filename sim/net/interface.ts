@@ -14,6 +14,8 @@ export class Interface {
   private link_: Link | undefined;
   /** The kind of network it is on, for a host ("ethernet", "wifi", "cellular", "vpn"): libwebrtc ranks networks by it. */
   network = 'ethernet';
+  /** Administratively up (a scenario event may take it down: its link then drops everything, `Host.setInterfaceUp`). */
+  up = true;
 
   constructor(
     readonly node: NetNode,

@@ -162,3 +162,34 @@ describe('an ICE restart regathers (call-ice-restart-regather)', () => {
     }
   });
 });
+
+describe('max_ipv6_networks: a host with more IPv6 networks gathers on the first N only', () => {
+  // gather-multihomed with six more IPv6 interfaces: Alice has seven IPv6 networks of every adapter type
+  const scenario = (max?: number): unknown => {
+    const raw = findPreset('gather-multihomed')!.build() as { nodes: { alice: { interfaces: unknown[] } }; apps: Record<string, unknown>[]; duration: string };
+    const v6 = (ip: string, network: string) => ({ uplink: 'internet', addresses: [`${ip}/64`], network, link: { delay: '12ms' } });
+    raw.nodes.alice.interfaces.push(v6('2001:db8:a1::10', 'cellular'), v6('2001:db8:a2::10', 'vpn'), v6('2001:db8:a3::10', 'ethernet'), v6('fd00:a4::10', 'wifi'), v6('2001:db8:a5::10', 'ethernet'), v6('2001:db8:a6::10', 'unknown'));
+    raw.duration = '1s';
+    if (max !== undefined) raw.apps[1]!.maxIpv6Networks = max;
+    return raw;
+  };
+  const gathered = (t: Trace): string[] => notes(t, 'ice.allocation.sequence', 'alice').map((n) => (n.data as { address: string }).address).filter((a) => a.includes(':'));
+  const capped = (t: Trace): string[] => notes(t, 'ice.candidate.filtered', 'alice').filter((n) => (n.data as { policy: string }).policy === 'max-ipv6-networks').map((n) => text(n));
+
+  it('keeps five by default, in libwebrtc\'s network order (adapter type, then address precedence): the cellular and VPN ones go', { timeout: 300_000 }, () => {
+    const t = runScenario(parseScenario(scenario())).trace;
+    // unknown before ethernet before Wi-Fi (ULA, precedence 50, before global) before cellular and VPN
+    expect(gathered(t)).toEqual(['2001:db8:a6::10', '2001:db8:a3::10', '2001:db8:a5::10', 'fd00:a4::10', '2001:db8:a::10']);
+    expect(capped(t).map((c) => c.replace(/:\d+$/, ''))).toEqual(['[2001:db8:a1::10]', '[2001:db8:a2::10]']);
+    // no candidate of any kind on a capped network; the IPv4 ones are not counted
+    const cands = notes(t, 'ice.candidate.gathered', 'alice').map(text);
+    expect(cands.filter((c) => c.includes('2001:db8:a1::') || c.includes('2001:db8:a2::'))).toEqual([]);
+    expect(notes(t, 'ice.allocation.sequence', 'alice').filter((n) => !(n.data as { address: string }).address.includes(':'))).toHaveLength(2);
+  });
+
+  it('keeps the first two with maxIpv6Networks 2 (the field trial WebRTC-MaxIPv6Networks)', { timeout: 300_000 }, () => {
+    const t = runScenario(parseScenario(scenario(2))).trace;
+    expect(gathered(t)).toEqual(['2001:db8:a6::10', '2001:db8:a3::10']);
+    expect(capped(t)).toHaveLength(5);
+  });
+});

@@ -34,7 +34,7 @@ export function buildScenario(s: Scenario, seed = s.seed): Built {
   for (const spec of s.nodes) nodes.set(spec.name, net.add(buildingApp(join('nodes', spec.name), `${spec.kind} ${spec.name}`, () => makeNode(net, spec))));
 
   // a host's further interfaces hang from their own uplinks: below that node they count as a host of their own
-  const extra = s.nodes.flatMap((n) => (n.kind === 'host' ? (n.interfaces ?? []).map((i) => ({ host: n.name, spec: { kind: 'host' as const, name: n.name, uplink: i.uplink, addresses: i.addresses } as HostSpec, network: i.network })) : []));
+  const extra = s.nodes.flatMap((n) => (n.kind === 'host' ? (n.interfaces ?? []).map((i) => ({ host: n.name, spec: { kind: 'host' as const, name: n.name, uplink: i.uplink, addresses: i.addresses } as HostSpec, network: i.network, down: i.state === 'down' })) : []));
   const children = (name: string): NodeSpec[] => [...s.nodes.filter((n) => n.uplink?.node === name), ...extra.filter((e) => e.spec.uplink?.node === name).map((e) => e.spec)];
   // Addresses reachable through a node from above: a NAT hides everything behind its external addresses.
   const reachable = (spec: NodeSpec): string[] => {
@@ -73,6 +73,8 @@ export function buildScenario(s: Scenario, seed = s.seed): Built {
     const further = extra.find((e) => e.spec === spec);
     if (further) childIface.network = further.network;
     else if (spec.kind === 'host') childIface.network = spec.network ?? 'ethernet';
+    // an interface that starts down (a modem not yet attached) comes up by an event
+    if (further?.down && child instanceof Host) child.setInterfaceUp(childIface, false);
     // a further interface is used for what is sent from its own addresses (sim/net/host.ts), not by the default route
     if (!further) {
       child.routes.add('0.0.0.0/0', childIface);
@@ -105,6 +107,15 @@ export function buildScenario(s: Scenario, seed = s.seed): Built {
   for (const a of apps) net.scheduler.at(0, 'app start', () => a.driver.pump());
 
   for (const e of s.events) {
+    if ('host' in e) {
+      const host = nodes.get(e.host) as Host;
+      const iface = host.interfaces.find((i) => i.link?.name === e.interface)!;
+      net.scheduler.at(e.at, `event ${e.host} ${e.interface} ${e.state}`, () => {
+        net.note('scenario', netNote('link.changed', `${e.host}'s interface on ${e.interface} goes ${e.state}${e.state === 'down' ? ': its link drops everything' : ''}`, { link: e.interface, direction: 'both' }));
+        host.setInterfaceUp(iface, e.state === 'up');
+      });
+      continue;
+    }
     const link = net.link(e.link);
     net.scheduler.at(e.at, `event ${e.link}`, () => {
       const dirs = e.direction === 'both' ? [link.a, link.b] : e.direction === 'up' ? [link.a] : [link.b];

@@ -77,11 +77,12 @@ function parseNode(c: Check, name: string, v: unknown, kinds: Map<string, string
           const ipath = join(join(path, 'interfaces'), i);
           const io = c.object(ipath, x);
           if (!io) return;
-          c.onlyKeys(ipath, io, ['uplink', 'link', 'linkName', 'addresses', 'network']);
+          c.onlyKeys(ipath, io, ['uplink', 'link', 'linkName', 'addresses', 'network', 'state']);
           const up = parseUplink(c, ipath, { ...io, linkName: io.linkName ?? `${name}-if${i + 1}` }, name, kinds);
           if (!up) return void c.fail(join(ipath, 'uplink'), 'missing: an interface needs an uplink');
           const net = io.network === undefined ? 'ethernet' : c.oneOf(join(ipath, 'network'), io.network, NETWORK_TYPES);
-          interfaces.push({ uplink: up, addresses: parseAddresses(c, ipath, io), network: net ?? 'ethernet' });
+          const state = io.state === undefined ? undefined : c.oneOf(join(ipath, 'state'), io.state, ['up', 'down'] as const);
+          interfaces.push({ uplink: up, addresses: parseAddresses(c, ipath, io), network: net ?? 'ethernet', ...(state === 'down' ? { state } : {}) });
         });
       }
       return { kind, name, ...(uplink ? { uplink } : {}), addresses, ...(network ? { network } : {}), ...(interfaces.length ? { interfaces } : {}) };
@@ -223,13 +224,35 @@ function parseApp(c: Check, path: string, v: unknown, kinds: Map<string, string>
   return app.parse(c, path, o, { kinds }) as AppSpec | undefined;
 }
 
+/** A host's interfaces by link name: its uplink's, then its further interfaces'. */
+function hostInterfaces(n: NodeSpec): string[] {
+  return n.kind === 'host' ? [...(n.uplink ? [n.uplink.name] : []), ...(n.interfaces ?? []).map((i) => i.uplink.name)] : [];
+}
+
+/** `{ at, host, interface, state }`: one of a host's interfaces, named by its link, goes up or down. */
+function parseInterfaceEvent(c: Check, path: string, o: Record<string, unknown>, nodes: readonly NodeSpec[]): EventSpec | undefined {
+  c.onlyKeys(path, o, ['at', 'host', 'interface', 'state']);
+  const at = c.duration(join(path, 'at'), o.at);
+  const host = c.string(join(path, 'host'), o.host);
+  const node = nodes.find((n) => n.name === host);
+  const hosts = nodes.filter((n) => n.kind === 'host').map((n) => n.name);
+  if (host !== undefined && node?.kind !== 'host') c.fail(join(path, 'host'), `no host named ${JSON.stringify(host)}; hosts are ${hosts.join(', ')}`);
+  const iface = c.string(join(path, 'interface'), o.interface);
+  const ifaces = node ? hostInterfaces(node) : [];
+  if (iface !== undefined && node?.kind === 'host' && !ifaces.includes(iface)) c.fail(join(path, 'interface'), `host ${host} has no interface on link ${JSON.stringify(iface)}; its interfaces are on ${ifaces.join(', ') || 'no link'}`);
+  const state = c.oneOf(join(path, 'state'), o.state, ['up', 'down'] as const);
+  if (at === undefined || host === undefined || iface === undefined || !state || node?.kind !== 'host' || !ifaces.includes(iface)) return undefined;
+  return { at, host, interface: iface, state };
+}
+
 function parseEvent(c: Check, path: string, v: unknown, nodes: readonly NodeSpec[]): EventSpec | undefined {
   const o = c.object(path, v);
   if (!o) return undefined;
+  if (o.link === undefined && (o.host !== undefined || o.interface !== undefined || o.state !== undefined)) return parseInterfaceEvent(c, path, o, nodes);
   c.onlyKeys(path, o, ['at', 'link', 'direction', 'set']);
   const at = c.duration(join(path, 'at'), o.at);
   const link = c.string(join(path, 'link'), o.link);
-  const links = nodes.flatMap((n) => (n.uplink ? [n.uplink.name] : []));
+  const links = nodes.flatMap((n) => [...(n.uplink ? [n.uplink.name] : []), ...(n.kind === 'host' ? (n.interfaces ?? []).map((i) => i.uplink.name) : [])]);
   if (link !== undefined && !links.includes(link)) c.fail(join(path, 'link'), `no link named ${JSON.stringify(link)}; links are ${links.join(', ')}`);
   const direction = o.direction === undefined ? 'both' : c.oneOf(join(path, 'direction'), o.direction, ['up', 'down', 'both'] as const);
   const set = c.object(join(path, 'set'), o.set);

@@ -43,6 +43,8 @@ export interface HostInterfaceSpec {
   readonly uplink: UplinkSpec;
   readonly addresses: readonly InterfaceAddress[];
   readonly network: NetworkType;
+  /** "down": the interface starts down (a cellular modem not yet attached) and comes up by an event. */
+  readonly state?: 'up' | 'down';
 }
 
 export interface HostSpec {
@@ -88,11 +90,21 @@ export interface FirewallSpec {
 
 export type NodeSpec = HostSpec | RouterSpec | NatSpec | FirewallSpec;
 
-/** A change at a moment: a link's behaviour changes (goes down, gets lossy). */
-export interface EventSpec {
+/** A change at a moment: a link's behaviour changes (goes down, gets lossy), or a host's interface goes up or down. */
+export type EventSpec = LinkEventSpec | InterfaceEventSpec;
+
+export interface LinkEventSpec {
   readonly at: Micros;
   readonly link: string;
   /** Which direction(s): "up" is from the link's lower node towards its uplink. */
   readonly direction: 'up' | 'down' | 'both';
   readonly set: Partial<LinkDirection>;
+}
+
+/** A host's interface (named by its link) goes up or down: its link carries nothing while down, and the host's network monitor tells the apps (continual gathering). */
+export interface InterfaceEventSpec {
+  readonly at: Micros;
+  readonly host: string;
+  readonly interface: string;
+  readonly state: 'up' | 'down';
 }

@@ -117,6 +117,14 @@ export class TurnSession {
     this.request(now, { kind: 'deallocate', keepAlive: false, method: Method.Refresh, attributes: [Lifetime.of(0)], retries: 0 });
   }
 
+  /** An owner done with the allocation deletes it (libwebrtc's TurnPort::Release): nothing is refreshed any more, whatever the answer. */
+  release(now: Micros): void {
+    this.refreshAt = undefined;
+    this.permissions.clear();
+    this.channels.clear();
+    this.deallocate(now);
+  }
+
   /** RFC 8656 §9.1: permissions are per peer IP address; the ports are ignored. */
   createPermission(now: Micros, peers: readonly TransportAddress[], keepAlive = false): void {
     this.request(now, { kind: 'permission', keepAlive, method: Method.CreatePermission, attributes: peers.map((p) => XorPeerAddress.of(p)), retries: 0, peerIps: peers.map((p) => p.ip) });

@@ -209,6 +209,7 @@ function apply(a: MutableAgent, n: Note<IceNote>): void {
     case 'ice.allocation.sequence':
     case 'ice.allocation.phase':
     case 'ice.gathering.keepalive':
+    case 'ice.port.released':
     case 'ice.candidate.invalid':
     case 'ice.remote.description':
     case 'ice.signal.sent':

@@ -1,7 +1,7 @@
 /**
  * Gathering presets (libwebrtc's BasicPortAllocatorSession): a multihomed host whose networks are each gathered
  * on (Wi-Fi and cellular behind different NATs, IPv6 beside them), a relay-only call (iceTransportPolicy relay), and
- * an ICE restart that regathers on new sockets.
+ * an ICE restart that regathers on new sockets, and continual gathering as a network goes and another comes.
  */
 import { SERVER_IP, sideNodes, TURN_USERS } from './ice-pair.ts';
 import type { PresetInfo } from './index.ts';
@@ -16,8 +16,8 @@ const peer = (host: 'alice' | 'bob', extra: Json = {}): Json => ({
 });
 const turnServer = (): Json => ({ kind: 'turn-server', host: 'server', listen: SERVER, relay: `${SERVER_IP}:49152-49167`, realm: 'rtclab.example', users: TURN_USERS });
 
-function preset(name: string, title: string, description: string, nodes: Json, apps: Json[], duration = '5s'): PresetInfo {
-  return { name, title, description, build: () => ({ name, title, description, seed: 1, duration, nodes, apps }) };
+function preset(name: string, title: string, description: string, nodes: Json, apps: Json[], duration = '5s', events?: Json[]): PresetInfo {
+  return { name, title, description, build: () => ({ name, title, description, seed: 1, duration, nodes, apps, ...(events ? { events } : {}) }) };
 }
 
 export function gatheringPresets(): PresetInfo[] {
@@ -67,6 +67,25 @@ export function gatheringPresets(): PresetInfo[] {
       },
       [turnServer(), peer('alice', { restartIceAt: '3s' }), peer('bob')],
       '6s',
+    ),
+    preset(
+      'gather-continual',
+      'Continual gathering: Wi-Fi drops, the call moves to cellular',
+      "Alice's phone calls Bob on Wi-Fi behind a home NAT; its cellular modem is not attached yet. At 5 s the Wi-Fi drops and the cellular network comes up behind a carrier-grade NAT. Both browsers gather continually (libwebrtc's GATHER_CONTINUALLY): Alice's session drops the Wi-Fi's candidates and pairs with its network (the selected pair with them), starts an AllocationSequence on the new cellular network (network-id 2, cost 900) and trickles its host, server-reflexive and relayed candidates at once; her checks nominate the first cellular pair that works and Bob follows her media to it. No ICE restart: the same ufrag, the same DTLS association.",
+      {
+        internet: { kind: 'router' },
+        server: { kind: 'host', uplink: 'internet', addresses: [`${SERVER_IP}/24`], link: { delay: '10ms' } },
+        natA: { kind: 'nat', uplink: 'internet', preset: 'port-restricted-cone', internal: '10.0.1.1/24', external: ['203.0.113.10'], link: { delay: '10ms' } },
+        cgnat: { kind: 'nat', uplink: 'internet', preset: 'cgnat', internal: '10.64.0.1/16', external: ['203.0.113.30'], link: { delay: '30ms' } },
+        alice: {
+          kind: 'host', uplink: 'natA', addresses: ['10.0.1.10/24'], network: 'wifi', link: { delay: '2ms' },
+          interfaces: [{ uplink: 'cgnat', addresses: ['10.64.0.10/16'], network: 'cellular', link: { delay: '20ms' }, state: 'down' }],
+        },
+        ...sideNodes('bob', 'port-restricted-cone'),
+      },
+      [turnServer(), peer('alice', { continualGatheringPolicy: 'gather_continually' }), peer('bob', { continualGatheringPolicy: 'gather_continually' })],
+      '10s',
+      [{ at: '5s', host: 'alice', interface: 'alice-lan', state: 'down' }, { at: '5s', host: 'alice', interface: 'alice-if1', state: 'up' }],
     ),
   ];
 }
