@@ -184,7 +184,11 @@ export class IceAgent extends IceAgentFailure implements Endpoint {
 
   protected fromPeer(now: Micros, base: Candidate, from: TransportAddress, bytes: Uint8Array): void {
     if (!isStun(bytes)) {
-      this.inbound.push({ from, bytes });
+      // libwebrtc: data from a connection the channel knows goes up whatever the pair's state (Connection::OnReadPacket,
+      // P2PTransportChannel::OnReadPacket); from an address with no connection it is dropped (Port::OnReadPacket)
+      const pair = this.knownPair(base, from);
+      if (pair) this.inbound.push({ from, bytes, pair });
+      else this.unknownSourceData(base, from);
       return;
     }
     const decoded = decodeStun(bytes, false).value;
