@@ -10,6 +10,7 @@ import { findPreset, listPresets } from '../sim/scenario/presets/index.ts';
 import { runScenario } from '../sim/scenario/run.ts';
 import { writePcapng, writePcapngChunks } from '../sim/wire/pcap/pcapng-writer.ts';
 import { TsharkSessions } from './support/tshark-sessions.ts';
+import { expectOnlyVersionBlindFlags, tsharkDtlsTuples, versionBlindFrames } from './support/tshark-dtls.ts';
 import { Dissector } from '../sim/dissect/dissector.ts';
 import { readCapture } from '../sim/wire/pcap/capture-reader.ts';
 import { applySet } from '../sim/scenario/set.ts';
@@ -82,6 +83,7 @@ describe('tshark reads our exports', () => {
     // every occurrence good: an ICMP error carries the IP (and UDP) header of the datagram it quotes
     const good = (v: string | undefined): boolean => v !== undefined && v !== '' && v.split(',').every((x) => x === '1');
     let overlaps = 0;
+    const flagged: number[] = [];
     for (const [no, malformed, ipStatus, udpStatus, v6, tcpStatus, icmpType, moreFragments, fragmentOffset, v6More, icmpv6Type, v6Offset] of rows) {
       if (!v6) expect(good(ipStatus), `frame ${no} IPv4 checksum ${ipStatus}`).toBe(true);
       if (tcpStatus) {
@@ -92,7 +94,7 @@ describe('tshark reads our exports', () => {
         continue;
       }
       if (dtlsOverlap(malformed)) overlaps++;
-      else expect(malformed, `frame ${no}`).toBe('');
+      else if (malformed) flagged.push(Number(no));
       // an IPv4 or IPv6 fragment carries no UDP header of its own: tshark checks UDP on the reassembled datagram, in
       // the frame that completes it (ip-fragmentation-nat, ipv6-fragmentation-pmtu, where the last fragment of a
       // datagram whose first two a router dropped crosses the links after it alone, and is never reassembled there;
@@ -102,6 +104,14 @@ describe('tshark reads our exports', () => {
       const waitsForRest = fragment && !udpStatus;
       // an ICMP error quotes a UDP header whose checksum covers bytes it does not carry
       if (!icmpType && !icmpv6Type && !waitsForRest) expect(good(udpStatus), `frame ${no} UDP checksum ${udpStatus}`).toBe(true);
+    }
+    // a DTLS handshake whose hellos travel on two 5-tuples (call-p2p-turn): tshark, reading DTLS per 5-tuple,
+    // misreads the CertificateVerify on the one it saw no ServerHello on, and nothing else (test/support/tshark-dtls.ts)
+    if (flagged.length > 0) {
+      const file = exportPreset(name);
+      const tuples = tsharkDtlsTuples(file, undefined);
+      expect(flagged).toEqual(versionBlindFrames(tuples));
+      expectOnlyVersionBlindFlags(file, undefined, tuples);
     }
     // a fragmented DTLS handshake (DTLS 1.3's hybrid ClientHello spans two datagrams) crossing several links: judged
     // link by link, where tshark must reassemble it with nothing malformed

@@ -55,7 +55,7 @@ export interface FlowState extends Carrier {
   readonly channels: Set<number>;
   /** Present once a DTLS record was seen here, or the association of another 5-tuple followed here (association-follow.ts). */
   dtls?: DtlsFlow;
-  /** The ICE session whose checks ran on this 5-tuple: the two ufrags of a Binding request's USERNAME, sorted. */
+  /** The ICE session whose checks ran on this 5-tuple: the two ufrags of a Binding request's USERNAME, sorted (and its vantage point). */
   ice?: string;
   /** The payload context per sending endpoint, until a ChannelBind or a DTLS record changes what it says. */
   contexts?: Map<string, PayloadContext>;
@@ -201,10 +201,10 @@ export class FlowTable {
   private roleIn(dtls: DtlsFlow, src: string): DtlsRole | undefined {
     const r = dtls.roleOf(src);
     if (r) return r;
-    const u = this.ufrags.get(src);
+    const u = this.ufrags.get(this.stateKey(src));
     if (u === undefined) return undefined;
-    if (dtls.client !== undefined && this.ufrags.get(dtls.client) === u) return 'client';
-    if (dtls.server !== undefined && this.ufrags.get(dtls.server) === u) return 'server';
+    if (dtls.client !== undefined && this.ufrags.get(this.stateKey(dtls.client)) === u) return 'client';
+    if (dtls.server !== undefined && this.ufrags.get(this.stateKey(dtls.server)) === u) return 'server';
     return undefined;
   }
 
@@ -215,9 +215,11 @@ export class FlowTable {
     if (user === undefined || colon < 0) return;
     const remote = user.slice(0, colon);
     const local = user.slice(colon + 1);
-    this.ufrags.set(src, local);
-    this.ufrags.set(dst, remote);
-    const session = remote < local ? `${remote}:${local}` : `${local}:${remote}`;
+    // per vantage point, like every other piece of state here: the same session seen on another link has its own
+    // flows and associations, and mixing them makes the association a 5-tuple continues ambiguous
+    this.ufrags.set(this.stateKey(src), local);
+    this.ufrags.set(this.stateKey(dst), remote);
+    const session = this.stateKey(remote < local ? `${remote}:${local}` : `${local}:${remote}`);
     if (s.ice === session) return;
     s.ice = session;
     const flows = this.sessions.get(session) ?? [];

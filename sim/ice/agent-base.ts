@@ -55,8 +55,8 @@ export abstract class IceAgentBase {
   connectedAt: Micros | undefined;
   selectedAt: Micros | undefined;
   readonly counters = { checksSent: 0, retransmits: 0, checksReceived: 0, responses: 0, timeouts: 0, roleConflicts: 0, restarts: 0, consentChecks: 0 };
-  /** Application data received on the selected path (DTLS will read it from here). */
-  readonly inbound: { from: TransportAddress; bytes: Uint8Array }[] = [];
+  /** Data (not STUN) received on a known pair, any state (agent-failure.ts knownPair): DTLS and SRTP read it from here. */
+  readonly inbound: { from: TransportAddress; bytes: Uint8Array; pair: CandidatePair }[] = [];
 
   protected readonly out: EndpointOutput[] = [];
   protected readonly signals: IceSignal[] = [];

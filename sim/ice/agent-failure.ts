@@ -4,6 +4,8 @@ import type { Micros } from '../core/time.ts';
 import { IceAgentConsent } from './agent-consent.ts';
 import { Checklist } from './checklist.ts';
 import { pairsOnConnection } from './ice-tcp.ts';
+import type { Candidate } from './candidate.ts';
+import type { CandidatePair } from './pair.ts';
 
 /**
  * How an ICE agent fails and restarts (RFC 8445 §8.1.2, §9): a TCP connection that closes (RFC 6544 §7.1), a TURN
@@ -11,6 +13,32 @@ import { pairsOnConnection } from './ice-tcp.ts';
  * agent-consent.ts (consent freshness) and agent.ts (checks, answers, nomination).
  */
 export abstract class IceAgentFailure extends IceAgentConsent {
+  /** Datagrams (not STUN) dropped because no pair has their source as remote address on the base they reached. */
+  dataFromUnknown = 0;
+  /** The pairs of the checklists ICE restarts replaced (back to the last one that had selected a pair): still known. */
+  private previousPairs: CandidatePair[] = [];
+  /** Sources already noted by unknownSourceData (one note each, the rest only counted). */
+  private readonly unknownNoted = new Set<string>();
+
+  /**
+   * The pair that makes a datagram arriving on `base` from `from` known: one formed with a signalled remote candidate
+   * or a peer-reflexive one an authenticated check taught (§7.3.1.3), in any state; after an ICE restart, one of the
+   * checklist it replaced too (§9: media goes on flowing on the old pair; libwebrtc keeps a previous generation's
+   * connections, and reads data from them, until they die of silence).
+   */
+  protected knownPair(base: Candidate, from: TransportAddress): CandidatePair | undefined {
+    return this.checklist.find(base.base, from, base.transport) ?? this.previousPairs.find((p) => p.local.transport === base.transport && sameTransportAddress(p.local.base, base.base) && sameTransportAddress(p.remote.address, from));
+  }
+
+  /** A datagram (not STUN) from an address no pair knows: dropped and counted, the first from each source noted. */
+  protected unknownSourceData(base: Candidate, from: TransportAddress): void {
+    this.dataFromUnknown++;
+    const key = `${base.transport} ${formatTransportAddress(base.base)} ${formatTransportAddress(from)}`;
+    if (this.unknownNoted.has(key) || this.unknownNoted.size >= 64) return;
+    this.unknownNoted.add(key);
+    this.note('ice.data.unknown-source', `drops data from ${formatTransportAddress(from)} on ${formatTransportAddress(base.base)}: no candidate pair has that remote address (later ones are only counted)`, { from: formatTransportAddress(from), base: formatTransportAddress(base.base) });
+  }
+
   /**
    * RFC 6544 §7.1: the owner's TCP connection `local` (an active base: port 0) ⇄ `remote` failed (`error`) or closed:
    * its pairs fail, a check in flight at once; the selected pair's loss fails the agent (its media path is gone).
@@ -54,6 +82,7 @@ export abstract class IceAgentFailure extends IceAgentConsent {
     this.newCredentials();
     for (const t of this.tx.pendingTransactions()) this.tx.cancel(t);
     for (const t of this.tcpTx.pendingTransactions()) this.tcpTx.cancel(t);
+    this.previousPairs = this.selected ? this.checklist.pairs : [...this.previousPairs, ...this.checklist.pairs];
     this.checklist = new Checklist();
     this.remote = [];
     this.remoteUfrag = undefined;

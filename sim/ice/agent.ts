@@ -190,8 +190,15 @@ export class IceAgent extends IceAgentFailure implements Endpoint {
 
   protected fromPeer(now: Micros, base: Candidate, from: TransportAddress, bytes: Uint8Array): void {
     if (!isStun(bytes)) {
+      // libwebrtc: data from a connection the channel knows goes up whatever the pair's state (Connection::OnReadPacket,
+      // P2PTransportChannel::OnReadPacket); from an address with no connection it is dropped (Port::OnReadPacket)
+      const pair = this.knownPair(base, from);
+      if (!pair) {
+        this.unknownSourceData(base, from);
+        return;
+      }
       if (this.selected && !this.lite && this.libwebrtc) this.followData(now, base, from);
-      this.inbound.push({ from, bytes });
+      this.inbound.push({ from, bytes, pair });
       return;
     }
     const decoded = decodeStun(bytes, false).value;

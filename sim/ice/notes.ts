@@ -99,6 +99,8 @@ export type IceNoteKinds = {
     | (Gen & { readonly pair: string; readonly result: 'bad-integrity' });
   /** `why`: what a 400 Bad Request found wrong with an authentic check (a missing attribute). */
   'ice.check.rejected': Gen & { readonly from: string; readonly code: number; readonly why?: string };
+  /** The first datagram (not STUN) from a source no candidate pair knows, dropped (libwebrtc: Port::OnReadPacket). */
+  'ice.data.unknown-source': Gen & { readonly from: string; readonly base: string };
   /** A fault injected on purpose (agent-config.ts IceFault), noted when the agent starts. */
   'ice.fault': Gen & { readonly fault: 'no-role-switch' | 'no-priority' | 'ignore-checks' };
   'ice.nominating': Gen & { readonly pair: string; readonly reason: string };
@@ -154,6 +156,7 @@ export const ICE_NOTE_KINDS = {
   'ice.check.received': true,
   'ice.check.response': true,
   'ice.check.rejected': true,
+  'ice.data.unknown-source': true,
   'ice.fault': true,
   'ice.nominating': true,
   'ice.selected': true,

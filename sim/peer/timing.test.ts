@@ -9,6 +9,7 @@ import { findPreset } from '../scenario/presets/index.ts';
 import { runScenario } from '../scenario/run.ts';
 import { captureToTrace } from '../wire/pcap/capture-to-trace.ts';
 import { readCapture } from '../wire/pcap/index.ts';
+import { Dissector } from '../dissect/dissector.ts';
 import { callTimeline, type CallTimeline } from './call-timeline.ts';
 
 const ms = (t: CallTimeline): { clientHello: number; firstSrtp: number } => ({
@@ -42,6 +43,13 @@ describe('call setup timing (first check → ClientHello → first SRTP)', () =>
     expect(regular.clientHello).toBe(2_284_000);
   });
 
+  it('call-p2p-turn: DTLS connects and SRTP starts at 570 ms although both selected pairs moved during the handshake', { timeout: 300_000 }, () => {
+    // Bob's flights go on his first selected pair (to Alice's relay), Alice's on hers (to Bob's relay); each side reads
+    // the other's from a pair its agent knows but has not checked yet, as libwebrtc does, so no flight waits for a
+    // retransmission (1570 ms when only valid pairs were read)
+    expect(simulated('call-p2p-turn')).toEqual({ firstCheck: 126_000, clientHello: 360_000, firstSrtp: 570_000 });
+  });
+
   it("call-lan and the Chromium loopback capture: the ClientHello within Chromium's 2.6 ms of the first check", { timeout: 300_000 }, () => {
     const chromium = ms(captured('chromium-loopback-call', 'chromium-host.pcapng'));
     expect(chromium.clientHello).toBeCloseTo(2.584, 2);
@@ -55,5 +63,19 @@ describe('call setup timing (first check → ClientHello → first SRTP)', () =>
     const t = ms(captured('chromium-rtclab-dtls12', 'chromium-rtclab.pcapng'));
     expect(t.clientHello).toBeCloseTo(26.944, 2);
     expect(t.firstSrtp).toBeCloseTo(119.534, 2);
+  });
+
+  it('Chromium through TURN over TCP facing our peer (chromium-turn-tcp-fallback): its BoringSSL server answers without a HelloVerifyRequest', { timeout: 120_000 }, () => {
+    const file = 'chromium-turn-tcp-fallback.pcapng';
+    const t = ms(captured('chromium-turn-tcp-fallback', file));
+    expect(t.clientHello).toBeCloseTo(458.812, 2);
+    expect(t.firstSrtp).toBeCloseTo(1523.33, 1);
+    // our ClientHello, then Chromium's ServerHello flight (its BoringSSL server has no HelloVerifyRequest state)
+    const cap = readCapture(new Uint8Array(readFileSync(new URL(`../../captures/chromium-turn-tcp-fallback/${file}`, import.meta.url))));
+    const d = new Dissector({});
+    const hellos = cap.packets.map((raw) => d.packet(raw.data, { index: raw.index, linkType: raw.linkType }).summary).filter((x) => /^Flight \d+: (ClientHello|HelloVerifyRequest|ServerHello)/.test(x));
+    expect(hellos[0]).toMatch(/^Flight 1: ClientHello/);
+    expect(hellos.find((x) => !x.startsWith('Flight 1: ClientHello'))).toMatch(/^Flight 4: ServerHello, Certificate/);
+    expect(hellos.some((x) => x.includes('HelloVerifyRequest'))).toBe(false);
   });
 });

@@ -334,14 +334,13 @@ export class IceDtlsSrtpTransport<D extends SctpCarrier = DataChannels> {
   }
 
   /**
-   * RFC 8445 §12.2: data may arrive on any valid pair, not only the selected one (Chromium nominates a pair from
-   * another interface once connected and sends its DTLS there). The DTLS association is the session's (RFC 8842
-   * §5.5), so a record from a valid pair's remote address is taken as from the selected pair's.
+   * RFC 8445 §12.2: data may arrive on any pair, not only the selected one; the agent passed up only what came on a
+   * known pair (a signalled or authenticated peer-reflexive remote candidate, any state), as libwebrtc hands DTLS what
+   * any of the channel's connections read (P2PTransportChannel::OnReadPacket). The DTLS association is the ICE
+   * transport's (RFC 8842 §5.5): a record from any known pair is taken as from the association's remote address.
    */
   private dtlsSource(from: TransportAddress): TransportAddress {
-    const selected = this.dtls?.remote;
-    if (!selected || sameTransportAddress(from, selected)) return from;
-    return this.agent.checklist.valid().some((p) => sameTransportAddress(p.remote.address, from)) ? selected : from;
+    return this.dtls?.remote ?? from;
   }
 
   /** RFC 5764 §4.2: once DTLS is up with a use_srtp profile, key SRTP from the exporter (each side sends with its role's keys). */

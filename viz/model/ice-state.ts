@@ -221,6 +221,7 @@ function apply(a: MutableAgent, n: Note<IceNote>): void {
     case 'ice.check.received':
     case 'ice.check.response':
     case 'ice.check.rejected':
+    case 'ice.data.unknown-source':
     case 'ice.fault':
     case 'ice.nominating':
     case 'ice.consent.lost':
