@@ -380,16 +380,18 @@ export class NatBox extends NetNode {
     if (tcp !== undefined && tcp < at) at = tcp;
     if (icmp !== undefined && icmp < at) at = icmp;
     if (at === Number.POSITIVE_INFINITY) return;
-    if (this.expiryTimer && !this.expiryTimer.cancelled && this.expiryTimer.at === at) return;
-    this.expiryTimer?.cancel();
-    this.expiryTimer = this.net.scheduler.at(at, `${this.name} mapping expiry`, () => {
-      this.expiryTimer = undefined;
-      this.reportExpired(this.table.expire(this.net.now));
-      this.reportExpired(this.tcpTable.expire(this.net.now).map(tagTcp));
-      this.reportExpired(this.icmpTable.expire(this.net.now).map((e) => ({ mapping: e.mapping, note: icmpFacts(e.note) })));
-      this.armExpiry();
-    });
+    const timer = this.expiryTimer; // moved, not made anew, when a refresh pushes the deadline back (every packet)
+    if (timer && !timer.cancelled && timer.at === at) return;
+    this.expiryTimer = timer ? this.net.scheduler.move(timer, at) : this.net.scheduler.at(at, `${this.name} mapping expiry`, this.expireDue);
   }
+
+  private readonly expireDue = (): void => {
+    this.expiryTimer = undefined;
+    this.reportExpired(this.table.expire(this.net.now));
+    this.reportExpired(this.tcpTable.expire(this.net.now).map(tagTcp));
+    this.reportExpired(this.icmpTable.expire(this.net.now).map((e) => ({ mapping: e.mapping, note: icmpFacts(e.note) })));
+    this.armExpiry();
+  };
 
   override details(): NatDetails {
     const c = this.config;
