@@ -319,7 +319,8 @@ export class NatBox extends NetNode {
       return;
     }
     const rewrite = { ...change, ttlDecrement: 1 };
-    const rewritten = udp ? rewritePeekedUdpDatagram(bytes, udp, rewrite) : carriesTcp(bytes) ? rewriteTcpDatagram(bytes, rewrite) : rewriteUdpDatagram(bytes, rewrite);
+    const into = this.net.trace.reserve(bytes.length); // the copy is made where its hop keeps it (no second copy)
+    const rewritten = udp ? rewritePeekedUdpDatagram(bytes, udp, rewrite, into) : carriesTcp(bytes) ? rewriteTcpDatagram(bytes, rewrite, into) : rewriteUdpDatagram(bytes, rewrite, into);
     const dst = change.dst ?? udp?.dst ?? peekDst(bytes);
     const out = this.routes.lookup(dst);
     if (!out) {

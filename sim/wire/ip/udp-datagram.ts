@@ -188,19 +188,22 @@ export type UdpRewrite = IpPortRewrite;
  * A copy of the datagram with addresses, ports or TTL changed and both checksums fixed: what a NAT or a router
  * puts on its outgoing link. Throws if the datagram is not IP+UDP (callers peek first) or a family changes.
  */
-export function rewriteUdpDatagram(d: Uint8Array, change: UdpRewrite): Uint8Array {
+export function rewriteUdpDatagram(d: Uint8Array, change: UdpRewrite, into?: Uint8Array): Uint8Array {
   const v = peekUdpDatagram(d);
   if ('error' in v) throw new Error(`cannot rewrite: ${v.error}`);
-  return rewritePeekedUdpDatagram(d, v, change);
+  return rewritePeekedUdpDatagram(d, v, change, into);
 }
 
-/** `rewriteUdpDatagram` of a datagram already peeked (`v` is `peekUdpDatagram(d)`): a NAT reads each one once. */
-export function rewritePeekedUdpDatagram(d: Uint8Array, v: UdpDatagramView, change: UdpRewrite): Uint8Array {
+/**
+ * `rewriteUdpDatagram` of a datagram already peeked (`v` is `peekUdpDatagram(d)`): a NAT reads each one once. The
+ * copy goes into `into` when given (as long as `d`).
+ */
+export function rewritePeekedUdpDatagram(d: Uint8Array, v: UdpDatagramView, change: UdpRewrite, into?: Uint8Array): Uint8Array {
   for (const port of [change.srcPort, change.dstPort]) {
     if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 0xffff)) throw new RangeError(`not a UDP port: ${port}`);
   }
   const u = v.udpOffset;
-  const out = rewriteIpAndPorts(d, v.family, u, change);
+  const out = rewriteIpAndPorts(d, v.family, u, change, into);
   const hadChecksum = v.family === 6 || out[u + 6] !== 0 || out[u + 7] !== 0;
   if (hadChecksum) {
     // adjust rather than recompute, as a NAT does (RFC 1624 §3): a datagram corrupted on the way stays detectably so
