@@ -19,8 +19,8 @@ export abstract class NetNode {
   icmpErrors = true;
   private icmpLimiter_: IcmpRateLimiter | undefined;
   readonly icmpCounters = { errorsSent: 0, rateLimited: 0 };
-  /** Room for a forwarded copy in the trace's arena: the hop it leaves on keeps it without copying it again. */
-  private readonly arenaRoom = (n: number): Uint8Array => this.net.trace.reserve(n);
+  /** Room for a datagram in the trace's arena (a forwarded copy, a host's own): its hop keeps it without a copy. */
+  protected readonly arenaRoom = (n: number): Uint8Array => this.net.trace.reserve(n);
   private reassembler_: Reassembler | undefined;
   private reassemblyTimer = false;
   private reassembler6_: Ipv6Reassembly | undefined;
