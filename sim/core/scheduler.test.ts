@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Scheduler } from './scheduler.ts';
+import { Scheduler, type Timer } from './scheduler.ts';
 
 describe('scheduler', () => {
   it('runs events in time order whatever order they were scheduled in', () => {
@@ -97,5 +97,90 @@ describe('scheduler', () => {
     expect(timer.at).toBe(1);
     expect(timer.reason).toBe('kept');
     expect(seen).toEqual([0, -1, ...Array.from({ length: 199 }, (_, k) => k + 1)]);
+  });
+
+  it('runs a moved timer as a cancelled one scheduled anew would run: after what was already due at that instant', () => {
+    const s = new Scheduler();
+    const seen: string[] = [];
+    let timer = s.at(10, 'deadline', () => seen.push(`deadline@${s.now}`));
+    s.at(30, 'earlier-made', () => seen.push('earlier-made'));
+    s.at(5, 'refresh', () => {
+      timer = s.move(timer, 30); // later: the entry stays, and goes back in at 30 when 10 comes
+      s.at(30, 'later-made', () => seen.push('later-made'));
+    });
+    s.runUntil(20);
+    expect(seen).toEqual([]);
+    expect(timer.at).toBe(30);
+    s.runUntil(40);
+    expect(seen).toEqual(['earlier-made', 'deadline@30', 'later-made']);
+    expect(s.eventsRun).toBe(4); // the entry's return to the heap at 10 is not an event
+  });
+
+  it('puts a moved timer back before what was scheduled for the same instant after the move', () => {
+    const s = new Scheduler();
+    const seen: string[] = [];
+    let timer = s.at(10, 'moved', () => seen.push('moved'));
+    s.at(5, 'move', () => (timer = s.move(timer, 30)));
+    s.at(6, 'after the move', () => s.at(30, 'made after', () => seen.push('made after')));
+    s.runUntil(40);
+    expect(seen).toEqual(['moved', 'made after']);
+  });
+
+  it('moves a timer earlier, or schedules anew one that ran or was cancelled', () => {
+    const s = new Scheduler();
+    const seen: number[] = [];
+    const t = s.at(50, 'd', () => seen.push(s.now));
+    const earlier = s.move(t, 20);
+    expect(t.cancelled).toBe(true);
+    expect(earlier.at).toBe(20);
+    s.runUntil(100);
+    expect(seen).toEqual([20]);
+    const again = s.move(earlier, 150); // it ran: a new timer with the same callback
+    expect(again).not.toBe(earlier);
+    s.runUntil(200);
+    expect(seen).toEqual([20, 150]);
+    again.cancel();
+    s.move(again, 250);
+    const gone = s.at(300, 'x', () => seen.push(-1));
+    s.move(gone, 400).cancel(); // moved later, then cancelled: never runs
+    s.runUntil(500);
+    expect(seen).toEqual([20, 150, 250]);
+    expect(() => s.move({ at: 1, reason: 'fake', cancelled: false, cancel: () => {} }, 2)).toThrow(/fake/);
+  });
+
+  it('keeps one entry for a deadline pushed back many times, in the order cancel-and-schedule gives', () => {
+    // two schedulers, one moving its timers and one cancelling and scheduling anew, driven by the same random steps;
+    // narrow time ranges make many events share an instant, where only the sequence orders them
+    for (const seed of [1, 7, 12345, 99991]) {
+      for (const span of [4, 60]) {
+        let x = seed;
+        const rnd = (n: number): number => ((x = (x * 1103515245 + 12345) % 2 ** 31), x % n);
+        const runs = [new Scheduler(), new Scheduler()].map((s, moving) => {
+          const seen: string[] = [];
+          const timers: Timer[] = [];
+          x = seed;
+          for (let k = 0; k < 4; k++) timers.push(s.at(rnd(span), `t${k}`, () => seen.push(`t${k}@${s.now}`)));
+          for (let i = 0; i < 300; i++) {
+            s.post(s.now + rnd(span), `p${i}`, () => {
+              seen.push(`p${i}@${s.now}`);
+              const k = rnd(4);
+              const at = s.now + rnd(span);
+              const old = timers[k]!;
+              if (moving) timers[k] = s.move(old, at);
+              else {
+                old.cancel();
+                timers[k] = s.at(at, old.reason, () => seen.push(`t${k}@${s.now}`));
+              }
+            });
+            s.runUntil(s.now + rnd(span / 2));
+          }
+          s.runUntil(s.now + 1000);
+          return { seen, events: s.eventsRun };
+        });
+        expect(runs[1]!.seen).toEqual(runs[0]!.seen);
+        expect(runs[1]!.events).toBe(runs[0]!.events);
+        expect(runs[0]!.seen.filter((e) => e.startsWith('t')).length).toBeGreaterThan(3);
+      }
+    }
   });
 });

@@ -114,6 +114,8 @@ export class TraceRecorder {
    */
   private slab = new Uint8Array(0);
   private slabAt = 0;
+  /** The view `reserve` gave out last, until it is recorded. */
+  private reserved: Uint8Array | undefined;
   private readonly listeners: ((r: TraceRecord) => void)[] = [];
 
   constructor(public meta: TraceMeta) {}
@@ -146,19 +148,38 @@ export class TraceRecorder {
     return hop;
   }
 
-  /** A copy of `bytes` in the arena (8-byte aligned, so typed views of it stay aligned). */
+  /**
+   * Room for `n` bytes in the arena, zeroed, for a datagram a node builds and sends at once (a NAT's or a router's
+   * rewritten copy): when that very view is recorded next, the hop keeps it where it is instead of copying it again.
+   * It must not be changed once sent (it is the hop's bytes); a view never sent only leaves its room unused.
+   */
+  reserve(n: number): Uint8Array {
+    if (n > ARENA_LARGEST) return new Uint8Array(n);
+    this.reserved = this.claim(n);
+    return this.reserved;
+  }
+
+  /** A copy of `bytes` in the arena, or the view `reserve` gave out when it is that one. */
   private keep(bytes: Uint8Array): Uint8Array {
-    const n = bytes.length;
-    if (n > ARENA_LARGEST) return bytes.slice();
+    if (bytes === this.reserved) {
+      this.reserved = undefined;
+      return bytes;
+    }
+    if (bytes.length > ARENA_LARGEST) return bytes.slice();
+    const kept = this.claim(bytes.length);
+    kept.set(bytes);
+    return kept;
+  }
+
+  /** `n` unused bytes of the arena (8-byte aligned, so typed views of it stay aligned). */
+  private claim(n: number): Uint8Array {
     if (this.slabAt + n > this.slab.length) {
       this.slab = new Uint8Array(ARENA_SLAB);
       this.slabAt = 0;
     }
     const at = this.slabAt;
-    const kept = this.slab.subarray(at, at + n);
-    kept.set(bytes);
     this.slabAt = (at + n + 7) & ~7;
-    return kept;
+    return this.slab.subarray(at, at + n);
   }
 
   note(n: Note): void {

@@ -100,6 +100,8 @@ export const DEFAULT_NACK_POLICY: NackPolicy = { maxRetries: 10, maxMissing: 100
  * for at once and again every RTT (or `retryInterval`) until it arrives (original or RTX) or was asked for
  * `maxRetries` times, then it is given up (the decoder will need a keyframe).
  */
+const NOTHING_DUE: readonly number[] = Object.freeze([]);
+
 export class NackRequester {
   private newest: number | undefined;
   private readonly missing = new Map<number, { tries: number; lastAt: number | undefined }>();
@@ -136,7 +138,8 @@ export class NackRequester {
   }
 
   /** The sequence numbers to ask for now (in sending order); those asked for too often are given up. */
-  due(now: number, rtt: number | undefined): number[] {
+  due(now: number, rtt: number | undefined): readonly number[] {
+    if (this.missing.size === 0) return NOTHING_DUE; // a receiver polls every stream's list at each packet
     const wait = rtt !== undefined && rtt > 0 ? rtt : this.policy.retryInterval;
     const out: number[] = [];
     for (const [seq, m] of this.missing) {

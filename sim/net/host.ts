@@ -161,7 +161,7 @@ export class Host extends NetNode {
       this.net.note(this.name, netNote('net.no-route', `${this.name} cannot send to ${to.ip}: no route or no IPv${family} address`, { dst: to.ip }));
       return undefined;
     }
-    const bytes = encodeUdpDatagram({ src, dst: to.ip, srcPort: socket.port, dstPort: to.port, payload, identification: family === 4 ? this.nextIpId() : 0, ...(ttl !== undefined ? { ttl } : {}), ...(dontFragment ? {} : { dontFragment: false }) });
+    const bytes = encodeUdpDatagram({ src, dst: to.ip, srcPort: socket.port, dstPort: to.port, payload, identification: family === 4 ? this.nextIpId() : 0, ...(ttl !== undefined ? { ttl } : {}), ...(dontFragment ? {} : { dontFragment: false }) }, this.arenaRoom);
     this.counters.sent++;
     this.counters.bytesSent += payload.length;
     if (family === 6) return this.sendIpv6(out, bytes, dontFragment, this.net.trace.newPacketId());

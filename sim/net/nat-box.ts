@@ -319,7 +319,8 @@ export class NatBox extends NetNode {
       return;
     }
     const rewrite = { ...change, ttlDecrement: 1 };
-    const rewritten = udp ? rewritePeekedUdpDatagram(bytes, udp, rewrite) : carriesTcp(bytes) ? rewriteTcpDatagram(bytes, rewrite) : rewriteUdpDatagram(bytes, rewrite);
+    const into = this.net.trace.reserve(bytes.length); // the copy is made where its hop keeps it (no second copy)
+    const rewritten = udp ? rewritePeekedUdpDatagram(bytes, udp, rewrite, into) : carriesTcp(bytes) ? rewriteTcpDatagram(bytes, rewrite, into) : rewriteUdpDatagram(bytes, rewrite, into);
     const dst = change.dst ?? udp?.dst ?? peekDst(bytes);
     const out = this.routes.lookup(dst);
     if (!out) {
@@ -380,16 +381,18 @@ export class NatBox extends NetNode {
     if (tcp !== undefined && tcp < at) at = tcp;
     if (icmp !== undefined && icmp < at) at = icmp;
     if (at === Number.POSITIVE_INFINITY) return;
-    if (this.expiryTimer && !this.expiryTimer.cancelled && this.expiryTimer.at === at) return;
-    this.expiryTimer?.cancel();
-    this.expiryTimer = this.net.scheduler.at(at, `${this.name} mapping expiry`, () => {
-      this.expiryTimer = undefined;
-      this.reportExpired(this.table.expire(this.net.now));
-      this.reportExpired(this.tcpTable.expire(this.net.now).map(tagTcp));
-      this.reportExpired(this.icmpTable.expire(this.net.now).map((e) => ({ mapping: e.mapping, note: icmpFacts(e.note) })));
-      this.armExpiry();
-    });
+    const timer = this.expiryTimer; // moved, not made anew, when a refresh pushes the deadline back (every packet)
+    if (timer && !timer.cancelled && timer.at === at) return;
+    this.expiryTimer = timer ? this.net.scheduler.move(timer, at) : this.net.scheduler.at(at, `${this.name} mapping expiry`, this.expireDue);
   }
+
+  private readonly expireDue = (): void => {
+    this.expiryTimer = undefined;
+    this.reportExpired(this.table.expire(this.net.now));
+    this.reportExpired(this.tcpTable.expire(this.net.now).map(tagTcp));
+    this.reportExpired(this.icmpTable.expire(this.net.now).map((e) => ({ mapping: e.mapping, note: icmpFacts(e.note) })));
+    this.armExpiry();
+  };
 
   override details(): NatDetails {
     const c = this.config;

@@ -45,6 +45,8 @@ const INITIAL_ESTIMATE = 600_000;
 export class MediaPlane implements RouterExtension {
   private readonly producerStreams = new Map<Producer, ProducerStream>();
   private readonly consumerStreams = new Map<Consumer, ConsumerStream>();
+  /** The consumer streams of each transport, in creation order: RTCP from a receiver is matched among its own. */
+  private readonly consumersOnLeg = new Map<RouterTransport, ConsumerStream[]>();
   private readonly legs = new Map<RouterTransport, LegState>();
   private readonly out: EndpointOutput[] = [];
   /** Set while a packet restored from RTX goes through the router again. */
@@ -81,9 +83,20 @@ export class MediaPlane implements RouterExtension {
   /** A consumer's RTX stream (sent in the consume answer's encodings[0].rtx); without it a NACK is answered with the packet itself. */
   describeConsumer(c: Consumer, rtx: RtxParameters | undefined): ConsumerStream {
     const s = new ConsumerStream(c, this.producerStream(c.producer), rtx, this.rng.int(0, 0x10000));
+    const before = this.consumerStreams.get(c);
     this.consumerStreams.set(c, s);
+    const onLeg = this.consumersOnLeg.get(c.transport);
+    if (!onLeg) this.consumersOnLeg.set(c.transport, [s]);
+    else if (before) onLeg[onLeg.indexOf(before)] = s; // where it was, as the map keeps it
+    else onLeg.push(s);
     this.legOf(c.transport);
     return s;
+  }
+
+  /** The open consumer on `leg` with this SSRC, the first made (what a receiver's RTCP about a stream names). */
+  private consumerOn(leg: RouterTransport, ssrc: number): ConsumerStream | undefined {
+    for (const c of this.consumersOnLeg.get(leg) ?? []) if (c.ssrc === ssrc && !c.consumer.closed) return c;
+    return undefined;
   }
 
   private producerStream(p: Producer): ProducerStream {
@@ -187,7 +200,7 @@ export class MediaPlane implements RouterExtension {
         case 'pli':
         case 'fir':
           for (const ssrc of pkt.type === 'pli' ? [pkt.mediaSsrc] : pkt.entries.map((e) => e.ssrc)) {
-            const c = this.consumers.find((x) => x.transport === leg && x.ssrc === ssrc);
+            const c = this.consumerOn(leg, ssrc);
             if (!c || c.producer.kind !== 'video') continue;
             if (pkt.type === 'pli') c.pliCount++;
             else c.firCount++;
@@ -203,7 +216,7 @@ export class MediaPlane implements RouterExtension {
   /** RFC 3550 §6.4.1: blocks about our consumers; RTT = A − LSR − DLSR (1/65536 s) when an LSR is given. */
   private onBlocks(now: Micros, leg: RouterTransport, blocks: readonly ReportBlock[]): void {
     for (const b of blocks) {
-      const c = this.consumers.find((x) => x.transport === leg && x.ssrc === b.ssrc);
+      const c = this.consumerOn(leg, b.ssrc);
       if (!c) continue;
       const rtt = b.lastSr === 0 ? undefined : ((lastSrFromNtp(ntpAt(now)) - b.lastSr - b.delaySinceLastSr) >>> 0) / 65536;
       c.onReport(b, rtt !== undefined && rtt < 60 ? rtt : undefined);
@@ -212,7 +225,7 @@ export class MediaPlane implements RouterExtension {
 
   /** RFC 4585 §6.2.1 from a consumer: each packet still in the producer's buffer goes again, as RTX when the consumer has it (RFC 4588). */
   private onNack(now: Micros, leg: RouterTransport, ssrc: number, lost: readonly number[]): void {
-    const c = this.consumers.find((x) => x.transport === leg && x.ssrc === ssrc);
+    const c = this.consumerOn(leg, ssrc);
     const offset = c?.seqOffset;
     if (!c || offset === undefined) return;
     c.nackCount++;
@@ -312,8 +325,8 @@ export class MediaPlane implements RouterExtension {
     const ntp = ntpAt(now);
     const srs: RtcpPacket[] = [];
     const chunks: { ssrc: number; items: { itemType: number; value: string }[] }[] = [];
-    for (const c of this.consumers) {
-      if (c.transport !== s.transport) continue;
+    for (const c of this.consumersOnLeg.get(s.transport) ?? []) {
+      if (c.consumer.closed) continue;
       const info = c.senderInfo(now);
       if (!info) continue;
       srs.push({ type: 'sr', ssrc: c.ssrc, ntpTimestamp: ntp, ...info, reports: srs.length === 0 ? blocks : [] });

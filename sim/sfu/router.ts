@@ -75,7 +75,9 @@ type Obj = { [key: string]: JsonValue };
 export class Router {
   readonly transports: WebRtcTransport[] = [];
   readonly producers: Producer[] = [];
-  readonly consumers: Consumer[] = [];
+  private readonly allConsumers: Consumer[] = [];
+  /** The consumers of each producer, in creation order: forwarding a packet looks at its producer's alone. */
+  private readonly consumersOf = new Map<Producer, Consumer[]>();
   readonly extensions: RouterExtension[] = [];
   private readonly rtpRng: Rng;
 
@@ -84,6 +86,11 @@ export class Router {
     rng: Rng,
   ) {
     this.rtpRng = rng.fork('rtp');
+  }
+
+  /** Every consumer, in creation order (`addConsumer` makes them). */
+  get consumers(): readonly Consumer[] {
+    return this.allConsumers;
   }
 
   addProducer(p: Omit<Producer, 'packets' | 'paused' | 'closed'>): Producer {
@@ -95,14 +102,17 @@ export class Router {
   /** A consumer of `producer` on `transport`, its SSRC drawn from the router's RTP stream. */
   addConsumer(id: string, peerId: string, transport: RouterTransport, producer: Producer, paused: boolean): Consumer {
     const c: Consumer = { id, peerId, transport, producer, ssrc: this.rtpRng.u32(), seqOffset: undefined, packets: 0, paused, closed: false };
-    this.consumers.push(c);
+    this.allConsumers.push(c);
+    const list = this.consumersOf.get(producer);
+    if (list) list.push(c);
+    else this.consumersOf.set(producer, [c]);
     return c;
   }
 
   /** closeProducer: the producer and its consumers stop; returns the consumers closed with it. */
   closeProducer(p: Producer): Consumer[] {
     p.closed = true;
-    const gone = this.consumers.filter((c) => c.producer === p && !c.closed);
+    const gone = (this.consumersOf.get(p) ?? []).filter((c) => !c.closed);
     for (const c of gone) c.closed = true;
     return gone;
   }
@@ -125,8 +135,10 @@ export class Router {
     for (const x of this.extensions) x.producerRtp?.(now, p, plain);
     if (p.paused) return;
     const seq = view.getUint16(2);
-    for (const c of this.consumers) {
-      if (c.producer !== p || c.closed || !c.transport.ready) continue;
+    const consumers = this.consumersOf.get(p);
+    if (!consumers) return;
+    for (const c of consumers) {
+      if (c.closed || !c.transport.ready) continue;
       if (c.paused) continue;
       // each consumer has its own SSRC and sequence space (RFC 3550 §5.1: a random start)
       c.seqOffset ??= (this.rtpRng.int(0, 0x10000) - seq) & 0xffff;

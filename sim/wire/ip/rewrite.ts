@@ -14,11 +14,10 @@ export interface IpPortRewrite {
 /**
  * A copy of `d` with its addresses, TTL / hop limit and the transport header's ports (at `t`) changed, the IPv4
  * header checksum recomputed. The transport checksum is left to `adjustTransportChecksum`. Throws if an address
- * is of the other family.
+ * is of the other family. The copy is written into `out` (as long as `d`) when given: room in the trace's arena.
  */
-export function rewriteIpAndPorts(d: Uint8Array, family: IpFamily, t: number, change: IpPortRewrite): Uint8Array {
-  // a copy (new + set: cheaper than slice() per packet)
-  const out = new Uint8Array(d.length);
+export function rewriteIpAndPorts(d: Uint8Array, family: IpFamily, t: number, change: IpPortRewrite, out: Uint8Array = new Uint8Array(d.length)): Uint8Array {
+  if (out.length !== d.length) throw new RangeError(`rewrite into ${out.length} bytes: the datagram has ${d.length}`);
   out.set(d);
   if (family === 4) {
     put(out, family, change.src, 12);

@@ -45,8 +45,11 @@ export interface UdpDatagramView {
   readonly payloadLength: number;
 }
 
-/** Builds the exact bytes of an IPv4 or IPv6 datagram carrying one UDP datagram (family taken from the addresses). */
-export function encodeUdpDatagram(spec: UdpDatagramSpec): Uint8Array {
+/**
+ * Builds the exact bytes of an IPv4 or IPv6 datagram carrying one UDP datagram (family taken from the addresses),
+ * written into the bytes `room` gives when given (a host's: the trace's arena, where the hop keeps them).
+ */
+export function encodeUdpDatagram(spec: UdpDatagramSpec, room?: (n: number) => Uint8Array): Uint8Array {
   const src = parseIpShared(spec.src);
   const dst = parseIpShared(spec.dst);
   if (!src) throw new RangeError(`not an IP address: ${spec.src}`);
@@ -56,7 +59,7 @@ export function encodeUdpDatagram(spec: UdpDatagramSpec): Uint8Array {
   const ipHeader = v4 ? IPV4_HEADER : IPV6_HEADER;
   const udpLength = UDP_HEADER + spec.payload.length;
   if (udpLength > 0xffff) throw new RangeError(`UDP payload of ${spec.payload.length} bytes is too long`);
-  const out = new Uint8Array(ipHeader + udpLength);
+  const out = room ? room(ipHeader + udpLength) : new Uint8Array(ipHeader + udpLength);
   const ttl = spec.ttl ?? 64;
   if (v4) {
     const total = IPV4_HEADER + udpLength;
@@ -76,6 +79,8 @@ export function encodeUdpDatagram(spec: UdpDatagramSpec): Uint8Array {
       out[12 + i] = src[i]!;
       out[16 + i] = dst[i]!;
     }
+    out[10] = 0;
+    out[11] = 0;
     const c = ~onesSum(out, 0, IPV4_HEADER) & 0xffff;
     out[10] = c >> 8;
     out[11] = c & 0xff;
@@ -188,19 +193,22 @@ export type UdpRewrite = IpPortRewrite;
  * A copy of the datagram with addresses, ports or TTL changed and both checksums fixed: what a NAT or a router
  * puts on its outgoing link. Throws if the datagram is not IP+UDP (callers peek first) or a family changes.
  */
-export function rewriteUdpDatagram(d: Uint8Array, change: UdpRewrite): Uint8Array {
+export function rewriteUdpDatagram(d: Uint8Array, change: UdpRewrite, into?: Uint8Array): Uint8Array {
   const v = peekUdpDatagram(d);
   if ('error' in v) throw new Error(`cannot rewrite: ${v.error}`);
-  return rewritePeekedUdpDatagram(d, v, change);
+  return rewritePeekedUdpDatagram(d, v, change, into);
 }
 
-/** `rewriteUdpDatagram` of a datagram already peeked (`v` is `peekUdpDatagram(d)`): a NAT reads each one once. */
-export function rewritePeekedUdpDatagram(d: Uint8Array, v: UdpDatagramView, change: UdpRewrite): Uint8Array {
+/**
+ * `rewriteUdpDatagram` of a datagram already peeked (`v` is `peekUdpDatagram(d)`): a NAT reads each one once. The
+ * copy goes into `into` when given (as long as `d`).
+ */
+export function rewritePeekedUdpDatagram(d: Uint8Array, v: UdpDatagramView, change: UdpRewrite, into?: Uint8Array): Uint8Array {
   for (const port of [change.srcPort, change.dstPort]) {
     if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 0xffff)) throw new RangeError(`not a UDP port: ${port}`);
   }
   const u = v.udpOffset;
-  const out = rewriteIpAndPorts(d, v.family, u, change);
+  const out = rewriteIpAndPorts(d, v.family, u, change, into);
   const hadChecksum = v.family === 6 || out[u + 6] !== 0 || out[u + 7] !== 0;
   if (hadChecksum) {
     // adjust rather than recompute, as a NAT does (RFC 1624 §3): a datagram corrupted on the way stays detectably so

@@ -100,11 +100,11 @@ export type TcpRewrite = IpPortRewrite;
  * changed pseudo-header addresses and ports (RFC 1624 eqn. 3, RFC 3022 §4.2), so a segment damaged on the way
  * stays detectably damaged. Throws if the datagram is not IP+TCP (callers peek first).
  */
-export function rewriteTcpDatagram(d: Uint8Array, change: TcpRewrite): Uint8Array {
+export function rewriteTcpDatagram(d: Uint8Array, change: TcpRewrite, into?: Uint8Array): Uint8Array {
   const v = peekTcpDatagram(d);
   if ('error' in v) throw new Error(`cannot rewrite: ${v.error}`);
   const t = v.tcpOffset;
-  const out = rewriteIpAndPorts(d, v.family, t, change);
+  const out = rewriteIpAndPorts(d, v.family, t, change, into);
   const c = adjustedTransportChecksum(d, out, v.family, t, t + 16);
   out[t + 16] = c >> 8;
   out[t + 17] = c & 0xff;
