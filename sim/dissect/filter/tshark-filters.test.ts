@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { captureCases, dissectFile } from '../../../test/support/dissect-captures.ts';
+import { captureCases } from '../../../test/support/dissect-captures.ts';
 import { sharkdFilters, tsharkAvailable, tsharkFilter } from '../../../test/support/tshark.ts';
-import { compileFilter } from './filter.ts';
-import { FrameTracker } from './frames.ts';
+import { disagreement, selections } from '../../../test/support/filter-agreement.ts';
 
 /**
  * The display filters agree with Wireshark's: for every capture in captures/ and every filter below, the frames
@@ -142,25 +140,15 @@ const selected = new Map<string, number>();
 describe.skipIf(!tsharkAvailable())('display filters agree with tshark on every capture', () => {
   for (const c of cases) {
     it(`${c.name}: ${ROWS.length} filters`, { timeout: 300_000 }, () => {
-      const d = dissectFile(c.file, c.keyLogFile ? readFileSync(c.keyLogFile, 'utf8') : undefined);
-      const frames = new FrameTracker();
-      const infos = d.packets.map(({ raw, d: p }) => frames.next(p, raw.index + 1, raw.time?.us ?? 0, raw.data, raw.time?.us));
-      const theirs = sharkdFilters(c.file, c.keyLogFile, ROWS.map((r) => r.filter));
+      const found = selections(c.file, c.keyLogFile, ROWS.map((r) => r.filter));
       const report: string[] = [];
       for (const row of ROWS) {
-        const f = compileFilter(row.filter);
-        const ours = d.packets.flatMap(({ d: p }, i) => (f.test(p, infos[i]!) ? [i + 1] : []));
-        const t = theirs.get(row.filter)!;
-        expect(t, `tshark rejects ${row.filter}`).not.toBe('invalid');
-        const tn = t as number[];
+        const { ours, theirs: tn } = found.get(row.filter)!;
         selected.set(row.filter, (selected.get(row.filter) ?? 0) + tn.length);
         const known = Object.entries(row.differs ?? {}).find(([k]) => c.name.includes(k))?.[1];
         if (!known) {
-          if (JSON.stringify(ours) !== JSON.stringify(tn)) {
-            const extra = ours.filter((n) => !tn.includes(n));
-            const missing = tn.filter((n) => !ours.includes(n));
-            report.push(`${row.filter}: we select ${ours.length}, tshark ${tn.length}; only ours ${extra.slice(0, 12).join(',')} only tshark's ${missing.slice(0, 12).join(',')}`);
-          }
+          const differs = disagreement(row.filter, ours, tn);
+          if (differs) report.push(differs);
         } else if (known.ours === 'superset') expect(tn.every((n) => ours.includes(n)) && ours.length > tn.length, `${row.filter}: ${known.why}`).toBe(true);
         else expect(ours.every((n) => tn.includes(n)) && ours.length < tn.length, `${row.filter}: ${known.why}`).toBe(true);
       }

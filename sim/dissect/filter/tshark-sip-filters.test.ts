@@ -2,14 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dissectFile } from '../../../test/support/dissect-captures.ts';
-import { sharkdFilters, tsharkAvailable } from '../../../test/support/tshark.ts';
+import { tsharkAvailable } from '../../../test/support/tshark.ts';
+import { disagreement, selections } from '../../../test/support/filter-agreement.ts';
 import { findPreset } from '../../scenario/presets/index.ts';
 import { parseScenario } from '../../scenario/parse.ts';
 import { runScenario } from '../../scenario/run.ts';
 import { writePcapng } from '../../wire/pcap/pcapng-writer.ts';
-import { compileFilter } from './filter.ts';
-import { FrameTracker } from './frames.ts';
 
 /**
  * SIP display filters agree with Wireshark's. No kept capture carries SIP, so the judge reads our own exports of the
@@ -44,19 +42,11 @@ describe.skipIf(!tsharkAvailable())('SIP display filters agree with tshark on th
       const trace = runScenario(parseScenario(findPreset(name)!.build())).trace;
       const file = join(dir, `${name}.pcapng`);
       writeFileSync(file, writePcapng(trace));
-      const d = dissectFile(file);
-      const frames = new FrameTracker();
-      const infos = d.packets.map(({ raw, d: p }) => frames.next(p, raw.index + 1, raw.time?.us ?? 0, raw.data, raw.time?.us));
-      const theirs = sharkdFilters(file, undefined, FILTERS);
       const report: string[] = [];
-      for (const filter of FILTERS) {
-        const f = compileFilter(filter);
-        const ours = d.packets.flatMap(({ d: p }, i) => (f.test(p, infos[i]!) ? [i + 1] : []));
-        const t = theirs.get(filter)!;
-        expect(t, `tshark rejects ${filter}`).not.toBe('invalid');
-        const tn = t as number[];
-        selected.set(filter, (selected.get(filter) ?? 0) + tn.length);
-        if (JSON.stringify(ours) !== JSON.stringify(tn)) report.push(`${filter}: we select ${ours.length}, tshark ${tn.length}; only ours ${ours.filter((n) => !tn.includes(n)).slice(0, 12).join(',')} only tshark's ${tn.filter((n) => !ours.includes(n)).slice(0, 12).join(',')}`);
+      for (const [filter, { ours, theirs }] of selections(file, undefined, FILTERS)) {
+        selected.set(filter, (selected.get(filter) ?? 0) + theirs.length);
+        const differs = disagreement(filter, ours, theirs);
+        if (differs) report.push(differs);
       }
       expect(report).toEqual([]);
     });
