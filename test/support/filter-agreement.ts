@@ -33,3 +33,17 @@ export function disagreement(filter: string, ours: readonly number[], theirs: re
   const missing = theirs.filter((n) => !ours.includes(n));
   return `${filter}: we select ${ours.length}, tshark ${theirs.length}; only ours ${extra.slice(0, 12).join(',')} only tshark's ${missing.slice(0, 12).join(',')}`;
 }
+
+/**
+ * Every filter's disagreement on `file` (none when our selections equal sharkd's), adding how many frames sharkd
+ * selected to `selected`, so a table can check that each filter selects something somewhere.
+ */
+export function disagreements(file: string, keyLogFile: string | undefined, filters: readonly string[], selected: Map<string, number>): string[] {
+  const report: string[] = [];
+  for (const [filter, { ours, theirs }] of selections(file, keyLogFile, filters)) {
+    selected.set(filter, (selected.get(filter) ?? 0) + theirs.length);
+    const differs = disagreement(filter, ours, theirs);
+    if (differs) report.push(differs);
+  }
+  return report;
+}
